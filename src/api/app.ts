@@ -1,0 +1,23 @@
+// The Fastify application: one plugin per resource, auth and error handling around all of them.
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AppContext } from '../app-context.js';
+import { registerErrorHandling } from './errors.js';
+import { registerAuth } from './auth.js';
+import { sourceRoutes } from './sources.js';
+import { pipelineRoutes } from './pipelines.js';
+import { testRunRoutes } from './test-runs.js';
+import { streamRoutes } from './streams.js';
+
+export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
+  const app = Fastify({ logger: opts.logger ? { level: 'warn' } : false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
+  registerErrorHandling(app);
+  registerAuth(app, ctx);
+  app.addHook('onSend', async (_req, reply) => { reply.header('ratelimit-remaining', '4500'); });
+  app.get('/health', async () => ({ status: 'ok', sandbox: ctx.sandbox.mode }));
+  app.get('/account', async (req) => ({ id: req.actor?.id, email: req.actor?.name, name: req.actor?.name }));
+  await app.register(async (a) => sourceRoutes(a, ctx));
+  await app.register(async (a) => pipelineRoutes(a, ctx));
+  await app.register(async (a) => testRunRoutes(a, ctx));
+  await app.register(async (a) => streamRoutes(a, ctx));
+  return app;
+}

@@ -1,0 +1,39 @@
+// Bearer-token auth on every API route (Basic with the token as password works too, for git).
+// Without a valid token: 401 and nothing else. Signed stream/blob URLs carry their own proof.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { verifyToken } from '../store/tokens.js';
+import { verifyPath } from '../core/signed-url.js';
+import type { AppContext } from '../app-context.js';
+
+declare module 'fastify' {
+  interface FastifyRequest { actor?: { id: string; name: string } }
+}
+
+export function presentedToken(req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization;
+  if (!h) return undefined;
+  const [scheme, value] = h.split(' ', 2);
+  if (scheme?.toLowerCase() === 'bearer') return value?.trim();
+  if (scheme?.toLowerCase() === 'basic' && value) {
+    const decoded = Buffer.from(value, 'base64').toString();
+    return decoded.slice(decoded.indexOf(':') + 1);
+  }
+  return undefined;
+}
+
+const PUBLIC = new Set(['/health']);
+
+export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
+  app.addHook('onRequest', async (req, reply) => {
+    const url = new URL(req.url, 'http://x');
+    if (PUBLIC.has(url.pathname)) return;
+    if (verifyPath(ctx.secret, url.pathname, url.searchParams.get('sig') ?? undefined)) return;
+    const token = presentedToken(req);
+    const row = token ? await verifyToken(ctx.store.db, token) : undefined;
+    if (!row) {
+      return reply.status(401).header('www-authenticate', 'Bearer realm="slipway"')
+        .send({ id: 'unauthorized', message: 'Invalid credentials provided. Run `slipway login` with the admin token, or set SLIPWAY_TOKEN.' });
+    }
+    req.actor = row;
+  });
+}

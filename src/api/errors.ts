@@ -1,0 +1,25 @@
+// Every error leaves the API as `{id, message}` with the registry's status; the server keeps running.
+import type { FastifyInstance } from 'fastify';
+import type { z } from 'zod';
+import { SlipwayError, ERRORS, fail } from '../core/errors.js';
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, req, reply) => {
+    if (err instanceof SlipwayError) return reply.status(err.status).send({ id: err.id, message: err.message });
+    if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError) return reply.status(400).send({ id: 'invalid_json', message: `The request body is not valid JSON: ${err.message}` });
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.status(413).send({ id: 'payload_too_large', message: 'The request body is too large.' });
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.status(415).send({ id: 'invalid_params', message: `Unsupported Content-Type; send application/json.` });
+    if (err.statusCode && err.statusCode < 500) return reply.status(err.statusCode).send({ id: 'invalid_params', message: err.message });
+    req.log.error(err);
+    return reply.status(500).send({ id: 'internal_error', message: ERRORS.internal_error.message });
+  });
+  app.setNotFoundHandler((req, reply) => reply.status(404).send({ id: 'not_found', message: `No such endpoint: ${req.method} ${req.url.split('?')[0]}.` }));
+}
+
+/** Validate a request body; the error names each bad field by its path. */
+export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
+  const r = schema.safeParse(body ?? {});
+  if (r.success) return r.data;
+  const detail = r.error.issues.slice(0, 5).map((i) => `${i.path.length ? i.path.join('.') : 'body'}: ${i.message}`).join('; ');
+  throw fail('invalid_params', `Invalid request: ${detail}.`);
+}

@@ -1,0 +1,42 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { createPipeline, deletePipeline, getPipeline, listPipelines, updatePipeline } from '../store/pipelines.js';
+import { getStageConfig, patchStageConfig } from '../store/stage-config-vars.js';
+import type { AppContext } from '../app-context.js';
+import { parseBody } from './errors.js';
+import { pipelineJson } from './shapes.js';
+
+const NAME = z.string().regex(/^[a-z][a-z0-9-]{1,29}$/, 'pipeline names start with a lowercase letter and use lowercase letters, digits and dashes (2–30 characters)');
+const STAGES = ['test', 'review', 'development', 'qa', 'staging', 'production'] as const;
+
+export async function pipelineRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const db = ctx.store.db;
+  app.post('/pipelines', async (req, reply) => {
+    const body = parseBody(z.object({ name: NAME }).passthrough(), req.body);
+    return reply.status(201).send(pipelineJson(await createPipeline(db, body.name)));
+  });
+  app.get('/pipelines', async () => (await listPipelines(db)).map(pipelineJson));
+  app.get<{ Params: { id: string } }>('/pipelines/:id', async (req) => pipelineJson(await getPipeline(db, req.params.id)));
+  app.patch<{ Params: { id: string } }>('/pipelines/:id', async (req) => {
+    const p = await getPipeline(db, req.params.id);
+    const body = parseBody(z.object({ name: NAME.optional(), ci_timeout_seconds: z.number().int().min(1).max(7 * 86_400).nullable().optional() }), req.body);
+    await updatePipeline(db, p.id, body);
+    return pipelineJson(await getPipeline(db, p.id));
+  });
+  app.delete<{ Params: { id: string } }>('/pipelines/:id', async (req) => {
+    const p = await getPipeline(db, req.params.id);
+    await deletePipeline(db, p.id);
+    return pipelineJson(p);
+  });
+
+  const stage = z.enum(STAGES);
+  app.get<{ Params: { id: string; stage: string } }>('/pipelines/:id/stage/:stage/config-vars', async (req) => {
+    const p = await getPipeline(db, req.params.id);
+    return getStageConfig(db, p.id, parseBody(stage, req.params.stage));
+  });
+  app.patch<{ Params: { id: string; stage: string } }>('/pipelines/:id/stage/:stage/config-vars', async (req) => {
+    const p = await getPipeline(db, req.params.id);
+    const vars = parseBody(z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'config var names are letters, digits and _'), z.string().nullable()), req.body);
+    return patchStageConfig(db, p.id, parseBody(stage, req.params.stage), vars);
+  });
+}

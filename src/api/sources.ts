@@ -1,0 +1,34 @@
+// POST /sources gives a signed put_url/get_url pair, as Heroku's API does; the blob is stored here.
+import type { FastifyInstance } from 'fastify';
+import fs from 'node:fs';
+import type { Readable } from 'node:stream';
+import { createSource, getSource, markSourceUploaded } from '../store/sources.js';
+import { fail } from '../core/errors.js';
+import type { AppContext } from '../app-context.js';
+import { signedUrl } from './urls.js';
+
+export async function sourceRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  // Uploads are raw bytes of any content type: hand the request stream to the handler.
+  app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+
+  app.post('/sources', async (req, reply) => {
+    const id = await createSource(ctx.store.db);
+    const url = signedUrl(ctx, req, `/sources/${id}/blob`);
+    return reply.status(201).send({ source_blob: { get_url: url, put_url: url } });
+  });
+
+  app.put<{ Params: { id: string } }>('/sources/:id/blob', async (req) => {
+    const src = await getSource(ctx.store.db, req.params.id);
+    if (!src) throw fail('source_not_found');
+    if (src.uploaded_at) throw fail('conflict', 'This source blob was already uploaded; sources are immutable. Create a new one with POST /sources.');
+    const { size, checksum } = await ctx.blobs.write(src.id, req.body as Readable);
+    await markSourceUploaded(ctx.store.db, src.id, size, checksum);
+    return { id: src.id, size, checksum };
+  });
+
+  app.get<{ Params: { id: string } }>('/sources/:id/blob', async (req, reply) => {
+    const src = await getSource(ctx.store.db, req.params.id);
+    if (!src?.uploaded_at) throw fail('source_not_found');
+    return reply.type('application/gzip').send(fs.createReadStream(ctx.blobs.path(src.id)));
+  });
+}

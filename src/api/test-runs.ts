@@ -1,0 +1,75 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { getPipeline } from '../store/pipelines.js';
+import { countTestCases, getTestRun, getTestRunByNumber, listTestCases, listTestNodes, listTestRuns, type TestRun } from '../store/test-runs.js';
+import { startTestRun } from '../ci/start-test-run.js';
+import { cancelTestRun } from '../ci/cancel-test-run.js';
+import type { AppContext } from '../app-context.js';
+import { parseBody } from './errors.js';
+import { testCaseJson, testNodeJson, testRunJson } from './shapes.js';
+
+const createBody = z.object({
+  pipeline: z.string().min(1),
+  commit_sha: z.string().regex(/^[0-9a-f]{7,64}$/i, 'a git commit sha'),
+  commit_branch: z.string().max(255).nullable().optional(),
+  commit_message: z.string().max(65_536).nullable().optional(),
+  source_blob_url: z.string().url(),
+  clear_cache: z.boolean().optional(),
+  debug: z.boolean().optional(),
+  organization: z.string().optional(),
+});
+
+export async function testRunRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const db = ctx.store.db;
+  const show = async (req: FastifyRequest, run: TestRun) => {
+    const p = await getPipeline(db, run.pipeline_id);
+    const counts = (await countTestCases(db, [run.id])).get(run.id);
+    return testRunJson(ctx, req, run, p.name, counts as never);
+  };
+
+  app.post('/test-runs', async (req, reply) => {
+    const b = parseBody(createBody, req.body);
+    const pipeline = await getPipeline(db, b.pipeline);
+    const run = await startTestRun(ctx, {
+      pipeline, commitBranch: b.commit_branch ?? null, commitSha: b.commit_sha, commitMessage: b.commit_message ?? null,
+      sourceBlobUrl: b.source_blob_url, clearCache: b.clear_cache ?? false, actor: req.actor?.name ?? null,
+    });
+    return reply.status(201).send(await show(req, await getTestRun(db, run.id)));
+  });
+
+  app.get<{ Params: { id: string } }>('/test-runs/:id', async (req) => show(req, await getTestRun(db, req.params.id)));
+
+  app.patch<{ Params: { id: string } }>('/test-runs/:id', async (req) => {
+    const run = await getTestRun(db, req.params.id);
+    parseBody(z.object({ status: z.literal('cancelled'), message: z.string().optional() }), req.body);
+    await cancelTestRun(ctx, run);
+    return show(req, await getTestRun(db, run.id));
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { limit?: string; before?: string; branch?: string } }>('/pipelines/:id/test-runs', async (req) => {
+    const p = await getPipeline(db, req.params.id);
+    const q = parseBody(z.object({ limit: z.coerce.number().int().min(1).max(1000).optional(), before: z.coerce.number().int().optional(), branch: z.string().optional() }), req.query);
+    const runs = await listTestRuns(db, p.id, q);
+    const counts = await countTestCases(db, runs.map((r) => r.id));
+    return runs.map((r) => testRunJson(ctx, req, r, p.name, counts.get(r.id) as never));
+  });
+
+  app.get<{ Params: { id: string; number: string } }>('/pipelines/:id/test-runs/:number', async (req) => {
+    const p = await getPipeline(db, req.params.id);
+    const n = parseBody(z.coerce.number().int().min(1), req.params.number);
+    return show(req, await getTestRunByNumber(db, p.id, n));
+  });
+
+  app.get<{ Params: { id: string } }>('/test-runs/:id/test-nodes', async (req) => {
+    const run = await getTestRun(db, req.params.id);
+    return (await listTestNodes(db, run.id)).map((n) => testNodeJson(ctx, req, run, n));
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { node?: string } }>('/test-runs/:id/test-cases', async (req) => {
+    const run = await getTestRun(db, req.params.id);
+    const nodes = await listTestNodes(db, run.id);
+    const idx = new Map(nodes.map((n) => [n.id, n.idx]));
+    const only = req.query.node !== undefined ? nodes.find((n) => String(n.idx) === req.query.node)?.id ?? 'none' : undefined;
+    return (await listTestCases(db, run.id, only)).map((c) => testCaseJson(c, idx.get(c.test_node_id) ?? 0));
+  });
+}

@@ -1,0 +1,37 @@
+// Control plane: turn a runner's events for one test node into rows, logs and status changes.
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+import { applyNodeEvent, insertTestCases } from '../store/test-runs.js';
+import type { LogBook } from '../logs/log-book.js';
+import type { RunnerEvent, TestNodeJob, OutputStream } from './test-node-job.js';
+
+export const logKey = (runId: string, nodeIndex: number, stream: OutputStream): string => `test-runs/${runId}/${nodeIndex}/${stream}`;
+
+export async function recordNodeEvent(db: Kysely<Database>, logs: LogBook, job: TestNodeJob, e: RunnerEvent): Promise<void> {
+  switch (e.type) {
+    case 'status':
+      if (e.event === 'provision') logs.open(logKey(job.runId, job.nodeIndex, 'setup'));
+      if (e.event === 'test') logs.open(logKey(job.runId, job.nodeIndex, 'test'));
+      await applyNodeEvent(db, job.nodeId, { type: e.event });
+      return;
+    case 'output':
+      logs.append(logKey(job.runId, job.nodeIndex, e.stream), e.data);
+      return;
+    case 'stream-end':
+      logs.close(logKey(job.runId, job.nodeIndex, e.stream));
+      return;
+    case 'setup-done':
+      await db.updateTable('test_nodes').set({ setup_done: 1 }).where('id', '=', job.nodeId).execute();
+      return;
+    case 'cases':
+      await insertTestCases(db, job.runId, job.nodeId, e.cases);
+      return;
+    case 'end': {
+      const change = { exitCode: e.exitCode ?? null, message: e.message ?? null, errorId: e.errorId ?? null };
+      if (e.outcome === 'succeeded' || e.outcome === 'failed') await applyNodeEvent(db, job.nodeId, { type: 'finish', outcome: e.outcome }, change);
+      else if (e.outcome === 'cancelled') await applyNodeEvent(db, job.nodeId, { type: 'cancel' }, change);
+      else await applyNodeEvent(db, job.nodeId, { type: 'error' }, change);
+      return;
+    }
+  }
+}

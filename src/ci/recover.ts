@@ -1,0 +1,42 @@
+// Recovery of work whose runner is gone (crashed server or agent): nothing stays `running` forever.
+import { finish, takeExpired } from '../jobs/queue.js';
+import { applyNodeEvent } from '../store/test-runs.js';
+import { killMarked } from '../sandbox/process-tree.js';
+import { removeWorkspace } from './workspace.js';
+import { logKey } from './node-events.js';
+import { TEST_NODE_JOB, type TestNodeJob } from './test-node-job.js';
+import type { AppContext } from '../app-context.js';
+import { now } from '../store/db.js';
+
+export const RUNNER_LOST = 'The runner executing this node was lost (the server or runner stopped unexpectedly); its processes and workspace were cleaned up.';
+
+/** Take over every expired lease: end the node errored "runner lost" and clean up what it left. */
+export async function recoverLostWork(ctx: AppContext, owner: string, heldByPrefix?: string): Promise<number> {
+  const jobs = await takeExpired(ctx.queue, owner, ctx.config.leaseMs, { heldByPrefix });
+  for (const job of jobs) {
+    if (job.kind === TEST_NODE_JOB) {
+      const j = JSON.parse(job.payload) as TestNodeJob;
+      killMarked((m) => m === j.nodeId);
+      removeWorkspace(ctx.workRoot, j.nodeId);
+      for (const s of ['setup', 'test'] as const) {
+        const key = logKey(j.runId, j.nodeIndex, s);
+        if (ctx.logs.isLive(key)) ctx.logs.close(key);
+      }
+      await applyNodeEvent(ctx.store.db, j.nodeId, { type: 'error' }, { errorId: 'runner_lost', message: RUNNER_LOST });
+      ctx.log.warn(`test run ${j.runId} node ${j.nodeIndex}: runner lost, node errored and cleaned up`);
+    }
+    await finish(ctx.queue, job, owner, { ok: false, error: 'runner lost' });
+  }
+  return jobs.length;
+}
+
+/** Runs created but never given nodes (the server died between the two) end errored. */
+export async function recoverStrandedRuns(ctx: AppContext): Promise<void> {
+  const cutoff = new Date(Date.now() - 60_000).toISOString();
+  const stranded = await ctx.store.db.selectFrom('test_runs').select('id').where('status', '=', 'pending')
+    .where('created_at', '<', cutoff).where((eb) => eb.not(eb.exists(eb.selectFrom('test_nodes').select('id').whereRef('test_nodes.test_run_id', '=', 'test_runs.id')))).execute();
+  for (const r of stranded) {
+    await ctx.store.db.updateTable('test_runs').set({ status: 'errored', error_id: 'runner_lost', message: 'The server stopped before this run started.', finished_at: now(), updated_at: now() }).where('id', '=', r.id).execute();
+  }
+}
+

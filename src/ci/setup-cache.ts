@@ -1,0 +1,30 @@
+// The per-pipeline setup cache: restored into a node's CACHE_DIR, saved after a successful setup.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Sandbox } from '../sandbox/sandbox.js';
+import { runHost } from '../sandbox/host.js';
+import { copyInto } from './workspace.js';
+
+export async function restoreCache(sandbox: Sandbox, cacheRoot: string, pipelineId: string, into: string): Promise<boolean> {
+  const src = path.join(cacheRoot, pipelineId);
+  if (!fs.existsSync(src)) return false;
+  await copyInto(sandbox, src, into);
+  return true;
+}
+
+/** Replace the pipeline's cache with this node's CACHE_DIR, atomically (readers see old or new). */
+export async function saveCache(cacheRoot: string, pipelineId: string, from: string): Promise<void> {
+  fs.mkdirSync(cacheRoot, { recursive: true, mode: 0o700 });
+  const dest = path.join(cacheRoot, pipelineId);
+  const tmp = `${dest}.new-${process.pid}-${Date.now()}`;
+  const r = await runHost('cp', ['-a', from, tmp]);
+  if (r.exitCode !== 0) { fs.rmSync(tmp, { recursive: true, force: true }); throw new Error(`saving the setup cache failed: ${r.stderr.trim()}`); }
+  const old = `${dest}.old-${process.pid}-${Date.now()}`;
+  if (fs.existsSync(dest)) fs.renameSync(dest, old);
+  fs.renameSync(tmp, dest);
+  fs.rmSync(old, { recursive: true, force: true });
+}
+
+export function clearCache(cacheRoot: string, pipelineId: string): void {
+  fs.rmSync(path.join(cacheRoot, pipelineId), { recursive: true, force: true });
+}

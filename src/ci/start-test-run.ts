@@ -1,0 +1,86 @@
+// Control plane: a new test run — read its app.json, create its nodes, queue one job per node.
+import { runHost } from '../sandbox/host.js';
+import { parseAppJson, resolveTestConfig, type TestConfig } from '../core/app-json.js';
+import { createTestRun, createTestNodes, errorRunBeforeNodes, setWaitingReason, type TestRun } from '../store/test-runs.js';
+import { getStageConfig } from '../store/stage-config-vars.js';
+import type { Pipeline } from '../store/pipelines.js';
+import { enqueue } from '../jobs/queue.js';
+import { sourceIdFromUrl } from '../git/source-blobs.js';
+import { fail } from '../core/errors.js';
+import type { AppContext } from '../app-context.js';
+import { TEST_NODE_JOB, type TestNodeJob } from './test-node-job.js';
+
+export const MAX_TEST_NODES = 32;
+
+export interface StartTestRun {
+  pipeline: Pipeline;
+  commitBranch: string | null;
+  commitSha: string;
+  commitMessage: string | null;
+  sourceBlobUrl: string;
+  clearCache: boolean;
+  actor: string | null;
+}
+
+/** Read app.json out of a source tarball (at its root or under a single top folder); absent → {}. */
+async function readAppJson(tarball: string): Promise<{ ok: true; text: string } | { ok: false; message: string }> {
+  const list = await runHost('tar', ['-tzf', tarball], { timeoutMs: 60_000 });
+  if (list.exitCode !== 0) return { ok: false, message: `The source is not a gzipped tarball (${list.stderr.trim().split('\n')[0]}).` };
+  const names = list.stdout.split('\n');
+  const member = names.find((n) => n === 'app.json' || n === './app.json') ?? names.find((n) => /^[^/]+\/app\.json$/.test(n));
+  if (!member) return { ok: true, text: '{}' };
+  const r = await runHost('tar', ['-xzOf', tarball, member], { timeoutMs: 60_000 });
+  return r.exitCode === 0 ? { ok: true, text: r.stdout } : { ok: false, message: `Could not read app.json from the source: ${r.stderr.trim()}` };
+}
+
+export async function startTestRun(ctx: AppContext, s: StartTestRun): Promise<TestRun> {
+  const sourceId = sourceIdFromUrl(s.sourceBlobUrl);
+  if (sourceId && !ctx.blobs.exists(sourceId)) throw fail('source_not_found');
+  if (!sourceId && !/^https?:\/\//.test(s.sourceBlobUrl)) throw fail('invalid_params', 'source_blob_url must be an http(s) URL of a gzipped tarball (from POST /sources).');
+  const db = ctx.store.db;
+  const run = await createTestRun(db, {
+    pipelineId: s.pipeline.id, commitBranch: s.commitBranch, commitSha: s.commitSha, commitMessage: s.commitMessage,
+    sourceBlobUrl: s.sourceBlobUrl, sourceId: sourceId ?? null, clearCache: s.clearCache,
+    timeoutSeconds: s.pipeline.ci_timeout_seconds ?? ctx.config.ciTimeoutSeconds, actor: s.actor,
+  });
+  try {
+    await queueNodes(ctx, s, run, sourceId);
+  } catch (e) {
+    await errorRunBeforeNodes(db, run.id, 'internal_error', `Slipway could not start this run: ${(e as Error).message}`);
+  }
+  return run;
+}
+
+async function queueNodes(ctx: AppContext, s: StartTestRun, run: TestRun, sourceId: string | undefined): Promise<void> {
+  const db = ctx.store.db;
+  let config: TestConfig = resolveTestConfig({});
+  if (sourceId) {
+    const text = await readAppJson(ctx.blobs.path(sourceId));
+    if (!text.ok) return errorRunBeforeNodes(db, run.id, 'invalid_params', text.message);
+    const app = parseAppJson(text.text);
+    if (!app.ok) return errorRunBeforeNodes(db, run.id, 'invalid_app_json', app.message);
+    config = resolveTestConfig(app.value);
+  }
+  if (config.quantity < 1 || config.quantity > MAX_TEST_NODES) {
+    return errorRunBeforeNodes(db, run.id, 'invalid_app_json', `app.json is invalid: environments.test.formation.test.quantity must be between 1 and ${MAX_TEST_NODES} (got ${config.quantity}).`);
+  }
+  const timeoutSeconds = config.timeoutSeconds ?? run.timeout_seconds;
+  if (timeoutSeconds !== run.timeout_seconds) await db.updateTable('test_runs').set({ timeout_seconds: timeoutSeconds }).where('id', '=', run.id).execute();
+  const configVars = await getStageConfig(db, s.pipeline.id, 'test');
+  const nodes = await createTestNodes(db, run.id, config.quantity);
+  const runner = ctx.runner;
+  for (const node of nodes) {
+    const job: TestNodeJob = {
+      runId: run.id, nodeId: node.id, pipelineId: s.pipeline.id, runNumber: run.number, nodeIndex: node.idx, nodeTotal: nodes.length,
+      branch: s.commitBranch, sha: s.commitSha, sourceBlobUrl: s.sourceBlobUrl, config, configVars, timeoutSeconds, clearCache: s.clearCache,
+    };
+    await enqueue(ctx.queue, TEST_NODE_JOB, job, { key: `test-node:${node.id}` });
+  }
+  if (runner) {
+    const busy = runner.busy;
+    for (const [i, node] of nodes.entries()) {
+      if (busy + i >= runner.capacity) await setWaitingReason(db, node.id, `waiting for a free runner slot: ${runner.busy} of ${runner.capacity} busy`);
+    }
+    runner.poke();
+  }
+}

@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TapReader, countCases, testOutcome } from './tap-results.js';
+
+const read = async (tap: string, chunk = 7) => {
+  const r = new TapReader();
+  for (let i = 0; i < tap.length; i += chunk) r.write(tap.slice(i, i + chunk));
+  return r.end();
+};
+
+const NODE_TAP = `TAP version 13
+# Subtest: a
+ok 1 - a
+  ---
+  duration_ms: 1.3
+  ...
+# Subtest: b
+ok 2 - b # SKIP x
+# Subtest: c
+not ok 3 - c # TODO y
+  ---
+  error: 'z'
+  ...
+# Subtest: d
+not ok 4 - d
+  ---
+  duration_ms: 0.15
+  location: '/tmp/t.test.mjs:5:1'
+  error: 'boom'
+  ...
+1..4
+# tests 4
+`;
+
+test('node:test TAP: pass, skip, todo and failure are counted, failure has its diagnostic', async () => {
+  const s = await read(NODE_TAP);
+  assert.deepEqual(countCases(s.cases), { passed: 1, failed: 1, skipped: 1, todo: 1 });
+  assert.deepEqual(s.cases.map((c) => c.description), ['a', 'b', 'c', 'd']);
+  assert.match(s.cases[3]!.diagnostic!, /^error: boom\nlocation: \/tmp\/t.test.mjs:5:1$/);
+  assert.equal(testOutcome(0, s), 'failed');
+});
+
+test('TAP failures take precedence over a zero exit code', async () => {
+  assert.equal(testOutcome(0, await read('1..1\nnot ok 1 - x\n')), 'failed');
+});
+
+test('all passing TAP with exit 0 succeeds; a non-zero exit still fails', async () => {
+  const s = await read('1..2\nok 1 - x\nok 2 - y\n');
+  assert.equal(testOutcome(0, s), 'succeeded');
+  assert.equal(testOutcome(1, s), 'failed');
+});
+
+test('fewer tests than planned fails', async () => {
+  assert.equal(testOutcome(0, await read('1..3\nok 1 - x\n')), 'failed');
+});
+
+test('no TAP: the exit code alone decides, no cases', async () => {
+  const s = await read('plain output\nall good\n');
+  assert.equal(s.sawTap, false);
+  assert.equal(s.cases.length, 0);
+  assert.equal(testOutcome(0, s), 'succeeded');
+  assert.equal(testOutcome(2, s), 'failed');
+});
+
+test('nested suites are folded into their leaves', async () => {
+  const s = await read(`TAP version 13
+# Subtest: suite
+    # Subtest: inner one
+    ok 1 - inner one
+    # Subtest: inner two
+    not ok 2 - inner two
+    1..2
+not ok 1 - suite
+1..1
+`);
+  assert.deepEqual(s.cases.map((c) => [c.description, c.status]), [['suite > inner one', 'passed'], ['suite > inner two', 'failed']]);
+});

@@ -1,0 +1,49 @@
+// A test node's workspace: app source, buildpack cache, ENV_DIR, buildpacks, tmp — owned by the
+// sandbox user, removed afterwards whatever the outcome.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Sandbox } from '../sandbox/sandbox.js';
+import { runHost } from '../sandbox/host.js';
+
+export interface Workspace { root: string; app: string; cache: string; env: string; buildpacks: string; tmp: string }
+
+export function createWorkspace(sandbox: Sandbox, workRoot: string, id: string): Workspace {
+  const root = path.join(workRoot, id);
+  fs.rmSync(root, { recursive: true, force: true });
+  const ws = { root, app: path.join(root, 'app'), cache: path.join(root, 'cache'), env: path.join(root, 'env'), buildpacks: path.join(root, 'buildpacks'), tmp: path.join(root, 'tmp') };
+  for (const d of [root, ws.app, ws.cache, ws.env, ws.buildpacks, ws.tmp]) sandbox.ownedDir(d);
+  return ws;
+}
+
+export function removeWorkspace(workRoot: string, id: string): void {
+  fs.rmSync(path.join(workRoot, id), { recursive: true, force: true });
+}
+
+/** ENV_DIR: one file per var, as the buildpack API specifies. */
+export function writeEnvDir(sandbox: Sandbox, dir: string, vars: Record<string, string>): void {
+  for (const [k, v] of Object.entries(vars)) {
+    const f = path.join(dir, k);
+    fs.writeFileSync(f, v, { mode: 0o600 });
+    if (process.getuid?.() === 0) fs.chownSync(f, sandbox.user.uid, sandbox.user.gid);
+  }
+}
+
+/** Copy a folder's contents into a sandbox-owned folder. */
+export async function copyInto(sandbox: Sandbox, from: string, to: string): Promise<void> {
+  sandbox.ownedDir(to);
+  const r = await runHost('cp', ['-a', from + '/.', to]);
+  if (r.exitCode !== 0) throw new Error(`copying ${from} failed: ${r.stderr.trim()}`);
+  if (process.getuid?.() === 0) await runHost('chown', ['-R', `${sandbox.user.uid}:${sandbox.user.gid}`, to]);
+}
+
+/** A source tarball with a single top-level folder (as GitHub makes them) is unpacked from inside it. */
+export function hoistSingleFolder(app: string): void {
+  const entries = fs.readdirSync(app);
+  if (entries.length !== 1) return;
+  const only = path.join(app, entries[0]!);
+  if (!fs.statSync(only).isDirectory() || fs.existsSync(path.join(app, 'app.json')) || fs.existsSync(path.join(app, 'package.json'))) return;
+  const tmp = app + '.hoist';
+  fs.renameSync(only, tmp);
+  fs.rmdirSync(app);
+  fs.renameSync(tmp, app);
+}

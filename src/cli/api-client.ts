@@ -1,0 +1,51 @@
+// The CLI's only way to the server: JSON over HTTP with the bearer token.
+import { CliError, EXIT } from './errors.js';
+import type { CliCredentials } from './context.js';
+
+export class ApiClient {
+  constructor(readonly creds: CliCredentials) {}
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(this.creds.url + path, {
+        method,
+        headers: {
+          accept: 'application/vnd.heroku+json; version=3',
+          ...(this.creds.token ? { authorization: `Bearer ${this.creds.token}` } : {}),
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+      });
+    } catch (e) {
+      throw new CliError(`Cannot reach the Slipway server at ${this.creds.url} (${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}). Start it with \`slipway server\` or set SLIPWAY_URL.`, EXIT.unreachable);
+    }
+    const text = await res.text();
+    let json: unknown;
+    try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+    if (res.status === 401) throw new CliError('Not logged in, or the token was refused. Run `slipway login` or set SLIPWAY_TOKEN.', EXIT.unreachable);
+    if (!res.ok) {
+      const err = json as { id?: string; message?: string } | undefined;
+      throw new CliError(err?.message ? `${err.message}${err.id ? ` (${err.id})` : ''}` : `HTTP ${res.status} from ${method} ${path}`, res.status >= 500 ? EXIT.failed : EXIT.usage);
+    }
+    return json as T;
+  }
+
+  get<T>(path: string): Promise<T> { return this.request('GET', path); }
+  post<T>(path: string, body: unknown = {}): Promise<T> { return this.request('POST', path, body); }
+  patch<T>(path: string, body: unknown): Promise<T> { return this.request('PATCH', path, body); }
+  delete<T>(path: string): Promise<T> { return this.request('DELETE', path); }
+
+  /** Upload bytes to a (signed) URL. */
+  async put(url: string, data: Buffer): Promise<void> {
+    const res = await fetch(url, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array(data) });
+    if (!res.ok) throw new CliError(`Uploading the source failed: HTTP ${res.status} ${await res.text()}`, EXIT.failed);
+  }
+
+  /** Copy a (signed) stream URL to `out` until the server ends it. */
+  async stream(url: string, out: NodeJS.WritableStream): Promise<void> {
+    const res = await fetch(url);
+    if (!res.ok || !res.body) return;
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) out.write(chunk);
+  }
+}

@@ -1,0 +1,65 @@
+// Following a test run from the terminal: node output live, then a summary with the failures.
+import type { ApiClient } from './api-client.js';
+import { bold, dim, red, statusColour } from './format.js';
+import type { TestCaseJson, TestNodeJson, TestRunJson } from './types.js';
+
+const TERMINAL = new Set(['succeeded', 'failed', 'errored', 'cancelled']);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function getRun(api: ApiClient, pipeline: string, number: number | 'latest'): Promise<TestRunJson> {
+  if (number === 'latest') {
+    const [last] = await api.get<TestRunJson[]>(`/pipelines/${encodeURIComponent(pipeline)}/test-runs?limit=1`);
+    if (!last) throw Object.assign(new Error(`Pipeline ${pipeline} has no test runs yet. Start one with \`slipway ci:run\`.`), { cli: true });
+    return last;
+  }
+  return api.get<TestRunJson>(`/pipelines/${encodeURIComponent(pipeline)}/test-runs/${number}`);
+}
+
+/** Stream one node's setup and test output to stdout, following it live while it runs. */
+export async function streamNode(api: ApiClient, run: TestRunJson, index: number): Promise<void> {
+  let node: TestNodeJson | undefined;
+  let said = '';
+  for (;;) {
+    const nodes = await api.get<TestNodeJson[]>(`/test-runs/${run.id}/test-nodes`);
+    node = nodes.find((n) => n.index === index);
+    const current = await api.get<TestRunJson>(`/test-runs/${run.id}`);
+    if (node || TERMINAL.has(current.status)) break;
+    await sleep(250);
+  }
+  if (!node) return;
+  if (node.waiting_reason && node.status === 'pending' && said !== node.waiting_reason) { said = node.waiting_reason; process.stderr.write(dim(`(${said})\n`)); }
+  await api.stream(node.setup_stream_url, process.stdout);
+  await api.stream(node.output_stream_url, process.stdout);
+}
+
+export async function waitForEnd(api: ApiClient, run: TestRunJson): Promise<TestRunJson> {
+  for (;;) {
+    const r = await api.get<TestRunJson>(`/test-runs/${run.id}`);
+    if (TERMINAL.has(r.status)) return r;
+    await sleep(300);
+  }
+}
+
+export function describeRun(r: TestRunJson): string {
+  const c = r.counts;
+  const counts = c.passed + c.failed + c.skipped + c.todo > 0 ? `: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped, ${c.todo} todo` : '';
+  return `Test run #${r.number} ${statusColour(r.status)}${counts}`;
+}
+
+/** The end of a run as a person wants it: status, counts, what failed and why, where to look again. */
+export async function printSummary(api: ApiClient, r: TestRunJson): Promise<void> {
+  const nodes = await api.get<TestNodeJson[]>(`/test-runs/${r.id}/test-nodes`);
+  const cases = await api.get<TestCaseJson[]>(`/test-runs/${r.id}/test-cases`);
+  const failed = cases.filter((c) => c.status === 'failed');
+  process.stdout.write('\n');
+  for (const c of failed) {
+    process.stdout.write(`${red('✗')} ${bold(c.description)}${nodes.length > 1 ? dim(` (node ${c.test_node.index})`) : ''}\n`);
+    if (c.diagnostic) process.stdout.write(c.diagnostic.split('\n').map((l) => `    ${l}`).join('\n') + '\n');
+  }
+  if (nodes.length > 1) for (const n of nodes) process.stdout.write(`  node ${n.index}: ${statusColour(n.status)}${n.message ? ` — ${n.message}` : ''}\n`);
+  process.stdout.write(`${describeRun(r)}\n`);
+  if (r.message && (r.status === 'errored' || r.status === 'cancelled')) process.stdout.write(`${r.message}\n`);
+  process.stdout.write(dim(`${r.url}\n`));
+}
+
+export const exitFor = (r: TestRunJson): number => (r.status === 'succeeded' ? 0 : 1);

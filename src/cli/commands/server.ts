@@ -1,0 +1,29 @@
+import type { Command } from 'commander';
+import { loadConfig, ConfigError } from '../../config.js';
+import { startServer } from '../../server.js';
+import { serverEnv } from '../context.js';
+import { CliError } from '../errors.js';
+
+export function registerServer(program: Command): void {
+  program.command('server').description('run the Slipway server (API, runner) on embedded defaults unless configured')
+    .option('--port <port>', 'API port (PORT)')
+    .option('--data-dir <dir>', 'data folder (SLIPWAY_DATA_DIR)')
+    .action(async (o: { port?: string; dataDir?: string }) => {
+      const env = { ...serverEnv(), ...(o.port ? { PORT: o.port } : {}), ...(o.dataDir ? { SLIPWAY_DATA_DIR: o.dataDir } : {}) };
+      let config;
+      try { config = loadConfig(env); } catch (e) { throw new CliError((e as ConfigError).message); }
+      const server = await startServer(config);
+      const { ctx } = server;
+      console.log(`Slipway listening on ${server.url} (data in ${config.dataDir}, ${ctx.store.dialect} store, sandbox: ${ctx.sandbox.mode}, runner slots: ${config.runnerConcurrency})`);
+      if (server.adminToken) {
+        console.log(`\nAdmin API token (shown once, stored only as a hash):\n\n    ${server.adminToken}\n\nLog the CLI in with:  slipway login --url ${server.url} --token ${server.adminToken}\n`);
+      }
+      const stop = async (sig: string) => {
+        console.log(`${sig}: stopping (running test nodes are cancelled and cleaned up)…`);
+        await server.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop('SIGINT'));
+      process.once('SIGTERM', () => void stop('SIGTERM'));
+    });
+}

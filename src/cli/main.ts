@@ -1,0 +1,28 @@
+// `slipway <topic>:<command>`: heroku-style verbs over the HTTP API.
+import { Command, CommanderError } from 'commander';
+import { registerServer } from './commands/server.js';
+import { registerAuth } from './commands/auth.js';
+import { registerPipelines } from './commands/pipelines.js';
+import { registerCi } from './commands/ci.js';
+import { CliError, EXIT } from './errors.js';
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('slipway').description('A self-hosted Heroku Flow.').version('0.1.0').exitOverride().showSuggestionAfterError();
+  registerServer(program);
+  registerAuth(program);
+  registerPipelines(program);
+  registerCi(program);
+  program.commands.forEach((c) => c.exitOverride());
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exitCode = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? EXIT.ok : EXIT.usage;
+      return;
+    }
+    if (e instanceof CliError) { process.stderr.write(`slipway: ${e.message}\n`); process.exitCode = e.code; return; }
+    if ((e as { cli?: boolean }).cli) { process.stderr.write(`slipway: ${(e as Error).message}\n`); process.exitCode = EXIT.usage; return; }
+    process.stderr.write(`slipway: ${(e as Error).stack ?? e}\n`);
+    process.exitCode = EXIT.failed;
+  }
+}

@@ -1,0 +1,69 @@
+// The only place that reads process.env for the server: validated, defaulted, frozen.
+import path from 'node:path';
+import { z } from 'zod';
+
+const intFrom = (def: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+
+const schema = z.object({
+  PORT: intFrom(5000, 0, 65535),
+  SLIPWAY_HOST: z.string().default('127.0.0.1'),
+  SLIPWAY_ROUTER_PORT: intFrom(5080, 0, 65535),
+  SLIPWAY_DOMAIN: z.string().default('localhost'),
+  SLIPWAY_DATA_DIR: z.string().default('./.slipway'),
+  DATABASE_URL: z.string().optional(),
+  SLIPWAY_ADMIN_TOKEN: z.string().min(16, 'SLIPWAY_ADMIN_TOKEN must be at least 16 characters').optional(),
+  SLIPWAY_RUNNER_CONCURRENCY: intFrom(2, 1, 64),
+  SLIPWAY_SANDBOX: z.enum(['auto', 'bwrap', 'process']).default('auto'),
+  SLIPWAY_SANDBOX_USER: z.string().default('nobody'),
+  SLIPWAY_JOB_LEASE_SECONDS: intFrom(30, 2, 3600),
+  SLIPWAY_CI_TIMEOUT_SECONDS: intFrom(3600, 1, 7 * 86_400),
+  SLIPWAY_KILL_GRACE_MS: intFrom(5000, 0, 120_000),
+  SLIPWAY_PUBLIC_URL: z.string().url().optional(),
+});
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly routerPort: number;
+  readonly domain: string;
+  readonly dataDir: string;
+  readonly databaseUrl?: string;
+  readonly adminToken?: string;
+  readonly runnerConcurrency: number;
+  readonly sandbox: 'auto' | 'bwrap' | 'process';
+  readonly sandboxUser: string;
+  readonly leaseMs: number;
+  readonly ciTimeoutSeconds: number;
+  readonly killGraceMs: number;
+  readonly publicUrl?: string;
+}
+
+export class ConfigError extends Error {}
+
+/** Build the config from an environment (process.env by default); throws ConfigError naming the bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<Config> = {}): Config {
+  const r = schema.safeParse(env);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new ConfigError(`Invalid configuration: ${i.path.join('.')}: ${i.message}`);
+  }
+  const e = r.data;
+  return Object.freeze({
+    port: e.PORT,
+    host: e.SLIPWAY_HOST,
+    routerPort: e.SLIPWAY_ROUTER_PORT,
+    domain: e.SLIPWAY_DOMAIN,
+    dataDir: path.resolve(e.SLIPWAY_DATA_DIR),
+    databaseUrl: e.DATABASE_URL || undefined,
+    adminToken: e.SLIPWAY_ADMIN_TOKEN,
+    runnerConcurrency: e.SLIPWAY_RUNNER_CONCURRENCY,
+    sandbox: e.SLIPWAY_SANDBOX,
+    sandboxUser: e.SLIPWAY_SANDBOX_USER,
+    leaseMs: e.SLIPWAY_JOB_LEASE_SECONDS * 1000,
+    ciTimeoutSeconds: e.SLIPWAY_CI_TIMEOUT_SECONDS,
+    killGraceMs: e.SLIPWAY_KILL_GRACE_MS,
+    publicUrl: e.SLIPWAY_PUBLIC_URL?.replace(/\/$/, ''),
+    ...overrides,
+  });
+}

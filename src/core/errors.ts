@@ -1,0 +1,46 @@
+// The one registry of errors a user can see: an id, an HTTP status, and a message that says what to do.
+// Tests assert on ids; docs/errors.md lists the same table.
+
+export const ERRORS = {
+  unauthorized: { status: 401, message: 'Invalid credentials provided. Run `slipway login` or pass a valid token.' },
+  forbidden: { status: 403, message: 'You do not have access to this resource.' },
+  not_found: { status: 404, message: 'Couldn\'t find that resource.' },
+  pipeline_not_found: { status: 404, message: 'Couldn\'t find that pipeline.' },
+  test_run_not_found: { status: 404, message: 'Couldn\'t find that test run.' },
+  test_node_not_found: { status: 404, message: 'Couldn\'t find that test node.' },
+  source_not_found: { status: 404, message: 'Couldn\'t find that source blob. Upload it first with PUT to the put_url of POST /sources.' },
+  invalid_params: { status: 422, message: 'The request body is invalid.' },
+  invalid_json: { status: 400, message: 'The request body is not valid JSON.' },
+  conflict: { status: 409, message: 'The resource already exists or is in a conflicting state.' },
+  name_taken: { status: 409, message: 'That name is already taken.' },
+  invalid_state: { status: 422, message: 'The resource is not in a state that allows this.' },
+  payload_too_large: { status: 413, message: 'The upload is too large.' },
+  not_supported: { status: 501, message: 'Slipway does not support this endpoint yet.' },
+  internal_error: { status: 500, message: 'Something went wrong inside Slipway; the server log has details.' },
+  // Errors that end a test run (stored as the run's message, not sent as HTTP errors).
+  invalid_app_json: { status: 422, message: 'app.json is invalid.' },
+  buildpack_failed: { status: 422, message: 'A buildpack failed.' },
+  buildpack_not_found: { status: 422, message: 'A buildpack could not be found.' },
+  no_buildpack_detected: { status: 422, message: 'No buildpack applies to this app.' },
+  test_setup_failed: { status: 422, message: 'The test-setup script failed.' },
+  timed_out: { status: 422, message: 'The run exceeded its time limit.' },
+  runner_lost: { status: 500, message: 'The runner executing this node was lost.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorId = keyof typeof ERRORS;
+
+/** An error with a registry id; the API turns it into `{id, message}` with the registry's status. */
+export class SlipwayError extends Error {
+  readonly id: ErrorId;
+  readonly status: number;
+  constructor(id: ErrorId, message?: string) {
+    super(message ?? ERRORS[id].message);
+    this.id = id;
+    this.status = ERRORS[id].status;
+  }
+}
+
+/** Shorthand: `throw fail('pipeline_not_found', 'No pipeline named x.')`. */
+export function fail(id: ErrorId, message?: string): SlipwayError {
+  return new SlipwayError(id, message);
+}

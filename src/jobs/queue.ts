@@ -1,0 +1,105 @@
+// A durable job queue in the state store: enqueue, claim with a lease, heartbeat, finish, recover.
+// One module so that every status change of a job is visible in one place.
+import type { ExpressionBuilder, Kysely } from 'kysely';
+import type { Database, JobsTable } from '../store/schema.js';
+import type { Dialect } from '../store/db.js';
+import { newId } from '../core/ids.js';
+import { now } from '../store/db.js';
+
+export type Job = Omit<JobsTable, 'attempts' | 'cancel_requested'> & { attempts: number; cancel_requested: number };
+export interface Queue { db: Kysely<Database>; dialect: Dialect }
+
+const isoIn = (ms: number): string => new Date(Date.now() + ms).toISOString();
+
+/** Add a job; a `key` makes enqueueing idempotent (the existing job is returned). */
+export async function enqueue(q: Queue, kind: string, payload: unknown, opts: { key?: string; maxAttempts?: number; delayMs?: number } = {}): Promise<Job> {
+  if (opts.key) {
+    const existing = await q.db.selectFrom('jobs').selectAll().where('key', '=', opts.key).executeTakeFirst();
+    if (existing) return existing;
+  }
+  const row = {
+    id: newId(), kind, key: opts.key ?? null, payload: JSON.stringify(payload), status: 'queued', max_attempts: opts.maxAttempts ?? 1,
+    run_after: isoIn(opts.delayMs ?? 0), lease_owner: null, lease_expires_at: null, last_error: null, created_at: now(), updated_at: now(),
+  };
+  await q.db.insertInto('jobs').values(row).execute();
+  return { ...row, attempts: 0, cancel_requested: 0 };
+}
+
+/** Take the oldest runnable job of these kinds and lease it to `owner` for `leaseMs`. */
+export async function claim(q: Queue, kinds: string[], owner: string, leaseMs: number): Promise<Job | undefined> {
+  return q.db.transaction().execute(async (trx) => {
+    let sel = trx.selectFrom('jobs').select('id').where('status', '=', 'queued').where('kind', 'in', kinds)
+      .where('run_after', '<=', now()).orderBy('created_at').orderBy('id').limit(1);
+    if (q.dialect === 'postgres') sel = sel.forUpdate().skipLocked();
+    const next = await sel.executeTakeFirst();
+    if (!next) return undefined;
+    const r = await trx.updateTable('jobs')
+      .set((eb) => ({ status: 'running', lease_owner: owner, lease_expires_at: isoIn(leaseMs), attempts: eb('attempts', '+', 1), updated_at: now() }))
+      .where('id', '=', next.id).where('status', '=', 'queued').returningAll().executeTakeFirst();
+    return r;
+  });
+}
+
+/** Extend the lease. Tells the runner whether to stop: cancel asked for, or the lease is no longer its own. */
+export async function heartbeat(q: Queue, jobId: string, owner: string, leaseMs: number): Promise<{ cancel: boolean; lost: boolean }> {
+  const r = await q.db.updateTable('jobs').set({ lease_expires_at: isoIn(leaseMs), updated_at: now() })
+    .where('id', '=', jobId).where('lease_owner', '=', owner).where('status', '=', 'running')
+    .returning(['cancel_requested']).executeTakeFirst();
+  if (!r) return { cancel: false, lost: true };
+  return { cancel: Number(r.cancel_requested) === 1, lost: false };
+}
+
+/** Finish a job the owner holds; a failure with attempts left is requeued with exponential back-off. */
+export async function finish(q: Queue, job: Pick<Job, 'id'>, owner: string, outcome: { ok: true } | { ok: false; error: string; retry?: boolean }): Promise<void> {
+  const row = await q.db.selectFrom('jobs').select(['attempts', 'max_attempts', 'cancel_requested']).where('id', '=', job.id).executeTakeFirst();
+  if (!row) return;
+  const base = q.db.updateTable('jobs').where('id', '=', job.id).where('lease_owner', '=', owner);
+  if (outcome.ok) {
+    await base.set({ status: Number(row.cancel_requested) ? 'cancelled' : 'succeeded', lease_owner: null, lease_expires_at: null, updated_at: now() }).execute();
+  } else if (outcome.retry && Number(row.attempts) < Number(row.max_attempts) && !Number(row.cancel_requested)) {
+    const backoffMs = Math.min(60_000, 1000 * 2 ** Number(row.attempts));
+    await base.set({ status: 'queued', lease_owner: null, lease_expires_at: null, run_after: isoIn(backoffMs), last_error: outcome.error, updated_at: now() }).execute();
+  } else {
+    await base.set({ status: 'failed', lease_owner: null, lease_expires_at: null, last_error: outcome.error, updated_at: now() }).execute();
+  }
+}
+
+/** Ask for a job to stop: a queued job is cancelled at once, a running one is told at its next heartbeat. */
+export async function requestCancel(q: Queue, key: string): Promise<'cancelled' | 'signalled' | 'none'> {
+  const job = await q.db.selectFrom('jobs').select(['id', 'status']).where('key', '=', key).executeTakeFirst();
+  if (!job) return 'none';
+  if (job.status === 'queued') {
+    await q.db.updateTable('jobs').set({ status: 'cancelled', cancel_requested: 1, updated_at: now() }).where('id', '=', job.id).where('status', '=', 'queued').execute();
+    return 'cancelled';
+  }
+  if (job.status === 'running') {
+    await q.db.updateTable('jobs').set({ cancel_requested: 1, updated_at: now() }).where('id', '=', job.id).execute();
+    return 'signalled';
+  }
+  return 'none';
+}
+
+/**
+ * Jobs whose runner stopped renewing its lease (crashed server or runner). Each is taken over by
+ * `owner` so that exactly one recoverer handles it; the caller cleans up and then calls `finish`.
+ */
+export async function takeExpired(q: Queue, owner: string, leaseMs: number, opts: { heldByPrefix?: string } = {}): Promise<Job[]> {
+  // A job held by an earlier instance of this same runner (the prefix) is lost even if its lease has not run out yet.
+  const lost = (eb: ExpressionBuilder<Database, 'jobs'>) => {
+    const expired = eb('lease_expires_at', '<', now());
+    return opts.heldByPrefix ? eb.or([expired, eb.and([eb('lease_owner', 'like', `${opts.heldByPrefix}%`), eb('lease_owner', '!=', owner)])]) : expired;
+  };
+  const candidates = await q.db.selectFrom('jobs').select('id').where('status', '=', 'running').where(lost).execute();
+  const taken: Job[] = [];
+  for (const { id } of candidates) {
+    const r = await q.db.updateTable('jobs').set({ lease_owner: owner, lease_expires_at: isoIn(leaseMs), updated_at: now() })
+      .where('id', '=', id).where('status', '=', 'running').where(lost).returningAll().executeTakeFirst();
+    if (r) taken.push(r);
+  }
+  return taken;
+}
+
+export async function queuedCount(q: Queue, kinds: string[]): Promise<number> {
+  const r = await q.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'queued').where('kind', 'in', kinds).executeTakeFirstOrThrow();
+  return Number(r.n);
+}

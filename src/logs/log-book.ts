@@ -1,0 +1,80 @@
+// Output of every step, stored in a file per stream and followed live by any number of readers.
+import fs from 'node:fs';
+import path from 'node:path';
+
+interface Live { size: number; closed: boolean; wake: Set<() => void> }
+
+export class LogBook {
+  private live = new Map<string, Live>();
+  constructor(private dir: string) { fs.mkdirSync(dir, { recursive: true, mode: 0o700 }); }
+
+  private file(key: string): string {
+    if (!/^[\w.-]+(\/[\w.-]+)*$/.test(key)) throw new Error(`bad log key ${key}`);
+    return path.join(this.dir, key + '.log');
+  }
+
+  /** Start (or restart, truncating) a stream that readers can follow until `close`. */
+  open(key: string): void {
+    const f = this.file(key);
+    fs.mkdirSync(path.dirname(f), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(f, '', { mode: 0o600 });
+    this.live.set(key, { size: 0, closed: false, wake: new Set() });
+  }
+
+  append(key: string, chunk: Buffer | string): void {
+    let l = this.live.get(key);
+    if (!l) { this.open(key); l = this.live.get(key)!; }
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    fs.appendFileSync(this.file(key), buf);
+    l.size += buf.length;
+    for (const w of l.wake) w();
+  }
+
+  close(key: string): void {
+    const l = this.live.get(key);
+    if (!l) return;
+    l.closed = true;
+    this.live.delete(key);
+    for (const w of l.wake) w();
+  }
+
+  isLive(key: string): boolean { return this.live.has(key); }
+
+  exists(key: string): boolean { return this.live.has(key) || fs.existsSync(this.file(key)); }
+
+  /** The stored text so far (for `ci:info` of a finished run and for tests). */
+  read(key: string): string {
+    try { return fs.readFileSync(this.file(key), 'utf8'); } catch { return ''; }
+  }
+
+  /** Everything from `offset` on, then whatever is appended, ending when the stream closes. */
+  async *follow(key: string, offset = 0, signal?: AbortSignal): AsyncGenerator<Buffer> {
+    const l = this.live.get(key);
+    const f = this.file(key);
+    let pos = offset;
+    for (;;) {
+      const size = l ? l.size : fileSize(f);
+      if (size > pos) {
+        const fd = fs.openSync(f, 'r');
+        try {
+          while (pos < size) {
+            const buf = Buffer.alloc(Math.min(256 * 1024, size - pos));
+            const n = fs.readSync(fd, buf, 0, buf.length, pos);
+            if (n <= 0) break;
+            pos += n;
+            yield buf.subarray(0, n);
+          }
+        } finally { fs.closeSync(fd); }
+      }
+      if (!l || (l.closed && pos >= l.size) || signal?.aborted) return;
+      if (pos < l.size) continue;
+      await new Promise<void>((resolve) => {
+        const wake = () => { l.wake.delete(wake); signal?.removeEventListener('abort', wake); resolve(); };
+        l.wake.add(wake);
+        signal?.addEventListener('abort', wake);
+      });
+    }
+  }
+}
+
+const fileSize = (f: string): number => { try { return fs.statSync(f).size; } catch { return 0; } };

@@ -1,0 +1,77 @@
+// The runner: claims jobs from the queue with a lease, keeps the lease alive, stops a job when it
+// is cancelled or its lease is lost, and hands every event to a sink (in-process when embedded).
+import { claim, finish, heartbeat, type Job, type Queue } from '../jobs/queue.js';
+
+export type JobHandler = (job: Job, signal: AbortSignal) => Promise<void>;
+
+export interface RunnerOptions {
+  queue: Queue;
+  /** Unique per process: "<runner name>/<instance id>". */
+  owner: string;
+  concurrency: number;
+  leaseMs: number;
+  handlers: Record<string, JobHandler>;
+  pollMs?: number;
+  onError?: (e: unknown) => void;
+}
+
+export class Runner {
+  private active = new Map<string, AbortController>();
+  private timer?: NodeJS.Timeout;
+  private stopping = false;
+  private polling = false;
+
+  constructor(private o: RunnerOptions) {}
+
+  get busy(): number { return this.active.size; }
+  get capacity(): number { return this.o.concurrency; }
+
+  start(): void {
+    this.timer = setInterval(() => this.poke(), this.o.pollMs ?? 250);
+    this.poke();
+  }
+
+  /** Look for work now (called after enqueueing, so jobs start without waiting for the poll). */
+  poke(): void {
+    if (this.stopping || this.polling) return;
+    this.polling = true;
+    void this.fill().catch((e) => this.o.onError?.(e)).finally(() => { this.polling = false; });
+  }
+
+  private async fill(): Promise<void> {
+    while (!this.stopping && this.active.size < this.o.concurrency) {
+      const job = await claim(this.o.queue, Object.keys(this.o.handlers), this.o.owner, this.o.leaseMs);
+      if (!job) return;
+      void this.execute(job);
+    }
+  }
+
+  private async execute(job: Job): Promise<void> {
+    const ac = new AbortController();
+    this.active.set(job.id, ac);
+    const beat = setInterval(() => {
+      heartbeat(this.o.queue, job.id, this.o.owner, this.o.leaseMs)
+        .then((h) => { if (h.cancel || h.lost) ac.abort(); })
+        .catch((e) => this.o.onError?.(e));
+    }, Math.max(200, Math.floor(this.o.leaseMs / 3)));
+    try {
+      await this.o.handlers[job.kind]!(job, ac.signal);
+      await finish(this.o.queue, job, this.o.owner, { ok: true });
+    } catch (e) {
+      this.o.onError?.(e);
+      await finish(this.o.queue, job, this.o.owner, { ok: false, error: (e as Error).message ?? String(e) }).catch(() => {});
+    } finally {
+      clearInterval(beat);
+      this.active.delete(job.id);
+      this.poke();
+    }
+  }
+
+  /** Stop taking work; cancel what runs (its handlers clean up) and wait for it. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.timer);
+    for (const ac of this.active.values()) ac.abort();
+    while (this.active.size) await new Promise((r) => setTimeout(r, 25));
+  }
+}

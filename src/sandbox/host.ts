@@ -1,0 +1,30 @@
+// Trusted host tools (git, tar) the control plane runs itself: not isolated, but through the same
+// module, with the same result shape and a time limit, so nothing is spawned ad hoc.
+import { spawn } from 'node:child_process';
+import type { SandboxResult } from './result.js';
+
+export interface HostResult extends SandboxResult { stdout: string; stderr: string }
+
+export function runHost(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: Buffer | string; timeoutMs?: number; stdoutTo?: NodeJS.WritableStream } = {}): Promise<HostResult> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? { PATH: '/usr/local/bin:/usr/bin:/bin' }, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    let out = '';
+    let err = '';
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ }
+    }, opts.timeoutMs ?? 120_000);
+    if (opts.stdoutTo) child.stdout.pipe(opts.stdoutTo); else child.stdout.on('data', (c) => { out += c; });
+    child.stderr.on('data', (c) => { err += c; });
+    child.stdin.on('error', () => { /* the command may not read its input */ });
+    child.stdin.end(opts.input ?? '');
+    const done = (r: Partial<HostResult>) => {
+      clearTimeout(timer);
+      resolve({ exitCode: null, signal: null, reason: 'exited', timedOut, isCanceled: false, durationMs: Date.now() - started, stdout: out, stderr: err, ...r });
+    };
+    child.on('error', (e) => done({ reason: 'spawn-failed', error: e.message }));
+    child.on('close', (code, signal) => done({ exitCode: code, signal, reason: timedOut ? 'timed-out' : signal ? 'signalled' : 'exited' }));
+  });
+}

@@ -1,0 +1,26 @@
+/** Why a sandboxed command ended. */
+export type EndReason = 'exited' | 'signalled' | 'timed-out' | 'cancelled' | 'spawn-failed';
+
+/** One shape for success and failure, as execa does. */
+export interface SandboxResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  reason: EndReason;
+  timedOut: boolean;
+  isCanceled: boolean;
+  durationMs: number;
+  error?: string;
+}
+
+export const succeeded = (r: SandboxResult): boolean => r.reason === 'exited' && r.exitCode === 0;
+
+/** A line a person can read: "exited with code 3", "timed out after 3.0 s", … */
+export function describeResult(r: SandboxResult): string {
+  switch (r.reason) {
+    case 'exited': return `exited with code ${r.exitCode}`;
+    case 'signalled': return `was killed by ${r.signal}`;
+    case 'timed-out': return `timed out after ${(r.durationMs / 1000).toFixed(1)} s`;
+    case 'cancelled': return 'was cancelled';
+    case 'spawn-failed': return `could not start: ${r.error}`;
+  }
+}

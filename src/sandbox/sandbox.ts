@@ -1,0 +1,110 @@
+// Run one command in isolation. Every buildpack, setup and test command goes through here.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { bwrapArgs } from './bwrap.js';
+import { killTree, MARKER_VAR } from './process-tree.js';
+import type { SandboxResult, EndReason } from './result.js';
+import { resolveSandboxUser, type SandboxUser } from './user.js';
+
+export type SandboxMode = 'bwrap' | 'process';
+
+export interface RunSpec {
+  /** argv; use ['bash', '-c', script] for shell commands. */
+  argv: string[];
+  cwd: string;
+  /** The whole environment of the command: nothing of the server's own leaks in. */
+  env: Record<string, string>;
+  /** Directories the command may write (bound read-write under bubblewrap). */
+  writable: string[];
+  /** Tags every process of the command so leftovers can be found (`SLIPWAY_SANDBOX_ID`). */
+  marker: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
+}
+
+export interface Sandbox {
+  readonly mode: SandboxMode;
+  readonly user: SandboxUser;
+  /** Why bubblewrap is not used, when it is not. */
+  readonly warning?: string;
+  run(spec: RunSpec): Promise<SandboxResult>;
+  /** Create a directory owned by the sandbox user (mode 0700). */
+  ownedDir(dir: string): void;
+}
+
+export interface SandboxOptions { mode: 'auto' | SandboxMode; userName: string; hidden: string[]; graceMs: number }
+
+/** Probe bubblewrap as the sandbox user; returns the reason it cannot be used, or undefined. */
+function probeBwrap(user: SandboxUser): string | undefined {
+  const r = spawnSync('bwrap', ['--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', '--unshare-pid', 'true'], {
+    uid: user.uid, gid: user.gid, stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000,
+  });
+  if (r.error) return `bubblewrap is not installed (${(r.error as NodeJS.ErrnoException).code}); install the Debian package "bubblewrap"`;
+  if (r.status !== 0) return `bubblewrap cannot create namespaces here: ${r.stderr.toString().trim()}`;
+  return undefined;
+}
+
+export function createSandbox(opts: SandboxOptions): Sandbox {
+  const user = resolveSandboxUser(opts.userName);
+  let mode: SandboxMode = opts.mode === 'process' ? 'process' : 'bwrap';
+  let warning: string | undefined;
+  if (opts.mode !== 'process') {
+    const problem = probeBwrap(user);
+    if (problem && opts.mode === 'bwrap') throw new Error(`SLIPWAY_SANDBOX=bwrap but ${problem}.`);
+    if (problem) { mode = 'process'; warning = `${problem}; commands run as plain process groups without namespace isolation.`; }
+  }
+  const dropPrivileges = process.getuid?.() === 0 ? { uid: user.uid, gid: user.gid } : {};
+
+  return {
+    mode, user, warning,
+    ownedDir(dir) {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      if (process.getuid?.() === 0) fs.chownSync(dir, user.uid, user.gid);
+    },
+    run(spec) {
+      const started = Date.now();
+      const [cmd, ...args] = mode === 'bwrap'
+        ? ['bwrap', ...bwrapArgs({ hidden: opts.hidden, writable: spec.writable, cwd: spec.cwd, argv: spec.argv })]
+        : spec.argv;
+      const env = { ...spec.env, [MARKER_VAR]: spec.marker };
+      return new Promise<SandboxResult>((resolve) => {
+        let reason: EndReason | undefined;
+        const end = (r: Omit<SandboxResult, 'durationMs' | 'timedOut' | 'isCanceled'>) => {
+          clearTimeout(timer);
+          spec.signal?.removeEventListener('abort', onAbort);
+          resolve({ ...r, durationMs: Date.now() - started, timedOut: r.reason === 'timed-out', isCanceled: r.reason === 'cancelled' });
+        };
+        let child;
+        try {
+          child = spawn(cmd!, args, { cwd: mode === 'bwrap' ? '/' : spec.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...dropPrivileges });
+        } catch (e) {
+          return end({ exitCode: null, signal: null, reason: 'spawn-failed', error: (e as Error).message });
+        }
+        const pgid = child.pid;
+        const stop = (why: EndReason) => {
+          if (reason || pgid === undefined) return;
+          reason = why;
+          void killTree(pgid, spec.marker, opts.graceMs);
+        };
+        const onAbort = () => stop('cancelled');
+        const timer = spec.timeoutMs !== undefined ? setTimeout(() => stop('timed-out'), Math.max(0, spec.timeoutMs)) : undefined;
+        if (spec.signal?.aborted) onAbort(); else spec.signal?.addEventListener('abort', onAbort);
+        child.stdout.on('data', (c: Buffer) => spec.onStdout?.(c));
+        child.stderr.on('data', (c: Buffer) => spec.onStderr?.(c));
+        child.on('error', (e) => end({ exitCode: null, signal: null, reason: 'spawn-failed', error: e.message }));
+        child.on('exit', (code, signal) => {
+          // The main process is done: nothing it left behind may outlive it (as when a dyno stops).
+          if (pgid !== undefined) void killTree(pgid, spec.marker, 0);
+          // Give the pipes a moment to drain, but never wait on a grandchild that kept them open.
+          const drained = setTimeout(() => { child.stdout.destroy(); child.stderr.destroy(); }, 2000);
+          child.on('close', () => {
+            clearTimeout(drained);
+            end({ exitCode: code, signal, reason: reason ?? (signal ? 'signalled' : 'exited') });
+          });
+        });
+      });
+    },
+  };
+}

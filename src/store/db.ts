@@ -1,0 +1,42 @@
+// Open the state store: SQLite in the data dir by default, Postgres when DATABASE_URL says so.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import SqliteDatabase from 'better-sqlite3';
+import pg from 'pg';
+import type { Database } from './schema.js';
+import { migrationProvider } from './migrations/index.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+export interface Store { db: Kysely<Database>; dialect: Dialect; close(): Promise<void> }
+
+export const isPostgresUrl = (url: string | undefined): boolean => !!url && /^postgres(ql)?:\/\//.test(url);
+
+/** Open (and migrate) the store. */
+export async function openStore(opts: { databaseUrl?: string; dataDir: string }): Promise<Store> {
+  let db: Kysely<Database>;
+  let dialect: Dialect;
+  if (isPostgresUrl(opts.databaseUrl)) {
+    dialect = 'postgres';
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: opts.databaseUrl!, max: 10 }) }) });
+  } else {
+    dialect = 'sqlite';
+    const file = opts.databaseUrl?.replace(/^sqlite:(\/\/)?/, '') || path.join(opts.dataDir, 'slipway.db');
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    const sqlite = new SqliteDatabase(file);
+    fs.chmodSync(file, 0o600);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('synchronous = NORMAL');
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  }
+  const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  if (error) {
+    await db.destroy();
+    throw error instanceof Error ? error : new Error(String(error));
+  }
+  return { db, dialect, close: () => db.destroy() };
+}
+
+export const now = (): string => new Date().toISOString();

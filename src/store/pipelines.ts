@@ -1,0 +1,42 @@
+import type { Kysely } from 'kysely';
+import type { Database, PipelinesTable } from './schema.js';
+import { isUuid, newId } from '../core/ids.js';
+import { fail } from '../core/errors.js';
+import { now } from './db.js';
+
+export type Pipeline = Omit<PipelinesTable, 'test_run_counter'> & { test_run_counter: number };
+
+export async function createPipeline(db: Kysely<Database>, name: string): Promise<Pipeline> {
+  const existing = await db.selectFrom('pipelines').select('id').where('name', '=', name).executeTakeFirst();
+  if (existing) throw fail('name_taken', `A pipeline named "${name}" already exists.`);
+  const row = { id: newId(), name, ci_timeout_seconds: null, created_at: now(), updated_at: now() };
+  await db.insertInto('pipelines').values(row).execute();
+  return { ...row, test_run_counter: 0 };
+}
+
+/** A pipeline by id or name, or pipeline_not_found. */
+export async function getPipeline(db: Kysely<Database>, idOrName: string): Promise<Pipeline> {
+  const row = await db.selectFrom('pipelines').selectAll()
+    .where(isUuid(idOrName) ? 'id' : 'name', '=', idOrName).executeTakeFirst();
+  if (!row) throw fail('pipeline_not_found', `Couldn't find a pipeline named "${idOrName}". List them with \`slipway pipelines\`.`);
+  return row;
+}
+
+export async function listPipelines(db: Kysely<Database>): Promise<Pipeline[]> {
+  return db.selectFrom('pipelines').selectAll().orderBy('name').execute();
+}
+
+export async function updatePipeline(db: Kysely<Database>, id: string, patch: { name?: string; ci_timeout_seconds?: number | null }): Promise<void> {
+  await db.updateTable('pipelines').set({ ...patch, updated_at: now() }).where('id', '=', id).execute();
+}
+
+export async function deletePipeline(db: Kysely<Database>, id: string): Promise<void> {
+  await db.deleteFrom('pipelines').where('id', '=', id).execute();
+}
+
+/** The next run number of a pipeline: 1, 2, 3… (atomic in both databases). */
+export async function nextTestRunNumber(db: Kysely<Database>, pipelineId: string): Promise<number> {
+  const r = await db.updateTable('pipelines').set((eb) => ({ test_run_counter: eb('test_run_counter', '+', 1) }))
+    .where('id', '=', pipelineId).returning('test_run_counter').executeTakeFirstOrThrow();
+  return Number(r.test_run_counter);
+}

@@ -1,0 +1,167 @@
+// Test runs with their nodes and test cases. Statuses change only through core/test-run-status.
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, TestRunsTable, TestNodesTable, TestCasesTable } from './schema.js';
+import { newId, isUuid } from '../core/ids.js';
+import { fail } from '../core/errors.js';
+import { aggregateRunStatus, isTerminal, nextStatus, type NodeEvent, type TestStatus } from '../core/test-run-status.js';
+import { nextTestRunNumber } from './pipelines.js';
+import { now } from './db.js';
+
+export type TestRun = TestRunsTable;
+export type TestNode = TestNodesTable;
+export type TestCase = TestCasesTable;
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface NewTestRun {
+  pipelineId: string;
+  commitBranch: string | null;
+  commitSha: string;
+  commitMessage: string | null;
+  sourceBlobUrl: string;
+  sourceId: string | null;
+  clearCache: boolean;
+  timeoutSeconds: number;
+  actor: string | null;
+}
+
+/** Create a run numbered next in its pipeline, `pending`, with no nodes yet (they come from app.json). */
+export async function createTestRun(db: Kysely<Database>, r: NewTestRun): Promise<TestRun> {
+  return db.transaction().execute(async (trx) => {
+    const number = await nextTestRunNumber(trx, r.pipelineId);
+    const row: TestRun = {
+      id: newId(), pipeline_id: r.pipelineId, number, status: 'pending', commit_branch: r.commitBranch, commit_sha: r.commitSha,
+      commit_message: r.commitMessage, source_blob_url: r.sourceBlobUrl, source_id: r.sourceId, message: null, error_id: null,
+      clear_cache: r.clearCache ? 1 : 0, timeout_seconds: r.timeoutSeconds, node_total: 1, actor: r.actor,
+      created_at: now(), updated_at: now(), finished_at: null,
+    };
+    await trx.insertInto('test_runs').values(row).execute();
+    return row;
+  });
+}
+
+export async function getTestRun(db: Db, id: string): Promise<TestRun> {
+  const run = isUuid(id) ? await db.selectFrom('test_runs').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
+  if (!run) throw fail('test_run_not_found', `Couldn't find test run ${id}.`);
+  return run;
+}
+
+export async function getTestRunByNumber(db: Db, pipelineId: string, number: number): Promise<TestRun> {
+  const run = await db.selectFrom('test_runs').selectAll().where('pipeline_id', '=', pipelineId).where('number', '=', number).executeTakeFirst();
+  if (!run) throw fail('test_run_not_found', `Couldn't find test run #${number} in this pipeline. List runs with \`slipway ci\`.`);
+  return run;
+}
+
+/** Newest first; `before` pages by run number. */
+export async function listTestRuns(db: Db, pipelineId: string, opts: { limit?: number; before?: number; branch?: string } = {}): Promise<TestRun[]> {
+  let q = db.selectFrom('test_runs').selectAll().where('pipeline_id', '=', pipelineId);
+  if (opts.before !== undefined) q = q.where('number', '<', opts.before);
+  if (opts.branch) q = q.where('commit_branch', '=', opts.branch);
+  return q.orderBy('number', 'desc').limit(opts.limit ?? 20).execute();
+}
+
+/** Create the run's nodes (0..total-1), pending, once app.json says how many. Idempotent. */
+export async function createTestNodes(db: Db, runId: string, total: number): Promise<TestNode[]> {
+  const existing = await listTestNodes(db, runId);
+  if (existing.length) return existing;
+  const rows: TestNode[] = Array.from({ length: total }, (_, idx) => ({
+    id: newId(), test_run_id: runId, idx, status: 'pending', exit_code: null, message: null, error_id: null, waiting_reason: null,
+    setup_done: 0, created_at: now(), updated_at: now(), started_at: null, finished_at: null,
+  }));
+  await db.insertInto('test_nodes').values(rows).execute();
+  await db.updateTable('test_runs').set({ node_total: total, updated_at: now() }).where('id', '=', runId).execute();
+  return rows;
+}
+
+export async function listTestNodes(db: Db, runId: string): Promise<TestNode[]> {
+  return db.selectFrom('test_nodes').selectAll().where('test_run_id', '=', runId).orderBy('idx').execute();
+}
+
+export async function getTestNode(db: Db, runId: string, idx: number): Promise<TestNode> {
+  const n = await db.selectFrom('test_nodes').selectAll().where('test_run_id', '=', runId).where('idx', '=', idx).executeTakeFirst();
+  if (!n) throw fail('test_node_not_found', `Test run has no node ${idx}.`);
+  return n;
+}
+
+export interface NodeChange { exitCode?: number | null; message?: string | null; errorId?: string | null; waitingReason?: string | null; setupDone?: boolean }
+
+/**
+ * Apply a status event to a node (pure transition), then recompute the run's status from its nodes.
+ * Returns false (and changes nothing) when the node already ended, e.g. a cancelled node finishing late.
+ */
+export async function applyNodeEvent(db: Kysely<Database>, nodeId: string, event: NodeEvent, change: NodeChange = {}): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const node = await trx.selectFrom('test_nodes').selectAll().where('id', '=', nodeId).executeTakeFirstOrThrow();
+    const from = node.status as TestStatus;
+    if (isTerminal(from)) return false;
+    const to = nextStatus(from, event);
+    const t = now();
+    await trx.updateTable('test_nodes').set({
+      status: to, updated_at: t,
+      ...(from === 'pending' ? { started_at: t } : {}),
+      ...(isTerminal(to) ? { finished_at: t, waiting_reason: null } : {}),
+      ...(change.exitCode !== undefined ? { exit_code: change.exitCode } : {}),
+      ...(change.message !== undefined ? { message: change.message } : {}),
+      ...(change.errorId !== undefined ? { error_id: change.errorId } : {}),
+      ...(change.setupDone ? { setup_done: 1 } : {}),
+    }).where('id', '=', nodeId).execute();
+    await refreshRunStatus(trx, node.test_run_id, isTerminal(to) && to !== 'succeeded' ? change : {});
+    return true;
+  });
+}
+
+/** Note why a node still waits (shown by ci:info); cleared when it moves. */
+export async function setWaitingReason(db: Db, nodeId: string, reason: string | null): Promise<void> {
+  await db.updateTable('test_nodes').set({ waiting_reason: reason }).where('id', '=', nodeId).where('status', '=', 'pending').execute();
+}
+
+async function refreshRunStatus(trx: Db, runId: string, change: NodeChange): Promise<void> {
+  const nodes = await listTestNodes(trx, runId);
+  const run = await trx.selectFrom('test_runs').select(['status', 'message']).where('id', '=', runId).executeTakeFirstOrThrow();
+  const status = aggregateRunStatus(nodes.map((n) => n.status as TestStatus));
+  if (status === run.status && !change.message) return;
+  await trx.updateTable('test_runs').set({
+    status, updated_at: now(),
+    ...(isTerminal(status) ? { finished_at: now() } : {}),
+    // The run's message is the first problem any node reported.
+    ...(change.message && !run.message ? { message: change.message, error_id: change.errorId ?? null } : {}),
+  }).where('id', '=', runId).execute();
+}
+
+/** End a run that never got nodes (e.g. its app.json was invalid): one errored node records why. */
+export async function errorRunBeforeNodes(db: Kysely<Database>, runId: string, errorId: string, message: string): Promise<void> {
+  const [node] = await createTestNodes(db, runId, 1);
+  await applyNodeEvent(db, node!.id, { type: 'error' }, { errorId, message });
+}
+
+export interface NewTestCase { number: number; description: string; status: 'passed' | 'failed' | 'skipped' | 'todo'; diagnostic: string | null }
+
+export async function insertTestCases(db: Db, runId: string, nodeId: string, cases: NewTestCase[]): Promise<void> {
+  if (!cases.length) return;
+  const t = now();
+  for (let i = 0; i < cases.length; i += 200) {
+    await db.insertInto('test_cases').values(cases.slice(i, i + 200).map((c) => ({
+      id: newId(), test_run_id: runId, test_node_id: nodeId, number: c.number, description: c.description,
+      status: c.status, diagnostic: c.diagnostic, created_at: t,
+    }))).execute();
+  }
+}
+
+export async function listTestCases(db: Db, runId: string, nodeId?: string): Promise<TestCase[]> {
+  let q = db.selectFrom('test_cases').selectAll().where('test_run_id', '=', runId);
+  if (nodeId) q = q.where('test_node_id', '=', nodeId);
+  return q.orderBy('test_node_id').orderBy('number').execute();
+}
+
+/** Counts of test cases per status for a set of runs (for listings). */
+export async function countTestCases(db: Db, runIds: string[]): Promise<Map<string, Record<string, number>>> {
+  const out = new Map<string, Record<string, number>>();
+  if (!runIds.length) return out;
+  const rows = await db.selectFrom('test_cases').select(['test_run_id', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('test_run_id', 'in', runIds).groupBy(['test_run_id', 'status']).execute();
+  for (const r of rows) {
+    const c = out.get(r.test_run_id) ?? { passed: 0, failed: 0, skipped: 0, todo: 0 };
+    c[r.status] = Number(r.n);
+    out.set(r.test_run_id, c);
+  }
+  return out;
+}
