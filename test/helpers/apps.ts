@@ -1,0 +1,27 @@
+// Example apps as real git repositories in temp folders, the way a user has them.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO } from './server.js';
+
+const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, stdio: 'pipe', env: { ...process.env, GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 't@example.test', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 't@example.test' } }).toString().trim();
+
+/** Copy `examples/<name>` into a new repository on branch main and commit it. */
+export function exampleRepo(name: string, edit?: (dir: string) => void): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `slipway-app-${name.replace(/\W/g, '-')}-`));
+  fs.cpSync(path.join(REPO, 'examples', name), dir, { recursive: true });
+  edit?.(dir);
+  git(dir, 'init', '-q', '-b', 'main');
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', `${name}: first commit`);
+  return dir;
+}
+
+export function commitAll(dir: string, message: string): string {
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '--allow-empty', '-m', message);
+  return git(dir, 'rev-parse', 'HEAD');
+}
+
+export { git };

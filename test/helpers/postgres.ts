@@ -1,0 +1,43 @@
+// A throwaway PostgreSQL cluster from the installed binaries (initdb + pg_ctl), on a free port, as an
+// unprivileged user (initdb refuses root). Used to run the store's tests against Postgres too.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+
+const PG_BIN = process.env['PG_BIN'] ?? '/usr/lib/postgresql/15/bin';
+
+export const postgresAvailable = (): boolean => fs.existsSync(path.join(PG_BIN, 'initdb'));
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
+    s.on('error', reject);
+  });
+}
+
+export interface PgCluster { url: string; stop(): void }
+
+export async function startPostgres(): Promise<PgCluster> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-pg-'));
+  fs.chmodSync(dir, 0o755);
+  const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups'] : [];
+  if (asUser.length) execFileSync('chown', ['-R', 'nobody:nogroup', dir]);
+  const run = (bin: string, args: string[]) => {
+    const argv = [...asUser, path.join(PG_BIN, bin), ...args];
+    execFileSync(argv[0]!, argv.slice(1), { stdio: 'pipe', cwd: dir });
+  };
+  const data = path.join(dir, 'data');
+  run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
+  const port = await freePort();
+  run('pg_ctl', ['-D', data, '-w', '-l', path.join(dir, 'log'), '-o', `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c full_page_writes=off`, 'start']);
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop() {
+      try { run('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']); } catch { /* already down */ }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

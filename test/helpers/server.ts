@@ -1,0 +1,78 @@
+// A real Slipway server process (the CLI's `slipway server`) on a free port with its own data folder.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './postgres.js';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const BIN = path.join(REPO, 'bin/slipway.js');
+export const TOKEN = 'test-admin-token-0123456789';
+
+export interface TestServer {
+  url: string;
+  dataDir: string;
+  env: Record<string, string>;
+  proc: ChildProcess;
+  output(): string;
+  /** SIGTERM and wait (graceful). */
+  stop(): Promise<void>;
+  /** SIGKILL: a crash. */
+  kill(): Promise<void>;
+}
+
+export async function startServer(extraEnv: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
+  const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-test-'));
+  const port = await freePort();
+  const env: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root',
+    PORT: String(port), SLIPWAY_DATA_DIR: dir, SLIPWAY_ADMIN_TOKEN: TOKEN, SLIPWAY_KILL_GRACE_MS: '1000', ...extraEnv,
+  };
+  const proc = spawn(process.execPath, [BIN, 'server'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (c) => { out += c; });
+  proc.stderr!.on('data', (c) => { out += c; });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`server exited: ${out}`);
+    try { if ((await fetch(url + '/health')).ok) break; } catch { /* not yet */ }
+    if (Date.now() > deadline) throw new Error(`server did not start: ${out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  return {
+    url, dataDir: dir, env, proc, output: () => out,
+    async stop() { if (proc.exitCode === null) { proc.kill('SIGTERM'); await exited; } },
+    async kill() { if (proc.exitCode === null) { proc.kill('SIGKILL'); await exited; } },
+  };
+}
+
+export interface CliResult { code: number; stdout: string; stderr: string }
+
+/** Run the real CLI binary against a server. */
+export function cli(server: { url: string }, args: string[], opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [BIN, ...args], {
+      cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root', SLIPWAY_URL: server.url, SLIPWAY_TOKEN: TOKEN, SLIPWAY_CONFIG_DIR: path.join(os.tmpdir(), 'slipway-cli-none'), ...opts.env },
+    });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (c) => { stdout += c; });
+    p.stderr.on('data', (c) => { stderr += c; });
+    const t = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`slipway ${args.join(' ')} timed out\n${stdout}\n${stderr}`)); }, opts.timeoutMs ?? 120_000);
+    p.on('close', (code) => { clearTimeout(t); resolve({ code: code ?? -1, stdout, stderr }); });
+  });
+}
+
+/** JSON from the API with the admin token. */
+export async function api<T>(server: { url: string }, method: string, p: string, body?: unknown): Promise<{ status: number; json: T }> {
+  const res = await fetch(server.url + p, {
+    method, headers: { authorization: `Bearer ${TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, json: (text ? JSON.parse(text) : undefined) as T };
+}

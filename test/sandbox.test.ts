@@ -1,0 +1,111 @@
+// The sandbox with real processes: one result shape, tree kill on timeout and cancel, isolation.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createSandbox, type Sandbox } from '../src/sandbox/sandbox.js';
+import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
+import { spawnSync } from 'node:child_process';
+
+const bwrapWorks = spawnSync('bwrap', ['--ro-bind', '/', '/', 'true']).status === 0;
+let n = 0;
+
+function setup(mode: 'bwrap' | 'process'): { sb: Sandbox; work: string; secret: string; marker: string } {
+  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-sbdata-'));
+  fs.chmodSync(data, 0o711);
+  const secret = path.join(data, 'slipway.db');
+  fs.writeFileSync(secret, 'secret', { mode: 0o600 });
+  const sb = createSandbox({ mode, userName: 'nobody', hidden: [data], graceMs: 500 });
+  const work = path.join(data, `ws${++n}`);
+  sb.ownedDir(work);
+  return { sb, work, secret, marker: `sandbox-test-${process.pid}-${n}` };
+}
+
+const run = (sb: Sandbox, work: string, marker: string, script: string, extra: Partial<Parameters<Sandbox['run']>[0]> = {}) => {
+  let out = '';
+  return sb.run({ argv: ['bash', '-c', script], cwd: work, env: { PATH: '/usr/bin:/bin', HOME: work }, writable: [work], marker, onStdout: (c) => { out += c; }, onStderr: (c) => { out += c; }, ...extra })
+    .then((r) => ({ ...r, out }));
+};
+
+for (const mode of ['bwrap', 'process'] as const) {
+  describe(`sandbox (${mode})`, () => {
+    const skip = mode === 'bwrap' && !bwrapWorks ? 'bubblewrap not installed or not usable here' : false;
+
+    test('exit code, output and reason in one shape', { skip }, async () => {
+      const { sb, work, marker } = setup(mode);
+      const ok = await run(sb, work, marker, 'echo hello; echo oops >&2');
+      assert.equal(ok.exitCode, 0);
+      assert.equal(ok.reason, 'exited');
+      assert.match(ok.out, /hello/);
+      assert.match(ok.out, /oops/);
+      const bad = await run(sb, work, marker, 'exit 3');
+      assert.deepEqual([bad.exitCode, bad.reason, bad.timedOut, bad.isCanceled], [3, 'exited', false, false]);
+    });
+
+    test('a timeout kills the whole tree, children and grandchildren included', { skip }, async () => {
+      const { sb, work, marker } = setup(mode);
+      const r = await run(sb, work, marker, 'sleep 300 & (sleep 301 &) ; sleep 302', { timeoutMs: 500 });
+      assert.equal(r.reason, 'timed-out');
+      assert.equal(r.timedOut, true);
+      assert.deepEqual(findMarkedProcesses((m) => m === marker), []);
+    });
+
+    test('a process that ignores SIGTERM is SIGKILLed after the grace period', { skip }, async () => {
+      const { sb, work, marker } = setup(mode);
+      const r = await run(sb, work, marker, 'trap "" TERM; sleep 300 & wait', { timeoutMs: 300 });
+      assert.equal(r.reason, 'timed-out');
+      assert.deepEqual(findMarkedProcesses((m) => m === marker), []);
+    });
+
+    test('cancel stops it and says so', { skip }, async () => {
+      const { sb, work, marker } = setup(mode);
+      const ac = new AbortController();
+      setTimeout(() => ac.abort(), 200);
+      const r = await run(sb, work, marker, 'sleep 300', { signal: ac.signal });
+      assert.equal(r.reason, 'cancelled');
+      assert.equal(r.isCanceled, true);
+    });
+
+    test('background processes left by a finished command are cleaned up', { skip }, async () => {
+      const { sb, work, marker } = setup(mode);
+      const r = await run(sb, work, marker, 'setsid sleep 300 >/dev/null 2>&1 & echo done');
+      assert.equal(r.exitCode, 0);
+      assert.deepEqual(findMarkedProcesses((m) => m === marker), []);
+    });
+
+    test('only the given environment is seen; never root', { skip }, async () => {
+      const { sb, work, marker } = setup(mode);
+      const r = await run(sb, work, marker, 'env | sort; id -u');
+      assert.doesNotMatch(r.out, /SLIPWAY_ADMIN_TOKEN|DATABASE_URL/);
+      const uid = Number(r.out.trim().split('\n').at(-1));
+      assert.notEqual(uid, 0);
+      assert.equal(uid, sb.user.uid);
+    });
+
+    test('a command that does not exist fails to start with a reason', { skip }, async () => {
+      const { sb, work, marker } = setup(mode);
+      const r = await sb.run({ argv: ['/nonexistent/cmd'], cwd: work, env: {}, writable: [work], marker });
+      assert.notEqual(r.exitCode, 0);
+    });
+  });
+}
+
+describe('isolation under bubblewrap', () => {
+  const skip = !bwrapWorks ? 'bubblewrap not installed or not usable here' : false;
+  test('the data folder is invisible, the host is read-only, the workspace is writable, no capabilities', { skip }, async () => {
+    const { sb, work, secret, marker } = setup('bwrap');
+    assert.equal(sb.mode, 'bwrap');
+    const r = await run(sb, work, marker, `
+      ls ${path.dirname(secret)} | grep -c slipway.db || true
+      cat ${secret} 2>/dev/null && echo READ-SECRET
+      touch /usr/local/escape 2>/dev/null && echo WROTE-HOST
+      touch ${work}/ok && echo WROTE-WORKSPACE
+      grep CapEff /proc/self/status
+      ps -e --no-headers | wc -l`);
+    assert.doesNotMatch(r.out, /READ-SECRET|WROTE-HOST/);
+    assert.match(r.out, /WROTE-WORKSPACE/);
+    assert.match(r.out, /CapEff:\s+0000000000000000/);
+    assert.ok(Number(r.out.trim().split('\n').at(-1)) < 10, 'own pid namespace: only its own processes are visible');
+  });
+});
