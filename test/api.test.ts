@@ -1,0 +1,105 @@
+// The HTTP API through Fastify's inject(): auth, error shapes, validation, pipelines, config vars.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../src/config.js';
+import { startServer, type RunningServer } from '../src/server.js';
+
+const TOKEN = 'api-test-token-0123456789';
+let s: RunningServer;
+const quiet = { info() {}, warn() {}, error() {} };
+
+before(async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-api-'));
+  s = await startServer(loadConfig({ SLIPWAY_DATA_DIR: dataDir, SLIPWAY_ADMIN_TOKEN: TOKEN }), { listen: false, log: quiet });
+});
+after(() => s.close());
+
+const req = (method: string, url: string, body?: unknown, token: string | null = TOKEN) => s.app.inject({
+  method: method as 'GET', url, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(typeof body === 'string' ? { 'content-type': 'application/json' } : {}) },
+  ...(typeof body === 'string' ? { payload: body } : body !== undefined ? { payload: body as object } : {}),
+});
+
+test('health needs no token; everything else answers 401 {id, message} without a valid one', async () => {
+  assert.equal((await req('GET', '/health', undefined, null)).statusCode, 200);
+  for (const [m, u] of [['GET', '/pipelines'], ['POST', '/test-runs'], ['GET', '/test-runs/x/test-nodes'], ['POST', '/sources'], ['GET', '/nope']] as const) {
+    for (const token of [null, 'wrong-token']) {
+      const r = await req(m, u, undefined, token);
+      assert.equal(r.statusCode, 401, `${m} ${u} with ${token}`);
+      assert.equal(r.json().id, 'unauthorized');
+    }
+  }
+});
+
+test('a Basic header with the token as password is accepted (git uses it)', async () => {
+  const r = await s.app.inject({ method: 'GET', url: '/account', headers: { authorization: 'Basic ' + Buffer.from(':' + TOKEN).toString('base64') } });
+  assert.equal(r.statusCode, 200);
+  assert.equal(r.json().name, 'admin');
+});
+
+test('pipelines: create, name rules, duplicates, lookup by name or id, 404s', async () => {
+  const created = await req('POST', '/pipelines', { name: 'shop' });
+  assert.equal(created.statusCode, 201);
+  assert.equal(created.json().name, 'shop');
+  assert.equal((await req('GET', `/pipelines/${created.json().id}`)).json().name, 'shop');
+  assert.equal((await req('GET', '/pipelines/shop')).json().id, created.json().id);
+  const dup = await req('POST', '/pipelines', { name: 'shop' });
+  assert.deepEqual([dup.statusCode, dup.json().id], [409, 'name_taken']);
+  const bad = await req('POST', '/pipelines', { name: 'Bad Name!' });
+  assert.deepEqual([bad.statusCode, bad.json().id], [422, 'invalid_params']);
+  assert.match(bad.json().message, /name: pipeline names start with a lowercase letter/);
+  const missing = await req('GET', '/pipelines/nope');
+  assert.deepEqual([missing.statusCode, missing.json().id], [404, 'pipeline_not_found']);
+  assert.equal((await req('GET', '/no/such/route')).json().id, 'not_found');
+});
+
+test('malformed JSON is a 400 invalid_json and the server keeps serving', async () => {
+  const r = await req('POST', '/pipelines', '{"name": ');
+  assert.deepEqual([r.statusCode, r.json().id], [400, 'invalid_json']);
+  assert.equal((await req('GET', '/pipelines')).statusCode, 200);
+});
+
+test('test-stage config vars: PATCH sets and unsets, names are checked', async () => {
+  await req('POST', '/pipelines', { name: 'cfg' });
+  assert.deepEqual((await req('PATCH', '/pipelines/cfg/stage/test/config-vars', { SECRET: 's3', OTHER: 'x' })).json(), { OTHER: 'x', SECRET: 's3' });
+  assert.deepEqual((await req('PATCH', '/pipelines/cfg/stage/test/config-vars', { OTHER: null })).json(), { SECRET: 's3' });
+  assert.equal((await req('PATCH', '/pipelines/cfg/stage/test/config-vars', { 'bad-name': 'x' })).statusCode, 422);
+  assert.equal((await req('GET', '/pipelines/cfg/stage/nostage/config-vars')).statusCode, 422);
+});
+
+test('test runs: bad bodies are refused with the field named; unknown sources and pipelines are 404', async () => {
+  await req('POST', '/pipelines', { name: 'runs' });
+  const bad = await req('POST', '/test-runs', { pipeline: 'runs', commit_sha: 'not-a-sha', source_blob_url: 'x' });
+  assert.equal(bad.statusCode, 422);
+  assert.match(bad.json().message, /commit_sha/);
+  assert.match(bad.json().message, /source_blob_url/);
+  const noSource = await req('POST', '/test-runs', { pipeline: 'runs', commit_sha: 'abcdef1', source_blob_url: 'http://localhost/sources/00000000-0000-4000-8000-000000000000/blob' });
+  assert.deepEqual([noSource.statusCode, noSource.json().id], [404, 'source_not_found']);
+  const noPipeline = await req('POST', '/test-runs', { pipeline: 'zzz', commit_sha: 'abcdef1', source_blob_url: 'http://localhost/x.tgz' });
+  assert.equal(noPipeline.json().id, 'pipeline_not_found');
+  assert.equal((await req('GET', '/test-runs/not-a-uuid')).json().id, 'test_run_not_found');
+});
+
+test('a source blob that is not a tarball errors the run with a clear message', async () => {
+  await req('POST', '/pipelines', { name: 'junk' });
+  const src = (await req('POST', '/sources', {})).json().source_blob;
+  const put = await s.app.inject({ method: 'PUT', url: new URL(src.put_url).pathname + new URL(src.put_url).search, payload: 'this is not gzip', headers: { 'content-type': 'application/octet-stream' } });
+  assert.equal(put.statusCode, 200, put.body);
+  const again = await s.app.inject({ method: 'PUT', url: new URL(src.put_url).pathname + new URL(src.put_url).search, payload: 'x', headers: { 'content-type': 'application/octet-stream' } });
+  assert.equal(again.json().id, 'conflict', 'sources are immutable');
+  const run = (await req('POST', '/test-runs', { pipeline: 'junk', commit_sha: 'abcdef1', source_blob_url: src.get_url })).json();
+  assert.equal(run.status, 'errored');
+  assert.match(run.message, /not a gzipped tarball/);
+  assert.equal(run.number, 1);
+});
+
+test('signed stream URLs work without a token; a tampered signature does not', async () => {
+  const src = (await req('POST', '/sources', {})).json().source_blob;
+  const u = new URL(src.get_url);
+  const ok = await s.app.inject({ method: 'GET', url: u.pathname + u.search });
+  assert.equal(ok.statusCode, 404, 'authorised (not uploaded yet), not 401');
+  const tampered = await s.app.inject({ method: 'GET', url: u.pathname + '?sig=AAAA' });
+  assert.equal(tampered.statusCode, 401);
+});
