@@ -1,0 +1,63 @@
+// A crashed server: killed with SIGKILL during a run, restarted on the same data. The run ends
+// errored "runner lost" within the lease time; its processes and workspace are gone.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { startServer, cli, type TestServer } from './helpers/server.js';
+import { commitAll, git } from './helpers/apps.js';
+import { latestRun, nodesOf, waitFor, waitForStatus } from './helpers/runs.js';
+import { leftoverProcesses } from './helpers/processes.js';
+import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
+
+const bwrapWorks = spawnSync('bwrap', ['--ro-bind', '/', '/', 'true']).status === 0;
+
+function sleeperRepo(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-crash-app-'));
+  fs.writeFileSync(path.join(dir, 'app.json'), JSON.stringify({ buildpacks: [{ url: './bp' }], environments: { test: { scripts: { test: 'echo sleeping; sleep 300 & sleep 301' } } } }));
+  fs.mkdirSync(path.join(dir, 'bp/bin'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'bp/bin/compile'), '#!/bin/sh\necho compiled\n', { mode: 0o755 });
+  git(dir, 'init', '-q', '-b', 'main');
+  commitAll(dir, 'sleeper');
+  return dir;
+}
+
+for (const sandbox of ['process', 'bwrap'] as const) {
+  test(`server killed with SIGKILL mid-run (${sandbox} sandbox) → run errored "runner lost" after restart, nothing left`, { skip: sandbox === 'bwrap' && !bwrapWorks ? 'bubblewrap not usable here' : false, timeout: 120_000 }, async () => {
+    const env = { SLIPWAY_SANDBOX: sandbox, SLIPWAY_JOB_LEASE_SECONDS: '3' };
+    let s: TestServer = await startServer(env);
+    try {
+      await cli(s, ['pipelines:create', 'crash']);
+      const start = await cli(s, ['ci:run', '-p', 'crash', '--detach'], { cwd: sleeperRepo() });
+      assert.equal(start.code, 0, start.stderr);
+      const run = await latestRun(s, 'crash');
+      const node = await waitFor('node running', async () => { const [n] = await nodesOf(s, run.id); return n?.status === 'running' ? n : undefined; });
+      await waitFor('sandboxed processes', async () => findMarkedProcesses((m) => m === node.id).length >= 2);
+
+      await s.kill();
+      const workspace = path.join(s.dataDir, 'workspaces', node.id);
+      if (sandbox === 'process') {
+        assert.ok(findMarkedProcesses((m) => m === node.id).length > 0, 'plain process groups outlive a crashed server: recovery has to find them');
+        assert.ok(fs.existsSync(workspace));
+      }
+
+      const restartedAt = Date.now();
+      s = await startServer(env, s.dataDir);
+      const ended = await waitForStatus(s, run.id, ['errored'], 30_000);
+      assert.ok(Date.now() - restartedAt < 10_000, 'ended within the lease time');
+      assert.match(ended.message!, /runner .*lost/);
+      const [after] = await nodesOf(s, run.id);
+      assert.equal(after!.status, 'errored');
+      assert.deepEqual(await leftoverProcesses([node.id]), [], 'its sandbox processes are gone');
+      assert.equal(fs.existsSync(workspace), false, 'its workspace is gone');
+
+      const info = await cli(s, ['ci:info', String(run.number), '-p', 'crash']);
+      assert.equal(info.code, 1);
+      assert.match(info.stdout, /sleeping/, 'the output up to the crash is kept');
+    } finally {
+      await s.stop();
+    }
+  });
+}
