@@ -15,6 +15,7 @@ export function statusColour(status: string): string {
 }
 
 export function table(rows: string[][], header: string[]): string {
+  // eslint-disable-next-line no-control-regex -- ANSI colour codes are control characters
   const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => strip(r[i] ?? '').length)));
   const line = (r: string[]) => r.map((c, i) => c + ' '.repeat(Math.max(0, widths[i]! - strip(c).length))).join('  ').trimEnd();

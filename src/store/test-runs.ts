@@ -97,7 +97,7 @@ export async function applyNodeEvent(db: Kysely<Database>, nodeId: string, event
     const t = now();
     await trx.updateTable('test_nodes').set({
       status: to, updated_at: t,
-      ...(from === 'pending' ? { started_at: t } : {}),
+      ...(from === 'pending' ? { started_at: t, waiting_reason: null } : {}),
       ...(isTerminal(to) ? { finished_at: t, waiting_reason: null } : {}),
       ...(change.exitCode !== undefined ? { exit_code: change.exitCode } : {}),
       ...(change.message !== undefined ? { message: change.message } : {}),
