@@ -198,12 +198,15 @@ test('ci:cancel stops a running run: cancelled, processes gone', async () => {
 });
 
 test('ci:rerun runs the same commit again as the next number', async () => {
-  const before = await latestRun(s, P);
-  const r = await cli(s, ['ci:rerun', String(before.number), '-p', P]);
+  const first = await runByNumber(s, P, 1);
+  const last = await latestRun(s, P);
+  const r = await cli(s, ['ci:rerun', '1', '-p', P]);
   const after = await latestRun(s, P);
-  assert.equal(after.number, before.number + 1);
-  assert.equal(after.commit_sha, before.commit_sha);
-  assert.match(r.stderr, new RegExp(`re-run of #${before.number}`));
+  assert.equal(after.number, last.number + 1);
+  assert.equal(after.commit_sha, first.commit_sha);
+  assert.equal(after.status, 'failed', 'the same tests, the same result');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /re-run of #1\b/);
 });
 
 test('parallel nodes get CI_NODE_TOTAL and their own CI_NODE_INDEX', async () => {

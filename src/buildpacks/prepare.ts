@@ -53,7 +53,7 @@ async function detect(ctx: Ctx): Promise<Prepared> {
     await copyInto(ctx.sandbox, path.join(BUILTIN_DIR, b.folder), dest);
     let said = '';
     const r = await ctx.sandbox.run({
-      argv: [path.join(dest, 'bin/detect'), ctx.ws.app], cwd: ctx.ws.app, env: ctx.env, writable: [], marker: ctx.marker,
+      argv: [path.join(dest, 'bin/detect'), ctx.ws.app], cwd: ctx.ws.app, env: ctx.env, writable: [], readable: [ctx.ws.root], marker: ctx.marker,
       timeoutMs: Math.min(ctx.timeoutMs(), 60_000), signal: ctx.signal, onStdout: (c) => { said += c; },
     });
     if (r.exitCode === 0) {

@@ -11,6 +11,7 @@ export async function cancelTestRun(ctx: AppContext, run: TestRun): Promise<void
   for (const node of await listTestNodes(ctx.store.db, run.id)) {
     if (isTerminal(node.status as TestStatus)) continue;
     await requestCancel(ctx.queue, `test-node:${node.id}`);
+    ctx.runner?.abort(`test-node:${node.id}`);
     await applyNodeEvent(ctx.store.db, node.id, { type: 'cancel' }, { message: 'Cancelled.' });
   }
 }

@@ -17,6 +17,7 @@ export interface RunnerOptions {
 
 export class Runner {
   private active = new Map<string, AbortController>();
+  private keys = new Map<string, string>();
   private timer?: NodeJS.Timeout;
   private stopping = false;
   private polling = false;
@@ -49,6 +50,7 @@ export class Runner {
   private async execute(job: Job): Promise<void> {
     const ac = new AbortController();
     this.active.set(job.id, ac);
+    if (job.key) this.keys.set(job.key, job.id);
     const beat = setInterval(() => {
       heartbeat(this.o.queue, job.id, this.o.owner, this.o.leaseMs)
         .then((h) => { if (h.cancel || h.lost) ac.abort(); })
@@ -63,8 +65,17 @@ export class Runner {
     } finally {
       clearInterval(beat);
       this.active.delete(job.id);
+      if (job.key) this.keys.delete(job.key);
       this.poke();
     }
+  }
+
+  /** Stop a job this runner holds now, without waiting for its next heartbeat to learn of the cancel. */
+  abort(key: string): boolean {
+    const id = this.keys.get(key);
+    const ac = id ? this.active.get(id) : undefined;
+    ac?.abort();
+    return !!ac;
   }
 
   /** Stop taking work; cancel what runs (its handlers clean up) and wait for it. */

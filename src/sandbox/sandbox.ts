@@ -16,6 +16,8 @@ export interface RunSpec {
   env: Record<string, string>;
   /** Directories the command may write (bound read-write under bubblewrap). */
   writable: string[];
+  /** Directories under a hidden path the command may read but not write. */
+  readable?: string[];
   /** Tags every process of the command so leftovers can be found (`SLIPWAY_SANDBOX_ID`). */
   marker: string;
   timeoutMs?: number;
@@ -66,7 +68,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     run(spec) {
       const started = Date.now();
       const [cmd, ...args] = mode === 'bwrap'
-        ? ['bwrap', ...bwrapArgs({ hidden: opts.hidden, writable: spec.writable, cwd: spec.cwd, argv: spec.argv })]
+        ? ['bwrap', ...bwrapArgs({ hidden: opts.hidden, writable: spec.writable, readable: spec.readable ?? [], cwd: spec.cwd, argv: spec.argv })]
         : spec.argv;
       const env = { ...spec.env, [MARKER_VAR]: spec.marker };
       return new Promise<SandboxResult>((resolve) => {
