@@ -2,7 +2,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.slipway/', 'examples/**/node_modules/'] },
+  // examples/ are users' apps (CommonJS, their own style), not Slipway's code.
+  { ignores: ['dist/', 'node_modules/', '.slipway/', 'examples/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

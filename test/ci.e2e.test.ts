@@ -9,6 +9,7 @@ import { startServer, cli, api, type TestServer } from './helpers/server.js';
 import { exampleRepo, commitAll } from './helpers/apps.js';
 import { latestRun, nodesOf, casesOf, waitFor, waitForStatus, runByNumber } from './helpers/runs.js';
 import { leftoverProcesses } from './helpers/processes.js';
+import { serveGitRepo } from './helpers/git-http.js';
 
 let s: TestServer;
 const P = 'flow';
@@ -234,4 +235,31 @@ test('the CLI: no token → exit 3; outside a git repo → exit 2 with what to d
   const list = await cli(s, ['ci', '-p', P]);
   assert.equal(list.code, 0);
   assert.match(list.stdout, /#1\s+failed\s+main/);
+});
+
+test('a buildpack from a git URL, pinned with #ref', async () => {
+  const bp = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-gitbp-'));
+  fs.mkdirSync(path.join(bp, 'bin'));
+  fs.writeFileSync(path.join(bp, 'bin/compile'), '#!/bin/sh\necho "git buildpack v1"\n', { mode: 0o755 });
+  fs.writeFileSync(path.join(bp, 'bin/test'), '#!/bin/sh\necho 1..1; echo ok 1 - from the git buildpack\n', { mode: 0o755 });
+  git(bp, 'init', '-q', '-b', 'main');
+  commitAll(bp, 'v1');
+  git(bp, 'tag', 'v1');
+  fs.writeFileSync(path.join(bp, 'bin/compile'), '#!/bin/sh\necho "git buildpack v2"\n', { mode: 0o755 });
+  commitAll(bp, 'v2');
+  const served = await serveGitRepo(bp, 'ci-buildpack');
+  try {
+    const dir = inlineApp({ environments: { test: { buildpacks: [{ url: `${served.url}#v1` }] } } });
+    commitAll(initRepo(dir), 'uses a git buildpack');
+    const r = await ciRun(dir);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /git buildpack v1/);
+    assert.doesNotMatch(r.stdout, /git buildpack v2/);
+    assert.match(r.stdout, /succeeded: 1 passed/);
+    const missing = inlineApp({ environments: { test: { buildpacks: [{ url: `${served.url.replace('ci-buildpack', 'nope')}` }] } } });
+    commitAll(initRepo(missing), 'missing buildpack');
+    const bad = await ciRun(missing);
+    assert.equal(bad.code, 1);
+    assert.match((await latestRun(s, P)).message!, /git clone of .*nope\.git failed/);
+  } finally { await served.close(); }
 });

@@ -14,13 +14,24 @@ interface Ctx { sandbox: Sandbox; ws: Workspace; env: Record<string, string>; ma
 const hasBin = (dir: string, script: string): boolean => fs.existsSync(path.join(dir, 'bin', script));
 
 async function fetchGit(ctx: Ctx, url: string, ref: string | undefined, dest: string): Promise<string | undefined> {
-  const args = ['git', 'clone', '--quiet', '--depth', '1', ...(ref ? ['--branch', ref] : []), url, dest];
   let err = '';
-  const r = await ctx.sandbox.run({
-    argv: args, cwd: ctx.ws.buildpacks, env: { ...ctx.env, GIT_TERMINAL_PROMPT: '0' }, writable: [ctx.ws.root], marker: ctx.marker,
-    timeoutMs: Math.min(ctx.timeoutMs(), 300_000), signal: ctx.signal, onStderr: (c) => { err += c; },
-  });
-  return r.exitCode === 0 ? undefined : `git clone of ${url}${ref ? '#' + ref : ''} failed: ${err.trim() || r.reason}`;
+  const git = async (args: string[], cwd = ctx.ws.buildpacks) => {
+    err = '';
+    const r = await ctx.sandbox.run({
+      argv: ['git', ...args], cwd, env: { ...ctx.env, GIT_TERMINAL_PROMPT: '0' }, writable: [ctx.ws.root], marker: ctx.marker,
+      timeoutMs: Math.min(ctx.timeoutMs(), 300_000), signal: ctx.signal, onStderr: (c) => { err += c; },
+    });
+    return r.exitCode === 0;
+  };
+  const isSha = !!ref && /^[0-9a-f]{7,40}$/i.test(ref);
+  // A shallow clone of a branch or tag is fastest; a commit sha, or a server that cannot do shallow
+  // clones (dumb HTTP), needs the full history.
+  if (!isSha && await git(['clone', '--quiet', '--depth', '1', ...(ref ? ['--branch', ref] : []), url, dest])) return undefined;
+  if (!isSha && !/shallow/i.test(err)) return `git clone of ${url}${ref ? '#' + ref : ''} failed: ${err.trim()}`;
+  fs.rmSync(dest, { recursive: true, force: true });
+  if (!await git(['clone', '--quiet', url, dest])) return `git clone of ${url} failed: ${err.trim()}`;
+  if (ref && !await git(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', ref], dest)) return `buildpack ${url} has no ref "${ref}": ${err.trim()}`;
+  return undefined;
 }
 
 /** Materialize the app.json buildpacks in order, or run detection over the built-ins when none are listed. */

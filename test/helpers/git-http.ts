@@ -1,0 +1,28 @@
+// A read-only git repository over "dumb" HTTP on loopback, for git-URL buildpacks in tests.
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { git } from './apps.js';
+
+export interface GitHttp { url: string; close(): Promise<void> }
+
+/** Serve a bare clone of `worktree` at http://127.0.0.1:PORT/<name>.git (clone-only). */
+export async function serveGitRepo(worktree: string, name: string): Promise<GitHttp> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-githttp-'));
+  const bare = path.join(root, `${name}.git`);
+  git(root, 'clone', '-q', '--bare', worktree, bare);
+  git(bare, 'update-server-info');
+  const server = http.createServer((req, res) => {
+    const file = path.join(root, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+    if (!file.startsWith(root) || !fs.existsSync(file) || !fs.statSync(file).isFile()) { res.writeHead(404).end(); return; }
+    res.writeHead(200);
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/${name}.git`,
+    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
