@@ -35,6 +35,8 @@ for (const sandbox of ['process', 'bwrap'] as const) {
       const run = await latestRun(s, 'crash');
       const node = await waitFor('node running', async () => { const [n] = await nodesOf(s, run.id); return n?.status === 'running' ? n : undefined; });
       await waitFor('sandboxed processes', async () => findMarkedProcesses((m) => m === node.id).length >= 2);
+      const log = path.join(s.dataDir, 'logs/test-runs', run.id, '0/test.log');
+      await waitFor('the first output line to be stored', async () => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('sleeping'));
 
       await s.kill();
       const workspace = path.join(s.dataDir, 'workspaces', node.id);

@@ -9,7 +9,7 @@ export class LogBook {
   constructor(private dir: string) { fs.mkdirSync(dir, { recursive: true, mode: 0o700 }); }
 
   private file(key: string): string {
-    if (!/^[\w.-]+(\/[\w.-]+)*$/.test(key)) throw new Error(`bad log key ${key}`);
+    if (!/^[\w.-]+(\/[\w.-]+)*$/.test(key) || key.split('/').some((p) => p === '.' || p === '..')) throw new Error(`bad log key ${key}`);
     return path.join(this.dir, key + '.log');
   }
 

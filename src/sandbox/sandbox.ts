@@ -26,12 +26,22 @@ export interface RunSpec {
   onStderr?: (chunk: Buffer) => void;
 }
 
+/** A command that keeps running (an add-on server, later a dyno) until it exits or is stopped. */
+export interface Started {
+  readonly pid: number | undefined;
+  readonly result: Promise<SandboxResult>;
+  /** SIGTERM the tree, SIGKILL after the grace period; resolves when it has ended. */
+  stop(): Promise<SandboxResult>;
+}
+
 export interface Sandbox {
   readonly mode: SandboxMode;
   readonly user: SandboxUser;
   /** Why bubblewrap is not used, when it is not. */
   readonly warning?: string;
+  /** Run to completion (or timeout, or cancel). */
   run(spec: RunSpec): Promise<SandboxResult>;
+  start(spec: RunSpec): Started;
   /** Create a directory owned by the sandbox user (mode 0700). */
   ownedDir(dir: string): void;
 }
@@ -65,14 +75,23 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       if (process.getuid?.() === 0) fs.chownSync(dir, user.uid, user.gid);
     },
-    run(spec) {
+    run(spec) { return this.start(spec).result; },
+    start(spec) {
       const started = Date.now();
       const [cmd, ...args] = mode === 'bwrap'
         ? ['bwrap', ...bwrapArgs({ hidden: opts.hidden, writable: spec.writable, readable: spec.readable ?? [], cwd: spec.cwd, argv: spec.argv })]
         : spec.argv;
       const env = { ...spec.env, [MARKER_VAR]: spec.marker };
-      return new Promise<SandboxResult>((resolve) => {
-        let reason: EndReason | undefined;
+      let reason: EndReason | undefined;
+      let pgid: number | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      const stopTree = (why: EndReason) => {
+        if (reason || pgid === undefined) return;
+        reason = why;
+        void killTree(pgid, spec.marker, opts.graceMs);
+      };
+      const onAbort = () => stopTree('cancelled');
+      const result = new Promise<SandboxResult>((resolve) => {
         const end = (r: Omit<SandboxResult, 'durationMs' | 'timedOut' | 'isCanceled'>) => {
           clearTimeout(timer);
           spec.signal?.removeEventListener('abort', onAbort);
@@ -84,14 +103,8 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
         } catch (e) {
           return end({ exitCode: null, signal: null, reason: 'spawn-failed', error: (e as Error).message });
         }
-        const pgid = child.pid;
-        const stop = (why: EndReason) => {
-          if (reason || pgid === undefined) return;
-          reason = why;
-          void killTree(pgid, spec.marker, opts.graceMs);
-        };
-        const onAbort = () => stop('cancelled');
-        const timer = spec.timeoutMs !== undefined ? setTimeout(() => stop('timed-out'), Math.max(0, spec.timeoutMs)) : undefined;
+        pgid = child.pid;
+        if (spec.timeoutMs !== undefined) timer = setTimeout(() => stopTree('timed-out'), Math.max(0, spec.timeoutMs));
         if (spec.signal?.aborted) onAbort(); else spec.signal?.addEventListener('abort', onAbort);
         child.stdout.on('data', (c: Buffer) => spec.onStdout?.(c));
         child.stderr.on('data', (c: Buffer) => spec.onStderr?.(c));
@@ -107,6 +120,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
           });
         });
       });
+      return { get pid() { return pgid; }, result, stop: () => { stopTree('cancelled'); return result; } };
     },
   };
 }
