@@ -6,6 +6,7 @@ import type { LogBook } from './logs/log-book.js';
 import type { SourceBlobs } from './git/source-blobs.js';
 import type { Sandbox } from './sandbox/sandbox.js';
 import type { Runner } from './runner/runner.js';
+import type { AddonManager } from './addons/addon-manager.js';
 
 export interface Logger { info(msg: string): void; warn(msg: string): void; error(msg: string): void }
 
@@ -21,5 +22,6 @@ export interface AppContext {
   workRoot: string;
   cacheRoot: string;
   runner?: Runner;
+  addons: AddonManager;
   log: Logger;
 }

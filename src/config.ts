@@ -20,6 +20,8 @@ const schema = z.object({
   SLIPWAY_CI_TIMEOUT_SECONDS: intFrom(3600, 1, 7 * 86_400),
   SLIPWAY_KILL_GRACE_MS: intFrom(5000, 0, 120_000),
   SLIPWAY_PUBLIC_URL: z.string().url().optional(),
+  SLIPWAY_ADDON_POSTGRES_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  SLIPWAY_PG_BIN: z.string().default('/usr/lib/postgresql/15/bin'),
 });
 
 export interface Config {
@@ -37,6 +39,9 @@ export interface Config {
   readonly ciTimeoutSeconds: number;
   readonly killGraceMs: number;
   readonly publicUrl?: string;
+  /** Create test-run databases on this server instead of starting a cluster per run. */
+  readonly addonPostgresUrl?: string;
+  readonly pgBin: string;
 }
 
 export class ConfigError extends Error {}
@@ -64,6 +69,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ciTimeoutSeconds: e.SLIPWAY_CI_TIMEOUT_SECONDS,
     killGraceMs: e.SLIPWAY_KILL_GRACE_MS,
     publicUrl: e.SLIPWAY_PUBLIC_URL?.replace(/\/$/, ''),
+    addonPostgresUrl: e.SLIPWAY_ADDON_POSTGRES_URL,
+    pgBin: e.SLIPWAY_PG_BIN,
     ...overrides,
   });
 }

@@ -15,7 +15,11 @@ import { Runner } from './runner/runner.js';
 import { runTestNode, type NodeRunnerDeps } from './ci/run-test-node.js';
 import { recordNodeEvent } from './ci/node-events.js';
 import { recoverLostWork, recoverStrandedRuns } from './ci/recover.js';
-import { TEST_NODE_JOB, type RunnerEvent, type TestNodeJob } from './ci/test-node-job.js';
+import { TEST_NODE_JOB, TEST_RUN_ADDONS_JOB, type RunnerEvent, type TestNodeJob } from './ci/test-node-job.js';
+import { AddonManager } from './addons/addon-manager.js';
+import { provisionRunAddons, type RunAddonsJob } from './ci/provision-run-addons.js';
+import { settleRun } from './ci/settle-run.js';
+import { runsWithLiveAddons } from './store/test-run-addons.js';
 import { buildApi } from './api/app.js';
 import type { AppContext, Logger } from './app-context.js';
 
@@ -74,6 +78,10 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     config, store, queue: { db: store.db, dialect: store.dialect }, logs: new LogBook(path.join(config.dataDir, 'logs')),
     blobs: new SourceBlobs(path.join(config.dataDir, 'sources'), 500 * 1024 * 1024), sandbox, secret, workRoot,
     cacheRoot: path.join(config.dataDir, 'cache'), log,
+    addons: new AddonManager({ sandbox, workRoot, templateRoot: path.join(config.dataDir, 'addon-templates'), pgBin: config.pgBin, postgresServerUrl: config.addonPostgresUrl }),
+  };
+  const settleEnded = async () => {
+    for (const runId of await runsWithLiveAddons(store.db)) await settleRun(ctx, runId).catch((e) => log.error(`tearing down add-ons of ${runId}: ${(e as Error).message}`));
   };
   const deps: NodeRunnerDeps = { sandbox, workRoot, cacheRoot: ctx.cacheRoot, fetchSource: (url, dest) => fetchSourceTo(ctx.blobs, url, dest) };
 
@@ -82,6 +90,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const owner = `${runnerName}/${randomBytes(6).toString('hex')}`;
   await recoverLostWork(ctx, owner, `${runnerName}/`);
   await recoverStrandedRuns(ctx);
+  await settleEnded();
   const runner = new Runner({
     queue: ctx.queue, owner, concurrency: config.runnerConcurrency, leaseMs: config.leaseMs,
     onError: (e) => log.error(`runner: ${(e as Error).stack ?? e}`),
@@ -94,13 +103,15 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
         };
         await runTestNode(payload, deps, emit, signal);
         await chain;
+        await settleRun(ctx, payload.runId);
       },
+      [TEST_RUN_ADDONS_JOB]: async (job) => provisionRunAddons(ctx, JSON.parse(job.payload) as RunAddonsJob),
     },
   });
   ctx.runner = runner;
   runner.start();
   const recovery = setInterval(() => {
-    recoverLostWork(ctx, owner).catch((e) => log.error(`recovery: ${(e as Error).message}`));
+    recoverLostWork(ctx, owner).then(settleEnded).catch((e) => log.error(`recovery: ${(e as Error).message}`));
   }, Math.max(500, Math.floor(config.leaseMs / 2)));
 
   const app = await buildApi(ctx);

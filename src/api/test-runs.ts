@@ -4,6 +4,7 @@ import { getPipeline } from '../store/pipelines.js';
 import { countTestCases, getTestRun, getTestRunByNumber, listTestCases, listTestNodes, listTestRuns, type TestRun } from '../store/test-runs.js';
 import { startTestRun } from '../ci/start-test-run.js';
 import { cancelTestRun } from '../ci/cancel-test-run.js';
+import { listAddons } from '../store/test-run-addons.js';
 import type { AppContext } from '../app-context.js';
 import { parseBody } from './errors.js';
 import { testCaseJson, testNodeJson, testRunJson } from './shapes.js';
@@ -63,6 +64,14 @@ export async function testRunRoutes(app: FastifyInstance, ctx: AppContext): Prom
   app.get<{ Params: { id: string } }>('/test-runs/:id/test-nodes', async (req) => {
     const run = await getTestRun(db, req.params.id);
     return (await listTestNodes(db, run.id)).map((n) => testNodeJson(ctx, req, run, n));
+  });
+
+  app.get<{ Params: { id: string } }>('/test-runs/:id/addons', async (req) => {
+    const run = await getTestRun(db, req.params.id);
+    return (await listAddons(db, run.id)).map((a) => ({
+      id: a.id, name: a.name, plan: { name: a.plan }, addon_service: { name: a.plan.split(':')[0] }, provider: a.provider,
+      state: a.status, config_vars: [`${a.name}_URL`], created_at: a.created_at, deprovisioned_at: a.deprovisioned_at,
+    }));
   });
 
   app.get<{ Params: { id: string }; Querystring: { node?: string } }>('/test-runs/:id/test-cases', async (req) => {

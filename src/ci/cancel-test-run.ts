@@ -5,6 +5,7 @@ import { applyNodeEvent, listTestNodes, type TestRun } from '../store/test-runs.
 import { isTerminal, type TestStatus } from '../core/test-run-status.js';
 import { fail } from '../core/errors.js';
 import type { AppContext } from '../app-context.js';
+import { settleRun } from './settle-run.js';
 
 export async function cancelTestRun(ctx: AppContext, run: TestRun): Promise<void> {
   if (isTerminal(run.status as TestStatus)) throw fail('invalid_state', `Test run #${run.number} already ${run.status}; only a run that is still going can be cancelled.`);
@@ -14,4 +15,5 @@ export async function cancelTestRun(ctx: AppContext, run: TestRun): Promise<void
     ctx.runner?.abort(`test-node:${node.id}`);
     await applyNodeEvent(ctx.store.db, node.id, { type: 'cancel' }, { message: 'Cancelled.' });
   }
+  await settleRun(ctx, run.id);
 }

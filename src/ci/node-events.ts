@@ -10,7 +10,7 @@ export const logKey = (runId: string, nodeIndex: number, stream: OutputStream): 
 export async function recordNodeEvent(db: Kysely<Database>, logs: LogBook, job: TestNodeJob, e: RunnerEvent): Promise<void> {
   switch (e.type) {
     case 'status':
-      if (e.event === 'provision') logs.open(logKey(job.runId, job.nodeIndex, 'setup'));
+      if (e.event === 'provision') logs.ensureOpen(logKey(job.runId, job.nodeIndex, 'setup'));
       if (e.event === 'test') logs.open(logKey(job.runId, job.nodeIndex, 'test'));
       await applyNodeEvent(db, job.nodeId, { type: e.event });
       return;

@@ -4,7 +4,10 @@ import { applyNodeEvent } from '../store/test-runs.js';
 import { killMarked } from '../sandbox/process-tree.js';
 import { removeWorkspace } from './workspace.js';
 import { logKey } from './node-events.js';
-import { TEST_NODE_JOB, type TestNodeJob } from './test-node-job.js';
+import { TEST_NODE_JOB, TEST_RUN_ADDONS_JOB, type TestNodeJob } from './test-node-job.js';
+import { listTestNodes } from '../store/test-runs.js';
+import { settleRun } from './settle-run.js';
+import type { RunAddonsJob } from './provision-run-addons.js';
 import type { AppContext } from '../app-context.js';
 import { now } from '../store/db.js';
 
@@ -23,7 +26,15 @@ export async function recoverLostWork(ctx: AppContext, owner: string, heldByPref
         if (ctx.logs.isLive(key)) ctx.logs.close(key);
       }
       await applyNodeEvent(ctx.store.db, j.nodeId, { type: 'error' }, { errorId: 'runner_lost', message: RUNNER_LOST });
+      await settleRun(ctx, j.runId);
       ctx.log.warn(`test run ${j.runId} node ${j.nodeIndex}: runner lost, node errored and cleaned up`);
+    }
+    if (job.kind === TEST_RUN_ADDONS_JOB) {
+      const j = JSON.parse(job.payload) as RunAddonsJob;
+      for (const n of await listTestNodes(ctx.store.db, j.runId)) {
+        await applyNodeEvent(ctx.store.db, n.id, { type: 'error' }, { errorId: 'runner_lost', message: 'The runner was lost while provisioning this run\'s add-ons; they were torn down.' });
+      }
+      await settleRun(ctx, j.runId);
     }
     await finish(ctx.queue, job, owner, { ok: false, error: 'runner lost' });
   }

@@ -28,7 +28,7 @@ class StepError extends Error {
 export function testEnv(job: TestNodeJob, ws: Workspace, withConfig: boolean): Record<string, string> {
   const nodeDir = path.dirname(process.execPath);
   return {
-    ...(withConfig ? { ...job.config.env, ...job.configVars } : {}),
+    ...(withConfig ? { ...job.config.env, ...job.configVars, ...job.addonEnv } : {}),
     PATH: [path.join(ws.app, 'node_modules/.bin'), path.join(ws.app, 'bin'), nodeDir, '/usr/local/bin', '/usr/bin', '/bin'].join(':'),
     HOME: ws.app,
     TMPDIR: ws.tmp,
@@ -73,7 +73,7 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
     hoistSingleFolder(ws.app);
     const ciEnv = testEnv(job, ws, false);
     const fullEnv = testEnv(job, ws, true);
-    writeEnvDir(sandbox, ws.env, { ...job.config.env, ...job.configVars });
+    writeEnvDir(sandbox, ws.env, { ...job.config.env, ...job.configVars, ...job.addonEnv });
     if (!job.clearCache && await restoreCache(sandbox, deps.cacheRoot, job.pipelineId, ws.cache)) setupLog('-----> Restoring setup cache from the previous run\n');
     else if (job.clearCache) setupLog('-----> Starting with an empty cache (--no-cache)\n');
 

@@ -8,7 +8,9 @@ import { enqueue } from '../jobs/queue.js';
 import { sourceIdFromUrl } from '../git/source-blobs.js';
 import { fail } from '../core/errors.js';
 import type { AppContext } from '../app-context.js';
-import { TEST_NODE_JOB, type TestNodeJob } from './test-node-job.js';
+import { TEST_NODE_JOB, TEST_RUN_ADDONS_JOB, type TestNodeJob } from './test-node-job.js';
+import { parseAddons } from '../addons/addon-spec.js';
+import type { RunAddonsJob } from './provision-run-addons.js';
 
 export const MAX_TEST_NODES = 32;
 
@@ -64,17 +66,23 @@ async function queueNodes(ctx: AppContext, s: StartTestRun, run: TestRun, source
   if (config.quantity < 1 || config.quantity > MAX_TEST_NODES) {
     return errorRunBeforeNodes(db, run.id, 'invalid_app_json', `app.json is invalid: environments.test.formation.test.quantity must be between 1 and ${MAX_TEST_NODES} (got ${config.quantity}).`);
   }
+  const addons = parseAddons(config.addons);
+  if (!addons.ok) return errorRunBeforeNodes(db, run.id, 'unknown_addon', addons.message);
   const timeoutSeconds = config.timeoutSeconds ?? run.timeout_seconds;
   if (timeoutSeconds !== run.timeout_seconds) await db.updateTable('test_runs').set({ timeout_seconds: timeoutSeconds }).where('id', '=', run.id).execute();
   const configVars = await getStageConfig(db, s.pipeline.id, 'test');
   const nodes = await createTestNodes(db, run.id, config.quantity);
   const runner = ctx.runner;
-  for (const node of nodes) {
-    const job: TestNodeJob = {
-      runId: run.id, nodeId: node.id, pipelineId: s.pipeline.id, runNumber: run.number, nodeIndex: node.idx, nodeTotal: nodes.length,
-      branch: s.commitBranch, sha: s.commitSha, sourceBlobUrl: s.sourceBlobUrl, config, configVars, timeoutSeconds, clearCache: s.clearCache,
-    };
-    await enqueue(ctx.queue, TEST_NODE_JOB, job, { key: `test-node:${node.id}` });
+  const jobs: TestNodeJob[] = nodes.map((node) => ({
+    runId: run.id, nodeId: node.id, pipelineId: s.pipeline.id, runNumber: run.number, nodeIndex: node.idx, nodeTotal: nodes.length,
+    branch: s.commitBranch, sha: s.commitSha, sourceBlobUrl: s.sourceBlobUrl, config, configVars, addonEnv: {}, timeoutSeconds, clearCache: s.clearCache,
+  }));
+  if (addons.addons.length) {
+    // Add-ons first (shared by every node); the provisioning job then queues the nodes.
+    const job: RunAddonsJob = { runId: run.id, addons: addons.addons, nodes: jobs };
+    await enqueue(ctx.queue, TEST_RUN_ADDONS_JOB, job, { key: `test-run-addons:${run.id}` });
+  } else {
+    for (const job of jobs) await enqueue(ctx.queue, TEST_NODE_JOB, job, { key: `test-node:${job.nodeId}` });
   }
   if (runner) {
     const busy = runner.busy;

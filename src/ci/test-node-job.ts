@@ -5,6 +5,7 @@ import type { NewTestCase } from '../store/test-runs.js';
 import type { ErrorId } from '../core/errors.js';
 
 export const TEST_NODE_JOB = 'test-node';
+export const TEST_RUN_ADDONS_JOB = 'test-run-addons';
 
 export interface TestNodeJob {
   runId: string;
@@ -19,6 +20,8 @@ export interface TestNodeJob {
   config: TestConfig;
   /** The pipeline's test-stage config vars (secrets). */
   configVars: Record<string, string>;
+  /** `<NAME>_URL` of the run's add-ons. */
+  addonEnv: Record<string, string>;
   timeoutSeconds: number;
   clearCache: boolean;
 }

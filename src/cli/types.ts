@@ -7,4 +7,5 @@ export interface TestRunJson {
   pipeline: { id: string; name: string }; url: string; source_blob_url: string;
 }
 export interface TestNodeJson { id: string; index: number; status: string; exit_code: number | null; message: string | null; waiting_reason: string | null; setup_stream_url: string; output_stream_url: string }
+export interface AddonJson { name: string; plan: { name: string }; provider: string; state: string; config_vars: string[] }
 export interface TestCaseJson { number: number; description: string; status: string; diagnostic: string | null; test_node: { index: number } }

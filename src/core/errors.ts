@@ -19,6 +19,8 @@ export const ERRORS = {
   internal_error: { status: 500, message: 'Something went wrong inside Slipway; the server log has details.' },
   // Errors that end a test run (stored as the run's message, not sent as HTTP errors).
   invalid_app_json: { status: 422, message: 'app.json is invalid.' },
+  unknown_addon: { status: 422, message: 'app.json asks for an add-on Slipway does not provide.' },
+  addon_failed: { status: 422, message: 'An add-on could not be provisioned.' },
   buildpack_failed: { status: 422, message: 'A buildpack failed.' },
   buildpack_not_found: { status: 422, message: 'A buildpack could not be found.' },
   no_buildpack_detected: { status: 422, message: 'No buildpack applies to this app.' },

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { nextStatus, aggregateRunStatus, InvalidTransition, STATUSES, isTerminal } from './test-run-status.js';
 
 test('pending → creating on provision', () => assert.equal(nextStatus('pending', { type: 'provision' }), 'creating'));
+test('creating → creating on provision (add-ons, then the workspace)', () => assert.equal(nextStatus('creating', { type: 'provision' }), 'creating'));
 test('creating → building on build', () => assert.equal(nextStatus('creating', { type: 'build' }), 'building'));
 test('pending → building on build (no add-ons to create)', () => assert.equal(nextStatus('pending', { type: 'build' }), 'building'));
 test('building → running on test', () => assert.equal(nextStatus('building', { type: 'test' }), 'running'));

@@ -16,7 +16,7 @@ export type NodeEvent =
   | { type: 'cancel' };
 
 const FORWARD: Record<'provision' | 'build' | 'test', { from: readonly TestStatus[]; to: TestStatus }> = {
-  provision: { from: ['pending'], to: 'creating' },
+  provision: { from: ['pending', 'creating'], to: 'creating' }, // creating twice: add-ons first, then the node's own workspace
   build: { from: ['pending', 'creating'], to: 'building' },
   test: { from: ['building'], to: 'running' },
 };

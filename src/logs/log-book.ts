@@ -21,6 +21,9 @@ export class LogBook {
     this.live.set(key, { size: 0, closed: false, wake: new Set() });
   }
 
+  /** Open unless it is already being written (a step that continues a stream another step began). */
+  ensureOpen(key: string): void { if (!this.live.has(key)) this.open(key); }
+
   append(key: string, chunk: Buffer | string): void {
     let l = this.live.get(key);
     if (!l) { this.open(key); l = this.live.get(key)!; }

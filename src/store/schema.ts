@@ -81,6 +81,20 @@ export interface JobsTable {
   updated_at: string;
 }
 
+export interface TestRunAddonsTable {
+  id: string;
+  test_run_id: string;
+  name: string;
+  plan: string;
+  service: string;
+  provider: string;
+  url: string;
+  database: string | null;
+  status: string; // provisioned | deprovisioned
+  created_at: string;
+  deprovisioned_at: string | null;
+}
+
 export interface SettingsTable { key: string; value: string }
 
 export interface Database {
@@ -93,4 +107,5 @@ export interface Database {
   test_nodes: TestNodesTable;
   test_cases: TestCasesTable;
   jobs: JobsTable;
+  test_run_addons: TestRunAddonsTable;
 }

@@ -6,7 +6,7 @@ import { dim, printJson, statusColour, table } from '../format.js';
 import { CliError } from '../errors.js';
 import { resolvePipeline } from './pipelines.js';
 import { describeRun, exitFor, getRun, printSummary, streamNode, waitForEnd } from '../ci-follow.js';
-import type { TestCaseJson, TestNodeJson, TestRunJson } from '../types.js';
+import type { AddonJson, TestCaseJson, TestNodeJson, TestRunJson } from '../types.js';
 
 const client = () => new ApiClient(loadCredentials());
 const runNumber = (s: string | undefined): number | 'latest' => {
@@ -33,12 +33,13 @@ async function showRun(pipelineFlag: string | undefined, number: number | 'lates
   const api = client();
   const run = await getRun(api, await resolvePipeline(pipelineFlag), number);
   if (o.json) {
-    const [nodes, cases] = await Promise.all([api.get<TestNodeJson[]>(`/test-runs/${run.id}/test-nodes`), api.get<TestCaseJson[]>(`/test-runs/${run.id}/test-cases`)]);
-    printJson({ ...run, test_nodes: nodes, test_cases: cases });
+    const [nodes, cases, addons] = await Promise.all([api.get<TestNodeJson[]>(`/test-runs/${run.id}/test-nodes`), api.get<TestCaseJson[]>(`/test-runs/${run.id}/test-cases`), api.get<AddonJson[]>(`/test-runs/${run.id}/addons`)]);
+    printJson({ ...run, test_nodes: nodes, test_cases: cases, addons });
     process.exitCode = exitFor(run);
     return;
   }
   console.log(`${describeRun(run)} — ${run.commit_branch ?? dim('(no branch)')} ${run.commit_sha.slice(0, 7)} ${dim(run.commit_message?.split('\n')[0] ?? '')}`);
+  for (const a of await api.get<AddonJson[]>(`/test-runs/${run.id}/addons`)) console.log(dim(`add-on ${a.plan.name} → ${a.config_vars.join(', ')} (${a.provider}, ${a.state})`));
   const idx = nodeIndex(o.node);
   if (o.watch || !['succeeded', 'failed', 'errored', 'cancelled'].includes(run.status)) return follow(api, run, idx);
   await streamNode(api, run, idx);

@@ -1,9 +1,11 @@
 // Numbered migrations, applied in order, each once (Kysely's migrator records them).
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001-initial.js';
+import * as m002 from './002-test-run-addons.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
+  '002-test-run-addons': m002,
 };
 
 export const migrationProvider: MigrationProvider = {

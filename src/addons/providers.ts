@@ -1,0 +1,96 @@
+// Add-on providers for test runs: a Postgres started from the local binaries (ephemeral, the
+// default), a database on a configured Postgres server, and a Redis server.
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import type { Sandbox, Started } from '../sandbox/sandbox.js';
+import { describeResult } from '../sandbox/result.js';
+import { runHost } from '../sandbox/host.js';
+import { startLocalServer } from './local-server.js';
+import type { AddonRequest } from './addon-spec.js';
+
+export interface Provisioned {
+  name: string;
+  plan: string;
+  service: AddonRequest['service'];
+  provider: 'ephemeral-postgres' | 'server-postgres' | 'redis';
+  url: string;
+  /** For server-postgres: the database to drop. */
+  database?: string;
+}
+
+export interface LiveAddon { info: Provisioned; proc?: Started }
+
+export interface ProviderContext { sandbox: Sandbox; dir: string; marker: string; runId: string }
+
+/** A Postgres cluster per run, copied from a template made once with initdb (about a second saved per run). */
+export class EphemeralPostgres {
+  private template?: Promise<string>;
+  constructor(private sandbox: Sandbox, private templateRoot: string, private pgBin: string) {}
+
+  private makeTemplate(): Promise<string> {
+    this.template ??= (async () => {
+      const dir = path.join(this.templateRoot, 'postgres-15');
+      if (fs.existsSync(path.join(dir, 'PG_VERSION'))) return dir;
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.mkdirSync(this.templateRoot, { recursive: true, mode: 0o711 });
+      fs.chmodSync(this.templateRoot, 0o711);
+      this.sandbox.ownedDir(dir);
+      let out = '';
+      const r = await this.sandbox.run({
+        argv: [path.join(this.pgBin, 'initdb'), '-D', dir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'],
+        cwd: dir, env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' }, writable: [dir], marker: `addon-template-${process.pid}`, timeoutMs: 120_000,
+        onStdout: (c) => { out += c; }, onStderr: (c) => { out += c; },
+      });
+      if (r.exitCode !== 0) {
+        this.template = undefined;
+        throw new Error(`initdb ${describeResult(r)}: ${out.trim().split('\n').slice(-2).join(' / ')}`);
+      }
+      return dir;
+    })();
+    return this.template;
+  }
+
+  async provision(req: AddonRequest, ctx: ProviderContext): Promise<LiveAddon> {
+    if (!fs.existsSync(path.join(this.pgBin, 'postgres'))) throw new Error(`PostgreSQL binaries not found in ${this.pgBin}; install the Debian package postgresql-15 or set SLIPWAY_ADDON_POSTGRES_URL`);
+    const template = await this.makeTemplate();
+    const data = path.join(ctx.dir, 'data');
+    const cp = await runHost('cp', ['-a', template, data]);
+    if (cp.exitCode !== 0) throw new Error(`copying the template cluster failed: ${cp.stderr.trim()}`);
+    const { port, proc } = await startLocalServer({
+      sandbox: ctx.sandbox, dir: ctx.dir, marker: ctx.marker, what: 'postgres', ready: /ready to accept connections/,
+      argv: (p) => [path.join(this.pgBin, 'postgres'), '-D', data, '-p', String(p), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${ctx.dir}`,
+        '-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off'],
+    });
+    return { info: { name: req.name, plan: req.plan, service: 'postgresql', provider: 'ephemeral-postgres', url: `postgres://postgres@127.0.0.1:${port}/postgres` }, proc };
+  }
+}
+
+/** A fresh database per run on a Postgres server the operator runs (SLIPWAY_ADDON_POSTGRES_URL). */
+export class ServerPostgres {
+  constructor(private adminUrl: string) {}
+
+  async provision(req: AddonRequest, ctx: ProviderContext): Promise<LiveAddon> {
+    const database = `slipway_ci_${ctx.runId.replace(/-/g, '').slice(0, 16)}_${req.name.toLowerCase()}`;
+    const client = new pg.Client({ connectionString: this.adminUrl });
+    await client.connect();
+    try { await client.query(`CREATE DATABASE "${database}"`); } finally { await client.end(); }
+    const url = new URL(this.adminUrl);
+    url.pathname = `/${database}`;
+    return { info: { name: req.name, plan: req.plan, service: 'postgresql', provider: 'server-postgres', url: url.toString(), database } };
+  }
+
+  async drop(database: string): Promise<void> {
+    const client = new pg.Client({ connectionString: this.adminUrl });
+    await client.connect();
+    try { await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`); } finally { await client.end(); }
+  }
+}
+
+export async function provisionRedis(req: AddonRequest, ctx: ProviderContext): Promise<LiveAddon> {
+  const { port, proc } = await startLocalServer({
+    sandbox: ctx.sandbox, dir: ctx.dir, marker: ctx.marker, what: 'redis-server', ready: /Ready to accept connections/i,
+    argv: (p) => ['redis-server', '--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', ctx.dir, '--protected-mode', 'no', '--daemonize', 'no'],
+  }).catch((e: Error) => { throw new Error(/ENOENT|not found|No such file/i.test(e.message) ? 'redis-server is not installed; install the Debian package redis-server' : e.message); });
+  return { info: { name: req.name, plan: req.plan, service: 'redis', provider: 'redis', url: `redis://127.0.0.1:${port}` }, proc };
+}
