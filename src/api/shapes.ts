@@ -35,6 +35,6 @@ export const testNodeJson = (ctx: AppContext, req: FastifyRequest, r: TestRun, n
 export const testCaseJson = (c: TestCase, nodeIndex: number) => ({
   id: c.id, number: c.number, description: c.description, status: c.status,
   passed: c.status === 'passed', directive: c.status === 'skipped' ? 'SKIP' : c.status === 'todo' ? 'TODO' : null,
-  diagnostic: c.diagnostic, test_node: { id: c.test_node_id, index: nodeIndex }, test_run: { id: c.test_run_id },
+  diagnostic: c.diagnostic, flaky: c.flaky === 1, test_node: { id: c.test_node_id, index: nodeIndex }, test_run: { id: c.test_run_id },
   created_at: c.created_at, updated_at: c.created_at,
 });

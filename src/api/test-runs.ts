@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { getPipeline } from '../store/pipelines.js';
-import { countTestCases, getTestRun, getTestRunByNumber, listTestCases, listTestNodes, listTestRuns, type TestRun } from '../store/test-runs.js';
+import { countTestCases, testHistory, getTestRun, getTestRunByNumber, listTestCases, listTestNodes, listTestRuns, type TestRun } from '../store/test-runs.js';
 import { startTestRun } from '../ci/start-test-run.js';
 import { cancelTestRun } from '../ci/cancel-test-run.js';
 import { listAddons } from '../store/test-run-addons.js';
@@ -64,6 +64,12 @@ export async function testRunRoutes(app: FastifyInstance, ctx: AppContext): Prom
   app.get<{ Params: { id: string } }>('/test-runs/:id/test-nodes', async (req) => {
     const run = await getTestRun(db, req.params.id);
     return (await listTestNodes(db, run.id)).map((n) => testNodeJson(ctx, req, run, n));
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { description?: string } }>('/pipelines/:id/test-history', async (req) => {
+    const p = await getPipeline(db, req.params.id);
+    const q = parseBody(z.object({ description: z.string().min(1) }), req.query);
+    return (await testHistory(db, p.id, q.description)).map((h) => ({ ...h, flaky: h.flaky === 1 }));
   });
 
   app.get<{ Params: { id: string } }>('/test-runs/:id/addons', async (req) => {

@@ -1,7 +1,7 @@
 // Control plane: turn a runner's events for one test node into rows, logs and status changes.
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
-import { applyNodeEvent, insertTestCases } from '../store/test-runs.js';
+import { applyNodeEvent, insertTestCases, markFlakyCases } from '../store/test-runs.js';
 import type { LogBook } from '../logs/log-book.js';
 import type { RunnerEvent, TestNodeJob, OutputStream } from './test-node-job.js';
 
@@ -25,6 +25,7 @@ export async function recordNodeEvent(db: Kysely<Database>, logs: LogBook, job: 
       return;
     case 'cases':
       await insertTestCases(db, job.runId, job.nodeId, e.cases);
+      await markFlakyCases(db, job.runId);
       return;
     case 'end': {
       const change = { exitCode: e.exitCode ?? null, message: e.message ?? null, errorId: e.errorId ?? null };

@@ -9,6 +9,7 @@ import { q, sourceFiles, sourceProfileD } from '../buildpacks/shell.js';
 import { createWorkspace, removeWorkspace, writeEnvDir, hoistSingleFolder, type Workspace } from './workspace.js';
 import { restoreCache, saveCache } from './setup-cache.js';
 import { TapReader, testOutcome } from './tap-results.js';
+import { collectJUnit } from './collect-reports.js';
 import type { Emit, OutputStream, TestNodeJob } from './test-node-job.js';
 import type { ErrorId } from '../core/errors.js';
 
@@ -31,6 +32,7 @@ export function testEnv(job: TestNodeJob, ws: Workspace, withConfig: boolean): R
     ...(withConfig ? { ...job.config.env, ...job.configVars, ...job.addonEnv } : {}),
     PATH: [path.join(ws.app, 'node_modules/.bin'), path.join(ws.app, 'bin'), nodeDir, '/usr/local/bin', '/usr/bin', '/bin'].join(':'),
     HOME: ws.app,
+    CI_REPORTS_DIR: path.join(ws.root, 'reports'),
     TMPDIR: ws.tmp,
     LANG: 'C.UTF-8',
     STACK: 'heroku-24',
@@ -73,6 +75,7 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
     hoistSingleFolder(ws.app);
     const ciEnv = testEnv(job, ws, false);
     const fullEnv = testEnv(job, ws, true);
+    sandbox.ownedDir(fullEnv['CI_REPORTS_DIR']!);
     writeEnvDir(sandbox, ws.env, { ...job.config.env, ...job.configVars, ...job.addonEnv });
     if (!job.clearCache && await restoreCache(sandbox, deps.cacheRoot, job.pipelineId, ws.cache)) setupLog('-----> Restoring setup cache from the previous run\n');
     else if (job.clearCache) setupLog('-----> Starting with an empty cache (--no-cache)\n');
@@ -116,9 +119,13 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
       if (exitCode !== 0) break;
     }
     const summary = await tap.end();
-    emit({ type: 'cases', cases: summary.cases });
+    // JUnit reports, when the tests wrote any, are the richer record; else TAP's cases.
+    const junit = collectJUnit([fullEnv['CI_REPORTS_DIR']!, path.join(ws.app, 'test-results')], testLog);
+    if (junit.length) testLog(`-----> Read ${junit.length} test results from JUnit reports\n`);
+    const cases = junit.length ? junit.map((c, i) => ({ ...c, number: i + 1 })) : summary.cases;
+    emit({ type: 'cases', cases });
     emit({ type: 'stream-end', stream: 'test' });
-    emit({ type: 'end', outcome: testOutcome(exitCode, summary), exitCode });
+    emit({ type: 'end', outcome: testOutcome(exitCode, summary, junit), exitCode });
   } catch (e) {
     emit({ type: 'stream-end', stream: 'setup' });
     emit({ type: 'stream-end', stream: 'test' });

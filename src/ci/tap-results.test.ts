@@ -54,6 +54,12 @@ test('fewer tests than planned fails', async () => {
   assert.equal(testOutcome(0, await read('1..3\nok 1 - x\n')), 'failed');
 });
 
+test('JUnit failures fail the run even with exit 0 and no TAP', async () => {
+  const s = await read('plain\n');
+  assert.equal(testOutcome(0, s, [{ status: 'passed' }, { status: 'failed' }]), 'failed');
+  assert.equal(testOutcome(0, s, [{ status: 'passed' }]), 'succeeded');
+});
+
 test('no TAP: the exit code alone decides, no cases', async () => {
   const s = await read('plain output\nall good\n');
   assert.equal(s.sawTap, false);

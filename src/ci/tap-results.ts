@@ -86,8 +86,12 @@ export function countCases(cases: readonly Pick<NewTestCase, 'status'>[]): { pas
   return c;
 }
 
-/** Heroku's rule: TAP failures take precedence over the exit code; without TAP the exit code decides. */
-export function testOutcome(exitCode: number | null, tap: TapSummary): 'succeeded' | 'failed' {
+/**
+ * Heroku's rule: TAP failures take precedence over the exit code; without TAP the exit code decides.
+ * JUnit reports count like TAP: any failed case fails the run.
+ */
+export function testOutcome(exitCode: number | null, tap: TapSummary, reportCases: readonly Pick<NewTestCase, 'status'>[] = []): 'succeeded' | 'failed' {
   if (tap.sawTap && (tap.cases.some((c) => c.status === 'failed') || tap.bailedOut || tap.planMismatch)) return 'failed';
+  if (reportCases.some((c) => c.status === 'failed')) return 'failed';
   return exitCode === 0 ? 'succeeded' : 'failed';
 }

@@ -1,6 +1,6 @@
 // Following a test run from the terminal: node output live, then a summary with the failures.
 import type { ApiClient } from './api-client.js';
-import { bold, dim, red, statusColour } from './format.js';
+import { bold, dim, red, statusColour, yellow } from './format.js';
 import type { TestCaseJson, TestNodeJson, TestRunJson } from './types.js';
 
 const TERMINAL = new Set(['succeeded', 'failed', 'errored', 'cancelled']);
@@ -51,11 +51,13 @@ export async function printSummary(api: ApiClient, r: TestRunJson): Promise<void
   const nodes = await api.get<TestNodeJson[]>(`/test-runs/${r.id}/test-nodes`);
   const cases = await api.get<TestCaseJson[]>(`/test-runs/${r.id}/test-cases`);
   const failed = cases.filter((c) => c.status === 'failed');
+  const flaky = cases.filter((c) => c.flaky);
   process.stdout.write('\n');
   for (const c of failed) {
-    process.stdout.write(`${red('✗')} ${bold(c.description)}${nodes.length > 1 ? dim(` (node ${c.test_node.index})`) : ''}\n`);
+    process.stdout.write(`${red('✗')} ${bold(c.description)}${c.flaky ? yellow(' (flaky: passed on this commit before)') : ''}${nodes.length > 1 ? dim(` (node ${c.test_node.index})`) : ''}\n`);
     if (c.diagnostic) process.stdout.write(c.diagnostic.split('\n').map((l) => `    ${l}`).join('\n') + '\n');
   }
+  for (const c of flaky.filter((x) => x.status === 'passed')) process.stdout.write(`${yellow('~')} ${c.description} ${yellow('(flaky: failed on this commit before)')}\n`);
   if (nodes.length > 1) for (const n of nodes) process.stdout.write(`  node ${n.index}: ${statusColour(n.status)}${n.message ? ` — ${n.message}` : ''}\n`);
   process.stdout.write(`${describeRun(r)}\n`);
   if (r.message && (r.status === 'errored' || r.status === 'cancelled')) process.stdout.write(`${r.message}\n`);

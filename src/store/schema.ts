@@ -61,6 +61,7 @@ export interface TestCasesTable {
   description: string;
   status: string; // passed | failed | skipped | todo
   diagnostic: string | null;
+  flaky: Generated<number>;
   created_at: string;
 }
 

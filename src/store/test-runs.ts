@@ -1,5 +1,5 @@
 // Test runs with their nodes and test cases. Statuses change only through core/test-run-status.
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, TestRunsTable, TestNodesTable, TestCasesTable } from './schema.js';
 import { newId, isUuid } from '../core/ids.js';
 import { fail } from '../core/errors.js';
@@ -9,7 +9,7 @@ import { now } from './db.js';
 
 export type TestRun = TestRunsTable;
 export type TestNode = TestNodesTable;
-export type TestCase = TestCasesTable;
+export type TestCase = Omit<TestCasesTable, 'flaky'> & { flaky: number };
 type Db = Kysely<Database> | Transaction<Database>;
 
 export interface NewTestRun {
@@ -144,6 +144,31 @@ export async function insertTestCases(db: Db, runId: string, nodeId: string, cas
       status: c.status, diagnostic: c.diagnostic, created_at: t,
     }))).execute();
   }
+}
+
+/**
+ * A test that both failed and passed on the same commit in this pipeline is flaky: mark this run's
+ * case and the earlier ones it disagrees with.
+ */
+export async function markFlakyCases(db: Db, runId: string): Promise<number> {
+  const run = await db.selectFrom('test_runs').select(['pipeline_id', 'commit_sha']).where('id', '=', runId).executeTakeFirstOrThrow();
+  const others = sql`SELECT p.description, p.status, p.id FROM test_cases p JOIN test_runs r ON r.id = p.test_run_id
+    WHERE r.pipeline_id = ${run.pipeline_id} AND r.commit_sha = ${run.commit_sha} AND r.id <> ${runId} AND p.status IN ('passed', 'failed')`;
+  const mine = await sql<{ id: string }>`UPDATE test_cases SET flaky = 1 WHERE test_run_id = ${runId} AND status IN ('passed', 'failed')
+    AND EXISTS (SELECT 1 FROM (${others}) o WHERE o.description = test_cases.description AND o.status <> test_cases.status) RETURNING id`.execute(db);
+  if (mine.rows.length) {
+    await sql`UPDATE test_cases SET flaky = 1 WHERE id IN (SELECT o.id FROM (${others}) o JOIN test_cases c ON c.test_run_id = ${runId}
+      AND c.description = o.description AND c.status <> o.status AND c.status IN ('passed', 'failed'))`.execute(db);
+  }
+  return mine.rows.length;
+}
+
+/** One test's results across a pipeline's runs, newest first. */
+export async function testHistory(db: Db, pipelineId: string, description: string, limit = 50) {
+  return db.selectFrom('test_cases').innerJoin('test_runs', 'test_runs.id', 'test_cases.test_run_id')
+    .select(['test_runs.number', 'test_runs.commit_sha', 'test_runs.commit_branch', 'test_cases.status', 'test_cases.flaky', 'test_runs.created_at'])
+    .where('test_runs.pipeline_id', '=', pipelineId).where('test_cases.description', '=', description)
+    .orderBy('test_runs.number', 'desc').limit(limit).execute();
 }
 
 export async function listTestCases(db: Db, runId: string, nodeId?: string): Promise<TestCase[]> {
