@@ -1,0 +1,7 @@
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+
+test('slow check 2', async () => {
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(2 * 2, 4);
+});
