@@ -13,5 +13,5 @@ export default tseslint.config(
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration in src/config.ts (server) or src/cli/context.ts (CLI).' }],
     },
   },
-  { files: ['src/config.ts', 'src/cli/context.ts', 'test/**', 'bench/**', 'examples/**', 'buildpacks/**'], rules: { 'no-restricted-properties': 'off' } },
+  { files: ['src/config.ts', 'src/cli/context.ts', 'src/**/*.test.ts', 'test/**', 'bench/**'], rules: { 'no-restricted-properties': 'off' } },
 );

@@ -8,7 +8,7 @@ import { exampleRepo } from '../test/helpers/apps.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = Math.floor(s.length / 2); return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
-const withQuantity = (q: number) => (d: string) => fs.writeFileSync(path.join(d, 'app.json'), JSON.stringify({ environments: { test: { formation: { test: { quantity: q } } } } }));
+const withQuantity = (q: number) => (d: string) => fs.writeFileSync(path.join(d, 'app.json'), JSON.stringify({ environments: { test: { formation: { test: { quantity: q } }, scripts: { test: 'node --test-reporter=tap split-tests.js' } } } }));
 
 const server = await startServer({ SLIPWAY_RUNNER_CONCURRENCY: '4' });
 try {

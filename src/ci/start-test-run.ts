@@ -1,5 +1,6 @@
 // Control plane: a new test run — read its app.json, create its nodes, queue one job per node.
-import { runHost } from '../sandbox/host.js';
+import fs from 'node:fs';
+import { readTarMember } from '../git/tar-member.js';
 import { parseAppJson, resolveTestConfig, type TestConfig } from '../core/app-json.js';
 import { createTestRun, createTestNodes, errorRunBeforeNodes, setWaitingReason, type TestRun } from '../store/test-runs.js';
 import { getStageConfig } from '../store/stage-config-vars.js';
@@ -26,13 +27,9 @@ export interface StartTestRun {
 
 /** Read app.json out of a source tarball (at its root or under a single top folder); absent → {}. */
 async function readAppJson(tarball: string): Promise<{ ok: true; text: string } | { ok: false; message: string }> {
-  const list = await runHost('tar', ['-tzf', tarball], { timeoutMs: 60_000 });
-  if (list.exitCode !== 0) return { ok: false, message: `The source is not a gzipped tarball (${list.stderr.trim().split('\n')[0]}).` };
-  const names = list.stdout.split('\n');
-  const member = names.find((n) => n === 'app.json' || n === './app.json') ?? names.find((n) => /^[^/]+\/app\.json$/.test(n));
-  if (!member) return { ok: true, text: '{}' };
-  const r = await runHost('tar', ['-xzOf', tarball, member], { timeoutMs: 60_000 });
-  return r.exitCode === 0 ? { ok: true, text: r.stdout } : { ok: false, message: `Could not read app.json from the source: ${r.stderr.trim()}` };
+  const r = readTarMember(await fs.promises.readFile(tarball), (p) => p === 'app.json' || /^[^/]+\/app\.json$/.test(p));
+  if (!r.ok) return { ok: false, message: `The source is not a gzipped tarball: ${r.message}.` };
+  return { ok: true, text: r.name === null ? '{}' : r.data.toString('utf8') };
 }
 
 export async function startTestRun(ctx: AppContext, s: StartTestRun): Promise<TestRun> {

@@ -3,7 +3,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Sandbox } from '../sandbox/sandbox.js';
-import { runHost } from '../sandbox/host.js';
 
 export interface Workspace { root: string; app: string; cache: string; env: string; buildpacks: string; tmp: string }
 
@@ -28,12 +27,19 @@ export function writeEnvDir(sandbox: Sandbox, dir: string, vars: Record<string, 
   }
 }
 
-/** Copy a folder's contents into a sandbox-owned folder. */
+/** Copy a folder's contents into a sandbox-owned folder (modes kept, owner the sandbox user). */
 export async function copyInto(sandbox: Sandbox, from: string, to: string): Promise<void> {
   sandbox.ownedDir(to);
-  const r = await runHost('cp', ['-a', from + '/.', to]);
-  if (r.exitCode !== 0) throw new Error(`copying ${from} failed: ${r.stderr.trim()}`);
-  if (process.getuid?.() === 0) await runHost('chown', ['-R', `${sandbox.user.uid}:${sandbox.user.gid}`, to]);
+  await fs.promises.cp(from, to, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true, force: true });
+  if (process.getuid?.() === 0) await chownTree(to, sandbox.user.uid, sandbox.user.gid);
+}
+
+async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
+  await fs.promises.lchown(dir, uid, gid);
+  for (const e of await fs.promises.readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) await chownTree(p, uid, gid); else await fs.promises.lchown(p, uid, gid);
+  }
 }
 
 /** A source tarball with a single top-level folder (as GitHub makes them) is unpacked from inside it. */

@@ -24,7 +24,7 @@ export async function streamNode(api: ApiClient, run: TestRunJson, index: number
     node = nodes.find((n) => n.index === index);
     const current = await api.get<TestRunJson>(`/test-runs/${run.id}`);
     if (node || TERMINAL.has(current.status)) break;
-    await sleep(250);
+    await sleep(100);
   }
   if (!node) return;
   if (node.waiting_reason && node.status === 'pending' && said !== node.waiting_reason) { said = node.waiting_reason; process.stderr.write(dim(`(${said})\n`)); }
@@ -36,7 +36,7 @@ export async function waitForEnd(api: ApiClient, run: TestRunJson): Promise<Test
   for (;;) {
     const r = await api.get<TestRunJson>(`/test-runs/${run.id}`);
     if (TERMINAL.has(r.status)) return r;
-    await sleep(300);
+    await sleep(100);
   }
 }
 

@@ -20,16 +20,16 @@ export async function inGitRepo(): Promise<boolean> {
 export interface Commit { sha: string; branch: string | null; message: string }
 
 export async function resolveCommit(ref: string): Promise<Commit> {
-  if (!(await inGitRepo())) throw new CliError('Not in a git repository: run this inside your app\'s repository.');
-  const sha = await text(['rev-parse', '--verify', `${ref}^{commit}`]).catch(() => { throw new CliError(`Unknown git ref "${ref}".`); });
+  // One `git log` answers whether this is a repository, whether the ref exists, its sha and message.
+  const out = await text(['log', '-1', '--format=%H%x00%B', ref, '--']).catch((e: CliError) => {
+    if (/not a git repository/i.test(e.message)) throw new CliError('Not in a git repository: run this inside your app\'s repository.');
+    throw new CliError(`Unknown git ref "${ref}".`);
+  });
+  const [sha, ...message] = out.split('\0');
   let branch: string | null = null;
-  if (ref === 'HEAD') {
-    const b = await text(['rev-parse', '--abbrev-ref', 'HEAD']);
-    branch = b === 'HEAD' ? null : b;
-  } else if (await text(['show-ref', '--verify', `refs/heads/${ref}`]).then(() => true, () => false)) {
-    branch = ref;
-  }
-  return { sha, branch, message: await text(['log', '-1', '--format=%B', sha]) };
+  if (ref === 'HEAD') branch = (await text(['symbolic-ref', '-q', '--short', 'HEAD']).catch(() => '')) || null;
+  else if (await text(['show-ref', '--verify', '-q', `refs/heads/${ref}`]).then(() => true, () => false)) branch = ref;
+  return { sha: sha!, branch, message: message.join('\0').trim() };
 }
 
 export const archive = (sha: string): Promise<Buffer> => git(['archive', '--format=tar.gz', sha]);

@@ -69,13 +69,13 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
   }
   const dropPrivileges = process.getuid?.() === 0 ? { uid: user.uid, gid: user.gid } : {};
 
-  return {
+  const sandbox: Sandbox = {
     mode, user, warning,
     ownedDir(dir) {
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       if (process.getuid?.() === 0) fs.chownSync(dir, user.uid, user.gid);
     },
-    run(spec) { return this.start(spec).result; },
+    run(spec) { return sandbox.start(spec).result; },
     start(spec) {
       const started = Date.now();
       const [cmd, ...args] = mode === 'bwrap'
@@ -123,4 +123,5 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
       return { get pid() { return pgid; }, result, stop: () => { stopTree('cancelled'); return result; } };
     },
   };
+  return sandbox;
 }

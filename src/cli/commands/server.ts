@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { loadConfig, ConfigError } from '../../config.js';
-import { startServer } from '../../server.js';
 import { serverEnv } from '../context.js';
 import { CliError } from '../errors.js';
 
@@ -9,9 +7,11 @@ export function registerServer(program: Command): void {
     .option('--port <port>', 'API port (PORT)')
     .option('--data-dir <dir>', 'data folder (SLIPWAY_DATA_DIR)')
     .action(async (o: { port?: string; dataDir?: string }) => {
+      // Loaded here, not at the top: every other command would otherwise pay for the server's modules.
+      const [{ loadConfig }, { startServer }] = await Promise.all([import('../../config.js'), import('../../server.js')]);
       const env = { ...serverEnv(), ...(o.port ? { PORT: o.port } : {}), ...(o.dataDir ? { SLIPWAY_DATA_DIR: o.dataDir } : {}) };
       let config;
-      try { config = loadConfig(env); } catch (e) { throw new CliError((e as ConfigError).message); }
+      try { config = loadConfig(env); } catch (e) { throw new CliError((e as Error).message); }
       const server = await startServer(config);
       const { ctx } = server;
       console.log(`Slipway listening on ${server.url} (data in ${config.dataDir}, ${ctx.store.dialect} store, sandbox: ${ctx.sandbox.mode}, runner slots: ${config.runnerConcurrency})`);
