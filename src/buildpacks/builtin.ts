@@ -10,6 +10,12 @@ interface Builtin { name: string; folder: string; aliases: string[] }
 /** In detection order (Heroku's order, for the languages Slipway ships). */
 export const BUILTINS: readonly Builtin[] = [
   { name: 'heroku/nodejs', folder: 'nodejs', aliases: ['nodejs', 'https://github.com/heroku/heroku-buildpack-nodejs', 'https://github.com/heroku/heroku-buildpack-nodejs.git', 'urn:buildpack:heroku/nodejs'] },
+  // Never detected (bin/detect exits 1): only when app.json lists it.
+  {
+    name: 'heroku/google-chrome', folder: 'google-chrome',
+    aliases: ['heroku/chrome-for-testing', 'https://github.com/heroku/heroku-buildpack-google-chrome', 'https://github.com/heroku/heroku-buildpack-google-chrome.git',
+      'https://github.com/heroku/heroku-buildpack-chrome-for-testing', 'https://github.com/heroku/heroku-buildpack-chrome-for-testing.git'],
+  },
 ];
 
 /** The built-in a buildpack reference names, if any. */

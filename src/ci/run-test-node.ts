@@ -33,7 +33,6 @@ export function testEnv(job: TestNodeJob, ws: Workspace, withConfig: boolean): R
     PATH: [path.join(ws.app, 'node_modules/.bin'), path.join(ws.app, 'bin'), nodeDir, '/usr/local/bin', '/usr/bin', '/bin'].join(':'),
     HOME: ws.app,
     CI_REPORTS_DIR: path.join(ws.root, 'reports'),
-    TMPDIR: ws.tmp,
     LANG: 'C.UTF-8',
     STACK: 'heroku-24',
     CI: 'true',
@@ -57,7 +56,7 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
 
   /** Run a command in the node's sandbox; a timeout, cancel or failure becomes a StepError. */
   const step = async (spec: Omit<RunSpec, 'marker' | 'timeoutMs' | 'signal' | 'writable' | 'cwd'> & { cwd?: string }, failId: ErrorId, what: string) => {
-    const r = await sandbox.run({ cwd: ws.app, writable: [ws.root], marker, timeoutMs: remaining(), signal, ...spec });
+    const r = await sandbox.run({ cwd: ws.app, writable: [ws.root], tmpDir: ws.tmp, marker, timeoutMs: remaining(), signal, ...spec });
     if (r.reason === 'cancelled') throw new StepError('invalid_state', 'cancelled', r);
     if (r.reason === 'timed-out' || remaining() === 0) throw new StepError('timed_out', `Test run timed out: it exceeded its time limit of ${job.timeoutSeconds} s and was terminated (during ${what}).`, r);
     if (r.exitCode !== 0) throw new StepError(failId, `${what[0]!.toUpperCase()}${what.slice(1)} ${describeResult(r)}.`, r);
@@ -112,7 +111,7 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
     const tap = new TapReader();
     let exitCode: number | null = 0;
     for (const argv of commands) {
-      const r = await sandbox.run({ argv, cwd: ws.app, env: fullEnv, writable: [ws.root], marker, timeoutMs: remaining(), signal, onStdout: (c) => { tap.write(c); testLog(c); }, onStderr: testLog });
+      const r = await sandbox.run({ argv, cwd: ws.app, env: fullEnv, writable: [ws.root], tmpDir: ws.tmp, marker, timeoutMs: remaining(), signal, onStdout: (c) => { tap.write(c); testLog(c); }, onStderr: testLog });
       if (r.reason === 'cancelled') throw new StepError('invalid_state', 'cancelled', r);
       if (r.reason === 'timed-out') throw new StepError('timed_out', `Test run timed out: it exceeded its time limit of ${job.timeoutSeconds} s and was terminated (during the tests).`, r);
       exitCode = r.exitCode ?? 1;

@@ -1,13 +1,14 @@
 // bubblewrap arguments for one sandboxed command: host read-only, hidden Slipway data, own
 // pid/ipc/uts namespaces, only the job's own directories writable.
-export interface BwrapSpec { hidden: string[]; writable: string[]; readable: string[]; cwd: string; argv: string[] }
+export interface BwrapSpec { hidden: string[]; writable: string[]; readable: string[]; tmpDir?: string; cwd: string; argv: string[] }
 
 export function bwrapArgs(s: BwrapSpec): string[] {
   const args = [
     '--ro-bind', '/', '/',
     '--dev', '/dev',
     '--proc', '/proc',
-    '--tmpfs', '/tmp',
+    // /tmp first: the data folder and workspaces may live under it and are mounted after.
+    ...(s.tmpDir ? ['--bind', s.tmpDir, '/tmp'] : ['--tmpfs', '/tmp']),
     '--tmpfs', '/root',
     '--tmpfs', '/run',
   ];

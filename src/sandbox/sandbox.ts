@@ -18,6 +18,11 @@ export interface RunSpec {
   writable: string[];
   /** Directories under a hidden path the command may read but not write. */
   readable?: string[];
+  /**
+   * The command's own temporary folder, kept across the steps of a job: mounted as /tmp under
+   * bubblewrap (short paths: Unix sockets allow 108 characters), given as TMPDIR otherwise.
+   */
+  tmpDir?: string;
   /** Tags every process of the command so leftovers can be found (`SLIPWAY_SANDBOX_ID`). */
   marker: string;
   timeoutMs?: number;
@@ -79,9 +84,10 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     start(spec) {
       const started = Date.now();
       const [cmd, ...args] = mode === 'bwrap'
-        ? ['bwrap', ...bwrapArgs({ hidden: opts.hidden, writable: spec.writable, readable: spec.readable ?? [], cwd: spec.cwd, argv: spec.argv })]
+        ? ['bwrap', ...bwrapArgs({ hidden: opts.hidden, writable: spec.writable, readable: spec.readable ?? [], tmpDir: spec.tmpDir, cwd: spec.cwd, argv: spec.argv })]
         : spec.argv;
-      const env = { ...spec.env, [MARKER_VAR]: spec.marker };
+      const tmp = spec.tmpDir ? { TMPDIR: mode === 'bwrap' ? '/tmp' : spec.tmpDir } : {};
+      const env = { ...spec.env, ...tmp, [MARKER_VAR]: spec.marker };
       let reason: EndReason | undefined;
       let pgid: number | undefined;
       let timer: NodeJS.Timeout | undefined;
