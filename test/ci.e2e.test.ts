@@ -263,3 +263,19 @@ test('a buildpack from a git URL, pinned with #ref', async () => {
     assert.match((await latestRun(s, P)).message!, /git clone of .*nope\.git failed/);
   } finally { await served.close(); }
 });
+
+test('nodes beyond the runner\'s slots wait in the queue and say why', async () => {
+  const small = await startServer({ SLIPWAY_RUNNER_CONCURRENCY: '1' });
+  try {
+    await cli(small, ['pipelines:create', 'small']);
+    const dir = inlineRepo({ buildpacks: [{ url: './bp' }], environments: { test: { formation: { test: { quantity: 2 } }, scripts: { test: 'sleep 1; echo "node $CI_NODE_INDEX done"' } } } });
+    const started = await cli(small, ['ci:run', '-p', 'small', '--detach'], { cwd: dir });
+    assert.equal(started.code, 0, started.stderr);
+    const [run] = (await api<{ id: string; number: number }[]>(small, 'GET', '/pipelines/small/test-runs')).json;
+    const waiting = await waitFor('a waiting node', async () => (await nodesOf(small, run!.id)).find((n) => n.status === 'pending' && n.waiting_reason));
+    assert.equal(waiting.waiting_reason, 'waiting for a free runner slot: 1 of 1 busy');
+    const done = await waitForStatus(small, run!.id, ['succeeded']);
+    assert.equal(done.status, 'succeeded');
+    assert.deepEqual((await nodesOf(small, run!.id)).map((n) => [n.status, n.waiting_reason]), [['succeeded', null], ['succeeded', null]]);
+  } finally { await small.stop(); }
+});

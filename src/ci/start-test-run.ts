@@ -82,9 +82,10 @@ async function queueNodes(ctx: AppContext, s: StartTestRun, run: TestRun, source
     for (const job of jobs) await enqueue(ctx.queue, TEST_NODE_JOB, job, { key: `test-node:${job.nodeId}` });
   }
   if (runner) {
-    const busy = runner.busy;
+    // By the time node i would start, the nodes before it (and the add-ons job) hold slots too.
+    const ahead = runner.busy + (addons.addons.length ? 1 : 0);
     for (const [i, node] of nodes.entries()) {
-      if (busy + i >= runner.capacity) await setWaitingReason(db, node.id, `waiting for a free runner slot: ${runner.busy} of ${runner.capacity} busy`);
+      if (ahead + i >= runner.capacity) await setWaitingReason(db, node.id, `waiting for a free runner slot: ${runner.capacity} of ${runner.capacity} busy`);
     }
     runner.poke();
   }
