@@ -36,7 +36,7 @@ try {
   for (let i = 0; i < RUNS + 1; i++) {
     const r = await cli(server, ['ci:run', '-p', 'bench'], { cwd: addons, timeoutMs: 300_000 });
     if (r.code !== 0) throw new Error(`add-on run failed: ${r.stdout}${r.stderr}`);
-    for (const m of r.stdout.matchAll(/Provisioned (\S+) as \S+ \(([\w-]+), (\d+) ms\)/g)) (times[`${m[2]}${i === 0 ? ' (first, makes the template)' : ''}`] ??= []).push(Number(m[3]));
+    for (const m of r.stdout.matchAll(/Provisioned (\S+) as \S+ \(([\w-]+), (\d+) ms\)/g)) (times[`${m[2]}${i === 0 ? ' (first run: Postgres makes its template)' : ''}`] ??= []).push(Number(m[3]));
   }
   for (const [k, v] of Object.entries(times)) console.log(`  add-on ${k.padEnd(40)} median ${median(v)} ms   runs ${v.join(' ')}`);
 } finally {
