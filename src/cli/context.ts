@@ -12,8 +12,9 @@ export function loadCredentials(): CliCredentials {
   let stored: Partial<CliCredentials> = {};
   try { stored = JSON.parse(fs.readFileSync(credentialsFile(), 'utf8')) as Partial<CliCredentials>; } catch { /* not logged in */ }
   return {
-    url: (process.env['SLIPWAY_URL'] ?? stored.url ?? `http://127.0.0.1:${process.env['PORT'] ?? 5000}`).replace(/\/$/, ''),
-    token: process.env['SLIPWAY_TOKEN'] ?? stored.token,
+    // An empty variable counts as unset.
+    url: (process.env['SLIPWAY_URL'] || stored.url || `http://127.0.0.1:${process.env['PORT'] || 5000}`).replace(/\/$/, ''),
+    token: process.env['SLIPWAY_TOKEN'] || stored.token,
   };
 }
 
