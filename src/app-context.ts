@@ -7,6 +7,7 @@ import type { SourceBlobs } from './git/source-blobs.js';
 import type { Sandbox } from './sandbox/sandbox.js';
 import type { Runner } from './runner/runner.js';
 import type { AddonManager } from './addons/addon-manager.js';
+import type { DynoManager } from './runtime/dyno-manager.js';
 
 export interface Logger { info(msg: string): void; warn(msg: string): void; error(msg: string): void }
 
@@ -23,5 +24,8 @@ export interface AppContext {
   cacheRoot: string;
   runner?: Runner;
   addons: AddonManager;
+  dynos: DynoManager;
+  /** Tell the router that apps were created or destroyed. */
+  onAppsChanged?: () => Promise<void>;
   log: Logger;
 }

@@ -22,6 +22,9 @@ const schema = z.object({
   SLIPWAY_PUBLIC_URL: z.string().url().optional(),
   SLIPWAY_ADDON_POSTGRES_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   SLIPWAY_PG_BIN: z.string().default('/usr/lib/postgresql/15/bin'),
+  SLIPWAY_RELEASE_TIMEOUT_SECONDS: intFrom(3600, 1, 86_400),
+  SLIPWAY_BUILD_TIMEOUT_SECONDS: intFrom(900, 1, 86_400),
+  SLIPWAY_BOOT_TIMEOUT_SECONDS: intFrom(60, 1, 3600),
 });
 
 export interface Config {
@@ -42,6 +45,9 @@ export interface Config {
   /** Create test-run databases on this server instead of starting a cluster per run. */
   readonly addonPostgresUrl?: string;
   readonly pgBin: string;
+  readonly releaseTimeoutSeconds: number;
+  readonly buildTimeoutSeconds: number;
+  readonly bootTimeoutSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -71,6 +77,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl: e.SLIPWAY_PUBLIC_URL?.replace(/\/$/, ''),
     addonPostgresUrl: e.SLIPWAY_ADDON_POSTGRES_URL,
     pgBin: e.SLIPWAY_PG_BIN,
+    releaseTimeoutSeconds: e.SLIPWAY_RELEASE_TIMEOUT_SECONDS,
+    buildTimeoutSeconds: e.SLIPWAY_BUILD_TIMEOUT_SECONDS,
+    bootTimeoutSeconds: e.SLIPWAY_BOOT_TIMEOUT_SECONDS,
     ...overrides,
   });
 }

@@ -20,10 +20,18 @@ import { AddonManager } from './addons/addon-manager.js';
 import { provisionRunAddons, type RunAddonsJob } from './ci/provision-run-addons.js';
 import { settleRun } from './ci/settle-run.js';
 import { runsWithLiveAddons } from './store/test-run-addons.js';
+import { DynoManager } from './runtime/dyno-manager.js';
+import { createRouter } from './runtime/router.js';
+import { BUILD_JOB, RELEASE_JOB, type BuildEvent, type BuildJob, type ReleaseEvent, type ReleaseJob } from './releases/jobs.js';
+import { runBuild, cleanupBuild } from './releases/run-build.js';
+import { runReleasePhase } from './releases/run-release-phase.js';
+import { recordBuildEvent, recordReleaseEvent, goLive, slugPath } from './releases/deploy.js';
+import { appendAppLog } from './releases/app-log.js';
+import { listApps } from './store/apps.js';
 import { buildApi } from './api/app.js';
 import type { AppContext, Logger } from './app-context.js';
 
-export interface RunningServer { url: string; ctx: AppContext; app: FastifyInstance; adminToken?: string; close(): Promise<void> }
+export interface RunningServer { url: string; routerUrl: string; ctx: AppContext; app: FastifyInstance; adminToken?: string; close(): Promise<void> }
 
 const consoleLogger: Logger = {
   info: (m) => console.log(m),
@@ -74,10 +82,15 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const sandbox = createSandbox({ mode: sandboxProbe.mode, userName: config.sandboxUser, hidden, graceMs: config.killGraceMs });
   if (sandboxProbe.warning) log.warn(sandboxProbe.warning);
 
+  const ctxLogs = new LogBook(path.join(config.dataDir, 'logs'));
   const ctx: AppContext = {
-    config, store, queue: { db: store.db, dialect: store.dialect }, logs: new LogBook(path.join(config.dataDir, 'logs')),
+    config, store, queue: { db: store.db, dialect: store.dialect }, logs: ctxLogs,
     blobs: new SourceBlobs(path.join(config.dataDir, 'sources'), 500 * 1024 * 1024), sandbox, secret, workRoot,
     cacheRoot: path.join(config.dataDir, 'cache'), log,
+    dynos: new DynoManager({
+      sandbox, workRoot, bootTimeoutMs: config.bootTimeoutSeconds * 1000, stopGraceMs: config.killGraceMs,
+      log: (appId, source, line) => appendAppLog(ctxLogs, appId, source, line),
+    }),
     addons: new AddonManager({ sandbox, workRoot, templateRoot: path.join(config.dataDir, 'addon-templates'), pgBin: config.pgBin, postgresServerUrl: config.addonPostgresUrl }),
   };
   const settleEnded = async () => {
@@ -91,6 +104,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   await recoverLostWork(ctx, owner, `${runnerName}/`);
   await recoverStrandedRuns(ctx);
   await settleEnded();
+  const releaseQueue = new Map<string, Promise<void>>();
   const runner = new Runner({
     queue: ctx.queue, owner, concurrency: config.runnerConcurrency, leaseMs: config.leaseMs,
     onError: (e) => log.error(`runner: ${(e as Error).stack ?? e}`),
@@ -106,6 +120,28 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
         await settleRun(ctx, payload.runId);
       },
       [TEST_RUN_ADDONS_JOB]: async (job) => provisionRunAddons(ctx, JSON.parse(job.payload) as RunAddonsJob),
+      [BUILD_JOB]: async (job, signal) => {
+        const payload = JSON.parse(job.payload) as BuildJob;
+        let chain = Promise.resolve();
+        const emit = (e: BuildEvent) => { chain = chain.then(() => recordBuildEvent(ctx, payload, e)).catch((err) => log.error(`build ${payload.buildId}: ${(err as Error).stack}`)); };
+        try {
+          await runBuild(payload, { sandbox, workRoot, buildCacheRoot: path.join(config.dataDir, 'build-cache'), fetchSource: deps.fetchSource, timeoutMs: config.buildTimeoutSeconds * 1000 }, emit, signal);
+          await chain;
+        } finally { cleanupBuild(workRoot, payload.buildId); }
+      },
+      [RELEASE_JOB]: async (job, signal) => {
+        const payload = JSON.parse(job.payload) as ReleaseJob;
+        // One release phase per app at a time; the others wait their turn.
+        const prev = releaseQueue.get(payload.appId) ?? Promise.resolve();
+        const mine = prev.then(async () => {
+          let chain = Promise.resolve();
+          const emit = (e: ReleaseEvent) => { chain = chain.then(() => recordReleaseEvent(ctx, payload, e)).catch((err) => log.error(`release ${payload.releaseId}: ${(err as Error).stack}`)); };
+          await runReleasePhase(payload, { sandbox, workRoot, slugFile: slugPath(ctx, payload.slugId) }, emit, signal);
+          await chain;
+        });
+        releaseQueue.set(payload.appId, mine.catch(() => {}));
+        await mine;
+      },
     },
   });
   ctx.runner = runner;
@@ -115,15 +151,35 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   }, Math.max(500, Math.floor(config.leaseMs / 2)));
 
   const app = await buildApi(ctx);
+  const router = createRouter({
+    domain: config.domain,
+    lookup: (name) => { const a = appsByName.get(name); return a ? { appId: a, ports: ctx.dynos.webPorts(a) } : undefined; },
+    log: (appId, line) => appendAppLog(ctx.logs, appId, 'slipway[router]', line),
+  });
+  // The router must not wait on the database per request: app names are cached and refreshed.
+  const appsByName = new Map<string, string>();
+  const refreshApps = async () => { const all = await listApps(store.db); appsByName.clear(); for (const a of all) appsByName.set(a.name, a.id); };
+  await refreshApps();
+  const appsRefresh = setInterval(() => { refreshApps().catch(() => {}); }, 1000);
+  ctx.onAppsChanged = () => refreshApps();
+  // Dynos come back after a restart.
+  for (const a of await listApps(store.db)) await goLive(ctx, a).catch((e) => log.error(`starting dynos of ${a.name}: ${(e as Error).message}`));
   let url = '';
+  let routerUrl = '';
   if (opts.listen !== false) {
     url = await app.listen({ port: config.port, host: config.host });
+    await new Promise<void>((r) => router.listen(config.routerPort, config.host, () => r()));
+    routerUrl = `http://${config.host}:${(router.address() as { port: number }).port}`;
   }
   return {
-    url, ctx, app, adminToken,
+    url, routerUrl, ctx, app, adminToken,
     async close() {
       clearInterval(recovery);
+      clearInterval(appsRefresh);
       await runner.stop();
+      await ctx.dynos.shutdown();
+      router.closeAllConnections();
+      await new Promise<void>((r) => router.close(() => r()));
       await app.close();
       await store.close();
     },

@@ -7,6 +7,7 @@ import { sourceRoutes } from './sources.js';
 import { pipelineRoutes } from './pipelines.js';
 import { testRunRoutes } from './test-runs.js';
 import { streamRoutes } from './streams.js';
+import { appRoutes } from './apps.js';
 
 export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: opts.logger ? { level: 'warn' } : false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
@@ -19,5 +20,6 @@ export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {})
   await app.register(async (a) => pipelineRoutes(a, ctx));
   await app.register(async (a) => testRunRoutes(a, ctx));
   await app.register(async (a) => streamRoutes(a, ctx));
+  await app.register(async (a) => appRoutes(a, ctx));
   return app;
 }

@@ -4,6 +4,7 @@ import { registerServer } from './commands/server.js';
 import { registerAuth } from './commands/auth.js';
 import { registerPipelines } from './commands/pipelines.js';
 import { registerCi } from './commands/ci.js';
+import { registerApps } from './commands/apps.js';
 import { CliError, EXIT } from './errors.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -12,6 +13,7 @@ export async function main(argv: string[]): Promise<void> {
   registerAuth(program);
   registerPipelines(program);
   registerCi(program);
+  registerApps(program);
   program.commands.forEach((c) => c.exitOverride());
   try {
     await program.parseAsync(argv);

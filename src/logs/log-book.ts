@@ -22,7 +22,12 @@ export class LogBook {
   }
 
   /** Open unless it is already being written (a step that continues a stream another step began). */
-  ensureOpen(key: string): void { if (!this.live.has(key)) this.open(key); }
+  ensureOpen(key: string): void {
+    if (this.live.has(key)) return;
+    const f = this.file(key);
+    fs.mkdirSync(path.dirname(f), { recursive: true, mode: 0o700 });
+    this.live.set(key, { size: fileSize(f), closed: false, wake: new Set() });
+  }
 
   append(key: string, chunk: Buffer | string): void {
     let l = this.live.get(key);

@@ -96,6 +96,22 @@ export interface TestRunAddonsTable {
   deprovisioned_at: string | null;
 }
 
+export interface AppsTable { id: string; name: string; stack: string; release_counter: Generated<number>; created_at: string; updated_at: string }
+export interface AppConfigVarsTable { app_id: string; key: string; value: string }
+export interface SlugsTable {
+  id: string; app_id: string; process_types: string; commit: string | null; commit_description: string | null; buildpacks: string;
+  size: number; checksum: string; stack: string; created_at: string;
+}
+export interface BuildsTable {
+  id: string; app_id: string; status: string; source_blob_url: string; source_version: string | null; buildpacks: string | null;
+  slug_id: string | null; release_id: string | null; message: string | null; created_at: string; updated_at: string;
+}
+export interface ReleasesTable {
+  id: string; app_id: string; version: number; slug_id: string | null; config: string; description: string; status: string;
+  current: number; message: string | null; created_at: string; updated_at: string;
+}
+export interface FormationTable { app_id: string; type: string; quantity: number; size: string; updated_at: string }
+
 export interface SettingsTable { key: string; value: string }
 
 export interface Database {
@@ -109,4 +125,10 @@ export interface Database {
   test_cases: TestCasesTable;
   jobs: JobsTable;
   test_run_addons: TestRunAddonsTable;
+  apps: AppsTable;
+  app_config_vars: AppConfigVarsTable;
+  slugs: SlugsTable;
+  builds: BuildsTable;
+  releases: ReleasesTable;
+  formation: FormationTable;
 }

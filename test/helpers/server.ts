@@ -12,6 +12,7 @@ export const TOKEN = 'test-admin-token-0123456789';
 
 export interface TestServer {
   url: string;
+  routerPort: number;
   dataDir: string;
   env: Record<string, string>;
   proc: ChildProcess;
@@ -25,7 +26,9 @@ export interface TestServer {
 export async function startServer(extraEnv: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-test-'));
   const port = await freePort();
+  const routerPort = await freePort();
   const env: Record<string, string> = {
+    SLIPWAY_ROUTER_PORT: String(routerPort),
     PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root',
     PORT: String(port), SLIPWAY_DATA_DIR: dir, SLIPWAY_ADMIN_TOKEN: TOKEN, SLIPWAY_KILL_GRACE_MS: '1000', ...extraEnv,
   };
@@ -43,7 +46,7 @@ export async function startServer(extraEnv: Record<string, string> = {}, dataDir
   }
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   return {
-    url, dataDir: dir, env, proc, output: () => out,
+    url, routerPort, dataDir: dir, env, proc, output: () => out,
     async stop() { if (proc.exitCode === null) { proc.kill('SIGTERM'); await exited; } },
     async kill() { if (proc.exitCode === null) { proc.kill('SIGKILL'); await exited; } },
   };
@@ -75,4 +78,18 @@ export async function api<T>(server: { url: string }, method: string, p: string,
   });
   const text = await res.text();
   return { status: res.status, json: (text ? JSON.parse(text) : undefined) as T };
+}
+
+/** A request through the router to `<app>.localhost`. */
+export async function viaRouter(s: { routerPort: number }, app: string, p = '/'): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
+  const http = await import('node:http');
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: s.routerPort, path: p, headers: { host: `${app}.localhost` }, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (c) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }

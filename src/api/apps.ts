@@ -1,0 +1,143 @@
+// Apps, config vars, builds, releases, formation, dynos and logs — Heroku Platform API v3 paths.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
+import { z } from 'zod';
+import { createApp, deleteApp, getApp, getConfigVars, listApps, patchConfigVars, type App } from '../store/apps.js';
+import { createRelease, currentRelease, getRelease, listReleases, settleRelease, type Release } from '../store/releases.js';
+import { getBuild, listBuilds, type Build } from '../store/builds.js';
+import { getFormation, scaleFormation } from '../store/formation.js';
+import { startBuild, releaseConfigChange, rollback, goLive, buildLogKey, releaseLogKey } from '../releases/deploy.js';
+import { appLogKey, appendAppLog } from '../releases/app-log.js';
+import { sourceIdFromUrl } from '../git/source-blobs.js';
+import { fail } from '../core/errors.js';
+import type { AppContext } from '../app-context.js';
+import { parseBody } from './errors.js';
+import { signedUrl } from './urls.js';
+
+export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const db = ctx.store.db;
+  const appJson = (a: App) => ({ id: a.id, name: a.name, stack: { name: a.stack }, web_url: `http://${a.name}.${ctx.config.domain}:${ctx.config.routerPort}/`, created_at: a.created_at, updated_at: a.updated_at, released_at: a.updated_at });
+  const releaseJson = (req: FastifyRequest, a: App, r: Release) => ({
+    id: r.id, version: r.version, description: r.description, status: r.status, current: r.current === 1, slug: r.slug_id ? { id: r.slug_id } : null,
+    app: { id: a.id, name: a.name }, message: r.message, eligible_for_rollback: r.status === 'succeeded',
+    output_stream_url: signedUrl(ctx, req, `/apps/${a.id}/releases/${r.id}/output`), created_at: r.created_at, updated_at: r.updated_at,
+  });
+  const buildJson = (req: FastifyRequest, a: App, b: Build) => ({
+    id: b.id, status: b.status, app: { id: a.id }, source_blob: { url: b.source_blob_url, version: b.source_version }, slug: b.slug_id ? { id: b.slug_id } : null,
+    release: b.release_id ? { id: b.release_id } : null, buildpacks: b.buildpacks ? (JSON.parse(b.buildpacks) as string[]).map((url) => ({ url })) : null,
+    message: b.message, output_stream_url: signedUrl(ctx, req, `/apps/${a.id}/builds/${b.id}/output`), created_at: b.created_at, updated_at: b.updated_at,
+  });
+  const follow = (key: string, reply: import('fastify').FastifyReply, req: FastifyRequest) => {
+    const ac = new AbortController();
+    req.raw.on('close', () => ac.abort());
+    return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-cache').send(Readable.from(ctx.logs.follow(key, 0, ac.signal)));
+  };
+
+  app.post('/apps', async (req, reply) => {
+    const b = parseBody(z.object({ name: z.string() }).passthrough(), req.body);
+    const a = await createApp(db, b.name);
+    const v1 = await createRelease(db, { appId: a.id, slugId: null, config: {}, description: 'Initial release' });
+    await settleRelease(db, v1.id, { type: 'no-release-phase' });
+    await ctx.onAppsChanged?.();
+    appendAppLog(ctx.logs, a.id, 'slipway[api]', 'App created; release v1 (Initial release)');
+    return reply.status(201).send(appJson(a));
+  });
+  app.get('/apps', async () => (await listApps(db)).map(appJson));
+  app.get<{ Params: { app: string } }>('/apps/:app', async (req) => appJson(await getApp(db, req.params.app)));
+  app.delete<{ Params: { app: string } }>('/apps/:app', async (req) => {
+    const a = await getApp(db, req.params.app);
+    await ctx.dynos.stopApp(a.id);
+    await deleteApp(db, a.id);
+    await ctx.onAppsChanged?.();
+    return appJson(a);
+  });
+
+  app.get<{ Params: { app: string } }>('/apps/:app/config-vars', async (req) => getConfigVars(db, (await getApp(db, req.params.app)).id));
+  app.patch<{ Params: { app: string } }>('/apps/:app/config-vars', async (req) => {
+    const a = await getApp(db, req.params.app);
+    const patch = parseBody(z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'config var names are letters, digits and _'), z.string().nullable()), req.body);
+    if (await patchConfigVars(db, a.id, patch)) {
+      const set = Object.keys(patch).filter((k) => patch[k] !== null);
+      const unset = Object.keys(patch).filter((k) => patch[k] === null);
+      await releaseConfigChange(ctx, a, [set.length && `Set ${set.join(', ')} config vars`, unset.length && `Remove ${unset.join(', ')} config vars`].filter(Boolean).join('; '));
+    }
+    return getConfigVars(db, a.id);
+  });
+
+  app.post<{ Params: { app: string } }>('/apps/:app/builds', async (req, reply) => {
+    const a = await getApp(db, req.params.app);
+    const b = parseBody(z.object({ source_blob: z.object({ url: z.string().url(), version: z.string().max(255).nullable().optional(), checksum: z.string().nullable().optional() }) }).passthrough(), req.body);
+    const sourceId = sourceIdFromUrl(b.source_blob.url);
+    if (sourceId && !ctx.blobs.exists(sourceId)) throw fail('source_not_found');
+    return reply.status(201).send(buildJson(req, a, await startBuild(ctx, a, b.source_blob.url, b.source_blob.version ?? null)));
+  });
+  app.get<{ Params: { app: string } }>('/apps/:app/builds', async (req) => { const a = await getApp(db, req.params.app); return (await listBuilds(db, a.id)).map((b) => buildJson(req, a, b)); });
+  app.get<{ Params: { app: string; id: string } }>('/apps/:app/builds/:id', async (req) => { const a = await getApp(db, req.params.app); return buildJson(req, a, await getBuild(db, a.id, req.params.id)); });
+  app.get<{ Params: { app: string; id: string } }>('/apps/:app/builds/:id/output', async (req, reply) => {
+    const a = await getApp(db, req.params.app);
+    return follow(buildLogKey((await getBuild(db, a.id, req.params.id)).id), reply, req);
+  });
+
+  app.get<{ Params: { app: string } }>('/apps/:app/releases', async (req) => { const a = await getApp(db, req.params.app); return (await listReleases(db, a.id)).map((r) => releaseJson(req, a, r)); });
+  app.get<{ Params: { app: string; id: string } }>('/apps/:app/releases/:id', async (req) => { const a = await getApp(db, req.params.app); return releaseJson(req, a, await getRelease(db, a.id, req.params.id)); });
+  app.post<{ Params: { app: string } }>('/apps/:app/releases', async (req, reply) => {
+    const a = await getApp(db, req.params.app);
+    const b = parseBody(z.object({ release: z.union([z.string(), z.number()]) }), req.body);
+    return reply.status(201).send(releaseJson(req, a, await rollback(ctx, a, b.release)));
+  });
+  app.get<{ Params: { app: string; id: string } }>('/apps/:app/releases/:id/output', async (req, reply) => {
+    const a = await getApp(db, req.params.app);
+    return follow(releaseLogKey((await getRelease(db, a.id, req.params.id)).id), reply, req);
+  });
+
+  const formationJson = (a: App, f: { type: string; quantity: number; size: string; updated_at: string }) => ({ app: { id: a.id, name: a.name }, type: f.type, quantity: f.quantity, size: f.size, updated_at: f.updated_at });
+  app.get<{ Params: { app: string } }>('/apps/:app/formation', async (req) => { const a = await getApp(db, req.params.app); return (await getFormation(db, a.id)).map((f) => formationJson(a, f)); });
+  app.patch<{ Params: { app: string } }>('/apps/:app/formation', async (req) => {
+    const a = await getApp(db, req.params.app);
+    const b = parseBody(z.object({ updates: z.array(z.object({ type: z.string().regex(/^[A-Za-z0-9_-]+$/), quantity: z.number().int().min(0).max(100), size: z.string().optional() })).min(1) }), req.body);
+    const current = await currentRelease(db, a.id);
+    const types = current?.slug_id ? Object.keys(JSON.parse((await db.selectFrom('slugs').select('process_types').where('id', '=', current.slug_id).executeTakeFirstOrThrow()).process_types) as object) : [];
+    const unknown = b.updates.find((u) => !types.includes(u.type));
+    if (unknown) throw fail('invalid_params', `No process type "${unknown.type}" in the current release${types.length ? ` (it has ${types.join(', ')})` : ''}; declare it in the Procfile.`);
+    const f = await scaleFormation(db, a.id, b.updates);
+    await goLive(ctx, a);
+    return f.map((x) => formationJson(a, x));
+  });
+
+  const dynoJson = (a: App, d: ReturnType<AppContext['dynos']['list']>[number]) => ({
+    id: d.id, name: d.name, type: d.type, state: d.state, command: d.command, release: { id: d.release.id, version: d.release.version }, app: { id: a.id, name: a.name }, created_at: d.startedAt, size: 'standard-1x',
+  });
+  app.get<{ Params: { app: string } }>('/apps/:app/dynos', async (req) => { const a = await getApp(db, req.params.app); return ctx.dynos.list(a.id).map((d) => dynoJson(a, d)); });
+  app.delete<{ Params: { app: string; dyno?: string } }>('/apps/:app/dynos', async (req, reply) => { const a = await getApp(db, req.params.app); await ctx.dynos.restart(a.id); return reply.status(202).send({}); });
+  app.delete<{ Params: { app: string; dyno: string } }>('/apps/:app/dynos/:dyno', async (req, reply) => { const a = await getApp(db, req.params.app); await ctx.dynos.restart(a.id, req.params.dyno); return reply.status(202).send({}); });
+
+  app.post<{ Params: { app: string } }>('/apps/:app/log-sessions', async (req, reply) => {
+    const a = await getApp(db, req.params.app);
+    const b = parseBody(z.object({ lines: z.number().int().min(0).max(1500).optional(), tail: z.boolean().optional(), dyno: z.string().optional(), source: z.string().optional() }).passthrough(), req.body);
+    const q = new URLSearchParams({ lines: String(b.lines ?? 100), tail: String(!!b.tail), ...(b.dyno ? { dyno: b.dyno } : {}), ...(b.source ? { source: b.source } : {}) });
+    const base = signedUrl(ctx, req, `/apps/${a.id}/log-stream`);
+    return reply.status(201).send({ id: a.id, logplex_url: `${base}&${q}`, created_at: new Date().toISOString(), updated_at: new Date().toISOString() });
+  });
+  app.get<{ Params: { app: string }; Querystring: { lines?: string; tail?: string; dyno?: string; source?: string } }>('/apps/:app/log-stream', async (req, reply) => {
+    const a = await getApp(db, req.params.app);
+    const lines = Math.min(1500, Number(req.query.lines ?? 100));
+    const wanted = (l: string) => (!req.query.dyno || l.includes(`[${req.query.dyno}]`)) && (!req.query.source || l.split(' ')[1]?.startsWith(req.query.source));
+    const text = ctx.logs.read(appLogKey(a.id));
+    const past = text.split('\n').filter((l) => l && wanted(l)).slice(-lines).map((l) => l + '\n').join('');
+    if (req.query.tail !== 'true') return reply.type('text/plain; charset=utf-8').send(past);
+    const ac = new AbortController();
+    req.raw.on('close', () => ac.abort());
+    const from = Buffer.byteLength(text);
+    async function* body() {
+      yield past;
+      let rest = '';
+      for await (const c of ctx.logs.follow(appLogKey(a.id), from, ac.signal)) {
+        const all = (rest + c.toString()).split('\n');
+        rest = all.pop() ?? '';
+        const out = all.filter((l) => l && wanted(l)).map((l) => l + '\n').join('');
+        if (out) yield out;
+      }
+    }
+    return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-cache').send(Readable.from(body()));
+  });
+}

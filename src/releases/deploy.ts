@@ -1,0 +1,110 @@
+// Control plane of apps: builds become slugs and releases; a release runs its release phase (if
+// the slug has one) and only then goes live on the dynos. Config changes and rollbacks are releases too.
+import fs from 'node:fs';
+import path from 'node:path';
+import { enqueue } from '../jobs/queue.js';
+import { getApp, getConfigVars, type App } from '../store/apps.js';
+import { createRelease, currentRelease, getRelease, settleRelease, type Release } from '../store/releases.js';
+import { createBuild, createSlug, finishBuild, getSlug, type Build } from '../store/builds.js';
+import { getFormation, scaleFormation } from '../store/formation.js';
+import { newId } from '../core/ids.js';
+import type { AppContext } from '../app-context.js';
+import { BUILD_JOB, RELEASE_JOB, type BuildEvent, type BuildJob, type ReleaseEvent, type ReleaseJob } from './jobs.js';
+import { appendAppLog } from './app-log.js';
+
+export const buildLogKey = (buildId: string): string => `builds/${buildId}`;
+export const releaseLogKey = (releaseId: string): string => `releases/${releaseId}`;
+export const slugPath = (ctx: AppContext, slugId: string): string => path.join(ctx.config.dataDir, 'slugs', `${slugId}.tgz`);
+
+export async function startBuild(ctx: AppContext, app: App, sourceBlobUrl: string, version: string | null): Promise<Build> {
+  const build = await createBuild(ctx.store.db, app.id, sourceBlobUrl, version);
+  ctx.logs.open(buildLogKey(build.id));
+  const job: BuildJob = { buildId: build.id, appId: app.id, appName: app.name, sourceBlobUrl, configVars: await getConfigVars(ctx.store.db, app.id) };
+  await enqueue(ctx.queue, BUILD_JOB, job, { key: `build:${build.id}` });
+  appendAppLog(ctx.logs, app.id, 'slipway[api]', `Build started${version ? ` for ${version.slice(0, 7)}` : ''}`);
+  ctx.runner?.poke();
+  return build;
+}
+
+/** Build events → output, slug, release. */
+export async function recordBuildEvent(ctx: AppContext, job: BuildJob, e: BuildEvent): Promise<void> {
+  if (e.type === 'output') return ctx.logs.append(buildLogKey(job.buildId), e.data);
+  ctx.logs.close(buildLogKey(job.buildId));
+  const db = ctx.store.db;
+  if (!e.ok) {
+    await finishBuild(db, job.buildId, { status: 'failed', message: e.message });
+    appendAppLog(ctx.logs, job.appId, 'slipway[api]', `Build failed: ${e.message}`);
+    return;
+  }
+  const slugId = newId();
+  fs.mkdirSync(path.dirname(slugPath(ctx, slugId)), { recursive: true, mode: 0o711 });
+  fs.copyFileSync(e.slugFile, slugPath(ctx, slugId));
+  fs.chmodSync(slugPath(ctx, slugId), 0o644);
+  const build = await db.selectFrom('builds').selectAll().where('id', '=', job.buildId).executeTakeFirstOrThrow();
+  await createSlug(db, { id: slugId, app_id: job.appId, process_types: JSON.stringify(e.processTypes), commit: build.source_version, commit_description: null, buildpacks: JSON.stringify(e.buildpacks), size: e.size, checksum: '', stack: 'heroku-24' });
+  const release = await createRelease(db, { appId: job.appId, slugId, config: await getConfigVars(db, job.appId), description: `Deploy ${build.source_version?.slice(0, 7) ?? job.buildId.slice(0, 8)}` });
+  await finishBuild(db, job.buildId, { status: 'succeeded', slugId, releaseId: release.id, buildpacks: e.buildpacks });
+  await startRelease(ctx, await getApp(db, job.appId), release);
+}
+
+/** Run the release phase if the slug declares one, else go live at once. */
+export async function startRelease(ctx: AppContext, app: App, release: Release): Promise<void> {
+  const types = release.slug_id ? JSON.parse((await getSlug(ctx.store.db, release.slug_id)).process_types) as Record<string, string> : {};
+  ctx.logs.open(releaseLogKey(release.id));
+  if (!types['release']) {
+    ctx.logs.close(releaseLogKey(release.id));
+    await settleRelease(ctx.store.db, release.id, { type: 'no-release-phase' });
+    appendAppLog(ctx.logs, app.id, 'slipway[api]', `Release v${release.version} created: ${release.description}`);
+    return goLive(ctx, app);
+  }
+  const job: ReleaseJob = {
+    releaseId: release.id, appId: app.id, appName: app.name, version: release.version, slugId: release.slug_id!, config: JSON.parse(release.config) as Record<string, string>,
+    command: types['release'], timeoutSeconds: ctx.config.releaseTimeoutSeconds,
+  };
+  await enqueue(ctx.queue, RELEASE_JOB, job, { key: `release:${release.id}` });
+  appendAppLog(ctx.logs, app.id, 'slipway[api]', `Release v${release.version} is running its release phase: ${types['release']}`);
+  ctx.runner?.poke();
+}
+
+export async function recordReleaseEvent(ctx: AppContext, job: ReleaseJob, e: ReleaseEvent): Promise<void> {
+  if (e.type === 'output') return ctx.logs.append(releaseLogKey(job.releaseId), e.data);
+  ctx.logs.close(releaseLogKey(job.releaseId));
+  await settleRelease(ctx.store.db, job.releaseId, { type: e.ok ? 'release-phase-passed' : 'release-phase-failed' }, e.message);
+  appendAppLog(ctx.logs, job.appId, 'slipway[release]', e.ok ? `Release v${job.version} succeeded` : `Release v${job.version} failed: ${e.message}`);
+  if (e.ok) await goLive(ctx, await getApp(ctx.store.db, job.appId));
+}
+
+/** Put the current release on dynos (first deploy: web=1 when the slug has a web process). */
+export async function goLive(ctx: AppContext, app: App): Promise<void> {
+  const release = await currentRelease(ctx.store.db, app.id);
+  if (!release?.slug_id) return;
+  const slug = await getSlug(ctx.store.db, release.slug_id);
+  const types = JSON.parse(slug.process_types) as Record<string, string>;
+  let formation = await getFormation(ctx.store.db, app.id);
+  if (!formation.length && types['web']) formation = await scaleFormation(ctx.store.db, app.id, [{ type: 'web', quantity: 1 }]);
+  await ctx.dynos.deploy(app.id, { id: release.id, version: release.version, slugFile: slugPath(ctx, slug.id), config: JSON.parse(release.config) as Record<string, string>, processTypes: types },
+    Object.fromEntries(formation.map((f) => [f.type, f.quantity])));
+}
+
+/** A config change is a new release on the current slug. */
+export async function releaseConfigChange(ctx: AppContext, app: App, description: string): Promise<Release> {
+  const current = await currentRelease(ctx.store.db, app.id);
+  const release = await createRelease(ctx.store.db, { appId: app.id, slugId: current?.slug_id ?? null, config: await getConfigVars(ctx.store.db, app.id), description });
+  await startRelease(ctx, app, release);
+  return release;
+}
+
+/** Rollback: a new release with vN's slug and config (config vars are set back too). */
+export async function rollback(ctx: AppContext, app: App, target: string | number): Promise<Release> {
+  const db = ctx.store.db;
+  const to = await getRelease(db, app.id, target);
+  const config = JSON.parse(to.config) as Record<string, string>;
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('app_config_vars').where('app_id', '=', app.id).execute();
+    const rows = Object.entries(config).map(([key, value]) => ({ app_id: app.id, key, value }));
+    if (rows.length) await trx.insertInto('app_config_vars').values(rows).execute();
+  });
+  const release = await createRelease(db, { appId: app.id, slugId: to.slug_id, config, description: `Rollback to v${to.version}` });
+  await startRelease(ctx, app, release);
+  return release;
+}

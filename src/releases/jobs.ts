@@ -1,0 +1,31 @@
+// The runner seam for builds and release phases: jobs in, events out; no store access.
+export const BUILD_JOB = 'build';
+export const RELEASE_JOB = 'release-phase';
+
+export interface BuildJob {
+  buildId: string;
+  appId: string;
+  appName: string;
+  sourceBlobUrl: string;
+  configVars: Record<string, string>;
+}
+
+export interface ReleaseJob {
+  releaseId: string;
+  appId: string;
+  appName: string;
+  version: number;
+  slugId: string;
+  config: Record<string, string>;
+  command: string;
+  timeoutSeconds: number;
+}
+
+export type BuildEvent =
+  | { type: 'output'; data: Buffer | string }
+  | { type: 'end'; ok: true; slugFile: string; processTypes: Record<string, string>; buildpacks: string[]; size: number }
+  | { type: 'end'; ok: false; message: string };
+
+export type ReleaseEvent =
+  | { type: 'output'; data: Buffer | string }
+  | { type: 'end'; ok: boolean; message: string | null };

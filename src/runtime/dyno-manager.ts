@@ -1,0 +1,186 @@
+// Dynos: sandboxed processes of a release's slug, one per formation slot. Web dynos must accept
+// connections on $PORT within the boot timeout; crashed dynos restart with growing back-off;
+// a new release starts its web dynos and waits for them before the old ones are stopped.
+import net from 'node:net';
+import type { Sandbox, Started } from '../sandbox/sandbox.js';
+import { killMarked } from '../sandbox/process-tree.js';
+import { removeWorkspace, type Workspace } from '../ci/workspace.js';
+import { freePort } from '../addons/local-server.js';
+import { unpackSlug, dynoEnv, dynoCommand } from './slug-workspace.js';
+
+export type DynoState = 'starting' | 'up' | 'crashed' | 'down';
+
+export interface DeployedRelease { id: string; version: number; slugFile: string; config: Record<string, string>; processTypes: Record<string, string> }
+
+export interface Dyno {
+  id: string;
+  name: string; // web.1
+  type: string;
+  appId: string;
+  release: DeployedRelease;
+  port: number;
+  state: DynoState;
+  command: string;
+  startedAt: string;
+  restarts: number;
+  proc?: Started;
+  ws?: Workspace;
+  stopping?: boolean;
+  timer?: NodeJS.Timeout;
+}
+
+export interface DynoManagerOptions {
+  sandbox: Sandbox;
+  workRoot: string;
+  bootTimeoutMs: number;
+  stopGraceMs: number;
+  log(appId: string, source: string, line: string): void;
+}
+
+const canConnect = (port: number) => new Promise<boolean>((resolve) => {
+  const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
+  s.on('error', () => resolve(false));
+});
+
+let counter = 0;
+
+export class DynoManager {
+  private apps = new Map<string, Dyno[]>();
+  constructor(private o: DynoManagerOptions) {}
+
+  list(appId: string): Dyno[] { return this.apps.get(appId) ?? []; }
+
+  /** Ports of an app's web dynos that are up (what the router may send traffic to). */
+  webPorts(appId: string): number[] { return this.list(appId).filter((d) => d.type === 'web' && d.state === 'up').map((d) => d.port); }
+
+  /**
+   * Run `release` with this formation. Web dynos of the new release must boot before the old ones
+   * stop (zero downtime); if none boots, the old ones keep serving and false is returned.
+   */
+  async deploy(appId: string, release: DeployedRelease, formation: Record<string, number>): Promise<boolean> {
+    const old = this.list(appId);
+    const fresh: Dyno[] = [];
+    for (const [type, quantity] of Object.entries(formation)) {
+      const command = release.processTypes[type];
+      if (!command || type === 'release') continue;
+      for (let i = 1; i <= quantity; i++) fresh.push(await this.spawn(appId, release, type, i, command));
+    }
+    this.apps.set(appId, [...old, ...fresh]);
+    const webs = fresh.filter((d) => d.type === 'web');
+    const booted = await Promise.all(webs.map((d) => this.waitUp(d)));
+    if (webs.length && !booted.some(Boolean) && old.some((d) => d.type === 'web' && d.state === 'up')) {
+      this.o.log(appId, 'slipway', `v${release.version}: no web dyno booted; the previous release keeps serving`);
+      await Promise.all(fresh.map((d) => this.stop(d)));
+      this.apps.set(appId, old);
+      return false;
+    }
+    this.apps.set(appId, fresh);
+    // The router now sends new requests to the new dynos; let requests in flight on the old ones finish.
+    if (old.length) await new Promise((r) => setTimeout(r, 1000));
+    await Promise.all(old.map((d) => this.stop(d)));
+    return true;
+  }
+
+  /** Stop every dyno of an app (scale to zero, destroy, shutdown). */
+  async stopApp(appId: string): Promise<void> {
+    const dynos = this.list(appId);
+    this.apps.delete(appId);
+    await Promise.all(dynos.map((d) => this.stop(d)));
+  }
+
+  /** Restart dynos (all, one type, or one dyno by name) in place. */
+  async restart(appId: string, which?: string): Promise<number> {
+    const targets = this.list(appId).filter((d) => !which || d.type === which || d.name === which);
+    for (const d of targets) {
+      const again = await this.spawn(appId, d.release, d.type, Number(d.name.split('.')[1]), d.command);
+      this.apps.set(appId, this.list(appId).map((x) => (x === d ? again : x)));
+      await this.waitUp(again);
+      await this.stop(d);
+    }
+    return targets.length;
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.apps.keys()].map((a) => this.stopApp(a)));
+  }
+
+  private async spawn(appId: string, release: DeployedRelease, type: string, index: number, command: string): Promise<Dyno> {
+    const d: Dyno = {
+      id: `dyno-${appId.slice(0, 8)}-${type}-${index}-${++counter}-${Date.now().toString(36)}`, name: `${type}.${index}`, type, appId, release,
+      port: await freePort(), state: 'starting', command, startedAt: new Date().toISOString(), restarts: 0,
+    };
+    await this.boot(d);
+    return d;
+  }
+
+  private async boot(d: Dyno): Promise<void> {
+    const { sandbox } = this.o;
+    d.state = 'starting';
+    d.startedAt = new Date().toISOString();
+    this.o.log(d.appId, 'slipway', `Starting process ${d.name} with command \`${d.command}\` (v${d.release.version})`);
+    try {
+      d.ws ??= await unpackSlug(sandbox, this.o.workRoot, d.id, d.release.slugFile);
+    } catch (e) {
+      this.o.log(d.appId, 'slipway', `${d.name}: ${(e as Error).message}`);
+      return this.crashed(d, null);
+    }
+    const line = (source: string) => {
+      let rest = '';
+      return (c: Buffer) => {
+        const lines = (rest + c.toString()).split('\n');
+        rest = lines.pop() ?? '';
+        for (const l of lines) this.o.log(d.appId, source, l);
+      };
+    };
+    const ws = d.ws;
+    d.proc = sandbox.start({
+      argv: dynoCommand(ws, d.command), cwd: ws.app, writable: [ws.root], tmpDir: ws.tmp, marker: d.id,
+      env: dynoEnv(ws, d.release.config, { PORT: String(d.port), DYNO: d.name }),
+      onStdout: line(`app[${d.name}]`), onStderr: line(`app[${d.name}]`),
+    });
+    if (d.type !== 'web') d.state = 'up';
+    void d.proc.result.then((r) => {
+      if (d.stopping) return;
+      this.o.log(d.appId, 'slipway', `${d.name}: process exited with status ${r.exitCode ?? r.signal}`);
+      this.crashed(d, r.exitCode);
+    });
+  }
+
+  /** A web dyno is up once its port accepts connections; past the boot timeout it is restarted. */
+  private async waitUp(d: Dyno): Promise<boolean> {
+    if (d.type !== 'web') return true;
+    const deadline = Date.now() + this.o.bootTimeoutMs;
+    while (Date.now() < deadline && !d.stopping) {
+      if (d.state === 'crashed') return false;
+      if (await canConnect(d.port)) { d.state = 'up'; this.o.log(d.appId, 'slipway', `${d.name}: state changed from starting to up`); return true; }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (d.stopping) return false;
+    this.o.log(d.appId, 'slipway', `Error R10 (Boot timeout) -> ${d.name} failed to bind to $PORT within ${this.o.bootTimeoutMs / 1000} seconds of launch`);
+    await d.proc?.stop();
+    return false;
+  }
+
+  /** Crash: restart after 1 s, 2 s, 4 s … up to 5 minutes (reset by a new release). */
+  private crashed(d: Dyno, _code: number | null): void {
+    d.state = 'crashed';
+    if (d.stopping) return;
+    const delay = Math.min(300_000, 1000 * 2 ** d.restarts);
+    d.restarts++;
+    this.o.log(d.appId, 'slipway', `${d.name}: state changed to crashed; restarting in ${delay / 1000} s (restart ${d.restarts})`);
+    d.timer = setTimeout(() => {
+      if (d.stopping) return;
+      void this.boot(d).then(() => this.waitUp(d));
+    }, delay);
+  }
+
+  private async stop(d: Dyno): Promise<void> {
+    d.stopping = true;
+    clearTimeout(d.timer);
+    if (d.proc && d.state !== 'crashed') this.o.log(d.appId, 'slipway', `Stopping ${d.name} (SIGTERM)`);
+    await d.proc?.stop();
+    d.state = 'down';
+    killMarked((m) => m === d.id);
+    removeWorkspace(this.o.workRoot, d.id);
+  }
+}

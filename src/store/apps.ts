@@ -1,0 +1,48 @@
+import type { Kysely } from 'kysely';
+import type { Database, AppsTable } from './schema.js';
+import { isUuid, newId } from '../core/ids.js';
+import { fail } from '../core/errors.js';
+import { appNameProblem } from '../core/app-name.js';
+import { now } from './db.js';
+
+export type App = Omit<AppsTable, 'release_counter'> & { release_counter: number };
+
+export async function createApp(db: Kysely<Database>, name: string): Promise<App> {
+  const problem = appNameProblem(name);
+  if (problem) throw fail('invalid_params', problem);
+  if (await db.selectFrom('apps').select('id').where('name', '=', name).executeTakeFirst()) throw fail('name_taken', `An app named "${name}" already exists.`);
+  const row = { id: newId(), name, stack: 'heroku-24', created_at: now(), updated_at: now() };
+  await db.insertInto('apps').values(row).execute();
+  return { ...row, release_counter: 0 };
+}
+
+/** An app by name or id, or app_not_found. */
+export async function getApp(db: Kysely<Database>, nameOrId: string): Promise<App> {
+  const app = await db.selectFrom('apps').selectAll().where(isUuid(nameOrId) ? 'id' : 'name', '=', nameOrId).executeTakeFirst();
+  if (!app) throw fail('app_not_found', `Couldn't find an app named "${nameOrId}". List apps with \`slipway apps\`.`);
+  return app;
+}
+
+export const listApps = (db: Kysely<Database>): Promise<App[]> => db.selectFrom('apps').selectAll().orderBy('name').execute();
+
+export async function deleteApp(db: Kysely<Database>, id: string): Promise<void> {
+  await db.deleteFrom('apps').where('id', '=', id).execute();
+}
+
+export async function getConfigVars(db: Kysely<Database>, appId: string): Promise<Record<string, string>> {
+  const rows = await db.selectFrom('app_config_vars').select(['key', 'value']).where('app_id', '=', appId).orderBy('key').execute();
+  return Object.fromEntries(rows.map((r) => [r.key, r.value]));
+}
+
+/** Heroku's PATCH semantics: a string sets, null unsets. Returns whether anything changed. */
+export async function patchConfigVars(db: Kysely<Database>, appId: string, patch: Record<string, string | null>): Promise<boolean> {
+  const before = await getConfigVars(db, appId);
+  const changed = Object.entries(patch).filter(([k, v]) => (v === null ? k in before : before[k] !== v));
+  await db.transaction().execute(async (trx) => {
+    for (const [key, value] of changed) {
+      await trx.deleteFrom('app_config_vars').where('app_id', '=', appId).where('key', '=', key).execute();
+      if (value !== null) await trx.insertInto('app_config_vars').values({ app_id: appId, key, value }).execute();
+    }
+  });
+  return changed.length > 0;
+}

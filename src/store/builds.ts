@@ -1,0 +1,40 @@
+import type { Kysely } from 'kysely';
+import type { Database, BuildsTable, SlugsTable } from './schema.js';
+import { newId } from '../core/ids.js';
+import { fail } from '../core/errors.js';
+import { now } from './db.js';
+
+export type Build = BuildsTable;
+export type Slug = SlugsTable;
+
+export async function createBuild(db: Kysely<Database>, appId: string, sourceBlobUrl: string, version: string | null): Promise<Build> {
+  const row: Build = { id: newId(), app_id: appId, status: 'pending', source_blob_url: sourceBlobUrl, source_version: version, buildpacks: null, slug_id: null, release_id: null, message: null, created_at: now(), updated_at: now() };
+  await db.insertInto('builds').values(row).execute();
+  return row;
+}
+
+export async function finishBuild(db: Kysely<Database>, id: string, patch: { status: 'succeeded' | 'failed'; slugId?: string; releaseId?: string; message?: string; buildpacks?: string[] }): Promise<void> {
+  await db.updateTable('builds').set({
+    status: patch.status, slug_id: patch.slugId ?? null, release_id: patch.releaseId ?? null, message: patch.message ?? null,
+    buildpacks: patch.buildpacks ? JSON.stringify(patch.buildpacks) : null, updated_at: now(),
+  }).where('id', '=', id).where('status', '=', 'pending').execute();
+}
+
+export async function getBuild(db: Kysely<Database>, appId: string, id: string): Promise<Build> {
+  const b = await db.selectFrom('builds').selectAll().where('app_id', '=', appId).where('id', '=', id).executeTakeFirst();
+  if (!b) throw fail('build_not_found', `This app has no build ${id}.`);
+  return b;
+}
+
+export const listBuilds = (db: Kysely<Database>, appId: string, limit = 50): Promise<Build[]> =>
+  db.selectFrom('builds').selectAll().where('app_id', '=', appId).orderBy('created_at', 'desc').limit(limit).execute();
+
+export async function createSlug(db: Kysely<Database>, s: Omit<Slug, 'id' | 'created_at'> & { id?: string }): Promise<Slug> {
+  const row: Slug = { ...s, id: s.id ?? newId(), created_at: now() };
+  await db.insertInto('slugs').values(row).execute();
+  return row;
+}
+
+export async function getSlug(db: Kysely<Database>, id: string): Promise<Slug> {
+  return db.selectFrom('slugs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}

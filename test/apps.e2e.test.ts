@@ -1,0 +1,128 @@
+// Apps that run, end to end through the real server, CLI and router: build, release with a release
+// phase, serve, keep serving through a failed release, roll back, scale, restart crashed dynos.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, cli, api, viaRouter, type TestServer } from './helpers/server.js';
+import { exampleRepo, commitAll } from './helpers/apps.js';
+import { waitFor } from './helpers/runs.js';
+import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
+
+let s: TestServer;
+let dir: string;
+const A = 'webshop';
+const run = (args: string[]) => cli(s, [...args, '-a', A], { cwd: dir });
+
+before(async () => {
+  s = await startServer({ SLIPWAY_BOOT_TIMEOUT_SECONDS: '20' });
+  dir = exampleRepo('web-app');
+});
+after(async () => { await s.stop(); });
+
+test('create, set config, build from the repo, release v3, served through the router with the config value', { timeout: 120_000 }, async () => {
+  const created = await cli(s, ['apps:create', A]);
+  assert.equal(created.code, 0, created.stderr);
+  assert.equal((await cli(s, ['apps:create', 'Bad_Name'])).code, 2, 'a bad name is refused');
+  assert.equal((await run(['config:set', 'GREETING=hola'])).code, 0);
+  const b = await run(['builds:create']);
+  assert.equal(b.code, 0, b.stdout + b.stderr);
+  assert.match(b.stdout, /Removed 1 entries listed in \.slugignore/);
+  assert.match(b.stdout, /Procfile declares types -> web, release/);
+  assert.match(b.stdout, /migrations done/, 'the release phase ran and its output streamed');
+  assert.match(b.stdout, /Released v3 succeeded/);
+  const r = await waitFor('the router to serve', async () => { const x = await viaRouter(s, A); return x.status === 200 ? x : undefined; });
+  assert.equal(r.body, 'hola from web.1 running code one\n');
+  assert.ok(r.headers['x-request-id']);
+  const releases = await run(['releases']);
+  assert.match(releases.stdout, /v3\*\s+Deploy [0-9a-f]{7}\s+succeeded/);
+  assert.match(releases.stdout, /v2\s+Set GREETING config vars\s+succeeded/);
+  assert.match(releases.stdout, /v1\s+Initial release/);
+  assert.equal((await viaRouter(s, 'no-such-app')).status, 404);
+});
+
+test('a failing release phase: release failed, v3 keeps serving and no request fails meanwhile', { timeout: 120_000 }, async () => {
+  fs.writeFileSync(path.join(dir, 'migrate.js'), 'console.log("migrating");\nconsole.error("migration failed: boom");\nprocess.exit(1);\n');
+  fs.writeFileSync(path.join(dir, 'server.js'), fs.readFileSync(path.join(dir, 'server.js'), 'utf8').replace("const VERSION = 'one';", "const VERSION = 'two';"));
+  commitAll(dir, 'broken migration');
+  let failures = 0;
+  let served = 0;
+  let stop = false;
+  const load = (async () => {
+    while (!stop) {
+      const r = await viaRouter(s, A).catch(() => ({ status: 0, body: '' }));
+      if (r.status !== 200 || !r.body.includes('code one')) failures++; else served++;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+  })();
+  const b = await run(['builds:create']);
+  stop = true;
+  await load;
+  assert.equal(b.code, 1);
+  assert.match(b.stdout, /migration failed: boom/);
+  assert.match(b.stdout, /Released v4 failed: Release command exited with code 1; v4 was not deployed/);
+  assert.equal(failures, 0, 'every request during the attempt was served by v3');
+  assert.ok(served > 5);
+  const out = await run(['releases:output', '4']);
+  assert.match(out.stdout, /migration failed: boom/, 'the release output is kept');
+  assert.match((await run(['releases:info', '4'])).stdout, /Status:\s+failed/);
+});
+
+test('a good release goes live with zero failed requests; rollback to v3 brings the old code back', { timeout: 120_000 }, async () => {
+  fs.writeFileSync(path.join(dir, 'migrate.js'), 'console.log("migrations done");\n');
+  commitAll(dir, 'fixed migration');
+  let failures = 0;
+  let stop = false;
+  const load = (async () => {
+    while (!stop) {
+      const r = await viaRouter(s, A).catch(() => ({ status: 0, body: '' }));
+      if (r.status !== 200) failures++;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+  })();
+  const b = await run(['builds:create']);
+  assert.equal(b.code, 0, b.stdout + b.stderr);
+  assert.match(b.stdout, /Released v5 succeeded/);
+  await waitFor('code two', async () => (await viaRouter(s, A)).body.includes('code two'));
+  const rb = await run(['releases:rollback', 'v3']);
+  assert.equal(rb.code, 0, rb.stdout + rb.stderr);
+  assert.match(rb.stdout, /v6 succeeded/);
+  await waitFor('code one again', async () => (await viaRouter(s, A)).body.includes('code one'));
+  stop = true;
+  await load;
+  assert.equal(failures, 0, 'no request failed while releases changed');
+  assert.match((await run(['releases'])).stdout, /v6\*\s+Rollback to v3/);
+});
+
+test('scale web to 2: both dynos answer, round robin; ps lists them', { timeout: 60_000 }, async () => {
+  assert.equal((await run(['ps:scale', 'web=2'])).code, 0);
+  const seen = new Set<string>();
+  await waitFor('both dynos to answer', async () => { seen.add((await viaRouter(s, A)).body.split(' ')[2]!); return seen.size === 2; });
+  assert.deepEqual([...seen].sort(), ['web.1', 'web.2']);
+  const ps = await run(['ps']);
+  assert.match(ps.stdout, /=== web \(standard-1x\): 2/);
+  assert.match(ps.stdout, /web\.1: up/);
+  assert.match(ps.stdout, /web\.2: up/);
+  assert.equal((await run(['ps:scale', 'nope=1'])).code, 2, 'an unknown process type is refused');
+});
+
+test('a crashing process is restarted with growing back-off, visible in the logs', { timeout: 60_000 }, async () => {
+  fs.appendFileSync(path.join(dir, 'Procfile'), 'worker: node -e "console.log(\'worker starting\'); process.exit(3)"\n');
+  commitAll(dir, 'add a crashing worker');
+  assert.equal((await run(['builds:create'])).code, 0);
+  assert.equal((await run(['ps:scale', 'worker=1'])).code, 0);
+  await waitFor('two restarts', async () => /worker\.1: state changed to crashed; restarting in 2 s \(restart 2\)/.test((await run(['logs', '-n', '500'])).stdout), 30_000);
+  const logs = (await run(['logs', '-n', '500'])).stdout;
+  assert.match(logs, /app\[worker\.1\]: worker starting/);
+  assert.match(logs, /restarting in 1 s \(restart 1\)/);
+  assert.match(logs, /^\d{4}-\d\d-\d\dT[\d:.]+Z slipway\[\w+\]: /m, 'Heroku log format');
+  const dynos = (await api<{ name: string; state: string }[]>(s, 'GET', `/apps/${A}/dynos`)).json;
+  assert.ok(dynos.some((d) => d.name === 'web.1' && d.state === 'up'), 'the web dynos are unaffected');
+});
+
+test('apps:destroy needs confirmation, then stops the dynos and the router forgets the app', { timeout: 60_000 }, async () => {
+  assert.equal((await run(['apps:destroy'])).code, 2);
+  assert.equal((await run(['apps:destroy', '--confirm', A])).code, 0);
+  await waitFor('404', async () => (await viaRouter(s, A)).status === 404);
+  await waitFor('no dyno processes', async () => findMarkedProcesses((m) => m.startsWith('dyno-')).length === 0, 20_000);
+});
