@@ -71,6 +71,8 @@ for (const mode of ['bwrap', 'process'] as const) {
       const { sb, work, marker } = setup(mode);
       const r = await run(sb, work, marker, 'setsid sleep 300 >/dev/null 2>&1 & echo done');
       assert.equal(r.exitCode, 0);
+      const deadline = Date.now() + 2000;
+      while (findMarkedProcesses((m) => m === marker).length && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
       assert.deepEqual(findMarkedProcesses((m) => m === marker), []);
     });
 

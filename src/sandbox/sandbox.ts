@@ -2,7 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { bwrapArgs } from './bwrap.js';
-import { killTree, MARKER_VAR } from './process-tree.js';
+import { killMarked, killTree, MARKER_VAR } from './process-tree.js';
 import type { SandboxResult, EndReason } from './result.js';
 import { resolveSandboxUser, type SandboxUser } from './user.js';
 
@@ -122,6 +122,8 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
           const drained = setTimeout(() => { child.stdout.destroy(); child.stderr.destroy(); }, 2000);
           child.on('close', () => {
             clearTimeout(drained);
+            // A process started with setsid just as the command ended can miss the sweep above: sweep again.
+            setTimeout(() => killMarked((m) => m === spec.marker), 200).unref();
             end({ exitCode: code, signal, reason: reason ?? (signal ? 'signalled' : 'exited') });
           });
         });
