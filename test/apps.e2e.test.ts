@@ -9,6 +9,22 @@ import { exampleRepo, commitAll } from './helpers/apps.js';
 import { waitFor } from './helpers/runs.js';
 import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
 
+/** Steady requests through the router until stopped (or 2 minutes at most), counting failures. */
+function steadyLoad(ok: (r: { status: number; body: string }) => boolean) {
+  let stop = false;
+  let failures = 0;
+  let served = 0;
+  const until = Date.now() + 120_000;
+  const done = (async () => {
+    while (!stop && Date.now() < until) {
+      const r = await viaRouter(s, A).catch(() => ({ status: 0, body: '' }));
+      if (ok(r)) served++; else failures++;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+  })();
+  return { stop: async () => { stop = true; await done; return { failures, served }; } };
+}
+
 let s: TestServer;
 let dir: string;
 const A = 'webshop';
@@ -45,20 +61,10 @@ test('a failing release phase: release failed, v3 keeps serving and no request f
   fs.writeFileSync(path.join(dir, 'migrate.js'), 'console.log("migrating");\nconsole.error("migration failed: boom");\nprocess.exit(1);\n');
   fs.writeFileSync(path.join(dir, 'server.js'), fs.readFileSync(path.join(dir, 'server.js'), 'utf8').replace("const VERSION = 'one';", "const VERSION = 'two';"));
   commitAll(dir, 'broken migration');
-  let failures = 0;
-  let served = 0;
-  let stop = false;
-  const load = (async () => {
-    while (!stop) {
-      const r = await viaRouter(s, A).catch(() => ({ status: 0, body: '' }));
-      if (r.status !== 200 || !r.body.includes('code one')) failures++; else served++;
-      await new Promise((res) => setTimeout(res, 20));
-    }
-  })();
-  const b = await run(['builds:create']);
-  stop = true;
-  await load;
-  assert.equal(b.code, 1);
+  const load = steadyLoad((r) => r.status === 200 && r.body.includes('code one'));
+  const b = await run(['builds:create']).catch(async (e) => { await load.stop(); throw e; });
+  const { failures, served } = await load.stop();
+  assert.equal(b.code, 1, b.stdout + b.stderr);
   assert.match(b.stdout, /migration failed: boom/);
   assert.match(b.stdout, /Released v4 failed: Release command exited with code 1; v4 was not deployed/);
   assert.equal(failures, 0, 'every request during the attempt was served by v3');
@@ -71,25 +77,20 @@ test('a failing release phase: release failed, v3 keeps serving and no request f
 test('a good release goes live with zero failed requests; rollback to v3 brings the old code back', { timeout: 120_000 }, async () => {
   fs.writeFileSync(path.join(dir, 'migrate.js'), 'console.log("migrations done");\n');
   commitAll(dir, 'fixed migration');
-  let failures = 0;
-  let stop = false;
-  const load = (async () => {
-    while (!stop) {
-      const r = await viaRouter(s, A).catch(() => ({ status: 0, body: '' }));
-      if (r.status !== 200) failures++;
-      await new Promise((res) => setTimeout(res, 20));
-    }
-  })();
-  const b = await run(['builds:create']);
-  assert.equal(b.code, 0, b.stdout + b.stderr);
-  assert.match(b.stdout, /Released v5 succeeded/);
-  await waitFor('code two', async () => (await viaRouter(s, A)).body.includes('code two'));
-  const rb = await run(['releases:rollback', 'v3']);
-  assert.equal(rb.code, 0, rb.stdout + rb.stderr);
-  assert.match(rb.stdout, /v6 succeeded/);
-  await waitFor('code one again', async () => (await viaRouter(s, A)).body.includes('code one'));
-  stop = true;
-  await load;
+  const load = steadyLoad((r) => r.status === 200);
+  let failures: number;
+  try {
+    const b = await run(['builds:create']);
+    assert.equal(b.code, 0, b.stdout + b.stderr);
+    assert.match(b.stdout, /Released v5 succeeded/);
+    await waitFor('code two', async () => (await viaRouter(s, A)).body.includes('code two'));
+    const rb = await run(['releases:rollback', 'v3']);
+    assert.equal(rb.code, 0, rb.stdout + rb.stderr);
+    assert.match(rb.stdout, /v6 succeeded/);
+    await waitFor('code one again', async () => (await viaRouter(s, A)).body.includes('code one'));
+  } finally {
+    ({ failures } = await load.stop());
+  }
   assert.equal(failures, 0, 'no request failed while releases changed');
   assert.match((await run(['releases'])).stdout, /v6\*\s+Rollback to v3/);
 });

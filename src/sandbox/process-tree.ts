@@ -12,8 +12,11 @@ const signalGroup = (pgid: number, sig: NodeJS.Signals): void => {
   try { process.kill(-pgid, sig); } catch { /* already gone */ }
 };
 
-/** Pids whose environment carries `SLIPWAY_SANDBOX_ID=<marker>` (or any marker starting with `prefix` when given). */
-export function findMarkedProcesses(match: (marker: string) => boolean): number[] {
+/**
+ * Pids whose environment carries `SLIPWAY_SANDBOX_ID=<job marker>/<command number>` for a job marker
+ * that `match` accepts (`exact` instead matches one command's full marker).
+ */
+export function findMarkedProcesses(match: (marker: string) => boolean, opts: { exact?: boolean } = {}): number[] {
   const pids: number[] = [];
   for (const ent of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(ent) || Number(ent) === process.pid) continue;
@@ -23,14 +26,14 @@ export function findMarkedProcesses(match: (marker: string) => boolean): number[
     if (i < 0) continue;
     const end = env.indexOf('\0', i);
     const value = env.slice(i + MARKER_VAR.length + 1, end < 0 ? undefined : end);
-    if (match(value)) pids.push(Number(ent));
+    if (match(opts.exact ? value : value.split('/')[0]!)) pids.push(Number(ent));
   }
   return pids;
 }
 
 /** SIGKILL every process carrying a matching marker; returns how many were found. */
-export function killMarked(match: (marker: string) => boolean): number {
-  const pids = findMarkedProcesses(match);
+export function killMarked(match: (marker: string) => boolean, opts: { exact?: boolean } = {}): number {
+  const pids = findMarkedProcesses(match, opts);
   for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
   return pids.length;
 }
@@ -41,5 +44,5 @@ export async function killTree(pgid: number, marker: string, graceMs: number): P
   const deadline = Date.now() + graceMs;
   while (alive(pgid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   signalGroup(pgid, 'SIGKILL');
-  killMarked((m) => m === marker);
+  killMarked((m) => m === marker, { exact: true });
 }

@@ -8,6 +8,8 @@ import { resolveSandboxUser, type SandboxUser } from './user.js';
 
 export type SandboxMode = 'bwrap' | 'process';
 
+let commandSeq = 0;
+
 export interface RunSpec {
   /** argv; use ['bash', '-c', script] for shell commands. */
   argv: string[];
@@ -87,14 +89,16 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
         ? ['bwrap', ...bwrapArgs({ hidden: opts.hidden, writable: spec.writable, readable: spec.readable ?? [], tmpDir: spec.tmpDir, cwd: spec.cwd, argv: spec.argv })]
         : spec.argv;
       const tmp = spec.tmpDir ? { TMPDIR: mode === 'bwrap' ? '/tmp' : spec.tmpDir } : {};
-      const env = { ...spec.env, ...tmp, [MARKER_VAR]: spec.marker };
+      // Every command gets its own marker under the job's, so sweeping after one never hits the next.
+      const marker = `${spec.marker}/${++commandSeq}`;
+      const env = { ...spec.env, ...tmp, [MARKER_VAR]: marker };
       let reason: EndReason | undefined;
       let pgid: number | undefined;
       let timer: NodeJS.Timeout | undefined;
       const stopTree = (why: EndReason) => {
         if (reason || pgid === undefined) return;
         reason = why;
-        void killTree(pgid, spec.marker, opts.graceMs);
+        void killTree(pgid, marker, opts.graceMs);
       };
       const onAbort = () => stopTree('cancelled');
       const result = new Promise<SandboxResult>((resolve) => {
@@ -117,13 +121,13 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
         child.on('error', (e) => end({ exitCode: null, signal: null, reason: 'spawn-failed', error: e.message }));
         child.on('exit', (code, signal) => {
           // The main process is done: nothing it left behind may outlive it (as when a dyno stops).
-          if (pgid !== undefined) void killTree(pgid, spec.marker, 0);
+          if (pgid !== undefined) void killTree(pgid, marker, 0);
           // Give the pipes a moment to drain, but never wait on a grandchild that kept them open.
           const drained = setTimeout(() => { child.stdout.destroy(); child.stderr.destroy(); }, 2000);
           child.on('close', () => {
             clearTimeout(drained);
             // A process started with setsid just as the command ended can miss the sweep above: sweep again.
-            setTimeout(() => killMarked((m) => m === spec.marker), 200).unref();
+            setTimeout(() => killMarked((m) => m === marker, { exact: true }), 200).unref();
             end({ exitCode: code, signal, reason: reason ?? (signal ? 'signalled' : 'exited') });
           });
         });
