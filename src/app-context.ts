@@ -8,6 +8,7 @@ import type { Sandbox } from './sandbox/sandbox.js';
 import type { Runner } from './runner/runner.js';
 import type { AddonManager } from './addons/addon-manager.js';
 import type { DynoManager } from './runtime/dyno-manager.js';
+import type { OneOffDynos } from './runtime/one-off.js';
 
 export interface Logger { info(msg: string): void; warn(msg: string): void; error(msg: string): void }
 
@@ -25,6 +26,7 @@ export interface AppContext {
   runner?: Runner;
   addons: AddonManager;
   dynos: DynoManager;
+  oneOffs: OneOffDynos;
   /** Tell the router that apps were created or destroyed. */
   onAppsChanged?: () => Promise<void>;
   log: Logger;

@@ -25,6 +25,7 @@ const schema = z.object({
   SLIPWAY_RELEASE_TIMEOUT_SECONDS: intFrom(3600, 1, 86_400),
   SLIPWAY_BUILD_TIMEOUT_SECONDS: intFrom(900, 1, 86_400),
   SLIPWAY_BOOT_TIMEOUT_SECONDS: intFrom(60, 1, 3600),
+  SLIPWAY_DYNO_STOP_GRACE_SECONDS: intFrom(30, 0, 3600),
 });
 
 export interface Config {
@@ -48,6 +49,8 @@ export interface Config {
   readonly releaseTimeoutSeconds: number;
   readonly buildTimeoutSeconds: number;
   readonly bootTimeoutSeconds: number;
+  /** SIGTERM → SIGKILL for dynos (Heroku: 30 s). */
+  readonly dynoStopGraceMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -80,6 +83,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     releaseTimeoutSeconds: e.SLIPWAY_RELEASE_TIMEOUT_SECONDS,
     buildTimeoutSeconds: e.SLIPWAY_BUILD_TIMEOUT_SECONDS,
     bootTimeoutSeconds: e.SLIPWAY_BOOT_TIMEOUT_SECONDS,
+    dynoStopGraceMs: e.SLIPWAY_DYNO_STOP_GRACE_SECONDS * 1000,
     ...overrides,
   });
 }

@@ -21,6 +21,7 @@ import { provisionRunAddons, type RunAddonsJob } from './ci/provision-run-addons
 import { settleRun } from './ci/settle-run.js';
 import { runsWithLiveAddons } from './store/test-run-addons.js';
 import { DynoManager } from './runtime/dyno-manager.js';
+import { OneOffDynos } from './runtime/one-off.js';
 import { createRouter } from './runtime/router.js';
 import { BUILD_JOB, RELEASE_JOB, type BuildEvent, type BuildJob, type ReleaseEvent, type ReleaseJob } from './releases/jobs.js';
 import { runBuild, cleanupBuild } from './releases/run-build.js';
@@ -87,8 +88,9 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     config, store, queue: { db: store.db, dialect: store.dialect }, logs: ctxLogs,
     blobs: new SourceBlobs(path.join(config.dataDir, 'sources'), 500 * 1024 * 1024), sandbox, secret, workRoot,
     cacheRoot: path.join(config.dataDir, 'cache'), log,
+    oneOffs: new OneOffDynos({ sandbox, workRoot, logs: ctxLogs, timeoutMs: 24 * 3600_000 }),
     dynos: new DynoManager({
-      sandbox, workRoot, bootTimeoutMs: config.bootTimeoutSeconds * 1000, stopGraceMs: config.killGraceMs,
+      sandbox, workRoot, bootTimeoutMs: config.bootTimeoutSeconds * 1000, stopGraceMs: config.dynoStopGraceMs,
       log: (appId, source, line) => appendAppLog(ctxLogs, appId, source, line),
     }),
     addons: new AddonManager({ sandbox, workRoot, templateRoot: path.join(config.dataDir, 'addon-templates'), pgBin: config.pgBin, postgresServerUrl: config.addonPostgresUrl }),

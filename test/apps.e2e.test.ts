@@ -121,6 +121,24 @@ test('a crashing process is restarted with growing back-off, visible in the logs
   assert.ok(dynos.some((d) => d.name === 'web.1' && d.state === 'up'), 'the web dynos are unaffected');
 });
 
+test('run: a one-off command with the release\'s config, its output streamed and its exit code passed through', { timeout: 60_000 }, async () => {
+  const ok = await cli(s, ['run', '-a', A, '--', 'echo "greeting=$GREETING dyno=$DYNO"; ls'], { cwd: dir });
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /greeting=hola dyno=run\.\d+/);
+  assert.match(ok.stdout, /server\.js/, 'the slug is its filesystem');
+  const bad = await cli(s, ['run', '-a', A, '--', 'echo failing >&2; exit 7'], { cwd: dir });
+  assert.equal(bad.code, 7);
+  assert.match(bad.stdout, /failing/);
+});
+
+test('dynos come back after a server restart', { timeout: 90_000 }, async () => {
+  await s.stop();
+  s = await startServer({ SLIPWAY_BOOT_TIMEOUT_SECONDS: '20' }, s.dataDir);
+  const r = await waitFor('the router to serve again', async () => { const x = await viaRouter(s, A); return x.status === 200 ? x : undefined; });
+  assert.match(r.body, /hola from web\.[12] running code two/, "the current release (the worker build) is what comes back");
+  assert.match((await cli(s, ['logs', '-a', A, '-n', '1000'])).stdout, /App created/, 'the app log survived the restart');
+});
+
 test('apps:destroy needs confirmation, then stops the dynos and the router forgets the app', { timeout: 60_000 }, async () => {
   assert.equal((await run(['apps:destroy'])).code, 2);
   assert.equal((await run(['apps:destroy', '--confirm', A])).code, 0);

@@ -6,7 +6,9 @@ import { createApp, deleteApp, getApp, getConfigVars, listApps, patchConfigVars,
 import { createRelease, currentRelease, getRelease, listReleases, settleRelease, type Release } from '../store/releases.js';
 import { getBuild, listBuilds, type Build } from '../store/builds.js';
 import { getFormation, scaleFormation } from '../store/formation.js';
-import { startBuild, releaseConfigChange, rollback, goLive, buildLogKey, releaseLogKey } from '../releases/deploy.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startBuild, releaseConfigChange, rollback, goLive, buildLogKey, releaseLogKey, slugPath } from '../releases/deploy.js';
 import { appLogKey, appendAppLog } from '../releases/app-log.js';
 import { sourceIdFromUrl } from '../git/source-blobs.js';
 import { fail } from '../core/errors.js';
@@ -47,7 +49,11 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   app.delete<{ Params: { app: string } }>('/apps/:app', async (req) => {
     const a = await getApp(db, req.params.app);
     await ctx.dynos.stopApp(a.id);
+    const slugs = await db.selectFrom('slugs').select('id').where('app_id', '=', a.id).execute();
     await deleteApp(db, a.id);
+    for (const s of slugs) fs.rmSync(slugPath(ctx, s.id), { force: true });
+    fs.rmSync(path.join(ctx.config.dataDir, 'build-cache', a.id), { recursive: true, force: true });
+    fs.rmSync(path.join(ctx.config.dataDir, 'logs', 'apps', a.id), { recursive: true, force: true });
     await ctx.onAppsChanged?.();
     return appJson(a);
   });
@@ -76,6 +82,12 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   app.get<{ Params: { app: string; id: string } }>('/apps/:app/builds/:id/output', async (req, reply) => {
     const a = await getApp(db, req.params.app);
     return follow(buildLogKey((await getBuild(db, a.id, req.params.id)).id), reply, req);
+  });
+
+  app.delete<{ Params: { app: string } }>('/apps/:app/build-cache', async (req, reply) => {
+    const a = await getApp(db, req.params.app);
+    fs.rmSync(path.join(ctx.config.dataDir, 'build-cache', a.id), { recursive: true, force: true });
+    return reply.status(202).send({});
   });
 
   app.get<{ Params: { app: string } }>('/apps/:app/releases', async (req) => { const a = await getApp(db, req.params.app); return (await listReleases(db, a.id)).map((r) => releaseJson(req, a, r)); });
@@ -107,7 +119,36 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   const dynoJson = (a: App, d: ReturnType<AppContext['dynos']['list']>[number]) => ({
     id: d.id, name: d.name, type: d.type, state: d.state, command: d.command, release: { id: d.release.id, version: d.release.version }, app: { id: a.id, name: a.name }, created_at: d.startedAt, size: 'standard-1x',
   });
-  app.get<{ Params: { app: string } }>('/apps/:app/dynos', async (req) => { const a = await getApp(db, req.params.app); return ctx.dynos.list(a.id).map((d) => dynoJson(a, d)); });
+  app.get<{ Params: { app: string } }>('/apps/:app/dynos', async (req) => {
+    const a = await getApp(db, req.params.app);
+    return [...ctx.dynos.list(a.id).map((d) => dynoJson(a, d)), ...ctx.oneOffs.list(a.id).map((r) => oneOffJson(req, a, r))];
+  });
+  const oneOffJson = (req: FastifyRequest, a: App, r: import('../runtime/one-off.js').OneOff) => ({
+    id: r.id, name: r.name, type: 'run', state: r.state, command: r.command, exit_code: r.exitCode, app: { id: a.id, name: a.name }, created_at: r.createdAt,
+    attach_url: signedUrl(ctx, req, `/apps/${a.id}/dynos/${r.id}/attach`), size: 'standard-1x',
+  });
+  // One-off dynos: POST starts one; its attach_url streams the output until it exits.
+  app.post<{ Params: { app: string } }>('/apps/:app/dynos', async (req, reply) => {
+    const a = await getApp(db, req.params.app);
+    const b = parseBody(z.object({ command: z.string().min(1), env: z.record(z.string(), z.string()).optional(), attach: z.boolean().optional() }).passthrough(), req.body);
+    const release = await currentRelease(db, a.id);
+    if (!release?.slug_id) throw fail('invalid_state', `${a.name} has no release with code yet; deploy it first (\`slipway builds:create -a ${a.name}\`).`);
+    const run = ctx.oneOffs.start(a.id, { slugFile: slugPath(ctx, release.slug_id), config: JSON.parse(release.config) as Record<string, string> }, b.command, b.env ?? {});
+    appendAppLog(ctx.logs, a.id, 'slipway[api]', `Starting process with command \`${b.command}\` by user (${run.name})`);
+    return reply.status(201).send(oneOffJson(req, a, run));
+  });
+  app.get<{ Params: { app: string; id: string } }>('/apps/:app/dynos/:id', async (req) => {
+    const a = await getApp(db, req.params.app);
+    const r = ctx.oneOffs.get(req.params.id);
+    if (!r || r.appId !== a.id) throw fail('not_found', `No dyno ${req.params.id} on ${a.name}.`);
+    return oneOffJson(req, a, r);
+  });
+  app.get<{ Params: { app: string; id: string } }>('/apps/:app/dynos/:id/attach', async (req, reply) => {
+    const a = await getApp(db, req.params.app);
+    const r = ctx.oneOffs.get(req.params.id);
+    if (!r || r.appId !== a.id) throw fail('not_found', `No dyno ${req.params.id} on ${a.name}.`);
+    return follow(r.logKey, reply, req);
+  });
   app.delete<{ Params: { app: string; dyno?: string } }>('/apps/:app/dynos', async (req, reply) => { const a = await getApp(db, req.params.app); await ctx.dynos.restart(a.id); return reply.status(202).send({}); });
   app.delete<{ Params: { app: string; dyno: string } }>('/apps/:app/dynos/:dyno', async (req, reply) => { const a = await getApp(db, req.params.app); await ctx.dynos.restart(a.id, req.params.dyno); return reply.status(202).send({}); });
 

@@ -178,7 +178,7 @@ export class DynoManager {
     d.stopping = true;
     clearTimeout(d.timer);
     if (d.proc && d.state !== 'crashed') this.o.log(d.appId, 'slipway', `Stopping ${d.name} (SIGTERM)`);
-    await d.proc?.stop();
+    await d.proc?.stop(this.o.stopGraceMs);
     d.state = 'down';
     killMarked((m) => m === d.id);
     removeWorkspace(this.o.workRoot, d.id);

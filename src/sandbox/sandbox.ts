@@ -37,8 +37,8 @@ export interface RunSpec {
 export interface Started {
   readonly pid: number | undefined;
   readonly result: Promise<SandboxResult>;
-  /** SIGTERM the tree, SIGKILL after the grace period; resolves when it has ended. */
-  stop(): Promise<SandboxResult>;
+  /** SIGTERM the tree, SIGKILL after the grace period (the sandbox's, or `graceMs`); resolves when it has ended. */
+  stop(graceMs?: number): Promise<SandboxResult>;
 }
 
 export interface Sandbox {
@@ -95,10 +95,10 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
       let reason: EndReason | undefined;
       let pgid: number | undefined;
       let timer: NodeJS.Timeout | undefined;
-      const stopTree = (why: EndReason) => {
+      const stopTree = (why: EndReason, graceMs = opts.graceMs) => {
         if (reason || pgid === undefined) return;
         reason = why;
-        void killTree(pgid, marker, opts.graceMs);
+        void killTree(pgid, marker, graceMs);
       };
       const onAbort = () => stopTree('cancelled');
       const result = new Promise<SandboxResult>((resolve) => {
@@ -132,7 +132,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
           });
         });
       });
-      return { get pid() { return pgid; }, result, stop: () => { stopTree('cancelled'); return result; } };
+      return { get pid() { return pgid; }, result, stop: (graceMs?: number) => { stopTree('cancelled', graceMs); return result; } };
     },
   };
   return sandbox;

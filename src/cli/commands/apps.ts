@@ -101,6 +101,12 @@ export function registerApps(program: Command): void {
     await api.stream(b.output_stream_url, process.stdout);
   });
 
+  appOpt(program.command('builds:cache:purge').description('empty the build cache (the next build starts clean)').option('--confirm <name>', 'the app name, to confirm')).action(async (o: { app: string; confirm?: string }) => {
+    if (o.confirm !== o.app) throw new CliError(`Run again with --confirm ${o.app} to empty its build cache.`);
+    await client().delete(`/apps/${enc(o.app)}/build-cache`);
+    console.log(`Emptied the build cache of ${o.app}; the next build starts clean.`);
+  });
+
   appOpt(program.command('releases').description('list releases').option('--json', 'output JSON')).action(async (o: { app: string; json?: boolean }) => {
     const rs = await client().get<ReleaseJson[]>(`/apps/${enc(o.app)}/releases`);
     if (o.json) return printJson(rs);
@@ -154,6 +160,20 @@ export function registerApps(program: Command): void {
     await client().delete(`/apps/${enc(o.app)}/dynos${dyno ? `/${enc(dyno)}` : ''}`);
     console.log(`Restarted ${dyno ?? 'all dynos'} of ${o.app}.`);
   });
+
+  appOpt(program.command('run <command...>').description('run a one-off command in a dyno of the current release; exits with its exit code')
+    .option('-e, --env <pairs>', 'extra variables: "K=V;K2=V2"').option('--detached', 'start it and return; output goes to the logs'))
+    .action(async (command: string[], o: { app: string; env?: string; detached?: boolean }) => {
+      const api = client();
+      const env = Object.fromEntries((o.env ?? '').split(';').filter(Boolean).map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));
+      const d = await api.post<{ id: string; name: string; attach_url: string }>(`/apps/${enc(o.app)}/dynos`, { command: command.join(' '), env, attach: !o.detached });
+      if (o.detached) { console.log(`Running \`${command.join(' ')}\` on ${o.app} as ${d.name}; see \`slipway logs -a ${o.app}\`.`); return; }
+      process.stderr.write(dim(`Running \`${command.join(' ')}\` on ${o.app}… ${d.name}\n`));
+      await api.stream(d.attach_url, process.stdout);
+      let state = await api.get<{ state: string; exit_code: number | null }>(`/apps/${enc(o.app)}/dynos/${d.id}`);
+      while (state.state !== 'down') { await sleep(100); state = await api.get(`/apps/${enc(o.app)}/dynos/${d.id}`); }
+      process.exitCode = state.exit_code ?? 1;
+    });
 
   appOpt(program.command('logs').description('the app\'s log: dynos, router, builds, releases')
     .option('-n, --num <lines>', 'how many lines', '100').option('-t, --tail', 'keep following').option('-d, --dyno <dyno>', 'only this dyno').option('-s, --source <source>', 'only this source (app, slipway)'))

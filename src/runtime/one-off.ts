@@ -1,0 +1,45 @@
+// One-off dynos (`run`): the current release's slug and config, a command, output kept and
+// streamed, the exit code recorded — then the dyno and its workspace are gone.
+import type { Sandbox } from '../sandbox/sandbox.js';
+import { removeWorkspace } from '../ci/workspace.js';
+import { unpackSlug, dynoEnv, dynoCommand } from './slug-workspace.js';
+import type { LogBook } from '../logs/log-book.js';
+
+export interface OneOff { id: string; appId: string; name: string; command: string; state: 'starting' | 'up' | 'down'; exitCode: number | null; createdAt: string; logKey: string }
+
+export class OneOffDynos {
+  private runs = new Map<string, OneOff>();
+  private seq = 0;
+  constructor(private o: { sandbox: Sandbox; workRoot: string; logs: LogBook; timeoutMs: number }) {}
+
+  get(id: string): OneOff | undefined { return this.runs.get(id); }
+  list(appId: string): OneOff[] { return [...this.runs.values()].filter((r) => r.appId === appId && r.state !== 'down'); }
+
+  start(appId: string, release: { slugFile: string; config: Record<string, string> }, command: string, env: Record<string, string>): OneOff {
+    const id = `run-${appId.slice(0, 8)}-${Date.now().toString(36)}-${++this.seq}`;
+    const run: OneOff = { id, appId, name: `run.${this.seq}`, command, state: 'starting', exitCode: null, createdAt: new Date().toISOString(), logKey: `dynos/${id}` };
+    this.runs.set(id, run);
+    this.o.logs.open(run.logKey);
+    void (async () => {
+      try {
+        const ws = await unpackSlug(this.o.sandbox, this.o.workRoot, id, release.slugFile);
+        run.state = 'up';
+        const out = (c: Buffer) => this.o.logs.append(run.logKey, c);
+        const r = await this.o.sandbox.run({
+          argv: dynoCommand(ws, command), cwd: ws.app, env: dynoEnv(ws, release.config, { ...env, DYNO: run.name, PORT: '5000' }),
+          writable: [ws.root], tmpDir: ws.tmp, marker: id, timeoutMs: this.o.timeoutMs, onStdout: out, onStderr: out,
+        });
+        run.exitCode = r.exitCode ?? 128 + 9;
+      } catch (e) {
+        this.o.logs.append(run.logKey, `${(e as Error).message}\n`);
+        run.exitCode = 1;
+      } finally {
+        run.state = 'down';
+        this.o.logs.close(run.logKey);
+        removeWorkspace(this.o.workRoot, id);
+        setTimeout(() => this.runs.delete(id), 10 * 60_000).unref();
+      }
+    })();
+    return run;
+  }
+}
