@@ -21,6 +21,20 @@ test('a reader that joins late gets the past, then follows live output until clo
   assert.equal(await collect(book.follow('run/0/test', 4)), 'two\nthree\n', 'an offset resumes');
 });
 
+test('trim keeps the newest part from a line start; a follower goes on with what comes next', async () => {
+  const book = new LogBook(fs.mkdtempSync(path.join(os.tmpdir(), 'logbook-')));
+  book.ensureOpen('app');
+  for (let i = 0; i < 100; i++) book.append('app', `line ${String(i).padStart(3, '0')}\n`);
+  const reader = collect(book.follow('app', 900));
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(book.trim('app', 500, 100), true);
+  assert.equal(book.read('app'), Array.from({ length: 11 }, (_, i) => `line ${String(89 + i).padStart(3, "0")}\n`).join(''));
+  book.append('app', 'after trim\n');
+  book.close('app');
+  assert.match(await reader, /after trim\n$/);
+  assert.equal(book.trim('app', 500, 100), false, 'closed logs are left alone');
+});
+
 test('an unknown log reads as empty', async () => {
   const book = new LogBook(fs.mkdtempSync(path.join(os.tmpdir(), 'logbook-')));
   assert.equal(await collect(book.follow('nope')), '');

@@ -38,6 +38,21 @@ export class LogBook {
     for (const w of l.wake) w();
   }
 
+  /** Bounded retention: past `maxBytes`, keep only the newest `keepBytes` (from a line start). */
+  trim(key: string, maxBytes: number, keepBytes: number): boolean {
+    const l = this.live.get(key);
+    if (!l || l.size <= maxBytes) return false;
+    const f = this.file(key);
+    const buf = fs.readFileSync(f);
+    let from = buf.length - keepBytes;
+    const nl = buf.indexOf(10, from);
+    if (nl >= 0) from = nl + 1;
+    fs.writeFileSync(f, buf.subarray(from));
+    l.size = buf.length - from;
+    for (const w of l.wake) w();
+    return true;
+  }
+
   close(key: string): void {
     const l = this.live.get(key);
     if (!l) return;
@@ -62,6 +77,7 @@ export class LogBook {
     let pos = offset;
     for (;;) {
       const size = l ? l.size : fileSize(f);
+      if (size < pos) pos = size; // trimmed under us: go on from what comes next
       if (size > pos) {
         const fd = fs.openSync(f, 'r');
         try {
