@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-interface Live { size: number; closed: boolean; wake: Set<() => void> }
+interface Live { size: number; closed: boolean; wake: Set<() => void>; /** Bytes cut from the front by trims so far: readers shift their offsets by the change. */ shifted: number }
 
 export class LogBook {
   private live = new Map<string, Live>();
@@ -18,7 +18,7 @@ export class LogBook {
     const f = this.file(key);
     fs.mkdirSync(path.dirname(f), { recursive: true, mode: 0o700 });
     fs.writeFileSync(f, '', { mode: 0o600 });
-    this.live.set(key, { size: 0, closed: false, wake: new Set() });
+    this.live.set(key, { size: 0, closed: false, wake: new Set(), shifted: 0 });
   }
 
   /** Open unless it is already being written (a step that continues a stream another step began). */
@@ -26,7 +26,7 @@ export class LogBook {
     if (this.live.has(key)) return;
     const f = this.file(key);
     fs.mkdirSync(path.dirname(f), { recursive: true, mode: 0o700 });
-    this.live.set(key, { size: fileSize(f), closed: false, wake: new Set() });
+    this.live.set(key, { size: fileSize(f), closed: false, wake: new Set(), shifted: 0 });
   }
 
   append(key: string, chunk: Buffer | string): void {
@@ -49,6 +49,7 @@ export class LogBook {
     if (nl >= 0) from = nl + 1;
     fs.writeFileSync(f, buf.subarray(from));
     l.size = buf.length - from;
+    l.shifted += from;
     for (const w of l.wake) w();
     return true;
   }
@@ -75,9 +76,10 @@ export class LogBook {
     const l = this.live.get(key);
     const f = this.file(key);
     let pos = offset;
+    let shifted = l?.shifted ?? 0;
     for (;;) {
+      if (l && l.shifted !== shifted) { pos = Math.max(0, pos - (l.shifted - shifted)); shifted = l.shifted; } // trimmed under us
       const size = l ? l.size : fileSize(f);
-      if (size < pos) pos = size; // trimmed under us: go on from what comes next
       if (size > pos) {
         const fd = fs.openSync(f, 'r');
         try {
