@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Sandbox } from '../sandbox/sandbox.js';
+import { runHost } from '../sandbox/host.js';
 
 export interface Workspace { root: string; app: string; cache: string; env: string; buildpacks: string; tmp: string }
 
@@ -27,9 +28,18 @@ export function writeEnvDir(sandbox: Sandbox, dir: string, vars: Record<string, 
   }
 }
 
-/** Copy a folder's contents into a sandbox-owned folder (modes kept, owner the sandbox user). */
-export async function copyInto(sandbox: Sandbox, from: string, to: string): Promise<void> {
+/**
+ * Copy a folder's contents into a sandbox-owned folder (modes kept). Small trees (buildpacks) are
+ * copied in-process and given to the sandbox user; large ones already owned by it (caches) go
+ * through `cp -a`, which keeps their owner and is far faster for thousands of files.
+ */
+export async function copyInto(sandbox: Sandbox, from: string, to: string, opts: { alreadyOwned?: boolean } = {}): Promise<void> {
   sandbox.ownedDir(to);
+  if (opts.alreadyOwned) {
+    const r = await runHost('cp', ['-a', `${from}/.`, to]);
+    if (r.exitCode !== 0) throw new Error(`copying ${from} failed: ${r.stderr.trim()}`);
+    return;
+  }
   await fs.promises.cp(from, to, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true, force: true });
   if (process.getuid?.() === 0) await chownTree(to, sandbox.user.uid, sandbox.user.gid);
 }

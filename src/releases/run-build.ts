@@ -73,7 +73,7 @@ export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEv
       const exports = bps.slice(0, i).map((b) => path.join(b.dir, 'export'));
       await step(['bash', '-c', `${sourceFiles(exports)}\nexec ${q(path.join(bp.dir, 'bin/compile'))} ${q(ws.app)} ${q(ws.cache)} ${q(ws.env)}`], `Buildpack ${bp.name} bin/compile`);
     }
-    await saveCache(deps.buildCacheRoot, job.appId, ws.cache);
+    await saveCache(deps.buildCacheRoot, job.appId, ws.cache, { move: true }); // the workspace goes after the build
 
     let processTypes: Record<string, string> = {};
     const last = bps.at(-1)!;
