@@ -268,11 +268,16 @@ test('nodes beyond the runner\'s slots wait in the queue and say why', async () 
   const small = await startServer({ SLIPWAY_RUNNER_CONCURRENCY: '1' });
   try {
     await cli(small, ['pipelines:create', 'small']);
-    const dir = inlineRepo({ buildpacks: [{ url: './bp' }], environments: { test: { formation: { test: { quantity: 2 } }, scripts: { test: 'sleep 1; echo "node $CI_NODE_INDEX done"' } } } });
+    const dir = inlineRepo({ buildpacks: [{ url: './bp' }], environments: { test: { formation: { test: { quantity: 2 } }, scripts: { test: 'sleep 3; echo "node $CI_NODE_INDEX done"' } } } });
     const started = await cli(small, ['ci:run', '-p', 'small', '--detach'], { cwd: dir });
     assert.equal(started.code, 0, started.stderr);
     const [run] = (await api<{ id: string; number: number }[]>(small, 'GET', '/pipelines/small/test-runs')).json;
-    const waiting = await waitFor('a waiting node', async () => (await nodesOf(small, run!.id)).find((n) => n.status === 'pending' && n.waiting_reason));
+    let seen: unknown;
+    const waiting = await waitFor('a waiting node', async () => {
+      const nodes = await nodesOf(small, run!.id);
+      seen = nodes.map((n) => [n.index, n.status, n.waiting_reason, n.message]);
+      return nodes.find((n) => n.status === 'pending' && n.waiting_reason);
+    }, 30_000).catch((e: Error) => { throw new Error(`${e.message}; nodes: ${JSON.stringify(seen)}`); });
     assert.equal(waiting.waiting_reason, 'waiting for a free runner slot: 1 of 1 busy');
     const done = await waitForStatus(small, run!.id, ['succeeded']);
     assert.equal(done.status, 'succeeded');
