@@ -28,6 +28,7 @@ import { runBuild, cleanupBuild } from './releases/run-build.js';
 import { runReleasePhase } from './releases/run-release-phase.js';
 import { recordBuildEvent, recordReleaseEvent, goLive, slugPath } from './releases/deploy.js';
 import { appendAppLog } from './releases/app-log.js';
+import { onDynoCrash } from './releases/auto-rollback.js';
 import { listApps } from './store/apps.js';
 import { buildApi } from './api/app.js';
 import type { AppContext, Logger } from './app-context.js';
@@ -92,6 +93,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     dynos: new DynoManager({
       sandbox, workRoot, bootTimeoutMs: config.bootTimeoutSeconds * 1000, stopGraceMs: config.dynoStopGraceMs,
       log: (appId, source, line) => appendAppLog(ctxLogs, appId, source, line),
+      onCrash: (d) => { onDynoCrash(ctx, d).catch((e) => log.error(`automatic rollback: ${(e as Error).message}`)); },
     }),
     addons: new AddonManager({ sandbox, workRoot, templateRoot: path.join(config.dataDir, 'addon-templates'), pgBin: config.pgBin, postgresServerUrl: config.addonPostgresUrl }),
   };

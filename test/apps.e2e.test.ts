@@ -139,6 +139,43 @@ test('dynos come back after a server restart', { timeout: 90_000 }, async () => 
   assert.match((await cli(s, ['logs', '-a', A, '-n', '1000'])).stdout, /App created/, 'the app log survived the restart');
 });
 
+test('automatic rollback: web dynos of a new release crash soon after it went live → back to the previous release', { timeout: 120_000 }, async () => {
+  assert.equal((await run(['config:set', 'SLIPWAY_AUTO_ROLLBACK_SECONDS=60'])).code, 0);
+  const good = (await api<{ version: number; current: boolean }[]>(s, 'GET', `/apps/${A}/releases`)).json.find((r) => r.current)!;
+  const server = fs.readFileSync(path.join(dir, 'server.js'), 'utf8');
+  fs.writeFileSync(path.join(dir, 'server.js'), server.replace("const VERSION = 'two';", "const VERSION = 'crashy';\nsetTimeout(() => { console.error('fatal: out of memory'); process.exit(1); }, 1500);"));
+  commitAll(dir, 'a release that crashes');
+  const b = await run(['builds:create']);
+  assert.equal(b.code, 0, b.stdout + b.stderr);
+  const rolled = await waitFor('an automatic rollback', async () => {
+    const rs = (await api<{ version: number; description: string; current: boolean; status: string }[]>(s, 'GET', `/apps/${A}/releases`)).json;
+    return rs.find((r) => r.current && r.status === 'succeeded' && /automatic: web\.\d of v\d+ crashed \d+ s after release/.test(r.description));
+  }, 60_000);
+  assert.match(rolled.description, new RegExp(`^Rollback to v${good.version} `));
+  await waitFor('the good code again', async () => (await viaRouter(s, A)).body.includes('code two'), 30_000);
+  fs.writeFileSync(path.join(dir, 'server.js'), server);
+  commitAll(dir, 'back to good code');
+});
+
+test('a health-check path: the new release\'s web dynos must answer 2xx there before traffic moves to them', { timeout: 120_000 }, async () => {
+  assert.equal((await run(['config:set', 'SLIPWAY_HEALTHCHECK_PATH=/health'])).code, 0);
+  const server = fs.readFileSync(path.join(dir, 'server.js'), 'utf8');
+  fs.writeFileSync(path.join(dir, 'server.js'), server
+    .replace("const VERSION = 'two';", "const VERSION = 'unhealthy';")
+    .replace("http.createServer((req, res) => {", "http.createServer((req, res) => {\n  if (req.url === '/health') { res.writeHead(503); res.end('database unreachable'); return; }"));
+  commitAll(dir, 'a release that never gets healthy');
+  let bad = 0;
+  const probe = setInterval(() => { viaRouter(s, A).then((r) => { if (!r.body.includes('code two')) bad++; }, () => { bad++; }); }, 100);
+  try {
+    await run(['builds:create']);
+    await waitFor('the boot check to give up', async () => /did not answer 2xx on \/health/.test((await run(['logs', '-n', '300'])).stdout), 60_000);
+  } finally { clearInterval(probe); }
+  assert.equal(bad, 0, 'traffic never left the healthy release');
+  assert.match((await viaRouter(s, A)).body, /code two/);
+  fs.writeFileSync(path.join(dir, 'server.js'), server);
+  commitAll(dir, 'healthy again');
+});
+
 test('apps:destroy needs confirmation, then stops the dynos and the router forgets the app', { timeout: 60_000 }, async () => {
   assert.equal((await run(['apps:destroy'])).code, 2);
   assert.equal((await run(['apps:destroy', '--confirm', A])).code, 0);

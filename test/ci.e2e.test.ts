@@ -265,10 +265,17 @@ test('a buildpack from a git URL, pinned with #ref', async () => {
 });
 
 test('nodes beyond the runner\'s slots wait in the queue and say why', async () => {
+  // Node 0 holds the only slot until the test has seen node 1 waiting (no race with the clock).
+  const http = await import('node:http');
+  let released = false;
+  const gate = http.createServer((_req, res) => { res.writeHead(released ? 200 : 404).end(); });
+  await new Promise<void>((r) => gate.listen(0, '127.0.0.1', () => r()));
+  const url = `http://127.0.0.1:${(gate.address() as import('node:net').AddressInfo).port}/`;
   const small = await startServer({ SLIPWAY_RUNNER_CONCURRENCY: '1' });
   try {
     await cli(small, ['pipelines:create', 'small']);
-    const dir = inlineRepo({ buildpacks: [{ url: './bp' }], environments: { test: { formation: { test: { quantity: 2 } }, scripts: { test: 'sleep 3; echo "node $CI_NODE_INDEX done"' } } } });
+    const hold = `node -e 'const u=process.argv[1];(async()=>{for(;;){try{if((await fetch(u)).ok)return}catch{}await new Promise(r=>setTimeout(r,100))}})()' ${url}`;
+    const dir = inlineRepo({ buildpacks: [{ url: './bp' }], environments: { test: { formation: { test: { quantity: 2 } }, scripts: { test: `if [ "$CI_NODE_INDEX" = 0 ]; then ${hold}; fi; echo "node $CI_NODE_INDEX done"` } } } });
     const started = await cli(small, ['ci:run', '-p', 'small', '--detach'], { cwd: dir });
     assert.equal(started.code, 0, started.stderr);
     const [run] = (await api<{ id: string; number: number }[]>(small, 'GET', '/pipelines/small/test-runs')).json;
@@ -278,9 +285,15 @@ test('nodes beyond the runner\'s slots wait in the queue and say why', async () 
       seen = nodes.map((n) => [n.index, n.status, n.waiting_reason, n.message]);
       return nodes.find((n) => n.status === 'pending' && n.waiting_reason);
     }, 30_000).catch((e: Error) => { throw new Error(`${e.message}; nodes: ${JSON.stringify(seen)}`); });
+    assert.equal(waiting.index, 1);
     assert.equal(waiting.waiting_reason, 'waiting for a free runner slot: 1 of 1 busy');
+    released = true;
     const done = await waitForStatus(small, run!.id, ['succeeded']);
     assert.equal(done.status, 'succeeded');
     assert.deepEqual((await nodesOf(small, run!.id)).map((n) => [n.status, n.waiting_reason]), [['succeeded', null], ['succeeded', null]]);
-  } finally { await small.stop(); }
+  } finally {
+    released = true;
+    await small.stop();
+    gate.close();
+  }
 });

@@ -11,6 +11,7 @@ import { newId } from '../core/ids.js';
 import type { AppContext } from '../app-context.js';
 import { BUILD_JOB, RELEASE_JOB, type BuildEvent, type BuildJob, type ReleaseEvent, type ReleaseJob } from './jobs.js';
 import { appendAppLog } from './app-log.js';
+import { releaseWentLive } from './auto-rollback.js';
 
 export const buildLogKey = (buildId: string): string => `builds/${buildId}`;
 export const releaseLogKey = (releaseId: string): string => `releases/${releaseId}`;
@@ -82,8 +83,9 @@ export async function goLive(ctx: AppContext, app: App): Promise<void> {
   const types = JSON.parse(slug.process_types) as Record<string, string>;
   let formation = await getFormation(ctx.store.db, app.id);
   if (!formation.length && types['web']) formation = await scaleFormation(ctx.store.db, app.id, [{ type: 'web', quantity: 1 }]);
-  await ctx.dynos.deploy(app.id, { id: release.id, version: release.version, slugFile: slugPath(ctx, slug.id), config: JSON.parse(release.config) as Record<string, string>, processTypes: types },
+  const live = await ctx.dynos.deploy(app.id, { id: release.id, version: release.version, slugFile: slugPath(ctx, slug.id), config: JSON.parse(release.config) as Record<string, string>, processTypes: types },
     Object.fromEntries(formation.map((f) => [f.type, f.quantity])));
+  if (live) releaseWentLive(app.id, release.id, release.description);
 }
 
 /** A config change is a new release on the current slug. */
@@ -95,7 +97,7 @@ export async function releaseConfigChange(ctx: AppContext, app: App, description
 }
 
 /** Rollback: a new release with vN's slug and config (config vars are set back too). */
-export async function rollback(ctx: AppContext, app: App, target: string | number): Promise<Release> {
+export async function rollback(ctx: AppContext, app: App, target: string | number, description?: string): Promise<Release> {
   const db = ctx.store.db;
   const to = await getRelease(db, app.id, target);
   const config = JSON.parse(to.config) as Record<string, string>;
@@ -104,7 +106,7 @@ export async function rollback(ctx: AppContext, app: App, target: string | numbe
     const rows = Object.entries(config).map(([key, value]) => ({ app_id: app.id, key, value }));
     if (rows.length) await trx.insertInto('app_config_vars').values(rows).execute();
   });
-  const release = await createRelease(db, { appId: app.id, slugId: to.slug_id, config, description: `Rollback to v${to.version}` });
+  const release = await createRelease(db, { appId: app.id, slugId: to.slug_id, config, description: description ?? `Rollback to v${to.version}` });
   await startRelease(ctx, app, release);
   return release;
 }

@@ -2,6 +2,7 @@
 // connections on $PORT within the boot timeout; crashed dynos restart with growing back-off;
 // a new release starts its web dynos and waits for them before the old ones are stopped.
 import net from 'node:net';
+import http from 'node:http';
 import type { Sandbox, Started } from '../sandbox/sandbox.js';
 import { killMarked } from '../sandbox/process-tree.js';
 import { removeWorkspace, type Workspace } from '../ci/workspace.js';
@@ -35,7 +36,19 @@ export interface DynoManagerOptions {
   bootTimeoutMs: number;
   stopGraceMs: number;
   log(appId: string, source: string, line: string): void;
+  /** A dyno that was up crashed (for automatic rollback). */
+  onCrash?(d: Dyno): void;
 }
+
+/** Config vars that tune deploys per app (beyond Heroku). */
+export const HEALTHCHECK_VAR = 'SLIPWAY_HEALTHCHECK_PATH';
+
+/** GET the health-check path; up means 2xx. */
+const healthy = (port: number, path: string) => new Promise<boolean>((resolve) => {
+  const req = http.get({ host: '127.0.0.1', port, path, timeout: 5000, agent: false }, (res) => { res.resume(); resolve((res.statusCode ?? 500) < 300 && (res.statusCode ?? 0) >= 200); });
+  req.on('error', () => resolve(false));
+  req.on('timeout', () => { req.destroy(); resolve(false); });
+});
 
 const canConnect = (port: number) => new Promise<boolean>((resolve) => {
   const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
@@ -152,19 +165,29 @@ export class DynoManager {
     const deadline = Date.now() + this.o.bootTimeoutMs;
     while (Date.now() < deadline && !d.stopping) {
       if (d.state === 'crashed') return false;
-      if (await canConnect(d.port)) { d.state = 'up'; this.o.log(d.appId, 'slipway', `${d.name}: state changed from starting to up`); return true; }
+      const check = d.release.config[HEALTHCHECK_VAR];
+      if (await canConnect(d.port) && (!check || await healthy(d.port, check))) {
+        d.state = 'up';
+        this.o.log(d.appId, 'slipway', `${d.name}: state changed from starting to up${check ? ` (${check} answered 2xx)` : ''}`);
+        return true;
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     if (d.stopping) return false;
-    this.o.log(d.appId, 'slipway', `Error R10 (Boot timeout) -> ${d.name} failed to bind to $PORT within ${this.o.bootTimeoutMs / 1000} seconds of launch`);
+    const check = d.release.config[HEALTHCHECK_VAR];
+    this.o.log(d.appId, 'slipway', check
+      ? `Error R10 (Boot timeout) -> ${d.name} did not answer 2xx on ${check} within ${this.o.bootTimeoutMs / 1000} seconds of launch`
+      : `Error R10 (Boot timeout) -> ${d.name} failed to bind to $PORT within ${this.o.bootTimeoutMs / 1000} seconds of launch`);
     await d.proc?.stop();
     return false;
   }
 
   /** Crash: restart after 1 s, 2 s, 4 s … up to 5 minutes (reset by a new release). */
   private crashed(d: Dyno, _code: number | null): void {
+    const wasUp = d.state === 'up';
     d.state = 'crashed';
     if (d.stopping) return;
+    if (wasUp) this.o.onCrash?.(d);
     const delay = Math.min(300_000, 1000 * 2 ** d.restarts);
     d.restarts++;
     this.o.log(d.appId, 'slipway', `${d.name}: state changed to crashed; restarting in ${delay / 1000} s (restart ${d.restarts})`);
