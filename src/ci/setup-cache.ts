@@ -30,7 +30,3 @@ export async function saveCache(cacheRoot: string, pipelineId: string, from: str
   fs.renameSync(tmp, dest);
   fs.rmSync(old, { recursive: true, force: true });
 }
-
-export function clearCache(cacheRoot: string, pipelineId: string): void {
-  fs.rmSync(path.join(cacheRoot, pipelineId), { recursive: true, force: true });
-}

@@ -2,13 +2,12 @@
 import { execFile } from 'node:child_process';
 import { CliError } from './errors.js';
 
-function git(args: string[], opts: { encoding?: 'buffer' } = {}): Promise<Buffer> {
+function git(args: string[]): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     execFile('git', args, { encoding: 'buffer', maxBuffer: 1024 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) reject(new CliError(`git ${args[0]} failed: ${stderr.toString().trim() || err.message}`));
       else resolve(stdout);
     });
-    void opts;
   });
 }
 const text = async (args: string[]) => (await git(args)).toString().trim();

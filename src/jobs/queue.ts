@@ -98,8 +98,3 @@ export async function takeExpired(q: Queue, owner: string, leaseMs: number, opts
   }
   return taken;
 }
-
-export async function queuedCount(q: Queue, kinds: string[]): Promise<number> {
-  const r = await q.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'queued').where('kind', 'in', kinds).executeTakeFirstOrThrow();
-  return Number(r.n);
-}

@@ -12,8 +12,6 @@ export interface SandboxResult {
   error?: string;
 }
 
-export const succeeded = (r: SandboxResult): boolean => r.reason === 'exited' && r.exitCode === 0;
-
 /** A line a person can read: "exited with code 3", "timed out after 3.0 s", … */
 export function describeResult(r: SandboxResult): string {
   switch (r.reason) {
