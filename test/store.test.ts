@@ -123,6 +123,17 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       } finally { await s.close(); }
     });
 
+    test('queue: jobs enqueued together are claimed in the order they were enqueued', { skip }, async () => {
+      const s = await freshStore(dialect);
+      const q = { db: s.db, dialect: s.dialect };
+      try {
+        for (let i = 0; i < 20; i++) await enqueue(q, 'fifo', { i });
+        const order: number[] = [];
+        for (let i = 0; i < 20; i++) order.push((JSON.parse((await claim(q, ['fifo'], 'o', 10_000))!.payload) as { i: number }).i);
+        assert.deepEqual(order, Array.from({ length: 20 }, (_, i) => i));
+      } finally { await s.close(); }
+    });
+
     test('queue: retry with back-off when attempts remain; failed with last_error when not', { skip }, async () => {
       const s = await freshStore(dialect);
       const q = { db: s.db, dialect: s.dialect };

@@ -11,6 +11,13 @@ export interface Queue { db: Kysely<Database>; dialect: Dialect }
 
 const isoIn = (ms: number): string => new Date(Date.now() + ms).toISOString();
 
+// Jobs are claimed oldest first; jobs enqueued in the same millisecond must not tie (FIFO).
+let lastEnqueueMs = 0;
+const enqueueTime = (): string => {
+  lastEnqueueMs = Math.max(Date.now(), lastEnqueueMs + 1);
+  return new Date(lastEnqueueMs).toISOString();
+};
+
 /** Add a job; a `key` makes enqueueing idempotent (the existing job is returned). */
 export async function enqueue(q: Queue, kind: string, payload: unknown, opts: { key?: string; maxAttempts?: number; delayMs?: number } = {}): Promise<Job> {
   if (opts.key) {
@@ -19,7 +26,7 @@ export async function enqueue(q: Queue, kind: string, payload: unknown, opts: { 
   }
   const row = {
     id: newId(), kind, key: opts.key ?? null, payload: JSON.stringify(payload), status: 'queued', max_attempts: opts.maxAttempts ?? 1,
-    run_after: isoIn(opts.delayMs ?? 0), lease_owner: null, lease_expires_at: null, last_error: null, created_at: now(), updated_at: now(),
+    run_after: isoIn(opts.delayMs ?? 0), lease_owner: null, lease_expires_at: null, last_error: null, created_at: enqueueTime(), updated_at: now(),
   };
   await q.db.insertInto('jobs').values(row).execute();
   return { ...row, attempts: 0, cancel_requested: 0 };
