@@ -65,8 +65,8 @@ test('uat-browser-failing: the wrong text after the click → failed, 1 passed 1
   const failed = cases.find((c) => c.status === 'failed');
   assert.ok(failed, JSON.stringify(cases));
   assert.equal(failed.description, 'clicking the button says thanks');
-  assert.match(failed.diagnostic ?? '', /Thank you!/, 'what the test expected');
-  assert.match(failed.diagnostic ?? '', /Thanks!/, 'what the page showed');
+  assert.match(failed.diagnostic ?? '', /^expected: '?Thank you!'?$/m, 'what the test expected');
+  assert.match(failed.diagnostic ?? '', /^actual: '?Thanks!'?$/m, 'what the page showed');
 });
 
 test('without Chromium, bin/compile and bin/test-compile fail and name the Debian packages to install', () => {
