@@ -129,6 +129,16 @@ test('run: a one-off command with the release\'s config, its output streamed and
   const bad = await cli(s, ['run', '-a', A, '--', 'echo failing >&2; exit 7'], { cwd: dir });
   assert.equal(bad.code, 7);
   assert.match(bad.stdout, /failing/);
+  const detached = await cli(s, ['run', '-a', A, '--detached', '--', 'echo started; sleep 300'], { cwd: dir });
+  const name = /as (run\.\d+)/.exec(detached.stdout)?.[1];
+  assert.ok(name, detached.stdout + detached.stderr);
+  await waitFor('the one-off to run', async () => (await api<{ name: string; state: string }[]>(s, 'GET', `/apps/${A}/dynos`)).json.some((d) => d.name === name && d.state === 'up'));
+  const stop = await cli(s, ['ps:stop', name!, '-a', A]);
+  assert.equal(stop.code, 0, stop.stderr);
+  await waitFor('the one-off to be gone', async () => !(await api<{ name: string }[]>(s, 'GET', `/apps/${A}/dynos`)).json.some((d) => d.name === name));
+  const formation = await cli(s, ['ps:stop', 'web.1', '-a', A]);
+  assert.equal(formation.code, 2);
+  assert.match(formation.stderr, /part of the formation; scale it instead/);
 });
 
 test('dynos come back after a server restart', { timeout: 90_000 }, async () => {

@@ -143,6 +143,15 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     if (!r || r.appId !== a.id) throw fail('not_found', `No dyno ${req.params.id} on ${a.name}.`);
     return oneOffJson(req, a, r);
   });
+  app.post<{ Params: { app: string; dyno: string } }>('/apps/:app/dynos/:dyno/actions/stop', async (req, reply) => {
+    const a = await getApp(db, req.params.app);
+    if (ctx.oneOffs.stop(a.id, req.params.dyno)) return reply.status(202).send({});
+    if (ctx.dynos.list(a.id).some((d) => d.name === req.params.dyno || d.type === req.params.dyno)) {
+      throw fail('invalid_state', `${req.params.dyno} is part of the formation; scale it instead (\`slipway ps:scale ${req.params.dyno.split('.')[0]}=N -a ${a.name}\`) or restart it (\`ps:restart\`).`);
+    }
+    throw fail('not_found', `No running dyno ${req.params.dyno} on ${a.name}; see \`slipway ps -a ${a.name}\`.`);
+  });
+
   app.get<{ Params: { app: string; id: string } }>('/apps/:app/dynos/:id/attach', async (req, reply) => {
     const a = await getApp(db, req.params.app);
     const r = ctx.oneOffs.get(req.params.id);

@@ -5,7 +5,7 @@ import { removeWorkspace } from '../ci/workspace.js';
 import { unpackSlug, dynoEnv, dynoCommand } from './slug-workspace.js';
 import type { LogBook } from '../logs/log-book.js';
 
-export interface OneOff { id: string; appId: string; name: string; command: string; state: 'starting' | 'up' | 'down'; exitCode: number | null; createdAt: string; logKey: string }
+export interface OneOff { stop?: () => void; id: string; appId: string; name: string; command: string; state: 'starting' | 'up' | 'down'; exitCode: number | null; createdAt: string; logKey: string }
 
 export class OneOffDynos {
   private runs = new Map<string, OneOff>();
@@ -13,6 +13,13 @@ export class OneOffDynos {
   constructor(private o: { sandbox: Sandbox; workRoot: string; logs: LogBook; timeoutMs: number }) {}
 
   get(id: string): OneOff | undefined { return this.runs.get(id); }
+  /** Stop a one-off dyno by name (run.3) or id; false when there is no such running dyno. */
+  stop(appId: string, nameOrId: string): boolean {
+    const r = [...this.runs.values()].find((x) => x.appId === appId && x.state !== 'down' && (x.name === nameOrId || x.id === nameOrId));
+    r?.stop?.();
+    return !!r;
+  }
+
   list(appId: string): OneOff[] { return [...this.runs.values()].filter((r) => r.appId === appId && r.state !== 'down'); }
 
   start(appId: string, release: { slugFile: string; config: Record<string, string> }, command: string, env: Record<string, string>): OneOff {
@@ -25,9 +32,11 @@ export class OneOffDynos {
         const ws = await unpackSlug(this.o.sandbox, this.o.workRoot, id, release.slugFile);
         run.state = 'up';
         const out = (c: Buffer) => this.o.logs.append(run.logKey, c);
+        const ac = new AbortController();
+        run.stop = () => ac.abort();
         const r = await this.o.sandbox.run({
           argv: dynoCommand(ws, command), cwd: ws.app, env: dynoEnv(ws, release.config, { ...env, DYNO: run.name, PORT: '5000' }),
-          writable: [ws.root], tmpDir: ws.tmp, marker: id, timeoutMs: this.o.timeoutMs, onStdout: out, onStderr: out,
+          writable: [ws.root], tmpDir: ws.tmp, marker: id, timeoutMs: this.o.timeoutMs, signal: ac.signal, onStdout: out, onStderr: out,
         });
         run.exitCode = r.exitCode ?? 128 + 9;
       } catch (e) {

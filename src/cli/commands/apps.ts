@@ -161,6 +161,11 @@ export function registerApps(program: Command): void {
     console.log(`Restarted ${dyno ?? 'all dynos'} of ${o.app}.`);
   });
 
+  appOpt(program.command('ps:stop <dyno>').description('stop a one-off dyno (run.N)')).action(async (dyno: string, o: { app: string }) => {
+    await client().post(`/apps/${enc(o.app)}/dynos/${enc(dyno)}/actions/stop`, {});
+    console.log(`Stopped ${dyno} of ${o.app}.`);
+  });
+
   appOpt(program.command('run <command...>').description('run a one-off command in a dyno of the current release; exits with its exit code')
     .option('-e, --env <pairs>', 'extra variables: "K=V;K2=V2"').option('--detached', 'start it and return; output goes to the logs'))
     .action(async (command: string[], o: { app: string; env?: string; detached?: boolean }) => {
