@@ -10,6 +10,25 @@ import type { AddonManager } from './addons/addon-manager.js';
 import type { DynoManager } from './runtime/dyno-manager.js';
 import type { OneOffDynos } from './runtime/one-off.js';
 
+import type { App } from './store/apps.js';
+import type { Release } from './store/releases.js';
+import type { Build } from './store/builds.js';
+import type { TestRun } from './store/test-runs.js';
+
+/**
+ * What the flow (pipelines, integrations) hangs on to: called after a release settled (and, when it
+ * succeeded, went live), a build ended, a test run reached a final status. Handlers must be idempotent.
+ */
+export interface FlowHooks {
+  releaseSettled: Array<(app: App, release: Release) => Promise<void>>;
+  buildEnded: Array<(build: Build) => Promise<void>>;
+  testRunEnded: Array<(run: TestRun) => Promise<void>>;
+}
+
+export async function fireHooks<A extends unknown[]>(ctx: AppContext, name: keyof FlowHooks, handlers: Array<(...a: A) => Promise<void>>, ...args: A): Promise<void> {
+  for (const h of handlers) await h(...args).catch((e) => ctx.log.error(`${name}: ${(e as Error).stack ?? e}`));
+}
+
 export interface Logger { info(msg: string): void; warn(msg: string): void; error(msg: string): void }
 
 export interface AppContext {
@@ -30,4 +49,7 @@ export interface AppContext {
   /** Tell the router that apps were created or destroyed. */
   onAppsChanged?: () => Promise<void>;
   log: Logger;
+  hooks: FlowHooks;
+  /** How the server reaches its own API (the address it listens on). */
+  selfUrl: string;
 }

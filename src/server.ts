@@ -30,6 +30,7 @@ import { recordBuildEvent, recordReleaseEvent, goLive, slugPath } from './releas
 import { appendAppLog } from './releases/app-log.js';
 import { onDynoCrash } from './releases/auto-rollback.js';
 import { listApps } from './store/apps.js';
+import { registerPipelineAutomation } from './pipelines/automation.js';
 import { buildApi } from './api/app.js';
 import type { AppContext, Logger } from './app-context.js';
 
@@ -88,7 +89,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const ctx: AppContext = {
     config, store, queue: { db: store.db, dialect: store.dialect }, logs: ctxLogs,
     blobs: new SourceBlobs(path.join(config.dataDir, 'sources'), 500 * 1024 * 1024), sandbox, secret, workRoot,
-    cacheRoot: path.join(config.dataDir, 'cache'), log,
+    cacheRoot: path.join(config.dataDir, 'cache'), log, hooks: { releaseSettled: [], buildEnded: [], testRunEnded: [] },
+    selfUrl: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`,
     oneOffs: new OneOffDynos({ sandbox, workRoot, logs: ctxLogs, timeoutMs: 24 * 3600_000 }),
     dynos: new DynoManager({
       sandbox, workRoot, bootTimeoutMs: config.bootTimeoutSeconds * 1000, stopGraceMs: config.dynoStopGraceMs,
@@ -149,6 +151,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     },
   });
   ctx.runner = runner;
+  registerPipelineAutomation(ctx);
   runner.start();
   const recovery = setInterval(() => {
     recoverLostWork(ctx, owner).then(settleEnded).catch((e) => log.error(`recovery: ${(e as Error).message}`));
@@ -172,6 +175,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   let routerUrl = '';
   if (opts.listen !== false) {
     url = await app.listen({ port: config.port, host: config.host });
+    const port = (app.server.address() as { port: number }).port;
+    ctx.selfUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
     await new Promise<void>((r) => router.listen(config.routerPort, config.host, () => r()));
     routerUrl = `http://${config.host}:${(router.address() as { port: number }).port}`;
   }

@@ -8,6 +8,8 @@ import { pipelineRoutes } from './pipelines.js';
 import { testRunRoutes } from './test-runs.js';
 import { streamRoutes } from './streams.js';
 import { appRoutes } from './apps.js';
+import { gitRoutes } from './git.js';
+import { pipelineFlowRoutes } from './pipeline-flow.js';
 
 export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: opts.logger ? { level: 'warn' } : false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
@@ -21,5 +23,7 @@ export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {})
   await app.register(async (a) => testRunRoutes(a, ctx));
   await app.register(async (a) => streamRoutes(a, ctx));
   await app.register(async (a) => appRoutes(a, ctx));
+  await app.register(async (a) => gitRoutes(a, ctx));
+  await app.register(async (a) => pipelineFlowRoutes(a, ctx));
   return app;
 }

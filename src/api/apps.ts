@@ -11,6 +11,7 @@ import path from 'node:path';
 import { startBuild, releaseConfigChange, rollback, goLive, buildLogKey, releaseLogKey, slugPath } from '../releases/deploy.js';
 import { appLogKey, appendAppLog } from '../releases/app-log.js';
 import { sourceIdFromUrl } from '../git/source-blobs.js';
+import { removeRepo } from '../git/repos.js';
 import { fail } from '../core/errors.js';
 import type { AppContext } from '../app-context.js';
 import { parseBody } from './errors.js';
@@ -49,9 +50,17 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   app.delete<{ Params: { app: string } }>('/apps/:app', async (req) => {
     const a = await getApp(db, req.params.app);
     await ctx.dynos.stopApp(a.id);
+    // A slug promoted to other apps stays with them: it moves to one of them instead of going.
     const slugs = await db.selectFrom('slugs').select('id').where('app_id', '=', a.id).execute();
+    const gone: string[] = [];
+    for (const s of slugs) {
+      const user = await db.selectFrom('releases').select('app_id').where('slug_id', '=', s.id).where('app_id', '<>', a.id).executeTakeFirst();
+      if (user) await db.updateTable('slugs').set({ app_id: user.app_id }).where('id', '=', s.id).execute();
+      else gone.push(s.id);
+    }
     await deleteApp(db, a.id);
-    for (const s of slugs) fs.rmSync(slugPath(ctx, s.id), { force: true });
+    for (const id of gone) fs.rmSync(slugPath(ctx, id), { force: true });
+    removeRepo(ctx.config.dataDir, a.id);
     fs.rmSync(path.join(ctx.config.dataDir, 'build-cache', a.id), { recursive: true, force: true });
     fs.rmSync(path.join(ctx.config.dataDir, 'logs', 'apps', a.id), { recursive: true, force: true });
     await ctx.onAppsChanged?.();

@@ -21,7 +21,8 @@ export function presentedToken(req: FastifyRequest): string | undefined {
   return undefined;
 }
 
-const PUBLIC = new Set(['/health']);
+// The git hook endpoint checks its own one-time push token.
+const PUBLIC = new Set(['/health', '/git-hooks/push']);
 
 export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
   app.addHook('onRequest', async (req, reply) => {
@@ -31,7 +32,8 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
     const token = presentedToken(req);
     const row = token ? await verifyToken(ctx.store.db, token) : undefined;
     if (!row) {
-      return reply.status(401).header('www-authenticate', 'Bearer realm="slipway"')
+      // git asks for a password (the token) only when offered Basic.
+      return reply.status(401).header('www-authenticate', url.pathname.startsWith('/git/') ? 'Basic realm="slipway"' : 'Bearer realm="slipway"')
         .send({ id: 'unauthorized', message: 'Invalid credentials provided. Run `slipway login` with the admin token, or set SLIPWAY_TOKEN.' });
     }
     req.actor = row;

@@ -5,9 +5,10 @@ import { getStageConfig, patchStageConfig } from '../store/stage-config-vars.js'
 import type { AppContext } from '../app-context.js';
 import { parseBody } from './errors.js';
 import { pipelineJson } from './shapes.js';
+import { STAGES as PIPELINE_STAGES } from '../pipelines/stages.js';
 
 const NAME = z.string().regex(/^[a-z][a-z0-9-]{1,29}$/, 'pipeline names start with a lowercase letter and use lowercase letters, digits and dashes (2–30 characters)');
-const STAGES = ['test', 'review', 'development', 'qa', 'staging', 'production'] as const;
+const STAGES = ['test', ...PIPELINE_STAGES] as const;
 
 export async function pipelineRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const db = ctx.store.db;
@@ -17,9 +18,24 @@ export async function pipelineRoutes(app: FastifyInstance, ctx: AppContext): Pro
   });
   app.get('/pipelines', async () => (await listPipelines(db)).map(pipelineJson));
   app.get<{ Params: { id: string } }>('/pipelines/:id', async (req) => pipelineJson(await getPipeline(db, req.params.id)));
+  const flag = z.boolean().transform((v) => (v ? 1 : 0));
+  const patchBody = z.object({
+    name: NAME.optional(),
+    ci_timeout_seconds: z.number().int().min(1).max(7 * 86_400).nullable().optional(),
+    deploy_branch: z.string().min(1).max(255).regex(/^[^\s~^:?*[\\]+$/, 'a git branch name').optional(),
+    auto_deploy: flag.optional(), wait_for_ci: flag.optional(), auto_promote: flag.optional(), ci_enabled: flag.optional(),
+    acceptance_command: z.string().min(1).max(4096).nullable().optional(),
+    ci_branches: z.string().max(1024).nullable().optional(),
+    repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'OWNER/REPO').nullable().optional(),
+    repo_clone_url: z.string().min(1).nullable().optional(),
+    webhook_secret: z.string().min(8, 'webhook secrets are at least 8 characters').nullable().optional(),
+    status_token: z.string().min(1).nullable().optional(),
+    status_api_url: z.string().url().nullable().optional(),
+    review_apps: flag.optional(), review_autodeploy: flag.optional(), review_autodestroy: flag.optional(),
+  }).strict();
   app.patch<{ Params: { id: string } }>('/pipelines/:id', async (req) => {
     const p = await getPipeline(db, req.params.id);
-    const body = parseBody(z.object({ name: NAME.optional(), ci_timeout_seconds: z.number().int().min(1).max(7 * 86_400).nullable().optional() }), req.body);
+    const body = parseBody(patchBody, req.body);
     await updatePipeline(db, p.id, body);
     return pipelineJson(await getPipeline(db, p.id));
   });

@@ -8,6 +8,11 @@ import { signedUrl, baseUrl } from './urls.js';
 export const pipelineJson = (p: Pipeline) => ({
   id: p.id, name: p.name, created_at: p.created_at, updated_at: p.updated_at,
   owner: null, generation: { name: 'cedar' }, ci_timeout_seconds: p.ci_timeout_seconds,
+  // Automation (Slipway's; Heroku keeps these in its GitHub-link service). Secrets are never shown.
+  deploy_branch: p.deploy_branch, auto_deploy: p.auto_deploy === 1, wait_for_ci: p.wait_for_ci === 1, auto_promote: p.auto_promote === 1,
+  acceptance_command: p.acceptance_command, ci_enabled: p.ci_enabled === 1, ci_branches: p.ci_branches,
+  repository: p.repo ? { name: p.repo, clone_url: p.repo_clone_url, webhook_secret_set: p.webhook_secret !== null, status_token_set: p.status_token !== null, status_api_url: p.status_api_url } : null,
+  review_apps: { enabled: p.review_apps === 1, autodeploy: p.review_autodeploy === 1, autodestroy: p.review_autodestroy === 1 },
 });
 
 export type Counts = { passed: number; failed: number; skipped: number; todo: number };
@@ -21,6 +26,7 @@ export const testRunJson = (ctx: AppContext, req: FastifyRequest, r: TestRun, pi
   created_at: r.created_at, updated_at: r.updated_at, finished_at: r.finished_at,
   timeout_seconds: r.timeout_seconds, node_total: r.node_total,
   counts: counts ?? { passed: 0, failed: 0, skipped: 0, todo: 0 },
+  kind: r.kind, acceptance: r.kind === 'acceptance' ? { command: r.test_command, app: { id: r.target_app_id }, release: { version: r.target_release_version } } : null,
   url: `${baseUrl(ctx, req)}/pipelines/${encodeURIComponent(pipelineName)}/tests/${r.number}`,
 });
 

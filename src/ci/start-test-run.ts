@@ -12,6 +12,7 @@ import type { AppContext } from '../app-context.js';
 import { TEST_NODE_JOB, TEST_RUN_ADDONS_JOB, type TestNodeJob } from './test-node-job.js';
 import { parseAddons } from '../addons/addon-spec.js';
 import type { RunAddonsJob } from './provision-run-addons.js';
+import { settleRun } from './settle-run.js';
 
 export const MAX_TEST_NODES = 32;
 
@@ -23,6 +24,8 @@ export interface StartTestRun {
   sourceBlobUrl: string;
   clearCache: boolean;
   actor: string | null;
+  /** An acceptance run: this command instead of app.json's test script, against a deployed app. */
+  acceptance?: { command: string; appId: string; appName: string; releaseVersion: number; url: string };
 }
 
 /** Read app.json out of a source tarball (at its root or under a single top folder); absent → {}. */
@@ -41,12 +44,14 @@ export async function startTestRun(ctx: AppContext, s: StartTestRun): Promise<Te
     pipelineId: s.pipeline.id, commitBranch: s.commitBranch, commitSha: s.commitSha, commitMessage: s.commitMessage,
     sourceBlobUrl: s.sourceBlobUrl, sourceId: sourceId ?? null, clearCache: s.clearCache,
     timeoutSeconds: s.pipeline.ci_timeout_seconds ?? ctx.config.ciTimeoutSeconds, actor: s.actor,
+    acceptance: s.acceptance && { command: s.acceptance.command, appId: s.acceptance.appId, releaseVersion: s.acceptance.releaseVersion },
   });
   try {
     await queueNodes(ctx, s, run, sourceId);
   } catch (e) {
     await errorRunBeforeNodes(db, run.id, 'internal_error', `Slipway could not start this run: ${(e as Error).message}`);
   }
+  await settleRun(ctx, run.id); // a run that errored before its nodes has ended already
   return run;
 }
 
@@ -59,6 +64,13 @@ async function queueNodes(ctx: AppContext, s: StartTestRun, run: TestRun, source
     const app = parseAppJson(text.text);
     if (!app.ok) return errorRunBeforeNodes(db, run.id, 'invalid_app_json', app.message);
     config = resolveTestConfig(app.value);
+  }
+  if (s.acceptance) {
+    // One node running the pipeline's acceptance command, told where the released app answers.
+    config = {
+      ...config, test: s.acceptance.command, quantity: 1,
+      env: { ...config.env, SLIPWAY_TARGET_APP: s.acceptance.appName, SLIPWAY_TARGET_URL: s.acceptance.url, SLIPWAY_TARGET_RELEASE: `v${s.acceptance.releaseVersion}` },
+    };
   }
   if (config.quantity < 1 || config.quantity > MAX_TEST_NODES) {
     return errorRunBeforeNodes(db, run.id, 'invalid_app_json', `app.json is invalid: environments.test.formation.test.quantity must be between 1 and ${MAX_TEST_NODES} (got ${config.quantity}).`);

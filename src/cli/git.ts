@@ -11,6 +11,7 @@ function git(args: string[]): Promise<Buffer> {
   });
 }
 const text = async (args: string[]) => (await git(args)).toString().trim();
+export const gitText = text;
 
 export async function inGitRepo(): Promise<boolean> {
   try { await text(['rev-parse', '--git-dir']); return true; } catch { return false; }

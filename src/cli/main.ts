@@ -5,6 +5,7 @@ import { registerAuth } from './commands/auth.js';
 import { registerPipelines } from './commands/pipelines.js';
 import { registerCi } from './commands/ci.js';
 import { registerApps } from './commands/apps.js';
+import { registerGit } from './commands/git.js';
 import { CliError, EXIT } from './errors.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -14,6 +15,7 @@ export async function main(argv: string[]): Promise<void> {
   registerPipelines(program);
   registerCi(program);
   registerApps(program);
+  registerGit(program);
   program.commands.forEach((c) => c.exitOverride());
   try {
     await program.parseAsync(argv);

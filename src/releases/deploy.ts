@@ -5,10 +5,10 @@ import path from 'node:path';
 import { enqueue } from '../jobs/queue.js';
 import { getApp, getConfigVars, type App } from '../store/apps.js';
 import { createRelease, currentRelease, getRelease, settleRelease, type Release } from '../store/releases.js';
-import { createBuild, createSlug, finishBuild, getSlug, type Build } from '../store/builds.js';
+import { createBuild, createSlug, finishBuild, getBuild, getSlug, type Build } from '../store/builds.js';
 import { getFormation, scaleFormation } from '../store/formation.js';
 import { newId } from '../core/ids.js';
-import type { AppContext } from '../app-context.js';
+import { fireHooks, type AppContext } from '../app-context.js';
 import { BUILD_JOB, RELEASE_JOB, type BuildEvent, type BuildJob, type ReleaseEvent, type ReleaseJob } from './jobs.js';
 import { appendAppLog } from './app-log.js';
 import { releaseWentLive } from './auto-rollback.js';
@@ -35,7 +35,7 @@ export async function recordBuildEvent(ctx: AppContext, job: BuildJob, e: BuildE
   if (!e.ok) {
     await finishBuild(db, job.buildId, { status: 'failed', message: e.message });
     appendAppLog(ctx.logs, job.appId, 'slipway[api]', `Build failed: ${e.message}`);
-    return;
+    return fireHooks(ctx, 'buildEnded', ctx.hooks.buildEnded, await getBuild(db, job.appId, job.buildId));
   }
   const slugId = newId();
   fs.mkdirSync(path.dirname(slugPath(ctx, slugId)), { recursive: true, mode: 0o711 });
@@ -45,6 +45,7 @@ export async function recordBuildEvent(ctx: AppContext, job: BuildJob, e: BuildE
   await createSlug(db, { id: slugId, app_id: job.appId, process_types: JSON.stringify(e.processTypes), commit: build.source_version, commit_description: null, buildpacks: JSON.stringify(e.buildpacks), size: e.size, checksum: '', stack: 'heroku-24' });
   const release = await createRelease(db, { appId: job.appId, slugId, config: await getConfigVars(db, job.appId), description: `Deploy ${build.source_version?.slice(0, 7) ?? job.buildId.slice(0, 8)}` });
   await finishBuild(db, job.buildId, { status: 'succeeded', slugId, releaseId: release.id, buildpacks: e.buildpacks });
+  await fireHooks(ctx, 'buildEnded', ctx.hooks.buildEnded, await getBuild(db, job.appId, job.buildId));
   await startRelease(ctx, await getApp(db, job.appId), release);
 }
 
@@ -54,9 +55,10 @@ export async function startRelease(ctx: AppContext, app: App, release: Release):
   ctx.logs.open(releaseLogKey(release.id));
   if (!types['release']) {
     ctx.logs.close(releaseLogKey(release.id));
-    await settleRelease(ctx.store.db, release.id, { type: 'no-release-phase' });
+    const settled = await settleRelease(ctx.store.db, release.id, { type: 'no-release-phase' });
     appendAppLog(ctx.logs, app.id, 'slipway[api]', `Release v${release.version} created: ${release.description}`);
-    return goLive(ctx, app);
+    await goLive(ctx, app);
+    return fireHooks(ctx, 'releaseSettled', ctx.hooks.releaseSettled, app, settled);
   }
   const job: ReleaseJob = {
     releaseId: release.id, appId: app.id, appName: app.name, version: release.version, slugId: release.slug_id!, config: JSON.parse(release.config) as Record<string, string>,
@@ -70,9 +72,11 @@ export async function startRelease(ctx: AppContext, app: App, release: Release):
 export async function recordReleaseEvent(ctx: AppContext, job: ReleaseJob, e: ReleaseEvent): Promise<void> {
   if (e.type === 'output') return ctx.logs.append(releaseLogKey(job.releaseId), e.data);
   ctx.logs.close(releaseLogKey(job.releaseId));
-  await settleRelease(ctx.store.db, job.releaseId, { type: e.ok ? 'release-phase-passed' : 'release-phase-failed' }, e.message);
+  const settled = await settleRelease(ctx.store.db, job.releaseId, { type: e.ok ? 'release-phase-passed' : 'release-phase-failed' }, e.message);
   appendAppLog(ctx.logs, job.appId, 'slipway[release]', e.ok ? `Release v${job.version} succeeded` : `Release v${job.version} failed: ${e.message}`);
-  if (e.ok) await goLive(ctx, await getApp(ctx.store.db, job.appId));
+  const app = await getApp(ctx.store.db, job.appId);
+  if (e.ok) await goLive(ctx, app);
+  await fireHooks(ctx, 'releaseSettled', ctx.hooks.releaseSettled, app, settled);
 }
 
 /** Put the current release on dynos (first deploy: web=1 when the slug has a web process). */

@@ -1,6 +1,6 @@
 // Trusted host tools (git, tar) the control plane runs itself: not isolated, but through the same
 // module, with the same result shape and a time limit, so nothing is spawned ad hoc.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { SandboxResult } from './result.js';
 
 export interface HostResult extends SandboxResult { stdout: string; stderr: string }
@@ -27,4 +27,14 @@ export function runHost(cmd: string, args: string[], opts: { cwd?: string; env?:
     child.on('error', (e) => done({ reason: 'spawn-failed', error: e.message }));
     child.on('close', (code, signal) => done({ exitCode: code, signal, reason: timedOut ? 'timed-out' : signal ? 'signalled' : 'exited' }));
   });
+}
+
+/** A trusted host tool with its input and output as streams (git http-backend); killed with its group. */
+export function startHost(cmd: string, args: string[], opts: { cwd?: string; env: Record<string, string>; timeoutMs: number }): { child: ChildProcessWithoutNullStreams; kill(): void } {
+  const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const kill = () => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } };
+  const timer = setTimeout(kill, opts.timeoutMs);
+  child.on('close', () => clearTimeout(timer));
+  child.on('error', () => clearTimeout(timer));
+  return { child, kill };
 }

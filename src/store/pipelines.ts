@@ -1,17 +1,17 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { Database, PipelinesTable } from './schema.js';
 import { isUuid, newId } from '../core/ids.js';
 import { fail } from '../core/errors.js';
 import { now } from './db.js';
 
-export type Pipeline = Omit<PipelinesTable, 'test_run_counter'> & { test_run_counter: number };
+export type Pipeline = Selectable<PipelinesTable>;
 
 export async function createPipeline(db: Kysely<Database>, name: string): Promise<Pipeline> {
   const existing = await db.selectFrom('pipelines').select('id').where('name', '=', name).executeTakeFirst();
   if (existing) throw fail('name_taken', `A pipeline named "${name}" already exists.`);
-  const row = { id: newId(), name, ci_timeout_seconds: null, created_at: now(), updated_at: now() };
-  await db.insertInto('pipelines').values(row).execute();
-  return { ...row, test_run_counter: 0 };
+  const id = newId();
+  await db.insertInto('pipelines').values({ id, name, ci_timeout_seconds: null, created_at: now(), updated_at: now() }).execute();
+  return getPipeline(db, id);
 }
 
 /** A pipeline by id or name, or pipeline_not_found. */
@@ -26,7 +26,9 @@ export async function listPipelines(db: Kysely<Database>): Promise<Pipeline[]> {
   return db.selectFrom('pipelines').selectAll().orderBy('name').execute();
 }
 
-export async function updatePipeline(db: Kysely<Database>, id: string, patch: { name?: string; ci_timeout_seconds?: number | null }): Promise<void> {
+export type PipelinePatch = Partial<Omit<Pipeline, 'id' | 'test_run_counter' | 'created_at' | 'updated_at'>>;
+
+export async function updatePipeline(db: Kysely<Database>, id: string, patch: PipelinePatch): Promise<void> {
   await db.updateTable('pipelines').set({ ...patch, updated_at: now() }).where('id', '=', id).execute();
 }
 

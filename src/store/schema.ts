@@ -8,6 +8,21 @@ export interface PipelinesTable {
   name: string;
   test_run_counter: Generated<number>;
   ci_timeout_seconds: number | null;
+  deploy_branch: Generated<string>;
+  auto_deploy: Generated<number>;
+  wait_for_ci: Generated<number>;
+  auto_promote: Generated<number>;
+  acceptance_command: string | null;
+  ci_enabled: Generated<number>;
+  ci_branches: string | null;
+  repo: string | null;
+  repo_clone_url: string | null;
+  webhook_secret: string | null;
+  status_token: string | null;
+  status_api_url: string | null;
+  review_apps: Generated<number>;
+  review_autodeploy: Generated<number>;
+  review_autodestroy: Generated<number>;
   created_at: string;
   updated_at: string;
 }
@@ -32,6 +47,11 @@ export interface TestRunsTable {
   timeout_seconds: number;
   node_total: number;
   actor: string | null;
+  kind: string; // ci | acceptance
+  test_command: string | null;
+  target_app_id: string | null;
+  target_release_version: number | null;
+  end_notified: Generated<number>;
   created_at: string;
   updated_at: string;
   finished_at: string | null;
@@ -112,6 +132,24 @@ export interface ReleasesTable {
 }
 export interface FormationTable { app_id: string; type: string; quantity: number; size: string; updated_at: string }
 
+export interface PipelineCouplingsTable { id: string; pipeline_id: string; app_id: string; stage: string; created_at: string; updated_at: string }
+export interface PipelinePromotionsTable {
+  id: string; pipeline_id: string; source_app_id: string; source_release_id: string; slug_id: string; status: string; actor: string | null; created_at: string; updated_at: string;
+}
+export interface PromotionTargetsTable {
+  id: string; promotion_id: string; app_id: string; status: string; error_message: string | null; release_id: string | null; created_at: string; updated_at: string;
+}
+export interface DeploysTable {
+  id: string; app_id: string; pipeline_id: string | null; trigger: string; branch: string | null; commit_sha: string; commit_message: string | null;
+  source_blob_url: string; test_run_id: string | null; build_id: string | null; status: string; message: string | null; created_at: string; updated_at: string;
+}
+export interface PipelineEventsTable { id: string; pipeline_id: string; kind: string; message: string; created_at: string }
+export interface WebhookDeliveriesTable { id: string; pipeline_id: string; event: string; created_at: string }
+export interface ReviewAppsTable {
+  id: string; pipeline_id: string; app_id: string | null; pr_number: number; branch: string; status: string; postdeploy_done: Generated<number>;
+  message: string | null; created_at: string; updated_at: string;
+}
+
 export interface SettingsTable { key: string; value: string }
 
 export interface Database {
@@ -131,4 +169,11 @@ export interface Database {
   builds: BuildsTable;
   releases: ReleasesTable;
   formation: FormationTable;
+  pipeline_couplings: PipelineCouplingsTable;
+  pipeline_promotions: PipelinePromotionsTable;
+  promotion_targets: PromotionTargetsTable;
+  deploys: DeploysTable;
+  pipeline_events: PipelineEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  review_apps: ReviewAppsTable;
 }

@@ -1,5 +1,5 @@
 // Test runs with their nodes and test cases. Statuses change only through core/test-run-status.
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database, TestRunsTable, TestNodesTable, TestCasesTable } from './schema.js';
 import { newId, isUuid } from '../core/ids.js';
 import { fail } from '../core/errors.js';
@@ -7,7 +7,7 @@ import { aggregateRunStatus, isTerminal, nextStatus, type NodeEvent, type TestSt
 import { nextTestRunNumber } from './pipelines.js';
 import { now } from './db.js';
 
-export type TestRun = TestRunsTable;
+export type TestRun = Selectable<TestRunsTable>;
 export type TestNode = TestNodesTable;
 export type TestCase = Omit<TestCasesTable, 'flaky'> & { flaky: number };
 type Db = Kysely<Database> | Transaction<Database>;
@@ -22,6 +22,8 @@ export interface NewTestRun {
   clearCache: boolean;
   timeoutSeconds: number;
   actor: string | null;
+  /** An acceptance run: a named command against a deployed app instead of app.json's test script. */
+  acceptance?: { command: string; appId: string; releaseVersion: number };
 }
 
 /** Create a run numbered next in its pipeline, `pending`, with no nodes yet (they come from app.json). */
@@ -32,9 +34,11 @@ export async function createTestRun(db: Kysely<Database>, r: NewTestRun): Promis
       id: newId(), pipeline_id: r.pipelineId, number, status: 'pending', commit_branch: r.commitBranch, commit_sha: r.commitSha,
       commit_message: r.commitMessage, source_blob_url: r.sourceBlobUrl, source_id: r.sourceId, message: null, error_id: null,
       clear_cache: r.clearCache ? 1 : 0, timeout_seconds: r.timeoutSeconds, node_total: 1, actor: r.actor,
-      created_at: now(), updated_at: now(), finished_at: null,
+      kind: r.acceptance ? 'acceptance' : 'ci', test_command: r.acceptance?.command ?? null, target_app_id: r.acceptance?.appId ?? null,
+      target_release_version: r.acceptance?.releaseVersion ?? null, end_notified: 0, created_at: now(), updated_at: now(), finished_at: null,
     };
-    await trx.insertInto('test_runs').values(row).execute();
+    const { end_notified: _, ...insert } = row;
+    await trx.insertInto('test_runs').values(insert).execute();
     return row;
   });
 }
@@ -189,4 +193,10 @@ export async function countTestCases(db: Db, runIds: string[]): Promise<Map<stri
     out.set(r.test_run_id, c);
   }
   return out;
+}
+
+/** True exactly once per ended run: whoever calls first gets to tell the flow the run has ended. */
+export async function claimEndNotification(db: Kysely<Database>, runId: string): Promise<boolean> {
+  const r = await db.updateTable('test_runs').set({ end_notified: 1 }).where('id', '=', runId).where('end_notified', '=', 0).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
 }

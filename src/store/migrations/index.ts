@@ -4,12 +4,14 @@ import * as m001 from './001-initial.js';
 import * as m002 from './002-test-run-addons.js';
 import * as m003 from './003-flaky-test-cases.js';
 import * as m004 from './004-apps.js';
+import * as m005 from './005-pipelines-flow.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
   '002-test-run-addons': m002,
   '003-flaky-test-cases': m003,
   '004-apps': m004,
+  '005-pipelines-flow': m005,
 };
 
 export const migrationProvider: MigrationProvider = {

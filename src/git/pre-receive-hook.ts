@@ -1,0 +1,67 @@
+// The pre-receive hook of every app repository, run by `git receive-pack` for each push. For each
+// pushed branch it sends `git archive` of the new commit to the server, prints what the server
+// streams back (build, CI, release output: the user sees it as `remote:` lines), and rejects the
+// push when the server says the deploy failed.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runHost } from '../sandbox/host.js';
+import { PUSH_RESULT_MARKER } from './push-protocol.js';
+
+const ZERO = /^0+$/;
+
+async function readStdin(): Promise<string> {
+  let s = '';
+  for await (const c of process.stdin) s += c;
+  return s;
+}
+
+async function sendCommit(callback: string, token: string, branch: string, sha: string): Promise<boolean> {
+  const env = { ...process.env } as Record<string, string>;
+  const message = (await runHost('git', ['log', '-1', '--format=%B', sha], { env })).stdout.trim();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-push-'));
+  try {
+    const file = path.join(tmp, 'source.tar.gz');
+    const out = fs.createWriteStream(file);
+    const r = await runHost('git', ['archive', '--format=tar.gz', sha], { env, stdoutTo: out, timeoutMs: 600_000 });
+    await new Promise((res) => out.close(res));
+    if (r.exitCode !== 0) { process.stdout.write(`!     git archive of ${sha} failed: ${r.stderr.trim()}\n`); return false; }
+    const url = new URL(callback);
+    url.searchParams.set('branch', branch);
+    url.searchParams.set('sha', sha);
+    url.searchParams.set('message', message.slice(0, 4000));
+    const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/gzip' }, body: await fs.openAsBlob(file) });
+    if (!res.ok || !res.body) { process.stdout.write(`!     Slipway refused the push: HTTP ${res.status} ${await res.text()}\n`); return false; }
+    let ok = false;
+    let pending = '';
+    const decoder = new TextDecoder();
+    for await (const chunk of res.body) {
+      pending += decoder.decode(chunk as Uint8Array, { stream: true });
+      const nl = pending.lastIndexOf('\n');
+      if (nl < 0) continue;
+      for (const line of pending.slice(0, nl + 1).split(/(?<=\n)/)) {
+        if (line.startsWith(PUSH_RESULT_MARKER)) ok = line.slice(PUSH_RESULT_MARKER.length).trim() === 'ok';
+        else process.stdout.write(line);
+      }
+      pending = pending.slice(nl + 1);
+    }
+    if (pending && !pending.startsWith(PUSH_RESULT_MARKER)) process.stdout.write(pending + '\n');
+    return ok;
+  } finally { fs.rmSync(tmp, { recursive: true, force: true }); }
+}
+
+async function main(): Promise<number> {
+  const callback = process.env.SLIPWAY_PUSH_CALLBACK;
+  const token = process.env.SLIPWAY_PUSH_TOKEN;
+  if (!callback || !token) { process.stdout.write('!     This repository only takes pushes through the Slipway server.\n'); return 1; }
+  let ok = true;
+  for (const line of (await readStdin()).split('\n').filter(Boolean)) {
+    const [, sha, ref] = line.split(' ');
+    if (!sha || !ref || ZERO.test(sha)) continue; // deleting a ref is fine
+    if (!ref.startsWith('refs/heads/')) { process.stdout.write(`       Ignoring ${ref}: Slipway deploys branches.\n`); continue; }
+    ok = (await sendCommit(callback, token, ref.slice('refs/heads/'.length), sha)) && ok;
+  }
+  return ok ? 0 : 1;
+}
+
+main().then((code) => process.exit(code), (e: Error) => { process.stdout.write(`!     ${e.message}\n`); process.exit(1); });

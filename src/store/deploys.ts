@@ -1,0 +1,33 @@
+// Deploys of a pushed commit to an app: waiting for CI, building, released or not, and why.
+import type { Kysely } from 'kysely';
+import type { Database, DeploysTable } from './schema.js';
+import { newId, isUuid } from '../core/ids.js';
+import { fail } from '../core/errors.js';
+import { now } from './db.js';
+
+export type Deploy = DeploysTable;
+export type DeployStatus = 'waiting' | 'building' | 'releasing' | 'succeeded' | 'failed' | 'skipped';
+
+export async function createDeploy(db: Kysely<Database>, d: Omit<Deploy, 'id' | 'created_at' | 'updated_at' | 'build_id' | 'message'>): Promise<Deploy> {
+  const row: Deploy = { ...d, id: newId(), build_id: null, message: null, created_at: now(), updated_at: now() };
+  await db.insertInto('deploys').values(row).execute();
+  return row;
+}
+
+export async function getDeploy(db: Kysely<Database>, id: string): Promise<Deploy> {
+  const d = isUuid(id) ? await db.selectFrom('deploys').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
+  if (!d) throw fail('not_found', `Couldn't find deploy ${id}.`);
+  return d;
+}
+
+/** Move a deploy from one status to the next; false if someone else moved it first. */
+export async function moveDeploy(db: Kysely<Database>, id: string, from: DeployStatus[], to: DeployStatus, patch: { build_id?: string; message?: string | null } = {}): Promise<boolean> {
+  const r = await db.updateTable('deploys').set({ status: to, ...patch, updated_at: now() }).where('id', '=', id).where('status', 'in', from).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+export const deploysWaitingOn = (db: Kysely<Database>, testRunId: string): Promise<Deploy[]> =>
+  db.selectFrom('deploys').selectAll().where('test_run_id', '=', testRunId).where('status', '=', 'waiting').execute();
+
+export const deployOfBuild = (db: Kysely<Database>, buildId: string): Promise<Deploy | undefined> =>
+  db.selectFrom('deploys').selectAll().where('build_id', '=', buildId).executeTakeFirst();
