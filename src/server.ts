@@ -30,6 +30,7 @@ import { recordBuildEvent, recordReleaseEvent, goLive, slugPath } from './releas
 import { appendAppLog } from './releases/app-log.js';
 import { onDynoCrash } from './releases/auto-rollback.js';
 import { listApps } from './store/apps.js';
+import { listAppAddons } from './store/app-addons.js';
 import { registerPipelineAutomation } from './pipelines/automation.js';
 import { buildApi } from './api/app.js';
 import type { AppContext, Logger } from './app-context.js';
@@ -169,6 +170,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   await refreshApps();
   const appsRefresh = setInterval(() => { refreshApps().catch(() => {}); }, 1000);
   ctx.onAppsChanged = () => refreshApps();
+  // App add-ons, then dynos, come back after a restart.
+  for (const addon of await listAppAddons(store.db)) await ctx.addons.startForApp(addon).catch((e) => log.error(`starting add-on ${addon.name} (${addon.plan}): ${(e as Error).message}`));
   // Dynos come back after a restart.
   for (const a of await listApps(store.db)) await goLive(ctx, a).catch((e) => log.error(`starting dynos of ${a.name}: ${(e as Error).message}`));
   let url = '';
@@ -187,6 +190,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       clearInterval(appsRefresh);
       await runner.stop();
       await ctx.dynos.shutdown();
+      await ctx.addons.stopAppServers();
       router.closeAllConnections();
       await new Promise<void>((r) => router.close(() => r()));
       await app.close();

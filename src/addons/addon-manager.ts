@@ -5,13 +5,15 @@ import path from 'node:path';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { killMarked } from '../sandbox/process-tree.js';
 import type { AddonRequest } from './addon-spec.js';
-import { EphemeralPostgres, ServerPostgres, provisionRedis, type LiveAddon, type Provisioned } from './providers.js';
+import { EphemeralPostgres, ServerPostgres, provisionRedis, startRedis, type LiveAddon, type Provisioned } from './providers.js';
+import type { Started } from '../sandbox/sandbox.js';
 
 export interface AddonManagerOptions { sandbox: Sandbox; workRoot: string; templateRoot: string; pgBin: string; postgresServerUrl?: string }
 
 export type ProvisionResult = { ok: true; addons: Provisioned[] } | { ok: false; message: string };
 
 export const addonMarker = (runId: string): string => `addons-${runId}`;
+export const appAddonMarker = (id: string): string => `app-addon-${id}`;
 
 export class AddonManager {
   private live = new Map<string, LiveAddon[]>();
@@ -58,6 +60,59 @@ export class AddonManager {
       if (a.provider === 'server-postgres' && a.database && this.server) await this.server.drop(a.database).catch(() => {});
     }
     fs.rmSync(this.runDir(runId), { recursive: true, force: true });
+  }
+
+  // ---- Add-ons of apps: long-lived servers in workRoot/app-addon-<id>, started again (same port) on boot.
+  private appServers = new Map<string, Started>();
+  private appDir(id: string): string { return path.join(this.o.workRoot, `app-addon-${id}`); }
+  private appCtx(id: string) { return { sandbox: this.o.sandbox, dir: this.appDir(id), marker: appAddonMarker(id), runId: id }; }
+
+  /** Provision an app's add-on: where it runs and its URL. */
+  async provisionForApp(id: string, req: AddonRequest): Promise<{ provider: Provisioned['provider']; port: number | null; url: string; database: string | null }> {
+    if (req.service === 'postgresql' && this.server) {
+      const database = `slipway_app_${id.replace(/-/g, '').slice(0, 16)}_${req.name.toLowerCase()}`;
+      return { provider: 'server-postgres', port: null, url: await this.server.create(database), database };
+    }
+    const ctx = this.appCtx(id);
+    this.o.sandbox.ownedDir(ctx.dir);
+    try {
+      if (req.service === 'redis') {
+        const { port, proc } = await startRedis(ctx, { durable: true });
+        this.appServers.set(id, proc);
+        return { provider: 'redis', port, url: `redis://127.0.0.1:${port}`, database: null };
+      }
+      await this.ephemeral.createCluster(ctx.dir);
+      const { port, proc } = await this.ephemeral.startCluster(ctx, { durable: true });
+      this.appServers.set(id, proc);
+      return { provider: 'ephemeral-postgres', port, url: `postgres://postgres@127.0.0.1:${port}/postgres`, database: null };
+    } catch (e) {
+      fs.rmSync(ctx.dir, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  /** Start an app's add-on server again after a restart, on the port its URL names. */
+  async startForApp(a: { id: string; service: string; provider: string; port: number | null }): Promise<void> {
+    if (a.provider === 'server-postgres' || !a.port || this.appServers.has(a.id)) return;
+    const ctx = this.appCtx(a.id);
+    killMarked((m) => m === ctx.marker);
+    const { proc } = a.service === 'redis' ? await startRedis(ctx, { port: a.port, durable: true }) : await this.ephemeral.startCluster(ctx, { port: a.port, durable: true });
+    this.appServers.set(a.id, proc);
+  }
+
+  /** Stop and delete an app's add-on and its data. */
+  async destroyForApp(a: { id: string; provider: string; database: string | null }): Promise<void> {
+    await this.appServers.get(a.id)?.stop();
+    this.appServers.delete(a.id);
+    killMarked((m) => m === appAddonMarker(a.id));
+    if (a.provider === 'server-postgres' && a.database && this.server) await this.server.drop(a.database);
+    fs.rmSync(this.appDir(a.id), { recursive: true, force: true });
+  }
+
+  /** Stop every app add-on server (server shutdown); their data stays. */
+  async stopAppServers(): Promise<void> {
+    await Promise.all([...this.appServers.values()].map((p) => p.stop()));
+    this.appServers.clear();
   }
 
   /** Runs whose add-ons are up in this process (for shutdown). */

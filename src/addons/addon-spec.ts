@@ -35,3 +35,12 @@ export function parseAddons(specs: AddonSpec[]): AddonParse {
   }
   return { ok: true, addons: out };
 }
+
+/** One add-on an app asks for by plan (`heroku-postgresql`, `heroku-redis:mini`) and optional attachment name. */
+export function resolveAddonPlan(plan: string, as?: string): { ok: true; addon: AddonRequest } | { ok: false; message: string } {
+  const known = SERVICES[plan.split(':')[0]!];
+  if (!known) return { ok: false, message: `Unknown add-on "${plan}". Slipway provides ${Object.keys(SERVICES).join(' and ')}.` };
+  const name = (as ?? known.defaultName).toUpperCase().replace(/_URL$/, '');
+  if (!/^[A-Z][A-Z0-9_]*$/.test(name)) return { ok: false, message: `"${as}" cannot name a config var: use letters, digits and _ (e.g. DATABASE).` };
+  return { ok: true, addon: { service: known.service, plan, name } };
+}

@@ -21,13 +21,15 @@ export interface LocalServerSpec {
   what: string;
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** A fixed port (a long-lived add-on keeps its URL across restarts); else a free one. */
+  port?: number;
 }
 
 /** Start the server; retries on a port taken in the meantime; rejects with the server's own words. */
 export async function startLocalServer(s: LocalServerSpec): Promise<{ port: number; proc: Started }> {
   let lastError = '';
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+  for (let attempt = 0; attempt < (s.port ? 1 : 3); attempt++) {
+    const port = s.port ?? await freePort();
     let out = '';
     let onReady!: () => void;
     const ready = new Promise<void>((r) => { onReady = r; });

@@ -52,17 +52,28 @@ export class EphemeralPostgres {
   }
 
   async provision(req: AddonRequest, ctx: ProviderContext): Promise<LiveAddon> {
+    await this.createCluster(ctx.dir);
+    const { port, proc } = await this.startCluster(ctx);
+    return { info: { name: req.name, plan: req.plan, service: 'postgresql', provider: 'ephemeral-postgres', url: `postgres://postgres@127.0.0.1:${port}/postgres` }, proc };
+  }
+
+  /** A new cluster in `dir`/data, copied from the template. */
+  async createCluster(dir: string): Promise<void> {
     if (!fs.existsSync(path.join(this.pgBin, 'postgres'))) throw new Error(`PostgreSQL binaries not found in ${this.pgBin}; install the Debian package postgresql-15 or set SLIPWAY_ADDON_POSTGRES_URL`);
     const template = await this.makeTemplate();
-    const data = path.join(ctx.dir, 'data');
-    const cp = await runHost('cp', ['-a', template, data]);
+    const cp = await runHost('cp', ['-a', template, path.join(dir, 'data')]);
     if (cp.exitCode !== 0) throw new Error(`copying the template cluster failed: ${cp.stderr.trim()}`);
-    const { port, proc } = await startLocalServer({
-      sandbox: ctx.sandbox, dir: ctx.dir, marker: ctx.marker, what: 'postgres', ready: /ready to accept connections/,
+  }
+
+  /** Start the cluster in ctx.dir/data; `durable` keeps fsync on (an app's database, not a test run's). */
+  async startCluster(ctx: ProviderContext, opts: { port?: number; durable?: boolean } = {}): Promise<{ port: number; proc: Started }> {
+    const data = path.join(ctx.dir, 'data');
+    fs.rmSync(path.join(data, 'postmaster.pid'), { force: true }); // left by a crash; the port check below is what counts
+    return startLocalServer({
+      sandbox: ctx.sandbox, dir: ctx.dir, marker: ctx.marker, what: 'postgres', ready: /ready to accept connections/, port: opts.port,
       argv: (p) => [path.join(this.pgBin, 'postgres'), '-D', data, '-p', String(p), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${ctx.dir}`,
-        '-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off'],
+        ...(opts.durable ? [] : ['-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off'])],
     });
-    return { info: { name: req.name, plan: req.plan, service: 'postgresql', provider: 'ephemeral-postgres', url: `postgres://postgres@127.0.0.1:${port}/postgres` }, proc };
   }
 }
 
@@ -72,12 +83,17 @@ export class ServerPostgres {
 
   async provision(req: AddonRequest, ctx: ProviderContext): Promise<LiveAddon> {
     const database = `slipway_ci_${ctx.runId.replace(/-/g, '').slice(0, 16)}_${req.name.toLowerCase()}`;
+    return { info: { name: req.name, plan: req.plan, service: 'postgresql', provider: 'server-postgres', url: await this.create(database), database } };
+  }
+
+  /** Create a database; its URL. */
+  async create(database: string): Promise<string> {
     const client = new pg.Client({ connectionString: this.adminUrl });
     await client.connect();
     try { await client.query(`CREATE DATABASE "${database}"`); } finally { await client.end(); }
     const url = new URL(this.adminUrl);
     url.pathname = `/${database}`;
-    return { info: { name: req.name, plan: req.plan, service: 'postgresql', provider: 'server-postgres', url: url.toString(), database } };
+    return url.toString();
   }
 
   async drop(database: string): Promise<void> {
@@ -88,9 +104,14 @@ export class ServerPostgres {
 }
 
 export async function provisionRedis(req: AddonRequest, ctx: ProviderContext): Promise<LiveAddon> {
-  const { port, proc } = await startLocalServer({
-    sandbox: ctx.sandbox, dir: ctx.dir, marker: ctx.marker, what: 'redis-server', ready: /Ready to accept connections/i,
-    argv: (p) => ['redis-server', '--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', ctx.dir, '--protected-mode', 'no', '--daemonize', 'no'],
-  }).catch((e: Error) => { throw new Error(/ENOENT|not found|No such file/i.test(e.message) ? 'redis-server is not installed; install the Debian package redis-server' : e.message); });
+  const { port, proc } = await startRedis(ctx);
   return { info: { name: req.name, plan: req.plan, service: 'redis', provider: 'redis', url: `redis://127.0.0.1:${port}` }, proc };
+}
+
+/** A redis-server in ctx.dir; `durable` keeps an append-only file there (an app's Redis). */
+export async function startRedis(ctx: ProviderContext, opts: { port?: number; durable?: boolean } = {}): Promise<{ port: number; proc: Started }> {
+  return startLocalServer({
+    sandbox: ctx.sandbox, dir: ctx.dir, marker: ctx.marker, what: 'redis-server', ready: /Ready to accept connections/i, port: opts.port,
+    argv: (p) => ['redis-server', '--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', opts.durable ? 'yes' : 'no', '--dir', ctx.dir, '--protected-mode', 'no', '--daemonize', 'no'],
+  }).catch((e: Error) => { throw new Error(/ENOENT|not found|No such file/i.test(e.message) ? 'redis-server is not installed; install the Debian package redis-server' : e.message); });
 }

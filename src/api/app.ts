@@ -9,6 +9,7 @@ import { testRunRoutes } from './test-runs.js';
 import { streamRoutes } from './streams.js';
 import { appRoutes } from './apps.js';
 import { gitRoutes } from './git.js';
+import { addonRoutes } from './addons.js';
 import { pipelineFlowRoutes } from './pipeline-flow.js';
 
 export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
@@ -24,6 +25,7 @@ export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {})
   await app.register(async (a) => streamRoutes(a, ctx));
   await app.register(async (a) => appRoutes(a, ctx));
   await app.register(async (a) => gitRoutes(a, ctx));
+  await app.register(async (a) => addonRoutes(a, ctx));
   await app.register(async (a) => pipelineFlowRoutes(a, ctx));
   return app;
 }

@@ -12,6 +12,7 @@ import { startBuild, releaseConfigChange, rollback, goLive, buildLogKey, release
 import { appLogKey, appendAppLog } from '../releases/app-log.js';
 import { sourceIdFromUrl } from '../git/source-blobs.js';
 import { removeRepo } from '../git/repos.js';
+import { listAppAddons } from '../store/app-addons.js';
 import { fail } from '../core/errors.js';
 import type { AppContext } from '../app-context.js';
 import { parseBody } from './errors.js';
@@ -50,6 +51,7 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   app.delete<{ Params: { app: string } }>('/apps/:app', async (req) => {
     const a = await getApp(db, req.params.app);
     await ctx.dynos.stopApp(a.id);
+    for (const addon of await listAppAddons(db, a.id)) await ctx.addons.destroyForApp(addon).catch((e: Error) => ctx.log.error(`removing add-on ${addon.name} of ${a.name}: ${e.message}`));
     // A slug promoted to other apps stays with them: it moves to one of them instead of going.
     const slugs = await db.selectFrom('slugs').select('id').where('app_id', '=', a.id).execute();
     const gone: string[] = [];

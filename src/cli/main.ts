@@ -6,6 +6,7 @@ import { registerPipelines } from './commands/pipelines.js';
 import { registerCi } from './commands/ci.js';
 import { registerApps } from './commands/apps.js';
 import { registerGit } from './commands/git.js';
+import { registerAddons } from './commands/addons.js';
 import { CliError, EXIT } from './errors.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -16,6 +17,7 @@ export async function main(argv: string[]): Promise<void> {
   registerCi(program);
   registerApps(program);
   registerGit(program);
+  registerAddons(program);
   program.commands.forEach((c) => c.exitOverride());
   try {
     await program.parseAsync(argv);

@@ -3,7 +3,7 @@
 // the pre-receive hook turns into accepting or rejecting the push.
 import { getDeploy, type Deploy } from '../store/deploys.js';
 import { getTestRun, countTestCases, listTestCases } from '../store/test-runs.js';
-import { getBuild } from '../store/builds.js';
+import { getBuild, getSlug } from '../store/builds.js';
 import { getRelease } from '../store/releases.js';
 import { isTerminal, type TestStatus } from '../core/test-run-status.js';
 import { buildLogKey, releaseLogKey } from '../releases/deploy.js';
@@ -65,14 +65,15 @@ export async function* pushProgress(ctx: AppContext, app: App, sha: string, outc
       ok = false;
       continue;
     }
-    let release = await getRelease(db, app.id, build.release_id);
-    if (release.status === 'pending') {
-      yield `-----> Running release command for v${release.version}...\n`;
-      yield* followLog(ctx, releaseLogKey(release.id), signal);
-      const settled = await until(signal, async () => { const r = await getRelease(db, app.id, release.id); return r.status === 'pending' ? undefined : r; });
-      if (!settled) return;
-      release = settled;
+    const releaseId = build.release_id;
+    const types = build.slug_id ? JSON.parse((await getSlug(db, build.slug_id)).process_types) as Record<string, string> : {};
+    if (types['release']) {
+      yield `-----> Running release command for ${app.name}...\n`;
+      await until(signal, async () => ctx.logs.exists(releaseLogKey(releaseId)) || undefined); // opened as the release starts
+      yield* followLog(ctx, releaseLogKey(releaseId), signal);
     }
+    const release = await until(signal, async () => { const r = await getRelease(db, app.id, releaseId); return r.status === 'pending' ? undefined : r; });
+    if (!release) return;
     if (release.status !== 'succeeded') {
       yield `!      Release v${release.version} failed${release.message ? `: ${release.message}` : ''}\n       ${app.name} keeps running its current release. Output: slipway releases:output v${release.version} -a ${app.name}\n`;
       ok = false;

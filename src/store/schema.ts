@@ -150,6 +150,10 @@ export interface ReviewAppsTable {
   message: string | null; created_at: string; updated_at: string;
 }
 
+export interface AppAddonsTable {
+  id: string; app_id: string; name: string; plan: string; service: string; provider: string; port: number | null; url: string; database: string | null; created_at: string;
+}
+
 export interface SettingsTable { key: string; value: string }
 
 export interface Database {
@@ -176,4 +180,5 @@ export interface Database {
   pipeline_events: PipelineEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   review_apps: ReviewAppsTable;
+  app_addons: AppAddonsTable;
 }

@@ -5,6 +5,7 @@ import * as m002 from './002-test-run-addons.js';
 import * as m003 from './003-flaky-test-cases.js';
 import * as m004 from './004-apps.js';
 import * as m005 from './005-pipelines-flow.js';
+import * as m006 from './006-app-addons.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '003-flaky-test-cases': m003,
   '004-apps': m004,
   '005-pipelines-flow': m005,
+  '006-app-addons': m006,
 };
 
 export const migrationProvider: MigrationProvider = {

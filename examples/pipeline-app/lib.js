@@ -1,0 +1,2 @@
+exports.VERSION = 'one';
+exports.greeting = (name) => `pipeline-app ${exports.VERSION} says hello to ${name}`;
