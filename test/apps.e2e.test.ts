@@ -188,7 +188,10 @@ test('a health-check path: the new release\'s web dynos must answer 2xx there be
 
 test('apps:destroy needs confirmation, then stops the dynos and the router forgets the app', { timeout: 60_000 }, async () => {
   assert.equal((await run(['apps:destroy'])).code, 2);
+  const { json: app } = await api<{ id: string }>(s, 'GET', `/apps/${A}`);
+  const mine = (m: string) => m.startsWith(`dyno-${app.id.slice(0, 8)}-`); // this app's dynos only: other tests run apps too
+  assert.ok(findMarkedProcesses(mine).length > 0);
   assert.equal((await run(['apps:destroy', '--confirm', A])).code, 0);
   await waitFor('404', async () => (await viaRouter(s, A)).status === 404);
-  await waitFor('no dyno processes', async () => findMarkedProcesses((m) => m.startsWith('dyno-')).length === 0, 20_000);
+  await waitFor('no dyno processes of the app', async () => findMarkedProcesses(mine).length === 0, 20_000);
 });

@@ -80,6 +80,7 @@ export async function* pushProgress(ctx: AppContext, app: App, sha: string, outc
       continue;
     }
     // The release is current; wait for the deploy to finish going live (dynos booted).
+    yield `-----> Launching...\n`;
     await until(signal, async () => { const x = await getDeploy(db, d.id); return x.status === 'succeeded' || x.status === 'failed' ? x : undefined; });
     yield `-----> Released v${release.version}\n       http://${app.name}.${ctx.config.domain}:${ctx.config.routerPort}/ deployed to Slipway\n`;
   }

@@ -1,0 +1,76 @@
+// App add-ons: a real Postgres and a real Redis attached as config vars, their data kept across a
+// server restart, removed with the add-on (and with the app).
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import pg from 'pg';
+import { startServer, cli, api, type TestServer } from './helpers/server.js';
+import { postgresAvailable } from './helpers/postgres.js';
+import { waitFor } from './helpers/runs.js';
+
+let s: TestServer | undefined;
+after(async () => { await s?.stop(); });
+
+const config = async (app: string) => (await api<Record<string, string>>(s!, 'GET', `/apps/${app}/config-vars`)).json;
+const accepts = (url: string) => new Promise<boolean>((resolve) => {
+  const u = new URL(url);
+  const c = net.connect(Number(u.port), u.hostname, () => { c.destroy(); resolve(true); });
+  c.on('error', () => resolve(false));
+});
+async function redisCommand(url: string, ...args: string[]): Promise<string> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const c = net.connect(Number(u.port), u.hostname, () => c.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`));
+    c.on('data', (d) => { c.destroy(); resolve(d.toString()); });
+    c.on('error', reject);
+  });
+}
+
+test('heroku-postgresql and heroku-redis for an app: attached, durable across restarts, destroyed', { timeout: 240_000, skip: !postgresAvailable() && 'PostgreSQL binaries are not installed' }, async () => {
+  s = await startServer();
+  assert.equal((await cli(s, ['apps:create', 'stock'])).code, 0);
+  const unknown = await cli(s, ['addons:create', 'heroku-kafka', '-a', 'stock']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /Unknown add-on "heroku-kafka"\. Slipway provides heroku-postgresql and heroku-redis/);
+
+  const created = await cli(s, ['addons:create', 'heroku-postgresql', '-a', 'stock']);
+  assert.equal(created.code, 0, created.stderr);
+  const redis = await cli(s, ['addons:create', 'heroku-redis', '-a', 'stock', '--as', 'CACHE']);
+  assert.equal(redis.code, 0, redis.stderr);
+  const dup = await cli(s, ['addons:create', 'heroku-postgresql', '-a', 'stock']);
+  assert.equal(dup.code, 2);
+  assert.match(dup.stderr, /already has an add-on attached as DATABASE_URL/);
+
+  const vars = await config('stock');
+  assert.match(vars['DATABASE_URL']!, /^postgres:\/\//);
+  assert.match(vars['CACHE_URL']!, /^redis:\/\//);
+  const rel = await cli(s, ['releases', '-a', 'stock']);
+  assert.match(rel.stdout, /Attach DATABASE \(heroku-postgresql\)/);
+  assert.doesNotMatch(rel.stdout, new RegExp(vars['DATABASE_URL']!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'no URL in release descriptions');
+
+  const db = new pg.Client({ connectionString: vars['DATABASE_URL'] });
+  await db.connect();
+  await db.query('CREATE TABLE stock (sku text PRIMARY KEY, qty int); INSERT INTO stock VALUES ($$a-1$$, 7)');
+  await db.end();
+  assert.equal(await redisCommand(vars['CACHE_URL']!, 'SET', 'k', 'v'), '+OK\r\n');
+
+  // A restart: the add-ons come back on the same URLs with their data.
+  await s.stop();
+  assert.equal(await accepts(vars['DATABASE_URL']!), false, 'the add-on stops with the server');
+  s = await startServer({}, s.dataDir);
+  const again = new pg.Client({ connectionString: vars['DATABASE_URL'] });
+  await again.connect();
+  assert.deepEqual((await again.query('SELECT qty FROM stock')).rows, [{ qty: 7 }]);
+  await again.end();
+  assert.match(await redisCommand(vars['CACHE_URL']!, 'GET', 'k'), /\$1\r\nv/);
+
+  const list = await cli(s, ['addons', '-a', 'stock']);
+  assert.match(list.stdout, /heroku-postgresql\s+DATABASE_URL/);
+  const destroyed = await cli(s, ['addons:destroy', 'CACHE', '-a', 'stock', '--confirm', 'stock']);
+  assert.equal(destroyed.code, 0, destroyed.stderr);
+  assert.equal((await config('stock'))['CACHE_URL'], undefined);
+  await waitFor('redis to stop', async () => !(await accepts(vars['CACHE_URL']!)));
+
+  assert.equal((await cli(s, ['apps:destroy', '-a', 'stock', '--confirm', 'stock'])).code, 0);
+  await waitFor('postgres to stop with its app', async () => !(await accepts(vars['DATABASE_URL']!)));
+});
