@@ -9,6 +9,7 @@ import type { Runner } from './runner/runner.js';
 import type { AddonManager } from './addons/addon-manager.js';
 import type { DynoManager } from './runtime/dyno-manager.js';
 import type { OneOffDynos } from './runtime/one-off.js';
+import type { SpaceNetworks } from './spaces/space-network.js';
 
 import type { App } from './store/apps.js';
 import type { Release } from './store/releases.js';
@@ -46,6 +47,8 @@ export interface AppContext {
   addons: AddonManager;
   dynos: DynoManager;
   oneOffs: OneOffDynos;
+  /** Networks of private spaces on this host. */
+  spaces: SpaceNetworks;
   /** Tell the router that apps were created or destroyed. */
   onAppsChanged?: () => Promise<void>;
   log: Logger;

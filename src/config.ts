@@ -9,6 +9,7 @@ const schema = z.object({
   PORT: intFrom(5000, 0, 65535),
   SLIPWAY_HOST: z.string().default('127.0.0.1'),
   SLIPWAY_ROUTER_PORT: intFrom(5080, 0, 65535),
+  SLIPWAY_ROUTER_HOST: z.string().optional(),
   SLIPWAY_DOMAIN: z.string().default('localhost'),
   SLIPWAY_DATA_DIR: z.string().default('./.slipway'),
   DATABASE_URL: z.string().optional(),
@@ -32,6 +33,8 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly routerPort: number;
+  /** Where the router listens (default: SLIPWAY_HOST), e.g. an address clients outside loopback reach. */
+  readonly routerHost: string;
   readonly domain: string;
   readonly dataDir: string;
   readonly databaseUrl?: string;
@@ -67,6 +70,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     host: e.SLIPWAY_HOST,
     routerPort: e.SLIPWAY_ROUTER_PORT,
+    routerHost: e.SLIPWAY_ROUTER_HOST || e.SLIPWAY_HOST,
     domain: e.SLIPWAY_DOMAIN,
     dataDir: path.resolve(e.SLIPWAY_DATA_DIR),
     databaseUrl: e.DATABASE_URL || undefined,

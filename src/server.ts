@@ -33,6 +33,8 @@ import { listApps } from './store/apps.js';
 import { listAppAddons } from './store/app-addons.js';
 import { registerPipelineAutomation } from './pipelines/automation.js';
 import { buildApi } from './api/app.js';
+import { SpaceNetworks } from './spaces/space-network.js';
+import { listSpaces, trustedIps, egressRules } from './store/spaces.js';
 import type { AppContext, Logger } from './app-context.js';
 
 export interface RunningServer { url: string; routerUrl: string; ctx: AppContext; app: FastifyInstance; adminToken?: string; close(): Promise<void> }
@@ -87,23 +89,26 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   if (sandboxProbe.warning) log.warn(sandboxProbe.warning);
 
   const ctxLogs = new LogBook(path.join(config.dataDir, 'logs'));
+  const spaces = new SpaceNetworks({ dataDir: config.dataDir, log });
+  spaces.setApps(await listApps(store.db));
   const ctx: AppContext = {
     config, store, queue: { db: store.db, dialect: store.dialect }, logs: ctxLogs,
     blobs: new SourceBlobs(path.join(config.dataDir, 'sources'), 500 * 1024 * 1024), sandbox, secret, workRoot,
     cacheRoot: path.join(config.dataDir, 'cache'), log, hooks: { releaseSettled: [], buildEnded: [], testRunEnded: [] },
     selfUrl: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`,
-    oneOffs: new OneOffDynos({ sandbox, workRoot, logs: ctxLogs, timeoutMs: 24 * 3600_000 }),
+    oneOffs: new OneOffDynos({ sandbox, workRoot, logs: ctxLogs, timeoutMs: 24 * 3600_000, network: spaces }), spaces,
     dynos: new DynoManager({
       sandbox, workRoot, bootTimeoutMs: config.bootTimeoutSeconds * 1000, stopGraceMs: config.dynoStopGraceMs,
       log: (appId, source, line) => appendAppLog(ctxLogs, appId, source, line),
       onCrash: (d) => { onDynoCrash(ctx, d).catch((e) => log.error(`automatic rollback: ${(e as Error).message}`)); },
+      network: spaces,
     }),
     addons: new AddonManager({ sandbox, workRoot, templateRoot: path.join(config.dataDir, 'addon-templates'), pgBin: config.pgBin, postgresServerUrl: config.addonPostgresUrl }),
   };
   const settleEnded = async () => {
     for (const runId of await runsWithLiveAddons(store.db)) await settleRun(ctx, runId).catch((e) => log.error(`tearing down add-ons of ${runId}: ${(e as Error).message}`));
   };
-  const deps: NodeRunnerDeps = { sandbox, workRoot, cacheRoot: ctx.cacheRoot, fetchSource: (url, dest) => fetchSourceTo(ctx.blobs, url, dest) };
+  const deps: NodeRunnerDeps = { sandbox, workRoot, cacheRoot: ctx.cacheRoot, network: spaces, fetchSource: (url, dest) => fetchSourceTo(ctx.blobs, url, dest) };
 
   // The embedded runner; its name is stable across restarts so a new instance knows the old one's jobs are lost.
   const runnerName = `embedded-${createHash('sha256').update(os.hostname() + config.dataDir).digest('hex').slice(0, 10)}`;
@@ -143,7 +148,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
         const mine = prev.then(async () => {
           let chain = Promise.resolve();
           const emit = (e: ReleaseEvent) => { chain = chain.then(() => recordReleaseEvent(ctx, payload, e)).catch((err) => log.error(`release ${payload.releaseId}: ${(err as Error).stack}`)); };
-          await runReleasePhase(payload, { sandbox, workRoot, slugFile: slugPath(ctx, payload.slugId) }, emit, signal);
+          await runReleasePhase(payload, { sandbox, workRoot, slugFile: slugPath(ctx, payload.slugId), network: spaces }, emit, signal);
           await chain;
         });
         releaseQueue.set(payload.appId, mine.catch(() => {}));
@@ -161,16 +166,21 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const app = await buildApi(ctx);
   const router = createRouter({
     domain: config.domain,
-    lookup: (name) => { const a = appsByName.get(name); return a ? { appId: a, ports: ctx.dynos.webPorts(a) } : undefined; },
+    lookup: (name) => {
+      const a = appsByName.get(name);
+      if (!a) return undefined;
+      return { appId: a.id, targets: ctx.dynos.webTargets(a.id), trusted: a.space_id ? spaces.trustedFor(a.space_id) ?? [] : undefined, internal: a.internal_routing === 1 };
+    },
     log: (appId, line) => appendAppLog(ctx.logs, appId, 'slipway[router]', line),
   });
   // The router must not wait on the database per request: app names are cached and refreshed.
-  const appsByName = new Map<string, string>();
-  const refreshApps = async () => { const all = await listApps(store.db); appsByName.clear(); for (const a of all) appsByName.set(a.name, a.id); };
+  const appsByName = new Map<string, Awaited<ReturnType<typeof listApps>>[number]>();
+  const refreshApps = async () => { const all = await listApps(store.db); appsByName.clear(); for (const a of all) appsByName.set(a.name, a); spaces.setApps(all); };
   await refreshApps();
   const appsRefresh = setInterval(() => { refreshApps().catch(() => {}); }, 1000);
   ctx.onAppsChanged = () => refreshApps();
-  // App add-ons, then dynos, come back after a restart.
+  // Space networks (leftovers of a crash removed first), then app add-ons, then dynos come back after a restart.
+  await spaces.restore((await listSpaces(store.db)).map((s) => ({ id: s.id, name: s.name, cidr: s.cidr, trustedIps: trustedIps(s), egressRules: egressRules(s) })));
   for (const addon of await listAppAddons(store.db)) await ctx.addons.startForApp(addon).catch((e) => log.error(`starting add-on ${addon.name} (${addon.plan}): ${(e as Error).message}`));
   // Dynos come back after a restart.
   for (const a of await listApps(store.db)) await goLive(ctx, a).catch((e) => log.error(`starting dynos of ${a.name}: ${(e as Error).message}`));
@@ -180,8 +190,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     url = await app.listen({ port: config.port, host: config.host });
     const port = (app.server.address() as { port: number }).port;
     ctx.selfUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
-    await new Promise<void>((r) => router.listen(config.routerPort, config.host, () => r()));
-    routerUrl = `http://${config.host}:${(router.address() as { port: number }).port}`;
+    await new Promise<void>((r) => router.listen(config.routerPort, config.routerHost, () => r()));
+    routerUrl = `http://${config.routerHost}:${(router.address() as { port: number }).port}`;
   }
   return {
     url, routerUrl, ctx, app, adminToken,
@@ -190,6 +200,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       clearInterval(appsRefresh);
       await runner.stop();
       await ctx.dynos.shutdown();
+      await spaces.shutdown();
       await ctx.addons.stopAppServers();
       router.closeAllConnections();
       await new Promise<void>((r) => router.close(() => r()));

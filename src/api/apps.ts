@@ -13,6 +13,7 @@ import { appLogKey, appendAppLog } from '../releases/app-log.js';
 import { sourceIdFromUrl } from '../git/source-blobs.js';
 import { removeRepo } from '../git/repos.js';
 import { listAppAddons } from '../store/app-addons.js';
+import { getSpace, placeApp } from '../store/spaces.js';
 import { fail } from '../core/errors.js';
 import type { AppContext } from '../app-context.js';
 import { parseBody } from './errors.js';
@@ -20,7 +21,7 @@ import { signedUrl } from './urls.js';
 
 export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const db = ctx.store.db;
-  const appJson = (a: App) => ({ id: a.id, name: a.name, stack: { name: a.stack }, web_url: `http://${a.name}.${ctx.config.domain}:${ctx.config.routerPort}/`, created_at: a.created_at, updated_at: a.updated_at, released_at: a.updated_at });
+  const appJson = (a: App) => ({ id: a.id, name: a.name, stack: { name: a.stack }, space: a.space_id ? { id: a.space_id, name: ctx.spaces.nameOf(a.space_id) ?? null } : null, internal_routing: a.internal_routing === 1, web_url: `http://${a.name}.${ctx.config.domain}:${ctx.config.routerPort}/`, created_at: a.created_at, updated_at: a.updated_at, released_at: a.updated_at });
   const releaseJson = (req: FastifyRequest, a: App, r: Release) => ({
     id: r.id, version: r.version, description: r.description, status: r.status, current: r.current === 1, slug: r.slug_id ? { id: r.slug_id } : null,
     app: { id: a.id, name: a.name }, message: r.message, eligible_for_rollback: r.status === 'succeeded',
@@ -38,8 +39,14 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   };
 
   app.post('/apps', async (req, reply) => {
-    const b = parseBody(z.object({ name: z.string() }).passthrough(), req.body);
-    const a = await createApp(db, b.name);
+    const b = parseBody(z.object({ name: z.string(), space: z.string().optional(), internal_routing: z.boolean().optional() }).passthrough(), req.body);
+    if (b.internal_routing && !b.space) throw fail('invalid_params', 'internal_routing needs a space: an internal app is reachable only from inside its private space (pass --space NAME).');
+    const space = b.space ? await getSpace(db, b.space) : undefined;
+    let a = await createApp(db, b.name);
+    if (space) {
+      await placeApp(db, a.id, space.id, !!b.internal_routing);
+      a = await getApp(db, a.id);
+    }
     const v1 = await createRelease(db, { appId: a.id, slugId: null, config: {}, description: 'Initial release' });
     await settleRelease(db, v1.id, { type: 'no-release-phase' });
     await ctx.onAppsChanged?.();

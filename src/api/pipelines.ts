@@ -4,6 +4,7 @@ import { createPipeline, deletePipeline, getPipeline, listPipelines, updatePipel
 import { getStageConfig, patchStageConfig } from '../store/stage-config-vars.js';
 import type { AppContext } from '../app-context.js';
 import { parseBody } from './errors.js';
+import { getSpace } from '../store/spaces.js';
 import { pipelineJson } from './shapes.js';
 import { STAGES as PIPELINE_STAGES } from '../pipelines/stages.js';
 
@@ -32,11 +33,14 @@ export async function pipelineRoutes(app: FastifyInstance, ctx: AppContext): Pro
     status_token: z.string().min(1).nullable().optional(),
     status_api_url: z.string().url().nullable().optional(),
     review_apps: flag.optional(), review_autodeploy: flag.optional(), review_autodestroy: flag.optional(),
+    ci_space: z.string().min(1).nullable().optional(),
   }).strict();
   app.patch<{ Params: { id: string } }>('/pipelines/:id', async (req) => {
     const p = await getPipeline(db, req.params.id);
-    const body = parseBody(patchBody, req.body);
-    await updatePipeline(db, p.id, body);
+    const { ci_space, ...body } = parseBody(patchBody, req.body);
+    // Test runs inside a private space (by name or id; null runs them on the host again).
+    const space = ci_space === undefined ? {} : { ci_space_id: ci_space === null ? null : (await getSpace(db, ci_space)).id };
+    await updatePipeline(db, p.id, { ...body, ...space });
     return pipelineJson(await getPipeline(db, p.id));
   });
   app.delete<{ Params: { id: string } }>('/pipelines/:id', async (req) => {

@@ -13,6 +13,7 @@ export const pipelineJson = (p: Pipeline) => ({
   acceptance_command: p.acceptance_command, ci_enabled: p.ci_enabled === 1, ci_branches: p.ci_branches,
   repository: p.repo ? { name: p.repo, clone_url: p.repo_clone_url, webhook_secret_set: p.webhook_secret !== null, status_token_set: p.status_token !== null, status_api_url: p.status_api_url } : null,
   review_apps: { enabled: p.review_apps === 1, autodeploy: p.review_autodeploy === 1, autodestroy: p.review_autodestroy === 1 },
+  ci_space: p.ci_space_id ? { id: p.ci_space_id } : null,
 });
 
 export type Counts = { passed: number; failed: number; skipped: number; todo: number };

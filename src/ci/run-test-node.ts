@@ -12,6 +12,8 @@ import { TapReader, testOutcome } from './tap-results.js';
 import { collectJUnit } from './collect-reports.js';
 import type { Emit, OutputStream, TestNodeJob } from './test-node-job.js';
 import type { ErrorId } from '../core/errors.js';
+import type { DynoNet, DynoNetworks } from '../spaces/space-network.js';
+import { inNetns } from '../spaces/sandbox-netns.js';
 
 export interface NodeRunnerDeps {
   sandbox: Sandbox;
@@ -19,6 +21,8 @@ export interface NodeRunnerDeps {
   cacheRoot: string;
   /** Put the source tarball at `dest` (a local copy for the embedded runner, a download for an agent). */
   fetchSource(url: string, dest: string): Promise<void>;
+  /** Namespaces in private spaces, for pipelines that run CI inside one. */
+  network?: DynoNetworks;
 }
 
 class StepError extends Error {
@@ -46,7 +50,8 @@ export function testEnv(job: TestNodeJob, ws: Workspace, withConfig: boolean): R
 }
 
 export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: Emit, signal: AbortSignal): Promise<void> {
-  const { sandbox } = deps;
+  let sandbox = deps.sandbox;
+  let nodeNet: DynoNet | undefined;
   const deadline = Date.now() + job.timeoutSeconds * 1000;
   const remaining = () => Math.max(0, deadline - Date.now());
   const marker = job.nodeId;
@@ -64,6 +69,12 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
   };
 
   try {
+    if (job.spaceId) {
+      if (!deps.network) throw new Error('this runner cannot place test nodes in private spaces');
+      nodeNet = await deps.network.forSpace(job.spaceId, job.nodeId);
+      sandbox = inNetns(deps.sandbox, nodeNet.netns);
+      setupLog(`-----> Running inside the private space's network (${nodeNet.address})\n`);
+    }
     // Step 1: a CI copy of the app — fresh workspace, source unpacked, cache restored.
     emit({ type: 'status', event: 'provision' });
     const tarball = path.join(ws.root, 'source.tgz');
@@ -134,6 +145,7 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
   } finally {
     // Step 7: nothing of the node outlives it.
     killMarked((m) => m === marker);
+    await nodeNet?.release();
     removeWorkspace(deps.workRoot, job.nodeId);
   }
 }

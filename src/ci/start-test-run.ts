@@ -84,7 +84,7 @@ async function queueNodes(ctx: AppContext, s: StartTestRun, run: TestRun, source
   const runner = ctx.runner;
   const jobs: TestNodeJob[] = nodes.map((node) => ({
     runId: run.id, nodeId: node.id, pipelineId: s.pipeline.id, runNumber: run.number, nodeIndex: node.idx, nodeTotal: nodes.length,
-    branch: s.commitBranch, sha: s.commitSha, sourceBlobUrl: s.sourceBlobUrl, config, configVars, addonEnv: {}, timeoutSeconds, clearCache: s.clearCache,
+    branch: s.commitBranch, sha: s.commitSha, sourceBlobUrl: s.sourceBlobUrl, config, configVars, addonEnv: {}, timeoutSeconds, clearCache: s.clearCache, spaceId: s.pipeline.ci_space_id ?? null,
   }));
   if (addons.addons.length) {
     // Add-ons first (shared by every node); the provisioning job then queues the nodes.

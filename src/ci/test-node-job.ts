@@ -24,6 +24,8 @@ export interface TestNodeJob {
   addonEnv: Record<string, string>;
   timeoutSeconds: number;
   clearCache: boolean;
+  /** The private space the node runs in (`pipelines:update --ci-space`), so it reaches internal services. */
+  spaceId?: string | null;
 }
 
 export type OutputStream = 'setup' | 'test';

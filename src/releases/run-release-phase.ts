@@ -6,16 +6,20 @@ import { killMarked } from '../sandbox/process-tree.js';
 import { removeWorkspace } from '../ci/workspace.js';
 import { unpackSlug, dynoEnv, dynoCommand } from '../runtime/slug-workspace.js';
 import type { ReleaseEvent, ReleaseJob } from './jobs.js';
+import type { DynoNetworks } from '../spaces/space-network.js';
 
-export async function runReleasePhase(job: ReleaseJob, deps: { sandbox: Sandbox; workRoot: string; slugFile: string }, emit: (e: ReleaseEvent) => void, signal: AbortSignal): Promise<void> {
+export async function runReleasePhase(job: ReleaseJob, deps: { sandbox: Sandbox; workRoot: string; slugFile: string; network?: DynoNetworks }, emit: (e: ReleaseEvent) => void, signal: AbortSignal): Promise<void> {
   const id = `release-${job.releaseId}`;
   const log = (data: Buffer | string) => emit({ type: 'output', data });
+  let dynoNet: Awaited<ReturnType<DynoNetworks['forApp']>>;
   try {
+    // In a space the release phase runs on the space's network, as every dyno of the app does.
+    dynoNet = await deps.network?.forApp(job.appId, id);
     const ws = await unpackSlug(deps.sandbox, deps.workRoot, id, deps.slugFile);
     log(`Running release command: ${job.command}\n`);
     const r = await deps.sandbox.run({
       argv: dynoCommand(ws, job.command), cwd: ws.app, env: dynoEnv(ws, job.config, { DYNO: 'release.1', PORT: '5000' }),
-      writable: [ws.root], tmpDir: ws.tmp, marker: id, timeoutMs: job.timeoutSeconds * 1000, signal, onStdout: log, onStderr: log,
+      writable: [ws.root], tmpDir: ws.tmp, marker: id, netns: dynoNet?.netns, timeoutMs: job.timeoutSeconds * 1000, signal, onStdout: log, onStderr: log,
     });
     if (r.exitCode === 0) emit({ type: 'end', ok: true, message: null });
     else {
@@ -26,6 +30,7 @@ export async function runReleasePhase(job: ReleaseJob, deps: { sandbox: Sandbox;
     emit({ type: 'end', ok: false, message: `The release phase could not run: ${(e as Error).message}` });
   } finally {
     killMarked((m) => m === id);
+    await dynoNet?.release();
     removeWorkspace(deps.workRoot, id);
   }
 }

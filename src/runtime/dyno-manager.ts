@@ -8,6 +8,7 @@ import { killMarked } from '../sandbox/process-tree.js';
 import { removeWorkspace, type Workspace } from '../ci/workspace.js';
 import { freePort } from '../addons/local-server.js';
 import { unpackSlug, dynoEnv, dynoCommand } from './slug-workspace.js';
+import type { DynoNet, DynoNetworks } from '../spaces/space-network.js';
 
 export type DynoState = 'starting' | 'up' | 'crashed' | 'down';
 
@@ -19,7 +20,10 @@ export interface Dyno {
   type: string;
   appId: string;
   release: DeployedRelease;
+  /** Where the dyno listens: 127.0.0.1 in the common runtime, its own address in a space. */
+  host: string;
   port: number;
+  net?: DynoNet;
   state: DynoState;
   command: string;
   startedAt: string;
@@ -38,20 +42,22 @@ export interface DynoManagerOptions {
   log(appId: string, source: string, line: string): void;
   /** A dyno that was up crashed (for automatic rollback). */
   onCrash?(d: Dyno): void;
+  /** Private spaces: a network namespace per dyno of an app in a space. */
+  network?: DynoNetworks;
 }
 
 /** Config vars that tune deploys per app (beyond Heroku). */
 export const HEALTHCHECK_VAR = 'SLIPWAY_HEALTHCHECK_PATH';
 
 /** GET the health-check path; up means 2xx. */
-const healthy = (port: number, path: string) => new Promise<boolean>((resolve) => {
-  const req = http.get({ host: '127.0.0.1', port, path, timeout: 5000, agent: false }, (res) => { res.resume(); resolve((res.statusCode ?? 500) < 300 && (res.statusCode ?? 0) >= 200); });
+const healthy = (host: string, port: number, path: string) => new Promise<boolean>((resolve) => {
+  const req = http.get({ host, port, path, timeout: 5000, agent: false }, (res) => { res.resume(); resolve((res.statusCode ?? 500) < 300 && (res.statusCode ?? 0) >= 200); });
   req.on('error', () => resolve(false));
   req.on('timeout', () => { req.destroy(); resolve(false); });
 });
 
-const canConnect = (port: number) => new Promise<boolean>((resolve) => {
-  const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
+const canConnect = (host: string, port: number) => new Promise<boolean>((resolve) => {
+  const s = net.connect(port, host, () => { s.destroy(); resolve(true); });
   s.on('error', () => resolve(false));
 });
 
@@ -63,8 +69,8 @@ export class DynoManager {
 
   list(appId: string): Dyno[] { return this.apps.get(appId) ?? []; }
 
-  /** Ports of an app's web dynos that are up (what the router may send traffic to). */
-  webPorts(appId: string): number[] { return this.list(appId).filter((d) => d.type === 'web' && d.state === 'up').map((d) => d.port); }
+  /** Addresses of an app's web dynos that are up (what the router may send traffic to). */
+  webTargets(appId: string): Array<{ host: string; port: number }> { return this.list(appId).filter((d) => d.type === 'web' && d.state === 'up').map((d) => ({ host: d.host, port: d.port })); }
 
   /**
    * Run `release` with this formation. Web dynos of the new release must boot before the old ones
@@ -118,9 +124,12 @@ export class DynoManager {
   }
 
   private async spawn(appId: string, release: DeployedRelease, type: string, index: number, command: string): Promise<Dyno> {
+    const id = `dyno-${appId.slice(0, 8)}-${type}-${index}-${++counter}-${Date.now().toString(36)}`;
+    // In a space the dyno has a namespace (and address) of its own, so every dyno may use port 5000.
+    const dynoNet = await this.o.network?.forApp(appId, id, { process: type, index });
     const d: Dyno = {
-      id: `dyno-${appId.slice(0, 8)}-${type}-${index}-${++counter}-${Date.now().toString(36)}`, name: `${type}.${index}`, type, appId, release,
-      port: await freePort(), state: 'starting', command, startedAt: new Date().toISOString(), restarts: 0,
+      id, name: `${type}.${index}`, type, appId, release, net: dynoNet, host: dynoNet?.address ?? '127.0.0.1',
+      port: dynoNet ? 5000 : await freePort(), state: 'starting', command, startedAt: new Date().toISOString(), restarts: 0,
     };
     await this.boot(d);
     return d;
@@ -147,7 +156,7 @@ export class DynoManager {
     };
     const ws = d.ws;
     d.proc = sandbox.start({
-      argv: dynoCommand(ws, d.command), cwd: ws.app, writable: [ws.root], tmpDir: ws.tmp, marker: d.id,
+      argv: dynoCommand(ws, d.command), cwd: ws.app, writable: [ws.root], tmpDir: ws.tmp, marker: d.id, netns: d.net?.netns,
       env: dynoEnv(ws, d.release.config, { PORT: String(d.port), DYNO: d.name }),
       onStdout: line(`app[${d.name}]`), onStderr: line(`app[${d.name}]`),
     });
@@ -166,7 +175,7 @@ export class DynoManager {
     while (Date.now() < deadline && !d.stopping) {
       if (d.state === 'crashed') return false;
       const check = d.release.config[HEALTHCHECK_VAR];
-      if (await canConnect(d.port) && (!check || await healthy(d.port, check))) {
+      if (await canConnect(d.host, d.port) && (!check || await healthy(d.host, d.port, check))) {
         d.state = 'up';
         this.o.log(d.appId, 'slipway', `${d.name}: state changed from starting to up${check ? ` (${check} answered 2xx)` : ''}`);
         return true;
@@ -204,6 +213,7 @@ export class DynoManager {
     await d.proc?.stop(this.o.stopGraceMs);
     d.state = 'down';
     killMarked((m) => m === d.id);
+    await d.net?.release();
     removeWorkspace(this.o.workRoot, d.id);
   }
 }

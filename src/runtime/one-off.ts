@@ -4,13 +4,14 @@ import type { Sandbox } from '../sandbox/sandbox.js';
 import { removeWorkspace } from '../ci/workspace.js';
 import { unpackSlug, dynoEnv, dynoCommand } from './slug-workspace.js';
 import type { LogBook } from '../logs/log-book.js';
+import type { DynoNetworks } from '../spaces/space-network.js';
 
 export interface OneOff { stop?: () => void; id: string; appId: string; name: string; command: string; state: 'starting' | 'up' | 'down'; exitCode: number | null; createdAt: string; logKey: string }
 
 export class OneOffDynos {
   private runs = new Map<string, OneOff>();
   private seq = 0;
-  constructor(private o: { sandbox: Sandbox; workRoot: string; logs: LogBook; timeoutMs: number }) {}
+  constructor(private o: { sandbox: Sandbox; workRoot: string; logs: LogBook; timeoutMs: number; network?: DynoNetworks }) {}
 
   get(id: string): OneOff | undefined { return this.runs.get(id); }
   /** Stop a one-off dyno by name (run.3) or id; false when there is no such running dyno. */
@@ -28,7 +29,9 @@ export class OneOffDynos {
     this.runs.set(id, run);
     this.o.logs.open(run.logKey);
     void (async () => {
+      let dynoNet: Awaited<ReturnType<DynoNetworks['forApp']>>;
       try {
+        dynoNet = await this.o.network?.forApp(appId, id);
         const ws = await unpackSlug(this.o.sandbox, this.o.workRoot, id, release.slugFile);
         run.state = 'up';
         const out = (c: Buffer) => this.o.logs.append(run.logKey, c);
@@ -36,7 +39,7 @@ export class OneOffDynos {
         run.stop = () => ac.abort();
         const r = await this.o.sandbox.run({
           argv: dynoCommand(ws, command), cwd: ws.app, env: dynoEnv(ws, release.config, { ...env, DYNO: run.name, PORT: '5000' }),
-          writable: [ws.root], tmpDir: ws.tmp, marker: id, timeoutMs: this.o.timeoutMs, signal: ac.signal, onStdout: out, onStderr: out,
+          writable: [ws.root], tmpDir: ws.tmp, marker: id, netns: dynoNet?.netns, timeoutMs: this.o.timeoutMs, signal: ac.signal, onStdout: out, onStderr: out,
         });
         run.exitCode = r.exitCode ?? 128 + 9;
       } catch (e) {
@@ -44,6 +47,7 @@ export class OneOffDynos {
         run.exitCode = 1;
       } finally {
         run.state = 'down';
+        await dynoNet?.release();
         this.o.logs.close(run.logKey);
         removeWorkspace(this.o.workRoot, id);
         setTimeout(() => this.runs.delete(id), 10 * 60_000).unref();

@@ -3,11 +3,17 @@
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { isTrusted } from '../spaces/cidr.js';
+
+export interface RouteTarget { host: string; port: number }
 
 export interface RouterOptions {
   domain: string;
-  /** App id and web ports for an app name, or undefined when no such app exists. */
-  lookup(appName: string): { appId: string; ports: number[] } | undefined;
+  /**
+   * App id and web dyno addresses for an app name, or undefined when no such app exists. Apps in a
+   * private space also give the space's trusted ranges and whether they are internal-only.
+   */
+  lookup(appName: string): { appId: string; targets: RouteTarget[]; trusted?: readonly string[]; internal?: boolean } | undefined;
   log(appId: string, line: string): void;
   timeoutMs?: number;
 }
@@ -29,18 +35,24 @@ export function createRouter(o: RouterOptions): http.Server {
     const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
     const name = host.endsWith(suffix) ? host.slice(0, -suffix.length) : '';
     const target = name ? o.lookup(name) : undefined;
-    if (!target) {
+    // An internal-routing app answers only inside its space: to the router it does not exist.
+    if (!target || target.internal) {
       res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end(page('No such app', `There is no app at ${host || 'this address'}.`));
       return;
     }
-    if (!target.ports.length) {
+    const remote = req.socket.remoteAddress ?? '';
+    if (target.trusted && !isTrusted(target.trusted, remote)) {
+      o.log(target.appId, `at=info code=forbidden desc="Client address ${remote} is outside the space's trusted IP ranges" method=${req.method} path="${req.url}" host=${host} status=403`);
+      res.writeHead(403, { 'content-type': 'text/html; charset=utf-8' }).end(page('Forbidden', 'This app is in a private space that does not accept requests from your address (trusted IP ranges).'));
+      return;
+    }
+    if (!target.targets.length) {
       o.log(target.appId, `at=error code=H14 desc="No web processes running" method=${req.method} path="${req.url}" host=${host} status=503`);
       res.writeHead(503, { 'content-type': 'text/html; charset=utf-8', 'retry-after': '5' }).end(page('Application unavailable', 'No web dyno is running for this app right now. Try again in a moment.'));
       return;
     }
     const given = req.headers['x-request-id'];
     const requestId = typeof given === 'string' && VALID_REQUEST_ID.test(given) ? given : randomUUID();
-    const remote = req.socket.remoteAddress ?? '';
     // The request's own header object, amended in place (no copy per request).
     const headers = req.headers;
     headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${remote}` : remote;
@@ -57,12 +69,12 @@ export function createRouter(o: RouterOptions): http.Server {
     // A GET or HEAD that never reached a dyno (it was stopping, say) is safe to send to another one.
     const retryable = req.method === 'GET' || req.method === 'HEAD';
     const send = (attempt: number) => {
-      const ports = attempt === 0 ? target.ports : o.lookup(name)?.ports ?? [];
-      if (!ports.length) return fail(503, 'H14', 'No web processes running');
-      const i = (next.get(name) ?? 0) % ports.length;
+      const targets = attempt === 0 ? target.targets : o.lookup(name)?.targets ?? [];
+      if (!targets.length) return fail(503, 'H14', 'No web processes running');
+      const i = (next.get(name) ?? 0) % targets.length;
       next.set(name, i + 1);
       let answered = false;
-      const upstream = http.request({ host: '127.0.0.1', port: ports[i]!, method: req.method, path: req.url, headers, agent }, (up) => {
+      const upstream = http.request({ host: targets[i]!.host, port: targets[i]!.port, method: req.method, path: req.url, headers, agent }, (up) => {
         answered = true;
         upstream.setTimeout(0);
         up.headers['x-request-id'] = requestId;

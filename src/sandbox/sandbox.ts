@@ -31,6 +31,12 @@ export interface RunSpec {
   signal?: AbortSignal;
   onStdout?: (chunk: Buffer) => void;
   onStderr?: (chunk: Buffer) => void;
+  /**
+   * A network namespace (`ip netns add`) to run in: a dyno or CI node of a private space. Entered as
+   * root with `ip netns exec` (which also binds /etc/netns/NS/resolv.conf), then dropped to the
+   * sandbox user with setpriv before bubblewrap starts.
+   */
+  netns?: string;
 }
 
 /** A command that keeps running (an add-on server, later a dyno) until it exits or is stopped. */
@@ -85,9 +91,12 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     run(spec) { return sandbox.start(spec).result; },
     start(spec) {
       const started = Date.now();
-      const [cmd, ...args] = mode === 'bwrap'
+      const inner = mode === 'bwrap'
         ? ['bwrap', ...bwrapArgs({ hidden: opts.hidden, writable: spec.writable, readable: spec.readable ?? [], tmpDir: spec.tmpDir, cwd: spec.cwd, argv: spec.argv })]
         : spec.argv;
+      const [cmd, ...args] = spec.netns
+        ? ['ip', 'netns', 'exec', spec.netns, 'setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', '--', ...inner]
+        : inner;
       const tmp = spec.tmpDir ? { TMPDIR: mode === 'bwrap' ? '/tmp' : spec.tmpDir } : {};
       // Every command gets its own marker under the job's, so sweeping after one never hits the next.
       const marker = `${spec.marker}/${++commandSeq}`;
@@ -109,7 +118,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
         };
         let child;
         try {
-          child = spawn(cmd!, args, { cwd: mode === 'bwrap' ? '/' : spec.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...dropPrivileges });
+          child = spawn(spec.netns ? '/usr/sbin/ip' : cmd!, args, { cwd: mode === 'bwrap' ? '/' : spec.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...(spec.netns ? {} : dropPrivileges) });
         } catch (e) {
           return end({ exitCode: null, signal: null, reason: 'spawn-failed', error: (e as Error).message });
         }

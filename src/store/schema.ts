@@ -23,6 +23,7 @@ export interface PipelinesTable {
   review_apps: Generated<number>;
   review_autodeploy: Generated<number>;
   review_autodestroy: Generated<number>;
+  ci_space_id?: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -116,7 +117,8 @@ export interface TestRunAddonsTable {
   deprovisioned_at: string | null;
 }
 
-export interface AppsTable { id: string; name: string; stack: string; release_counter: Generated<number>; created_at: string; updated_at: string }
+export interface AppsTable { id: string; name: string; stack: string; release_counter: Generated<number>; created_at: string; updated_at: string; space_id?: string | null; internal_routing?: number }
+export interface SpacesTable { id: string; name: string; cidr: string; region: string; shield: Generated<number>; state: string; trusted_ips: string; egress_rules: string; created_at: string; updated_at: string }
 export interface AppConfigVarsTable { app_id: string; key: string; value: string }
 export interface SlugsTable {
   id: string; app_id: string; process_types: string; commit: string | null; commit_description: string | null; buildpacks: string;
@@ -181,4 +183,5 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   review_apps: ReviewAppsTable;
   app_addons: AppAddonsTable;
+  spaces: SpacesTable;
 }

@@ -6,6 +6,7 @@ import * as m003 from './003-flaky-test-cases.js';
 import * as m004 from './004-apps.js';
 import * as m005 from './005-pipelines-flow.js';
 import * as m006 from './006-app-addons.js';
+import * as m008 from './008-spaces.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '004-apps': m004,
   '005-pipelines-flow': m005,
   '006-app-addons': m006,
+  '008-spaces': m008,
 };
 
 export const migrationProvider: MigrationProvider = {
