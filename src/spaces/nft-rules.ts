@@ -51,6 +51,6 @@ export function rulesetScript(table: string, bridgePrefix: string, serverUid: nu
     + chain('forward', 'type filter hook forward priority filter; policy accept;', forward)
     + chain('input', 'type filter hook input priority filter; policy accept;', input)
     + chain('output', 'type filter hook output priority filter; policy accept;', output)
-    + chain('egress_nat', 'type nat hook input priority srcnat; policy accept;', nat)
+    + chain('egress_nat', 'type nat hook input priority 100; policy accept;', nat)
     + '}\n';
 }

@@ -32,9 +32,10 @@ export function registerApps(program: Command): void {
     if (o.json) return printJson(apps);
     console.log(apps.length ? table(apps.map((a) => [a.name, a.web_url]), ['name', 'url']) : 'No apps yet. Create one with `slipway apps:create NAME`.');
   });
-  program.command('apps:create <name>').description('create an app').action(async (name: string) => {
-    const a = await client().post<AppJson>('/apps', { name });
-    console.log(`Created ${a.name} — ${a.web_url}`);
+  program.command('apps:create <name>').description('create an app').option('--space <space>', 'create it in this private space')
+    .option('--internal-routing', 'its web dynos answer only inside its space (with --space)').action(async (name: string, o: { space?: string; internalRouting?: boolean }) => {
+    const a = await client().post<AppJson>('/apps', { name, ...(o.space ? { space: o.space } : {}), ...(o.internalRouting ? { internal_routing: true } : {}) });
+    console.log(`Created ${a.name} — ${o.internalRouting ? `internal: http://web.${a.name}.app.localspace:5000/ inside space ${o.space}` : a.web_url}${o.space && !o.internalRouting ? ` (in space ${o.space})` : ''}`);
   });
   appOpt(program.command('apps:info').description('show an app').option('--json', 'output JSON')).action(async (o: { app: string; json?: boolean }) => {
     const api = client();

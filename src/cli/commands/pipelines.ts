@@ -73,7 +73,8 @@ export function registerPipelines(program: Command): void {
     .option('--wait-for-ci <on|off>', 'deploy a commit only after its test run passed')
     .option('--auto-promote <on|off>', 'promote development → qa when a development release succeeds')
     .option('--acceptance-command <cmd>', 'run this command as a test run against each new staging release ("none" to stop)')
-    .action(async (o: { pipeline?: string; ciTimeout?: string; ci?: string; ciBranches?: string; deployBranch?: string; autoDeploy?: string; waitForCi?: string; autoPromote?: string; acceptanceCommand?: string }) => {
+    .option('--ci-space <space>', 'run test runs inside this private space, so they reach its internal apps ("none" to run them on the host)')
+    .action(async (o: { pipeline?: string; ciTimeout?: string; ci?: string; ciBranches?: string; deployBranch?: string; autoDeploy?: string; waitForCi?: string; autoPromote?: string; acceptanceCommand?: string; ciSpace?: string }) => {
       const name = await resolvePipeline(o.pipeline);
       const patch: Record<string, unknown> = {};
       if (o.ciTimeout !== undefined) {
@@ -86,6 +87,7 @@ export function registerPipelines(program: Command): void {
       if (o.ciBranches !== undefined) patch['ci_branches'] = o.ciBranches === 'all' ? null : o.ciBranches;
       if (o.deployBranch !== undefined) patch['deploy_branch'] = o.deployBranch;
       if (o.acceptanceCommand !== undefined) patch['acceptance_command'] = o.acceptanceCommand === 'none' ? null : o.acceptanceCommand;
+      if (o.ciSpace !== undefined) patch['ci_space'] = o.ciSpace === 'none' ? null : o.ciSpace;
       if (!Object.keys(patch).length) throw new CliError('Nothing to update: pass at least one option (see `slipway pipelines:update --help`).');
       const p = await client().patch<PipelineJson>(`/pipelines/${encodeURIComponent(name)}`, patch);
       console.log(`Updated ${p.name}: ${Object.keys(patch).join(', ')}.`);
