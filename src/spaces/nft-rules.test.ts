@@ -15,7 +15,8 @@ test('one space: intra-bridge forward, DNS and egress allow-list in, server uid 
   const inChain = (name: string) => lines.slice(lines.indexOf(`chain ${name} {`) + 1, lines.indexOf('}', lines.indexOf(`chain ${name} {`)));
   assert.deepEqual(inChain('forward').slice(1), ['iifname "slwab12c0ffee" oifname "slwab12c0ffee" accept', 'iifname "slwab12*" reject', 'oifname "slwab12*" reject']);
   assert.deepEqual(inChain('input').slice(1), [
-    'iifname "slwab12c0ffee" ct state established,related accept',
+    'iifname "slwab12c0ffee" ct direction reply accept',
+    'iifname "slwab12c0ffee" ct state related accept',
     'iifname "slwab12c0ffee" ip daddr 10.213.0.1 meta l4proto { tcp, udp } th dport 53 accept',
     'iifname "slwab12c0ffee" ip daddr 10.213.0.1/32 meta l4proto { tcp, udp } th dport 8080 accept',
     'iifname "slwab12c0ffee" ip daddr 192.0.2.9/32 accept',

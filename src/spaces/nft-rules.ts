@@ -5,7 +5,7 @@
 //   forward: BR→BR accept (dynos of one space talk on any port, when bridged traffic is filtered);
 //            anything else in or out of a Slipway bridge is rejected: no space reaches another
 //            space, and nothing is routed off the host (ip_forward stays as it is).
-//   input:   from BR only replies, DNS to GW:53, and the space's egress allow-list; the rest of the
+//   input:   from BR only replies to the host's own connections, DNS to GW:53, and the space's egress allow-list; the rest of the
 //            host (its loopback services, common-runtime dynos, the API) is rejected.
 //   output:  into BR only replies and the server's own uid (router, health checks, DNS answers);
 //            common-runtime dynos (the sandbox user) and other host processes are rejected.
@@ -29,7 +29,10 @@ export function rulesetScript(table: string, bridgePrefix: string, serverUid: nu
     const br = q(s.bridge);
     forward.push(`iifname ${br} oifname ${br} accept`);
     input.push(
-      `iifname ${br} ct state established,related accept`,
+      // Replies to what the host opened (router, health checks); a dyno's own connections are
+      // checked packet by packet, so removing an egress rule cuts flows that are already open.
+      `iifname ${br} ct direction reply accept`,
+      `iifname ${br} ct state related accept`,
       `iifname ${br} ip daddr ${s.gateway} meta l4proto { tcp, udp } th dport 53 accept`,
       ...s.egressRules.map((r) => `iifname ${br} ip daddr ${r.cidr}${r.port ? ` meta l4proto { tcp, udp } th dport ${r.port}` : ''} accept`),
       `iifname ${br} reject`,
