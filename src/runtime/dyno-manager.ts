@@ -124,12 +124,9 @@ export class DynoManager {
   }
 
   private async spawn(appId: string, release: DeployedRelease, type: string, index: number, command: string): Promise<Dyno> {
-    const id = `dyno-${appId.slice(0, 8)}-${type}-${index}-${++counter}-${Date.now().toString(36)}`;
-    // In a space the dyno has a namespace (and address) of its own, so every dyno may use port 5000.
-    const dynoNet = await this.o.network?.forApp(appId, id, { process: type, index });
     const d: Dyno = {
-      id, name: `${type}.${index}`, type, appId, release, net: dynoNet, host: dynoNet?.address ?? '127.0.0.1',
-      port: dynoNet ? 5000 : await freePort(), state: 'starting', command, startedAt: new Date().toISOString(), restarts: 0,
+      id: `dyno-${appId.slice(0, 8)}-${type}-${index}-${++counter}-${Date.now().toString(36)}`, name: `${type}.${index}`, type, appId, release,
+      host: '127.0.0.1', port: await freePort(), state: 'starting', command, startedAt: new Date().toISOString(), restarts: 0,
     };
     await this.boot(d);
     return d;
@@ -141,6 +138,13 @@ export class DynoManager {
     d.startedAt = new Date().toISOString();
     this.o.log(d.appId, 'slipway', `Starting process ${d.name} with command \`${d.command}\` (v${d.release.version})`);
     try {
+      // In a space the dyno gets a namespace and address of its own (so every dyno may use port
+      // 5000); if that fails it must not run on the host's network instead: it crashes and retries.
+      if (!d.net) {
+        d.net = await this.o.network?.forApp(d.appId, d.id, { process: d.type, index: Number(d.name.split('.')[1]) });
+        if (d.net) { d.host = d.net.address; d.port = 5000; }
+        if (d.stopping) { await d.net?.release(); return; }
+      }
       d.ws ??= await unpackSlug(sandbox, this.o.workRoot, d.id, d.release.slugFile);
     } catch (e) {
       this.o.log(d.appId, 'slipway', `${d.name}: ${(e as Error).message}`);
