@@ -66,6 +66,8 @@ after(async () => {
   if (skip) return;
   await s?.stop();
   clients?.close();
+  // Whatever happened in the tests, a stopped server leaves nothing of Slipway's on the host.
+  assert.deepEqual(slipwayLeftovers(), { netns: [], links: [], tables: [] });
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -100,6 +102,9 @@ test('apps in a space: release phase and dynos on the space network; two apps ta
   assert.equal(await fetchFrom('sp-public', 'http://web.sp-internal.app.localspace:5000/'), 'ok 200 internal web.1 port=5000', 'reachable by name inside its space');
   assert.equal(await fetchFrom('sp-public', 'http://1.web.sp-internal.app.localspace:5000/'), 'ok 200 internal web.1 port=5000');
   assert.equal(await fetchFrom('sp-public', 'http://web.nothing.app.localspace:5000/'), 'error ENOTFOUND', 'unknown names are NXDOMAIN');
+  const oneOff = await run(['run', '-a', 'sp-public', '--', 'node', '-e', '"fetch(\'http://web.sp-internal.app.localspace:5000/\').then((r) => r.text()).then((t) => console.log(Object.values(require(\'os\').networkInterfaces()).flat().find((i) => i.family === \'IPv4\' && !i.internal).address, t))"']);
+  assert.equal(oneOff.code, 0, oneOff.stdout + oneOff.stderr);
+  assert.match(oneOff.stdout, /^10\.213\.\d+\.\d+ internal web\.1 port=5000$/m, 'a one-off dyno runs on the space network too');
   const info = await cli(s, ['spaces:info', A]);
   assert.match(info.stdout, /Outbound IPs: 10\.213\.255\.254 \(enabled\)/);
   assert.match(info.stdout, /web\.sp-internal\.app\.localspace 10\.213\./);
