@@ -194,6 +194,18 @@ test('a restart restores the space networks; destroy is refused while apps remai
   assert.equal(await waitFor('sp-internal by name again', async () => { const r = await fetchFrom('sp-public', 'http://web.sp-internal.app.localspace:5000/'); return r.startsWith('ok') && r; }, 60_000), 'ok 200 internal web.1 port=5000');
   assert.match(await fetchFrom('sp-other', `http://${(await webIps(A))[0]}:5000/`), /^error/, 'isolation is back too');
 
+  // A crash (SIGKILL) leaves namespaces, veths and rules behind; the next start removes them and builds anew.
+  await s.kill();
+  const crashed = slipwayLeftovers();
+  assert.ok(crashed.netns.length === 3 && crashed.tables.length === 1, JSON.stringify(crashed));
+  s = await startServer({ SLIPWAY_ROUTER_HOST: ROUTER_HOST, SLIPWAY_BOOT_TIMEOUT_SECONDS: '30' }, s.dataDir);
+  await waitFor('sp-public to serve after the crash', async () => (await viaRouterFrom(undefined, 'sp-public')).status === 200, 60_000);
+  const rebuilt = slipwayLeftovers();
+  assert.deepEqual(rebuilt.netns.filter((n) => crashed.netns.includes(n)), [], 'the namespaces of the crashed server are gone');
+  assert.deepEqual(rebuilt.links.filter((l) => l.startsWith('slv') && crashed.links.includes(l)), [], 'and their veths');
+  assert.equal(rebuilt.links.filter((l) => l.startsWith('slw')).length, 2, 'one bridge per space, no duplicates');
+  assert.equal(rebuilt.tables.length, 1);
+
   const refused = await cli(s, ['spaces:destroy', A, '--confirm', A]);
   assert.equal(refused.code, 2);
   assert.match(refused.stderr, /still has 2 app\(s\): sp-internal, sp-public.*\(space_not_empty\)/);

@@ -8,6 +8,7 @@ import { AddressPool, parseCidr, spaceAddresses } from './cidr.js';
 import { startDns, type DnsResponder } from './dns-server.js';
 import type { ZoneEntry } from './dns-zone.js';
 import { rulesetScript, type EgressRule } from './nft-rules.js';
+import { claimTag, orphanTags, releaseTag } from './owners.js';
 import { ip, nft, quietly, listLinks, listNetns, listNetnsEtc, writeNetnsEtc, removeNetnsEtc, probeNetAdmin } from './net.js';
 
 export interface SpaceSpec { id: string; name: string; cidr: string; trustedIps: string[]; egressRules: EgressRule[] }
@@ -30,6 +31,8 @@ export class SpaceNetworks implements DynoNetworks {
   private seq = randomInt(0, 36 ** 4);
   private firewall = Promise.resolve();
   private probed?: Promise<string | undefined>;
+  /** Whether this server built any space network (then it sweeps its tag at shutdown). */
+  private used = false;
 
   constructor(private o: { dataDir: string; log: Logger }) {
     this.tag = createHash('sha256').update(o.dataDir).digest('hex').slice(0, 4);
@@ -61,17 +64,27 @@ export class SpaceNetworks implements DynoNetworks {
     for (const a of apps) if (a.space_id) this.apps.set(a.id, { spaceId: a.space_id, name: a.name, internal: a.internal_routing === 1 });
   }
 
-  /** Remove every namespace, link, resolv.conf and firewall table of this server's tag. */
+  /**
+   * Remove every namespace, link, resolv.conf and firewall table of this server's tag, and of any
+   * other tag whose server is gone (a crashed server with another data folder): see owners.ts.
+   */
   async sweep(): Promise<void> {
-    for (const ns of await listNetns()) if (ns.startsWith(`slipway-${this.tag}-`)) await quietly(ip(['netns', 'del', ns]));
-    for (const l of await listLinks()) if (l.startsWith(this.bridgePrefix) || l.startsWith(`slv${this.tag}`)) await quietly(ip(['link', 'del', l]));
-    for (const d of listNetnsEtc()) if (d.startsWith(`slipway-${this.tag}-`)) removeNetnsEtc(d);
-    await quietly(nft(rulesetScript(this.table, this.bridgePrefix, 0, [])));
+    const netns = await listNetns();
+    const links = await listLinks();
+    const tables = (await nft('list tables\n').catch(() => '')).split('\n').map((l) => / slipway_([0-9a-f]{4})$/.exec(l)?.[1]).filter((t): t is string => !!t);
+    const tags = new Set([this.tag, ...orphanTags(netns, links, tables)]);
+    for (const tag of tags) {
+      for (const ns of netns) if (ns.startsWith(`slipway-${tag}-`)) await quietly(ip(['netns', 'del', ns]));
+      for (const l of links) if (l.startsWith(`slw${tag}`) || l.startsWith(`slv${tag}`)) await quietly(ip(['link', 'del', l]));
+      for (const d of listNetnsEtc()) if (d.startsWith(`slipway-${tag}-`)) removeNetnsEtc(d);
+      if (tables.includes(tag)) await quietly(nft(`delete table inet slipway_${tag}\n`));
+      if (tag !== this.tag) this.o.log.warn(`removed the space networks left behind by a server that is gone (tag ${tag})`);
+    }
+    releaseTag(this.tag);
   }
 
   /** After a restart: clear leftovers, then build the network of every existing space again. */
   async restore(spaces: SpaceSpec[]): Promise<void> {
-    if (!spaces.length && (await this.unavailable())) return;
     await this.sweep();
     for (const s of spaces) await this.up(s).catch((e) => this.o.log.error(`space ${s.name}: ${(e as Error).message}`));
   }
@@ -81,6 +94,8 @@ export class SpaceNetworks implements DynoNetworks {
     const cidr = parseCidr(spec.cidr)!;
     const a = spaceAddresses(cidr);
     const bridge = this.bridgeName(spec.id);
+    this.used = true;
+    claimTag(this.tag);
     const s: LiveSpace = { spec, bridge, ...a, pool: new AddressPool(cidr), zone: new Map() };
     await quietly(ip(['link', 'del', bridge]));
     await ip([], [
@@ -118,7 +133,7 @@ export class SpaceNetworks implements DynoNetworks {
 
   async shutdown(): Promise<void> {
     for (const id of [...this.live.keys()]) await this.down(id);
-    if (this.probed && !(await this.probed)) await this.sweep();
+    if (this.used) await this.sweep();
   }
 
   forApp(appId: string, id: string, dns?: { process: string; index: number }): Promise<DynoNet | undefined> {
