@@ -34,7 +34,7 @@ export async function spaceRoutes(app: FastifyInstance, ctx: AppContext): Promis
   const json = (s: Space) => ({
     id: s.id, name: s.name, state: s.state, cidr: s.cidr, data_cidr: null, region: { id: s.region, name: s.region }, shield: s.shield === 1,
     organization: null, team: null, created_at: s.created_at, updated_at: s.updated_at,
-    outbound_ips: ctx.spaces.addresses(s.id) ? [ctx.spaces.addresses(s.id)!.egress] : [],
+    outbound_ips: ctx.spaces.egressOf(s.id) ? [ctx.spaces.egressOf(s.id)!] : [],
   });
 
   app.post('/spaces', async (req, reply) => {
@@ -63,8 +63,8 @@ export async function spaceRoutes(app: FastifyInstance, ctx: AppContext): Promis
 
   app.get<{ Params: { space: string } }>('/spaces/:space/nat', async (req) => {
     const s = await getSpace(db, req.params.space);
-    const a = ctx.spaces.addresses(s.id);
-    return { created_at: s.created_at, sources: a ? [a.egress] : [], state: a ? 'enabled' : 'disabled', updated_at: s.updated_at };
+    const egress = ctx.spaces.egressOf(s.id);
+    return { created_at: s.created_at, sources: egress ? [egress] : [], state: egress ? 'enabled' : 'disabled', updated_at: s.updated_at };
   });
 
   const inbound = (s: Space) => ({ id: s.id, space: { id: s.id, name: s.name }, rules: trustedIps(s).map((source) => ({ action: 'allow', source })), created_at: s.updated_at, created_by: null });

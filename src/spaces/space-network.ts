@@ -27,7 +27,7 @@ interface LiveSpace { spec: SpaceSpec; bridge: string; gateway: string; egress: 
 export class SpaceNetworks implements DynoNetworks {
   readonly tag: string;
   private live = new Map<string, LiveSpace>();
-  private apps = new Map<string, { spaceId: string; name: string; internal: boolean }>();
+  private apps = new Map<string, { spaceId: string; name: string }>();
   private seq = randomInt(0, 36 ** 4);
   private firewall = Promise.resolve();
   private probed?: Promise<string | undefined>;
@@ -45,11 +45,8 @@ export class SpaceNetworks implements DynoNetworks {
   /** Why spaces cannot work here (probed once), or undefined. */
   unavailable(): Promise<string | undefined> { return (this.probed ??= probeNetAdmin()); }
 
-  /** Addresses of a space (for spaces:info and /nat); undefined when it is not up. */
-  addresses(spaceId: string): { gateway: string; egress: string } | undefined {
-    const s = this.live.get(spaceId);
-    return s && { gateway: s.gateway, egress: s.egress };
-  }
+  /** The stable egress address of a space (for spaces:info and /nat); undefined when it is not up. */
+  egressOf(spaceId: string): string | undefined { return this.live.get(spaceId)?.egress; }
 
   nameOf(spaceId: string): string | undefined { return this.live.get(spaceId)?.spec.name; }
 
@@ -59,9 +56,10 @@ export class SpaceNetworks implements DynoNetworks {
   /** The dynos of a space (for /topology). */
   zone(spaceId: string): ZoneEntry[] { return [...this.live.get(spaceId)?.zone.values() ?? []]; }
 
-  setApps(apps: Array<{ id: string; name: string; space_id?: string | null; internal_routing?: number }>): void {
+  /** Which apps are in which space (refreshed with the router's app list). */
+  setApps(apps: Array<{ id: string; name: string; space_id?: string | null }>): void {
     this.apps.clear();
-    for (const a of apps) if (a.space_id) this.apps.set(a.id, { spaceId: a.space_id, name: a.name, internal: a.internal_routing === 1 });
+    for (const a of apps) if (a.space_id) this.apps.set(a.id, { spaceId: a.space_id, name: a.name });
   }
 
   /**
