@@ -48,30 +48,3 @@ export function buildResponse(query: Buffer, q: Question, rcode: number, address
   });
   return Buffer.concat([header, question, ...answers]);
 }
-
-/** A query for `name` (for tests and health checks). */
-export function buildQuery(id: number, name: string, type = TYPE_A): Buffer {
-  const parts = name.split('.').filter(Boolean).map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')]));
-  const header = Buffer.alloc(12);
-  header.writeUInt16BE(id, 0);
-  header.writeUInt16BE(0x0100, 2);
-  header.writeUInt16BE(1, 4);
-  const tail = Buffer.alloc(5);
-  tail.writeUInt16BE(type, 1);
-  tail.writeUInt16BE(CLASS_IN, 3);
-  return Buffer.concat([header, ...parts, tail]);
-}
-
-/** The rcode and A-record addresses of a response (for tests). */
-export function parseResponse(buf: Buffer): { id: number; rcode: number; addresses: string[] } {
-  const q = parseQuery(Buffer.concat([buf.subarray(0, 2), Buffer.from([buf[2]! & 0x7f, buf[3]!]), buf.subarray(4)]))!;
-  const count = buf.readUInt16BE(6);
-  const addresses: string[] = [];
-  let i = q.end;
-  for (let k = 0; k < count; k++) {
-    const len = buf.readUInt16BE(i + 10);
-    if (buf.readUInt16BE(i + 2) === TYPE_A && len === 4) addresses.push([...buf.subarray(i + 12, i + 16)].join('.'));
-    i += 12 + len;
-  }
-  return { id: q.id, rcode: buf[3]! & 0xf, addresses };
-}
