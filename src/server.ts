@@ -160,8 +160,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
 
   const app = await buildApi(ctx);
   const router = createRouter({
-    domain: config.domain,
-    lookup: (name) => { const a = appsByName.get(name); return a ? { appId: a, ports: ctx.dynos.webPorts(a) } : undefined; },
+    domain: config.domain, timeoutMs: config.routerTimeoutMs,
+    lookup: (name) => { const a = appsByName.get(name); return a ? { appId: a, dynos: ctx.dynos.webTargets(a) } : undefined; },
     log: (appId, line) => appendAppLog(ctx.logs, appId, 'slipway[router]', line),
   });
   // The router must not wait on the database per request: app names are cached and refreshed.

@@ -3,6 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
+import http from 'node:http';
 import path from 'node:path';
 import { startServer, cli, api, viaRouter, type TestServer } from './helpers/server.js';
 import { exampleRepo, commitAll } from './helpers/apps.js';
@@ -31,7 +33,7 @@ const A = 'webshop';
 const run = (args: string[]) => cli(s, [...args, '-a', A], { cwd: dir });
 
 before(async () => {
-  s = await startServer({ SLIPWAY_BOOT_TIMEOUT_SECONDS: '20' });
+  s = await startServer({ SLIPWAY_BOOT_TIMEOUT_SECONDS: '20', SLIPWAY_ROUTER_TIMEOUT_SECONDS: '2' });
   dir = exampleRepo('web-app');
 });
 after(async () => { await s.stop(); });
@@ -55,6 +57,36 @@ test('create, set config, build from the repo, release v3, served through the ro
   assert.match(releases.stdout, /v2\s+Set GREETING config vars\s+succeeded/);
   assert.match(releases.stdout, /v1\s+Initial release/);
   assert.equal((await viaRouter(s, 'no-such-app')).status, 404);
+});
+
+test('the router logs every request in Heroku\'s format, proxies WebSocket upgrades and times out a silent dyno (H12)', { timeout: 60_000 }, async () => {
+  const id = 'given-request-id-0123456789';
+  const r = await new Promise<{ status: number; id: unknown }>((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port: s.routerPort, path: '/?q=1', headers: { host: `${A}.localhost`, 'x-request-id': id }, agent: false }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, id: res.headers['x-request-id'] });
+    }).on('error', reject);
+  });
+  assert.deepEqual(r, { status: 200, id }, 'a valid X-Request-Id is kept');
+  await waitFor('the access line', async () => (await run(['logs', '-n', '100'])).stdout.includes(`request_id=${id}`));
+  assert.match((await run(['logs', '-n', '100'])).stdout, new RegExp(`slipway\\[router\\]: at=info method=GET path="/\\?q=1" host=${A}\\.localhost request_id=${id} fwd="127\\.0\\.0\\.1" dyno=web\\.1 connect=\\d+ms service=\\d+ms status=200 bytes=\\d+ protocol=http`));
+
+  // An upgrade goes through to the dyno, then bytes flow both ways.
+  const sock = net.connect(s.routerPort, '127.0.0.1');
+  let got = '';
+  sock.on('data', (c) => { got += c; });
+  sock.write(`GET /ws HTTP/1.1\r\nHost: ${A}.localhost\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n`);
+  await waitFor('101', async () => got.includes('\r\n\r\n'));
+  assert.match(got, /^HTTP\/1\.1 101 Switching Protocols/);
+  assert.match(got, /X-Seen-Request-Id: [\w-]{20,}/, 'the dyno saw the forwarding headers');
+  sock.write('ping over the upgraded connection');
+  await waitFor('the echo', async () => got.endsWith('ping over the upgraded connection'));
+  sock.destroy();
+
+  const slow = await viaRouter(s, A, '/slow');
+  assert.equal(slow.status, 503);
+  assert.match(slow.body, /Request timeout/);
+  await waitFor('the H12 line', async () => /at=error code=H12 desc="Request timeout" method=GET path="\/slow"/.test((await run(['logs', '-n', '100'])).stdout));
 });
 
 test('a failing release phase: release failed, v3 keeps serving and no request fails meanwhile', { timeout: 120_000 }, async () => {
@@ -95,8 +127,13 @@ test('a good release goes live with zero failed requests; rollback to v3 brings 
   assert.match((await run(['releases'])).stdout, /v6\*\s+Rollback to v3/);
 });
 
-test('scale web to 2: both dynos answer, round robin; ps lists them', { timeout: 60_000 }, async () => {
+type DynoJson = { name: string; state: string; created_at: string };
+const dynos = async () => (await api<DynoJson[]>(s, 'GET', `/apps/${A}/dynos`)).json;
+
+test('scale web to 2: both dynos answer, round robin; ps lists them; web.1 is not restarted', { timeout: 60_000 }, async () => {
+  const before = (await dynos()).find((d) => d.name === 'web.1')!;
   assert.equal((await run(['ps:scale', 'web=2'])).code, 0);
+  assert.equal((await dynos()).find((d) => d.name === 'web.1')!.created_at, before.created_at, 'scaling up leaves web.1 running');
   const seen = new Set<string>();
   await waitFor('both dynos to answer', async () => { seen.add((await viaRouter(s, A)).body.split(' ')[2]!); return seen.size === 2; });
   assert.deepEqual([...seen].sort(), ['web.1', 'web.2']);
@@ -105,6 +142,19 @@ test('scale web to 2: both dynos answer, round robin; ps lists them', { timeout:
   assert.match(ps.stdout, /web\.1: up/);
   assert.match(ps.stdout, /web\.2: up/);
   assert.equal((await run(['ps:scale', 'nope=1'])).code, 2, 'an unknown process type is refused');
+});
+
+test('without -a, the app comes from the repository\'s Slipway git remote', { timeout: 60_000 }, async () => {
+  const none = await cli(s, ['ps'], { cwd: dir });
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /No app given: pass -a APP/);
+  assert.equal((await cli(s, ['git:remote', '-a', A], { cwd: dir })).code, 0);
+  const ps = await cli(s, ['ps'], { cwd: dir });
+  assert.equal(ps.code, 0, ps.stderr);
+  assert.match(ps.stdout, /=== web \(standard-1x\): 2/);
+  const wrong = await cli(s, ['ps', '-r', 'origin'], { cwd: dir });
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.stderr, /"origin" is not a Slipway app remote/);
 });
 
 test('a crashing process is restarted with growing back-off, visible in the logs', { timeout: 60_000 }, async () => {

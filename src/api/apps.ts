@@ -64,6 +64,7 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     for (const id of gone) fs.rmSync(slugPath(ctx, id), { force: true });
     removeRepo(ctx.config.dataDir, a.id);
     fs.rmSync(path.join(ctx.config.dataDir, 'build-cache', a.id), { recursive: true, force: true });
+    ctx.logs.close(appLogKey(a.id)); // its followers end, its file handle is let go
     fs.rmSync(path.join(ctx.config.dataDir, 'logs', 'apps', a.id), { recursive: true, force: true });
     await ctx.onAppsChanged?.();
     return appJson(a);

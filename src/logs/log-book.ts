@@ -2,7 +2,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-interface Live { size: number; closed: boolean; wake: Set<() => void>; /** Bytes cut from the front by trims so far: readers shift their offsets by the change. */ shifted: number }
+interface Live {
+  size: number; closed: boolean; wake: Set<() => void>;
+  /** Bytes cut from the front by trims so far: readers shift their offsets by the change. */ shifted: number;
+  /** Kept open while the stream is live: an open/close per line is measurable on busy app logs. */ fd?: number;
+}
 
 export class LogBook {
   private live = new Map<string, Live>();
@@ -18,6 +22,7 @@ export class LogBook {
     const f = this.file(key);
     fs.mkdirSync(path.dirname(f), { recursive: true, mode: 0o700 });
     fs.writeFileSync(f, '', { mode: 0o600 });
+    this.release(key);
     this.live.set(key, { size: 0, closed: false, wake: new Set(), shifted: 0 });
   }
 
@@ -33,7 +38,8 @@ export class LogBook {
     let l = this.live.get(key);
     if (!l) { this.open(key); l = this.live.get(key)!; }
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    fs.appendFileSync(this.file(key), buf);
+    l.fd ??= fs.openSync(this.file(key), 'a', 0o600);
+    fs.writeSync(l.fd, buf);
     l.size += buf.length;
     for (const w of l.wake) w();
   }
@@ -58,8 +64,14 @@ export class LogBook {
     const l = this.live.get(key);
     if (!l) return;
     l.closed = true;
+    this.release(key);
     this.live.delete(key);
     for (const w of l.wake) w();
+  }
+
+  private release(key: string): void {
+    const l = this.live.get(key);
+    if (l?.fd !== undefined) { fs.closeSync(l.fd); l.fd = undefined; }
   }
 
   isLive(key: string): boolean { return this.live.has(key); }

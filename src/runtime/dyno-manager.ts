@@ -8,6 +8,7 @@ import { killMarked } from '../sandbox/process-tree.js';
 import { removeWorkspace, type Workspace } from '../ci/workspace.js';
 import { freePort } from '../addons/local-server.js';
 import { unpackSlug, dynoEnv, dynoCommand } from './slug-workspace.js';
+import type { WebTarget } from './router.js';
 
 export type DynoState = 'starting' | 'up' | 'crashed' | 'down';
 
@@ -63,8 +64,8 @@ export class DynoManager {
 
   list(appId: string): Dyno[] { return this.apps.get(appId) ?? []; }
 
-  /** Ports of an app's web dynos that are up (what the router may send traffic to). */
-  webPorts(appId: string): number[] { return this.list(appId).filter((d) => d.type === 'web' && d.state === 'up').map((d) => d.port); }
+  /** An app's web dynos that are up (what the router may send traffic to). */
+  webTargets(appId: string): WebTarget[] { return this.list(appId).filter((d) => d.type === 'web' && d.state === 'up').map((d) => ({ port: d.port, name: d.name })); }
 
   /**
    * Run `release` with this formation. Web dynos of the new release must boot before the old ones
@@ -72,6 +73,7 @@ export class DynoManager {
    */
   async deploy(appId: string, release: DeployedRelease, formation: Record<string, number>): Promise<boolean> {
     const old = this.list(appId);
+    if (old.length && old.every((d) => d.release.id === release.id)) return this.scale(appId, release, formation);
     const fresh: Dyno[] = [];
     for (const [type, quantity] of Object.entries(formation)) {
       const command = release.processTypes[type];
@@ -91,6 +93,28 @@ export class DynoManager {
     // The router now sends new requests to the new dynos; let requests in flight on the old ones finish.
     if (old.length) await new Promise((r) => setTimeout(r, 1000));
     await Promise.all(old.map((d) => this.stop(d)));
+    return true;
+  }
+
+  /**
+   * The same release with another formation: start the missing slots and stop the surplus ones,
+   * leaving the dynos that stay alone (scaling web=1 → 2 does not restart web.1).
+   */
+  private async scale(appId: string, release: DeployedRelease, formation: Record<string, number>): Promise<boolean> {
+    const current = this.list(appId);
+    const wanted = (d: Dyno) => Number(d.name.split('.')[1]) <= (formation[d.type] ?? 0);
+    const surplus = current.filter((d) => !wanted(d));
+    const fresh: Dyno[] = [];
+    for (const [type, quantity] of Object.entries(formation)) {
+      const command = release.processTypes[type];
+      if (!command || type === 'release') continue;
+      for (let i = 1; i <= quantity; i++) {
+        if (!current.some((d) => d.type === type && d.name === `${type}.${i}`)) fresh.push(await this.spawn(appId, release, type, i, command));
+      }
+    }
+    this.apps.set(appId, [...current.filter(wanted), ...fresh]);
+    await Promise.all(fresh.map((d) => this.waitUp(d)));
+    await Promise.all(surplus.map((d) => this.stop(d)));
     return true;
   }
 

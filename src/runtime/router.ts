@@ -1,13 +1,20 @@
 // The router: one HTTP listener that sends `<app>.<domain>` to the app's web dynos, round robin,
-// with Heroku's forwarding headers, a 30 s first-byte timeout (H12) and clear error pages.
+// with Heroku's forwarding headers, a 30 s first-byte timeout (H12), WebSocket upgrades, a log line
+// per request in Heroku's router format, and clear error pages.
 import http from 'node:http';
+import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { accessLine, errorLine } from './router-log.js';
+
+/** A web dyno the router may send traffic to. */
+export interface WebTarget { port: number; name: string }
 
 export interface RouterOptions {
   domain: string;
-  /** App id and web ports for an app name, or undefined when no such app exists. */
-  lookup(appName: string): { appId: string; ports: number[] } | undefined;
+  /** App id and web dynos that are up for an app name, or undefined when no such app exists. */
+  lookup(appName: string): { appId: string; dynos: WebTarget[] } | undefined;
   log(appId: string, line: string): void;
   timeoutMs?: number;
 }
@@ -24,61 +31,124 @@ export function createRouter(o: RouterOptions): http.Server {
   let port = '';
   // The listening port, looked up once (getsockname per request is measurable under load).
   const listenPort = () => port || (port = String((server.address() as AddressInfo | null)?.port ?? ''));
-  const server = http.createServer((req, res) => {
-    const start = Date.now();
-    const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
-    const name = host.endsWith(suffix) ? host.slice(0, -suffix.length) : '';
-    const target = name ? o.lookup(name) : undefined;
-    if (!target) {
-      res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end(page('No such app', `There is no app at ${host || 'this address'}.`));
-      return;
-    }
-    if (!target.ports.length) {
-      o.log(target.appId, `at=error code=H14 desc="No web processes running" method=${req.method} path="${req.url}" host=${host} status=503`);
-      res.writeHead(503, { 'content-type': 'text/html; charset=utf-8', 'retry-after': '5' }).end(page('Application unavailable', 'No web dyno is running for this app right now. Try again in a moment.'));
-      return;
-    }
-    const given = req.headers['x-request-id'];
+  const hostOf = (req: http.IncomingMessage) => (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+  const appOf = (host: string) => (host.endsWith(suffix) ? host.slice(0, -suffix.length) : '');
+  const pick = (name: string, dynos: WebTarget[]): WebTarget => {
+    const i = (next.get(name) ?? 0) % dynos.length;
+    next.set(name, i + 1);
+    return dynos[i]!;
+  };
+  /** Heroku's forwarding headers, amended in place on the request's own header object (no copy per request). */
+  const forward = (req: http.IncomingMessage, start: number): { requestId: string; fwd: string } => {
+    const headers = req.headers;
+    const given = headers['x-request-id'];
     const requestId = typeof given === 'string' && VALID_REQUEST_ID.test(given) ? given : randomUUID();
     const remote = req.socket.remoteAddress ?? '';
-    // The request's own header object, amended in place (no copy per request).
-    const headers = req.headers;
-    headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${remote}` : remote;
+    const fwd = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${remote}` : remote;
+    headers['x-forwarded-for'] = fwd;
     headers['x-forwarded-proto'] = 'http';
     headers['x-forwarded-port'] = listenPort();
     headers['x-request-id'] = requestId;
     headers['x-request-start'] = String(start);
     headers.via = '1.1 slipway';
-    const fail = (status: number, code: string, desc: string) => {
-      o.log(target.appId, `at=error code=${code} desc="${desc}" method=${req.method} path="${req.url}" host=${host} request_id=${requestId} status=${status} service=${Date.now() - start}ms`);
+    return { requestId, fwd };
+  };
+
+  const server = http.createServer((req, res) => {
+    const start = Date.now();
+    const host = hostOf(req);
+    const name = appOf(host);
+    const target = name ? o.lookup(name) : undefined;
+    if (!target) {
+      res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end(page('No such app', `There is no app at ${host || 'this address'}.`));
+      return;
+    }
+    const method = req.method ?? 'GET';
+    const path = req.url ?? '/';
+    if (!target.dynos.length) {
+      o.log(target.appId, errorLine({ code: 'H14', desc: 'No web processes running', method, path, host, status: 503 }));
+      res.writeHead(503, { 'content-type': 'text/html; charset=utf-8', 'retry-after': '5' }).end(page('Application unavailable', 'No web dyno is running for this app right now. Try again in a moment.'));
+      return;
+    }
+    const { requestId, fwd } = forward(req, start);
+    const fail = (status: number, code: string, desc: string, dyno?: string) => {
+      o.log(target.appId, errorLine({ code, desc, method, path, host, requestId, fwd, dyno, status, serviceMs: Date.now() - start }));
       if (!res.headersSent) res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'x-request-id': requestId }).end(page('Application error', desc));
       else res.destroy();
     };
     // A GET or HEAD that never reached a dyno (it was stopping, say) is safe to send to another one.
-    const retryable = req.method === 'GET' || req.method === 'HEAD';
+    const retryable = method === 'GET' || method === 'HEAD';
     const send = (attempt: number) => {
-      const ports = attempt === 0 ? target.ports : o.lookup(name)?.ports ?? [];
-      if (!ports.length) return fail(503, 'H14', 'No web processes running');
-      const i = (next.get(name) ?? 0) % ports.length;
-      next.set(name, i + 1);
+      const dynos = attempt === 0 ? target.dynos : o.lookup(name)?.dynos ?? [];
+      if (!dynos.length) return fail(503, 'H14', 'No web processes running');
+      const dyno = pick(name, dynos);
       let answered = false;
-      const upstream = http.request({ host: '127.0.0.1', port: ports[i]!, method: req.method, path: req.url, headers, agent }, (up) => {
+      let connectMs = 0;
+      const upstream = http.request({ host: '127.0.0.1', port: dyno.port, method, path, headers: req.headers, agent }, (up) => {
         answered = true;
         upstream.setTimeout(0);
         up.headers['x-request-id'] = requestId;
         res.writeHead(up.statusCode ?? 502, up.headers);
+        let bytes = 0;
+        up.on('data', (c: Buffer) => { bytes += c.length; });
         up.pipe(res);
+        res.once('finish', () => o.log(target.appId, accessLine({
+          method, path, host, requestId, fwd, dyno: dyno.name, connectMs, serviceMs: Date.now() - start - connectMs, status: res.statusCode, bytes, protocol: 'http',
+        })));
+      });
+      upstream.once('socket', (s: net.Socket) => {
+        if (s.connecting) s.once('connect', () => { connectMs = Date.now() - start; });
       });
       // 30 s to the first byte (H12), on the socket's own timer rather than one more per request.
-      upstream.setTimeout(timeoutMs, () => { upstream.destroy(); if (!answered) fail(503, 'H12', 'Request timeout'); });
+      upstream.setTimeout(timeoutMs, () => { upstream.destroy(); if (!answered) fail(503, 'H12', 'Request timeout', dyno.name); });
       upstream.on('error', () => {
         if (res.writableEnded) return;
         if (!answered && retryable && attempt < 2) return send(attempt + 1);
-        fail(503, 'H13', 'Connection closed without response');
+        fail(503, 'H13', 'Connection closed without response', dyno.name);
       });
       if (retryable) upstream.end(); else req.pipe(upstream);
     };
     send(0);
+  });
+
+  // WebSockets (and any other Upgrade): the request head goes to a dyno, then bytes flow both ways.
+  server.on('upgrade', (req: http.IncomingMessage, client: Duplex, head: Buffer) => {
+    const start = Date.now();
+    const host = hostOf(req);
+    const name = appOf(host);
+    const target = name ? o.lookup(name) : undefined;
+    const refuse = (status: number, text: string) => { client.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`); };
+    client.on('error', () => client.destroy());
+    if (!target) return refuse(404, 'Not Found');
+    const method = req.method ?? 'GET';
+    const path = req.url ?? '/';
+    if (!target.dynos.length) {
+      o.log(target.appId, errorLine({ code: 'H14', desc: 'No web processes running', method, path, host, status: 503 }));
+      return refuse(503, 'Service Unavailable');
+    }
+    const { requestId, fwd } = forward(req, start);
+    const dyno = pick(name, target.dynos);
+    const upstream = net.connect(dyno.port, '127.0.0.1');
+    upstream.setTimeout(timeoutMs, () => upstream.destroy(new Error('timeout')));
+    upstream.once('connect', () => {
+      upstream.setTimeout(0);
+      const lines = [`${method} ${path} HTTP/1.1`];
+      for (const [k, v] of Object.entries(req.headers)) {
+        for (const one of Array.isArray(v) ? v : [v ?? '']) lines.push(`${k}: ${one}`);
+      }
+      upstream.write(lines.join('\r\n') + '\r\n\r\n');
+      if (head.length) upstream.write(head);
+      upstream.pipe(client).pipe(upstream);
+      o.log(target.appId, accessLine({ method, path, host, requestId, fwd, dyno: dyno.name, connectMs: Date.now() - start, serviceMs: 0, status: 101, bytes: 0, protocol: 'http' }));
+    });
+    upstream.on('error', (e) => {
+      if (upstream.bytesWritten === 0) {
+        o.log(target.appId, errorLine({ code: e.message === 'timeout' ? 'H12' : 'H13', desc: 'Connection closed without response', method, path, host, requestId, fwd, dyno: dyno.name, status: 503 }));
+        refuse(503, 'Service Unavailable');
+      } else client.destroy();
+    });
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
   });
   return server;
 }

@@ -4,6 +4,7 @@ import { loadCredentials } from '../context.js';
 import { archive, resolveCommit } from '../git.js';
 import { dim, printJson, statusColour, table } from '../format.js';
 import { CliError, EXIT } from '../errors.js';
+import { appOption } from '../app-option.js';
 
 const client = () => new ApiClient(loadCredentials());
 const enc = encodeURIComponent;
@@ -13,7 +14,7 @@ interface BuildJson { id: string; status: string; source_blob: { version: string
 interface DynoJson { name: string; state: string; command: string; release: { version: number }; created_at: string }
 interface FormationJson { type: string; quantity: number; size: string }
 
-const appOpt = (c: Command) => c.requiredOption('-a, --app <app>', 'app name');
+const appOpt = (c: Command) => appOption(c);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Wait for a release to leave `pending`, streaming its release-phase output. */

@@ -4,6 +4,7 @@ import { loadCredentials } from '../context.js';
 import { inGitRepo, getConfig, setConfig } from '../git.js';
 import { printJson, table } from '../format.js';
 import { CliError } from '../errors.js';
+import { appOption } from '../app-option.js';
 import type { CouplingJson, DiffJson, LatestReleaseJson, PipelineEventJson, PipelineJson, PromotionJson, PromotionTargetJson } from '../types.js';
 import { EXIT } from '../errors.js';
 import { green, red, dim, bold } from '../format.js';
@@ -91,14 +92,13 @@ export function registerPipelines(program: Command): void {
       console.log(`Updated ${p.name}: ${Object.keys(patch).join(', ')}.`);
     });
 
-  program.command('pipelines:add [pipeline]').description('add an app to a pipeline stage (inferred from the app name\'s suffix when --stage is omitted)')
-    .requiredOption('-a, --app <app>', 'app').option('-s, --stage <stage>', `stage: ${STAGE_ORDER.join(', ')}`)
+  appOption(program.command('pipelines:add [pipeline]').description('add an app to a pipeline stage (inferred from the app name\'s suffix when --stage is omitted)'), 'app').option('-s, --stage <stage>', `stage: ${STAGE_ORDER.join(', ')}`)
     .action(async (pipeline: string | undefined, o: { app: string; stage?: string }) => {
       const c = await client().post<CouplingJson>('/pipeline-couplings', { pipeline: await resolvePipeline(pipeline), app: o.app, ...(o.stage ? { stage: o.stage } : {}) });
       console.log(`Added ${c.app.name} to ${c.pipeline.name} pipeline as ${c.stage}.`);
     });
 
-  program.command('pipelines:remove').description('remove an app from its pipeline').requiredOption('-a, --app <app>', 'app')
+  appOption(program.command('pipelines:remove').description('remove an app from its pipeline'), 'app')
     .action(async (o: { app: string }) => {
       const api = client();
       const c = await api.get<CouplingJson>(`/apps/${encodeURIComponent(o.app)}/pipeline-couplings`);
@@ -106,8 +106,7 @@ export function registerPipelines(program: Command): void {
       console.log(`Removed ${c.app.name} from ${c.pipeline.name} pipeline.`);
     });
 
-  program.command('pipelines:promote').description('copy an app\'s current build to the next stage (or --to apps) as new releases; nothing is rebuilt')
-    .requiredOption('-a, --app <app>', 'source app').option('-t, --to <apps>', 'comma-separated target apps (default: every app of the next stage)')
+  appOption(program.command('pipelines:promote').description('copy an app\'s current build to the next stage (or --to apps) as new releases; nothing is rebuilt'), 'source app').option('-t, --to <apps>', 'comma-separated target apps (default: every app of the next stage)')
     .action(async (o: { app: string; to?: string }) => {
       const api = client();
       const c = await api.get<CouplingJson>(`/apps/${encodeURIComponent(o.app)}/pipeline-couplings`);
@@ -125,7 +124,7 @@ export function registerPipelines(program: Command): void {
       if (list.some((t) => t.status !== 'succeeded')) process.exitCode = EXIT.failed;
     });
 
-  program.command('pipelines:diff').description('the commits an app has that the apps of the next stage do not').requiredOption('-a, --app <app>', 'app').option('--json', 'output JSON')
+  appOption(program.command('pipelines:diff').description('the commits an app has that the apps of the next stage do not'), 'app').option('--json', 'output JSON')
     .action(async (o: { app: string; json?: boolean }) => {
       const api = client();
       const c = await api.get<CouplingJson>(`/apps/${encodeURIComponent(o.app)}/pipeline-couplings`);
