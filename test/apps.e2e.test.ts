@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import http from 'node:http';
 import path from 'node:path';
-import { startServer, cli, api, viaRouter, type TestServer } from './helpers/server.js';
+import { spawn } from 'node:child_process';
+import { startServer, cli, api, viaRouter, BIN, TOKEN, type TestServer } from './helpers/server.js';
 import { exampleRepo, commitAll } from './helpers/apps.js';
 import { waitFor } from './helpers/runs.js';
 import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
@@ -241,7 +242,23 @@ test('apps:destroy needs confirmation, then stops the dynos and the router forge
   const { json: app } = await api<{ id: string }>(s, 'GET', `/apps/${A}`);
   const mine = (m: string) => m.startsWith(`dyno-${app.id.slice(0, 8)}-`); // this app's dynos only: other tests run apps too
   assert.ok(findMarkedProcesses(mine).length > 0);
-  assert.equal((await run(['apps:destroy', '--confirm', A])).code, 0);
+  // At a terminal it asks; a wrong answer deletes nothing, the right one deletes.
+  const atTerminal = (answer: string) => new Promise<{ code: number | null; out: string }>((resolve) => {
+    const p = spawn('script', ['-qec', `${process.execPath} ${BIN} apps:destroy -a ${A}`, '/dev/null'], {
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root', SLIPWAY_URL: s.url, SLIPWAY_TOKEN: TOKEN },
+    });
+    let out = '';
+    p.stdout.on('data', (c) => { out += c; if (out.includes('> ')) p.stdin.write(`${answer}\n`); });
+    p.on('close', (code) => resolve({ code, out }));
+  });
+  const wrong = await atTerminal('not-it');
+  assert.equal(wrong.code, 2, wrong.out);
+  assert.match(wrong.out, /To proceed, type webshop or re-run this command with --confirm webshop/);
+  assert.match(wrong.out, /did not match "webshop"; nothing was changed/);
+  assert.equal((await viaRouter(s, A)).status, 200, 'still there');
+  const right = await atTerminal(A);
+  assert.equal(right.code, 0, right.out);
+  assert.match(right.out, /Destroyed webshop/);
   await waitFor('404', async () => (await viaRouter(s, A)).status === 404);
   await waitFor('no dyno processes of the app', async () => findMarkedProcesses(mine).length === 0, 20_000);
 });

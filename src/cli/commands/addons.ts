@@ -3,8 +3,8 @@ import type { Command } from 'commander';
 import { ApiClient } from '../api-client.js';
 import { loadCredentials } from '../context.js';
 import { printJson, table } from '../format.js';
-import { CliError } from '../errors.js';
 import { appOption } from '../app-option.js';
+import { confirmName } from '../confirm.js';
 
 const client = () => new ApiClient(loadCredentials());
 const enc = encodeURIComponent;
@@ -28,9 +28,9 @@ export function registerAddons(program: Command): void {
     });
 
   appOption(program.command('addons:destroy <addon>').description('remove an add-on and delete its data'), 'app')
-    .requiredOption('--confirm <app>', 'repeat the app name to confirm')
-    .action(async (addon: string, o: { app: string; confirm: string }) => {
-      if (o.confirm !== o.app) throw new CliError(`Confirmation "${o.confirm}" does not match "${o.app}".`);
+    .option('--confirm <app>', 'repeat the app name to confirm')
+    .action(async (addon: string, o: { app: string; confirm?: string }) => {
+      await confirmName(o.app, o.confirm, `This destroys ${addon} on ${o.app} and deletes its data.`);
       const a = await client().delete<AddonJson>(`/apps/${enc(o.app)}/addons/${enc(addon)}`);
       console.log(`Destroyed ${a.name} (${a.config_vars.join(', ')} removed).`);
     });

@@ -5,6 +5,7 @@ import { inGitRepo, getConfig, setConfig } from '../git.js';
 import { printJson, table } from '../format.js';
 import { CliError } from '../errors.js';
 import { appOption } from '../app-option.js';
+import { confirmName } from '../confirm.js';
 import type { CouplingJson, DiffJson, LatestReleaseJson, PipelineEventJson, PipelineJson, PromotionJson, PromotionTargetJson } from '../types.js';
 import { EXIT } from '../errors.js';
 import { green, red, dim, bold } from '../format.js';
@@ -149,9 +150,9 @@ export function registerPipelines(program: Command): void {
       for (const e of events) console.log(`${dim(e.created_at)} ${e.kind.padEnd(17)} ${e.message}`);
     });
 
-  program.command('pipelines:destroy <name>').description('delete a pipeline and its test runs').requiredOption('--confirm <name>', 'repeat the name to confirm')
-    .action(async (name: string, o: { confirm: string }) => {
-      if (o.confirm !== name) throw new CliError(`Confirmation "${o.confirm}" does not match "${name}".`);
+  program.command('pipelines:destroy <name>').description('delete a pipeline and its test runs').option('--confirm <name>', 'repeat the name to confirm')
+    .action(async (name: string, o: { confirm?: string }) => {
+      await confirmName(name, o.confirm, `This deletes the pipeline ${name} and its test runs.`);
       await client().delete(`/pipelines/${encodeURIComponent(name)}`);
       console.log(`Destroyed pipeline ${name}.`);
     });
