@@ -86,6 +86,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const sandbox = createSandbox({ mode: sandboxProbe.mode, userName: config.sandboxUser, hidden, graceMs: config.killGraceMs });
   if (sandboxProbe.warning) log.warn(sandboxProbe.warning);
 
+  const routerInFlight = new Map<string, number>();
   const ctxLogs = new LogBook(path.join(config.dataDir, 'logs'));
   const ctx: AppContext = {
     config, store, queue: { db: store.db, dialect: store.dialect }, logs: ctxLogs,
@@ -96,6 +97,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     dynos: new DynoManager({
       sandbox, workRoot, bootTimeoutMs: config.bootTimeoutSeconds * 1000, stopGraceMs: config.dynoStopGraceMs,
       log: (appId, source, line) => appendAppLog(ctxLogs, appId, source, line),
+      inFlight: (id) => routerInFlight.get(id) ?? 0, drainMs: config.routerTimeoutMs,
       onCrash: (d) => { onDynoCrash(ctx, d).catch((e) => log.error(`automatic rollback: ${(e as Error).message}`)); },
     }),
     addons: new AddonManager({ sandbox, workRoot, templateRoot: path.join(config.dataDir, 'addon-templates'), pgBin: config.pgBin, postgresServerUrl: config.addonPostgresUrl }),
@@ -160,7 +162,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
 
   const app = await buildApi(ctx);
   const router = createRouter({
-    domain: config.domain, timeoutMs: config.routerTimeoutMs,
+    domain: config.domain, timeoutMs: config.routerTimeoutMs, inFlight: routerInFlight,
     lookup: (name) => { const a = appsByName.get(name); return a ? { appId: a, dynos: ctx.dynos.webTargets(a) } : undefined; },
     log: (appId, line) => appendAppLog(ctx.logs, appId, 'slipway[router]', line),
   });

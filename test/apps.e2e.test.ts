@@ -34,7 +34,7 @@ const A = 'webshop';
 const run = (args: string[]) => cli(s, [...args, '-a', A], { cwd: dir });
 
 before(async () => {
-  s = await startServer({ SLIPWAY_BOOT_TIMEOUT_SECONDS: '20', SLIPWAY_ROUTER_TIMEOUT_SECONDS: '2' });
+  s = await startServer({ SLIPWAY_BOOT_TIMEOUT_SECONDS: '20', SLIPWAY_ROUTER_TIMEOUT_SECONDS: '8' });
   dir = exampleRepo('web-app');
 });
 after(async () => { await s.stop(); });
@@ -113,9 +113,12 @@ test('a good release goes live with zero failed requests; rollback to v3 brings 
   const load = steadyLoad((r) => r.status === 200);
   let failures: number;
   try {
+    // A slow request in flight on the old dyno is answered before that dyno gets SIGTERM (it exits at once).
+    const inFlight = viaRouter(s, A, '/sleep/6000');
     const b = await run(['builds:create']);
     assert.equal(b.code, 0, b.stdout + b.stderr);
     assert.match(b.stdout, /Released v5 succeeded/);
+    assert.deepEqual(await inFlight.then((r) => [r.status, r.body]), [200, 'slept in code one\n'], 'the old dyno drained before it stopped');
     await waitFor('code two', async () => (await viaRouter(s, A)).body.includes('code two'));
     const rb = await run(['releases:rollback', 'v3']);
     assert.equal(rb.code, 0, rb.stdout + rb.stderr);

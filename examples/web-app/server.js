@@ -4,6 +4,8 @@ const VERSION = 'one';
 
 const server = http.createServer((req, res) => {
   if (req.url === '/slow') return; // never answers: the router's request timeout (H12) ends it
+  const sleep = /^\/sleep\/(\d+)$/.exec(req.url);
+  if (sleep) { setTimeout(() => res.end(`slept in code ${VERSION}\n`), Number(sleep[1])); return; }
   res.writeHead(200, { 'content-type': 'text/plain' });
   res.end(`${process.env.GREETING || 'hello'} from ${process.env.DYNO} running code ${VERSION}\n`);
 }).listen(process.env.PORT, () => console.log(`listening on ${process.env.PORT}`));

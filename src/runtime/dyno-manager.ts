@@ -28,6 +28,8 @@ export interface Dyno {
   proc?: Started;
   ws?: Workspace;
   stopping?: boolean;
+  /** Taken out of the router; stops once its requests in flight are answered. */
+  draining?: boolean;
   timer?: NodeJS.Timeout;
 }
 
@@ -39,6 +41,10 @@ export interface DynoManagerOptions {
   log(appId: string, source: string, line: string): void;
   /** A dyno that was up crashed (for automatic rollback). */
   onCrash?(d: Dyno): void;
+  /** Requests the router has in flight to a dyno, so it is stopped only once they are answered. */
+  inFlight?(dynoId: string): number;
+  /** The longest a stopping web dyno waits for its requests in flight (the router's timeout). */
+  drainMs?: number;
 }
 
 /** Config vars that tune deploys per app (beyond Heroku). */
@@ -65,7 +71,9 @@ export class DynoManager {
   list(appId: string): Dyno[] { return this.apps.get(appId) ?? []; }
 
   /** An app's web dynos that are up (what the router may send traffic to). */
-  webTargets(appId: string): WebTarget[] { return this.list(appId).filter((d) => d.type === 'web' && d.state === 'up').map((d) => ({ port: d.port, name: d.name })); }
+  webTargets(appId: string): WebTarget[] {
+    return this.list(appId).filter((d) => d.type === 'web' && d.state === 'up' && !d.draining).map((d) => ({ id: d.id, port: d.port, name: d.name }));
+  }
 
   /**
    * Run `release` with this formation. Web dynos of the new release must boot before the old ones
@@ -90,9 +98,8 @@ export class DynoManager {
       return false;
     }
     this.apps.set(appId, fresh);
-    // The router now sends new requests to the new dynos; let requests in flight on the old ones finish.
-    if (old.length) await new Promise((r) => setTimeout(r, 1000));
-    await Promise.all(old.map((d) => this.stop(d)));
+    // The router now sends new requests to the new dynos; the old ones stop once their requests are answered.
+    await Promise.all(old.map((d) => this.drainAndStop(d)));
     return true;
   }
 
@@ -114,7 +121,7 @@ export class DynoManager {
     }
     this.apps.set(appId, [...current.filter(wanted), ...fresh]);
     await Promise.all(fresh.map((d) => this.waitUp(d)));
-    await Promise.all(surplus.map((d) => this.stop(d)));
+    await Promise.all(surplus.map((d) => this.drainAndStop(d)));
     return true;
   }
 
@@ -132,7 +139,7 @@ export class DynoManager {
       const again = await this.spawn(appId, d.release, d.type, Number(d.name.split('.')[1]), d.command);
       this.apps.set(appId, this.list(appId).map((x) => (x === d ? again : x)));
       await this.waitUp(again);
-      await this.stop(d);
+      await this.drainAndStop(d);
     }
     return targets.length;
   }
@@ -219,6 +226,15 @@ export class DynoManager {
       if (d.stopping) return;
       void this.boot(d).then(() => this.waitUp(d));
     }, delay);
+  }
+
+  /** Out of the router already: wait until its requests in flight are answered (bounded), then stop. */
+  private async drainAndStop(d: Dyno): Promise<void> {
+    d.draining = true;
+    const until = Date.now() + (this.o.drainMs ?? 30_000);
+    await new Promise((r) => setTimeout(r, 50)); // a request routed just before the switch reaches the router's count
+    while (!d.stopping && Date.now() < until && (this.o.inFlight?.(d.id) ?? 0) > 0) await new Promise((r) => setTimeout(r, 50));
+    await this.stop(d);
   }
 
   private async stop(d: Dyno): Promise<void> {

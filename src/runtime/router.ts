@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import { accessLine, errorLine } from './router-log.js';
 
 /** A web dyno the router may send traffic to. */
-export interface WebTarget { port: number; name: string }
+export interface WebTarget { id: string; port: number; name: string }
 
 export interface RouterOptions {
   domain: string;
@@ -17,6 +17,8 @@ export interface RouterOptions {
   lookup(appName: string): { appId: string; dynos: WebTarget[] } | undefined;
   log(appId: string, line: string): void;
   timeoutMs?: number;
+  /** Requests in flight per dyno id, kept up to date here (the dyno manager drains with it). */
+  inFlight?: Map<string, number>;
 }
 
 const page = (title: string, text: string) => `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body style="font-family:sans-serif;max-width:40em;margin:4em auto"><h1>${title}</h1><p>${text}</p></body></html>`;
@@ -27,6 +29,13 @@ export function createRouter(o: RouterOptions): http.Server {
   const next = new Map<string, number>();
   const suffix = `.${o.domain}`;
   const timeoutMs = o.timeoutMs ?? 30_000;
+  const inFlight = o.inFlight ?? new Map<string, number>();
+  /** Count a request against its dyno until `done` fires (once). */
+  const track = (id: string): (() => void) => {
+    inFlight.set(id, (inFlight.get(id) ?? 0) + 1);
+    let once = false;
+    return () => { if (once) return; once = true; const n = (inFlight.get(id) ?? 1) - 1; if (n > 0) inFlight.set(id, n); else inFlight.delete(id); };
+  };
 
   let port = '';
   // The listening port, looked up once (getsockname per request is measurable under load).
@@ -82,6 +91,8 @@ export function createRouter(o: RouterOptions): http.Server {
       const dynos = attempt === 0 ? target.dynos : o.lookup(name)?.dynos ?? [];
       if (!dynos.length) return fail(503, 'H14', 'No web processes running');
       const dyno = pick(name, dynos);
+      const done = track(dyno.id);
+      res.once('close', done);
       let answered = false;
       let connectMs = 0;
       const upstream = http.request({ host: '127.0.0.1', port: dyno.port, method, path, headers: req.headers, agent }, (up) => {
@@ -102,6 +113,7 @@ export function createRouter(o: RouterOptions): http.Server {
       // 30 s to the first byte (H12), on the socket's own timer rather than one more per request.
       upstream.setTimeout(timeoutMs, () => { upstream.destroy(); if (!answered) fail(503, 'H12', 'Request timeout', dyno.name); });
       upstream.on('error', () => {
+        done();
         if (res.writableEnded) return;
         if (!answered && retryable && attempt < 2) return send(attempt + 1);
         fail(503, 'H13', 'Connection closed without response', dyno.name);
@@ -127,6 +139,7 @@ export function createRouter(o: RouterOptions): http.Server {
       return refuse(503, 'Service Unavailable');
     }
     const { requestId, fwd } = forward(req, start);
+    // Not counted in flight: a long-lived WebSocket would hold every deploy for the whole drain time.
     const dyno = pick(name, target.dynos);
     const upstream = net.connect(dyno.port, '127.0.0.1');
     upstream.setTimeout(timeoutMs, () => upstream.destroy(new Error('timeout')));
