@@ -2,6 +2,7 @@
 // from one chunk to the next and a sequence cut by a chunk boundary waits for its end. Every other
 // escape (cursor moves, erases, titles) is dropped; text is always escaped.
 import { escapeHtml } from '../html.js';
+/* eslint-disable no-control-regex -- matching escape sequences means matching control characters */
 
 interface Style { fg?: string; bg?: string; bold?: boolean; dim?: boolean; italic?: boolean; underline?: boolean; inverse?: boolean }
 
