@@ -16,7 +16,7 @@ export function page(v: View, title: string, body: Html, o: PageOptions = {}): s
 <link rel="stylesheet" href="/assets/dashboard.css">
 <script src="/assets/dashboard.js" defer></script>
 </head><body>
-<header class="top"><a class="brand" href="/pipelines">⛵ Slipway</a>
+<header class="top"><a class="brand" href="/pipelines"><span class="mark" aria-hidden="true"></span>Slipway</a>
 <nav class="crumbs">${crumbs.map(([label, href]) => (href ? html`<span>/</span><a href="${href}">${label}</a>` : html`<span>/</span><b>${label}</b>`))}</nav>
 <span class="who">${v.user}</span>
 <form method="post" action="/logout" class="inline">${csrfField(v)}<button class="link" type="submit">Sign out</button></form>

@@ -64,7 +64,7 @@ function loginPage(reply: FastifyReply, next: string, error?: string): FastifyRe
   return reply.type('text/html; charset=utf-8').send('<!doctype html>\n' + html`<html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark">
 <title>Sign in · Slipway</title><link rel="stylesheet" href="/assets/dashboard.css"></head>
-<body class="login"><main><h1>⛵ Slipway</h1>
+<body class="login"><main><h1><span class="mark" aria-hidden="true"></span>Slipway</h1>
 <form method="post" action="/login" class="card">
 <label for="token">API token</label>
 <input id="token" name="token" type="password" autocomplete="current-password" required autofocus>

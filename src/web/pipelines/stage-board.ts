@@ -10,6 +10,8 @@ import { html, type Html } from '../html.js';
 import { ago, badge, csrfField, enc, type View } from '../layout.js';
 import { shortSha } from '../format.js';
 
+const STAGE_LABELS: Record<Stage, string> = { review: 'Review apps', development: 'Development', qa: 'QA', staging: 'Staging', production: 'Production' };
+
 export interface StageApp { coupling: CouplingWithNames; current?: Release; latest?: Release; commit: string | null; next: Stage | null; targets: string[] }
 
 export async function stageApps(ctx: AppContext, p: Pipeline): Promise<StageApp[]> {
@@ -51,7 +53,7 @@ ${a.next && r?.slug_id ? html`<button type="button" class="promote" data-open-di
 export function stageBoard(v: View, p: Pipeline, apps: StageApp[]): Html {
   return html`<div class="stages">${STAGES.map((stage) => {
     const here = apps.filter((a) => a.coupling.stage === stage);
-    return html`<section class="stage" data-stage="${stage}"><h2>${stage}</h2>
+    return html`<section class="stage" data-stage="${stage}"><h2>${STAGE_LABELS[stage]}</h2>
 ${here.length ? here.map((a) => appCard(v, p, a)) : html`<p class="muted small empty">No apps in ${stage}.${stage === 'review' ? ' Review apps appear here for pull requests.' : html` Add one with <code>slipway pipelines:add ${p.name} -a APP -s ${stage}</code>.`}</p>`}
 </section>`;
   })}</div>`;
