@@ -110,6 +110,8 @@ function poll(main) {
           wire(el);
         }
         if (state.status) document.body.dataset.runStatus = state.status;
+        // A run page opened before app.json said how many nodes there are gets its node panels now.
+        if (state.nodes && document.querySelector('[data-awaiting-nodes]')) { location.reload(); return; }
         if (state.done) { stopped = true; document.body.dataset.done = '1'; return; }
       }
     } catch { /* the server restarts or the network blips: try again */ }

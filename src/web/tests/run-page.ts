@@ -57,7 +57,7 @@ ${nodes.length > 1 ? html`<nav class="node-tabs" role="tablist">${nodes.map((n, 
 ${nodes.map((n, i) => html`<section class="node" data-panel="node-${n.idx}"${i > 0 ? html` hidden` : ''}>
 <p class="node-status">${nodes.length > 1 ? html`<b>Node ${n.idx}</b> ` : ''}<span data-part="node-${n.idx}">${pt[`node-${n.idx}`]}</span></p>
 ${outputBlock(ctx, base, run, n, 'setup')}${outputBlock(ctx, base, run, n, 'test')}</section>`)}
-${nodes.length ? '' : html`<p class="muted">Waiting for the run to start…</p>`}
+${nodes.length ? '' : html`<p class="muted" data-awaiting-nodes>Waiting for the run to start…</p>`}
 <section class="card"><h2>Test cases</h2><div data-part="cases">${pt['cases']}</div></section>`;
     return reply.type('text/html; charset=utf-8').send(page(v, `${p.name} #${run.number}`, body, {
       crumbs: [['Pipelines', '/pipelines'], [p.name, `/pipelines/${enc(p.name)}`], ['Tests', `/pipelines/${enc(p.name)}/tests`], [`#${run.number}`, null]],
@@ -68,8 +68,8 @@ ${nodes.length ? '' : html`<p class="muted">Waiting for the run to start…</p>`
 
   app.get<{ Params: { id: string; number: string } }>('/pipelines/:id/tests/:number/state', { config: { web: 'data' } }, async (req) => {
     const { p, run } = await find(req.params.id, req.params.number);
-    const { parts: pt } = await parts(ctx, viewOf(req), p, run);
-    return { done: isTerminal(run.status as TestStatus), status: run.status, parts: Object.fromEntries(Object.entries(pt).map(([k, h]) => [k, h.value])) };
+    const { parts: pt, nodes } = await parts(ctx, viewOf(req), p, run);
+    return { done: isTerminal(run.status as TestStatus), status: run.status, nodes: nodes.length, parts: Object.fromEntries(Object.entries(pt).map(([k, h]) => [k, h.value])) };
   });
 
   await runOutputRoutes(app, ctx, find);
