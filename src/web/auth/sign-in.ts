@@ -58,7 +58,8 @@ export function checkCsrf(ctx: AppContext, req: FastifyRequest): void {
   if (!sameOrigin(req) || !csrfValid(ctx.secret, w.sid, body['_csrf'])) throw fail('csrf_failed');
 }
 
-const safeNext = (next: unknown): string => (typeof next === 'string' && /^\/(?!\/)/.test(next) && !next.startsWith('/login') ? next : '/pipelines');
+// Only a path on this server: not `//host` or `/\host` (which browsers read as another site).
+const safeNext = (next: unknown): string => (typeof next === 'string' && /^\/(?![/\\])/.test(next) && !next.startsWith('/login') ? next : '/pipelines');
 
 function loginPage(reply: FastifyReply, next: string, error?: string): FastifyReply {
   return reply.type('text/html; charset=utf-8').send('<!doctype html>\n' + html`<html lang="en"><head><meta charset="utf-8">
