@@ -11,6 +11,7 @@ import { appRoutes } from './apps.js';
 import { gitRoutes } from './git.js';
 import { addonRoutes } from './addons.js';
 import { pipelineFlowRoutes } from './pipeline-flow.js';
+import { dashboardRoutes } from '../web/routes.js';
 
 export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: opts.logger ? { level: 'warn' } : false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
@@ -27,5 +28,6 @@ export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {})
   await app.register(async (a) => gitRoutes(a, ctx));
   await app.register(async (a) => addonRoutes(a, ctx));
   await app.register(async (a) => pipelineFlowRoutes(a, ctx));
+  await app.register(async (a) => dashboardRoutes(a, ctx));
   return app;
 }

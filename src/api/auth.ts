@@ -28,6 +28,7 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
   app.addHook('onRequest', async (req, reply) => {
     const url = new URL(req.url, 'http://x');
     if (PUBLIC.has(url.pathname)) return;
+    if (req.routeOptions.config.web) return; // the dashboard checks its session cookie or token itself (src/web/auth)
     if (verifyPath(ctx.secret, url.pathname, url.searchParams.get('sig') ?? undefined)) return;
     const token = presentedToken(req);
     const row = token ? await verifyToken(ctx.store.db, token) : undefined;

@@ -4,6 +4,7 @@
 export const ERRORS = {
   unauthorized: { status: 401, message: 'Invalid credentials provided. Run `slipway login` or pass a valid token.' },
   forbidden: { status: 403, message: 'You do not have access to this resource.' },
+  csrf_failed: { status: 403, message: 'This form is stale or was sent from another site (CSRF check failed). Reload the page and try again.' },
   not_found: { status: 404, message: 'Couldn\'t find that resource.' },
   pipeline_not_found: { status: 404, message: 'Couldn\'t find that pipeline.' },
   test_run_not_found: { status: 404, message: 'Couldn\'t find that test run.' },

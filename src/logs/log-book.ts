@@ -83,6 +83,21 @@ export class LogBook {
     try { return fs.readFileSync(this.file(key), 'utf8'); } catch { return ''; }
   }
 
+  /** Bytes stored so far (what a reader at the end would have seen). */
+  size(key: string): number { return this.live.get(key)?.size ?? fileSize(this.file(key)); }
+
+  /** Bytes [start, end) of the stored text, without reading the rest (pages of a long log). */
+  readRange(key: string, start: number, end: number): Buffer {
+    const len = Math.max(0, end - start);
+    if (!len) return Buffer.alloc(0);
+    let fd: number;
+    try { fd = fs.openSync(this.file(key), 'r'); } catch { return Buffer.alloc(0); }
+    try {
+      const buf = Buffer.alloc(len);
+      return buf.subarray(0, fs.readSync(fd, buf, 0, len, start));
+    } finally { fs.closeSync(fd); }
+  }
+
   /** Everything from `offset` on, then whatever is appended, ending when the stream closes. */
   async *follow(key: string, offset = 0, signal?: AbortSignal): AsyncGenerator<Buffer> {
     const l = this.live.get(key);
