@@ -170,6 +170,16 @@ test('a signed push is tested, reported as commit statuses, and deployed; unsign
   const deleted = await deliver('push', { ...pushPayload(sha, 'old'), after: '0'.repeat(40), deleted: true });
   assert.equal(deleted.status, 202);
   assert.match(String(deleted.json['reason']), /deleted/);
+  // Work that fails after the 202 (here: a clone URL with nothing behind it) is on the pipeline's log.
+  // (A sha the mirror lacks: git does not contact the remote for one it already has.)
+  const nowhere = 'b'.repeat(40);
+  const lost = pushPayload(sha, 'lost');
+  lost['after'] = nowhere;
+  lost['repository']['clone_url'] = path.join(os.tmpdir(), 'slipway-no-such-repo.git');
+  const lostDelivery = randomUUID();
+  assert.equal((await deliver('push', lost, { delivery: lostDelivery })).status, 202);
+  const failure = await waitFor('the failed delivery on the pipeline log', async () => (await events()).find((e) => e.kind === 'webhook-failed'));
+  assert.match(failure.message, new RegExp(`Delivery ${lostDelivery} \\(push ${nowhere.slice(0, 7)}\\) failed: git fetch .*slipway-no-such-repo.git failed`));
   const issues = await deliver('issues', { action: 'opened', repository: payload['repository'] });
   assert.equal(issues.status, 202);
   assert.match(String(issues.json['reason']), /"issues"/);
@@ -242,4 +252,12 @@ test('review apps: a pull request gets an app from its head, rebuilt on new comm
   const list = (await api<ReviewAppJson[]>(s, 'GET', `/pipelines/${P}/review-apps`)).json;
   assert.equal(list.find((x) => x.pr_number === 7)?.status, 'deleted');
   assert.equal((await viaRouter(s, APP)).status, 404);
+  assert.match((await run(['reviewapps', '-p', P])).stdout, /#7\s+feature-x\s+-\s+deleted/);
+
+  // Disconnected: the old secret no longer gets anything in.
+  const off = await run(['pipelines:disconnect', P]);
+  assert.equal(off.code, 0, off.stderr);
+  const late = await deliver('push', pushPayload(head2, 'feature-x'));
+  assert.equal(late.status, 404);
+  assert.equal(late.json['id'], 'repository_not_connected');
 });
