@@ -15,6 +15,7 @@ import { spawn } from 'node:child_process';
 import { startServer, cli, api, viaRouter, TOKEN, type TestServer } from './helpers/server.js';
 import { exampleRepo, commitAll, git } from './helpers/apps.js';
 import { waitFor } from './helpers/runs.js';
+import { postgresAvailable } from './helpers/postgres.js';
 import { signBody } from '../src/integrations/github-signature.js';
 
 interface RunJson { id: string; number: number; status: string; commit_sha: string }
@@ -206,7 +207,7 @@ test('a `git push` to an app of a connected pipeline reports its run\'s statuses
   assert.equal(mine[1]!.body.target_url, `${s.url}/pipelines/${P}/tests/${n}`);
 });
 
-test('review apps: a pull request gets an app from its head, rebuilt on new commits, destroyed when closed', { timeout: 420_000 }, async () => {
+test('review apps: a pull request gets an app (with its Postgres add-on) from its head, rebuilt on new commits, destroyed when closed', { timeout: 420_000, skip: !postgresAvailable() && 'PostgreSQL binaries are not installed' }, async () => {
   const en = await run(['reviewapps:enable', '-p', P, '--autodeploy', '--autodestroy']);
   assert.equal(en.code, 0, en.stderr);
   git(work, 'checkout', '-q', '-b', 'feature-x');
@@ -223,13 +224,14 @@ test('review apps: a pull request gets an app from its head, rebuilt on new comm
     return r?.status === 'created' && r.message?.startsWith('postdeploy exited') ? r : undefined;
   }, 240_000);
   assert.equal(ra.app?.name, APP);
-  assert.match(ra.message!, /postdeploy exited 0: postdeploy: seeded gh-pr-7 for PR #7 \(feature-x\)/);
+  assert.match(ra.message!, /postdeploy exited 0: .*postdeploy: seeds table has 1 row\(s\)/);
   const vars = (await api<Record<string, string>>(s, 'GET', `/apps/${APP}/config-vars`)).json;
   assert.deepEqual([vars['HEROKU_APP_NAME'], vars['HEROKU_BRANCH'], vars['HEROKU_PR_NUMBER'], vars['GREETING']], [APP, 'feature-x', '7', 'hello from review']);
+  assert.match(vars['DATABASE_URL'] ?? '', /^postgres(ql)?:\/\//, 'environments.review.addons: a Postgres add-on of its own');
   assert.equal((await api<{ stage: string }>(s, 'GET', `/apps/${APP}/pipeline-couplings`)).json.stage, 'review');
   assert.match((await viaRouter(s, APP)).body, /^hello from review; version=two; app=gh-pr-7; pr=7; branch=feature-x/);
   const logs = await run(['logs', '-a', APP, '-n', '200']);
-  assert.match(logs.stdout, /app\[postdeploy\]: postdeploy: seeded gh-pr-7 for PR #7/);
+  assert.match(logs.stdout, /app\[postdeploy\]: postdeploy: seeding gh-pr-7 for PR #7 \(feature-x\)/);
   const info = await run(['pipelines:info', P]);
   assert.match(info.stdout, /#7\s+feature-x\s+gh-pr-7\s+created/);
   assert.match(info.stdout, /review\s+gh-pr-7/);
@@ -242,13 +244,13 @@ test('review apps: a pull request gets an app from its head, rebuilt on new comm
   await waitFor('the review app to serve version three', async () => /version=three/.test((await viaRouter(s, APP)).body), 240_000);
   const seeded = (await events()).filter((e) => e.message.includes('postdeploy exited'));
   assert.equal(seeded.length, 1, 'postdeploy ran once');
-  assert.equal(((await run(['logs', '-a', APP, '-n', '500'])).stdout.match(/app\[postdeploy\]: postdeploy: seeded/g) ?? []).length, 1);
+  assert.equal(((await run(['logs', '-a', APP, '-n', '500'])).stdout.match(/app\[postdeploy\]: postdeploy: seeding/g) ?? []).length, 1);
 
   // Closing the PR runs pr-predestroy in the app, then destroys it.
   assert.equal((await deliver('pull_request', prPayload('closed', 7, 'feature-x', head2))).status, 202);
   await waitFor('the review app to be destroyed', async () => (await api(s, 'GET', `/apps/${APP}`)).status === 404, 120_000);
   const predestroy = (await events()).find((e) => e.message.includes('pr-predestroy on gh-pr-7'));
-  assert.match(predestroy!.message, /exited 0: pr-predestroy: releasing gh-pr-7 of PR #7/);
+  assert.match(predestroy!.message, /exited 0: pr-predestroy: releasing gh-pr-7 of PR #7; its database says: seeded for PR 7$/, 'pr-predestroy ran against the database postdeploy seeded');
   const list = (await api<ReviewAppJson[]>(s, 'GET', `/pipelines/${P}/review-apps`)).json;
   assert.equal(list.find((x) => x.pr_number === 7)?.status, 'deleted');
   assert.equal((await viaRouter(s, APP)).status, 404);

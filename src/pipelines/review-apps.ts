@@ -1,5 +1,5 @@
 // Review apps: an app per open pull request, in the pipeline's review stage, built from the PR's
-// head with app.json's `environments.review`; `postdeploy` once after its first release,
+// head with app.json's `environments.review` (config vars and add-ons); `postdeploy` once after its first release,
 // `pr-predestroy` before it is destroyed when the PR closes.
 import { getApp, getConfigVars, patchConfigVars, type App } from '../store/apps.js';
 import { createCoupling } from '../store/couplings.js';
@@ -11,6 +11,7 @@ import { currentRelease, type Release } from '../store/releases.js';
 import type { Build } from '../store/builds.js';
 import { startBuild } from '../releases/deploy.js';
 import { createAppWithRelease, destroyApp } from '../releases/app-lifecycle.js';
+import { attachAddon } from '../releases/attach-addon.js';
 import type { AppContext } from '../app-context.js';
 import { resolveReviewConfig, reviewAppName, reviewAppVars } from './review-config.js';
 import { appJsonOfRelease, appJsonOfSource, outputTail, runScript } from './review-scripts.js';
@@ -26,9 +27,16 @@ export async function deployReviewApp(ctx: AppContext, pipeline: Pipeline, pr: P
     const review = resolveReviewConfig(await appJsonOfSource(ctx, sourceBlobUrl));
     app = await createAppWithRelease(ctx, reviewAppName(pipeline.name, pr.number));
     await createCoupling(db, pipeline.id, app.id, 'review');
+    await updateReviewApp(db, row.id, { app_id: app.id, status: 'creating', message: null });
     // app.json's env, then the pipeline's review-stage vars (secrets set once for every review app), then Heroku's own.
     await patchConfigVars(db, app.id, { ...review.env, ...(await getStageConfig(db, pipeline.id, 'review')), ...reviewAppVars(app.name, pr.branch, pr.number) });
-    await updateReviewApp(db, row.id, { app_id: app.id, status: 'creating', message: null });
+    for (const addon of review.addons) {
+      const made = await attachAddon(ctx, app, addon.plan, addon.as).catch(async (e: Error) => {
+        await updateReviewApp(db, row.id, { status: 'errored', message: e.message });
+        throw e;
+      });
+      await addPipelineEvent(db, pipeline.id, 'review-app', `PR #${pr.number}: ${addon.plan} attached to ${app.name} as ${made.name}_URL`);
+    }
     await addPipelineEvent(db, pipeline.id, 'review-app', `PR #${pr.number} (${pr.branch}): review app ${app.name} created`);
   } else {
     await updateReviewApp(db, row.id, { branch: pr.branch, ...(row.status === 'created' ? {} : { status: 'creating' }) });

@@ -14,7 +14,9 @@ test('environments.review is laid over the top level, key by key', () => {
   assert.equal('R' in c.env, false);
   assert.equal(c.postdeploy, 'node seed.js');
   assert.equal(c.predestroy, 'node drop.js');
-  assert.deepEqual(resolveReviewConfig({}), { env: {}, postdeploy: undefined, predestroy: undefined });
+  assert.deepEqual(resolveReviewConfig({}), { env: {}, addons: [], postdeploy: undefined, predestroy: undefined });
+  assert.deepEqual(resolveReviewConfig({ addons: ['heroku-redis'] }).addons, [{ plan: 'heroku-redis' }]);
+  assert.deepEqual(resolveReviewConfig({ addons: ['heroku-redis'], environments: { review: { addons: [{ plan: 'heroku-postgresql', as: 'DB' }] } } }).addons, [{ plan: 'heroku-postgresql', as: 'DB' }]);
 });
 
 test('review app names are valid app names, shortened when the pipeline name is long', () => {

@@ -1,10 +1,10 @@
 // What a review app takes from app.json: `environments.review` laid over the top level (maps merge
-// key by key), its config vars and its two scripts; plus the vars Heroku injects for a pull request.
+// key by key; lists replace), its config vars, add-ons and two scripts; plus the vars Heroku injects for a pull request.
 import { randomBytes } from 'node:crypto';
-import type { AppJson } from '../core/app-json.js';
+import type { AddonSpec, AppJson } from '../core/app-json.js';
 import { appNameProblem } from '../core/app-name.js';
 
-export interface ReviewConfig { env: Record<string, string>; postdeploy?: string; predestroy?: string }
+export interface ReviewConfig { env: Record<string, string>; addons: AddonSpec[]; postdeploy?: string; predestroy?: string }
 
 export function resolveReviewConfig(app: AppJson): ReviewConfig {
   const r = app.environments?.['review'] ?? {};
@@ -15,7 +15,9 @@ export function resolveReviewConfig(app: AppJson): ReviewConfig {
     else if (v.value !== undefined) env[k] = v.value;
     else if (v.generator === 'secret') env[k] = randomBytes(32).toString('hex');
   }
-  return { env, postdeploy: scripts['postdeploy'], predestroy: scripts['pr-predestroy'] };
+  // Lists replace rather than merge, as for test runs.
+  const addons = (r.addons ?? app.addons ?? []).map((a) => (typeof a === 'string' ? { plan: a } : a));
+  return { env, addons, postdeploy: scripts['postdeploy'], predestroy: scripts['pr-predestroy'] };
 }
 
 /** `<pipeline>-pr-<N>`, the pipeline's part shortened to keep within the 30-character app name limit. */
