@@ -46,9 +46,10 @@ const runs = async () => (await api<RunJson[]>(s, 'GET', `/pipelines/${P}/test-r
 const current = async (app: string) => (await api<ReleaseJson[]>(s, 'GET', `/apps/${app}/releases`)).json.find((r) => r.current);
 
 /** Deliver a webhook as GitHub does; `sign` false sends no signature, a string signs with that secret. */
-async function deliver(event: string, payload: unknown, opts: { sign?: string | false; signature?: string; delivery?: string } = {}) {
-  const body = JSON.stringify(payload);
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': opts.delivery ?? randomUUID(), 'user-agent': 'GitHub-Hookshot/test' };
+async function deliver(event: string, payload: unknown, opts: { sign?: string | false; signature?: string; delivery?: string; form?: boolean } = {}) {
+  // GitHub's two content types: the JSON itself, or form-encoded with the JSON in `payload`.
+  const body = opts.form ? new URLSearchParams({ payload: JSON.stringify(payload) }).toString() : JSON.stringify(payload);
+  const headers: Record<string, string> = { 'content-type': opts.form ? 'application/x-www-form-urlencoded' : 'application/json', 'x-github-event': event, 'x-github-delivery': opts.delivery ?? randomUUID(), 'user-agent': 'GitHub-Hookshot/test' };
   if (opts.sign !== false) headers['x-hub-signature-256'] = opts.signature ?? signBody(opts.sign ?? secret, body);
   const res = await fetch(`${s.url}/hooks/github`, { method: 'POST', headers, body });
   return { status: res.status, json: await res.json() as Record<string, unknown> };
@@ -101,10 +102,10 @@ after(async () => {
 });
 
 test('a signed push is tested, reported as commit statuses, and deployed; unsigned, mis-signed and repeated deliveries do nothing', { timeout: 300_000 }, async () => {
-  assert.equal((await run(['pipelines:create', P])).code, 0);
-  assert.equal((await run(['apps:create', DEV])).code, 0);
-  assert.equal((await run(['pipelines:add', P, '-a', DEV])).code, 0);
-  assert.equal((await run(['pipelines:update', '-p', P, '--auto-deploy', 'on', '--wait-for-ci', 'on'])).code, 0);
+  for (const args of [['pipelines:create', P], ['apps:create', DEV], ['pipelines:add', P, '-a', DEV], ['pipelines:update', '-p', P, '--auto-deploy', 'on', '--wait-for-ci', 'on']]) {
+    const r = await run(args);
+    assert.equal(r.code, 0, `slipway ${args.join(' ')}: ${r.stderr}`);
+  }
   const statusApi = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   const connect = await run(['pipelines:connect', P, '--repo', REPO, '--status-token', STATUS_TOKEN, '--status-api-url', statusApi]);
   assert.equal(connect.code, 0, connect.stderr);
@@ -119,6 +120,10 @@ test('a signed push is tested, reported as commit statuses, and deployed; unsign
   const pong = await deliver('ping', ping);
   assert.equal(pong.status, 200);
   assert.equal(pong.json['pipeline'], P);
+  assert.equal((await deliver('ping', ping, { form: true })).status, 200, 'form-encoded deliveries are signed over the form body');
+  const headerless = await fetch(`${s.url}/hooks/github`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  assert.equal(headerless.status, 422);
+  assert.equal(((await headerless.json()) as { id: string }).id, 'invalid_params');
 
   const sha = git(work, 'rev-parse', 'HEAD');
   const payload = pushPayload(sha);
