@@ -6,7 +6,6 @@ import { getApp, patchConfigVars, type App } from '../store/apps.js';
 import { deleteAppAddon, getAppAddon, listAppAddons, type AppAddon } from '../store/app-addons.js';
 import { releaseConfigChange } from '../releases/deploy.js';
 import { attachAddon } from '../releases/attach-addon.js';
-import { fail } from '../core/errors.js';
 import type { AppContext } from '../app-context.js';
 import { parseBody } from './errors.js';
 
