@@ -10,6 +10,7 @@ import { serverBaseUrl } from './commit-source.js';
 export const STATUS_CONTEXT = 'continuous-integration/slipway';
 const DEFAULT_API = 'https://api.github.com';
 const ATTEMPTS = 5;
+const FIRST_RETRY_MS = 1000;
 
 type State = 'pending' | 'success' | 'failure' | 'error';
 
@@ -27,7 +28,7 @@ export function statusOf(run: Pick<TestRun, 'status' | 'number' | 'message'>): {
 export class CommitStatuses {
   // Statuses of one commit go out in order: a retried "pending" must not land after "success".
   private chains = new Map<string, Promise<void>>();
-  constructor(private ctx: AppContext, private o: { firstDelayMs?: number } = {}) {}
+  constructor(private ctx: AppContext) {}
 
   register(): void {
     this.ctx.hooks.testRunStarted.push(async (run) => this.report(run));
@@ -77,7 +78,7 @@ export class CommitStatuses {
       const last = attempt >= ATTEMPTS;
       await addPipelineEvent(db, pipeline.id, 'status-failed', `Reporting ${s.state} for ${run.commit_sha.slice(0, 7)} (test run #${run.number}) to ${base} failed (attempt ${attempt} of ${ATTEMPTS}): ${problem}${last ? '; giving up' : '; retrying'}`).catch(() => {});
       if (last) return;
-      await new Promise((r) => setTimeout(r, (this.o.firstDelayMs ?? 1000) * 2 ** (attempt - 1)));
+      await new Promise((r) => setTimeout(r, FIRST_RETRY_MS * 2 ** (attempt - 1)));
     }
   }
 }
