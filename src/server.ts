@@ -32,6 +32,8 @@ import { onDynoCrash } from './releases/auto-rollback.js';
 import { listApps } from './store/apps.js';
 import { listAppAddons } from './store/app-addons.js';
 import { registerPipelineAutomation } from './pipelines/automation.js';
+import { registerReviewApps } from './pipelines/review-apps.js';
+import { CommitStatuses } from './integrations/commit-statuses.js';
 import { buildApi } from './api/app.js';
 import type { AppContext, Logger } from './app-context.js';
 
@@ -91,7 +93,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const ctx: AppContext = {
     config, store, queue: { db: store.db, dialect: store.dialect }, logs: ctxLogs,
     blobs: new SourceBlobs(path.join(config.dataDir, 'sources'), 500 * 1024 * 1024), sandbox, secret, workRoot,
-    cacheRoot: path.join(config.dataDir, 'cache'), log, hooks: { releaseSettled: [], buildEnded: [], testRunEnded: [] },
+    cacheRoot: path.join(config.dataDir, 'cache'), log, hooks: { releaseSettled: [], buildEnded: [], testRunEnded: [], testRunStarted: [] },
     selfUrl: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`,
     oneOffs: new OneOffDynos({ sandbox, workRoot, logs: ctxLogs, timeoutMs: 24 * 3600_000 }),
     dynos: new DynoManager({
@@ -155,6 +157,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   });
   ctx.runner = runner;
   registerPipelineAutomation(ctx);
+  registerReviewApps(ctx);
+  new CommitStatuses(ctx).register();
   runner.start();
   const recovery = setInterval(() => {
     recoverLostWork(ctx, owner).then(settleEnded).catch((e) => log.error(`recovery: ${(e as Error).message}`));

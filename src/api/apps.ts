@@ -2,8 +2,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { createApp, deleteApp, getApp, getConfigVars, listApps, patchConfigVars, type App } from '../store/apps.js';
-import { createRelease, currentRelease, getRelease, listReleases, settleRelease, type Release } from '../store/releases.js';
+import { getApp, getConfigVars, listApps, patchConfigVars, type App } from '../store/apps.js';
+import { currentRelease, getRelease, listReleases, type Release } from '../store/releases.js';
 import { getBuild, listBuilds, type Build } from '../store/builds.js';
 import { getFormation, scaleFormation } from '../store/formation.js';
 import fs from 'node:fs';
@@ -11,8 +11,7 @@ import path from 'node:path';
 import { startBuild, releaseConfigChange, rollback, goLive, buildLogKey, releaseLogKey, slugPath } from '../releases/deploy.js';
 import { appLogKey, appendAppLog } from '../releases/app-log.js';
 import { sourceIdFromUrl } from '../git/source-blobs.js';
-import { removeRepo } from '../git/repos.js';
-import { listAppAddons } from '../store/app-addons.js';
+import { createAppWithRelease, destroyApp } from '../releases/app-lifecycle.js';
 import { fail } from '../core/errors.js';
 import type { AppContext } from '../app-context.js';
 import { parseBody } from './errors.js';
@@ -39,17 +38,13 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
 
   app.post('/apps', async (req, reply) => {
     const b = parseBody(z.object({ name: z.string() }).passthrough(), req.body);
-    const a = await createApp(db, b.name);
-    const v1 = await createRelease(db, { appId: a.id, slugId: null, config: {}, description: 'Initial release' });
-    await settleRelease(db, v1.id, { type: 'no-release-phase' });
-    await ctx.onAppsChanged?.();
-    appendAppLog(ctx.logs, a.id, 'slipway[api]', 'App created; release v1 (Initial release)');
-    return reply.status(201).send(appJson(a));
+    return reply.status(201).send(appJson(await createAppWithRelease(ctx, b.name)));
   });
   app.get('/apps', async () => (await listApps(db)).map(appJson));
   app.get<{ Params: { app: string } }>('/apps/:app', async (req) => appJson(await getApp(db, req.params.app)));
   app.delete<{ Params: { app: string } }>('/apps/:app', async (req) => {
     const a = await getApp(db, req.params.app);
+<<<<<<< HEAD
     await ctx.dynos.stopApp(a.id);
     for (const addon of await listAppAddons(db, a.id)) await ctx.addons.destroyForApp(addon).catch((e: Error) => ctx.log.error(`removing add-on ${addon.name} of ${a.name}: ${e.message}`));
     // A slug promoted to other apps stays with them: it moves to one of them instead of going.
@@ -67,6 +62,9 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     ctx.logs.close(appLogKey(a.id)); // its followers end, its file handle is let go
     fs.rmSync(path.join(ctx.config.dataDir, 'logs', 'apps', a.id), { recursive: true, force: true });
     await ctx.onAppsChanged?.();
+=======
+    await destroyApp(ctx, a);
+>>>>>>> github
     return appJson(a);
   });
 

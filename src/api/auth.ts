@@ -21,8 +21,8 @@ export function presentedToken(req: FastifyRequest): string | undefined {
   return undefined;
 }
 
-// The git hook endpoint checks its own one-time push token.
-const PUBLIC = new Set(['/health', '/git-hooks/push']);
+// The git hook endpoint checks its own one-time push token; webhooks are signed with the pipeline's secret.
+const PUBLIC = new Set(['/health', '/git-hooks/push', '/hooks/github']);
 
 export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
   app.addHook('onRequest', async (req, reply) => {

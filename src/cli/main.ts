@@ -7,6 +7,7 @@ import { registerCi } from './commands/ci.js';
 import { registerApps } from './commands/apps.js';
 import { registerGit } from './commands/git.js';
 import { registerAddons } from './commands/addons.js';
+import { registerGithub } from './commands/github.js';
 import { CliError, EXIT } from './errors.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -18,6 +19,7 @@ export async function main(argv: string[]): Promise<void> {
   registerApps(program);
   registerGit(program);
   registerAddons(program);
+  registerGithub(program);
   program.commands.forEach((c) => c.exitOverride());
   try {
     await program.parseAsync(argv);

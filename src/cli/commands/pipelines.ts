@@ -4,9 +4,13 @@ import { loadCredentials } from '../context.js';
 import { inGitRepo, getConfig, setConfig } from '../git.js';
 import { printJson, table } from '../format.js';
 import { CliError } from '../errors.js';
+<<<<<<< HEAD
 import { appOption } from '../app-option.js';
 import { confirmName } from '../confirm.js';
 import type { CouplingJson, DiffJson, LatestReleaseJson, PipelineEventJson, PipelineJson, PromotionJson, PromotionTargetJson } from '../types.js';
+=======
+import type { CouplingJson, DiffJson, LatestReleaseJson, PipelineEventJson, PipelineJson, PromotionJson, PromotionTargetJson, ReviewAppJson } from '../types.js';
+>>>>>>> github
 import { EXIT } from '../errors.js';
 import { green, red, dim, bold } from '../format.js';
 
@@ -64,6 +68,8 @@ export function registerPipelines(program: Command): void {
         return [c.stage, c.app.name, r ? `v${r.version}` : '-', r?.slug?.commit?.slice(0, 7) ?? '-', r?.description ?? ''];
       });
       console.log(rows.length ? `\n${table(rows, ['stage', 'app', 'release', 'commit', 'description'])}` : '\nNo apps yet: add one with `slipway pipelines:add PIPELINE -a APP --stage development`.');
+      const reviewApps = (await api.get<ReviewAppJson[]>(`/pipelines/${id}/review-apps`)).filter((r) => r.status !== 'deleted');
+      if (reviewApps.length) console.log(`\nReview apps:\n${table(reviewApps.map((r) => [`#${r.pr_number}`, r.branch, r.app?.name ?? '-', r.status]), ['pr', 'branch', 'app', 'status'])}`);
     });
 
   program.command('pipelines:update').description('change a pipeline\'s settings and automation').option('-p, --pipeline <name>', 'pipeline')
