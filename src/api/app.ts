@@ -11,12 +11,9 @@ import { appRoutes } from './apps.js';
 import { gitRoutes } from './git.js';
 import { addonRoutes } from './addons.js';
 import { pipelineFlowRoutes } from './pipeline-flow.js';
-<<<<<<< HEAD
 import { dashboardRoutes } from '../web/routes.js';
-=======
 import { githubHookRoutes } from './github-hooks.js';
 import { reviewAppRoutes } from './review-apps.js';
->>>>>>> github
 
 export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: opts.logger ? { level: 'warn' } : false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
@@ -33,11 +30,8 @@ export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {})
   await app.register(async (a) => gitRoutes(a, ctx));
   await app.register(async (a) => addonRoutes(a, ctx));
   await app.register(async (a) => pipelineFlowRoutes(a, ctx));
-<<<<<<< HEAD
   await app.register(async (a) => dashboardRoutes(a, ctx));
-=======
   await app.register(async (a) => githubHookRoutes(a, ctx));
   await app.register(async (a) => reviewAppRoutes(a, ctx));
->>>>>>> github
   return app;
 }

@@ -44,27 +44,7 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   app.get<{ Params: { app: string } }>('/apps/:app', async (req) => appJson(await getApp(db, req.params.app)));
   app.delete<{ Params: { app: string } }>('/apps/:app', async (req) => {
     const a = await getApp(db, req.params.app);
-<<<<<<< HEAD
-    await ctx.dynos.stopApp(a.id);
-    for (const addon of await listAppAddons(db, a.id)) await ctx.addons.destroyForApp(addon).catch((e: Error) => ctx.log.error(`removing add-on ${addon.name} of ${a.name}: ${e.message}`));
-    // A slug promoted to other apps stays with them: it moves to one of them instead of going.
-    const slugs = await db.selectFrom('slugs').select('id').where('app_id', '=', a.id).execute();
-    const gone: string[] = [];
-    for (const s of slugs) {
-      const user = await db.selectFrom('releases').select('app_id').where('slug_id', '=', s.id).where('app_id', '<>', a.id).executeTakeFirst();
-      if (user) await db.updateTable('slugs').set({ app_id: user.app_id }).where('id', '=', s.id).execute();
-      else gone.push(s.id);
-    }
-    await deleteApp(db, a.id);
-    for (const id of gone) fs.rmSync(slugPath(ctx, id), { force: true });
-    removeRepo(ctx.config.dataDir, a.id);
-    fs.rmSync(path.join(ctx.config.dataDir, 'build-cache', a.id), { recursive: true, force: true });
-    ctx.logs.close(appLogKey(a.id)); // its followers end, its file handle is let go
-    fs.rmSync(path.join(ctx.config.dataDir, 'logs', 'apps', a.id), { recursive: true, force: true });
-    await ctx.onAppsChanged?.();
-=======
     await destroyApp(ctx, a);
->>>>>>> github
     return appJson(a);
   });
 

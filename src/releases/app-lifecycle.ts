@@ -6,7 +6,7 @@ import { createRelease, settleRelease } from '../store/releases.js';
 import { listAppAddons } from '../store/app-addons.js';
 import { removeRepo } from '../git/repos.js';
 import type { AppContext } from '../app-context.js';
-import { appendAppLog } from './app-log.js';
+import { appendAppLog, appLogKey } from './app-log.js';
 import { slugPath } from './deploy.js';
 
 /** A new app with its v1 "Initial release" (no code yet), known to the router at once. */
@@ -37,6 +37,7 @@ export async function destroyApp(ctx: AppContext, a: App): Promise<void> {
   for (const id of gone) fs.rmSync(slugPath(ctx, id), { recursive: true, force: true });
   removeRepo(ctx.config.dataDir, a.id);
   fs.rmSync(path.join(ctx.config.dataDir, 'build-cache', a.id), { recursive: true, force: true });
+  ctx.logs.close(appLogKey(a.id)); // its followers end, its file handle is let go
   fs.rmSync(path.join(ctx.config.dataDir, 'logs', 'apps', a.id), { recursive: true, force: true });
   await ctx.onAppsChanged?.();
 }

@@ -4,13 +4,9 @@ import { loadCredentials } from '../context.js';
 import { inGitRepo, getConfig, setConfig } from '../git.js';
 import { printJson, table } from '../format.js';
 import { CliError } from '../errors.js';
-<<<<<<< HEAD
 import { appOption } from '../app-option.js';
 import { confirmName } from '../confirm.js';
-import type { CouplingJson, DiffJson, LatestReleaseJson, PipelineEventJson, PipelineJson, PromotionJson, PromotionTargetJson } from '../types.js';
-=======
 import type { CouplingJson, DiffJson, LatestReleaseJson, PipelineEventJson, PipelineJson, PromotionJson, PromotionTargetJson, ReviewAppJson } from '../types.js';
->>>>>>> github
 import { EXIT } from '../errors.js';
 import { green, red, dim, bold } from '../format.js';
 
