@@ -13,6 +13,8 @@ export default tseslint.config(
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration in src/config.ts (server) or src/cli/context.ts (CLI).' }],
     },
   },
+  // The dashboard's one browser script.
+  { files: ['src/web/assets/**/*.js'], languageOptions: { sourceType: 'script', globals: { document: 'readonly', window: 'readonly', location: 'readonly', EventSource: 'readonly', fetch: 'readonly', setTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', encodeURIComponent: 'readonly' } } },
   // The pre-receive hook is its own program: git hands it its environment.
   { files: ['src/config.ts', 'src/cli/context.ts', 'src/git/pre-receive-hook.ts', 'src/**/*.test.ts', 'test/**', 'bench/**'], rules: { 'no-restricted-properties': 'off' } },
 );

@@ -24,6 +24,8 @@ export interface FlowHooks {
   releaseSettled: Array<(app: App, release: Release) => Promise<void>>;
   buildEnded: Array<(build: Build) => Promise<void>>;
   testRunEnded: Array<(run: TestRun) => Promise<void>>;
+  /** A CI run was created for a pushed commit (git push or a webhook). */
+  testRunStarted: Array<(run: TestRun) => Promise<void>>;
 }
 
 export async function fireHooks<A extends unknown[]>(ctx: AppContext, name: keyof FlowHooks, handlers: Array<(...a: A) => Promise<void>>, ...args: A): Promise<void> {

@@ -27,6 +27,7 @@ const schema = z.object({
   SLIPWAY_BUILD_TIMEOUT_SECONDS: intFrom(900, 1, 86_400),
   SLIPWAY_BOOT_TIMEOUT_SECONDS: intFrom(60, 1, 3600),
   SLIPWAY_DYNO_STOP_GRACE_SECONDS: intFrom(30, 0, 3600),
+  SLIPWAY_ROUTER_TIMEOUT_SECONDS: intFrom(30, 1, 3600),
 });
 
 export interface Config {
@@ -54,6 +55,8 @@ export interface Config {
   readonly bootTimeoutSeconds: number;
   /** SIGTERM → SIGKILL for dynos (Heroku: 30 s). */
   readonly dynoStopGraceMs: number;
+  /** A dyno must send the first byte of its response this soon (Heroku: 30 s, H12). */
+  readonly routerTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -88,6 +91,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     buildTimeoutSeconds: e.SLIPWAY_BUILD_TIMEOUT_SECONDS,
     bootTimeoutSeconds: e.SLIPWAY_BOOT_TIMEOUT_SECONDS,
     dynoStopGraceMs: e.SLIPWAY_DYNO_STOP_GRACE_SECONDS * 1000,
+    routerTimeoutMs: e.SLIPWAY_ROUTER_TIMEOUT_SECONDS * 1000,
     ...overrides,
   });
 }

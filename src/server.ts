@@ -32,6 +32,8 @@ import { onDynoCrash } from './releases/auto-rollback.js';
 import { listApps } from './store/apps.js';
 import { listAppAddons } from './store/app-addons.js';
 import { registerPipelineAutomation } from './pipelines/automation.js';
+import { registerReviewApps } from './pipelines/review-apps.js';
+import { CommitStatuses } from './integrations/commit-statuses.js';
 import { buildApi } from './api/app.js';
 import { SpaceNetworks } from './spaces/space-network.js';
 import { listSpaces, trustedIps, egressRules } from './store/spaces.js';
@@ -88,18 +90,20 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const sandbox = createSandbox({ mode: sandboxProbe.mode, userName: config.sandboxUser, hidden, graceMs: config.killGraceMs });
   if (sandboxProbe.warning) log.warn(sandboxProbe.warning);
 
+  const routerInFlight = new Map<string, number>();
   const ctxLogs = new LogBook(path.join(config.dataDir, 'logs'));
   const spaces = new SpaceNetworks({ dataDir: config.dataDir, log });
   spaces.setApps(await listApps(store.db));
   const ctx: AppContext = {
     config, store, queue: { db: store.db, dialect: store.dialect }, logs: ctxLogs,
     blobs: new SourceBlobs(path.join(config.dataDir, 'sources'), 500 * 1024 * 1024), sandbox, secret, workRoot,
-    cacheRoot: path.join(config.dataDir, 'cache'), log, hooks: { releaseSettled: [], buildEnded: [], testRunEnded: [] },
+    cacheRoot: path.join(config.dataDir, 'cache'), log, hooks: { releaseSettled: [], buildEnded: [], testRunEnded: [], testRunStarted: [] },
     selfUrl: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`,
     oneOffs: new OneOffDynos({ sandbox, workRoot, logs: ctxLogs, timeoutMs: 24 * 3600_000, network: spaces }), spaces,
     dynos: new DynoManager({
       sandbox, workRoot, bootTimeoutMs: config.bootTimeoutSeconds * 1000, stopGraceMs: config.dynoStopGraceMs,
       log: (appId, source, line) => appendAppLog(ctxLogs, appId, source, line),
+      inFlight: (id) => routerInFlight.get(id) ?? 0, drainMs: config.routerTimeoutMs,
       onCrash: (d) => { onDynoCrash(ctx, d).catch((e) => log.error(`automatic rollback: ${(e as Error).message}`)); },
       network: spaces,
     }),
@@ -158,6 +162,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   });
   ctx.runner = runner;
   registerPipelineAutomation(ctx);
+  registerReviewApps(ctx);
+  new CommitStatuses(ctx).register();
   runner.start();
   const recovery = setInterval(() => {
     recoverLostWork(ctx, owner).then(settleEnded).catch((e) => log.error(`recovery: ${(e as Error).message}`));
@@ -165,11 +171,11 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
 
   const app = await buildApi(ctx);
   const router = createRouter({
-    domain: config.domain,
+    domain: config.domain, timeoutMs: config.routerTimeoutMs, inFlight: routerInFlight,
     lookup: (name) => {
       const a = appsByName.get(name);
       if (!a) return undefined;
-      return { appId: a.id, targets: ctx.dynos.webTargets(a.id), trusted: a.space_id ? spaces.trustedFor(a.space_id) ?? [] : undefined, internal: a.internal_routing === 1 };
+      return { appId: a.id, dynos: ctx.dynos.webTargets(a.id), trusted: a.space_id ? spaces.trustedFor(a.space_id) ?? [] : undefined, internal: a.internal_routing === 1 };
     },
     log: (appId, line) => appendAppLog(ctx.logs, appId, 'slipway[router]', line),
   });

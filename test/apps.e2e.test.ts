@@ -3,8 +3,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
+import http from 'node:http';
 import path from 'node:path';
-import { startServer, cli, api, viaRouter, type TestServer } from './helpers/server.js';
+import { spawn } from 'node:child_process';
+import { startServer, cli, api, viaRouter, BIN, TOKEN, type TestServer } from './helpers/server.js';
 import { exampleRepo, commitAll } from './helpers/apps.js';
 import { waitFor } from './helpers/runs.js';
 import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
@@ -31,7 +34,7 @@ const A = 'webshop';
 const run = (args: string[]) => cli(s, [...args, '-a', A], { cwd: dir });
 
 before(async () => {
-  s = await startServer({ SLIPWAY_BOOT_TIMEOUT_SECONDS: '20' });
+  s = await startServer({ SLIPWAY_BOOT_TIMEOUT_SECONDS: '20', SLIPWAY_ROUTER_TIMEOUT_SECONDS: '8' });
   dir = exampleRepo('web-app');
 });
 after(async () => { await s.stop(); });
@@ -57,6 +60,36 @@ test('create, set config, build from the repo, release v3, served through the ro
   assert.equal((await viaRouter(s, 'no-such-app')).status, 404);
 });
 
+test('the router logs every request in Heroku\'s format, proxies WebSocket upgrades and times out a silent dyno (H12)', { timeout: 60_000 }, async () => {
+  const id = 'given-request-id-0123456789';
+  const r = await new Promise<{ status: number; id: unknown }>((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port: s.routerPort, path: '/?q=1', headers: { host: `${A}.localhost`, 'x-request-id': id }, agent: false }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, id: res.headers['x-request-id'] });
+    }).on('error', reject);
+  });
+  assert.deepEqual(r, { status: 200, id }, 'a valid X-Request-Id is kept');
+  await waitFor('the access line', async () => (await run(['logs', '-n', '100'])).stdout.includes(`request_id=${id}`));
+  assert.match((await run(['logs', '-n', '100'])).stdout, new RegExp(`slipway\\[router\\]: at=info method=GET path="/\\?q=1" host=${A}\\.localhost request_id=${id} fwd="127\\.0\\.0\\.1" dyno=web\\.1 connect=\\d+ms service=\\d+ms status=200 bytes=\\d+ protocol=http`));
+
+  // An upgrade goes through to the dyno, then bytes flow both ways.
+  const sock = net.connect(s.routerPort, '127.0.0.1');
+  let got = '';
+  sock.on('data', (c) => { got += c; });
+  sock.write(`GET /ws HTTP/1.1\r\nHost: ${A}.localhost\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n`);
+  await waitFor('101', async () => got.includes('\r\n\r\n'));
+  assert.match(got, /^HTTP\/1\.1 101 Switching Protocols/);
+  assert.match(got, /X-Seen-Request-Id: [\w-]{20,}/, 'the dyno saw the forwarding headers');
+  sock.write('ping over the upgraded connection');
+  await waitFor('the echo', async () => got.endsWith('ping over the upgraded connection'));
+  sock.destroy();
+
+  const slow = await viaRouter(s, A, '/slow');
+  assert.equal(slow.status, 503);
+  assert.match(slow.body, /Request timeout/);
+  await waitFor('the H12 line', async () => /at=error code=H12 desc="Request timeout" method=GET path="\/slow"/.test((await run(['logs', '-n', '100'])).stdout));
+});
+
 test('a failing release phase: release failed, v3 keeps serving and no request fails meanwhile', { timeout: 120_000 }, async () => {
   fs.writeFileSync(path.join(dir, 'migrate.js'), 'console.log("migrating");\nconsole.error("migration failed: boom");\nprocess.exit(1);\n');
   fs.writeFileSync(path.join(dir, 'server.js'), fs.readFileSync(path.join(dir, 'server.js'), 'utf8').replace("const VERSION = 'one';", "const VERSION = 'two';"));
@@ -80,9 +113,12 @@ test('a good release goes live with zero failed requests; rollback to v3 brings 
   const load = steadyLoad((r) => r.status === 200);
   let failures: number;
   try {
+    // A slow request in flight on the old dyno is answered before that dyno gets SIGTERM (it exits at once).
+    const inFlight = viaRouter(s, A, '/sleep/6000');
     const b = await run(['builds:create']);
     assert.equal(b.code, 0, b.stdout + b.stderr);
     assert.match(b.stdout, /Released v5 succeeded/);
+    assert.deepEqual(await inFlight.then((r) => [r.status, r.body]), [200, 'slept in code one\n'], 'the old dyno drained before it stopped');
     await waitFor('code two', async () => (await viaRouter(s, A)).body.includes('code two'));
     const rb = await run(['releases:rollback', 'v3']);
     assert.equal(rb.code, 0, rb.stdout + rb.stderr);
@@ -95,8 +131,13 @@ test('a good release goes live with zero failed requests; rollback to v3 brings 
   assert.match((await run(['releases'])).stdout, /v6\*\s+Rollback to v3/);
 });
 
-test('scale web to 2: both dynos answer, round robin; ps lists them', { timeout: 60_000 }, async () => {
+type DynoJson = { name: string; state: string; created_at: string };
+const dynos = async () => (await api<DynoJson[]>(s, 'GET', `/apps/${A}/dynos`)).json;
+
+test('scale web to 2: both dynos answer, round robin; ps lists them; web.1 is not restarted', { timeout: 60_000 }, async () => {
+  const before = (await dynos()).find((d) => d.name === 'web.1')!;
   assert.equal((await run(['ps:scale', 'web=2'])).code, 0);
+  assert.equal((await dynos()).find((d) => d.name === 'web.1')!.created_at, before.created_at, 'scaling up leaves web.1 running');
   const seen = new Set<string>();
   await waitFor('both dynos to answer', async () => { seen.add((await viaRouter(s, A)).body.split(' ')[2]!); return seen.size === 2; });
   assert.deepEqual([...seen].sort(), ['web.1', 'web.2']);
@@ -105,6 +146,19 @@ test('scale web to 2: both dynos answer, round robin; ps lists them', { timeout:
   assert.match(ps.stdout, /web\.1: up/);
   assert.match(ps.stdout, /web\.2: up/);
   assert.equal((await run(['ps:scale', 'nope=1'])).code, 2, 'an unknown process type is refused');
+});
+
+test('without -a, the app comes from the repository\'s Slipway git remote', { timeout: 60_000 }, async () => {
+  const none = await cli(s, ['ps'], { cwd: dir });
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /No app given: pass -a APP/);
+  assert.equal((await cli(s, ['git:remote', '-a', A], { cwd: dir })).code, 0);
+  const ps = await cli(s, ['ps'], { cwd: dir });
+  assert.equal(ps.code, 0, ps.stderr);
+  assert.match(ps.stdout, /=== web \(standard-1x\): 2/);
+  const wrong = await cli(s, ['ps', '-r', 'origin'], { cwd: dir });
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.stderr, /"origin" is not a Slipway app remote/);
 });
 
 test('a crashing process is restarted with growing back-off, visible in the logs', { timeout: 60_000 }, async () => {
@@ -191,7 +245,23 @@ test('apps:destroy needs confirmation, then stops the dynos and the router forge
   const { json: app } = await api<{ id: string }>(s, 'GET', `/apps/${A}`);
   const mine = (m: string) => m.startsWith(`dyno-${app.id.slice(0, 8)}-`); // this app's dynos only: other tests run apps too
   assert.ok(findMarkedProcesses(mine).length > 0);
-  assert.equal((await run(['apps:destroy', '--confirm', A])).code, 0);
+  // At a terminal it asks; a wrong answer deletes nothing, the right one deletes.
+  const atTerminal = (answer: string) => new Promise<{ code: number | null; out: string }>((resolve) => {
+    const p = spawn('script', ['-qec', `${process.execPath} ${BIN} apps:destroy -a ${A}`, '/dev/null'], {
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root', SLIPWAY_URL: s.url, SLIPWAY_TOKEN: TOKEN },
+    });
+    let out = '';
+    p.stdout.on('data', (c) => { out += c; if (out.includes('> ')) p.stdin.write(`${answer}\n`); });
+    p.on('close', (code) => resolve({ code, out }));
+  });
+  const wrong = await atTerminal('not-it');
+  assert.equal(wrong.code, 2, wrong.out);
+  assert.match(wrong.out, /To proceed, type webshop or re-run this command with --confirm webshop/);
+  assert.match(wrong.out, /did not match "webshop"; nothing was changed/);
+  assert.equal((await viaRouter(s, A)).status, 200, 'still there');
+  const right = await atTerminal(A);
+  assert.equal(right.code, 0, right.out);
+  assert.match(right.out, /Destroyed webshop/);
   await waitFor('404', async () => (await viaRouter(s, A)).status === 404);
   await waitFor('no dyno processes of the app', async () => findMarkedProcesses(mine).length === 0, 20_000);
 });

@@ -3,12 +3,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { getApp, patchConfigVars, type App } from '../store/apps.js';
-import { deleteAppAddon, getAppAddon, insertAppAddon, listAppAddons, type AppAddon } from '../store/app-addons.js';
+import { deleteAppAddon, getAppAddon, listAppAddons, type AppAddon } from '../store/app-addons.js';
 import { releaseConfigChange } from '../releases/deploy.js';
-import { resolveAddonPlan } from '../addons/addon-spec.js';
-import { appendAppLog } from '../releases/app-log.js';
-import { newId } from '../core/ids.js';
-import { fail } from '../core/errors.js';
+import { attachAddon } from '../releases/attach-addon.js';
 import type { AppContext } from '../app-context.js';
 import { parseBody } from './errors.js';
 
@@ -28,17 +25,8 @@ export async function addonRoutes(app: FastifyInstance, ctx: AppContext): Promis
   app.post<{ Params: { app: string } }>('/apps/:app/addons', async (req, reply) => {
     const a = await getApp(db, req.params.app);
     const b = parseBody(z.object({ plan: z.string().min(1), attachment: z.object({ name: z.string().min(1) }).optional() }).passthrough(), req.body);
-    const r = resolveAddonPlan(b.plan, b.attachment?.name);
-    if (!r.ok) throw fail('invalid_params', r.message);
-    if ((await listAppAddons(db, a.id)).some((x) => x.name === r.addon.name)) {
-      throw fail('conflict', `${a.name} already has an add-on attached as ${r.addon.name}_URL; pass another name with --as.`);
-    }
-    const id = newId();
-    const made = await ctx.addons.provisionForApp(id, r.addon).catch((e: Error) => { throw fail('invalid_state', `Could not provision ${b.plan}: ${e.message}`); });
-    const row = await insertAppAddon(db, { id, app_id: a.id, name: r.addon.name, plan: b.plan, service: r.addon.service, provider: made.provider, port: made.port, url: made.url, database: made.database });
-    await patchConfigVars(db, a.id, { [`${row.name}_URL`]: row.url });
+    const row = await attachAddon(ctx, a, b.plan, b.attachment?.name);
     await releaseConfigChange(ctx, a, `Attach ${row.name} (${b.plan})`);
-    appendAppLog(ctx.logs, a.id, 'slipway[api]', `Provisioned ${b.plan} as ${row.name}_URL`);
     return reply.status(201).send(addonJson(a, row));
   });
 

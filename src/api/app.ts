@@ -11,6 +11,10 @@ import { appRoutes } from './apps.js';
 import { gitRoutes } from './git.js';
 import { addonRoutes } from './addons.js';
 import { pipelineFlowRoutes } from './pipeline-flow.js';
+import { dashboardRoutes } from '../web/routes.js';
+import { githubHookRoutes } from './github-hooks.js';
+import { reviewAppRoutes } from './review-apps.js';
+
 import { spaceRoutes } from './spaces.js';
 
 export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
@@ -28,6 +32,10 @@ export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {})
   await app.register(async (a) => gitRoutes(a, ctx));
   await app.register(async (a) => addonRoutes(a, ctx));
   await app.register(async (a) => pipelineFlowRoutes(a, ctx));
+  await app.register(async (a) => dashboardRoutes(a, ctx));
+  await app.register(async (a) => githubHookRoutes(a, ctx));
+  await app.register(async (a) => reviewAppRoutes(a, ctx));
+
   await app.register(async (a) => spaceRoutes(a, ctx));
   return app;
 }

@@ -2,8 +2,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { createApp, deleteApp, getApp, getConfigVars, listApps, patchConfigVars, type App } from '../store/apps.js';
-import { createRelease, currentRelease, getRelease, listReleases, settleRelease, type Release } from '../store/releases.js';
+import { getApp, getConfigVars, listApps, patchConfigVars, type App } from '../store/apps.js';
+import { currentRelease, getRelease, listReleases, type Release } from '../store/releases.js';
 import { getBuild, listBuilds, type Build } from '../store/builds.js';
 import { getFormation, scaleFormation } from '../store/formation.js';
 import fs from 'node:fs';
@@ -11,8 +11,7 @@ import path from 'node:path';
 import { startBuild, releaseConfigChange, rollback, goLive, buildLogKey, releaseLogKey, slugPath } from '../releases/deploy.js';
 import { appLogKey, appendAppLog } from '../releases/app-log.js';
 import { sourceIdFromUrl } from '../git/source-blobs.js';
-import { removeRepo } from '../git/repos.js';
-import { listAppAddons } from '../store/app-addons.js';
+import { createAppWithRelease, destroyApp } from '../releases/app-lifecycle.js';
 import { getSpace, placeApp } from '../store/spaces.js';
 import { fail } from '../core/errors.js';
 import type { AppContext } from '../app-context.js';
@@ -42,37 +41,19 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     const b = parseBody(z.object({ name: z.string(), space: z.string().optional(), internal_routing: z.boolean().optional() }).passthrough(), req.body);
     if (b.internal_routing && !b.space) throw fail('invalid_params', 'internal_routing needs a space: an internal app is reachable only from inside its private space (pass --space NAME).');
     const space = b.space ? await getSpace(db, b.space) : undefined;
-    let a = await createApp(db, b.name);
+    let a = await createAppWithRelease(ctx, b.name);
     if (space) {
       await placeApp(db, a.id, space.id, !!b.internal_routing);
       a = await getApp(db, a.id);
+      await ctx.onAppsChanged?.();
     }
-    const v1 = await createRelease(db, { appId: a.id, slugId: null, config: {}, description: 'Initial release' });
-    await settleRelease(db, v1.id, { type: 'no-release-phase' });
-    await ctx.onAppsChanged?.();
-    appendAppLog(ctx.logs, a.id, 'slipway[api]', 'App created; release v1 (Initial release)');
     return reply.status(201).send(appJson(a));
   });
   app.get('/apps', async () => (await listApps(db)).map(appJson));
   app.get<{ Params: { app: string } }>('/apps/:app', async (req) => appJson(await getApp(db, req.params.app)));
   app.delete<{ Params: { app: string } }>('/apps/:app', async (req) => {
     const a = await getApp(db, req.params.app);
-    await ctx.dynos.stopApp(a.id);
-    for (const addon of await listAppAddons(db, a.id)) await ctx.addons.destroyForApp(addon).catch((e: Error) => ctx.log.error(`removing add-on ${addon.name} of ${a.name}: ${e.message}`));
-    // A slug promoted to other apps stays with them: it moves to one of them instead of going.
-    const slugs = await db.selectFrom('slugs').select('id').where('app_id', '=', a.id).execute();
-    const gone: string[] = [];
-    for (const s of slugs) {
-      const user = await db.selectFrom('releases').select('app_id').where('slug_id', '=', s.id).where('app_id', '<>', a.id).executeTakeFirst();
-      if (user) await db.updateTable('slugs').set({ app_id: user.app_id }).where('id', '=', s.id).execute();
-      else gone.push(s.id);
-    }
-    await deleteApp(db, a.id);
-    for (const id of gone) fs.rmSync(slugPath(ctx, id), { force: true });
-    removeRepo(ctx.config.dataDir, a.id);
-    fs.rmSync(path.join(ctx.config.dataDir, 'build-cache', a.id), { recursive: true, force: true });
-    fs.rmSync(path.join(ctx.config.dataDir, 'logs', 'apps', a.id), { recursive: true, force: true });
-    await ctx.onAppsChanged?.();
+    await destroyApp(ctx, a);
     return appJson(a);
   });
 

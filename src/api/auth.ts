@@ -21,13 +21,14 @@ export function presentedToken(req: FastifyRequest): string | undefined {
   return undefined;
 }
 
-// The git hook endpoint checks its own one-time push token.
-const PUBLIC = new Set(['/health', '/git-hooks/push']);
+// The git hook endpoint checks its own one-time push token; webhooks are signed with the pipeline's secret.
+const PUBLIC = new Set(['/health', '/git-hooks/push', '/hooks/github']);
 
 export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
   app.addHook('onRequest', async (req, reply) => {
     const url = new URL(req.url, 'http://x');
     if (PUBLIC.has(url.pathname)) return;
+    if (req.routeOptions.config.web) return; // the dashboard checks its session cookie or token itself (src/web/auth)
     if (verifyPath(ctx.secret, url.pathname, url.searchParams.get('sig') ?? undefined)) return;
     const token = presentedToken(req);
     const row = token ? await verifyToken(ctx.store.db, token) : undefined;

@@ -8,6 +8,17 @@ import { logKey } from '../ci/node-events.js';
 import { fail } from '../core/errors.js';
 import type { AppContext } from '../app-context.js';
 
+/** Wait until a node's setup or test stream has begun (or the node ended): before that there is nothing to follow. */
+export async function stepStarted(ctx: AppContext, runId: string, idx: number, stream: 'setup' | 'test', signal: AbortSignal): Promise<void> {
+  const key = logKey(runId, idx, stream);
+  while (!ctx.logs.isLive(key) && !signal.aborted) {
+    const node = await getTestNode(ctx.store.db, runId, idx);
+    if (ctx.logs.isLive(key) || isTerminal(node.status as TestStatus) || (stream === 'setup' && node.status !== 'pending' && ctx.logs.exists(key))
+      || (stream === 'test' && node.status === 'running' && ctx.logs.exists(key))) return;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
 export async function streamRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const route = (suffix: string, stream: 'setup' | 'test') =>
     app.get<{ Params: { id: string; idx: string } }>(`/test-runs/:id/test-nodes/:idx/${suffix}`, async (req, reply) => {
@@ -19,13 +30,7 @@ export async function streamRoutes(app: FastifyInstance, ctx: AppContext): Promi
       const ac = new AbortController();
       req.raw.on('close', () => ac.abort());
       async function* body() {
-        // Before the step starts there is nothing to follow yet: wait for it, or for the node to end.
-        while (!ctx.logs.isLive(key) && !ac.signal.aborted) {
-          const node = await getTestNode(ctx.store.db, run.id, idx);
-          if (ctx.logs.isLive(key) || isTerminal(node.status as TestStatus) || (stream === 'setup' && node.status !== 'pending' && ctx.logs.exists(key))
-            || (stream === 'test' && node.status === 'running' && ctx.logs.exists(key))) break;
-          await new Promise((r) => setTimeout(r, 150));
-        }
+        await stepStarted(ctx, run.id, idx, stream, ac.signal);
         yield* ctx.logs.follow(key, 0, ac.signal);
       }
       return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-cache').header('x-accel-buffering', 'no').send(Readable.from(body()));

@@ -55,11 +55,14 @@ export async function testRunRoutes(app: FastifyInstance, ctx: AppContext): Prom
     return runs.map((r) => testRunJson(ctx, req, r, p.name, counts.get(r.id) as never));
   });
 
-  app.get<{ Params: { id: string; number: string } }>('/pipelines/:id/test-runs/:number', async (req) => {
+  const byNumber = async (req: FastifyRequest<{ Params: { id: string; number: string } }>) => {
     const p = await getPipeline(db, req.params.id);
     const n = parseBody(z.coerce.number().int().min(1), req.params.number);
     return show(req, await getTestRunByNumber(db, p.id, n));
-  });
+  };
+  app.get<{ Params: { id: string; number: string } }>('/pipelines/:id/test-runs/:number', byNumber);
+  // The run's permanent URL (its `url`): a browser gets the dashboard page (src/web), API clients this JSON.
+  app.get<{ Params: { id: string; number: string } }>('/pipelines/:id/tests/:number', byNumber);
 
   app.get<{ Params: { id: string } }>('/test-runs/:id/test-nodes', async (req) => {
     const run = await getTestRun(db, req.params.id);

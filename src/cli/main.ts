@@ -7,6 +7,7 @@ import { registerCi } from './commands/ci.js';
 import { registerApps } from './commands/apps.js';
 import { registerGit } from './commands/git.js';
 import { registerAddons } from './commands/addons.js';
+import { registerGithub } from './commands/github.js';
 import { registerSpaces } from './commands/spaces.js';
 import { CliError, EXIT } from './errors.js';
 
@@ -19,6 +20,7 @@ export async function main(argv: string[]): Promise<void> {
   registerApps(program);
   registerGit(program);
   registerAddons(program);
+  registerGithub(program);
   registerSpaces(program);
   program.commands.forEach((c) => c.exitOverride());
   try {

@@ -24,3 +24,4 @@ export interface TestRunJson {
 export interface TestNodeJson { id: string; index: number; status: string; exit_code: number | null; message: string | null; waiting_reason: string | null; setup_stream_url: string; output_stream_url: string }
 export interface AddonJson { name: string; plan: { name: string }; provider: string; state: string; config_vars: string[] }
 export interface TestCaseJson { number: number; description: string; status: string; diagnostic: string | null; flaky: boolean; test_node: { index: number } }
+export interface ReviewAppJson { id: string; pr_number: number; branch: string; status: string; message: string | null; postdeploy_done: boolean; app: { id: string; name: string; web_url: string } | null }

@@ -4,6 +4,7 @@
 export const ERRORS = {
   unauthorized: { status: 401, message: 'Invalid credentials provided. Run `slipway login` or pass a valid token.' },
   forbidden: { status: 403, message: 'You do not have access to this resource.' },
+  csrf_failed: { status: 403, message: 'This form is stale or was sent from another site (CSRF check failed). Reload the page and try again.' },
   not_found: { status: 404, message: 'Couldn\'t find that resource.' },
   pipeline_not_found: { status: 404, message: 'Couldn\'t find that pipeline.' },
   test_run_not_found: { status: 404, message: 'Couldn\'t find that test run.' },
@@ -22,6 +23,8 @@ export const ERRORS = {
   name_taken: { status: 409, message: 'That name is already taken.' },
   invalid_state: { status: 422, message: 'The resource is not in a state that allows this.' },
   payload_too_large: { status: 413, message: 'The upload is too large.' },
+  webhook_signature_invalid: { status: 401, message: 'The webhook delivery is not signed with the pipeline\'s secret (X-Hub-Signature-256).' },
+  repository_not_connected: { status: 404, message: 'No pipeline is connected to this repository. Run `slipway pipelines:connect PIPELINE --repo OWNER/REPO`.' },
   not_supported: { status: 501, message: 'Slipway does not support this endpoint yet.' },
   internal_error: { status: 500, message: 'Something went wrong inside Slipway; the server log has details.' },
   // Errors that end a test run (stored as the run's message, not sent as HTTP errors).

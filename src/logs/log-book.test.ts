@@ -40,3 +40,16 @@ test('an unknown log reads as empty', async () => {
   assert.equal(await collect(book.follow('nope')), '');
   assert.throws(() => book.open('../escape'));
 });
+
+test('size and readRange read a window of a stream without the rest', () => {
+  const book = new LogBook(fs.mkdtempSync(path.join(os.tmpdir(), 'logbook-range-')));
+  book.open('w/x');
+  book.append('w/x', 'hello\nworld\n');
+  assert.equal(book.size('w/x'), 12);
+  assert.equal(book.readRange('w/x', 6, 12).toString(), 'world\n');
+  assert.equal(book.readRange('w/x', 10, 99).toString(), 'd\n');
+  book.close('w/x');
+  assert.equal(book.size('w/x'), 12, 'the size of a closed stream comes from its file');
+  assert.equal(book.size('w/none'), 0);
+  assert.equal(book.readRange('w/none', 0, 10).length, 0);
+});

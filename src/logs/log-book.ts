@@ -2,7 +2,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-interface Live { size: number; closed: boolean; wake: Set<() => void>; /** Bytes cut from the front by trims so far: readers shift their offsets by the change. */ shifted: number }
+interface Live {
+  size: number; closed: boolean; wake: Set<() => void>;
+  /** Bytes cut from the front by trims so far: readers shift their offsets by the change. */ shifted: number;
+  /** Kept open while the stream is live: an open/close per line is measurable on busy app logs. */ fd?: number;
+}
 
 export class LogBook {
   private live = new Map<string, Live>();
@@ -18,6 +22,7 @@ export class LogBook {
     const f = this.file(key);
     fs.mkdirSync(path.dirname(f), { recursive: true, mode: 0o700 });
     fs.writeFileSync(f, '', { mode: 0o600 });
+    this.release(key);
     this.live.set(key, { size: 0, closed: false, wake: new Set(), shifted: 0 });
   }
 
@@ -33,7 +38,8 @@ export class LogBook {
     let l = this.live.get(key);
     if (!l) { this.open(key); l = this.live.get(key)!; }
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    fs.appendFileSync(this.file(key), buf);
+    l.fd ??= fs.openSync(this.file(key), 'a', 0o600);
+    fs.writeSync(l.fd, buf);
     l.size += buf.length;
     for (const w of l.wake) w();
   }
@@ -58,8 +64,14 @@ export class LogBook {
     const l = this.live.get(key);
     if (!l) return;
     l.closed = true;
+    this.release(key);
     this.live.delete(key);
     for (const w of l.wake) w();
+  }
+
+  private release(key: string): void {
+    const l = this.live.get(key);
+    if (l?.fd !== undefined) { fs.closeSync(l.fd); l.fd = undefined; }
   }
 
   isLive(key: string): boolean { return this.live.has(key); }
@@ -69,6 +81,21 @@ export class LogBook {
   /** The stored text so far (for `ci:info` of a finished run and for tests). */
   read(key: string): string {
     try { return fs.readFileSync(this.file(key), 'utf8'); } catch { return ''; }
+  }
+
+  /** Bytes stored so far (what a reader at the end would have seen). */
+  size(key: string): number { return this.live.get(key)?.size ?? fileSize(this.file(key)); }
+
+  /** Bytes [start, end) of the stored text, without reading the rest (pages of a long log). */
+  readRange(key: string, start: number, end: number): Buffer {
+    const len = Math.max(0, end - start);
+    if (!len) return Buffer.alloc(0);
+    let fd: number;
+    try { fd = fs.openSync(this.file(key), 'r'); } catch { return Buffer.alloc(0); }
+    try {
+      const buf = Buffer.alloc(len);
+      return buf.subarray(0, fs.readSync(fd, buf, 0, len, start));
+    } finally { fs.closeSync(fd); }
   }
 
   /** Everything from `offset` on, then whatever is appended, ending when the stream closes. */

@@ -9,6 +9,7 @@ import { removeWorkspace, type Workspace } from '../ci/workspace.js';
 import { freePort } from '../addons/local-server.js';
 import { unpackSlug, dynoEnv, dynoCommand } from './slug-workspace.js';
 import type { DynoNet, DynoNetworks } from '../spaces/space-network.js';
+import type { WebTarget } from './router.js';
 
 export type DynoState = 'starting' | 'up' | 'crashed' | 'down';
 
@@ -31,6 +32,8 @@ export interface Dyno {
   proc?: Started;
   ws?: Workspace;
   stopping?: boolean;
+  /** Taken out of the router; stops once its requests in flight are answered. */
+  draining?: boolean;
   timer?: NodeJS.Timeout;
 }
 
@@ -42,6 +45,10 @@ export interface DynoManagerOptions {
   log(appId: string, source: string, line: string): void;
   /** A dyno that was up crashed (for automatic rollback). */
   onCrash?(d: Dyno): void;
+  /** Requests the router has in flight to a dyno, so it is stopped only once they are answered. */
+  inFlight?(dynoId: string): number;
+  /** The longest a stopping web dyno waits for its requests in flight (the router's timeout). */
+  drainMs?: number;
   /** Private spaces: a network namespace per dyno of an app in a space. */
   network?: DynoNetworks;
 }
@@ -69,8 +76,10 @@ export class DynoManager {
 
   list(appId: string): Dyno[] { return this.apps.get(appId) ?? []; }
 
-  /** Addresses of an app's web dynos that are up (what the router may send traffic to). */
-  webTargets(appId: string): Array<{ host: string; port: number }> { return this.list(appId).filter((d) => d.type === 'web' && d.state === 'up').map((d) => ({ host: d.host, port: d.port })); }
+  /** An app's web dynos that are up (what the router may send traffic to), at their address in a space. */
+  webTargets(appId: string): WebTarget[] {
+    return this.list(appId).filter((d) => d.type === 'web' && d.state === 'up' && !d.draining).map((d) => ({ id: d.id, host: d.host, port: d.port, name: d.name }));
+  }
 
   /**
    * Run `release` with this formation. Web dynos of the new release must boot before the old ones
@@ -78,6 +87,7 @@ export class DynoManager {
    */
   async deploy(appId: string, release: DeployedRelease, formation: Record<string, number>): Promise<boolean> {
     const old = this.list(appId);
+    if (old.length && old.every((d) => d.release.id === release.id)) return this.scale(appId, release, formation);
     const fresh: Dyno[] = [];
     for (const [type, quantity] of Object.entries(formation)) {
       const command = release.processTypes[type];
@@ -94,9 +104,30 @@ export class DynoManager {
       return false;
     }
     this.apps.set(appId, fresh);
-    // The router now sends new requests to the new dynos; let requests in flight on the old ones finish.
-    if (old.length) await new Promise((r) => setTimeout(r, 1000));
-    await Promise.all(old.map((d) => this.stop(d)));
+    // The router now sends new requests to the new dynos; the old ones stop once their requests are answered.
+    await Promise.all(old.map((d) => this.drainAndStop(d)));
+    return true;
+  }
+
+  /**
+   * The same release with another formation: start the missing slots and stop the surplus ones,
+   * leaving the dynos that stay alone (scaling web=1 → 2 does not restart web.1).
+   */
+  private async scale(appId: string, release: DeployedRelease, formation: Record<string, number>): Promise<boolean> {
+    const current = this.list(appId);
+    const wanted = (d: Dyno) => Number(d.name.split('.')[1]) <= (formation[d.type] ?? 0);
+    const surplus = current.filter((d) => !wanted(d));
+    const fresh: Dyno[] = [];
+    for (const [type, quantity] of Object.entries(formation)) {
+      const command = release.processTypes[type];
+      if (!command || type === 'release') continue;
+      for (let i = 1; i <= quantity; i++) {
+        if (!current.some((d) => d.type === type && d.name === `${type}.${i}`)) fresh.push(await this.spawn(appId, release, type, i, command));
+      }
+    }
+    this.apps.set(appId, [...current.filter(wanted), ...fresh]);
+    await Promise.all(fresh.map((d) => this.waitUp(d)));
+    await Promise.all(surplus.map((d) => this.drainAndStop(d)));
     return true;
   }
 
@@ -114,7 +145,7 @@ export class DynoManager {
       const again = await this.spawn(appId, d.release, d.type, Number(d.name.split('.')[1]), d.command);
       this.apps.set(appId, this.list(appId).map((x) => (x === d ? again : x)));
       await this.waitUp(again);
-      await this.stop(d);
+      await this.drainAndStop(d);
     }
     return targets.length;
   }
@@ -208,6 +239,15 @@ export class DynoManager {
       if (d.stopping) return;
       void this.boot(d).then(() => this.waitUp(d));
     }, delay);
+  }
+
+  /** Out of the router already: wait until its requests in flight are answered (bounded), then stop. */
+  private async drainAndStop(d: Dyno): Promise<void> {
+    d.draining = true;
+    const until = Date.now() + (this.o.drainMs ?? 30_000);
+    await new Promise((r) => setTimeout(r, 50)); // a request routed just before the switch reaches the router's count
+    while (!d.stopping && Date.now() < until && (this.o.inFlight?.(d.id) ?? 0) > 0) await new Promise((r) => setTimeout(r, 50));
+    await this.stop(d);
   }
 
   private async stop(d: Dyno): Promise<void> {

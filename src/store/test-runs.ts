@@ -55,12 +55,20 @@ export async function getTestRunByNumber(db: Db, pipelineId: string, number: num
   return run;
 }
 
-/** Newest first; `before` pages by run number. */
-export async function listTestRuns(db: Db, pipelineId: string, opts: { limit?: number; before?: number; branch?: string } = {}): Promise<TestRun[]> {
+/** Newest first; `before` pages by run number (keyset: as fast on page 100 as on page 1). */
+export async function listTestRuns(db: Db, pipelineId: string, opts: { limit?: number; before?: number; branch?: string; status?: string } = {}): Promise<TestRun[]> {
   let q = db.selectFrom('test_runs').selectAll().where('pipeline_id', '=', pipelineId);
   if (opts.before !== undefined) q = q.where('number', '<', opts.before);
   if (opts.branch) q = q.where('commit_branch', '=', opts.branch);
+  if (opts.status) q = q.where('status', '=', opts.status);
   return q.orderBy('number', 'desc').limit(opts.limit ?? 20).execute();
+}
+
+/** The branches a pipeline's runs were on (for a filter), most recent first. */
+export async function testRunBranches(db: Db, pipelineId: string, limit = 50): Promise<string[]> {
+  const rows = await db.selectFrom('test_runs').select('commit_branch').select((eb) => eb.fn.max('number').as('last'))
+    .where('pipeline_id', '=', pipelineId).where('commit_branch', 'is not', null).groupBy('commit_branch').orderBy('last', 'desc').limit(limit).execute();
+  return rows.map((r) => r.commit_branch!);
 }
 
 /** Create the run's nodes (0..total-1), pending, once app.json says how many. Idempotent. */

@@ -3,14 +3,15 @@ import type { Command } from 'commander';
 import { ApiClient } from '../api-client.js';
 import { loadCredentials } from '../context.js';
 import { printJson, table } from '../format.js';
-import { CliError } from '../errors.js';
+import { appOption } from '../app-option.js';
+import { confirmName } from '../confirm.js';
 
 const client = () => new ApiClient(loadCredentials());
 const enc = encodeURIComponent;
 interface AddonJson { id: string; name: string; plan: { name: string }; config_vars: string[]; state: string; provider: string; created_at: string }
 
 export function registerAddons(program: Command): void {
-  program.command('addons').description('list an app\'s add-ons').requiredOption('-a, --app <app>', 'app').option('--json', 'output JSON')
+  appOption(program.command('addons').description('list an app\'s add-ons'), 'app').option('--json', 'output JSON')
     .action(async (o: { app: string; json?: boolean }) => {
       const list = await client().get<AddonJson[]>(`/apps/${enc(o.app)}/addons`);
       if (o.json) return printJson(list);
@@ -18,8 +19,7 @@ export function registerAddons(program: Command): void {
       console.log(table(list.map((a) => [a.name, a.plan.name, a.config_vars.join(', '), a.provider, a.state]), ['add-on', 'plan', 'config vars', 'provider', 'state']));
     });
 
-  program.command('addons:create <plan>').description('provision an add-on (heroku-postgresql, heroku-redis) and attach it as <NAME>_URL')
-    .requiredOption('-a, --app <app>', 'app').option('--as <name>', 'attachment name (config var <NAME>_URL)')
+  appOption(program.command('addons:create <plan>').description('provision an add-on (heroku-postgresql, heroku-redis) and attach it as <NAME>_URL'), 'app').option('--as <name>', 'attachment name (config var <NAME>_URL)')
     .action(async (plan: string, o: { app: string; as?: string }) => {
       process.stderr.write(`Creating ${plan} on ${o.app}... `);
       const a = await client().post<AddonJson>(`/apps/${enc(o.app)}/addons`, { plan, ...(o.as ? { attachment: { name: o.as } } : {}) });
@@ -27,10 +27,10 @@ export function registerAddons(program: Command): void {
       console.log(`Created ${a.name} as ${a.config_vars.join(', ')}`);
     });
 
-  program.command('addons:destroy <addon>').description('remove an add-on and delete its data').requiredOption('-a, --app <app>', 'app')
-    .requiredOption('--confirm <app>', 'repeat the app name to confirm')
-    .action(async (addon: string, o: { app: string; confirm: string }) => {
-      if (o.confirm !== o.app) throw new CliError(`Confirmation "${o.confirm}" does not match "${o.app}".`);
+  appOption(program.command('addons:destroy <addon>').description('remove an add-on and delete its data'), 'app')
+    .option('--confirm <app>', 'repeat the app name to confirm')
+    .action(async (addon: string, o: { app: string; confirm?: string }) => {
+      await confirmName(o.app, o.confirm, `This destroys ${addon} on ${o.app} and deletes its data.`);
       const a = await client().delete<AddonJson>(`/apps/${enc(o.app)}/addons/${enc(addon)}`);
       console.log(`Destroyed ${a.name} (${a.config_vars.join(', ')} removed).`);
     });

@@ -4,6 +4,8 @@ import { loadCredentials } from '../context.js';
 import { archive, resolveCommit } from '../git.js';
 import { dim, printJson, statusColour, table } from '../format.js';
 import { CliError, EXIT } from '../errors.js';
+import { appOption } from '../app-option.js';
+import { confirmName } from '../confirm.js';
 
 const client = () => new ApiClient(loadCredentials());
 const enc = encodeURIComponent;
@@ -13,7 +15,7 @@ interface BuildJson { id: string; status: string; source_blob: { version: string
 interface DynoJson { name: string; state: string; command: string; release: { version: number }; created_at: string }
 interface FormationJson { type: string; quantity: number; size: string }
 
-const appOpt = (c: Command) => c.requiredOption('-a, --app <app>', 'app name');
+const appOpt = (c: Command) => appOption(c);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Wait for a release to leave `pending`, streaming its release-phase output. */
@@ -46,7 +48,7 @@ export function registerApps(program: Command): void {
     console.log(`=== ${a.name}\nWeb URL:   ${a.web_url}\nRelease:   ${cur ? `v${cur.version} ${cur.description}` : '(none)'}\nDynos:     ${dynos.map((d) => `${d.name} ${d.state}`).join(', ') || '(none)'}`);
   });
   appOpt(program.command('apps:destroy').description('delete an app, its dynos and data').option('--confirm <name>', 'the app name, to confirm')).action(async (o: { app: string; confirm?: string }) => {
-    if (o.confirm !== o.app) throw new CliError(`This deletes ${o.app} and everything of it. Run again with --confirm ${o.app}.`);
+    await confirmName(o.app, o.confirm, `This deletes ${o.app}, its dynos, releases, add-ons and data.`);
     await client().delete(`/apps/${enc(o.app)}`);
     console.log(`Destroyed ${o.app}.`);
   });
@@ -103,7 +105,7 @@ export function registerApps(program: Command): void {
   });
 
   appOpt(program.command('builds:cache:purge').description('empty the build cache (the next build starts clean)').option('--confirm <name>', 'the app name, to confirm')).action(async (o: { app: string; confirm?: string }) => {
-    if (o.confirm !== o.app) throw new CliError(`Run again with --confirm ${o.app} to empty its build cache.`);
+    await confirmName(o.app, o.confirm, `This empties the build cache of ${o.app}.`);
     await client().delete(`/apps/${enc(o.app)}/build-cache`);
     console.log(`Emptied the build cache of ${o.app}; the next build starts clean.`);
   });

@@ -4,7 +4,9 @@ import { loadCredentials } from '../context.js';
 import { inGitRepo, getConfig, setConfig } from '../git.js';
 import { printJson, table } from '../format.js';
 import { CliError } from '../errors.js';
-import type { CouplingJson, DiffJson, LatestReleaseJson, PipelineEventJson, PipelineJson, PromotionJson, PromotionTargetJson } from '../types.js';
+import { appOption } from '../app-option.js';
+import { confirmName } from '../confirm.js';
+import type { CouplingJson, DiffJson, LatestReleaseJson, PipelineEventJson, PipelineJson, PromotionJson, PromotionTargetJson, ReviewAppJson } from '../types.js';
 import { EXIT } from '../errors.js';
 import { green, red, dim, bold } from '../format.js';
 
@@ -62,6 +64,8 @@ export function registerPipelines(program: Command): void {
         return [c.stage, c.app.name, r ? `v${r.version}` : '-', r?.slug?.commit?.slice(0, 7) ?? '-', r?.description ?? ''];
       });
       console.log(rows.length ? `\n${table(rows, ['stage', 'app', 'release', 'commit', 'description'])}` : '\nNo apps yet: add one with `slipway pipelines:add PIPELINE -a APP --stage development`.');
+      const reviewApps = (await api.get<ReviewAppJson[]>(`/pipelines/${id}/review-apps`)).filter((r) => r.status !== 'deleted');
+      if (reviewApps.length) console.log(`\nReview apps:\n${table(reviewApps.map((r) => [`#${r.pr_number}`, r.branch, r.app?.name ?? '-', r.status]), ['pr', 'branch', 'app', 'status'])}`);
     });
 
   program.command('pipelines:update').description('change a pipeline\'s settings and automation').option('-p, --pipeline <name>', 'pipeline')
@@ -93,14 +97,13 @@ export function registerPipelines(program: Command): void {
       console.log(`Updated ${p.name}: ${Object.keys(patch).join(', ')}.`);
     });
 
-  program.command('pipelines:add [pipeline]').description('add an app to a pipeline stage (inferred from the app name\'s suffix when --stage is omitted)')
-    .requiredOption('-a, --app <app>', 'app').option('-s, --stage <stage>', `stage: ${STAGE_ORDER.join(', ')}`)
+  appOption(program.command('pipelines:add [pipeline]').description('add an app to a pipeline stage (inferred from the app name\'s suffix when --stage is omitted)'), 'app').option('-s, --stage <stage>', `stage: ${STAGE_ORDER.join(', ')}`)
     .action(async (pipeline: string | undefined, o: { app: string; stage?: string }) => {
       const c = await client().post<CouplingJson>('/pipeline-couplings', { pipeline: await resolvePipeline(pipeline), app: o.app, ...(o.stage ? { stage: o.stage } : {}) });
       console.log(`Added ${c.app.name} to ${c.pipeline.name} pipeline as ${c.stage}.`);
     });
 
-  program.command('pipelines:remove').description('remove an app from its pipeline').requiredOption('-a, --app <app>', 'app')
+  appOption(program.command('pipelines:remove').description('remove an app from its pipeline'), 'app')
     .action(async (o: { app: string }) => {
       const api = client();
       const c = await api.get<CouplingJson>(`/apps/${encodeURIComponent(o.app)}/pipeline-couplings`);
@@ -108,8 +111,7 @@ export function registerPipelines(program: Command): void {
       console.log(`Removed ${c.app.name} from ${c.pipeline.name} pipeline.`);
     });
 
-  program.command('pipelines:promote').description('copy an app\'s current build to the next stage (or --to apps) as new releases; nothing is rebuilt')
-    .requiredOption('-a, --app <app>', 'source app').option('-t, --to <apps>', 'comma-separated target apps (default: every app of the next stage)')
+  appOption(program.command('pipelines:promote').description('copy an app\'s current build to the next stage (or --to apps) as new releases; nothing is rebuilt'), 'source app').option('-t, --to <apps>', 'comma-separated target apps (default: every app of the next stage)')
     .action(async (o: { app: string; to?: string }) => {
       const api = client();
       const c = await api.get<CouplingJson>(`/apps/${encodeURIComponent(o.app)}/pipeline-couplings`);
@@ -127,7 +129,7 @@ export function registerPipelines(program: Command): void {
       if (list.some((t) => t.status !== 'succeeded')) process.exitCode = EXIT.failed;
     });
 
-  program.command('pipelines:diff').description('the commits an app has that the apps of the next stage do not').requiredOption('-a, --app <app>', 'app').option('--json', 'output JSON')
+  appOption(program.command('pipelines:diff').description('the commits an app has that the apps of the next stage do not'), 'app').option('--json', 'output JSON')
     .action(async (o: { app: string; json?: boolean }) => {
       const api = client();
       const c = await api.get<CouplingJson>(`/apps/${encodeURIComponent(o.app)}/pipeline-couplings`);
@@ -152,9 +154,9 @@ export function registerPipelines(program: Command): void {
       for (const e of events) console.log(`${dim(e.created_at)} ${e.kind.padEnd(17)} ${e.message}`);
     });
 
-  program.command('pipelines:destroy <name>').description('delete a pipeline and its test runs').requiredOption('--confirm <name>', 'repeat the name to confirm')
-    .action(async (name: string, o: { confirm: string }) => {
-      if (o.confirm !== name) throw new CliError(`Confirmation "${o.confirm}" does not match "${name}".`);
+  program.command('pipelines:destroy <name>').description('delete a pipeline and its test runs').option('--confirm <name>', 'repeat the name to confirm')
+    .action(async (name: string, o: { confirm?: string }) => {
+      await confirmName(name, o.confirm, `This deletes the pipeline ${name} and its test runs.`);
       await client().delete(`/pipelines/${encodeURIComponent(name)}`);
       console.log(`Destroyed pipeline ${name}.`);
     });

@@ -1,0 +1,97 @@
+// bench/dashboard: the dashboard's pages with thousands of runs and a 50 MB run output. Seeds a
+// temp data dir through the store (5,000 runs with 10 test cases each, one run with 50 MB of test
+// output), starts the real server on it, and times the pages (median of N requests) and the bytes
+// sent, next to reading that output whole through the API's output stream.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openStore } from '../src/store/db.js';
+import { createPipeline } from '../src/store/pipelines.js';
+import { newId } from '../src/core/ids.js';
+import { logKey } from '../src/ci/node-events.js';
+import { startServer, TOKEN } from '../test/helpers/server.js';
+
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 5000);
+const CASES = 10;
+const OUTPUT_MB = Number(process.env['BENCH_OUTPUT_MB'] ?? 50);
+const N = Number(process.env['BENCH_REQUESTS'] ?? 30);
+const P = 'bench';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-bench-dashboard-'));
+const store = await openStore({ dataDir: dir });
+const pipeline = await createPipeline(store.db, P);
+const statuses = ['succeeded', 'succeeded', 'succeeded', 'failed', 'errored', 'cancelled'];
+const t0 = Date.now() - RUNS * 60_000;
+let bigRun = '';
+const seedStart = Date.now();
+await store.db.transaction().execute(async (trx) => {
+  for (let i = 0; i < RUNS; i += 250) {
+    const runs = [];
+    const nodes = [];
+    const cases = [];
+    for (let n = i + 1; n <= Math.min(RUNS, i + 250); n++) {
+      const id = newId();
+      const at = new Date(t0 + n * 60_000).toISOString();
+      const status = statuses[n % statuses.length]!;
+      runs.push({ id, pipeline_id: pipeline.id, number: n, status, commit_branch: n % 7 === 0 ? `feature-${n % 13}` : 'main', commit_sha: (n * 2654435761).toString(16).padStart(40, '0').slice(0, 40),
+        commit_message: `commit ${n}`, source_blob_url: 'http://127.0.0.1/none', source_id: null, message: null, error_id: null, clear_cache: 0, timeout_seconds: 3600, node_total: 1,
+        actor: 'bench', kind: 'ci', test_command: null, target_app_id: null, target_release_version: null, created_at: at, updated_at: at, finished_at: new Date(t0 + n * 60_000 + 42_000).toISOString() });
+      const nodeId = newId();
+      nodes.push({ id: nodeId, test_run_id: id, idx: 0, status, exit_code: status === 'succeeded' ? 0 : 1, message: null, error_id: null, waiting_reason: null, setup_done: 1, created_at: at, updated_at: at, started_at: at, finished_at: at });
+      for (let c = 1; c <= CASES; c++) cases.push({ id: newId(), test_run_id: id, test_node_id: nodeId, number: c, description: `case ${c}`, status: status === 'failed' && c === 3 ? 'failed' : 'passed', diagnostic: null, created_at: at });
+      if (n === RUNS) bigRun = id;
+    }
+    await trx.insertInto('test_runs').values(runs).execute();
+    await trx.insertInto('test_nodes').values(nodes).execute();
+    for (let c = 0; c < cases.length; c += 500) await trx.insertInto('test_cases').values(cases.slice(c, c + 500)).execute();
+  }
+  await trx.updateTable('pipelines').set({ test_run_counter: RUNS }).where('id', '=', pipeline.id).execute();
+});
+await store.close();
+// The newest run's test output: OUTPUT_MB of TAP-like lines with colour.
+const logFile = path.join(dir, 'logs', logKey(bigRun, 0, 'test') + '.log');
+fs.mkdirSync(path.dirname(logFile), { recursive: true });
+const fd = fs.openSync(logFile, 'w');
+const block = Array.from({ length: 1000 }, (_, i) => `\x1b[32mok ${i}\x1b[0m - a test with a reasonably long description number ${i} ${'.'.repeat(20)}\n`).join('');
+for (let written = 0; written < OUTPUT_MB * 1024 * 1024; written += block.length) fs.writeSync(fd, block);
+fs.closeSync(fd);
+const seedSeconds = (Date.now() - seedStart) / 1000;
+
+const server = await startServer({}, dir);
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
+async function time(label: string, url: string, accept: string, n = N): Promise<{ label: string; ms: number; bytes: number; status: number }> {
+  const times: number[] = [];
+  let bytes = 0;
+  let status = 0;
+  for (let i = 0; i < n; i++) {
+    const start = performance.now();
+    const res = await fetch(server.url + url, { headers: { authorization: `Bearer ${TOKEN}`, accept } });
+    const body = Buffer.from(await res.arrayBuffer());
+    times.push(performance.now() - start);
+    bytes = body.length;
+    status = res.status;
+  }
+  return { label, ms: median(times), bytes, status };
+}
+
+try {
+  const html = 'text/html';
+  const rows = [
+    await time('tests list, first page (50 of 5,000)', `/pipelines/${P}/tests`, html),
+    await time('tests list, page 60 (keyset before=2000)', `/pipelines/${P}/tests?before=2000`, html),
+    await time('tests list, status=failed', `/pipelines/${P}/tests?status=failed`, html),
+    await time('tests list, live refresh (JSON parts)', `/pipelines/${P}/tests/state`, 'application/json'),
+    await time(`run page with a ${OUTPUT_MB} MB output (tail)`, `/pipelines/${P}/tests/${RUNS}`, html),
+    await time('"load earlier" (256 KB window)', `/pipelines/${P}/tests/${RUNS}/nodes/0/test/earlier?before=${20 * 1024 * 1024}`, 'application/json'),
+    await time('pipeline page', `/pipelines/${P}`, html),
+    await time(`for scale: the whole ${OUTPUT_MB} MB output via the API stream`, `/test-runs/${bigRun}/test-nodes/0/output`, '*/*', 5),
+  ];
+  console.log(`seeded ${RUNS} runs, ${RUNS * CASES} test cases and a ${OUTPUT_MB} MB output in ${seedSeconds.toFixed(1)} s; ${os.cpus().length} × ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GB`);
+  console.log('| request | median | bytes sent | status |\n| --- | --- | --- | --- |');
+  for (const r of rows) console.log(`| ${r.label} | ${r.ms.toFixed(1)} ms | ${(r.bytes / 1024).toFixed(0)} KB | ${r.status} |`);
+  const bad = rows.filter((r) => r.status !== 200);
+  if (bad.length) { console.error(`not 200: ${bad.map((r) => r.label).join(', ')}`); process.exitCode = 1; }
+} finally {
+  await server.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,29 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { pickApp, slipwayRemotes } from './app-option.js';
+import { CliError } from './errors.js';
+
+const verbose = [
+  'origin\tgit@github.com:acme/shop.git (fetch)',
+  'origin\tgit@github.com:acme/shop.git (push)',
+  'slipway\thttp://127.0.0.1:5000/git/shop-dev.git (fetch)',
+  'slipway\thttp://127.0.0.1:5000/git/shop-dev.git (push)',
+  'staging\thttps://slipway.example/base/git/shop-staging.git (fetch)',
+].join('\n');
+
+test('Slipway remotes are found by their /git/<app>.git URL, others ignored', () => {
+  assert.deepEqual([...slipwayRemotes(verbose)], [['slipway', 'shop-dev'], ['staging', 'shop-staging']]);
+});
+
+test('the app comes from -r, else the remote named slipway, else the only one', () => {
+  const remotes = slipwayRemotes(verbose);
+  assert.equal(pickApp(remotes, 'staging'), 'shop-staging');
+  assert.equal(pickApp(remotes), 'shop-dev');
+  assert.equal(pickApp(new Map([['prod', 'shop-prod']])), 'shop-prod');
+});
+
+test('no remote, several remotes, or a -r that is not a Slipway remote: an error that says what to pass', () => {
+  assert.throws(() => pickApp(new Map()), (e: CliError) => /pass -a APP/.test(e.message) && e.code === 2);
+  assert.throws(() => pickApp(new Map([['a', 'x'], ['b', 'y']])), /Several Slipway remotes \(a, b\)/);
+  assert.throws(() => pickApp(slipwayRemotes(verbose), 'origin'), /"origin" is not a Slipway app remote/);
+});

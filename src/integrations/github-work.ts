@@ -1,0 +1,41 @@
+// The work a webhook delivery asks for, done after the 202 answer: fetch the commit, then CI and
+// deploys (push) or the review app (pull request). One delivery at a time per pipeline, so fetches
+// into its mirror do not race; every failure is written to the pipeline's event log.
+import { getPipeline } from '../store/pipelines.js';
+import { addPipelineEvent } from '../store/pipeline-events.js';
+import { pushToPipeline } from '../pipelines/push.js';
+import { closeReviewApp, deployReviewApp } from '../pipelines/review-apps.js';
+import type { AppContext } from '../app-context.js';
+import type { GithubWork } from './github-events.js';
+import { commitSource } from './commit-source.js';
+
+export class GithubWorkQueue {
+  private chains = new Map<string, Promise<void>>();
+  constructor(private ctx: AppContext) {}
+
+  /** Queue `work` for `pipelineId` (returns at once). */
+  add(pipelineId: string, deliveryId: string, work: GithubWork): void {
+    const next = (this.chains.get(pipelineId) ?? Promise.resolve()).then(() => this.run(pipelineId, deliveryId, work));
+    this.chains.set(pipelineId, next);
+    void next.finally(() => { if (this.chains.get(pipelineId) === next) this.chains.delete(pipelineId); });
+  }
+
+  private async run(pipelineId: string, deliveryId: string, w: GithubWork): Promise<void> {
+    const db = this.ctx.store.db;
+    try {
+      const pipeline = await getPipeline(db, pipelineId);
+      if (w.kind === 'pull_request' && w.action === 'close') return await closeReviewApp(this.ctx, pipeline, w.number);
+      const sourceBlobUrl = await commitSource(this.ctx, pipeline.id, w.cloneUrl, w.sha);
+      if (w.kind === 'push') {
+        const out = await pushToPipeline(this.ctx, pipeline, { branch: w.branch, sha: w.sha, message: w.message, sourceBlobUrl, via: 'GitHub push', actor: w.actor });
+        const did = [out.testRun && `test run #${out.testRun.number}`, ...out.deploys.map((d) => `deploy ${d.status}`)].filter(Boolean);
+        await addPipelineEvent(db, pipeline.id, 'webhook', `GitHub push of ${w.sha.slice(0, 7)} to ${w.branch} (delivery ${deliveryId}): ${did.length ? did.join(', ') : 'nothing to do'}${out.notes.length ? `; ${out.notes.join(' ')}` : ''}`);
+      } else {
+        await deployReviewApp(this.ctx, pipeline, { number: w.number, branch: w.branch, sha: w.sha }, sourceBlobUrl);
+      }
+    } catch (e) {
+      this.ctx.log.error(`webhook delivery ${deliveryId}: ${(e as Error).stack ?? e}`);
+      await addPipelineEvent(db, pipelineId, 'webhook-failed', `Delivery ${deliveryId} (${w.kind} ${w.sha.slice(0, 7)}) failed: ${(e as Error).message}`).catch(() => {});
+    }
+  }
+}

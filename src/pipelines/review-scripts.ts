@@ -1,0 +1,51 @@
+// The app.json of a review app's code, and its scripts (`postdeploy`, `pr-predestroy`) run as one-off
+// dynos of the app's current release, to the end, with their output kept in the app's log.
+import fs from 'node:fs';
+import type { App } from '../store/apps.js';
+import { currentRelease, type Release } from '../store/releases.js';
+import { sourceIdFromUrl } from '../git/source-blobs.js';
+import { readTarMember } from '../git/tar-member.js';
+import { parseAppJson, type AppJson } from '../core/app-json.js';
+import { slugPath } from '../releases/deploy.js';
+import { appendAppLog } from '../releases/app-log.js';
+import type { AppContext } from '../app-context.js';
+
+/** app.json of a source blob we store (at its root or under one top folder); {} when absent. */
+export async function appJsonOfSource(ctx: AppContext, sourceBlobUrl: string): Promise<AppJson> {
+  const id = sourceIdFromUrl(sourceBlobUrl);
+  if (!id || !ctx.blobs.exists(id)) return {};
+  const r = readTarMember(await fs.promises.readFile(ctx.blobs.path(id)), (p) => p === 'app.json' || /^[^/]+\/app\.json$/.test(p));
+  if (!r.ok) throw new Error(`the source is not a gzipped tarball: ${r.message}`);
+  if (r.name === null) return {};
+  const parsed = parseAppJson(r.data.toString('utf8'));
+  if (!parsed.ok) throw new Error(parsed.message);
+  return parsed.value;
+}
+
+/** app.json of the code a release runs (the source of the build that made its slug). */
+export async function appJsonOfRelease(ctx: AppContext, release: Release): Promise<AppJson> {
+  if (!release.slug_id) return {};
+  const build = await ctx.store.db.selectFrom('builds').select('source_blob_url').where('slug_id', '=', release.slug_id).executeTakeFirst();
+  return build ? appJsonOfSource(ctx, build.source_blob_url) : {};
+}
+
+export interface ScriptOutcome { exitCode: number; output: string }
+
+/** Run `command` in a one-off dyno of the app's current release and wait for it to exit. */
+export async function runScript(ctx: AppContext, app: App, label: string, command: string): Promise<ScriptOutcome> {
+  const release = await currentRelease(ctx.store.db, app.id);
+  if (!release?.slug_id) return { exitCode: 1, output: `${app.name} has no release with code to run ${label} in` };
+  appendAppLog(ctx.logs, app.id, 'slipway[api]', `Running ${label}: ${command}`);
+  const run = ctx.oneOffs.start(app.id, { slugFile: slugPath(ctx, release.slug_id), config: JSON.parse(release.config) as Record<string, string> }, command, {});
+  while (run.state !== 'down') await new Promise((r) => setTimeout(r, 200));
+  const output = ctx.logs.read(run.logKey);
+  for (const line of output.split('\n').filter(Boolean)) appendAppLog(ctx.logs, app.id, `app[${label}]`, line);
+  appendAppLog(ctx.logs, app.id, 'slipway[api]', `${label} exited with status ${run.exitCode}`);
+  return { exitCode: run.exitCode ?? 1, output };
+}
+
+/** The last lines of a script's output, for a one-line record. */
+export const outputTail = (s: string, max = 300): string => {
+  const t = s.trim().split('\n').slice(-3).join(' | ');
+  return t.length > max ? `…${t.slice(-max)}` : t;
+};

@@ -1,0 +1,25 @@
+// Provision an add-on for an app and set its `<NAME>_URL` config var (the caller decides whether
+// that is a release: the API makes one; a review app's first build picks the var up itself).
+import type { App } from '../store/apps.js';
+import { patchConfigVars } from '../store/apps.js';
+import { insertAppAddon, listAppAddons, type AppAddon } from '../store/app-addons.js';
+import { resolveAddonPlan } from '../addons/addon-spec.js';
+import { newId } from '../core/ids.js';
+import { fail } from '../core/errors.js';
+import type { AppContext } from '../app-context.js';
+import { appendAppLog } from './app-log.js';
+
+export async function attachAddon(ctx: AppContext, a: App, plan: string, as?: string): Promise<AppAddon> {
+  const db = ctx.store.db;
+  const r = resolveAddonPlan(plan, as);
+  if (!r.ok) throw fail('invalid_params', r.message);
+  if ((await listAppAddons(db, a.id)).some((x) => x.name === r.addon.name)) {
+    throw fail('conflict', `${a.name} already has an add-on attached as ${r.addon.name}_URL; pass another name with --as.`);
+  }
+  const id = newId();
+  const made = await ctx.addons.provisionForApp(id, r.addon).catch((e: Error) => { throw fail('invalid_state', `Could not provision ${plan}: ${e.message}`); });
+  const row = await insertAppAddon(db, { id, app_id: a.id, name: r.addon.name, plan, service: r.addon.service, provider: made.provider, port: made.port, url: made.url, database: made.database });
+  await patchConfigVars(db, a.id, { [`${row.name}_URL`]: row.url });
+  appendAppLog(ctx.logs, a.id, 'slipway[api]', `Provisioned ${plan} as ${row.name}_URL`);
+  return row;
+}

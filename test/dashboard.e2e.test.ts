@@ -1,0 +1,251 @@
+// The dashboard in a real browser (Debian's Chromium driven by playwright-core) against the real
+// server, with real apps built from examples/ and real CI runs started from the real CLI.
+// Screenshots of the main pages go to test-results/screenshots/ (not committed).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startServer, cli, api, REPO, TOKEN, type TestServer } from './helpers/server.js';
+import { exampleRepo } from './helpers/apps.js';
+import { latestRun, nodesOf, waitFor, waitForStatus } from './helpers/runs.js';
+import { leftoverProcesses } from './helpers/processes.js';
+
+const P = 'shop';
+const DEV = 'shop-dev';
+const STG = 'shop-staging';
+const SHOTS = path.join(REPO, 'test-results', 'screenshots');
+const skip = fs.existsSync('/usr/bin/chromium') ? false : 'Debian chromium is not installed (apt-get install chromium)';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+let s: TestServer;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let webRepo: string;
+let testRepo: string;
+const runIds: string[] = [];
+
+const shot = async (name: string, p: Page = page) => { await p.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true }); };
+const sessionCookie = async () => (await context.cookies()).find((c) => c.name === 'slipway_session');
+
+before(async () => {
+  if (skip) return;
+  fs.mkdirSync(SHOTS, { recursive: true });
+  s = await startServer({ SLIPWAY_BOOT_TIMEOUT_SECONDS: '20' });
+  webRepo = exampleRepo('web-app');
+  // The failing TAP suite, with a colourful, slow test-setup so the page sees the run while it goes.
+  testRepo = exampleRepo('node-tap-mixed', (dir) => {
+    const appJson = JSON.parse(fs.readFileSync(path.join(dir, 'app.json'), 'utf8'));
+    appJson.environments.test.scripts = { 'test-setup': "printf '\\033[32mgreen setup line\\033[0m\\n'; sleep 4; echo setup done" };
+    fs.writeFileSync(path.join(dir, 'app.json'), JSON.stringify(appJson));
+  });
+  for (const args of [['pipelines:create', P], ['apps:create', DEV], ['apps:create', STG], ['pipelines:add', P, '-a', DEV, '-s', 'development'], ['pipelines:add', P, '-a', STG, '-s', 'staging']]) {
+    const r = await cli(s, args);
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+  }
+  assert.equal((await cli(s, ['config:set', 'GREETING=hola', '-a', DEV])).code, 0);
+  const b = await cli(s, ['builds:create', '-a', DEV], { cwd: webRepo });
+  assert.equal(b.code, 0, b.stdout + b.stderr);
+  // v4: the same build with other config, so that v3 is there to roll back to.
+  assert.equal((await cli(s, ['config:set', 'GREETING=hej', '-a', DEV])).code, 0);
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  page = await context.newPage();
+});
+
+after(async () => {
+  if (skip) return;
+  await browser?.close();
+  const nodeIds: string[] = [];
+  for (const id of runIds) nodeIds.push(...(await nodesOf(s, id)).map((n) => n.id));
+  await s?.stop();
+  assert.deepEqual(await leftoverProcesses(nodeIds), [], 'no process of any test run is left');
+});
+
+test('signing in: pages send a stranger to /login, a wrong token is refused, the right one lands on the page asked for', { skip }, async () => {
+  await page.goto(`${s.url}/pipelines/${P}`);
+  assert.match(new URL(page.url()).pathname, /^\/login$/);
+  await page.fill('#token', 'not-the-token');
+  await page.click('button[type=submit]');
+  assert.match(await page.textContent('.error') ?? '', /not valid/);
+  await page.fill('#token', TOKEN);
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${s.url}/pipelines/${P}`);
+  const cookie = await sessionCookie();
+  assert.ok(cookie, 'a session cookie is set');
+  assert.equal(cookie.httpOnly, true);
+  assert.equal(cookie.sameSite, 'Lax');
+  assert.equal(cookie.path, '/');
+  // API clients on the same URL still get JSON.
+  const json = await api<{ name: string }>(s, 'GET', `/pipelines/${P}`);
+  assert.equal(json.json.name, P);
+});
+
+test('the pipeline page: a column per stage, the development app with its release, commit and status; automation settings', { skip }, async () => {
+  await page.goto(`${s.url}/pipelines/${P}`);
+  for (const stage of ['review', 'development', 'qa', 'staging', 'production']) assert.equal(await page.locator(`[data-stage="${stage}"]`).count(), 1, stage);
+  const dev = page.locator(`[data-stage="development"] [data-app="${DEV}"]`);
+  const current = (await api<Array<{ version: number; current: boolean }>>(s, 'GET', `/apps/${DEV}/releases`)).json.find((r) => r.current)!;
+  assert.equal(await dev.locator('[data-version]').textContent(), `v${current.version}`);
+  assert.equal(await dev.locator('.badge').first().getAttribute('data-status'), 'succeeded');
+  assert.match(await dev.locator('code').first().textContent() ?? '', /^[0-9a-f]{7}$/);
+  assert.match(await page.textContent('.automation') ?? '', /Deploy branch\s*main/);
+  assert.equal(await page.locator(`[data-stage="staging"] [data-app="${STG}"] button.promote`).count(), 0, 'staging is the last stage with apps: nothing to promote to');
+  await shot('pipeline');
+  const missing = await page.goto(`${s.url}/pipelines/no-such-pipeline`);
+  assert.equal(missing?.status(), 404);
+  assert.match(await page.textContent('main') ?? '', /Couldn't find a pipeline named "no-such-pipeline"[\s\S]*pipeline_not_found/, 'errors on pages are pages with the error id');
+  const phone = await context.newPage();
+  await phone.setViewportSize({ width: 390, height: 844 });
+  await phone.goto(`${s.url}/pipelines/${P}`);
+  const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 392, `no sideways scrolling at phone width (${width}px)`);
+  await shot('pipeline-phone', phone);
+  await phone.close();
+});
+
+test('a run started from the CLI shows up and is followed live on the open pages: output with colours, status, the failing diagnostic', { skip, timeout: 180_000 }, async () => {
+  await page.goto(`${s.url}/pipelines/${P}/tests`);
+  assert.match(await page.textContent('tbody') ?? '', /No test runs yet/);
+  await page.evaluate(() => { (window as unknown as { marker: number }).marker = 42; });
+  const started = await cli(s, ['ci:run', '-p', P, '--detach'], { cwd: testRepo });
+  assert.equal(started.code, 0, started.stderr);
+  const run = await latestRun(s, P);
+  runIds.push(run.id);
+  // The new run appears in the list without a reload.
+  await page.locator(`tr[data-run="${run.number}"]`).waitFor({ timeout: 15_000 });
+  assert.equal(await page.evaluate(() => (window as unknown as { marker?: number }).marker), 42, 'the list page was not reloaded');
+  await page.click(`tr[data-run="${run.number}"] a`);
+  await page.waitForURL(`${s.url}/pipelines/${P}/tests/${run.number}`);
+  await page.evaluate(() => { (window as unknown as { marker: number }).marker = 7; });
+  const summaryStatus = () => page.locator('[data-part="summary"] .badge').first().getAttribute('data-status');
+  const seen = new Set<string>([(await summaryStatus())!]);
+  // The setup output arrives live, with its ANSI green rendered as a span.
+  const green = page.locator('pre[data-stream="setup"] span.a-fg-c2', { hasText: 'green setup line' });
+  await waitFor('the coloured setup line on the page', async () => { seen.add((await summaryStatus())!); return (await green.count()) > 0; }, 60_000);
+  assert.ok(!(await page.textContent('pre[data-stream="test"]'))?.includes('adds wrongly'), 'the tests have not run yet while setup goes');
+  await waitFor('the failed status on the page', async () => { const st = (await summaryStatus())!; seen.add(st); return st === 'failed'; }, 120_000);
+  assert.ok([...seen].some((st) => ['pending', 'creating', 'building', 'running'].includes(st)), `the page saw the run going (${[...seen].join(', ')})`);
+  await page.locator('pre[data-stream="test"]', { hasText: 'not ok' }).waitFor({ timeout: 20_000 });
+  assert.match(await page.textContent('pre[data-stream="setup"]') ?? '', /setup done/);
+  assert.equal(await page.evaluate(() => (window as unknown as { marker?: number }).marker), 7, 'the run page was not reloaded');
+  assert.equal((await waitForStatus(s, run.id, ['failed'])).status, 'failed');
+  // Cases: failures first; the diagnostic opens.
+  await page.locator('[data-part="cases"] tr.case').first().waitFor();
+  assert.equal(await page.locator('[data-part="cases"] tr.case').first().getAttribute('class'), 'case failed');
+  assert.match(await page.textContent('[data-part="summary"]') ?? '', /3 passed · 1 failed · 1 skipped · 1 todo/);
+  const diag = page.locator('details[data-diagnostic]').first();
+  assert.equal(await diag.locator('pre').isVisible(), false);
+  await diag.locator('summary').click();
+  assert.match(await diag.locator('pre').textContent() ?? '', /expected 2 \+ 2 to equal 5/);
+  assert.equal(await page.locator('[data-part="summary"] button.danger').count(), 0, 'no Cancel button on an ended run');
+  await shot('test-run');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await shot('test-run-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+  const phone = await context.newPage();
+  await phone.setViewportSize({ width: 390, height: 844 });
+  await phone.goto(page.url());
+  assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth) <= 392, 'the run page fits a phone');
+  await shot('test-run-phone', phone);
+  await phone.close();
+  // The list, with filters, and the API's JSON at the run's permanent URL.
+  await page.goto(`${s.url}/pipelines/${P}/tests?status=failed`);
+  assert.equal(await page.locator('tr.run').count(), 1);
+  assert.match(await page.textContent('tr.run') ?? '', /3 passed 1 failed 2 skipped/);
+  await shot('tests');
+  await page.goto(`${s.url}/pipelines/${P}/tests?status=succeeded&branch=main`);
+  assert.equal(await page.locator('tr.run').count(), 0);
+  const viaApi = await api<{ number: number; status: string }>(s, 'GET', `/pipelines/${P}/tests/${run.number}`);
+  assert.deepEqual([viaApi.json.number, viaApi.json.status], [run.number, 'failed']);
+});
+
+test('re-run from the run page starts a new run, and Cancel stops it', { skip, timeout: 120_000 }, async () => {
+  const first = await latestRun(s, P);
+  await page.goto(`${s.url}/pipelines/${P}/tests/${first.number}`);
+  await page.click('[data-part="summary"] form[action$="/rerun"] button');
+  await page.waitForURL(`${s.url}/pipelines/${P}/tests/${first.number + 1}`);
+  const second = await latestRun(s, P);
+  runIds.push(second.id);
+  assert.equal(second.number, first.number + 1);
+  await page.click('[data-part="summary"] form[action$="/cancel"] button');
+  await page.waitForURL(`${s.url}/pipelines/${P}/tests/${second.number}`);
+  assert.equal(await page.locator('[data-part="summary"] .badge').first().getAttribute('data-status'), 'cancelled');
+  assert.equal((await waitForStatus(s, second.id, ['cancelled'])).status, 'cancelled');
+});
+
+test('promote from the pipeline page: confirm, and the release appears in the next stage without reloading', { skip, timeout: 120_000 }, async () => {
+  await page.goto(`${s.url}/pipelines/${P}`);
+  const stgVersion = page.locator(`[data-stage="staging"] [data-app="${STG}"] [data-version]`);
+  assert.equal(await stgVersion.count(), 1);
+  assert.equal(await stgVersion.textContent(), 'v1');
+  await page.click(`[data-app="${DEV}"] button.promote`);
+  const dialog = page.locator(`dialog#promote-${DEV}`);
+  assert.ok(await dialog.isVisible(), 'a confirmation opens first');
+  assert.match(await dialog.textContent() ?? '', new RegExp(`${STG} in staging`));
+  await dialog.locator('button[data-confirm-promote]').click();
+  await page.waitForURL(new RegExp(`/pipelines/${P}\\?promoted=${DEV}`));
+  await page.evaluate(() => { (window as unknown as { marker: number }).marker = 3; });
+  await waitFor('the promoted release in staging', async () => (await stgVersion.textContent()) === 'v2', 60_000);
+  assert.equal(await page.evaluate(() => (window as unknown as { marker?: number }).marker), 3, 'not reloaded');
+  const devCommit = await page.locator(`[data-app="${DEV}"] code`).first().textContent();
+  assert.equal(await page.locator(`[data-app="${STG}"] code`).first().textContent(), devCommit, 'the same build went to staging');
+  const rel = (await api<Array<{ version: number; description: string; current: boolean }>>(s, 'GET', `/apps/${STG}/releases`)).json.find((r) => r.current)!;
+  assert.deepEqual([rel.version, rel.description], [2, `Promote ${DEV} v4`]);
+  await shot('pipeline-promoted');
+});
+
+test('the app page: releases with release-phase output, formation and dynos, hidden config vars, builds, a pausable live log', { skip, timeout: 120_000 }, async () => {
+  await page.goto(`${s.url}/apps/${DEV}`);
+  assert.match(await page.textContent('tr[data-release="3"]') ?? '', /succeeded/);
+  await page.click('tr[data-release="3"] details summary');
+  await page.locator('tr[data-release="3"] details pre', { hasText: 'migrating with GREETING=hola' }).waitFor({ timeout: 10_000 });
+  assert.ok(await page.locator('tr[data-release="3"] button', { hasText: 'Roll back to v3' }).count(), 'older releases offer a rollback');
+  assert.match(await page.textContent('[data-part="processes"]') ?? '', /web\.1/);
+  const secret = page.locator('code.secret', { hasText: 'hej' });
+  assert.equal(await secret.isVisible(), false, 'config values are hidden');
+  await page.click('table.config button[data-reveal]');
+  assert.equal(await secret.isVisible(), true, 'and shown when revealed');
+  await page.click('[data-part="builds"] details summary');
+  await page.locator('[data-part="builds"] details pre', { hasText: 'Procfile declares types' }).waitFor({ timeout: 10_000 });
+  // The log follows live; paused, new lines wait; resumed, they appear.
+  const log = page.locator('#applog');
+  const oneOff = async (word: string) => { const r = await api(s, 'POST', `/apps/${DEV}/dynos`, { command: `echo ${word}` }); assert.equal(r.status, 201); };
+  await oneOff('first-marker');
+  await log.filter({ hasText: 'first-marker' }).waitFor({ timeout: 10_000 });
+  await page.click('button[data-pause="applog"]');
+  await oneOff('second-marker');
+  await new Promise((r) => setTimeout(r, 2500));
+  assert.ok(!(await log.textContent())?.includes('second-marker'), 'nothing is added while paused');
+  await page.click('button[data-pause="applog"]');
+  await log.filter({ hasText: 'second-marker' }).waitFor({ timeout: 10_000 });
+  await shot('app');
+  // Rollback from the page (with its confirmation) makes a new release.
+  await page.click('tr[data-release="3"] button[data-open-dialog]');
+  await page.click('dialog#rollback-3 button[type=submit]');
+  await page.waitForURL(`${s.url}/apps/${DEV}`);
+  await waitFor('the rollback release', async () => (await api<Array<{ description: string; status: string }>>(s, 'GET', `/apps/${DEV}/releases`)).json.find((r) => r.description === 'Rollback to v3' && r.status === 'succeeded'), 60_000);
+});
+
+test('forms need the CSRF token; signing out revokes the session even for a copied cookie', { skip }, async () => {
+  const cookie = (await sessionCookie())!;
+  const headers = { cookie: `slipway_session=${cookie.value}`, 'content-type': 'application/x-www-form-urlencoded' };
+  const forged = await fetch(`${s.url}/pipelines/${P}/promote`, { method: 'POST', headers, body: `app=${DEV}`, redirect: 'manual' });
+  assert.equal(forged.status, 403);
+  assert.match(await forged.text(), /csrf_failed/, 'the error page names the CSRF check');
+  const live = await fetch(`${s.url}/pipelines/${P}/state`, { headers: { cookie: headers.cookie } });
+  assert.equal(live.status, 200, 'the copied cookie works while signed in');
+  await page.goto(`${s.url}/pipelines`);
+  await page.click('header form[action="/logout"] button');
+  await page.waitForURL(/\/login$/);
+  assert.equal(await sessionCookie(), undefined, 'the cookie is cleared');
+  await page.goto(`${s.url}/pipelines/${P}`);
+  assert.match(new URL(page.url()).pathname, /^\/login$/, 'pages send the signed-out browser to /login');
+  const replay = await fetch(`${s.url}/pipelines/${P}/state`, { headers: { cookie: headers.cookie } });
+  assert.equal(replay.status, 401, 'the old cookie is refused after sign-out');
+  const stream = await fetch(`${s.url}/apps/${DEV}/log/live`, { headers: { cookie: headers.cookie } });
+  assert.equal(stream.status, 401, 'live streams too');
+  const pageReplay = await fetch(`${s.url}/apps/${DEV}`, { headers: { cookie: headers.cookie, accept: 'text/html' }, redirect: 'manual' });
+  assert.equal(pageReplay.status, 303);
+});
