@@ -41,6 +41,15 @@ async function viaRouterFrom(ns: string | undefined, app: string, p = '/'): Prom
   return JSON.parse(r.stdout) as { status: number; body: string };
 }
 
+/** The status the router answers a WebSocket upgrade for `app` with, from the host. */
+const upgradeStatus = (app: string) => new Promise<number>((resolve, reject) => {
+  const req = http.request({ host: ROUTER_HOST, port: s.routerPort, path: '/', headers: { host: `${app}.localhost`, connection: 'Upgrade', upgrade: 'websocket' }, agent: false });
+  req.on('response', (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+  req.on('upgrade', (res, socket) => { socket.destroy(); resolve(res.statusCode ?? 101); });
+  req.on('error', reject);
+  req.end();
+});
+
 /** What a dyno of `app` saw fetching `url` from inside its own network: "ok 200 …" or "error CODE". */
 const fetchFrom = async (app: string, url: string) => (await viaRouterFrom(undefined, app, `/fetch?url=${encodeURIComponent(url)}`)).body.trim();
 
@@ -99,6 +108,7 @@ test('apps in a space: release phase and dynos on the space network; two apps ta
   const pub = await waitFor('sp-public to serve', async () => { const r = await viaRouterFrom(undefined, 'sp-public'); return r.status === 200 && r; });
   assert.equal(pub.body, 'public web.1 port=5000\n', 'a space dyno listens on its own address, port 5000');
   assert.equal((await viaRouterFrom(undefined, 'sp-internal')).status, 404, 'internal routing: the router does not serve it');
+  assert.equal(await upgradeStatus('sp-internal'), 404, 'nor upgrades to it');
   assert.equal(await fetchFrom('sp-public', 'http://web.sp-internal.app.localspace:5000/'), 'ok 200 internal web.1 port=5000', 'reachable by name inside its space');
   assert.equal(await fetchFrom('sp-public', 'http://1.web.sp-internal.app.localspace:5000/'), 'ok 200 internal web.1 port=5000');
   assert.equal(await fetchFrom('sp-public', 'http://web.nothing.app.localspace:5000/'), 'error ENOTFOUND', 'unknown names are NXDOMAIN');
@@ -165,6 +175,7 @@ test('trusted IP ranges: a client outside gets 403, one inside passes; no ranges
   assert.equal(outside.status, 403);
   assert.match(outside.body, /trusted IP ranges/);
   assert.equal((await viaRouterFrom('tsw-out', 'sp-other')).status, 200, 'space B keeps its own ranges');
+  assert.equal(await upgradeStatus('sp-public'), 403, 'WebSocket upgrades are checked too (the host is 10.219.0.1, outside)');
   assert.equal((await cli(s, ['spaces:trusted-ips:remove', '10.219.0.8/29', '-s', A])).code, 0);
   assert.equal((await viaRouterFrom('tsw-in', 'sp-public')).status, 403, 'an empty set refuses all web traffic');
   assert.equal((await cli(s, ['spaces:trusted-ips:remove', '10.1.0.0/16', '-s', A])).code, 2);
