@@ -9,7 +9,7 @@ import { confirmName } from '../confirm.js';
 
 const client = () => new ApiClient(loadCredentials());
 const enc = encodeURIComponent;
-interface AppJson { id: string; name: string; web_url: string; created_at: string }
+interface AppJson { id: string; name: string; web_url: string; created_at: string; space?: { name: string | null } | null; internal_routing?: boolean }
 interface ReleaseJson { id: string; version: number; description: string; status: string; current: boolean; message: string | null; created_at: string; output_stream_url: string }
 interface BuildJson { id: string; status: string; source_blob: { version: string | null }; message: string | null; created_at: string; output_stream_url: string; release: { id: string } | null }
 interface DynoJson { name: string; state: string; command: string; release: { version: number }; created_at: string }
@@ -45,7 +45,7 @@ export function registerApps(program: Command): void {
     const [releases, dynos] = await Promise.all([api.get<ReleaseJson[]>(`/apps/${enc(o.app)}/releases`), api.get<DynoJson[]>(`/apps/${enc(o.app)}/dynos`)]);
     if (o.json) return printJson({ ...a, releases, dynos });
     const cur = releases.find((r) => r.current);
-    console.log(`=== ${a.name}\nWeb URL:   ${a.web_url}\nRelease:   ${cur ? `v${cur.version} ${cur.description}` : '(none)'}\nDynos:     ${dynos.map((d) => `${d.name} ${d.state}`).join(', ') || '(none)'}`);
+    console.log(`=== ${a.name}\nWeb URL:   ${a.internal_routing ? `(internal routing: http://web.${a.name}.app.localspace:5000/ inside the space)` : a.web_url}${a.space ? `\nSpace:     ${a.space.name}` : ''}\nRelease:   ${cur ? `v${cur.version} ${cur.description}` : '(none)'}\nDynos:     ${dynos.map((d) => `${d.name} ${d.state}`).join(', ') || '(none)'}`);
   });
   appOpt(program.command('apps:destroy').description('delete an app, its dynos and data').option('--confirm <name>', 'the app name, to confirm')).action(async (o: { app: string; confirm?: string }) => {
     await confirmName(o.app, o.confirm, `This deletes ${o.app}, its dynos, releases, add-ons and data.`);
