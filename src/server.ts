@@ -32,6 +32,7 @@ import { onDynoCrash } from './releases/auto-rollback.js';
 import { listApps } from './store/apps.js';
 import { listAppAddons } from './store/app-addons.js';
 import { registerPipelineAutomation } from './pipelines/automation.js';
+import { GithubDeliveries, GITHUB_DELIVERY_JOB, type GithubDeliveryJob } from './integrations/github-work.js';
 import { registerReviewApps } from './pipelines/review-apps.js';
 import { CommitStatuses } from './integrations/commit-statuses.js';
 import { buildApi } from './api/app.js';
@@ -116,6 +117,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   await recoverStrandedRuns(ctx);
   await settleEnded();
   const releaseQueue = new Map<string, Promise<void>>();
+  const deliveries = new GithubDeliveries(ctx);
   const runner = new Runner({
     queue: ctx.queue, owner, concurrency: config.runnerConcurrency, leaseMs: config.leaseMs,
     onError: (e) => log.error(`runner: ${(e as Error).stack ?? e}`),
@@ -131,6 +133,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
         await settleRun(ctx, payload.runId);
       },
       [TEST_RUN_ADDONS_JOB]: async (job) => provisionRunAddons(ctx, JSON.parse(job.payload) as RunAddonsJob),
+      [GITHUB_DELIVERY_JOB]: async (job) => deliveries.handle(JSON.parse(job.payload) as GithubDeliveryJob),
       [BUILD_JOB]: async (job, signal) => {
         const payload = JSON.parse(job.payload) as BuildJob;
         let chain = Promise.resolve();
