@@ -26,6 +26,11 @@ const schema = z.object({
   SLIPWAY_BUILD_TIMEOUT_SECONDS: intFrom(900, 1, 86_400),
   SLIPWAY_BOOT_TIMEOUT_SECONDS: intFrom(60, 1, 3600),
   SLIPWAY_DYNO_STOP_GRACE_SECONDS: intFrom(30, 0, 3600),
+  SLIPWAY_TLS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  SLIPWAY_TLS_CERT: z.string().optional(),
+  SLIPWAY_TLS_KEY: z.string().optional(),
+}).refine((e) => e.SLIPWAY_TLS_PORT === undefined || (e.SLIPWAY_TLS_CERT && e.SLIPWAY_TLS_KEY), {
+  message: 'SLIPWAY_TLS_PORT needs SLIPWAY_TLS_CERT and SLIPWAY_TLS_KEY (PEM files)', path: ['SLIPWAY_TLS_PORT'],
 });
 
 export interface Config {
@@ -51,6 +56,8 @@ export interface Config {
   readonly bootTimeoutSeconds: number;
   /** SIGTERM → SIGKILL for dynos (Heroku: 30 s). */
   readonly dynoStopGraceMs: number;
+  /** A second, HTTPS listener for the same API (the heroku CLI reads CI output streams over https only). */
+  readonly tls?: { port: number; certFile: string; keyFile: string };
 }
 
 export class ConfigError extends Error {}
@@ -84,6 +91,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     buildTimeoutSeconds: e.SLIPWAY_BUILD_TIMEOUT_SECONDS,
     bootTimeoutSeconds: e.SLIPWAY_BOOT_TIMEOUT_SECONDS,
     dynoStopGraceMs: e.SLIPWAY_DYNO_STOP_GRACE_SECONDS * 1000,
+    tls: e.SLIPWAY_TLS_PORT !== undefined ? { port: e.SLIPWAY_TLS_PORT, certFile: path.resolve(e.SLIPWAY_TLS_CERT!), keyFile: path.resolve(e.SLIPWAY_TLS_KEY!) } : undefined,
     ...overrides,
   });
 }

@@ -11,14 +11,15 @@ import { appRoutes } from './apps.js';
 import { gitRoutes } from './git.js';
 import { addonRoutes } from './addons.js';
 import { pipelineFlowRoutes } from './pipeline-flow.js';
+import { registerHerokuProtocol } from './heroku/protocol.js';
+import { herokuCompatRoutes } from './heroku/routes.js';
 
 export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: opts.logger ? { level: 'warn' } : false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
   registerErrorHandling(app);
   registerAuth(app, ctx);
-  app.addHook('onSend', async (_req, reply) => { reply.header('ratelimit-remaining', '4500'); });
+  registerHerokuProtocol(app);
   app.get('/health', async () => ({ status: 'ok', sandbox: ctx.sandbox.mode }));
-  app.get('/account', async (req) => ({ id: req.actor?.id, email: req.actor?.name, name: req.actor?.name }));
   await app.register(async (a) => sourceRoutes(a, ctx));
   await app.register(async (a) => pipelineRoutes(a, ctx));
   await app.register(async (a) => testRunRoutes(a, ctx));
@@ -27,5 +28,6 @@ export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {})
   await app.register(async (a) => gitRoutes(a, ctx));
   await app.register(async (a) => addonRoutes(a, ctx));
   await app.register(async (a) => pipelineFlowRoutes(a, ctx));
+  await app.register(async (a) => herokuCompatRoutes(a, ctx));
   return app;
 }
