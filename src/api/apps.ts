@@ -155,7 +155,8 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   });
   app.get<{ Params: { app: string; id: string } }>('/apps/:app/dynos/:id', async (req) => {
     const a = await getApp(db, req.params.app);
-    const r = ctx.oneOffs.get(req.params.id);
+    // By id, or by name (run.1) as the heroku CLI asks.
+    const r = ctx.oneOffs.get(req.params.id) ?? ctx.oneOffs.list(a.id).find((x) => x.name === req.params.id);
     if (!r || r.appId !== a.id) throw fail('not_found', `No dyno ${req.params.id} on ${a.name}.`);
     return oneOffJson(req, a, r);
   });

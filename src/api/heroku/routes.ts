@@ -61,6 +61,29 @@ export async function herokuCompatRoutes(app: FastifyInstance, ctx: AppContext):
     return (await listAppAddons(db, a.id)).map((x) => attachmentJson(a, x));
   });
 
+  // addons:destroy/info name an add-on by its name, attachment or service; Heroku resolves it here.
+  app.post('/actions/addons/resolve', async (req) => {
+    const b = parseBody(z.object({ addon: z.string().min(1), app: z.string().nullable().optional(), addon_service: z.string().nullable().optional() }), req.body);
+    const apps = b.app ? [await getApp(db, b.app)] : await listApps(db);
+    const found = [];
+    for (const a of apps) {
+      for (const x of await listAppAddons(db, a.id)) {
+        const shown = addonJson(a, x);
+        if ([x.id, shown.name, x.name, x.plan, x.plan.split(':')[0]].includes(b.addon) && (!b.addon_service || x.plan.startsWith(b.addon_service))) found.push(shown);
+      }
+    }
+    if (found.length === 0) throw fail('not_found', `Couldn't find that add-on (${b.addon})${b.app ? ` on ${b.app}` : ''}; see \`heroku addons${b.app ? ` -a ${b.app}` : ''}\`.`);
+    return found;
+  });
+  app.post('/actions/addon-attachments/resolve', async (req) => {
+    const b = parseBody(z.object({ addon_attachment: z.string().min(1), app: z.string().nullable().optional() }), req.body);
+    const apps = b.app ? [await getApp(db, b.app)] : await listApps(db);
+    const found = [];
+    for (const a of apps) for (const x of await listAppAddons(db, a.id)) if ([x.id, x.name, addonJson(a, x).name].includes(b.addon_attachment)) found.push(attachmentJson(a, x));
+    if (found.length === 0) throw fail('not_found', `Couldn't find that add-on attachment (${b.addon_attachment}).`);
+    return found;
+  });
+
   app.get<{ Params: { app: string; id: string } }>('/apps/:app/releases/:id/config-vars', async (req) => {
     const a = await getApp(db, req.params.app);
     return JSON.parse((await getRelease(db, a.id, req.params.id)).config) as Record<string, string>;
