@@ -34,6 +34,7 @@ import { listAppAddons } from './store/app-addons.js';
 import { registerPipelineAutomation } from './pipelines/automation.js';
 import { buildApi } from './api/app.js';
 import { listenTls, type TlsListener } from './api/heroku/tls-listener.js';
+import { serveRendezvous } from './api/heroku/rendezvous.js';
 import type { AppContext, Logger } from './app-context.js';
 
 export interface RunningServer { url: string; routerUrl: string; ctx: AppContext; app: FastifyInstance; adminToken?: string; close(): Promise<void> }
@@ -185,7 +186,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     await new Promise<void>((r) => router.listen(config.routerPort, config.host, () => r()));
     routerUrl = `http://${config.host}:${(router.address() as { port: number }).port}`;
     if (config.tls) {
-      tls = await listenTls(app, config.tls, config.host);
+      tls = await listenTls(app, config.tls, config.host, (socket) => serveRendezvous(ctx, socket));
       log.info(`Slipway API over HTTPS on https://${config.host}:${tls.port}`);
     }
   }

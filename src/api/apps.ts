@@ -19,6 +19,7 @@ import { parseBody } from './errors.js';
 import { signedUrl } from './urls.js';
 import { herokuAppJson } from './heroku/shapes.js';
 import { sseEvent } from './heroku/sse.js';
+import { attachUrl } from './heroku/rendezvous.js';
 
 export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const db = ctx.store.db;
@@ -141,7 +142,7 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   });
   const oneOffJson = (req: FastifyRequest, a: App, r: import('../runtime/one-off.js').OneOff) => ({
     id: r.id, name: r.name, type: 'run', state: r.state, command: r.command, exit_code: r.exitCode, app: { id: a.id, name: a.name }, created_at: r.createdAt,
-    attach_url: signedUrl(ctx, req, `/apps/${a.id}/dynos/${r.id}/attach`), size: 'standard-1x', updated_at: r.createdAt,
+    attach_url: attachUrl(ctx, req, `/apps/${a.id}/dynos/${r.id}/attach`), size: 'standard-1x', updated_at: r.createdAt,
   });
   // One-off dynos: POST starts one; its attach_url streams the output until it exits.
   app.post<{ Params: { app: string } }>('/apps/:app/dynos', async (req, reply) => {

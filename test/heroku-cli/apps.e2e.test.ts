@@ -127,10 +127,16 @@ test('addons: create, list, destroy an app add-on', { timeout: 120_000 }, async 
   assert.match((await h('addons', '-a', A)).stdout, /No add-ons/);
 });
 
-test('run:detached starts a one-off dyno', { timeout: 60_000 }, async () => {
-  const r = await h('run:detached', '-a', A, 'echo', 'detached-hello');
+test('run attaches to a one-off dyno over rendezvous; --exit-code passes its exit code; run:detached', { timeout: 120_000 }, async () => {
+  const r = await h('run', '-a', A, 'echo "hello from $DYNO with $GREETING"');
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr + r.stdout, /done, run\.1/);
+  assert.match(r.stdout, /^hello from run\.\d+ with hola$/m, 'the command ran in the app\'s release, output streamed back');
+  const failed = await h('run', '--exit-code', '-a', A, 'sh -c "exit 3"');
+  assert.equal(failed.code, 3, failed.stderr);
+  assert.match(failed.stderr, /Process exited with code 3/);
+  const d = await h('run:detached', '-a', A, 'echo', 'detached-hello');
+  assert.equal(d.code, 0, d.stderr);
+  assert.match(d.stderr + d.stdout, /done, run\.\d+/);
 });
 
 test('missing things are clean 404s; unsupported commands say so', { timeout: 120_000 }, async () => {
