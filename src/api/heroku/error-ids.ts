@@ -2,10 +2,11 @@
 // `application/vnd.heroku+json` get Heroku's generic id where Slipway's registry is more specific.
 import type { ErrorId } from '../../core/errors.js';
 
-const HEROKU_IDS: Partial<Record<ErrorId, string>> = {
+// Targets are ids of the same registry, so every id a client can see is documented in docs/errors.md.
+const HEROKU_IDS: Partial<Record<ErrorId, ErrorId>> = {
   pipeline_not_found: 'not_found', test_run_not_found: 'not_found', test_node_not_found: 'not_found',
   app_not_found: 'not_found', build_not_found: 'not_found', release_not_found: 'not_found', source_not_found: 'not_found',
-  name_taken: 'conflict', invalid_state: 'invalid_params', invalid_json: 'bad_request', payload_too_large: 'request_too_large',
+  name_taken: 'conflict', invalid_state: 'invalid_params',
 };
 
 /** True when the client asked for Heroku's media type (any `version=3` variant). */
