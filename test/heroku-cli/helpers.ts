@@ -36,7 +36,8 @@ export function herokuEnv(s: HerokuServer): Record<string, string> {
     // The CLI asks this host about payment delinquency beside every GET /account.
     HEROKU_PARTICLEBOARD_URL: s.tlsUrl,
     NODE_EXTRA_CA_CERTS: s.certFile,
-    DISABLE_TELEMETRY: 'true', HEROKU_SKIP_NEW_VERSION_CHECK: 'true',
+    // No telemetry, no update check, and no detached `heroku update --autoupdate` left running.
+    DISABLE_TELEMETRY: 'true', HEROKU_SKIP_NEW_VERSION_CHECK: 'true', HEROKU_DISABLE_AUTOUPDATE: 'true',
     NODE_OPTIONS: `--import=${GUARD}`,
   };
 }
