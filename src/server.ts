@@ -36,6 +36,8 @@ import { GithubDeliveries, GITHUB_DELIVERY_JOB, type GithubDeliveryJob } from '.
 import { registerReviewApps } from './pipelines/review-apps.js';
 import { CommitStatuses } from './integrations/commit-statuses.js';
 import { buildApi } from './api/app.js';
+import { listenTls, type TlsListener } from './api/heroku/tls-listener.js';
+import { serveRendezvous } from './api/heroku/rendezvous.js';
 import type { AppContext, Logger } from './app-context.js';
 
 export interface RunningServer { url: string; routerUrl: string; ctx: AppContext; app: FastifyInstance; adminToken?: string; close(): Promise<void> }
@@ -185,12 +187,17 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   for (const a of await listApps(store.db)) await goLive(ctx, a).catch((e) => log.error(`starting dynos of ${a.name}: ${(e as Error).message}`));
   let url = '';
   let routerUrl = '';
+  let tls: TlsListener | undefined;
   if (opts.listen !== false) {
     url = await app.listen({ port: config.port, host: config.host });
     const port = (app.server.address() as { port: number }).port;
     ctx.selfUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
     await new Promise<void>((r) => router.listen(config.routerPort, config.host, () => r()));
     routerUrl = `http://${config.host}:${(router.address() as { port: number }).port}`;
+    if (config.tls) {
+      tls = await listenTls(app, config.tls, config.host, (socket) => serveRendezvous(ctx, socket));
+      log.info(`Slipway API over HTTPS on https://${config.host}:${tls.port}`);
+    }
   }
   return {
     url, routerUrl, ctx, app, adminToken,
@@ -202,6 +209,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       await ctx.addons.stopAppServers();
       router.closeAllConnections();
       await new Promise<void>((r) => router.close(() => r()));
+      await tls?.close();
       await app.close();
       await store.close();
     },
