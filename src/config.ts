@@ -28,6 +28,11 @@ const schema = z.object({
   SLIPWAY_BOOT_TIMEOUT_SECONDS: intFrom(60, 1, 3600),
   SLIPWAY_DYNO_STOP_GRACE_SECONDS: intFrom(30, 0, 3600),
   SLIPWAY_ROUTER_TIMEOUT_SECONDS: intFrom(30, 1, 3600),
+  SLIPWAY_TLS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  SLIPWAY_TLS_CERT: z.string().optional(),
+  SLIPWAY_TLS_KEY: z.string().optional(),
+}).refine((e) => e.SLIPWAY_TLS_PORT === undefined || (e.SLIPWAY_TLS_CERT && e.SLIPWAY_TLS_KEY), {
+  message: 'SLIPWAY_TLS_PORT needs SLIPWAY_TLS_CERT and SLIPWAY_TLS_KEY (PEM files)', path: ['SLIPWAY_TLS_PORT'],
 });
 
 export interface Config {
@@ -57,6 +62,8 @@ export interface Config {
   readonly dynoStopGraceMs: number;
   /** A dyno must send the first byte of its response this soon (Heroku: 30 s, H12). */
   readonly routerTimeoutMs: number;
+  /** A second, HTTPS listener for the same API (the heroku CLI reads CI output streams over https only). */
+  readonly tls?: { port: number; certFile: string; keyFile: string };
 }
 
 export class ConfigError extends Error {}
@@ -92,6 +99,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bootTimeoutSeconds: e.SLIPWAY_BOOT_TIMEOUT_SECONDS,
     dynoStopGraceMs: e.SLIPWAY_DYNO_STOP_GRACE_SECONDS * 1000,
     routerTimeoutMs: e.SLIPWAY_ROUTER_TIMEOUT_SECONDS * 1000,
+    tls: e.SLIPWAY_TLS_PORT !== undefined ? { port: e.SLIPWAY_TLS_PORT, certFile: path.resolve(e.SLIPWAY_TLS_CERT!), keyFile: path.resolve(e.SLIPWAY_TLS_KEY!) } : undefined,
     ...overrides,
   });
 }

@@ -32,11 +32,14 @@ import { onDynoCrash } from './releases/auto-rollback.js';
 import { listApps } from './store/apps.js';
 import { listAppAddons } from './store/app-addons.js';
 import { registerPipelineAutomation } from './pipelines/automation.js';
+import { GithubDeliveries, GITHUB_DELIVERY_JOB, type GithubDeliveryJob } from './integrations/github-work.js';
 import { registerReviewApps } from './pipelines/review-apps.js';
 import { CommitStatuses } from './integrations/commit-statuses.js';
 import { buildApi } from './api/app.js';
 import { SpaceNetworks } from './spaces/space-network.js';
 import { listSpaces, trustedIps, egressRules } from './store/spaces.js';
+import { listenTls, type TlsListener } from './api/heroku/tls-listener.js';
+import { serveRendezvous } from './api/heroku/rendezvous.js';
 import type { AppContext, Logger } from './app-context.js';
 
 export interface RunningServer { url: string; routerUrl: string; ctx: AppContext; app: FastifyInstance; adminToken?: string; close(): Promise<void> }
@@ -121,6 +124,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   await recoverStrandedRuns(ctx);
   await settleEnded();
   const releaseQueue = new Map<string, Promise<void>>();
+  const deliveries = new GithubDeliveries(ctx);
   const runner = new Runner({
     queue: ctx.queue, owner, concurrency: config.runnerConcurrency, leaseMs: config.leaseMs,
     onError: (e) => log.error(`runner: ${(e as Error).stack ?? e}`),
@@ -136,6 +140,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
         await settleRun(ctx, payload.runId);
       },
       [TEST_RUN_ADDONS_JOB]: async (job) => provisionRunAddons(ctx, JSON.parse(job.payload) as RunAddonsJob),
+      [GITHUB_DELIVERY_JOB]: async (job) => deliveries.handle(JSON.parse(job.payload) as GithubDeliveryJob),
       [BUILD_JOB]: async (job, signal) => {
         const payload = JSON.parse(job.payload) as BuildJob;
         let chain = Promise.resolve();
@@ -192,12 +197,17 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   for (const a of await listApps(store.db)) await goLive(ctx, a).catch((e) => log.error(`starting dynos of ${a.name}: ${(e as Error).message}`));
   let url = '';
   let routerUrl = '';
+  let tls: TlsListener | undefined;
   if (opts.listen !== false) {
     url = await app.listen({ port: config.port, host: config.host });
     const port = (app.server.address() as { port: number }).port;
     ctx.selfUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
     await new Promise<void>((r) => router.listen(config.routerPort, config.routerHost, () => r()));
     routerUrl = `http://${config.routerHost}:${(router.address() as { port: number }).port}`;
+    if (config.tls) {
+      tls = await listenTls(app, config.tls, config.host, (socket) => serveRendezvous(ctx, socket));
+      log.info(`Slipway API over HTTPS on https://${config.host}:${tls.port}`);
+    }
   }
   return {
     url, routerUrl, ctx, app, adminToken,
@@ -210,6 +220,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       await ctx.addons.stopAppServers();
       router.closeAllConnections();
       await new Promise<void>((r) => router.close(() => r()));
+      await tls?.close();
       await app.close();
       await store.close();
     },

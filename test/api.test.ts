@@ -52,7 +52,8 @@ test('pipelines: create, name rules, duplicates, lookup by name or id, 404s', as
   assert.match(bad.json().message, /name: pipeline names start with a lowercase letter/);
   const missing = await req('GET', '/pipelines/nope');
   assert.deepEqual([missing.statusCode, missing.json().id], [404, 'pipeline_not_found']);
-  assert.equal((await req('GET', '/no/such/route')).json().id, 'not_found');
+  const unknown = await req('GET', '/no/such/route');
+  assert.deepEqual([unknown.statusCode, unknown.json().id], [501, 'not_supported'], 'an endpoint Slipway lacks is not_supported, not a 404');
 });
 
 test('malformed JSON is a 400 invalid_json and the server keeps serving', async () => {
@@ -102,4 +103,28 @@ test('signed stream URLs work without a token; a tampered signature does not', a
   assert.equal(ok.statusCode, 404, 'authorised (not uploaded yet), not 401');
   const tampered = await s.app.inject({ method: 'GET', url: u.pathname + '?sig=AAAA' });
   assert.equal(tampered.statusCode, 401);
+});
+
+test('Heroku protocol: Range pages lists with Next-Range and 206; RateLimit-Remaining; Heroku ids for Heroku clients', async () => {
+  for (const n of ['range-a', 'range-b', 'range-c']) assert.equal((await req('POST', '/pipelines', { name: n })).statusCode, 201);
+  const heroku = { accept: 'application/vnd.heroku+json; version=3', authorization: `Bearer ${TOKEN}` };
+  const first = await s.app.inject({ method: 'GET', url: '/pipelines', headers: { ...heroku, range: 'name ..; max=2' } });
+  assert.equal(first.statusCode, 206);
+  assert.equal(first.headers['ratelimit-remaining'], '4500');
+  const names = (first.json() as { name: string }[]).map((p) => p.name);
+  assert.equal(names.length, 2);
+  assert.deepEqual(names, [...names].sort());
+  const next = String(first.headers['next-range']);
+  assert.match(next, /^name \]\S+\.\.; max=2, order=asc$/);
+  const rest = await s.app.inject({ method: 'GET', url: '/pipelines', headers: { ...heroku, range: next } });
+  assert.ok([200, 206].includes(rest.statusCode));
+  assert.ok((rest.json() as { name: string }[]).every((p) => !names.includes(p.name)), 'the next page starts after the last one');
+  const bad = await s.app.inject({ method: 'GET', url: '/pipelines', headers: { ...heroku, range: 'name ..; max=zero' } });
+  assert.deepEqual([bad.statusCode, bad.json().id], [422, 'invalid_params']);
+  const missing = await s.app.inject({ method: 'GET', url: '/pipelines/nope', headers: heroku });
+  assert.deepEqual([missing.statusCode, missing.json().id], [404, 'not_found'], 'Heroku\'s id for a Heroku client');
+  assert.equal((await req('GET', '/pipelines/nope')).json().id, 'pipeline_not_found', 'Slipway\'s own id otherwise');
+  const account = (await req('GET', '/account')).json();
+  assert.equal(account.email, 'admin@slipway.local');
+  assert.match(account.id, /^[0-9a-f-]{36}$/);
 });

@@ -268,3 +268,30 @@ test('review apps: a pull request gets an app (with its Postgres add-on) from it
   assert.equal(late.status, 404);
   assert.equal(late.json['id'], 'repository_not_connected');
 });
+
+test('a delivery accepted while the runner is busy survives a server crash and is done after the restart', { timeout: 300_000 }, async () => {
+  await s.stop();
+  s = await startServer({ SLIPWAY_RUNNER_CONCURRENCY: '1' }, s.dataDir);
+  const connect = await run(['pipelines:connect', P, '--repo', REPO, '--secret', secret]); // the review app test disconnected it
+  assert.equal(connect.code, 0, connect.stderr);
+  git(work, 'checkout', '-q', 'main');
+  const appJsonFile = path.join(work, 'app.json');
+  const original = fs.readFileSync(appJsonFile, 'utf8');
+  const slowJson = JSON.parse(original) as { environments: { test: Record<string, unknown> } };
+  slowJson.environments.test['scripts'] = { test: 'sleep 300' };
+  fs.writeFileSync(appJsonFile, JSON.stringify(slowJson, null, 2));
+  const slow = commitAll(work, 'a test that holds the only runner slot');
+  fs.writeFileSync(appJsonFile, original);
+  const later = commitAll(work, 'pushed while the runner is busy');
+  publish();
+  assert.equal((await deliver('push', pushPayload(slow))).status, 202);
+  await waitFor('the slow run to hold the runner', async () => (await runs()).some((r) => r.commit_sha === slow && r.status === 'running'), 120_000);
+  const accepted = await deliver('push', pushPayload(later));
+  assert.equal(accepted.status, 202);
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.ok(!(await runs()).some((r) => r.commit_sha === later), 'the accepted delivery waits in the queue');
+  await s.kill();
+  s = await startServer({}, s.dataDir);
+  await waitFor('the accepted delivery to be done', async () => (await runs()).some((r) => r.commit_sha === later), 120_000);
+  assert.equal((await runs()).find((r) => r.commit_sha === slow)!.status, 'errored', 'the run that lost its runner ended errored');
+});

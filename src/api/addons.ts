@@ -9,8 +9,11 @@ import { attachAddon } from '../releases/attach-addon.js';
 import type { AppContext } from '../app-context.js';
 import { parseBody } from './errors.js';
 
+// Add-ons run on the user's own machines: no price.
+const FREE = { cents: 0, unit: 'month', contract: false };
+
 export const addonJson = (app: App, a: AppAddon) => ({
-  id: a.id, name: `${a.plan.split(':')[0]}-${a.id.slice(0, 8)}`, addon_service: { name: a.plan.split(':')[0] }, plan: { name: a.plan },
+  id: a.id, name: `${a.plan.split(':')[0]}-${a.id.slice(0, 8)}`, addon_service: { name: a.plan.split(':')[0] }, plan: { name: a.plan, price: FREE }, billed_price: FREE,
   app: { id: app.id, name: app.name }, config_vars: [`${a.name}_URL`], attachment: { name: a.name }, state: 'provisioned', provider: a.provider,
   created_at: a.created_at, updated_at: a.created_at,
 });
@@ -24,7 +27,9 @@ export async function addonRoutes(app: FastifyInstance, ctx: AppContext): Promis
 
   app.post<{ Params: { app: string } }>('/apps/:app/addons', async (req, reply) => {
     const a = await getApp(db, req.params.app);
-    const b = parseBody(z.object({ plan: z.string().min(1), attachment: z.object({ name: z.string().min(1) }).optional() }).passthrough(), req.body);
+    // The heroku CLI sends `plan: {name}` and an attachment without a name unless --as is given.
+    const plan = z.union([z.string().min(1), z.object({ name: z.string().min(1) }).transform((o) => o.name)]);
+    const b = parseBody(z.object({ plan, attachment: z.object({ name: z.string().min(1).optional() }).optional() }).passthrough(), req.body);
     const row = await attachAddon(ctx, a, b.plan, b.attachment?.name);
     await releaseConfigChange(ctx, a, `Attach ${row.name} (${b.plan})`);
     return reply.status(201).send(addonJson(a, row));
@@ -36,6 +41,6 @@ export async function addonRoutes(app: FastifyInstance, ctx: AppContext): Promis
     await ctx.addons.destroyForApp(addon);
     await deleteAppAddon(db, addon.id);
     if (await patchConfigVars(db, a.id, { [`${addon.name}_URL`]: null })) await releaseConfigChange(ctx, a, `Detach ${addon.name} (${addon.plan})`);
-    return addonJson(a, addon);
+    return { ...addonJson(a, addon), state: 'deprovisioned' };
   });
 }

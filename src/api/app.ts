@@ -14,16 +14,16 @@ import { pipelineFlowRoutes } from './pipeline-flow.js';
 import { dashboardRoutes } from '../web/routes.js';
 import { githubHookRoutes } from './github-hooks.js';
 import { reviewAppRoutes } from './review-apps.js';
-
+import { registerHerokuProtocol } from './heroku/protocol.js';
+import { herokuCompatRoutes } from './heroku/routes.js';
 import { spaceRoutes } from './spaces.js';
 
 export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: opts.logger ? { level: 'warn' } : false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
   registerErrorHandling(app);
   registerAuth(app, ctx);
-  app.addHook('onSend', async (_req, reply) => { reply.header('ratelimit-remaining', '4500'); });
+  registerHerokuProtocol(app);
   app.get('/health', async () => ({ status: 'ok', sandbox: ctx.sandbox.mode }));
-  app.get('/account', async (req) => ({ id: req.actor?.id, email: req.actor?.name, name: req.actor?.name }));
   await app.register(async (a) => sourceRoutes(a, ctx));
   await app.register(async (a) => pipelineRoutes(a, ctx));
   await app.register(async (a) => testRunRoutes(a, ctx));
@@ -35,7 +35,7 @@ export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {})
   await app.register(async (a) => dashboardRoutes(a, ctx));
   await app.register(async (a) => githubHookRoutes(a, ctx));
   await app.register(async (a) => reviewAppRoutes(a, ctx));
-
+  await app.register(async (a) => herokuCompatRoutes(a, ctx));
   await app.register(async (a) => spaceRoutes(a, ctx));
   return app;
 }

@@ -17,13 +17,18 @@ import { fail } from '../core/errors.js';
 import type { AppContext } from '../app-context.js';
 import { parseBody } from './errors.js';
 import { signedUrl } from './urls.js';
+import { herokuAppJson } from './heroku/shapes.js';
+import { sseEvent } from './heroku/sse.js';
+import { attachUrl } from './heroku/rendezvous.js';
 
 export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const db = ctx.store.db;
-  const appJson = (a: App) => ({ id: a.id, name: a.name, stack: { name: a.stack }, space: a.space_id ? { id: a.space_id, name: ctx.spaces.nameOf(a.space_id) ?? null } : null, internal_routing: a.internal_routing === 1, web_url: `http://${a.name}.${ctx.config.domain}:${ctx.config.routerPort}/`, created_at: a.created_at, updated_at: a.updated_at, released_at: a.updated_at });
+  const appJson = (req: FastifyRequest, a: App) => herokuAppJson(ctx, req, a);
   const releaseJson = (req: FastifyRequest, a: App, r: Release) => ({
     id: r.id, version: r.version, description: r.description, status: r.status, current: r.current === 1, slug: r.slug_id ? { id: r.slug_id } : null,
-    app: { id: a.id, name: a.name }, message: r.message, eligible_for_rollback: r.status === 'succeeded',
+    app: { id: a.id, name: a.name }, message: r.message, eligible_for_rollback: r.status === 'succeeded', addon_plan_names: [],
+    // Releases do not record who made them yet; Heroku's `user` stays empty rather than guessed.
+    user: null,
     output_stream_url: signedUrl(ctx, req, `/apps/${a.id}/releases/${r.id}/output`), created_at: r.created_at, updated_at: r.updated_at,
   });
   const buildJson = (req: FastifyRequest, a: App, b: Build) => ({
@@ -47,14 +52,15 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
       a = await getApp(db, a.id);
       await ctx.onAppsChanged?.();
     }
-    return reply.status(201).send(appJson(a));
+    return reply.status(201).send(await appJson(req, a));
   });
-  app.get('/apps', async () => (await listApps(db)).map(appJson));
-  app.get<{ Params: { app: string } }>('/apps/:app', async (req) => appJson(await getApp(db, req.params.app)));
+  app.get('/apps', async (req) => Promise.all((await listApps(db)).map((a) => appJson(req, a))));
+  app.get<{ Params: { app: string } }>('/apps/:app', async (req) => appJson(req, await getApp(db, req.params.app)));
   app.delete<{ Params: { app: string } }>('/apps/:app', async (req) => {
     const a = await getApp(db, req.params.app);
+    const shown = await appJson(req, a);
     await destroyApp(ctx, a);
-    return appJson(a);
+    return shown;
   });
 
   app.get<{ Params: { app: string } }>('/apps/:app/config-vars', async (req) => getConfigVars(db, (await getApp(db, req.params.app)).id));
@@ -105,7 +111,7 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   app.get<{ Params: { app: string } }>('/apps/:app/formation', async (req) => { const a = await getApp(db, req.params.app); return (await getFormation(db, a.id)).map((f) => formationJson(a, f)); });
   app.patch<{ Params: { app: string } }>('/apps/:app/formation', async (req) => {
     const a = await getApp(db, req.params.app);
-    const b = parseBody(z.object({ updates: z.array(z.object({ type: z.string().regex(/^[A-Za-z0-9_-]+$/), quantity: z.number().int().min(0).max(100), size: z.string().optional() })).min(1) }), req.body);
+    const b = parseBody(z.object({ updates: z.array(z.object({ type: z.string().regex(/^[A-Za-z0-9_-]+$/), quantity: z.coerce.number().int().min(0).max(100), size: z.string().optional() })).min(1) }), req.body);
     const current = await currentRelease(db, a.id);
     const types = current?.slug_id ? Object.keys(JSON.parse((await db.selectFrom('slugs').select('process_types').where('id', '=', current.slug_id).executeTakeFirstOrThrow()).process_types) as object) : [];
     const unknown = b.updates.find((u) => !types.includes(u.type));
@@ -116,7 +122,7 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   });
 
   const dynoJson = (a: App, d: ReturnType<AppContext['dynos']['list']>[number]) => ({
-    id: d.id, name: d.name, type: d.type, state: d.state, command: d.command, release: { id: d.release.id, version: d.release.version }, app: { id: a.id, name: a.name }, created_at: d.startedAt, size: 'standard-1x',
+    id: d.id, name: d.name, type: d.type, state: d.state, command: d.command, release: { id: d.release.id, version: d.release.version }, app: { id: a.id, name: a.name }, created_at: d.startedAt, updated_at: d.startedAt, attach_url: null, size: 'standard-1x',
   });
   app.get<{ Params: { app: string } }>('/apps/:app/dynos', async (req) => {
     const a = await getApp(db, req.params.app);
@@ -124,7 +130,7 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   });
   const oneOffJson = (req: FastifyRequest, a: App, r: import('../runtime/one-off.js').OneOff) => ({
     id: r.id, name: r.name, type: 'run', state: r.state, command: r.command, exit_code: r.exitCode, app: { id: a.id, name: a.name }, created_at: r.createdAt,
-    attach_url: signedUrl(ctx, req, `/apps/${a.id}/dynos/${r.id}/attach`), size: 'standard-1x',
+    attach_url: attachUrl(ctx, req, `/apps/${a.id}/dynos/${r.id}/attach`), size: 'standard-1x', updated_at: r.createdAt,
   });
   // One-off dynos: POST starts one; its attach_url streams the output until it exits.
   app.post<{ Params: { app: string } }>('/apps/:app/dynos', async (req, reply) => {
@@ -138,7 +144,8 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   });
   app.get<{ Params: { app: string; id: string } }>('/apps/:app/dynos/:id', async (req) => {
     const a = await getApp(db, req.params.app);
-    const r = ctx.oneOffs.get(req.params.id);
+    // By id, or by name (run.1) as the heroku CLI asks.
+    const r = ctx.oneOffs.get(req.params.id) ?? ctx.oneOffs.list(a.id).find((x) => x.name === req.params.id);
     if (!r || r.appId !== a.id) throw fail('not_found', `No dyno ${req.params.id} on ${a.name}.`);
     return oneOffJson(req, a, r);
   });
@@ -170,23 +177,27 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   app.get<{ Params: { app: string }; Querystring: { lines?: string; tail?: string; dyno?: string; source?: string } }>('/apps/:app/log-stream', async (req, reply) => {
     const a = await getApp(db, req.params.app);
     const lines = Math.min(1500, Number(req.query.lines ?? 100));
-    const wanted = (l: string) => (!req.query.dyno || l.includes(`[${req.query.dyno}]`)) && (!req.query.source || l.split(' ')[1]?.startsWith(req.query.source));
+    const wanted = (l: string) => (!req.query.dyno || l.includes(`[${req.query.dyno}]`) || l.includes(`[${req.query.dyno}.`)) && (!req.query.source || l.split(' ')[1]?.startsWith(req.query.source));
     const text = ctx.logs.read(appLogKey(a.id));
     const past = text.split('\n').filter((l) => l && wanted(l)).slice(-lines).map((l) => l + '\n').join('');
-    if (req.query.tail !== 'true') return reply.type('text/plain; charset=utf-8').send(past);
+    // The heroku CLI reads log sessions as server-sent events; Slipway's own CLI reads plain text.
+    const asSse = (req.headers.accept ?? '').includes('text/event-stream');
+    const type = asSse ? 'text/event-stream; charset=utf-8' : 'text/plain; charset=utf-8';
+    const frame = (t: string) => (asSse ? sseEvent(t) : t);
+    if (req.query.tail !== 'true') return reply.type(type).send(frame(past));
     const ac = new AbortController();
     req.raw.on('close', () => ac.abort());
     const from = Buffer.byteLength(text);
     async function* body() {
-      yield past;
+      yield frame(past);
       let rest = '';
       for await (const c of ctx.logs.follow(appLogKey(a.id), from, ac.signal)) {
         const all = (rest + c.toString()).split('\n');
         rest = all.pop() ?? '';
         const out = all.filter((l) => l && wanted(l)).map((l) => l + '\n').join('');
-        if (out) yield out;
+        if (out) yield frame(out);
       }
     }
-    return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-cache').send(Readable.from(body()));
+    return reply.type(type).header('cache-control', 'no-cache').send(Readable.from(body()));
   });
 }

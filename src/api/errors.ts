@@ -2,10 +2,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
 import { SlipwayError, ERRORS, fail } from '../core/errors.js';
+import { publicErrorId } from './heroku/error-ids.js';
 
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, req, reply) => {
-    if (err instanceof SlipwayError) return reply.status(err.status).send({ id: err.id, message: err.message });
+    if (err instanceof SlipwayError) return reply.status(err.status).send({ id: publicErrorId(err.id, req.headers.accept), message: err.message });
     if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError) return reply.status(400).send({ id: 'invalid_json', message: `The request body is not valid JSON: ${err.message}` });
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.status(413).send({ id: 'payload_too_large', message: 'The request body is too large.' });
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.status(415).send({ id: 'invalid_params', message: `Unsupported Content-Type; send application/json.` });
@@ -13,7 +14,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
     req.log.error(err);
     return reply.status(500).send({ id: 'internal_error', message: ERRORS.internal_error.message });
   });
-  app.setNotFoundHandler((req, reply) => reply.status(404).send({ id: 'not_found', message: `No such endpoint: ${req.method} ${req.url.split('?')[0]}.` }));
+  // An endpoint Slipway lacks (the heroku CLI calls many): a clear 501, never a hang or a crash.
+  app.setNotFoundHandler((req, reply) => reply.status(ERRORS.not_supported.status).send({
+    id: 'not_supported', message: `Slipway does not support ${req.method} ${req.url.split('?')[0]}; docs/heroku-cli.md lists what it does support.`,
+  }));
 }
 
 /** Validate a request body; the error names each bad field by its path. */

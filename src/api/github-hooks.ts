@@ -6,14 +6,13 @@ import { listPipelines } from '../store/pipelines.js';
 import { recordDelivery } from '../store/webhook-deliveries.js';
 import { checkSignature } from '../integrations/github-signature.js';
 import { decide, repositoryOf } from '../integrations/github-events.js';
-import { GithubWorkQueue } from '../integrations/github-work.js';
+import { enqueueDelivery } from '../integrations/github-work.js';
 import { fail } from '../core/errors.js';
 import type { AppContext } from '../app-context.js';
 
 const header = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
 export async function githubHookRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const work = new GithubWorkQueue(ctx);
   // The signature covers the exact bytes sent, so this plugin keeps bodies raw (its own scope only).
   app.addContentTypeParser(['application/json', 'application/x-www-form-urlencoded'], { parseAs: 'buffer', bodyLimit: 25 * 1024 * 1024 }, (_req, body, done) => done(null, body));
 
@@ -47,7 +46,7 @@ export async function githubHookRoutes(app: FastifyInstance, ctx: AppContext): P
     const d = decide(event, payload, { reviewApps: pipeline.review_apps === 1, reviewAutodeploy: pipeline.review_autodeploy === 1, cloneUrlOverride: pipeline.repo_clone_url });
     if ('invalid' in d) throw fail('invalid_params', `Delivery ${delivery}: ${d.invalid}.`);
     if ('ignored' in d) return reply.status(202).send({ ignored: true, reason: d.ignored });
-    work.add(pipeline.id, delivery, d.work);
+    await enqueueDelivery(ctx, { pipelineId: pipeline.id, deliveryId: delivery, work: d.work });
     return reply.status(202).send({ accepted: true, pipeline: pipeline.name, event, sha: d.work.sha });
   });
 }

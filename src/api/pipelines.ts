@@ -17,7 +17,11 @@ export async function pipelineRoutes(app: FastifyInstance, ctx: AppContext): Pro
     const body = parseBody(z.object({ name: NAME }).passthrough(), req.body);
     return reply.status(201).send(pipelineJson(await createPipeline(db, body.name)));
   });
-  app.get('/pipelines', async () => (await listPipelines(db)).map(pipelineJson));
+  // `?eq[name]=x` is how the heroku CLI looks a pipeline up by name.
+  app.get<{ Querystring: Record<string, string | undefined> }>('/pipelines', async (req) => {
+    const name = req.query['eq[name]'];
+    return (await listPipelines(db)).filter((p) => name === undefined || p.name === name).map(pipelineJson);
+  });
   app.get<{ Params: { id: string } }>('/pipelines/:id', async (req) => pipelineJson(await getPipeline(db, req.params.id)));
   const flag = z.boolean().transform((v) => (v ? 1 : 0));
   const patchBody = z.object({

@@ -36,7 +36,8 @@ export async function recoverLostWork(ctx: AppContext, owner: string, heldByPref
       }
       await settleRun(ctx, j.runId);
     }
-    await finish(ctx.queue, job, owner, { ok: false, error: 'runner lost' });
+    // Jobs that are safe to do again (enqueued with attempts to spare, e.g. webhook deliveries) go back in the queue.
+    await finish(ctx.queue, job, owner, { ok: false, error: 'runner lost', retry: true });
   }
   return jobs.length;
 }

@@ -1,5 +1,6 @@
 // The work a webhook delivery asks for, done after the 202 answer: fetch the commit, then CI and
-// deploys (push) or the review app (pull request). One delivery at a time per pipeline, so fetches
+// deploys (push) or the review app (pull request). Deliveries are jobs in the durable queue, so one
+// accepted just before a restart is still done after it; one at a time per pipeline, so fetches
 // into its mirror do not race; every failure is written to the pipeline's event log.
 import { getPipeline } from '../store/pipelines.js';
 import { addPipelineEvent } from '../store/pipeline-events.js';
@@ -8,16 +9,26 @@ import { closeReviewApp, deployReviewApp } from '../pipelines/review-apps.js';
 import type { AppContext } from '../app-context.js';
 import type { GithubWork } from './github-events.js';
 import { commitSource } from './commit-source.js';
+import { enqueue } from '../jobs/queue.js';
 
-export class GithubWorkQueue {
+export const GITHUB_DELIVERY_JOB = 'github-delivery';
+export interface GithubDeliveryJob { pipelineId: string; deliveryId: string; work: GithubWork }
+
+/** Queue a delivery's work (returns once it is stored). */
+export async function enqueueDelivery(ctx: AppContext, job: GithubDeliveryJob): Promise<void> {
+  await enqueue(ctx.queue, GITHUB_DELIVERY_JOB, job, { key: `github-delivery:${job.deliveryId}`, maxAttempts: 3 });
+}
+
+/** The runner's handler for delivery jobs. */
+export class GithubDeliveries {
   private chains = new Map<string, Promise<void>>();
   constructor(private ctx: AppContext) {}
 
-  /** Queue `work` for `pipelineId` (returns at once). */
-  add(pipelineId: string, deliveryId: string, work: GithubWork): void {
+  async handle(job: GithubDeliveryJob): Promise<void> {
+    const { pipelineId, deliveryId, work } = job;
     const next = (this.chains.get(pipelineId) ?? Promise.resolve()).then(() => this.run(pipelineId, deliveryId, work));
     this.chains.set(pipelineId, next);
-    void next.finally(() => { if (this.chains.get(pipelineId) === next) this.chains.delete(pipelineId); });
+    try { await next; } finally { if (this.chains.get(pipelineId) === next) this.chains.delete(pipelineId); }
   }
 
   private async run(pipelineId: string, deliveryId: string, w: GithubWork): Promise<void> {

@@ -1,0 +1,102 @@
+// Platform API v3 resources the heroku CLI calls that Slipway's own CLI does not: the account,
+// collaborators, app filters, add-on attachments, release config vars and slugs.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { getApp, listApps, type App } from '../../store/apps.js';
+import { getRelease } from '../../store/releases.js';
+import { getSlug } from '../../store/builds.js';
+import { listAppAddons, type AppAddon } from '../../store/app-addons.js';
+import { fail } from '../../core/errors.js';
+import type { AppContext } from '../../app-context.js';
+import { parseBody } from '../errors.js';
+import { addonJson } from '../addons.js';
+import { accountEmail, accountJson, herokuAppJson } from './shapes.js';
+
+export async function herokuCompatRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const db = ctx.store.db;
+
+  app.get('/account', async (req) => accountJson(req.actor));
+  app.get<{ Params: { user: string } }>('/users/:user', async (req) => {
+    const u = req.params.user;
+    if (u !== '~' && u !== req.actor?.id && u !== accountEmail(req.actor?.name ?? '')) throw fail('not_found', `No account ${u}; Slipway knows only the account of the token in use.`);
+    return accountJson(req.actor);
+  });
+  app.get<{ Params: { user: string } }>('/users/:user/apps', async (req) => Promise.all((await listApps(db)).map((a) => herokuAppJson(ctx, req, a))));
+  // Slipway has no teams; a clear 404 tells `--team` users to leave it out.
+  app.get('/teams', async () => []);
+  app.get<{ Params: { team: string } }>('/teams/:team', async (req) => { throw fail('not_found', `Slipway has no teams (asked for ${req.params.team}); leave out --team.`); });
+
+  app.get<{ Params: { app: string } }>('/apps/:app/collaborators', async (req) => {
+    const a = await getApp(db, req.params.app);
+    return [{
+      id: req.actor?.id ?? null, app: { id: a.id, name: a.name }, permissions: [], role: 'owner', created_at: a.created_at, updated_at: a.updated_at,
+      user: { id: req.actor?.id ?? null, email: accountEmail(req.actor?.name ?? 'unknown'), federated: false },
+    }];
+  });
+
+  // pipelines:info fetches the apps of a pipeline in one request.
+  app.post('/filters/apps', async (req) => {
+    const b = parseBody(z.object({ in: z.object({ id: z.array(z.string()) }) }), req.body);
+    const out = [];
+    for (const id of b.in.id) {
+      const a = await getApp(db, id).catch(() => null);
+      if (a) out.push(await herokuAppJson(ctx, req, a));
+    }
+    return out;
+  });
+
+  const attachmentJson = (a: App, x: AppAddon) => {
+    const addon = addonJson(a, x);
+    return {
+      id: x.id, name: x.name, namespace: null, app: { id: a.id, name: a.name }, addon: { id: addon.id, name: addon.name, app: { id: a.id, name: a.name } },
+      config_vars: addon.config_vars, web_url: null, log_input_url: null, created_at: x.created_at, updated_at: x.created_at,
+    };
+  };
+  app.get('/addon-attachments', async () => {
+    const apps = new Map((await listApps(db)).map((a) => [a.id, a]));
+    return (await listAppAddons(db)).flatMap((x) => { const a = apps.get(x.app_id); return a ? [attachmentJson(a, x)] : []; });
+  });
+  app.get<{ Params: { app: string } }>('/apps/:app/addon-attachments', async (req) => {
+    const a = await getApp(db, req.params.app);
+    return (await listAppAddons(db, a.id)).map((x) => attachmentJson(a, x));
+  });
+
+  // addons:destroy/info name an add-on by its name, attachment or service; Heroku resolves it here.
+  app.post('/actions/addons/resolve', async (req) => {
+    const b = parseBody(z.object({ addon: z.string().min(1), app: z.string().nullable().optional(), addon_service: z.string().nullable().optional() }), req.body);
+    const apps = b.app ? [await getApp(db, b.app)] : await listApps(db);
+    const found = [];
+    for (const a of apps) {
+      for (const x of await listAppAddons(db, a.id)) {
+        const shown = addonJson(a, x);
+        if ([x.id, shown.name, x.name, x.plan, x.plan.split(':')[0]].includes(b.addon) && (!b.addon_service || x.plan.startsWith(b.addon_service))) found.push(shown);
+      }
+    }
+    if (found.length === 0) throw fail('not_found', `Couldn't find that add-on (${b.addon})${b.app ? ` on ${b.app}` : ''}; see \`heroku addons${b.app ? ` -a ${b.app}` : ''}\`.`);
+    return found;
+  });
+  app.post('/actions/addon-attachments/resolve', async (req) => {
+    const b = parseBody(z.object({ addon_attachment: z.string().min(1), app: z.string().nullable().optional() }), req.body);
+    const apps = b.app ? [await getApp(db, b.app)] : await listApps(db);
+    const found = [];
+    for (const a of apps) for (const x of await listAppAddons(db, a.id)) if ([x.id, x.name, addonJson(a, x).name].includes(b.addon_attachment)) found.push(attachmentJson(a, x));
+    if (found.length === 0) throw fail('not_found', `Couldn't find that add-on attachment (${b.addon_attachment}).`);
+    return found;
+  });
+
+  app.get<{ Params: { app: string; id: string } }>('/apps/:app/releases/:id/config-vars', async (req) => {
+    const a = await getApp(db, req.params.app);
+    return JSON.parse((await getRelease(db, a.id, req.params.id)).config) as Record<string, string>;
+  });
+  app.get<{ Params: { app: string; id: string } }>('/apps/:app/slugs/:id', async (req) => {
+    const a = await getApp(db, req.params.app);
+    const s = await getSlug(db, req.params.id).catch(() => { throw fail('not_found', `No slug ${req.params.id}.`); });
+    if (s.app_id !== a.id && !(await db.selectFrom('releases').select('id').where('app_id', '=', a.id).where('slug_id', '=', s.id).executeTakeFirst())) {
+      throw fail('not_found', `${a.name} has no slug ${req.params.id}.`);
+    }
+    return {
+      id: s.id, commit: s.commit, commit_description: s.commit_description, process_types: JSON.parse(s.process_types) as Record<string, string>,
+      size: s.size, checksum: s.checksum, stack: { id: null, name: s.stack }, buildpack_provided_description: null, blob: null, created_at: s.created_at, updated_at: s.created_at,
+    };
+  });
+}

@@ -1,0 +1,68 @@
+// Runs the official heroku CLI (the `heroku` npm package's own binary) against a real Slipway
+// server that also listens over HTTPS with a throwaway self-signed certificate.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startServer, REPO, TOKEN, type TestServer } from '../helpers/server.js';
+import { freePort } from '../helpers/postgres.js';
+
+export const HEROKU_BIN = path.join(REPO, 'node_modules/.bin/heroku');
+const GUARD = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'offline-guard.js')).href;
+
+export interface HerokuServer extends TestServer { tlsUrl: string; certFile: string; home: string }
+
+/** A Slipway server with an HTTPS listener (the CLI reads CI output with node's https only). */
+export async function startHerokuServer(): Promise<HerokuServer> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-heroku-cli-'));
+  const certFile = path.join(dir, 'cert.pem');
+  const keyFile = path.join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
+    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile], { stdio: 'pipe' });
+  const tlsPort = await freePort();
+  const s = await startServer({ SLIPWAY_TLS_PORT: String(tlsPort), SLIPWAY_TLS_CERT: certFile, SLIPWAY_TLS_KEY: keyFile, SLIPWAY_BOOT_TIMEOUT_SECONDS: '20' });
+  // A HOME of its own: no netrc, config or git credentials of the machine leak in or out.
+  const home = path.join(dir, 'home');
+  fs.mkdirSync(home);
+  return { ...s, tlsUrl: `https://127.0.0.1:${tlsPort}`, certFile, home };
+}
+
+/** The environment that points the heroku CLI at Slipway and keeps it off the internet. */
+export function herokuEnv(s: HerokuServer): Record<string, string> {
+  return {
+    PATH: [path.dirname(process.execPath), process.env['PATH'] ?? '/usr/bin:/bin'].join(':'), HOME: s.home,
+    HEROKU_HOST: s.tlsUrl, HEROKU_API_KEY: TOKEN,
+    // The CLI asks this host about payment delinquency beside every GET /account.
+    HEROKU_PARTICLEBOARD_URL: s.tlsUrl,
+    NODE_EXTRA_CA_CERTS: s.certFile,
+    // No telemetry, no update check, and no detached `heroku update --autoupdate` left running.
+    DISABLE_TELEMETRY: 'true', HEROKU_SKIP_NEW_VERSION_CHECK: 'true', HEROKU_DISABLE_AUTOUPDATE: 'true',
+    NODE_OPTIONS: `--import=${GUARD}`,
+  };
+}
+
+export interface HerokuResult { code: number; stdout: string; stderr: string }
+
+/** Run `heroku <args>` to completion. */
+export function heroku(s: HerokuServer, args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<HerokuResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(HEROKU_BIN, args, { cwd: opts.cwd ?? s.home, env: herokuEnv(s), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (c) => { stdout += c; });
+    p.stderr.on('data', (c) => { stderr += c; });
+    const t = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`heroku ${args.join(' ')} timed out\n${stdout}\n${stderr}`)); }, opts.timeoutMs ?? 60_000);
+    p.on('close', (code) => { clearTimeout(t); resolve({ code: code ?? -1, stdout, stderr }); });
+  });
+}
+
+/** Start a long-running `heroku <args>` (logs --tail) and collect its output as it comes. */
+export function herokuLive(s: HerokuServer, args: string[]): { proc: ChildProcess; output: () => string; stop: () => Promise<void> } {
+  const p = spawn(HEROKU_BIN, args, { cwd: s.home, env: herokuEnv(s), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  p.stdout!.on('data', (c) => { out += c; });
+  p.stderr!.on('data', (c) => { out += c; });
+  const closed = new Promise<void>((r) => p.once('close', () => r()));
+  return { proc: p, output: () => out, stop: async () => { if (p.exitCode === null && p.signalCode === null) p.kill('SIGTERM'); await closed; } };
+}
