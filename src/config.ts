@@ -28,6 +28,7 @@ const schema = z.object({
   SLIPWAY_BOOT_TIMEOUT_SECONDS: intFrom(60, 1, 3600),
   SLIPWAY_DYNO_STOP_GRACE_SECONDS: intFrom(30, 0, 3600),
   SLIPWAY_ROUTER_TIMEOUT_SECONDS: intFrom(30, 1, 3600),
+  SLIPWAY_REVIEW_SWEEP_SECONDS: intFrom(300, 1, 86_400),
   SLIPWAY_TLS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   SLIPWAY_TLS_CERT: z.string().optional(),
   SLIPWAY_TLS_KEY: z.string().optional(),
@@ -62,6 +63,8 @@ export interface Config {
   readonly dynoStopGraceMs: number;
   /** A dyno must send the first byte of its response this soon (Heroku: 30 s, H12). */
   readonly routerTimeoutMs: number;
+  /** How often stale review apps are looked for (autodestroy). */
+  readonly reviewSweepMs: number;
   /** A second, HTTPS listener for the same API (the heroku CLI reads CI output streams over https only). */
   readonly tls?: { port: number; certFile: string; keyFile: string };
 }
@@ -99,6 +102,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bootTimeoutSeconds: e.SLIPWAY_BOOT_TIMEOUT_SECONDS,
     dynoStopGraceMs: e.SLIPWAY_DYNO_STOP_GRACE_SECONDS * 1000,
     routerTimeoutMs: e.SLIPWAY_ROUTER_TIMEOUT_SECONDS * 1000,
+    reviewSweepMs: e.SLIPWAY_REVIEW_SWEEP_SECONDS * 1000,
     tls: e.SLIPWAY_TLS_PORT !== undefined ? { port: e.SLIPWAY_TLS_PORT, certFile: path.resolve(e.SLIPWAY_TLS_CERT!), keyFile: path.resolve(e.SLIPWAY_TLS_KEY!) } : undefined,
     ...overrides,
   });

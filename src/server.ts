@@ -34,6 +34,7 @@ import { listAppAddons } from './store/app-addons.js';
 import { registerPipelineAutomation } from './pipelines/automation.js';
 import { GithubDeliveries, GITHUB_DELIVERY_JOB, type GithubDeliveryJob } from './integrations/github-work.js';
 import { registerReviewApps } from './pipelines/review-apps.js';
+import { sweepStaleReviewApps } from './pipelines/stale-review-apps.js';
 import { CommitStatuses } from './integrations/commit-statuses.js';
 import { buildApi } from './api/app.js';
 import { SpaceNetworks } from './spaces/space-network.js';
@@ -168,6 +169,12 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   ctx.runner = runner;
   registerPipelineAutomation(ctx);
   registerReviewApps(ctx);
+  let sweeping = false;
+  const staleSweep = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    sweepStaleReviewApps(ctx).catch((e) => log.error(`stale review apps: ${(e as Error).message}`)).finally(() => { sweeping = false; });
+  }, config.reviewSweepMs);
   new CommitStatuses(ctx).register();
   runner.start();
   const recovery = setInterval(() => {
@@ -213,6 +220,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     url, routerUrl, ctx, app, adminToken,
     async close() {
       clearInterval(recovery);
+      clearInterval(staleSweep);
       clearInterval(appsRefresh);
       await runner.stop();
       await ctx.dynos.shutdown();

@@ -16,6 +16,7 @@ import { startServer, cli, api, viaRouter, TOKEN, type TestServer } from './help
 import { exampleRepo, commitAll, git } from './helpers/apps.js';
 import { waitFor } from './helpers/runs.js';
 import { postgresAvailable } from './helpers/postgres.js';
+import Database from 'better-sqlite3';
 import { signBody } from '../src/integrations/github-signature.js';
 
 interface RunJson { id: string; number: number; status: string; commit_sha: string }
@@ -90,7 +91,7 @@ before(async () => {
     });
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
-  s = await startServer();
+  s = await startServer({ SLIPWAY_REVIEW_SWEEP_SECONDS: '1' });
   work = exampleRepo('github-app');
   bare = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-origin-')), 'github-app.git');
   git(work, 'clone', '-q', '--bare', work, bare);
@@ -212,8 +213,8 @@ test('a `git push` to an app of a connected pipeline reports its run\'s statuses
   assert.equal(mine[1]!.body.target_url, `${s.url}/pipelines/${P}/tests/${n}`);
 });
 
-test('review apps: a pull request gets an app (with its Postgres add-on) from its head, rebuilt on new commits, destroyed when closed', { timeout: 420_000, skip: !postgresAvailable() && 'PostgreSQL binaries are not installed' }, async () => {
-  const en = await run(['reviewapps:enable', '-p', P, '--autodeploy', '--autodestroy']);
+test('review apps: a pull request gets an app (with its Postgres add-on) from its head, rebuilt on new commits, destroyed when closed or stale', { timeout: 600_000, skip: !postgresAvailable() && 'PostgreSQL binaries are not installed' }, async () => {
+  const en = await run(['reviewapps:enable', '-p', P, '--autodeploy']);
   assert.equal(en.code, 0, en.stderr);
   git(work, 'checkout', '-q', '-b', 'feature-x');
   fs.writeFileSync(path.join(work, 'lib.js'), fs.readFileSync(path.join(work, 'lib.js'), 'utf8').replace("'one'", "'two'"));
@@ -260,6 +261,27 @@ test('review apps: a pull request gets an app (with its Postgres add-on) from it
   assert.equal(list.find((x) => x.pr_number === 7)?.status, 'deleted');
   assert.equal((await viaRouter(s, APP)).status, 404);
   assert.match((await run(['reviewapps', '-p', P])).stdout, /#7\s+feature-x\s+-\s+deleted/);
+
+  // Autodestroy: a review app with no new release for the pipeline's stale days goes by itself.
+  const bad = await run(['reviewapps:enable', '-p', P, '--autodestroy', '--stale-days', '0']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--stale-days takes a whole number of days from 1 to 30/);
+  const auto = await run(['reviewapps:enable', '-p', P, '--autodeploy', '--autodestroy', '--stale-days', '2']);
+  assert.equal(auto.code, 0, auto.stderr);
+  assert.match(auto.stdout, /autodestroy after 2 stale day\(s\)/);
+  assert.equal((await deliver('pull_request', prPayload('opened', 8, 'feature-x', head2))).status, 202);
+  await waitFor('the PR #8 app and its postdeploy', async () => {
+    const r = (await api<ReviewAppJson[]>(s, 'GET', `/pipelines/${P}/review-apps`)).json.find((x) => x.pr_number === 8);
+    return r?.status === 'created' && r.message?.startsWith('postdeploy exited');
+  }, 240_000);
+  await new Promise((r) => setTimeout(r, 2500));
+  assert.equal((await api(s, 'GET', '/apps/gh-pr-8')).status, 200, 'a fresh review app is not stale');
+  // Three days pass for its releases (the server's clock is not ours to move).
+  const db = new Database(path.join(s.dataDir, 'slipway.db'));
+  db.prepare("UPDATE releases SET created_at = ? WHERE app_id = (SELECT id FROM apps WHERE name = 'gh-pr-8')").run(new Date(Date.now() - 3 * 86_400_000).toISOString());
+  db.close();
+  await waitFor('the stale review app to be destroyed', async () => (await api(s, 'GET', '/apps/gh-pr-8')).status === 404, 120_000);
+  assert.ok((await events()).some((e) => e.message === 'PR #8: no new release for 2 day(s) (autodestroy): review app gh-pr-8 destroyed'));
 
   // Disconnected: the old secret no longer gets anything in.
   const off = await run(['pipelines:disconnect', P]);

@@ -37,6 +37,7 @@ export async function pipelineRoutes(app: FastifyInstance, ctx: AppContext): Pro
     status_token: z.string().min(1).nullable().optional(),
     status_api_url: z.string().url().nullable().optional(),
     review_apps: flag.optional(), review_autodeploy: flag.optional(), review_autodestroy: flag.optional(),
+    review_stale_days: z.number().int().min(1, 'stale days are 1 to 30').max(30, 'stale days are 1 to 30').optional(),
     ci_space: z.string().min(1).nullable().optional(),
   }).strict();
   app.patch<{ Params: { id: string } }>('/pipelines/:id', async (req) => {

@@ -6,7 +6,7 @@ import { createCoupling } from '../store/couplings.js';
 import type { Pipeline } from '../store/pipelines.js';
 import { getStageConfig } from '../store/stage-config-vars.js';
 import { addPipelineEvent } from '../store/pipeline-events.js';
-import { claimPostdeploy, openReviewApp, reviewAppOfApp, reviewAppOfPr, updateReviewApp } from '../store/review-apps.js';
+import { claimPostdeploy, openReviewApp, reviewAppOfApp, reviewAppOfPr, updateReviewApp, type ReviewApp } from '../store/review-apps.js';
 import { currentRelease, type Release } from '../store/releases.js';
 import type { Build } from '../store/builds.js';
 import { startBuild } from '../releases/deploy.js';
@@ -47,26 +47,28 @@ export async function deployReviewApp(ctx: AppContext, pipeline: Pipeline, pr: P
   return app;
 }
 
-/** A PR closed: run `pr-predestroy`, then destroy the app (only with autodestroy on). */
+/** A PR closed: run `pr-predestroy`, then destroy its app (as Heroku does, always). */
 export async function closeReviewApp(ctx: AppContext, pipeline: Pipeline, prNumber: number): Promise<void> {
   const db = ctx.store.db;
   const row = await reviewAppOfPr(db, pipeline.id, prNumber);
   const app = row?.app_id && row.status !== 'deleted' ? await getApp(db, row.app_id).catch(() => undefined) : undefined;
   if (!row || !app) { await addPipelineEvent(db, pipeline.id, 'review-app', `PR #${prNumber} closed: it has no review app`); return; }
-  if (!pipeline.review_autodestroy) {
-    await addPipelineEvent(db, pipeline.id, 'review-app', `PR #${prNumber} closed: review app ${app.name} kept (autodestroy is off; \`slipway apps:destroy ${app.name}\` removes it)`);
-    return;
-  }
+  await destroyReviewApp(ctx, pipeline, row, app, `PR #${prNumber} closed`);
+}
+
+/** `pr-predestroy` in the app, then the app goes; `why` opens the pipeline event. */
+export async function destroyReviewApp(ctx: AppContext, pipeline: Pipeline, row: ReviewApp, app: App, why: string): Promise<void> {
+  const db = ctx.store.db;
   await updateReviewApp(db, row.id, { status: 'deleting' });
   const release = await currentRelease(db, app.id);
   const predestroy = release ? resolveReviewConfig(await appJsonOfRelease(ctx, release).catch(() => ({}))).predestroy : undefined;
   if (predestroy) {
     const r = await runScript(ctx, app, 'pr-predestroy', predestroy);
-    await addPipelineEvent(db, pipeline.id, 'review-app', `PR #${prNumber}: pr-predestroy on ${app.name} exited ${r.exitCode}: ${outputTail(r.output)}`);
+    await addPipelineEvent(db, pipeline.id, 'review-app', `PR #${row.pr_number}: pr-predestroy on ${app.name} exited ${r.exitCode}: ${outputTail(r.output)}`);
   }
   await destroyApp(ctx, app);
-  await updateReviewApp(db, row.id, { status: 'deleted', message: predestroy ? 'pr-predestroy ran; app destroyed' : 'app destroyed' });
-  await addPipelineEvent(db, pipeline.id, 'review-app', `PR #${prNumber} closed: review app ${app.name} destroyed`);
+  await updateReviewApp(db, row.id, { status: 'deleted', message: `${why}; ${predestroy ? 'pr-predestroy ran, ' : ''}app destroyed` });
+  await addPipelineEvent(db, pipeline.id, 'review-app', `${why}: review app ${app.name} destroyed`);
 }
 
 /** After a review app's first successful release: `postdeploy`, exactly once. */

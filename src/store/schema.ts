@@ -23,6 +23,7 @@ export interface PipelinesTable {
   review_apps: Generated<number>;
   review_autodeploy: Generated<number>;
   review_autodestroy: Generated<number>;
+  review_stale_days: Generated<number>;
   ci_space_id?: string | null;
   created_at: string;
   updated_at: string;

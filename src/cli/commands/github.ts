@@ -50,11 +50,14 @@ export function registerGithub(program: Command): void {
 
   program.command('reviewapps:enable').description('create a review app for each pull request opened on the connected repository')
     .option('-p, --pipeline <name>', 'pipeline').option('--autodeploy', 'rebuild a review app on each new commit of its pull request')
-    .option('--autodestroy', 'destroy a review app (after its pr-predestroy script) when its pull request closes')
-    .action(async (o: { pipeline?: string; autodeploy?: boolean; autodestroy?: boolean }) => {
+    .option('--autodestroy', 'destroy review apps that had no new release for --stale-days days (closing a pull request always destroys its app)')
+    .option('--stale-days <n>', 'days without a new release before --autodestroy removes a review app (1-30)', '5')
+    .action(async (o: { pipeline?: string; autodeploy?: boolean; autodestroy?: boolean; staleDays: string }) => {
       const pipeline = await resolvePipeline(o.pipeline);
-      const p = await client().patch<PipelineJson>(`/pipelines/${encodeURIComponent(pipeline)}`, { review_apps: true, review_autodeploy: !!o.autodeploy, review_autodestroy: !!o.autodestroy });
-      console.log(`Review apps on for ${p.name} (autodeploy ${o.autodeploy ? 'on' : 'off'}, autodestroy ${o.autodestroy ? 'on' : 'off'}).`);
+      const days = Number(o.staleDays);
+      if (!Number.isInteger(days) || days < 1 || days > 30) throw new CliError(`--stale-days takes a whole number of days from 1 to 30, not "${o.staleDays}".`);
+      const p = await client().patch<PipelineJson>(`/pipelines/${encodeURIComponent(pipeline)}`, { review_apps: true, review_autodeploy: !!o.autodeploy, review_autodestroy: !!o.autodestroy, review_stale_days: days });
+      console.log(`Review apps on for ${p.name} (autodeploy ${o.autodeploy ? 'on' : 'off'}, autodestroy ${o.autodestroy ? `after ${days} stale day(s)` : 'off'}).`);
       if (!p.repository) console.log('The pipeline has no repository yet: connect one with `slipway pipelines:connect`.');
     });
 

@@ -7,6 +7,7 @@ import * as m004 from './004-apps.js';
 import * as m005 from './005-pipelines-flow.js';
 import * as m006 from './006-app-addons.js';
 import * as m008 from './008-spaces.js';
+import * as m009 from './009-review-stale-days.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '005-pipelines-flow': m005,
   '006-app-addons': m006,
   '008-spaces': m008,
+  '009-review-stale-days': m009,
 };
 
 export const migrationProvider: MigrationProvider = {
