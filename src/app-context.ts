@@ -46,6 +46,8 @@ export interface AppContext {
   workRoot: string;
   cacheRoot: string;
   runner?: Runner;
+  /** Control-plane jobs (webhook deliveries, commit statuses): a lane of their own, never behind test nodes. */
+  control?: Runner;
   addons: AddonManager;
   dynos: DynoManager;
   oneOffs: OneOffDynos;

@@ -12,6 +12,7 @@ import { LogBook } from './logs/log-book.js';
 import { SourceBlobs, sourceIdFromUrl } from './git/source-blobs.js';
 import { createSandbox } from './sandbox/sandbox.js';
 import { Runner } from './runner/runner.js';
+import { KeyedSerial } from './jobs/keyed-serial.js';
 import { runTestNode, type NodeRunnerDeps } from './ci/run-test-node.js';
 import { recordNodeEvent } from './ci/node-events.js';
 import { recoverLostWork, recoverStrandedRuns } from './ci/recover.js';
@@ -35,7 +36,7 @@ import { registerPipelineAutomation } from './pipelines/automation.js';
 import { GithubDeliveries, GITHUB_DELIVERY_JOB, type GithubDeliveryJob } from './integrations/github-work.js';
 import { registerReviewApps } from './pipelines/review-apps.js';
 import { sweepStaleReviewApps } from './pipelines/stale-review-apps.js';
-import { CommitStatuses } from './integrations/commit-statuses.js';
+import { registerCommitStatuses, sendCommitStatus, COMMIT_STATUS_JOB, type CommitStatusJob } from './integrations/commit-statuses.js';
 import { buildApi } from './api/app.js';
 import { SpaceNetworks } from './spaces/space-network.js';
 import { listSpaces, trustedIps, egressRules } from './store/spaces.js';
@@ -124,7 +125,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   await recoverLostWork(ctx, owner, `${runnerName}/`);
   await recoverStrandedRuns(ctx);
   await settleEnded();
-  const releaseQueue = new Map<string, Promise<void>>();
+  const releasePhases = new KeyedSerial();
+  const statusesInOrder = new KeyedSerial();
   const deliveries = new GithubDeliveries(ctx);
   const runner = new Runner({
     queue: ctx.queue, owner, concurrency: config.runnerConcurrency, leaseMs: config.leaseMs,
@@ -141,7 +143,6 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
         await settleRun(ctx, payload.runId);
       },
       [TEST_RUN_ADDONS_JOB]: async (job) => provisionRunAddons(ctx, JSON.parse(job.payload) as RunAddonsJob),
-      [GITHUB_DELIVERY_JOB]: async (job) => deliveries.handle(JSON.parse(job.payload) as GithubDeliveryJob),
       [BUILD_JOB]: async (job, signal) => {
         const payload = JSON.parse(job.payload) as BuildJob;
         let chain = Promise.resolve();
@@ -154,19 +155,29 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       [RELEASE_JOB]: async (job, signal) => {
         const payload = JSON.parse(job.payload) as ReleaseJob;
         // One release phase per app at a time; the others wait their turn.
-        const prev = releaseQueue.get(payload.appId) ?? Promise.resolve();
-        const mine = prev.then(async () => {
+        await releasePhases.run(payload.appId, async () => {
           let chain = Promise.resolve();
           const emit = (e: ReleaseEvent) => { chain = chain.then(() => recordReleaseEvent(ctx, payload, e)).catch((err) => log.error(`release ${payload.releaseId}: ${(err as Error).stack}`)); };
           await runReleasePhase(payload, { sandbox, workRoot, slugFile: slugPath(ctx, payload.slugId), network: spaces }, emit, signal);
           await chain;
         });
-        releaseQueue.set(payload.appId, mine.catch(() => {}));
-        await mine;
       },
     },
   });
   ctx.runner = runner;
+  const control = new Runner({
+    queue: ctx.queue, owner: `${runnerName}/control-${randomBytes(6).toString('hex')}`, concurrency: 4, leaseMs: config.leaseMs,
+    onError: (e) => log.error(`control jobs: ${(e as Error).stack ?? e}`),
+    handlers: {
+      [GITHUB_DELIVERY_JOB]: async (job) => deliveries.handle(JSON.parse(job.payload) as GithubDeliveryJob),
+      [COMMIT_STATUS_JOB]: async (job) => {
+        const payload = JSON.parse(job.payload) as CommitStatusJob;
+        // A run's pending goes out before its outcome (both are queued in that order).
+        await statusesInOrder.run(payload.runId, () => sendCommitStatus(ctx, payload, job.attempts));
+      },
+    },
+  });
+  ctx.control = control;
   registerPipelineAutomation(ctx);
   registerReviewApps(ctx);
   let sweeping = false;
@@ -175,8 +186,9 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     sweeping = true;
     sweepStaleReviewApps(ctx).catch((e) => log.error(`stale review apps: ${(e as Error).message}`)).finally(() => { sweeping = false; });
   }, config.reviewSweepMs);
-  new CommitStatuses(ctx).register();
+  registerCommitStatuses(ctx);
   runner.start();
+  control.start();
   const recovery = setInterval(() => {
     recoverLostWork(ctx, owner).then(settleEnded).catch((e) => log.error(`recovery: ${(e as Error).message}`));
   }, Math.max(500, Math.floor(config.leaseMs / 2)));
@@ -222,6 +234,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       clearInterval(recovery);
       clearInterval(staleSweep);
       clearInterval(appsRefresh);
+      await control.stop();
       await runner.stop();
       await ctx.dynos.shutdown();
       await spaces.shutdown();

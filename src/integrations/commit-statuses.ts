@@ -1,7 +1,9 @@
 // Commit statuses back to the git host (GitHub's `POST /repos/{owner}/{repo}/statuses/{sha}`, which
 // Gitea and Forgejo serve too): pending when a run starts, its outcome when it ends. Reporting is
 // best effort: a failure is logged on the pipeline and retried with back-off, never fails the run.
-import { getPipeline, type Pipeline } from '../store/pipelines.js';
+// Reports are jobs in the durable queue, so a retry still due survives a restart.
+import { getPipeline } from '../store/pipelines.js';
+import { enqueue, RetryLater } from '../jobs/queue.js';
 import { addPipelineEvent } from '../store/pipeline-events.js';
 import { getTestRun, type TestRun } from '../store/test-runs.js';
 import type { AppContext } from '../app-context.js';
@@ -10,7 +12,6 @@ import { serverBaseUrl } from './commit-source.js';
 export const STATUS_CONTEXT = 'continuous-integration/slipway';
 const DEFAULT_API = 'https://api.github.com';
 const ATTEMPTS = 5;
-const FIRST_RETRY_MS = 1000;
 
 type State = 'pending' | 'success' | 'failure' | 'error';
 
@@ -25,60 +26,52 @@ export function statusOf(run: Pick<TestRun, 'status' | 'number' | 'message'>): {
   }
 }
 
-export class CommitStatuses {
-  // Statuses of one commit go out in order: a retried "pending" must not land after "success".
-  private chains = new Map<string, Promise<void>>();
-  constructor(private ctx: AppContext) {}
+export const COMMIT_STATUS_JOB = 'commit-status';
+export interface CommitStatusJob { pipelineId: string; runId: string; state: State; description: string }
 
-  register(): void {
-    this.ctx.hooks.testRunStarted.push(async (run) => this.report(run));
-    this.ctx.hooks.testRunEnded.push(async (run) => this.report(run));
-  }
-
-  /** Queue the run's current state for its commit; returns at once. */
-  async report(run: TestRun): Promise<void> {
+/** On a run's start and end, queue a status report for its commit (when the pipeline reports statuses). */
+export function registerCommitStatuses(ctx: AppContext): void {
+  const report = async (run: TestRun) => {
     if (run.kind !== 'ci') return;
-    const pipeline = await getPipeline(this.ctx.store.db, run.pipeline_id);
+    const pipeline = await getPipeline(ctx.store.db, run.pipeline_id);
     if (!pipeline.repo || !pipeline.status_token) return;
-    const key = `${pipeline.id}:${run.commit_sha}`;
-    const wanted = statusOf(run);
-    const next = (this.chains.get(key) ?? Promise.resolve()).then(() => this.deliver(pipeline, run, wanted));
-    this.chains.set(key, next);
-    void next.finally(() => { if (this.chains.get(key) === next) this.chains.delete(key); });
-  }
+    const job: CommitStatusJob = { pipelineId: pipeline.id, runId: run.id, ...statusOf(run) };
+    await enqueue(ctx.queue, COMMIT_STATUS_JOB, job, { key: `commit-status:${run.id}:${job.state}`, maxAttempts: ATTEMPTS });
+    ctx.control?.poke();
+  };
+  ctx.hooks.testRunStarted.push(report);
+  ctx.hooks.testRunEnded.push(report);
+}
 
-  private async deliver(pipeline: Pipeline, run: TestRun, s: { state: State; description: string }): Promise<void> {
-    const db = this.ctx.store.db;
-    const base = (pipeline.status_api_url ?? DEFAULT_API).replace(/\/$/, '');
-    const url = `${base}/repos/${pipeline.repo}/statuses/${run.commit_sha}`;
-    const body = JSON.stringify({
-      state: s.state, context: STATUS_CONTEXT, description: s.description.slice(0, 140),
-      target_url: `${serverBaseUrl(this.ctx)}/pipelines/${encodeURIComponent(pipeline.name)}/tests/${run.number}`,
+/** The job: one POST; a failure is logged on the pipeline and retried (RetryLater) while attempts remain. */
+export async function sendCommitStatus(ctx: AppContext, job: CommitStatusJob, attempt: number): Promise<void> {
+  const db = ctx.store.db;
+  const pipeline = await getPipeline(db, job.pipelineId).catch(() => undefined);
+  const run = await getTestRun(db, job.runId).catch(() => undefined);
+  if (!pipeline?.repo || !pipeline.status_token || !run) return;
+  // A pending status sent after the run ended would overwrite its outcome: drop it.
+  if (job.state === 'pending' && statusOf(run).state !== 'pending') return;
+  const base = (pipeline.status_api_url ?? DEFAULT_API).replace(/\/$/, '');
+  const body = JSON.stringify({
+    state: job.state, context: STATUS_CONTEXT, description: job.description.slice(0, 140),
+    target_url: `${serverBaseUrl(ctx)}/pipelines/${encodeURIComponent(pipeline.name)}/tests/${run.number}`,
+  });
+  let problem: string;
+  let hopeless = false;
+  try {
+    const res = await fetch(`${base}/repos/${pipeline.repo}/statuses/${run.commit_sha}`, {
+      method: 'POST', body, signal: AbortSignal.timeout(15_000),
+      headers: { authorization: `Bearer ${pipeline.status_token}`, accept: 'application/vnd.github+json', 'content-type': 'application/json', 'user-agent': 'slipway' },
     });
-    for (let attempt = 1; ; attempt++) {
-      // A pending status retried after the run ended would overwrite its outcome: drop it.
-      if (s.state === 'pending') {
-        const now = await getTestRun(db, run.id).catch(() => undefined);
-        if (now && statusOf(now).state !== 'pending') return;
-      }
-      let problem: string;
-      try {
-        const res = await fetch(url, {
-          method: 'POST', body, signal: AbortSignal.timeout(15_000),
-          headers: { authorization: `Bearer ${pipeline.status_token}`, accept: 'application/vnd.github+json', 'content-type': 'application/json', 'user-agent': 'slipway' },
-        });
-        const text = await res.text().catch(() => '');
-        if (res.ok) return;
-        problem = `HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`;
-        // 4xx other than rate limits will not get better by retrying.
-        if (res.status >= 400 && res.status < 500 && res.status !== 429 && res.status !== 403) attempt = ATTEMPTS;
-      } catch (e) {
-        problem = (e as Error).message;
-      }
-      const last = attempt >= ATTEMPTS;
-      await addPipelineEvent(db, pipeline.id, 'status-failed', `Reporting ${s.state} for ${run.commit_sha.slice(0, 7)} (test run #${run.number}) to ${base} failed (attempt ${attempt} of ${ATTEMPTS}): ${problem}${last ? '; giving up' : '; retrying'}`).catch(() => {});
-      if (last) return;
-      await new Promise((r) => setTimeout(r, FIRST_RETRY_MS * 2 ** (attempt - 1)));
-    }
+    const text = await res.text().catch(() => '');
+    if (res.ok) return;
+    problem = `HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`;
+    // 4xx other than rate limits will not get better by retrying.
+    hopeless = res.status >= 400 && res.status < 500 && res.status !== 429 && res.status !== 403;
+  } catch (e) {
+    problem = (e as Error).message;
   }
+  const last = hopeless || attempt >= ATTEMPTS;
+  await addPipelineEvent(db, pipeline.id, 'status-failed', `Reporting ${job.state} for ${run.commit_sha.slice(0, 7)} (test run #${run.number}) to ${base} failed (attempt ${attempt} of ${ATTEMPTS}): ${problem}${last ? '; giving up' : '; retrying'}`).catch(() => {});
+  if (!last) throw new RetryLater(problem);
 }

@@ -10,6 +10,7 @@ import type { AppContext } from '../app-context.js';
 import type { GithubWork } from './github-events.js';
 import { commitSource } from './commit-source.js';
 import { enqueue } from '../jobs/queue.js';
+import { KeyedSerial } from '../jobs/keyed-serial.js';
 
 export const GITHUB_DELIVERY_JOB = 'github-delivery';
 export interface GithubDeliveryJob { pipelineId: string; deliveryId: string; work: GithubWork }
@@ -17,18 +18,16 @@ export interface GithubDeliveryJob { pipelineId: string; deliveryId: string; wor
 /** Queue a delivery's work (returns once it is stored). */
 export async function enqueueDelivery(ctx: AppContext, job: GithubDeliveryJob): Promise<void> {
   await enqueue(ctx.queue, GITHUB_DELIVERY_JOB, job, { key: `github-delivery:${job.deliveryId}`, maxAttempts: 3 });
+  ctx.control?.poke();
 }
 
 /** The runner's handler for delivery jobs. */
 export class GithubDeliveries {
-  private chains = new Map<string, Promise<void>>();
+  private serial = new KeyedSerial();
   constructor(private ctx: AppContext) {}
 
-  async handle(job: GithubDeliveryJob): Promise<void> {
-    const { pipelineId, deliveryId, work } = job;
-    const next = (this.chains.get(pipelineId) ?? Promise.resolve()).then(() => this.run(pipelineId, deliveryId, work));
-    this.chains.set(pipelineId, next);
-    try { await next; } finally { if (this.chains.get(pipelineId) === next) this.chains.delete(pipelineId); }
+  handle(job: GithubDeliveryJob): Promise<void> {
+    return this.serial.run(job.pipelineId, () => this.run(job.pipelineId, job.deliveryId, job.work));
   }
 
   private async run(pipelineId: string, deliveryId: string, w: GithubWork): Promise<void> {

@@ -18,6 +18,9 @@ const enqueueTime = (): string => {
   return new Date(lastEnqueueMs).toISOString();
 };
 
+/** Thrown by a job's handler when trying again later may work: the job is requeued with back-off while it has attempts left. */
+export class RetryLater extends Error {}
+
 /** Add a job; a `key` makes enqueueing idempotent (the existing job is returned). */
 export async function enqueue(q: Queue, kind: string, payload: unknown, opts: { key?: string; maxAttempts?: number; delayMs?: number } = {}): Promise<Job> {
   if (opts.key) {

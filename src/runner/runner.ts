@@ -1,6 +1,6 @@
 // The runner: claims jobs from the queue with a lease, keeps the lease alive, stops a job when it
 // is cancelled or its lease is lost, and hands every event to a sink (in-process when embedded).
-import { claim, finish, heartbeat, type Job, type Queue } from '../jobs/queue.js';
+import { claim, finish, heartbeat, RetryLater, type Job, type Queue } from '../jobs/queue.js';
 
 export type JobHandler = (job: Job, signal: AbortSignal) => Promise<void>;
 
@@ -60,8 +60,8 @@ export class Runner {
       await this.o.handlers[job.kind]!(job, ac.signal);
       await finish(this.o.queue, job, this.o.owner, { ok: true });
     } catch (e) {
-      this.o.onError?.(e);
-      await finish(this.o.queue, job, this.o.owner, { ok: false, error: (e as Error).message ?? String(e) }).catch(() => {});
+      if (!(e instanceof RetryLater)) this.o.onError?.(e);
+      await finish(this.o.queue, job, this.o.owner, { ok: false, error: (e as Error).message ?? String(e), retry: e instanceof RetryLater }).catch(() => {});
     } finally {
       clearInterval(beat);
       this.active.delete(job.id);
