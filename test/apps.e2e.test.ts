@@ -56,6 +56,7 @@ test('create, set config, build from the repo, release v3, served through the ro
   const releases = await run(['releases']);
   assert.match(releases.stdout, /v3\*\s+Deploy [0-9a-f]{7}\s+succeeded/);
   assert.match(releases.stdout, /v2\s+Set GREETING config vars\s+succeeded/);
+  assert.match(releases.stdout, /v3\*\s+Deploy [0-9a-f]{7}\s+succeeded\s+[\d-]+ [\d:]+\s+admin@slipway\.local/, 'who made the release');
   assert.match(releases.stdout, /v1\s+Initial release/);
   assert.equal((await viaRouter(s, 'no-such-app')).status, 404);
 });
@@ -216,6 +217,7 @@ test('automatic rollback: web dynos of a new release crash soon after it went li
     return rs.find((r) => r.current && r.status === 'succeeded' && /automatic: web\.\d of v\d+ crashed \d+ s after release/.test(r.description));
   }, 60_000);
   assert.match(rolled.description, new RegExp(`^Rollback to v${good.version} `));
+  assert.match((await run(['releases:info'])).stdout, /By:\s+slipway \(automatic\)/, 'an automatic rollback is Slipway\'s own');
   await waitFor('the good code again', async () => (await viaRouter(s, A)).body.includes('code two'), 30_000);
   fs.writeFileSync(path.join(dir, 'server.js'), server);
   commitAll(dir, 'back to good code');

@@ -31,7 +31,7 @@ export async function addonRoutes(app: FastifyInstance, ctx: AppContext): Promis
     const plan = z.union([z.string().min(1), z.object({ name: z.string().min(1) }).transform((o) => o.name)]);
     const b = parseBody(z.object({ plan, attachment: z.object({ name: z.string().min(1).optional() }).optional() }).passthrough(), req.body);
     const row = await attachAddon(ctx, a, b.plan, b.attachment?.name);
-    await releaseConfigChange(ctx, a, `Attach ${row.name} (${b.plan})`);
+    await releaseConfigChange(ctx, a, `Attach ${row.name} (${b.plan})`, req.actor?.name);
     return reply.status(201).send(addonJson(a, row));
   });
 
@@ -40,7 +40,7 @@ export async function addonRoutes(app: FastifyInstance, ctx: AppContext): Promis
     const addon = await getAppAddon(db, a.id, req.params.addon);
     await ctx.addons.destroyForApp(addon);
     await deleteAppAddon(db, addon.id);
-    if (await patchConfigVars(db, a.id, { [`${addon.name}_URL`]: null })) await releaseConfigChange(ctx, a, `Detach ${addon.name} (${addon.plan})`);
+    if (await patchConfigVars(db, a.id, { [`${addon.name}_URL`]: null })) await releaseConfigChange(ctx, a, `Detach ${addon.name} (${addon.plan})`, req.actor?.name);
     return { ...addonJson(a, addon), state: 'deprovisioned' };
   });
 }

@@ -17,7 +17,7 @@ import { fail } from '../core/errors.js';
 import type { AppContext } from '../app-context.js';
 import { parseBody } from './errors.js';
 import { signedUrl } from './urls.js';
-import { herokuAppJson } from './heroku/shapes.js';
+import { accountEmail, herokuAppJson } from './heroku/shapes.js';
 import { sseEvent } from './heroku/sse.js';
 import { attachUrl } from './heroku/rendezvous.js';
 
@@ -27,8 +27,8 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   const releaseJson = (req: FastifyRequest, a: App, r: Release) => ({
     id: r.id, version: r.version, description: r.description, status: r.status, current: r.current === 1, slug: r.slug_id ? { id: r.slug_id } : null,
     app: { id: a.id, name: a.name }, message: r.message, eligible_for_rollback: r.status === 'succeeded', addon_plan_names: [],
-    // Releases do not record who made them yet; Heroku's `user` stays empty rather than guessed.
-    user: null,
+    // Who made it: a token's account, a git pusher; null for what Slipway did by itself (automatic rollback).
+    user: r.user_name ? { id: null, email: accountEmail(r.user_name) } : null,
     output_stream_url: signedUrl(ctx, req, `/apps/${a.id}/releases/${r.id}/output`), created_at: r.created_at, updated_at: r.updated_at,
   });
   const buildJson = (req: FastifyRequest, a: App, b: Build) => ({
@@ -70,7 +70,7 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     if (await patchConfigVars(db, a.id, patch)) {
       const set = Object.keys(patch).filter((k) => patch[k] !== null);
       const unset = Object.keys(patch).filter((k) => patch[k] === null);
-      await releaseConfigChange(ctx, a, [set.length && `Set ${set.join(', ')} config vars`, unset.length && `Remove ${unset.join(', ')} config vars`].filter(Boolean).join('; '));
+      await releaseConfigChange(ctx, a, [set.length && `Set ${set.join(', ')} config vars`, unset.length && `Remove ${unset.join(', ')} config vars`].filter(Boolean).join('; '), req.actor?.name);
     }
     return getConfigVars(db, a.id);
   });
@@ -80,7 +80,7 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     const b = parseBody(z.object({ source_blob: z.object({ url: z.string().url(), version: z.string().max(255).nullable().optional(), checksum: z.string().nullable().optional() }) }).passthrough(), req.body);
     const sourceId = sourceIdFromUrl(b.source_blob.url);
     if (sourceId && !ctx.blobs.exists(sourceId)) throw fail('source_not_found');
-    return reply.status(201).send(buildJson(req, a, await startBuild(ctx, a, b.source_blob.url, b.source_blob.version ?? null)));
+    return reply.status(201).send(buildJson(req, a, await startBuild(ctx, a, b.source_blob.url, b.source_blob.version ?? null, req.actor?.name)));
   });
   app.get<{ Params: { app: string } }>('/apps/:app/builds', async (req) => { const a = await getApp(db, req.params.app); return (await listBuilds(db, a.id)).map((b) => buildJson(req, a, b)); });
   app.get<{ Params: { app: string; id: string } }>('/apps/:app/builds/:id', async (req) => { const a = await getApp(db, req.params.app); return buildJson(req, a, await getBuild(db, a.id, req.params.id)); });
@@ -100,7 +100,7 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   app.post<{ Params: { app: string } }>('/apps/:app/releases', async (req, reply) => {
     const a = await getApp(db, req.params.app);
     const b = parseBody(z.object({ release: z.union([z.string(), z.number()]) }), req.body);
-    return reply.status(201).send(releaseJson(req, a, await rollback(ctx, a, b.release)));
+    return reply.status(201).send(releaseJson(req, a, await rollback(ctx, a, b.release, undefined, req.actor?.name)));
   });
   app.get<{ Params: { app: string; id: string } }>('/apps/:app/releases/:id/output', async (req, reply) => {
     const a = await getApp(db, req.params.app);

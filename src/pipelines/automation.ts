@@ -27,7 +27,7 @@ async function onTestRunEnded(ctx: AppContext, run: TestRun): Promise<void> {
     const app = await getApp(db, d.app_id);
     if (run.status === 'succeeded') {
       await addPipelineEvent(db, run.pipeline_id, 'deploy', `Test run #${run.number} passed: deploying ${d.commit_sha.slice(0, 7)} to ${app.name}`);
-      await buildDeploy(ctx, app, d);
+      await buildDeploy(ctx, app, d, run.actor); // whoever pushed the commit the run tested
     } else if (await moveDeploy(db, d.id, ['waiting'], 'skipped', { message: `test run #${run.number} ${run.status}` })) {
       await addPipelineEvent(db, run.pipeline_id, 'deploy-skipped', `Not deploying ${d.commit_sha.slice(0, 7)} to ${app.name}: test run #${run.number} ${run.status}`);
     }

@@ -42,7 +42,7 @@ export async function promote(ctx: AppContext, req: PromoteRequest): Promise<Pro
   const started: Array<{ targetId: string; app: App; release: Release }> = [];
   for (const t of await listTargets(db, promotion.id)) {
     const app = targets.find((a) => a.id === t.app_id)!;
-    const r = await createRelease(db, { appId: app.id, slugId: release.slug_id, config: await getConfigVars(db, app.id), description: `Promote ${req.source.name} v${release.version}` });
+    const r = await createRelease(db, { appId: app.id, slugId: release.slug_id, config: await getConfigVars(db, app.id), description: `Promote ${req.source.name} v${release.version}`, user: req.actor });
     await setTargetRelease(db, t.id, r.id);
     started.push({ targetId: t.id, app, release: r });
   }

@@ -52,12 +52,12 @@ async function deploy(ctx: AppContext, app: App, pipeline: Pipeline | null, c: P
       ? `Deploy of ${c.sha.slice(0, 7)} to ${app.name} waits for test run #${run!.number} (wait for CI is on)`
       : `Deploying ${c.sha.slice(0, 7)} to ${app.name} (${trigger}${pipeline.wait_for_ci ? '; no CI run for this commit' : ''})`);
   }
-  if (!wait) await buildDeploy(ctx, app, d);
+  if (!wait) await buildDeploy(ctx, app, d, c.actor);
   return { ...d, status: wait ? 'waiting' : 'building' };
 }
 
-export async function buildDeploy(ctx: AppContext, app: App, d: Deploy): Promise<void> {
-  const build = await startBuild(ctx, app, d.source_blob_url, d.commit_sha);
+export async function buildDeploy(ctx: AppContext, app: App, d: Deploy, user: string | null): Promise<void> {
+  const build = await startBuild(ctx, app, d.source_blob_url, d.commit_sha, user);
   await moveDeploy(ctx.store.db, d.id, ['building', 'waiting'], 'building', { build_id: build.id });
 }
 

@@ -17,8 +17,8 @@ export const buildLogKey = (buildId: string): string => `builds/${buildId}`;
 export const releaseLogKey = (releaseId: string): string => `releases/${releaseId}`;
 export const slugPath = (ctx: AppContext, slugId: string): string => path.join(ctx.config.dataDir, 'slugs', `${slugId}.tgz`);
 
-export async function startBuild(ctx: AppContext, app: App, sourceBlobUrl: string, version: string | null): Promise<Build> {
-  const build = await createBuild(ctx.store.db, app.id, sourceBlobUrl, version);
+export async function startBuild(ctx: AppContext, app: App, sourceBlobUrl: string, version: string | null, user: string | null = null): Promise<Build> {
+  const build = await createBuild(ctx.store.db, app.id, sourceBlobUrl, version, user);
   ctx.logs.open(buildLogKey(build.id));
   const job: BuildJob = { buildId: build.id, appId: app.id, appName: app.name, sourceBlobUrl, configVars: await getConfigVars(ctx.store.db, app.id) };
   await enqueue(ctx.queue, BUILD_JOB, job, { key: `build:${build.id}` });
@@ -43,7 +43,7 @@ export async function recordBuildEvent(ctx: AppContext, job: BuildJob, e: BuildE
   fs.chmodSync(slugPath(ctx, slugId), 0o644);
   const build = await db.selectFrom('builds').selectAll().where('id', '=', job.buildId).executeTakeFirstOrThrow();
   await createSlug(db, { id: slugId, app_id: job.appId, process_types: JSON.stringify(e.processTypes), commit: build.source_version, commit_description: null, buildpacks: JSON.stringify(e.buildpacks), size: e.size, checksum: '', stack: 'heroku-24' });
-  const release = await createRelease(db, { appId: job.appId, slugId, config: await getConfigVars(db, job.appId), description: `Deploy ${build.source_version?.slice(0, 7) ?? job.buildId.slice(0, 8)}` });
+  const release = await createRelease(db, { appId: job.appId, slugId, config: await getConfigVars(db, job.appId), description: `Deploy ${build.source_version?.slice(0, 7) ?? job.buildId.slice(0, 8)}`, user: build.user_name });
   await finishBuild(db, job.buildId, { status: 'succeeded', slugId, releaseId: release.id, buildpacks: e.buildpacks });
   await fireHooks(ctx, 'buildEnded', ctx.hooks.buildEnded, await getBuild(db, job.appId, job.buildId));
   await startRelease(ctx, await getApp(db, job.appId), release);
@@ -93,15 +93,15 @@ export async function goLive(ctx: AppContext, app: App): Promise<void> {
 }
 
 /** A config change is a new release on the current slug. */
-export async function releaseConfigChange(ctx: AppContext, app: App, description: string): Promise<Release> {
+export async function releaseConfigChange(ctx: AppContext, app: App, description: string, user: string | null = null): Promise<Release> {
   const current = await currentRelease(ctx.store.db, app.id);
-  const release = await createRelease(ctx.store.db, { appId: app.id, slugId: current?.slug_id ?? null, config: await getConfigVars(ctx.store.db, app.id), description });
+  const release = await createRelease(ctx.store.db, { appId: app.id, slugId: current?.slug_id ?? null, config: await getConfigVars(ctx.store.db, app.id), description, user });
   await startRelease(ctx, app, release);
   return release;
 }
 
 /** Rollback: a new release with vN's slug and config (config vars are set back too). */
-export async function rollback(ctx: AppContext, app: App, target: string | number, description?: string): Promise<Release> {
+export async function rollback(ctx: AppContext, app: App, target: string | number, description?: string, user: string | null = null): Promise<Release> {
   const db = ctx.store.db;
   const to = await getRelease(db, app.id, target);
   const config = JSON.parse(to.config) as Record<string, string>;
@@ -110,7 +110,7 @@ export async function rollback(ctx: AppContext, app: App, target: string | numbe
     const rows = Object.entries(config).map(([key, value]) => ({ app_id: app.id, key, value }));
     if (rows.length) await trx.insertInto('app_config_vars').values(rows).execute();
   });
-  const release = await createRelease(db, { appId: app.id, slugId: to.slug_id, config, description: description ?? `Rollback to v${to.version}` });
+  const release = await createRelease(db, { appId: app.id, slugId: to.slug_id, config, description: description ?? `Rollback to v${to.version}`, user });
   await startRelease(ctx, app, release);
   return release;
 }

@@ -7,8 +7,8 @@ import { now } from './db.js';
 export type Build = BuildsTable;
 export type Slug = SlugsTable;
 
-export async function createBuild(db: Kysely<Database>, appId: string, sourceBlobUrl: string, version: string | null): Promise<Build> {
-  const row: Build = { id: newId(), app_id: appId, status: 'pending', source_blob_url: sourceBlobUrl, source_version: version, buildpacks: null, slug_id: null, release_id: null, message: null, created_at: now(), updated_at: now() };
+export async function createBuild(db: Kysely<Database>, appId: string, sourceBlobUrl: string, version: string | null, user: string | null = null): Promise<Build> {
+  const row: Build = { id: newId(), app_id: appId, status: 'pending', source_blob_url: sourceBlobUrl, source_version: version, buildpacks: null, slug_id: null, release_id: null, message: null, user_name: user, created_at: now(), updated_at: now() };
   await db.insertInto('builds').values(row).execute();
   return row;
 }

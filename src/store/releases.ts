@@ -9,13 +9,13 @@ import { now } from './db.js';
 
 export type Release = ReleasesTable;
 
-export async function createRelease(db: Kysely<Database>, r: { appId: string; slugId: string | null; config: Record<string, string>; description: string }): Promise<Release> {
+export async function createRelease(db: Kysely<Database>, r: { appId: string; slugId: string | null; config: Record<string, string>; description: string; user?: string | null }): Promise<Release> {
   return db.transaction().execute(async (trx) => {
     const { release_counter: version } = await trx.updateTable('apps').set((eb) => ({ release_counter: eb('release_counter', '+', 1) }))
       .where('id', '=', r.appId).returning('release_counter').executeTakeFirstOrThrow();
     const row: Release = {
       id: newId(), app_id: r.appId, version: Number(version), slug_id: r.slugId, config: JSON.stringify(r.config), description: r.description,
-      status: 'pending', current: 0, message: null, created_at: now(), updated_at: now(),
+      status: 'pending', current: 0, message: null, user_name: r.user ?? null, created_at: now(), updated_at: now(),
     };
     await trx.insertInto('releases').values(row).execute();
     return row;

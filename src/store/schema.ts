@@ -127,11 +127,11 @@ export interface SlugsTable {
 }
 export interface BuildsTable {
   id: string; app_id: string; status: string; source_blob_url: string; source_version: string | null; buildpacks: string | null;
-  slug_id: string | null; release_id: string | null; message: string | null; created_at: string; updated_at: string;
+  slug_id: string | null; release_id: string | null; message: string | null; user_name: string | null; created_at: string; updated_at: string;
 }
 export interface ReleasesTable {
   id: string; app_id: string; version: number; slug_id: string | null; config: string; description: string; status: string;
-  current: number; message: string | null; created_at: string; updated_at: string;
+  current: number; message: string | null; user_name: string | null; created_at: string; updated_at: string;
 }
 export interface FormationTable { app_id: string; type: string; quantity: number; size: string; updated_at: string }
 

@@ -64,7 +64,7 @@ test('after a build: releases, releases:info, releases:output, ps, ps:scale, ps:
   const rel = await h('releases', '-a', A);
   assert.equal(rel.code, 0, rel.stderr);
   assert.match(rel.stdout, /=== hk-web Releases - Current: v4/);
-  assert.match(rel.stdout, /v4\s+Deploy [0-9a-f]{7}/);
+  assert.match(rel.stdout, /v4\s+Deploy [0-9a-f]{7}\s+admin@slipway\.local/, 'the By column');
   assert.match(rel.stdout, /v2\s+Set GREETING, EXTRA config vars/);
   const info = await h('releases:info', 'v4', '-a', A);
   assert.equal(info.code, 0, info.stderr);

@@ -10,7 +10,7 @@ import { confirmName } from '../confirm.js';
 const client = () => new ApiClient(loadCredentials());
 const enc = encodeURIComponent;
 interface AppJson { id: string; name: string; web_url: string; created_at: string; space?: { name: string | null } | null; internal_routing?: boolean }
-interface ReleaseJson { id: string; version: number; description: string; status: string; current: boolean; message: string | null; created_at: string; output_stream_url: string }
+interface ReleaseJson { id: string; version: number; description: string; status: string; current: boolean; message: string | null; created_at: string; output_stream_url: string; user: { email: string } | null }
 interface BuildJson { id: string; status: string; source_blob: { version: string | null }; message: string | null; created_at: string; output_stream_url: string; release: { id: string } | null }
 interface DynoJson { name: string; state: string; command: string; release: { version: number }; created_at: string }
 interface FormationJson { type: string; quantity: number; size: string }
@@ -113,13 +113,13 @@ export function registerApps(program: Command): void {
   appOpt(program.command('releases').description('list releases').option('--json', 'output JSON')).action(async (o: { app: string; json?: boolean }) => {
     const rs = await client().get<ReleaseJson[]>(`/apps/${enc(o.app)}/releases`);
     if (o.json) return printJson(rs);
-    console.log(table(rs.map((r) => [`v${r.version}${r.current ? '*' : ''}`, r.description, statusColour(r.status), r.created_at.replace('T', ' ').slice(0, 19)]), ['release', 'description', 'status', 'created']));
+    console.log(table(rs.map((r) => [`v${r.version}${r.current ? '*' : ''}`, r.description, statusColour(r.status), r.created_at.replace('T', ' ').slice(0, 19), r.user?.email ?? 'slipway']), ['release', 'description', 'status', 'created', 'by']));
   });
   appOpt(program.command('releases:info [release]').description('show a release').option('--json', 'output JSON')).action(async (v: string | undefined, o: { app: string; json?: boolean }) => {
     const api = client();
     const r = v ? await api.get<ReleaseJson>(`/apps/${enc(o.app)}/releases/${v}`) : (await api.get<ReleaseJson[]>(`/apps/${enc(o.app)}/releases`))[0]!;
     if (o.json) return printJson(r);
-    console.log(`=== Release v${r.version}\nDescription: ${r.description}\nStatus:      ${statusColour(r.status)}${r.current ? ' (current)' : ''}\nCreated:     ${r.created_at}${r.message ? `\n${r.message}` : ''}`);
+    console.log(`=== Release v${r.version}\nDescription: ${r.description}\nStatus:      ${statusColour(r.status)}${r.current ? ' (current)' : ''}\nCreated:     ${r.created_at}\nBy:          ${r.user?.email ?? 'slipway (automatic)'}${r.message ? `\n${r.message}` : ''}`);
   });
   appOpt(program.command('releases:output [release]').description('release-phase output of a release (default: the latest)')).action(async (v: string | undefined, o: { app: string }) => {
     const api = client();

@@ -8,6 +8,7 @@ import * as m005 from './005-pipelines-flow.js';
 import * as m006 from './006-app-addons.js';
 import * as m008 from './008-spaces.js';
 import * as m009 from './009-review-stale-days.js';
+import * as m010 from './010-release-users.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '006-app-addons': m006,
   '008-spaces': m008,
   '009-review-stale-days': m009,
+  '010-release-users': m010,
 };
 
 export const migrationProvider: MigrationProvider = {

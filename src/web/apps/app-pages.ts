@@ -80,7 +80,7 @@ ${Object.entries(vars).map(([k, val]) => html`<tr><th><code>${k}</code></th><td>
     checkCsrf(ctx, req);
     const a = await getApp(db, req.params.app);
     const to = await getRelease(db, a.id, req.params.id);
-    await rollback(ctx, a, to.version);
+    await rollback(ctx, a, to.version, undefined, req.actor?.name);
     return reply.redirect(`/apps/${enc(a.name)}`, 303);
   });
 }
