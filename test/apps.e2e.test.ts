@@ -43,7 +43,7 @@ test('create, set config, build from the repo, release v3, served through the ro
   const created = await cli(s, ['apps:create', A]);
   assert.equal(created.code, 0, created.stderr);
   assert.equal((await cli(s, ['apps:create', 'Bad_Name'])).code, 2, 'a bad name is refused');
-  assert.equal((await run(['config:set', 'GREETING=hola'])).code, 0);
+  assert.equal((await run(['config:set', 'GREETING=hola', 'API_SECRET=s3cr3t-never-logged'])).code, 0);
   const b = await run(['builds:create']);
   assert.equal(b.code, 0, b.stdout + b.stderr);
   assert.match(b.stdout, /Removed 1 entries listed in \.slugignore/);
@@ -55,7 +55,9 @@ test('create, set config, build from the repo, release v3, served through the ro
   assert.ok(r.headers['x-request-id']);
   const releases = await run(['releases']);
   assert.match(releases.stdout, /v3\*\s+Deploy [0-9a-f]{7}\s+succeeded/);
-  assert.match(releases.stdout, /v2\s+Set GREETING config vars\s+succeeded/);
+  assert.match(releases.stdout, /v2\s+Set GREETING, API_SECRET config vars\s+succeeded/);
+  const outputs = [(await run(['builds:output'])).stdout, (await run(['releases:output', '3'])).stdout, (await run(['logs', '-n', '1000'])).stdout, b.stdout];
+  assert.ok(outputs.every((o) => o.length > 0 && !o.includes('s3cr3t-never-logged')), 'config values never appear in build, release, router or app logs');
   assert.match(releases.stdout, /v3\*\s+Deploy [0-9a-f]{7}\s+succeeded\s+[\d-]+ [\d:]+\s+admin@slipway\.local/, 'who made the release');
   assert.match(releases.stdout, /v1\s+Initial release/);
   assert.equal((await viaRouter(s, 'no-such-app')).status, 404);
