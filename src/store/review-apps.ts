@@ -31,7 +31,7 @@ export async function openReviewApp(db: Kysely<Database>, pipelineId: string, pr
   return row;
 }
 
-export async function updateReviewApp(db: Kysely<Database>, id: string, patch: Partial<Pick<ReviewApp, 'app_id' | 'status' | 'message' | 'branch'>>): Promise<void> {
+export async function updateReviewApp(db: Kysely<Database>, id: string, patch: Partial<Pick<ReviewApp, 'app_id' | 'message' | 'branch'> & { status: ReviewAppStatus }>): Promise<void> {
   await db.updateTable('review_apps').set({ ...patch, updated_at: now() }).where('id', '=', id).execute();
 }
 
