@@ -42,6 +42,8 @@ export class NginxRouter {
   private closing = false;
   /** upstream "host:port" → dyno name; kept after a dyno leaves so its last requests are named. */
   private names = new Map<string, string>();
+  /** Workers a reload replaced: they finish the requests they hold, then exit. */
+  private retiring = new Set<number>();
   private readonly confFile: string;
 
   constructor(private o: NginxRouterOptions) { this.confFile = path.join(o.prefix, 'nginx.conf'); }
@@ -74,7 +76,12 @@ export class NginxRouter {
   /** Wait (bounded) until workers from before the last reload have answered their requests and gone. */
   async drained(until: number): Promise<void> {
     const pid = this.proc?.child.pid;
-    while (pid && Date.now() < until && workers(pid).some(([, t]) => t.includes('shutting down'))) await sleep(50);
+    while (pid && Date.now() < until) {
+      const alive = new Set(workers(pid).map(([p]) => p));
+      for (const p of this.retiring) if (!alive.has(p)) this.retiring.delete(p);
+      if (!this.retiring.size) return;
+      await sleep(50);
+    }
   }
 
   async close(): Promise<void> {
@@ -109,6 +116,7 @@ export class NginxRouter {
     const pid = this.proc?.child.pid;
     if (!pid || !this.writeConf()) return;
     const before = new Set(workers(pid).map(([p]) => p));
+    for (const p of before) this.retiring.add(p);
     this.proc!.signal('SIGHUP');
     // The reload has taken effect once a worker that was not there before serves.
     const until = Date.now() + 10_000;
@@ -123,6 +131,7 @@ export class NginxRouter {
     const p = startHostService('nginx', ['-p', this.o.prefix, '-c', this.confFile], { env: ENV, cwd: this.o.prefix, onOutput: (l) => this.o.log.warn(`nginx: ${l}`) });
     this.proc = p;
     this.current = '';
+    this.retiring.clear();
     this.writeConf();
     let exited = false;
     let up = false;
