@@ -30,7 +30,7 @@ import { BUILD_JOB, RELEASE_JOB, type BuildEvent, type BuildJob, type ReleaseEve
 import { runBuild, cleanupBuild } from './releases/run-build.js';
 import { runReleasePhase } from './releases/run-release-phase.js';
 import { recordBuildEvent, recordReleaseEvent, goLive, slugPath } from './releases/deploy.js';
-import { appendAppLog } from './releases/app-log.js';
+import { appendAppLog, appendAppLogLines } from './releases/app-log.js';
 import { onDynoCrash } from './releases/auto-rollback.js';
 import { listApps } from './store/apps.js';
 import { listAppAddons } from './store/app-addons.js';
@@ -223,7 +223,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       apps: () => [...appsByName.values()].map((a) => ({
         appId: a.id, name: a.name, dynos: ctx.dynos.webTargets(a.id), trusted: a.space_id ? spaces.trustedFor(a.space_id) ?? [] : undefined, internal: a.internal_routing === 1,
       })),
-      appLog: (appId, line) => appendAppLog(ctx.logs, appId, 'slipway[router]', line),
+      appLog: (appId, lines) => appendAppLogLines(ctx.logs, appId, 'slipway[router]', lines),
     });
     await nginx.start();
   }

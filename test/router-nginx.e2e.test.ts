@@ -30,6 +30,18 @@ const nginxProcesses = () => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(
   try { return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(path.join(s.dataDir, 'nginx')); } catch { return false; }
 });
 
+/**
+ * nginx reloads overlap briefly (the master lets old workers accept for 100 ms more): wait until
+ * its one worker (worker_processes 1) is the only one left.
+ */
+const settled = async () => {
+  const master = fs.readFileSync(path.join(s.dataDir, 'nginx', 'nginx.pid'), 'utf8').trim();
+  await waitFor('nginx to finish its reload', async () => {
+    const kids = fs.readFileSync(`/proc/${master}/task/${master}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    return kids.length === 1 && kids.every((k) => { try { return !fs.readFileSync(`/proc/${k}/cmdline`, 'utf8').includes('shutting down'); } catch { return true; } });
+  });
+};
+
 before(async () => {
   if (missing) return;
   s = await startServer({ SLIPWAY_ROUTER: 'nginx', SLIPWAY_BOOT_TIMEOUT_SECONDS: '20', SLIPWAY_ROUTER_TIMEOUT_SECONDS: '2' });
@@ -45,6 +57,7 @@ test('an app is served through nginx with its config value; unknown hosts get th
   assert.equal(b.code, 0, b.stdout + b.stderr);
   const r = await waitFor('nginx to serve', async () => { const x = await viaRouter(s, A); return x.status === 200 ? x : undefined; });
   assert.equal(r.body, 'hola from web.1 running code one\n');
+  await settled();
   const none = await viaRouter(s, 'no-such-app');
   assert.equal(none.status, 404);
   assert.match(none.body, /No such app.*There is no app at no-such-app\.localhost\./s);
@@ -67,7 +80,7 @@ test('forwarding headers reach the dyno; a valid X-Request-Id is kept, another o
 
   const other = await get('/headers', { 'x-request-id': 'short' });
   const fresh = other.headers['x-request-id'] as string;
-  assert.match(fresh, /^[\w-]{20,200}$/);
+  assert.match(String(fresh), /^[\w-]{20,200}$/, JSON.stringify([other.status, other.headers]));
   assert.equal((JSON.parse(other.body) as Record<string, string>)['x-request-id'], fresh, 'the dyno saw the generated id');
 
   await get('/?q=1', { 'x-request-id': id });

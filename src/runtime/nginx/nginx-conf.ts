@@ -28,8 +28,6 @@ export interface NginxConfInput {
   listenPort: number;
   domain: string;
   timeoutSeconds: number;
-  /** Loopback UDP port Slipway reads the access log from (syslog). */
-  logPort: number;
   /** Set when the master runs as root: workers run as this user and group. */
   user?: string;
   apps: NginxApp[];
@@ -75,7 +73,7 @@ function appServer(a: NginxApp, i: number, c: NginxConfInput): string {
     listen ${c.listenHost}:${c.listenPort};
     server_name ${name};
     set $slipway_app ${q(a.appId)};
-    access_log syslog:server=127.0.0.1:${c.logPort},tag=slipway,nohostname slipway;
+    access_log ${c.prefix}/access.log slipway buffer=64k flush=250ms;
 ${access(a.trusted).map((l) => `    ${l}\n`).join('')}${body}
   }
 `;

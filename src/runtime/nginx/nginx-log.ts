@@ -1,4 +1,4 @@
-// nginx's access log (JSON over loopback syslog, see nginx-conf.ts) → the Node router's log lines,
+// nginx's access log (a JSON object a line, see nginx-conf.ts) → the Node router's log lines,
 // so `slipway logs` reads the same whichever data plane served the request.
 import { accessLine, errorLine } from '../router-log.js';
 import { LOG_FIELDS } from './nginx-conf.js';
@@ -12,12 +12,11 @@ const last = (v: string): string => {
 };
 const ms = (seconds: string): number => { const n = Number(last(seconds)); return Number.isFinite(n) ? Math.round(n * 1000) : 0; };
 
-/** The JSON object of one syslog datagram (`<190>Nov 25 01:40:00 slipway: {…}`), or undefined. */
-export function parseDatagram(datagram: string): Entry | undefined {
-  const at = datagram.indexOf('slipway: {');
-  if (at < 0) return undefined;
+/** The JSON object of one access log line, or undefined. */
+export function parseEntry(line: string): Entry | undefined {
+  if (!line.startsWith('{')) return undefined;
   try {
-    const o = JSON.parse(datagram.slice(at + 'slipway: '.length)) as Record<string, unknown>;
+    const o = JSON.parse(line) as Record<string, unknown>;
     for (const k of Object.keys(LOG_FIELDS)) if (typeof o[k] !== 'string') return undefined;
     return o as Entry;
   } catch { return undefined; }

@@ -1,13 +1,13 @@
 // The native data plane (SLIPWAY_ROUTER=nginx): Slipway starts and supervises its own nginx under
-// the data dir, rewrites its config from the dyno registry and reloads it, and reads its access
-// log over loopback syslog into the apps' logs. Deploys wait for a reload before old dynos drain.
+// the data dir, rewrites its config from the dyno registry and reloads it, and follows its access
+// log into the apps' logs. Deploys wait for a reload before old dynos drain.
 import fs from 'node:fs';
 import path from 'node:path';
-import dgram from 'node:dgram';
 import net from 'node:net';
 import { startHostService, runHost } from '../../sandbox/host.js';
 import { nginxConf, errorPagesConf, type NginxApp } from './nginx-conf.js';
-import { parseDatagram, routerLogLine } from './nginx-log.js';
+import { parseEntry, routerLogLine } from './nginx-log.js';
+import { AccessLogTail } from './access-log-tail.js';
 import type { Logger } from '../../app-context.js';
 
 export interface NginxRouterOptions {
@@ -18,7 +18,7 @@ export interface NginxRouterOptions {
   timeoutMs: number;
   /** Every app with its web dynos that are up (what the router may send traffic to). */
   apps(): (NginxApp & { dynos: { host: string; port: number; name: string }[] })[];
-  appLog(appId: string, line: string): void;
+  appLog(appId: string, lines: string[]): void;
   log: Logger;
 }
 
@@ -35,8 +35,7 @@ function workers(master: number): [number, string][] {
 
 export class NginxRouter {
   private proc?: ReturnType<typeof startHostService>;
-  private udp?: dgram.Socket;
-  private logPort = 0;
+  private tail?: AccessLogTail;
   private current = '';
   private chain: Promise<void> = Promise.resolve();
   private closing = false;
@@ -55,10 +54,8 @@ export class NginxRouter {
     if (v.reason === 'spawn-failed') throw new Error('SLIPWAY_ROUTER=nginx needs nginx on the PATH: install it with `apt-get install nginx-light` (or set SLIPWAY_ROUTER=node)');
     for (const d of ['temp/body', 'temp/proxy', 'temp/fastcgi', 'temp/uwsgi', 'temp/scgi']) fs.mkdirSync(path.join(this.o.prefix, d), { recursive: true, mode: 0o700 });
     if (process.getuid?.() === 0) for (const d of ['temp', ...['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((x) => `temp/${x}`)]) fs.chownSync(path.join(this.o.prefix, d), 65534, 65534);
-    this.udp = dgram.createSocket('udp4');
-    this.udp.on('message', (m) => this.onLog(m.toString()));
-    await new Promise<void>((r) => this.udp!.bind(0, '127.0.0.1', () => r()));
-    this.logPort = this.udp.address().port;
+    this.tail = new AccessLogTail(path.join(this.o.prefix, 'access.log'), (lines) => this.onLog(lines), () => this.proc?.signal('SIGUSR1'));
+    this.tail.start();
     fs.writeFileSync(path.join(this.o.prefix, 'error-pages.conf'), errorPagesConf());
     this.writeConf();
     const test = await runHost('nginx', ['-t', '-q', '-p', this.o.prefix, '-c', this.confFile], { env: ENV, timeoutMs: 30_000 });
@@ -96,7 +93,7 @@ export class NginxRouter {
         await exited;
       }
     }
-    await new Promise<void>((r) => (this.udp ? this.udp.close(() => r()) : r()));
+    this.tail?.stop();
   }
 
   private writeConf(): boolean {
@@ -104,7 +101,7 @@ export class NginxRouter {
     for (const a of apps) for (const d of a.dynos) this.names.set(`${d.host}:${d.port}`, d.name);
     const text = nginxConf({
       prefix: this.o.prefix, listenHost: this.o.listenHost, listenPort: this.o.listenPort, domain: this.o.domain,
-      timeoutSeconds: Math.ceil(this.o.timeoutMs / 1000), logPort: this.logPort, user: process.getuid?.() === 0 ? 'nobody nogroup' : undefined, apps,
+      timeoutSeconds: Math.ceil(this.o.timeoutMs / 1000), user: process.getuid?.() === 0 ? 'nobody nogroup' : undefined, apps,
     });
     if (text === this.current) return false;
     fs.writeFileSync(this.confFile, text);
@@ -118,11 +115,13 @@ export class NginxRouter {
     const before = new Set(workers(pid).map(([p]) => p));
     for (const p of before) this.retiring.add(p);
     this.proc!.signal('SIGHUP');
-    // The reload has taken effect once a worker that was not there before serves.
+    // The reload has taken effect once a new worker serves and every old one stopped accepting
+    // (it retitles itself "… is shutting down" as it closes its listening sockets).
     const until = Date.now() + 10_000;
     while (Date.now() < until) {
-      if (workers(pid).some(([p, t]) => !before.has(p) && t.endsWith('worker process'))) return;
-      await sleep(20);
+      const now = workers(pid);
+      if (now.some(([p, t]) => !before.has(p) && t.endsWith('worker process')) && now.every(([p, t]) => !before.has(p) || t.includes('shutting down'))) return;
+      await sleep(10);
     }
     throw new Error(`the reload did not take effect within 10 s; see ${path.join(this.o.prefix, 'error.log')}`);
   }
@@ -149,9 +148,16 @@ export class NginxRouter {
     throw new Error(`nginx did not start listening on ${this.o.listenHost}:${this.o.listenPort}; see ${path.join(this.o.prefix, 'error.log')}`);
   }
 
-  private onLog(datagram: string): void {
-    const e = parseDatagram(datagram);
-    const r = e && routerLogLine(e, (addr) => this.names.get(addr));
-    if (r) this.o.appLog(r.appId, r.line);
+  /** One batch of access log lines → one append per app. */
+  private onLog(lines: string[]): void {
+    const byApp = new Map<string, string[]>();
+    for (const l of lines) {
+      const e = parseEntry(l);
+      const r = e && routerLogLine(e, (addr) => this.names.get(addr));
+      if (!r) continue;
+      const list = byApp.get(r.appId);
+      if (list) list.push(r.line); else byApp.set(r.appId, [r.line]);
+    }
+    for (const [appId, ls] of byApp) this.o.appLog(appId, ls);
   }
 }
