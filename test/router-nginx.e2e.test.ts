@@ -143,6 +143,16 @@ test('a deploy under steady load: no failed request, and a slow request in fligh
   assert.ok(served > 5);
 });
 
+test('nginx killed: Slipway restarts it and the app is served again', { skip: missing, timeout: 60_000 }, async () => {
+  const master = Number(fs.readFileSync(path.join(s.dataDir, 'nginx', 'nginx.pid'), 'utf8').trim());
+  process.kill(master, 'SIGKILL');
+  await waitFor('a new nginx master', async () => {
+    try { return Number(fs.readFileSync(path.join(s.dataDir, 'nginx', 'nginx.pid'), 'utf8').trim()) !== master; } catch { return false; }
+  });
+  await waitFor('served again', async () => (await viaRouter(s, A).catch(() => ({ status: 0 }))).status === 200);
+  assert.match(s.output(), /nginx exited \(SIGKILL\); restarting it/);
+});
+
 test('no web dyno: the 503 page and an H14 line; server close leaves no nginx behind', { skip: missing, timeout: 60_000 }, async () => {
   assert.equal((await run(['ps:scale', 'web=0'])).code, 0);
   const r = await waitFor('503', async () => { const x = await viaRouter(s, A); return x.status === 503 ? x : undefined; });

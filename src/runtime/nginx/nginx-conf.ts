@@ -149,6 +149,6 @@ http {
     set $slipway_app '';
     location / { return 404; }
 ${errorPages}  }
-${apps.map((a, i) => appServer(a, i, c).replace(/\n  \}\n$/, `\n${errorPages}  }\n`)).join('')}}
+${apps.map((a, i) => appServer(a, i, c).replace(/\n {2}\}\n$/, `\n${errorPages}  }\n`)).join('')}}
 `;
 }

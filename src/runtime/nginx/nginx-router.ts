@@ -54,6 +54,7 @@ export class NginxRouter {
     if (v.reason === 'spawn-failed') throw new Error('SLIPWAY_ROUTER=nginx needs nginx on the PATH: install it with `apt-get install nginx-light` (or set SLIPWAY_ROUTER=node)');
     for (const d of ['temp/body', 'temp/proxy', 'temp/fastcgi', 'temp/uwsgi', 'temp/scgi']) fs.mkdirSync(path.join(this.o.prefix, d), { recursive: true, mode: 0o700 });
     if (process.getuid?.() === 0) for (const d of ['temp', ...['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((x) => `temp/${x}`)]) fs.chownSync(path.join(this.o.prefix, d), 65534, 65534);
+    this.killLeftover();
     this.tail = new AccessLogTail(path.join(this.o.prefix, 'access.log'), (lines) => this.onLog(lines), () => this.proc?.signal('SIGUSR1'));
     this.tail.start();
     fs.writeFileSync(path.join(this.o.prefix, 'error-pages.conf'), errorPagesConf());
@@ -96,6 +97,17 @@ export class NginxRouter {
     this.tail?.stop();
   }
 
+  /** An nginx of ours that outlived a Slipway that was killed: it holds the port and old routes. */
+  private killLeftover(): void {
+    try {
+      const pid = Number(fs.readFileSync(path.join(this.o.prefix, 'nginx.pid'), 'utf8').trim());
+      if (pid > 1 && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(this.confFile)) {
+        this.o.log.warn(`nginx router: stopping a leftover nginx (pid ${pid})`);
+        process.kill(-pid, 'SIGKILL');
+      }
+    } catch { /* none */ }
+  }
+
   private writeConf(): boolean {
     const apps = this.o.apps();
     for (const a of apps) for (const d of a.dynos) this.names.set(`${d.host}:${d.port}`, d.name);
@@ -136,6 +148,7 @@ export class NginxRouter {
     let up = false;
     p.child.once('exit', (code, signal) => {
       exited = true;
+      p.killGroup('SIGKILL'); // its workers would keep the port
       if (this.closing || this.proc !== p || !up) return;
       this.o.log.error(`nginx router: nginx exited (${code ?? signal}); restarting it in 1 s`);
       setTimeout(() => { if (!this.closing) this.spawn().catch((e) => this.o.log.error(`nginx router: ${(e as Error).message}`)); }, 1000);
