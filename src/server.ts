@@ -226,6 +226,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       appLog: (appId, lines) => appendAppLogLines(ctx.logs, appId, 'slipway[router]', lines),
     });
     await nginx.start();
+    spaces.onUpdated = async () => { await nginx?.sync(); };
   }
   // Space networks (leftovers of a crash removed first), then app add-ons, then dynos come back after a restart.
   await spaces.restore((await listSpaces(store.db)).map((s) => ({ id: s.id, name: s.name, cidr: s.cidr, trustedIps: trustedIps(s), egressRules: egressRules(s) })));

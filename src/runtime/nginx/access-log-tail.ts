@@ -16,7 +16,6 @@ export class AccessLogTail {
   /** An empty file for nginx to open, read from the start every `everyMs`. */
   start(everyMs = 200): void {
     fs.writeFileSync(this.file, '', { mode: 0o644 });
-    if (process.getuid?.() === 0) fs.chownSync(this.file, 65534, 65534);
     this.fd = fs.openSync(this.file, 'r');
     this.timer = setInterval(() => this.poll(), everyMs);
   }

@@ -28,7 +28,10 @@ export interface NginxConfInput {
   listenPort: number;
   domain: string;
   timeoutSeconds: number;
-  /** Set when the master runs as root: workers run as this user and group. */
+  /**
+   * Set when the master runs as root: workers run as the server's own user, as the Node router
+   * does, because a private space's firewall lets only the server's uid open connections to dynos.
+   */
   user?: string;
   apps: NginxApp[];
 }

@@ -53,7 +53,6 @@ export class NginxRouter {
     const v = await runHost('nginx', ['-v'], { env: ENV, timeoutMs: 10_000 });
     if (v.reason === 'spawn-failed') throw new Error('SLIPWAY_ROUTER=nginx needs nginx on the PATH: install it with `apt-get install nginx-light` (or set SLIPWAY_ROUTER=node)');
     for (const d of ['temp/body', 'temp/proxy', 'temp/fastcgi', 'temp/uwsgi', 'temp/scgi']) fs.mkdirSync(path.join(this.o.prefix, d), { recursive: true, mode: 0o700 });
-    if (process.getuid?.() === 0) for (const d of ['temp', ...['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((x) => `temp/${x}`)]) fs.chownSync(path.join(this.o.prefix, d), 65534, 65534);
     this.killLeftover();
     this.tail = new AccessLogTail(path.join(this.o.prefix, 'access.log'), (lines) => this.onLog(lines), () => this.proc?.signal('SIGUSR1'));
     this.tail.start();
@@ -113,7 +112,7 @@ export class NginxRouter {
     for (const a of apps) for (const d of a.dynos) this.names.set(`${d.host}:${d.port}`, d.name);
     const text = nginxConf({
       prefix: this.o.prefix, listenHost: this.o.listenHost, listenPort: this.o.listenPort, domain: this.o.domain,
-      timeoutSeconds: Math.ceil(this.o.timeoutMs / 1000), user: process.getuid?.() === 0 ? 'nobody nogroup' : undefined, apps,
+      timeoutSeconds: Math.ceil(this.o.timeoutMs / 1000), user: process.getuid?.() === 0 ? 'root root' : undefined, apps,
     });
     if (text === this.current) return false;
     fs.writeFileSync(this.confFile, text);
