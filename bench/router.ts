@@ -27,21 +27,27 @@ function wrk(url: string, host?: string): Result {
   return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1]), p50: ms(' 50%'), p99: ms(' 99%'), errors: Number(errors) + (sockErr ? sockErr.slice(1).reduce((s, x) => s + Number(x), 0) : 0) };
 }
 
+/** The example web app deployed on a server; returns its web dyno's port (printed when it listens). */
+async function deploy(server: Awaited<ReturnType<typeof startServer>>): Promise<number> {
+  await cli(server, ['apps:create', 'benchapp']);
+  const b = await cli(server, ['builds:create', '-a', 'benchapp'], { cwd: exampleRepo('web-app') });
+  if (b.code !== 0) throw new Error(b.stdout + b.stderr);
+  for (let i = 0; i < 100; i++) {
+    const logs = await cli(server, ['logs', '-a', 'benchapp', '-n', '200']);
+    const port = Number(/app\[web\.1\]: listening on (\d+)/.exec(logs.stdout)?.[1] ?? 0);
+    if (port) return port;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('no web dyno port found in the logs');
+}
+
 const server = await startServer({ SLIPWAY_RUNNER_CONCURRENCY: '2' });
+// A second server whose router is the nginx data plane (SLIPWAY_ROUTER=nginx), with its own dyno of the same app.
+const native = await startServer({ SLIPWAY_RUNNER_CONCURRENCY: '2', SLIPWAY_ROUTER: 'nginx' });
 let nginx: ReturnType<typeof spawn> | undefined;
 try {
-  await cli(server, ['apps:create', 'benchapp']);
-  const dir = exampleRepo('web-app');
-  const b = await cli(server, ['builds:create', '-a', 'benchapp'], { cwd: dir });
-  if (b.code !== 0) throw new Error(b.stdout + b.stderr);
-  // The dyno prints its port when it listens; the bench hits that port directly too.
-  let port = 0;
-  for (let i = 0; i < 100 && !port; i++) {
-    const logs = await cli(server, ['logs', '-a', 'benchapp', '-n', '200']);
-    port = Number(/app\[web\.1\]: listening on (\d+)/.exec(logs.stdout)?.[1] ?? 0);
-    if (!port) await new Promise((r) => setTimeout(r, 100));
-  }
-  if (!port) throw new Error('no web dyno port found in the logs');
+  const port = await deploy(server);
+  const nativePort = await deploy(native);
   void api;
 
   const ngPort = await freePort();
@@ -59,13 +65,20 @@ http { access_log off; upstream dyno { server 127.0.0.1:${port}; keepalive 64; }
   const direct = wrk(`http://127.0.0.1:${port}/`);
   const router = wrk(`http://127.0.0.1:${server.routerPort}/`, 'benchapp.localhost');
   const viaNginx = wrk(`http://127.0.0.1:${ngPort}/`);
-  const row = (name: string, r: Result) => console.log(`  ${name.padEnd(22)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms   errors ${r.errors}`);
+  wrk(`http://127.0.0.1:${nativePort}/`); // warm up the second dyno
+  const nativeDirect = wrk(`http://127.0.0.1:${nativePort}/`);
+  const viaNative = wrk(`http://127.0.0.1:${native.routerPort}/`, 'benchapp.localhost');
+  const row = (name: string, r: Result) => console.log(`  ${name.padEnd(34)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms   errors ${r.errors}`);
   console.log(`router: wrk 1 thread, ${CONNECTIONS} keep-alive connections, ${SECONDS} s each; 1 web dyno (examples/web-app); ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}`);
   row('dyno directly', direct);
   row('Slipway router', router);
   row('nginx → dyno', viaNginx);
+  row('2nd dyno directly', nativeDirect);
+  row('Slipway router (nginx data plane)', viaNative);
   console.log(`  router / direct ${(router.rps / direct.rps).toFixed(2)}×   router / nginx ${(router.rps / viaNginx.rps).toFixed(2)}×`);
+  console.log(`  nginx data plane / direct ${(viaNative.rps / direct.rps).toFixed(2)}× (its own dyno: ${(viaNative.rps / nativeDirect.rps).toFixed(2)}×)   nginx data plane / nginx ${(viaNative.rps / viaNginx.rps).toFixed(2)}×`);
 } finally {
   nginx?.kill('SIGTERM');
   await server.stop();
+  await native.stop();
 }

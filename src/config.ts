@@ -10,6 +10,7 @@ const schema = z.object({
   SLIPWAY_HOST: z.string().default('127.0.0.1'),
   SLIPWAY_ROUTER_PORT: intFrom(5080, 0, 65535),
   SLIPWAY_ROUTER_HOST: z.string().optional(),
+  SLIPWAY_ROUTER: z.enum(['node', 'nginx']).default('node'),
   SLIPWAY_DOMAIN: z.string().default('localhost'),
   SLIPWAY_DATA_DIR: z.string().default('./.slipway'),
   DATABASE_URL: z.string().optional(),
@@ -43,6 +44,8 @@ export interface Config {
   /** Where the router listens (default: SLIPWAY_HOST), e.g. an address clients outside loopback reach. */
   readonly routerHost: string;
   readonly domain: string;
+  /** The router's data plane: Slipway's Node proxy, or an nginx it runs and configures (faster). */
+  readonly router: 'node' | 'nginx';
   readonly dataDir: string;
   readonly databaseUrl?: string;
   readonly adminToken?: string;
@@ -85,6 +88,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     routerPort: e.SLIPWAY_ROUTER_PORT,
     routerHost: e.SLIPWAY_ROUTER_HOST || e.SLIPWAY_HOST,
     domain: e.SLIPWAY_DOMAIN,
+    router: e.SLIPWAY_ROUTER,
     dataDir: path.resolve(e.SLIPWAY_DATA_DIR),
     databaseUrl: e.DATABASE_URL || undefined,
     adminToken: e.SLIPWAY_ADMIN_TOKEN,

@@ -24,11 +24,13 @@ import { runsWithLiveAddons } from './store/test-run-addons.js';
 import { DynoManager } from './runtime/dyno-manager.js';
 import { OneOffDynos } from './runtime/one-off.js';
 import { createRouter } from './runtime/router.js';
+import { NginxRouter } from './runtime/nginx/nginx-router.js';
+import { freePort } from './addons/local-server.js';
 import { BUILD_JOB, RELEASE_JOB, type BuildEvent, type BuildJob, type ReleaseEvent, type ReleaseJob } from './releases/jobs.js';
 import { runBuild, cleanupBuild } from './releases/run-build.js';
 import { runReleasePhase } from './releases/run-release-phase.js';
 import { recordBuildEvent, recordReleaseEvent, goLive, slugPath } from './releases/deploy.js';
-import { appendAppLog } from './releases/app-log.js';
+import { appendAppLog, appendAppLogLines } from './releases/app-log.js';
 import { onDynoCrash } from './releases/auto-rollback.js';
 import { listApps } from './store/apps.js';
 import { listAppAddons } from './store/app-addons.js';
@@ -96,6 +98,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   if (sandboxProbe.warning) log.warn(sandboxProbe.warning);
 
   const routerInFlight = new Map<string, number>();
+  // SLIPWAY_ROUTER=nginx: a native data plane instead of the Node router (created below, once apps are known).
+  let nginx: NginxRouter | undefined;
   const ctxLogs = new LogBook(path.join(config.dataDir, 'logs'));
   const spaces = new SpaceNetworks({ dataDir: config.dataDir, log });
   spaces.setApps(await listApps(store.db));
@@ -109,6 +113,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       sandbox, workRoot, bootTimeoutMs: config.bootTimeoutSeconds * 1000, stopGraceMs: config.dynoStopGraceMs,
       log: (appId, source, line) => appendAppLog(ctxLogs, appId, source, line),
       inFlight: (id) => routerInFlight.get(id) ?? 0, drainMs: config.routerTimeoutMs,
+      onTargetsChanged: async () => { await nginx?.sync(); },
+      drain: config.router === 'nginx' ? async (until) => { await nginx?.drained(until); } : undefined,
       onCrash: (d) => { onDynoCrash(ctx, d).catch((e) => log.error(`automatic rollback: ${(e as Error).message}`)); },
       network: spaces,
     }),
@@ -207,8 +213,21 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const appsByName = new Map<string, Awaited<ReturnType<typeof listApps>>[number]>();
   const refreshApps = async () => { const all = await listApps(store.db); appsByName.clear(); for (const a of all) appsByName.set(a.name, a); spaces.setApps(all); };
   await refreshApps();
-  const appsRefresh = setInterval(() => { refreshApps().catch(() => {}); }, 1000);
-  ctx.onAppsChanged = () => refreshApps();
+  // The nginx data plane also follows what no deploy announces (a crashed dyno, a new app, a space's ranges).
+  const appsRefresh = setInterval(() => { refreshApps().then(() => nginx?.sync()).catch(() => {}); }, 1000);
+  ctx.onAppsChanged = () => refreshApps().then(() => { void nginx?.sync(); });
+  if (config.router === 'nginx' && opts.listen !== false) {
+    nginx = new NginxRouter({
+      prefix: path.join(config.dataDir, 'nginx'), listenHost: config.routerHost, listenPort: config.routerPort || await freePort(),
+      domain: config.domain, timeoutMs: config.routerTimeoutMs, log,
+      apps: () => [...appsByName.values()].map((a) => ({
+        appId: a.id, name: a.name, dynos: ctx.dynos.webTargets(a.id), trusted: a.space_id ? spaces.trustedFor(a.space_id) ?? [] : undefined, internal: a.internal_routing === 1,
+      })),
+      appLog: (appId, lines) => appendAppLogLines(ctx.logs, appId, 'slipway[router]', lines),
+    });
+    await nginx.start();
+    spaces.onUpdated = async () => { await nginx?.sync(); };
+  }
   // Space networks (leftovers of a crash removed first), then app add-ons, then dynos come back after a restart.
   await spaces.restore((await listSpaces(store.db)).map((s) => ({ id: s.id, name: s.name, cidr: s.cidr, trustedIps: trustedIps(s), egressRules: egressRules(s) })));
   for (const addon of await listAppAddons(store.db)) await ctx.addons.startForApp(addon).catch((e) => log.error(`starting add-on ${addon.name} (${addon.plan}): ${(e as Error).message}`));
@@ -221,8 +240,11 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     url = await app.listen({ port: config.port, host: config.host });
     const port = (app.server.address() as { port: number }).port;
     ctx.selfUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
-    await new Promise<void>((r) => router.listen(config.routerPort, config.routerHost, () => r()));
-    routerUrl = `http://${config.routerHost}:${(router.address() as { port: number }).port}`;
+    if (nginx) routerUrl = `http://${config.routerHost}:${nginx.port}`;
+    else {
+      await new Promise<void>((r) => router.listen(config.routerPort, config.routerHost, () => r()));
+      routerUrl = `http://${config.routerHost}:${(router.address() as { port: number }).port}`;
+    }
     if (config.tls) {
       tls = await listenTls(app, config.tls, config.host, (socket) => serveRendezvous(ctx, socket));
       log.info(`Slipway API over HTTPS on https://${config.host}:${tls.port}`);
@@ -239,6 +261,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       await ctx.dynos.shutdown();
       await spaces.shutdown();
       await ctx.addons.stopAppServers();
+      await nginx?.close();
       router.closeAllConnections();
       await new Promise<void>((r) => router.close(() => r()));
       await tls?.close();

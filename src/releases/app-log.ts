@@ -12,3 +12,13 @@ export function appendAppLog(logs: LogBook, appId: string, source: string, messa
   logs.append(key, `${new Date().toISOString()} ${source}: ${message}\n`);
   logs.trim(key, APP_LOG_MAX_BYTES, APP_LOG_MAX_BYTES / 2);
 }
+
+/** Many lines from one source in one write (the nginx router's access log arrives in batches). */
+export function appendAppLogLines(logs: LogBook, appId: string, source: string, messages: string[]): void {
+  if (!messages.length) return;
+  const key = appLogKey(appId);
+  logs.ensureOpen(key);
+  const at = new Date().toISOString();
+  logs.append(key, messages.map((m) => `${at} ${source}: ${m}\n`).join(''));
+  logs.trim(key, APP_LOG_MAX_BYTES, APP_LOG_MAX_BYTES / 2);
+}

@@ -51,6 +51,13 @@ export interface DynoManagerOptions {
   drainMs?: number;
   /** Private spaces: a network namespace per dyno of an app in a space. */
   network?: DynoNetworks;
+  /**
+   * The set of web targets changed: resolves once the router serves the new set (the nginx data
+   * plane reloads), so old dynos are drained only after new ones receive traffic.
+   */
+  onTargetsChanged?(): Promise<void>;
+  /** Instead of counting inFlight: wait (until the deadline) for the router to finish what it sent to dynos that left. */
+  drain?(until: number): Promise<void>;
 }
 
 /** Config vars that tune deploys per app (beyond Heroku). */
@@ -104,6 +111,7 @@ export class DynoManager {
       return false;
     }
     this.apps.set(appId, fresh);
+    await this.o.onTargetsChanged?.();
     // The router now sends new requests to the new dynos; the old ones stop once their requests are answered.
     await Promise.all(old.map((d) => this.drainAndStop(d)));
     return true;
@@ -127,6 +135,7 @@ export class DynoManager {
     }
     this.apps.set(appId, [...current.filter(wanted), ...fresh]);
     await Promise.all(fresh.map((d) => this.waitUp(d)));
+    await this.o.onTargetsChanged?.();
     await Promise.all(surplus.map((d) => this.drainAndStop(d)));
     return true;
   }
@@ -135,6 +144,7 @@ export class DynoManager {
   async stopApp(appId: string): Promise<void> {
     const dynos = this.list(appId);
     this.apps.delete(appId);
+    await this.o.onTargetsChanged?.();
     await Promise.all(dynos.map((d) => this.stop(d)));
   }
 
@@ -145,6 +155,7 @@ export class DynoManager {
       const again = await this.spawn(appId, d.release, d.type, Number(d.name.split('.')[1]), d.command);
       this.apps.set(appId, this.list(appId).map((x) => (x === d ? again : x)));
       await this.waitUp(again);
+      await this.o.onTargetsChanged?.();
       await this.drainAndStop(d);
     }
     return targets.length;
@@ -245,6 +256,7 @@ export class DynoManager {
   private async drainAndStop(d: Dyno): Promise<void> {
     d.draining = true;
     const until = Date.now() + (this.o.drainMs ?? 30_000);
+    if (this.o.drain) { await this.o.drain(until); return this.stop(d); }
     await new Promise((r) => setTimeout(r, 50)); // a request routed just before the switch reaches the router's count
     while (!d.stopping && Date.now() < until && (this.o.inFlight?.(d.id) ?? 0) > 0) await new Promise((r) => setTimeout(r, 50));
     await this.stop(d);

@@ -25,7 +25,8 @@ export interface RouterOptions {
   inFlight?: Map<string, number>;
 }
 
-const page = (title: string, text: string) => `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body style="font-family:sans-serif;max-width:40em;margin:4em auto"><h1>${title}</h1><p>${text}</p></body></html>`;
+/** The router's error pages (the nginx data plane serves the same ones). */
+export const page = (title: string, text: string) => `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body style="font-family:sans-serif;max-width:40em;margin:4em auto"><h1>${title}</h1><p>${text}</p></body></html>`;
 const VALID_REQUEST_ID = /^[\w+=/@.-]{20,200}$/;
 
 export function createRouter(o: RouterOptions): http.Server {

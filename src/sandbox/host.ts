@@ -38,3 +38,22 @@ export function startHost(cmd: string, args: string[], opts: { cwd?: string; env
   child.on('error', () => clearTimeout(timer));
   return { child, kill };
 }
+
+/**
+ * A trusted host daemon Slipway supervises itself (the nginx data plane): no time limit, output
+ * to the callbacks, its own process group so it and its workers go together.
+ */
+export function startHostService(cmd: string, args: string[], opts: { cwd?: string; env: Record<string, string>; onOutput(line: string): void }): { child: ChildProcessWithoutNullStreams; signal(sig: NodeJS.Signals): void; killGroup(sig: NodeJS.Signals): void } {
+  const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  child.stdin.end();
+  for (const s of [child.stdout, child.stderr]) {
+    let rest = '';
+    s.on('data', (c: Buffer) => { const lines = (rest + c.toString()).split('\n'); rest = lines.pop() ?? ''; for (const l of lines) if (l) opts.onOutput(l); });
+  }
+  child.on('error', () => { /* reported by the caller through 'exit'/'error' */ });
+  return {
+    child,
+    signal: (sig) => { try { child.kill(sig); } catch { /* gone */ } },
+    killGroup: (sig) => { try { process.kill(-child.pid!, sig); } catch { /* gone */ } },
+  };
+}

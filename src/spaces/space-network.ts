@@ -118,7 +118,11 @@ export class SpaceNetworks implements DynoNetworks {
     if (!s) return;
     s.spec = spec;
     await this.reloadFirewall();
+    await this.onUpdated?.();
   }
+
+  /** Awaited after a space's ranges change (the nginx router rewrites its allow/deny lines). */
+  onUpdated?: () => Promise<void>;
 
   async down(spaceId: string): Promise<void> {
     const s = this.live.get(spaceId);

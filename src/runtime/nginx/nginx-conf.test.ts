@@ -1,0 +1,60 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { nginxConf, errorPagesConf, type NginxConfInput } from './nginx-conf.js';
+
+const input = (apps: NginxConfInput['apps']): NginxConfInput => ({ prefix: '/d/nginx', listenHost: '127.0.0.1', listenPort: 5080, domain: 'localhost', timeoutSeconds: 30, apps });
+
+test('an app with web dynos up gets an upstream over them (keepalive) and a server block for its host', () => {
+  const conf = nginxConf(input([{ appId: 'id-1', name: 'shop', dynos: [{ host: '127.0.0.1', port: 4001 }, { host: '10.1.0.5', port: 5000 }] }]));
+  assert.match(conf, /upstream app0 \{\n {4}server 127\.0\.0\.1:4001 max_fails=0;\n {4}server 10\.1\.0\.5:5000 max_fails=0;\n {4}keepalive 64;\n {2}\}/);
+  assert.match(conf, /server_name shop\.localhost;\n {4}set \$slipway_app 'id-1';\n {4}access_log \/d\/nginx\/access\.log slipway buffer=64k flush=250ms;\n {4}location \/ \{ proxy_pass http:\/\/app0; \}/);
+  assert.match(conf, /listen 127\.0\.0\.1:5080 default_server;\n {4}server_name _;\n {4}access_log off;/);
+  assert.match(conf, /proxy_read_timeout 30s;/);
+  assert.match(conf, /proxy_next_upstream error;/);
+});
+
+test('an app without a web dyno answers 503 (H14) and has no upstream', () => {
+  const conf = nginxConf(input([{ appId: 'id-2', name: 'idle', dynos: [] }]));
+  assert.ok(!conf.includes('upstream app0'));
+  assert.match(conf, /server_name idle\.localhost;[^}]*location \/ \{ return 503; \}/);
+});
+
+test('space apps: trusted ranges become allow/deny (bad ranges trust nobody), internal apps are not routed', () => {
+  const conf = nginxConf(input([
+    { appId: 'a', name: 'inner', dynos: [{ host: '10.1.0.9', port: 5000 }], internal: true },
+    { appId: 'b', name: 'open', dynos: [], trusted: ['0.0.0.0/0'] },
+    { appId: 'c', name: 'shut', dynos: [], trusted: ['10.2.3.4/8', 'not-a-range; deny all'] },
+  ]));
+  assert.ok(!conf.includes('inner.localhost'));
+  assert.match(conf, /server_name open\.localhost;[^}]*allow all;\n {4}deny all;/);
+  assert.match(conf, /server_name shut\.localhost;[^}]*allow 10\.0\.0\.0\/8;\n {4}deny all;\n/);
+  assert.ok(!conf.includes('not-a-range'));
+});
+
+test('forwarding headers, request id and X-Request-Start in integer milliseconds', () => {
+  const conf = nginxConf(input([]));
+  for (const h of ['X-Forwarded-For $proxy_add_x_forwarded_for', 'X-Forwarded-Proto http', 'X-Forwarded-Port $server_port', 'X-Request-Id $slipway_request_id', 'X-Request-Start $slipway_request_start', "Via '1.1 slipway'"]) {
+    assert.ok(conf.includes(`proxy_set_header ${h};`), h);
+  }
+  assert.ok(conf.includes('map $http_x_request_id $slipway_request_id { "~^[\\w+=/@.-]{20,200}$" $http_x_request_id; default $request_id; }'));
+  assert.ok(conf.includes('add_header X-Request-Id $slipway_request_id always;'));
+  assert.match(conf, /log_format slipway escape=json '\{"app":"\$slipway_app",/);
+});
+
+test('a name or domain that is not a host name cannot reach the config', () => {
+  assert.throws(() => nginxConf(input([{ appId: 'x', name: 'a;b', dynos: [] }])), /not a host name/);
+  assert.throws(() => nginxConf({ ...input([]), domain: 'x { }' }), /not a host name/);
+});
+
+test('the generated text is stable for the same registry (no reload without a change)', () => {
+  const apps = [{ appId: 'b', name: 'b', dynos: [] }, { appId: 'a', name: 'a', dynos: [{ host: '127.0.0.1', port: 1 }] }];
+  assert.equal(nginxConf(input(apps)), nginxConf(input([...apps].reverse())));
+});
+
+test('error pages: timeout and refused upstream become the Node router\'s 503 pages', () => {
+  const pages = errorPagesConf();
+  assert.match(pages, /error_page 504 =503 @h12;/);
+  assert.match(pages, /error_page 502 =503 @h13;/);
+  assert.match(pages, /location @h12 \{[^\n]*return 503 '[^\n]*Request timeout/);
+  assert.match(pages, /location @h404 \{[^\n]*return 404 '[^\n]*There is no app at \$host\./);
+});

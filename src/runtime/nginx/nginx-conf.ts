@@ -1,0 +1,157 @@
+// The nginx data plane's configuration as a pure function of Slipway's dyno registry: one server
+// block per app on the router's listener, an upstream per app over its web dynos that are up, and
+// the same headers, error pages and log fields as the Node router (src/runtime/router.ts).
+import { parseCidr, formatCidr } from '../../spaces/cidr.js';
+import { page } from '../router.js';
+
+/** The Node router's pages; `$host` is filled in by nginx. */
+const PAGES = {
+  noApp: { title: 'No such app', text: 'There is no app at $host.' },
+  forbidden: { title: 'Forbidden', text: 'This app is in a private space that does not accept requests from your address (trusted IP ranges).' },
+  noDyno: { title: 'Application unavailable', text: 'No web dyno is running for this app right now. Try again in a moment.' },
+  error: { title: 'Application error', text: '' },
+};
+
+export interface NginxApp {
+  appId: string;
+  name: string;
+  dynos: { host: string; port: number }[];
+  /** A private space's trusted IP ranges (absent: everyone). */
+  trusted?: readonly string[];
+  /** Internal routing: not on the router at all (404). */
+  internal?: boolean;
+}
+
+export interface NginxConfInput {
+  prefix: string;
+  listenHost: string;
+  listenPort: number;
+  domain: string;
+  timeoutSeconds: number;
+  /**
+   * Set when the master runs as root: workers run as the server's own user, as the Node router
+   * does, because a private space's firewall lets only the server's uid open connections to dynos.
+   */
+  user?: string;
+  apps: NginxApp[];
+}
+
+const HOSTNAME = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
+
+/** Single-quoted nginx string: only ' and \ need escaping. */
+const q = (s: string) => `'${s.replace(/[\\']/g, (c) => `\\${c}`)}'`;
+
+/** Every field is a JSON string (escape=json), so a path or header cannot forge another field. */
+export const LOG_FIELDS = {
+  app: '$slipway_app', method: '$request_method', path: '$request_uri', host: '$host', request_id: '$slipway_request_id',
+  fwd: '$proxy_add_x_forwarded_for', remote: '$remote_addr', upstream: '$upstream_addr', upstream_status: '$upstream_status',
+  connect: '$upstream_connect_time', request_time: '$request_time', status: '$status', bytes: '$body_bytes_sent',
+} as const;
+
+const logFormat = () => `log_format slipway escape=json '{${Object.entries(LOG_FIELDS).map(([k, v]) => `"${k}":"${v}"`).join(',')}}';`;
+
+/** allow/deny lines for a space's trusted ranges; ranges that do not parse trust nobody (as in the Node router). */
+function access(trusted: readonly string[] | undefined): string[] {
+  if (!trusted) return [];
+  const lines: string[] = [];
+  for (const r of trusted) {
+    const c = parseCidr(r);
+    if (!c) continue;
+    lines.push(c.bits === 0 ? 'allow all;' : `allow ${formatCidr(c)};`);
+  }
+  return [...lines, 'deny all;'];
+}
+
+function appServer(a: NginxApp, i: number, c: NginxConfInput): string {
+  const name = `${a.name}.${c.domain}`;
+  if (!HOSTNAME.test(name)) throw new Error(`cannot route ${JSON.stringify(name)}: not a host name`);
+  const up = `app${i}`;
+  const upstream = a.dynos.length
+    ? `  upstream ${up} {\n${a.dynos.map((d) => `    server ${d.host}:${d.port} max_fails=0;\n`).join('')}    keepalive 64;\n  }\n`
+    : '';
+  const body = a.dynos.length
+    ? `    location / { proxy_pass http://${up}; }`
+    : `    location / { return 503; }\n    add_header Retry-After 5 always;`;
+  return `${upstream}  server {
+    listen ${c.listenHost}:${c.listenPort};
+    server_name ${name};
+    set $slipway_app ${q(a.appId)};
+    access_log ${c.prefix}/access.log slipway buffer=64k flush=250ms;
+${access(a.trusted).map((l) => `    ${l}\n`).join('')}${body}
+  }
+`;
+}
+
+/**
+ * The Node router's error pages for every server block (written beside nginx.conf, included): an
+ * upstream timeout (504) is H12's page, a refused or closed connection (502) H13's, both as 503.
+ */
+export function errorPagesConf(): string {
+  const named = (n: string, status: number, title: string, text: string) => `location @${n} { default_type 'text/html; charset=utf-8'; return ${status} ${q(page(title, text))}; }\n`;
+  return 'error_page 404 @h404;\nerror_page 403 @h403;\nerror_page 503 @h14;\nerror_page 504 =503 @h12;\nerror_page 502 =503 @h13;\n'
+    + named('h404', 404, PAGES.noApp.title, PAGES.noApp.text)
+    + named('h403', 403, PAGES.forbidden.title, PAGES.forbidden.text)
+    + named('h14', 503, PAGES.noDyno.title, PAGES.noDyno.text)
+    + named('h12', 503, PAGES.error.title, 'Request timeout')
+    + named('h13', 503, PAGES.error.title, 'Connection closed without response');
+}
+
+export function nginxConf(c: NginxConfInput): string {
+  if (!HOSTNAME.test(c.domain)) throw new Error(`SLIPWAY_DOMAIN ${JSON.stringify(c.domain)} is not a host name`);
+  const t = `${c.timeoutSeconds}s`;
+  const errorPages = `    include ${c.prefix}/error-pages.conf;\n`;
+  const apps = c.apps.filter((a) => !a.internal).sort((x, y) => x.name.localeCompare(y.name));
+  return `# Generated by Slipway from its dyno registry; rewritten on every change. Do not edit.
+${c.user ? `user ${c.user};\n` : ''}worker_processes 1;
+daemon off;
+master_process on;
+pid ${c.prefix}/nginx.pid;
+error_log ${c.prefix}/error.log warn;
+# A worker left over from a reload (a long WebSocket, say) goes after the router's timeout.
+worker_shutdown_timeout ${t};
+events { worker_connections 4096; }
+http {
+  client_body_temp_path ${c.prefix}/temp/body;
+  proxy_temp_path ${c.prefix}/temp/proxy;
+  fastcgi_temp_path ${c.prefix}/temp/fastcgi;
+  uwsgi_temp_path ${c.prefix}/temp/uwsgi;
+  scgi_temp_path ${c.prefix}/temp/scgi;
+  server_tokens off;
+  client_max_body_size 0;
+  keepalive_requests 100000;
+  ${logFormat()}
+  # The client's X-Request-Id when it looks like one, else a fresh one.
+  map $http_x_request_id $slipway_request_id { "~^[\\w+=/@.-]{20,200}$" $http_x_request_id; default $request_id; }
+  # X-Request-Start in integer milliseconds: $msec without its dot.
+  map $msec $slipway_request_start { "~^(?<s>\\d+)\\.(?<ms>\\d+)$" $s$ms; default $msec; }
+  map $http_upgrade $slipway_connection { default upgrade; '' ''; }
+  proxy_http_version 1.1;
+  proxy_set_header Host $http_host;
+  proxy_set_header Connection $slipway_connection;
+  proxy_set_header Upgrade $http_upgrade;
+  proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+  proxy_set_header X-Forwarded-Proto http;
+  proxy_set_header X-Forwarded-Port $server_port;
+  proxy_set_header X-Request-Id $slipway_request_id;
+  proxy_set_header X-Request-Start $slipway_request_start;
+  proxy_set_header Via '1.1 slipway';
+  proxy_hide_header X-Request-Id;
+  add_header X-Request-Id $slipway_request_id always;
+  proxy_buffering off;
+  proxy_request_buffering off;
+  proxy_connect_timeout ${t};
+  proxy_read_timeout ${t};
+  proxy_send_timeout ${t};
+  # A GET or HEAD that never reached a dyno goes to another one (nginx never retries other methods).
+  proxy_next_upstream error;
+  proxy_next_upstream_tries 3;
+  server {
+    listen ${c.listenHost}:${c.listenPort} default_server;
+    server_name _;
+    access_log off;
+    set $slipway_app '';
+    location / { return 404; }
+${errorPages}  }
+${apps.map((a, i) => appServer(a, i, c).replace(/\n {2}\}\n$/, `\n${errorPages}  }\n`)).join('')}}
+`;
+}

@@ -1,0 +1,57 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { parseEntry, routerLogLine } from './nginx-log.js';
+
+const entry = (o: Record<string, string>) => ({
+  app: 'app-1', method: 'GET', path: '/?q=1', host: 'shop.localhost', request_id: 'abcdefghijklmnopqrstuv', fwd: '127.0.0.1', remote: '127.0.0.1',
+  upstream: '127.0.0.1:4001', upstream_status: '200', connect: '0.001', request_time: '0.012', status: '200', bytes: '42', ...o,
+});
+const names = (addr: string) => ({ '127.0.0.1:4001': 'web.1', '127.0.0.1:4002': 'web.2' } as Record<string, string>)[addr];
+
+test('an access log line is the JSON object nginx wrote', () => {
+  const e = parseEntry(`${JSON.stringify(entry({}))}`);
+  assert.equal(e?.path, '/?q=1');
+  assert.equal(parseEntry('{"app":"x"'), undefined, 'truncated');
+  assert.equal(parseEntry('not json'), undefined);
+  assert.equal(parseEntry(`${JSON.stringify({ ...entry({}), status: 200 })}`), undefined, 'fields are strings');
+});
+
+test('a served request becomes the Node router\'s access line, named after the dyno', () => {
+  assert.deepEqual(routerLogLine(entry({}), names), {
+    appId: 'app-1',
+    line: 'at=info method=GET path="/?q=1" host=shop.localhost request_id=abcdefghijklmnopqrstuv fwd="127.0.0.1" dyno=web.1 connect=1ms service=11ms status=200 bytes=42 protocol=http',
+  });
+});
+
+test('a GET retried on another dyno is logged against the dyno that answered', () => {
+  const r = routerLogLine(entry({ upstream: '127.0.0.1:4001, 127.0.0.1:4002', upstream_status: '502, 200', connect: '-, 0.002' }), names);
+  assert.match(r!.line, /dyno=web\.2 connect=2ms .*status=200/);
+});
+
+test('nginx\'s own 503s become H12 (upstream timeout), H13 (refused) and H14 (no dyno)', () => {
+  assert.equal(routerLogLine(entry({ path: '/slow', upstream_status: '504', status: '503', request_time: '2.004', bytes: '180' }), names)!.line,
+    'at=error code=H12 desc="Request timeout" method=GET path="/slow" host=shop.localhost request_id=abcdefghijklmnopqrstuv fwd="127.0.0.1" dyno=web.1 status=503 service=2004ms');
+  assert.match(routerLogLine(entry({ upstream: '127.0.0.1:4001, 127.0.0.1:4002', upstream_status: '502, 502', status: '503' }), names)!.line, /^at=error code=H13 desc="Connection closed without response" .* dyno=web\.2 status=503/);
+  assert.equal(routerLogLine(entry({ upstream: '', upstream_status: '', connect: '', status: '503' }), names)!.line,
+    'at=error code=H14 desc="No web processes running" method=GET path="/?q=1" host=shop.localhost dyno= status=503');
+});
+
+test('a 503 the app itself sent is an ordinary access line', () => {
+  assert.match(routerLogLine(entry({ upstream_status: '503', status: '503' }), names)!.line, /^at=info .* status=503 /);
+});
+
+test('a client outside a space\'s trusted ranges is logged as refused', () => {
+  assert.equal(routerLogLine(entry({ upstream: '', upstream_status: '', status: '403', remote: '192.0.2.7' }), names)!.line,
+    'at=error code=forbidden desc="Client address 192.0.2.7 is outside the space\'s trusted IP ranges" method=GET path="/?q=1" host=shop.localhost dyno= status=403');
+});
+
+test('quotes and newlines in a path (JSON-escaped by nginx) cannot forge a field or a line', () => {
+  const e = parseEntry(`{"app":"app-1","method":"GET","path":"/x\\" status=500\\nat=info","host":"h","request_id":"r","fwd":"f","remote":"r","upstream":"127.0.0.1:4001","upstream_status":"200","connect":"0.000","request_time":"0.000","status":"200","bytes":"0"}`)!;
+  const line = routerLogLine(e, names)!.line;
+  assert.ok(!line.includes('\n'));
+  assert.match(line, /path="\/x\\" status=500\\nat=info" host=h /);
+});
+
+test('requests outside any app (the default server) are not logged', () => {
+  assert.equal(routerLogLine(entry({ app: '' }), names), undefined);
+});

@@ -1,0 +1,51 @@
+// nginx's access log (a JSON object a line, see nginx-conf.ts) → the Node router's log lines,
+// so `slipway logs` reads the same whichever data plane served the request.
+import { accessLine, errorLine } from '../router-log.js';
+import { LOG_FIELDS } from './nginx-conf.js';
+
+type Entry = Record<keyof typeof LOG_FIELDS, string>;
+
+/** The last of nginx's per-attempt lists ("a, b" for retries, "a : b" across internal redirects). */
+const last = (v: string): string => {
+  const parts = v.split(/\s*,\s*|\s+:\s+/).filter((p) => p && p !== '-');
+  return parts[parts.length - 1] ?? '';
+};
+const ms = (seconds: string): number => { const n = Number(last(seconds)); return Number.isFinite(n) ? Math.round(n * 1000) : 0; };
+
+/** The JSON object of one access log line, or undefined. */
+export function parseEntry(line: string): Entry | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const o = JSON.parse(line) as Record<string, unknown>;
+    for (const k of Object.keys(LOG_FIELDS)) if (typeof o[k] !== 'string') return undefined;
+    return o as Entry;
+  } catch { return undefined; }
+}
+
+/**
+ * The app and its router log line for one request, as the Node router would have written it:
+ * nginx's own 503s after an upstream timeout or failure become H12/H13, a 503 with no upstream is
+ * H14, a 403 with no upstream is a refused client outside a space's trusted ranges.
+ */
+export function routerLogLine(e: Entry, dynoAt: (addr: string) => string | undefined): { appId: string; line: string } | undefined {
+  if (!e.app) return undefined;
+  const status = Number(e.status);
+  const upstream = last(e.upstream);
+  const base = { method: e.method, path: e.path, host: e.host };
+  const dyno = upstream ? dynoAt(upstream) ?? upstream : undefined;
+  const total = ms(e.request_time);
+  const connectMs = ms(e.connect);
+  if (!upstream && status === 403) {
+    return { appId: e.app, line: errorLine({ ...base, code: 'forbidden', desc: `Client address ${e.remote} is outside the space's trusted IP ranges`, status }) };
+  }
+  if (!upstream && status === 503) return { appId: e.app, line: errorLine({ ...base, code: 'H14', desc: 'No web processes running', status }) };
+  const upStatus = last(e.upstream_status);
+  if (status === 503 && (upStatus === '504' || upStatus === '502')) {
+    const [code, desc] = upStatus === '504' ? ['H12', 'Request timeout'] : ['H13', 'Connection closed without response'];
+    return { appId: e.app, line: errorLine({ ...base, code, desc, requestId: e.request_id, fwd: e.fwd, dyno, status, serviceMs: total }) };
+  }
+  return {
+    appId: e.app,
+    line: accessLine({ ...base, requestId: e.request_id, fwd: e.fwd, dyno: dyno ?? '', connectMs, serviceMs: Math.max(0, total - connectMs), status, bytes: Number(e.bytes) || 0, protocol: 'http' }),
+  };
+}

@@ -1,0 +1,164 @@
+// The nginx data plane (SLIPWAY_ROUTER=nginx) end to end through the real server, CLI and an nginx
+// Slipway starts itself: the same routing, headers, log lines, errors, WebSockets, scaling and
+// zero-downtime deploys as the Node router.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import net from 'node:net';
+import http from 'node:http';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { startServer, cli, viaRouter, type TestServer } from './helpers/server.js';
+import { exampleRepo, commitAll } from './helpers/apps.js';
+import { waitFor } from './helpers/runs.js';
+
+const missing = spawnSync('sh', ['-c', 'command -v nginx']).status !== 0 ? 'nginx is not installed (apt-get install nginx-light)' : undefined;
+
+let s: TestServer;
+let dir: string;
+const A = 'ngshop';
+const run = (args: string[]) => cli(s, [...args, '-a', A], { cwd: dir });
+const get = (p: string, headers: Record<string, string> = {}) => new Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
+  http.get({ host: '127.0.0.1', port: s.routerPort, path: p, headers: { host: `${A}.localhost`, ...headers }, agent: false }, (res) => {
+    let body = '';
+    res.on('data', (c) => { body += c; });
+    res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+  }).on('error', reject);
+});
+/** nginx processes whose command line names this server's data dir. */
+const nginxProcesses = () => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+  try { return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(path.join(s.dataDir, 'nginx')); } catch { return false; }
+});
+
+/**
+ * nginx reloads overlap briefly (the master lets old workers accept for 100 ms more): wait until
+ * its one worker (worker_processes 1) is the only one left.
+ */
+const settled = async () => {
+  const master = fs.readFileSync(path.join(s.dataDir, 'nginx', 'nginx.pid'), 'utf8').trim();
+  await waitFor('nginx to finish its reload', async () => {
+    const kids = fs.readFileSync(`/proc/${master}/task/${master}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    return kids.length === 1 && kids.every((k) => { try { return !fs.readFileSync(`/proc/${k}/cmdline`, 'utf8').includes('shutting down'); } catch { return true; } });
+  });
+};
+
+before(async () => {
+  if (missing) return;
+  s = await startServer({ SLIPWAY_ROUTER: 'nginx', SLIPWAY_BOOT_TIMEOUT_SECONDS: '20', SLIPWAY_ROUTER_TIMEOUT_SECONDS: '2' });
+  dir = exampleRepo('web-app');
+});
+after(async () => { if (s) await s.stop(); });
+
+test('an app is served through nginx with its config value; unknown hosts get the 404 page', { skip: missing, timeout: 120_000 }, async () => {
+  assert.equal(nginxProcesses().length, 1, `Slipway runs its own nginx master: ${s.output()}`);
+  assert.equal((await cli(s, ['apps:create', A])).code, 0);
+  assert.equal((await run(['config:set', 'GREETING=hola'])).code, 0);
+  const b = await run(['builds:create']);
+  assert.equal(b.code, 0, b.stdout + b.stderr);
+  const r = await waitFor('nginx to serve', async () => { const x = await viaRouter(s, A); return x.status === 200 ? x : undefined; });
+  assert.equal(r.body, 'hola from web.1 running code one\n');
+  await settled();
+  const none = await viaRouter(s, 'no-such-app');
+  assert.equal(none.status, 404);
+  assert.match(none.body, /No such app.*There is no app at no-such-app\.localhost\./s);
+});
+
+test('forwarding headers reach the dyno; a valid X-Request-Id is kept, another one replaced; the access line is in the app log', { skip: missing, timeout: 60_000 }, async () => {
+  const id = 'given-request-id-0123456789';
+  const r = await get('/headers', { 'x-request-id': id, 'x-forwarded-for': '203.0.113.9' });
+  assert.equal(r.status, 200);
+  assert.equal(r.headers['x-request-id'], id);
+  const seen = JSON.parse(r.body) as Record<string, string>;
+  assert.equal(seen['x-forwarded-for'], '203.0.113.9, 127.0.0.1');
+  assert.equal(seen['x-forwarded-proto'], 'http');
+  assert.equal(seen['x-forwarded-port'], String(s.routerPort));
+  assert.equal(seen['x-request-id'], id);
+  assert.equal(seen['via'], '1.1 slipway');
+  assert.equal(seen['host'], `${A}.localhost`);
+  assert.match(seen['x-request-start'] ?? '', /^\d{13}$/, 'integer milliseconds');
+  assert.ok(Math.abs(Number(seen['x-request-start']) - Date.now()) < 60_000);
+
+  const other = await get('/headers', { 'x-request-id': 'short' });
+  const fresh = other.headers['x-request-id'] as string;
+  assert.match(String(fresh), /^[\w-]{20,200}$/, JSON.stringify([other.status, other.headers]));
+  assert.equal((JSON.parse(other.body) as Record<string, string>)['x-request-id'], fresh, 'the dyno saw the generated id');
+
+  await get('/?q=1', { 'x-request-id': id });
+  const line = new RegExp(`slipway\\[router\\]: at=info method=GET path="/\\?q=1" host=${A}\\.localhost request_id=${id} fwd="127\\.0\\.0\\.1" dyno=web\\.1 connect=\\d+ms service=\\d+ms status=200 bytes=\\d+ protocol=http`);
+  await waitFor('the access line', async () => line.test((await run(['logs', '-n', '100'])).stdout));
+});
+
+test('WebSocket upgrades pass through; a silent dyno times out with the H12 page and log line', { skip: missing, timeout: 60_000 }, async () => {
+  const sock = net.connect(s.routerPort, '127.0.0.1');
+  let got = '';
+  sock.on('data', (c) => { got += c; });
+  sock.write(`GET /ws HTTP/1.1\r\nHost: ${A}.localhost\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n`);
+  await waitFor('101', async () => got.includes('\r\n\r\n'));
+  assert.match(got, /^HTTP\/1\.1 101 Switching Protocols/);
+  assert.match(got, /X-Seen-Request-Id: [\w-]{20,}/, 'the dyno saw the forwarding headers');
+  sock.write('ping over the upgraded connection');
+  await waitFor('the echo', async () => got.endsWith('ping over the upgraded connection'));
+  sock.destroy();
+
+  const slow = await viaRouter(s, A, '/slow');
+  assert.equal(slow.status, 503);
+  assert.match(slow.body, /Application error.*Request timeout/s);
+  await waitFor('the H12 line', async () => /slipway\[router\]: at=error code=H12 desc="Request timeout" method=GET path="\/slow" host=ngshop\.localhost request_id=\S+ fwd="127\.0\.0\.1" dyno=web\.1 status=503 service=\d+ms/.test((await run(['logs', '-n', '100'])).stdout));
+});
+
+test('scale web=2: both dynos answer through nginx', { skip: missing, timeout: 60_000 }, async () => {
+  assert.equal((await run(['ps:scale', 'web=2'])).code, 0);
+  const seen = new Set<string>();
+  await waitFor('both dynos to answer', async () => { seen.add((await viaRouter(s, A)).body.split(' ')[2]!); return seen.size === 2; });
+  assert.deepEqual([...seen].sort(), ['web.1', 'web.2']);
+  assert.equal((await run(['ps:scale', 'web=1'])).code, 0);
+});
+
+test('a deploy under steady load: no failed request, and a slow request in flight is answered by the old code', { skip: missing, timeout: 120_000 }, async () => {
+  fs.writeFileSync(path.join(dir, 'server.js'), fs.readFileSync(path.join(dir, 'server.js'), 'utf8').replace("const VERSION = 'one';", "const VERSION = 'two';"));
+  commitAll(dir, 'code two');
+  let stop = false;
+  let failures = 0;
+  let served = 0;
+  const load = (async () => {
+    while (!stop) {
+      const r = await viaRouter(s, A).catch(() => ({ status: 0, body: '' }));
+      if (r.status === 200) served++; else failures++;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+  })();
+  try {
+    // Longer than the router's 2 s first-byte timeout would allow: so 1500 ms.
+    const inFlight = viaRouter(s, A, '/sleep/1500');
+    await new Promise((r) => setTimeout(r, 200));
+    const b = await run(['builds:create']);
+    assert.equal(b.code, 0, b.stdout + b.stderr);
+    assert.deepEqual(await inFlight.then((r) => [r.status, r.body]), [200, 'slept in code one\n'], 'the old dyno drained before it stopped');
+    await waitFor('code two', async () => (await viaRouter(s, A)).body.includes('code two'));
+  } finally {
+    stop = true;
+    await load;
+  }
+  assert.equal(failures, 0, 'no request failed while the release changed');
+  assert.ok(served > 5);
+});
+
+test('nginx killed: Slipway restarts it and the app is served again', { skip: missing, timeout: 60_000 }, async () => {
+  const master = Number(fs.readFileSync(path.join(s.dataDir, 'nginx', 'nginx.pid'), 'utf8').trim());
+  process.kill(master, 'SIGKILL');
+  await waitFor('a new nginx master', async () => {
+    try { return Number(fs.readFileSync(path.join(s.dataDir, 'nginx', 'nginx.pid'), 'utf8').trim()) !== master; } catch { return false; }
+  });
+  await waitFor('served again', async () => (await viaRouter(s, A).catch(() => ({ status: 0 }))).status === 200);
+  assert.match(s.output(), /nginx exited \(SIGKILL\); restarting it/);
+});
+
+test('no web dyno: the 503 page and an H14 line; server close leaves no nginx behind', { skip: missing, timeout: 60_000 }, async () => {
+  assert.equal((await run(['ps:scale', 'web=0'])).code, 0);
+  const r = await waitFor('503', async () => { const x = await viaRouter(s, A); return x.status === 503 ? x : undefined; });
+  assert.match(r.body, /Application unavailable/);
+  await waitFor('the H14 line', async () => /slipway\[router\]: at=error code=H14 desc="No web processes running" method=GET path="\/" host=ngshop\.localhost/.test((await run(['logs', '-n', '50'])).stdout));
+  await s.stop();
+  assert.deepEqual(nginxProcesses(), [], 'nginx stopped with the server');
+  s = undefined as unknown as TestServer;
+});
