@@ -61,6 +61,9 @@ test('create, set config, build from the repo, release v3, served through the ro
   assert.match(releases.stdout, /v3\*\s+Deploy [0-9a-f]{7}\s+succeeded\s+[\d-]+ [\d:]+\s+admin@slipway\.local/, 'who made the release');
   assert.match(releases.stdout, /v1\s+Initial release/);
   assert.equal((await viaRouter(s, 'no-such-app')).status, 404);
+  const markup = await viaRouter(s, '<img src=x onerror=alert(1)>');
+  assert.equal(markup.status, 404);
+  assert.ok(!markup.body.includes('<img'), 'the Host header is escaped in the 404 page');
 });
 
 test('the router logs every request in Heroku\'s format, proxies WebSocket upgrades and times out a silent dyno (H12)', { timeout: 60_000 }, async () => {

@@ -60,7 +60,7 @@ test('an app is served through nginx with its config value; unknown hosts get th
   await settled();
   const none = await viaRouter(s, 'no-such-app');
   assert.equal(none.status, 404);
-  assert.match(none.body, /No such app.*There is no app at no-such-app\.localhost\./s);
+  assert.match(none.body, /No such app.*There is no app at this address\./s);
 });
 
 test('forwarding headers reach the dyno; a valid X-Request-Id is kept, another one replaced; the access line is in the app log', { skip: missing, timeout: 60_000 }, async () => {

@@ -26,6 +26,9 @@ export interface RouterOptions {
 }
 
 /** The router's error pages (the nginx data plane serves the same ones). */
+/** The Host header is the client's: never markup in a page. */
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
 export const page = (title: string, text: string) => `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body style="font-family:sans-serif;max-width:40em;margin:4em auto"><h1>${title}</h1><p>${text}</p></body></html>`;
 const VALID_REQUEST_ID = /^[\w+=/@.-]{20,200}$/;
 
@@ -86,7 +89,7 @@ export function createRouter(o: RouterOptions): http.Server {
     const target = name ? o.lookup(name) : undefined;
     const refused = target && refusal(target, req, host);
     if (!target || refused === 404) {
-      res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end(page('No such app', `There is no app at ${host || 'this address'}.`));
+      res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end(page('No such app', `There is no app at ${escapeHtml(host) || 'this address'}.`));
       return;
     }
     if (refused === 403) {

@@ -56,5 +56,5 @@ test('error pages: timeout and refused upstream become the Node router\'s 503 pa
   assert.match(pages, /error_page 504 =503 @h12;/);
   assert.match(pages, /error_page 502 =503 @h13;/);
   assert.match(pages, /location @h12 \{[^\n]*return 503 '[^\n]*Request timeout/);
-  assert.match(pages, /location @h404 \{[^\n]*return 404 '[^\n]*There is no app at \$host\./);
+  assert.match(pages, /location @h404 \{[^\n]*return 404 '[^\n]*There is no app at this address\./);
 });

@@ -6,7 +6,7 @@ import { page } from '../router.js';
 
 /** The Node router's pages; `$host` is filled in by nginx. */
 const PAGES = {
-  noApp: { title: 'No such app', text: 'There is no app at $host.' },
+  noApp: { title: 'No such app', text: 'There is no app at this address.' },
   forbidden: { title: 'Forbidden', text: 'This app is in a private space that does not accept requests from your address (trusted IP ranges).' },
   noDyno: { title: 'Application unavailable', text: 'No web dyno is running for this app right now. Try again in a moment.' },
   error: { title: 'Application error', text: '' },
