@@ -148,7 +148,7 @@ test('nginx killed: Slipway restarts it and the app is served again', { skip: mi
   process.kill(master, 'SIGKILL');
   await waitFor('a new nginx master', async () => {
     try { return Number(fs.readFileSync(path.join(s.dataDir, 'nginx', 'nginx.pid'), 'utf8').trim()) !== master; } catch { return false; }
-  });
+  }, 40_000).catch((e: Error) => { throw new Error(`${e.message}\n${s.output()}`); });
   await waitFor('served again', async () => (await viaRouter(s, A).catch(() => ({ status: 0 }))).status === 200);
   assert.match(s.output(), /nginx exited \(SIGKILL\); restarting it/);
 });

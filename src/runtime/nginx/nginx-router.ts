@@ -26,6 +26,11 @@ const ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The master's children as [pid, title] ("nginx: worker process is shutting down"). */
+/** Whether any process of a process group is left. */
+function groupAlive(pgid: number): boolean {
+  try { process.kill(-pgid, 0); return true; } catch { return false; }
+}
+
 function workers(master: number): [number, string][] {
   try {
     const pids = fs.readFileSync(`/proc/${master}/task/${master}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
@@ -150,7 +155,7 @@ export class NginxRouter {
       p.killGroup('SIGKILL'); // its workers would keep the port
       if (this.closing || this.proc !== p || !up) return;
       this.o.log.error(`nginx router: nginx exited (${code ?? signal}); restarting it in 1 s`);
-      setTimeout(() => { if (!this.closing) this.spawn().catch((e) => this.o.log.error(`nginx router: ${(e as Error).message}`)); }, 1000);
+      this.restart(p.child.pid!, 1000);
     });
     const until = Date.now() + 15_000;
     while (!exited && Date.now() < until) {
@@ -158,6 +163,21 @@ export class NginxRouter {
       await sleep(50);
     }
     throw new Error(`nginx did not start listening on ${this.o.listenHost}:${this.o.listenPort}; see ${path.join(this.o.prefix, 'error.log')}`);
+  }
+
+  /** Start nginx again once the dead one's workers are gone (they hold the port); keep trying, backing off. */
+  private restart(deadGroup: number, delayMs: number): void {
+    setTimeout(async () => {
+      if (this.closing) return;
+      for (const until = Date.now() + 5000; Date.now() < until && groupAlive(deadGroup);) await sleep(50);
+      try {
+        await this.spawn();
+      } catch (e) {
+        const next = Math.min(delayMs * 2, 30_000);
+        this.o.log.error(`nginx router: ${(e as Error).message}; trying again in ${next / 1000} s`);
+        this.restart(deadGroup, next);
+      }
+    }, delayMs);
   }
 
   /** One batch of access log lines → one append per app. */
