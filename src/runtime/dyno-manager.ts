@@ -1,8 +1,6 @@
 // Dynos: sandboxed processes of a release's slug, one per formation slot. Web dynos must accept
 // connections on $PORT within the boot timeout; crashed dynos restart with growing back-off;
 // a new release starts its web dynos and waits for them before the old ones are stopped.
-import net from 'node:net';
-import http from 'node:http';
 import type { Sandbox, Started } from '../sandbox/sandbox.js';
 import { killMarked } from '../sandbox/process-tree.js';
 import { removeWorkspace, type Workspace } from '../ci/workspace.js';
@@ -10,6 +8,7 @@ import { freePort } from '../addons/local-server.js';
 import { unpackSlug, dynoEnv, dynoCommand } from './slug-workspace.js';
 import type { DynoNet, DynoNetworks } from '../spaces/space-network.js';
 import type { WebTarget } from './router.js';
+import { canConnect, answers2xx as healthy } from './boot-check.js';
 
 export type DynoState = 'starting' | 'up' | 'crashed' | 'down';
 
@@ -62,18 +61,6 @@ export interface DynoManagerOptions {
 
 /** Config vars that tune deploys per app (beyond Heroku). */
 export const HEALTHCHECK_VAR = 'SLIPWAY_HEALTHCHECK_PATH';
-
-/** GET the health-check path; up means 2xx. */
-const healthy = (host: string, port: number, path: string) => new Promise<boolean>((resolve) => {
-  const req = http.get({ host, port, path, timeout: 5000, agent: false }, (res) => { res.resume(); resolve((res.statusCode ?? 500) < 300 && (res.statusCode ?? 0) >= 200); });
-  req.on('error', () => resolve(false));
-  req.on('timeout', () => { req.destroy(); resolve(false); });
-});
-
-const canConnect = (host: string, port: number) => new Promise<boolean>((resolve) => {
-  const s = net.connect(port, host, () => { s.destroy(); resolve(true); });
-  s.on('error', () => resolve(false));
-});
 
 let counter = 0;
 

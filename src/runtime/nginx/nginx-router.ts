@@ -3,7 +3,7 @@
 // log into the apps' logs. Deploys wait for a reload before old dynos drain.
 import fs from 'node:fs';
 import path from 'node:path';
-import net from 'node:net';
+import { canConnect } from '../boot-check.js';
 import { startHostService, runHost } from '../../sandbox/host.js';
 import { nginxConf, errorPagesConf, type NginxApp } from './nginx-conf.js';
 import { parseEntry, routerLogLine } from './nginx-log.js';
@@ -159,7 +159,7 @@ export class NginxRouter {
     });
     const until = Date.now() + 15_000;
     while (!exited && Date.now() < until) {
-      if (await new Promise<boolean>((r) => { const s = net.connect(this.o.listenPort, this.o.listenHost, () => { s.destroy(); r(true); }); s.on('error', () => r(false)); })) { up = true; return; }
+      if (await canConnect(this.o.listenHost, this.o.listenPort)) { up = true; return; }
       await sleep(50);
     }
     throw new Error(`nginx did not start listening on ${this.o.listenHost}:${this.o.listenPort}; see ${path.join(this.o.prefix, 'error.log')}`);
