@@ -3,13 +3,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import http from 'node:http';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { startServer, cli, api, viaRouter, BIN, TOKEN, type TestServer } from './helpers/server.js';
 import { exampleRepo, commitAll } from './helpers/apps.js';
 import { waitFor } from './helpers/runs.js';
+import { upgradeEcho } from './helpers/upgrade.js';
 import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
 
 /** Steady requests through the router until stopped (or 2 minutes at most), counting failures. */
@@ -79,16 +79,7 @@ test('the router logs every request in Heroku\'s format, proxies WebSocket upgra
   assert.match((await run(['logs', '-n', '100'])).stdout, new RegExp(`slipway\\[router\\]: at=info method=GET path="/\\?q=1" host=${A}\\.localhost request_id=${id} fwd="127\\.0\\.0\\.1" dyno=web\\.1 connect=\\d+ms service=\\d+ms status=200 bytes=\\d+ protocol=http`));
 
   // An upgrade goes through to the dyno, then bytes flow both ways.
-  const sock = net.connect(s.routerPort, '127.0.0.1');
-  let got = '';
-  sock.on('data', (c) => { got += c; });
-  sock.write(`GET /ws HTTP/1.1\r\nHost: ${A}.localhost\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n`);
-  await waitFor('101', async () => got.includes('\r\n\r\n'));
-  assert.match(got, /^HTTP\/1\.1 101 Switching Protocols/);
-  assert.match(got, /X-Seen-Request-Id: [\w-]{20,}/, 'the dyno saw the forwarding headers');
-  sock.write('ping over the upgraded connection');
-  await waitFor('the echo', async () => got.endsWith('ping over the upgraded connection'));
-  sock.destroy();
+  assert.match(await upgradeEcho(s.routerPort, A), /X-Seen-Request-Id: [\w-]{20,}/, 'the dyno saw the forwarding headers');
 
   const slow = await viaRouter(s, A, '/slow');
   assert.equal(slow.status, 503);

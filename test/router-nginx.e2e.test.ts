@@ -4,13 +4,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import http from 'node:http';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { startServer, cli, viaRouter, type TestServer } from './helpers/server.js';
 import { exampleRepo, commitAll } from './helpers/apps.js';
 import { waitFor } from './helpers/runs.js';
+import { upgradeEcho } from './helpers/upgrade.js';
 
 const missing = spawnSync('sh', ['-c', 'command -v nginx']).status !== 0 ? 'nginx is not installed (apt-get install nginx-light)' : undefined;
 
@@ -89,16 +89,7 @@ test('forwarding headers reach the dyno; a valid X-Request-Id is kept, another o
 });
 
 test('WebSocket upgrades pass through; a silent dyno times out with the H12 page and log line', { skip: missing, timeout: 60_000 }, async () => {
-  const sock = net.connect(s.routerPort, '127.0.0.1');
-  let got = '';
-  sock.on('data', (c) => { got += c; });
-  sock.write(`GET /ws HTTP/1.1\r\nHost: ${A}.localhost\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n`);
-  await waitFor('101', async () => got.includes('\r\n\r\n'));
-  assert.match(got, /^HTTP\/1\.1 101 Switching Protocols/);
-  assert.match(got, /X-Seen-Request-Id: [\w-]{20,}/, 'the dyno saw the forwarding headers');
-  sock.write('ping over the upgraded connection');
-  await waitFor('the echo', async () => got.endsWith('ping over the upgraded connection'));
-  sock.destroy();
+  assert.match(await upgradeEcho(s.routerPort, A), /X-Seen-Request-Id: [\w-]{20,}/, 'the dyno saw the forwarding headers');
 
   const slow = await viaRouter(s, A, '/slow');
   assert.equal(slow.status, 503);
