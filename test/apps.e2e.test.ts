@@ -10,23 +10,9 @@ import { startServer, cli, api, viaRouter, BIN, TOKEN, type TestServer } from '.
 import { exampleRepo, commitAll } from './helpers/apps.js';
 import { waitFor } from './helpers/runs.js';
 import { upgradeEcho } from './helpers/upgrade.js';
+import { steadyLoad } from './helpers/load.js';
 import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
 
-/** Steady requests through the router until stopped (or 2 minutes at most), counting failures. */
-function steadyLoad(ok: (r: { status: number; body: string }) => boolean) {
-  let stop = false;
-  let failures = 0;
-  let served = 0;
-  const until = Date.now() + 120_000;
-  const done = (async () => {
-    while (!stop && Date.now() < until) {
-      const r = await viaRouter(s, A).catch(() => ({ status: 0, body: '' }));
-      if (ok(r)) served++; else failures++;
-      await new Promise((res) => setTimeout(res, 20));
-    }
-  })();
-  return { stop: async () => { stop = true; await done; return { failures, served }; } };
-}
 
 let s: TestServer;
 let dir: string;
@@ -80,6 +66,7 @@ test('the router logs every request in Heroku\'s format, proxies WebSocket upgra
 
   // An upgrade goes through to the dyno, then bytes flow both ways.
   assert.match(await upgradeEcho(s.routerPort, A), /X-Seen-Request-Id: [\w-]{20,}/, 'the dyno saw the forwarding headers');
+  await waitFor('the upgrade\'s access line', async () => / path="\/ws" .* status=101 bytes=0 protocol=http/.test((await run(['logs', '-n', '100'])).stdout));
 
   const slow = await viaRouter(s, A, '/slow');
   assert.equal(slow.status, 503);
@@ -91,7 +78,7 @@ test('a failing release phase: release failed, v3 keeps serving and no request f
   fs.writeFileSync(path.join(dir, 'migrate.js'), 'console.log("migrating");\nconsole.error("migration failed: boom");\nprocess.exit(1);\n');
   fs.writeFileSync(path.join(dir, 'server.js'), fs.readFileSync(path.join(dir, 'server.js'), 'utf8').replace("const VERSION = 'one';", "const VERSION = 'two';"));
   commitAll(dir, 'broken migration');
-  const load = steadyLoad((r) => r.status === 200 && r.body.includes('code one'));
+  const load = steadyLoad(s, A, (r) => r.status === 200 && r.body.includes('code one'));
   const b = await run(['builds:create']).catch(async (e) => { await load.stop(); throw e; });
   const { failures, served } = await load.stop();
   assert.equal(b.code, 1, b.stdout + b.stderr);
@@ -107,7 +94,7 @@ test('a failing release phase: release failed, v3 keeps serving and no request f
 test('a good release goes live with zero failed requests; rollback to v3 brings the old code back', { timeout: 120_000 }, async () => {
   fs.writeFileSync(path.join(dir, 'migrate.js'), 'console.log("migrations done");\n');
   commitAll(dir, 'fixed migration');
-  const load = steadyLoad((r) => r.status === 200);
+  const load = steadyLoad(s, A, (r) => r.status === 200);
   let failures: number;
   try {
     // A slow request in flight on the old dyno is answered before that dyno gets SIGTERM (it exits at once).

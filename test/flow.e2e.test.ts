@@ -7,11 +7,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
-import { startServer, cli, api, viaRouter, TOKEN, type TestServer } from './helpers/server.js';
+import { startServer, cli, api, viaRouter, gitPush as pushAsUser, TOKEN, type TestServer } from './helpers/server.js';
 import { exampleRepo, commitAll } from './helpers/apps.js';
 import { waitFor } from './helpers/runs.js';
 import { postgresAvailable } from './helpers/postgres.js';
+import { steadyLoad } from './helpers/load.js';
 
 interface ReleaseJson { id: string; version: number; status: string; current: boolean; description: string; slug: { id: string } | null; created_at: string }
 interface RunJson { id: string; number: number; status: string; kind: string; commit_sha: string; finished_at: string | null; counts: Record<string, number> }
@@ -24,38 +24,13 @@ const P = 'flow';
 const [DEV, QA, STG, PROD] = ['flow-dev', 'flow-qa', 'flow-staging', 'flow-prod'];
 const run = (args: string[]) => cli(s, args, { cwd: repo });
 
-/** `git push` as a user runs it: credentials come from the CLI's credential helper. */
-function gitPush(args: string[]): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    const p = spawn('git', ['push', ...args], {
-      cwd: repo, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root', SLIPWAY_URL: s.url, SLIPWAY_TOKEN: TOKEN, GIT_TERMINAL_PROMPT: '0', SLIPWAY_CONFIG_DIR: path.join(repo, '.no-login') },
-    });
-    let output = '';
-    p.stdout.on('data', (c) => { output += c; });
-    p.stderr.on('data', (c) => { output += c; });
-    p.on('close', (code) => resolve({ code: code ?? -1, output }));
-  });
-}
+const gitPush = (args: string[]) => pushAsUser(s, repo, args);
 
 const releases = async (app: string) => (await api<ReleaseJson[]>(s, 'GET', `/apps/${app}/releases`)).json;
 const current = async (app: string) => (await releases(app)).find((r) => r.current);
 const runs = async () => (await api<RunJson[]>(s, 'GET', `/pipelines/${P}/test-runs`)).json;
 const events = async () => (await api<EventJson[]>(s, 'GET', `/pipelines/${P}/events`)).json;
 
-/** Steady requests to an app through the router while something happens, counting failures. */
-function steadyLoad(app: string, ok: (body: string) => boolean) {
-  let stop = false;
-  let failures = 0;
-  let served = 0;
-  const done = (async () => {
-    while (!stop) {
-      const r = await viaRouter(s, app).catch(() => ({ status: 0, body: '' }));
-      if (r.status === 200 && ok(r.body)) served++; else failures++;
-      await new Promise((res) => setTimeout(res, 25));
-    }
-  })();
-  return { stop: async () => { stop = true; await done; return { failures, served }; } };
-}
 
 before(async () => {
   s = await startServer();
@@ -140,7 +115,7 @@ test('the case study: push, CI, development, qa, staging with acceptance, produc
   const diff2 = await run(['pipelines:diff', '-a', STG]);
   assert.match(diff2.stdout, new RegExp(`${sha2.slice(0, 7)}.*version two, with a broken migration`));
 
-  const load = steadyLoad(PROD, (b) => b.includes('version=one'));
+  const load = steadyLoad(s, PROD, (r) => r.status === 200 && r.body.includes('version=one'), { intervalMs: 25 });
   const failed = await run(['pipelines:promote', '-a', STG]);
   const { failures, served: during } = await load.stop();
   assert.equal(failed.code, 1, 'a failed promotion target fails the command');

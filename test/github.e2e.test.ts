@@ -11,8 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
-import { spawn } from 'node:child_process';
-import { startServer, cli, api, viaRouter, TOKEN, type TestServer } from './helpers/server.js';
+import { startServer, cli, api, viaRouter, gitPush, type TestServer } from './helpers/server.js';
 import { exampleRepo, commitAll, git } from './helpers/apps.js';
 import { waitFor } from './helpers/runs.js';
 import { postgresAvailable } from './helpers/postgres.js';
@@ -196,15 +195,7 @@ test('a `git push` to an app of a connected pipeline reports its run\'s statuses
   git(work, 'checkout', '-q', 'main');
   const sha = commitAll(work, 'pushed straight to Slipway');
   assert.equal((await run(['git:remote', '-a', DEV])).code, 0);
-  const push = await new Promise<{ code: number; output: string }>((resolve) => {
-    const p = spawn('git', ['push', 'slipway', 'main'], {
-      cwd: work, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root', SLIPWAY_URL: s.url, SLIPWAY_TOKEN: TOKEN, GIT_TERMINAL_PROMPT: '0', SLIPWAY_CONFIG_DIR: path.join(work, '.no-login') },
-    });
-    let output = '';
-    p.stdout.on('data', (c) => { output += c; });
-    p.stderr.on('data', (c) => { output += c; });
-    p.on('close', (code) => resolve({ code: code ?? -1, output }));
-  });
+  const push = await gitPush(s, work, ['slipway', 'main']);
   assert.equal(push.code, 0, push.output);
   const n = Number(/Test run #(\d+) started/.exec(push.output)![1]);
   await waitFor('the success status of the pushed commit', async () => statuses.some((c) => c.path.endsWith(sha) && c.body.state === 'success'), 60_000);

@@ -11,6 +11,7 @@ import { startServer, cli, viaRouter, type TestServer } from './helpers/server.j
 import { exampleRepo, commitAll } from './helpers/apps.js';
 import { waitFor } from './helpers/runs.js';
 import { upgradeEcho } from './helpers/upgrade.js';
+import { steadyLoad } from './helpers/load.js';
 
 const missing = spawnSync('sh', ['-c', 'command -v nginx']).status !== 0 ? 'nginx is not installed (apt-get install nginx-light)' : undefined;
 
@@ -108,16 +109,9 @@ test('scale web=2: both dynos answer through nginx', { skip: missing, timeout: 6
 test('a deploy under steady load: no failed request, and a slow request in flight is answered by the old code', { skip: missing, timeout: 120_000 }, async () => {
   fs.writeFileSync(path.join(dir, 'server.js'), fs.readFileSync(path.join(dir, 'server.js'), 'utf8').replace("const VERSION = 'one';", "const VERSION = 'two';"));
   commitAll(dir, 'code two');
-  let stop = false;
-  let failures = 0;
-  let served = 0;
-  const load = (async () => {
-    while (!stop) {
-      const r = await viaRouter(s, A).catch(() => ({ status: 0, body: '' }));
-      if (r.status === 200) served++; else failures++;
-      await new Promise((res) => setTimeout(res, 20));
-    }
-  })();
+  const load = steadyLoad(s, A, (r) => r.status === 200);
+  let failures: number;
+  let served: number;
   try {
     // Longer than the router's 2 s first-byte timeout would allow: so 1500 ms.
     const inFlight = viaRouter(s, A, '/sleep/1500');
@@ -127,8 +121,7 @@ test('a deploy under steady load: no failed request, and a slow request in fligh
     assert.deepEqual(await inFlight.then((r) => [r.status, r.body]), [200, 'slept in code one\n'], 'the old dyno drained before it stopped');
     await waitFor('code two', async () => (await viaRouter(s, A)).body.includes('code two'));
   } finally {
-    stop = true;
-    await load;
+    ({ failures, served } = await load.stop());
   }
   assert.equal(failures, 0, 'no request failed while the release changed');
   assert.ok(served > 5);

@@ -177,8 +177,13 @@ export function createRouter(o: RouterOptions): http.Server {
       }
       upstream.write(lines.join('\r\n') + '\r\n\r\n');
       if (head.length) upstream.write(head);
+      const connectMs = Date.now() - start;
+      // Logged with the status the dyno answered (101 if it took the upgrade), not the one hoped for.
+      upstream.once('data', (c: Buffer) => {
+        const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(c.toString('latin1', 0, 16))?.[1] ?? 0);
+        o.log(target.appId, accessLine({ method, path, host, requestId, fwd, dyno: dyno.name, connectMs, serviceMs: Date.now() - start - connectMs, status, bytes: 0, protocol: 'http' }));
+      });
       upstream.pipe(client).pipe(upstream);
-      o.log(target.appId, accessLine({ method, path, host, requestId, fwd, dyno: dyno.name, connectMs: Date.now() - start, serviceMs: 0, status: 101, bytes: 0, protocol: 'http' }));
     });
     upstream.on('error', (e) => {
       if (upstream.bytesWritten === 0) {

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './postgres.js';
+import { runCommand, type CommandResult } from './run-command.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const BIN = path.join(REPO, 'bin/slipway.js');
@@ -58,17 +59,17 @@ export interface CliResult { code: number; stdout: string; stderr: string }
 
 /** Run the real CLI binary against a server. */
 export function cli(server: { url: string }, args: string[], opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, ...args], {
-      cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'],
-      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root', SLIPWAY_URL: server.url, SLIPWAY_TOKEN: TOKEN, SLIPWAY_CONFIG_DIR: path.join(os.tmpdir(), 'slipway-cli-none'), ...opts.env },
-    });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (c) => { stdout += c; });
-    p.stderr.on('data', (c) => { stderr += c; });
-    const t = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`slipway ${args.join(' ')} timed out\n${stdout}\n${stderr}`)); }, opts.timeoutMs ?? 120_000);
-    p.on('close', (code) => { clearTimeout(t); resolve({ code: code ?? -1, stdout, stderr }); });
+  return runCommand(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd, timeoutMs: opts.timeoutMs ?? 120_000,
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root', SLIPWAY_URL: server.url, SLIPWAY_TOKEN: TOKEN, SLIPWAY_CONFIG_DIR: path.join(os.tmpdir(), 'slipway-cli-none'), ...opts.env },
+  });
+}
+
+/** `git push` in `repo` as a user runs it: the token comes from the CLI's credential helper (`git:remote`). */
+export function gitPush(server: { url: string }, repo: string, args: string[]): Promise<CommandResult> {
+  return runCommand('git', ['push', ...args], {
+    cwd: repo, timeoutMs: 300_000,
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root', SLIPWAY_URL: server.url, SLIPWAY_TOKEN: TOKEN, GIT_TERMINAL_PROMPT: '0', SLIPWAY_CONFIG_DIR: path.join(repo, '.no-login') },
   });
 }
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startServer, REPO, TOKEN, type TestServer } from '../helpers/server.js';
 import { freePort } from '../helpers/postgres.js';
+import { runCommand, type CommandResult } from '../helpers/run-command.js';
 
 export const HEROKU_BIN = path.join(REPO, 'node_modules/.bin/heroku');
 const GUARD = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'offline-guard.js')).href;
@@ -42,19 +43,9 @@ export function herokuEnv(s: HerokuServer): Record<string, string> {
   };
 }
 
-export interface HerokuResult { code: number; stdout: string; stderr: string }
-
 /** Run `heroku <args>` to completion. */
-export function heroku(s: HerokuServer, args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<HerokuResult> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(HEROKU_BIN, args, { cwd: opts.cwd ?? s.home, env: herokuEnv(s), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (c) => { stdout += c; });
-    p.stderr.on('data', (c) => { stderr += c; });
-    const t = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`heroku ${args.join(' ')} timed out\n${stdout}\n${stderr}`)); }, opts.timeoutMs ?? 60_000);
-    p.on('close', (code) => { clearTimeout(t); resolve({ code: code ?? -1, stdout, stderr }); });
-  });
+export function heroku(s: HerokuServer, args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<CommandResult> {
+  return runCommand(HEROKU_BIN, args, { cwd: opts.cwd ?? s.home, env: herokuEnv(s), timeoutMs: opts.timeoutMs ?? 60_000 });
 }
 
 /** Start a long-running `heroku <args>` (logs --tail) and collect its output as it comes. */
