@@ -28,6 +28,7 @@ try 'victim role, no password' psql -w "postgres://$VU@$VH:$VP/$VD" -tAc 'SELECT
 try 'victim role, guessed password' psql -w "postgres://$VU:password@$VH:$VP/$VD" -tAc 'SELECT * FROM secrets'
 try 'own credentials, victim server' psql -w "postgres://$OWNU:$OWNP@$VH:$VP/$VD" -tAc 'SELECT * FROM secrets'
 try 'own database works' sql "CREATE TABLE t (x text); INSERT INTO t VALUES ('1'); SELECT 'own-ok', count(*) FROM t"
+try 'trusted extension works' sql "CREATE EXTENSION pgcrypto; SELECT 'ext-ok', length(gen_random_uuid()::text)"
 try 'COPY FROM PROGRAM' sql "COPY t FROM PROGRAM 'id'; SELECT x FROM t"
 try 'untrusted extension' sql 'CREATE EXTENSION file_fdw'
 try 'ALTER SYSTEM' sql "ALTER SYSTEM SET work_mem = '8MB'"

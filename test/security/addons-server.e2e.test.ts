@@ -51,7 +51,7 @@ test('server mode: a role per database; another tenant\'s role cannot connect to
   const run = await cli(s, ['ci:run', '-p', 'attacker'], { cwd: repo, timeoutMs: 200_000 });
   const out = run.stdout + run.stderr;
   const r = parseAttacks(out);
-  assert.equal(Object.keys(r).length, 21, out);
+  assert.equal(Object.keys(r).length, 22, out);
 
   assert.match(r['superuser, no password']!, /no password supplied|password authentication failed/);
   assert.match(r['victim role, no password']!, /no password supplied/);
@@ -59,6 +59,7 @@ test('server mode: a role per database; another tenant\'s role cannot connect to
   // Its own role, with its own password, on the very server the victim's database is on.
   assert.match(r['own credentials, victim server']!, /permission denied for database "d[0-9a-f]{14}"/);
   assert.match(r['own database works']!, /^own-ok 1\s*$/);
+  assert.match(r['trusted extension works']!, /^ext-ok 36\s*$/);
   assert.match(r['COPY FROM PROGRAM']!, /must be superuser or have privileges of the pg_execute_server_program role/);
   assert.match(r['untrusted extension']!, /permission denied to create extension "file_fdw"/);
   assert.match(r['ALTER SYSTEM']!, /permission denied to set parameter "work_mem"/);

@@ -29,6 +29,7 @@ test('another tenant gets nothing from an app\'s Postgres and Redis without thei
   }
   const victim = await config('victim');
   const pgAddon = (await api<{ id: string; config_vars: string[] }[]>(s, 'GET', '/apps/victim/addons')).json.find((a) => a.config_vars[0] === 'DATABASE_URL')!;
+  const socketDir = path.join(s.dataDir, 'workspaces', `app-addon-${pgAddon.id}`);
   const db = new pg.Client({ connectionString: victim['DATABASE_URL'] });
   await db.connect();
   await db.query("CREATE TABLE secrets (v text); INSERT INTO secrets VALUES ('victim-row-7f3a')");
@@ -41,12 +42,12 @@ test('another tenant gets nothing from an app\'s Postgres and Redis without thei
     fs.writeFileSync(path.join(d, 'app.json'), JSON.stringify({ environments: { test: {
       addons: ['heroku-postgresql:in-dyno', 'heroku-redis:in-dyno'], buildpacks: [{ url: './bp' }], scripts: { test: './attack.sh' },
     } } }));
-    fs.writeFileSync(path.join(d, 'attack.sh'), attackScript({ postgres: victim['DATABASE_URL']!, redis: victim['REDIS_URL']!, socketDir: path.join(s.dataDir, 'workspaces', `app-addon-${pgAddon.id}`) }), { mode: 0o755 });
+    fs.writeFileSync(path.join(d, 'attack.sh'), attackScript({ postgres: victim['DATABASE_URL']!, redis: victim['REDIS_URL']!, socketDir }), { mode: 0o755 });
   });
   const run = await cli(s, ['ci:run', '-p', 'attacker'], { cwd: repo, timeoutMs: 200_000 });
   const out = run.stdout + run.stderr;
   const r = parseAttacks(out);
-  assert.equal(Object.keys(r).length, 21, out);
+  assert.equal(Object.keys(r).length, 22, out);
 
   assert.match(r['superuser, no password']!, /rejects connection for host .* user "postgres"/);
   assert.match(r['superuser over the socket path']!, /rejects connection|No such file|could not connect/);
@@ -54,6 +55,7 @@ test('another tenant gets nothing from an app\'s Postgres and Redis without thei
   assert.match(r['victim role, guessed password']!, /password authentication failed for user/);
   assert.match(r['own credentials, victim server']!, /password authentication failed for user/);
   assert.match(r['own database works']!, /^own-ok 1\s*$/);
+  assert.match(r['trusted extension works']!, /^ext-ok 36\s*$/);
   assert.match(r['COPY FROM PROGRAM']!, /must be superuser or have privileges of the pg_execute_server_program role/);
   assert.match(r['untrusted extension']!, /permission denied to create extension "file_fdw"/);
   assert.match(r['ALTER SYSTEM']!, /permission denied to set parameter "work_mem"/);
@@ -71,6 +73,11 @@ test('another tenant gets nothing from an app\'s Postgres and Redis without thei
   assert.match(r['own redis works']!, /^PONG\s*$/);
   assert.doesNotMatch(out, /victim-row-7f3a|victim-key-7f3a|uid=\d+/, 'nothing of the victim, no command output');
   assert.ok(!out.includes(new URL(victim['DATABASE_URL']!).password), 'the victim\'s password is nowhere in the attacker\'s output');
+
+  // The cluster's socket (hidden from sandboxes; reached here from the host) asks for passwords too.
+  const port = Number(new URL(victim['DATABASE_URL']!).port);
+  await assert.rejects(new pg.Client({ host: socketDir, port, user: 'postgres', database: 'postgres' }).connect(), /pg_hba\.conf rejects connection .* user "postgres"/);
+  await assert.rejects(new pg.Client({ host: socketDir, port, user: new URL(victim['DATABASE_URL']!).username, database: 'postgres' }).connect(), /password/);
 
   // The victim's data is intact and still only the victim gets in.
   const again = new pg.Client({ connectionString: victim['DATABASE_URL'] });
