@@ -93,8 +93,10 @@ export class AddonManager {
   }
 
   /** Start an app's add-on server again after a restart, on the port its URL names. */
-  async startForApp(a: { id: string; service: string; provider: string; port: number | null }): Promise<void> {
+  async startForApp(a: { id: string; service: string; provider: string; port: number | null; url: string }): Promise<void> {
     if (a.provider === 'server-postgres' || !a.port || this.appServers.has(a.id)) return;
+    // Made before add-ons had credentials: it would let every tenant in (as superuser), so it stays down.
+    if (!new URL(a.url).password) throw new Error('it was made before add-ons had passwords and would accept anyone; recreate it (addons:destroy, then addons:create)');
     const ctx = this.appCtx(a.id);
     killMarked((m) => m === ctx.marker);
     const { proc } = a.service === 'redis' ? await startRedis(ctx, { port: a.port, durable: true }) : await this.ephemeral.startCluster(ctx, { port: a.port, durable: true });

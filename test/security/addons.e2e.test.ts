@@ -92,3 +92,19 @@ test('the template cluster every add-on is copied from lets nobody in', { skip }
   const hba = fs.readFileSync(path.join(s.dataDir, 'addon-templates', 'postgres-15', 'pg_hba.conf'), 'utf8');
   assert.doesNotMatch(hba.replace(/#.*/g, ''), /\btrust\b/);
 });
+
+test('an add-on made before add-ons had passwords is not started again (it would let anyone in)', { skip, timeout: 120_000 }, async () => {
+  assert.equal((await cli(s, ['apps:create', 'oldtimer'])).code, 0);
+  assert.equal((await cli(s, ['addons:create', 'heroku-postgresql', '-a', 'oldtimer'])).code, 0);
+  const url = new URL((await config('oldtimer'))['DATABASE_URL']!);
+  await s.stop();
+  // What an older Slipway stored: the superuser, no password.
+  const Sqlite = (await import('better-sqlite3')).default;
+  const store = new Sqlite(path.join(s.dataDir, 'slipway.db'));
+  store.prepare('UPDATE app_addons SET url = ? WHERE url = ?').run(`postgres://postgres@${url.host}/postgres`, url.toString());
+  store.close();
+  s = await startServer({}, s.dataDir);
+  assert.match(s.output(), /starting add-on DATABASE \(heroku-postgresql\): it was made before add-ons had passwords .*recreate it/);
+  await assert.rejects(new pg.Client({ connectionString: `postgres://postgres@${url.host}/postgres` }).connect(), /ECONNREFUSED/);
+  assert.equal((await fetch(`${s.url}/health`)).status, 200);
+});
