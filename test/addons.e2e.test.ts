@@ -113,8 +113,10 @@ test('SLIPWAY_ADDON_POSTGRES_URL: a database per run on that server, dropped aft
     assert.match(r.stdout, /server-postgres/);
     const client = new pg.Client({ connectionString: cluster.url });
     await client.connect();
-    const dbs = (await client.query("SELECT datname FROM pg_database WHERE datname LIKE 'slipway_ci_%'")).rows;
+    const dbs = (await client.query("SELECT datname FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1')")).rows;
+    const roles = (await client.query("SELECT rolname FROM pg_roles WHERE NOT rolsuper AND rolname NOT LIKE 'pg\\_%'")).rows;
     await client.end();
     assert.deepEqual(dbs, [], 'the run\'s database was dropped');
+    assert.deepEqual(roles, [], 'and its role');
   } finally { await server.stop(); }
 });

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { startServer, cli, api, type TestServer } from './helpers/server.js';
 import { postgresAvailable } from './helpers/postgres.js';
 import { waitFor } from './helpers/runs.js';
+import { redisCommand } from './helpers/redis.js';
 
 let s: TestServer | undefined;
 after(async () => { await s?.stop(); });
@@ -17,14 +18,6 @@ const accepts = (url: string) => new Promise<boolean>((resolve) => {
   const c = net.connect(Number(u.port), u.hostname, () => { c.destroy(); resolve(true); });
   c.on('error', () => resolve(false));
 });
-async function redisCommand(url: string, ...args: string[]): Promise<string> {
-  const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    const c = net.connect(Number(u.port), u.hostname, () => c.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`));
-    c.on('data', (d) => { c.destroy(); resolve(d.toString()); });
-    c.on('error', reject);
-  });
-}
 
 test('heroku-postgresql and heroku-redis for an app: attached, durable across restarts, destroyed', { timeout: 240_000, skip: !postgresAvailable() && 'PostgreSQL binaries are not installed' }, async () => {
   s = await startServer();
@@ -42,8 +35,9 @@ test('heroku-postgresql and heroku-redis for an app: attached, durable across re
   assert.match(dup.stderr, /already has an add-on attached as DATABASE_URL/);
 
   const vars = await config('stock');
-  assert.match(vars['DATABASE_URL']!, /^postgres:\/\//);
-  assert.match(vars['CACHE_URL']!, /^redis:\/\//);
+  // Credentials in the URLs, shaped like Heroku's.
+  assert.match(vars['DATABASE_URL']!, /^postgres:\/\/u[0-9a-f]{14}:p[0-9a-f]{64}@127\.0\.0\.1:\d+\/d[0-9a-f]{14}$/);
+  assert.match(vars['CACHE_URL']!, /^redis:\/\/default:p[0-9a-f]{64}@127\.0\.0\.1:\d+$/);
   const rel = await cli(s, ['releases', '-a', 'stock']);
   assert.match(rel.stdout, /Attach DATABASE \(heroku-postgresql\)/);
   assert.doesNotMatch(rel.stdout, new RegExp(vars['DATABASE_URL']!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'no URL in release descriptions');
@@ -52,9 +46,10 @@ test('heroku-postgresql and heroku-redis for an app: attached, durable across re
   await db.connect();
   await db.query('CREATE TABLE stock (sku text PRIMARY KEY, qty int); INSERT INTO stock VALUES ($$a-1$$, 7)');
   await db.end();
-  assert.equal(await redisCommand(vars['CACHE_URL']!, 'SET', 'k', 'v'), '+OK\r\n');
+  assert.equal(await redisCommand(vars['CACHE_URL']!, ['SET', 'k', 'v']), '+OK\r\n');
 
   // A restart: the add-ons come back on the same URLs with their data.
+  const firstLog = s.output();
   await s.stop();
   assert.equal(await accepts(vars['DATABASE_URL']!), false, 'the add-on stops with the server');
   s = await startServer({}, s.dataDir);
@@ -62,7 +57,14 @@ test('heroku-postgresql and heroku-redis for an app: attached, durable across re
   await again.connect();
   assert.deepEqual((await again.query('SELECT qty FROM stock')).rows, [{ qty: 7 }]);
   await again.end();
-  assert.match(await redisCommand(vars['CACHE_URL']!, 'GET', 'k'), /\$1\r\nv/);
+  assert.match(await redisCommand(vars['CACHE_URL']!, ['GET', 'k']), /\$1\r\nv/);
+  // The passwords came back with the servers, and are the only way in.
+  const wrongPassword = new URL(vars['DATABASE_URL']!);
+  wrongPassword.password = 'p' + '0'.repeat(64);
+  await assert.rejects(new pg.Client({ connectionString: wrongPassword.toString() }).connect(), /password authentication failed/);
+  assert.match(await redisCommand(vars['CACHE_URL']!, ['GET', 'k'], { auth: false }), /^-NOAUTH/);
+  const passwords = [vars['DATABASE_URL']!, vars['CACHE_URL']!].map((url) => new URL(url).password);
+  assert.ok(passwords.every((p) => !(firstLog + s!.output()).includes(p)), 'no password in the server\'s log');
 
   const list = await cli(s, ['addons', '-a', 'stock']);
   assert.match(list.stdout, /heroku-postgresql\s+DATABASE_URL/);

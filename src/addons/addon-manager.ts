@@ -6,6 +6,8 @@ import type { Sandbox } from '../sandbox/sandbox.js';
 import { killMarked } from '../sandbox/process-tree.js';
 import type { AddonRequest } from './addon-spec.js';
 import { EphemeralPostgres, ServerPostgres, provisionRedis, startRedis, type LiveAddon, type Provisioned } from './providers.js';
+import { addonUrl, newRedisPassword } from './credentials.js';
+import { writeRedisAuth } from './redis-auth.js';
 import type { Started } from '../sandbox/sandbox.js';
 
 export interface AddonManagerOptions { sandbox: Sandbox; workRoot: string; templateRoot: string; pgBin: string; postgresServerUrl?: string }
@@ -35,11 +37,11 @@ export class AddonManager {
       const dir = path.join(this.runDir(runId), req.name.toLowerCase());
       this.o.sandbox.ownedDir(this.runDir(runId));
       this.o.sandbox.ownedDir(dir);
-      const ctx = { sandbox: this.o.sandbox, dir, marker: addonMarker(runId), runId };
+      const ctx = { sandbox: this.o.sandbox, dir, marker: addonMarker(runId) };
       const started = Date.now();
       try {
         const addon = req.service === 'redis' ? await provisionRedis(req, ctx)
-          : this.server ? await this.server.provision(req, ctx) : await this.ephemeral.provision(req, ctx);
+          : this.server ? await this.server.provision(req) : await this.ephemeral.provision(req, ctx);
         made.push(addon);
         log(`-----> Provisioned ${req.plan} as ${req.name}_URL (${addon.info.provider}, ${Date.now() - started} ms)\n`);
       } catch (e) {
@@ -65,26 +67,25 @@ export class AddonManager {
   // ---- Add-ons of apps: long-lived servers in workRoot/app-addon-<id>, started again (same port) on boot.
   private appServers = new Map<string, Started>();
   private appDir(id: string): string { return path.join(this.o.workRoot, `app-addon-${id}`); }
-  private appCtx(id: string) { return { sandbox: this.o.sandbox, dir: this.appDir(id), marker: appAddonMarker(id), runId: id }; }
+  private appCtx(id: string) { return { sandbox: this.o.sandbox, dir: this.appDir(id), marker: appAddonMarker(id) }; }
 
   /** Provision an app's add-on: where it runs and its URL. */
   async provisionForApp(id: string, req: AddonRequest): Promise<{ provider: Provisioned['provider']; port: number | null; url: string; database: string | null }> {
-    if (req.service === 'postgresql' && this.server) {
-      const database = `slipway_app_${id.replace(/-/g, '').slice(0, 16)}_${req.name.toLowerCase()}`;
-      return { provider: 'server-postgres', port: null, url: await this.server.create(database), database };
-    }
+    if (req.service === 'postgresql' && this.server) return { provider: 'server-postgres', port: null, ...await this.server.create() };
     const ctx = this.appCtx(id);
     this.o.sandbox.ownedDir(ctx.dir);
     try {
       if (req.service === 'redis') {
+        const password = newRedisPassword();
+        writeRedisAuth(ctx.dir, password);
         const { port, proc } = await startRedis(ctx, { durable: true });
         this.appServers.set(id, proc);
-        return { provider: 'redis', port, url: `redis://127.0.0.1:${port}`, database: null };
+        return { provider: 'redis', port, url: addonUrl({ host: '127.0.0.1', port }, { scheme: 'redis', password }), database: null };
       }
-      await this.ephemeral.createCluster(ctx.dir);
+      const creds = await this.ephemeral.createCluster(ctx);
       const { port, proc } = await this.ephemeral.startCluster(ctx, { durable: true });
       this.appServers.set(id, proc);
-      return { provider: 'ephemeral-postgres', port, url: `postgres://postgres@127.0.0.1:${port}/postgres`, database: null };
+      return { provider: 'ephemeral-postgres', port, url: addonUrl({ host: '127.0.0.1', port }, { scheme: 'postgres', ...creds }), database: null };
     } catch (e) {
       fs.rmSync(ctx.dir, { recursive: true, force: true });
       throw e;
@@ -92,8 +93,10 @@ export class AddonManager {
   }
 
   /** Start an app's add-on server again after a restart, on the port its URL names. */
-  async startForApp(a: { id: string; service: string; provider: string; port: number | null }): Promise<void> {
+  async startForApp(a: { id: string; service: string; provider: string; port: number | null; url: string }): Promise<void> {
     if (a.provider === 'server-postgres' || !a.port || this.appServers.has(a.id)) return;
+    // Made before add-ons had credentials: it would let every tenant in (as superuser), so it stays down.
+    if (!new URL(a.url).password) throw new Error('it was made before add-ons had passwords and would accept anyone; recreate it (addons:destroy, then addons:create)');
     const ctx = this.appCtx(a.id);
     killMarked((m) => m === ctx.marker);
     const { proc } = a.service === 'redis' ? await startRedis(ctx, { port: a.port, durable: true }) : await this.ephemeral.startCluster(ctx, { port: a.port, durable: true });

@@ -8,6 +8,9 @@ import { describeResult } from '../sandbox/result.js';
 import { runHost } from '../sandbox/host.js';
 import { startLocalServer } from './local-server.js';
 import type { AddonRequest } from './addon-spec.js';
+import { addonUrl, newPostgresCredentials, newRedisPassword, type PostgresCredentials } from './credentials.js';
+import { ADDON_PG_HBA, clusterSetupSql, dropSql, roleAndDatabaseSql } from './postgres-auth.js';
+import { redisAuthFile, writeRedisAuth } from './redis-auth.js';
 
 export interface Provisioned {
   name: string;
@@ -21,9 +24,12 @@ export interface Provisioned {
 
 export interface LiveAddon { info: Provisioned; proc?: Started }
 
-export interface ProviderContext { sandbox: Sandbox; dir: string; marker: string; runId: string }
+export interface ProviderContext { sandbox: Sandbox; dir: string; marker: string }
 
-/** A Postgres cluster per run, copied from a template made once with initdb (about a second saved per run). */
+/**
+ * A Postgres cluster per run, copied from a template made once with initdb (about a second saved per
+ * run). The template accepts no login at all; each copy gets its own role and password before it listens.
+ */
 export class EphemeralPostgres {
   private template?: Promise<string>;
   constructor(private sandbox: Sandbox, private templateRoot: string, private pgBin: string) {}
@@ -38,7 +44,7 @@ export class EphemeralPostgres {
       this.sandbox.ownedDir(dir);
       let out = '';
       const r = await this.sandbox.run({
-        argv: [path.join(this.pgBin, 'initdb'), '-D', dir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'],
+        argv: [path.join(this.pgBin, 'initdb'), '-D', dir, '-U', 'postgres', '--auth=reject', '--no-sync', '-E', 'UTF8', '--locale=C'],
         cwd: dir, env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' }, writable: [dir], marker: `addon-template-${process.pid}`, timeoutMs: 120_000,
         onStdout: (c) => { out += c; }, onStderr: (c) => { out += c; },
       });
@@ -52,17 +58,37 @@ export class EphemeralPostgres {
   }
 
   async provision(req: AddonRequest, ctx: ProviderContext): Promise<LiveAddon> {
-    await this.createCluster(ctx.dir);
+    const creds = await this.createCluster(ctx);
     const { port, proc } = await this.startCluster(ctx);
-    return { info: { name: req.name, plan: req.plan, service: 'postgresql', provider: 'ephemeral-postgres', url: `postgres://postgres@127.0.0.1:${port}/postgres` }, proc };
+    return { info: { name: req.name, plan: req.plan, service: 'postgresql', provider: 'ephemeral-postgres', url: addonUrl({ host: '127.0.0.1', port }, { scheme: 'postgres', ...creds }) }, proc };
   }
 
-  /** A new cluster in `dir`/data, copied from the template. */
-  async createCluster(dir: string): Promise<void> {
+  /** A new cluster in ctx.dir/data, copied from the template, with its own role, password and database. */
+  async createCluster(ctx: ProviderContext): Promise<PostgresCredentials> {
     if (!fs.existsSync(path.join(this.pgBin, 'postgres'))) throw new Error(`PostgreSQL binaries not found in ${this.pgBin}; install the Debian package postgresql-15 or set SLIPWAY_ADDON_POSTGRES_URL`);
     const template = await this.makeTemplate();
-    const cp = await runHost('cp', ['-a', template, path.join(dir, 'data')]);
+    const cp = await runHost('cp', ['-a', template, path.join(ctx.dir, 'data')]);
     if (cp.exitCode !== 0) throw new Error(`copying the template cluster failed: ${cp.stderr.trim()}`);
+    const creds = newPostgresCredentials();
+    await this.secureCluster(ctx, creds);
+    return creds;
+  }
+
+  /**
+   * Before the copy ever listens: its pg_hba.conf, and the role and database made in single-user mode
+   * (no socket, no port). Runs as the add-on's own user; the SQL carries only a SCRAM verifier.
+   */
+  private async secureCluster(ctx: ProviderContext, creds: PostgresCredentials): Promise<void> {
+    const script = 'set -e; printf %s "$HBA" > "$DATA/pg_hba.conf"; printf "\\npassword_encryption = scram-sha-256\\n" >> "$DATA/postgresql.conf"; '
+      + 'exec "$POSTGRES" --single -D "$DATA" -F -c exit_on_error=on postgres <<< "$SQL"';
+    let out = '';
+    const r = await ctx.sandbox.run({
+      argv: ['bash', '-c', script], cwd: ctx.dir, writable: [ctx.dir], marker: ctx.marker, timeoutMs: 60_000,
+      env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', HBA: ADDON_PG_HBA, DATA: path.join(ctx.dir, 'data'), POSTGRES: path.join(this.pgBin, 'postgres'), SQL: clusterSetupSql(creds).join('\n') },
+      onStdout: () => {}, onStderr: (c) => { out += c; },
+    });
+    // Only the server's FATAL line: never the statement (it holds the verifier).
+    if (r.exitCode !== 0) throw new Error(`setting up the cluster's role ${describeResult(r)}: ${out.split('\n').find((l) => /FATAL|ERROR/.test(l))?.trim() ?? 'no message'}`);
   }
 
   /** Start the cluster in ctx.dir/data; `durable` keeps fsync on (an app's database, not a test run's). */
@@ -77,41 +103,53 @@ export class EphemeralPostgres {
   }
 }
 
-/** A fresh database per run on a Postgres server the operator runs (SLIPWAY_ADDON_POSTGRES_URL). */
+/**
+ * A fresh database per add-on on a Postgres server the operator runs (SLIPWAY_ADDON_POSTGRES_URL),
+ * owned by a role of its own that no other add-on's role can use or connect as.
+ */
 export class ServerPostgres {
   constructor(private adminUrl: string) {}
 
-  async provision(req: AddonRequest, ctx: ProviderContext): Promise<LiveAddon> {
-    const database = `slipway_ci_${ctx.runId.replace(/-/g, '').slice(0, 16)}_${req.name.toLowerCase()}`;
-    return { info: { name: req.name, plan: req.plan, service: 'postgresql', provider: 'server-postgres', url: await this.create(database), database } };
+  async provision(req: AddonRequest): Promise<LiveAddon> {
+    const { url, database } = await this.create();
+    return { info: { name: req.name, plan: req.plan, service: 'postgresql', provider: 'server-postgres', url, database } };
   }
 
-  /** Create a database; its URL. */
-  async create(database: string): Promise<string> {
+  private async admin<T>(work: (c: pg.Client) => Promise<T>): Promise<T> {
     const client = new pg.Client({ connectionString: this.adminUrl });
     await client.connect();
-    try { await client.query(`CREATE DATABASE "${database}"`); } finally { await client.end(); }
-    const url = new URL(this.adminUrl);
-    url.pathname = `/${database}`;
-    return url.toString();
+    try { return await work(client); } finally { await client.end(); }
   }
 
+  /** Create a role and its database; the URL with the role's credentials. */
+  async create(): Promise<{ url: string; database: string }> {
+    const creds = newPostgresCredentials();
+    await this.admin(async (c) => { for (const sql of roleAndDatabaseSql(creds)) await c.query(sql); });
+    const admin = new URL(this.adminUrl);
+    return { url: addonUrl({ host: admin.hostname.replace(/^\[|\]$/g, ''), port: Number(admin.port || 5432) }, { scheme: 'postgres', ...creds }), database: creds.database };
+  }
+
+  /** Drop a database and the role that owned it (unless that is a superuser or the admin itself). */
   async drop(database: string): Promise<void> {
-    const client = new pg.Client({ connectionString: this.adminUrl });
-    await client.connect();
-    try { await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`); } finally { await client.end(); }
+    await this.admin(async (c) => {
+      const owner = (await c.query<{ rolname: string }>(
+        'SELECT r.rolname FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE d.datname = $1 AND NOT r.rolsuper AND r.rolname <> current_user', [database])).rows[0]?.rolname;
+      for (const sql of dropSql(database, owner)) await c.query(sql);
+    });
   }
 }
 
 export async function provisionRedis(req: AddonRequest, ctx: ProviderContext): Promise<LiveAddon> {
+  const password = newRedisPassword();
+  writeRedisAuth(ctx.dir, password);
   const { port, proc } = await startRedis(ctx);
-  return { info: { name: req.name, plan: req.plan, service: 'redis', provider: 'redis', url: `redis://127.0.0.1:${port}` }, proc };
+  return { info: { name: req.name, plan: req.plan, service: 'redis', provider: 'redis', url: addonUrl({ host: '127.0.0.1', port }, { scheme: 'redis', password }) }, proc };
 }
 
-/** A redis-server in ctx.dir; `durable` keeps an append-only file there (an app's Redis). */
+/** A redis-server in ctx.dir with the auth config written there; `durable` keeps an append-only file there (an app's Redis). */
 export async function startRedis(ctx: ProviderContext, opts: { port?: number; durable?: boolean } = {}): Promise<{ port: number; proc: Started }> {
   return startLocalServer({
     sandbox: ctx.sandbox, dir: ctx.dir, marker: ctx.marker, what: 'redis-server', ready: /Ready to accept connections/i, port: opts.port,
-    argv: (p) => ['redis-server', '--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', opts.durable ? 'yes' : 'no', '--dir', ctx.dir, '--protected-mode', 'no', '--daemonize', 'no'],
+    argv: (p) => ['redis-server', redisAuthFile(ctx.dir), '--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', opts.durable ? 'yes' : 'no', '--dir', ctx.dir, '--protected-mode', 'no', '--daemonize', 'no'],
   }).catch((e: Error) => { throw new Error(/ENOENT|not found|No such file/i.test(e.message) ? 'redis-server is not installed; install the Debian package redis-server' : e.message); });
 }

@@ -20,7 +20,8 @@ export async function freePort(): Promise<number> {
 
 export interface PgCluster { url: string; stop(): void }
 
-export async function startPostgres(): Promise<PgCluster> {
+/** `password`: the superuser needs it (SCRAM), as on a server an operator runs; else trust. */
+export async function startPostgres(opts: { password?: string } = {}): Promise<PgCluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-pg-'));
   fs.chmodSync(dir, 0o755);
   const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups'] : [];
@@ -30,11 +31,14 @@ export async function startPostgres(): Promise<PgCluster> {
     execFileSync(argv[0]!, argv.slice(1), { stdio: 'pipe', cwd: dir });
   };
   const data = path.join(dir, 'data');
-  run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
+  const pwfile = path.join(dir, 'pwfile');
+  if (opts.password) { fs.writeFileSync(pwfile, opts.password); if (asUser.length) execFileSync('chown', ['nobody:nogroup', pwfile]); }
+  run('initdb', ['-D', data, '-U', 'postgres', ...(opts.password ? ['--auth=scram-sha-256', `--pwfile=${pwfile}`] : ['--auth=trust']), '--no-sync', '-E', 'UTF8']);
+  fs.rmSync(pwfile, { force: true });
   const port = await freePort();
   run('pg_ctl', ['-D', data, '-w', '-l', path.join(dir, 'log'), '-o', `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c full_page_writes=off`, 'start']);
   return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    url: `postgres://postgres${opts.password ? `:${opts.password}` : ''}@127.0.0.1:${port}/postgres`,
     stop() {
       try { run('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']); } catch { /* already down */ }
       fs.rmSync(dir, { recursive: true, force: true });
