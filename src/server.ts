@@ -11,6 +11,7 @@ import { getOrCreateSetting } from './store/settings.js';
 import { LogBook } from './logs/log-book.js';
 import { SourceBlobs, sourceIdFromUrl } from './git/source-blobs.js';
 import { createSandbox } from './sandbox/sandbox.js';
+import { resolveHostTools } from './sandbox/host-tools.js';
 import { Runner } from './runner/runner.js';
 import { KeyedSerial } from './jobs/keyed-serial.js';
 import { runTestNode, type NodeRunnerDeps } from './ci/run-test-node.js';
@@ -89,6 +90,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   else if ((await countTokens(store.db)) === 0) adminToken = await createToken(store.db, 'admin');
 
   const secret = await getOrCreateSetting(store.db, 'url_signing_secret', () => randomBytes(32).toString('hex'));
+  const missingTools = resolveHostTools();
+  if (missingTools.length) log.warn(`host programs not installed (features using them will fail with a clear error): ${missingTools.join(', ')}`);
   const sandboxProbe = createSandbox({ mode: config.sandbox, userName: config.sandboxUser, hidden: [], graceMs: config.killGraceMs });
   const workRoot = workspaceRoot(config.dataDir, sandboxProbe.user.uid);
   fs.mkdirSync(workRoot, { recursive: true, mode: 0o711 });
