@@ -7,6 +7,8 @@ import { killMarked } from '../sandbox/process-tree.js';
 import type { AddonRequest } from './addon-spec.js';
 import { EphemeralPostgres, ServerPostgres, provisionRedis, startRedis, type LiveAddon, type Provisioned } from './providers.js';
 import type { Started } from '../sandbox/sandbox.js';
+import { chownTree, forTenant } from '../sandbox/tenant-sandbox.js';
+import type { Tenant } from '../sandbox/user.js';
 
 export interface AddonManagerOptions { sandbox: Sandbox; workRoot: string; templateRoot: string; pgBin: string; postgresServerUrl?: string }
 
@@ -27,15 +29,19 @@ export class AddonManager {
 
   private runDir(runId: string): string { return path.join(this.o.workRoot, `addons-${runId}`); }
 
-  /** Provision every add-on of a run in order; on the first failure, tear down what was made and say which and why. */
-  async provision(runId: string, requests: AddonRequest[], log: (line: string) => void): Promise<ProvisionResult> {
+  /**
+   * Provision every add-on of a run in order, run as `tenant` (the run's add-on uid, not its nodes');
+   * on the first failure, tear down what was made and say which and why.
+   */
+  async provision(runId: string, requests: AddonRequest[], log: (line: string) => void, tenant?: Tenant): Promise<ProvisionResult> {
     const made: LiveAddon[] = [];
     this.live.set(runId, made);
+    const sandbox = forTenant(this.o.sandbox, tenant);
     for (const req of requests) {
       const dir = path.join(this.runDir(runId), req.name.toLowerCase());
-      this.o.sandbox.ownedDir(this.runDir(runId));
-      this.o.sandbox.ownedDir(dir);
-      const ctx = { sandbox: this.o.sandbox, dir, marker: addonMarker(runId), runId };
+      sandbox.ownedDir(this.runDir(runId));
+      sandbox.ownedDir(dir);
+      const ctx = { sandbox, dir, marker: addonMarker(runId), runId };
       const started = Date.now();
       try {
         const addon = req.service === 'redis' ? await provisionRedis(req, ctx)
@@ -65,23 +71,23 @@ export class AddonManager {
   // ---- Add-ons of apps: long-lived servers in workRoot/app-addon-<id>, started again (same port) on boot.
   private appServers = new Map<string, Started>();
   private appDir(id: string): string { return path.join(this.o.workRoot, `app-addon-${id}`); }
-  private appCtx(id: string) { return { sandbox: this.o.sandbox, dir: this.appDir(id), marker: appAddonMarker(id), runId: id }; }
+  private appCtx(id: string, tenant?: Tenant) { return { sandbox: forTenant(this.o.sandbox, tenant), dir: this.appDir(id), marker: appAddonMarker(id), runId: id }; }
 
-  /** Provision an app's add-on: where it runs and its URL. */
-  async provisionForApp(id: string, req: AddonRequest): Promise<{ provider: Provisioned['provider']; port: number | null; url: string; database: string | null }> {
+  /** Provision an app's add-on, run as `tenant` (the app's add-on uid): where it runs and its URL. */
+  async provisionForApp(id: string, req: AddonRequest, tenant?: Tenant): Promise<{ provider: Provisioned['provider']; port: number | null; url: string; database: string | null }> {
     if (req.service === 'postgresql' && this.server) {
       const database = `slipway_app_${id.replace(/-/g, '').slice(0, 16)}_${req.name.toLowerCase()}`;
       return { provider: 'server-postgres', port: null, url: await this.server.create(database), database };
     }
-    const ctx = this.appCtx(id);
-    this.o.sandbox.ownedDir(ctx.dir);
+    const ctx = this.appCtx(id, tenant);
+    ctx.sandbox.ownedDir(ctx.dir);
     try {
       if (req.service === 'redis') {
         const { port, proc } = await startRedis(ctx, { durable: true });
         this.appServers.set(id, proc);
         return { provider: 'redis', port, url: `redis://127.0.0.1:${port}`, database: null };
       }
-      await this.ephemeral.createCluster(ctx.dir);
+      await this.ephemeral.createCluster(ctx);
       const { port, proc } = await this.ephemeral.startCluster(ctx, { durable: true });
       this.appServers.set(id, proc);
       return { provider: 'ephemeral-postgres', port, url: `postgres://postgres@127.0.0.1:${port}/postgres`, database: null };
@@ -92,10 +98,12 @@ export class AddonManager {
   }
 
   /** Start an app's add-on server again after a restart, on the port its URL names. */
-  async startForApp(a: { id: string; service: string; provider: string; port: number | null }): Promise<void> {
+  async startForApp(a: { id: string; service: string; provider: string; port: number | null }, tenant?: Tenant): Promise<void> {
     if (a.provider === 'server-postgres' || !a.port || this.appServers.has(a.id)) return;
-    const ctx = this.appCtx(a.id);
+    const ctx = this.appCtx(a.id, tenant);
     killMarked((m) => m === ctx.marker);
+    // Its files may belong to another uid (made before tenant uids, or the range changed).
+    await chownTree(ctx.dir, ctx.sandbox.user);
     const { proc } = a.service === 'redis' ? await startRedis(ctx, { port: a.port, durable: true }) : await this.ephemeral.startCluster(ctx, { port: a.port, durable: true });
     this.appServers.set(a.id, proc);
   }

@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { Sandbox, Started } from '../sandbox/sandbox.js';
 import { describeResult } from '../sandbox/result.js';
 import { runHost } from '../sandbox/host.js';
+import { chownTree } from '../sandbox/tenant-sandbox.js';
 import { startLocalServer } from './local-server.js';
 import type { AddonRequest } from './addon-spec.js';
 
@@ -52,17 +53,19 @@ export class EphemeralPostgres {
   }
 
   async provision(req: AddonRequest, ctx: ProviderContext): Promise<LiveAddon> {
-    await this.createCluster(ctx.dir);
+    await this.createCluster(ctx);
     const { port, proc } = await this.startCluster(ctx);
     return { info: { name: req.name, plan: req.plan, service: 'postgresql', provider: 'ephemeral-postgres', url: `postgres://postgres@127.0.0.1:${port}/postgres` }, proc };
   }
 
-  /** A new cluster in `dir`/data, copied from the template. */
-  async createCluster(dir: string): Promise<void> {
+  /** A new cluster in `ctx.dir`/data, copied from the template and given to the add-on's uid. */
+  async createCluster(ctx: ProviderContext): Promise<void> {
+    const dir = ctx.dir;
     if (!fs.existsSync(path.join(this.pgBin, 'postgres'))) throw new Error(`PostgreSQL binaries not found in ${this.pgBin}; install the Debian package postgresql-15 or set SLIPWAY_ADDON_POSTGRES_URL`);
     const template = await this.makeTemplate();
     const cp = await runHost('cp', ['-a', template, path.join(dir, 'data')]);
     if (cp.exitCode !== 0) throw new Error(`copying the template cluster failed: ${cp.stderr.trim()}`);
+    await chownTree(path.join(dir, 'data'), ctx.sandbox.user);
   }
 
   /** Start the cluster in ctx.dir/data; `durable` keeps fsync on (an app's database, not a test run's). */
