@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openStore } from './db.js';
-import { freeTenantUid, nextFreeUid, tenantUid, UidRangeExhaustedError } from './tenant-ids.js';
+import { freeTenantUid, nextFreeUid, tenantUid } from './tenant-ids.js';
+import { SlipwayError } from '../core/errors.js';
 
 test('nextFreeUid: after the highest in use, then the lowest gap, then none', () => {
   const r = { first: 100, last: 103 };
@@ -31,7 +32,7 @@ test('tenantUid: one uid per owner, kept across calls (and restarts), freed for 
     assert.equal(await tenantUid(store.db, 'app:a', range), a, 'the same uid after a restart');
     assert.equal(await tenantUid(store.db, 'addons:app:a', range), 200_002);
     const d = await tenantUid(store.db, 'app:d', range).catch((e: Error) => e);
-    assert.ok(d instanceof UidRangeExhaustedError, 'the fourth owner finds the range full');
+    assert.ok(d instanceof SlipwayError && d.id === 'tenant_uids_exhausted', 'the fourth owner finds the range full');
     await freeTenantUid(store.db, 'app:a');
     assert.equal(await tenantUid(store.db, 'run:next', range), 200_000);
   } finally {

@@ -2,13 +2,13 @@
 // restarted server gives an app's dynos the uid that owns its files.
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
+import { fail } from '../core/errors.js';
 
 export interface UidRange { first: number; last: number }
 
 /** Whose uid: an app's or a test run's own processes, or the add-on servers of either. */
 export type TenantOwner = `app:${string}` | `run:${string}` | `addons:app:${string}` | `addons:run:${string}`;
 
-export class UidRangeExhaustedError extends Error {}
 
 /** The uid `owner` holds, allocating the next free one of `range` the first time. */
 export async function tenantUid(db: Kysely<Database>, owner: TenantOwner, range: UidRange): Promise<number> {
@@ -16,7 +16,7 @@ export async function tenantUid(db: Kysely<Database>, owner: TenantOwner, range:
     const held = await db.selectFrom('tenant_ids').select('uid').where('owner', '=', owner).executeTakeFirst();
     if (held) return held.uid;
     const uid = nextFreeUid(await usedUids(db, range), range);
-    if (uid === undefined) throw new UidRangeExhaustedError(`All ${range.last - range.first + 1} tenant uids (${range.first}-${range.last}) are in use; widen SLIPWAY_TENANT_UIDS.`);
+    if (uid === undefined) throw fail('tenant_uids_exhausted', `All ${range.last - range.first + 1} tenant uids (${range.first}-${range.last}) are in use; widen SLIPWAY_TENANT_UIDS.`);
     // Two allocations racing for the same uid: one insert wins, the other tries again.
     await db.insertInto('tenant_ids').values({ uid, owner, created_at: new Date().toISOString() }).onConflict((oc) => oc.doNothing()).execute();
   }
