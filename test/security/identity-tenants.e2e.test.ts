@@ -75,6 +75,38 @@ test('an app\'s one-off cannot read another app\'s /proc/PID/environ or workspac
   assert.equal((await fetch(`${s.url}/health`)).status, 200);
 });
 
+test('an app\'s Postgres add-on runs as a uid of its own: the app\'s one-off cannot read its data files or environ', { timeout: 180_000 }, async () => {
+  const made = await cli(s, ['addons:create', 'heroku-postgresql', '-a', 'prowler']);
+  assert.equal(made.code, 0, made.stdout + made.stderr);
+  const pg = await waitFor('the add-on\'s postgres', async () => {
+    for (const ent of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+      try {
+        const argv = fs.readFileSync(`/proc/${ent}/cmdline`, 'utf8').split('\0');
+        const data = argv[argv.indexOf('-D') + 1];
+        if (!argv[0]!.endsWith('/postgres') || !data?.startsWith(s.dataDir) || !data.includes('app-addon-')) continue;
+        return { pid: Number(ent), data, uid: Number(/^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${ent}/status`, 'utf8'))![1]) };
+      } catch { /* gone */ }
+    }
+    return undefined;
+  });
+  assert.equal(fs.statSync(pg.data).uid, pg.uid, 'the data files belong to the add-on\'s uid');
+  const attack = [
+    'echo "app uid=$(id -u)"',
+    `ls ${pg.data} 2>/dev/null && echo LEAK-LIST`,
+    `cat ${pg.data}/PG_VERSION 2>/dev/null && echo LEAK-FILE`,
+    `cat ${pg.data}/global/pg_control > /dev/null 2>&1 && echo LEAK-CONTROL`,
+    `cat /proc/${pg.pid}/environ > /dev/null 2>&1 && echo LEAK-ENVIRON`,
+    'echo scan-done',
+  ].join('; ');
+  const r = await cli(s, ['run', '-a', 'prowler', '--', attack]);
+  assert.match(r.stdout, /scan-done/, r.stdout + r.stderr);
+  assert.doesNotMatch(r.stdout, /LEAK-/);
+  const appUid = Number(/app uid=(\d+)/.exec(r.stdout)![1]);
+  assert.notEqual(pg.uid, appUid, 'the add-on never runs as its app');
+  assert.notEqual(pg.uid, 0);
+  assert.equal((await fetch(`${s.url}/health`)).status, 200);
+});
+
 test('destroying an app frees its uid; a restarted server keeps the uid of an app that stays', { timeout: 120_000 }, async () => {
   const before = findKeeper()!;
   await s.stop();
