@@ -3,7 +3,12 @@
 // own directories writable, and exactly the given environment.
 export interface BwrapSpec { hidden: string[]; writable: string[]; readable: string[]; tmpDir?: string; cwd: string; env: Record<string, string> }
 
-/** The flags every sandbox gets; the start-up probe runs bubblewrap with exactly these. */
+/**
+ * The flags every sandbox gets; the start-up probe runs bubblewrap with exactly these. No
+ * `--new-session`: the sandbox already starts in a session of its own with no terminal (spawned
+ * detached, stdio on pipes), and the command must stay in bwrap's process group, which is what a
+ * dyno's SIGTERM is sent to.
+ */
 export const ISOLATION_FLAGS = ['--unshare-user', '--disable-userns', '--cap-drop', 'ALL', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--hostname', 'slipway', '--die-with-parent'];
 
 /**

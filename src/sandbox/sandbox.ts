@@ -37,7 +37,7 @@ export interface RunSpec {
   /**
    * A network namespace (`ip netns add`) to run in: a dyno or CI node of a private space. Entered as
    * root with `ip netns exec` (which also binds /etc/netns/NS/resolv.conf), then dropped to the
-   * sandbox user with setpriv before bubblewrap starts.
+   * tenant's uid with setpriv before bubblewrap starts.
    */
   netns?: string;
   /** The tenant's own uid/gid (an app's, a test run's); undefined: the configured sandbox user. */
@@ -69,7 +69,7 @@ export interface SandboxOptions { mode: 'auto' | SandboxMode; userName: string; 
 /** Probe bubblewrap as the sandbox user with the flags every sandbox uses; the reason it cannot be used, or undefined. */
 function probeBwrap(user: SandboxUser): string | undefined {
   let bwrap: string;
-  try { bwrap = hostTool('bwrap'); } catch (e) { return `${(e as Error).message.replace(/\.$/, '')}`; }
+  try { bwrap = hostTool('bwrap'); } catch (e) { return (e as Error).message.replace(/\.$/, ''); }
   const r = spawnSync(bwrap, ['--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', ...ISOLATION_FLAGS, 'true'], {
     uid: user.uid, gid: user.gid, env: HOST_ENV, stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000,
   });
