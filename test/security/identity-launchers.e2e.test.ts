@@ -56,13 +56,18 @@ test('bin/bwrap, bin/setpriv, bin/ip, node_modules/.bin/bwrap in the app never s
 });
 
 test('LD_PRELOAD and LD_LIBRARY_PATH from config vars and run --env reach only the sandboxed command, never a launcher', { timeout: 180_000 }, async () => {
-  const set = await cli(s, ['config:set', '-a', A, `LD_PRELOAD=${so}`, `LD_LIBRARY_PATH=${marks}`]);
+  const canary = `cmdline-canary-${process.pid}-${Date.now()}`;
+  const set = await cli(s, ['config:set', '-a', A, `LD_PRELOAD=${so}`, `LD_LIBRARY_PATH=${marks}`, `CANARY=${canary}`]);
   assert.equal(set.code, 0, set.stdout + set.stderr);
   const viaConfig = await cli(s, ['run', '-a', A, '--', 'sh probe.sh oneoff']);
   assert.equal(viaConfig.code, 0, viaConfig.stdout + viaConfig.stderr);
   const uid = assertSandboxed(viaConfig.stdout, 'oneoff');
   assert.match(viaConfig.stdout, new RegExp(`preloaded into \\S+ as uid ${uid}`), 'the config var did reach the command, as the tenant');
-  assert.equal((await cli(s, ['config:unset', '-a', A, 'LD_PRELOAD', 'LD_LIBRARY_PATH'])).code, 0);
+  const procs = fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  const read = (f: string) => { try { return fs.readFileSync(f, 'latin1'); } catch { return ''; } };
+  assert.ok(procs.some((p) => read(`/proc/${p}/environ`).includes(canary)), 'the web dyno has the config var in its environment');
+  assert.deepEqual(procs.filter((p) => read(`/proc/${p}/cmdline`).includes(canary)), [], 'no config value is on any command line (world-readable)');
+  assert.equal((await cli(s, ['config:unset', '-a', A, 'LD_PRELOAD', 'LD_LIBRARY_PATH', 'CANARY'])).code, 0);
   const viaEnv = await cli(s, ['run', '-a', A, '--env', `LD_PRELOAD=${so};LD_LIBRARY_PATH=${marks}`, '--', 'echo env-run-done']);
   assert.match(viaEnv.stdout, /preloaded into \S+ as uid \d+/, viaEnv.stdout + viaEnv.stderr);
   assert.deepEqual(markers(marks), [], 'the library was never loaded outside the sandbox (by bwrap, ip or setpriv)');
