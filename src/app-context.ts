@@ -10,6 +10,7 @@ import type { AddonManager } from './addons/addon-manager.js';
 import type { DynoManager } from './runtime/dyno-manager.js';
 import type { OneOffDynos } from './runtime/one-off.js';
 import type { SpaceNetworks } from './spaces/space-network.js';
+import type { Tenants } from './tenants.js';
 
 import type { App } from './store/apps.js';
 import type { Release } from './store/releases.js';
@@ -51,6 +52,8 @@ export interface AppContext {
   addons: AddonManager;
   dynos: DynoManager;
   oneOffs: OneOffDynos;
+  /** The uid each app, test run and add-on set runs as. */
+  tenants: Tenants;
   /** Networks of private spaces on this host. */
   spaces: SpaceNetworks;
   /** Tell the router that apps were created or destroyed. */

@@ -18,6 +18,17 @@ const schema = z.object({
   SLIPWAY_RUNNER_CONCURRENCY: intFrom(2, 1, 64),
   SLIPWAY_SANDBOX: z.enum(['auto', 'bwrap', 'process']).default('auto'),
   SLIPWAY_SANDBOX_USER: z.string().default('nobody'),
+  SLIPWAY_TENANT_UIDS: z.string().default('200000-299999').transform((v, ctx) => {
+    if (v === 'off') return undefined;
+    const m = /^(\d+)-(\d+)$/.exec(v);
+    const [first, last] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+    // Below 1000 are system accounts; above 2^31 some tools misbehave (uid_t is signed in places).
+    if (!m || first < 1000 || last > 2_147_483_646 || last < first) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${v}" is not a uid range: give FIRST-LAST with 1000 <= FIRST <= LAST < 2147483647 (e.g. 200000-299999), or "off"` });
+      return z.NEVER;
+    }
+    return { first, last };
+  }),
   SLIPWAY_JOB_LEASE_SECONDS: intFrom(30, 2, 3600),
   SLIPWAY_CI_TIMEOUT_SECONDS: intFrom(3600, 1, 7 * 86_400),
   SLIPWAY_KILL_GRACE_MS: intFrom(5000, 0, 120_000),
@@ -52,6 +63,8 @@ export interface Config {
   readonly runnerConcurrency: number;
   readonly sandbox: 'auto' | 'bwrap' | 'process';
   readonly sandboxUser: string;
+  /** The uids apps, test runs and add-ons get one each of (when the server runs as root); undefined: off. */
+  readonly tenantUids?: { first: number; last: number };
   readonly leaseMs: number;
   readonly ciTimeoutSeconds: number;
   readonly killGraceMs: number;
@@ -95,6 +108,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     runnerConcurrency: e.SLIPWAY_RUNNER_CONCURRENCY,
     sandbox: e.SLIPWAY_SANDBOX,
     sandboxUser: e.SLIPWAY_SANDBOX_USER,
+    tenantUids: e.SLIPWAY_TENANT_UIDS,
     leaseMs: e.SLIPWAY_JOB_LEASE_SECONDS * 1000,
     ciTimeoutSeconds: e.SLIPWAY_CI_TIMEOUT_SECONDS,
     killGraceMs: e.SLIPWAY_KILL_GRACE_MS,

@@ -11,6 +11,8 @@ import { getOrCreateSetting } from './store/settings.js';
 import { LogBook } from './logs/log-book.js';
 import { SourceBlobs, sourceIdFromUrl } from './git/source-blobs.js';
 import { createSandbox } from './sandbox/sandbox.js';
+import { resolveHostTools } from './sandbox/host-tools.js';
+import { Tenants } from './tenants.js';
 import { Runner } from './runner/runner.js';
 import { KeyedSerial } from './jobs/keyed-serial.js';
 import { runTestNode, type NodeRunnerDeps } from './ci/run-test-node.js';
@@ -89,6 +91,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   else if ((await countTokens(store.db)) === 0) adminToken = await createToken(store.db, 'admin');
 
   const secret = await getOrCreateSetting(store.db, 'url_signing_secret', () => randomBytes(32).toString('hex'));
+  const missingTools = resolveHostTools();
+  if (missingTools.length) log.warn(`host programs not installed (features using them will fail with a clear error): ${missingTools.join(', ')}`);
   const sandboxProbe = createSandbox({ mode: config.sandbox, userName: config.sandboxUser, hidden: [], graceMs: config.killGraceMs });
   const workRoot = workspaceRoot(config.dataDir, sandboxProbe.user.uid);
   fs.mkdirSync(workRoot, { recursive: true, mode: 0o711 });
@@ -96,6 +100,9 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const hidden = [...new Set([config.dataDir, workRoot])];
   const sandbox = createSandbox({ mode: sandboxProbe.mode, userName: config.sandboxUser, hidden, graceMs: config.killGraceMs });
   if (sandboxProbe.warning) log.warn(sandboxProbe.warning);
+  const tenants = new Tenants(store.db, config.tenantUids, sandbox.user.uid);
+  if (tenants.off) log.warn(`tenant uids are off (${tenants.off}).`);
+  else log.info(`tenant uids: each app, test run and add-on set runs as its own uid from ${config.tenantUids!.first}-${config.tenantUids!.last}.`);
 
   const routerInFlight = new Map<string, number>();
   // SLIPWAY_ROUTER=nginx: a native data plane instead of the Node router (created below, once apps are known).
@@ -105,7 +112,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   spaces.setApps(await listApps(store.db));
   const ctx: AppContext = {
     config, store, queue: { db: store.db, dialect: store.dialect }, logs: ctxLogs,
-    blobs: new SourceBlobs(path.join(config.dataDir, 'sources'), 500 * 1024 * 1024), sandbox, secret, workRoot,
+    blobs: new SourceBlobs(path.join(config.dataDir, 'sources'), 500 * 1024 * 1024), sandbox, tenants, secret, workRoot,
     cacheRoot: path.join(config.dataDir, 'cache'), log, hooks: { releaseSettled: [], buildEnded: [], testRunEnded: [], testRunStarted: [] },
     selfUrl: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`,
     oneOffs: new OneOffDynos({ sandbox, workRoot, logs: ctxLogs, timeoutMs: 24 * 3600_000, network: spaces }), spaces,
@@ -230,7 +237,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   }
   // Space networks (leftovers of a crash removed first), then app add-ons, then dynos come back after a restart.
   await spaces.restore((await listSpaces(store.db)).map((s) => ({ id: s.id, name: s.name, cidr: s.cidr, trustedIps: trustedIps(s), egressRules: egressRules(s) })));
-  for (const addon of await listAppAddons(store.db)) await ctx.addons.startForApp(addon).catch((e) => log.error(`starting add-on ${addon.name} (${addon.plan}): ${(e as Error).message}`));
+  for (const addon of await listAppAddons(store.db)) await ctx.addons.startForApp(addon, await ctx.tenants.forAddons('app', addon.app_id)).catch((e) => log.error(`starting add-on ${addon.name} (${addon.plan}): ${(e as Error).message}`));
   // Dynos come back after a restart.
   for (const a of await listApps(store.db)) await goLive(ctx, a).catch((e) => log.error(`starting dynos of ${a.name}: ${(e as Error).message}`));
   let url = '';

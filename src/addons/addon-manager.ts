@@ -9,6 +9,8 @@ import { EphemeralPostgres, ServerPostgres, provisionRedis, startRedis, type Liv
 import { addonUrl, newRedisPassword } from './credentials.js';
 import { writeRedisAuth } from './redis-auth.js';
 import type { Started } from '../sandbox/sandbox.js';
+import { chownTree, forTenant } from '../sandbox/tenant-sandbox.js';
+import type { Tenant } from '../sandbox/user.js';
 
 export interface AddonManagerOptions { sandbox: Sandbox; workRoot: string; templateRoot: string; pgBin: string; postgresServerUrl?: string }
 
@@ -29,15 +31,19 @@ export class AddonManager {
 
   private runDir(runId: string): string { return path.join(this.o.workRoot, `addons-${runId}`); }
 
-  /** Provision every add-on of a run in order; on the first failure, tear down what was made and say which and why. */
-  async provision(runId: string, requests: AddonRequest[], log: (line: string) => void): Promise<ProvisionResult> {
+  /**
+   * Provision every add-on of a run in order, run as `tenant` (the run's add-on uid, not its nodes');
+   * on the first failure, tear down what was made and say which and why.
+   */
+  async provision(runId: string, requests: AddonRequest[], log: (line: string) => void, tenant?: Tenant): Promise<ProvisionResult> {
     const made: LiveAddon[] = [];
     this.live.set(runId, made);
+    const sandbox = forTenant(this.o.sandbox, tenant);
     for (const req of requests) {
       const dir = path.join(this.runDir(runId), req.name.toLowerCase());
-      this.o.sandbox.ownedDir(this.runDir(runId));
-      this.o.sandbox.ownedDir(dir);
-      const ctx = { sandbox: this.o.sandbox, dir, marker: addonMarker(runId) };
+      sandbox.ownedDir(this.runDir(runId));
+      sandbox.ownedDir(dir);
+      const ctx = { sandbox, dir, marker: addonMarker(runId) };
       const started = Date.now();
       try {
         const addon = req.service === 'redis' ? await provisionRedis(req, ctx)
@@ -67,13 +73,13 @@ export class AddonManager {
   // ---- Add-ons of apps: long-lived servers in workRoot/app-addon-<id>, started again (same port) on boot.
   private appServers = new Map<string, Started>();
   private appDir(id: string): string { return path.join(this.o.workRoot, `app-addon-${id}`); }
-  private appCtx(id: string) { return { sandbox: this.o.sandbox, dir: this.appDir(id), marker: appAddonMarker(id) }; }
+  private appCtx(id: string, tenant?: Tenant) { return { sandbox: forTenant(this.o.sandbox, tenant), dir: this.appDir(id), marker: appAddonMarker(id) }; }
 
-  /** Provision an app's add-on: where it runs and its URL. */
-  async provisionForApp(id: string, req: AddonRequest): Promise<{ provider: Provisioned['provider']; port: number | null; url: string; database: string | null }> {
+  /** Provision an app's add-on, run as `tenant` (the app's add-on uid): where it runs and its URL. */
+  async provisionForApp(id: string, req: AddonRequest, tenant?: Tenant): Promise<{ provider: Provisioned['provider']; port: number | null; url: string; database: string | null }> {
     if (req.service === 'postgresql' && this.server) return { provider: 'server-postgres', port: null, ...await this.server.create() };
-    const ctx = this.appCtx(id);
-    this.o.sandbox.ownedDir(ctx.dir);
+    const ctx = this.appCtx(id, tenant);
+    ctx.sandbox.ownedDir(ctx.dir);
     try {
       if (req.service === 'redis') {
         const password = newRedisPassword();
@@ -93,12 +99,14 @@ export class AddonManager {
   }
 
   /** Start an app's add-on server again after a restart, on the port its URL names. */
-  async startForApp(a: { id: string; service: string; provider: string; port: number | null; url: string }): Promise<void> {
+  async startForApp(a: { id: string; service: string; provider: string; port: number | null; url: string }, tenant?: Tenant): Promise<void> {
     if (a.provider === 'server-postgres' || !a.port || this.appServers.has(a.id)) return;
     // Made before add-ons had credentials: it would let every tenant in (as superuser), so it stays down.
     if (!new URL(a.url).password) throw new Error('it was made before add-ons had passwords and would accept anyone; recreate it (addons:destroy, then addons:create)');
-    const ctx = this.appCtx(a.id);
+    const ctx = this.appCtx(a.id, tenant);
     killMarked((m) => m === ctx.marker);
+    // Its files may belong to another uid (made before tenant uids, or the range changed).
+    await chownTree(ctx.dir, ctx.sandbox.user);
     const { proc } = a.service === 'redis' ? await startRedis(ctx, { port: a.port, durable: true }) : await this.ephemeral.startCluster(ctx, { port: a.port, durable: true });
     this.appServers.set(a.id, proc);
   }

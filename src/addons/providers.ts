@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { Sandbox, Started } from '../sandbox/sandbox.js';
 import { describeResult } from '../sandbox/result.js';
 import { runHost } from '../sandbox/host.js';
+import { chownTree } from '../sandbox/tenant-sandbox.js';
 import { startLocalServer } from './local-server.js';
 import type { AddonRequest } from './addon-spec.js';
 import { addonUrl, newPostgresCredentials, newRedisPassword, type PostgresCredentials } from './credentials.js';
@@ -69,6 +70,7 @@ export class EphemeralPostgres {
     const template = await this.makeTemplate();
     const cp = await runHost('cp', ['-a', template, path.join(ctx.dir, 'data')]);
     if (cp.exitCode !== 0) throw new Error(`copying the template cluster failed: ${cp.stderr.trim()}`);
+    await chownTree(path.join(ctx.dir, 'data'), ctx.sandbox.user);
     const creds = newPostgresCredentials();
     await this.secureCluster(ctx, creds);
     return creds;

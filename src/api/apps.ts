@@ -138,7 +138,7 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     const b = parseBody(z.object({ command: z.string().min(1), env: z.record(z.string(), z.string()).optional(), attach: z.boolean().optional() }).passthrough(), req.body);
     const release = await currentRelease(db, a.id);
     if (!release?.slug_id) throw fail('invalid_state', `${a.name} has no release with code yet; deploy it first (\`slipway builds:create -a ${a.name}\`).`);
-    const run = ctx.oneOffs.start(a.id, { slugFile: slugPath(ctx, release.slug_id), config: JSON.parse(release.config) as Record<string, string> }, b.command, b.env ?? {});
+    const run = ctx.oneOffs.start(a.id, { slugFile: slugPath(ctx, release.slug_id), config: JSON.parse(release.config) as Record<string, string>, tenant: await ctx.tenants.forApp(a.id) }, b.command, b.env ?? {});
     appendAppLog(ctx.logs, a.id, 'slipway[api]', `Starting process with command \`${b.command}\` by user (${run.name})`);
     return reply.status(201).send(oneOffJson(req, a, run));
   });

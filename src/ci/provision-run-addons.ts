@@ -19,7 +19,7 @@ export async function provisionRunAddons(ctx: AppContext, job: RunAddonsJob): Pr
   keys.forEach((k) => ctx.logs.ensureOpen(k));
   const say = (line: string) => keys.forEach((k) => ctx.logs.append(k, line));
 
-  const result = await ctx.addons.provision(job.runId, job.addons, say)
+  const result = await ctx.addons.provision(job.runId, job.addons, say, await ctx.tenants.forAddons('run', job.runId))
     .catch((e: Error) => ({ ok: false as const, message: `Provisioning add-ons failed: ${e.message}` }));
   if (!result.ok) {
     say(` !     ${result.message}\n`);

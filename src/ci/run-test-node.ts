@@ -14,6 +14,7 @@ import type { Emit, OutputStream, TestNodeJob } from './test-node-job.js';
 import type { ErrorId } from '../core/errors.js';
 import type { DynoNet, DynoNetworks } from '../spaces/space-network.js';
 import { inNetns } from '../spaces/sandbox-netns.js';
+import { forTenant } from '../sandbox/tenant-sandbox.js';
 
 export interface NodeRunnerDeps {
   sandbox: Sandbox;
@@ -50,7 +51,7 @@ export function testEnv(job: TestNodeJob, ws: Workspace, withConfig: boolean): R
 }
 
 export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: Emit, signal: AbortSignal): Promise<void> {
-  let sandbox = deps.sandbox;
+  let sandbox = forTenant(deps.sandbox, job.tenant);
   let nodeNet: DynoNet | undefined;
   const deadline = Date.now() + job.timeoutSeconds * 1000;
   const remaining = () => Math.max(0, deadline - Date.now());
@@ -72,7 +73,7 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
     if (job.spaceId) {
       if (!deps.network) throw new Error('this runner cannot place test nodes in private spaces');
       nodeNet = await deps.network.forSpace(job.spaceId, job.nodeId);
-      sandbox = inNetns(deps.sandbox, nodeNet.netns);
+      sandbox = inNetns(sandbox, nodeNet.netns);
       setupLog(`-----> Running inside the private space's network (${nodeNet.address})\n`);
     }
     // Step 1: a CI copy of the app — fresh workspace, source unpacked, cache restored.

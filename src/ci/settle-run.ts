@@ -9,7 +9,10 @@ export async function settleRun(ctx: AppContext, runId: string): Promise<void> {
   if (!isTerminal(run.status as TestStatus)) return;
   if (await claimEndNotification(ctx.store.db, runId)) await fireHooks(ctx, 'testRunEnded', ctx.hooks.testRunEnded, run);
   const live = (await listAddons(ctx.store.db, runId)).filter((a) => a.status === 'provisioned');
-  if (!live.length && !ctx.addons.liveRuns().includes(runId)) return;
-  await ctx.addons.teardown(runId, live.map(toProvisioned));
-  await markDeprovisioned(ctx.store.db, runId);
+  if (live.length || ctx.addons.liveRuns().includes(runId)) {
+    await ctx.addons.teardown(runId, live.map(toProvisioned));
+    await markDeprovisioned(ctx.store.db, runId);
+  }
+  // Nothing of the run runs any more: its uids go back to the range.
+  await ctx.tenants.freeRun(runId);
 }

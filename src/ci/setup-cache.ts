@@ -8,7 +8,7 @@ import { copyInto } from './workspace.js';
 export async function restoreCache(sandbox: Sandbox, cacheRoot: string, pipelineId: string, into: string): Promise<boolean> {
   const src = path.join(cacheRoot, pipelineId);
   if (!fs.existsSync(src)) return false;
-  await copyInto(sandbox, src, into, { alreadyOwned: true });
+  await copyInto(sandbox, src, into, { large: true });
   return true;
 }
 

@@ -82,9 +82,10 @@ async function queueNodes(ctx: AppContext, s: StartTestRun, run: TestRun, source
   const configVars = await getStageConfig(db, s.pipeline.id, 'test');
   const nodes = await createTestNodes(db, run.id, config.quantity);
   const runner = ctx.runner;
+  const tenant = await ctx.tenants.forRun(run.id);
   const jobs: TestNodeJob[] = nodes.map((node) => ({
     runId: run.id, nodeId: node.id, pipelineId: s.pipeline.id, runNumber: run.number, nodeIndex: node.idx, nodeTotal: nodes.length,
-    branch: s.commitBranch, sha: s.commitSha, sourceBlobUrl: s.sourceBlobUrl, config, configVars, addonEnv: {}, timeoutSeconds, clearCache: s.clearCache, spaceId: s.pipeline.ci_space_id ?? null,
+    branch: s.commitBranch, sha: s.commitSha, sourceBlobUrl: s.sourceBlobUrl, config, configVars, addonEnv: {}, timeoutSeconds, clearCache: s.clearCache, spaceId: s.pipeline.ci_space_id ?? null, tenant,
   }));
   if (addons.addons.length) {
     // Add-ons first (shared by every node); the provisioning job then queues the nodes.

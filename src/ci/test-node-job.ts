@@ -3,6 +3,7 @@
 import type { TestConfig } from '../core/app-json.js';
 import type { NewTestCase } from '../store/test-runs.js';
 import type { ErrorId } from '../core/errors.js';
+import type { Tenant } from '../sandbox/user.js';
 
 export const TEST_NODE_JOB = 'test-node';
 export const TEST_RUN_ADDONS_JOB = 'test-run-addons';
@@ -26,6 +27,8 @@ export interface TestNodeJob {
   clearCache: boolean;
   /** The private space the node runs in (`pipelines:update --ci-space`), so it reaches internal services. */
   spaceId?: string | null;
+  /** The run's own uid, the same for every node (undefined: the sandbox user). */
+  tenant?: Tenant;
 }
 
 export type OutputStream = 'setup' | 'test';

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { runHost } from '../sandbox/host.js';
+import { chownTree } from '../sandbox/tenant-sandbox.js';
 
 export interface Workspace { root: string; app: string; cache: string; env: string; buildpacks: string; tmp: string }
 
@@ -29,27 +30,20 @@ export function writeEnvDir(sandbox: Sandbox, dir: string, vars: Record<string, 
 }
 
 /**
- * Copy a folder's contents into a sandbox-owned folder (modes kept). Small trees (buildpacks) are
- * copied in-process and given to the sandbox user; large ones already owned by it (caches) go
- * through `cp -a`, which keeps their owner and is far faster for thousands of files.
+ * Copy a folder's contents into a folder of the sandbox's tenant (modes kept), then give every
+ * entry to that tenant: a cache saved by an earlier run belongs to that run's uid. Small trees
+ * (buildpacks) are copied in-process; large ones (caches) go through `cp -a`, far faster for
+ * thousands of files.
  */
-export async function copyInto(sandbox: Sandbox, from: string, to: string, opts: { alreadyOwned?: boolean } = {}): Promise<void> {
+export async function copyInto(sandbox: Sandbox, from: string, to: string, opts: { large?: boolean } = {}): Promise<void> {
   sandbox.ownedDir(to);
-  if (opts.alreadyOwned) {
+  if (opts.large) {
     const r = await runHost('cp', ['-a', `${from}/.`, to]);
     if (r.exitCode !== 0) throw new Error(`copying ${from} failed: ${r.stderr.trim()}`);
-    return;
+  } else {
+    await fs.promises.cp(from, to, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true, force: true });
   }
-  await fs.promises.cp(from, to, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true, force: true });
-  if (process.getuid?.() === 0) await chownTree(to, sandbox.user.uid, sandbox.user.gid);
-}
-
-async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
-  await fs.promises.lchown(dir, uid, gid);
-  for (const e of await fs.promises.readdir(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) await chownTree(p, uid, gid); else await fs.promises.lchown(p, uid, gid);
-  }
+  await chownTree(to, sandbox.user);
 }
 
 /** A source tarball with a single top-level folder (as GitHub makes them) is unpacked from inside it. */

@@ -16,6 +16,7 @@ export const ERRORS = {
   space_not_empty: { status: 409, message: 'The space still has apps; move or destroy them first.' },
   cidr_in_use: { status: 409, message: 'That CIDR overlaps another space or a network of this host.' },
   spaces_unavailable: { status: 503, message: 'Private spaces need CAP_NET_ADMIN (run the server as root), iproute2 and nftables.' },
+  tenant_uids_exhausted: { status: 503, message: 'Every uid of SLIPWAY_TENANT_UIDS is in use; the operator must widen the range.' },
   source_not_found: { status: 404, message: 'Couldn\'t find that source blob. Upload it first with PUT to the put_url of POST /sources.' },
   invalid_params: { status: 422, message: 'The request body is invalid.' },
   invalid_json: { status: 400, message: 'The request body is not valid JSON.' },

@@ -34,6 +34,7 @@ export async function destroyApp(ctx: AppContext, a: App): Promise<void> {
     else gone.push(s.id);
   }
   await deleteApp(db, a.id);
+  await ctx.tenants.freeApp(a.id);
   for (const id of gone) fs.rmSync(slugPath(ctx, id), { recursive: true, force: true });
   removeRepo(ctx.config.dataDir, a.id);
   fs.rmSync(path.join(ctx.config.dataDir, 'build-cache', a.id), { recursive: true, force: true });

@@ -17,7 +17,7 @@ export async function attachAddon(ctx: AppContext, a: App, plan: string, as?: st
     throw fail('conflict', `${a.name} already has an add-on attached as ${r.addon.name}_URL; pass another name with --as.`);
   }
   const id = newId();
-  const made = await ctx.addons.provisionForApp(id, r.addon).catch((e: Error) => { throw fail('invalid_state', `Could not provision ${plan}: ${e.message}`); });
+  const made = await ctx.addons.provisionForApp(id, r.addon, await ctx.tenants.forAddons('app', a.id)).catch((e: Error) => { throw fail('invalid_state', `Could not provision ${plan}: ${e.message}`); });
   const row = await insertAppAddon(db, { id, app_id: a.id, name: r.addon.name, plan, service: r.addon.service, provider: made.provider, port: made.port, url: made.url, database: made.database });
   await patchConfigVars(db, a.id, { [`${row.name}_URL`]: row.url });
   appendAppLog(ctx.logs, a.id, 'slipway[api]', `Provisioned ${plan} as ${row.name}_URL`);

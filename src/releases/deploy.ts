@@ -20,7 +20,7 @@ export const slugPath = (ctx: AppContext, slugId: string): string => path.join(c
 export async function startBuild(ctx: AppContext, app: App, sourceBlobUrl: string, version: string | null, user: string | null = null): Promise<Build> {
   const build = await createBuild(ctx.store.db, app.id, sourceBlobUrl, version, user);
   ctx.logs.open(buildLogKey(build.id));
-  const job: BuildJob = { buildId: build.id, appId: app.id, appName: app.name, sourceBlobUrl, configVars: await getConfigVars(ctx.store.db, app.id) };
+  const job: BuildJob = { buildId: build.id, appId: app.id, appName: app.name, sourceBlobUrl, configVars: await getConfigVars(ctx.store.db, app.id), tenant: await ctx.tenants.forApp(app.id) };
   await enqueue(ctx.queue, BUILD_JOB, job, { key: `build:${build.id}` });
   appendAppLog(ctx.logs, app.id, 'slipway[api]', `Build started${version ? ` for ${version.slice(0, 7)}` : ''}`);
   ctx.runner?.poke();
@@ -62,7 +62,7 @@ export async function startRelease(ctx: AppContext, app: App, release: Release):
   }
   const job: ReleaseJob = {
     releaseId: release.id, appId: app.id, appName: app.name, version: release.version, slugId: release.slug_id!, config: JSON.parse(release.config) as Record<string, string>,
-    command: types['release'], timeoutSeconds: ctx.config.releaseTimeoutSeconds,
+    command: types['release'], timeoutSeconds: ctx.config.releaseTimeoutSeconds, tenant: await ctx.tenants.forApp(app.id),
   };
   await enqueue(ctx.queue, RELEASE_JOB, job, { key: `release:${release.id}` });
   appendAppLog(ctx.logs, app.id, 'slipway[api]', `Release v${release.version} is running its release phase: ${types['release']}`);
@@ -87,7 +87,7 @@ export async function goLive(ctx: AppContext, app: App): Promise<void> {
   const types = JSON.parse(slug.process_types) as Record<string, string>;
   let formation = await getFormation(ctx.store.db, app.id);
   if (!formation.length && types['web']) formation = await scaleFormation(ctx.store.db, app.id, [{ type: 'web', quantity: 1 }]);
-  const live = await ctx.dynos.deploy(app.id, { id: release.id, version: release.version, slugFile: slugPath(ctx, slug.id), config: JSON.parse(release.config) as Record<string, string>, processTypes: types },
+  const live = await ctx.dynos.deploy(app.id, { id: release.id, version: release.version, slugFile: slugPath(ctx, slug.id), config: JSON.parse(release.config) as Record<string, string>, processTypes: types, tenant: await ctx.tenants.forApp(app.id) },
     Object.fromEntries(formation.map((f) => [f.type, f.quantity])));
   if (live) releaseWentLive(app.id, release.id, release.description);
 }

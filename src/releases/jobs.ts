@@ -1,4 +1,6 @@
 // The runner seam for builds and release phases: jobs in, events out; no store access.
+import type { Tenant } from '../sandbox/user.js';
+
 export const BUILD_JOB = 'build';
 export const RELEASE_JOB = 'release-phase';
 
@@ -8,6 +10,8 @@ export interface BuildJob {
   appName: string;
   sourceBlobUrl: string;
   configVars: Record<string, string>;
+  /** The app's own uid (undefined: the sandbox user). */
+  tenant?: Tenant;
 }
 
 export interface ReleaseJob {
@@ -19,6 +23,8 @@ export interface ReleaseJob {
   config: Record<string, string>;
   command: string;
   timeoutSeconds: number;
+  /** The app's own uid (undefined: the sandbox user). */
+  tenant?: Tenant;
 }
 
 export type BuildEvent =

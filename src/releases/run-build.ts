@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { describeResult } from '../sandbox/result.js';
+import { forTenant } from '../sandbox/tenant-sandbox.js';
 import { killMarked } from '../sandbox/process-tree.js';
 import { prepareBuildpacks } from '../buildpacks/prepare.js';
 import { q, sourceFiles } from '../buildpacks/shell.js';
@@ -35,7 +36,7 @@ function removeIgnored(app: string): number {
 }
 
 export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEvent) => void, signal: AbortSignal): Promise<void> {
-  const { sandbox } = deps;
+  const sandbox = forTenant(deps.sandbox, job.tenant);
   const id = `build-${job.buildId}`;
   const ws = createWorkspace(sandbox, deps.workRoot, id);
   const deadline = Date.now() + deps.timeoutMs;

@@ -2,6 +2,7 @@
 // and config. Exit 0 → the release may go live; anything else (exit, crash, time limit) → failed.
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { describeResult } from '../sandbox/result.js';
+import { forTenant } from '../sandbox/tenant-sandbox.js';
 import { killMarked } from '../sandbox/process-tree.js';
 import { removeWorkspace } from '../ci/workspace.js';
 import { unpackSlug, dynoEnv, dynoCommand } from '../runtime/slug-workspace.js';
@@ -15,9 +16,10 @@ export async function runReleasePhase(job: ReleaseJob, deps: { sandbox: Sandbox;
   try {
     // In a space the release phase runs on the space's network, as every dyno of the app does.
     dynoNet = await deps.network?.forApp(job.appId, id);
-    const ws = await unpackSlug(deps.sandbox, deps.workRoot, id, deps.slugFile);
+    const sandbox = forTenant(deps.sandbox, job.tenant);
+    const ws = await unpackSlug(sandbox, deps.workRoot, id, deps.slugFile);
     log(`Running release command: ${job.command}\n`);
-    const r = await deps.sandbox.run({
+    const r = await sandbox.run({
       argv: dynoCommand(ws, job.command), cwd: ws.app, env: dynoEnv(ws, job.config, { DYNO: 'release.1', PORT: '5000' }),
       writable: [ws.root], tmpDir: ws.tmp, marker: id, netns: dynoNet?.netns, timeoutMs: job.timeoutSeconds * 1000, signal, onStdout: log, onStderr: log,
     });

@@ -3,6 +3,8 @@
 // a new release starts its web dynos and waits for them before the old ones are stopped.
 import type { Sandbox, Started } from '../sandbox/sandbox.js';
 import { killMarked } from '../sandbox/process-tree.js';
+import { forTenant } from '../sandbox/tenant-sandbox.js';
+import type { Tenant } from '../sandbox/user.js';
 import { removeWorkspace, type Workspace } from '../ci/workspace.js';
 import { freePort } from '../addons/local-server.js';
 import { unpackSlug, dynoEnv, dynoCommand } from './slug-workspace.js';
@@ -12,7 +14,8 @@ import { canConnect, answers2xx as healthy } from './boot-check.js';
 
 export type DynoState = 'starting' | 'up' | 'crashed' | 'down';
 
-export interface DeployedRelease { id: string; version: number; slugFile: string; config: Record<string, string>; processTypes: Record<string, string> }
+/** `tenant`: the app's own uid, every dyno of it runs as (undefined: the sandbox user). */
+export interface DeployedRelease { id: string; version: number; slugFile: string; config: Record<string, string>; processTypes: Record<string, string>; tenant?: Tenant }
 
 export interface Dyno {
   id: string;
@@ -162,7 +165,7 @@ export class DynoManager {
   }
 
   private async boot(d: Dyno): Promise<void> {
-    const { sandbox } = this.o;
+    const sandbox = forTenant(this.o.sandbox, d.release.tenant);
     d.state = 'starting';
     d.startedAt = new Date().toISOString();
     this.o.log(d.appId, 'slipway', `Starting process ${d.name} with command \`${d.command}\` (v${d.release.version})`);

@@ -1,6 +1,8 @@
 // One-off dynos (`run`): the current release's slug and config, a command, output kept and
 // streamed, the exit code recorded — then the dyno and its workspace are gone.
 import type { Sandbox } from '../sandbox/sandbox.js';
+import { forTenant } from '../sandbox/tenant-sandbox.js';
+import type { Tenant } from '../sandbox/user.js';
 import { removeWorkspace } from '../ci/workspace.js';
 import { unpackSlug, dynoEnv, dynoCommand } from './slug-workspace.js';
 import type { LogBook } from '../logs/log-book.js';
@@ -23,7 +25,8 @@ export class OneOffDynos {
 
   list(appId: string): OneOff[] { return [...this.runs.values()].filter((r) => r.appId === appId && r.state !== 'down'); }
 
-  start(appId: string, release: { slugFile: string; config: Record<string, string> }, command: string, env: Record<string, string>): OneOff {
+  /** `release.tenant`: the app's own uid (undefined: the sandbox user). */
+  start(appId: string, release: { slugFile: string; config: Record<string, string>; tenant?: Tenant }, command: string, env: Record<string, string>): OneOff {
     const id = `run-${appId.slice(0, 8)}-${Date.now().toString(36)}-${++this.seq}`;
     const run: OneOff = { id, appId, name: `run.${this.seq}`, command, state: 'starting', exitCode: null, createdAt: new Date().toISOString(), logKey: `dynos/${id}` };
     this.runs.set(id, run);
@@ -32,12 +35,13 @@ export class OneOffDynos {
       let dynoNet: Awaited<ReturnType<DynoNetworks['forApp']>>;
       try {
         dynoNet = await this.o.network?.forApp(appId, id);
-        const ws = await unpackSlug(this.o.sandbox, this.o.workRoot, id, release.slugFile);
+        const sandbox = forTenant(this.o.sandbox, release.tenant);
+        const ws = await unpackSlug(sandbox, this.o.workRoot, id, release.slugFile);
         run.state = 'up';
         const out = (c: Buffer) => this.o.logs.append(run.logKey, c);
         const ac = new AbortController();
         run.stop = () => ac.abort();
-        const r = await this.o.sandbox.run({
+        const r = await sandbox.run({
           argv: dynoCommand(ws, command), cwd: ws.app, env: dynoEnv(ws, release.config, { ...env, DYNO: run.name, PORT: '5000' }),
           writable: [ws.root], tmpDir: ws.tmp, marker: id, netns: dynoNet?.netns, timeoutMs: this.o.timeoutMs, signal: ac.signal, onStdout: out, onStderr: out,
         });

@@ -1,9 +1,24 @@
-// bubblewrap arguments for one sandboxed command: host read-only, hidden Slipway data, own
-// pid/ipc/uts namespaces, only the job's own directories writable.
-export interface BwrapSpec { hidden: string[]; writable: string[]; readable: string[]; tmpDir?: string; cwd: string; argv: string[] }
+// bubblewrap options for one sandboxed command: host read-only, hidden Slipway data, own
+// user/pid/ipc/uts namespaces with no capabilities and no nested user namespaces, only the job's
+// own directories writable, and exactly the given environment.
+export interface BwrapSpec { hidden: string[]; writable: string[]; readable: string[]; tmpDir?: string; cwd: string; env: Record<string, string> }
 
-export function bwrapArgs(s: BwrapSpec): string[] {
-  const args = [
+/**
+ * The flags every sandbox gets; the start-up probe runs bubblewrap with exactly these. No
+ * `--new-session`: the sandbox already starts in a session of its own with no terminal (spawned
+ * detached, stdio on pipes), and the command must stay in bwrap's process group, which is what a
+ * dyno's SIGTERM is sent to.
+ */
+export const ISOLATION_FLAGS = ['--unshare-user', '--disable-userns', '--cap-drop', 'ALL', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--hostname', 'slipway', '--die-with-parent'];
+
+/**
+ * Options only (the command follows `--` on bwrap's own command line). They carry the tenant's
+ * environment, so they are handed to bwrap through `--args FD`, never as visible arguments.
+ */
+export function bwrapOptions(s: BwrapSpec): string[] {
+  const args = ['--clearenv'];
+  for (const [k, v] of Object.entries(s.env)) args.push('--setenv', k, v);
+  args.push(
     '--ro-bind', '/', '/',
     '--dev', '/dev',
     '--proc', '/proc',
@@ -11,10 +26,16 @@ export function bwrapArgs(s: BwrapSpec): string[] {
     ...(s.tmpDir ? ['--bind', s.tmpDir, '/tmp'] : ['--tmpfs', '/tmp']),
     '--tmpfs', '/root',
     '--tmpfs', '/run',
-  ];
+  );
   for (const h of s.hidden) args.push('--tmpfs', h);
   for (const r of s.readable) args.push('--ro-bind', r, r);
   for (const w of s.writable) args.push('--bind', w, w);
-  args.push('--unshare-pid', '--unshare-ipc', '--unshare-uts', '--hostname', 'slipway', '--die-with-parent', '--chdir', s.cwd, '--', ...s.argv);
+  args.push(...ISOLATION_FLAGS, '--chdir', s.cwd);
   return args;
+}
+
+/** bwrap's `--args` format: NUL-terminated strings (a NUL inside one would split it, so it is refused). */
+export function encodeArgs(args: string[]): Buffer {
+  for (const a of args) if (a.includes('\0')) throw new Error('a sandbox argument or environment value contains a NUL byte');
+  return Buffer.from(args.map((a) => a + '\0').join(''));
 }

@@ -1,6 +1,8 @@
 // Trusted host tools (git, tar) the control plane runs itself: not isolated, but through the same
-// module, with the same result shape and a time limit, so nothing is spawned ad hoc.
+// module, with the same result shape and a time limit, so nothing is spawned ad hoc. Programs are
+// found through host-tools (absolute paths); `env`, when given, must come from the server, never a tenant.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { HOST_ENV, hostTool } from './host-tools.js';
 import type { SandboxResult } from './result.js';
 
 export interface HostResult extends SandboxResult { stdout: string; stderr: string }
@@ -8,7 +10,13 @@ export interface HostResult extends SandboxResult { stdout: string; stderr: stri
 export function runHost(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: Buffer | string; timeoutMs?: number; stdoutTo?: NodeJS.WritableStream } = {}): Promise<HostResult> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? { PATH: '/usr/local/bin:/usr/bin:/bin' }, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    let child: ChildProcessWithoutNullStreams;
+    try {
+      child = spawn(hostTool(cmd), args, { cwd: opts.cwd, env: opts.env ?? HOST_ENV, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    } catch (e) {
+      resolve({ exitCode: null, signal: null, reason: 'spawn-failed', error: (e as Error).message, timedOut: false, isCanceled: false, durationMs: Date.now() - started, stdout: '', stderr: '' });
+      return;
+    }
     let out = '';
     let err = '';
     let timedOut = false;
@@ -31,7 +39,7 @@ export function runHost(cmd: string, args: string[], opts: { cwd?: string; env?:
 
 /** A trusted host tool with its input and output as streams (git http-backend); killed with its group. */
 export function startHost(cmd: string, args: string[], opts: { cwd?: string; env: Record<string, string>; timeoutMs: number }): { child: ChildProcessWithoutNullStreams; kill(): void } {
-  const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const child = spawn(hostTool(cmd), args, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   const kill = () => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } };
   const timer = setTimeout(kill, opts.timeoutMs);
   child.on('close', () => clearTimeout(timer));
@@ -44,7 +52,7 @@ export function startHost(cmd: string, args: string[], opts: { cwd?: string; env
  * to the callbacks, its own process group so it and its workers go together.
  */
 export function startHostService(cmd: string, args: string[], opts: { cwd?: string; env: Record<string, string>; onOutput(line: string): void }): { child: ChildProcessWithoutNullStreams; signal(sig: NodeJS.Signals): void; killGroup(sig: NodeJS.Signals): void } {
-  const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const child = spawn(hostTool(cmd), args, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   child.stdin.end();
   for (const s of [child.stdout, child.stderr]) {
     let rest = '';

@@ -1,10 +1,13 @@
 // Run one command in isolation. Every buildpack, setup and test command goes through here.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { bwrapArgs } from './bwrap.js';
+import type { Writable } from 'node:stream';
+import { ISOLATION_FLAGS } from './bwrap.js';
+import { launcher } from './launcher.js';
+import { HOST_ENV, hostTool } from './host-tools.js';
 import { killMarked, killTree, MARKER_VAR } from './process-tree.js';
 import type { SandboxResult, EndReason } from './result.js';
-import { resolveSandboxUser, type SandboxUser } from './user.js';
+import { resolveSandboxUser, type SandboxUser, type Tenant } from './user.js';
 
 export type SandboxMode = 'bwrap' | 'process';
 
@@ -34,9 +37,11 @@ export interface RunSpec {
   /**
    * A network namespace (`ip netns add`) to run in: a dyno or CI node of a private space. Entered as
    * root with `ip netns exec` (which also binds /etc/netns/NS/resolv.conf), then dropped to the
-   * sandbox user with setpriv before bubblewrap starts.
+   * tenant's uid with setpriv before bubblewrap starts.
    */
   netns?: string;
+  /** The tenant's own uid/gid (an app's, a test run's); undefined: the configured sandbox user. */
+  tenant?: Tenant;
 }
 
 /** A command that keeps running (an add-on server, later a dyno) until it exits or is stopped. */
@@ -55,18 +60,20 @@ export interface Sandbox {
   /** Run to completion (or timeout, or cancel). */
   run(spec: RunSpec): Promise<SandboxResult>;
   start(spec: RunSpec): Started;
-  /** Create a directory owned by the sandbox user (mode 0700). */
-  ownedDir(dir: string): void;
+  /** Create a directory owned by the tenant (default: the sandbox user), mode 0700. */
+  ownedDir(dir: string, tenant?: Tenant): void;
 }
 
 export interface SandboxOptions { mode: 'auto' | SandboxMode; userName: string; hidden: string[]; graceMs: number }
 
-/** Probe bubblewrap as the sandbox user; returns the reason it cannot be used, or undefined. */
+/** Probe bubblewrap as the sandbox user with the flags every sandbox uses; the reason it cannot be used, or undefined. */
 function probeBwrap(user: SandboxUser): string | undefined {
-  const r = spawnSync('bwrap', ['--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', '--unshare-pid', 'true'], {
-    uid: user.uid, gid: user.gid, stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000,
+  let bwrap: string;
+  try { bwrap = hostTool('bwrap'); } catch (e) { return (e as Error).message.replace(/\.$/, ''); }
+  const r = spawnSync(bwrap, ['--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', ...ISOLATION_FLAGS, 'true'], {
+    uid: user.uid, gid: user.gid, env: HOST_ENV, stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000,
   });
-  if (r.error) return `bubblewrap is not installed (${(r.error as NodeJS.ErrnoException).code}); install the Debian package "bubblewrap"`;
+  if (r.error) return `bubblewrap could not start (${(r.error as NodeJS.ErrnoException).code}); install the Debian package "bubblewrap"`;
   if (r.status !== 0) return `bubblewrap cannot create namespaces here: ${r.stderr.toString().trim()}`;
   return undefined;
 }
@@ -80,24 +87,21 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     if (problem && opts.mode === 'bwrap') throw new Error(`SLIPWAY_SANDBOX=bwrap but ${problem}.`);
     if (problem) { mode = 'process'; warning = `${problem}; commands run as plain process groups without namespace isolation.`; }
   }
-  const dropPrivileges = process.getuid?.() === 0 ? { uid: user.uid, gid: user.gid } : {};
+  const isRoot = process.getuid?.() === 0;
+  // Not root: everything runs as ourselves (no other uid is reachable).
+  const idsOf = (tenant?: Tenant): Tenant => (isRoot ? tenant ?? user : user);
 
   const sandbox: Sandbox = {
     mode, user, warning,
-    ownedDir(dir) {
+    ownedDir(dir, tenant) {
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      if (process.getuid?.() === 0) fs.chownSync(dir, user.uid, user.gid);
+      const ids = idsOf(tenant);
+      if (isRoot) fs.chownSync(dir, ids.uid, ids.gid);
     },
     run(spec) { return sandbox.start(spec).result; },
     start(spec) {
       const started = Date.now();
-      const inner = mode === 'bwrap'
-        ? ['bwrap', ...bwrapArgs({ hidden: opts.hidden, writable: spec.writable, readable: spec.readable ?? [], tmpDir: spec.tmpDir, cwd: spec.cwd, argv: spec.argv })]
-        : spec.argv;
-      const [cmd, ...args] = spec.netns
-        ? ['ip', 'netns', 'exec', spec.netns, 'setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', '--', ...inner]
-        : inner;
-      const tmp = spec.tmpDir ? { TMPDIR: mode === 'bwrap' ? '/tmp' : spec.tmpDir } : {};
+      const tmp: Record<string, string> = spec.tmpDir ? { TMPDIR: mode === 'bwrap' ? '/tmp' : spec.tmpDir } : {};
       // Every command gets its own marker under the job's, so sweeping after one never hits the next.
       const marker = `${spec.marker}/${++commandSeq}`;
       const env = { ...spec.env, ...tmp, [MARKER_VAR]: marker };
@@ -118,21 +122,31 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
         };
         let child;
         try {
-          child = spawn(spec.netns ? '/usr/sbin/ip' : cmd!, args, { cwd: mode === 'bwrap' ? '/' : spec.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...(spec.netns ? {} : dropPrivileges) });
+          const launch = launcher({ mode, argv: spec.argv, cwd: spec.cwd, hidden: opts.hidden, writable: spec.writable, readable: spec.readable ?? [], tmpDir: spec.tmpDir, netns: spec.netns, env, marker, ids: idsOf(spec.tenant) });
+          child = spawn(launch.cmd, launch.args, {
+            cwd: mode === 'bwrap' ? '/' : spec.cwd, env: launch.env, detached: true,
+            stdio: ['ignore', 'pipe', 'pipe', ...(launch.fd3 ? ['pipe' as const] : [])],
+            ...(launch.asTenant && isRoot ? { uid: launch.ids.uid, gid: launch.ids.gid } : {}),
+          });
+          if (launch.fd3) {
+            const fd3 = child.stdio[3] as Writable;
+            fd3.on('error', () => { /* the launcher failed before reading: its exit reports it */ });
+            fd3.end(launch.fd3);
+          }
         } catch (e) {
           return end({ exitCode: null, signal: null, reason: 'spawn-failed', error: (e as Error).message });
         }
         pgid = child.pid;
         if (spec.timeoutMs !== undefined) timer = setTimeout(() => stopTree('timed-out'), Math.max(0, spec.timeoutMs));
         if (spec.signal?.aborted) onAbort(); else spec.signal?.addEventListener('abort', onAbort);
-        child.stdout.on('data', (c: Buffer) => spec.onStdout?.(c));
-        child.stderr.on('data', (c: Buffer) => spec.onStderr?.(c));
+        child.stdout!.on('data', (c: Buffer) => spec.onStdout?.(c));
+        child.stderr!.on('data', (c: Buffer) => spec.onStderr?.(c));
         child.on('error', (e) => end({ exitCode: null, signal: null, reason: 'spawn-failed', error: e.message }));
         child.on('exit', (code, signal) => {
           // The main process is done: nothing it left behind may outlive it (as when a dyno stops).
           if (pgid !== undefined) void killTree(pgid, marker, 0);
           // Give the pipes a moment to drain, but never wait on a grandchild that kept them open.
-          const drained = setTimeout(() => { child.stdout.destroy(); child.stderr.destroy(); }, 2000);
+          const drained = setTimeout(() => { child.stdout!.destroy(); child.stderr!.destroy(); }, 2000);
           child.on('close', () => {
             clearTimeout(drained);
             // A process started with setsid just as the command ended can miss the sweep above: sweep again.

@@ -16,3 +16,6 @@ export function resolveSandboxUser(name: string): SandboxUser {
   }
   throw new Error(`The sandbox user "${name}" does not exist. Create it or set SLIPWAY_SANDBOX_USER to an unprivileged user.`);
 }
+
+/** The uid/gid one tenant (an app, a test run, an app's add-ons) runs as; needs no passwd entry. */
+export interface Tenant { uid: number; gid: number }

@@ -159,6 +159,9 @@ export interface AppAddonsTable {
 
 export interface SettingsTable { key: string; value: string }
 
+/** `owner`: `app:<id>`, `run:<id>`, `addons:app:<id>`, `addons:run:<id>`. */
+export interface TenantIdsTable { uid: number; owner: string; created_at: string }
+
 export interface Database {
   settings: SettingsTable;
   tokens: TokensTable;
@@ -185,4 +188,5 @@ export interface Database {
   review_apps: ReviewAppsTable;
   app_addons: AppAddonsTable;
   spaces: SpacesTable;
+  tenant_ids: TenantIdsTable;
 }

@@ -1,0 +1,16 @@
+// SLIPWAY_TENANT_UIDS: a range clear of system accounts, or off; anything else names the variable.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, loadConfig } from './config.js';
+
+test('SLIPWAY_TENANT_UIDS: default range, custom range, off', () => {
+  assert.deepEqual(loadConfig({}).tenantUids, { first: 200_000, last: 299_999 });
+  assert.deepEqual(loadConfig({ SLIPWAY_TENANT_UIDS: '500000-500009' }).tenantUids, { first: 500_000, last: 500_009 });
+  assert.equal(loadConfig({ SLIPWAY_TENANT_UIDS: 'off' }).tenantUids, undefined);
+});
+
+test('SLIPWAY_TENANT_UIDS: system uids, reversed, malformed and huge ranges are refused with the variable named', () => {
+  for (const bad of ['0-100', '999-2000', '3000-2000', '200000', 'a-b', '1000-4294967295', '']) {
+    assert.throws(() => loadConfig({ SLIPWAY_TENANT_UIDS: bad }), (e: Error) => e instanceof ConfigError && /SLIPWAY_TENANT_UIDS: .*not a uid range/.test(e.message), bad);
+  }
+});

@@ -1,0 +1,126 @@
+// One tenant cannot read another's environment or files, through the real server and CLI. The
+// sandbox runs in `process` mode here (no pid namespace, no hidden folders): the uid alone must
+// keep a dyno's /proc/PID/environ and workspace away from another app's one-off.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, cli, type TestServer } from '../helpers/server.js';
+import { waitFor } from '../helpers/runs.js';
+import { secretKeeperRepo } from './identity-fixtures.js';
+import { openStore } from '../../src/store/db.js';
+
+let s: TestServer;
+let repo: string;
+const SECRET = `keeper-secret-${process.pid}-${Date.now()}`;
+
+/** The victim's dyno, found as root: its pid, uid and workspace. */
+function findKeeper(): { pid: number; uid: number; cwd: string } | undefined {
+  for (const ent of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      if (!fs.readFileSync(`/proc/${ent}/environ`, 'latin1').includes(`KEEPER_SECRET=${SECRET}`)) continue;
+      if (fs.readFileSync(`/proc/${ent}/comm`, 'utf8').trim() !== 'node') continue;
+      const uid = Number(/^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${ent}/status`, 'utf8'))![1]);
+      return { pid: Number(ent), uid, cwd: fs.readlinkSync(`/proc/${ent}/cwd`) };
+    } catch { /* gone or not ours */ }
+  }
+  return undefined;
+}
+
+before(async () => {
+  repo = secretKeeperRepo();
+  s = await startServer({ SLIPWAY_SANDBOX: 'process', SLIPWAY_BOOT_TIMEOUT_SECONDS: '30' });
+});
+after(async () => {
+  await s.stop();
+  fs.rmSync(repo, { recursive: true, force: true });
+});
+
+test('an app\'s one-off cannot read another app\'s /proc/PID/environ or workspace; each runs as its own uid, never root\'s or the sandbox user\'s', { timeout: 240_000 }, async () => {
+  for (const a of ['keeper', 'prowler']) {
+    assert.equal((await cli(s, ['apps:create', a])).code, 0);
+    if (a === 'keeper') assert.equal((await cli(s, ['config:set', '-a', a, `KEEPER_SECRET=${SECRET}`])).code, 0);
+    const b = await cli(s, ['builds:create', '-a', a], { cwd: repo, timeoutMs: 180_000 });
+    assert.equal(b.code, 0, b.stdout + b.stderr);
+  }
+  const keeper = await waitFor('the keeper dyno', async () => findKeeper(), 60_000);
+  assert.ok(fs.existsSync(path.join(keeper.cwd, 'secret.txt')), 'the victim wrote its file');
+  const ws = path.dirname(keeper.cwd);
+  const st = fs.statSync(ws);
+  assert.equal(st.mode & 0o777, 0o700, 'a workspace is private to its tenant');
+  assert.equal(st.uid, keeper.uid);
+
+  const attack = [
+    'echo "prowler uid=$(id -u)"',
+    `for f in /proc/[0-9]*/environ; do if tr '\\0' '\\n' < "$f" 2>/dev/null | grep -q KEEPER_SECRET; then echo "LEAK-ENVIRON $f"; fi; done`,
+    `cat /proc/${keeper.pid}/environ 2>/dev/null | tr '\\0' '\\n' | grep KEEPER_SECRET && echo LEAK-ENVIRON-DIRECT`,
+    `cat ${keeper.cwd}/secret.txt 2>/dev/null && echo LEAK-FILE`,
+    `ls ${ws} 2>/dev/null && echo LEAK-LIST`,
+    `echo intruder > ${keeper.cwd}/planted 2>/dev/null && echo LEAK-WRITE`,
+    'echo scan-done',
+  ].join('; ');
+  const r = await cli(s, ['run', '-a', 'prowler', '--', attack]);
+  assert.match(r.stdout, /scan-done/, r.stdout + r.stderr);
+  assert.doesNotMatch(r.stdout, /LEAK-/, 'nothing of the other tenant is readable');
+  assert.ok(!r.stdout.includes(SECRET));
+  assert.ok(!fs.existsSync(path.join(keeper.cwd, 'planted')));
+  const prowlerUid = Number(/prowler uid=(\d+)/.exec(r.stdout)![1]);
+  const nobody = Number(fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('nobody:'))!.split(':')[2]);
+  for (const uid of [keeper.uid, prowlerUid]) {
+    assert.notEqual(uid, 0);
+    assert.notEqual(uid, process.getuid!(), 'not the server\'s uid');
+    assert.notEqual(uid, nobody, 'not the shared sandbox user');
+  }
+  assert.notEqual(keeper.uid, prowlerUid, 'two apps never share a uid');
+  assert.equal((await fetch(`${s.url}/health`)).status, 200);
+});
+
+test('an app\'s Postgres add-on runs as a uid of its own: the app\'s one-off cannot read its data files or environ', { timeout: 180_000 }, async () => {
+  const made = await cli(s, ['addons:create', 'heroku-postgresql', '-a', 'prowler']);
+  assert.equal(made.code, 0, made.stdout + made.stderr);
+  const pg = await waitFor('the add-on\'s postgres', async () => {
+    for (const ent of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+      try {
+        const argv = fs.readFileSync(`/proc/${ent}/cmdline`, 'utf8').split('\0');
+        const data = argv[argv.indexOf('-D') + 1];
+        if (!argv[0]!.endsWith('/postgres') || !data?.startsWith(s.dataDir) || !data.includes('app-addon-')) continue;
+        return { pid: Number(ent), data, uid: Number(/^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${ent}/status`, 'utf8'))![1]) };
+      } catch { /* gone */ }
+    }
+    return undefined;
+  });
+  assert.equal(fs.statSync(pg.data).uid, pg.uid, 'the data files belong to the add-on\'s uid');
+  const attack = [
+    'echo "app uid=$(id -u)"',
+    `ls ${pg.data} 2>/dev/null && echo LEAK-LIST`,
+    `cat ${pg.data}/PG_VERSION 2>/dev/null && echo LEAK-FILE`,
+    `cat ${pg.data}/global/pg_control > /dev/null 2>&1 && echo LEAK-CONTROL`,
+    `cat /proc/${pg.pid}/environ > /dev/null 2>&1 && echo LEAK-ENVIRON`,
+    'echo scan-done',
+  ].join('; ');
+  const r = await cli(s, ['run', '-a', 'prowler', '--', attack]);
+  assert.match(r.stdout, /scan-done/, r.stdout + r.stderr);
+  assert.doesNotMatch(r.stdout, /LEAK-/);
+  const appUid = Number(/app uid=(\d+)/.exec(r.stdout)![1]);
+  assert.notEqual(pg.uid, appUid, 'the add-on never runs as its app');
+  assert.notEqual(pg.uid, 0);
+  assert.equal((await fetch(`${s.url}/health`)).status, 200);
+});
+
+test('destroying an app frees its uid; a restarted server keeps the uid of an app that stays', { timeout: 120_000 }, async () => {
+  const before = findKeeper()!;
+  await s.stop();
+  s = await startServer({ SLIPWAY_SANDBOX: 'process', SLIPWAY_BOOT_TIMEOUT_SECONDS: '30' }, s.dataDir);
+  const after = await waitFor('the keeper dyno after a restart', async () => findKeeper(), 60_000);
+  assert.equal(after.uid, before.uid, 'the app keeps its uid (its files belong to it)');
+  assert.match(s.output(), /tenant uids: each app, test run and add-on set runs as its own uid/);
+  const destroyed = await cli(s, ['apps:destroy', '-a', 'keeper', '--confirm', 'keeper']);
+  assert.equal(destroyed.code, 0, destroyed.stdout + destroyed.stderr);
+  assert.equal(findKeeper(), undefined);
+  const store = await openStore({ dataDir: s.dataDir });
+  try {
+    const held = await store.db.selectFrom('tenant_ids').select('owner').where('uid', '=', before.uid).execute();
+    assert.deepEqual(held, [], 'the uid went back to the range');
+  } finally { await store.close(); }
+  assert.equal((await fetch(`${s.url}/health`)).status, 200);
+});
