@@ -38,7 +38,7 @@ export class AddonManager {
   async provision(runId: string, requests: AddonRequest[], log: (line: string) => void, tenant?: Tenant): Promise<ProvisionResult> {
     const made: LiveAddon[] = [];
     this.live.set(runId, made);
-    const sandbox = forTenant(this.o.sandbox, tenant);
+    const sandbox = this.serverSandbox(tenant);
     for (const req of requests) {
       const dir = path.join(this.runDir(runId), req.name.toLowerCase());
       sandbox.ownedDir(this.runDir(runId));
@@ -73,7 +73,16 @@ export class AddonManager {
   // ---- Add-ons of apps: long-lived servers in workRoot/app-addon-<id>, started again (same port) on boot.
   private appServers = new Map<string, Started>();
   private appDir(id: string): string { return path.join(this.o.workRoot, `app-addon-${id}`); }
-  private appCtx(id: string, tenant?: Tenant) { return { sandbox: forTenant(this.o.sandbox, tenant), dir: this.appDir(id), marker: appAddonMarker(id) }; }
+  /**
+   * The sandbox an add-on server runs in: its own uid under bubblewrap, which also gives that uid a
+   * passwd entry (Postgres' single-user set-up looks itself up). Without bubblewrap there is no way
+   * to give it one, so add-on servers share the sandbox user, which no tenant command runs as.
+   */
+  private serverSandbox(tenant?: Tenant): Sandbox {
+    return forTenant(this.o.sandbox, this.o.sandbox.mode === 'bwrap' ? tenant : undefined);
+  }
+
+  private appCtx(id: string, tenant?: Tenant) { return { sandbox: this.serverSandbox(tenant), dir: this.appDir(id), marker: appAddonMarker(id) }; }
 
   /** Provision an app's add-on, run as `tenant` (the app's add-on uid): where it runs and its URL. */
   async provisionForApp(id: string, req: AddonRequest, tenant?: Tenant): Promise<{ provider: Provisioned['provider']; port: number | null; url: string; database: string | null }> {

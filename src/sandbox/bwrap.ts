@@ -1,7 +1,7 @@
 // bubblewrap options for one sandboxed command: host read-only, hidden Slipway data, own
 // user/pid/ipc/uts namespaces with no capabilities and no nested user namespaces, only the job's
 // own directories writable, and exactly the given environment.
-export interface BwrapSpec { hidden: string[]; writable: string[]; readable: string[]; tmpDir?: string; cwd: string; env: Record<string, string> }
+export interface BwrapSpec { hidden: string[]; writable: string[]; readable: string[]; tmpDir?: string; cwd: string; env: Record<string, string>; identityFds?: boolean }
 
 /**
  * The flags every sandbox gets; the start-up probe runs bubblewrap with exactly these. No
@@ -30,6 +30,8 @@ export function bwrapOptions(s: BwrapSpec): string[] {
   for (const h of s.hidden) args.push('--tmpfs', h);
   for (const r of s.readable) args.push('--ro-bind', r, r);
   for (const w of s.writable) args.push('--bind', w, w);
+  // The tenant's own /etc/passwd and /etc/group entries, read by bwrap from fds 4 and 5.
+  if (s.identityFds) args.push('--ro-bind-data', '4', '/etc/passwd', '--ro-bind-data', '5', '/etc/group');
   args.push(...ISOLATION_FLAGS, '--chdir', s.cwd);
   return args;
 }

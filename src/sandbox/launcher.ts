@@ -4,6 +4,7 @@
 import { bwrapOptions, encodeArgs } from './bwrap.js';
 import { HOST_ENV, hostTool } from './host-tools.js';
 import { MARKER_VAR } from './process-tree.js';
+import { identityFilesFor } from './passwd.js';
 import type { Tenant } from './user.js';
 
 export interface Launch {
@@ -12,6 +13,8 @@ export interface Launch {
   env: Record<string, string>;
   /** Written to the child's fd 3, then closed. */
   fd3?: Buffer;
+  /** Written to fds 4, 5, …: the tenant's /etc/passwd and /etc/group for bwrap. */
+  moreFds?: Buffer[];
   /** Spawn already as the tenant (otherwise root's `ip` starts and setpriv drops to it). */
   asTenant: boolean;
   ids: Tenant;
@@ -44,10 +47,12 @@ export function launcher(s: LaunchSpec): Launch {
   const inNetns = (argv: string[]) => ['netns', 'exec', s.netns!, hostTool('setpriv'), `--reuid=${s.ids.uid}`, `--regid=${s.ids.gid}`, '--clear-groups', '--', ...argv];
   if (s.mode === 'bwrap') {
     const bwrap = [hostTool('bwrap'), '--args', '3', '--', ...s.argv];
-    const fd3 = encodeArgs(bwrapOptions({ hidden: s.hidden, writable: s.writable, readable: s.readable, tmpDir: s.tmpDir, cwd: s.cwd, env: s.env }));
+    const fd3 = encodeArgs(bwrapOptions({ hidden: s.hidden, writable: s.writable, readable: s.readable, tmpDir: s.tmpDir, cwd: s.cwd, env: s.env, identityFds: true }));
+    const files = identityFilesFor(s.ids);
+    const moreFds = [Buffer.from(files.passwd), Buffer.from(files.group)];
     return s.netns
-      ? { cmd: hostTool('ip'), args: inNetns(bwrap), env: own, fd3, asTenant: false, ids: s.ids }
-      : { cmd: bwrap[0]!, args: bwrap.slice(1), env: own, fd3, asTenant: true, ids: s.ids };
+      ? { cmd: hostTool('ip'), args: inNetns(bwrap), env: own, fd3, moreFds, asTenant: false, ids: s.ids }
+      : { cmd: bwrap[0]!, args: bwrap.slice(1), env: own, fd3, moreFds, asTenant: true, ids: s.ids };
   }
   if (s.netns) {
     const fd3 = encodeArgs(Object.entries(s.env).map(([k, v]) => `${k}=${v}`));

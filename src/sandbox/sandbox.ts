@@ -1,5 +1,5 @@
 // Run one command in isolation. Every buildpack, setup and test command goes through here.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import type { Writable } from 'node:stream';
 import { ISOLATION_FLAGS } from './bwrap.js';
@@ -120,12 +120,12 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
           spec.signal?.removeEventListener('abort', onAbort);
           resolve({ ...r, durationMs: Date.now() - started, timedOut: r.reason === 'timed-out', isCanceled: r.reason === 'cancelled' });
         };
-        let child;
+        let child: ChildProcess;
         try {
           const launch = launcher({ mode, argv: spec.argv, cwd: spec.cwd, hidden: opts.hidden, writable: spec.writable, readable: spec.readable ?? [], tmpDir: spec.tmpDir, netns: spec.netns, env, marker, ids: idsOf(spec.tenant) });
           child = spawn(launch.cmd, launch.args, {
             cwd: mode === 'bwrap' ? '/' : spec.cwd, env: launch.env, detached: true,
-            stdio: ['ignore', 'pipe', 'pipe', ...(launch.fd3 ? ['pipe' as const] : [])],
+            stdio: ['ignore', 'pipe', 'pipe', ...(launch.fd3 ? ['pipe' as const] : []), ...(launch.moreFds ?? []).map(() => 'pipe' as const)],
             ...(launch.asTenant && isRoot ? { uid: launch.ids.uid, gid: launch.ids.gid } : {}),
           });
           if (launch.fd3) {
@@ -133,6 +133,11 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
             fd3.on('error', () => { /* the launcher failed before reading: its exit reports it */ });
             fd3.end(launch.fd3);
           }
+          (launch.moreFds ?? []).forEach((data, i) => {
+            const fd = child.stdio[4 + i] as Writable;
+            fd.on('error', () => { /* as fd 3 */ });
+            fd.end(data);
+          });
         } catch (e) {
           return end({ exitCode: null, signal: null, reason: 'spawn-failed', error: (e as Error).message });
         }
