@@ -105,7 +105,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   spaces.setApps(await listApps(store.db));
   const ctx: AppContext = {
     config, store, queue: { db: store.db, dialect: store.dialect }, logs: ctxLogs,
-    blobs: new SourceBlobs(path.join(config.dataDir, 'sources'), 500 * 1024 * 1024), sandbox, secret, workRoot,
+    blobs: new SourceBlobs(path.join(config.dataDir, 'sources'), config.inputLimits.compressedBytes), sandbox, secret, workRoot,
     cacheRoot: path.join(config.dataDir, 'cache'), log, hooks: { releaseSettled: [], buildEnded: [], testRunEnded: [], testRunStarted: [] },
     selfUrl: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`,
     oneOffs: new OneOffDynos({ sandbox, workRoot, logs: ctxLogs, timeoutMs: 24 * 3600_000, network: spaces }), spaces,
