@@ -123,7 +123,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const settleEnded = async () => {
     for (const runId of await runsWithLiveAddons(store.db)) await settleRun(ctx, runId).catch((e) => log.error(`tearing down add-ons of ${runId}: ${(e as Error).message}`));
   };
-  const deps: NodeRunnerDeps = { sandbox, workRoot, cacheRoot: ctx.cacheRoot, network: spaces, fetchSource: (url, dest) => fetchSourceTo(ctx.blobs, url, dest) };
+  const deps: NodeRunnerDeps = { sandbox, workRoot, cacheRoot: ctx.cacheRoot, network: spaces, fetchSource: (url, dest) => fetchSourceTo(ctx.blobs, url, dest), buildpackDirs: config.buildpackDirs };
 
   // The embedded runner; its name is stable across restarts so a new instance knows the old one's jobs are lost.
   const runnerName = `embedded-${createHash('sha256').update(os.hostname() + config.dataDir).digest('hex').slice(0, 10)}`;
@@ -154,7 +154,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
         let chain = Promise.resolve();
         const emit = (e: BuildEvent) => { chain = chain.then(() => recordBuildEvent(ctx, payload, e)).catch((err) => log.error(`build ${payload.buildId}: ${(err as Error).stack}`)); };
         try {
-          await runBuild(payload, { sandbox, workRoot, buildCacheRoot: path.join(config.dataDir, 'build-cache'), fetchSource: deps.fetchSource, timeoutMs: config.buildTimeoutSeconds * 1000 }, emit, signal);
+          await runBuild(payload, { sandbox, workRoot, buildCacheRoot: path.join(config.dataDir, 'build-cache'), fetchSource: deps.fetchSource, timeoutMs: config.buildTimeoutSeconds * 1000, limits: config.inputLimits, buildpackDirs: config.buildpackDirs }, emit, signal);
           await chain;
         } finally { cleanupBuild(workRoot, payload.buildId); }
       },
