@@ -120,7 +120,9 @@ export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEv
     log(`-----> Discovering process types\n       Procfile declares types -> ${Object.keys(processTypes).join(', ') || '(none)'}\n`);
 
     const slugFile = path.join(ws.root, 'slug.tgz');
+    fs.rmSync(slugFile, { force: true }); // bin/compile may have left a link there (to /dev/zero, say)
     await step(['tar', '-czf', slugFile, '-C', ws.app, '.'], 'Compressing the slug');
+    if (!fs.lstatSync(slugFile).isFile()) throw new BuildError('The compiled slug is not a regular file.');
     const size = fs.statSync(slugFile).size;
     log(`-----> Compressing...\n       Done: ${(size / 1024 / 1024).toFixed(1)}M\n`);
     await checkSlug(slugFile, size, deps.limits);

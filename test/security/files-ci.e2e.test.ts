@@ -74,6 +74,18 @@ test('setup cache: $CACHE_DIR swapped for a link to a root-only folder is not sa
   assert.deepEqual(leaked(first.output + second.output, secret), []);
 });
 
+test('setup cache holding links to a root-only file and folder: copied as links, the next run cannot read through them', { timeout: 180_000 }, async () => {
+  const repo = testApp('echo 1..1; echo ok 1', { testCompile: `ln -s ${secret.file} "$2/file-link"; ln -s ${secret.dir} "$2/dir-link"; echo planted links` });
+  const first = await ciRun(repo, 'sec-cache-links');
+  assert.equal(first.code, 0, first.output);
+  fs.writeFileSync(path.join(repo, 'bp/bin/test-compile'), '#!/bin/sh\necho "cache holds:"; ls -la "$2"; cat "$2/file-link" "$2/dir-link/readable.txt" 2>&1; true\n', { mode: 0o755 });
+  commitAll(repo, 'read through the links');
+  const second = await ciRun(repo, 'sec-cache-links');
+  assert.match(second.output, /file-link -> /, 'the link itself came back');
+  assert.match(second.output, /Permission denied/);
+  assert.deepEqual(leaked(first.output + second.output, secret), []);
+});
+
 test('build cache: CACHE_DIR swapped for a link to a root-only folder is not saved; the next build does not see the folder', { timeout: 180_000 }, async () => {
   const repo = hostileRepo({ compile: `rm -rf "$2"; ln -s ${secret.dir} "$2"; echo swapped the cache`, files: { Procfile: 'worker: sleep 600\n' } });
   assert.equal((await cli(s, ['apps:create', 'sec-build-cache'])).code, 0);

@@ -6,6 +6,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, cli, gitPush, type TestServer } from '../helpers/server.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { git, commitAll } from '../helpers/apps.js';
 import { rootSecret, hostileRepo, appSurface, leaked, healthProbe, type RootSecret } from '../helpers/hostile.js';
 
 let s: TestServer;
@@ -62,7 +66,11 @@ test('the app folder swapped for a link to a root-only folder during the build (
 });
 
 test('a source whose only entry is a link to a root-only folder is not taken as the app folder', { timeout: 120_000 }, async () => {
-  const r = await pushApp(hostileRepo({ appJson: null, links: { app: secret.dir } }));
+  const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-hostile-'));
+  fs.symlinkSync(secret.dir, path.join(repo, 'app'));
+  git(repo, 'init', '-q', '-b', 'main');
+  commitAll(repo, 'one entry: a link');
+  const r = await pushApp(repo);
   assert.notEqual(r.code, 0);
   assert.match(r.output, /No built-in buildpack detected/, 'the link stayed a link: nothing of the folder was read');
   assert.deepEqual(leaked(r.output + r.surface, secret), []);
