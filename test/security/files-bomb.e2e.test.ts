@@ -53,6 +53,7 @@ const peakRssMb = (pid: number): number => Number(/VmHWM:\s+(\d+) kB/.exec(fs.re
 
 test('a gzip bomb uploaded as a source: refused within seconds, the API answering all along', { timeout: 120_000 }, async () => {
   const bomb = gzipBomb();
+  assert.equal((await api<unknown>(s, 'POST', '/pipelines', { name: 'bomb' })).status, 201);
   const created = await api<{ source_blob: { put_url: string } }>(s, 'POST', '/sources', {});
   const probe = healthProbe(s, 50);
   await new Promise((r) => setTimeout(r, 300)); // a few samples before the attack
@@ -60,6 +61,8 @@ test('a gzip bomb uploaded as a source: refused within seconds, the API answerin
   const res = await fetch(created.json.source_blob.put_url, { method: 'PUT', body: new Uint8Array(bomb), headers: { 'content-type': 'application/gzip', authorization: `Bearer ${TOKEN}` } });
   const ms = performance.now() - t0;
   const body = await res.json() as { id: string; message: string };
+  // A test run of that source: where the control plane used to expand it in memory, on the main thread.
+  const run = await api<{ id: string }>(s, 'POST', '/test-runs', { pipeline: 'bomb', commit_sha: 'abcdef1', source_blob_url: created.json.source_blob.put_url });
   await new Promise((r) => setTimeout(r, 300));
   const samples = await probe.stop();
   const sorted = [...samples].sort((a, b) => a - b);
@@ -70,6 +73,7 @@ test('a gzip bomb uploaded as a source: refused within seconds, the API answerin
   assert.equal(body.id, 'source_too_large');
   assert.match(body.message, /The source unpacks to more than 1024 MB \(SLIPWAY_MAX_UNPACKED_MB\); it was refused before unpacking/);
   assert.ok(ms < 5000, `refused in ${ms} ms`);
+  assert.equal(run.json.id, 'source_not_found', 'nothing of the bomb was kept to run');
   assert.ok(max < 500, `/health stayed responsive (max ${max} ms)`);
   assert.ok(peakRssMb(s.proc.pid!) < 1024, 'the server never held the expanded data');
   assert.equal((await api<unknown>(s, 'GET', '/apps')).status, 200, 'the API still answers');
