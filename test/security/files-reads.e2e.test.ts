@@ -91,3 +91,18 @@ test('an absolute host folder as buildpack is refused naming the path and SLIPWA
   const linked = await pushApp(hostileRepo({ appJson: { buildpacks: [{ url: './linked' }] }, links: { linked: secret.dir } }));
   refused(linked, /Buildpack "\.\/linked" could not be copied: cp: cannot (stat|open|access) .*Permission denied/);
 });
+
+test('a folder the operator lists in SLIPWAY_BUILDPACK_DIRS is usable as a buildpack', { timeout: 120_000 }, async () => {
+  const listed = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-operator-bps-'));
+  fs.mkdirSync(path.join(listed, 'bp/bin'), { recursive: true });
+  fs.writeFileSync(path.join(listed, 'bp/bin/compile'), '#!/bin/sh\necho the operator buildpack ran\n', { mode: 0o755 });
+  const operator = await startServer({ SLIPWAY_BUILDPACK_DIRS: listed });
+  try {
+    const repo = hostileRepo({ appJson: { buildpacks: [{ url: path.join(listed, 'bp') }] }, files: { Procfile: 'worker: sleep 600\n' } });
+    assert.equal((await cli(operator, ['apps:create', 'operator-bp'])).code, 0);
+    assert.equal((await cli(operator, ['git:remote', '-a', 'operator-bp'], { cwd: repo })).code, 0);
+    const push = await gitPush(operator, repo, ['slipway', 'main']);
+    assert.equal(push.code, 0, push.output);
+    assert.match(push.output, /the operator buildpack ran/);
+  } finally { await operator.stop(); }
+});
