@@ -37,7 +37,6 @@ export const ERRORS = {
   buildpack_not_allowed: { status: 422, message: 'app.json names a folder on the server as a buildpack that the operator has not allowed (SLIPWAY_BUILDPACK_DIRS).' },
   unsafe_file: { status: 422, message: 'A file Slipway reads from the app (Procfile, app.json, .slugignore, a JUnit report, a cache) is a symbolic link out of the app, a FIFO or a device; Slipway reads only regular files inside the app.' },
   file_too_large: { status: 422, message: 'A file Slipway reads from the app (Procfile, app.json, .slugignore, bin/release output) is larger than Slipway reads.' },
-  slug_too_large: { status: 422, message: 'The compiled slug is larger than the limit (SLIPWAY_MAX_SLUG_MB, 500 MB by default, as on Heroku).' },
   no_buildpack_detected: { status: 422, message: 'No buildpack applies to this app.' },
   test_setup_failed: { status: 422, message: 'The test-setup script failed.' },
   timed_out: { status: 422, message: 'The run exceeded its time limit.' },

@@ -9,7 +9,7 @@ export interface TarLimits { compressedBytes: number; unpackedBytes: number; ent
 
 export type TarScan =
   | { ok: true; entries: number; unpackedBytes: number; member: { name: string; data: Buffer } | null }
-  | { ok: false; errorId: 'source_too_large' | 'invalid_params' | 'unsafe_file'; message: string };
+  | { ok: false; errorId: 'source_too_large' | 'invalid_params' | 'unsafe_file' | 'file_too_large'; message: string };
 
 const MB = 1024 * 1024;
 const mb = (n: number): string => `${Math.round(n / MB)} MB`;
@@ -37,7 +37,7 @@ export async function scanTarball(file: string, limits: TarLimits, what: string,
   let unpacked = 0;
   let ended = false;
   let member: { name: string; data: Buffer } | null = null;
-  const fail = (errorId: 'source_too_large' | 'invalid_params' | 'unsafe_file', message: string): TarScan => ({ ok: false, errorId, message });
+  const fail = (errorId: Exclude<TarScan, { ok: true }>['errorId'], message: string): TarScan => ({ ok: false, errorId, message });
   try {
     for await (const chunk of gunzip as AsyncIterable<Buffer>) {
       unpacked += chunk.length;
@@ -86,7 +86,7 @@ export async function scanTarball(file: string, limits: TarLimits, what: string,
         if (++entries > limits.entries) return fail('source_too_large', `${what} has more than ${limits.entries} files and folders (SLIPWAY_MAX_SOURCE_ENTRIES); it was refused before unpacking.`);
         if (!member && wanted?.(name)) {
           if (type !== '0' && type !== '\0') return fail('unsafe_file', `${name} in ${what.toLowerCase()} is ${type === '2' ? 'a symbolic link' : type === '1' ? 'a hard link' : 'not a regular file'}; Slipway reads only regular files inside the app.`);
-          if (bodySize > maxMember) return fail('invalid_params', `${name} is larger than ${Math.floor(maxMember / 1024)} KB; Slipway reads at most that much of it.`);
+          if (bodySize > maxMember) return fail('file_too_large', `${name} is larger than ${Math.floor(maxMember / 1024)} KB; Slipway reads at most that much of it.`);
           if (bodySize === 0) member = { name, data: Buffer.alloc(0) }; else capture = { name, size: bodySize, chunks: [] };
         }
       }

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { startServer, cli, api, gitPush, TOKEN, type TestServer } from '../helpers/server.js';
-import { healthProbe } from '../helpers/hostile.js';
+import { healthProbe, hostileRepo } from '../helpers/hostile.js';
 import { git, commitAll } from '../helpers/apps.js';
 
 let s: TestServer;
@@ -17,7 +17,7 @@ let small: TestServer;
 
 before(async () => {
   s = await startServer();
-  small = await startServer({ SLIPWAY_MAX_UNPACKED_MB: '64', SLIPWAY_MAX_SOURCE_MB: '1' });
+  small = await startServer({ SLIPWAY_MAX_UNPACKED_MB: '64', SLIPWAY_MAX_SOURCE_MB: '1', SLIPWAY_MAX_SLUG_MB: '1' });
 });
 after(async () => { await s.stop(); await small.stop(); });
 
@@ -108,5 +108,25 @@ test('a pushed tree that is a bomb (a large file of zeros, tiny in git) is refus
   assert.notEqual(big.code, 0);
   assert.match(big.output, /pack exceeds maximum allowed size|RPC failed/);
   assert.equal((await api<unknown[]>(small, 'GET', '/apps/bomb-push/builds')).json.length, 0, 'still no build');
+  assert.ok((await fetch(small.url + '/health')).ok);
+});
+
+test('slugs: over the compressed limit → Heroku\'s message; a slug that is a bomb (zeros made by bin/compile) → refused, no release', { timeout: 180_000 }, async () => {
+  const push = async (app: string, compile: string) => {
+    const repo = hostileRepo({ compile, files: { Procfile: 'worker: sleep 600\n' } });
+    assert.equal((await cli(small, ['apps:create', app])).code, 0);
+    assert.equal((await cli(small, ['git:remote', '-a', app], { cwd: repo })).code, 0);
+    return gitPush(small, repo, ['slipway', 'main']);
+  };
+  const big = await push('slug-big', 'head -c 3000000 /dev/urandom > "$1/noise.bin"; echo wrote noise');
+  assert.notEqual(big.code, 0, big.output);
+  assert.match(big.output, /Compiled slug size: 2\.\dM is too large \(max is 1M, SLIPWAY_MAX_SLUG_MB\)/);
+  const bomb = await push('slug-bomb', 'head -c 100000000 /dev/zero > "$1/zeros.bin"; echo wrote zeros');
+  assert.notEqual(bomb.code, 0, bomb.output);
+  assert.match(bomb.output, /The compiled slug unpacks to more than 64 MB \(SLIPWAY_MAX_UNPACKED_MB\)/);
+  for (const app of ['slug-big', 'slug-bomb']) {
+    const releases = (await api<{ version: number }[]>(small, 'GET', `/apps/${app}/releases`)).json;
+    assert.ok(releases.every((r) => r.version < 2), `${app} got no release of that slug`);
+  }
   assert.ok((await fetch(small.url + '/health')).ok);
 });
