@@ -9,7 +9,8 @@ import { openStore } from './store/db.js';
 import { countTokens, createToken } from './store/tokens.js';
 import { getOrCreateSetting } from './store/settings.js';
 import { LogBook } from './logs/log-book.js';
-import { SourceBlobs, sourceIdFromUrl } from './git/source-blobs.js';
+import { SourceBlobs } from './git/source-blobs.js';
+import { fetchSourceTo } from './git/fetch-source.js';
 import { createSandbox } from './sandbox/sandbox.js';
 import { Runner } from './runner/runner.js';
 import { KeyedSerial } from './jobs/keyed-serial.js';
@@ -70,14 +71,6 @@ function workspaceRoot(dataDir: string, uid: number): string {
   return path.join(os.tmpdir(), `slipway-workspaces-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`);
 }
 
-async function fetchSourceTo(blobs: SourceBlobs, url: string, dest: string): Promise<void> {
-  const local = sourceIdFromUrl(url);
-  if (local && blobs.exists(local)) { fs.copyFileSync(blobs.path(local), dest); return; }
-  const res = await fetch(url, { signal: AbortSignal.timeout(300_000) });
-  if (!res.ok || !res.body) throw new Error(`downloading the source from ${url.split('?')[0]} failed: HTTP ${res.status}`);
-  fs.writeFileSync(dest, Buffer.from(await res.arrayBuffer()));
-}
-
 export async function startServer(config: Config, opts: { log?: Logger; listen?: boolean } = {}): Promise<RunningServer> {
   const log = opts.log ?? consoleLogger;
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
@@ -123,7 +116,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const settleEnded = async () => {
     for (const runId of await runsWithLiveAddons(store.db)) await settleRun(ctx, runId).catch((e) => log.error(`tearing down add-ons of ${runId}: ${(e as Error).message}`));
   };
-  const deps: NodeRunnerDeps = { sandbox, workRoot, cacheRoot: ctx.cacheRoot, network: spaces, fetchSource: (url, dest) => fetchSourceTo(ctx.blobs, url, dest), buildpackDirs: config.buildpackDirs };
+  const deps: NodeRunnerDeps = { sandbox, workRoot, cacheRoot: ctx.cacheRoot, network: spaces, fetchSource: (url, dest) => fetchSourceTo(ctx.blobs, url, dest, config.inputLimits), buildpackDirs: config.buildpackDirs };
 
   // The embedded runner; its name is stable across restarts so a new instance knows the old one's jobs are lost.
   const runnerName = `embedded-${createHash('sha256').update(os.hostname() + config.dataDir).digest('hex').slice(0, 10)}`;

@@ -11,6 +11,8 @@ import zlib from 'node:zlib';
 import { startServer, cli, api, gitPush, TOKEN, type TestServer } from '../helpers/server.js';
 import { healthProbe, hostileRepo } from '../helpers/hostile.js';
 import { git, commitAll } from '../helpers/apps.js';
+import { waitForStatus } from '../helpers/runs.js';
+import http from 'node:http';
 
 let s: TestServer;
 let small: TestServer;
@@ -129,4 +131,22 @@ test('slugs: over the compressed limit → Heroku\'s message; a slug that is a b
     assert.ok(releases.every((r) => r.version < 2), `${app} got no release of that slug`);
   }
   assert.ok((await fetch(small.url + '/health')).ok);
+});
+
+test('a gzip bomb as a remote source_blob_url (served on this machine): the download is checked before unpacking, the run errors naming the limit', { timeout: 120_000 }, async () => {
+  const bomb = gzipBomb();
+  const server = http.createServer((_req, res) => { res.writeHead(200, { 'content-type': 'application/gzip' }); res.end(bomb); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const port = (server.address() as { port: number }).port;
+    assert.equal((await api<unknown>(s, 'POST', '/pipelines', { name: 'bomb-url' })).status, 201);
+    const probe = healthProbe(s, 50);
+    const run = await api<{ id: string }>(s, 'POST', '/test-runs', { pipeline: 'bomb-url', commit_sha: 'abcdef1', source_blob_url: `http://127.0.0.1:${port}/bomb.tgz` });
+    const ended = await waitForStatus(s, run.json.id, ['errored', 'failed', 'succeeded'], 60_000);
+    const samples = await probe.stop();
+    console.log(`# remote gzip bomb: run ${ended.status}: ${ended.message}; /health max ${Math.max(...samples).toFixed(1)} ms over ${samples.length} samples`);
+    assert.equal(ended.status, 'errored');
+    assert.match(ended.message ?? '', /The source unpacks to more than 1024 MB \(SLIPWAY_MAX_UNPACKED_MB\)/);
+    assert.ok(Math.max(...samples) < 500);
+  } finally { server.close(); }
 });
