@@ -1,6 +1,7 @@
 // The only place that reads process.env for the server: validated, defaulted, frozen.
 import path from 'node:path';
 import { z } from 'zod';
+import { BUILTIN_DIR } from './buildpacks/builtin.js';
 
 const intFrom = (def: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(def);
@@ -44,6 +45,11 @@ const schema = z.object({
   SLIPWAY_TLS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   SLIPWAY_TLS_CERT: z.string().optional(),
   SLIPWAY_TLS_KEY: z.string().optional(),
+  SLIPWAY_MAX_SOURCE_MB: intFrom(500, 1, 1_000_000),
+  SLIPWAY_MAX_UNPACKED_MB: intFrom(1024, 1, 1_000_000),
+  SLIPWAY_MAX_SOURCE_ENTRIES: intFrom(100_000, 1, 100_000_000),
+  SLIPWAY_MAX_SLUG_MB: intFrom(500, 1, 1_000_000),
+  SLIPWAY_BUILDPACK_DIRS: z.string().optional(),
 }).refine((e) => e.SLIPWAY_TLS_PORT === undefined || (e.SLIPWAY_TLS_CERT && e.SLIPWAY_TLS_KEY), {
   message: 'SLIPWAY_TLS_PORT needs SLIPWAY_TLS_CERT and SLIPWAY_TLS_KEY (PEM files)', path: ['SLIPWAY_TLS_PORT'],
 });
@@ -83,6 +89,32 @@ export interface Config {
   readonly reviewSweepMs: number;
   /** A second, HTTPS listener for the same API (the heroku CLI reads CI output streams over https only). */
   readonly tls?: { port: number; certFile: string; keyFile: string };
+  /** Bounds on what a tenant uploads or builds: source tarballs, pushed trees and slugs. */
+  readonly inputLimits: InputLimits;
+  /** Server folders app.json may name as buildpacks (absolute paths); nothing else on the host is. */
+  readonly buildpackDirs: readonly string[];
+}
+
+export interface InputLimits {
+  /** A source tarball (upload, push, webhook archive) as stored: gzip bytes. */
+  readonly compressedBytes: number;
+  /** What a source or slug may unpack to. */
+  readonly unpackedBytes: number;
+  /** Files, folders and links in a source. */
+  readonly entries: number;
+  /** A compiled slug, gzip bytes (Heroku: 500 MB). */
+  readonly slugBytes: number;
+}
+
+const MB = 1024 * 1024;
+
+/** SLIPWAY_BUILDPACK_DIRS: colon-separated absolute folders; unset → only Slipway's own buildpacks/. */
+function buildpackDirs(value: string | undefined, builtinDir: string): string[] {
+  if (value === undefined || value.trim() === '') return [builtinDir];
+  const dirs = value.split(':').filter(Boolean);
+  const relative = dirs.find((d) => !path.isAbsolute(d));
+  if (relative) throw new ConfigError(`Invalid configuration: SLIPWAY_BUILDPACK_DIRS: "${relative}" is not an absolute path (list absolute folders, separated by ":")`);
+  return dirs.map((d) => path.resolve(d));
 }
 
 export class ConfigError extends Error {}
@@ -122,6 +154,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     routerTimeoutMs: e.SLIPWAY_ROUTER_TIMEOUT_SECONDS * 1000,
     reviewSweepMs: e.SLIPWAY_REVIEW_SWEEP_SECONDS * 1000,
     tls: e.SLIPWAY_TLS_PORT !== undefined ? { port: e.SLIPWAY_TLS_PORT, certFile: path.resolve(e.SLIPWAY_TLS_CERT!), keyFile: path.resolve(e.SLIPWAY_TLS_KEY!) } : undefined,
+    inputLimits: Object.freeze({ compressedBytes: e.SLIPWAY_MAX_SOURCE_MB * MB, unpackedBytes: e.SLIPWAY_MAX_UNPACKED_MB * MB, entries: e.SLIPWAY_MAX_SOURCE_ENTRIES, slugBytes: e.SLIPWAY_MAX_SLUG_MB * MB }),
+    buildpackDirs: Object.freeze(buildpackDirs(e.SLIPWAY_BUILDPACK_DIRS, BUILTIN_DIR)),
     ...overrides,
   });
 }

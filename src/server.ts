@@ -9,7 +9,8 @@ import { openStore } from './store/db.js';
 import { countTokens, createToken } from './store/tokens.js';
 import { getOrCreateSetting } from './store/settings.js';
 import { LogBook } from './logs/log-book.js';
-import { SourceBlobs, sourceIdFromUrl } from './git/source-blobs.js';
+import { SourceBlobs } from './git/source-blobs.js';
+import { fetchSourceTo } from './git/fetch-source.js';
 import { createSandbox } from './sandbox/sandbox.js';
 import { resolveHostTools } from './sandbox/host-tools.js';
 import { Tenants } from './tenants.js';
@@ -72,14 +73,6 @@ function workspaceRoot(dataDir: string, uid: number): string {
   return path.join(os.tmpdir(), `slipway-workspaces-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`);
 }
 
-async function fetchSourceTo(blobs: SourceBlobs, url: string, dest: string): Promise<void> {
-  const local = sourceIdFromUrl(url);
-  if (local && blobs.exists(local)) { fs.copyFileSync(blobs.path(local), dest); return; }
-  const res = await fetch(url, { signal: AbortSignal.timeout(300_000) });
-  if (!res.ok || !res.body) throw new Error(`downloading the source from ${url.split('?')[0]} failed: HTTP ${res.status}`);
-  fs.writeFileSync(dest, Buffer.from(await res.arrayBuffer()));
-}
-
 export async function startServer(config: Config, opts: { log?: Logger; listen?: boolean } = {}): Promise<RunningServer> {
   const log = opts.log ?? consoleLogger;
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
@@ -112,7 +105,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   spaces.setApps(await listApps(store.db));
   const ctx: AppContext = {
     config, store, queue: { db: store.db, dialect: store.dialect }, logs: ctxLogs,
-    blobs: new SourceBlobs(path.join(config.dataDir, 'sources'), 500 * 1024 * 1024), sandbox, tenants, secret, workRoot,
+    blobs: new SourceBlobs(path.join(config.dataDir, 'sources'), config.inputLimits.compressedBytes), sandbox, tenants, secret, workRoot,
     cacheRoot: path.join(config.dataDir, 'cache'), log, hooks: { releaseSettled: [], buildEnded: [], testRunEnded: [], testRunStarted: [] },
     selfUrl: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`,
     oneOffs: new OneOffDynos({ sandbox, workRoot, logs: ctxLogs, timeoutMs: 24 * 3600_000, network: spaces }), spaces,
@@ -130,7 +123,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const settleEnded = async () => {
     for (const runId of await runsWithLiveAddons(store.db)) await settleRun(ctx, runId).catch((e) => log.error(`tearing down add-ons of ${runId}: ${(e as Error).message}`));
   };
-  const deps: NodeRunnerDeps = { sandbox, workRoot, cacheRoot: ctx.cacheRoot, network: spaces, fetchSource: (url, dest) => fetchSourceTo(ctx.blobs, url, dest) };
+  const deps: NodeRunnerDeps = { sandbox, workRoot, cacheRoot: ctx.cacheRoot, network: spaces, fetchSource: (url, dest) => fetchSourceTo(ctx.blobs, url, dest, config.inputLimits), buildpackDirs: config.buildpackDirs };
 
   // The embedded runner; its name is stable across restarts so a new instance knows the old one's jobs are lost.
   const runnerName = `embedded-${createHash('sha256').update(os.hostname() + config.dataDir).digest('hex').slice(0, 10)}`;
@@ -161,7 +154,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
         let chain = Promise.resolve();
         const emit = (e: BuildEvent) => { chain = chain.then(() => recordBuildEvent(ctx, payload, e)).catch((err) => log.error(`build ${payload.buildId}: ${(err as Error).stack}`)); };
         try {
-          await runBuild(payload, { sandbox, workRoot, buildCacheRoot: path.join(config.dataDir, 'build-cache'), fetchSource: deps.fetchSource, timeoutMs: config.buildTimeoutSeconds * 1000 }, emit, signal);
+          await runBuild(payload, { sandbox, workRoot, buildCacheRoot: path.join(config.dataDir, 'build-cache'), fetchSource: deps.fetchSource, timeoutMs: config.buildTimeoutSeconds * 1000, limits: config.inputLimits, buildpackDirs: config.buildpackDirs }, emit, signal);
           await chain;
         } finally { cleanupBuild(workRoot, payload.buildId); }
       },

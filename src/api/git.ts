@@ -4,7 +4,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { getApp, type App } from '../store/apps.js';
-import { createSource, markSourceUploaded } from '../store/sources.js';
+import { createSource } from '../store/sources.js';
+import { storeSource } from '../git/store-source.js';
 import { couplingOfApp } from '../store/couplings.js';
 import { getPipeline } from '../store/pipelines.js';
 import { ensureRepo, reposRoot } from '../git/repos.js';
@@ -14,10 +15,20 @@ import { pushResultLine } from '../git/push-protocol.js';
 import { pushToApp } from '../pipelines/push.js';
 import { fail } from '../core/errors.js';
 import type { AppContext } from '../app-context.js';
+import type { InputLimits } from '../config.js';
 import { presentedToken } from './auth.js';
 import { baseUrl, signedUrl } from './urls.js';
 
 interface Push { app: App; actor: string; base: string }
+
+/**
+ * Limits for `git receive-pack` and its pre-receive hook: git itself refuses a pack over the
+ * compressed limit (receive.maxInputSize); the hook checks the pushed tree's unpacked size.
+ */
+const pushLimitsEnv = (l: InputLimits): Record<string, string> => ({
+  GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'receive.maxInputSize', GIT_CONFIG_VALUE_0: String(l.compressedBytes),
+  SLIPWAY_MAX_UNPACKED_BYTES: String(l.unpackedBytes), SLIPWAY_MAX_SOURCE_ENTRIES: String(l.entries),
+});
 
 export async function gitRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const pushes = new Map<string, Push>();
@@ -38,6 +49,7 @@ export async function gitRoutes(app: FastifyInstance, ctx: AppContext): Promise<
       pushes.set(token, { app: target, actor: req.actor?.name ?? 'unknown', base: baseUrl(ctx, req) });
       env['SLIPWAY_PUSH_TOKEN'] = token;
       env['SLIPWAY_PUSH_CALLBACK'] = `${ctx.selfUrl}/git-hooks/push`;
+      Object.assign(env, pushLimitsEnv(ctx.config.inputLimits));
     }
     const url = new URL(req.url, 'http://x');
     const res = await runHttpBackend(reposRoot(ctx.config.dataDir), {
@@ -59,8 +71,7 @@ export async function gitRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     const { branch, sha, message } = req.query;
     if (!branch || !sha || !/^[0-9a-f]{40,64}$/.test(sha)) throw fail('invalid_params', 'branch and a full commit sha are required.');
     const sourceId = await createSource(ctx.store.db);
-    const { size, checksum } = await ctx.blobs.write(sourceId, req.body as Readable);
-    await markSourceUploaded(ctx.store.db, sourceId, size, checksum);
+    await storeSource(ctx, sourceId, req.body as Readable);
     const sourceBlobUrl = signedUrl(ctx, req, `/sources/${sourceId}/blob`);
     const outcome = await pushToApp(ctx, push.app, { branch, sha, message: message ?? null, sourceBlobUrl, via: 'git push', actor: push.actor });
     const coupling = await couplingOfApp(ctx.store.db, push.app.id);

@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
-import { createSource, getSource, markSourceUploaded } from '../store/sources.js';
+import { createSource, getSource } from '../store/sources.js';
+import { storeSource } from '../git/store-source.js';
 import { fail } from '../core/errors.js';
 import type { AppContext } from '../app-context.js';
 import { signedUrl } from './urls.js';
@@ -21,8 +22,7 @@ export async function sourceRoutes(app: FastifyInstance, ctx: AppContext): Promi
     const src = await getSource(ctx.store.db, req.params.id);
     if (!src) throw fail('source_not_found');
     if (src.uploaded_at) throw fail('conflict', 'This source blob was already uploaded; sources are immutable. Create a new one with POST /sources.');
-    const { size, checksum } = await ctx.blobs.write(src.id, req.body as Readable);
-    await markSourceUploaded(ctx.store.db, src.id, size, checksum);
+    const { size, checksum } = await storeSource(ctx, src.id, req.body as Readable);
     return { id: src.id, size, checksum };
   });
 

@@ -5,11 +5,16 @@ import type { Sandbox } from '../sandbox/sandbox.js';
 import { copyInto, type Workspace } from '../ci/workspace.js';
 import { BUILTINS, BUILTIN_DIR, builtinNames } from './builtin.js';
 import { parseBuildpackRef } from './buildpack-ref.js';
+import { describeResult } from '../sandbox/result.js';
 
 export interface PreparedBuildpack { url: string; name: string; dir: string }
-export type Prepared = { ok: true; buildpacks: PreparedBuildpack[] } | { ok: false; errorId: 'buildpack_not_found' | 'no_buildpack_detected'; message: string };
+export type Prepared = { ok: true; buildpacks: PreparedBuildpack[] } | { ok: false; errorId: 'buildpack_not_found' | 'buildpack_not_allowed' | 'no_buildpack_detected'; message: string };
 
-interface Ctx { sandbox: Sandbox; ws: Workspace; env: Record<string, string>; marker: string; timeoutMs: () => number; signal?: AbortSignal; log: (s: string) => void }
+interface Ctx {
+  sandbox: Sandbox; ws: Workspace; env: Record<string, string>; marker: string; timeoutMs: () => number; signal?: AbortSignal; log: (s: string) => void;
+  /** Server folders app.json may name (SLIPWAY_BUILDPACK_DIRS); any other absolute path is refused. */
+  allowedDirs: readonly string[];
+}
 
 const hasBin = (dir: string, script: string): boolean => fs.existsSync(path.join(dir, 'bin', script));
 
@@ -34,6 +39,26 @@ async function fetchGit(ctx: Ctx, url: string, ref: string | undefined, dest: st
   return undefined;
 }
 
+/** Is `dir` (links resolved) one of the allowed folders or inside one? */
+export function allowedFolder(dir: string, allowed: readonly string[]): boolean {
+  let real: string;
+  try { real = fs.realpathSync(dir); } catch { return false; }
+  return allowed.some((a) => {
+    let root: string;
+    try { root = fs.realpathSync(a); } catch { return false; }
+    return real === root || real.startsWith(root + path.sep);
+  });
+}
+
+async function copyAsTenant(ctx: Ctx, from: string, to: string): Promise<string | undefined> {
+  let err = '';
+  const r = await ctx.sandbox.run({
+    argv: ['cp', '-a', '--no-preserve=ownership', '--', `${from}/.`, to], cwd: ctx.ws.app, env: { PATH: '/usr/bin:/bin' }, writable: [ctx.ws.root], marker: ctx.marker,
+    timeoutMs: Math.min(ctx.timeoutMs(), 120_000), signal: ctx.signal, onStderr: (c) => { err += c; },
+  });
+  return r.exitCode === 0 ? undefined : err.trim() || `cp ${describeResult(r)}`;
+}
+
 /** Materialize the app.json buildpacks in order, or run detection over the built-ins when none are listed. */
 export async function prepareBuildpacks(ctx: Ctx, urls: string[]): Promise<Prepared> {
   const out: PreparedBuildpack[] = [];
@@ -47,9 +72,18 @@ export async function prepareBuildpacks(ctx: Ctx, urls: string[]): Promise<Prepa
       ctx.log(`-----> Fetching buildpack ${url}\n`);
       const problem = await fetchGit(ctx, ref.url, ref.ref, dest);
       if (problem) return { ok: false, errorId: 'buildpack_not_found', message: problem };
+    } else if (ref.kind === 'app-folder') {
+      // The app's own folder: copied by the tenant inside its sandbox, so a link in it reaches only
+      // what the tenant could read anyway.
+      const problem = await copyAsTenant(ctx, path.join(ctx.ws.app, ref.path), dest);
+      if (problem) return { ok: false, errorId: 'buildpack_not_found', message: `Buildpack "${url}" could not be copied: ${problem}` };
+      if (!fs.existsSync(path.join(dest, 'bin'))) return { ok: false, errorId: 'buildpack_not_found', message: `Buildpack "${url}" has no bin/ folder at ${ref.path}.` };
     } else {
-      const src = ref.kind === 'builtin' ? ref.dir : ref.kind === 'local' ? ref.path : path.join(ctx.ws.app, ref.path);
-      if (!fs.existsSync(path.join(src, 'bin'))) return { ok: false, errorId: 'buildpack_not_found', message: `Buildpack "${url}" has no bin/ folder at ${ref.kind === 'app-folder' ? ref.path : src}.` };
+      const src = ref.kind === 'builtin' ? ref.dir : ref.path;
+      if (ref.kind === 'local' && !allowedFolder(src, ctx.allowedDirs)) {
+        return { ok: false, errorId: 'buildpack_not_allowed', message: `Buildpack "${url}" is a folder on the server (${src}) outside the folders the operator allows for buildpacks (SLIPWAY_BUILDPACK_DIRS: ${ctx.allowedDirs.join(':')}). Use a git URL, a built-in, or a "./folder" inside the app, or ask the operator to add the folder to SLIPWAY_BUILDPACK_DIRS.` };
+      }
+      if (!fs.existsSync(path.join(src, 'bin'))) return { ok: false, errorId: 'buildpack_not_found', message: `Buildpack "${url}" has no bin/ folder at ${src}.` };
       await copyInto(ctx.sandbox, src, dest);
     }
     if (!hasBin(dest, 'compile') && !hasBin(dest, 'test-compile')) return { ok: false, errorId: 'buildpack_not_found', message: `Buildpack "${url}" has neither bin/compile nor bin/test-compile.` };

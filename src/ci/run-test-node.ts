@@ -7,7 +7,7 @@ import { killMarked } from '../sandbox/process-tree.js';
 import { prepareBuildpacks, type PreparedBuildpack } from '../buildpacks/prepare.js';
 import { q, sourceFiles, sourceProfileD } from '../buildpacks/shell.js';
 import { createWorkspace, removeWorkspace, writeEnvDir, hoistSingleFolder, type Workspace } from './workspace.js';
-import { restoreCache, saveCache } from './setup-cache.js';
+import { CACHE_NOT_SAVED, restoreCache, saveCache } from './setup-cache.js';
 import { TapReader, testOutcome } from './tap-results.js';
 import { collectJUnit } from './collect-reports.js';
 import type { Emit, OutputStream, TestNodeJob } from './test-node-job.js';
@@ -24,6 +24,8 @@ export interface NodeRunnerDeps {
   fetchSource(url: string, dest: string): Promise<void>;
   /** Namespaces in private spaces, for pipelines that run CI inside one. */
   network?: DynoNetworks;
+  /** Server folders app.json may name as buildpacks (SLIPWAY_BUILDPACK_DIRS). */
+  buildpackDirs: readonly string[];
 }
 
 class StepError extends Error {
@@ -93,7 +95,7 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
 
     // Step 3: buildpacks, each with bin/test-compile if present, else bin/compile.
     emit({ type: 'status', event: 'build' });
-    const prepared = await prepareBuildpacks({ sandbox, ws, env: ciEnv, marker, timeoutMs: remaining, signal, log: setupLog }, job.config.buildpacks);
+    const prepared = await prepareBuildpacks({ sandbox, ws, env: ciEnv, marker, timeoutMs: remaining, signal, log: setupLog, allowedDirs: deps.buildpackDirs }, job.config.buildpacks);
     if (!prepared.ok) throw new StepError(prepared.errorId, prepared.message);
     const bps = prepared.buildpacks;
     for (const [i, bp] of bps.entries()) {
@@ -111,7 +113,7 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
       setupLog(`-----> Running test-setup: ${job.config.testSetup}\n`);
       await step({ argv: ['bash', '-c', `${sourceProfileD(ws.app)}\n${job.config.testSetup}`], env: fullEnv, onStdout: setupLog, onStderr: setupLog }, 'test_setup_failed', 'the test-setup script');
     }
-    if (job.nodeIndex === 0) await saveCache(deps.cacheRoot, job.pipelineId, ws.cache);
+    if (job.nodeIndex === 0 && !await saveCache(deps.cacheRoot, job.pipelineId, ws.cache)) setupLog(CACHE_NOT_SAVED);
     emit({ type: 'setup-done' });
     emit({ type: 'stream-end', stream: 'setup' });
 
@@ -131,7 +133,7 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
     }
     const summary = await tap.end();
     // JUnit reports, when the tests wrote any, are the richer record; else TAP's cases.
-    const junit = collectJUnit([fullEnv['CI_REPORTS_DIR']!, path.join(ws.app, 'test-results')], testLog);
+    const junit = await collectJUnit(ws.root, [[fullEnv['CI_REPORTS_DIR']!, '$CI_REPORTS_DIR'], [path.join(ws.app, 'test-results'), 'test-results']], testLog);
     if (junit.length) testLog(`-----> Read ${junit.length} test results from JUnit reports\n`);
     const cases = junit.length ? junit.map((c, i) => ({ ...c, number: i + 1 })) : summary.cases;
     emit({ type: 'cases', cases });

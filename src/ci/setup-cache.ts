@@ -1,13 +1,21 @@
 // The per-pipeline setup cache: restored into a node's CACHE_DIR, saved after a successful setup.
+// The tenant owns CACHE_DIR and may replace it with a link to a host folder, so root copies only a
+// real folder, never through a link: `cp -a` copies links inside it as links.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { runHost } from '../sandbox/host.js';
 import { copyInto } from './workspace.js';
 
+const isRealDir = (p: string): boolean => { try { return fs.lstatSync(p).isDirectory(); } catch { return false; } };
+
 export async function restoreCache(sandbox: Sandbox, cacheRoot: string, pipelineId: string, into: string): Promise<boolean> {
   const src = path.join(cacheRoot, pipelineId);
-  if (!fs.existsSync(src)) return false;
+  if (!isRealDir(src)) {
+    fs.rmSync(src, { force: true }); // a link saved before links were refused
+    return false;
+  }
+  if (!isRealDir(into)) throw new Error(`the cache folder ${into} is not a folder; the cache was not restored`);
   await copyInto(sandbox, src, into, { large: true });
   return true;
 }
@@ -15,18 +23,24 @@ export async function restoreCache(sandbox: Sandbox, cacheRoot: string, pipeline
 /**
  * Replace a cache (a pipeline's setup cache, an app's build cache) with `from`, atomically (readers
  * see old or new). `move` takes `from` itself, for a workspace that is discarded next anyway.
+ * False (nothing saved) when `from` is no longer a real folder.
  */
-export async function saveCache(cacheRoot: string, pipelineId: string, from: string, opts: { move?: boolean } = {}): Promise<void> {
+export async function saveCache(cacheRoot: string, pipelineId: string, from: string, opts: { move?: boolean } = {}): Promise<boolean> {
+  if (!isRealDir(from)) return false;
   fs.mkdirSync(cacheRoot, { recursive: true, mode: 0o700 });
   const dest = path.join(cacheRoot, pipelineId);
   const tmp = `${dest}.new-${process.pid}-${Date.now()}`;
   if (opts.move) fs.renameSync(from, tmp);
   else {
-    const r = await runHost('cp', ['-a', from, tmp]);
+    const r = await runHost('cp', ['-a', '--', from, tmp]);
     if (r.exitCode !== 0) { fs.rmSync(tmp, { recursive: true, force: true }); throw new Error(`saving the cache failed: ${r.stderr.trim()}`); }
   }
   const old = `${dest}.old-${process.pid}-${Date.now()}`;
   if (fs.existsSync(dest)) fs.renameSync(dest, old);
   fs.renameSync(tmp, dest);
   fs.rmSync(old, { recursive: true, force: true });
+  return true;
 }
+
+/** The line a job's log shows when the tenant replaced its cache folder by a link (or removed it). */
+export const CACHE_NOT_SAVED = '-----> The cache folder ($CACHE_DIR) is no longer a folder (a symbolic link?); the cache was not saved\n';

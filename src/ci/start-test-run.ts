@@ -1,13 +1,12 @@
 // Control plane: a new test run — read its app.json, create its nodes, queue one job per node.
-import fs from 'node:fs';
-import { readTarMember } from '../git/tar-member.js';
+import { isAppJson, scanTarball } from '../git/tar-scan.js';
 import { parseAppJson, resolveTestConfig, type TestConfig } from '../core/app-json.js';
 import { createTestRun, createTestNodes, errorRunBeforeNodes, setWaitingReason, type TestRun } from '../store/test-runs.js';
 import { getStageConfig } from '../store/stage-config-vars.js';
 import type { Pipeline } from '../store/pipelines.js';
 import { enqueue } from '../jobs/queue.js';
 import { sourceIdFromUrl } from '../git/source-blobs.js';
-import { fail } from '../core/errors.js';
+import { fail, type ErrorId } from '../core/errors.js';
 import type { AppContext } from '../app-context.js';
 import { TEST_NODE_JOB, TEST_RUN_ADDONS_JOB, type TestNodeJob } from './test-node-job.js';
 import { parseAddons } from '../addons/addon-spec.js';
@@ -29,10 +28,10 @@ export interface StartTestRun {
 }
 
 /** Read app.json out of a source tarball (at its root or under a single top folder); absent → {}. */
-async function readAppJson(tarball: string): Promise<{ ok: true; text: string } | { ok: false; message: string }> {
-  const r = readTarMember(await fs.promises.readFile(tarball), (p) => p === 'app.json' || /^[^/]+\/app\.json$/.test(p));
-  if (!r.ok) return { ok: false, message: `The source is not a gzipped tarball: ${r.message}.` };
-  return { ok: true, text: r.name === null ? '{}' : r.data.toString('utf8') };
+async function readAppJson(ctx: AppContext, tarball: string): Promise<{ ok: true; text: string } | { ok: false; errorId: ErrorId; message: string }> {
+  const r = await scanTarball(tarball, ctx.config.inputLimits, 'The source', isAppJson);
+  if (!r.ok) return r;
+  return { ok: true, text: r.member === null ? '{}' : r.member.data.toString('utf8') };
 }
 
 export async function startTestRun(ctx: AppContext, s: StartTestRun): Promise<TestRun> {
@@ -59,8 +58,8 @@ async function queueNodes(ctx: AppContext, s: StartTestRun, run: TestRun, source
   const db = ctx.store.db;
   let config: TestConfig = resolveTestConfig({});
   if (sourceId) {
-    const text = await readAppJson(ctx.blobs.path(sourceId));
-    if (!text.ok) return errorRunBeforeNodes(db, run.id, 'invalid_params', text.message);
+    const text = await readAppJson(ctx, ctx.blobs.path(sourceId));
+    if (!text.ok) return errorRunBeforeNodes(db, run.id, text.errorId, text.message);
     const app = parseAppJson(text.text);
     if (!app.ok) return errorRunBeforeNodes(db, run.id, 'invalid_app_json', app.message);
     config = resolveTestConfig(app.value);

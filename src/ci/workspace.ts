@@ -38,7 +38,7 @@ export function writeEnvDir(sandbox: Sandbox, dir: string, vars: Record<string, 
 export async function copyInto(sandbox: Sandbox, from: string, to: string, opts: { large?: boolean } = {}): Promise<void> {
   sandbox.ownedDir(to);
   if (opts.large) {
-    const r = await runHost('cp', ['-a', `${from}/.`, to]);
+    const r = await runHost('cp', ['-a', '--', `${from}/.`, to]);
     if (r.exitCode !== 0) throw new Error(`copying ${from} failed: ${r.stderr.trim()}`);
   } else {
     await fs.promises.cp(from, to, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true, force: true });
@@ -51,7 +51,8 @@ export function hoistSingleFolder(app: string): void {
   const entries = fs.readdirSync(app);
   if (entries.length !== 1) return;
   const only = path.join(app, entries[0]!);
-  if (!fs.statSync(only).isDirectory() || fs.existsSync(path.join(app, 'app.json')) || fs.existsSync(path.join(app, 'package.json'))) return;
+  // lstat: a lone symbolic link to a folder elsewhere must not become the app folder root works in.
+  if (!fs.lstatSync(only).isDirectory() || fs.existsSync(path.join(app, 'app.json')) || fs.existsSync(path.join(app, 'package.json'))) return;
   const tmp = app + '.hoist';
   fs.renameSync(only, tmp);
   fs.rmdirSync(app);

@@ -36,6 +36,8 @@ export function runHttpBackend(projectRoot: string, req: CgiRequest, extraEnv: R
   };
   const { child, kill } = startHost('git', ['http-backend'], { env, timeoutMs: 3_600_000 });
   const done = new Promise<number | null>((resolve) => { child.on('close', (code) => resolve(code)); child.on('error', () => resolve(null)); });
+  // git may stop reading early (a pack over receive.maxInputSize): EPIPE then, not a crash.
+  child.stdin.on('error', () => { req.body?.unpipe(); req.body?.resume(); });
   if (req.body) {
     req.body.on('error', kill);
     req.body.pipe(child.stdin as Writable);

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runHost } from '../sandbox/host.js';
 import { PUSH_RESULT_MARKER } from './push-protocol.js';
+import { treeOverLimit, treeSize } from './tree-size.js';
 
 const ZERO = /^0+$/;
 
@@ -16,9 +17,17 @@ async function readStdin(): Promise<string> {
   return s;
 }
 
+/** The server's `{id, message}` error as a line; anything else with its status. */
+function refusal(status: number, body: string): string {
+  try { return (JSON.parse(body) as { message: string }).message; } catch { return `HTTP ${status} ${body}`; }
+}
+
 async function sendCommit(callback: string, token: string, branch: string, sha: string): Promise<boolean> {
   const env = { ...process.env } as Record<string, string>;
   const message = (await runHost('git', ['log', '-1', '--format=%B', sha], { env })).stdout.trim();
+  const limits = { unpackedBytes: Number(env['SLIPWAY_MAX_UNPACKED_BYTES']), entries: Number(env['SLIPWAY_MAX_SOURCE_ENTRIES']) };
+  const over = treeOverLimit(`The source of ${sha.slice(0, 7)}`, await treeSize(sha, { env }), limits);
+  if (over) { process.stdout.write(`!     Push rejected: ${over}\n`); return false; }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-push-'));
   try {
     const file = path.join(tmp, 'source.tar.gz');
@@ -31,7 +40,7 @@ async function sendCommit(callback: string, token: string, branch: string, sha: 
     url.searchParams.set('sha', sha);
     url.searchParams.set('message', message.slice(0, 4000));
     const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/gzip' }, body: await fs.openAsBlob(file) });
-    if (!res.ok || !res.body) { process.stdout.write(`!     Slipway refused the push: HTTP ${res.status} ${await res.text()}\n`); return false; }
+    if (!res.ok || !res.body) { process.stdout.write(`!     Push rejected: ${refusal(res.status, await res.text())}\n`); return false; }
     let ok = false;
     let pending = '';
     const decoder = new TextDecoder();

@@ -25,7 +25,7 @@ export class SourceBlobs {
     const meter = new Transform({
       transform(chunk: Buffer, _enc, cb) {
         size += chunk.length;
-        if (size > max) return cb(fail('payload_too_large', `The source is larger than ${Math.round(max / 1e6)} MB; add a .slugignore or trim the repository.`));
+        if (size > max) return cb(fail('payload_too_large', `The source is larger than ${Math.round(max / 1024 / 1024)} MB compressed (SLIPWAY_MAX_SOURCE_MB); remove large or generated files from the repository.`));
         hash.update(chunk);
         cb(null, chunk);
       },
@@ -41,6 +41,8 @@ export class SourceBlobs {
   }
 
   exists(id: string): boolean { return fs.existsSync(this.path(id)); }
+
+  remove(id: string): void { fs.rmSync(this.path(id), { force: true }); }
 }
 
 /** The source id in one of our own blob URLs (`…/sources/<id>/blob…`), if it is one. */

@@ -1,10 +1,9 @@
 // The app.json of a review app's code, and its scripts (`postdeploy`, `pr-predestroy`) run as one-off
 // dynos of the app's current release, to the end, with their output kept in the app's log.
-import fs from 'node:fs';
 import type { App } from '../store/apps.js';
 import { currentRelease, type Release } from '../store/releases.js';
 import { sourceIdFromUrl } from '../git/source-blobs.js';
-import { readTarMember } from '../git/tar-member.js';
+import { isAppJson, scanTarball } from '../git/tar-scan.js';
 import { parseAppJson, type AppJson } from '../core/app-json.js';
 import { slugPath } from '../releases/deploy.js';
 import { appendAppLog } from '../releases/app-log.js';
@@ -14,10 +13,10 @@ import type { AppContext } from '../app-context.js';
 export async function appJsonOfSource(ctx: AppContext, sourceBlobUrl: string): Promise<AppJson> {
   const id = sourceIdFromUrl(sourceBlobUrl);
   if (!id || !ctx.blobs.exists(id)) return {};
-  const r = readTarMember(await fs.promises.readFile(ctx.blobs.path(id)), (p) => p === 'app.json' || /^[^/]+\/app\.json$/.test(p));
-  if (!r.ok) throw new Error(`the source is not a gzipped tarball: ${r.message}`);
-  if (r.name === null) return {};
-  const parsed = parseAppJson(r.data.toString('utf8'));
+  const r = await scanTarball(ctx.blobs.path(id), ctx.config.inputLimits, 'The source', isAppJson);
+  if (!r.ok) throw new Error(r.message);
+  if (r.member === null) return {};
+  const parsed = parseAppJson(r.member.data.toString('utf8'));
   if (!parsed.ok) throw new Error(parsed.message);
   return parsed.value;
 }

@@ -9,20 +9,40 @@ import { killMarked } from '../sandbox/process-tree.js';
 import { prepareBuildpacks } from '../buildpacks/prepare.js';
 import { q, sourceFiles } from '../buildpacks/shell.js';
 import { createWorkspace, removeWorkspace, writeEnvDir, hoistSingleFolder } from '../ci/workspace.js';
-import { restoreCache, saveCache } from '../ci/setup-cache.js';
+import { CACHE_NOT_SAVED, restoreCache, saveCache } from '../ci/setup-cache.js';
 import { parseAppJson } from '../core/app-json.js';
 import { parseProcfile, parseReleaseYaml } from '../core/procfile.js';
 import { slugignoreMatcher } from '../core/slugignore.js';
+import { readTenantFile } from '../sandbox/tenant-file.js';
+import { scanTarball } from '../git/tar-scan.js';
+import type { InputLimits } from '../config.js';
 import type { BuildEvent, BuildJob } from './jobs.js';
 
-export interface BuildDeps { sandbox: Sandbox; workRoot: string; buildCacheRoot: string; fetchSource(url: string, dest: string): Promise<void>; timeoutMs: number }
+export interface BuildDeps {
+  sandbox: Sandbox; workRoot: string; buildCacheRoot: string; fetchSource(url: string, dest: string): Promise<void>; timeoutMs: number;
+  limits: InputLimits;
+  /** Server folders app.json may name as buildpacks (SLIPWAY_BUILDPACK_DIRS). */
+  buildpackDirs: readonly string[];
+}
 
 class BuildError extends Error {}
 
-function removeIgnored(app: string): number {
-  const file = path.join(app, '.slugignore');
-  if (!fs.existsSync(file)) return 0;
-  const ignored = slugignoreMatcher(fs.readFileSync(file, 'utf8'));
+const KB = 1024;
+/** What root reads of the app's own files, at most (Procfile and .slugignore are a few lines). */
+const MAX_READ = { 'Procfile': 256 * KB, '.slugignore': 256 * KB, 'app.json': 512 * KB } as const;
+const MAX_RELEASE_OUTPUT = 1024 * KB;
+
+/** One of the app's files, read as Slipway reads tenant files (regular, inside the workspace, bounded); null when absent. */
+async function appFile(root: string, app: string, name: keyof typeof MAX_READ): Promise<string | null> {
+  const r = await readTenantFile(path.join(app, name), root, { maxBytes: MAX_READ[name], label: name });
+  if (!r.ok) throw new BuildError(r.message);
+  return r.text;
+}
+
+async function removeIgnored(root: string, app: string): Promise<number> {
+  const text = await appFile(root, app, '.slugignore');
+  if (text === null) return 0;
+  const ignored = slugignoreMatcher(text);
   let n = 0;
   const walk = (dir: string) => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -33,6 +53,14 @@ function removeIgnored(app: string): number {
   };
   walk(app);
   return n;
+}
+
+/** Heroku's limit and words for a slug over it; the unpacked size and entries are bounded as a source's are. */
+async function checkSlug(slugFile: string, size: number, limits: InputLimits): Promise<void> {
+  const max = limits.slugBytes;
+  if (size > max) throw new BuildError(`Compiled slug size: ${(size / 1024 / 1024).toFixed(1)}M is too large (max is ${Math.round(max / 1024 / 1024)}M, SLIPWAY_MAX_SLUG_MB).`);
+  const scan = await scanTarball(slugFile, { ...limits, compressedBytes: max }, 'The compiled slug');
+  if (!scan.ok) throw new BuildError(scan.message);
 }
 
 export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEvent) => void, signal: AbortSignal): Promise<void> {
@@ -54,19 +82,19 @@ export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEv
     await step(['tar', '-xzf', tarball, '-C', ws.app, '--no-same-owner'], 'Unpacking the source');
     fs.rmSync(tarball, { force: true });
     hoistSingleFolder(ws.app);
-    const appJsonFile = path.join(ws.app, 'app.json');
+    const appJson = await appFile(ws.root, ws.app, 'app.json');
     let urls: string[] = [];
-    if (fs.existsSync(appJsonFile)) {
-      const parsed = parseAppJson(fs.readFileSync(appJsonFile, 'utf8'));
+    if (appJson !== null) {
+      const parsed = parseAppJson(appJson);
       if (!parsed.ok) throw new BuildError(parsed.message);
       urls = (parsed.value.buildpacks ?? []).map((b) => b.url);
     }
-    const removed = removeIgnored(ws.app);
+    const removed = await removeIgnored(ws.root, ws.app);
     if (removed) log(`-----> Removed ${removed} entries listed in .slugignore\n`);
     writeEnvDir(sandbox, ws.env, job.configVars);
     if (await restoreCache(sandbox, deps.buildCacheRoot, job.appId, ws.cache)) log('-----> Restoring build cache\n');
 
-    const prepared = await prepareBuildpacks({ sandbox, ws, env, marker: id, timeoutMs: remaining, signal, log }, urls);
+    const prepared = await prepareBuildpacks({ sandbox, ws, env, marker: id, timeoutMs: remaining, signal, log, allowedDirs: deps.buildpackDirs }, urls);
     if (!prepared.ok) throw new BuildError(prepared.message);
     const bps = prepared.buildpacks;
     for (const [i, bp] of bps.entries()) {
@@ -74,27 +102,31 @@ export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEv
       const exports = bps.slice(0, i).map((b) => path.join(b.dir, 'export'));
       await step(['bash', '-c', `${sourceFiles(exports)}\nexec ${q(path.join(bp.dir, 'bin/compile'))} ${q(ws.app)} ${q(ws.cache)} ${q(ws.env)}`], `Buildpack ${bp.name} bin/compile`);
     }
-    await saveCache(deps.buildCacheRoot, job.appId, ws.cache, { move: true }); // the workspace goes after the build
+    if (!await saveCache(deps.buildCacheRoot, job.appId, ws.cache, { move: true })) log(CACHE_NOT_SAVED); // move: the workspace goes after the build
 
     let processTypes: Record<string, string> = {};
     const last = bps.at(-1)!;
     if (fs.existsSync(path.join(last.dir, 'bin/release'))) {
       let yaml = '';
-      await step([path.join(last.dir, 'bin/release'), ws.app], `Buildpack ${last.name} bin/release`, (c) => { yaml += c; });
+      await step([path.join(last.dir, 'bin/release'), ws.app], `Buildpack ${last.name} bin/release`, (c) => { if (yaml.length <= MAX_RELEASE_OUTPUT) yaml += c; });
+      if (yaml.length > MAX_RELEASE_OUTPUT) throw new BuildError(`Buildpack ${last.name} bin/release printed more than ${MAX_RELEASE_OUTPUT / KB} KB; Slipway reads at most that much of its YAML.`);
       processTypes = parseReleaseYaml(yaml);
     }
-    const procfile = path.join(ws.app, 'Procfile');
-    if (fs.existsSync(procfile)) {
-      const parsed = parseProcfile(fs.readFileSync(procfile, 'utf8'));
+    const procfile = await appFile(ws.root, ws.app, 'Procfile');
+    if (procfile !== null) {
+      const parsed = parseProcfile(procfile);
       if (!parsed.ok) throw new BuildError(parsed.message);
       processTypes = { ...processTypes, ...parsed.types };
     }
     log(`-----> Discovering process types\n       Procfile declares types -> ${Object.keys(processTypes).join(', ') || '(none)'}\n`);
 
     const slugFile = path.join(ws.root, 'slug.tgz');
+    fs.rmSync(slugFile, { force: true }); // bin/compile may have left a link there (to /dev/zero, say)
     await step(['tar', '-czf', slugFile, '-C', ws.app, '.'], 'Compressing the slug');
+    if (!fs.lstatSync(slugFile).isFile()) throw new BuildError('The compiled slug is not a regular file.');
     const size = fs.statSync(slugFile).size;
     log(`-----> Compressing...\n       Done: ${(size / 1024 / 1024).toFixed(1)}M\n`);
+    await checkSlug(slugFile, size, deps.limits);
     // The control plane takes the slug before the workspace goes.
     emit({ type: 'end', ok: true, slugFile, processTypes, buildpacks: bps.map((b) => b.url), size });
   } catch (e) {

@@ -1,0 +1,22 @@
+// Every way a source enters Slipway (PUT to a put_url, git push, a webhook's archive) ends here: the
+// blob is stored, then checked against the size limits before anything unpacks it.
+import type { Readable } from 'node:stream';
+import { fail } from '../core/errors.js';
+import { markSourceUploaded } from '../store/sources.js';
+import type { AppContext } from '../app-context.js';
+import { scanTarball } from './tar-scan.js';
+
+/**
+ * Store `body` as source `id`. Over the compressed, unpacked or entry limit → `source_too_large`
+ * and nothing kept. A blob that is not a tarball is kept: the run or build using it says so.
+ */
+export async function storeSource(ctx: Pick<AppContext, 'store' | 'blobs' | 'config'>, id: string, body: Readable): Promise<{ size: number; checksum: string }> {
+  const { size, checksum } = await ctx.blobs.write(id, body);
+  const scan = await scanTarball(ctx.blobs.path(id), ctx.config.inputLimits, 'The source');
+  if (!scan.ok && scan.errorId === 'source_too_large') {
+    ctx.blobs.remove(id);
+    throw fail('source_too_large', scan.message);
+  }
+  await markSourceUploaded(ctx.store.db, id, size, checksum);
+  return { size, checksum };
+}

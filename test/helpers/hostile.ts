@@ -1,0 +1,85 @@
+// Hostile tenants for the security suites: a root-only folder holding secrets that no tenant may
+// ever see, and apps (real git repositories) whose files point at it.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { api, cli, TOKEN, type TestServer } from './server.js';
+import { commitAll, git } from './apps.js';
+
+export interface RootSecret {
+  /** A 0700 folder owned by root. */
+  dir: string;
+  /** A 0600 file in it. */
+  file: string;
+  /** Appears in every file of `dir`; must never reach a tenant. */
+  value: string;
+}
+
+/** A root-only folder (0700) with a 0600 secret, and world-readable files a copy would expose. */
+export function rootSecret(): RootSecret {
+  // Not under /tmp: sandboxes get their own /tmp, and the secret must be visible to them (and unreadable).
+  const base = fs.mkdtempSync('/var/tmp/slipway-root-secret-');
+  process.on('exit', () => fs.rmSync(base, { recursive: true, force: true }));
+  const dir = path.join(base, 'private');
+  fs.mkdirSync(dir, { mode: 0o700 });
+  const value = `SECRET-${randomBytes(12).toString('hex')}`;
+  const file = path.join(dir, 'secret.txt');
+  fs.writeFileSync(file, `${value}\n`, { mode: 0o600 });
+  // As an app would have them, so a root read would be parsed and shown: a Procfile, a JUnit report.
+  fs.writeFileSync(path.join(dir, 'Procfile'), `leak: echo ${value}\n`, { mode: 0o644 });
+  fs.writeFileSync(path.join(dir, 'app.json'), JSON.stringify({ buildpacks: [{ url: value }] }), { mode: 0o644 });
+  fs.writeFileSync(path.join(dir, 'report.xml'), `<testsuite name="s"><testcase classname="c" name="${value}"/></testsuite>\n`, { mode: 0o644 });
+  fs.writeFileSync(path.join(dir, 'readable.txt'), `${value}\n`, { mode: 0o644 });
+  return { dir, file, value };
+}
+
+/**
+ * A git repository on main with an app-folder buildpack `./bp` (bin/compile, optional
+ * bin/test-compile) and the given files; `links` become symbolic links committed as such.
+ */
+export function hostileRepo(opts: { compile?: string; testCompile?: string; files?: Record<string, string>; links?: Record<string, string>; appJson?: unknown }): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-hostile-'));
+  fs.mkdirSync(path.join(dir, 'bp/bin'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'bp/bin/compile'), `#!/bin/sh\n${opts.compile ?? 'echo compiled'}\n`, { mode: 0o755 });
+  if (opts.testCompile) fs.writeFileSync(path.join(dir, 'bp/bin/test-compile'), `#!/bin/sh\n${opts.testCompile}\n`, { mode: 0o755 });
+  if (opts.appJson !== null) fs.writeFileSync(path.join(dir, 'app.json'), JSON.stringify(opts.appJson ?? { buildpacks: [{ url: './bp' }] }));
+  for (const [f, body] of Object.entries(opts.files ?? {})) { fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true }); fs.writeFileSync(path.join(dir, f), body, { mode: 0o755 }); }
+  for (const [f, target] of Object.entries(opts.links ?? {})) { fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true }); fs.symlinkSync(target, path.join(dir, f)); }
+  git(dir, 'init', '-q', '-b', 'main');
+  commitAll(dir, 'hostile');
+  return dir;
+}
+
+/** Everything of an app a tenant (or anyone with API access) can read: builds, their output, slugs, releases, log. */
+export async function appSurface(s: TestServer, app: string): Promise<string> {
+  const parts: string[] = [];
+  const get = async (p: string) => { const r = await api<unknown>(s, 'GET', p); parts.push(JSON.stringify(r.json)); return r.json; };
+  const builds = await get(`/apps/${app}/builds`) as { id: string; slug: { id: string } | null }[];
+  for (const b of builds ?? []) {
+    if (b.slug) await get(`/apps/${app}/slugs/${b.slug.id}`);
+  }
+  await get(`/apps/${app}/releases`);
+  await get(`/apps/${app}/formation`);
+  parts.push((await cli(s, ['builds:output', '-a', app])).stdout);
+  parts.push((await cli(s, ['logs', '-n', '1000', '-a', app])).stdout);
+  return parts.join('\n');
+}
+
+/** Assert-ready: which of the secrets (and the admin token) appear in `text`. */
+export const leaked = (text: string, secret: RootSecret): string[] => [secret.value, TOKEN].filter((v) => text.includes(v));
+
+/** GET /health every `everyMs` until stopped; the latencies in ms (a failed request counts as Infinity). */
+export function healthProbe(s: { url: string }, everyMs = 50): { stop(): Promise<number[]> } {
+  const samples: number[] = [];
+  let stop = false;
+  const done = (async () => {
+    while (!stop) {
+      const t = performance.now();
+      const ok = await fetch(s.url + '/health', { signal: AbortSignal.timeout(10_000) }).then((r) => r.ok, () => false);
+      samples.push(ok ? performance.now() - t : Infinity);
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  return { stop: async () => { stop = true; await done; return samples; } };
+}
