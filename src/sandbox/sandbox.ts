@@ -5,6 +5,9 @@ import { bwrapArgs } from './bwrap.js';
 import { killMarked, killTree, MARKER_VAR } from './process-tree.js';
 import type { SandboxResult, EndReason } from './result.js';
 import { resolveSandboxUser, type SandboxUser } from './user.js';
+import type { ResourceLimits } from '../core/dyno-size.js';
+import type { Limiter } from './cgroups.js';
+import { watchDisk } from './disk-watch.js';
 
 export type SandboxMode = 'bwrap' | 'process';
 
@@ -37,6 +40,8 @@ export interface RunSpec {
    * sandbox user with setpriv before bubblewrap starts.
    */
   netns?: string;
+  /** Memory, processes, CPU share and disk of the command (its dyno size); none when undefined. */
+  limits?: ResourceLimits;
 }
 
 /** A command that keeps running (an add-on server, later a dyno) until it exits or is stopped. */
@@ -45,6 +50,8 @@ export interface Started {
   readonly result: Promise<SandboxResult>;
   /** SIGTERM the tree, SIGKILL after the grace period (the sandbox's, or `graceMs`); resolves when it has ended. */
   stop(graceMs?: number): Promise<SandboxResult>;
+  /** Memory the command uses now, when its limits are enforced by a cgroup. */
+  memoryBytes(): number | undefined;
 }
 
 export interface Sandbox {
@@ -59,7 +66,7 @@ export interface Sandbox {
   ownedDir(dir: string): void;
 }
 
-export interface SandboxOptions { mode: 'auto' | SandboxMode; userName: string; hidden: string[]; graceMs: number }
+export interface SandboxOptions { mode: 'auto' | SandboxMode; userName: string; hidden: string[]; graceMs: number; limiter?: Limiter }
 
 /** Probe bubblewrap as the sandbox user; returns the reason it cannot be used, or undefined. */
 function probeBwrap(user: SandboxUser): string | undefined {
@@ -80,7 +87,8 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     if (problem && opts.mode === 'bwrap') throw new Error(`SLIPWAY_SANDBOX=bwrap but ${problem}.`);
     if (problem) { mode = 'process'; warning = `${problem}; commands run as plain process groups without namespace isolation.`; }
   }
-  const dropPrivileges = process.getuid?.() === 0 ? { uid: user.uid, gid: user.gid } : {};
+  const isRoot = process.getuid?.() === 0;
+  const dropPrivileges = isRoot ? { uid: user.uid, gid: user.gid } : {};
 
   const sandbox: Sandbox = {
     mode, user, warning,
@@ -94,16 +102,25 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
       const inner = mode === 'bwrap'
         ? ['bwrap', ...bwrapArgs({ hidden: opts.hidden, writable: spec.writable, readable: spec.readable ?? [], tmpDir: spec.tmpDir, cwd: spec.cwd, argv: spec.argv })]
         : spec.argv;
-      const [cmd, ...args] = spec.netns
-        ? ['ip', 'netns', 'exec', spec.netns, 'setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', '--', ...inner]
+      const launch = spec.netns
+        ? ['/usr/sbin/ip', 'netns', 'exec', spec.netns, 'setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', '--', ...inner]
         : inner;
       const tmp = spec.tmpDir ? { TMPDIR: mode === 'bwrap' ? '/tmp' : spec.tmpDir } : {};
       // Every command gets its own marker under the job's, so sweeping after one never hits the next.
       const marker = `${spec.marker}/${++commandSeq}`;
+      // Limits wrap the launch: join the command's cgroup as root, then drop to the sandbox user.
+      let limitsError: string | undefined;
+      const limits = (() => {
+        try { return spec.limits && opts.limiter?.forCommand(marker, spec.limits); } catch (e) { limitsError = (e as Error).message; return undefined; }
+      })();
+      const rootLaunch = !!spec.netns || !!limits?.asRoot;
+      const [cmd, ...args] = limits ? limits.wrap(launch, spec.netns || !isRoot ? undefined : { uid: user.uid, gid: user.gid }) : launch;
       const env = { ...spec.env, ...tmp, [MARKER_VAR]: marker };
       let reason: EndReason | undefined;
       let pgid: number | undefined;
       let timer: NodeJS.Timeout | undefined;
+      let exceeded: SandboxResult['limitExceeded'];
+      let stopDiskWatch = () => {};
       const stopTree = (why: EndReason, graceMs = opts.graceMs) => {
         if (reason || pgid === undefined) return;
         reason = why;
@@ -113,16 +130,31 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
       const result = new Promise<SandboxResult>((resolve) => {
         const end = (r: Omit<SandboxResult, 'durationMs' | 'timedOut' | 'isCanceled'>) => {
           clearTimeout(timer);
+          stopDiskWatch();
           spec.signal?.removeEventListener('abort', onAbort);
-          resolve({ ...r, durationMs: Date.now() - started, timedOut: r.reason === 'timed-out', isCanceled: r.reason === 'cancelled' });
+          if (limits?.oomKilled()) exceeded ??= { resource: 'memory', limitMb: spec.limits!.memoryMb, usedMb: Math.round((limits.peakBytes() ?? 0) / 2 ** 20) || undefined };
+          // An OOM kill that the command survived (a child died, it exited 0) is reported but does not fail it.
+          const failed = r.reason === 'signalled' || (r.reason === 'exited' && r.exitCode !== 0) || r.reason === 'limit-exceeded';
+          const final = { ...r, ...(exceeded ? { limitExceeded: exceeded, reason: failed ? 'limit-exceeded' as const : r.reason } : {}) };
+          void (limits?.release() ?? Promise.resolve()).then(() =>
+            resolve({ ...final, durationMs: Date.now() - started, timedOut: final.reason === 'timed-out', isCanceled: final.reason === 'cancelled' }));
         };
         let child;
+        // Fail closed: a command whose limits could not be set does not run without them.
+        if (limitsError) return end({ exitCode: null, signal: null, reason: 'spawn-failed', error: `its resource limits could not be set: ${limitsError}` });
         try {
-          child = spawn(spec.netns ? '/usr/sbin/ip' : cmd!, args, { cwd: mode === 'bwrap' ? '/' : spec.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...(spec.netns ? {} : dropPrivileges) });
+          child = spawn(cmd!, args, { cwd: mode === 'bwrap' ? '/' : spec.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...(rootLaunch ? {} : dropPrivileges) });
         } catch (e) {
           return end({ exitCode: null, signal: null, reason: 'spawn-failed', error: (e as Error).message });
         }
         pgid = child.pid;
+        if (spec.limits) {
+          const limitMb = spec.limits.diskMb;
+          stopDiskWatch = watchDisk([...new Set([...spec.writable, ...(spec.tmpDir ? [spec.tmpDir] : [])])], limitMb, (usedMb) => {
+            exceeded = { resource: 'disk', limitMb, usedMb };
+            stopTree('limit-exceeded', 0);
+          });
+        }
         if (spec.timeoutMs !== undefined) timer = setTimeout(() => stopTree('timed-out'), Math.max(0, spec.timeoutMs));
         if (spec.signal?.aborted) onAbort(); else spec.signal?.addEventListener('abort', onAbort);
         child.stdout.on('data', (c: Buffer) => spec.onStdout?.(c));
@@ -141,7 +173,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
           });
         });
       });
-      return { get pid() { return pgid; }, result, stop: (graceMs?: number) => { stopTree('cancelled', graceMs); return result; } };
+      return { get pid() { return pgid; }, result, stop: (graceMs?: number) => { stopTree('cancelled', graceMs); return result; }, memoryBytes: () => limits?.memoryBytes() };
     },
   };
   return sandbox;
