@@ -88,7 +88,7 @@ export async function goLive(ctx: AppContext, app: App): Promise<void> {
   let formation = await getFormation(ctx.store.db, app.id);
   if (!formation.length && types['web']) formation = await scaleFormation(ctx.store.db, app.id, [{ type: 'web', quantity: 1 }]);
   const live = await ctx.dynos.deploy(app.id, { id: release.id, version: release.version, slugFile: slugPath(ctx, slug.id), config: JSON.parse(release.config) as Record<string, string>, processTypes: types },
-    Object.fromEntries(formation.map((f) => [f.type, f.quantity])));
+    Object.fromEntries(formation.map((f) => [f.type, f.quantity])), Object.fromEntries(formation.map((f) => [f.type, f.size])));
   if (live) releaseWentLive(app.id, release.id, release.description);
 }
 
