@@ -63,6 +63,7 @@ export async function startRelease(ctx: AppContext, app: App, release: Release):
   const job: ReleaseJob = {
     releaseId: release.id, appId: app.id, appName: app.name, version: release.version, slugId: release.slug_id!, config: JSON.parse(release.config) as Record<string, string>,
     command: types['release'], timeoutSeconds: ctx.config.releaseTimeoutSeconds,
+    size: (await getFormation(ctx.store.db, app.id)).find((f) => f.type === 'release')?.size,
   };
   await enqueue(ctx.queue, RELEASE_JOB, job, { key: `release:${release.id}` });
   appendAppLog(ctx.logs, app.id, 'slipway[api]', `Release v${release.version} is running its release phase: ${types['release']}`);

@@ -19,6 +19,8 @@ export interface ReleaseJob {
   config: Record<string, string>;
   command: string;
   timeoutSeconds: number;
+  /** The release dyno's size (`ps:type release=SIZE`); absent in jobs queued before sizes existed. */
+  size?: string;
 }
 
 export type BuildEvent =

@@ -13,6 +13,8 @@ import { parseAppJson } from '../core/app-json.js';
 import { parseProcfile, parseReleaseYaml } from '../core/procfile.js';
 import { slugignoreMatcher } from '../core/slugignore.js';
 import type { BuildEvent, BuildJob } from './jobs.js';
+import { BUILD_SIZE, dynoSize, limitsFor } from '../core/dyno-size.js';
+import { withLimits } from '../sandbox/with-limits.js';
 
 export interface BuildDeps { sandbox: Sandbox; workRoot: string; buildCacheRoot: string; fetchSource(url: string, dest: string): Promise<void>; timeoutMs: number }
 
@@ -35,7 +37,8 @@ function removeIgnored(app: string): number {
 }
 
 export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEvent) => void, signal: AbortSignal): Promise<void> {
-  const { sandbox } = deps;
+  // Every command of a build (detection, buildpacks, bin/release) runs with the limits of a build dyno.
+  const sandbox = withLimits(deps.sandbox, limitsFor(dynoSize(BUILD_SIZE)));
   const id = `build-${job.buildId}`;
   const ws = createWorkspace(sandbox, deps.workRoot, id);
   const deadline = Date.now() + deps.timeoutMs;
