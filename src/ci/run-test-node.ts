@@ -130,7 +130,7 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
       const r = await sandbox.run({ argv, cwd: ws.app, env: fullEnv, writable: [ws.root], tmpDir: ws.tmp, marker, timeoutMs: remaining(), signal, onStdout: (c) => { tap.write(c); testLog(c); }, onStderr: testLog });
       if (r.reason === 'cancelled') throw new StepError('invalid_state', 'cancelled', r);
       if (r.reason === 'timed-out') throw new StepError('timed_out', `Test run timed out: it exceeded its time limit of ${job.timeoutSeconds} s and was terminated (during the tests).`, r);
-      if (r.reason === 'limit-exceeded') throw new StepError('limit_exceeded', `The tests ${describeResult(r)}.`, r);
+      if (r.reason === 'limit-exceeded') throw new StepError('limit_exceeded', `The test command ${describeResult(r)}.`, r);
       exitCode = r.exitCode ?? 1;
       if (exitCode !== 0) break;
     }
