@@ -17,7 +17,7 @@ const logs = async () => (await on(A, ['logs', '-n', '1500'])).stdout;
 const count = (text: string, re: RegExp) => text.split('\n').filter((l) => re.test(l)).length;
 /** Wait until the app log satisfies `ok`; on timeout the error shows the log's tail. */
 async function waitLog(what: string, ok: (log: string) => boolean, ms: number): Promise<void> {
-  try { await waitFor(what, async () => ok(await logs()), ms); } catch (e) { throw new Error(`${(e as Error).message}; the log ends:\n${(await logs()).split('\n').slice(-40).join('\n')}`); }
+  try { await waitFor(what, async () => ok(await logs()), ms); } catch (e) { throw new Error(`${(e as Error).message}; the log ends:\n${(await logs()).split('\n').slice(-40).join('\n')}`, { cause: e }); }
 }
 
 before(async () => {
