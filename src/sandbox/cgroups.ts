@@ -106,11 +106,13 @@ export function createLimiter(opts: { dataDir: string; root?: string; ownUid: bo
       ? `resource limits: cgroups v2 (memory, pids, cpu) under ${parents[0]}; file size by rlimit; disk by workspace checks`
       : `resource limits: cgroups v1 (memory, pids, cpu) under ${parent}; file size by rlimit; disk by workspace checks`,
     sweep() {
-      let n = 0;
-      for (const p of parents) {
-        for (const e of fs.readdirSync(p, { withFileTypes: true })) if (e.isDirectory() && destroyGroup(path.join(p, e.name))) n++;
+      const names = new Set(parents.flatMap((p) => fs.readdirSync(p, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name)));
+      // Start-up only: wait (briefly, synchronously) for killed processes to leave their groups.
+      for (let i = 0; i < 40; i++) {
+        if (parents.every((p) => [...names].map((n) => destroyGroup(path.join(p, n))).every(Boolean))) break;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
       }
-      return kind === 'cgroup-v1' ? Math.ceil(n / parents.length) : n;
+      return names.size;
     },
     close() {
       this.sweep();

@@ -17,6 +17,7 @@ const duMb = (p: string) => Number(execFileSync('du', ['-s', '-x', '-m', p]).toS
 
 before(async () => {
   s = await startServer();
+  assert.match(s.output(), process.getuid?.() === 0 ? /resource limits: cgroups v[12] \(memory, pids, cpu\)/ : /rlimits only: /, 'the start-up line says how limits are enforced');
   dir = hostileLimitsRepo({
     environments: { test: { formation: { test: { size: 'standard-1x' } }, env: { HOG_MB: '3072' }, scripts: { test: 'node hog.js' } } },
   });
