@@ -14,6 +14,7 @@ import { fetchSourceTo } from './git/fetch-source.js';
 import { createSandbox } from './sandbox/sandbox.js';
 import { resolveHostTools } from './sandbox/host-tools.js';
 import { Tenants } from './tenants.js';
+import { createLimiter } from './sandbox/cgroups.js';
 import { Runner } from './runner/runner.js';
 import { KeyedSerial } from './jobs/keyed-serial.js';
 import { runTestNode, type NodeRunnerDeps } from './ci/run-test-node.js';
@@ -91,7 +92,11 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   fs.mkdirSync(workRoot, { recursive: true, mode: 0o711 });
   fs.chmodSync(workRoot, 0o711);
   const hidden = [...new Set([config.dataDir, workRoot])];
-  const sandbox = createSandbox({ mode: sandboxProbe.mode, userName: config.sandboxUser, hidden, graceMs: config.killGraceMs });
+  // Limits per dyno size: one cgroup per command under a parent of this server's own; a killed server's leftovers go first.
+  const limiter = createLimiter({ dataDir: config.dataDir, ownUid: process.getuid?.() === 0 });
+  const swept = limiter.sweep();
+  log.info(limiter.summary + (swept ? `; removed ${swept} cgroups a previous run left behind` : ''));
+  const sandbox = createSandbox({ mode: sandboxProbe.mode, userName: config.sandboxUser, hidden, graceMs: config.killGraceMs, limiter });
   if (sandboxProbe.warning) log.warn(sandboxProbe.warning);
   const tenants = new Tenants(store.db, config.tenantUids, sandbox.user.uid);
   if (tenants.off) log.warn(`tenant uids are off (${tenants.off}).`);
@@ -260,6 +265,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       await runner.stop();
       await ctx.dynos.shutdown();
       await spaces.shutdown();
+      limiter.close();
       await ctx.addons.stopAppServers();
       await nginx?.close();
       router.closeAllConnections();

@@ -5,15 +5,15 @@ import { z } from 'zod';
 import { getApp, getConfigVars, listApps, patchConfigVars, type App } from '../store/apps.js';
 import { currentRelease, getRelease, listReleases, type Release } from '../store/releases.js';
 import { getBuild, listBuilds, type Build } from '../store/builds.js';
-import { getFormation, scaleFormation } from '../store/formation.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startBuild, releaseConfigChange, rollback, goLive, buildLogKey, releaseLogKey, slugPath } from '../releases/deploy.js';
+import { startBuild, releaseConfigChange, rollback, buildLogKey, releaseLogKey, slugPath } from '../releases/deploy.js';
 import { appLogKey, appendAppLog } from '../releases/app-log.js';
 import { sourceIdFromUrl } from '../git/source-blobs.js';
 import { createAppWithRelease, destroyApp } from '../releases/app-lifecycle.js';
 import { getSpace, placeApp } from '../store/spaces.js';
 import { fail } from '../core/errors.js';
+import { DEFAULT_DYNO_SIZE, lookupDynoSize } from '../core/dyno-size.js';
 import type { AppContext } from '../app-context.js';
 import { parseBody } from './errors.js';
 import { signedUrl } from './urls.js';
@@ -107,22 +107,8 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     return follow(releaseLogKey((await getRelease(db, a.id, req.params.id)).id), reply, req);
   });
 
-  const formationJson = (a: App, f: { type: string; quantity: number; size: string; updated_at: string }) => ({ app: { id: a.id, name: a.name }, type: f.type, quantity: f.quantity, size: f.size, updated_at: f.updated_at });
-  app.get<{ Params: { app: string } }>('/apps/:app/formation', async (req) => { const a = await getApp(db, req.params.app); return (await getFormation(db, a.id)).map((f) => formationJson(a, f)); });
-  app.patch<{ Params: { app: string } }>('/apps/:app/formation', async (req) => {
-    const a = await getApp(db, req.params.app);
-    const b = parseBody(z.object({ updates: z.array(z.object({ type: z.string().regex(/^[A-Za-z0-9_-]+$/), quantity: z.coerce.number().int().min(0).max(100), size: z.string().optional() })).min(1) }), req.body);
-    const current = await currentRelease(db, a.id);
-    const types = current?.slug_id ? Object.keys(JSON.parse((await db.selectFrom('slugs').select('process_types').where('id', '=', current.slug_id).executeTakeFirstOrThrow()).process_types) as object) : [];
-    const unknown = b.updates.find((u) => !types.includes(u.type));
-    if (unknown) throw fail('invalid_params', `No process type "${unknown.type}" in the current release${types.length ? ` (it has ${types.join(', ')})` : ''}; declare it in the Procfile.`);
-    const f = await scaleFormation(db, a.id, b.updates);
-    await goLive(ctx, a);
-    return f.map((x) => formationJson(a, x));
-  });
-
   const dynoJson = (a: App, d: ReturnType<AppContext['dynos']['list']>[number]) => ({
-    id: d.id, name: d.name, type: d.type, state: d.state, command: d.command, release: { id: d.release.id, version: d.release.version }, app: { id: a.id, name: a.name }, created_at: d.startedAt, updated_at: d.startedAt, attach_url: null, size: 'standard-1x',
+    id: d.id, name: d.name, type: d.type, state: d.state, command: d.command, release: { id: d.release.id, version: d.release.version }, app: { id: a.id, name: a.name }, created_at: d.startedAt, updated_at: d.startedAt, attach_url: null, size: d.size.name,
   });
   app.get<{ Params: { app: string } }>('/apps/:app/dynos', async (req) => {
     const a = await getApp(db, req.params.app);
@@ -130,15 +116,17 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   });
   const oneOffJson = (req: FastifyRequest, a: App, r: import('../runtime/one-off.js').OneOff) => ({
     id: r.id, name: r.name, type: 'run', state: r.state, command: r.command, exit_code: r.exitCode, app: { id: a.id, name: a.name }, created_at: r.createdAt,
-    attach_url: attachUrl(ctx, req, `/apps/${a.id}/dynos/${r.id}/attach`), size: 'standard-1x', updated_at: r.createdAt,
+    attach_url: attachUrl(ctx, req, `/apps/${a.id}/dynos/${r.id}/attach`), size: r.size, updated_at: r.createdAt,
   });
   // One-off dynos: POST starts one; its attach_url streams the output until it exits.
   app.post<{ Params: { app: string } }>('/apps/:app/dynos', async (req, reply) => {
     const a = await getApp(db, req.params.app);
-    const b = parseBody(z.object({ command: z.string().min(1), env: z.record(z.string(), z.string()).optional(), attach: z.boolean().optional() }).passthrough(), req.body);
+    const b = parseBody(z.object({ command: z.string().min(1), env: z.record(z.string(), z.string()).optional(), attach: z.boolean().optional(), size: z.string().optional() }).passthrough(), req.body);
+    const size = lookupDynoSize(b.size ?? DEFAULT_DYNO_SIZE);
+    if (!size.ok) throw fail('invalid_params', `${size.message} (size of the one-off dyno)`);
     const release = await currentRelease(db, a.id);
     if (!release?.slug_id) throw fail('invalid_state', `${a.name} has no release with code yet; deploy it first (\`slipway builds:create -a ${a.name}\`).`);
-    const run = ctx.oneOffs.start(a.id, { slugFile: slugPath(ctx, release.slug_id), config: JSON.parse(release.config) as Record<string, string>, tenant: await ctx.tenants.forApp(a.id) }, b.command, b.env ?? {});
+    const run = ctx.oneOffs.start(a.id, { slugFile: slugPath(ctx, release.slug_id), config: JSON.parse(release.config) as Record<string, string>, tenant: await ctx.tenants.forApp(a.id) }, b.command, b.env ?? {}, size.size);
     appendAppLog(ctx.logs, a.id, 'slipway[api]', `Starting process with command \`${b.command}\` by user (${run.name})`);
     return reply.status(201).send(oneOffJson(req, a, run));
   });

@@ -15,6 +15,8 @@ import type { ErrorId } from '../core/errors.js';
 import type { DynoNet, DynoNetworks } from '../spaces/space-network.js';
 import { inNetns } from '../spaces/sandbox-netns.js';
 import { forTenant } from '../sandbox/tenant-sandbox.js';
+import { withLimits } from '../sandbox/with-limits.js';
+import { DEFAULT_TEST_SIZE, dynoSize, limitsFor } from '../core/dyno-size.js';
 
 export interface NodeRunnerDeps {
   sandbox: Sandbox;
@@ -53,7 +55,9 @@ export function testEnv(job: TestNodeJob, ws: Workspace, withConfig: boolean): R
 }
 
 export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: Emit, signal: AbortSignal): Promise<void> {
-  let sandbox = forTenant(deps.sandbox, job.tenant);
+  // Every command of the node runs as the run's uid, with the limits of its size (app.json formation.test.size; Heroku CI: performance-m).
+  const sized = withLimits(forTenant(deps.sandbox, job.tenant), limitsFor(dynoSize(job.config.size ?? DEFAULT_TEST_SIZE)));
+  let sandbox = sized;
   let nodeNet: DynoNet | undefined;
   const deadline = Date.now() + job.timeoutSeconds * 1000;
   const remaining = () => Math.max(0, deadline - Date.now());
@@ -66,6 +70,7 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
   const step = async (spec: Omit<RunSpec, 'marker' | 'timeoutMs' | 'signal' | 'writable' | 'cwd'> & { cwd?: string }, failId: ErrorId, what: string) => {
     const r = await sandbox.run({ cwd: ws.app, writable: [ws.root], tmpDir: ws.tmp, marker, timeoutMs: remaining(), signal, ...spec });
     if (r.reason === 'cancelled') throw new StepError('invalid_state', 'cancelled', r);
+    if (r.reason === 'limit-exceeded') throw new StepError('limit_exceeded', `${what[0]!.toUpperCase()}${what.slice(1)} ${describeResult(r)}.`, r);
     if (r.reason === 'timed-out' || remaining() === 0) throw new StepError('timed_out', `Test run timed out: it exceeded its time limit of ${job.timeoutSeconds} s and was terminated (during ${what}).`, r);
     if (r.exitCode !== 0) throw new StepError(failId, `${what[0]!.toUpperCase()}${what.slice(1)} ${describeResult(r)}.`, r);
     return r;
@@ -75,7 +80,7 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
     if (job.spaceId) {
       if (!deps.network) throw new Error('this runner cannot place test nodes in private spaces');
       nodeNet = await deps.network.forSpace(job.spaceId, job.nodeId);
-      sandbox = inNetns(sandbox, nodeNet.netns);
+      sandbox = inNetns(sized, nodeNet.netns);
       setupLog(`-----> Running inside the private space's network (${nodeNet.address})\n`);
     }
     // Step 1: a CI copy of the app — fresh workspace, source unpacked, cache restored.
@@ -128,6 +133,7 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
       const r = await sandbox.run({ argv, cwd: ws.app, env: fullEnv, writable: [ws.root], tmpDir: ws.tmp, marker, timeoutMs: remaining(), signal, onStdout: (c) => { tap.write(c); testLog(c); }, onStderr: testLog });
       if (r.reason === 'cancelled') throw new StepError('invalid_state', 'cancelled', r);
       if (r.reason === 'timed-out') throw new StepError('timed_out', `Test run timed out: it exceeded its time limit of ${job.timeoutSeconds} s and was terminated (during the tests).`, r);
+      if (r.reason === 'limit-exceeded') throw new StepError('limit_exceeded', `The test command ${describeResult(r)}.`, r);
       exitCode = r.exitCode ?? 1;
       if (exitCode !== 0) break;
     }

@@ -8,6 +8,7 @@ import { enqueue } from '../jobs/queue.js';
 import { sourceIdFromUrl } from '../git/source-blobs.js';
 import { fail, type ErrorId } from '../core/errors.js';
 import type { AppContext } from '../app-context.js';
+import { DEFAULT_TEST_SIZE, lookupDynoSize } from '../core/dyno-size.js';
 import { TEST_NODE_JOB, TEST_RUN_ADDONS_JOB, type TestNodeJob } from './test-node-job.js';
 import { parseAddons } from '../addons/addon-spec.js';
 import type { RunAddonsJob } from './provision-run-addons.js';
@@ -74,6 +75,9 @@ async function queueNodes(ctx: AppContext, s: StartTestRun, run: TestRun, source
   if (config.quantity < 1 || config.quantity > MAX_TEST_NODES) {
     return errorRunBeforeNodes(db, run.id, 'invalid_app_json', `app.json is invalid: environments.test.formation.test.quantity must be between 1 and ${MAX_TEST_NODES} (got ${config.quantity}).`);
   }
+  const size = lookupDynoSize(config.size ?? DEFAULT_TEST_SIZE);
+  if (!size.ok) return errorRunBeforeNodes(db, run.id, 'invalid_app_json', `app.json is invalid: environments.test.formation.test.size: ${size.message}`);
+  config = { ...config, size: size.size.name };
   const addons = parseAddons(config.addons);
   if (!addons.ok) return errorRunBeforeNodes(db, run.id, 'unknown_addon', addons.message);
   const timeoutSeconds = config.timeoutSeconds ?? run.timeout_seconds;

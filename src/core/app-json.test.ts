@@ -42,3 +42,9 @@ test('secret generators produce a value; descriptions without values are skipped
   assert.equal(cfg.env['S']?.length, 64);
   assert.equal('D' in cfg.env, false);
 });
+
+test('formation.test.size: at the top level or under environments.test (which wins)', () => {
+  assert.equal(resolveTestConfig(ok('{"formation":{"test":{"size":"standard-2x"}}}')).size, 'standard-2x');
+  assert.equal(resolveTestConfig(ok('{"formation":{"test":{"size":"standard-2x"}},"environments":{"test":{"formation":{"test":{"quantity":2,"size":"performance-l"}}}}}')).size, 'performance-l');
+  assert.equal(resolveTestConfig(ok('{}')).size, undefined);
+});

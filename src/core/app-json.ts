@@ -55,6 +55,8 @@ export interface TestConfig {
   buildpacks: string[];
   addons: AddonSpec[];
   quantity: number;
+  /** `formation.test.size` (top level or under environments.test), as written; checked when the run starts. */
+  size?: string;
   timeoutSeconds?: number;
 }
 
@@ -91,6 +93,7 @@ export function resolveTestConfig(app: AppJson): TestConfig {
     buildpacks: (t.buildpacks ?? app.buildpacks ?? []).map((b) => b.url),
     addons: (t.addons ?? app.addons ?? []).map((a) => (typeof a === 'string' ? { plan: a } : a)),
     quantity: formation['test']?.quantity ?? 1,
+    ...(formation['test']?.size !== undefined ? { size: formation['test'].size } : {}),
     timeoutSeconds: t.timeout,
   };
 }

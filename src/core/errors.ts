@@ -41,6 +41,7 @@ export const ERRORS = {
   no_buildpack_detected: { status: 422, message: 'No buildpack applies to this app.' },
   test_setup_failed: { status: 422, message: 'The test-setup script failed.' },
   timed_out: { status: 422, message: 'The run exceeded its time limit.' },
+  limit_exceeded: { status: 422, message: 'A command exceeded the memory or disk limit of its dyno size.' },
   runner_lost: { status: 500, message: 'The runner executing this node was lost.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -63,6 +63,7 @@ export async function startRelease(ctx: AppContext, app: App, release: Release):
   const job: ReleaseJob = {
     releaseId: release.id, appId: app.id, appName: app.name, version: release.version, slugId: release.slug_id!, config: JSON.parse(release.config) as Record<string, string>,
     command: types['release'], timeoutSeconds: ctx.config.releaseTimeoutSeconds, tenant: await ctx.tenants.forApp(app.id),
+    size: (await getFormation(ctx.store.db, app.id)).find((f) => f.type === 'release')?.size,
   };
   await enqueue(ctx.queue, RELEASE_JOB, job, { key: `release:${release.id}` });
   appendAppLog(ctx.logs, app.id, 'slipway[api]', `Release v${release.version} is running its release phase: ${types['release']}`);
@@ -88,7 +89,7 @@ export async function goLive(ctx: AppContext, app: App): Promise<void> {
   let formation = await getFormation(ctx.store.db, app.id);
   if (!formation.length && types['web']) formation = await scaleFormation(ctx.store.db, app.id, [{ type: 'web', quantity: 1 }]);
   const live = await ctx.dynos.deploy(app.id, { id: release.id, version: release.version, slugFile: slugPath(ctx, slug.id), config: JSON.parse(release.config) as Record<string, string>, processTypes: types, tenant: await ctx.tenants.forApp(app.id) },
-    Object.fromEntries(formation.map((f) => [f.type, f.quantity])));
+    Object.fromEntries(formation.map((f) => [f.type, f.quantity])), Object.fromEntries(formation.map((f) => [f.type, f.size])));
   if (live) releaseWentLive(app.id, release.id, release.description);
 }
 

@@ -25,6 +25,8 @@ export interface ReleaseJob {
   timeoutSeconds: number;
   /** The app's own uid (undefined: the sandbox user). */
   tenant?: Tenant;
+  /** The release dyno's size (`ps:type release=SIZE`); absent in jobs queued before sizes existed. */
+  size?: string;
 }
 
 export type BuildEvent =

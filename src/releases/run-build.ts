@@ -17,6 +17,8 @@ import { readTenantFile } from '../sandbox/tenant-file.js';
 import { scanTarball } from '../git/tar-scan.js';
 import type { InputLimits } from '../config.js';
 import type { BuildEvent, BuildJob } from './jobs.js';
+import { BUILD_SIZE, dynoSize, limitsFor } from '../core/dyno-size.js';
+import { withLimits } from '../sandbox/with-limits.js';
 
 export interface BuildDeps {
   sandbox: Sandbox; workRoot: string; buildCacheRoot: string; fetchSource(url: string, dest: string): Promise<void>; timeoutMs: number;
@@ -64,7 +66,8 @@ async function checkSlug(slugFile: string, size: number, limits: InputLimits): P
 }
 
 export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEvent) => void, signal: AbortSignal): Promise<void> {
-  const sandbox = forTenant(deps.sandbox, job.tenant);
+  // Every command of a build (detection, buildpacks, bin/release) runs as the app's uid, with the limits of a build dyno.
+  const sandbox = withLimits(forTenant(deps.sandbox, job.tenant), limitsFor(dynoSize(BUILD_SIZE)));
   const id = `build-${job.buildId}`;
   const ws = createWorkspace(sandbox, deps.workRoot, id);
   const deadline = Date.now() + deps.timeoutMs;

@@ -8,6 +8,7 @@ import { removeWorkspace } from '../ci/workspace.js';
 import { unpackSlug, dynoEnv, dynoCommand } from '../runtime/slug-workspace.js';
 import type { ReleaseEvent, ReleaseJob } from './jobs.js';
 import type { DynoNetworks } from '../spaces/space-network.js';
+import { dynoSize, limitsFor } from '../core/dyno-size.js';
 
 export async function runReleasePhase(job: ReleaseJob, deps: { sandbox: Sandbox; workRoot: string; slugFile: string; network?: DynoNetworks }, emit: (e: ReleaseEvent) => void, signal: AbortSignal): Promise<void> {
   const id = `release-${job.releaseId}`;
@@ -21,7 +22,7 @@ export async function runReleasePhase(job: ReleaseJob, deps: { sandbox: Sandbox;
     log(`Running release command: ${job.command}\n`);
     const r = await sandbox.run({
       argv: dynoCommand(ws, job.command), cwd: ws.app, env: dynoEnv(ws, job.config, { DYNO: 'release.1', PORT: '5000' }),
-      writable: [ws.root], tmpDir: ws.tmp, marker: id, netns: dynoNet?.netns, timeoutMs: job.timeoutSeconds * 1000, signal, onStdout: log, onStderr: log,
+      writable: [ws.root], tmpDir: ws.tmp, marker: id, netns: dynoNet?.netns, limits: limitsFor(dynoSize(job.size)), timeoutMs: job.timeoutSeconds * 1000, signal, onStdout: log, onStderr: log,
     });
     if (r.exitCode === 0) emit({ type: 'end', ok: true, message: null });
     else {

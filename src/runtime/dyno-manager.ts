@@ -11,6 +11,8 @@ import { unpackSlug, dynoEnv, dynoCommand } from './slug-workspace.js';
 import type { DynoNet, DynoNetworks } from '../spaces/space-network.js';
 import type { WebTarget } from './router.js';
 import { canConnect, answers2xx as healthy } from './boot-check.js';
+import { dynoSize, limitsFor, type DynoSize } from '../core/dyno-size.js';
+import { memoryLine, r14Due, r15Lines, R14 } from './memory-quota.js';
 
 export type DynoState = 'starting' | 'up' | 'crashed' | 'down';
 
@@ -21,6 +23,8 @@ export interface Dyno {
   id: string;
   name: string; // web.1
   type: string;
+  /** Its dyno size: the limits it runs under and the quota R14 is measured against. */
+  size: DynoSize;
   appId: string;
   release: DeployedRelease;
   /** Where the dyno listens: 127.0.0.1 in the common runtime, its own address in a space. */
@@ -37,6 +41,9 @@ export interface Dyno {
   /** Taken out of the router; stops once its requests in flight are answered. */
   draining?: boolean;
   timer?: NodeJS.Timeout;
+  /** Checks memory use against the quota while the process runs. */
+  memoryTimer?: NodeJS.Timeout;
+  r14At?: number;
 }
 
 export interface DynoManagerOptions {
@@ -60,6 +67,8 @@ export interface DynoManagerOptions {
   onTargetsChanged?(): Promise<void>;
   /** Instead of counting inFlight: wait (until the deadline) for the router to finish what it sent to dynos that left. */
   drain?(until: number): Promise<void>;
+  /** How often a dyno's memory is compared with its quota (R14); default 2 s. */
+  memoryCheckMs?: number;
 }
 
 /** Config vars that tune deploys per app (beyond Heroku). */
@@ -82,14 +91,15 @@ export class DynoManager {
    * Run `release` with this formation. Web dynos of the new release must boot before the old ones
    * stop (zero downtime); if none boots, the old ones keep serving and false is returned.
    */
-  async deploy(appId: string, release: DeployedRelease, formation: Record<string, number>): Promise<boolean> {
+  async deploy(appId: string, release: DeployedRelease, formation: Record<string, number>, sizes: Record<string, string> = {}): Promise<boolean> {
     const old = this.list(appId);
-    if (old.length && old.every((d) => d.release.id === release.id)) return this.scale(appId, release, formation);
+    const sizeOf = (type: string) => dynoSize(sizes[type]);
+    if (old.length && old.every((d) => d.release.id === release.id)) return this.scale(appId, release, formation, sizeOf);
     const fresh: Dyno[] = [];
     for (const [type, quantity] of Object.entries(formation)) {
       const command = release.processTypes[type];
       if (!command || type === 'release') continue;
-      for (let i = 1; i <= quantity; i++) fresh.push(await this.spawn(appId, release, type, i, command));
+      for (let i = 1; i <= quantity; i++) fresh.push(await this.spawn(appId, release, type, i, command, sizeOf(type)));
     }
     this.apps.set(appId, [...old, ...fresh]);
     const webs = fresh.filter((d) => d.type === 'web');
@@ -109,18 +119,19 @@ export class DynoManager {
 
   /**
    * The same release with another formation: start the missing slots and stop the surplus ones,
-   * leaving the dynos that stay alone (scaling web=1 → 2 does not restart web.1).
+   * leaving the dynos that stay alone (scaling web=1 → 2 does not restart web.1). A dyno whose
+   * size changed (`ps:type`) is replaced by one of the new size.
    */
-  private async scale(appId: string, release: DeployedRelease, formation: Record<string, number>): Promise<boolean> {
+  private async scale(appId: string, release: DeployedRelease, formation: Record<string, number>, sizeOf: (type: string) => DynoSize): Promise<boolean> {
     const current = this.list(appId);
-    const wanted = (d: Dyno) => Number(d.name.split('.')[1]) <= (formation[d.type] ?? 0);
+    const wanted = (d: Dyno) => Number(d.name.split('.')[1]) <= (formation[d.type] ?? 0) && d.size.name === sizeOf(d.type).name;
     const surplus = current.filter((d) => !wanted(d));
     const fresh: Dyno[] = [];
     for (const [type, quantity] of Object.entries(formation)) {
       const command = release.processTypes[type];
       if (!command || type === 'release') continue;
       for (let i = 1; i <= quantity; i++) {
-        if (!current.some((d) => d.type === type && d.name === `${type}.${i}`)) fresh.push(await this.spawn(appId, release, type, i, command));
+        if (!current.some((d) => wanted(d) && d.name === `${type}.${i}`)) fresh.push(await this.spawn(appId, release, type, i, command, sizeOf(type)));
       }
     }
     this.apps.set(appId, [...current.filter(wanted), ...fresh]);
@@ -142,7 +153,7 @@ export class DynoManager {
   async restart(appId: string, which?: string): Promise<number> {
     const targets = this.list(appId).filter((d) => !which || d.type === which || d.name === which);
     for (const d of targets) {
-      const again = await this.spawn(appId, d.release, d.type, Number(d.name.split('.')[1]), d.command);
+      const again = await this.spawn(appId, d.release, d.type, Number(d.name.split('.')[1]), d.command, d.size);
       this.apps.set(appId, this.list(appId).map((x) => (x === d ? again : x)));
       await this.waitUp(again);
       await this.o.onTargetsChanged?.();
@@ -155,9 +166,9 @@ export class DynoManager {
     await Promise.all([...this.apps.keys()].map((a) => this.stopApp(a)));
   }
 
-  private async spawn(appId: string, release: DeployedRelease, type: string, index: number, command: string): Promise<Dyno> {
+  private async spawn(appId: string, release: DeployedRelease, type: string, index: number, command: string, size: DynoSize): Promise<Dyno> {
     const d: Dyno = {
-      id: `dyno-${appId.slice(0, 8)}-${type}-${index}-${++counter}-${Date.now().toString(36)}`, name: `${type}.${index}`, type, appId, release,
+      id: `dyno-${appId.slice(0, 8)}-${type}-${index}-${++counter}-${Date.now().toString(36)}`, name: `${type}.${index}`, type, size, appId, release,
       host: '127.0.0.1', port: await freePort(), state: 'starting', command, startedAt: new Date().toISOString(), restarts: 0,
     };
     await this.boot(d);
@@ -193,15 +204,35 @@ export class DynoManager {
     const ws = d.ws;
     d.proc = sandbox.start({
       argv: dynoCommand(ws, d.command), cwd: ws.app, writable: [ws.root], tmpDir: ws.tmp, marker: d.id, netns: d.net?.netns,
-      env: dynoEnv(ws, d.release.config, { PORT: String(d.port), DYNO: d.name }),
+      env: dynoEnv(ws, d.release.config, { PORT: String(d.port), DYNO: d.name }), limits: limitsFor(d.size),
       onStdout: line(`app[${d.name}]`), onStderr: line(`app[${d.name}]`),
     });
     if (d.type !== 'web') d.state = 'up';
-    void d.proc.result.then((r) => {
+    const proc = d.proc;
+    d.memoryTimer = setInterval(() => this.checkMemory(d, proc), this.o.memoryCheckMs ?? 2000);
+    void proc.result.then((r) => {
+      clearInterval(d.memoryTimer);
       if (d.stopping) return;
+      const src = `slipway[${d.name}]`;
+      if (r.limitExceeded?.resource === 'memory') for (const l of r15Lines(r.limitExceeded.usedMb, d.size.quotaMb)) this.o.log(d.appId, src, l);
+      if (r.limitExceeded?.resource === 'disk') {
+        this.o.log(d.appId, src, `Disk quota exceeded: ${r.limitExceeded.usedMb} MB written, the limit of a ${d.size.name} dyno is ${r.limitExceeded.limitMb} MB; it restarts with a fresh filesystem`);
+        // As on Heroku a restarted dyno starts from the slug again, so a full disk does not follow it.
+        removeWorkspace(this.o.workRoot, d.id);
+        d.ws = undefined;
+      }
       this.o.log(d.appId, 'slipway', `${d.name}: process exited with status ${r.exitCode ?? r.signal}`);
       this.crashed(d, r.exitCode);
     });
+  }
+
+  /** Heroku's R14: a dyno over its memory quota is told so in the app log (it keeps running until the hard limit). */
+  private checkMemory(d: Dyno, proc: Started): void {
+    const used = proc.memoryBytes();
+    if (used === undefined || !r14Due(used, d.size.quotaMb, d.r14At, Date.now())) return;
+    d.r14At = Date.now();
+    this.o.log(d.appId, `slipway[${d.name}]`, memoryLine(used, d.size.quotaMb));
+    this.o.log(d.appId, `slipway[${d.name}]`, R14);
   }
 
   /** A web dyno is up once its port accepts connections; past the boot timeout it is restarted. */
@@ -255,6 +286,7 @@ export class DynoManager {
   private async stop(d: Dyno): Promise<void> {
     d.stopping = true;
     clearTimeout(d.timer);
+    clearInterval(d.memoryTimer);
     if (d.proc && d.state !== 'crashed') this.o.log(d.appId, 'slipway', `Stopping ${d.name} (SIGTERM)`);
     await d.proc?.stop(this.o.stopGraceMs);
     d.state = 'down';

@@ -7,8 +7,11 @@ import { removeWorkspace } from '../ci/workspace.js';
 import { unpackSlug, dynoEnv, dynoCommand } from './slug-workspace.js';
 import type { LogBook } from '../logs/log-book.js';
 import type { DynoNetworks } from '../spaces/space-network.js';
+import { dynoSize, limitsFor, type DynoSize } from '../core/dyno-size.js';
+import { describeResult } from '../sandbox/result.js';
+import { r15Lines } from './memory-quota.js';
 
-export interface OneOff { stop?: () => void; id: string; appId: string; name: string; command: string; state: 'starting' | 'up' | 'down'; exitCode: number | null; createdAt: string; logKey: string }
+export interface OneOff { stop?: () => void; id: string; appId: string; name: string; command: string; size: string; state: 'starting' | 'up' | 'down'; exitCode: number | null; createdAt: string; logKey: string }
 
 export class OneOffDynos {
   private runs = new Map<string, OneOff>();
@@ -26,9 +29,9 @@ export class OneOffDynos {
   list(appId: string): OneOff[] { return [...this.runs.values()].filter((r) => r.appId === appId && r.state !== 'down'); }
 
   /** `release.tenant`: the app's own uid (undefined: the sandbox user). */
-  start(appId: string, release: { slugFile: string; config: Record<string, string>; tenant?: Tenant }, command: string, env: Record<string, string>): OneOff {
+  start(appId: string, release: { slugFile: string; config: Record<string, string>; tenant?: Tenant }, command: string, env: Record<string, string>, size: DynoSize = dynoSize(undefined)): OneOff {
     const id = `run-${appId.slice(0, 8)}-${Date.now().toString(36)}-${++this.seq}`;
-    const run: OneOff = { id, appId, name: `run.${this.seq}`, command, state: 'starting', exitCode: null, createdAt: new Date().toISOString(), logKey: `dynos/${id}` };
+    const run: OneOff = { id, appId, name: `run.${this.seq}`, command, size: size.name, state: 'starting', exitCode: null, createdAt: new Date().toISOString(), logKey: `dynos/${id}` };
     this.runs.set(id, run);
     this.o.logs.open(run.logKey);
     void (async () => {
@@ -43,8 +46,9 @@ export class OneOffDynos {
         run.stop = () => ac.abort();
         const r = await sandbox.run({
           argv: dynoCommand(ws, command), cwd: ws.app, env: dynoEnv(ws, release.config, { ...env, DYNO: run.name, PORT: '5000' }),
-          writable: [ws.root], tmpDir: ws.tmp, marker: id, netns: dynoNet?.netns, timeoutMs: this.o.timeoutMs, signal: ac.signal, onStdout: out, onStderr: out,
+          writable: [ws.root], tmpDir: ws.tmp, marker: id, netns: dynoNet?.netns, limits: limitsFor(size), timeoutMs: this.o.timeoutMs, signal: ac.signal, onStdout: out, onStderr: out,
         });
+        if (r.limitExceeded) this.o.logs.append(run.logKey, `${r.limitExceeded.resource === 'memory' ? r15Lines(r.limitExceeded.usedMb, size.quotaMb).join('\n') : `${run.name} ${describeResult(r)}`}\n`);
         run.exitCode = r.exitCode ?? 128 + 9;
       } catch (e) {
         this.o.logs.append(run.logKey, `${(e as Error).message}\n`);

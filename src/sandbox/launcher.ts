@@ -33,6 +33,11 @@ export interface LaunchSpec {
   env: Record<string, string>;
   marker: string;
   ids: Tenant;
+  /**
+   * Started by root's limits wrapper (sh, prlimit, setpriv): the spawn's environment reaches those
+   * host programs, so even a command started straight as the tenant gets its environment on fd 3.
+   */
+  wrapped?: boolean;
 }
 
 /**
@@ -54,9 +59,12 @@ export function launcher(s: LaunchSpec): Launch {
       ? { cmd: hostTool('ip'), args: inNetns(bwrap), env: own, fd3, moreFds, asTenant: false, ids: s.ids }
       : { cmd: bwrap[0]!, args: bwrap.slice(1), env: own, fd3, moreFds, asTenant: true, ids: s.ids };
   }
-  if (s.netns) {
+  if (s.netns || s.wrapped) {
     const fd3 = encodeArgs(Object.entries(s.env).map(([k, v]) => `${k}=${v}`));
-    return { cmd: hostTool('ip'), args: inNetns([hostTool('bash'), '-c', ENV_FROM_FD, 'slipway-env', ...s.argv]), env: own, fd3, asTenant: false, ids: s.ids };
+    const fromFd = [hostTool('bash'), '-c', ENV_FROM_FD, 'slipway-env', ...s.argv];
+    return s.netns
+      ? { cmd: hostTool('ip'), args: inNetns(fromFd), env: own, fd3, asTenant: false, ids: s.ids }
+      : { cmd: fromFd[0]!, args: fromFd.slice(1), env: own, fd3, asTenant: true, ids: s.ids };
   }
   // No launcher at all: the command itself starts as the tenant, so its own PATH finds argv[0].
   return { cmd: s.argv[0]!, args: s.argv.slice(1), env: s.env, asTenant: true, ids: s.ids };

@@ -8,6 +8,9 @@ import { HOST_ENV, hostTool } from './host-tools.js';
 import { killMarked, killTree, MARKER_VAR } from './process-tree.js';
 import type { SandboxResult, EndReason } from './result.js';
 import { resolveSandboxUser, type SandboxUser, type Tenant } from './user.js';
+import type { ResourceLimits } from '../core/dyno-size.js';
+import type { Limiter } from './cgroups.js';
+import { watchDisk } from './disk-watch.js';
 
 export type SandboxMode = 'bwrap' | 'process';
 
@@ -42,6 +45,8 @@ export interface RunSpec {
   netns?: string;
   /** The tenant's own uid/gid (an app's, a test run's); undefined: the configured sandbox user. */
   tenant?: Tenant;
+  /** Memory, processes, CPU share and disk of the command (its dyno size); none when undefined. */
+  limits?: ResourceLimits;
 }
 
 /** A command that keeps running (an add-on server, later a dyno) until it exits or is stopped. */
@@ -50,6 +55,8 @@ export interface Started {
   readonly result: Promise<SandboxResult>;
   /** SIGTERM the tree, SIGKILL after the grace period (the sandbox's, or `graceMs`); resolves when it has ended. */
   stop(graceMs?: number): Promise<SandboxResult>;
+  /** Memory the command uses now, when its limits are enforced by a cgroup. */
+  memoryBytes(): number | undefined;
 }
 
 export interface Sandbox {
@@ -64,7 +71,7 @@ export interface Sandbox {
   ownedDir(dir: string, tenant?: Tenant): void;
 }
 
-export interface SandboxOptions { mode: 'auto' | SandboxMode; userName: string; hidden: string[]; graceMs: number }
+export interface SandboxOptions { mode: 'auto' | SandboxMode; userName: string; hidden: string[]; graceMs: number; limiter?: Limiter }
 
 /** Probe bubblewrap as the sandbox user with the flags every sandbox uses; the reason it cannot be used, or undefined. */
 function probeBwrap(user: SandboxUser): string | undefined {
@@ -104,10 +111,17 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
       const tmp: Record<string, string> = spec.tmpDir ? { TMPDIR: mode === 'bwrap' ? '/tmp' : spec.tmpDir } : {};
       // Every command gets its own marker under the job's, so sweeping after one never hits the next.
       const marker = `${spec.marker}/${++commandSeq}`;
+      // Limits wrap the launch: join the command's cgroup as root, then drop to the sandbox user.
+      let limitsError: string | undefined;
+      const limits = (() => {
+        try { return spec.limits && opts.limiter?.forCommand(marker, spec.limits); } catch (e) { limitsError = (e as Error).message; return undefined; }
+      })();
       const env = { ...spec.env, ...tmp, [MARKER_VAR]: marker };
       let reason: EndReason | undefined;
       let pgid: number | undefined;
       let timer: NodeJS.Timeout | undefined;
+      let exceeded: SandboxResult['limitExceeded'];
+      let stopDiskWatch = () => {};
       const stopTree = (why: EndReason, graceMs = opts.graceMs) => {
         if (reason || pgid === undefined) return;
         reason = why;
@@ -117,16 +131,27 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
       const result = new Promise<SandboxResult>((resolve) => {
         const end = (r: Omit<SandboxResult, 'durationMs' | 'timedOut' | 'isCanceled'>) => {
           clearTimeout(timer);
+          stopDiskWatch();
           spec.signal?.removeEventListener('abort', onAbort);
-          resolve({ ...r, durationMs: Date.now() - started, timedOut: r.reason === 'timed-out', isCanceled: r.reason === 'cancelled' });
+          if (limits?.oomKilled()) exceeded ??= { resource: 'memory', limitMb: spec.limits!.memoryMb, usedMb: Math.round((limits.peakBytes() ?? 0) / 2 ** 20) || undefined };
+          // An OOM kill that the command survived (a child died, it exited 0) is reported but does not fail it.
+          const failed = r.reason === 'signalled' || (r.reason === 'exited' && r.exitCode !== 0) || r.reason === 'limit-exceeded';
+          const final = { ...r, ...(exceeded ? { limitExceeded: exceeded, reason: failed ? 'limit-exceeded' as const : r.reason } : {}) };
+          void (limits?.release() ?? Promise.resolve()).then(() =>
+            resolve({ ...final, durationMs: Date.now() - started, timedOut: final.reason === 'timed-out', isCanceled: final.reason === 'cancelled' }));
         };
         let child: ChildProcess;
+        // Fail closed: a command whose limits could not be set does not run without them.
+        if (limitsError) return end({ exitCode: null, signal: null, reason: 'spawn-failed', error: `its resource limits could not be set: ${limitsError}` });
         try {
-          const launch = launcher({ mode, argv: spec.argv, cwd: spec.cwd, hidden: opts.hidden, writable: spec.writable, readable: spec.readable ?? [], tmpDir: spec.tmpDir, netns: spec.netns, env, marker, ids: idsOf(spec.tenant) });
-          child = spawn(launch.cmd, launch.args, {
+          // With limits, root's wrapper (join the cgroup, set rlimits, drop to the tenant) runs first, so the
+          // launcher must not rely on the spawn's environment for the tenant's (see launcher.ts `wrapped`).
+          const launch = launcher({ mode, argv: spec.argv, cwd: spec.cwd, hidden: opts.hidden, writable: spec.writable, readable: spec.readable ?? [], tmpDir: spec.tmpDir, netns: spec.netns, env, marker, ids: idsOf(spec.tenant), wrapped: !!limits });
+          const argv = limits ? limits.wrap([launch.cmd, ...launch.args], launch.asTenant && isRoot ? launch.ids : undefined) : [launch.cmd, ...launch.args];
+          child = spawn(argv[0]!, argv.slice(1), {
             cwd: mode === 'bwrap' ? '/' : spec.cwd, env: launch.env, detached: true,
             stdio: ['ignore', 'pipe', 'pipe', ...(launch.fd3 ? ['pipe' as const] : []), ...(launch.moreFds ?? []).map(() => 'pipe' as const)],
-            ...(launch.asTenant && isRoot ? { uid: launch.ids.uid, gid: launch.ids.gid } : {}),
+            ...(launch.asTenant && isRoot && !limits?.asRoot ? { uid: launch.ids.uid, gid: launch.ids.gid } : {}),
           });
           if (launch.fd3) {
             const fd3 = child.stdio[3] as Writable;
@@ -142,6 +167,13 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
           return end({ exitCode: null, signal: null, reason: 'spawn-failed', error: (e as Error).message });
         }
         pgid = child.pid;
+        if (spec.limits) {
+          const limitMb = spec.limits.diskMb;
+          stopDiskWatch = watchDisk([...new Set([...spec.writable, ...(spec.tmpDir ? [spec.tmpDir] : [])])], limitMb, (usedMb) => {
+            exceeded = { resource: 'disk', limitMb, usedMb };
+            stopTree('limit-exceeded', 0);
+          });
+        }
         if (spec.timeoutMs !== undefined) timer = setTimeout(() => stopTree('timed-out'), Math.max(0, spec.timeoutMs));
         if (spec.signal?.aborted) onAbort(); else spec.signal?.addEventListener('abort', onAbort);
         child.stdout!.on('data', (c: Buffer) => spec.onStdout?.(c));
@@ -160,7 +192,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
           });
         });
       });
-      return { get pid() { return pgid; }, result, stop: (graceMs?: number) => { stopTree('cancelled', graceMs); return result; } };
+      return { get pid() { return pgid; }, result, stop: (graceMs?: number) => { stopTree('cancelled', graceMs); return result; }, memoryBytes: () => limits?.memoryBytes() };
     },
   };
   return sandbox;

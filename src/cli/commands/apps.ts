@@ -12,7 +12,7 @@ const enc = encodeURIComponent;
 interface AppJson { id: string; name: string; web_url: string; created_at: string; space?: { name: string | null } | null; internal_routing?: boolean }
 interface ReleaseJson { id: string; version: number; description: string; status: string; current: boolean; message: string | null; created_at: string; output_stream_url: string; user: { email: string } | null }
 interface BuildJson { id: string; status: string; source_blob: { version: string | null }; message: string | null; created_at: string; output_stream_url: string; release: { id: string } | null }
-interface DynoJson { name: string; state: string; command: string; release: { version: number }; created_at: string }
+interface DynoJson { name: string; state: string; command: string; release: { version: number }; created_at: string; size?: string }
 interface FormationJson { type: string; quantity: number; size: string }
 
 const appOpt = (c: Command) => appOption(c);
@@ -159,6 +159,24 @@ export function registerApps(program: Command): void {
     const f = await client().patch<FormationJson[]>(`/apps/${enc(o.app)}/formation`, { updates });
     console.log(`Scaled to ${f.map((x) => `${x.type}=${x.quantity}`).join(' ')}`);
   });
+  appOpt(program.command('ps:type [sizes...]').alias('ps:resize').description('show or set dyno sizes: web=standard-2x worker=basic, or one size for every type')
+    .option('--json', 'output JSON')).action(async (sizes: string[], o: { app: string; json?: boolean }) => {
+    const api = client();
+    let f = await api.get<FormationJson[]>(`/apps/${enc(o.app)}/formation`);
+    if (sizes.length) {
+      const updates = sizes.length === 1 && !sizes[0]!.includes('=')
+        ? f.map((x) => ({ type: x.type, size: sizes[0]! }))
+        : sizes.map((p) => {
+          const m = /^([A-Za-z0-9_-]+)=(\S+)$/.exec(p);
+          if (!m) throw new CliError(`"${p}" is not TYPE=SIZE (e.g. web=standard-2x).`);
+          return { type: m[1]!, size: m[2]! };
+        });
+      if (!updates.length) throw new CliError(`${o.app} has no process types yet; deploy it first or name one: \`slipway ps:type web=${sizes[0]}\`.`);
+      f = await api.patch<FormationJson[]>(`/apps/${enc(o.app)}/formation`, { updates });
+    }
+    if (o.json) return printJson(f);
+    console.log(table(f.map((x) => [x.type, x.size, String(x.quantity)]), ['Type', 'Size', 'Qty']));
+  });
   appOpt(program.command('ps:restart [dyno]').description('restart dynos (all, a type, or one)')).action(async (dyno: string | undefined, o: { app: string }) => {
     await client().delete(`/apps/${enc(o.app)}/dynos${dyno ? `/${enc(dyno)}` : ''}`);
     console.log(`Restarted ${dyno ?? 'all dynos'} of ${o.app}.`);
@@ -170,11 +188,11 @@ export function registerApps(program: Command): void {
   });
 
   appOpt(program.command('run <command...>').description('run a one-off command in a dyno of the current release; exits with its exit code')
-    .option('-e, --env <pairs>', 'extra variables: "K=V;K2=V2"').option('--detached', 'start it and return; output goes to the logs'))
-    .action(async (command: string[], o: { app: string; env?: string; detached?: boolean }) => {
+    .option('-e, --env <pairs>', 'extra variables: "K=V;K2=V2"').option('--detached', 'start it and return; output goes to the logs').option('-s, --size <size>', 'dyno size (default standard-1x)'))
+    .action(async (command: string[], o: { app: string; env?: string; detached?: boolean; size?: string }) => {
       const api = client();
       const env = Object.fromEntries((o.env ?? '').split(';').filter(Boolean).map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));
-      const d = await api.post<{ id: string; name: string; attach_url: string }>(`/apps/${enc(o.app)}/dynos`, { command: command.join(' '), env, attach: !o.detached });
+      const d = await api.post<{ id: string; name: string; attach_url: string }>(`/apps/${enc(o.app)}/dynos`, { command: command.join(' '), env, attach: !o.detached, ...(o.size ? { size: o.size } : {}) });
       if (o.detached) { console.log(`Running \`${command.join(' ')}\` on ${o.app} as ${d.name}; see \`slipway logs -a ${o.app}\`.`); return; }
       process.stderr.write(dim(`Running \`${command.join(' ')}\` on ${o.app}… ${d.name}\n`));
       await api.stream(d.attach_url, process.stdout);

@@ -10,6 +10,7 @@ import * as m008 from './008-spaces.js';
 import * as m009 from './009-review-stale-days.js';
 import * as m010 from './010-release-users.js';
 import * as m011 from './011-tenant-ids.js';
+import * as m012 from './012-formation-sizes.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '009-review-stale-days': m009,
   '010-release-users': m010,
   '011-tenant-ids': m011,
+  '012-formation-sizes': m012,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,76 @@
+// Resource limits on real processes: each command in a cgroup of its own under its server's
+// parent, gone when it ends; a killed server's leftovers swept at the next start; rlimits when
+// cgroups cannot be used.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { createSandbox } from '../src/sandbox/sandbox.js';
+import { createLimiter } from '../src/sandbox/cgroups.js';
+import { parentGroupName } from '../src/sandbox/cgroup-settings.js';
+
+const root = process.getuid?.() === 0;
+const v1 = fs.existsSync('/sys/fs/cgroup/memory/cgroup.procs');
+const limits = { memoryMb: 128, pids: 32, cpuShares: 512, diskMb: 64 };
+
+function sandboxIn(dataDir: string) {
+  fs.chmodSync(dataDir, 0o711);
+  const limiter = createLimiter({ dataDir, ownUid: root });
+  const sb = createSandbox({ mode: 'auto', userName: 'nobody', hidden: [], graceMs: 500, limiter });
+  const work = path.join(dataDir, 'ws');
+  sb.ownedDir(work);
+  const run = async (script: string) => {
+    let out = '';
+    const r = await sb.run({ argv: ['bash', '-c', script], cwd: work, env: { PATH: '/usr/bin:/bin' }, writable: [work], marker: `cg-test-${process.pid}`, limits, timeoutMs: 30_000, onStdout: (c) => { out += c; }, onStderr: (c) => { out += c; } });
+    return { ...r, out };
+  };
+  return { limiter, run };
+}
+
+test('cgroups v1: the command runs in its own group under this server\'s parent, with its limits, and the group is removed', { skip: !(root && v1), timeout: 30_000 }, async () => {
+  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-cg-'));
+  const { limiter, run } = sandboxIn(data);
+  try {
+    assert.match(limiter.summary, /^resource limits: cgroups v1 \(memory, pids, cpu\)/);
+    const parent = parentGroupName(data);
+    const r = await run('cat /proc/self/cgroup; d=/sys/fs/cgroup; g=$(grep :memory: /proc/self/cgroup | cut -d: -f3); cat $d/memory$g/memory.limit_in_bytes $d/pids$g/pids.max $d/cpu$g/cpu.shares; ulimit -f');
+    assert.equal(r.exitCode, 0, r.out);
+    for (const c of ['memory', 'pids', 'cpu']) assert.match(r.out, new RegExp(`:${c}:/${parent}/cg-test-\\d+_\\d+\\n`));
+    assert.match(r.out, /\n134217728\n32\n512\n65536\n$/, 'memory, pids, cpu shares and RLIMIT_FSIZE (in KB)');
+    for (const c of ['memory', 'pids', 'cpu']) assert.deepEqual(fs.readdirSync(`/sys/fs/cgroup/${c}/${parent}`, { withFileTypes: true }).filter((e) => e.isDirectory()), [], 'no group left');
+    const other = createLimiter({ dataDir: data + '-other', ownUid: true });
+    assert.notEqual(parentGroupName(data + '-other'), parent, 'another server has its own parent');
+    other.close();
+  } finally { limiter.close(); }
+  assert.ok(!fs.existsSync(`/sys/fs/cgroup/memory/${parentGroupName(data)}`), 'close removes the parent');
+});
+
+test('a killed server\'s leftover groups are swept at the next start, killing what is still in them', { skip: !(root && v1), timeout: 30_000 }, async () => {
+  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-cg-'));
+  const first = createLimiter({ dataDir: data, ownUid: true });
+  const leftover = first.forCommand('dyno-left/1', limits);
+  const sleeper = spawn('/bin/sh', ['-c', 'sleep 60'], { stdio: 'ignore' });
+  const exited = new Promise((r) => sleeper.once('exit', r));
+  try {
+    fs.writeFileSync(`/sys/fs/cgroup/memory/${parentGroupName(data)}/dyno-left_1/cgroup.procs`, String(sleeper.pid));
+    assert.ok(leftover.memoryBytes() !== undefined);
+    // The server dies here without releasing; a new one starts on the same data dir.
+    const second = createLimiter({ dataDir: data, ownUid: true });
+    assert.equal(second.sweep(), 1);
+    await exited;
+    assert.ok(!fs.existsSync(`/sys/fs/cgroup/memory/${parentGroupName(data)}/dyno-left_1`));
+  } finally {
+    sleeper.kill('SIGKILL');
+    first.close();
+  }
+});
+
+test('without root: rlimits only, and the start-up line says so', { skip: root, timeout: 30_000 }, async () => {
+  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-cg-'));
+  const { limiter, run } = sandboxIn(data);
+  assert.match(limiter.summary, /^rlimits only: address space, file size \(cgroups need the server to run as root\)/);
+  const r = await run('ulimit -v; ulimit -f');
+  assert.equal(r.out, '131072\n65536\n');
+});

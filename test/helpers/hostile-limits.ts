@@ -1,0 +1,94 @@
+// A hostile app for the resource-limit attacks: a web process, a memory hog, a fork bomb and a
+// disk filler. Every bomb is bounded so that a regression cannot hurt the machine: memory stops
+// at 3 GB, processes at 1000, disk at 4 GB, and each gives up by itself after a minute.
+import fs from 'node:fs';
+import path from 'node:path';
+import { exampleRepo } from './apps.js';
+
+const SERVER = `require('http').createServer((q, r) => r.end('ok ' + process.env.DYNO + '\\n')).listen(process.env.PORT);\n`;
+
+// Allocates (and touches) 64 MB at a time up to HOG_MB (at most 3072), pausing 6 s at HOG_PAUSE_AT.
+const HOG = `const target = Math.min(3072, Number(process.env.HOG_MB || 3072));
+const pauseAt = Number(process.env.HOG_PAUSE_AT || 0);
+const held = [];
+let mb = 0;
+setTimeout(() => process.exit(3), 60000);
+const step = () => {
+  if (mb >= target) { console.log('reached ' + mb + ' MB'); return setInterval(() => {}, 1000); }
+  held.push(Buffer.alloc(64 * 1024 * 1024, 1));
+  mb += 64;
+  console.log('allocated ' + mb + ' MB');
+  setTimeout(step, pauseAt && mb >= pauseAt && mb < pauseAt + 64 ? 6000 : 50);
+};
+step();
+`;
+
+// Forks up to 1000 sleeping children (each gone after 20 s), reports how many it got.
+const FORK = `import os, sys, time, signal
+kids, failed = [], 0
+deadline = time.time() + 15
+while len(kids) < 1000 and time.time() < deadline:
+    try:
+        pid = os.fork()
+    except OSError:
+        failed += 1
+        if failed > 50: break
+        time.sleep(0.01)
+        continue
+    if pid == 0:
+        time.sleep(20)
+        os._exit(0)
+    kids.append(pid)
+print('forked %d, refused %d' % (len(kids), failed), flush=True)
+time.sleep(3)
+for k in kids:
+    try: os.kill(k, signal.SIGKILL)
+    except OSError: pass
+`;
+
+// Writes 100 MB files into the app folder, up to 4 GB.
+const FILL = `const fs = require('fs');
+const chunk = Buffer.alloc(100 * 1024 * 1024, 7);
+for (let i = 1; i <= 40; i++) {
+  fs.writeFileSync('fill-' + i, chunk);
+  console.log('wrote ' + i * 100 + ' MB');
+}
+console.log('filled 4000 MB');
+`;
+
+/** A git repository holding the hostile app (Procfile: web, hog). */
+export function hostileLimitsRepo(appJson: object = {}): string {
+  return exampleRepo('node-passing', (dir) => {
+    for (const f of fs.readdirSync(dir)) if (f !== 'package.json') fs.rmSync(path.join(dir, f), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'hostile-limits', version: '1.0.0', private: true }));
+    fs.writeFileSync(path.join(dir, 'Procfile'), 'web: node server.js\nhog: node hog.js\n');
+    fs.writeFileSync(path.join(dir, 'server.js'), SERVER);
+    fs.writeFileSync(path.join(dir, 'hog.js'), HOG);
+    fs.writeFileSync(path.join(dir, 'fork.py'), FORK);
+    fs.writeFileSync(path.join(dir, 'fill.js'), FILL);
+    fs.writeFileSync(path.join(dir, 'app.json'), JSON.stringify(appJson));
+  });
+}
+
+/** Processes on the host right now. */
+export const hostProcessCount = (): number => fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e)).length;
+
+/** Probe GET /health every 100 ms until stopped; the slowest answer and how many failed. */
+export function healthProbe(url: string): { stop(): Promise<{ maxMs: number; failures: number; probes: number }> } {
+  let stop = false;
+  let maxMs = 0;
+  let failures = 0;
+  let probes = 0;
+  const until = Date.now() + 300_000;
+  const done = (async () => {
+    while (!stop && Date.now() < until) {
+      const t = Date.now();
+      const ok = await fetch(url + '/health', { signal: AbortSignal.timeout(10_000) }).then((r) => r.ok, () => false);
+      maxMs = Math.max(maxMs, Date.now() - t);
+      probes++;
+      if (!ok) failures++;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return { stop: async () => { stop = true; await done; return { maxMs, failures, probes }; } };
+}

@@ -1,0 +1,82 @@
+// Attacks on shared resources from a one-off dyno and a CI test node: a fork bomb stays within
+// its size's process limit, a disk filler is stopped at its quota and its data is gone afterwards,
+// a memory bomb in a test step errors the node with a clear message. The server answers throughout.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { startServer, cli, api, type TestServer } from '../helpers/server.js';
+import { latestRun, nodesOf } from '../helpers/runs.js';
+import { leftoverProcesses } from '../helpers/processes.js';
+import { healthProbe, hostProcessCount, hostileLimitsRepo } from '../helpers/hostile-limits.js';
+
+let s: TestServer;
+let dir: string;
+const A = 'bomber';
+const on = (args: string[], timeoutMs = 120_000) => cli(s, [...args, '-a', A], { cwd: dir, timeoutMs });
+const duMb = (p: string) => Number(execFileSync('du', ['-s', '-x', '-m', p]).toString().split('\t')[0]);
+
+before(async () => {
+  s = await startServer();
+  assert.match(s.output(), process.getuid?.() === 0 ? /resource limits: cgroups v[12] \(memory, pids, cpu\)/ : /rlimits only: /, 'the start-up line says how limits are enforced');
+  dir = hostileLimitsRepo({
+    environments: { test: { formation: { test: { size: 'standard-1x' } }, env: { HOG_MB: '3072' }, scripts: { test: 'node hog.js' } } },
+  });
+  assert.equal((await cli(s, ['apps:create', A])).code, 0);
+  const b = await on(['builds:create']);
+  assert.equal(b.code, 0, b.stdout + b.stderr);
+  assert.equal((await cli(s, ['pipelines:create', 'bombs'])).code, 0);
+});
+after(async () => { await s.stop(); });
+
+test('a fork bomb in a standard-1x one-off gets at most 256 processes; the host and the API are unaffected', { timeout: 120_000 }, async () => {
+  const baseline = hostProcessCount();
+  let peak = baseline;
+  const sampler = setInterval(() => { peak = Math.max(peak, hostProcessCount()); }, 100);
+  const health = healthProbe(s.url);
+  const r = await on(['run', 'python3 fork.py']);
+  clearInterval(sampler);
+  const h = await health.stop();
+  const m = /forked (\d+), refused (\d+)/.exec(r.stdout);
+  assert.ok(m, r.stdout + r.stderr);
+  assert.ok(Number(m[1]) < 256, `the bomb got ${m[1]} processes (standard-1x: 256 in all)`);
+  assert.ok(Number(m[2]) > 0, 'forks past the limit were refused');
+  assert.ok(peak - baseline < 400, `the host's process count rose by ${peak - baseline} only`);
+  assert.equal(h.failures, 0, 'GET /health always answered');
+  assert.ok(h.maxMs < 2000, `GET /health within 2 s (slowest ${h.maxMs} ms)`);
+});
+
+test('a disk filler is stopped at the 2 GB quota of standard-1x with a clear message; its data is gone afterwards', { timeout: 180_000 }, async () => {
+  const before = duMb(s.dataDir);
+  const health = healthProbe(s.url);
+  const r = await on(['run', 'node fill.js'], 150_000);
+  const h = await health.stop();
+  assert.notEqual(r.code, 0, 'the filler did not finish');
+  assert.ok(!r.stdout.includes('filled 4000 MB'), 'it never wrote its 4 GB');
+  assert.match(r.stdout, /run\.\d+ was stopped: disk quota exceeded \(\d+ MB written, the limit is 2048 MB\)/);
+  const wrote = Math.max(...[...r.stdout.matchAll(/wrote (\d+) MB/g)].map((x) => Number(x[1])));
+  assert.ok(wrote >= 1900 && wrote <= 3000, `it wrote ${wrote} MB before it was stopped`);
+  assert.ok(duMb(s.dataDir) - before < 50, 'the workspace and its files were removed');
+  assert.equal(h.failures, 0, 'GET /health always answered');
+});
+
+test('a memory bomb in a CI test step (formation.test.size standard-1x): the node errors with the memory limit named; the server is fine', { timeout: 240_000 }, async () => {
+  const r = await cli(s, ['ci:run', '-p', 'bombs'], { cwd: dir, timeoutMs: 200_000 });
+  assert.notEqual(r.code, 0);
+  const run = await latestRun(s, 'bombs');
+  assert.equal(run.status, 'errored');
+  const [node] = await nodesOf(s, run.id);
+  assert.equal(node!.status, 'errored');
+  assert.match(node!.message ?? '', /The test command was stopped: it exceeded its memory limit of 1024 MB/);
+  assert.ok(!/reached 3072 MB/.test(r.stdout), 'the bomb never reached 3 GB');
+  assert.deepEqual(await leftoverProcesses([node!.id]), []);
+  assert.equal((await api(s, 'GET', '/health')).status, 200);
+});
+
+test('an unknown formation.test.size errors the run with the valid sizes listed', { timeout: 120_000 }, async () => {
+  const bad = hostileLimitsRepo({ environments: { test: { formation: { test: { size: 'gigantic' } }, scripts: { test: 'true' } } } });
+  const r = await cli(s, ['ci:run', '-p', 'bombs'], { cwd: bad });
+  assert.notEqual(r.code, 0);
+  const run = await latestRun(s, 'bombs');
+  assert.equal(run.status, 'errored');
+  assert.match(run.message ?? '', /formation\.test\.size: "gigantic" is not a dyno size\. Valid sizes: eco, basic, standard-1x/);
+});
