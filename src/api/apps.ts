@@ -15,7 +15,8 @@ import { createAppWithRelease, destroyApp } from '../releases/app-lifecycle.js';
 import { getSpace, placeApp } from '../store/spaces.js';
 import { fail } from '../core/errors.js';
 import type { AppContext } from '../app-context.js';
-import { parseBody } from './errors.js';
+import { parseBody, refuseBadKeys } from './errors.js';
+import { keyProblem } from '../core/tenant-keys.js';
 import { signedUrl } from './urls.js';
 import { accountEmail, herokuAppJson } from './heroku/shapes.js';
 import { sseEvent } from './heroku/sse.js';
@@ -66,6 +67,7 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   app.get<{ Params: { app: string } }>('/apps/:app/config-vars', async (req) => getConfigVars(db, (await getApp(db, req.params.app)).id));
   app.patch<{ Params: { app: string } }>('/apps/:app/config-vars', async (req) => {
     const a = await getApp(db, req.params.app);
+    refuseBadKeys(req.body);
     const patch = parseBody(z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'config var names are letters, digits and _'), z.string().nullable()), req.body);
     if (await patchConfigVars(db, a.id, patch)) {
       const set = Object.keys(patch).filter((k) => patch[k] !== null);
@@ -112,6 +114,8 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   app.patch<{ Params: { app: string } }>('/apps/:app/formation', async (req) => {
     const a = await getApp(db, req.params.app);
     const b = parseBody(z.object({ updates: z.array(z.object({ type: z.string().regex(/^[A-Za-z0-9_-]+$/), quantity: z.coerce.number().int().min(0).max(100), size: z.string().optional() })).min(1) }), req.body);
+    const reserved = b.updates.map((u) => keyProblem('process type', u.type)).find(Boolean);
+    if (reserved) throw fail('invalid_key', `Invalid formation: ${reserved}.`);
     const current = await currentRelease(db, a.id);
     const types = current?.slug_id ? Object.keys(JSON.parse((await db.selectFrom('slugs').select('process_types').where('id', '=', current.slug_id).executeTakeFirstOrThrow()).process_types) as object) : [];
     const unknown = b.updates.find((u) => !types.includes(u.type));

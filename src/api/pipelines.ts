@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { createPipeline, deletePipeline, getPipeline, listPipelines, updatePipeline } from '../store/pipelines.js';
 import { getStageConfig, patchStageConfig } from '../store/stage-config-vars.js';
 import type { AppContext } from '../app-context.js';
-import { parseBody } from './errors.js';
+import { parseBody, refuseBadKeys } from './errors.js';
 import { getSpace } from '../store/spaces.js';
 import { pipelineJson } from './shapes.js';
 import { checkCloneUrlShape } from '../integrations/clone-url.js';
@@ -62,6 +62,7 @@ export async function pipelineRoutes(app: FastifyInstance, ctx: AppContext): Pro
   });
   app.patch<{ Params: { id: string; stage: string } }>('/pipelines/:id/stage/:stage/config-vars', async (req) => {
     const p = await getPipeline(db, req.params.id);
+    refuseBadKeys(req.body);
     const vars = parseBody(z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'config var names are letters, digits and _'), z.string().nullable()), req.body);
     return patchStageConfig(db, p.id, parseBody(stage, req.params.stage), vars);
   });

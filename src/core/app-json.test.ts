@@ -42,3 +42,12 @@ test('secret generators produce a value; descriptions without values are skipped
   assert.equal(cfg.env['S']?.length, 64);
   assert.equal('D' in cfg.env, false);
 });
+
+test('app.json env and formation names that are built-in object properties are refused', () => {
+  for (const [text, what] of [['{"env":{"__proto__":"x"}}', '__proto__'], ['{"env":{"constructor":{"value":"x"}}}', 'constructor'], ['{"formation":{"toString":{"quantity":1}}}', 'toString'],
+    ['{"environments":{"test":{"env":{"hasOwnProperty":"x"}}}}', 'hasOwnProperty']] as const) {
+    const r = parseAppJson(text);
+    assert.equal(r.ok, false, text);
+    assert.match((r as { message: string }).message, new RegExp(`"${what}" is reserved`), text);
+  }
+});

@@ -3,6 +3,7 @@
 
 export const ERRORS = {
   unauthorized: { status: 401, message: 'Invalid credentials provided. Run `slipway login` or pass a valid token.' },
+  too_many_sign_ins: { status: 429, message: 'Check the token (`slipway login`, SLIPWAY_TOKEN); every wrong one extends the wait.' },
   forbidden: { status: 403, message: 'You do not have access to this resource.' },
   csrf_failed: { status: 403, message: 'This form is stale or was sent from another site (CSRF check failed). Reload the page and try again.' },
   not_found: { status: 404, message: 'Couldn\'t find that resource.' },
@@ -18,6 +19,7 @@ export const ERRORS = {
   spaces_unavailable: { status: 503, message: 'Private spaces need CAP_NET_ADMIN (run the server as root), iproute2 and nftables.' },
   source_not_found: { status: 404, message: 'Couldn\'t find that source blob. Upload it first with PUT to the put_url of POST /sources.' },
   invalid_params: { status: 422, message: 'The request body is invalid.' },
+  invalid_key: { status: 400, message: 'That name cannot be used: names are letters, digits and _ (process types also -), never __proto__, constructor, toString or another built-in name, and hold no NUL byte.' },
   invalid_json: { status: 400, message: 'The request body is not valid JSON.' },
   conflict: { status: 409, message: 'The resource already exists or is in a conflicting state.' },
   name_taken: { status: 409, message: 'That name is already taken.' },

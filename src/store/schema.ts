@@ -158,6 +158,7 @@ export interface AppAddonsTable {
 }
 
 export interface SettingsTable { key: string; value: string }
+export interface SignInFailuresTable { key: string; failed_at: string }
 
 export interface Database {
   settings: SettingsTable;
@@ -185,4 +186,5 @@ export interface Database {
   review_apps: ReviewAppsTable;
   app_addons: AppAddonsTable;
   spaces: SpacesTable;
+  sign_in_failures: SignInFailuresTable;
 }

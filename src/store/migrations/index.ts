@@ -9,6 +9,7 @@ import * as m006 from './006-app-addons.js';
 import * as m008 from './008-spaces.js';
 import * as m009 from './009-review-stale-days.js';
 import * as m010 from './010-release-users.js';
+import * as m014 from './014-sign-in-failures.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '008-spaces': m008,
   '009-review-stale-days': m009,
   '010-release-users': m010,
+  '014-sign-in-failures': m014,
 };
 
 export const migrationProvider: MigrationProvider = {
