@@ -43,6 +43,31 @@ test('a forged next= never sends the signed-in browser off-site', { timeout: 60_
   assert.equal((await fetch(`${s.url}/health`)).status, 200);
 });
 
+test('config values are not in the app page until revealed, and revealing needs the session\'s CSRF token', { timeout: 60_000 }, async () => {
+  const SECRET = 'sk_live_edges_0123456789';
+  assert.equal((await send('127.0.0.1', 'POST', '/apps', { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, '{"name":"reveal-app"}')).status, 201);
+  assert.equal((await send('127.0.0.1', 'PATCH', '/apps/reveal-app/config-vars', { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, JSON.stringify({ STRIPE_KEY: SECRET }))).status, 200);
+  const signedIn = await signIn('127.0.0.1', TOKEN, '/apps/reveal-app');
+  const cookie = signedIn.headers['set-cookie']![0]!.split(';')[0]!;
+  const page = await send('127.0.0.1', 'GET', '/apps/reveal-app', { cookie, accept: 'text/html' });
+  assert.equal(page.status, 200);
+  assert.match(page.body, /STRIPE_KEY/, 'the name is shown');
+  assert.ok(!page.body.includes(SECRET), 'the value is not in the HTML');
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+  const reveal = (headers: Record<string, string>, body: string, key = 'STRIPE_KEY') => send('127.0.0.1', 'POST', `/apps/reveal-app/config-vars/${key}/reveal`, { ...FORM, accept: 'application/json', ...headers }, body);
+  const forged = await reveal({ cookie }, '');
+  assert.equal(forged.status, 403, 'no CSRF token: refused');
+  assert.ok(!forged.body.includes(SECRET));
+  assert.equal((await reveal({ cookie, origin: 'https://evil.example' }, `_csrf=${csrf}`)).status, 403, 'from another site: refused');
+  assert.equal((await reveal({}, `_csrf=${csrf}`)).status, 401, 'without the session: refused');
+  const ok = await reveal({ cookie }, `_csrf=${encodeURIComponent(csrf)}`);
+  assert.equal(ok.status, 200, ok.body);
+  assert.equal(JSON.parse(ok.body).value, SECRET);
+  assert.equal(ok.headers['cache-control'], 'no-store');
+  assert.equal((await reveal({ cookie }, `_csrf=${encodeURIComponent(csrf)}`, 'NOPE')).status, 404);
+  assert.equal((await send('127.0.0.1', 'GET', '/apps/reveal-app/config-vars/STRIPE_KEY/reveal', { cookie })).status >= 400, true, 'not readable by a GET (a link or an image)');
+});
+
 test('guessing tokens: 10 failures per address in 5 minutes, then 429 with Retry-After, for the form and the API, kept across a restart', { timeout: 120_000 }, async () => {
   const attacker = '127.0.0.2';
   const guesses: number[] = [];
