@@ -5,6 +5,7 @@ import type { Job } from '../jobs/queue.js';
 import type { AppContext } from '../app-context.js';
 import { killMarked } from '../sandbox/process-tree.js';
 import { removeWorkspace } from '../ci/workspace.js';
+import { getApp } from '../store/apps.js';
 import { getRelease } from '../store/releases.js';
 import { BUILD_JOB, RELEASE_JOB, type BuildJob, type ReleaseJob } from './jobs.js';
 import { buildLogKey, recordBuildEvent, recordReleaseEvent, releaseLogKey } from './deploy.js';
@@ -38,4 +39,29 @@ export async function failLostReleaseWork(ctx: AppContext, job: Pick<Job, 'kind'
     return true;
   }
   return false;
+}
+
+/**
+ * Builds and releases left `pending` with no live job (the server stopped between writing the row
+ * and queueing its job, or the job ended without recording its end): failed like lost work.
+ */
+export async function failStrandedReleaseWork(ctx: AppContext, olderThanMs = 60_000): Promise<number> {
+  const db = ctx.store.db;
+  const cutoff = new Date(Date.now() - olderThanMs).toISOString();
+  const live = (kind: string, prefix: string) => db.selectFrom('jobs').select('key').where('kind', '=', kind).where('status', 'in', ['queued', 'running']).where('key', 'like', `${prefix}%`).execute()
+    .then((rows) => new Set(rows.map((r) => r.key)));
+  const [liveBuilds, liveReleases] = await Promise.all([live(BUILD_JOB, 'build:'), live(RELEASE_JOB, 'release:')]);
+  let n = 0;
+  for (const b of await db.selectFrom('builds').select(['id', 'app_id']).where('status', '=', 'pending').where('created_at', '<', cutoff).execute()) {
+    if (liveBuilds.has(`build:${b.id}`)) continue;
+    const app = await getApp(db, b.app_id);
+    n += Number(await failLostReleaseWork(ctx, { kind: BUILD_JOB, payload: JSON.stringify({ buildId: b.id, appId: app.id, appName: app.name, sourceBlobUrl: '', configVars: {} } satisfies BuildJob) }));
+  }
+  for (const r of await db.selectFrom('releases').select(['id', 'app_id', 'version', 'slug_id']).where('status', '=', 'pending').where('created_at', '<', cutoff).execute()) {
+    if (liveReleases.has(`release:${r.id}`)) continue;
+    const app = await getApp(db, r.app_id);
+    const job: ReleaseJob = { releaseId: r.id, appId: app.id, appName: app.name, version: r.version, slugId: r.slug_id ?? '', config: {}, command: '', timeoutSeconds: 0 };
+    n += Number(await failLostReleaseWork(ctx, { kind: RELEASE_JOB, payload: JSON.stringify(job) }));
+  }
+  return n;
 }

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
 import { startServer, cli, api, gitPush, viaRouter, type TestServer } from '../helpers/server.js';
 import { exampleRepo, commitAll } from '../helpers/apps.js';
 import { waitFor } from '../helpers/runs.js';
@@ -87,5 +88,29 @@ test('killed during a buildpack\'s compile: the build ends failed, its workspace
   assert.deepEqual(await leftoverProcesses([`build-${build.id}`]), []);
   assert.equal((await releases()).find((r) => r.current)?.version, current.version, 'nothing was released');
   assert.equal((await viaRouter(s, A)).status, 200);
+  assert.equal((await fetch(`${s.url}/health`)).status, 200);
+});
+
+test('a build or release left pending with no job (the server stopped between the two writes) ends failed at the next start', { timeout: 120_000 }, async () => {
+  await s.stop();
+  const db = new Database(path.join(s.dataDir, 'slipway.db'));
+  const old = new Date(Date.now() - 5 * 60_000).toISOString();
+  const appId = (db.prepare('SELECT id FROM apps WHERE name = ?').get(A) as { id: string }).id;
+  const buildId = randomUUID();
+  db.prepare("INSERT INTO builds (id, app_id, status, source_blob_url, created_at, updated_at) VALUES (?, ?, 'pending', 'http://x/none', ?, ?)").run(buildId, appId, old, old);
+  const release = db.prepare('SELECT * FROM releases WHERE app_id = ? AND current = 1').get(appId) as Record<string, unknown>;
+  const releaseId = randomUUID();
+  const version = Number(db.prepare('SELECT MAX(version) AS v FROM releases WHERE app_id = ?').pluck().get(appId)) + 1;
+  db.prepare(`INSERT INTO releases (${Object.keys(release).join(', ')}) VALUES (${Object.keys(release).map(() => '?').join(', ')})`)
+    .run(...Object.keys(release).map((k) => ({ id: releaseId, version, status: 'pending', current: 0, created_at: old, updated_at: old } as Record<string, unknown>)[k] ?? release[k]));
+  db.close();
+  s = await startServer({}, s.dataDir);
+  const b = (await builds()).find((x) => x.id === buildId)!;
+  assert.equal(b.status, 'failed');
+  assert.match(b.message ?? '', /server stopped during this build/);
+  const r = (await releases()).find((x) => x.id === releaseId)!;
+  assert.equal(r.status, 'failed');
+  assert.match(r.message ?? '', new RegExp(`server stopped during the release phase of v${version}`));
+  assert.notEqual((await releases()).find((x) => x.current)?.id, releaseId);
   assert.equal((await fetch(`${s.url}/health`)).status, 200);
 });
