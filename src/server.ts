@@ -20,6 +20,7 @@ import { KeyedSerial } from './jobs/keyed-serial.js';
 import { runTestNode, type NodeRunnerDeps } from './ci/run-test-node.js';
 import { recordNodeEvent } from './ci/node-events.js';
 import { recoverLostWork, recoverStrandedRuns } from './ci/recover.js';
+import { failStrandedReleaseWork } from './releases/recover-lost.js';
 import { TEST_NODE_JOB, TEST_RUN_ADDONS_JOB, type RunnerEvent, type TestNodeJob } from './ci/test-node-job.js';
 import { AddonManager } from './addons/addon-manager.js';
 import { provisionRunAddons, type RunAddonsJob } from './ci/provision-run-addons.js';
@@ -135,6 +136,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const owner = `${runnerName}/${randomBytes(6).toString('hex')}`;
   await recoverLostWork(ctx, owner, `${runnerName}/`);
   await recoverStrandedRuns(ctx);
+  await failStrandedReleaseWork(ctx);
   await settleEnded();
   const releasePhases = new KeyedSerial();
   const statusesInOrder = new KeyedSerial();

@@ -205,8 +205,11 @@ test('the app page: releases with release-phase output, formation and dynos, hid
   assert.match(await page.textContent('[data-part="processes"]') ?? '', /web\.1/);
   const secret = page.locator('code.secret', { hasText: 'hej' });
   assert.equal(await secret.isVisible(), false, 'config values are hidden');
+  assert.doesNotMatch(await page.content(), /hej/, 'and not in the page at all until revealed');
   await page.click('table.config button[data-reveal]');
-  assert.equal(await secret.isVisible(), true, 'and shown when revealed');
+  await secret.waitFor({ state: 'visible', timeout: 5000 });
+  await page.click('table.config button[data-reveal]');
+  assert.equal(await secret.count(), 0, 'hidden again, the value leaves the page');
   await page.click('[data-part="builds"] details summary');
   await page.locator('[data-part="builds"] details pre', { hasText: 'Procfile declares types' }).waitFor({ timeout: 10_000 });
   // The log follows live; paused, new lines wait; resumed, they appear.

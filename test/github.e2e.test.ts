@@ -1,5 +1,5 @@
 // The GitHub integration end to end: GitHub's real payloads (@octokit/webhooks-examples) rewritten
-// to point at a local bare repository made with real git, signed with the secret `pipelines:connect`
+// to point at a local bare repository made with real git (served over HTTP on loopback), signed with the secret `pipelines:connect`
 // printed, sent to the real server; commit statuses caught by a small HTTP receiver standing in for
 // api.github.com; review apps created, served, rebuilt and destroyed from pull request events.
 import { test, before, after } from 'node:test';
@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { startServer, cli, api, viaRouter, gitPush, type TestServer } from './helpers/server.js';
 import { exampleRepo, commitAll, git } from './helpers/apps.js';
 import { waitFor } from './helpers/runs.js';
+import { serveGitRepo, type GitHttp } from './helpers/git-http.js';
 import { postgresAvailable } from './helpers/postgres.js';
 import Database from 'better-sqlite3';
 import { signBody } from '../src/integrations/github-signature.js';
@@ -35,6 +36,7 @@ const STATUS_TOKEN = 'status-token-for-test';
 let s: TestServer;
 let work: string;
 let bare: string;
+let origin: GitHttp;
 let secret: string;
 const statuses: StatusCall[] = [];
 let failNextSuccess = 1; // the receiver answers 500 to the first "success" status: it must be retried
@@ -59,7 +61,7 @@ async function deliver(event: string, payload: unknown, opts: { sign?: string | 
 function pushPayload(sha: string, branch = 'main') {
   const p = example('push', (e) => String(e['ref']).startsWith('refs/heads/') || e['ref'] === 'refs/tags/simple-tag');
   Object.assign(p, { ref: `refs/heads/${branch}`, after: sha, deleted: false, created: false });
-  Object.assign(p['repository'], { full_name: REPO, name: 'github-app', clone_url: bare });
+  Object.assign(p['repository'], { full_name: REPO, name: 'github-app', clone_url: origin.url });
   p['head_commit'] = { ...p['head_commit'], id: sha, message: git(work, 'log', '-1', '--format=%s', sha) };
   return p;
 }
@@ -69,14 +71,14 @@ function prPayload(action: string, number: number, branch: string, sha: string) 
   const p = example('pull_request', (e) => e['action'] === 'opened');
   p['action'] = action;
   p['number'] = number;
-  Object.assign(p['repository'], { full_name: REPO, clone_url: bare });
+  Object.assign(p['repository'], { full_name: REPO, clone_url: origin.url });
   Object.assign(p['pull_request'], { number, state: action === 'closed' ? 'closed' : 'open' });
   Object.assign(p['pull_request']['head'], { ref: branch, sha });
-  Object.assign(p['pull_request']['head']['repo'], { full_name: REPO, clone_url: bare });
+  Object.assign(p['pull_request']['head']['repo'], { full_name: REPO, clone_url: origin.url });
   return p;
 }
 
-const publish = () => git(work, 'push', '-q', '--all', bare);
+const publish = () => { git(work, 'push', '-q', '--all', bare); git(bare, 'update-server-info'); };
 
 before(async () => {
   receiver = http.createServer((req, res) => {
@@ -92,11 +94,12 @@ before(async () => {
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
   s = await startServer({ SLIPWAY_REVIEW_SWEEP_SECONDS: '1' });
   work = exampleRepo('github-app');
-  bare = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-origin-')), 'github-app.git');
-  git(work, 'clone', '-q', '--bare', work, bare);
+  origin = await serveGitRepo(work, 'github-app');
+  bare = origin.bare;
 });
 after(async () => {
   await s?.stop();
+  await origin?.close();
   receiver?.closeAllConnections();
   await new Promise((r) => receiver?.close(r));
 });
@@ -107,7 +110,7 @@ test('a signed push is tested, reported as commit statuses, and deployed; unsign
     assert.equal(r.code, 0, `slipway ${args.join(' ')}: ${r.stderr}`);
   }
   const statusApi = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-  const connect = await run(['pipelines:connect', P, '--repo', REPO, '--status-token', STATUS_TOKEN, '--status-api-url', statusApi]);
+  const connect = await run(['pipelines:connect', P, '--repo', REPO, '--clone-url', origin.url, '--status-token', STATUS_TOKEN, '--status-api-url', statusApi]);
   assert.equal(connect.code, 0, connect.stderr);
   assert.match(connect.stdout, new RegExp(`Payload URL:\\s+${s.url}/hooks/github`));
   secret = /Secret:\s+([0-9a-f]{48})/.exec(connect.stdout)![1]!;
@@ -176,16 +179,15 @@ test('a signed push is tested, reported as commit statuses, and deployed; unsign
   const deleted = await deliver('push', { ...pushPayload(sha, 'old'), after: '0'.repeat(40), deleted: true });
   assert.equal(deleted.status, 202);
   assert.match(String(deleted.json['reason']), /deleted/);
-  // Work that fails after the 202 (here: a clone URL with nothing behind it) is on the pipeline's log.
+  // Work that fails after the 202 (here: a commit the repository does not have) is on the pipeline's log.
   // (A sha the mirror lacks: git does not contact the remote for one it already has.)
   const nowhere = 'b'.repeat(40);
   const lost = pushPayload(sha, 'lost');
   lost['after'] = nowhere;
-  lost['repository']['clone_url'] = path.join(os.tmpdir(), 'slipway-no-such-repo.git');
   const lostDelivery = randomUUID();
   assert.equal((await deliver('push', lost, { delivery: lostDelivery })).status, 202);
   const failure = await waitFor('the failed delivery on the pipeline log', async () => (await events()).find((e) => e.kind === 'webhook-failed'));
-  assert.match(failure.message, new RegExp(`Delivery ${lostDelivery} \\(push ${nowhere.slice(0, 7)}\\) failed: git fetch .*slipway-no-such-repo.git failed`));
+  assert.match(failure.message, new RegExp(`Delivery ${lostDelivery} \\(push ${nowhere.slice(0, 7)}\\) failed: commit ${nowhere} is not in ${origin.url}`));
   const issues = await deliver('issues', { action: 'opened', repository: payload['repository'] });
   assert.equal(issues.status, 202);
   assert.match(String(issues.json['reason']), /"issues"/);
@@ -283,8 +285,6 @@ test('review apps: a pull request gets an app (with its Postgres add-on) from it
 });
 
 test('a delivery whose server dies in the middle of it is done again after the restart', { timeout: 300_000 }, async () => {
-  const connect = await run(['pipelines:connect', P, '--repo', REPO, '--secret', secret]); // the review app test disconnected it
-  assert.equal(connect.code, 0, connect.stderr);
   git(work, 'checkout', '-q', 'main');
   const later = commitAll(work, 'pushed while the server is about to die');
   // The repository over dumb HTTP, holding every request while `stalled`: the delivery's fetch hangs.
@@ -293,16 +293,18 @@ test('a delivery whose server dies in the middle of it is done again after the r
   git(path.join(root, 'github-app.git'), 'update-server-info');
   let stalled = true;
   const held: http.ServerResponse[] = [];
-  const origin = http.createServer((req, res) => {
+  const stalledOrigin = http.createServer((req, res) => {
     if (stalled) { held.push(res); return; }
     const file = path.join(root, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
     if (!file.startsWith(root) || !fs.existsSync(file) || !fs.statSync(file).isFile()) { res.writeHead(404).end(); return; }
     fs.createReadStream(file).pipe(res.writeHead(200));
   });
-  await new Promise<void>((r) => origin.listen(0, '127.0.0.1', () => r()));
+  await new Promise<void>((r) => stalledOrigin.listen(0, '127.0.0.1', () => r()));
   try {
+    const stalledUrl = `http://127.0.0.1:${(stalledOrigin.address() as AddressInfo).port}/github-app.git`;
+    const connect = await run(['pipelines:connect', P, '--repo', REPO, '--secret', secret, '--clone-url', stalledUrl]); // the review app test disconnected it
+    assert.equal(connect.code, 0, connect.stderr);
     const payload = pushPayload(later);
-    payload['repository']['clone_url'] = `http://127.0.0.1:${(origin.address() as AddressInfo).port}/github-app.git`;
     assert.equal((await deliver('push', payload)).status, 202);
     await waitFor('the delivery to be fetching', async () => held.length > 0, 60_000);
     await s.kill();
@@ -312,7 +314,7 @@ test('a delivery whose server dies in the middle of it is done again after the r
     await waitFor('the delivery to be done by the new server', async () => (await runs()).some((r) => r.commit_sha === later), 120_000);
     assert.ok(!(await events()).some((e) => e.kind === 'webhook-failed' && e.message.includes(later.slice(0, 7))), 'the second attempt succeeded');
   } finally {
-    origin.closeAllConnections();
-    await new Promise((r) => origin.close(r));
+    stalledOrigin.closeAllConnections();
+    await new Promise((r) => stalledOrigin.close(r));
   }
 });

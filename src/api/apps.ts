@@ -15,7 +15,7 @@ import { getSpace, placeApp } from '../store/spaces.js';
 import { fail } from '../core/errors.js';
 import { DEFAULT_DYNO_SIZE, lookupDynoSize } from '../core/dyno-size.js';
 import type { AppContext } from '../app-context.js';
-import { parseBody } from './errors.js';
+import { parseBody, refuseBadKeys } from './errors.js';
 import { signedUrl } from './urls.js';
 import { accountEmail, herokuAppJson } from './heroku/shapes.js';
 import { sseEvent } from './heroku/sse.js';
@@ -66,6 +66,7 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   app.get<{ Params: { app: string } }>('/apps/:app/config-vars', async (req) => getConfigVars(db, (await getApp(db, req.params.app)).id));
   app.patch<{ Params: { app: string } }>('/apps/:app/config-vars', async (req) => {
     const a = await getApp(db, req.params.app);
+    refuseBadKeys(req.body);
     const patch = parseBody(z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'config var names are letters, digits and _'), z.string().nullable()), req.body);
     if (await patchConfigVars(db, a.id, patch)) {
       const set = Object.keys(patch).filter((k) => patch[k] !== null);

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { verifyToken } from '../store/tokens.js';
 import { verifyPath } from '../core/signed-url.js';
 import type { AppContext } from '../app-context.js';
+import { noteSignInFailure, sendTooMany, signInBlockedFor } from './sign-in-throttle.js';
 
 declare module 'fastify' {
   interface FastifyRequest { actor?: { id: string; name: string } }
@@ -31,8 +32,14 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
     if (req.routeOptions.config.web) return; // the dashboard checks its session cookie or token itself (src/web/auth)
     if (verifyPath(ctx.secret, url.pathname, url.searchParams.get('sig') ?? undefined)) return;
     const token = presentedToken(req);
+    // Only a presented token counts: git and browsers first ask without one.
+    if (token) {
+      const wait = await signInBlockedFor(ctx.store.db, req, token);
+      if (wait) return sendTooMany(reply, wait);
+    }
     const row = token ? await verifyToken(ctx.store.db, token) : undefined;
     if (!row) {
+      if (token) await noteSignInFailure(ctx.store.db, req, token);
       // git asks for a password (the token) only when offered Basic.
       return reply.status(401).header('www-authenticate', url.pathname.startsWith('/git/') ? 'Basic realm="slipway"' : 'Bearer realm="slipway"')
         .send({ id: 'unauthorized', message: 'Invalid credentials provided. Run `slipway login` with the admin token, or set SLIPWAY_TOKEN.' });

@@ -7,6 +7,7 @@ import { getFormation, scaleFormation, type Formation } from '../store/formation
 import { goLive } from '../releases/deploy.js';
 import { lookupDynoSize } from '../core/dyno-size.js';
 import { fail } from '../core/errors.js';
+import { keyProblem } from '../core/tenant-keys.js';
 import type { AppContext } from '../app-context.js';
 import { parseBody } from './errors.js';
 
@@ -19,6 +20,8 @@ export async function formationRoutes(app: FastifyInstance, ctx: AppContext): Pr
 
   /** Check the types against the current release and the sizes against Heroku's; then scale and go live. */
   const update = async (a: App, updates: { type: string; quantity?: number; size?: string }[]) => {
+    const reserved = updates.map((u) => keyProblem('process type', u.type)).find(Boolean);
+    if (reserved) throw fail('invalid_key', `Invalid formation: ${reserved}.`);
     const current = await currentRelease(db, a.id);
     const types = current?.slug_id ? Object.keys(JSON.parse((await db.selectFrom('slugs').select('process_types').where('id', '=', current.slug_id).executeTakeFirstOrThrow()).process_types) as object) : [];
     const unknown = updates.find((u) => !types.includes(u.type));

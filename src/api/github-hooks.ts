@@ -7,6 +7,8 @@ import { recordDelivery } from '../store/webhook-deliveries.js';
 import { checkSignature } from '../integrations/github-signature.js';
 import { decide, repositoryOf } from '../integrations/github-events.js';
 import { enqueueDelivery } from '../integrations/github-work.js';
+import { allowedCloneHosts, checkCloneUrl } from '../integrations/clone-url.js';
+import { addPipelineEvent } from '../store/pipeline-events.js';
 import { fail } from '../core/errors.js';
 import type { AppContext } from '../app-context.js';
 
@@ -46,6 +48,13 @@ export async function githubHookRoutes(app: FastifyInstance, ctx: AppContext): P
     const d = decide(event, payload, { reviewApps: pipeline.review_apps === 1, reviewAutodeploy: pipeline.review_autodeploy === 1, cloneUrlOverride: pipeline.repo_clone_url });
     if ('invalid' in d) throw fail('invalid_params', `Delivery ${delivery}: ${d.invalid}.`);
     if ('ignored' in d) return reply.status(202).send({ ignored: true, reason: d.ignored });
+    if (d.work.kind !== 'pull_request' || d.work.action !== 'close') {
+      const url = checkCloneUrl(d.work.cloneUrl, allowedCloneHosts(pipeline));
+      if (!url.ok) {
+        await addPipelineEvent(ctx.store.db, pipeline.id, 'webhook-failed', `Delivery ${delivery} (${d.work.kind} ${d.work.sha.slice(0, 7)}) refused: ${url.message}; nothing was fetched.`);
+        throw fail('clone_url_refused', `Delivery ${delivery} refused: ${url.message}.`);
+      }
+    }
     await enqueueDelivery(ctx, { pipelineId: pipeline.id, deliveryId: delivery, work: d.work });
     return reply.status(202).send({ accepted: true, pipeline: pipeline.name, event, sha: d.work.sha });
   });

@@ -3,9 +3,10 @@ import { z } from 'zod';
 import { createPipeline, deletePipeline, getPipeline, listPipelines, updatePipeline } from '../store/pipelines.js';
 import { getStageConfig, patchStageConfig } from '../store/stage-config-vars.js';
 import type { AppContext } from '../app-context.js';
-import { parseBody } from './errors.js';
+import { parseBody, refuseBadKeys } from './errors.js';
 import { getSpace } from '../store/spaces.js';
 import { pipelineJson } from './shapes.js';
+import { checkCloneUrlShape } from '../integrations/clone-url.js';
 import { STAGES as PIPELINE_STAGES } from '../pipelines/stages.js';
 
 const NAME = z.string().regex(/^[a-z][a-z0-9-]{1,29}$/, 'pipeline names start with a lowercase letter and use lowercase letters, digits and dashes (2–30 characters)');
@@ -32,7 +33,7 @@ export async function pipelineRoutes(app: FastifyInstance, ctx: AppContext): Pro
     acceptance_command: z.string().min(1).max(4096).nullable().optional(),
     ci_branches: z.string().max(1024).nullable().optional(),
     repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'OWNER/REPO').nullable().optional(),
-    repo_clone_url: z.string().min(1).nullable().optional(),
+    repo_clone_url: z.string().min(1).max(2048).superRefine((v, c) => { const r = checkCloneUrlShape(v); if (!r.ok) c.addIssue({ code: 'custom', message: r.message }); }).nullable().optional(),
     webhook_secret: z.string().min(8, 'webhook secrets are at least 8 characters').nullable().optional(),
     status_token: z.string().min(1).nullable().optional(),
     status_api_url: z.string().url().nullable().optional(),
@@ -61,6 +62,7 @@ export async function pipelineRoutes(app: FastifyInstance, ctx: AppContext): Pro
   });
   app.patch<{ Params: { id: string; stage: string } }>('/pipelines/:id/stage/:stage/config-vars', async (req) => {
     const p = await getPipeline(db, req.params.id);
+    refuseBadKeys(req.body);
     const vars = parseBody(z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'config var names are letters, digits and _'), z.string().nullable()), req.body);
     return patchStageConfig(db, p.id, parseBody(stage, req.params.stage), vars);
   });

@@ -10,6 +10,7 @@ import { settleRun } from './settle-run.js';
 import type { RunAddonsJob } from './provision-run-addons.js';
 import type { AppContext } from '../app-context.js';
 import { now } from '../store/db.js';
+import { failLostReleaseWork } from '../releases/recover-lost.js';
 
 export const RUNNER_LOST = 'The runner executing this node was lost (the server or runner stopped unexpectedly); its processes and workspace were cleaned up.';
 
@@ -36,6 +37,8 @@ export async function recoverLostWork(ctx: AppContext, owner: string, heldByPref
       }
       await settleRun(ctx, j.runId);
     }
+    // A build or release phase cannot be resumed: it ends failed, and is not run again.
+    if (await failLostReleaseWork(ctx, job)) { await finish(ctx.queue, job, owner, { ok: false, error: 'runner lost' }); continue; }
     // Jobs that are safe to do again (enqueued with attempts to spare, e.g. webhook deliveries) go back in the queue.
     await finish(ctx.queue, job, owner, { ok: false, error: 'runner lost', retry: true });
   }

@@ -1,6 +1,7 @@
 // The CLI's only way to the server: JSON over HTTP with the bearer token.
 import { CliError, EXIT } from './errors.js';
 import type { CliCredentials } from './context.js';
+import { connectionLost } from './connection-lost.js';
 
 export class ApiClient {
   constructor(readonly creds: CliCredentials) {}
@@ -20,7 +21,8 @@ export class ApiClient {
     } catch (e) {
       throw new CliError(`Cannot reach the Slipway server at ${this.creds.url} (${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}). Start it with \`slipway server\` or set SLIPWAY_URL.`, EXIT.unreachable);
     }
-    const text = await res.text();
+    let text: string;
+    try { text = await res.text(); } catch (e) { throw connectionLost(this.creds.url, `reading the answer to ${method} ${path}`, e); }
     let json: unknown;
     try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
     if (res.status === 401) throw new CliError('Not logged in, or the token was refused. Run `slipway login` or set SLIPWAY_TOKEN.', EXIT.unreachable);
@@ -38,14 +40,19 @@ export class ApiClient {
 
   /** Upload bytes to a (signed) URL. */
   async put(url: string, data: Buffer): Promise<void> {
-    const res = await fetch(url, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array(data) });
+    let res: Response;
+    try { res = await fetch(url, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array(data) }); } catch (e) { throw connectionLost(this.creds.url, 'uploading the source', e); }
     if (!res.ok) throw new CliError(`Uploading the source failed: HTTP ${res.status} ${await res.text()}`, EXIT.failed);
   }
 
   /** Copy a (signed) stream URL to `out` until the server ends it. */
   async stream(url: string, out: NodeJS.WritableStream): Promise<void> {
-    const res = await fetch(url);
-    if (!res.ok || !res.body) return;
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) out.write(chunk);
+    try {
+      const res = await fetch(url);
+      if (!res.ok || !res.body) return;
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) out.write(chunk);
+    } catch (e) {
+      throw connectionLost(this.creds.url, 'following output', e);
+    }
   }
 }

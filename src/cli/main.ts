@@ -10,6 +10,7 @@ import { registerAddons } from './commands/addons.js';
 import { registerGithub } from './commands/github.js';
 import { registerSpaces } from './commands/spaces.js';
 import { CliError, EXIT } from './errors.js';
+import { networkReason } from './connection-lost.js';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('slipway').description('A self-hosted Heroku Flow.').version('0.1.0').exitOverride().showSuggestionAfterError();
@@ -32,6 +33,8 @@ export async function main(argv: string[]): Promise<void> {
     }
     if (e instanceof CliError) { process.stderr.write(`slipway: ${e.message}\n`); process.exitCode = e.code; return; }
     if ((e as { cli?: boolean }).cli) { process.stderr.write(`slipway: ${(e as Error).message}\n`); process.exitCode = EXIT.usage; return; }
+    // A request made outside the API client (or a socket closing under it): still one line, exit 3.
+    if (networkReason(e)) { process.stderr.write(`slipway: The Slipway server went away (${networkReason(e)}). Check that it is running (\`slipway server\`) and try again.\n`); process.exitCode = EXIT.unreachable; return; }
     process.stderr.write(`slipway: ${(e as Error).stack ?? e}\n`);
     process.exitCode = EXIT.failed;
   }

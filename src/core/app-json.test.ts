@@ -48,3 +48,12 @@ test('formation.test.size: at the top level or under environments.test (which wi
   assert.equal(resolveTestConfig(ok('{"formation":{"test":{"size":"standard-2x"}},"environments":{"test":{"formation":{"test":{"quantity":2,"size":"performance-l"}}}}}')).size, 'performance-l');
   assert.equal(resolveTestConfig(ok('{}')).size, undefined);
 });
+
+test('app.json env and formation names that are built-in object properties are refused', () => {
+  for (const [text, what] of [['{"env":{"__proto__":"x"}}', '__proto__'], ['{"env":{"constructor":{"value":"x"}}}', 'constructor'], ['{"formation":{"toString":{"quantity":1}}}', 'toString'],
+    ['{"environments":{"test":{"env":{"hasOwnProperty":"x"}}}}', 'hasOwnProperty']] as const) {
+    const r = parseAppJson(text);
+    assert.equal(r.ok, false, text);
+    assert.match((r as { message: string }).message, new RegExp(`"${what}" is reserved`), text);
+  }
+});

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { parseJsonWithPosition } from './json-position.js';
+import { keyProblem } from './tenant-keys.js';
 
 const envValue = z.union([
   z.string(),
@@ -63,9 +64,26 @@ export interface TestConfig {
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; message: string };
 
 /** Parse and validate app.json text; a failure names the JSON path (or line/column) of the problem. */
+// zod skips a `__proto__` key of a record without a word, so names are checked on the raw JSON.
+function reservedName(json: unknown): string | null {
+  const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : {});
+  const sections = [['', obj(json)], ...Object.entries(obj(obj(json)['environments'])).map(([n, e]) => [`environments.${n}.`, obj(e)] as const)] as const;
+  for (const [at, section] of sections) {
+    for (const [field, what] of [['env', 'config var'], ['formation', 'process type']] as const) {
+      for (const k of Object.keys(obj(section[field]))) {
+        const p = keyProblem(what, k);
+        if (p) return `${at}${field}: ${p}`;
+      }
+    }
+  }
+  return null;
+}
+
 export function parseAppJson(text: string): ParseResult<AppJson> {
   const json = parseJsonWithPosition(text, 'app.json');
   if (!json.ok) return json;
+  const reserved = reservedName(json.value);
+  if (reserved) return { ok: false, message: `app.json is invalid: ${reserved}.` };
   const parsed = appJsonSchema.safeParse(json.value);
   if (parsed.success) return { ok: true, value: parsed.data };
   const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`);

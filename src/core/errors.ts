@@ -3,6 +3,7 @@
 
 export const ERRORS = {
   unauthorized: { status: 401, message: 'Invalid credentials provided. Run `slipway login` or pass a valid token.' },
+  too_many_sign_ins: { status: 429, message: 'Check the token (`slipway login`, SLIPWAY_TOKEN); every wrong one extends the wait.' },
   forbidden: { status: 403, message: 'You do not have access to this resource.' },
   csrf_failed: { status: 403, message: 'This form is stale or was sent from another site (CSRF check failed). Reload the page and try again.' },
   not_found: { status: 404, message: 'Couldn\'t find that resource.' },
@@ -19,6 +20,7 @@ export const ERRORS = {
   tenant_uids_exhausted: { status: 503, message: 'Every uid of SLIPWAY_TENANT_UIDS is in use; the operator must widen the range.' },
   source_not_found: { status: 404, message: 'Couldn\'t find that source blob. Upload it first with PUT to the put_url of POST /sources.' },
   invalid_params: { status: 422, message: 'The request body is invalid.' },
+  invalid_key: { status: 400, message: 'That name cannot be used: names are letters, digits and _ (process types also -), never __proto__, constructor, toString or another built-in name, and hold no NUL byte.' },
   invalid_json: { status: 400, message: 'The request body is not valid JSON.' },
   conflict: { status: 409, message: 'The resource already exists or is in a conflicting state.' },
   name_taken: { status: 409, message: 'That name is already taken.' },
@@ -26,6 +28,7 @@ export const ERRORS = {
   payload_too_large: { status: 413, message: 'The upload is too large.' },
   source_too_large: { status: 413, message: 'The source unpacks to more than Slipway accepts (size or number of files); remove large or generated files from the repository.' },
   webhook_signature_invalid: { status: 401, message: 'The webhook delivery is not signed with the pipeline\'s secret (X-Hub-Signature-256).' },
+  clone_url_refused: { status: 422, message: 'The clone URL is not an https, http or ssh URL on the host this pipeline is connected to.' },
   repository_not_connected: { status: 404, message: 'No pipeline is connected to this repository. Run `slipway pipelines:connect PIPELINE --repo OWNER/REPO`.' },
   not_supported: { status: 501, message: 'Slipway does not support this endpoint yet.' },
   internal_error: { status: 500, message: 'Something went wrong inside Slipway; the server log has details.' },

@@ -9,6 +9,7 @@ import { closeReviewApp, deployReviewApp } from '../pipelines/review-apps.js';
 import type { AppContext } from '../app-context.js';
 import type { GithubWork } from './github-events.js';
 import { commitSource } from './commit-source.js';
+import { allowedCloneHosts, checkCloneUrl } from './clone-url.js';
 import { enqueue } from '../jobs/queue.js';
 import { KeyedSerial } from '../jobs/keyed-serial.js';
 
@@ -35,6 +36,9 @@ export class GithubDeliveries {
     try {
       const pipeline = await getPipeline(db, pipelineId);
       if (w.kind === 'pull_request' && w.action === 'close') return await closeReviewApp(this.ctx, pipeline, w.number);
+      // Checked again here: a delivery queued before the pipeline's host changed must not fetch elsewhere.
+      const url = checkCloneUrl(w.cloneUrl, allowedCloneHosts(pipeline));
+      if (!url.ok) throw new Error(`refused: ${url.message}; nothing was fetched`);
       const sourceBlobUrl = await commitSource(this.ctx, pipeline.id, w.cloneUrl, w.sha);
       if (w.kind === 'push') {
         const out = await pushToPipeline(this.ctx, pipeline, { branch: w.branch, sha: w.sha, message: w.message, sourceBlobUrl, via: 'GitHub push', actor: w.actor });

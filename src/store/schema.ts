@@ -158,6 +158,7 @@ export interface AppAddonsTable {
 }
 
 export interface SettingsTable { key: string; value: string }
+export interface SignInFailuresTable { key: string; failed_at: string }
 
 /** `owner`: `app:<id>`, `run:<id>`, `addons:app:<id>`, `addons:run:<id>`. */
 export interface TenantIdsTable { uid: number; owner: string; created_at: string }
@@ -189,4 +190,5 @@ export interface Database {
   app_addons: AppAddonsTable;
   spaces: SpacesTable;
   tenant_ids: TenantIdsTable;
+  sign_in_failures: SignInFailuresTable;
 }

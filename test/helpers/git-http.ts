@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { git } from './apps.js';
 
-export interface GitHttp { url: string; close(): Promise<void> }
+export interface GitHttp { url: string; bare: string; close(): Promise<void> }
 
 /** Serve a bare clone of `worktree` at http://127.0.0.1:PORT/<name>.git (clone-only). */
 export async function serveGitRepo(worktree: string, name: string): Promise<GitHttp> {
@@ -22,7 +22,7 @@ export async function serveGitRepo(worktree: string, name: string): Promise<GitH
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/${name}.git`,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/${name}.git`, bare,
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }

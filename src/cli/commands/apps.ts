@@ -6,6 +6,7 @@ import { dim, printJson, statusColour, table } from '../format.js';
 import { CliError, EXIT } from '../errors.js';
 import { appOption } from '../app-option.js';
 import { confirmName } from '../confirm.js';
+import { keyProblem, valueProblem } from '../../core/tenant-keys.js';
 
 const client = () => new ApiClient(loadCredentials());
 const enc = encodeURIComponent;
@@ -64,8 +65,14 @@ export function registerApps(program: Command): void {
     console.log(vars[key]);
   });
   appOpt(program.command('config:set <pairs...>').description('set config vars (a new release)')).action(async (pairs: string[], o: { app: string }) => {
-    const patch: Record<string, string> = {};
-    for (const p of pairs) { const i = p.indexOf('='); if (i < 1) throw new CliError(`"${p}" is not KEY=value.`); patch[p.slice(0, i)] = p.slice(i + 1); }
+    const patch: Record<string, string> = Object.create(null) as Record<string, string>;
+    for (const p of pairs) {
+      const i = p.indexOf('=');
+      if (i < 1) throw new CliError(`"${p}" is not KEY=value.`);
+      const problem = keyProblem('config var', p.slice(0, i)) ?? valueProblem(p.slice(0, i), p.slice(i + 1));
+      if (problem) throw new CliError(`Cannot set ${JSON.stringify(p.slice(0, i))}: ${problem}.`);
+      patch[p.slice(0, i)] = p.slice(i + 1);
+    }
     const api = client();
     await api.patch(`/apps/${enc(o.app)}/config-vars`, patch);
     const [r] = await api.get<ReleaseJson[]>(`/apps/${enc(o.app)}/releases`);

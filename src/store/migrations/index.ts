@@ -11,6 +11,7 @@ import * as m009 from './009-review-stale-days.js';
 import * as m010 from './010-release-users.js';
 import * as m011 from './011-tenant-ids.js';
 import * as m012 from './012-formation-sizes.js';
+import * as m014 from './014-sign-in-failures.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '010-release-users': m010,
   '011-tenant-ids': m011,
   '012-formation-sizes': m012,
+  '014-sign-in-failures': m014,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,5 +1,6 @@
-// The app page, /apps/NAME for a browser: releases, formation and dynos, config vars (hidden until
-// revealed), builds, and the live log with a pause button; outputs load and follow on demand.
+// The app page, /apps/NAME for a browser: releases, formation and dynos, config vars (names only:
+// each value is fetched when revealed, so it is never in the page's HTML, caches or a saved copy),
+// builds, and the live log with a pause button; outputs load and follow on demand.
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app-context.js';
 import { getApp, getConfigVars, type App } from '../../store/apps.js';
@@ -14,6 +15,7 @@ import { enc, page, type View } from '../layout.js';
 import { HTML_ROUTE } from '../negotiate.js';
 import { checkCsrf } from '../auth/sign-in.js';
 import { viewOf } from '../view.js';
+import { fail } from '../../core/errors.js';
 import { logWindow } from '../output/log-window.js';
 import { sendLive } from '../output/live.js';
 import { buildsPart, processesPart, releasesPart } from './app-parts.js';
@@ -37,8 +39,8 @@ export async function appPages(app: FastifyInstance, ctx: AppContext): Promise<v
 <div class="two"><section class="card"><h2>Releases</h2><div data-part="releases">${pt['releases']}</div></section>
 <section class="card"><h2>Processes</h2><div data-part="processes">${pt['processes']}</div></section></div>
 <div class="two"><section class="card"><h2>Config vars</h2>${Object.keys(vars).length ? html`<table class="list config"><tbody>
-${Object.entries(vars).map(([k, val]) => html`<tr><th><code>${k}</code></th><td><span class="masked" aria-hidden="true">••••••••</span><code class="secret" hidden>${val}</code>
-<button type="button" class="link" data-reveal>Reveal</button></td></tr>`)}</tbody></table>` : html`<p class="muted">No config vars. Set them with <code>slipway config:set KEY=value -a ${a.name}</code>.</p>`}</section>
+${Object.keys(vars).map((k) => html`<tr><th><code>${k}</code></th><td><span class="masked" aria-hidden="true">••••••••</span><code class="secret" hidden></code>
+<button type="button" class="link" data-reveal="${base}/config-vars/${enc(k)}/reveal">Reveal</button></td></tr>`)}</tbody></table>` : html`<p class="muted">No config vars. Set them with <code>slipway config:set KEY=value -a ${a.name}</code>.</p>`}</section>
 <section class="card"><h2>Builds</h2><div data-part="builds">${pt['builds']}</div></section></div>
 <section class="card"><h2>Logs <button type="button" class="secondary small" data-pause="applog">Pause</button></h2>
 <pre class="log applog" id="applog" data-live="${base}/log/live?from=${log.end}" data-follow>${raw(log.html)}</pre></section>`;
@@ -46,6 +48,15 @@ ${Object.entries(vars).map(([k, val]) => html`<tr><th><code>${k}</code></th><td>
       crumbs: coupling ? [['Pipelines', '/pipelines'], [coupling.pipeline_name, `/pipelines/${enc(coupling.pipeline_name)}`], [a.name, null]] : [['Pipelines', '/pipelines'], [a.name, null]],
       poll: `${base}/state`,
     }));
+  });
+
+  // One config value, on request: a POST with the session's CSRF token, so another site cannot make a browser read it.
+  app.post<{ Params: { app: string; key: string } }>('/apps/:app/config-vars/:key/reveal', { config: { web: 'page' } }, async (req, reply) => {
+    checkCsrf(ctx, req);
+    const a = await getApp(db, req.params.app);
+    const vars = await getConfigVars(db, a.id);
+    if (!Object.hasOwn(vars, req.params.key)) throw fail('not_found', `${a.name} has no config var named ${req.params.key}.`);
+    return reply.header('cache-control', 'no-store').send({ key: req.params.key, value: vars[req.params.key] });
   });
 
   app.get<{ Params: { app: string } }>('/apps/:app/state', { config: { web: 'data' } }, async (req) => {

@@ -61,8 +61,15 @@ document.addEventListener('click', async (e) => {
     for (const b of document.querySelectorAll('[data-tab]')) b.setAttribute('aria-selected', String(b === t));
     for (const p of document.querySelectorAll('[data-panel]')) p.hidden = p.dataset.panel !== t.dataset.tab;
   } else if (t.hasAttribute('data-reveal')) {
+    // The value is not in the page: fetch it (POST with the CSRF token), and drop it again on Hide.
     const cell = t.parentElement;
     const secret = cell.querySelector('.secret');
+    if (secret.hidden) {
+      const csrf = document.querySelector('input[name="_csrf"]')?.value ?? '';
+      const res = await fetch(t.dataset.reveal, { method: 'POST', headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${encodeURIComponent(csrf)}` });
+      if (!res.ok) { t.textContent = 'Reveal (failed: reload the page)'; return; }
+      secret.textContent = (await res.json()).value;
+    } else secret.textContent = '';
     secret.hidden = !secret.hidden;
     cell.querySelector('.masked').hidden = !secret.hidden;
     t.textContent = secret.hidden ? 'Reveal' : 'Hide';

@@ -3,11 +3,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { verifyToken } from '../../store/tokens.js';
 import { presentedToken } from '../../api/auth.js';
+import { noteSignInFailure, signInBlockedFor, tooManySignIns } from '../../api/sign-in-throttle.js';
 import { fail } from '../../core/errors.js';
 import type { AppContext } from '../../app-context.js';
 import { html } from '../html.js';
 import { csrfToken, csrfValid, newSession, parseCookies, SESSION_COOKIE, SESSION_SECONDS, sessionCookie, signSession, verifySession } from './session.js';
 import { isRevoked, revokeSession } from './revoked.js';
+import { safeNext } from './safe-next.js';
 
 /** page: redirect to /login without a session; data: 401; public: no check. */
 export type WebRoute = 'page' | 'data' | 'public';
@@ -22,7 +24,10 @@ declare module 'fastify' {
 async function webActor(ctx: AppContext, req: FastifyRequest): Promise<WebActor | null> {
   const token = presentedToken(req);
   if (token) {
+    // Dashboard routes take bearer tokens too: the same sign-in limit applies (blocked reads as signed out).
+    if (await signInBlockedFor(ctx.store.db, req, token)) return null;
     const row = await verifyToken(ctx.store.db, token);
+    if (!row) await noteSignInFailure(ctx.store.db, req, token);
     return row ? { ...row, sid: null, csrf: '' } : null;
   }
   const s = verifySession(ctx.secret, parseCookies(req.headers.cookie)[SESSION_COOKIE], Date.now());
@@ -58,8 +63,6 @@ export function checkCsrf(ctx: AppContext, req: FastifyRequest): void {
   if (!sameOrigin(req) || !csrfValid(ctx.secret, w.sid, body['_csrf'])) throw fail('csrf_failed');
 }
 
-// Only a path on this server: not `//host` or `/\host` (which browsers read as another site).
-const safeNext = (next: unknown): string => (typeof next === 'string' && /^\/(?![/\\])/.test(next) && !next.startsWith('/login') ? next : '/pipelines');
 
 function loginPage(reply: FastifyReply, next: string, error?: string): FastifyReply {
   return reply.type('text/html; charset=utf-8').send('<!doctype html>\n' + html`<html lang="en"><head><meta charset="utf-8">
@@ -83,8 +86,14 @@ export async function signInRoutes(app: FastifyInstance, ctx: AppContext): Promi
     const body = (req.body ?? {}) as Record<string, unknown>;
     const next = safeNext(body['next']);
     if (!sameOrigin(req)) return loginPage(reply.status(403), next, 'This sign-in form came from another site.');
-    const row = typeof body['token'] === 'string' && body['token'] ? await verifyToken(ctx.store.db, body['token'].trim()) : undefined;
-    if (!row) return loginPage(reply.status(401), next, 'That token is not valid. Check it and try again.');
+    const token = typeof body['token'] === 'string' && body['token'] ? body['token'].trim() : undefined;
+    const wait = await signInBlockedFor(ctx.store.db, req, token);
+    if (wait) return loginPage(reply.status(429).header('retry-after', String(wait)), next, tooManySignIns(wait));
+    const row = token ? await verifyToken(ctx.store.db, token) : undefined;
+    if (!row) {
+      await noteSignInFailure(ctx.store.db, req, token);
+      return loginPage(reply.status(401), next, 'That token is not valid. Check it and try again.');
+    }
     const value = signSession(ctx.secret, newSession(row.id, row.name, Date.now()));
     return reply.header('set-cookie', sessionCookie(value, SESSION_SECONDS, req.protocol === 'https')).redirect(next, 303);
   });

@@ -1,0 +1,67 @@
+// Builds and release phases whose server stopped in the middle (killed, crashed, power cut): they
+// cannot be resumed, so each ends `failed` with a message that says so, its leftover processes and
+// workspace are removed, and the app keeps serving the release it had.
+import type { Job } from '../jobs/queue.js';
+import type { AppContext } from '../app-context.js';
+import { killMarked } from '../sandbox/process-tree.js';
+import { removeWorkspace } from '../ci/workspace.js';
+import { getApp } from '../store/apps.js';
+import { getRelease } from '../store/releases.js';
+import { BUILD_JOB, RELEASE_JOB, type BuildJob, type ReleaseJob } from './jobs.js';
+import { buildLogKey, recordBuildEvent, recordReleaseEvent, releaseLogKey } from './deploy.js';
+import { cleanupBuild } from './run-build.js';
+
+export const BUILD_LOST = 'The server stopped during this build (it was killed or crashed), so the build was abandoned and nothing was released. Push again, or run `slipway builds:create`.';
+export const releaseLost = (version: number): string => `The server stopped during the release phase of v${version} (it was killed or crashed); v${version} was not deployed and the current release keeps running. Roll back to it or release again to retry.`;
+
+/** End a lost build or release-phase job `failed` and clean up after it; false for other kinds of job. */
+export async function failLostReleaseWork(ctx: AppContext, job: Pick<Job, 'kind' | 'payload'>): Promise<boolean> {
+  if (job.kind === BUILD_JOB) {
+    const j = JSON.parse(job.payload) as BuildJob;
+    killMarked((m) => m === `build-${j.buildId}`);
+    cleanupBuild(ctx.workRoot, j.buildId);
+    ctx.logs.ensureOpen(buildLogKey(j.buildId)); // keep the output written before the stop
+    ctx.logs.append(buildLogKey(j.buildId), `\n${BUILD_LOST}\n`);
+    await recordBuildEvent(ctx, j, { type: 'end', ok: false, message: BUILD_LOST });
+    ctx.log.warn(`build ${j.buildId} of ${j.appName}: the server stopped during it; failed and cleaned up`);
+    return true;
+  }
+  if (job.kind === RELEASE_JOB) {
+    const j = JSON.parse(job.payload) as ReleaseJob;
+    killMarked((m) => m === `release-${j.releaseId}`);
+    removeWorkspace(ctx.workRoot, `release-${j.releaseId}`);
+    // A release already settled (its end was recorded just before the stop) stays as it is.
+    if ((await getRelease(ctx.store.db, j.appId, j.releaseId)).status !== 'pending') return true;
+    ctx.logs.ensureOpen(releaseLogKey(j.releaseId));
+    ctx.logs.append(releaseLogKey(j.releaseId), `\n${releaseLost(j.version)}\n`);
+    await recordReleaseEvent(ctx, j, { type: 'end', ok: false, message: releaseLost(j.version) });
+    ctx.log.warn(`release v${j.version} of ${j.appName}: the server stopped during its release phase; failed and cleaned up`);
+    return true;
+  }
+  return false;
+}
+
+/**
+ * Builds and releases left `pending` with no live job (the server stopped between writing the row
+ * and queueing its job, or the job ended without recording its end): failed like lost work.
+ */
+export async function failStrandedReleaseWork(ctx: AppContext, olderThanMs = 60_000): Promise<number> {
+  const db = ctx.store.db;
+  const cutoff = new Date(Date.now() - olderThanMs).toISOString();
+  const live = (kind: string, prefix: string) => db.selectFrom('jobs').select('key').where('kind', '=', kind).where('status', 'in', ['queued', 'running']).where('key', 'like', `${prefix}%`).execute()
+    .then((rows) => new Set(rows.map((r) => r.key)));
+  const [liveBuilds, liveReleases] = await Promise.all([live(BUILD_JOB, 'build:'), live(RELEASE_JOB, 'release:')]);
+  let n = 0;
+  for (const b of await db.selectFrom('builds').select(['id', 'app_id']).where('status', '=', 'pending').where('created_at', '<', cutoff).execute()) {
+    if (liveBuilds.has(`build:${b.id}`)) continue;
+    const app = await getApp(db, b.app_id);
+    n += Number(await failLostReleaseWork(ctx, { kind: BUILD_JOB, payload: JSON.stringify({ buildId: b.id, appId: app.id, appName: app.name, sourceBlobUrl: '', configVars: {} } satisfies BuildJob) }));
+  }
+  for (const r of await db.selectFrom('releases').select(['id', 'app_id', 'version', 'slug_id']).where('status', '=', 'pending').where('created_at', '<', cutoff).execute()) {
+    if (liveReleases.has(`release:${r.id}`)) continue;
+    const app = await getApp(db, r.app_id);
+    const job: ReleaseJob = { releaseId: r.id, appId: app.id, appName: app.name, version: r.version, slugId: r.slug_id ?? '', config: {}, command: '', timeoutSeconds: 0 };
+    n += Number(await failLostReleaseWork(ctx, { kind: RELEASE_JOB, payload: JSON.stringify(job) }));
+  }
+  return n;
+}
