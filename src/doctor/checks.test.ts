@@ -63,10 +63,10 @@ test('a missing sandbox user is fatal', () => {
   assert.deepEqual(bySeverity(checks, 'fatal'), ['sandbox user']);
 });
 
-test('git, redis-server and PostgreSQL are required; chromium and the spaces tools only warn', () => {
+test('git is required; without PostgreSQL, redis-server, chromium or the spaces tools only their feature is unavailable', () => {
   const checks = runChecks(config, host((d, p) => { for (const x of PROGRAMS) p.delete(x); delete d['/usr/lib/postgresql/15/bin/initdb']; }));
-  assert.deepEqual(bySeverity(checks, 'fatal'), ['git', 'PostgreSQL', 'redis-server']);
-  assert.deepEqual(bySeverity(checks, 'warning'), ['chromium', 'ip', 'nft', 'setpriv']);
+  assert.deepEqual(bySeverity(checks, 'fatal'), ['git']);
+  assert.deepEqual(bySeverity(checks, 'warning'), ['PostgreSQL', 'redis-server', 'chromium', 'ip', 'nft', 'setpriv']);
   assert.match(checks.find((c) => c.name === 'PostgreSQL')!.what, /^initdb not found/);
   assert.match(checks.find((c) => c.name === 'redis-server')!.fix!, /apt-get install redis-server/);
 });
@@ -75,7 +75,9 @@ test('PostgreSQL binaries the sandbox user cannot reach or run are fatal; SLIPWA
   const closed = host((d) => { d['/usr/lib/postgresql'] = 0o750; });
   assert.match(runChecks(config, closed).find((c) => c.name === 'PostgreSQL')!.fix!, /^chmod o\+x \/usr\/lib\/postgresql$/);
   const noX = host((d) => { d['/usr/lib/postgresql/15/bin/postgres'] = 0o100750; });
-  assert.match(runChecks(config, noX).find((c) => c.name === 'PostgreSQL')!.what, /^postgres not found \(or not executable by others\)/);
+  const notRunnable = runChecks(config, noX).find((c) => c.name === 'PostgreSQL')!;
+  assert.equal(notRunnable.severity, 'fatal');
+  assert.match(notRunnable.fix!, /^chmod o\+x \/usr\/lib\/postgresql\/15\/bin\/postgres$/);
   const none = host((d) => { delete d['/usr/lib/postgresql/15/bin/initdb']; });
   assert.equal(runChecks({ ...config, addonPostgresUrl: 'postgres://db/x' }, none).find((c) => c.name === 'PostgreSQL')!.severity, 'ok');
 });
@@ -87,7 +89,7 @@ test('nginx is needed only with SLIPWAY_ROUTER=nginx', () => {
 });
 
 test('the report: a line per check, why and fix under each problem', () => {
-  const text = formatChecks(runChecks(config, host((_d, p) => p.delete('redis-server'))));
+  const text = formatChecks(runChecks(config, host((_d, p) => p.delete('git'))));
   assert.match(text, /^ok {6}data folder: /);
-  assert.match(text, /\nFATAL {3}redis-server: redis-server is not installed\n {10}why: .*\n {10}fix: npm run setup/);
+  assert.match(text, /\nFATAL {3}git: git is not installed\n {10}why: .*\n {10}fix: npm run setup.*apt-get install git$/m);
 });

@@ -60,7 +60,7 @@ function sandbox(c: DoctorConfig, h: HostFacts): Check[] {
   }];
 }
 
-/** A program the server cannot work without (or, when `optional`, a feature that needs it). */
+/** A program the server cannot work without (fatal), or that a feature needs (warning). */
 function program(h: HostFacts, name: string, pkg: string, why: string, severity: Severity = 'fatal'): Check {
   const at = h.which(name);
   if (at) return ok(name, at);
@@ -70,10 +70,15 @@ function program(h: HostFacts, name: string, pkg: string, why: string, severity:
 function postgres(c: DoctorConfig, h: HostFacts): Check {
   const name = 'PostgreSQL';
   if (c.addonPostgresUrl) return ok(name, 'add-on databases are made on SLIPWAY_ADDON_POSTGRES_URL');
-  const missing = ['initdb', 'pg_ctl', 'postgres'].filter((b) => { const st = h.stat(path.join(c.pgBin, b)); return !st || st.isDirectory || (st.mode & 0o001) === 0; });
   const why = 'heroku-postgresql add-ons (test runs, apps, review apps) start a PostgreSQL server from these binaries as the sandbox user';
   const fix = `${SETUP}, or apt-get install postgresql-15; another version: SLIPWAY_PG_BIN=/usr/lib/postgresql/N/bin; or an existing server: SLIPWAY_ADDON_POSTGRES_URL`;
-  if (missing.length) return { name, severity: 'fatal', what: `${missing.join(', ')} not found (or not executable by others) in ${c.pgBin}`, why, fix };
+  const bins = ['initdb', 'pg_ctl', 'postgres'].map((b) => ({ b, st: h.stat(path.join(c.pgBin, b)) }));
+  const absent = bins.filter((x) => !x.st || x.st.isDirectory).map((x) => x.b);
+  // Not installed: only the add-on is unavailable (a run asking for it errors, naming it).
+  if (absent.length) return { name, severity: 'warning', what: `${absent.join(', ')} not found in ${c.pgBin}`, why, fix };
+  // Installed where the sandbox user cannot run it: every add-on would fail in an obscure way.
+  const closedBins = h.isRoot ? bins.filter((x) => (x.st!.mode & 0o001) === 0).map((x) => x.b) : [];
+  if (closedBins.length) return { name, severity: 'fatal', what: `${closedBins.join(', ')} in ${c.pgBin} may not be executed by others`, why, fix: `chmod o+x ${closedBins.map((b) => path.join(c.pgBin, b)).join(' ')}` };
   const closed = h.isRoot ? closedToOthers(c.pgBin, h.stat) : [];
   if (closed.length) return { name, severity: 'fatal', what: `the sandbox user cannot reach ${c.pgBin}: others may not enter ${closed.join(', ')}`, why, fix: openCommand(closed) };
   return ok(name, c.pgBin);
@@ -92,7 +97,7 @@ export function runChecks(c: DoctorConfig, h: HostFacts): Check[] {
     ...sandbox(c, h),
     program(h, 'git', 'git', 'pushes, sources and webhooks use git'),
     postgres(c, h),
-    program(h, 'redis-server', 'redis-server', 'heroku-redis add-ons start a redis-server per test run or app'),
+    program(h, 'redis-server', 'redis-server', 'heroku-redis add-ons start a redis-server per test run or app (a run asking for one errors without it)', 'warning'),
     c.router === 'nginx'
       ? program(h, 'nginx', 'nginx-light', 'SLIPWAY_ROUTER=nginx runs the router on nginx')
       : ok('router', 'the Node router (SLIPWAY_ROUTER=nginx would need nginx)'),
