@@ -36,10 +36,11 @@ else
   echo "setup: installing ${missing[*]}"
   printf '  %s\n' "${why[@]}"
   install=(sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${missing[*]}")
+  hint="setup: apt-get failed. If it could not find postgresql-15 (Ubuntu ships another version), add the PostgreSQL apt repository (https://wiki.postgresql.org/wiki/Apt), or install your release's postgresql and set SLIPWAY_PG_BIN=/usr/lib/postgresql/N/bin, then run npm run setup again."
   if [ "$(id -u)" -eq 0 ]; then
-    "${install[@]}"
+    "${install[@]}" || { echo "$hint" >&2; exit 1; }
   elif has sudo; then
-    sudo "${install[@]}"
+    sudo "${install[@]}" || { echo "$hint" >&2; exit 1; }
   else
     echo "setup: installing needs root; run as root, then npm run setup again:" >&2
     echo "  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}" >&2
