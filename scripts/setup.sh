@@ -27,19 +27,21 @@ want openssl           'has openssl'               'the HTTPS listener the herok
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: every system package Slipway needs is installed."
-elif ! has apt-get; then
-  echo "setup: this system has no apt-get; install these yourself (Debian/Ubuntu package names):" >&2
-  printf '  %s\n' "${why[@]}" >&2
-  echo "then run npm run setup again." >&2
-  exit 1
 else
-  echo "setup: installing ${missing[*]}"
+  echo "setup: missing (Debian/Ubuntu package: what for):"
   printf '  %s\n' "${why[@]}"
+fi
+if [ ${#missing[@]} -gt 0 ] && ! has apt-get; then
+  echo "setup: this system has no apt-get; install the equivalents of these packages yourself, then run npm run setup again." >&2
+  exit 1
+elif [ ${#missing[@]} -gt 0 ]; then
   install=(sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${missing[*]}")
   hint="setup: apt-get failed. If it could not find postgresql-15 (Ubuntu ships another version), add the PostgreSQL apt repository (https://wiki.postgresql.org/wiki/Apt), or install your release's postgresql and set SLIPWAY_PG_BIN=/usr/lib/postgresql/N/bin, then run npm run setup again."
   if [ "$(id -u)" -eq 0 ]; then
+    echo "setup: installing ${missing[*]}"
     "${install[@]}" || { echo "$hint" >&2; exit 1; }
   elif has sudo; then
+    echo "setup: installing ${missing[*]} (through sudo)"
     sudo "${install[@]}" || { echo "$hint" >&2; exit 1; }
   else
     echo "setup: installing needs root; run as root, then npm run setup again:" >&2
