@@ -68,7 +68,9 @@ if (process.env[NESTED] !== '1') {
     const suite = await runCommand('bash', ['-c', runTests!], { cwd: clone, env: { ...env, [NESTED]: '1' }, timeoutMs: 40 * 60_000 });
     const tail = suite.output.slice(-6000);
     t.diagnostic(`the suite ran in ${Math.round((Date.now() - suiteStarted) / 1000)} s`);
-    assert.equal(suite.code, 0, tail);
+    // A failure deep in a long TAP stream: show each failed test with the start of its error.
+    const failed = suite.stdout.split('\n').flatMap((l, i, all) => (/^\s*not ok \d+ - /.test(l) ? [all.slice(i, i + 25).join('\n')] : []));
+    assert.equal(suite.code, 0, failed.length ? failed.join('\n') : tail);
     // One summary per `node --test` run: every one without failures or skips, the main one with the whole suite.
     const counts = (name: string) => [...suite.stdout.matchAll(new RegExp(`^(?:# |ℹ )${name} (\\d+)$`, 'gm'))].map((m) => Number(m[1]));
     assert.ok(counts('tests').length >= 2 && Math.max(...counts('tests')) > 100, `the whole suite ran:\n${tail}`);
