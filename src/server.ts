@@ -49,6 +49,8 @@ import { SpaceNetworks } from './spaces/space-network.js';
 import { listSpaces, trustedIps, egressRules } from './store/spaces.js';
 import { listenTls, type TlsListener } from './api/heroku/tls-listener.js';
 import { serveRendezvous } from './api/heroku/rendezvous.js';
+import { runChecks, formatChecks } from './doctor/checks.js';
+import { hostFacts } from './doctor/host-facts.js';
 import type { AppContext, Logger } from './app-context.js';
 
 export interface RunningServer { url: string; routerUrl: string; ctx: AppContext; app: FastifyInstance; adminToken?: string; close(): Promise<void> }
@@ -59,24 +61,22 @@ const consoleLogger: Logger = {
   error: (m) => console.error(`error: ${m}`),
 };
 
-/** Where workspaces live: inside the data dir when the sandbox user can reach it, else under /tmp. */
-function workspaceRoot(dataDir: string, uid: number): string {
-  const canTraverse = (dir: string): boolean => {
-    for (let d = dir; ; d = path.dirname(d)) {
-      try {
-        const st = fs.statSync(d);
-        if (st.uid !== uid && !(st.mode & 0o001)) return false;
-      } catch { /* created later */ }
-      if (d === path.dirname(d)) return true;
-    }
-  };
-  const inData = path.join(dataDir, 'workspaces');
-  if (process.getuid?.() !== 0 || canTraverse(dataDir)) return inData;
-  return path.join(os.tmpdir(), `slipway-workspaces-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`);
+/** The host problems that stop the server, one block each (what, why, what to do). */
+export class StartupError extends Error {}
+
+/** Run the doctor's checks: warnings go to the log, fatal problems stop the start-up. */
+function checkHost(config: Config, log: Logger): void {
+  const checks = runChecks(config, hostFacts(config));
+  for (const c of checks.filter((x) => x.severity === 'warning')) log.warn(formatChecks([c]).replace(/^warning +/, ''));
+  const fatal = checks.filter((c) => c.severity === 'fatal');
+  if (fatal.length) throw new StartupError(`cannot start: ${fatal.length} problem${fatal.length > 1 ? 's' : ''} on this host (slipway doctor checks again)\n${formatChecks(fatal)}`);
 }
 
 export async function startServer(config: Config, opts: { log?: Logger; listen?: boolean } = {}): Promise<RunningServer> {
   const log = opts.log ?? consoleLogger;
+  checkHost(config, log);
+  // Folders made above the data folder must stay traversable for sandboxed commands (the check above).
+  fs.mkdirSync(path.dirname(config.dataDir), { recursive: true, mode: 0o755 });
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   fs.chmodSync(config.dataDir, 0o711); // traversable to a workspace, not listable
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
@@ -89,7 +89,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const missingTools = resolveHostTools();
   if (missingTools.length) log.warn(`host programs not installed (features using them will fail with a clear error): ${missingTools.join(', ')}`);
   const sandboxProbe = createSandbox({ mode: config.sandbox, userName: config.sandboxUser, hidden: [], graceMs: config.killGraceMs });
-  const workRoot = workspaceRoot(config.dataDir, sandboxProbe.user.uid);
+  const workRoot = path.join(config.dataDir, 'workspaces');
   fs.mkdirSync(workRoot, { recursive: true, mode: 0o711 });
   fs.chmodSync(workRoot, 0o711);
   const hidden = [...new Set([config.dataDir, workRoot])];

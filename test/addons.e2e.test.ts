@@ -10,11 +10,12 @@ import { startServer, cli, api, type TestServer } from './helpers/server.js';
 import { exampleRepo } from './helpers/apps.js';
 import { latestRun, nodesOf, casesOf } from './helpers/runs.js';
 import { leftoverProcesses } from './helpers/processes.js';
-import { postgresAvailable, startPostgres, type PgCluster } from './helpers/postgres.js';
+import { startPostgres, type PgCluster } from './helpers/postgres.js';
 import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
+import { needs } from './helpers/tools.js';
 
 interface Addon { name: string; plan: { name: string }; provider: string; state: string; config_vars: string[] }
-const skip = !postgresAvailable() ? 'PostgreSQL binaries not installed' : !fs.existsSync('/usr/bin/redis-server') ? 'redis-server not installed' : false;
+const skip = needs('postgres', 'redis');
 let s: TestServer;
 
 before(async () => { if (!skip) { s = await startServer(); await cli(s, ['pipelines:create', 'addons']); } });

@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import pg from 'pg';
 import { startServer, cli, api, type TestServer } from './helpers/server.js';
-import { postgresAvailable } from './helpers/postgres.js';
 import { waitFor } from './helpers/runs.js';
 import { redisCommand } from './helpers/redis.js';
+import { needs } from './helpers/tools.js';
 
 let s: TestServer | undefined;
 after(async () => { await s?.stop(); });
@@ -19,7 +19,7 @@ const accepts = (url: string) => new Promise<boolean>((resolve) => {
   c.on('error', () => resolve(false));
 });
 
-test('heroku-postgresql and heroku-redis for an app: attached, durable across restarts, destroyed', { timeout: 240_000, skip: !postgresAvailable() && 'PostgreSQL binaries are not installed' }, async () => {
+test('heroku-postgresql and heroku-redis for an app: attached, durable across restarts, destroyed', { timeout: 240_000, skip: needs('postgres', 'redis') }, async () => {
   s = await startServer();
   assert.equal((await cli(s, ['apps:create', 'stock'])).code, 0);
   const unknown = await cli(s, ['addons:create', 'heroku-kafka', '-a', 'stock']);

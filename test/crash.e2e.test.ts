@@ -5,14 +5,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { startServer, cli, type TestServer } from './helpers/server.js';
 import { commitAll, git } from './helpers/apps.js';
 import { latestRun, nodesOf, waitFor, waitForStatus } from './helpers/runs.js';
 import { leftoverProcesses } from './helpers/processes.js';
 import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
-
-const bwrapWorks = spawnSync('bwrap', ['--ro-bind', '/', '/', 'true']).status === 0;
+import { needs } from './helpers/tools.js';
 
 function sleeperRepo(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-crash-app-'));
@@ -25,7 +23,7 @@ function sleeperRepo(): string {
 }
 
 for (const sandbox of ['process', 'bwrap'] as const) {
-  test(`server killed with SIGKILL mid-run (${sandbox} sandbox) → run errored "runner lost" after restart, nothing left`, { skip: sandbox === 'bwrap' && !bwrapWorks ? 'bubblewrap not usable here' : false, timeout: 120_000 }, async () => {
+  test(`server killed with SIGKILL mid-run (${sandbox} sandbox) → run errored "runner lost" after restart, nothing left`, { skip: sandbox === 'bwrap' ? needs('bwrap') : false, timeout: 120_000 }, async () => {
     const env = { SLIPWAY_SANDBOX: sandbox, SLIPWAY_JOB_LEASE_SECONDS: '3' };
     let s: TestServer = await startServer(env);
     try {

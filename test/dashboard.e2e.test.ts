@@ -10,12 +10,13 @@ import { startServer, cli, api, REPO, TOKEN, type TestServer } from './helpers/s
 import { exampleRepo } from './helpers/apps.js';
 import { latestRun, nodesOf, waitFor, waitForStatus } from './helpers/runs.js';
 import { leftoverProcesses } from './helpers/processes.js';
+import { needs } from './helpers/tools.js';
 
 const P = 'shop';
 const DEV = 'shop-dev';
 const STG = 'shop-staging';
 const SHOTS = path.join(REPO, 'test-results', 'screenshots');
-const skip = fs.existsSync('/usr/bin/chromium') ? false : 'Debian chromium is not installed (apt-get install chromium)';
+const skip = needs('chromium');
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
 let s: TestServer;

@@ -10,8 +10,8 @@ import path from 'node:path';
 import { startServer, cli, api, viaRouter, gitPush as pushAsUser, TOKEN, type TestServer } from './helpers/server.js';
 import { exampleRepo, commitAll } from './helpers/apps.js';
 import { waitFor } from './helpers/runs.js';
-import { postgresAvailable } from './helpers/postgres.js';
 import { steadyLoad } from './helpers/load.js';
+import { needs } from './helpers/tools.js';
 
 interface ReleaseJson { id: string; version: number; status: string; current: boolean; description: string; slug: { id: string } | null; created_at: string }
 interface RunJson { id: string; number: number; status: string; kind: string; commit_sha: string; finished_at: string | null; counts: Record<string, number> }
@@ -38,7 +38,7 @@ before(async () => {
 });
 after(async () => { await s?.stop(); });
 
-test('the case study: push, CI, development, qa, staging with acceptance, production with its release phase', { timeout: 600_000, skip: !postgresAvailable() && 'PostgreSQL binaries are not installed' }, async () => {
+test('the case study: push, CI, development, qa, staging with acceptance, production with its release phase', { timeout: 600_000, skip: needs('postgres') }, async () => {
   assert.equal((await run(['pipelines:create', P])).code, 0);
   for (const app of [DEV, QA, STG, PROD]) assert.equal((await run(['apps:create', app])).code, 0);
   for (const app of [DEV, QA, STG, PROD]) {

@@ -15,9 +15,9 @@ import { startServer, cli, api, viaRouter, gitPush, type TestServer } from './he
 import { exampleRepo, commitAll, git } from './helpers/apps.js';
 import { waitFor } from './helpers/runs.js';
 import { serveGitRepo, type GitHttp } from './helpers/git-http.js';
-import { postgresAvailable } from './helpers/postgres.js';
 import Database from 'better-sqlite3';
 import { signBody } from '../src/integrations/github-signature.js';
+import { needs } from './helpers/tools.js';
 
 interface RunJson { id: string; number: number; status: string; commit_sha: string }
 interface ReleaseJson { version: number; current: boolean; slug: { id: string } | null; description: string }
@@ -206,7 +206,7 @@ test('a `git push` to an app of a connected pipeline reports its run\'s statuses
   assert.equal(mine[1]!.body.target_url, `${s.url}/pipelines/${P}/tests/${n}`);
 });
 
-test('review apps: a pull request gets an app (with its Postgres add-on) from its head, rebuilt on new commits, destroyed when closed or stale', { timeout: 600_000, skip: !postgresAvailable() && 'PostgreSQL binaries are not installed' }, async () => {
+test('review apps: a pull request gets an app (with its Postgres add-on) from its head, rebuilt on new commits, destroyed when closed or stale', { timeout: 600_000, skip: needs('postgres') }, async () => {
   const en = await run(['reviewapps:enable', '-p', P, '--autodeploy']);
   assert.equal(en.code, 0, en.stderr);
   git(work, 'checkout', '-q', '-b', 'feature-x');

@@ -6,9 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServer, cli, type TestServer } from './helpers/server.js';
 import { exampleRepo } from './helpers/apps.js';
-import { postgresAvailable, startPostgres, type PgCluster } from './helpers/postgres.js';
+import { startPostgres, type PgCluster } from './helpers/postgres.js';
+import { needs } from './helpers/tools.js';
 
-const skip = postgresAvailable() ? false : 'PostgreSQL binaries not installed';
+const skip = needs('postgres');
 let cluster: PgCluster;
 let s: TestServer;
 

@@ -6,14 +6,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { startServer, cli, viaRouter, type TestServer } from './helpers/server.js';
 import { exampleRepo, commitAll } from './helpers/apps.js';
 import { waitFor } from './helpers/runs.js';
 import { upgradeEcho } from './helpers/upgrade.js';
 import { steadyLoad } from './helpers/load.js';
+import { needs } from './helpers/tools.js';
 
-const missing = spawnSync('sh', ['-c', 'command -v nginx']).status !== 0 ? 'nginx is not installed (apt-get install nginx-light)' : undefined;
+const missing = needs('nginx');
 
 let s: TestServer;
 let dir: string;

@@ -6,9 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createSandbox, type Sandbox } from '../src/sandbox/sandbox.js';
 import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
-import { spawnSync } from 'node:child_process';
+import { needs } from './helpers/tools.js';
 
-const bwrapWorks = spawnSync('bwrap', ['--ro-bind', '/', '/', 'true']).status === 0;
 let n = 0;
 
 function setup(mode: 'bwrap' | 'process'): { sb: Sandbox; work: string; secret: string; marker: string } {
@@ -30,7 +29,7 @@ const run = (sb: Sandbox, work: string, marker: string, script: string, extra: P
 
 for (const mode of ['bwrap', 'process'] as const) {
   describe(`sandbox (${mode})`, () => {
-    const skip = mode === 'bwrap' && !bwrapWorks ? 'bubblewrap not installed or not usable here' : false;
+    const skip = mode === 'bwrap' ? needs('bwrap') : false;
 
     test('exit code, output and reason in one shape', { skip }, async () => {
       const { sb, work, marker } = setup(mode);
@@ -94,7 +93,7 @@ for (const mode of ['bwrap', 'process'] as const) {
 }
 
 describe('isolation under bubblewrap', () => {
-  const skip = !bwrapWorks ? 'bubblewrap not installed or not usable here' : false;
+  const skip = needs('bwrap');
   test('the data folder is invisible, the host is read-only, the workspace is writable, no capabilities', { skip }, async () => {
     const { sb, work, secret, marker } = setup('bwrap');
     assert.equal(sb.mode, 'bwrap');

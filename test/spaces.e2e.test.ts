@@ -10,9 +10,10 @@ import path from 'node:path';
 import { startServer, cli, api, type TestServer } from './helpers/server.js';
 import { exampleRepo } from './helpers/apps.js';
 import { waitFor } from './helpers/runs.js';
-import { clientNetwork, inNs, netAdminProblem, slipwayLeftovers } from './helpers/netns.js';
+import { clientNetwork, inNs, slipwayLeftovers } from './helpers/netns.js';
+import { needs } from './helpers/tools.js';
 
-const skip = netAdminProblem();
+const skip = needs('spaces');
 const ROUTER_HOST = '10.219.0.1'; // the host's end of the test clients' bridge
 const CLIENTS = { 'tsw-in': '10.219.0.10', 'tsw-out': '10.219.0.20' };
 const A = 'sp-alpha';

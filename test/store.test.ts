@@ -12,6 +12,7 @@ import { patchStageConfig, getStageConfig } from '../src/store/stage-config-vars
 import { createToken, verifyToken } from '../src/store/tokens.js';
 import { enqueue, claim, heartbeat, finish, requestCancel, takeExpired } from '../src/jobs/queue.js';
 import { postgresAvailable, startPostgres, type PgCluster } from './helpers/postgres.js';
+import { needs } from './helpers/tools.js';
 
 let cluster: PgCluster | undefined;
 let dbCounter = 0;
@@ -33,7 +34,7 @@ after(() => cluster?.stop());
 
 for (const dialect of ['sqlite', 'postgres'] as const) {
   describe(`store on ${dialect}`, () => {
-    const skip = dialect === 'postgres' && !postgresAvailable() ? 'PostgreSQL binaries not installed (/usr/lib/postgresql/15/bin)' : false;
+    const skip = dialect === 'postgres' ? needs('postgres') : false;
 
     test('migrations are safe to run twice', { skip }, async () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-store-'));

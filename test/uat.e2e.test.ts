@@ -10,9 +10,9 @@ import { startServer, cli, api, REPO, type TestServer } from './helpers/server.j
 import { exampleRepo } from './helpers/apps.js';
 import { latestRun, nodesOf, casesOf } from './helpers/runs.js';
 import { leftoverProcesses } from './helpers/processes.js';
+import { needs } from './helpers/tools.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent (Debian: apt-get install chromium)`;
+const skip = needs('chromium');
 const P = 'uat';
 // The first run installs playwright-core from the registry; later ones restore it from the cache.
 const RUN_TIMEOUT = 600_000;

@@ -1,6 +1,7 @@
 // `slipway <topic>:<command>`: heroku-style verbs over the HTTP API.
 import { Command, CommanderError } from 'commander';
 import { registerServer } from './commands/server.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerAuth } from './commands/auth.js';
 import { registerPipelines } from './commands/pipelines.js';
 import { registerCi } from './commands/ci.js';
@@ -15,6 +16,7 @@ import { networkReason } from './connection-lost.js';
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('slipway').description('A self-hosted Heroku Flow.').version('0.1.0').exitOverride().showSuggestionAfterError();
   registerServer(program);
+  registerDoctor(program);
   registerAuth(program);
   registerPipelines(program);
   registerCi(program);

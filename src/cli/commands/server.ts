@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { serverEnv } from '../context.js';
-import { CliError } from '../errors.js';
+import { CliError, EXIT } from '../errors.js';
 
 export function registerServer(program: Command): void {
   program.command('server').description('run the Slipway server (API, runner) on embedded defaults unless configured')
@@ -8,11 +8,12 @@ export function registerServer(program: Command): void {
     .option('--data-dir <dir>', 'data folder (SLIPWAY_DATA_DIR)')
     .action(async (o: { port?: string; dataDir?: string }) => {
       // Loaded here, not at the top: every other command would otherwise pay for the server's modules.
-      const [{ loadConfig }, { startServer }] = await Promise.all([import('../../config.js'), import('../../server.js')]);
+      const [{ loadConfig }, { startServer, StartupError }] = await Promise.all([import('../../config.js'), import('../../server.js')]);
       const env = { ...serverEnv(), ...(o.port ? { PORT: o.port } : {}), ...(o.dataDir ? { SLIPWAY_DATA_DIR: o.dataDir } : {}) };
       let config;
       try { config = loadConfig(env); } catch (e) { throw new CliError((e as Error).message); }
-      const server = await startServer(config);
+      let server;
+      try { server = await startServer(config); } catch (e) { throw e instanceof StartupError ? new CliError(e.message, EXIT.failed) : e; }
       const { ctx } = server;
       console.log(`Slipway listening on ${server.url} (data in ${config.dataDir}, ${ctx.store.dialect} store, sandbox: ${ctx.sandbox.mode}, runner slots: ${config.runnerConcurrency})`);
       if (server.adminToken) {
