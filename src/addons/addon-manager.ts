@@ -7,8 +7,9 @@ import { killMarked } from '../sandbox/process-tree.js';
 import type { AddonRequest } from './addon-spec.js';
 import { EphemeralPostgres, ServerPostgres, provisionRedis, startRedis, type LiveAddon, type Provisioned } from './providers.js';
 import type { Started } from '../sandbox/sandbox.js';
+import { placeAddon, urlHost, type AddonNetwork, type AddonPlace } from './addon-network.js';
 
-export interface AddonManagerOptions { sandbox: Sandbox; workRoot: string; templateRoot: string; pgBin: string; postgresServerUrl?: string }
+export interface AddonManagerOptions { sandbox: Sandbox; workRoot: string; templateRoot: string; pgBin: string; postgresServerUrl?: string; network?: AddonNetwork }
 
 export type ProvisionResult = { ok: true; addons: Provisioned[] } | { ok: false; message: string };
 
@@ -17,6 +18,8 @@ export const appAddonMarker = (id: string): string => `app-addon-${id}`;
 
 export class AddonManager {
   private live = new Map<string, LiveAddon[]>();
+  /** The namespaces of add-on servers, by run id or app add-on id. */
+  private places = new Map<string, AddonPlace[]>();
   private ephemeral: EphemeralPostgres;
   private server?: ServerPostgres;
 
@@ -35,9 +38,10 @@ export class AddonManager {
       const dir = path.join(this.runDir(runId), req.name.toLowerCase());
       this.o.sandbox.ownedDir(this.runDir(runId));
       this.o.sandbox.ownedDir(dir);
-      const ctx = { sandbox: this.o.sandbox, dir, marker: addonMarker(runId), runId };
       const started = Date.now();
       try {
+        const place = await this.place(runId, `run:${runId}`, `${runId}-${req.name}`, req);
+        const ctx = { sandbox: this.o.sandbox, dir, marker: addonMarker(runId), runId, host: place.host, netns: place.netns };
         const addon = req.service === 'redis' ? await provisionRedis(req, ctx)
           : this.server ? await this.server.provision(req, ctx) : await this.ephemeral.provision(req, ctx);
         made.push(addon);
@@ -56,6 +60,7 @@ export class AddonManager {
     this.live.delete(runId);
     await Promise.all(live.map((a) => a.proc?.stop()));
     killMarked((m) => m === addonMarker(runId));
+    await this.unplace(runId);
     for (const a of recorded) {
       if (a.provider === 'server-postgres' && a.database && this.server) await this.server.drop(a.database).catch(() => {});
     }
@@ -65,39 +70,67 @@ export class AddonManager {
   // ---- Add-ons of apps: long-lived servers in workRoot/app-addon-<id>, started again (same port) on boot.
   private appServers = new Map<string, Started>();
   private appDir(id: string): string { return path.join(this.o.workRoot, `app-addon-${id}`); }
-  private appCtx(id: string) { return { sandbox: this.o.sandbox, dir: this.appDir(id), marker: appAddonMarker(id), runId: id }; }
+  private appCtx(id: string, place: AddonPlace) { return { sandbox: this.o.sandbox, dir: this.appDir(id), marker: appAddonMarker(id), runId: id, host: place.host, netns: place.netns }; }
+
+  /** A namespace for an add-on server (none for a database on the operator's Postgres server). */
+  private async place(key: string, group: string, id: string, req: Pick<AddonRequest, 'service'>, address?: string): Promise<AddonPlace> {
+    const external = req.service === 'postgresql' && this.server;
+    const place = external ? await placeAddon(undefined, group, id) : await placeAddon(this.o.network, group, id, address);
+    this.places.set(key, [...this.places.get(key) ?? [], place]);
+    return place;
+  }
+
+  private async unplace(key: string): Promise<void> {
+    const places = this.places.get(key) ?? [];
+    this.places.delete(key);
+    await Promise.all(places.map((p) => p.release()));
+  }
 
   /** Provision an app's add-on: where it runs and its URL. */
-  async provisionForApp(id: string, req: AddonRequest): Promise<{ provider: Provisioned['provider']; port: number | null; url: string; database: string | null }> {
+  async provisionForApp(id: string, req: AddonRequest, appId: string): Promise<{ provider: Provisioned['provider']; port: number | null; url: string; database: string | null }> {
     if (req.service === 'postgresql' && this.server) {
       const database = `slipway_app_${id.replace(/-/g, '').slice(0, 16)}_${req.name.toLowerCase()}`;
       return { provider: 'server-postgres', port: null, url: await this.server.create(database), database };
     }
-    const ctx = this.appCtx(id);
+    const ctx = this.appCtx(id, await this.place(id, `app:${appId}`, id, req));
     this.o.sandbox.ownedDir(ctx.dir);
     try {
       if (req.service === 'redis') {
         const { port, proc } = await startRedis(ctx, { durable: true });
         this.appServers.set(id, proc);
-        return { provider: 'redis', port, url: `redis://127.0.0.1:${port}`, database: null };
+        return { provider: 'redis', port, url: `redis://${ctx.host}:${port}`, database: null };
       }
       await this.ephemeral.createCluster(ctx.dir);
       const { port, proc } = await this.ephemeral.startCluster(ctx, { durable: true });
       this.appServers.set(id, proc);
-      return { provider: 'ephemeral-postgres', port, url: `postgres://postgres@127.0.0.1:${port}/postgres`, database: null };
+      return { provider: 'ephemeral-postgres', port, url: `postgres://postgres@${ctx.host}:${port}/postgres`, database: null };
     } catch (e) {
+      await this.unplace(id);
       fs.rmSync(ctx.dir, { recursive: true, force: true });
       throw e;
     }
   }
 
-  /** Start an app's add-on server again after a restart, on the port its URL names. */
-  async startForApp(a: { id: string; service: string; provider: string; port: number | null }): Promise<void> {
-    if (a.provider === 'server-postgres' || !a.port || this.appServers.has(a.id)) return;
-    const ctx = this.appCtx(a.id);
+  /**
+   * Start an app's add-on server again after a restart, at the address and port its URL names;
+   * returns the new URL when that address could not be had again (the app's config var must follow).
+   */
+  async startForApp(a: { id: string; app_id: string; service: string; provider: string; port: number | null; url: string }): Promise<string | undefined> {
+    if (a.provider === 'server-postgres' || !a.port || this.appServers.has(a.id)) return undefined;
+    const was = urlHost(a.url);
+    const ctx = this.appCtx(a.id, await this.place(a.id, `app:${a.app_id}`, a.id, a as Pick<AddonRequest, 'service'>, was));
     killMarked((m) => m === ctx.marker);
-    const { proc } = a.service === 'redis' ? await startRedis(ctx, { port: a.port, durable: true }) : await this.ephemeral.startCluster(ctx, { port: a.port, durable: true });
-    this.appServers.set(a.id, proc);
+    try {
+      const { proc } = a.service === 'redis' ? await startRedis(ctx, { port: a.port, durable: true }) : await this.ephemeral.startCluster(ctx, { port: a.port, durable: true });
+      this.appServers.set(a.id, proc);
+    } catch (e) {
+      await this.unplace(a.id);
+      throw e;
+    }
+    if (was === ctx.host) return undefined;
+    const url = new URL(a.url);
+    url.hostname = ctx.host;
+    return url.toString();
   }
 
   /** Stop and delete an app's add-on and its data. */
@@ -105,6 +138,7 @@ export class AddonManager {
     await this.appServers.get(a.id)?.stop();
     this.appServers.delete(a.id);
     killMarked((m) => m === appAddonMarker(a.id));
+    await this.unplace(a.id);
     if (a.provider === 'server-postgres' && a.database && this.server) await this.server.drop(a.database);
     fs.rmSync(this.appDir(a.id), { recursive: true, force: true });
   }
@@ -113,6 +147,7 @@ export class AddonManager {
   async stopAppServers(): Promise<void> {
     await Promise.all([...this.appServers.values()].map((p) => p.stop()));
     this.appServers.clear();
+    await Promise.all([...this.places.keys()].map((k) => this.unplace(k)));
   }
 
   /** Runs whose add-ons are up in this process (for shutdown). */

@@ -21,7 +21,12 @@ export interface Provisioned {
 
 export interface LiveAddon { info: Provisioned; proc?: Started }
 
-export interface ProviderContext { sandbox: Sandbox; dir: string; marker: string; runId: string }
+export interface ProviderContext {
+  sandbox: Sandbox; dir: string; marker: string; runId: string;
+  /** Where the server listens and its URL points: its namespace's address, or the host's loopback. */
+  host: string;
+  netns?: string;
+}
 
 /** A Postgres cluster per run, copied from a template made once with initdb (about a second saved per run). */
 export class EphemeralPostgres {
@@ -54,7 +59,7 @@ export class EphemeralPostgres {
   async provision(req: AddonRequest, ctx: ProviderContext): Promise<LiveAddon> {
     await this.createCluster(ctx.dir);
     const { port, proc } = await this.startCluster(ctx);
-    return { info: { name: req.name, plan: req.plan, service: 'postgresql', provider: 'ephemeral-postgres', url: `postgres://postgres@127.0.0.1:${port}/postgres` }, proc };
+    return { info: { name: req.name, plan: req.plan, service: 'postgresql', provider: 'ephemeral-postgres', url: `postgres://postgres@${ctx.host}:${port}/postgres` }, proc };
   }
 
   /** A new cluster in `dir`/data, copied from the template. */
@@ -70,8 +75,8 @@ export class EphemeralPostgres {
     const data = path.join(ctx.dir, 'data');
     fs.rmSync(path.join(data, 'postmaster.pid'), { force: true }); // left by a crash; the port check below is what counts
     return startLocalServer({
-      sandbox: ctx.sandbox, dir: ctx.dir, marker: ctx.marker, what: 'postgres', ready: /ready to accept connections/, port: opts.port,
-      argv: (p) => [path.join(this.pgBin, 'postgres'), '-D', data, '-p', String(p), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${ctx.dir}`,
+      sandbox: ctx.sandbox, dir: ctx.dir, marker: ctx.marker, what: 'postgres', ready: /ready to accept connections/, port: opts.port, netns: ctx.netns,
+      argv: (p) => [path.join(this.pgBin, 'postgres'), '-D', data, '-p', String(p), '-c', `listen_addresses=${ctx.host}`, '-c', `unix_socket_directories=${ctx.dir}`,
         ...(opts.durable ? [] : ['-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off'])],
     });
   }
@@ -105,13 +110,13 @@ export class ServerPostgres {
 
 export async function provisionRedis(req: AddonRequest, ctx: ProviderContext): Promise<LiveAddon> {
   const { port, proc } = await startRedis(ctx);
-  return { info: { name: req.name, plan: req.plan, service: 'redis', provider: 'redis', url: `redis://127.0.0.1:${port}` }, proc };
+  return { info: { name: req.name, plan: req.plan, service: 'redis', provider: 'redis', url: `redis://${ctx.host}:${port}` }, proc };
 }
 
 /** A redis-server in ctx.dir; `durable` keeps an append-only file there (an app's Redis). */
 export async function startRedis(ctx: ProviderContext, opts: { port?: number; durable?: boolean } = {}): Promise<{ port: number; proc: Started }> {
   return startLocalServer({
-    sandbox: ctx.sandbox, dir: ctx.dir, marker: ctx.marker, what: 'redis-server', ready: /Ready to accept connections/i, port: opts.port,
-    argv: (p) => ['redis-server', '--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', opts.durable ? 'yes' : 'no', '--dir', ctx.dir, '--protected-mode', 'no', '--daemonize', 'no'],
+    sandbox: ctx.sandbox, dir: ctx.dir, marker: ctx.marker, what: 'redis-server', ready: /Ready to accept connections/i, port: opts.port, netns: ctx.netns,
+    argv: (p) => ['redis-server', '--port', String(p), '--bind', ctx.host, '--save', '', '--appendonly', opts.durable ? 'yes' : 'no', '--dir', ctx.dir, '--protected-mode', 'no', '--daemonize', 'no'],
   }).catch((e: Error) => { throw new Error(/ENOENT|not found|No such file/i.test(e.message) ? 'redis-server is not installed; install the Debian package redis-server' : e.message); });
 }

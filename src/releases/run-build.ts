@@ -13,8 +13,14 @@ import { parseAppJson } from '../core/app-json.js';
 import { parseProcfile, parseReleaseYaml } from '../core/procfile.js';
 import { slugignoreMatcher } from '../core/slugignore.js';
 import type { BuildEvent, BuildJob } from './jobs.js';
+import type { DynoNet, DynoNetworks } from '../spaces/space-network.js';
+import { inNetns } from '../spaces/sandbox-netns.js';
 
-export interface BuildDeps { sandbox: Sandbox; workRoot: string; buildCacheRoot: string; fetchSource(url: string, dest: string): Promise<void>; timeoutMs: number }
+export interface BuildDeps {
+  sandbox: Sandbox; workRoot: string; buildCacheRoot: string; fetchSource(url: string, dest: string): Promise<void>; timeoutMs: number;
+  /** A namespace of the app's on the default network (outbound through NAT: buildpacks download). */
+  network?: Pick<DynoNetworks, 'forGroup'>;
+}
 
 class BuildError extends Error {}
 
@@ -35,7 +41,8 @@ function removeIgnored(app: string): number {
 }
 
 export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEvent) => void, signal: AbortSignal): Promise<void> {
-  const { sandbox } = deps;
+  let sandbox = deps.sandbox;
+  let net: DynoNet | undefined;
   const id = `build-${job.buildId}`;
   const ws = createWorkspace(sandbox, deps.workRoot, id);
   const deadline = Date.now() + deps.timeoutMs;
@@ -47,6 +54,8 @@ export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEv
     if (r.exitCode !== 0) throw new BuildError(`${what} ${describeResult(r)}.`);
   };
   try {
+    net = await deps.network?.forGroup(`app:${job.appId}`, id);
+    if (net) sandbox = inNetns(deps.sandbox, net.netns);
     const tarball = path.join(ws.root, 'source.tgz');
     await deps.fetchSource(job.sourceBlobUrl, tarball);
     fs.chmodSync(tarball, 0o644);
@@ -102,6 +111,7 @@ export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEv
     emit({ type: 'end', ok: false, message });
   } finally {
     killMarked((m) => m === id);
+    await net?.release();
   }
 }
 

@@ -55,12 +55,12 @@ export function clientNetwork(hostIp: string, clients: Record<string, string>): 
   return { close };
 }
 
-/** Everything of Slipway's on this host: namespaces `slipway-*`, links `slw*`/`slv*`/`slp*`, nft tables `slipway*`. */
+/** Everything of Slipway's on this host: namespaces `slipway-*`, links `slw*`/`slv*`/`slp*`/`sln*`, nft tables `slipway*`. */
 export function slipwayLeftovers(): { netns: string[]; links: string[]; tables: string[] } {
   const out = (cmd: string, ...a: string[]) => execFileSync(cmd, a, { encoding: 'utf8' });
   return {
     netns: out('ip', 'netns', 'list').split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith('slipway-')),
-    links: out('ip', '-o', 'link', 'show').split('\n').map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1] ?? '').filter((n) => /^sl[wvp]/.test(n)),
+    links: out('ip', '-o', 'link', 'show').split('\n').map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1] ?? '').filter((n) => /^sl[wvpn]/.test(n)),
     tables: out('nft', 'list', 'tables').split('\n').filter((l) => / slipway/.test(l)),
   };
 }
