@@ -7,7 +7,7 @@ import { killMarked } from '../sandbox/process-tree.js';
 import type { AddonRequest } from './addon-spec.js';
 import { EphemeralPostgres, ServerPostgres, provisionRedis, startRedis, type LiveAddon, type Provisioned } from './providers.js';
 import type { Started } from '../sandbox/sandbox.js';
-import { placeAddon, urlHost, type AddonNetwork, type AddonPlace } from './addon-network.js';
+import { placeAddon, placedUrl, relayAddon, urlHost, type AddonNetwork, type AddonPlace } from './addon-network.js';
 
 export interface AddonManagerOptions { sandbox: Sandbox; workRoot: string; templateRoot: string; pgBin: string; postgresServerUrl?: string; network?: AddonNetwork }
 
@@ -44,6 +44,7 @@ export class AddonManager {
         const ctx = { sandbox: this.o.sandbox, dir, marker: addonMarker(runId), runId, host: place.host, netns: place.netns };
         const addon = req.service === 'redis' ? await provisionRedis(req, ctx)
           : this.server ? await this.server.provision(req, ctx) : await this.ephemeral.provision(req, ctx);
+        addon.info.url = placedUrl(addon.info.url, place);
         made.push(addon);
         log(`-----> Provisioned ${req.plan} as ${req.name}_URL (${addon.info.provider}, ${Date.now() - started} ms)\n`);
       } catch (e) {
@@ -60,10 +61,10 @@ export class AddonManager {
     this.live.delete(runId);
     await Promise.all(live.map((a) => a.proc?.stop()));
     killMarked((m) => m === addonMarker(runId));
-    await this.unplace(runId);
     for (const a of recorded) {
       if (a.provider === 'server-postgres' && a.database && this.server) await this.server.drop(a.database).catch(() => {});
     }
+    await this.unplace(runId);
     fs.rmSync(this.runDir(runId), { recursive: true, force: true });
   }
 
@@ -72,10 +73,11 @@ export class AddonManager {
   private appDir(id: string): string { return path.join(this.o.workRoot, `app-addon-${id}`); }
   private appCtx(id: string, place: AddonPlace) { return { sandbox: this.o.sandbox, dir: this.appDir(id), marker: appAddonMarker(id), runId: id, host: place.host, netns: place.netns }; }
 
-  /** A namespace for an add-on server (none for a database on the operator's Postgres server). */
-  private async place(key: string, group: string, id: string, req: Pick<AddonRequest, 'service'>, address?: string): Promise<AddonPlace> {
-    const external = req.service === 'postgresql' && this.server;
-    const place = external ? await placeAddon(undefined, group, id) : await placeAddon(this.o.network, group, id, address);
+  /** A namespace for an add-on server, or a relay to the operator's Postgres server; `was` is its URL before a restart. */
+  private async place(key: string, group: string, id: string, req: Pick<AddonRequest, 'service'>, was?: string): Promise<AddonPlace> {
+    const place = req.service === 'postgresql' && this.o.postgresServerUrl
+      ? await relayAddon(this.o.network, group, this.o.postgresServerUrl, was)
+      : await placeAddon(this.o.network, group, id, was && urlHost(was));
     this.places.set(key, [...this.places.get(key) ?? [], place]);
     return place;
   }
@@ -90,7 +92,8 @@ export class AddonManager {
   async provisionForApp(id: string, req: AddonRequest, appId: string): Promise<{ provider: Provisioned['provider']; port: number | null; url: string; database: string | null }> {
     if (req.service === 'postgresql' && this.server) {
       const database = `slipway_app_${id.replace(/-/g, '').slice(0, 16)}_${req.name.toLowerCase()}`;
-      return { provider: 'server-postgres', port: null, url: await this.server.create(database), database };
+      const place = await this.place(id, `app:${appId}`, id, req);
+      return { provider: 'server-postgres', port: null, url: placedUrl(await this.server.create(database), place), database };
     }
     const ctx = this.appCtx(id, await this.place(id, `app:${appId}`, id, req));
     this.o.sandbox.ownedDir(ctx.dir);
@@ -116,9 +119,14 @@ export class AddonManager {
    * returns the new URL when that address could not be had again (the app's config var must follow).
    */
   async startForApp(a: { id: string; app_id: string; service: string; provider: string; port: number | null; url: string }): Promise<string | undefined> {
-    if (a.provider === 'server-postgres' || !a.port || this.appServers.has(a.id)) return undefined;
+    if (this.places.has(a.id)) return undefined;
+    if (a.provider === 'server-postgres') {
+      const url = placedUrl(a.url, await this.place(a.id, `app:${a.app_id}`, a.id, { service: 'postgresql' }, a.url));
+      return url === a.url ? undefined : url;
+    }
+    if (!a.port) return undefined;
     const was = urlHost(a.url);
-    const ctx = this.appCtx(a.id, await this.place(a.id, `app:${a.app_id}`, a.id, a as Pick<AddonRequest, 'service'>, was));
+    const ctx = this.appCtx(a.id, await this.place(a.id, `app:${a.app_id}`, a.id, a as Pick<AddonRequest, 'service'>, a.url));
     killMarked((m) => m === ctx.marker);
     try {
       const { proc } = a.service === 'redis' ? await startRedis(ctx, { port: a.port, durable: true }) : await this.ephemeral.startCluster(ctx, { port: a.port, durable: true });

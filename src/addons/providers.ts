@@ -76,10 +76,23 @@ export class EphemeralPostgres {
     fs.rmSync(path.join(data, 'postmaster.pid'), { force: true }); // left by a crash; the port check below is what counts
     return startLocalServer({
       sandbox: ctx.sandbox, dir: ctx.dir, marker: ctx.marker, what: 'postgres', ready: /ready to accept connections/, port: opts.port, netns: ctx.netns,
-      argv: (p) => [path.join(this.pgBin, 'postgres'), '-D', data, '-p', String(p), '-c', `listen_addresses=${ctx.host}`, '-c', `unix_socket_directories=${ctx.dir}`,
-        ...(opts.durable ? [] : ['-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off'])],
+      argv: (p) => acceptFromNetwork(ctx, data, [path.join(this.pgBin, 'postgres'), '-D', data, '-p', String(p), '-c', `listen_addresses=${ctx.host}`, '-c', `unix_socket_directories=${ctx.dir}`,
+        ...(opts.durable ? [] : ['-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off'])]),
     });
   }
+}
+
+/**
+ * On the default network clients come from their own addresses, not 127.0.0.1: the cluster's
+ * pg_hba.conf, with its loopback lines opened to any address (same auth methods), becomes the
+ * hba_file. Done by the sandboxed command itself (root never writes a tenant's folder); who may
+ * connect at all is the host firewall's decision (spaces/default-rules.ts).
+ */
+function acceptFromNetwork(ctx: ProviderContext, data: string, argv: string[]): string[] {
+  if (!ctx.netns) return argv;
+  const hba = path.join(ctx.dir, 'pg_hba_network.conf');
+  return ['sh', '-c', 'sed "s#127\\.0\\.0\\.1/32#0.0.0.0/0#" "$1" > "$2" && shift 2 && exec "$@"', 'postgres-on-network',
+    path.join(data, 'pg_hba.conf'), hba, ...argv, '-c', `hba_file=${hba}`];
 }
 
 /** A fresh database per run on a Postgres server the operator runs (SLIPWAY_ADDON_POSTGRES_URL). */

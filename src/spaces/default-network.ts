@@ -8,6 +8,7 @@ import type { Logger } from '../app-context.js';
 import { AddressPool, contains, formatCidr, formatIp, overlaps, parseCidr, parseIp, type Cidr } from './cidr.js';
 import { accessScript, defaultRulesScript } from './default-rules.js';
 import { startDnsRelay, type DnsRelay } from './dns-relay.js';
+import { startTcpRelay } from './tcp-relay.js';
 import { hostRoutes, ip, nft, quietly, removeNetnsEtc, writeNetnsEtc } from './net.js';
 import type { DynoNet } from './space-network.js';
 
@@ -26,10 +27,12 @@ export class DefaultNetwork {
   private cidr?: Cidr;
   private gateway = '';
   private pool?: AddressPool;
-  private relay?: DnsRelay;
+  private dnsRelay?: DnsRelay;
   private seq = 0;
   private members = new Map<string, Set<string>>();
   private addons = new Map<string, Set<string>>();
+  /** Relay ports on the gateway, by group (tcp-relay.ts). */
+  private relays = new Map<string, Set<number>>();
   private firewall = Promise.resolve();
 
   constructor(private o: DefaultNetworkOptions) {
@@ -69,14 +72,14 @@ export class DefaultNetwork {
     fs.writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
     fs.writeFileSync(`/proc/sys/net/ipv4/conf/${this.bridge}/send_redirects`, '0');
     fs.writeFileSync(`/proc/sys/net/ipv6/conf/${this.bridge}/disable_ipv6`, '1');
-    await nft(defaultRulesScript({ table: this.table, bridge: this.bridge, cidr: formatCidr(c), gateway: this.gateway, serverUid: this.o.serverUid, access: [] }));
-    this.relay = await startDnsRelay(this.gateway, this.o.dns);
+    await nft(defaultRulesScript({ table: this.table, bridge: this.bridge, cidr: formatCidr(c), gateway: this.gateway, serverUid: this.o.serverUid, access: [], relays: [] }));
+    this.dnsRelay = await startDnsRelay(this.gateway, this.o.dns);
   }
 
   /** Bridge and table gone (the namespaces go with their sandboxes, leftovers with the sweep). */
   async down(): Promise<void> {
-    await this.relay?.close();
-    this.relay = undefined;
+    await this.dnsRelay?.close();
+    this.dnsRelay = undefined;
     await quietly(ip(['link', 'del', this.bridge]));
     await quietly(nft(`table inet ${this.table}\ndelete table inet ${this.table}\n`));
   }
@@ -108,7 +111,7 @@ export class DefaultNetwork {
     const set = opts.addon ? this.addons : this.members;
     if (!set.has(group)) set.set(group, new Set());
     set.get(group)!.add(address);
-    if (this.addons.has(group)) await this.reloadAccess();
+    if (this.hasServices(group)) await this.reloadAccess();
     let released = false;
     return {
       netns: ns, address, spaceId: '', group,
@@ -118,7 +121,7 @@ export class DefaultNetwork {
         const mine = set.get(group);
         mine?.delete(address);
         if (mine && !mine.size) set.delete(group);
-        if (opts.addon || this.addons.has(group)) await this.reloadAccess();
+        if (opts.addon || this.hasServices(group)) await this.reloadAccess();
         await quietly(ip(['netns', 'del', ns]));
         await quietly(ip(['link', 'del', hostSide]));
         removeNetnsEtc(ns);
@@ -127,12 +130,37 @@ export class DefaultNetwork {
     };
   }
 
-  /** Every member of a group may reach every add-on of that group: nothing else crosses the bridge. */
+  /**
+   * A relay on the gateway to a database outside the network (the operator's Postgres), for the
+   * members of `group` only; at `port` when it is free (an app's, again after a restart).
+   */
+  async relay(group: string, target: { host: string; port: number }, port = 0): Promise<{ address: string; port: number; release(): Promise<void> }> {
+    const r = await startTcpRelay(this.gateway, port, target).catch(() => startTcpRelay(this.gateway, 0, target));
+    if (!this.relays.has(group)) this.relays.set(group, new Set());
+    this.relays.get(group)!.add(r.port);
+    await this.reloadAccess();
+    return {
+      address: this.gateway, port: r.port,
+      release: async () => {
+        const mine = this.relays.get(group);
+        mine?.delete(r.port);
+        if (mine && !mine.size) this.relays.delete(group);
+        await this.reloadAccess();
+        await r.close();
+      },
+    };
+  }
+
+  private hasServices(group: string): boolean { return this.addons.has(group) || this.relays.has(group); }
+
+  /** Every member of a group may reach every add-on and relay of that group: nothing else crosses the bridge. */
   private reloadAccess(): Promise<void> {
     const next = this.firewall.then(() => {
       const pairs: Array<[string, string]> = [];
+      const relays: Array<[string, number]> = [];
       for (const [group, addons] of this.addons) for (const m of this.members.get(group) ?? []) for (const a of addons) pairs.push([m, a]);
-      return nft(accessScript(this.table, pairs));
+      for (const [group, ports] of this.relays) for (const m of this.members.get(group) ?? []) for (const p of ports) relays.push([m, p]);
+      return nft(accessScript(this.table, pairs, relays));
     }).then(() => undefined);
     this.firewall = next.catch(() => undefined);
     return next;

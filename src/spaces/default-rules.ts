@@ -5,23 +5,25 @@
 //   forward: namespace → namespace only for pairs in @access (an app's or a run's sandboxes to
 //            its own add-ons), plus replies; namespace → the world accepted (masqueraded), except
 //            link-local (cloud metadata); the world → a namespace only replies.
-//   input:   from the bridge only replies to the host's own connections and DNS to the gateway:
+//   input:   from the bridge only replies to the host's own connections, DNS to the gateway, and a
+//            group's relays (@relays: its database on the operator's server, tcp-relay.ts):
 //            the API, the router's port, sshd, an operator's database are all refused.
 //   output:  into the bridge only replies and the server's own uid (the router, boot checks).
 //   nat:     masquerade what leaves the host from the network's range.
 
-export interface DefaultFirewall { table: string; bridge: string; cidr: string; gateway: string; serverUid: number; access: Array<[string, string]> }
+export interface DefaultFirewall { table: string; bridge: string; cidr: string; gateway: string; serverUid: number; access: Array<[string, string]>; relays: Array<[string, number]> }
 
 const q = (s: string) => JSON.stringify(s);
 
 /** An nft script that replaces table `inet <table>` with the default network's rules. */
 export function defaultRulesScript(f: DefaultFirewall): string {
   const br = q(f.bridge);
-  const elements = f.access.length ? `    elements = { ${f.access.map(([a, b]) => `${a} . ${b}`).join(', ')} }\n` : '';
+  const elements = (list: string[]) => (list.length ? `    elements = { ${list.join(', ')} }\n` : '');
   const chain = (name: string, head: string, rules: string[]) => `  chain ${name} {\n    ${head}\n${rules.map((r) => `    ${r}\n`).join('')}  }\n`;
   // Declaring first makes the delete succeed whether or not the table exists: one atomic swap.
   return `table inet ${f.table}\ndelete table inet ${f.table}\ntable inet ${f.table} {\n`
-    + `  set access {\n    type ipv4_addr . ipv4_addr\n${elements}  }\n`
+    + `  set access {\n    type ipv4_addr . ipv4_addr\n${elements(f.access.map(([a, b]) => `${a} . ${b}`))}  }\n`
+    + `  set relays {\n    type ipv4_addr . inet_service\n${elements(f.relays.map(([a, p]) => `${a} . ${p}`))}  }\n`
     + chain('forward', 'type filter hook forward priority filter; policy accept;', [
       `iifname ${br} oifname ${br} ip saddr . ip daddr @access accept`,
       `iifname ${br} oifname ${br} ct direction reply accept`,
@@ -36,6 +38,7 @@ export function defaultRulesScript(f: DefaultFirewall): string {
       `iifname ${br} ct direction reply accept`,
       `iifname ${br} ct state related accept`,
       `iifname ${br} ip daddr ${f.gateway} udp dport 53 accept`,
+      `iifname ${br} ip daddr ${f.gateway} ip saddr . tcp dport @relays accept`,
       `iifname ${br} reject with icmpx admin-prohibited`,
     ])
     + chain('output', 'type filter hook output priority filter; policy accept;', [
@@ -49,7 +52,9 @@ export function defaultRulesScript(f: DefaultFirewall): string {
     + '}\n';
 }
 
-/** Just the access pairs, swapped atomically (a sandbox or an add-on came or went). */
-export function accessScript(table: string, access: Array<[string, string]>): string {
-  return `flush set inet ${table} access\n` + (access.length ? `add element inet ${table} access { ${access.map(([a, b]) => `${a} . ${b}`).join(', ')} }\n` : '');
+/** Just the access pairs and relays, swapped atomically (a sandbox or an add-on came or went). */
+export function accessScript(table: string, access: Array<[string, string]>, relays: Array<[string, number]> = []): string {
+  const add = (set: string, items: string[]) => (items.length ? `add element inet ${table} ${set} { ${items.join(', ')} }\n` : '');
+  return `flush set inet ${table} access\nflush set inet ${table} relays\n`
+    + add('access', access.map(([a, b]) => `${a} . ${b}`)) + add('relays', relays.map(([a, p]) => `${a} . ${p}`));
 }

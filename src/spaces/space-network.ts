@@ -168,6 +168,11 @@ export class SpaceNetworks implements DynoNetworks {
 
   forGroup(group: string, id: string): Promise<DynoNet | undefined> { return this.common ? this.common.attach(group, id) : Promise.resolve(undefined); }
 
+  /** A relay for `group` to a database outside the default network; undefined on the host network. */
+  relayFor(group: string, target: { host: string; port: number }, port?: number): Promise<{ address: string; port: number; release(): Promise<void> } | undefined> {
+    return this.common ? this.common.relay(group, target, port) : Promise.resolve(undefined);
+  }
+
   /** An add-on server's namespace on the default network (see addons/addon-network.ts). */
   forAddon(group: string, id: string, address?: string): Promise<DynoNet | undefined> {
     return this.common ? this.common.attach(group, id, { addon: true, address }) : Promise.resolve(undefined);
