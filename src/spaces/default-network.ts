@@ -9,12 +9,16 @@ import { AddressPool, contains, formatCidr, formatIp, overlaps, parseCidr, parse
 import { accessScript, defaultRulesScript } from './default-rules.js';
 import { startDnsRelay, type DnsRelay } from './dns-relay.js';
 import { startTcpRelay } from './tcp-relay.js';
-import { hostRoutes, ip, nft, quietly, removeNetnsEtc, writeNetnsEtc } from './net.js';
+import { hostRoutes, ip, nft, quietly } from './net.js';
+import { makeNetns, removeNetns, SpareNetns } from './default-netns.js';
+import { claimTag } from './owners.js';
 import type { DynoNet } from './space-network.js';
 
 /** Where the default network's /20 is chosen (CGNAT space: never a space's RFC 1918 /16). */
 const POOL = parseCidr('100.80.0.0/12')!;
 const BLOCK_BITS = 20;
+/** Namespaces kept ready: a sandbox start rarely waits for one (see bench/network). */
+const SPARES = 2;
 
 export interface DefaultNetworkOptions { tag: string; log: Logger; serverUid: number; cidr?: string; dns: string[] }
 
@@ -29,6 +33,7 @@ export class DefaultNetwork {
   private pool?: AddressPool;
   private dnsRelay?: DnsRelay;
   private seq = 0;
+  private spares?: SpareNetns;
   private members = new Map<string, Set<string>>();
   private addons = new Map<string, Set<string>>();
   /** Relay ports on the gateway, by group (tcp-relay.ts). */
@@ -63,6 +68,7 @@ export class DefaultNetwork {
 
   /** Bridge, forwarding, firewall and DNS relay. */
   async up(): Promise<void> {
+    claimTag(this.o.tag); // before anything is made: another server's sweep leaves a live tag alone
     const c = this.cidr = await this.chooseCidr();
     this.gateway = formatIp(c.base + 1);
     this.pool = new AddressPool(c);
@@ -74,10 +80,18 @@ export class DefaultNetwork {
     fs.writeFileSync(`/proc/sys/net/ipv6/conf/${this.bridge}/disable_ipv6`, '1');
     await nft(defaultRulesScript({ table: this.table, bridge: this.bridge, cidr: formatCidr(c), gateway: this.gateway, serverUid: this.o.serverUid, access: [], relays: [] }));
     this.dnsRelay = await startDnsRelay(this.gateway, this.o.dns);
+    this.spares = new SpareNetns(async () => {
+      const address = this.pool?.take();
+      return address ? makeNetns(this.o.tag, this.nextId(), this.bridge, this.gateway, address).catch((e: Error) => { this.pool?.give(address); throw e; }) : undefined;
+    }, SPARES);
+    this.spares.fill();
   }
+
+  private nextId(): string { return (++this.seq).toString(36).padStart(6, '0'); }
 
   /** Bridge and table gone (the namespaces go with their sandboxes, leftovers with the sweep). */
   async down(): Promise<void> {
+    for (const n of await this.spares?.close() ?? []) await removeNetns(n);
     await this.dnsRelay?.close();
     this.dnsRelay = undefined;
     await quietly(ip(['link', 'del', this.bridge]));
@@ -91,30 +105,18 @@ export class DefaultNetwork {
   async attach(group: string, id: string, opts: { addon?: boolean; address?: string } = {}): Promise<GroupNet> {
     if (!this.pool || !this.cidr) throw new Error('the default network is not up (see the server log)');
     const wanted = opts.address && parseIp(opts.address);
-    const address = wanted && contains(this.cidr, wanted) && this.pool.claim(opts.address!) ? opts.address! : this.pool.take();
+    const claimed = wanted && contains(this.cidr, wanted) && this.pool.claim(opts.address!);
+    const spare = claimed ? undefined : this.spares?.take();
+    const address = claimed ? opts.address! : spare?.address ?? this.pool.take();
     if (!address) throw new Error('the default network has no free address left');
-    const n = (++this.seq).toString(36).padStart(6, '0');
-    const ns = `slipway-${this.o.tag}-n${n}`;
-    const hostSide = `sln${this.o.tag}${n}`;
-    try {
-      writeNetnsEtc(ns, this.gateway);
-      await ip([], [`netns add ${ns}`, `link add ${hostSide} type veth peer name eth0 netns ${ns}`, `link set ${hostSide} master ${this.bridge}`,
-        `link set dev ${hostSide} type bridge_slave isolated on`, `link set ${hostSide} up`]);
-      await ip(['-n', ns], [`addr add ${address}/32 dev eth0`, 'link set eth0 up', 'link set lo up', `route add ${this.gateway} dev eth0`, `route add default via ${this.gateway}`]);
-    } catch (e) {
-      await quietly(ip(['netns', 'del', ns]));
-      await quietly(ip(['link', 'del', hostSide]));
-      removeNetnsEtc(ns);
-      this.pool.give(address);
-      throw e;
-    }
+    const made = spare ?? await makeNetns(this.o.tag, this.nextId(), this.bridge, this.gateway, address).catch((e: Error) => { this.pool?.give(address); throw e; });
     const set = opts.addon ? this.addons : this.members;
     if (!set.has(group)) set.set(group, new Set());
     set.get(group)!.add(address);
     if (this.hasServices(group)) await this.reloadAccess();
     let released = false;
     return {
-      netns: ns, address, spaceId: '', group,
+      netns: made.ns, address, spaceId: '', group,
       release: async () => {
         if (released) return;
         released = true;
@@ -122,9 +124,7 @@ export class DefaultNetwork {
         mine?.delete(address);
         if (mine && !mine.size) set.delete(group);
         if (opts.addon || this.hasServices(group)) await this.reloadAccess();
-        await quietly(ip(['netns', 'del', ns]));
-        await quietly(ip(['link', 'del', hostSide]));
-        removeNetnsEtc(ns);
+        await removeNetns(made);
         this.pool?.give(address);
       },
     };

@@ -152,11 +152,8 @@ export class SpaceNetworks implements DynoNetworks {
     if (this.used || this.common) await this.sweep();
   }
 
-  /** The common runtime's network is up: this server owns its tag from now on (see owners.ts). */
-  useCommon(common: DefaultNetwork): void {
-    this.common = common;
-    claimTag(this.tag);
-  }
+  /** The common runtime's network is up (its tag claimed, see owners.ts): sandboxes go there. */
+  useCommon(common: DefaultNetwork): void { this.common = common; }
 
   forApp(appId: string, id: string, dns?: { process: string; index: number }): Promise<DynoNet | undefined> {
     const app = this.apps.get(appId);

@@ -1,6 +1,7 @@
 // "The internet" for egress tests, without leaving this machine: a namespace the test makes
-// (prefix `slt`, never Slipway's), routed from the host over a veth, with a TCP server that says
-// which address it saw and a DNS server answering every A question with its own address. Also
+// (prefix `slt`, never Slipway's; one per test process), routed from the host over a veth, with a
+// TCP server that says which address it saw, a DNS server answering every A question with its own
+// address, and optionally a static HTTP server (a git repository served "dumb"). Also
 // listeners on the host itself (a service no sandbox may reach) and the probe a hostile app runs.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
@@ -8,10 +9,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO } from './server.js';
 
-export const INTERNET = { ns: 'slt-internet', host: '198.18.77.1', addr: '198.18.77.2', port: 8080 };
+const slot = process.pid % 250;
+export const INTERNET = { ns: `slt-internet-${process.pid}`, veth: `sltv${process.pid}`, host: `198.18.${slot}.1`, addr: `198.18.${slot}.2`, port: 8080, httpPort: 8081 };
 
 const SERVER = `
-const net = require('net'), dgram = require('dgram');
+const net = require('net'), dgram = require('dgram'), http = require('http'), fs = require('fs'), path = require('path');
+const dir = process.env.SERVE_DIR;
+if (dir) http.createServer((req, res) => {
+  const f = path.join(dir, decodeURIComponent(new URL(req.url, 'http://x').pathname));
+  if (!f.startsWith(dir) || !fs.existsSync(f) || !fs.statSync(f).isFile()) { res.writeHead(404).end(); return; }
+  res.writeHead(200);
+  fs.createReadStream(f).pipe(res);
+}).listen(${INTERNET.httpPort}, '0.0.0.0');
 const { parseQuery, buildResponse, RCODE } = await import(${JSON.stringify(path.join(REPO, 'dist/src/spaces/dns-packet.js'))});
 net.createServer((s) => s.end('internet saw ' + s.remoteAddress.replace(/^::ffff:/, ''))).listen(${INTERNET.port}, '0.0.0.0');
 const d = dgram.createSocket('udp4');
@@ -19,19 +28,19 @@ d.on('message', (m, from) => { const q = parseQuery(m); if (q) d.send(buildRespo
 d.bind(53, '${INTERNET.addr}', () => console.log('ready'));
 `;
 
-/** Make the namespace and start its servers; close() removes both. */
-export async function fakeInternet(): Promise<{ close(): void }> {
+/** Make the namespace and start its servers (serving `serveDir` over HTTP if given); close() removes both. */
+export async function fakeInternet(serveDir?: string): Promise<{ close(): void }> {
   const ip = (...a: string[]) => execFileSync('ip', a, { stdio: 'pipe' });
-  const close = (p?: ChildProcess) => { p?.kill('SIGKILL'); try { ip('netns', 'del', INTERNET.ns); } catch { /* gone */ } try { ip('link', 'del', 'sltv0'); } catch { /* gone */ } };
+  const close = (p?: ChildProcess) => { p?.kill('SIGKILL'); try { ip('netns', 'del', INTERNET.ns); } catch { /* gone */ } try { ip('link', 'del', INTERNET.veth); } catch { /* gone */ } };
   close();
   ip('netns', 'add', INTERNET.ns);
-  ip('link', 'add', 'sltv0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', INTERNET.ns);
-  ip('addr', 'add', `${INTERNET.host}/30`, 'dev', 'sltv0');
-  ip('link', 'set', 'sltv0', 'up');
+  ip('link', 'add', INTERNET.veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', INTERNET.ns);
+  ip('addr', 'add', `${INTERNET.host}/30`, 'dev', INTERNET.veth);
+  ip('link', 'set', INTERNET.veth, 'up');
   ip('-n', INTERNET.ns, 'addr', 'add', `${INTERNET.addr}/30`, 'dev', 'eth0');
   ip('-n', INTERNET.ns, 'link', 'set', 'eth0', 'up');
   ip('-n', INTERNET.ns, 'link', 'set', 'lo', 'up');
-  const p = spawn('ip', ['netns', 'exec', INTERNET.ns, process.execPath, '--input-type=module', '-e', `import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);\n${SERVER}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const p = spawn('ip', ['netns', 'exec', INTERNET.ns, process.execPath, '--input-type=module', '-e', `import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);\n${SERVER}`], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, SERVE_DIR: serveDir ?? '' } });
   await new Promise<void>((resolve, reject) => { p.stdout!.once('data', () => resolve()); p.once('exit', (c) => reject(new Error(`the fake internet exited (${c})`))); });
   return { close: () => close(p) };
 }

@@ -1,19 +1,26 @@
-// A read-only git repository over "dumb" HTTP on loopback, for git-URL buildpacks in tests.
+// A read-only git repository over "dumb" HTTP, for git-URL buildpacks in tests: on loopback, or,
+// where sandboxes have network namespaces of their own (root), from the fake internet they reach.
 import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { git } from './apps.js';
+import { fakeInternet, INTERNET } from './fake-internet.js';
+import { netAdminProblem } from './netns.js';
 
 export interface GitHttp { url: string; close(): Promise<void> }
 
-/** Serve a bare clone of `worktree` at http://127.0.0.1:PORT/<name>.git (clone-only). */
+/** Serve a bare clone of `worktree` at http://127.0.0.1:PORT/<name>.git, or from the fake internet as root (clone-only). */
 export async function serveGitRepo(worktree: string, name: string): Promise<GitHttp> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-githttp-'));
   const bare = path.join(root, `${name}.git`);
   git(root, 'clone', '-q', '--bare', worktree, bare);
   git(bare, 'update-server-info');
+  if (!netAdminProblem()) {
+    const internet = await fakeInternet(root);
+    return { url: `http://${INTERNET.addr}:${INTERNET.httpPort}/${name}.git`, close: async () => internet.close() };
+  }
   const server = http.createServer((req, res) => {
     const file = path.join(root, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
     if (!file.startsWith(root) || !fs.existsSync(file) || !fs.statSync(file).isFile()) { res.writeHead(404).end(); return; }

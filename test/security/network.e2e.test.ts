@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -128,7 +129,10 @@ test('a one-off dyno and a CI test node: no API, no other tenant\'s add-on; a ru
 
 test('nothing of the default network is left after the server stops', { skip, timeout: 60_000 }, async () => {
   await s.stop();
+  // This server's things only (its data folder's tag): other test files may run servers meanwhile.
+  const tag = createHash('sha256').update(s.dataDir).digest('hex').slice(0, 4);
   const left = slipwayLeftovers();
-  assert.deepEqual(left, { netns: [], links: [], tables: [] });
-  assert.deepEqual((fs.existsSync('/etc/netns') ? fs.readdirSync('/etc/netns') : []).filter((n) => n.startsWith('slipway-')), []);
+  const mine = (n: string) => n.includes(tag);
+  assert.deepEqual({ netns: left.netns.filter(mine), links: left.links.filter(mine), tables: left.tables.filter(mine) }, { netns: [], links: [], tables: [] });
+  assert.deepEqual((fs.existsSync('/etc/netns') ? fs.readdirSync('/etc/netns') : []).filter((n) => n.startsWith(`slipway-${tag}`)), []);
 });
