@@ -5,6 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { startServer, cli, api, type TestServer } from './helpers/server.js';
@@ -135,7 +137,12 @@ test('isolation: another space and the common runtime cannot reach space A, nor 
   assert.match(await fetchFrom('sp-public', `http://${bIp}:5000/`), /^error (ECONNREFUSED|EHOSTUNREACH|TimeoutError|ETIMEDOUT)/, 'space A → space B');
   assert.match(await fetchFrom('sp-other', 'http://web.sp-internal.app.localspace:5000/'), /^error ENOTFOUND/, 'space B cannot even resolve space A\'s names');
   assert.match(await fetchFrom('sp-common', `http://${aIp}:5000/`), /^error (ECONNREFUSED|EHOSTUNREACH|EPERM|TimeoutError|ETIMEDOUT)/, 'common runtime → space A');
-  assert.match(await fetchFrom('sp-public', `http://127.0.0.1:${commonPort}/`), /^error ECONNREFUSED/, 'space A → the host\'s loopback (common-runtime dyno)');
+  // Common-runtime dynos have namespaces of their own on the server's default network (port 5000).
+  const tag = createHash('sha256').update(s.dataDir).digest('hex').slice(0, 4);
+  const commonIps = execFileSync('sh', ['-c', `for n in $(ip netns list | cut -d' ' -f1 | grep '^slipway-${tag}-n'); do ip -n $n -4 -o addr show dev eth0; done`], { encoding: 'utf8' })
+    .split('\n').map((l) => /inet (\S+)\/32/.exec(l)?.[1]).filter((x): x is string => !!x);
+  assert.ok(commonIps.length > 0, 'the common-runtime dyno has an address of its own');
+  for (const ip of commonIps) assert.match(await fetchFrom('sp-public', `http://${ip}:5000/`), /^error (ECONNREFUSED|EHOSTUNREACH|TimeoutError)/, `space A → the default network (${ip})`);
   assert.match(await fetchFrom('sp-public', `http://10.213.0.1:${commonPort}/`), /^error (ECONNREFUSED|EHOSTUNREACH|TimeoutError)/, 'space A → the common-runtime dyno at a host address');
   assert.match(await fetchFrom('sp-public', `http://10.214.0.1:${commonPort}/`), /^error (ECONNREFUSED|EHOSTUNREACH|TimeoutError)/, 'space A → space B\'s gateway');
 });

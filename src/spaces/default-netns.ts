@@ -35,9 +35,10 @@ export class SpareNetns {
 
   constructor(private make: () => Promise<Netns | undefined>, private size: number) {}
 
-  /** A ready namespace, or undefined when none is (the caller makes one itself). */
-  take(): Netns | undefined {
-    const n = this.ready.shift();
+  /** A ready namespace (at `address`, when given: an add-on's from before a restart), or undefined. */
+  take(address?: string): Netns | undefined {
+    const i = address ? this.ready.findIndex((n) => n.address === address) : 0;
+    const [n] = i >= 0 ? this.ready.splice(i, 1) : [];
     this.fill();
     return n;
   }

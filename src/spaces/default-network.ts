@@ -105,8 +105,10 @@ export class DefaultNetwork {
   async attach(group: string, id: string, opts: { addon?: boolean; address?: string } = {}): Promise<GroupNet> {
     if (!this.pool || !this.cidr) throw new Error('the default network is not up (see the server log)');
     const wanted = opts.address && parseIp(opts.address);
-    const claimed = wanted && contains(this.cidr, wanted) && this.pool.claim(opts.address!);
-    const spare = claimed ? undefined : this.spares?.take();
+    const inRange = wanted && contains(this.cidr, wanted);
+    const claimed = inRange && this.pool.claim(opts.address!);
+    // A spare may hold the very address an add-on had before the restart: that one is taken then.
+    const spare = claimed ? undefined : this.spares?.take(inRange ? opts.address : undefined);
     const address = claimed ? opts.address! : spare?.address ?? this.pool.take();
     if (!address) throw new Error('the default network has no free address left');
     const made = spare ?? await makeNetns(this.o.tag, this.nextId(), this.bridge, this.gateway, address).catch((e: Error) => { this.pool?.give(address); throw e; });

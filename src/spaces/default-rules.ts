@@ -40,6 +40,8 @@ export function defaultRulesScript(f: DefaultFirewall): string {
       `iifname ${br} ip daddr ${f.gateway} udp dport 53 accept`,
       `iifname ${br} ip daddr ${f.gateway} ip saddr . tcp dport @relays accept`,
       `iifname ${br} reject with icmpx admin-prohibited`,
+      // The gateway's resolver and relays serve the network only, not whoever routes to the host.
+      `iifname != { ${br}, "lo" } ip daddr ${f.gateway} reject with icmpx admin-prohibited`,
     ])
     + chain('output', 'type filter hook output priority filter; policy accept;', [
       `oifname ${br} ct direction reply accept`,

@@ -3,11 +3,12 @@
 // back. Bounded: a sandbox flooding it gets no more than MAX_IN_FLIGHT sockets of the server's.
 import dgram from 'node:dgram';
 import fs from 'node:fs';
+import { bindPort53, type DnsResponder } from './dns-server.js';
 
 const MAX_IN_FLIGHT = 256;
 const TIMEOUT_MS = 5000;
 
-export interface DnsRelay { close(): Promise<void> }
+export type DnsRelay = DnsResponder;
 
 /** The nameservers of the host's /etc/resolv.conf (IPv4), or 127.0.0.1 when it names none. */
 export function hostNameservers(file = '/etc/resolv.conf'): string[] {
@@ -17,6 +18,7 @@ export function hostNameservers(file = '/etc/resolv.conf'): string[] {
   return found.length ? found : ['127.0.0.1'];
 }
 
+/** Relay DNS queries arriving on address:53 to the upstream nameservers (the first answer wins). */
 export function startDnsRelay(address: string, upstreams: string[]): Promise<DnsRelay> {
   const sock = dgram.createSocket({ type: 'udp4', reuseAddr: false });
   let inFlight = 0;
@@ -31,12 +33,5 @@ export function startDnsRelay(address: string, upstreams: string[]): Promise<Dns
     up.on('message', (answer) => { sock.send(answer, from.port, from.address); finish(); });
     for (const u of upstreams) up.send(msg, 53, u);
   });
-  return new Promise((resolve, reject) => {
-    sock.once('error', reject);
-    sock.bind(53, address, () => {
-      sock.removeListener('error', reject);
-      sock.on('error', () => { /* a bad peer must not take the server down */ });
-      resolve({ close: () => new Promise<void>((r) => sock.close(() => r())) });
-    });
-  });
+  return bindPort53(sock, address);
 }

@@ -1,5 +1,6 @@
-// A read-only git repository over "dumb" HTTP, for git-URL buildpacks in tests: on loopback, or,
-// where sandboxes have network namespaces of their own (root), from the fake internet they reach.
+// A read-only git repository over "dumb" HTTP, for git-URL buildpacks in tests, and a gate a test
+// node polls: on loopback, or, where sandboxes have network namespaces of their own (root), from
+// the fake internet they reach.
 import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -30,6 +31,25 @@ export async function serveGitRepo(worktree: string, name: string): Promise<GitH
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/${name}.git`,
+    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
+
+/**
+ * A URL a sandbox polls, answering 404 until `open()` (a test holding a node until it has seen
+ * something): from the fake internet as root (a sandbox reaches nothing on the host), else on loopback.
+ */
+export async function httpGate(): Promise<{ url: string; open(): void; close(): Promise<void> }> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-gate-'));
+  const flag = path.join(root, 'open');
+  if (!netAdminProblem()) {
+    const internet = await fakeInternet(root);
+    return { url: `http://${INTERNET.addr}:${INTERNET.httpPort}/open`, open: () => fs.writeFileSync(flag, ''), close: async () => internet.close() };
+  }
+  const server = http.createServer((_req, res) => { res.writeHead(fs.existsSync(flag) ? 200 : 404).end(); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/open`, open: () => fs.writeFileSync(flag, ''),
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }
