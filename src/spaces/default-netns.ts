@@ -43,6 +43,9 @@ export class SpareNetns {
     return n;
   }
 
+  /** Once the namespaces being made are ready (one of them may hold an address someone asks for). */
+  settled(): Promise<void> { return this.filling ?? Promise.resolve(); }
+
   fill(): void {
     if (this.filling || this.closed) return;
     this.filling = (async () => {

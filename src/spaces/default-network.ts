@@ -107,6 +107,7 @@ export class DefaultNetwork {
     const wanted = opts.address && parseIp(opts.address);
     const inRange = wanted && contains(this.cidr, wanted);
     const claimed = inRange && this.pool.claim(opts.address!);
+    if (inRange && !claimed) await this.spares?.settled();
     // A spare may hold the very address an add-on had before the restart: that one is taken then.
     const spare = claimed ? undefined : this.spares?.take(inRange ? opts.address : undefined);
     const address = claimed ? opts.address! : spare?.address ?? this.pool.take();
