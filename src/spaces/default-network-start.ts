@@ -6,7 +6,8 @@ import { DefaultNetwork } from './default-network.js';
 import { hostNameservers } from './dns-relay.js';
 import type { SpaceNetworks } from './space-network.js';
 
-export class NetworkUnavailableError extends Error {}
+/** Printed by the CLI as a plain message (no stack), exit 2: the operator's setting cannot be met. */
+export class NetworkUnavailableError extends Error { readonly cli = true; }
 
 /** Bring up the default network (or not, as configured); throws when isolation is required and impossible. */
 export async function startDefaultNetwork(config: Pick<Config, 'network' | 'networkCidr' | 'networkDns'>, spaces: SpaceNetworks, log: Logger): Promise<void> {
