@@ -126,6 +126,9 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     for (const runId of await runsWithLiveAddons(store.db)) await settleRun(ctx, runId).catch((e) => log.error(`tearing down add-ons of ${runId}: ${(e as Error).message}`));
   };
   const deps: NodeRunnerDeps = { sandbox, workRoot, cacheRoot: ctx.cacheRoot, network: spaces, fetchSource: (url, dest) => fetchSourceTo(ctx.blobs, url, dest) };
+  // Space networks and the default network (leftovers of a crash removed first) before any sandbox starts.
+  await spaces.restore((await listSpaces(store.db)).map((s) => ({ id: s.id, name: s.name, cidr: s.cidr, trustedIps: trustedIps(s), egressRules: egressRules(s) })));
+  await startDefaultNetwork(config, spaces, log);
 
   // The embedded runner; its name is stable across restarts so a new instance knows the old one's jobs are lost.
   const runnerName = `embedded-${createHash('sha256').update(os.hostname() + config.dataDir).digest('hex').slice(0, 10)}`;
@@ -195,9 +198,6 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     sweepStaleReviewApps(ctx).catch((e) => log.error(`stale review apps: ${(e as Error).message}`)).finally(() => { sweeping = false; });
   }, config.reviewSweepMs);
   registerCommitStatuses(ctx);
-  // Space networks and the default network (leftovers of a crash removed first) before any sandbox starts.
-  await spaces.restore((await listSpaces(store.db)).map((s) => ({ id: s.id, name: s.name, cidr: s.cidr, trustedIps: trustedIps(s), egressRules: egressRules(s) })));
-  await startDefaultNetwork(config, spaces, log);
   runner.start();
   control.start();
   const recovery = setInterval(() => {
