@@ -30,6 +30,9 @@ const schema = z.object({
     }
     return { first, last };
   }),
+  SLIPWAY_NETWORK: z.enum(['auto', 'isolated', 'host']).default('auto'),
+  SLIPWAY_NETWORK_CIDR: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/(1[6-9]|2[0-4])$/, 'must be an IPv4 range from /16 to /24, e.g. 100.80.0.0/20').optional(),
+  SLIPWAY_NETWORK_DNS: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}(,\d{1,3}(\.\d{1,3}){3})*$/, 'must be IPv4 addresses separated by commas').optional(),
   SLIPWAY_JOB_LEASE_SECONDS: intFrom(30, 2, 3600),
   SLIPWAY_CI_TIMEOUT_SECONDS: intFrom(3600, 1, 7 * 86_400),
   SLIPWAY_KILL_GRACE_MS: intFrom(5000, 0, 120_000),
@@ -71,6 +74,12 @@ export interface Config {
   readonly sandboxUser: string;
   /** The uids apps, test runs and add-ons get one each of (when the server runs as root); undefined: off. */
   readonly tenantUids?: { first: number; last: number };
+  /** Sandboxes in a network namespace each (isolated), on the host's network (host), or isolated where the server can (auto). */
+  readonly network: 'auto' | 'isolated' | 'host';
+  /** The default network's range (else a free /20 in 100.80.0.0/12). */
+  readonly networkCidr?: string;
+  /** Nameservers the default network's resolver asks (else the host's /etc/resolv.conf). */
+  readonly networkDns?: string[];
   readonly leaseMs: number;
   readonly ciTimeoutSeconds: number;
   readonly killGraceMs: number;
@@ -141,6 +150,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sandbox: e.SLIPWAY_SANDBOX,
     sandboxUser: e.SLIPWAY_SANDBOX_USER,
     tenantUids: e.SLIPWAY_TENANT_UIDS,
+    network: e.SLIPWAY_NETWORK,
+    networkCidr: e.SLIPWAY_NETWORK_CIDR,
+    networkDns: e.SLIPWAY_NETWORK_DNS?.split(','),
     leaseMs: e.SLIPWAY_JOB_LEASE_SECONDS * 1000,
     ciTimeoutSeconds: e.SLIPWAY_CI_TIMEOUT_SECONDS,
     killGraceMs: e.SLIPWAY_KILL_GRACE_MS,

@@ -37,6 +37,7 @@ import { runReleasePhase } from './releases/run-release-phase.js';
 import { recordBuildEvent, recordReleaseEvent, goLive, slugPath } from './releases/deploy.js';
 import { appendAppLog, appendAppLogLines } from './releases/app-log.js';
 import { onDynoCrash } from './releases/auto-rollback.js';
+import { restartAddon } from './releases/attach-addon.js';
 import { listApps } from './store/apps.js';
 import { listAppAddons } from './store/app-addons.js';
 import { registerPipelineAutomation } from './pipelines/automation.js';
@@ -46,6 +47,7 @@ import { sweepStaleReviewApps } from './pipelines/stale-review-apps.js';
 import { registerCommitStatuses, sendCommitStatus, COMMIT_STATUS_JOB, type CommitStatusJob } from './integrations/commit-statuses.js';
 import { buildApi } from './api/app.js';
 import { SpaceNetworks } from './spaces/space-network.js';
+import { startDefaultNetwork } from './spaces/default-network-start.js';
 import { listSpaces, trustedIps, egressRules } from './store/spaces.js';
 import { listenTls, type TlsListener } from './api/heroku/tls-listener.js';
 import { serveRendezvous } from './api/heroku/rendezvous.js';
@@ -124,12 +126,15 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       onCrash: (d) => { onDynoCrash(ctx, d).catch((e) => log.error(`automatic rollback: ${(e as Error).message}`)); },
       network: spaces,
     }),
-    addons: new AddonManager({ sandbox, workRoot, templateRoot: path.join(config.dataDir, 'addon-templates'), pgBin: config.pgBin, postgresServerUrl: config.addonPostgresUrl }),
+    addons: new AddonManager({ sandbox, workRoot, templateRoot: path.join(config.dataDir, 'addon-templates'), pgBin: config.pgBin, postgresServerUrl: config.addonPostgresUrl, network: spaces }),
   };
   const settleEnded = async () => {
     for (const runId of await runsWithLiveAddons(store.db)) await settleRun(ctx, runId).catch((e) => log.error(`tearing down add-ons of ${runId}: ${(e as Error).message}`));
   };
   const deps: NodeRunnerDeps = { sandbox, workRoot, cacheRoot: ctx.cacheRoot, network: spaces, fetchSource: (url, dest) => fetchSourceTo(ctx.blobs, url, dest, config.inputLimits), buildpackDirs: config.buildpackDirs };
+  // Space networks and the default network (leftovers of a crash removed first) before any sandbox starts.
+  await spaces.restore((await listSpaces(store.db)).map((s) => ({ id: s.id, name: s.name, cidr: s.cidr, trustedIps: trustedIps(s), egressRules: egressRules(s) })));
+  await startDefaultNetwork(config, spaces, log);
 
   // The embedded runner; its name is stable across restarts so a new instance knows the old one's jobs are lost.
   const runnerName = `embedded-${createHash('sha256').update(os.hostname() + config.dataDir).digest('hex').slice(0, 10)}`;
@@ -161,7 +166,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
         let chain = Promise.resolve();
         const emit = (e: BuildEvent) => { chain = chain.then(() => recordBuildEvent(ctx, payload, e)).catch((err) => log.error(`build ${payload.buildId}: ${(err as Error).stack}`)); };
         try {
-          await runBuild(payload, { sandbox, workRoot, buildCacheRoot: path.join(config.dataDir, 'build-cache'), fetchSource: deps.fetchSource, timeoutMs: config.buildTimeoutSeconds * 1000, limits: config.inputLimits, buildpackDirs: config.buildpackDirs }, emit, signal);
+          await runBuild(payload, { sandbox, workRoot, buildCacheRoot: path.join(config.dataDir, 'build-cache'), fetchSource: deps.fetchSource, timeoutMs: config.buildTimeoutSeconds * 1000, limits: config.inputLimits, buildpackDirs: config.buildpackDirs, network: spaces }, emit, signal);
           await chain;
         } finally { cleanupBuild(workRoot, payload.buildId); }
       },
@@ -235,9 +240,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     await nginx.start();
     spaces.onUpdated = async () => { await nginx?.sync(); };
   }
-  // Space networks (leftovers of a crash removed first), then app add-ons, then dynos come back after a restart.
-  await spaces.restore((await listSpaces(store.db)).map((s) => ({ id: s.id, name: s.name, cidr: s.cidr, trustedIps: trustedIps(s), egressRules: egressRules(s) })));
-  for (const addon of await listAppAddons(store.db)) await ctx.addons.startForApp(addon, await ctx.tenants.forAddons('app', addon.app_id)).catch((e) => log.error(`starting add-on ${addon.name} (${addon.plan}): ${(e as Error).message}`));
+  // App add-ons, then dynos come back after a restart (on the networks made before the runner started).
+  for (const addon of await listAppAddons(store.db)) await restartAddon(ctx, addon).catch((e) => log.error(`starting add-on ${addon.name} (${addon.plan}): ${(e as Error).message}`));
   // Dynos come back after a restart.
   for (const a of await listApps(store.db)) await goLive(ctx, a).catch((e) => log.error(`starting dynos of ${a.name}: ${(e as Error).message}`));
   let url = '';
@@ -266,9 +270,10 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       await control.stop();
       await runner.stop();
       await ctx.dynos.shutdown();
+      // Add-on servers live in namespaces of the default network: stopped before it goes.
+      await ctx.addons.stopAppServers();
       await spaces.shutdown();
       limiter.close();
-      await ctx.addons.stopAppServers();
       await nginx?.close();
       router.closeAllConnections();
       await new Promise<void>((r) => router.close(() => r()));

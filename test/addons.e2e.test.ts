@@ -8,7 +8,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { startServer, cli, api, type TestServer } from './helpers/server.js';
 import { exampleRepo } from './helpers/apps.js';
-import { latestRun, nodesOf, casesOf } from './helpers/runs.js';
+import { latestRun, nodesOf, casesOf, waitFor } from './helpers/runs.js';
 import { leftoverProcesses } from './helpers/processes.js';
 import { startPostgres, type PgCluster } from './helpers/postgres.js';
 import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
@@ -112,12 +112,15 @@ test('SLIPWAY_ADDON_POSTGRES_URL: a database per run on that server, dropped aft
     const r = await cli(server, ['ci:run', '-p', 'shared'], { cwd: exampleRepo('addons-sql') });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /server-postgres/);
-    const client = new pg.Client({ connectionString: cluster.url });
-    await client.connect();
-    const dbs = (await client.query("SELECT datname FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1')")).rows;
-    const roles = (await client.query("SELECT rolname FROM pg_roles WHERE NOT rolsuper AND rolname NOT LIKE 'pg\\_%'")).rows;
-    await client.end();
-    assert.deepEqual(dbs, [], 'the run\'s database was dropped');
-    assert.deepEqual(roles, [], 'and its role');
+    // The run's end is reported before its add-ons (and its namespaces) are torn down.
+    const left = await waitFor('the run\'s database and role to be dropped', async () => {
+      const client = new pg.Client({ connectionString: cluster!.url });
+      await client.connect();
+      const dbs = (await client.query("SELECT datname FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1')")).rows;
+      const roles = (await client.query("SELECT rolname FROM pg_roles WHERE NOT rolsuper AND rolname NOT LIKE 'pg\\_%'")).rows;
+      await client.end();
+      return dbs.length === 0 && roles.length === 0 ? true : undefined;
+    }, 10_000);
+    assert.equal(left, true, 'the run\'s database and its role were dropped');
   } finally { await server.stop(); }
 });

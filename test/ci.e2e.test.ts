@@ -9,7 +9,7 @@ import { startServer, cli, api, type TestServer } from './helpers/server.js';
 import { exampleRepo, commitAll } from './helpers/apps.js';
 import { latestRun, nodesOf, casesOf, waitFor, waitForStatus, runByNumber } from './helpers/runs.js';
 import { leftoverProcesses } from './helpers/processes.js';
-import { serveGitRepo } from './helpers/git-http.js';
+import { serveGitRepo, httpGate } from './helpers/git-http.js';
 
 let s: TestServer;
 const P = 'flow';
@@ -266,11 +266,8 @@ test('a buildpack from a git URL, pinned with #ref', async () => {
 
 test('nodes beyond the runner\'s slots wait in the queue and say why', async () => {
   // Node 0 holds the only slot until the test has seen node 1 waiting (no race with the clock).
-  const http = await import('node:http');
-  let released = false;
-  const gate = http.createServer((_req, res) => { res.writeHead(released ? 200 : 404).end(); });
-  await new Promise<void>((r) => gate.listen(0, '127.0.0.1', () => r()));
-  const url = `http://127.0.0.1:${(gate.address() as import('node:net').AddressInfo).port}/`;
+  const gate = await httpGate();
+  const url = gate.url;
   const small = await startServer({ SLIPWAY_RUNNER_CONCURRENCY: '1' });
   try {
     await cli(small, ['pipelines:create', 'small']);
@@ -287,13 +284,13 @@ test('nodes beyond the runner\'s slots wait in the queue and say why', async () 
     }, 30_000).catch((e: Error) => { throw new Error(`${e.message}; nodes: ${JSON.stringify(seen)}`); });
     assert.equal(waiting.index, 1);
     assert.equal(waiting.waiting_reason, 'waiting for a free runner slot: 1 of 1 busy');
-    released = true;
+    gate.open();
     const done = await waitForStatus(small, run!.id, ['succeeded']);
     assert.equal(done.status, 'succeeded');
     assert.deepEqual((await nodesOf(small, run!.id)).map((n) => [n.status, n.waiting_reason]), [['succeeded', null], ['succeeded', null]]);
   } finally {
-    released = true;
+    gate.open();
     await small.stop();
-    gate.close();
+    await gate.close();
   }
 });

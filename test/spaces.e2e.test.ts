@@ -5,6 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { startServer, cli, api, type TestServer } from './helpers/server.js';
@@ -136,7 +138,12 @@ test('isolation: another space and the common runtime cannot reach space A, nor 
   assert.match(await fetchFrom('sp-public', `http://${bIp}:5000/`), /^error (ECONNREFUSED|EHOSTUNREACH|TimeoutError|ETIMEDOUT)/, 'space A → space B');
   assert.match(await fetchFrom('sp-other', 'http://web.sp-internal.app.localspace:5000/'), /^error ENOTFOUND/, 'space B cannot even resolve space A\'s names');
   assert.match(await fetchFrom('sp-common', `http://${aIp}:5000/`), /^error (ECONNREFUSED|EHOSTUNREACH|EPERM|TimeoutError|ETIMEDOUT)/, 'common runtime → space A');
-  assert.match(await fetchFrom('sp-public', `http://127.0.0.1:${commonPort}/`), /^error ECONNREFUSED/, 'space A → the host\'s loopback (common-runtime dyno)');
+  // Common-runtime dynos have namespaces of their own on the server's default network (port 5000).
+  const tag = createHash('sha256').update(s.dataDir).digest('hex').slice(0, 4);
+  const commonIps = execFileSync('sh', ['-c', `for n in $(ip netns list | cut -d' ' -f1 | grep '^slipway-${tag}-n'); do ip -n $n -4 -o addr show dev eth0; done`], { encoding: 'utf8' })
+    .split('\n').map((l) => /inet (\S+)\/32/.exec(l)?.[1]).filter((x): x is string => !!x);
+  assert.ok(commonIps.length > 0, 'the common-runtime dyno has an address of its own');
+  for (const ip of commonIps) assert.match(await fetchFrom('sp-public', `http://${ip}:5000/`), /^error (ECONNREFUSED|EHOSTUNREACH|TimeoutError)/, `space A → the default network (${ip})`);
   assert.match(await fetchFrom('sp-public', `http://10.213.0.1:${commonPort}/`), /^error (ECONNREFUSED|EHOSTUNREACH|TimeoutError)/, 'space A → the common-runtime dyno at a host address');
   assert.match(await fetchFrom('sp-public', `http://10.214.0.1:${commonPort}/`), /^error (ECONNREFUSED|EHOSTUNREACH|TimeoutError)/, 'space A → space B\'s gateway');
 });
@@ -211,11 +218,11 @@ test('a restart restores the space networks; destroy is refused while apps remai
   // A crash (SIGKILL) leaves namespaces, veths and rules behind; the next start removes them and builds anew.
   await s.kill();
   // (Any other Slipway server starting meanwhile, from a concurrent test file, may already remove them.)
-  const crashed = slipwayLeftovers();
+  const crashed = slipwayLeftovers({ spacesOnly: true });
   assert.ok(crashed.netns.length <= 3 && crashed.tables.length <= 1, JSON.stringify(crashed));
   s = await startServer({ SLIPWAY_ROUTER_HOST: ROUTER_HOST, SLIPWAY_BOOT_TIMEOUT_SECONDS: '30' }, s.dataDir);
   await waitFor('sp-public to serve after the crash', async () => (await viaRouterFrom(undefined, 'sp-public')).status === 200, 60_000);
-  const rebuilt = slipwayLeftovers();
+  const rebuilt = slipwayLeftovers({ spacesOnly: true });
   assert.deepEqual(rebuilt.netns.filter((n) => crashed.netns.includes(n)), [], 'the namespaces of the crashed server are gone');
   assert.deepEqual(rebuilt.links.filter((l) => l.startsWith('slv') && crashed.links.includes(l)), [], 'and their veths');
   assert.equal(rebuilt.links.filter((l) => l.startsWith('slw')).length, 2, 'one bridge per space, no duplicates');
@@ -229,7 +236,8 @@ test('a restart restores the space networks; destroy is refused while apps remai
     const d = await cli(s, ['spaces:destroy', space, '--confirm', space]);
     assert.equal(d.code, 0, d.stderr);
   }
-  assert.deepEqual(slipwayLeftovers(), { netns: [], links: [], tables: [] }, 'after spaces:destroy nothing of Slipway\'s is left');
+  // The server still runs its default network (the common runtime); nothing of the spaces is left.
+  assert.deepEqual(slipwayLeftovers({ spacesOnly: true }), { netns: [], links: [], tables: [] }, 'after spaces:destroy nothing of Slipway\'s is left');
   assert.match((await cli(s, ['spaces'])).stdout, /No spaces yet/);
   await s.stop();
   assert.deepEqual(slipwayLeftovers(), { netns: [], links: [], tables: [] });

@@ -11,8 +11,9 @@ import { writeRedisAuth } from './redis-auth.js';
 import type { Started } from '../sandbox/sandbox.js';
 import { chownTree, forTenant } from '../sandbox/tenant-sandbox.js';
 import type { Tenant } from '../sandbox/user.js';
+import { placeAddon, placedUrl, relayAddon, urlHost, type AddonNetwork, type AddonPlace } from './addon-network.js';
 
-export interface AddonManagerOptions { sandbox: Sandbox; workRoot: string; templateRoot: string; pgBin: string; postgresServerUrl?: string }
+export interface AddonManagerOptions { sandbox: Sandbox; workRoot: string; templateRoot: string; pgBin: string; postgresServerUrl?: string; network?: AddonNetwork }
 
 export type ProvisionResult = { ok: true; addons: Provisioned[] } | { ok: false; message: string };
 
@@ -21,6 +22,8 @@ export const appAddonMarker = (id: string): string => `app-addon-${id}`;
 
 export class AddonManager {
   private live = new Map<string, LiveAddon[]>();
+  /** The namespaces of add-on servers, by run id or app add-on id. */
+  private places = new Map<string, AddonPlace[]>();
   private ephemeral: EphemeralPostgres;
   private server?: ServerPostgres;
 
@@ -43,11 +46,13 @@ export class AddonManager {
       const dir = path.join(this.runDir(runId), req.name.toLowerCase());
       sandbox.ownedDir(this.runDir(runId));
       sandbox.ownedDir(dir);
-      const ctx = { sandbox, dir, marker: addonMarker(runId) };
       const started = Date.now();
       try {
+        const place = await this.place(runId, `run:${runId}`, `${runId}-${req.name}`, req);
+        const ctx = { sandbox, dir, marker: addonMarker(runId), host: place.host, netns: place.netns };
         const addon = req.service === 'redis' ? await provisionRedis(req, ctx)
           : this.server ? await this.server.provision(req) : await this.ephemeral.provision(req, ctx);
+        addon.info.url = placedUrl(addon.info.url, place);
         made.push(addon);
         log(`-----> Provisioned ${req.plan} as ${req.name}_URL (${addon.info.provider}, ${Date.now() - started} ms)\n`);
       } catch (e) {
@@ -67,6 +72,7 @@ export class AddonManager {
     for (const a of recorded) {
       if (a.provider === 'server-postgres' && a.database && this.server) await this.server.drop(a.database).catch(() => {});
     }
+    await this.unplace(runId);
     fs.rmSync(this.runDir(runId), { recursive: true, force: true });
   }
 
@@ -82,12 +88,31 @@ export class AddonManager {
     return forTenant(this.o.sandbox, this.o.sandbox.mode === 'bwrap' ? tenant : undefined);
   }
 
-  private appCtx(id: string, tenant?: Tenant) { return { sandbox: this.serverSandbox(tenant), dir: this.appDir(id), marker: appAddonMarker(id) }; }
+  private appCtx(id: string, place: AddonPlace, tenant?: Tenant) { return { sandbox: this.serverSandbox(tenant), dir: this.appDir(id), marker: appAddonMarker(id), host: place.host, netns: place.netns }; }
+
+  /** A namespace for an add-on server, or a relay to the operator's Postgres server; `was` is its URL before a restart. */
+  private async place(key: string, group: string, id: string, req: Pick<AddonRequest, 'service'>, was?: string): Promise<AddonPlace> {
+    const place = req.service === 'postgresql' && this.o.postgresServerUrl
+      ? await relayAddon(this.o.network, group, this.o.postgresServerUrl, was)
+      : await placeAddon(this.o.network, group, id, was && urlHost(was));
+    this.places.set(key, [...this.places.get(key) ?? [], place]);
+    return place;
+  }
+
+  private async unplace(key: string): Promise<void> {
+    const places = this.places.get(key) ?? [];
+    this.places.delete(key);
+    await Promise.all(places.map((p) => p.release()));
+  }
 
   /** Provision an app's add-on, run as `tenant` (the app's add-on uid): where it runs and its URL. */
-  async provisionForApp(id: string, req: AddonRequest, tenant?: Tenant): Promise<{ provider: Provisioned['provider']; port: number | null; url: string; database: string | null }> {
-    if (req.service === 'postgresql' && this.server) return { provider: 'server-postgres', port: null, ...await this.server.create() };
-    const ctx = this.appCtx(id, tenant);
+  async provisionForApp(id: string, req: AddonRequest, appId: string, tenant?: Tenant): Promise<{ provider: Provisioned['provider']; port: number | null; url: string; database: string | null }> {
+    if (req.service === 'postgresql' && this.server) {
+      const place = await this.place(id, `app:${appId}`, id, req);
+      const made = await this.server.create();
+      return { provider: 'server-postgres', port: null, url: placedUrl(made.url, place), database: made.database };
+    }
+    const ctx = this.appCtx(id, await this.place(id, `app:${appId}`, id, req), tenant);
     ctx.sandbox.ownedDir(ctx.dir);
     try {
       if (req.service === 'redis') {
@@ -95,29 +120,48 @@ export class AddonManager {
         writeRedisAuth(ctx.dir, password);
         const { port, proc } = await startRedis(ctx, { durable: true });
         this.appServers.set(id, proc);
-        return { provider: 'redis', port, url: addonUrl({ host: '127.0.0.1', port }, { scheme: 'redis', password }), database: null };
+        return { provider: 'redis', port, url: addonUrl({ host: ctx.host, port }, { scheme: 'redis', password }), database: null };
       }
       const creds = await this.ephemeral.createCluster(ctx);
       const { port, proc } = await this.ephemeral.startCluster(ctx, { durable: true });
       this.appServers.set(id, proc);
-      return { provider: 'ephemeral-postgres', port, url: addonUrl({ host: '127.0.0.1', port }, { scheme: 'postgres', ...creds }), database: null };
+      return { provider: 'ephemeral-postgres', port, url: addonUrl({ host: ctx.host, port }, { scheme: 'postgres', ...creds }), database: null };
     } catch (e) {
+      await this.unplace(id);
       fs.rmSync(ctx.dir, { recursive: true, force: true });
       throw e;
     }
   }
 
-  /** Start an app's add-on server again after a restart, on the port its URL names. */
-  async startForApp(a: { id: string; service: string; provider: string; port: number | null; url: string }, tenant?: Tenant): Promise<void> {
-    if (a.provider === 'server-postgres' || !a.port || this.appServers.has(a.id)) return;
+  /**
+   * Start an app's add-on server again after a restart, at the address and port its URL names;
+   * returns the new URL when that address could not be had again (the app's config var must follow).
+   */
+  async startForApp(a: { id: string; app_id: string; service: string; provider: string; port: number | null; url: string }, tenant?: Tenant): Promise<string | undefined> {
+    if (this.places.has(a.id)) return undefined;
+    if (a.provider === 'server-postgres') {
+      const url = placedUrl(a.url, await this.place(a.id, `app:${a.app_id}`, a.id, { service: 'postgresql' }, a.url));
+      return url === a.url ? undefined : url;
+    }
+    if (!a.port) return undefined;
     // Made before add-ons had credentials: it would let every tenant in (as superuser), so it stays down.
     if (!new URL(a.url).password) throw new Error('it was made before add-ons had passwords and would accept anyone; recreate it (addons:destroy, then addons:create)');
-    const ctx = this.appCtx(a.id, tenant);
+    const was = urlHost(a.url);
+    const ctx = this.appCtx(a.id, await this.place(a.id, `app:${a.app_id}`, a.id, a as Pick<AddonRequest, 'service'>, a.url), tenant);
     killMarked((m) => m === ctx.marker);
-    // Its files may belong to another uid (made before tenant uids, or the range changed).
-    await chownTree(ctx.dir, ctx.sandbox.user);
-    const { proc } = a.service === 'redis' ? await startRedis(ctx, { port: a.port, durable: true }) : await this.ephemeral.startCluster(ctx, { port: a.port, durable: true });
-    this.appServers.set(a.id, proc);
+    try {
+      // Its files may belong to another uid (made before tenant uids, or the range changed).
+      await chownTree(ctx.dir, ctx.sandbox.user);
+      const { proc } = a.service === 'redis' ? await startRedis(ctx, { port: a.port, durable: true }) : await this.ephemeral.startCluster(ctx, { port: a.port, durable: true });
+      this.appServers.set(a.id, proc);
+    } catch (e) {
+      await this.unplace(a.id);
+      throw e;
+    }
+    if (was === ctx.host) return undefined;
+    const url = new URL(a.url);
+    url.hostname = ctx.host;
+    return url.toString();
   }
 
   /** Stop and delete an app's add-on and its data. */
@@ -125,6 +169,7 @@ export class AddonManager {
     await this.appServers.get(a.id)?.stop();
     this.appServers.delete(a.id);
     killMarked((m) => m === appAddonMarker(a.id));
+    await this.unplace(a.id);
     if (a.provider === 'server-postgres' && a.database && this.server) await this.server.drop(a.database);
     fs.rmSync(this.appDir(a.id), { recursive: true, force: true });
   }
@@ -133,6 +178,7 @@ export class AddonManager {
   async stopAppServers(): Promise<void> {
     await Promise.all([...this.appServers.values()].map((p) => p.stop()));
     this.appServers.clear();
+    await Promise.all([...this.places.keys()].map((k) => this.unplace(k)));
   }
 
   /** Runs whose add-ons are up in this process (for shutdown). */

@@ -23,6 +23,8 @@ export interface LocalServerSpec {
   timeoutMs?: number;
   /** A fixed port (a long-lived add-on keeps its URL across restarts); else a free one. */
   port?: number;
+  /** The add-on's own network namespace (see addon-network.ts). */
+  netns?: string;
 }
 
 /** Start the server; retries on a port taken in the meantime; rejects with the server's own words. */
@@ -34,7 +36,7 @@ export async function startLocalServer(s: LocalServerSpec): Promise<{ port: numb
     let onReady!: () => void;
     const ready = new Promise<void>((r) => { onReady = r; });
     const listen = (c: Buffer) => { out += c; if (s.ready.test(out)) onReady(); };
-    const proc = s.sandbox.start({ argv: s.argv(port), cwd: s.dir, env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', ...s.env }, writable: [s.dir], marker: s.marker, onStdout: listen, onStderr: listen });
+    const proc = s.sandbox.start({ argv: s.argv(port), cwd: s.dir, env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', ...s.env }, writable: [s.dir], marker: s.marker, netns: s.netns, onStdout: listen, onStderr: listen });
     const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), s.timeoutMs ?? 30_000).unref());
     const outcome = await Promise.race([ready.then(() => 'ready' as const), proc.result, timeout]);
     if (outcome === 'ready') return { port, proc };

@@ -25,7 +25,12 @@ export interface Provisioned {
 
 export interface LiveAddon { info: Provisioned; proc?: Started }
 
-export interface ProviderContext { sandbox: Sandbox; dir: string; marker: string }
+export interface ProviderContext {
+  sandbox: Sandbox; dir: string; marker: string;
+  /** Where the server listens and its URL points: its namespace's address, or the host's loopback. */
+  host: string;
+  netns?: string;
+}
 
 /**
  * A Postgres cluster per run, copied from a template made once with initdb (about a second saved per
@@ -61,7 +66,7 @@ export class EphemeralPostgres {
   async provision(req: AddonRequest, ctx: ProviderContext): Promise<LiveAddon> {
     const creds = await this.createCluster(ctx);
     const { port, proc } = await this.startCluster(ctx);
-    return { info: { name: req.name, plan: req.plan, service: 'postgresql', provider: 'ephemeral-postgres', url: addonUrl({ host: '127.0.0.1', port }, { scheme: 'postgres', ...creds }) }, proc };
+    return { info: { name: req.name, plan: req.plan, service: 'postgresql', provider: 'ephemeral-postgres', url: addonUrl({ host: ctx.host, port }, { scheme: 'postgres', ...creds }) }, proc };
   }
 
   /** A new cluster in ctx.dir/data, copied from the template, with its own role, password and database. */
@@ -98,8 +103,8 @@ export class EphemeralPostgres {
     const data = path.join(ctx.dir, 'data');
     fs.rmSync(path.join(data, 'postmaster.pid'), { force: true }); // left by a crash; the port check below is what counts
     return startLocalServer({
-      sandbox: ctx.sandbox, dir: ctx.dir, marker: ctx.marker, what: 'postgres', ready: /ready to accept connections/, port: opts.port,
-      argv: (p) => [path.join(this.pgBin, 'postgres'), '-D', data, '-p', String(p), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${ctx.dir}`,
+      sandbox: ctx.sandbox, dir: ctx.dir, marker: ctx.marker, what: 'postgres', ready: /ready to accept connections/, port: opts.port, netns: ctx.netns,
+      argv: (p) => [path.join(this.pgBin, 'postgres'), '-D', data, '-p', String(p), '-c', `listen_addresses=${ctx.host}`, '-c', `unix_socket_directories=${ctx.dir}`,
         ...(opts.durable ? [] : ['-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off'])],
     });
   }
@@ -145,13 +150,13 @@ export async function provisionRedis(req: AddonRequest, ctx: ProviderContext): P
   const password = newRedisPassword();
   writeRedisAuth(ctx.dir, password);
   const { port, proc } = await startRedis(ctx);
-  return { info: { name: req.name, plan: req.plan, service: 'redis', provider: 'redis', url: addonUrl({ host: '127.0.0.1', port }, { scheme: 'redis', password }) }, proc };
+  return { info: { name: req.name, plan: req.plan, service: 'redis', provider: 'redis', url: addonUrl({ host: ctx.host, port }, { scheme: 'redis', password }) }, proc };
 }
 
 /** A redis-server in ctx.dir with the auth config written there; `durable` keeps an append-only file there (an app's Redis). */
 export async function startRedis(ctx: ProviderContext, opts: { port?: number; durable?: boolean } = {}): Promise<{ port: number; proc: Started }> {
   return startLocalServer({
-    sandbox: ctx.sandbox, dir: ctx.dir, marker: ctx.marker, what: 'redis-server', ready: /Ready to accept connections/i, port: opts.port,
-    argv: (p) => ['redis-server', redisAuthFile(ctx.dir), '--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', opts.durable ? 'yes' : 'no', '--dir', ctx.dir, '--protected-mode', 'no', '--daemonize', 'no'],
+    sandbox: ctx.sandbox, dir: ctx.dir, marker: ctx.marker, what: 'redis-server', ready: /Ready to accept connections/i, port: opts.port, netns: ctx.netns,
+    argv: (p) => ['redis-server', redisAuthFile(ctx.dir), '--port', String(p), '--bind', ctx.host, '--save', '', '--appendonly', opts.durable ? 'yes' : 'no', '--dir', ctx.dir, '--protected-mode', 'no', '--daemonize', 'no'],
   }).catch((e: Error) => { throw new Error(/ENOENT|not found|No such file/i.test(e.message) ? 'redis-server is not installed; install the Debian package redis-server' : e.message); });
 }

@@ -82,6 +82,10 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
       nodeNet = await deps.network.forSpace(job.spaceId, job.nodeId);
       sandbox = inNetns(sized, nodeNet.netns);
       setupLog(`-----> Running inside the private space's network (${nodeNet.address})\n`);
+    } else {
+      // The common runtime: a namespace of its own, reaching this run's add-ons and the internet only.
+      nodeNet = await deps.network?.forGroup(`run:${job.runId}`, job.nodeId);
+      if (nodeNet) sandbox = inNetns(deps.sandbox, nodeNet.netns);
     }
     // Step 1: a CI copy of the app — fresh workspace, source unpacked, cache restored.
     emit({ type: 'status', event: 'provision' });

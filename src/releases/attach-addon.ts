@@ -9,6 +9,15 @@ import { fail } from '../core/errors.js';
 import type { AppContext } from '../app-context.js';
 import { appendAppLog } from './app-log.js';
 
+/** Start an app's add-on after a restart; if it could not have its old address, its URL and config var follow. */
+export async function restartAddon(ctx: AppContext, addon: AppAddon): Promise<void> {
+  const moved = await ctx.addons.startForApp(addon, await ctx.tenants.forAddons('app', addon.app_id));
+  if (!moved) return;
+  await ctx.store.db.updateTable('app_addons').set({ url: moved }).where('id', '=', addon.id).execute();
+  await patchConfigVars(ctx.store.db, addon.app_id, { [`${addon.name}_URL`]: moved });
+  appendAppLog(ctx.logs, addon.app_id, 'slipway', `${addon.name}_URL changed: the add-on now listens on the default network at ${new URL(moved).host}`);
+}
+
 export async function attachAddon(ctx: AppContext, a: App, plan: string, as?: string): Promise<AppAddon> {
   const db = ctx.store.db;
   const r = resolveAddonPlan(plan, as);
@@ -17,7 +26,7 @@ export async function attachAddon(ctx: AppContext, a: App, plan: string, as?: st
     throw fail('conflict', `${a.name} already has an add-on attached as ${r.addon.name}_URL; pass another name with --as.`);
   }
   const id = newId();
-  const made = await ctx.addons.provisionForApp(id, r.addon, await ctx.tenants.forAddons('app', a.id)).catch((e: Error) => { throw fail('invalid_state', `Could not provision ${plan}: ${e.message}`); });
+  const made = await ctx.addons.provisionForApp(id, r.addon, a.id, await ctx.tenants.forAddons('app', a.id)).catch((e: Error) => { throw fail('invalid_state', `Could not provision ${plan}: ${e.message}`); });
   const row = await insertAppAddon(db, { id, app_id: a.id, name: r.addon.name, plan, service: r.addon.service, provider: made.provider, port: made.port, url: made.url, database: made.database });
   await patchConfigVars(db, a.id, { [`${row.name}_URL`]: row.url });
   appendAppLog(ctx.logs, a.id, 'slipway[api]', `Provisioned ${plan} as ${row.name}_URL`);

@@ -19,12 +19,16 @@ import type { InputLimits } from '../config.js';
 import type { BuildEvent, BuildJob } from './jobs.js';
 import { BUILD_SIZE, dynoSize, limitsFor } from '../core/dyno-size.js';
 import { withLimits } from '../sandbox/with-limits.js';
+import type { DynoNet, DynoNetworks } from '../spaces/space-network.js';
+import { inNetns } from '../spaces/sandbox-netns.js';
 
 export interface BuildDeps {
   sandbox: Sandbox; workRoot: string; buildCacheRoot: string; fetchSource(url: string, dest: string): Promise<void>; timeoutMs: number;
   limits: InputLimits;
   /** Server folders app.json may name as buildpacks (SLIPWAY_BUILDPACK_DIRS). */
   buildpackDirs: readonly string[];
+  /** A namespace of the app's on the default network (outbound through NAT: buildpacks download). */
+  network?: Pick<DynoNetworks, 'forGroup'>;
 }
 
 class BuildError extends Error {}
@@ -67,7 +71,8 @@ async function checkSlug(slugFile: string, size: number, limits: InputLimits): P
 
 export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEvent) => void, signal: AbortSignal): Promise<void> {
   // Every command of a build (detection, buildpacks, bin/release) runs as the app's uid, with the limits of a build dyno.
-  const sandbox = withLimits(forTenant(deps.sandbox, job.tenant), limitsFor(dynoSize(BUILD_SIZE)));
+  let sandbox = withLimits(forTenant(deps.sandbox, job.tenant), limitsFor(dynoSize(BUILD_SIZE)));
+  let net: DynoNet | undefined;
   const id = `build-${job.buildId}`;
   const ws = createWorkspace(sandbox, deps.workRoot, id);
   const deadline = Date.now() + deps.timeoutMs;
@@ -79,6 +84,8 @@ export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEv
     if (r.exitCode !== 0) throw new BuildError(`${what} ${describeResult(r)}.`);
   };
   try {
+    net = await deps.network?.forGroup(`app:${job.appId}`, id);
+    if (net) sandbox = inNetns(deps.sandbox, net.netns);
     const tarball = path.join(ws.root, 'source.tgz');
     await deps.fetchSource(job.sourceBlobUrl, tarball);
     fs.chmodSync(tarball, 0o644);
@@ -138,6 +145,7 @@ export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEv
     emit({ type: 'end', ok: false, message });
   } finally {
     killMarked((m) => m === id);
+    await net?.release();
   }
 }
 

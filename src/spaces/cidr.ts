@@ -74,6 +74,14 @@ export class AddressPool {
     return undefined;
   }
 
+  /** Take this address (an add-on's, again after a restart); false when it is outside the range or taken. */
+  claim(ip: string): boolean {
+    const n = parseIp(ip);
+    if (n === undefined || n < this.first || n > this.last || this.used.has(n)) return false;
+    this.used.add(n);
+    return true;
+  }
+
   give(ip: string): void { const n = parseIp(ip); if (n !== undefined) this.used.delete(n); }
   get size(): number { return this.used.size; }
 }

@@ -13,6 +13,11 @@ export function startDns(address: string, entries: () => Iterable<ZoneEntry>): P
     const r = q.cls === 1 ? answer(entries(), q.name, q.type) : { rcode: RCODE.refused, addresses: [] };
     sock.send(buildResponse(msg, q, r.rcode, r.addresses), from.port, from.address);
   });
+  return bindPort53(sock, address);
+}
+
+/** Bind a resolver's socket to address:53; once bound, no peer's error can take the server down. */
+export function bindPort53(sock: dgram.Socket, address: string): Promise<DnsResponder> {
   return new Promise((resolve, reject) => {
     sock.once('error', reject);
     sock.bind(53, address, () => {

@@ -27,7 +27,7 @@ export function releaseTag(tag: string): void {
 export function orphanTags(netns: string[], links: string[], tables: string[]): string[] {
   const seen = new Set(tables);
   for (const n of netns) { const m = /^slipway-([0-9a-f]{4})-/.exec(n); if (m) seen.add(m[1]!); }
-  for (const l of links) { const m = /^sl[wv]([0-9a-f]{4})/.exec(l); if (m && !l.startsWith('slwprobe')) seen.add(m[1]!); }
+  for (const l of links) { const m = /^sl[wvn]([0-9a-f]{4})/.exec(l); if (m && !l.startsWith('slwprobe')) seen.add(m[1]!); }
   return [...seen].filter((tag) => {
     let pid = 0;
     try { pid = Number(fs.readFileSync(file(tag), 'utf8')); } catch { /* no owner recorded */ }

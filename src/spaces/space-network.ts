@@ -8,6 +8,7 @@ import { AddressPool, parseCidr, spaceAddresses } from './cidr.js';
 import { startDns, type DnsResponder } from './dns-server.js';
 import type { ZoneEntry } from './dns-zone.js';
 import { rulesetScript, type EgressRule } from './nft-rules.js';
+import type { DefaultNetwork } from './default-network.js';
 import { claimTag, orphanTags, releaseTag } from './owners.js';
 import { ip, nft, quietly, listLinks, listNetns, listNetnsEtc, writeNetnsEtc, removeNetnsEtc, probeNetAdmin } from './net.js';
 
@@ -16,10 +17,15 @@ export interface SpaceSpec { id: string; name: string; cidr: string; trustedIps:
 /** A dyno's (or CI node's) place in a space: its namespace and address; release() removes both. */
 export interface DynoNet { netns: string; address: string; spaceId: string; release(): Promise<void> }
 
-/** What runtime and CI ask for: a namespace for a dyno of this app (undefined: common runtime), or for a space. */
+/**
+ * What runtime and CI ask for: a namespace for a sandbox of this app (its space's, else the default
+ * network's; undefined only on the host network), for a space, or for a group on the default network.
+ */
 export interface DynoNetworks {
   forApp(appId: string, id: string, dns?: { process: string; index: number }): Promise<DynoNet | undefined>;
   forSpace(spaceId: string, id: string): Promise<DynoNet>;
+  /** The default network for `group` (`app:<id>`: builds; `run:<id>`: test nodes); undefined on the host network. */
+  forGroup(group: string, id: string): Promise<DynoNet | undefined>;
 }
 
 interface LiveSpace { spec: SpaceSpec; bridge: string; gateway: string; egress: string; prefix: number; pool: AddressPool; dns?: DnsResponder; zone: Map<string, ZoneEntry> }
@@ -33,6 +39,9 @@ export class SpaceNetworks implements DynoNetworks {
   private probed?: Promise<string | undefined>;
   /** Whether this server built any space network (then it sweeps its tag at shutdown). */
   private used = false;
+
+  /** The common runtime's network, when the server isolates it (SLIPWAY_NETWORK). */
+  private common?: DefaultNetwork;
 
   constructor(private o: { dataDir: string; log: Logger }) {
     this.tag = createHash('sha256').update(o.dataDir).digest('hex').slice(0, 4);
@@ -69,13 +78,17 @@ export class SpaceNetworks implements DynoNetworks {
   async sweep(): Promise<void> {
     const netns = await listNetns();
     const links = await listLinks();
-    const tables = (await nft('list tables\n').catch(() => '')).split('\n').map((l) => / slipway_([0-9a-f]{4})$/.exec(l)?.[1]).filter((t): t is string => !!t);
+    const listed = (await nft('list tables\n').catch(() => '')).split('\n');
+    const tables = listed.map((l) => / slipway_([0-9a-f]{4})$/.exec(l)?.[1]).filter((t): t is string => !!t);
+    const commonTables = listed.map((l) => / slipwaynet_([0-9a-f]{4})$/.exec(l)?.[1]).filter((t): t is string => !!t);
+    tables.push(...commonTables.filter((t) => !tables.includes(t)));
     const tags = new Set([this.tag, ...orphanTags(netns, links, tables)]);
     for (const tag of tags) {
       for (const ns of netns) if (ns.startsWith(`slipway-${tag}-`)) await quietly(ip(['netns', 'del', ns]));
-      for (const l of links) if (l.startsWith(`slw${tag}`) || l.startsWith(`slv${tag}`)) await quietly(ip(['link', 'del', l]));
+      for (const l of links) if (l.startsWith(`slw${tag}`) || l.startsWith(`slv${tag}`) || l.startsWith(`sln${tag}`)) await quietly(ip(['link', 'del', l]));
       for (const d of listNetnsEtc()) if (d.startsWith(`slipway-${tag}-`)) removeNetnsEtc(d);
       if (tables.includes(tag)) await quietly(nft(`delete table inet slipway_${tag}\n`));
+      if (commonTables.includes(tag)) await quietly(nft(`delete table inet slipwaynet_${tag}\n`));
       if (tag !== this.tag) this.o.log.warn(`removed the space networks left behind by a server that is gone (tag ${tag})`);
     }
     releaseTag(this.tag);
@@ -135,16 +148,32 @@ export class SpaceNetworks implements DynoNetworks {
 
   async shutdown(): Promise<void> {
     for (const id of [...this.live.keys()]) await this.down(id);
-    if (this.used) await this.sweep();
+    await this.common?.down();
+    if (this.used || this.common) await this.sweep();
   }
+
+  /** The common runtime's network is up (its tag claimed, see owners.ts): sandboxes go there. */
+  useCommon(common: DefaultNetwork): void { this.common = common; }
 
   forApp(appId: string, id: string, dns?: { process: string; index: number }): Promise<DynoNet | undefined> {
     const app = this.apps.get(appId);
-    if (!app) return Promise.resolve(undefined);
+    if (!app) return this.forGroup(`app:${appId}`, id);
     return this.attach(app.spaceId, id, dns && { app: app.name, ...dns });
   }
 
   forSpace(spaceId: string, id: string): Promise<DynoNet> { return this.attach(spaceId, id); }
+
+  forGroup(group: string, id: string): Promise<DynoNet | undefined> { return this.common ? this.common.attach(group, id) : Promise.resolve(undefined); }
+
+  /** A relay for `group` to a database outside the default network; undefined on the host network. */
+  relayFor(group: string, target: { host: string; port: number }, port?: number): Promise<{ address: string; port: number; release(): Promise<void> } | undefined> {
+    return this.common ? this.common.relay(group, target, port) : Promise.resolve(undefined);
+  }
+
+  /** An add-on server's namespace on the default network (see addons/addon-network.ts). */
+  forAddon(group: string, id: string, address?: string): Promise<DynoNet | undefined> {
+    return this.common ? this.common.attach(group, id, { addon: true, address }) : Promise.resolve(undefined);
+  }
 
   /** A namespace on the space's bridge: veth, address, default route via the gateway, resolv.conf. */
   private async attach(spaceId: string, id: string, dns?: { app: string; process: string; index: number }): Promise<DynoNet> {

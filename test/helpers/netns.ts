@@ -55,12 +55,17 @@ export function clientNetwork(hostIp: string, clients: Record<string, string>): 
   return { close };
 }
 
-/** Everything of Slipway's on this host: namespaces `slipway-*`, links `slw*`/`slv*`/`slp*`, nft tables `slipway*`. */
-export function slipwayLeftovers(): { netns: string[]; links: string[]; tables: string[] } {
+/**
+ * Everything of Slipway's on this host: namespaces `slipway-*`, links `slw*`/`slv*`/`slp*`/`sln*`, nft
+ * tables `slipway*`; with `spacesOnly`, without the default networks of running servers (`sln*`
+ * links, `slipway-<tag>-n*` namespaces, `slipwaynet_*` tables).
+ */
+export function slipwayLeftovers(opts: { spacesOnly?: boolean } = {}): { netns: string[]; links: string[]; tables: string[] } {
   const out = (cmd: string, ...a: string[]) => execFileSync(cmd, a, { encoding: 'utf8' });
+  const common = (name: string) => !!opts.spacesOnly && (/^slipway-[0-9a-f]{4}-n/.test(name) || name.startsWith('sln') || / slipwaynet_/.test(name));
   return {
-    netns: out('ip', 'netns', 'list').split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith('slipway-')),
-    links: out('ip', '-o', 'link', 'show').split('\n').map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1] ?? '').filter((n) => /^sl[wvp]/.test(n)),
-    tables: out('nft', 'list', 'tables').split('\n').filter((l) => / slipway/.test(l)),
+    netns: out('ip', 'netns', 'list').split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith('slipway-') && !common(n)),
+    links: out('ip', '-o', 'link', 'show').split('\n').map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1] ?? '').filter((n) => /^sl[wvpn]/.test(n) && !common(n)),
+    tables: out('nft', 'list', 'tables').split('\n').filter((l) => / slipway/.test(l) && !common(l)),
   };
 }

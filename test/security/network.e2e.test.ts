@@ -1,0 +1,138 @@
+// Attack: a tenant's dyno and one-off probe the network around them, through the real server. Each
+// sandbox has a namespace of its own: the API, the router's port, host services, another app's
+// dyno and add-ons are out of reach; its own add-ons, DNS and the (fake, on-machine) internet work.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { startServer, cli, api, viaRouter, type TestServer } from '../helpers/server.js';
+import { exampleRepo } from '../helpers/apps.js';
+import { waitFor } from '../helpers/runs.js';
+import { netAdminProblem, slipwayLeftovers } from '../helpers/netns.js';
+import { hostNameservers } from '../../src/spaces/dns-relay.js';
+import { fakeInternet, hostService, hostAddress, INTERNET, PROBE_SERVER, PROBE_SCRIPT } from '../helpers/fake-internet.js';
+
+const skip = netAdminProblem();
+const exec = promisify(execFile);
+let s: TestServer;
+let internet: { close(): void } | undefined;
+const services: Array<{ port: number; close(): void }> = [];
+const V = 'net-victim';
+const T = 'net-tenant';
+let vars: Record<string, Record<string, string>> = {};
+
+const probeRepo = () => exampleRepo('web-app', (d) => {
+  fs.writeFileSync(path.join(d, 'server.js'), PROBE_SERVER);
+  fs.writeFileSync(path.join(d, 'probe.js'), PROBE_SCRIPT);
+});
+const hostPort = (url: string) => { const u = new URL(url); return { host: u.hostname, port: u.port }; };
+const probe = async (app: string, host: string, port: string | number) => (await viaRouter(s, app, `/probe?host=${host}&port=${port}`)).body;
+/** Refused by the firewall (or nothing there): never a connection, never an empty answer. */
+const BLOCKED = /^(ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|EACCES|timeout)$/;
+const blocked = (result: string, what: string) => assert.match(result, BLOCKED, what);
+
+before(async () => {
+  if (skip) return;
+  internet = await fakeInternet();
+  services.push(await hostService('127.0.0.1'), await hostService(hostAddress()));
+  s = await startServer({ SLIPWAY_NETWORK_DNS: INTERNET.addr, SLIPWAY_BOOT_TIMEOUT_SECONDS: '30' });
+  const repo = probeRepo();
+  for (const app of [V, T]) {
+    assert.equal((await cli(s, ['apps:create', app])).code, 0);
+    for (const plan of app === V ? ['heroku-redis', 'heroku-postgresql'] : ['heroku-redis']) {
+      const r = await cli(s, ['addons:create', plan, '-a', app]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    const b = await cli(s, ['builds:create', '-a', app], { cwd: repo });
+    assert.equal(b.code, 0, b.stdout + b.stderr);
+    vars[app] = (await api<Record<string, string>>(s, 'GET', `/apps/${app}/config-vars`)).json;
+    await waitFor(`${app} to serve`, async () => (await viaRouter(s, app)).status === 200);
+  }
+});
+
+after(async () => {
+  await s?.stop();
+  internet?.close();
+  for (const x of services) x.close();
+  vars = {};
+});
+
+test('from a dyno: the API, the router port and host services are unreachable', { skip, timeout: 60_000 }, async () => {
+  const api = new URL(s.url);
+  blocked(await probe(T, '127.0.0.1', api.port), 'the API on the host loopback');
+  blocked(await probe(T, '127.0.0.1', s.routerPort), 'the router port on the host loopback');
+  blocked(await probe(T, '127.0.0.1', services[0]!.port), 'a host service on 127.0.0.1');
+  blocked(await probe(T, hostAddress(), services[1]!.port), 'a host service on the host\'s address');
+  const me = JSON.parse((await viaRouter(s, T, '/whoami')).body) as { addrs: string[]; resolv: string };
+  const gateway = /nameserver (\S+)/.exec(me.resolv)![1]!;
+  // Only probed when it is Slipway's own gateway: the host's resolver may be off this machine.
+  assert.ok(!hostNameservers().includes(gateway), `the dyno's resolver is Slipway's gateway, not the host's (${gateway})`);
+  blocked(await probe(T, gateway, api.port), 'the API through the gateway address');
+  blocked(await probe(T, gateway, 22), 'sshd (or anything) on the gateway');
+  assert.equal((await fetch(`${s.url}/health`)).status, 200);
+});
+
+test('from a dyno: another app\'s dyno and add-ons are unreachable, even with their URLs; its own add-on works', { skip, timeout: 60_000 }, async () => {
+  const victim = JSON.parse((await viaRouter(s, V, '/whoami')).body) as { port: string; addrs: string[] };
+  const target = victim.addrs[0] ?? '127.0.0.1';
+  assert.ok(!target.startsWith('127.') && target !== hostAddress(), `the victim dyno has an address of its own (${victim.addrs.join(', ')})`);
+  blocked(await probe(T, target, victim.port), 'the victim\'s web dyno directly');
+  for (const name of ['REDIS_URL', 'DATABASE_URL']) {
+    const { host, port } = hostPort(vars[V]![name]!);
+    blocked(await probe(T, host, port), `the victim's ${name}`);
+  }
+  const own = hostPort(vars[T]![`REDIS_URL`]!);
+  assert.match(await probe(T, own.host, own.port), /^open/, 'its own Redis');
+  // The victim reaches its own add-ons; on the host, only the server's user reaches a dyno.
+  const vdb = hostPort(vars[V]!['DATABASE_URL']!);
+  assert.match(await probe(V, vdb.host, vdb.port), /^open/, 'the victim\'s own Postgres');
+  const asNobody = await exec('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', PROBE_SCRIPT, `${target}:${victim.port}`]);
+  assert.match(asNobody.stdout, /-> (ECONNREFUSED|EHOSTUNREACH|timeout)\n/, 'another host user reaching the dyno directly');
+  assert.equal((await viaRouter(s, V)).status, 200, 'the router still serves the victim');
+});
+
+test('from a dyno: DNS and outbound traffic (NAT) to the internet work', { skip, timeout: 60_000 }, async () => {
+  const me = JSON.parse((await viaRouter(s, T, '/whoami')).body) as { resolv: string };
+  // Checked first so that, where sandboxes share the host's resolver, no lookup leaves this machine.
+  for (const ns of hostNameservers()) assert.ok(!me.resolv.includes(`nameserver ${ns}\n`), `the dyno asks Slipway's resolver, not the host's (${me.resolv})`);
+  assert.equal((await viaRouter(s, T, '/dns?name=registry.internet.test')).body, INTERNET.addr);
+  assert.equal(await probe(T, INTERNET.addr, INTERNET.port), `open internet saw ${INTERNET.host}`, 'masqueraded to the host\'s address');
+});
+
+test('a one-off dyno and a CI test node: no API, no other tenant\'s add-on; a run\'s own add-on works', { skip, timeout: 180_000 }, async () => {
+  const api = new URL(s.url);
+  const victimRedis = hostPort(vars[V]!['REDIS_URL']!);
+  const targets = [`127.0.0.1:${api.port}`, `${victimRedis.host}:${victimRedis.port}`];
+  const oneOff = await cli(s, ['run', '-a', T, '--', `node probe.js ${targets.join(' ')}`]);
+  assert.equal(oneOff.code, 0, oneOff.stderr);
+  assert.equal((oneOff.stdout.match(/PROBE .* -> /g) ?? []).length, 2, oneOff.stdout);
+  for (const l of oneOff.stdout.split('\n').filter((x) => x.startsWith('PROBE'))) blocked(l.split(' -> ')[1]!, l);
+
+  assert.equal((await cli(s, ['pipelines:create', 'net-ci'])).code, 0);
+  const dir = exampleRepo('web-app', (d) => {
+    fs.writeFileSync(path.join(d, 'probe.js'), PROBE_SCRIPT);
+    fs.writeFileSync(path.join(d, 'app.json'), JSON.stringify({ environments: { test: { addons: ['heroku-redis'], scripts: {
+      test: `node probe.js ${targets.join(' ')} $(node -e 'const u=new URL(process.env.REDIS_URL);console.log(u.hostname+":"+u.port)')`,
+    } } } }));
+  });
+  const ci = await cli(s, ['ci:run', '-p', 'net-ci'], { cwd: dir, timeoutMs: 170_000 });
+  assert.equal((ci.stdout.match(/PROBE .* -> /g) ?? []).length, 3, ci.stdout + ci.stderr);
+  const lines = ci.stdout.split('\n').filter((l) => l.startsWith('PROBE'));
+  blocked(lines[0]!.split(' -> ')[1]!, 'the API from a test node');
+  blocked(lines[1]!.split(' -> ')[1]!, 'another app\'s add-on from a test node');
+  assert.match(lines[2]!, /-> open/, 'the run\'s own Redis');
+  assert.equal((await fetch(`${s.url}/health`)).status, 200);
+});
+
+test('nothing of the default network is left after the server stops', { skip, timeout: 60_000 }, async () => {
+  await s.stop();
+  // This server's things only (its data folder's tag): other test files may run servers meanwhile.
+  const tag = createHash('sha256').update(s.dataDir).digest('hex').slice(0, 4);
+  const left = slipwayLeftovers();
+  const mine = (n: string) => n.includes(tag);
+  assert.deepEqual({ netns: left.netns.filter(mine), links: left.links.filter(mine), tables: left.tables.filter(mine) }, { netns: [], links: [], tables: [] });
+  assert.deepEqual((fs.existsSync('/etc/netns') ? fs.readdirSync('/etc/netns') : []).filter((n) => n.startsWith(`slipway-${tag}`)), []);
+});
