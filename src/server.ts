@@ -256,6 +256,9 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       await new Promise<void>((r) => router.listen(config.routerPort, config.routerHost, () => r()));
       routerUrl = `http://${config.routerHost}:${(router.address() as { port: number }).port}`;
     }
+    const routerPort = Number(new URL(routerUrl).port);
+    await spaces.offerRouter(config.domain, { host: ['0.0.0.0', '::'].includes(config.routerHost) ? '127.0.0.1' : config.routerHost, port: routerPort })
+      .catch((e) => log.error(`offering the router to the default network: ${(e as Error).message}`));
     if (config.tls) {
       tls = await listenTls(app, config.tls, config.host, (socket) => serveRendezvous(ctx, socket));
       log.info(`Slipway API over HTTPS on https://${config.host}:${tls.port}`);

@@ -36,8 +36,8 @@ test('heroku-postgresql and heroku-redis for an app: attached, durable across re
 
   const vars = await config('stock');
   // Credentials in the URLs, shaped like Heroku's.
-  assert.match(vars['DATABASE_URL']!, /^postgres:\/\/u[0-9a-f]{14}:p[0-9a-f]{64}@127\.0\.0\.1:\d+\/d[0-9a-f]{14}$/);
-  assert.match(vars['CACHE_URL']!, /^redis:\/\/default:p[0-9a-f]{64}@127\.0\.0\.1:\d+$/);
+  assert.match(vars['DATABASE_URL']!, /^postgres:\/\/u[0-9a-f]{14}:p[0-9a-f]{64}@\d+\.\d+\.\d+\.\d+:\d+\/d[0-9a-f]{14}$/);
+  assert.match(vars['CACHE_URL']!, /^redis:\/\/default:p[0-9a-f]{64}@\d+\.\d+\.\d+\.\d+:\d+$/);
   const rel = await cli(s, ['releases', '-a', 'stock']);
   assert.match(rel.stdout, /Attach DATABASE \(heroku-postgresql\)/);
   assert.doesNotMatch(rel.stdout, new RegExp(vars['DATABASE_URL']!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'no URL in release descriptions');

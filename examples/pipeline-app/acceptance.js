@@ -1,10 +1,13 @@
 // The staging acceptance suite: requests the released app at SLIPWAY_TARGET_URL, prints TAP.
-// *.localhost names resolve to this machine (as browsers do); other names through DNS.
+// Names resolve through DNS (inside Slipway's network, apps' names lead to its router); a
+// *.localhost name nobody answers for is this machine, as browsers do.
 const http = require('node:http');
+const dns = require('node:dns');
 const url = new URL(process.env.SLIPWAY_TARGET_URL);
-const lookup = url.hostname.endsWith('.localhost')
-  ? (_h, o, cb) => (o && o.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4))
-  : undefined;
+const lookup = (host, o, cb) => dns.lookup(host, o, (err, ...found) => {
+  if (!err || !host.endsWith('.localhost')) return cb(err, ...found);
+  return o && o.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4);
+});
 http.get(url, { lookup }, (res) => {
   let body = '';
   res.on('data', (c) => { body += c; });

@@ -85,7 +85,7 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
     } else {
       // The common runtime: a namespace of its own, reaching this run's add-ons and the internet only.
       nodeNet = await deps.network?.forGroup(`run:${job.runId}`, job.nodeId);
-      if (nodeNet) sandbox = inNetns(deps.sandbox, nodeNet.netns);
+      if (nodeNet) sandbox = inNetns(sized, nodeNet.netns);
     }
     // Step 1: a CI copy of the app — fresh workspace, source unpacked, cache restored.
     emit({ type: 'status', event: 'provision' });

@@ -85,7 +85,7 @@ export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEv
   };
   try {
     net = await deps.network?.forGroup(`app:${job.appId}`, id);
-    if (net) sandbox = inNetns(deps.sandbox, net.netns);
+    if (net) sandbox = inNetns(sandbox, net.netns);
     const tarball = path.join(ws.root, 'source.tgz');
     await deps.fetchSource(job.sourceBlobUrl, tarball);
     fs.chmodSync(tarball, 0o644);

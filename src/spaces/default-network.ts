@@ -8,7 +8,7 @@ import type { Logger } from '../app-context.js';
 import { AddressPool, contains, formatCidr, formatIp, overlaps, parseCidr, parseIp, type Cidr } from './cidr.js';
 import { accessScript, defaultRulesScript } from './default-rules.js';
 import { startDnsRelay, type DnsRelay } from './dns-relay.js';
-import { startTcpRelay } from './tcp-relay.js';
+import { startTcpRelay, type TcpRelay } from './tcp-relay.js';
 import { hostRoutes, ip, nft, quietly } from './net.js';
 import { makeNetns, removeNetns, SpareNetns } from './default-netns.js';
 import { claimTag } from './owners.js';
@@ -39,6 +39,8 @@ export class DefaultNetwork {
   /** Relay ports on the gateway, by group (tcp-relay.ts). */
   private relays = new Map<string, Set<number>>();
   private firewall = Promise.resolve();
+  /** The router offered on the gateway: apps' public names resolve there inside the network. */
+  private door?: { domain: string; port: number; relay: TcpRelay };
 
   constructor(private o: DefaultNetworkOptions) {
     this.bridge = `sln${o.tag}`;
@@ -79,12 +81,26 @@ export class DefaultNetwork {
     fs.writeFileSync(`/proc/sys/net/ipv4/conf/${this.bridge}/send_redirects`, '0');
     fs.writeFileSync(`/proc/sys/net/ipv6/conf/${this.bridge}/disable_ipv6`, '1');
     await nft(defaultRulesScript({ table: this.table, bridge: this.bridge, cidr: formatCidr(c), gateway: this.gateway, serverUid: this.o.serverUid, access: [], relays: [] }));
-    this.dnsRelay = await startDnsRelay(this.gateway, this.o.dns);
+    this.dnsRelay = await startDnsRelay(this.gateway, this.o.dns, (name) => (this.door && (name === this.door.domain || name.endsWith(`.${this.door.domain}`)) ? this.gateway : undefined));
     this.spares = new SpareNetns(async () => {
       const address = this.pool?.take();
       return address ? makeNetns(this.o.tag, this.nextId(), this.bridge, this.gateway, address).catch((e: Error) => { this.pool?.give(address); throw e; }) : undefined;
     }, SPARES);
     this.spares.fill();
+  }
+
+  /**
+   * Sandboxes reach apps as the internet does, through the router: `<app>.<domain>` resolves to the
+   * gateway inside the network, where a relay on the router's port passes connections to the router
+   * (which sees them from the host, so a space's trusted ranges still decide). Nothing else of the
+   * host's is offered.
+   */
+  async offerRouter(domain: string, router: { host: string; port: number }): Promise<void> {
+    if (!this.cidr || this.door) return;
+    const relay = await startTcpRelay(this.gateway, router.port, router);
+    this.door = { domain: domain.toLowerCase(), port: relay.port, relay };
+    await nft(defaultRulesScript({ table: this.table, bridge: this.bridge, cidr: formatCidr(this.cidr), gateway: this.gateway, serverUid: this.o.serverUid, access: [], relays: [], routerPort: relay.port }));
+    await this.reloadAccess();
   }
 
   private nextId(): string { return (++this.seq).toString(36).padStart(6, '0'); }
@@ -94,6 +110,8 @@ export class DefaultNetwork {
     for (const n of await this.spares?.close() ?? []) await removeNetns(n);
     await this.dnsRelay?.close();
     this.dnsRelay = undefined;
+    await this.door?.relay.close();
+    this.door = undefined;
     await quietly(ip(['link', 'del', this.bridge]));
     await quietly(nft(`table inet ${this.table}\ndelete table inet ${this.table}\n`));
   }

@@ -6,12 +6,13 @@
 //            its own add-ons), plus replies; namespace → the world accepted (masqueraded), except
 //            link-local (cloud metadata); the world → a namespace only replies.
 //   input:   from the bridge only replies to the host's own connections, DNS to the gateway, and a
-//            group's relays (@relays: its database on the operator's server, tcp-relay.ts):
-//            the API, the router's port, sshd, an operator's database are all refused.
+//            group's relays (@relays: its database on the operator's server, tcp-relay.ts), and
+//            the router's door on the gateway (apps' public URLs, as from the internet): the API,
+//            sshd, an operator's database are all refused.
 //   output:  into the bridge only replies and the server's own uid (the router, boot checks).
 //   nat:     masquerade what leaves the host from the network's range.
 
-export interface DefaultFirewall { table: string; bridge: string; cidr: string; gateway: string; serverUid: number; access: Array<[string, string]>; relays: Array<[string, number]> }
+export interface DefaultFirewall { table: string; bridge: string; cidr: string; gateway: string; serverUid: number; access: Array<[string, string]>; relays: Array<[string, number]>; routerPort?: number }
 
 const q = (s: string) => JSON.stringify(s);
 
@@ -39,6 +40,8 @@ export function defaultRulesScript(f: DefaultFirewall): string {
       `iifname ${br} ct state related accept`,
       `iifname ${br} ip daddr ${f.gateway} udp dport 53 accept`,
       `iifname ${br} ip daddr ${f.gateway} ip saddr . tcp dport @relays accept`,
+      // The router is every app's public door, from inside the network as from outside (router-door.ts).
+      ...(f.routerPort ? [`iifname ${br} ip daddr ${f.gateway} tcp dport ${f.routerPort} accept`] : []),
       `iifname ${br} reject with icmpx admin-prohibited`,
       // The gateway's resolver and relays serve the network only, not whoever routes to the host.
       `iifname != { ${br}, "lo" } ip daddr ${f.gateway} reject with icmpx admin-prohibited`,

@@ -4,6 +4,7 @@
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import { bindPort53, type DnsResponder } from './dns-server.js';
+import { buildResponse, parseQuery, RCODE, TYPE_A } from './dns-packet.js';
 
 const MAX_IN_FLIGHT = 256;
 const TIMEOUT_MS = 5000;
@@ -18,12 +19,18 @@ export function hostNameservers(file = '/etc/resolv.conf'): string[] {
   return found.length ? found : ['127.0.0.1'];
 }
 
-/** Relay DNS queries arriving on address:53 to the upstream nameservers (the first answer wins). */
-export function startDnsRelay(address: string, upstreams: string[]): Promise<DnsRelay> {
+/**
+ * Relay DNS queries arriving on address:53 to the upstream nameservers (the first answer wins).
+ * `local(name)` answers a name itself (apps' public names: the router's door), else undefined.
+ */
+export function startDnsRelay(address: string, upstreams: string[], local: (name: string) => string | undefined = () => undefined): Promise<DnsRelay> {
   const sock = dgram.createSocket({ type: 'udp4', reuseAddr: false });
   let inFlight = 0;
   sock.on('message', (msg, from) => {
     if (inFlight >= MAX_IN_FLIGHT || msg.length < 12) return;
+    const q = parseQuery(msg);
+    const mine = q && q.cls === 1 ? local(q.name.toLowerCase()) : undefined;
+    if (q && mine) { sock.send(buildResponse(msg, q, RCODE.ok, q.type === TYPE_A ? [mine] : []), from.port, from.address); return; }
     inFlight++;
     const up = dgram.createSocket('udp4');
     let done = false;

@@ -155,6 +155,9 @@ export class SpaceNetworks implements DynoNetworks {
   /** The common runtime's network is up (its tag claimed, see owners.ts): sandboxes go there. */
   useCommon(common: DefaultNetwork): void { this.common = common; }
 
+  /** Apps' public names reach the router from the common runtime's network too (default-network.ts). */
+  offerRouter(domain: string, router: { host: string; port: number }): Promise<void> { return this.common?.offerRouter(domain, router) ?? Promise.resolve(); }
+
   forApp(appId: string, id: string, dns?: { process: string; index: number }): Promise<DynoNet | undefined> {
     const app = this.apps.get(appId);
     if (!app) return this.forGroup(`app:${appId}`, id);
