@@ -15,11 +15,11 @@ export function leftoverMounts(dataDir: string): string[] {
   return [...mounts, ...loops];
 }
 
-/** Wait up to `ms` for the server of `dataDir` to have nothing mounted; what is left then. */
-export async function mountsAfter(dataDir: string, ms = 5000): Promise<string[]> {
+/** Wait up to `ms` for the server of `dataDir` to have no mounts but `kept` (its running dynos'); what else is left then. */
+export async function mountsAfter(dataDir: string, kept: string[] = [], ms = 5000): Promise<string[]> {
   const until = Date.now() + ms;
   for (;;) {
-    const left = leftoverMounts(dataDir);
+    const left = leftoverMounts(dataDir).filter((m) => !kept.includes(m));
     if (!left.length || Date.now() > until) return left;
     await new Promise((r) => setTimeout(r, 100));
   }
