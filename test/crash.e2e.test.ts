@@ -42,6 +42,7 @@ for (const sandbox of ['process', 'bwrap'] as const) {
       await s.kill();
       const workspace = path.join(s.dataDir, 'workspaces', node.id);
       const loopMounts = /ext4 on loop/.test(s.output());
+      assert.equal(loopMounts, process.getuid?.() === 0 && fs.existsSync('/dev/loop-control'), 'a root server with loop devices gives each workspace a filesystem');
       if (loopMounts) assert.ok(leftoverMounts(s.dataDir).length > 0, 'the killed server left its node\'s filesystem mounted');
       if (sandbox === 'process') {
         assert.ok(findMarkedProcesses((m) => m === node.id).length > 0, 'plain process groups outlive a crashed server: recovery has to find them');
