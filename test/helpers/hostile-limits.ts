@@ -66,12 +66,12 @@ try {
 }
 `;
 
-/** A git repository holding the hostile app (Procfile: web, hog). */
+/** A git repository holding the hostile app (Procfile: web, hog, fill). */
 export function hostileLimitsRepo(appJson: object = {}): string {
   return exampleRepo('node-passing', (dir) => {
     for (const f of fs.readdirSync(dir)) if (f !== 'package.json') fs.rmSync(path.join(dir, f), { recursive: true });
     fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'hostile-limits', version: '1.0.0', private: true }));
-    fs.writeFileSync(path.join(dir, 'Procfile'), 'web: node server.js\nhog: node hog.js\n');
+    fs.writeFileSync(path.join(dir, 'Procfile'), 'web: node server.js\nhog: node hog.js\nfill: node fill.js\n');
     fs.writeFileSync(path.join(dir, 'server.js'), SERVER);
     fs.writeFileSync(path.join(dir, 'hog.js'), HOG);
     fs.writeFileSync(path.join(dir, 'fork.py'), FORK);

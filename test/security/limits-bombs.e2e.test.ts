@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { startServer, cli, api, type TestServer } from '../helpers/server.js';
-import { latestRun, nodesOf } from '../helpers/runs.js';
+import { latestRun, nodesOf, waitFor } from '../helpers/runs.js';
 import { leftoverProcesses } from '../helpers/processes.js';
 import { leftoverMounts, mountsAfter } from '../helpers/mounts.js';
 import { healthProbe, hostProcessCount, hostileLimitsRepo } from '../helpers/hostile-limits.js';
@@ -73,6 +73,21 @@ test('a disk filler gets ENOSPC at the 2 GB quota of standard-1x, its /tmp too; 
   assert.match(again.stdout, /fresh/, 'the next one-off writes on a fresh filesystem');
   assert.equal(h.failures, 0, 'GET /health always answered');
   assert.ok(h.maxMs < 2000, `GET /health within 2 s (slowest ${h.maxMs} ms)`);
+});
+
+test('a dyno that fills its disk gets ENOSPC and restarts on a fresh filesystem (as on Heroku); its filesystem goes when scaled down', { timeout: 150_000 }, async () => {
+  const webMounts = leftoverMounts(s.dataDir);
+  const logs = async () => (await on(['logs', '-n', '1500'])).stdout;
+  assert.equal((await on(['ps:scale', 'fill=1'])).code, 0);
+  await waitFor('the filler dyno to fill its filesystem', async () => /slipway\[fill\.1\]: Disk quota exceeded: its filesystem is full, the limit of a standard-1x dyno is 2048 MB/.test(await logs()), 90_000);
+  assert.match(await logs(), /app\[fill\.1\]: stopped by ENOSPC after \d+ MB; tmp: ENOSPC/);
+  await waitFor('it to write again after its restart', async () => {
+    const t = await logs();
+    return /app\[fill\.1\]: wrote 100 MB/.test(t.slice(t.indexOf('Disk quota exceeded')));
+  }, 60_000);
+  assert.equal((await on(['ps:scale', 'fill=0'])).code, 0);
+  assert.deepEqual(await mountsAfter(s.dataDir, webMounts), [], 'the filler\'s filesystem is gone');
+  assert.equal((await api(s, 'GET', '/health')).status, 200);
 });
 
 test('a memory bomb in a CI test step (formation.test.size standard-1x): the node errors with the memory limit named; the server is fine', { timeout: 240_000 }, async () => {
