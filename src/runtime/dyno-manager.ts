@@ -221,7 +221,7 @@ export class DynoManager {
         this.o.log(d.appId, src, `Disk quota exceeded: ${full}, the limit of a ${d.size.name} dyno is ${limitsFor(d.size).diskMb} MB; it restarts with a fresh filesystem`);
         // As on Heroku a restarted dyno starts from the slug again, so a full disk does not follow it.
         d.ws = undefined;
-        await removeWorkspace(this.o.workRoot, d.id);
+        await removeWorkspace(this.o.workRoot, d.id).catch((e: Error) => this.o.log(d.appId, 'slipway', `${d.name}: ${e.message}`));
       }
       this.o.log(d.appId, 'slipway', `${d.name}: process exited with status ${r.exitCode ?? r.signal}`);
       this.crashed(d, r.exitCode);
@@ -294,6 +294,6 @@ export class DynoManager {
     d.state = 'down';
     killMarked((m) => m === d.id);
     await d.net?.release();
-    await removeWorkspace(this.o.workRoot, d.id);
+    await removeWorkspace(this.o.workRoot, d.id).catch((e: Error) => this.o.log(d.appId, 'slipway', `${d.name}: ${e.message}`));
   }
 }
