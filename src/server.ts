@@ -15,6 +15,7 @@ import { createSandbox } from './sandbox/sandbox.js';
 import { resolveHostTools } from './sandbox/host-tools.js';
 import { Tenants } from './tenants.js';
 import { createLimiter } from './sandbox/cgroups.js';
+import { openWorkspaceDisks } from './sandbox/workspace-disk.js';
 import { Runner } from './runner/runner.js';
 import { KeyedSerial } from './jobs/keyed-serial.js';
 import { runTestNode, type NodeRunnerDeps } from './ci/run-test-node.js';
@@ -95,10 +96,12 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   fs.mkdirSync(workRoot, { recursive: true, mode: 0o711 });
   fs.chmodSync(workRoot, 0o711);
   const hidden = [...new Set([config.dataDir, workRoot])];
+  // A filesystem per workspace where loop mounts work; a killed server's mounts and images go first.
+  const disks = await openWorkspaceDisks({ dataDir: config.dataDir, workRoot });
   // Limits per dyno size: one cgroup per command under a parent of this server's own; a killed server's leftovers go first.
   const limiter = createLimiter({ dataDir: config.dataDir, ownUid: process.getuid?.() === 0 });
   const swept = limiter.sweep();
-  log.info(limiter.summary + (swept ? `; removed ${swept} cgroups a previous run left behind` : ''));
+  log.info(`${limiter.summary}; ${disks.summary}` + (swept ? `; removed ${swept} cgroups a previous run left behind` : '') + (disks.swept ? `; removed ${disks.swept} workspace filesystems a previous run left behind` : ''));
   const sandbox = createSandbox({ mode: sandboxProbe.mode, userName: config.sandboxUser, hidden, graceMs: config.killGraceMs, limiter });
   if (sandboxProbe.warning) log.warn(sandboxProbe.warning);
   const tenants = new Tenants(store.db, config.tenantUids, sandbox.user.uid);
@@ -168,7 +171,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
         try {
           await runBuild(payload, { sandbox, workRoot, buildCacheRoot: path.join(config.dataDir, 'build-cache'), fetchSource: deps.fetchSource, timeoutMs: config.buildTimeoutSeconds * 1000, limits: config.inputLimits, buildpackDirs: config.buildpackDirs, network: spaces }, emit, signal);
           await chain;
-        } finally { cleanupBuild(workRoot, payload.buildId); }
+        } finally { await cleanupBuild(workRoot, payload.buildId); }
       },
       [RELEASE_JOB]: async (job, signal) => {
         const payload = JSON.parse(job.payload) as ReleaseJob;
@@ -275,6 +278,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       await ctx.dynos.shutdown();
       // Add-on servers live in namespaces of the default network: stopped before it goes.
       await ctx.addons.stopAppServers();
+      await disks.close();
       await spaces.shutdown();
       limiter.close();
       await nginx?.close();

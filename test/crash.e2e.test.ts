@@ -9,6 +9,7 @@ import { startServer, cli, type TestServer } from './helpers/server.js';
 import { commitAll, git } from './helpers/apps.js';
 import { latestRun, nodesOf, waitFor, waitForStatus } from './helpers/runs.js';
 import { leftoverProcesses } from './helpers/processes.js';
+import { leftoverMounts } from './helpers/mounts.js';
 import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
 import { needs } from './helpers/tools.js';
 
@@ -38,6 +39,9 @@ for (const sandbox of ['process', 'bwrap'] as const) {
 
       await s.kill();
       const workspace = path.join(s.dataDir, 'workspaces', node.id);
+      const loopMounts = /ext4 on loop/.test(s.output());
+      assert.equal(loopMounts, process.getuid?.() === 0 && fs.existsSync('/dev/loop-control'), 'a root server with loop devices gives each workspace a filesystem');
+      if (loopMounts) assert.ok(leftoverMounts(s.dataDir).length > 0, 'the killed server left its node\'s filesystem mounted');
       if (sandbox === 'process') {
         assert.ok(findMarkedProcesses((m) => m === node.id).length > 0, 'plain process groups outlive a crashed server: recovery has to find them');
         assert.ok(fs.existsSync(workspace));
@@ -52,6 +56,8 @@ for (const sandbox of ['process', 'bwrap'] as const) {
       assert.equal(after!.status, 'errored');
       assert.deepEqual(await leftoverProcesses([node.id]), [], 'its sandbox processes are gone');
       assert.equal(fs.existsSync(workspace), false, 'its workspace is gone');
+      assert.deepEqual(leftoverMounts(s.dataDir), [], 'its filesystem was unmounted and its loop device detached at start-up');
+      if (loopMounts) assert.match(s.output(), /removed 1 workspace filesystems a previous run left behind/);
 
       const info = await cli(s, ['ci:info', String(run.number), '-p', 'crash']);
       assert.equal(info.code, 1);

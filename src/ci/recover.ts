@@ -21,7 +21,7 @@ export async function recoverLostWork(ctx: AppContext, owner: string, heldByPref
     if (job.kind === TEST_NODE_JOB) {
       const j = JSON.parse(job.payload) as TestNodeJob;
       killMarked((m) => m === j.nodeId);
-      removeWorkspace(ctx.workRoot, j.nodeId);
+      await removeWorkspace(ctx.workRoot, j.nodeId);
       for (const s of ['setup', 'test'] as const) {
         const key = logKey(j.runId, j.nodeIndex, s);
         if (ctx.logs.isLive(key)) ctx.logs.close(key);

@@ -56,13 +56,19 @@ export function testEnv(job: TestNodeJob, ws: Workspace, withConfig: boolean): R
 
 export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: Emit, signal: AbortSignal): Promise<void> {
   // Every command of the node runs as the run's uid, with the limits of its size (app.json formation.test.size; Heroku CI: performance-m).
-  const sized = withLimits(forTenant(deps.sandbox, job.tenant), limitsFor(dynoSize(job.config.size ?? DEFAULT_TEST_SIZE)));
+  const limits = limitsFor(dynoSize(job.config.size ?? DEFAULT_TEST_SIZE));
+  const sized = withLimits(forTenant(deps.sandbox, job.tenant), limits);
   let sandbox = sized;
   let nodeNet: DynoNet | undefined;
   const deadline = Date.now() + job.timeoutSeconds * 1000;
   const remaining = () => Math.max(0, deadline - Date.now());
   const marker = job.nodeId;
-  const ws = createWorkspace(sandbox, deps.workRoot, job.nodeId);
+  let ws: Workspace;
+  try {
+    ws = await createWorkspace(sandbox, deps.workRoot, job.nodeId, limits.diskMb);
+  } catch (e) {
+    return emit({ type: 'end', outcome: 'errored', errorId: 'internal_error', message: `Slipway could not run this node: its workspace could not be created: ${(e as Error).message}` });
+  }
   const out = (stream: OutputStream) => (data: Buffer | string) => emit({ type: 'output', stream, data });
   const setupLog = out('setup');
 
@@ -159,7 +165,7 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
     // Step 7: nothing of the node outlives it.
     killMarked((m) => m === marker);
     await nodeNet?.release();
-    removeWorkspace(deps.workRoot, job.nodeId);
+    await removeWorkspace(deps.workRoot, job.nodeId);
   }
 }
 

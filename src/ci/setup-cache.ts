@@ -20,9 +20,17 @@ export async function restoreCache(sandbox: Sandbox, cacheRoot: string, pipeline
   return true;
 }
 
+/** Rename unless `to` is on another filesystem (a workspace has one of its own where loop mounts work). */
+function renamed(from: string, to: string): boolean {
+  try { fs.renameSync(from, to); return true; } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EXDEV') return false;
+    throw e;
+  }
+}
+
 /**
  * Replace a cache (a pipeline's setup cache, an app's build cache) with `from`, atomically (readers
- * see old or new). `move` takes `from` itself, for a workspace that is discarded next anyway.
+ * see old or new). `move` takes `from` itself (when on the same filesystem), for a workspace that is discarded next anyway.
  * False (nothing saved) when `from` is no longer a real folder.
  */
 export async function saveCache(cacheRoot: string, pipelineId: string, from: string, opts: { move?: boolean } = {}): Promise<boolean> {
@@ -30,8 +38,7 @@ export async function saveCache(cacheRoot: string, pipelineId: string, from: str
   fs.mkdirSync(cacheRoot, { recursive: true, mode: 0o700 });
   const dest = path.join(cacheRoot, pipelineId);
   const tmp = `${dest}.new-${process.pid}-${Date.now()}`;
-  if (opts.move) fs.renameSync(from, tmp);
-  else {
+  if (!(opts.move && renamed(from, tmp))) {
     const r = await runHost('cp', ['-a', '--', from, tmp]);
     if (r.exitCode !== 0) { fs.rmSync(tmp, { recursive: true, force: true }); throw new Error(`saving the cache failed: ${r.stderr.trim()}`); }
   }

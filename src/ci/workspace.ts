@@ -1,23 +1,39 @@
 // A test node's workspace: app source, buildpack cache, ENV_DIR, buildpacks, tmp — owned by the
-// sandbox user, removed afterwards whatever the outcome.
+// sandbox user, on a filesystem of its own where loop mounts work, removed afterwards whatever the outcome.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { runHost } from '../sandbox/host.js';
 import { chownTree } from '../sandbox/tenant-sandbox.js';
+import { workspaceDisks } from '../sandbox/workspace-disk.js';
 
 export interface Workspace { root: string; app: string; cache: string; env: string; buildpacks: string; tmp: string }
 
-export function createWorkspace(sandbox: Sandbox, workRoot: string, id: string): Workspace {
+/**
+ * A fresh workspace `id` under `workRoot`. With loop mounts it is a filesystem of its own of
+ * `diskMb` (the disk quota of the commands that use it), so they get ENOSPC at the quota.
+ */
+export async function createWorkspace(sandbox: Sandbox, workRoot: string, id: string, diskMb: number): Promise<Workspace> {
   const root = path.join(workRoot, id);
-  fs.rmSync(root, { recursive: true, force: true });
+  await removeWorkspace(workRoot, id);
+  await workspaceDisks(workRoot)?.attach(root, id, diskMb);
   const ws = { root, app: path.join(root, 'app'), cache: path.join(root, 'cache'), env: path.join(root, 'env'), buildpacks: path.join(root, 'buildpacks'), tmp: path.join(root, 'tmp') };
   for (const d of [root, ws.app, ws.cache, ws.env, ws.buildpacks, ws.tmp]) sandbox.ownedDir(d);
   return ws;
 }
 
-export function removeWorkspace(workRoot: string, id: string): void {
+/** Remove a workspace: its filesystem unmounted (lazily when busy) and its image deleted first. */
+export async function removeWorkspace(workRoot: string, id: string): Promise<void> {
+  await workspaceDisks(workRoot)?.detach(path.join(workRoot, id), id);
   fs.rmSync(path.join(workRoot, id), { recursive: true, force: true });
+}
+
+/** Whether the filesystem holding the workspace has less than a megabyte left (its quota is used up). */
+export function workspaceFull(ws: Workspace): boolean {
+  try {
+    const s = fs.statfsSync(ws.root);
+    return s.bavail * s.bsize < 1024 * 1024;
+  } catch { return false; }
 }
 
 /** ENV_DIR: one file per var, as the buildpack API specifies. */

@@ -19,7 +19,7 @@ export async function failLostReleaseWork(ctx: AppContext, job: Pick<Job, 'kind'
   if (job.kind === BUILD_JOB) {
     const j = JSON.parse(job.payload) as BuildJob;
     killMarked((m) => m === `build-${j.buildId}`);
-    cleanupBuild(ctx.workRoot, j.buildId);
+    await cleanupBuild(ctx.workRoot, j.buildId);
     ctx.logs.ensureOpen(buildLogKey(j.buildId)); // keep the output written before the stop
     ctx.logs.append(buildLogKey(j.buildId), `\n${BUILD_LOST}\n`);
     await recordBuildEvent(ctx, j, { type: 'end', ok: false, message: BUILD_LOST });
@@ -29,7 +29,7 @@ export async function failLostReleaseWork(ctx: AppContext, job: Pick<Job, 'kind'
   if (job.kind === RELEASE_JOB) {
     const j = JSON.parse(job.payload) as ReleaseJob;
     killMarked((m) => m === `release-${j.releaseId}`);
-    removeWorkspace(ctx.workRoot, `release-${j.releaseId}`);
+    await removeWorkspace(ctx.workRoot, `release-${j.releaseId}`);
     // A release already settled (its end was recorded just before the stop) stays as it is.
     if ((await getRelease(ctx.store.db, j.appId, j.releaseId)).status !== 'pending') return true;
     ctx.logs.ensureOpen(releaseLogKey(j.releaseId));

@@ -8,7 +8,7 @@ import { forTenant } from '../sandbox/tenant-sandbox.js';
 import { killMarked } from '../sandbox/process-tree.js';
 import { prepareBuildpacks } from '../buildpacks/prepare.js';
 import { q, sourceFiles } from '../buildpacks/shell.js';
-import { createWorkspace, removeWorkspace, writeEnvDir, hoistSingleFolder } from '../ci/workspace.js';
+import { createWorkspace, removeWorkspace, writeEnvDir, hoistSingleFolder, type Workspace } from '../ci/workspace.js';
 import { CACHE_NOT_SAVED, restoreCache, saveCache } from '../ci/setup-cache.js';
 import { parseAppJson } from '../core/app-json.js';
 import { parseProcfile, parseReleaseYaml } from '../core/procfile.js';
@@ -71,10 +71,18 @@ async function checkSlug(slugFile: string, size: number, limits: InputLimits): P
 
 export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEvent) => void, signal: AbortSignal): Promise<void> {
   // Every command of a build (detection, buildpacks, bin/release) runs as the app's uid, with the limits of a build dyno.
-  let sandbox = withLimits(forTenant(deps.sandbox, job.tenant), limitsFor(dynoSize(BUILD_SIZE)));
+  const limits = limitsFor(dynoSize(BUILD_SIZE));
+  let sandbox = withLimits(forTenant(deps.sandbox, job.tenant), limits);
   let net: DynoNet | undefined;
   const id = `build-${job.buildId}`;
-  const ws = createWorkspace(sandbox, deps.workRoot, id);
+  let ws: Workspace;
+  try {
+    ws = await createWorkspace(sandbox, deps.workRoot, id, limits.diskMb);
+  } catch (e) {
+    const message = `Slipway could not run this build: its workspace could not be created: ${(e as Error).message}`;
+    emit({ type: 'output', data: ` !     ${message}\n` });
+    return emit({ type: 'end', ok: false, message });
+  }
   const deadline = Date.now() + deps.timeoutMs;
   const remaining = () => Math.max(0, deadline - Date.now());
   const log = (data: Buffer | string) => emit({ type: 'output', data });
@@ -149,4 +157,4 @@ export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEv
   }
 }
 
-export const cleanupBuild = (workRoot: string, buildId: string): void => removeWorkspace(workRoot, `build-${buildId}`);
+export const cleanupBuild = (workRoot: string, buildId: string): Promise<void> => removeWorkspace(workRoot, `build-${buildId}`);

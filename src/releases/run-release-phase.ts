@@ -18,11 +18,12 @@ export async function runReleasePhase(job: ReleaseJob, deps: { sandbox: Sandbox;
     // In a space the release phase runs on the space's network, as every dyno of the app does.
     dynoNet = await deps.network?.forApp(job.appId, id);
     const sandbox = forTenant(deps.sandbox, job.tenant);
-    const ws = await unpackSlug(sandbox, deps.workRoot, id, deps.slugFile);
+    const size = dynoSize(job.size);
+    const ws = await unpackSlug(sandbox, deps.workRoot, id, deps.slugFile, limitsFor(size).diskMb);
     log(`Running release command: ${job.command}\n`);
     const r = await sandbox.run({
       argv: dynoCommand(ws, job.command), cwd: ws.app, env: dynoEnv(ws, job.config, { DYNO: 'release.1', PORT: '5000' }),
-      writable: [ws.root], tmpDir: ws.tmp, marker: id, netns: dynoNet?.netns, limits: limitsFor(dynoSize(job.size)), timeoutMs: job.timeoutSeconds * 1000, signal, onStdout: log, onStderr: log,
+      writable: [ws.root], tmpDir: ws.tmp, marker: id, netns: dynoNet?.netns, limits: limitsFor(size), timeoutMs: job.timeoutSeconds * 1000, signal, onStdout: log, onStderr: log,
     });
     if (r.exitCode === 0) emit({ type: 'end', ok: true, message: null });
     else {
@@ -34,6 +35,6 @@ export async function runReleasePhase(job: ReleaseJob, deps: { sandbox: Sandbox;
   } finally {
     killMarked((m) => m === id);
     await dynoNet?.release();
-    removeWorkspace(deps.workRoot, id);
+    await removeWorkspace(deps.workRoot, id);
   }
 }

@@ -5,7 +5,7 @@ import type { Sandbox, Started } from '../sandbox/sandbox.js';
 import { killMarked } from '../sandbox/process-tree.js';
 import { forTenant } from '../sandbox/tenant-sandbox.js';
 import type { Tenant } from '../sandbox/user.js';
-import { removeWorkspace, type Workspace } from '../ci/workspace.js';
+import { removeWorkspace, workspaceFull, type Workspace } from '../ci/workspace.js';
 import { freePort } from '../addons/local-server.js';
 import { unpackSlug, dynoEnv, dynoCommand } from './slug-workspace.js';
 import type { DynoNet, DynoNetworks } from '../spaces/space-network.js';
@@ -188,7 +188,7 @@ export class DynoManager {
         if (d.net) { d.host = d.net.address; d.port = 5000; }
         if (d.stopping) { await d.net?.release(); return; }
       }
-      d.ws ??= await unpackSlug(sandbox, this.o.workRoot, d.id, d.release.slugFile);
+      d.ws ??= await unpackSlug(sandbox, this.o.workRoot, d.id, d.release.slugFile, limitsFor(d.size).diskMb);
     } catch (e) {
       this.o.log(d.appId, 'slipway', `${d.name}: ${(e as Error).message}`);
       return this.crashed(d, null);
@@ -210,16 +210,18 @@ export class DynoManager {
     if (d.type !== 'web') d.state = 'up';
     const proc = d.proc;
     d.memoryTimer = setInterval(() => this.checkMemory(d, proc), this.o.memoryCheckMs ?? 2000);
-    void proc.result.then((r) => {
+    void proc.result.then(async (r) => {
       clearInterval(d.memoryTimer);
       if (d.stopping) return;
       const src = `slipway[${d.name}]`;
       if (r.limitExceeded?.resource === 'memory') for (const l of r15Lines(r.limitExceeded.usedMb, d.size.quotaMb)) this.o.log(d.appId, src, l);
-      if (r.limitExceeded?.resource === 'disk') {
-        this.o.log(d.appId, src, `Disk quota exceeded: ${r.limitExceeded.usedMb} MB written, the limit of a ${d.size.name} dyno is ${r.limitExceeded.limitMb} MB; it restarts with a fresh filesystem`);
+      // Stopped by the du watcher, or (on a filesystem of its own) it ended with that filesystem full.
+      const full = r.limitExceeded?.resource === 'disk' ? `${r.limitExceeded.usedMb} MB written` : workspaceFull(ws) ? 'its filesystem is full' : undefined;
+      if (full) {
+        this.o.log(d.appId, src, `Disk quota exceeded: ${full}, the limit of a ${d.size.name} dyno is ${limitsFor(d.size).diskMb} MB; it restarts with a fresh filesystem`);
         // As on Heroku a restarted dyno starts from the slug again, so a full disk does not follow it.
-        removeWorkspace(this.o.workRoot, d.id);
         d.ws = undefined;
+        await removeWorkspace(this.o.workRoot, d.id).catch((e: Error) => this.o.log(d.appId, 'slipway', `${d.name}: ${e.message}`));
       }
       this.o.log(d.appId, 'slipway', `${d.name}: process exited with status ${r.exitCode ?? r.signal}`);
       this.crashed(d, r.exitCode);
@@ -292,6 +294,6 @@ export class DynoManager {
     d.state = 'down';
     killMarked((m) => m === d.id);
     await d.net?.release();
-    removeWorkspace(this.o.workRoot, d.id);
+    await removeWorkspace(this.o.workRoot, d.id).catch((e: Error) => this.o.log(d.appId, 'slipway', `${d.name}: ${e.message}`));
   }
 }

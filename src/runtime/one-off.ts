@@ -39,7 +39,7 @@ export class OneOffDynos {
       try {
         dynoNet = await this.o.network?.forApp(appId, id);
         const sandbox = forTenant(this.o.sandbox, release.tenant);
-        const ws = await unpackSlug(sandbox, this.o.workRoot, id, release.slugFile);
+        const ws = await unpackSlug(sandbox, this.o.workRoot, id, release.slugFile, limitsFor(size).diskMb);
         run.state = 'up';
         const out = (c: Buffer) => this.o.logs.append(run.logKey, c);
         const ac = new AbortController();
@@ -57,7 +57,7 @@ export class OneOffDynos {
         run.state = 'down';
         await dynoNet?.release();
         this.o.logs.close(run.logKey);
-        removeWorkspace(this.o.workRoot, id);
+        await removeWorkspace(this.o.workRoot, id).catch((e: Error) => this.o.logs.append(run.logKey, `${e.message}\n`));
         setTimeout(() => this.runs.delete(id), 10 * 60_000).unref();
       }
     })();

@@ -6,8 +6,9 @@ import { describeResult } from '../sandbox/result.js';
 import { createWorkspace, type Workspace } from '../ci/workspace.js';
 import { sourceProfileD } from '../buildpacks/shell.js';
 
-export async function unpackSlug(sandbox: Sandbox, workRoot: string, id: string, slugFile: string): Promise<Workspace> {
-  const ws = createWorkspace(sandbox, workRoot, id);
+/** The slug unpacked into a fresh workspace of `diskMb` (the disk quota of the dyno's size). */
+export async function unpackSlug(sandbox: Sandbox, workRoot: string, id: string, slugFile: string, diskMb: number): Promise<Workspace> {
+  const ws = await createWorkspace(sandbox, workRoot, id, diskMb);
   const r = await sandbox.run({ argv: ['tar', '-xzf', slugFile, '-C', ws.app, '--no-same-owner'], cwd: ws.app, env: { PATH: '/usr/bin:/bin' }, writable: [ws.root], readable: [path.dirname(slugFile)], marker: id, timeoutMs: 300_000 });
   if (r.exitCode !== 0) throw new Error(`unpacking the slug ${describeResult(r)}`);
   return ws;

@@ -103,8 +103,8 @@ export function createLimiter(opts: { dataDir: string; root?: string; ownUid: bo
   return {
     kind,
     summary: kind === 'cgroup-v2'
-      ? `resource limits: cgroups v2 (memory, pids, cpu) under ${parents[0]}; file size by rlimit; disk by workspace checks`
-      : `resource limits: cgroups v1 (memory, pids, cpu) under ${parent}; file size by rlimit; disk by workspace checks`,
+      ? `resource limits: cgroups v2 (memory, pids, cpu) under ${parents[0]}; file size by rlimit`
+      : `resource limits: cgroups v1 (memory, pids, cpu) under ${parent}; file size by rlimit`,
     sweep() {
       const names = new Set(parents.flatMap((p) => fs.readdirSync(p, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name)));
       // Start-up only: wait (briefly, synchronously) for killed processes to leave their groups.

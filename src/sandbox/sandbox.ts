@@ -11,6 +11,7 @@ import { resolveSandboxUser, type SandboxUser, type Tenant } from './user.js';
 import type { ResourceLimits } from '../core/dyno-size.js';
 import type { Limiter } from './cgroups.js';
 import { watchDisk } from './disk-watch.js';
+import { onQuotaFilesystem } from './workspace-disk.js';
 
 export type SandboxMode = 'bwrap' | 'process';
 
@@ -167,9 +168,11 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
           return end({ exitCode: null, signal: null, reason: 'spawn-failed', error: (e as Error).message });
         }
         pgid = child.pid;
-        if (spec.limits) {
+        const writable = [...new Set([...spec.writable, ...(spec.tmpDir ? [spec.tmpDir] : [])])];
+        // On a workspace filesystem of its own the kernel holds the quota (ENOSPC); elsewhere du checks it.
+        if (spec.limits && !onQuotaFilesystem(writable)) {
           const limitMb = spec.limits.diskMb;
-          stopDiskWatch = watchDisk([...new Set([...spec.writable, ...(spec.tmpDir ? [spec.tmpDir] : [])])], limitMb, (usedMb) => {
+          stopDiskWatch = watchDisk(writable, limitMb, (usedMb) => {
             exceeded = { resource: 'disk', limitMb, usedMb };
             stopTree('limit-exceeded', 0);
           });

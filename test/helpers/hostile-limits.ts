@@ -46,22 +46,32 @@ for k in kids:
     except OSError: pass
 `;
 
-// Writes 100 MB files into the app folder, up to 4 GB.
+// Writes 100 MB files into the app folder, a megabyte at a time, up to 4 GB; on an error it says
+// which after how many MB, and whether its temporary folder still takes a megabyte.
 const FILL = `const fs = require('fs');
-const chunk = Buffer.alloc(100 * 1024 * 1024, 7);
-for (let i = 1; i <= 40; i++) {
-  fs.writeFileSync('fill-' + i, chunk);
-  console.log('wrote ' + i * 100 + ' MB');
+const chunk = Buffer.alloc(1024 * 1024, 7);
+let mb = 0;
+try {
+  for (let i = 1; i <= 40; i++) {
+    const fd = fs.openSync('fill-' + i, 'w');
+    try { for (let j = 0; j < 100; j++) { fs.writeSync(fd, chunk); mb++; } } finally { fs.closeSync(fd); }
+    console.log('wrote ' + mb + ' MB');
+  }
+  console.log('filled 4000 MB');
+} catch (e) {
+  let tmp = 'written';
+  try { fs.writeFileSync((process.env.TMPDIR || '/tmp') + '/more', chunk); } catch (e2) { tmp = e2.code; }
+  console.log('stopped by ' + e.code + ' after ' + mb + ' MB; tmp: ' + tmp);
+  process.exit(1);
 }
-console.log('filled 4000 MB');
 `;
 
-/** A git repository holding the hostile app (Procfile: web, hog). */
+/** A git repository holding the hostile app (Procfile: web, hog, fill). */
 export function hostileLimitsRepo(appJson: object = {}): string {
   return exampleRepo('node-passing', (dir) => {
     for (const f of fs.readdirSync(dir)) if (f !== 'package.json') fs.rmSync(path.join(dir, f), { recursive: true });
     fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'hostile-limits', version: '1.0.0', private: true }));
-    fs.writeFileSync(path.join(dir, 'Procfile'), 'web: node server.js\nhog: node hog.js\n');
+    fs.writeFileSync(path.join(dir, 'Procfile'), 'web: node server.js\nhog: node hog.js\nfill: node fill.js\n');
     fs.writeFileSync(path.join(dir, 'server.js'), SERVER);
     fs.writeFileSync(path.join(dir, 'hog.js'), HOG);
     fs.writeFileSync(path.join(dir, 'fork.py'), FORK);

@@ -1,12 +1,13 @@
 // Attacks on shared resources from a one-off dyno and a CI test node: a fork bomb stays within
-// its size's process limit, a disk filler is stopped at its quota and its data is gone afterwards,
+// its size's process limit, a disk filler gets ENOSPC at its quota (a filesystem of its own) and its data is gone afterwards,
 // a memory bomb in a test step errors the node with a clear message. The server answers throughout.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { startServer, cli, api, type TestServer } from '../helpers/server.js';
-import { latestRun, nodesOf } from '../helpers/runs.js';
+import { latestRun, nodesOf, waitFor } from '../helpers/runs.js';
 import { leftoverProcesses } from '../helpers/processes.js';
+import { leftoverMounts, mountsAfter } from '../helpers/mounts.js';
 import { healthProbe, hostProcessCount, hostileLimitsRepo } from '../helpers/hostile-limits.js';
 
 let s: TestServer;
@@ -26,7 +27,10 @@ before(async () => {
   assert.equal(b.code, 0, b.stdout + b.stderr);
   assert.equal((await cli(s, ['pipelines:create', 'bombs'])).code, 0);
 });
-after(async () => { await s.stop(); });
+after(async () => {
+  await s.stop();
+  assert.deepEqual(leftoverMounts(s.dataDir), [], 'a stopped server leaves nothing mounted');
+});
 
 test('a fork bomb in a standard-1x one-off gets at most 256 processes; the host and the API are unaffected', { timeout: 120_000 }, async () => {
   const baseline = hostProcessCount();
@@ -45,18 +49,45 @@ test('a fork bomb in a standard-1x one-off gets at most 256 processes; the host 
   assert.ok(h.maxMs < 2000, `GET /health within 2 s (slowest ${h.maxMs} ms)`);
 });
 
-test('a disk filler is stopped at the 2 GB quota of standard-1x with a clear message; its data is gone afterwards', { timeout: 180_000 }, async () => {
+test('a disk filler gets ENOSPC at the 2 GB quota of standard-1x, its /tmp too; nothing else fills, nothing stays mounted', { timeout: 180_000 }, async () => {
+  assert.match(s.output(), /disk by a filesystem per workspace \(ext4 on loop\)/, 'the start-up line says the quota is a filesystem per workspace');
   const before = duMb(s.dataDir);
   const health = healthProbe(s.url);
+  const dynoMounts = leftoverMounts(s.dataDir); // the app's web dyno has its own
+  let peakMounts = 0;
+  const sampler = setInterval(() => { peakMounts = Math.max(peakMounts, leftoverMounts(s.dataDir).length - dynoMounts.length); }, 200);
   const r = await on(['run', 'node fill.js'], 150_000);
+  clearInterval(sampler);
   const h = await health.stop();
   assert.notEqual(r.code, 0, 'the filler did not finish');
   assert.ok(!r.stdout.includes('filled 4000 MB'), 'it never wrote its 4 GB');
-  assert.match(r.stdout, /run\.\d+ was stopped: disk quota exceeded \(\d+ MB written, the limit is 2048 MB\)/);
-  const wrote = Math.max(...[...r.stdout.matchAll(/wrote (\d+) MB/g)].map((x) => Number(x[1])));
-  assert.ok(wrote >= 1900 && wrote <= 3000, `it wrote ${wrote} MB before it was stopped`);
-  assert.ok(duMb(s.dataDir) - before < 50, 'the workspace and its files were removed');
+  const m = /stopped by (\w+) after (\d+) MB; tmp: (\w+)/.exec(r.stdout);
+  assert.ok(m, r.stdout + r.stderr);
+  assert.equal(m[1], 'ENOSPC', 'the kernel refused the write past the quota');
+  assert.ok(Number(m[2]) >= 1900 && Number(m[2]) <= 2048, `it wrote ${m[2]} MB (quota 2048 MB, less the slug)`);
+  assert.equal(m[3], 'ENOSPC', 'its /tmp is on the same filesystem, full too');
+  assert.ok(peakMounts > 0, 'the one-off ran on a filesystem of its own');
+  assert.deepEqual(await mountsAfter(s.dataDir, dynoMounts), [], 'its filesystem was unmounted and its loop device detached');
+  assert.ok(duMb(s.dataDir) - before < 50, 'the workspace, its image and its files were removed');
+  const again = await on(['run', 'echo fresh > f && cat f']);
+  assert.match(again.stdout, /fresh/, 'the next one-off writes on a fresh filesystem');
   assert.equal(h.failures, 0, 'GET /health always answered');
+  assert.ok(h.maxMs < 2000, `GET /health within 2 s (slowest ${h.maxMs} ms)`);
+});
+
+test('a dyno that fills its disk gets ENOSPC and restarts on a fresh filesystem (as on Heroku); its filesystem goes when scaled down', { timeout: 150_000 }, async () => {
+  const webMounts = leftoverMounts(s.dataDir);
+  const logs = async () => (await on(['logs', '-n', '1500'])).stdout;
+  assert.equal((await on(['ps:scale', 'fill=1'])).code, 0);
+  await waitFor('the filler dyno to fill its filesystem', async () => /slipway\[fill\.1\]: Disk quota exceeded: its filesystem is full, the limit of a standard-1x dyno is 2048 MB/.test(await logs()), 90_000);
+  assert.match(await logs(), /app\[fill\.1\]: stopped by ENOSPC after \d+ MB; tmp: ENOSPC/);
+  await waitFor('it to write again after its restart', async () => {
+    const t = await logs();
+    return /app\[fill\.1\]: wrote 100 MB/.test(t.slice(t.indexOf('Disk quota exceeded')));
+  }, 60_000);
+  assert.equal((await on(['ps:scale', 'fill=0'])).code, 0);
+  assert.deepEqual(await mountsAfter(s.dataDir, webMounts), [], 'the filler\'s filesystem is gone');
+  assert.equal((await api(s, 'GET', '/health')).status, 200);
 });
 
 test('a memory bomb in a CI test step (formation.test.size standard-1x): the node errors with the memory limit named; the server is fine', { timeout: 240_000 }, async () => {
