@@ -12,7 +12,7 @@ import path from 'node:path';
 import { startServer, cli, api, type TestServer } from './helpers/server.js';
 import { exampleRepo } from './helpers/apps.js';
 import { waitFor } from './helpers/runs.js';
-import { clientNetwork, inNs, slipwayLeftovers } from './helpers/netns.js';
+import { clientNetwork, inNs, serverTag, slipwayLeftovers } from './helpers/netns.js';
 import { needs } from './helpers/tools.js';
 
 const skip = needs('spaces');
@@ -79,7 +79,7 @@ after(async () => {
   await s?.stop();
   clients?.close();
   // Whatever happened in the tests, a stopped server leaves nothing of Slipway's on the host.
-  assert.deepEqual(slipwayLeftovers(), { netns: [], links: [], tables: [] });
+  assert.deepEqual(slipwayLeftovers({ tag: serverTag(s.dataDir) }), { netns: [], links: [], tables: [] });
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -209,7 +209,7 @@ test('CI in a space: the test run reaches the internal app only when the pipelin
 
 test('a restart restores the space networks; destroy is refused while apps remain, then leaves nothing behind', { skip, timeout: 240_000 }, async () => {
   await s.stop();
-  assert.deepEqual(slipwayLeftovers(), { netns: [], links: [], tables: [] }, 'a stopped server leaves no namespaces, links or rules');
+  assert.deepEqual(slipwayLeftovers({ tag: serverTag(s.dataDir) }), { netns: [], links: [], tables: [] }, 'a stopped server leaves no namespaces, links or rules');
   s = await startServer({ SLIPWAY_ROUTER_HOST: ROUTER_HOST, SLIPWAY_BOOT_TIMEOUT_SECONDS: '30' }, s.dataDir);
   await waitFor('sp-public to serve again', async () => (await viaRouterFrom(undefined, 'sp-public')).status === 200, 60_000);
   assert.equal(await waitFor('sp-internal by name again', async () => { const r = await fetchFrom('sp-public', 'http://web.sp-internal.app.localspace:5000/'); return r.startsWith('ok') && r; }, 60_000), 'ok 200 internal web.1 port=5000');
@@ -218,11 +218,11 @@ test('a restart restores the space networks; destroy is refused while apps remai
   // A crash (SIGKILL) leaves namespaces, veths and rules behind; the next start removes them and builds anew.
   await s.kill();
   // (Any other Slipway server starting meanwhile, from a concurrent test file, may already remove them.)
-  const crashed = slipwayLeftovers({ spacesOnly: true });
+  const crashed = slipwayLeftovers({ spacesOnly: true, tag: serverTag(s.dataDir) });
   assert.ok(crashed.netns.length <= 3 && crashed.tables.length <= 1, JSON.stringify(crashed));
   s = await startServer({ SLIPWAY_ROUTER_HOST: ROUTER_HOST, SLIPWAY_BOOT_TIMEOUT_SECONDS: '30' }, s.dataDir);
   await waitFor('sp-public to serve after the crash', async () => (await viaRouterFrom(undefined, 'sp-public')).status === 200, 60_000);
-  const rebuilt = slipwayLeftovers({ spacesOnly: true });
+  const rebuilt = slipwayLeftovers({ spacesOnly: true, tag: serverTag(s.dataDir) });
   assert.deepEqual(rebuilt.netns.filter((n) => crashed.netns.includes(n)), [], 'the namespaces of the crashed server are gone');
   assert.deepEqual(rebuilt.links.filter((l) => l.startsWith('slv') && crashed.links.includes(l)), [], 'and their veths');
   assert.equal(rebuilt.links.filter((l) => l.startsWith('slw')).length, 2, 'one bridge per space, no duplicates');
@@ -237,9 +237,9 @@ test('a restart restores the space networks; destroy is refused while apps remai
     assert.equal(d.code, 0, d.stderr);
   }
   // The server still runs its default network (the common runtime); nothing of the spaces is left.
-  assert.deepEqual(slipwayLeftovers({ spacesOnly: true }), { netns: [], links: [], tables: [] }, 'after spaces:destroy nothing of Slipway\'s is left');
+  assert.deepEqual(slipwayLeftovers({ spacesOnly: true, tag: serverTag(s.dataDir) }), { netns: [], links: [], tables: [] }, 'after spaces:destroy nothing of Slipway\'s is left');
   assert.match((await cli(s, ['spaces'])).stdout, /No spaces yet/);
   await s.stop();
-  assert.deepEqual(slipwayLeftovers(), { netns: [], links: [], tables: [] });
+  assert.deepEqual(slipwayLeftovers({ tag: serverTag(s.dataDir) }), { netns: [], links: [], tables: [] });
   assert.ok(fs.existsSync(path.join(s.dataDir)));
 });

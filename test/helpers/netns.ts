@@ -2,6 +2,7 @@
 // (prefix `tsw`, never Slipway's), commands inside a namespace, and the check that Slipway left
 // nothing of its own behind (namespaces, links, nftables tables).
 import { execFile, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 
 const exec = promisify(execFile);
@@ -60,12 +61,17 @@ export function clientNetwork(hostIp: string, clients: Record<string, string>): 
  * tables `slipway*`; with `spacesOnly`, without the default networks of running servers (`sln*`
  * links, `slipway-<tag>-n*` namespaces, `slipwaynet_*` tables).
  */
-export function slipwayLeftovers(opts: { spacesOnly?: boolean } = {}): { netns: string[]; links: string[]; tables: string[] } {
+export function slipwayLeftovers(opts: { spacesOnly?: boolean; tag?: string } = {}): { netns: string[]; links: string[]; tables: string[] } {
   const out = (cmd: string, ...a: string[]) => execFileSync(cmd, a, { encoding: 'utf8' });
   const common = (name: string) => !!opts.spacesOnly && (/^slipway-[0-9a-f]{4}-n/.test(name) || name.startsWith('sln') || / slipwaynet_/.test(name));
+  // Only one server's things (its data folder's tag): servers of other test files may run meanwhile.
+  const keep = (name: string) => !common(name) && (!opts.tag || name.includes(opts.tag));
   return {
-    netns: out('ip', 'netns', 'list').split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith('slipway-') && !common(n)),
-    links: out('ip', '-o', 'link', 'show').split('\n').map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1] ?? '').filter((n) => /^sl[wvpn]/.test(n) && !common(n)),
-    tables: out('nft', 'list', 'tables').split('\n').filter((l) => / slipway/.test(l) && !common(l)),
+    netns: out('ip', 'netns', 'list').split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith('slipway-') && keep(n)),
+    links: out('ip', '-o', 'link', 'show').split('\n').map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1] ?? '').filter((n) => /^sl[wvpn]/.test(n) && keep(n)),
+    tables: out('nft', 'list', 'tables').split('\n').filter((l) => / slipway/.test(l) && keep(l)),
   };
 }
+
+/** The tag a server's names carry: from its data folder (as SpaceNetworks computes it). */
+export const serverTag = (dataDir: string): string => createHash('sha256').update(dataDir).digest('hex').slice(0, 4);

@@ -30,7 +30,8 @@ async function leftovers(url: string): Promise<{ dbs: string[]; roles: string[] 
 
 test('server mode: a role per database; another tenant\'s role cannot connect to it, nor anyone without its password; dropped with it', { skip, timeout: 240_000 }, async () => {
   cluster = await startPostgres({ password: OPERATOR_PASSWORD });
-  s = await startServer({ SLIPWAY_ADDON_POSTGRES_URL: cluster.url });
+  // Reachable on purpose (no network namespaces): the credentials alone must keep other tenants out.
+  s = await startServer({ SLIPWAY_ADDON_POSTGRES_URL: cluster.url, SLIPWAY_NETWORK: 'host' });
   assert.equal((await cli(s, ['apps:create', 'victim'])).code, 0);
   for (const plan of ['heroku-postgresql', 'heroku-redis']) assert.equal((await cli(s, ['addons:create', plan, '-a', 'victim'])).code, 0);
   const victim = (await api<Record<string, string>>(s, 'GET', '/apps/victim/config-vars')).json;

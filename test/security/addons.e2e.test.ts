@@ -16,7 +16,10 @@ import { attackScript, parseAttacks } from '../helpers/addon-attacks.js';
 const skip = !postgresAvailable() ? 'PostgreSQL binaries not installed' : !fs.existsSync('/usr/bin/redis-server') ? 'redis-server not installed' : false;
 let s: TestServer;
 
-before(async () => { if (!skip) s = await startServer(); });
+// The network keeps other tenants away from these ports (test/security/network.e2e.test.ts); here
+// the ports are reachable on purpose (SLIPWAY_NETWORK=host), so the credentials alone must hold.
+const REACHABLE = { SLIPWAY_NETWORK: 'host' };
+before(async () => { if (!skip) s = await startServer(REACHABLE); });
 after(async () => { await s?.stop(); });
 
 const config = async (app: string) => (await api<Record<string, string>>(s, 'GET', `/apps/${app}/config-vars`)).json;
@@ -103,7 +106,7 @@ test('an add-on made before add-ons had passwords is not started again (it would
   const store = new Sqlite(path.join(s.dataDir, 'slipway.db'));
   store.prepare('UPDATE app_addons SET url = ? WHERE url = ?').run(`postgres://postgres@${url.host}/postgres`, url.toString());
   store.close();
-  s = await startServer({}, s.dataDir);
+  s = await startServer(REACHABLE, s.dataDir);
   assert.match(s.output(), /starting add-on DATABASE \(heroku-postgresql\): it was made before add-ons had passwords .*recreate it/);
   await assert.rejects(new pg.Client({ connectionString: `postgres://postgres@${url.host}/postgres` }).connect(), /ECONNREFUSED/);
   assert.equal((await fetch(`${s.url}/health`)).status, 200);

@@ -4,14 +4,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startServer, cli, api, viaRouter, type TestServer } from '../helpers/server.js';
 import { exampleRepo } from '../helpers/apps.js';
 import { waitFor } from '../helpers/runs.js';
-import { netAdminProblem, slipwayLeftovers } from '../helpers/netns.js';
+import { netAdminProblem, serverTag, slipwayLeftovers } from '../helpers/netns.js';
 import { hostNameservers } from '../../src/spaces/dns-relay.js';
 import { fakeInternet, hostService, hostAddress, INTERNET, PROBE_SERVER, PROBE_SCRIPT } from '../helpers/fake-internet.js';
 
@@ -72,6 +71,8 @@ test('from a dyno: the API, the router port and host services are unreachable', 
   assert.ok(!hostNameservers().includes(gateway), `the dyno's resolver is Slipway's gateway, not the host's (${gateway})`);
   blocked(await probe(T, gateway, api.port), 'the API through the gateway address');
   blocked(await probe(T, gateway, 22), 'sshd (or anything) on the gateway');
+  // The router is every app's public door, from inside as from the internet: only it is offered.
+  assert.doesNotMatch(await probe(T, gateway, s.routerPort), BLOCKED, 'the router\'s door on the gateway');
   assert.equal((await fetch(`${s.url}/health`)).status, 200);
 });
 
@@ -130,9 +131,7 @@ test('a one-off dyno and a CI test node: no API, no other tenant\'s add-on; a ru
 test('nothing of the default network is left after the server stops', { skip, timeout: 60_000 }, async () => {
   await s.stop();
   // This server's things only (its data folder's tag): other test files may run servers meanwhile.
-  const tag = createHash('sha256').update(s.dataDir).digest('hex').slice(0, 4);
-  const left = slipwayLeftovers();
-  const mine = (n: string) => n.includes(tag);
-  assert.deepEqual({ netns: left.netns.filter(mine), links: left.links.filter(mine), tables: left.tables.filter(mine) }, { netns: [], links: [], tables: [] });
+  const tag = serverTag(s.dataDir);
+  assert.deepEqual(slipwayLeftovers({ tag }), { netns: [], links: [], tables: [] });
   assert.deepEqual((fs.existsSync('/etc/netns') ? fs.readdirSync('/etc/netns') : []).filter((n) => n.startsWith(`slipway-${tag}`)), []);
 });
