@@ -64,7 +64,6 @@ try {
     await n.release();
     await new Promise((r) => setTimeout(r, 300));
     const root = path.join(workRoot, `bench-${i}`);
-    fs.mkdirSync(root, { mode: 0o700 });
     t = performance.now();
     await disks.attach(root, `bench-${i}`, limits.diskMb);
     await disks.detach(root, `bench-${i}`);
