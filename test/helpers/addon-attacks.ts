@@ -1,6 +1,7 @@
 // A hostile test script that goes after another app's add-ons (given their addresses and names,
 // never their passwords) and tries superuser-only things with its own. Each attempt prints one
 // line, `[name] output`, read back by parseAttacks.
+import assert from 'node:assert/strict';
 
 export interface Victim { postgres: string; redis: string; socketDir: string }
 
@@ -51,4 +52,14 @@ exit 0
 /** name → what the attempt printed. */
 export function parseAttacks(output: string): Record<string, string> {
   return Object.fromEntries([...output.matchAll(/\[([^\]\n]+)\] ?(.*)/g)].map((m) => [m[1]!, m[2]!]));
+}
+
+/** With its own URL a tenant works in its own database, and its role can do nothing a superuser could. */
+export function assertOwnRoleConfined(r: Record<string, string>): void {
+  assert.match(r['own database works']!, /^own-ok 1\s*$/);
+  assert.match(r['trusted extension works']!, /^ext-ok 36\s*$/);
+  assert.match(r['COPY FROM PROGRAM']!, /must be superuser or have privileges of the pg_execute_server_program role/);
+  assert.match(r['untrusted extension']!, /permission denied to create extension "file_fdw"/);
+  assert.match(r['ALTER SYSTEM']!, /permission denied to set parameter "work_mem"/);
+  assert.match(r['pg_authid']!, /permission denied for table pg_authid/);
 }
