@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createSandbox } from '../src/sandbox/sandbox.js';
 import { createLimiter } from '../src/sandbox/cgroups.js';
 import { parentGroupName } from '../src/sandbox/cgroup-settings.js';
@@ -67,10 +68,27 @@ test('a killed server\'s leftover groups are swept at the next start, killing wh
   }
 });
 
-test('without root: rlimits only, and the start-up line says so', { skip: root, timeout: 30_000 }, async () => {
+test('without root: rlimits only, and the start-up line says so', { timeout: 30_000 }, async () => {
+  // As root, a server of its own runs as nobody (the fallback every non-root operator gets).
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-cg-'));
-  const { limiter, run } = sandboxIn(data);
-  assert.match(limiter.summary, /^rlimits only: address space, file size \(cgroups need the server to run as root\)/);
-  const r = await run('ulimit -v; ulimit -f');
-  assert.equal(r.out, '131072\n65536\n');
+  try {
+    if (root) fs.chownSync(data, 65534, 65534);
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    const child = `const { createLimiter } = await import(${JSON.stringify(pathToFileURL(path.join(here, '../src/sandbox/cgroups.js')).href)});
+      const { createSandbox } = await import(${JSON.stringify(pathToFileURL(path.join(here, '../src/sandbox/sandbox.js')).href)});
+      const limiter = createLimiter({ dataDir: process.argv[1], ownUid: false });
+      const sb = createSandbox({ mode: 'process', userName: 'nobody', hidden: [], graceMs: 500, limiter });
+      let out = '';
+      await sb.run({ argv: ['bash', '-c', 'ulimit -v; ulimit -f'], cwd: process.argv[1], env: { PATH: '/usr/bin:/bin' }, writable: [process.argv[1]], marker: 'cg-test-nonroot', limits: ${JSON.stringify(limits)}, onStdout: (c) => { out += c; } });
+      console.log(JSON.stringify({ summary: limiter.summary, out }));`;
+    const p = spawn(process.execPath, ['--input-type=module', '-e', child, data], { stdio: ['ignore', 'pipe', 'inherit'], ...(root ? { uid: 65534, gid: 65534 } : {}) });
+    let text = '';
+    p.stdout.on('data', (c) => { text += c; });
+    assert.equal(await new Promise((r) => p.on('close', r)), 0);
+    const { summary, out } = JSON.parse(text) as { summary: string; out: string };
+    assert.match(summary, /^rlimits only: address space, file size \(cgroups need the server to run as root\)/);
+    assert.equal(out, '131072\n65536\n');
+  } finally {
+    fs.rmSync(data, { recursive: true, force: true });
+  }
 });
