@@ -18,6 +18,12 @@ async function killDuring(s: TestServer, args: string[], ready: () => Promise<bo
   return running;
 }
 
+/** After the kill: one more start and stop on the same data folder sweeps what the killed server left (mounts, namespaces, cgroups). */
+async function sweepAfterKill(s: TestServer): Promise<void> {
+  await s.stop();
+  await (await startServer({}, s.dataDir)).stop();
+}
+
 function assertOneLine(r: { code: number; stdout: string; stderr: string }, what: string): void {
   assert.equal(r.code, 3, `${what}: exit ${r.code}\n${r.stderr}\n${r.stdout}`);
   assert.doesNotMatch(r.stderr, /\n\s+at |node:internal/, `${what}: a stack trace\n${r.stderr}`);
@@ -35,7 +41,7 @@ test('logs --tail: the server killed mid-stream is one line and exit 3', { timeo
     const after = await cli(s, ['apps']);
     assert.equal(after.code, 3, 'a server that is gone: exit 3');
     assert.match(after.stderr, /^slipway: Cannot reach the Slipway server at .*\n$/);
-  } finally { await s.stop(); }
+  } finally { await sweepAfterKill(s); }
 });
 
 test('ci:run following a node: the server killed mid-run is one line and exit 3', { timeout: 180_000 }, async () => {
@@ -51,5 +57,5 @@ test('ci:run following a node: the server killed mid-run is one line and exit 3'
     const running = async () => (await api<Array<{ status: string }>>(s, 'GET', '/pipelines/cli-kill/test-runs')).json.some((t) => ['creating', 'building', 'running'].includes(t.status));
     const r = await killDuring(s, ['ci:run', '-p', 'cli-kill'], running, dir);
     assertOneLine(r, 'ci:run');
-  } finally { await s.stop(); }
+  } finally { await sweepAfterKill(s); }
 });
