@@ -77,7 +77,16 @@ export class EphemeralPostgres {
     if (cp.exitCode !== 0) throw new Error(`copying the template cluster failed: ${cp.stderr.trim()}`);
     await chownTree(path.join(ctx.dir, 'data'), ctx.sandbox.user);
     const creds = newPostgresCredentials();
-    await this.secureCluster(ctx, creds);
+    try {
+      await this.secureCluster(ctx, creds);
+    } catch (first) {
+      // Seen once under heavy load, with nothing said: a second, fresh copy before giving up.
+      fs.rmSync(path.join(ctx.dir, 'data'), { recursive: true, force: true });
+      const again = await runHost('cp', ['-a', template, path.join(ctx.dir, 'data')]);
+      if (again.exitCode !== 0) throw first;
+      await chownTree(path.join(ctx.dir, 'data'), ctx.sandbox.user);
+      await this.secureCluster(ctx, creds);
+    }
     return creds;
   }
 
@@ -94,8 +103,9 @@ export class EphemeralPostgres {
       env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', HBA: ADDON_PG_HBA, DATA: path.join(ctx.dir, 'data'), POSTGRES: path.join(this.pgBin, 'postgres'), SQL: clusterSetupSql(creds).join('\n') },
       onStdout: () => {}, onStderr: (c) => { out += c; },
     });
-    // Only the server's FATAL line: never the statement (it holds the verifier).
-    if (r.exitCode !== 0) throw new Error(`setting up the cluster's role ${describeResult(r)}: ${out.split('\n').find((l) => /FATAL|ERROR/.test(l))?.trim() ?? 'no message'}`);
+    // The server's FATAL line, else the last line said (bwrap, bash): never a statement or its detail (they hold the verifier).
+    const said = out.split('\n').map((l) => l.trim()).filter((l) => l && !/^(STATEMENT|DETAIL|CONTEXT|QUERY):|SCRAM-SHA-256\$/.test(l));
+    if (r.exitCode !== 0) throw new Error(`setting up the cluster's role ${describeResult(r)}: ${said.find((l) => /FATAL|ERROR/.test(l)) ?? said.at(-1) ?? 'no message'}`);
   }
 
   /** Start the cluster in ctx.dir/data; `durable` keeps fsync on (an app's database, not a test run's). */
