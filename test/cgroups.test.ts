@@ -11,9 +11,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createSandbox } from '../src/sandbox/sandbox.js';
 import { createLimiter } from '../src/sandbox/cgroups.js';
 import { parentGroupName } from '../src/sandbox/cgroup-settings.js';
+import { needs } from './helpers/tools.js';
 
 const root = process.getuid?.() === 0;
-const v1 = fs.existsSync('/sys/fs/cgroup/memory/cgroup.procs');
 const limits = { memoryMb: 128, pids: 32, cpuShares: 512, diskMb: 64 };
 
 function sandboxIn(dataDir: string) {
@@ -30,7 +30,7 @@ function sandboxIn(dataDir: string) {
   return { limiter, run };
 }
 
-test('cgroups v1: the command runs in its own group under this server\'s parent, with its limits, and the group is removed', { skip: !(root && v1), timeout: 30_000 }, async () => {
+test('cgroups v1: the command runs in its own group under this server\'s parent, with its limits, and the group is removed', { skip: needs('cgroups'), timeout: 30_000 }, async () => {
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-cg-'));
   const { limiter, run } = sandboxIn(data);
   try {
@@ -48,7 +48,7 @@ test('cgroups v1: the command runs in its own group under this server\'s parent,
   assert.ok(!fs.existsSync(`/sys/fs/cgroup/memory/${parentGroupName(data)}`), 'close removes the parent');
 });
 
-test('a killed server\'s leftover groups are swept at the next start, killing what is still in them', { skip: !(root && v1), timeout: 30_000 }, async () => {
+test('a killed server\'s leftover groups are swept at the next start, killing what is still in them', { skip: needs('cgroups'), timeout: 30_000 }, async () => {
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-cg-'));
   const first = createLimiter({ dataDir: data, ownUid: true });
   const leftover = first.forCommand('dyno-left/1', limits);

@@ -16,6 +16,7 @@ const TOOLS = {
   chromium: { pkg: 'chromium', problem: () => (fs.existsSync('/usr/bin/chromium') ? undefined : '/usr/bin/chromium is not installed') },
   nginx: { pkg: 'nginx-light', problem: () => (onPath('nginx') ? undefined : 'nginx is not installed') },
   spaces: { pkg: 'iproute2 nftables', problem: netAdminProblem },
+  cgroups: { pkg: 'nothing: run the suite as root on a host with cgroup v1 memory, pids and cpu controllers', problem: () => (process.getuid?.() !== 0 ? 'the cgroup tests need root' : fs.existsSync('/sys/fs/cgroup/memory/cgroup.procs') ? undefined : 'no cgroup v1 memory controller at /sys/fs/cgroup/memory') },
 } as const;
 
 export type Tool = keyof typeof TOOLS;

@@ -8,11 +8,12 @@ import path from 'node:path';
 import pg from 'pg';
 import { startServer, cli, api, type TestServer } from '../helpers/server.js';
 import { exampleRepo } from '../helpers/apps.js';
-import { postgresAvailable, startPostgres, type PgCluster } from '../helpers/postgres.js';
+import { startPostgres, type PgCluster } from '../helpers/postgres.js';
+import { needs } from '../helpers/tools.js';
 import { attackScript, parseAttacks, assertOwnRoleConfined } from '../helpers/addon-attacks.js';
 import { waitFor } from '../helpers/runs.js';
 
-const skip = !postgresAvailable() ? 'PostgreSQL binaries not installed' : !fs.existsSync('/usr/bin/redis-server') ? 'redis-server not installed' : false;
+const skip = needs('postgres', 'redis');
 const OPERATOR_PASSWORD = 'operator-secret-9d1c';
 let cluster: PgCluster | undefined;
 let s: TestServer | undefined;

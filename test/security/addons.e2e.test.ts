@@ -9,11 +9,11 @@ import path from 'node:path';
 import pg from 'pg';
 import { startServer, cli, api, type TestServer } from '../helpers/server.js';
 import { exampleRepo } from '../helpers/apps.js';
-import { postgresAvailable } from '../helpers/postgres.js';
+import { needs } from '../helpers/tools.js';
 import { redisCommand } from '../helpers/redis.js';
 import { attackScript, parseAttacks, assertOwnRoleConfined } from '../helpers/addon-attacks.js';
 
-const skip = !postgresAvailable() ? 'PostgreSQL binaries not installed' : !fs.existsSync('/usr/bin/redis-server') ? 'redis-server not installed' : false;
+const skip = needs('postgres', 'redis');
 let s: TestServer;
 
 // The network keeps other tenants away from these ports (test/security/network.e2e.test.ts); here

@@ -5,10 +5,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { startServer, cli, type TestServer } from '../helpers/server.js';
-import { netAdminProblem } from '../helpers/netns.js';
+import { needs } from '../helpers/tools.js';
 import { hostileRepo, markerDir, markers, preloadLibrary } from './identity-fixtures.js';
 
-const skip = netAdminProblem();
+const skip = needs('spaces');
 let s: TestServer;
 let marks: string;
 let repo: string;

@@ -10,11 +10,12 @@ import { promisify } from 'node:util';
 import { startServer, cli, api, viaRouter, type TestServer } from '../helpers/server.js';
 import { exampleRepo } from '../helpers/apps.js';
 import { waitFor } from '../helpers/runs.js';
-import { netAdminProblem, serverTag, slipwayLeftovers } from '../helpers/netns.js';
+import { serverTag, slipwayLeftovers } from '../helpers/netns.js';
+import { needs } from '../helpers/tools.js';
 import { hostNameservers } from '../../src/spaces/dns-relay.js';
 import { fakeInternet, hostService, hostAddress, INTERNET, PROBE_SERVER, PROBE_SCRIPT } from '../helpers/fake-internet.js';
 
-const skip = netAdminProblem();
+const skip = needs('spaces');
 const exec = promisify(execFile);
 let s: TestServer;
 let internet: { close(): void } | undefined;
