@@ -3,10 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { startServer, cli, type TestServer } from './helpers/server.js';
-import { commitAll, git } from './helpers/apps.js';
+import { repoWithBuildpack } from './helpers/apps.js';
 import { latestRun, nodesOf, waitFor, waitForStatus } from './helpers/runs.js';
 import { leftoverProcesses } from './helpers/processes.js';
 import { leftoverMounts } from './helpers/mounts.js';
@@ -14,13 +13,7 @@ import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
 import { needs } from './helpers/tools.js';
 
 function sleeperRepo(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-crash-app-'));
-  fs.writeFileSync(path.join(dir, 'app.json'), JSON.stringify({ buildpacks: [{ url: './bp' }], environments: { test: { scripts: { test: 'echo sleeping; sleep 300 & sleep 301' } } } }));
-  fs.mkdirSync(path.join(dir, 'bp/bin'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'bp/bin/compile'), '#!/bin/sh\necho compiled\n', { mode: 0o755 });
-  git(dir, 'init', '-q', '-b', 'main');
-  commitAll(dir, 'sleeper');
-  return dir;
+  return repoWithBuildpack({ environments: { test: { scripts: { test: 'echo sleeping; sleep 300 & sleep 301' } } } }, 'echo compiled');
 }
 
 for (const sandbox of ['process', 'bwrap'] as const) {

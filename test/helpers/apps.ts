@@ -24,4 +24,15 @@ export function commitAll(dir: string, message: string): string {
   return git(dir, 'rev-parse', 'HEAD');
 }
 
+/** A committed repository of its own: `appJson` and a folder buildpack `./bp` whose bin/compile is `compile` (a shell script). */
+export function repoWithBuildpack(appJson: object, compile: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-bp-app-'));
+  fs.writeFileSync(path.join(dir, 'app.json'), JSON.stringify({ buildpacks: [{ url: './bp' }], ...appJson }));
+  fs.mkdirSync(path.join(dir, 'bp/bin'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'bp/bin/compile'), `#!/bin/sh\n${compile}\n`, { mode: 0o755 });
+  git(dir, 'init', '-q', '-b', 'main');
+  commitAll(dir, 'app with a folder buildpack');
+  return dir;
+}
+
 export { git };

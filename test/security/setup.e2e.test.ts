@@ -9,7 +9,7 @@ import path from 'node:path';
 import { BIN, TOKEN, startServer, cli } from '../helpers/server.js';
 import { freePort } from '../helpers/postgres.js';
 import { runCommand } from '../helpers/run-command.js';
-import { commitAll, git } from '../helpers/apps.js';
+import { repoWithBuildpack } from '../helpers/apps.js';
 import { needs } from '../helpers/tools.js';
 
 const skip = needs('bwrap');
@@ -54,12 +54,7 @@ test('the same folder opened (o+x): the server starts and a test run reaches its
   const s = await startServer({}, path.join(root, 'open', '.slipway'));
   try {
     assert.match(s.output(), /sandbox: bwrap/);
-    const app = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-reach-app-'));
-    fs.writeFileSync(path.join(app, 'app.json'), JSON.stringify({ buildpacks: [{ url: './bp' }], environments: { test: { scripts: { test: 'echo "ok 1 - reached $PWD"; echo 1..1' } } } }));
-    fs.mkdirSync(path.join(app, 'bp/bin'), { recursive: true });
-    fs.writeFileSync(path.join(app, 'bp/bin/compile'), '#!/bin/sh\necho compiled as $(id -u)\n', { mode: 0o755 });
-    git(app, 'init', '-q', '-b', 'main');
-    commitAll(app, 'reach');
+    const app = repoWithBuildpack({ environments: { test: { scripts: { test: 'echo "ok 1 - reached $PWD"; echo 1..1' } } } }, 'echo compiled as $(id -u)');
     assert.equal((await cli(s, ['pipelines:create', 'reach'])).code, 0);
     const r = await cli(s, ['ci:run', '-p', 'reach'], { cwd: app });
     assert.equal(r.code, 0, r.stdout + r.stderr + s.output());
