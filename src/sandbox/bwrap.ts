@@ -1,6 +1,8 @@
 // bubblewrap options for one sandboxed command: host read-only, hidden Slipway data, own
 // user/pid/ipc/uts namespaces with no capabilities and no nested user namespaces, only the job's
 // own directories writable, and exactly the given environment.
+import { rootBinds, hostTree, type TreeReader } from './root-binds.js';
+
 export interface BwrapSpec { hidden: string[]; writable: string[]; readable: string[]; tmpDir?: string; cwd: string; env: Record<string, string>; identityFds?: boolean }
 
 /**
@@ -15,11 +17,12 @@ export const ISOLATION_FLAGS = ['--unshare-user', '--disable-userns', '--cap-dro
  * Options only (the command follows `--` on bwrap's own command line). They carry the tenant's
  * environment, so they are handed to bwrap through `--args FD`, never as visible arguments.
  */
-export function bwrapOptions(s: BwrapSpec): string[] {
+export function bwrapOptions(s: BwrapSpec, tree: TreeReader = hostTree): string[] {
   const args = ['--clearenv'];
   for (const [k, v] of Object.entries(s.env)) args.push('--setenv', k, v);
   args.push(
-    '--ro-bind', '/', '/',
+    // The host read-only, entry by entry, without the hidden folders or anything mounted under them.
+    ...rootBinds(s.hidden, tree),
     '--dev', '/dev',
     '--proc', '/proc',
     // /tmp first: the data folder and workspaces may live under it and are mounted after.
@@ -32,6 +35,8 @@ export function bwrapOptions(s: BwrapSpec): string[] {
   for (const w of s.writable) args.push('--bind', w, w);
   // The tenant's own /etc/passwd and /etc/group entries, read by bwrap from fds 4 and 5.
   if (s.identityFds) args.push('--ro-bind-data', '4', '/etc/passwd', '--ro-bind-data', '5', '/etc/group');
+  // The root itself is bwrap's tmpfs: read-only too (the binds on it keep their own modes).
+  args.push('--remount-ro', '/');
   args.push(...ISOLATION_FLAGS, '--chdir', s.cwd);
   return args;
 }

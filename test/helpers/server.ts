@@ -44,7 +44,8 @@ export async function startServer(extraEnv: Record<string, string> = {}, dataDir
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`server exited: ${out}`);
-    try { if ((await fetch(url + '/health')).ok) break; } catch { /* not yet */ }
+    // Healthy and said so: the start-up lines are all printed (the port answers a moment before).
+    try { if ((await fetch(url + '/health')).ok && out.includes('Slipway listening')) break; } catch { /* not yet */ }
     if (Date.now() > deadline) throw new Error(`server did not start: ${out}`);
     await new Promise((r) => setTimeout(r, 100));
   }

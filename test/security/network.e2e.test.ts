@@ -38,7 +38,9 @@ before(async () => {
   if (skip) return;
   internet = await fakeInternet();
   services.push(await hostService('127.0.0.1'), await hostService(hostAddress()));
-  s = await startServer({ SLIPWAY_NETWORK_DNS: INTERNET.addr, SLIPWAY_BOOT_TIMEOUT_SECONDS: '30' });
+  // The data folder outside /tmp (as an operator's /var/lib/slipway): the sandboxes' view of the host is
+  // built around it, so nothing mounted under it (other tenants' workspaces) is copied into a sandbox.
+  s = await startServer({ SLIPWAY_NETWORK_DNS: INTERNET.addr, SLIPWAY_BOOT_TIMEOUT_SECONDS: '30' }, fs.mkdtempSync('/var/tmp/slipway-net-'));
   const repo = probeRepo();
   for (const app of [V, T]) {
     assert.equal((await cli(s, ['apps:create', app])).code, 0);
@@ -55,6 +57,7 @@ before(async () => {
 
 after(async () => {
   await s?.stop();
+  if (s) fs.rmSync(s.dataDir, { recursive: true, force: true });
   internet?.close();
   for (const x of services) x.close();
   vars = {};
@@ -127,6 +130,22 @@ test('a one-off dyno and a CI test node: no API, no other tenant\'s add-on; a ru
   blocked(lines[1]!.split(' -> ')[1]!, 'another app\'s add-on from a test node');
   assert.match(lines[2]!, /-> open/, 'the run\'s own Redis');
   assert.equal((await fetch(`${s.url}/health`)).status, 200);
+});
+
+/** Mount points (mountinfo's fifth field) and file system types of a mountinfo table. */
+const mountsOf = (mountinfo: string) => mountinfo.split('\n').filter((l) => l.includes(' - ')).map((l) => ({ at: l.split(' ')[4]!, type: l.split(' - ')[1]!.split(' ')[0]! }));
+
+test('a sandbox copies none of the host\'s other mounts: no namespace of another sandbox, no other tenant\'s workspace filesystem', { skip, timeout: 60_000 }, async () => {
+  const host = mountsOf(fs.readFileSync('/proc/self/mountinfo', 'utf8'));
+  const others = host.filter((m) => m.at.startsWith(s.dataDir + '/')).map((m) => m.at);
+  assert.ok(others.length >= 2, `the two apps' dynos run on workspace filesystems of their own: ${others.join(', ')}`);
+  assert.ok(host.some((m) => m.type === 'nsfs'), 'the dynos\' network namespaces are mounted on the host');
+  const r = await cli(s, ['run', '-a', T, '--', 'cat /proc/self/mountinfo']);
+  assert.equal(r.code, 0, r.stderr);
+  const inside = mountsOf(r.stdout);
+  assert.ok(inside.length > 5, r.stdout);
+  assert.deepEqual(inside.filter((m) => m.type === 'nsfs').map((m) => m.at), [], 'no namespace mount is copied in (one that vanished mid-copy failed the start)');
+  assert.deepEqual(inside.filter((m) => others.includes(m.at)).map((m) => m.at), [], 'no running dyno\'s workspace is copied in');
 });
 
 test('nothing of the default network is left after the server stops', { skip, timeout: 60_000 }, async () => {
