@@ -10,7 +10,6 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (err instanceof SlipwayError) return reply.status(err.status).send({ id: publicErrorId(err.id, req.headers.accept), message: err.message });
     // Fastify's JSON parser also refuses a `__proto__` key this way (and does not say which it was).
     if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return reply.status(400).send({ id: 'invalid_json', message: 'The request body is not valid JSON, or it names "__proto__" (never accepted as a key): check the JSON and the names in it.' });
-    if (err instanceof SyntaxError) return reply.status(400).send({ id: 'invalid_json', message: `The request body is not valid JSON: ${err.message}` });
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.status(413).send({ id: 'payload_too_large', message: 'The request body is too large.' });
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.status(415).send({ id: 'invalid_params', message: `Unsupported Content-Type; send application/json.` });
     if (err.statusCode && err.statusCode < 500) return reply.status(err.statusCode).send({ id: 'invalid_params', message: err.message });

@@ -45,12 +45,22 @@ export class ApiClient {
     if (!res.ok) throw new CliError(`Uploading the source failed: HTTP ${res.status} ${await res.text()}`, EXIT.failed);
   }
 
-  /** Copy a (signed) stream URL to `out` until the server ends it. */
-  async stream(url: string, out: NodeJS.WritableStream): Promise<void> {
+  /**
+   * Copy a (signed) stream URL to `out` until the server ends it. An answer that is not 2xx is said
+   * on `err` (what, and the server's message) and gives false: the command goes on without it.
+   */
+  async stream(url: string, out: NodeJS.WritableStream, err: NodeJS.WritableStream = process.stderr): Promise<boolean> {
     try {
       const res = await fetch(url);
-      if (!res.ok || !res.body) return;
+      if (!res.ok || !res.body) {
+        const text = await res.text().catch(() => '');
+        let message = text.trim().slice(0, 300);
+        try { message = (JSON.parse(text) as { message?: string }).message ?? message; } catch { /* plain text */ }
+        err.write(`!    Could not follow the output at ${url.split('?')[0]}: HTTP ${res.status}${message ? `: ${message}` : ''}\n`);
+        return false;
+      }
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) out.write(chunk);
+      return true;
     } catch (e) {
       throw connectionLost(this.creds.url, 'following output', e);
     }

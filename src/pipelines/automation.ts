@@ -4,7 +4,7 @@
 import { getApp, type App } from '../store/apps.js';
 import { couplingOfApp, listCouplings } from '../store/couplings.js';
 import { getPipeline } from '../store/pipelines.js';
-import { deployOfBuild, deploysWaitingOn, moveDeploy } from '../store/deploys.js';
+import { deployOfBuild, moveDeploy } from '../store/deploys.js';
 import { settleTargetOfRelease } from '../store/promotions.js';
 import { addPipelineEvent } from '../store/pipeline-events.js';
 import type { Release } from '../store/releases.js';
@@ -12,7 +12,7 @@ import type { Build } from '../store/builds.js';
 import type { TestRun } from '../store/test-runs.js';
 import { startTestRun } from '../ci/start-test-run.js';
 import type { AppContext } from '../app-context.js';
-import { buildDeploy } from './push.js';
+import { settleWaitingDeploys } from './push.js';
 import { promote } from './promote.js';
 
 export const appUrl = (ctx: AppContext, name: string): string => `http://${name}.${ctx.config.domain}:${ctx.config.routerPort}/`;
@@ -23,15 +23,7 @@ async function onTestRunEnded(ctx: AppContext, run: TestRun): Promise<void> {
     const target = await getApp(db, run.target_app_id).catch(() => null);
     await addPipelineEvent(db, run.pipeline_id, 'acceptance', `${target?.name ?? 'staging'} v${run.target_release_version}: acceptance ${run.status === 'succeeded' ? 'passed' : run.status} (test run #${run.number})`);
   }
-  for (const d of await deploysWaitingOn(db, run.id)) {
-    const app = await getApp(db, d.app_id);
-    if (run.status === 'succeeded') {
-      await addPipelineEvent(db, run.pipeline_id, 'deploy', `Test run #${run.number} passed: deploying ${d.commit_sha.slice(0, 7)} to ${app.name}`);
-      await buildDeploy(ctx, app, d, run.actor); // whoever pushed the commit the run tested
-    } else if (await moveDeploy(db, d.id, ['waiting'], 'skipped', { message: `test run #${run.number} ${run.status}` })) {
-      await addPipelineEvent(db, run.pipeline_id, 'deploy-skipped', `Not deploying ${d.commit_sha.slice(0, 7)} to ${app.name}: test run #${run.number} ${run.status}`);
-    }
-  }
+  await settleWaitingDeploys(ctx, run);
 }
 
 async function onBuildEnded(ctx: AppContext, build: Build): Promise<void> {

@@ -3,13 +3,14 @@
 import { getApp, type App } from '../store/apps.js';
 import { couplingOfApp, listCouplings } from '../store/couplings.js';
 import { getPipeline, type Pipeline } from '../store/pipelines.js';
-import { createDeploy, moveDeploy, type Deploy } from '../store/deploys.js';
+import { createDeploy, deploysWaitingOn, moveDeploy, type Deploy } from '../store/deploys.js';
 import { addPipelineEvent } from '../store/pipeline-events.js';
-import type { TestRun } from '../store/test-runs.js';
+import { getTestRun, type TestRun } from '../store/test-runs.js';
 import { startTestRun } from '../ci/start-test-run.js';
 import { startBuild } from '../releases/deploy.js';
 import { fireHooks, type AppContext } from '../app-context.js';
 import { branchMatches } from './stages.js';
+import { isTerminal, type TestStatus } from '../core/test-run-status.js';
 
 export interface PushedCommit {
   branch: string | null;
@@ -53,7 +54,31 @@ async function deploy(ctx: AppContext, app: App, pipeline: Pipeline | null, c: P
       : `Deploying ${c.sha.slice(0, 7)} to ${app.name} (${trigger}${pipeline.wait_for_ci ? '; no CI run for this commit' : ''})`);
   }
   if (!wait) await buildDeploy(ctx, app, d, c.actor);
+  else {
+    // The run may have ended already (an invalid app.json errors it at once), before this deploy
+    // existed for its end to find: settle it now.
+    const now = await getTestRun(ctx.store.db, run!.id);
+    if (isTerminal(now.status as TestStatus)) await settleWaitingDeploys(ctx, now);
+  }
   return { ...d, status: wait ? 'waiting' : 'building' };
+}
+
+/**
+ * The deploys that wait for `run`, now that it ended: built when it passed, else skipped. Each
+ * deploy leaves `waiting` by one conditional update, so two callers never both build it.
+ */
+export async function settleWaitingDeploys(ctx: AppContext, run: TestRun): Promise<void> {
+  const db = ctx.store.db;
+  for (const d of await deploysWaitingOn(db, run.id)) {
+    const app = await getApp(db, d.app_id);
+    if (run.status === 'succeeded') {
+      if (!await moveDeploy(db, d.id, ['waiting'], 'building')) continue;
+      await addPipelineEvent(db, run.pipeline_id, 'deploy', `Test run #${run.number} passed: deploying ${d.commit_sha.slice(0, 7)} to ${app.name}`);
+      await buildDeploy(ctx, app, d, run.actor); // whoever pushed the commit the run tested
+    } else if (await moveDeploy(db, d.id, ['waiting'], 'skipped', { message: `test run #${run.number} ${run.status}` })) {
+      await addPipelineEvent(db, run.pipeline_id, 'deploy-skipped', `Not deploying ${d.commit_sha.slice(0, 7)} to ${app.name}: test run #${run.number} ${run.status}`);
+    }
+  }
 }
 
 export async function buildDeploy(ctx: AppContext, app: App, d: Deploy, user: string | null): Promise<void> {

@@ -9,6 +9,8 @@ export interface BuildJob {
   appId: string;
   appName: string;
   sourceBlobUrl: string;
+  /** The commit (or the version the API client gave): the build's SOURCE_VERSION, as on Heroku. */
+  sourceVersion?: string | null;
   configVars: Record<string, string>;
   /** The app's own uid (undefined: the sandbox user). */
   tenant?: Tenant;

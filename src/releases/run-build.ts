@@ -86,7 +86,7 @@ export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEv
   const deadline = Date.now() + deps.timeoutMs;
   const remaining = () => Math.max(0, deadline - Date.now());
   const log = (data: Buffer | string) => emit({ type: 'output', data });
-  const env = { PATH: [path.dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(':'), HOME: ws.app, LANG: 'C.UTF-8', STACK: 'heroku-24', SOURCE_VERSION: job.sourceBlobUrl };
+  const env = { PATH: [path.dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(':'), HOME: ws.app, LANG: 'C.UTF-8', STACK: 'heroku-24', ...(job.sourceVersion ? { SOURCE_VERSION: job.sourceVersion } : {}) };
   const step = async (argv: string[], what: string, onStdout = log) => {
     const r = await sandbox.run({ argv, cwd: ws.app, env, writable: [ws.root], tmpDir: ws.tmp, marker: id, timeoutMs: remaining(), signal, onStdout, onStderr: log });
     if (r.exitCode !== 0) throw new BuildError(`${what} ${describeResult(r)}.`);
