@@ -1,24 +1,24 @@
 // The store and the job queue against both real databases: SQLite and a throwaway PostgreSQL.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { openStore, type Store } from '../src/store/db.js';
 import { createPipeline, getPipeline } from '../src/store/pipelines.js';
 import { createTestRun, createTestNodes, applyNodeEvent, getTestRun, insertTestCases, countTestCases, listTestRuns } from '../src/store/test-runs.js';
 import { patchStageConfig, getStageConfig } from '../src/store/stage-config-vars.js';
 import { createToken, verifyToken } from '../src/store/tokens.js';
+import { createApp } from '../src/store/apps.js';
+import { createRelease, settleRelease, currentRelease } from '../src/store/releases.js';
 import { enqueue, claim, heartbeat, finish, requestCancel, takeExpired } from '../src/jobs/queue.js';
 import { postgresAvailable, startPostgres, type PgCluster } from './helpers/postgres.js';
 import { needs } from './helpers/tools.js';
+import { tempDir } from './helpers/temp.js';
 
 let cluster: PgCluster | undefined;
 let dbCounter = 0;
 
 async function freshStore(dialect: 'sqlite' | 'postgres'): Promise<Store> {
-  if (dialect === 'sqlite') return openStore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-store-')) });
+  if (dialect === 'sqlite') return openStore({ dataDir: tempDir('slipway-store-') });
   const name = `t${process.pid}_${++dbCounter}`;
   const admin = new pg.Client({ connectionString: cluster!.url });
   await admin.connect();
@@ -37,7 +37,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     const skip = dialect === 'postgres' ? needs('postgres') : false;
 
     test('migrations are safe to run twice', { skip }, async () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-store-'));
+      const dir = tempDir('slipway-store-');
       if (dialect === 'sqlite') {
         (await openStore({ dataDir: dir })).close();
         const again = await openStore({ dataDir: dir });
@@ -80,6 +80,22 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         assert.equal(await applyNodeEvent(s.db, n1!.id, { type: 'error' }), false, 'a finished node does not change');
         await insertTestCases(s.db, run.id, n0!.id, [{ number: 1, description: 'a', status: 'passed', diagnostic: null }, { number: 2, description: 'b', status: 'skipped', diagnostic: null }]);
         assert.deepEqual((await countTestCases(s.db, [run.id])).get(run.id), { passed: 1, failed: 0, skipped: 1, todo: 0 });
+      } finally { await s.close(); }
+    });
+
+    test('a release that settles late never replaces a newer current release; a settled one never changes', { skip }, async () => {
+      const s = await freshStore(dialect);
+      try {
+        const app = await createApp(s.db, 'late-settle');
+        const v1 = await createRelease(s.db, { appId: app.id, slugId: null, config: {}, description: 'v1' });
+        const v2 = await createRelease(s.db, { appId: app.id, slugId: null, config: {}, description: 'v2 (release phase still running)' });
+        const v3 = await createRelease(s.db, { appId: app.id, slugId: null, config: {}, description: 'v3 (a rollback, say)' });
+        await settleRelease(s.db, v1.id, { type: 'no-release-phase' });
+        assert.equal((await settleRelease(s.db, v3.id, { type: 'no-release-phase' })).current, 1);
+        const late = await settleRelease(s.db, v2.id, { type: 'release-phase-passed' });
+        assert.deepEqual([late.status, late.current], ['succeeded', 0]);
+        assert.equal((await currentRelease(s.db, app.id))!.version, 3);
+        await assert.rejects(settleRelease(s.db, v2.id, { type: 'release-phase-failed' }), /a succeeded release cannot change/);
       } finally { await s.close(); }
     });
 

@@ -3,7 +3,7 @@
 import { getApp, type App } from '../store/apps.js';
 import { couplingOfApp, listCouplings } from '../store/couplings.js';
 import { getPipeline, type Pipeline } from '../store/pipelines.js';
-import { createDeploy, deploysWaitingOn, moveDeploy, type Deploy } from '../store/deploys.js';
+import { createDeploy, deploysWaitingOn, moveDeploy, setDeployBuild, type Deploy } from '../store/deploys.js';
 import { addPipelineEvent } from '../store/pipeline-events.js';
 import { getTestRun, type TestRun } from '../store/test-runs.js';
 import { startTestRun } from '../ci/start-test-run.js';
@@ -83,7 +83,7 @@ export async function settleWaitingDeploys(ctx: AppContext, run: TestRun): Promi
 
 export async function buildDeploy(ctx: AppContext, app: App, d: Deploy, user: string | null): Promise<void> {
   const build = await startBuild(ctx, app, d.source_blob_url, d.commit_sha, user);
-  await moveDeploy(ctx.store.db, d.id, ['building', 'waiting'], 'building', { build_id: build.id });
+  await setDeployBuild(ctx.store.db, d.id, build.id);
 }
 
 /** A push to an app's own git remote (`git push slipway main`). */

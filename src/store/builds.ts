@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database, BuildsTable, SlugsTable } from './schema.js';
 import { newId } from '../core/ids.js';
 import { fail } from '../core/errors.js';
+import { BUILD } from '../core/build-status.js';
 import { now } from './db.js';
 
 export type Build = BuildsTable;
@@ -13,11 +14,13 @@ export async function createBuild(db: Kysely<Database>, appId: string, sourceBlo
   return row;
 }
 
-export async function finishBuild(db: Kysely<Database>, id: string, patch: { status: 'succeeded' | 'failed'; slugId?: string; releaseId?: string; message?: string; buildpacks?: string[] }): Promise<void> {
-  await db.updateTable('builds').set({
+/** End a pending build (core/build-status); false when it had ended already (nothing is written then). */
+export async function finishBuild(db: Kysely<Database>, id: string, patch: { status: 'succeeded' | 'failed'; slugId?: string; releaseId?: string; message?: string; buildpacks?: string[] }): Promise<boolean> {
+  const r = await db.updateTable('builds').set({
     status: patch.status, slug_id: patch.slugId ?? null, release_id: patch.releaseId ?? null, message: patch.message ?? null,
     buildpacks: patch.buildpacks ? JSON.stringify(patch.buildpacks) : null, updated_at: now(),
-  }).where('id', '=', id).where('status', '=', 'pending').execute();
+  }).where('id', '=', id).where('status', 'in', BUILD.into(patch.status)).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
 }
 
 export async function getBuild(db: Kysely<Database>, appId: string, id: string): Promise<Build> {

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database, PipelinePromotionsTable, PromotionTargetsTable } from './schema.js';
 import { newId, isUuid } from '../core/ids.js';
 import { fail } from '../core/errors.js';
+import { PROMOTION, PROMOTION_TARGET, type PromotionTargetStatus } from '../core/promotion-status.js';
 import { now } from './db.js';
 
 export type Promotion = PipelinePromotionsTable;
@@ -48,9 +49,10 @@ export async function settleTargetOfRelease(db: Kysely<Database>, releaseId: str
 export async function settleTarget(db: Kysely<Database>, targetId: string, ok: boolean, error: string | null): Promise<{ promotionId: string; completed: boolean }> {
   return db.transaction().execute(async (trx) => {
     const t = await trx.selectFrom('promotion_targets').selectAll().where('id', '=', targetId).executeTakeFirstOrThrow();
-    await trx.updateTable('promotion_targets').set({ status: ok ? 'succeeded' : 'failed', error_message: error, updated_at: now() }).where('id', '=', targetId).where('status', '=', 'pending').execute();
+    const to = PROMOTION_TARGET.next(t.status as PromotionTargetStatus, ok ? 'succeeded' : 'failed');
+    await trx.updateTable('promotion_targets').set({ status: to, error_message: error, updated_at: now() }).where('id', '=', targetId).where('status', '=', t.status).execute();
     const pending = await trx.selectFrom('promotion_targets').select('id').where('promotion_id', '=', t.promotion_id).where('status', '=', 'pending').executeTakeFirst();
-    if (!pending) await trx.updateTable('pipeline_promotions').set({ status: 'completed', updated_at: now() }).where('id', '=', t.promotion_id).execute();
+    if (!pending) await trx.updateTable('pipeline_promotions').set({ status: 'completed', updated_at: now() }).where('id', '=', t.promotion_id).where('status', 'in', PROMOTION.into('completed')).execute();
     return { promotionId: t.promotion_id, completed: !pending };
   });
 }

@@ -22,14 +22,19 @@ export async function createRelease(db: Kysely<Database>, r: { appId: string; sl
   });
 }
 
-/** Move a pending release on; a succeeded one becomes current. */
+/**
+ * Move a pending release on. A succeeded one becomes current, unless a newer release is current
+ * already (a release phase that ended late never replaces what was released after it).
+ */
 export async function settleRelease(db: Kysely<Database>, id: string, event: ReleaseEvent, message: string | null = null): Promise<Release> {
   return db.transaction().execute(async (trx) => {
     const r = await trx.selectFrom('releases').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     const status = nextReleaseStatus(r.status as ReleaseStatus, event);
-    if (status === 'succeeded') await trx.updateTable('releases').set({ current: 0 }).where('app_id', '=', r.app_id).where('current', '=', 1).execute();
-    await trx.updateTable('releases').set({ status, message, current: status === 'succeeded' ? 1 : 0, updated_at: now() }).where('id', '=', id).execute();
-    return { ...r, status, message, current: status === 'succeeded' ? 1 : 0 };
+    const newer = await trx.selectFrom('releases').select('version').where('app_id', '=', r.app_id).where('current', '=', 1).where('version', '>', r.version).executeTakeFirst();
+    const current = status === 'succeeded' && !newer ? 1 : 0;
+    if (current) await trx.updateTable('releases').set({ current: 0 }).where('app_id', '=', r.app_id).where('current', '=', 1).execute();
+    await trx.updateTable('releases').set({ status, message, current, updated_at: now() }).where('id', '=', id).where('status', '=', r.status).execute();
+    return { ...r, status, message, current };
   });
 }
 

@@ -2,11 +2,11 @@
 import type { Kysely } from 'kysely';
 import type { Database, ReviewAppsTable } from './schema.js';
 import { newId } from '../core/ids.js';
+import { REVIEW_APP, type ReviewAppStatus } from '../core/review-app-status.js';
 import { now } from './db.js';
 
 export type ReviewApp = Omit<ReviewAppsTable, 'postdeploy_done'> & { postdeploy_done: number };
-// Heroku's review app statuses.
-export type ReviewAppStatus = 'pending' | 'creating' | 'created' | 'deleting' | 'deleted' | 'errored';
+export type { ReviewAppStatus };
 
 export const reviewAppOfPr = (db: Kysely<Database>, pipelineId: string, pr: number): Promise<ReviewApp | undefined> =>
   db.selectFrom('review_apps').selectAll().where('pipeline_id', '=', pipelineId).where('pr_number', '=', pr).executeTakeFirst();
@@ -31,8 +31,14 @@ export async function openReviewApp(db: Kysely<Database>, pipelineId: string, pr
   return row;
 }
 
+/** Update a review app; a status change must be a legal move of core/review-app-status (else IllegalTransition, nothing written). */
 export async function updateReviewApp(db: Kysely<Database>, id: string, patch: Partial<Pick<ReviewApp, 'app_id' | 'message' | 'branch'> & { status: ReviewAppStatus }>): Promise<void> {
-  await db.updateTable('review_apps').set({ ...patch, updated_at: now() }).where('id', '=', id).execute();
+  await db.transaction().execute(async (trx) => {
+    const { status: from } = await trx.selectFrom('review_apps').select('status').where('id', '=', id).executeTakeFirstOrThrow();
+    const { status: to, ...rest } = patch;
+    const move = to !== undefined && to !== from ? { status: REVIEW_APP.next(from as ReviewAppStatus, to) } : {};
+    await trx.updateTable('review_apps').set({ ...rest, ...move, updated_at: now() }).where('id', '=', id).where('status', '=', from).execute();
+  });
 }
 
 /** Claim the one postdeploy run of a review app: true for exactly one caller. */
