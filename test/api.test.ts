@@ -1,18 +1,16 @@
 // The HTTP API through Fastify's inject(): auth, error shapes, validation, pipelines, config vars.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
+import { tempDir } from './helpers/temp.js';
 
 const TOKEN = 'api-test-token-0123456789';
 let s: RunningServer;
 const quiet = { info() {}, warn() {}, error() {} };
 
 before(async () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-api-'));
+  const dataDir = tempDir('slipway-api-');
   s = await startServer(loadConfig({ SLIPWAY_DATA_DIR: dataDir, SLIPWAY_ADMIN_TOKEN: TOKEN }), { listen: false, log: quiet });
 });
 after(() => s.close());

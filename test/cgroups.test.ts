@@ -4,7 +4,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -12,6 +11,7 @@ import { createSandbox } from '../src/sandbox/sandbox.js';
 import { createLimiter } from '../src/sandbox/cgroups.js';
 import { parentGroupName } from '../src/sandbox/cgroup-settings.js';
 import { needs } from './helpers/tools.js';
+import { tempDir } from './helpers/temp.js';
 
 const root = process.getuid?.() === 0;
 const limits = { memoryMb: 128, pids: 32, cpuShares: 512, diskMb: 64 };
@@ -31,7 +31,7 @@ function sandboxIn(dataDir: string) {
 }
 
 test('cgroups v1: the command runs in its own group under this server\'s parent, with its limits, and the group is removed', { skip: needs('cgroups'), timeout: 30_000 }, async () => {
-  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-cg-'));
+  const data = tempDir('slipway-cg-');
   const { limiter, run } = sandboxIn(data);
   try {
     assert.match(limiter.summary, /^resource limits: cgroups v1 \(memory, pids, cpu\)/);
@@ -49,7 +49,7 @@ test('cgroups v1: the command runs in its own group under this server\'s parent,
 });
 
 test('a killed server\'s leftover groups are swept at the next start, killing what is still in them', { skip: needs('cgroups'), timeout: 30_000 }, async () => {
-  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-cg-'));
+  const data = tempDir('slipway-cg-');
   const first = createLimiter({ dataDir: data, ownUid: true });
   const leftover = first.forCommand('dyno-left/1', limits);
   const sleeper = spawn('/bin/sh', ['-c', 'sleep 60'], { stdio: 'ignore' });
@@ -70,7 +70,7 @@ test('a killed server\'s leftover groups are swept at the next start, killing wh
 
 test('without root: rlimits only, and the start-up line says so', { timeout: 30_000 }, async () => {
   // As root, a server of its own runs as nobody (the fallback every non-root operator gets).
-  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-cg-'));
+  const data = tempDir('slipway-cg-');
   try {
     if (root) fs.chownSync(data, 65534, 65534);
     const here = path.dirname(fileURLToPath(import.meta.url));

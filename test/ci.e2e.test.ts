@@ -149,7 +149,7 @@ test('a run over its time limit is killed and errored "timed out", and none of i
 });
 
 function inlineApp(appJson: object, files: Record<string, string> = {}): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-inline-'));
+  const dir = tempDir('slipway-inline-');
   fs.writeFileSync(path.join(dir, 'app.json'), JSON.stringify(appJson));
   for (const [f, body] of Object.entries(files)) fs.writeFileSync(path.join(dir, f), body, { mode: 0o755 });
   return dir;
@@ -164,6 +164,7 @@ function inlineRepo(appJson: object, files: Record<string, string> = {}): string
 }
 
 import { git } from './helpers/apps.js';
+import { tempDir } from './helpers/temp.js';
 function initRepo(dir: string): string { git(dir, 'init', '-q', '-b', 'main'); return dir; }
 
 test('output streams live while the run goes on', async () => {
@@ -238,7 +239,7 @@ test('the CLI: no token → exit 3; outside a git repo → exit 2 with what to d
 });
 
 test('a buildpack from a git URL, pinned with #ref', async () => {
-  const bp = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-gitbp-'));
+  const bp = tempDir('slipway-gitbp-');
   fs.mkdirSync(path.join(bp, 'bin'));
   fs.writeFileSync(path.join(bp, 'bin/compile'), '#!/bin/sh\necho "git buildpack v1"\n', { mode: 0o755 });
   fs.writeFileSync(path.join(bp, 'bin/test'), '#!/bin/sh\necho 1..1; echo ok 1 - from the git buildpack\n', { mode: 0o755 });

@@ -5,7 +5,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +17,7 @@ import { serveGitRepo, type GitHttp } from './helpers/git-http.js';
 import Database from 'better-sqlite3';
 import { signBody } from '../src/integrations/github-signature.js';
 import { needs } from './helpers/tools.js';
+import { tempDir } from './helpers/temp.js';
 
 interface RunJson { id: string; number: number; status: string; commit_sha: string }
 interface ReleaseJson { version: number; current: boolean; slug: { id: string } | null; description: string }
@@ -288,7 +288,7 @@ test('a delivery whose server dies in the middle of it is done again after the r
   git(work, 'checkout', '-q', 'main');
   const later = commitAll(work, 'pushed while the server is about to die');
   // The repository over dumb HTTP, holding every request while `stalled`: the delivery's fetch hangs.
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-stalled-'));
+  const root = tempDir('slipway-stalled-');
   git(root, 'clone', '-q', '--bare', work, 'github-app.git');
   git(path.join(root, 'github-app.git'), 'update-server-info');
   let stalled = true;

@@ -2,12 +2,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { startServer, cli, type TestServer } from './helpers/server.js';
 import { exampleRepo } from './helpers/apps.js';
 import { startPostgres, type PgCluster } from './helpers/postgres.js';
 import { needs } from './helpers/tools.js';
+import { tempDir } from './helpers/temp.js';
 
 const skip = needs('postgres');
 let cluster: PgCluster;
@@ -31,7 +31,7 @@ test('a test run end to end on a Postgres store: counts, numbering, flaky marks,
   assert.match(again.stdout, /Test run #2 failed: 3 passed, 1 failed/);
 
   // `slipway login` stores the URL and token; later commands need neither flag nor variable.
-  const config = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-login-'));
+  const config = tempDir('slipway-login-');
   const env = { SLIPWAY_CONFIG_DIR: config, SLIPWAY_URL: '', SLIPWAY_TOKEN: '' };
   const { TOKEN } = await import('./helpers/server.js');
   const login = await cli(s, ['login', '--url', s.url, '--token', TOKEN], { env: { SLIPWAY_CONFIG_DIR: config } });
@@ -40,6 +40,6 @@ test('a test run end to end on a Postgres store: counts, numbering, flaky marks,
   const list = await cli({ url: '' }, ['ci', '-p', 'pgstore'], { env });
   assert.equal(list.code, 0, list.stderr);
   assert.match(list.stdout, /#2\s+failed/);
-  const refused = await cli(s, ['login', '--url', s.url, '--token', 'wrong-token-wrong-token'], { env: { SLIPWAY_CONFIG_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-login-')) } });
+  const refused = await cli(s, ['login', '--url', s.url, '--token', 'wrong-token-wrong-token'], { env: { SLIPWAY_CONFIG_DIR: tempDir('slipway-login-') } });
   assert.equal(refused.code, 3);
 });

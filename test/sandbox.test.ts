@@ -2,18 +2,18 @@
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { createSandbox, type Sandbox } from '../src/sandbox/sandbox.js';
 import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
 import { needs } from './helpers/tools.js';
+import { tempDir } from './helpers/temp.js';
 
 let n = 0;
 const dataDirs: string[] = [];
 after(() => { for (const d of dataDirs) fs.rmSync(d, { recursive: true, force: true }); });
 
 function setup(mode: 'bwrap' | 'process'): { sb: Sandbox; work: string; secret: string; marker: string } {
-  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-sbdata-'));
+  const data = tempDir('slipway-sbdata-');
   dataDirs.push(data);
   fs.chmodSync(data, 0o711);
   const secret = path.join(data, 'slipway.db');

@@ -4,12 +4,11 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { BIN, TOKEN, cli } from './helpers/server.js';
 import { freePort } from './helpers/postgres.js';
+import { tempDir } from './helpers/temp.js';
 
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-nocap-'));
+const dataDir = tempDir('slipway-nocap-');
 const root = process.getuid?.() === 0;
 let stop = async () => {};
 after(async () => { await stop(); fs.rmSync(dataDir, { recursive: true, force: true }); });

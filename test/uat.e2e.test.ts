@@ -3,7 +3,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { startServer, cli, api, REPO, type TestServer } from './helpers/server.js';
@@ -11,6 +10,7 @@ import { exampleRepo } from './helpers/apps.js';
 import { latestRun, nodesOf, casesOf } from './helpers/runs.js';
 import { leftoverProcesses } from './helpers/processes.js';
 import { needs } from './helpers/tools.js';
+import { tempDir } from './helpers/temp.js';
 
 const skip = needs('chromium');
 const P = 'uat';
@@ -70,7 +70,7 @@ test('uat-browser-failing: the wrong text after the click → failed, 1 passed 1
 });
 
 test('without Chromium, bin/compile and bin/test-compile fail and name the Debian packages to install', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-nochrome-'));
+  const dir = tempDir('slipway-nochrome-');
   const app = path.join(dir, 'app');
   fs.mkdirSync(app);
   for (const script of ['compile', 'test-compile']) {
@@ -85,7 +85,7 @@ test('without Chromium, bin/compile and bin/test-compile fail and name the Debia
 });
 
 test('with Chromium, bin/compile writes a working headless shim, .profile.d and the export file', { skip }, () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-chrome-'));
+  const dir = tempDir('slipway-chrome-');
   const bp = path.join(dir, 'bp'); // a copy: compile writes the export file next to bin/
   fs.cpSync(BUILDPACK, bp, { recursive: true });
   const app = path.join(dir, 'app');

@@ -1,15 +1,15 @@
 // Example apps as real git repositories in temp folders, the way a user has them.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { REPO } from './server.js';
+import { tempDir } from './temp.js';
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, stdio: 'pipe', env: { ...process.env, GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 't@example.test', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 't@example.test' } }).toString().trim();
 
 /** Copy `examples/<name>` into a new repository on branch main and commit it. */
 export function exampleRepo(name: string, edit?: (dir: string) => void): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `slipway-app-${name.replace(/\W/g, '-')}-`));
+  const dir = tempDir(`slipway-app-${name.replace(/\W/g, '-')}-`);
   fs.cpSync(path.join(REPO, 'examples', name), dir, { recursive: true });
   edit?.(dir);
   git(dir, 'init', '-q', '-b', 'main');
@@ -26,7 +26,7 @@ export function commitAll(dir: string, message: string): string {
 
 /** A committed repository of its own: `appJson` and a folder buildpack `./bp` whose bin/compile is `compile` (a shell script). */
 export function repoWithBuildpack(appJson: object, compile: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-bp-app-'));
+  const dir = tempDir('slipway-bp-app-');
   fs.writeFileSync(path.join(dir, 'app.json'), JSON.stringify({ buildpacks: [{ url: './bp' }], ...appJson }));
   fs.mkdirSync(path.join(dir, 'bp/bin'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'bp/bin/compile'), `#!/bin/sh\n${compile}\n`, { mode: 0o755 });

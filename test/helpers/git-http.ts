@@ -3,18 +3,18 @@
 // the fake internet they reach.
 import http from 'node:http';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { git } from './apps.js';
 import { fakeInternet, INTERNET } from './fake-internet.js';
 import { netAdminProblem } from './netns.js';
+import { tempDir } from './temp.js';
 
 export interface GitHttp { url: string; bare: string; close(): Promise<void> }
 
 /** Serve a bare clone of `worktree` at http://127.0.0.1:PORT/<name>.git, or from the fake internet as root (clone-only). */
 export async function serveGitRepo(worktree: string, name: string): Promise<GitHttp> {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-githttp-'));
+  const root = tempDir('slipway-githttp-');
   const bare = path.join(root, `${name}.git`);
   git(root, 'clone', '-q', '--bare', worktree, bare);
   git(bare, 'update-server-info');
@@ -40,7 +40,7 @@ export async function serveGitRepo(worktree: string, name: string): Promise<GitH
  * something): from the fake internet as root (a sandbox reaches nothing on the host), else on loopback.
  */
 export async function httpGate(): Promise<{ url: string; open(): void; close(): Promise<void> }> {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-gate-'));
+  const root = tempDir('slipway-gate-');
   const flag = path.join(root, 'open');
   if (!netAdminProblem()) {
     const internet = await fakeInternet(root);

@@ -2,10 +2,10 @@
 // ever see, and apps (real git repositories) whose files point at it.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { api, cli, TOKEN, type TestServer } from './server.js';
 import { commitAll, git } from './apps.js';
+import { tempDir } from './temp.js';
 
 export interface RootSecret {
   /** A 0700 folder owned by root. */
@@ -19,7 +19,7 @@ export interface RootSecret {
 /** A root-only folder (0700) with a 0600 secret, and world-readable files a copy would expose. */
 export function rootSecret(): RootSecret {
   // Not under /tmp: sandboxes get their own /tmp, and the secret must be visible to them (and unreadable).
-  const base = fs.mkdtempSync('/var/tmp/slipway-root-secret-');
+  const base = tempDir('slipway-root-secret-', '/var/tmp');
   process.on('exit', () => fs.rmSync(base, { recursive: true, force: true }));
   const dir = path.join(base, 'private');
   fs.mkdirSync(dir, { mode: 0o700 });
@@ -39,7 +39,7 @@ export function rootSecret(): RootSecret {
  * bin/test-compile) and the given files; `links` become symbolic links committed as such.
  */
 export function hostileRepo(opts: { compile?: string; testCompile?: string; files?: Record<string, string>; links?: Record<string, string>; appJson?: unknown }): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-hostile-'));
+  const dir = tempDir('slipway-hostile-');
   fs.mkdirSync(path.join(dir, 'bp/bin'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'bp/bin/compile'), `#!/bin/sh\n${opts.compile ?? 'echo compiled'}\n`, { mode: 0o755 });
   if (opts.testCompile) fs.writeFileSync(path.join(dir, 'bp/bin/test-compile'), `#!/bin/sh\n${opts.testCompile}\n`, { mode: 0o755 });

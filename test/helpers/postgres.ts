@@ -2,9 +2,9 @@
 // unprivileged user (initdb refuses root). Used to run the store's tests against Postgres too.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
+import { tempDir } from './temp.js';
 
 const PG_BIN = process.env['PG_BIN'] ?? '/usr/lib/postgresql/15/bin';
 
@@ -22,7 +22,7 @@ export interface PgCluster { url: string; stop(): void }
 
 /** `password`: the superuser needs it (SCRAM), as on a server an operator runs; else trust. */
 export async function startPostgres(opts: { password?: string } = {}): Promise<PgCluster> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-pg-'));
+  const dir = tempDir('slipway-pg-');
   fs.chmodSync(dir, 0o755);
   const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups'] : [];
   if (asUser.length) execFileSync('chown', ['-R', 'nobody:nogroup', dir]);

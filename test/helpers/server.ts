@@ -1,12 +1,12 @@
 // A real Slipway server process (the CLI's `slipway server`) on a free port with its own data folder.
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './postgres.js';
 import { runCommand, type CommandResult } from './run-command.js';
 import { partialRunServerEnv } from './tools.js';
+import { tempDir } from './temp.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const BIN = path.join(REPO, 'bin/slipway.js');
@@ -26,7 +26,7 @@ export interface TestServer {
 }
 
 export async function startServer(extraEnv: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
-  const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-test-'));
+  const dir = dataDir ?? tempDir('slipway-test-');
   const port = await freePort();
   const routerPort = await freePort();
   const env: Record<string, string> = {

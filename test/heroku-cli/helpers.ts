@@ -2,12 +2,12 @@
 // server that also listens over HTTPS with a throwaway self-signed certificate.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startServer, REPO, TOKEN, type TestServer } from '../helpers/server.js';
 import { freePort } from '../helpers/postgres.js';
 import { runCommand, type CommandResult } from '../helpers/run-command.js';
+import { tempDir } from '../helpers/temp.js';
 
 export const HEROKU_BIN = path.join(REPO, 'node_modules/.bin/heroku');
 const GUARD = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'offline-guard.js')).href;
@@ -16,7 +16,7 @@ export interface HerokuServer extends TestServer { tlsUrl: string; certFile: str
 
 /** A Slipway server with an HTTPS listener (the CLI reads CI output with node's https only). */
 export async function startHerokuServer(): Promise<HerokuServer> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-heroku-cli-'));
+  const dir = tempDir('slipway-heroku-cli-');
   const certFile = path.join(dir, 'cert.pem');
   const keyFile = path.join(dir, 'key.pem');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',

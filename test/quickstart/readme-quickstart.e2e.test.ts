@@ -7,11 +7,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { REPO } from '../helpers/server.js';
 import { freePort } from '../helpers/postgres.js';
 import { runCommand } from '../helpers/run-command.js';
+import { tempDir } from '../helpers/temp.js';
 
 const NESTED = 'SLIPWAY_TEST_QUICKSTART_NESTED';
 
@@ -28,7 +28,7 @@ if (process.env[NESTED] !== '1') {
     assert.deepEqual(rest, [], 'the quick start is two commands');
     assert.match(setupAndServe ?? '', /slipway server/);
     // Traversable like a user's project folder (a 0700 parent is what the server refuses, tested in doctor's unit tests).
-    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-quickstart-'));
+    const home = tempDir('slipway-quickstart-');
     fs.chmodSync(home, 0o755);
     const clone = path.join(home, 'slipway');
     t.after(() => fs.rmSync(home, { recursive: true, force: true }));

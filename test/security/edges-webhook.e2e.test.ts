@@ -6,7 +6,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +15,7 @@ import { exampleRepo, commitAll, git } from '../helpers/apps.js';
 import { serveGitRepo, type GitHttp } from '../helpers/git-http.js';
 import { waitFor } from '../helpers/runs.js';
 import { signBody } from '../../src/integrations/github-signature.js';
+import { tempDir } from '../helpers/temp.js';
 
 const SECRET = 'edges-webhook-secret-0123456789';
 let s: TestServer;
@@ -44,7 +44,7 @@ const forkPr = (repo: string, sha: string, cloneUrl: string) => ({
 });
 
 before(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-edges-hook-'));
+  tmp = tempDir('slipway-edges-hook-');
   // Another tenant's repository on the server's disk, with a commit the attacker knows.
   const victim = exampleRepo('web-app');
   victimSha = commitAll(victim, 'victim secret commit');

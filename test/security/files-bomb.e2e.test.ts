@@ -5,7 +5,6 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { startServer, cli, api, gitPush, TOKEN, type TestServer } from '../helpers/server.js';
@@ -13,6 +12,7 @@ import { healthProbe, hostileRepo } from '../helpers/hostile.js';
 import { git, commitAll } from '../helpers/apps.js';
 import { waitForStatus } from '../helpers/runs.js';
 import http from 'node:http';
+import { tempDir } from '../helpers/temp.js';
 
 let s: TestServer;
 let small: TestServer;
@@ -82,7 +82,7 @@ test('a gzip bomb uploaded as a source: refused within seconds, the API answerin
 });
 
 test('a pushed tree that is a bomb (a large file of zeros, tiny in git) is refused by the push, naming the limit', { timeout: 180_000 }, async () => {
-  const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-bomb-repo-'));
+  const repo = tempDir('slipway-bomb-repo-');
   git(repo, 'init', '-q', '-b', 'main');
   fs.writeFileSync(path.join(repo, 'Procfile'), 'worker: sleep 600\n');
   const fd = fs.openSync(path.join(repo, 'zeros.bin'), 'w');

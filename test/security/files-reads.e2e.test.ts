@@ -7,10 +7,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, cli, gitPush, type TestServer } from '../helpers/server.js';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { git, commitAll } from '../helpers/apps.js';
 import { rootSecret, hostileRepo, appSurface, leaked, healthProbe, type RootSecret } from '../helpers/hostile.js';
+import { tempDir } from '../helpers/temp.js';
 
 let s: TestServer;
 let secret: RootSecret;
@@ -66,7 +66,7 @@ test('the app folder swapped for a link to a root-only folder during the build (
 });
 
 test('a source whose only entry is a link to a root-only folder is not taken as the app folder', { timeout: 120_000 }, async () => {
-  const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-hostile-'));
+  const repo = tempDir('slipway-hostile-');
   fs.symlinkSync(secret.dir, path.join(repo, 'app'));
   git(repo, 'init', '-q', '-b', 'main');
   commitAll(repo, 'one entry: a link');
@@ -93,7 +93,7 @@ test('an absolute host folder as buildpack is refused naming the path and SLIPWA
 });
 
 test('a folder the operator lists in SLIPWAY_BUILDPACK_DIRS is usable as a buildpack', { timeout: 120_000 }, async () => {
-  const listed = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-operator-bps-'));
+  const listed = tempDir('slipway-operator-bps-');
   fs.mkdirSync(path.join(listed, 'bp/bin'), { recursive: true });
   fs.writeFileSync(path.join(listed, 'bp/bin/compile'), '#!/bin/sh\necho the operator buildpack ran\n', { mode: 0o755 });
   const operator = await startServer({ SLIPWAY_BUILDPACK_DIRS: listed });

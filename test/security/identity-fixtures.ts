@@ -2,16 +2,16 @@
 // like the host's launchers, and an LD_PRELOAD library that records every process that loads it.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { commitAll, git } from '../helpers/apps.js';
+import { tempDir } from '../helpers/temp.js';
 
 /**
  * A folder on the host (not hidden, read-only inside every sandbox) where a hijacked launcher or a
  * preloaded library leaves a file: anything in it was written by a process outside the sandbox.
  */
 export function markerDir(): string {
-  const dir = fs.mkdtempSync(path.join('/var/tmp', 'slipway-identity-'));
+  const dir = tempDir('slipway-identity-', '/var/tmp');
   fs.chmodSync(dir, 0o777);
   return dir;
 }
@@ -53,7 +53,7 @@ exit 0
  * namespace can be made.
  */
 export function hostileRepo(marks: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-hostile-'));
+  const dir = tempDir('slipway-hostile-');
   const write = (f: string, text: string, mode = 0o644) => { fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true }); fs.writeFileSync(path.join(dir, f), text, { mode }); };
   write('package.json', JSON.stringify({ name: 'hostile', version: '1.0.0', private: true }));
   write('app.json', JSON.stringify({ buildpacks: [{ url: 'heroku/nodejs' }], environments: { test: { scripts: { test: 'sh probe.sh test' } } } }));
@@ -71,7 +71,7 @@ if unshare -Ur true 2>/dev/null; then echo "NESTED-USERNS-OK"; else echo "nested
 
 /** An app whose web dyno keeps a secret in its environment and in a file of its workspace. */
 export function secretKeeperRepo(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-keeper-'));
+  const dir = tempDir('slipway-keeper-');
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'keeper', version: '1.0.0', private: true }));
   fs.writeFileSync(path.join(dir, 'Procfile'), 'web: node server.js\n');
   fs.writeFileSync(path.join(dir, 'server.js'), `require('fs').writeFileSync('secret.txt', process.env.KEEPER_SECRET || 'unset');

@@ -14,6 +14,7 @@ import { serverTag, slipwayLeftovers } from '../helpers/netns.js';
 import { needs } from '../helpers/tools.js';
 import { hostNameservers } from '../../src/spaces/dns-relay.js';
 import { fakeInternet, hostService, hostAddress, INTERNET, PROBE_SERVER, PROBE_SCRIPT } from '../helpers/fake-internet.js';
+import { tempDir } from '../helpers/temp.js';
 
 const skip = needs('spaces');
 const exec = promisify(execFile);
@@ -40,7 +41,7 @@ before(async () => {
   services.push(await hostService('127.0.0.1'), await hostService(hostAddress()));
   // The data folder outside /tmp (as an operator's /var/lib/slipway): the sandboxes' view of the host is
   // built around it, so nothing mounted under it (other tenants' workspaces) is copied into a sandbox.
-  s = await startServer({ SLIPWAY_NETWORK_DNS: INTERNET.addr, SLIPWAY_BOOT_TIMEOUT_SECONDS: '30' }, fs.mkdtempSync('/var/tmp/slipway-net-'));
+  s = await startServer({ SLIPWAY_NETWORK_DNS: INTERNET.addr, SLIPWAY_BOOT_TIMEOUT_SECONDS: '30' }, tempDir('slipway-net-', '/var/tmp'));
   const repo = probeRepo();
   for (const app of [V, T]) {
     assert.equal((await cli(s, ['apps:create', app])).code, 0);

@@ -4,16 +4,16 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { BIN, TOKEN, startServer, cli } from '../helpers/server.js';
 import { freePort } from '../helpers/postgres.js';
 import { runCommand } from '../helpers/run-command.js';
 import { repoWithBuildpack } from '../helpers/apps.js';
 import { needs } from '../helpers/tools.js';
+import { tempDir } from '../helpers/temp.js';
 
 const skip = needs('bwrap');
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-closed-'));
+const root = tempDir('slipway-closed-');
 after(() => fs.rmSync(root, { recursive: true, force: true }));
 
 /** `slipway ARGS` with a server's settings; the server must end by itself (a refusal), else the test times out. */
