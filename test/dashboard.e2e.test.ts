@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { startServer, cli, api, REPO, TOKEN, type TestServer } from './helpers/server.js';
+import { startServer, cli, api, viaRouter, REPO, TOKEN, type TestServer } from './helpers/server.js';
 import { exampleRepo } from './helpers/apps.js';
 import { latestRun, nodesOf, waitFor, waitForStatus } from './helpers/runs.js';
 import { leftoverProcesses } from './helpers/processes.js';
@@ -230,6 +230,58 @@ test('the app page: releases with release-phase output, formation and dynos, hid
   await page.click('dialog#rollback-3 button[type=submit]');
   await page.waitForURL(`${s.url}/apps/${DEV}`);
   await waitFor('the rollback release', async () => (await api<Array<{ description: string; status: string }>>(s, 'GET', `/apps/${DEV}/releases`)).json.find((r) => r.description === 'Rollback to v3' && r.status === 'succeeded'), 60_000);
+});
+
+test('operate from the app and pipeline pages: set a config var, scale, restart (confirmed), change automation; each takes effect', { skip, timeout: 180_000 }, async () => {
+  await page.goto(`${s.url}/apps/${DEV}`);
+  const settings = page.locator('#settings');
+  // A config var set from the page: a new release, and the running app answers with it.
+  await settings.locator('input[name="key"]').fill('GREETING');
+  await settings.locator('input[name="value"]').fill('bonjour');
+  await settings.locator('form[action$="/settings/config"] button').click();
+  await page.waitForURL(`${s.url}/apps/${DEV}#settings`);
+  await waitFor('the app to greet with the new value', async () => (await viaRouter(s, DEV)).body.startsWith('bonjour from web.'), 60_000);
+  // Scale web to 2 with a size: the formation says so and two dynos answer.
+  const web = settings.locator('form[data-type="web"]');
+  await web.locator('input[name="quantity"]').fill('2');
+  await web.locator('select[name="size"]').selectOption('standard-2x');
+  await web.locator('button').click();
+  await page.waitForURL(`${s.url}/apps/${DEV}#settings`);
+  const formation = (await api<Array<{ type: string; quantity: number; size: string }>>(s, 'GET', `/apps/${DEV}/formation`)).json.find((f) => f.type === 'web')!;
+  assert.deepEqual([formation.quantity, formation.size], [2, 'standard-2x']);
+  await waitFor('web.2 to answer', async () => { const seen = new Set<string>(); for (let i = 0; i < 6; i++) seen.add((await viaRouter(s, DEV)).body.split(' ')[2] ?? ''); return seen.has('web.2'); }, 60_000);
+  // Restart without typing the name: refused with the reason; typed: every dyno restarts.
+  const restart = settings.locator('form[action$="/settings/restart"]');
+  await restart.locator('input[name="confirm"]').evaluate((el) => { (el as HTMLInputElement).removeAttribute('required'); (el as HTMLInputElement).removeAttribute('pattern'); });
+  await restart.locator('input[name="confirm"]').fill('not-the-name');
+  await restart.locator('button').click();
+  assert.match(await page.textContent('main') ?? '', /type the app's name \(shop-dev\)[\s\S]*confirmation_required/);
+  const webDynos = async () => (await api<Array<{ name: string; type: string; created_at: string }>>(s, 'GET', `/apps/${DEV}/dynos`)).json.filter((d) => d.type === 'web');
+  const before = await webDynos();
+  await page.goto(`${s.url}/apps/${DEV}`);
+  await restart.locator('input[name="confirm"]').fill(DEV);
+  await restart.locator('button').click();
+  await page.waitForURL(`${s.url}/apps/${DEV}#settings`);
+  await waitFor('the dynos to be restarted', async () => {
+    const now = await webDynos();
+    return now.length === 2 && now.every((d) => !before.some((b) => b.name === d.name && b.created_at === d.created_at));
+  }, 60_000);
+  await shot('app-settings');
+  // The pipeline's automation: wait for CI on, CI branches set, from the form.
+  await page.goto(`${s.url}/pipelines/${P}`);
+  await page.click('.automation details.edit summary');
+  await page.check('.automation input[name="wait_for_ci"]');
+  await page.fill('.automation input[name="ci_branches"]', 'main,release/*');
+  await page.click('.automation form button[type=submit]');
+  await page.waitForURL(`${s.url}/pipelines/${P}`);
+  const pl = (await api<{ wait_for_ci: boolean; ci_branches: string | null }>(s, 'GET', `/pipelines/${P}`)).json;
+  assert.deepEqual([pl.wait_for_ci, pl.ci_branches], [true, 'main,release/*']);
+  assert.match(await page.textContent('.automation dl') ?? '', /Wait for CI before deploying\s*on/);
+  // Forged: a settings form without the CSRF token changes nothing.
+  const cookie = (await sessionCookie())!;
+  const forged = await fetch(`${s.url}/apps/${DEV}/settings/config`, { method: 'POST', headers: { cookie: `slipway_session=${cookie.value}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'key=GREETING&value=pwned', redirect: 'manual' });
+  assert.equal(forged.status, 403);
+  assert.notEqual((await api<Record<string, string>>(s, 'GET', `/apps/${DEV}/config-vars`)).json['GREETING'], 'pwned');
 });
 
 test('forms need the CSRF token; signing out revokes the session even for a copied cookie', { skip }, async () => {

@@ -5,6 +5,7 @@ import { verifyToken } from '../store/tokens.js';
 import { verifyPath } from '../core/signed-url.js';
 import type { AppContext } from '../app-context.js';
 import { noteSignInFailure, sendTooMany, signInBlockedFor } from './sign-in-throttle.js';
+import { internalActor } from './internal-call.js';
 
 declare module 'fastify' {
   interface FastifyRequest { actor?: { id: string; name: string } }
@@ -31,6 +32,12 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
     if (PUBLIC.has(url.pathname)) return;
     if (req.routeOptions.config.web) return; // the dashboard checks its session cookie or token itself (src/web/auth)
     if (verifyPath(ctx.secret, url.pathname, url.searchParams.get('sig') ?? undefined)) return;
+    // A dashboard form acting through this API in-process, as the principal signed in there.
+    const internal = internalActor(req);
+    if (internal) {
+      const row = await ctx.store.db.selectFrom('tokens').select(['id', 'name']).where('id', '=', internal).executeTakeFirst();
+      if (row) { req.actor = row; return; }
+    }
     const token = presentedToken(req);
     // Only a presented token counts: git and browsers first ask without one.
     if (token) {

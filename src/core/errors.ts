@@ -5,6 +5,7 @@ export const ERRORS = {
   unauthorized: { status: 401, message: 'Invalid credentials provided. Run `slipway login` or pass a valid token.' },
   too_many_sign_ins: { status: 429, message: 'Check the token (`slipway login`, SLIPWAY_TOKEN); every wrong one extends the wait.' },
   forbidden: { status: 403, message: 'You do not have access to this resource.' },
+  confirmation_required: { status: 422, message: 'This action cannot be undone in one step: type the app\'s name to confirm it.' },
   csrf_failed: { status: 403, message: 'This form is stale or was sent from another site (CSRF check failed). Reload the page and try again.' },
   not_found: { status: 404, message: 'Couldn\'t find that resource.' },
   pipeline_not_found: { status: 404, message: 'Couldn\'t find that pipeline.' },

@@ -1,12 +1,32 @@
-// The pipeline's automation settings, read-only (changed with `slipway pipelines:update`), and its event log.
+// The pipeline's automation settings, with a form that changes them (as `slipway pipelines:update`
+// does, through the same API route), and its event log.
 import type { Pipeline } from '../../store/pipelines.js';
 import type { PipelineEvent } from '../../store/pipeline-events.js';
 import { html, type Html } from '../html.js';
-import { ago } from '../layout.js';
+import { ago, csrfField, enc, type View } from '../layout.js';
 
 const onOff = (v: number): Html => (v ? html`<span class="on">on</span>` : html`<span class="off">off</span>`);
 
-export function automationPanel(p: Pipeline): Html {
+const check = (name: string, label: string, on: number): Html =>
+  html`<label class="check"><input type="checkbox" name="${name}" value="on"${on ? html` checked` : ''}> ${label}</label>`;
+
+/** The edit form: every automation setting of `pipelines:update`, as it is now. */
+function automationForm(v: View, p: Pipeline): Html {
+  return html`<details class="edit"><summary>Edit settings</summary>
+<form method="post" action="/pipelines/${enc(p.name)}/settings" class="stack">${csrfField(v)}
+${check('ci_enabled', 'CI on push', p.ci_enabled)}
+<label>CI branches <input name="ci_branches" value="${p.ci_branches ?? ''}" placeholder="all (or main,release/*)"></label>
+<label>CI time limit (seconds) <input name="ci_timeout_seconds" type="number" min="1" value="${p.ci_timeout_seconds ?? ''}" placeholder="server default"></label>
+<label>Deploy branch <input name="deploy_branch" value="${p.deploy_branch}" required></label>
+${check('auto_deploy', 'Auto-deploy to development', p.auto_deploy)}
+${check('wait_for_ci', 'Wait for CI before deploying', p.wait_for_ci)}
+${check('auto_promote', 'Auto-promote development → qa', p.auto_promote)}
+<label>Acceptance command on staging <input name="acceptance_command" value="${p.acceptance_command ?? ''}" placeholder="none"></label>
+${check('review_apps', 'Review apps', p.review_apps)} ${check('review_autodeploy', 'auto-deploy', p.review_autodeploy)} ${check('review_autodestroy', 'auto-destroy', p.review_autodestroy)}
+<button type="submit">Save</button></form></details>`;
+}
+
+export function automationPanel(p: Pipeline, v?: View): Html {
   const rows: Array<[string, unknown]> = [
     ['CI on push', onOff(p.ci_enabled)],
     ['CI branches', p.ci_branches ?? 'all'],
@@ -21,7 +41,7 @@ export function automationPanel(p: Pipeline): Html {
   ];
   return html`<section class="card automation"><h2>Automation</h2>
 <dl>${rows.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>
-<p class="muted small">Change with <code>slipway pipelines:update -p ${p.name} …</code></p></section>`;
+${v ? automationForm(v, p) : html`<p class="muted small">Change with <code>slipway pipelines:update -p ${p.name} …</code></p>`}</section>`;
 }
 
 export function eventLog(events: PipelineEvent[]): Html {

@@ -16,6 +16,8 @@ import { checkCsrf } from '../auth/sign-in.js';
 import { viewOf } from '../view.js';
 import { stageApps, stageBoard } from './stage-board.js';
 import { automationPanel, eventLog } from './automation-panel.js';
+import { callApiAs } from '../../api/internal-call.js';
+import { answerOrFail } from '../api-answer.js';
 
 export const pipelineTabs = (p: Pipeline, current: string): Html =>
   tabs([['Pipeline', `/pipelines/${enc(p.name)}`], ['Tests', `/pipelines/${enc(p.name)}/tests`]], current);
@@ -49,7 +51,7 @@ export async function pipelinePages(app: FastifyInstance, ctx: AppContext): Prom
     const notice = req.query.promoted ? html`<p class="notice" role="status">Promotion of ${req.query.promoted} started; the new release appears below when its release phase is done.</p>` : '';
     return reply.type('text/html; charset=utf-8').send(page(v, p.name, html`<h1>${p.name}</h1>${pipelineTabs(p, 'Pipeline')}${notice}
 <div data-part="stages">${parts['stages']}</div>
-<div class="two">${automationPanel(p)}<section class="card" data-part="events">${parts['events']}</section></div>`,
+<div class="two">${automationPanel(p, v)}<section class="card" data-part="events">${parts['events']}</section></div>`,
     { crumbs: [['Pipelines', '/pipelines'], [p.name, null]], poll: `/pipelines/${enc(p.name)}/state` }));
   });
 
@@ -57,6 +59,21 @@ export async function pipelinePages(app: FastifyInstance, ctx: AppContext): Prom
     const p = await getPipeline(ctx.store.db, req.params.id);
     const parts = await boardParts(ctx, viewOf(req), p);
     return { done: false, parts: Object.fromEntries(Object.entries(parts).map(([k, h]) => [k, h.value])) };
+  });
+
+  // The automation form: unchecked boxes are off, empty fields are "none"/"server default".
+  app.post<{ Params: { id: string } }>('/pipelines/:id/settings', { config: { web: 'page' } }, async (req, reply) => {
+    checkCsrf(ctx, req);
+    const p = await getPipeline(ctx.store.db, req.params.id);
+    const f = (req.body ?? {}) as Record<string, string | undefined>;
+    const text = (k: string) => (f[k]?.trim() ? f[k]!.trim() : null);
+    const flags = Object.fromEntries(['ci_enabled', 'auto_deploy', 'wait_for_ci', 'auto_promote', 'review_apps', 'review_autodeploy', 'review_autodestroy'].map((k) => [k, f[k] === 'on']));
+    const timeout = text('ci_timeout_seconds');
+    answerOrFail(await callApiAs(app, req.web!.id, 'PATCH', `/pipelines/${enc(p.id)}`, {
+      ...flags, ci_branches: text('ci_branches'), acceptance_command: text('acceptance_command'), deploy_branch: text('deploy_branch') ?? p.deploy_branch,
+      ci_timeout_seconds: timeout === null ? null : Number(timeout),
+    }));
+    return reply.redirect(`/pipelines/${enc(p.name)}`, 303);
   });
 
   app.post<{ Params: { id: string } }>('/pipelines/:id/promote', { config: { web: 'page' } }, async (req, reply) => {
