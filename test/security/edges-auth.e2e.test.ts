@@ -99,3 +99,14 @@ test('guessing tokens: 10 failures per address in 5 minutes, then 429 with Retry
   assert.equal((await send('127.0.2.1', 'GET', '/apps', { authorization: 'Bearer other-prefix' })).status, 401);
   assert.equal((await fetch(`${s.url}/health`)).status, 200);
 });
+
+test('the dashboard\'s in-process API calls cannot be forged from outside: a made-up key with a real token id is refused', { timeout: 60_000 }, async () => {
+  const tokenId = (await (await fetch(`${s.url}/account`, { headers: { authorization: `Bearer ${TOKEN}` } })).json() as { id: string }).id;
+  assert.ok(tokenId, 'the admin token has an id');
+  for (const key of ['0'.repeat(64), 'x', '']) {
+    const r = await fetch(`${s.url}/apps`, { method: 'POST', headers: { 'x-slipway-internal': key, 'x-slipway-actor': tokenId, 'content-type': 'application/json' }, body: '{"name":"forged-app"}' });
+    assert.equal(r.status, 401, `key "${key.slice(0, 8)}" is refused`);
+  }
+  const apps = await (await fetch(`${s.url}/apps`, { headers: { authorization: `Bearer ${TOKEN}` } })).json() as Array<{ name: string }>;
+  assert.ok(!apps.some((a) => a.name === 'forged-app'), 'nothing was created');
+});
