@@ -6,10 +6,10 @@
 
 export interface DesiredRow { id: string; release_id: string; process_type: string; name: string; size: string; command: string; agent_id: string | null; generation: number }
 
-export interface PlanInput {
+export interface PlanInput<R extends DesiredRow = DesiredRow> {
   release: { id: string; processTypes: Record<string, string> } | null;
   formation: readonly { type: string; quantity: number; size: string }[];
-  existing: readonly DesiredRow[];
+  existing: readonly R[];
   /** Agents dynos may stay on. */
   usable: ReadonlySet<string>;
   /** Restart: every dyno (''), a process type (`web`) or one dyno (`web.2`). */
@@ -19,19 +19,19 @@ export interface PlanInput {
 /** A dyno slot to create: placement chooses its agent (`prefer` is where its predecessor ran). */
 export interface NewDyno { name: string; type: string; size: string; command: string; generation: number; prefer: string | null }
 
-export interface Plan { keep: DesiredRow[]; create: NewDyno[]; remove: string[] }
+export interface Plan<R extends DesiredRow = DesiredRow> { keep: R[]; create: NewDyno[]; remove: string[] }
 
 const restarted = (row: DesiredRow, which: string | undefined) => which !== undefined && (which === '' || row.process_type === which || row.name === which);
 
 /** The rows an app keeps, creates and removes. */
-export function planAppDynos(p: PlanInput): Plan {
+export function planAppDynos<R extends DesiredRow>(p: PlanInput<R>): Plan<R> {
   const wanted: Omit<NewDyno, 'generation' | 'prefer'>[] = [];
   for (const f of p.formation) {
     const command = p.release?.processTypes[f.type];
     if (!command || f.type === 'release') continue;
     for (let i = 1; i <= f.quantity; i++) wanted.push({ name: `${f.type}.${i}`, type: f.type, size: f.size, command });
   }
-  const keep: DesiredRow[] = [];
+  const keep: R[] = [];
   const create: NewDyno[] = [];
   for (const w of wanted) {
     const old = p.existing.find((r) => r.name === w.name);
