@@ -77,16 +77,20 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         const sameAgent = (onA.includes(web) ? onA : onB).filter((d) => d !== web);
         await port.report(agentOf, [observe(web, 'up'), ...sameAgent.map((d) => observe(d, 'starting'))]);
         assert.equal(reported, 1);
-        assert.deepEqual((await upWebDynos(db)).get(app.id), [{ id: web.id, host: '10.0.0.1', port: 5001, name: 'web.1' }], 'the router reaches the dyno where its agent said');
+        assert.deepEqual((await upWebDynos(db, 60_000)).get(app.id), [{ id: web.id, host: '10.0.0.1', port: 5001, name: 'web.1' }], 'the router reaches the dyno where its agent said');
         assert.equal((await listAppDynos(db, app.id)).find((r) => r.name === 'web.1')!.state, 'up');
         await port.report(agentOf, [observe(web, 'starting', 1)]);
         assert.deepEqual(crashes, [{ appId: app.id, releaseId: release.id, name: 'web.1', type: 'web' }], 'up, then restarted: a crash');
-        assert.equal((await upWebDynos(db)).get(app.id), undefined);
+        assert.equal((await upWebDynos(db, 60_000)).get(app.id), undefined);
 
         await openRollbackWindow(db, app.id, release.id, new Date().toISOString());
         assert.deepEqual(await Promise.all([takeRollbackWindow(db, app.id, release.id), takeRollbackWindow(db, app.id, release.id)]).then((r) => r.sort()), [false, true], 'one rollback, however many crashes');
 
         // Agent b goes silent: what it ran moves to a; a restart of worker.1 gives a new id and generation.
+        await port.report(agentOf, [observe(web, 'up', 1)]);
+        await db.updateTable('agents').set({ last_seen_at: new Date(Date.now() - 120_000).toISOString() }).where('id', '=', agentOf).execute();
+        assert.equal((await upWebDynos(db, 60_000)).get(app.id), undefined, 'a silent agent\'s dynos leave the router');
+        await db.updateTable('agents').set({ last_seen_at: new Date().toISOString() }).where('id', '=', agentOf).execute();
         await db.updateTable('agents').set({ last_seen_at: new Date(Date.now() - 120_000).toISOString() }).where('id', '=', b.id).execute();
         assert.deepEqual(await rescheduleStranded(db, 60_000), [app.id]);
         const moved = await listAppDynos(db, app.id);

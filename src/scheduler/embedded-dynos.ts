@@ -44,7 +44,8 @@ export interface EmbeddedDynos {
 
 export async function createEmbeddedDynos(o: EmbeddedDynosOptions): Promise<EmbeddedDynos> {
   const agent = await ensureAgent(o.db, o.agentName ?? LOCAL_AGENT);
-  const routes = new RouteTable(() => upWebDynos(o.db), o.log.warn);
+  const lostAfterMs = o.lostAfterMs ?? AGENT_LOST_MS;
+  const routes = new RouteTable(() => upWebDynos(o.db, lostAfterMs), o.log.warn);
   const port = new StoreDesiredState({ db: o.db, tenantOf: o.tenantOf, onCrash: o.onCrash, onReported: async () => { await routes.refresh(); await o.onRoutesChanged(); } });
   // The manager tells the reconciler of every change; the reconciler drives the manager.
   const hooks = { report: (): Promise<void> => Promise.resolve() };
@@ -64,7 +65,7 @@ export async function createEmbeddedDynos(o: EmbeddedDynosOptions): Promise<Embe
       sweep = setInterval(() => {
         if (sweeping) return;
         sweeping = true;
-        rescheduleStranded(o.db, o.lostAfterMs ?? AGENT_LOST_MS).then((moved) => moved.length ? reconciler.poke() : undefined)
+        rescheduleStranded(o.db, lostAfterMs).then((moved) => moved.length ? reconciler.poke() : undefined)
           .catch((e: Error) => o.log.error(`placing dynos of lost agents: ${e.message}`)).finally(() => { sweeping = false; });
       }, intervalMs);
     },

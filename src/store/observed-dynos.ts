@@ -21,10 +21,11 @@ export async function replaceObserved(db: Kysely<Database>, agentId: string, row
   });
 }
 
-/** Web dynos that are up, per app, on agents not revoked: the router's table. */
-export async function upWebDynos(db: Kysely<Database>): Promise<Map<string, { id: string; host: string; port: number; name: string }[]>> {
+/** Web dynos that are up, per app, on agents neither revoked nor lost (silent for `lostAfterMs`): the router's table. */
+export async function upWebDynos(db: Kysely<Database>, lostAfterMs: number): Promise<Map<string, { id: string; host: string; port: number; name: string }[]>> {
   const rows = await db.selectFrom('observed_dynos as o').innerJoin('agents as g', 'g.id', 'o.agent_id')
     .select(['o.app_id', 'o.dyno_id', 'o.host', 'o.port', 'o.name']).where('o.process_type', '=', 'web').where('o.state', '=', 'up').where('g.revoked_at', 'is', null)
+    .where('g.last_seen_at', '>=', new Date(Date.now() - lostAfterMs).toISOString())
     .orderBy('o.app_id').orderBy('o.name').execute();
   const byApp = new Map<string, { id: string; host: string; port: number; name: string }[]>();
   for (const r of rows) byApp.set(r.app_id, [...byApp.get(r.app_id) ?? [], { id: r.dyno_id, host: r.host, port: r.port, name: r.name }]);
