@@ -117,7 +117,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   spaces.setApps(await listApps(store.db));
   // Dynos: desired rows in the store, reconciled by the server's own agent; the router reads what agents report.
   const plane = await createEmbeddedDynos({
-    db: store.db, log, tenantOf: (appId) => tenants.forApp(appId), slugFile: (id) => slugPath(ctx, id),
+    db: store.db, log, tenantOf: (appId) => tenants.forApp(appId), slugFile: async (id) => slugPath(ctx, id),
     onRoutesChanged: async () => { await nginx?.sync(); },
     onCrash: (c) => { onDynoCrash(ctx, c).catch((e) => log.error(`automatic rollback: ${(e as Error).message}`)); },
     manager: {

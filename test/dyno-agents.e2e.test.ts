@@ -30,7 +30,7 @@ before(async () => {
   fs.chmodSync(workRoot, 0o711);
   second = await createEmbeddedDynos({
     db: store.db, agentName: 'second', intervalMs: 500, log: quiet, tenantOf: async () => undefined,
-    slugFile: (id) => path.join(s.dataDir, 'slugs', `${id}.tgz`), onRoutesChanged: async () => {}, onCrash: () => {},
+    slugFile: async (id) => path.join(s.dataDir, 'slugs', `${id}.tgz`), onRoutesChanged: async () => {}, onCrash: () => {},
     manager: { sandbox: createSandbox({ mode: 'process', userName: 'nobody', hidden: [], graceMs: 2000 }), workRoot, bootTimeoutMs: 20_000, stopGraceMs: 2000, log: () => {} },
   });
   await second.start();

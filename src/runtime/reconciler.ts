@@ -10,8 +10,8 @@ export interface ReconcilerOptions {
   agentId: string;
   port: DesiredStatePort;
   dynos: Pick<DynoManager, 'list' | 'all' | 'replace' | 'shutdown'>;
-  /** Where this host keeps a release's slug. */
-  slugFile(slugId: string): string;
+  /** Where this host has a release's slug (a remote agent downloads it first). */
+  slugFile(slugId: string): Promise<string>;
   intervalMs: number;
   log(line: string): void;
 }
@@ -113,14 +113,14 @@ export class Reconciler {
     const fresh = desired.filter((d) => !running.some((r) => r.id === d.id));
     const leaving = running.filter((r) => !wanted.has(r.id));
     if (!fresh.length && !leaving.length) return;
-    if (!await this.o.dynos.replace(appId, fresh.map((d) => this.spec(d)), leaving)) this.held.set(appId, signature);
+    if (!await this.o.dynos.replace(appId, await Promise.all(fresh.map((d) => this.spec(d))), leaving)) this.held.set(appId, signature);
     await this.report();
   }
 
-  private spec(d: DesiredDyno): DynoSpec {
+  private async spec(d: DesiredDyno): Promise<DynoSpec> {
     return {
       id: d.id, appId: d.appId, type: d.type, name: d.name, command: d.command, size: dynoSize(d.size),
-      release: { id: d.releaseId, version: d.version, slugFile: this.o.slugFile(d.slugId), config: d.env, tenant: d.tenant },
+      release: { id: d.releaseId, version: d.version, slugFile: await this.o.slugFile(d.slugId), config: d.env, tenant: d.tenant },
     };
   }
 }

@@ -19,7 +19,7 @@ export interface EmbeddedDynosOptions {
   db: Kysely<Database>;
   manager: Omit<DynoManagerOptions, 'onChange' | 'onTargetsChanged'>;
   tenantOf(appId: string): Promise<Tenant | undefined>;
-  slugFile(slugId: string): string;
+  slugFile(slugId: string): Promise<string>;
   /** The router's table changed (the nginx data plane rewrites its configuration). */
   onRoutesChanged(): Promise<void>;
   onCrash(c: DynoCrash): void;
