@@ -7,7 +7,6 @@ import type { SourceBlobs } from './git/source-blobs.js';
 import type { Sandbox } from './sandbox/sandbox.js';
 import type { Runner } from './runner/runner.js';
 import type { AddonManager } from './addons/addon-manager.js';
-import type { DynoManager } from './runtime/dyno-manager.js';
 import type { OneOffDynos } from './runtime/one-off.js';
 import type { SpaceNetworks } from './spaces/space-network.js';
 import type { Tenants } from './tenants.js';
@@ -50,7 +49,8 @@ export interface AppContext {
   /** Control-plane jobs (webhook deliveries, commit statuses): a lane of their own, never behind test nodes. */
   control?: Runner;
   addons: AddonManager;
-  dynos: DynoManager;
+  /** Desired dynos changed: agents are told (the embedded agent has reconciled when this resolves). */
+  desiredChanged(): Promise<void>;
   oneOffs: OneOffDynos;
   /** The uid each app, test run and add-on set runs as. */
   tenants: Tenants;

@@ -27,7 +27,8 @@ import { AddonManager } from './addons/addon-manager.js';
 import { provisionRunAddons, type RunAddonsJob } from './ci/provision-run-addons.js';
 import { settleRun } from './ci/settle-run.js';
 import { runsWithLiveAddons } from './store/test-run-addons.js';
-import { DynoManager } from './runtime/dyno-manager.js';
+import { createEmbeddedDynos } from './scheduler/embedded-dynos.js';
+import { appsWithDesiredDynos } from './store/desired-dynos.js';
 import { OneOffDynos } from './runtime/one-off.js';
 import { createRouter } from './runtime/router.js';
 import { NginxRouter } from './runtime/nginx/nginx-router.js';
@@ -114,21 +115,26 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const ctxLogs = new LogBook(path.join(config.dataDir, 'logs'));
   const spaces = new SpaceNetworks({ dataDir: config.dataDir, log });
   spaces.setApps(await listApps(store.db));
+  // Dynos: desired rows in the store, reconciled by the server's own agent; the router reads what agents report.
+  const plane = await createEmbeddedDynos({
+    db: store.db, log, tenantOf: (appId) => tenants.forApp(appId), slugFile: async (id) => slugPath(ctx, id),
+    onRoutesChanged: async () => { await nginx?.sync(); },
+    onCrash: (c) => { onDynoCrash(ctx, c).catch((e) => log.error(`automatic rollback: ${(e as Error).message}`)); },
+    manager: {
+      sandbox, workRoot, bootTimeoutMs: config.bootTimeoutSeconds * 1000, stopGraceMs: config.dynoStopGraceMs,
+      log: (appId, source, line) => appendAppLog(ctxLogs, appId, source, line),
+      inFlight: (id) => routerInFlight.get(id) ?? 0, drainMs: config.routerTimeoutMs,
+      drain: config.router === 'nginx' ? async (until) => { await nginx?.drained(until); } : undefined,
+      network: spaces,
+    },
+  });
   const ctx: AppContext = {
     config, store, queue: { db: store.db, dialect: store.dialect }, logs: ctxLogs,
     blobs: new SourceBlobs(path.join(config.dataDir, 'sources'), config.inputLimits.compressedBytes), sandbox, tenants, secret, workRoot,
     cacheRoot: path.join(config.dataDir, 'cache'), log, hooks: { releaseSettled: [], buildEnded: [], testRunEnded: [], testRunStarted: [] },
     selfUrl: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`,
     oneOffs: new OneOffDynos({ sandbox, workRoot, logs: ctxLogs, timeoutMs: 24 * 3600_000, network: spaces }), spaces,
-    dynos: new DynoManager({
-      sandbox, workRoot, bootTimeoutMs: config.bootTimeoutSeconds * 1000, stopGraceMs: config.dynoStopGraceMs,
-      log: (appId, source, line) => appendAppLog(ctxLogs, appId, source, line),
-      inFlight: (id) => routerInFlight.get(id) ?? 0, drainMs: config.routerTimeoutMs,
-      onTargetsChanged: async () => { await nginx?.sync(); },
-      drain: config.router === 'nginx' ? async (until) => { await nginx?.drained(until); } : undefined,
-      onCrash: (d) => { onDynoCrash(ctx, d).catch((e) => log.error(`automatic rollback: ${(e as Error).message}`)); },
-      network: spaces,
-    }),
+    desiredChanged: () => plane.changed(),
     addons: new AddonManager({ sandbox, workRoot, templateRoot: path.join(config.dataDir, 'addon-templates'), pgBin: config.pgBin, postgresServerUrl: config.addonPostgresUrl, network: spaces }),
   };
   const settleEnded = async () => {
@@ -220,7 +226,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     lookup: (name) => {
       const a = appsByName.get(name);
       if (!a) return undefined;
-      return { appId: a.id, dynos: ctx.dynos.webTargets(a.id), trusted: a.space_id ? spaces.trustedFor(a.space_id) ?? [] : undefined, internal: a.internal_routing === 1 };
+      return { appId: a.id, dynos: plane.routes.targets(a.id), trusted: a.space_id ? spaces.trustedFor(a.space_id) ?? [] : undefined, internal: a.internal_routing === 1 };
     },
     log: (appId, line) => appendAppLog(ctx.logs, appId, 'slipway[router]', line),
   });
@@ -229,14 +235,14 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const refreshApps = async () => { const all = await listApps(store.db); appsByName.clear(); for (const a of all) appsByName.set(a.name, a); spaces.setApps(all); };
   await refreshApps();
   // The nginx data plane also follows what no deploy announces (a crashed dyno, a new app, a space's ranges).
-  const appsRefresh = setInterval(() => { refreshApps().then(() => nginx?.sync()).catch(() => {}); }, 1000);
+  const appsRefresh = setInterval(() => { refreshApps().then(() => plane.routes.refresh()).then(() => nginx?.sync()).catch(() => {}); }, 1000);
   ctx.onAppsChanged = () => refreshApps().then(() => { void nginx?.sync(); });
   if (config.router === 'nginx' && opts.listen !== false) {
     nginx = new NginxRouter({
       prefix: path.join(config.dataDir, 'nginx'), listenHost: config.routerHost, listenPort: config.routerPort || await freePort(),
       domain: config.domain, timeoutMs: config.routerTimeoutMs, log,
       apps: () => [...appsByName.values()].map((a) => ({
-        appId: a.id, name: a.name, dynos: ctx.dynos.webTargets(a.id), trusted: a.space_id ? spaces.trustedFor(a.space_id) ?? [] : undefined, internal: a.internal_routing === 1,
+        appId: a.id, name: a.name, dynos: plane.routes.targets(a.id), trusted: a.space_id ? spaces.trustedFor(a.space_id) ?? [] : undefined, internal: a.internal_routing === 1,
       })),
       appLog: (appId, lines) => appendAppLogLines(ctx.logs, appId, 'slipway[router]', lines),
     });
@@ -245,8 +251,10 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   }
   // App add-ons, then dynos come back after a restart (on the networks made before the runner started).
   for (const addon of await listAppAddons(store.db)) await restartAddon(ctx, addon).catch((e) => log.error(`starting add-on ${addon.name} (${addon.plan}): ${(e as Error).message}`));
-  // Dynos come back after a restart.
-  for (const a of await listApps(store.db)) await goLive(ctx, a).catch((e) => log.error(`starting dynos of ${a.name}: ${(e as Error).message}`));
+  // Dynos come back after a restart from their desired rows (apps from before those rows are scheduled first).
+  const scheduled = await appsWithDesiredDynos(store.db);
+  for (const a of await listApps(store.db)) if (!scheduled.has(a.id)) await goLive(ctx, a).catch((e) => log.error(`starting dynos of ${a.name}: ${(e as Error).message}`));
+  await plane.start();
   let url = '';
   let routerUrl = '';
   let tls: TlsListener | undefined;
@@ -275,7 +283,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       clearInterval(appsRefresh);
       await control.stop();
       await runner.stop();
-      await ctx.dynos.shutdown();
+      await plane.close();
       // Add-on servers live in namespaces of the default network: stopped before it goes.
       await ctx.addons.stopAppServers();
       await disks.close();

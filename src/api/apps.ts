@@ -7,7 +7,8 @@ import { currentRelease, getRelease, listReleases, type Release } from '../store
 import { getBuild, listBuilds, type Build } from '../store/builds.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startBuild, releaseConfigChange, rollback, buildLogKey, releaseLogKey, slugPath } from '../releases/deploy.js';
+import { startBuild, releaseConfigChange, rollback, buildLogKey, releaseLogKey, slugPath, scheduleDynos } from '../releases/deploy.js';
+import { listAppDynos } from '../store/desired-dynos.js';
 import { appLogKey, appendAppLog } from '../releases/app-log.js';
 import { sourceIdFromUrl } from '../git/source-blobs.js';
 import { createAppWithRelease, destroyApp } from '../releases/app-lifecycle.js';
@@ -108,12 +109,12 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     return follow(releaseLogKey((await getRelease(db, a.id, req.params.id)).id), reply, req);
   });
 
-  const dynoJson = (a: App, d: ReturnType<AppContext['dynos']['list']>[number]) => ({
-    id: d.id, name: d.name, type: d.type, state: d.state, command: d.command, release: { id: d.release.id, version: d.release.version }, app: { id: a.id, name: a.name }, created_at: d.startedAt, updated_at: d.startedAt, attach_url: null, size: d.size.name,
+  const dynoJson = (a: App, d: Awaited<ReturnType<typeof listAppDynos>>[number]) => ({
+    id: d.id, name: d.name, type: d.process_type, state: d.state, command: d.command, release: { id: d.release_id, version: d.version }, app: { id: a.id, name: a.name }, created_at: d.created_at, updated_at: d.updated_at, attach_url: null, size: d.size,
   });
   app.get<{ Params: { app: string } }>('/apps/:app/dynos', async (req) => {
     const a = await getApp(db, req.params.app);
-    return [...ctx.dynos.list(a.id).map((d) => dynoJson(a, d)), ...ctx.oneOffs.list(a.id).map((r) => oneOffJson(req, a, r))];
+    return [...(await listAppDynos(db, a.id)).map((d) => dynoJson(a, d)), ...ctx.oneOffs.list(a.id).map((r) => oneOffJson(req, a, r))];
   });
   const oneOffJson = (req: FastifyRequest, a: App, r: import('../runtime/one-off.js').OneOff) => ({
     id: r.id, name: r.name, type: 'run', state: r.state, command: r.command, exit_code: r.exitCode, app: { id: a.id, name: a.name }, created_at: r.createdAt,
@@ -141,7 +142,7 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   app.post<{ Params: { app: string; dyno: string } }>('/apps/:app/dynos/:dyno/actions/stop', async (req, reply) => {
     const a = await getApp(db, req.params.app);
     if (ctx.oneOffs.stop(a.id, req.params.dyno)) return reply.status(202).send({});
-    if (ctx.dynos.list(a.id).some((d) => d.name === req.params.dyno || d.type === req.params.dyno)) {
+    if ((await listAppDynos(db, a.id)).some((d) => d.name === req.params.dyno || d.process_type === req.params.dyno)) {
       throw fail('invalid_state', `${req.params.dyno} is part of the formation; scale it instead (\`slipway ps:scale ${req.params.dyno.split('.')[0]}=N -a ${a.name}\`) or restart it (\`ps:restart\`).`);
     }
     throw fail('not_found', `No running dyno ${req.params.dyno} on ${a.name}; see \`slipway ps -a ${a.name}\`.`);
@@ -153,8 +154,8 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     if (!r || r.appId !== a.id) throw fail('not_found', `No dyno ${req.params.id} on ${a.name}.`);
     return follow(r.logKey, reply, req);
   });
-  app.delete<{ Params: { app: string; dyno?: string } }>('/apps/:app/dynos', async (req, reply) => { const a = await getApp(db, req.params.app); await ctx.dynos.restart(a.id); return reply.status(202).send({}); });
-  app.delete<{ Params: { app: string; dyno: string } }>('/apps/:app/dynos/:dyno', async (req, reply) => { const a = await getApp(db, req.params.app); await ctx.dynos.restart(a.id, req.params.dyno); return reply.status(202).send({}); });
+  app.delete<{ Params: { app: string; dyno?: string } }>('/apps/:app/dynos', async (req, reply) => { const a = await getApp(db, req.params.app); await scheduleDynos(ctx, a.id, ''); return reply.status(202).send({}); });
+  app.delete<{ Params: { app: string; dyno: string } }>('/apps/:app/dynos/:dyno', async (req, reply) => { const a = await getApp(db, req.params.app); await scheduleDynos(ctx, a.id, req.params.dyno); return reply.status(202).send({}); });
 
   app.post<{ Params: { app: string } }>('/apps/:app/log-sessions', async (req, reply) => {
     const a = await getApp(db, req.params.app);

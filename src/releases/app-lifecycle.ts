@@ -8,6 +8,7 @@ import { removeRepo } from '../git/repos.js';
 import type { AppContext } from '../app-context.js';
 import { appendAppLog, appLogKey } from './app-log.js';
 import { slugPath } from './deploy.js';
+import { clearDesiredDynos } from '../store/desired-dynos.js';
 
 /** A new app with its v1 "Initial release" (no code yet), known to the router at once. */
 export async function createAppWithRelease(ctx: AppContext, name: string): Promise<App> {
@@ -23,7 +24,8 @@ export async function createAppWithRelease(ctx: AppContext, name: string): Promi
 /** Stop the app's dynos, remove its add-ons, slugs (unless promoted elsewhere), repository, cache and logs. */
 export async function destroyApp(ctx: AppContext, a: App): Promise<void> {
   const db = ctx.store.db;
-  await ctx.dynos.stopApp(a.id);
+  await clearDesiredDynos(db, a.id);
+  await ctx.desiredChanged();
   for (const addon of await listAppAddons(db, a.id)) await ctx.addons.destroyForApp(addon).catch((e: Error) => ctx.log.error(`removing add-on ${addon.name} of ${a.name}: ${e.message}`));
   // A slug promoted to other apps stays with them: it moves to one of them instead of going.
   const slugs = await db.selectFrom('slugs').select('id').where('app_id', '=', a.id).execute();

@@ -12,6 +12,7 @@ import { fireHooks, type AppContext } from '../app-context.js';
 import { BUILD_JOB, RELEASE_JOB, type BuildEvent, type BuildJob, type ReleaseEvent, type ReleaseJob } from './jobs.js';
 import { appendAppLog } from './app-log.js';
 import { releaseWentLive } from './auto-rollback.js';
+import { scheduleApp } from '../scheduler/schedule-app.js';
 
 export const buildLogKey = (buildId: string): string => `builds/${buildId}`;
 export const releaseLogKey = (releaseId: string): string => `releases/${releaseId}`;
@@ -80,17 +81,21 @@ export async function recordReleaseEvent(ctx: AppContext, job: ReleaseJob, e: Re
   await fireHooks(ctx, 'releaseSettled', ctx.hooks.releaseSettled, app, settled);
 }
 
-/** Put the current release on dynos (first deploy: web=1 when the slug has a web process). */
+/** Put the current release on dynos (first deploy: web=1 when the slug has a web process): desired rows, then agents. */
 export async function goLive(ctx: AppContext, app: App): Promise<void> {
   const release = await currentRelease(ctx.store.db, app.id);
   if (!release?.slug_id) return;
-  const slug = await getSlug(ctx.store.db, release.slug_id);
-  const types = JSON.parse(slug.process_types) as Record<string, string>;
-  let formation = await getFormation(ctx.store.db, app.id);
-  if (!formation.length && types['web']) formation = await scaleFormation(ctx.store.db, app.id, [{ type: 'web', quantity: 1 }]);
-  const live = await ctx.dynos.deploy(app.id, { id: release.id, version: release.version, slugFile: slugPath(ctx, slug.id), config: JSON.parse(release.config) as Record<string, string>, processTypes: types, tenant: await ctx.tenants.forApp(app.id) },
-    Object.fromEntries(formation.map((f) => [f.type, f.quantity])), Object.fromEntries(formation.map((f) => [f.type, f.size])));
-  if (live) releaseWentLive(app.id, release.id, release.description);
+  const types = JSON.parse((await getSlug(ctx.store.db, release.slug_id)).process_types) as Record<string, string>;
+  if (!(await getFormation(ctx.store.db, app.id)).length && types['web']) await scaleFormation(ctx.store.db, app.id, [{ type: 'web', quantity: 1 }]);
+  await scheduleDynos(ctx, app.id);
+}
+
+/** Write an app's desired dynos (a restart replaces the ones it names) and let the agents follow. */
+export async function scheduleDynos(ctx: AppContext, appId: string, restart?: string): Promise<void> {
+  const r = await scheduleApp(ctx.store.db, appId, { restart });
+  if (r.unplaced.length) appendAppLog(ctx.logs, appId, 'slipway', `No agent has room for ${r.unplaced.join(', ')}; they start once one has`);
+  if (r.newRelease) await releaseWentLive(ctx, appId, r.newRelease);
+  if (r.changed) await ctx.desiredChanged();
 }
 
 /** A config change is a new release on the current slug. */

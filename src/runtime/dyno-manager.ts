@@ -9,15 +9,14 @@ import { removeWorkspace, workspaceFull, type Workspace } from '../ci/workspace.
 import { freePort } from '../addons/local-server.js';
 import { unpackSlug, dynoEnv, dynoCommand } from './slug-workspace.js';
 import type { DynoNet, DynoNetworks } from '../spaces/space-network.js';
-import type { WebTarget } from './router.js';
 import { canConnect, answers2xx as healthy } from './boot-check.js';
-import { dynoSize, limitsFor, type DynoSize } from '../core/dyno-size.js';
+import { limitsFor, type DynoSize } from '../core/dyno-size.js';
 import { memoryLine, r14Due, r15Lines, R14 } from './memory-quota.js';
 
 export type DynoState = 'starting' | 'up' | 'crashed' | 'down';
 
 /** `tenant`: the app's own uid, every dyno of it runs as (undefined: the sandbox user). */
-export interface DeployedRelease { id: string; version: number; slugFile: string; config: Record<string, string>; processTypes: Record<string, string>; tenant?: Tenant }
+export interface DeployedRelease { id: string; version: number; slugFile: string; config: Record<string, string>; tenant?: Tenant }
 
 export interface Dyno {
   id: string;
@@ -34,6 +33,8 @@ export interface Dyno {
   state: DynoState;
   command: string;
   startedAt: string;
+  /** When its state last changed. */
+  changedAt: string;
   restarts: number;
   proc?: Started;
   ws?: Workspace;
@@ -52,8 +53,8 @@ export interface DynoManagerOptions {
   bootTimeoutMs: number;
   stopGraceMs: number;
   log(appId: string, source: string, line: string): void;
-  /** A dyno that was up crashed (for automatic rollback). */
-  onCrash?(d: Dyno): void;
+  /** A dyno's state changed (the agent reports it). */
+  onChange?(d: Dyno): void;
   /** Requests the router has in flight to a dyno, so it is stopped only once they are answered. */
   inFlight?(dynoId: string): number;
   /** The longest a stopping web dyno waits for its requests in flight (the router's timeout). */
@@ -74,7 +75,8 @@ export interface DynoManagerOptions {
 /** Config vars that tune deploys per app (beyond Heroku). */
 export const HEALTHCHECK_VAR = 'SLIPWAY_HEALTHCHECK_PATH';
 
-let counter = 0;
+/** One dyno to start: its id comes from the desired state (a new id for every replacement). */
+export interface DynoSpec { id: string; appId: string; release: DeployedRelease; type: string; name: string; command: string; size: DynoSize }
 
 export class DynoManager {
   private apps = new Map<string, Dyno[]>();
@@ -82,102 +84,53 @@ export class DynoManager {
 
   list(appId: string): Dyno[] { return this.apps.get(appId) ?? []; }
 
-  /** An app's web dynos that are up (what the router may send traffic to), at their address in a space. */
-  webTargets(appId: string): WebTarget[] {
-    return this.list(appId).filter((d) => d.type === 'web' && d.state === 'up' && !d.draining).map((d) => ({ id: d.id, host: d.host, port: d.port, name: d.name }));
-  }
+  /** Every dyno of every app (what the agent reports). */
+  all(): Dyno[] { return [...this.apps.values()].flat(); }
 
   /**
-   * Run `release` with this formation. Web dynos of the new release must boot before the old ones
-   * stop (zero downtime); if none boots, the old ones keep serving and false is returned.
+   * Start `fresh` and stop `leaving` without downtime: fresh web dynos must boot before the leaving
+   * ones are taken out of the router and drained. When web dynos were to replace web dynos that
+   * serve and none boots, the leaving ones keep serving, the fresh ones stop and false is returned.
    */
-  async deploy(appId: string, release: DeployedRelease, formation: Record<string, number>, sizes: Record<string, string> = {}): Promise<boolean> {
-    const old = this.list(appId);
-    const sizeOf = (type: string) => dynoSize(sizes[type]);
-    if (old.length && old.every((d) => d.release.id === release.id)) return this.scale(appId, release, formation, sizeOf);
-    const fresh: Dyno[] = [];
-    for (const [type, quantity] of Object.entries(formation)) {
-      const command = release.processTypes[type];
-      if (!command || type === 'release') continue;
-      for (let i = 1; i <= quantity; i++) fresh.push(await this.spawn(appId, release, type, i, command, sizeOf(type)));
-    }
-    this.apps.set(appId, [...old, ...fresh]);
-    const webs = fresh.filter((d) => d.type === 'web');
+  async replace(appId: string, fresh: readonly DynoSpec[], leaving: readonly Dyno[]): Promise<boolean> {
+    const started: Dyno[] = [];
+    for (const spec of fresh) started.push(await this.spawn(spec));
+    this.apps.set(appId, [...this.list(appId), ...started]);
+    const webs = started.filter((d) => d.type === 'web');
     const booted = await Promise.all(webs.map((d) => this.waitUp(d)));
-    if (webs.length && !booted.some(Boolean) && old.some((d) => d.type === 'web' && d.state === 'up')) {
-      this.o.log(appId, 'slipway', `v${release.version}: no web dyno booted; the previous release keeps serving`);
-      await Promise.all(fresh.map((d) => this.stop(d)));
-      this.apps.set(appId, old);
+    if (webs.length && !booted.some(Boolean) && leaving.some((d) => d.type === 'web' && d.state === 'up')) {
+      this.o.log(appId, 'slipway', `v${webs[0]!.release.version}: no web dyno booted; the previous release keeps serving`);
+      await Promise.all(started.map((d) => this.stop(d)));
+      this.apps.set(appId, this.list(appId).filter((d) => !started.includes(d)));
       return false;
     }
-    this.apps.set(appId, fresh);
+    this.apps.set(appId, this.list(appId).filter((d) => !leaving.includes(d)));
+    if (!this.list(appId).length) this.apps.delete(appId);
     await this.o.onTargetsChanged?.();
     // The router now sends new requests to the new dynos; the old ones stop once their requests are answered.
-    await Promise.all(old.map((d) => this.drainAndStop(d)));
+    await Promise.all(leaving.map((d) => this.drainAndStop(d)));
     return true;
   }
 
-  /**
-   * The same release with another formation: start the missing slots and stop the surplus ones,
-   * leaving the dynos that stay alone (scaling web=1 → 2 does not restart web.1). A dyno whose
-   * size changed (`ps:type`) is replaced by one of the new size.
-   */
-  private async scale(appId: string, release: DeployedRelease, formation: Record<string, number>, sizeOf: (type: string) => DynoSize): Promise<boolean> {
-    const current = this.list(appId);
-    const wanted = (d: Dyno) => Number(d.name.split('.')[1]) <= (formation[d.type] ?? 0) && d.size.name === sizeOf(d.type).name;
-    const surplus = current.filter((d) => !wanted(d));
-    const fresh: Dyno[] = [];
-    for (const [type, quantity] of Object.entries(formation)) {
-      const command = release.processTypes[type];
-      if (!command || type === 'release') continue;
-      for (let i = 1; i <= quantity; i++) {
-        if (!current.some((d) => wanted(d) && d.name === `${type}.${i}`)) fresh.push(await this.spawn(appId, release, type, i, command, sizeOf(type)));
-      }
-    }
-    this.apps.set(appId, [...current.filter(wanted), ...fresh]);
-    await Promise.all(fresh.map((d) => this.waitUp(d)));
-    await this.o.onTargetsChanged?.();
-    await Promise.all(surplus.map((d) => this.drainAndStop(d)));
-    return true;
-  }
-
-  /** Stop every dyno of an app (scale to zero, destroy, shutdown). */
-  async stopApp(appId: string): Promise<void> {
-    const dynos = this.list(appId);
-    this.apps.delete(appId);
+  /** Stop every dyno (shutdown: the desired state brings them back on the next start). */
+  async shutdown(): Promise<void> {
+    const dynos = this.all();
+    this.apps.clear();
     await this.o.onTargetsChanged?.();
     await Promise.all(dynos.map((d) => this.stop(d)));
   }
 
-  /** Restart dynos (all, one type, or one dyno by name) in place. */
-  async restart(appId: string, which?: string): Promise<number> {
-    const targets = this.list(appId).filter((d) => !which || d.type === which || d.name === which);
-    for (const d of targets) {
-      const again = await this.spawn(appId, d.release, d.type, Number(d.name.split('.')[1]), d.command, d.size);
-      this.apps.set(appId, this.list(appId).map((x) => (x === d ? again : x)));
-      await this.waitUp(again);
-      await this.o.onTargetsChanged?.();
-      await this.drainAndStop(d);
-    }
-    return targets.length;
-  }
-
-  async shutdown(): Promise<void> {
-    await Promise.all([...this.apps.keys()].map((a) => this.stopApp(a)));
-  }
-
-  private async spawn(appId: string, release: DeployedRelease, type: string, index: number, command: string, size: DynoSize): Promise<Dyno> {
-    const d: Dyno = {
-      id: `dyno-${appId.slice(0, 8)}-${type}-${index}-${++counter}-${Date.now().toString(36)}`, name: `${type}.${index}`, type, size, appId, release,
-      host: '127.0.0.1', port: await freePort(), state: 'starting', command, startedAt: new Date().toISOString(), restarts: 0,
-    };
+  private async spawn(spec: DynoSpec): Promise<Dyno> {
+    const d: Dyno = { ...spec, host: '127.0.0.1', port: await freePort(), state: 'starting', startedAt: new Date().toISOString(), changedAt: new Date().toISOString(), restarts: 0 };
+    // A server killed while this dyno ran may have left its processes (same id: same marker).
+    killMarked((m) => m === d.id);
     await this.boot(d);
     return d;
   }
 
   private async boot(d: Dyno): Promise<void> {
     const sandbox = forTenant(this.o.sandbox, d.release.tenant);
-    d.state = 'starting';
+    this.setState(d, 'starting');
     d.startedAt = new Date().toISOString();
     this.o.log(d.appId, 'slipway', `Starting process ${d.name} with command \`${d.command}\` (v${d.release.version})`);
     try {
@@ -207,7 +160,7 @@ export class DynoManager {
       env: dynoEnv(ws, d.release.config, { PORT: String(d.port), DYNO: d.name }), limits: limitsFor(d.size),
       onStdout: line(`app[${d.name}]`), onStderr: line(`app[${d.name}]`),
     });
-    if (d.type !== 'web') d.state = 'up';
+    if (d.type !== 'web') this.setState(d, 'up');
     const proc = d.proc;
     d.memoryTimer = setInterval(() => this.checkMemory(d, proc), this.o.memoryCheckMs ?? 2000);
     void proc.result.then(async (r) => {
@@ -228,6 +181,12 @@ export class DynoManager {
     });
   }
 
+  private setState(d: Dyno, state: DynoState): void {
+    d.state = state;
+    d.changedAt = new Date().toISOString();
+    this.o.onChange?.(d);
+  }
+
   /** Heroku's R14: a dyno over its memory quota is told so in the app log (it keeps running until the hard limit). */
   private checkMemory(d: Dyno, proc: Started): void {
     const used = proc.memoryBytes();
@@ -245,7 +204,7 @@ export class DynoManager {
       if (d.state === 'crashed') return false;
       const check = d.release.config[HEALTHCHECK_VAR];
       if (await canConnect(d.host, d.port) && (!check || await healthy(d.host, d.port, check))) {
-        d.state = 'up';
+        this.setState(d, 'up');
         this.o.log(d.appId, 'slipway', `${d.name}: state changed from starting to up${check ? ` (${check} answered 2xx)` : ''}`);
         return true;
       }
@@ -262,10 +221,8 @@ export class DynoManager {
 
   /** Crash: restart after 1 s, 2 s, 4 s … up to 5 minutes (reset by a new release). */
   private crashed(d: Dyno, _code: number | null): void {
-    const wasUp = d.state === 'up';
-    d.state = 'crashed';
+    this.setState(d, 'crashed');
     if (d.stopping) return;
-    if (wasUp) this.o.onCrash?.(d);
     const delay = Math.min(300_000, 1000 * 2 ** d.restarts);
     d.restarts++;
     this.o.log(d.appId, 'slipway', `${d.name}: state changed to crashed; restarting in ${delay / 1000} s (restart ${d.restarts})`);
@@ -291,7 +248,7 @@ export class DynoManager {
     clearInterval(d.memoryTimer);
     if (d.proc && d.state !== 'crashed') this.o.log(d.appId, 'slipway', `Stopping ${d.name} (SIGTERM)`);
     await d.proc?.stop(this.o.stopGraceMs);
-    d.state = 'down';
+    this.setState(d, 'down');
     killMarked((m) => m === d.id);
     await d.net?.release();
     await removeWorkspace(this.o.workRoot, d.id).catch((e: Error) => this.o.log(d.appId, 'slipway', `${d.name}: ${e.message}`));

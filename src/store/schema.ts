@@ -163,6 +163,16 @@ export interface SignInFailuresTable { key: string; failed_at: string }
 /** `owner`: `app:<id>`, `run:<id>`, `addons:app:<id>`, `addons:run:<id>`. */
 export interface TenantIdsTable { uid: number; owner: string; created_at: string }
 
+/** Hosts that run dynos; capacity null = unbounded (the embedded agent). */
+export interface AgentsTable { id: string; name: string; slots: number | null; memory_mb: number | null; last_seen_at: string | null; revoked_at: string | null; created_at: string }
+/** One dyno the control plane wants running; a new id (and generation) replaces it on a swap. agent_id null: no agent has room. */
+export interface DesiredDynosTable { id: string; app_id: string; release_id: string; process_type: string; name: string; size: string; command: string; agent_id: string | null; generation: number; created_at: string; updated_at: string }
+export type ObservedState = 'starting' | 'up' | 'crashed' | 'stopping' | 'stopped';
+/** One dyno as its agent last reported it. */
+export interface ObservedDynosTable { dyno_id: string; agent_id: string; app_id: string; release_id: string; process_type: string; name: string; state: ObservedState; host: string; port: number; restarts: number; changed_at: string; reported_at: string }
+/** The release whose crashes within its window roll the app back. */
+export interface AutoRollbackWindowsTable { app_id: string; release_id: string; live_at: string }
+
 export interface Database {
   settings: SettingsTable;
   tokens: TokensTable;
@@ -191,4 +201,8 @@ export interface Database {
   spaces: SpacesTable;
   tenant_ids: TenantIdsTable;
   sign_in_failures: SignInFailuresTable;
+  agents: AgentsTable;
+  desired_dynos: DesiredDynosTable;
+  observed_dynos: ObservedDynosTable;
+  auto_rollback_windows: AutoRollbackWindowsTable;
 }

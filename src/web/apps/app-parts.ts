@@ -1,6 +1,7 @@
 // The parts of an app page: releases (with release-phase output and rollback), formation and dynos,
 // builds (with output). Outputs load when their row is opened.
 import type { AppContext } from '../../app-context.js';
+import { listAppDynos } from '../../store/desired-dynos.js';
 import type { App } from '../../store/apps.js';
 import { listReleases } from '../../store/releases.js';
 import { listBuilds } from '../../store/builds.js';
@@ -27,12 +28,12 @@ ${r.slug_id ? html`<details data-src="${base}/${r.id}/log" data-key="release-${r
 
 export async function processesPart(ctx: AppContext, a: App): Promise<Html> {
   const formation = await getFormation(ctx.store.db, a.id);
-  const dynos = ctx.dynos.list(a.id);
+  const dynos = await listAppDynos(ctx.store.db, a.id);
   const oneOffs = ctx.oneOffs.list(a.id);
   return html`<h3>Formation</h3>${formation.length ? html`<table class="list"><thead><tr><th>Type</th><th>Quantity</th><th>Size</th></tr></thead><tbody>
 ${formation.map((f) => html`<tr><td>${f.type}</td><td>${f.quantity}</td><td>${f.size}</td></tr>`)}</tbody></table>` : html`<p class="muted">No process types scaled yet.</p>`}
 <h3>Dynos</h3>${dynos.length || oneOffs.length ? html`<table class="list"><thead><tr><th>Dyno</th><th>State</th><th>Release</th><th>Up since</th></tr></thead><tbody>
-${dynos.map((d) => html`<tr><td>${d.name}</td><td>${badge(d.state)}</td><td>v${d.release.version}</td><td>${ago(d.startedAt)}</td></tr>`)}
+${dynos.map((d) => html`<tr><td>${d.name}</td><td>${badge(d.state)}</td><td>v${d.version}</td><td>${ago(d.updated_at)}</td></tr>`)}
 ${oneOffs.map((r) => html`<tr><td>${r.name} <span class="muted small">${r.command}</span></td><td>${badge(r.state)}</td><td></td><td>${ago(r.createdAt)}</td></tr>`)}
 </tbody></table>` : html`<p class="muted">No dynos running.</p>`}`;
 }

@@ -1,0 +1,74 @@
+// The embedded default's dyno plane: the server registers itself an agent named `local`, runs a
+// reconciler for it over the store (the same port a remote agent reaches over HTTP), keeps the
+// router's table from the observed state, and moves dynos off agents that went silent.
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+import type { Tenant } from '../sandbox/user.js';
+import type { Logger } from '../app-context.js';
+import { DynoManager, type DynoManagerOptions } from '../runtime/dyno-manager.js';
+import { Reconciler } from '../runtime/reconciler.js';
+import { RouteTable } from '../runtime/route-table.js';
+import { ensureAgent } from '../store/dyno-agents.js';
+import { upWebDynos } from '../store/observed-dynos.js';
+import { StoreDesiredState, type DynoCrash } from './desired-state-store.js';
+import { AGENT_LOST_MS, rescheduleStranded } from './schedule-app.js';
+
+export const LOCAL_AGENT = 'local';
+
+export interface EmbeddedDynosOptions {
+  db: Kysely<Database>;
+  manager: Omit<DynoManagerOptions, 'onChange' | 'onTargetsChanged'>;
+  tenantOf(appId: string): Promise<Tenant | undefined>;
+  slugFile(slugId: string): Promise<string>;
+  /** The router's table changed (the nginx data plane rewrites its configuration). */
+  onRoutesChanged(): Promise<void>;
+  onCrash(c: DynoCrash): void;
+  log: Logger;
+  /** How often the agent reconciles and reports, and the control plane looks for lost agents. */
+  intervalMs?: number;
+  lostAfterMs?: number;
+  /** Agent name (a test runs a second in-process agent under another name). */
+  agentName?: string;
+}
+
+export interface EmbeddedDynos {
+  agentId: string;
+  routes: RouteTable;
+  reconciler: Reconciler;
+  /** Desired rows changed: the local agent reconciles now (resolves once it has). */
+  changed(): Promise<void>;
+  /** Reconcile from the stored desired state (the dynos a previous run left come back) and keep at it. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createEmbeddedDynos(o: EmbeddedDynosOptions): Promise<EmbeddedDynos> {
+  const agent = await ensureAgent(o.db, o.agentName ?? LOCAL_AGENT);
+  const lostAfterMs = o.lostAfterMs ?? AGENT_LOST_MS;
+  const routes = new RouteTable(() => upWebDynos(o.db, lostAfterMs), o.log.warn);
+  const port = new StoreDesiredState({ db: o.db, tenantOf: o.tenantOf, onCrash: o.onCrash, onReported: async () => { await routes.refresh(); await o.onRoutesChanged(); } });
+  // The manager tells the reconciler of every change; the reconciler drives the manager.
+  const hooks = { report: (): Promise<void> => Promise.resolve() };
+  const manager = new DynoManager({ ...o.manager, onChange: () => { void hooks.report(); }, onTargetsChanged: () => hooks.report() });
+  const intervalMs = o.intervalMs ?? 2000;
+  const reconciler = new Reconciler({ agentId: agent.id, port, dynos: manager, slugFile: o.slugFile, intervalMs, log: (l) => o.log.error(`agent ${agent.name}: ${l}`) });
+  hooks.report = () => reconciler.report();
+  let sweep: NodeJS.Timeout | undefined;
+  let sweeping = false;
+  // This agent's dynos ended with the previous server: its last report is void (the reconciler starts them again).
+  await port.report(agent.id, []);
+  return {
+    agentId: agent.id, routes, reconciler,
+    changed: () => reconciler.poke(),
+    async start() {
+      await reconciler.start();
+      sweep = setInterval(() => {
+        if (sweeping) return;
+        sweeping = true;
+        rescheduleStranded(o.db, lostAfterMs).then((moved) => moved.length ? reconciler.poke() : undefined)
+          .catch((e: Error) => o.log.error(`placing dynos of lost agents: ${e.message}`)).finally(() => { sweeping = false; });
+      }, intervalMs);
+    },
+    async close() { clearInterval(sweep); await reconciler.stop(); },
+  };
+}

@@ -1,0 +1,69 @@
+// The control plane's side of dynos: after a deploy, a scale, a restart, a rollback or an agent
+// loss, an app's desired rows are planned (src/scheduler/dyno-plan.ts), placed on agents
+// (src/scheduler/placement.ts) and written; agents then reconcile their hosts to them.
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+import { currentRelease } from '../store/releases.js';
+import { getSlug } from '../store/builds.js';
+import { getFormation } from '../store/formation.js';
+import { allDesiredDynos, replaceDesiredDynos } from '../store/desired-dynos.js';
+import { agentUsable, listAgents } from '../store/dyno-agents.js';
+import { KeyedSerial } from '../jobs/keyed-serial.js';
+import { planAppDynos } from './dyno-plan.js';
+import { placeDynos } from './placement.js';
+
+/** How long an agent may stay silent before its dynos are placed elsewhere. */
+export const AGENT_LOST_MS = 30_000;
+
+export interface ScheduleResult {
+  /** Rows were created or removed (agents have something to do). */
+  changed: boolean;
+  /** The current release's dynos replace another release's (a deploy, a rollback, a config change). */
+  newRelease?: { id: string; version: number; description: string };
+  /** Dynos no agent has room for. */
+  unplaced: string[];
+}
+
+// Two changes of one app (a deploy and a scale) must not plan from the same rows.
+const perApp = new KeyedSerial();
+
+/** Plan, place and write one app's desired dynos; `restart` replaces the dynos it names. */
+export function scheduleApp(db: Kysely<Database>, appId: string, opts: { restart?: string; lostAfterMs?: number } = {}): Promise<ScheduleResult> {
+  return perApp.run(appId, async () => {
+    const release = await currentRelease(db, appId);
+    const processTypes = release?.slug_id ? JSON.parse((await getSlug(db, release.slug_id)).process_types) as Record<string, string> : null;
+    const [formation, rows, agents] = await Promise.all([getFormation(db, appId), allDesiredDynos(db), listAgents(db)]);
+    const existing = rows.filter((r) => r.app_id === appId);
+    const lostAfter = opts.lostAfterMs ?? AGENT_LOST_MS;
+    const usable = new Set(agents.filter((a) => agentUsable(a, lostAfter)).map((a) => a.id));
+    // With no agent heard from, moving dynos would only stop them: they stay where they are.
+    if (!usable.size) return { changed: false, unplaced: [] };
+    const plan = planAppDynos({ release: release && processTypes ? { id: release.id, processTypes } : null, formation, existing, usable, restart: opts.restart });
+    const placed = [...rows.filter((r) => r.app_id !== appId), ...plan.keep].map((r) => ({ appId: r.app_id, type: r.process_type, size: r.size, agentId: r.agent_id }));
+    const where = placeDynos(agents.map((a) => ({ id: a.id, slots: a.slots, memoryMb: a.memory_mb, usable: usable.has(a.id) })), placed,
+      plan.create.map((c) => ({ key: c.name, appId, type: c.type, size: c.size, prefer: c.prefer })));
+    const create = plan.create.map((c) => ({
+      id: `dyno-${appId.slice(0, 8)}-${c.type}-${c.name.split('.')[1]}-g${c.generation}-${randomBytes(4).toString('hex')}`,
+      release_id: release!.id, process_type: c.type, name: c.name, size: c.size, command: c.command, agent_id: where.get(c.name) ?? null, generation: c.generation,
+    }));
+    // An unplaced row that stays unplaced is not rewritten (the periodic pass retries it quietly).
+    const same = (r: typeof existing[number]) => r.agent_id === null && create.some((c) => c.agent_id === null && c.name === r.name && c.release_id === r.release_id && c.size === r.size && c.command === r.command);
+    const remove = plan.remove.filter((id) => !same(existing.find((r) => r.id === id)!));
+    const fresh = create.filter((c) => !(c.agent_id === null && existing.some((r) => same(r) && r.name === c.name)));
+    await replaceDesiredDynos(db, appId, remove, fresh);
+    const newRelease = release && fresh.length && !existing.some((r) => r.release_id === release.id)
+      ? { id: release.id, version: release.version, description: release.description } : undefined;
+    return { changed: remove.length + fresh.length > 0, newRelease, unplaced: create.filter((c) => c.agent_id === null).map((c) => c.name) };
+  });
+}
+
+/** Apps with dynos on an agent that is lost or revoked, or not placed yet: scheduled again. */
+export async function rescheduleStranded(db: Kysely<Database>, lostAfterMs = AGENT_LOST_MS): Promise<string[]> {
+  const agents = await listAgents(db);
+  const usable = new Set(agents.filter((a) => agentUsable(a, lostAfterMs)).map((a) => a.id));
+  const stranded = [...new Set((await allDesiredDynos(db)).filter((r) => r.agent_id === null || !usable.has(r.agent_id)).map((r) => r.app_id))];
+  const moved: string[] = [];
+  for (const appId of stranded) if ((await scheduleApp(db, appId, { lostAfterMs })).changed) moved.push(appId);
+  return moved;
+}

@@ -1,0 +1,109 @@
+// Desired and observed dynos against both real databases: scheduling writes placed rows, an
+// agent reads complete dynos and reports, the router's table and crash detection follow reports,
+// the rollback window is taken once, and a silent agent's dynos move.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { openStore, type Store } from '../src/store/db.js';
+import { createApp } from '../src/store/apps.js';
+import { createSlug } from '../src/store/builds.js';
+import { createRelease, settleRelease } from '../src/store/releases.js';
+import { scaleFormation } from '../src/store/formation.js';
+import { ensureAgent } from '../src/store/dyno-agents.js';
+import { listAppDynos } from '../src/store/desired-dynos.js';
+import { upWebDynos } from '../src/store/observed-dynos.js';
+import { openRollbackWindow, takeRollbackWindow } from '../src/store/rollback-windows.js';
+import { scheduleApp, rescheduleStranded } from '../src/scheduler/schedule-app.js';
+import { StoreDesiredState, type DynoCrash } from '../src/scheduler/desired-state-store.js';
+import type { ObservedDyno } from '../src/runtime/desired-state.js';
+import { postgresAvailable, startPostgres, type PgCluster } from './helpers/postgres.js';
+import { needs } from './helpers/tools.js';
+
+let cluster: PgCluster | undefined;
+let dbCounter = 0;
+
+async function freshStore(dialect: 'sqlite' | 'postgres'): Promise<Store> {
+  if (dialect === 'sqlite') return openStore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-dyno-store-')) });
+  const name = `dynos${process.pid}_${++dbCounter}`;
+  const admin = new pg.Client({ connectionString: cluster!.url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  return openStore({ databaseUrl: cluster!.url.replace(/\/postgres$/, `/${name}`), dataDir: '/nonexistent' });
+}
+
+before(async () => { if (postgresAvailable()) cluster = await startPostgres(); });
+after(() => cluster?.stop());
+
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  describe(`dyno state on ${dialect}`, () => {
+    const skip = dialect === 'postgres' ? needs('postgres') : false;
+
+    test('deploy, report, crash, window, agent loss', { skip, timeout: 60_000 }, async () => {
+      const s = await freshStore(dialect);
+      try {
+        const db = s.db;
+        const a = await ensureAgent(db, 'a');
+        const b = await ensureAgent(db, 'b', { slots: 4, memoryMb: 4096 });
+        assert.equal((await ensureAgent(db, 'a')).id, a.id, 'registering again finds the same agent');
+        const app = await createApp(db, 'shop');
+        const slug = await createSlug(db, { app_id: app.id, process_types: JSON.stringify({ web: 'node server.js', worker: 'node w.js' }), commit: null, commit_description: null, buildpacks: '[]', size: 1, checksum: '', stack: 'heroku-24' });
+        const release = await createRelease(db, { appId: app.id, slugId: slug.id, config: { GREETING: 'hi' }, description: 'Deploy abc' });
+        await settleRelease(db, release.id, { type: 'no-release-phase' });
+        await scaleFormation(db, app.id, [{ type: 'web', quantity: 2 }, { type: 'worker', quantity: 1 }]);
+
+        const first = await scheduleApp(db, app.id);
+        assert.equal(first.changed, true);
+        assert.equal(first.newRelease?.id, release.id);
+        const rows = await listAppDynos(db, app.id);
+        assert.deepEqual(rows.map((r) => [r.name, r.state, r.version]), [['web.1', 'starting', release.version], ['web.2', 'starting', release.version], ['worker.1', 'starting', release.version]]);
+        assert.notEqual(rows[0]!.agent_id, rows[1]!.agent_id, 'web dynos spread over both agents');
+        assert.equal((await scheduleApp(db, app.id)).changed, false, 'scheduling again changes nothing');
+
+        const crashes: DynoCrash[] = [];
+        let reported = 0;
+        const port = new StoreDesiredState({ db, tenantOf: async () => ({ uid: 100500, gid: 100500 }), onCrash: (c) => crashes.push(c), onReported: async () => { reported++; } });
+        const onA = await port.desired(a.id);
+        const onB = await port.desired(b.id);
+        assert.equal(onA.length + onB.length, 3);
+        const web = [...onA, ...onB].find((d) => d.name === 'web.1')!;
+        assert.deepEqual({ ...web, id: '', generation: 0 }, { id: '', appId: app.id, releaseId: release.id, version: release.version, slugId: slug.id, type: 'web', name: 'web.1', command: 'node server.js', env: { GREETING: 'hi' }, size: 'standard-1x', tenant: { uid: 100500, gid: 100500 }, space: null, generation: 0 });
+
+        const observe = (d: typeof web, state: ObservedDyno['state'], restarts = 0): ObservedDyno => ({ id: d.id, appId: d.appId, releaseId: d.releaseId, type: d.type, name: d.name, state, host: '10.0.0.1', port: 5001, restarts, changedAt: new Date().toISOString() });
+        const agentOf = onA.includes(web) ? a.id : b.id;
+        const sameAgent = (onA.includes(web) ? onA : onB).filter((d) => d !== web);
+        await port.report(agentOf, [observe(web, 'up'), ...sameAgent.map((d) => observe(d, 'starting'))]);
+        assert.equal(reported, 1);
+        assert.deepEqual((await upWebDynos(db, 60_000)).get(app.id), [{ id: web.id, host: '10.0.0.1', port: 5001, name: 'web.1' }], 'the router reaches the dyno where its agent said');
+        assert.equal((await listAppDynos(db, app.id)).find((r) => r.name === 'web.1')!.state, 'up');
+        await port.report(agentOf, [observe(web, 'starting', 1)]);
+        assert.deepEqual(crashes, [{ appId: app.id, releaseId: release.id, name: 'web.1', type: 'web' }], 'up, then restarted: a crash');
+        assert.equal((await upWebDynos(db, 60_000)).get(app.id), undefined);
+
+        await openRollbackWindow(db, app.id, release.id, new Date().toISOString());
+        assert.deepEqual(await Promise.all([takeRollbackWindow(db, app.id, release.id), takeRollbackWindow(db, app.id, release.id)]).then((r) => r.sort()), [false, true], 'one rollback, however many crashes');
+
+        // Agent b goes silent: what it ran moves to a; a restart of worker.1 gives a new id and generation.
+        await port.report(agentOf, [observe(web, 'up', 1)]);
+        await db.updateTable('agents').set({ last_seen_at: new Date(Date.now() - 120_000).toISOString() }).where('id', '=', agentOf).execute();
+        assert.equal((await upWebDynos(db, 60_000)).get(app.id), undefined, 'a silent agent\'s dynos leave the router');
+        await db.updateTable('agents').set({ last_seen_at: new Date().toISOString() }).where('id', '=', agentOf).execute();
+        await db.updateTable('agents').set({ last_seen_at: new Date(Date.now() - 120_000).toISOString() }).where('id', '=', b.id).execute();
+        assert.deepEqual(await rescheduleStranded(db, 60_000), [app.id]);
+        const moved = await listAppDynos(db, app.id);
+        assert.deepEqual(moved.map((r) => r.agent_id), [a.id, a.id, a.id]);
+        const gen = async (name: string) => (await db.selectFrom('desired_dynos').select(['id', 'generation']).where('app_id', '=', app.id).where('name', '=', name).executeTakeFirstOrThrow());
+        const worker = await gen('worker.1');
+        await scheduleApp(db, app.id, { restart: 'worker.1', lostAfterMs: 60_000 });
+        const restarted = await gen('worker.1');
+        assert.notEqual(restarted.id, worker.id, 'a restart is a new dyno');
+        assert.equal(restarted.generation, worker.generation + 1);
+      } finally {
+        await s.close();
+      }
+    });
+  });
+}
