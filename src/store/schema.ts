@@ -20,6 +20,7 @@ export interface PipelinesTable {
   webhook_secret: string | null;
   status_token: string | null;
   status_api_url: string | null;
+  repo_provider?: string | null; // github | gitlab | gitea; null is github
   review_apps: Generated<number>;
   review_autodeploy: Generated<number>;
   review_autodestroy: Generated<number>;
@@ -163,6 +164,14 @@ export interface SignInFailuresTable { key: string; failed_at: string }
 /** `owner`: `app:<id>`, `run:<id>`, `addons:app:<id>`, `addons:run:<id>`. */
 export interface TenantIdsTable { uid: number; owner: string; created_at: string }
 
+export interface AppWebhooksTable { id: string; app_id: string; url: string; include: string; level: string; secret: string; authorization: string | null; created_at: string; updated_at: string }
+export interface AppWebhookDeliveriesTable {
+  id: string; webhook_id: string; app_id: string; event_id: string; include: string; body: string; status: string;
+  num_attempts: Generated<number>; last_code: number | null; last_error: string | null; next_attempt_at: string | null; created_at: string; updated_at: string;
+}
+export interface SniEndpointsTable { id: string; app_id: string; name: string; certificate_chain: string; private_key: string; created_at: string; updated_at: string }
+export interface DomainsTable { id: string; app_id: string; hostname: string; sni_endpoint_id: string | null; created_at: string; updated_at: string }
+
 export interface Database {
   settings: SettingsTable;
   tokens: TokensTable;
@@ -191,4 +200,8 @@ export interface Database {
   spaces: SpacesTable;
   tenant_ids: TenantIdsTable;
   sign_in_failures: SignInFailuresTable;
+  app_webhooks: AppWebhooksTable;
+  app_webhook_deliveries: AppWebhookDeliveriesTable;
+  sni_endpoints: SniEndpointsTable;
+  domains: DomainsTable;
 }
