@@ -46,6 +46,9 @@ import { GithubDeliveries, GITHUB_DELIVERY_JOB, type GithubDeliveryJob } from '.
 import { registerReviewApps } from './pipelines/review-apps.js';
 import { sweepStaleReviewApps } from './pipelines/stale-review-apps.js';
 import { registerCommitStatuses, sendCommitStatus, COMMIT_STATUS_JOB, type CommitStatusJob } from './integrations/commit-statuses.js';
+import { APP_WEBHOOK_JOB, type AppWebhookJob } from './webhooks/publish.js';
+import { sendAppWebhook } from './webhooks/deliver.js';
+import { registerAppWebhookEvents } from './webhooks/app-events.js';
 import { buildApi } from './api/app.js';
 import { SpaceNetworks } from './spaces/space-network.js';
 import { startDefaultNetwork } from './spaces/default-network-start.js';
@@ -196,6 +199,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
         // A run's pending goes out before its outcome (both are queued in that order).
         await statusesInOrder.run(payload.runId, () => sendCommitStatus(ctx, payload, job.attempts));
       },
+      [APP_WEBHOOK_JOB]: async (job) => sendAppWebhook(ctx, JSON.parse(job.payload) as AppWebhookJob, job.attempts),
     },
   });
   ctx.control = control;
@@ -208,6 +212,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     sweepStaleReviewApps(ctx).catch((e) => log.error(`stale review apps: ${(e as Error).message}`)).finally(() => { sweeping = false; });
   }, config.reviewSweepMs);
   registerCommitStatuses(ctx);
+  registerAppWebhookEvents(ctx);
   runner.start();
   control.start();
   const recovery = setInterval(() => {

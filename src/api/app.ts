@@ -14,6 +14,7 @@ import { addonRoutes } from './addons.js';
 import { pipelineFlowRoutes } from './pipeline-flow.js';
 import { dashboardRoutes } from '../web/routes.js';
 import { gitHostHookRoutes } from './git-host-hooks.js';
+import { appWebhookRoutes } from './app-webhooks.js';
 import { reviewAppRoutes } from './review-apps.js';
 import { registerHerokuProtocol } from './heroku/protocol.js';
 import { herokuCompatRoutes } from './heroku/routes.js';
@@ -39,5 +40,6 @@ export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {})
   await app.register(async (a) => reviewAppRoutes(a, ctx));
   await app.register(async (a) => herokuCompatRoutes(a, ctx));
   await app.register(async (a) => spaceRoutes(a, ctx));
+  await app.register(async (a) => appWebhookRoutes(a, ctx));
   return app;
 }
