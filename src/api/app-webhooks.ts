@@ -20,6 +20,13 @@ const deliveryJson = (d: AppWebhookDelivery, level: string) => ({
   last_attempt: d.num_attempts ? { id: null, code: d.last_code, error_class: d.last_error, status: d.status === 'succeeded' ? 'succeeded' : 'failed', created_at: d.updated_at, updated_at: d.updated_at } : null,
 });
 
+/** An event as Heroku's `app-webhook-event`: the envelope a delivery carried, without its metadata. */
+const eventJson = (d: AppWebhookDelivery) => {
+  const e = JSON.parse(d.body) as Record<string, unknown>;
+  const payload = Object.fromEntries(['action', 'actor', 'data', 'previous_data', 'published_at', 'resource', 'version'].map((k) => [k, e[k]]));
+  return { id: d.event_id, include: d.include, created_at: d.created_at, updated_at: d.created_at, payload };
+};
+
 const url = z.string().max(2048).url().refine((u) => /^https?:$/.test(new URL(u).protocol), 'the receiver URL is http:// or https://');
 const include = z.array(z.string().max(64)).max(20).transform((v, c) => {
   const r = checkInclude(v);
@@ -80,13 +87,15 @@ export async function appWebhookRoutes(app: FastifyInstance, ctx: AppContext): P
     if (!d) throw fail('not_found', `This app has no webhook delivery ${req.params.id}. List them with \`slipway webhooks:deliveries\`.`);
     return deliveryJson(d, (await levelOf(a.id)).get(d.webhook_id) ?? 'notify');
   });
-  app.get<{ Params: { app: string } }>('/apps/:app/webhook-events', async (req) => {
-    const a = await getApp(db, req.params.app);
+  const events = async (appId: string) => {
     const seen = new Map<string, AppWebhookDelivery>();
-    for (const d of await listDeliveries(db, a.id)) if (!seen.has(d.event_id)) seen.set(d.event_id, d);
-    return [...seen.values()].map((d) => {
-      const e = JSON.parse(d.body) as Record<string, unknown>;
-      return { id: d.event_id, include: d.include, created_at: d.created_at, updated_at: d.created_at, payload: { action: e['action'], actor: e['actor'], data: e['data'], previous_data: e['previous_data'], resource: e['resource'], version: e['version'] } };
-    });
+    for (const d of await listDeliveries(db, appId)) if (!seen.has(d.event_id)) seen.set(d.event_id, d);
+    return [...seen.values()].map(eventJson);
+  };
+  app.get<{ Params: { app: string } }>('/apps/:app/webhook-events', async (req) => events((await getApp(db, req.params.app)).id));
+  app.get<{ Params: { app: string; id: string } }>('/apps/:app/webhook-events/:id', async (req) => {
+    const e = (await events((await getApp(db, req.params.app)).id)).find((x) => x.id === req.params.id);
+    if (!e) throw fail('not_found', `This app has no webhook event ${req.params.id}. List them with \`heroku webhooks:events\`.`);
+    return e;
   });
 }

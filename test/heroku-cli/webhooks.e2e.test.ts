@@ -83,6 +83,13 @@ test('heroku webhooks:add / webhooks / webhooks:deliveries / webhooks:remove; de
   assert.equal(deliveries.code, 0, deliveries.stderr);
   assert.match(deliveries.stdout, /succeeded\s+api:release\s+sync\s+2\s+200/);
   assert.match(deliveries.stdout, /failed\s+api:release\s+notify\s+1\s+500\s+HTTP 500/, 'notify: one attempt, not retried');
+  const syncId = sync[1]!.body.webhook_metadata.delivery.id;
+  const info = await h('webhooks:deliveries:info', syncId, '-a', A);
+  assert.equal(info.code, 0, info.stderr);
+  assert.match(info.stdout, /Status:\s+succeeded/);
+  assert.match(info.stdout, /"resource": "release"/);
+  const events = await h('webhooks:events', '-a', A);
+  assert.match(events.stdout, /release\s+update/);
   const failed = (await api<DeliveryJson[]>(s, 'GET', `/apps/${A}/webhook-deliveries?eq[status]=failed`)).json;
   assert.deepEqual(failed.map((d) => [d.event.include, d.num_attempts, d.last_attempt?.code]), [['api:release', 1, 500]]);
   assert.equal(got.filter((d) => d.path === '/broken').length, 1);
