@@ -15,6 +15,7 @@ import { pipelineFlowRoutes } from './pipeline-flow.js';
 import { dashboardRoutes } from '../web/routes.js';
 import { gitHostHookRoutes } from './git-host-hooks.js';
 import { appWebhookRoutes } from './app-webhooks.js';
+import { domainRoutes } from './domains.js';
 import { reviewAppRoutes } from './review-apps.js';
 import { registerHerokuProtocol } from './heroku/protocol.js';
 import { herokuCompatRoutes } from './heroku/routes.js';
@@ -41,5 +42,6 @@ export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {})
   await app.register(async (a) => herokuCompatRoutes(a, ctx));
   await app.register(async (a) => spaceRoutes(a, ctx));
   await app.register(async (a) => appWebhookRoutes(a, ctx));
+  await app.register(async (a) => domainRoutes(a, ctx));
   return app;
 }

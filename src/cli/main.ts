@@ -11,6 +11,7 @@ import { registerAddons } from './commands/addons.js';
 import { registerGithub } from './commands/github.js';
 import { registerSpaces } from './commands/spaces.js';
 import { registerWebhooks } from './commands/webhooks.js';
+import { registerDomains } from './commands/domains.js';
 import { CliError, EXIT } from './errors.js';
 import { networkReason } from './connection-lost.js';
 
@@ -27,6 +28,7 @@ export async function main(argv: string[]): Promise<void> {
   registerGithub(program);
   registerSpaces(program);
   registerWebhooks(program);
+  registerDomains(program);
   program.commands.forEach((c) => c.exitOverride());
   try {
     await program.parseAsync(argv);
