@@ -128,6 +128,13 @@ test('certs:add: the router serves the domain\'s certificate by SNI on its TLS p
   const listed = await heroku(s, ['certs', '-a', A]);
   assert.equal(listed.code, 0, listed.stderr);
   assert.match(listed.stdout, /www\.dom-a\.test/);
+  const certInfo = await heroku(s, ['certs:info', '-a', A]);
+  assert.equal(certInfo.code, 0, certInfo.stderr);
+  assert.match(certInfo.stdout, /Common Name\(s\):\s+www\.dom-a\.test/);
+  assert.match(certInfo.stdout, /SSL certificate is self signed/);
+  const domainInfo = await heroku(s, ['domains:info', HOST, '-a', A]);
+  assert.equal(domainInfo.code, 0, domainInfo.stderr);
+  assert.match(domainInfo.stdout, /cname:\s+dom-a\.localhost/i);
   assert.match((await run(['domains', '-a', A])).stdout, /www\.dom-a\.test\s+CNAME\s+dom-a\.localhost\s+dom-a-1-/);
 
   const rm = await heroku(s, ['domains:remove', HOST, '-a', A]);
