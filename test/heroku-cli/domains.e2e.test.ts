@@ -10,10 +10,9 @@ import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
-import { cli, type CliResult } from '../helpers/server.js';
+import { cli, viaRouter, type CliResult } from '../helpers/server.js';
 import { exampleRepo } from '../helpers/apps.js';
 import { waitFor } from '../helpers/runs.js';
 import { freePort } from '../helpers/postgres.js';
@@ -35,19 +34,6 @@ function makeCert(name: string, names: string[]): [string, string] {
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', `/CN=${names[0]}`,
     '-addext', `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}`, '-keyout', key, '-out', crt], { stdio: 'pipe' });
   return [crt, key];
-}
-
-/** A plain HTTP request to the router with `host` as the Host header. */
-function viaHost(host: string, p = '/'): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: s.routerPort, path: p, headers: { host }, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (c) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 /** An HTTPS request to the router's TLS port with SNI `servername`, trusting only `caFile`; also returns the certificate presented. */
@@ -86,7 +72,7 @@ test('domains:add routes a host name to the app, `domains` shows the DNS target;
   assert.equal(list.code, 0, list.stderr);
   assert.match(list.stdout, /=== dom-a Heroku Domain\s+dom-a\.localhost/);
   assert.match(list.stdout, new RegExp(`${HOST.replace(/\./g, '\\.')}\\s+CNAME\\s+dom-a\\.localhost`));
-  const served = await waitFor('the router to answer for the custom domain', async () => { const r = await viaHost(HOST); return r.status === 200 ? r : undefined; }, 60_000);
+  const served = await waitFor('the router to answer for the custom domain', async () => { const r = await viaRouter(s, A, '/', HOST); return r.status === 200 ? r : undefined; }, 60_000);
   assert.match(served.body, /^hello from web\.1 running code one/);
 
   const steal = await run(['domains:add', HOST.toUpperCase(), '-a', B]);
@@ -97,7 +83,7 @@ test('domains:add routes a host name to the app, `domains` shows the DNS target;
   assert.match(own.stderr, /under localhost, where the router names apps itself/);
   const bad = await run(['domains:add', 'not a host', '-a', B]);
   assert.match(bad.stderr, /is not a host name/);
-  assert.equal((await viaHost('www.unknown.test')).status, 404);
+  assert.equal((await viaRouter(s, '', '/', 'www.unknown.test')).status, 404);
   assert.match((await run(['domains', '-a', A])).stdout, /www\.dom-a\.test\s+CNAME\s+dom-a\.localhost\s+-/);
 });
 
@@ -139,6 +125,6 @@ test('certs:add: the router serves the domain\'s certificate by SNI on its TLS p
 
   const rm = await heroku(s, ['domains:remove', HOST, '-a', A]);
   assert.equal(rm.code, 0, rm.stderr);
-  await waitFor('the router to forget the domain', async () => (await viaHost(HOST)).status === 404, 30_000);
+  await waitFor('the router to forget the domain', async () => (await viaRouter(s, A, '/', HOST)).status === 404, 30_000);
   await assert.rejects(viaTls(HOST, crt), 'no domain, no certificate');
 });
