@@ -11,6 +11,8 @@ const schema = z.object({
   SLIPWAY_HOST: z.string().default('127.0.0.1'),
   SLIPWAY_ROUTER_PORT: intFrom(5080, 0, 65535),
   SLIPWAY_ROUTER_HOST: z.string().optional(),
+  // Custom domains' certificates (certs:add) are served by SNI here; unset: no TLS on the router.
+  SLIPWAY_ROUTER_TLS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   SLIPWAY_ROUTER: z.enum(['node', 'nginx']).default('node'),
   SLIPWAY_DOMAIN: z.string().default('localhost'),
   SLIPWAY_DATA_DIR: z.string().default('./.slipway'),
@@ -63,6 +65,8 @@ export interface Config {
   readonly routerPort: number;
   /** Where the router listens (default: SLIPWAY_HOST), e.g. an address clients outside loopback reach. */
   readonly routerHost: string;
+  /** The router's TLS port (SNI, certificates from `certs:add`); undefined: the router speaks plain HTTP only. 0 picks a free port. */
+  readonly routerTlsPort?: number;
   readonly domain: string;
   /** The router's data plane: Slipway's Node proxy, or an nginx it runs and configures (faster). */
   readonly router: 'node' | 'nginx';
@@ -141,6 +145,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.SLIPWAY_HOST,
     routerPort: e.SLIPWAY_ROUTER_PORT,
     routerHost: e.SLIPWAY_ROUTER_HOST || e.SLIPWAY_HOST,
+    routerTlsPort: e.SLIPWAY_ROUTER_TLS_PORT,
     domain: e.SLIPWAY_DOMAIN,
     router: e.SLIPWAY_ROUTER,
     dataDir: path.resolve(e.SLIPWAY_DATA_DIR),

@@ -32,6 +32,7 @@ import { appsWithDesiredDynos } from './store/desired-dynos.js';
 import { OneOffDynos } from './runtime/one-off.js';
 import { createRouter } from './runtime/router.js';
 import { NginxRouter } from './runtime/nginx/nginx-router.js';
+import { DomainRoutes, listenRouterTls } from './runtime/custom-domains.js';
 import { freePort } from './addons/local-server.js';
 import { BUILD_JOB, RELEASE_JOB, type BuildEvent, type BuildJob, type ReleaseEvent, type ReleaseJob } from './releases/jobs.js';
 import { runBuild, cleanupBuild } from './releases/run-build.js';
@@ -47,6 +48,9 @@ import { GithubDeliveries, GITHUB_DELIVERY_JOB, type GithubDeliveryJob } from '.
 import { registerReviewApps } from './pipelines/review-apps.js';
 import { sweepStaleReviewApps } from './pipelines/stale-review-apps.js';
 import { registerCommitStatuses, sendCommitStatus, COMMIT_STATUS_JOB, type CommitStatusJob } from './integrations/commit-statuses.js';
+import { APP_WEBHOOK_JOB, type AppWebhookJob } from './webhooks/publish.js';
+import { sendAppWebhook } from './webhooks/deliver.js';
+import { registerAppWebhookEvents } from './webhooks/app-events.js';
 import { buildApi } from './api/app.js';
 import { SpaceNetworks } from './spaces/space-network.js';
 import { startDefaultNetwork } from './spaces/default-network-start.js';
@@ -202,6 +206,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
         // A run's pending goes out before its outcome (both are queued in that order).
         await statusesInOrder.run(payload.runId, () => sendCommitStatus(ctx, payload, job.attempts));
       },
+      [APP_WEBHOOK_JOB]: async (job) => sendAppWebhook(ctx, JSON.parse(job.payload) as AppWebhookJob, job.attempts),
     },
   });
   ctx.control = control;
@@ -214,6 +219,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     sweepStaleReviewApps(ctx).catch((e) => log.error(`stale review apps: ${(e as Error).message}`)).finally(() => { sweeping = false; });
   }, config.reviewSweepMs);
   registerCommitStatuses(ctx);
+  registerAppWebhookEvents(ctx);
   runner.start();
   control.start();
   const recovery = setInterval(() => {
@@ -221,6 +227,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   }, Math.max(500, Math.floor(config.leaseMs / 2)));
 
   const app = await buildApi(ctx);
+  const domains = new DomainRoutes();
   const router = createRouter({
     domain: config.domain, timeoutMs: config.routerTimeoutMs, inFlight: routerInFlight,
     lookup: (name) => {
@@ -229,10 +236,11 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       return { appId: a.id, dynos: plane.routes.targets(a.id), trusted: a.space_id ? spaces.trustedFor(a.space_id) ?? [] : undefined, internal: a.internal_routing === 1 };
     },
     log: (appId, line) => appendAppLog(ctx.logs, appId, 'slipway[router]', line),
+    customHost: (host) => domains.appNameFor(host),
   });
   // The router must not wait on the database per request: app names are cached and refreshed.
   const appsByName = new Map<string, Awaited<ReturnType<typeof listApps>>[number]>();
-  const refreshApps = async () => { const all = await listApps(store.db); appsByName.clear(); for (const a of all) appsByName.set(a.name, a); spaces.setApps(all); };
+  const refreshApps = async () => { const all = await listApps(store.db); appsByName.clear(); for (const a of all) appsByName.set(a.name, a); spaces.setApps(all); await domains.refresh(store.db); };
   await refreshApps();
   // The nginx data plane also follows what no deploy announces (a crashed dyno, a new app, a space's ranges).
   const appsRefresh = setInterval(() => { refreshApps().then(() => plane.routes.refresh()).then(() => nginx?.sync()).catch(() => {}); }, 1000);
@@ -243,6 +251,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       domain: config.domain, timeoutMs: config.routerTimeoutMs, log,
       apps: () => [...appsByName.values()].map((a) => ({
         appId: a.id, name: a.name, dynos: plane.routes.targets(a.id), trusted: a.space_id ? spaces.trustedFor(a.space_id) ?? [] : undefined, internal: a.internal_routing === 1,
+        hostnames: domains.hostnamesOf(a.id),
       })),
       appLog: (appId, lines) => appendAppLogLines(ctx.logs, appId, 'slipway[router]', lines),
     });
@@ -258,6 +267,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   let url = '';
   let routerUrl = '';
   let tls: TlsListener | undefined;
+  let routerTls: Awaited<ReturnType<typeof listenRouterTls>> | undefined;
   if (opts.listen !== false) {
     url = await app.listen({ port: config.port, host: config.host });
     const port = (app.server.address() as { port: number }).port;
@@ -268,6 +278,10 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       routerUrl = `http://${config.routerHost}:${(router.address() as { port: number }).port}`;
     }
     const routerPort = Number(new URL(routerUrl).port);
+    if (config.routerTlsPort !== undefined && !nginx) {
+      routerTls = await listenRouterTls(router, domains, config.routerTlsPort, config.routerHost);
+      log.info(`Router over TLS (custom domains' certificates by SNI) on ${config.routerHost}:${(routerTls.address() as { port: number }).port}`);
+    }
     await spaces.offerRouter(config.domain, { host: ['0.0.0.0', '::'].includes(config.routerHost) ? '127.0.0.1' : config.routerHost, port: routerPort })
       .catch((e) => log.error(`offering the router to the default network: ${(e as Error).message}`));
     if (config.tls) {
@@ -292,6 +306,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       await nginx?.close();
       router.closeAllConnections();
       await new Promise<void>((r) => router.close(() => r()));
+      await new Promise<void>((r) => (routerTls ? routerTls.close(() => r()) : r()));
       await tls?.close();
       await app.close();
       await store.close();

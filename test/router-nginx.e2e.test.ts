@@ -64,6 +64,15 @@ test('an app is served through nginx with its config value; unknown hosts get th
   assert.match(none.body, /No such app.*There is no app at this address\./s);
 });
 
+test('a custom domain (domains:add) is answered by the app\'s server block; removed, it is not', { skip: missing, timeout: 60_000 }, async () => {
+  const host = 'www.nginx-shop.test';
+  assert.equal((await run(['domains:add', host])).code, 0);
+  const r = await waitFor('nginx to answer for the custom domain', async () => { const x = await viaRouter(s, A, '/', host); return x.status === 200 ? x : undefined; });
+  assert.equal(r.body, 'hola from web.1 running code one\n');
+  assert.equal((await run(['domains:remove', host])).code, 0);
+  await waitFor('nginx to forget it', async () => (await viaRouter(s, A, '/', host)).status === 404);
+});
+
 test('forwarding headers reach the dyno; a valid X-Request-Id is kept, another one replaced; the access line is in the app log', { skip: missing, timeout: 60_000 }, async () => {
   const id = 'given-request-id-0123456789';
   const r = await get('/headers', { 'x-request-id': id, 'x-forwarded-for': '203.0.113.9' });

@@ -8,6 +8,7 @@ import { releaseConfigChange } from '../releases/deploy.js';
 import { attachAddon } from '../releases/attach-addon.js';
 import type { AppContext } from '../app-context.js';
 import { parseBody } from './errors.js';
+import { publishAppEvent } from '../webhooks/publish.js';
 
 // Add-ons run on the user's own machines: no price.
 const FREE = { cents: 0, unit: 'month', contract: false };
@@ -16,6 +17,11 @@ export const addonJson = (app: App, a: AppAddon) => ({
   id: a.id, name: `${a.plan.split(':')[0]}-${a.id.slice(0, 8)}`, addon_service: { name: a.plan.split(':')[0] }, plan: { name: a.plan, price: FREE }, billed_price: FREE,
   app: { id: app.id, name: app.name }, config_vars: [`${a.name}_URL`], attachment: { name: a.name }, state: 'provisioned', provider: a.provider,
   created_at: a.created_at, updated_at: a.created_at,
+});
+
+/** An attachment as Heroku's `addon-attachment` resource, for app webhooks. */
+const attachmentData = (app: App, a: AppAddon) => ({
+  id: a.id, name: a.name, app: { id: app.id, name: app.name }, addon: { id: a.id, name: addonJson(app, a).name, app: { id: app.id, name: app.name } }, created_at: a.created_at, updated_at: a.created_at,
 });
 
 export async function addonRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -32,6 +38,7 @@ export async function addonRoutes(app: FastifyInstance, ctx: AppContext): Promis
     const b = parseBody(z.object({ plan, attachment: z.object({ name: z.string().min(1).optional() }).optional() }).passthrough(), req.body);
     const row = await attachAddon(ctx, a, b.plan, b.attachment?.name);
     await releaseConfigChange(ctx, a, `Attach ${row.name} (${b.plan})`, req.actor?.name);
+    await publishAppEvent(ctx, { appId: a.id, include: 'api:addon-attachment', resource: 'addon-attachment', action: 'create', data: attachmentData(a, row), actor: req.actor?.name });
     return reply.status(201).send(addonJson(a, row));
   });
 
@@ -41,6 +48,7 @@ export async function addonRoutes(app: FastifyInstance, ctx: AppContext): Promis
     await ctx.addons.destroyForApp(addon);
     await deleteAppAddon(db, addon.id);
     if (await patchConfigVars(db, a.id, { [`${addon.name}_URL`]: null })) await releaseConfigChange(ctx, a, `Detach ${addon.name} (${addon.plan})`, req.actor?.name);
+    await publishAppEvent(ctx, { appId: a.id, include: 'api:addon-attachment', resource: 'addon-attachment', action: 'destroy', data: attachmentData(a, addon), actor: req.actor?.name });
     return { ...addonJson(a, addon), state: 'deprovisioned' };
   });
 }

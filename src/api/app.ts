@@ -13,7 +13,9 @@ import { gitRoutes } from './git.js';
 import { addonRoutes } from './addons.js';
 import { pipelineFlowRoutes } from './pipeline-flow.js';
 import { dashboardRoutes } from '../web/routes.js';
-import { githubHookRoutes } from './github-hooks.js';
+import { gitHostHookRoutes } from './git-host-hooks.js';
+import { appWebhookRoutes } from './app-webhooks.js';
+import { domainRoutes } from './domains.js';
 import { reviewAppRoutes } from './review-apps.js';
 import { registerHerokuProtocol } from './heroku/protocol.js';
 import { herokuCompatRoutes } from './heroku/routes.js';
@@ -35,9 +37,11 @@ export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {})
   await app.register(async (a) => addonRoutes(a, ctx));
   await app.register(async (a) => pipelineFlowRoutes(a, ctx));
   await app.register(async (a) => dashboardRoutes(a, ctx));
-  await app.register(async (a) => githubHookRoutes(a, ctx));
+  await app.register(async (a) => gitHostHookRoutes(a, ctx));
   await app.register(async (a) => reviewAppRoutes(a, ctx));
   await app.register(async (a) => herokuCompatRoutes(a, ctx));
   await app.register(async (a) => spaceRoutes(a, ctx));
+  await app.register(async (a) => appWebhookRoutes(a, ctx));
+  await app.register(async (a) => domainRoutes(a, ctx));
   return app;
 }

@@ -24,7 +24,7 @@ export function presentedToken(req: FastifyRequest): string | undefined {
 }
 
 // The git hook endpoint checks its own one-time push token; webhooks are signed with the pipeline's secret.
-const PUBLIC = new Set(['/health', '/git-hooks/push', '/hooks/github']);
+const PUBLIC = new Set(['/health', '/git-hooks/push', '/hooks/github', '/hooks/gitlab', '/hooks/gitea', '/hooks/forgejo']);
 
 export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
   app.addHook('onRequest', async (req, reply) => {

@@ -10,6 +10,7 @@ import { fail } from '../core/errors.js';
 import { keyProblem } from '../core/tenant-keys.js';
 import type { AppContext } from '../app-context.js';
 import { parseBody } from './errors.js';
+import { publishAppEvent } from '../webhooks/publish.js';
 
 const processType = z.string().regex(/^[A-Za-z0-9_-]+$/);
 const change = { quantity: z.coerce.number().int().min(0).max(100).optional(), size: z.string().optional() };
@@ -34,6 +35,7 @@ export async function formationRoutes(app: FastifyInstance, ctx: AppContext): Pr
     });
     const f = await scaleFormation(db, a.id, checked);
     await goLive(ctx, a);
+    for (const x of f.filter((y) => updates.some((u) => u.type === y.type))) await publishAppEvent(ctx, { appId: a.id, include: 'api:formation', resource: 'formation', action: 'update', data: formationJson(a, x) });
     return f;
   };
 

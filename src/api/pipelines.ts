@@ -4,9 +4,11 @@ import { createPipeline, deletePipeline, getPipeline, listPipelines, updatePipel
 import { getStageConfig, patchStageConfig } from '../store/stage-config-vars.js';
 import type { AppContext } from '../app-context.js';
 import { parseBody, refuseBadKeys } from './errors.js';
+import { fail } from '../core/errors.js';
 import { getSpace } from '../store/spaces.js';
 import { pipelineJson } from './shapes.js';
 import { checkCloneUrlShape } from '../integrations/clone-url.js';
+import { GIT_HOSTS, gitHostOf } from '../integrations/git-hosts.js';
 import { STAGES as PIPELINE_STAGES } from '../pipelines/stages.js';
 
 const NAME = z.string().regex(/^[a-z][a-z0-9-]{1,29}$/, 'pipeline names start with a lowercase letter and use lowercase letters, digits and dashes (2–30 characters)');
@@ -32,7 +34,9 @@ export async function pipelineRoutes(app: FastifyInstance, ctx: AppContext): Pro
     auto_deploy: flag.optional(), wait_for_ci: flag.optional(), auto_promote: flag.optional(), ci_enabled: flag.optional(),
     acceptance_command: z.string().min(1).max(4096).nullable().optional(),
     ci_branches: z.string().max(1024).nullable().optional(),
-    repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'OWNER/REPO').nullable().optional(),
+    // GitLab projects may sit in subgroups (group/subgroup/project).
+    repo: z.string().max(255).regex(/^[\w.-]+(\/[\w.-]+){1,8}$/, 'OWNER/REPO (GitLab: GROUP/SUBGROUP/PROJECT)').nullable().optional(),
+    repo_provider: z.enum(GIT_HOSTS).nullable().optional(),
     repo_clone_url: z.string().min(1).max(2048).superRefine((v, c) => { const r = checkCloneUrlShape(v); if (!r.ok) c.addIssue({ code: 'custom', message: r.message }); }).nullable().optional(),
     webhook_secret: z.string().min(8, 'webhook secrets are at least 8 characters').nullable().optional(),
     status_token: z.string().min(1).nullable().optional(),
@@ -44,6 +48,10 @@ export async function pipelineRoutes(app: FastifyInstance, ctx: AppContext): Pro
   app.patch<{ Params: { id: string } }>('/pipelines/:id', async (req) => {
     const p = await getPipeline(db, req.params.id);
     const { ci_space, ...body } = parseBody(patchBody, req.body);
+    const after = { ...p, ...body };
+    if (after.repo && after.status_token && !after.status_api_url && !gitHostOf(after).defaultApi) {
+      throw fail('invalid_params', `${gitHostOf(after).title} has no public API to send commit statuses to: give --status-api-url https://HOST/api/v1 with --status-token.`);
+    }
     // Test runs inside a private space (by name or id; null runs them on the host again).
     const space = ci_space === undefined ? {} : { ci_space_id: ci_space === null ? null : (await getSpace(db, ci_space)).id };
     await updatePipeline(db, p.id, { ...body, ...space });

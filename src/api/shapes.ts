@@ -11,7 +11,7 @@ export const pipelineJson = (p: Pipeline) => ({
   // Automation (Slipway's; Heroku keeps these in its GitHub-link service). Secrets are never shown.
   deploy_branch: p.deploy_branch, auto_deploy: p.auto_deploy === 1, wait_for_ci: p.wait_for_ci === 1, auto_promote: p.auto_promote === 1,
   acceptance_command: p.acceptance_command, ci_enabled: p.ci_enabled === 1, ci_branches: p.ci_branches,
-  repository: p.repo ? { name: p.repo, clone_url: p.repo_clone_url, webhook_secret_set: p.webhook_secret !== null, status_token_set: p.status_token !== null, status_api_url: p.status_api_url } : null,
+  repository: p.repo ? { name: p.repo, provider: p.repo_provider ?? 'github', clone_url: p.repo_clone_url, webhook_secret_set: p.webhook_secret !== null, status_token_set: p.status_token !== null, status_api_url: p.status_api_url } : null,
   review_apps: { enabled: p.review_apps === 1, autodeploy: p.review_autodeploy === 1, autodestroy: p.review_autodestroy === 1, stale_days: p.review_stale_days },
   ci_space: p.ci_space_id ? { id: p.ci_space_id } : null,
 });

@@ -10,11 +10,14 @@ import { registerGit } from './commands/git.js';
 import { registerAddons } from './commands/addons.js';
 import { registerGithub } from './commands/github.js';
 import { registerSpaces } from './commands/spaces.js';
+import { registerWebhooks } from './commands/webhooks.js';
+import { registerDomains } from './commands/domains.js';
+import { registerHeroku } from './commands/heroku.js';
 import { CliError, EXIT } from './errors.js';
 import { networkReason } from './connection-lost.js';
 
 export async function main(argv: string[]): Promise<void> {
-  const program = new Command('slipway').description('A self-hosted Heroku Flow.').version('0.1.0').exitOverride().showSuggestionAfterError();
+  const program = new Command('slipway').enablePositionalOptions().description('A self-hosted Heroku Flow.').version('0.1.0').exitOverride().showSuggestionAfterError();
   registerServer(program);
   registerDoctor(program);
   registerAuth(program);
@@ -25,6 +28,9 @@ export async function main(argv: string[]): Promise<void> {
   registerAddons(program);
   registerGithub(program);
   registerSpaces(program);
+  registerWebhooks(program);
+  registerDomains(program);
+  registerHeroku(program);
   program.commands.forEach((c) => c.exitOverride());
   try {
     await program.parseAsync(argv);

@@ -2,7 +2,7 @@
 export interface PipelineJson {
   id: string; name: string; created_at: string; ci_timeout_seconds: number | null;
   deploy_branch: string; auto_deploy: boolean; wait_for_ci: boolean; auto_promote: boolean; acceptance_command: string | null; ci_enabled: boolean; ci_branches: string | null;
-  repository: { name: string; clone_url: string | null; webhook_secret_set: boolean; status_token_set: boolean; status_api_url: string | null } | null;
+  repository: { name: string; provider: string; clone_url: string | null; webhook_secret_set: boolean; status_token_set: boolean; status_api_url: string | null } | null;
   review_apps: { enabled: boolean; autodeploy: boolean; autodestroy: boolean; stale_days: number };
 }
 export interface CouplingJson { id: string; stage: string; app: { id: string; name: string }; pipeline: { id: string; name: string } }

@@ -28,7 +28,7 @@ export const ERRORS = {
   invalid_state: { status: 422, message: 'The resource is not in a state that allows this.' },
   payload_too_large: { status: 413, message: 'The upload is too large.' },
   source_too_large: { status: 413, message: 'The source unpacks to more than Slipway accepts (size or number of files); remove large or generated files from the repository.' },
-  webhook_signature_invalid: { status: 401, message: 'The webhook delivery is not signed with the pipeline\'s secret (X-Hub-Signature-256).' },
+  webhook_signature_invalid: { status: 401, message: 'The webhook delivery is not signed with the pipeline\'s secret (X-Hub-Signature-256, X-Gitlab-Token, X-Gitea-Signature).' },
   clone_url_refused: { status: 422, message: 'The clone URL is not an https, http or ssh URL on the host this pipeline is connected to.' },
   repository_not_connected: { status: 404, message: 'No pipeline is connected to this repository. Run `slipway pipelines:connect PIPELINE --repo OWNER/REPO`.' },
   not_supported: { status: 501, message: 'Slipway does not support this endpoint yet.' },

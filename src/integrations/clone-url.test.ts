@@ -15,6 +15,10 @@ test('a webhook clone URL must be on the host the pipeline was connected to', ()
   assert.deepEqual(allowedCloneHosts({ repo_clone_url: null, status_api_url: 'https://api.github.com' }), ['github.com']);
   assert.deepEqual(allowedCloneHosts({ repo_clone_url: null, status_api_url: 'https://gitea.example:3000/api/v1' }), ['github.com', 'gitea.example:3000']);
   assert.deepEqual(allowedCloneHosts({ repo_clone_url: 'http://127.0.0.1:9/r.git', status_api_url: 'https://api.github.com' }), ['127.0.0.1:9']);
+  assert.deepEqual(allowedCloneHosts({ repo_clone_url: null, status_api_url: null, repo_provider: 'gitlab' }), ['gitlab.com']);
+  assert.deepEqual(allowedCloneHosts({ repo_clone_url: null, status_api_url: 'https://git.example/api/v4', repo_provider: 'gitlab' }), ['gitlab.com', 'git.example']);
+  assert.deepEqual(allowedCloneHosts({ repo_clone_url: null, status_api_url: 'https://gitea.example/api/v1', repo_provider: 'gitea' }), ['gitea.example'], 'Gitea has no public home: only its own host');
+  assert.deepEqual(allowedCloneHosts({ repo_clone_url: null, status_api_url: null, repo_provider: 'gitea' }), []);
   const hosts = allowedCloneHosts({ repo_clone_url: 'http://127.0.0.1:9/r.git', status_api_url: null });
   assert.deepEqual(checkCloneUrl('http://127.0.0.1:9/fork.git', hosts), { ok: true, url: 'http://127.0.0.1:9/fork.git' });
   const other = checkCloneUrl('http://127.0.0.1:10/r.git', hosts);

@@ -3,8 +3,9 @@
 // on it: only a network URL to the host the pipeline was connected to may reach git, never an
 // option (`--upload-pack=…`), a local path (`/srv/other-app.git`, `file://`) or a remote helper (`ext::`).
 
+import { gitHostOf } from './git-hosts.js';
+
 const PROTOCOLS = new Set(['https:', 'http:', 'ssh:']);
-const GITHUB = 'github.com';
 
 export type CloneUrlCheck = { ok: true; url: string } | { ok: false; message: string };
 
@@ -22,14 +23,16 @@ export function checkCloneUrlShape(raw: string): CloneUrlCheck {
 }
 
 /** The hosts (host[:port], lower case) a pipeline's webhooks may fetch from. */
-export function allowedCloneHosts(p: { repo_clone_url: string | null; status_api_url: string | null }): string[] {
+export function allowedCloneHosts(p: { repo_clone_url: string | null; status_api_url: string | null; repo_provider?: string | null }): string[] {
   const hostOf = (u: string | null): string | null => { try { return u ? new URL(u).host.toLowerCase() : null; } catch { return null; } };
-  // The --clone-url given at connect time names the one host; otherwise GitHub, or the host the
-  // commit statuses go to (GitHub Enterprise or Gitea serve git and their API from one host).
+  // The --clone-url given at connect time names the one host; otherwise the provider's public host
+  // (github.com, gitlab.com), or the host the commit statuses go to (GitHub Enterprise, a GitLab of
+  // one's own, Gitea and Forgejo serve git and their API from one host).
   const own = hostOf(p.repo_clone_url);
   if (own) return [own];
   const api = hostOf(p.status_api_url);
-  return [...new Set([GITHUB, ...(api ? [api === 'api.github.com' ? GITHUB : api] : [])])];
+  const home = gitHostOf(p).defaultGitHost;
+  return [...new Set([...(home ? [home] : []), ...(api ? [api === 'api.github.com' ? 'github.com' : api] : [])])];
 }
 
 /** A webhook's clone URL: accepted only with a good shape and on one of `hosts`. */

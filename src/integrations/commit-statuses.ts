@@ -1,5 +1,5 @@
-// Commit statuses back to the git host (GitHub's `POST /repos/{owner}/{repo}/statuses/{sha}`, which
-// Gitea and Forgejo serve too): pending when a run starts, its outcome when it ends. Reporting is
+// Commit statuses back to the git host (GitHub's and Gitea's `POST /repos/{owner}/{repo}/statuses/{sha}`,
+// GitLab's `POST /projects/:id/statuses/:sha`): pending when a run starts, its outcome when it ends. Reporting is
 // best effort: a failure is logged on the pipeline and retried with back-off, never fails the run.
 // Reports are jobs in the durable queue, so a retry still due survives a restart.
 import { getPipeline } from '../store/pipelines.js';
@@ -8,12 +8,12 @@ import { addPipelineEvent } from '../store/pipeline-events.js';
 import { getTestRun, type TestRun } from '../store/test-runs.js';
 import type { AppContext } from '../app-context.js';
 import { serverBaseUrl } from './commit-source.js';
+import { gitHostOf, type StatusState } from './git-hosts.js';
 
 export const STATUS_CONTEXT = 'continuous-integration/slipway';
-const DEFAULT_API = 'https://api.github.com';
 const ATTEMPTS = 5;
 
-type State = 'pending' | 'success' | 'failure' | 'error';
+type State = StatusState;
 
 /** Heroku CI's outcomes as commit states: a failed test is a failure, anything else that ended badly an error. */
 export function statusOf(run: Pick<TestRun, 'status' | 'number' | 'message'>): { state: State; description: string } {
@@ -51,18 +51,16 @@ export async function sendCommitStatus(ctx: AppContext, job: CommitStatusJob, at
   if (!pipeline?.repo || !pipeline.status_token || !run) return;
   // A pending status sent after the run ended would overwrite its outcome: drop it.
   if (job.state === 'pending' && statusOf(run).state !== 'pending') return;
-  const base = (pipeline.status_api_url ?? DEFAULT_API).replace(/\/$/, '');
-  const body = JSON.stringify({
-    state: job.state, context: STATUS_CONTEXT, description: job.description.slice(0, 140),
-    target_url: `${serverBaseUrl(ctx)}/pipelines/${encodeURIComponent(pipeline.name)}/tests/${run.number}`,
+  const host = gitHostOf(pipeline);
+  const base = (pipeline.status_api_url ?? host.defaultApi ?? '').replace(/\/$/, '');
+  const req = host.statusRequest({
+    base, repo: pipeline.repo, sha: run.commit_sha, token: pipeline.status_token, state: job.state, context: STATUS_CONTEXT,
+    description: job.description.slice(0, 140), targetUrl: `${serverBaseUrl(ctx)}/pipelines/${encodeURIComponent(pipeline.name)}/tests/${run.number}`,
   });
   let problem: string;
   let hopeless = false;
   try {
-    const res = await fetch(`${base}/repos/${pipeline.repo}/statuses/${run.commit_sha}`, {
-      method: 'POST', body, signal: AbortSignal.timeout(15_000),
-      headers: { authorization: `Bearer ${pipeline.status_token}`, accept: 'application/vnd.github+json', 'content-type': 'application/json', 'user-agent': 'slipway' },
-    });
+    const res = await fetch(req.url, { method: 'POST', body: JSON.stringify(req.body), signal: AbortSignal.timeout(15_000), headers: req.headers });
     const text = await res.text().catch(() => '');
     if (res.ok) return;
     problem = `HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`;

@@ -24,8 +24,9 @@ export type GithubWork = PushEvent | PullRequestEvent;
 /** What a delivery means: work to do, or why it is ignored (answered 202 with the reason). */
 export type Decision = { work: GithubWork } | { ignored: string } | { invalid: string };
 
-const ZERO = /^0+$/;
-const issues = (e: z.ZodError) => e.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+export const ZERO = /^0+$/;
+/** The first few problems of a payload that failed its schema, for the 422 answer. */
+export const issues = (e: z.ZodError): string => e.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
 
 /** The repository a payload is about (`repository.full_name`), if it names one. */
 export function repositoryOf(payload: unknown): string | undefined {

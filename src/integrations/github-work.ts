@@ -12,6 +12,7 @@ import { commitSource } from './commit-source.js';
 import { allowedCloneHosts, checkCloneUrl } from './clone-url.js';
 import { enqueue } from '../jobs/queue.js';
 import { KeyedSerial } from '../jobs/keyed-serial.js';
+import { gitHostOf } from './git-hosts.js';
 
 export const GITHUB_DELIVERY_JOB = 'github-delivery';
 export interface GithubDeliveryJob { pipelineId: string; deliveryId: string; work: GithubWork }
@@ -41,9 +42,9 @@ export class GithubDeliveries {
       if (!url.ok) throw new Error(`refused: ${url.message}; nothing was fetched`);
       const sourceBlobUrl = await commitSource(this.ctx, pipeline.id, w.cloneUrl, w.sha);
       if (w.kind === 'push') {
-        const out = await pushToPipeline(this.ctx, pipeline, { branch: w.branch, sha: w.sha, message: w.message, sourceBlobUrl, via: 'GitHub push', actor: w.actor });
+        const out = await pushToPipeline(this.ctx, pipeline, { branch: w.branch, sha: w.sha, message: w.message, sourceBlobUrl, via: `${gitHostOf(pipeline).title} push`, actor: w.actor });
         const did = [out.testRun && `test run #${out.testRun.number}`, ...out.deploys.map((d) => `deploy ${d.status}`)].filter(Boolean);
-        await addPipelineEvent(db, pipeline.id, 'webhook', `GitHub push of ${w.sha.slice(0, 7)} to ${w.branch} (delivery ${deliveryId}): ${did.length ? did.join(', ') : 'nothing to do'}${out.notes.length ? `; ${out.notes.join(' ')}` : ''}`);
+        await addPipelineEvent(db, pipeline.id, 'webhook', `${gitHostOf(pipeline).title} push of ${w.sha.slice(0, 7)} to ${w.branch} (delivery ${deliveryId}): ${did.length ? did.join(', ') : 'nothing to do'}${out.notes.length ? `; ${out.notes.join(' ')}` : ''}`);
       } else {
         await deployReviewApp(this.ctx, pipeline, { number: w.number, branch: w.branch, sha: w.sha }, sourceBlobUrl);
       }

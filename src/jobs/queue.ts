@@ -18,6 +18,9 @@ const enqueueTime = (): string => {
   return new Date(lastEnqueueMs).toISOString();
 };
 
+/** How long a failed job waits before its next attempt (`attempts` made so far): 2 s, 4 s … up to 60 s. */
+export const retryBackoffMs = (attempts: number): number => Math.min(60_000, 1000 * 2 ** attempts);
+
 /** Thrown by a job's handler when trying again later may work: the job is requeued with back-off while it has attempts left. */
 export class RetryLater extends Error {}
 
@@ -67,8 +70,7 @@ export async function finish(q: Queue, job: Pick<Job, 'id'>, owner: string, outc
   if (outcome.ok) {
     await base.set({ status: Number(row.cancel_requested) ? 'cancelled' : 'succeeded', lease_owner: null, lease_expires_at: null, updated_at: now() }).execute();
   } else if (outcome.retry && Number(row.attempts) < Number(row.max_attempts) && !Number(row.cancel_requested)) {
-    const backoffMs = Math.min(60_000, 1000 * 2 ** Number(row.attempts));
-    await base.set({ status: 'queued', lease_owner: null, lease_expires_at: null, run_after: isoIn(backoffMs), last_error: outcome.error, updated_at: now() }).execute();
+    await base.set({ status: 'queued', lease_owner: null, lease_expires_at: null, run_after: isoIn(retryBackoffMs(Number(row.attempts))), last_error: outcome.error, updated_at: now() }).execute();
   } else {
     await base.set({ status: 'failed', lease_owner: null, lease_expires_at: null, last_error: outcome.error, updated_at: now() }).execute();
   }

@@ -6,6 +6,7 @@ import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import { accessLine, errorLine } from './router-log.js';
 import { isTrusted } from '../spaces/cidr.js';
 
@@ -20,6 +21,8 @@ export interface RouterOptions {
    */
   lookup(appName: string): { appId: string; dynos: WebTarget[]; trusted?: readonly string[]; internal?: boolean } | undefined;
   log(appId: string, line: string): void;
+  /** The app name a custom domain (`domains:add`) routes to. */
+  customHost?(host: string): string | undefined;
   timeoutMs?: number;
   /** Requests in flight per dyno id, kept up to date here (the dyno manager drains with it). */
   inFlight?: Map<string, number>;
@@ -49,7 +52,9 @@ export function createRouter(o: RouterOptions): http.Server {
   // The listening port, looked up once (getsockname per request is measurable under load).
   const listenPort = () => port || (port = String((server.address() as AddressInfo | null)?.port ?? ''));
   const hostOf = (req: http.IncomingMessage) => (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
-  const appOf = (host: string) => (host.endsWith(suffix) ? host.slice(0, -suffix.length) : '');
+  const appOf = (host: string) => (host.endsWith(suffix) ? host.slice(0, -suffix.length) : o.customHost?.(host) ?? '');
+  // Connections from the TLS listener (custom domains with certificates) arrive decrypted.
+  const isTls = (req: http.IncomingMessage) => (req.socket as TLSSocket).encrypted === true;
   const pick = (name: string, dynos: WebTarget[]): WebTarget => {
     const i = (next.get(name) ?? 0) % dynos.length;
     next.set(name, i + 1);
@@ -63,8 +68,8 @@ export function createRouter(o: RouterOptions): http.Server {
     const remote = req.socket.remoteAddress ?? '';
     const fwd = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${remote}` : remote;
     headers['x-forwarded-for'] = fwd;
-    headers['x-forwarded-proto'] = 'http';
-    headers['x-forwarded-port'] = listenPort();
+    headers['x-forwarded-proto'] = isTls(req) ? 'https' : 'http';
+    headers['x-forwarded-port'] = isTls(req) ? String(req.socket.localPort) : listenPort();
     headers['x-request-id'] = requestId;
     headers['x-request-start'] = String(start);
     headers.via = '1.1 slipway';
@@ -128,7 +133,7 @@ export function createRouter(o: RouterOptions): http.Server {
         up.on('data', (c: Buffer) => { bytes += c.length; });
         up.pipe(res);
         res.once('finish', () => o.log(target.appId, accessLine({
-          method, path, host, requestId, fwd, dyno: dyno.name, connectMs, serviceMs: Date.now() - start - connectMs, status: res.statusCode, bytes, protocol: 'http',
+          method, path, host, requestId, fwd, dyno: dyno.name, connectMs, serviceMs: Date.now() - start - connectMs, status: res.statusCode, bytes, protocol: isTls(req) ? 'https' : 'http',
         })));
       });
       upstream.once('socket', (s: net.Socket) => {

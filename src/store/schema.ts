@@ -20,6 +20,7 @@ export interface PipelinesTable {
   webhook_secret: string | null;
   status_token: string | null;
   status_api_url: string | null;
+  repo_provider?: string | null; // github | gitlab | gitea; null is github
   review_apps: Generated<number>;
   review_autodeploy: Generated<number>;
   review_autodestroy: Generated<number>;
@@ -172,6 +173,13 @@ export type ObservedState = 'starting' | 'up' | 'crashed' | 'stopping' | 'stoppe
 export interface ObservedDynosTable { dyno_id: string; agent_id: string; app_id: string; release_id: string; process_type: string; name: string; state: ObservedState; host: string; port: number; restarts: number; changed_at: string; reported_at: string }
 /** The release whose crashes within its window roll the app back. */
 export interface AutoRollbackWindowsTable { app_id: string; release_id: string; live_at: string }
+export interface AppWebhooksTable { id: string; app_id: string; url: string; include: string; level: string; secret: string; authorization: string | null; created_at: string; updated_at: string }
+export interface AppWebhookDeliveriesTable {
+  id: string; webhook_id: string; app_id: string; event_id: string; include: string; body: string; status: string;
+  num_attempts: Generated<number>; last_code: number | null; last_error: string | null; next_attempt_at: string | null; created_at: string; updated_at: string;
+}
+export interface SniEndpointsTable { id: string; app_id: string; name: string; certificate_chain: string; private_key: string; created_at: string; updated_at: string }
+export interface DomainsTable { id: string; app_id: string; hostname: string; sni_endpoint_id: string | null; created_at: string; updated_at: string }
 
 export interface Database {
   settings: SettingsTable;
@@ -205,4 +213,8 @@ export interface Database {
   desired_dynos: DesiredDynosTable;
   observed_dynos: ObservedDynosTable;
   auto_rollback_windows: AutoRollbackWindowsTable;
+  app_webhooks: AppWebhooksTable;
+  app_webhook_deliveries: AppWebhookDeliveriesTable;
+  sni_endpoints: SniEndpointsTable;
+  domains: DomainsTable;
 }

@@ -85,11 +85,11 @@ export async function api<T>(server: { url: string }, method: string, p: string,
   return { status: res.status, json: (text ? JSON.parse(text) : undefined) as T };
 }
 
-/** A request through the router to `<app>.localhost`. */
-export async function viaRouter(s: { routerPort: number }, app: string, p = '/'): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
+/** A request through the router to `<app>.localhost` (or to `host`, a custom domain). */
+export async function viaRouter(s: { routerPort: number }, app: string, p = '/', host = `${app}.localhost`): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
   const http = await import('node:http');
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: s.routerPort, path: p, headers: { host: `${app}.localhost` }, agent: false }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port: s.routerPort, path: p, headers: { host }, agent: false }, (res) => {
       let body = '';
       res.on('data', (c) => { body += c; });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));

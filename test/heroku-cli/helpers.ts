@@ -15,14 +15,14 @@ const GUARD = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url
 export interface HerokuServer extends TestServer { tlsUrl: string; certFile: string; home: string }
 
 /** A Slipway server with an HTTPS listener (the CLI reads CI output with node's https only). */
-export async function startHerokuServer(): Promise<HerokuServer> {
+export async function startHerokuServer(extraEnv: Record<string, string> = {}): Promise<HerokuServer> {
   const dir = tempDir('slipway-heroku-cli-');
   const certFile = path.join(dir, 'cert.pem');
   const keyFile = path.join(dir, 'key.pem');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
     '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile], { stdio: 'pipe' });
   const tlsPort = await freePort();
-  const s = await startServer({ SLIPWAY_TLS_PORT: String(tlsPort), SLIPWAY_TLS_CERT: certFile, SLIPWAY_TLS_KEY: keyFile, SLIPWAY_BOOT_TIMEOUT_SECONDS: '20' });
+  const s = await startServer({ SLIPWAY_TLS_PORT: String(tlsPort), SLIPWAY_TLS_CERT: certFile, SLIPWAY_TLS_KEY: keyFile, SLIPWAY_BOOT_TIMEOUT_SECONDS: '20', ...extraEnv });
   // A HOME of its own: no netrc, config or git credentials of the machine leak in or out.
   const home = path.join(dir, 'home');
   fs.mkdirSync(home);

@@ -1,5 +1,5 @@
-// Connecting a pipeline to its repository on GitHub (or Gitea, Forgejo: any host that sends GitHub's
-// webhooks and takes its commit statuses), and the pipeline's review apps.
+// Connecting a pipeline to its repository on GitHub, GitLab or Gitea/Forgejo (webhooks in, commit
+// statuses out), and the pipeline's review apps.
 import type { Command } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { ApiClient } from '../api-client.js';
@@ -11,32 +11,43 @@ import { resolvePipeline } from './pipelines.js';
 
 const client = () => new ApiClient(loadCredentials());
 
+// What each host calls the webhook's fields, to print instructions a user can follow on its page.
+const PROVIDERS: Record<string, { title: string; where: string; urlLabel: string; secretLabel: string; events: string; api: string }> = {
+  github: { title: 'GitHub', where: 'Settings → Webhooks → Add webhook', urlLabel: 'Payload URL:', secretLabel: 'Secret', events: 'pushes and pull requests', api: 'https://api.github.com' },
+  gitlab: { title: 'GitLab', where: 'Settings → Webhooks → Add new webhook', urlLabel: 'URL:', secretLabel: 'Secret token', events: 'push events and merge request events', api: 'https://gitlab.com/api/v4' },
+  gitea: { title: 'Gitea/Forgejo', where: 'Settings → Webhooks → Add webhook → Gitea (or Forgejo)', urlLabel: 'Target URL:', secretLabel: 'Secret', events: 'push and pull request events', api: '--status-api-url' },
+};
+
 export function registerGithub(program: Command): void {
-  program.command('pipelines:connect [name]').description('connect a pipeline to a GitHub (or Gitea) repository: its webhooks build and test, its commits get statuses')
-    .option('-p, --pipeline <name>', 'pipeline').requiredOption('-r, --repo <owner/repo>', 'the repository, as OWNER/REPO')
+  program.command('pipelines:connect [name]').description('connect a pipeline to a GitHub, GitLab or Gitea/Forgejo repository: its webhooks build and test, its commits get statuses')
+    .option('-p, --pipeline <name>', 'pipeline').requiredOption('-r, --repo <owner/repo>', 'the repository, as OWNER/REPO (GitLab: GROUP/SUBGROUP/PROJECT)')
+    .option('--provider <host>', 'the git host: github, gitlab or gitea (Forgejo too)', 'github')
     .option('--clone-url <url>', 'fetch commits from here instead of the clone URL in each webhook')
     .option('--secret <secret>', 'the webhook secret (default: a new random one, printed once)')
     .option('--status-token <token>', 'a token allowed to set commit statuses (without one, no statuses are sent)')
-    .option('--status-api-url <url>', 'the host\'s API base URL for commit statuses (default https://api.github.com; Gitea: https://HOST/api/v1)')
-    .action(async (name: string | undefined, o: { pipeline?: string; repo: string; cloneUrl?: string; secret?: string; statusToken?: string; statusApiUrl?: string }) => {
-      if (!/^[\w.-]+\/[\w.-]+$/.test(o.repo)) throw new CliError(`--repo takes OWNER/REPO (got "${o.repo}").`);
+    .option('--status-api-url <url>', 'the host\'s API base URL for commit statuses (default https://api.github.com, GitLab https://gitlab.com/api/v4; Gitea: https://HOST/api/v1)')
+    .action(async (name: string | undefined, o: { pipeline?: string; repo: string; provider: string; cloneUrl?: string; secret?: string; statusToken?: string; statusApiUrl?: string }) => {
+      const host = PROVIDERS[o.provider];
+      if (!host) throw new CliError(`--provider takes github, gitlab or gitea (got "${o.provider}"); Forgejo is gitea.`);
+      if (!/^[\w.-]+(\/[\w.-]+)+$/.test(o.repo)) throw new CliError(`--repo takes OWNER/REPO (got "${o.repo}").`);
       const pipeline = await resolvePipeline(name ?? o.pipeline);
       const secret = o.secret ?? randomBytes(24).toString('hex');
       const api = client();
       const p = await api.patch<PipelineJson>(`/pipelines/${encodeURIComponent(pipeline)}`, {
-        repo: o.repo, webhook_secret: secret,
+        repo: o.repo, repo_provider: o.provider, webhook_secret: secret,
         ...(o.cloneUrl !== undefined ? { repo_clone_url: o.cloneUrl } : {}),
         ...(o.statusToken !== undefined ? { status_token: o.statusToken } : {}),
         ...(o.statusApiUrl !== undefined ? { status_api_url: o.statusApiUrl } : {}),
       });
-      console.log(`Connected pipeline ${p.name} to ${o.repo}.`);
-      console.log(`\nAdd a webhook to ${o.repo} (Settings → Webhooks → Add webhook):`);
-      console.log(`  Payload URL:   ${api.creds.url}/hooks/github`);
-      console.log('  Content type:  application/json');
-      if (!o.secret) console.log(`  Secret:        ${secret}    ${bold('(shown only now)')}`);
-      else console.log('  Secret:        the one you passed with --secret');
-      console.log('  Events:        pushes and pull requests');
-      console.log(p.repository?.status_token_set ? `Commit statuses go to ${p.repository.status_api_url ?? 'https://api.github.com'}.` : 'No --status-token: commits get no statuses.');
+      console.log(`Connected pipeline ${p.name} to ${o.repo} on ${host.title}.`);
+      console.log(`\nAdd a webhook to ${o.repo} (${host.where}):`);
+      console.log(`  ${host.urlLabel.padEnd(14)} ${api.creds.url}/hooks/${o.provider}`);
+      if (o.provider !== 'gitlab') console.log('  Content type:  application/json');
+      const label = `${host.secretLabel}:`.padEnd(15);
+      if (!o.secret) console.log(`  ${label}${secret}    ${bold('(shown only now)')}`);
+      else console.log(`  ${label}the one you passed with --secret`);
+      console.log(`  ${'Events:'.padEnd(15)}${host.events}`);
+      console.log(p.repository?.status_token_set ? `Commit statuses go to ${p.repository.status_api_url ?? host.api}.` : 'No --status-token: commits get no statuses.');
     });
 
   program.command('pipelines:disconnect [name]').description('disconnect a pipeline from its repository (webhooks are refused, statuses stop)').option('-p, --pipeline <name>', 'pipeline')
@@ -44,7 +55,7 @@ export function registerGithub(program: Command): void {
       const pipeline = await resolvePipeline(name ?? o.pipeline);
       const before = await client().get<PipelineJson>(`/pipelines/${encodeURIComponent(pipeline)}`);
       if (!before.repository) throw new CliError(`Pipeline ${before.name} is not connected to a repository.`);
-      await client().patch(`/pipelines/${encodeURIComponent(pipeline)}`, { repo: null, repo_clone_url: null, webhook_secret: null, status_token: null, status_api_url: null, review_apps: false });
+      await client().patch(`/pipelines/${encodeURIComponent(pipeline)}`, { repo: null, repo_provider: null, repo_clone_url: null, webhook_secret: null, status_token: null, status_api_url: null, review_apps: false });
       console.log(`Disconnected ${before.name} from ${before.repository.name}; remove the webhook on the host too.`);
     });
 

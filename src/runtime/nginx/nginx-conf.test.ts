@@ -58,3 +58,9 @@ test('error pages: timeout and refused upstream become the Node router\'s 503 pa
   assert.match(pages, /location @h12 \{[^\n]*return 503 '[^\n]*Request timeout/);
   assert.match(pages, /location @h404 \{[^\n]*return 404 '[^\n]*There is no app at this address\./);
 });
+
+test('custom domains are answered by their app\'s server block; a name that is not a host name is refused', () => {
+  const conf = nginxConf(input([{ appId: 'id-1', name: 'shop', dynos: [], hostnames: ['www.shop.test', 'shop.test'] }]));
+  assert.match(conf, /server_name shop\.localhost www\.shop\.test shop\.test;/);
+  assert.throws(() => nginxConf(input([{ appId: 'id-1', name: 'shop', dynos: [], hostnames: ['x; return 200 pwned'] }])), /not a host name/);
+});

@@ -20,6 +20,8 @@ export interface NginxApp {
   trusted?: readonly string[];
   /** Internal routing: not on the router at all (404). */
   internal?: boolean;
+  /** Custom domains (`domains:add`) answered beside `<name>.<domain>`. */
+  hostnames?: string[];
 }
 
 export interface NginxConfInput {
@@ -63,8 +65,9 @@ function access(trusted: readonly string[] | undefined): string[] {
 }
 
 function appServer(a: NginxApp, i: number, c: NginxConfInput): string {
-  const name = `${a.name}.${c.domain}`;
-  if (!HOSTNAME.test(name)) throw new Error(`cannot route ${JSON.stringify(name)}: not a host name`);
+  const names = [`${a.name}.${c.domain}`, ...(a.hostnames ?? [])];
+  const bad = names.find((n) => !HOSTNAME.test(n));
+  if (bad) throw new Error(`cannot route ${JSON.stringify(bad)}: not a host name`);
   const up = `app${i}`;
   const upstream = a.dynos.length
     ? `  upstream ${up} {\n${a.dynos.map((d) => `    server ${d.host}:${d.port} max_fails=0;\n`).join('')}    keepalive 64;\n  }\n`
@@ -74,7 +77,7 @@ function appServer(a: NginxApp, i: number, c: NginxConfInput): string {
     : `    location / { return 503; }\n    add_header Retry-After 5 always;`;
   return `${upstream}  server {
     listen ${c.listenHost}:${c.listenPort};
-    server_name ${name};
+    server_name ${names.join(' ')};
     set $slipway_app ${q(a.appId)};
     access_log ${c.prefix}/access.log slipway buffer=64k flush=250ms;
 ${access(a.trusted).map((l) => `    ${l}\n`).join('')}${body}

@@ -13,6 +13,7 @@ import * as m011 from './011-tenant-ids.js';
 import * as m012 from './012-formation-sizes.js';
 import * as m014 from './014-sign-in-failures.js';
 import * as m018 from './018-dyno-state.js';
+import * as m022 from './022-hosts-hooks-domains.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '012-formation-sizes': m012,
   '014-sign-in-failures': m014,
   '018-dyno-state': m018,
+  '022-hosts-hooks-domains': m022,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,130 @@
+// Custom domains and TLS end to end: `heroku domains:add` / `domains` / `domains:remove` and
+// `slipway certs:add` against the real server; the Node router answers for the host name over plain
+// HTTP and, on its TLS port, presents the domain's certificate by SNI (openssl-made certificates, a
+// TLS client that sends SNI and trusts only that certificate). Another app can neither take the
+// name nor get its certificate served for it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import https from 'node:https';
+import tls from 'node:tls';
+import { cli, viaRouter, type CliResult } from '../helpers/server.js';
+import { exampleRepo } from '../helpers/apps.js';
+import { waitFor } from '../helpers/runs.js';
+import { freePort } from '../helpers/postgres.js';
+import { startHerokuServer, heroku, type HerokuServer } from './helpers.js';
+
+let s: HerokuServer;
+let dir: string;
+let certs: string;
+let tlsPort: number;
+const A = 'dom-a';
+const B = 'dom-b';
+const HOST = 'www.dom-a.test';
+const run = (args: string[]): Promise<CliResult> => cli(s, args, { cwd: dir });
+
+/** A self-signed certificate and key for `names`, made by openssl; returns [crt file, key file]. */
+function makeCert(name: string, names: string[]): [string, string] {
+  const crt = path.join(certs, `${name}.crt`);
+  const key = path.join(certs, `${name}.key`);
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', `/CN=${names[0]}`,
+    '-addext', `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}`, '-keyout', key, '-out', crt], { stdio: 'pipe' });
+  return [crt, key];
+}
+
+/** An HTTPS request to the router's TLS port with SNI `servername`, trusting only `caFile`; also returns the certificate presented. */
+function viaTls(servername: string, caFile: string, p = '/'): Promise<{ status: number; body: string; fingerprint: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request({ host: '127.0.0.1', port: tlsPort, servername, path: p, headers: { host: servername }, ca: fs.readFileSync(caFile), agent: false }, (res) => {
+      const fingerprint = (res.socket as tls.TLSSocket).getPeerCertificate().fingerprint256;
+      let body = '';
+      res.on('data', (c) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, fingerprint }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+before(async () => {
+  certs = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-domains-'));
+  tlsPort = await freePort();
+  s = await startHerokuServer({ SLIPWAY_ROUTER_TLS_PORT: String(tlsPort) });
+  dir = exampleRepo('web-app');
+  for (const app of [A, B]) assert.equal((await cli(s, ['apps:create', app])).code, 0);
+  const b = await run(['builds:create', '-a', A]);
+  assert.equal(b.code, 0, b.stdout + b.stderr);
+});
+after(async () => {
+  await s?.stop();
+  fs.rmSync(certs, { recursive: true, force: true });
+});
+
+test('domains:add routes a host name to the app, `domains` shows the DNS target; another app cannot take it', { timeout: 120_000 }, async () => {
+  const add = await heroku(s, ['domains:add', HOST, '-a', A]);
+  assert.equal(add.code, 0, add.stderr);
+  assert.match(add.stdout, new RegExp(`DNS Target ${A}\\.localhost`));
+  const list = await heroku(s, ['domains', '-a', A]);
+  assert.equal(list.code, 0, list.stderr);
+  assert.match(list.stdout, /=== dom-a Heroku Domain\s+dom-a\.localhost/);
+  assert.match(list.stdout, new RegExp(`${HOST.replace(/\./g, '\\.')}\\s+CNAME\\s+dom-a\\.localhost`));
+  const served = await waitFor('the router to answer for the custom domain', async () => { const r = await viaRouter(s, A, '/', HOST); return r.status === 200 ? r : undefined; }, 60_000);
+  assert.match(served.body, /^hello from web\.1 running code one/);
+
+  const steal = await run(['domains:add', HOST.toUpperCase(), '-a', B]);
+  assert.equal(steal.code, 2);
+  assert.match(steal.stderr, /www\.dom-a\.test is a domain of another app/);
+  const own = await run(['domains:add', `${A}.localhost`, '-a', B]);
+  assert.equal(own.code, 2);
+  assert.match(own.stderr, /under localhost, where the router names apps itself/);
+  const bad = await run(['domains:add', 'not a host', '-a', B]);
+  assert.match(bad.stderr, /is not a host name/);
+  assert.equal((await viaRouter(s, '', '/', 'www.unknown.test')).status, 404);
+  assert.match((await run(['domains', '-a', A])).stdout, /www\.dom-a\.test\s+CNAME\s+dom-a\.localhost\s+-/);
+});
+
+test('certs:add: the router serves the domain\'s certificate by SNI on its TLS port; another app\'s certificate for the name is never served', { timeout: 120_000 }, async () => {
+  const [crt, key] = makeCert('a', [HOST]);
+  const [otherCrt, otherKey] = makeCert('b', [HOST]);
+  const mismatched = await run(['certs:add', crt, otherKey, '-a', A]);
+  assert.equal(mismatched.code, 2);
+  assert.match(mismatched.stderr, /the private key does not belong to the certificate/);
+  const added = await run(['certs:add', crt, key, '-a', A]);
+  assert.equal(added.code, 0, added.stderr);
+  assert.match(added.stdout, /for www\.dom-a\.test .* it serves 1 of the app's domains/);
+  // App B installs its own certificate for A's name: accepted for B, attached to none of A's domains.
+  const hostile = await run(['certs:add', otherCrt, otherKey, '-a', B]);
+  assert.equal(hostile.code, 0, hostile.stderr);
+  assert.match(hostile.stdout, /it serves 0 of the app's domains/);
+
+  const want = new X509Certificate(fs.readFileSync(crt)).fingerprint256;
+  const r = await waitFor('HTTPS on the router\'s TLS port', async () => viaTls(HOST, crt).catch(() => undefined), 30_000);
+  assert.equal(r.status, 200);
+  assert.equal(r.fingerprint, want, 'the certificate presented is the one certs:add installed for this domain');
+  assert.match(r.body, /^hello from web\.1 running code one/);
+  const headers = JSON.parse((await viaTls(HOST, crt, '/headers')).body) as Record<string, string>;
+  assert.deepEqual([headers['x-forwarded-proto'], headers['x-forwarded-port']], ['https', String(tlsPort)]);
+  await assert.rejects(viaTls(HOST, otherCrt), /self.signed|unable to verify|certificate/i, 'B\'s certificate for the name is not what the router presents');
+  await assert.rejects(viaTls(`${A}.localhost`, crt), /socket hang up|ECONNRESET|alert|disconnected/i, 'a name without a certificate gets no handshake');
+
+  const listed = await heroku(s, ['certs', '-a', A]);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.match(listed.stdout, /www\.dom-a\.test/);
+  const certInfo = await heroku(s, ['certs:info', '-a', A]);
+  assert.equal(certInfo.code, 0, certInfo.stderr);
+  assert.match(certInfo.stdout, /Common Name\(s\):\s+www\.dom-a\.test/);
+  assert.match(certInfo.stdout, /SSL certificate is self signed/);
+  const domainInfo = await heroku(s, ['domains:info', HOST, '-a', A]);
+  assert.equal(domainInfo.code, 0, domainInfo.stderr);
+  assert.match(domainInfo.stdout, /cname:\s+dom-a\.localhost/i);
+  assert.match((await run(['domains', '-a', A])).stdout, /www\.dom-a\.test\s+CNAME\s+dom-a\.localhost\s+dom-a-1-/);
+
+  const rm = await heroku(s, ['domains:remove', HOST, '-a', A]);
+  assert.equal(rm.code, 0, rm.stderr);
+  await waitFor('the router to forget the domain', async () => (await viaRouter(s, A, '/', HOST)).status === 404, 30_000);
+  await assert.rejects(viaTls(HOST, crt), 'no domain, no certificate');
+});
