@@ -3,7 +3,7 @@ import type { Config } from './config.js';
 import type { Store } from './store/db.js';
 import type { Queue } from './jobs/queue.js';
 import type { LogBook } from './logs/log-book.js';
-import type { SourceBlobs } from './git/source-blobs.js';
+import type { BlobStore } from './blobs/blob-store.js';
 import type { Sandbox } from './sandbox/sandbox.js';
 import type { Runner } from './runner/runner.js';
 import type { AddonManager } from './addons/addon-manager.js';
@@ -40,7 +40,8 @@ export interface AppContext {
   store: Store;
   queue: Queue;
   logs: LogBook;
-  blobs: SourceBlobs;
+  /** Sources, slugs and archived outputs, where every replica reaches them. */
+  blobs: BlobStore;
   sandbox: Sandbox;
   /** Secret for signed stream and blob URLs. */
   secret: string;

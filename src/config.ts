@@ -15,6 +15,7 @@ const schema = z.object({
   SLIPWAY_DOMAIN: z.string().default('localhost'),
   SLIPWAY_DATA_DIR: z.string().default('./.slipway'),
   DATABASE_URL: z.string().optional(),
+  SLIPWAY_BLOB_STORE: z.enum(['folder', 'postgres']).optional(),
   SLIPWAY_ADMIN_TOKEN: z.string().min(16, 'SLIPWAY_ADMIN_TOKEN must be at least 16 characters').optional(),
   SLIPWAY_RUNNER_CONCURRENCY: intFrom(2, 1, 64),
   SLIPWAY_SANDBOX: z.enum(['auto', 'bwrap', 'process']).default('auto'),
@@ -68,6 +69,8 @@ export interface Config {
   readonly router: 'node' | 'nginx';
   readonly dataDir: string;
   readonly databaseUrl?: string;
+  /** Where sources, slugs and outputs live: unset → Postgres when it is the store, else the data folder. */
+  readonly blobStore?: 'folder' | 'postgres';
   readonly adminToken?: string;
   readonly runnerConcurrency: number;
   readonly sandbox: 'auto' | 'bwrap' | 'process';
@@ -145,6 +148,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     router: e.SLIPWAY_ROUTER,
     dataDir: path.resolve(e.SLIPWAY_DATA_DIR),
     databaseUrl: e.DATABASE_URL || undefined,
+    blobStore: e.SLIPWAY_BLOB_STORE,
     adminToken: e.SLIPWAY_ADMIN_TOKEN,
     runnerConcurrency: e.SLIPWAY_RUNNER_CONCURRENCY,
     sandbox: e.SLIPWAY_SANDBOX,

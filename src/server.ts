@@ -9,7 +9,7 @@ import { openStore } from './store/db.js';
 import { countTokens, createToken } from './store/tokens.js';
 import { getOrCreateSetting } from './store/settings.js';
 import { LogBook } from './logs/log-book.js';
-import { SourceBlobs } from './git/source-blobs.js';
+import { openBlobStore } from './blobs/blob-store.js';
 import { fetchSourceTo } from './git/fetch-source.js';
 import { createSandbox } from './sandbox/sandbox.js';
 import { resolveHostTools } from './sandbox/host-tools.js';
@@ -35,7 +35,8 @@ import { freePort } from './addons/local-server.js';
 import { BUILD_JOB, RELEASE_JOB, type BuildEvent, type BuildJob, type ReleaseEvent, type ReleaseJob } from './releases/jobs.js';
 import { runBuild, cleanupBuild } from './releases/run-build.js';
 import { runReleasePhase } from './releases/run-release-phase.js';
-import { recordBuildEvent, recordReleaseEvent, goLive, slugPath } from './releases/deploy.js';
+import { recordBuildEvent, recordReleaseEvent, goLive } from './releases/deploy.js';
+import { slugFile } from './releases/slugs.js';
 import { appendAppLog, appendAppLogLines } from './releases/app-log.js';
 import { onDynoCrash } from './releases/auto-rollback.js';
 import { restartAddon } from './releases/attach-addon.js';
@@ -116,7 +117,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   spaces.setApps(await listApps(store.db));
   const ctx: AppContext = {
     config, store, queue: { db: store.db, dialect: store.dialect }, logs: ctxLogs,
-    blobs: new SourceBlobs(path.join(config.dataDir, 'sources'), config.inputLimits.compressedBytes), sandbox, tenants, secret, workRoot,
+    blobs: openBlobStore({ kind: config.blobStore, dataDir: config.dataDir, store }), sandbox, tenants, secret, workRoot,
     cacheRoot: path.join(config.dataDir, 'cache'), log, hooks: { releaseSettled: [], buildEnded: [], testRunEnded: [], testRunStarted: [] },
     selfUrl: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`,
     oneOffs: new OneOffDynos({ sandbox, workRoot, logs: ctxLogs, timeoutMs: 24 * 3600_000, network: spaces }), spaces,
@@ -179,7 +180,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
         await releasePhases.run(payload.appId, async () => {
           let chain = Promise.resolve();
           const emit = (e: ReleaseEvent) => { chain = chain.then(() => recordReleaseEvent(ctx, payload, e)).catch((err) => log.error(`release ${payload.releaseId}: ${(err as Error).stack}`)); };
-          await runReleasePhase(payload, { sandbox, workRoot, slugFile: slugPath(ctx, payload.slugId), network: spaces }, emit, signal);
+          await runReleasePhase(payload, { sandbox, workRoot, slugFile: await slugFile(ctx.blobs, payload.slugId), network: spaces }, emit, signal);
           await chain;
         });
       },

@@ -7,9 +7,10 @@ import { currentRelease, getRelease, listReleases, type Release } from '../store
 import { getBuild, listBuilds, type Build } from '../store/builds.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startBuild, releaseConfigChange, rollback, buildLogKey, releaseLogKey, slugPath } from '../releases/deploy.js';
+import { startBuild, releaseConfigChange, rollback, buildLogKey, releaseLogKey } from '../releases/deploy.js';
+import { slugFile } from '../releases/slugs.js';
 import { appLogKey, appendAppLog } from '../releases/app-log.js';
-import { sourceIdFromUrl } from '../git/source-blobs.js';
+import { sourceIdFromUrl, sourceKey } from '../git/source-blobs.js';
 import { createAppWithRelease, destroyApp } from '../releases/app-lifecycle.js';
 import { getSpace, placeApp } from '../store/spaces.js';
 import { fail } from '../core/errors.js';
@@ -80,7 +81,7 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     const a = await getApp(db, req.params.app);
     const b = parseBody(z.object({ source_blob: z.object({ url: z.string().url(), version: z.string().max(255).nullable().optional(), checksum: z.string().nullable().optional() }) }).passthrough(), req.body);
     const sourceId = sourceIdFromUrl(b.source_blob.url);
-    if (sourceId && !ctx.blobs.exists(sourceId)) throw fail('source_not_found');
+    if (sourceId && !(await ctx.blobs.exists(sourceKey(sourceId)))) throw fail('source_not_found');
     return reply.status(201).send(buildJson(req, a, await startBuild(ctx, a, b.source_blob.url, b.source_blob.version ?? null, req.actor?.name)));
   });
   app.get<{ Params: { app: string } }>('/apps/:app/builds', async (req) => { const a = await getApp(db, req.params.app); return (await listBuilds(db, a.id)).map((b) => buildJson(req, a, b)); });
@@ -127,7 +128,7 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     if (!size.ok) throw fail('invalid_params', `${size.message} (size of the one-off dyno)`);
     const release = await currentRelease(db, a.id);
     if (!release?.slug_id) throw fail('invalid_state', `${a.name} has no release with code yet; deploy it first (\`slipway builds:create -a ${a.name}\`).`);
-    const run = ctx.oneOffs.start(a.id, { slugFile: slugPath(ctx, release.slug_id), config: JSON.parse(release.config) as Record<string, string>, tenant: await ctx.tenants.forApp(a.id) }, b.command, b.env ?? {}, size.size);
+    const run = ctx.oneOffs.start(a.id, { slugFile: await slugFile(ctx.blobs, release.slug_id), config: JSON.parse(release.config) as Record<string, string>, tenant: await ctx.tenants.forApp(a.id) }, b.command, b.env ?? {}, size.size);
     appendAppLog(ctx.logs, a.id, 'slipway[api]', `Starting process with command \`${b.command}\` by user (${run.name})`);
     return reply.status(201).send(oneOffJson(req, a, run));
   });

@@ -1,7 +1,5 @@
 // Control plane of apps: builds become slugs and releases; a release runs its release phase (if
 // the slug has one) and only then goes live on the dynos. Config changes and rollbacks are releases too.
-import fs from 'node:fs';
-import path from 'node:path';
 import { enqueue } from '../jobs/queue.js';
 import { getApp, getConfigVars, type App } from '../store/apps.js';
 import { createRelease, currentRelease, getRelease, settleRelease, type Release } from '../store/releases.js';
@@ -12,10 +10,10 @@ import { fireHooks, type AppContext } from '../app-context.js';
 import { BUILD_JOB, RELEASE_JOB, type BuildEvent, type BuildJob, type ReleaseEvent, type ReleaseJob } from './jobs.js';
 import { appendAppLog } from './app-log.js';
 import { releaseWentLive } from './auto-rollback.js';
+import { slugFile, storeSlug } from './slugs.js';
 
 export const buildLogKey = (buildId: string): string => `builds/${buildId}`;
 export const releaseLogKey = (releaseId: string): string => `releases/${releaseId}`;
-export const slugPath = (ctx: AppContext, slugId: string): string => path.join(ctx.config.dataDir, 'slugs', `${slugId}.tgz`);
 
 export async function startBuild(ctx: AppContext, app: App, sourceBlobUrl: string, version: string | null, user: string | null = null): Promise<Build> {
   const build = await createBuild(ctx.store.db, app.id, sourceBlobUrl, version, user);
@@ -38,9 +36,7 @@ export async function recordBuildEvent(ctx: AppContext, job: BuildJob, e: BuildE
     return fireHooks(ctx, 'buildEnded', ctx.hooks.buildEnded, await getBuild(db, job.appId, job.buildId));
   }
   const slugId = newId();
-  fs.mkdirSync(path.dirname(slugPath(ctx, slugId)), { recursive: true, mode: 0o711 });
-  fs.copyFileSync(e.slugFile, slugPath(ctx, slugId));
-  fs.chmodSync(slugPath(ctx, slugId), 0o644);
+  await storeSlug(ctx.blobs, ctx.config.inputLimits, slugId, e.slugFile);
   const build = await db.selectFrom('builds').selectAll().where('id', '=', job.buildId).executeTakeFirstOrThrow();
   await createSlug(db, { id: slugId, app_id: job.appId, process_types: JSON.stringify(e.processTypes), commit: build.source_version, commit_description: null, buildpacks: JSON.stringify(e.buildpacks), size: e.size, checksum: '', stack: 'heroku-24' });
   const release = await createRelease(db, { appId: job.appId, slugId, config: await getConfigVars(db, job.appId), description: `Deploy ${build.source_version?.slice(0, 7) ?? job.buildId.slice(0, 8)}`, user: build.user_name });
@@ -88,7 +84,7 @@ export async function goLive(ctx: AppContext, app: App): Promise<void> {
   const types = JSON.parse(slug.process_types) as Record<string, string>;
   let formation = await getFormation(ctx.store.db, app.id);
   if (!formation.length && types['web']) formation = await scaleFormation(ctx.store.db, app.id, [{ type: 'web', quantity: 1 }]);
-  const live = await ctx.dynos.deploy(app.id, { id: release.id, version: release.version, slugFile: slugPath(ctx, slug.id), config: JSON.parse(release.config) as Record<string, string>, processTypes: types, tenant: await ctx.tenants.forApp(app.id) },
+  const live = await ctx.dynos.deploy(app.id, { id: release.id, version: release.version, slugFile: await slugFile(ctx.blobs, slug.id), config: JSON.parse(release.config) as Record<string, string>, processTypes: types, tenant: await ctx.tenants.forApp(app.id) },
     Object.fromEntries(formation.map((f) => [f.type, f.quantity])), Object.fromEntries(formation.map((f) => [f.type, f.size])));
   if (live) releaseWentLive(app.id, release.id, release.description);
 }

@@ -163,6 +163,10 @@ export interface SignInFailuresTable { key: string; failed_at: string }
 /** `owner`: `app:<id>`, `run:<id>`, `addons:app:<id>`, `addons:run:<id>`. */
 export interface TenantIdsTable { uid: number; owner: string; created_at: string }
 
+export interface BlobsTable { key: string; size: number; checksum: string; chunks: number; created_at: string }
+export interface BlobChunksTable { key: string; seq: number; data: Buffer }
+export interface LeasesTable { name: string; holder: string; expires_at: string }
+
 export interface Database {
   settings: SettingsTable;
   tokens: TokensTable;
@@ -191,4 +195,7 @@ export interface Database {
   spaces: SpacesTable;
   tenant_ids: TenantIdsTable;
   sign_in_failures: SignInFailuresTable;
+  blobs: BlobsTable;
+  blob_chunks: BlobChunksTable;
+  leases: LeasesTable;
 }
