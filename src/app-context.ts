@@ -11,6 +11,8 @@ import type { DynoManager } from './runtime/dyno-manager.js';
 import type { OneOffDynos } from './runtime/one-off.js';
 import type { SpaceNetworks } from './spaces/space-network.js';
 import type { Tenants } from './tenants.js';
+import type { StoreLocks } from './jobs/store-locks.js';
+import type { Leader } from './scheduler/leader.js';
 
 import type { App } from './store/apps.js';
 import type { Release } from './store/releases.js';
@@ -61,6 +63,10 @@ export interface AppContext {
   onAppsChanged?: () => Promise<void>;
   log: Logger;
   hooks: FlowHooks;
+  /** Mutual exclusion across replicas (release phases, deploys per app), by leases in the store. */
+  locks: StoreLocks;
+  /** Whether this replica runs the scheduled work. */
+  leader: Pick<Leader, 'every' | 'isLeader' | 'start' | 'stop'>;
   /** How the server reaches its own API (the address it listens on). */
   selfUrl: string;
 }

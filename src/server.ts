@@ -18,6 +18,8 @@ import { createLimiter } from './sandbox/cgroups.js';
 import { openWorkspaceDisks } from './sandbox/workspace-disk.js';
 import { Runner } from './runner/runner.js';
 import { KeyedSerial } from './jobs/keyed-serial.js';
+import { StoreLocks } from './jobs/store-locks.js';
+import { Leader } from './scheduler/leader.js';
 import { runTestNode, type NodeRunnerDeps } from './ci/run-test-node.js';
 import { recordNodeEvent } from './ci/node-events.js';
 import { recoverLostWork, recoverStrandedRuns } from './ci/recover.js';
@@ -115,10 +117,15 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const ctxLogs = new LogBook(path.join(config.dataDir, 'logs'));
   const spaces = new SpaceNetworks({ dataDir: config.dataDir, log });
   spaces.setApps(await listApps(store.db));
+  // The embedded runner; its name is stable across restarts so a new instance knows the old one's jobs (and leases) are lost.
+  const runnerName = `embedded-${createHash('sha256').update(os.hostname() + config.dataDir).digest('hex').slice(0, 10)}`;
+  const instance = randomBytes(6).toString('hex');
+  const owner = `${runnerName}/${instance}`;
   const ctx: AppContext = {
     config, store, queue: { db: store.db, dialect: store.dialect }, logs: ctxLogs,
     blobs: openBlobStore({ kind: config.blobStore, dataDir: config.dataDir, store }), sandbox, tenants, secret, workRoot,
     cacheRoot: path.join(config.dataDir, 'cache'), log, hooks: { releaseSettled: [], buildEnded: [], testRunEnded: [], testRunStarted: [] },
+    locks: new StoreLocks({ db: store.db, replica: runnerName, instance, ttlMs: config.leaseMs }), leader: new Leader({ dialect: store.dialect, databaseUrl: config.databaseUrl, log }),
     selfUrl: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`,
     oneOffs: new OneOffDynos({ sandbox, workRoot, logs: ctxLogs, timeoutMs: 24 * 3600_000, network: spaces }), spaces,
     dynos: new DynoManager({
@@ -140,14 +147,10 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   await spaces.restore((await listSpaces(store.db)).map((s) => ({ id: s.id, name: s.name, cidr: s.cidr, trustedIps: trustedIps(s), egressRules: egressRules(s) })));
   await startDefaultNetwork(config, spaces, log);
 
-  // The embedded runner; its name is stable across restarts so a new instance knows the old one's jobs are lost.
-  const runnerName = `embedded-${createHash('sha256').update(os.hostname() + config.dataDir).digest('hex').slice(0, 10)}`;
-  const owner = `${runnerName}/${randomBytes(6).toString('hex')}`;
   await recoverLostWork(ctx, owner, `${runnerName}/`);
   await recoverStrandedRuns(ctx);
   await failStrandedReleaseWork(ctx);
   await settleEnded();
-  const releasePhases = new KeyedSerial();
   const statusesInOrder = new KeyedSerial();
   const deliveries = new GithubDeliveries(ctx);
   const runner = new Runner({
@@ -176,13 +179,13 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       },
       [RELEASE_JOB]: async (job, signal) => {
         const payload = JSON.parse(job.payload) as ReleaseJob;
-        // One release phase per app at a time; the others wait their turn.
-        await releasePhases.run(payload.appId, async () => {
+        // One release phase per app at a time, across replicas (a lease in the store); the others wait their turn.
+        await ctx.locks.run(`release-phase:${payload.appId}`, async (held) => {
           let chain = Promise.resolve();
           const emit = (e: ReleaseEvent) => { chain = chain.then(() => recordReleaseEvent(ctx, payload, e)).catch((err) => log.error(`release ${payload.releaseId}: ${(err as Error).stack}`)); };
-          await runReleasePhase(payload, { sandbox, workRoot, slugFile: await slugFile(ctx.blobs, payload.slugId), network: spaces }, emit, signal);
+          await runReleasePhase(payload, { sandbox, workRoot, slugFile: await slugFile(ctx.blobs, payload.slugId), network: spaces }, emit, held);
           await chain;
-        });
+        }, signal);
       },
     },
   });
@@ -202,18 +205,13 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   ctx.control = control;
   registerPipelineAutomation(ctx);
   registerReviewApps(ctx);
-  let sweeping = false;
-  const staleSweep = setInterval(() => {
-    if (sweeping) return;
-    sweeping = true;
-    sweepStaleReviewApps(ctx).catch((e) => log.error(`stale review apps: ${(e as Error).message}`)).finally(() => { sweeping = false; });
-  }, config.reviewSweepMs);
+  // Scheduled work runs on the leader only (one replica of several on Postgres; the one server on SQLite).
+  ctx.leader.every('stale review apps', config.reviewSweepMs, () => sweepStaleReviewApps(ctx));
   registerCommitStatuses(ctx);
   runner.start();
   control.start();
-  const recovery = setInterval(() => {
-    recoverLostWork(ctx, owner).then(settleEnded).catch((e) => log.error(`recovery: ${(e as Error).message}`));
-  }, Math.max(500, Math.floor(config.leaseMs / 2)));
+  ctx.leader.every('recovery', Math.max(500, Math.floor(config.leaseMs / 2)), () => recoverLostWork(ctx, owner).then(settleEnded));
+  await ctx.leader.start();
 
   const app = await buildApi(ctx);
   const router = createRouter({
@@ -271,8 +269,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   return {
     url, routerUrl, ctx, app, adminToken,
     async close() {
-      clearInterval(recovery);
-      clearInterval(staleSweep);
+      await ctx.leader.stop();
       clearInterval(appsRefresh);
       await control.stop();
       await runner.stop();

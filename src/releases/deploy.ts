@@ -76,17 +76,20 @@ export async function recordReleaseEvent(ctx: AppContext, job: ReleaseJob, e: Re
   await fireHooks(ctx, 'releaseSettled', ctx.hooks.releaseSettled, app, settled);
 }
 
-/** Put the current release on dynos (first deploy: web=1 when the slug has a web process). */
+/** Put the current release on dynos (first deploy: web=1 when the slug has a web process); one deploy per app at a time, across replicas. */
 export async function goLive(ctx: AppContext, app: App): Promise<void> {
-  const release = await currentRelease(ctx.store.db, app.id);
-  if (!release?.slug_id) return;
-  const slug = await getSlug(ctx.store.db, release.slug_id);
-  const types = JSON.parse(slug.process_types) as Record<string, string>;
-  let formation = await getFormation(ctx.store.db, app.id);
-  if (!formation.length && types['web']) formation = await scaleFormation(ctx.store.db, app.id, [{ type: 'web', quantity: 1 }]);
-  const live = await ctx.dynos.deploy(app.id, { id: release.id, version: release.version, slugFile: await slugFile(ctx.blobs, slug.id), config: JSON.parse(release.config) as Record<string, string>, processTypes: types, tenant: await ctx.tenants.forApp(app.id) },
-    Object.fromEntries(formation.map((f) => [f.type, f.quantity])), Object.fromEntries(formation.map((f) => [f.type, f.size])));
-  if (live) releaseWentLive(app.id, release.id, release.description);
+  await ctx.locks.run(`deploy:${app.id}`, async () => {
+    // Read under the lock: whoever deploys last puts the newest release live.
+    const release = await currentRelease(ctx.store.db, app.id);
+    if (!release?.slug_id) return;
+    const slug = await getSlug(ctx.store.db, release.slug_id);
+    const types = JSON.parse(slug.process_types) as Record<string, string>;
+    let formation = await getFormation(ctx.store.db, app.id);
+    if (!formation.length && types['web']) formation = await scaleFormation(ctx.store.db, app.id, [{ type: 'web', quantity: 1 }]);
+    const live = await ctx.dynos.deploy(app.id, { id: release.id, version: release.version, slugFile: await slugFile(ctx.blobs, slug.id), config: JSON.parse(release.config) as Record<string, string>, processTypes: types, tenant: await ctx.tenants.forApp(app.id) },
+      Object.fromEntries(formation.map((f) => [f.type, f.quantity])), Object.fromEntries(formation.map((f) => [f.type, f.size])));
+    if (live) releaseWentLive(app.id, release.id, release.description);
+  });
 }
 
 /** A config change is a new release on the current slug. */
