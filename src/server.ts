@@ -10,6 +10,7 @@ import { countTokens, createToken } from './store/tokens.js';
 import { getOrCreateSetting } from './store/settings.js';
 import { LogBook } from './logs/log-book.js';
 import { openBlobStore } from './blobs/blob-store.js';
+import { blobLogArchive } from './blobs/log-archive.js';
 import { fetchSourceTo } from './git/fetch-source.js';
 import { createSandbox } from './sandbox/sandbox.js';
 import { resolveHostTools } from './sandbox/host-tools.js';
@@ -114,7 +115,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const routerInFlight = new Map<string, number>();
   // SLIPWAY_ROUTER=nginx: a native data plane instead of the Node router (created below, once apps are known).
   let nginx: NginxRouter | undefined;
-  const ctxLogs = new LogBook(path.join(config.dataDir, 'logs'));
+  const blobs = openBlobStore({ kind: config.blobStore, dataDir: config.dataDir, store });
+  const ctxLogs = new LogBook(path.join(config.dataDir, 'logs'), blobLogArchive(blobs, config.inputLimits.slugBytes), (e) => log.error(`archiving output: ${e.message}`));
   const spaces = new SpaceNetworks({ dataDir: config.dataDir, log });
   spaces.setApps(await listApps(store.db));
   // The embedded runner; its name is stable across restarts so a new instance knows the old one's jobs (and leases) are lost.
@@ -123,7 +125,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const owner = `${runnerName}/${instance}`;
   const ctx: AppContext = {
     config, store, queue: { db: store.db, dialect: store.dialect }, logs: ctxLogs,
-    blobs: openBlobStore({ kind: config.blobStore, dataDir: config.dataDir, store }), sandbox, tenants, secret, workRoot,
+    blobs, sandbox, tenants, secret, workRoot,
     cacheRoot: path.join(config.dataDir, 'cache'), log, hooks: { releaseSettled: [], buildEnded: [], testRunEnded: [], testRunStarted: [] },
     locks: new StoreLocks({ db: store.db, replica: runnerName, instance, ttlMs: config.leaseMs }), leader: new Leader({ dialect: store.dialect, databaseUrl: config.databaseUrl, log }),
     selfUrl: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`,

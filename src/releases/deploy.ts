@@ -29,6 +29,7 @@ export async function startBuild(ctx: AppContext, app: App, sourceBlobUrl: strin
 export async function recordBuildEvent(ctx: AppContext, job: BuildJob, e: BuildEvent): Promise<void> {
   if (e.type === 'output') return ctx.logs.append(buildLogKey(job.buildId), e.data);
   ctx.logs.close(buildLogKey(job.buildId));
+  await ctx.logs.archived(buildLogKey(job.buildId));
   const db = ctx.store.db;
   if (!e.ok) {
     await finishBuild(db, job.buildId, { status: 'failed', message: e.message });
@@ -69,6 +70,7 @@ export async function startRelease(ctx: AppContext, app: App, release: Release):
 export async function recordReleaseEvent(ctx: AppContext, job: ReleaseJob, e: ReleaseEvent): Promise<void> {
   if (e.type === 'output') return ctx.logs.append(releaseLogKey(job.releaseId), e.data);
   ctx.logs.close(releaseLogKey(job.releaseId));
+  await ctx.logs.archived(releaseLogKey(job.releaseId));
   const settled = await settleRelease(ctx.store.db, job.releaseId, { type: e.ok ? 'release-phase-passed' : 'release-phase-failed' }, e.message);
   appendAppLog(ctx.logs, job.appId, 'slipway[release]', e.ok ? `Release v${job.version} succeeded` : `Release v${job.version} failed: ${e.message}`);
   const app = await getApp(ctx.store.db, job.appId);
