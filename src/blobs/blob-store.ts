@@ -55,7 +55,7 @@ export interface BlobStoreChoice { kind?: 'folder' | 'postgres'; dataDir: string
 export function openBlobStore(o: BlobStoreChoice): BlobStore {
   const kind = o.kind ?? (o.store.dialect === 'postgres' ? 'postgres' : 'folder');
   if (kind === 'postgres') {
-    if (o.store.dialect !== 'postgres') throw new Error('SLIPWAY_BLOB_STORE=postgres needs DATABASE_URL to be a postgres:// URL');
+    if (o.store.dialect !== 'postgres') throw new Error('SLIPWAY_BLOB_STORE=postgres needs DATABASE_URL to be a postgres:// URL'); // config.ts refuses it first
     return new PostgresBlobs(o.store.db, path.join(o.dataDir, 'blob-cache'));
   }
   // The data folder's own layout (sources/, slugs/), so data folders of earlier versions keep their blobs.
