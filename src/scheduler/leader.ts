@@ -80,6 +80,7 @@ export class Leader {
       await client.end().catch(() => {});
       throw e;
     }
+    if (this.stopped) { await client.end().catch(() => {}); return; } // stopped while this attempt ran
     this.client = client;
     client.on('end', () => { if (this.client === client) this.stepDown('its connection to Postgres ended'); });
     this.lead();
