@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startBuild, releaseConfigChange, rollback, buildLogKey, releaseLogKey } from '../releases/deploy.js';
 import { slugFile } from '../releases/slugs.js';
+import { followStep } from '../releases/step-output.js';
 import { appLogKey, appendAppLog } from '../releases/app-log.js';
 import { sourceIdFromUrl, sourceKey } from '../git/source-blobs.js';
 import { createAppWithRelease, destroyApp } from '../releases/app-lifecycle.js';
@@ -37,10 +38,10 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     release: b.release_id ? { id: b.release_id } : null, buildpacks: b.buildpacks ? (JSON.parse(b.buildpacks) as string[]).map((url) => ({ url })) : null,
     message: b.message, output_stream_url: signedUrl(ctx, req, `/apps/${a.id}/builds/${b.id}/output`), created_at: b.created_at, updated_at: b.updated_at,
   });
-  const follow = (key: string, reply: import('fastify').FastifyReply, req: FastifyRequest) => {
+  const follow = (key: string, pending: () => Promise<boolean>, reply: import('fastify').FastifyReply, req: FastifyRequest) => {
     const ac = new AbortController();
     req.raw.on('close', () => ac.abort());
-    return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-cache').send(Readable.from(ctx.logs.follow(key, 0, ac.signal)));
+    return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-cache').send(Readable.from(followStep(ctx.logs, key, pending, ac.signal)));
   };
 
   app.post('/apps', async (req, reply) => {
@@ -88,7 +89,8 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   app.get<{ Params: { app: string; id: string } }>('/apps/:app/builds/:id', async (req) => { const a = await getApp(db, req.params.app); return buildJson(req, a, await getBuild(db, a.id, req.params.id)); });
   app.get<{ Params: { app: string; id: string } }>('/apps/:app/builds/:id/output', async (req, reply) => {
     const a = await getApp(db, req.params.app);
-    return follow(buildLogKey((await getBuild(db, a.id, req.params.id)).id), reply, req);
+    const id = (await getBuild(db, a.id, req.params.id)).id;
+    return follow(buildLogKey(id), async () => (await getBuild(db, a.id, id)).status === 'pending', reply, req);
   });
 
   app.delete<{ Params: { app: string } }>('/apps/:app/build-cache', async (req, reply) => {
@@ -106,7 +108,8 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   });
   app.get<{ Params: { app: string; id: string } }>('/apps/:app/releases/:id/output', async (req, reply) => {
     const a = await getApp(db, req.params.app);
-    return follow(releaseLogKey((await getRelease(db, a.id, req.params.id)).id), reply, req);
+    const id = (await getRelease(db, a.id, req.params.id)).id;
+    return follow(releaseLogKey(id), async () => (await getRelease(db, a.id, id)).status === 'pending', reply, req);
   });
 
   const dynoJson = (a: App, d: ReturnType<AppContext['dynos']['list']>[number]) => ({
@@ -152,7 +155,7 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     const a = await getApp(db, req.params.app);
     const r = ctx.oneOffs.get(req.params.id);
     if (!r || r.appId !== a.id) throw fail('not_found', `No dyno ${req.params.id} on ${a.name}.`);
-    return follow(r.logKey, reply, req);
+    return follow(r.logKey, async () => false, reply, req); // a one-off runs on this replica: its output is live here from its start
   });
   app.delete<{ Params: { app: string; dyno?: string } }>('/apps/:app/dynos', async (req, reply) => { const a = await getApp(db, req.params.app); await ctx.dynos.restart(a.id); return reply.status(202).send({}); });
   app.delete<{ Params: { app: string; dyno: string } }>('/apps/:app/dynos/:dyno', async (req, reply) => { const a = await getApp(db, req.params.app); await ctx.dynos.restart(a.id, req.params.dyno); return reply.status(202).send({}); });

@@ -17,7 +17,6 @@ export const releaseLogKey = (releaseId: string): string => `releases/${releaseI
 
 export async function startBuild(ctx: AppContext, app: App, sourceBlobUrl: string, version: string | null, user: string | null = null): Promise<Build> {
   const build = await createBuild(ctx.store.db, app.id, sourceBlobUrl, version, user);
-  ctx.logs.open(buildLogKey(build.id));
   const job: BuildJob = { buildId: build.id, appId: app.id, appName: app.name, sourceBlobUrl, configVars: await getConfigVars(ctx.store.db, app.id), tenant: await ctx.tenants.forApp(app.id) };
   await enqueue(ctx.queue, BUILD_JOB, job, { key: `build:${build.id}` });
   appendAppLog(ctx.logs, app.id, 'slipway[api]', `Build started${version ? ` for ${version.slice(0, 7)}` : ''}`);
@@ -49,9 +48,7 @@ export async function recordBuildEvent(ctx: AppContext, job: BuildJob, e: BuildE
 /** Run the release phase if the slug declares one, else go live at once. */
 export async function startRelease(ctx: AppContext, app: App, release: Release): Promise<void> {
   const types = release.slug_id ? JSON.parse((await getSlug(ctx.store.db, release.slug_id)).process_types) as Record<string, string> : {};
-  ctx.logs.open(releaseLogKey(release.id));
   if (!types['release']) {
-    ctx.logs.close(releaseLogKey(release.id));
     const settled = await settleRelease(ctx.store.db, release.id, { type: 'no-release-phase' });
     appendAppLog(ctx.logs, app.id, 'slipway[api]', `Release v${release.version} created: ${release.description}`);
     await goLive(ctx, app);
