@@ -64,6 +64,12 @@ test('a source uploaded through replica A is built and released by whichever rep
   assert.equal(released.status, 'succeeded');
   const out = await cli(b, ['releases:output', '-a', 'relapp']);
   assert.match(out.stdout, /release phase ran/);
+  // Once more through B: whichever replica runs the build and the release phase, the CLI on B follows both to the end.
+  commitAll(repo, 'again');
+  const again = await cli(b, ['builds:create', '-a', 'relapp'], { cwd: repo });
+  assert.equal(again.code, 0, again.stdout + again.stderr);
+  assert.match(again.stdout, /compiled[\s\S]*release phase ran[\s\S]*Released v3 succeeded/);
+  for (const s of [a, b]) assert.match((await cli(s, ['builds:output', '-a', 'relapp'])).stdout, /compiled/, 'build output from either replica');
   const blobs = (await db.query<{ key: string }>('SELECT key FROM blobs ORDER BY key')).rows.map((r) => r.key);
   assert.ok(blobs.some((k) => k.startsWith('sources/')), 'the source is in Postgres');
   assert.ok(blobs.some((k) => k.startsWith('slugs/')), 'the slug is in Postgres');
@@ -72,7 +78,7 @@ test('a source uploaded through replica A is built and released by whichever rep
     assert.equal(fs.existsSync(path.join(s.dataDir, 'slugs')), false, 'no slug in a replica\'s data folder');
   }
   const jobs = (await db.query<{ kind: string; attempts: number; status: string }>('SELECT kind, attempts, status FROM jobs WHERE kind = ANY($1)', [[BUILD_JOB, RELEASE_JOB]])).rows;
-  assert.deepEqual(jobs.map((j) => [j.kind, Number(j.attempts), j.status]).sort(), [[BUILD_JOB, 1, 'succeeded'], [RELEASE_JOB, 1, 'succeeded']]);
+  assert.deepEqual(jobs.map((j) => [j.kind, Number(j.attempts), j.status]).sort(), [[BUILD_JOB, 1, 'succeeded'], [BUILD_JOB, 1, 'succeeded'], [RELEASE_JOB, 1, 'succeeded'], [RELEASE_JOB, 1, 'succeeded']]);
 });
 
 test('CI runs started on both replicas; A SIGKILLed mid-way: B answers throughout, leads within 3 s, ends A\'s nodes "runner lost", no job ran twice', { skip, timeout: 240_000 }, async () => {

@@ -85,8 +85,8 @@ export class LogBook {
   /** Resolves once the closed stream `key` is archived (at once without an archive). */
   async archived(key: string): Promise<void> { await this.saving.get(key); }
 
-  /** A finished stream another replica wrote: fetched from the archive into this replica's folder. */
-  private async restore(key: string): Promise<void> {
+  /** A finished stream another replica wrote: fetched from the archive into this replica's folder (for readers of the file). */
+  async restore(key: string): Promise<void> {
     const f = this.file(key);
     if (!this.archive || this.live.has(key) || fs.existsSync(f)) return;
     fs.mkdirSync(path.dirname(f), { recursive: true, mode: 0o700 });

@@ -74,6 +74,7 @@ ${Object.keys(vars).map((k) => html`<tr><th><code>${k}</code></th><td><span clas
     app.get<{ Params: { app: string; id: string } }>(`/apps/:app/${o.kind}/:id/log`, { config: { web: 'data' } }, async (req) => {
       const a = await getApp(db, req.params.app);
       const key = await o.key(a, req.params.id);
+      await ctx.logs.restore(key);
       const w = logWindow(ctx.logs, key);
       // Pending: its output begins on whichever replica runs it (live there, from the archive elsewhere once it ends).
       const follow = ctx.logs.isLive(key) || await o.pending(a, req.params.id);
