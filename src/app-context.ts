@@ -3,13 +3,15 @@ import type { Config } from './config.js';
 import type { Store } from './store/db.js';
 import type { Queue } from './jobs/queue.js';
 import type { LogBook } from './logs/log-book.js';
-import type { SourceBlobs } from './git/source-blobs.js';
+import type { BlobStore } from './blobs/blob-store.js';
 import type { Sandbox } from './sandbox/sandbox.js';
 import type { Runner } from './runner/runner.js';
 import type { AddonManager } from './addons/addon-manager.js';
 import type { OneOffDynos } from './runtime/one-off.js';
 import type { SpaceNetworks } from './spaces/space-network.js';
 import type { Tenants } from './tenants.js';
+import type { StoreLocks } from './jobs/store-locks.js';
+import type { Leader } from './scheduler/leader.js';
 
 import type { App } from './store/apps.js';
 import type { Release } from './store/releases.js';
@@ -39,7 +41,8 @@ export interface AppContext {
   store: Store;
   queue: Queue;
   logs: LogBook;
-  blobs: SourceBlobs;
+  /** Sources, slugs and archived outputs, where every replica reaches them. */
+  blobs: BlobStore;
   sandbox: Sandbox;
   /** Secret for signed stream and blob URLs. */
   secret: string;
@@ -60,6 +63,10 @@ export interface AppContext {
   onAppsChanged?: () => Promise<void>;
   log: Logger;
   hooks: FlowHooks;
+  /** Mutual exclusion across replicas (release phases, deploys per app), by leases in the store. */
+  locks: StoreLocks;
+  /** Whether this replica runs the scheduled work. */
+  leader: Pick<Leader, 'every' | 'isLeader' | 'start' | 'stop'>;
   /** How the server reaches its own API (the address it listens on). */
   selfUrl: string;
 }

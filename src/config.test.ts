@@ -1,4 +1,4 @@
-// SLIPWAY_TENANT_UIDS: a range clear of system accounts, or off; anything else names the variable.
+// SLIPWAY_TENANT_UIDS: a range clear of system accounts, or off; SLIPWAY_BLOB_STORE; anything else names the variable.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, loadConfig } from './config.js';
@@ -13,4 +13,12 @@ test('SLIPWAY_TENANT_UIDS: system uids, reversed, malformed and huge ranges are 
   for (const bad of ['0-100', '999-2000', '3000-2000', '200000', 'a-b', '1000-4294967295', '']) {
     assert.throws(() => loadConfig({ SLIPWAY_TENANT_UIDS: bad }), (e: Error) => e instanceof ConfigError && /SLIPWAY_TENANT_UIDS: .*not a uid range/.test(e.message), bad);
   }
+});
+
+test('SLIPWAY_BLOB_STORE: unset (chosen by the store), folder, postgres only with a Postgres store', () => {
+  assert.equal(loadConfig({}).blobStore, undefined);
+  assert.equal(loadConfig({ SLIPWAY_BLOB_STORE: 'folder', DATABASE_URL: 'postgres://x@h/db' }).blobStore, 'folder');
+  assert.equal(loadConfig({ SLIPWAY_BLOB_STORE: 'postgres', DATABASE_URL: 'postgresql://x@h/db' }).blobStore, 'postgres');
+  assert.throws(() => loadConfig({ SLIPWAY_BLOB_STORE: 'postgres' }), (e: Error) => e instanceof ConfigError && /SLIPWAY_BLOB_STORE: .*DATABASE_URL/.test(e.message));
+  assert.throws(() => loadConfig({ SLIPWAY_BLOB_STORE: 's3' }), (e: Error) => e instanceof ConfigError && /SLIPWAY_BLOB_STORE/.test(e.message));
 });

@@ -17,6 +17,7 @@ const schema = z.object({
   SLIPWAY_DOMAIN: z.string().default('localhost'),
   SLIPWAY_DATA_DIR: z.string().default('./.slipway'),
   DATABASE_URL: z.string().optional(),
+  SLIPWAY_BLOB_STORE: z.enum(['folder', 'postgres']).optional(),
   SLIPWAY_ADMIN_TOKEN: z.string().min(16, 'SLIPWAY_ADMIN_TOKEN must be at least 16 characters').optional(),
   SLIPWAY_RUNNER_CONCURRENCY: intFrom(2, 1, 64),
   SLIPWAY_SANDBOX: z.enum(['auto', 'bwrap', 'process']).default('auto'),
@@ -55,6 +56,8 @@ const schema = z.object({
   SLIPWAY_MAX_SOURCE_ENTRIES: intFrom(100_000, 1, 100_000_000),
   SLIPWAY_MAX_SLUG_MB: intFrom(500, 1, 1_000_000),
   SLIPWAY_BUILDPACK_DIRS: z.string().optional(),
+}).refine((e) => e.SLIPWAY_BLOB_STORE !== 'postgres' || /^postgres(ql)?:\/\//.test(e.DATABASE_URL ?? ''), {
+  message: 'SLIPWAY_BLOB_STORE=postgres keeps blobs in the state store: set DATABASE_URL to a postgres:// URL, or use SLIPWAY_BLOB_STORE=folder', path: ['SLIPWAY_BLOB_STORE'],
 }).refine((e) => e.SLIPWAY_TLS_PORT === undefined || (e.SLIPWAY_TLS_CERT && e.SLIPWAY_TLS_KEY), {
   message: 'SLIPWAY_TLS_PORT needs SLIPWAY_TLS_CERT and SLIPWAY_TLS_KEY (PEM files)', path: ['SLIPWAY_TLS_PORT'],
 });
@@ -72,6 +75,8 @@ export interface Config {
   readonly router: 'node' | 'nginx';
   readonly dataDir: string;
   readonly databaseUrl?: string;
+  /** Where sources, slugs and outputs live: unset → Postgres when it is the store, else the data folder. */
+  readonly blobStore?: 'folder' | 'postgres';
   readonly adminToken?: string;
   readonly runnerConcurrency: number;
   readonly sandbox: 'auto' | 'bwrap' | 'process';
@@ -150,6 +155,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     router: e.SLIPWAY_ROUTER,
     dataDir: path.resolve(e.SLIPWAY_DATA_DIR),
     databaseUrl: e.DATABASE_URL || undefined,
+    blobStore: e.SLIPWAY_BLOB_STORE,
     adminToken: e.SLIPWAY_ADMIN_TOKEN,
     runnerConcurrency: e.SLIPWAY_RUNNER_CONCURRENCY,
     sandbox: e.SLIPWAY_SANDBOX,

@@ -9,7 +9,8 @@ import { openStore } from './store/db.js';
 import { countTokens, createToken } from './store/tokens.js';
 import { getOrCreateSetting } from './store/settings.js';
 import { LogBook } from './logs/log-book.js';
-import { SourceBlobs } from './git/source-blobs.js';
+import { openBlobStore } from './blobs/blob-store.js';
+import { blobLogArchive } from './blobs/log-archive.js';
 import { fetchSourceTo } from './git/fetch-source.js';
 import { createSandbox } from './sandbox/sandbox.js';
 import { resolveHostTools } from './sandbox/host-tools.js';
@@ -18,6 +19,8 @@ import { createLimiter } from './sandbox/cgroups.js';
 import { openWorkspaceDisks } from './sandbox/workspace-disk.js';
 import { Runner } from './runner/runner.js';
 import { KeyedSerial } from './jobs/keyed-serial.js';
+import { StoreLocks } from './jobs/store-locks.js';
+import { Leader } from './scheduler/leader.js';
 import { runTestNode, type NodeRunnerDeps } from './ci/run-test-node.js';
 import { recordNodeEvent } from './ci/node-events.js';
 import { recoverLostWork, recoverStrandedRuns } from './ci/recover.js';
@@ -37,7 +40,8 @@ import { freePort } from './addons/local-server.js';
 import { BUILD_JOB, RELEASE_JOB, type BuildEvent, type BuildJob, type ReleaseEvent, type ReleaseJob } from './releases/jobs.js';
 import { runBuild, cleanupBuild } from './releases/run-build.js';
 import { runReleasePhase } from './releases/run-release-phase.js';
-import { recordBuildEvent, recordReleaseEvent, goLive, slugPath } from './releases/deploy.js';
+import { recordBuildEvent, recordReleaseEvent, goLive } from './releases/deploy.js';
+import { slugFile } from './releases/slugs.js';
 import { appendAppLog, appendAppLogLines } from './releases/app-log.js';
 import { onDynoCrash } from './releases/auto-rollback.js';
 import { restartAddon } from './releases/attach-addon.js';
@@ -116,12 +120,17 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const routerInFlight = new Map<string, number>();
   // SLIPWAY_ROUTER=nginx: a native data plane instead of the Node router (created below, once apps are known).
   let nginx: NginxRouter | undefined;
-  const ctxLogs = new LogBook(path.join(config.dataDir, 'logs'));
+  const blobs = openBlobStore({ kind: config.blobStore, dataDir: config.dataDir, store });
+  const ctxLogs = new LogBook(path.join(config.dataDir, 'logs'), blobLogArchive(blobs, config.inputLimits.slugBytes), (e) => log.error(`archiving output: ${e.message}`));
   const spaces = new SpaceNetworks({ dataDir: config.dataDir, log });
   spaces.setApps(await listApps(store.db));
+  // The embedded runner; its name is stable across restarts so a new instance knows the old one's jobs (and leases) are lost.
+  const runnerName = `embedded-${createHash('sha256').update(os.hostname() + config.dataDir).digest('hex').slice(0, 10)}`;
+  const instance = randomBytes(6).toString('hex');
+  const owner = `${runnerName}/${instance}`;
   // Dynos: desired rows in the store, reconciled by the server's own agent; the router reads what agents report.
   const plane = await createEmbeddedDynos({
-    db: store.db, log, tenantOf: (appId) => tenants.forApp(appId), slugFile: async (id) => slugPath(ctx, id),
+    db: store.db, log, tenantOf: (appId) => tenants.forApp(appId), slugFile: (id) => slugFile(ctx.blobs, id),
     onRoutesChanged: async () => { await nginx?.sync(); },
     onCrash: (c) => { onDynoCrash(ctx, c).catch((e) => log.error(`automatic rollback: ${(e as Error).message}`)); },
     manager: {
@@ -134,8 +143,9 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   });
   const ctx: AppContext = {
     config, store, queue: { db: store.db, dialect: store.dialect }, logs: ctxLogs,
-    blobs: new SourceBlobs(path.join(config.dataDir, 'sources'), config.inputLimits.compressedBytes), sandbox, tenants, secret, workRoot,
+    blobs, sandbox, tenants, secret, workRoot,
     cacheRoot: path.join(config.dataDir, 'cache'), log, hooks: { releaseSettled: [], buildEnded: [], testRunEnded: [], testRunStarted: [] },
+    locks: new StoreLocks({ db: store.db, replica: runnerName, instance, ttlMs: config.leaseMs }), leader: new Leader({ dialect: store.dialect, databaseUrl: config.databaseUrl, log }),
     selfUrl: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`,
     oneOffs: new OneOffDynos({ sandbox, workRoot, logs: ctxLogs, timeoutMs: 24 * 3600_000, network: spaces }), spaces,
     desiredChanged: () => plane.changed(),
@@ -149,14 +159,10 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   await spaces.restore((await listSpaces(store.db)).map((s) => ({ id: s.id, name: s.name, cidr: s.cidr, trustedIps: trustedIps(s), egressRules: egressRules(s) })));
   await startDefaultNetwork(config, spaces, log);
 
-  // The embedded runner; its name is stable across restarts so a new instance knows the old one's jobs are lost.
-  const runnerName = `embedded-${createHash('sha256').update(os.hostname() + config.dataDir).digest('hex').slice(0, 10)}`;
-  const owner = `${runnerName}/${randomBytes(6).toString('hex')}`;
   await recoverLostWork(ctx, owner, `${runnerName}/`);
   await recoverStrandedRuns(ctx);
   await failStrandedReleaseWork(ctx);
   await settleEnded();
-  const releasePhases = new KeyedSerial();
   const statusesInOrder = new KeyedSerial();
   const deliveries = new GithubDeliveries(ctx);
   const runner = new Runner({
@@ -185,13 +191,13 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       },
       [RELEASE_JOB]: async (job, signal) => {
         const payload = JSON.parse(job.payload) as ReleaseJob;
-        // One release phase per app at a time; the others wait their turn.
-        await releasePhases.run(payload.appId, async () => {
+        // One release phase per app at a time, across replicas (a lease in the store); the others wait their turn.
+        await ctx.locks.run(`release-phase:${payload.appId}`, async (held) => {
           let chain = Promise.resolve();
           const emit = (e: ReleaseEvent) => { chain = chain.then(() => recordReleaseEvent(ctx, payload, e)).catch((err) => log.error(`release ${payload.releaseId}: ${(err as Error).stack}`)); };
-          await runReleasePhase(payload, { sandbox, workRoot, slugFile: slugPath(ctx, payload.slugId), network: spaces }, emit, signal);
+          await runReleasePhase(payload, { sandbox, workRoot, slugFile: await slugFile(ctx.blobs, payload.slugId), network: spaces }, emit, held);
           await chain;
-        });
+        }, signal);
       },
     },
   });
@@ -212,19 +218,14 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   ctx.control = control;
   registerPipelineAutomation(ctx);
   registerReviewApps(ctx);
-  let sweeping = false;
-  const staleSweep = setInterval(() => {
-    if (sweeping) return;
-    sweeping = true;
-    sweepStaleReviewApps(ctx).catch((e) => log.error(`stale review apps: ${(e as Error).message}`)).finally(() => { sweeping = false; });
-  }, config.reviewSweepMs);
+  // Scheduled work runs on the leader only (one replica of several on Postgres; the one server on SQLite).
+  ctx.leader.every('stale review apps', config.reviewSweepMs, () => sweepStaleReviewApps(ctx));
   registerCommitStatuses(ctx);
   registerAppWebhookEvents(ctx);
   runner.start();
   control.start();
-  const recovery = setInterval(() => {
-    recoverLostWork(ctx, owner).then(settleEnded).catch((e) => log.error(`recovery: ${(e as Error).message}`));
-  }, Math.max(500, Math.floor(config.leaseMs / 2)));
+  ctx.leader.every('recovery', Math.max(500, Math.floor(config.leaseMs / 2)), () => recoverLostWork(ctx, owner).then(settleEnded));
+  await ctx.leader.start();
 
   const app = await buildApi(ctx);
   const domains = new DomainRoutes();
@@ -292,8 +293,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   return {
     url, routerUrl, ctx, app, adminToken,
     async close() {
-      clearInterval(recovery);
-      clearInterval(staleSweep);
+      await ctx.leader.stop();
       clearInterval(appsRefresh);
       await control.stop();
       await runner.stop();

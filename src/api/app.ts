@@ -26,7 +26,7 @@ export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {})
   registerErrorHandling(app);
   registerAuth(app, ctx);
   registerHerokuProtocol(app);
-  app.get('/health', async () => ({ status: 'ok', sandbox: ctx.sandbox.mode }));
+  app.get('/health', async () => ({ status: 'ok', sandbox: ctx.sandbox.mode, leader: ctx.leader.isLeader() }));
   await app.register(async (a) => sourceRoutes(a, ctx));
   await app.register(async (a) => pipelineRoutes(a, ctx));
   await app.register(async (a) => testRunRoutes(a, ctx));

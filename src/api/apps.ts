@@ -7,10 +7,12 @@ import { currentRelease, getRelease, listReleases, type Release } from '../store
 import { getBuild, listBuilds, type Build } from '../store/builds.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startBuild, releaseConfigChange, rollback, buildLogKey, releaseLogKey, slugPath, scheduleDynos } from '../releases/deploy.js';
+import { startBuild, releaseConfigChange, rollback, buildLogKey, releaseLogKey, scheduleDynos } from '../releases/deploy.js';
 import { listAppDynos } from '../store/desired-dynos.js';
+import { slugFile } from '../releases/slugs.js';
+import { followStep } from '../releases/step-output.js';
 import { appLogKey, appendAppLog } from '../releases/app-log.js';
-import { sourceIdFromUrl } from '../git/source-blobs.js';
+import { sourceIdFromUrl, sourceKey } from '../git/source-blobs.js';
 import { createAppWithRelease, destroyApp } from '../releases/app-lifecycle.js';
 import { getSpace, placeApp } from '../store/spaces.js';
 import { fail } from '../core/errors.js';
@@ -37,10 +39,10 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     release: b.release_id ? { id: b.release_id } : null, buildpacks: b.buildpacks ? (JSON.parse(b.buildpacks) as string[]).map((url) => ({ url })) : null,
     message: b.message, output_stream_url: signedUrl(ctx, req, `/apps/${a.id}/builds/${b.id}/output`), created_at: b.created_at, updated_at: b.updated_at,
   });
-  const follow = (key: string, reply: import('fastify').FastifyReply, req: FastifyRequest) => {
+  const follow = (key: string, pending: () => Promise<boolean>, reply: import('fastify').FastifyReply, req: FastifyRequest) => {
     const ac = new AbortController();
     req.raw.on('close', () => ac.abort());
-    return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-cache').send(Readable.from(ctx.logs.follow(key, 0, ac.signal)));
+    return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-cache').send(Readable.from(followStep(ctx.logs, key, pending, ac.signal)));
   };
 
   app.post('/apps', async (req, reply) => {
@@ -81,14 +83,15 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     const a = await getApp(db, req.params.app);
     const b = parseBody(z.object({ source_blob: z.object({ url: z.string().url(), version: z.string().max(255).nullable().optional(), checksum: z.string().nullable().optional() }) }).passthrough(), req.body);
     const sourceId = sourceIdFromUrl(b.source_blob.url);
-    if (sourceId && !ctx.blobs.exists(sourceId)) throw fail('source_not_found');
+    if (sourceId && !(await ctx.blobs.exists(sourceKey(sourceId)))) throw fail('source_not_found');
     return reply.status(201).send(buildJson(req, a, await startBuild(ctx, a, b.source_blob.url, b.source_blob.version ?? null, req.actor?.name)));
   });
   app.get<{ Params: { app: string } }>('/apps/:app/builds', async (req) => { const a = await getApp(db, req.params.app); return (await listBuilds(db, a.id)).map((b) => buildJson(req, a, b)); });
   app.get<{ Params: { app: string; id: string } }>('/apps/:app/builds/:id', async (req) => { const a = await getApp(db, req.params.app); return buildJson(req, a, await getBuild(db, a.id, req.params.id)); });
   app.get<{ Params: { app: string; id: string } }>('/apps/:app/builds/:id/output', async (req, reply) => {
     const a = await getApp(db, req.params.app);
-    return follow(buildLogKey((await getBuild(db, a.id, req.params.id)).id), reply, req);
+    const id = (await getBuild(db, a.id, req.params.id)).id;
+    return follow(buildLogKey(id), async () => (await getBuild(db, a.id, id)).status === 'pending', reply, req);
   });
 
   app.delete<{ Params: { app: string } }>('/apps/:app/build-cache', async (req, reply) => {
@@ -106,7 +109,8 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   });
   app.get<{ Params: { app: string; id: string } }>('/apps/:app/releases/:id/output', async (req, reply) => {
     const a = await getApp(db, req.params.app);
-    return follow(releaseLogKey((await getRelease(db, a.id, req.params.id)).id), reply, req);
+    const id = (await getRelease(db, a.id, req.params.id)).id;
+    return follow(releaseLogKey(id), async () => (await getRelease(db, a.id, id)).status === 'pending', reply, req);
   });
 
   const dynoJson = (a: App, d: Awaited<ReturnType<typeof listAppDynos>>[number]) => ({
@@ -128,7 +132,7 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     if (!size.ok) throw fail('invalid_params', `${size.message} (size of the one-off dyno)`);
     const release = await currentRelease(db, a.id);
     if (!release?.slug_id) throw fail('invalid_state', `${a.name} has no release with code yet; deploy it first (\`slipway builds:create -a ${a.name}\`).`);
-    const run = ctx.oneOffs.start(a.id, { slugFile: slugPath(ctx, release.slug_id), config: JSON.parse(release.config) as Record<string, string>, tenant: await ctx.tenants.forApp(a.id) }, b.command, b.env ?? {}, size.size);
+    const run = ctx.oneOffs.start(a.id, { slugFile: await slugFile(ctx.blobs, release.slug_id), config: JSON.parse(release.config) as Record<string, string>, tenant: await ctx.tenants.forApp(a.id) }, b.command, b.env ?? {}, size.size);
     appendAppLog(ctx.logs, a.id, 'slipway[api]', `Starting process with command \`${b.command}\` by user (${run.name})`);
     return reply.status(201).send(oneOffJson(req, a, run));
   });
@@ -152,7 +156,7 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     const a = await getApp(db, req.params.app);
     const r = ctx.oneOffs.get(req.params.id);
     if (!r || r.appId !== a.id) throw fail('not_found', `No dyno ${req.params.id} on ${a.name}.`);
-    return follow(r.logKey, reply, req);
+    return follow(r.logKey, async () => false, reply, req); // a one-off runs on this replica: its output is live here from its start
   });
   app.delete<{ Params: { app: string; dyno?: string } }>('/apps/:app/dynos', async (req, reply) => { const a = await getApp(db, req.params.app); await scheduleDynos(ctx, a.id, ''); return reply.status(202).send({}); });
   app.delete<{ Params: { app: string; dyno: string } }>('/apps/:app/dynos/:dyno', async (req, reply) => { const a = await getApp(db, req.params.app); await scheduleDynos(ctx, a.id, req.params.dyno); return reply.status(202).send({}); });

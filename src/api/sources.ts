@@ -1,9 +1,9 @@
 // POST /sources gives a signed put_url/get_url pair, as Heroku's API does; the blob is stored here.
 import type { FastifyInstance } from 'fastify';
-import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createSource, getSource } from '../store/sources.js';
 import { storeSource } from '../git/store-source.js';
+import { sourceKey } from '../git/source-blobs.js';
 import { fail } from '../core/errors.js';
 import type { AppContext } from '../app-context.js';
 import { signedUrl } from './urls.js';
@@ -29,6 +29,8 @@ export async function sourceRoutes(app: FastifyInstance, ctx: AppContext): Promi
   app.get<{ Params: { id: string } }>('/sources/:id/blob', async (req, reply) => {
     const src = await getSource(ctx.store.db, req.params.id);
     if (!src?.uploaded_at) throw fail('source_not_found');
-    return reply.type('application/gzip').send(fs.createReadStream(ctx.blobs.path(src.id)));
+    const body = await ctx.blobs.get(sourceKey(src.id));
+    if (!body) throw fail('source_not_found');
+    return reply.type('application/gzip').send(body);
   });
 }

@@ -19,6 +19,7 @@ export async function recordNodeEvent(db: Kysely<Database>, logs: LogBook, job: 
       return;
     case 'stream-end':
       logs.close(logKey(job.runId, job.nodeIndex, e.stream));
+      await logs.archived(logKey(job.runId, job.nodeIndex, e.stream));
       return;
     case 'setup-done':
       await db.updateTable('test_nodes').set({ setup_done: 1 }).where('id', '=', job.nodeId).execute();

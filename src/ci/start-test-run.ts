@@ -5,7 +5,7 @@ import { createTestRun, createTestNodes, errorRunBeforeNodes, setWaitingReason, 
 import { getStageConfig } from '../store/stage-config-vars.js';
 import type { Pipeline } from '../store/pipelines.js';
 import { enqueue } from '../jobs/queue.js';
-import { sourceIdFromUrl } from '../git/source-blobs.js';
+import { sourceIdFromUrl, sourceKey } from '../git/source-blobs.js';
 import { fail, type ErrorId } from '../core/errors.js';
 import type { AppContext } from '../app-context.js';
 import { DEFAULT_TEST_SIZE, lookupDynoSize } from '../core/dyno-size.js';
@@ -37,7 +37,7 @@ async function readAppJson(ctx: AppContext, tarball: string): Promise<{ ok: true
 
 export async function startTestRun(ctx: AppContext, s: StartTestRun): Promise<TestRun> {
   const sourceId = sourceIdFromUrl(s.sourceBlobUrl);
-  if (sourceId && !ctx.blobs.exists(sourceId)) throw fail('source_not_found');
+  if (sourceId && !(await ctx.blobs.exists(sourceKey(sourceId)))) throw fail('source_not_found');
   if (!sourceId && !/^https?:\/\//.test(s.sourceBlobUrl)) throw fail('invalid_params', 'source_blob_url must be an http(s) URL of a gzipped tarball (from POST /sources).');
   const db = ctx.store.db;
   const run = await createTestRun(db, {
@@ -59,7 +59,9 @@ async function queueNodes(ctx: AppContext, s: StartTestRun, run: TestRun, source
   const db = ctx.store.db;
   let config: TestConfig = resolveTestConfig({});
   if (sourceId) {
-    const text = await readAppJson(ctx, ctx.blobs.path(sourceId));
+    const file = await ctx.blobs.localFile(sourceKey(sourceId));
+    if (!file) return errorRunBeforeNodes(db, run.id, 'source_not_found', 'The source of this run is no longer stored.');
+    const text = await readAppJson(ctx, file);
     if (!text.ok) return errorRunBeforeNodes(db, run.id, text.errorId, text.message);
     const app = parseAppJson(text.text);
     if (!app.ok) return errorRunBeforeNodes(db, run.id, 'invalid_app_json', app.message);

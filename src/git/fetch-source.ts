@@ -5,13 +5,15 @@ import fs from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { InputLimits } from '../config.js';
-import { SourceBlobs, sourceIdFromUrl } from './source-blobs.js';
+import type { BlobStore } from '../blobs/blob-store.js';
+import { sourceIdFromUrl, sourceKey } from './source-blobs.js';
 import { scanTarball } from './tar-scan.js';
 
 /** Put the source at `url` into `dest`; throws with a message for the user when it is over a limit. */
-export async function fetchSourceTo(blobs: SourceBlobs, url: string, dest: string, limits: InputLimits): Promise<void> {
+export async function fetchSourceTo(blobs: Pick<BlobStore, 'get'>, url: string, dest: string, limits: InputLimits): Promise<void> {
   const local = sourceIdFromUrl(url);
-  if (local && blobs.exists(local)) { fs.copyFileSync(blobs.path(local), dest); return; }
+  const stored = local ? await blobs.get(sourceKey(local)) : undefined;
+  if (stored) { await pipeline(stored, fs.createWriteStream(dest, { mode: 0o600 })); return; }
   const res = await fetch(url, { signal: AbortSignal.timeout(300_000) });
   if (!res.ok || !res.body) throw new Error(`downloading the source from ${url.split('?')[0]} failed: HTTP ${res.status}`);
   let size = 0;

@@ -11,6 +11,7 @@ import type { PushOutcome } from '../pipelines/push.js';
 import type { App } from '../store/apps.js';
 import type { AppContext } from '../app-context.js';
 import { pushResultLine } from './push-protocol.js';
+import { followStep } from '../releases/step-output.js';
 
 const POLL_MS = 150;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -25,9 +26,9 @@ async function until<T>(signal: AbortSignal, read: () => Promise<T | undefined>)
 }
 
 /** Indent buildpack output the way Heroku's push does; `----->` and `!` lines stand out already. */
-async function* followLog(ctx: AppContext, key: string, signal: AbortSignal): AsyncGenerator<string> {
+async function* followLog(ctx: AppContext, key: string, pending: () => Promise<boolean>, signal: AbortSignal): AsyncGenerator<string> {
   const decoder = new TextDecoder();
-  for await (const chunk of ctx.logs.follow(key, 0, signal)) yield decoder.decode(chunk, { stream: true });
+  for await (const chunk of followStep(ctx.logs, key, pending, signal)) yield decoder.decode(chunk, { stream: true });
 }
 
 export async function* pushProgress(ctx: AppContext, app: App, sha: string, outcome: PushOutcome, runUrl: (n: number) => string, signal: AbortSignal): AsyncGenerator<string> {
@@ -57,7 +58,7 @@ export async function* pushProgress(ctx: AppContext, app: App, sha: string, outc
     if (!withBuild) return;
     d = withBuild;
     yield `-----> Building on the Slipway stack\n`;
-    yield* followLog(ctx, buildLogKey(d.build_id!), signal);
+    yield* followLog(ctx, buildLogKey(d.build_id!), async () => (await getBuild(db, app.id, d.build_id!)).status === 'pending', signal);
     const build = await until(signal, async () => { const b = await getBuild(db, app.id, d.build_id!); return b.status === 'pending' ? undefined : b; });
     if (!build) return;
     if (build.status !== 'succeeded' || !build.release_id) {
@@ -69,8 +70,7 @@ export async function* pushProgress(ctx: AppContext, app: App, sha: string, outc
     const types = build.slug_id ? JSON.parse((await getSlug(db, build.slug_id)).process_types) as Record<string, string> : {};
     if (types['release']) {
       yield `-----> Running release command for ${app.name}...\n`;
-      await until(signal, async () => ctx.logs.exists(releaseLogKey(releaseId)) || undefined); // opened as the release starts
-      yield* followLog(ctx, releaseLogKey(releaseId), signal);
+      yield* followLog(ctx, releaseLogKey(releaseId), async () => (await getRelease(db, app.id, releaseId)).status === 'pending', signal);
     }
     const release = await until(signal, async () => { const r = await getRelease(db, app.id, releaseId); return r.status === 'pending' ? undefined : r; });
     if (!release) return;

@@ -5,16 +5,22 @@ import { fail } from '../core/errors.js';
 import { markSourceUploaded } from '../store/sources.js';
 import type { AppContext } from '../app-context.js';
 import { scanTarball } from './tar-scan.js';
+import { sourceKey } from './source-blobs.js';
 
 /**
  * Store `body` as source `id`. Over the compressed, unpacked or entry limit → `source_too_large`
  * and nothing kept. A blob that is not a tarball is kept: the run or build using it says so.
  */
 export async function storeSource(ctx: Pick<AppContext, 'store' | 'blobs' | 'config'>, id: string, body: Readable): Promise<{ size: number; checksum: string }> {
-  const { size, checksum } = await ctx.blobs.write(id, body);
-  const scan = await scanTarball(ctx.blobs.path(id), ctx.config.inputLimits, 'The source');
+  const key = sourceKey(id);
+  const max = ctx.config.inputLimits.compressedBytes;
+  const { size, checksum } = await ctx.blobs.put(key, body, {
+    maxBytes: max,
+    tooLarge: () => fail('payload_too_large', `The source is larger than ${Math.round(max / 1024 / 1024)} MB compressed (SLIPWAY_MAX_SOURCE_MB); remove large or generated files from the repository.`),
+  });
+  const scan = await scanTarball((await ctx.blobs.localFile(key))!, ctx.config.inputLimits, 'The source');
   if (!scan.ok && scan.errorId === 'source_too_large') {
-    ctx.blobs.remove(id);
+    await ctx.blobs.delete(key);
     throw fail('source_too_large', scan.message);
   }
   await markSourceUploaded(ctx.store.db, id, size, checksum);

@@ -53,3 +53,20 @@ test('size and readRange read a window of a stream without the rest', () => {
   assert.equal(book.size('w/none'), 0);
   assert.equal(book.readRange('w/none', 0, 10).length, 0);
 });
+
+test('a closed stream is archived; another replica with an empty folder reads it from the archive', async () => {
+  const kept = new Map<string, string>();
+  const archive = {
+    save: async (key: string, file: string) => { kept.set(key, fs.readFileSync(file, 'utf8')); },
+    restore: async (key: string, file: string) => { const t = kept.get(key); if (t === undefined) return false; fs.writeFileSync(file, t); return true; },
+  };
+  const a = new LogBook(fs.mkdtempSync(path.join(os.tmpdir(), 'logbook-')), archive);
+  const b = new LogBook(fs.mkdtempSync(path.join(os.tmpdir(), 'logbook-')), archive);
+  a.open('builds/1');
+  a.append('builds/1', 'compiled\n');
+  assert.equal(await collect(b.follow('builds/1')), '', 'a live stream is not archived: only its writer serves it');
+  a.close('builds/1');
+  await a.archived('builds/1');
+  assert.equal(await collect(b.follow('builds/1')), 'compiled\n');
+  assert.equal(b.read('builds/1'), 'compiled\n', 'kept on the reading replica after the first read');
+});

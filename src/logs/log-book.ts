@@ -8,9 +8,18 @@ interface Live {
   /** Kept open while the stream is live: an open/close per line is measurable on busy app logs. */ fd?: number;
 }
 
+/** Where finished streams are kept for other replicas (the blob store); live tails stay on the replica writing them. */
+export interface LogArchive {
+  /** Keep the finished stream `key` (its file). */
+  save(key: string, file: string): Promise<void>;
+  /** Put archived stream `key` into `file`; false when there is none. */
+  restore(key: string, file: string): Promise<boolean>;
+}
+
 export class LogBook {
   private live = new Map<string, Live>();
-  constructor(private dir: string) { fs.mkdirSync(dir, { recursive: true, mode: 0o700 }); }
+  private saving = new Map<string, Promise<void>>();
+  constructor(private dir: string, private archive?: LogArchive, private onArchiveError?: (e: Error) => void) { fs.mkdirSync(dir, { recursive: true, mode: 0o700 }); }
 
   private file(key: string): string {
     if (!/^[\w.-]+(\/[\w.-]+)*$/.test(key) || key.split('/').some((p) => p === '.' || p === '..')) throw new Error(`bad log key ${key}`);
@@ -67,6 +76,21 @@ export class LogBook {
     this.release(key);
     this.live.delete(key);
     for (const w of l.wake) w();
+    if (this.archive) {
+      const p = this.archive.save(key, this.file(key)).catch((e: Error) => this.onArchiveError?.(e)).finally(() => { if (this.saving.get(key) === p) this.saving.delete(key); });
+      this.saving.set(key, p);
+    }
+  }
+
+  /** Resolves once the closed stream `key` is archived (at once without an archive). */
+  async archived(key: string): Promise<void> { await this.saving.get(key); }
+
+  /** A finished stream another replica wrote: fetched from the archive into this replica's folder (for readers of the file). */
+  async restore(key: string): Promise<void> {
+    const f = this.file(key);
+    if (!this.archive || this.live.has(key) || fs.existsSync(f)) return;
+    fs.mkdirSync(path.dirname(f), { recursive: true, mode: 0o700 });
+    await this.archive.restore(key, f);
   }
 
   private release(key: string): void {
@@ -100,6 +124,7 @@ export class LogBook {
 
   /** Everything from `offset` on, then whatever is appended, ending when the stream closes. */
   async *follow(key: string, offset = 0, signal?: AbortSignal): AsyncGenerator<Buffer> {
+    await this.restore(key);
     const l = this.live.get(key);
     const f = this.file(key);
     let pos = offset;

@@ -2,18 +2,19 @@
 // dynos of the app's current release, to the end, with their output kept in the app's log.
 import type { App } from '../store/apps.js';
 import { currentRelease, type Release } from '../store/releases.js';
-import { sourceIdFromUrl } from '../git/source-blobs.js';
+import { sourceIdFromUrl, sourceKey } from '../git/source-blobs.js';
 import { isAppJson, scanTarball } from '../git/tar-scan.js';
 import { parseAppJson, type AppJson } from '../core/app-json.js';
-import { slugPath } from '../releases/deploy.js';
+import { slugFile } from '../releases/slugs.js';
 import { appendAppLog } from '../releases/app-log.js';
 import type { AppContext } from '../app-context.js';
 
 /** app.json of a source blob we store (at its root or under one top folder); {} when absent. */
 export async function appJsonOfSource(ctx: AppContext, sourceBlobUrl: string): Promise<AppJson> {
   const id = sourceIdFromUrl(sourceBlobUrl);
-  if (!id || !ctx.blobs.exists(id)) return {};
-  const r = await scanTarball(ctx.blobs.path(id), ctx.config.inputLimits, 'The source', isAppJson);
+  const file = id ? await ctx.blobs.localFile(sourceKey(id)) : undefined;
+  if (!file) return {};
+  const r = await scanTarball(file, ctx.config.inputLimits, 'The source', isAppJson);
   if (!r.ok) throw new Error(r.message);
   if (r.member === null) return {};
   const parsed = parseAppJson(r.member.data.toString('utf8'));
@@ -35,7 +36,7 @@ export async function runScript(ctx: AppContext, app: App, label: string, comman
   const release = await currentRelease(ctx.store.db, app.id);
   if (!release?.slug_id) return { exitCode: 1, output: `${app.name} has no release with code to run ${label} in` };
   appendAppLog(ctx.logs, app.id, 'slipway[api]', `Running ${label}: ${command}`);
-  const run = ctx.oneOffs.start(app.id, { slugFile: slugPath(ctx, release.slug_id), config: JSON.parse(release.config) as Record<string, string>, tenant: await ctx.tenants.forApp(app.id) }, command, {});
+  const run = ctx.oneOffs.start(app.id, { slugFile: await slugFile(ctx.blobs, release.slug_id), config: JSON.parse(release.config) as Record<string, string>, tenant: await ctx.tenants.forApp(app.id) }, command, {});
   while (run.state !== 'down') await new Promise((r) => setTimeout(r, 200));
   const output = ctx.logs.read(run.logKey);
   for (const line of output.split('\n').filter(Boolean)) appendAppLog(ctx.logs, app.id, `app[${label}]`, line);

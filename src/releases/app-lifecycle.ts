@@ -7,8 +7,8 @@ import { listAppAddons } from '../store/app-addons.js';
 import { removeRepo } from '../git/repos.js';
 import type { AppContext } from '../app-context.js';
 import { appendAppLog, appLogKey } from './app-log.js';
-import { slugPath } from './deploy.js';
 import { clearDesiredDynos } from '../store/desired-dynos.js';
+import { removeSlugs } from './slugs.js';
 
 /** A new app with its v1 "Initial release" (no code yet), known to the router at once. */
 export async function createAppWithRelease(ctx: AppContext, name: string): Promise<App> {
@@ -37,7 +37,7 @@ export async function destroyApp(ctx: AppContext, a: App): Promise<void> {
   }
   await deleteApp(db, a.id);
   await ctx.tenants.freeApp(a.id);
-  for (const id of gone) fs.rmSync(slugPath(ctx, id), { recursive: true, force: true });
+  await removeSlugs(ctx.blobs, gone);
   removeRepo(ctx.config.dataDir, a.id);
   fs.rmSync(path.join(ctx.config.dataDir, 'build-cache', a.id), { recursive: true, force: true });
   ctx.logs.close(appLogKey(a.id)); // its followers end, its file handle is let go

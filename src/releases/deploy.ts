@@ -1,7 +1,5 @@
 // Control plane of apps: builds become slugs and releases; a release runs its release phase (if
 // the slug has one) and only then goes live on the dynos. Config changes and rollbacks are releases too.
-import fs from 'node:fs';
-import path from 'node:path';
 import { enqueue } from '../jobs/queue.js';
 import { getApp, getConfigVars, type App } from '../store/apps.js';
 import { createRelease, currentRelease, getRelease, settleRelease, type Release } from '../store/releases.js';
@@ -13,14 +11,13 @@ import { BUILD_JOB, RELEASE_JOB, type BuildEvent, type BuildJob, type ReleaseEve
 import { appendAppLog } from './app-log.js';
 import { releaseWentLive } from './auto-rollback.js';
 import { scheduleApp } from '../scheduler/schedule-app.js';
+import { storeSlug } from './slugs.js';
 
 export const buildLogKey = (buildId: string): string => `builds/${buildId}`;
 export const releaseLogKey = (releaseId: string): string => `releases/${releaseId}`;
-export const slugPath = (ctx: AppContext, slugId: string): string => path.join(ctx.config.dataDir, 'slugs', `${slugId}.tgz`);
 
 export async function startBuild(ctx: AppContext, app: App, sourceBlobUrl: string, version: string | null, user: string | null = null): Promise<Build> {
   const build = await createBuild(ctx.store.db, app.id, sourceBlobUrl, version, user);
-  ctx.logs.open(buildLogKey(build.id));
   const job: BuildJob = { buildId: build.id, appId: app.id, appName: app.name, sourceBlobUrl, sourceVersion: version, configVars: await getConfigVars(ctx.store.db, app.id), tenant: await ctx.tenants.forApp(app.id) };
   await enqueue(ctx.queue, BUILD_JOB, job, { key: `build:${build.id}` });
   appendAppLog(ctx.logs, app.id, 'slipway[api]', `Build started${version ? ` for ${version.slice(0, 7)}` : ''}`);
@@ -32,6 +29,7 @@ export async function startBuild(ctx: AppContext, app: App, sourceBlobUrl: strin
 export async function recordBuildEvent(ctx: AppContext, job: BuildJob, e: BuildEvent): Promise<void> {
   if (e.type === 'output') return ctx.logs.append(buildLogKey(job.buildId), e.data);
   ctx.logs.close(buildLogKey(job.buildId));
+  await ctx.logs.archived(buildLogKey(job.buildId));
   const db = ctx.store.db;
   if (!e.ok) {
     await finishBuild(db, job.buildId, { status: 'failed', message: e.message });
@@ -39,9 +37,7 @@ export async function recordBuildEvent(ctx: AppContext, job: BuildJob, e: BuildE
     return fireHooks(ctx, 'buildEnded', ctx.hooks.buildEnded, await getBuild(db, job.appId, job.buildId));
   }
   const slugId = newId();
-  fs.mkdirSync(path.dirname(slugPath(ctx, slugId)), { recursive: true, mode: 0o711 });
-  fs.copyFileSync(e.slugFile, slugPath(ctx, slugId));
-  fs.chmodSync(slugPath(ctx, slugId), 0o644);
+  await storeSlug(ctx.blobs, ctx.config.inputLimits, slugId, e.slugFile);
   const build = await db.selectFrom('builds').selectAll().where('id', '=', job.buildId).executeTakeFirstOrThrow();
   await createSlug(db, { id: slugId, app_id: job.appId, process_types: JSON.stringify(e.processTypes), commit: build.source_version, commit_description: null, buildpacks: JSON.stringify(e.buildpacks), size: e.size, checksum: '', stack: 'heroku-24' });
   const release = await createRelease(db, { appId: job.appId, slugId, config: await getConfigVars(db, job.appId), description: `Deploy ${build.source_version?.slice(0, 7) ?? job.buildId.slice(0, 8)}`, user: build.user_name });
@@ -53,9 +49,7 @@ export async function recordBuildEvent(ctx: AppContext, job: BuildJob, e: BuildE
 /** Run the release phase if the slug declares one, else go live at once. */
 export async function startRelease(ctx: AppContext, app: App, release: Release): Promise<void> {
   const types = release.slug_id ? JSON.parse((await getSlug(ctx.store.db, release.slug_id)).process_types) as Record<string, string> : {};
-  ctx.logs.open(releaseLogKey(release.id));
   if (!types['release']) {
-    ctx.logs.close(releaseLogKey(release.id));
     const settled = await settleRelease(ctx.store.db, release.id, { type: 'no-release-phase' });
     appendAppLog(ctx.logs, app.id, 'slipway[api]', `Release v${release.version} created: ${release.description}`);
     await goLive(ctx, app);
@@ -74,6 +68,7 @@ export async function startRelease(ctx: AppContext, app: App, release: Release):
 export async function recordReleaseEvent(ctx: AppContext, job: ReleaseJob, e: ReleaseEvent): Promise<void> {
   if (e.type === 'output') return ctx.logs.append(releaseLogKey(job.releaseId), e.data);
   ctx.logs.close(releaseLogKey(job.releaseId));
+  await ctx.logs.archived(releaseLogKey(job.releaseId));
   const settled = await settleRelease(ctx.store.db, job.releaseId, { type: e.ok ? 'release-phase-passed' : 'release-phase-failed' }, e.message);
   appendAppLog(ctx.logs, job.appId, 'slipway[release]', e.ok ? `Release v${job.version} succeeded` : `Release v${job.version} failed: ${e.message}`);
   const app = await getApp(ctx.store.db, job.appId);
@@ -90,12 +85,14 @@ export async function goLive(ctx: AppContext, app: App): Promise<void> {
   await scheduleDynos(ctx, app.id);
 }
 
-/** Write an app's desired dynos (a restart replaces the ones it names) and let the agents follow. */
+/** Write an app's desired dynos (a restart replaces the ones it names) and let the agents follow; one app's at a time, across replicas. */
 export async function scheduleDynos(ctx: AppContext, appId: string, restart?: string): Promise<void> {
-  const r = await scheduleApp(ctx.store.db, appId, { restart });
-  if (r.unplaced.length) appendAppLog(ctx.logs, appId, 'slipway', `No agent has room for ${r.unplaced.join(', ')}; they start once one has`);
-  if (r.newRelease) await releaseWentLive(ctx, appId, r.newRelease);
-  if (r.changed) await ctx.desiredChanged();
+  await ctx.locks.run(`deploy:${appId}`, async () => {
+    const r = await scheduleApp(ctx.store.db, appId, { restart });
+    if (r.unplaced.length) appendAppLog(ctx.logs, appId, 'slipway', `No agent has room for ${r.unplaced.join(', ')}; they start once one has`);
+    if (r.newRelease) await releaseWentLive(ctx, appId, r.newRelease);
+    if (r.changed) await ctx.desiredChanged();
+  });
 }
 
 /** A config change is a new release on the current slug. */

@@ -180,6 +180,9 @@ export interface AppWebhookDeliveriesTable {
 }
 export interface SniEndpointsTable { id: string; app_id: string; name: string; certificate_chain: string; private_key: string; created_at: string; updated_at: string }
 export interface DomainsTable { id: string; app_id: string; hostname: string; sni_endpoint_id: string | null; created_at: string; updated_at: string }
+export interface BlobsTable { key: string; size: number; checksum: string; chunks: number; created_at: string }
+export interface BlobChunksTable { key: string; seq: number; data: Buffer }
+export interface LeasesTable { name: string; holder: string; expires_at: string }
 
 export interface Database {
   settings: SettingsTable;
@@ -217,4 +220,7 @@ export interface Database {
   app_webhook_deliveries: AppWebhookDeliveriesTable;
   sni_endpoints: SniEndpointsTable;
   domains: DomainsTable;
+  blobs: BlobsTable;
+  blob_chunks: BlobChunksTable;
+  leases: LeasesTable;
 }

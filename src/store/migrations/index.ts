@@ -14,6 +14,7 @@ import * as m012 from './012-formation-sizes.js';
 import * as m014 from './014-sign-in-failures.js';
 import * as m018 from './018-dyno-state.js';
 import * as m022 from './022-hosts-hooks-domains.js';
+import * as m019 from './019-blobs-and-leases.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '014-sign-in-failures': m014,
   '018-dyno-state': m018,
   '022-hosts-hooks-domains': m022,
+  '019-blobs-and-leases': m019,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -8,6 +8,7 @@ import { getBuild } from '../../store/builds.js';
 import { getRelease } from '../../store/releases.js';
 import { couplingOfApp } from '../../store/couplings.js';
 import { buildLogKey, releaseLogKey, rollback } from '../../releases/deploy.js';
+import { stepReady } from '../../releases/step-output.js';
 import { appLogKey } from '../../releases/app-log.js';
 import { appUrl } from '../../pipelines/automation.js';
 import { html, raw, type Html } from '../html.js';
@@ -69,19 +70,23 @@ ${await settingsCard(ctx, v, a)}
 
   // Release-phase and build output: the tail as JSON, and the live stream while it is still written.
   const outputs = [
-    { kind: 'releases', key: async (a: App, id: string) => releaseLogKey((await getRelease(db, a.id, id)).id) },
-    { kind: 'builds', key: async (a: App, id: string) => buildLogKey((await getBuild(db, a.id, id)).id) },
+    { kind: 'releases', key: async (a: App, id: string) => releaseLogKey((await getRelease(db, a.id, id)).id), pending: async (a: App, id: string) => (await getRelease(db, a.id, id)).status === 'pending' },
+    { kind: 'builds', key: async (a: App, id: string) => buildLogKey((await getBuild(db, a.id, id)).id), pending: async (a: App, id: string) => (await getBuild(db, a.id, id)).status === 'pending' },
   ];
   for (const o of outputs) {
     app.get<{ Params: { app: string; id: string } }>(`/apps/:app/${o.kind}/:id/log`, { config: { web: 'data' } }, async (req) => {
       const a = await getApp(db, req.params.app);
       const key = await o.key(a, req.params.id);
+      await ctx.logs.restore(key);
       const w = logWindow(ctx.logs, key);
-      return { ...w, live: ctx.logs.isLive(key) ? `/apps/${enc(a.name)}/${o.kind}/${enc(req.params.id)}/log/live?from=${w.end}` : null };
+      // Pending: its output begins on whichever replica runs it (live there, from the archive elsewhere once it ends).
+      const follow = ctx.logs.isLive(key) || await o.pending(a, req.params.id);
+      return { ...w, live: follow ? `/apps/${enc(a.name)}/${o.kind}/${enc(req.params.id)}/log/live?from=${w.end}` : null };
     });
     app.get<{ Params: { app: string; id: string }; Querystring: { from?: string } }>(`/apps/:app/${o.kind}/:id/log/live`, { config: { web: 'data' } }, async (req, reply) => {
-      const key = await o.key(await getApp(db, req.params.app), req.params.id);
-      await sendLive(ctx.logs, key, req, reply);
+      const a = await getApp(db, req.params.app);
+      const key = await o.key(a, req.params.id);
+      await sendLive(ctx.logs, key, req, reply, { ready: (signal) => stepReady(ctx.logs, key, () => o.pending(a, req.params.id), signal) });
     });
   }
 
