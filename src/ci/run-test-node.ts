@@ -8,7 +8,7 @@ import { prepareBuildpacks, type PreparedBuildpack } from '../buildpacks/prepare
 import { q, sourceFiles, sourceProfileD } from '../buildpacks/shell.js';
 import { createWorkspace, removeWorkspace, writeEnvDir, hoistSingleFolder, type Workspace } from './workspace.js';
 import { CACHE_NOT_SAVED, restoreCache, saveCache } from './setup-cache.js';
-import { TapReader, testOutcome } from './tap-results.js';
+import { TapReader, failureReason, testOutcome } from './tap-results.js';
 import { collectJUnit } from './collect-reports.js';
 import type { Emit, OutputStream, TestNodeJob } from './test-node-job.js';
 import type { ErrorId } from '../core/errors.js';
@@ -154,7 +154,9 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
     const cases = junit.length ? junit.map((c, i) => ({ ...c, number: i + 1 })) : summary.cases;
     emit({ type: 'cases', cases });
     emit({ type: 'stream-end', stream: 'test' });
-    emit({ type: 'end', outcome: testOutcome(exitCode, summary, junit), exitCode });
+    const outcome = testOutcome(exitCode, summary, junit);
+    const why = outcome === 'failed' ? failureReason(exitCode, summary, junit) : undefined;
+    emit({ type: 'end', outcome, exitCode, ...(why ? { message: why[0]!.toUpperCase() + why.slice(1) + '.' } : {}) });
   } catch (e) {
     emit({ type: 'stream-end', stream: 'setup' });
     emit({ type: 'stream-end', stream: 'test' });
