@@ -3,7 +3,8 @@
 // tests are pointed at CI_NODE_INDEX/CI_NODE_TOTAL, and 1,500 cases are all listed (API pages, CLI).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, cli, api, TOKEN, type TestServer } from './helpers/server.js';
+import { startServer, cli, api, TOKEN, BIN, type TestServer } from './helpers/server.js';
+import { runCommand } from './helpers/run-command.js';
 import { repoWithFiles } from './helpers/apps.js';
 import { latestRun } from './helpers/runs.js';
 
@@ -83,4 +84,13 @@ test('1,500 test cases with 38 failures: the API pages them (206, Next-Range) in
   assert.deepEqual([...new Set(cases.slice(0, 38).map((c) => c.status))], ['failed'], 'failures first');
   const last = await cli(s, ['ci:last', '-p', P]);
   assert.equal(last.stdout.match(/✗ /g)?.length, 38);
+
+  // A reader that stops early: the output ends quietly, with no stack trace.
+  for (const args of [`ci:info ${run.number}`, `ci:info ${run.number} --json`, 'ci:last']) {
+    const piped = await runCommand('/bin/bash', ['-c', `${process.execPath} ${BIN} ${args} -p ${P} | head -n 2 >/dev/null; echo "slipway exited ${"$"}{PIPESTATUS[0]}"`], {
+      timeoutMs: 60_000, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root', SLIPWAY_URL: s.url, SLIPWAY_TOKEN: TOKEN },
+    });
+    assert.equal(piped.stderr, '', `${args} | head: nothing on stderr`);
+    assert.match(piped.stdout, /slipway exited [01]\n/, `${args} | head: exits as a reader stopping early (0) or with the failed run's code, never a crash`);
+  }
 });
