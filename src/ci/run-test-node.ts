@@ -15,6 +15,7 @@ import type { ErrorId } from '../core/errors.js';
 import type { DynoNet, DynoNetworks } from '../spaces/space-network.js';
 import { inNetns } from '../spaces/sandbox-netns.js';
 import { forTenant } from '../sandbox/tenant-sandbox.js';
+import { withoutHostServers } from '../sandbox/host-servers.js';
 import { withLimits } from '../sandbox/with-limits.js';
 import { DEFAULT_TEST_SIZE, dynoSize, limitsFor } from '../core/dyno-size.js';
 
@@ -57,7 +58,8 @@ export function testEnv(job: TestNodeJob, ws: Workspace, withConfig: boolean): R
 export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: Emit, signal: AbortSignal): Promise<void> {
   // Every command of the node runs as the run's uid, with the limits of its size (app.json formation.test.size; Heroku CI: performance-m).
   const limits = limitsFor(dynoSize(job.config.size ?? DEFAULT_TEST_SIZE));
-  const sized = withLimits(forTenant(deps.sandbox, job.tenant), limits);
+  // A Heroku test dyno has no Redis, PostgreSQL or nginx server of its own: add-ons provide them.
+  const sized = withLimits(withoutHostServers(forTenant(deps.sandbox, job.tenant)), limits);
   let sandbox = sized;
   let nodeNet: DynoNet | undefined;
   const deadline = Date.now() + job.timeoutSeconds * 1000;
