@@ -1,21 +1,5 @@
-// json-schema-traverse@1.0.0 (mocha), from the npm registry: the same verdict and counts through Slipway, cold and warm, as
-// running its tests directly.
-import { test, before, after } from 'node:test';
-import assert from 'node:assert/strict';
-import { startServer, type TestServer } from '../helpers/server.js';
-import { fetchProject, runDirectly, runThroughSlipway, tapSummary, type Project } from './project.js';
+// json-schema-traverse@1.0.0 (mocha, its TAP reporter), from the npm registry: the same verdict and counts through Slipway, cold and
+// warm, as running its tests directly (devDependencies cut to the test runner).
+import { compareTapProject } from './project.js';
 
-const PROJECT: Project = { spec: 'json-schema-traverse@1.0.0', devDependencies: { mocha: '^8.0.1' }, test: 'mocha spec -R tap' };
-let s: TestServer;
-before(async () => { s = await startServer(); });
-after(async () => { await s.stop(); });
-
-test(`${PROJECT.spec} with mocha: Slipway's verdict and counts equal a direct run's, cold and warm`, { timeout: 240_000 }, async () => {
-  const repo = fetchProject(PROJECT);
-  const direct = await runDirectly(PROJECT, repo);
-  const expected = { status: direct.code === 0 ? 'succeeded' : 'failed', counts: tapSummary(direct.stdout) };
-  assert.ok(expected.counts.passed >= 5, `the direct run ran the suite: ${direct.stdout.slice(-300)}`);
-  const { cold, warm, output } = await runThroughSlipway(s, 'json-schema-traverse', repo);
-  assert.deepEqual(cold, expected, output);
-  assert.deepEqual(warm, expected, output);
-});
+compareTapProject({ spec: 'json-schema-traverse@1.0.0', devDependencies: { mocha: '^8.0.1' }, test: 'mocha spec -R tap' }, 'json-schema-traverse', 'mocha', 5);

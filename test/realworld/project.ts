@@ -5,7 +5,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cli, api, type TestServer } from '../helpers/server.js';
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, cli, api, type TestServer } from '../helpers/server.js';
 import { commitAll, git } from '../helpers/apps.js';
 import { runCommand } from '../helpers/run-command.js';
 
@@ -78,4 +80,23 @@ export async function runThroughSlipway(s: TestServer, pipeline: string, repo: s
   commitAll(repo, 'the same tests again');
   const warm = await once();
   return { cold, warm, output };
+}
+
+/**
+ * The whole comparison for a project whose runner speaks TAP (its `# pass`/`# fail` summary is the
+ * direct run's verdict): one server, the direct run, then Slipway cold and warm.
+ */
+export function compareTapProject(p: Project, pipeline: string, stack: string, minPassed: number): void {
+  let s: TestServer;
+  before(async () => { s = await startServer(); });
+  after(async () => { await s.stop(); });
+  test(`${p.spec} with ${stack}: Slipway's verdict and counts equal a direct run's, cold and warm`, { timeout: 240_000 }, async () => {
+    const repo = fetchProject(p);
+    const direct = await runDirectly(p, repo);
+    const expected = { status: direct.code === 0 ? 'succeeded' : 'failed', counts: tapSummary(direct.stdout) };
+    assert.ok(expected.counts.passed >= minPassed, `the direct run ran the suite: ${direct.stdout.slice(-300)}`);
+    const { cold, warm, output } = await runThroughSlipway(s, pipeline, repo);
+    assert.deepEqual(cold, expected, output);
+    assert.deepEqual(warm, expected, output);
+  });
 }

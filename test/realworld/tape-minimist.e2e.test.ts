@@ -1,21 +1,5 @@
-// minimist@1.2.8 (tape), from the npm registry: the same verdict and counts through Slipway, cold
-// and warm, as running its tests directly.
-import { test, before, after } from 'node:test';
-import assert from 'node:assert/strict';
-import { startServer, type TestServer } from '../helpers/server.js';
-import { fetchProject, runDirectly, runThroughSlipway, tapSummary, type Project } from './project.js';
+// minimist@1.2.8 (tape), from the npm registry: the same verdict and counts through Slipway, cold and
+// warm, as running its tests directly (devDependencies cut to the test runner).
+import { compareTapProject } from './project.js';
 
-const PROJECT: Project = { spec: 'minimist@1.2.8', devDependencies: { tape: '^5.6.3', 'in-publish': '^2.0.1' }, test: 'tape test/*.js' };
-let s: TestServer;
-before(async () => { s = await startServer(); });
-after(async () => { await s.stop(); });
-
-test(`${PROJECT.spec} with tape: Slipway's verdict and counts equal a direct run's, cold and warm`, { timeout: 240_000 }, async () => {
-  const repo = fetchProject(PROJECT);
-  const direct = await runDirectly(PROJECT, repo);
-  const expected = { status: direct.code === 0 ? 'succeeded' : 'failed', counts: tapSummary(direct.stdout) };
-  assert.ok(expected.counts.passed > 100, `the direct run ran the suite: ${direct.stdout.slice(-300)}`);
-  const { cold, warm, output } = await runThroughSlipway(s, 'minimist', repo);
-  assert.deepEqual(cold, expected, output);
-  assert.deepEqual(warm, expected, output);
-});
+compareTapProject({ spec: 'minimist@1.2.8', devDependencies: { tape: '^5.6.3', 'in-publish': '^2.0.1' }, test: 'tape test/*.js' }, 'minimist', 'tape', 100);
