@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseJUnit } from './junit-results.js';
+import { describeCase, parseJUnit } from './junit-results.js';
 
 const JEST = `<?xml version="1.0" encoding="UTF-8"?>
 <testsuites name="jest tests" tests="4" failures="1" errors="0" time="0.5">
@@ -20,7 +20,7 @@ test('a jest-style report: passes, a failure with its message and stack, a skip'
   assert.equal(r.ok, true);
   const cases = (r as { cases: { description: string; status: string; diagnostic: string | null }[] }).cases;
   assert.deepEqual(cases.map((c) => [c.description, c.status]), [
-    ['math adds > adds', 'passed'], ['math multiplies > multiplies', 'passed'], ['math broken > subtracts', 'failed'], ['math later > divides', 'skipped'],
+    ['math > adds', 'passed'], ['math > multiplies', 'passed'], ['math broken > subtracts', 'failed'], ['math later > divides', 'skipped'],
   ]);
   assert.match(cases[2]!.diagnostic!, /^message: expected 1 to be 2\nError: expected 1 to be 2 & more\n\s+at Object.<anonymous> \(math.test.js:9:5\)$/);
 });
@@ -41,4 +41,11 @@ test("node --test's JUnit reporter: todo (even failing) is todo, not a failure",
 test('not XML, or not JUnit, is reported with the file name', () => {
   assert.match((parseJUnit('<testsuites><testsuite>', 'bad.xml') as { message: string }).message, /bad\.xml is not valid XML/);
   assert.match((parseJUnit('<html></html>', 'page.xml') as { message: string }).message, /page\.xml has no <testsuites>/);
+});
+
+test('names repeated by producers are collapsed: a classname ending with the title, a suite named as its parent', () => {
+  assert.equal(describeCase(['math adds'], 'adds'), 'math > adds');
+  assert.equal(describeCase(['adds'], 'adds'), 'adds');
+  assert.equal(describeCase(['vitest tests', 'test/sum.test.ts', 'test/sum.test.ts'], 'sum > adds'), 'vitest tests > test/sum.test.ts > sum > adds');
+  assert.equal(describeCase(['math'], 'subtracts'), 'math > subtracts');
 });

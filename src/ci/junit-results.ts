@@ -10,6 +10,15 @@ const attr = (n: Node, name: string): string | undefined => (n[`@_${name}`] === 
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', parseAttributeValue: false, parseTagValue: false, trimValues: true, processEntities: true });
 
+/**
+ * "suite > test" without the repeats producers write: jest-junit's classname ends with the test's
+ * own title ("math adds" for "adds"), some suites repeat their parent's name.
+ */
+export function describeCase(path: string[], title: string): string {
+  const parts = path.map((p, i) => (i === path.length - 1 && p !== title && p.endsWith(` ${title}`) ? p.slice(0, -title.length - 1) : p));
+  return [...parts, title].filter((p, i, all) => p && p !== all[i - 1]).join(' > ');
+}
+
 export type JUnitParse = { ok: true; cases: Omit<NewTestCase, 'number'>[] } | { ok: false; message: string };
 
 /** Parse one JUnit XML document; `<testsuites>` and nested `<testsuite>`s are both accepted. */
@@ -24,7 +33,7 @@ export function parseJUnit(xml: string, fileName: string): JUnitParse {
     for (const tc of list(suite['testcase'])) {
       const title = attr(tc, 'name') ?? '(unnamed)';
       const cls = attr(tc, 'classname');
-      const description = [...(cls && cls !== name ? [cls] : path), title].join(' > ');
+      const description = describeCase(cls && cls !== name ? [cls] : path, title);
       const failure = list(tc['failure'])[0] ?? list(tc['error'])[0];
       const skipNode = list(tc['skipped'])[0];
       const skipped = 'skipped' in tc;

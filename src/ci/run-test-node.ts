@@ -8,13 +8,14 @@ import { prepareBuildpacks, type PreparedBuildpack } from '../buildpacks/prepare
 import { q, sourceFiles, sourceProfileD } from '../buildpacks/shell.js';
 import { createWorkspace, removeWorkspace, writeEnvDir, hoistSingleFolder, type Workspace } from './workspace.js';
 import { CACHE_NOT_SAVED, restoreCache, saveCache } from './setup-cache.js';
-import { TapReader, testOutcome } from './tap-results.js';
+import { TapReader, failureReason, testOutcome } from './tap-results.js';
 import { collectJUnit } from './collect-reports.js';
 import type { Emit, OutputStream, TestNodeJob } from './test-node-job.js';
 import type { ErrorId } from '../core/errors.js';
 import type { DynoNet, DynoNetworks } from '../spaces/space-network.js';
 import { inNetns } from '../spaces/sandbox-netns.js';
 import { forTenant } from '../sandbox/tenant-sandbox.js';
+import { withoutHostServers } from '../sandbox/host-servers.js';
 import { withLimits } from '../sandbox/with-limits.js';
 import { DEFAULT_TEST_SIZE, dynoSize, limitsFor } from '../core/dyno-size.js';
 
@@ -57,7 +58,8 @@ export function testEnv(job: TestNodeJob, ws: Workspace, withConfig: boolean): R
 export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: Emit, signal: AbortSignal): Promise<void> {
   // Every command of the node runs as the run's uid, with the limits of its size (app.json formation.test.size; Heroku CI: performance-m).
   const limits = limitsFor(dynoSize(job.config.size ?? DEFAULT_TEST_SIZE));
-  const sized = withLimits(forTenant(deps.sandbox, job.tenant), limits);
+  // A Heroku test dyno has no Redis, PostgreSQL or nginx server of its own: add-ons provide them.
+  const sized = withLimits(withoutHostServers(forTenant(deps.sandbox, job.tenant)), limits);
   let sandbox = sized;
   let nodeNet: DynoNet | undefined;
   const deadline = Date.now() + job.timeoutSeconds * 1000;
@@ -154,7 +156,9 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
     const cases = junit.length ? junit.map((c, i) => ({ ...c, number: i + 1 })) : summary.cases;
     emit({ type: 'cases', cases });
     emit({ type: 'stream-end', stream: 'test' });
-    emit({ type: 'end', outcome: testOutcome(exitCode, summary, junit), exitCode });
+    const outcome = testOutcome(exitCode, summary, junit);
+    const why = outcome === 'failed' ? failureReason(exitCode, summary, junit) : undefined;
+    emit({ type: 'end', outcome, exitCode, ...(why ? { message: why[0]!.toUpperCase() + why.slice(1) + '.' } : {}) });
   } catch (e) {
     emit({ type: 'stream-end', stream: 'setup' });
     emit({ type: 'stream-end', stream: 'test' });

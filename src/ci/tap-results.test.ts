@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TapReader, countCases, testOutcome } from './tap-results.js';
+import { TapReader, countCases, failureReason, testOutcome } from './tap-results.js';
 
 const read = async (tap: string, chunk = 7) => {
   const r = new TapReader();
@@ -80,4 +80,32 @@ not ok 1 - suite
 1..1
 `);
   assert.deepEqual(s.cases.map((c) => [c.description, c.status]), [['suite > inner one', 'passed'], ['suite > inner two', 'failed']]);
+});
+
+test("mocha's TAP: the indented lines after a not ok are its diagnostic, up to the next point", async () => {
+  const r = await read(`1..3
+ok 1 adds
+not ok 2 math fails
+  AssertionError [ERR_ASSERTION]: expected 1 to equal 2
+      at Context.<anonymous> (test/a.js:5:12)
+ok 3 last
+# tests 3
+`);
+  assert.deepEqual(r.cases.map((c) => [c.status, c.diagnostic]), [
+    ['passed', null],
+    ['failed', 'AssertionError [ERR_ASSERTION]: expected 1 to equal 2\n    at Context.<anonymous> (test/a.js:5:12)'],
+    ['passed', null],
+  ]);
+});
+
+test('a failed run says why when no case failed', async () => {
+  const passing = await read('TAP version 13\nok 1 a\nok 2 b\n1..2\n');
+  assert.equal(failureReason(1, passing), 'the test command exited 1 after 2 passing tests');
+  assert.equal(failureReason(0, passing), undefined, 'not failed');
+  assert.equal(failureReason(255, await read('plain output\n')), 'no TAP or JUnit results; the test command exited 255');
+  assert.equal(failureReason(null, await read('plain output\n')), 'no TAP or JUnit results; the test command exited on a signal');
+  assert.equal(failureReason(1, await read('TAP version 13\nok 1 a\nBail out! database down\n')), 'the tests bailed out: database down');
+  assert.equal(failureReason(0, await read('TAP version 13\n1..3\nok 1 a\n')), 'the TAP plan announced 3 tests but 1 ran');
+  assert.equal(failureReason(1, await read('TAP version 13\nnot ok 1 a\n1..1\n')), undefined, 'the failed case explains it');
+  assert.equal(failureReason(1, await read('plain\n'), [{ status: 'passed' }]), 'the test command exited 1 after 1 passing test', 'JUnit cases count');
 });

@@ -2,7 +2,7 @@
 import { Parser } from 'tap-parser';
 import type { NewTestCase } from '../store/test-runs.js';
 
-export interface TapSummary { cases: NewTestCase[]; sawTap: boolean; bailedOut: boolean; planMismatch: boolean }
+export interface TapSummary { cases: NewTestCase[]; sawTap: boolean; bailedOut: boolean; planMismatch: boolean; bailOutReason?: string; plan?: { planned: number; ran: number } }
 
 interface Point { ok: boolean; name: string; fullname?: string; todo: string | boolean; skip: string | boolean; diag: Record<string, unknown> | null }
 
@@ -26,18 +26,25 @@ export class TapReader {
   private cases: NewTestCase[] = [];
   private sawTap = false;
   private bailedOut = false;
+  private bailOutReason = '';
   private planMismatch = false;
   private ending = false;
+  /** A failure with no YAML block: indented lines after it (TAP 12, mocha) are its diagnostic. */
+  private open: NewTestCase | null = null;
+  private plan: { planned: number; ran: number } | null = null;
   private done: Promise<void>;
 
   constructor(private onCase?: (c: NewTestCase) => void) {
     this.watch(this.parser, []);
     this.done = new Promise((resolve) => this.parser.on('complete', (r: { plan?: { start?: number; end?: number; skipAll?: boolean }; count: number; ok: boolean }) => {
       const plan = r.plan;
-      if (this.sawTap && plan && plan.end !== undefined && plan.end >= 0 && !plan.skipAll && r.count !== plan.end - (plan.start ?? 1) + 1) this.planMismatch = true;
+      if (this.sawTap && plan && plan.end !== undefined && plan.end >= 0 && !plan.skipAll && r.count !== plan.end - (plan.start ?? 1) + 1) {
+        this.planMismatch = true;
+        this.plan = { planned: plan.end - (plan.start ?? 1) + 1, ran: r.count };
+      }
       resolve();
     }));
-    this.parser.on('bailout', () => { this.bailedOut = true; });
+    this.parser.on('bailout', (reason: string) => { this.bailedOut = true; this.bailOutReason = reason; });
   }
 
   private watch(p: Parser, path: string[]): void {
@@ -45,7 +52,13 @@ export class TapReader {
     let childFailed = false;
     // tap-parser invents a version and an empty plan at end() when it saw none: only count real ones.
     p.on('version', () => { if (!this.ending) this.sawTap = true; });
-    p.on('plan', () => { if (!this.ending) this.sawTap = true; });
+    p.on('plan', () => { if (!this.ending) this.sawTap = true; this.open = null; });
+    p.on('comment', () => { this.open = null; });
+    p.on('extra', (line: string) => {
+      const c = this.open;
+      if (!c || !/^\s/.test(line) || !line.trim()) return;
+      c.diagnostic = (c.diagnostic ? `${c.diagnostic}\n` : '') + line.replace(/^ {2}/, '').trimEnd();
+    });
     p.on('child', (child: Parser) => {
       const before = this.cases.length;
       const failedBefore = this.cases.filter((c) => c.status === 'failed').length;
@@ -57,6 +70,7 @@ export class TapReader {
     });
     p.on('assert', (pt: Point) => {
       this.sawTap = true;
+      this.open = null;
       const isSuite = childLeaves > 0;
       const hidFailure = !pt.ok && !pt.todo && !childFailed;
       childLeaves = 0;
@@ -65,6 +79,7 @@ export class TapReader {
       if (isSuite && !hidFailure) return;
       const status: NewTestCase['status'] = pt.todo ? 'todo' : pt.skip ? 'skipped' : pt.ok ? 'passed' : 'failed';
       const c: NewTestCase = { number: this.cases.length + 1, description: pt.fullname || pt.name || `test ${this.cases.length + 1}`, status, diagnostic: status === 'failed' ? formatDiagnostic(pt.diag) : null };
+      this.open = status === 'failed' && !c.diagnostic ? c : null;
       this.cases.push(c);
       this.onCase?.(c);
     });
@@ -76,7 +91,7 @@ export class TapReader {
     this.ending = true;
     this.parser.end();
     await this.done;
-    return { cases: this.cases, sawTap: this.sawTap, bailedOut: this.bailedOut, planMismatch: this.planMismatch };
+    return { cases: this.cases, sawTap: this.sawTap, bailedOut: this.bailedOut, planMismatch: this.planMismatch, bailOutReason: this.bailOutReason, ...(this.plan ? { plan: this.plan } : {}) };
   }
 }
 
@@ -94,4 +109,20 @@ export function testOutcome(exitCode: number | null, tap: TapSummary, reportCase
   if (tap.sawTap && (tap.cases.some((c) => c.status === 'failed') || tap.bailedOut || tap.planMismatch)) return 'failed';
   if (reportCases.some((c) => c.status === 'failed')) return 'failed';
   return exitCode === 0 ? 'succeeded' : 'failed';
+}
+
+/**
+ * Why a failed run failed when its cases do not say it (no failed case): the line the summary shows.
+ * Undefined when a failed case explains it, or the run did not fail.
+ */
+export function failureReason(exitCode: number | null, tap: TapSummary, reportCases: readonly Pick<NewTestCase, 'status'>[] = []): string | undefined {
+  const cases = reportCases.length ? reportCases : tap.cases;
+  if (cases.some((c) => c.status === 'failed')) return undefined;
+  const exited = `the test command exited ${exitCode ?? 'on a signal'}`;
+  if (tap.bailedOut) return `the tests bailed out${tap.bailOutReason ? `: ${tap.bailOutReason}` : ''}`;
+  if (tap.planMismatch && tap.plan) return `the TAP plan announced ${tap.plan.planned} tests but ${tap.plan.ran} ran${exitCode ? `; ${exited}` : ''}`;
+  if (exitCode === 0) return undefined;
+  if (!tap.sawTap && !reportCases.length) return `no TAP or JUnit results; ${exited}`;
+  const passing = countCases(cases).passed;
+  return `${exited} after ${passing} passing test${passing === 1 ? '' : 's'}`;
 }

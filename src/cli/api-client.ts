@@ -7,6 +7,22 @@ export class ApiClient {
   constructor(readonly creds: CliCredentials) {}
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return (await this.send<T>(method, path, body)).json;
+  }
+
+  /** Every item of a list, following Heroku's Range pagination (206 + Next-Range) to its end. */
+  async list<T>(path: string): Promise<T[]> {
+    const all: T[] = [];
+    let range: string | undefined;
+    for (;;) {
+      const { json, next } = await this.send<T[]>('GET', path, undefined, range);
+      all.push(...json);
+      if (!next || next === range) return all;
+      range = next;
+    }
+  }
+
+  private async send<T>(method: string, path: string, body?: unknown, range?: string): Promise<{ json: T; next?: string }> {
     let res: Response;
     try {
       res = await fetch(this.creds.url + path, {
@@ -15,6 +31,7 @@ export class ApiClient {
           accept: 'application/vnd.heroku+json; version=3',
           ...(this.creds.token ? { authorization: `Bearer ${this.creds.token}` } : {}),
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(range ? { range } : {}),
         },
         body: body !== undefined ? JSON.stringify(body) : undefined,
       });
@@ -30,7 +47,7 @@ export class ApiClient {
       const err = json as { id?: string; message?: string } | undefined;
       throw new CliError(err?.message ? `${err.message}${err.id ? ` (${err.id})` : ''}` : `HTTP ${res.status} from ${method} ${path}`, res.status >= 500 ? EXIT.failed : EXIT.usage);
     }
-    return json as T;
+    return { json: json as T, next: res.status === 206 ? res.headers.get('next-range') ?? undefined : undefined };
   }
 
   get<T>(path: string): Promise<T> { return this.request('GET', path); }

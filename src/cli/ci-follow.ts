@@ -2,6 +2,7 @@
 import type { ApiClient } from './api-client.js';
 import { bold, dim, red, statusColour, yellow } from './format.js';
 import type { TestCaseJson, TestNodeJson, TestRunJson } from './types.js';
+import { parallelHint, sameTestsOnEveryNode } from '../ci/parallel-hint.js';
 
 const TERMINAL = new Set(['succeeded', 'failed', 'errored', 'cancelled']);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -40,16 +41,26 @@ export async function waitForEnd(api: ApiClient, run: TestRunJson): Promise<Test
   }
 }
 
+/** "Test run #N failed: counts", and why when it failed with no failed case to say so. */
 export function describeRun(r: TestRunJson): string {
   const c = r.counts;
   const counts = c.passed + c.failed + c.skipped + c.todo > 0 ? `: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped, ${c.todo} todo` : '';
-  return `Test run #${r.number} ${statusColour(r.status)}${counts}`;
+  const why = r.status === 'failed' && r.message ? ` — ${r.message}` : '';
+  return `Test run #${r.number} ${statusColour(r.status)}${counts}${why}`;
+}
+
+const STATUS_ORDER: Record<string, number> = { failed: 0, passed: 1, skipped: 2, todo: 3 };
+
+/** Every test case of a run (all pages), failures first, then by node and number. */
+export async function allCases(api: ApiClient, runId: string): Promise<TestCaseJson[]> {
+  const cases = await api.list<TestCaseJson>(`/test-runs/${runId}/test-cases`);
+  return cases.sort((a, b) => (STATUS_ORDER[a.status] ?? 9) - (STATUS_ORDER[b.status] ?? 9) || a.test_node.index - b.test_node.index || a.number - b.number);
 }
 
 /** The end of a run as a person wants it: status, counts, what failed and why, where to look again. */
 export async function printSummary(api: ApiClient, r: TestRunJson): Promise<void> {
   const nodes = await api.get<TestNodeJson[]>(`/test-runs/${r.id}/test-nodes`);
-  const cases = await api.get<TestCaseJson[]>(`/test-runs/${r.id}/test-cases`);
+  const cases = await allCases(api, r.id);
   const failed = cases.filter((c) => c.status === 'failed');
   const flaky = cases.filter((c) => c.flaky);
   process.stdout.write('\n');
@@ -59,6 +70,7 @@ export async function printSummary(api: ApiClient, r: TestRunJson): Promise<void
   }
   for (const c of flaky.filter((x) => x.status === 'passed')) process.stdout.write(`${yellow('~')} ${c.description} ${yellow('(flaky: failed on this commit before)')}\n`);
   if (nodes.length > 1) for (const n of nodes) process.stdout.write(`  node ${n.index}: ${statusColour(n.status)}${n.message ? ` — ${n.message}` : ''}\n`);
+  if (sameTestsOnEveryNode(cases, nodes.length)) process.stdout.write(`${yellow(parallelHint(nodes.length))}\n`);
   process.stdout.write(`${describeRun(r)}\n`);
   if (r.message && (r.status === 'errored' || r.status === 'cancelled')) process.stdout.write(`${r.message}\n`);
   process.stdout.write(dim(`${r.url}\n`));

@@ -16,7 +16,26 @@ import { registerHeroku } from './commands/heroku.js';
 import { CliError, EXIT } from './errors.js';
 import { networkReason } from './connection-lost.js';
 
+/** One line, never a stack: what went wrong and that it is Slipway's fault, not the user's. */
+function internalError(e: unknown): void {
+  process.stderr.write(`slipway: internal error: ${(e as Error)?.message ?? String(e)}. Please report it with the command you ran.\n`);
+  process.exitCode = EXIT.failed;
+}
+
+/**
+ * A reader that went away (`| head`) is the end of the output, not an error: stop quietly. Anything
+ * thrown outside a command's own handling still ends in one line.
+ */
+function quietEnds(): void {
+  const closed = (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.ok); else internalError(e); };
+  process.stdout.on('error', closed);
+  process.stderr.on('error', () => process.exit(process.exitCode ?? EXIT.ok));
+  process.on('uncaughtException', (e) => { internalError(e); process.exit(EXIT.failed); });
+  process.on('unhandledRejection', (e) => { internalError(e); process.exit(EXIT.failed); });
+}
+
 export async function main(argv: string[]): Promise<void> {
+  quietEnds();
   const program = new Command('slipway').enablePositionalOptions().description('A self-hosted Heroku Flow.').version('0.1.0').exitOverride().showSuggestionAfterError();
   registerServer(program);
   registerDoctor(program);
@@ -43,7 +62,6 @@ export async function main(argv: string[]): Promise<void> {
     if ((e as { cli?: boolean }).cli) { process.stderr.write(`slipway: ${(e as Error).message}\n`); process.exitCode = EXIT.usage; return; }
     // A request made outside the API client (or a socket closing under it): still one line, exit 3.
     if (networkReason(e)) { process.stderr.write(`slipway: The Slipway server went away (${networkReason(e)}). Check that it is running (\`slipway server\`) and try again.\n`); process.exitCode = EXIT.unreachable; return; }
-    process.stderr.write(`slipway: ${(e as Error).stack ?? e}\n`);
-    process.exitCode = EXIT.failed;
+    internalError(e);
   }
 }

@@ -3,7 +3,7 @@
 // own directories writable, and exactly the given environment.
 import { rootBinds, hostTree, type TreeReader } from './root-binds.js';
 
-export interface BwrapSpec { hidden: string[]; writable: string[]; readable: string[]; tmpDir?: string; cwd: string; env: Record<string, string>; identityFds?: boolean }
+export interface BwrapSpec { hidden: string[]; writable: string[]; readable: string[]; masked?: string[]; tmpDir?: string; cwd: string; env: Record<string, string>; identityFds?: boolean }
 
 /**
  * The flags every sandbox gets; the start-up probe runs bubblewrap with exactly these. No
@@ -33,6 +33,8 @@ export function bwrapOptions(s: BwrapSpec, tree: TreeReader = hostTree): string[
   for (const h of s.hidden) args.push('--tmpfs', h);
   for (const r of s.readable) args.push('--ro-bind', r, r);
   for (const w of s.writable) args.push('--bind', w, w);
+  // A masked program is an empty character device there: not executable, so PATH lookups pass it by.
+  for (const m of s.masked ?? []) args.push('--ro-bind', '/dev/null', m);
   // The tenant's own /etc/passwd and /etc/group entries, read by bwrap from fds 4 and 5.
   if (s.identityFds) args.push('--ro-bind-data', '4', '/etc/passwd', '--ro-bind-data', '5', '/etc/group');
   // The root itself is bwrap's tmpfs: read-only too (the binds on it keep their own modes).

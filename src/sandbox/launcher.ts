@@ -27,6 +27,7 @@ export interface LaunchSpec {
   hidden: string[];
   writable: string[];
   readable: string[];
+  masked?: string[];
   tmpDir?: string;
   netns?: string;
   /** The command's whole environment (marker included). */
@@ -52,7 +53,7 @@ export function launcher(s: LaunchSpec): Launch {
   const inNetns = (argv: string[]) => ['netns', 'exec', s.netns!, hostTool('setpriv'), `--reuid=${s.ids.uid}`, `--regid=${s.ids.gid}`, '--clear-groups', '--', ...argv];
   if (s.mode === 'bwrap') {
     const bwrap = [hostTool('bwrap'), '--args', '3', '--', ...s.argv];
-    const fd3 = encodeArgs(bwrapOptions({ hidden: s.hidden, writable: s.writable, readable: s.readable, tmpDir: s.tmpDir, cwd: s.cwd, env: s.env, identityFds: true }));
+    const fd3 = encodeArgs(bwrapOptions({ hidden: s.hidden, writable: s.writable, readable: s.readable, masked: s.masked, tmpDir: s.tmpDir, cwd: s.cwd, env: s.env, identityFds: true }));
     const files = identityFilesFor(s.ids);
     const moreFds = [Buffer.from(files.passwd), Buffer.from(files.group)];
     return s.netns

@@ -48,6 +48,8 @@ export interface RunSpec {
   tenant?: Tenant;
   /** Memory, processes, CPU share and disk of the command (its dyno size); none when undefined. */
   limits?: ResourceLimits;
+  /** Host files the command must not run or read (covered by an empty, non-executable file under bubblewrap). */
+  masked?: string[];
 }
 
 /** A command that keeps running (an add-on server, later a dyno) until it exits or is stopped. */
@@ -147,7 +149,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
         try {
           // With limits, root's wrapper (join the cgroup, set rlimits, drop to the tenant) runs first, so the
           // launcher must not rely on the spawn's environment for the tenant's (see launcher.ts `wrapped`).
-          const launch = launcher({ mode, argv: spec.argv, cwd: spec.cwd, hidden: opts.hidden, writable: spec.writable, readable: spec.readable ?? [], tmpDir: spec.tmpDir, netns: spec.netns, env, marker, ids: idsOf(spec.tenant), wrapped: !!limits });
+          const launch = launcher({ mode, argv: spec.argv, cwd: spec.cwd, hidden: opts.hidden, writable: spec.writable, readable: spec.readable ?? [], masked: spec.masked ?? [], tmpDir: spec.tmpDir, netns: spec.netns, env, marker, ids: idsOf(spec.tenant), wrapped: !!limits });
           const argv = limits ? limits.wrap([launch.cmd, ...launch.args], launch.asTenant && isRoot ? launch.ids : undefined) : [launch.cmd, ...launch.args];
           child = spawn(argv[0]!, argv.slice(1), {
             cwd: mode === 'bwrap' ? '/' : spec.cwd, env: launch.env, detached: true,

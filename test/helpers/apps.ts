@@ -36,3 +36,15 @@ export function repoWithBuildpack(appJson: object, compile: string): string {
 }
 
 export { git };
+
+/** A committed repository of its own holding `files` (path → content). */
+export function repoWithFiles(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-files-app-'));
+  for (const [name, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), content);
+  }
+  git(dir, 'init', '-q', '-b', 'main');
+  commitAll(dir, 'first');
+  return dir;
+}

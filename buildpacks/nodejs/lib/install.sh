@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Shared by bin/compile (mode "production") and bin/test-compile (mode "test").
-# Uses the host's node and npm; caches node_modules in CACHE_DIR keyed by lockfile, node and mode.
+# Shared by bin/compile (mode "production") and bin/test-compile (mode "test"), in the order of
+# Heroku's Node.js buildpack: toolchain from engines, heroku-prebuild, install (every build; npm
+# runs the package's own install scripts and prepare), heroku-postbuild or else build, and for
+# production heroku-cleanup after pruning devDependencies. CACHE_DIR keeps npm's download cache and
+# the Node.js/npm releases, so a warm install is fast but never skipped.
 set -euo pipefail
 
 build_dir="$1"; cache_dir="$2"; env_dir="$3"; mode="$4"
@@ -8,6 +11,7 @@ bp_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 header() { echo "-----> $*"; }
 indent() { sed -u 's/^/       /'; }
+warn() { echo " !     $*"; }
 error() { echo " !     $*" >&2; exit 1; }
 
 # Only npm/node settings come from ENV_DIR; other config vars stay out of the build.
@@ -20,58 +24,63 @@ if [ -d "$env_dir" ]; then
     esac
   done
 fi
+# Heroku's NPM_CONFIG_PRODUCTION=false keeps devDependencies; read here, not passed on to npm (which
+# warns about it).
+prune=true
+if [ "$mode" = test ] || [ "${NPM_CONFIG_PRODUCTION:-}" = false ]; then prune=false; fi
+unset NPM_CONFIG_PRODUCTION npm_config_production
 
 command -v node >/dev/null || error "node is not on PATH; install Node.js on the runner host."
 cd "$build_dir"
-# One node start for everything we need to know (npm itself takes a third of a second to start).
+# One node start for what package.json says (unit-separated: a missing field stays an empty one).
 facts="$(node -e '
-  const path = require("path");
-  let npm = "unknown";
-  try { npm = require(path.join(path.dirname(process.execPath), "../lib/node_modules/npm/package.json")).version; } catch {}
   const p = require("./package.json");
-  const n = ["dependencies", "devDependencies", "optionalDependencies"].reduce((s, k) => s + Object.keys(p[k] || {}).length, 0);
-  process.stdout.write(`${process.version} ${npm} ${n}`);
+  const s = p.scripts || {};
+  const e = p.engines || {};
+  const has = (k) => (typeof s[k] === "string" ? "1" : "");
+  process.stdout.write([e.node || "", e.npm || "", has("heroku-prebuild"), has("heroku-postbuild"), has("build"), has("heroku-cleanup")].join("\x1f") + "\x1f.");
 ' 2>/dev/null)" || error "package.json is not valid JSON; fix it and push again."
-read -r node_version npm_version deps <<< "$facts"
-header "Using the host's Node.js $node_version and npm $npm_version"
+IFS=$'\x1f' read -r engine_node engine_npm has_prebuild has_postbuild has_build has_cleanup _ <<< "$facts"
+
+mkdir -p "$cache_dir/nodejs"
+rm -rf "$cache_dir/nodejs/modules" # the node_modules copies of earlier Slipway versions
+export npm_config_cache="$cache_dir/nodejs/npm-cache"
+export npm_config_update_notifier=false
+# shellcheck source=toolchain.sh
+. "$bp_dir/lib/toolchain.sh"
+install_node "$engine_node"
+install_npm "$engine_npm"
+export PATH="$node_home/bin:$build_dir/node_modules/.bin:$PATH"
+header "Node.js $(node --version), npm $(npm --version)"
 
 mkdir -p "$build_dir/.profile.d"
 node_env="production"; [ "$mode" = test ] && node_env="test"
 cat > "$build_dir/.profile.d/nodejs.sh" <<PROFILE
-export PATH="\$HOME/node_modules/.bin:\$PATH"
+export PATH="\$HOME/.heroku/node/bin:\$HOME/node_modules/.bin:\$PATH"
 export NODE_ENV="\${NODE_ENV:-$node_env}"
 PROFILE
-echo "export PATH=\"$build_dir/node_modules/.bin:\$PATH\"" > "$bp_dir/export"
+echo "export PATH=\"$node_home/bin:$build_dir/node_modules/.bin:\$PATH\"" > "$bp_dir/export"
 
-if [ "$deps" = "0" ]; then
-  header "No dependencies in package.json: nothing to install"
-  exit 0
-fi
+run_script() { header "Running $1"; npm run "$1" 2>&1 | indent || error "npm run $1 exited ${PIPESTATUS[0]}."; }
 
-lock="package.json"; [ -f package-lock.json ] && lock="package-lock.json"
-key="$( (cat "$lock"; node --version; echo "$mode") | sha256sum | cut -c1-16)"
-store="$cache_dir/nodejs/modules"
-mkdir -p "$store"
-
-if [ "${NODE_MODULES_CACHE:-true}" != "false" ] && [ -d "$store/$key/node_modules" ]; then
-  header "Restoring node_modules from cache ($lock unchanged)"
-  rm -rf node_modules
-  cp -a "$store/$key/node_modules" node_modules
-  exit 0
-fi
-
-export npm_config_cache="$cache_dir/nodejs/npm-cache"
-flags=(--no-audit --no-fund --prefer-offline)
-if [ "$mode" = test ]; then flags+=(--include=dev); else flags+=(--omit=dev); fi
-if [ -f package-lock.json ]; then
-  header "Installing dependencies with npm ci ($mode)"
-  npm ci "${flags[@]}" 2>&1 | indent || error "npm ci failed; check package-lock.json is in sync with package.json (run npm install and commit it)."
+[ -n "$has_prebuild" ] && run_script heroku-prebuild
+flags=(--no-audit --no-fund --prefer-offline --include=dev)
+if [ -f package-lock.json ] || [ -f npm-shrinkwrap.json ]; then
+  header "Installing dependencies with npm ci"
+  npm ci "${flags[@]}" 2>&1 | indent || error "npm ci exited ${PIPESTATUS[0]}; check package-lock.json is in sync with package.json (run npm install and commit it)."
 else
-  header "Installing dependencies with npm install ($mode; commit a package-lock.json for repeatable installs)"
-  npm install "${flags[@]}" 2>&1 | indent || error "npm install failed."
+  header "Installing dependencies with npm install (commit a package-lock.json for repeatable installs)"
+  npm install "${flags[@]}" 2>&1 | indent || error "npm install exited ${PIPESTATUS[0]}."
 fi
 
-header "Caching node_modules"
-rm -rf "${store:?}"/*
-mkdir -p "$store/$key"
-cp -a node_modules "$store/$key/node_modules"
+# Heroku runs heroku-postbuild instead of build when both exist.
+if [ -n "$has_postbuild" ]; then run_script heroku-postbuild
+elif [ -n "$has_build" ]; then run_script build
+fi
+
+if [ "$prune" = true ]; then
+  header "Pruning devDependencies"
+  npm prune --omit=dev --no-audit --no-fund 2>&1 | indent || error "npm prune exited ${PIPESTATUS[0]}."
+fi
+[ -n "$has_cleanup" ] && run_script heroku-cleanup
+exit 0

@@ -5,8 +5,8 @@ import { archive, isDirty, resolveCommit } from '../git.js';
 import { dim, printJson, statusColour, table } from '../format.js';
 import { CliError } from '../errors.js';
 import { resolvePipeline } from './pipelines.js';
-import { describeRun, exitFor, getRun, printSummary, streamNode, waitForEnd } from '../ci-follow.js';
-import type { AddonJson, TestCaseJson, TestNodeJson, TestRunJson } from '../types.js';
+import { allCases, describeRun, exitFor, getRun, printSummary, streamNode, waitForEnd } from '../ci-follow.js';
+import type { AddonJson, TestNodeJson, TestRunJson } from '../types.js';
 
 const client = () => new ApiClient(loadCredentials());
 const runNumber = (s: string | undefined): number | 'latest' => {
@@ -33,7 +33,7 @@ async function showRun(pipelineFlag: string | undefined, number: number | 'lates
   const api = client();
   const run = await getRun(api, await resolvePipeline(pipelineFlag), number);
   if (o.json) {
-    const [nodes, cases, addons] = await Promise.all([api.get<TestNodeJson[]>(`/test-runs/${run.id}/test-nodes`), api.get<TestCaseJson[]>(`/test-runs/${run.id}/test-cases`), api.get<AddonJson[]>(`/test-runs/${run.id}/addons`)]);
+    const [nodes, cases, addons] = await Promise.all([api.get<TestNodeJson[]>(`/test-runs/${run.id}/test-nodes`), allCases(api, run.id), api.get<AddonJson[]>(`/test-runs/${run.id}/addons`)]);
     printJson({ ...run, test_nodes: nodes, test_cases: cases, addons });
     process.exitCode = exitFor(run);
     return;

@@ -5,6 +5,7 @@ import { isTerminal, type TestStatus } from '../../core/test-run-status.js';
 import { html, type Html } from '../html.js';
 import { ago, badge, csrfField, enc, type View } from '../layout.js';
 import { runDuration, shortSha } from '../format.js';
+import { parallelHint, sameTestsOnEveryNode } from '../../ci/parallel-hint.js';
 
 export type Counts = Record<string, number>;
 
@@ -36,8 +37,9 @@ const ORDER: Record<string, number> = { failed: 0, passed: 1, skipped: 2, todo: 
 
 export function casesTable(cases: TestCase[], nodeIdx: Map<string, number>, multiNode: boolean): Html {
   if (!cases.length) return html`<p class="muted">No test results (yet). Results come from TAP or JUnit output of the test step.</p>`;
+  const doubled = multiNode && sameTestsOnEveryNode(cases.map((c) => ({ description: c.description, test_node: { index: nodeIdx.get(c.test_node_id) ?? 0 } })), nodeIdx.size);
   const sorted = [...cases].sort((a, b) => (ORDER[a.status] ?? 9) - (ORDER[b.status] ?? 9) || (nodeIdx.get(a.test_node_id) ?? 0) - (nodeIdx.get(b.test_node_id) ?? 0) || a.number - b.number);
-  return html`<table class="list cases"><thead><tr><th>Result</th><th>Test</th>${multiNode ? html`<th>Node</th>` : ''}</tr></thead><tbody>
+  return html`${doubled ? html`<p class="run-message failed parallel-hint">${parallelHint(nodeIdx.size)}</p>` : ''}<table class="list cases"><thead><tr><th>Result</th><th>Test</th>${multiNode ? html`<th>Node</th>` : ''}</tr></thead><tbody>
 ${sorted.map((c) => html`<tr class="case ${c.status}"><td>${badge(c.status === 'passed' ? 'succeeded' : c.status === 'failed' ? 'failed' : 'skipped', c.status)}${c.flaky ? html` <span class="tag flaky" title="Passed and failed on the same commit">flaky</span>` : ''}</td>
 <td>${c.diagnostic ? html`<details${c.status === 'failed' ? html` data-diagnostic` : ''}><summary>${c.description}</summary><pre class="diagnostic">${c.diagnostic}</pre></details>` : c.description}</td>
 ${multiNode ? html`<td>${nodeIdx.get(c.test_node_id) ?? ''}</td>` : ''}</tr>`)}
