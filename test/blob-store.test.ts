@@ -2,8 +2,6 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
@@ -12,6 +10,7 @@ import { openStore, type Store } from '../src/store/db.js';
 import { openBlobStore, type BlobStore } from '../src/blobs/blob-store.js';
 import { postgresAvailable, startPostgres, type PgCluster } from './helpers/postgres.js';
 import { needs } from './helpers/tools.js';
+import { tempDir } from './helpers/temp.js';
 
 let cluster: PgCluster | undefined;
 let dbCounter = 0;
@@ -19,7 +18,7 @@ const stores: Store[] = [];
 
 async function freshStore(kind: 'folder' | 'postgres'): Promise<{ store: Store; url?: string }> {
   if (kind === 'folder') {
-    const store = await openStore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-blobs-')) });
+    const store = await openStore({ dataDir: tempDir('slipway-blobs-') });
     stores.push(store);
     return { store };
   }
@@ -36,7 +35,7 @@ async function freshStore(kind: 'folder' | 'postgres'): Promise<{ store: Store; 
 
 const tooLarge = () => new Error('too large');
 const bytes = (s: string) => Readable.from([Buffer.from(s)]);
-const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-blobs-'));
+const tmpDir = () => tempDir('slipway-blobs-');
 
 before(async () => { if (postgresAvailable()) cluster = await startPostgres(); });
 after(async () => { for (const s of stores) await s.close(); cluster?.stop(); });

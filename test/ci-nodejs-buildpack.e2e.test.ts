@@ -4,11 +4,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { startServer, cli, type TestServer } from './helpers/server.js';
 import { commitAll, git } from './helpers/apps.js';
 import { latestRun } from './helpers/runs.js';
+import { tempDir } from './helpers/temp.js';
 
 let s: TestServer;
 const P = 'nodejs-bp';
@@ -21,7 +21,7 @@ after(async () => { await s.stop(); });
 
 /** A repository whose tests check what the build left behind, in TAP. */
 function nodeApp(pkg: object, testBody: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-nodejs-bp-'));
+  const dir = tempDir('slipway-nodejs-bp-');
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'bp-probe', version: '1.0.0', private: true, ...pkg }, null, 2));
   fs.mkdirSync(path.join(dir, 'test'));
   fs.writeFileSync(path.join(dir, 'test/build.test.js'), `const test = require('node:test');\nconst assert = require('node:assert');\nconst fs = require('node:fs');\n${testBody}\n`);

@@ -5,7 +5,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { startServer, cli, viaRouter, type TestServer } from './helpers/server.js';
 import { exampleRepo } from './helpers/apps.js';
@@ -14,6 +13,7 @@ import { openStore, type Store } from '../src/store/db.js';
 import { createSandbox } from '../src/sandbox/sandbox.js';
 import { createEmbeddedDynos, type EmbeddedDynos } from '../src/scheduler/embedded-dynos.js';
 import { AGENT_LOST_MS } from '../src/scheduler/schedule-app.js';
+import { tempDir } from './helpers/temp.js';
 
 let s: TestServer;
 let store: Store;
@@ -26,7 +26,7 @@ const quiet = { info: () => {}, warn: () => {}, error: (l: string) => console.er
 before(async () => {
   s = await startServer({ SLIPWAY_BOOT_TIMEOUT_SECONDS: '20' });
   store = await openStore({ dataDir: s.dataDir });
-  workRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-agents-dynos-'));
+  workRoot = tempDir('slipway-agents-dynos-');
   fs.chmodSync(workRoot, 0o711);
   second = await createEmbeddedDynos({
     db: store.db, agentName: 'second', intervalMs: 500, log: quiet, tenantOf: async () => undefined,

@@ -3,9 +3,6 @@
 // the rollback window is taken once, and a silent agent's dynos move.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { openStore, type Store } from '../src/store/db.js';
 import { createApp } from '../src/store/apps.js';
@@ -21,12 +18,13 @@ import { StoreDesiredState, type DynoCrash } from '../src/scheduler/desired-stat
 import type { ObservedDyno } from '../src/runtime/desired-state.js';
 import { postgresAvailable, startPostgres, type PgCluster } from './helpers/postgres.js';
 import { needs } from './helpers/tools.js';
+import { tempDir } from './helpers/temp.js';
 
 let cluster: PgCluster | undefined;
 let dbCounter = 0;
 
 async function freshStore(dialect: 'sqlite' | 'postgres'): Promise<Store> {
-  if (dialect === 'sqlite') return openStore({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-dyno-store-')) });
+  if (dialect === 'sqlite') return openStore({ dataDir: tempDir('slipway-dyno-store-') });
   const name = `dynos${process.pid}_${++dbCounter}`;
   const admin = new pg.Client({ connectionString: cluster!.url });
   await admin.connect();

@@ -2,9 +2,6 @@
 // app), atomic job claims under concurrency, and leader election for scheduled work.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { openStore, type Store } from '../src/store/db.js';
 import { acquireLease } from '../src/store/leases.js';
@@ -13,6 +10,7 @@ import { enqueue, claim } from '../src/jobs/queue.js';
 import { Leader } from '../src/scheduler/leader.js';
 import { postgresAvailable, startPostgres, type PgCluster } from './helpers/postgres.js';
 import { needs } from './helpers/tools.js';
+import { tempDir } from './helpers/temp.js';
 
 let cluster: PgCluster | undefined;
 let dbCounter = 0;
@@ -23,7 +21,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A fresh database; `replicas` stores open on it, as that many servers would. */
 async function freshStores(dialect: 'sqlite' | 'postgres', replicas = 1): Promise<{ stores: Store[]; url?: string }> {
   let url: string | undefined;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-replicas-'));
+  const dataDir = tempDir('slipway-replicas-');
   if (dialect === 'postgres') {
     const name = `replicas${process.pid}_${++dbCounter}`;
     const admin = new pg.Client({ connectionString: cluster!.url });

@@ -39,7 +39,7 @@ export { git };
 
 /** A committed repository of its own holding `files` (path → content). */
 export function repoWithFiles(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-files-app-'));
+  const dir = tempDir('slipway-files-app-');
   for (const [name, content] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
     fs.writeFileSync(path.join(dir, name), content);

@@ -5,11 +5,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { cli, REPO } from '../helpers/server.js';
 import { runCommand } from '../helpers/run-command.js';
 import { startHerokuServer, type HerokuServer } from './helpers.js';
+import { tempDir } from '../helpers/temp.js';
 
 let s: HerokuServer;
 let config: string;
@@ -19,7 +19,7 @@ const viaBridge = (args: string[], env: Record<string, string> = {}) => cli(s, [
 
 before(async () => {
   s = await startHerokuServer();
-  config = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-bridge-'));
+  config = tempDir('slipway-bridge-');
 });
 after(async () => {
   await s?.stop();

@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import https from 'node:https';
 import tls from 'node:tls';
@@ -17,6 +16,7 @@ import { exampleRepo } from '../helpers/apps.js';
 import { waitFor } from '../helpers/runs.js';
 import { freePort } from '../helpers/postgres.js';
 import { startHerokuServer, heroku, type HerokuServer } from './helpers.js';
+import { tempDir } from '../helpers/temp.js';
 
 let s: HerokuServer;
 let dir: string;
@@ -51,7 +51,7 @@ function viaTls(servername: string, caFile: string, p = '/'): Promise<{ status: 
 }
 
 before(async () => {
-  certs = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-domains-'));
+  certs = tempDir('slipway-domains-');
   tlsPort = await freePort();
   s = await startHerokuServer({ SLIPWAY_ROUTER_TLS_PORT: String(tlsPort) });
   dir = exampleRepo('web-app');

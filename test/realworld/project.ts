@@ -3,13 +3,13 @@
 // ci:run` cold and warm, and run directly on this machine, so the two can be compared.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, cli, api, type TestServer } from '../helpers/server.js';
 import { commitAll, git } from '../helpers/apps.js';
 import { runCommand } from '../helpers/run-command.js';
+import { tempDir } from '../helpers/temp.js';
 
 export interface Project {
   /** name@version on the npm registry. */
@@ -32,7 +32,7 @@ const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, st
 
 /** The project's release unpacked into a new git repository, with app.json saying how to test it. */
 export function fetchProject(p: Project): string {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-realworld-'));
+  const tmp = tempDir('slipway-realworld-');
   const file = npm(['pack', p.spec, '--silent'], tmp).trim().split('\n').pop()!;
   execFileSync('tar', ['-xzf', file, '-C', tmp], { cwd: tmp, stdio: 'pipe' });
   fs.rmSync(path.join(tmp, file));
@@ -48,7 +48,7 @@ export function fetchProject(p: Project): string {
 
 /** Install and run the tests straight on this machine (a copy of the repository); the runner's own output. */
 export async function runDirectly(p: Project, repo: string): Promise<{ code: number; stdout: string; dir: string }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-realworld-direct-'));
+  const dir = tempDir('slipway-realworld-direct-');
   fs.cpSync(repo, dir, { recursive: true });
   npm(['install', '--no-audit', '--no-fund', '--include=dev'], dir);
   const reports = path.join(dir, 'reports');
