@@ -1,6 +1,6 @@
 // In a private space root itself starts the launcher (`ip netns exec … setpriv … bwrap`): a
 // repository's bin/setpriv or bin/ip, or an LD_PRELOAD config var, must never run as root there.
-// One space of its own (10.231.0.0/16), nothing else of the spaces suites.
+// One space of its own (10.232.0.0/16), nothing else of the spaces suites.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -30,7 +30,7 @@ after(async () => {
 });
 
 test('in a space, bin/setpriv, bin/ip and LD_PRELOAD never run as root; the release phase, dyno and one-off run sandboxed as the app', { skip, timeout: 300_000 }, async () => {
-  const made = await cli(s, ['spaces:create', SPACE, '--cidr', '10.231.0.0/16']);
+  const made = await cli(s, ['spaces:create', SPACE, '--cidr', '10.232.0.0/16']);
   assert.equal(made.code, 0, made.stdout + made.stderr);
   assert.equal((await cli(s, ['apps:create', A, '--space', SPACE])).code, 0);
   assert.equal((await cli(s, ['config:set', '-a', A, `LD_PRELOAD=${so}`, `LD_LIBRARY_PATH=${marks}`])).code, 0);
