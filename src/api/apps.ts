@@ -20,6 +20,7 @@ import { signedUrl } from './urls.js';
 import { accountEmail, herokuAppJson } from './heroku/shapes.js';
 import { sseEvent } from './heroku/sse.js';
 import { attachUrl } from './heroku/rendezvous.js';
+import { terminalSize } from '../runtime/one-off-terminal.js';
 
 export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const db = ctx.store.db;
@@ -122,13 +123,21 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   // One-off dynos: POST starts one; its attach_url streams the output until it exits.
   app.post<{ Params: { app: string } }>('/apps/:app/dynos', async (req, reply) => {
     const a = await getApp(db, req.params.app);
-    const b = parseBody(z.object({ command: z.string().min(1), env: z.record(z.string(), z.string()).optional(), attach: z.boolean().optional(), size: z.string().optional() }).passthrough(), req.body);
+    // The heroku CLI sends COLUMNS and LINES as numbers when it has a terminal.
+    const b = parseBody(z.object({
+      command: z.string().min(1), env: z.record(z.string(), z.union([z.string(), z.number()])).optional(), attach: z.boolean().optional(),
+      force_no_tty: z.boolean().nullable().optional(), size: z.string().optional(),
+    }).passthrough(), req.body);
+    const env = Object.fromEntries(Object.entries(b.env ?? {}).map(([k, v]) => [k, String(v)]));
     const size = lookupDynoSize(b.size ?? DEFAULT_DYNO_SIZE);
     if (!size.ok) throw fail('invalid_params', `${size.message} (size of the one-off dyno)`);
     const release = await currentRelease(db, a.id);
     if (!release?.slug_id) throw fail('invalid_state', `${a.name} has no release with code yet; deploy it first (\`slipway builds:create -a ${a.name}\`).`);
-    const run = ctx.oneOffs.start(a.id, { slugFile: slugPath(ctx, release.slug_id), config: JSON.parse(release.config) as Record<string, string>, tenant: await ctx.tenants.forApp(a.id) }, b.command, b.env ?? {}, size.size);
-    appendAppLog(ctx.logs, a.id, 'slipway[api]', `Starting process with command \`${b.command}\` by user (${run.name})`);
+    // A terminal when the client attaches from one (it sent its window size) and did not refuse it (--no-tty).
+    const terminal = b.attach && !b.force_no_tty ? terminalSize(b.env ?? {}) : undefined;
+    const run = ctx.oneOffs.start(a.id, { slugFile: slugPath(ctx, release.slug_id), config: JSON.parse(release.config) as Record<string, string>, tenant: await ctx.tenants.forApp(a.id) },
+      b.command, env, size.size, { attach: !!b.attach, terminal });
+    appendAppLog(ctx.logs, a.id, 'app[api]', `Starting process with command \`${b.command}\` by user ${accountEmail(req.actor?.name ?? 'unknown')}`);
     return reply.status(201).send(oneOffJson(req, a, run));
   });
   app.get<{ Params: { app: string; id: string } }>('/apps/:app/dynos/:id', async (req) => {
@@ -151,6 +160,9 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     const a = await getApp(db, req.params.app);
     const r = ctx.oneOffs.get(req.params.id);
     if (!r || r.appId !== a.id) throw fail('not_found', `No dyno ${req.params.id} on ${a.name}.`);
+    // A plain HTTP stream carries no input: the command reads end of file.
+    r.attached = true;
+    r.input?.end();
     return follow(r.logKey, reply, req);
   });
   app.delete<{ Params: { app: string; dyno?: string } }>('/apps/:app/dynos', async (req, reply) => { const a = await getApp(db, req.params.app); await ctx.dynos.restart(a.id); return reply.status(202).send({}); });
