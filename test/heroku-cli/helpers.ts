@@ -32,7 +32,10 @@ export async function startHerokuServer(): Promise<HerokuServer> {
 /** The environment that points the heroku CLI at Slipway and keeps it off the internet. */
 export function herokuEnv(s: HerokuServer): Record<string, string> {
   return {
-    PATH: [path.dirname(process.execPath), process.env['PATH'] ?? '/usr/bin:/bin'].join(':'), HOME: s.home,
+    // `heroku` on the PATH, as a user has it: git runs `heroku git:credentials` as its credential helper.
+    PATH: [path.dirname(HEROKU_BIN), path.dirname(process.execPath), process.env['PATH'] ?? '/usr/bin:/bin'].join(':'), HOME: s.home,
+    // git trusts the server's certificate as a user with a self-signed one configures it.
+    GIT_SSL_CAINFO: s.certFile, GIT_TERMINAL_PROMPT: '0',
     HEROKU_HOST: s.tlsUrl, HEROKU_API_KEY: TOKEN,
     // The CLI asks this host about payment delinquency beside every GET /account.
     HEROKU_PARTICLEBOARD_URL: s.tlsUrl,
