@@ -36,7 +36,8 @@ import { BUILD_JOB, RELEASE_JOB, type BuildEvent, type BuildJob, type ReleaseEve
 import { runBuild, cleanupBuild } from './releases/run-build.js';
 import { runReleasePhase } from './releases/run-release-phase.js';
 import { recordBuildEvent, recordReleaseEvent, goLive, slugPath } from './releases/deploy.js';
-import { appendAppLog, appendAppLogLines } from './releases/app-log.js';
+import { appendAppLog, appendAppLogLines, appLogKey } from './releases/app-log.js';
+import { LogDrains } from './logs/drains/log-drains.js';
 import { onDynoCrash } from './releases/auto-rollback.js';
 import { restartAddon } from './releases/attach-addon.js';
 import { listApps } from './store/apps.js';
@@ -130,6 +131,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       network: spaces,
     }),
     addons: new AddonManager({ sandbox, workRoot, templateRoot: path.join(config.dataDir, 'addon-templates'), pgBin: config.pgBin, postgresServerUrl: config.addonPostgresUrl, network: spaces }),
+    drains: new LogDrains({ db: store.db, logs: ctxLogs, logKey: appLogKey }),
   };
   const settleEnded = async () => {
     for (const runId of await runsWithLiveAddons(store.db)) await settleRun(ctx, runId).catch((e) => log.error(`tearing down add-ons of ${runId}: ${(e as Error).message}`));
@@ -222,7 +224,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       if (!a) return undefined;
       return { appId: a.id, dynos: ctx.dynos.webTargets(a.id), trusted: a.space_id ? spaces.trustedFor(a.space_id) ?? [] : undefined, internal: a.internal_routing === 1 };
     },
-    log: (appId, line) => appendAppLog(ctx.logs, appId, 'slipway[router]', line),
+    log: (appId, line) => appendAppLog(ctx.logs, appId, 'heroku[router]', line),
   });
   // The router must not wait on the database per request: app names are cached and refreshed.
   const appsByName = new Map<string, Awaited<ReturnType<typeof listApps>>[number]>();
@@ -238,13 +240,14 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       apps: () => [...appsByName.values()].map((a) => ({
         appId: a.id, name: a.name, dynos: ctx.dynos.webTargets(a.id), trusted: a.space_id ? spaces.trustedFor(a.space_id) ?? [] : undefined, internal: a.internal_routing === 1,
       })),
-      appLog: (appId, lines) => appendAppLogLines(ctx.logs, appId, 'slipway[router]', lines),
+      appLog: (appId, lines) => appendAppLogLines(ctx.logs, appId, 'heroku[router]', lines),
     });
     await nginx.start();
     spaces.onUpdated = async () => { await nginx?.sync(); };
   }
   // App add-ons, then dynos come back after a restart (on the networks made before the runner started).
   for (const addon of await listAppAddons(store.db)) await restartAddon(ctx, addon).catch((e) => log.error(`starting add-on ${addon.name} (${addon.plan}): ${(e as Error).message}`));
+  await ctx.drains.sync();
   // Dynos come back after a restart.
   for (const a of await listApps(store.db)) await goLive(ctx, a).catch((e) => log.error(`starting dynos of ${a.name}: ${(e as Error).message}`));
   let url = '';
@@ -276,6 +279,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       await control.stop();
       await runner.stop();
       await ctx.dynos.shutdown();
+      ctx.drains.stopAll();
       // Add-on servers live in namespaces of the default network: stopped before it goes.
       await ctx.addons.stopAppServers();
       await disks.close();

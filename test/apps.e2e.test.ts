@@ -154,7 +154,7 @@ test('a crashing process is restarted with growing back-off, visible in the logs
   const logs = (await run(['logs', '-n', '500'])).stdout;
   assert.match(logs, /app\[worker\.1\]: worker starting/);
   assert.match(logs, /restarting in 1 s \(restart 1\)/);
-  assert.match(logs, /^\d{4}-\d\d-\d\dT[\d:.]+Z slipway\[\w+\]: /m, 'Heroku log format');
+  assert.match(logs, /^\d{4}-\d\d-\d\dT[\d:.]+Z (?:app|heroku)\[[\w.]+\]: /m, 'Heroku log format');
   const dynos = (await api<{ name: string; state: string }[]>(s, 'GET', `/apps/${A}/dynos`)).json;
   assert.ok(dynos.some((d) => d.name === 'web.1' && d.state === 'up'), 'the web dynos are unaffected');
 });

@@ -22,7 +22,7 @@ export async function startBuild(ctx: AppContext, app: App, sourceBlobUrl: strin
   ctx.logs.open(buildLogKey(build.id));
   const job: BuildJob = { buildId: build.id, appId: app.id, appName: app.name, sourceBlobUrl, configVars: await getConfigVars(ctx.store.db, app.id), tenant: await ctx.tenants.forApp(app.id) };
   await enqueue(ctx.queue, BUILD_JOB, job, { key: `build:${build.id}` });
-  appendAppLog(ctx.logs, app.id, 'slipway[api]', `Build started${version ? ` for ${version.slice(0, 7)}` : ''}`);
+  appendAppLog(ctx.logs, app.id, 'app[api]', `Build started${version ? ` for ${version.slice(0, 7)}` : ''}`);
   ctx.runner?.poke();
   return build;
 }
@@ -34,7 +34,7 @@ export async function recordBuildEvent(ctx: AppContext, job: BuildJob, e: BuildE
   const db = ctx.store.db;
   if (!e.ok) {
     await finishBuild(db, job.buildId, { status: 'failed', message: e.message });
-    appendAppLog(ctx.logs, job.appId, 'slipway[api]', `Build failed: ${e.message}`);
+    appendAppLog(ctx.logs, job.appId, 'app[api]', `Build failed: ${e.message}`);
     return fireHooks(ctx, 'buildEnded', ctx.hooks.buildEnded, await getBuild(db, job.appId, job.buildId));
   }
   const slugId = newId();
@@ -56,7 +56,7 @@ export async function startRelease(ctx: AppContext, app: App, release: Release):
   if (!types['release']) {
     ctx.logs.close(releaseLogKey(release.id));
     const settled = await settleRelease(ctx.store.db, release.id, { type: 'no-release-phase' });
-    appendAppLog(ctx.logs, app.id, 'slipway[api]', `Release v${release.version} created: ${release.description}`);
+    appendAppLog(ctx.logs, app.id, 'app[api]', `Release v${release.version} created: ${release.description}`);
     await goLive(ctx, app);
     return fireHooks(ctx, 'releaseSettled', ctx.hooks.releaseSettled, app, settled);
   }
@@ -66,7 +66,7 @@ export async function startRelease(ctx: AppContext, app: App, release: Release):
     size: (await getFormation(ctx.store.db, app.id)).find((f) => f.type === 'release')?.size,
   };
   await enqueue(ctx.queue, RELEASE_JOB, job, { key: `release:${release.id}` });
-  appendAppLog(ctx.logs, app.id, 'slipway[api]', `Release v${release.version} is running its release phase: ${types['release']}`);
+  appendAppLog(ctx.logs, app.id, 'app[api]', `Release v${release.version} is running its release phase: ${types['release']}`);
   ctx.runner?.poke();
 }
 
@@ -74,7 +74,7 @@ export async function recordReleaseEvent(ctx: AppContext, job: ReleaseJob, e: Re
   if (e.type === 'output') return ctx.logs.append(releaseLogKey(job.releaseId), e.data);
   ctx.logs.close(releaseLogKey(job.releaseId));
   const settled = await settleRelease(ctx.store.db, job.releaseId, { type: e.ok ? 'release-phase-passed' : 'release-phase-failed' }, e.message);
-  appendAppLog(ctx.logs, job.appId, 'slipway[release]', e.ok ? `Release v${job.version} succeeded` : `Release v${job.version} failed: ${e.message}`);
+  appendAppLog(ctx.logs, job.appId, 'app[api]', e.ok ? `Release v${job.version} succeeded` : `Release v${job.version} failed: ${e.message}`);
   const app = await getApp(ctx.store.db, job.appId);
   if (e.ok) await goLive(ctx, app);
   await fireHooks(ctx, 'releaseSettled', ctx.hooks.releaseSettled, app, settled);

@@ -5,7 +5,7 @@ import { fail } from '../core/errors.js';
 import { appNameProblem } from '../core/app-name.js';
 import { now } from './db.js';
 
-export type App = Omit<AppsTable, 'release_counter'> & { release_counter: number };
+export type App = Omit<AppsTable, 'release_counter' | 'maintenance'> & { release_counter: number; maintenance: number };
 
 export async function createApp(db: Kysely<Database>, name: string): Promise<App> {
   const problem = appNameProblem(name);
@@ -13,7 +13,7 @@ export async function createApp(db: Kysely<Database>, name: string): Promise<App
   if (await db.selectFrom('apps').select('id').where('name', '=', name).executeTakeFirst()) throw fail('name_taken', `An app named "${name}" already exists.`);
   const row = { id: newId(), name, stack: 'heroku-24', created_at: now(), updated_at: now() };
   await db.insertInto('apps').values(row).execute();
-  return { ...row, release_counter: 0 };
+  return { ...row, release_counter: 0, maintenance: 0 };
 }
 
 /** An app by name or id, or app_not_found. */

@@ -118,7 +118,7 @@ export interface TestRunAddonsTable {
   deprovisioned_at: string | null;
 }
 
-export interface AppsTable { id: string; name: string; stack: string; release_counter: Generated<number>; created_at: string; updated_at: string; space_id?: string | null; internal_routing?: number }
+export interface AppsTable { id: string; name: string; stack: string; release_counter: Generated<number>; created_at: string; updated_at: string; space_id?: string | null; internal_routing?: number; maintenance: Generated<number> }
 export interface SpacesTable { id: string; name: string; cidr: string; region: string; shield: Generated<number>; state: string; trusted_ips: string; egress_rules: string; created_at: string; updated_at: string }
 export interface AppConfigVarsTable { app_id: string; key: string; value: string }
 export interface SlugsTable {
@@ -163,6 +163,8 @@ export interface SignInFailuresTable { key: string; failed_at: string }
 /** `owner`: `app:<id>`, `run:<id>`, `addons:app:<id>`, `addons:run:<id>`. */
 export interface TenantIdsTable { uid: number; owner: string; created_at: string }
 
+export interface LogDrainsTable { id: string; app_id: string; url: string; token: string; created_at: string; updated_at: string }
+
 export interface Database {
   settings: SettingsTable;
   tokens: TokensTable;
@@ -191,4 +193,5 @@ export interface Database {
   spaces: SpacesTable;
   tenant_ids: TenantIdsTable;
   sign_in_failures: SignInFailuresTable;
+  log_drains: LogDrainsTable;
 }

@@ -108,7 +108,7 @@ test('logs prints the app log; logs --tail follows new lines until stopped', { t
   try {
     await waitFor('the tail to start', async () => tail.output().length > 0, 30_000);
     assert.equal((await h('config:set', 'TAILED=yes', '-a', A)).code, 0);
-    await waitFor('the new release in the tail', async () => /slipway\[release\]: Release v7 succeeded/.test(tail.output()), 30_000);
+    await waitFor('the new release in the tail', async () => /app\[api\]: Release v7 succeeded/.test(tail.output()), 30_000);
     assert.equal(tail.proc.exitCode, null, 'still following');
   } finally { await tail.stop(); }
 });
