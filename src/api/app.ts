@@ -19,6 +19,7 @@ import { registerHerokuProtocol } from './heroku/protocol.js';
 import { herokuCompatRoutes } from './heroku/routes.js';
 import { spaceRoutes } from './spaces.js';
 import { drainRoutes } from './heroku/drains.js';
+import { dataApiRoutes } from './heroku/data-api.js';
 
 export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: opts.logger ? { level: 'warn' } : false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
@@ -41,5 +42,6 @@ export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {})
   await app.register(async (a) => herokuCompatRoutes(a, ctx));
   await app.register(async (a) => spaceRoutes(a, ctx));
   await app.register(async (a) => drainRoutes(a, ctx));
+  await app.register(async (a) => dataApiRoutes(a, ctx));
   return app;
 }

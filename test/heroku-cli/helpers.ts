@@ -40,6 +40,8 @@ export function herokuEnv(s: HerokuServer): Record<string, string> {
     // The CLI asks this host about payment delinquency beside every GET /account.
     HEROKU_PARTICLEBOARD_URL: s.tlsUrl,
     NODE_EXTRA_CA_CERTS: s.certFile,
+    // pg:* and redis:* ask the data API on HEROKU_HOST's port at this host name: Slipway serves it.
+    HEROKU_DATA_HOST: new URL(s.tlsUrl).hostname, HEROKU_POSTGRESQL_HOST: new URL(s.tlsUrl).hostname, HEROKU_REDIS_HOST: new URL(s.tlsUrl).hostname,
     // No telemetry, no update check, and no detached `heroku update --autoupdate` left running.
     DISABLE_TELEMETRY: 'true', HEROKU_SKIP_NEW_VERSION_CHECK: 'true', HEROKU_DISABLE_AUTOUPDATE: 'true',
     NODE_OPTIONS: `--import=${GUARD}`,
@@ -47,8 +49,8 @@ export function herokuEnv(s: HerokuServer): Record<string, string> {
 }
 
 /** Run `heroku <args>` to completion. */
-export function heroku(s: HerokuServer, args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<CommandResult> {
-  return runCommand(HEROKU_BIN, args, { cwd: opts.cwd ?? s.home, env: herokuEnv(s), timeoutMs: opts.timeoutMs ?? 60_000 });
+export function heroku(s: HerokuServer, args: string[], opts: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<CommandResult> {
+  return runCommand(HEROKU_BIN, args, { cwd: opts.cwd ?? s.home, env: { ...herokuEnv(s), ...opts.env }, timeoutMs: opts.timeoutMs ?? 60_000 });
 }
 
 /** Start a long-running `heroku <args>` (logs --tail) and collect its output as it comes. */
