@@ -222,7 +222,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     lookup: (name) => {
       const a = appsByName.get(name);
       if (!a) return undefined;
-      return { appId: a.id, dynos: ctx.dynos.webTargets(a.id), trusted: a.space_id ? spaces.trustedFor(a.space_id) ?? [] : undefined, internal: a.internal_routing === 1 };
+      return { appId: a.id, dynos: ctx.dynos.webTargets(a.id), trusted: a.space_id ? spaces.trustedFor(a.space_id) ?? [] : undefined, internal: a.internal_routing === 1, maintenance: a.maintenance === 1 };
     },
     log: (appId, line) => appendAppLog(ctx.logs, appId, 'heroku[router]', line),
   });

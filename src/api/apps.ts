@@ -2,12 +2,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { getApp, getConfigVars, listApps, patchConfigVars, type App } from '../store/apps.js';
+import { getApp, getConfigVars, listApps, patchConfigVars, renameApp, setMaintenance, type App } from '../store/apps.js';
+import { generatedAppName } from '../core/app-name.js';
 import { currentRelease, getRelease, listReleases, type Release } from '../store/releases.js';
 import { getBuild, listBuilds, type Build } from '../store/builds.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startBuild, releaseConfigChange, rollback, buildLogKey, releaseLogKey, slugPath } from '../releases/deploy.js';
+import { startBuild, releaseConfigChange, releaseSlug, rollback, buildLogKey, releaseLogKey, slugPath } from '../releases/deploy.js';
 import { appLogKey, appendAppLog } from '../releases/app-log.js';
 import { sourceIdFromUrl } from '../git/source-blobs.js';
 import { createAppWithRelease, destroyApp } from '../releases/app-lifecycle.js';
@@ -44,16 +45,39 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   };
 
   app.post('/apps', async (req, reply) => {
-    const b = parseBody(z.object({ name: z.string(), space: z.string().optional(), internal_routing: z.boolean().optional() }).passthrough(), req.body);
+    const b = parseBody(z.object({ name: z.string().nullable().optional(), space: z.string().optional(), internal_routing: z.boolean().optional() }).passthrough(), req.body ?? {});
     if (b.internal_routing && !b.space) throw fail('invalid_params', 'internal_routing needs a space: an internal app is reachable only from inside its private space (pass --space NAME).');
     const space = b.space ? await getSpace(db, b.space) : undefined;
-    let a = await createAppWithRelease(ctx, b.name);
+    let a = b.name ? await createAppWithRelease(ctx, b.name) : await createNamedByUs();
     if (space) {
       await placeApp(db, a.id, space.id, !!b.internal_routing);
       a = await getApp(db, a.id);
       await ctx.onAppsChanged?.();
     }
     return reply.status(201).send(await appJson(req, a));
+  });
+  // No name given: one made as Heroku makes them, tried again on the rare clash.
+  const createNamedByUs = async (): Promise<App> => {
+    for (let i = 0; ; i++) {
+      try { return await createAppWithRelease(ctx, generatedAppName()); } catch (e) { if (i >= 4 || (e as { id?: string }).id !== 'name_taken') throw e; }
+    }
+  };
+  // apps:rename and maintenance:on/off.
+  app.patch<{ Params: { app: string } }>('/apps/:app', async (req) => {
+    let a = await getApp(db, req.params.app);
+    const b = parseBody(z.object({ name: z.string().optional(), maintenance: z.boolean().optional() }).passthrough(), req.body);
+    if (b.name !== undefined && b.name !== a.name) {
+      const old = a.name;
+      a = await renameApp(db, a, b.name);
+      appendAppLog(ctx.logs, a.id, 'app[api]', `Rename from ${old} to ${a.name} by user ${accountEmail(req.actor?.name ?? 'unknown')}`);
+    }
+    if (b.maintenance !== undefined && (a.maintenance === 1) !== b.maintenance) {
+      await setMaintenance(db, a.id, b.maintenance);
+      appendAppLog(ctx.logs, a.id, 'app[api]', `Maintenance mode ${b.maintenance ? 'on' : 'off'} by user ${accountEmail(req.actor?.name ?? 'unknown')}`);
+      a = await getApp(db, a.id);
+    }
+    await ctx.onAppsChanged?.();
+    return appJson(req, a);
   });
   app.get('/apps', async (req) => Promise.all((await listApps(db)).map((a) => appJson(req, a))));
   app.get<{ Params: { app: string } }>('/apps/:app', async (req) => appJson(req, await getApp(db, req.params.app)));
@@ -101,8 +125,14 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   app.get<{ Params: { app: string; id: string } }>('/apps/:app/releases/:id', async (req) => { const a = await getApp(db, req.params.app); return releaseJson(req, a, await getRelease(db, a.id, req.params.id)); });
   app.post<{ Params: { app: string } }>('/apps/:app/releases', async (req, reply) => {
     const a = await getApp(db, req.params.app);
-    const b = parseBody(z.object({ release: z.union([z.string(), z.number()]) }), req.body);
-    return reply.status(201).send(releaseJson(req, a, await rollback(ctx, a, b.release, undefined, req.actor?.name)));
+    // {release}: a rollback; {slug, description}: a new release of that slug with today's config (releases:retry).
+    const b = parseBody(z.union([
+      z.object({ release: z.union([z.string(), z.number()]) }),
+      z.object({ slug: z.string().min(1), description: z.string().max(500).optional() }).passthrough(),
+    ]), req.body);
+    if (!('slug' in b)) return reply.status(201).send(releaseJson(req, a, await rollback(ctx, a, b.release, undefined, req.actor?.name)));
+    if (!(await listReleases(db, a.id)).some((r) => r.slug_id === b.slug)) throw fail('not_found', `${a.name} has no release with slug ${b.slug}; see \`heroku releases -a ${a.name}\`.`);
+    return reply.status(201).send(releaseJson(req, a, await releaseSlug(ctx, a, b.slug, b.description ?? 'Release of an earlier slug', req.actor?.name)));
   });
   app.get<{ Params: { app: string; id: string } }>('/apps/:app/releases/:id/output', async (req, reply) => {
     const a = await getApp(db, req.params.app);
@@ -166,6 +196,13 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     return follow(r.logKey, reply, req);
   });
   app.delete<{ Params: { app: string; dyno?: string } }>('/apps/:app/dynos', async (req, reply) => { const a = await getApp(db, req.params.app); await ctx.dynos.restart(a.id); return reply.status(202).send({}); });
+  // ps:restart --process-type web
+  app.delete<{ Params: { app: string; type: string } }>('/apps/:app/formations/:type', async (req, reply) => {
+    const a = await getApp(db, req.params.app);
+    if (!ctx.dynos.list(a.id).some((d) => d.type === req.params.type)) throw fail('not_found', `No ${req.params.type} dynos are running on ${a.name}; see \`heroku ps -a ${a.name}\`.`);
+    await ctx.dynos.restart(a.id, req.params.type);
+    return reply.status(202).send({});
+  });
   app.delete<{ Params: { app: string; dyno: string } }>('/apps/:app/dynos/:dyno', async (req, reply) => { const a = await getApp(db, req.params.app); await ctx.dynos.restart(a.id, req.params.dyno); return reply.status(202).send({}); });
 
   app.post<{ Params: { app: string } }>('/apps/:app/log-sessions', async (req, reply) => {

@@ -96,7 +96,12 @@ export async function goLive(ctx: AppContext, app: App): Promise<void> {
 /** A config change is a new release on the current slug. */
 export async function releaseConfigChange(ctx: AppContext, app: App, description: string, user: string | null = null): Promise<Release> {
   const current = await currentRelease(ctx.store.db, app.id);
-  const release = await createRelease(ctx.store.db, { appId: app.id, slugId: current?.slug_id ?? null, config: await getConfigVars(ctx.store.db, app.id), description, user });
+  return releaseSlug(ctx, app, current?.slug_id ?? null, description, user);
+}
+
+/** A new release of `slugId` with the app's config as it is now, through its release phase (also releases:retry). */
+export async function releaseSlug(ctx: AppContext, app: App, slugId: string | null, description: string, user: string | null = null): Promise<Release> {
+  const release = await createRelease(ctx.store.db, { appId: app.id, slugId, config: await getConfigVars(ctx.store.db, app.id), description, user });
   await startRelease(ctx, app, release);
   return release;
 }

@@ -46,3 +46,17 @@ export async function patchConfigVars(db: Kysely<Database>, appId: string, patch
   });
   return changed.length > 0;
 }
+
+/** Rename an app: its repository, slugs, couplings and dynos follow (they hold its id, not its name). */
+export async function renameApp(db: Kysely<Database>, app: App, name: string): Promise<App> {
+  const problem = appNameProblem(name);
+  if (problem) throw fail('invalid_params', problem);
+  if (name !== app.name && await db.selectFrom('apps').select('id').where('name', '=', name).executeTakeFirst()) throw fail('name_taken', `An app named "${name}" already exists.`);
+  await db.updateTable('apps').set({ name, updated_at: now() }).where('id', '=', app.id).execute();
+  return getApp(db, app.id);
+}
+
+/** Maintenance mode: the router answers 503 with a maintenance page; the dynos keep running. */
+export async function setMaintenance(db: Kysely<Database>, appId: string, on: boolean): Promise<void> {
+  await db.updateTable('apps').set({ maintenance: on ? 1 : 0, updated_at: now() }).where('id', '=', appId).execute();
+}

@@ -144,7 +144,7 @@ test('missing things are clean 404s; unsupported commands say so', { timeout: 12
   assert.equal(missing.code, 2, missing.stderr);
   assert.match(missing.stderr, /Couldn't find an app named "no-such-app"/);
   assert.match(missing.stderr, /Error ID: not_found/);
-  for (const args of [['domains', '-a', A], ['maintenance:on', '-a', A], ['features', '-a', A]]) {
+  for (const args of [['domains', '-a', A], ['features', '-a', A]]) {
     const r = await h(...args);
     assert.notEqual(r.code, 0, args.join(' '));
     assert.match(r.stderr, /Slipway does not support [A-Z]+ \/\S+;/, args.join(' '));
