@@ -85,7 +85,7 @@ test('forwarding headers reach the dyno; a valid X-Request-Id is kept, another o
   assert.equal((JSON.parse(other.body) as Record<string, string>)['x-request-id'], fresh, 'the dyno saw the generated id');
 
   await get('/?q=1', { 'x-request-id': id });
-  const line = new RegExp(`slipway\\[router\\]: at=info method=GET path="/\\?q=1" host=${A}\\.localhost request_id=${id} fwd="127\\.0\\.0\\.1" dyno=web\\.1 connect=\\d+ms service=\\d+ms status=200 bytes=\\d+ protocol=http`);
+  const line = new RegExp(`heroku\\[router\\]: at=info method=GET path="/\\?q=1" host=${A}\\.localhost request_id=${id} fwd="127\\.0\\.0\\.1" dyno=web\\.1 connect=\\d+ms service=\\d+ms status=200 bytes=\\d+ protocol=http`);
   await waitFor('the access line', async () => line.test((await run(['logs', '-n', '100'])).stdout));
 });
 

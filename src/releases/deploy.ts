@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { enqueue } from '../jobs/queue.js';
-import { getApp, getConfigVars, type App } from '../store/apps.js';
+import { appBuildpacks, getApp, getConfigVars, type App } from '../store/apps.js';
 import { createRelease, currentRelease, getRelease, settleRelease, type Release } from '../store/releases.js';
 import { createBuild, createSlug, finishBuild, getBuild, getSlug, type Build } from '../store/builds.js';
 import { getFormation, scaleFormation } from '../store/formation.js';
@@ -20,7 +20,7 @@ export const slugPath = (ctx: AppContext, slugId: string): string => path.join(c
 export async function startBuild(ctx: AppContext, app: App, sourceBlobUrl: string, version: string | null, user: string | null = null): Promise<Build> {
   const build = await createBuild(ctx.store.db, app.id, sourceBlobUrl, version, user);
   ctx.logs.open(buildLogKey(build.id));
-  const job: BuildJob = { buildId: build.id, appId: app.id, appName: app.name, sourceBlobUrl, configVars: await getConfigVars(ctx.store.db, app.id), tenant: await ctx.tenants.forApp(app.id) };
+  const job: BuildJob = { buildId: build.id, appId: app.id, appName: app.name, sourceBlobUrl, configVars: await getConfigVars(ctx.store.db, app.id), tenant: await ctx.tenants.forApp(app.id), buildpacks: appBuildpacks(app) };
   await enqueue(ctx.queue, BUILD_JOB, job, { key: `build:${build.id}` });
   appendAppLog(ctx.logs, app.id, 'app[api]', `Build started${version ? ` for ${version.slice(0, 7)}` : ''}`);
   ctx.runner?.poke();

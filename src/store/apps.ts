@@ -60,3 +60,10 @@ export async function renameApp(db: Kysely<Database>, app: App, name: string): P
 export async function setMaintenance(db: Kysely<Database>, appId: string, on: boolean): Promise<void> {
   await db.updateTable('apps').set({ maintenance: on ? 1 : 0, updated_at: now() }).where('id', '=', appId).execute();
 }
+
+/** The app's own buildpacks (`heroku buildpacks:set`), used by its builds instead of app.json's; an empty list clears them. */
+export async function setBuildpacks(db: Kysely<Database>, appId: string, urls: string[]): Promise<void> {
+  await db.updateTable('apps').set({ buildpacks: urls.length ? JSON.stringify(urls) : null, updated_at: now() }).where('id', '=', appId).execute();
+}
+
+export const appBuildpacks = (a: Pick<App, 'buildpacks'>): string[] => (a.buildpacks ? JSON.parse(a.buildpacks) as string[] : []);

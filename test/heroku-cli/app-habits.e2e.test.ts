@@ -79,3 +79,29 @@ test('apps:rename: the git remote, the router and the pipeline follow', { timeou
   assert.equal(push.code, 0, push.output);
   assert.match(push.output, /remote: -----> Released v\d+/);
 });
+
+test('buildpacks:set/add/remove/clear: the app\'s own buildpacks replace app.json\'s on the next build', { timeout: 300_000 }, async () => {
+  const NODE = 'https://github.com/heroku/heroku-buildpack-nodejs';
+  const CHROME = 'https://github.com/heroku/heroku-buildpack-google-chrome';
+  assert.match((await h('buildpacks')).stdout, /has no Buildpacks/);
+  const set = await h('buildpacks:set', NODE);
+  assert.equal(set.code, 0, set.stderr);
+  assert.equal((await h('buildpacks:add', '--index', '1', CHROME)).code, 0);
+  const two = (await h('buildpacks')).stdout;
+  assert.ok(two.includes(CHROME) && two.indexOf(CHROME) < two.indexOf(NODE), two);
+  assert.equal((await h('buildpacks:remove', CHROME)).code, 0);
+  const one = (await h('buildpacks')).stdout;
+  assert.ok(one.includes(NODE) && !one.includes(CHROME), one);
+  const bad = await h('buildpacks:set', 'ftp://example.invalid/bp');
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /Unknown buildpack/);
+  git(dir, 'commit', '--allow-empty', '-q', '-m', 'with the app\'s buildpacks');
+  const push = await runCommand('git', ['push', 'heroku', 'main'], { cwd: dir, env: herokuEnv(s), timeoutMs: 240_000 });
+  assert.match(push.output, new RegExp(`Using the app's buildpacks: ${NODE}`), 'the app\'s buildpack, not app.json\'s ./bp');
+  assert.equal((await h('buildpacks:clear')).code, 0);
+  assert.match((await h('buildpacks')).stdout, /has no Buildpacks/);
+  git(dir, 'commit', '--allow-empty', '-q', '-m', 'app.json\'s buildpacks again');
+  const again = await runCommand('git', ['push', 'heroku', 'main'], { cwd: dir, env: herokuEnv(s), timeoutMs: 240_000 });
+  assert.equal(again.code, 0, again.output);
+  assert.match(again.output, /Running \.\/bp bin\/compile/);
+});
