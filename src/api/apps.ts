@@ -85,6 +85,8 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     const a = await getApp(db, req.params.app);
     const shown = await appJson(req, a);
     await destroyApp(ctx, a);
+    // Its drains went with its row (foreign key); their workers stop here.
+    await ctx.drains.sync();
     return shown;
   });
 
