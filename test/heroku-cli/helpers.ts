@@ -12,7 +12,7 @@ import { runCommand, type CommandResult } from '../helpers/run-command.js';
 export const HEROKU_BIN = path.join(REPO, 'node_modules/.bin/heroku');
 const GUARD = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'offline-guard.js')).href;
 
-export interface HerokuServer extends TestServer { tlsUrl: string; certFile: string; home: string }
+export interface HerokuServer extends TestServer { tlsUrl: string; certFile: string; keyFile: string; home: string }
 
 /** A Slipway server with an HTTPS listener (the CLI reads CI output with node's https only). */
 export async function startHerokuServer(): Promise<HerokuServer> {
@@ -22,11 +22,12 @@ export async function startHerokuServer(): Promise<HerokuServer> {
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
     '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile], { stdio: 'pipe' });
   const tlsPort = await freePort();
-  const s = await startServer({ SLIPWAY_TLS_PORT: String(tlsPort), SLIPWAY_TLS_CERT: certFile, SLIPWAY_TLS_KEY: keyFile, SLIPWAY_BOOT_TIMEOUT_SECONDS: '20' });
+  // The server trusts the throwaway certificate too: a syslog+tls drain receiver in the tests uses it.
+  const s = await startServer({ SLIPWAY_TLS_PORT: String(tlsPort), SLIPWAY_TLS_CERT: certFile, SLIPWAY_TLS_KEY: keyFile, SLIPWAY_BOOT_TIMEOUT_SECONDS: '20', NODE_EXTRA_CA_CERTS: certFile });
   // A HOME of its own: no netrc, config or git credentials of the machine leak in or out.
   const home = path.join(dir, 'home');
   fs.mkdirSync(home);
-  return { ...s, tlsUrl: `https://127.0.0.1:${tlsPort}`, certFile, home };
+  return { ...s, tlsUrl: `https://127.0.0.1:${tlsPort}`, certFile, keyFile, home };
 }
 
 /** The environment that points the heroku CLI at Slipway and keeps it off the internet. */

@@ -5,6 +5,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
+import tls from 'node:tls';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { cli, viaRouter } from '../helpers/server.js';
 import { repoWithBuildpack } from '../helpers/apps.js';
@@ -16,6 +21,8 @@ const A = 'hk-logs';
 const h = (...args: string[]) => heroku(s, args);
 let syslog: net.Server;
 let syslogText = '';
+let syslogTls: tls.Server | undefined;
+let tlsText = '';
 let web: http.Server;
 let webDown = false;
 const posts: { headers: http.IncomingHttpHeaders; body: string }[] = [];
@@ -39,6 +46,7 @@ before(async () => {
 });
 after(async () => {
   await s.stop();
+  syslogTls?.close();
   syslog.close();
   web.close();
 });
@@ -93,6 +101,31 @@ test('a deploy and a request: app[…] and heroku[…] lines; --source and --dyn
     assert.match(String(p.headers['logplex-drain-token']), /^d\./);
     assert.equal(Number(p.headers['logplex-msg-count']), p.body.match(/(?:^|\s)\d+ <\d+>1 /g)!.length);
   }
+});
+
+test('a syslog+tls drain delivers over TLS, checking the receiver\'s certificate', { timeout: 90_000 }, async () => {
+  syslogTls = tls.createServer({ cert: fs.readFileSync(s.certFile), key: fs.readFileSync(s.keyFile) }, (c) => c.on('data', (d) => { tlsText += d; }));
+  await new Promise<void>((r) => syslogTls!.listen(0, '127.0.0.1', () => r()));
+  const add = await h('drains:add', `syslog+tls://127.0.0.1:${(syslogTls.address() as AddressInfo).port}`, '-a', A);
+  assert.equal(add.code, 0, add.stderr);
+  assert.equal((await h('config:set', 'OVER_TLS=1', '-a', A)).code, 0);
+  await waitFor('the line over TLS', async () => /<190>1 \S+ d\.[0-9a-f-]+ app api - Release v\d+ created: Set OVER_TLS config vars/.test(tlsText), 30_000);
+  // A receiver whose certificate the server does not trust gets no line (the log is not sent in the clear to an impostor).
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-drain-impostor-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'pipe' });
+  let stolen = '';
+  const impostor = tls.createServer({ cert: fs.readFileSync(path.join(dir, 'cert.pem')), key: fs.readFileSync(path.join(dir, 'key.pem')) }, (c) => c.on('data', (d) => { stolen += d; }));
+  impostor.on('tlsClientError', () => { /* the drain refused the certificate */ });
+  await new Promise<void>((r) => impostor.listen(0, '127.0.0.1', () => r()));
+  try {
+    assert.equal((await h('drains:add', `syslog+tls://127.0.0.1:${(impostor.address() as AddressInfo).port}`, '-a', A)).code, 0);
+    assert.equal((await h('config:set', 'SECRET_LINE=1', '-a', A)).code, 0);
+    await waitFor('the trusted drain', async () => /SECRET_LINE/.test(tlsText), 30_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(stolen, '', 'nothing reached the impostor');
+    assert.equal((await h('drains:remove', `syslog+tls://127.0.0.1:${(impostor.address() as AddressInfo).port}`, '-a', A)).code, 0);
+  } finally { impostor.close(); fs.rmSync(dir, { recursive: true, force: true }); }
 });
 
 test('an HTTP drain that is down gets the lines once it is back; drains:remove stops the copy', { timeout: 120_000 }, async () => {
