@@ -17,6 +17,7 @@ import type { App } from './store/apps.js';
 import type { Release } from './store/releases.js';
 import type { Build } from './store/builds.js';
 import type { TestRun } from './store/test-runs.js';
+import type { LogDrains } from './logs/drains/log-drains.js';
 
 /**
  * What the flow (pipelines, integrations) hangs on to: called after a release settled (and, when it
@@ -55,6 +56,8 @@ export interface AppContext {
   /** Desired dynos changed: agents are told (the embedded agent has reconciled when this resolves). */
   desiredChanged(): Promise<void>;
   oneOffs: OneOffDynos;
+  /** Apps' log drains at work (`sync()` after a drain is added or removed). */
+  drains: LogDrains;
   /** The uid each app, test run and add-on set runs as. */
   tenants: Tenants;
   /** Networks of private spaces on this host. */

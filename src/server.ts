@@ -42,7 +42,8 @@ import { runBuild, cleanupBuild } from './releases/run-build.js';
 import { runReleasePhase } from './releases/run-release-phase.js';
 import { recordBuildEvent, recordReleaseEvent, goLive } from './releases/deploy.js';
 import { slugFile } from './releases/slugs.js';
-import { appendAppLog, appendAppLogLines } from './releases/app-log.js';
+import { appendAppLog, appendAppLogLines, appLogKey } from './releases/app-log.js';
+import { LogDrains } from './logs/drains/log-drains.js';
 import { onDynoCrash } from './releases/auto-rollback.js';
 import { restartAddon } from './releases/attach-addon.js';
 import { listApps } from './store/apps.js';
@@ -147,9 +148,10 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     cacheRoot: path.join(config.dataDir, 'cache'), log, hooks: { releaseSettled: [], buildEnded: [], testRunEnded: [], testRunStarted: [] },
     locks: new StoreLocks({ db: store.db, replica: runnerName, instance, ttlMs: config.leaseMs }), leader: new Leader({ dialect: store.dialect, databaseUrl: config.databaseUrl, log }),
     selfUrl: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`,
-    oneOffs: new OneOffDynos({ sandbox, workRoot, logs: ctxLogs, timeoutMs: 24 * 3600_000, network: spaces }), spaces,
+    oneOffs: new OneOffDynos({ sandbox, workRoot, logs: ctxLogs, timeoutMs: 24 * 3600_000, network: spaces, appLog: (appId, source, message) => appendAppLog(ctxLogs, appId, source, message) }), spaces,
     desiredChanged: () => plane.changed(),
     addons: new AddonManager({ sandbox, workRoot, templateRoot: path.join(config.dataDir, 'addon-templates'), pgBin: config.pgBin, postgresServerUrl: config.addonPostgresUrl, network: spaces }),
+    drains: new LogDrains({ db: store.db, logs: ctxLogs, logKey: appLogKey }),
   };
   const settleEnded = async () => {
     for (const runId of await runsWithLiveAddons(store.db)) await settleRun(ctx, runId).catch((e) => log.error(`tearing down add-ons of ${runId}: ${(e as Error).message}`));
@@ -234,9 +236,9 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     lookup: (name) => {
       const a = appsByName.get(name);
       if (!a) return undefined;
-      return { appId: a.id, dynos: plane.routes.targets(a.id), trusted: a.space_id ? spaces.trustedFor(a.space_id) ?? [] : undefined, internal: a.internal_routing === 1 };
+      return { appId: a.id, dynos: plane.routes.targets(a.id), trusted: a.space_id ? spaces.trustedFor(a.space_id) ?? [] : undefined, internal: a.internal_routing === 1, maintenance: a.maintenance === 1 };
     },
-    log: (appId, line) => appendAppLog(ctx.logs, appId, 'slipway[router]', line),
+    log: (appId, line) => appendAppLog(ctx.logs, appId, 'heroku[router]', line),
     customHost: (host) => domains.appNameFor(host),
   });
   // The router must not wait on the database per request: app names are cached and refreshed.
@@ -254,13 +256,14 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
         appId: a.id, name: a.name, dynos: plane.routes.targets(a.id), trusted: a.space_id ? spaces.trustedFor(a.space_id) ?? [] : undefined, internal: a.internal_routing === 1,
         hostnames: domains.hostnamesOf(a.id),
       })),
-      appLog: (appId, lines) => appendAppLogLines(ctx.logs, appId, 'slipway[router]', lines),
+      appLog: (appId, lines) => appendAppLogLines(ctx.logs, appId, 'heroku[router]', lines),
     });
     await nginx.start();
     spaces.onUpdated = async () => { await nginx?.sync(); };
   }
   // App add-ons, then dynos come back after a restart (on the networks made before the runner started).
   for (const addon of await listAppAddons(store.db)) await restartAddon(ctx, addon).catch((e) => log.error(`starting add-on ${addon.name} (${addon.plan}): ${(e as Error).message}`));
+  await ctx.drains.sync();
   // Dynos come back after a restart from their desired rows (apps from before those rows are scheduled first).
   const scheduled = await appsWithDesiredDynos(store.db);
   for (const a of await listApps(store.db)) if (!scheduled.has(a.id)) await goLive(ctx, a).catch((e) => log.error(`starting dynos of ${a.name}: ${(e as Error).message}`));
@@ -298,6 +301,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       await control.stop();
       await runner.stop();
       await plane.close();
+      ctx.drains.stopAll();
       // Add-on servers live in namespaces of the default network: stopped before it goes.
       await ctx.addons.stopAppServers();
       await disks.close();

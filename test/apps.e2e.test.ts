@@ -62,7 +62,7 @@ test('the router logs every request in Heroku\'s format, proxies WebSocket upgra
   });
   assert.deepEqual(r, { status: 200, id }, 'a valid X-Request-Id is kept');
   await waitFor('the access line', async () => (await run(['logs', '-n', '100'])).stdout.includes(`request_id=${id}`));
-  assert.match((await run(['logs', '-n', '100'])).stdout, new RegExp(`slipway\\[router\\]: at=info method=GET path="/\\?q=1" host=${A}\\.localhost request_id=${id} fwd="127\\.0\\.0\\.1" dyno=web\\.1 connect=\\d+ms service=\\d+ms status=200 bytes=\\d+ protocol=http`));
+  assert.match((await run(['logs', '-n', '100'])).stdout, new RegExp(`heroku\\[router\\]: at=info method=GET path="/\\?q=1" host=${A}\\.localhost request_id=${id} fwd="127\\.0\\.0\\.1" dyno=web\\.1 connect=\\d+ms service=\\d+ms status=200 bytes=\\d+ protocol=http`));
 
   // An upgrade goes through to the dyno, then bytes flow both ways.
   assert.match(await upgradeEcho(s.routerPort, A), /X-Seen-Request-Id: [\w-]{20,}/, 'the dyno saw the forwarding headers');
@@ -154,7 +154,7 @@ test('a crashing process is restarted with growing back-off, visible in the logs
   const logs = (await run(['logs', '-n', '500'])).stdout;
   assert.match(logs, /app\[worker\.1\]: worker starting/);
   assert.match(logs, /restarting in 1 s \(restart 1\)/);
-  assert.match(logs, /^\d{4}-\d\d-\d\dT[\d:.]+Z slipway\[\w+\]: /m, 'Heroku log format');
+  assert.match(logs, /^\d{4}-\d\d-\d\dT[\d:.]+Z (?:app|heroku)\[[\w.]+\]: /m, 'Heroku log format');
   const dynos = (await api<{ name: string; state: string }[]>(s, 'GET', `/apps/${A}/dynos`)).json;
   assert.ok(dynos.some((d) => d.name === 'web.1' && d.state === 'up'), 'the web dynos are unaffected');
 });

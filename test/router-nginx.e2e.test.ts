@@ -94,7 +94,7 @@ test('forwarding headers reach the dyno; a valid X-Request-Id is kept, another o
   assert.equal((JSON.parse(other.body) as Record<string, string>)['x-request-id'], fresh, 'the dyno saw the generated id');
 
   await get('/?q=1', { 'x-request-id': id });
-  const line = new RegExp(`slipway\\[router\\]: at=info method=GET path="/\\?q=1" host=${A}\\.localhost request_id=${id} fwd="127\\.0\\.0\\.1" dyno=web\\.1 connect=\\d+ms service=\\d+ms status=200 bytes=\\d+ protocol=http`);
+  const line = new RegExp(`heroku\\[router\\]: at=info method=GET path="/\\?q=1" host=${A}\\.localhost request_id=${id} fwd="127\\.0\\.0\\.1" dyno=web\\.1 connect=\\d+ms service=\\d+ms status=200 bytes=\\d+ protocol=http`);
   await waitFor('the access line', async () => line.test((await run(['logs', '-n', '100'])).stdout));
 });
 
@@ -104,7 +104,7 @@ test('WebSocket upgrades pass through; a silent dyno times out with the H12 page
   const slow = await viaRouter(s, A, '/slow');
   assert.equal(slow.status, 503);
   assert.match(slow.body, /Application error.*Request timeout/s);
-  await waitFor('the H12 line', async () => /slipway\[router\]: at=error code=H12 desc="Request timeout" method=GET path="\/slow" host=ngshop\.localhost request_id=\S+ fwd="127\.0\.0\.1" dyno=web\.1 status=503 service=\d+ms/.test((await run(['logs', '-n', '100'])).stdout));
+  await waitFor('the H12 line', async () => /heroku\[router\]: at=error code=H12 desc="Request timeout" method=GET path="\/slow" host=ngshop\.localhost request_id=\S+ fwd="127\.0\.0\.1" dyno=web\.1 status=503 service=\d+ms/.test((await run(['logs', '-n', '100'])).stdout));
 });
 
 test('scale web=2: both dynos answer through nginx', { skip: missing, timeout: 60_000 }, async () => {
@@ -150,7 +150,7 @@ test('no web dyno: the 503 page and an H14 line; server close leaves no nginx be
   assert.equal((await run(['ps:scale', 'web=0'])).code, 0);
   const r = await waitFor('503', async () => { const x = await viaRouter(s, A); return x.status === 503 ? x : undefined; });
   assert.match(r.body, /Application unavailable/);
-  await waitFor('the H14 line', async () => /slipway\[router\]: at=error code=H14 desc="No web processes running" method=GET path="\/" host=ngshop\.localhost/.test((await run(['logs', '-n', '50'])).stdout));
+  await waitFor('the H14 line', async () => /heroku\[router\]: at=error code=H14 desc="No web processes running" method=GET path="\/" host=ngshop\.localhost/.test((await run(['logs', '-n', '50'])).stdout));
   await s.stop();
   assert.deepEqual(nginxProcesses(), [], 'nginx stopped with the server');
   s = undefined as unknown as TestServer;

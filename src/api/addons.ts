@@ -15,7 +15,7 @@ const FREE = { cents: 0, unit: 'month', contract: false };
 
 export const addonJson = (app: App, a: AppAddon) => ({
   id: a.id, name: `${a.plan.split(':')[0]}-${a.id.slice(0, 8)}`, addon_service: { name: a.plan.split(':')[0] }, plan: { name: a.plan, price: FREE }, billed_price: FREE,
-  app: { id: app.id, name: app.name }, config_vars: [`${a.name}_URL`], attachment: { name: a.name }, state: 'provisioned', provider: a.provider,
+  app: { id: app.id, name: app.name }, billing_entity: { id: app.id, name: app.name, type: 'app' }, config_vars: [`${a.name}_URL`], attachment: { name: a.name }, state: 'provisioned', provider: a.provider,
   created_at: a.created_at, updated_at: a.created_at,
 });
 

@@ -20,6 +20,9 @@ import { reviewAppRoutes } from './review-apps.js';
 import { registerHerokuProtocol } from './heroku/protocol.js';
 import { herokuCompatRoutes } from './heroku/routes.js';
 import { spaceRoutes } from './spaces.js';
+import { drainRoutes } from './heroku/drains.js';
+import { dataApiRoutes } from './heroku/data-api.js';
+import { buildpackRoutes } from './heroku/buildpacks.js';
 
 export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: opts.logger ? { level: 'warn' } : false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
@@ -43,5 +46,8 @@ export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {})
   await app.register(async (a) => spaceRoutes(a, ctx));
   await app.register(async (a) => appWebhookRoutes(a, ctx));
   await app.register(async (a) => domainRoutes(a, ctx));
+  await app.register(async (a) => drainRoutes(a, ctx));
+  await app.register(async (a) => dataApiRoutes(a, ctx));
+  await app.register(async (a) => buildpackRoutes(a, ctx));
   return app;
 }

@@ -2,12 +2,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { getApp, getConfigVars, listApps, patchConfigVars, type App } from '../store/apps.js';
+import { getApp, getConfigVars, listApps, patchConfigVars, renameApp, setMaintenance, type App } from '../store/apps.js';
+import { generatedAppName } from '../core/app-name.js';
 import { currentRelease, getRelease, listReleases, type Release } from '../store/releases.js';
 import { getBuild, listBuilds, type Build } from '../store/builds.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startBuild, releaseConfigChange, rollback, buildLogKey, releaseLogKey, scheduleDynos } from '../releases/deploy.js';
+import { startBuild, releaseConfigChange, releaseSlug, rollback, buildLogKey, releaseLogKey, scheduleDynos } from '../releases/deploy.js';
 import { listAppDynos } from '../store/desired-dynos.js';
 import { slugFile } from '../releases/slugs.js';
 import { followStep } from '../releases/step-output.js';
@@ -23,6 +24,7 @@ import { signedUrl } from './urls.js';
 import { accountEmail, herokuAppJson } from './heroku/shapes.js';
 import { sseEvent } from './heroku/sse.js';
 import { attachUrl } from './heroku/rendezvous.js';
+import { terminalSize } from '../runtime/one-off-terminal.js';
 
 export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const db = ctx.store.db;
@@ -46,10 +48,10 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   };
 
   app.post('/apps', async (req, reply) => {
-    const b = parseBody(z.object({ name: z.string(), space: z.string().optional(), internal_routing: z.boolean().optional() }).passthrough(), req.body);
+    const b = parseBody(z.object({ name: z.string().nullable().optional(), space: z.string().optional(), internal_routing: z.boolean().optional() }).passthrough(), req.body ?? {});
     if (b.internal_routing && !b.space) throw fail('invalid_params', 'internal_routing needs a space: an internal app is reachable only from inside its private space (pass --space NAME).');
     const space = b.space ? await getSpace(db, b.space) : undefined;
-    let a = await createAppWithRelease(ctx, b.name);
+    let a = b.name ? await createAppWithRelease(ctx, b.name) : await createNamedByUs();
     if (space) {
       await placeApp(db, a.id, space.id, !!b.internal_routing);
       a = await getApp(db, a.id);
@@ -57,12 +59,37 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     }
     return reply.status(201).send(await appJson(req, a));
   });
+  // No name given: one made as Heroku makes them, tried again on the rare clash.
+  const createNamedByUs = async (): Promise<App> => {
+    for (let i = 0; ; i++) {
+      try { return await createAppWithRelease(ctx, generatedAppName()); } catch (e) { if (i >= 4 || (e as { id?: string }).id !== 'name_taken') throw e; }
+    }
+  };
+  // apps:rename and maintenance:on/off.
+  app.patch<{ Params: { app: string } }>('/apps/:app', async (req) => {
+    let a = await getApp(db, req.params.app);
+    const b = parseBody(z.object({ name: z.string().optional(), maintenance: z.boolean().optional() }).passthrough(), req.body);
+    if (b.name !== undefined && b.name !== a.name) {
+      const old = a.name;
+      a = await renameApp(db, a, b.name);
+      appendAppLog(ctx.logs, a.id, 'app[api]', `Rename from ${old} to ${a.name} by user ${accountEmail(req.actor?.name ?? 'unknown')}`);
+    }
+    if (b.maintenance !== undefined && (a.maintenance === 1) !== b.maintenance) {
+      await setMaintenance(db, a.id, b.maintenance);
+      appendAppLog(ctx.logs, a.id, 'app[api]', `Maintenance mode ${b.maintenance ? 'on' : 'off'} by user ${accountEmail(req.actor?.name ?? 'unknown')}`);
+      a = await getApp(db, a.id);
+    }
+    await ctx.onAppsChanged?.();
+    return appJson(req, a);
+  });
   app.get('/apps', async (req) => Promise.all((await listApps(db)).map((a) => appJson(req, a))));
   app.get<{ Params: { app: string } }>('/apps/:app', async (req) => appJson(req, await getApp(db, req.params.app)));
   app.delete<{ Params: { app: string } }>('/apps/:app', async (req) => {
     const a = await getApp(db, req.params.app);
     const shown = await appJson(req, a);
     await destroyApp(ctx, a);
+    // Its drains went with its row (foreign key); their workers stop here.
+    await ctx.drains.sync();
     return shown;
   });
 
@@ -104,8 +131,14 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   app.get<{ Params: { app: string; id: string } }>('/apps/:app/releases/:id', async (req) => { const a = await getApp(db, req.params.app); return releaseJson(req, a, await getRelease(db, a.id, req.params.id)); });
   app.post<{ Params: { app: string } }>('/apps/:app/releases', async (req, reply) => {
     const a = await getApp(db, req.params.app);
-    const b = parseBody(z.object({ release: z.union([z.string(), z.number()]) }), req.body);
-    return reply.status(201).send(releaseJson(req, a, await rollback(ctx, a, b.release, undefined, req.actor?.name)));
+    // {release}: a rollback; {slug, description}: a new release of that slug with today's config (releases:retry).
+    const b = parseBody(z.union([
+      z.object({ release: z.union([z.string(), z.number()]) }),
+      z.object({ slug: z.string().min(1), description: z.string().max(500).optional() }).passthrough(),
+    ]), req.body);
+    if (!('slug' in b)) return reply.status(201).send(releaseJson(req, a, await rollback(ctx, a, b.release, undefined, req.actor?.name)));
+    if (!(await listReleases(db, a.id)).some((r) => r.slug_id === b.slug)) throw fail('not_found', `${a.name} has no release with slug ${b.slug}; see \`heroku releases -a ${a.name}\`.`);
+    return reply.status(201).send(releaseJson(req, a, await releaseSlug(ctx, a, b.slug, b.description ?? 'Release of an earlier slug', req.actor?.name)));
   });
   app.get<{ Params: { app: string; id: string } }>('/apps/:app/releases/:id/output', async (req, reply) => {
     const a = await getApp(db, req.params.app);
@@ -127,13 +160,21 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   // One-off dynos: POST starts one; its attach_url streams the output until it exits.
   app.post<{ Params: { app: string } }>('/apps/:app/dynos', async (req, reply) => {
     const a = await getApp(db, req.params.app);
-    const b = parseBody(z.object({ command: z.string().min(1), env: z.record(z.string(), z.string()).optional(), attach: z.boolean().optional(), size: z.string().optional() }).passthrough(), req.body);
+    // The heroku CLI sends COLUMNS and LINES as numbers when it has a terminal.
+    const b = parseBody(z.object({
+      command: z.string().min(1), env: z.record(z.string(), z.union([z.string(), z.number()])).optional(), attach: z.boolean().optional(),
+      force_no_tty: z.boolean().nullable().optional(), size: z.string().optional(),
+    }).passthrough(), req.body);
+    const env = Object.fromEntries(Object.entries(b.env ?? {}).map(([k, v]) => [k, String(v)]));
     const size = lookupDynoSize(b.size ?? DEFAULT_DYNO_SIZE);
     if (!size.ok) throw fail('invalid_params', `${size.message} (size of the one-off dyno)`);
     const release = await currentRelease(db, a.id);
     if (!release?.slug_id) throw fail('invalid_state', `${a.name} has no release with code yet; deploy it first (\`slipway builds:create -a ${a.name}\`).`);
-    const run = ctx.oneOffs.start(a.id, { slugFile: await slugFile(ctx.blobs, release.slug_id), config: JSON.parse(release.config) as Record<string, string>, tenant: await ctx.tenants.forApp(a.id) }, b.command, b.env ?? {}, size.size);
-    appendAppLog(ctx.logs, a.id, 'slipway[api]', `Starting process with command \`${b.command}\` by user (${run.name})`);
+    // A terminal when the client attaches from one (it sent its window size) and did not refuse it (--no-tty).
+    const terminal = b.attach && !b.force_no_tty ? terminalSize(b.env ?? {}) : undefined;
+    const run = ctx.oneOffs.start(a.id, { slugFile: await slugFile(ctx.blobs, release.slug_id), config: JSON.parse(release.config) as Record<string, string>, tenant: await ctx.tenants.forApp(a.id) },
+      b.command, env, size.size, { attach: !!b.attach, terminal });
+    appendAppLog(ctx.logs, a.id, 'app[api]', `Starting process with command \`${b.command}\` by user ${accountEmail(req.actor?.name ?? 'unknown')}`);
     return reply.status(201).send(oneOffJson(req, a, run));
   });
   app.get<{ Params: { app: string; id: string } }>('/apps/:app/dynos/:id', async (req) => {
@@ -156,9 +197,19 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     const a = await getApp(db, req.params.app);
     const r = ctx.oneOffs.get(req.params.id);
     if (!r || r.appId !== a.id) throw fail('not_found', `No dyno ${req.params.id} on ${a.name}.`);
+    // A plain HTTP stream carries no input: the command reads end of file.
+    r.attached = true;
+    r.input?.end();
     return follow(r.logKey, async () => false, reply, req); // a one-off runs on this replica: its output is live here from its start
   });
   app.delete<{ Params: { app: string; dyno?: string } }>('/apps/:app/dynos', async (req, reply) => { const a = await getApp(db, req.params.app); await scheduleDynos(ctx, a.id, ''); return reply.status(202).send({}); });
+  // ps:restart --process-type web
+  app.delete<{ Params: { app: string; type: string } }>('/apps/:app/formations/:type', async (req, reply) => {
+    const a = await getApp(db, req.params.app);
+    if (!(await listAppDynos(db, a.id)).some((d) => d.process_type === req.params.type)) throw fail('not_found', `No ${req.params.type} dynos are running on ${a.name}; see \`heroku ps -a ${a.name}\`.`);
+    await scheduleDynos(ctx, a.id, req.params.type);
+    return reply.status(202).send({});
+  });
   app.delete<{ Params: { app: string; dyno: string } }>('/apps/:app/dynos/:dyno', async (req, reply) => { const a = await getApp(db, req.params.app); await scheduleDynos(ctx, a.id, req.params.dyno); return reply.status(202).send({}); });
 
   app.post<{ Params: { app: string } }>('/apps/:app/log-sessions', async (req, reply) => {

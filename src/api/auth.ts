@@ -23,6 +23,9 @@ export function presentedToken(req: FastifyRequest): string | undefined {
   return undefined;
 }
 
+/** git's smart-HTTP requests, under `/<app>.git/` or `/git/<app>.git/`: they are challenged with Basic, which git answers. */
+export const isGitPath = (p: string): boolean => /^(?:\/git)?\/[^/]+\.git\/(?:info\/refs|git-upload-pack|git-receive-pack)$/.test(p);
+
 // The git hook endpoint checks its own one-time push token; webhooks are signed with the pipeline's secret.
 const PUBLIC = new Set(['/health', '/git-hooks/push', '/hooks/github', '/hooks/gitlab', '/hooks/gitea', '/hooks/forgejo']);
 
@@ -48,7 +51,7 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
     if (!row) {
       if (token) await noteSignInFailure(ctx.store.db, req, token);
       // git asks for a password (the token) only when offered Basic.
-      return reply.status(401).header('www-authenticate', url.pathname.startsWith('/git/') ? 'Basic realm="slipway"' : 'Bearer realm="slipway"')
+      return reply.status(401).header('www-authenticate', isGitPath(url.pathname) ? 'Basic realm="slipway"' : 'Bearer realm="slipway"')
         .send({ id: 'unauthorized', message: 'Invalid credentials provided. Run `slipway login` with the admin token, or set SLIPWAY_TOKEN.' });
     }
     req.actor = row;

@@ -39,7 +39,16 @@ export async function formationRoutes(app: FastifyInstance, ctx: AppContext): Pr
     return f;
   };
 
-  app.get<{ Params: { app: string } }>('/apps/:app/formation', async (req) => { const a = await getApp(db, req.params.app); return (await getFormation(db, a.id)).map((f) => formationJson(a, f)); });
+  app.get<{ Params: { app: string } }>('/apps/:app/formation', async (req) => {
+    const a = await getApp(db, req.params.app);
+    const list = (await getFormation(db, a.id)).map((f) => formationJson(a, f));
+    // As on Heroku, a Procfile `release:` shows as a formation of 0 (releases:retry looks for it).
+    const current = await currentRelease(db, a.id);
+    const slug = current?.slug_id ? await db.selectFrom('slugs').select('process_types').where('id', '=', current.slug_id).executeTakeFirst() : undefined;
+    const release = slug ? (JSON.parse(slug.process_types) as Record<string, string>)['release'] : undefined;
+    if (release && !list.some((f) => f.type === 'release')) list.push({ app: { id: a.id, name: a.name }, type: 'release', quantity: 0, size: 'standard-1x', updated_at: current!.created_at });
+    return list;
+  });
   app.get<{ Params: { app: string; type: string } }>('/apps/:app/formation/:type', async (req) => {
     const a = await getApp(db, req.params.app);
     const f = (await getFormation(db, a.id)).find((x) => x.type === req.params.type);

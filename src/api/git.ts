@@ -35,8 +35,9 @@ export async function gitRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   app.addContentTypeParser(['application/x-git-receive-pack-request', 'application/x-git-upload-pack-request', 'application/gzip'], (_req, payload, done) => done(null, payload));
 
   const appOf = async (repo: string): Promise<App> => {
-    if (!repo.endsWith('.git')) throw fail('not_found', 'Git remotes of Slipway apps look like <server>/git/<app>.git.');
-    return getApp(ctx.store.db, repo.slice(0, -4));
+    if (!repo.endsWith('.git')) throw fail('not_found', 'Git remotes of Slipway apps look like <server>/<app>.git (or <server>/git/<app>.git).');
+    // git reads "Repository not found" from a 404; an auth challenge here would only ask for a password again.
+    return getApp(ctx.store.db, repo.slice(0, -4)).catch(() => { throw fail('not_found', `Repository ${repo} not found: there is no app ${repo.slice(0, -4)}.`); });
   };
 
   const backend = async (req: FastifyRequest<{ Params: { repo: string } }>, reply: import('fastify').FastifyReply, tail: string) => {
@@ -60,9 +61,13 @@ export async function gitRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     return reply.status(res.status).headers(res.headers).send(res.body);
   };
 
-  app.get<{ Params: { repo: string } }>('/git/:repo/info/refs', (req, reply) => backend(req, reply, 'info/refs'));
-  app.post<{ Params: { repo: string } }>('/git/:repo/git-receive-pack', (req, reply) => backend(req, reply, 'git-receive-pack'));
-  app.post<{ Params: { repo: string } }>('/git/:repo/git-upload-pack', (req, reply) => backend(req, reply, 'git-upload-pack'));
+  // `<server>/<app>.git` is the remote the heroku CLI writes (git:remote, apps:create, git:clone);
+  // `<server>/git/<app>.git` is the one older Slipway remotes have.
+  for (const prefix of ['', '/git']) {
+    app.get<{ Params: { repo: string } }>(`${prefix}/:repo/info/refs`, (req, reply) => backend(req, reply, 'info/refs'));
+    app.post<{ Params: { repo: string } }>(`${prefix}/:repo/git-receive-pack`, (req, reply) => backend(req, reply, 'git-receive-pack'));
+    app.post<{ Params: { repo: string } }>(`${prefix}/:repo/git-upload-pack`, (req, reply) => backend(req, reply, 'git-upload-pack'));
+  }
 
   // Called by the pre-receive hook, once per pushed branch, with the commit's `git archive`.
   app.post<{ Querystring: { branch?: string; sha?: string; message?: string } }>('/git-hooks/push', async (req, reply) => {

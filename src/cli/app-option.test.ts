@@ -27,3 +27,13 @@ test('no remote, several remotes, or a -r that is not a Slipway remote: an error
   assert.throws(() => pickApp(new Map([['a', 'x'], ['b', 'y']])), /Several Slipway remotes \(a, b\)/);
   assert.throws(() => pickApp(slipwayRemotes(verbose), 'origin'), /"origin" is not a Slipway app remote/);
 });
+
+test('the heroku CLI\'s remote <server>/<app>.git counts too; `heroku` is picked after `slipway`', () => {
+  const remotes = slipwayRemotes([
+    'origin\thttps://github.com/acme/shop.git (fetch)',
+    'heroku\thttps://127.0.0.1:5443/shop-web.git (fetch)',
+    'other\thttps://slipway.example/shop-api.git (fetch)',
+  ].join('\n'));
+  assert.deepEqual([...remotes], [['heroku', 'shop-web'], ['other', 'shop-api']], 'an owner/repo path is not an app remote');
+  assert.equal(pickApp(remotes), 'shop-web');
+});

@@ -1,15 +1,15 @@
 // `-a APP`, or the app inferred from the repository's git remotes as the heroku CLI does: the remote
-// given with `-r`, else the one named `slipway`, else the only Slipway remote there is.
+// given with `-r`, else the one named `slipway` (then `heroku`), else the only Slipway remote there is.
 import type { Command } from 'commander';
 import { gitText } from './git.js';
 import { CliError } from './errors.js';
 
-/** App names of the remotes whose URL is `<server>/git/<app>.git`, by remote name. */
+/** App names of the remotes whose URL is `<server>/<app>.git` (as the heroku CLI writes it) or `<server>/git/<app>.git`, by remote name. */
 export function slipwayRemotes(remoteVerbose: string): Map<string, string> {
   const found = new Map<string, string>();
   for (const line of remoteVerbose.split('\n')) {
     const m = /^(\S+)\s+(\S+)\s+\(fetch\)$/.exec(line.trim());
-    const app = m && /^https?:\/\/[^/]+(?:\/.*)?\/git\/([a-z][a-z0-9-]*)\.git$/.exec(m[2]!);
+    const app = m && (/^https?:\/\/[^/]+(?:\/.*)?\/git\/([a-z][a-z0-9-]*)\.git$/.exec(m[2]!) ?? /^https?:\/\/[^/]+\/([a-z][a-z0-9-]*)\.git$/.exec(m[2]!));
     if (m && app) found.set(m[1]!, app[1]!);
   }
   return found;
@@ -22,7 +22,8 @@ export function pickApp(remotes: Map<string, string>, remote?: string): string {
     if (!app) throw new CliError(`The git remote "${remote}" is not a Slipway app remote. Pass -a APP, or add one with \`slipway git:remote -a APP -r ${remote}\`.`);
     return app;
   }
-  const named = remotes.get('slipway');
+  // `slipway git:remote` names its remote slipway; the heroku CLI's is heroku.
+  const named = remotes.get('slipway') ?? remotes.get('heroku');
   if (named) return named;
   const apps = [...new Set(remotes.values())];
   if (apps.length === 1) return apps[0]!;

@@ -35,12 +35,12 @@ export interface ScriptOutcome { exitCode: number; output: string }
 export async function runScript(ctx: AppContext, app: App, label: string, command: string): Promise<ScriptOutcome> {
   const release = await currentRelease(ctx.store.db, app.id);
   if (!release?.slug_id) return { exitCode: 1, output: `${app.name} has no release with code to run ${label} in` };
-  appendAppLog(ctx.logs, app.id, 'slipway[api]', `Running ${label}: ${command}`);
+  appendAppLog(ctx.logs, app.id, 'app[api]', `Running ${label}: ${command}`);
   const run = ctx.oneOffs.start(app.id, { slugFile: await slugFile(ctx.blobs, release.slug_id), config: JSON.parse(release.config) as Record<string, string>, tenant: await ctx.tenants.forApp(app.id) }, command, {});
   while (run.state !== 'down') await new Promise((r) => setTimeout(r, 200));
   const output = ctx.logs.read(run.logKey);
   for (const line of output.split('\n').filter(Boolean)) appendAppLog(ctx.logs, app.id, `app[${label}]`, line);
-  appendAppLog(ctx.logs, app.id, 'slipway[api]', `${label} exited with status ${run.exitCode}`);
+  appendAppLog(ctx.logs, app.id, 'app[api]', `${label} exited with status ${run.exitCode}`);
   return { exitCode: run.exitCode ?? 1, output };
 }
 

@@ -17,7 +17,7 @@ export async function createAppWithRelease(ctx: AppContext, name: string): Promi
   const v1 = await createRelease(db, { appId: a.id, slugId: null, config: {}, description: 'Initial release' });
   await settleRelease(db, v1.id, { type: 'no-release-phase' });
   await ctx.onAppsChanged?.();
-  appendAppLog(ctx.logs, a.id, 'slipway[api]', 'App created; release v1 (Initial release)');
+  appendAppLog(ctx.logs, a.id, 'app[api]', 'App created; release v1 (Initial release)');
   return a;
 }
 

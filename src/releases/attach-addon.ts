@@ -15,7 +15,7 @@ export async function restartAddon(ctx: AppContext, addon: AppAddon): Promise<vo
   if (!moved) return;
   await ctx.store.db.updateTable('app_addons').set({ url: moved }).where('id', '=', addon.id).execute();
   await patchConfigVars(ctx.store.db, addon.app_id, { [`${addon.name}_URL`]: moved });
-  appendAppLog(ctx.logs, addon.app_id, 'slipway', `${addon.name}_URL changed: the add-on now listens on the default network at ${new URL(moved).host}`);
+  appendAppLog(ctx.logs, addon.app_id, 'app[api]', `${addon.name}_URL changed: the add-on now listens on the default network at ${new URL(moved).host}`);
 }
 
 export async function attachAddon(ctx: AppContext, a: App, plan: string, as?: string): Promise<AppAddon> {
@@ -29,6 +29,6 @@ export async function attachAddon(ctx: AppContext, a: App, plan: string, as?: st
   const made = await ctx.addons.provisionForApp(id, r.addon, a.id, await ctx.tenants.forAddons('app', a.id)).catch((e: Error) => { throw fail('invalid_state', `Could not provision ${plan}: ${e.message}`); });
   const row = await insertAppAddon(db, { id, app_id: a.id, name: r.addon.name, plan, service: r.addon.service, provider: made.provider, port: made.port, url: made.url, database: made.database });
   await patchConfigVars(db, a.id, { [`${row.name}_URL`]: row.url });
-  appendAppLog(ctx.logs, a.id, 'slipway[api]', `Provisioned ${plan} as ${row.name}_URL`);
+  appendAppLog(ctx.logs, a.id, 'app[api]', `Provisioned ${plan} as ${row.name}_URL`);
   return row;
 }

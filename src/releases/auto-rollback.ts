@@ -31,6 +31,6 @@ export async function onDynoCrash(ctx: AppContext, d: DynoCrash): Promise<void> 
     .where('slug_id', 'is not', null).where('version', '<', current.version).orderBy('version', 'desc').executeTakeFirst();
   if (!previous) return;
   const seconds = Math.round(since / 1000);
-  appendAppLog(ctx.logs, d.appId, 'slipway[api]', `${d.name} of v${current.version} crashed ${seconds} s after release (within ${AUTO_ROLLBACK_VAR}=${window}): rolling back to v${previous.version}`);
+  appendAppLog(ctx.logs, d.appId, 'app[api]', `${d.name} of v${current.version} crashed ${seconds} s after release (within ${AUTO_ROLLBACK_VAR}=${window}): rolling back to v${previous.version}`);
   await rollback(ctx, await getApp(db, d.appId), previous.version, `Rollback to v${previous.version} (automatic: ${d.name} of v${current.version} crashed ${seconds} s after release)`);
 }

@@ -1,7 +1,7 @@
 // Control plane of apps: builds become slugs and releases; a release runs its release phase (if
 // the slug has one) and only then goes live on the dynos. Config changes and rollbacks are releases too.
 import { enqueue } from '../jobs/queue.js';
-import { getApp, getConfigVars, type App } from '../store/apps.js';
+import { appBuildpacks, getApp, getConfigVars, type App } from '../store/apps.js';
 import { createRelease, currentRelease, getRelease, settleRelease, type Release } from '../store/releases.js';
 import { createBuild, createSlug, finishBuild, getBuild, getSlug, type Build } from '../store/builds.js';
 import { getFormation, scaleFormation } from '../store/formation.js';
@@ -18,9 +18,9 @@ export const releaseLogKey = (releaseId: string): string => `releases/${releaseI
 
 export async function startBuild(ctx: AppContext, app: App, sourceBlobUrl: string, version: string | null, user: string | null = null): Promise<Build> {
   const build = await createBuild(ctx.store.db, app.id, sourceBlobUrl, version, user);
-  const job: BuildJob = { buildId: build.id, appId: app.id, appName: app.name, sourceBlobUrl, sourceVersion: version, configVars: await getConfigVars(ctx.store.db, app.id), tenant: await ctx.tenants.forApp(app.id) };
+  const job: BuildJob = { buildId: build.id, appId: app.id, appName: app.name, sourceBlobUrl, sourceVersion: version, configVars: await getConfigVars(ctx.store.db, app.id), tenant: await ctx.tenants.forApp(app.id), buildpacks: appBuildpacks(app) };
   await enqueue(ctx.queue, BUILD_JOB, job, { key: `build:${build.id}` });
-  appendAppLog(ctx.logs, app.id, 'slipway[api]', `Build started${version ? ` for ${version.slice(0, 7)}` : ''}`);
+  appendAppLog(ctx.logs, app.id, 'app[api]', `Build started${version ? ` for ${version.slice(0, 7)}` : ''}`);
   ctx.runner?.poke();
   return build;
 }
@@ -33,7 +33,7 @@ export async function recordBuildEvent(ctx: AppContext, job: BuildJob, e: BuildE
   const db = ctx.store.db;
   if (!e.ok) {
     await finishBuild(db, job.buildId, { status: 'failed', message: e.message });
-    appendAppLog(ctx.logs, job.appId, 'slipway[api]', `Build failed: ${e.message}`);
+    appendAppLog(ctx.logs, job.appId, 'app[api]', `Build failed: ${e.message}`);
     return fireHooks(ctx, 'buildEnded', ctx.hooks.buildEnded, await getBuild(db, job.appId, job.buildId));
   }
   const slugId = newId();
@@ -51,7 +51,7 @@ export async function startRelease(ctx: AppContext, app: App, release: Release):
   const types = release.slug_id ? JSON.parse((await getSlug(ctx.store.db, release.slug_id)).process_types) as Record<string, string> : {};
   if (!types['release']) {
     const settled = await settleRelease(ctx.store.db, release.id, { type: 'no-release-phase' });
-    appendAppLog(ctx.logs, app.id, 'slipway[api]', `Release v${release.version} created: ${release.description}`);
+    appendAppLog(ctx.logs, app.id, 'app[api]', `Release v${release.version} created: ${release.description}`);
     await goLive(ctx, app);
     return fireHooks(ctx, 'releaseSettled', ctx.hooks.releaseSettled, app, settled);
   }
@@ -61,7 +61,7 @@ export async function startRelease(ctx: AppContext, app: App, release: Release):
     size: (await getFormation(ctx.store.db, app.id)).find((f) => f.type === 'release')?.size,
   };
   await enqueue(ctx.queue, RELEASE_JOB, job, { key: `release:${release.id}` });
-  appendAppLog(ctx.logs, app.id, 'slipway[api]', `Release v${release.version} is running its release phase: ${types['release']}`);
+  appendAppLog(ctx.logs, app.id, 'app[api]', `Release v${release.version} is running its release phase: ${types['release']}`);
   ctx.runner?.poke();
 }
 
@@ -70,7 +70,7 @@ export async function recordReleaseEvent(ctx: AppContext, job: ReleaseJob, e: Re
   ctx.logs.close(releaseLogKey(job.releaseId));
   await ctx.logs.archived(releaseLogKey(job.releaseId));
   const settled = await settleRelease(ctx.store.db, job.releaseId, { type: e.ok ? 'release-phase-passed' : 'release-phase-failed' }, e.message);
-  appendAppLog(ctx.logs, job.appId, 'slipway[release]', e.ok ? `Release v${job.version} succeeded` : `Release v${job.version} failed: ${e.message}`);
+  appendAppLog(ctx.logs, job.appId, 'app[api]', e.ok ? `Release v${job.version} succeeded` : `Release v${job.version} failed: ${e.message}`);
   const app = await getApp(ctx.store.db, job.appId);
   if (e.ok) await goLive(ctx, app);
   await fireHooks(ctx, 'releaseSettled', ctx.hooks.releaseSettled, app, settled);
@@ -89,7 +89,7 @@ export async function goLive(ctx: AppContext, app: App): Promise<void> {
 export async function scheduleDynos(ctx: AppContext, appId: string, restart?: string): Promise<void> {
   await ctx.locks.run(`deploy:${appId}`, async () => {
     const r = await scheduleApp(ctx.store.db, appId, { restart });
-    if (r.unplaced.length) appendAppLog(ctx.logs, appId, 'slipway', `No agent has room for ${r.unplaced.join(', ')}; they start once one has`);
+    if (r.unplaced.length) appendAppLog(ctx.logs, appId, 'app[api]', `No agent has room for ${r.unplaced.join(', ')}; they start once one has`);
     if (r.newRelease) await releaseWentLive(ctx, appId, r.newRelease);
     if (r.changed) await ctx.desiredChanged();
   });
@@ -98,7 +98,12 @@ export async function scheduleDynos(ctx: AppContext, appId: string, restart?: st
 /** A config change is a new release on the current slug. */
 export async function releaseConfigChange(ctx: AppContext, app: App, description: string, user: string | null = null): Promise<Release> {
   const current = await currentRelease(ctx.store.db, app.id);
-  const release = await createRelease(ctx.store.db, { appId: app.id, slugId: current?.slug_id ?? null, config: await getConfigVars(ctx.store.db, app.id), description, user });
+  return releaseSlug(ctx, app, current?.slug_id ?? null, description, user);
+}
+
+/** A new release of `slugId` with the app's config as it is now, through its release phase (also releases:retry). */
+export async function releaseSlug(ctx: AppContext, app: App, slugId: string | null, description: string, user: string | null = null): Promise<Release> {
+  const release = await createRelease(ctx.store.db, { appId: app.id, slugId, config: await getConfigVars(ctx.store.db, app.id), description, user });
   await startRelease(ctx, app, release);
   return release;
 }

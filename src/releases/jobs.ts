@@ -14,6 +14,8 @@ export interface BuildJob {
   configVars: Record<string, string>;
   /** The app's own uid (undefined: the sandbox user). */
   tenant?: Tenant;
+  /** Buildpacks set on the app (`heroku buildpacks:set`): they replace app.json's. */
+  buildpacks?: string[];
 }
 
 export interface ReleaseJob {

@@ -107,6 +107,10 @@ export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEv
       if (!parsed.ok) throw new BuildError(parsed.message);
       urls = (parsed.value.buildpacks ?? []).map((b) => b.url);
     }
+    if (job.buildpacks?.length) {
+      urls = job.buildpacks;
+      log(`-----> Using the app's buildpacks: ${urls.join(', ')}\n`);
+    }
     const removed = await removeIgnored(ws.root, ws.app);
     if (removed) log(`-----> Removed ${removed} entries listed in .slugignore\n`);
     writeEnvDir(sandbox, ws.env, job.configVars);

@@ -99,7 +99,7 @@ export class DynoManager {
     const webs = started.filter((d) => d.type === 'web');
     const booted = await Promise.all(webs.map((d) => this.waitUp(d)));
     if (webs.length && !booted.some(Boolean) && leaving.some((d) => d.type === 'web' && d.state === 'up')) {
-      this.o.log(appId, 'slipway', `v${webs[0]!.release.version}: no web dyno booted; the previous release keeps serving`);
+      this.o.log(appId, 'app[api]', `v${webs[0]!.release.version}: no web dyno booted; the previous release keeps serving`);
       await Promise.all(started.map((d) => this.stop(d)));
       this.apps.set(appId, this.list(appId).filter((d) => !started.includes(d)));
       return false;
@@ -132,7 +132,7 @@ export class DynoManager {
     const sandbox = forTenant(this.o.sandbox, d.release.tenant);
     this.setState(d, 'starting');
     d.startedAt = new Date().toISOString();
-    this.o.log(d.appId, 'slipway', `Starting process ${d.name} with command \`${d.command}\` (v${d.release.version})`);
+    this.o.log(d.appId, `heroku[${d.name}]`, `Starting process ${d.name} with command \`${d.command}\` (v${d.release.version})`);
     try {
       // In a space the dyno gets a namespace and address of its own (so every dyno may use port
       // 5000); if that fails it must not run on the host's network instead: it crashes and retries.
@@ -143,7 +143,7 @@ export class DynoManager {
       }
       d.ws ??= await unpackSlug(sandbox, this.o.workRoot, d.id, d.release.slugFile, limitsFor(d.size).diskMb);
     } catch (e) {
-      this.o.log(d.appId, 'slipway', `${d.name}: ${(e as Error).message}`);
+      this.o.log(d.appId, `heroku[${d.name}]`, `${d.name}: ${(e as Error).message}`);
       return this.crashed(d, null);
     }
     const line = (source: string) => {
@@ -166,7 +166,7 @@ export class DynoManager {
     void proc.result.then(async (r) => {
       clearInterval(d.memoryTimer);
       if (d.stopping) return;
-      const src = `slipway[${d.name}]`;
+      const src = `heroku[${d.name}]`;
       if (r.limitExceeded?.resource === 'memory') for (const l of r15Lines(r.limitExceeded.usedMb, d.size.quotaMb)) this.o.log(d.appId, src, l);
       // Stopped by the du watcher, or (on a filesystem of its own) it ended with that filesystem full.
       const full = r.limitExceeded?.resource === 'disk' ? `${r.limitExceeded.usedMb} MB written` : workspaceFull(ws) ? 'its filesystem is full' : undefined;
@@ -174,9 +174,9 @@ export class DynoManager {
         this.o.log(d.appId, src, `Disk quota exceeded: ${full}, the limit of a ${d.size.name} dyno is ${limitsFor(d.size).diskMb} MB; it restarts with a fresh filesystem`);
         // As on Heroku a restarted dyno starts from the slug again, so a full disk does not follow it.
         d.ws = undefined;
-        await removeWorkspace(this.o.workRoot, d.id).catch((e: Error) => this.o.log(d.appId, 'slipway', `${d.name}: ${e.message}`));
+        await removeWorkspace(this.o.workRoot, d.id).catch((e: Error) => this.o.log(d.appId, `heroku[${d.name}]`, `${d.name}: ${e.message}`));
       }
-      this.o.log(d.appId, 'slipway', `${d.name}: process exited with status ${r.exitCode ?? r.signal}`);
+      this.o.log(d.appId, `heroku[${d.name}]`, `${d.name}: process exited with status ${r.exitCode ?? r.signal}`);
       this.crashed(d, r.exitCode);
     });
   }
@@ -192,8 +192,8 @@ export class DynoManager {
     const used = proc.memoryBytes();
     if (used === undefined || !r14Due(used, d.size.quotaMb, d.r14At, Date.now())) return;
     d.r14At = Date.now();
-    this.o.log(d.appId, `slipway[${d.name}]`, memoryLine(used, d.size.quotaMb));
-    this.o.log(d.appId, `slipway[${d.name}]`, R14);
+    this.o.log(d.appId, `heroku[${d.name}]`, memoryLine(used, d.size.quotaMb));
+    this.o.log(d.appId, `heroku[${d.name}]`, R14);
   }
 
   /** A web dyno is up once its port accepts connections; past the boot timeout it is restarted. */
@@ -205,14 +205,14 @@ export class DynoManager {
       const check = d.release.config[HEALTHCHECK_VAR];
       if (await canConnect(d.host, d.port) && (!check || await healthy(d.host, d.port, check))) {
         this.setState(d, 'up');
-        this.o.log(d.appId, 'slipway', `${d.name}: state changed from starting to up${check ? ` (${check} answered 2xx)` : ''}`);
+        this.o.log(d.appId, `heroku[${d.name}]`, `${d.name}: state changed from starting to up${check ? ` (${check} answered 2xx)` : ''}`);
         return true;
       }
       await new Promise((r) => setTimeout(r, 100));
     }
     if (d.stopping) return false;
     const check = d.release.config[HEALTHCHECK_VAR];
-    this.o.log(d.appId, 'slipway', check
+    this.o.log(d.appId, `heroku[${d.name}]`, check
       ? `Error R10 (Boot timeout) -> ${d.name} did not answer 2xx on ${check} within ${this.o.bootTimeoutMs / 1000} seconds of launch`
       : `Error R10 (Boot timeout) -> ${d.name} failed to bind to $PORT within ${this.o.bootTimeoutMs / 1000} seconds of launch`);
     await d.proc?.stop();
@@ -225,7 +225,7 @@ export class DynoManager {
     if (d.stopping) return;
     const delay = Math.min(300_000, 1000 * 2 ** d.restarts);
     d.restarts++;
-    this.o.log(d.appId, 'slipway', `${d.name}: state changed to crashed; restarting in ${delay / 1000} s (restart ${d.restarts})`);
+    this.o.log(d.appId, `heroku[${d.name}]`, `${d.name}: state changed to crashed; restarting in ${delay / 1000} s (restart ${d.restarts})`);
     d.timer = setTimeout(() => {
       if (d.stopping) return;
       void this.boot(d).then(() => this.waitUp(d));
@@ -246,11 +246,11 @@ export class DynoManager {
     d.stopping = true;
     clearTimeout(d.timer);
     clearInterval(d.memoryTimer);
-    if (d.proc && d.state !== 'crashed') this.o.log(d.appId, 'slipway', `Stopping ${d.name} (SIGTERM)`);
+    if (d.proc && d.state !== 'crashed') this.o.log(d.appId, `heroku[${d.name}]`, `Stopping ${d.name} (SIGTERM)`);
     await d.proc?.stop(this.o.stopGraceMs);
     this.setState(d, 'down');
     killMarked((m) => m === d.id);
     await d.net?.release();
-    await removeWorkspace(this.o.workRoot, d.id).catch((e: Error) => this.o.log(d.appId, 'slipway', `${d.name}: ${e.message}`));
+    await removeWorkspace(this.o.workRoot, d.id).catch((e: Error) => this.o.log(d.appId, `heroku[${d.name}]`, `${d.name}: ${e.message}`));
   }
 }

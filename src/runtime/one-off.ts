@@ -10,13 +10,30 @@ import type { DynoNetworks } from '../spaces/space-network.js';
 import { dynoSize, limitsFor, type DynoSize } from '../core/dyno-size.js';
 import { describeResult } from '../sandbox/result.js';
 import { r15Lines } from './memory-quota.js';
+import { PassThrough } from 'node:stream';
+import { hostTool } from '../sandbox/host-tools.js';
+import { inTerminal, type TerminalSize } from './one-off-terminal.js';
 
-export interface OneOff { stop?: () => void; id: string; appId: string; name: string; command: string; size: string; state: 'starting' | 'up' | 'down'; exitCode: number | null; createdAt: string; logKey: string }
+export interface OneOff {
+  stop?: () => void; id: string; appId: string; name: string; command: string; size: string; state: 'starting' | 'up' | 'down'; exitCode: number | null; createdAt: string; logKey: string;
+  /** Attached: the keyboard of the client (ended when its input ends or it goes); detached: none. */
+  input?: PassThrough;
+  /** Attached with a terminal: the pseudo-terminal's window size. */
+  terminal?: TerminalSize;
+  /** A client has connected to the attached one-off. */
+  attached?: boolean;
+}
+
+/** How a one-off is run: attached (its stdin is the client's, maybe on a terminal) or detached (output into the app log). */
+export interface OneOffMode { attach: boolean; terminal?: TerminalSize }
+
+/** An attached one-off whose client never connects reads end of input after this long. */
+const ATTACH_WAIT_MS = 60_000;
 
 export class OneOffDynos {
   private runs = new Map<string, OneOff>();
   private seq = 0;
-  constructor(private o: { sandbox: Sandbox; workRoot: string; logs: LogBook; timeoutMs: number; network?: DynoNetworks }) {}
+  constructor(private o: { sandbox: Sandbox; workRoot: string; logs: LogBook; timeoutMs: number; network?: DynoNetworks; appLog?: (appId: string, source: string, message: string) => void }) {}
 
   get(id: string): OneOff | undefined { return this.runs.get(id); }
   /** Stop a one-off dyno by name (run.3) or id; false when there is no such running dyno. */
@@ -29,11 +46,18 @@ export class OneOffDynos {
   list(appId: string): OneOff[] { return [...this.runs.values()].filter((r) => r.appId === appId && r.state !== 'down'); }
 
   /** `release.tenant`: the app's own uid (undefined: the sandbox user). */
-  start(appId: string, release: { slugFile: string; config: Record<string, string>; tenant?: Tenant }, command: string, env: Record<string, string>, size: DynoSize = dynoSize(undefined)): OneOff {
+  start(appId: string, release: { slugFile: string; config: Record<string, string>; tenant?: Tenant }, command: string, env: Record<string, string>, size: DynoSize = dynoSize(undefined), mode: OneOffMode = { attach: false }): OneOff {
     const id = `run-${appId.slice(0, 8)}-${Date.now().toString(36)}-${++this.seq}`;
     const run: OneOff = { id, appId, name: `run.${this.seq}`, command, size: size.name, state: 'starting', exitCode: null, createdAt: new Date().toISOString(), logKey: `dynos/${id}` };
+    if (mode.attach) {
+      run.input = new PassThrough();
+      run.terminal = mode.terminal;
+      setTimeout(() => { if (!run.attached) run.input!.end(); }, ATTACH_WAIT_MS).unref();
+    }
     this.runs.set(id, run);
     this.o.logs.open(run.logKey);
+    const platform = (message: string) => this.o.appLog?.(appId, `heroku[${run.name}]`, message);
+    platform(`Starting process with command \`${command}\``);
     void (async () => {
       let dynoNet: Awaited<ReturnType<DynoNetworks['forApp']>>;
       try {
@@ -41,20 +65,34 @@ export class OneOffDynos {
         const sandbox = forTenant(this.o.sandbox, release.tenant);
         const ws = await unpackSlug(sandbox, this.o.workRoot, id, release.slugFile, limitsFor(size).diskMb);
         run.state = 'up';
-        const out = (c: Buffer) => this.o.logs.append(run.logKey, c);
+        platform('State changed from starting to up');
+        // Detached output goes to the app's log as app[run.N] lines, as Heroku's logplex has it.
+        let partial = '';
+        const out = (c: Buffer) => {
+          this.o.logs.append(run.logKey, c);
+          if (mode.attach || !this.o.appLog) return;
+          const lines = (partial + c.toString()).split('\n');
+          partial = lines.pop() ?? '';
+          for (const l of lines) this.o.appLog(appId, `app[${run.name}]`, l.replace(/\r$/, ''));
+        };
         const ac = new AbortController();
         run.stop = () => ac.abort();
         const r = await sandbox.run({
-          argv: dynoCommand(ws, command), cwd: ws.app, env: dynoEnv(ws, release.config, { ...env, DYNO: run.name, PORT: '5000' }),
+          argv: run.terminal ? inTerminal(hostTool('script'), dynoCommand(ws, command), run.terminal) : dynoCommand(ws, command),
+          cwd: ws.app, env: dynoEnv(ws, release.config, { ...env, DYNO: run.name, PORT: '5000' }), stdin: run.input,
           writable: [ws.root], tmpDir: ws.tmp, marker: id, netns: dynoNet?.netns, limits: limitsFor(size), timeoutMs: this.o.timeoutMs, signal: ac.signal, onStdout: out, onStderr: out,
         });
         if (r.limitExceeded) this.o.logs.append(run.logKey, `${r.limitExceeded.resource === 'memory' ? r15Lines(r.limitExceeded.usedMb, size.quotaMb).join('\n') : `${run.name} ${describeResult(r)}`}\n`);
         run.exitCode = r.exitCode ?? 128 + 9;
+        if (partial) this.o.appLog?.(appId, `app[${run.name}]`, partial);
       } catch (e) {
         this.o.logs.append(run.logKey, `${(e as Error).message}\n`);
         run.exitCode = 1;
       } finally {
         run.state = 'down';
+        run.input?.destroy();
+        platform(`Process exited with status ${run.exitCode}`);
+        platform('State changed from up to complete');
         await dynoNet?.release();
         this.o.logs.close(run.logKey);
         await removeWorkspace(this.o.workRoot, id).catch((e: Error) => this.o.logs.append(run.logKey, `${e.message}\n`));

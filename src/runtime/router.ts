@@ -19,7 +19,7 @@ export interface RouterOptions {
    * App id and web dynos that are up for an app name, or undefined when no such app exists. Apps in
    * a private space also give the space's trusted IP ranges and whether they are internal-only.
    */
-  lookup(appName: string): { appId: string; dynos: WebTarget[]; trusted?: readonly string[]; internal?: boolean } | undefined;
+  lookup(appName: string): { appId: string; dynos: WebTarget[]; trusted?: readonly string[]; internal?: boolean; maintenance?: boolean } | undefined;
   log(appId: string, line: string): void;
   /** The app name a custom domain (`domains:add`) routes to. */
   customHost?(host: string): string | undefined;
@@ -33,6 +33,8 @@ export interface RouterOptions {
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export const page = (title: string, text: string) => `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body style="font-family:sans-serif;max-width:40em;margin:4em auto"><h1>${title}</h1><p>${text}</p></body></html>`;
+/** What an app in maintenance mode answers (Heroku's H80), whatever its dynos are doing. */
+export const MAINTENANCE_PAGE = page('Offline for maintenance', 'This app is undergoing maintenance right now. Please check back later.');
 const VALID_REQUEST_ID = /^[\w+=/@.-]{20,200}$/;
 
 export function createRouter(o: RouterOptions): http.Server {
@@ -103,6 +105,11 @@ export function createRouter(o: RouterOptions): http.Server {
     }
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
+    if (target.maintenance) {
+      o.log(target.appId, errorLine({ code: 'H80', desc: 'Maintenance mode', method, path, host, status: 503 }));
+      res.writeHead(503, { 'content-type': 'text/html; charset=utf-8', 'retry-after': '60' }).end(MAINTENANCE_PAGE);
+      return;
+    }
     if (!target.dynos.length) {
       o.log(target.appId, errorLine({ code: 'H14', desc: 'No web processes running', method, path, host, status: 503 }));
       res.writeHead(503, { 'content-type': 'text/html; charset=utf-8', 'retry-after': '5' }).end(page('Application unavailable', 'No web dyno is running for this app right now. Try again in a moment.'));
@@ -165,6 +172,10 @@ export function createRouter(o: RouterOptions): http.Server {
     if (refused === 403) return refuse(403, 'Forbidden');
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
+    if (target.maintenance) {
+      o.log(target.appId, errorLine({ code: 'H80', desc: 'Maintenance mode', method, path, host, status: 503 }));
+      return refuse(503, 'Service Unavailable');
+    }
     if (!target.dynos.length) {
       o.log(target.appId, errorLine({ code: 'H14', desc: 'No web processes running', method, path, host, status: 503 }));
       return refuse(503, 'Service Unavailable');

@@ -1,7 +1,7 @@
 // Run one command in isolation. Every buildpack, setup and test command goes through here.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { ISOLATION_FLAGS } from './bwrap.js';
 import { launcher } from './launcher.js';
 import { HOST_ENV, hostTool } from './host-tools.js';
@@ -38,6 +38,8 @@ export interface RunSpec {
   signal?: AbortSignal;
   onStdout?: (chunk: Buffer) => void;
   onStderr?: (chunk: Buffer) => void;
+  /** The command's standard input (an attached one-off's keyboard); none: it reads end of file at once. */
+  stdin?: Readable;
   /**
    * A network namespace (`ip netns add`) to run in: a dyno or CI node of a private space. Entered as
    * root with `ip netns exec` (which also binds /etc/netns/NS/resolv.conf), then dropped to the
@@ -153,7 +155,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
           const argv = limits ? limits.wrap([launch.cmd, ...launch.args], launch.asTenant && isRoot ? launch.ids : undefined) : [launch.cmd, ...launch.args];
           child = spawn(argv[0]!, argv.slice(1), {
             cwd: mode === 'bwrap' ? '/' : spec.cwd, env: launch.env, detached: true,
-            stdio: ['ignore', 'pipe', 'pipe', ...(launch.fd3 ? ['pipe' as const] : []), ...(launch.moreFds ?? []).map(() => 'pipe' as const)],
+            stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(launch.fd3 ? ['pipe' as const] : []), ...(launch.moreFds ?? []).map(() => 'pipe' as const)],
             ...(launch.asTenant && isRoot && !limits?.asRoot ? { uid: launch.ids.uid, gid: launch.ids.gid } : {}),
           });
           if (launch.fd3) {
@@ -181,6 +183,10 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
         }
         if (spec.timeoutMs !== undefined) timer = setTimeout(() => stopTree('timed-out'), Math.max(0, spec.timeoutMs));
         if (spec.signal?.aborted) onAbort(); else spec.signal?.addEventListener('abort', onAbort);
+        if (spec.stdin) {
+          child.stdin!.on('error', () => { /* the command stopped reading: what it was sent is dropped */ });
+          spec.stdin.pipe(child.stdin!);
+        }
         child.stdout!.on('data', (c: Buffer) => spec.onStdout?.(c));
         child.stderr!.on('data', (c: Buffer) => spec.onStderr?.(c));
         child.on('error', (e) => end({ exitCode: null, signal: null, reason: 'spawn-failed', error: e.message }));

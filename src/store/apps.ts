@@ -5,7 +5,7 @@ import { fail } from '../core/errors.js';
 import { appNameProblem } from '../core/app-name.js';
 import { now } from './db.js';
 
-export type App = Omit<AppsTable, 'release_counter'> & { release_counter: number };
+export type App = Omit<AppsTable, 'release_counter' | 'maintenance'> & { release_counter: number; maintenance: number };
 
 export async function createApp(db: Kysely<Database>, name: string): Promise<App> {
   const problem = appNameProblem(name);
@@ -13,7 +13,7 @@ export async function createApp(db: Kysely<Database>, name: string): Promise<App
   if (await db.selectFrom('apps').select('id').where('name', '=', name).executeTakeFirst()) throw fail('name_taken', `An app named "${name}" already exists.`);
   const row = { id: newId(), name, stack: 'heroku-24', created_at: now(), updated_at: now() };
   await db.insertInto('apps').values(row).execute();
-  return { ...row, release_counter: 0 };
+  return { ...row, release_counter: 0, maintenance: 0 };
 }
 
 /** An app by name or id, or app_not_found. */
@@ -46,3 +46,24 @@ export async function patchConfigVars(db: Kysely<Database>, appId: string, patch
   });
   return changed.length > 0;
 }
+
+/** Rename an app: its repository, slugs, couplings and dynos follow (they hold its id, not its name). */
+export async function renameApp(db: Kysely<Database>, app: App, name: string): Promise<App> {
+  const problem = appNameProblem(name);
+  if (problem) throw fail('invalid_params', problem);
+  if (name !== app.name && await db.selectFrom('apps').select('id').where('name', '=', name).executeTakeFirst()) throw fail('name_taken', `An app named "${name}" already exists.`);
+  await db.updateTable('apps').set({ name, updated_at: now() }).where('id', '=', app.id).execute();
+  return getApp(db, app.id);
+}
+
+/** Maintenance mode: the router answers 503 with a maintenance page; the dynos keep running. */
+export async function setMaintenance(db: Kysely<Database>, appId: string, on: boolean): Promise<void> {
+  await db.updateTable('apps').set({ maintenance: on ? 1 : 0, updated_at: now() }).where('id', '=', appId).execute();
+}
+
+/** The app's own buildpacks (`heroku buildpacks:set`), used by its builds instead of app.json's; an empty list clears them. */
+export async function setBuildpacks(db: Kysely<Database>, appId: string, urls: string[]): Promise<void> {
+  await db.updateTable('apps').set({ buildpacks: urls.length ? JSON.stringify(urls) : null, updated_at: now() }).where('id', '=', appId).execute();
+}
+
+export const appBuildpacks = (a: Pick<App, 'buildpacks'>): string[] => (a.buildpacks ? JSON.parse(a.buildpacks) as string[] : []);

@@ -119,7 +119,7 @@ export interface TestRunAddonsTable {
   deprovisioned_at: string | null;
 }
 
-export interface AppsTable { id: string; name: string; stack: string; release_counter: Generated<number>; created_at: string; updated_at: string; space_id?: string | null; internal_routing?: number }
+export interface AppsTable { id: string; name: string; stack: string; release_counter: Generated<number>; created_at: string; updated_at: string; space_id?: string | null; internal_routing?: number; maintenance: Generated<number>; buildpacks?: string | null }
 export interface SpacesTable { id: string; name: string; cidr: string; region: string; shield: Generated<number>; state: string; trusted_ips: string; egress_rules: string; created_at: string; updated_at: string }
 export interface AppConfigVarsTable { app_id: string; key: string; value: string }
 export interface SlugsTable {
@@ -183,6 +183,7 @@ export interface DomainsTable { id: string; app_id: string; hostname: string; sn
 export interface BlobsTable { key: string; size: number; checksum: string; chunks: number; created_at: string }
 export interface BlobChunksTable { key: string; seq: number; data: Buffer }
 export interface LeasesTable { name: string; holder: string; expires_at: string }
+export interface LogDrainsTable { id: string; app_id: string; url: string; token: string; created_at: string; updated_at: string }
 
 export interface Database {
   settings: SettingsTable;
@@ -223,4 +224,5 @@ export interface Database {
   blobs: BlobsTable;
   blob_chunks: BlobChunksTable;
   leases: LeasesTable;
+  log_drains: LogDrainsTable;
 }

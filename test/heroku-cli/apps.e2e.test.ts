@@ -108,7 +108,7 @@ test('logs prints the app log; logs --tail follows new lines until stopped', { t
   try {
     await waitFor('the tail to start', async () => tail.output().length > 0, 30_000);
     assert.equal((await h('config:set', 'TAILED=yes', '-a', A)).code, 0);
-    await waitFor('the new release in the tail', async () => /slipway\[release\]: Release v7 succeeded/.test(tail.output()), 30_000);
+    await waitFor('the new release in the tail', async () => /app\[api\]: Release v7 succeeded/.test(tail.output()), 30_000);
     assert.equal(tail.proc.exitCode, null, 'still following');
   } finally { await tail.stop(); }
 });
@@ -144,7 +144,7 @@ test('missing things are clean 404s; unsupported commands say so', { timeout: 12
   assert.equal(missing.code, 2, missing.stderr);
   assert.match(missing.stderr, /Couldn't find an app named "no-such-app"/);
   assert.match(missing.stderr, /Error ID: not_found/);
-  for (const args of [['maintenance:on', '-a', A], ['features', '-a', A]]) {
+  for (const args of [['features', '-a', A]]) {
     const r = await h(...args);
     assert.notEqual(r.code, 0, args.join(' '));
     assert.match(r.stderr, /Slipway does not support [A-Z]+ \/\S+;/, args.join(' '));

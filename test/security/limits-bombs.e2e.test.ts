@@ -79,7 +79,7 @@ test('a dyno that fills its disk gets ENOSPC and restarts on a fresh filesystem 
   const webMounts = leftoverMounts(s.dataDir);
   const logs = async () => (await on(['logs', '-n', '1500'])).stdout;
   assert.equal((await on(['ps:scale', 'fill=1'])).code, 0);
-  await waitFor('the filler dyno to fill its filesystem', async () => /slipway\[fill\.1\]: Disk quota exceeded: its filesystem is full, the limit of a standard-1x dyno is 2048 MB/.test(await logs()), 90_000);
+  await waitFor('the filler dyno to fill its filesystem', async () => /heroku\[fill\.1\]: Disk quota exceeded: its filesystem is full, the limit of a standard-1x dyno is 2048 MB/.test(await logs()), 90_000);
   assert.match(await logs(), /app\[fill\.1\]: stopped by ENOSPC after \d+ MB; tmp: ENOSPC/);
   await waitFor('it to write again after its restart', async () => {
     const t = await logs();

@@ -1,12 +1,14 @@
 // `heroku run` attaches to a one-off dyno by rendezvous: it opens TLS to the attach_url's host,
 // writes the URL's path and query as one line, and then reads the dyno's output until the socket
-// closes. Slipway streams the one-off's output log; it does not forward stdin (no TTY).
+// closes. Slipway streams the one-off's output and forwards what the client sends to its stdin
+// (a pseudo-terminal's keyboard when the CLI has a terminal, piped input ended by ^D otherwise).
 import type tls from 'node:tls';
 import type { FastifyRequest } from 'fastify';
 import { signPath, verifyPath } from '../../core/signed-url.js';
 import type { AppContext } from '../../app-context.js';
 import { signedUrl } from '../urls.js';
 import { wantsHeroku } from './error-ids.js';
+import { splitAtEndOfInput } from '../../runtime/one-off-terminal.js';
 
 const ATTACH = /^\/apps\/([^/]+)\/dynos\/([^/]+)\/attach$/;
 
@@ -16,29 +18,53 @@ export function attachUrl(ctx: AppContext, req: FastifyRequest, pathname: string
   return signedUrl(ctx, req, pathname);
 }
 
-/** Serve one rendezvous socket: check the signed path, then stream the dyno's output until it ends. */
+/** Serve one rendezvous socket: check the signed path, then stream the dyno's output and forward the client's input to it. */
 export function serveRendezvous(ctx: AppContext, socket: tls.TLSSocket): void {
-  let line = '';
-  const onData = (chunk: Buffer) => {
-    line += chunk.toString('latin1');
-    const end = line.indexOf('\n');
-    if (end < 0) { if (line.length > 4096) socket.destroy(); return; }
-    socket.off('data', onData);
-    // Whatever the client types next is read and dropped: one-offs here have no stdin.
-    socket.on('data', () => {});
-    void attach(line.slice(0, end).replace(/\r$/, ''));
-  };
-  const attach = async (target: string) => {
+  let head = Buffer.alloc(0);
+  let forward: (chunk: Buffer) => void = () => {};
+  let attached = false;
+  socket.on('data', (chunk: Buffer) => {
+    if (attached) { forward(chunk); return; }
+    head = Buffer.concat([head, chunk]);
+    const end = head.indexOf(0x0a);
+    if (end < 0) { if (head.length > 4096) socket.destroy(); return; }
+    attached = true;
+    const rest = head.subarray(end + 1);
+    const pending: Buffer[] = rest.length ? [rest] : [];
+    // Input that arrives before the dyno is looked up waits for it.
+    forward = (c) => { pending.push(c); };
+    void attach(head.subarray(0, end).toString('latin1').replace(/\r$/, ''), pending, (f) => { forward = f; });
+  });
+  const attach = async (target: string, pending: Buffer[], setForward: (f: (c: Buffer) => void) => void) => {
     const url = new URL('/' + target, 'http://rendezvous');
     const m = ATTACH.exec(url.pathname);
     const run = m && verifyPath(ctx.secret, url.pathname, url.searchParams.get('sig') ?? undefined) ? ctx.oneOffs.get(m[2]!) : undefined;
     if (!run || run.appId !== m![1]) { socket.end('Slipway: no such one-off dyno, or the attach URL is not valid.\r\n'); return; }
+    if (run.attached) { socket.end(`Slipway: ${run.name} already has a client attached.\r\n`); return; }
+    run.attached = true;
+    const input = run.input;
+    if (input) {
+      // A terminal gets every byte (Ctrl-C and ^D are its keys); piped input ends at the CLI's ^D.
+      const toDyno = (c: Buffer) => {
+        if (input.writableEnded) return;
+        if (run.terminal) { input.write(c); return; }
+        const { data, ended } = splitAtEndOfInput(c);
+        if (data.length) input.write(data);
+        if (ended) input.end();
+      };
+      setForward(toDyno);
+      for (const c of pending) toDyno(c);
+    }
     const ac = new AbortController();
-    socket.once('close', () => ac.abort());
-    // The client drops the first line it receives.
+    socket.once('close', () => {
+      ac.abort();
+      input?.end();
+      // As on Heroku, an attached one-off ends when its client goes.
+      if (run.state !== 'down') ctx.oneOffs.stop(run.appId, run.id);
+    });
+    // The client drops the first chunk it receives.
     socket.write('rendezvous\r\n');
     for await (const chunk of ctx.logs.follow(run.logKey, 0, ac.signal)) socket.write(chunk);
     socket.end();
   };
-  socket.on('data', onData);
 }

@@ -12,6 +12,9 @@ import { parseBody } from '../errors.js';
 import { addonJson } from '../addons.js';
 import { accountEmail, accountJson, herokuAppJson } from './shapes.js';
 
+// Plans the CLI lists (addons:plans); Slipway runs the same local server for each, at no price.
+const ADDON_PLANS: Record<string, string[]> = { 'heroku-postgresql': ['essential-0', 'essential-1', 'standard-0'], 'heroku-redis': ['mini', 'premium-0'] };
+
 export async function herokuCompatRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const db = ctx.store.db;
 
@@ -48,7 +51,9 @@ export async function herokuCompatRoutes(app: FastifyInstance, ctx: AppContext):
   const attachmentJson = (a: App, x: AppAddon) => {
     const addon = addonJson(a, x);
     return {
-      id: x.id, name: x.name, namespace: null, app: { id: a.id, name: a.name }, addon: { id: addon.id, name: addon.name, app: { id: a.id, name: a.name } },
+      // The pg and redis commands read the add-on's plan and service from its attachment (Accept-Inclusion: addon:plan).
+      id: x.id, name: x.name, namespace: null, app: { id: a.id, name: a.name },
+      addon: { id: addon.id, name: addon.name, app: { id: a.id, name: a.name }, plan: addon.plan, addon_service: addon.addon_service, config_vars: addon.config_vars },
       config_vars: addon.config_vars, web_url: null, log_input_url: null, created_at: x.created_at, updated_at: x.created_at,
     };
   };
@@ -79,9 +84,26 @@ export async function herokuCompatRoutes(app: FastifyInstance, ctx: AppContext):
     const b = parseBody(z.object({ addon_attachment: z.string().min(1), app: z.string().nullable().optional() }), req.body);
     const apps = b.app ? [await getApp(db, b.app)] : await listApps(db);
     const found = [];
-    for (const a of apps) for (const x of await listAppAddons(db, a.id)) if ([x.id, x.name, addonJson(a, x).name].includes(b.addon_attachment)) found.push(attachmentJson(a, x));
+    // By attachment name or its config var (pg commands ask for DATABASE_URL).
+    for (const a of apps) for (const x of await listAppAddons(db, a.id)) if ([x.id, x.name, `${x.name}_URL`, addonJson(a, x).name].includes(b.addon_attachment)) found.push(attachmentJson(a, x));
     if (found.length === 0) throw fail('not_found', `Couldn't find that add-on attachment (${b.addon_attachment}).`);
     return found;
+  });
+
+  // addons:info lists the attachments of one add-on (by id or shown name).
+  app.get<{ Params: { addon: string } }>('/addons/:addon/addon-attachments', async (req) => {
+    for (const a of await listApps(db)) {
+      for (const x of await listAppAddons(db, a.id)) if ([x.id, addonJson(a, x).name].includes(req.params.addon)) return [attachmentJson(a, x)];
+    }
+    throw fail('not_found', `Couldn't find that add-on (${req.params.addon}); see \`heroku addons\`.`);
+  });
+  app.get<{ Params: { service: string } }>('/addon-services/:service/plans', async (req) => {
+    const plans = ADDON_PLANS[req.params.service];
+    if (!plans) throw fail('not_found', `No add-on service ${req.params.service}; Slipway provides ${Object.keys(ADDON_PLANS).join(' and ')}.`);
+    return plans.map((p, i) => ({
+      id: null, name: `${req.params.service}:${p}`, human_name: p, default: i === 0, state: 'public', compliance: null, installable_inside_private_network: true,
+      addon_service: { name: req.params.service }, price: { cents: 0, unit: 'month', contract: false, metered: false }, description: 'A local server on the app\'s network; every plan is the same server.',
+    }));
   });
 
   app.get<{ Params: { app: string; id: string } }>('/apps/:app/releases/:id/config-vars', async (req) => {

@@ -44,8 +44,8 @@ export async function herokuAppJson(ctx: AppContext, req: FastifyRequest, a: App
   return {
     id: a.id, name: a.name, acm: false, archived_at: null, buildpack_provided_description: null, create_status: 'complete',
     build_stack: { id: null, name: a.stack }, stack: { id: null, name: a.stack }, generation: { name: 'cedar' },
-    git_url: `${baseUrl(ctx, req)}/git/${a.name}.git`, web_url: `http://${a.name}.${ctx.config.domain}:${ctx.config.routerPort}/`,
-    internal_routing: a.space_id ? a.internal_routing === 1 : null, maintenance: false, organization: null, team: null,
+    git_url: `${baseUrl(ctx, req)}/${a.name}.git`, web_url: `http://${a.name}.${ctx.config.domain}:${ctx.config.routerPort}/`,
+    internal_routing: a.space_id ? a.internal_routing === 1 : null, maintenance: a.maintenance === 1, organization: null, team: null,
     space: a.space_id ? { id: a.space_id, name: ctx.spaces.nameOf(a.space_id) ?? null, shield: false } : null, owner, region: REGION,
     repo_size: dirSize(repoPath(ctx.config.dataDir, a.id)), slug_size: slug?.size ?? null,
     created_at: a.created_at, updated_at: a.updated_at, released_at: release?.created_at ?? a.updated_at,

@@ -9,7 +9,8 @@ import { CliError } from '../errors.js';
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-export const remoteUrl = (serverUrl: string, app: string): string => `${serverUrl}/git/${app}.git`;
+/** The remote of an app: the same `<server>/<app>.git` the heroku CLI writes. */
+export const remoteUrl = (serverUrl: string, app: string): string => `${serverUrl}/${app}.git`;
 
 async function readStdin(): Promise<string> {
   let s = '';

@@ -15,6 +15,7 @@ import * as m014 from './014-sign-in-failures.js';
 import * as m018 from './018-dyno-state.js';
 import * as m022 from './022-hosts-hooks-domains.js';
 import * as m019 from './019-blobs-and-leases.js';
+import * as m020 from './020-heroku-habits.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '018-dyno-state': m018,
   '022-hosts-hooks-domains': m022,
   '019-blobs-and-leases': m019,
+  '020-heroku-habits': m020,
 };
 
 export const migrationProvider: MigrationProvider = {
