@@ -1,5 +1,4 @@
 // Composition root: config → store → sandbox → runner → API; recovery before serving.
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes, createHash } from 'node:crypto';
@@ -11,18 +10,12 @@ import { getOrCreateSetting } from './store/settings.js';
 import { LogBook } from './logs/log-book.js';
 import { SourceBlobs } from './git/source-blobs.js';
 import { fetchSourceTo } from './git/fetch-source.js';
-import { createSandbox } from './sandbox/sandbox.js';
-import { resolveHostTools } from './sandbox/host-tools.js';
 import { Tenants } from './tenants.js';
-import { createLimiter } from './sandbox/cgroups.js';
-import { openWorkspaceDisks } from './sandbox/workspace-disk.js';
 import { Runner } from './runner/runner.js';
 import { KeyedSerial } from './jobs/keyed-serial.js';
-import { runTestNode, type NodeRunnerDeps } from './ci/run-test-node.js';
-import { recordNodeEvent } from './ci/node-events.js';
 import { recoverLostWork, recoverStrandedRuns } from './ci/recover.js';
 import { failStrandedReleaseWork } from './releases/recover-lost.js';
-import { TEST_NODE_JOB, TEST_RUN_ADDONS_JOB, type RunnerEvent, type TestNodeJob } from './ci/test-node-job.js';
+import { TEST_RUN_ADDONS_JOB } from './ci/test-node-job.js';
 import { AddonManager } from './addons/addon-manager.js';
 import { provisionRunAddons, type RunAddonsJob } from './ci/provision-run-addons.js';
 import { settleRun } from './ci/settle-run.js';
@@ -32,10 +25,7 @@ import { OneOffDynos } from './runtime/one-off.js';
 import { createRouter } from './runtime/router.js';
 import { NginxRouter } from './runtime/nginx/nginx-router.js';
 import { freePort } from './addons/local-server.js';
-import { BUILD_JOB, RELEASE_JOB, type BuildEvent, type BuildJob, type ReleaseEvent, type ReleaseJob } from './releases/jobs.js';
-import { runBuild, cleanupBuild } from './releases/run-build.js';
-import { runReleasePhase } from './releases/run-release-phase.js';
-import { recordBuildEvent, recordReleaseEvent, goLive, slugPath } from './releases/deploy.js';
+import { goLive, slugPath } from './releases/deploy.js';
 import { appendAppLog, appendAppLogLines } from './releases/app-log.js';
 import { onDynoCrash } from './releases/auto-rollback.js';
 import { restartAddon } from './releases/attach-addon.js';
@@ -47,14 +37,14 @@ import { registerReviewApps } from './pipelines/review-apps.js';
 import { sweepStaleReviewApps } from './pipelines/stale-review-apps.js';
 import { registerCommitStatuses, sendCommitStatus, COMMIT_STATUS_JOB, type CommitStatusJob } from './integrations/commit-statuses.js';
 import { buildApi } from './api/app.js';
-import { SpaceNetworks } from './spaces/space-network.js';
 import { startDefaultNetwork } from './spaces/default-network-start.js';
 import { listSpaces, trustedIps, egressRules } from './store/spaces.js';
 import { listenTls, type TlsListener } from './api/heroku/tls-listener.js';
 import { serveRendezvous } from './api/heroku/rendezvous.js';
-import { runChecks, formatChecks } from './doctor/checks.js';
-import { hostFacts } from './doctor/host-facts.js';
 import type { AppContext, Logger } from './app-context.js';
+import { checkHostAndDataDir, setUpHost, StartupError } from './host-setup.js';
+import { embeddedJobHandlers } from './runner/embedded-jobs.js';
+import type { ExecDeps } from './runner/execute-job.js';
 
 export interface RunningServer { url: string; routerUrl: string; ctx: AppContext; app: FastifyInstance; adminToken?: string; close(): Promise<void> }
 
@@ -64,24 +54,11 @@ const consoleLogger: Logger = {
   error: (m) => console.error(`error: ${m}`),
 };
 
-/** The host problems that stop the server, one block each (what, why, what to do). */
-export class StartupError extends Error {}
-
-/** Run the doctor's checks: warnings go to the log, fatal problems stop the start-up. */
-function checkHost(config: Config, log: Logger): void {
-  const checks = runChecks(config, hostFacts(config));
-  for (const c of checks.filter((x) => x.severity === 'warning')) log.warn(formatChecks([c]).replace(/^warning +/, ''));
-  const fatal = checks.filter((c) => c.severity === 'fatal');
-  if (fatal.length) throw new StartupError(`cannot start: ${fatal.length} problem${fatal.length > 1 ? 's' : ''} on this host (slipway doctor checks again)\n${formatChecks(fatal)}`);
-}
+export { StartupError };
 
 export async function startServer(config: Config, opts: { log?: Logger; listen?: boolean } = {}): Promise<RunningServer> {
   const log = opts.log ?? consoleLogger;
-  checkHost(config, log);
-  // Folders made above the data folder must stay traversable for sandboxed commands (the check above).
-  fs.mkdirSync(path.dirname(config.dataDir), { recursive: true, mode: 0o755 });
-  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  fs.chmodSync(config.dataDir, 0o711); // traversable to a workspace, not listable
+  checkHostAndDataDir(config, log);
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
 
   let adminToken: string | undefined;
@@ -89,21 +66,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   else if ((await countTokens(store.db)) === 0) adminToken = await createToken(store.db, 'admin');
 
   const secret = await getOrCreateSetting(store.db, 'url_signing_secret', () => randomBytes(32).toString('hex'));
-  const missingTools = resolveHostTools();
-  if (missingTools.length) log.warn(`host programs not installed (features using them will fail with a clear error): ${missingTools.join(', ')}`);
-  const sandboxProbe = createSandbox({ mode: config.sandbox, userName: config.sandboxUser, hidden: [], graceMs: config.killGraceMs });
-  const workRoot = path.join(config.dataDir, 'workspaces');
-  fs.mkdirSync(workRoot, { recursive: true, mode: 0o711 });
-  fs.chmodSync(workRoot, 0o711);
-  const hidden = [...new Set([config.dataDir, workRoot])];
-  // A filesystem per workspace where loop mounts work; a killed server's mounts and images go first.
-  const disks = await openWorkspaceDisks({ dataDir: config.dataDir, workRoot });
-  // Limits per dyno size: one cgroup per command under a parent of this server's own; a killed server's leftovers go first.
-  const limiter = createLimiter({ dataDir: config.dataDir, ownUid: process.getuid?.() === 0 });
-  const swept = limiter.sweep();
-  log.info(`${limiter.summary}; ${disks.summary}` + (swept ? `; removed ${swept} cgroups a previous run left behind` : '') + (disks.swept ? `; removed ${disks.swept} workspace filesystems a previous run left behind` : ''));
-  const sandbox = createSandbox({ mode: sandboxProbe.mode, userName: config.sandboxUser, hidden, graceMs: config.killGraceMs, limiter });
-  if (sandboxProbe.warning) log.warn(sandboxProbe.warning);
+  const host = await setUpHost(config, log);
+  const { sandbox, workRoot, spaces } = host;
   const tenants = new Tenants(store.db, config.tenantUids, sandbox.user.uid);
   if (tenants.off) log.warn(`tenant uids are off (${tenants.off}).`);
   else log.info(`tenant uids: each app, test run and add-on set runs as its own uid from ${config.tenantUids!.first}-${config.tenantUids!.last}.`);
@@ -112,7 +76,6 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   // SLIPWAY_ROUTER=nginx: a native data plane instead of the Node router (created below, once apps are known).
   let nginx: NginxRouter | undefined;
   const ctxLogs = new LogBook(path.join(config.dataDir, 'logs'));
-  const spaces = new SpaceNetworks({ dataDir: config.dataDir, log });
   spaces.setApps(await listApps(store.db));
   const ctx: AppContext = {
     config, store, queue: { db: store.db, dialect: store.dialect }, logs: ctxLogs,
@@ -134,7 +97,12 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const settleEnded = async () => {
     for (const runId of await runsWithLiveAddons(store.db)) await settleRun(ctx, runId).catch((e) => log.error(`tearing down add-ons of ${runId}: ${(e as Error).message}`));
   };
-  const deps: NodeRunnerDeps = { sandbox, workRoot, cacheRoot: ctx.cacheRoot, network: spaces, fetchSource: (url, dest) => fetchSourceTo(ctx.blobs, url, dest, config.inputLimits), buildpackDirs: config.buildpackDirs };
+  const deps: ExecDeps = {
+    sandbox, workRoot, cacheRoot: ctx.cacheRoot, buildCacheRoot: path.join(config.dataDir, 'build-cache'), network: spaces, buildpackDirs: config.buildpackDirs,
+    limits: config.inputLimits, buildTimeoutMs: config.buildTimeoutSeconds * 1000,
+    fetchSource: (url, dest) => fetchSourceTo(ctx.blobs, url, dest, config.inputLimits),
+    slugFile: async (slugId) => ({ path: slugPath(ctx, slugId), done: async () => {} }),
+  };
   // Space networks and the default network (leftovers of a crash removed first) before any sandbox starts.
   await spaces.restore((await listSpaces(store.db)).map((s) => ({ id: s.id, name: s.name, cidr: s.cidr, trustedIps: trustedIps(s), egressRules: egressRules(s) })));
   await startDefaultNetwork(config, spaces, log);
@@ -146,43 +114,14 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   await recoverStrandedRuns(ctx);
   await failStrandedReleaseWork(ctx);
   await settleEnded();
-  const releasePhases = new KeyedSerial();
   const statusesInOrder = new KeyedSerial();
   const deliveries = new GithubDeliveries(ctx);
   const runner = new Runner({
     queue: ctx.queue, owner, concurrency: config.runnerConcurrency, leaseMs: config.leaseMs,
     onError: (e) => log.error(`runner: ${(e as Error).stack ?? e}`),
     handlers: {
-      [TEST_NODE_JOB]: async (job, signal) => {
-        const payload = JSON.parse(job.payload) as TestNodeJob;
-        let chain = Promise.resolve();
-        const emit = (e: RunnerEvent) => {
-          chain = chain.then(() => recordNodeEvent(store.db, ctx.logs, payload, e)).catch((err) => log.error(`recording ${e.type}: ${(err as Error).message}`));
-        };
-        await runTestNode(payload, deps, emit, signal);
-        await chain;
-        await settleRun(ctx, payload.runId);
-      },
+      ...(config.embeddedRunner ? embeddedJobHandlers(ctx, deps) : {}),
       [TEST_RUN_ADDONS_JOB]: async (job) => provisionRunAddons(ctx, JSON.parse(job.payload) as RunAddonsJob),
-      [BUILD_JOB]: async (job, signal) => {
-        const payload = JSON.parse(job.payload) as BuildJob;
-        let chain = Promise.resolve();
-        const emit = (e: BuildEvent) => { chain = chain.then(() => recordBuildEvent(ctx, payload, e)).catch((err) => log.error(`build ${payload.buildId}: ${(err as Error).stack}`)); };
-        try {
-          await runBuild(payload, { sandbox, workRoot, buildCacheRoot: path.join(config.dataDir, 'build-cache'), fetchSource: deps.fetchSource, timeoutMs: config.buildTimeoutSeconds * 1000, limits: config.inputLimits, buildpackDirs: config.buildpackDirs, network: spaces }, emit, signal);
-          await chain;
-        } finally { await cleanupBuild(workRoot, payload.buildId); }
-      },
-      [RELEASE_JOB]: async (job, signal) => {
-        const payload = JSON.parse(job.payload) as ReleaseJob;
-        // One release phase per app at a time; the others wait their turn.
-        await releasePhases.run(payload.appId, async () => {
-          let chain = Promise.resolve();
-          const emit = (e: ReleaseEvent) => { chain = chain.then(() => recordReleaseEvent(ctx, payload, e)).catch((err) => log.error(`release ${payload.releaseId}: ${(err as Error).stack}`)); };
-          await runReleasePhase(payload, { sandbox, workRoot, slugFile: slugPath(ctx, payload.slugId), network: spaces }, emit, signal);
-          await chain;
-        });
-      },
     },
   });
   ctx.runner = runner;
@@ -278,9 +217,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       await ctx.dynos.shutdown();
       // Add-on servers live in namespaces of the default network: stopped before it goes.
       await ctx.addons.stopAppServers();
-      await disks.close();
-      await spaces.shutdown();
-      limiter.close();
+      await host.close();
       await nginx?.close();
       router.closeAllConnections();
       await new Promise<void>((r) => router.close(() => r()));

@@ -157,6 +157,13 @@ export interface AppAddonsTable {
   id: string; app_id: string; name: string; plan: string; service: string; provider: string; port: number | null; url: string; database: string | null; created_at: string;
 }
 
+/** An agent (one per host); `token_hash` null for the embedded agent `local`. */
+export interface AgentsTable {
+  id: string; name: string; token_hash: string | null; created_at: string; revoked_at: string | null; last_seen_at: string | null;
+  protocol_version: number | null; slots: number | null; memory_mb: number | null; address: string | null; hostname: string | null; labels: string | null;
+}
+export interface AgentEventBatchesTable { job_id: string; last_seq: number; updated_at: string }
+
 export interface SettingsTable { key: string; value: string }
 export interface SignInFailuresTable { key: string; failed_at: string }
 
@@ -191,4 +198,6 @@ export interface Database {
   spaces: SpacesTable;
   tenant_ids: TenantIdsTable;
   sign_in_failures: SignInFailuresTable;
+  agents: AgentsTable;
+  agent_event_batches: AgentEventBatchesTable;
 }

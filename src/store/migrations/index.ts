@@ -12,6 +12,7 @@ import * as m010 from './010-release-users.js';
 import * as m011 from './011-tenant-ids.js';
 import * as m012 from './012-formation-sizes.js';
 import * as m014 from './014-sign-in-failures.js';
+import * as m017 from './017-agents.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '011-tenant-ids': m011,
   '012-formation-sizes': m012,
   '014-sign-in-failures': m014,
+  '017-agents': m017,
 };
 
 export const migrationProvider: MigrationProvider = {
