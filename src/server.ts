@@ -42,6 +42,7 @@ import { listSpaces, trustedIps, egressRules } from './store/spaces.js';
 import { listenTls, type TlsListener } from './api/heroku/tls-listener.js';
 import { serveRendezvous } from './api/heroku/rendezvous.js';
 import type { AppContext, Logger } from './app-context.js';
+import { ensureLocalAgent } from './store/agents.js';
 import { checkHostAndDataDir, setUpHost, StartupError } from './host-setup.js';
 import { embeddedJobHandlers } from './runner/embedded-jobs.js';
 import type { ExecDeps } from './runner/execute-job.js';
@@ -149,8 +150,11 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   registerCommitStatuses(ctx);
   runner.start();
   control.start();
+  // The embedded runner shows in `slipway agents` as the agent `local`, seen while the server runs.
+  const seenLocal = () => (config.embeddedRunner ? ensureLocalAgent(store.db, { hostname: os.hostname(), slots: config.runnerConcurrency }) : Promise.resolve());
+  await seenLocal();
   const recovery = setInterval(() => {
-    recoverLostWork(ctx, owner).then(settleEnded).catch((e) => log.error(`recovery: ${(e as Error).message}`));
+    recoverLostWork(ctx, owner).then(settleEnded).then(seenLocal).catch((e) => log.error(`recovery: ${(e as Error).message}`));
   }, Math.max(500, Math.floor(config.leaseMs / 2)));
 
   const app = await buildApi(ctx);

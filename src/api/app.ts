@@ -18,6 +18,8 @@ import { reviewAppRoutes } from './review-apps.js';
 import { registerHerokuProtocol } from './heroku/protocol.js';
 import { herokuCompatRoutes } from './heroku/routes.js';
 import { spaceRoutes } from './spaces.js';
+import { agentAdminRoutes } from './agents.js';
+import { agentRoutes } from './agent/routes.js';
 
 export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: opts.logger ? { level: 'warn' } : false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
@@ -39,5 +41,7 @@ export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {})
   await app.register(async (a) => reviewAppRoutes(a, ctx));
   await app.register(async (a) => herokuCompatRoutes(a, ctx));
   await app.register(async (a) => spaceRoutes(a, ctx));
+  await app.register(async (a) => agentAdminRoutes(a, ctx));
+  await app.register(async (a) => agentRoutes(a, ctx));
   return app;
 }

@@ -10,6 +10,7 @@ import { registerGit } from './commands/git.js';
 import { registerAddons } from './commands/addons.js';
 import { registerGithub } from './commands/github.js';
 import { registerSpaces } from './commands/spaces.js';
+import { registerAgents } from './commands/agents.js';
 import { CliError, EXIT } from './errors.js';
 import { networkReason } from './connection-lost.js';
 
@@ -25,6 +26,7 @@ export async function main(argv: string[]): Promise<void> {
   registerAddons(program);
   registerGithub(program);
   registerSpaces(program);
+  registerAgents(program);
   program.commands.forEach((c) => c.exitOverride());
   try {
     await program.parseAsync(argv);

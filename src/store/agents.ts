@@ -37,7 +37,10 @@ export async function getAgentByName(db: Kysely<Database>, name: string): Promis
 export async function listAgents(db: Kysely<Database>): Promise<Array<Agent & { running: number }>> {
   const agents = await db.selectFrom('agents').selectAll().orderBy('created_at').execute();
   const held = await db.selectFrom('jobs').select('lease_owner').where('status', '=', 'running').where('lease_owner', 'like', 'agent:%').execute();
-  return agents.map((a) => ({ ...a, running: held.filter((j) => j.lease_owner?.startsWith(agentOwnerPrefix(a.id))).length }));
+  const embedded = await db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'running').where('lease_owner', 'not like', 'agent:%')
+    .where('kind', 'in', ['test-node', 'build', 'release-phase']).executeTakeFirstOrThrow();
+  // The embedded agent (no token) holds what the server's own runner holds.
+  return agents.map((a) => ({ ...a, running: a.token_hash === null ? Number(embedded.n) : held.filter((j) => j.lease_owner?.startsWith(agentOwnerPrefix(a.id))).length }));
 }
 
 /** Revoke for good: the token stops working at once (the row stays, for history). */
