@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServer, cli, api } from '../test/helpers/server.js';
 import { exampleRepo } from '../test/helpers/apps.js';
-import { simulatedHosts, startAgent, BRIDGE_IP, type AgentProcess } from '../test/helpers/agent-hosts.js';
+import { simulatedHosts, startAgent, type AgentProcess } from '../test/helpers/agent-hosts.js';
 import { waitFor } from '../test/helpers/runs.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
@@ -14,11 +14,11 @@ const SLOTS = 2;
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = Math.floor(s.length / 2); return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
 const withQuantity = (q: number) => (d: string) => fs.writeFileSync(path.join(d, 'app.json'), JSON.stringify({ environments: { test: { formation: { test: { quantity: q } }, scripts: { test: 'node --test-reporter=tap split-tests.js' } } } }));
 
-const net = simulatedHosts(2);
+const net = simulatedHosts(2, 2);
 const server = await startServer({ SLIPWAY_HOST: '0.0.0.0', SLIPWAY_EMBEDDED_RUNNER: 'off' });
 const agents: AgentProcess[] = [];
 try {
-  const url = `http://${BRIDGE_IP}:${new URL(server.url).port}`;
+  const url = `http://${net.serverIp}:${new URL(server.url).port}`;
   const online = (n: number) => waitFor(`${n} agent(s) online`, async () => (await api<Array<{ state: string; embedded: boolean }>>(server, 'GET', '/agents')).json.filter((a) => !a.embedded && a.state === 'online').length === n, 60_000);
   const addAgent = async (i: number) => {
     const token = /(slpa_[\w-]+)/.exec((await cli(server, ['agents:create', `bench-${i}`])).stdout)![1]!;

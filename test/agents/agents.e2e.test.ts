@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { startServer, cli, api, BIN, TOKEN, type TestServer } from '../helpers/server.js';
 import { repoWithBuildpack } from '../helpers/apps.js';
 import { latestRun, nodesOf, casesOf, waitFor, waitForStatus, type RunJson } from '../helpers/runs.js';
-import { simulatedHosts, startAgent, BRIDGE_IP, type AgentProcess } from '../helpers/agent-hosts.js';
+import { simulatedHosts, startAgent, type AgentProcess } from '../helpers/agent-hosts.js';
 import { netAdminProblem } from '../helpers/netns.js';
 
 const skip = netAdminProblem();
@@ -22,9 +22,9 @@ const agentTokens = new Map<string, string>();
 
 before(async () => {
   if (skip) return;
-  net = simulatedHosts(2);
+  net = simulatedHosts(2, 1);
   s = await startServer({ SLIPWAY_HOST: '0.0.0.0', SLIPWAY_EMBEDDED_RUNNER: 'off', SLIPWAY_JOB_LEASE_SECONDS: String(LEASE_S) });
-  const url = `http://${BRIDGE_IP}:${new URL(s.url).port}`;
+  const url = `http://${net.serverIp}:${new URL(s.url).port}`;
   for (const [i, h] of net.hosts.entries()) {
     const created = await cli(s, ['agents:create', `host-${i + 1}`]);
     assert.equal(created.code, 0, created.stderr);
@@ -61,9 +61,9 @@ test('a 4-node CI run spreads over both agents and succeeds with every case', { 
   assert.equal(code, 0);
   const nodes = await nodesOf(s, run.id);
   assert.equal(nodes.length, 4);
-  const where = await Promise.all(nodes.map(async (n) => /Running on agent (host-\d) on \S+ \((10\.231\.0\.\d+)\)/.exec(await setupOutput(n.setup_stream_url))?.slice(1, 3).join(' ')));
+  const where = await Promise.all(nodes.map(async (n) => /Running on agent (host-\d) on \S+ \((10\.231\.1\.\d+)\)/.exec(await setupOutput(n.setup_stream_url))?.slice(1, 3).join(' ')));
   assert.ok(where.every(Boolean), `every node names its agent: ${where.join(', ')}`);
-  assert.deepEqual([...new Set(where)].sort(), ['host-1 10.231.0.2', 'host-2 10.231.0.3'], 'both agents ran nodes');
+  assert.deepEqual([...new Set(where)].sort(), ['host-1 10.231.1.2', 'host-2 10.231.1.3'], 'both agents ran nodes');
   const cases = await casesOf(s, run.id);
   assert.deepEqual(cases.map((c) => `${c.test_node.index} ${c.status}`).sort(), ['0 passed', '1 passed', '2 passed', '3 passed']);
 });
@@ -104,6 +104,6 @@ test('an agent SIGKILLed while its node runs: the node ends "runner lost" within
 
   // The killed agent comes back on its data folder: it sweeps what the kill left and works again.
   const i = agents.indexOf(agent);
-  agents[i] = startAgent(agent.host, `http://${BRIDGE_IP}:${new URL(s.url).port}`, agentTokens.get(victim.agent!)!, { slots: 1, dataDir: agent.dataDir });
+  agents[i] = startAgent(agent.host, `http://${net.serverIp}:${new URL(s.url).port}`, agentTokens.get(victim.agent!)!, { slots: 1, dataDir: agent.dataDir });
   await waitFor('the restarted agent to register', async () => agents[i]!.output().includes('registered with'), 60_000);
 });

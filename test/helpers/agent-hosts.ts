@@ -1,5 +1,6 @@
-// Hosts simulated for agent tests: network namespaces `slwtest-agents-N` on a bridge of their own
-// (10.231.0.0/24, the server's side 10.231.0.1), and `slipway agent` processes run inside them.
+// Hosts simulated for agent tests: network namespaces `slwtest-agents-S-N` on a bridge of their own
+// (10.231.S.0/24, the server's side 10.231.S.1; one S per test file, so files can run side by side),
+// and `slipway agent` processes run inside them.
 // The agent enters only the host's network namespace (nsenter --net): `ip netns exec` would also
 // remount /sys, hiding the cgroup hierarchy the agent's limits use.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -8,15 +9,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { BIN } from './server.js';
 
-export const BRIDGE_IP = '10.231.0.1';
-const BRIDGE = 'agtbr0';
+/** The server's address on subnet `S`'s bridge. */
+export const bridgeIp = (subnet: number): string => `10.231.${subnet}.1`;
 
 export interface SimulatedHost { ns: string; address: string }
 
-/** `n` hosts on one bridge; `close()` removes them all (also run first, for a previous crash's leftovers). */
-export function simulatedHosts(n: number): { hosts: SimulatedHost[]; close(): void } {
+/** `n` hosts on subnet `subnet`'s bridge; `close()` removes them all (also run first, for a previous crash's leftovers). */
+export function simulatedHosts(n: number, subnet: number): { hosts: SimulatedHost[]; serverIp: string; close(): void } {
   const run = (...a: string[]) => execFileSync('ip', a, { stdio: 'pipe' });
-  const hosts = Array.from({ length: n }, (_, i) => ({ ns: `slwtest-agents-${i + 1}`, address: `10.231.0.${i + 2}` }));
+  const BRIDGE = `agtbr${subnet}`;
+  const hosts = Array.from({ length: n }, (_, i) => ({ ns: `slwtest-agents-${subnet}-${i + 1}`, address: `10.231.${subnet}.${i + 2}` }));
   const close = () => {
     for (const h of hosts) { try { run('netns', 'del', h.ns); } catch { /* gone */ } }
     try { run('link', 'del', BRIDGE); } catch { /* gone */ }
@@ -24,19 +26,19 @@ export function simulatedHosts(n: number): { hosts: SimulatedHost[]; close(): vo
   close();
   try {
     run('link', 'add', BRIDGE, 'type', 'bridge');
-    run('addr', 'add', `${BRIDGE_IP}/24`, 'dev', BRIDGE);
+    run('addr', 'add', `${bridgeIp(subnet)}/24`, 'dev', BRIDGE);
     run('link', 'set', BRIDGE, 'up');
     hosts.forEach((h, i) => {
       run('netns', 'add', h.ns);
-      run('link', 'add', `agtv${i + 1}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', h.ns);
-      run('link', 'set', `agtv${i + 1}`, 'master', BRIDGE, 'up');
+      run('link', 'add', `agt${subnet}v${i + 1}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', h.ns);
+      run('link', 'set', `agt${subnet}v${i + 1}`, 'master', BRIDGE, 'up');
       run('-n', h.ns, 'addr', 'add', `${h.address}/24`, 'dev', 'eth0');
       run('-n', h.ns, 'link', 'set', 'eth0', 'up');
       run('-n', h.ns, 'link', 'set', 'lo', 'up');
-      run('-n', h.ns, 'route', 'add', 'default', 'via', BRIDGE_IP);
+      run('-n', h.ns, 'route', 'add', 'default', 'via', bridgeIp(subnet));
     });
   } catch (e) { close(); throw e; }
-  return { hosts, close };
+  return { hosts, serverIp: bridgeIp(subnet), close };
 }
 
 export interface AgentProcess { host: SimulatedHost; dataDir: string; proc: ChildProcess; output(): string; exited: Promise<number | null>; stop(): Promise<void>; kill(): Promise<void> }
