@@ -48,6 +48,12 @@ test('an agent token works on /agent/v1/* only, an API token never there', { tim
     assert.equal(r.status, 401, `${method} ${p} with an agent token: ${JSON.stringify(r.json)}`);
   }
   assert.equal((await api<Array<{ name: string }>>(s, 'GET', '/agents')).json.filter((a) => a.name === 'evil').length, 0);
+  // Paths spelled to look like agent routes open nothing else (another agent's token: refused ones count against a token's prefix).
+  const otherToken = tokenOf((await cli(s, ['agents:create', 'tok-p'])).stdout);
+  for (const p of ['/agent/v1/../../apps', '/agent/v1/%2e%2e/%2e%2e/apps', '/apps/../agent/v1/register', '/agent/v1/jobs/..%2f..%2f..%2fapps']) {
+    const r = await send('127.0.0.27', 'GET', p, otherToken);
+    assert.ok(r.status === 401 || r.status >= 404, `${p} with an agent token: ${r.status} ${JSON.stringify(r.json)}`);
+  }
 
   // The admin API token on agent routes: 401, nothing claimed.
   for (const [p, body] of [['/agent/v1/register', register], ['/agent/v1/jobs/claim', { wait_ms: 0 }], ['/agent/v1/heartbeat', {}]] as const) {
