@@ -117,3 +117,26 @@ test('a revoked agent token is refused at once; the agent exits saying so and cl
   fs.rmSync(dir, { recursive: true, force: true });
   fs.rmSync(tgz, { force: true });
 });
+
+test('an agent cannot write into a job another agent (or another process of its own) holds', { timeout: 60_000 }, async () => {
+  const holder = tokenOf((await cli(s, ['agents:create', 'tok-h'])).stdout);
+  const intruder = tokenOf((await cli(s, ['agents:create', 'tok-i'])).stdout);
+  // The build the revoked agent left queued.
+  const claimed = await send('127.0.0.28', 'POST', '/agent/v1/jobs/claim', holder, { wait_ms: 0 });
+  assert.equal(claimed.status, 200, JSON.stringify(claimed.json));
+  const jobId = String(claimed.json['id']);
+  const batch = { seq: 1, events: [{ type: 'output', data_base64: Buffer.from('forged\n').toString('base64') }] };
+  for (const [token, instance] of [[intruder, 'test-instance'], [holder, 'another-process']] as const) {
+    for (const [method, p, body] of [['POST', `/agent/v1/jobs/${jobId}/events`, batch], ['POST', `/agent/v1/jobs/${jobId}/finish`, { ok: true }], ['GET', `/agent/v1/jobs/${jobId}/source`], ['POST', `/agent/v1/jobs/${jobId}/lease`, {}]] as const) {
+      const r = await send('127.0.0.29', method, p, token, body, { 'x-slipway-agent-instance': instance });
+      if (p.endsWith('/lease')) assert.equal(r.json['lost'], true, `${p} as ${instance}`);
+      else assert.equal(r.json.id, 'agent_lease_lost', `${method} ${p} as ${instance}: ${r.status} ${JSON.stringify(r.json)}`);
+    }
+  }
+  // The holder's own batch is recorded once, however often it is sent.
+  for (let i = 0; i < 2; i++) {
+    const r = await send('127.0.0.30', 'POST', `/agent/v1/jobs/${jobId}/events`, holder, batch);
+    assert.deepEqual(r.json, { seq: 1, duplicate: i === 1 });
+  }
+  assert.equal((await send('127.0.0.30', 'POST', `/agent/v1/jobs/${jobId}/events`, holder, { ...batch, seq: 3 })).json.id, 'agent_event_out_of_order');
+});
