@@ -21,6 +21,8 @@ export interface AgentJobDeps {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How long a stopping agent still tries to deliver a job's last events to a server that is away. */
+const STOP_FLUSH_MS = 10_000;
 
 /** Run the job to its end and tell the server (retrying while it is away); `stop` cancels it. */
 export async function runAgentJob(job: ClaimedJob, d: AgentJobDeps, stop: AbortSignal): Promise<void> {
@@ -36,6 +38,12 @@ export async function runAgentJob(job: ClaimedJob, d: AgentJobDeps, stop: AbortS
       if (l.cancel || l.lost) ac.abort();
     }).catch((e) => { if (e instanceof AgentHttpError && e.status === 401) ac.abort(); });
   }, Math.max(300, Math.floor(job.lease_ms / 3)));
+  // Stopping (SIGTERM) with the server away must not wait for it forever.
+  const stopDeadline = new Promise<void>((r) => {
+    const go = () => { setTimeout(r, STOP_FLUSH_MS).unref(); };
+    if (stop.aborted) go(); else stop.addEventListener('abort', go, { once: true });
+  });
+  const flush = () => Promise.race([pipe.flush(), stopDeadline]);
   const emit = (e: JobEvent) => {
     pipe.push(e);
     if (job.kind === TEST_NODE_JOB && e.type === 'status' && e.event === 'provision') pipe.push({ type: 'output', stream: 'setup', data: `-----> Running on ${d.whereabouts}\n` });
@@ -52,7 +60,7 @@ export async function runAgentJob(job: ClaimedJob, d: AgentJobDeps, stop: AbortS
   };
   let outcome: { ok: boolean; error?: string } = { ok: true };
   try {
-    await executeJob(job, exec, emit, () => pipe.flush(), ac.signal);
+    await executeJob(job, exec, emit, flush, ac.signal);
   } catch (e) {
     outcome = { ok: false, error: (e as Error).message };
     d.log(`job ${job.id} (${job.kind}): ${(e as Error).stack ?? e}`);
@@ -60,11 +68,14 @@ export async function runAgentJob(job: ClaimedJob, d: AgentJobDeps, stop: AbortS
     clearInterval(renew);
     stop.removeEventListener('abort', onStop);
   }
-  await pipe.flush();
+  await flush();
+  if (stop.aborted && pipe.pending) pipe.abandon(); // still waiting at the stop deadline: the server is away
   if (pipe.lost) return;
   for (let wait = 250; ; wait = Math.min(5000, wait * 2)) {
     try { await d.client.finish(job.id, outcome); return; } catch (e) {
       if (e instanceof AgentHttpError && e.status < 500) { d.log(`job ${job.id}: finish refused (${e.id}: ${e.message})`); return; }
+      // A stopping agent leaves it to the server's recovery (the lease runs out).
+      if (stop.aborted) { d.log(`job ${job.id}: stopping while the server is away; the server ends the job when its lease runs out`); return; }
       await sleep(wait);
     }
   }

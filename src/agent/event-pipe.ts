@@ -54,10 +54,16 @@ export class EventPipe {
     }
   }
 
+  /** Events not yet recorded by the server. */
+  get pending(): boolean { return this.items.length > 0 || !!this.sending; }
+
+  /** Stop trying (the agent is stopping and the server is away): what waits is dropped. */
+  abandon(): void { this.lost = true; this.items = []; }
+
   private kick(): void {
     if (this.sending || this.lost) return;
     this.sending = this.drain().catch((e) => {
-      if (e instanceof LeaseLost) { this.lost = true; this.items = []; this.o.onLost(); } else this.o.log(`events of job ${this.o.jobId}: ${(e as Error).message}`);
+      if (e instanceof LeaseLost) { if (!this.lost) { this.lost = true; this.items = []; this.o.onLost(); } } else this.o.log(`events of job ${this.o.jobId}: ${(e as Error).message}`);
     }).finally(() => { this.sending = undefined; });
   }
 
@@ -90,6 +96,7 @@ export class EventPipe {
    */
   private async retry(what: string, fn: () => Promise<unknown>): Promise<boolean> {
     for (let wait = 250, said = false; ; wait = Math.min(5000, wait * 2)) {
+      if (this.lost) throw new LeaseLost('abandoned');
       try { await fn(); return true; } catch (e) {
         if (e instanceof AgentHttpError && e.id === 'agent_lease_lost') throw new LeaseLost(e.message);
         if (e instanceof AgentHttpError && e.status < 500 && e.status !== 429) { this.o.log(`${what} for job ${this.o.jobId}: refused (${e.id}: ${e.message}); dropped`); return false; }
