@@ -20,6 +20,7 @@ const schema = z.object({
   SLIPWAY_BLOB_STORE: z.enum(['folder', 'postgres']).optional(),
   SLIPWAY_ADMIN_TOKEN: z.string().min(16, 'SLIPWAY_ADMIN_TOKEN must be at least 16 characters').optional(),
   SLIPWAY_RUNNER_CONCURRENCY: intFrom(2, 1, 64),
+  SLIPWAY_EMBEDDED_RUNNER: z.enum(['on', 'off']).default('on'),
   SLIPWAY_SANDBOX: z.enum(['auto', 'bwrap', 'process']).default('auto'),
   SLIPWAY_SANDBOX_USER: z.string().default('nobody'),
   SLIPWAY_TENANT_UIDS: z.string().default('200000-299999').transform((v, ctx) => {
@@ -79,6 +80,8 @@ export interface Config {
   readonly blobStore?: 'folder' | 'postgres';
   readonly adminToken?: string;
   readonly runnerConcurrency: number;
+  /** Whether this server runs test nodes, builds and release phases itself (off: only agents do). */
+  readonly embeddedRunner: boolean;
   readonly sandbox: 'auto' | 'bwrap' | 'process';
   readonly sandboxUser: string;
   /** The uids apps, test runs and add-ons get one each of (when the server runs as root); undefined: off. */
@@ -158,6 +161,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     blobStore: e.SLIPWAY_BLOB_STORE,
     adminToken: e.SLIPWAY_ADMIN_TOKEN,
     runnerConcurrency: e.SLIPWAY_RUNNER_CONCURRENCY,
+    embeddedRunner: e.SLIPWAY_EMBEDDED_RUNNER === 'on',
     sandbox: e.SLIPWAY_SANDBOX,
     sandboxUser: e.SLIPWAY_SANDBOX_USER,
     tenantUids: e.SLIPWAY_TENANT_UIDS,

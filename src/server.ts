@@ -1,5 +1,4 @@
 // Composition root: config → store → sandbox → runner → API; recovery before serving.
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes, createHash } from 'node:crypto';
@@ -12,20 +11,14 @@ import { LogBook } from './logs/log-book.js';
 import { openBlobStore } from './blobs/blob-store.js';
 import { blobLogArchive } from './blobs/log-archive.js';
 import { fetchSourceTo } from './git/fetch-source.js';
-import { createSandbox } from './sandbox/sandbox.js';
-import { resolveHostTools } from './sandbox/host-tools.js';
 import { Tenants } from './tenants.js';
-import { createLimiter } from './sandbox/cgroups.js';
-import { openWorkspaceDisks } from './sandbox/workspace-disk.js';
 import { Runner } from './runner/runner.js';
 import { KeyedSerial } from './jobs/keyed-serial.js';
 import { StoreLocks } from './jobs/store-locks.js';
 import { Leader } from './scheduler/leader.js';
-import { runTestNode, type NodeRunnerDeps } from './ci/run-test-node.js';
-import { recordNodeEvent } from './ci/node-events.js';
 import { recoverLostWork, recoverStrandedRuns } from './ci/recover.js';
 import { failStrandedReleaseWork } from './releases/recover-lost.js';
-import { TEST_NODE_JOB, TEST_RUN_ADDONS_JOB, type RunnerEvent, type TestNodeJob } from './ci/test-node-job.js';
+import { TEST_RUN_ADDONS_JOB } from './ci/test-node-job.js';
 import { AddonManager } from './addons/addon-manager.js';
 import { provisionRunAddons, type RunAddonsJob } from './ci/provision-run-addons.js';
 import { settleRun } from './ci/settle-run.js';
@@ -37,10 +30,7 @@ import { createRouter } from './runtime/router.js';
 import { NginxRouter } from './runtime/nginx/nginx-router.js';
 import { DomainRoutes, listenRouterTls } from './runtime/custom-domains.js';
 import { freePort } from './addons/local-server.js';
-import { BUILD_JOB, RELEASE_JOB, type BuildEvent, type BuildJob, type ReleaseEvent, type ReleaseJob } from './releases/jobs.js';
-import { runBuild, cleanupBuild } from './releases/run-build.js';
-import { runReleasePhase } from './releases/run-release-phase.js';
-import { recordBuildEvent, recordReleaseEvent, goLive } from './releases/deploy.js';
+import { goLive } from './releases/deploy.js';
 import { slugFile } from './releases/slugs.js';
 import { appendAppLog, appendAppLogLines, appLogKey } from './releases/app-log.js';
 import { LogDrains } from './logs/drains/log-drains.js';
@@ -57,14 +47,15 @@ import { APP_WEBHOOK_JOB, type AppWebhookJob } from './webhooks/publish.js';
 import { sendAppWebhook } from './webhooks/deliver.js';
 import { registerAppWebhookEvents } from './webhooks/app-events.js';
 import { buildApi } from './api/app.js';
-import { SpaceNetworks } from './spaces/space-network.js';
 import { startDefaultNetwork } from './spaces/default-network-start.js';
 import { listSpaces, trustedIps, egressRules } from './store/spaces.js';
 import { listenTls, type TlsListener } from './api/heroku/tls-listener.js';
 import { serveRendezvous } from './api/heroku/rendezvous.js';
-import { runChecks, formatChecks } from './doctor/checks.js';
-import { hostFacts } from './doctor/host-facts.js';
 import type { AppContext, Logger } from './app-context.js';
+import { ensureLocalAgent } from './store/agents.js';
+import { checkHostAndDataDir, setUpHost, StartupError } from './host-setup.js';
+import { embeddedJobHandlers } from './runner/embedded-jobs.js';
+import type { ExecDeps } from './runner/execute-job.js';
 
 export interface RunningServer { url: string; routerUrl: string; ctx: AppContext; app: FastifyInstance; adminToken?: string; close(): Promise<void> }
 
@@ -74,24 +65,11 @@ const consoleLogger: Logger = {
   error: (m) => console.error(`error: ${m}`),
 };
 
-/** The host problems that stop the server, one block each (what, why, what to do). */
-export class StartupError extends Error {}
-
-/** Run the doctor's checks: warnings go to the log, fatal problems stop the start-up. */
-function checkHost(config: Config, log: Logger): void {
-  const checks = runChecks(config, hostFacts(config));
-  for (const c of checks.filter((x) => x.severity === 'warning')) log.warn(formatChecks([c]).replace(/^warning +/, ''));
-  const fatal = checks.filter((c) => c.severity === 'fatal');
-  if (fatal.length) throw new StartupError(`cannot start: ${fatal.length} problem${fatal.length > 1 ? 's' : ''} on this host (slipway doctor checks again)\n${formatChecks(fatal)}`);
-}
+export { StartupError };
 
 export async function startServer(config: Config, opts: { log?: Logger; listen?: boolean } = {}): Promise<RunningServer> {
   const log = opts.log ?? consoleLogger;
-  checkHost(config, log);
-  // Folders made above the data folder must stay traversable for sandboxed commands (the check above).
-  fs.mkdirSync(path.dirname(config.dataDir), { recursive: true, mode: 0o755 });
-  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  fs.chmodSync(config.dataDir, 0o711); // traversable to a workspace, not listable
+  checkHostAndDataDir(config, log);
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
 
   let adminToken: string | undefined;
@@ -99,21 +77,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   else if ((await countTokens(store.db)) === 0) adminToken = await createToken(store.db, 'admin');
 
   const secret = await getOrCreateSetting(store.db, 'url_signing_secret', () => randomBytes(32).toString('hex'));
-  const missingTools = resolveHostTools();
-  if (missingTools.length) log.warn(`host programs not installed (features using them will fail with a clear error): ${missingTools.join(', ')}`);
-  const sandboxProbe = createSandbox({ mode: config.sandbox, userName: config.sandboxUser, hidden: [], graceMs: config.killGraceMs });
-  const workRoot = path.join(config.dataDir, 'workspaces');
-  fs.mkdirSync(workRoot, { recursive: true, mode: 0o711 });
-  fs.chmodSync(workRoot, 0o711);
-  const hidden = [...new Set([config.dataDir, workRoot])];
-  // A filesystem per workspace where loop mounts work; a killed server's mounts and images go first.
-  const disks = await openWorkspaceDisks({ dataDir: config.dataDir, workRoot });
-  // Limits per dyno size: one cgroup per command under a parent of this server's own; a killed server's leftovers go first.
-  const limiter = createLimiter({ dataDir: config.dataDir, ownUid: process.getuid?.() === 0 });
-  const swept = limiter.sweep();
-  log.info(`${limiter.summary}; ${disks.summary}` + (swept ? `; removed ${swept} cgroups a previous run left behind` : '') + (disks.swept ? `; removed ${disks.swept} workspace filesystems a previous run left behind` : ''));
-  const sandbox = createSandbox({ mode: sandboxProbe.mode, userName: config.sandboxUser, hidden, graceMs: config.killGraceMs, limiter });
-  if (sandboxProbe.warning) log.warn(sandboxProbe.warning);
+  const host = await setUpHost(config, log);
+  const { sandbox, workRoot, spaces } = host;
   const tenants = new Tenants(store.db, config.tenantUids, sandbox.user.uid);
   if (tenants.off) log.warn(`tenant uids are off (${tenants.off}).`);
   else log.info(`tenant uids: each app, test run and add-on set runs as its own uid from ${config.tenantUids!.first}-${config.tenantUids!.last}.`);
@@ -123,7 +88,6 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   let nginx: NginxRouter | undefined;
   const blobs = openBlobStore({ kind: config.blobStore, dataDir: config.dataDir, store });
   const ctxLogs = new LogBook(path.join(config.dataDir, 'logs'), blobLogArchive(blobs, config.inputLimits.slugBytes), (e) => log.error(`archiving output: ${e.message}`));
-  const spaces = new SpaceNetworks({ dataDir: config.dataDir, log });
   spaces.setApps(await listApps(store.db));
   // The embedded runner; its name is stable across restarts so a new instance knows the old one's jobs (and leases) are lost.
   const runnerName = `embedded-${createHash('sha256').update(os.hostname() + config.dataDir).digest('hex').slice(0, 10)}`;
@@ -156,7 +120,12 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const settleEnded = async () => {
     for (const runId of await runsWithLiveAddons(store.db)) await settleRun(ctx, runId).catch((e) => log.error(`tearing down add-ons of ${runId}: ${(e as Error).message}`));
   };
-  const deps: NodeRunnerDeps = { sandbox, workRoot, cacheRoot: ctx.cacheRoot, network: spaces, fetchSource: (url, dest) => fetchSourceTo(ctx.blobs, url, dest, config.inputLimits), buildpackDirs: config.buildpackDirs };
+  const deps: ExecDeps = {
+    sandbox, workRoot, cacheRoot: ctx.cacheRoot, buildCacheRoot: path.join(config.dataDir, 'build-cache'), network: spaces, buildpackDirs: config.buildpackDirs,
+    limits: config.inputLimits, buildTimeoutMs: config.buildTimeoutSeconds * 1000,
+    fetchSource: (url, dest) => fetchSourceTo(ctx.blobs, url, dest, config.inputLimits),
+    slugFile: async (slugId) => ({ path: await slugFile(ctx.blobs, slugId), done: async () => {} }),
+  };
   // Space networks and the default network (leftovers of a crash removed first) before any sandbox starts.
   await spaces.restore((await listSpaces(store.db)).map((s) => ({ id: s.id, name: s.name, cidr: s.cidr, trustedIps: trustedIps(s), egressRules: egressRules(s) })));
   await startDefaultNetwork(config, spaces, log);
@@ -171,36 +140,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     queue: ctx.queue, owner, concurrency: config.runnerConcurrency, leaseMs: config.leaseMs,
     onError: (e) => log.error(`runner: ${(e as Error).stack ?? e}`),
     handlers: {
-      [TEST_NODE_JOB]: async (job, signal) => {
-        const payload = JSON.parse(job.payload) as TestNodeJob;
-        let chain = Promise.resolve();
-        const emit = (e: RunnerEvent) => {
-          chain = chain.then(() => recordNodeEvent(store.db, ctx.logs, payload, e)).catch((err) => log.error(`recording ${e.type}: ${(err as Error).message}`));
-        };
-        await runTestNode(payload, deps, emit, signal);
-        await chain;
-        await settleRun(ctx, payload.runId);
-      },
+      ...(config.embeddedRunner ? embeddedJobHandlers(ctx, deps) : {}),
       [TEST_RUN_ADDONS_JOB]: async (job) => provisionRunAddons(ctx, JSON.parse(job.payload) as RunAddonsJob),
-      [BUILD_JOB]: async (job, signal) => {
-        const payload = JSON.parse(job.payload) as BuildJob;
-        let chain = Promise.resolve();
-        const emit = (e: BuildEvent) => { chain = chain.then(() => recordBuildEvent(ctx, payload, e)).catch((err) => log.error(`build ${payload.buildId}: ${(err as Error).stack}`)); };
-        try {
-          await runBuild(payload, { sandbox, workRoot, buildCacheRoot: path.join(config.dataDir, 'build-cache'), fetchSource: deps.fetchSource, timeoutMs: config.buildTimeoutSeconds * 1000, limits: config.inputLimits, buildpackDirs: config.buildpackDirs, network: spaces }, emit, signal);
-          await chain;
-        } finally { await cleanupBuild(workRoot, payload.buildId); }
-      },
-      [RELEASE_JOB]: async (job, signal) => {
-        const payload = JSON.parse(job.payload) as ReleaseJob;
-        // One release phase per app at a time, across replicas (a lease in the store); the others wait their turn.
-        await ctx.locks.run(`release-phase:${payload.appId}`, async (held) => {
-          let chain = Promise.resolve();
-          const emit = (e: ReleaseEvent) => { chain = chain.then(() => recordReleaseEvent(ctx, payload, e)).catch((err) => log.error(`release ${payload.releaseId}: ${(err as Error).stack}`)); };
-          await runReleasePhase(payload, { sandbox, workRoot, slugFile: await slugFile(ctx.blobs, payload.slugId), network: spaces }, emit, held);
-          await chain;
-        }, signal);
-      },
     },
   });
   ctx.runner = runner;
@@ -226,6 +167,10 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   registerAppWebhookEvents(ctx);
   runner.start();
   control.start();
+  // The embedded runner shows in `slipway agents` as the agent `local`, seen while the server runs (on every replica).
+  const seenLocal = () => (config.embeddedRunner ? ensureLocalAgent(store.db, { hostname: os.hostname(), slots: config.runnerConcurrency }) : Promise.resolve());
+  await seenLocal();
+  const localBeat = setInterval(() => { seenLocal().catch((e) => log.error(`heartbeat of the local agent: ${(e as Error).message}`)); }, Math.max(500, Math.floor(config.leaseMs / 2)));
   ctx.leader.every('recovery', Math.max(500, Math.floor(config.leaseMs / 2)), () => recoverLostWork(ctx, owner).then(settleEnded));
   await ctx.leader.start();
 
@@ -297,6 +242,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     url, routerUrl, ctx, app, adminToken,
     async close() {
       await ctx.leader.stop();
+      clearInterval(localBeat);
       clearInterval(appsRefresh);
       await control.stop();
       await runner.stop();
@@ -304,9 +250,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       ctx.drains.stopAll();
       // Add-on servers live in namespaces of the default network: stopped before it goes.
       await ctx.addons.stopAppServers();
-      await disks.close();
-      await spaces.shutdown();
-      limiter.close();
+      await host.close();
       await nginx?.close();
       router.closeAllConnections();
       await new Promise<void>((r) => router.close(() => r()));

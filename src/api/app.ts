@@ -23,6 +23,8 @@ import { spaceRoutes } from './spaces.js';
 import { drainRoutes } from './heroku/drains.js';
 import { dataApiRoutes } from './heroku/data-api.js';
 import { buildpackRoutes } from './heroku/buildpacks.js';
+import { agentAdminRoutes } from './agents.js';
+import { agentRoutes } from './agent/routes.js';
 
 export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: opts.logger ? { level: 'warn' } : false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
@@ -49,5 +51,7 @@ export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {})
   await app.register(async (a) => drainRoutes(a, ctx));
   await app.register(async (a) => dataApiRoutes(a, ctx));
   await app.register(async (a) => buildpackRoutes(a, ctx));
+  await app.register(async (a) => agentAdminRoutes(a, ctx));
+  await app.register(async (a) => agentRoutes(a, ctx));
   return app;
 }

@@ -33,6 +33,9 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
   app.addHook('onRequest', async (req, reply) => {
     const url = new URL(req.url, 'http://x');
     if (PUBLIC.has(url.pathname)) return;
+    // Agent routes take agent tokens only (api/agent/agent-auth.ts), never an API token. Decided by
+    // the route matched, not the path: no spelling of a path skips this check for another route.
+    if (req.routeOptions.url?.startsWith('/agent/v1/')) return;
     if (req.routeOptions.config.web) return; // the dashboard checks its session cookie or token itself (src/web/auth)
     if (verifyPath(ctx.secret, url.pathname, url.searchParams.get('sig') ?? undefined)) return;
     // A dashboard form acting through this API in-process, as the principal signed in there.

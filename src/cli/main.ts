@@ -13,6 +13,7 @@ import { registerSpaces } from './commands/spaces.js';
 import { registerWebhooks } from './commands/webhooks.js';
 import { registerDomains } from './commands/domains.js';
 import { registerHeroku } from './commands/heroku.js';
+import { registerAgents } from './commands/agents.js';
 import { CliError, EXIT } from './errors.js';
 import { networkReason } from './connection-lost.js';
 
@@ -50,6 +51,7 @@ export async function main(argv: string[]): Promise<void> {
   registerWebhooks(program);
   registerDomains(program);
   registerHeroku(program);
+  registerAgents(program);
   program.commands.forEach((c) => c.exitOverride());
   try {
     await program.parseAsync(argv);

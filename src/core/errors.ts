@@ -31,6 +31,10 @@ export const ERRORS = {
   webhook_signature_invalid: { status: 401, message: 'The webhook delivery is not signed with the pipeline\'s secret (X-Hub-Signature-256, X-Gitlab-Token, X-Gitea-Signature).' },
   clone_url_refused: { status: 422, message: 'The clone URL is not an https, http or ssh URL on the host this pipeline is connected to.' },
   repository_not_connected: { status: 404, message: 'No pipeline is connected to this repository. Run `slipway pipelines:connect PIPELINE --repo OWNER/REPO`.' },
+  agent_not_found: { status: 404, message: 'Couldn\'t find that agent. `slipway agents` lists them.' },
+  agent_protocol_unsupported: { status: 400, message: 'This server does not speak the agent\'s protocol version; upgrade the agent or the server so they share one.' },
+  agent_lease_lost: { status: 409, message: 'This agent no longer holds the job (its lease ran out, or it was cancelled and taken over); stop running it.' },
+  agent_event_out_of_order: { status: 409, message: 'An event batch arrived out of order; send the batches of a job in sequence, from the one after the last acknowledged.' },
   not_supported: { status: 501, message: 'Slipway does not support this endpoint yet.' },
   internal_error: { status: 500, message: 'Something went wrong inside Slipway; the server log has details.' },
   // Errors that end a test run (stored as the run's message, not sent as HTTP errors).

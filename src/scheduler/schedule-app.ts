@@ -41,7 +41,8 @@ export function scheduleApp(db: Kysely<Database>, appId: string, opts: { restart
     if (!usable.size) return { changed: false, unplaced: [] };
     const plan = planAppDynos({ release: release && processTypes ? { id: release.id, processTypes } : null, formation, existing, usable, restart: opts.restart });
     const placed = [...rows.filter((r) => r.app_id !== appId), ...plan.keep].map((r) => ({ appId: r.app_id, type: r.process_type, size: r.size, agentId: r.agent_id }));
-    const where = placeDynos(agents.map((a) => ({ id: a.id, slots: a.slots, memoryMb: a.memory_mb, usable: usable.has(a.id) })), placed,
+    // An agent's `slots` are its job slots (test nodes, builds); dynos are bounded by its memory.
+    const where = placeDynos(agents.map((a) => ({ id: a.id, slots: null, memoryMb: a.memory_mb, usable: usable.has(a.id) })), placed,
       plan.create.map((c) => ({ key: c.name, appId, type: c.type, size: c.size, prefer: c.prefer })));
     const create = plan.create.map((c) => ({
       id: `dyno-${appId.slice(0, 8)}-${c.type}-${c.name.split('.')[1]}-g${c.generation}-${randomBytes(4).toString('hex')}`,

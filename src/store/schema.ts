@@ -158,14 +158,19 @@ export interface AppAddonsTable {
   id: string; app_id: string; name: string; plan: string; service: string; provider: string; port: number | null; url: string; database: string | null; created_at: string;
 }
 
+/** An agent (one per host); `token_hash` null for the embedded agent `local`. */
+export interface AgentsTable {
+  id: string; name: string; token_hash: string | null; created_at: string; revoked_at: string | null; last_seen_at: string | null;
+  protocol_version: number | null; slots: number | null; memory_mb: number | null; address: string | null; hostname: string | null; labels: string | null;
+}
+export interface AgentEventBatchesTable { job_id: string; last_seq: number; updated_at: string }
+
 export interface SettingsTable { key: string; value: string }
 export interface SignInFailuresTable { key: string; failed_at: string }
 
 /** `owner`: `app:<id>`, `run:<id>`, `addons:app:<id>`, `addons:run:<id>`. */
 export interface TenantIdsTable { uid: number; owner: string; created_at: string }
 
-/** Hosts that run dynos; capacity null = unbounded (the embedded agent). */
-export interface AgentsTable { id: string; name: string; slots: number | null; memory_mb: number | null; last_seen_at: string | null; revoked_at: string | null; created_at: string }
 /** One dyno the control plane wants running; a new id (and generation) replaces it on a swap. agent_id null: no agent has room. */
 export interface DesiredDynosTable { id: string; app_id: string; release_id: string; process_type: string; name: string; size: string; command: string; agent_id: string | null; generation: number; created_at: string; updated_at: string }
 export type ObservedState = 'starting' | 'up' | 'crashed' | 'stopping' | 'stopped';
@@ -225,4 +230,5 @@ export interface Database {
   blob_chunks: BlobChunksTable;
   leases: LeasesTable;
   log_drains: LogDrainsTable;
+  agent_event_batches: AgentEventBatchesTable;
 }

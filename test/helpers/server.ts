@@ -40,7 +40,8 @@ export async function startServer(extraEnv: Record<string, string> = {}, dataDir
   let out = '';
   proc.stdout!.on('data', (c) => { out += c; });
   proc.stderr!.on('data', (c) => { out += c; });
-  const url = `http://127.0.0.1:${port}`;
+  // A restart may keep its port (extraEnv PORT): agents and clients reach it at the same URL.
+  const url = `http://127.0.0.1:${env['PORT']}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`server exited: ${out}`);

@@ -2,18 +2,9 @@ import type { Kysely } from 'kysely';
 
 // Dynos as desired and observed state (#14): the control plane writes one desired row per dyno
 // (placed on an agent), each agent reports what runs; the router and `ps` read the reports. The
-// auto-rollback window is a row so a restart inside it still rolls back. `agents` is the minimal
-// shape this part needs (the agents part owns the table; ifNotExists keeps whichever came first).
+// auto-rollback window is a row so a restart inside it still rolls back. Dynos are placed on the
+// agents of migration 017.
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema.createTable('agents').ifNotExists()
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('name', 'text', (c) => c.notNull().unique())
-    .addColumn('slots', 'integer')
-    .addColumn('memory_mb', 'integer')
-    .addColumn('last_seen_at', 'text')
-    .addColumn('revoked_at', 'text')
-    .addColumn('created_at', 'text', (c) => c.notNull())
-    .execute();
   await db.schema.createTable('desired_dynos').ifNotExists()
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('app_id', 'text', (c) => c.notNull().references('apps.id').onDelete('cascade'))

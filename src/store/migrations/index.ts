@@ -16,6 +16,7 @@ import * as m018 from './018-dyno-state.js';
 import * as m022 from './022-hosts-hooks-domains.js';
 import * as m019 from './019-blobs-and-leases.js';
 import * as m020 from './020-heroku-habits.js';
+import * as m017 from './017-agents.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '022-hosts-hooks-domains': m022,
   '019-blobs-and-leases': m019,
   '020-heroku-habits': m020,
+  '017-agents': m017,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,55 @@
+// The agent's configuration, from the environment (flags arrive as the same variables): where the
+// server is, the token, capacity; the host settings (sandbox, network, limits) are the server's own.
+import os from 'node:os';
+import { z } from 'zod';
+import { ConfigError, loadConfig, type Config } from '../config.js';
+
+const schema = z.object({
+  SLIPWAY_AGENT_SERVER: z.string({ error: (i) => (i.input === undefined ? 'is required: the server\'s URL (--server)' : 'must be a string') }).url('must be the server\'s URL, e.g. http://10.0.0.1:5000'),
+  SLIPWAY_AGENT_TOKEN: z.string({ error: (i) => (i.input === undefined ? 'is required: the token `slipway agents:create NAME` printed (--token)' : 'must be a string') }).min(16, 'is not an agent token (too short)'),
+  SLIPWAY_AGENT_DATA_DIR: z.string().default('./.slipway-agent'),
+  SLIPWAY_AGENT_SLOTS: z.coerce.number().int().min(1).max(256).default(2),
+  SLIPWAY_AGENT_MEMORY_MB: z.coerce.number().int().min(64).optional(),
+  SLIPWAY_AGENT_NAME: z.string().optional(),
+  SLIPWAY_AGENT_ADDRESS: z.string().optional(),
+  SLIPWAY_AGENT_LABELS: z.string().optional(),
+  /** How many bytes of events an agent keeps while the server is away (then it drops output, saying so). */
+  SLIPWAY_AGENT_BUFFER_MB: z.coerce.number().int().min(1).max(4096).default(64),
+});
+
+export interface AgentConfig {
+  readonly server: string;
+  readonly token: string;
+  readonly name?: string;
+  readonly slots: number;
+  readonly memoryMb: number;
+  /** The address the agent reports (else its first non-loopback IPv4). */
+  readonly address: string | null;
+  readonly hostname: string;
+  readonly labels: readonly string[];
+  readonly bufferBytes: number;
+  /** Sandbox, network, limits, timeouts, buildpack folders: the same settings as a server's, for this host. */
+  readonly host: Config;
+}
+
+const firstAddress = (): string | null =>
+  Object.values(os.networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address ?? null;
+
+/** Validated and frozen; throws ConfigError naming the bad variable. */
+export function loadAgentConfig(env: Record<string, string | undefined>): AgentConfig {
+  const r = schema.safeParse(env);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new ConfigError(`Invalid agent configuration: ${i.path.join('.')} ${i.message}`);
+  }
+  const e = r.data;
+  const host = loadConfig({ ...env, SLIPWAY_DATA_DIR: e.SLIPWAY_AGENT_DATA_DIR, SLIPWAY_RUNNER_CONCURRENCY: String(Math.min(64, e.SLIPWAY_AGENT_SLOTS)) });
+  return Object.freeze({
+    server: e.SLIPWAY_AGENT_SERVER.replace(/\/$/, ''), token: e.SLIPWAY_AGENT_TOKEN, name: e.SLIPWAY_AGENT_NAME || undefined,
+    slots: e.SLIPWAY_AGENT_SLOTS, memoryMb: e.SLIPWAY_AGENT_MEMORY_MB ?? Math.floor(os.totalmem() / 1024 / 1024),
+    address: e.SLIPWAY_AGENT_ADDRESS || firstAddress(), hostname: os.hostname(),
+    labels: Object.freeze(e.SLIPWAY_AGENT_LABELS?.split(',').map((l) => l.trim()).filter(Boolean) ?? []),
+    bufferBytes: e.SLIPWAY_AGENT_BUFFER_MB * 1024 * 1024,
+    host,
+  });
+}

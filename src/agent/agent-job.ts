@@ -1,0 +1,82 @@
+// One claimed job on an agent: run it with the shared executors, its lease renewed (a cancel or a
+// lost lease stops it), its events piped to the server, its source and slug fetched over HTTP.
+import fs from 'node:fs';
+import path from 'node:path';
+import { executeJob, type ExecDeps, type JobEvent } from '../runner/execute-job.js';
+import { TEST_NODE_JOB } from '../ci/test-node-job.js';
+import { AgentHttpError, type AgentClient } from './client.js';
+import { EventPipe } from './event-pipe.js';
+import type { ClaimedJob } from './protocol.js';
+
+export interface AgentJobDeps {
+  client: AgentClient;
+  /** The host's executors' dependencies, without the transfers (added here, per job). */
+  exec: Omit<ExecDeps, 'fetchSource' | 'slugFile'>;
+  /** Where downloaded slugs wait for their release phase. */
+  slugDir: string;
+  /** "agent NAME on HOST (ADDRESS)", written at the top of a test node's setup output. */
+  whereabouts: string;
+  bufferBytes: number;
+  log(m: string): void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How long a stopping agent still tries to deliver a job's last events to a server that is away. */
+const STOP_FLUSH_MS = 10_000;
+
+/** Run the job to its end and tell the server (retrying while it is away); `stop` cancels it. */
+export async function runAgentJob(job: ClaimedJob, d: AgentJobDeps, stop: AbortSignal): Promise<void> {
+  const ac = new AbortController();
+  const onStop = () => ac.abort();
+  stop.addEventListener('abort', onStop);
+  const pipe = new EventPipe({ jobId: job.id, client: d.client, maxBytes: d.bufferBytes, log: d.log, onLost: () => { d.log(`job ${job.id}: the server took it back (lease lost); stopping it`); ac.abort(); } });
+  // The lease is renewed while the job runs; a network failure leaves it running (the server may be back before the lease ends).
+  const renew = setInterval(() => {
+    d.client.lease(job.id).then((l) => {
+      if (l.cancel) d.log(`job ${job.id}: cancelled`);
+      if (l.lost) d.log(`job ${job.id}: lease lost`);
+      if (l.cancel || l.lost) ac.abort();
+    }).catch((e) => { if (e instanceof AgentHttpError && e.status === 401) ac.abort(); });
+  }, Math.max(300, Math.floor(job.lease_ms / 3)));
+  // Stopping (SIGTERM) with the server away must not wait for it forever.
+  const stopDeadline = new Promise<void>((r) => {
+    const go = () => { setTimeout(r, STOP_FLUSH_MS).unref(); };
+    if (stop.aborted) go(); else stop.addEventListener('abort', go, { once: true });
+  });
+  const flush = () => Promise.race([pipe.flush(), stopDeadline]);
+  const emit = (e: JobEvent) => {
+    pipe.push(e);
+    if (job.kind === TEST_NODE_JOB && e.type === 'status' && e.event === 'provision') pipe.push({ type: 'output', stream: 'setup', data: `-----> Running on ${d.whereabouts}\n` });
+  };
+  const exec: ExecDeps = {
+    ...d.exec,
+    fetchSource: (_url, dest) => d.client.download(job.id, 'source', dest),
+    slugFile: async (slugId) => {
+      const file = path.join(d.slugDir, `${job.id}-${slugId}.tgz`);
+      await d.client.download(job.id, 'slug', file);
+      fs.chmodSync(file, 0o644);
+      return { path: file, done: async () => { fs.rmSync(file, { force: true }); } };
+    },
+  };
+  let outcome: { ok: boolean; error?: string } = { ok: true };
+  try {
+    await executeJob(job, exec, emit, flush, ac.signal);
+  } catch (e) {
+    outcome = { ok: false, error: (e as Error).message };
+    d.log(`job ${job.id} (${job.kind}): ${(e as Error).stack ?? e}`);
+  } finally {
+    clearInterval(renew);
+    stop.removeEventListener('abort', onStop);
+  }
+  await flush();
+  if (stop.aborted && pipe.pending) pipe.abandon(); // still waiting at the stop deadline: the server is away
+  if (pipe.lost) return;
+  for (let wait = 250; ; wait = Math.min(5000, wait * 2)) {
+    try { await d.client.finish(job.id, outcome); return; } catch (e) {
+      if (e instanceof AgentHttpError && e.status < 500) { d.log(`job ${job.id}: finish refused (${e.id}: ${e.message})`); return; }
+      // A stopping agent leaves it to the server's recovery (the lease runs out).
+      if (stop.aborted) { d.log(`job ${job.id}: stopping while the server is away; the server ends the job when its lease runs out`); return; }
+      await sleep(wait);
+    }
+  }
+}

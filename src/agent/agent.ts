@@ -1,0 +1,110 @@
+// `slipway agent`: one per host. It sets the host up as a server does, registers, heartbeats, and
+// pulls test nodes, builds and release phases into its slots; it rides out a server that is away
+// (back-off, jobs keep running, events buffered) and stops cleanly on SIGTERM/SIGINT.
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../app-context.js';
+import { checkHostAndDataDir, setUpHost } from '../host-setup.js';
+import { startDefaultNetwork } from '../spaces/default-network-start.js';
+import type { AgentConfig } from './agent-config.js';
+import { AgentClient, AgentHttpError } from './client.js';
+import { runAgentJob, type AgentJobDeps } from './agent-job.js';
+import type { RegisterResponse } from './protocol.js';
+
+/** The server will not have this agent (token unknown or revoked, protocol unsupported): retrying cannot help. */
+export class AgentRefused extends Error {}
+
+const log: Logger = {
+  info: (m) => console.log(`agent: ${m}`),
+  warn: (m) => console.warn(`agent: warning: ${m}`),
+  error: (m) => console.error(`agent: error: ${m}`),
+};
+const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((r) => { const t = setTimeout(r, ms); signal?.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true }); });
+
+/** A refusal that retrying cannot fix, else undefined (the server is away or busy: try again). */
+function refusal(e: unknown): string | undefined {
+  if (!(e instanceof AgentHttpError)) return undefined;
+  if (e.status === 401 || e.id === 'agent_protocol_unsupported' || e.id === 'invalid_params') return `the server refused this agent: ${e.message} (${e.id})`;
+  return undefined;
+}
+
+/** Register, retrying with back-off while the server is away; refusals end the agent. */
+async function register(client: AgentClient, c: AgentConfig, stop: AbortSignal): Promise<RegisterResponse | undefined> {
+  for (let wait = 500; !stop.aborted; wait = Math.min(30_000, wait * 2)) {
+    try {
+      return await client.register({ name: c.name, hostname: c.hostname, address: c.address, slots: c.slots, memory_mb: c.memoryMb, labels: [...c.labels] });
+    } catch (e) {
+      const why = refusal(e);
+      if (why) throw new AgentRefused(why);
+      log.warn(`cannot reach the server at ${c.server} (${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}); trying again in ${Math.round(wait / 1000)} s`);
+      await sleep(wait, stop);
+    }
+  }
+  return undefined;
+}
+
+/** Run the agent until it is stopped (SIGTERM/SIGINT) or refused. */
+export async function runAgent(c: AgentConfig): Promise<void> {
+  checkHostAndDataDir(c.host, log);
+  const host = await setUpHost(c.host, log);
+  const stop = new AbortController();
+  let refused: string | undefined;
+  const onSignal = (sig: string) => { log.info(`${sig}: stopping (running jobs are cancelled and reported)…`); stop.abort(); };
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  const running = new Set<Promise<void>>();
+  let beat: NodeJS.Timeout | undefined;
+  try {
+    await startDefaultNetwork(c.host, host.spaces, log);
+    const client = new AgentClient(c.server, c.token, randomBytes(8).toString('hex'));
+    const reg = await register(client, c, stop.signal);
+    if (!reg) return;
+    log.info(`registered with ${c.server} as ${reg.name} (protocol v${reg.protocol_version}, ${c.slots} slots, lease ${reg.lease_ms} ms)`);
+    let away = false;
+    beat = setInterval(() => {
+      client.heartbeat().then(() => { if (away) log.info('the server is back'); away = false; }).catch((e) => {
+        const why = refusal(e);
+        if (why) { refused = why; stop.abort(); return; }
+        if (!away) log.warn(`the server is away (${(e as Error).message}); running jobs go on, their events wait`);
+        away = true;
+      });
+    }, reg.heartbeat_ms);
+    const slugDir = path.join(c.host.dataDir, 'slugs');
+    fs.mkdirSync(slugDir, { recursive: true, mode: 0o711 });
+    const deps: AgentJobDeps = {
+      client, slugDir, bufferBytes: Math.floor(c.bufferBytes / c.slots), log: (m) => log.warn(m),
+      whereabouts: `agent ${reg.name} on ${c.hostname}${c.address ? ` (${c.address})` : ''}`,
+      exec: {
+        sandbox: host.sandbox, workRoot: host.workRoot, cacheRoot: path.join(c.host.dataDir, 'cache'), buildCacheRoot: path.join(c.host.dataDir, 'build-cache'),
+        network: host.spaces, buildpackDirs: c.host.buildpackDirs, limits: c.host.inputLimits, buildTimeoutMs: c.host.buildTimeoutSeconds * 1000,
+      },
+    };
+    // One loop per slot: each long-polls for a job and runs it.
+    const slot = async () => {
+      for (let wait = 500; !stop.signal.aborted;) {
+        try {
+          const job = await client.claim(10_000);
+          wait = 500;
+          if (!job || stop.signal.aborted) continue;
+          log.info(`job ${job.id}: ${job.kind}`);
+          await runAgentJob(job, deps, stop.signal);
+          log.info(`job ${job.id}: done`);
+        } catch (e) {
+          const why = refusal(e);
+          if (why) { refused = why; stop.abort(); return; }
+          await sleep(wait, stop.signal);
+          wait = Math.min(30_000, wait * 2);
+        }
+      }
+    };
+    for (let i = 0; i < c.slots; i++) { const p = slot(); running.add(p); }
+    await Promise.all(running);
+  } finally {
+    clearInterval(beat);
+    stop.abort();
+    await Promise.allSettled([...running]);
+    await host.close();
+  }
+  if (refused) throw new AgentRefused(refused);
+}

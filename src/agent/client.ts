@@ -1,0 +1,67 @@
+// The agent's side of the protocol over HTTP: JSON calls with the agent token and instance header,
+// and the artifact transfers (source and slug downloads, the slug upload) streamed to and from disk.
+import fs from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream } from 'node:stream/web';
+import {
+  INSTANCE_HEADER, PROTOCOL_VERSION, type ClaimedJob, type EventBatch, type EventBatchResponse, type FinishRequest, type LeaseResponse, type RegisterRequest, type RegisterResponse,
+} from './protocol.js';
+
+/** The server answered with an error (`id` from docs/errors.md); network failures stay plain errors. */
+export class AgentHttpError extends Error {
+  constructor(readonly status: number, readonly id: string, message: string) { super(message); }
+}
+
+export class AgentClient {
+  constructor(private server: string, private token: string, readonly instance: string) {}
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    return { authorization: `Bearer ${this.token}`, [INSTANCE_HEADER]: this.instance, ...extra };
+  }
+
+  private async call<T>(method: string, p: string, body?: unknown, timeoutMs = 30_000): Promise<T | undefined> {
+    const res = await fetch(this.server + p, {
+      method, headers: this.headers(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      body: body !== undefined ? JSON.stringify(body) : undefined, signal: AbortSignal.timeout(timeoutMs),
+    });
+    return this.answer<T>(res, `${method} ${p}`);
+  }
+
+  private async answer<T>(res: Response, what: string): Promise<T | undefined> {
+    const text = await res.text();
+    let json: unknown;
+    try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+    if (!res.ok) {
+      const err = json as { id?: string; message?: string } | undefined;
+      throw new AgentHttpError(res.status, err?.id ?? 'http_error', err?.message ?? `HTTP ${res.status} from ${what}`);
+    }
+    return res.status === 204 ? undefined : json as T;
+  }
+
+  register(r: Omit<RegisterRequest, 'protocol_version'>): Promise<RegisterResponse> {
+    return this.call<RegisterResponse>('POST', '/agent/v1/register', { protocol_version: PROTOCOL_VERSION, ...r }) as Promise<RegisterResponse>;
+  }
+  async heartbeat(): Promise<void> { await this.call('POST', '/agent/v1/heartbeat', {}); }
+  /** A job leased to this agent, or undefined after `waitMs` without one. */
+  claim(waitMs: number): Promise<ClaimedJob | undefined> { return this.call<ClaimedJob>('POST', '/agent/v1/jobs/claim', { wait_ms: waitMs }, waitMs + 30_000); }
+  lease(jobId: string): Promise<LeaseResponse> { return this.call<LeaseResponse>('POST', `/agent/v1/jobs/${jobId}/lease`, {}) as Promise<LeaseResponse>; }
+  events(jobId: string, batch: EventBatch): Promise<EventBatchResponse> { return this.call<EventBatchResponse>('POST', `/agent/v1/jobs/${jobId}/events`, batch, 120_000) as Promise<EventBatchResponse>; }
+  async finish(jobId: string, f: FinishRequest): Promise<void> { await this.call('POST', `/agent/v1/jobs/${jobId}/finish`, f, 120_000); }
+
+  /** Stream an artifact of the job (`source` or `slug`) to `dest`. */
+  async download(jobId: string, what: 'source' | 'slug', dest: string): Promise<void> {
+    const res = await fetch(`${this.server}/agent/v1/jobs/${jobId}/${what}`, { headers: this.headers(), signal: AbortSignal.timeout(600_000) });
+    if (!res.ok || !res.body) { await this.answer(res, `GET ${what}`); throw new Error(`downloading the ${what}: HTTP ${res.status}`); }
+    await pipeline(Readable.fromWeb(res.body as ReadableStream), fs.createWriteStream(dest, { mode: 0o600 }));
+  }
+
+  /** Upload a build's slug (before the build's end event). */
+  async uploadSlug(jobId: string, file: string): Promise<void> {
+    const res = await fetch(`${this.server}/agent/v1/jobs/${jobId}/slug`, {
+      method: 'PUT', headers: this.headers({ 'content-type': 'application/octet-stream', 'content-length': String(fs.statSync(file).size) }),
+      body: Readable.toWeb(fs.createReadStream(file)) as unknown as BodyInit, duplex: 'half', signal: AbortSignal.timeout(600_000),
+    } as RequestInit);
+    await this.answer(res, 'PUT slug');
+  }
+}

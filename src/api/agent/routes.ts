@@ -1,0 +1,64 @@
+// The agent protocol, v1 (docs/agent-protocol.md): register, heartbeat, claim a job with a lease,
+// renew it (a cancel comes back as the answer). Events, artifacts and finish: job-routes.ts.
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../app-context.js';
+import { claim, heartbeat } from '../../jobs/queue.js';
+import { fail } from '../../core/errors.js';
+import { agentOwnerPrefix, recordRegistration } from '../../store/agents.js';
+import { recoverLostWork } from '../../ci/recover.js';
+import { EXECUTED_KINDS } from '../../runner/execute-job.js';
+import { PROTOCOL_VERSIONS, type ClaimedJob, type LeaseResponse, type RegisterResponse } from '../../agent/protocol.js';
+import { parseBody } from '../errors.js';
+import { agentOf, registerAgentAuth } from './agent-auth.js';
+import { claimSchema, registerSchema } from './wire-schema.js';
+import { agentJobRoutes } from './job-routes.js';
+
+const POLL_MS = 250;
+
+export async function agentRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  registerAgentAuth(app, ctx);
+  const db = ctx.store.db;
+
+  app.post('/agent/v1/register', async (req): Promise<RegisterResponse> => {
+    const agent = agentOf(req);
+    const raw = req.body as { protocol_version?: unknown } | undefined;
+    // The version first: a newer agent's other fields may not parse as v1's.
+    if (!PROTOCOL_VERSIONS.includes(raw?.protocol_version as 1)) {
+      throw fail('agent_protocol_unsupported', `This server speaks agent protocol version ${PROTOCOL_VERSIONS.join(', ')}; the agent said ${JSON.stringify(raw?.protocol_version ?? null)}. Run an agent of the same Slipway release as the server.`);
+    }
+    const r = parseBody(registerSchema, req.body);
+    if (r.name && r.name !== agent.name) throw fail('invalid_params', `This token belongs to agent ${agent.name}, but the agent calls itself ${r.name}; start it with --name ${agent.name} or without --name.`);
+    await recordRegistration(db, agent.id, { protocolVersion: r.protocol_version, slots: r.slots, memoryMb: r.memory_mb, address: r.address, hostname: r.hostname, labels: r.labels ?? [] });
+    // A new process of this agent: whatever an earlier one held is lost (it died, or was restarted) and is ended now, not at lease expiry.
+    const lost = await recoverLostWork(ctx, agent.owner, agentOwnerPrefix(agent.id));
+    if (lost) ctx.log.warn(`agent ${agent.name}: a new process registered; ${lost} job(s) of its previous one ended as runner lost`);
+    ctx.log.info(`agent ${agent.name} registered from ${r.hostname}${r.address ? ` (${r.address})` : ''}: ${r.slots} slots, protocol v${r.protocol_version}`);
+    return { agent_id: agent.id, name: agent.name, protocol_version: r.protocol_version, lease_ms: ctx.config.leaseMs, heartbeat_ms: Math.max(500, Math.floor(ctx.config.leaseMs / 3)), max_event_batch: 5000 };
+  });
+
+  app.post('/agent/v1/heartbeat', async () => ({ ok: true, server_time: new Date().toISOString() }));
+
+  // Long poll: the answer comes when a job is leased to this agent, or empty (204) after wait_ms.
+  app.post('/agent/v1/jobs/claim', async (req, reply) => {
+    const agent = agentOf(req);
+    const c = parseBody(claimSchema, req.body);
+    const kinds = EXECUTED_KINDS.filter((k) => !c.kinds || c.kinds.includes(k));
+    const until = Date.now() + (c.wait_ms ?? 0);
+    let gone = false;
+    req.raw.once('close', () => { gone = true; });
+    // A client that hung up takes nothing (else the job would wait for its lease to run out).
+    while (!gone) {
+      const job = kinds.length ? await claim(ctx.queue, kinds, agent.owner, ctx.config.leaseMs) : undefined;
+      if (job) return { id: job.id, kind: job.kind, payload: job.payload, attempts: job.attempts, lease_ms: ctx.config.leaseMs } satisfies ClaimedJob;
+      if (Date.now() + POLL_MS > until) break;
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+    return reply.status(204).send();
+  });
+
+  app.post<{ Params: { id: string } }>('/agent/v1/jobs/:id/lease', async (req): Promise<LeaseResponse> => {
+    return heartbeat(ctx.queue, req.params.id, agentOf(req).owner, ctx.config.leaseMs);
+  });
+
+  await agentJobRoutes(app, ctx);
+}

@@ -1,0 +1,36 @@
+// Validation of what agents send: event batches and registration, each field bounded.
+import { z } from 'zod';
+import { ERRORS, type ErrorId } from '../../core/errors.js';
+import type { WireEvent } from '../../agent/protocol.js';
+
+const text = (max: number) => z.string().max(max);
+const testCase = z.object({ number: z.number().int(), description: text(10_000), status: z.enum(['passed', 'failed', 'skipped', 'todo']), diagnostic: text(100_000).nullable() });
+const errorId = z.string().refine((s): s is ErrorId => s in ERRORS, 'an error id of docs/errors.md');
+
+const wireEvent = z.union([
+  z.object({ type: z.literal('output'), stream: z.enum(['setup', 'test']).optional(), data_base64: z.string().max(8 * 1024 * 1024) }),
+  z.object({ type: z.literal('status'), event: z.enum(['provision', 'build', 'test']) }),
+  z.object({ type: z.literal('stream-end'), stream: z.enum(['setup', 'test']) }),
+  z.object({ type: z.literal('setup-done') }),
+  z.object({ type: z.literal('cases'), cases: z.array(testCase).max(100_000) }),
+  // A test node's end, a build's, a release phase's.
+  z.object({ type: z.literal('end'), outcome: z.enum(['succeeded', 'failed', 'errored', 'cancelled']), exitCode: z.number().int().nullable().optional(), errorId: errorId.optional(), message: text(100_000).optional() }),
+  z.object({ type: z.literal('end'), ok: z.literal(true), processTypes: z.record(z.string(), text(10_000)), buildpacks: z.array(text(2000)).max(100), size: z.number().int().min(0) }),
+  z.object({ type: z.literal('end'), ok: z.boolean(), message: text(100_000).nullable() }),
+]);
+
+export const eventBatchSchema = z.object({ seq: z.number().int().min(1), events: z.array(wireEvent).max(5000) })
+  .transform((b) => b as { seq: number; events: WireEvent[] });
+
+export const registerSchema = z.object({
+  protocol_version: z.number().int(),
+  name: text(63).optional(),
+  hostname: text(255),
+  address: text(255).nullable(),
+  slots: z.number().int().min(1).max(256),
+  memory_mb: z.number().int().min(64).max(16 * 1024 * 1024).nullable(),
+  labels: z.array(text(63)).max(32).optional(),
+});
+
+export const claimSchema = z.object({ kinds: z.array(text(64)).max(16).optional(), wait_ms: z.number().int().min(0).max(30_000).optional() });
+export const finishSchema = z.object({ ok: z.boolean(), error: text(10_000).optional() });

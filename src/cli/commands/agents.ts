@@ -1,0 +1,51 @@
+// `agents`, `agents:create NAME` (prints the token once), `agents:revoke NAME`; and `agent`, the
+// process that runs on each host and pulls work from the server.
+import type { Command } from 'commander';
+import { ApiClient } from '../api-client.js';
+import { loadCredentials, serverEnv } from '../context.js';
+import { printJson, table } from '../format.js';
+import { CliError, EXIT } from '../errors.js';
+
+const client = () => new ApiClient(loadCredentials());
+interface AgentJson { name: string; state: string; last_seen_at: string | null; slots: number | null; running_jobs?: number; hostname: string | null; address: string | null; protocol_version: number | null; embedded: boolean }
+
+const ago = (iso: string | null): string => {
+  if (!iso) return 'never';
+  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  return s < 120 ? `${s}s ago` : s < 7200 ? `${Math.round(s / 60)}m ago` : iso;
+};
+
+export function registerAgents(program: Command): void {
+  program.command('agents').description('list agents: state, last seen, slots, running jobs').option('--json', 'output JSON').action(async (o: { json?: boolean }) => {
+    const list = await client().get<AgentJson[]>('/agents');
+    if (o.json) return printJson(list);
+    if (!list.length) return console.log('No agents yet. Create one with `slipway agents:create NAME`.');
+    console.log(table(list.map((a) => [a.name + (a.embedded ? ' (embedded)' : ''), a.state, ago(a.last_seen_at), String(a.slots ?? '-'), String(a.running_jobs ?? 0), [a.hostname, a.address].filter(Boolean).join(' ') || '-']),
+      ['name', 'state', 'last seen', 'slots', 'running', 'host']));
+  });
+  program.command('agents:create <name>').description('create an agent and print its token (shown once)').action(async (name: string) => {
+    const a = await client().post<AgentJson & { token: string }>('/agents', { name });
+    console.log(`Created agent ${a.name}. Its token (shown once, stored only as a hash; it works for agent work only):\n\n    ${a.token}\n\nStart it on its host with:  slipway agent --server ${loadCredentials().url} --token ${a.token}`);
+  });
+  program.command('agents:revoke <name>').description('revoke an agent\'s token for good (the jobs it runs end as runner lost)').action(async (name: string) => {
+    await client().delete(`/agents/${encodeURIComponent(name)}`);
+    console.log(`Revoked agent ${name}: its token no longer works.`);
+  });
+  program.command('agent').description('run an agent on this host: pull test nodes, builds and release phases from a server')
+    .option('--server <url>', 'the server\'s URL (SLIPWAY_AGENT_SERVER)')
+    .option('--token <token>', 'the agent token from agents:create (SLIPWAY_AGENT_TOKEN)')
+    .option('--data-dir <dir>', 'this agent\'s data folder (SLIPWAY_AGENT_DATA_DIR, default ./.slipway-agent)')
+    .option('--slots <n>', 'jobs at a time (SLIPWAY_AGENT_SLOTS, default 2)')
+    .option('--memory <mb>', 'memory to offer, MB (SLIPWAY_AGENT_MEMORY_MB, default: this host\'s)')
+    .option('--name <name>', 'the agent\'s name, checked against its token (SLIPWAY_AGENT_NAME)')
+    .action(async (o: { server?: string; token?: string; dataDir?: string; slots?: string; memory?: string; name?: string }) => {
+      const [{ loadAgentConfig }, { runAgent, AgentRefused }] = await Promise.all([import('../../agent/agent-config.js'), import('../../agent/agent.js')]);
+      const env = {
+        ...serverEnv(), ...(o.server ? { SLIPWAY_AGENT_SERVER: o.server } : {}), ...(o.token ? { SLIPWAY_AGENT_TOKEN: o.token } : {}), ...(o.dataDir ? { SLIPWAY_AGENT_DATA_DIR: o.dataDir } : {}),
+        ...(o.slots ? { SLIPWAY_AGENT_SLOTS: o.slots } : {}), ...(o.memory ? { SLIPWAY_AGENT_MEMORY_MB: o.memory } : {}), ...(o.name ? { SLIPWAY_AGENT_NAME: o.name } : {}),
+      };
+      let config;
+      try { config = loadAgentConfig(env); } catch (e) { throw new CliError((e as Error).message); }
+      try { await runAgent(config); } catch (e) { throw e instanceof AgentRefused ? new CliError(e.message, EXIT.unreachable) : e; }
+    });
+}

@@ -1,0 +1,65 @@
+// Setting up a host to execute on, the same for the server (embedded runner) and for an agent:
+// the doctor's checks, the data folder, host tools, the sandbox with its limits and workspace disks,
+// and the network object (its default network comes up once spaces are restored).
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from './config.js';
+import type { Logger } from './app-context.js';
+import { createSandbox, type Sandbox } from './sandbox/sandbox.js';
+import { resolveHostTools } from './sandbox/host-tools.js';
+import { createLimiter } from './sandbox/cgroups.js';
+import { openWorkspaceDisks } from './sandbox/workspace-disk.js';
+import { SpaceNetworks } from './spaces/space-network.js';
+import { runChecks, formatChecks } from './doctor/checks.js';
+import { hostFacts } from './doctor/host-facts.js';
+
+/** The host problems that stop a start-up, one block each (what, why, what to do). */
+export class StartupError extends Error {}
+
+/** Run the doctor's checks: warnings go to the log, fatal problems stop the start-up; then make the data folder. */
+export function checkHostAndDataDir(config: Config, log: Logger): void {
+  const checks = runChecks(config, hostFacts(config));
+  for (const c of checks.filter((x) => x.severity === 'warning')) log.warn(formatChecks([c]).replace(/^warning +/, ''));
+  const fatal = checks.filter((c) => c.severity === 'fatal');
+  if (fatal.length) throw new StartupError(`cannot start: ${fatal.length} problem${fatal.length > 1 ? 's' : ''} on this host (slipway doctor checks again)\n${formatChecks(fatal)}`);
+  // Folders made above the data folder must stay traversable for sandboxed commands (the check above).
+  fs.mkdirSync(path.dirname(config.dataDir), { recursive: true, mode: 0o755 });
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(config.dataDir, 0o711); // traversable to a workspace, not listable
+}
+
+export interface Host {
+  sandbox: Sandbox;
+  workRoot: string;
+  spaces: SpaceNetworks;
+  /** Stop what the set-up started (after every sandbox of this host has stopped). */
+  close(): Promise<void>;
+}
+
+/** Sandbox, limits, workspace disks and network object of this host; a killed predecessor's leftovers go first. */
+export async function setUpHost(config: Config, log: Logger): Promise<Host> {
+  const missingTools = resolveHostTools();
+  if (missingTools.length) log.warn(`host programs not installed (features using them will fail with a clear error): ${missingTools.join(', ')}`);
+  const sandboxProbe = createSandbox({ mode: config.sandbox, userName: config.sandboxUser, hidden: [], graceMs: config.killGraceMs });
+  const workRoot = path.join(config.dataDir, 'workspaces');
+  fs.mkdirSync(workRoot, { recursive: true, mode: 0o711 });
+  fs.chmodSync(workRoot, 0o711);
+  const hidden = [...new Set([config.dataDir, workRoot])];
+  // A filesystem per workspace where loop mounts work; a killed server's mounts and images go first.
+  const disks = await openWorkspaceDisks({ dataDir: config.dataDir, workRoot });
+  // Limits per dyno size: one cgroup per command under a parent of this server's own; a killed server's leftovers go first.
+  const limiter = createLimiter({ dataDir: config.dataDir, ownUid: process.getuid?.() === 0 });
+  const swept = limiter.sweep();
+  log.info(`${limiter.summary}; ${disks.summary}` + (swept ? `; removed ${swept} cgroups a previous run left behind` : '') + (disks.swept ? `; removed ${disks.swept} workspace filesystems a previous run left behind` : ''));
+  const sandbox = createSandbox({ mode: sandboxProbe.mode, userName: config.sandboxUser, hidden, graceMs: config.killGraceMs, limiter });
+  if (sandboxProbe.warning) log.warn(sandboxProbe.warning);
+  const spaces = new SpaceNetworks({ dataDir: config.dataDir, log });
+  return {
+    sandbox, workRoot, spaces,
+    async close() {
+      await disks.close();
+      await spaces.shutdown();
+      limiter.close();
+    },
+  };
+}

@@ -1,0 +1,22 @@
+// The embedded runner's handlers for executed jobs: run on this host, events straight to the recorders.
+import type { AppContext } from '../app-context.js';
+import type { JobHandler } from './runner.js';
+import { RELEASE_JOB, type ReleaseJob } from '../releases/jobs.js';
+import { EXECUTED_KINDS, executeJob, type ExecDeps } from './execute-job.js';
+import { jobRecorder, orderedRecorder } from './job-records.js';
+
+/**
+ * One handler per executed kind; release phases of one app run one at a time, across replicas (a
+ * lease in the store; a phase whose lease is lost is stopped).
+ */
+export function embeddedJobHandlers(ctx: AppContext, deps: ExecDeps): Record<string, JobHandler> {
+  const handle: JobHandler = async (job, signal) => {
+    const rec = jobRecorder(ctx, job);
+    const out = orderedRecorder(rec, (e, err) => ctx.log.error(`${job.kind} ${job.id}: recording ${e.type}: ${err.stack ?? err.message}`));
+    const run = (held: AbortSignal) => executeJob(job, deps, out.emit, out.flush, held);
+    if (job.kind === RELEASE_JOB) await ctx.locks.run(`release-phase:${(JSON.parse(job.payload) as ReleaseJob).appId}`, run, signal);
+    else await run(signal);
+    await rec.after();
+  };
+  return Object.fromEntries(EXECUTED_KINDS.map((k) => [k, handle]));
+}
