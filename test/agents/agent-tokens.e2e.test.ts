@@ -5,10 +5,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { startServer, cli, api, TOKEN, BIN, type TestServer } from '../helpers/server.js';
 import { runCommand } from '../helpers/run-command.js';
+import { tempDir } from '../helpers/temp.js';
 
 let s: TestServer;
 // Only agents execute for this server: a job an agent does not claim stays queued.
@@ -95,7 +95,7 @@ test('a revoked agent token is refused at once; the agent exits saying so and cl
   const app = await api<{ name: string }>(s, 'POST', '/apps', { name: 'revoked-agent-app' });
   assert.equal(app.status, 201, JSON.stringify(app.json));
   const src = await api<{ source_blob: { put_url: string; get_url: string } }>(s, 'POST', '/sources');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-agent-src-'));
+  const dir = tempDir('slipway-agent-src-');
   fs.writeFileSync(path.join(dir, 'index.js'), 'console.log(1)\n');
   const tgz = path.join(dir, '..', `${path.basename(dir)}.tgz`);
   await runCommand('tar', ['-czf', tgz, '-C', dir, '.'], { timeoutMs: 10_000, env: { PATH: '/usr/bin:/bin' } });
@@ -103,7 +103,7 @@ test('a revoked agent token is refused at once; the agent exits saying so and cl
   const build = await api<{ id: string; status: string }>(s, 'POST', '/apps/revoked-agent-app/builds', { source_blob: { url: src.json.source_blob.get_url } });
   assert.equal(build.status, 201, JSON.stringify(build.json));
 
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-agent-'));
+  const dataDir = tempDir('slipway-agent-');
   const r = await runCommand(process.execPath, [BIN, 'agent', '--server', s.url, '--token', token, '--data-dir', dataDir, '--slots', '1'], {
     timeoutMs: 60_000, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root', SLIPWAY_NETWORK: 'host', SLIPWAY_SANDBOX_USER: 'nobody' },
   });

@@ -4,10 +4,8 @@
 // The agent enters only the host's network namespace (nsenter --net): `ip netns exec` would also
 // remount /sys, hiding the cgroup hierarchy the agent's limits use.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { BIN } from './server.js';
+import { tempDir } from './temp.js';
 
 /** The server's address on subnet `S`'s bridge. */
 export const bridgeIp = (subnet: number): string => `10.231.${subnet}.1`;
@@ -45,7 +43,7 @@ export interface AgentProcess { host: SimulatedHost; dataDir: string; proc: Chil
 
 /** `slipway agent` inside a simulated host, with its own data folder (kept across restarts when given). */
 export function startAgent(host: SimulatedHost, serverUrl: string, token: string, opts: { slots?: number; dataDir?: string; env?: Record<string, string> } = {}): AgentProcess {
-  const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-agent-'));
+  const dataDir = opts.dataDir ?? tempDir('slipway-agent-');
   const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root', SLIPWAY_KILL_GRACE_MS: '1000', SLIPWAY_AGENT_ADDRESS: host.address, ...opts.env };
   const proc = spawn('nsenter', [`--net=/run/netns/${host.ns}`, process.execPath, BIN, 'agent', '--server', serverUrl, '--token', token, '--data-dir', dataDir, '--slots', String(opts.slots ?? 1)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

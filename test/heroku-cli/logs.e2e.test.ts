@@ -7,7 +7,6 @@ import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +14,7 @@ import { cli, viaRouter } from '../helpers/server.js';
 import { repoWithBuildpack } from '../helpers/apps.js';
 import { waitFor } from '../helpers/runs.js';
 import { startHerokuServer, heroku, type HerokuServer } from './helpers.js';
+import { tempDir } from '../helpers/temp.js';
 
 let s: HerokuServer;
 const A = 'hk-logs';
@@ -111,7 +111,7 @@ test('a syslog+tls drain delivers over TLS, checking the receiver\'s certificate
   assert.equal((await h('config:set', 'OVER_TLS=1', '-a', A)).code, 0);
   await waitFor('the line over TLS', async () => /<190>1 \S+ d\.[0-9a-f-]+ app api - Release v\d+ created: Set OVER_TLS config vars/.test(tlsText), 30_000);
   // A receiver whose certificate the server does not trust gets no line (the log is not sent in the clear to an impostor).
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-drain-impostor-'));
+  const dir = tempDir('slipway-drain-impostor-');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
     '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'pipe' });
   let stolen = '';
