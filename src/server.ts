@@ -45,7 +45,7 @@ import { sweepStaleReviewApps } from './pipelines/stale-review-apps.js';
 import { registerCommitStatuses, sendCommitStatus, COMMIT_STATUS_JOB, type CommitStatusJob } from './integrations/commit-statuses.js';
 import { APP_WEBHOOK_JOB, type AppWebhookJob } from './webhooks/publish.js';
 import { sendAppWebhook } from './webhooks/deliver.js';
-import { registerAppWebhookEvents } from './webhooks/app-events.js';
+import { registerAppWebhookEvents, publishDynoState } from './webhooks/app-events.js';
 import { buildApi } from './api/app.js';
 import { startDefaultNetwork } from './spaces/default-network-start.js';
 import { listSpaces, trustedIps, egressRules } from './store/spaces.js';
@@ -98,6 +98,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     db: store.db, log, tenantOf: (appId) => tenants.forApp(appId), slugFile: (id) => slugFile(ctx.blobs, id),
     onRoutesChanged: async () => { await nginx?.sync(); },
     onCrash: (c) => { onDynoCrash(ctx, c).catch((e) => log.error(`automatic rollback: ${(e as Error).message}`)); },
+    onStateChanged: (d) => { publishDynoState(ctx, d).catch((e) => log.error(`dyno webhook event: ${(e as Error).message}`)); },
     manager: {
       sandbox, workRoot, bootTimeoutMs: config.bootTimeoutSeconds * 1000, stopGraceMs: config.dynoStopGraceMs,
       log: (appId, source, line) => appendAppLog(ctxLogs, appId, source, line),
@@ -199,7 +200,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       domain: config.domain, timeoutMs: config.routerTimeoutMs, log,
       apps: () => [...appsByName.values()].map((a) => ({
         appId: a.id, name: a.name, dynos: plane.routes.targets(a.id), trusted: a.space_id ? spaces.trustedFor(a.space_id) ?? [] : undefined, internal: a.internal_routing === 1,
-        hostnames: domains.hostnamesOf(a.id),
+        hostnames: domains.hostnamesOf(a.id), maintenance: a.maintenance === 1,
       })),
       appLog: (appId, lines) => appendAppLogLines(ctx.logs, appId, 'heroku[router]', lines),
     });

@@ -127,8 +127,8 @@ test('CI runs started on both replicas; A SIGKILLed mid-way: B answers throughou
   const failoverMs = Date.now() - killedAt;
   assert.ok(failoverMs < 3000, `B led ${failoverMs} ms after A was killed`);
 
-  const ended = await Promise.all(runs.map((r) => waitForStatus(b, r.id, ['succeeded', 'failed', 'errored'], 90_000)));
-  stop = true;
+  // The reader stops whatever happens (else a failure here would leave this file's process running).
+  const ended = await Promise.all(runs.map((r) => waitForStatus(b, r.id, ['succeeded', 'failed', 'errored'], 90_000))).finally(() => { stop = true; });
   await reader;
   assert.deepEqual(afterKill.failed, [], 'no API request to B failed after A was killed');
   assert.ok(afterKill.ok > 20, `B answered ${afterKill.ok} requests after the kill`);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { startServer, cli, viaRouter, type TestServer } from './helpers/server.js';
+import { startServer, cli, api, viaRouter, type TestServer } from './helpers/server.js';
 import { exampleRepo, commitAll } from './helpers/apps.js';
 import { waitFor } from './helpers/runs.js';
 import { upgradeEcho } from './helpers/upgrade.js';
@@ -144,6 +144,16 @@ test('nginx killed: Slipway restarts it and the app is served again', { skip: mi
   }, 40_000).catch((e: Error) => { throw new Error(`${e.message}\n${s.output()}`); });
   await waitFor('served again', async () => (await viaRouter(s, A).catch(() => ({ status: 0 }))).status === 200);
   assert.match(s.output(), /nginx exited \(SIGKILL\); restarting it/);
+});
+
+test('maintenance mode: the maintenance page (503) and an H80 line while the dynos run; off, served again', { skip: missing, timeout: 60_000 }, async () => {
+  assert.equal((await api(s, 'PATCH', `/apps/${A}`, { maintenance: true })).status, 200);
+  const r = await waitFor('the maintenance page', async () => { const x = await viaRouter(s, A); return x.status === 503 ? x : undefined; });
+  assert.match(r.body, /Offline for maintenance/);
+  await waitFor('the H80 line', async () => /heroku\[router\]: at=error code=H80 desc="Maintenance mode" method=GET path="\/" host=ngshop\.localhost/.test((await run(['logs', '-n', '50'])).stdout));
+  assert.match((await run(['ps'])).stdout, /web\.1: up/, 'the dynos keep running');
+  assert.equal((await api(s, 'PATCH', `/apps/${A}`, { maintenance: false })).status, 200);
+  await waitFor('served again', async () => (await viaRouter(s, A)).status === 200);
 });
 
 test('no web dyno: the 503 page and an H14 line; server close leaves no nginx behind', { skip: missing, timeout: 60_000 }, async () => {

@@ -12,6 +12,7 @@ import { startBuild, releaseConfigChange, releaseSlug, rollback, buildLogKey, re
 import { listAppDynos } from '../store/desired-dynos.js';
 import { slugFile } from '../releases/slugs.js';
 import { followStep } from '../releases/step-output.js';
+import { publishAppEvent } from '../webhooks/publish.js';
 import { appLogKey, appendAppLog } from '../releases/app-log.js';
 import { sourceIdFromUrl, sourceKey } from '../git/source-blobs.js';
 import { createAppWithRelease, destroyApp } from '../releases/app-lifecycle.js';
@@ -80,7 +81,9 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
       a = await getApp(db, a.id);
     }
     await ctx.onAppsChanged?.();
-    return appJson(req, a);
+    const shown = await appJson(req, a);
+    await publishAppEvent(ctx, { appId: a.id, include: 'api:app', resource: 'app', action: 'update', data: shown as Record<string, unknown>, actor: req.actor?.name });
+    return shown;
   });
   app.get('/apps', async (req) => Promise.all((await listApps(db)).map((a) => appJson(req, a))));
   app.get<{ Params: { app: string } }>('/apps/:app', async (req) => appJson(req, await getApp(db, req.params.app)));
@@ -175,7 +178,9 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     const run = ctx.oneOffs.start(a.id, { slugFile: await slugFile(ctx.blobs, release.slug_id), config: JSON.parse(release.config) as Record<string, string>, tenant: await ctx.tenants.forApp(a.id) },
       b.command, env, size.size, { attach: !!b.attach, terminal });
     appendAppLog(ctx.logs, a.id, 'app[api]', `Starting process with command \`${b.command}\` by user ${accountEmail(req.actor?.name ?? 'unknown')}`);
-    return reply.status(201).send(oneOffJson(req, a, run));
+    const shown = oneOffJson(req, a, run);
+    await publishAppEvent(ctx, { appId: a.id, include: 'api:dyno', resource: 'dyno', action: 'create', data: shown, actor: req.actor?.name });
+    return reply.status(201).send(shown);
   });
   app.get<{ Params: { app: string; id: string } }>('/apps/:app/dynos/:id', async (req) => {
     const a = await getApp(db, req.params.app);

@@ -17,6 +17,8 @@ export interface StoreDesiredStateOptions {
   /** A report was stored: the router refreshes its table (awaited, so a swap drains only after). */
   onReported?(): Promise<void>;
   onCrash?(c: DynoCrash): void;
+  /** A dyno's state changed (or it appeared): Heroku's `dyno` webhook event. */
+  onStateChanged?(d: ObservedDyno): void;
 }
 
 export class StoreDesiredState implements DesiredStatePort {
@@ -41,6 +43,7 @@ export class StoreDesiredState implements DesiredStatePort {
     // Up before, and now crashed or restarted since: it crashed (a quick restart may hide the crashed state between reports).
     for (const d of observed) {
       const was = before.get(d.id);
+      if (was?.state !== d.state) this.o.onStateChanged?.(d);
       if (was?.state === 'up' && (d.state === 'crashed' || d.restarts > was.restarts)) this.o.onCrash?.({ appId: d.appId, releaseId: d.releaseId, name: d.name, type: d.type });
     }
   }

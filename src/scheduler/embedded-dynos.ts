@@ -11,6 +11,7 @@ import { RouteTable } from '../runtime/route-table.js';
 import { ensureAgent } from '../store/dyno-agents.js';
 import { upWebDynos } from '../store/observed-dynos.js';
 import { StoreDesiredState, type DynoCrash } from './desired-state-store.js';
+import type { ObservedDyno } from '../runtime/desired-state.js';
 import { AGENT_LOST_MS, rescheduleStranded } from './schedule-app.js';
 
 export const LOCAL_AGENT = 'local';
@@ -23,6 +24,8 @@ export interface EmbeddedDynosOptions {
   /** The router's table changed (the nginx data plane rewrites its configuration). */
   onRoutesChanged(): Promise<void>;
   onCrash(c: DynoCrash): void;
+  /** A dyno's state changed, as its agent reported it. */
+  onStateChanged?(d: ObservedDyno): void;
   log: Logger;
   /** How often the agent reconciles and reports, and the control plane looks for lost agents. */
   intervalMs?: number;
@@ -46,7 +49,7 @@ export async function createEmbeddedDynos(o: EmbeddedDynosOptions): Promise<Embe
   const agent = await ensureAgent(o.db, o.agentName ?? LOCAL_AGENT);
   const lostAfterMs = o.lostAfterMs ?? AGENT_LOST_MS;
   const routes = new RouteTable(() => upWebDynos(o.db, lostAfterMs), o.log.warn);
-  const port = new StoreDesiredState({ db: o.db, tenantOf: o.tenantOf, onCrash: o.onCrash, onReported: async () => { await routes.refresh(); await o.onRoutesChanged(); } });
+  const port = new StoreDesiredState({ db: o.db, tenantOf: o.tenantOf, onCrash: o.onCrash, onStateChanged: o.onStateChanged, onReported: async () => { await routes.refresh(); await o.onRoutesChanged(); } });
   // The manager tells the reconciler of every change; the reconciler drives the manager.
   const hooks = { report: (): Promise<void> => Promise.resolve() };
   const manager = new DynoManager({ ...o.manager, onChange: () => { void hooks.report(); }, onTargetsChanged: () => hooks.report() });

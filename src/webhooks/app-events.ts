@@ -7,6 +7,7 @@ import type { Release } from '../store/releases.js';
 import type { Build } from '../store/builds.js';
 import { getApp } from '../store/apps.js';
 import { publishAppEvent, type PublishPort } from './publish.js';
+import type { ObservedDyno } from '../runtime/desired-state.js';
 
 /** A release as Heroku's `release` resource (the fields a receiver reads). */
 export const releaseData = (a: Pick<App, 'id' | 'name'>, r: Release): Record<string, unknown> => ({
@@ -29,5 +30,15 @@ export function registerAppWebhookEvents(ctx: PublishPort & Pick<AppContext, 'ho
   ctx.hooks.buildEnded.push(async (build) => {
     const app = await getApp(ctx.store.db, build.app_id);
     await publishAppEvent(ctx, { appId: app.id, include: 'api:build', resource: 'build', action: 'update', data: buildData(app, build), actor: build.user_name });
+  });
+}
+
+/** Heroku's `dyno` event: a dyno's state as its agent reported it (starting, up, crashed, …). */
+export async function publishDynoState(ctx: PublishPort, d: ObservedDyno): Promise<void> {
+  const app = await getApp(ctx.store.db, d.appId).catch(() => undefined);
+  if (!app) return; // destroyed meanwhile
+  await publishAppEvent(ctx, {
+    appId: app.id, include: 'dyno', resource: 'dyno', action: 'update',
+    data: { id: d.id, name: d.name, type: d.type, state: d.state === 'stopping' || d.state === 'stopped' ? 'down' : d.state, app: { id: app.id, name: app.name }, release: { id: d.releaseId }, updated_at: d.changedAt },
   });
 }

@@ -1,7 +1,7 @@
 // Heroku's app webhook event types ("entities"), the levels, and the signature a receiver checks.
 import { createHmac } from 'node:crypto';
 
-/** The event types Heroku offers for app webhooks; Slipway publishes those marked in EMITTED. */
+/** The event types Heroku offers for app webhooks (docs/heroku-cli.md says which Slipway sends). */
 export const EVENT_TYPES = [
   'api:addon-attachment', 'api:addon', 'api:app', 'api:build', 'api:collaborator', 'api:domain', 'api:dyno',
   'api:formation', 'api:release', 'api:sni-endpoint', 'dyno',

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { createHmac } from 'node:crypto';
 import { cli, api } from '../helpers/server.js';
 import { waitFor } from '../helpers/runs.js';
+import { exampleRepo } from '../helpers/apps.js';
 import { startHerokuServer, heroku, type HerokuServer } from './helpers.js';
 
 interface Delivery { path: string; headers: http.IncomingHttpHeaders; raw: string; body: { resource: string; action: string; data: Record<string, unknown>; webhook_metadata: { event: { include: string }; delivery: { id: string } } }; answered: number }
@@ -109,4 +110,23 @@ test('heroku webhooks:add / webhooks / webhooks:deliveries / webhooks:remove; de
   assert.ok(!got.slice(before).some((d) => d.path === '/broken'), 'a removed webhook gets nothing');
   const mine = await cli(s, ['webhooks', '-a', A]);
   assert.match(mine.stdout, /api:release,api:formation\s+sync/);
+});
+
+test('dyno, api:dyno and api:app events: a deploy\'s web.1 starting then up, a one-off started, maintenance turned on', { timeout: 180_000 }, async () => {
+  const B = 'wh-dynos';
+  assert.equal((await cli(s, ['apps:create', B])).code, 0);
+  const add = await h('webhooks:add', '-a', B, '-i', 'dyno,api:dyno,api:app', '-l', 'notify', '-u', `${hookUrl}/dynos`, '-s', SECRET);
+  assert.equal(add.code, 0, add.stderr);
+  const build = await cli(s, ['builds:create', '-a', B], { cwd: exampleRepo('web-app') });
+  assert.equal(build.code, 0, build.stdout + build.stderr);
+  const mine = () => got.filter((d) => d.path === '/dynos');
+  const states = () => mine().filter((d) => d.body.webhook_metadata.event.include === 'dyno' && d.body.data['name'] === 'web.1').map((d) => d.body.data['state']);
+  await waitFor('web.1 starting, then up', async () => states().includes('up'), 60_000);
+  assert.ok(states().indexOf('starting') < states().indexOf('up'), `in order: ${states().join(', ')}`);
+  const oneOff = await api(s, 'POST', `/apps/${B}/dynos`, { command: 'echo hi' });
+  assert.equal(oneOff.status, 201);
+  await waitFor('the one-off\'s api:dyno event', async () => mine().some((d) => d.body.webhook_metadata.event.include === 'api:dyno' && d.body.action === 'create' && d.body.data['command'] === 'echo hi'), 30_000);
+  assert.equal((await h('maintenance:on', '-a', B)).code, 0);
+  await waitFor('the api:app event', async () => mine().some((d) => d.body.webhook_metadata.event.include === 'api:app' && d.body.data['maintenance'] === true), 30_000);
+  for (const d of mine()) assert.equal(d.headers['heroku-webhook-hmac-sha256'], createHmac('sha256', SECRET).update(d.raw).digest('base64'));
 });

@@ -2,7 +2,7 @@
 // block per app on the router's listener, an upstream per app over its web dynos that are up, and
 // the same headers, error pages and log fields as the Node router (src/runtime/router.ts).
 import { parseCidr, formatCidr } from '../../spaces/cidr.js';
-import { page } from '../router.js';
+import { page, MAINTENANCE_PAGE } from '../router.js';
 
 /** The Node router's pages; `$host` is filled in by nginx. */
 const PAGES = {
@@ -22,6 +22,8 @@ export interface NginxApp {
   internal?: boolean;
   /** Custom domains (`domains:add`) answered beside `<name>.<domain>`. */
   hostnames?: string[];
+  /** Maintenance mode: Heroku's maintenance page (503, H80), whatever the dynos do. */
+  maintenance?: boolean;
 }
 
 export interface NginxConfInput {
@@ -48,6 +50,7 @@ export const LOG_FIELDS = {
   app: '$slipway_app', method: '$request_method', path: '$request_uri', host: '$host', request_id: '$slipway_request_id',
   fwd: '$proxy_add_x_forwarded_for', remote: '$remote_addr', upstream: '$upstream_addr', upstream_status: '$upstream_status',
   connect: '$upstream_connect_time', request_time: '$request_time', status: '$status', bytes: '$body_bytes_sent',
+  maintenance: '$slipway_maintenance',
 } as const;
 
 const logFormat = () => `log_format slipway escape=json '{${Object.entries(LOG_FIELDS).map(([k, v]) => `"${k}":"${v}"`).join(',')}}';`;
@@ -72,13 +75,17 @@ function appServer(a: NginxApp, i: number, c: NginxConfInput): string {
   const upstream = a.dynos.length
     ? `  upstream ${up} {\n${a.dynos.map((d) => `    server ${d.host}:${d.port} max_fails=0;\n`).join('')}    keepalive 64;\n  }\n`
     : '';
-  const body = a.dynos.length
-    ? `    location / { proxy_pass http://${up}; }`
-    : `    location / { return 503; }\n    add_header Retry-After 5 always;`;
+  // A `return` with a body is sent as it is (no error_page): the maintenance page, not H14's.
+  const body = a.maintenance
+    ? `    location / { default_type 'text/html; charset=utf-8'; return 503 ${q(MAINTENANCE_PAGE)}; }`
+    : a.dynos.length
+      ? `    location / { proxy_pass http://${up}; }`
+      : `    location / { return 503; }\n    add_header Retry-After 5 always;`;
   return `${upstream}  server {
     listen ${c.listenHost}:${c.listenPort};
     server_name ${names.join(' ')};
     set $slipway_app ${q(a.appId)};
+    set $slipway_maintenance ${a.maintenance ? "'1'" : "''"};
     access_log ${c.prefix}/access.log slipway buffer=64k flush=250ms;
 ${access(a.trusted).map((l) => `    ${l}\n`).join('')}${body}
   }
@@ -153,6 +160,7 @@ http {
     server_name _;
     access_log off;
     set $slipway_app '';
+    set $slipway_maintenance '';
     location / { return 404; }
 ${errorPages}  }
 ${apps.map((a, i) => appServer(a, i, c).replace(/\n {2}\}\n$/, `\n${errorPages}  }\n`)).join('')}}

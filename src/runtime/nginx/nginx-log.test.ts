@@ -4,7 +4,7 @@ import { parseEntry, routerLogLine } from './nginx-log.js';
 
 const entry = (o: Record<string, string>) => ({
   app: 'app-1', method: 'GET', path: '/?q=1', host: 'shop.localhost', request_id: 'abcdefghijklmnopqrstuv', fwd: '127.0.0.1', remote: '127.0.0.1',
-  upstream: '127.0.0.1:4001', upstream_status: '200', connect: '0.001', request_time: '0.012', status: '200', bytes: '42', ...o,
+  upstream: '127.0.0.1:4001', upstream_status: '200', connect: '0.001', request_time: '0.012', status: '200', bytes: '42', maintenance: '', ...o,
 });
 const names = (addr: string) => ({ '127.0.0.1:4001': 'web.1', '127.0.0.1:4002': 'web.2' } as Record<string, string>)[addr];
 
@@ -46,7 +46,7 @@ test('a client outside a space\'s trusted ranges is logged as refused', () => {
 });
 
 test('quotes and newlines in a path (JSON-escaped by nginx) cannot forge a field or a line', () => {
-  const e = parseEntry(`{"app":"app-1","method":"GET","path":"/x\\" status=500\\nat=info","host":"h","request_id":"r","fwd":"f","remote":"r","upstream":"127.0.0.1:4001","upstream_status":"200","connect":"0.000","request_time":"0.000","status":"200","bytes":"0"}`)!;
+  const e = parseEntry(`{"app":"app-1","method":"GET","path":"/x\\" status=500\\nat=info","host":"h","request_id":"r","fwd":"f","remote":"r","upstream":"127.0.0.1:4001","upstream_status":"200","connect":"0.000","request_time":"0.000","status":"200","bytes":"0","maintenance":""}`)!;
   const line = routerLogLine(e, names)!.line;
   assert.ok(!line.includes('\n'));
   assert.match(line, /path="\/x\\" status=500\\nat=info" host=h /);
@@ -54,4 +54,10 @@ test('quotes and newlines in a path (JSON-escaped by nginx) cannot forge a field
 
 test('requests outside any app (the default server) are not logged', () => {
   assert.equal(routerLogLine(entry({ app: '' }), names), undefined);
+});
+
+test('an app in maintenance mode: its 503 is H80, not H14', () => {
+  const r = routerLogLine(entry({ upstream: '', upstream_status: '', connect: '', status: '503', maintenance: '1' }), names);
+  assert.match(r!.line, /^at=error code=H80 desc="Maintenance mode" method=GET path="\/\?q=1" host=shop\.localhost/);
+  assert.match(routerLogLine(entry({ upstream: '', upstream_status: '', connect: '', status: '503' }), names)!.line, /code=H14/);
 });

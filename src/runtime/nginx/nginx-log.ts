@@ -38,6 +38,7 @@ export function routerLogLine(e: Entry, dynoAt: (addr: string) => string | undef
   if (!upstream && status === 403) {
     return { appId: e.app, line: errorLine({ ...base, code: 'forbidden', desc: `Client address ${e.remote} is outside the space's trusted IP ranges`, status }) };
   }
+  if (!upstream && status === 503 && e.maintenance === '1') return { appId: e.app, line: errorLine({ ...base, code: 'H80', desc: 'Maintenance mode', status }) };
   if (!upstream && status === 503) return { appId: e.app, line: errorLine({ ...base, code: 'H14', desc: 'No web processes running', status }) };
   const upStatus = last(e.upstream_status);
   if (status === 503 && (upStatus === '504' || upStatus === '502')) {
