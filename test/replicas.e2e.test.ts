@@ -24,7 +24,9 @@ let db: pg.Client;
 let a: TestServer;
 let b: TestServer;
 const nodeIds: string[] = [];
-const env = () => ({ DATABASE_URL: cluster.url, SLIPWAY_JOB_LEASE_SECONDS: '3', SLIPWAY_RUNNER_CONCURRENCY: '2' });
+// A 10 s lease: short enough for a quick take-over, long enough that a replica busy under the whole
+// suite's load still renews its own leases in time (with 3 s, runs were seen not to end there).
+const env = () => ({ DATABASE_URL: cluster.url, SLIPWAY_JOB_LEASE_SECONDS: '10', SLIPWAY_RUNNER_CONCURRENCY: '2' });
 const health = async (s: TestServer) => (await (await fetch(`${s.url}/health`)).json()) as { leader: boolean };
 
 before(async () => {
@@ -128,7 +130,14 @@ test('CI runs started on both replicas; A SIGKILLed mid-way: B answers throughou
   assert.ok(failoverMs < 3000, `B led ${failoverMs} ms after A was killed`);
 
   // The reader stops whatever happens (else a failure here would leave this file's process running).
-  const ended = await Promise.all(runs.map((r) => waitForStatus(b, r.id, ['succeeded', 'failed', 'errored'], 90_000))).finally(() => { stop = true; });
+  const ended = await Promise.all(runs.map((r) => waitForStatus(b, r.id, ['succeeded', 'failed', 'errored'], 90_000)))
+    .catch(async (e: Error) => {
+      // Say where each node stands and what B said, not only which run did not end.
+      const nodes = await Promise.all(runs.map(async (r) => (await nodesOf(b, r.id)).map((n) => `${n.id.slice(0, 8)} ${n.status} ${n.message ?? ''}`)));
+      const jobs = (await db.query('SELECT key, status, lease_owner, attempts, last_error FROM jobs WHERE kind = $1', [TEST_NODE_JOB])).rows;
+      throw new Error(`${e.message}\nnodes: ${JSON.stringify(nodes)}\njobs: ${JSON.stringify(jobs)}\nB said: ${b.output().slice(-3000)}`);
+    })
+    .finally(() => { stop = true; });
   await reader;
   assert.deepEqual(afterKill.failed, [], 'no API request to B failed after A was killed');
   assert.ok(afterKill.ok > 20, `B answered ${afterKill.ok} requests after the kill`);
