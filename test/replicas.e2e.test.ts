@@ -24,9 +24,7 @@ let db: pg.Client;
 let a: TestServer;
 let b: TestServer;
 const nodeIds: string[] = [];
-// A 10 s lease: short enough for a quick take-over, long enough that a replica busy under the whole
-// suite's load still renews its own leases in time (with 3 s, runs were seen not to end there).
-const env = () => ({ DATABASE_URL: cluster.url, SLIPWAY_JOB_LEASE_SECONDS: '10', SLIPWAY_RUNNER_CONCURRENCY: '2' });
+const env = () => ({ DATABASE_URL: cluster.url, SLIPWAY_JOB_LEASE_SECONDS: '3', SLIPWAY_RUNNER_CONCURRENCY: '2' });
 const health = async (s: TestServer) => (await (await fetch(`${s.url}/health`)).json()) as { leader: boolean };
 
 before(async () => {

@@ -83,6 +83,20 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       } finally { await s.close(); }
     });
 
+    test('nodes of one run ending at the same moment (two replicas): the run always ends', { skip, timeout: 60_000 }, async () => {
+      const s = await freshStore(dialect);
+      try {
+        const p = await createPipeline(s.db, 'race');
+        for (let i = 0; i < 15; i++) {
+          const run = await createTestRun(s.db, newRun(p.id));
+          const nodes = await createTestNodes(s.db, run.id, 3);
+          for (const n of nodes) { await applyNodeEvent(s.db, n.id, { type: 'build' }); await applyNodeEvent(s.db, n.id, { type: 'test' }); }
+          await Promise.all(nodes.map((n) => applyNodeEvent(s.db, n.id, { type: 'finish', outcome: 'succeeded' })));
+          assert.equal((await getTestRun(s.db, run.id)).status, 'succeeded', `run ${i + 1}: every node ended, so has the run`);
+        }
+      } finally { await s.close(); }
+    });
+
     test('a release that settles late never replaces a newer current release; a settled one never changes', { skip }, async () => {
       const s = await freshStore(dialect);
       try {

@@ -102,6 +102,11 @@ export interface NodeChange { exitCode?: number | null; message?: string | null;
  */
 export async function applyNodeEvent(db: Kysely<Database>, nodeId: string, event: NodeEvent, change: NodeChange = {}): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
+    // One run's node changes go one at a time (the run's row is locked by this no-op update): two
+    // nodes ending at once on two replicas then each see the other's end, and the run's status is
+    // computed from every node's (else both could see the other still running, and the run never ends).
+    const { test_run_id: runId } = await trx.selectFrom('test_nodes').select('test_run_id').where('id', '=', nodeId).executeTakeFirstOrThrow();
+    await trx.updateTable('test_runs').set((eb) => ({ updated_at: eb.ref('updated_at') })).where('id', '=', runId).execute();
     const node = await trx.selectFrom('test_nodes').selectAll().where('id', '=', nodeId).executeTakeFirstOrThrow();
     const from = node.status as TestStatus;
     if (isTerminal(from)) return false;
