@@ -8,9 +8,9 @@ import { startServer, cli, api, type TestServer } from '../helpers/server.js';
 import { repoWithBuildpack } from '../helpers/apps.js';
 import { latestRun, nodesOf, waitFor, waitForStatus } from '../helpers/runs.js';
 import { simulatedHosts, startAgent, type AgentProcess } from '../helpers/agent-hosts.js';
-import { netAdminProblem } from '../helpers/netns.js';
+import { needs } from '../helpers/tools.js';
 
-const skip = netAdminProblem();
+const skip = needs('spaces');
 let s: TestServer;
 let net: ReturnType<typeof simulatedHosts>;
 let agent: AgentProcess;

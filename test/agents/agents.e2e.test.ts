@@ -9,9 +9,9 @@ import { startServer, cli, api, BIN, TOKEN, type TestServer } from '../helpers/s
 import { repoWithBuildpack } from '../helpers/apps.js';
 import { latestRun, nodesOf, casesOf, waitFor, waitForStatus, type RunJson } from '../helpers/runs.js';
 import { simulatedHosts, startAgent, type AgentProcess } from '../helpers/agent-hosts.js';
-import { netAdminProblem } from '../helpers/netns.js';
+import { needs } from '../helpers/tools.js';
 
-const skip = netAdminProblem();
+const skip = needs('spaces');
 const LEASE_S = 3;
 /** A killed agent's node ends within its lease, plus the server's recovery interval (lease/2) and a margin for the CPU. */
 const LOST_BOUND_MS = (LEASE_S * 1.5 + 5) * 1000;
