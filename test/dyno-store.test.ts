@@ -3,7 +3,6 @@
 // the rollback window is taken once, and a silent agent's dynos move.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
 import { openStore, type Store } from '../src/store/db.js';
 import { createApp } from '../src/store/apps.js';
 import { createSlug } from '../src/store/builds.js';
@@ -16,21 +15,15 @@ import { openRollbackWindow, takeRollbackWindow } from '../src/store/rollback-wi
 import { scheduleApp, rescheduleStranded } from '../src/scheduler/schedule-app.js';
 import { StoreDesiredState, type DynoCrash } from '../src/scheduler/desired-state-store.js';
 import type { ObservedDyno } from '../src/runtime/desired-state.js';
-import { postgresAvailable, startPostgres, type PgCluster } from './helpers/postgres.js';
+import { postgresAvailable, startPostgres, freshDatabase, type PgCluster } from './helpers/postgres.js';
 import { needs } from './helpers/tools.js';
 import { tempDir } from './helpers/temp.js';
 
 let cluster: PgCluster | undefined;
-let dbCounter = 0;
 
 async function freshStore(dialect: 'sqlite' | 'postgres'): Promise<Store> {
   if (dialect === 'sqlite') return openStore({ dataDir: tempDir('slipway-dyno-store-') });
-  const name = `dynos${process.pid}_${++dbCounter}`;
-  const admin = new pg.Client({ connectionString: cluster!.url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  return openStore({ databaseUrl: cluster!.url.replace(/\/postgres$/, `/${name}`), dataDir: '/nonexistent' });
+  return openStore({ databaseUrl: await freshDatabase(cluster!, 'dynos'), dataDir: '/nonexistent' });
 }
 
 before(async () => { if (postgresAvailable()) cluster = await startPostgres(); });

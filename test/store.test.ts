@@ -1,7 +1,6 @@
 // The store and the job queue against both real databases: SQLite and a throwaway PostgreSQL.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
 import { openStore, type Store } from '../src/store/db.js';
 import { createPipeline, getPipeline } from '../src/store/pipelines.js';
 import { createTestRun, createTestNodes, applyNodeEvent, getTestRun, insertTestCases, countTestCases, listTestRuns } from '../src/store/test-runs.js';
@@ -10,21 +9,15 @@ import { createToken, verifyToken } from '../src/store/tokens.js';
 import { createApp } from '../src/store/apps.js';
 import { createRelease, settleRelease, currentRelease } from '../src/store/releases.js';
 import { enqueue, claim, heartbeat, finish, requestCancel, takeExpired } from '../src/jobs/queue.js';
-import { postgresAvailable, startPostgres, type PgCluster } from './helpers/postgres.js';
+import { postgresAvailable, startPostgres, freshDatabase, type PgCluster } from './helpers/postgres.js';
 import { needs } from './helpers/tools.js';
 import { tempDir } from './helpers/temp.js';
 
 let cluster: PgCluster | undefined;
-let dbCounter = 0;
 
 async function freshStore(dialect: 'sqlite' | 'postgres'): Promise<Store> {
   if (dialect === 'sqlite') return openStore({ dataDir: tempDir('slipway-store-') });
-  const name = `t${process.pid}_${++dbCounter}`;
-  const admin = new pg.Client({ connectionString: cluster!.url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  return openStore({ databaseUrl: cluster!.url.replace(/\/postgres$/, `/${name}`), dataDir: '/nonexistent' });
+  return openStore({ databaseUrl: await freshDatabase(cluster!, 't'), dataDir: '/nonexistent' });
 }
 
 const newRun = (pipelineId: string) => ({ pipelineId, commitBranch: 'main', commitSha: 'abc1234', commitMessage: 'm', sourceBlobUrl: 'http://x/sources/1/blob', sourceId: null, clearCache: false, timeoutSeconds: 60, actor: 'admin' });

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
 import { tempDir } from './temp.js';
+import pg from 'pg';
 
 const PG_BIN = process.env['PG_BIN'] ?? '/usr/lib/postgresql/15/bin';
 
@@ -44,4 +45,14 @@ export async function startPostgres(opts: { password?: string } = {}): Promise<P
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+let databases = 0;
+/** The URL of a new, empty database on `cluster` (one per test, so tests share the cluster, not data). */
+export async function freshDatabase(cluster: PgCluster, prefix: string): Promise<string> {
+  const name = `${prefix}${process.pid}_${++databases}`;
+  const admin = new pg.Client({ connectionString: cluster.url });
+  await admin.connect();
+  try { await admin.query(`CREATE DATABASE ${name}`); } finally { await admin.end(); }
+  return cluster.url.replace(/\/postgres$/, `/${name}`);
 }
