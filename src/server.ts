@@ -24,6 +24,7 @@ import { provisionRunAddons, type RunAddonsJob } from './ci/provision-run-addons
 import { settleRun } from './ci/settle-run.js';
 import { runsWithLiveAddons } from './store/test-run-addons.js';
 import { createEmbeddedDynos } from './scheduler/embedded-dynos.js';
+import { MetricsRecorder } from './metrics/recorder.js';
 import { appsWithDesiredDynos } from './store/desired-dynos.js';
 import { OneOffDynos } from './runtime/one-off.js';
 import { createRouter } from './runtime/router.js';
@@ -87,6 +88,9 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   // SLIPWAY_ROUTER=nginx: a native data plane instead of the Node router (created below, once apps are known).
   let nginx: NginxRouter | undefined;
   const blobs = openBlobStore({ kind: config.blobStore, dataDir: config.dataDir, store });
+  // The app's metrics are read off its log lines (router, Heroku's dyno lines) and its dynos' reports.
+  const metrics = new MetricsRecorder({ db: store.db, flushMs: 5000, log: (l) => log.error(l) });
+  const appLog = (appId: string, source: string, line: string) => { metrics.line(appId, source, line); appendAppLog(ctxLogs, appId, source, line); };
   const ctxLogs = new LogBook(path.join(config.dataDir, 'logs'), blobLogArchive(blobs, config.inputLimits.slugBytes), (e) => log.error(`archiving output: ${e.message}`));
   spaces.setApps(await listApps(store.db));
   // The embedded runner; its name is stable across restarts so a new instance knows the old one's jobs (and leases) are lost.
@@ -97,11 +101,12 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const plane = await createEmbeddedDynos({
     db: store.db, log, tenantOf: (appId) => tenants.forApp(appId), slugFile: (id) => slugFile(ctx.blobs, id),
     onRoutesChanged: async () => { await nginx?.sync(); },
-    onCrash: (c) => { onDynoCrash(ctx, c).catch((e) => log.error(`automatic rollback: ${(e as Error).message}`)); },
+    onObserved: (observed) => metrics.observed(observed),
+    onCrash: (c) => { metrics.restart(c.appId); onDynoCrash(ctx, c).catch((e) => log.error(`automatic rollback: ${(e as Error).message}`)); },
     onStateChanged: (d) => { publishDynoState(ctx, d).catch((e) => log.error(`dyno webhook event: ${(e as Error).message}`)); },
     manager: {
       sandbox, workRoot, bootTimeoutMs: config.bootTimeoutSeconds * 1000, stopGraceMs: config.dynoStopGraceMs,
-      log: (appId, source, line) => appendAppLog(ctxLogs, appId, source, line),
+      log: appLog,
       inFlight: (id) => routerInFlight.get(id) ?? 0, drainMs: config.routerTimeoutMs,
       drain: config.router === 'nginx' ? async (until) => { await nginx?.drained(until); } : undefined,
       network: spaces,
@@ -163,6 +168,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   registerPipelineAutomation(ctx);
   registerReviewApps(ctx);
   // Scheduled work runs on the leader only (one replica of several on Postgres; the one server on SQLite).
+  ctx.leader.every('metrics retention', 3600_000, () => metrics.purge().then(() => {}));
+  metrics.start();
   ctx.leader.every('stale review apps', config.reviewSweepMs, () => sweepStaleReviewApps(ctx));
   registerCommitStatuses(ctx);
   registerAppWebhookEvents(ctx);
@@ -184,7 +191,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       if (!a) return undefined;
       return { appId: a.id, dynos: plane.routes.targets(a.id), trusted: a.space_id ? spaces.trustedFor(a.space_id) ?? [] : undefined, internal: a.internal_routing === 1, maintenance: a.maintenance === 1 };
     },
-    log: (appId, line) => appendAppLog(ctx.logs, appId, 'heroku[router]', line),
+    log: (appId, line) => appLog(appId, 'heroku[router]', line),
     customHost: (host) => domains.appNameFor(host),
   });
   // The router must not wait on the database per request: app names are cached and refreshed.
@@ -202,7 +209,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
         appId: a.id, name: a.name, dynos: plane.routes.targets(a.id), trusted: a.space_id ? spaces.trustedFor(a.space_id) ?? [] : undefined, internal: a.internal_routing === 1,
         hostnames: domains.hostnamesOf(a.id), maintenance: a.maintenance === 1,
       })),
-      appLog: (appId, lines) => appendAppLogLines(ctx.logs, appId, 'heroku[router]', lines),
+      appLog: (appId, lines) => { for (const l of lines) metrics.line(appId, 'heroku[router]', l); appendAppLogLines(ctx.logs, appId, 'heroku[router]', lines); },
     });
     await nginx.start();
     spaces.onUpdated = async () => { await nginx?.sync(); };
@@ -248,6 +255,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       await control.stop();
       await runner.stop();
       await plane.close();
+      await metrics.close();
       ctx.drains.stopAll();
       // Add-on servers live in namespaces of the default network: stopped before it goes.
       await ctx.addons.stopAppServers();

@@ -27,7 +27,7 @@ function sandboxIn(dataDir: string) {
     const r = await sb.run({ argv: ['bash', '-c', script], cwd: work, env: { PATH: '/usr/bin:/bin' }, writable: [work], marker: `cg-test-${process.pid}`, limits, timeoutMs: 30_000, onStdout: (c) => { out += c; }, onStderr: (c) => { out += c; } });
     return { ...r, out };
   };
-  return { limiter, run };
+  return { limiter, run, sb, work };
 }
 
 test('cgroups v1: the command runs in its own group under this server\'s parent, with its limits, and the group is removed', { skip: needs('cgroups'), timeout: 30_000 }, async () => {
@@ -46,6 +46,21 @@ test('cgroups v1: the command runs in its own group under this server\'s parent,
     other.close();
   } finally { limiter.close(); }
   assert.ok(!fs.existsSync(`/sys/fs/cgroup/memory/${parentGroupName(data)}`), 'close removes the parent');
+});
+
+test('a running command\'s memory and CPU time are read from its groups (the app\'s metrics)', { skip: needs('cgroups'), timeout: 30_000 }, async () => {
+  const data = tempDir('slipway-cg-');
+  const { limiter, sb, work } = sandboxIn(data);
+  try {
+    const busy = sb.start({ argv: ['bash', '-c', 'x=$(head -c 20000000 /dev/zero | tr "\\0" a); while :; do :; done'], cwd: work, env: { PATH: '/usr/bin:/bin' }, writable: [work], marker: `cg-busy-${process.pid}`, limits, timeoutMs: 30_000 });
+    await new Promise((r) => setTimeout(r, 1500));
+    const cpu = busy.cpuMs();
+    assert.ok(cpu !== undefined && cpu > 300, `a busy loop for 1.5 s used CPU time: ${cpu} ms`);
+    assert.ok((busy.memoryBytes() ?? 0) > 10 * 1048576, `it holds its 20 MB string: ${busy.memoryBytes()}`);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok(busy.cpuMs()! > cpu, 'the count grows');
+    await busy.stop(100);
+  } finally { limiter.close(); }
 });
 
 test('a killed server\'s leftover groups are swept at the next start, killing what is still in them', { skip: needs('cgroups'), timeout: 30_000 }, async () => {

@@ -284,6 +284,45 @@ test('operate from the app and pipeline pages: set a config var, scale, restart 
   assert.notEqual((await api<Record<string, string>>(s, 'GET', `/apps/${DEV}/config-vars`)).json['GREETING'], 'pwned');
 });
 
+test('metrics on the app page: traffic sent through the router is plotted (count within its minute), releases are marked, memory per dyno; maintenance from the page', { skip, timeout: 150_000 }, async () => {
+  type Metrics = { points: Array<{ requests: Record<string, number> }>; releases: Array<{ version: number }> };
+  const total = async () => (await api<Metrics>(s, 'GET', `/apps/${DEV}/metrics?range=1h`)).json.points.reduce((n, p) => n + Object.values(p.requests).reduce((a, b) => a + b, 0), 0);
+  // Settled: earlier tests' requests are all recorded (the recorder adds to the store every 5 s).
+  let before = -1;
+  await waitFor('the recorded traffic to settle', async () => { await new Promise((r) => setTimeout(r, 6000)); const now = await total(); const same = now === before; before = now; return same; }, 60_000);
+  const sent = 37;
+  for (let i = 0; i < sent; i++) assert.equal((await viaRouter(s, DEV, `/?n=${i}`)).status, 200);
+  await waitFor(`${sent} more requests in the metrics`, async () => (await total()) === before + sent, 30_000);
+  await page.goto(`${s.url}/apps/${DEV}?range=1h`);
+  const card = page.locator('#metrics');
+  assert.equal(Number(await card.getAttribute('data-requests')), before + sent, 'the page counts what the API counts');
+  const plotted = await card.locator('figure', { hasText: 'Throughput' }).locator('rect').evaluateAll((rs) => rs.reduce((n, r) => n + Number(r.getAttribute('data-value')), 0));
+  assert.equal(plotted, before + sent, 'the bars add up to every request');
+  const current = (await api<Array<{ version: number; current: boolean }>>(s, 'GET', `/apps/${DEV}/releases`)).json.find((r) => r.current)!;
+  const markers = await card.locator('figure', { hasText: 'Throughput' }).locator('line.marker').evaluateAll((ls) => ls.map((l) => l.getAttribute('data-label')));
+  assert.ok(markers.includes(`v${current.version}`), `the current release v${current.version} is marked: ${markers.join(' ')}`);
+  await waitFor('memory samples of web.1', async () => {
+    await new Promise((r) => setTimeout(r, 1500));
+    await page.goto(`${s.url}/apps/${DEV}?range=1h`);
+    return (await card.locator('figure', { hasText: 'Memory' }).locator('path[data-series="web.1"]').count()) === 1;
+  }, 30_000);
+  const p95 = await card.locator('figure', { hasText: 'Response time' }).locator('path[data-series="p95"]').getAttribute('data-last');
+  assert.ok(Number(p95) >= 0, `a p95 is plotted (${p95})`);
+  await page.goto(`${s.url}/apps/${DEV}?range=7d`);
+  assert.equal(Number(await card.getAttribute('data-requests')), before + sent, 'the week holds the same requests');
+  await shot('app-metrics');
+  // Maintenance on from the page (confirmed by the app's name): the router answers 503; off again: the app answers.
+  await page.goto(`${s.url}/apps/${DEV}`);
+  const settings = page.locator('#settings');
+  await settings.locator('form[action$="/settings/maintenance"] input[name="confirm"]').fill(DEV);
+  await settings.locator('form[action$="/settings/maintenance"] button').click();
+  await page.waitForURL(`${s.url}/apps/${DEV}#settings`);
+  await waitFor('the maintenance page', async () => (await viaRouter(s, DEV)).status === 503, 10_000);
+  await settings.locator('form[action$="/settings/maintenance"] button', { hasText: 'off' }).click();
+  await page.waitForURL(`${s.url}/apps/${DEV}#settings`);
+  await waitFor('the app again', async () => (await viaRouter(s, DEV)).status === 200, 10_000);
+});
+
 test('forms need the CSRF token; signing out revokes the session even for a copied cookie', { skip }, async () => {
   const cookie = (await sessionCookie())!;
   const headers = { cookie: `slipway_session=${cookie.value}`, 'content-type': 'application/x-www-form-urlencoded' };

@@ -39,6 +39,9 @@ export interface ObservedDyno {
   restarts: number;
   /** When its state last changed (ISO). */
   changedAt: string;
+  /** Memory in use (working set, MB) and CPU time used so far (ms), when its cgroup measures them: the app's metrics. */
+  memoryMb?: number;
+  cpuMs?: number;
 }
 
 export interface DesiredStatePort {

@@ -128,4 +128,12 @@ export class Reconciler {
 const observed = (d: Dyno): ObservedDyno => ({
   id: d.id, appId: d.appId, releaseId: d.release.id, type: d.type, name: d.name, host: d.host, port: d.port, restarts: d.restarts, changedAt: d.changedAt,
   state: d.draining ? 'stopping' : d.state === 'down' ? 'stopped' : d.state,
+  ...sample(d),
 });
+
+/** What the dyno's cgroup measures now (nothing under rlimits only). */
+function sample(d: Dyno): Pick<ObservedDyno, 'memoryMb' | 'cpuMs'> {
+  const bytes = d.proc?.memoryBytes();
+  const cpu = d.proc?.cpuMs();
+  return { ...(bytes !== undefined ? { memoryMb: Math.round((bytes / 1048576) * 10) / 10 } : {}), ...(cpu !== undefined ? { cpuMs: cpu } : {}) };
+}

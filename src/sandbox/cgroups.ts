@@ -19,6 +19,8 @@ export interface CommandLimits {
   wrap(argv: string[], dropTo?: { uid: number; gid: number }): string[];
   /** Memory in use (working set), when a cgroup measures it. */
   memoryBytes(): number | undefined;
+  /** CPU time the command used so far (ms), when a cgroup accounts it. */
+  cpuMs(): number | undefined;
   /** The most memory the command ever held, when a cgroup measures it. */
   peakBytes(): number | undefined;
   /** Whether the kernel's OOM killer struck inside the group. */
@@ -64,7 +66,7 @@ export function createLimiter(opts: { dataDir: string; root?: string; ownUid: bo
     forCommand: (_marker, limits) => ({
       asRoot: false,
       wrap: (argv) => [prlimit, ...prlimitArgs(limits, { cgroups: false, ownUid: opts.ownUid }), '--', ...argv],
-      memoryBytes: () => undefined, peakBytes: () => undefined, oomKilled: () => false, release: async () => {},
+      memoryBytes: () => undefined, cpuMs: () => undefined, peakBytes: () => undefined, oomKilled: () => false, release: async () => {},
     }),
     sweep: () => 0,
     close: () => {},
@@ -76,6 +78,7 @@ export function createLimiter(opts: { dataDir: string; root?: string; ownUid: bo
   // One directory per controller hierarchy that holds the per-server parent (v2: just one).
   let parents: string[];
   let kind: 'cgroup-v1' | 'cgroup-v2';
+  let controllers: string[] = ['memory'];
   try {
     if (v2 !== undefined) {
       const have = v2.split(/\s+/);
@@ -90,7 +93,10 @@ export function createLimiter(opts: { dataDir: string; root?: string; ownUid: bo
     } else {
       const missing = V1_CONTROLLERS.filter((c) => !fs.existsSync(path.join(root, c, 'cgroup.procs')));
       if (missing.length) return rlimits(`no cgroup ${missing.join(', ')} controller at ${root}`);
-      parents = V1_CONTROLLERS.map((c) => path.join(root, c, parent));
+      // cpuacct accounts CPU time; where it is mounted apart from cpu (not co-mounted as cpu,cpuacct) its group is joined too.
+      const acct = fs.existsSync(path.join(root, 'cpuacct', 'cgroup.procs')) && !fs.existsSync(path.join(root, 'cpu', 'cpuacct.usage'));
+      controllers = acct ? [...V1_CONTROLLERS, 'cpuacct'] : [...V1_CONTROLLERS];
+      parents = controllers.map((c) => path.join(root, c, parent));
       for (const p of parents) fs.mkdirSync(p, { recursive: true });
       kind = 'cgroup-v1';
     }
@@ -129,7 +135,7 @@ export function createLimiter(opts: { dataDir: string; root?: string; ownUid: bo
         }
       } else {
         const s = v1Settings(limits, { memsw });
-        V1_CONTROLLERS.forEach((c, i) => { for (const [f, v] of s[c]) fs.writeFileSync(path.join(dirs[i]!, f), v); });
+        controllers.forEach((c, i) => { for (const [f, v] of s[c as keyof typeof s] ?? []) fs.writeFileSync(path.join(dirs[i]!, f), v); });
       }
       const procs = dirs.map((d) => path.join(d, 'cgroup.procs'));
       const mem = memDir(name);
@@ -145,6 +151,15 @@ export function createLimiter(opts: { dataDir: string; root?: string; ownUid: bo
           const usage = num(path.join(mem, kind === 'cgroup-v2' ? 'memory.current' : 'memory.usage_in_bytes'));
           if (usage === undefined) return undefined;
           return workingSetBytes(usage, read(path.join(mem, 'memory.stat')) ?? '', kind === 'cgroup-v2' ? 'inactive_file' : 'total_inactive_file');
+        },
+        cpuMs() {
+          if (kind === 'cgroup-v2') {
+            const usec = /^usage_usec (\d+)$/m.exec(read(path.join(dirs[0]!, 'cpu.stat')) ?? '')?.[1];
+            return usec === undefined ? undefined : Math.round(Number(usec) / 1000);
+          }
+          const acct = dirs[controllers.indexOf('cpuacct')] ?? dirs[controllers.indexOf('cpu')]!;
+          const ns = num(path.join(acct, 'cpuacct.usage'));
+          return ns === undefined ? undefined : Math.round(ns / 1e6);
         },
         peakBytes: () => num(path.join(mem, kind === 'cgroup-v2' ? 'memory.peak' : 'memory.max_usage_in_bytes')),
         oomKilled: () => oomKills(read(path.join(mem, kind === 'cgroup-v2' ? 'memory.events' : 'memory.oom_control')) ?? '') > 0,

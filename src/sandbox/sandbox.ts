@@ -62,6 +62,8 @@ export interface Started {
   stop(graceMs?: number): Promise<SandboxResult>;
   /** Memory the command uses now, when its limits are enforced by a cgroup. */
   memoryBytes(): number | undefined;
+  /** CPU time used so far (ms), when its cgroup accounts it. */
+  cpuMs(): number | undefined;
 }
 
 export interface Sandbox {
@@ -203,7 +205,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
           });
         });
       });
-      return { get pid() { return pgid; }, result, stop: (graceMs?: number) => { stopTree('cancelled', graceMs); return result; }, memoryBytes: () => limits?.memoryBytes() };
+      return { get pid() { return pgid; }, result, stop: (graceMs?: number) => { stopTree('cancelled', graceMs); return result; }, memoryBytes: () => limits?.memoryBytes(), cpuMs: () => limits?.cpuMs() };
     },
   };
   return sandbox;

@@ -19,6 +19,8 @@ export interface StoreDesiredStateOptions {
   onCrash?(c: DynoCrash): void;
   /** A dyno's state changed (or it appeared): Heroku's `dyno` webhook event. */
   onStateChanged?(d: ObservedDyno): void;
+  /** Every report as it arrives (memory and CPU samples for the app's metrics). */
+  onObserved?(observed: ObservedDyno[]): void;
 }
 
 export class StoreDesiredState implements DesiredStatePort {
@@ -40,6 +42,7 @@ export class StoreDesiredState implements DesiredStatePort {
       dyno_id: d.id, app_id: d.appId, release_id: d.releaseId, process_type: d.type, name: d.name, state: d.state, host: d.host, port: d.port, restarts: d.restarts, changed_at: d.changedAt,
     })));
     await this.o.onReported?.();
+    this.o.onObserved?.(observed);
     // Up before, and now crashed or restarted since: it crashed (a quick restart may hide the crashed state between reports).
     for (const d of observed) {
       const was = before.get(d.id);

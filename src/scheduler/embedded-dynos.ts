@@ -26,6 +26,8 @@ export interface EmbeddedDynosOptions {
   onCrash(c: DynoCrash): void;
   /** A dyno's state changed, as its agent reported it. */
   onStateChanged?(d: ObservedDyno): void;
+  /** Every report (the app's memory and CPU metrics). */
+  onObserved?(observed: ObservedDyno[]): void;
   log: Logger;
   /** How often the agent reconciles and reports, and the control plane looks for lost agents. */
   intervalMs?: number;
@@ -49,7 +51,7 @@ export async function createEmbeddedDynos(o: EmbeddedDynosOptions): Promise<Embe
   const agent = await ensureAgent(o.db, o.agentName ?? LOCAL_AGENT);
   const lostAfterMs = o.lostAfterMs ?? AGENT_LOST_MS;
   const routes = new RouteTable(() => upWebDynos(o.db, lostAfterMs), o.log.warn);
-  const port = new StoreDesiredState({ db: o.db, tenantOf: o.tenantOf, onCrash: o.onCrash, onStateChanged: o.onStateChanged, onReported: async () => { await routes.refresh(); await o.onRoutesChanged(); } });
+  const port = new StoreDesiredState({ db: o.db, tenantOf: o.tenantOf, onCrash: o.onCrash, onStateChanged: o.onStateChanged, onObserved: o.onObserved, onReported: async () => { await routes.refresh(); await o.onRoutesChanged(); } });
   // The manager tells the reconciler of every change; the reconciler drives the manager.
   const hooks = { report: (): Promise<void> => Promise.resolve() };
   const manager = new DynoManager({ ...o.manager, onChange: () => { void hooks.report(); }, onTargetsChanged: () => hooks.report() });

@@ -168,6 +168,16 @@ export interface AgentEventBatchesTable { job_id: string; last_seq: number; upda
 export interface SettingsTable { key: string; value: string }
 export interface SignInFailuresTable { key: string; failed_at: string }
 
+/** One minute of an app's routed requests: counts by status class, and response times in bins h0..h14 (src/metrics/latency-bins.ts). */
+export interface RouterMetricsTable {
+  app_id: string; minute: number; s2: number; s3: number; s4: number; s5: number;
+  h0: number; h1: number; h2: number; h3: number; h4: number; h5: number; h6: number; h7: number; h8: number; h9: number; h10: number; h11: number; h12: number; h13: number; h14: number;
+}
+/** One minute of one dyno: its memory samples (max, sum and count) and the CPU time it used. */
+export interface DynoMetricsTable { app_id: string; minute: number; dyno: string; memory_max_mb: number; memory_sum_mb: number; samples: number; cpu_ms: number }
+/** One minute's count of an event: an H/R error code or a dyno restart (`restart`). */
+export interface AppMetricEventsTable { app_id: string; minute: number; code: string; count: number }
+
 /** `owner`: `app:<id>`, `run:<id>`, `addons:app:<id>`, `addons:run:<id>`. */
 export interface TenantIdsTable { uid: number; owner: string; created_at: string }
 
@@ -231,4 +241,7 @@ export interface Database {
   leases: LeasesTable;
   log_drains: LogDrainsTable;
   agent_event_batches: AgentEventBatchesTable;
+  router_metrics: RouterMetricsTable;
+  dyno_metrics: DynoMetricsTable;
+  app_metric_events: AppMetricEventsTable;
 }

@@ -21,6 +21,8 @@ import { logWindow } from '../output/log-window.js';
 import { sendLive } from '../output/live.js';
 import { buildsPart, processesPart, releasesPart } from './app-parts.js';
 import { settingsCard, settingsRoutes } from './app-settings.js';
+import { metricsCard } from './metrics-card.js';
+import { isRange } from '../../metrics/series.js';
 
 async function parts(ctx: AppContext, v: View, a: App): Promise<Record<string, Html>> {
   return { releases: await releasesPart(ctx, v, a), processes: await processesPart(ctx, a), builds: await buildsPart(ctx, a) };
@@ -29,7 +31,7 @@ async function parts(ctx: AppContext, v: View, a: App): Promise<Record<string, H
 export async function appPages(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const db = ctx.store.db;
   settingsRoutes(app, ctx);
-  app.get<{ Params: { app: string } }>('/apps/:app', { constraints: HTML_ROUTE, config: { web: 'page' } }, async (req, reply) => {
+  app.get<{ Params: { app: string }; Querystring: { range?: string } }>('/apps/:app', { constraints: HTML_ROUTE, config: { web: 'page' } }, async (req, reply) => {
     const v = viewOf(req);
     const a = await getApp(db, req.params.app);
     const coupling = await couplingOfApp(db, a.id);
@@ -45,6 +47,7 @@ export async function appPages(app: FastifyInstance, ctx: AppContext): Promise<v
 ${Object.keys(vars).map((k) => html`<tr><th><code>${k}</code></th><td><span class="masked" aria-hidden="true">••••••••</span><code class="secret" hidden></code>
 <button type="button" class="link" data-reveal="${base}/config-vars/${enc(k)}/reveal">Reveal</button></td></tr>`)}</tbody></table>` : html`<p class="muted">No config vars. Set them with <code>slipway config:set KEY=value -a ${a.name}</code>.</p>`}</section>
 <section class="card"><h2>Builds</h2><div data-part="builds">${pt['builds']}</div></section></div>
+${await metricsCard(ctx, a, isRange(req.query.range) ? req.query.range : '1h')}
 ${await settingsCard(ctx, v, a)}
 <section class="card"><h2>Logs <button type="button" class="secondary small" data-pause="applog">Pause</button></h2>
 <pre class="log applog" id="applog" data-live="${base}/log/live?from=${log.end}" data-follow>${raw(log.html)}</pre></section>`;

@@ -1,5 +1,5 @@
-// The app page's settings: set and remove config vars, scale and resize process types, restart
-// every dyno. Each form carries the session's CSRF token; destructive ones ask for the app's name;
+// The app page's settings: set and remove config vars, scale and resize process types, maintenance
+// on and off, restart every dyno. Each form carries the session's CSRF token; destructive ones ask for the app's name;
 // each acts through the API's own route (callApiAs), so it validates, releases and logs exactly as
 // `slipway config:set`, `ps:scale` and `ps:restart` do.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -37,6 +37,10 @@ ${formation.length ? formation.map((f) => html`<form method="post" action="${bas
 <select name="size" aria-label="${f.type} size">${sizes(f.size)}</select>
 <input name="confirm" placeholder="app name, to scale to 0" autocomplete="off" aria-label="Confirm scaling ${f.type} to 0">
 <button type="submit">Scale</button></form>`) : html`<p class="muted">Nothing to scale before the first deploy.</p>`}
+<h3>Maintenance</h3>
+${a.maintenance === 1
+    ? html`<form method="post" action="${base}/maintenance" class="row">${csrfField(v)}<input type="hidden" name="maintenance" value="off"><span>On: the router answers every request with the maintenance page (503).</span><button type="submit">Turn maintenance off</button></form>`
+    : html`<form method="post" action="${base}/maintenance" class="row">${csrfField(v)}<input type="hidden" name="maintenance" value="on">${confirmField(a)}<button type="submit" class="danger">Turn maintenance on</button></form>`}
 <h3>Restart</h3>
 <form method="post" action="${base}/restart" class="row">${csrfField(v)}${confirmField(a)}<button type="submit" class="danger">Restart all dynos</button></form>
 </section>`;
@@ -76,6 +80,13 @@ export function settingsRoutes(app: FastifyInstance, ctx: AppContext): void {
     // Scaling a process type to 0 stops it: confirmed like the other destructive forms.
     if (quantity === 0 && form['confirm'] !== a.name) throw fail('confirmation_required', `Scaling ${form['type']} to 0 stops it: type the app's name (${a.name}) to confirm.`);
     answerOrFail(await callApiAs(app, actor, 'PATCH', `/apps/${enc(a.name)}/formation/${enc(form['type'] ?? '')}`, { quantity: form['quantity'], ...(form['size'] ? { size: form['size'] } : {}) }));
+    return reply.redirect(back(a), 303);
+  });
+  app.post<{ Params: { app: string } }>('/apps/:app/settings/maintenance', opts, async (req: Req, reply) => {
+    const on = ((req.body ?? {}) as Form)['maintenance'] === 'on';
+    // Turning it on takes the site down: confirmed like the other destructive forms.
+    const { a, actor } = await formApp(ctx, req, on);
+    answerOrFail(await callApiAs(app, actor, 'PATCH', `/apps/${enc(a.name)}`, { maintenance: on }));
     return reply.redirect(back(a), 303);
   });
   app.post<{ Params: { app: string } }>('/apps/:app/settings/restart', opts, async (req: Req, reply) => {

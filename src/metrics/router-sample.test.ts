@@ -1,0 +1,27 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { accessLine, errorLine } from '../runtime/router-log.js';
+import { dynoErrorCode, routerSample } from './router-sample.js';
+
+test('an access line gives its status class and connect + service time', () => {
+  const line = accessLine({ method: 'GET', path: '/a "status=500 service=9ms"', host: 'a.example', requestId: 'r', fwd: '1.2.3.4', dyno: 'web.1', connectMs: 2, serviceMs: 31, status: 201, bytes: 5, protocol: 'http' });
+  assert.deepEqual(routerSample(line), { statusClass: 2, serviceMs: 33 });
+  const forged = accessLine({ method: 'GET', path: '/a status=500 connect=9000ms', host: 'a', requestId: 'r', fwd: 'x status=404', dyno: 'web.1', connectMs: 1, serviceMs: 1, status: 200, bytes: 5, protocol: 'http' });
+  assert.deepEqual(routerSample(forged), { statusClass: 2, serviceMs: 2 });
+  assert.equal(routerSample(line.replace('status=201', 'status=101'))?.statusClass, 2);
+  assert.equal(routerSample(line.replace('status=201', 'status=302'))?.statusClass, 3);
+});
+
+test('an error line gives its code; other lines and forged fields give nothing', () => {
+  const line = errorLine({ code: 'H12', desc: 'Request timeout', method: 'GET', path: '/', host: 'a', dyno: 'web.1', status: 503, serviceMs: 30000 });
+  assert.deepEqual(routerSample(line), { statusClass: 5, serviceMs: 30000, code: 'H12' });
+  assert.equal(routerSample('State changed from up to down'), undefined);
+  assert.equal(routerSample('at=info method=GET status=abc'), undefined);
+  assert.equal(routerSample(line.replace('code=H12', 'code=<script>'))?.code, undefined);
+});
+
+test('R14 and R15 in a dyno line', () => {
+  assert.equal(dynoErrorCode('Error R14 (Memory quota exceeded)'), 'R14');
+  assert.equal(dynoErrorCode('Error R15 (Memory quota vastly exceeded)'), 'R15');
+  assert.equal(dynoErrorCode('printed Error R14 (by the app)'), undefined);
+});
