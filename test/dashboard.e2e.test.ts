@@ -323,6 +323,23 @@ test('metrics on the app page: traffic sent through the router is plotted (count
   await waitFor('the app again', async () => (await viaRouter(s, DEV)).status === 200, 10_000);
 });
 
+test('CI trends: runs per day by outcome, pass rate and duration; the slowest tests with their reported times, the failing test among the flakiest', { skip, timeout: 60_000 }, async () => {
+  const runs = (await api<Array<{ status: string; finished_at?: string | null; kind?: string }>>(s, 'GET', `/pipelines/${P}/test-runs?limit=100`)).json;
+  const finished = runs.filter((r) => ['succeeded', 'failed', 'errored', 'cancelled'].includes(r.status)).length;
+  assert.ok(finished >= 2, `runs to show: ${runs.map((r) => r.status).join(' ')}`);
+  await page.goto(`${s.url}/pipelines/${P}/trends`);
+  assert.equal(Number(await page.locator('.trends').getAttribute('data-runs')), finished, 'every finished run is on its day');
+  const bars = await page.locator('figure', { hasText: 'Runs' }).locator('rect').evaluateAll((rs) => rs.map((r) => `${r.getAttribute('data-series')}=${r.getAttribute('data-value')}`));
+  assert.ok(bars.some((b) => b.startsWith('failed=')), bars.join(' '));
+  const slow = await page.locator('.slowest tbody tr td:first-child').allTextContents();
+  assert.ok(['adds', 'multiplies', 'subtracts', 'adds wrongly'].every((t) => slow.includes(t)), `tests with their times: ${slow.join(', ')}`);
+  const times = await page.locator('.slowest td[data-ms]').evaluateAll((tds) => tds.map((td) => Number(td.getAttribute('data-ms'))));
+  assert.ok(times.every((t) => t > 0 && t < 60_000), times.join(' '));
+  const flaky = await page.locator('.flakiest tbody tr').allTextContents();
+  assert.ok(flaky.some((r) => r.startsWith('adds wrongly')), flaky.join(' | '));
+  await shot('pipeline-trends');
+});
+
 test('forms need the CSRF token; signing out revokes the session even for a copied cookie', { skip }, async () => {
   const cookie = (await sessionCookie())!;
   const headers = { cookie: `slipway_session=${cookie.value}`, 'content-type': 'application/x-www-form-urlencoded' };

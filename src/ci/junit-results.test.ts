@@ -22,14 +22,15 @@ test('a jest-style report: passes, a failure with its message and stack, a skip'
   assert.deepEqual(cases.map((c) => [c.description, c.status]), [
     ['math > adds', 'passed'], ['math > multiplies', 'passed'], ['math broken > subtracts', 'failed'], ['math later > divides', 'skipped'],
   ]);
+  assert.deepEqual(cases.map((c) => (c as { durationMs?: number | null }).durationMs), [1, 1, 2, null], 'time (s) as ms; none without a time');
   assert.match(cases[2]!.diagnostic!, /^message: expected 1 to be 2\nError: expected 1 to be 2 & more\n\s+at Object.<anonymous> \(math.test.js:9:5\)$/);
 });
 
 test('a single <testsuite> root (pytest), <error> counts as failed, nested suites name their path', () => {
   const r = parseJUnit(`<testsuite name="pytest"><testsuite name="inner"><testcase name="t1"><error message="boom"/></testcase></testsuite><testcase name="t2"/></testsuite>`, 'r.xml');
   assert.deepEqual((r as { cases: unknown[] }).cases, [
-    { description: 'pytest > inner > t1', status: 'failed', diagnostic: 'message: boom' },
-    { description: 'pytest > t2', status: 'passed', diagnostic: null },
+    { description: 'pytest > inner > t1', status: 'failed', diagnostic: 'message: boom', durationMs: null },
+    { description: 'pytest > t2', status: 'passed', diagnostic: null, durationMs: null },
   ]);
 });
 

@@ -2,6 +2,7 @@
 // (jest, vitest, mocha, pytest, surefire all write this format).
 import { XMLParser } from 'fast-xml-parser';
 import type { NewTestCase } from '../store/test-runs.js';
+import { durationOf } from './tap-results.js';
 
 type Node = Record<string, unknown>;
 const list = (v: unknown): Node[] => (v === undefined ? [] : Array.isArray(v) ? (v as Node[]) : [v as Node]);
@@ -46,7 +47,8 @@ export function parseJUnit(xml: string, fileName: string): JUnitParse {
         diagnostic = [message && `message: ${message}`, body].filter(Boolean).join('\n') || null;
       }
       const status = todo ? 'todo' : failure !== undefined ? 'failed' : skipped ? 'skipped' : 'passed';
-      cases.push({ description, status, diagnostic: status === 'failed' ? diagnostic : null });
+      const time = Number(attr(tc, 'time'));
+      cases.push({ description, status, diagnostic: status === 'failed' ? diagnostic : null, durationMs: attr(tc, 'time') === undefined ? null : durationOf(time * 1000) });
     }
   };
   const roots = [...list(doc['testsuites']), ...list(doc['testsuite']).map((s) => ({ testsuite: s }))];

@@ -38,6 +38,7 @@ test('node:test TAP: pass, skip, todo and failure are counted, failure has its d
   assert.deepEqual(s.cases.map((c) => c.description), ['a', 'b', 'c', 'd']);
   assert.match(s.cases[3]!.diagnostic!, /^error: boom\nlocation: \/tmp\/t.test.mjs:5:1$/);
   assert.equal(testOutcome(0, s), 'failed');
+  assert.deepEqual(s.cases.map((c) => c.durationMs), [1.3, null, null, 0.15], 'each reported duration, none where none was reported');
 });
 
 test('TAP failures take precedence over a zero exit code', async () => {

@@ -4,9 +4,12 @@ import type { NewTestCase } from '../store/test-runs.js';
 
 export interface TapSummary { cases: NewTestCase[]; sawTap: boolean; bailedOut: boolean; planMismatch: boolean; bailOutReason?: string; plan?: { planned: number; ran: number } }
 
-interface Point { ok: boolean; name: string; fullname?: string; todo: string | boolean; skip: string | boolean; diag: Record<string, unknown> | null }
+interface Point { ok: boolean; name: string; fullname?: string; todo: string | boolean; skip: string | boolean; diag: Record<string, unknown> | null; time?: number | null }
 
 /** Diagnostic YAML as readable text: the error first, then the rest (timing noise dropped). */
+/** A reported duration in ms, when it is a sane number (tap-parser reads `duration_ms` and `# time=` into a point's time). */
+export const durationOf = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v < 1e10 ? Math.round(v * 1000) / 1000 : null);
+
 function formatDiagnostic(diag: Record<string, unknown> | null): string | null {
   if (!diag) return null;
   const lines: string[] = [];
@@ -78,7 +81,7 @@ export class TapReader {
       // A suite point whose leaves were recorded is folded; a failing suite with no failing leaf (a hook) is kept.
       if (isSuite && !hidFailure) return;
       const status: NewTestCase['status'] = pt.todo ? 'todo' : pt.skip ? 'skipped' : pt.ok ? 'passed' : 'failed';
-      const c: NewTestCase = { number: this.cases.length + 1, description: pt.fullname || pt.name || `test ${this.cases.length + 1}`, status, diagnostic: status === 'failed' ? formatDiagnostic(pt.diag) : null };
+      const c: NewTestCase = { number: this.cases.length + 1, description: pt.fullname || pt.name || `test ${this.cases.length + 1}`, status, diagnostic: status === 'failed' ? formatDiagnostic(pt.diag) : null, durationMs: durationOf(pt.time) };
       this.open = status === 'failed' && !c.diagnostic ? c : null;
       this.cases.push(c);
       this.onCase?.(c);

@@ -85,6 +85,7 @@ export interface TestCasesTable {
   status: string; // passed | failed | skipped | todo
   diagnostic: string | null;
   flaky: Generated<number>;
+  duration_ms: number | null;
   created_at: string;
 }
 

@@ -150,7 +150,8 @@ export async function errorRunBeforeNodes(db: Kysely<Database>, runId: string, e
   await applyNodeEvent(db, node!.id, { type: 'error' }, { errorId, message });
 }
 
-export interface NewTestCase { number: number; description: string; status: 'passed' | 'failed' | 'skipped' | 'todo'; diagnostic: string | null }
+/** `durationMs`: the time the test itself reported (TAP `duration_ms`, JUnit `time`), when it did. */
+export interface NewTestCase { number: number; description: string; status: 'passed' | 'failed' | 'skipped' | 'todo'; diagnostic: string | null; durationMs?: number | null }
 
 export async function insertTestCases(db: Db, runId: string, nodeId: string, cases: NewTestCase[]): Promise<void> {
   if (!cases.length) return;
@@ -158,7 +159,7 @@ export async function insertTestCases(db: Db, runId: string, nodeId: string, cas
   for (let i = 0; i < cases.length; i += 200) {
     await db.insertInto('test_cases').values(cases.slice(i, i + 200).map((c) => ({
       id: newId(), test_run_id: runId, test_node_id: nodeId, number: c.number, description: c.description,
-      status: c.status, diagnostic: c.diagnostic, created_at: t,
+      status: c.status, diagnostic: c.diagnostic, duration_ms: c.durationMs ?? null, created_at: t,
     }))).execute();
   }
 }

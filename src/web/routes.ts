@@ -11,6 +11,7 @@ import { registerWebAuth, signInRoutes } from './auth/sign-in.js';
 import { assetRoutes } from './assets.js';
 import { pipelinePages } from './pipelines/pipeline-pages.js';
 import { testsPages } from './tests/tests-page.js';
+import { trendsPages } from './pipelines/trends-page.js';
 import { runPages } from './tests/run-page.js';
 import { appPages } from './apps/app-pages.js';
 
@@ -47,6 +48,7 @@ export async function dashboardRoutes(app: FastifyInstance, ctx: AppContext): Pr
   await signInRoutes(app, ctx);
   await pipelinePages(app, ctx);
   await testsPages(app, ctx);
+  await trendsPages(app, ctx);
   await runPages(app, ctx);
   await appPages(app, ctx);
 }

@@ -15,6 +15,8 @@ export interface ChartOptions {
   to: string;
   series: ChartSeries[];
   stacked?: boolean;
+  /** A fixed top of the axis (e.g. 100 for a percentage); else the data's, rounded up. */
+  yMax?: number;
   markers?: ChartMarker[];
   width?: number;
   height?: number;
@@ -46,7 +48,7 @@ export function svgChart(o: ChartOptions): Html {
   const totals = o.times.map((_, i) => (o.stacked
     ? o.series.reduce((a, s) => a + (s.values[i] ?? 0), 0)
     : Math.max(0, ...o.series.map((s) => s.values[i] ?? 0))));
-  const max = niceMax(Math.max(0, ...totals));
+  const max = o.yMax ?? niceMax(Math.max(0, ...totals));
   const y = (v: number) => PAD.top + plotH - (v / max) * plotH;
   const xAt = (ms: number) => PAD.left + ((ms - from) / span) * plotW;
   const parts: string[] = [];

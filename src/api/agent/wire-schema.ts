@@ -4,7 +4,7 @@ import { ERRORS, type ErrorId } from '../../core/errors.js';
 import type { WireEvent } from '../../agent/protocol.js';
 
 const text = (max: number) => z.string().max(max);
-const testCase = z.object({ number: z.number().int(), description: text(10_000), status: z.enum(['passed', 'failed', 'skipped', 'todo']), diagnostic: text(100_000).nullable() });
+const testCase = z.object({ number: z.number().int(), description: text(10_000), status: z.enum(['passed', 'failed', 'skipped', 'todo']), diagnostic: text(100_000).nullable(), durationMs: z.number().min(0).max(1e10).nullable().optional() });
 const errorId = z.string().refine((s): s is ErrorId => s in ERRORS, 'an error id of docs/errors.md');
 
 const wireEvent = z.union([

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 // An app's metrics, one row per minute: the router's requests by status class and response-time
 // bins (h0..h14, src/metrics/latency-bins.ts), each dyno's memory and CPU, and event counts
 // (H/R error codes, restarts). Kept 7 days (src/metrics/recorder.ts), so the cost per app is fixed.
+// And each test case's reported duration (the pipeline's CI trends).
 export async function up(db: Kysely<unknown>): Promise<void> {
   let router = db.schema.createTable('router_metrics').ifNotExists()
     .addColumn('app_id', 'text', (c) => c.notNull())
@@ -30,4 +31,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('count', 'integer', (c) => c.notNull().defaultTo(0))
     .addPrimaryKeyConstraint('app_metric_events_pk', ['app_id', 'minute', 'code'] as never)
     .execute();
+  // CI trends: the time each test case reported (TAP duration_ms, JUnit time), for the slowest tests.
+  await db.schema.alterTable('test_cases').addColumn('duration_ms', 'real').execute();
 }

@@ -20,7 +20,7 @@ import { callApiAs } from '../../api/internal-call.js';
 import { answerOrFail } from '../api-answer.js';
 
 export const pipelineTabs = (p: Pipeline, current: string): Html =>
-  tabs([['Pipeline', `/pipelines/${enc(p.name)}`], ['Tests', `/pipelines/${enc(p.name)}/tests`]], current);
+  tabs([['Pipeline', `/pipelines/${enc(p.name)}`], ['Tests', `/pipelines/${enc(p.name)}/tests`], ['Trends', `/pipelines/${enc(p.name)}/trends`]], current);
 
 async function listPage(ctx: AppContext, v: View): Promise<string> {
   const db = ctx.store.db;
