@@ -59,6 +59,13 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         assert.deepEqual(p.memory['web.1'], { max: 140, mean: 120 });
         assert.equal(p.cpu['web.1'], 0.5, '30 s of CPU in one minute');
         assert.deepEqual(p.events, { H12: 1, R14: 1, restart: 1 }, "the app's own output does not count as an R14");
+        // Summed by the database per step: a day by 10 minutes and a week by the hour say the same.
+        for (const range of ['24h', '7d'] as const) {
+          const day = (await appMetrics(s.db, app.id, range, now)).points.filter((x) => x.requests['2xx']);
+          assert.equal(day.length, 1, range);
+          assert.deepEqual([day[0]!.requests, day[0]!.memory['web.1'], day[0]!.events], [p.requests, p.memory['web.1'], p.events], range);
+          assert.equal(day[0]!.p50, p.p50, range);
+        }
       } finally { await s.close(); }
     });
 

@@ -13,7 +13,7 @@ export interface AppMetrics extends MetricsSeries {
 export async function appMetrics(db: Kysely<Database>, appId: string, range: MetricsRange, nowMs = Date.now()): Promise<AppMetrics> {
   const to = minuteOf(nowMs) + 1;
   const from = to - RANGES[range].minutes;
-  const s = series(await metricsBetween(db, appId, from, to), range, to);
+  const s = series(await metricsBetween(db, appId, from, to, RANGES[range].step), range, to);
   const releases = await db.selectFrom('releases').select(['version', 'description', 'status', 'created_at'])
     .where('app_id', '=', appId).where('created_at', '>=', s.from).orderBy('version').execute();
   return { ...s, releases };

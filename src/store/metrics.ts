@@ -45,14 +45,30 @@ export async function addEventMinutes(db: Kysely<Database>, rows: EventMinute[])
 
 export interface StoredMetrics { router: RouterMinute[]; dynos: DynoMinute[]; events: EventMinute[] }
 
-/** The app's minutes in [fromMinute, toMinute). */
-export async function metricsBetween(db: Kysely<Database>, appId: string, fromMinute: number, toMinute: number): Promise<StoredMetrics> {
+/**
+ * The app's minutes in [fromMinute, toMinute), summed per step of `step` minutes in the database
+ * (a row's `minute` is its step's first minute), so a week by the hour reads 168 rows, not 10,080.
+ */
+export async function metricsBetween(db: Kysely<Database>, appId: string, fromMinute: number, toMinute: number, step = 1): Promise<StoredMetrics> {
+  // Literals (integers this code computed), so the same expression can be grouped by on Postgres.
+  const [f, st] = [sql.lit(Math.trunc(fromMinute)), sql.lit(Math.max(1, Math.trunc(step)))];
+  const slot = sql<number>`(${f} + ((minute - ${f}) / ${st}) * ${st})`;
+  const sum = (c: string) => sql<number>`sum(${sql.ref(c)})`.as(c);
   const [router, dynos, events] = await Promise.all([
-    db.selectFrom('router_metrics').selectAll().where('app_id', '=', appId).where('minute', '>=', fromMinute).where('minute', '<', toMinute).orderBy('minute').execute(),
-    db.selectFrom('dyno_metrics').selectAll().where('app_id', '=', appId).where('minute', '>=', fromMinute).where('minute', '<', toMinute).orderBy('minute').execute(),
-    db.selectFrom('app_metric_events').selectAll().where('app_id', '=', appId).where('minute', '>=', fromMinute).where('minute', '<', toMinute).orderBy('minute').execute(),
+    db.selectFrom('router_metrics').select([slot.as('minute'), ...ROUTER_COUNTS.map(sum)])
+      .where('app_id', '=', appId).where('minute', '>=', fromMinute).where('minute', '<', toMinute).groupBy(slot).orderBy(slot).execute(),
+    db.selectFrom('dyno_metrics').select([slot.as('minute'), 'dyno', sql<number>`max(memory_max_mb)`.as('memory_max_mb'), sum('memory_sum_mb'), sum('samples'), sum('cpu_ms')])
+      .where('app_id', '=', appId).where('minute', '>=', fromMinute).where('minute', '<', toMinute).groupBy([slot, 'dyno']).orderBy(slot).execute(),
+    db.selectFrom('app_metric_events').select([slot.as('minute'), 'code', sum('count')])
+      .where('app_id', '=', appId).where('minute', '>=', fromMinute).where('minute', '<', toMinute).groupBy([slot, 'code']).orderBy(slot).execute(),
   ]);
-  return { router, dynos, events };
+  // Postgres answers sums of integers as strings (bigint/numeric).
+  const numbers = <T extends object>(r: T): T => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k === 'dyno' || k === 'code' ? v : Number(v)])) as T;
+  return {
+    router: router.map((r) => ({ ...numbers(r), app_id: appId }) as RouterMinute),
+    dynos: dynos.map((r) => ({ ...numbers(r), app_id: appId }) as DynoMinute),
+    events: events.map((r) => ({ ...numbers(r), app_id: appId }) as EventMinute),
+  };
 }
 
 /** Drop minutes before `beforeMinute`, and every minute of apps that no longer exist; returns rows dropped. */
