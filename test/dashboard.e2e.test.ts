@@ -340,6 +340,32 @@ test('CI trends: runs per day by outcome, pass rate and duration; the slowest te
   await shot('pipeline-trends');
 });
 
+test('connect a repository from the pipeline page: the secret is shown once and signs webhooks; disconnect is confirmed', { skip, timeout: 60_000 }, async () => {
+  await page.goto(`${s.url}/pipelines/${P}`);
+  await page.click('.automation details.repository summary');
+  await page.fill('.repository input[name="repo"]', 'acme/shop');
+  await page.click('.repository form[action$="/repository"] button[type=submit]');
+  const secret = (await page.textContent('.hook-secret'))!.trim();
+  assert.match(secret, /^[0-9a-f]{48}$/);
+  assert.equal((await page.textContent('.hook-url'))!.trim(), `${s.url}/hooks/github`);
+  assert.equal((await api<{ repository: { name: string } | null }>(s, 'GET', `/pipelines/${P}`)).json.repository?.name, 'acme/shop');
+  const { createHmac } = await import('node:crypto');
+  const ping = async (key: string, id: string) => {
+    const body = JSON.stringify({ zen: 'hi', repository: { full_name: 'acme/shop' } });
+    return fetch(`${s.url}/hooks/github`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-github-event': 'ping', 'x-github-delivery': id, 'x-hub-signature-256': `sha256=${createHmac('sha256', key).update(body).digest('hex')}` } });
+  };
+  assert.equal((await ping('not-the-secret', 'dash-1')).status, 401, 'a wrong secret is refused');
+  const ok = await ping(secret, 'dash-2');
+  assert.equal(ok.status, 200, await ok.text());
+  await page.goto(`${s.url}/pipelines/${P}`);
+  assert.equal(await page.locator('.hook-secret').count(), 0, 'the secret is not shown again');
+  await page.click('.automation details.repository summary');
+  await page.fill('.repository input[name="confirm"]', P);
+  await page.click('.repository form[action$="/disconnect"] button');
+  await page.waitForURL(`${s.url}/pipelines/${P}`);
+  assert.equal((await api<{ repository: unknown }>(s, 'GET', `/pipelines/${P}`)).json.repository, null);
+});
+
 test('forms need the CSRF token; signing out revokes the session even for a copied cookie', { skip }, async () => {
   const cookie = (await sessionCookie())!;
   const headers = { cookie: `slipway_session=${cookie.value}`, 'content-type': 'application/x-www-form-urlencoded' };

@@ -4,6 +4,7 @@ import type { Pipeline } from '../../store/pipelines.js';
 import type { PipelineEvent } from '../../store/pipeline-events.js';
 import { html, type Html } from '../html.js';
 import { ago, csrfField, enc, type View } from '../layout.js';
+import { repositoryForm } from './repository-form.js';
 
 const onOff = (v: number): Html => (v ? html`<span class="on">on</span>` : html`<span class="off">off</span>`);
 
@@ -41,7 +42,7 @@ export function automationPanel(p: Pipeline, v?: View): Html {
   ];
   return html`<section class="card automation"><h2>Automation</h2>
 <dl>${rows.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>
-${v ? automationForm(v, p) : html`<p class="muted small">Change with <code>slipway pipelines:update -p ${p.name} …</code></p>`}</section>`;
+${v ? html`${automationForm(v, p)}${repositoryForm(v, p)}` : html`<p class="muted small">Change with <code>slipway pipelines:update -p ${p.name} …</code></p>`}</section>`;
 }
 
 export function eventLog(events: PipelineEvent[]): Html {

@@ -16,6 +16,7 @@ import { checkCsrf } from '../auth/sign-in.js';
 import { viewOf } from '../view.js';
 import { stageApps, stageBoard } from './stage-board.js';
 import { automationPanel, eventLog } from './automation-panel.js';
+import { repositoryRoutes } from './repository-form.js';
 import { callApiAs } from '../../api/internal-call.js';
 import { answerOrFail } from '../api-answer.js';
 
@@ -62,6 +63,7 @@ export async function pipelinePages(app: FastifyInstance, ctx: AppContext): Prom
   });
 
   // The automation form: unchecked boxes are off, empty fields are "none"/"server default".
+  repositoryRoutes(app, ctx);
   app.post<{ Params: { id: string } }>('/pipelines/:id/settings', { config: { web: 'page' } }, async (req, reply) => {
     checkCsrf(ctx, req);
     const p = await getPipeline(ctx.store.db, req.params.id);
