@@ -14,6 +14,8 @@ export interface RootSecret {
   file: string;
   /** Appears in every file of `dir`; must never reach a tenant. */
   value: string;
+  /** A world-readable folder inside `dir` (reachable only by a root copy). */
+  open: string;
 }
 
 /** A root-only folder (0700) with a 0600 secret, and world-readable files a copy would expose. */
@@ -31,7 +33,14 @@ export function rootSecret(): RootSecret {
   fs.writeFileSync(path.join(dir, 'app.json'), JSON.stringify({ buildpacks: [{ url: value }] }), { mode: 0o644 });
   fs.writeFileSync(path.join(dir, 'report.xml'), `<testsuite name="s"><testcase classname="c" name="${value}"/></testsuite>\n`, { mode: 0o644 });
   fs.writeFileSync(path.join(dir, 'readable.txt'), `${value}\n`, { mode: 0o644 });
-  return { dir, file, value };
+  // A world-readable folder inside the root-only one: a tenant cannot reach it by path, but a root
+  // copy (a cache saved through a link) would hand it over.
+  fs.mkdirSync(path.join(dir, 'open'), { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, 'open', 'open-secret.txt'), `${value}\n`, { mode: 0o644 });
+  // A buildpack as a host folder would hold it: run by the host, it would say so.
+  fs.mkdirSync(path.join(dir, 'bin'), { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, 'bin', 'compile'), `#!/bin/sh\necho HOST-BUILDPACK-RAN ${value}\n`, { mode: 0o755 });
+  return { dir, file, value, open: path.join(dir, 'open') };
 }
 
 /**
@@ -67,7 +76,11 @@ export async function appSurface(s: TestServer, app: string): Promise<string> {
 }
 
 /** Assert-ready: which of the secrets (and the admin token) appear in `text`. */
-export const leaked = (text: string, secret: RootSecret): string[] => [secret.value, TOKEN].filter((v) => text.includes(v));
+export const leaked = (text: string, secret: RootSecret): string[] => [
+  ...[secret.value, TOKEN].filter((v) => text.includes(v)),
+  // Any part of the server's own environment (a root read of /proc/self/environ cut short still shows a variable).
+  ...(/SLIPWAY_[A-Z0-9_]+=\S/.exec(text) ?? []).map((m) => `the server's environment: ${m}`),
+];
 
 /** GET /health every `everyMs` until stopped; the latencies in ms (a failed request counts as Infinity). */
 export function healthProbe(s: { url: string }, everyMs = 50): { stop(): Promise<number[]> } {

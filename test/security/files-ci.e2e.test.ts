@@ -62,15 +62,15 @@ test('reports that are links to a root-only file and to /proc/self/environ, and 
   assert.deepEqual(leaked(r.output + r.cases, secret), []);
 });
 
-test('setup cache: $CACHE_DIR swapped for a link to a root-only folder is not saved; the next run does not see the folder', { timeout: 180_000 }, async () => {
-  const repo = testApp('echo 1..1; echo ok 1', { testCompile: `rm -rf "$2"; ln -s ${secret.dir} "$2"; echo swapped the cache` });
+test('setup cache: $CACHE_DIR swapped for a link to a folder behind a root-only one is not saved; the next run does not see it', { timeout: 180_000 }, async () => {
+  const repo = testApp('echo 1..1; echo ok 1', { testCompile: `rm -rf "$2"; ln -s ${secret.open} "$2"; echo swapped the cache` });
   const first = await ciRun(repo, 'sec-cache');
   assert.match(first.output, /the cache was not saved/);
   fs.writeFileSync(path.join(repo, 'bp/bin/test-compile'), '#!/bin/sh\necho "cache holds:"; ls -la "$2"; cat "$2"/* 2>&1; true\n', { mode: 0o755 });
   commitAll(repo, 'read the cache');
   const second = await ciRun(repo, 'sec-cache');
   assert.match(second.output, /cache holds:/);
-  assert.doesNotMatch(second.output, /readable\.txt|report\.xml/, 'nothing of the root-only folder was copied into the cache');
+  assert.doesNotMatch(second.output, /open-secret\.txt|readable\.txt|report\.xml/, 'nothing behind the root-only folder was copied into the cache');
   assert.deepEqual(leaked(first.output + second.output, secret), []);
 });
 
@@ -86,8 +86,8 @@ test('setup cache holding links to a root-only file and folder: copied as links,
   assert.deepEqual(leaked(first.output + second.output, secret), []);
 });
 
-test('build cache: CACHE_DIR swapped for a link to a root-only folder is not saved; the next build does not see the folder', { timeout: 180_000 }, async () => {
-  const repo = hostileRepo({ compile: `rm -rf "$2"; ln -s ${secret.dir} "$2"; echo swapped the cache`, files: { Procfile: 'worker: sleep 600\n' } });
+test('build cache: CACHE_DIR swapped for a link to a folder behind a root-only one is not saved; the next build does not see it', { timeout: 180_000 }, async () => {
+  const repo = hostileRepo({ compile: `rm -rf "$2"; ln -s ${secret.open} "$2"; echo swapped the cache`, files: { Procfile: 'worker: sleep 600\n' } });
   assert.equal((await cli(s, ['apps:create', 'sec-build-cache'])).code, 0);
   assert.equal((await cli(s, ['git:remote', '-a', 'sec-build-cache'], { cwd: repo })).code, 0);
   const first = await gitPush(s, repo, ['slipway', 'main']);
@@ -98,6 +98,6 @@ test('build cache: CACHE_DIR swapped for a link to a root-only folder is not sav
   const second = await gitPush(s, repo, ['slipway', 'main']);
   assert.equal(second.code, 0, second.output);
   assert.match(second.output, /cache holds:/);
-  assert.doesNotMatch(second.output, /readable\.txt|report\.xml/, 'nothing of the root-only folder was copied into the cache');
+  assert.doesNotMatch(second.output, /open-secret\.txt|readable\.txt|report\.xml/, 'nothing behind the root-only folder was copied into the cache');
   assert.deepEqual(leaked(first.output + second.output + await appSurface(s, 'sec-build-cache'), secret), []);
 });
