@@ -58,7 +58,10 @@ try {
     await waitFor('both agents online again', async () => (await api<Array<{ state: string }>>(remote, 'GET', '/agents')).json.filter((a) => a.state === 'online').length === 2, 60_000);
   }
 } finally {
-  for (const a of agents) { await a.stop(); fs.rmSync(a.dataDir, { recursive: true, force: true }); }
+  for (const a of agents) {
+    await a.stop();
+    try { fs.rmSync(a.dataDir, { recursive: true, force: true }); } catch (e) { console.error(`cleaning up ${a.dataDir}: ${(e as Error).message}\n${a.output()}`); }
+  }
   await remote.stop();
   net.close();
 }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DynoManager, type Dyno } from '../runtime/dyno-manager.js';
 import { Reconciler } from '../runtime/reconciler.js';
-import { killMarked } from '../sandbox/process-tree.js';
+import { findMarkedProcesses, killMarked } from '../sandbox/process-tree.js';
 import { removeWorkspace } from '../ci/workspace.js';
 import type { Host } from '../host-setup.js';
 import type { Config } from '../config.js';
@@ -70,8 +70,11 @@ export async function startAgentDynos(o: AgentDynosOptions): Promise<{ close(): 
       }
     },
   });
+  // While the server is away every pass fails the same way: said once, not every 2 s.
+  let last = '';
+  const once = (line: string) => { if (line !== last) o.log(line); last = line; };
   const reconciler = new Reconciler({
-    agentId: 'self', port, dynos: manager, slugFile, intervalMs: o.intervalMs ?? 2000, log: o.log,
+    agentId: 'self', port, dynos: manager, slugFile, intervalMs: o.intervalMs ?? 2000, log: once,
     expose: async (d: Dyno) => ({ host: o.advertise, port: await forwarder.expose(d) }),
   });
   hooks.report = async () => {
@@ -109,6 +112,8 @@ async function sweepLeftovers(workRoot: string, log: (line: string) => void): Pr
   const ids = new Set(fs.readdirSync(workRoot).filter((n) => n.startsWith('dyno-')));
   if (!ids.size) return;
   const killed = killMarked((m) => ids.has(m));
+  // SIGKILL is not instant: a process still exiting keeps its workspace's filesystem busy.
+  for (const until = Date.now() + 5000; findMarkedProcesses((m) => ids.has(m)).length && Date.now() < until;) await sleep(100);
   for (const id of ids) await removeWorkspace(workRoot, id).catch((e: Error) => log(`removing the workspace of ${id}: ${e.message}`));
   log(`removed ${ids.size} dyno workspace(s) a previous run left behind${killed ? ` and ended ${killed} of its processes` : ''}`);
 }

@@ -103,10 +103,11 @@ export async function runAgent(c: AgentConfig): Promise<void> {
         }
       }
     };
+    for (let i = 0; i < c.slots; i++) { const p = slot(); running.add(p); }
+    // Dynos beside the job slots (their first pass may download slugs and boot dynos: jobs need not wait).
     dynos = await startAgentDynos({
       client, host, config: c.host, advertise: reg.address, routerFrom: new Set(c.routerFrom ?? [reg.serverAddress]), log: (m) => log.warn(`dynos: ${m}`),
     });
-    for (let i = 0; i < c.slots; i++) { const p = slot(); running.add(p); }
     await Promise.all(running);
   } finally {
     clearInterval(beat);
