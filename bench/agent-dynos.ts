@@ -52,7 +52,8 @@ try {
     const victim = agents[victimIndex]!;
     const t = Date.now();
     await victim.kill();
-    await waitFor('far served again', async () => (await viaRouter(remote, 'far').catch(() => ({ status: 0 }))).status === 200, 120_000);
+    await waitFor('far served again', async () => (await viaRouter(remote, 'far').catch(() => ({ status: 0 }))).status === 200, 120_000)
+      .catch((e: Error) => { throw new Error(`${e.message}\n${agents.map((a) => a.output()).join('\n---\n')}`); });
     failovers.push((Date.now() - t) / 1000);
     agents[victimIndex] = startAgent(victim.host, url, tokens[victimIndex]!, { slots: 1, dataDir: victim.dataDir });
     await waitFor('both agents online again', async () => (await api<Array<{ state: string }>>(remote, 'GET', '/agents')).json.filter((a) => a.state === 'online').length === 2, 60_000);

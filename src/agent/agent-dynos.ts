@@ -10,6 +10,7 @@ import { findMarkedProcesses, killMarked } from '../sandbox/process-tree.js';
 import { removeWorkspace } from '../ci/workspace.js';
 import type { Host } from '../host-setup.js';
 import type { Config } from '../config.js';
+import type { DesiredDyno } from '../runtime/desired-state.js';
 import type { AgentClient } from './client.js';
 import { HttpDesiredState } from './http-desired-state.js';
 import { DynoForwarder } from './dyno-forwarder.js';
@@ -86,7 +87,7 @@ export async function startAgentDynos(o: AgentDynosOptions): Promise<{ close(): 
   const watching = (async () => {
     for (let wait = 500; !closed;) {
       try {
-        if (await port.watch(20_000) && !closed) { await reconciler.poke(); pruneSlugs(slugDir, manager); }
+        if (await port.watch(20_000) && !closed) { await reconciler.poke(); pruneSlugs(slugDir, manager, await port.desired('self'), downloads); }
         wait = 500;
       } catch (e) {
         if (closed) return;
@@ -118,8 +119,8 @@ async function sweepLeftovers(workRoot: string, log: (line: string) => void): Pr
   log(`removed ${ids.size} dyno workspace(s) a previous run left behind${killed ? ` and ended ${killed} of its processes` : ''}`);
 }
 
-/** Slugs no running dyno uses any more. */
-function pruneSlugs(slugDir: string, manager: Pick<DynoManager, 'all'>): void {
-  const used = new Set(manager.all().map((d) => path.basename(d.release.slugFile)));
+/** Slugs neither a running dyno nor a desired one uses (a dyno being started is desired; a crashed one restarts from its slug). */
+function pruneSlugs(slugDir: string, manager: Pick<DynoManager, 'all'>, desired: readonly DesiredDyno[], downloading: ReadonlyMap<string, unknown>): void {
+  const used = new Set([...manager.all().map((d) => path.basename(d.release.slugFile)), ...desired.map((d) => `${d.slugId}.tgz`), ...[...downloading.keys()].map((id) => `${id}.tgz`)]);
   for (const f of fs.readdirSync(slugDir)) if (f.endsWith('.tgz') && !used.has(f)) fs.rmSync(path.join(slugDir, f), { force: true });
 }

@@ -1,6 +1,6 @@
 // Dyno output on an agent goes to the apps' logs on the server, in batches (every 500 ms); while
 // the server is away up to MAX_LINES wait, then the oldest are dropped and the count is logged.
-import type { AgentClient } from './client.js';
+import { AgentHttpError, type AgentClient } from './client.js';
 
 const MAX_LINES = 20_000;
 const EVERY_MS = 500;
@@ -28,7 +28,9 @@ export class DynoLogShipper {
       try {
         await this.client.dynoLogs({ lines: batch });
         if (this.dropped) { this.log(`dyno logs: ${this.dropped} line(s) were dropped while the server was away`); this.dropped = 0; }
-      } catch {
+      } catch (e) {
+        // Refused (not a failure to reach the server): sending it again cannot help.
+        if (e instanceof AgentHttpError && e.status < 500) { this.log(`dyno logs: the server refused ${batch.length} line(s): ${e.message}`); return; }
         this.lines.unshift(...batch);
         while (this.lines.length > MAX_LINES) { this.lines.shift(); this.dropped++; }
       }
