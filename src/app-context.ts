@@ -12,12 +12,14 @@ import type { SpaceNetworks } from './spaces/space-network.js';
 import type { Tenants } from './tenants.js';
 import type { StoreLocks } from './jobs/store-locks.js';
 import type { Leader } from './scheduler/leader.js';
+import type { DesiredStatePort } from './runtime/desired-state.js';
 
 import type { App } from './store/apps.js';
 import type { Release } from './store/releases.js';
 import type { Build } from './store/builds.js';
 import type { TestRun } from './store/test-runs.js';
 import type { LogDrains } from './logs/drains/log-drains.js';
+import type { MetricsRecorder } from './metrics/recorder.js';
 
 /**
  * What the flow (pipelines, integrations) hangs on to: called after a release settled (and, when it
@@ -55,7 +57,11 @@ export interface AppContext {
   addons: AddonManager;
   /** Desired dynos changed: agents are told (the embedded agent has reconciled when this resolves). */
   desiredChanged(): Promise<void>;
+  /** Agents' desired dynos and their reports, over the store (remote agents reach it through /agent/v1/dynos). */
+  desiredState: DesiredStatePort;
   oneOffs: OneOffDynos;
+  /** The apps' metrics: log lines that arrive from elsewhere (agents' dyno lines) are measured through it. */
+  metrics: Pick<MetricsRecorder, 'line'>;
   /** Apps' log drains at work (`sync()` after a drain is added or removed). */
   drains: LogDrains;
   /** The uid each app, test run and add-on set runs as. */

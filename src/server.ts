@@ -100,7 +100,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   // Dynos: desired rows in the store, reconciled by the server's own agent; the router reads what agents report.
   const plane = await createEmbeddedDynos({
     db: store.db, log, tenantOf: (appId) => tenants.forApp(appId), slugFile: (id) => slugFile(ctx.blobs, id),
-    onRoutesChanged: async () => { await nginx?.sync(); },
+    onRoutesChanged: async () => { await nginx?.sync(); }, local: config.embeddedRunner, lostAfterMs: config.agentLostMs,
     onObserved: (observed) => metrics.observed(observed),
     onCrash: (c) => { metrics.restart(c.appId); onDynoCrash(ctx, c).catch((e) => log.error(`automatic rollback: ${(e as Error).message}`)); },
     onStateChanged: (d) => { publishDynoState(ctx, d).catch((e) => log.error(`dyno webhook event: ${(e as Error).message}`)); },
@@ -119,9 +119,9 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     locks: new StoreLocks({ db: store.db, replica: runnerName, instance, ttlMs: config.leaseMs }), leader: new Leader({ dialect: store.dialect, databaseUrl: config.databaseUrl, log }),
     selfUrl: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`,
     oneOffs: new OneOffDynos({ sandbox, workRoot, logs: ctxLogs, timeoutMs: 24 * 3600_000, network: spaces, appLog: (appId, source, message) => appendAppLog(ctxLogs, appId, source, message) }), spaces,
-    desiredChanged: () => plane.changed(),
+    desiredChanged: () => plane.changed(), desiredState: plane.port,
     addons: new AddonManager({ sandbox, workRoot, templateRoot: path.join(config.dataDir, 'addon-templates'), pgBin: config.pgBin, postgresServerUrl: config.addonPostgresUrl, network: spaces }),
-    drains: new LogDrains({ db: store.db, logs: ctxLogs, logKey: appLogKey }),
+    drains: new LogDrains({ db: store.db, logs: ctxLogs, logKey: appLogKey }), metrics,
   };
   const settleEnded = async () => {
     for (const runId of await runsWithLiveAddons(store.db)) await settleRun(ctx, runId).catch((e) => log.error(`tearing down add-ons of ${runId}: ${(e as Error).message}`));
