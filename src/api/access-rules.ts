@@ -94,8 +94,7 @@ const table: Record<string, Rule> = {
   'PUT /teams/:team/members': { on: 'team', param: 'team', action: 'manage' }, 'PATCH /teams/:team/members': { on: 'team', param: 'team', action: 'manage' },
   'DELETE /teams/:team/members/:user': { on: 'team', param: 'team', action: 'manage' },
   'GET /users': ADMIN, 'POST /users': ADMIN, 'DELETE /users/:user': ADMIN,
-  // Operator resources.
-  'GET /spaces': self('view'), 'GET /spaces/:space': self('view'),
+  // Operator resources (spaces, agents) are not listed: admins only.
 };
 
 /** The rule for a route (method and the route's URL pattern); undefined means admins only. */
