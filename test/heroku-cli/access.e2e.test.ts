@@ -63,6 +63,22 @@ test('access on a team app: access:add with permissions, access:update, access, 
   assert.equal((await heroku(s, ['apps:info', '-a', 'acme-web'], { env: { HEROKU_API_KEY: devToken } })).code !== 0, true, 'no access any more: 404');
 });
 
+test('apps:create --team makes a team app; a team viewer sees it and cannot deploy it', { timeout: 90_000 }, async () => {
+  const made = await heroku(s, ['apps:create', 'acme-api', '--team', 'acme']);
+  assert.equal(made.code, 0, made.output);
+  const info = JSON.parse((await heroku(s, ['apps:info', '-a', 'acme-api', '--json'])).stdout) as { app: { team: { name: string }; owner: { email: string } } };
+  assert.equal(info.app.team.name, 'acme');
+  assert.equal(info.app.owner.email, 'acme@herokumanager.com');
+  assert.equal((await cli(s, ['members:add', DEV, '--team', 'acme', '--role', 'viewer'])).code, 0);
+  const dev = { env: { HEROKU_API_KEY: await signIn(DEV) } };
+  assert.equal((await heroku(s, ['apps:info', '-a', 'acme-api'], dev)).code, 0);
+  const scale = await heroku(s, ['ps:restart', '-a', 'acme-api'], dev);
+  assert.notEqual(scale.code, 0);
+  assert.match(scale.output, /permission_denied|does not include operate/);
+  assert.equal((await cli(s, ['members:remove', DEV, '--team', 'acme'])).code, 0);
+  assert.notEqual((await heroku(s, ['apps:info', '-a', 'acme-api'], dev)).code, 0, 'out of the team: 404');
+});
+
 test('access on a personal app: access:add without permissions, access, access:remove', { timeout: 60_000 }, async () => {
   const add = await heroku(s, ['access:add', LEAD, '-a', 'solo-web']);
   assert.equal(add.code, 0, add.output);
