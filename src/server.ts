@@ -5,7 +5,7 @@ import { randomBytes, createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { openStore } from './store/db.js';
-import { countTokens, createToken } from './store/tokens.js';
+import { adminCredential } from './store/admin-credential.js';
 import { getOrCreateSetting } from './store/settings.js';
 import { LogBook } from './logs/log-book.js';
 import { openBlobStore } from './blobs/blob-store.js';
@@ -73,9 +73,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   checkHostAndDataDir(config, log);
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
 
-  let adminToken: string | undefined;
-  if (config.adminToken) await createToken(store.db, 'admin', config.adminToken);
-  else if ((await countTokens(store.db)) === 0) adminToken = await createToken(store.db, 'admin');
+  const adminToken = await adminCredential(store.db, config.adminToken);
 
   const secret = await getOrCreateSetting(store.db, 'url_signing_secret', () => randomBytes(32).toString('hex'));
   const host = await setUpHost(config, log);

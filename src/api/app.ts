@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { AppContext } from '../app-context.js';
 import { registerErrorHandling } from './errors.js';
 import { registerAuth } from './auth.js';
+import { registerAccessGuard } from './access-guard.js';
 import { sourceRoutes } from './sources.js';
 import { pipelineRoutes } from './pipelines.js';
 import { testRunRoutes } from './test-runs.js';
@@ -26,11 +27,13 @@ import { buildpackRoutes } from './heroku/buildpacks.js';
 import { agentAdminRoutes } from './agents.js';
 import { agentRoutes } from './agent/routes.js';
 import { metricsRoutes } from './metrics.js';
+import { accessRoutes } from './access-routes.js';
 
 export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: opts.logger ? { level: 'warn' } : false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
   registerErrorHandling(app);
   registerAuth(app, ctx);
+  registerAccessGuard(app, ctx.store.db);
   registerHerokuProtocol(app);
   app.get('/health', async () => ({ status: 'ok', sandbox: ctx.sandbox.mode, leader: ctx.leader.isLeader() }));
   await app.register(async (a) => sourceRoutes(a, ctx));
@@ -55,5 +58,6 @@ export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {})
   await app.register(async (a) => agentAdminRoutes(a, ctx));
   await app.register(async (a) => agentRoutes(a, ctx));
   await app.register(async (a) => metricsRoutes(a, ctx));
+  await app.register(async (a) => accessRoutes(a, ctx.store.db));
   return app;
 }

@@ -38,6 +38,11 @@ export const ERRORS = {
   agent_dyno_address: { status: 422, message: 'An agent reported its dynos at an address other than the one it registered with; the router reaches an agent\'s dynos only at its registered (advertised) address.' },
   not_supported: { status: 501, message: 'Slipway does not support this endpoint yet.' },
   internal_error: { status: 500, message: 'Something went wrong inside Slipway; the server log has details.' },
+  insufficient_scope: { status: 403, message: 'This authorization\'s scopes do not allow that; create one with the scope it needs (`slipway authorizations:create --scope …`).' },
+  permission_denied: { status: 403, message: 'Your access to this app or pipeline does not include that; ask its owner or a team admin (`heroku access:update`, `slipway access:add`).' },
+  admin_only: { status: 403, message: 'Only a Slipway admin may do this (`slipway users:create EMAIL --admin`).' },
+  user_not_found: { status: 404, message: 'Couldn\'t find that user. `slipway users` lists them.' },
+  team_not_found: { status: 404, message: 'Couldn\'t find that team. `slipway teams` lists yours.' },
   // Errors that end a test run (stored as the run's message, not sent as HTTP errors).
   invalid_app_json: { status: 422, message: 'app.json is invalid.' },
   unknown_addon: { status: 422, message: 'app.json asks for an add-on Slipway does not provide.' },

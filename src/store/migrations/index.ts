@@ -18,6 +18,7 @@ import * as m019 from './019-blobs-and-leases.js';
 import * as m020 from './020-heroku-habits.js';
 import * as m017 from './017-agents.js';
 import * as m028 from './028-app-metrics.js';
+import * as m024 from './024-accounts.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '020-heroku-habits': m020,
   '017-agents': m017,
   '028-app-metrics': m028,
+  '024-accounts': m024,
 };
 
 export const migrationProvider: MigrationProvider = {
