@@ -366,6 +366,40 @@ test('connect a repository from the pipeline page: the secret is shown once and 
   assert.equal((await api<{ repository: unknown }>(s, 'GET', `/pipelines/${P}`)).json.repository, null);
 });
 
+test('a viewer sees the app and its metrics but no edit controls, and a form posted anyway is refused and changes nothing', { skip, timeout: 60_000 }, async () => {
+  const email = 'viewer@example.com';
+  const made = await cli(s, ['users:create', email]);
+  assert.equal(made.code, 0, made.stderr);
+  const password = /Password[^\n]*\n\n\s+(\S+)/.exec(made.stdout)![1]!;
+  assert.equal((await cli(s, ['access:add', email, '-a', DEV, '-p', 'view'])).code, 0);
+  const viewer = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  try {
+    const vp = await viewer.newPage();
+    await vp.goto(`${s.url}/login?next=/apps/${DEV}`);
+    await vp.fill('input[name="email"]', email);
+    await vp.fill('input[name="token"]', password);
+    await vp.click('form button[type=submit]');
+    await vp.waitForURL(`${s.url}/apps/${DEV}`);
+    assert.equal(await vp.locator('#metrics').count(), 1, 'the metrics are there to read');
+    for (const control of ['#settings', 'button.rollback', 'button[data-reveal]']) assert.equal(await vp.locator(control).count(), 0, `no ${control} for a viewer`);
+    await shot('app-as-viewer', vp);
+    await vp.goto(`${s.url}/pipelines/${P}`);
+    for (const control of ['details.edit', 'button.promote']) assert.equal(await vp.locator(control).count(), 0, `no ${control} on the pipeline page for a viewer`);
+    // Posted anyway, with the viewer's own session and CSRF token: refused, nothing changes.
+    const cookie = (await viewer.cookies()).find((c) => c.name === 'slipway_session')!;
+    await vp.goto(`${s.url}/apps/${DEV}`);
+    const csrf = await vp.evaluate(() => (document.querySelector('input[name="_csrf"]') as HTMLInputElement | null)?.value ?? '');
+    assert.ok(csrf, 'the sign-out form carries the token');
+    const before = (await api<Record<string, string>>(s, 'GET', `/apps/${DEV}/config-vars`)).json['GREETING'];
+    const forged = await fetch(`${s.url}/apps/${DEV}/settings/config`, { method: 'POST', redirect: 'manual', headers: { cookie: `slipway_session=${cookie.value}`, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf, key: 'GREETING', value: 'viewer-was-here' }).toString() });
+    assert.equal(forged.status, 403, await forged.text());
+    const scaled = await fetch(`${s.url}/apps/${DEV}/settings/scale`, { method: 'POST', redirect: 'manual', headers: { cookie: `slipway_session=${cookie.value}`, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf, type: 'web', quantity: '0', confirm: DEV }).toString() });
+    assert.equal(scaled.status, 403);
+    assert.equal((await api<Record<string, string>>(s, 'GET', `/apps/${DEV}/config-vars`)).json['GREETING'], before);
+    assert.equal((await api<Array<{ type: string; quantity: number }>>(s, 'GET', `/apps/${DEV}/formation`)).json.find((f) => f.type === 'web')!.quantity, 2);
+  } finally { await viewer.close(); }
+});
+
 test('forms need the CSRF token; signing out revokes the session even for a copied cookie', { skip }, async () => {
   const cookie = (await sessionCookie())!;
   const headers = { cookie: `slipway_session=${cookie.value}`, 'content-type': 'application/x-www-form-urlencoded' };

@@ -3,7 +3,14 @@ import { html, type Html } from './html.js';
 import { statusTone } from './format.js';
 
 /** Who is looking, and the CSRF token their forms carry. */
-export interface View { user: string; csrf: string; now: number }
+export interface View {
+  user: string; csrf: string; now: number;
+  /** What the viewer may do on the page's app or pipeline (absent: a page of no one app or pipeline). */
+  may?: (action: import('../core/access-policy.js').Action) => boolean;
+}
+
+/** Whether the page offers a control needing `action` (the access guard decides the request itself). */
+export const offers = (v: View, action: import('../core/access-policy.js').Action): boolean => v.may?.(action) ?? true;
 
 export interface PageOptions { crumbs?: Array<[string, string | null]>; poll?: string; wide?: boolean }
 

@@ -12,7 +12,7 @@ import { stepReady } from '../../releases/step-output.js';
 import { appLogKey } from '../../releases/app-log.js';
 import { appUrl } from '../../pipelines/automation.js';
 import { html, raw, type Html } from '../html.js';
-import { enc, page, type View } from '../layout.js';
+import { enc, offers, page, type View } from '../layout.js';
 import { HTML_ROUTE } from '../negotiate.js';
 import { checkCsrf } from '../auth/sign-in.js';
 import { viewOf } from '../view.js';
@@ -23,6 +23,7 @@ import { buildsPart, processesPart, releasesPart } from './app-parts.js';
 import { settingsCard, settingsRoutes } from './app-settings.js';
 import { metricsCard } from './metrics-card.js';
 import { isRange } from '../../metrics/series.js';
+import { mayOn } from '../may.js';
 
 async function parts(ctx: AppContext, v: View, a: App): Promise<Record<string, Html>> {
   return { releases: await releasesPart(ctx, v, a), processes: await processesPart(ctx, a), builds: await buildsPart(ctx, a) };
@@ -32,8 +33,8 @@ export async function appPages(app: FastifyInstance, ctx: AppContext): Promise<v
   const db = ctx.store.db;
   settingsRoutes(app, ctx);
   app.get<{ Params: { app: string }; Querystring: { range?: string } }>('/apps/:app', { constraints: HTML_ROUTE, config: { web: 'page' } }, async (req, reply) => {
-    const v = viewOf(req);
     const a = await getApp(db, req.params.app);
+    const v = { ...viewOf(req), may: await mayOn(db, req, 'app', a) };
     const coupling = await couplingOfApp(db, a.id);
     const pt = await parts(ctx, v, a);
     const vars = await getConfigVars(db, a.id);
@@ -45,7 +46,7 @@ export async function appPages(app: FastifyInstance, ctx: AppContext): Promise<v
 <section class="card"><h2>Processes</h2><div data-part="processes">${pt['processes']}</div></section></div>
 <div class="two"><section class="card"><h2>Config vars</h2>${Object.keys(vars).length ? html`<table class="list config"><tbody>
 ${Object.keys(vars).map((k) => html`<tr><th><code>${k}</code></th><td><span class="masked" aria-hidden="true">••••••••</span><code class="secret" hidden></code>
-<button type="button" class="link" data-reveal="${base}/config-vars/${enc(k)}/reveal">Reveal</button></td></tr>`)}</tbody></table>` : html`<p class="muted">No config vars. Set them with <code>slipway config:set KEY=value -a ${a.name}</code>.</p>`}</section>
+${offers(v, 'deploy') ? html`<button type="button" class="link" data-reveal="${base}/config-vars/${enc(k)}/reveal">Reveal</button>` : ''}</td></tr>`)}</tbody></table>` : html`<p class="muted">No config vars. Set them with <code>slipway config:set KEY=value -a ${a.name}</code>.</p>`}</section>
 <section class="card"><h2>Builds</h2><div data-part="builds">${pt['builds']}</div></section></div>
 ${await metricsCard(ctx, a, isRange(req.query.range) ? req.query.range : '1h')}
 ${await settingsCard(ctx, v, a)}
@@ -67,7 +68,8 @@ ${await settingsCard(ctx, v, a)}
   });
 
   app.get<{ Params: { app: string } }>('/apps/:app/state', { config: { web: 'data' } }, async (req) => {
-    const pt = await parts(ctx, viewOf(req), await getApp(db, req.params.app));
+    const a = await getApp(db, req.params.app);
+    const pt = await parts(ctx, { ...viewOf(req), may: await mayOn(db, req, 'app', a) }, a);
     return { done: false, parts: Object.fromEntries(Object.entries(pt).map(([k, h]) => [k, h.value])) };
   });
 

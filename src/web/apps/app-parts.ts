@@ -7,7 +7,7 @@ import { listReleases } from '../../store/releases.js';
 import { listBuilds } from '../../store/builds.js';
 import { getFormation } from '../../store/formation.js';
 import { html, type Html } from '../html.js';
-import { ago, badge, csrfField, enc, type View } from '../layout.js';
+import { ago, badge, csrfField, enc, offers, type View } from '../layout.js';
 import { shortSha } from '../format.js';
 
 export async function releasesPart(ctx: AppContext, v: View, a: App): Promise<Html> {
@@ -19,7 +19,7 @@ ${releases.map((r) => html`<tr data-release="${r.version}"${r.current ? html` cl
 <td>${r.description}${r.message ? html`<div class="small bad">${r.message}</div>` : ''}
 ${r.slug_id ? html`<details data-src="${base}/${r.id}/log" data-key="release-${r.id}"><summary>Release phase output</summary><pre class="log"></pre></details>` : ''}</td>
 <td>${ago(r.created_at)}</td>
-<td>${!r.current && r.status === 'succeeded' && r.slug_id ? html`<button type="button" class="secondary rollback" data-open-dialog="rollback-${r.version}" title="Roll back to v${r.version}">Roll back to v${r.version}</button>
+<td>${!r.current && r.status === 'succeeded' && r.slug_id && offers(v, 'deploy') ? html`<button type="button" class="secondary rollback" data-open-dialog="rollback-${r.version}" title="Roll back to v${r.version}">Roll back to v${r.version}</button>
 <dialog id="rollback-${r.version}"><form method="post" action="${base}/${r.id}/rollback">${csrfField(v)}<h3>Roll back ${a.name} to v${r.version}?</h3>
 <p>A new release is made with v${r.version}'s code and config vars; its release phase runs first.</p>
 <div class="actions"><button type="button" class="secondary" data-close-dialog>Cancel</button><button type="submit" class="danger">Roll back</button></div></form></dialog>` : ''}</td></tr>`)}

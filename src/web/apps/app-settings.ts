@@ -12,7 +12,7 @@ import { callApiAs } from '../../api/internal-call.js';
 import { answerOrFail } from '../api-answer.js';
 import { checkCsrf } from '../auth/sign-in.js';
 import { html, type Html } from '../html.js';
-import { csrfField, enc, type View } from '../layout.js';
+import { csrfField, enc, offers, type View } from '../layout.js';
 
 const confirmField = (a: App): Html => html`<label class="confirm">Type <code>${a.name}</code> to confirm <input name="confirm" autocomplete="off" required pattern="${a.name.replace(/[-.]/g, '\\$&')}"></label>`;
 
@@ -22,27 +22,32 @@ export async function settingsCard(ctx: AppContext, v: View, a: App): Promise<Ht
   const keys = Object.keys(await getConfigVars(ctx.store.db, a.id));
   const formation = await getFormation(ctx.store.db, a.id);
   const sizes = (current: string) => DYNO_SIZES.map((s) => html`<option value="${s.name}"${s.name === current ? html` selected` : ''}>${s.name}</option>`);
+  // Only what the viewer may change: config and maintenance need manage, scaling and restarts operate.
+  const [manage, operate] = [offers(v, 'manage'), offers(v, 'operate')];
+  if (!manage && !operate) return html``;
   return html`<section class="card settings" id="settings"><h2>Settings</h2>
-<h3>Config vars</h3>
+${manage ? html`<h3>Config vars</h3>
 <form method="post" action="${base}/config" class="row">${csrfField(v)}
 <input name="key" placeholder="KEY" required pattern="[A-Za-z_][A-Za-z0-9_]*" aria-label="Config var name"><input name="value" placeholder="value" aria-label="Value">
 <button type="submit">Set</button></form>
 ${keys.length ? html`<form method="post" action="${base}/config/unset" class="row">${csrfField(v)}
 <select name="key" aria-label="Config var to remove">${keys.map((k) => html`<option>${k}</option>`)}</select>${confirmField(a)}
-<button type="submit" class="danger">Remove</button></form>` : ''}
-<h3>Scale</h3>
+<button type="submit" class="danger">Remove</button></form>` : ''}` : ''}
+${operate ? html`<h3>Scale</h3>
 ${formation.length ? formation.map((f) => html`<form method="post" action="${base}/scale" class="row" data-type="${f.type}">${csrfField(v)}
 <input type="hidden" name="type" value="${f.type}"><b>${f.type}</b>
 <input name="quantity" type="number" min="0" max="100" value="${f.quantity}" aria-label="${f.type} dynos">
 <select name="size" aria-label="${f.type} size">${sizes(f.size)}</select>
 <input name="confirm" placeholder="app name, to scale to 0" autocomplete="off" aria-label="Confirm scaling ${f.type} to 0">
 <button type="submit">Scale</button></form>`) : html`<p class="muted">Nothing to scale before the first deploy.</p>`}
-<h3>Maintenance</h3>
+` : ''}
+${manage ? html`<h3>Maintenance</h3>
 ${a.maintenance === 1
     ? html`<form method="post" action="${base}/maintenance" class="row">${csrfField(v)}<input type="hidden" name="maintenance" value="off"><span>On: the router answers every request with the maintenance page (503).</span><button type="submit">Turn maintenance off</button></form>`
     : html`<form method="post" action="${base}/maintenance" class="row">${csrfField(v)}<input type="hidden" name="maintenance" value="on">${confirmField(a)}<button type="submit" class="danger">Turn maintenance on</button></form>`}
-<h3>Restart</h3>
-<form method="post" action="${base}/restart" class="row">${csrfField(v)}${confirmField(a)}<button type="submit" class="danger">Restart all dynos</button></form>
+` : ''}
+${operate ? html`<h3>Restart</h3>
+<form method="post" action="${base}/restart" class="row">${csrfField(v)}${confirmField(a)}<button type="submit" class="danger">Restart all dynos</button></form>` : ''}
 </section>`;
 }
 

@@ -9,13 +9,14 @@ import { listPipelineEvents } from '../../store/pipeline-events.js';
 import { promote } from '../../pipelines/promote.js';
 import { fail } from '../../core/errors.js';
 import { html, type Html } from '../html.js';
-import { badge, enc, page, tabs, ago, type View } from '../layout.js';
+import { badge, enc, page, tabs, ago, type View, offers } from '../layout.js';
 import { HTML_ROUTE } from '../negotiate.js';
 import { checkCsrf } from '../auth/sign-in.js';
 import { viewOf } from '../view.js';
 import { stageApps, stageBoard } from './stage-board.js';
 import { automationPanel, eventLog } from './automation-panel.js';
 import { repositoryRoutes } from './repository-form.js';
+import { mayOn } from '../may.js';
 import { callApiAs } from '../../api/internal-call.js';
 import { answerOrFail } from '../api-answer.js';
 import { visibleApps, visiblePipelines } from '../../api/visible.js';
@@ -46,19 +47,19 @@ export async function pipelinePages(app: FastifyInstance, ctx: AppContext): Prom
   app.get('/pipelines', { constraints: HTML_ROUTE, config: { web: 'page' } }, async (req, reply) => reply.type('text/html; charset=utf-8').send(await listPage(ctx, viewOf(req), req)));
 
   app.get<{ Params: { id: string }; Querystring: { promoted?: string } }>('/pipelines/:id', { constraints: HTML_ROUTE, config: { web: 'page' } }, async (req, reply) => {
-    const v = viewOf(req);
     const p = await getPipeline(ctx.store.db, req.params.id);
+    const v = { ...viewOf(req), may: await mayOn(ctx.store.db, req, 'pipeline', p) };
     const parts = await boardParts(ctx, v, p);
     const notice = req.query.promoted ? html`<p class="notice" role="status">Promotion of ${req.query.promoted} started; the new release appears below when its release phase is done.</p>` : '';
     return reply.type('text/html; charset=utf-8').send(page(v, p.name, html`<h1>${p.name}</h1>${pipelineTabs(p, 'Pipeline')}${notice}
 <div data-part="stages">${parts['stages']}</div>
-<div class="two">${automationPanel(p, v)}<section class="card" data-part="events">${parts['events']}</section></div>`,
+<div class="two">${automationPanel(p, offers(v, 'manage') ? v : undefined)}<section class="card" data-part="events">${parts['events']}</section></div>`,
     { crumbs: [['Pipelines', '/pipelines'], [p.name, null]], poll: `/pipelines/${enc(p.name)}/state` }));
   });
 
   app.get<{ Params: { id: string } }>('/pipelines/:id/state', { config: { web: 'data' } }, async (req) => {
     const p = await getPipeline(ctx.store.db, req.params.id);
-    const parts = await boardParts(ctx, viewOf(req), p);
+    const parts = await boardParts(ctx, { ...viewOf(req), may: await mayOn(ctx.store.db, req, 'pipeline', p) }, p);
     return { done: false, parts: Object.fromEntries(Object.entries(parts).map(([k, h]) => [k, h.value])) };
   });
 

@@ -7,7 +7,7 @@ import { currentRelease, listReleases, type Release } from '../../store/releases
 import { getSlug } from '../../store/builds.js';
 import { nextStage, STAGES, type Stage } from '../../pipelines/stages.js';
 import { html, type Html } from '../html.js';
-import { ago, badge, csrfField, enc, type View } from '../layout.js';
+import { ago, badge, csrfField, enc, type View, offers } from '../layout.js';
 import { shortSha } from '../format.js';
 
 const STAGE_LABELS: Record<Stage, string> = { review: 'Review apps', development: 'Development', qa: 'QA', staging: 'Staging', production: 'Production' };
@@ -39,7 +39,7 @@ ${r ? html`<p class="release"><b data-version>v${r.version}</b> ${badge(r.status
 <p class="muted small">${r.description}</p>` : html`<p class="muted">No release yet</p>`}
 ${inFlight ? html`<p class="small">${badge('running', `releasing v${inFlight.version}`)} ${inFlight.description}</p>` : ''}
 ${failed ? html`<p class="small">${badge('failed', `v${failed.version} failed`)} ${failed.message ?? ''}</p>` : ''}
-${a.next && r?.slug_id ? html`<button type="button" class="promote" data-open-dialog="${dialogId}">Promote to ${a.next} ▸</button>
+${a.next && r?.slug_id && offers(v, 'deploy') ? html`<button type="button" class="promote" data-open-dialog="${dialogId}">Promote to ${a.next} ▸</button>
 <dialog id="${dialogId}"><form method="post" action="/pipelines/${enc(p.name)}/promote">${csrfField(v)}
 <input type="hidden" name="app" value="${name}">
 <h3>Promote ${name} v${r.version}?</h3>
