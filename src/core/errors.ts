@@ -37,6 +37,9 @@ export const ERRORS = {
   agent_event_out_of_order: { status: 409, message: 'An event batch arrived out of order; send the batches of a job in sequence, from the one after the last acknowledged.' },
   not_supported: { status: 501, message: 'Slipway does not support this endpoint yet.' },
   internal_error: { status: 500, message: 'Something went wrong inside Slipway; the server log has details.' },
+  signed_url_expired: { status: 401, message: 'This signed URL has expired; ask the API for the resource again to get a fresh one (SLIPWAY_SIGNED_URL_MINUTES sets how long they last).' },
+  signed_url_invalid: { status: 401, message: 'This signed URL is not valid for this request: it was made for another resource or method (an upload URL does not download), or it was altered. Use the URL the API gave for this purpose, or a token.' },
+  secret_key_from_environment: { status: 409, message: 'The secret key comes from SLIPWAY_SECRET_KEY: rotate it by setting a new SLIPWAY_SECRET_KEY, moving the old one to SLIPWAY_SECRET_KEY_PREVIOUS and restarting (see docs/security.md).' },
   // Errors that end a test run (stored as the run's message, not sent as HTTP errors).
   invalid_app_json: { status: 422, message: 'app.json is invalid.' },
   unknown_addon: { status: 422, message: 'app.json asks for an add-on Slipway does not provide.' },

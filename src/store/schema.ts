@@ -189,6 +189,8 @@ export interface BlobsTable { key: string; size: number; checksum: string; chunk
 export interface BlobChunksTable { key: string; seq: number; data: Buffer }
 export interface LeasesTable { name: string; holder: string; expires_at: string }
 export interface LogDrainsTable { id: string; app_id: string; url: string; token: string; created_at: string; updated_at: string }
+/** One change: who (actor), what (action on target, details without secret values), when (at), from where (ip). */
+export interface AuditEventsTable { id: string; at: string; actor: string; actor_id: string | null; action: string; app_id: string | null; app_name: string | null; target: string; details: string | null; ip: string | null }
 
 export interface Database {
   settings: SettingsTable;
@@ -231,4 +233,5 @@ export interface Database {
   leases: LeasesTable;
   log_drains: LogDrainsTable;
   agent_event_batches: AgentEventBatchesTable;
+  audit_events: AuditEventsTable;
 }

@@ -30,12 +30,12 @@ async function webActor(ctx: AppContext, req: FastifyRequest): Promise<WebActor 
     if (!row) await noteSignInFailure(ctx.store.db, req, token);
     return row ? { ...row, sid: null, csrf: '' } : null;
   }
-  const s = verifySession(ctx.secret, parseCookies(req.headers.cookie)[SESSION_COOKIE], Date.now());
+  const s = verifySession(ctx.sessionSecret, parseCookies(req.headers.cookie)[SESSION_COOKIE], Date.now());
   if (!s) return null;
   // The token it was made with must still exist, and the session must not have been signed out.
   const row = await ctx.store.db.selectFrom('tokens').select(['id', 'name']).where('id', '=', s.tokenId).executeTakeFirst();
   if (!row || await isRevoked(ctx.store.db, s.sid)) return null;
-  return { id: row.id, name: row.name, sid: s.sid, csrf: csrfToken(ctx.secret, s.sid) };
+  return { id: row.id, name: row.name, sid: s.sid, csrf: csrfToken(ctx.sessionSecret, s.sid) };
 }
 
 export function registerWebAuth(app: FastifyInstance, ctx: AppContext): void {
@@ -60,7 +60,7 @@ export function checkCsrf(ctx: AppContext, req: FastifyRequest): void {
   if (!w) throw fail('unauthorized');
   if (w.sid === null) return; // a bearer token is not sent by browsers on their own
   const body = (req.body ?? {}) as Record<string, unknown>;
-  if (!sameOrigin(req) || !csrfValid(ctx.secret, w.sid, body['_csrf'])) throw fail('csrf_failed');
+  if (!sameOrigin(req) || !csrfValid(ctx.sessionSecret, w.sid, body['_csrf'])) throw fail('csrf_failed');
 }
 
 
@@ -94,13 +94,13 @@ export async function signInRoutes(app: FastifyInstance, ctx: AppContext): Promi
       await noteSignInFailure(ctx.store.db, req, token);
       return loginPage(reply.status(401), next, 'That token is not valid. Check it and try again.');
     }
-    const value = signSession(ctx.secret, newSession(row.id, row.name, Date.now()));
+    const value = signSession(ctx.sessionSecret, newSession(row.id, row.name, Date.now()));
     return reply.header('set-cookie', sessionCookie(value, SESSION_SECONDS, req.protocol === 'https')).redirect(next, 303);
   });
 
   app.post('/logout', { config: { web: 'page' } }, async (req, reply) => {
     checkCsrf(ctx, req);
-    const s = verifySession(ctx.secret, parseCookies(req.headers.cookie)[SESSION_COOKIE], Date.now());
+    const s = verifySession(ctx.sessionSecret, parseCookies(req.headers.cookie)[SESSION_COOKIE], Date.now());
     if (s) await revokeSession(ctx.store.db, s.sid, s.exp);
     return reply.header('set-cookie', sessionCookie('', 0, req.protocol === 'https')).redirect('/login', 303);
   });
