@@ -5,7 +5,7 @@ import { randomBytes, createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { openSealedStore } from './secrets/sealed-store.js';
-import { countTokens, createToken } from './store/tokens.js';
+import { adminCredential } from './store/admin-credential.js';
 import { LogBook } from './logs/log-book.js';
 import { openBlobStore } from './blobs/blob-store.js';
 import { blobLogArchive } from './blobs/log-archive.js';
@@ -71,9 +71,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   checkHostAndDataDir(config, log);
   const { store, keys: secretKeys } = await openSealedStore(config, log);
 
-  let adminToken: string | undefined;
-  if (config.adminToken) await createToken(store.db, 'admin', config.adminToken);
-  else if ((await countTokens(store.db)) === 0) adminToken = await createToken(store.db, 'admin');
+  const adminToken = await adminCredential(store.db, config.adminToken);
 
   // Signed URLs and dashboard sessions each have a key of their own, derived from the secret key.
   const secret = secretKeys.ring.derive('signed urls');

@@ -1,7 +1,8 @@
 // Bearer-token auth on every API route (Basic with the token as password works too, for git).
 // Without a valid token: 401 and nothing else. Signed stream/blob URLs carry their own proof.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { verifyToken } from '../store/tokens.js';
+import { tokenById, verifyToken } from '../store/tokens.js';
+import { principalOf, setPrincipal } from './principal.js';
 import { checkSignedPath } from '../core/signed-url.js';
 import { fail } from '../core/errors.js';
 import type { AppContext } from '../app-context.js';
@@ -48,8 +49,8 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
     // A dashboard form acting through this API in-process, as the principal signed in there.
     const internal = internalActor(req);
     if (internal) {
-      const row = await ctx.store.db.selectFrom('tokens').select(['id', 'name']).where('id', '=', internal).executeTakeFirst();
-      if (row) { req.actor = row; return; }
+      const row = await tokenById(ctx.store.db, internal);
+      if (row) { setPrincipal(req, await principalOf(ctx.store.db, row)); return; }
     }
     const token = presentedToken(req);
     // Only a presented token counts: git and browsers first ask without one.
@@ -64,6 +65,6 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
       return reply.status(401).header('www-authenticate', isGitPath(url.pathname) ? 'Basic realm="slipway"' : 'Bearer realm="slipway"')
         .send({ id: 'unauthorized', message: 'Invalid credentials provided. Run `slipway login` with the admin token, or set SLIPWAY_TOKEN.' });
     }
-    req.actor = row;
+    setPrincipal(req, await principalOf(ctx.store.db, row));
   });
 }

@@ -1,7 +1,14 @@
 // Row types of every table. Times are ISO-8601 text and flags are 0/1 integers in both databases.
 import type { Generated } from 'kysely';
 
-export interface TokensTable { id: string; name: string; hash: string; created_at: string; last_used_at: string | null }
+export interface TokensTable {
+  id: string; name: string; hash: string; created_at: string; last_used_at: string | null;
+  user_id?: string | null; scopes?: string; expires_at?: string | null; // comma-separated read,write,deploy,ci
+}
+export interface UsersTable { id: string; email: string; password_hash: string | null; admin: Generated<number>; created_at: string }
+export interface TeamsTable { id: string; name: string; created_at: string }
+export interface TeamMembersTable { team_id: string; user_id: string; role: string; created_at: string }
+export interface AppCollaboratorsTable { app_id: string; user_id: string; permissions: string; created_at: string }
 
 export interface PipelinesTable {
   id: string;
@@ -21,6 +28,8 @@ export interface PipelinesTable {
   status_token: string | null;
   status_api_url: string | null;
   repo_provider?: string | null; // github | gitlab | gitea; null is github
+  owner_user_id?: string | null;
+  team_id?: string | null;
   review_apps: Generated<number>;
   review_autodeploy: Generated<number>;
   review_autodestroy: Generated<number>;
@@ -119,7 +128,7 @@ export interface TestRunAddonsTable {
   deprovisioned_at: string | null;
 }
 
-export interface AppsTable { id: string; name: string; stack: string; release_counter: Generated<number>; created_at: string; updated_at: string; space_id?: string | null; internal_routing?: number; maintenance: Generated<number>; buildpacks?: string | null }
+export interface AppsTable { id: string; name: string; stack: string; release_counter: Generated<number>; created_at: string; updated_at: string; space_id?: string | null; internal_routing?: number; maintenance: Generated<number>; buildpacks?: string | null; owner_user_id?: string | null; team_id?: string | null }
 export interface SpacesTable { id: string; name: string; cidr: string; region: string; shield: Generated<number>; state: string; trusted_ips: string; egress_rules: string; created_at: string; updated_at: string }
 export interface AppConfigVarsTable { app_id: string; key: string; value: string }
 export interface SlugsTable {
@@ -234,4 +243,8 @@ export interface Database {
   log_drains: LogDrainsTable;
   agent_event_batches: AgentEventBatchesTable;
   audit_events: AuditEventsTable;
+  users: UsersTable;
+  teams: TeamsTable;
+  team_members: TeamMembersTable;
+  app_collaborators: AppCollaboratorsTable;
 }
