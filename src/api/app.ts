@@ -25,11 +25,14 @@ import { dataApiRoutes } from './heroku/data-api.js';
 import { buildpackRoutes } from './heroku/buildpacks.js';
 import { agentAdminRoutes } from './agents.js';
 import { agentRoutes } from './agent/routes.js';
+import { auditRoutes, registerAuditLog } from './audit.js';
+import { secretKeyRoutes } from './secret-key.js';
 
 export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: opts.logger ? { level: 'warn' } : false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
   registerErrorHandling(app);
   registerAuth(app, ctx);
+  registerAuditLog(app, ctx);
   registerHerokuProtocol(app);
   app.get('/health', async () => ({ status: 'ok', sandbox: ctx.sandbox.mode, leader: ctx.leader.isLeader() }));
   await app.register(async (a) => sourceRoutes(a, ctx));
@@ -53,5 +56,7 @@ export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {})
   await app.register(async (a) => buildpackRoutes(a, ctx));
   await app.register(async (a) => agentAdminRoutes(a, ctx));
   await app.register(async (a) => agentRoutes(a, ctx));
+  await app.register(async (a) => auditRoutes(a, ctx));
+  await app.register(async (a) => secretKeyRoutes(a, ctx));
   return app;
 }
