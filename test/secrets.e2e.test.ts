@@ -132,6 +132,7 @@ test('key rotation (key file): secrets:rotate-key re-seals every value, drops th
   const secrets = await storeSecrets(s, 'turn', 'turnflow');
   const keyFile = path.join(s.dataDir, 'secret.key');
   const oldId = keyId(parseKey(fs.readFileSync(keyFile, 'utf8').trim(), 'key file'));
+  assert.notEqual(sqliteBytes(s.dataDir).indexOf(`sl1:${oldId}:`), -1, 'values are sealed with the first key');
   const r = await cli(s, ['secrets:rotate-key']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, new RegExp(`${oldId} → [0-9a-f]{8}; \\d+ value\\(s\\) re-sealed`));
@@ -142,6 +143,7 @@ test('key rotation (key file): secrets:rotate-key re-seals every value, drops th
   assert.equal((await cli(s, ['config:get', 'API_SECRET', '-a', 'turn'])).stdout.trim(), secrets.configValue, 'readable right after');
   await s.stop();
   assert.equal(sqliteBytes(s.dataDir).indexOf(`sl1:${oldId}:`), -1, 'nothing is sealed with the old key any more');
+  assert.notEqual(sqliteBytes(s.dataDir).indexOf(`sl1:${keyId(parseKey(lines[0]!, 'key file'))}:`), -1, 'but with the new one');
   s = await start({}, s.dataDir);
   assert.equal((await cli(s, ['config:get', 'API_SECRET', '-a', 'turn'])).stdout.trim(), secrets.configValue, 'and after a restart');
   const hooks = await api<Array<{ id: string }>>(s, 'GET', '/apps/turn/webhooks');
