@@ -8,7 +8,7 @@ const intFrom = (def: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(def);
 
 const keyIssue = (v: string | undefined, ctx: z.RefinementCtx): void => {
-  if (v === undefined) return;
+  if (!v) return;
   try { parseKey(v, 'key'); } catch { ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'not a 256-bit key: give 64 hex characters or base64 of 32 bytes (make one with `openssl rand -hex 32`)' }); }
 };
 

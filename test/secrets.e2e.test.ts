@@ -188,6 +188,7 @@ test('key rotation (SLIPWAY_SECRET_KEY): old rows in clear are sealed at start; 
 test('Postgres: a pg_dump holds no config value, webhook secret or token in clear', { skip: needs('postgres'), timeout: 120_000 }, async () => {
   cluster = await startPostgres();
   const url = await freshDatabase(cluster, 'secrets');
+  await assert.rejects(start({ DATABASE_URL: url, SLIPWAY_SECRET_KEY: '' }), /set SLIPWAY_SECRET_KEY to the same 256-bit key on each/, 'replicas cannot each make a key file of their own');
   const s = await start({ DATABASE_URL: url });
   const secrets = await storeSecrets(s, 'pgvault', 'pgflow');
   const dump = execFileSync('/usr/lib/postgresql/15/bin/pg_dump', ['--no-owner', url], { maxBuffer: 256 * 1024 * 1024 });

@@ -4,7 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
-import { Keyring, newKeyText, parseKey } from '../core/secret-box.js';
+import { Keyring, newKeyText, parseKey, SecretKeyError } from '../core/secret-box.js';
+import { isPostgresUrl } from '../store/db.js';
 
 export const KEY_FILE = 'secret.key';
 
@@ -13,7 +14,11 @@ export class SecretKeys {
   private constructor(public ring: Keyring, readonly file: string | undefined) {}
 
   /** The keys of `config` (creating the key file when neither it nor SLIPWAY_SECRET_KEY exists). */
-  static load(config: Pick<Config, 'secretKey' | 'secretKeysPrevious' | 'dataDir'>): SecretKeys {
+  static load(config: Pick<Config, 'secretKey' | 'secretKeysPrevious' | 'dataDir' | 'databaseUrl'>): SecretKeys {
+    // Replicas of a Postgres store each have a data folder of their own: a key file would differ per replica.
+    if (!config.secretKey && isPostgresUrl(config.databaseUrl)) {
+      throw new SecretKeyError('A Postgres store (DATABASE_URL) is shared by every replica, and they must seal and open secrets with the same key: set SLIPWAY_SECRET_KEY to the same 256-bit key on each (`openssl rand -hex 32`; see docs/security.md)');
+    }
     const file = path.join(config.dataDir, KEY_FILE);
     const fromFile = fs.existsSync(file) ? readKeyFile(file) : [];
     if (config.secretKey) {
