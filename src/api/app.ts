@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { AppContext } from '../app-context.js';
 import { registerErrorHandling } from './errors.js';
 import { registerAuth } from './auth.js';
+import { registerAccessGuard } from './access-guard.js';
 import { sourceRoutes } from './sources.js';
 import { pipelineRoutes } from './pipelines.js';
 import { testRunRoutes } from './test-runs.js';
@@ -25,6 +26,7 @@ import { dataApiRoutes } from './heroku/data-api.js';
 import { buildpackRoutes } from './heroku/buildpacks.js';
 import { agentAdminRoutes } from './agents.js';
 import { agentRoutes } from './agent/routes.js';
+import { accessRoutes } from './access-routes.js';
 import { auditRoutes, registerAuditLog } from './audit.js';
 import { secretKeyRoutes } from './secret-key.js';
 
@@ -32,6 +34,7 @@ export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {})
   const app = Fastify({ logger: opts.logger ? { level: 'warn' } : false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
   registerErrorHandling(app);
   registerAuth(app, ctx);
+  registerAccessGuard(app, ctx.store.db);
   registerAuditLog(app, ctx);
   registerHerokuProtocol(app);
   app.get('/health', async () => ({ status: 'ok', sandbox: ctx.sandbox.mode, leader: ctx.leader.isLeader() }));
@@ -56,6 +59,7 @@ export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {})
   await app.register(async (a) => buildpackRoutes(a, ctx));
   await app.register(async (a) => agentAdminRoutes(a, ctx));
   await app.register(async (a) => agentRoutes(a, ctx));
+  await app.register(async (a) => accessRoutes(a, ctx.store.db));
   await app.register(async (a) => auditRoutes(a, ctx));
   await app.register(async (a) => secretKeyRoutes(a, ctx));
   return app;

@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { getApp, getConfigVars, listApps, patchConfigVars, renameApp, setMaintenance, type App } from '../store/apps.js';
+import { getApp, getConfigVars, patchConfigVars, renameApp, setMaintenance, type App } from '../store/apps.js';
 import { generatedAppName } from '../core/app-name.js';
 import { currentRelease, getRelease, listReleases, type Release } from '../store/releases.js';
 import { getBuild, listBuilds, type Build } from '../store/builds.js';
@@ -26,6 +26,8 @@ import { accountEmail, herokuAppJson } from './heroku/shapes.js';
 import { sseEvent } from './heroku/sse.js';
 import { attachUrl } from './heroku/rendezvous.js';
 import { terminalSize } from '../runtime/one-off-terminal.js';
+import { visibleApps } from './visible.js';
+import { claimOwnership } from './ownership.js';
 
 export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const db = ctx.store.db;
@@ -53,6 +55,7 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     if (b.internal_routing && !b.space) throw fail('invalid_params', 'internal_routing needs a space: an internal app is reachable only from inside its private space (pass --space NAME).');
     const space = b.space ? await getSpace(db, b.space) : undefined;
     let a = b.name ? await createAppWithRelease(ctx, b.name) : await createNamedByUs();
+    await claimOwnership(db, 'apps', a.id, req);
     if (space) {
       await placeApp(db, a.id, space.id, !!b.internal_routing);
       a = await getApp(db, a.id);
@@ -85,7 +88,7 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     await publishAppEvent(ctx, { appId: a.id, include: 'api:app', resource: 'app', action: 'update', data: shown as Record<string, unknown>, actor: req.actor?.name });
     return shown;
   });
-  app.get('/apps', async (req) => Promise.all((await listApps(db)).map((a) => appJson(req, a))));
+  app.get('/apps', async (req) => Promise.all((await visibleApps(db, req)).map((a) => appJson(req, a))));
   app.get<{ Params: { app: string } }>('/apps/:app', async (req) => appJson(req, await getApp(db, req.params.app)));
   app.delete<{ Params: { app: string } }>('/apps/:app', async (req) => {
     const a = await getApp(db, req.params.app);

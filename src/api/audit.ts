@@ -29,6 +29,9 @@ function actorOf(req: FastifyRequest): { actor: string; actor_id: string | null 
   if (req.actor) return { actor: req.actor.name, actor_id: req.actor.id };
   const route = req.routeOptions.url ?? '';
   if (route.startsWith('/hooks/')) return { actor: `${route.slice('/hooks/'.length)} webhook`, actor_id: null };
+  // A dashboard sign-in: the email it was for (a token signing in is not written down).
+  const email = (req.body as Record<string, unknown> | undefined)?.['email'];
+  if (route === '/login') return { actor: typeof email === 'string' && email ? email : 'token sign-in', actor_id: null };
   if (new URL(req.url, 'http://x').searchParams.has('sig')) return { actor: 'signed URL', actor_id: null };
   return { actor: 'anonymous', actor_id: null };
 }
@@ -53,7 +56,7 @@ export function registerAuditLog(app: FastifyInstance, ctx: AppContext): void {
 /** `GET /audit[?app=NAME&limit=N]`: the newest changes first (admins only). */
 export async function auditRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get<{ Querystring: { app?: string; limit?: string } }>('/audit', async (req) => {
-    if (!req.principal?.admin) throw fail('forbidden', 'Only an admin reads the audit log.');
+    if (!req.principal?.admin) throw fail('admin_only', 'Only a Slipway admin reads the audit log.');
     const limit = Math.min(1000, Math.max(1, Number(req.query.limit ?? 100) || 100));
     const appId = req.query.app ? (await getApp(ctx.store.db, req.query.app)).id : undefined;
     return (await listAuditEvents(ctx.store.db, { appId, limit })).map((e) => ({ ...e, details: e.details ? JSON.parse(e.details) as unknown : null }));

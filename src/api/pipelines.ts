@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { createPipeline, deletePipeline, getPipeline, listPipelines, updatePipeline } from '../store/pipelines.js';
+import { createPipeline, deletePipeline, getPipeline, updatePipeline } from '../store/pipelines.js';
 import { getStageConfig, patchStageConfig } from '../store/stage-config-vars.js';
 import type { AppContext } from '../app-context.js';
 import { parseBody, refuseBadKeys } from './errors.js';
@@ -10,6 +10,8 @@ import { pipelineJson } from './shapes.js';
 import { checkCloneUrlShape } from '../integrations/clone-url.js';
 import { GIT_HOSTS, gitHostOf } from '../integrations/git-hosts.js';
 import { STAGES as PIPELINE_STAGES } from '../pipelines/stages.js';
+import { visiblePipelines } from './visible.js';
+import { claimOwnership } from './ownership.js';
 
 const NAME = z.string().regex(/^[a-z][a-z0-9-]{1,29}$/, 'pipeline names start with a lowercase letter and use lowercase letters, digits and dashes (2–30 characters)');
 const STAGES = ['test', ...PIPELINE_STAGES] as const;
@@ -18,12 +20,14 @@ export async function pipelineRoutes(app: FastifyInstance, ctx: AppContext): Pro
   const db = ctx.store.db;
   app.post('/pipelines', async (req, reply) => {
     const body = parseBody(z.object({ name: NAME }).passthrough(), req.body);
-    return reply.status(201).send(pipelineJson(await createPipeline(db, body.name)));
+    const p = await createPipeline(db, body.name);
+    await claimOwnership(db, 'pipelines', p.id, req);
+    return reply.status(201).send(pipelineJson(p));
   });
   // `?eq[name]=x` is how the heroku CLI looks a pipeline up by name.
   app.get<{ Querystring: Record<string, string | undefined> }>('/pipelines', async (req) => {
     const name = req.query['eq[name]'];
-    return (await listPipelines(db)).filter((p) => name === undefined || p.name === name).map(pipelineJson);
+    return (await visiblePipelines(db, req)).filter((p) => name === undefined || p.name === name).map(pipelineJson);
   });
   app.get<{ Params: { id: string } }>('/pipelines/:id', async (req) => pipelineJson(await getPipeline(db, req.params.id)));
   const flag = z.boolean().transform((v) => (v ? 1 : 0));

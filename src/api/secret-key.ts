@@ -7,7 +7,7 @@ import { rotateKeyFile } from '../secrets/sealed-store.js';
 
 export async function secretKeyRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.post('/secrets/rotate-key', async (req) => {
-    if (!req.principal?.admin) throw fail('forbidden', 'Only an admin rotates the secret key.');
+    if (!req.principal?.admin) throw fail('admin_only', 'Only a Slipway admin rotates the secret key.');
     if (!ctx.secretKeys.file) throw fail('secret_key_from_environment');
     const before = ctx.secretKeys.ring.currentId;
     const r = await rotateKeyFile(ctx.store, ctx.secretKeys);

@@ -40,6 +40,11 @@ export const ERRORS = {
   signed_url_expired: { status: 401, message: 'This signed URL has expired; ask the API for the resource again to get a fresh one (SLIPWAY_SIGNED_URL_MINUTES sets how long they last).' },
   signed_url_invalid: { status: 401, message: 'This signed URL is not valid for this request: it was made for another resource or method (an upload URL does not download), or it was altered. Use the URL the API gave for this purpose, or a token.' },
   secret_key_from_environment: { status: 409, message: 'The secret key comes from SLIPWAY_SECRET_KEY: rotate it by setting a new SLIPWAY_SECRET_KEY, moving the old one to SLIPWAY_SECRET_KEY_PREVIOUS and restarting (see docs/security.md).' },
+  insufficient_scope: { status: 403, message: 'This authorization\'s scopes do not allow that; create one with the scope it needs (`slipway authorizations:create --scope …`).' },
+  permission_denied: { status: 403, message: 'Your access to this app or pipeline does not include that; ask its owner or a team admin (`heroku access:update`, `slipway access:add`).' },
+  admin_only: { status: 403, message: 'Only a Slipway admin may do this (`slipway users:create EMAIL --admin`).' },
+  user_not_found: { status: 404, message: 'Couldn\'t find that user. `slipway users` lists them.' },
+  team_not_found: { status: 404, message: 'Couldn\'t find that team. `slipway teams` lists yours.' },
   // Errors that end a test run (stored as the run's message, not sent as HTTP errors).
   invalid_app_json: { status: 422, message: 'app.json is invalid.' },
   unknown_addon: { status: 422, message: 'app.json asks for an add-on Slipway does not provide.' },

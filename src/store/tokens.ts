@@ -84,3 +84,15 @@ export async function revokeOthersNamed(db: Kysely<Database>, name: string, keep
   const r = await db.deleteFrom('tokens').where('name', '=', name).where('user_id', '=', userId).where('hash', '!=', keep).executeTakeFirst();
   return Number(r.numDeletedRows);
 }
+
+/** A new secret for an existing authorization (the old one stops working); undefined if there is none. */
+export async function regenerateToken(db: Kysely<Database>, id: string): Promise<string | undefined> {
+  const token = newToken();
+  const r = await db.updateTable('tokens').set({ hash: keyedHash(await tokenKey(db), token) }).where('id', '=', id).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0 ? token : undefined;
+}
+
+/** Change an authorization's description. */
+export async function describeToken(db: Kysely<Database>, id: string, name: string): Promise<void> {
+  await db.updateTable('tokens').set({ name }).where('id', '=', id).execute();
+}

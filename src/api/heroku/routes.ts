@@ -1,8 +1,8 @@
 // Platform API v3 resources the heroku CLI calls that Slipway's own CLI does not: the account,
-// collaborators, app filters, add-on attachments, release config vars and slugs.
-import type { FastifyInstance } from 'fastify';
+// app filters, add-on attachments, release config vars and slugs.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { getApp, listApps, type App } from '../../store/apps.js';
+import { getApp, type App } from '../../store/apps.js';
 import { getRelease } from '../../store/releases.js';
 import { getSlug } from '../../store/builds.js';
 import { listAppAddons, type AppAddon } from '../../store/app-addons.js';
@@ -11,6 +11,7 @@ import type { AppContext } from '../../app-context.js';
 import { parseBody } from '../errors.js';
 import { addonJson } from '../addons.js';
 import { accountEmail, accountJson, herokuAppJson } from './shapes.js';
+import { visibleApp, visibleApps } from '../visible.js';
 
 // Plans the CLI lists (addons:plans); Slipway runs the same local server for each, at no price.
 const ADDON_PLANS: Record<string, string[]> = { 'heroku-postgresql': ['essential-0', 'essential-1', 'standard-0'], 'heroku-redis': ['mini', 'premium-0'] };
@@ -18,31 +19,22 @@ const ADDON_PLANS: Record<string, string[]> = { 'heroku-postgresql': ['essential
 export async function herokuCompatRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const db = ctx.store.db;
 
-  app.get('/account', async (req) => accountJson(req.actor));
+  const me = (req: FastifyRequest) => req.principal && { id: req.principal.userId ?? req.principal.tokenId, name: req.principal.email?.replace(/@slipway\.local$/, '') ?? req.principal.tokenName };
+  app.get('/account', async (req) => accountJson(me(req)));
   app.get<{ Params: { user: string } }>('/users/:user', async (req) => {
     const u = req.params.user;
-    if (u !== '~' && u !== req.actor?.id && u !== accountEmail(req.actor?.name ?? '')) throw fail('not_found', `No account ${u}; Slipway knows only the account of the token in use.`);
-    return accountJson(req.actor);
+    const who = me(req);
+    if (u !== '~' && u !== who?.id && u !== accountEmail(who?.name ?? '')) throw fail('not_found', `No account ${u} visible to you; ask for ~ (yourself).`);
+    return accountJson(who);
   });
-  app.get<{ Params: { user: string } }>('/users/:user/apps', async (req) => Promise.all((await listApps(db)).map((a) => herokuAppJson(ctx, req, a))));
-  // Slipway has no teams; a clear 404 tells `--team` users to leave it out.
-  app.get('/teams', async () => []);
-  app.get<{ Params: { team: string } }>('/teams/:team', async (req) => { throw fail('not_found', `Slipway has no teams (asked for ${req.params.team}); leave out --team.`); });
-
-  app.get<{ Params: { app: string } }>('/apps/:app/collaborators', async (req) => {
-    const a = await getApp(db, req.params.app);
-    return [{
-      id: req.actor?.id ?? null, app: { id: a.id, name: a.name }, permissions: [], role: 'owner', created_at: a.created_at, updated_at: a.updated_at,
-      user: { id: req.actor?.id ?? null, email: accountEmail(req.actor?.name ?? 'unknown'), federated: false },
-    }];
-  });
+  app.get<{ Params: { user: string } }>('/users/:user/apps', async (req) => Promise.all((await visibleApps(db, req)).map((a) => herokuAppJson(ctx, req, a))));
 
   // pipelines:info fetches the apps of a pipeline in one request.
   app.post('/filters/apps', async (req) => {
     const b = parseBody(z.object({ in: z.object({ id: z.array(z.string()) }) }), req.body);
     const out = [];
     for (const id of b.in.id) {
-      const a = await getApp(db, id).catch(() => null);
+      const a = await visibleApp(db, req, id);
       if (a) out.push(await herokuAppJson(ctx, req, a));
     }
     return out;
@@ -57,8 +49,8 @@ export async function herokuCompatRoutes(app: FastifyInstance, ctx: AppContext):
       config_vars: addon.config_vars, web_url: null, log_input_url: null, created_at: x.created_at, updated_at: x.created_at,
     };
   };
-  app.get('/addon-attachments', async () => {
-    const apps = new Map((await listApps(db)).map((a) => [a.id, a]));
+  app.get('/addon-attachments', async (req) => {
+    const apps = new Map((await visibleApps(db, req)).map((a) => [a.id, a]));
     return (await listAppAddons(db)).flatMap((x) => { const a = apps.get(x.app_id); return a ? [attachmentJson(a, x)] : []; });
   });
   app.get<{ Params: { app: string } }>('/apps/:app/addon-attachments', async (req) => {
@@ -69,7 +61,7 @@ export async function herokuCompatRoutes(app: FastifyInstance, ctx: AppContext):
   // addons:destroy/info name an add-on by its name, attachment or service; Heroku resolves it here.
   app.post('/actions/addons/resolve', async (req) => {
     const b = parseBody(z.object({ addon: z.string().min(1), app: z.string().nullable().optional(), addon_service: z.string().nullable().optional() }), req.body);
-    const apps = b.app ? [await getApp(db, b.app)] : await listApps(db);
+    const apps = (await visibleApps(db, req)).filter((a) => !b.app || a.id === b.app || a.name === b.app);
     const found = [];
     for (const a of apps) {
       for (const x of await listAppAddons(db, a.id)) {
@@ -82,7 +74,7 @@ export async function herokuCompatRoutes(app: FastifyInstance, ctx: AppContext):
   });
   app.post('/actions/addon-attachments/resolve', async (req) => {
     const b = parseBody(z.object({ addon_attachment: z.string().min(1), app: z.string().nullable().optional() }), req.body);
-    const apps = b.app ? [await getApp(db, b.app)] : await listApps(db);
+    const apps = (await visibleApps(db, req)).filter((a) => !b.app || a.id === b.app || a.name === b.app);
     const found = [];
     // By attachment name or its config var (pg commands ask for DATABASE_URL).
     for (const a of apps) for (const x of await listAppAddons(db, a.id)) if ([x.id, x.name, `${x.name}_URL`, addonJson(a, x).name].includes(b.addon_attachment)) found.push(attachmentJson(a, x));
@@ -92,7 +84,7 @@ export async function herokuCompatRoutes(app: FastifyInstance, ctx: AppContext):
 
   // addons:info lists the attachments of one add-on (by id or shown name).
   app.get<{ Params: { addon: string } }>('/addons/:addon/addon-attachments', async (req) => {
-    for (const a of await listApps(db)) {
+    for (const a of await visibleApps(db, req)) {
       for (const x of await listAppAddons(db, a.id)) if ([x.id, addonJson(a, x).name].includes(req.params.addon)) return [attachmentJson(a, x)];
     }
     throw fail('not_found', `Couldn't find that add-on (${req.params.addon}); see \`heroku addons\`.`);

@@ -8,6 +8,7 @@ import { currentRelease } from '../../store/releases.js';
 import { repoPath } from '../../git/repos.js';
 import type { AppContext } from '../../app-context.js';
 import { baseUrl } from '../urls.js';
+import { herokuOwner } from './owner.js';
 
 /** Slipway has token accounts, not users: the account's email is made from the token's name. */
 export const accountEmail = (name: string): string => (name.includes('@') ? name : `${name}@slipway.local`);
@@ -40,12 +41,12 @@ function dirSize(dir: string): number {
 export async function herokuAppJson(ctx: AppContext, req: FastifyRequest, a: App) {
   const release = await currentRelease(ctx.store.db, a.id);
   const slug = release?.slug_id ? await ctx.store.db.selectFrom('slugs').select(['size']).where('id', '=', release.slug_id).executeTakeFirst() : undefined;
-  const owner = { id: req.actor?.id ?? null, email: accountEmail(req.actor?.name ?? 'unknown') };
+  const { owner, team } = await herokuOwner(ctx.store.db, a);
   return {
     id: a.id, name: a.name, acm: false, archived_at: null, buildpack_provided_description: null, create_status: 'complete',
     build_stack: { id: null, name: a.stack }, stack: { id: null, name: a.stack }, generation: { name: 'cedar' },
     git_url: `${baseUrl(ctx, req)}/${a.name}.git`, web_url: `http://${a.name}.${ctx.config.domain}:${ctx.config.routerPort}/`,
-    internal_routing: a.space_id ? a.internal_routing === 1 : null, maintenance: a.maintenance === 1, organization: null, team: null,
+    internal_routing: a.space_id ? a.internal_routing === 1 : null, maintenance: a.maintenance === 1, organization: team, team,
     space: a.space_id ? { id: a.space_id, name: ctx.spaces.nameOf(a.space_id) ?? null, shield: false } : null, owner, region: REGION,
     repo_size: dirSize(repoPath(ctx.config.dataDir, a.id)), slug_size: slug?.size ?? null,
     created_at: a.created_at, updated_at: a.updated_at, released_at: release?.created_at ?? a.updated_at,

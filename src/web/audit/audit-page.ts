@@ -13,7 +13,7 @@ import { HTML_ROUTE } from '../negotiate.js';
 export async function auditPages(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get<{ Querystring: { app?: string } }>('/audit', { constraints: HTML_ROUTE, config: { web: 'page' } }, async (req, reply) => {
     const v = viewOf(req);
-    if (!req.principal?.admin) throw fail('forbidden', 'Only an admin reads the audit log.');
+    if (!req.principal?.admin) throw fail('admin_only', 'Only a Slipway admin reads the audit log.');
     const a = req.query.app ? await getApp(ctx.store.db, req.query.app) : undefined;
     const events = await listAuditEvents(ctx.store.db, { appId: a?.id, limit: 200 });
     const body = html`<section class="card"><h1>Audit log${a ? html` of <a href="/apps/${enc(a.name)}">${a.name}</a>` : ''}</h1>

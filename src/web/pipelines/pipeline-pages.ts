@@ -1,9 +1,8 @@
 // Pages: the pipelines list (with apps not in a pipeline) and one pipeline's board, kept live by
 // polling its parts; the Promote form posts to the same promotion code the API uses.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app-context.js';
-import { getPipeline, listPipelines, type Pipeline } from '../../store/pipelines.js';
-import { listApps } from '../../store/apps.js';
+import { getPipeline, type Pipeline } from '../../store/pipelines.js';
 import { getApp } from '../../store/apps.js';
 import { listTestRuns } from '../../store/test-runs.js';
 import { listPipelineEvents } from '../../store/pipeline-events.js';
@@ -18,16 +17,17 @@ import { stageApps, stageBoard } from './stage-board.js';
 import { automationPanel, eventLog } from './automation-panel.js';
 import { callApiAs } from '../../api/internal-call.js';
 import { answerOrFail } from '../api-answer.js';
+import { visibleApps, visiblePipelines } from '../../api/visible.js';
 
 export const pipelineTabs = (p: Pipeline, current: string): Html =>
   tabs([['Pipeline', `/pipelines/${enc(p.name)}`], ['Tests', `/pipelines/${enc(p.name)}/tests`]], current);
 
-async function listPage(ctx: AppContext, v: View): Promise<string> {
+async function listPage(ctx: AppContext, v: View, req: FastifyRequest): Promise<string> {
   const db = ctx.store.db;
-  const pipelines = await listPipelines(db);
+  const pipelines = await visiblePipelines(db, req);
   const couplings = await db.selectFrom('pipeline_couplings').select(['app_id', 'pipeline_id', 'stage']).execute();
   const rows = await Promise.all(pipelines.map(async (p) => ({ p, last: (await listTestRuns(db, p.id, { limit: 1 }))[0], apps: couplings.filter((c) => c.pipeline_id === p.id).length })));
-  const loose = (await listApps(db)).filter((a) => !couplings.some((c) => c.app_id === a.id));
+  const loose = (await visibleApps(db, req)).filter((a) => !couplings.some((c) => c.app_id === a.id));
   return page(v, 'Pipelines', html`<h1>Pipelines</h1>
 ${rows.length ? html`<table class="list"><thead><tr><th>Pipeline</th><th>Apps</th><th>Latest test run</th></tr></thead><tbody>
 ${rows.map(({ p, last, apps }) => html`<tr><td><a href="/pipelines/${enc(p.name)}">${p.name}</a></td><td>${apps}</td>
@@ -42,7 +42,7 @@ async function boardParts(ctx: AppContext, v: View, p: Pipeline): Promise<Record
 }
 
 export async function pipelinePages(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.get('/pipelines', { constraints: HTML_ROUTE, config: { web: 'page' } }, async (req, reply) => reply.type('text/html; charset=utf-8').send(await listPage(ctx, viewOf(req))));
+  app.get('/pipelines', { constraints: HTML_ROUTE, config: { web: 'page' } }, async (req, reply) => reply.type('text/html; charset=utf-8').send(await listPage(ctx, viewOf(req), req)));
 
   app.get<{ Params: { id: string }; Querystring: { promoted?: string } }>('/pipelines/:id', { constraints: HTML_ROUTE, config: { web: 'page' } }, async (req, reply) => {
     const v = viewOf(req);
