@@ -12,6 +12,9 @@ test('scaling, rollbacks and pushes get their CLI names; other writes their rout
   assert.deepEqual(auditedChange('PATCH', '/apps/:app/formation/:type', 200, { quantity: 2 }), { action: 'ps:scale', details: { updates: [{ quantity: 2 }] } });
   assert.equal(auditedChange('POST', '/:repo/git-receive-pack', 200, undefined)?.action, 'git:push');
   assert.equal(auditedChange('POST', '/hooks/github', 202, {})?.action, 'webhook:delivery');
+  assert.deepEqual(auditedChange('POST', '/pipeline-promotions', 201, { pipeline: { id: 'p' }, source: { app: { id: 'qa' } }, targets: [{ app: { id: 'prod' } }] }),
+    { action: 'pipelines:promote', details: { source: 'qa', targets: ['prod'] } });
+  assert.deepEqual(auditedChange('POST', '/apps/:app/releases', 201, { release: 'r1' }), { action: 'releases:rollback', details: { release: 'r1' } });
   assert.equal(auditedChange('DELETE', '/apps/:app', 200, {})?.action, 'DELETE /apps/:app');
 });
 
