@@ -19,7 +19,7 @@ const NEW: Rule = { on: 'new', action: 'deploy' };
 
 const table: Record<string, Rule> = {
   // Apps.
-  'GET /apps': self('view'), 'POST /apps': NEW, 'POST /filters/apps': self('view'), 'GET /users/:user/apps': self('view'),
+  'GET /apps': self('view'), 'POST /apps': NEW, 'POST /teams/apps': NEW, 'POST /filters/apps': self('view'), 'GET /users/:user/apps': self('view'),
   'GET /apps/:app': app('view'), 'PATCH /apps/:app': app('manage'), 'DELETE /apps/:app': app('manage'),
   'GET /apps/:app/state': app('view'), 'GET /apps/:app/builds': app('view'), 'GET /apps/:app/builds/:id': app('view'),
   'GET /apps/:app/builds/:id/output': app('view'), 'POST /apps/:app/builds': app('deploy'), 'DELETE /apps/:app/build-cache': app('deploy'),
@@ -94,8 +94,7 @@ const table: Record<string, Rule> = {
   'PUT /teams/:team/members': { on: 'team', param: 'team', action: 'manage' }, 'PATCH /teams/:team/members': { on: 'team', param: 'team', action: 'manage' },
   'DELETE /teams/:team/members/:user': { on: 'team', param: 'team', action: 'manage' },
   'GET /users': ADMIN, 'POST /users': ADMIN, 'DELETE /users/:user': ADMIN,
-  // Operator resources.
-  'GET /spaces': self('view'), 'GET /spaces/:space': self('view'),
+  // Operator resources (spaces, agents) are not listed: admins only.
 };
 
 /** The rule for a route (method and the route's URL pattern); undefined means admins only. */

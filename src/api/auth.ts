@@ -5,6 +5,7 @@ import { tokenById, verifyToken } from '../store/tokens.js';
 import { principalOf, setPrincipal } from './principal.js';
 import { checkSignedPath } from '../core/signed-url.js';
 import { fail } from '../core/errors.js';
+import { emailBucket, passwordAttempt, passwordPrincipal } from './password-auth.js';
 import type { AppContext } from '../app-context.js';
 import { noteSignInFailure, sendTooMany, signInBlockedFor } from './sign-in-throttle.js';
 import { internalActor } from './internal-call.js';
@@ -51,6 +52,15 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
     if (internal) {
       const row = await tokenById(ctx.store.db, internal);
       if (row) { setPrincipal(req, await principalOf(ctx.store.db, row)); return; }
+    }
+    const attempt = passwordAttempt(req, url.pathname);
+    if (attempt) {
+      const wait = await signInBlockedFor(ctx.store.db, req, emailBucket(attempt.email));
+      if (wait) return sendTooMany(reply, wait);
+      const who = await passwordPrincipal(ctx.store.db, attempt.email, attempt.password);
+      if (who) { setPrincipal(req, who); return; }
+      await noteSignInFailure(ctx.store.db, req, emailBucket(attempt.email));
+      return reply.status(401).send({ id: 'unauthorized', message: 'That email and password do not match.' });
     }
     const token = presentedToken(req);
     // Only a presented token counts: git and browsers first ask without one.

@@ -11,6 +11,7 @@ import { normalizePermissions, PERMISSIONS, ROLES, type Permission, type Role } 
 import { fail } from '../core/errors.js';
 import { parseBody } from './errors.js';
 import { principal } from './principal.js';
+import { callApiAs } from './internal-call.js';
 
 const PERMISSION_TEXT: Record<Permission, string> = {
   view: 'See the app, its releases, dynos, logs and add-ons.',
@@ -102,4 +103,9 @@ export async function teamRoutes(app: FastifyInstance, db: Kysely<Database>): Pr
     app.delete<{ Params: { app: string; user: string } }>(`${prefix}/apps/:app/collaborators/:user`, removeCollab);
   }
   app.patch<{ Params: { app: string; user: string } }>('/teams/apps/:app/collaborators/:user', addCollab);
+  // `heroku apps:create --team T` posts here: the same as POST /apps, as the same principal.
+  app.post('/teams/apps', async (req, reply) => {
+    const r = await callApiAs(app, principal(req).tokenId, 'POST', '/apps', req.body ?? {});
+    return reply.status(r.status).send(r.body);
+  });
 }

@@ -15,6 +15,7 @@ import { attachAddon } from '../releases/attach-addon.js';
 import type { AppContext } from '../app-context.js';
 import { resolveReviewConfig, reviewAppName, reviewAppVars } from './review-config.js';
 import { appJsonOfRelease, appJsonOfSource, outputTail, runScript } from './review-scripts.js';
+import { inheritOwnership } from '../store/access.js';
 
 export interface PullRequest { number: number; branch: string; sha: string }
 
@@ -26,6 +27,7 @@ export async function deployReviewApp(ctx: AppContext, pipeline: Pipeline, pr: P
   if (!app) {
     const review = resolveReviewConfig(await appJsonOfSource(ctx, sourceBlobUrl));
     app = await createAppWithRelease(ctx, reviewAppName(pipeline.name, pr.number));
+    await inheritOwnership(db, app.id, pipeline);
     await createCoupling(db, pipeline.id, app.id, 'review');
     await updateReviewApp(db, row.id, { app_id: app.id, status: 'creating', message: null });
     // app.json's env, then the pipeline's review-stage vars (secrets set once for every review app), then Heroku's own.

@@ -62,3 +62,8 @@ export async function visiblePipelineIds(db: Kysely<Database>, userId: string): 
   ])).execute();
   return new Set(rows.map((r) => r.id));
 }
+
+/** Give an app the owner and team of the pipeline that made it (review apps, made by a webhook). */
+export async function inheritOwnership(db: Kysely<Database>, appId: string, from: Owned): Promise<void> {
+  await db.updateTable('apps').set({ owner_user_id: from.owner_user_id ?? null, team_id: from.team_id ?? null }).where('id', '=', appId).execute();
+}

@@ -36,8 +36,9 @@ export function registerApps(program: Command): void {
     console.log(apps.length ? table(apps.map((a) => [a.name, a.web_url]), ['name', 'url']) : 'No apps yet. Create one with `slipway apps:create NAME`.');
   });
   program.command('apps:create <name>').description('create an app').option('--space <space>', 'create it in this private space')
-    .option('--internal-routing', 'its web dynos answer only inside its space (with --space)').action(async (name: string, o: { space?: string; internalRouting?: boolean }) => {
-    const a = await client().post<AppJson>('/apps', { name, ...(o.space ? { space: o.space } : {}), ...(o.internalRouting ? { internal_routing: true } : {}) });
+    .option('--internal-routing', 'its web dynos answer only inside its space (with --space)').option('-t, --team <team>', 'owned by this team (you must be its admin or member)')
+    .action(async (name: string, o: { space?: string; internalRouting?: boolean; team?: string }) => {
+    const a = await client().post<AppJson>('/apps', { name, ...(o.space ? { space: o.space } : {}), ...(o.internalRouting ? { internal_routing: true } : {}), ...(o.team ? { team: o.team } : {}) });
     console.log(`Created ${a.name} — ${o.internalRouting ? `internal: http://web.${a.name}.app.localspace:5000/ inside space ${o.space}` : a.web_url}${o.space && !o.internalRouting ? ` (in space ${o.space})` : ''}`);
   });
   appOpt(program.command('apps:info').description('show an app').option('--json', 'output JSON')).action(async (o: { app: string; json?: boolean }) => {

@@ -12,6 +12,7 @@ import { csrfToken, csrfValid, newSession, parseCookies, SESSION_COOKIE, SESSION
 import { isRevoked, revokeSession } from './revoked.js';
 import { safeNext } from './safe-next.js';
 import { endPasswordSession, passwordSession } from './password-session.js';
+import { emailBucket } from '../../api/password-auth.js';
 
 /** page: redirect to /login without a session; data: 401; public: no check. */
 export type WebRoute = 'page' | 'data' | 'public';
@@ -93,7 +94,7 @@ export async function signInRoutes(app: FastifyInstance, ctx: AppContext): Promi
     const secret = typeof body['token'] === 'string' && body['token'] ? body['token'].trim() : undefined;
     const email = typeof body['email'] === 'string' && body['email'].trim() ? body['email'].trim() : undefined;
     // A password attempt counts against the address and the email (so one account cannot be guessed at from many tokens' buckets).
-    const bucket = email ? `slp_${email}` : secret;
+    const bucket = email ? emailBucket(email) : secret;
     const wait = await signInBlockedFor(ctx.store.db, req, bucket);
     if (wait) return loginPage(reply.status(429).header('retry-after', String(wait)), next, tooManySignIns(wait));
     const tokenId = email ? await passwordSession(ctx.store.db, email, secret ?? '') : secret ? (await verifyToken(ctx.store.db, secret))?.id : undefined;
