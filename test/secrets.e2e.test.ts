@@ -48,7 +48,7 @@ async function storeSecrets(s: TestServer, app: string, pipeline: string) {
   return secrets;
 }
 
-type AuditJson = { actor: string; action: string; app_name: string | null; target: string; details: Record<string, unknown> | null; ip: string | null };
+type AuditJson = { actor: string; actor_id: string | null; action: string; app_name: string | null; target: string; details: Record<string, unknown> | null; ip: string | null };
 
 test('SQLite: no config value, add-on password, webhook secret or token in clear in the file or WAL; the audit log has every change with its actor', { timeout: 240_000 }, async () => {
   const s = await start();
@@ -64,8 +64,16 @@ test('SQLite: no config value, add-on password, webhook secret or token in clear
   const redisPassword = new URL(redisUrl).password;
   assert.ok(redisPassword.length >= 16, `an add-on password to look for (${redisUrl})`);
 
+  // Access changes, and a write with a token of its own: recorded under the token used.
+  assert.equal((await cli(s, ['users:create', 'viewer@example.com'])).code, 0);
+  assert.equal((await cli(s, ['access:add', 'viewer@example.com', '-a', 'vault', '-p', 'view'])).code, 0);
+  const robotToken = (await cli(s, ['authorizations:create', '-d', 'robot', '-s', 'write', '-S'])).stdout.trim();
+  const robotSet = await cli(s, ['config:set', 'ROBOT=1', '-a', 'vault'], { env: { SLIPWAY_TOKEN: robotToken } });
+  assert.equal(robotSet.code, 0, robotSet.stderr);
+  const robot = (JSON.parse((await cli(s, ['authorizations', '--json'])).stdout) as Array<{ id: string; description: string }>).find((x) => x.description === 'robot')!;
+
   const bytes = sqliteBytes(s.dataDir);
-  assertNoneIn(bytes, { ...secrets, redisPassword, adminToken: TOKEN }, 'the SQLite store');
+  assertNoneIn(bytes, { ...secrets, redisPassword, adminToken: TOKEN, robotToken }, 'the SQLite store');
   assert.ok(bytes.includes(Buffer.from(`sl1:`)), 'sealed values are there instead');
   const keyFile = path.join(s.dataDir, 'secret.key');
   assert.equal(fs.statSync(keyFile).mode & 0o777, 0o600, 'the key file made on first start is readable by its owner only');
@@ -76,10 +84,13 @@ test('SQLite: no config value, add-on password, webhook secret or token in clear
   assert.equal(audit.stdout.indexOf(secrets.configValue), -1, 'the audit log names config keys, never values');
   const events = JSON.parse(audit.stdout) as AuditJson[];
   const actions = events.map((e) => e.action);
-  for (const a of ['config:set', 'builds:create', 'ps:scale', 'POST /apps/:app/webhooks', 'POST /apps/:app/addons']) assert.ok(actions.includes(a), `${a} in ${actions.join(', ')}`);
-  const admin = events.find((e) => e.action === 'config:set')!;
-  assert.ok(admin.actor && admin.ip, 'with an actor and an address');
-  for (const e of events) assert.equal(e.actor, admin.actor, `${e.action} by the admin token's holder`);
+  for (const a of ['config:set', 'builds:create', 'ps:scale', 'POST /apps/:app/webhooks', 'POST /apps/:app/addons', 'POST /apps/:app/collaborators']) assert.ok(actions.includes(a), `${a} in ${actions.join(', ')}`);
+  const byRobot = events.filter((e) => e.actor_id === robot.id);
+  assert.deepEqual(byRobot.map((e) => [e.action, e.details]), [['config:set', { set: ['ROBOT'] }]], 'the robot token\'s write is recorded as its own');
+  const admin = events.find((e) => e.action === 'ps:scale')!;
+  assert.ok(admin.actor && admin.ip && admin.actor_id, 'with an actor, the token it used and an address');
+  for (const e of events) assert.equal(e.actor, admin.actor, `${e.action} by the admin user`);
+  for (const e of events.filter((x) => x.actor_id !== robot.id)) assert.equal(e.actor_id, admin.actor_id, `${e.action} with the admin token`);
   assert.ok(events.some((e) => e.action === 'config:set' && JSON.stringify(e.details) === JSON.stringify({ unset: ['API_SECRET'] })));
   assert.ok(events.some((e) => e.action === 'ps:scale' && JSON.stringify(e.details).includes('"quantity":2')));
   // The whole log also has the pipeline's connection (no app), and the CLI's table shows it.

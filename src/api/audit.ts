@@ -25,7 +25,8 @@ async function appOf(ctx: AppContext, req: FastifyRequest): Promise<{ id: string
 
 function actorOf(req: FastifyRequest): { actor: string; actor_id: string | null } {
   const p = req.principal;
-  if (p) return { actor: p.email ?? p.tokenName, actor_id: p.userId ?? p.tokenId };
+  // The token (authorization) used is kept with the user: a write names the credential that made it.
+  if (p) return { actor: p.email ?? p.tokenName, actor_id: p.tokenId };
   if (req.actor) return { actor: req.actor.name, actor_id: req.actor.id };
   const route = req.routeOptions.url ?? '';
   if (route.startsWith('/hooks/')) return { actor: `${route.slice('/hooks/'.length)} webhook`, actor_id: null };
