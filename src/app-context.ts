@@ -1,5 +1,6 @@
 // Everything the control plane's modules share, built once in server.ts and passed in.
 import type { Config } from './config.js';
+import type { SecretKeys } from './secrets/secret-keys.js';
 import type { Store } from './store/db.js';
 import type { Queue } from './jobs/queue.js';
 import type { LogBook } from './logs/log-book.js';
@@ -47,8 +48,12 @@ export interface AppContext {
   /** Sources, slugs and archived outputs, where every replica reaches them. */
   blobs: BlobStore;
   sandbox: Sandbox;
-  /** Secret for signed stream and blob URLs. */
+  /** Key for signed stream and blob URLs (derived from the secret key). */
   secret: string;
+  /** Key for dashboard sessions and their CSRF tokens (derived separately). */
+  sessionSecret: string;
+  /** The keys secrets are sealed with in the store (rotation swaps them). */
+  secretKeys: SecretKeys;
   workRoot: string;
   cacheRoot: string;
   runner?: Runner;

@@ -2,9 +2,15 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { BUILTIN_DIR } from './buildpacks/builtin.js';
+import { parseKey } from './core/secret-box.js';
 
 const intFrom = (def: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(def);
+
+const keyIssue = (v: string | undefined, ctx: z.RefinementCtx): void => {
+  if (!v) return;
+  try { parseKey(v, 'key'); } catch { ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'not a 256-bit key: give 64 hex characters or base64 of 32 bytes (make one with `openssl rand -hex 32`)' }); }
+};
 
 const schema = z.object({
   PORT: intFrom(5000, 0, 65535),
@@ -58,6 +64,10 @@ const schema = z.object({
   SLIPWAY_MAX_SOURCE_ENTRIES: intFrom(100_000, 1, 100_000_000),
   SLIPWAY_MAX_SLUG_MB: intFrom(500, 1, 1_000_000),
   SLIPWAY_BUILDPACK_DIRS: z.string().optional(),
+  SLIPWAY_SECRET_KEY: z.string().optional().superRefine((v, ctx) => keyIssue(v, ctx)),
+  SLIPWAY_SECRET_KEY_PREVIOUS: z.string().optional().superRefine((v, ctx) => { for (const k of v?.split(',').filter(Boolean) ?? []) keyIssue(k, ctx); }),
+  SLIPWAY_SIGNED_URL_MINUTES: intFrom(15, 1, 7 * 24 * 60),
+  SLIPWAY_AUDIT_RETENTION_DAYS: intFrom(365, 1, 36_500),
 }).refine((e) => e.SLIPWAY_BLOB_STORE !== 'postgres' || /^postgres(ql)?:\/\//.test(e.DATABASE_URL ?? ''), {
   message: 'SLIPWAY_BLOB_STORE=postgres keeps blobs in the state store: set DATABASE_URL to a postgres:// URL, or use SLIPWAY_BLOB_STORE=folder', path: ['SLIPWAY_BLOB_STORE'],
 }).refine((e) => e.SLIPWAY_TLS_PORT === undefined || (e.SLIPWAY_TLS_CERT && e.SLIPWAY_TLS_KEY), {
@@ -117,6 +127,14 @@ export interface Config {
   readonly inputLimits: InputLimits;
   /** Server folders app.json may name as buildpacks (absolute paths); nothing else on the host is. */
   readonly buildpackDirs: readonly string[];
+  /** The key secrets are sealed with (SLIPWAY_SECRET_KEY); undefined: the key file in the data folder. */
+  readonly secretKey?: string;
+  /** Retired keys that still open what they sealed until every value is re-sealed (SLIPWAY_SECRET_KEY_PREVIOUS). */
+  readonly secretKeysPrevious: readonly string[];
+  /** How long a signed URL (output streams, log sessions, source uploads and downloads) is valid. */
+  readonly signedUrlSeconds: number;
+  /** Audit events older than this are deleted. */
+  readonly auditRetentionDays: number;
 }
 
 export interface InputLimits {
@@ -187,6 +205,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tls: e.SLIPWAY_TLS_PORT !== undefined ? { port: e.SLIPWAY_TLS_PORT, certFile: path.resolve(e.SLIPWAY_TLS_CERT!), keyFile: path.resolve(e.SLIPWAY_TLS_KEY!) } : undefined,
     inputLimits: Object.freeze({ compressedBytes: e.SLIPWAY_MAX_SOURCE_MB * MB, unpackedBytes: e.SLIPWAY_MAX_UNPACKED_MB * MB, entries: e.SLIPWAY_MAX_SOURCE_ENTRIES, slugBytes: e.SLIPWAY_MAX_SLUG_MB * MB }),
     buildpackDirs: Object.freeze(buildpackDirs(e.SLIPWAY_BUILDPACK_DIRS, BUILTIN_DIR)),
+    secretKey: e.SLIPWAY_SECRET_KEY || undefined,
+    secretKeysPrevious: Object.freeze(e.SLIPWAY_SECRET_KEY_PREVIOUS?.split(',').filter(Boolean) ?? []),
+    signedUrlSeconds: e.SLIPWAY_SIGNED_URL_MINUTES * 60,
+    auditRetentionDays: e.SLIPWAY_AUDIT_RETENTION_DAYS,
     ...overrides,
   });
 }

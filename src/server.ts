@@ -4,9 +4,8 @@ import path from 'node:path';
 import { randomBytes, createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
-import { openStore } from './store/db.js';
+import { openSealedStore } from './secrets/sealed-store.js';
 import { adminCredential } from './store/admin-credential.js';
-import { getOrCreateSetting } from './store/settings.js';
 import { LogBook } from './logs/log-book.js';
 import { openBlobStore } from './blobs/blob-store.js';
 import { blobLogArchive } from './blobs/log-archive.js';
@@ -71,11 +70,13 @@ export { StartupError };
 export async function startServer(config: Config, opts: { log?: Logger; listen?: boolean } = {}): Promise<RunningServer> {
   const log = opts.log ?? consoleLogger;
   checkHostAndDataDir(config, log);
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const { store, keys: secretKeys } = await openSealedStore(config, log);
 
   const adminToken = await adminCredential(store.db, config.adminToken);
 
-  const secret = await getOrCreateSetting(store.db, 'url_signing_secret', () => randomBytes(32).toString('hex'));
+  // Signed URLs and dashboard sessions each have a key of their own, derived from the secret key.
+  const secret = secretKeys.ring.derive('signed urls');
+  const sessionSecret = secretKeys.ring.derive('dashboard sessions');
   const host = await setUpHost(config, log);
   const { sandbox, workRoot, spaces } = host;
   const tenants = new Tenants(store.db, config.tenantUids, sandbox.user.uid);
@@ -112,7 +113,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   });
   const ctx: AppContext = {
     config, store, queue: { db: store.db, dialect: store.dialect }, logs: ctxLogs,
-    blobs, sandbox, tenants, secret, workRoot,
+    blobs, sandbox, tenants, secret, sessionSecret, secretKeys, workRoot,
     cacheRoot: path.join(config.dataDir, 'cache'), log, hooks: { releaseSettled: [], buildEnded: [], testRunEnded: [], testRunStarted: [] },
     locks: new StoreLocks({ db: store.db, replica: runnerName, instance, ttlMs: config.leaseMs }), leader: new Leader({ dialect: store.dialect, databaseUrl: config.databaseUrl, log }),
     selfUrl: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`,

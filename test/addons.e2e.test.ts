@@ -13,6 +13,7 @@ import { leftoverProcesses } from './helpers/processes.js';
 import { startPostgres, type PgCluster } from './helpers/postgres.js';
 import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
 import { needs } from './helpers/tools.js';
+import { storeKeyring } from './helpers/sealed.js';
 
 interface Addon { name: string; plan: { name: string }; provider: string; state: string; config_vars: string[] }
 const skip = needs('postgres', 'redis');
@@ -67,7 +68,8 @@ test('the add-on servers are really gone: their ports refuse connections', { ski
   const urls = conn.prepare('SELECT url FROM test_run_addons WHERE test_run_id = ?').all(run.id) as { url: string }[];
   conn.close();
   assert.equal(urls.length, 2);
-  for (const { url } of urls) assert.equal(await portOpen(url), false, `${url} is closed`);
+  // Sealed at rest: opened with the server's key.
+  for (const url of urls.map((u) => storeKeyring(s).open(u.url))) assert.equal(await portOpen(url), false, `${url} is closed`);
 });
 
 test('an unknown add-on → errored naming it; nothing started', { skip }, async () => {

@@ -9,7 +9,8 @@ import os from 'node:os';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
-import { startServer, cli, api, TOKEN, type TestServer } from './helpers/server.js';
+import { startServer, cli, api, TOKEN, TEST_SECRET_KEY, type TestServer } from './helpers/server.js';
+import { Keyring, parseKey } from '../src/core/secret-box.js';
 import { repoWithBuildpack, commitAll } from './helpers/apps.js';
 import { nodesOf, waitFor, waitForStatus, type RunJson } from './helpers/runs.js';
 import { leftoverProcesses } from './helpers/processes.js';
@@ -119,7 +120,9 @@ test('CI runs started on both replicas; A SIGKILLed mid-way: B answers throughou
   // The nodes A runs at the moment it dies (its runner's name is stable: derived from host and data folder).
   const aReplica = `embedded-${createHash('sha256').update(os.hostname() + a.dataDir).digest('hex').slice(0, 10)}`;
   const onA = (await db.query<{ payload: string }>('SELECT payload FROM jobs WHERE kind = $1 AND status = $2 AND lease_owner LIKE $3', [TEST_NODE_JOB, 'running', `${aReplica}/%`])).rows;
-  const lostIds = new Set(onA.map((j) => (JSON.parse(j.payload) as { nodeId: string }).nodeId));
+  // Job payloads are sealed at rest (they carry config vars): opened with the replicas' shared key.
+  const ring = new Keyring(parseKey(TEST_SECRET_KEY, 'test key'));
+  const lostIds = new Set(onA.map((j) => (JSON.parse(ring.open(j.payload)) as { nodeId: string }).nodeId));
   assert.equal(lostIds.size, 2, 'A is running two nodes');
   await a.kill();
   killedAt = Date.now();

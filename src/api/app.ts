@@ -28,12 +28,15 @@ import { agentAdminRoutes } from './agents.js';
 import { agentRoutes } from './agent/routes.js';
 import { metricsRoutes } from './metrics.js';
 import { accessRoutes } from './access-routes.js';
+import { auditRoutes, registerAuditLog } from './audit.js';
+import { secretKeyRoutes } from './secret-key.js';
 
 export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: opts.logger ? { level: 'warn' } : false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
   registerErrorHandling(app);
   registerAuth(app, ctx);
   registerAccessGuard(app, ctx.store.db);
+  registerAuditLog(app, ctx);
   registerHerokuProtocol(app);
   app.get('/health', async () => ({ status: 'ok', sandbox: ctx.sandbox.mode, leader: ctx.leader.isLeader() }));
   await app.register(async (a) => sourceRoutes(a, ctx));
@@ -59,5 +62,7 @@ export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {})
   await app.register(async (a) => agentRoutes(a, ctx));
   await app.register(async (a) => metricsRoutes(a, ctx));
   await app.register(async (a) => accessRoutes(a, ctx.store.db));
+  await app.register(async (a) => auditRoutes(a, ctx));
+  await app.register(async (a) => secretKeyRoutes(a, ctx));
   return app;
 }

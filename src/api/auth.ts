@@ -3,8 +3,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { tokenById, verifyToken } from '../store/tokens.js';
 import { principalOf, setPrincipal } from './principal.js';
+import { checkSignedPath } from '../core/signed-url.js';
+import { fail } from '../core/errors.js';
 import { emailBucket, passwordAttempt, passwordPrincipal } from './password-auth.js';
-import { verifyPath } from '../core/signed-url.js';
 import type { AppContext } from '../app-context.js';
 import { noteSignInFailure, sendTooMany, signInBlockedFor } from './sign-in-throttle.js';
 import { internalActor } from './internal-call.js';
@@ -39,7 +40,13 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
     // the route matched, not the path: no spelling of a path skips this check for another route.
     if (req.routeOptions.url?.startsWith('/agent/v1/')) return;
     if (req.routeOptions.config.web) return; // the dashboard checks its session cookie or token itself (src/web/auth)
-    if (verifyPath(ctx.secret, url.pathname, url.searchParams.get('sig') ?? undefined)) return;
+    // A signed URL is for one method on one path until it expires; a bad one is refused as such, never tried as a token.
+    const signed = checkSignedPath(ctx.secret, req.method, url.pathname, url.searchParams, Math.floor(Date.now() / 1000));
+    if (signed === 'ok') return;
+    if (signed !== 'absent' && !req.headers.authorization) {
+      const e = fail(signed === 'expired' ? 'signed_url_expired' : 'signed_url_invalid');
+      return reply.status(e.status).send({ id: e.id, message: e.message });
+    }
     // A dashboard form acting through this API in-process, as the principal signed in there.
     const internal = internalActor(req);
     if (internal) {

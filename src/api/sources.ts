@@ -14,8 +14,8 @@ export async function sourceRoutes(app: FastifyInstance, ctx: AppContext): Promi
 
   app.post('/sources', async (req, reply) => {
     const id = await createSource(ctx.store.db);
-    const url = signedUrl(ctx, req, `/sources/${id}/blob`);
-    return reply.status(201).send({ source_blob: { get_url: url, put_url: url } });
+    const pathname = `/sources/${id}/blob`;
+    return reply.status(201).send({ source_blob: { get_url: signedUrl(ctx, req, pathname), put_url: signedUrl(ctx, req, pathname, 'PUT') } });
   });
 
   app.put<{ Params: { id: string } }>('/sources/:id/blob', async (req) => {

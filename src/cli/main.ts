@@ -14,6 +14,7 @@ import { registerWebhooks } from './commands/webhooks.js';
 import { registerDomains } from './commands/domains.js';
 import { registerHeroku } from './commands/heroku.js';
 import { registerAgents } from './commands/agents.js';
+import { registerAudit } from './commands/audit.js';
 import { registerAccess } from './commands/access.js';
 import { CliError, EXIT } from './errors.js';
 import { networkReason } from './connection-lost.js';
@@ -53,6 +54,7 @@ export async function main(argv: string[]): Promise<void> {
   registerDomains(program);
   registerHeroku(program);
   registerAgents(program);
+  registerAudit(program);
   registerAccess(program);
   program.commands.forEach((c) => c.exitOverride());
   try {

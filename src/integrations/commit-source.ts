@@ -6,7 +6,7 @@ import path from 'node:path';
 import { runHost } from '../sandbox/host.js';
 import { createSource } from '../store/sources.js';
 import { storeSource } from '../git/store-source.js';
-import { signPath } from '../core/signed-url.js';
+import { signedQuery } from '../core/signed-url.js';
 import type { AppContext } from '../app-context.js';
 import { fetchCommit } from './github-mirror.js';
 import { treeOverLimit, treeSize } from '../git/tree-size.js';
@@ -30,6 +30,6 @@ export async function commitSource(ctx: AppContext, pipelineId: string, cloneUrl
     const sourceId = await createSource(ctx.store.db);
     await storeSource(ctx, sourceId, fs.createReadStream(file));
     const pathname = `/sources/${sourceId}/blob`;
-    return `${serverBaseUrl(ctx)}${pathname}?sig=${signPath(ctx.secret, pathname)}`;
+    return `${serverBaseUrl(ctx)}${pathname}?${signedQuery(ctx, pathname)}`;
   } finally { fs.rmSync(tmp, { recursive: true, force: true }); }
 }

@@ -6,6 +6,8 @@ import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
+import { sealingPlugin } from './sealed-columns.js';
+import type { Keyring } from '../core/secret-box.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export interface Store { db: Kysely<Database>; dialect: Dialect; close(): Promise<void> }
@@ -13,12 +15,13 @@ export interface Store { db: Kysely<Database>; dialect: Dialect; close(): Promis
 export const isPostgresUrl = (url: string | undefined): boolean => !!url && /^postgres(ql)?:\/\//.test(url);
 
 /** Open (and migrate) the store. */
-export async function openStore(opts: { databaseUrl?: string; dataDir: string }): Promise<Store> {
+export async function openStore(opts: { databaseUrl?: string; dataDir: string; keyring?: () => Keyring }): Promise<Store> {
+  const plugins = opts.keyring ? [sealingPlugin(opts.keyring)] : [];
   let db: Kysely<Database>;
   let dialect: Dialect;
   if (isPostgresUrl(opts.databaseUrl)) {
     dialect = 'postgres';
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: opts.databaseUrl!, max: 10 }) }) });
+    db = new Kysely<Database>({ plugins, dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: opts.databaseUrl!, max: 10 }) }) });
   } else {
     dialect = 'sqlite';
     const file = opts.databaseUrl?.replace(/^sqlite:(\/\/)?/, '') || path.join(opts.dataDir, 'slipway.db');
@@ -29,7 +32,7 @@ export async function openStore(opts: { databaseUrl?: string; dataDir: string })
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('synchronous = NORMAL');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    db = new Kysely<Database>({ plugins, dialect: new SqliteDialect({ database: sqlite }) });
   }
   const { error } = await new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true }).migrateToLatest();
   if (error) {

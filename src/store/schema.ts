@@ -209,6 +209,8 @@ export interface BlobsTable { key: string; size: number; checksum: string; chunk
 export interface BlobChunksTable { key: string; seq: number; data: Buffer }
 export interface LeasesTable { name: string; holder: string; expires_at: string }
 export interface LogDrainsTable { id: string; app_id: string; url: string; token: string; created_at: string; updated_at: string }
+/** One change: who (actor: a user's email or a token's name; actor_id: the token used), what (action on target, details without secret values), when (at), from where (ip). */
+export interface AuditEventsTable { id: string; at: string; actor: string; actor_id: string | null; action: string; app_id: string | null; app_name: string | null; target: string; details: string | null; ip: string | null }
 
 export interface Database {
   settings: SettingsTable;
@@ -254,6 +256,7 @@ export interface Database {
   router_metrics: RouterMetricsTable;
   dyno_metrics: DynoMetricsTable;
   app_metric_events: AppMetricEventsTable;
+  audit_events: AuditEventsTable;
   users: UsersTable;
   teams: TeamsTable;
   team_members: TeamMembersTable;

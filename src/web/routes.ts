@@ -14,6 +14,7 @@ import { testsPages } from './tests/tests-page.js';
 import { trendsPages } from './pipelines/trends-page.js';
 import { runPages } from './tests/run-page.js';
 import { appPages } from './apps/app-pages.js';
+import { auditPages } from './audit/audit-page.js';
 
 // Scripts only from this server; inline styles are allowed for 256-colour ANSI spans.
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'";
@@ -51,4 +52,5 @@ export async function dashboardRoutes(app: FastifyInstance, ctx: AppContext): Pr
   await trendsPages(app, ctx);
   await runPages(app, ctx);
   await appPages(app, ctx);
+  await auditPages(app, ctx);
 }

@@ -11,6 +11,8 @@ import { tempDir } from './temp.js';
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const BIN = path.join(REPO, 'bin/slipway.js');
 export const TOKEN = 'test-admin-token-0123456789';
+/** Replicas of a Postgres store share their secret key (SLIPWAY_SECRET_KEY is required with one). */
+export const TEST_SECRET_KEY = '5e'.repeat(32);
 
 export interface TestServer {
   url: string;
@@ -34,7 +36,8 @@ export async function startServer(extraEnv: Record<string, string> = {}, dataDir
     // SLIPWAY_TEST_ROUTER=nginx runs any suite against the nginx data plane.
     ...(process.env['SLIPWAY_TEST_ROUTER'] ? { SLIPWAY_ROUTER: process.env['SLIPWAY_TEST_ROUTER'] } : {}),
     PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root',
-    PORT: String(port), SLIPWAY_DATA_DIR: dir, SLIPWAY_ADMIN_TOKEN: TOKEN, SLIPWAY_KILL_GRACE_MS: '1000', ...partialRunServerEnv(), ...extraEnv,
+    PORT: String(port), SLIPWAY_DATA_DIR: dir, SLIPWAY_ADMIN_TOKEN: TOKEN, SLIPWAY_KILL_GRACE_MS: '1000', ...partialRunServerEnv(),
+    ...(/^postgres/.test(extraEnv['DATABASE_URL'] ?? '') ? { SLIPWAY_SECRET_KEY: TEST_SECRET_KEY } : {}), ...extraEnv,
   };
   const proc = spawn(process.execPath, [BIN, 'server'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

@@ -75,7 +75,7 @@ test('a forged or second rendezvous gets nothing of the dyno', { timeout: 60_000
   // Over plain HTTP the attach URL is an HTTP stream; the rendezvous path is the same, signed.
   const url = new URL(((await res.json()) as { attach_url: string }).attach_url);
   const sig = url.searchParams.get('sig')!;
-  const target = `${url.pathname.slice(1)}?sig=`;
+  const target = `${url.pathname.slice(1)}?exp=${url.searchParams.get('exp')}&sig=`;
   const forged = await rendezvous(`${target}${sig.slice(0, -2)}${sig.endsWith('aa') ? 'bb' : 'aa'}`, 'typed-by-attacker\n');
   assert.match(forged, /not valid/);
   const real = rendezvous(`${target}${sig}`, 'typed-by-owner\n');

@@ -12,6 +12,7 @@ import { exampleRepo } from '../helpers/apps.js';
 import { needs } from '../helpers/tools.js';
 import { redisCommand } from '../helpers/redis.js';
 import { attackScript, parseAttacks, assertOwnRoleConfined } from '../helpers/addon-attacks.js';
+import { storeKeyring } from '../helpers/sealed.js';
 
 const skip = needs('postgres', 'redis');
 let s: TestServer;
@@ -99,7 +100,10 @@ test('an add-on made before add-ons had passwords is not started again (it would
   // What an older Slipway stored: the superuser, no password.
   const Sqlite = (await import('better-sqlite3')).default;
   const store = new Sqlite(path.join(s.dataDir, 'slipway.db'));
-  store.prepare('UPDATE app_addons SET url = ? WHERE url = ?').run(`postgres://postgres@${url.host}/postgres`, url.toString());
+  // URLs are sealed at rest: the row is found by opening each, and the old URL sealed as the server would.
+  const ring = storeKeyring(s);
+  const row = (store.prepare('SELECT id, url FROM app_addons').all() as Array<{ id: string; url: string }>).find((r) => ring.open(r.url) === url.toString())!;
+  store.prepare('UPDATE app_addons SET url = ? WHERE id = ?').run(ring.seal(`postgres://postgres@${url.host}/postgres`), row.id);
   store.close();
   s = await startServer(REACHABLE, s.dataDir);
   assert.match(s.output(), /starting add-on DATABASE \(heroku-postgresql\): it was made before add-ons had passwords .*recreate it/);

@@ -4,7 +4,7 @@
 // (a pseudo-terminal's keyboard when the CLI has a terminal, piped input ended by ^D otherwise).
 import type tls from 'node:tls';
 import type { FastifyRequest } from 'fastify';
-import { signPath, verifyPath } from '../../core/signed-url.js';
+import { checkSignedPath, signedQuery } from '../../core/signed-url.js';
 import type { AppContext } from '../../app-context.js';
 import { signedUrl } from '../urls.js';
 import { wantsHeroku } from './error-ids.js';
@@ -14,7 +14,7 @@ const ATTACH = /^\/apps\/([^/]+)\/dynos\/([^/]+)\/attach$/;
 
 /** The attach URL for a one-off: rendezvous:// for the heroku CLI when it came over TLS, else the plain HTTP stream. */
 export function attachUrl(ctx: AppContext, req: FastifyRequest, pathname: string): string {
-  if (wantsHeroku(req.headers.accept) && req.protocol === 'https' && req.headers.host) return `rendezvous://${req.headers.host}${pathname}?sig=${signPath(ctx.secret, pathname)}`;
+  if (wantsHeroku(req.headers.accept) && req.protocol === 'https' && req.headers.host) return `rendezvous://${req.headers.host}${pathname}?${signedQuery(ctx, pathname, 'ATTACH')}`;
   return signedUrl(ctx, req, pathname);
 }
 
@@ -38,7 +38,9 @@ export function serveRendezvous(ctx: AppContext, socket: tls.TLSSocket): void {
   const attach = async (target: string, pending: Buffer[], setForward: (f: (c: Buffer) => void) => void) => {
     const url = new URL('/' + target, 'http://rendezvous');
     const m = ATTACH.exec(url.pathname);
-    const run = m && verifyPath(ctx.secret, url.pathname, url.searchParams.get('sig') ?? undefined) ? ctx.oneOffs.get(m[2]!) : undefined;
+    const signed = (method: string) => checkSignedPath(ctx.secret, method, url.pathname, url.searchParams, Math.floor(Date.now() / 1000)) === 'ok';
+    // The plain-HTTP attach URL (GET) also opens a rendezvous: both name the same one-off.
+    const run = m && (signed('ATTACH') || signed('GET')) ? ctx.oneOffs.get(m[2]!) : undefined;
     if (!run || run.appId !== m![1]) { socket.end('Slipway: no such one-off dyno, or the attach URL is not valid.\r\n'); return; }
     if (run.attached) { socket.end(`Slipway: ${run.name} already has a client attached.\r\n`); return; }
     run.attached = true;

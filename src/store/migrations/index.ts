@@ -19,6 +19,7 @@ import * as m020 from './020-heroku-habits.js';
 import * as m017 from './017-agents.js';
 import * as m028 from './028-app-metrics.js';
 import * as m024 from './024-accounts.js';
+import * as m025 from './025-secrets-audit.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
@@ -40,6 +41,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '017-agents': m017,
   '028-app-metrics': m028,
   '024-accounts': m024,
+  '025-secrets-audit': m025,
 };
 
 export const migrationProvider: MigrationProvider = {

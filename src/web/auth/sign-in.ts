@@ -33,12 +33,12 @@ async function webActor(ctx: AppContext, req: FastifyRequest): Promise<{ web: We
     if (!row) await noteSignInFailure(ctx.store.db, req, token);
     return row ? { web: { id: row.id, name: row.name, sid: null, csrf: '' }, who: await principalOf(ctx.store.db, row) } : null;
   }
-  const s = verifySession(ctx.secret, parseCookies(req.headers.cookie)[SESSION_COOKIE], Date.now());
+  const s = verifySession(ctx.sessionSecret, parseCookies(req.headers.cookie)[SESSION_COOKIE], Date.now());
   if (!s) return null;
   // The token it was made with must still be live, and the session must not have been signed out.
   const row = await tokenById(ctx.store.db, s.tokenId);
   if (!row || await isRevoked(ctx.store.db, s.sid)) return null;
-  return { web: { id: row.id, name: row.name, sid: s.sid, csrf: csrfToken(ctx.secret, s.sid) }, who: await principalOf(ctx.store.db, row) };
+  return { web: { id: row.id, name: row.name, sid: s.sid, csrf: csrfToken(ctx.sessionSecret, s.sid) }, who: await principalOf(ctx.store.db, row) };
 }
 
 export function registerWebAuth(app: FastifyInstance, ctx: AppContext): void {
@@ -63,7 +63,7 @@ export function checkCsrf(ctx: AppContext, req: FastifyRequest): void {
   if (!w) throw fail('unauthorized');
   if (w.sid === null) return; // a bearer token is not sent by browsers on their own
   const body = (req.body ?? {}) as Record<string, unknown>;
-  if (!sameOrigin(req) || !csrfValid(ctx.secret, w.sid, body['_csrf'])) throw fail('csrf_failed');
+  if (!sameOrigin(req) || !csrfValid(ctx.sessionSecret, w.sid, body['_csrf'])) throw fail('csrf_failed');
 }
 
 
@@ -103,13 +103,13 @@ export async function signInRoutes(app: FastifyInstance, ctx: AppContext): Promi
       return loginPage(reply.status(401), next, email ? 'That email and password do not match. Check them and try again.' : 'That token is not valid. Check it and try again.');
     }
     const row = (await tokenById(ctx.store.db, tokenId))!;
-    const value = signSession(ctx.secret, newSession(row.id, row.name, Date.now()));
+    const value = signSession(ctx.sessionSecret, newSession(row.id, row.name, Date.now()));
     return reply.header('set-cookie', sessionCookie(value, SESSION_SECONDS, req.protocol === 'https')).redirect(next, 303);
   });
 
   app.post('/logout', { config: { web: 'page' } }, async (req, reply) => {
     checkCsrf(ctx, req);
-    const s = verifySession(ctx.secret, parseCookies(req.headers.cookie)[SESSION_COOKIE], Date.now());
+    const s = verifySession(ctx.sessionSecret, parseCookies(req.headers.cookie)[SESSION_COOKIE], Date.now());
     if (s) await revokeSession(ctx.store.db, s.sid, s.exp);
     if (s) await endPasswordSession(ctx.store.db, s.tokenId);
     return reply.header('set-cookie', sessionCookie('', 0, req.protocol === 'https')).redirect('/login', 303);
