@@ -25,6 +25,8 @@ import { dataApiRoutes } from './heroku/data-api.js';
 import { buildpackRoutes } from './heroku/buildpacks.js';
 import { agentAdminRoutes } from './agents.js';
 import { agentRoutes } from './agent/routes.js';
+import { routerAdminRoutes } from './routers.js';
+import { routerRoutes } from './router/router-routes.js';
 
 export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: opts.logger ? { level: 'warn' } : false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
@@ -53,5 +55,7 @@ export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {})
   await app.register(async (a) => buildpackRoutes(a, ctx));
   await app.register(async (a) => agentAdminRoutes(a, ctx));
   await app.register(async (a) => agentRoutes(a, ctx));
+  await app.register(async (a) => routerAdminRoutes(a, ctx));
+  await app.register(async (a) => routerRoutes(a, ctx));
   return app;
 }

@@ -17,6 +17,7 @@ import * as m022 from './022-hosts-hooks-domains.js';
 import * as m019 from './019-blobs-and-leases.js';
 import * as m020 from './020-heroku-habits.js';
 import * as m017 from './017-agents.js';
+import * as m027 from './027-routers.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
@@ -36,6 +37,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '019-blobs-and-leases': m019,
   '020-heroku-habits': m020,
   '017-agents': m017,
+  '027-routers': m027,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,77 @@
+// The control plane's side of the router processes: the table they are sent (published when the
+// app table or a dyno report changes it), and what each connected router said it serves and has
+// in flight, so a dyno is stopped only once every router has moved off it and finished its requests.
+import { tableChanges, type RouterApp, type RouterState, type TableMessage } from './router-wire.js';
+
+interface Seen { state: RouterState; at: number; connected: number }
+
+/** In-flight counts of a router that went quiet are trusted this long (it may still be answering). */
+const QUIET_MS = 60_000;
+
+export class RouterFeed {
+  private sent = new Map<string, string>();
+  private subscribers = new Set<(m: TableMessage) => void>();
+  private routers = new Map<string, Seen>();
+  private waiters = new Set<() => void>();
+  version = 0;
+
+  constructor(private load: () => RouterApp[]) {}
+
+  /** Read the table again and send what changed to every router. */
+  publish(): void {
+    const apps = new Map(this.load().map((a) => [a.id, a]));
+    const changes = tableChanges(this.sent, apps, this.version + 1);
+    if (!changes.length) return;
+    this.version++;
+    this.sent = new Map([...apps].map(([id, a]) => [id, JSON.stringify(a)]));
+    for (const s of this.subscribers) for (const m of changes) s(m);
+  }
+
+  /** A router's stream: the snapshot now, then every change; call the result when the stream ends. */
+  subscribe(instance: string, send: (m: TableMessage) => void): () => void {
+    send({ type: 'snapshot', version: this.version, apps: [...this.sent.values()].map((j) => JSON.parse(j) as RouterApp) });
+    this.subscribers.add(send);
+    const seen = this.routers.get(instance);
+    if (seen) seen.connected++;
+    else this.routers.set(instance, { state: { instance, seq: 0, version: -1, in_flight: {} }, at: Date.now(), connected: 1 });
+    return () => {
+      this.subscribers.delete(send);
+      const r = this.routers.get(instance);
+      if (r) { r.connected--; r.at = Date.now(); }
+      this.wake();
+    };
+  }
+
+  /** A router's report (an older one arriving late is ignored). */
+  report(s: RouterState): void {
+    const r = this.routers.get(s.instance) ?? { state: { ...s, seq: -1 }, at: 0, connected: 0 };
+    if (s.seq <= r.state.seq) return;
+    r.state = s;
+    r.at = Date.now();
+    this.routers.set(s.instance, r);
+    this.wake();
+  }
+
+  /** Requests the routers have in flight to a dyno. */
+  inFlight(dynoId: string): number {
+    let n = 0;
+    for (const [id, r] of this.routers) {
+      if (!r.connected && Date.now() - r.at > QUIET_MS) { this.routers.delete(id); continue; }
+      n += r.state.in_flight[dynoId] ?? 0;
+    }
+    return n;
+  }
+
+  /** Resolves once every connected router serves `version` or later (or at the deadline). */
+  async applied(version: number, until: number): Promise<void> {
+    while (Date.now() < until && [...this.routers.values()].some((r) => r.connected > 0 && r.state.version < version)) {
+      await new Promise<void>((resolve) => {
+        const done = () => { clearTimeout(t); this.waiters.delete(done); resolve(); };
+        const t = setTimeout(done, Math.max(0, until - Date.now()));
+        this.waiters.add(done);
+      });
+    }
+  }
+
+  private wake(): void { for (const w of [...this.waiters]) w(); }
+}
