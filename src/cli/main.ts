@@ -14,6 +14,7 @@ import { registerWebhooks } from './commands/webhooks.js';
 import { registerDomains } from './commands/domains.js';
 import { registerHeroku } from './commands/heroku.js';
 import { registerAgents } from './commands/agents.js';
+import { registerRouters } from './commands/routers.js';
 import { CliError, EXIT } from './errors.js';
 import { networkReason } from './connection-lost.js';
 
@@ -52,6 +53,7 @@ export async function main(argv: string[]): Promise<void> {
   registerDomains(program);
   registerHeroku(program);
   registerAgents(program);
+  registerRouters(program);
   program.commands.forEach((c) => c.exitOverride());
   try {
     await program.parseAsync(argv);

@@ -13,7 +13,8 @@ export class RouterFeed {
   private subscribers = new Set<(m: TableMessage) => void>();
   private routers = new Map<string, Seen>();
   private waiters = new Set<() => void>();
-  version = 0;
+  /** Starts at the clock, so versions keep growing across server restarts (a router's late report of an older server's version never counts as applied). */
+  version = Date.now();
 
   constructor(private load: () => RouterApp[]) {}
 
