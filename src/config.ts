@@ -14,6 +14,10 @@ const schema = z.object({
   // Custom domains' certificates (certs:add) are served by SNI here; unset: no TLS on the router.
   SLIPWAY_ROUTER_TLS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   SLIPWAY_ROUTER: z.enum(['node', 'nginx']).default('node'),
+  // The router as a process of its own beside the server (outlives it), or inside the server as before.
+  SLIPWAY_COMPANIONS: z.enum(['process', 'in-process']).default('process'),
+  // on: a clean stop (SIGTERM/SIGINT) of the server leaves its router process running (an upgrade, a restart).
+  SLIPWAY_LEAVE_COMPANIONS: z.enum(['on', 'off']).default('off'),
   SLIPWAY_DOMAIN: z.string().default('localhost'),
   SLIPWAY_DATA_DIR: z.string().default('./.slipway'),
   DATABASE_URL: z.string().optional(),
@@ -74,6 +78,10 @@ export interface Config {
   readonly domain: string;
   /** The router's data plane: Slipway's Node proxy, or an nginx it runs and configures (faster). */
   readonly router: 'node' | 'nginx';
+  /** `process`: the router runs as `slipway router` beside the server and outlives it; `in-process`: inside the server. */
+  readonly companions: 'process' | 'in-process';
+  /** A clean stop of the server leaves its companion processes running (they are adopted on the next start). */
+  readonly leaveCompanions: boolean;
   readonly dataDir: string;
   readonly databaseUrl?: string;
   /** Where sources, slugs and outputs live: unset → Postgres when it is the store, else the data folder. */
@@ -156,6 +164,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     routerTlsPort: e.SLIPWAY_ROUTER_TLS_PORT,
     domain: e.SLIPWAY_DOMAIN,
     router: e.SLIPWAY_ROUTER,
+    companions: e.SLIPWAY_COMPANIONS,
+    leaveCompanions: e.SLIPWAY_LEAVE_COMPANIONS === 'on',
     dataDir: path.resolve(e.SLIPWAY_DATA_DIR),
     databaseUrl: e.DATABASE_URL || undefined,
     blobStore: e.SLIPWAY_BLOB_STORE,

@@ -28,6 +28,9 @@ import { appsWithDesiredDynos } from './store/desired-dynos.js';
 import { OneOffDynos } from './runtime/one-off.js';
 import { createRouter } from './runtime/router.js';
 import { NginxRouter } from './runtime/nginx/nginx-router.js';
+import { RouterFeed } from './router/router-feed.js';
+import { routerAsProcess, startRouterCompanion } from './router/router-companion.js';
+import type { Companion } from './companions/companions.js';
 import { DomainRoutes, listenRouterTls } from './runtime/custom-domains.js';
 import { freePort } from './addons/local-server.js';
 import { goLive } from './releases/deploy.js';
@@ -86,6 +89,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const routerInFlight = new Map<string, number>();
   // SLIPWAY_ROUTER=nginx: a native data plane instead of the Node router (created below, once apps are known).
   let nginx: NginxRouter | undefined;
+  // The router process's feed (the router runs as a process of its own), made once apps are known.
+  let routerFeed: RouterFeed | undefined;
   const blobs = openBlobStore({ kind: config.blobStore, dataDir: config.dataDir, store });
   const ctxLogs = new LogBook(path.join(config.dataDir, 'logs'), blobLogArchive(blobs, config.inputLimits.slugBytes), (e) => log.error(`archiving output: ${e.message}`));
   spaces.setApps(await listApps(store.db));
@@ -96,13 +101,14 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   // Dynos: desired rows in the store, reconciled by the server's own agent; the router reads what agents report.
   const plane = await createEmbeddedDynos({
     db: store.db, log, tenantOf: (appId) => tenants.forApp(appId), slugFile: (id) => slugFile(ctx.blobs, id),
-    onRoutesChanged: async () => { await nginx?.sync(); },
+    // A router process must serve the new table before a leaving dyno drains (bounded: a router that is away does not hold deploys).
+    onRoutesChanged: async () => { await nginx?.sync(); if (routerFeed) { routerFeed.publish(); await routerFeed.applied(routerFeed.version, Date.now() + 10_000); } },
     onCrash: (c) => { onDynoCrash(ctx, c).catch((e) => log.error(`automatic rollback: ${(e as Error).message}`)); },
     onStateChanged: (d) => { publishDynoState(ctx, d).catch((e) => log.error(`dyno webhook event: ${(e as Error).message}`)); },
     manager: {
       sandbox, workRoot, bootTimeoutMs: config.bootTimeoutSeconds * 1000, stopGraceMs: config.dynoStopGraceMs,
       log: (appId, source, line) => appendAppLog(ctxLogs, appId, source, line),
-      inFlight: (id) => routerInFlight.get(id) ?? 0, drainMs: config.routerTimeoutMs,
+      inFlight: (id) => (routerInFlight.get(id) ?? 0) + (routerFeed?.inFlight(id) ?? 0), drainMs: config.routerTimeoutMs,
       drain: config.router === 'nginx' ? async (until) => { await nginx?.drained(until); } : undefined,
       network: spaces,
     },
@@ -191,9 +197,14 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const appsByName = new Map<string, Awaited<ReturnType<typeof listApps>>[number]>();
   const refreshApps = async () => { const all = await listApps(store.db); appsByName.clear(); for (const a of all) appsByName.set(a.name, a); spaces.setApps(all); await domains.refresh(store.db); };
   await refreshApps();
+  const routerApps = () => [...appsByName.values()].map((a) => ({
+    id: a.id, name: a.name, dynos: plane.routes.targets(a.id), trusted: a.space_id ? spaces.trustedFor(a.space_id) ?? [] : null, internal: a.internal_routing === 1,
+    hostnames: domains.hostnamesOf(a.id), maintenance: a.maintenance === 1,
+  }));
+  if (routerAsProcess(config) && opts.listen !== false) { routerFeed = ctx.routerFeed = new RouterFeed(routerApps); routerFeed.publish(); }
   // The nginx data plane also follows what no deploy announces (a crashed dyno, a new app, a space's ranges).
-  const appsRefresh = setInterval(() => { refreshApps().then(() => plane.routes.refresh()).then(() => nginx?.sync()).catch(() => {}); }, 1000);
-  ctx.onAppsChanged = () => refreshApps().then(() => { void nginx?.sync(); });
+  const appsRefresh = setInterval(() => { refreshApps().then(() => plane.routes.refresh()).then(() => { ctx.routerFeed?.publish(); return nginx?.sync(); }).catch(() => {}); }, 1000);
+  ctx.onAppsChanged = () => refreshApps().then(() => { ctx.routerFeed?.publish(); void nginx?.sync(); });
   if (config.router === 'nginx' && opts.listen !== false) {
     nginx = new NginxRouter({
       prefix: path.join(config.dataDir, 'nginx'), listenHost: config.routerHost, listenPort: config.routerPort || await freePort(),
@@ -218,12 +229,18 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   let routerUrl = '';
   let tls: TlsListener | undefined;
   let routerTls: Awaited<ReturnType<typeof listenRouterTls>> | undefined;
+  let routerProcess: Companion | undefined;
   if (opts.listen !== false) {
     url = await app.listen({ port: config.port, host: config.host });
     const port = (app.server.address() as { port: number }).port;
     ctx.selfUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
     if (nginx) routerUrl = `http://${config.routerHost}:${nginx.port}`;
-    else {
+    else if (routerFeed) {
+      const routerPort = config.routerPort || await freePort();
+      routerProcess = await startRouterCompanion({ config, db: store.db, log, serverUrl: ctx.selfUrl, port: routerPort });
+      routerFeed.expected = 1;
+      routerUrl = `http://${config.routerHost}:${routerPort}`;
+    } else {
       await new Promise<void>((r) => router.listen(config.routerPort, config.routerHost, () => r()));
       routerUrl = `http://${config.routerHost}:${(router.address() as { port: number }).port}`;
     }
@@ -253,6 +270,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       await ctx.addons.stopAppServers();
       await host.close();
       await nginx?.close();
+      if (routerProcess && !config.leaveCompanions) await routerProcess.stop(config.routerTimeoutMs);
       router.closeAllConnections();
       await new Promise<void>((r) => router.close(() => r()));
       await new Promise<void>((r) => (routerTls ? routerTls.close(() => r()) : r()));

@@ -16,6 +16,9 @@ export class RouterFeed {
   /** Starts at the clock, so versions keep growing across server restarts (a router's late report of an older server's version never counts as applied). */
   version = Date.now();
 
+  /** Routers that must be connected for a change to count as applied (1 once the server's own router process runs). */
+  expected = 0;
+
   constructor(private load: () => RouterApp[]) {}
 
   /** Read the table again and send what changed to every router. */
@@ -65,7 +68,12 @@ export class RouterFeed {
 
   /** Resolves once every connected router serves `version` or later (or at the deadline). */
   async applied(version: number, until: number): Promise<void> {
-    while (Date.now() < until && [...this.routers.values()].some((r) => r.connected > 0 && r.state.version < version)) {
+    const behind = () => {
+      const live = [...this.routers.values()].filter((r) => r.connected > 0);
+      // A router the server runs itself may be reconnecting (the server just restarted): wait for it.
+      return live.length < this.expected || live.some((r) => r.state.version < version);
+    };
+    while (Date.now() < until && behind()) {
       await new Promise<void>((resolve) => {
         const done = () => { clearTimeout(t); this.waiters.delete(done); resolve(); };
         const t = setTimeout(done, Math.max(0, until - Date.now()));
