@@ -13,6 +13,7 @@ import type { SpaceNetworks } from './spaces/space-network.js';
 import type { Tenants } from './tenants.js';
 import type { StoreLocks } from './jobs/store-locks.js';
 import type { Leader } from './scheduler/leader.js';
+import type { DesiredStatePort } from './runtime/desired-state.js';
 
 import type { App } from './store/apps.js';
 import type { Release } from './store/releases.js';
@@ -56,6 +57,8 @@ export interface AppContext {
   addons: AddonManager;
   /** Desired dynos changed: agents are told (the embedded agent has reconciled when this resolves). */
   desiredChanged(): Promise<void>;
+  /** Agents' desired dynos and their reports, over the store (remote agents reach it through /agent/v1/dynos). */
+  desiredState: DesiredStatePort;
   oneOffs: OneOffDynos;
   /** Apps' log drains at work (`sync()` after a drain is added or removed). */
   drains: LogDrains;

@@ -42,6 +42,7 @@ const schema = z.object({
   SLIPWAY_NETWORK_CIDR: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/(1[6-9]|2[0-4])$/, 'must be an IPv4 range from /16 to /24, e.g. 100.80.0.0/20').optional(),
   SLIPWAY_NETWORK_DNS: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}(,\d{1,3}(\.\d{1,3}){3})*$/, 'must be IPv4 addresses separated by commas').optional(),
   SLIPWAY_JOB_LEASE_SECONDS: intFrom(30, 2, 3600),
+  SLIPWAY_AGENT_LOST_SECONDS: intFrom(30, 2, 3600),
   SLIPWAY_CI_TIMEOUT_SECONDS: intFrom(3600, 1, 7 * 86_400),
   SLIPWAY_KILL_GRACE_MS: intFrom(5000, 0, 120_000),
   SLIPWAY_PUBLIC_URL: z.string().url().optional(),
@@ -101,6 +102,8 @@ export interface Config {
   /** Nameservers the default network's resolver asks (else the host's /etc/resolv.conf). */
   readonly networkDns?: string[];
   readonly leaseMs: number;
+  /** An agent silent this long is lost: the router stops sending to its dynos and they are placed elsewhere. */
+  readonly agentLostMs: number;
   readonly ciTimeoutSeconds: number;
   readonly killGraceMs: number;
   readonly publicUrl?: string;
@@ -179,6 +182,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     networkCidr: e.SLIPWAY_NETWORK_CIDR,
     networkDns: e.SLIPWAY_NETWORK_DNS?.split(','),
     leaseMs: e.SLIPWAY_JOB_LEASE_SECONDS * 1000,
+    agentLostMs: e.SLIPWAY_AGENT_LOST_SECONDS * 1000,
     ciTimeoutSeconds: e.SLIPWAY_CI_TIMEOUT_SECONDS,
     killGraceMs: e.SLIPWAY_KILL_GRACE_MS,
     publicUrl: e.SLIPWAY_PUBLIC_URL?.replace(/\/$/, ''),

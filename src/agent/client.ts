@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
 import {
-  INSTANCE_HEADER, PROTOCOL_VERSION, type ClaimedJob, type EventBatch, type EventBatchResponse, type FinishRequest, type LeaseResponse, type RegisterRequest, type RegisterResponse,
+  INSTANCE_HEADER, PROTOCOL_VERSION, type ClaimedJob, type DesiredDynosResponse, type DynoLogBatch, type ObservedReport, type ObservedReportResponse, type EventBatch, type EventBatchResponse, type FinishRequest, type LeaseResponse, type RegisterRequest, type RegisterResponse,
 } from './protocol.js';
 
 /** The server answered with an error (`id` from docs/errors.md); network failures stay plain errors. */
@@ -50,11 +50,26 @@ export class AgentClient {
   async finish(jobId: string, f: FinishRequest): Promise<void> { await this.call('POST', `/agent/v1/jobs/${jobId}/finish`, f, 120_000); }
 
   /** Stream an artifact of the job (`source` or `slug`) to `dest`. */
-  async download(jobId: string, what: 'source' | 'slug', dest: string): Promise<void> {
-    const res = await fetch(`${this.server}/agent/v1/jobs/${jobId}/${what}`, { headers: this.headers(), signal: AbortSignal.timeout(600_000) });
+  download(jobId: string, what: 'source' | 'slug', dest: string): Promise<void> { return this.fetchTo(`/agent/v1/jobs/${jobId}/${what}`, what, dest); }
+
+  /** Stream the slug of one of this agent's dynos to `dest`. */
+  downloadSlug(slugId: string, dest: string): Promise<void> { return this.fetchTo(`/agent/v1/slugs/${encodeURIComponent(slugId)}`, 'slug', dest); }
+
+  private async fetchTo(p: string, what: string, dest: string): Promise<void> {
+    const res = await fetch(this.server + p, { headers: this.headers(), signal: AbortSignal.timeout(600_000) });
     if (!res.ok || !res.body) { await this.answer(res, `GET ${what}`); throw new Error(`downloading the ${what}: HTTP ${res.status}`); }
     await pipeline(Readable.fromWeb(res.body as ReadableStream), fs.createWriteStream(dest, { mode: 0o600 }));
   }
+
+  /** This agent's desired dynos; with `etag`, waits up to `waitMs` for a change and answers undefined (304) if none came. */
+  async desiredDynos(etag: string | undefined, waitMs: number): Promise<DesiredDynosResponse | undefined> {
+    const res = await fetch(`${this.server}/agent/v1/dynos?wait_ms=${waitMs}`, { headers: this.headers(etag ? { 'if-none-match': etag } : {}), signal: AbortSignal.timeout(waitMs + 30_000) });
+    if (res.status === 304) { await res.body?.cancel(); return undefined; }
+    return this.answer<DesiredDynosResponse>(res, 'GET /agent/v1/dynos');
+  }
+
+  reportDynos(r: ObservedReport): Promise<ObservedReportResponse> { return this.call<ObservedReportResponse>('PUT', '/agent/v1/dynos/observed', r) as Promise<ObservedReportResponse>; }
+  async dynoLogs(b: DynoLogBatch): Promise<void> { await this.call('POST', '/agent/v1/dynos/logs', b); }
 
   /** Upload a build's slug (before the build's end event). */
   async uploadSlug(jobId: string, file: string): Promise<void> {

@@ -1,6 +1,7 @@
 // The agent protocol's wire shapes (docs/agent-protocol.md), shared by the server's /agent/v1 routes
 // and the agent: what each message holds, and events to and from JSON (bytes travel as base64).
 import type { JobEvent } from '../runner/execute-job.js';
+import type { DesiredDyno, ObservedDyno } from '../runtime/desired-state.js';
 
 /** The protocol versions this build speaks; an agent says which one it uses when it registers. */
 export const PROTOCOL_VERSIONS = [1] as const;
@@ -42,3 +43,12 @@ export function fromWire(w: WireEvent, slugFile: () => string): JobEvent {
   if (w.type === 'end' && 'processTypes' in w) return { type: 'end', ok: true, slugFile: slugFile(), processTypes: w.processTypes, buildpacks: w.buildpacks, size: w.size };
   return w;
 }
+
+/** `GET /agent/v1/dynos`: this agent's desired dynos, complete; `etag` changes whenever the set does. */
+export interface DesiredDynosResponse { etag: string; dynos: DesiredDyno[] }
+/** `PUT /agent/v1/dynos/observed`: what runs on this agent now (replaces its previous report). */
+export interface ObservedReport { dynos: ObservedDyno[] }
+/** Reported dynos that are neither desired on this agent nor reported by it before are ignored (named here). */
+export interface ObservedReportResponse { ok: true; ignored: string[] }
+/** `POST /agent/v1/dynos/logs`: dyno output and dyno events for the apps' logs. */
+export interface DynoLogBatch { lines: Array<{ app_id: string; source: string; line: string }> }

@@ -35,6 +35,7 @@ export const ERRORS = {
   agent_protocol_unsupported: { status: 400, message: 'This server does not speak the agent\'s protocol version; upgrade the agent or the server so they share one.' },
   agent_lease_lost: { status: 409, message: 'This agent no longer holds the job (its lease ran out, or it was cancelled and taken over); stop running it.' },
   agent_event_out_of_order: { status: 409, message: 'An event batch arrived out of order; send the batches of a job in sequence, from the one after the last acknowledged.' },
+  agent_dyno_address: { status: 422, message: 'An agent reported its dynos at an address other than the one it registered with; the router reaches an agent\'s dynos only at its registered (advertised) address.' },
   router_not_found: { status: 404, message: 'Couldn\'t find that router. `slipway routers` lists them.' },
   router_feed_unavailable: { status: 503, message: 'This server runs its router in-process (nginx data plane, or a TLS router port) and feeds no router process; unset SLIPWAY_ROUTER=nginx and SLIPWAY_ROUTER_TLS_PORT to run `slipway router`.' },
   not_supported: { status: 501, message: 'Slipway does not support this endpoint yet.' },

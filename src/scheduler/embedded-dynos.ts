@@ -32,12 +32,17 @@ export interface EmbeddedDynosOptions {
   lostAfterMs?: number;
   /** Agent name (a test runs a second in-process agent under another name). */
   agentName?: string;
+  /** false: this server runs no dynos itself (SLIPWAY_EMBEDDED_RUNNER=off); remote agents run them all. */
+  local?: boolean;
 }
 
 export interface EmbeddedDynos {
-  agentId: string;
+  /** The local agent's id (undefined: no local agent). */
+  agentId?: string;
   routes: RouteTable;
-  reconciler: Reconciler;
+  reconciler?: Reconciler;
+  /** The port over the store, for every agent: the local one here, remote ones through /agent/v1/dynos. */
+  port: StoreDesiredState;
   /** Desired rows changed: the local agent reconciles now (resolves once it has). */
   changed(): Promise<void>;
   /** Reconcile from the stored desired state (the dynos a previous run left come back) and keep at it. */
@@ -46,7 +51,7 @@ export interface EmbeddedDynos {
 }
 
 export async function createEmbeddedDynos(o: EmbeddedDynosOptions): Promise<EmbeddedDynos> {
-  const agent = await ensureAgent(o.db, o.agentName ?? LOCAL_AGENT);
+  const agent = o.local === false ? undefined : await ensureAgent(o.db, o.agentName ?? LOCAL_AGENT);
   const lostAfterMs = o.lostAfterMs ?? AGENT_LOST_MS;
   const routes = new RouteTable(() => upWebDynos(o.db, lostAfterMs), o.log.warn);
   const port = new StoreDesiredState({ db: o.db, tenantOf: o.tenantOf, onCrash: o.onCrash, onStateChanged: o.onStateChanged, onReported: async () => { await routes.refresh(); await o.onRoutesChanged(); } });
@@ -54,24 +59,24 @@ export async function createEmbeddedDynos(o: EmbeddedDynosOptions): Promise<Embe
   const hooks = { report: (): Promise<void> => Promise.resolve() };
   const manager = new DynoManager({ ...o.manager, onChange: () => { void hooks.report(); }, onTargetsChanged: () => hooks.report() });
   const intervalMs = o.intervalMs ?? 2000;
-  const reconciler = new Reconciler({ agentId: agent.id, port, dynos: manager, slugFile: o.slugFile, intervalMs, log: (l) => o.log.error(`agent ${agent.name}: ${l}`) });
-  hooks.report = () => reconciler.report();
+  const reconciler = agent && new Reconciler({ agentId: agent.id, port, dynos: manager, slugFile: o.slugFile, intervalMs, log: (l) => o.log.error(`agent ${agent.name}: ${l}`) });
+  if (reconciler) hooks.report = () => reconciler.report();
   let sweep: NodeJS.Timeout | undefined;
   let sweeping = false;
   // This agent's dynos ended with the previous server: its last report is void (the reconciler starts them again).
-  await port.report(agent.id, []);
+  if (agent) await port.report(agent.id, []);
   return {
-    agentId: agent.id, routes, reconciler,
-    changed: () => reconciler.poke(),
+    agentId: agent?.id, routes, reconciler, port,
+    changed: async () => { await reconciler?.poke(); },
     async start() {
-      await reconciler.start();
+      await reconciler?.start();
       sweep = setInterval(() => {
         if (sweeping) return;
         sweeping = true;
-        rescheduleStranded(o.db, lostAfterMs).then((moved) => moved.length ? reconciler.poke() : undefined)
+        rescheduleStranded(o.db, lostAfterMs).then((moved) => moved.length ? reconciler?.poke() : undefined)
           .catch((e: Error) => o.log.error(`placing dynos of lost agents: ${e.message}`)).finally(() => { sweeping = false; });
       }, intervalMs);
     },
-    async close() { clearInterval(sweep); await reconciler.stop(); },
+    async close() { clearInterval(sweep); await reconciler?.stop(); },
   };
 }

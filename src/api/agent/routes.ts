@@ -12,6 +12,7 @@ import { parseBody } from '../errors.js';
 import { agentOf, registerAgentAuth } from './agent-auth.js';
 import { claimSchema, registerSchema } from './wire-schema.js';
 import { agentJobRoutes } from './job-routes.js';
+import { agentDynoRoutes } from './dyno-routes.js';
 
 const POLL_MS = 250;
 
@@ -61,4 +62,5 @@ export async function agentRoutes(app: FastifyInstance, ctx: AppContext): Promis
   });
 
   await agentJobRoutes(app, ctx);
+  await agentDynoRoutes(app, ctx);
 }

@@ -34,3 +34,12 @@ export const registerSchema = z.object({
 
 export const claimSchema = z.object({ kinds: z.array(text(64)).max(16).optional(), wait_ms: z.number().int().min(0).max(30_000).optional() });
 export const finishSchema = z.object({ ok: z.boolean(), error: text(10_000).optional() });
+
+export const dynosQuerySchema = z.object({ wait_ms: z.coerce.number().int().min(0).max(30_000).optional() });
+const observedDyno = z.object({
+  id: text(200), appId: text(64), releaseId: text(64), type: text(64), name: text(80),
+  state: z.enum(['starting', 'up', 'crashed', 'stopping', 'stopped']), host: text(255), port: z.number().int().min(1).max(65535),
+  restarts: z.number().int().min(0), changedAt: text(40),
+});
+export const observedSchema = z.object({ dynos: z.array(observedDyno).max(2000) });
+export const dynoLogSchema = z.object({ lines: z.array(z.object({ app_id: text(64), source: z.string().regex(/^(app|heroku)\[[\w.-]{1,80}\]$/, 'app[NAME] or heroku[NAME]'), line: text(64 * 1024) })).max(10_000) });

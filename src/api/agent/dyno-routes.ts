@@ -1,0 +1,90 @@
+// The agent protocol's dyno routes: an agent reads its desired dynos (long poll on an ETag), reports
+// what runs (its heartbeat too), downloads the slugs of its dynos and sends their log lines. An
+// agent sees and reports its own dynos only: the rows placed on it, or that it reported before.
+import fs from 'node:fs';
+import { createHash } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../app-context.js';
+import { fail } from '../../core/errors.js';
+import { desiredDynosOnAgent } from '../../store/desired-dynos.js';
+import { observedOnAgent } from '../../store/observed-dynos.js';
+import { slugFile } from '../../releases/slugs.js';
+import { appendAppLog } from '../../releases/app-log.js';
+import type { DesiredDynosResponse, ObservedReportResponse } from '../../agent/protocol.js';
+import { parseBody } from '../errors.js';
+import { agentOf } from './agent-auth.js';
+import { dynoLogSchema, dynosQuerySchema, observedSchema } from './wire-schema.js';
+
+const POLL_MS = 250;
+
+/** The ETag of an agent's desired set: its dyno ids (anything that changes what a dyno runs gives it a new id). */
+async function desiredTag(ctx: AppContext, agentId: string): Promise<string> {
+  const rows = await ctx.store.db.selectFrom('desired_dynos').select('id').where('agent_id', '=', agentId).orderBy('id').execute();
+  return `"${createHash('sha256').update(rows.map((r) => r.id).join(' ')).digest('base64url').slice(0, 22)}"`;
+}
+
+export async function agentDynoRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const db = ctx.store.db;
+
+  // Long poll: with If-None-Match, the answer waits (up to wait_ms) until the set differs; 304 if it never does.
+  app.get('/agent/v1/dynos', async (req, reply) => {
+    const agent = agentOf(req);
+    const q = parseBody(dynosQuerySchema, req.query);
+    const known = req.headers['if-none-match'];
+    const until = Date.now() + (q.wait_ms ?? 0);
+    let gone = false;
+    req.raw.once('close', () => { gone = true; });
+    let tag = await desiredTag(ctx, agent.id);
+    while (tag === known && !gone && Date.now() + POLL_MS <= until) {
+      await new Promise((r) => setTimeout(r, POLL_MS));
+      tag = await desiredTag(ctx, agent.id);
+    }
+    if (tag === known) return reply.status(304).header('etag', tag).send();
+    const dynos = await ctx.desiredState.desired(agent.id);
+    return reply.header('etag', tag).send({ etag: tag, dynos } satisfies DesiredDynosResponse);
+  });
+
+  app.put('/agent/v1/dynos/observed', { bodyLimit: 4 * 1024 * 1024 }, async (req): Promise<ObservedReportResponse> => {
+    const agent = agentOf(req);
+    const report = parseBody(observedSchema, req.body);
+    const [row, desired, before] = await Promise.all([
+      db.selectFrom('agents').select('address').where('id', '=', agent.id).executeTakeFirstOrThrow(), desiredDynosOnAgent(db, agent.id), observedOnAgent(db, agent.id),
+    ]);
+    const wrong = report.dynos.find((d) => d.host !== row.address);
+    if (wrong) throw fail('agent_dyno_address', `Agent ${agent.name} registered ${row.address ? `the address ${row.address}` : 'no address'} but reports ${wrong.name} at ${wrong.host}; the router reaches an agent's dynos at its registered address only (start the agent with --advertise ADDR).`);
+    // What a dyno is (its app, release, name) comes from the store, never from the agent: a report cannot route another app's traffic.
+    const ignored: string[] = [];
+    const mine = report.dynos.flatMap((d) => {
+      const own = desired.find((r) => r.id === d.id);
+      const prev = before.find((r) => r.dyno_id === d.id);
+      if (!own && !prev) { ignored.push(d.id); return []; }
+      const who = own ? { appId: own.app_id, releaseId: own.release_id, type: own.process_type, name: own.name } : { appId: prev!.app_id, releaseId: prev!.release_id, type: prev!.process_type, name: prev!.name };
+      return [{ ...d, ...who }];
+    });
+    if (ignored.length) ctx.log.warn(`agent ${agent.name} reported dynos that are not its own (ignored): ${ignored.slice(0, 5).join(', ')}`);
+    await ctx.desiredState.report(agent.id, mine);
+    return { ok: true, ignored };
+  });
+
+  // A slug the agent's dynos run, and no other.
+  app.get<{ Params: { id: string } }>('/agent/v1/slugs/:id', async (req, reply) => {
+    const agent = agentOf(req);
+    const wanted = (await desiredDynosOnAgent(db, agent.id)).some((r) => r.slug_id === req.params.id);
+    const file = wanted ? await slugFile(ctx.blobs, req.params.id).catch(() => undefined) : undefined;
+    if (!file || !fs.existsSync(file)) throw fail('not_found', `No dyno on agent ${agent.name} runs slug ${req.params.id}.`);
+    return reply.type('application/gzip').send(fs.createReadStream(file));
+  });
+
+  // Dyno output for the apps' logs: lines of apps with no dyno on this agent are dropped.
+  app.post('/agent/v1/dynos/logs', { bodyLimit: 4 * 1024 * 1024 }, async (req) => {
+    const agent = agentOf(req);
+    const batch = parseBody(dynoLogSchema, req.body);
+    const [desired, before] = await Promise.all([desiredDynosOnAgent(db, agent.id), observedOnAgent(db, agent.id)]);
+    const apps = new Set([...desired.map((r) => r.app_id), ...before.map((r) => r.app_id)]);
+    let dropped = 0;
+    for (const l of batch.lines) {
+      if (apps.has(l.app_id)) appendAppLog(ctx.logs, l.app_id, l.source, l.line); else dropped++;
+    }
+    return { ok: true, dropped };
+  });
+}
