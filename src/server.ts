@@ -272,6 +272,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       await host.close();
       await nginx?.close();
       if (routerProcess && !config.leaveCompanions) await routerProcess.stop(config.routerTimeoutMs);
+      routerFeed?.close();
       router.closeAllConnections();
       await new Promise<void>((r) => router.close(() => r()));
       await new Promise<void>((r) => (routerTls ? routerTls.close(() => r()) : r()));

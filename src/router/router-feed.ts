@@ -10,7 +10,7 @@ const QUIET_MS = 60_000;
 
 export class RouterFeed {
   private sent = new Map<string, string>();
-  private subscribers = new Set<(m: TableMessage) => void>();
+  private subscribers = new Map<(m: TableMessage) => void, () => void>();
   private routers = new Map<string, Seen>();
   private waiters = new Set<() => void>();
   /** Starts at the clock, so versions keep growing across server restarts (a router's late report of an older server's version never counts as applied). */
@@ -28,13 +28,13 @@ export class RouterFeed {
     if (!changes.length) return;
     this.version++;
     this.sent = new Map([...apps].map(([id, a]) => [id, JSON.stringify(a)]));
-    for (const s of this.subscribers) for (const m of changes) s(m);
+    for (const s of this.subscribers.keys()) for (const m of changes) s(m);
   }
 
-  /** A router's stream: the snapshot now, then every change; call the result when the stream ends. */
-  subscribe(instance: string, send: (m: TableMessage) => void): () => void {
+  /** A router's stream: the snapshot now, then every change (`end` on close); call the result when the stream ends. */
+  subscribe(instance: string, send: (m: TableMessage) => void, end: () => void): () => void {
     send({ type: 'snapshot', version: this.version, apps: [...this.sent.values()].map((j) => JSON.parse(j) as RouterApp) });
-    this.subscribers.add(send);
+    this.subscribers.set(send, end);
     const seen = this.routers.get(instance);
     if (seen) seen.connected++;
     else this.routers.set(instance, { state: { instance, seq: 0, version: -1, in_flight: {} }, at: Date.now(), connected: 1 });
@@ -81,6 +81,9 @@ export class RouterFeed {
       });
     }
   }
+
+  /** The server stops: every stream ends (routers reconnect to the next server). */
+  close(): void { for (const end of this.subscribers.values()) end(); this.subscribers.clear(); this.wake(); }
 
   private wake(): void { for (const w of [...this.waiters]) w(); }
 }

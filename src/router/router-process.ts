@@ -39,15 +39,17 @@ export async function runRouter(c: RouterConfig): Promise<void> {
     process.once('SIGINT', () => resolve('SIGINT'));
   });
   const following = table.run();
-  const why = await Promise.race([stopped, following.then(() => 'stopped')]);
+  let refused: unknown;
+  const why = await Promise.race([stopped, following.then(() => 'stopped', (e: unknown) => { refused = e; return 'refused'; })]);
   say(`${why}: finishing the requests in flight, then stopping`);
   table.stop();
-  await new Promise<void>((r) => { router.close(() => r()); router.closeIdleConnections(); setTimeout(() => { router.closeAllConnections(); }, c.timeoutMs).unref(); });
+  await new Promise<void>((r) => { router.close(() => r()); router.closeIdleConnections(); setTimeout(() => { router.closeAllConnections(); }, refused ? 0 : c.timeoutMs).unref(); });
   state.close();
-  await logs.flush().catch(() => {});
+  if (!refused) await logs.flush().catch(() => {});
   logs.close();
   await closeIdentity?.();
-  await following;
+  await following.catch(() => {});
+  if (refused) throw refused;
 }
 
 /** Reports the table version served and the requests in flight per dyno: at once when the table changes, else when the counts do (at most every 50 ms). */

@@ -48,7 +48,7 @@ export async function routerRoutes(app: FastifyInstance, ctx: AppContext): Promi
     reply.hijack();
     reply.raw.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
     const send = (m: TableMessage) => { reply.raw.write(JSON.stringify(m) + '\n'); };
-    const stop = feed.subscribe(instance, send);
+    const stop = feed.subscribe(instance, send, () => reply.raw.end());
     const routerId = req.routerId!;
     // A revoked token cuts the stream at the next ping.
     const ping = setInterval(() => {
