@@ -31,6 +31,7 @@ import { NginxRouter } from './runtime/nginx/nginx-router.js';
 import { RouterFeed } from './router/router-feed.js';
 import { routerAsProcess, startRouterCompanion } from './router/router-companion.js';
 import type { Companion } from './companions/companions.js';
+import { startLocalAgentCompanion } from './companions/local-agent-companion.js';
 import { DomainRoutes, listenRouterTls } from './runtime/custom-domains.js';
 import { freePort } from './addons/local-server.js';
 import { goLive } from './releases/deploy.js';
@@ -103,7 +104,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     db: store.db, log, tenantOf: (appId) => tenants.forApp(appId), slugFile: (id) => slugFile(ctx.blobs, id),
     // A router process must serve the new table before a leaving dyno drains (bounded: a router that is away does not hold deploys).
     onRoutesChanged: async () => { await nginx?.sync(); if (routerFeed) { routerFeed.publish(); await routerFeed.applied(routerFeed.version, Date.now() + 10_000); } },
-    local: config.embeddedRunner, lostAfterMs: config.agentLostMs,
+    local: config.embeddedRunner && config.localAgent === 'in-process', lostAfterMs: config.agentLostMs,
     onCrash: (c) => { onDynoCrash(ctx, c).catch((e) => log.error(`automatic rollback: ${(e as Error).message}`)); },
     onStateChanged: (d) => { publishDynoState(ctx, d).catch((e) => log.error(`dyno webhook event: ${(e as Error).message}`)); },
     manager: {
@@ -176,7 +177,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   runner.start();
   control.start();
   // The embedded runner shows in `slipway agents` as the agent `local`, seen while the server runs (on every replica).
-  const seenLocal = () => (config.embeddedRunner ? ensureLocalAgent(store.db, { hostname: os.hostname(), slots: config.runnerConcurrency }) : Promise.resolve());
+  // (A local agent process heartbeats itself: the server must not keep a dead one looking alive.)
+  const seenLocal = () => (config.embeddedRunner && config.localAgent === 'in-process' ? ensureLocalAgent(store.db, { hostname: os.hostname(), slots: config.runnerConcurrency }) : Promise.resolve());
   await seenLocal();
   const localBeat = setInterval(() => { seenLocal().catch((e) => log.error(`heartbeat of the local agent: ${(e as Error).message}`)); }, Math.max(500, Math.floor(config.leaseMs / 2)));
   ctx.leader.every('recovery', Math.max(500, Math.floor(config.leaseMs / 2)), () => recoverLostWork(ctx, owner).then(settleEnded));
@@ -231,6 +233,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   let tls: TlsListener | undefined;
   let routerTls: Awaited<ReturnType<typeof listenRouterTls>> | undefined;
   let routerProcess: Companion | undefined;
+  let agentProcess: Companion | undefined;
   if (opts.listen !== false) {
     url = await app.listen({ port: config.port, host: config.host });
     const port = (app.server.address() as { port: number }).port;
@@ -246,6 +249,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       routerUrl = `http://${config.routerHost}:${(router.address() as { port: number }).port}`;
     }
     const routerPort = Number(new URL(routerUrl).port);
+    if (config.localAgent === 'process') agentProcess = await startLocalAgentCompanion({ config, db: store.db, log, serverUrl: ctx.selfUrl });
     if (config.routerTlsPort !== undefined && !nginx) {
       routerTls = await listenRouterTls(router, domains, config.routerTlsPort, config.routerHost);
       log.info(`Router over TLS (custom domains' certificates by SNI) on ${config.routerHost}:${(routerTls.address() as { port: number }).port}`);
@@ -260,6 +264,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   return {
     url, routerUrl, ctx, app, adminToken,
     async close() {
+      // The local agent first: its dynos stop and say so while this server still listens.
+      if (agentProcess && !config.leaveCompanions) await agentProcess.stop(config.dynoStopGraceMs + 10_000);
       await ctx.leader.stop();
       clearInterval(localBeat);
       clearInterval(appsRefresh);

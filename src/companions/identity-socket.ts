@@ -30,3 +30,11 @@ export function askIdentity(socket: string, timeoutMs = 2000): Promise<Companion
     req.on('error', () => resolve(undefined));
   });
 }
+
+/** Started by `slipway server` as a companion (SLIPWAY_COMPANION_SOCKET/INSTANCE set): answer on the socket; else nothing. */
+export async function companionIdentity(env: Record<string, string | undefined>, kind: string, version: string, ready: () => boolean = () => true): Promise<(() => Promise<void>) | undefined> {
+  const socket = env['SLIPWAY_COMPANION_SOCKET'];
+  const instance = env['SLIPWAY_COMPANION_INSTANCE'];
+  if (!socket || !instance || !/^[A-Za-z0-9_-]{1,64}$/.test(instance)) return undefined;
+  return serveIdentity(socket, () => ({ kind, instance, pid: process.pid, version, ready: ready() }));
+}
