@@ -12,6 +12,8 @@ const schema = z.object({
   SLIPWAY_AGENT_MEMORY_MB: z.coerce.number().int().min(64).optional(),
   SLIPWAY_AGENT_NAME: z.string().optional(),
   SLIPWAY_AGENT_ADDRESS: z.string().optional(),
+  /** The router's addresses (comma-separated IPs): the only peers the agent's dyno ports accept. */
+  SLIPWAY_AGENT_ROUTER_FROM: z.string().regex(/^[\d.:a-fA-F]+(,[\d.:a-fA-F]+)*$/, 'must be IP addresses separated by commas').optional(),
   SLIPWAY_AGENT_LABELS: z.string().optional(),
   /** How many bytes of events an agent keeps while the server is away (then it drops output, saying so). */
   SLIPWAY_AGENT_BUFFER_MB: z.coerce.number().int().min(1).max(4096).default(64),
@@ -23,17 +25,16 @@ export interface AgentConfig {
   readonly name?: string;
   readonly slots: number;
   readonly memoryMb: number;
-  /** The address the agent reports (else its first non-loopback IPv4). */
+  /** The address the agent advertises: reported at registration, and where the router reaches its dynos (else the address it reaches the server from). */
   readonly address: string | null;
+  /** The router's addresses (else the server's address as the agent reaches it). */
+  readonly routerFrom: readonly string[] | null;
   readonly hostname: string;
   readonly labels: readonly string[];
   readonly bufferBytes: number;
   /** Sandbox, network, limits, timeouts, buildpack folders: the same settings as a server's, for this host. */
   readonly host: Config;
 }
-
-const firstAddress = (): string | null =>
-  Object.values(os.networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address ?? null;
 
 /** Validated and frozen; throws ConfigError naming the bad variable. */
 export function loadAgentConfig(env: Record<string, string | undefined>): AgentConfig {
@@ -47,7 +48,8 @@ export function loadAgentConfig(env: Record<string, string | undefined>): AgentC
   return Object.freeze({
     server: e.SLIPWAY_AGENT_SERVER.replace(/\/$/, ''), token: e.SLIPWAY_AGENT_TOKEN, name: e.SLIPWAY_AGENT_NAME || undefined,
     slots: e.SLIPWAY_AGENT_SLOTS, memoryMb: e.SLIPWAY_AGENT_MEMORY_MB ?? Math.floor(os.totalmem() / 1024 / 1024),
-    address: e.SLIPWAY_AGENT_ADDRESS || firstAddress(), hostname: os.hostname(),
+    address: e.SLIPWAY_AGENT_ADDRESS || null, hostname: os.hostname(),
+    routerFrom: e.SLIPWAY_AGENT_ROUTER_FROM ? Object.freeze(e.SLIPWAY_AGENT_ROUTER_FROM.split(',')) : null,
     labels: Object.freeze(e.SLIPWAY_AGENT_LABELS?.split(',').map((l) => l.trim()).filter(Boolean) ?? []),
     bufferBytes: e.SLIPWAY_AGENT_BUFFER_MB * 1024 * 1024,
     host,

@@ -11,6 +11,8 @@ import type { AgentConfig } from './agent-config.js';
 import { AgentClient, AgentHttpError } from './client.js';
 import { runAgentJob, type AgentJobDeps } from './agent-job.js';
 import type { RegisterResponse } from './protocol.js';
+import { startAgentDynos } from './agent-dynos.js';
+import { reachServer } from './reach-server.js';
 
 /** The server will not have this agent (token unknown or revoked, protocol unsupported): retrying cannot help. */
 export class AgentRefused extends Error {}
@@ -29,11 +31,13 @@ function refusal(e: unknown): string | undefined {
   return undefined;
 }
 
-/** Register, retrying with back-off while the server is away; refusals end the agent. */
-async function register(client: AgentClient, c: AgentConfig, stop: AbortSignal): Promise<RegisterResponse | undefined> {
+/** Register, retrying with back-off while the server is away; refusals end the agent. The answer comes with where the agent is seen from. */
+async function register(client: AgentClient, c: AgentConfig, stop: AbortSignal): Promise<(RegisterResponse & { address: string; serverAddress: string }) | undefined> {
   for (let wait = 500; !stop.aborted; wait = Math.min(30_000, wait * 2)) {
     try {
-      return await client.register({ name: c.name, hostname: c.hostname, address: c.address, slots: c.slots, memory_mb: c.memoryMb, labels: [...c.labels] });
+      const seen = await reachServer(c.server);
+      const address = c.address ?? seen.local;
+      return { ...await client.register({ name: c.name, hostname: c.hostname, address, slots: c.slots, memory_mb: c.memoryMb, labels: [...c.labels] }), address, serverAddress: seen.remote };
     } catch (e) {
       const why = refusal(e);
       if (why) throw new AgentRefused(why);
@@ -55,12 +59,13 @@ export async function runAgent(c: AgentConfig): Promise<void> {
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   const running = new Set<Promise<void>>();
   let beat: NodeJS.Timeout | undefined;
+  let dynos: Awaited<ReturnType<typeof startAgentDynos>> | undefined;
   try {
     await startDefaultNetwork(c.host, host.spaces, log);
     const client = new AgentClient(c.server, c.token, randomBytes(8).toString('hex'));
     const reg = await register(client, c, stop.signal);
     if (!reg) return;
-    log.info(`registered with ${c.server} as ${reg.name} (protocol v${reg.protocol_version}, ${c.slots} slots, lease ${reg.lease_ms} ms)`);
+    log.info(`registered with ${c.server} as ${reg.name} (protocol v${reg.protocol_version}, ${c.slots} slots, lease ${reg.lease_ms} ms); dynos at ${reg.address}, reachable from ${(c.routerFrom ?? [reg.serverAddress]).join(', ')} only`);
     let away = false;
     beat = setInterval(() => {
       client.heartbeat().then(() => { if (away) log.info('the server is back'); away = false; }).catch((e) => {
@@ -74,7 +79,7 @@ export async function runAgent(c: AgentConfig): Promise<void> {
     fs.mkdirSync(slugDir, { recursive: true, mode: 0o711 });
     const deps: AgentJobDeps = {
       client, slugDir, bufferBytes: Math.floor(c.bufferBytes / c.slots), log: (m) => log.warn(m),
-      whereabouts: `agent ${reg.name} on ${c.hostname}${c.address ? ` (${c.address})` : ''}`,
+      whereabouts: `agent ${reg.name} on ${c.hostname} (${reg.address})`,
       exec: {
         sandbox: host.sandbox, workRoot: host.workRoot, cacheRoot: path.join(c.host.dataDir, 'cache'), buildCacheRoot: path.join(c.host.dataDir, 'build-cache'),
         network: host.spaces, buildpackDirs: c.host.buildpackDirs, limits: c.host.inputLimits, buildTimeoutMs: c.host.buildTimeoutSeconds * 1000,
@@ -98,12 +103,16 @@ export async function runAgent(c: AgentConfig): Promise<void> {
         }
       }
     };
+    dynos = await startAgentDynos({
+      client, host, config: c.host, advertise: reg.address, routerFrom: new Set(c.routerFrom ?? [reg.serverAddress]), log: (m) => log.warn(`dynos: ${m}`),
+    });
     for (let i = 0; i < c.slots; i++) { const p = slot(); running.add(p); }
     await Promise.all(running);
   } finally {
     clearInterval(beat);
     stop.abort();
     await Promise.allSettled([...running]);
+    await dynos?.close();
     await host.close();
   }
   if (refused) throw new AgentRefused(refused);

@@ -14,6 +14,8 @@ export interface ReconcilerOptions {
   slugFile(slugId: string): Promise<string>;
   intervalMs: number;
   log(line: string): void;
+  /** Where the router reaches a dyno, if not where it listens (a remote agent forwards a port of its own address). */
+  expose?(d: Dyno): Promise<{ host: string; port: number }>;
 }
 
 interface Lane { busy: boolean; next?: DesiredDyno[]; done?: Promise<void>; resolve?: () => void }
@@ -72,7 +74,10 @@ export class Reconciler {
     if (this.pending) return this.pending;
     const p: Promise<void> = this.chain.then(async () => {
       if (this.pending === p) this.pending = undefined;
-      await this.o.port.report(this.o.agentId, this.o.dynos.all().map(observed)).catch((e: Error) => this.o.log(`reporting dynos: ${e.message}`));
+      const expose = this.o.expose;
+      const all = this.o.dynos.all();
+      await Promise.all(all.map(async (d) => (expose ? { ...observed(d), ...await expose(d) } : observed(d))))
+        .then((list) => this.o.port.report(this.o.agentId, list)).catch((e: Error) => this.o.log(`reporting dynos: ${e.message}`));
     });
     this.pending = p;
     this.chain = p;

@@ -31,18 +31,20 @@ export function registerAgents(program: Command): void {
     await client().delete(`/agents/${encodeURIComponent(name)}`);
     console.log(`Revoked agent ${name}: its token no longer works.`);
   });
-  program.command('agent').description('run an agent on this host: pull test nodes, builds and release phases from a server')
+  program.command('agent').description('run an agent on this host: pull test nodes, builds and release phases from a server, and run its dynos')
     .option('--server <url>', 'the server\'s URL (SLIPWAY_AGENT_SERVER)')
     .option('--token <token>', 'the agent token from agents:create (SLIPWAY_AGENT_TOKEN)')
     .option('--data-dir <dir>', 'this agent\'s data folder (SLIPWAY_AGENT_DATA_DIR, default ./.slipway-agent)')
     .option('--slots <n>', 'jobs at a time (SLIPWAY_AGENT_SLOTS, default 2)')
     .option('--memory <mb>', 'memory to offer, MB (SLIPWAY_AGENT_MEMORY_MB, default: this host\'s)')
     .option('--name <name>', 'the agent\'s name, checked against its token (SLIPWAY_AGENT_NAME)')
-    .action(async (o: { server?: string; token?: string; dataDir?: string; slots?: string; memory?: string; name?: string }) => {
+    .option('--advertise <addr>', 'the address the router reaches this host\'s dynos at (SLIPWAY_AGENT_ADDRESS, default: the address it reaches the server from)')
+    .action(async (o: { server?: string; token?: string; dataDir?: string; slots?: string; memory?: string; name?: string; advertise?: string }) => {
       const [{ loadAgentConfig }, { runAgent, AgentRefused }] = await Promise.all([import('../../agent/agent-config.js'), import('../../agent/agent.js')]);
       const env = {
         ...serverEnv(), ...(o.server ? { SLIPWAY_AGENT_SERVER: o.server } : {}), ...(o.token ? { SLIPWAY_AGENT_TOKEN: o.token } : {}), ...(o.dataDir ? { SLIPWAY_AGENT_DATA_DIR: o.dataDir } : {}),
         ...(o.slots ? { SLIPWAY_AGENT_SLOTS: o.slots } : {}), ...(o.memory ? { SLIPWAY_AGENT_MEMORY_MB: o.memory } : {}), ...(o.name ? { SLIPWAY_AGENT_NAME: o.name } : {}),
+        ...(o.advertise ? { SLIPWAY_AGENT_ADDRESS: o.advertise } : {}),
       };
       let config;
       try { config = loadAgentConfig(env); } catch (e) { throw new CliError((e as Error).message); }

@@ -1,0 +1,120 @@
+// A remote agent's dynos: the same Reconciler and DynoManager as the server's embedded agent, fed
+// over HTTP (HttpDesiredState, long-polled), with slugs downloaded from the server, dyno output
+// sent to the apps' logs, and each dyno reached by the router through a port of the agent's own
+// address (DynoForwarder). The old dyno of a swap is drained only after a report told the router.
+import fs from 'node:fs';
+import path from 'node:path';
+import { DynoManager, type Dyno } from '../runtime/dyno-manager.js';
+import { Reconciler } from '../runtime/reconciler.js';
+import { killMarked } from '../sandbox/process-tree.js';
+import { removeWorkspace } from '../ci/workspace.js';
+import type { Host } from '../host-setup.js';
+import type { Config } from '../config.js';
+import type { AgentClient } from './client.js';
+import { HttpDesiredState } from './http-desired-state.js';
+import { DynoForwarder } from './dyno-forwarder.js';
+import { DynoLogShipper } from './dyno-log-shipper.js';
+
+export interface AgentDynosOptions {
+  client: AgentClient;
+  host: Pick<Host, 'sandbox' | 'workRoot' | 'spaces'>;
+  config: Pick<Config, 'dataDir' | 'bootTimeoutSeconds' | 'dynoStopGraceMs' | 'routerTimeoutMs'>;
+  /** The agent's advertised address: where the router reaches its dynos. */
+  advertise: string;
+  /** The router's addresses: the only peers the dyno ports accept. */
+  routerFrom: ReadonlySet<string>;
+  log(line: string): void;
+  intervalMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const SLUG_ID = /^[\w-]{1,100}$/;
+
+/** Start reconciling this host's dynos; `close` stops them (the desired state is left as it is). */
+export async function startAgentDynos(o: AgentDynosOptions): Promise<{ close(): Promise<void> }> {
+  await sweepLeftovers(o.host.workRoot, o.log);
+  const port = new HttpDesiredState(o.client);
+  const forwarder = new DynoForwarder(o.routerFrom, o.log);
+  const logs = new DynoLogShipper(o.client, o.log);
+  const slugDir = path.join(o.config.dataDir, 'dyno-slugs');
+  fs.mkdirSync(slugDir, { recursive: true, mode: 0o711 });
+  const downloads = new Map<string, Promise<string>>();
+  const slugFile = (slugId: string): Promise<string> => {
+    if (!SLUG_ID.test(slugId)) return Promise.reject(new Error(`the server sent an invalid slug id ${JSON.stringify(slugId)}`));
+    const file = path.join(slugDir, `${slugId}.tgz`);
+    if (fs.existsSync(file)) return Promise.resolve(file);
+    const pending = downloads.get(slugId) ?? (async () => {
+      const tmp = `${file}.part`;
+      await o.client.downloadSlug(slugId, tmp);
+      fs.chmodSync(tmp, 0o644);
+      fs.renameSync(tmp, file);
+      return file;
+    })().finally(() => downloads.delete(slugId));
+    downloads.set(slugId, pending);
+    return pending;
+  };
+  let closed = false;
+  const hooks = { report: (): Promise<void> => Promise.resolve() };
+  const manager = new DynoManager({
+    sandbox: o.host.sandbox, workRoot: o.host.workRoot, bootTimeoutMs: o.config.bootTimeoutSeconds * 1000, stopGraceMs: o.config.dynoStopGraceMs,
+    log: (appId, source, line) => logs.push(appId, source, line), network: o.host.spaces,
+    inFlight: (id) => forwarder.inFlight(id), drainMs: o.config.routerTimeoutMs,
+    onChange: () => { void hooks.report(); },
+    // The router must have been told before an old dyno drains: report until the server took it (bounded by the drain time).
+    onTargetsChanged: async () => {
+      const until = Date.now() + o.config.routerTimeoutMs;
+      for (;;) {
+        await hooks.report();
+        if (port.reported || closed || Date.now() > until) return;
+        await sleep(1000);
+      }
+    },
+  });
+  const reconciler = new Reconciler({
+    agentId: 'self', port, dynos: manager, slugFile, intervalMs: o.intervalMs ?? 2000, log: o.log,
+    expose: async (d: Dyno) => ({ host: o.advertise, port: await forwarder.expose(d) }),
+  });
+  hooks.report = async () => {
+    await reconciler.report();
+    forwarder.retain(new Set(manager.all().map((d) => d.id)));
+  };
+  await reconciler.start();
+  // Long poll: a change of the desired set is applied as soon as the server has it.
+  const watching = (async () => {
+    for (let wait = 500; !closed;) {
+      try {
+        if (await port.watch(20_000) && !closed) { await reconciler.poke(); pruneSlugs(slugDir, manager); }
+        wait = 500;
+      } catch (e) {
+        if (closed) return;
+        o.log(`watching the desired dynos: ${(e as Error).message}`);
+        await sleep(wait);
+        wait = Math.min(30_000, wait * 2);
+      }
+    }
+  })();
+  return {
+    async close() {
+      closed = true;
+      await reconciler.stop();
+      forwarder.closeAll();
+      await logs.close();
+      await Promise.race([watching, sleep(100)]);
+    },
+  };
+}
+
+/** Dynos of a previous process of this agent (killed): their processes and workspaces. */
+async function sweepLeftovers(workRoot: string, log: (line: string) => void): Promise<void> {
+  const ids = new Set(fs.readdirSync(workRoot).filter((n) => n.startsWith('dyno-')));
+  if (!ids.size) return;
+  const killed = killMarked((m) => ids.has(m));
+  for (const id of ids) await removeWorkspace(workRoot, id).catch((e: Error) => log(`removing the workspace of ${id}: ${e.message}`));
+  log(`removed ${ids.size} dyno workspace(s) a previous run left behind${killed ? ` and ended ${killed} of its processes` : ''}`);
+}
+
+/** Slugs no running dyno uses any more. */
+function pruneSlugs(slugDir: string, manager: Pick<DynoManager, 'all'>): void {
+  const used = new Set(manager.all().map((d) => path.basename(d.release.slugFile)));
+  for (const f of fs.readdirSync(slugDir)) if (f.endsWith('.tgz') && !used.has(f)) fs.rmSync(path.join(slugDir, f), { force: true });
+}

@@ -1,0 +1,179 @@
+// Remote agents run dynos: two agents on simulated hosts (network namespaces on one bridge), the
+// server on the host with no execution of its own, Postgres as the store. web=2 runs one dyno per
+// agent, both served through the server's router; a config change swaps them with no failed
+// request; an agent SIGKILLed → its dyno is started on the other agent and served within the
+// bound. Attacks: an agent reads and reports only its own dynos; another host's tenant cannot
+// reach a dyno through the agent's port, only the router can.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { spawn } from 'node:child_process';
+import { startServer, cli, api, viaRouter, BIN, TOKEN, type TestServer } from '../helpers/server.js';
+import { exampleRepo, repoWithBuildpack } from '../helpers/apps.js';
+import { latestRun, nodesOf, waitFor, waitForStatus } from '../helpers/runs.js';
+import { simulatedHosts, startAgent, type AgentProcess } from '../helpers/agent-hosts.js';
+import { startPostgres, freshDatabase, type PgCluster } from '../helpers/postgres.js';
+import { steadyLoad } from '../helpers/load.js';
+import { needs } from '../helpers/tools.js';
+import { openStore, type Store } from '../../src/store/db.js';
+
+const skip = needs('spaces', 'postgres');
+const LOST_S = 5;
+/** Lost after LOST_S, the server's sweep (2 s), slug download + unpack + boot on the other agent, and a margin for a loaded CPU. */
+const FAILOVER_BOUND_MS = (LOST_S + 2 + 15) * 1000;
+const A = 'spread';
+let s: TestServer;
+let cluster: PgCluster;
+let store: Store;
+let net: ReturnType<typeof simulatedHosts>;
+let serverUrl: string;
+const agents: AgentProcess[] = [];
+const tokens: string[] = [];
+
+before(async () => {
+  if (skip) return;
+  net = simulatedHosts(2, 4);
+  cluster = await startPostgres();
+  const databaseUrl = await freshDatabase(cluster, 'agentdynos');
+  s = await startServer({ DATABASE_URL: databaseUrl, SLIPWAY_HOST: '0.0.0.0', SLIPWAY_EMBEDDED_RUNNER: 'off', SLIPWAY_AGENT_LOST_SECONDS: String(LOST_S), SLIPWAY_BOOT_TIMEOUT_SECONDS: '30' });
+  store = await openStore({ databaseUrl, dataDir: s.dataDir });
+  serverUrl = `http://${net.serverIp}:${new URL(s.url).port}`;
+  for (const [i, h] of net.hosts.entries()) {
+    const created = await cli(s, ['agents:create', `host-${i + 1}`]);
+    assert.equal(created.code, 0, created.stderr);
+    tokens.push(/(slpa_[\w-]+)/.exec(created.stdout)![1]!);
+    agents.push(startAgent(h, serverUrl, tokens[i]!, { slots: 1 }));
+  }
+  await waitFor('both agents online', async () => (await api<Array<{ name: string; state: string }>>(s, 'GET', '/agents')).json.filter((a) => a.state === 'online').length === 2, 60_000)
+    .catch((e: Error) => { throw new Error(`${e.message}\n${agents.map((a) => a.output()).join('\n---\n')}`); });
+});
+
+after(async () => {
+  const steps = [...agents.map((a) => async () => { await a.stop(); fs.rmSync(a.dataDir, { recursive: true, force: true }); }), async () => store?.close(), async () => s?.stop(), async () => cluster?.stop(), async () => net?.close()];
+  const failed: string[] = [];
+  for (const step of steps) await step().catch((e: Error) => failed.push(e.message));
+  assert.deepEqual(failed, [], 'everything cleaned up');
+});
+
+const outputs = () => `${s.output().slice(-4000)}\n${agents.map((a) => `--- ${a.host.ns}\n${a.output().slice(-4000)}`).join('\n')}`;
+/** `web.1@host-1` for each desired dyno of the app. */
+const placement = async () => (await store.db.selectFrom('desired_dynos as d').innerJoin('agents as g', 'g.id', 'd.agent_id').innerJoin('apps as a', 'a.id', 'd.app_id')
+  .select(['d.name', 'g.name as agent']).where('a.name', '=', A).orderBy('d.name').execute()).map((r) => `${r.name}@${r.agent}`);
+const observed = async () => store.db.selectFrom('observed_dynos as o').innerJoin('agents as g', 'g.id', 'o.agent_id').innerJoin('apps as a', 'a.id', 'o.app_id')
+  .select(['o.dyno_id', 'o.name', 'o.state', 'o.host', 'o.port', 'g.name as agent', 'g.id as agent_id']).where('a.name', '=', A).orderBy('o.name').execute();
+/** Wait until every dyno name in `names` answered through the router (by its DYNO). */
+const answering = async (names: string[], ms: number) => {
+  const seen = new Set<string>();
+  await waitFor(`${names.join(' and ')} answering through the router`, async () => {
+    const r = await viaRouter(s, A).catch(() => ({ status: 0, body: '' }));
+    if (r.status === 200) seen.add(/from (\S+)/.exec(r.body)?.[1] ?? '');
+    return names.every((n) => seen.has(n));
+  }, ms).catch((e: Error) => { throw new Error(`${e.message} (seen: ${[...seen].join(', ')})\n${outputs()}`); });
+};
+const agentCall = (token: string, method: string, p: string, body?: unknown) => fetch(serverUrl.replace(net.serverIp, '127.0.0.1') + p, {
+  method, headers: { authorization: `Bearer ${token}`, 'x-slipway-agent-instance': 'attacker', ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
+});
+
+test('web=2 over two remote agents: one dyno on each, both served through the server\'s router', { skip, timeout: 300_000 }, async () => {
+  assert.equal((await cli(s, ['apps:create', A])).code, 0);
+  const b = await cli(s, ['builds:create', '-a', A], { cwd: exampleRepo('web-app'), timeoutMs: 240_000 });
+  assert.equal(b.code, 0, `${b.stdout}${b.stderr}\n${outputs()}`);
+  assert.equal((await cli(s, ['ps:scale', 'web=2', '-a', A])).code, 0);
+  assert.deepEqual((await placement()).map((p) => p.split('@')[1]).sort(), ['host-1', 'host-2'], `one dyno per agent: ${(await placement()).join(', ')}`);
+  await answering(['web.1', 'web.2'], 90_000);
+  const obs = await observed();
+  assert.deepEqual(obs.map((o) => `${o.name}:${o.state}`), ['web.1:up', 'web.2:up']);
+  for (const o of obs) assert.equal(o.host, net.hosts[Number(o.agent.split('-')[1]) - 1]!.address, `${o.name} is reached at its agent's address`);
+});
+
+test('a config change on agents swaps both dynos with no failed request', { skip, timeout: 240_000 }, async () => {
+  const load = steadyLoad(s, A, (r) => r.status === 200, { intervalMs: 20, maxMs: 180_000 });
+  assert.equal((await cli(s, ['config:set', 'GREETING=bonjour', '-a', A])).code, 0);
+  await waitFor('both new dynos answering', async () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 6; i++) { const r = await viaRouter(s, A); if (r.body.startsWith('bonjour')) seen.add(/from (\S+)/.exec(r.body)![1]!); else return false; }
+    return seen.size === 2;
+  }, 120_000);
+  await new Promise((r) => setTimeout(r, 3000)); // the old dynos drain and stop meanwhile
+  const { failures, served } = await load.stop();
+  console.log(`# deploy on agents: ${served} requests served, ${failures} failed`);
+  assert.equal(failures, 0, outputs());
+  assert.ok(served > 50);
+});
+
+test('an agent reads and reports its own dynos only, at its own address', { skip, timeout: 60_000 }, async () => {
+  const obs = await observed();
+  const [mine, theirs] = [obs.find((o) => o.agent === 'host-1')!, obs.find((o) => o.agent === 'host-2')!];
+  const desired = await agentCall(tokens[0]!, 'GET', '/agent/v1/dynos');
+  assert.equal(desired.status, 200);
+  const list = (await desired.json() as { dynos: Array<{ id: string; env: Record<string, string> }> }).dynos;
+  assert.deepEqual(list.map((d) => d.id), [mine.dyno_id], 'host-1 sees its own dyno, not host-2\'s (nor its env)');
+  // host-1 reports host-2's dyno (at host-1's address): ignored, host-2's row and the router unchanged.
+  const forged = await agentCall(tokens[0]!, 'PUT', '/agent/v1/dynos/observed', { dynos: [
+    { id: mine.dyno_id, appId: 'x', releaseId: 'x', type: 'web', name: 'web.9', state: 'up', host: mine.host, port: mine.port, restarts: 0, changedAt: new Date().toISOString() },
+    { id: theirs.dyno_id, appId: 'x', releaseId: 'x', type: 'web', name: theirs.name, state: 'up', host: mine.host, port: mine.port, restarts: 0, changedAt: new Date().toISOString() },
+  ] });
+  assert.equal(forged.status, 200);
+  assert.deepEqual((await forged.json() as { ignored: string[] }).ignored, [theirs.dyno_id]);
+  const after = await observed();
+  assert.deepEqual(after.filter((o) => o.dyno_id === theirs.dyno_id).map((o) => `${o.agent} ${o.host}:${o.port}`), [`host-2 ${theirs.host}:${theirs.port}`], 'host-2\'s dyno is still host-2\'s only');
+  assert.equal(after.find((o) => o.dyno_id === mine.dyno_id)?.name, mine.name, 'a dyno\'s name comes from the store, not the report');
+  // An address other than the one it registered: refused.
+  const elsewhere = await agentCall(tokens[0]!, 'PUT', '/agent/v1/dynos/observed', { dynos: [{ id: mine.dyno_id, appId: 'x', releaseId: 'x', type: 'web', name: 'web.1', state: 'up', host: '127.0.0.1', port: new URL(s.url).port ? Number(new URL(s.url).port) : 80, restarts: 0, changedAt: new Date().toISOString() }] });
+  assert.equal(elsewhere.status, 422);
+  assert.equal((await elsewhere.json() as { id: string }).id, 'agent_dyno_address');
+  // An API token is not an agent token.
+  assert.equal((await agentCall(TOKEN, 'GET', '/agent/v1/dynos')).status, 401);
+});
+
+test('a tenant on another agent cannot reach a dyno through its agent\'s port; only the router can', { skip, timeout: 240_000 }, async () => {
+  const obs = await observed();
+  const targets = obs.map((o) => `${o.host}:${o.port}`);
+  assert.equal((await cli(s, ['pipelines:create', 'probe'])).code, 0);
+  // A CI test node (a tenant's code) tries every dyno port directly; whichever agent it runs on, the other agent's dyno is on another host.
+  const probe = targets.map((t, i) => `r=$(timeout 5 bash -c 'exec 3<>/dev/tcp/${t.replace(':', '/')} && printf "GET / HTTP/1.0\\r\\nHost: ${A}.localhost\\r\\n\\r\\n" >&3 && cat <&3' 2>&1); case "$r" in *"running code"*) echo "not ok ${i + 1} - reached ${t}";; *) echo "ok ${i + 1} - ${t} refused";; esac`).join('\n');
+  const dir = repoWithBuildpack({ environments: { test: { scripts: { test: `echo 1..${targets.length}\n${probe}` } } } }, 'echo compiled');
+  await new Promise<number | null>((resolve) => {
+    const p = spawn(process.execPath, [BIN, 'ci:run', '-p', 'probe'], { cwd: dir, stdio: 'ignore', env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root', SLIPWAY_URL: s.url, SLIPWAY_TOKEN: TOKEN, SLIPWAY_CONFIG_DIR: dir + '/.no-login' } });
+    p.once('exit', (code) => resolve(code));
+  });
+  const run = await waitForStatus(s, (await latestRun(s, 'probe')).id, ['succeeded', 'failed', 'errored'], 120_000);
+  const node = (await nodesOf(s, run.id))[0]!;
+  const out = await (await fetch(node.output_stream_url)).text();
+  const setup = await (await fetch(node.setup_stream_url)).text();
+  assert.equal(run.status, 'succeeded', `${out}\n${outputs()}`);
+  const ranOn = /Running on agent (host-\d)/.exec(setup)![1]!;
+  const other = agents[ranOn === 'host-1' ? 1 : 0]!;
+  const from = net.hosts[ranOn === 'host-1' ? 0 : 1]!.address;
+  assert.match(other.output(), new RegExp(`refused a connection to dyno \\S+ from ${from.replace(/\./g, '\\.')}`), 'the other agent turned the tenant away (it did reach the port)');
+  // The router (from the server's address) still gets through to both.
+  await answering(['web.1', 'web.2'], 30_000);
+});
+
+test('an agent SIGKILLed: its dyno is started on the other agent and served again within the bound', { skip, timeout: 240_000 }, async () => {
+  const obs = await observed();
+  const victimName = obs[0]!.agent;
+  const victim = agents[Number(victimName.split('-')[1]) - 1]!;
+  const survivor = victimName === 'host-1' ? 'host-2' : 'host-1';
+  const load = steadyLoad(s, A, (r) => r.status === 200, { intervalMs: 50, maxMs: 120_000 });
+  const killedAt = Date.now();
+  await victim.kill();
+  const i = agents.indexOf(victim);
+  try {
+    await waitFor(`both dynos on ${survivor}`, async () => (await placement()).every((p) => p.endsWith(`@${survivor}`)), FAILOVER_BOUND_MS + 10_000);
+    const movedMs = Date.now() - killedAt;
+    // (The killed agent's last report stays in the store; the router ignores it once the agent is lost.)
+    await waitFor('both dynos up on the survivor', async () => (await observed()).filter((d) => d.agent === survivor && d.state === 'up').length === 2, FAILOVER_BOUND_MS + 10_000)
+      .catch((e: Error) => { throw new Error(`${e.message}\n${outputs()}`); });
+    await answering(['web.1', 'web.2'], 30_000);
+    const servedMs = Date.now() - killedAt;
+    const { failures, served } = await load.stop();
+    console.log(`# agent SIGKILLed: dyno placed on ${survivor} after ${movedMs} ms, both dynos served from it after ${servedMs} ms (lost after ${LOST_S} s, bound ${FAILOVER_BOUND_MS} ms); meanwhile ${served} served, ${failures} failed`);
+    assert.ok(servedMs <= FAILOVER_BOUND_MS, `served again after ${servedMs} ms (bound ${FAILOVER_BOUND_MS} ms)`);
+  } finally {
+    // The killed agent comes back on its data folder: it sweeps what the kill left (workspaces, their filesystems).
+    agents[i] = startAgent(victim.host, serverUrl, tokens[i]!, { slots: 1, dataDir: victim.dataDir });
+    await waitFor('the restarted agent to register', async () => agents[i]!.output().includes('registered with'), 60_000);
+  }
+  await waitFor('the restarted agent to sweep what the kill left', async () => /removed 1 dyno workspace\(s\) a previous run left behind/.test(agents[i]!.output()), 30_000);
+});
