@@ -103,7 +103,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const plane = await createEmbeddedDynos({
     db: store.db, log, tenantOf: (appId) => tenants.forApp(appId), slugFile: (id) => slugFile(ctx.blobs, id),
     // A router process must serve the new table before a leaving dyno drains (bounded: a router that is away does not hold deploys).
-    onRoutesChanged: async () => { await nginx?.sync(); if (routerFeed) { routerFeed.publish(); await routerFeed.applied(routerFeed.version, Date.now() + 10_000); } },
+    onRoutesChanged: async () => { await nginx?.sync(); await routerFeed?.publishAndWait(); },
     local: config.embeddedRunner && config.localAgent === 'in-process', lostAfterMs: config.agentLostMs,
     onCrash: (c) => { onDynoCrash(ctx, c).catch((e) => log.error(`automatic rollback: ${(e as Error).message}`)); },
     onStateChanged: (d) => { publishDynoState(ctx, d).catch((e) => log.error(`dyno webhook event: ${(e as Error).message}`)); },
@@ -204,10 +204,15 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     id: a.id, name: a.name, dynos: plane.routes.targets(a.id), trusted: a.space_id ? spaces.trustedFor(a.space_id) ?? [] : null, internal: a.internal_routing === 1,
     hostnames: domains.hostnamesOf(a.id), maintenance: a.maintenance === 1,
   }));
-  if (routerAsProcess(config) && opts.listen !== false) { routerFeed = ctx.routerFeed = new RouterFeed(routerApps); routerFeed.publish(); }
+  if (routerAsProcess(config) && opts.listen !== false) {
+    // The first table a router is sent holds the dynos agents reported (an adopted router must not be sent an empty one).
+    await plane.routes.refresh();
+    routerFeed = ctx.routerFeed = new RouterFeed(routerApps);
+    routerFeed.publish();
+  }
   // The nginx data plane also follows what no deploy announces (a crashed dyno, a new app, a space's ranges).
   const appsRefresh = setInterval(() => { refreshApps().then(() => plane.routes.refresh()).then(() => { ctx.routerFeed?.publish(); return nginx?.sync(); }).catch(() => {}); }, 1000);
-  ctx.onAppsChanged = () => refreshApps().then(() => { ctx.routerFeed?.publish(); void nginx?.sync(); });
+  ctx.onAppsChanged = () => refreshApps().then(async () => { void nginx?.sync(); await routerFeed?.publishAndWait(); });
   if (config.router === 'nginx' && opts.listen !== false) {
     nginx = new NginxRouter({
       prefix: path.join(config.dataDir, 'nginx'), listenHost: config.routerHost, listenPort: config.routerPort || await freePort(),
@@ -219,8 +224,9 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       appLog: (appId, lines) => appendAppLogLines(ctx.logs, appId, 'heroku[router]', lines),
     });
     await nginx.start();
-    spaces.onUpdated = async () => { await nginx?.sync(); };
   }
+  // A space's trusted ranges changed: the router serves them before the API answers.
+  spaces.onUpdated = async () => { await nginx?.sync(); await routerFeed?.publishAndWait(); };
   // App add-ons, then dynos come back after a restart (on the networks made before the runner started).
   for (const addon of await listAppAddons(store.db)) await restartAddon(ctx, addon).catch((e) => log.error(`starting add-on ${addon.name} (${addon.plan}): ${(e as Error).message}`));
   await ctx.drains.sync();

@@ -31,6 +31,12 @@ export class RouterFeed {
     for (const s of this.subscribers.keys()) for (const m of changes) s(m);
   }
 
+  /** Publish, then wait (bounded) until the routers serve it: a change the API reports done is routed so. */
+  async publishAndWait(ms = 10_000): Promise<void> {
+    this.publish();
+    await this.applied(this.version, Date.now() + ms);
+  }
+
   /** A router's stream: the snapshot now, then every change (`end` on close); call the result when the stream ends. */
   subscribe(instance: string, send: (m: TableMessage) => void, end: () => void): () => void {
     send({ type: 'snapshot', version: this.version, apps: [...this.sent.values()].map((j) => JSON.parse(j) as RouterApp) });
