@@ -80,7 +80,8 @@ test('SIGKILL and restart under load: 0 failed requests, one router and one agen
   // The server is away: the router serves its last table, the agent keeps its dynos.
   let servedWhileDown = 0;
   while (Date.now() - downAt < DOWN_MS) {
-    const r = await viaRouter({ routerPort }, A);
+    // The first one is marked: its router log line waits in the router until the server is back.
+    const r = await viaRouter({ routerPort }, A, servedWhileDown === 0 ? '/?while-down=1' : '/');
     assert.ok(ok(r), `while the server is down: ${r.status} ${r.body.slice(0, 200)}`);
     servedWhileDown++;
     await new Promise((res) => setTimeout(res, 100));
@@ -91,6 +92,8 @@ test('SIGKILL and restart under load: 0 failed requests, one router and one agen
   assert.equal(failures, 0, `${failures} of ${failures + served} requests failed across the SIGKILL and restart`);
   assert.ok(served > 100 && servedWhileDown > 10, `served ${served} (${servedWhileDown} while the server was down for ${DOWN_MS} ms)`);
   assert.match(s.output(), /router: adopted the running process/);
+  await waitFor('the router\'s log line of a request served while the server was down', async () =>
+    /heroku\[router\]: at=info method=GET path="\/\?while-down=1" host=outlives\.localhost .* status=200/.test((await cli(s, ['logs', '-a', A, '-n', '2000'])).stdout), 30_000);
   assert.match(s.output(), /agent: adopted the running process/);
   assert.deepEqual(companions(s.dataDir), before, 'the same router and agent processes: adopted, none started beside them');
   assert.deepEqual(runningDynos(), dynosBefore, 'the same dynos run, none started twice');

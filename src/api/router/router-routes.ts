@@ -48,7 +48,8 @@ export async function routerRoutes(app: FastifyInstance, ctx: AppContext): Promi
     reply.hijack();
     reply.raw.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
     const send = (m: TableMessage) => { reply.raw.write(JSON.stringify(m) + '\n'); };
-    const stop = feed.subscribe(instance, send, () => reply.raw.end());
+    // Instances are the router's own: one router token cannot speak for another router's process.
+    const stop = feed.subscribe(`${req.routerId!}/${instance}`, send, () => reply.raw.end());
     const routerId = req.routerId!;
     // A revoked token cuts the stream at the next ping.
     const ping = setInterval(() => {
@@ -62,7 +63,8 @@ export async function routerRoutes(app: FastifyInstance, ctx: AppContext): Promi
   });
 
   app.post(STATE_PATH, async (req, reply) => {
-    ctx.routerFeed?.report(parseBody(stateSchema, req.body));
+    const state = parseBody(stateSchema, req.body);
+    ctx.routerFeed?.report({ ...state, instance: `${req.routerId!}/${state.instance}` });
     return reply.status(204).send();
   });
 
