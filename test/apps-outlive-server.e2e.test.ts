@@ -93,7 +93,7 @@ test('SIGKILL and restart under load: 0 failed requests, one router and one agen
   assert.ok(served > 100 && servedWhileDown > 10, `served ${served} (${servedWhileDown} while the server was down for ${DOWN_MS} ms)`);
   assert.match(s.output(), /router: adopted the running process/);
   await waitFor('the router\'s log line of a request served while the server was down', async () =>
-    /heroku\[router\]: at=info method=GET path="\/\?while-down=1" host=outlives\.localhost .* status=200/.test((await cli(s, ['logs', '-a', A, '-n', '2000'])).stdout), 30_000);
+    /heroku\[router\]: at=info method=GET path="\/\?while-down=1" host=outlives\.localhost .* status=200/.test((await cli(s, ['logs', '-a', A, '-n', '1500', '-d', 'router'])).stdout), 30_000);
   assert.match(s.output(), /agent: adopted the running process/);
   assert.deepEqual(companions(s.dataDir), before, 'the same router and agent processes: adopted, none started beside them');
   assert.deepEqual(runningDynos(), dynosBefore, 'the same dynos run, none started twice');
