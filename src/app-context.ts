@@ -1,6 +1,7 @@
 // Everything the control plane's modules share, built once in server.ts and passed in.
 import type { Config } from './config.js';
 import type { SecretKeys } from './secrets/secret-keys.js';
+import type { RouterFeed } from './router/router-feed.js';
 import type { Store } from './store/db.js';
 import type { Queue } from './jobs/queue.js';
 import type { LogBook } from './logs/log-book.js';
@@ -73,6 +74,8 @@ export interface AppContext {
   tenants: Tenants;
   /** Networks of private spaces on this host. */
   spaces: SpaceNetworks;
+  /** The routing table as router processes are sent it, and what they have in flight. */
+  routerFeed?: RouterFeed;
   /** Tell the router that apps were created or destroyed. */
   onAppsChanged?: () => Promise<void>;
   log: Logger;

@@ -20,6 +20,12 @@ const schema = z.object({
   // Custom domains' certificates (certs:add) are served by SNI here; unset: no TLS on the router.
   SLIPWAY_ROUTER_TLS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   SLIPWAY_ROUTER: z.enum(['node', 'nginx']).default('node'),
+  // The router as a process of its own beside the server (outlives it), or inside the server as before.
+  SLIPWAY_COMPANIONS: z.enum(['process', 'in-process']).default('process'),
+  // process: dynos run under a local `slipway agent` beside the server (they outlive it); in-process: inside the server.
+  SLIPWAY_LOCAL_AGENT: z.enum(['process', 'in-process']).default('in-process'),
+  // on: a clean stop (SIGTERM/SIGINT) of the server leaves its router process running (an upgrade, a restart).
+  SLIPWAY_LEAVE_COMPANIONS: z.enum(['on', 'off']).default('off'),
   SLIPWAY_DOMAIN: z.string().default('localhost'),
   SLIPWAY_DATA_DIR: z.string().default('./.slipway'),
   DATABASE_URL: z.string().optional(),
@@ -85,6 +91,14 @@ export interface Config {
   readonly domain: string;
   /** The router's data plane: Slipway's Node proxy, or an nginx it runs and configures (faster). */
   readonly router: 'node' | 'nginx';
+  /** `process`: the router runs as `slipway router` beside the server and outlives it; `in-process`: inside the server. */
+  readonly companions: 'process' | 'in-process';
+  /** `process`: the server's dynos run under a local `slipway agent` of their own (they outlive the server). */
+  readonly localAgent: 'process' | 'in-process';
+  /** The host settings a local agent process is started with (the server's own SLIPWAY_* sandbox, network and limit settings). */
+  readonly companionEnv: Readonly<Record<string, string>>;
+  /** A clean stop of the server leaves its companion processes running (they are adopted on the next start). */
+  readonly leaveCompanions: boolean;
   readonly dataDir: string;
   readonly databaseUrl?: string;
   /** Where sources, slugs and outputs live: unset → Postgres when it is the store, else the data folder. */
@@ -161,6 +175,12 @@ function buildpackDirs(value: string | undefined, builtinDir: string): string[] 
 
 export class ConfigError extends Error {}
 
+/** Settings of the server's own (store, ports, credentials, its data folder) that a companion must not inherit. */
+const NOT_FOR_COMPANIONS = new Set(['PORT', 'DATABASE_URL', 'SLIPWAY_DATABASE_URL', 'SLIPWAY_DATA_DIR', 'SLIPWAY_ADMIN_TOKEN', 'SLIPWAY_HOST', 'SLIPWAY_TLS_PORT', 'SLIPWAY_TLS_CERT', 'SLIPWAY_TLS_KEY', 'SLIPWAY_PUBLIC_URL']);
+const companionEnv = (env: Record<string, string | undefined>): Readonly<Record<string, string>> => Object.freeze(Object.fromEntries(
+  Object.entries(env).filter((kv): kv is [string, string] => kv[1] !== undefined && (kv[0] === 'PATH' || kv[0] === 'HOME' || (kv[0].startsWith('SLIPWAY_') && !kv[0].startsWith('SLIPWAY_AGENT_') && !NOT_FOR_COMPANIONS.has(kv[0])))),
+));
+
 /** Build the config from an environment (process.env by default); throws ConfigError naming the bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<Config> = {}): Config {
   const r = schema.safeParse(env);
@@ -177,6 +197,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     routerTlsPort: e.SLIPWAY_ROUTER_TLS_PORT,
     domain: e.SLIPWAY_DOMAIN,
     router: e.SLIPWAY_ROUTER,
+    companions: e.SLIPWAY_COMPANIONS,
+    leaveCompanions: e.SLIPWAY_LEAVE_COMPANIONS === 'on',
+    localAgent: e.SLIPWAY_LOCAL_AGENT,
+    companionEnv: companionEnv(env),
     dataDir: path.resolve(e.SLIPWAY_DATA_DIR),
     databaseUrl: e.DATABASE_URL || undefined,
     blobStore: e.SLIPWAY_BLOB_STORE,

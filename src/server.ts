@@ -28,6 +28,10 @@ import { appsWithDesiredDynos } from './store/desired-dynos.js';
 import { OneOffDynos } from './runtime/one-off.js';
 import { createRouter } from './runtime/router.js';
 import { NginxRouter } from './runtime/nginx/nginx-router.js';
+import { RouterFeed } from './router/router-feed.js';
+import { routerAsProcess, startRouterCompanion } from './router/router-companion.js';
+import type { Companion } from './companions/companions.js';
+import { startLocalAgentCompanion } from './companions/local-agent-companion.js';
 import { DomainRoutes, listenRouterTls } from './runtime/custom-domains.js';
 import { freePort } from './addons/local-server.js';
 import { goLive } from './releases/deploy.js';
@@ -86,6 +90,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const routerInFlight = new Map<string, number>();
   // SLIPWAY_ROUTER=nginx: a native data plane instead of the Node router (created below, once apps are known).
   let nginx: NginxRouter | undefined;
+  // The router process's feed (the router runs as a process of its own), made once apps are known.
+  let routerFeed: RouterFeed | undefined;
   const blobs = openBlobStore({ kind: config.blobStore, dataDir: config.dataDir, store });
   // The app's metrics are read off its log lines (router, Heroku's dyno lines) and its dynos' reports.
   const metrics = new MetricsRecorder({ db: store.db, flushMs: 5000, log: (l) => log.error(l) });
@@ -99,14 +105,16 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   // Dynos: desired rows in the store, reconciled by the server's own agent; the router reads what agents report.
   const plane = await createEmbeddedDynos({
     db: store.db, log, tenantOf: (appId) => tenants.forApp(appId), slugFile: (id) => slugFile(ctx.blobs, id),
-    onRoutesChanged: async () => { await nginx?.sync(); }, local: config.embeddedRunner, lostAfterMs: config.agentLostMs,
+    // A router process must serve the new table before a leaving dyno drains (bounded: a router that is away does not hold deploys).
+    onRoutesChanged: async () => { await nginx?.sync(); await routerFeed?.publishAndWait(); },
+    local: config.embeddedRunner && config.localAgent === 'in-process', lostAfterMs: config.agentLostMs,
     onObserved: (observed) => metrics.observed(observed),
     onCrash: (c) => { metrics.restart(c.appId); onDynoCrash(ctx, c).catch((e) => log.error(`automatic rollback: ${(e as Error).message}`)); },
     onStateChanged: (d) => { publishDynoState(ctx, d).catch((e) => log.error(`dyno webhook event: ${(e as Error).message}`)); },
     manager: {
       sandbox, workRoot, bootTimeoutMs: config.bootTimeoutSeconds * 1000, stopGraceMs: config.dynoStopGraceMs,
       log: appLog,
-      inFlight: (id) => routerInFlight.get(id) ?? 0, drainMs: config.routerTimeoutMs,
+      inFlight: (id) => (routerInFlight.get(id) ?? 0) + (routerFeed?.inFlight(id) ?? 0), drainMs: config.routerTimeoutMs,
       drain: config.router === 'nginx' ? async (until) => { await nginx?.drained(until); } : undefined,
       network: spaces,
     },
@@ -175,7 +183,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   runner.start();
   control.start();
   // The embedded runner shows in `slipway agents` as the agent `local`, seen while the server runs (on every replica).
-  const seenLocal = () => (config.embeddedRunner ? ensureLocalAgent(store.db, { hostname: os.hostname(), slots: config.runnerConcurrency }) : Promise.resolve());
+  // (A local agent process heartbeats itself: the server must not keep a dead one looking alive.)
+  const seenLocal = () => (config.embeddedRunner && config.localAgent === 'in-process' ? ensureLocalAgent(store.db, { hostname: os.hostname(), slots: config.runnerConcurrency }) : Promise.resolve());
   await seenLocal();
   const localBeat = setInterval(() => { seenLocal().catch((e) => log.error(`heartbeat of the local agent: ${(e as Error).message}`)); }, Math.max(500, Math.floor(config.leaseMs / 2)));
   ctx.leader.every('recovery', Math.max(500, Math.floor(config.leaseMs / 2)), () => recoverLostWork(ctx, owner).then(settleEnded));
@@ -197,9 +206,19 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const appsByName = new Map<string, Awaited<ReturnType<typeof listApps>>[number]>();
   const refreshApps = async () => { const all = await listApps(store.db); appsByName.clear(); for (const a of all) appsByName.set(a.name, a); spaces.setApps(all); await domains.refresh(store.db); };
   await refreshApps();
+  const routerApps = () => [...appsByName.values()].map((a) => ({
+    id: a.id, name: a.name, dynos: plane.routes.targets(a.id), trusted: a.space_id ? spaces.trustedFor(a.space_id) ?? [] : null, internal: a.internal_routing === 1,
+    hostnames: domains.hostnamesOf(a.id), maintenance: a.maintenance === 1,
+  }));
+  if (routerAsProcess(config) && opts.listen !== false) {
+    // The first table a router is sent holds the dynos agents reported (an adopted router must not be sent an empty one).
+    await plane.routes.refresh();
+    routerFeed = ctx.routerFeed = new RouterFeed(routerApps);
+    routerFeed.publish();
+  }
   // The nginx data plane also follows what no deploy announces (a crashed dyno, a new app, a space's ranges).
-  const appsRefresh = setInterval(() => { refreshApps().then(() => plane.routes.refresh()).then(() => nginx?.sync()).catch(() => {}); }, 1000);
-  ctx.onAppsChanged = () => refreshApps().then(() => { void nginx?.sync(); });
+  const appsRefresh = setInterval(() => { refreshApps().then(() => plane.routes.refresh()).then(() => { ctx.routerFeed?.publish(); return nginx?.sync(); }).catch(() => {}); }, 1000);
+  ctx.onAppsChanged = () => refreshApps().then(async () => { void nginx?.sync(); await routerFeed?.publishAndWait(); });
   if (config.router === 'nginx' && opts.listen !== false) {
     nginx = new NginxRouter({
       prefix: path.join(config.dataDir, 'nginx'), listenHost: config.routerHost, listenPort: config.routerPort || await freePort(),
@@ -211,8 +230,9 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       appLog: (appId, lines) => { for (const l of lines) metrics.line(appId, 'heroku[router]', l); appendAppLogLines(ctx.logs, appId, 'heroku[router]', lines); },
     });
     await nginx.start();
-    spaces.onUpdated = async () => { await nginx?.sync(); };
   }
+  // A space's trusted ranges changed: the router serves them before the API answers.
+  spaces.onUpdated = async () => { await nginx?.sync(); await routerFeed?.publishAndWait(); };
   // App add-ons, then dynos come back after a restart (on the networks made before the runner started).
   for (const addon of await listAppAddons(store.db)) await restartAddon(ctx, addon).catch((e) => log.error(`starting add-on ${addon.name} (${addon.plan}): ${(e as Error).message}`));
   await ctx.drains.sync();
@@ -224,16 +244,24 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   let routerUrl = '';
   let tls: TlsListener | undefined;
   let routerTls: Awaited<ReturnType<typeof listenRouterTls>> | undefined;
+  let routerProcess: Companion | undefined;
+  let agentProcess: Companion | undefined;
   if (opts.listen !== false) {
     url = await app.listen({ port: config.port, host: config.host });
     const port = (app.server.address() as { port: number }).port;
     ctx.selfUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
     if (nginx) routerUrl = `http://${config.routerHost}:${nginx.port}`;
-    else {
+    else if (routerFeed) {
+      const routerPort = config.routerPort || await freePort();
+      routerProcess = await startRouterCompanion({ config, db: store.db, log, serverUrl: ctx.selfUrl, port: routerPort });
+      routerFeed.expected = 1;
+      routerUrl = `http://${config.routerHost}:${routerPort}`;
+    } else {
       await new Promise<void>((r) => router.listen(config.routerPort, config.routerHost, () => r()));
       routerUrl = `http://${config.routerHost}:${(router.address() as { port: number }).port}`;
     }
     const routerPort = Number(new URL(routerUrl).port);
+    if (config.localAgent === 'process') agentProcess = await startLocalAgentCompanion({ config, db: store.db, log, serverUrl: ctx.selfUrl });
     if (config.routerTlsPort !== undefined && !nginx) {
       routerTls = await listenRouterTls(router, domains, config.routerTlsPort, config.routerHost);
       log.info(`Router over TLS (custom domains' certificates by SNI) on ${config.routerHost}:${(routerTls.address() as { port: number }).port}`);
@@ -248,6 +276,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   return {
     url, routerUrl, ctx, app, adminToken,
     async close() {
+      // The local agent first: its dynos stop and say so while this server still listens.
+      if (agentProcess && !config.leaveCompanions) await agentProcess.stop(config.dynoStopGraceMs + 10_000);
       await ctx.leader.stop();
       clearInterval(localBeat);
       clearInterval(appsRefresh);
@@ -260,6 +290,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       await ctx.addons.stopAppServers();
       await host.close();
       await nginx?.close();
+      if (routerProcess && !config.leaveCompanions) await routerProcess.stop(config.routerTimeoutMs);
+      routerFeed?.close();
       router.closeAllConnections();
       await new Promise<void>((r) => router.close(() => r()));
       await new Promise<void>((r) => (routerTls ? routerTls.close(() => r()) : r()));

@@ -30,6 +30,8 @@ import { metricsRoutes } from './metrics.js';
 import { accessRoutes } from './access-routes.js';
 import { auditRoutes, registerAuditLog } from './audit.js';
 import { secretKeyRoutes } from './secret-key.js';
+import { routerAdminRoutes } from './routers.js';
+import { routerRoutes } from './router/router-routes.js';
 
 export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: opts.logger ? { level: 'warn' } : false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
@@ -64,5 +66,7 @@ export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {})
   await app.register(async (a) => accessRoutes(a, ctx.store.db));
   await app.register(async (a) => auditRoutes(a, ctx));
   await app.register(async (a) => secretKeyRoutes(a, ctx));
+  await app.register(async (a) => routerAdminRoutes(a, ctx));
+  await app.register(async (a) => routerRoutes(a, ctx));
   return app;
 }

@@ -16,6 +16,7 @@ import { registerHeroku } from './commands/heroku.js';
 import { registerAgents } from './commands/agents.js';
 import { registerAudit } from './commands/audit.js';
 import { registerAccess } from './commands/access.js';
+import { registerRouters } from './commands/routers.js';
 import { CliError, EXIT } from './errors.js';
 import { networkReason } from './connection-lost.js';
 
@@ -56,6 +57,7 @@ export async function main(argv: string[]): Promise<void> {
   registerAgents(program);
   registerAudit(program);
   registerAccess(program);
+  registerRouters(program);
   program.commands.forEach((c) => c.exitOverride());
   try {
     await program.parseAsync(argv);

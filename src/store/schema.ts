@@ -173,6 +173,8 @@ export interface AgentsTable {
   id: string; name: string; token_hash: string | null; created_at: string; revoked_at: string | null; last_seen_at: string | null;
   protocol_version: number | null; slots: number | null; memory_mb: number | null; address: string | null; hostname: string | null; labels: string | null;
 }
+/** A router process's credential: it reads the routing table and sends router logs, nothing else. */
+export interface RoutersTable { id: string; name: string; token_hash: string; created_at: string; revoked_at: string | null; last_seen_at: string | null }
 export interface AgentEventBatchesTable { job_id: string; last_seq: number; updated_at: string }
 
 export interface SettingsTable { key: string; value: string }
@@ -241,6 +243,7 @@ export interface Database {
   tenant_ids: TenantIdsTable;
   sign_in_failures: SignInFailuresTable;
   agents: AgentsTable;
+  routers: RoutersTable;
   desired_dynos: DesiredDynosTable;
   observed_dynos: ObservedDynosTable;
   auto_rollback_windows: AutoRollbackWindowsTable;

@@ -48,6 +48,9 @@ export function registerAgents(program: Command): void {
       };
       let config;
       try { config = loadAgentConfig(env); } catch (e) { throw new CliError((e as Error).message); }
-      try { await runAgent(config); } catch (e) { throw e instanceof AgentRefused ? new CliError(e.message, EXIT.unreachable) : e; }
+      // The local agent `slipway server` runs beside itself answers who it is (the server adopts it after a restart).
+      const [{ companionIdentity }, { COMPANION_VERSION }] = await Promise.all([import('../../companions/identity-socket.js'), import('../../companions/companion-version.js')]);
+      const identity = await companionIdentity(env, 'agent', COMPANION_VERSION);
+      try { await runAgent(config); } catch (e) { throw e instanceof AgentRefused ? new CliError(e.message, EXIT.unreachable) : e; } finally { await identity?.(); }
     });
 }

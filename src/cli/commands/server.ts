@@ -6,10 +6,11 @@ export function registerServer(program: Command): void {
   program.command('server').description('run the Slipway server (API, runner) on embedded defaults unless configured')
     .option('--port <port>', 'API port (PORT)')
     .option('--data-dir <dir>', 'data folder (SLIPWAY_DATA_DIR)')
-    .action(async (o: { port?: string; dataDir?: string }) => {
+    .option('--leave-companions', 'on SIGTERM/SIGINT, leave the router process running for the next start to adopt (SLIPWAY_LEAVE_COMPANIONS=on)')
+    .action(async (o: { port?: string; dataDir?: string; leaveCompanions?: boolean }) => {
       // Loaded here, not at the top: every other command would otherwise pay for the server's modules.
       const [{ loadConfig }, { startServer, StartupError }] = await Promise.all([import('../../config.js'), import('../../server.js')]);
-      const env = { ...serverEnv(), ...(o.port ? { PORT: o.port } : {}), ...(o.dataDir ? { SLIPWAY_DATA_DIR: o.dataDir } : {}) };
+      const env = { ...serverEnv(), ...(o.port ? { PORT: o.port } : {}), ...(o.dataDir ? { SLIPWAY_DATA_DIR: o.dataDir } : {}), ...(o.leaveCompanions ? { SLIPWAY_LEAVE_COMPANIONS: 'on' } : {}) };
       let config;
       try { config = loadConfig(env); } catch (e) { throw new CliError((e as Error).message); }
       let server;

@@ -20,6 +20,7 @@ import * as m017 from './017-agents.js';
 import * as m028 from './028-app-metrics.js';
 import * as m024 from './024-accounts.js';
 import * as m025 from './025-secrets-audit.js';
+import * as m027 from './027-routers.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
@@ -42,6 +43,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '028-app-metrics': m028,
   '024-accounts': m024,
   '025-secrets-audit': m025,
+  '027-routers': m027,
 };
 
 export const migrationProvider: MigrationProvider = {

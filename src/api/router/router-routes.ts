@@ -1,0 +1,88 @@
+// Routes of router processes (`slipway router`), under /agent/v1/router/: the routing table as an
+// NDJSON stream, router log lines in batches, and the router's state (table version, requests in
+// flight). Router tokens open these and nothing else; agent and API tokens do not open them.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { AppContext } from '../../app-context.js';
+import { presentedToken } from '../auth.js';
+import { noteSignInFailure, sendTooMany, signInBlockedFor } from '../sign-in-throttle.js';
+import { routerForToken, touchRouter } from '../../store/routers.js';
+import { appendAppLogLines } from '../../releases/app-log.js';
+import { parseBody } from '../errors.js';
+import { fail } from '../../core/errors.js';
+import { LOGS_PATH, PING_MS, STATE_PATH, TABLE_PATH, type TableMessage } from '../../router/router-wire.js';
+
+const INSTANCE = /^[A-Za-z0-9_-]{1,64}$/;
+const stateSchema = z.object({
+  instance: z.string().regex(INSTANCE), seq: z.number().int().min(0), version: z.number().int().min(-1),
+  in_flight: z.record(z.string().max(64), z.number().int().min(0)).refine((o) => Object.keys(o).length <= 100_000, 'too many dynos'),
+});
+const logsSchema = z.object({ lines: z.array(z.object({ app_id: z.string().max(64), line: z.string().max(16_384) })).max(10_000), dropped: z.number().int().min(0) });
+
+export async function routerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const db = ctx.store.db;
+  app.addHook('onRequest', async (req, reply) => {
+    const token = presentedToken(req);
+    if (token) {
+      const wait = await signInBlockedFor(db, req, token);
+      if (wait) return sendTooMany(reply, wait);
+    }
+    const router = token ? await routerForToken(db, token) : undefined;
+    if (!router || router.revoked_at) {
+      if (token) await noteSignInFailure(db, req, token);
+      const message = router?.revoked_at
+        ? `This router token (router ${router.name}) was revoked on ${router.revoked_at}. Create a new one with \`slipway routers:create NAME\`.`
+        : 'Not a router token. Routers authenticate with the token `slipway routers:create NAME` printed (API and agent tokens do not work here).';
+      return reply.status(401).header('www-authenticate', 'Bearer realm="slipway-router"').send({ id: 'unauthorized', message });
+    }
+    req.routerId = router.id;
+    await touchRouter(db, router.id);
+  });
+
+  // Snapshot, then one line per change; pings keep proxies and the router's watchdog content.
+  app.get<{ Querystring: { instance?: string } }>(TABLE_PATH, async (req, reply) => {
+    const feed = ctx.routerFeed;
+    const instance = req.query.instance ?? '';
+    if (!feed) throw fail('router_feed_unavailable');
+    if (!INSTANCE.test(instance)) throw fail('invalid_params', 'Name the router process in ?instance= (1-64 letters, digits, _ or -).');
+    reply.hijack();
+    reply.raw.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+    const send = (m: TableMessage) => { reply.raw.write(JSON.stringify(m) + '\n'); };
+    // Instances are the router's own: one router token cannot speak for another router's process.
+    const stop = feed.subscribe(`${req.routerId!}/${instance}`, send, () => reply.raw.end());
+    const routerId = req.routerId!;
+    // A revoked token cuts the stream at the next ping.
+    const ping = setInterval(() => {
+      routerForToken(db, presentedToken(req)!).then((r) => {
+        if (!r || r.revoked_at || r.id !== routerId) { reply.raw.end(); return; }
+        send({ type: 'ping', version: feed.version });
+        return touchRouter(db, routerId);
+      }).catch(() => reply.raw.destroy());
+    }, PING_MS);
+    reply.raw.once('close', () => { clearInterval(ping); stop(); });
+  });
+
+  app.post(STATE_PATH, async (req, reply) => {
+    const state = parseBody(stateSchema, req.body);
+    ctx.routerFeed?.report({ ...state, instance: `${req.routerId!}/${state.instance}` });
+    return reply.status(204).send();
+  });
+
+  app.post(LOGS_PATH, async (req, reply) => {
+    const b = parseBody(logsSchema, req.body);
+    const byApp = new Map<string, string[]>();
+    for (const l of b.lines) byApp.set(l.app_id, [...byApp.get(l.app_id) ?? [], l.line]);
+    const known = new Set((await db.selectFrom('apps').select('id').where('id', 'in', byApp.size ? [...byApp.keys()] : ['']).execute()).map((a) => a.id));
+    for (const [appId, lines] of byApp) {
+      if (!known.has(appId)) continue;
+      for (const l of lines) ctx.metrics.line(appId, 'heroku[router]', l);
+      appendAppLogLines(ctx.logs, appId, 'heroku[router]', lines);
+    }
+    if (b.dropped) ctx.log.warn(`a router dropped ${b.dropped} log line(s) while this server was away`);
+    return reply.status(204).send();
+  });
+}
+
+declare module 'fastify' {
+  interface FastifyRequest { routerId?: string }
+}

@@ -1,0 +1,104 @@
+// Companions: processes `slipway server` runs beside itself (the router, the local agent), each in
+// a session of its own so they outlive a crash of the server. Each is recorded in the data folder
+// (pid, instance id, version); a restarted server asks the recorded pid's socket who it is and
+// adopts it if it is the same companion of the same version, instead of starting a duplicate.
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from '../app-context.js';
+import { askIdentity } from './identity-socket.js';
+import { COMPANION_VERSION } from './companion-version.js';
+
+/** The CLI a companion runs as, by absolute path (this build's own). */
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/slipway.js');
+
+/** `key`: what the companion was started with that a restarted server must share to adopt it (the server URL, the port). */
+export interface CompanionRecord { kind: string; pid: number; instance: string; version: string; key: string; started_at: string }
+export interface CompanionLaunch { args: string[]; env: Record<string, string> }
+
+const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; } };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class Companion {
+  readonly socket: string;
+  private record: string;
+  private logFile: string;
+  current?: CompanionRecord;
+
+  constructor(private o: { dir: string; kind: 'router' | 'agent'; log: Logger; readyMs?: number }) {
+    fs.mkdirSync(o.dir, { recursive: true, mode: 0o700 });
+    this.socket = path.join(o.dir, `${o.kind}.sock`);
+    this.record = path.join(o.dir, `${o.kind}.json`);
+    this.logFile = path.join(o.dir, `${o.kind}.log`);
+  }
+
+  /** The recorded process if it still runs and says it is this companion (any version). */
+  async running(): Promise<CompanionRecord | undefined> {
+    let rec: CompanionRecord;
+    try { rec = JSON.parse(fs.readFileSync(this.record, 'utf8')) as CompanionRecord; } catch { return undefined; }
+    if (!alive(rec.pid)) return undefined;
+    const id = await askIdentity(this.socket);
+    // A pid the kernel gave to another process since is never adopted, nor signalled.
+    if (!id || id.kind !== this.o.kind || id.instance !== rec.instance || id.pid !== rec.pid) return undefined;
+    return { ...rec, version: id.version };
+  }
+
+  /** Adopt the running companion of this version, else start one (`launch` is asked only then) and wait until it is ready. */
+  async adoptOrStart(key: string, launch: () => Promise<CompanionLaunch>): Promise<{ adopted: boolean; record: CompanionRecord }> {
+    const found = await this.running();
+    if (found && found.version === COMPANION_VERSION && found.key === key) {
+      this.current = found;
+      this.o.log.info(`${this.o.kind}: adopted the running process ${found.pid} (instance ${found.instance}, since ${found.started_at})`);
+      return { adopted: true, record: found };
+    }
+    if (found) {
+      this.o.log.info(`${this.o.kind}: process ${found.pid} runs ${found.version} for ${found.key}; this server is ${COMPANION_VERSION} for ${key}: replacing it`);
+      await this.stopProcess(found, 10_000);
+    }
+    const { args, env } = await launch();
+    const instance = randomBytes(8).toString('hex');
+    const out = fs.openSync(this.logFile, 'a', 0o600);
+    const child = spawn(process.execPath, [BIN, this.o.kind, ...args], {
+      detached: true, stdio: ['ignore', out, out], cwd: this.o.dir,
+      env: { ...env, SLIPWAY_COMPANION_SOCKET: this.socket, SLIPWAY_COMPANION_INSTANCE: instance },
+    });
+    fs.closeSync(out);
+    child.unref();
+    const record: CompanionRecord = { kind: this.o.kind, pid: child.pid!, instance, version: COMPANION_VERSION, key, started_at: new Date().toISOString() };
+    fs.writeFileSync(this.record, JSON.stringify(record), { mode: 0o600 });
+    this.current = record;
+    const deadline = Date.now() + (this.o.readyMs ?? 30_000);
+    for (;;) {
+      const id = await askIdentity(this.socket, 500);
+      if (id?.instance === instance && id.ready) break;
+      if (!alive(record.pid) || Date.now() > deadline) {
+        throw new Error(`the ${this.o.kind} process ${alive(record.pid) ? 'did not become ready' : 'exited'}; its output (${this.logFile}) ends with:\n${this.tail()}`);
+      }
+      await sleep(100);
+    }
+    this.o.log.info(`${this.o.kind}: started process ${record.pid} (instance ${instance}; output in ${this.logFile})`);
+    return { adopted: false, record };
+  }
+
+  /** Stop the companion this server runs (SIGTERM, then SIGKILL after `graceMs`). */
+  async stop(graceMs: number): Promise<void> {
+    const found = await this.running();
+    if (found) await this.stopProcess(found, graceMs);
+    fs.rmSync(this.record, { force: true });
+    this.current = undefined;
+  }
+
+  private async stopProcess(rec: CompanionRecord, graceMs: number): Promise<void> {
+    process.kill(rec.pid, 'SIGTERM');
+    const until = Date.now() + graceMs;
+    while (alive(rec.pid) && Date.now() < until) await sleep(50);
+    if (alive(rec.pid)) process.kill(rec.pid, 'SIGKILL');
+    while (alive(rec.pid)) await sleep(20);
+  }
+
+  private tail(): string {
+    try { return fs.readFileSync(this.logFile, 'utf8').split('\n').slice(-15).join('\n'); } catch { return '(no output)'; }
+  }
+}

@@ -1,0 +1,28 @@
+// SLIPWAY_LOCAL_AGENT=process: `slipway server` runs a `slipway agent` beside itself (or adopts the
+// one a previous server left running) that runs this host's dynos over the agent protocol, so the
+// dynos outlive a crash, restart or upgrade of the server.
+import path from 'node:path';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../app-context.js';
+import { Companion } from './companions.js';
+import { mintLocalAgentToken } from '../store/local-agent-token.js';
+
+/** The agent name the local agent process registers as (dynos placed on `local` run there). */
+export const LOCAL_AGENT_NAME = 'local';
+
+/** Adopt the local agent process a previous server left, or start one. */
+export async function startLocalAgentCompanion(o: { config: Config; db: Kysely<Database>; log: Logger; serverUrl: string }): Promise<Companion> {
+  const c = o.config;
+  const dataDir = path.join(c.dataDir, 'local-agent');
+  const companion = new Companion({ dir: path.join(c.dataDir, 'companions'), kind: 'agent', log: o.log });
+  await companion.adoptOrStart(`${o.serverUrl} ${dataDir}`, async () => ({
+    args: [],
+    env: {
+      ...c.companionEnv, SLIPWAY_AGENT_SERVER: o.serverUrl, SLIPWAY_AGENT_TOKEN: await mintLocalAgentToken(o.db, LOCAL_AGENT_NAME),
+      SLIPWAY_AGENT_DATA_DIR: dataDir, SLIPWAY_AGENT_NAME: LOCAL_AGENT_NAME, SLIPWAY_AGENT_ADDRESS: '127.0.0.1', SLIPWAY_AGENT_SLOTS: '1',
+    },
+  }));
+  return companion;
+}

@@ -1,0 +1,31 @@
+// The embedded default's router: `slipway server` runs `slipway router` beside itself (or adopts
+// the one a previous server left running), feeds it the table, and uses what it reports to drain.
+import path from 'node:path';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../app-context.js';
+import { Companion } from '../companions/companions.js';
+import { rotateRouterToken } from '../store/routers.js';
+import { HOST_ENV } from '../sandbox/host-tools.js';
+
+/** The router credential the server mints for the router it runs. */
+export const LOCAL_ROUTER = 'local';
+
+/** Whether this server's router runs as a process of its own (the nginx data plane and the TLS router port stay in-process). */
+export const routerAsProcess = (c: Pick<Config, 'router' | 'routerTlsPort' | 'companions'>): boolean =>
+  c.companions === 'process' && c.router === 'node' && c.routerTlsPort === undefined;
+
+/** Adopt the router process a previous server left, or start one; resolves once it serves. */
+export async function startRouterCompanion(o: { config: Config; db: Kysely<Database>; log: Logger; serverUrl: string; port: number }): Promise<Companion> {
+  const c = o.config;
+  const companion = new Companion({ dir: path.join(c.dataDir, 'companions'), kind: 'router', log: o.log });
+  await companion.adoptOrStart(`${o.serverUrl} ${c.routerHost}:${o.port} ${c.domain} ${c.routerTimeoutMs}`, async () => ({
+    args: [],
+    env: {
+      ...HOST_ENV, SLIPWAY_ROUTER_SERVER: o.serverUrl, SLIPWAY_ROUTER_TOKEN: await rotateRouterToken(o.db, LOCAL_ROUTER),
+      SLIPWAY_ROUTER_PORT: String(o.port), SLIPWAY_ROUTER_HOST: c.routerHost, SLIPWAY_DOMAIN: c.domain, SLIPWAY_ROUTER_TIMEOUT_SECONDS: String(c.routerTimeoutMs / 1000),
+    },
+  }));
+  return companion;
+}

@@ -1,0 +1,47 @@
+// `slipway router`'s configuration, from the environment (flags arrive as the same variables):
+// where the server is, the router token, and where and how to route.
+import { z } from 'zod';
+import { ConfigError } from '../config.js';
+
+const schema = z.object({
+  SLIPWAY_ROUTER_SERVER: z.string({ error: (i) => (i.input === undefined ? 'is required: the server\'s URL (--server)' : 'must be a string') }).url('must be the server\'s URL, e.g. http://10.0.0.1:5000'),
+  SLIPWAY_ROUTER_TOKEN: z.string({ error: (i) => (i.input === undefined ? 'is required: the token `slipway routers:create NAME` printed (--token)' : 'must be a string') })
+    .regex(/^slpr_[A-Za-z0-9_-]{16,}$/, 'is not a router token (router tokens start with slpr_; `slipway routers:create NAME` prints one)'),
+  SLIPWAY_ROUTER_PORT: z.coerce.number().int().min(0).max(65535).default(5080),
+  SLIPWAY_ROUTER_HOST: z.string().optional(),
+  SLIPWAY_HOST: z.string().default('127.0.0.1'),
+  SLIPWAY_DOMAIN: z.string().default('localhost'),
+  SLIPWAY_ROUTER_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** Router log lines kept while the server is away (older ones are dropped first, and counted). */
+  SLIPWAY_ROUTER_LOG_BUFFER_LINES: z.coerce.number().int().min(100).max(10_000_000).default(50_000),
+  /** Set by `slipway server` for the router it runs: a local socket that answers who this process is. */
+  SLIPWAY_COMPANION_SOCKET: z.string().optional(),
+  SLIPWAY_COMPANION_INSTANCE: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+});
+
+export interface RouterConfig {
+  readonly server: string;
+  readonly token: string;
+  readonly port: number;
+  readonly host: string;
+  readonly domain: string;
+  readonly timeoutMs: number;
+  readonly logBufferLines: number;
+  readonly companion?: { readonly socket: string; readonly instance: string };
+}
+
+/** Validated and frozen; throws ConfigError naming the bad variable. */
+export function loadRouterConfig(env: Record<string, string | undefined>): RouterConfig {
+  const r = schema.safeParse(env);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new ConfigError(`Invalid router configuration: ${i.path.join('.')} ${i.message}`);
+  }
+  const e = r.data;
+  return Object.freeze({
+    server: e.SLIPWAY_ROUTER_SERVER.replace(/\/$/, ''), token: e.SLIPWAY_ROUTER_TOKEN, port: e.SLIPWAY_ROUTER_PORT,
+    host: e.SLIPWAY_ROUTER_HOST || e.SLIPWAY_HOST, domain: e.SLIPWAY_DOMAIN, timeoutMs: e.SLIPWAY_ROUTER_TIMEOUT_SECONDS * 1000,
+    logBufferLines: e.SLIPWAY_ROUTER_LOG_BUFFER_LINES,
+    companion: e.SLIPWAY_COMPANION_SOCKET && e.SLIPWAY_COMPANION_INSTANCE ? Object.freeze({ socket: e.SLIPWAY_COMPANION_SOCKET, instance: e.SLIPWAY_COMPANION_INSTANCE }) : undefined,
+  });
+}

@@ -1,0 +1,84 @@
+// `slipway router`: the router as a process of its own. It follows the server's routing table
+// (table-client.ts), routes exactly as the in-process router does (runtime/router.ts), sends its
+// log lines back in batches and reports which table it serves and what it has in flight (so a
+// dyno stops only after its requests are answered). While the server is away it keeps serving.
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { createRouter } from '../runtime/router.js';
+import { serveIdentity } from '../companions/identity-socket.js';
+import { COMPANION_VERSION } from '../companions/companion-version.js';
+import type { RouterConfig } from './router-config.js';
+import { LogShipper } from './log-shipper.js';
+import { TableClient } from './table-client.js';
+import { LOGS_PATH, STATE_PATH, type RouterState } from './router-wire.js';
+
+const say = (m: string) => console.log(`router: ${m}`);
+
+/** Run the router until SIGTERM/SIGINT (then it finishes what it has in flight) or until its token is refused. */
+export async function runRouter(c: RouterConfig): Promise<void> {
+  const instance = c.companion?.instance ?? randomBytes(8).toString('hex');
+  const post = async (p: string, body: unknown) => {
+    const res = await fetch(c.server + p, { method: 'POST', headers: { authorization: `Bearer ${c.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+    if (!res.ok) throw new Error(`HTTP ${res.status} from ${p}`);
+  };
+  const inFlight = new Map<string, number>();
+  const state = new StateReporter((s) => post(STATE_PATH, s), instance, inFlight);
+  const table = new TableClient({ server: c.server, token: c.token, instance, onApplied: (v) => state.applied(v), log: say });
+  const logs = new LogShipper({ maxLines: c.logBufferLines, send: (b) => post(LOGS_PATH, b) });
+  const router = createRouter({
+    domain: c.domain, timeoutMs: c.timeoutMs, inFlight,
+    lookup: (name) => table.lookup(name), customHost: (h) => table.customHost(h), log: (appId, line) => logs.push(appId, line),
+  });
+  await new Promise<void>((resolve, reject) => { router.once('error', reject); router.listen(c.port, c.host, () => resolve()); });
+  say(`listening on ${c.host}:${(router.address() as AddressInfo).port} for *.${c.domain}, table from ${c.server}`);
+  const closeIdentity = c.companion
+    ? await serveIdentity(c.companion.socket, () => ({ kind: 'router', instance, pid: process.pid, version: COMPANION_VERSION, ready: table.loaded }))
+    : undefined;
+  const stopped = new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  const following = table.run();
+  let refused: unknown;
+  const why = await Promise.race([stopped, following.then(() => 'stopped', (e: unknown) => { refused = e; return 'refused'; })]);
+  say(`${why}: finishing the requests in flight, then stopping`);
+  table.stop();
+  await new Promise<void>((r) => { router.close(() => r()); router.closeIdleConnections(); setTimeout(() => { router.closeAllConnections(); }, refused ? 0 : c.timeoutMs).unref(); });
+  state.close();
+  if (!refused) await logs.flush().catch(() => {});
+  logs.close();
+  await closeIdentity?.();
+  await following.catch(() => {});
+  if (refused) throw refused;
+}
+
+/** Reports the table version served and the requests in flight per dyno: at once when the table changes, else when the counts do (at most every 50 ms). */
+class StateReporter {
+  private seq = 0;
+  private version = -1;
+  private last = '';
+  private sending = false;
+  private again = false;
+  private timer: NodeJS.Timeout;
+
+  constructor(private send: (s: RouterState) => Promise<void>, private instance: string, private inFlight: Map<string, number>) {
+    this.timer = setInterval(() => { void this.flush(false); }, 50);
+  }
+
+  applied(version: number): void { this.version = version; void this.flush(true); }
+
+  private async flush(force: boolean): Promise<void> {
+    const counts = JSON.stringify(Object.fromEntries(this.inFlight));
+    if (!force && counts === this.last) return;
+    if (this.sending) { this.again = true; return; }
+    this.sending = true;
+    try {
+      // Counted after the version was applied: a dyno that left the table gains no request after this.
+      await this.send({ instance: this.instance, seq: ++this.seq, version: this.version, in_flight: JSON.parse(counts) as Record<string, number> });
+      this.last = counts;
+    } catch { this.last = ''; /* the server is away: the next tick tries again */ } finally { this.sending = false; }
+    if (this.again) { this.again = false; void this.flush(true); }
+  }
+
+  close(): void { clearInterval(this.timer); }
+}

@@ -1,0 +1,96 @@
+// The router process's copy of the routing table: read from the server's NDJSON stream (snapshot,
+// then changes), reconnecting with back-off; while the server is away the last table serves.
+import type { WebTarget } from '../runtime/router.js';
+import { PING_MS, TABLE_PATH, type RouterApp, type TableMessage } from './router-wire.js';
+
+/** The server refused the token: retrying cannot help. */
+export class RouterRefused extends Error {}
+
+export interface TableClientOptions {
+  server: string;
+  token: string;
+  instance: string;
+  /** A table version was applied (the router reports it, with its requests in flight). */
+  onApplied(version: number): void;
+  log(line: string): void;
+}
+
+export class TableClient {
+  private apps = new Map<string, RouterApp>();
+  private byName = new Map<string, RouterApp>();
+  private byHost = new Map<string, string>();
+  private abort = new AbortController();
+  version = -1;
+  /** Whether a snapshot was ever received (the router has something to serve). */
+  loaded = false;
+  connected = false;
+
+  constructor(private o: TableClientOptions) {}
+
+  /** An app by name as the router's lookup wants it. */
+  lookup(name: string): { appId: string; dynos: WebTarget[]; trusted?: readonly string[]; internal?: boolean; maintenance?: boolean } | undefined {
+    const a = this.byName.get(name);
+    return a && { appId: a.id, dynos: a.dynos, trusted: a.trusted ?? undefined, internal: a.internal, maintenance: a.maintenance };
+  }
+
+  customHost(host: string): string | undefined { return this.byHost.get(host); }
+
+  /** Follow the stream until stopped; resolves on stop, rejects with RouterRefused on a 401. */
+  async run(): Promise<void> {
+    let wait = 250;
+    let away = false;
+    while (!this.abort.signal.aborted) {
+      try {
+        await this.follow(() => { wait = 250; if (away) this.o.log('the server is back; following its routing table again'); away = false; });
+      } catch (e) {
+        if (e instanceof RouterRefused) throw e;
+      }
+      this.connected = false;
+      if (this.abort.signal.aborted) return;
+      if (!away) this.o.log(`the server at ${this.o.server} is away; serving the last routing table (${this.apps.size} apps) and reconnecting`);
+      away = true;
+      await new Promise<void>((r) => { const t = setTimeout(r, wait); this.abort.signal.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true }); });
+      wait = Math.min(5000, wait * 2);
+    }
+  }
+
+  stop(): void { this.abort.abort(); }
+
+  private async follow(onOpen: () => void): Promise<void> {
+    const quiet = new AbortController();
+    const stop = () => quiet.abort();
+    this.abort.signal.addEventListener('abort', stop, { once: true });
+    // Nothing heard for three pings: the connection is dead even if the socket does not say so.
+    let watchdog = setTimeout(stop, 3 * PING_MS);
+    try {
+      const res = await fetch(`${this.o.server}${TABLE_PATH}?instance=${this.o.instance}`, { headers: { authorization: `Bearer ${this.o.token}` }, signal: quiet.signal });
+      if (res.status === 401) throw new RouterRefused(`the server refused this router: ${((await res.json().catch(() => ({}))) as { message?: string }).message ?? 'HTTP 401'}`);
+      if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
+      this.connected = true;
+      onOpen();
+      let rest = '';
+      const decoder = new TextDecoder();
+      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+        clearTimeout(watchdog);
+        watchdog = setTimeout(stop, 3 * PING_MS);
+        const lines = (rest + decoder.decode(chunk, { stream: true })).split('\n');
+        rest = lines.pop() ?? '';
+        for (const l of lines) if (l) this.apply(JSON.parse(l) as TableMessage);
+      }
+    } finally {
+      clearTimeout(watchdog);
+      this.abort.signal.removeEventListener('abort', stop);
+    }
+  }
+
+  private apply(m: TableMessage): void {
+    if (m.type === 'snapshot') { this.apps = new Map(m.apps.map((a) => [a.id, a])); this.loaded = true; }
+    else if (m.type === 'app') this.apps.set(m.app.id, m.app);
+    else if (m.type === 'gone') this.apps.delete(m.id);
+    if (m.type !== 'ping') {
+      this.byName = new Map([...this.apps.values()].map((a) => [a.name, a]));
+      this.byHost = new Map([...this.apps.values()].flatMap((a) => a.hostnames.map((h) => [h, a.name] as const)));
+    }
+    if (m.version !== this.version || m.type === 'snapshot') { this.version = m.version; this.o.onApplied(m.version); }
+  }
+}

@@ -1,0 +1,16 @@
+// The token of the local agent process `slipway server` runs beside itself: minted anew for every
+// process it starts (the previous one stops working), on the agent row `local`, so that dynos
+// placed on the local agent go to that process.
+import type { Kysely } from 'kysely';
+import { randomBytes } from 'node:crypto';
+import type { Database } from './schema.js';
+import { hashToken, newId } from '../core/ids.js';
+import { now } from './db.js';
+
+/** A fresh agent token for the agent row `name` (made if missing, un-revoked). */
+export async function mintLocalAgentToken(db: Kysely<Database>, name: string): Promise<string> {
+  const token = 'slpa_' + randomBytes(24).toString('base64url');
+  await db.insertInto('agents').values({ id: newId(), name, token_hash: hashToken(token), created_at: now(), revoked_at: null, last_seen_at: null, protocol_version: null, slots: null, memory_mb: null, address: null, hostname: null, labels: null })
+    .onConflict((oc) => oc.column('name').doUpdateSet({ token_hash: hashToken(token), revoked_at: null })).execute();
+  return token;
+}

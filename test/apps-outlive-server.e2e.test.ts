@@ -1,0 +1,119 @@
+// Apps outlive the server: on the embedded default's one command, the router and the local agent
+// are processes of their own. SIGKILL the server while a steady load runs through the router: no
+// request fails while it is down (5 s) and comes back; the restarted server adopts the running
+// router and agent (the same pids: exactly one of each), no dyno is started twice, and a deploy
+// after the restart swaps the dynos with no failed request either.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, cli, api, viaRouter, type TestServer } from './helpers/server.js';
+import { exampleRepo, commitAll } from './helpers/apps.js';
+import { steadyLoad } from './helpers/load.js';
+import { waitFor } from './helpers/runs.js';
+import { freePort } from './helpers/postgres.js';
+import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
+
+const A = 'outlives';
+/** How long the server stays down while the router keeps serving. */
+const DOWN_MS = 5000;
+let s: TestServer;
+let dir: string;
+let env: Record<string, string>;
+let routerPort: number;
+
+/** The companion processes (router, agent) running for this test's data folder, by kind. */
+function companions(dataDir: string): Record<string, number[]> {
+  const found: Record<string, number[]> = { router: [], agent: [] };
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    let environ: string;
+    let cmdline: string;
+    try { environ = fs.readFileSync(`/proc/${pid}/environ`, 'latin1'); cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1'); } catch { continue; }
+    if (!environ.split('\0').includes(`SLIPWAY_COMPANION_SOCKET=${path.join(dataDir, 'companions', 'router.sock')}`) && !environ.split('\0').includes(`SLIPWAY_COMPANION_SOCKET=${path.join(dataDir, 'companions', 'agent.sock')}`)) continue;
+    const kind = cmdline.split('\0')[2];
+    if (kind) (found[kind] ??= []).push(Number(pid));
+  }
+  return found;
+}
+
+let appId = '';
+/** This app's dyno ids that have processes (each dyno's processes carry its id as their marker). */
+function runningDynos(): string[] {
+  const seen = new Set<string>();
+  findMarkedProcesses((m) => { if (m.startsWith(`dyno-${appId.slice(0, 8)}-`)) seen.add(m); return false; });
+  return [...seen].sort();
+}
+type DynoJson = { id: string; name: string; state: string };
+const webDynos = async () => (await api<DynoJson[]>(s, 'GET', `/apps/${A}/dynos`)).json.filter((d) => d.name.startsWith('web.'));
+
+before(async () => {
+  routerPort = await freePort();
+  env = { PORT: String(await freePort()), SLIPWAY_ROUTER_PORT: String(routerPort), SLIPWAY_LOCAL_AGENT: 'process', SLIPWAY_BOOT_TIMEOUT_SECONDS: '30' };
+  s = await startServer(env);
+  dir = exampleRepo('web-app');
+  assert.equal((await cli(s, ['apps:create', A])).code, 0);
+  appId = (await api<{ id: string }>(s, 'GET', `/apps/${A}`)).json.id;
+});
+after(async () => {
+  const dataDir = s.dataDir;
+  await s.stop();
+  // A clean stop of the server stops its companions too (SLIPWAY_LEAVE_COMPANIONS is off).
+  assert.deepEqual(companions(dataDir), { router: [], agent: [] }, 'no companion outlives a clean stop');
+});
+
+test('SIGKILL and restart under load: 0 failed requests, one router and one agent adopted, no duplicate dynos, a deploy after works', { timeout: 300_000 }, async () => {
+  const b = await cli(s, ['builds:create', '-a', A], { cwd: dir });
+  assert.equal(b.code, 0, b.stdout + b.stderr);
+  assert.equal((await cli(s, ['ps:scale', 'web=2', '-a', A])).code, 0);
+  await waitFor('web.1 and web.2 up', async () => (await webDynos()).filter((d) => d.state === 'up').length === 2, 60_000);
+  const before = companions(s.dataDir);
+  assert.equal(before['router']!.length, 1, JSON.stringify(before));
+  assert.equal(before['agent']!.length, 1, JSON.stringify(before));
+  const dynosBefore = runningDynos();
+  assert.equal(dynosBefore.length, 2, `two dyno process trees: ${dynosBefore.join(', ')}`);
+  const ok = (r: { status: number; body: string }) => r.status === 200 && /running code one/.test(r.body);
+  const load = steadyLoad({ routerPort }, A, ok, { intervalMs: 20, maxMs: 120_000 });
+  await new Promise((r) => setTimeout(r, 1000));
+
+  await s.kill();
+  const downAt = Date.now();
+  // The server is away: the router serves its last table, the agent keeps its dynos.
+  let servedWhileDown = 0;
+  while (Date.now() - downAt < DOWN_MS) {
+    // The first one is marked: its router log line waits in the router until the server is back.
+    const r = await viaRouter({ routerPort }, A, servedWhileDown === 0 ? '/?while-down=1' : '/');
+    assert.ok(ok(r), `while the server is down: ${r.status} ${r.body.slice(0, 200)}`);
+    servedWhileDown++;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  s = await startServer(env, s.dataDir);
+  await new Promise((r) => setTimeout(r, 3000)); // the agent and router reconnect (back-off) under load
+  const { failures, served } = await load.stop();
+  assert.equal(failures, 0, `${failures} of ${failures + served} requests failed across the SIGKILL and restart`);
+  assert.ok(served > 100 && servedWhileDown > 10, `served ${served} (${servedWhileDown} while the server was down for ${DOWN_MS} ms)`);
+  assert.match(s.output(), /router: adopted the running process/);
+  await waitFor('the router\'s log line of a request served while the server was down', async () =>
+    /heroku\[router\]: at=info method=GET path="\/\?while-down=1" host=outlives\.localhost .* status=200/.test((await cli(s, ['logs', '-a', A, '-n', '1500', '-d', 'router'])).stdout), 30_000);
+  assert.match(s.output(), /agent: adopted the running process/);
+  assert.deepEqual(companions(s.dataDir), before, 'the same router and agent processes: adopted, none started beside them');
+  assert.deepEqual(runningDynos(), dynosBefore, 'the same dynos run, none started twice');
+  await new Promise((r) => setTimeout(r, 2500)); // a few reconcile passes: nothing more starts
+  assert.deepEqual(runningDynos(), dynosBefore);
+
+  // A deploy after the restart, under load: the new code serves, the old dynos drain, nothing fails.
+  const server = path.join(dir, 'server.js');
+  fs.writeFileSync(server, fs.readFileSync(server, 'utf8').replace("const VERSION = 'one';", "const VERSION = 'two';"));
+  commitAll(dir, 'code two');
+  const deployLoad = steadyLoad({ routerPort }, A, (r) => r.status === 200 && /running code (one|two)/.test(r.body), { intervalMs: 20, maxMs: 180_000 });
+  const d = await cli(s, ['builds:create', '-a', A], { cwd: dir });
+  assert.equal(d.code, 0, d.stdout + d.stderr);
+  await waitFor('code two to serve', async () => /running code two/.test((await viaRouter({ routerPort }, A)).body), 60_000);
+  await waitFor('only code two to serve', async () => {
+    for (let i = 0; i < 6; i++) if (!/running code two/.test((await viaRouter({ routerPort }, A)).body)) return false;
+    return true;
+  }, 60_000);
+  const deployed = await deployLoad.stop();
+  assert.equal(deployed.failures, 0, `${deployed.failures} of ${deployed.failures + deployed.served} requests failed across the deploy`);
+  await waitFor('the old dynos gone', async () => runningDynos().length === 2 && runningDynos().every((id) => !dynosBefore.includes(id)), 60_000);
+  assert.deepEqual(companions(s.dataDir), before, 'still one router and one agent');
+});
