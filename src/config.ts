@@ -57,6 +57,7 @@ const schema = z.object({
   SLIPWAY_MAX_SOURCE_ENTRIES: intFrom(100_000, 1, 100_000_000),
   SLIPWAY_MAX_SLUG_MB: intFrom(500, 1, 1_000_000),
   SLIPWAY_BUILDPACK_DIRS: z.string().optional(),
+  SLIPWAY_TEST_CRASH_AFTER: z.string().regex(/^(test-run-ended|build-ended|release-settled)(:[a-z0-9-]+)?$/, 'is for tests only: test-run-ended, build-ended or release-settled, optionally :APP').optional(),
 }).refine((e) => e.SLIPWAY_BLOB_STORE !== 'postgres' || /^postgres(ql)?:\/\//.test(e.DATABASE_URL ?? ''), {
   message: 'SLIPWAY_BLOB_STORE=postgres keeps blobs in the state store: set DATABASE_URL to a postgres:// URL, or use SLIPWAY_BLOB_STORE=folder', path: ['SLIPWAY_BLOB_STORE'],
 }).refine((e) => e.SLIPWAY_TLS_PORT === undefined || (e.SLIPWAY_TLS_CERT && e.SLIPWAY_TLS_KEY), {
@@ -114,6 +115,8 @@ export interface Config {
   readonly inputLimits: InputLimits;
   /** Server folders app.json may name as buildpacks (absolute paths); nothing else on the host is. */
   readonly buildpackDirs: readonly string[];
+  /** Tests only: the server kills itself (SIGKILL) right after this status change is stored, before anything follows it. */
+  readonly testCrashAfter?: string;
 }
 
 export interface InputLimits {
@@ -183,6 +186,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tls: e.SLIPWAY_TLS_PORT !== undefined ? { port: e.SLIPWAY_TLS_PORT, certFile: path.resolve(e.SLIPWAY_TLS_CERT!), keyFile: path.resolve(e.SLIPWAY_TLS_KEY!) } : undefined,
     inputLimits: Object.freeze({ compressedBytes: e.SLIPWAY_MAX_SOURCE_MB * MB, unpackedBytes: e.SLIPWAY_MAX_UNPACKED_MB * MB, entries: e.SLIPWAY_MAX_SOURCE_ENTRIES, slugBytes: e.SLIPWAY_MAX_SLUG_MB * MB }),
     buildpackDirs: Object.freeze(buildpackDirs(e.SLIPWAY_BUILDPACK_DIRS, BUILTIN_DIR)),
+    testCrashAfter: e.SLIPWAY_TEST_CRASH_AFTER,
     ...overrides,
   });
 }

@@ -6,6 +6,7 @@ import { fail } from '../core/errors.js';
 import { aggregateRunStatus, isTerminal, nextStatus, type NodeEvent, type TestStatus } from '../core/test-run-status.js';
 import { nextTestRunNumber } from './pipelines.js';
 import { now } from './db.js';
+import { writeFlowEdge } from './flow-edges.js';
 
 export type TestRun = Selectable<TestRunsTable>;
 export type TestNode = TestNodesTable;
@@ -142,6 +143,17 @@ async function refreshRunStatus(trx: Db, runId: string, change: NodeChange): Pro
     // The run's message is the first problem any node reported.
     ...(change.message && !run.message ? { message: change.message, error_id: change.errorId ?? null } : {}),
   }).where('id', '=', runId).execute();
+  // The run ended: what follows it (deploys waiting for CI, commit statuses) is queued with the change.
+  if (isTerminal(status) && !isTerminal(run.status as TestStatus)) await writeFlowEdge(trx, 'test-run-ended', runId);
+}
+
+/** A run that never got nodes (the server stopped before) ends errored, its follow-ups queued with it. */
+export async function errorStrandedRun(db: Kysely<Database>, runId: string, message: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const r = await trx.updateTable('test_runs').set({ status: 'errored', error_id: 'runner_lost', message, finished_at: now(), updated_at: now() })
+      .where('id', '=', runId).where('status', '=', 'pending').executeTakeFirst();
+    if (Number(r.numUpdatedRows)) await writeFlowEdge(trx, 'test-run-ended', runId);
+  });
 }
 
 /** End a run that never got nodes (e.g. its app.json was invalid): one errored node records why. */
@@ -206,10 +218,4 @@ export async function countTestCases(db: Db, runIds: string[]): Promise<Map<stri
     out.set(r.test_run_id, c);
   }
   return out;
-}
-
-/** True exactly once per ended run: whoever calls first gets to tell the flow the run has ended. */
-export async function claimEndNotification(db: Kysely<Database>, runId: string): Promise<boolean> {
-  const r = await db.updateTable('test_runs').set({ end_notified: 1 }).where('id', '=', runId).where('end_notified', '=', 0).executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
 }
