@@ -4,12 +4,10 @@ import { getTestRun } from '../store/test-runs.js';
 import { listAddons, markDeprovisioned, toProvisioned } from '../store/test-run-addons.js';
 import { isTerminal, type TestStatus } from '../core/test-run-status.js';
 import type { AppContext } from '../app-context.js';
-import { crashPoint } from '../core/crash-point.js';
 
 export async function settleRun(ctx: AppContext, runId: string): Promise<void> {
   const run = await getTestRun(ctx.store.db, runId);
   if (!isTerminal(run.status as TestStatus)) return;
-  crashPoint(ctx.config, 'test-run-ended');
   ctx.control?.poke();
   const live = (await listAddons(ctx.store.db, runId)).filter((a) => a.status === 'provisioned');
   if (live.length || ctx.addons.liveRuns().includes(runId)) {

@@ -8,7 +8,10 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startServer, cli, api, gitPush, type TestServer } from '../helpers/server.js';
-import { repoWithBuildpack } from '../helpers/apps.js';
+import { randomUUID } from 'node:crypto';
+import { git, repoWithBuildpack } from '../helpers/apps.js';
+import { serveGitRepo } from '../helpers/git-http.js';
+import { signBody } from '../../src/integrations/github-signature.js';
 import { waitFor } from '../helpers/runs.js';
 
 interface EventJson { kind: string; message: string }
@@ -88,4 +91,36 @@ test('a crash right after each settle: the follow-ups (deploy, commit status, re
   assert.equal((await api<ReleaseJson[]>(s, 'GET', `/apps/${QA}/releases`)).json.length, 2, 'qa got one release');
   assert.equal((await acceptance()).length, 1, 'one acceptance run');
   assert.equal(count(/acceptance run #\d+ started/), 1);
+});
+
+test('a crash right after a review app\'s first release settled: postdeploy runs after the restart, exactly once', { timeout: 300_000 }, async () => {
+  const RA = 'edges-ra';
+  const repo = repoWithBuildpack({ scripts: { postdeploy: 'echo seeding the review app' } }, 'echo compiled');
+  const origin = await serveGitRepo(repo, 'edges-ra');
+  await s?.stop(); // the server of the test before
+  outputs.length = 0;
+  try {
+    s = await startServer({ SLIPWAY_TEST_CRASH_AFTER: `release-settled:${RA}-pr-3` });
+    assert.equal((await cli(s, ['pipelines:create', RA])).code, 0);
+    const connect = await cli(s, ['pipelines:connect', RA, '--repo', 'acme/edges-ra', '--clone-url', origin.url]);
+    assert.equal(connect.code, 0, connect.stderr);
+    const secret = /Secret:\s+([0-9a-f]{48})/.exec(connect.stdout)![1]!;
+    assert.equal((await cli(s, ['reviewapps:enable', '-p', RA])).code, 0);
+    const repository = { full_name: 'acme/edges-ra', clone_url: origin.url };
+    const body = JSON.stringify({ action: 'opened', number: 3, repository, pull_request: { title: 'three', head: { ref: 'main', sha: git(repo, 'rev-parse', 'HEAD'), repo: repository } } });
+    const res = await fetch(`${s.url}/hooks/github`, {
+      method: 'POST', body,
+      headers: { 'content-type': 'application/json', 'x-github-event': 'pull_request', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signBody(secret, body) },
+    });
+    assert.ok(res.status < 300, `delivery answered ${res.status}: ${await res.text()}`);
+    s = await restartAfterCrash();
+    const events = async () => (await api<EventJson[]>(s!, 'GET', `/pipelines/${RA}/events`)).json;
+    await waitFor('postdeploy to run', async () => (await events()).some((e) => /postdeploy exited/.test(e.message)), 120_000);
+    await new Promise((r) => setTimeout(r, 4000));
+    const ran = (await events()).filter((e) => /postdeploy exited/.test(e.message));
+    assert.equal(ran.length, 1, 'postdeploy ran once');
+    assert.match(ran[0]!.message, /postdeploy exited 0: .*seeding the review app/);
+  } finally {
+    await origin.close();
+  }
 });
