@@ -2,14 +2,14 @@
 import { isAppJson, scanTarball } from '../git/tar-scan.js';
 import { parseAppJson, resolveTestConfig, type TestConfig } from '../core/app-json.js';
 import { createTestRun, createTestNodes, errorRunBeforeNodes, setWaitingReason, type TestRun } from '../store/test-runs.js';
-import { getStageConfig } from '../store/stage-config-vars.js';
 import type { Pipeline } from '../store/pipelines.js';
 import { enqueue } from '../jobs/queue.js';
 import { sourceIdFromUrl, sourceKey } from '../git/source-blobs.js';
 import { fail, type ErrorId } from '../core/errors.js';
 import type { AppContext } from '../app-context.js';
 import { DEFAULT_TEST_SIZE, lookupDynoSize } from '../core/dyno-size.js';
-import { TEST_NODE_JOB, TEST_RUN_ADDONS_JOB, type TestNodeJob } from './test-node-job.js';
+import { TEST_NODE_JOB, TEST_RUN_ADDONS_JOB } from './test-node-job.js';
+import type { StoredTestNodeJob } from '../runner/job-config.js';
 import { parseAddons } from '../addons/addon-spec.js';
 import type { RunAddonsJob } from './provision-run-addons.js';
 import { settleRun } from './settle-run.js';
@@ -84,13 +84,13 @@ async function queueNodes(ctx: AppContext, s: StartTestRun, run: TestRun, source
   if (!addons.ok) return errorRunBeforeNodes(db, run.id, 'unknown_addon', addons.message);
   const timeoutSeconds = config.timeoutSeconds ?? run.timeout_seconds;
   if (timeoutSeconds !== run.timeout_seconds) await db.updateTable('test_runs').set({ timeout_seconds: timeoutSeconds }).where('id', '=', run.id).execute();
-  const configVars = await getStageConfig(db, s.pipeline.id, 'test');
   const nodes = await createTestNodes(db, run.id, config.quantity);
   const runner = ctx.runner;
   const tenant = await ctx.tenants.forRun(run.id);
-  const jobs: TestNodeJob[] = nodes.map((node) => ({
+  // Stage config vars and add-on URLs are read when a node is claimed (runner/job-config), never queued.
+  const jobs: StoredTestNodeJob[] = nodes.map((node) => ({
     runId: run.id, nodeId: node.id, pipelineId: s.pipeline.id, runNumber: run.number, nodeIndex: node.idx, nodeTotal: nodes.length,
-    branch: s.commitBranch, sha: s.commitSha, sourceBlobUrl: s.sourceBlobUrl, config, configVars, addonEnv: {}, timeoutSeconds, clearCache: s.clearCache, spaceId: s.pipeline.ci_space_id ?? null, tenant,
+    branch: s.commitBranch, sha: s.commitSha, sourceBlobUrl: s.sourceBlobUrl, config, timeoutSeconds, clearCache: s.clearCache, spaceId: s.pipeline.ci_space_id ?? null, tenant,
   }));
   if (addons.addons.length) {
     // Add-ons first (shared by every node); the provisioning job then queues the nodes.

@@ -24,19 +24,25 @@ export const retryBackoffMs = (attempts: number): number => Math.min(60_000, 100
 /** Thrown by a job's handler when trying again later may work: the job is requeued with back-off while it has attempts left. */
 export class RetryLater extends Error {}
 
-/** Add a job; a `key` makes enqueueing idempotent (the existing job is returned). */
+/**
+ * Add a job; a `key` makes enqueueing idempotent: one insert that does nothing when the key exists
+ * (safe when two callers race), then the job under that key is returned, whoever inserted it.
+ */
 export async function enqueue(q: Queue, kind: string, payload: unknown, opts: { key?: string; maxAttempts?: number; delayMs?: number } = {}): Promise<Job> {
-  if (opts.key) {
-    const existing = await q.db.selectFrom('jobs').selectAll().where('key', '=', opts.key).executeTakeFirst();
-    if (existing) return existing;
-  }
   const row = {
     id: newId(), kind, key: opts.key ?? null, payload: JSON.stringify(payload), status: 'queued', max_attempts: opts.maxAttempts ?? 1,
     run_after: isoIn(opts.delayMs ?? 0), lease_owner: null, lease_expires_at: null, last_error: null, created_at: enqueueTime(), updated_at: now(),
   };
-  await q.db.insertInto('jobs').values(row).execute();
-  return { ...row, attempts: 0, cancel_requested: 0 };
+  if (!opts.key) {
+    await q.db.insertInto('jobs').values(row).execute();
+    return { ...row, attempts: 0, cancel_requested: 0 };
+  }
+  await q.db.insertInto('jobs').values(row).onConflict((oc) => oc.column('key').doNothing()).execute();
+  return q.db.selectFrom('jobs').selectAll().where('key', '=', opts.key).executeTakeFirstOrThrow();
 }
+
+/** What is left of a finished job's payload: its secrets and bulk go, the row (and its key) stays for idempotency. */
+const PURGED = '{}';
 
 /** Take the oldest runnable job of these kinds and lease it to `owner` for `leaseMs`. */
 export async function claim(q: Queue, kinds: string[], owner: string, leaseMs: number): Promise<Job | undefined> {
@@ -68,11 +74,11 @@ export async function finish(q: Queue, job: Pick<Job, 'id'>, owner: string, outc
   if (!row) return;
   const base = q.db.updateTable('jobs').where('id', '=', job.id).where('lease_owner', '=', owner);
   if (outcome.ok) {
-    await base.set({ status: Number(row.cancel_requested) ? 'cancelled' : 'succeeded', lease_owner: null, lease_expires_at: null, updated_at: now() }).execute();
+    await base.set({ status: Number(row.cancel_requested) ? 'cancelled' : 'succeeded', payload: PURGED, lease_owner: null, lease_expires_at: null, updated_at: now() }).execute();
   } else if (outcome.retry && Number(row.attempts) < Number(row.max_attempts) && !Number(row.cancel_requested)) {
     await base.set({ status: 'queued', lease_owner: null, lease_expires_at: null, run_after: isoIn(retryBackoffMs(Number(row.attempts))), last_error: outcome.error, updated_at: now() }).execute();
   } else {
-    await base.set({ status: 'failed', lease_owner: null, lease_expires_at: null, last_error: outcome.error, updated_at: now() }).execute();
+    await base.set({ status: 'failed', payload: PURGED, lease_owner: null, lease_expires_at: null, last_error: outcome.error, updated_at: now() }).execute();
   }
 }
 
@@ -81,7 +87,7 @@ export async function requestCancel(q: Queue, key: string): Promise<'cancelled' 
   const job = await q.db.selectFrom('jobs').select(['id', 'status']).where('key', '=', key).executeTakeFirst();
   if (!job) return 'none';
   if (job.status === 'queued') {
-    await q.db.updateTable('jobs').set({ status: 'cancelled', cancel_requested: 1, updated_at: now() }).where('id', '=', job.id).where('status', '=', 'queued').execute();
+    await q.db.updateTable('jobs').set({ status: 'cancelled', cancel_requested: 1, payload: PURGED, updated_at: now() }).where('id', '=', job.id).where('status', '=', 'queued').execute();
     return 'cancelled';
   }
   if (job.status === 'running') {

@@ -9,6 +9,7 @@ import { newId } from '../core/ids.js';
 import type { AppContext } from '../app-context.js';
 import { crashPoint } from '../core/crash-point.js';
 import { BUILD_JOB, RELEASE_JOB, type BuildEvent, type BuildJob, type ReleaseEvent, type ReleaseJob } from './jobs.js';
+import type { StoredBuildJob, StoredReleaseJob } from '../runner/job-config.js';
 import { appendAppLog } from './app-log.js';
 import { releaseWentLive } from './auto-rollback.js';
 import { scheduleApp } from '../scheduler/schedule-app.js';
@@ -19,7 +20,7 @@ export const releaseLogKey = (releaseId: string): string => `releases/${releaseI
 
 export async function startBuild(ctx: AppContext, app: App, sourceBlobUrl: string, version: string | null, user: string | null = null): Promise<Build> {
   const build = await createBuild(ctx.store.db, app.id, sourceBlobUrl, version, user);
-  const job: BuildJob = { buildId: build.id, appId: app.id, appName: app.name, sourceBlobUrl, sourceVersion: version, configVars: await getConfigVars(ctx.store.db, app.id), tenant: await ctx.tenants.forApp(app.id), buildpacks: appBuildpacks(app) };
+  const job: StoredBuildJob = { buildId: build.id, appId: app.id, appName: app.name, sourceBlobUrl, sourceVersion: version, tenant: await ctx.tenants.forApp(app.id), buildpacks: appBuildpacks(app) };
   await enqueue(ctx.queue, BUILD_JOB, job, { key: `build:${build.id}` });
   appendAppLog(ctx.logs, app.id, 'app[api]', `Build started${version ? ` for ${version.slice(0, 7)}` : ''}`);
   ctx.runner?.poke();
@@ -61,8 +62,8 @@ export async function startRelease(ctx: AppContext, app: App, release: Release):
     ctx.control?.poke();
     return;
   }
-  const job: ReleaseJob = {
-    releaseId: release.id, appId: app.id, appName: app.name, version: release.version, slugId: release.slug_id!, config: JSON.parse(release.config) as Record<string, string>,
+  const job: StoredReleaseJob = {
+    releaseId: release.id, appId: app.id, appName: app.name, version: release.version, slugId: release.slug_id!,
     command: types['release'], timeoutSeconds: ctx.config.releaseTimeoutSeconds, tenant: await ctx.tenants.forApp(app.id),
     size: (await getFormation(ctx.store.db, app.id)).find((f) => f.type === 'release')?.size,
   };

@@ -3,6 +3,7 @@ import type { AppContext } from '../app-context.js';
 import type { JobHandler } from './runner.js';
 import { RELEASE_JOB, type ReleaseJob } from '../releases/jobs.js';
 import { EXECUTED_KINDS, executeJob, type ExecDeps } from './execute-job.js';
+import { withConfig } from './job-config.js';
 import { EventsNotRecorded, jobRecorder, orderedRecorder } from './job-records.js';
 
 /**
@@ -10,7 +11,8 @@ import { EventsNotRecorded, jobRecorder, orderedRecorder } from './job-records.j
  * lease in the store; a phase whose lease is lost is stopped).
  */
 export function embeddedJobHandlers(ctx: AppContext, deps: ExecDeps): Record<string, JobHandler> {
-  const handle: JobHandler = async (job, signal) => {
+  const handle: JobHandler = async (claimed, signal) => {
+    const job = await withConfig(ctx.store.db, claimed);
     const rec = jobRecorder(ctx, job);
     const out = orderedRecorder(rec);
     const run = (held: AbortSignal) => executeJob(job, deps, out.emit, out.flush, held);
