@@ -10,6 +10,9 @@ export type FlowEdge = 'test-run-ended' | 'build-ended' | 'release-settled';
 /** Only ids: what a handler needs is read when it runs (no config or secrets wait in the queue). */
 export interface FlowEdgeJob { edge: FlowEdge; id: string }
 
+/** A due time before any clock's now: the job is due at once whatever the clocks of replicas and database say. */
+const DUE_AT_ONCE = '1970-01-01T00:00:00.000Z';
+
 /** Tries a handler gets; it is idempotent, so a retry after a partial run is safe. */
 const EDGE_ATTEMPTS = 6;
 
@@ -18,6 +21,6 @@ export async function writeFlowEdge(trx: Kysely<Database> | Transaction<Database
   const payload: FlowEdgeJob = { edge, id };
   await trx.insertInto('jobs').values({
     id: newId(), kind: FLOW_EDGE_JOB, key: `edge:${edge}:${id}`, payload: JSON.stringify(payload), status: 'queued', max_attempts: EDGE_ATTEMPTS,
-    run_after: now(), lease_owner: null, lease_expires_at: null, last_error: null, created_at: now(), updated_at: now(),
+    run_after: DUE_AT_ONCE, lease_owner: null, lease_expires_at: null, last_error: null, created_at: now(), updated_at: now(),
   }).onConflict((oc) => oc.column('key').doNothing()).execute();
 }
