@@ -152,7 +152,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     queue: ctx.queue, owner: `${runnerName}/control-${randomBytes(6).toString('hex')}`, concurrency: 4, leaseMs: config.leaseMs,
     onError: (e) => log.error(`control jobs: ${(e as Error).stack ?? e}`),
     handlers: {
-      [GITHUB_DELIVERY_JOB]: async (job) => deliveries.handle(JSON.parse(job.payload) as GithubDeliveryJob),
+      [GITHUB_DELIVERY_JOB]: async (job) => deliveries.handle(JSON.parse(job.payload) as GithubDeliveryJob, job.attempts),
       [COMMIT_STATUS_JOB]: async (job) => {
         const payload = JSON.parse(job.payload) as CommitStatusJob;
         // A run's pending goes out before its outcome (both are queued in that order).
