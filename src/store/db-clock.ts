@@ -1,7 +1,10 @@
 // Times computed by the database itself (Postgres `now()`, SQLite's own clock), in the ISO format
 // the store keeps: replicas whose clocks disagree still agree on when a lease ends or a retry is due.
-import { sql, type RawBuilder } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Dialect } from './db.js';
+
+/** Which database `db` talks to (for callers that were given only the Kysely instance). */
+export const dialectOf = (db: Kysely<unknown>): Dialect => (db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite');
 
 /** The database's time `ms` from now, as `YYYY-MM-DDTHH:MM:SS.sssZ`. */
 export function dbTimeIn(dialect: Dialect, ms = 0): RawBuilder<string> {

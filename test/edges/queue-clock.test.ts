@@ -1,10 +1,11 @@
-// The queue's leases and back-off follow the database's clock, not the clock of the replica that
+// The queue's leases and back-off, and the store's leases, follow the database's clock, not the clock of the replica that
 // wrote them: a replica whose clock is an hour slow neither hands out leases that are already over
 // nor finds live leases of others expired. On SQLite and on a throwaway Postgres.
 import { test, before, after, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { openStore, type Store } from '../../src/store/db.js';
 import { enqueue, claim, finish, takeExpired } from '../../src/jobs/queue.js';
+import { acquireLease } from '../../src/store/leases.js';
 import { postgresAvailable, startPostgres, freshDatabase, type PgCluster } from '../helpers/postgres.js';
 import { needs } from '../helpers/tools.js';
 import { tempDir } from '../helpers/temp.js';
@@ -39,6 +40,9 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       assert.ok(await skewed(HOUR, () => claim(q, ['edges-clock-fast'], 'fast-replica', 1)));
       await new Promise((r) => setTimeout(r, 50));
       assert.equal((await takeExpired(q, 'good-replica', 60_000)).length, 1, 'the fast replica\'s lease ran out on the database\'s clock');
+      // Store leases (one deploy per app at a time) too: the slow replica's live lease is not free for another.
+      assert.equal(await skewed(-HOUR, () => acquireLease(store.db, 'deploy:edges', 'slow/1/a', 60_000)), true);
+      assert.equal(await acquireLease(store.db, 'deploy:edges', 'good/1/b', 60_000), false, 'a live store lease is not taken over');
     } finally {
       await store.close();
     }
