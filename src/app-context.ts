@@ -25,7 +25,9 @@ import type { MetricsRecorder } from './metrics/recorder.js';
 
 /**
  * What the flow (pipelines, integrations) hangs on to: called after a release settled (and, when it
- * succeeded, went live), a build ended, a test run reached a final status. Handlers must be idempotent.
+ * succeeded, went live), a build ended, a test run reached a final status — by the durable queue,
+ * from the job written with the status change (pipelines/flow-edges), so at least once: handlers
+ * must be idempotent, and one that throws makes the job try again.
  */
 export interface FlowHooks {
   releaseSettled: Array<(app: App, release: Release) => Promise<void>>;

@@ -74,6 +74,7 @@ const schema = z.object({
   SLIPWAY_SECRET_KEY_PREVIOUS: z.string().optional().superRefine((v, ctx) => { for (const k of v?.split(',').filter(Boolean) ?? []) keyIssue(k, ctx); }),
   SLIPWAY_SIGNED_URL_MINUTES: intFrom(15, 1, 7 * 24 * 60),
   SLIPWAY_AUDIT_RETENTION_DAYS: intFrom(365, 1, 36_500),
+  SLIPWAY_TEST_CRASH_AFTER: z.string().regex(/^(test-run-ended|build-ended|release-settled)(:[a-z0-9-]+)?$/, 'is for tests only: test-run-ended, build-ended or release-settled, optionally :APP').optional(),
 }).refine((e) => e.SLIPWAY_BLOB_STORE !== 'postgres' || /^postgres(ql)?:\/\//.test(e.DATABASE_URL ?? ''), {
   message: 'SLIPWAY_BLOB_STORE=postgres keeps blobs in the state store: set DATABASE_URL to a postgres:// URL, or use SLIPWAY_BLOB_STORE=folder', path: ['SLIPWAY_BLOB_STORE'],
 }).refine((e) => e.SLIPWAY_TLS_PORT === undefined || (e.SLIPWAY_TLS_CERT && e.SLIPWAY_TLS_KEY), {
@@ -149,6 +150,8 @@ export interface Config {
   readonly signedUrlSeconds: number;
   /** Audit events older than this are deleted. */
   readonly auditRetentionDays: number;
+  /** Tests only: the server kills itself (SIGKILL) right after this status change is stored, before anything follows it. */
+  readonly testCrashAfter?: string;
 }
 
 export interface InputLimits {
@@ -233,6 +236,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secretKeysPrevious: Object.freeze(e.SLIPWAY_SECRET_KEY_PREVIOUS?.split(',').filter(Boolean) ?? []),
     signedUrlSeconds: e.SLIPWAY_SIGNED_URL_MINUTES * 60,
     auditRetentionDays: e.SLIPWAY_AUDIT_RETENTION_DAYS,
+    testCrashAfter: e.SLIPWAY_TEST_CRASH_AFTER,
     ...overrides,
   });
 }

@@ -46,6 +46,8 @@ import { registerPipelineAutomation } from './pipelines/automation.js';
 import { GithubDeliveries, GITHUB_DELIVERY_JOB, type GithubDeliveryJob } from './integrations/github-work.js';
 import { registerReviewApps } from './pipelines/review-apps.js';
 import { sweepStaleReviewApps } from './pipelines/stale-review-apps.js';
+import { FLOW_EDGE_JOB, type FlowEdgeJob } from './store/flow-edges.js';
+import { runFlowEdge } from './pipelines/flow-edges.js';
 import { registerCommitStatuses, sendCommitStatus, COMMIT_STATUS_JOB, type CommitStatusJob } from './integrations/commit-statuses.js';
 import { APP_WEBHOOK_JOB, type AppWebhookJob } from './webhooks/publish.js';
 import { sendAppWebhook } from './webhooks/deliver.js';
@@ -162,13 +164,14 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     queue: ctx.queue, owner: `${runnerName}/control-${randomBytes(6).toString('hex')}`, concurrency: 4, leaseMs: config.leaseMs,
     onError: (e) => log.error(`control jobs: ${(e as Error).stack ?? e}`),
     handlers: {
-      [GITHUB_DELIVERY_JOB]: async (job) => deliveries.handle(JSON.parse(job.payload) as GithubDeliveryJob),
+      [GITHUB_DELIVERY_JOB]: async (job) => deliveries.handle(JSON.parse(job.payload) as GithubDeliveryJob, job.attempts),
       [COMMIT_STATUS_JOB]: async (job) => {
         const payload = JSON.parse(job.payload) as CommitStatusJob;
         // A run's pending goes out before its outcome (both are queued in that order).
         await statusesInOrder.run(payload.runId, () => sendCommitStatus(ctx, payload, job.attempts));
       },
       [APP_WEBHOOK_JOB]: async (job) => sendAppWebhook(ctx, JSON.parse(job.payload) as AppWebhookJob, job.attempts),
+      [FLOW_EDGE_JOB]: async (job) => runFlowEdge(ctx, JSON.parse(job.payload) as FlowEdgeJob),
     },
   });
   ctx.control = control;

@@ -3,11 +3,13 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { applyNodeEvent, insertTestCases, markFlakyCases } from '../store/test-runs.js';
 import type { LogBook } from '../logs/log-book.js';
+import type { NodeEvent } from '../core/test-run-status.js';
 import type { RunnerEvent, TestNodeJob, OutputStream } from './test-node-job.js';
 
 export const logKey = (runId: string, nodeIndex: number, stream: OutputStream): string => `test-runs/${runId}/${nodeIndex}/${stream}`;
 
-export async function recordNodeEvent(db: Kysely<Database>, logs: LogBook, job: TestNodeJob, e: RunnerEvent): Promise<void> {
+/** `onRunEnded` is called right after the change that ended the run is stored (before anything awaits). */
+export async function recordNodeEvent(db: Kysely<Database>, logs: LogBook, job: TestNodeJob, e: RunnerEvent, onRunEnded?: () => void): Promise<void> {
   switch (e.type) {
     case 'status':
       if (e.event === 'provision') logs.ensureOpen(logKey(job.runId, job.nodeIndex, 'setup'));
@@ -30,9 +32,8 @@ export async function recordNodeEvent(db: Kysely<Database>, logs: LogBook, job: 
       return;
     case 'end': {
       const change = { exitCode: e.exitCode ?? null, message: e.message ?? null, errorId: e.errorId ?? null };
-      if (e.outcome === 'succeeded' || e.outcome === 'failed') await applyNodeEvent(db, job.nodeId, { type: 'finish', outcome: e.outcome }, change);
-      else if (e.outcome === 'cancelled') await applyNodeEvent(db, job.nodeId, { type: 'cancel' }, change);
-      else await applyNodeEvent(db, job.nodeId, { type: 'error' }, change);
+      const event: NodeEvent = e.outcome === 'succeeded' || e.outcome === 'failed' ? { type: 'finish', outcome: e.outcome } : { type: e.outcome === 'cancelled' ? 'cancel' : 'error' };
+      if (await applyNodeEvent(db, job.nodeId, event, change) === 'run-ended') onRunEnded?.();
       return;
     }
   }

@@ -7,9 +7,10 @@ import type { AddonRequest } from '../addons/addon-spec.js';
 import type { AppContext } from '../app-context.js';
 import { logKey } from './node-events.js';
 import { settleRun } from './settle-run.js';
-import { TEST_NODE_JOB, type TestNodeJob } from './test-node-job.js';
+import { TEST_NODE_JOB } from './test-node-job.js';
+import type { StoredTestNodeJob } from '../runner/job-config.js';
 
-export interface RunAddonsJob { runId: string; addons: AddonRequest[]; nodes: TestNodeJob[] }
+export interface RunAddonsJob { runId: string; addons: AddonRequest[]; nodes: StoredTestNodeJob[] }
 
 export async function provisionRunAddons(ctx: AppContext, job: RunAddonsJob): Promise<void> {
   const db = ctx.store.db;
@@ -33,7 +34,7 @@ export async function provisionRunAddons(ctx: AppContext, job: RunAddonsJob): Pr
     keys.forEach((k) => ctx.logs.close(k));
     return settleRun(ctx, job.runId);
   }
-  const addonEnv = Object.fromEntries(result.addons.map((a) => [`${a.name}_URL`, a.url]));
-  for (const node of job.nodes) await enqueue(ctx.queue, TEST_NODE_JOB, { ...node, addonEnv }, { key: `test-node:${node.nodeId}` });
+  // The add-ons' URLs reach the nodes when they are claimed (runner/job-config), from the rows just recorded.
+  for (const node of job.nodes) await enqueue(ctx.queue, TEST_NODE_JOB, node, { key: `test-node:${node.nodeId}` });
   ctx.runner?.poke();
 }

@@ -1,6 +1,6 @@
 // Recovery of work whose runner is gone (crashed server or agent): nothing stays `running` forever.
 import { finish, takeExpired } from '../jobs/queue.js';
-import { applyNodeEvent } from '../store/test-runs.js';
+import { applyNodeEvent, errorStrandedRun } from '../store/test-runs.js';
 import { killMarked } from '../sandbox/process-tree.js';
 import { removeWorkspace } from './workspace.js';
 import { logKey } from './node-events.js';
@@ -9,7 +9,6 @@ import { listTestNodes } from '../store/test-runs.js';
 import { settleRun } from './settle-run.js';
 import type { RunAddonsJob } from './provision-run-addons.js';
 import type { AppContext } from '../app-context.js';
-import { now } from '../store/db.js';
 import { failLostReleaseWork } from '../releases/recover-lost.js';
 
 export const RUNNER_LOST = 'The runner executing this node was lost (the server or runner stopped unexpectedly); its processes and workspace were cleaned up.';
@@ -51,7 +50,7 @@ export async function recoverStrandedRuns(ctx: AppContext): Promise<void> {
   const stranded = await ctx.store.db.selectFrom('test_runs').select('id').where('status', '=', 'pending')
     .where('created_at', '<', cutoff).where((eb) => eb.not(eb.exists(eb.selectFrom('test_nodes').select('id').whereRef('test_nodes.test_run_id', '=', 'test_runs.id')))).execute();
   for (const r of stranded) {
-    await ctx.store.db.updateTable('test_runs').set({ status: 'errored', error_id: 'runner_lost', message: 'The server stopped before this run started.', finished_at: now(), updated_at: now() }).where('id', '=', r.id).execute();
+    await errorStrandedRun(ctx.store.db, r.id, 'The server stopped before this run started.');
   }
 }
 

@@ -1,15 +1,18 @@
 // Control plane: a new test run — read its app.json, create its nodes, queue one job per node.
+import fs from 'node:fs';
+import path from 'node:path';
 import { isAppJson, scanTarball } from '../git/tar-scan.js';
+import { fetchSourceTo } from '../git/fetch-source.js';
 import { parseAppJson, resolveTestConfig, type TestConfig } from '../core/app-json.js';
 import { createTestRun, createTestNodes, errorRunBeforeNodes, setWaitingReason, type TestRun } from '../store/test-runs.js';
-import { getStageConfig } from '../store/stage-config-vars.js';
 import type { Pipeline } from '../store/pipelines.js';
 import { enqueue } from '../jobs/queue.js';
 import { sourceIdFromUrl, sourceKey } from '../git/source-blobs.js';
 import { fail, type ErrorId } from '../core/errors.js';
 import type { AppContext } from '../app-context.js';
 import { DEFAULT_TEST_SIZE, lookupDynoSize } from '../core/dyno-size.js';
-import { TEST_NODE_JOB, TEST_RUN_ADDONS_JOB, type TestNodeJob } from './test-node-job.js';
+import { TEST_NODE_JOB, TEST_RUN_ADDONS_JOB } from './test-node-job.js';
+import type { StoredTestNodeJob } from '../runner/job-config.js';
 import { parseAddons } from '../addons/addon-spec.js';
 import type { RunAddonsJob } from './provision-run-addons.js';
 import { settleRun } from './settle-run.js';
@@ -35,6 +38,24 @@ async function readAppJson(ctx: AppContext, tarball: string): Promise<{ ok: true
   return { ok: true, text: r.member === null ? '{}' : r.member.data.toString('utf8') };
 }
 
+/** app.json of the run's source: a stored source, or one downloaded from the URL a client gave (within the limits). */
+async function appJsonOfRun(ctx: AppContext, sourceId: string | undefined, url: string): ReturnType<typeof readAppJson> {
+  if (sourceId) {
+    const file = await ctx.blobs.localFile(sourceKey(sourceId));
+    if (!file) return { ok: false, errorId: 'source_not_found', message: 'The source of this run is no longer stored.' };
+    return readAppJson(ctx, file);
+  }
+  const dir = await fs.promises.mkdtemp(path.join(ctx.workRoot, 'source-'));
+  try {
+    const file = path.join(dir, 'source.tgz');
+    const got = await fetchSourceTo(ctx.blobs, url, file, ctx.config.inputLimits).then(() => undefined, (e: Error) => e);
+    if (got) return { ok: false, errorId: 'source_not_found', message: `Slipway could not read this run's source: ${got.message}. Check that source_blob_url serves a gzipped tarball.` };
+    return await readAppJson(ctx, file);
+  } finally {
+    await fs.promises.rm(dir, { recursive: true, force: true });
+  }
+}
+
 export async function startTestRun(ctx: AppContext, s: StartTestRun): Promise<TestRun> {
   const sourceId = sourceIdFromUrl(s.sourceBlobUrl);
   if (sourceId && !(await ctx.blobs.exists(sourceKey(sourceId)))) throw fail('source_not_found');
@@ -57,16 +78,12 @@ export async function startTestRun(ctx: AppContext, s: StartTestRun): Promise<Te
 
 async function queueNodes(ctx: AppContext, s: StartTestRun, run: TestRun, sourceId: string | undefined): Promise<void> {
   const db = ctx.store.db;
-  let config: TestConfig = resolveTestConfig({});
-  if (sourceId) {
-    const file = await ctx.blobs.localFile(sourceKey(sourceId));
-    if (!file) return errorRunBeforeNodes(db, run.id, 'source_not_found', 'The source of this run is no longer stored.');
-    const text = await readAppJson(ctx, file);
-    if (!text.ok) return errorRunBeforeNodes(db, run.id, text.errorId, text.message);
-    const app = parseAppJson(text.text);
-    if (!app.ok) return errorRunBeforeNodes(db, run.id, 'invalid_app_json', app.message);
-    config = resolveTestConfig(app.value);
-  }
+  // Every run reads its source's app.json, whether Slipway stored the source or a client named a URL.
+  const text = await appJsonOfRun(ctx, sourceId, s.sourceBlobUrl);
+  if (!text.ok) return errorRunBeforeNodes(db, run.id, text.errorId, text.message);
+  const app = parseAppJson(text.text);
+  if (!app.ok) return errorRunBeforeNodes(db, run.id, 'invalid_app_json', app.message);
+  let config: TestConfig = resolveTestConfig(app.value);
   if (s.acceptance) {
     // One node running the pipeline's acceptance command, told where the released app answers.
     config = {
@@ -84,13 +101,13 @@ async function queueNodes(ctx: AppContext, s: StartTestRun, run: TestRun, source
   if (!addons.ok) return errorRunBeforeNodes(db, run.id, 'unknown_addon', addons.message);
   const timeoutSeconds = config.timeoutSeconds ?? run.timeout_seconds;
   if (timeoutSeconds !== run.timeout_seconds) await db.updateTable('test_runs').set({ timeout_seconds: timeoutSeconds }).where('id', '=', run.id).execute();
-  const configVars = await getStageConfig(db, s.pipeline.id, 'test');
   const nodes = await createTestNodes(db, run.id, config.quantity);
   const runner = ctx.runner;
   const tenant = await ctx.tenants.forRun(run.id);
-  const jobs: TestNodeJob[] = nodes.map((node) => ({
+  // Stage config vars and add-on URLs are read when a node is claimed (runner/job-config), never queued.
+  const jobs: StoredTestNodeJob[] = nodes.map((node) => ({
     runId: run.id, nodeId: node.id, pipelineId: s.pipeline.id, runNumber: run.number, nodeIndex: node.idx, nodeTotal: nodes.length,
-    branch: s.commitBranch, sha: s.commitSha, sourceBlobUrl: s.sourceBlobUrl, config, configVars, addonEnv: {}, timeoutSeconds, clearCache: s.clearCache, spaceId: s.pipeline.ci_space_id ?? null, tenant,
+    branch: s.commitBranch, sha: s.commitSha, sourceBlobUrl: s.sourceBlobUrl, config, timeoutSeconds, clearCache: s.clearCache, spaceId: s.pipeline.ci_space_id ?? null, tenant,
   }));
   if (addons.addons.length) {
     // Add-ons first (shared by every node); the provisioning job then queues the nodes.

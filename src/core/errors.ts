@@ -62,6 +62,7 @@ export const ERRORS = {
   timed_out: { status: 422, message: 'The run exceeded its time limit.' },
   limit_exceeded: { status: 422, message: 'A command exceeded the memory or disk limit of its dyno size.' },
   runner_lost: { status: 500, message: 'The runner executing this node was lost.' },
+  events_not_recorded: { status: 500, message: 'Slipway could not record an event of this job; it was ended instead of being reported as done.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorId = keyof typeof ERRORS;

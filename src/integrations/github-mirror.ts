@@ -13,6 +13,9 @@ const GIT_CONFIG = ['protocol.allow=never', 'protocol.https.allow=always', 'prot
   .flatMap((c) => ['-c', c]);
 const fetchArgs = (url: string, what: string) => [...GIT_CONFIG, 'fetch', '-q', '--no-tags', '--', url, what];
 
+/** The git host could not be reached or answered with an error: trying again later may work. */
+export class FetchFailed extends Error {}
+
 /** Fetch `sha` from `cloneUrl` into the pipeline's mirror (created on first use). */
 export async function fetchCommit(dataDir: string, pipelineId: string, cloneUrl: string, sha: string): Promise<string> {
   const shape = checkCloneUrlShape(cloneUrl);
@@ -27,7 +30,7 @@ export async function fetchCommit(dataDir: string, pipelineId: string, cloneUrl:
   if (r.exitCode !== 0) {
     // Servers that refuse fetching by sha: fetch every branch instead.
     const all = await runHost('git', fetchArgs(shape.url, '+refs/heads/*:refs/remotes/origin/*'), { cwd: dir, env: GIT_ENV, timeoutMs: 600_000 });
-    if (all.exitCode !== 0) throw new Error(`git fetch ${cloneUrl} failed: ${(all.stderr || r.stderr).trim()}`);
+    if (all.exitCode !== 0) throw new FetchFailed(`git fetch ${cloneUrl} failed: ${(all.stderr || r.stderr).trim()}`);
   }
   const has = await runHost('git', ['cat-file', '-e', `${sha}^{commit}`], { cwd: dir, env: GIT_ENV });
   if (has.exitCode !== 0) throw new Error(`commit ${sha} is not in ${cloneUrl}`);

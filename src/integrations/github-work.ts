@@ -10,16 +10,19 @@ import type { AppContext } from '../app-context.js';
 import type { GithubWork } from './github-events.js';
 import { commitSource } from './commit-source.js';
 import { allowedCloneHosts, checkCloneUrl } from './clone-url.js';
-import { enqueue } from '../jobs/queue.js';
+import { enqueue, RetryLater } from '../jobs/queue.js';
+import { FetchFailed } from './github-mirror.js';
 import { KeyedSerial } from '../jobs/keyed-serial.js';
 import { gitHostOf } from './git-hosts.js';
 
 export const GITHUB_DELIVERY_JOB = 'github-delivery';
 export interface GithubDeliveryJob { pipelineId: string; deliveryId: string; work: GithubWork }
+/** Tries a delivery gets when fetching its commit fails (back-off from the queue: 2 s, 4 s). */
+export const DELIVERY_ATTEMPTS = 3;
 
 /** Queue a delivery's work (returns once it is stored). */
 export async function enqueueDelivery(ctx: AppContext, job: GithubDeliveryJob): Promise<void> {
-  await enqueue(ctx.queue, GITHUB_DELIVERY_JOB, job, { key: `github-delivery:${job.deliveryId}`, maxAttempts: 3 });
+  await enqueue(ctx.queue, GITHUB_DELIVERY_JOB, job, { key: `github-delivery:${job.deliveryId}`, maxAttempts: DELIVERY_ATTEMPTS });
   ctx.control?.poke();
 }
 
@@ -28,11 +31,12 @@ export class GithubDeliveries {
   private serial = new KeyedSerial();
   constructor(private ctx: AppContext) {}
 
-  handle(job: GithubDeliveryJob): Promise<void> {
-    return this.serial.run(job.pipelineId, () => this.run(job.pipelineId, job.deliveryId, job.work));
+  /** `attempt`: this try's number (1 for the first). */
+  handle(job: GithubDeliveryJob, attempt: number): Promise<void> {
+    return this.serial.run(job.pipelineId, () => this.run(job.pipelineId, job.deliveryId, job.work, attempt));
   }
 
-  private async run(pipelineId: string, deliveryId: string, w: GithubWork): Promise<void> {
+  private async run(pipelineId: string, deliveryId: string, w: GithubWork, attempt: number): Promise<void> {
     const db = this.ctx.store.db;
     try {
       const pipeline = await getPipeline(db, pipelineId);
@@ -49,8 +53,15 @@ export class GithubDeliveries {
         await deployReviewApp(this.ctx, pipeline, { number: w.number, branch: w.branch, sha: w.sha }, sourceBlobUrl);
       }
     } catch (e) {
+      const what = `Delivery ${deliveryId} (${w.kind} ${w.sha.slice(0, 7)})`;
+      // A host that could not be reached may answer later: tried again with back-off, each failure logged.
+      if (e instanceof FetchFailed && attempt < DELIVERY_ATTEMPTS) {
+        await addPipelineEvent(db, pipelineId, 'webhook-retry', `${what}: fetching the commit failed (attempt ${attempt} of ${DELIVERY_ATTEMPTS}): ${e.message}; retrying`).catch(() => {});
+        throw new RetryLater(e.message);
+      }
       this.ctx.log.error(`webhook delivery ${deliveryId}: ${(e as Error).stack ?? e}`);
-      await addPipelineEvent(db, pipelineId, 'webhook-failed', `Delivery ${deliveryId} (${w.kind} ${w.sha.slice(0, 7)}) failed: ${(e as Error).message}`).catch(() => {});
+      const tries = e instanceof FetchFailed ? ` after ${attempt} attempts` : '';
+      await addPipelineEvent(db, pipelineId, 'webhook-failed', `${what} failed${tries}: ${(e as Error).message}`).catch(() => {});
     }
   }
 }

@@ -5,11 +5,13 @@ import type { Database, JobsTable } from '../store/schema.js';
 import type { Dialect } from '../store/db.js';
 import { newId } from '../core/ids.js';
 import { now } from '../store/db.js';
+import { dbTimeIn } from '../store/db-clock.js';
 
 export type Job = Omit<JobsTable, 'attempts' | 'cancel_requested'> & { attempts: number; cancel_requested: number };
 export interface Queue { db: Kysely<Database>; dialect: Dialect }
 
-const isoIn = (ms: number): string => new Date(Date.now() + ms).toISOString();
+// Due times and lease ends come from the database's clock (store/db-clock), never this process's.
+const at = (q: Queue, ms = 0) => dbTimeIn(q.dialect, ms);
 
 // Jobs are claimed oldest first; jobs enqueued in the same millisecond must not tie (FIFO).
 let lastEnqueueMs = 0;
@@ -24,30 +26,33 @@ export const retryBackoffMs = (attempts: number): number => Math.min(60_000, 100
 /** Thrown by a job's handler when trying again later may work: the job is requeued with back-off while it has attempts left. */
 export class RetryLater extends Error {}
 
-/** Add a job; a `key` makes enqueueing idempotent (the existing job is returned). */
+/**
+ * Add a job; a `key` makes enqueueing idempotent: one insert that does nothing when the key exists
+ * (safe when two callers race), then the job under that key is returned, whoever inserted it.
+ */
 export async function enqueue(q: Queue, kind: string, payload: unknown, opts: { key?: string; maxAttempts?: number; delayMs?: number } = {}): Promise<Job> {
-  if (opts.key) {
-    const existing = await q.db.selectFrom('jobs').selectAll().where('key', '=', opts.key).executeTakeFirst();
-    if (existing) return existing;
-  }
   const row = {
     id: newId(), kind, key: opts.key ?? null, payload: JSON.stringify(payload), status: 'queued', max_attempts: opts.maxAttempts ?? 1,
-    run_after: isoIn(opts.delayMs ?? 0), lease_owner: null, lease_expires_at: null, last_error: null, created_at: enqueueTime(), updated_at: now(),
+    run_after: at(q, opts.delayMs ?? 0), lease_owner: null, lease_expires_at: null, last_error: null, created_at: enqueueTime(), updated_at: now(),
   };
-  await q.db.insertInto('jobs').values(row).execute();
-  return { ...row, attempts: 0, cancel_requested: 0 };
+  if (!opts.key) return q.db.insertInto('jobs').values(row).returningAll().executeTakeFirstOrThrow();
+  await q.db.insertInto('jobs').values(row).onConflict((oc) => oc.column('key').doNothing()).execute();
+  return q.db.selectFrom('jobs').selectAll().where('key', '=', opts.key).executeTakeFirstOrThrow();
 }
+
+/** What is left of a finished job's payload: its secrets and bulk go, the row (and its key) stays for idempotency. */
+const PURGED = '{}';
 
 /** Take the oldest runnable job of these kinds and lease it to `owner` for `leaseMs`. */
 export async function claim(q: Queue, kinds: string[], owner: string, leaseMs: number): Promise<Job | undefined> {
   return q.db.transaction().execute(async (trx) => {
     let sel = trx.selectFrom('jobs').select('id').where('status', '=', 'queued').where('kind', 'in', kinds)
-      .where('run_after', '<=', now()).orderBy('created_at').orderBy('id').limit(1);
+      .where('run_after', '<=', at(q)).orderBy('created_at').orderBy('id').limit(1);
     if (q.dialect === 'postgres') sel = sel.forUpdate().skipLocked();
     const next = await sel.executeTakeFirst();
     if (!next) return undefined;
     const r = await trx.updateTable('jobs')
-      .set((eb) => ({ status: 'running', lease_owner: owner, lease_expires_at: isoIn(leaseMs), attempts: eb('attempts', '+', 1), updated_at: now() }))
+      .set((eb) => ({ status: 'running', lease_owner: owner, lease_expires_at: at(q, leaseMs), attempts: eb('attempts', '+', 1), updated_at: now() }))
       .where('id', '=', next.id).where('status', '=', 'queued').returningAll().executeTakeFirst();
     return r;
   });
@@ -55,7 +60,7 @@ export async function claim(q: Queue, kinds: string[], owner: string, leaseMs: n
 
 /** Extend the lease. Tells the runner whether to stop: cancel asked for, or the lease is no longer its own. */
 export async function heartbeat(q: Queue, jobId: string, owner: string, leaseMs: number): Promise<{ cancel: boolean; lost: boolean }> {
-  const r = await q.db.updateTable('jobs').set({ lease_expires_at: isoIn(leaseMs), updated_at: now() })
+  const r = await q.db.updateTable('jobs').set({ lease_expires_at: at(q, leaseMs), updated_at: now() })
     .where('id', '=', jobId).where('lease_owner', '=', owner).where('status', '=', 'running')
     .returning(['cancel_requested']).executeTakeFirst();
   if (!r) return { cancel: false, lost: true };
@@ -68,11 +73,11 @@ export async function finish(q: Queue, job: Pick<Job, 'id'>, owner: string, outc
   if (!row) return;
   const base = q.db.updateTable('jobs').where('id', '=', job.id).where('lease_owner', '=', owner);
   if (outcome.ok) {
-    await base.set({ status: Number(row.cancel_requested) ? 'cancelled' : 'succeeded', lease_owner: null, lease_expires_at: null, updated_at: now() }).execute();
+    await base.set({ status: Number(row.cancel_requested) ? 'cancelled' : 'succeeded', payload: PURGED, lease_owner: null, lease_expires_at: null, updated_at: now() }).execute();
   } else if (outcome.retry && Number(row.attempts) < Number(row.max_attempts) && !Number(row.cancel_requested)) {
-    await base.set({ status: 'queued', lease_owner: null, lease_expires_at: null, run_after: isoIn(retryBackoffMs(Number(row.attempts))), last_error: outcome.error, updated_at: now() }).execute();
+    await base.set({ status: 'queued', lease_owner: null, lease_expires_at: null, run_after: at(q, retryBackoffMs(Number(row.attempts))), last_error: outcome.error, updated_at: now() }).execute();
   } else {
-    await base.set({ status: 'failed', lease_owner: null, lease_expires_at: null, last_error: outcome.error, updated_at: now() }).execute();
+    await base.set({ status: 'failed', payload: PURGED, lease_owner: null, lease_expires_at: null, last_error: outcome.error, updated_at: now() }).execute();
   }
 }
 
@@ -81,7 +86,7 @@ export async function requestCancel(q: Queue, key: string): Promise<'cancelled' 
   const job = await q.db.selectFrom('jobs').select(['id', 'status']).where('key', '=', key).executeTakeFirst();
   if (!job) return 'none';
   if (job.status === 'queued') {
-    await q.db.updateTable('jobs').set({ status: 'cancelled', cancel_requested: 1, updated_at: now() }).where('id', '=', job.id).where('status', '=', 'queued').execute();
+    await q.db.updateTable('jobs').set({ status: 'cancelled', cancel_requested: 1, payload: PURGED, updated_at: now() }).where('id', '=', job.id).where('status', '=', 'queued').execute();
     return 'cancelled';
   }
   if (job.status === 'running') {
@@ -98,13 +103,13 @@ export async function requestCancel(q: Queue, key: string): Promise<'cancelled' 
 export async function takeExpired(q: Queue, owner: string, leaseMs: number, opts: { heldByPrefix?: string } = {}): Promise<Job[]> {
   // A job held by an earlier instance of this same runner (the prefix) is lost even if its lease has not run out yet.
   const lost = (eb: ExpressionBuilder<Database, 'jobs'>) => {
-    const expired = eb('lease_expires_at', '<', now());
+    const expired = eb('lease_expires_at', '<', at(q));
     return opts.heldByPrefix ? eb.or([expired, eb.and([eb('lease_owner', 'like', `${opts.heldByPrefix}%`), eb('lease_owner', '!=', owner)])]) : expired;
   };
   const candidates = await q.db.selectFrom('jobs').select('id').where('status', '=', 'running').where(lost).execute();
   const taken: Job[] = [];
   for (const { id } of candidates) {
-    const r = await q.db.updateTable('jobs').set({ lease_owner: owner, lease_expires_at: isoIn(leaseMs), updated_at: now() })
+    const r = await q.db.updateTable('jobs').set({ lease_owner: owner, lease_expires_at: at(q, leaseMs), updated_at: now() })
       .where('id', '=', id).where('status', '=', 'running').where(lost).returningAll().executeTakeFirst();
     if (r) taken.push(r);
   }

@@ -1,4 +1,4 @@
-// The pipeline's automatic steps, hung on the flow hooks: deploys waiting for CI, promotion
+// The pipeline's automatic steps, hung on the flow hooks (run by the queue, pipelines/flow-edges): deploys waiting for CI, promotion
 // targets settling, development → qa auto-promotion, acceptance runs after staging releases.
 // Every step is written to the pipeline's event log with its reason.
 import { getApp, type App } from '../store/apps.js';
@@ -50,7 +50,9 @@ async function onReleaseSettled(ctx: AppContext, app: App, release: Release): Pr
   if (settled) await addPipelineEvent(db, pipeline.id, 'promotion', `${app.name} v${release.version} ${ok ? 'released' : `failed: ${release.message ?? ''}`}${settled.completed ? ' (promotion complete)' : ''}`);
   if (!ok || !release.slug_id) return;
 
-  if (coupling.stage === 'development' && pipeline.auto_promote && build) {
+  // Each step below happens once per release, also when this follow-up runs again after a crash.
+  const promoted = await db.selectFrom('pipeline_promotions').select('id').where('source_release_id', '=', release.id).executeTakeFirst();
+  if (coupling.stage === 'development' && pipeline.auto_promote && build && !promoted) {
     const qa = (await listCouplings(db, pipeline.id)).filter((c) => c.stage === 'qa');
     if (!qa.length) {
       await addPipelineEvent(db, pipeline.id, 'promotion-skipped', `Auto-promote is on but the pipeline has no qa app: ${app.name} v${release.version} stays in development`);
@@ -58,7 +60,9 @@ async function onReleaseSettled(ctx: AppContext, app: App, release: Release): Pr
       await promote(ctx, { pipeline, source: app, targets: await Promise.all(qa.map((c) => getApp(db, c.app_id))), actor: null, reason: `Auto-promoted after ${app.name} v${release.version} succeeded` });
     }
   }
-  if (coupling.stage === 'staging' && pipeline.acceptance_command) {
+  const accepted = await db.selectFrom('test_runs').select('id').where('kind', '=', 'acceptance').where('target_app_id', '=', app.id)
+    .where('target_release_version', '=', release.version).executeTakeFirst();
+  if (coupling.stage === 'staging' && pipeline.acceptance_command && !accepted) {
     const origin = await db.selectFrom('builds').selectAll().where('slug_id', '=', release.slug_id).executeTakeFirst();
     if (!origin) return;
     const run = await startTestRun(ctx, {

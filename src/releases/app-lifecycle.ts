@@ -15,7 +15,7 @@ export async function createAppWithRelease(ctx: AppContext, name: string): Promi
   const db = ctx.store.db;
   const a = await createApp(db, name);
   const v1 = await createRelease(db, { appId: a.id, slugId: null, config: {}, description: 'Initial release' });
-  await settleRelease(db, v1.id, { type: 'no-release-phase' });
+  await settleRelease(db, v1.id, { type: 'no-release-phase' }, null, false); // nothing follows an empty v1
   await ctx.onAppsChanged?.();
   appendAppLog(ctx.logs, a.id, 'app[api]', 'App created; release v1 (Initial release)');
   return a;

@@ -3,11 +3,13 @@
 import { enqueue } from '../jobs/queue.js';
 import { appBuildpacks, getApp, getConfigVars, type App } from '../store/apps.js';
 import { createRelease, currentRelease, getRelease, settleRelease, type Release } from '../store/releases.js';
-import { createBuild, createSlug, finishBuild, getBuild, getSlug, type Build } from '../store/builds.js';
+import { createBuild, createSlug, finishBuild, getSlug, type Build } from '../store/builds.js';
 import { getFormation, scaleFormation } from '../store/formation.js';
 import { newId } from '../core/ids.js';
-import { fireHooks, type AppContext } from '../app-context.js';
+import type { AppContext } from '../app-context.js';
+import { crashPoint } from '../core/crash-point.js';
 import { BUILD_JOB, RELEASE_JOB, type BuildEvent, type BuildJob, type ReleaseEvent, type ReleaseJob } from './jobs.js';
+import type { StoredBuildJob, StoredReleaseJob } from '../runner/job-config.js';
 import { appendAppLog } from './app-log.js';
 import { releaseWentLive } from './auto-rollback.js';
 import { scheduleApp } from '../scheduler/schedule-app.js';
@@ -18,7 +20,7 @@ export const releaseLogKey = (releaseId: string): string => `releases/${releaseI
 
 export async function startBuild(ctx: AppContext, app: App, sourceBlobUrl: string, version: string | null, user: string | null = null): Promise<Build> {
   const build = await createBuild(ctx.store.db, app.id, sourceBlobUrl, version, user);
-  const job: BuildJob = { buildId: build.id, appId: app.id, appName: app.name, sourceBlobUrl, sourceVersion: version, configVars: await getConfigVars(ctx.store.db, app.id), tenant: await ctx.tenants.forApp(app.id), buildpacks: appBuildpacks(app) };
+  const job: StoredBuildJob = { buildId: build.id, appId: app.id, appName: app.name, sourceBlobUrl, sourceVersion: version, tenant: await ctx.tenants.forApp(app.id), buildpacks: appBuildpacks(app) };
   await enqueue(ctx.queue, BUILD_JOB, job, { key: `build:${build.id}` });
   appendAppLog(ctx.logs, app.id, 'app[api]', `Build started${version ? ` for ${version.slice(0, 7)}` : ''}`);
   ctx.runner?.poke();
@@ -33,30 +35,35 @@ export async function recordBuildEvent(ctx: AppContext, job: BuildJob, e: BuildE
   const db = ctx.store.db;
   if (!e.ok) {
     await finishBuild(db, job.buildId, { status: 'failed', message: e.message });
+    crashPoint(ctx.config, 'build-ended', job.appName);
     appendAppLog(ctx.logs, job.appId, 'app[api]', `Build failed: ${e.message}`);
-    return fireHooks(ctx, 'buildEnded', ctx.hooks.buildEnded, await getBuild(db, job.appId, job.buildId));
+    ctx.control?.poke();
+    return;
   }
   const slugId = newId();
   await storeSlug(ctx.blobs, ctx.config.inputLimits, slugId, e.slugFile);
   const build = await db.selectFrom('builds').selectAll().where('id', '=', job.buildId).executeTakeFirstOrThrow();
   await createSlug(db, { id: slugId, app_id: job.appId, process_types: JSON.stringify(e.processTypes), commit: build.source_version, commit_description: null, buildpacks: JSON.stringify(e.buildpacks), size: e.size, checksum: '', stack: 'heroku-24' });
   const release = await createRelease(db, { appId: job.appId, slugId, config: await getConfigVars(db, job.appId), description: `Deploy ${build.source_version?.slice(0, 7) ?? job.buildId.slice(0, 8)}`, user: build.user_name });
+  // The release starts as the build's follow-up (pipelines/flow-edges), after the flow has seen the build end.
   await finishBuild(db, job.buildId, { status: 'succeeded', slugId, releaseId: release.id, buildpacks: e.buildpacks });
-  await fireHooks(ctx, 'buildEnded', ctx.hooks.buildEnded, await getBuild(db, job.appId, job.buildId));
-  await startRelease(ctx, await getApp(db, job.appId), release);
+  crashPoint(ctx.config, 'build-ended', job.appName);
+  ctx.control?.poke();
 }
 
 /** Run the release phase if the slug declares one, else go live at once. */
 export async function startRelease(ctx: AppContext, app: App, release: Release): Promise<void> {
   const types = release.slug_id ? JSON.parse((await getSlug(ctx.store.db, release.slug_id)).process_types) as Record<string, string> : {};
   if (!types['release']) {
-    const settled = await settleRelease(ctx.store.db, release.id, { type: 'no-release-phase' });
+    await settleRelease(ctx.store.db, release.id, { type: 'no-release-phase' });
+    crashPoint(ctx.config, 'release-settled', app.name);
     appendAppLog(ctx.logs, app.id, 'app[api]', `Release v${release.version} created: ${release.description}`);
     await goLive(ctx, app);
-    return fireHooks(ctx, 'releaseSettled', ctx.hooks.releaseSettled, app, settled);
+    ctx.control?.poke();
+    return;
   }
-  const job: ReleaseJob = {
-    releaseId: release.id, appId: app.id, appName: app.name, version: release.version, slugId: release.slug_id!, config: JSON.parse(release.config) as Record<string, string>,
+  const job: StoredReleaseJob = {
+    releaseId: release.id, appId: app.id, appName: app.name, version: release.version, slugId: release.slug_id!,
     command: types['release'], timeoutSeconds: ctx.config.releaseTimeoutSeconds, tenant: await ctx.tenants.forApp(app.id),
     size: (await getFormation(ctx.store.db, app.id)).find((f) => f.type === 'release')?.size,
   };
@@ -69,11 +76,11 @@ export async function recordReleaseEvent(ctx: AppContext, job: ReleaseJob, e: Re
   if (e.type === 'output') return ctx.logs.append(releaseLogKey(job.releaseId), e.data);
   ctx.logs.close(releaseLogKey(job.releaseId));
   await ctx.logs.archived(releaseLogKey(job.releaseId));
-  const settled = await settleRelease(ctx.store.db, job.releaseId, { type: e.ok ? 'release-phase-passed' : 'release-phase-failed' }, e.message);
+  await settleRelease(ctx.store.db, job.releaseId, { type: e.ok ? 'release-phase-passed' : 'release-phase-failed' }, e.message);
+  crashPoint(ctx.config, 'release-settled', job.appName);
   appendAppLog(ctx.logs, job.appId, 'app[api]', e.ok ? `Release v${job.version} succeeded` : `Release v${job.version} failed: ${e.message}`);
-  const app = await getApp(ctx.store.db, job.appId);
-  if (e.ok) await goLive(ctx, app);
-  await fireHooks(ctx, 'releaseSettled', ctx.hooks.releaseSettled, app, settled);
+  if (e.ok) await goLive(ctx, await getApp(ctx.store.db, job.appId));
+  ctx.control?.poke();
 }
 
 /** Put the current release on dynos (first deploy: web=1 when the slug has a web process): desired rows, then agents. */

@@ -7,6 +7,7 @@ import { killMarked } from '../sandbox/process-tree.js';
 import { removeWorkspace } from '../ci/workspace.js';
 import { getApp } from '../store/apps.js';
 import { getRelease } from '../store/releases.js';
+import { FLOW_EDGE_JOB } from '../store/flow-edges.js';
 import { BUILD_JOB, RELEASE_JOB, type BuildJob, type ReleaseJob } from './jobs.js';
 import { buildLogKey, recordBuildEvent, recordReleaseEvent, releaseLogKey } from './deploy.js';
 import { cleanupBuild } from './run-build.js';
@@ -20,6 +21,9 @@ export async function failLostReleaseWork(ctx: AppContext, job: Pick<Job, 'kind'
     const j = JSON.parse(job.payload) as BuildJob;
     killMarked((m) => m === `build-${j.buildId}`);
     await cleanupBuild(ctx.workRoot, j.buildId);
+    // A build whose end was recorded just before the stop stays as it is (its follow-ups are queued).
+    const build = await ctx.store.db.selectFrom('builds').select('status').where('id', '=', j.buildId).executeTakeFirst();
+    if (build?.status !== 'pending') return true;
     ctx.logs.ensureOpen(buildLogKey(j.buildId)); // keep the output written before the stop
     ctx.logs.append(buildLogKey(j.buildId), `\n${BUILD_LOST}\n`);
     await recordBuildEvent(ctx, j, { type: 'end', ok: false, message: BUILD_LOST });
@@ -50,7 +54,7 @@ export async function failStrandedReleaseWork(ctx: AppContext, olderThanMs = 60_
   const cutoff = new Date(Date.now() - olderThanMs).toISOString();
   const live = (kind: string, prefix: string) => db.selectFrom('jobs').select('key').where('kind', '=', kind).where('status', 'in', ['queued', 'running']).where('key', 'like', `${prefix}%`).execute()
     .then((rows) => new Set(rows.map((r) => r.key)));
-  const [liveBuilds, liveReleases] = await Promise.all([live(BUILD_JOB, 'build:'), live(RELEASE_JOB, 'release:')]);
+  const [liveBuilds, liveReleases, builtEdges] = await Promise.all([live(BUILD_JOB, 'build:'), live(RELEASE_JOB, 'release:'), live(FLOW_EDGE_JOB, 'edge:build-ended:')]);
   let n = 0;
   for (const b of await db.selectFrom('builds').select(['id', 'app_id']).where('status', '=', 'pending').where('created_at', '<', cutoff).execute()) {
     if (liveBuilds.has(`build:${b.id}`)) continue;
@@ -59,6 +63,9 @@ export async function failStrandedReleaseWork(ctx: AppContext, olderThanMs = 60_
   }
   for (const r of await db.selectFrom('releases').select(['id', 'app_id', 'version', 'slug_id']).where('status', '=', 'pending').where('created_at', '<', cutoff).execute()) {
     if (liveReleases.has(`release:${r.id}`)) continue;
+    // A built slug's release that waits for its build's follow-up (queued, it starts the release) is not stranded.
+    const build = await db.selectFrom('builds').select('id').where('release_id', '=', r.id).executeTakeFirst();
+    if (build && builtEdges.has(`edge:build-ended:${build.id}`)) continue;
     const app = await getApp(db, r.app_id);
     const job: ReleaseJob = { releaseId: r.id, appId: app.id, appName: app.name, version: r.version, slugId: r.slug_id ?? '', config: {}, command: '', timeoutSeconds: 0 };
     n += Number(await failLostReleaseWork(ctx, { kind: RELEASE_JOB, payload: JSON.stringify(job) }));

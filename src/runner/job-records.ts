@@ -4,16 +4,20 @@
 import type { AppContext } from '../app-context.js';
 import { logKey, recordNodeEvent } from '../ci/node-events.js';
 import { settleRun } from '../ci/settle-run.js';
+import { applyNodeEvent } from '../store/test-runs.js';
 import { TEST_NODE_JOB, type OutputStream, type RunnerEvent, type TestNodeJob } from '../ci/test-node-job.js';
 import { buildLogKey, recordBuildEvent, recordReleaseEvent, releaseLogKey } from '../releases/deploy.js';
 import { BUILD_JOB, RELEASE_JOB, type BuildEvent, type BuildJob, type ReleaseEvent, type ReleaseJob } from '../releases/jobs.js';
 import type { JobEvent } from './execute-job.js';
+import { crashPoint } from '../core/crash-point.js';
 
 export interface JobRecorder {
   /** Turn one event into rows (call in the order the events were emitted). */
   record(e: JobEvent): Promise<void>;
   /** What follows the job once its events are all recorded. */
   after(): Promise<void>;
+  /** An event could not be recorded: end the job's node, build or release failed with `message` (best effort). */
+  failed(message: string): Promise<void>;
 }
 
 /**
@@ -27,26 +31,49 @@ export function jobRecorder(ctx: AppContext, job: { kind: string; payload: strin
   if (job.kind === TEST_NODE_JOB) {
     const p = JSON.parse(job.payload) as TestNodeJob;
     return {
-      record: (e) => { if (e.type === 'output') continueLog(ctx, logKey(p.runId, p.nodeIndex, (e as { stream: OutputStream }).stream)); return recordNodeEvent(ctx.store.db, ctx.logs, p, e as RunnerEvent); },
+      record: (e) => { if (e.type === 'output') continueLog(ctx, logKey(p.runId, p.nodeIndex, (e as { stream: OutputStream }).stream)); return recordNodeEvent(ctx.store.db, ctx.logs, p, e as RunnerEvent, () => crashPoint(ctx.config, 'test-run-ended')); },
       after: () => settleRun(ctx, p.runId),
+      failed: async (message) => {
+        await applyNodeEvent(ctx.store.db, p.nodeId, { type: 'error' }, { errorId: 'events_not_recorded', message });
+        await settleRun(ctx, p.runId);
+      },
     };
   }
   if (job.kind === BUILD_JOB) {
     const p = JSON.parse(job.payload) as BuildJob;
-    return { record: (e) => { if (e.type === 'output') continueLog(ctx, buildLogKey(p.buildId)); return recordBuildEvent(ctx, p, e as BuildEvent); }, after: async () => {} };
+    return {
+      record: (e) => { if (e.type === 'output') continueLog(ctx, buildLogKey(p.buildId)); return recordBuildEvent(ctx, p, e as BuildEvent); },
+      after: async () => {}, failed: (message) => recordBuildEvent(ctx, p, { type: 'end', ok: false, message }),
+    };
   }
   if (job.kind === RELEASE_JOB) {
     const p = JSON.parse(job.payload) as ReleaseJob;
-    return { record: (e) => { if (e.type === 'output') continueLog(ctx, releaseLogKey(p.releaseId)); return recordReleaseEvent(ctx, p, e as ReleaseEvent); }, after: async () => {} };
+    return {
+      record: (e) => { if (e.type === 'output') continueLog(ctx, releaseLogKey(p.releaseId)); return recordReleaseEvent(ctx, p, e as ReleaseEvent); },
+      after: async () => {}, failed: (message) => recordReleaseEvent(ctx, p, { type: 'end', ok: false, message }),
+    };
   }
   throw new Error(`no recorder for jobs of kind ${job.kind}`);
 }
 
-/** Record events in order as they are emitted (emit is synchronous); `flush` waits for all so far. */
-export function orderedRecorder(rec: JobRecorder, onError: (e: JobEvent, err: Error) => void): { emit(e: JobEvent): void; flush(): Promise<void> } {
+/** Thrown by `flush` once an event could not be recorded: the job must not be reported done. */
+export class EventsNotRecorded extends Error {}
+
+/**
+ * Record events in order as they are emitted (emit is synchronous); `flush` waits for all so far.
+ * After an event fails to record, the later ones are dropped (never recorded out of order) and
+ * `flush` rejects with EventsNotRecorded.
+ */
+export function orderedRecorder(rec: JobRecorder): { emit(e: JobEvent): void; flush(): Promise<void> } {
   let chain = Promise.resolve();
+  let failure: EventsNotRecorded | undefined;
   return {
-    emit(e) { chain = chain.then(() => rec.record(e)).catch((err) => onError(e, err as Error)); },
-    flush: () => chain,
+    emit(e) {
+      chain = chain.then(async () => {
+        if (failure) return;
+        await rec.record(e).catch((err: Error) => { failure = new EventsNotRecorded(`recording its ${e.type} event failed: ${err.message}`); });
+      });
+    },
+    flush: () => chain.then(() => { if (failure) throw failure; }),
   };
 }

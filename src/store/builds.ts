@@ -4,6 +4,7 @@ import { newId } from '../core/ids.js';
 import { fail } from '../core/errors.js';
 import { BUILD } from '../core/build-status.js';
 import { now } from './db.js';
+import { writeFlowEdge } from './flow-edges.js';
 
 export type Build = BuildsTable;
 export type Slug = SlugsTable;
@@ -14,13 +15,20 @@ export async function createBuild(db: Kysely<Database>, appId: string, sourceBlo
   return row;
 }
 
-/** End a pending build (core/build-status); false when it had ended already (nothing is written then). */
+/**
+ * End a pending build (core/build-status) and queue what follows it in the same transaction; false
+ * when it had ended already (nothing is written then).
+ */
 export async function finishBuild(db: Kysely<Database>, id: string, patch: { status: 'succeeded' | 'failed'; slugId?: string; releaseId?: string; message?: string; buildpacks?: string[] }): Promise<boolean> {
-  const r = await db.updateTable('builds').set({
-    status: patch.status, slug_id: patch.slugId ?? null, release_id: patch.releaseId ?? null, message: patch.message ?? null,
-    buildpacks: patch.buildpacks ? JSON.stringify(patch.buildpacks) : null, updated_at: now(),
-  }).where('id', '=', id).where('status', 'in', BUILD.into(patch.status)).executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
+  return db.transaction().execute(async (trx) => {
+    const r = await trx.updateTable('builds').set({
+      status: patch.status, slug_id: patch.slugId ?? null, release_id: patch.releaseId ?? null, message: patch.message ?? null,
+      buildpacks: patch.buildpacks ? JSON.stringify(patch.buildpacks) : null, updated_at: now(),
+    }).where('id', '=', id).where('status', 'in', BUILD.into(patch.status)).executeTakeFirst();
+    if (!Number(r.numUpdatedRows)) return false;
+    await writeFlowEdge(trx, 'build-ended', id);
+    return true;
+  });
 }
 
 export async function getBuild(db: Kysely<Database>, appId: string, id: string): Promise<Build> {

@@ -3,7 +3,7 @@
 // Postgres exclude each other and a holder that died loses its lease when it expires.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
-import { now } from './db.js';
+import { dbTimeIn, dialectOf } from './db-clock.js';
 
 /**
  * Take lease `name` for `holder` (or renew it) until `ttlMs` from now; true when it is `holder`'s.
@@ -11,8 +11,10 @@ import { now } from './db.js';
  * but not `stale.except`: an earlier instance of the same replica, which cannot be running any more).
  */
 export async function acquireLease(db: Kysely<Database>, name: string, holder: string, ttlMs: number, stale?: { prefix: string; except: string }): Promise<boolean> {
-  const at = now();
-  const expires = new Date(Date.now() + ttlMs).toISOString();
+  // Both times from the database's clock: replicas whose clocks disagree still agree on who holds what.
+  const dialect = dialectOf(db as Kysely<unknown>);
+  const at = dbTimeIn(dialect);
+  const expires = dbTimeIn(dialect, ttlMs);
   const startsWith = (prefix: string) => sql<boolean>`substr(leases.holder, 1, ${prefix.length}) = ${prefix}`;
   const r = await db.insertInto('leases').values({ name, holder, expires_at: expires })
     .onConflict((oc) => oc.column('name').doUpdateSet({ holder, expires_at: expires }).where((eb) => eb.or([

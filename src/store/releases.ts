@@ -6,6 +6,7 @@ import { newId } from '../core/ids.js';
 import { fail } from '../core/errors.js';
 import { nextReleaseStatus, type ReleaseEvent, type ReleaseStatus } from '../core/release-status.js';
 import { now } from './db.js';
+import { writeFlowEdge } from './flow-edges.js';
 
 export type Release = ReleasesTable;
 
@@ -24,9 +25,10 @@ export async function createRelease(db: Kysely<Database>, r: { appId: string; sl
 
 /**
  * Move a pending release on. A succeeded one becomes current, unless a newer release is current
- * already (a release phase that ended late never replaces what was released after it).
+ * already (a release phase that ended late never replaces what was released after it). What
+ * follows (dynos, pipeline steps, webhooks) is queued in the same transaction, unless `followUps` is false.
  */
-export async function settleRelease(db: Kysely<Database>, id: string, event: ReleaseEvent, message: string | null = null): Promise<Release> {
+export async function settleRelease(db: Kysely<Database>, id: string, event: ReleaseEvent, message: string | null = null, followUps = true): Promise<Release> {
   return db.transaction().execute(async (trx) => {
     const r = await trx.selectFrom('releases').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     const status = nextReleaseStatus(r.status as ReleaseStatus, event);
@@ -34,6 +36,7 @@ export async function settleRelease(db: Kysely<Database>, id: string, event: Rel
     const current = status === 'succeeded' && !newer ? 1 : 0;
     if (current) await trx.updateTable('releases').set({ current: 0 }).where('app_id', '=', r.app_id).where('current', '=', 1).execute();
     await trx.updateTable('releases').set({ status, message, current, updated_at: now() }).where('id', '=', id).where('status', '=', r.status).execute();
+    if (followUps) await writeFlowEdge(trx, 'release-settled', id);
     return { ...r, status, message, current };
   });
 }

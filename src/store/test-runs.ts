@@ -6,6 +6,7 @@ import { fail } from '../core/errors.js';
 import { aggregateRunStatus, isTerminal, nextStatus, type NodeEvent, type TestStatus } from '../core/test-run-status.js';
 import { nextTestRunNumber } from './pipelines.js';
 import { now } from './db.js';
+import { writeFlowEdge } from './flow-edges.js';
 
 export type TestRun = Selectable<TestRunsTable>;
 export type TestNode = TestNodesTable;
@@ -98,9 +99,10 @@ export interface NodeChange { exitCode?: number | null; message?: string | null;
 
 /**
  * Apply a status event to a node (pure transition), then recompute the run's status from its nodes.
- * Returns false (and changes nothing) when the node already ended, e.g. a cancelled node finishing late.
+ * Returns false (and changes nothing) when the node already ended, e.g. a cancelled node finishing
+ * late; `run-ended` when this change ended the run (its follow-ups are queued with it).
  */
-export async function applyNodeEvent(db: Kysely<Database>, nodeId: string, event: NodeEvent, change: NodeChange = {}): Promise<boolean> {
+export async function applyNodeEvent(db: Kysely<Database>, nodeId: string, event: NodeEvent, change: NodeChange = {}): Promise<false | 'moved' | 'run-ended'> {
   return db.transaction().execute(async (trx) => {
     // One run's node changes go one at a time (the run's row is locked by this no-op update): two
     // nodes ending at once on two replicas then each see the other's end, and the run's status is
@@ -121,8 +123,7 @@ export async function applyNodeEvent(db: Kysely<Database>, nodeId: string, event
       ...(change.errorId !== undefined ? { error_id: change.errorId } : {}),
       ...(change.setupDone ? { setup_done: 1 } : {}),
     }).where('id', '=', nodeId).execute();
-    await refreshRunStatus(trx, node.test_run_id, isTerminal(to) && to !== 'succeeded' ? change : {});
-    return true;
+    return (await refreshRunStatus(trx, node.test_run_id, isTerminal(to) && to !== 'succeeded' ? change : {})) ? 'run-ended' : 'moved';
   });
 }
 
@@ -131,17 +132,31 @@ export async function setWaitingReason(db: Db, nodeId: string, reason: string | 
   await db.updateTable('test_nodes').set({ waiting_reason: reason }).where('id', '=', nodeId).where('status', '=', 'pending').execute();
 }
 
-async function refreshRunStatus(trx: Db, runId: string, change: NodeChange): Promise<void> {
+/** Recompute a run's status from its nodes; true when this ended the run. */
+async function refreshRunStatus(trx: Db, runId: string, change: NodeChange): Promise<boolean> {
   const nodes = await listTestNodes(trx, runId);
   const run = await trx.selectFrom('test_runs').select(['status', 'message']).where('id', '=', runId).executeTakeFirstOrThrow();
   const status = aggregateRunStatus(nodes.map((n) => n.status as TestStatus));
-  if (status === run.status && !change.message) return;
+  if (status === run.status && !change.message) return false;
   await trx.updateTable('test_runs').set({
     status, updated_at: now(),
     ...(isTerminal(status) ? { finished_at: now() } : {}),
     // The run's message is the first problem any node reported.
     ...(change.message && !run.message ? { message: change.message, error_id: change.errorId ?? null } : {}),
   }).where('id', '=', runId).execute();
+  // The run ended: what follows it (deploys waiting for CI, commit statuses) is queued with the change.
+  if (!isTerminal(status) || isTerminal(run.status as TestStatus)) return false;
+  await writeFlowEdge(trx, 'test-run-ended', runId);
+  return true;
+}
+
+/** A run that never got nodes (the server stopped before) ends errored, its follow-ups queued with it. */
+export async function errorStrandedRun(db: Kysely<Database>, runId: string, message: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const r = await trx.updateTable('test_runs').set({ status: 'errored', error_id: 'runner_lost', message, finished_at: now(), updated_at: now() })
+      .where('id', '=', runId).where('status', '=', 'pending').executeTakeFirst();
+    if (Number(r.numUpdatedRows)) await writeFlowEdge(trx, 'test-run-ended', runId);
+  });
 }
 
 /** End a run that never got nodes (e.g. its app.json was invalid): one errored node records why. */
@@ -207,10 +222,4 @@ export async function countTestCases(db: Db, runIds: string[]): Promise<Map<stri
     out.set(r.test_run_id, c);
   }
   return out;
-}
-
-/** True exactly once per ended run: whoever calls first gets to tell the flow the run has ended. */
-export async function claimEndNotification(db: Kysely<Database>, runId: string): Promise<boolean> {
-  const r = await db.updateTable('test_runs').set({ end_notified: 1 }).where('id', '=', runId).where('end_notified', '=', 0).executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
 }

@@ -1,12 +1,16 @@
 // Defects on the flow's edges (issue "The flow's edges happen exactly once", item 6), each through
-// the real server and CLI: a push whose run errors at once, SOURCE_VERSION, and API error ids.
+// the real server and CLI: a push whose run errors at once, SOURCE_VERSION, API error ids, and a
+// test run from an external source URL (a loopback HTTP server) reading its app.json.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, cli, api, gitPush, TOKEN, type TestServer } from '../helpers/server.js';
 import { exampleRepo, repoWithBuildpack } from '../helpers/apps.js';
-import { waitFor } from '../helpers/runs.js';
+import { nodesOf, waitFor, waitForStatus, type RunJson } from '../helpers/runs.js';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { execFileSync } from 'node:child_process';
 
 let s: TestServer;
 const repos: string[] = [];
@@ -49,4 +53,35 @@ test('only a body that is not JSON is invalid_json; an error inside a handler ke
   const wrong = await post('{"name": 42}');
   assert.equal(wrong.status, 422);
   assert.equal(((await wrong.json()) as { id: string }).id, 'invalid_params');
+});
+
+test('POST /test-runs with an external source_blob_url reads that source\'s app.json (nodes, script, env, timeout)', { timeout: 120_000 }, async () => {
+  const repo = repoWithBuildpack({ environments: { test: {
+    scripts: { test: 'echo "external app.json read on node $CI_NODE_INDEX with $EDGES_FLAVOUR"' }, env: { EDGES_FLAVOUR: 'mint' },
+    formation: { test: { quantity: 2 } }, timeout: 7 } } }, 'echo compiled');
+  repos.push(repo);
+  const tarball = execFileSync('git', ['archive', '--format=tar.gz', 'HEAD'], { cwd: repo });
+  const source = http.createServer((_req, res) => { res.writeHead(200, { 'content-type': 'application/gzip' }).end(tarball); });
+  await new Promise<void>((r) => source.listen(0, '127.0.0.1', () => r()));
+  try {
+    assert.equal((await cli(s, ['pipelines:create', 'edges-ext'])).code, 0);
+    const created = await api<RunJson>(s, 'POST', '/test-runs', {
+      pipeline: 'edges-ext', commit_branch: 'main', commit_sha: '0123456789abcdef0123456789abcdef01234567', commit_message: 'external',
+      source_blob_url: `http://127.0.0.1:${(source.address() as AddressInfo).port}/source.tgz`,
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    const ended = await waitForStatus(s, created.json.id, ['succeeded', 'failed', 'errored'], 60_000);
+    assert.equal(ended.status, 'succeeded', ended.message ?? '');
+    assert.equal(ended.node_total, 2, 'formation.test.quantity of the external app.json');
+    assert.equal((await nodesOf(s, ended.id)).length, 2);
+    const run = (await api<{ timeout_seconds: number }>(s, 'GET', `/test-runs/${ended.id}`)).json;
+    const info = await cli(s, ['ci:info', String(ended.number), '-p', 'edges-ext']);
+    assert.match(info.stdout, /external app\.json read on node 0 with mint/);
+    const second = await cli(s, ['ci:info', String(ended.number), '-p', 'edges-ext', '--node', '1']);
+    assert.match(second.stdout, /external app\.json read on node 1 with mint/);
+    assert.equal(run.timeout_seconds, 7, 'the external app.json\'s timeout');
+  } finally {
+    source.closeAllConnections();
+    await new Promise((r) => source.close(r));
+  }
 });

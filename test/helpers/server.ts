@@ -47,10 +47,14 @@ export async function startServer(extraEnv: Record<string, string> = {}, dataDir
   const url = `http://127.0.0.1:${env['PORT']}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (proc.exitCode !== null) throw new Error(`server exited: ${out}`);
+    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`server exited (${proc.exitCode ?? proc.signalCode}): ${out}`);
     // Healthy and said so: the start-up lines are all printed (the port answers a moment before).
     try { if ((await fetch(url + '/health')).ok && out.includes('Slipway listening')) break; } catch { /* not yet */ }
-    if (Date.now() > deadline) throw new Error(`server did not start: ${out}`);
+    if (Date.now() > deadline) {
+      // Not left running behind the failure (it would keep the test process alive).
+      proc.kill('SIGKILL');
+      throw new Error(`server did not start: ${out}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));

@@ -13,6 +13,7 @@ import { agentOf, registerAgentAuth } from './agent-auth.js';
 import { claimSchema, registerSchema } from './wire-schema.js';
 import { agentJobRoutes } from './job-routes.js';
 import { agentDynoRoutes } from './dyno-routes.js';
+import { withConfig } from '../../runner/job-config.js';
 
 const POLL_MS = 250;
 
@@ -50,7 +51,7 @@ export async function agentRoutes(app: FastifyInstance, ctx: AppContext): Promis
     // A client that hung up takes nothing (else the job would wait for its lease to run out).
     while (!gone) {
       const job = kinds.length ? await claim(ctx.queue, kinds, agent.owner, ctx.config.leaseMs) : undefined;
-      if (job) return { id: job.id, kind: job.kind, payload: job.payload, attempts: job.attempts, lease_ms: ctx.config.leaseMs } satisfies ClaimedJob;
+      if (job) return { id: job.id, kind: job.kind, payload: (await withConfig(ctx.store.db, job)).payload, attempts: job.attempts, lease_ms: ctx.config.leaseMs } satisfies ClaimedJob;
       if (Date.now() + POLL_MS > until) break;
       await new Promise((r) => setTimeout(r, POLL_MS));
     }

@@ -1,0 +1,70 @@
+// The flow's outbox in the store, on SQLite and a throwaway Postgres: a status change and the job of
+// what follows it are written together or not at all, and once per change, also when nodes of one
+// run end at the same moment or a settle is repeated.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { sql } from 'kysely';
+import { openStore, type Store } from '../../src/store/db.js';
+import { createPipeline } from '../../src/store/pipelines.js';
+import { createTestRun, createTestNodes, applyNodeEvent } from '../../src/store/test-runs.js';
+import { createApp } from '../../src/store/apps.js';
+import { createBuild, finishBuild } from '../../src/store/builds.js';
+import { createRelease, settleRelease } from '../../src/store/releases.js';
+import { FLOW_EDGE_JOB } from '../../src/store/flow-edges.js';
+import { postgresAvailable, startPostgres, freshDatabase, type PgCluster } from '../helpers/postgres.js';
+import { needs } from '../helpers/tools.js';
+import { tempDir } from '../helpers/temp.js';
+
+let cluster: PgCluster | undefined;
+before(async () => { if (postgresAvailable()) cluster = await startPostgres(); });
+after(() => cluster?.stop());
+
+const edges = async (s: Store) => (await s.db.selectFrom('jobs').select(['key', 'payload', 'status']).where('kind', '=', FLOW_EDGE_JOB).orderBy('key').execute());
+
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  test(`status changes write their follow-up jobs with them, once (${dialect})`, { timeout: 60_000, skip: dialect === 'postgres' ? needs('postgres') : false }, async () => {
+    const s = dialect === 'sqlite' ? await openStore({ dataDir: tempDir('slipway-edges-') })
+      : await openStore({ databaseUrl: await freshDatabase(cluster!, 'edges'), dataDir: '/nonexistent' });
+    try {
+      const p = await createPipeline(s.db, 'outbox');
+      const run = await createTestRun(s.db, { pipelineId: p.id, commitBranch: 'main', commitSha: 'abc1234', commitMessage: 'm', sourceBlobUrl: 'http://x/sources/1/blob', sourceId: null, clearCache: false, timeoutSeconds: 60, actor: null });
+      const nodes = await createTestNodes(s.db, run.id, 3);
+      for (const n of nodes) { await applyNodeEvent(s.db, n.id, { type: 'build' }); await applyNodeEvent(s.db, n.id, { type: 'test' }); }
+      assert.deepEqual(await edges(s), [], 'nothing follows a run still running');
+      const ends = await Promise.all(nodes.map((n) => applyNodeEvent(s.db, n.id, { type: 'finish', outcome: 'succeeded' })));
+      assert.equal(ends.filter((e) => e === 'run-ended').length, 1, 'one of the changes ended the run');
+
+      const app = await createApp(s.db, 'outbox-app');
+      const build = await createBuild(s.db, app.id, 'http://x/sources/2/blob', 'abc1234');
+      assert.equal(await finishBuild(s.db, build.id, { status: 'failed', message: 'no' }), true);
+      assert.equal(await finishBuild(s.db, build.id, { status: 'failed', message: 'again' }), false, 'a build ends once');
+      const v = await createRelease(s.db, { appId: app.id, slugId: null, config: { SECRET: 'never-queued' }, description: 'v' });
+      await settleRelease(s.db, v.id, { type: 'no-release-phase' });
+      await assert.rejects(settleRelease(s.db, v.id, { type: 'release-phase-failed' }), 'a settled release cannot change');
+
+      const rows = await edges(s);
+      assert.deepEqual(rows.map((r) => r.key), [`edge:build-ended:${build.id}`, `edge:release-settled:${v.id}`, `edge:test-run-ended:${run.id}`]);
+      assert.deepEqual(rows.map((r) => JSON.parse(r.payload) as unknown), [{ edge: 'build-ended', id: build.id }, { edge: 'release-settled', id: v.id }, { edge: 'test-run-ended', id: run.id }], 'only ids are queued');
+      assert.ok(rows.every((r) => r.status === 'queued'));
+    } finally {
+      await s.close();
+    }
+  });
+}
+
+test('a follow-up that cannot be written undoes the status change (SQLite, the jobs insert refused by a trigger)', { timeout: 30_000 }, async () => {
+  const s = await openStore({ dataDir: tempDir('slipway-edges-') });
+  try {
+    const app = await createApp(s.db, 'outbox-atomic');
+    const build = await createBuild(s.db, app.id, 'http://x/sources/3/blob', 'abc1234');
+    const v = await createRelease(s.db, { appId: app.id, slugId: null, config: {}, description: 'v' });
+    await sql`CREATE TRIGGER edges_no_outbox BEFORE INSERT ON jobs WHEN NEW.kind = 'flow-edge' BEGIN SELECT RAISE(ABORT, 'the outbox is full'); END`.execute(s.db);
+    await assert.rejects(finishBuild(s.db, build.id, { status: 'succeeded' }), /the outbox is full/);
+    await assert.rejects(settleRelease(s.db, v.id, { type: 'no-release-phase' }), /the outbox is full/);
+    assert.equal((await s.db.selectFrom('builds').select('status').where('id', '=', build.id).executeTakeFirstOrThrow()).status, 'pending', 'the build did not end without its follow-up');
+    const r = await s.db.selectFrom('releases').select(['status', 'current']).where('id', '=', v.id).executeTakeFirstOrThrow();
+    assert.deepEqual([r.status, Number(r.current)], ['pending', 0], 'the release did not settle without its follow-up');
+  } finally {
+    await s.close();
+  }
+});
