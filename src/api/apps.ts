@@ -210,15 +210,15 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     r.input?.end();
     return follow(r.logKey, async () => false, reply, req); // a one-off runs on this replica: its output is live here from its start
   });
-  app.delete<{ Params: { app: string; dyno?: string } }>('/apps/:app/dynos', async (req, reply) => { const a = await getApp(db, req.params.app); await scheduleDynos(ctx, a.id, ''); return reply.status(202).send({}); });
+  app.delete<{ Params: { app: string; dyno?: string } }>('/apps/:app/dynos', async (req, reply) => { const a = await getApp(db, req.params.app); await scheduleDynos(ctx, a.id, '', { wait: false }); return reply.status(202).send({}); });
   // ps:restart --process-type web
   app.delete<{ Params: { app: string; type: string } }>('/apps/:app/formations/:type', async (req, reply) => {
     const a = await getApp(db, req.params.app);
     if (!(await listAppDynos(db, a.id)).some((d) => d.process_type === req.params.type)) throw fail('not_found', `No ${req.params.type} dynos are running on ${a.name}; see \`heroku ps -a ${a.name}\`.`);
-    await scheduleDynos(ctx, a.id, req.params.type);
+    await scheduleDynos(ctx, a.id, req.params.type, { wait: false });
     return reply.status(202).send({});
   });
-  app.delete<{ Params: { app: string; dyno: string } }>('/apps/:app/dynos/:dyno', async (req, reply) => { const a = await getApp(db, req.params.app); await scheduleDynos(ctx, a.id, req.params.dyno); return reply.status(202).send({}); });
+  app.delete<{ Params: { app: string; dyno: string } }>('/apps/:app/dynos/:dyno', async (req, reply) => { const a = await getApp(db, req.params.app); await scheduleDynos(ctx, a.id, req.params.dyno, { wait: false }); return reply.status(202).send({}); });
 
   app.post<{ Params: { app: string } }>('/apps/:app/log-sessions', async (req, reply) => {
     const a = await getApp(db, req.params.app);

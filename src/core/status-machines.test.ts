@@ -5,6 +5,7 @@ import { DEPLOY } from './deploy-status.js';
 import { BUILD } from './build-status.js';
 import { PROMOTION, PROMOTION_TARGET } from './promotion-status.js';
 import { REVIEW_APP } from './review-app-status.js';
+import { DYNO } from './dyno-status.js';
 
 /** Every pair of statuses: the legal ones move, every other one throws and names both ends. */
 function checkTable<S extends string>(m: StatusMachine<S>, legal: Array<[S, S]>): void {
@@ -41,4 +42,9 @@ test('review apps: Heroku\'s life cycle; a deleted or errored one starts over wh
     ['deleting', 'deleted'], ['deleting', 'errored'],
     ['deleted', 'pending'],
   ]);
+});
+
+test('dynos: starting → up | crashed | down; up → crashed | down; crashed → starting | down; down is for good', () => {
+  checkTable(DYNO, [['starting', 'up'], ['starting', 'crashed'], ['starting', 'down'], ['up', 'crashed'], ['up', 'down'], ['crashed', 'starting'], ['crashed', 'down']]);
+  assert.equal(DYNO.isTerminal('down'), true);
 });

@@ -93,12 +93,15 @@ export async function goLive(ctx: AppContext, app: App): Promise<void> {
 }
 
 /** Write an app's desired dynos (a restart replaces the ones it names) and let the agents follow; one app's at a time, across replicas. */
-export async function scheduleDynos(ctx: AppContext, appId: string, restart?: string): Promise<void> {
+export async function scheduleDynos(ctx: AppContext, appId: string, restart?: string, opts: { wait?: boolean } = {}): Promise<void> {
   await ctx.locks.run(`deploy:${appId}`, async () => {
     const r = await scheduleApp(ctx.store.db, appId, { restart, lostAfterMs: ctx.config.agentLostMs });
     if (r.unplaced.length) appendAppLog(ctx.logs, appId, 'app[api]', `No agent has room for ${r.unplaced.join(', ')}; they start once one has`);
     if (r.newRelease) await releaseWentLive(ctx, appId, r.newRelease);
-    if (r.changed) await ctx.desiredChanged();
+    if (!r.changed) return;
+    // `wait: false` (a 202 Accepted): the desired rows are stored, the agents act on them after the answer.
+    if (opts.wait === false) void ctx.desiredChanged().catch((e: Error) => ctx.log.error(`reconciling ${appId}: ${e.message}`));
+    else await ctx.desiredChanged();
   });
 }
 

@@ -13,7 +13,8 @@ import { canConnect, answers2xx as healthy } from './boot-check.js';
 import { limitsFor, type DynoSize } from '../core/dyno-size.js';
 import { memoryLine, r14Due, r15Lines, R14 } from './memory-quota.js';
 
-export type DynoState = 'starting' | 'up' | 'crashed' | 'down';
+import { DYNO, type DynoState } from '../core/dyno-status.js';
+export type { DynoState };
 
 /** `tenant`: the app's own uid, every dyno of it runs as (undefined: the sandbox user). */
 export interface DeployedRelease { id: string; version: number; slugFile: string; config: Record<string, string>; tenant?: Tenant }
@@ -181,7 +182,12 @@ export class DynoManager {
     });
   }
 
+  /** Moves only as the dyno table allows; an illegal move (an ordering bug) is logged and not made. */
   private setState(d: Dyno, state: DynoState): void {
+    if (d.state !== state && !DYNO.can(d.state, state)) {
+      this.o.log(d.appId, `heroku[${d.name}]`, `${d.name}: refused to change state from ${d.state} to ${state} (not a legal move)`);
+      return;
+    }
     d.state = state;
     d.changedAt = new Date().toISOString();
     this.o.onChange?.(d);
