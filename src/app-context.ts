@@ -33,12 +33,8 @@ export interface FlowHooks {
   releaseSettled: Array<(app: App, release: Release) => Promise<void>>;
   buildEnded: Array<(build: Build) => Promise<void>>;
   testRunEnded: Array<(run: TestRun) => Promise<void>>;
-  /** A CI run was created for a pushed commit (git push or a webhook). */
+  /** A test run was created (run by its flow edge, written with the run). */
   testRunStarted: Array<(run: TestRun) => Promise<void>>;
-}
-
-export async function fireHooks<A extends unknown[]>(ctx: AppContext, name: keyof FlowHooks, handlers: Array<(...a: A) => Promise<void>>, ...args: A): Promise<void> {
-  for (const h of handlers) await h(...args).catch((e) => ctx.log.error(`${name}: ${(e as Error).stack ?? e}`));
 }
 
 export interface Logger { info(msg: string): void; warn(msg: string): void; error(msg: string): void }

@@ -1,5 +1,5 @@
 // The flow's follow-ups, run by the durable queue from the jobs written with each status change
-// (store/flow-edges): a test run ended, a build ended, a release settled. Every handler is
+// (store/flow-edges): a test run started or ended, a build ended, a release settled. Every handler is
 // idempotent (keyed jobs, conditional moves), so a job retried after a crash or a failure is safe.
 import { RetryLater } from '../jobs/queue.js';
 import type { FlowEdgeJob } from '../store/flow-edges.js';
@@ -19,7 +19,9 @@ export async function runFlowEdge(ctx: AppContext, job: FlowEdgeJob): Promise<vo
       await h(...args).catch((e: Error) => { problems.push(e.message); ctx.log.error(`${job.edge} ${job.id}: ${e.stack ?? e}`); });
     }
   };
-  if (job.edge === 'test-run-ended') {
+  if (job.edge === 'test-run-started') {
+    await each(ctx.hooks.testRunStarted, await getTestRun(db, job.id));
+  } else if (job.edge === 'test-run-ended') {
     await each(ctx.hooks.testRunEnded, await getTestRun(db, job.id));
   } else if (job.edge === 'build-ended') {
     const build = await db.selectFrom('builds').selectAll().where('id', '=', job.id).executeTakeFirst();

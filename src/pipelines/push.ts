@@ -8,7 +8,7 @@ import { addPipelineEvent } from '../store/pipeline-events.js';
 import { getTestRun, type TestRun } from '../store/test-runs.js';
 import { startTestRun } from '../ci/start-test-run.js';
 import { startBuild } from '../releases/deploy.js';
-import { fireHooks, type AppContext } from '../app-context.js';
+import type { AppContext } from '../app-context.js';
 import { branchMatches } from './stages.js';
 import { isTerminal, type TestStatus } from '../core/test-run-status.js';
 
@@ -37,7 +37,6 @@ async function maybeTest(ctx: AppContext, pipeline: Pipeline, c: PushedCommit, n
     pipeline, commitBranch: c.branch, commitSha: c.sha, commitMessage: c.message, sourceBlobUrl: c.sourceBlobUrl, clearCache: false, actor: c.actor,
   });
   await addPipelineEvent(ctx.store.db, pipeline.id, 'ci', `Test run #${run.number} started for ${c.sha.slice(0, 7)} on ${c.branch ?? '(no branch)'} (${c.via})`);
-  await fireHooks(ctx, 'testRunStarted', ctx.hooks.testRunStarted, run);
   return run;
 }
 

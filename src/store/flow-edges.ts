@@ -1,4 +1,4 @@
-// The flow's outbox: when a test run, build or release settles, what follows it is written as a
+// The flow's outbox: when a test run starts or a test run, build or release settles, what follows it is written as a
 // job in the same transaction as the status change, so a crash or a failing handler never loses it.
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
@@ -6,7 +6,7 @@ import { newId } from '../core/ids.js';
 import { now } from './db.js';
 
 export const FLOW_EDGE_JOB = 'flow-edge';
-export type FlowEdge = 'test-run-ended' | 'build-ended' | 'release-settled';
+export type FlowEdge = 'test-run-started' | 'test-run-ended' | 'build-ended' | 'release-settled';
 /** Only ids: what a handler needs is read when it runs (no config or secrets wait in the queue). */
 export interface FlowEdgeJob { edge: FlowEdge; id: string }
 

@@ -40,6 +40,8 @@ export async function createTestRun(db: Kysely<Database>, r: NewTestRun): Promis
     };
     const { end_notified: _, ...insert } = row;
     await trx.insertInto('test_runs').values(insert).execute();
+    // Its start's follow-up (the pending commit status) in the same transaction: a crash cannot lose it.
+    await writeFlowEdge(trx, 'test-run-started', row.id);
     return row;
   });
 }

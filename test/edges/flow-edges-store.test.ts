@@ -30,7 +30,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const run = await createTestRun(s.db, { pipelineId: p.id, commitBranch: 'main', commitSha: 'abc1234', commitMessage: 'm', sourceBlobUrl: 'http://x/sources/1/blob', sourceId: null, clearCache: false, timeoutSeconds: 60, actor: null });
       const nodes = await createTestNodes(s.db, run.id, 3);
       for (const n of nodes) { await applyNodeEvent(s.db, n.id, { type: 'build' }); await applyNodeEvent(s.db, n.id, { type: 'test' }); }
-      assert.deepEqual(await edges(s), [], 'nothing follows a run still running');
+      assert.deepEqual((await edges(s)).map((r) => r.key), [`edge:test-run-started:${run.id}`], 'its start (the pending status) is written with the run; nothing follows a run still running');
       const ends = await Promise.all(nodes.map((n) => applyNodeEvent(s.db, n.id, { type: 'finish', outcome: 'succeeded' })));
       assert.equal(ends.filter((e) => e === 'run-ended').length, 1, 'one of the changes ended the run');
 
@@ -43,8 +43,8 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await assert.rejects(settleRelease(s.db, v.id, { type: 'release-phase-failed' }), 'a settled release cannot change');
 
       const rows = await edges(s);
-      assert.deepEqual(rows.map((r) => r.key), [`edge:build-ended:${build.id}`, `edge:release-settled:${v.id}`, `edge:test-run-ended:${run.id}`]);
-      assert.deepEqual(rows.map((r) => JSON.parse(r.payload) as unknown), [{ edge: 'build-ended', id: build.id }, { edge: 'release-settled', id: v.id }, { edge: 'test-run-ended', id: run.id }], 'only ids are queued');
+      assert.deepEqual(rows.map((r) => r.key), [`edge:build-ended:${build.id}`, `edge:release-settled:${v.id}`, `edge:test-run-ended:${run.id}`, `edge:test-run-started:${run.id}`]);
+      assert.deepEqual(rows.map((r) => JSON.parse(r.payload) as unknown), [{ edge: 'build-ended', id: build.id }, { edge: 'release-settled', id: v.id }, { edge: 'test-run-ended', id: run.id }, { edge: 'test-run-started', id: run.id }], 'only ids are queued');
       assert.ok(rows.every((r) => r.status === 'queued'));
     } finally {
       await s.close();
