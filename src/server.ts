@@ -256,7 +256,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     if (nginx) routerUrl = `http://${config.routerHost}:${nginx.port}`;
     else if (routerFeed) {
       const routerPort = config.routerPort || await freePort();
-      routerProcess = await startRouterCompanion({ config, db: store.db, log, serverUrl: ctx.selfUrl, port: routerPort });
+      routerProcess = await startRouterCompanion({ config, db: store.db, log, serverUrl: ctx.selfUrl, port: routerPort, replica: runnerName });
       routerFeed.expected = 1;
       routerUrl = `http://${config.routerHost}:${routerPort}`;
     } else {

@@ -14,6 +14,7 @@ import { createSandbox } from '../src/sandbox/sandbox.js';
 import { createEmbeddedDynos, type EmbeddedDynos } from '../src/scheduler/embedded-dynos.js';
 import { AGENT_LOST_MS } from '../src/scheduler/schedule-app.js';
 import { tempDir } from './helpers/temp.js';
+import { storeKeyring } from './helpers/sealed.js';
 
 let s: TestServer;
 let store: Store;
@@ -25,7 +26,8 @@ const quiet = { info: () => {}, warn: () => {}, error: (l: string) => console.er
 
 before(async () => {
   s = await startServer({ SLIPWAY_BOOT_TIMEOUT_SECONDS: '20' });
-  store = await openStore({ dataDir: s.dataDir });
+  // The second agent reads desired dynos (their config is sealed): the store opens with the server's key.
+  store = await openStore({ dataDir: s.dataDir, keyring: () => storeKeyring(s) });
   workRoot = tempDir('slipway-agents-dynos-');
   fs.chmodSync(workRoot, 0o711);
   second = await createEmbeddedDynos({

@@ -23,6 +23,7 @@ test('an attempt counts against the address and the token prefix', () => {
   assert.deepEqual(signInKeys('203.0.113.9', 'abcdef0123456789'), ['addr:203.0.113.9', 'token:abcdef']);
   // Slipway's own tokens: the random part, not the kind every token of that kind shares.
   assert.deepEqual(signInKeys('203.0.113.9', 'slpa_Xy12zwQQ'), ['addr:203.0.113.9', 'token:Xy12zw']);
+  assert.deepEqual(signInKeys('203.0.113.9', 'slpr_Rt34abQQ'), ['addr:203.0.113.9', 'token:Rt34ab'], 'router tokens too');
   assert.deepEqual(signInKeys('203.0.113.9', 'slp_Xy12zwQQ'), ['addr:203.0.113.9', 'token:Xy12zw']);
   assert.notDeepEqual(signInKeys('a', 'slpa_Xaaaaaa')[1], signInKeys('a', 'slpa_Xbbbbbb')[1]);
   assert.deepEqual(signInKeys('::1', undefined), ['addr:::1']);

@@ -5,11 +5,11 @@ export const SIGN_IN_LIMIT = { failures: 10, windowMs: 5 * 60_000 } as const;
 
 /**
  * The keys one attempt counts against: the client's address, and the presented token's prefix —
- * its first 6 characters after the kind (`slp_` API, `slpa_` agent), so tokens of one kind do not
+ * its first 6 characters after the kind (`slp_` API, `slpa_` agent, `slpr_` router), so tokens of one kind do not
  * all share a handful of buckets.
  */
 export function signInKeys(address: string, token: string | undefined): string[] {
-  return [`addr:${address}`, ...(token ? [`token:${token.replace(/^slpa?_/, '').slice(0, 6)}`] : [])];
+  return [`addr:${address}`, ...(token ? [`token:${token.replace(/^slp[ar]?_/, '').slice(0, 6)}`] : [])];
 }
 
 /** Whether a key with these failure times (ISO, any order) may try now; if not, in how many seconds. */

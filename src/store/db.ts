@@ -32,6 +32,8 @@ export async function openStore(opts: { databaseUrl?: string; dataDir: string; k
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('synchronous = NORMAL');
+    // Deleted and overwritten content is zeroed, so a copy of the file holds no sealed value a key rotation replaced (nor purged job payloads).
+    sqlite.pragma('secure_delete = ON');
     db = new Kysely<Database>({ plugins, dialect: new SqliteDialect({ database: sqlite }) });
   }
   const { error } = await new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true }).migrateToLatest();
