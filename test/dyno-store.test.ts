@@ -9,6 +9,8 @@ import { createSlug } from '../src/store/builds.js';
 import { createRelease, settleRelease } from '../src/store/releases.js';
 import { scaleFormation } from '../src/store/formation.js';
 import { ensureAgent } from '../src/store/dyno-agents.js';
+import { createAgent, recordRegistration } from '../src/store/agents.js';
+import { createSpace, placeApp } from '../src/store/spaces.js';
 import { listAppDynos } from '../src/store/desired-dynos.js';
 import { upWebDynos } from '../src/store/observed-dynos.js';
 import { openRollbackWindow, takeRollbackWindow } from '../src/store/rollback-windows.js';
@@ -32,6 +34,31 @@ after(() => cluster?.stop());
 for (const dialect of ['sqlite', 'postgres'] as const) {
   describe(`dyno state on ${dialect}`, () => {
     const skip = dialect === 'postgres' ? needs('postgres') : false;
+
+    test('a space app\'s dynos stay on the server\'s own agent; an agent cannot claim that by its labels', { skip, timeout: 60_000 }, async () => {
+      const s = await freshStore(dialect);
+      try {
+        const db = s.db;
+        const server = await ensureAgent(db, 'local');
+        const remote = await createAgent(db, 'remote-1');
+        await recordRegistration(db, remote.agent.id, { protocolVersion: 1, slots: 4, memoryMb: 8192, address: '10.0.0.9', hostname: 'h', labels: ['slipway:spaces', 'gpu'] });
+        const stored = await db.selectFrom('agents').select('labels').where('id', '=', remote.agent.id).executeTakeFirstOrThrow();
+        assert.deepEqual(JSON.parse(stored.labels!), ['gpu'], 'a registering agent cannot claim slipway:spaces');
+        const space = await createSpace(db, 'vault', '10.240.0.0/16');
+        for (const [name, spaced] of [['in-space', true], ['common', false]] as const) {
+          const app = await createApp(db, name);
+          if (spaced) await placeApp(db, app.id, space.id, false);
+          const slug = await createSlug(db, { app_id: app.id, process_types: JSON.stringify({ web: 'node server.js' }), commit: null, commit_description: null, buildpacks: '[]', size: 1, checksum: '', stack: 'heroku-24' });
+          const release = await createRelease(db, { appId: app.id, slugId: slug.id, config: {}, description: 'Deploy' });
+          await settleRelease(db, release.id, { type: 'no-release-phase' });
+          await scaleFormation(db, app.id, [{ type: 'web', quantity: 2 }]);
+          await scheduleApp(db, app.id);
+          const on = (await listAppDynos(db, app.id)).map((r) => r.agent_id);
+          if (spaced) assert.deepEqual(on, [server.id, server.id], 'both on the server\'s agent, not spread to the remote one');
+          else assert.deepEqual([...on].sort(), [remote.agent.id, server.id].sort(), 'a common-runtime app spreads over both');
+        }
+      } finally { await s.close(); }
+    });
 
     test('deploy, report, crash, window, agent loss', { skip, timeout: 60_000 }, async () => {
       const s = await freshStore(dialect);

@@ -48,3 +48,14 @@ test('memory is honoured by dyno size: a performance-m does not fit 2 GB, a stan
 test('no usable agent: nothing is placed', () => {
   assert.equal(placeDynos([], [], [web(1)]).get('web.1'), null);
 });
+
+test('a space app\'s dynos go only to an agent that builds space networks (both on it, not spread); none there: unplaced', () => {
+  const server = { ...agent('server'), spaces: true };
+  const spaced = (n: number, prefer?: string | null) => ({ ...web(n, prefer), space: true });
+  const r = placeDynos([agent('remote'), server], [], [spaced(1), spaced(2)]);
+  assert.deepEqual([r.get('web.1'), r.get('web.2')], ['server', 'server']);
+  assert.equal(placeDynos([agent('remote')], [], [spaced(1)]).get('web.1'), null);
+  assert.equal(placeDynos([agent('remote'), server], [], [spaced(1, 'remote')]).get('web.1'), 'server', 'a preferred agent that cannot is left');
+  const plain = placeDynos([agent('remote'), server], [], [web(1), web(2)]);
+  assert.deepEqual([plain.get('web.1'), plain.get('web.2')].sort(), ['remote', 'server'], 'other apps still spread over both');
+});

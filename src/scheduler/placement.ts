@@ -4,14 +4,17 @@
 // dynos (slots) or more memory (the sizes' quotas) than it declared.
 import { dynoSize } from '../core/dyno-size.js';
 
-/** An agent as placement sees it; slots/memoryMb null = unbounded (the embedded agent). */
-export interface AgentCapacity { id: string; slots: number | null; memoryMb: number | null; usable: boolean }
+/**
+ * An agent as placement sees it; slots/memoryMb null = unbounded (the embedded agent). `spaces`:
+ * it can put a dyno into a private space's network (the server's own agent builds those networks).
+ */
+export interface AgentCapacity { id: string; slots: number | null; memoryMb: number | null; usable: boolean; spaces?: boolean }
 
 /** A dyno that already holds room on an agent (other apps' dynos, and this app's that stay). */
 export interface PlacedDyno { appId: string; type: string; size: string; agentId: string | null }
 
-/** A dyno to place; `prefer` is where its predecessor ran (kept when it still fits). */
-export interface DynoToPlace { key: string; appId: string; type: string; size: string; prefer?: string | null }
+/** A dyno to place; `prefer` is where its predecessor ran (kept when it still fits); `space`: its app is in a private space. */
+export interface DynoToPlace { key: string; appId: string; type: string; size: string; prefer?: string | null; space?: boolean }
 
 interface Load { slots: number; memoryMb: number; byApp: Map<string, number>; byType: Map<string, number> }
 
@@ -32,6 +35,8 @@ export function placeDynos(agents: readonly AgentCapacity[], placed: readonly Pl
   for (const p of placed) if (p.agentId) add(p.agentId, p);
   const fits = (a: AgentCapacity, d: DynoToPlace) => {
     const l = load.get(a.id)!;
+    // A space app's dyno only where its space's network can be built (elsewhere it could not start).
+    if (d.space && !a.spaces) return false;
     return (a.slots === null || l.slots + 1 <= a.slots) && (a.memoryMb === null || l.memoryMb + dynoSize(d.size).quotaMb <= a.memoryMb);
   };
   const result = new Map<string, string | null>();

@@ -9,10 +9,18 @@ export type AgentRow = AgentsTable;
 
 /** The agent named `name`, created on first use (idempotent: a restart finds the same row), seen now. */
 export async function ensureAgent(db: Kysely<Database>, name: string, capacity: { slots: number | null; memoryMb: number | null } = { slots: null, memoryMb: null }): Promise<AgentRow> {
-  await db.insertInto('agents').values({ id: newId(), name, slots: capacity.slots, memory_mb: capacity.memoryMb, last_seen_at: now(), revoked_at: null, created_at: now() })
-    .onConflict((oc) => oc.column('name').doUpdateSet({ last_seen_at: now() })).execute();
+  // The server's own agent builds private spaces' networks (they live in the server process).
+  const labels = JSON.stringify([SPACES_LABEL]);
+  await db.insertInto('agents').values({ id: newId(), name, slots: capacity.slots, memory_mb: capacity.memoryMb, last_seen_at: now(), revoked_at: null, created_at: now(), labels })
+    .onConflict((oc) => oc.column('name').doUpdateSet({ last_seen_at: now(), labels })).execute();
   return db.selectFrom('agents').selectAll().where('name', '=', name).executeTakeFirstOrThrow();
 }
+
+/** The label only the server's own agent carries (an agent that registers cannot claim it). */
+export const SPACES_LABEL = 'slipway:spaces';
+
+/** Whether an agent can put dynos into private spaces' networks. */
+export const hostsSpaces = (a: Pick<AgentRow, 'labels'>): boolean => (JSON.parse(a.labels ?? '[]') as string[]).includes(SPACES_LABEL);
 
 export const listAgents = (db: Kysely<Database>): Promise<AgentRow[]> => db.selectFrom('agents').selectAll().orderBy('name').execute();
 
