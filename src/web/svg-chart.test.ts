@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { niceMax, svgChart } from './svg-chart.js';
+import { label, niceMax, svgChart } from './svg-chart.js';
 
 const times = ['2026-11-29T10:00:00.000Z', '2026-11-29T10:01:00.000Z', '2026-11-29T10:02:00.000Z'];
 const to = '2026-11-29T10:03:00.000Z';
@@ -23,4 +23,8 @@ test('lines break where a step has no value; markers inside the range only; text
   assert.match(svg, /data-last="6"/);
   assert.deepEqual([...svg.matchAll(/class="marker"[^>]*data-label="([^"]+)"/g)].map((m) => m[1]), ['v3 &lt;deploy&gt;']);
   assert.doesNotMatch(svg, /<time>|<deploy>/);
+});
+
+test('axis labels: thousands as k, small values keep two significant digits', () => {
+  assert.deepEqual([0, 0.002, 0.05, 0.5, 1, 12.345, 1500].map(label), ['0', '0.002', '0.05', '0.5', '1', '12.35', '1.5k']);
 });

@@ -33,7 +33,8 @@ export function niceMax(v: number): number {
   return [1, 2, 5, 10].map((m) => m * p).find((x) => x >= v)!;
 }
 
-const label = (v: number): string => (v >= 1000 ? `${Math.round(v / 100) / 10}k` : String(Math.round(v * 100) / 100));
+/** An axis value: 1.2k, 15, 0.25, 0.002 (small ones keep two significant digits, so a top tick is never 0). */
+export const label = (v: number): string => (v >= 1000 ? `${Math.round(v / 100) / 10}k` : v >= 1 || v === 0 ? String(Math.round(v * 100) / 100) : String(Number(v.toPrecision(2))));
 const clock = (iso: string): string => iso.slice(5, 16).replace('T', ' ');
 
 export function svgChart(o: ChartOptions): Html {

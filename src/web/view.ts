@@ -5,5 +5,6 @@ import type { View } from './layout.js';
 
 export function viewOf(req: FastifyRequest): View {
   if (!req.web) throw fail('unauthorized');
-  return { user: req.web.name, csrf: req.web.csrf, now: Date.now() };
+  // Who is signed in: the user's email (a session made with a password is named after the session, not the person).
+  return { user: req.principal?.email ?? req.web.name, csrf: req.web.csrf, now: Date.now() };
 }
