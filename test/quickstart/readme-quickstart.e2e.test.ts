@@ -48,7 +48,8 @@ test('the README quick start in a fresh clone: set-up and server to healthy; the
     for (;;) {
       if (first.exitCode !== null) assert.fail(`the first command ended (${first.exitCode}) before the server was healthy:\n${out}`);
       if (Date.now() - started > 20 * 60_000) assert.fail(`no healthy server after 20 minutes:\n${out}`);
-      try { if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) break; } catch { /* not yet */ }
+      // Healthy and said so: /health answers a moment before the start-up lines are all printed (the router companion starts between).
+    try { if ((await fetch(`http://127.0.0.1:${port}/health`)).ok && /Slipway listening on /.test(out)) break; } catch { /* not yet */ }
       await new Promise((r) => setTimeout(r, 500));
     }
     t.diagnostic(`set-up and server healthy in ${Math.round((Date.now() - started) / 1000)} s`);
