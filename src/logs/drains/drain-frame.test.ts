@@ -5,13 +5,18 @@ import { DrainQueue } from './drain-queue.js';
 
 test('an app line becomes an octet-counted syslog frame with the drain token as host', () => {
   const f = syslogFrame('2026-11-29T12:00:00.000Z app[web.1]: listening on 5000 ✓', 'd.abc');
-  const msg = '<190>1 2026-11-29T12:00:00.000Z d.abc app web.1 - listening on 5000 ✓';
+  const msg = '<190>1 2026-11-29T12:00:00.000Z d.abc app web.1 - listening on 5000 ✓\n';
   assert.equal(f, `${Buffer.byteLength(msg)} ${msg}`);
   assert.notEqual(Buffer.byteLength(msg), msg.length, 'the count is in bytes, not characters');
 });
 
+test('a frame ends in a newline its count includes, as logplex writes them (Heroku\'s documented `83 <40>1 … up` is 82 characters and a newline)', () => {
+  const f = syslogFrame('2012-11-30T06:45:29+00:00 heroku[web.3]: State changed from starting to up', 'host')!;
+  assert.equal(f, '87 <158>1 2012-11-30T06:45:29+00:00 host heroku web.3 - State changed from starting to up\n');
+});
+
 test('platform lines are heroku with their process; lines of another shape are skipped', () => {
-  assert.match(syslogFrame('2026-11-29T12:00:00.000Z heroku[router]: at=info method=GET', 'd.x')!, /^\d+ <158>1 \S+ d\.x heroku router - at=info method=GET$/);
+  assert.match(syslogFrame('2026-11-29T12:00:00.000Z heroku[router]: at=info method=GET', 'd.x')!, /^\d+ <158>1 \S+ d\.x heroku router - at=info method=GET\n$/);
   assert.equal(syslogFrame('not a log line', 'd.x'), undefined);
 });
 

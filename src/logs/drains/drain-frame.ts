@@ -1,6 +1,7 @@
 // Heroku's drain framing: each app log line as a syslog message (RFC 5424 header, no structured
 // data, as logplex writes it) with octet counting (RFC 6587), e.g.
-// `83 <190>1 2026-11-29T12:00:00.000Z d.0123… app web.1 - listening on 5000`.
+// `83 <190>1 2026-11-29T12:00:00.000Z d.0123… app web.1 - listening on 5000\n` — like logplex, each
+// message ends in a newline that its length counts, so receivers that split on lines work too.
 // Over HTTPS a batch of such frames is the body of one POST with logplex's headers.
 
 /** Syslog priority: local7.info for the app's own lines, local3.info for the platform's (logplex uses both). */
@@ -12,7 +13,7 @@ export function syslogFrame(line: string, token: string): string | undefined {
   if (!m) return undefined;
   const [, at, source, dyno, message] = m;
   const pri = source === 'app' ? PRI.app : PRI.heroku;
-  const msg = `<${pri}>1 ${at} ${token} ${source} ${dyno ?? '-'} - ${message}`;
+  const msg = `<${pri}>1 ${at} ${token} ${source} ${dyno ?? '-'} - ${message}\n`;
   return `${Buffer.byteLength(msg)} ${msg}`;
 }
 
