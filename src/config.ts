@@ -23,7 +23,7 @@ const schema = z.object({
   // The router as a process of its own beside the server (outlives it), or inside the server as before.
   SLIPWAY_COMPANIONS: z.enum(['process', 'in-process']).default('process'),
   // process: dynos run under a local `slipway agent` beside the server (they outlive it); in-process: inside the server.
-  SLIPWAY_LOCAL_AGENT: z.enum(['process', 'in-process']).default('in-process'),
+  SLIPWAY_LOCAL_AGENT: z.enum(['process', 'in-process']).default('process'),
   // on: a clean stop (SIGTERM/SIGINT) of the server leaves its router process running (an upgrade, a restart).
   SLIPWAY_LEAVE_COMPANIONS: z.enum(['on', 'off']).default('off'),
   SLIPWAY_DOMAIN: z.string().default('localhost'),

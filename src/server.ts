@@ -22,7 +22,7 @@ import { AddonManager } from './addons/addon-manager.js';
 import { provisionRunAddons, type RunAddonsJob } from './ci/provision-run-addons.js';
 import { settleRun } from './ci/settle-run.js';
 import { runsWithLiveAddons } from './store/test-run-addons.js';
-import { createEmbeddedDynos } from './scheduler/embedded-dynos.js';
+import { createEmbeddedDynos, SPACES_AGENT } from './scheduler/embedded-dynos.js';
 import { MetricsRecorder } from './metrics/recorder.js';
 import { appsWithDesiredDynos } from './store/desired-dynos.js';
 import { OneOffDynos } from './runtime/one-off.js';
@@ -109,7 +109,9 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     db: store.db, log, tenantOf: (appId) => tenants.forApp(appId), slugFile: (id) => slugFile(ctx.blobs, id),
     // A router process must serve the new table before a leaving dyno drains (bounded: a router that is away does not hold deploys).
     onRoutesChanged: async () => { await nginx?.sync(); await routerFeed?.publishAndWait(); },
-    local: config.embeddedRunner && config.localAgent === 'in-process', lostAfterMs: config.agentLostMs,
+    // With a local agent process, the server's own agent keeps only what needs it: space apps' dynos (their networks live here).
+    local: config.embeddedRunner, lostAfterMs: config.agentLostMs,
+    ...(config.localAgent === 'process' ? { agentName: SPACES_AGENT, onlySpaces: true } : {}),
     onObserved: (observed) => metrics.observed(observed),
     onCrash: (c) => { metrics.restart(c.appId); onDynoCrash(ctx, c).catch((e) => log.error(`automatic rollback: ${(e as Error).message}`)); },
     onStateChanged: (d) => { publishDynoState(ctx, d).catch((e) => log.error(`dyno webhook event: ${(e as Error).message}`)); },

@@ -8,7 +8,7 @@ const schema = z.object({
   SLIPWAY_AGENT_SERVER: z.string({ error: (i) => (i.input === undefined ? 'is required: the server\'s URL (--server)' : 'must be a string') }).url('must be the server\'s URL, e.g. http://10.0.0.1:5000'),
   SLIPWAY_AGENT_TOKEN: z.string({ error: (i) => (i.input === undefined ? 'is required: the token `slipway agents:create NAME` printed (--token)' : 'must be a string') }).min(16, 'is not an agent token (too short)'),
   SLIPWAY_AGENT_DATA_DIR: z.string().default('./.slipway-agent'),
-  SLIPWAY_AGENT_SLOTS: z.coerce.number().int().min(1).max(256).default(2),
+  SLIPWAY_AGENT_SLOTS: z.coerce.number().int().min(0).max(256).default(2),
   SLIPWAY_AGENT_MEMORY_MB: z.coerce.number().int().min(64).optional(),
   SLIPWAY_AGENT_NAME: z.string().optional(),
   SLIPWAY_AGENT_ADDRESS: z.string().optional(),
@@ -44,7 +44,7 @@ export function loadAgentConfig(env: Record<string, string | undefined>): AgentC
     throw new ConfigError(`Invalid agent configuration: ${i.path.join('.')} ${i.message}`);
   }
   const e = r.data;
-  const host = loadConfig({ ...env, SLIPWAY_DATA_DIR: e.SLIPWAY_AGENT_DATA_DIR, SLIPWAY_RUNNER_CONCURRENCY: String(Math.min(64, e.SLIPWAY_AGENT_SLOTS)) });
+  const host = loadConfig({ ...env, SLIPWAY_DATA_DIR: e.SLIPWAY_AGENT_DATA_DIR, SLIPWAY_RUNNER_CONCURRENCY: String(Math.max(1, Math.min(64, e.SLIPWAY_AGENT_SLOTS))) });
   return Object.freeze({
     server: e.SLIPWAY_AGENT_SERVER.replace(/\/$/, ''), token: e.SLIPWAY_AGENT_TOKEN, name: e.SLIPWAY_AGENT_NAME || undefined,
     slots: e.SLIPWAY_AGENT_SLOTS, memoryMb: e.SLIPWAY_AGENT_MEMORY_MB ?? Math.floor(os.totalmem() / 1024 / 1024),

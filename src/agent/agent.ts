@@ -78,7 +78,7 @@ export async function runAgent(c: AgentConfig): Promise<void> {
     const slugDir = path.join(c.host.dataDir, 'slugs');
     fs.mkdirSync(slugDir, { recursive: true, mode: 0o711 });
     const deps: AgentJobDeps = {
-      client, slugDir, bufferBytes: Math.floor(c.bufferBytes / c.slots), log: (m) => log.warn(m),
+      client, slugDir, bufferBytes: Math.floor(c.bufferBytes / Math.max(1, c.slots)), log: (m) => log.warn(m),
       whereabouts: `agent ${reg.name} on ${c.hostname} (${reg.address})`,
       exec: {
         sandbox: host.sandbox, workRoot: host.workRoot, cacheRoot: path.join(c.host.dataDir, 'cache'), buildCacheRoot: path.join(c.host.dataDir, 'build-cache'),
@@ -109,6 +109,8 @@ export async function runAgent(c: AgentConfig): Promise<void> {
       client, host, config: c.host, advertise: reg.address, routerFrom: new Set(c.routerFrom ?? [reg.serverAddress]), log: (m) => log.warn(`dynos: ${m}`),
     });
     await Promise.all(running);
+    // An agent with no job slots runs dynos until it is stopped.
+    if (!stop.signal.aborted) await new Promise((r) => stop.signal.addEventListener('abort', r, { once: true }));
   } finally {
     clearInterval(beat);
     stop.abort();

@@ -21,7 +21,9 @@ export async function startLocalAgentCompanion(o: { config: Config; db: Kysely<D
     args: [],
     env: {
       ...c.companionEnv, SLIPWAY_AGENT_SERVER: o.serverUrl, SLIPWAY_AGENT_TOKEN: await mintLocalAgentToken(o.db, LOCAL_AGENT_NAME),
-      SLIPWAY_AGENT_DATA_DIR: dataDir, SLIPWAY_AGENT_NAME: LOCAL_AGENT_NAME, SLIPWAY_AGENT_ADDRESS: '127.0.0.1', SLIPWAY_AGENT_SLOTS: '1',
+      SLIPWAY_AGENT_DATA_DIR: dataDir, SLIPWAY_AGENT_NAME: LOCAL_AGENT_NAME, SLIPWAY_AGENT_ADDRESS: '127.0.0.1',
+      // Dynos only: the server's own runner takes this host's jobs (builds and test nodes keep its caches).
+      SLIPWAY_AGENT_SLOTS: '0',
     },
   }));
   return companion;

@@ -15,6 +15,8 @@ import type { ObservedDyno } from '../runtime/desired-state.js';
 import { AGENT_LOST_MS, rescheduleStranded } from './schedule-app.js';
 
 export const LOCAL_AGENT = 'local';
+/** The server's own agent's name beside a local agent process (it runs space apps' dynos only). */
+export const SPACES_AGENT = 'local-spaces';
 
 export interface EmbeddedDynosOptions {
   db: Kysely<Database>;
@@ -36,6 +38,8 @@ export interface EmbeddedDynosOptions {
   agentName?: string;
   /** false: this server runs no dynos itself (SLIPWAY_EMBEDDED_RUNNER=off); remote agents run them all. */
   local?: boolean;
+  /** Only space apps' dynos run here (a local agent process runs the others, so they outlive this server). */
+  onlySpaces?: boolean;
 }
 
 export interface EmbeddedDynos {
@@ -53,7 +57,7 @@ export interface EmbeddedDynos {
 }
 
 export async function createEmbeddedDynos(o: EmbeddedDynosOptions): Promise<EmbeddedDynos> {
-  const agent = o.local === false ? undefined : await ensureAgent(o.db, o.agentName ?? LOCAL_AGENT);
+  const agent = o.local === false ? undefined : await ensureAgent(o.db, o.agentName ?? LOCAL_AGENT, undefined, { onlySpaces: o.onlySpaces });
   const lostAfterMs = o.lostAfterMs ?? AGENT_LOST_MS;
   const routes = new RouteTable(() => upWebDynos(o.db, lostAfterMs), o.log.warn);
   const port = new StoreDesiredState({ db: o.db, tenantOf: o.tenantOf, onCrash: o.onCrash, onStateChanged: o.onStateChanged, onObserved: o.onObserved, onReported: async () => { await routes.refresh(); await o.onRoutesChanged(); } });

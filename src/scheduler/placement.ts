@@ -6,9 +6,11 @@ import { dynoSize } from '../core/dyno-size.js';
 
 /**
  * An agent as placement sees it; slots/memoryMb null = unbounded (the embedded agent). `spaces`:
- * it can put a dyno into a private space's network (the server's own agent builds those networks).
+ * it can put a dyno into a private space's network (the server's own agent builds those networks);
+ * `onlySpaces`: it takes nothing else (the server's agent beside a local agent process, whose dynos
+ * outlive the server while the server's own do not).
  */
-export interface AgentCapacity { id: string; slots: number | null; memoryMb: number | null; usable: boolean; spaces?: boolean }
+export interface AgentCapacity { id: string; slots: number | null; memoryMb: number | null; usable: boolean; spaces?: boolean; onlySpaces?: boolean }
 
 /** A dyno that already holds room on an agent (other apps' dynos, and this app's that stay). */
 export interface PlacedDyno { appId: string; type: string; size: string; agentId: string | null }
@@ -37,6 +39,7 @@ export function placeDynos(agents: readonly AgentCapacity[], placed: readonly Pl
     const l = load.get(a.id)!;
     // A space app's dyno only where its space's network can be built (elsewhere it could not start).
     if (d.space && !a.spaces) return false;
+    if (!d.space && a.onlySpaces) return false;
     return (a.slots === null || l.slots + 1 <= a.slots) && (a.memoryMb === null || l.memoryMb + dynoSize(d.size).quotaMb <= a.memoryMb);
   };
   const result = new Map<string, string | null>();

@@ -8,7 +8,7 @@ import { currentRelease } from '../store/releases.js';
 import { getSlug } from '../store/builds.js';
 import { getFormation } from '../store/formation.js';
 import { allDesiredDynos, replaceDesiredDynos } from '../store/desired-dynos.js';
-import { agentUsable, hostsSpaces, listAgents } from '../store/dyno-agents.js';
+import { agentUsable, hostsSpaces, listAgents, onlySpaces } from '../store/dyno-agents.js';
 import { KeyedSerial } from '../jobs/keyed-serial.js';
 import { planAppDynos } from './dyno-plan.js';
 import { placeDynos } from './placement.js';
@@ -43,7 +43,7 @@ export function scheduleApp(db: Kysely<Database>, appId: string, opts: { restart
     const placed = [...rows.filter((r) => r.app_id !== appId), ...plan.keep].map((r) => ({ appId: r.app_id, type: r.process_type, size: r.size, agentId: r.agent_id }));
     // An agent's `slots` are its job slots (test nodes, builds); dynos are bounded by its memory.
     const inSpace = Boolean((await db.selectFrom('apps').select('space_id').where('id', '=', appId).executeTakeFirst())?.space_id);
-    const where = placeDynos(agents.map((a) => ({ id: a.id, slots: null, memoryMb: a.memory_mb, usable: usable.has(a.id), spaces: hostsSpaces(a) })), placed,
+    const where = placeDynos(agents.map((a) => ({ id: a.id, slots: null, memoryMb: a.memory_mb, usable: usable.has(a.id), spaces: hostsSpaces(a), onlySpaces: onlySpaces(a) })), placed,
       plan.create.map((c) => ({ key: c.name, appId, type: c.type, size: c.size, prefer: c.prefer, space: inSpace })));
     const create = plan.create.map((c) => ({
       id: `dyno-${appId.slice(0, 8)}-${c.type}-${c.name.split('.')[1]}-g${c.generation}-${randomBytes(4).toString('hex')}`,

@@ -27,7 +27,8 @@ export const registerSchema = z.object({
   name: text(63).optional(),
   hostname: text(255),
   address: text(255).nullable(),
-  slots: z.number().int().min(1).max(256),
+  // 0: an agent for dynos only (the local agent process beside a server whose own runner takes the jobs).
+  slots: z.number().int().min(0).max(256),
   memory_mb: z.number().int().min(64).max(16 * 1024 * 1024).nullable(),
   labels: z.array(text(63)).max(32).optional(),
 });
