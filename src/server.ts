@@ -22,7 +22,7 @@ import { AddonManager } from './addons/addon-manager.js';
 import { provisionRunAddons, type RunAddonsJob } from './ci/provision-run-addons.js';
 import { settleRun } from './ci/settle-run.js';
 import { runsWithLiveAddons } from './store/test-run-addons.js';
-import { createEmbeddedDynos, SPACES_AGENT } from './scheduler/embedded-dynos.js';
+import { createEmbeddedDynos, localAgentNames } from './scheduler/embedded-dynos.js';
 import { MetricsRecorder } from './metrics/recorder.js';
 import { appsWithDesiredDynos } from './store/desired-dynos.js';
 import { OneOffDynos } from './runtime/one-off.js';
@@ -105,13 +105,15 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const instance = randomBytes(6).toString('hex');
   const owner = `${runnerName}/${instance}`;
   // Dynos: desired rows in the store, reconciled by the server's own agent; the router reads what agents report.
+  // Replicas on one Postgres each have agents of their own (one server alone: `local`).
+  const localNames = localAgentNames(config.databaseUrl ? runnerName : undefined);
   const plane = await createEmbeddedDynos({
     db: store.db, log, tenantOf: (appId) => tenants.forApp(appId), slugFile: (id) => slugFile(ctx.blobs, id),
     // A router process must serve the new table before a leaving dyno drains (bounded: a router that is away does not hold deploys).
     onRoutesChanged: async () => { await nginx?.sync(); await routerFeed?.publishAndWait(); },
     // With a local agent process, the server's own agent keeps only what needs it: space apps' dynos (their networks live here).
     local: config.embeddedRunner, lostAfterMs: config.agentLostMs,
-    ...(config.localAgent === 'process' ? { agentName: SPACES_AGENT, onlySpaces: true } : {}),
+    agentName: config.localAgent === 'process' ? localNames.spaces : localNames.local, onlySpaces: config.localAgent === 'process',
     onObserved: (observed) => metrics.observed(observed),
     onCrash: (c) => { metrics.restart(c.appId); onDynoCrash(ctx, c).catch((e) => log.error(`automatic rollback: ${(e as Error).message}`)); },
     onStateChanged: (d) => { publishDynoState(ctx, d).catch((e) => log.error(`dyno webhook event: ${(e as Error).message}`)); },
@@ -189,7 +191,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   control.start();
   // The embedded runner shows in `slipway agents` as the agent `local`, seen while the server runs (on every replica).
   // (A local agent process heartbeats itself: the server must not keep a dead one looking alive.)
-  const seenLocal = () => (config.embeddedRunner && config.localAgent === 'in-process' ? ensureLocalAgent(store.db, { hostname: os.hostname(), slots: config.runnerConcurrency }) : Promise.resolve());
+  const seenLocal = () => (config.embeddedRunner && config.localAgent === 'in-process' ? ensureLocalAgent(store.db, { name: localNames.local, hostname: os.hostname(), slots: config.runnerConcurrency }) : Promise.resolve());
   await seenLocal();
   const localBeat = setInterval(() => { seenLocal().catch((e) => log.error(`heartbeat of the local agent: ${(e as Error).message}`)); }, Math.max(500, Math.floor(config.leaseMs / 2)));
   ctx.leader.every('recovery', Math.max(500, Math.floor(config.leaseMs / 2)), () => recoverLostWork(ctx, owner).then(settleEnded));
@@ -266,7 +268,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       routerUrl = `http://${config.routerHost}:${(router.address() as { port: number }).port}`;
     }
     const routerPort = Number(new URL(routerUrl).port);
-    if (config.localAgent === 'process') agentProcess = await startLocalAgentCompanion({ config, db: store.db, log, serverUrl: ctx.selfUrl });
+    // SLIPWAY_EMBEDDED_RUNNER=off: this server runs nothing on its host, remote agents run every dyno.
+    if (config.embeddedRunner && config.localAgent === 'process') agentProcess = await startLocalAgentCompanion({ config, db: store.db, log, serverUrl: ctx.selfUrl, name: localNames.local });
     if (config.routerTlsPort !== undefined && !nginx) {
       routerTls = await listenRouterTls(router, domains, config.routerTlsPort, config.routerHost);
       log.info(`Router over TLS (custom domains' certificates by SNI) on ${config.routerHost}:${(routerTls.address() as { port: number }).port}`);

@@ -48,7 +48,8 @@ const webDynos = async () => (await api<DynoJson[]>(s, 'GET', `/apps/${A}/dynos`
 
 before(async () => {
   routerPort = await freePort();
-  env = { PORT: String(await freePort()), SLIPWAY_ROUTER_PORT: String(routerPort), SLIPWAY_LOCAL_AGENT: 'process', SLIPWAY_BOOT_TIMEOUT_SECONDS: '30' };
+  // The embedded default: the local agent runs as a process of its own without any setting.
+  env = { PORT: String(await freePort()), SLIPWAY_ROUTER_PORT: String(routerPort), SLIPWAY_BOOT_TIMEOUT_SECONDS: '30' };
   s = await startServer(env);
   dir = exampleRepo('web-app');
   assert.equal((await cli(s, ['apps:create', A])).code, 0);

@@ -9,19 +9,16 @@ import type { Logger } from '../app-context.js';
 import { Companion } from './companions.js';
 import { mintLocalAgentToken } from '../store/local-agent-token.js';
 
-/** The agent name the local agent process registers as (dynos placed on `local` run there). */
-export const LOCAL_AGENT_NAME = 'local';
-
-/** Adopt the local agent process a previous server left, or start one. */
-export async function startLocalAgentCompanion(o: { config: Config; db: Kysely<Database>; log: Logger; serverUrl: string }): Promise<Companion> {
+/** Adopt the local agent process a previous server left, or start one; it registers as agent `name` (dynos placed on it run there). */
+export async function startLocalAgentCompanion(o: { config: Config; db: Kysely<Database>; log: Logger; serverUrl: string; name: string }): Promise<Companion> {
   const c = o.config;
   const dataDir = path.join(c.dataDir, 'local-agent');
   const companion = new Companion({ dir: path.join(c.dataDir, 'companions'), kind: 'agent', log: o.log });
   await companion.adoptOrStart(`${o.serverUrl} ${dataDir}`, async () => ({
     args: [],
     env: {
-      ...c.companionEnv, SLIPWAY_AGENT_SERVER: o.serverUrl, SLIPWAY_AGENT_TOKEN: await mintLocalAgentToken(o.db, LOCAL_AGENT_NAME),
-      SLIPWAY_AGENT_DATA_DIR: dataDir, SLIPWAY_AGENT_NAME: LOCAL_AGENT_NAME, SLIPWAY_AGENT_ADDRESS: '127.0.0.1',
+      ...c.companionEnv, SLIPWAY_AGENT_SERVER: o.serverUrl, SLIPWAY_AGENT_TOKEN: await mintLocalAgentToken(o.db, o.name),
+      SLIPWAY_AGENT_DATA_DIR: dataDir, SLIPWAY_AGENT_NAME: o.name, SLIPWAY_AGENT_ADDRESS: '127.0.0.1',
       // Dynos only: the server's own runner takes this host's jobs (builds and test nodes keep its caches).
       SLIPWAY_AGENT_SLOTS: '0',
     },

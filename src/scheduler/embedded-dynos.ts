@@ -15,8 +15,17 @@ import type { ObservedDyno } from '../runtime/desired-state.js';
 import { AGENT_LOST_MS, rescheduleStranded } from './schedule-app.js';
 
 export const LOCAL_AGENT = 'local';
-/** The server's own agent's name beside a local agent process (it runs space apps' dynos only). */
-export const SPACES_AGENT = 'local-spaces';
+
+/**
+ * The names of this server's agents: `local` (the local agent process, or the server's own agent
+ * without one) and `local-spaces` (the server's own agent beside a local agent process: space apps'
+ * dynos only). Replicas on one Postgres each have their own, suffixed with the replica's id, so
+ * no two servers reconcile one agent's dynos or take each other's agent token.
+ */
+export function localAgentNames(replica?: string): { local: string; spaces: string } {
+  const suffix = replica ? `-${replica.slice(-6)}` : '';
+  return { local: `${LOCAL_AGENT}${suffix}`, spaces: `${LOCAL_AGENT}-spaces${suffix}` };
+}
 
 export interface EmbeddedDynosOptions {
   db: Kysely<Database>;

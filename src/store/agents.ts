@@ -22,8 +22,8 @@ export async function createAgent(db: Kysely<Database>, name: string): Promise<{
 }
 
 /** The row of the embedded agent, made once: it has no token and is never offered work over HTTP. */
-export async function ensureLocalAgent(db: Kysely<Database>, facts: { hostname: string; slots: number }): Promise<void> {
-  await db.insertInto('agents').values({ id: newId(), name: 'local', token_hash: null, created_at: now(), revoked_at: null, last_seen_at: now(), protocol_version: null, slots: facts.slots, memory_mb: null, address: null, hostname: facts.hostname, labels: null })
+export async function ensureLocalAgent(db: Kysely<Database>, facts: { name: string; hostname: string; slots: number }): Promise<void> {
+  await db.insertInto('agents').values({ id: newId(), name: facts.name, token_hash: null, created_at: now(), revoked_at: null, last_seen_at: now(), protocol_version: null, slots: facts.slots, memory_mb: null, address: null, hostname: facts.hostname, labels: null })
     .onConflict((oc) => oc.column('name').doUpdateSet({ last_seen_at: now(), slots: facts.slots, hostname: facts.hostname })).execute();
 }
 
