@@ -59,8 +59,8 @@ export interface AppContext {
   /** Control-plane jobs (webhook deliveries, commit statuses): a lane of their own, never behind test nodes. */
   control?: Runner;
   addons: AddonManager;
-  /** Desired dynos changed: agents are told (the embedded agent has reconciled when this resolves). */
-  desiredChanged(): Promise<void>;
+  /** Desired dynos changed: agents are told (the embedded agent has reconciled, and with `appId` every agent has acted on that app, when this resolves). */
+  desiredChanged(appId?: string): Promise<void>;
   /** Agents' desired dynos and their reports, over the store (remote agents reach it through /agent/v1/dynos). */
   desiredState: DesiredStatePort;
   oneOffs: OneOffDynos;

@@ -132,7 +132,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     locks: new StoreLocks({ db: store.db, replica: runnerName, instance, ttlMs: config.leaseMs }), leader: new Leader({ dialect: store.dialect, databaseUrl: config.databaseUrl, log }),
     selfUrl: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`,
     oneOffs: new OneOffDynos({ sandbox, workRoot, logs: ctxLogs, timeoutMs: 24 * 3600_000, network: spaces, appLog: (appId, source, message) => appendAppLog(ctxLogs, appId, source, message) }), spaces,
-    desiredChanged: () => plane.changed(), desiredState: plane.port,
+    desiredChanged: (appId) => plane.changed(appId), desiredState: plane.port,
     addons: new AddonManager({ sandbox, workRoot, templateRoot: path.join(config.dataDir, 'addon-templates'), pgBin: config.pgBin, postgresServerUrl: config.addonPostgresUrl, network: spaces }),
     drains: new LogDrains({ db: store.db, logs: ctxLogs, logKey: appLogKey }), metrics,
   };

@@ -25,7 +25,8 @@ export async function createAppWithRelease(ctx: AppContext, name: string): Promi
 export async function destroyApp(ctx: AppContext, a: App): Promise<void> {
   const db = ctx.store.db;
   await clearDesiredDynos(db, a.id);
-  await ctx.desiredChanged();
+  // The dynos are gone (on every agent) before their add-ons are.
+  await ctx.desiredChanged(a.id);
   for (const addon of await listAppAddons(db, a.id)) await ctx.addons.destroyForApp(addon).catch((e: Error) => ctx.log.error(`removing add-on ${addon.name} of ${a.name}: ${e.message}`));
   // A slug promoted to other apps stays with them: it moves to one of them instead of going.
   const slugs = await db.selectFrom('slugs').select('id').where('app_id', '=', a.id).execute();

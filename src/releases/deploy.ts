@@ -101,7 +101,7 @@ export async function scheduleDynos(ctx: AppContext, appId: string, restart?: st
     if (!r.changed) return;
     // `wait: false` (a 202 Accepted): the desired rows are stored, the agents act on them after the answer.
     if (opts.wait === false) void ctx.desiredChanged().catch((e: Error) => ctx.log.error(`reconciling ${appId}: ${e.message}`));
-    else await ctx.desiredChanged();
+    else await ctx.desiredChanged(appId);
   });
 }
 

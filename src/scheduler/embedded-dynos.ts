@@ -13,6 +13,7 @@ import { upWebDynos } from '../store/observed-dynos.js';
 import { StoreDesiredState, type DynoCrash } from './desired-state-store.js';
 import type { ObservedDyno } from '../runtime/desired-state.js';
 import { AGENT_LOST_MS, rescheduleStranded } from './schedule-app.js';
+import { waitForAgents } from './agents-settled.js';
 
 export const LOCAL_AGENT = 'local';
 
@@ -58,8 +59,8 @@ export interface EmbeddedDynos {
   reconciler?: Reconciler;
   /** The port over the store, for every agent: the local one here, remote ones through /agent/v1/dynos. */
   port: StoreDesiredState;
-  /** Desired rows changed: the local agent reconciles now (resolves once it has). */
-  changed(): Promise<void>;
+  /** Desired rows changed: the local agent reconciles now; with `appId`, resolves once every agent has acted on that app (bounded). */
+  changed(appId?: string): Promise<void>;
   /** Reconcile from the stored desired state (the dynos a previous run left come back) and keep at it. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -82,7 +83,14 @@ export async function createEmbeddedDynos(o: EmbeddedDynosOptions): Promise<Embe
   if (agent) await port.report(agent.id, []);
   return {
     agentId: agent?.id, routes, reconciler, port,
-    changed: async () => { await reconciler?.poke(); },
+    async changed(appId) {
+      await reconciler?.poke();
+      if (!appId) return;
+      await waitForAgents(o.db, appId, { lostAfterMs, timeoutMs: o.manager.bootTimeoutMs + 10_000, skipAgent: agent?.id });
+      // What the agents reported is what the routers serve before this answers.
+      await routes.refresh();
+      await o.onRoutesChanged();
+    },
     async start() {
       await reconciler?.start();
       sweep = setInterval(() => {
