@@ -111,9 +111,9 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     db: store.db, log, tenantOf: (appId) => tenants.forApp(appId), slugFile: (id) => slugFile(ctx.blobs, id),
     // A router process must serve the new table before a leaving dyno drains (bounded: a router that is away does not hold deploys).
     onRoutesChanged: async () => { await nginx?.sync(); await routerFeed?.publishAndWait(); },
-    // With a local agent process, the server's own agent keeps only what needs it: space apps' dynos (their networks live here).
+    // With a local agent process, the server's own agent keeps only what needs it: dynos of apps in spaces or with add-on servers (those live here).
     local: config.embeddedRunner, lostAfterMs: config.agentLostMs,
-    agentName: config.localAgent === 'process' ? localNames.spaces : localNames.local, onlySpaces: config.localAgent === 'process',
+    agentName: config.localAgent === 'process' ? localNames.server : localNames.local, serverOnly: config.localAgent === 'process',
     onObserved: (observed) => metrics.observed(observed),
     onCrash: (c) => { metrics.restart(c.appId); onDynoCrash(ctx, c).catch((e) => log.error(`automatic rollback: ${(e as Error).message}`)); },
     onStateChanged: (d) => { publishDynoState(ctx, d).catch((e) => log.error(`dyno webhook event: ${(e as Error).message}`)); },

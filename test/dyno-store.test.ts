@@ -41,9 +41,9 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         const db = s.db;
         const server = await ensureAgent(db, 'local');
         const remote = await createAgent(db, 'remote-1');
-        await recordRegistration(db, remote.agent.id, { protocolVersion: 1, slots: 4, memoryMb: 8192, address: '10.0.0.9', hostname: 'h', labels: ['slipway:spaces', 'gpu'] });
+        await recordRegistration(db, remote.agent.id, { protocolVersion: 1, slots: 4, memoryMb: 8192, address: '10.0.0.9', hostname: 'h', labels: ['slipway:server', 'gpu'] });
         const stored = await db.selectFrom('agents').select('labels').where('id', '=', remote.agent.id).executeTakeFirstOrThrow();
-        assert.deepEqual(JSON.parse(stored.labels!), ['gpu'], 'a registering agent cannot claim slipway:spaces');
+        assert.deepEqual(JSON.parse(stored.labels!), ['gpu'], 'a registering agent cannot claim slipway:server');
         const space = await createSpace(db, 'vault', '10.240.0.0/16');
         for (const [name, spaced] of [['in-space', true], ['common', false]] as const) {
           const app = await createApp(db, name);

@@ -49,17 +49,17 @@ test('no usable agent: nothing is placed', () => {
   assert.equal(placeDynos([], [], [web(1)]).get('web.1'), null);
 });
 
-test('an agent for spaces only takes no other app\'s dyno, even when it is the only one with room', () => {
-  const serverOnly = { ...agent('server'), spaces: true, onlySpaces: true };
+test('the server\'s agent beside a local agent process takes no other dyno than server-bound ones, even with room', () => {
+  const serverOnly = { ...agent('server'), server: true, serverOnly: true };
   const r = placeDynos([agent('local'), serverOnly], [], [web(1), web(2)]);
   assert.deepEqual([r.get('web.1'), r.get('web.2')], ['local', 'local']);
   assert.equal(placeDynos([serverOnly], [], [web(1)]).get('web.1'), null);
-  assert.equal(placeDynos([agent('local'), serverOnly], [], [{ ...web(1), space: true }]).get('web.1'), 'server');
+  assert.equal(placeDynos([agent('local'), serverOnly], [], [{ ...web(1), serverBound: true }]).get('web.1'), 'server');
 });
 
-test('a space app\'s dynos go only to an agent that builds space networks (both on it, not spread); none there: unplaced', () => {
-  const server = { ...agent('server'), spaces: true };
-  const spaced = (n: number, prefer?: string | null) => ({ ...web(n, prefer), space: true });
+test('a server-bound app\'s dynos (space, add-on servers) go only to the server\'s agent (both on it, not spread); none there: unplaced', () => {
+  const server = { ...agent('server'), server: true };
+  const spaced = (n: number, prefer?: string | null) => ({ ...web(n, prefer), serverBound: true });
   const r = placeDynos([agent('remote'), server], [], [spaced(1), spaced(2)]);
   assert.deepEqual([r.get('web.1'), r.get('web.2')], ['server', 'server']);
   assert.equal(placeDynos([agent('remote')], [], [spaced(1)]).get('web.1'), null);

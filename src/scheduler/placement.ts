@@ -5,18 +5,20 @@
 import { dynoSize } from '../core/dyno-size.js';
 
 /**
- * An agent as placement sees it; slots/memoryMb null = unbounded (the embedded agent). `spaces`:
- * it can put a dyno into a private space's network (the server's own agent builds those networks);
- * `onlySpaces`: it takes nothing else (the server's agent beside a local agent process, whose dynos
- * outlive the server while the server's own do not).
+ * An agent as placement sees it; slots/memoryMb null = unbounded (the embedded agent). `server`:
+ * the server's own agent, which can run server-bound dynos; `serverOnly`: it takes nothing else
+ * (beside a local agent process, whose dynos outlive the server while the server's own do not).
  */
-export interface AgentCapacity { id: string; slots: number | null; memoryMb: number | null; usable: boolean; spaces?: boolean; onlySpaces?: boolean }
+export interface AgentCapacity { id: string; slots: number | null; memoryMb: number | null; usable: boolean; server?: boolean; serverOnly?: boolean }
 
 /** A dyno that already holds room on an agent (other apps' dynos, and this app's that stay). */
 export interface PlacedDyno { appId: string; type: string; size: string; agentId: string | null }
 
-/** A dyno to place; `prefer` is where its predecessor ran (kept when it still fits); `space`: its app is in a private space. */
-export interface DynoToPlace { key: string; appId: string; type: string; size: string; prefer?: string | null; space?: boolean }
+/**
+ * A dyno to place; `prefer` is where its predecessor ran (kept when it still fits); `serverBound`:
+ * its app needs what lives in the server process (a private space's network, add-on servers).
+ */
+export interface DynoToPlace { key: string; appId: string; type: string; size: string; prefer?: string | null; serverBound?: boolean }
 
 interface Load { slots: number; memoryMb: number; byApp: Map<string, number>; byType: Map<string, number> }
 
@@ -37,9 +39,9 @@ export function placeDynos(agents: readonly AgentCapacity[], placed: readonly Pl
   for (const p of placed) if (p.agentId) add(p.agentId, p);
   const fits = (a: AgentCapacity, d: DynoToPlace) => {
     const l = load.get(a.id)!;
-    // A space app's dyno only where its space's network can be built (elsewhere it could not start).
-    if (d.space && !a.spaces) return false;
-    if (!d.space && a.onlySpaces) return false;
+    // A server-bound dyno only on the server's own agent (elsewhere it could not reach its space or add-ons).
+    if (d.serverBound && !a.server) return false;
+    if (!d.serverBound && a.serverOnly) return false;
     return (a.slots === null || l.slots + 1 <= a.slots) && (a.memoryMb === null || l.memoryMb + dynoSize(d.size).quotaMb <= a.memoryMb);
   };
   const result = new Map<string, string | null>();

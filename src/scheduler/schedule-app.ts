@@ -8,7 +8,7 @@ import { currentRelease } from '../store/releases.js';
 import { getSlug } from '../store/builds.js';
 import { getFormation } from '../store/formation.js';
 import { allDesiredDynos, replaceDesiredDynos } from '../store/desired-dynos.js';
-import { agentUsable, hostsSpaces, listAgents, onlySpaces } from '../store/dyno-agents.js';
+import { agentUsable, listAgents, serverAgent, serverOnly } from '../store/dyno-agents.js';
 import { KeyedSerial } from '../jobs/keyed-serial.js';
 import { planAppDynos } from './dyno-plan.js';
 import { placeDynos } from './placement.js';
@@ -28,6 +28,17 @@ export interface ScheduleResult {
 // Two changes of one app (a deploy and a scale) must not plan from the same rows.
 const perApp = new KeyedSerial();
 
+/**
+ * Whether an app's dynos must run on the server's own agent: a private space's network and add-on
+ * servers (Postgres, Redis, or the relay to the operator's Postgres) live in the server process, on
+ * its networks, so only its agent's sandboxes reach them (and they stop with it anyway).
+ */
+async function serverBound(db: Kysely<Database>, appId: string): Promise<boolean> {
+  const app = await db.selectFrom('apps').select('space_id').where('id', '=', appId).executeTakeFirst();
+  if (app?.space_id) return true;
+  return Boolean(await db.selectFrom('app_addons').select('id').where('app_id', '=', appId).executeTakeFirst());
+}
+
 /** Plan, place and write one app's desired dynos; `restart` replaces the dynos it names. */
 export function scheduleApp(db: Kysely<Database>, appId: string, opts: { restart?: string; lostAfterMs?: number } = {}): Promise<ScheduleResult> {
   return perApp.run(appId, async () => {
@@ -42,9 +53,9 @@ export function scheduleApp(db: Kysely<Database>, appId: string, opts: { restart
     const plan = planAppDynos({ release: release && processTypes ? { id: release.id, processTypes } : null, formation, existing, usable, restart: opts.restart });
     const placed = [...rows.filter((r) => r.app_id !== appId), ...plan.keep].map((r) => ({ appId: r.app_id, type: r.process_type, size: r.size, agentId: r.agent_id }));
     // An agent's `slots` are its job slots (test nodes, builds); dynos are bounded by its memory.
-    const inSpace = Boolean((await db.selectFrom('apps').select('space_id').where('id', '=', appId).executeTakeFirst())?.space_id);
-    const where = placeDynos(agents.map((a) => ({ id: a.id, slots: null, memoryMb: a.memory_mb, usable: usable.has(a.id), spaces: hostsSpaces(a), onlySpaces: onlySpaces(a) })), placed,
-      plan.create.map((c) => ({ key: c.name, appId, type: c.type, size: c.size, prefer: c.prefer, space: inSpace })));
+    const bound = await serverBound(db, appId);
+    const where = placeDynos(agents.map((a) => ({ id: a.id, slots: null, memoryMb: a.memory_mb, usable: usable.has(a.id), server: serverAgent(a), serverOnly: serverOnly(a) })), placed,
+      plan.create.map((c) => ({ key: c.name, appId, type: c.type, size: c.size, prefer: c.prefer, serverBound: bound })));
     const create = plan.create.map((c) => ({
       id: `dyno-${appId.slice(0, 8)}-${c.type}-${c.name.split('.')[1]}-g${c.generation}-${randomBytes(4).toString('hex')}`,
       release_id: release!.id, process_type: c.type, name: c.name, size: c.size, command: c.command, agent_id: where.get(c.name) ?? null, generation: c.generation,
