@@ -13,6 +13,7 @@ import { steadyLoad } from './helpers/load.js';
 import { waitFor } from './helpers/runs.js';
 import { freePort } from './helpers/postgres.js';
 import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
+import Database from 'better-sqlite3';
 
 const A = 'outlives';
 /** How long the server stays down while the router keeps serving. */
@@ -117,4 +118,31 @@ test('SIGKILL and restart under load: 0 failed requests, one router and one agen
   assert.equal(deployed.failures, 0, `${deployed.failures} of ${deployed.failures + deployed.served} requests failed across the deploy`);
   await waitFor('the old dynos gone', async () => runningDynos().length === 2 && runningDynos().every((id) => !dynosBefore.includes(id)), 60_000);
   assert.deepEqual(companions(s.dataDir), before, 'still one router and one agent');
+});
+
+/** Which agent each of an app's dynos is placed on, by dyno name. */
+function placement(app: string): Record<string, string> {
+  const db = new Database(path.join(s.dataDir, 'slipway.db'), { readonly: true });
+  try {
+    const rows = db.prepare('SELECT d.name, g.name AS agent FROM desired_dynos d JOIN apps a ON a.id = d.app_id JOIN agents g ON g.id = d.agent_id WHERE a.name = ?').all(app) as Array<{ name: string; agent: string }>;
+    return Object.fromEntries(rows.map((r) => [r.name, r.agent]));
+  } finally { db.close(); }
+}
+
+test('an app with an add-on server runs on the server\'s own agent (local-server) beside its add-on; detached, its next release goes to the local agent', { timeout: 240_000 }, async () => {
+  const B = 'outlives-db';
+  assert.equal((await cli(s, ['apps:create', B])).code, 0);
+  const add = await cli(s, ['addons:create', 'heroku-redis', '-a', B, '--as', 'CACHE']);
+  assert.equal(add.code, 0, add.stdout + add.stderr);
+  const b = await cli(s, ['builds:create', '-a', B], { cwd: dir });
+  assert.equal(b.code, 0, b.stdout + b.stderr);
+  assert.deepEqual(placement(B), { 'web.1': 'local-server' });
+  await waitFor('the app with an add-on served', async () => (await viaRouter({ routerPort }, B)).status === 200, 60_000);
+  const agents = (await cli(s, ['agents'])).stdout;
+  assert.match(agents, /^local\s/m);
+  assert.match(agents, /^local-server\s/m);
+  const gone = await cli(s, ['addons:destroy', 'CACHE', '-a', B, '--confirm', B]);
+  assert.equal(gone.code, 0, gone.stdout + gone.stderr);
+  await waitFor('the release without the add-on on the local agent', async () => placement(B)['web.1'] === 'local', 60_000);
+  await waitFor('served from the local agent', async () => (await viaRouter({ routerPort }, B)).status === 200, 60_000);
 });
