@@ -269,12 +269,13 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     }
     const routerPort = Number(new URL(routerUrl).port);
     // SLIPWAY_EMBEDDED_RUNNER=off: this server runs nothing on its host, remote agents run every dyno.
-    if (config.embeddedRunner && config.localAgent === 'process') agentProcess = await startLocalAgentCompanion({ config, db: store.db, log, serverUrl: ctx.selfUrl, name: localNames.local });
+    const routerDoor = { host: ['0.0.0.0', '::'].includes(config.routerHost) ? '127.0.0.1' : config.routerHost, port: routerPort };
+    if (config.embeddedRunner && config.localAgent === 'process') agentProcess = await startLocalAgentCompanion({ config, db: store.db, log, serverUrl: ctx.selfUrl, name: localNames.local, router: routerDoor });
     if (config.routerTlsPort !== undefined && !nginx) {
       routerTls = await listenRouterTls(router, domains, config.routerTlsPort, config.routerHost);
       log.info(`Router over TLS (custom domains' certificates by SNI) on ${config.routerHost}:${(routerTls.address() as { port: number }).port}`);
     }
-    await spaces.offerRouter(config.domain, { host: ['0.0.0.0', '::'].includes(config.routerHost) ? '127.0.0.1' : config.routerHost, port: routerPort })
+    await spaces.offerRouter(config.domain, routerDoor)
       .catch((e) => log.error(`offering the router to the default network: ${(e as Error).message}`));
     if (config.tls) {
       tls = await listenTls(app, config.tls, config.host, (socket) => serveRendezvous(ctx, socket));

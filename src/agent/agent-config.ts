@@ -12,6 +12,7 @@ const schema = z.object({
   SLIPWAY_AGENT_MEMORY_MB: z.coerce.number().int().min(64).optional(),
   SLIPWAY_AGENT_NAME: z.string().optional(),
   SLIPWAY_AGENT_ADDRESS: z.string().optional(),
+  SLIPWAY_AGENT_ROUTER: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be HOST:PORT (where this host reaches the router)').optional(),
   /** The router's addresses (comma-separated IPs): the only peers the agent's dyno ports accept. */
   SLIPWAY_AGENT_ROUTER_FROM: z.string().regex(/^[\d.:a-fA-F]+(,[\d.:a-fA-F]+)*$/, 'must be IP addresses separated by commas').optional(),
   SLIPWAY_AGENT_LABELS: z.string().optional(),
@@ -27,6 +28,8 @@ export interface AgentConfig {
   readonly memoryMb: number;
   /** The address the agent advertises: reported at registration, and where the router reaches its dynos (else the address it reaches the server from). */
   readonly address: string | null;
+  /** Where this host reaches the router: offered to its dynos at their gateway, so apps' public names work inside as on the server. */
+  readonly router: { host: string; port: number } | null;
   /** The router's addresses (else the server's address as the agent reaches it). */
   readonly routerFrom: readonly string[] | null;
   readonly hostname: string;
@@ -49,6 +52,7 @@ export function loadAgentConfig(env: Record<string, string | undefined>): AgentC
     server: e.SLIPWAY_AGENT_SERVER.replace(/\/$/, ''), token: e.SLIPWAY_AGENT_TOKEN, name: e.SLIPWAY_AGENT_NAME || undefined,
     slots: e.SLIPWAY_AGENT_SLOTS, memoryMb: e.SLIPWAY_AGENT_MEMORY_MB ?? Math.floor(os.totalmem() / 1024 / 1024),
     address: e.SLIPWAY_AGENT_ADDRESS || null, hostname: os.hostname(),
+    router: e.SLIPWAY_AGENT_ROUTER ? { host: e.SLIPWAY_AGENT_ROUTER.split(':')[0]!, port: Number(e.SLIPWAY_AGENT_ROUTER.split(':')[1]) } : null,
     routerFrom: e.SLIPWAY_AGENT_ROUTER_FROM ? Object.freeze(e.SLIPWAY_AGENT_ROUTER_FROM.split(',')) : null,
     labels: Object.freeze(e.SLIPWAY_AGENT_LABELS?.split(',').map((l) => l.trim()).filter(Boolean) ?? []),
     bufferBytes: e.SLIPWAY_AGENT_BUFFER_MB * 1024 * 1024,

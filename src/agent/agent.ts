@@ -62,6 +62,7 @@ export async function runAgent(c: AgentConfig): Promise<void> {
   let dynos: Awaited<ReturnType<typeof startAgentDynos>> | undefined;
   try {
     await startDefaultNetwork(c.host, host.spaces, log);
+    if (c.router) await host.spaces.offerRouter(c.host.domain, c.router).catch((e: Error) => log.error(`offering the router to the default network: ${e.message}`));
     const client = new AgentClient(c.server, c.token, randomBytes(8).toString('hex'));
     const reg = await register(client, c, stop.signal);
     if (!reg) return;

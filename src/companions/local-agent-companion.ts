@@ -10,15 +10,16 @@ import { Companion } from './companions.js';
 import { mintLocalAgentToken } from '../store/local-agent-token.js';
 
 /** Adopt the local agent process a previous server left, or start one; it registers as agent `name` (dynos placed on it run there). */
-export async function startLocalAgentCompanion(o: { config: Config; db: Kysely<Database>; log: Logger; serverUrl: string; name: string }): Promise<Companion> {
+export async function startLocalAgentCompanion(o: { config: Config; db: Kysely<Database>; log: Logger; serverUrl: string; name: string; router: { host: string; port: number } }): Promise<Companion> {
   const c = o.config;
   const dataDir = path.join(c.dataDir, 'local-agent');
   const companion = new Companion({ dir: path.join(c.dataDir, 'companions'), kind: 'agent', log: o.log });
-  await companion.adoptOrStart(`${o.serverUrl} ${dataDir}`, async () => ({
+  const router = `${o.router.host}:${o.router.port}`;
+  await companion.adoptOrStart(`${o.serverUrl} ${dataDir} ${router}`, async () => ({
     args: [],
     env: {
       ...c.companionEnv, SLIPWAY_AGENT_SERVER: o.serverUrl, SLIPWAY_AGENT_TOKEN: await mintLocalAgentToken(o.db, o.name),
-      SLIPWAY_AGENT_DATA_DIR: dataDir, SLIPWAY_AGENT_NAME: o.name, SLIPWAY_AGENT_ADDRESS: '127.0.0.1',
+      SLIPWAY_AGENT_DATA_DIR: dataDir, SLIPWAY_AGENT_NAME: o.name, SLIPWAY_AGENT_ADDRESS: '127.0.0.1', SLIPWAY_AGENT_ROUTER: router,
       // Dynos only: the server's own runner takes this host's jobs (builds and test nodes keep its caches).
       SLIPWAY_AGENT_SLOTS: '0',
     },
