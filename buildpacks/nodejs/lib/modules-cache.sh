@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Sourced by install.sh: node_modules kept in CACHE_DIR/nodejs/node_modules between builds, as
 # Heroku's Node.js buildpack keeps it (NODE_MODULES_CACHE=false turns it off). It is reused only when
-# its key matches — this file's format, the arch, Node.js and npm versions, the mode, the lockfile,
-# .npmrc and package.json's dependency fields — so a warm install is npm's own "up to date" check
+# its key matches — this file's format, the arch, Node.js, npm and Yarn versions, the mode, the
+# lockfile, .npmrc/.yarnrc and package.json's dependency fields — so a warm install is npm's own "up to date" check
 # over the tree a cold install made, and the verdict stays a cold run's. The cache and the app share
 # the workspace's filesystem, so both copies are hard links. Left untouched when nothing changed, so
 # the runner need not save the cache again.
-# Needs: build_dir, cache_dir, mode, npm_version, header.
+# Needs: build_dir, cache_dir, mode, npm_version, pm_spec, header.
 
 modules_cache="$cache_dir/nodejs/node_modules"
 modules_key_file="$cache_dir/nodejs/node_modules.key"
@@ -19,9 +19,9 @@ modules_key() {
     const p = JSON.parse(fs.readFileSync("package.json", "utf8"));
     const deps = ["dependencies", "devDependencies", "optionalDependencies", "peerDependencies", "bundleDependencies", "bundledDependencies", "overrides", "workspaces"].map((k) => p[k]);
     h.update(JSON.stringify(["modules-cache 1", process.arch, process.version, ...process.argv.slice(1), deps]));
-    for (const f of ["package-lock.json", "npm-shrinkwrap.json", ".npmrc"]) { try { h.update(`\0${f}\0`); h.update(fs.readFileSync(f)); } catch {} }
+    for (const f of ["package-lock.json", "npm-shrinkwrap.json", "yarn.lock", ".npmrc", ".yarnrc"]) { try { h.update(`\0${f}\0`); h.update(fs.readFileSync(f)); } catch {} }
     process.stdout.write(h.digest("hex"));
-  ' "$npm_version" "$mode"
+  ' "$npm_version" "$pm_spec" "$mode"
 }
 
 # npm rewrites its record of the tree (node_modules/.package-lock.json) in place on every install:
