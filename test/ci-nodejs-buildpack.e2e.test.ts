@@ -119,3 +119,19 @@ test('warm runs reuse node_modules while the lockfile holds and save the cache o
   assert.match(again, /Restoring node_modules from the cache/);
   assert.match(again, /The cache is unchanged; not saved again/);
 });
+
+test('a test-setup that rewrites a cached package file in place does not reach the cache: warm sees what cold saw', { timeout: 600_000 }, async () => {
+  const dir = nodeApp({ dependencies: { ms: '2.1.3' }, scripts: { test: 'node --test --test-reporter=tap' } },
+    `test('the package file was patched once, on this run', () => assert.equal(fs.readFileSync('node_modules/ms/license.md', 'utf8').split('PATCHED').length - 1, 1));`);
+  fs.writeFileSync(path.join(dir, 'app.json'), JSON.stringify({ environments: { test: { scripts: {
+    'test-setup': `node -e "require('fs').appendFileSync('node_modules/ms/license.md', 'PATCHED')"`, test: 'npm test' } } } }));
+  const pipeline = 'nodejs-bp-inplace';
+  assert.equal((await cli(s, ['pipelines:create', pipeline])).code, 0);
+  for (const what of ['cold', 'warm']) {
+    commitAll(dir, what);
+    const r = await cli(s, ['ci:run', '-p', pipeline], { cwd: dir, timeoutMs: 300_000 });
+    assert.equal(r.code, 0, `${what}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, /succeeded: 1 passed, 0 failed/);
+    if (what === 'warm') assert.match(r.stdout, /Restoring node_modules from the cache/);
+  }
+});

@@ -3,9 +3,10 @@
 # Heroku's Node.js buildpack keeps it (NODE_MODULES_CACHE=false turns it off). It is reused only when
 # its key matches — this file's format, the arch, Node.js, npm and Yarn versions, the mode, the
 # lockfile, .npmrc/.yarnrc and package.json's dependency fields — so a warm install is npm's own "up to date" check
-# over the tree a cold install made, and the verdict stays a cold run's. The cache and the app share
-# the workspace's filesystem, so both copies are hard links. Left untouched when nothing changed, so
-# the runner need not save the cache again.
+# over the tree a cold install made, and the verdict stays a cold run's. Both ways it is copied, not
+# hard-linked: a later step that rewrites a file in place (test-setup patching a package, say) must
+# not change the cache the runner saves after it. Left untouched when nothing changed, so the runner
+# need not save the cache again.
 # Needs: build_dir, cache_dir, mode, npm_version, pm_spec, header.
 
 modules_cache="$cache_dir/nodejs/node_modules"
@@ -24,13 +25,7 @@ modules_key() {
   ' "$npm_version" "$pm_spec" "$mode"
 }
 
-# npm rewrites its record of the tree (node_modules/.package-lock.json) in place on every install:
-# that one file is copied, not linked, so the other side keeps its own.
-link_tree() {
-  rm -rf "$2"
-  cp -al "$1" "$2" || return 1
-  if [ -f "$1/.package-lock.json" ]; then cp --remove-destination -p "$1/.package-lock.json" "$2/.package-lock.json"; fi
-}
+copy_tree() { rm -rf "$2"; cp -a "$1" "$2"; }
 
 # Put the cached node_modules in the app when its key matches; sets modules_restored=1.
 restore_modules() {
@@ -38,7 +33,7 @@ restore_modules() {
   if [ "${NODE_MODULES_CACHE:-true}" = false ]; then header "Not using the node_modules cache (NODE_MODULES_CACHE=false)"; return 0; fi
   [ -d "$modules_cache" ] && [ ! -L "$modules_cache" ] || return 0
   [ "$(cat "$modules_key_file" 2>/dev/null)" = "$modules_key_now" ] || { header "The node_modules cache is for another lockfile, Node.js or npm: installing afresh"; return 0; }
-  if link_tree "$modules_cache" "$build_dir/node_modules"; then
+  if copy_tree "$modules_cache" "$build_dir/node_modules"; then
     header "Restoring node_modules from the cache (same lockfile, Node.js and npm)"
     modules_restored=1
   else
@@ -51,7 +46,7 @@ save_modules() {
   if [ "${NODE_MODULES_CACHE:-true}" = false ] || [ ! -d "$build_dir/node_modules" ]; then rm -rf "$modules_cache" "$modules_key_file"; return 0; fi
   [ -n "$modules_restored" ] && return 0
   rm -f "$modules_key_file"
-  link_tree "$build_dir/node_modules" "$modules_cache" && echo "$modules_key_now" > "$modules_key_file"
+  copy_tree "$build_dir/node_modules" "$modules_cache" && echo "$modules_key_now" > "$modules_key_file"
 }
 
 # Over a restored node_modules npm still appends to its cache's index (a packument it looked at
