@@ -88,3 +88,50 @@ test('a registry that cannot be reached → the host\'s Node.js, with a warning 
     await cli(s, ['ci:config:unset', '-p', P, 'NPM_CONFIG_REGISTRY']);
   }
 });
+
+test('warm runs reuse node_modules while the lockfile holds and save the cache only when it changed', { timeout: 600_000 }, async () => {
+  const dir = nodeApp({ dependencies: { ms: '2.1.3' }, scripts: { prepare: marks, test: 'node --test --test-reporter=tap' } }, [
+    `test('prepare ran', () => assert.ok(fs.existsSync('dist/prepare')));`,
+    `test('the version package.json asks for', () => assert.equal(require('ms/package.json').version, require('../package.json').dependencies.ms));`,
+  ].join('\n'));
+  const pipeline = 'nodejs-bp-modules';
+  assert.equal((await cli(s, ['pipelines:create', pipeline])).code, 0);
+  const run = async (what: string) => {
+    commitAll(dir, what);
+    const r = await cli(s, ['ci:run', '-p', pipeline], { cwd: dir, timeoutMs: 300_000 });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /succeeded: 2 passed, 0 failed/);
+    return r.stdout;
+  };
+  const cold = await run('cold');
+  assert.doesNotMatch(cold, /Restoring node_modules|unchanged/);
+  const warm = await run('warm');
+  assert.match(warm, /Restoring node_modules from the cache/);
+  assert.match(warm, /> bp-probe@1\.0\.0 prepare/, 'npm still runs the package\'s own scripts');
+  assert.match(warm, /The cache is unchanged; not saved again/);
+  // Another dependency version: the cached tree is not used (a cold run's install) and the cache is saved.
+  const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ ...pkg, dependencies: { ms: '2.1.2' } }, null, 2));
+  const changed = await run('another ms');
+  assert.match(changed, /The node_modules cache is for another lockfile, Node\.js or npm: installing afresh/);
+  assert.doesNotMatch(changed, /Restoring node_modules|unchanged/);
+  const again = await run('warm again');
+  assert.match(again, /Restoring node_modules from the cache/);
+  assert.match(again, /The cache is unchanged; not saved again/);
+});
+
+test('a test-setup that rewrites a cached package file in place does not reach the cache: warm sees what cold saw', { timeout: 600_000 }, async () => {
+  const dir = nodeApp({ dependencies: { ms: '2.1.3' }, scripts: { test: 'node --test --test-reporter=tap' } },
+    `test('the package file was patched once, on this run', () => assert.equal(fs.readFileSync('node_modules/ms/license.md', 'utf8').split('PATCHED').length - 1, 1));`);
+  fs.writeFileSync(path.join(dir, 'app.json'), JSON.stringify({ environments: { test: { scripts: {
+    'test-setup': `node -e "require('fs').appendFileSync('node_modules/ms/license.md', 'PATCHED')"`, test: 'npm test' } } } }));
+  const pipeline = 'nodejs-bp-inplace';
+  assert.equal((await cli(s, ['pipelines:create', pipeline])).code, 0);
+  for (const what of ['cold', 'warm']) {
+    commitAll(dir, what);
+    const r = await cli(s, ['ci:run', '-p', pipeline], { cwd: dir, timeoutMs: 300_000 });
+    assert.equal(r.code, 0, `${what}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, /succeeded: 1 passed, 0 failed/);
+    if (what === 'warm') assert.match(r.stdout, /Restoring node_modules from the cache/);
+  }
+});

@@ -7,7 +7,7 @@ import { killMarked } from '../sandbox/process-tree.js';
 import { prepareBuildpacks, type PreparedBuildpack } from '../buildpacks/prepare.js';
 import { q, sourceFiles, sourceProfileD } from '../buildpacks/shell.js';
 import { createWorkspace, removeWorkspace, writeEnvDir, hoistSingleFolder, type Workspace } from './workspace.js';
-import { CACHE_NOT_SAVED, restoreCache, saveCache } from './setup-cache.js';
+import { cacheNotSavedLine, restoreCache, saveCache } from './setup-cache.js';
 import { TapReader, failureReason, testOutcome } from './tap-results.js';
 import { collectJUnit } from './collect-reports.js';
 import type { Emit, OutputStream, TestNodeJob } from './test-node-job.js';
@@ -107,7 +107,8 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
     const fullEnv = testEnv(job, ws, true);
     sandbox.ownedDir(fullEnv['CI_REPORTS_DIR']!);
     writeEnvDir(sandbox, ws.env, { ...job.config.env, ...job.configVars, ...job.addonEnv });
-    if (!job.clearCache && await restoreCache(sandbox, deps.cacheRoot, job.pipelineId, ws.cache)) setupLog('-----> Restoring setup cache from the previous run\n');
+    const restored = job.clearCache ? undefined : await restoreCache(sandbox, deps.cacheRoot, job.pipelineId, ws.cache);
+    if (restored) setupLog('-----> Restoring setup cache from the previous run\n');
     else if (job.clearCache) setupLog('-----> Starting with an empty cache (--no-cache)\n');
 
     // Step 3: buildpacks, each with bin/test-compile if present, else bin/compile.
@@ -130,7 +131,7 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
       setupLog(`-----> Running test-setup: ${job.config.testSetup}\n`);
       await step({ argv: ['bash', '-c', `${sourceProfileD(ws.app)}\n${job.config.testSetup}`], env: fullEnv, onStdout: setupLog, onStderr: setupLog }, 'test_setup_failed', 'the test-setup script');
     }
-    if (job.nodeIndex === 0 && !await saveCache(deps.cacheRoot, job.pipelineId, ws.cache)) setupLog(CACHE_NOT_SAVED);
+    if (job.nodeIndex === 0) setupLog(cacheNotSavedLine(await saveCache(deps.cacheRoot, job.pipelineId, ws.cache, { restored })));
     emit({ type: 'setup-done' });
     emit({ type: 'stream-end', stream: 'setup' });
 

@@ -9,7 +9,7 @@ import { killMarked } from '../sandbox/process-tree.js';
 import { prepareBuildpacks } from '../buildpacks/prepare.js';
 import { q, sourceFiles } from '../buildpacks/shell.js';
 import { createWorkspace, removeWorkspace, writeEnvDir, hoistSingleFolder, type Workspace } from '../ci/workspace.js';
-import { CACHE_NOT_SAVED, restoreCache, saveCache } from '../ci/setup-cache.js';
+import { cacheNotSavedLine, restoreCache, saveCache } from '../ci/setup-cache.js';
 import { parseAppJson } from '../core/app-json.js';
 import { parseProcfile, parseReleaseYaml } from '../core/procfile.js';
 import { slugignoreMatcher } from '../core/slugignore.js';
@@ -114,7 +114,8 @@ export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEv
     const removed = await removeIgnored(ws.root, ws.app);
     if (removed) log(`-----> Removed ${removed} entries listed in .slugignore\n`);
     writeEnvDir(sandbox, ws.env, job.configVars);
-    if (await restoreCache(sandbox, deps.buildCacheRoot, job.appId, ws.cache)) log('-----> Restoring build cache\n');
+    const restored = await restoreCache(sandbox, deps.buildCacheRoot, job.appId, ws.cache);
+    if (restored) log('-----> Restoring build cache\n');
 
     const prepared = await prepareBuildpacks({ sandbox, ws, env, marker: id, timeoutMs: remaining, signal, log, allowedDirs: deps.buildpackDirs }, urls);
     if (!prepared.ok) throw new BuildError(prepared.message);
@@ -124,7 +125,7 @@ export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEv
       const exports = bps.slice(0, i).map((b) => path.join(b.dir, 'export'));
       await step(['bash', '-c', `${sourceFiles(exports)}\nexec ${q(path.join(bp.dir, 'bin/compile'))} ${q(ws.app)} ${q(ws.cache)} ${q(ws.env)}`], `Buildpack ${bp.name} bin/compile`);
     }
-    if (!await saveCache(deps.buildCacheRoot, job.appId, ws.cache, { move: true })) log(CACHE_NOT_SAVED); // move: the workspace goes after the build
+    log(cacheNotSavedLine(await saveCache(deps.buildCacheRoot, job.appId, ws.cache, { move: true, restored }))); // move: the workspace goes after the build
 
     let processTypes: Record<string, string> = {};
     const last = bps.at(-1)!;

@@ -19,6 +19,11 @@ export interface Project {
    * coverage and bundlers left out), so both runs install the same, smaller set.
    */
   devDependencies: Record<string, string>;
+  /**
+   * Scripts left out for the same reason: a `build` that needs the project's monorepo tools (the
+   * buildpack runs `build`, as Heroku's does; the published package is built already).
+   */
+  dropScripts?: string[];
   /** The test command, for app.json's scripts.test and the direct run alike. */
   test: string;
   /** Extra app.json test env (a reporter's output folder, say). */
@@ -39,7 +44,8 @@ export function fetchProject(p: Project): string {
   const dir = path.join(tmp, 'package');
   const pkgFile = path.join(dir, 'package.json');
   const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8')) as Record<string, unknown>;
-  fs.writeFileSync(pkgFile, JSON.stringify({ ...pkg, devDependencies: p.devDependencies }, null, 2));
+  const scripts = Object.fromEntries(Object.entries((pkg['scripts'] ?? {}) as Record<string, string>).filter(([k]) => !p.dropScripts?.includes(k)));
+  fs.writeFileSync(pkgFile, JSON.stringify({ ...pkg, scripts, devDependencies: p.devDependencies }, null, 2));
   fs.writeFileSync(path.join(dir, 'app.json'), JSON.stringify({ environments: { test: { scripts: { test: p.test }, ...(p.env ? { env: p.env } : {}) } } }, null, 2));
   git(dir, 'init', '-q', '-b', 'main');
   commitAll(dir, `${p.spec} from the npm registry`);

@@ -2,8 +2,8 @@
 # Shared by bin/compile (mode "production") and bin/test-compile (mode "test"), in the order of
 # Heroku's Node.js buildpack: toolchain from engines, heroku-prebuild, install (every build; npm
 # runs the package's own install scripts and prepare), heroku-postbuild or else build, and for
-# production heroku-cleanup after pruning devDependencies. CACHE_DIR keeps npm's download cache and
-# the Node.js/npm releases, so a warm install is fast but never skipped.
+# production heroku-cleanup after pruning devDependencies. CACHE_DIR keeps npm's download cache,
+# the Node.js/npm releases and node_modules (modules-cache.sh), so a warm install is fast but never skipped.
 set -euo pipefail
 
 build_dir="$1"; cache_dir="$2"; env_dir="$3"; mode="$4"
@@ -38,20 +38,28 @@ facts="$(node -e '
   const s = p.scripts || {};
   const e = p.engines || {};
   const has = (k) => (typeof s[k] === "string" ? "1" : "");
-  process.stdout.write([e.node || "", e.npm || "", has("heroku-prebuild"), has("heroku-postbuild"), has("build"), has("heroku-cleanup")].join("\x1f") + "\x1f.");
+  const pm = typeof p.packageManager === "string" ? p.packageManager : "";
+  process.stdout.write([e.node || "", e.npm || "", e.yarn || "", e.pnpm || "", pm, has("heroku-prebuild"), has("heroku-postbuild"), has("build"), has("heroku-cleanup")].join("\x1f") + "\x1f.");
 ' 2>/dev/null)" || error "package.json is not valid JSON; fix it and push again."
-IFS=$'\x1f' read -r engine_node engine_npm has_prebuild has_postbuild has_build has_cleanup _ <<< "$facts"
+IFS=$'\x1f' read -r engine_node engine_npm engine_yarn engine_pnpm package_manager_field has_prebuild has_postbuild has_build has_cleanup _ <<< "$facts"
 
 mkdir -p "$cache_dir/nodejs"
 rm -rf "$cache_dir/nodejs/modules" # the node_modules copies of earlier Slipway versions
 export npm_config_cache="$cache_dir/nodejs/npm-cache"
 export npm_config_update_notifier=false
+# npm's debug logs are not cache: kept there, every build would change the cache.
+export npm_config_logs_dir="${TMPDIR:-/tmp}/npm-logs"
 # shellcheck source=toolchain.sh
 . "$bp_dir/lib/toolchain.sh"
 install_node "$engine_node"
 install_npm "$engine_npm"
 export PATH="$node_home/bin:$build_dir/node_modules/.bin:$PATH"
-header "Node.js $(node --version), npm $(npm --version)"
+npm_version="$(npm --version)"
+header "Node.js $(node --version), npm $npm_version"
+# shellcheck source=package-manager.sh
+. "$bp_dir/lib/package-manager.sh"
+detect_package_manager
+install_package_manager
 
 mkdir -p "$build_dir/.profile.d"
 node_env="production"; [ "$mode" = test ] && node_env="test"
@@ -61,11 +69,27 @@ export NODE_ENV="\${NODE_ENV:-$node_env}"
 PROFILE
 echo "export PATH=\"$node_home/bin:$build_dir/node_modules/.bin:\$PATH\"" > "$bp_dir/export"
 
-run_script() { header "Running $1"; npm run "$1" 2>&1 | indent || error "npm run $1 exited ${PIPESTATUS[0]}."; }
+run_script() { header "Running $1"; "$pm" run "$1" 2>&1 | indent || error "$pm run $1 exited ${PIPESTATUS[0]}."; }
 
 [ -n "$has_prebuild" ] && run_script heroku-prebuild
+# shellcheck source=modules-cache.sh
+. "$bp_dir/lib/modules-cache.sh"
+# pnpm's store is its cache (its node_modules are hard links into it) and Yarn 2+ has its own; npm
+# and Yarn 1 start from a cached node_modules when its key matches.
+modules_cached=""
+if [ "$pm" = npm ] || { [ "$pm" = yarn ] && [ "${pm_version%%.*}" = 1 ]; }; then modules_cached=1; restore_modules; fi
 flags=(--no-audit --no-fund --prefer-offline --include=dev)
-if [ -f package-lock.json ] || [ -f npm-shrinkwrap.json ]; then
+if [ "$pm" != npm ]; then
+  header "Installing dependencies with $pm"
+  pm_install 2>&1 | indent || error "$pm install exited ${PIPESTATUS[0]}; check the lockfile is in sync with package.json (run $pm install and commit it)."
+elif [ -n "$modules_restored" ]; then
+  # npm ci would delete the tree it just checked against this very lockfile; npm install checks it
+  # is up to date (and runs the package's own scripts, prepare included), as on a cold run.
+  header "Installing dependencies with npm install over the cached node_modules"
+  scratch="$(scratch_npm_cache)"
+  npm_config_cache="$scratch" npm install "${flags[@]}" 2>&1 | indent || { status=${PIPESTATUS[0]}; rm -rf "$scratch"; error "npm install exited $status."; }
+  rm -rf "$scratch"
+elif [ -f package-lock.json ] || [ -f npm-shrinkwrap.json ]; then
   header "Installing dependencies with npm ci"
   npm ci "${flags[@]}" 2>&1 | indent || error "npm ci exited ${PIPESTATUS[0]}; check package-lock.json is in sync with package.json (run npm install and commit it)."
 else
@@ -77,10 +101,12 @@ fi
 if [ -n "$has_postbuild" ]; then run_script heroku-postbuild
 elif [ -n "$has_build" ]; then run_script build
 fi
+[ -n "$modules_cached" ] && save_modules
 
 if [ "$prune" = true ]; then
   header "Pruning devDependencies"
-  npm prune --omit=dev --no-audit --no-fund 2>&1 | indent || error "npm prune exited ${PIPESTATUS[0]}."
+  pm_prune 2>&1 | indent || error "Pruning devDependencies with $pm exited ${PIPESTATUS[0]}."
 fi
 [ -n "$has_cleanup" ] && run_script heroku-cleanup
+keep_package_manager
 exit 0

@@ -21,7 +21,10 @@ esac
 # (the registry has no such release), or "unreachable <why>".
 resolve_version() {
   local out
-  out="$(npm view "$1@$2" version --json --fetch-retries=1 --fetch-retry-mintimeout=1000 --fetch-timeout=20000 2>/dev/null)"
+  # A cache of its own: the question goes to the registry each build, and CACHE_DIR stays unchanged.
+  local view_cache; view_cache="$(mktemp -d)"
+  out="$(npm view "$1@$2" version --json --cache "$view_cache" --fetch-retries=1 --fetch-retry-mintimeout=1000 --fetch-timeout=20000 2>/dev/null)"
+  rm -rf "$view_cache"
   node -e '
     let v; try { v = JSON.parse(process.argv[1] || "null"); } catch { v = null; }
     if (v && v.error) { process.stdout.write(v.error.code === "E404" ? "none" : `unreachable ${v.error.code}: ${v.error.summary}`); process.exit(0); }

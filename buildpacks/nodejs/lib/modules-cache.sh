@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Sourced by install.sh: node_modules kept in CACHE_DIR/nodejs/node_modules between builds, as
+# Heroku's Node.js buildpack keeps it (NODE_MODULES_CACHE=false turns it off). It is reused only when
+# its key matches — this file's format, the arch, Node.js, npm and Yarn versions, the mode, the
+# lockfile, .npmrc/.yarnrc and package.json's dependency fields — so a warm install is npm's own "up to date" check
+# over the tree a cold install made, and the verdict stays a cold run's. Both ways it is copied, not
+# hard-linked: a later step that rewrites a file in place (test-setup patching a package, say) must
+# not change the cache the runner saves after it. Left untouched when nothing changed, so the runner
+# need not save the cache again.
+# Needs: build_dir, cache_dir, mode, npm_version, pm_spec, header.
+
+modules_cache="$cache_dir/nodejs/node_modules"
+modules_key_file="$cache_dir/nodejs/node_modules.key"
+modules_restored=""
+
+modules_key() {
+  node -e '
+    const fs = require("fs");
+    const h = require("crypto").createHash("sha256");
+    const p = JSON.parse(fs.readFileSync("package.json", "utf8"));
+    const deps = ["dependencies", "devDependencies", "optionalDependencies", "peerDependencies", "bundleDependencies", "bundledDependencies", "overrides", "workspaces"].map((k) => p[k]);
+    h.update(JSON.stringify(["modules-cache 1", process.arch, process.version, ...process.argv.slice(1), deps]));
+    for (const f of ["package-lock.json", "npm-shrinkwrap.json", "yarn.lock", ".npmrc", ".yarnrc"]) { try { h.update(`\0${f}\0`); h.update(fs.readFileSync(f)); } catch {} }
+    process.stdout.write(h.digest("hex"));
+  ' "$npm_version" "$pm_spec" "$mode"
+}
+
+copy_tree() { rm -rf "$2"; cp -a "$1" "$2"; }
+
+# Put the cached node_modules in the app when its key matches; sets modules_restored=1.
+restore_modules() {
+  modules_key_now="$(modules_key)"
+  if [ "${NODE_MODULES_CACHE:-true}" = false ]; then header "Not using the node_modules cache (NODE_MODULES_CACHE=false)"; return 0; fi
+  [ -d "$modules_cache" ] && [ ! -L "$modules_cache" ] || return 0
+  [ "$(cat "$modules_key_file" 2>/dev/null)" = "$modules_key_now" ] || { header "The node_modules cache is for another lockfile, Node.js or npm: installing afresh"; return 0; }
+  if copy_tree "$modules_cache" "$build_dir/node_modules"; then
+    header "Restoring node_modules from the cache (same lockfile, Node.js and npm)"
+    modules_restored=1
+  else
+    rm -rf "$build_dir/node_modules"
+  fi
+}
+
+# Keep the app's node_modules for the next build, unless the one restored is still current.
+save_modules() {
+  if [ "${NODE_MODULES_CACHE:-true}" = false ] || [ ! -d "$build_dir/node_modules" ]; then rm -rf "$modules_cache" "$modules_key_file"; return 0; fi
+  [ -n "$modules_restored" ] && return 0
+  rm -f "$modules_key_file"
+  copy_tree "$build_dir/node_modules" "$modules_cache" && echo "$modules_key_now" > "$modules_key_file"
+}
+
+# Over a restored node_modules npm still appends to its cache's index (a packument it looked at
+# again): that run gets a scratch cache beside the real one — content linked (written once, never
+# changed), index copied — so the cache stays unchanged. Prints the folder to use as npm's cache.
+scratch_npm_cache() {
+  local real="$npm_config_cache" scratch
+  scratch="$(mktemp -d "$cache_dir/nodejs/npm-scratch.XXXXXX")"
+  mkdir -p "$scratch/_cacache"
+  if [ -d "$real/_cacache" ]; then
+    cp -al "$real/_cacache/content-v2" "$scratch/_cacache/" 2>/dev/null || true
+    cp -a "$real/_cacache/index-v5" "$scratch/_cacache/" 2>/dev/null || true
+  fi
+  echo "$scratch"
+}
