@@ -13,6 +13,7 @@ import { steadyLoad } from './helpers/load.js';
 import { waitFor } from './helpers/runs.js';
 import { freePort } from './helpers/postgres.js';
 import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
+import { companions } from './helpers/companions.js';
 import Database from 'better-sqlite3';
 
 const A = 'outlives';
@@ -22,20 +23,6 @@ let s: TestServer;
 let dir: string;
 let env: Record<string, string>;
 let routerPort: number;
-
-/** The companion processes (router, agent) running for this test's data folder, by kind. */
-function companions(dataDir: string): Record<string, number[]> {
-  const found: Record<string, number[]> = { router: [], agent: [] };
-  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    let environ: string;
-    let cmdline: string;
-    try { environ = fs.readFileSync(`/proc/${pid}/environ`, 'latin1'); cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1'); } catch { continue; }
-    if (!environ.split('\0').includes(`SLIPWAY_COMPANION_SOCKET=${path.join(dataDir, 'companions', 'router.sock')}`) && !environ.split('\0').includes(`SLIPWAY_COMPANION_SOCKET=${path.join(dataDir, 'companions', 'agent.sock')}`)) continue;
-    const kind = cmdline.split('\0')[2];
-    if (kind) (found[kind] ??= []).push(Number(pid));
-  }
-  return found;
-}
 
 let appId = '';
 /** This app's dyno ids that have processes (each dyno's processes carry its id as their marker). */

@@ -11,7 +11,8 @@ export function leftoverMounts(dataDir: string): string[] {
   const workRoots = [path.join(dataDir, 'workspaces'), path.join(os.tmpdir(), `slipway-workspaces-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`)];
   const mounts = fs.readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '')
     .filter((m) => m === dataDir || m.startsWith(dataDir + '/') || workRoots.some((w) => m.startsWith(w + '/')));
-  const loops = execFileSync('losetup', ['--list', '--noheadings', '--output', 'NAME,BACK-FILE']).toString().split('\n').filter((l) => l.includes(dataDir + '/'));
+  // By backing file: a kept dyno that restarted meanwhile has the same image on another loop device.
+  const loops = execFileSync('losetup', ['--list', '--noheadings', '--output', 'BACK-FILE']).toString().split('\n').map((l) => l.trim()).filter((l) => l.includes(dataDir + '/'));
   return [...mounts, ...loops];
 }
 

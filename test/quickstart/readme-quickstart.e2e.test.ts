@@ -11,6 +11,7 @@ import { REPO } from '../helpers/server.js';
 import { freePort } from '../helpers/postgres.js';
 import { runCommand } from '../helpers/run-command.js';
 import { tempDir } from '../helpers/temp.js';
+import { companions } from '../helpers/companions.js';
 
 /** The commands of the README's quick start block, comments dropped. */
 function quickStartCommands(readme: string): string[] {
@@ -59,6 +60,12 @@ test('the README quick start in a fresh clone: set-up and server to healthy; the
   } finally {
     try { process.kill(-first.pid!, 'SIGTERM'); } catch { /* gone */ }
     await exited;
+    // The server stops its router and local agent when it stops; one left over is said and ended (it must not outlive the test).
+    const left = companions(path.join(clone, '.slipway'));
+    for (const pid of [...left['router'] ?? [], ...left['agent'] ?? []]) {
+      t.diagnostic(`a companion outlived the server: pid ${pid}`);
+      try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
+    }
   }
 
   // The second command is the suite itself: `npm test` (scripts/test.sh) fails on any failed or

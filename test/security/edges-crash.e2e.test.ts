@@ -27,9 +27,10 @@ const logOf = async (kind: 'builds' | 'releases', id: string) => (await api<{ ht
 const workspaces = (name: string) => [path.join(s.dataDir, 'workspaces'), path.join(os.tmpdir(), `slipway-workspaces-${createHash('sha256').update(s.dataDir).digest('hex').slice(0, 12)}`)]
   .map((root) => path.join(root, name)).filter((p) => fs.existsSync(p));
 
+/** A crash and a restart of the server as an operator's supervisor does it: the same data folder and ports (its router and local agent are adopted). */
 async function killAndRestart(): Promise<void> {
   await s.kill();
-  s = await startServer({}, s.dataDir);
+  s = await startServer({ PORT: s.env['PORT']!, SLIPWAY_ROUTER_PORT: s.env['SLIPWAY_ROUTER_PORT']! }, s.dataDir);
 }
 
 before(async () => {
@@ -72,7 +73,7 @@ test('killed during a buildpack\'s compile: the build ends failed, its workspace
   fs.writeFileSync(path.join(bp, 'compile'), '#!/bin/sh\necho build-sleeping\nsleep 617\n', { mode: 0o755 });
   fs.writeFileSync(path.join(dir, 'app.json'), JSON.stringify({ name: 'crash-app', buildpacks: [{ url: './slow-buildpack' }] }));
   commitAll(dir, 'a buildpack that never finishes');
-  assert.equal((await cli(s, ['git:remote', '-a', A], { cwd: dir })).code, 0, 'the restarted server has a new port');
+  assert.equal((await cli(s, ['git:remote', '-a', A], { cwd: dir })).code, 0, 'the remote points at the restarted server');
   const pushing = gitPush(s, dir, ['slipway', 'main']);
   const build = await waitFor('the build to be compiling', async () => {
     const b = (await builds()).find((x) => x.status === 'pending');
