@@ -59,7 +59,7 @@ export async function startServer(extraEnv: Record<string, string> = {}, dataDir
   }
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   return {
-    url, routerPort, dataDir: dir, env, proc, output: () => out,
+    url, routerPort: Number(env['SLIPWAY_ROUTER_PORT']), dataDir: dir, env, proc, output: () => out,
     async stop() { if (proc.exitCode === null) { proc.kill('SIGTERM'); await exited; } },
     async kill() { if (proc.exitCode === null) { proc.kill('SIGKILL'); await exited; } },
   };
