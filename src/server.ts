@@ -253,60 +253,77 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   let routerTls: Awaited<ReturnType<typeof listenRouterTls>> | undefined;
   let routerProcess: Companion | undefined;
   let agentProcess: Companion | undefined;
-  if (opts.listen !== false) {
-    url = await app.listen({ port: config.port, host: config.host });
-    const port = (app.server.address() as { port: number }).port;
-    ctx.selfUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
-    if (nginx) routerUrl = `http://${config.routerHost}:${nginx.port}`;
-    else if (routerFeed) {
-      const routerPort = config.routerPort || await freePort();
-      routerProcess = await startRouterCompanion({ config, db: store.db, log, serverUrl: ctx.selfUrl, port: routerPort, replica: runnerName });
-      routerFeed.expected = 1;
-      routerUrl = `http://${config.routerHost}:${routerPort}`;
-    } else {
-      await new Promise<void>((r) => router.listen(config.routerPort, config.routerHost, () => r()));
-      routerUrl = `http://${config.routerHost}:${(router.address() as { port: number }).port}`;
-    }
-    const routerPort = Number(new URL(routerUrl).port);
-    // SLIPWAY_EMBEDDED_RUNNER=off: this server runs nothing on its host, remote agents run every dyno.
-    const routerDoor = { host: ['0.0.0.0', '::'].includes(config.routerHost) ? '127.0.0.1' : config.routerHost, port: routerPort };
-    if (config.embeddedRunner && config.localAgent === 'process') agentProcess = await startLocalAgentCompanion({ config, db: store.db, log, serverUrl: ctx.selfUrl, name: localNames.local, router: routerDoor });
-    if (config.routerTlsPort !== undefined && !nginx) {
-      routerTls = await listenRouterTls(router, domains, config.routerTlsPort, config.routerHost);
-      log.info(`Router over TLS (custom domains' certificates by SNI) on ${config.routerHost}:${(routerTls.address() as { port: number }).port}`);
-    }
-    await spaces.offerRouter(config.domain, routerDoor)
-      .catch((e) => log.error(`offering the router to the default network: ${(e as Error).message}`));
-    if (config.tls) {
-      tls = await listenTls(app, config.tls, config.host, (socket) => serveRendezvous(ctx, socket));
-      log.info(`Slipway API over HTTPS on https://${config.host}:${tls.port}`);
-    }
-  }
-  return {
-    url, routerUrl, ctx, app, adminToken,
-    async close() {
-      // The local agent first: its dynos stop and say so while this server still listens.
-      if (agentProcess && !config.leaveCompanions) await agentProcess.stop(config.dynoStopGraceMs + 10_000);
-      await ctx.leader.stop();
-      clearInterval(localBeat);
-      clearInterval(appsRefresh);
-      await control.stop();
-      await runner.stop();
-      await plane.close();
-      await metrics.close();
-      ctx.drains.stopAll();
-      // Add-on servers live in namespaces of the default network: stopped before it goes.
-      await ctx.addons.stopAppServers();
-      await host.close();
-      await nginx?.close();
-      if (routerProcess && !config.leaveCompanions) await routerProcess.stop(config.routerTimeoutMs);
-      routerFeed?.close();
-      router.closeAllConnections();
-      await new Promise<void>((r) => router.close(() => r()));
-      await new Promise<void>((r) => (routerTls ? routerTls.close(() => r()) : r()));
-      await tls?.close();
-      await app.close();
-      await store.close();
-    },
+  // A failed start stops the companions it started, and leaves those it adopted serving (their apps
+  // stay up while the operator fixes what failed); a clean stop stops both unless told to leave them.
+  let failedStart = false;
+  const keepCompanion = (p: Companion) => config.leaveCompanions || (failedStart && p.adopted);
+  const close = async () => {
+    // The local agent first: its dynos stop and say so while this server still listens.
+    if (agentProcess && !keepCompanion(agentProcess)) await agentProcess.stop(config.dynoStopGraceMs + 10_000);
+    await ctx.leader.stop();
+    clearInterval(localBeat);
+    clearInterval(appsRefresh);
+    await control.stop();
+    await runner.stop();
+    await plane.close();
+    await metrics.close();
+    ctx.drains.stopAll();
+    // Add-on servers live in namespaces of the default network: stopped before it goes.
+    await ctx.addons.stopAppServers();
+    await host.close();
+    await nginx?.close();
+    if (routerProcess && !keepCompanion(routerProcess)) await routerProcess.stop(config.routerTimeoutMs);
+    routerFeed?.close();
+    router.closeAllConnections();
+    await new Promise<void>((r) => router.close(() => r()));
+    await new Promise<void>((r) => (routerTls ? routerTls.close(() => r()) : r()));
+    await tls?.close();
+    await app.close();
+    await store.close();
   };
+  try {
+    if (opts.listen !== false) {
+      url = await app.listen({ port: config.port, host: config.host });
+      const port = (app.server.address() as { port: number }).port;
+      ctx.selfUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
+      if (nginx) routerUrl = `http://${config.routerHost}:${nginx.port}`;
+      else if (routerFeed) {
+        const routerPort = config.routerPort || await freePort();
+        routerProcess = await startRouterCompanion({ config, db: store.db, log, serverUrl: ctx.selfUrl, port: routerPort, replica: runnerName });
+        routerFeed.expected = 1;
+        routerUrl = `http://${config.routerHost}:${routerPort}`;
+      } else {
+        await new Promise<void>((r) => router.listen(config.routerPort, config.routerHost, () => r()));
+        routerUrl = `http://${config.routerHost}:${(router.address() as { port: number }).port}`;
+      }
+      const routerPort = Number(new URL(routerUrl).port);
+      // SLIPWAY_EMBEDDED_RUNNER=off: this server runs nothing on its host, remote agents run every dyno.
+      const routerDoor = { host: ['0.0.0.0', '::'].includes(config.routerHost) ? '127.0.0.1' : config.routerHost, port: routerPort };
+      if (config.embeddedRunner && config.localAgent === 'process') agentProcess = await startLocalAgentCompanion({ config, db: store.db, log, serverUrl: ctx.selfUrl, name: localNames.local, router: routerDoor });
+      if (config.routerTlsPort !== undefined && !nginx) {
+        routerTls = await listenRouterTls(router, domains, config.routerTlsPort, config.routerHost);
+        log.info(`Router over TLS (custom domains' certificates by SNI) on ${config.routerHost}:${(routerTls.address() as { port: number }).port}`);
+      }
+      await spaces.offerRouter(config.domain, routerDoor)
+        .catch((e) => log.error(`offering the router to the default network: ${(e as Error).message}`));
+      if (config.tls) {
+        tls = await listenTls(app, config.tls, config.host, (socket) => serveRendezvous(ctx, socket));
+        log.info(`Slipway API over HTTPS on https://${config.host}:${tls.port}`);
+      }
+    }
+  } catch (e) {
+    failedStart = true;
+    await close().catch((err: Error) => log.error(`stopping after a failed start: ${err.message}`));
+    throw portInUse(e, config) ?? e;
+  }
+  return { url, routerUrl, ctx, app, adminToken, close };
+}
+
+/** A listen that found its port taken, said with the setting that chose the port; else undefined. */
+function portInUse(e: unknown, config: Config): StartupError | undefined {
+  const err = e as NodeJS.ErrnoException & { port?: number; address?: string };
+  if (err.code !== 'EADDRINUSE') return undefined;
+  const settings: Array<[number | undefined, string]> = [[config.port, 'PORT'], [config.routerPort, 'SLIPWAY_ROUTER_PORT'], [config.tls?.port, 'SLIPWAY_TLS_PORT'], [config.routerTlsPort, 'SLIPWAY_ROUTER_TLS_PORT']];
+  const setting = settings.find(([p]) => p === err.port)?.[1];
+  return new StartupError(`${err.address ?? ''}:${err.port ?? '?'} is in use${setting ? ` (${setting})` : ''}: stop what listens there or choose another port.`);
 }

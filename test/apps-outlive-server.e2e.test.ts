@@ -15,6 +15,9 @@ import { freePort } from './helpers/postgres.js';
 import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
 import { companions } from './helpers/companions.js';
 import Database from 'better-sqlite3';
+import net from 'node:net';
+import os from 'node:os';
+import { execFileSync } from 'node:child_process';
 
 const A = 'outlives';
 /** How long the server stays down while the router keeps serving. */
@@ -132,4 +135,35 @@ test('an app with an add-on server runs on the server\'s own agent (local-server
   assert.equal(gone.code, 0, gone.stdout + gone.stderr);
   await waitFor('the release without the add-on on the local agent', async () => placement(B)['web.1'] === 'local', 60_000);
   await waitFor('served from the local agent', async () => (await viaRouter({ routerPort }, B)).status === 200, 60_000);
+});
+
+/** A port held by another listener, and a certificate for the API's TLS port: a start that fails after its companions are up. */
+async function tlsPortTaken(): Promise<{ env: Record<string, string>; release: () => void }> {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-tls-'));
+  const [crt, key] = [path.join(d, 'api.crt'), path.join(d, 'api.key')];
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', key, '-out', crt], { stdio: 'ignore' });
+  const holder = net.createServer();
+  await new Promise<void>((r) => holder.listen(0, '127.0.0.1', () => r()));
+  const port = (holder.address() as net.AddressInfo).port;
+  return { env: { SLIPWAY_TLS_PORT: String(port), SLIPWAY_TLS_CERT: crt, SLIPWAY_TLS_KEY: key }, release: () => { holder.close(); fs.rmSync(d, { recursive: true, force: true }); } };
+}
+
+test('a start that fails once its companions are up stops those it started and leaves those it adopted serving', { timeout: 240_000 }, async () => {
+  const taken = await tlsPortTaken();
+  try {
+    // A first start on a fresh data folder: the router and agent it started are stopped with it.
+    const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-test-failed-start-'));
+    await assert.rejects(startServer({ ...taken.env }, fresh), /server exited \(\d+\)[\s\S]*127\.0\.0\.1:\d+ is in use \(SLIPWAY_TLS_PORT\): stop what listens there or choose another port/);
+    assert.deepEqual(companions(fresh), { router: [], agent: [] }, 'nothing it started is left running');
+
+    // A restart that fails: the router and agent it adopted keep the apps served meanwhile.
+    const before = companions(s.dataDir);
+    await s.kill();
+    await assert.rejects(startServer({ ...env, ...taken.env }, s.dataDir), /server exited \(\d+\)[\s\S]*127\.0\.0\.1:\d+ is in use \(SLIPWAY_TLS_PORT\): stop what listens there or choose another port/);
+    assert.deepEqual(companions(s.dataDir), before, 'the adopted router and agent still run');
+    const r = await viaRouter({ routerPort }, A);
+    assert.equal(r.status, 200, `the app is served after the failed start: ${r.status} ${r.body.slice(0, 200)}`);
+    s = await startServer(env, s.dataDir);
+    assert.deepEqual(companions(s.dataDir), before, 'the next start adopts them');
+  } finally { taken.release(); }
 });

@@ -26,6 +26,8 @@ export class Companion {
   private record: string;
   private logFile: string;
   current?: CompanionRecord;
+  /** The running companion was found running and adopted, not started by this server. */
+  adopted = false;
 
   constructor(private o: { dir: string; kind: 'router' | 'agent'; log: Logger; readyMs?: number }) {
     fs.mkdirSync(o.dir, { recursive: true, mode: 0o700 });
@@ -50,6 +52,7 @@ export class Companion {
     const found = await this.running();
     if (found && found.version === COMPANION_VERSION && found.key === key) {
       this.current = found;
+      this.adopted = true;
       this.o.log.info(`${this.o.kind}: adopted the running process ${found.pid} (instance ${found.instance}, since ${found.started_at})`);
       return { adopted: true, record: found };
     }
@@ -74,7 +77,12 @@ export class Companion {
       const id = await askIdentity(this.socket, 500);
       if (id?.instance === instance && id.ready) break;
       if (!alive(record.pid) || Date.now() > deadline) {
-        throw new Error(`the ${this.o.kind} process ${alive(record.pid) ? 'did not become ready' : 'exited'}; its output (${this.logFile}) ends with:\n${this.tail()}`);
+        const why = `the ${this.o.kind} process ${alive(record.pid) ? 'did not become ready' : 'exited'}; its output (${this.logFile}) ends with:\n${this.tail()}`;
+        // Never left behind half-started: the next start would find a process that is not ready.
+        if (alive(record.pid)) await this.stopProcess(record, 5000);
+        fs.rmSync(this.record, { force: true });
+        this.current = undefined;
+        throw new Error(why);
       }
       await sleep(100);
     }
