@@ -3,7 +3,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { startServer, cli, api, type TestServer } from './helpers/server.js';
@@ -14,6 +13,7 @@ import { startPostgres, type PgCluster } from './helpers/postgres.js';
 import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
 import { needs } from './helpers/tools.js';
 import { storeKeyring } from './helpers/sealed.js';
+import { portOpen } from './helpers/port-open.js';
 
 interface Addon { name: string; plan: { name: string }; provider: string; state: string; config_vars: string[] }
 const skip = needs('postgres', 'redis');
@@ -21,12 +21,6 @@ let s: TestServer;
 
 before(async () => { if (!skip) { s = await startServer(); await cli(s, ['pipelines:create', 'addons']); } });
 after(async () => { await s?.stop(); });
-
-const portOpen = (url: string) => new Promise<boolean>((resolve) => {
-  const u = new URL(url.replace(/^redis:/, 'http:').replace(/^postgres:/, 'http:'));
-  const sock = net.connect(Number(u.port), u.hostname, () => { sock.destroy(); resolve(true); });
-  sock.on('error', () => resolve(false));
-});
 
 async function assertTornDown(runId: string) {
   const addons = (await api<Addon[]>(s, 'GET', `/test-runs/${runId}/addons`)).json;

@@ -15,6 +15,7 @@ import type { AgentClient } from './client.js';
 import { HttpDesiredState } from './http-desired-state.js';
 import { DynoForwarder } from './dyno-forwarder.js';
 import { DynoLogShipper } from './dyno-log-shipper.js';
+import { sleep } from '../core/sleep.js';
 
 export interface AgentDynosOptions {
   client: AgentClient;
@@ -28,7 +29,6 @@ export interface AgentDynosOptions {
   intervalMs?: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SLUG_ID = /^[\w-]{1,100}$/;
 
 /** Start reconciling this host's dynos; `close` stops them (the desired state is left as it is). */
@@ -83,16 +83,18 @@ export async function startAgentDynos(o: AgentDynosOptions): Promise<{ close(): 
     forwarder.retain(new Set(manager.all().map((d) => d.id)));
   };
   await reconciler.start();
-  // Long poll: a change of the desired set is applied as soon as the server has it.
+  // Long poll: a change of the desired set is applied as soon as the server has it. Ended at close:
+  // a pending poll kept a stopped agent's process alive for up to 20 s.
+  const stopWatching = new AbortController();
   const watching = (async () => {
     for (let wait = 500; !closed;) {
       try {
-        if (await port.watch(20_000) && !closed) { await reconciler.poke(); pruneSlugs(slugDir, manager, await port.desired('self'), downloads); }
+        if (await port.watch(20_000, stopWatching.signal) && !closed) { await reconciler.poke(); pruneSlugs(slugDir, manager, await port.desired('self'), downloads); }
         wait = 500;
       } catch (e) {
         if (closed) return;
         o.log(`watching the desired dynos: ${(e as Error).message}`);
-        await sleep(wait);
+        await sleep(wait, stopWatching.signal);
         wait = Math.min(30_000, wait * 2);
       }
     }
@@ -100,10 +102,11 @@ export async function startAgentDynos(o: AgentDynosOptions): Promise<{ close(): 
   return {
     async close() {
       closed = true;
+      stopWatching.abort();
       await reconciler.stop();
       forwarder.closeAll();
       await logs.close();
-      await Promise.race([watching, sleep(100)]);
+      await watching;
     },
   };
 }

@@ -13,6 +13,7 @@ import { runAgentJob, type AgentJobDeps } from './agent-job.js';
 import type { RegisterResponse } from './protocol.js';
 import { startAgentDynos } from './agent-dynos.js';
 import { reachServer } from './reach-server.js';
+import { sleep } from '../core/sleep.js';
 
 /** The server will not have this agent (token unknown or revoked, protocol unsupported): retrying cannot help. */
 export class AgentRefused extends Error {}
@@ -22,7 +23,6 @@ const log: Logger = {
   warn: (m) => console.warn(`agent: warning: ${m}`),
   error: (m) => console.error(`agent: error: ${m}`),
 };
-const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((r) => { const t = setTimeout(r, ms); signal?.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true }); });
 
 /** A refusal that retrying cannot fix, else undefined (the server is away or busy: try again). */
 function refusal(e: unknown): string | undefined {

@@ -61,9 +61,10 @@ export class AgentClient {
     await pipeline(Readable.fromWeb(res.body as ReadableStream), fs.createWriteStream(dest, { mode: 0o600 }));
   }
 
-  /** This agent's desired dynos; with `etag`, waits up to `waitMs` for a change and answers undefined (304) if none came. */
-  async desiredDynos(etag: string | undefined, waitMs: number): Promise<DesiredDynosResponse | undefined> {
-    const res = await fetch(`${this.server}/agent/v1/dynos?wait_ms=${waitMs}`, { headers: this.headers(etag ? { 'if-none-match': etag } : {}), signal: AbortSignal.timeout(waitMs + 30_000) });
+  /** This agent's desired dynos; with `etag`, waits up to `waitMs` (or until `stop`) for a change and answers undefined (304) if none came. */
+  async desiredDynos(etag: string | undefined, waitMs: number, stop?: AbortSignal): Promise<DesiredDynosResponse | undefined> {
+    const timeout = AbortSignal.timeout(waitMs + 30_000);
+    const res = await fetch(`${this.server}/agent/v1/dynos?wait_ms=${waitMs}`, { headers: this.headers(etag ? { 'if-none-match': etag } : {}), signal: stop ? AbortSignal.any([stop, timeout]) : timeout });
     if (res.status === 304) { await res.body?.cancel(); return undefined; }
     return this.answer<DesiredDynosResponse>(res, 'GET /agent/v1/dynos');
   }

@@ -18,8 +18,8 @@ export class HttpDesiredState implements DesiredStatePort {
     return this.last;
   }
 
-  /** Wait up to `waitMs` for the desired set to change; true when it did (the next `desired` returns it). */
-  watch(waitMs: number): Promise<boolean> { return this.fetch(waitMs); }
+  /** Wait up to `waitMs` for the desired set to change; true when it did (the next `desired` returns it). `stop` ends the wait. */
+  watch(waitMs: number, stop?: AbortSignal): Promise<boolean> { return this.fetch(waitMs, stop); }
 
   async report(_agentId: string, observed: ObservedDyno[]): Promise<void> {
     this.reported = false;
@@ -27,8 +27,8 @@ export class HttpDesiredState implements DesiredStatePort {
     this.reported = true;
   }
 
-  private async fetch(waitMs: number): Promise<boolean> {
-    const r = await this.client.desiredDynos(this.etag, waitMs);
+  private async fetch(waitMs: number, stop?: AbortSignal): Promise<boolean> {
+    const r = await this.client.desiredDynos(this.etag, waitMs, stop);
     if (!r) return false;
     const changed = r.etag !== this.etag;
     this.etag = r.etag;

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { StringDecoder } from 'node:string_decoder';
 import type { LogBook } from '../../logs/log-book.js';
 import { AnsiToHtml } from './ansi.js';
+import { sleep } from '../../core/sleep.js';
 
 export interface LiveOptions {
   /** Resolves when there is something to follow (e.g. the step has started); false: nothing will come. */
@@ -12,7 +13,6 @@ export interface LiveOptions {
   forever?: boolean;
 }
 
-const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((r) => { const t = setTimeout(r, ms); signal.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true }); });
 
 const event = (id: number, name: string | null, data: string): string =>
   `id: ${id}\n${name ? `event: ${name}\n` : ''}${data.split('\n').map((l) => `data: ${l}`).join('\n')}\n\n`;
