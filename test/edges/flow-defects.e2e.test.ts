@@ -36,7 +36,7 @@ test('a push whose test run errors at once (invalid app.json) leaves no deploy w
 });
 
 test('SOURCE_VERSION in a build is the commit\'s SHA, as on Heroku', { timeout: 120_000 }, async () => {
-  const repo = repoWithBuildpack({}, 'echo "SOURCE_VERSION=$SOURCE_VERSION"; printf "web: sleep 600\\n" > "$1/Procfile"');
+  const repo = repoWithBuildpack({}, 'echo "SOURCE_VERSION=$SOURCE_VERSION"; printf "worker: sleep 600\\n" > "$1/Procfile"');
   repos.push(repo);
   assert.equal((await cli(s, ['apps:create', 'edges-sv'], { cwd: repo })).code, 0);
   assert.equal((await cli(s, ['git:remote', '-a', 'edges-sv'], { cwd: repo })).code, 0);
