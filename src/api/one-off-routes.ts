@@ -126,7 +126,9 @@ export async function oneOffRoutes(app: FastifyInstance, ctx: AppContext): Promi
   app.post<{ Params: { app: string; id: string } }>('/apps/:app/dynos/:id/input', { bodyLimit: 1024 * 1024 * 1024 }, async (req, reply) => {
     const a = await getApp(db, req.params.app);
     const r = await find(a, req.params.id);
-    if (!r || r.state === 'down') throw fail('not_found', `No running dyno ${req.params.id} on ${a.name}.`);
+    if (!r) throw fail('not_found', `No dyno ${req.params.id} on ${a.name}.`);
+    // Ended before its input came (a command that reads none): nothing to deliver, nothing wrong.
+    if (r.state === 'down') return reply.status(204).send();
     const to = inputOf(ctx, r.id).plain();
     if (!to) throw fail('conflict', `${r.name} already has a client attached, or was started detached.`);
     const body = req.body as Readable;

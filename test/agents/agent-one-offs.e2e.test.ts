@@ -141,6 +141,15 @@ test('a one-off\'s input stream opens only for the agent process that holds its 
   assert.equal(sameAgentOtherProcess.status, 409, 'the same agent\'s token from another process');
   assert.equal((await input('slpa_forged-token-000000000000000000000')).status, 401, 'a forged token');
   assert.equal((await input(TOKEN)).status, 401, 'an API token');
+  // A user who may only view the app cannot type into its one-off either.
+  const viewer = 'viewer@oneoffs.test';
+  const made = await cli(s, ['users:create', viewer]);
+  assert.equal(made.code, 0, made.stderr);
+  assert.equal((await cli(s, ['access:add', viewer, '-a', A, '-p', 'view'])).code, 0);
+  const signIn = await fetch(`${s.url}/oauth/authorizations`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${viewer}:${/Password[^\n]*\n\n\s+(\S+)/.exec(made.stdout)![1]!}`).toString('base64')}`, 'content-type': 'application/json' }, body: '{}' });
+  const viewerToken = ((await signIn.json()) as { access_token: { token: string } }).access_token.token;
+  const typed = await fetch(`${s.url}/apps/${A}/dynos/${started.json.id}/input`, { method: 'POST', headers: { authorization: `Bearer ${viewerToken}`, 'content-type': 'application/octet-stream' }, body: 'rm -rf /\n' });
+  assert.equal(typed.status, 403, 'a viewer');
   // The one-off is untouched: its (late) client still reaches it, and it ends when the input does.
   const out = await fetch(`${s.url}/apps/${A}/dynos/${started.json.id}/attach`, { headers: { authorization: `Bearer ${TOKEN}` } });
   assert.match(await out.text(), /after-input/);
