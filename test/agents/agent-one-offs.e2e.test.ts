@@ -155,3 +155,19 @@ test('a one-off\'s input stream opens only for the agent process that holds its 
   assert.match(await out.text(), /after-input/);
   await waitFor('it down', async () => (await rows()).every((d) => d.state === 'down'), 30_000);
 });
+
+test('the agent killed under a detached one-off: its next process registers, the one-off ends "Process lost" and its process is gone', { skip, timeout: 180_000 }, async () => {
+  const r = await cli(s, ['run', '--detached', '-a', A, 'echo "doomed $DYNO"; sleep 29.75']);
+  assert.equal(r.code, 0, r.stderr);
+  const name = /as (run\.\d+)/.exec(r.stdout)![1]!;
+  await waitFor('it up', async () => (await rows()).some((d) => d.name === name && d.state === 'up'), 60_000);
+  const sleeping = () => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).some((p) => { try { return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').join(' ').trim() === 'sleep 29.75'; } catch { return false; } });
+  assert.ok(sleeping());
+  await agent.kill();
+  agent = startAgent(net.hosts[0]!, serverUrl, agentToken, { slots: 1, dataDir: agent.dataDir, env: { SLIPWAY_AGENT_MEMORY_MB: '1024' } });
+  await waitFor('the one-off lost', async () => (await cli(s, ['logs', '-a', A, '-n', '300'])).stdout.includes(`heroku[${name}]: Process lost`), 60_000)
+    .catch((e: Error) => { throw new Error(`${e.message}\n${outputs()}`); });
+  const dyno = (await api<{ state: string; exit_code: number | null }>(s, 'GET', `/apps/${A}/dynos/${name}`)).json;
+  assert.deepEqual([dyno.state, dyno.exit_code], ['down', null]);
+  await waitFor('its process gone with the agent', async () => !sleeping(), 10_000);
+});
