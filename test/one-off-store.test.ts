@@ -12,7 +12,10 @@ import { createAgent, recordRegistration } from '../src/store/agents.js';
 import { insertOneOff, markOneOffDown } from '../src/store/one-off-dynos.js';
 import { claim, enqueue } from '../src/jobs/queue.js';
 import { placeOneOff } from '../src/scheduler/one-off-placement.js';
-import { oneOffKeyPrefix } from '../src/releases/agent-one-offs.js';
+import { expireUnclaimedOneOffs, failLostOneOff, oneOffKeyPrefix, oneOffLogKey, startOnAgent } from '../src/releases/agent-one-offs.js';
+import { LogBook } from '../src/logs/log-book.js';
+import { InputRelays } from '../src/runtime/one-off-relay.js';
+import { appLogKey } from '../src/releases/app-log.js';
 import { postgresAvailable, startPostgres, freshDatabase, type PgCluster } from './helpers/postgres.js';
 import { needs } from './helpers/tools.js';
 import { tempDir } from './helpers/temp.js';
@@ -69,5 +72,31 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         assert.equal((await claim(q, ['one-off'], 'agent:ag_1/i', 30_000, oneOffKeyPrefix('ag_1')))?.key, 'one-off:ag_1:r1');
       } finally { await s.close(); }
     });
+  });
+}
+
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  test(`on ${dialect}: a one-off no agent took in time, and one whose agent was lost, end with the reason in their output and the app's log`, { skip: dialect === 'postgres' ? needs('postgres') : false, timeout: 60_000 }, async () => {
+    const s = await freshStore(dialect);
+    const logs = new LogBook(tempDir('slipway-one-off-logs-'));
+    const ctx = { store: s, queue: { db: s.db, dialect: s.dialect }, logs, log: { info() {}, warn() {}, error() {} }, oneOffs: { relays: new InputRelays() }, tenants: { forApp: async () => undefined } };
+    try {
+      const app = await createApp(s.db, 'strays');
+      const start = () => startOnAgent(ctx, 'gone-agent', { appId: app.id, releaseId: 'rel', slugId: 'slug', command: 'sleep 1', env: {}, size: 'standard-1x', attach: true });
+      const unclaimed = await start();
+      const fresh = await start();
+      await s.db.updateTable('jobs').set({ created_at: new Date(Date.now() - 120_000).toISOString() }).where('key', '=', `${oneOffKeyPrefix('gone-agent')}${unclaimed.id}`).execute();
+      await expireUnclaimedOneOffs(ctx);
+      const state = async (id: string) => (await s.db.selectFrom('one_off_dynos').select(['state', 'exit_code']).where('id', '=', id).executeTakeFirstOrThrow());
+      assert.deepEqual({ ...await state(unclaimed.id) }, { state: 'down', exit_code: null });
+      assert.match(logs.read(oneOffLogKey(unclaimed.id)), /No agent took this one-off dyno within 60 s/);
+      assert.equal((await state(fresh.id)).state, 'starting', 'a one-off queued a moment ago waits for its agent');
+      assert.equal(await claim(ctx.queue, ['one-off'], 'agent:gone-agent/i', 30_000, oneOffKeyPrefix('gone-agent')).then((j) => j && JSON.parse(j.payload).id), fresh.id, 'the expired one is not handed out any more');
+      const job = (await s.db.selectFrom('jobs').selectAll().where('key', '=', `${oneOffKeyPrefix('gone-agent')}${fresh.id}`).executeTakeFirstOrThrow());
+      assert.equal(await failLostOneOff(ctx, job), true);
+      assert.deepEqual({ ...await state(fresh.id) }, { state: 'down', exit_code: null });
+      assert.match(logs.read(appLogKey(app.id)), new RegExp(`heroku\\[${fresh.name.replace('.', '\\.')}\\]: Process lost: The agent running this one-off dyno was lost`));
+      assert.equal(logs.isLive(oneOffLogKey(fresh.id)), false, 'its output stream ends (an attached client is let go)');
+    } finally { await s.close(); }
   });
 }

@@ -3,13 +3,15 @@
 // the row, a stop as a cancel of the job, and the end of one whose agent is lost or never took it.
 import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../app-context.js';
+import type { OneOffDynos } from '../runtime/one-off.js';
+import type { Tenants } from '../tenants.js';
 import { enqueue, requestCancel, type Job } from '../jobs/queue.js';
 import { insertOneOff, markOneOffDown, markOneOffUp, nextOneOffName, type OneOffRow } from '../store/one-off-dynos.js';
 import { ONE_OFF_JOB, type OneOffEvent, type OneOffJob } from '../runtime/one-off-job.js';
 import type { TerminalSize } from '../runtime/one-off-terminal.js';
 import { appendAppLog, appendAppLogLines } from './app-log.js';
 
-type Ctx = Pick<AppContext, 'store' | 'queue' | 'logs' | 'oneOffs' | 'tenants' | 'log'>;
+type Ctx = Pick<AppContext, 'store' | 'queue' | 'logs' | 'log'> & { oneOffs: Pick<OneOffDynos, 'relays'>; tenants: Pick<Tenants, 'forApp'> };
 
 /** The job's key: it names the agent placement chose, and only that agent claims it. */
 export const oneOffKeyPrefix = (agentId: string): string => `one-off:${agentId}:`;
