@@ -51,6 +51,7 @@ export async function runAgentJob(job: ClaimedJob, d: AgentJobDeps, stop: AbortS
   const exec: ExecDeps = {
     ...d.exec,
     fetchSource: (_url, dest) => d.client.download(job.id, 'source', dest),
+    openInput: async () => d.client.input(job.id, ac.signal),
     slugFile: async (slugId) => {
       const file = path.join(d.slugDir, `${job.id}-${slugId}.tgz`);
       await d.client.download(job.id, 'slug', file);

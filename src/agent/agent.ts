@@ -48,6 +48,28 @@ async function register(client: AgentClient, c: AgentConfig, stop: AbortSignal):
   return undefined;
 }
 
+/** Long-poll for one-off dynos placed on this agent and run each beside the others until `stop`. */
+async function claimOneOffs(client: AgentClient, deps: AgentJobDeps, stop: AbortSignal, refuse: (why: string) => void): Promise<void> {
+  const runs = new Set<Promise<void>>();
+  for (let wait = 500; !stop.aborted;) {
+    try {
+      const job = await client.claimOneOff(10_000);
+      wait = 500;
+      if (!job || stop.aborted) continue;
+      log.info(`job ${job.id}: ${job.kind}`);
+      const p = runAgentJob(job, deps, stop).then(() => log.info(`job ${job.id}: done`));
+      runs.add(p);
+      void p.finally(() => runs.delete(p));
+    } catch (e) {
+      const why = refusal(e);
+      if (why) { refuse(why); break; }
+      await sleep(wait, stop);
+      wait = Math.min(30_000, wait * 2);
+    }
+  }
+  await Promise.allSettled([...runs]);
+}
+
 /** Run the agent until it is stopped (SIGTERM/SIGINT) or refused. */
 export async function runAgent(c: AgentConfig): Promise<void> {
   checkHostAndDataDir(c.host, log);
@@ -105,6 +127,8 @@ export async function runAgent(c: AgentConfig): Promise<void> {
       }
     };
     for (let i = 0; i < c.slots; i++) { const p = slot(); running.add(p); }
+    // One-off dynos: placed on this agent by the server (bounded by memory, as dynos are), each run as it comes.
+    running.add(claimOneOffs(client, deps, stop.signal, (why) => { refused = why; stop.abort(); }));
     // Dynos beside the job slots (their first pass may download slugs and boot dynos: jobs need not wait).
     dynos = await startAgentDynos({
       client, host, config: c.host, advertise: reg.address, routerFrom: new Set(c.routerFrom ?? [reg.serverAddress]), log: (m) => log.warn(`dynos: ${m}`),

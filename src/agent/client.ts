@@ -1,7 +1,7 @@
 // The agent's side of the protocol over HTTP: JSON calls with the agent token and instance header,
 // and the artifact transfers (source and slug downloads, the slug upload) streamed to and from disk.
 import fs from 'node:fs';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
 import {
@@ -45,12 +45,28 @@ export class AgentClient {
   async heartbeat(): Promise<void> { await this.call('POST', '/agent/v1/heartbeat', {}); }
   /** A job leased to this agent, or undefined after `waitMs` without one. */
   claim(waitMs: number): Promise<ClaimedJob | undefined> { return this.call<ClaimedJob>('POST', '/agent/v1/jobs/claim', { wait_ms: waitMs }, waitMs + 30_000); }
+  /** A one-off dyno placed on this agent, or undefined after `waitMs` without one. */
+  claimOneOff(waitMs: number): Promise<ClaimedJob | undefined> { return this.call<ClaimedJob>('POST', '/agent/v1/one-offs/claim', { wait_ms: waitMs }, waitMs + 30_000); }
   lease(jobId: string): Promise<LeaseResponse> { return this.call<LeaseResponse>('POST', `/agent/v1/jobs/${jobId}/lease`, {}) as Promise<LeaseResponse>; }
   events(jobId: string, batch: EventBatch): Promise<EventBatchResponse> { return this.call<EventBatchResponse>('POST', `/agent/v1/jobs/${jobId}/events`, batch, 120_000) as Promise<EventBatchResponse>; }
   async finish(jobId: string, f: FinishRequest): Promise<void> { await this.call('POST', `/agent/v1/jobs/${jobId}/finish`, f, 120_000); }
 
   /** Stream an artifact of the job (`source` or `slug`) to `dest`. */
   download(jobId: string, what: 'source' | 'slug', dest: string): Promise<void> { return this.fetchTo(`/agent/v1/jobs/${jobId}/${what}`, what, dest); }
+
+  /**
+   * An attached one-off's input, as a stream that is there at once (the answer comes when the
+   * client first types): it ends with the client's input, or when the connection fails.
+   */
+  input(jobId: string, signal: AbortSignal): Readable {
+    const out = new PassThrough();
+    void (async () => {
+      const res = await fetch(`${this.server}/agent/v1/jobs/${jobId}/input`, { headers: this.headers(), signal });
+      if (!res.ok || !res.body) { await this.answer(res, 'GET input'); return; }
+      await pipeline(Readable.fromWeb(res.body as ReadableStream), out);
+    })().catch(() => out.end());
+    return out;
+  }
 
   /** Stream the slug of one of this agent's dynos to `dest`. */
   downloadSlug(slugId: string, dest: string): Promise<void> { return this.fetchTo(`/agent/v1/slugs/${encodeURIComponent(slugId)}`, 'slug', dest); }

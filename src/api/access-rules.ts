@@ -33,7 +33,7 @@ const table: Record<string, Rule> = {
   'GET /apps/:app/formation': app('view'), 'GET /apps/:app/formation/:type': app('view'), 'PATCH /apps/:app/formation': app('operate'),
   'PATCH /apps/:app/formation/:type': app('operate'), 'DELETE /apps/:app/formations/:type': app('operate'),
   'GET /apps/:app/dynos': app('view'), 'GET /apps/:app/dynos/:id': app('view'), 'POST /apps/:app/dynos': app('deploy'),
-  'GET /apps/:app/dynos/:id/attach': app('deploy'), 'DELETE /apps/:app/dynos': app('operate'), 'DELETE /apps/:app/dynos/:dyno': app('operate'),
+  'GET /apps/:app/dynos/:id/attach': app('deploy'), 'POST /apps/:app/dynos/:id/input': app('deploy'), 'DELETE /apps/:app/dynos': app('operate'), 'DELETE /apps/:app/dynos/:dyno': app('operate'),
   'POST /apps/:app/dynos/:dyno/actions/stop': app('operate'),
   'GET /apps/:app/log-stream': app('view'), 'GET /apps/:app/log/live': app('view'), 'POST /apps/:app/log-sessions': app('view'),
   'GET /apps/:app/log-drains': app('view'), 'POST /apps/:app/log-drains': app('manage'), 'DELETE /apps/:app/log-drains/:drain': app('manage'),

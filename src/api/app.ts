@@ -9,6 +9,7 @@ import { pipelineRoutes } from './pipelines.js';
 import { testRunRoutes } from './test-runs.js';
 import { streamRoutes } from './streams.js';
 import { appRoutes } from './apps.js';
+import { oneOffRoutes } from './one-off-routes.js';
 import { formationRoutes } from './formation.js';
 import { gitRoutes } from './git.js';
 import { addonRoutes } from './addons.js';
@@ -46,6 +47,7 @@ export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {})
   await app.register(async (a) => testRunRoutes(a, ctx));
   await app.register(async (a) => streamRoutes(a, ctx));
   await app.register(async (a) => appRoutes(a, ctx));
+  await app.register(async (a) => oneOffRoutes(a, ctx));
   await app.register(async (a) => formationRoutes(a, ctx));
   await app.register(async (a) => gitRoutes(a, ctx));
   await app.register(async (a) => addonRoutes(a, ctx));

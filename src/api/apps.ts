@@ -4,13 +4,12 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { getApp, getConfigVars, patchConfigVars, renameApp, setMaintenance, type App } from '../store/apps.js';
 import { generatedAppName } from '../core/app-name.js';
-import { currentRelease, getRelease, listReleases, type Release } from '../store/releases.js';
+import { getRelease, listReleases, type Release } from '../store/releases.js';
 import { getBuild, listBuilds, type Build } from '../store/builds.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startBuild, releaseConfigChange, releaseSlug, rollback, buildLogKey, releaseLogKey, scheduleDynos } from '../releases/deploy.js';
 import { listAppDynos } from '../store/desired-dynos.js';
-import { slugFile } from '../releases/slugs.js';
 import { followStep } from '../releases/step-output.js';
 import { publishAppEvent } from '../webhooks/publish.js';
 import { appLogKey, appendAppLog } from '../releases/app-log.js';
@@ -18,14 +17,12 @@ import { sourceIdFromUrl, sourceKey } from '../git/source-blobs.js';
 import { createAppWithRelease, destroyApp } from '../releases/app-lifecycle.js';
 import { getSpace, placeApp } from '../store/spaces.js';
 import { fail } from '../core/errors.js';
-import { DEFAULT_DYNO_SIZE, lookupDynoSize } from '../core/dyno-size.js';
 import type { AppContext } from '../app-context.js';
 import { parseBody, refuseBadKeys } from './errors.js';
 import { signedUrl } from './urls.js';
 import { accountEmail, herokuAppJson } from './heroku/shapes.js';
 import { sseEvent } from './heroku/sse.js';
-import { attachUrl } from './heroku/rendezvous.js';
-import { terminalSize } from '../runtime/one-off-terminal.js';
+import { listedOneOffs } from './one-off-routes.js';
 import { visibleApps } from './visible.js';
 import { claimOwnership } from './ownership.js';
 
@@ -157,58 +154,7 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   });
   app.get<{ Params: { app: string } }>('/apps/:app/dynos', async (req) => {
     const a = await getApp(db, req.params.app);
-    return [...(await listAppDynos(db, a.id)).map((d) => dynoJson(a, d)), ...ctx.oneOffs.list(a.id).map((r) => oneOffJson(req, a, r))];
-  });
-  const oneOffJson = (req: FastifyRequest, a: App, r: import('../runtime/one-off.js').OneOff) => ({
-    id: r.id, name: r.name, type: 'run', state: r.state, command: r.command, exit_code: r.exitCode, app: { id: a.id, name: a.name }, created_at: r.createdAt,
-    attach_url: attachUrl(ctx, req, `/apps/${a.id}/dynos/${r.id}/attach`), size: r.size, updated_at: r.createdAt,
-  });
-  // One-off dynos: POST starts one; its attach_url streams the output until it exits.
-  app.post<{ Params: { app: string } }>('/apps/:app/dynos', async (req, reply) => {
-    const a = await getApp(db, req.params.app);
-    // The heroku CLI sends COLUMNS and LINES as numbers when it has a terminal.
-    const b = parseBody(z.object({
-      command: z.string().min(1), env: z.record(z.string(), z.union([z.string(), z.number()])).optional(), attach: z.boolean().optional(),
-      force_no_tty: z.boolean().nullable().optional(), size: z.string().optional(),
-    }).passthrough(), req.body);
-    const env = Object.fromEntries(Object.entries(b.env ?? {}).map(([k, v]) => [k, String(v)]));
-    const size = lookupDynoSize(b.size ?? DEFAULT_DYNO_SIZE);
-    if (!size.ok) throw fail('invalid_params', `${size.message} (size of the one-off dyno)`);
-    const release = await currentRelease(db, a.id);
-    if (!release?.slug_id) throw fail('invalid_state', `${a.name} has no release with code yet; deploy it first (\`slipway builds:create -a ${a.name}\`).`);
-    // A terminal when the client attaches from one (it sent its window size) and did not refuse it (--no-tty).
-    const terminal = b.attach && !b.force_no_tty ? terminalSize(b.env ?? {}) : undefined;
-    const run = ctx.oneOffs.start(a.id, { slugFile: await slugFile(ctx.blobs, release.slug_id), config: JSON.parse(release.config) as Record<string, string>, tenant: await ctx.tenants.forApp(a.id) },
-      b.command, env, size.size, { attach: !!b.attach, terminal });
-    appendAppLog(ctx.logs, a.id, 'app[api]', `Starting process with command \`${b.command}\` by user ${accountEmail(req.actor?.name ?? 'unknown')}`);
-    const shown = oneOffJson(req, a, run);
-    await publishAppEvent(ctx, { appId: a.id, include: 'api:dyno', resource: 'dyno', action: 'create', data: shown, actor: req.actor?.name });
-    return reply.status(201).send(shown);
-  });
-  app.get<{ Params: { app: string; id: string } }>('/apps/:app/dynos/:id', async (req) => {
-    const a = await getApp(db, req.params.app);
-    // By id, or by name (run.1) as the heroku CLI asks.
-    const r = ctx.oneOffs.get(req.params.id) ?? ctx.oneOffs.list(a.id).find((x) => x.name === req.params.id);
-    if (!r || r.appId !== a.id) throw fail('not_found', `No dyno ${req.params.id} on ${a.name}.`);
-    return oneOffJson(req, a, r);
-  });
-  app.post<{ Params: { app: string; dyno: string } }>('/apps/:app/dynos/:dyno/actions/stop', async (req, reply) => {
-    const a = await getApp(db, req.params.app);
-    if (ctx.oneOffs.stop(a.id, req.params.dyno)) return reply.status(202).send({});
-    if ((await listAppDynos(db, a.id)).some((d) => d.name === req.params.dyno || d.process_type === req.params.dyno)) {
-      throw fail('invalid_state', `${req.params.dyno} is part of the formation; scale it instead (\`slipway ps:scale ${req.params.dyno.split('.')[0]}=N -a ${a.name}\`) or restart it (\`ps:restart\`).`);
-    }
-    throw fail('not_found', `No running dyno ${req.params.dyno} on ${a.name}; see \`slipway ps -a ${a.name}\`.`);
-  });
-
-  app.get<{ Params: { app: string; id: string } }>('/apps/:app/dynos/:id/attach', async (req, reply) => {
-    const a = await getApp(db, req.params.app);
-    const r = ctx.oneOffs.get(req.params.id);
-    if (!r || r.appId !== a.id) throw fail('not_found', `No dyno ${req.params.id} on ${a.name}.`);
-    // A plain HTTP stream carries no input: the command reads end of file.
-    r.attached = true;
-    r.input?.end();
-    return follow(r.logKey, async () => false, reply, req); // a one-off runs on this replica: its output is live here from its start
+    return [...(await listAppDynos(db, a.id)).map((d) => dynoJson(a, d)), ...await listedOneOffs(ctx, req, a)];
   });
   app.delete<{ Params: { app: string; dyno?: string } }>('/apps/:app/dynos', async (req, reply) => { const a = await getApp(db, req.params.app); await scheduleDynos(ctx, a.id, '', { wait: false }); return reply.status(202).send({}); });
   // ps:restart --process-type web

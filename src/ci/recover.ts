@@ -10,6 +10,7 @@ import { settleRun } from './settle-run.js';
 import type { RunAddonsJob } from './provision-run-addons.js';
 import type { AppContext } from '../app-context.js';
 import { failLostReleaseWork } from '../releases/recover-lost.js';
+import { expireUnclaimedOneOffs, failLostOneOff } from '../releases/agent-one-offs.js';
 
 export const RUNNER_LOST = 'The runner executing this node was lost (the server or runner stopped unexpectedly); its processes and workspace were cleaned up.';
 
@@ -37,10 +38,12 @@ export async function recoverLostWork(ctx: AppContext, owner: string, heldByPref
       await settleRun(ctx, j.runId);
     }
     // A build or release phase cannot be resumed: it ends failed, and is not run again.
-    if (await failLostReleaseWork(ctx, job)) { await finish(ctx.queue, job, owner, { ok: false, error: 'runner lost' }); continue; }
+    // So is a one-off (its process went with its agent).
+    if (await failLostReleaseWork(ctx, job) || await failLostOneOff(ctx, job)) { await finish(ctx.queue, job, owner, { ok: false, error: 'runner lost' }); continue; }
     // Jobs that are safe to do again (enqueued with attempts to spare, e.g. webhook deliveries) go back in the queue.
     await finish(ctx.queue, job, owner, { ok: false, error: 'runner lost', retry: true });
   }
+  await expireUnclaimedOneOffs(ctx);
   return jobs.length;
 }
 

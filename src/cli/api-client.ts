@@ -62,13 +62,27 @@ export class ApiClient {
     if (!res.ok) throw new CliError(`Uploading the source failed: HTTP ${res.status} ${await res.text()}`, EXIT.failed);
   }
 
+  /** Send `input` as the body of a POST to `path` as it comes (until it ends or `signal` aborts); errors are said on stderr. */
+  async upload(path: string, input: NodeJS.ReadableStream, signal: AbortSignal): Promise<void> {
+    const { Readable } = await import('node:stream');
+    try {
+      const res = await fetch(this.creds.url + path, {
+        method: 'POST', signal, duplex: 'half', body: Readable.toWeb(Readable.from(input)) as unknown as BodyInit,
+        headers: { 'content-type': 'application/octet-stream', ...(this.creds.token ? { authorization: `Bearer ${this.creds.token}` } : {}) },
+      } as RequestInit);
+      if (!res.ok) process.stderr.write(`!    Could not send the input: HTTP ${res.status} ${(await res.text()).slice(0, 300)}\n`);
+    } catch (e) {
+      if (!signal.aborted) process.stderr.write(`!    Could not send the input: ${(e as Error).message}\n`);
+    }
+  }
+
   /**
    * Copy a (signed) stream URL to `out` until the server ends it. An answer that is not 2xx is said
    * on `err` (what, and the server's message) and gives false: the command goes on without it.
    */
-  async stream(url: string, out: NodeJS.WritableStream, err: NodeJS.WritableStream = process.stderr): Promise<boolean> {
+  async stream(url: string, out: NodeJS.WritableStream, err: NodeJS.WritableStream = process.stderr, headers: Record<string, string> = {}): Promise<boolean> {
     try {
-      const res = await fetch(url);
+      const res = await fetch(url, { headers });
       if (!res.ok || !res.body) {
         const text = await res.text().catch(() => '');
         let message = text.trim().slice(0, 300);

@@ -36,6 +36,7 @@ export const ERRORS = {
   agent_lease_lost: { status: 409, message: 'This agent no longer holds the job (its lease ran out, or it was cancelled and taken over); stop running it.' },
   agent_event_out_of_order: { status: 409, message: 'An event batch arrived out of order; send the batches of a job in sequence, from the one after the last acknowledged.' },
   agent_dyno_address: { status: 422, message: 'An agent reported its dynos at an address other than the one it registered with; the router reaches an agent\'s dynos only at its registered (advertised) address.' },
+  one_off_no_room: { status: 503, message: 'No agent can run this one-off dyno now (none online, or each is full); add an agent or free room, then run it again.' },
   router_not_found: { status: 404, message: 'Couldn\'t find that router. `slipway routers` lists them.' },
   router_feed_unavailable: { status: 503, message: 'This server runs its router in-process (nginx data plane, or a TLS router port) and feeds no router process; unset SLIPWAY_ROUTER=nginx and SLIPWAY_ROUTER_TLS_PORT to run `slipway router`.' },
   not_supported: { status: 501, message: 'Slipway does not support this endpoint yet.' },

@@ -43,11 +43,13 @@ export async function enqueue(q: Queue, kind: string, payload: unknown, opts: { 
 /** What is left of a finished job's payload: its secrets and bulk go, the row (and its key) stays for idempotency. */
 const PURGED = '{}';
 
-/** Take the oldest runnable job of these kinds and lease it to `owner` for `leaseMs`. */
-export async function claim(q: Queue, kinds: string[], owner: string, leaseMs: number): Promise<Job | undefined> {
+/** Take the oldest runnable job of these kinds (with a key of `keyPrefix`, when given) and lease it to `owner` for `leaseMs`. */
+export async function claim(q: Queue, kinds: string[], owner: string, leaseMs: number, keyPrefix?: string): Promise<Job | undefined> {
   return q.db.transaction().execute(async (trx) => {
     let sel = trx.selectFrom('jobs').select('id').where('status', '=', 'queued').where('kind', 'in', kinds)
       .where('run_after', '<=', at(q)).orderBy('created_at').orderBy('id').limit(1);
+    // A prefix that is a key's start, matched as text (LIKE would read its _ and % as patterns).
+    if (keyPrefix) sel = sel.where((eb) => eb(eb.fn('substr', ['key', eb.val(1), eb.val(keyPrefix.length)]), '=', keyPrefix));
     if (q.dialect === 'postgres') sel = sel.forUpdate().skipLocked();
     const next = await sel.executeTakeFirst();
     if (!next) return undefined;

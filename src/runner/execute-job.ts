@@ -8,10 +8,12 @@ import { TEST_NODE_JOB, type RunnerEvent, type TestNodeJob } from '../ci/test-no
 import { runBuild, cleanupBuild } from '../releases/run-build.js';
 import { runReleasePhase } from '../releases/run-release-phase.js';
 import { BUILD_JOB, RELEASE_JOB, type BuildEvent, type BuildJob, type ReleaseEvent, type ReleaseJob } from '../releases/jobs.js';
+import type { Readable } from 'node:stream';
+import { ONE_OFF_JOB, ONE_OFF_TIMEOUT_MS, runOneOffJob, type OneOffEvent, type OneOffJob } from '../runtime/one-off-job.js';
 
 /** The kinds a runner executes on its host (add-on provisioning and deliveries stay on the server). */
 export const EXECUTED_KINDS = [TEST_NODE_JOB, BUILD_JOB, RELEASE_JOB] as const;
-export type JobEvent = RunnerEvent | BuildEvent | ReleaseEvent;
+export type JobEvent = RunnerEvent | BuildEvent | ReleaseEvent | OneOffEvent;
 
 export interface ExecDeps {
   sandbox: Sandbox;
@@ -27,6 +29,8 @@ export interface ExecDeps {
   fetchSource(url: string, dest: string): Promise<void>;
   /** A local file holding the slug, and what to do once the release phase is done with it. */
   slugFile(slugId: string, jobId: string): Promise<{ path: string; done(): Promise<void> }>;
+  /** An attached one-off's input (agents only: the server runs its own one-offs without a job). */
+  openInput?(jobId: string): Promise<Readable>;
 }
 
 /**
@@ -58,6 +62,14 @@ export async function executeJob(job: { id: string; kind: string; payload: strin
       await flush();
     } finally { await slug.done(); }
     return;
+  }
+  if (job.kind === ONE_OFF_JOB && deps.openInput) {
+    const openInput = deps.openInput;
+    await runOneOffJob(JSON.parse(job.payload) as OneOffJob, {
+      sandbox: deps.sandbox, workRoot: deps.workRoot, network: deps.network, timeoutMs: ONE_OFF_TIMEOUT_MS,
+      slugFile: (slugId) => deps.slugFile(slugId, job.id), openInput: () => openInput(job.id),
+    }, emit, signal);
+    return flush();
   }
   throw new Error(`no executor for jobs of kind ${job.kind}`);
 }

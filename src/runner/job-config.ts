@@ -8,6 +8,8 @@ import { listAddons } from '../store/test-run-addons.js';
 import { getRelease } from '../store/releases.js';
 import { TEST_NODE_JOB, type TestNodeJob } from '../ci/test-node-job.js';
 import { BUILD_JOB, RELEASE_JOB, type BuildJob, type ReleaseJob } from '../releases/jobs.js';
+import { ONE_OFF_JOB, type OneOffJob } from '../runtime/one-off-job.js';
+import type { StoredOneOffJob } from '../releases/agent-one-offs.js';
 
 /** What is queued of each executed job: everything but its secrets. */
 export type StoredTestNodeJob = Omit<TestNodeJob, 'configVars' | 'addonEnv'>;
@@ -32,6 +34,11 @@ export async function withConfig<J extends { kind: string; payload: string }>(db
     // The release's own snapshot: a release phase runs with the config its release was made with.
     const config = JSON.parse((await getRelease(db, r.appId, r.releaseId)).config) as Record<string, string>;
     return { ...job, payload: JSON.stringify({ ...r, config } satisfies ReleaseJob) };
+  }
+  if (job.kind === ONE_OFF_JOB) {
+    const o = p as unknown as StoredOneOffJob;
+    const config = JSON.parse((await getRelease(db, o.appId, o.releaseId)).config) as Record<string, string>;
+    return { ...job, payload: JSON.stringify({ ...o, config } satisfies OneOffJob) };
   }
   return job;
 }

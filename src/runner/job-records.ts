@@ -10,6 +10,8 @@ import { buildLogKey, recordBuildEvent, recordReleaseEvent, releaseLogKey } from
 import { BUILD_JOB, RELEASE_JOB, type BuildEvent, type BuildJob, type ReleaseEvent, type ReleaseJob } from '../releases/jobs.js';
 import type { JobEvent } from './execute-job.js';
 import { crashPoint } from '../core/crash-point.js';
+import { ONE_OFF_JOB, type OneOffEvent } from '../runtime/one-off-job.js';
+import { oneOffRecorder, type StoredOneOffJob } from '../releases/agent-one-offs.js';
 
 export interface JobRecorder {
   /** Turn one event into rows (call in the order the events were emitted). */
@@ -52,6 +54,10 @@ export function jobRecorder(ctx: AppContext, job: { kind: string; payload: strin
       record: (e) => { if (e.type === 'output') continueLog(ctx, releaseLogKey(p.releaseId)); return recordReleaseEvent(ctx, p, e as ReleaseEvent); },
       after: async () => {}, failed: (message) => recordReleaseEvent(ctx, p, { type: 'end', ok: false, message }),
     };
+  }
+  if (job.kind === ONE_OFF_JOB) {
+    const rec = oneOffRecorder(ctx, JSON.parse(job.payload) as StoredOneOffJob);
+    return { record: (e) => rec.record(e as OneOffEvent), after: async () => {}, failed: rec.failed };
   }
   throw new Error(`no recorder for jobs of kind ${job.kind}`);
 }

@@ -1,18 +1,14 @@
 // One-off dynos (`run`): the current release's slug and config, a command, output kept and
 // streamed, the exit code recorded — then the dyno and its workspace are gone.
 import type { Sandbox } from '../sandbox/sandbox.js';
-import { forTenant } from '../sandbox/tenant-sandbox.js';
 import type { Tenant } from '../sandbox/user.js';
-import { removeWorkspace } from '../ci/workspace.js';
-import { unpackSlug, dynoEnv, dynoCommand } from './slug-workspace.js';
 import type { LogBook } from '../logs/log-book.js';
 import type { DynoNetworks } from '../spaces/space-network.js';
-import { dynoSize, limitsFor, type DynoSize } from '../core/dyno-size.js';
-import { describeResult } from '../sandbox/result.js';
-import { r15Lines } from './memory-quota.js';
+import { dynoSize, type DynoSize } from '../core/dyno-size.js';
 import { PassThrough } from 'node:stream';
-import { hostTool } from '../sandbox/host-tools.js';
-import { inTerminal, type TerminalSize } from './one-off-terminal.js';
+import type { TerminalSize } from './one-off-terminal.js';
+import { lineSplitter, runOneOffProcess } from './one-off-process.js';
+import { ATTACH_WAIT_MS, InputRelays } from './one-off-relay.js';
 
 export interface OneOff {
   stop?: () => void; id: string; appId: string; name: string; command: string; size: string; state: 'starting' | 'up' | 'down'; exitCode: number | null; createdAt: string; logKey: string;
@@ -27,11 +23,10 @@ export interface OneOff {
 /** How a one-off is run: attached (its stdin is the client's, maybe on a terminal) or detached (output into the app log). */
 export interface OneOffMode { attach: boolean; terminal?: TerminalSize }
 
-/** An attached one-off whose client never connects reads end of input after this long. */
-const ATTACH_WAIT_MS = 60_000;
-
 export class OneOffDynos {
   private runs = new Map<string, OneOff>();
+  /** The input of attached one-offs that agents run (their client is connected to this process). */
+  readonly relays = new InputRelays();
   private seq = 0;
   constructor(private o: { sandbox: Sandbox; workRoot: string; logs: LogBook; timeoutMs: number; network?: DynoNetworks; appLog?: (appId: string, source: string, message: string) => void }) {}
 
@@ -59,32 +54,19 @@ export class OneOffDynos {
     const platform = (message: string) => this.o.appLog?.(appId, `heroku[${run.name}]`, message);
     platform(`Starting process with command \`${command}\``);
     void (async () => {
-      let dynoNet: Awaited<ReturnType<DynoNetworks['forApp']>>;
+      const ac = new AbortController();
+      run.stop = () => ac.abort();
+      // Detached output goes to the app's log as app[run.N] lines, as Heroku's logplex has it.
+      const lines = lineSplitter();
+      const toAppLog = (ls: string[]) => { for (const l of ls) this.o.appLog?.(appId, `app[${run.name}]`, l); };
       try {
-        dynoNet = await this.o.network?.forApp(appId, id);
-        const sandbox = forTenant(this.o.sandbox, release.tenant);
-        const ws = await unpackSlug(sandbox, this.o.workRoot, id, release.slugFile, limitsFor(size).diskMb);
-        run.state = 'up';
-        platform('State changed from starting to up');
-        // Detached output goes to the app's log as app[run.N] lines, as Heroku's logplex has it.
-        let partial = '';
-        const out = (c: Buffer) => {
-          this.o.logs.append(run.logKey, c);
-          if (mode.attach || !this.o.appLog) return;
-          const lines = (partial + c.toString()).split('\n');
-          partial = lines.pop() ?? '';
-          for (const l of lines) this.o.appLog(appId, `app[${run.name}]`, l.replace(/\r$/, ''));
-        };
-        const ac = new AbortController();
-        run.stop = () => ac.abort();
-        const r = await sandbox.run({
-          argv: run.terminal ? inTerminal(hostTool('script'), dynoCommand(ws, command), run.terminal) : dynoCommand(ws, command),
-          cwd: ws.app, env: dynoEnv(ws, release.config, { ...env, DYNO: run.name, PORT: '5000' }), stdin: run.input,
-          writable: [ws.root], tmpDir: ws.tmp, marker: id, netns: dynoNet?.netns, limits: limitsFor(size), timeoutMs: this.o.timeoutMs, signal: ac.signal, onStdout: out, onStderr: out,
+        const spec = { id, appId, name: run.name, command, config: release.config, env, size: size.name, tenant: release.tenant, terminal: run.terminal };
+        run.exitCode = await runOneOffProcess(spec, release.slugFile, this.o, {
+          stdin: run.input, signal: ac.signal,
+          up: () => { run.state = 'up'; platform('State changed from starting to up'); },
+          output: (c) => { this.o.logs.append(run.logKey, c); if (!mode.attach) toAppLog(lines.push(c)); },
         });
-        if (r.limitExceeded) this.o.logs.append(run.logKey, `${r.limitExceeded.resource === 'memory' ? r15Lines(r.limitExceeded.usedMb, size.quotaMb).join('\n') : `${run.name} ${describeResult(r)}`}\n`);
-        run.exitCode = r.exitCode ?? 128 + 9;
-        if (partial) this.o.appLog?.(appId, `app[${run.name}]`, partial);
+        if (!mode.attach) toAppLog(lines.end());
       } catch (e) {
         this.o.logs.append(run.logKey, `${(e as Error).message}\n`);
         run.exitCode = 1;
@@ -93,9 +75,7 @@ export class OneOffDynos {
         run.input?.destroy();
         platform(`Process exited with status ${run.exitCode}`);
         platform('State changed from up to complete');
-        await dynoNet?.release();
         this.o.logs.close(run.logKey);
-        await removeWorkspace(this.o.workRoot, id).catch((e: Error) => this.o.logs.append(run.logKey, `${e.message}\n`));
         setTimeout(() => this.runs.delete(id), 10 * 60_000).unref();
       }
     })();

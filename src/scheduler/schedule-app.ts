@@ -33,7 +33,7 @@ const perApp = new KeyedSerial();
  * servers (Postgres, Redis, or the relay to the operator's Postgres) live in the server process, on
  * its networks, so only its agent's sandboxes reach them (and they stop with it anyway).
  */
-async function serverBound(db: Kysely<Database>, appId: string): Promise<boolean> {
+export async function serverBound(db: Kysely<Database>, appId: string): Promise<boolean> {
   const app = await db.selectFrom('apps').select('space_id').where('id', '=', appId).executeTakeFirst();
   if (app?.space_id) return true;
   return Boolean(await db.selectFrom('app_addons').select('id').where('app_id', '=', appId).executeTakeFirst());

@@ -16,13 +16,14 @@ import { jobRecorder } from '../../runner/job-records.js';
 import { fetchSourceTo } from '../../git/fetch-source.js';
 import { slugFile } from '../../releases/slugs.js';
 import { RELEASE_JOB, type ReleaseJob } from '../../releases/jobs.js';
+import { ONE_OFF_JOB } from '../../runtime/one-off-job.js';
 import { fromWire, type EventBatchResponse } from '../../agent/protocol.js';
 import { parseBody } from '../errors.js';
 import { agentOf } from './agent-auth.js';
 import { eventBatchSchema, finishSchema } from './wire-schema.js';
 
 /** The job if this agent process holds its lease; else 409 agent_lease_lost (stop running it). */
-async function heldJob(ctx: AppContext, req: FastifyRequest<{ Params: { id: string } }>): Promise<Job> {
+export async function heldJob(ctx: AppContext, req: FastifyRequest<{ Params: { id: string } }>): Promise<Job> {
   const job = await ctx.store.db.selectFrom('jobs').selectAll().where('id', '=', req.params.id).executeTakeFirst();
   if (!job || job.status !== 'running' || job.lease_owner !== agentOf(req).owner) throw fail('agent_lease_lost', `This agent process does not hold job ${req.params.id} (its lease ran out, it was taken over as lost, or it never held it); stop running it.`);
   return job;
@@ -67,7 +68,7 @@ export async function agentJobRoutes(app: FastifyInstance, ctx: AppContext): Pro
 
   app.get<{ Params: { id: string } }>('/agent/v1/jobs/:id/slug', async (req, reply) => {
     const job = await heldJob(ctx, req);
-    if (job.kind !== RELEASE_JOB) throw fail('invalid_state', `Job ${job.id} is a ${job.kind}; only release phases download a slug.`);
+    if (job.kind !== RELEASE_JOB && job.kind !== ONE_OFF_JOB) throw fail('invalid_state', `Job ${job.id} is a ${job.kind}; only release phases and one-off dynos download a slug.`);
     // From the blob store (this replica's copy of it), wherever the slug was built.
     const file = await slugFile(ctx.blobs, (JSON.parse(job.payload) as ReleaseJob).slugId).catch(() => undefined);
     if (!file || !fs.existsSync(file)) throw fail('not_found', `The slug of job ${job.id} is not in the blob store.`);

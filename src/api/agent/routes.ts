@@ -1,8 +1,10 @@
 // The agent protocol, v1 (docs/agent-protocol.md): register, heartbeat, claim a job with a lease,
 // renew it (a cancel comes back as the answer). Events, artifacts and finish: job-routes.ts.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app-context.js';
-import { claim, heartbeat } from '../../jobs/queue.js';
+import { claim, heartbeat, type Job } from '../../jobs/queue.js';
+import { ONE_OFF_JOB } from '../../runtime/one-off-job.js';
+import { oneOffKeyPrefix } from '../../releases/agent-one-offs.js';
 import { fail } from '../../core/errors.js';
 import { agentOwnerPrefix, recordRegistration } from '../../store/agents.js';
 import { recoverLostWork } from '../../ci/recover.js';
@@ -12,6 +14,7 @@ import { parseBody } from '../errors.js';
 import { agentOf, registerAgentAuth } from './agent-auth.js';
 import { claimSchema, registerSchema } from './wire-schema.js';
 import { agentJobRoutes } from './job-routes.js';
+import { agentOneOffRoutes } from './one-off-routes.js';
 import { agentDynoRoutes } from './dyno-routes.js';
 import { withConfig } from '../../runner/job-config.js';
 
@@ -41,21 +44,28 @@ export async function agentRoutes(app: FastifyInstance, ctx: AppContext): Promis
   app.post('/agent/v1/heartbeat', async () => ({ ok: true, server_time: new Date().toISOString() }));
 
   // Long poll: the answer comes when a job is leased to this agent, or empty (204) after wait_ms.
-  app.post('/agent/v1/jobs/claim', async (req, reply) => {
-    const agent = agentOf(req);
+  const longPoll = async (req: FastifyRequest, reply: FastifyReply, take: () => Promise<Job | undefined>) => {
     const c = parseBody(claimSchema, req.body);
-    const kinds = EXECUTED_KINDS.filter((k) => !c.kinds || c.kinds.includes(k));
     const until = Date.now() + (c.wait_ms ?? 0);
     let gone = false;
     req.raw.once('close', () => { gone = true; });
     // A client that hung up takes nothing (else the job would wait for its lease to run out).
     while (!gone) {
-      const job = kinds.length ? await claim(ctx.queue, kinds, agent.owner, ctx.config.leaseMs) : undefined;
+      const job = await take();
       if (job) return { id: job.id, kind: job.kind, payload: (await withConfig(ctx.store.db, job)).payload, attempts: job.attempts, lease_ms: ctx.config.leaseMs } satisfies ClaimedJob;
       if (Date.now() + POLL_MS > until) break;
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
     return reply.status(204).send();
+  };
+  app.post('/agent/v1/jobs/claim', async (req, reply) => {
+    const c = parseBody(claimSchema, req.body);
+    const kinds = EXECUTED_KINDS.filter((k) => !c.kinds || c.kinds.includes(k));
+    return longPoll(req, reply, async () => kinds.length ? claim(ctx.queue, kinds, agentOf(req).owner, ctx.config.leaseMs) : undefined);
+  });
+  // One-off dynos placed on this agent (and only those): claimed beside the job slots, as dynos run beside them.
+  app.post('/agent/v1/one-offs/claim', async (req, reply) => {
+    return longPoll(req, reply, () => claim(ctx.queue, [ONE_OFF_JOB], agentOf(req).owner, ctx.config.leaseMs, oneOffKeyPrefix(agentOf(req).id)));
   });
 
   app.post<{ Params: { id: string } }>('/agent/v1/jobs/:id/lease', async (req): Promise<LeaseResponse> => {
@@ -63,5 +73,6 @@ export async function agentRoutes(app: FastifyInstance, ctx: AppContext): Promis
   });
 
   await agentJobRoutes(app, ctx);
+  await agentOneOffRoutes(app, ctx);
   await agentDynoRoutes(app, ctx);
 }

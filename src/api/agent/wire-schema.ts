@@ -17,6 +17,9 @@ const wireEvent = z.union([
   z.object({ type: z.literal('end'), outcome: z.enum(['succeeded', 'failed', 'errored', 'cancelled']), exitCode: z.number().int().nullable().optional(), errorId: errorId.optional(), message: text(100_000).optional() }),
   z.object({ type: z.literal('end'), ok: z.literal(true), processTypes: z.record(z.string(), text(10_000)), buildpacks: z.array(text(2000)).max(100), size: z.number().int().min(0) }),
   z.object({ type: z.literal('end'), ok: z.boolean(), message: text(100_000).nullable() }),
+  // A one-off dyno's.
+  z.object({ type: z.literal('up') }),
+  z.object({ type: z.literal('exit'), exitCode: z.number().int().min(0).max(255), message: text(100_000).optional() }),
 ]);
 
 export const eventBatchSchema = z.object({ seq: z.number().int().min(1), events: z.array(wireEvent).max(5000) })

@@ -9,6 +9,8 @@ import type { AppContext } from '../../app-context.js';
 import { signedUrl } from '../urls.js';
 import { wantsHeroku } from './error-ids.js';
 import { splitAtEndOfInput } from '../../runtime/one-off-terminal.js';
+import { findOneOff, type OneOffRow } from '../../store/one-off-dynos.js';
+import { oneOffLogKey, stopOnAgent } from '../../releases/agent-one-offs.js';
 
 const ATTACH = /^\/apps\/([^/]+)\/dynos\/([^/]+)\/attach$/;
 
@@ -40,7 +42,11 @@ export function serveRendezvous(ctx: AppContext, socket: tls.TLSSocket): void {
     const m = ATTACH.exec(url.pathname);
     const signed = (method: string) => checkSignedPath(ctx.secret, method, url.pathname, url.searchParams, Math.floor(Date.now() / 1000)) === 'ok';
     // The plain-HTTP attach URL (GET) also opens a rendezvous: both name the same one-off.
-    const run = m && (signed('ATTACH') || signed('GET')) ? ctx.oneOffs.get(m[2]!) : undefined;
+    const valid = m && (signed('ATTACH') || signed('GET'));
+    const run = valid ? ctx.oneOffs.get(m[2]!) : undefined;
+    // A one-off on an agent: its input goes through the relay, its output comes from its events.
+    const onAgent = valid && !run ? await findOneOff(ctx.store.db, m[1]!, m[2]!) : undefined;
+    if (onAgent && onAgent.id === m![2]) { await attachToAgentOneOff(ctx, socket, onAgent, pending, setForward); return; }
     if (!run || run.appId !== m![1]) { socket.end('Slipway: no such one-off dyno, or the attach URL is not valid.\r\n'); return; }
     if (run.attached) { socket.end(`Slipway: ${run.name} already has a client attached.\r\n`); return; }
     run.attached = true;
@@ -64,9 +70,30 @@ export function serveRendezvous(ctx: AppContext, socket: tls.TLSSocket): void {
       // As on Heroku, an attached one-off ends when its client goes.
       if (run.state !== 'down') ctx.oneOffs.stop(run.appId, run.id);
     });
-    // The client drops the first chunk it receives.
-    socket.write('rendezvous\r\n');
-    for await (const chunk of ctx.logs.follow(run.logKey, 0, ac.signal)) socket.write(chunk);
-    socket.end();
+    await relayOutput(ctx, socket, run.logKey, ac.signal);
   };
+}
+
+/** The one-off's output to the client until it ends. */
+async function relayOutput(ctx: AppContext, socket: tls.TLSSocket, logKey: string, signal: AbortSignal): Promise<void> {
+  // The client drops the first chunk it receives.
+  socket.write('rendezvous\r\n');
+  for await (const chunk of ctx.logs.follow(logKey, 0, signal)) socket.write(chunk);
+  socket.end();
+}
+
+/** Attach the rendezvous client to a one-off that runs on an agent: input into its relay, output from its log; its going stops the one-off. */
+async function attachToAgentOneOff(ctx: AppContext, socket: tls.TLSSocket, r: OneOffRow, pending: Buffer[], setForward: (f: (c: Buffer) => void) => void): Promise<void> {
+  const input = ctx.oneOffs.relays.attachClient(r.id);
+  if (!input) { socket.end(`Slipway: ${r.name} already has a client attached, or runs detached.\r\n`); return; }
+  setForward(input.write);
+  for (const c of pending) input.write(c);
+  const ac = new AbortController();
+  socket.once('close', () => {
+    ac.abort();
+    input.end();
+    // As on Heroku, an attached one-off ends when its client goes.
+    void findOneOff(ctx.store.db, r.app_id, r.id).then((now) => (now && now.state !== 'down' ? stopOnAgent(ctx, now) : undefined)).catch((e: Error) => ctx.log.error(`stopping ${r.name}: ${e.message}`));
+  });
+  await relayOutput(ctx, socket, oneOffLogKey(r.id), ac.signal);
 }

@@ -203,7 +203,13 @@ export function registerApps(program: Command): void {
       const d = await api.post<{ id: string; name: string; attach_url: string }>(`/apps/${enc(o.app)}/dynos`, { command: command.join(' '), env, attach: !o.detached, ...(o.size ? { size: o.size } : {}) });
       if (o.detached) { console.log(`Running \`${command.join(' ')}\` on ${o.app} as ${d.name}; see \`slipway logs -a ${o.app}\`.`); return; }
       process.stderr.write(dim(`Running \`${command.join(' ')}\` on ${o.app}… ${d.name}\n`));
-      await api.stream(d.attach_url, process.stdout);
+      // The keyboard (or piped input) goes to the dyno beside the output; the dyno's end ends both.
+      const sending = new AbortController();
+      const upload = api.upload(`/apps/${enc(o.app)}/dynos/${d.id}/input`, process.stdin, sending.signal);
+      await api.stream(d.attach_url, process.stdout, process.stderr, { 'x-slipway-input': 'stream' });
+      sending.abort();
+      process.stdin.destroy();
+      await upload;
       let state = await api.get<{ state: string; exit_code: number | null }>(`/apps/${enc(o.app)}/dynos/${d.id}`);
       while (state.state !== 'down') { await sleep(100); state = await api.get(`/apps/${enc(o.app)}/dynos/${d.id}`); }
       process.exitCode = state.exit_code ?? 1;

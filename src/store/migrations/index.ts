@@ -21,6 +21,7 @@ import * as m028 from './028-app-metrics.js';
 import * as m024 from './024-accounts.js';
 import * as m025 from './025-secrets-audit.js';
 import * as m027 from './027-routers.js';
+import * as m030 from './030-one-off-dynos.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '024-accounts': m024,
   '025-secrets-audit': m025,
   '027-routers': m027,
+  '030-one-off-dynos': m030,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -6,6 +6,7 @@ import type { App } from '../../store/apps.js';
 import { listReleases } from '../../store/releases.js';
 import { listBuilds } from '../../store/builds.js';
 import { getFormation } from '../../store/formation.js';
+import { liveOneOffs } from '../../store/one-off-dynos.js';
 import { html, type Html } from '../html.js';
 import { ago, badge, csrfField, enc, offers, type View } from '../layout.js';
 import { shortSha } from '../format.js';
@@ -29,7 +30,8 @@ ${r.slug_id ? html`<details data-src="${base}/${r.id}/log" data-key="release-${r
 export async function processesPart(ctx: AppContext, a: App): Promise<Html> {
   const formation = await getFormation(ctx.store.db, a.id);
   const dynos = await listAppDynos(ctx.store.db, a.id);
-  const oneOffs = ctx.oneOffs.list(a.id);
+  // The server's own one-offs, then those agents run (rows).
+  const oneOffs = [...ctx.oneOffs.list(a.id), ...(await liveOneOffs(ctx.store.db, a.id)).map((r) => ({ name: r.name, command: r.command, state: r.state, createdAt: r.created_at }))];
   return html`<h3>Formation</h3>${formation.length ? html`<table class="list"><thead><tr><th>Type</th><th>Quantity</th><th>Size</th></tr></thead><tbody>
 ${formation.map((f) => html`<tr><td>${f.type}</td><td>${f.quantity}</td><td>${f.size}</td></tr>`)}</tbody></table>` : html`<p class="muted">No process types scaled yet.</p>`}
 <h3>Dynos</h3>${dynos.length || oneOffs.length ? html`<table class="list"><thead><tr><th>Dyno</th><th>State</th><th>Release</th><th>Up since</th></tr></thead><tbody>

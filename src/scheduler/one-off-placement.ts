@@ -1,0 +1,41 @@
+// Where a one-off dyno runs: in the server for server-bound apps (as their dynos do), else on an
+// agent chosen as dynos are (placement.ts: memory, the server labels), counting the room that
+// formation dynos and other live one-offs already hold. No room anywhere is an error, not a wait.
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+import { allDesiredDynos } from '../store/desired-dynos.js';
+import { agentUsable, listAgents, serverAgent } from '../store/dyno-agents.js';
+import { allLiveOneOffs } from '../store/one-off-dynos.js';
+import { fail } from '../core/errors.js';
+import { placeDynos } from './placement.js';
+import { serverBound } from './schedule-app.js';
+
+export type OneOffPlace = { server: true } | { server: false; agentId: string };
+
+/** The server, as placement sees it: unbounded, like the embedded agent. */
+const SERVER = '(server)';
+
+/**
+ * Place a one-off of `size`. `serverRuns`: this server runs dynos of apps that are not server-bound
+ * itself (SLIPWAY_LOCAL_AGENT=in-process with the embedded runner), so it is a candidate too.
+ */
+export async function placeOneOff(db: Kysely<Database>, appId: string, size: string, o: { serverRuns: boolean; serverBoundRuns: boolean; lostAfterMs: number }): Promise<OneOffPlace> {
+  if (await serverBound(db, appId)) {
+    if (!o.serverBoundRuns) throw fail('one_off_no_room', 'This app\'s dynos need the server (a private space or add-on servers), and this server runs no dynos (SLIPWAY_EMBEDDED_RUNNER=off); run it against a server that does.');
+    return { server: true };
+  }
+  // Server-labelled rows are servers' own agents (this replica's or another's): only this process's, as SERVER, is a candidate.
+  const agents = (await listAgents(db)).filter((a) => !serverAgent(a) && agentUsable(a, o.lostAfterMs));
+  const placed = [
+    ...(await allDesiredDynos(db)).map((r) => ({ appId: r.app_id, type: r.process_type, size: r.size, agentId: r.agent_id })),
+    ...(await allLiveOneOffs(db)).map((r) => ({ appId: r.app_id, type: 'run', size: r.size, agentId: r.agent_id })),
+  ];
+  const candidates = [...agents.map((a) => ({ id: a.id, slots: null, memoryMb: a.memory_mb, usable: true })), ...(o.serverRuns ? [{ id: SERVER, slots: null, memoryMb: null, usable: true, server: true }] : [])];
+  const where = placeDynos(candidates, placed, [{ key: 'run', appId, type: 'run', size }]).get('run');
+  if (!where) {
+    throw fail('one_off_no_room', agents.length
+      ? `No agent has room for a ${size} one-off dyno now (${agents.length} online, each full by memory). Scale something down, add an agent (\`slipway agents:create\`), or try a smaller --size.`
+      : 'No agent is online to run this one-off dyno (`slipway agents` shows them); start one, or wait for it to reconnect, and run it again.');
+  }
+  return where === SERVER ? { server: true } : { server: false, agentId: where };
+}

@@ -1,0 +1,102 @@
+// One-off dynos in the store, against both real databases: placement (memory counted with the
+// formation's dynos and other live one-offs, the server for server-bound apps, the server's own
+// agents never chosen for the rest, no room → one_off_no_room), and a one-off job claimed only by
+// the agent it was placed on.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { openStore, type Store } from '../src/store/db.js';
+import { createApp } from '../src/store/apps.js';
+import { createSpace, placeApp } from '../src/store/spaces.js';
+import { ensureAgent } from '../src/store/dyno-agents.js';
+import { createAgent, recordRegistration } from '../src/store/agents.js';
+import { insertOneOff, markOneOffDown } from '../src/store/one-off-dynos.js';
+import { claim, enqueue } from '../src/jobs/queue.js';
+import { placeOneOff } from '../src/scheduler/one-off-placement.js';
+import { expireUnclaimedOneOffs, failLostOneOff, oneOffKeyPrefix, oneOffLogKey, startOnAgent } from '../src/releases/agent-one-offs.js';
+import { LogBook } from '../src/logs/log-book.js';
+import { InputRelays } from '../src/runtime/one-off-relay.js';
+import { appLogKey } from '../src/releases/app-log.js';
+import { postgresAvailable, startPostgres, freshDatabase, type PgCluster } from './helpers/postgres.js';
+import { needs } from './helpers/tools.js';
+import { tempDir } from './helpers/temp.js';
+
+let cluster: PgCluster | undefined;
+
+async function freshStore(dialect: 'sqlite' | 'postgres'): Promise<Store> {
+  if (dialect === 'sqlite') return openStore({ dataDir: tempDir('slipway-one-off-store-') });
+  return openStore({ databaseUrl: await freshDatabase(cluster!, 'oneoffs'), dataDir: '/nonexistent' });
+}
+
+before(async () => { if (postgresAvailable()) cluster = await startPostgres(); });
+after(() => cluster?.stop());
+
+const OPTS = { serverRuns: false, serverBoundRuns: true, lostAfterMs: 30_000 };
+
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  describe(`one-off dynos on ${dialect}`, () => {
+    const skip = dialect === 'postgres' ? needs('postgres') : false;
+
+    test('placed by memory beside live one-offs; server-bound apps stay with the server; no room is an error', { skip, timeout: 60_000 }, async () => {
+      const s = await freshStore(dialect);
+      try {
+        const db = s.db;
+        await ensureAgent(db, 'local-server', undefined, { serverOnly: true });
+        const far = await createAgent(db, 'far');
+        await recordRegistration(db, far.agent.id, { protocolVersion: 1, slots: 0, memoryMb: 1024, address: '10.0.0.9', hostname: 'h', labels: [] });
+        const app = await createApp(db, 'runner');
+        assert.deepEqual(await placeOneOff(db, app.id, 'standard-1x', OPTS), { server: false, agentId: far.agent.id }, 'on the agent, never on the server\'s own');
+        await assert.rejects(placeOneOff(db, app.id, 'performance-m', OPTS), (e: Error & { id?: string }) => e.id === 'one_off_no_room' && /No agent has room for a performance-m/.test(e.message));
+        // Two live 512 MB one-offs fill the agent's 1024 MB; one ending frees room again.
+        for (const id of ['r1', 'r2']) await insertOneOff(db, { id, app_id: app.id, name: id, command: 'x', size: 'standard-1x', agent_id: far.agent.id, attach: 0 });
+        await assert.rejects(placeOneOff(db, app.id, 'standard-1x', OPTS), (e: Error & { id?: string }) => e.id === 'one_off_no_room');
+        assert.deepEqual(await placeOneOff(db, app.id, 'standard-1x', { ...OPTS, serverRuns: true }), { server: true }, 'a server that runs dynos itself takes it');
+        await markOneOffDown(db, 'r2', 0);
+        assert.equal((await placeOneOff(db, app.id, 'standard-1x', OPTS) as { agentId?: string }).agentId, far.agent.id);
+        const spaced = await createApp(db, 'spaced');
+        await placeApp(db, spaced.id, (await createSpace(db, 'vault', '10.240.0.0/16')).id, false);
+        assert.deepEqual(await placeOneOff(db, spaced.id, 'standard-1x', OPTS), { server: true });
+        await assert.rejects(placeOneOff(db, spaced.id, 'standard-1x', { ...OPTS, serverBoundRuns: false }), (e: Error & { id?: string }) => e.id === 'one_off_no_room');
+        await db.updateTable('agents').set({ last_seen_at: new Date(Date.now() - 60_000).toISOString() }).where('id', '=', far.agent.id).execute();
+        await assert.rejects(placeOneOff(db, app.id, 'standard-1x', OPTS), (e: Error) => /No agent is online/.test(e.message));
+      } finally { await s.close(); }
+    });
+
+    test('a one-off job is claimed by the agent it was placed on only', { skip, timeout: 60_000 }, async () => {
+      const s = await freshStore(dialect);
+      try {
+        const q = { db: s.db, dialect: s.dialect };
+        // An id with LIKE's wildcards: a prefix is matched as text.
+        await enqueue(q, 'one-off', { id: 'r1' }, { key: `${oneOffKeyPrefix('ag_1')}r1` });
+        assert.equal(await claim(q, ['one-off'], 'agent:ag21/i', 30_000, oneOffKeyPrefix('ag21')), undefined);
+        assert.equal(await claim(q, ['one-off'], 'agent:agX1/i', 30_000, oneOffKeyPrefix('agX1')), undefined, '_ is not a wildcard');
+        assert.equal((await claim(q, ['one-off'], 'agent:ag_1/i', 30_000, oneOffKeyPrefix('ag_1')))?.key, 'one-off:ag_1:r1');
+      } finally { await s.close(); }
+    });
+  });
+}
+
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  test(`on ${dialect}: a one-off no agent took in time, and one whose agent was lost, end with the reason in their output and the app's log`, { skip: dialect === 'postgres' ? needs('postgres') : false, timeout: 60_000 }, async () => {
+    const s = await freshStore(dialect);
+    const logs = new LogBook(tempDir('slipway-one-off-logs-'));
+    const ctx = { store: s, queue: { db: s.db, dialect: s.dialect }, logs, log: { info() {}, warn() {}, error() {} }, oneOffs: { relays: new InputRelays() }, tenants: { forApp: async () => undefined } };
+    try {
+      const app = await createApp(s.db, 'strays');
+      const start = () => startOnAgent(ctx, 'gone-agent', { appId: app.id, releaseId: 'rel', slugId: 'slug', command: 'sleep 1', env: {}, size: 'standard-1x', attach: true });
+      const unclaimed = await start();
+      const fresh = await start();
+      await s.db.updateTable('jobs').set({ created_at: new Date(Date.now() - 120_000).toISOString() }).where('key', '=', `${oneOffKeyPrefix('gone-agent')}${unclaimed.id}`).execute();
+      await expireUnclaimedOneOffs(ctx);
+      const state = async (id: string) => (await s.db.selectFrom('one_off_dynos').select(['state', 'exit_code']).where('id', '=', id).executeTakeFirstOrThrow());
+      assert.deepEqual({ ...await state(unclaimed.id) }, { state: 'down', exit_code: null });
+      assert.match(logs.read(oneOffLogKey(unclaimed.id)), /No agent took this one-off dyno within 60 s/);
+      assert.equal((await state(fresh.id)).state, 'starting', 'a one-off queued a moment ago waits for its agent');
+      assert.equal(await claim(ctx.queue, ['one-off'], 'agent:gone-agent/i', 30_000, oneOffKeyPrefix('gone-agent')).then((j) => j && JSON.parse(j.payload).id), fresh.id, 'the expired one is not handed out any more');
+      const job = (await s.db.selectFrom('jobs').selectAll().where('key', '=', `${oneOffKeyPrefix('gone-agent')}${fresh.id}`).executeTakeFirstOrThrow());
+      assert.equal(await failLostOneOff(ctx, job), true);
+      assert.deepEqual({ ...await state(fresh.id) }, { state: 'down', exit_code: null });
+      assert.match(logs.read(appLogKey(app.id)), new RegExp(`heroku\\[${fresh.name.replace('.', '\\.')}\\]: Process lost: The agent running this one-off dyno was lost`));
+      assert.equal(logs.isLive(oneOffLogKey(fresh.id)), false, 'its output stream ends (an attached client is let go)');
+    } finally { await s.close(); }
+  });
+}
