@@ -53,7 +53,7 @@ async function claimOneOffs(client: AgentClient, deps: AgentJobDeps, stop: Abort
   const runs = new Set<Promise<void>>();
   for (let wait = 500; !stop.aborted;) {
     try {
-      const job = await client.claimOneOff(10_000);
+      const job = await client.claimOneOff(10_000, stop);
       wait = 500;
       if (!job || stop.aborted) continue;
       log.info(`job ${job.id}: ${job.kind}`);
@@ -112,7 +112,7 @@ export async function runAgent(c: AgentConfig): Promise<void> {
     const slot = async () => {
       for (let wait = 500; !stop.signal.aborted;) {
         try {
-          const job = await client.claim(10_000);
+          const job = await client.claim(10_000, stop.signal);
           wait = 500;
           if (!job || stop.signal.aborted) continue;
           log.info(`job ${job.id}: ${job.kind}`);

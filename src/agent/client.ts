@@ -20,10 +20,11 @@ export class AgentClient {
     return { authorization: `Bearer ${this.token}`, [INSTANCE_HEADER]: this.instance, ...extra };
   }
 
-  private async call<T>(method: string, p: string, body?: unknown, timeoutMs = 30_000): Promise<T | undefined> {
+  private async call<T>(method: string, p: string, body?: unknown, timeoutMs = 30_000, stop?: AbortSignal): Promise<T | undefined> {
+    const timeout = AbortSignal.timeout(timeoutMs);
     const res = await fetch(this.server + p, {
       method, headers: this.headers(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      body: body !== undefined ? JSON.stringify(body) : undefined, signal: AbortSignal.timeout(timeoutMs),
+      body: body !== undefined ? JSON.stringify(body) : undefined, signal: stop ? AbortSignal.any([stop, timeout]) : timeout,
     });
     return this.answer<T>(res, `${method} ${p}`);
   }
@@ -43,10 +44,10 @@ export class AgentClient {
     return this.call<RegisterResponse>('POST', '/agent/v1/register', { protocol_version: PROTOCOL_VERSION, ...r }) as Promise<RegisterResponse>;
   }
   async heartbeat(): Promise<void> { await this.call('POST', '/agent/v1/heartbeat', {}); }
-  /** A job leased to this agent, or undefined after `waitMs` without one. */
-  claim(waitMs: number): Promise<ClaimedJob | undefined> { return this.call<ClaimedJob>('POST', '/agent/v1/jobs/claim', { wait_ms: waitMs }, waitMs + 30_000); }
+  /** A job leased to this agent, or undefined after `waitMs` without one; `stop` ends the wait (the server leases nothing to a client that hung up). */
+  claim(waitMs: number, stop?: AbortSignal): Promise<ClaimedJob | undefined> { return this.call<ClaimedJob>('POST', '/agent/v1/jobs/claim', { wait_ms: waitMs }, waitMs + 30_000, stop); }
   /** A one-off dyno placed on this agent, or undefined after `waitMs` without one. */
-  claimOneOff(waitMs: number): Promise<ClaimedJob | undefined> { return this.call<ClaimedJob>('POST', '/agent/v1/one-offs/claim', { wait_ms: waitMs }, waitMs + 30_000); }
+  claimOneOff(waitMs: number, stop?: AbortSignal): Promise<ClaimedJob | undefined> { return this.call<ClaimedJob>('POST', '/agent/v1/one-offs/claim', { wait_ms: waitMs }, waitMs + 30_000, stop); }
   lease(jobId: string): Promise<LeaseResponse> { return this.call<LeaseResponse>('POST', `/agent/v1/jobs/${jobId}/lease`, {}) as Promise<LeaseResponse>; }
   events(jobId: string, batch: EventBatch): Promise<EventBatchResponse> { return this.call<EventBatchResponse>('POST', `/agent/v1/jobs/${jobId}/events`, batch, 120_000) as Promise<EventBatchResponse>; }
   async finish(jobId: string, f: FinishRequest): Promise<void> { await this.call('POST', `/agent/v1/jobs/${jobId}/finish`, f, 120_000); }
