@@ -32,6 +32,10 @@ export const serverOnly = (a: Pick<AgentRow, 'labels'>): boolean => labelled(a, 
 
 export const listAgents = (db: Kysely<Database>): Promise<AgentRow[]> => db.selectFrom('agents').selectAll().orderBy('name').execute();
 
-/** Usable for dynos: not revoked, and heard from within `lostAfterMs`. */
+/**
+ * Usable for dynos: not revoked, registered (the server's own agents need not: they run in it), and
+ * heard from within `lostAfterMs`. Any request with an agent's token counts as heard from, so an
+ * agent that never registered (a token just created, or used by hand) is never given work.
+ */
 export const agentUsable = (a: AgentRow, lostAfterMs: number, at = Date.now()): boolean =>
-  !a.revoked_at && !!a.last_seen_at && at - Date.parse(a.last_seen_at) <= lostAfterMs;
+  !a.revoked_at && (a.protocol_version !== null || serverAgent(a)) && !!a.last_seen_at && at - Date.parse(a.last_seen_at) <= lostAfterMs;

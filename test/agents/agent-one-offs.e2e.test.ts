@@ -160,7 +160,8 @@ test('the agent killed under a detached one-off: its next process registers, the
   const r = await cli(s, ['run', '--detached', '-a', A, 'echo "doomed $DYNO"; sleep 29.75']);
   assert.equal(r.code, 0, r.stderr);
   const name = /as (run\.\d+)/.exec(r.stdout)![1]!;
-  await waitFor('it up', async () => (await rows()).some((d) => d.name === name && d.state === 'up'), 60_000);
+  await waitFor('it up', async () => (await rows()).some((d) => d.name === name && d.state === 'up'), 60_000)
+    .catch(async (e: Error) => { throw new Error(`${e.message}\n${JSON.stringify(await rows())}\n${outputs()}`); });
   const sleeping = () => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).some((p) => { try { return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').join(' ').trim() === 'sleep 29.75'; } catch { return false; } });
   assert.ok(sleeping());
   await agent.kill();
