@@ -1,6 +1,6 @@
-// The nginx data plane (SLIPWAY_ROUTER=nginx) end to end through the real server, CLI and an nginx
-// Slipway starts itself: the same routing, headers, log lines, errors, WebSockets, scaling and
-// zero-downtime deploys as the Node router.
+// The nginx data plane (SLIPWAY_ROUTER=nginx) end to end through the real server, CLI and the
+// nginx the router process starts itself: the same routing, headers, log lines, errors,
+// WebSockets, scaling and zero-downtime deploys as the Node router.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -52,6 +52,9 @@ after(async () => { if (s) await s.stop(); });
 
 test('an app is served through nginx with its config value; unknown hosts get the 404 page', { skip: missing, timeout: 120_000 }, async () => {
   assert.equal(nginxProcesses().length, 1, `Slipway runs its own nginx master: ${s.output()}`);
+  const master = Number(nginxProcesses()[0]);
+  const router = Number(JSON.parse(fs.readFileSync(path.join(s.dataDir, 'companions', 'router.json'), 'utf8')).pid);
+  assert.equal(fs.readFileSync(`/proc/${master}/stat`, 'utf8').split(' ')[3], String(router), 'nginx is the router process\'s child');
   assert.equal((await cli(s, ['apps:create', A])).code, 0);
   assert.equal((await run(['config:set', 'GREETING=hola'])).code, 0);
   const b = await run(['builds:create']);
@@ -143,7 +146,7 @@ test('nginx killed: Slipway restarts it and the app is served again', { skip: mi
     try { return Number(fs.readFileSync(path.join(s.dataDir, 'nginx', 'nginx.pid'), 'utf8').trim()) !== master; } catch { return false; }
   }, 40_000).catch((e: Error) => { throw new Error(`${e.message}\n${s.output()}`); });
   await waitFor('served again', async () => (await viaRouter(s, A).catch(() => ({ status: 0 }))).status === 200);
-  assert.match(s.output(), /nginx exited \(SIGKILL\); restarting it/);
+  assert.match(fs.readFileSync(path.join(s.dataDir, 'companions', 'router.log'), 'utf8'), /nginx exited \(SIGKILL\); restarting it/);
 });
 
 test('maintenance mode: the maintenance page (503) and an H80 line while the dynos run; off, served again', { skip: missing, timeout: 60_000 }, async () => {

@@ -35,6 +35,9 @@ export class TableClient {
 
   customHost(host: string): string | undefined { return this.byHost.get(host); }
 
+  /** Every app of the table (the nginx data plane writes its configuration from them). */
+  all(): RouterApp[] { return [...this.apps.values()]; }
+
   /** Follow the stream until stopped; resolves on stop, rejects with RouterRefused on a 401. */
   async run(): Promise<void> {
     let wait = 250;
