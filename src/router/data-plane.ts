@@ -1,8 +1,9 @@
 // What serves the router process's traffic: nginx, run and reconfigured by the process (the
 // default where nginx is installed), or Slipway's Node router (the fallback, slower). Both follow
 // the same table, write the same Heroku-format log lines and report requests in flight per dyno.
+import fs from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { createRouter } from '../runtime/router.js';
 import { findExecutable } from '../sandbox/host-tools.js';
 import type { RouterConfig } from './router-config.js';
@@ -50,13 +51,33 @@ async function startNode(c: RouterConfig, d: PlaneDeps): Promise<DataPlane> {
   };
 }
 
+/** The router's folder, made private; one that is not this user's own (another user's, a link in /tmp) is refused. */
+function ownFolder(dir: string): string {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = fs.lstatSync(dir);
+  if (!st.isDirectory() || st.uid !== process.getuid?.()) throw new Error(`${dir} is not a folder of this user's own: set SLIPWAY_ROUTER_DATA_DIR to one`);
+  return dir;
+}
+
+/** nginx listens on a port it is given: port 0 becomes a free one. */
+async function concretePort(host: string, port: number): Promise<number> {
+  if (port) return port;
+  const s = net.createServer();
+  await new Promise<void>((resolve, reject) => { s.once('error', reject); s.listen(0, host, () => resolve()); });
+  const free = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return free;
+}
+
 async function startNginx(c: RouterConfig, d: PlaneDeps): Promise<DataPlane> {
+  const prefix = path.join(ownFolder(c.dataDir), 'nginx');
+  const port = await concretePort(c.host, c.port);
   const apps = (): PlaneApp[] => d.table.all().map((a) => ({
     appId: a.id, name: a.name, dynos: a.dynos, trusted: a.trusted ?? undefined, internal: a.internal, hostnames: a.hostnames, maintenance: a.maintenance,
   }));
-  const nginx = new NginxDataPlane({ prefix: path.join(c.dataDir, 'nginx'), listenHost: c.host, listenPort: c.port, domain: c.domain, timeoutMs: c.timeoutMs, line: d.line, say: d.say });
+  const nginx = new NginxDataPlane({ prefix, listenHost: c.host, listenPort: port, domain: c.domain, timeoutMs: c.timeoutMs, line: d.line, say: d.say });
   await nginx.start(apps());
-  d.say(`listening on ${c.host}:${c.port} (nginx, under ${path.join(c.dataDir, 'nginx')}) for *.${c.domain}`);
+  d.say(`listening on ${c.host}:${port} (nginx, under ${prefix}) for *.${c.domain}`);
   // One reload at a time; changes that arrive during one are served by the next (with the latest table).
   let running = false;
   let again = false;
@@ -72,5 +93,5 @@ async function startNginx(c: RouterConfig, d: PlaneDeps): Promise<DataPlane> {
       running = false;
     })();
   };
-  return { kind: 'nginx', changed, inFlight: () => nginx.inFlight(), close: () => nginx.close() };
+  return { kind: 'nginx', changed, inFlight: () => nginx.inFlight(), close: (now) => nginx.close(now) };
 }

@@ -51,7 +51,7 @@ export class NginxDataPlane {
     this.tail.start();
     fs.writeFileSync(path.join(this.o.prefix, 'error-pages.conf'), errorPagesConf());
     this.writeConf();
-    const test = await runHost('nginx', ['-t', '-q', '-p', this.o.prefix, '-c', this.confFile], { env: HOST_ENV, timeoutMs: 30_000 });
+    const test = await runHost('nginx', ['-t', '-q', '-e', 'stderr', '-p', this.o.prefix, '-c', this.confFile], { env: HOST_ENV, timeoutMs: 30_000 });
     if (test.exitCode !== 0) throw new Error(`nginx refused the generated config: ${test.stderr.trim()}`);
     await this.spawn();
   }
@@ -72,7 +72,7 @@ export class NginxDataPlane {
       if (now.some(([p, t]) => !old.includes(p) && t.endsWith('worker process')) && now.every(([p, t]) => !old.includes(p) || t.includes('shutting down'))) return;
       await sleep(10);
     }
-    throw new Error(`the reload did not take effect within 10 s; see ${path.join(this.o.prefix, 'error.log')}`);
+    throw new Error('the reload did not take effect within 10 s (nginx\'s errors are in the lines above)');
   }
 
   /** Requests that may still be in flight per dyno that left the table (see nginx-workers.ts). */
@@ -81,19 +81,21 @@ export class NginxDataPlane {
     return pid ? this.retiring.inFlight(() => workersOf(pid).map(([p]) => p)) : {};
   }
 
-  /** Graceful stop (nginx answers what it holds, up to the router timeout), then the access log's last lines. */
-  async close(): Promise<void> {
+  /** Stop nginx: gracefully (it answers what it holds, up to the router timeout) unless `now`; then read the access log's last lines. */
+  async close(now = false): Promise<void> {
     this.closing = true;
     const p = this.proc;
     if (p && p.child.exitCode === null && p.child.signalCode === null) {
       const exited = new Promise((r) => p.child.once('exit', r));
-      p.signal('SIGQUIT');
-      if (await Promise.race([exited.then(() => true), sleep(this.o.timeoutMs + 1000).then(() => false)]) === false) {
-        p.killGroup('SIGKILL');
-        await exited;
-      }
+      // Graceful (answer what is in flight) unless the router must stop now; SIGKILL past the router timeout.
+      p.signal(now ? 'SIGTERM' : 'SIGQUIT');
+      const late = setTimeout(() => p.killGroup('SIGKILL'), now ? 2000 : this.o.timeoutMs + 1000);
+      await exited;
+      clearTimeout(late);
     }
     this.tail?.stop();
+    // Everything here is written anew at the next start (the routing table comes from the server).
+    fs.rmSync(this.o.prefix, { recursive: true, force: true });
   }
 
   private dynoIds(): Set<string> { return new Set(this.apps.filter((a) => !a.internal).flatMap((a) => a.dynos.map((d) => d.id))); }
@@ -122,7 +124,7 @@ export class NginxDataPlane {
   }
 
   private async spawn(): Promise<void> {
-    const p = startHostService('nginx', ['-p', this.o.prefix, '-c', this.confFile], { env: HOST_ENV, cwd: this.o.prefix, onOutput: (l) => this.o.say(`nginx: ${l}`) });
+    const p = startHostService('nginx', ['-e', 'stderr', '-p', this.o.prefix, '-c', this.confFile], { env: HOST_ENV, cwd: this.o.prefix, onOutput: (l) => this.o.say(`nginx: ${l}`) });
     this.proc = p;
     this.current = '';
     this.writeConf();
@@ -141,7 +143,7 @@ export class NginxDataPlane {
       if (await canConnect(this.o.listenHost, this.o.listenPort)) { up = true; return; }
       await sleep(50);
     }
-    throw new Error(`nginx did not start listening on ${this.o.listenHost}:${this.o.listenPort}; see ${path.join(this.o.prefix, 'error.log')}`);
+    throw new Error(`nginx did not start listening on ${this.o.listenHost}:${this.o.listenPort} (its errors are in the lines above)`);
   }
 
   /** Start nginx again once the dead one's workers are gone (they hold the port); keep trying, backing off. */

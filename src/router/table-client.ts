@@ -10,7 +10,7 @@ export interface TableClientOptions {
   server: string;
   token: string;
   instance: string;
-  /** A table version was applied (the router reports it, with its requests in flight). */
+  /** The table changed (a chunk of the stream applied whole): the data plane serves it, then the router reports its version. */
   onApplied(version: number): void;
   log(line: string): void;
 }
@@ -78,7 +78,10 @@ export class TableClient {
         watchdog = setTimeout(stop, 3 * PING_MS);
         const lines = (rest + decoder.decode(chunk, { stream: true })).split('\n');
         rest = lines.pop() ?? '';
-        for (const l of lines) if (l) this.apply(JSON.parse(l) as TableMessage);
+        // The whole chunk first (a change arrives in one write), then the data plane is told once.
+        let changed = false;
+        for (const l of lines) if (l) changed = this.apply(JSON.parse(l) as TableMessage) || changed;
+        if (changed) this.o.onApplied(this.version);
       }
     } finally {
       clearTimeout(watchdog);
@@ -86,7 +89,8 @@ export class TableClient {
     }
   }
 
-  private apply(m: TableMessage): void {
+  /** Whether the table or its version changed. */
+  private apply(m: TableMessage): boolean {
     if (m.type === 'snapshot') { this.apps = new Map(m.apps.map((a) => [a.id, a])); this.loaded = true; }
     else if (m.type === 'app') this.apps.set(m.app.id, m.app);
     else if (m.type === 'gone') this.apps.delete(m.id);
@@ -94,6 +98,8 @@ export class TableClient {
       this.byName = new Map([...this.apps.values()].map((a) => [a.name, a]));
       this.byHost = new Map([...this.apps.values()].flatMap((a) => a.hostnames.map((h) => [h, a.name] as const)));
     }
-    if (m.version !== this.version || m.type === 'snapshot') { this.version = m.version; this.o.onApplied(m.version); }
+    const changed = m.type !== 'ping' || m.version !== this.version;
+    this.version = m.version;
+    return changed;
   }
 }

@@ -116,7 +116,8 @@ ${c.user ? `user ${c.user};\n` : ''}worker_processes 1;
 daemon off;
 master_process on;
 pid ${c.prefix}/nginx.pid;
-error_log ${c.prefix}/error.log warn;
+# nginx's errors go to its supervisor's output (the router process's log).
+error_log stderr warn;
 # A worker left over from a reload (a long WebSocket, say) goes after the router's timeout.
 worker_shutdown_timeout ${t};
 events { worker_connections 4096; }
