@@ -26,6 +26,15 @@ const get = (p: string, headers: Record<string, string> = {}) => new Promise<{ s
     res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
   }).on('error', reject);
 });
+const post = (p: string) => new Promise<[number, string]>((resolve, reject) => {
+  const req = http.request({ method: 'POST', host: '127.0.0.1', port: s.routerPort, path: p, headers: { host: `${A}.localhost` }, agent: false }, (res) => {
+    let body = '';
+    res.on('data', (c) => { body += c; });
+    res.on('end', () => resolve([res.statusCode ?? 0, body]));
+  });
+  req.on('error', reject);
+  req.end();
+});
 /** nginx processes whose command line names this server's data dir. */
 const nginxProcesses = () => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
   try { return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(path.join(s.dataDir, 'nginx')); } catch { return false; }
@@ -110,12 +119,18 @@ test('WebSocket upgrades pass through; a silent dyno times out with the H12 page
   await waitFor('the H12 line', async () => /heroku\[router\]: at=error code=H12 desc="Request timeout" method=GET path="\/slow" host=ngshop\.localhost request_id=\S+ fwd="127\.0\.0\.1" dyno=web\.1 status=503 service=\d+ms/.test((await run(['logs', '-n', '100'])).stdout));
 });
 
-test('scale web=2: both dynos answer through nginx', { skip: missing, timeout: 60_000 }, async () => {
+test('scale web=2: both dynos answer through nginx; scaled back down, the leaving dyno answers its slow request first', { skip: missing, timeout: 60_000 }, async () => {
   assert.equal((await run(['ps:scale', 'web=2'])).code, 0);
   const seen = new Set<string>();
   await waitFor('both dynos to answer', async () => { seen.add((await viaRouter(s, A)).body.split(' ')[2]!); return seen.size === 2; });
   assert.deepEqual([...seen].sort(), ['web.1', 'web.2']);
+  // Scaled down while a slow POST is in flight on each dyno (nginx retries no POST elsewhere): the
+  // leaving dyno is stopped only once nginx's workers that could send to it have answered.
+  await settled();
+  const slow = [post('/sleep/1500'), post('/sleep/1500')]; // under the 2 s router timeout
+  await new Promise((r) => setTimeout(r, 300));
   assert.equal((await run(['ps:scale', 'web=1'])).code, 0);
+  assert.deepEqual(await Promise.all(slow), [[200, 'slept in code one\n'], [200, 'slept in code one\n']], 'both answered: the leaving dyno drained first');
 });
 
 test('a deploy under steady load: no failed request, and a slow request in flight is answered by the old code', { skip: missing, timeout: 120_000 }, async () => {
