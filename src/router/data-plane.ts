@@ -23,9 +23,9 @@ export interface DataPlane {
 interface PlaneDeps { table: TableClient; line(appId: string, line: string): void; served(version: number): void; say(line: string): void }
 
 /** The data plane SLIPWAY_ROUTER asks for: nginx if asked or (auto) if installed, else the Node router, said once. */
-export function chooseDataPlane(c: Pick<RouterConfig, 'dataPlane'>, say: (line: string) => void): 'nginx' | 'node' {
+export function chooseDataPlane(c: Pick<RouterConfig, 'dataPlane'>, say: (line: string) => void, installed = () => findExecutable('nginx') !== undefined): 'nginx' | 'node' {
   if (c.dataPlane !== 'auto') return c.dataPlane;
-  if (findExecutable('nginx')) return 'nginx';
+  if (installed()) return 'nginx';
   say('nginx is not installed: routing with the Node router, which serves about a third of what nginx does; install nginx (`apt-get install nginx-light`) and restart to route with it, or set SLIPWAY_ROUTER=node to say this is meant');
   return 'node';
 }
