@@ -128,6 +128,9 @@ http {
   uwsgi_temp_path ${c.prefix}/temp/uwsgi;
   scgi_temp_path ${c.prefix}/temp/scgi;
   server_tokens off;
+  # Sized for the names served (nginx's default of 512 makes it search, and warn, at every reload with many apps).
+  server_names_hash_max_size ${Math.max(512, 4 * apps.reduce((n, a) => n + 1 + (a.hostnames?.length ?? 0), 0))};
+  server_names_hash_bucket_size 128;
   client_max_body_size 0;
   keepalive_requests 100000;
   ${logFormat()}
