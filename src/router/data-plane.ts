@@ -93,5 +93,9 @@ async function startNginx(c: RouterConfig, d: PlaneDeps): Promise<DataPlane> {
       running = false;
     })();
   };
-  return { kind: 'nginx', changed, inFlight: () => nginx.inFlight(), close: (now) => nginx.close(now) };
+  const close = async (now: boolean) => {
+    await nginx.close(now);
+    try { fs.rmdirSync(c.dataDir); } catch { /* not empty: a server's data folder, or another router's */ }
+  };
+  return { kind: 'nginx', changed, inFlight: () => nginx.inFlight(), close };
 }
