@@ -121,6 +121,7 @@ try {
     changes.push(performance.now() - t0);
   }
   const underReloads = await load;
+  const each = changes.map((c, i) => `${c.toFixed(0)} (API ${calls[i]!.toFixed(0)})`).join(', ');
   changes.sort((a, z) => a - z);
   calls.sort((a, z) => a - z);
 
@@ -137,7 +138,7 @@ try {
   aim('nginx data plane / plain nginx', viaNginx.rps / viaPlain.rps, 0.7);
   console.log(`  nginx data plane / direct ${(viaNginx.rps / direct.rps).toFixed(2)}×   Node data plane / direct ${(viaNode.rps / direct.rps).toFixed(2)}×   nginx / Node data plane ${(viaNginx.rps / viaNode.rps).toFixed(2)}×`);
   console.log(`  a change served with ${APPS + 1} apps (API call to the router serving it, nginx reloaded): median ${changes[4]!.toFixed(0)} ms, max ${changes[7]!.toFixed(0)} ms`);
-  console.log(`  (of which the API call, which returns once the router reports it serves the change: median ${calls[4]!.toFixed(0)} ms)`);
+  console.log(`  (of which the API call, which returns once the router reports it serves the change: median ${calls[4]!.toFixed(0)} ms; each in order: ${each} ms)`);
   row(`under those ${changes.length} reloads`, underReloads);
   if (underReloads.errors) console.log(`    ${underReloads.detail}`);
 } finally {
