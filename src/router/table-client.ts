@@ -52,7 +52,12 @@ export class TableClient {
       if (this.abort.signal.aborted) return;
       if (!away) this.o.log(`the server at ${this.o.server} is away; serving the last routing table (${this.apps.size} apps) and reconnecting`);
       away = true;
-      await new Promise<void>((r) => { const t = setTimeout(r, wait); this.abort.signal.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true }); });
+      // The listener goes with the wait (one per reconnect would pile up while the server is away).
+      await new Promise<void>((r) => {
+        const woken = () => { clearTimeout(t); r(); };
+        const t = setTimeout(() => { this.abort.signal.removeEventListener('abort', woken); r(); }, wait);
+        this.abort.signal.addEventListener('abort', woken, { once: true });
+      });
       wait = Math.min(5000, wait * 2);
     }
   }
