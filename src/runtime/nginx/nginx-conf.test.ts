@@ -71,3 +71,9 @@ test('custom domains are answered by their app\'s server block; a name that is n
   assert.match(conf, /server_name shop\.localhost www\.shop\.test shop\.test;/);
   assert.throws(() => nginxConf(input([{ appId: 'id-1', name: 'shop', dynos: [], hostnames: ['x; return 200 pwned'] }])), /not a host name/);
 });
+
+test('the server names hash is sized for the names served (no search and warning at each reload with 1,000 apps)', () => {
+  assert.match(nginxConf(input([])), /server_names_hash_max_size 512;\n {2}server_names_hash_bucket_size 128;/);
+  const many = Array.from({ length: 1000 }, (_, i) => ({ appId: `id-${i}`, name: `app-${i}`, dynos: [], hostnames: i === 0 ? ['www.shop.test'] : [] }));
+  assert.match(nginxConf(input(many)), /server_names_hash_max_size 4004;/);
+});

@@ -116,7 +116,8 @@ ${c.user ? `user ${c.user};\n` : ''}worker_processes 1;
 daemon off;
 master_process on;
 pid ${c.prefix}/nginx.pid;
-error_log ${c.prefix}/error.log warn;
+# nginx's errors go to its supervisor's output (the router process's log).
+error_log stderr warn;
 # A worker left over from a reload (a long WebSocket, say) goes after the router's timeout.
 worker_shutdown_timeout ${t};
 events { worker_connections 4096; }
@@ -127,6 +128,9 @@ http {
   uwsgi_temp_path ${c.prefix}/temp/uwsgi;
   scgi_temp_path ${c.prefix}/temp/scgi;
   server_tokens off;
+  # Sized for the names served (nginx's default of 512 makes it search, and warn, at every reload with many apps).
+  server_names_hash_max_size ${Math.max(512, 4 * apps.reduce((n, a) => n + 1 + (a.hostnames?.length ?? 0), 0))};
+  server_names_hash_bucket_size 128;
   client_max_body_size 0;
   keepalive_requests 100000;
   ${logFormat()}

@@ -1,0 +1,171 @@
+// The router process's nginx data plane: an nginx it starts under its data dir, whose config it
+// rewrites from the routing table and reloads gracefully (old workers finish what they hold), and
+// whose buffered access log it turns into Heroku-format router lines. nginx runs in a process group
+// of its own, so it outlives the server with the router process.
+import fs from 'node:fs';
+import path from 'node:path';
+import { canConnect } from '../runtime/boot-check.js';
+import { startHostService, runHost } from '../sandbox/host.js';
+import { HOST_ENV } from '../sandbox/host-tools.js';
+import { nginxConf, errorPagesConf, type NginxApp } from '../runtime/nginx/nginx-conf.js';
+import { parseEntry, routerLogLine } from '../runtime/nginx/nginx-log.js';
+import { AccessLogTail } from '../runtime/nginx/access-log-tail.js';
+import { RetiringWorkers, workersOf } from './nginx-workers.js';
+
+export interface NginxDataPlaneOptions {
+  prefix: string;
+  listenHost: string;
+  listenPort: number;
+  domain: string;
+  timeoutMs: number;
+  /** One Heroku-format router line for an app's log. */
+  line(appId: string, line: string): void;
+  say(line: string): void;
+}
+
+/** An app as the table gives it, its dynos named and with ids (for log lines and draining). */
+export type PlaneApp = Omit<NginxApp, 'dynos'> & { dynos: { id: string; host: string; port: number; name: string }[] };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const groupAlive = (pgid: number): boolean => { try { process.kill(-pgid, 0); return true; } catch { return false; } };
+
+export class NginxDataPlane {
+  private proc?: ReturnType<typeof startHostService>;
+  private tail?: AccessLogTail;
+  private current = '';
+  private apps: PlaneApp[] = [];
+  private closing = false;
+  /** upstream "host:port" → dyno name; kept after a dyno leaves so its last requests are named. */
+  private names = new Map<string, string>();
+  private retiring = new RetiringWorkers();
+  private readonly confFile: string;
+
+  constructor(private o: NginxDataPlaneOptions) { this.confFile = path.join(o.prefix, 'nginx.conf'); }
+
+  /** Check the config, start nginx and wait until it listens. */
+  async start(apps: PlaneApp[]): Promise<void> {
+    this.apps = apps;
+    for (const d of ['temp/body', 'temp/proxy', 'temp/fastcgi', 'temp/uwsgi', 'temp/scgi']) fs.mkdirSync(path.join(this.o.prefix, d), { recursive: true, mode: 0o700 });
+    this.killLeftover();
+    this.tail = new AccessLogTail(path.join(this.o.prefix, 'access.log'), (lines) => this.onLog(lines), () => this.proc?.signal('SIGUSR1'));
+    this.tail.start();
+    fs.writeFileSync(path.join(this.o.prefix, 'error-pages.conf'), errorPagesConf());
+    this.writeConf();
+    const test = await runHost('nginx', ['-t', '-q', '-e', 'stderr', '-p', this.o.prefix, '-c', this.confFile], { env: HOST_ENV, timeoutMs: 30_000 });
+    if (test.exitCode !== 0) throw new Error(`nginx refused the generated config: ${test.stderr.trim()}`);
+    await this.spawn();
+  }
+
+  /** Serve `apps`: rewrite the config and, when it changed, reload and wait until new workers serve it. */
+  async apply(apps: PlaneApp[]): Promise<void> {
+    this.apps = apps;
+    const pid = this.proc?.child.pid;
+    if (!pid || !this.writeConf()) return;
+    const old = workersOf(pid).map(([p]) => p);
+    this.retiring.reloaded(old, this.dynoIds());
+    this.proc!.signal('SIGHUP');
+    // The reload has taken effect once a new worker serves and every old one stopped accepting
+    // (it retitles itself "… is shutting down" as it closes its listening sockets).
+    const until = Date.now() + 10_000;
+    while (Date.now() < until) {
+      const now = workersOf(pid);
+      if (now.some(([p, t]) => !old.includes(p) && t.endsWith('worker process')) && now.every(([p, t]) => !old.includes(p) || t.includes('shutting down'))) return;
+      await sleep(10);
+    }
+    throw new Error('the reload did not take effect within 10 s (nginx\'s errors are in the lines above)');
+  }
+
+  /** Requests that may still be in flight per dyno that left the table (see nginx-workers.ts). */
+  inFlight(): Record<string, number> {
+    const pid = this.proc?.child.pid;
+    return pid ? this.retiring.inFlight(() => workersOf(pid).map(([p]) => p)) : {};
+  }
+
+  /** Stop nginx: gracefully (it answers what it holds, up to the router timeout) unless `now`; then read the access log's last lines. */
+  async close(now = false): Promise<void> {
+    this.closing = true;
+    const p = this.proc;
+    if (p && p.child.exitCode === null && p.child.signalCode === null) {
+      const exited = new Promise((r) => p.child.once('exit', r));
+      // Graceful (answer what is in flight) unless the router must stop now; SIGKILL past the router timeout.
+      p.signal(now ? 'SIGTERM' : 'SIGQUIT');
+      const late = setTimeout(() => p.killGroup('SIGKILL'), now ? 2000 : this.o.timeoutMs + 1000);
+      await exited;
+      clearTimeout(late);
+    }
+    this.tail?.stop();
+    // Everything here is written anew at the next start (the routing table comes from the server).
+    fs.rmSync(this.o.prefix, { recursive: true, force: true });
+  }
+
+  private dynoIds(): Set<string> { return new Set(this.apps.filter((a) => !a.internal).flatMap((a) => a.dynos.map((d) => d.id))); }
+
+  /** An nginx of ours whose router process was killed: it holds the port and old routes. */
+  private killLeftover(): void {
+    try {
+      const pid = Number(fs.readFileSync(path.join(this.o.prefix, 'nginx.pid'), 'utf8').trim());
+      if (pid > 1 && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(this.confFile)) {
+        this.o.say(`stopping a leftover nginx (pid ${pid})`);
+        process.kill(-pid, 'SIGKILL');
+      }
+    } catch { /* none */ }
+  }
+
+  private writeConf(): boolean {
+    for (const a of this.apps) for (const d of a.dynos) this.names.set(`${d.host}:${d.port}`, d.name);
+    const text = nginxConf({
+      prefix: this.o.prefix, listenHost: this.o.listenHost, listenPort: this.o.listenPort, domain: this.o.domain,
+      timeoutSeconds: Math.ceil(this.o.timeoutMs / 1000), user: process.getuid?.() === 0 ? 'root root' : undefined, apps: this.apps,
+    });
+    if (text === this.current) return false;
+    fs.writeFileSync(this.confFile, text);
+    this.current = text;
+    return true;
+  }
+
+  private async spawn(): Promise<void> {
+    const p = startHostService('nginx', ['-e', 'stderr', '-p', this.o.prefix, '-c', this.confFile], { env: HOST_ENV, cwd: this.o.prefix, onOutput: (l) => this.o.say(`nginx: ${l}`) });
+    this.proc = p;
+    this.current = '';
+    this.writeConf();
+    this.retiring = new RetiringWorkers(this.dynoIds());
+    let exited = false;
+    let up = false;
+    p.child.once('exit', (code, signal) => {
+      exited = true;
+      p.killGroup('SIGKILL'); // its workers would keep the port
+      if (this.closing || this.proc !== p || !up) return;
+      this.o.say(`nginx exited (${code ?? signal}); restarting it in 1 s`);
+      this.restart(p.child.pid!, 1000);
+    });
+    const until = Date.now() + 15_000;
+    while (!exited && Date.now() < until) {
+      if (await canConnect(this.o.listenHost, this.o.listenPort)) { up = true; return; }
+      await sleep(50);
+    }
+    throw new Error(`nginx did not start listening on ${this.o.listenHost}:${this.o.listenPort} (its errors are in the lines above)`);
+  }
+
+  /** Start nginx again once the dead one's workers are gone (they hold the port); keep trying, backing off. */
+  private restart(deadGroup: number, delayMs: number): void {
+    setTimeout(async () => {
+      if (this.closing) return;
+      for (const until = Date.now() + 5000; Date.now() < until && groupAlive(deadGroup);) await sleep(50);
+      try {
+        await this.spawn();
+      } catch (e) {
+        const next = Math.min(delayMs * 2, 30_000);
+        this.o.say(`${(e as Error).message}; trying again in ${next / 1000} s`);
+        this.restart(deadGroup, next);
+      }
+    }, delayMs);
+  }
+
+  private onLog(lines: string[]): void {
+    for (const l of lines) {
+      const e = parseEntry(l);
+      const r = e && routerLogLine(e, (addr) => this.names.get(addr));
+      if (r) this.o.line(r.appId, r.line);
+    }
+  }
+}
