@@ -250,8 +250,9 @@ test('review apps: a pull request gets an app (with its Postgres add-on) from it
   await waitFor('the review app to be destroyed', async () => (await api(s, 'GET', `/apps/${APP}`)).status === 404, 120_000);
   const predestroy = (await events()).find((e) => e.message.includes('pr-predestroy on gh-pr-7'));
   assert.match(predestroy!.message, /exited 0: pr-predestroy: releasing gh-pr-7 of PR #7; its database says: seeded for PR 7$/, 'pr-predestroy ran against the database postdeploy seeded');
-  const list = (await api<ReviewAppJson[]>(s, 'GET', `/pipelines/${P}/review-apps`)).json;
-  assert.equal(list.find((x) => x.pr_number === 7)?.status, 'deleted');
+  // The app answers 404 as soon as its row is gone; the review app says deleted once the rest (slugs, the routers' tables) is done too.
+  await waitFor('the review app marked deleted', async () =>
+    (await api<ReviewAppJson[]>(s, 'GET', `/pipelines/${P}/review-apps`)).json.find((x) => x.pr_number === 7)?.status === 'deleted', 30_000);
   assert.equal((await viaRouter(s, APP)).status, 404);
   assert.match((await run(['reviewapps', '-p', P])).stdout, /#7\s+feature-x\s+-\s+deleted/);
 

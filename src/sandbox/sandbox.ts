@@ -3,6 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { ISOLATION_FLAGS } from './bwrap.js';
+import { rootBinds } from './root-binds.js';
 import { launcher } from './launcher.js';
 import { HOST_ENV, hostTool } from './host-tools.js';
 import { killMarked, killTree, MARKER_VAR } from './process-tree.js';
@@ -80,11 +81,16 @@ export interface Sandbox {
 
 export interface SandboxOptions { mode: 'auto' | SandboxMode; userName: string; hidden: string[]; graceMs: number; limiter?: Limiter }
 
-/** Probe bubblewrap as the sandbox user with the flags every sandbox uses; the reason it cannot be used, or undefined. */
-function probeBwrap(user: SandboxUser): string | undefined {
+/**
+ * Probe bubblewrap as the sandbox user with the flags every sandbox uses; the reason it cannot be
+ * used, or undefined. The host's tree is laid entry by entry as in a real sandbox (root-binds.ts):
+ * a recursive bind of `/` would copy every other sandbox's mounts and fail when one of them is
+ * unmounted meanwhile (a dyno stopping on this host failed a server's start that way).
+ */
+function probeBwrap(user: SandboxUser, hidden: string[]): string | undefined {
   let bwrap: string;
   try { bwrap = hostTool('bwrap'); } catch (e) { return (e as Error).message.replace(/\.$/, ''); }
-  const r = spawnSync(bwrap, ['--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', ...ISOLATION_FLAGS, 'true'], {
+  const r = spawnSync(bwrap, [...rootBinds(hidden), '--proc', '/proc', '--dev', '/dev', ...ISOLATION_FLAGS, 'true'], {
     uid: user.uid, gid: user.gid, env: HOST_ENV, stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000,
   });
   if (r.error) return `bubblewrap could not start (${(r.error as NodeJS.ErrnoException).code}); install the Debian package "bubblewrap"`;
@@ -97,7 +103,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
   let mode: SandboxMode = opts.mode === 'process' ? 'process' : 'bwrap';
   let warning: string | undefined;
   if (opts.mode !== 'process') {
-    const problem = probeBwrap(user);
+    const problem = probeBwrap(user, opts.hidden);
     if (problem && opts.mode === 'bwrap') throw new Error(`SLIPWAY_SANDBOX=bwrap but ${problem}.`);
     if (problem) { mode = 'process'; warning = `${problem}; commands run as plain process groups without namespace isolation.`; }
   }

@@ -45,7 +45,8 @@ export async function startServer(extraEnv: Record<string, string> = {}, dataDir
   proc.stderr!.on('data', (c) => { out += c; });
   // A restart may keep its port (extraEnv PORT): agents and clients reach it at the same URL.
   const url = `http://127.0.0.1:${env['PORT']}`;
-  const deadline = Date.now() + 30_000;
+  // A start brings up the router (with its nginx) and the local agent (its host set-up) beside the server: seconds, more on a loaded machine.
+  const deadline = Date.now() + 90_000;
   for (;;) {
     if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`server exited (${proc.exitCode ?? proc.signalCode}): ${out}`);
     // Healthy and said so: the start-up lines are all printed (the port answers a moment before).

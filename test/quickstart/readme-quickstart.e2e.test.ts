@@ -60,7 +60,12 @@ test('the README quick start in a fresh clone: set-up and server to healthy; the
   } finally {
     try { process.kill(-first.pid!, 'SIGTERM'); } catch { /* gone */ }
     await exited;
-    // The server stops its router and local agent when it stops; one left over is said and ended (it must not outlive the test).
+    // The shell ends first; the server (in its process group) then stops its router and local agent before it exits.
+    const groupAlive = () => fs.readdirSync('/proc').some((p) => {
+      try { return /^\d+$/.test(p) && fs.readFileSync(`/proc/${p}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[2] === String(first.pid); } catch { return false; }
+    });
+    for (const until = Date.now() + 60_000; groupAlive() && Date.now() < until;) await new Promise((r) => setTimeout(r, 200));
+    // One left over after that is said and ended (it must not outlive the test).
     const left = companions(path.join(clone, '.slipway'));
     for (const pid of [...left['router'] ?? [], ...left['agent'] ?? []]) {
       t.diagnostic(`a companion outlived the server: pid ${pid}`);
