@@ -9,12 +9,13 @@ import { observedForApp } from '../store/observed-dynos.js';
 import { agentUsable, listAgents } from '../store/dyno-agents.js';
 
 interface Desired { id: string; agent_id: string | null }
-interface Observed { dyno_id: string; state: string }
+interface Observed { dyno_id: string; agent_id: string; state: string }
 
-/** Whether the agents have acted on `desired` (only dynos placed on `usable` agents count). */
+/** Whether the agents have acted on `desired` (only dynos placed on, and reports of, `usable` agents count: a lost agent's last report stays in the store). */
 export function agentsSettled(desired: readonly Desired[], observed: readonly Observed[], usable: ReadonlySet<string>): boolean {
-  if (!desired.length) return observed.length === 0;
-  const state = new Map(observed.map((o) => [o.dyno_id, o.state]));
+  const live = observed.filter((o) => usable.has(o.agent_id));
+  if (!desired.length) return live.length === 0;
+  const state = new Map(live.map((o) => [o.dyno_id, o.state]));
   return desired.every((d) => !d.agent_id || !usable.has(d.agent_id) || (state.has(d.id) && state.get(d.id) !== 'starting'));
 }
 

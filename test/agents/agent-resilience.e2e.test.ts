@@ -65,5 +65,7 @@ test('the server SIGKILLed and restarted while a node runs on an agent: the node
   assert.equal(done.status, 'succeeded', `${JSON.stringify(done)}\n${agent.output()}`);
   const out = await (await fetch((await nodesOf(s, run.id)).find((n) => n.id === node.id)!.output_stream_url)).text();
   assert.match(out, /before-the-outage[\s\S]*during-the-outage[\s\S]*ok 1 - survived/);
-  assert.match(agent.output(), /the server is away/);
+  // Whichever call met the outage first says so: a heartbeat (every lease/3 = 10 s, so one may fall
+  // outside an outage shorter than that) or the node's event pipe.
+  assert.match(agent.output(), /the server is away|retrying until the server answers/);
 });

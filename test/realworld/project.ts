@@ -106,3 +106,25 @@ export function compareTapProject(p: Project, pipeline: string, stack: string, m
     assert.deepEqual(warm, expected, output);
   });
 }
+
+/**
+ * The whole comparison for a project whose runner writes a jest-shaped JSON summary (jest's
+ * `--json`, vitest's json reporter) to `resultFile` and JUnit into $CI_REPORTS_DIR: one server,
+ * the direct run, then Slipway cold and warm, read from the JUnit reports.
+ */
+export function compareJsonSummaryProject(p: Project, o: { pipeline: string; stack: string; resultFile: string; minPassed: number; timeoutMs: number }): void {
+  let s: TestServer;
+  before(async () => { s = await startServer(); });
+  after(async () => { await s.stop(); });
+  test(`${p.spec} with ${o.stack}: Slipway's verdict and counts equal ${o.stack}'s own, cold and warm`, { timeout: o.timeoutMs }, async () => {
+    const repo = fetchProject(p);
+    const direct = await runDirectly(p, repo);
+    const own = JSON.parse(fs.readFileSync(path.join(direct.dir, o.resultFile), 'utf8')) as { numPassedTests: number; numFailedTests: number; success: boolean };
+    const expected = { status: own.success ? 'succeeded' : 'failed', counts: { passed: own.numPassedTests, failed: own.numFailedTests } };
+    assert.ok(expected.counts.passed >= o.minPassed, 'the direct run ran the suite');
+    const { cold, warm, output } = await runThroughSlipway(s, o.pipeline, repo);
+    assert.deepEqual(cold, expected, output);
+    assert.deepEqual(warm, expected, output);
+    assert.match(output, /Read \d+ test results from JUnit reports/);
+  });
+}
