@@ -79,21 +79,37 @@ async function startNginx(c: RouterConfig, d: PlaneDeps): Promise<DataPlane> {
   await nginx.start(apps());
   d.say(`listening on ${c.host}:${port} (nginx, under ${prefix}) for *.${c.domain}`);
   // One reload at a time; changes that arrive during one are served by the next (with the latest table).
+  // A version is reported served only once nginx answers with it; a reload that failed is tried
+  // again (backing off) until it takes effect, so the server's wait never counts an unserved table.
   let running = false;
   let again = false;
+  let closed = false;
   const changed = (): void => {
     if (running) { again = true; return; }
     running = true;
     void (async () => {
+      let retryMs = 500;
+      let said = '';
       do {
         again = false;
         const version = d.table.version;
-        try { await nginx.apply(apps()); d.served(version); } catch (e) { d.say(`nginx: ${(e as Error).message}`); }
-      } while (again);
+        try {
+          await nginx.apply(apps(), version);
+          d.served(version);
+        } catch (e) {
+          const why = (e as Error).message;
+          if (why !== said) d.say(`nginx: ${why}; trying again`);
+          said = why;
+          await new Promise((r) => setTimeout(r, retryMs).unref());
+          retryMs = Math.min(retryMs * 2, 10_000);
+          again = true;
+        }
+      } while (again && !closed);
       running = false;
     })();
   };
   const close = async (now: boolean) => {
+    closed = true;
     await nginx.close(now);
     try { fs.rmdirSync(c.dataDir); } catch { /* not empty: a server's data folder, or another router's */ }
   };

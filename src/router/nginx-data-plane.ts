@@ -3,11 +3,11 @@
 // whose buffered access log it turns into Heroku-format router lines. nginx runs in a process group
 // of its own, so it outlives the server with the router process.
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
-import { canConnect } from '../runtime/boot-check.js';
 import { startHostService, runHost } from '../sandbox/host.js';
 import { HOST_ENV } from '../sandbox/host-tools.js';
-import { nginxConf, errorPagesConf, type NginxApp } from '../runtime/nginx/nginx-conf.js';
+import { nginxConf, errorPagesConf, STATUS_HOST, type NginxApp } from '../runtime/nginx/nginx-conf.js';
 import { parseEntry, routerLogLine } from '../runtime/nginx/nginx-log.js';
 import { AccessLogTail } from '../runtime/nginx/access-log-tail.js';
 import { RetiringWorkers, workersOf } from './nginx-workers.js';
@@ -32,7 +32,11 @@ const groupAlive = (pgid: number): boolean => { try { process.kill(-pgid, 0); re
 export class NginxDataPlane {
   private proc?: ReturnType<typeof startHostService>;
   private tail?: AccessLogTail;
+  /** The configuration nginx is known to serve ('' while a reload is unconfirmed). */
   private current = '';
+  /** The table version nginx's status answers (-1: none received yet). */
+  private generation = -1;
+  private up = false;
   private apps: PlaneApp[] = [];
   private closing = false;
   /** upstream "host:port" → dyno name; kept after a dyno leaves so its last requests are named. */
@@ -50,29 +54,56 @@ export class NginxDataPlane {
     this.tail = new AccessLogTail(path.join(this.o.prefix, 'access.log'), (lines) => this.onLog(lines), () => this.proc?.signal('SIGUSR1'));
     this.tail.start();
     fs.writeFileSync(path.join(this.o.prefix, 'error-pages.conf'), errorPagesConf());
-    this.writeConf();
+    fs.writeFileSync(this.confFile, this.confText(this.generation));
     const test = await runHost('nginx', ['-t', '-q', '-e', 'stderr', '-p', this.o.prefix, '-c', this.confFile], { env: HOST_ENV, timeoutMs: 30_000 });
     if (test.exitCode !== 0) throw new Error(`nginx refused the generated config: ${test.stderr.trim()}`);
     await this.spawn();
   }
 
-  /** Serve `apps`: rewrite the config and, when it changed, reload and wait until new workers serve it. */
-  async apply(apps: PlaneApp[]): Promise<void> {
+  /**
+   * Serve `apps` as table `version`: when the routes changed, rewrite the config, reload, and
+   * return once nginx serves it (its status server answers `version` and every old worker stopped
+   * accepting); throws if it does not within 10 s (the next apply reloads again).
+   */
+  async apply(apps: PlaneApp[], version: number): Promise<void> {
     this.apps = apps;
     const pid = this.proc?.child.pid;
-    if (!pid || !this.writeConf()) return;
+    if (!pid || !this.up) throw new Error('nginx is starting');
+    // The routes nginx serves already (its status still answers the table that brought them).
+    if (this.confText(this.generation) === this.current) return;
+    const text = this.confText(version);
     const old = workersOf(pid).map(([p]) => p);
     this.retiring.reloaded(old, this.dynoIds());
+    // Unknown until the reload is seen to take effect: a failed or slow one is not taken for served.
+    this.current = '';
+    fs.writeFileSync(this.confFile, text);
     this.proc!.signal('SIGHUP');
-    // The reload has taken effect once a new worker serves and every old one stopped accepting
-    // (it retitles itself "… is shutting down" as it closes its listening sockets).
+    // A new worker answers with the new version, and every old one stopped accepting (it retitles
+    // itself "… is shutting down" as it closes its listening sockets), so no client meets the old table.
     const until = Date.now() + 10_000;
     while (Date.now() < until) {
       const now = workersOf(pid);
-      if (now.some(([p, t]) => !old.includes(p) && t.endsWith('worker process')) && now.every(([p, t]) => !old.includes(p) || t.includes('shutting down'))) return;
+      const oldGone = now.every(([p, t]) => !old.includes(p) || t.includes('shutting down'));
+      if (oldGone && await this.answers(version)) { this.current = text; this.generation = version; return; }
       await sleep(10);
     }
     throw new Error('the reload did not take effect within 10 s (nginx\'s errors are in the lines above)');
+  }
+
+  /** Whether nginx's status server answers table `version` (a worker with that configuration accepts). */
+  private answers(version: number): Promise<boolean> {
+    const host = this.o.listenHost === '0.0.0.0' ? '127.0.0.1' : this.o.listenHost === '::' ? '::1' : this.o.listenHost;
+    return new Promise((resolve) => {
+      const req = http.get({ host, port: this.o.listenPort, path: '/generation', headers: { host: STATUS_HOST }, agent: false, timeout: 2000 }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => { body += c; });
+        res.on('end', () => resolve(res.statusCode === 200 && body === String(version)));
+        res.on('error', () => resolve(false));
+      });
+      req.on('error', () => resolve(false));
+      req.on('timeout', () => { req.destroy(); resolve(false); });
+    });
   }
 
   /** Requests that may still be in flight per dyno that left the table (see nginx-workers.ts). */
@@ -111,39 +142,41 @@ export class NginxDataPlane {
     } catch { /* none */ }
   }
 
-  private writeConf(): boolean {
+  /** The configuration for the current apps, its status answering `generation`. */
+  private confText(generation: number): string {
     for (const a of this.apps) for (const d of a.dynos) this.names.set(`${d.host}:${d.port}`, d.name);
-    const text = nginxConf({
+    return nginxConf({
       prefix: this.o.prefix, listenHost: this.o.listenHost, listenPort: this.o.listenPort, domain: this.o.domain,
-      timeoutSeconds: Math.ceil(this.o.timeoutMs / 1000), user: process.getuid?.() === 0 ? 'root root' : undefined, apps: this.apps,
+      timeoutSeconds: Math.ceil(this.o.timeoutMs / 1000), user: process.getuid?.() === 0 ? 'root root' : undefined, apps: this.apps, generation,
     });
-    if (text === this.current) return false;
-    fs.writeFileSync(this.confFile, text);
-    this.current = text;
-    return true;
   }
 
   private async spawn(): Promise<void> {
+    // Written anew with the latest apps, answering the version they were last served as (a change
+    // that came while nginx was down is acknowledged by the data plane's next apply).
+    this.up = false;
+    this.current = this.confText(this.generation);
+    fs.writeFileSync(this.confFile, this.current);
     const p = startHostService('nginx', ['-e', 'stderr', '-p', this.o.prefix, '-c', this.confFile], { env: HOST_ENV, cwd: this.o.prefix, onOutput: (l) => this.o.say(`nginx: ${l}`) });
     this.proc = p;
-    this.current = '';
-    this.writeConf();
     this.retiring = new RetiringWorkers(this.dynoIds());
     let exited = false;
-    let up = false;
     p.child.once('exit', (code, signal) => {
       exited = true;
       p.killGroup('SIGKILL'); // its workers would keep the port
-      if (this.closing || this.proc !== p || !up) return;
+      const wasUp = this.up;
+      if (this.proc === p) this.up = false;
+      if (this.closing || this.proc !== p || !wasUp) return;
       this.o.say(`nginx exited (${code ?? signal}); restarting it in 1 s`);
       this.restart(p.child.pid!, 1000);
     });
+    // Up once a worker answers with this configuration (listening alone is the master, before its workers).
     const until = Date.now() + 15_000;
     while (!exited && Date.now() < until) {
-      if (await canConnect(this.o.listenHost, this.o.listenPort)) { up = true; return; }
+      if (await this.answers(this.generation)) { this.up = true; return; }
       await sleep(50);
     }
-    throw new Error(`nginx did not start listening on ${this.o.listenHost}:${this.o.listenPort} (its errors are in the lines above)`);
+    throw new Error(`nginx did not start answering on ${this.o.listenHost}:${this.o.listenPort} (its errors are in the lines above)`);
   }
 
   /** Start nginx again once the dead one's workers are gone (they hold the port); keep trying, backing off. */

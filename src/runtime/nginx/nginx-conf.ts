@@ -38,7 +38,12 @@ export interface NginxConfInput {
    */
   user?: string;
   apps: NginxApp[];
+  /** The routing-table version this configuration serves, answered at STATUS_HOST: the router acknowledges a table only once nginx answers with it. */
+  generation: number;
 }
+
+/** The status server's name: no app or custom domain can have it (a host name has no underscore). */
+export const STATUS_HOST = 'slipway_status';
 
 const HOSTNAME = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
 
@@ -165,6 +170,14 @@ http {
     access_log off;
     set $slipway_app '';
     set $slipway_maintenance '';
+    location / { return 404; }
+${errorPages}  }
+  # Which table this configuration serves; asked by the router process over a local connection only.
+  server {
+    listen ${c.listenHost}:${c.listenPort};
+    server_name ${STATUS_HOST};
+    access_log off;
+    location = /generation { if ($remote_addr != $server_addr) { return 404; } default_type text/plain; return 200 '${c.generation}'; }
     location / { return 404; }
 ${errorPages}  }
 ${apps.map((a, i) => appServer(a, i, c).replace(/\n {2}\}\n$/, `\n${errorPages}  }\n`)).join('')}}
