@@ -133,6 +133,26 @@ test('scale web=2: both dynos answer through nginx; scaled back down, the leavin
   assert.deepEqual(await Promise.all(slow), [[200, 'slept in code one\n'], [200, 'slept in code one\n']], 'both answered: the leaving dyno drained first');
 });
 
+test('a scale the API reports done is served at once: the very next requests reach every new dyno, and none fails', { skip: missing, timeout: 120_000 }, async () => {
+  // Round robin over the upstream: with two dynos, four requests meet both (none is retried: both are up).
+  const names = async (n: number) => {
+    const out = new Set<string>();
+    for (let i = 0; i < n; i++) {
+      const r = await viaRouter(s, A);
+      assert.equal(r.status, 200, `request ${i + 1} after the scale answered: ${r.body}`);
+      out.add(r.body.split(' ')[2]!);
+    }
+    return [...out].sort();
+  };
+  for (let round = 1; round <= 3; round++) {
+    assert.equal((await run(['ps:scale', 'web=2'])).code, 0);
+    assert.deepEqual(await names(4), ['web.1', 'web.2'], `round ${round}: scaled up`);
+    // The leaving dyno drains (it may answer a moment longer): what counts is that nothing fails.
+    assert.equal((await run(['ps:scale', 'web=1'])).code, 0);
+    assert.ok((await names(4)).includes('web.1'), `round ${round}: scaled down`);
+  }
+});
+
 test('a deploy under steady load: no failed request, and a slow request in flight is answered by the old code', { skip: missing, timeout: 120_000 }, async () => {
   fs.writeFileSync(path.join(dir, 'server.js'), fs.readFileSync(path.join(dir, 'server.js'), 'utf8').replace("const VERSION = 'one';", "const VERSION = 'two';"));
   commitAll(dir, 'code two');
