@@ -20,7 +20,10 @@ export interface DataPlane {
   close(now: boolean): Promise<void>;
 }
 
-interface PlaneDeps { table: TableClient; line(appId: string, line: string): void; served(version: number): void; say(line: string): void }
+/** The table as the data planes read it (the router process's TableClient). */
+type PlaneTable = Pick<TableClient, 'version' | 'all' | 'lookup' | 'customHost'>;
+
+interface PlaneDeps { table: PlaneTable; line(appId: string, line: string): void; served(version: number): void; say(line: string): void }
 
 /** The data plane SLIPWAY_ROUTER asks for: nginx if asked or (auto) if installed, else the Node router, said once. */
 export function chooseDataPlane(c: Pick<RouterConfig, 'dataPlane'>, say: (line: string) => void, installed = () => findExecutable('nginx') !== undefined): 'nginx' | 'node' {
