@@ -74,6 +74,12 @@ test('an app is served through nginx with its config value; unknown hosts get th
   const none = await viaRouter(s, 'no-such-app');
   assert.equal(none.status, 404);
   assert.match(none.body, /No such app.*There is no app at this address\./s);
+  // The table version nginx serves, which the router acknowledges to the server, at a path only the router knows (security/network: not from a dyno).
+  const token = /location = \/([0-9a-f]{32}) /.exec(fs.readFileSync(path.join(s.dataDir, 'nginx', 'nginx.conf'), 'utf8'))![1]!;
+  const status = await viaRouter(s, A, `/${token}`, 'slipway_status');
+  assert.equal(status.status, 200);
+  assert.match(status.body, /^\d{13,}$/);
+  for (const p of ['/', '/generation', `/${token.replace(/^./, (c) => (c === '0' ? '1' : '0'))}`]) assert.equal((await viaRouter(s, A, p, 'slipway_status')).status, 404, p);
 });
 
 test('a custom domain (domains:add) is answered by the app\'s server block; removed, it is not', { skip: missing, timeout: 60_000 }, async () => {
@@ -192,6 +198,26 @@ test('maintenance mode: the maintenance page (503) and an H80 line while the dyn
   assert.match((await run(['ps'])).stdout, /web\.1: up/, 'the dynos keep running');
   assert.equal((await api(s, 'PATCH', `/apps/${A}`, { maintenance: false })).status, 200);
   await waitFor('served again', async () => (await viaRouter(s, A)).status === 200);
+});
+
+test('a table change is served once and for all: after the first answer from the new table, no request meets the old one', { skip: missing, timeout: 120_000 }, async () => {
+  assert.equal((await run(['ps:scale', 'web=0'])).code, 0);
+  await waitFor('no web dyno (503)', async () => (await viaRouter(s, A)).status === 503);
+  await settled();
+  // A client asking as fast as it can while the dyno comes (nginx reloads): 503 until the new table
+  // answers, then only 200 — never the old table's 503 again (as the Node router switches at once).
+  const scaling = run(['ps:scale', 'web=1']);
+  const after: string[] = [];
+  let first = 0;
+  for (const until = Date.now() + 60_000; Date.now() < until && (!first || Date.now() - first < 1500);) {
+    const r = await viaRouter(s, A);
+    if (first) after.push(`${r.status}`);
+    else if (r.status === 200) first = Date.now();
+  }
+  assert.equal((await scaling).code, 0);
+  assert.ok(first, 'the new dyno answered');
+  assert.ok(after.length > 20, `requests after the first answer: ${after.length}`);
+  assert.deepEqual(after.filter((x) => x !== '200'), [], 'no answer from the old table after the new one answered');
 });
 
 test('no web dyno: the 503 page and an H14 line; server close leaves no nginx behind', { skip: missing, timeout: 60_000 }, async () => {

@@ -2,6 +2,7 @@
 // rewrites from the routing table and reloads gracefully (old workers finish what they hold), and
 // whose buffered access log it turns into Heroku-format router lines. nginx runs in a process group
 // of its own, so it outlives the server with the router process.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -37,6 +38,8 @@ export class NginxDataPlane {
   /** The table version nginx's status answers (-1: none received yet). */
   private generation = -1;
   private up = false;
+  /** The status path (a dyno reaches the router's port too: it must not learn, or fake, what nginx serves). */
+  private readonly statusToken = randomBytes(16).toString('hex');
   private apps: PlaneApp[] = [];
   private closing = false;
   /** upstream "host:port" → dyno name; kept after a dyno leaves so its last requests are named. */
@@ -78,14 +81,24 @@ export class NginxDataPlane {
     this.current = '';
     fs.writeFileSync(this.confFile, text);
     this.proc!.signal('SIGHUP');
-    // A new worker answers with the new version, and every old one stopped accepting (it retitles
-    // itself "… is shutting down" as it closes its listening sockets), so no client meets the old table.
+    // nginx's master starts the new workers and lets the old ones accept for 100 ms more: a client
+    // would meet the new table, then the old one again. So the old workers are told to stop (they
+    // close their listening sockets and answer what they hold) the moment a new worker exists,
+    // before it accepts: connections wait in the listen queue for that moment, then meet the new table.
+    let told = false;
     const until = Date.now() + 10_000;
     while (Date.now() < until) {
       const now = workersOf(pid);
+      if (!told && now.some(([p]) => !old.includes(p))) {
+        // Only pids still the master's children (an exited worker's pid may have gone to another process).
+        for (const [p] of now) if (old.includes(p)) { try { process.kill(p, 'SIGQUIT'); } catch { /* gone */ } }
+        told = true;
+      }
+      // Done once a new worker answers with the new version and every old one has stopped accepting
+      // (it retitles itself "… is shutting down" as it closes its listening sockets).
       const oldGone = now.every(([p, t]) => !old.includes(p) || t.includes('shutting down'));
-      if (oldGone && await this.answers(version)) { this.current = text; this.generation = version; return; }
-      await sleep(10);
+      if (told && oldGone && await this.answers(version)) { this.current = text; this.generation = version; return; }
+      await sleep(told ? 10 : 1);
     }
     throw new Error('the reload did not take effect within 10 s (nginx\'s errors are in the lines above)');
   }
@@ -94,7 +107,7 @@ export class NginxDataPlane {
   private answers(version: number): Promise<boolean> {
     const host = this.o.listenHost === '0.0.0.0' ? '127.0.0.1' : this.o.listenHost === '::' ? '::1' : this.o.listenHost;
     return new Promise((resolve) => {
-      const req = http.get({ host, port: this.o.listenPort, path: '/generation', headers: { host: STATUS_HOST }, agent: false, timeout: 2000 }, (res) => {
+      const req = http.get({ host, port: this.o.listenPort, path: `/${this.statusToken}`, headers: { host: STATUS_HOST }, agent: false, timeout: 2000 }, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => { body += c; });
@@ -147,7 +160,7 @@ export class NginxDataPlane {
     for (const a of this.apps) for (const d of a.dynos) this.names.set(`${d.host}:${d.port}`, d.name);
     return nginxConf({
       prefix: this.o.prefix, listenHost: this.o.listenHost, listenPort: this.o.listenPort, domain: this.o.domain,
-      timeoutSeconds: Math.ceil(this.o.timeoutMs / 1000), user: process.getuid?.() === 0 ? 'root root' : undefined, apps: this.apps, generation,
+      timeoutSeconds: Math.ceil(this.o.timeoutMs / 1000), user: process.getuid?.() === 0 ? 'root root' : undefined, apps: this.apps, generation, statusToken: this.statusToken,
     });
   }
 

@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { nginxConf, errorPagesConf, STATUS_HOST, type NginxConfInput } from './nginx-conf.js';
 
-const input = (apps: NginxConfInput['apps']): NginxConfInput => ({ prefix: '/d/nginx', listenHost: '127.0.0.1', listenPort: 5080, domain: 'localhost', timeoutSeconds: 30, apps, generation: 7 });
+const input = (apps: NginxConfInput['apps']): NginxConfInput => ({ prefix: '/d/nginx', listenHost: '127.0.0.1', listenPort: 5080, domain: 'localhost', timeoutSeconds: 30, apps, generation: 7, statusToken: 'ab'.repeat(16) });
 
 test('an app with web dynos up gets an upstream over them (keepalive) and a server block for its host', () => {
   const conf = nginxConf(input([{ appId: 'id-1', name: 'shop', dynos: [{ host: '127.0.0.1', port: 4001 }, { host: '10.1.0.5', port: 5000 }] }]));
@@ -78,11 +78,12 @@ test('the server names hash is sized for the names served (no search and warning
   assert.match(nginxConf(input(many)), /server_names_hash_max_size 4004;/);
 });
 
-test('the status server answers the table version it serves, to a local connection only, under a name no app can have', () => {
+test('the status server answers the table version it serves at a secret path, under a name no app can have', () => {
   const conf = nginxConf({ ...input([{ appId: 'id-1', name: 'shop', dynos: [] }]), generation: 1764450000123 });
   const status = /server \{\n {4}listen 127\.0\.0\.1:5080;\n {4}server_name slipway_status;[^]*?\n {2}\}\n/.exec(conf)?.[0] ?? '';
-  assert.match(status, /location = \/generation \{ if \(\$remote_addr != \$server_addr\) \{ return 404; \} default_type text\/plain; return 200 '1764450000123'; \}/);
-  assert.match(status, /access_log off;/);
+  assert.match(status, new RegExp(`location = /${'ab'.repeat(16)} \\{ default_type text/plain; return 200 '1764450000123'; \\}`));
+  assert.match(status, /access_log off;\n[^]*location \/ \{ return 404; \}/);
   assert.equal(STATUS_HOST, 'slipway_status');
   assert.throws(() => nginxConf(input([{ appId: 'x', name: 'a', dynos: [], hostnames: [STATUS_HOST] }])), /not a host name/);
+  assert.throws(() => nginxConf({ ...input([]), statusToken: 'x; }' }), /status token/);
 });

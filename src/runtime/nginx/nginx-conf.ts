@@ -40,6 +40,8 @@ export interface NginxConfInput {
   apps: NginxApp[];
   /** The routing-table version this configuration serves, answered at STATUS_HOST: the router acknowledges a table only once nginx answers with it. */
   generation: number;
+  /** The status path's secret (hex): a dyno reaches the router's port too, and is not told. */
+  statusToken: string;
 }
 
 /** The status server's name: no app or custom domain can have it (a host name has no underscore). */
@@ -113,6 +115,7 @@ export function errorPagesConf(): string {
 
 export function nginxConf(c: NginxConfInput): string {
   if (!HOSTNAME.test(c.domain)) throw new Error(`SLIPWAY_DOMAIN ${JSON.stringify(c.domain)} is not a host name`);
+  if (!/^[0-9a-f]{32,}$/.test(c.statusToken)) throw new Error('the status token must be 32 or more hex digits');
   const t = `${c.timeoutSeconds}s`;
   const errorPages = `    include ${c.prefix}/error-pages.conf;\n`;
   const apps = c.apps.filter((a) => !a.internal).sort((x, y) => x.name.localeCompare(y.name));
@@ -172,12 +175,12 @@ http {
     set $slipway_maintenance '';
     location / { return 404; }
 ${errorPages}  }
-  # Which table this configuration serves; asked by the router process over a local connection only.
+  # Which table this configuration serves; asked by the router process, at a path only it knows.
   server {
     listen ${c.listenHost}:${c.listenPort};
     server_name ${STATUS_HOST};
     access_log off;
-    location = /generation { if ($remote_addr != $server_addr) { return 404; } default_type text/plain; return 200 '${c.generation}'; }
+    location = /${c.statusToken} { default_type text/plain; return 200 '${c.generation}'; }
     location / { return 404; }
 ${errorPages}  }
 ${apps.map((a, i) => appServer(a, i, c).replace(/\n {2}\}\n$/, `\n${errorPages}  }\n`)).join('')}}
