@@ -1,84 +1,147 @@
-// bench/router: requests per second and p50/p99 latency through Slipway's router, against the same
-// dyno hit directly and against nginx proxying it; one run, the same load generator (wrk, keep-alive).
-import { spawnSync, spawn } from 'node:child_process';
+// bench/router: requests per second and p50/p99 latency of Slipway's router in both data planes
+// (nginx run by the router process, the Node router), against the same dyno hit directly, plain
+// nginx proxying it, and a hand-written nginx doing the router's job (the same forwarding headers,
+// request id, a Heroku-format access line to a buffered log); then the time a routing-table change
+// takes to be served with 1,000 apps, under load, and the requests that failed meanwhile.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, cli, api } from '../test/helpers/server.js';
+import { startServer, cli, api, BIN } from '../test/helpers/server.js';
 import { exampleRepo } from '../test/helpers/apps.js';
 import { freePort } from '../test/helpers/postgres.js';
+import { findExecutable } from '../src/sandbox/host-tools.js';
+import { waitFor } from '../test/helpers/runs.js';
 
-const need = (bin: string, pkg: string) => { if (spawnSync('which', [bin]).status !== 0) { console.error(`bench/router needs ${bin}: apt-get install -y ${pkg}`); process.exit(2); } };
-need('wrk', 'wrk');
-need('nginx', 'nginx-light');
+for (const [bin, pkg] of [['wrk', 'wrk'], ['nginx', 'nginx-light']]) {
+  if (!findExecutable(bin!)) { console.error(`bench/router needs ${bin}: apt-get install -y ${pkg}`); process.exit(2); }
+}
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 8);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
+const APPS = Number(process.env['BENCH_APPS'] ?? 1000);
 
-interface Result { rps: number; p50: number; p99: number; errors: number }
-function wrk(url: string, host?: string): Result {
-  const r = spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency', ...(host ? ['-H', `Host: ${host}`] : []), url], { encoding: 'utf8' });
-  const ms = (label: string) => {
-    const m = new RegExp(`${label}\\s+([\\d.]+)(us|ms|s)`).exec(r.stdout);
-    if (!m) return NaN;
-    return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
-  };
-  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(r.stdout)?.[1] ?? '0';
-  const sockErr = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(r.stdout);
-  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1]), p50: ms(' 50%'), p99: ms(' 99%'), errors: Number(errors) + (sockErr ? sockErr.slice(1).reduce((s, x) => s + Number(x), 0) : 0) };
+interface Result { rps: number; p50: number; p99: number; errors: number; detail: string }
+function wrk(url: string, host?: string, seconds = SECONDS): Promise<Result> {
+  return new Promise((resolve) => {
+    const p = spawn('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', ...(host ? ['-H', `Host: ${host}`] : []), url]);
+    let out = '';
+    p.stdout.on('data', (c) => { out += c; });
+    p.on('close', () => {
+      const ms = (label: string) => {
+        const m = new RegExp(`${label}\\s+([\\d.]+)(us|ms|s)`).exec(out);
+        return m ? Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1) : NaN;
+      };
+      const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+      const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+      const detail = `${non2xx} non-2xx${sock ? `, socket errors: connect ${sock[1]} read ${sock[2]} write ${sock[3]} timeout ${sock[4]}` : ''}`;
+      resolve({ rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), p50: ms(' 50%'), p99: ms(' 99%'), errors: non2xx + (sock ? sock.slice(1).reduce((s, x) => s + Number(x), 0) : 0), detail });
+    });
+  });
 }
 
-/** The example web app deployed on a server; returns its web dyno's port (printed when it listens). */
-async function deploy(server: Awaited<ReturnType<typeof startServer>>): Promise<number> {
+/** A GET with a Host header (fetch cannot set one). */
+function get(port: number, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) => {
+    http.get({ host: '127.0.0.1', port, path: '/', headers: { host }, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (c) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    }).on('error', () => resolve({ status: 0, body: '' }));
+  });
+}
+
+/** An nginx of the bench's own, from a config body (the `http { … }` content). */
+async function ownNginx(http: string): Promise<{ port: number; stop(): void }> {
+  const port = await freePort();
+  const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-nginx-'));
+  // Workers as root when the master is: the dynos' network lets the server's uid in (as the router's nginx does).
+  fs.writeFileSync(path.join(prefix, 'nginx.conf'), `${process.getuid?.() === 0 ? 'user root root; ' : ''}worker_processes 1; daemon off; error_log stderr; pid ${prefix}/nginx.pid;
+events { worker_connections 4096; }
+http { ${http.replaceAll('PORT', String(port)).replaceAll('PREFIX', prefix)} }
+`);
+  const p = spawn(findExecutable('nginx')!, ['-e', 'stderr', '-p', prefix, '-c', path.join(prefix, 'nginx.conf')], { stdio: 'ignore' });
+  await waitFor('the bench nginx to listen', async () => (await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined)) !== undefined, 10_000);
+  return { port, stop: () => { p.kill('SIGQUIT'); fs.rmSync(prefix, { recursive: true, force: true }); } };
+}
+
+const server = await startServer({ SLIPWAY_RUNNER_CONCURRENCY: '2', SLIPWAY_ROUTER: 'nginx' });
+const stops: (() => void)[] = [];
+try {
   await cli(server, ['apps:create', 'benchapp']);
   const b = await cli(server, ['builds:create', '-a', 'benchapp'], { cwd: exampleRepo('web-app') });
   if (b.code !== 0) throw new Error(b.stdout + b.stderr);
-  for (let i = 0; i < 100; i++) {
-    const logs = await cli(server, ['logs', '-a', 'benchapp', '-n', '200']);
-    const port = Number(/app\[web\.1\]: listening on (\d+)/.exec(logs.stdout)?.[1] ?? 0);
-    if (port) return port;
-    await new Promise((r) => setTimeout(r, 100));
+  // The dyno's address on its network, as the router's nginx has it: the upstream of benchapp's server block.
+  const dyno = await waitFor('the web dyno in the router\'s nginx config', async () => {
+    const conf = fs.readFileSync(path.join(server.dataDir, 'nginx', 'nginx.conf'), 'utf8');
+    const up = new RegExp(`server_name benchapp\\.localhost;[^}]*proxy_pass http://(app\\d+);`).exec(conf)?.[1];
+    return up && new RegExp(`upstream ${up} \\{\\n\\s+server ([\\d.]+:\\d+)`).exec(conf)?.[1];
+  }, 30_000);
+  // The same server's table through a second router process on the Node data plane (the fallback).
+  const token = /(slpr_[\w-]+)/.exec((await cli(server, ['routers:create', 'bench-node'])).stdout)![1]!;
+  const nodePort = await freePort();
+  const nodeRouter = spawn(process.execPath, [BIN, 'router', '--server', server.url, '--token', token, '--port', String(nodePort), '--data-plane', 'node'], { stdio: 'ignore', env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } });
+  stops.push(() => nodeRouter.kill('SIGTERM'));
+  await waitFor('the Node router to serve', async () => (await get(nodePort, 'benchapp.localhost')).status === 200, 20_000);
+
+  const plain = await ownNginx(`access_log off; upstream dyno { server ${dyno}; keepalive 64; }
+  server { listen 127.0.0.1:PORT; location / { proxy_pass http://dyno; proxy_http_version 1.1; proxy_set_header Connection ""; } }`);
+  stops.push(plain.stop);
+  // What an operator would write by hand for the router's job: Heroku's forwarding headers, a request id, a Heroku-format access line to a buffered log.
+  const hand = await ownNginx(`log_format heroku 'at=info method=$request_method path="$request_uri" host=$host request_id=$request_id fwd="$proxy_add_x_forwarded_for" dyno=web.1 connect=$upstream_connect_time service=$upstream_response_time status=$status bytes=$body_bytes_sent protocol=http';
+  access_log PREFIX/access.log heroku buffer=64k flush=250ms;
+  map $msec $request_start { "~^(?<s>\\d+)\\.(?<ms>\\d+)$" $s$ms; }
+  upstream dyno { server ${dyno}; keepalive 64; }
+  server { listen 127.0.0.1:PORT; location / { proxy_pass http://dyno; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $http_host;
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto http; proxy_set_header X-Forwarded-Port $server_port;
+    proxy_set_header X-Request-Id $request_id; proxy_set_header X-Request-Start $request_start; proxy_set_header Via '1.1 slipway'; add_header X-Request-Id $request_id always; } }`);
+  stops.push(hand.stop);
+
+  await wrk(`http://${dyno}/`, undefined, 2); // warm-up
+  const direct = await wrk(`http://${dyno}/`);
+  const viaPlain = await wrk(`http://127.0.0.1:${plain.port}/`);
+  const viaHand = await wrk(`http://127.0.0.1:${hand.port}/`);
+  const viaNginx = await wrk(`http://127.0.0.1:${server.routerPort}/`, 'benchapp.localhost');
+  const viaNode = await wrk(`http://127.0.0.1:${nodePort}/`, 'benchapp.localhost');
+
+  // 1,000 apps, then a change to one of them timed until the router serves it, while load runs through it.
+  for (let i = 0; i < APPS; i += 25) {
+    await Promise.all(Array.from({ length: Math.min(25, APPS - i) }, (_, k) => api(server, 'POST', '/apps', { name: `bulk-${i + k}` })));
   }
-  throw new Error('no web dyno port found in the logs');
-}
+  await waitFor(`the router to serve ${APPS} apps`, async () => (await get(server.routerPort, `bulk-${APPS - 1}.localhost`)).status === 503, 60_000);
+  const load = wrk(`http://127.0.0.1:${server.routerPort}/`, 'benchapp.localhost', 12);
+  const changes: number[] = [];
+  const calls: number[] = [];
+  for (let i = 0; i < 8; i++) {
+    const t0 = performance.now();
+    const on = i % 2 === 0;
+    await api(server, 'PATCH', '/apps/bulk-7', { maintenance: on });
+    calls.push(performance.now() - t0);
+    await waitFor('the change to be served', async () => /Offline for maintenance/.test((await get(server.routerPort, 'bulk-7.localhost')).body) === on, 30_000);
+    changes.push(performance.now() - t0);
+  }
+  const underReloads = await load;
+  const each = changes.map((c, i) => `${c.toFixed(0)} (API ${calls[i]!.toFixed(0)})`).join(', ');
+  changes.sort((a, z) => a - z);
+  calls.sort((a, z) => a - z);
 
-const server = await startServer({ SLIPWAY_RUNNER_CONCURRENCY: '2' });
-// A second server whose router is the nginx data plane (SLIPWAY_ROUTER=nginx), with its own dyno of the same app.
-const native = await startServer({ SLIPWAY_RUNNER_CONCURRENCY: '2', SLIPWAY_ROUTER: 'nginx' });
-let nginx: ReturnType<typeof spawn> | undefined;
-try {
-  const port = await deploy(server);
-  const nativePort = await deploy(native);
-  void api;
-
-  const ngPort = await freePort();
-  const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-nginx-'));
-  fs.writeFileSync(path.join(prefix, 'nginx.conf'), `worker_processes 1; daemon off; error_log ${prefix}/error.log; pid ${prefix}/nginx.pid;
-events { worker_connections 1024; }
-http { access_log off; upstream dyno { server 127.0.0.1:${port}; keepalive 64; }
-  server { listen 127.0.0.1:${ngPort}; location / { proxy_pass http://dyno; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host;
-    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Request-Start $msec; } } }
-`);
-  nginx = spawn('nginx', ['-p', prefix, '-c', path.join(prefix, 'nginx.conf')], { stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, 500));
-
-  wrk(`http://127.0.0.1:${port}/`); // warm up the dyno
-  const direct = wrk(`http://127.0.0.1:${port}/`);
-  const router = wrk(`http://127.0.0.1:${server.routerPort}/`, 'benchapp.localhost');
-  const viaNginx = wrk(`http://127.0.0.1:${ngPort}/`);
-  wrk(`http://127.0.0.1:${nativePort}/`); // warm up the second dyno
-  const nativeDirect = wrk(`http://127.0.0.1:${nativePort}/`);
-  const viaNative = wrk(`http://127.0.0.1:${native.routerPort}/`, 'benchapp.localhost');
-  const row = (name: string, r: Result) => console.log(`  ${name.padEnd(34)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms   errors ${r.errors}`);
+  const row = (name: string, r: Result) => console.log(`  ${name.padEnd(44)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms   errors ${r.errors}`);
+  const aim = (label: string, v: number, goal: number, unit = '×', lower = false) => console.log(`  ${label.padEnd(44)} ${v.toFixed(2)}${unit}   aim ${lower ? '≤' : '≥'} ${goal}${unit}: ${(lower ? v <= goal : v >= goal) ? 'met' : 'NOT met'}`);
   console.log(`router: wrk 1 thread, ${CONNECTIONS} keep-alive connections, ${SECONDS} s each; 1 web dyno (examples/web-app); ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}`);
   row('dyno directly', direct);
-  row('Slipway router', router);
-  row('nginx → dyno', viaNginx);
-  row('2nd dyno directly', nativeDirect);
-  row('Slipway router (nginx data plane)', viaNative);
-  console.log(`  router / direct ${(router.rps / direct.rps).toFixed(2)}×   router / nginx ${(router.rps / viaNginx.rps).toFixed(2)}×`);
-  console.log(`  nginx data plane / direct ${(viaNative.rps / direct.rps).toFixed(2)}× (its own dyno: ${(viaNative.rps / nativeDirect.rps).toFixed(2)}×)   nginx data plane / nginx ${(viaNative.rps / viaNginx.rps).toFixed(2)}×`);
+  row('plain nginx → dyno (no headers, no log)', viaPlain);
+  row('hand-written nginx (headers, id, log)', viaHand);
+  row('Slipway router, nginx data plane', viaNginx);
+  row('Slipway router, Node data plane', viaNode);
+  aim('nginx data plane / hand-written nginx', viaNginx.rps / viaHand.rps, 0.9);
+  aim('p99 over the hand-written nginx\'s', viaNginx.p99 - viaHand.p99, 1, ' ms', true);
+  aim('nginx data plane / plain nginx', viaNginx.rps / viaPlain.rps, 0.7);
+  console.log(`  nginx data plane / direct ${(viaNginx.rps / direct.rps).toFixed(2)}×   Node data plane / direct ${(viaNode.rps / direct.rps).toFixed(2)}×   nginx / Node data plane ${(viaNginx.rps / viaNode.rps).toFixed(2)}×`);
+  console.log(`  a change served with ${APPS + 1} apps (API call to the router serving it, nginx reloaded): median ${changes[4]!.toFixed(0)} ms, max ${changes[7]!.toFixed(0)} ms`);
+  console.log(`  (of which the API call, which returns once the router reports it serves the change: median ${calls[4]!.toFixed(0)} ms; each in order: ${each} ms)`);
+  row(`under those ${changes.length} reloads`, underReloads);
+  if (underReloads.errors) console.log(`    ${underReloads.detail}`);
 } finally {
-  nginx?.kill('SIGTERM');
+  for (const s of stops) s();
   await server.stop();
-  await native.stop();
 }

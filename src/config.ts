@@ -19,7 +19,8 @@ const schema = z.object({
   SLIPWAY_ROUTER_HOST: z.string().optional(),
   // Custom domains' certificates (certs:add) are served by SNI here; unset: no TLS on the router.
   SLIPWAY_ROUTER_TLS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  SLIPWAY_ROUTER: z.enum(['node', 'nginx']).default('node'),
+  // The router process's data plane; auto: nginx when it is installed, else the (slower) Node router.
+  SLIPWAY_ROUTER: z.enum(['auto', 'node', 'nginx']).default('auto'),
   // The router as a process of its own beside the server (outlives it), or inside the server as before.
   SLIPWAY_COMPANIONS: z.enum(['process', 'in-process']).default('process'),
   // process: dynos run under a local `slipway agent` beside the server (they outlive it); in-process: inside the server.
@@ -90,8 +91,8 @@ export interface Config {
   /** The router's TLS port (SNI, certificates from `certs:add`); undefined: the router speaks plain HTTP only. 0 picks a free port. */
   readonly routerTlsPort?: number;
   readonly domain: string;
-  /** The router's data plane: Slipway's Node proxy, or an nginx it runs and configures (faster). */
-  readonly router: 'node' | 'nginx';
+  /** The router process's data plane: an nginx it runs and configures, Slipway's Node proxy (slower), or auto (nginx when installed). */
+  readonly router: 'auto' | 'node' | 'nginx';
   /** `process`: the router runs as `slipway router` beside the server and outlives it; `in-process`: inside the server. */
   readonly companions: 'process' | 'in-process';
   /** `process`: the server's dynos run under a local `slipway agent` of their own (they outlive the server). */
@@ -192,6 +193,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration: ${i.path.join('.')}: ${i.message}`);
   }
   const e = r.data;
+  if (e.SLIPWAY_ROUTER === 'nginx' && (e.SLIPWAY_COMPANIONS === 'in-process' || e.SLIPWAY_ROUTER_TLS_PORT !== undefined)) {
+    throw new ConfigError('Invalid configuration: SLIPWAY_ROUTER=nginx runs nginx under the router process, which needs SLIPWAY_COMPANIONS=process and no SLIPWAY_ROUTER_TLS_PORT (the TLS router port is served by the Node router inside the server); unset one of them');
+  }
   return Object.freeze({
     port: e.PORT,
     host: e.SLIPWAY_HOST,

@@ -27,7 +27,6 @@ import { MetricsRecorder } from './metrics/recorder.js';
 import { appsWithDesiredDynos } from './store/desired-dynos.js';
 import { OneOffDynos } from './runtime/one-off.js';
 import { createRouter } from './runtime/router.js';
-import { NginxRouter } from './runtime/nginx/nginx-router.js';
 import { RouterFeed } from './router/router-feed.js';
 import { routerAsProcess, startRouterCompanion } from './router/router-companion.js';
 import type { Companion } from './companions/companions.js';
@@ -36,7 +35,7 @@ import { DomainRoutes, listenRouterTls } from './runtime/custom-domains.js';
 import { freePort } from './addons/local-server.js';
 import { goLive } from './releases/deploy.js';
 import { slugFile } from './releases/slugs.js';
-import { appendAppLog, appendAppLogLines, appLogKey } from './releases/app-log.js';
+import { appendAppLog, appLogKey } from './releases/app-log.js';
 import { LogDrains } from './logs/drains/log-drains.js';
 import { onDynoCrash } from './releases/auto-rollback.js';
 import { restartAddon } from './releases/attach-addon.js';
@@ -90,8 +89,6 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   else log.info(`tenant uids: each app, test run and add-on set runs as its own uid from ${config.tenantUids!.first}-${config.tenantUids!.last}.`);
 
   const routerInFlight = new Map<string, number>();
-  // SLIPWAY_ROUTER=nginx: a native data plane instead of the Node router (created below, once apps are known).
-  let nginx: NginxRouter | undefined;
   // The router process's feed (the router runs as a process of its own), made once apps are known.
   let routerFeed: RouterFeed | undefined;
   const blobs = openBlobStore({ kind: config.blobStore, dataDir: config.dataDir, store });
@@ -110,7 +107,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const plane = await createEmbeddedDynos({
     db: store.db, log, tenantOf: (appId) => tenants.forApp(appId), slugFile: (id) => slugFile(ctx.blobs, id),
     // A router process must serve the new table before a leaving dyno drains (bounded: a router that is away does not hold deploys).
-    onRoutesChanged: async () => { await nginx?.sync(); await routerFeed?.publishAndWait(); },
+    onRoutesChanged: async () => { await routerFeed?.publishAndWait(); },
     // With a local agent process, the server's own agent keeps only what needs it: dynos of apps in spaces or with add-on servers (those live here).
     local: config.embeddedRunner, lostAfterMs: config.agentLostMs,
     agentName: config.localAgent === 'process' ? localNames.server : localNames.local, serverOnly: config.localAgent === 'process',
@@ -121,7 +118,6 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       sandbox, workRoot, bootTimeoutMs: config.bootTimeoutSeconds * 1000, stopGraceMs: config.dynoStopGraceMs,
       log: appLog,
       inFlight: (id) => (routerInFlight.get(id) ?? 0) + (routerFeed?.inFlight(id) ?? 0), drainMs: config.routerTimeoutMs,
-      drain: config.router === 'nginx' ? async (until) => { await nginx?.drained(until); } : undefined,
       network: spaces,
     },
   });
@@ -223,23 +219,11 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     routerFeed = ctx.routerFeed = new RouterFeed(routerApps);
     routerFeed.publish();
   }
-  // The nginx data plane also follows what no deploy announces (a crashed dyno, a new app, a space's ranges).
-  const appsRefresh = setInterval(() => { refreshApps().then(() => plane.routes.refresh()).then(() => { ctx.routerFeed?.publish(); return nginx?.sync(); }).catch(() => {}); }, 1000);
-  ctx.onAppsChanged = () => refreshApps().then(async () => { void nginx?.sync(); await routerFeed?.publishAndWait(); });
-  if (config.router === 'nginx' && opts.listen !== false) {
-    nginx = new NginxRouter({
-      prefix: path.join(config.dataDir, 'nginx'), listenHost: config.routerHost, listenPort: config.routerPort || await freePort(),
-      domain: config.domain, timeoutMs: config.routerTimeoutMs, log,
-      apps: () => [...appsByName.values()].map((a) => ({
-        appId: a.id, name: a.name, dynos: plane.routes.targets(a.id), trusted: a.space_id ? spaces.trustedFor(a.space_id) ?? [] : undefined, internal: a.internal_routing === 1,
-        hostnames: domains.hostnamesOf(a.id), maintenance: a.maintenance === 1,
-      })),
-      appLog: (appId, lines) => { for (const l of lines) metrics.line(appId, 'heroku[router]', l); appendAppLogLines(ctx.logs, appId, 'heroku[router]', lines); },
-    });
-    await nginx.start();
-  }
+  // The router also follows what no deploy announces (a crashed dyno, a new app, a space's ranges).
+  const appsRefresh = setInterval(() => { refreshApps().then(() => plane.routes.refresh()).then(() => { ctx.routerFeed?.publish(); }).catch(() => {}); }, 1000);
+  ctx.onAppsChanged = () => refreshApps().then(async () => { await routerFeed?.publishAndWait(); });
   // A space's trusted ranges changed: the router serves them before the API answers.
-  spaces.onUpdated = async () => { await nginx?.sync(); await routerFeed?.publishAndWait(); };
+  spaces.onUpdated = async () => { await routerFeed?.publishAndWait(); };
   // App add-ons, then dynos come back after a restart (on the networks made before the runner started).
   for (const addon of await listAppAddons(store.db)) await restartAddon(ctx, addon).catch((e) => log.error(`starting add-on ${addon.name} (${addon.plan}): ${(e as Error).message}`));
   await ctx.drains.sync();
@@ -271,7 +255,6 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     // Add-on servers live in namespaces of the default network: stopped before it goes.
     await ctx.addons.stopAppServers();
     await host.close();
-    await nginx?.close();
     if (routerProcess && !keepCompanion(routerProcess)) await routerProcess.stop(config.routerTimeoutMs);
     routerFeed?.close();
     router.closeAllConnections();
@@ -286,8 +269,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       url = await app.listen({ port: config.port, host: config.host });
       const port = (app.server.address() as { port: number }).port;
       ctx.selfUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
-      if (nginx) routerUrl = `http://${config.routerHost}:${nginx.port}`;
-      else if (routerFeed) {
+      if (routerFeed) {
         const routerPort = config.routerPort || await freePort();
         routerProcess = await startRouterCompanion({ config, db: store.db, log, serverUrl: ctx.selfUrl, port: routerPort, replica: runnerName });
         routerFeed.expected = 1;
@@ -300,7 +282,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       // SLIPWAY_EMBEDDED_RUNNER=off: this server runs nothing on its host, remote agents run every dyno.
       const routerDoor = { host: ['0.0.0.0', '::'].includes(config.routerHost) ? '127.0.0.1' : config.routerHost, port: routerPort };
       if (config.embeddedRunner && config.localAgent === 'process') agentProcess = await startLocalAgentCompanion({ config, db: store.db, log, serverUrl: ctx.selfUrl, name: localNames.local, router: routerDoor });
-      if (config.routerTlsPort !== undefined && !nginx) {
+      if (config.routerTlsPort !== undefined) {
         routerTls = await listenRouterTls(router, domains, config.routerTlsPort, config.routerHost);
         log.info(`Router over TLS (custom domains' certificates by SNI) on ${config.routerHost}:${(routerTls.address() as { port: number }).port}`);
       }

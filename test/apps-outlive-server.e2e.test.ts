@@ -18,6 +18,7 @@ import Database from 'better-sqlite3';
 import net from 'node:net';
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
+import { findExecutable } from '../src/sandbox/host-tools.js';
 
 const A = 'outlives';
 /** How long the server stays down while the router keeps serving. */
@@ -26,6 +27,15 @@ let s: TestServer;
 let dir: string;
 let env: Record<string, string>;
 let routerPort: number;
+
+/** The router's data plane where nginx is installed (the default, auto): the nginx master the router process runs, or undefined. */
+function nginxMaster(dataDir: string): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(path.join(dataDir, 'nginx', 'nginx.pid'), 'utf8').trim());
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[3] === String(companions(dataDir)['router']![0]) ? pid : undefined;
+  } catch { return undefined; }
+}
+const withNginx = findExecutable('nginx') !== undefined;
 
 let appId = '';
 /** This app's dyno ids that have processes (each dyno's processes carry its id as their marker). */
@@ -61,6 +71,8 @@ test('SIGKILL and restart under load: 0 failed requests, one router and one agen
   const before = companions(s.dataDir);
   assert.equal(before['router']!.length, 1, JSON.stringify(before));
   assert.equal(before['agent']!.length, 1, JSON.stringify(before));
+  const nginxBefore = nginxMaster(s.dataDir);
+  if (withNginx) assert.ok(nginxBefore, 'nginx is installed: the router process routes with an nginx of its own (the default)');
   const dynosBefore = runningDynos();
   assert.equal(dynosBefore.length, 2, `two dyno process trees: ${dynosBefore.join(', ')}`);
   const ok = (r: { status: number; body: string }) => r.status === 200 && /running code one/.test(r.body);
@@ -88,6 +100,7 @@ test('SIGKILL and restart under load: 0 failed requests, one router and one agen
     /heroku\[router\]: at=info method=GET path="\/\?while-down=1" host=outlives\.localhost .* status=200/.test((await cli(s, ['logs', '-a', A, '-n', '1500', '-d', 'router'])).stdout), 30_000);
   assert.match(s.output(), /agent: adopted the running process/);
   assert.deepEqual(companions(s.dataDir), before, 'the same router and agent processes: adopted, none started beside them');
+  assert.equal(nginxMaster(s.dataDir), nginxBefore, 'the same nginx, adopted with its router process');
   assert.deepEqual(runningDynos(), dynosBefore, 'the same dynos run, none started twice');
   await new Promise((r) => setTimeout(r, 2500)); // a few reconcile passes: nothing more starts
   assert.deepEqual(runningDynos(), dynosBefore);

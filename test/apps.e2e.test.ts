@@ -48,7 +48,8 @@ test('create, set config, build from the repo, release v3, served through the ro
   assert.match(releases.stdout, /v1\s+Initial release/);
   assert.equal((await viaRouter(s, 'no-such-app')).status, 404);
   const markup = await viaRouter(s, '<img src=x onerror=alert(1)>');
-  assert.equal(markup.status, 404);
+  // nginx refuses a Host that is no host name (400); the Node router answers its 404 page.
+  assert.ok([400, 404].includes(markup.status), String(markup.status));
   assert.ok(!markup.body.includes('<img'), 'the Host header is escaped in the 404 page');
 });
 

@@ -1,6 +1,6 @@
-// The nginx data plane (SLIPWAY_ROUTER=nginx) end to end through the real server, CLI and an nginx
-// Slipway starts itself: the same routing, headers, log lines, errors, WebSockets, scaling and
-// zero-downtime deploys as the Node router.
+// The nginx data plane (SLIPWAY_ROUTER=nginx) end to end through the real server, CLI and the
+// nginx the router process starts itself: the same routing, headers, log lines, errors,
+// WebSockets, scaling and zero-downtime deploys as the Node router.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -25,6 +25,15 @@ const get = (p: string, headers: Record<string, string> = {}) => new Promise<{ s
     res.on('data', (c) => { body += c; });
     res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
   }).on('error', reject);
+});
+const post = (p: string) => new Promise<[number, string]>((resolve, reject) => {
+  const req = http.request({ method: 'POST', host: '127.0.0.1', port: s.routerPort, path: p, headers: { host: `${A}.localhost` }, agent: false }, (res) => {
+    let body = '';
+    res.on('data', (c) => { body += c; });
+    res.on('end', () => resolve([res.statusCode ?? 0, body]));
+  });
+  req.on('error', reject);
+  req.end();
 });
 /** nginx processes whose command line names this server's data dir. */
 const nginxProcesses = () => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
@@ -52,6 +61,9 @@ after(async () => { if (s) await s.stop(); });
 
 test('an app is served through nginx with its config value; unknown hosts get the 404 page', { skip: missing, timeout: 120_000 }, async () => {
   assert.equal(nginxProcesses().length, 1, `Slipway runs its own nginx master: ${s.output()}`);
+  const master = Number(nginxProcesses()[0]);
+  const router = Number(JSON.parse(fs.readFileSync(path.join(s.dataDir, 'companions', 'router.json'), 'utf8')).pid);
+  assert.equal(fs.readFileSync(`/proc/${master}/stat`, 'utf8').split(' ')[3], String(router), 'nginx is the router process\'s child');
   assert.equal((await cli(s, ['apps:create', A])).code, 0);
   assert.equal((await run(['config:set', 'GREETING=hola'])).code, 0);
   const b = await run(['builds:create']);
@@ -62,6 +74,12 @@ test('an app is served through nginx with its config value; unknown hosts get th
   const none = await viaRouter(s, 'no-such-app');
   assert.equal(none.status, 404);
   assert.match(none.body, /No such app.*There is no app at this address\./s);
+  // The table version nginx serves, which the router acknowledges to the server, at a path only the router knows (security/network: not from a dyno).
+  const token = /location = \/([0-9a-f]{32}) /.exec(fs.readFileSync(path.join(s.dataDir, 'nginx', 'nginx.conf'), 'utf8'))![1]!;
+  const status = await viaRouter(s, A, `/${token}`, 'slipway_status');
+  assert.equal(status.status, 200);
+  assert.match(status.body, /^\d{13,}$/);
+  for (const p of ['/', '/generation', `/${token.replace(/^./, (c) => (c === '0' ? '1' : '0'))}`]) assert.equal((await viaRouter(s, A, p, 'slipway_status')).status, 404, p);
 });
 
 test('a custom domain (domains:add) is answered by the app\'s server block; removed, it is not', { skip: missing, timeout: 60_000 }, async () => {
@@ -107,12 +125,38 @@ test('WebSocket upgrades pass through; a silent dyno times out with the H12 page
   await waitFor('the H12 line', async () => /heroku\[router\]: at=error code=H12 desc="Request timeout" method=GET path="\/slow" host=ngshop\.localhost request_id=\S+ fwd="127\.0\.0\.1" dyno=web\.1 status=503 service=\d+ms/.test((await run(['logs', '-n', '100'])).stdout));
 });
 
-test('scale web=2: both dynos answer through nginx', { skip: missing, timeout: 60_000 }, async () => {
+test('scale web=2: both dynos answer through nginx; scaled back down, the leaving dyno answers its slow request first', { skip: missing, timeout: 60_000 }, async () => {
   assert.equal((await run(['ps:scale', 'web=2'])).code, 0);
   const seen = new Set<string>();
   await waitFor('both dynos to answer', async () => { seen.add((await viaRouter(s, A)).body.split(' ')[2]!); return seen.size === 2; });
   assert.deepEqual([...seen].sort(), ['web.1', 'web.2']);
+  // Scaled down while a slow POST is in flight on each dyno (nginx retries no POST elsewhere): the
+  // leaving dyno is stopped only once nginx's workers that could send to it have answered.
+  await settled();
+  const slow = [post('/sleep/1500'), post('/sleep/1500')]; // under the 2 s router timeout
+  await new Promise((r) => setTimeout(r, 300));
   assert.equal((await run(['ps:scale', 'web=1'])).code, 0);
+  assert.deepEqual(await Promise.all(slow), [[200, 'slept in code one\n'], [200, 'slept in code one\n']], 'both answered: the leaving dyno drained first');
+});
+
+test('a scale the API reports done is served at once: the very next requests reach every new dyno, and none fails', { skip: missing, timeout: 120_000 }, async () => {
+  // Round robin over the upstream: with two dynos, four requests meet both (none is retried: both are up).
+  const names = async (n: number) => {
+    const out = new Set<string>();
+    for (let i = 0; i < n; i++) {
+      const r = await viaRouter(s, A);
+      assert.equal(r.status, 200, `request ${i + 1} after the scale answered: ${r.body}`);
+      out.add(r.body.split(' ')[2]!);
+    }
+    return [...out].sort();
+  };
+  for (let round = 1; round <= 3; round++) {
+    assert.equal((await run(['ps:scale', 'web=2'])).code, 0);
+    assert.deepEqual(await names(4), ['web.1', 'web.2'], `round ${round}: scaled up`);
+    // The leaving dyno drains (it may answer a moment longer): what counts is that nothing fails.
+    assert.equal((await run(['ps:scale', 'web=1'])).code, 0);
+    assert.ok((await names(4)).includes('web.1'), `round ${round}: scaled down`);
+  }
 });
 
 test('a deploy under steady load: no failed request, and a slow request in flight is answered by the old code', { skip: missing, timeout: 120_000 }, async () => {
@@ -143,7 +187,7 @@ test('nginx killed: Slipway restarts it and the app is served again', { skip: mi
     try { return Number(fs.readFileSync(path.join(s.dataDir, 'nginx', 'nginx.pid'), 'utf8').trim()) !== master; } catch { return false; }
   }, 40_000).catch((e: Error) => { throw new Error(`${e.message}\n${s.output()}`); });
   await waitFor('served again', async () => (await viaRouter(s, A).catch(() => ({ status: 0 }))).status === 200);
-  assert.match(s.output(), /nginx exited \(SIGKILL\); restarting it/);
+  assert.match(fs.readFileSync(path.join(s.dataDir, 'companions', 'router.log'), 'utf8'), /nginx exited \(SIGKILL\); restarting it/);
 });
 
 test('maintenance mode: the maintenance page (503) and an H80 line while the dynos run; off, served again', { skip: missing, timeout: 60_000 }, async () => {
@@ -154,6 +198,26 @@ test('maintenance mode: the maintenance page (503) and an H80 line while the dyn
   assert.match((await run(['ps'])).stdout, /web\.1: up/, 'the dynos keep running');
   assert.equal((await api(s, 'PATCH', `/apps/${A}`, { maintenance: false })).status, 200);
   await waitFor('served again', async () => (await viaRouter(s, A)).status === 200);
+});
+
+test('a table change is served once and for all: after the first answer from the new table, no request meets the old one', { skip: missing, timeout: 120_000 }, async () => {
+  assert.equal((await run(['ps:scale', 'web=0'])).code, 0);
+  await waitFor('no web dyno (503)', async () => (await viaRouter(s, A)).status === 503);
+  await settled();
+  // A client asking as fast as it can while the dyno comes (nginx reloads): 503 until the new table
+  // answers, then only 200 — never the old table's 503 again (as the Node router switches at once).
+  const scaling = run(['ps:scale', 'web=1']);
+  const after: string[] = [];
+  let first = 0;
+  for (const until = Date.now() + 60_000; Date.now() < until && (!first || Date.now() - first < 1500);) {
+    const r = await viaRouter(s, A);
+    if (first) after.push(`${r.status}`);
+    else if (r.status === 200) first = Date.now();
+  }
+  assert.equal((await scaling).code, 0);
+  assert.ok(first, 'the new dyno answered');
+  assert.ok(after.length > 20, `requests after the first answer: ${after.length}`);
+  assert.deepEqual(after.filter((x) => x !== '200'), [], 'no answer from the old table after the new one answered');
 });
 
 test('no web dyno: the 503 page and an H14 line; server close leaves no nginx behind', { skip: missing, timeout: 60_000 }, async () => {

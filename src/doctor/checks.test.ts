@@ -82,9 +82,11 @@ test('PostgreSQL binaries the sandbox user cannot reach or run are fatal; SLIPWA
   assert.equal(runChecks({ ...config, addonPostgresUrl: 'postgres://db/x' }, none).find((c) => c.name === 'PostgreSQL')!.severity, 'ok');
 });
 
-test('nginx is needed only with SLIPWAY_ROUTER=nginx', () => {
+test('nginx is needed only with SLIPWAY_ROUTER=nginx; by default (auto) its absence is a warning', () => {
   const noNginx = host((_d, p) => p.delete('nginx'));
   assert.deepEqual(bySeverity(runChecks(config, noNginx), 'fatal'), []);
+  assert.deepEqual(bySeverity(runChecks({ ...config, router: 'auto' }, noNginx), 'fatal'), []);
+  assert.deepEqual(bySeverity(runChecks({ ...config, router: 'auto' }, noNginx), 'warning').filter((n) => n === 'nginx'), ['nginx']);
   assert.deepEqual(bySeverity(runChecks({ ...config, router: 'nginx' }, noNginx), 'fatal'), ['nginx']);
 });
 

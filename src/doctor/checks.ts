@@ -98,9 +98,9 @@ export function runChecks(c: DoctorConfig, h: HostFacts): Check[] {
     program(h, 'git', 'git', 'pushes, sources and webhooks use git'),
     postgres(c, h),
     program(h, 'redis-server', 'redis-server', 'heroku-redis add-ons start a redis-server per test run or app (a run asking for one errors without it)', 'warning'),
-    c.router === 'nginx'
-      ? program(h, 'nginx', 'nginx-light', 'SLIPWAY_ROUTER=nginx runs the router on nginx')
-      : ok('router', 'the Node router (SLIPWAY_ROUTER=nginx would need nginx)'),
+    c.router === 'node'
+      ? ok('router', 'the Node router (SLIPWAY_ROUTER=node; nginx, where installed, serves about three times as much)')
+      : program(h, 'nginx', 'nginx-light', c.router === 'nginx' ? 'SLIPWAY_ROUTER=nginx runs the router on nginx' : 'the router runs on nginx where it is installed, else on the slower Node router', c.router === 'nginx' ? 'fatal' : 'warning'),
     program(h, 'chromium', 'chromium', 'browser tests (the heroku/google-chrome buildpack) use the host\'s Chromium', 'warning'),
     ...spaces(h),
   ];

@@ -15,19 +15,20 @@ import { HOST_ENV } from '../sandbox/host-tools.js';
  */
 export const localRouterName = (replica: string): string => `local-${replica}`.slice(0, 63);
 
-/** Whether this server's router runs as a process of its own (the nginx data plane and the TLS router port stay in-process). */
-export const routerAsProcess = (c: Pick<Config, 'router' | 'routerTlsPort' | 'companions'>): boolean =>
-  c.companions === 'process' && c.router === 'node' && c.routerTlsPort === undefined;
+/** Whether this server's router runs as a process of its own (with a TLS router port, the Node router serves inside the server). */
+export const routerAsProcess = (c: Pick<Config, 'routerTlsPort' | 'companions'>): boolean =>
+  c.companions === 'process' && c.routerTlsPort === undefined;
 
 /** Adopt the router process a previous server left, or start one; resolves once it serves. */
 export async function startRouterCompanion(o: { config: Config; db: Kysely<Database>; log: Logger; serverUrl: string; port: number; replica: string }): Promise<Companion> {
   const c = o.config;
   const companion = new Companion({ dir: path.join(c.dataDir, 'companions'), kind: 'router', log: o.log });
-  await companion.adoptOrStart(`${o.serverUrl} ${c.routerHost}:${o.port} ${c.domain} ${c.routerTimeoutMs}`, async () => ({
+  await companion.adoptOrStart(`${o.serverUrl} ${c.routerHost}:${o.port} ${c.domain} ${c.routerTimeoutMs} ${c.router}`, async () => ({
     args: [],
     env: {
       ...HOST_ENV, SLIPWAY_ROUTER_SERVER: o.serverUrl, SLIPWAY_ROUTER_TOKEN: await rotateRouterToken(o.db, localRouterName(o.replica)),
       SLIPWAY_ROUTER_PORT: String(o.port), SLIPWAY_ROUTER_HOST: c.routerHost, SLIPWAY_DOMAIN: c.domain, SLIPWAY_ROUTER_TIMEOUT_SECONDS: String(c.routerTimeoutMs / 1000),
+      SLIPWAY_ROUTER: c.router, SLIPWAY_ROUTER_DATA_DIR: c.dataDir,
     },
   }));
   return companion;

@@ -1,5 +1,7 @@
 // `slipway router`'s configuration, from the environment (flags arrive as the same variables):
 // where the server is, the router token, and where and how to route.
+import os from 'node:os';
+import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../config.js';
 
@@ -11,6 +13,10 @@ const schema = z.object({
   SLIPWAY_ROUTER_HOST: z.string().optional(),
   SLIPWAY_HOST: z.string().default('127.0.0.1'),
   SLIPWAY_DOMAIN: z.string().default('localhost'),
+  /** The data plane: nginx run and configured by this process, the Node router, or auto (nginx when installed). */
+  SLIPWAY_ROUTER: z.enum(['auto', 'node', 'nginx'], { error: 'must be auto, nginx or node (--data-plane)' }).default('auto'),
+  /** nginx's configuration, logs and temporary files go under <this>/nginx (default: a folder of this user and port in the temp dir). */
+  SLIPWAY_ROUTER_DATA_DIR: z.string().optional(),
   SLIPWAY_ROUTER_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   /** Router log lines kept while the server is away (older ones are dropped first, and counted). */
   SLIPWAY_ROUTER_LOG_BUFFER_LINES: z.coerce.number().int().min(100).max(10_000_000).default(50_000),
@@ -27,6 +33,9 @@ export interface RouterConfig {
   readonly domain: string;
   readonly timeoutMs: number;
   readonly logBufferLines: number;
+  readonly dataPlane: 'auto' | 'node' | 'nginx';
+  /** Absolute. */
+  readonly dataDir: string;
   readonly companion?: { readonly socket: string; readonly instance: string };
 }
 
@@ -41,7 +50,7 @@ export function loadRouterConfig(env: Record<string, string | undefined>): Route
   return Object.freeze({
     server: e.SLIPWAY_ROUTER_SERVER.replace(/\/$/, ''), token: e.SLIPWAY_ROUTER_TOKEN, port: e.SLIPWAY_ROUTER_PORT,
     host: e.SLIPWAY_ROUTER_HOST || e.SLIPWAY_HOST, domain: e.SLIPWAY_DOMAIN, timeoutMs: e.SLIPWAY_ROUTER_TIMEOUT_SECONDS * 1000,
-    logBufferLines: e.SLIPWAY_ROUTER_LOG_BUFFER_LINES,
+    logBufferLines: e.SLIPWAY_ROUTER_LOG_BUFFER_LINES, dataPlane: e.SLIPWAY_ROUTER, dataDir: path.resolve(e.SLIPWAY_ROUTER_DATA_DIR ?? path.join(os.tmpdir(), `slipway-router-${process.getuid?.() ?? 0}-${e.SLIPWAY_ROUTER_PORT}`)),
     companion: e.SLIPWAY_COMPANION_SOCKET && e.SLIPWAY_COMPANION_INSTANCE ? Object.freeze({ socket: e.SLIPWAY_COMPANION_SOCKET, instance: e.SLIPWAY_COMPANION_INSTANCE }) : undefined,
   });
 }

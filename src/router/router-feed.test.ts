@@ -10,7 +10,7 @@ test('a router gets the snapshot, then only what changed; versions grow', () => 
   const feed = new RouterFeed(() => apps);
   feed.publish();
   const got: TableMessage[] = [];
-  const stop = feed.subscribe('r1', (m) => got.push(m), () => {});
+  const stop = feed.subscribe('r1', (ms) => got.push(...ms), () => {});
   assert.equal(got[0]!.type, 'snapshot');
   const v0 = feed.version;
   feed.publish(); // nothing changed: nothing sent

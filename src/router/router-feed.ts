@@ -10,7 +10,7 @@ const QUIET_MS = 60_000;
 
 export class RouterFeed {
   private sent = new Map<string, string>();
-  private subscribers = new Map<(m: TableMessage) => void, () => void>();
+  private subscribers = new Map<(ms: TableMessage[]) => void, () => void>();
   private routers = new Map<string, Seen>();
   private waiters = new Set<() => void>();
   /** Starts at the clock, so versions keep growing across server restarts (a router's late report of an older server's version never counts as applied). */
@@ -28,7 +28,8 @@ export class RouterFeed {
     if (!changes.length) return;
     this.version++;
     this.sent = new Map([...apps].map(([id, a]) => [id, JSON.stringify(a)]));
-    for (const s of this.subscribers.keys()) for (const m of changes) s(m);
+    // A change reaches each router in one write, so a router applies it whole (not app by app).
+    for (const s of this.subscribers.keys()) s(changes);
   }
 
   /** Publish, then wait (bounded) until the routers serve it: a change the API reports done is routed so. */
@@ -37,9 +38,9 @@ export class RouterFeed {
     await this.applied(this.version, Date.now() + ms);
   }
 
-  /** A router's stream: the snapshot now, then every change (`end` on close); call the result when the stream ends. */
-  subscribe(instance: string, send: (m: TableMessage) => void, end: () => void): () => void {
-    send({ type: 'snapshot', version: this.version, apps: [...this.sent.values()].map((j) => JSON.parse(j) as RouterApp) });
+  /** A router's stream: the snapshot now, then every change, a change's messages together (`end` on close); call the result when the stream ends. */
+  subscribe(instance: string, send: (ms: TableMessage[]) => void, end: () => void): () => void {
+    send([{ type: 'snapshot', version: this.version, apps: [...this.sent.values()].map((j) => JSON.parse(j) as RouterApp) }]);
     this.subscribers.set(send, end);
     const seen = this.routers.get(instance);
     if (seen) seen.connected++;

@@ -1,15 +1,14 @@
 // `slipway router`: the router as a process of its own. It follows the server's routing table
-// (table-client.ts), routes exactly as the in-process router does (runtime/router.ts), sends its
+// (table-client.ts), routes with nginx or the Node router (data-plane.ts), sends its
 // log lines back in batches and reports which table it serves and what it has in flight (so a
 // dyno stops only after its requests are answered). While the server is away it keeps serving.
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { createRouter } from '../runtime/router.js';
 import { serveIdentity } from '../companions/identity-socket.js';
 import { COMPANION_VERSION } from '../companions/companion-version.js';
 import type { RouterConfig } from './router-config.js';
 import { LogShipper } from './log-shipper.js';
 import { TableClient } from './table-client.js';
+import { chooseDataPlane, startDataPlane, type DataPlane } from './data-plane.js';
 import { LOGS_PATH, STATE_PATH, type RouterState } from './router-wire.js';
 
 const say = (m: string) => console.log(`router: ${m}`);
@@ -21,18 +20,15 @@ export async function runRouter(c: RouterConfig): Promise<void> {
     const res = await fetch(c.server + p, { method: 'POST', headers: { authorization: `Bearer ${c.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
     if (!res.ok) throw new Error(`HTTP ${res.status} from ${p}`);
   };
-  const inFlight = new Map<string, number>();
-  const state = new StateReporter((s) => post(STATE_PATH, s), instance, inFlight);
-  const table = new TableClient({ server: c.server, token: c.token, instance, onApplied: (v) => state.applied(v), log: say });
+  // Assigned once it listens; the table is followed only after that.
+  let plane: DataPlane | undefined = undefined;
+  const state = new StateReporter((s) => post(STATE_PATH, s), instance, () => plane?.inFlight() ?? {});
+  const table = new TableClient({ server: c.server, token: c.token, instance, onApplied: () => plane?.changed(), log: say });
   const logs = new LogShipper({ maxLines: c.logBufferLines, send: (b) => post(LOGS_PATH, b) });
-  const router = createRouter({
-    domain: c.domain, timeoutMs: c.timeoutMs, inFlight,
-    lookup: (name) => table.lookup(name), customHost: (h) => table.customHost(h), log: (appId, line) => logs.push(appId, line),
-  });
-  await new Promise<void>((resolve, reject) => { router.once('error', reject); router.listen(c.port, c.host, () => resolve()); });
-  say(`listening on ${c.host}:${(router.address() as AddressInfo).port} for *.${c.domain}, table from ${c.server}`);
+  plane = await startDataPlane(chooseDataPlane(c, say), c, { table, line: (appId, line) => logs.push(appId, line), served: (v) => state.applied(v), say });
+  say(`routing table from ${c.server}`);
   const closeIdentity = c.companion
-    ? await serveIdentity(c.companion.socket, () => ({ kind: 'router', instance, pid: process.pid, version: COMPANION_VERSION, ready: table.loaded }))
+    ? await serveIdentity(c.companion.socket, () => ({ kind: 'router', instance, pid: process.pid, version: COMPANION_VERSION, ready: table.loaded && state.served >= 0 }))
     : undefined;
   const stopped = new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -43,7 +39,7 @@ export async function runRouter(c: RouterConfig): Promise<void> {
   const why = await Promise.race([stopped, following.then(() => 'stopped', (e: unknown) => { refused = e; return 'refused'; })]);
   say(`${why}: finishing the requests in flight, then stopping`);
   table.stop();
-  await new Promise<void>((r) => { router.close(() => r()); router.closeIdleConnections(); setTimeout(() => { router.closeAllConnections(); }, refused ? 0 : c.timeoutMs).unref(); });
+  await plane.close(Boolean(refused));
   state.close();
   if (!refused) await logs.flush().catch(() => {});
   logs.close();
@@ -57,18 +53,20 @@ class StateReporter {
   private seq = 0;
   private version = -1;
   private last = '';
+  /** The table version the data plane serves (-1: none yet). */
+  get served(): number { return this.version; }
   private sending = false;
   private again = false;
   private timer: NodeJS.Timeout;
 
-  constructor(private send: (s: RouterState) => Promise<void>, private instance: string, private inFlight: Map<string, number>) {
+  constructor(private send: (s: RouterState) => Promise<void>, private instance: string, private inFlight: () => Record<string, number>) {
     this.timer = setInterval(() => { void this.flush(false); }, 50);
   }
 
   applied(version: number): void { this.version = version; void this.flush(true); }
 
   private async flush(force: boolean): Promise<void> {
-    const counts = JSON.stringify(Object.fromEntries(this.inFlight));
+    const counts = JSON.stringify(this.inFlight());
     if (!force && counts === this.last) return;
     if (this.sending) { this.again = true; return; }
     this.sending = true;

@@ -10,7 +10,7 @@ export interface TableClientOptions {
   server: string;
   token: string;
   instance: string;
-  /** A table version was applied (the router reports it, with its requests in flight). */
+  /** The table changed (a chunk of the stream applied whole): the data plane serves it, then the router reports its version. */
   onApplied(version: number): void;
   log(line: string): void;
 }
@@ -35,6 +35,9 @@ export class TableClient {
 
   customHost(host: string): string | undefined { return this.byHost.get(host); }
 
+  /** Every app of the table (the nginx data plane writes its configuration from them). */
+  all(): RouterApp[] { return [...this.apps.values()]; }
+
   /** Follow the stream until stopped; resolves on stop, rejects with RouterRefused on a 401. */
   async run(): Promise<void> {
     let wait = 250;
@@ -49,7 +52,12 @@ export class TableClient {
       if (this.abort.signal.aborted) return;
       if (!away) this.o.log(`the server at ${this.o.server} is away; serving the last routing table (${this.apps.size} apps) and reconnecting`);
       away = true;
-      await new Promise<void>((r) => { const t = setTimeout(r, wait); this.abort.signal.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true }); });
+      // The listener goes with the wait (one per reconnect would pile up while the server is away).
+      await new Promise<void>((r) => {
+        const woken = () => { clearTimeout(t); r(); };
+        const t = setTimeout(() => { this.abort.signal.removeEventListener('abort', woken); r(); }, wait);
+        this.abort.signal.addEventListener('abort', woken, { once: true });
+      });
       wait = Math.min(5000, wait * 2);
     }
   }
@@ -75,7 +83,10 @@ export class TableClient {
         watchdog = setTimeout(stop, 3 * PING_MS);
         const lines = (rest + decoder.decode(chunk, { stream: true })).split('\n');
         rest = lines.pop() ?? '';
-        for (const l of lines) if (l) this.apply(JSON.parse(l) as TableMessage);
+        // The whole chunk first (a change arrives in one write), then the data plane is told once.
+        let changed = false;
+        for (const l of lines) if (l) changed = this.apply(JSON.parse(l) as TableMessage) || changed;
+        if (changed) this.o.onApplied(this.version);
       }
     } finally {
       clearTimeout(watchdog);
@@ -83,7 +94,8 @@ export class TableClient {
     }
   }
 
-  private apply(m: TableMessage): void {
+  /** Whether the table or its version changed. */
+  private apply(m: TableMessage): boolean {
     if (m.type === 'snapshot') { this.apps = new Map(m.apps.map((a) => [a.id, a])); this.loaded = true; }
     else if (m.type === 'app') this.apps.set(m.app.id, m.app);
     else if (m.type === 'gone') this.apps.delete(m.id);
@@ -91,6 +103,8 @@ export class TableClient {
       this.byName = new Map([...this.apps.values()].map((a) => [a.name, a]));
       this.byHost = new Map([...this.apps.values()].flatMap((a) => a.hostnames.map((h) => [h, a.name] as const)));
     }
-    if (m.version !== this.version || m.type === 'snapshot') { this.version = m.version; this.o.onApplied(m.version); }
+    const changed = m.type !== 'ping' || m.version !== this.version;
+    this.version = m.version;
+    return changed;
   }
 }

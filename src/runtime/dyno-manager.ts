@@ -67,8 +67,6 @@ export interface DynoManagerOptions {
    * plane reloads), so old dynos are drained only after new ones receive traffic.
    */
   onTargetsChanged?(): Promise<void>;
-  /** Instead of counting inFlight: wait (until the deadline) for the router to finish what it sent to dynos that left. */
-  drain?(until: number): Promise<void>;
   /** How often a dyno's memory is compared with its quota (R14); default 2 s. */
   memoryCheckMs?: number;
 }
@@ -242,7 +240,6 @@ export class DynoManager {
   private async drainAndStop(d: Dyno): Promise<void> {
     d.draining = true;
     const until = Date.now() + (this.o.drainMs ?? 30_000);
-    if (this.o.drain) { await this.o.drain(until); return this.stop(d); }
     await new Promise((r) => setTimeout(r, 50)); // a request routed just before the switch reaches the router's count
     while (!d.stopping && Date.now() < until && (this.o.inFlight?.(d.id) ?? 0) > 0) await new Promise((r) => setTimeout(r, 50));
     await this.stop(d);

@@ -68,6 +68,7 @@ const probe = (host, port) => new Promise((r) => {
 http.createServer(async (req, res) => {
   const u = new URL(req.url, 'http://x');
   if (u.pathname === '/probe') return res.end(await probe(u.searchParams.get('host'), u.searchParams.get('port')));
+  if (u.pathname === '/get') return http.get({ host: u.searchParams.get('host'), port: Number(u.searchParams.get('port')), path: u.searchParams.get('path'), headers: { host: u.searchParams.get('vhost') }, timeout: 2000 }, (r) => { let d = ''; r.on('data', (c) => { d += c; }); r.on('end', () => res.end(r.statusCode + ' ' + d)); }).on('error', (e) => res.end(e.code)).on('timeout', function () { this.destroy(); });
   if (u.pathname === '/dns') return dns.lookup(u.searchParams.get('name'), { family: 4 }, (e, a) => res.end(e ? e.code : a));
   if (u.pathname === '/whoami') return res.end(JSON.stringify({ port: process.env.PORT, addrs: Object.values(os.networkInterfaces()).flat().filter((a) => a.family === 'IPv4' && !a.internal).map((a) => a.address), resolv: fs.readFileSync('/etc/resolv.conf', 'utf8') }));
   res.end('probe-app ' + process.env.DYNO);

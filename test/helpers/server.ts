@@ -33,7 +33,7 @@ export async function startServer(extraEnv: Record<string, string> = {}, dataDir
   const routerPort = await freePort();
   const env: Record<string, string> = {
     SLIPWAY_ROUTER_PORT: String(routerPort),
-    // SLIPWAY_TEST_ROUTER=nginx runs any suite against the nginx data plane.
+    // SLIPWAY_TEST_ROUTER=node (or nginx) runs any suite against that data plane (default auto: nginx where installed).
     ...(process.env['SLIPWAY_TEST_ROUTER'] ? { SLIPWAY_ROUTER: process.env['SLIPWAY_TEST_ROUTER'] } : {}),
     PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root',
     PORT: String(port), SLIPWAY_DATA_DIR: dir, SLIPWAY_ADMIN_TOKEN: TOKEN, SLIPWAY_KILL_GRACE_MS: '1000', ...partialRunServerEnv(),
@@ -45,7 +45,7 @@ export async function startServer(extraEnv: Record<string, string> = {}, dataDir
   proc.stderr!.on('data', (c) => { out += c; });
   // A restart may keep its port (extraEnv PORT): agents and clients reach it at the same URL.
   const url = `http://127.0.0.1:${env['PORT']}`;
-  // A start brings up the router and the local agent (its host set-up) beside the server: seconds, more on a loaded machine.
+  // A start brings up the router (with its nginx) and the local agent (its host set-up) beside the server: seconds, more on a loaded machine.
   const deadline = Date.now() + 90_000;
   for (;;) {
     if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`server exited (${proc.exitCode ?? proc.signalCode}): ${out}`);

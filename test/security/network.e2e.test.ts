@@ -78,6 +78,11 @@ test('from a dyno: the API, the router port and host services are unreachable', 
   blocked(await probe(T, gateway, 22), 'sshd (or anything) on the gateway');
   // The router is every app's public door, from inside as from the internet: only it is offered.
   assert.doesNotMatch(await probe(T, gateway, s.routerPort), BLOCKED, 'the router\'s door on the gateway');
+  // The router's own status (the table version nginx serves) is at a path only the router knows (router-nginx.e2e reads it).
+  for (const p of ['/', '/generation']) {
+    const status = (await viaRouter(s, T, `/get?host=${gateway}&port=${s.routerPort}&vhost=slipway_status&path=${p}`)).body;
+    assert.match(status, /^404 /, `the router's status at ${p} from a dyno: ${status.slice(0, 80)}`);
+  }
   assert.equal((await fetch(`${s.url}/health`)).status, 200);
 });
 

@@ -47,7 +47,7 @@ export async function routerRoutes(app: FastifyInstance, ctx: AppContext): Promi
     if (!INSTANCE.test(instance)) throw fail('invalid_params', 'Name the router process in ?instance= (1-64 letters, digits, _ or -).');
     reply.hijack();
     reply.raw.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
-    const send = (m: TableMessage) => { reply.raw.write(JSON.stringify(m) + '\n'); };
+    const send = (ms: TableMessage[]) => { reply.raw.write(ms.map((m) => `${JSON.stringify(m)}\n`).join('')); };
     // Instances are the router's own: one router token cannot speak for another router's process.
     const stop = feed.subscribe(`${req.routerId!}/${instance}`, send, () => reply.raw.end());
     const routerId = req.routerId!;
@@ -55,7 +55,7 @@ export async function routerRoutes(app: FastifyInstance, ctx: AppContext): Promi
     const ping = setInterval(() => {
       routerForToken(db, presentedToken(req)!).then((r) => {
         if (!r || r.revoked_at || r.id !== routerId) { reply.raw.end(); return; }
-        send({ type: 'ping', version: feed.version });
+        send([{ type: 'ping', version: feed.version }]);
         return touchRouter(db, routerId);
       }).catch(() => reply.raw.destroy());
     }, PING_MS);

@@ -30,11 +30,13 @@ export function registerRouters(program: Command): void {
     .option('--port <port>', 'port to listen on (SLIPWAY_ROUTER_PORT, default 5080)')
     .option('--host <host>', 'address to listen on (SLIPWAY_ROUTER_HOST, default SLIPWAY_HOST or 127.0.0.1)')
     .option('--domain <domain>', 'apps are <app>.<domain> (SLIPWAY_DOMAIN, default localhost)')
-    .action(async (o: { server?: string; token?: string; port?: string; host?: string; domain?: string }) => {
+    .option('--data-plane <plane>', 'nginx, node or auto: nginx when installed (SLIPWAY_ROUTER, default auto)')
+    .action(async (o: { server?: string; token?: string; port?: string; host?: string; domain?: string; dataPlane?: string }) => {
       const [{ loadRouterConfig }, { runRouter }, { RouterRefused }] = await Promise.all([import('../../router/router-config.js'), import('../../router/router-process.js'), import('../../router/table-client.js')]);
       const env = {
         ...serverEnv(), ...(o.server ? { SLIPWAY_ROUTER_SERVER: o.server } : {}), ...(o.token ? { SLIPWAY_ROUTER_TOKEN: o.token } : {}),
         ...(o.port ? { SLIPWAY_ROUTER_PORT: o.port } : {}), ...(o.host ? { SLIPWAY_ROUTER_HOST: o.host } : {}), ...(o.domain ? { SLIPWAY_DOMAIN: o.domain } : {}),
+        ...(o.dataPlane ? { SLIPWAY_ROUTER: o.dataPlane } : {}),
       };
       let config;
       try { config = loadRouterConfig(env); } catch (e) { throw new CliError((e as Error).message); }

@@ -1,8 +1,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { nginxConf, errorPagesConf, type NginxConfInput } from './nginx-conf.js';
+import { nginxConf, errorPagesConf, STATUS_HOST, type NginxConfInput } from './nginx-conf.js';
 
-const input = (apps: NginxConfInput['apps']): NginxConfInput => ({ prefix: '/d/nginx', listenHost: '127.0.0.1', listenPort: 5080, domain: 'localhost', timeoutSeconds: 30, apps });
+const input = (apps: NginxConfInput['apps']): NginxConfInput => ({ prefix: '/d/nginx', listenHost: '127.0.0.1', listenPort: 5080, domain: 'localhost', timeoutSeconds: 30, apps, generation: 7, statusToken: 'ab'.repeat(16) });
 
 test('an app with web dynos up gets an upstream over them (keepalive) and a server block for its host', () => {
   const conf = nginxConf(input([{ appId: 'id-1', name: 'shop', dynos: [{ host: '127.0.0.1', port: 4001 }, { host: '10.1.0.5', port: 5000 }] }]));
@@ -70,4 +70,20 @@ test('custom domains are answered by their app\'s server block; a name that is n
   const conf = nginxConf(input([{ appId: 'id-1', name: 'shop', dynos: [], hostnames: ['www.shop.test', 'shop.test'] }]));
   assert.match(conf, /server_name shop\.localhost www\.shop\.test shop\.test;/);
   assert.throws(() => nginxConf(input([{ appId: 'id-1', name: 'shop', dynos: [], hostnames: ['x; return 200 pwned'] }])), /not a host name/);
+});
+
+test('the server names hash is sized for the names served (no search and warning at each reload with 1,000 apps)', () => {
+  assert.match(nginxConf(input([])), /server_names_hash_max_size 512;\n {2}server_names_hash_bucket_size 128;/);
+  const many = Array.from({ length: 1000 }, (_, i) => ({ appId: `id-${i}`, name: `app-${i}`, dynos: [], hostnames: i === 0 ? ['www.shop.test'] : [] }));
+  assert.match(nginxConf(input(many)), /server_names_hash_max_size 4004;/);
+});
+
+test('the status server answers the table version it serves at a secret path, under a name no app can have', () => {
+  const conf = nginxConf({ ...input([{ appId: 'id-1', name: 'shop', dynos: [] }]), generation: 1764450000123 });
+  const status = /server \{\n {4}listen 127\.0\.0\.1:5080;\n {4}server_name slipway_status;[^]*?\n {2}\}\n/.exec(conf)?.[0] ?? '';
+  assert.match(status, new RegExp(`location = /${'ab'.repeat(16)} \\{ default_type text/plain; return 200 '1764450000123'; \\}`));
+  assert.match(status, /access_log off;\n[^]*location \/ \{ return 404; \}/);
+  assert.equal(STATUS_HOST, 'slipway_status');
+  assert.throws(() => nginxConf(input([{ appId: 'x', name: 'a', dynos: [], hostnames: [STATUS_HOST] }])), /not a host name/);
+  assert.throws(() => nginxConf({ ...input([]), statusToken: 'x; }' }), /status token/);
 });

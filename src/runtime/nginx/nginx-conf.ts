@@ -38,7 +38,14 @@ export interface NginxConfInput {
    */
   user?: string;
   apps: NginxApp[];
+  /** The routing-table version this configuration serves, answered at STATUS_HOST: the router acknowledges a table only once nginx answers with it. */
+  generation: number;
+  /** The status path's secret (hex): a dyno reaches the router's port too, and is not told. */
+  statusToken: string;
 }
+
+/** The status server's name: no app or custom domain can have it (a host name has no underscore). */
+export const STATUS_HOST = 'slipway_status';
 
 const HOSTNAME = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
 
@@ -108,6 +115,7 @@ export function errorPagesConf(): string {
 
 export function nginxConf(c: NginxConfInput): string {
   if (!HOSTNAME.test(c.domain)) throw new Error(`SLIPWAY_DOMAIN ${JSON.stringify(c.domain)} is not a host name`);
+  if (!/^[0-9a-f]{32,}$/.test(c.statusToken)) throw new Error('the status token must be 32 or more hex digits');
   const t = `${c.timeoutSeconds}s`;
   const errorPages = `    include ${c.prefix}/error-pages.conf;\n`;
   const apps = c.apps.filter((a) => !a.internal).sort((x, y) => x.name.localeCompare(y.name));
@@ -116,7 +124,8 @@ ${c.user ? `user ${c.user};\n` : ''}worker_processes 1;
 daemon off;
 master_process on;
 pid ${c.prefix}/nginx.pid;
-error_log ${c.prefix}/error.log warn;
+# nginx's errors go to its supervisor's output (the router process's log).
+error_log stderr warn;
 # A worker left over from a reload (a long WebSocket, say) goes after the router's timeout.
 worker_shutdown_timeout ${t};
 events { worker_connections 4096; }
@@ -127,6 +136,9 @@ http {
   uwsgi_temp_path ${c.prefix}/temp/uwsgi;
   scgi_temp_path ${c.prefix}/temp/scgi;
   server_tokens off;
+  # Sized for the names served (nginx's default of 512 makes it search, and warn, at every reload with many apps).
+  server_names_hash_max_size ${Math.max(512, 4 * apps.reduce((n, a) => n + 1 + (a.hostnames?.length ?? 0), 0))};
+  server_names_hash_bucket_size 128;
   client_max_body_size 0;
   keepalive_requests 100000;
   ${logFormat()}
@@ -161,6 +173,14 @@ http {
     access_log off;
     set $slipway_app '';
     set $slipway_maintenance '';
+    location / { return 404; }
+${errorPages}  }
+  # Which table this configuration serves; asked by the router process, at a path only it knows.
+  server {
+    listen ${c.listenHost}:${c.listenPort};
+    server_name ${STATUS_HOST};
+    access_log off;
+    location = /${c.statusToken} { default_type text/plain; return 200 '${c.generation}'; }
     location / { return 404; }
 ${errorPages}  }
 ${apps.map((a, i) => appServer(a, i, c).replace(/\n {2}\}\n$/, `\n${errorPages}  }\n`)).join('')}}

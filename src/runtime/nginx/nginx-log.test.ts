@@ -61,3 +61,7 @@ test('an app in maintenance mode: its 503 is H80, not H14', () => {
   assert.match(r!.line, /^at=error code=H80 desc="Maintenance mode" method=GET path="\/\?q=1" host=shop\.localhost/);
   assert.match(routerLogLine(entry({ upstream: '', upstream_status: '', connect: '', status: '503' }), names)!.line, /code=H14/);
 });
+
+test('a WebSocket\'s line says bytes=0 as the Node router\'s does (what flowed after the 101 is no response body)', () => {
+  assert.match(routerLogLine(entry({ path: '/ws', status: '101', upstream_status: '101', bytes: '5120' }), names)!.line, / path="\/ws" .* status=101 bytes=0 protocol=http$/);
+});

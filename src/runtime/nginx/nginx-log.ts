@@ -45,8 +45,9 @@ export function routerLogLine(e: Entry, dynoAt: (addr: string) => string | undef
     const [code, desc] = upStatus === '504' ? ['H12', 'Request timeout'] : ['H13', 'Connection closed without response'];
     return { appId: e.app, line: errorLine({ ...base, code, desc, requestId: e.request_id, fwd: e.fwd, dyno, status, serviceMs: total }) };
   }
+  // A WebSocket's line is written when it closes; what flowed after the 101 is not the response's body (the Node router says bytes=0 too).
   return {
     appId: e.app,
-    line: accessLine({ ...base, requestId: e.request_id, fwd: e.fwd, dyno: dyno ?? '', connectMs, serviceMs: Math.max(0, total - connectMs), status, bytes: Number(e.bytes) || 0, protocol: 'http' }),
+    line: accessLine({ ...base, requestId: e.request_id, fwd: e.fwd, dyno: dyno ?? '', connectMs, serviceMs: Math.max(0, total - connectMs), status, bytes: status === 101 ? 0 : Number(e.bytes) || 0, protocol: 'http' }),
   };
 }

@@ -1,0 +1,120 @@
+// What serves the router process's traffic: nginx, run and reconfigured by the process (the
+// default where nginx is installed), or Slipway's Node router (the fallback, slower). Both follow
+// the same table, write the same Heroku-format log lines and report requests in flight per dyno.
+import fs from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
+import path from 'node:path';
+import { createRouter } from '../runtime/router.js';
+import { findExecutable } from '../sandbox/host-tools.js';
+import type { RouterConfig } from './router-config.js';
+import type { TableClient } from './table-client.js';
+import { NginxDataPlane, type PlaneApp } from './nginx-data-plane.js';
+
+export interface DataPlane {
+  readonly kind: 'nginx' | 'node';
+  /** The table changed: serve it (for nginx after its reload took effect), then report `served`. */
+  changed(): void;
+  /** Requests in flight per dyno id (for draining a dyno that left the table). */
+  inFlight(): Record<string, number>;
+  /** Stop accepting; answer what is in flight (up to the router timeout), unless `now`. */
+  close(now: boolean): Promise<void>;
+}
+
+/** The table as the data planes read it (the router process's TableClient). */
+type PlaneTable = Pick<TableClient, 'version' | 'all' | 'lookup' | 'customHost'>;
+
+interface PlaneDeps { table: PlaneTable; line(appId: string, line: string): void; served(version: number): void; say(line: string): void }
+
+/** The data plane SLIPWAY_ROUTER asks for: nginx if asked or (auto) if installed, else the Node router, said once. */
+export function chooseDataPlane(c: Pick<RouterConfig, 'dataPlane'>, say: (line: string) => void, installed = () => findExecutable('nginx') !== undefined): 'nginx' | 'node' {
+  if (c.dataPlane !== 'auto') return c.dataPlane;
+  if (installed()) return 'nginx';
+  say('nginx is not installed: routing with the Node router, which serves about a third of what nginx does; install nginx (`apt-get install nginx-light`) and restart to route with it, or set SLIPWAY_ROUTER=node to say this is meant');
+  return 'node';
+}
+
+/** Start the chosen data plane listening on the router's port (before the first table arrives). */
+export async function startDataPlane(kind: 'nginx' | 'node', c: RouterConfig, d: PlaneDeps): Promise<DataPlane> {
+  return kind === 'nginx' ? startNginx(c, d) : startNode(c, d);
+}
+
+async function startNode(c: RouterConfig, d: PlaneDeps): Promise<DataPlane> {
+  const counts = new Map<string, number>();
+  const router = createRouter({
+    domain: c.domain, timeoutMs: c.timeoutMs, inFlight: counts,
+    lookup: (name) => d.table.lookup(name), customHost: (h) => d.table.customHost(h), log: d.line,
+  });
+  await new Promise<void>((resolve, reject) => { router.once('error', reject); router.listen(c.port, c.host, () => resolve()); });
+  d.say(`listening on ${c.host}:${(router.address() as AddressInfo).port} (Node router) for *.${c.domain}`);
+  return {
+    kind: 'node',
+    changed: () => d.served(d.table.version),
+    inFlight: () => Object.fromEntries(counts),
+    close: (now) => new Promise<void>((r) => { router.close(() => r()); router.closeIdleConnections(); setTimeout(() => { router.closeAllConnections(); }, now ? 0 : c.timeoutMs).unref(); }),
+  };
+}
+
+/** The router's folder, made private; one that is not this user's own (another user's, a link in /tmp) is refused. */
+function ownFolder(dir: string): string {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = fs.lstatSync(dir);
+  if (!st.isDirectory() || st.uid !== process.getuid?.()) throw new Error(`${dir} is not a folder of this user's own: set SLIPWAY_ROUTER_DATA_DIR to one`);
+  return dir;
+}
+
+/** nginx listens on a port it is given: port 0 becomes a free one. */
+async function concretePort(host: string, port: number): Promise<number> {
+  if (port) return port;
+  const s = net.createServer();
+  await new Promise<void>((resolve, reject) => { s.once('error', reject); s.listen(0, host, () => resolve()); });
+  const free = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return free;
+}
+
+async function startNginx(c: RouterConfig, d: PlaneDeps): Promise<DataPlane> {
+  const prefix = path.join(ownFolder(c.dataDir), 'nginx');
+  const port = await concretePort(c.host, c.port);
+  const apps = (): PlaneApp[] => d.table.all().map((a) => ({
+    appId: a.id, name: a.name, dynos: a.dynos, trusted: a.trusted ?? undefined, internal: a.internal, hostnames: a.hostnames, maintenance: a.maintenance,
+  }));
+  const nginx = new NginxDataPlane({ prefix, listenHost: c.host, listenPort: port, domain: c.domain, timeoutMs: c.timeoutMs, line: d.line, say: d.say });
+  await nginx.start(apps());
+  d.say(`listening on ${c.host}:${port} (nginx, under ${prefix}) for *.${c.domain}`);
+  // One reload at a time; changes that arrive during one are served by the next (with the latest table).
+  // A version is reported served only once nginx answers with it; a reload that failed is tried
+  // again (backing off) until it takes effect, so the server's wait never counts an unserved table.
+  let running = false;
+  let again = false;
+  let closed = false;
+  const changed = (): void => {
+    if (running) { again = true; return; }
+    running = true;
+    void (async () => {
+      let retryMs = 500;
+      let said = '';
+      do {
+        again = false;
+        const version = d.table.version;
+        try {
+          await nginx.apply(apps(), version);
+          d.served(version);
+        } catch (e) {
+          const why = (e as Error).message;
+          if (why !== said) d.say(`nginx: ${why}; trying again`);
+          said = why;
+          await new Promise((r) => setTimeout(r, retryMs).unref());
+          retryMs = Math.min(retryMs * 2, 10_000);
+          again = true;
+        }
+      } while (again && !closed);
+      running = false;
+    })();
+  };
+  const close = async (now: boolean) => {
+    closed = true;
+    await nginx.close(now);
+    try { fs.rmdirSync(c.dataDir); } catch { /* not empty: a server's data folder, or another router's */ }
+  };
+  return { kind: 'nginx', changed, inFlight: () => nginx.inFlight(), close };
+}

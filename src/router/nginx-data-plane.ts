@@ -1,0 +1,217 @@
+// The router process's nginx data plane: an nginx it starts under its data dir, whose config it
+// rewrites from the routing table and reloads gracefully (old workers finish what they hold), and
+// whose buffered access log it turns into Heroku-format router lines. nginx runs in a process group
+// of its own, so it outlives the server with the router process.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { startHostService, runHost } from '../sandbox/host.js';
+import { HOST_ENV } from '../sandbox/host-tools.js';
+import { nginxConf, errorPagesConf, STATUS_HOST, type NginxApp } from '../runtime/nginx/nginx-conf.js';
+import { parseEntry, routerLogLine } from '../runtime/nginx/nginx-log.js';
+import { AccessLogTail } from '../runtime/nginx/access-log-tail.js';
+import { RetiringWorkers, workersOf } from './nginx-workers.js';
+
+export interface NginxDataPlaneOptions {
+  prefix: string;
+  listenHost: string;
+  listenPort: number;
+  domain: string;
+  timeoutMs: number;
+  /** One Heroku-format router line for an app's log. */
+  line(appId: string, line: string): void;
+  say(line: string): void;
+}
+
+/** An app as the table gives it, its dynos named and with ids (for log lines and draining). */
+export type PlaneApp = Omit<NginxApp, 'dynos'> & { dynos: { id: string; host: string; port: number; name: string }[] };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const groupAlive = (pgid: number): boolean => { try { process.kill(-pgid, 0); return true; } catch { return false; } };
+
+export class NginxDataPlane {
+  private proc?: ReturnType<typeof startHostService>;
+  private tail?: AccessLogTail;
+  /** The configuration nginx is known to serve ('' while a reload is unconfirmed). */
+  private current = '';
+  /** The table version nginx's status answers (-1: none received yet). */
+  private generation = -1;
+  private up = false;
+  /** The status path (a dyno reaches the router's port too: it must not learn, or fake, what nginx serves). */
+  private readonly statusToken = randomBytes(16).toString('hex');
+  private apps: PlaneApp[] = [];
+  private closing = false;
+  /** upstream "host:port" → dyno name; kept after a dyno leaves so its last requests are named. */
+  private names = new Map<string, string>();
+  private retiring = new RetiringWorkers();
+  private readonly confFile: string;
+
+  constructor(private o: NginxDataPlaneOptions) { this.confFile = path.join(o.prefix, 'nginx.conf'); }
+
+  /** Check the config, start nginx and wait until it listens. */
+  async start(apps: PlaneApp[]): Promise<void> {
+    this.apps = apps;
+    for (const d of ['temp/body', 'temp/proxy', 'temp/fastcgi', 'temp/uwsgi', 'temp/scgi']) fs.mkdirSync(path.join(this.o.prefix, d), { recursive: true, mode: 0o700 });
+    this.killLeftover();
+    this.tail = new AccessLogTail(path.join(this.o.prefix, 'access.log'), (lines) => this.onLog(lines), () => this.proc?.signal('SIGUSR1'));
+    this.tail.start();
+    fs.writeFileSync(path.join(this.o.prefix, 'error-pages.conf'), errorPagesConf());
+    fs.writeFileSync(this.confFile, this.confText(this.generation));
+    const test = await runHost('nginx', ['-t', '-q', '-e', 'stderr', '-p', this.o.prefix, '-c', this.confFile], { env: HOST_ENV, timeoutMs: 30_000 });
+    if (test.exitCode !== 0) throw new Error(`nginx refused the generated config: ${test.stderr.trim()}`);
+    await this.spawn();
+  }
+
+  /**
+   * Serve `apps` as table `version`: when the routes changed, rewrite the config, reload, and
+   * return once nginx serves it (its status server answers `version` and every old worker stopped
+   * accepting); throws if it does not within 10 s (the next apply reloads again).
+   */
+  async apply(apps: PlaneApp[], version: number): Promise<void> {
+    this.apps = apps;
+    const pid = this.proc?.child.pid;
+    if (!pid || !this.up) throw new Error('nginx is starting');
+    // The routes nginx serves already (its status still answers the table that brought them).
+    if (this.confText(this.generation) === this.current) return;
+    const text = this.confText(version);
+    const old = workersOf(pid).map(([p]) => p);
+    this.retiring.reloaded(old, this.dynoIds());
+    // Unknown until the reload is seen to take effect: a failed or slow one is not taken for served.
+    this.current = '';
+    fs.writeFileSync(this.confFile, text);
+    this.proc!.signal('SIGHUP');
+    // nginx's master starts the new workers and lets the old ones accept for 100 ms more: a client
+    // would meet the new table, then the old one again. So the old workers are told to stop (they
+    // close their listening sockets and answer what they hold) the moment a new worker exists,
+    // before it accepts: connections wait in the listen queue for that moment, then meet the new table.
+    let told = false;
+    const until = Date.now() + 10_000;
+    while (Date.now() < until) {
+      const now = workersOf(pid);
+      if (!told && now.some(([p]) => !old.includes(p))) {
+        // Only pids still the master's children (an exited worker's pid may have gone to another process).
+        for (const [p] of now) if (old.includes(p)) { try { process.kill(p, 'SIGQUIT'); } catch { /* gone */ } }
+        told = true;
+      }
+      // Done once a new worker answers with the new version and every old one has stopped accepting
+      // (it retitles itself "… is shutting down" as it closes its listening sockets).
+      const oldGone = now.every(([p, t]) => !old.includes(p) || t.includes('shutting down'));
+      if (told && oldGone && await this.answers(version)) { this.current = text; this.generation = version; return; }
+      await sleep(told ? 10 : 1);
+    }
+    throw new Error('the reload did not take effect within 10 s (nginx\'s errors are in the lines above)');
+  }
+
+  /** Whether nginx's status server answers table `version` (a worker with that configuration accepts). */
+  private answers(version: number): Promise<boolean> {
+    const host = this.o.listenHost === '0.0.0.0' ? '127.0.0.1' : this.o.listenHost === '::' ? '::1' : this.o.listenHost;
+    return new Promise((resolve) => {
+      const req = http.get({ host, port: this.o.listenPort, path: `/${this.statusToken}`, headers: { host: STATUS_HOST }, agent: false, timeout: 2000 }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => { body += c; });
+        res.on('end', () => resolve(res.statusCode === 200 && body === String(version)));
+        res.on('error', () => resolve(false));
+      });
+      req.on('error', () => resolve(false));
+      req.on('timeout', () => { req.destroy(); resolve(false); });
+    });
+  }
+
+  /** Requests that may still be in flight per dyno that left the table (see nginx-workers.ts). */
+  inFlight(): Record<string, number> {
+    const pid = this.proc?.child.pid;
+    return pid ? this.retiring.inFlight(() => workersOf(pid).map(([p]) => p)) : {};
+  }
+
+  /** Stop nginx: gracefully (it answers what it holds, up to the router timeout) unless `now`; then read the access log's last lines. */
+  async close(now = false): Promise<void> {
+    this.closing = true;
+    const p = this.proc;
+    if (p && p.child.exitCode === null && p.child.signalCode === null) {
+      const exited = new Promise((r) => p.child.once('exit', r));
+      // Graceful (answer what is in flight) unless the router must stop now; SIGKILL past the router timeout.
+      p.signal(now ? 'SIGTERM' : 'SIGQUIT');
+      const late = setTimeout(() => p.killGroup('SIGKILL'), now ? 2000 : this.o.timeoutMs + 1000);
+      await exited;
+      clearTimeout(late);
+    }
+    this.tail?.stop();
+    // Everything here is written anew at the next start (the routing table comes from the server).
+    fs.rmSync(this.o.prefix, { recursive: true, force: true });
+  }
+
+  private dynoIds(): Set<string> { return new Set(this.apps.filter((a) => !a.internal).flatMap((a) => a.dynos.map((d) => d.id))); }
+
+  /** An nginx of ours whose router process was killed: it holds the port and old routes. */
+  private killLeftover(): void {
+    try {
+      const pid = Number(fs.readFileSync(path.join(this.o.prefix, 'nginx.pid'), 'utf8').trim());
+      if (pid > 1 && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(this.confFile)) {
+        this.o.say(`stopping a leftover nginx (pid ${pid})`);
+        process.kill(-pid, 'SIGKILL');
+      }
+    } catch { /* none */ }
+  }
+
+  /** The configuration for the current apps, its status answering `generation`. */
+  private confText(generation: number): string {
+    for (const a of this.apps) for (const d of a.dynos) this.names.set(`${d.host}:${d.port}`, d.name);
+    return nginxConf({
+      prefix: this.o.prefix, listenHost: this.o.listenHost, listenPort: this.o.listenPort, domain: this.o.domain,
+      timeoutSeconds: Math.ceil(this.o.timeoutMs / 1000), user: process.getuid?.() === 0 ? 'root root' : undefined, apps: this.apps, generation, statusToken: this.statusToken,
+    });
+  }
+
+  private async spawn(): Promise<void> {
+    // Written anew with the latest apps, answering the version they were last served as (a change
+    // that came while nginx was down is acknowledged by the data plane's next apply).
+    this.up = false;
+    this.current = this.confText(this.generation);
+    fs.writeFileSync(this.confFile, this.current);
+    const p = startHostService('nginx', ['-e', 'stderr', '-p', this.o.prefix, '-c', this.confFile], { env: HOST_ENV, cwd: this.o.prefix, onOutput: (l) => this.o.say(`nginx: ${l}`) });
+    this.proc = p;
+    this.retiring = new RetiringWorkers(this.dynoIds());
+    let exited = false;
+    p.child.once('exit', (code, signal) => {
+      exited = true;
+      p.killGroup('SIGKILL'); // its workers would keep the port
+      const wasUp = this.up;
+      if (this.proc === p) this.up = false;
+      if (this.closing || this.proc !== p || !wasUp) return;
+      this.o.say(`nginx exited (${code ?? signal}); restarting it in 1 s`);
+      this.restart(p.child.pid!, 1000);
+    });
+    // Up once a worker answers with this configuration (listening alone is the master, before its workers).
+    const until = Date.now() + 15_000;
+    while (!exited && Date.now() < until) {
+      if (await this.answers(this.generation)) { this.up = true; return; }
+      await sleep(50);
+    }
+    throw new Error(`nginx did not start answering on ${this.o.listenHost}:${this.o.listenPort} (its errors are in the lines above)`);
+  }
+
+  /** Start nginx again once the dead one's workers are gone (they hold the port); keep trying, backing off. */
+  private restart(deadGroup: number, delayMs: number): void {
+    setTimeout(async () => {
+      if (this.closing) return;
+      for (const until = Date.now() + 5000; Date.now() < until && groupAlive(deadGroup);) await sleep(50);
+      try {
+        await this.spawn();
+      } catch (e) {
+        const next = Math.min(delayMs * 2, 30_000);
+        this.o.say(`${(e as Error).message}; trying again in ${next / 1000} s`);
+        this.restart(deadGroup, next);
+      }
+    }, delayMs);
+  }
+
+  private onLog(lines: string[]): void {
+    for (const l of lines) {
+      const e = parseEntry(l);
+      const r = e && routerLogLine(e, (addr) => this.names.get(addr));
+      if (r) this.o.line(r.appId, r.line);
+    }
+  }
+}

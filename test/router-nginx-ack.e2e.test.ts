@@ -1,0 +1,68 @@
+// The nginx data plane acknowledges a routing-table version (what the server waits for before a
+// deploy or scale answers) only once nginx serves it: here nginx refuses a table (a dyno at port 0)
+// and keeps its old routes, so neither that version nor a later one with the same routes may count
+// as served; a table it accepts afterwards does. Real nginx; the table is given directly.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startDataPlane } from '../src/router/data-plane.js';
+import type { RouterApp } from '../src/router/router-wire.js';
+import { freePort } from './helpers/postgres.js';
+import { tempDir } from './helpers/temp.js';
+import { waitFor } from './helpers/runs.js';
+import { needs } from './helpers/tools.js';
+
+const missing = needs('nginx');
+
+const dyno = async (answer: string) => {
+  const srv = http.createServer((_q, res) => res.end(answer));
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  return { srv, port: (srv.address() as AddressInfo).port };
+};
+const app = (port: number): RouterApp => ({ id: 'app-1', name: 'acked', dynos: [{ id: `d${port}`, host: '127.0.0.1', port, name: 'web.1' }], trusted: null, internal: false, hostnames: [], maintenance: false });
+const get = (port: number) => new Promise<string>((resolve, reject) => {
+  http.get({ host: '127.0.0.1', port, path: '/', headers: { host: 'acked.localhost' }, agent: false }, (res) => {
+    let body = '';
+    res.on('data', (c) => { body += c; });
+    res.on('end', () => resolve(body));
+  }).on('error', reject);
+});
+
+test('a table nginx refuses is never acknowledged, nor a later version with the same routes; one it serves is', { skip: missing, timeout: 60_000 }, async () => {
+  const [x, y] = [await dyno('x'), await dyno('y')];
+  const port = await freePort();
+  const table = { version: 1, apps: [app(x.port)] };
+  const served: number[] = [];
+  const said: string[] = [];
+  const plane = await startDataPlane('nginx', {
+    server: 'http://127.0.0.1:1', token: 't', port, host: '127.0.0.1', domain: 'localhost', timeoutMs: 5000, logBufferLines: 100, dataPlane: 'nginx', dataDir: tempDir('slipway-ack-'),
+  }, {
+    table: { get version() { return table.version; }, all: () => table.apps, lookup: () => undefined, customHost: () => undefined },
+    line: () => {}, served: (v) => served.push(v), say: (l) => said.push(l),
+  });
+  try {
+    plane.changed();
+    await waitFor('version 1 served', async () => served.includes(1));
+    assert.equal(await get(port), 'x');
+    // Refused by nginx (invalid port in upstream): it keeps serving x.
+    Object.assign(table, { version: 2, apps: [app(0)] });
+    plane.changed();
+    // Changed again while that reload is pending: the same routes under a new version.
+    Object.assign(table, { version: 3 });
+    plane.changed();
+    await waitFor('the failed reload to be said', async () => said.some((l) => /did not take effect/.test(l)), 20_000);
+    // Whatever follows a failed reload at once (the next version's turn) has run by now.
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(await get(port), 'x', 'nginx still serves the old table');
+    assert.deepEqual(served, [1], 'no version nginx does not serve is acknowledged');
+    Object.assign(table, { version: 4, apps: [app(y.port)] });
+    plane.changed();
+    await waitFor('version 4 served', async () => served.includes(4), 30_000);
+    assert.equal(await get(port), 'y', 'acknowledged: served');
+  } finally {
+    await plane.close(true);
+    x.srv.close();
+    y.srv.close();
+  }
+});
