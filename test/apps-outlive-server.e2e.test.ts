@@ -28,14 +28,14 @@ let dir: string;
 let env: Record<string, string>;
 let routerPort: number;
 
-/** The router's data plane where nginx is installed (the default, auto): the nginx master the router process runs, or undefined. */
+/** The router's data plane where nginx is installed (SLIPWAY_ROUTER=auto): the nginx master the router process runs, or undefined. */
 function nginxMaster(dataDir: string): number | undefined {
   try {
     const pid = Number(fs.readFileSync(path.join(dataDir, 'nginx', 'nginx.pid'), 'utf8').trim());
     return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[3] === String(companions(dataDir)['router']![0]) ? pid : undefined;
   } catch { return undefined; }
 }
-const withNginx = findExecutable('nginx') !== undefined;
+const withNginx = findExecutable('nginx') !== undefined && process.env['SLIPWAY_TEST_ROUTER'] !== 'node';
 
 let appId = '';
 /** This app's dyno ids that have processes (each dyno's processes carry its id as their marker). */
@@ -49,8 +49,9 @@ const webDynos = async () => (await api<DynoJson[]>(s, 'GET', `/apps/${A}/dynos`
 
 before(async () => {
   routerPort = await freePort();
-  // The embedded default: the local agent runs as a process of its own without any setting.
-  env = { PORT: String(await freePort()), SLIPWAY_ROUTER_PORT: String(routerPort), SLIPWAY_BOOT_TIMEOUT_SECONDS: '30' };
+  // The embedded default: the local agent runs as a process of its own without any setting; the
+  // router's data plane is nginx where it is installed (SLIPWAY_ROUTER=auto), so its adoption is shown too.
+  env = { PORT: String(await freePort()), SLIPWAY_ROUTER_PORT: String(routerPort), SLIPWAY_BOOT_TIMEOUT_SECONDS: '30', ...(process.env['SLIPWAY_TEST_ROUTER'] ? {} : { SLIPWAY_ROUTER: 'auto' }) };
   s = await startServer(env);
   dir = exampleRepo('web-app');
   assert.equal((await cli(s, ['apps:create', A])).code, 0);
@@ -72,7 +73,7 @@ test('SIGKILL and restart under load: 0 failed requests, one router and one agen
   assert.equal(before['router']!.length, 1, JSON.stringify(before));
   assert.equal(before['agent']!.length, 1, JSON.stringify(before));
   const nginxBefore = nginxMaster(s.dataDir);
-  if (withNginx) assert.ok(nginxBefore, 'nginx is installed: the router process routes with an nginx of its own (the default)');
+  if (withNginx) assert.ok(nginxBefore, 'nginx is installed: the router process routes with an nginx of its own (auto)');
   const dynosBefore = runningDynos();
   assert.equal(dynosBefore.length, 2, `two dyno process trees: ${dynosBefore.join(', ')}`);
   const ok = (r: { status: number; body: string }) => r.status === 200 && /running code one/.test(r.body);

@@ -33,7 +33,7 @@ export async function startServer(extraEnv: Record<string, string> = {}, dataDir
   const routerPort = await freePort();
   const env: Record<string, string> = {
     SLIPWAY_ROUTER_PORT: String(routerPort),
-    // SLIPWAY_TEST_ROUTER=node (or nginx) runs any suite against that data plane (default auto: nginx where installed).
+    // SLIPWAY_TEST_ROUTER=node (or nginx) runs any suite against that data plane (default node; auto: nginx where installed).
     ...(process.env['SLIPWAY_TEST_ROUTER'] ? { SLIPWAY_ROUTER: process.env['SLIPWAY_TEST_ROUTER'] } : {}),
     PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root',
     PORT: String(port), SLIPWAY_DATA_DIR: dir, SLIPWAY_ADMIN_TOKEN: TOKEN, SLIPWAY_KILL_GRACE_MS: '1000', ...partialRunServerEnv(),
