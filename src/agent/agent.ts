@@ -70,8 +70,8 @@ async function claimOneOffs(client: AgentClient, deps: AgentJobDeps, stop: Abort
   await Promise.allSettled([...runs]);
 }
 
-/** Run the agent until it is stopped (SIGTERM/SIGINT) or refused. */
-export async function runAgent(c: AgentConfig): Promise<void> {
+/** Run the agent until it is stopped (SIGTERM/SIGINT) or refused; `onReady` once its host is set up and it is registered. */
+export async function runAgent(c: AgentConfig, o: { onReady?: () => void } = {}): Promise<void> {
   checkHostAndDataDir(c.host, log);
   const host = await setUpHost(c.host, log);
   const stop = new AbortController();
@@ -89,6 +89,7 @@ export async function runAgent(c: AgentConfig): Promise<void> {
     const reg = await register(client, c, stop.signal);
     if (!reg) return;
     log.info(`registered with ${c.server} as ${reg.name} (protocol v${reg.protocol_version}, ${c.slots} slots, lease ${reg.lease_ms} ms); dynos at ${reg.address}, reachable from ${(c.routerFrom ?? [reg.serverAddress]).join(', ')} only`);
+    o.onReady?.();
     let away = false;
     beat = setInterval(() => {
       client.heartbeat().then(() => { if (away) log.info('the server is back'); away = false; }).catch((e) => {

@@ -50,7 +50,9 @@ export function registerAgents(program: Command): void {
       try { config = loadAgentConfig(env); } catch (e) { throw new CliError((e as Error).message); }
       // The local agent `slipway server` runs beside itself answers who it is (the server adopts it after a restart).
       const [{ companionIdentity }, { COMPANION_VERSION }] = await Promise.all([import('../../companions/identity-socket.js'), import('../../companions/companion-version.js')]);
-      const identity = await companionIdentity(env, 'agent', COMPANION_VERSION);
-      try { await runAgent(config); } catch (e) { throw e instanceof AgentRefused ? new CliError(e.message, EXIT.unreachable) : e; } finally { await identity?.(); }
+      // Ready (what the server's start waits for) once its host is set up and it is registered, not at once.
+      let ready = false;
+      const identity = await companionIdentity(env, 'agent', COMPANION_VERSION, () => ready);
+      try { await runAgent(config, { onReady: () => { ready = true; } }); } catch (e) { throw e instanceof AgentRefused ? new CliError(e.message, EXIT.unreachable) : e; } finally { await identity?.(); }
     });
 }
