@@ -132,12 +132,15 @@ export async function oneOffRoutes(app: FastifyInstance, ctx: AppContext): Promi
     const to = inputOf(ctx, r.id).plain();
     if (!to) throw fail('conflict', `${r.name} already has a client attached, or was started detached.`);
     const body = req.body as Readable;
+    // Piped, so a command that does not read its input holds the client back (TCP) instead of this
+    // server buffering everything the client sends (up to the body limit) in memory.
     await new Promise<void>((resolve) => {
-      body.on('data', (c: Buffer) => to.write(c));
+      body.pipe(to, { end: false });
       body.once('end', resolve);
       body.once('error', () => resolve());
       body.once('close', () => resolve());
     });
+    body.unpipe(to);
     to.end();
     return reply.status(204).send();
   });

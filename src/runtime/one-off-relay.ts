@@ -24,7 +24,7 @@ export class InputRelays {
    * The client attaches: what it sends goes to the dyno (a terminal gets every byte; piped input
    * ends at the CLI's ^D). Undefined when there is no relay here or a client holds it already.
    */
-  attachClient(id: string): { write(chunk: Buffer): void; end(): void } | undefined {
+  attachClient(id: string): { write(chunk: Buffer): void; end(): void; stream: PassThrough } | undefined {
     const r = this.relays.get(id);
     if (!r || r.client) return undefined;
     r.client = true;
@@ -37,6 +37,7 @@ export class InputRelays {
         if (ended) r.stream.end();
       },
       end: () => this.end(id),
+      stream: r.stream,
     };
   }
 

@@ -121,3 +121,19 @@ test('run:detached output and every one-off\'s state lines reach the app log', {
   assert.match(logs, new RegExp(`heroku\\[${name.replace('.', '\\.')}\\]: Starting process with command`));
   assert.match(logs, new RegExp(`heroku\\[${name.replace('.', '\\.')}\\]: Process exited with status 0`));
 });
+
+test('input a one-off does not read is held back at the client, not kept in the server\'s memory', { timeout: 60_000 }, async () => {
+  const started = await fetch(`${s.url}/apps/${A}/dynos`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ command: 'sleep 20', attach: true }) });
+  assert.equal(started.status, 201);
+  const { id } = await started.json() as { id: string };
+  // `slipway run`'s input stream, as fast as the server takes it, for 8 s: 1 MB chunks, up to 512 MB.
+  let sent = 0;
+  const chunk = new Uint8Array(1024 * 1024);
+  const body = new ReadableStream<Uint8Array>({ pull(c) { if (sent >= 512 * chunk.length) { c.close(); return; } sent += chunk.length; c.enqueue(chunk); } });
+  await fetch(`${s.url}/apps/${A}/dynos/${id}/input`, {
+    method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' }, body, duplex: 'half', signal: AbortSignal.timeout(8000),
+  } as RequestInit).catch(() => undefined);
+  // Socket buffers on the way hold a few MB; a server reading it all into memory takes hundreds.
+  assert.ok(sent < 64 * chunk.length, `the server took ${sent / chunk.length} MB of input the one-off never read`);
+  await fetch(`${s.url}/apps/${A}/dynos/${id}/actions/stop`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+});

@@ -3,6 +3,7 @@
 // closes. Slipway streams the one-off's output and forwards what the client sends to its stdin
 // (a pseudo-terminal's keyboard when the CLI has a terminal, piped input ended by ^D otherwise).
 import type tls from 'node:tls';
+import type { Writable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { checkSignedPath, signedQuery } from '../../core/signed-url.js';
 import type { AppContext } from '../../app-context.js';
@@ -24,9 +25,21 @@ export function attachUrl(ctx: AppContext, req: FastifyRequest, pathname: string
 export function serveRendezvous(ctx: AppContext, socket: tls.TLSSocket): void {
   let head = Buffer.alloc(0);
   let forward: (chunk: Buffer) => void = () => {};
+  // Where the input goes: while it has more buffered than it takes, the client's socket is paused
+  // (TCP holds the client back) rather than this server keeping all it sends in memory.
+  let target: Writable | undefined;
   let attached = false;
   socket.on('data', (chunk: Buffer) => {
-    if (attached) { forward(chunk); return; }
+    if (attached) {
+      forward(chunk);
+      const t = target;
+      if (t?.writableNeedDrain && !t.writableEnded) {
+        socket.pause();
+        const go = () => { t.off('drain', go); t.off('close', go); t.off('finish', go); socket.resume(); };
+        t.on('drain', go).on('close', go).on('finish', go);
+      }
+      return;
+    }
     head = Buffer.concat([head, chunk]);
     const end = head.indexOf(0x0a);
     if (end < 0) { if (head.length > 4096) socket.destroy(); return; }
@@ -35,10 +48,10 @@ export function serveRendezvous(ctx: AppContext, socket: tls.TLSSocket): void {
     const pending: Buffer[] = rest.length ? [rest] : [];
     // Input that arrives before the dyno is looked up waits for it.
     forward = (c) => { pending.push(c); };
-    void attach(head.subarray(0, end).toString('latin1').replace(/\r$/, ''), pending, (f) => { forward = f; });
+    void attach(head.subarray(0, end).toString('latin1').replace(/\r$/, ''), pending, (f, t) => { forward = f; target = t; });
   });
-  const attach = async (target: string, pending: Buffer[], setForward: (f: (c: Buffer) => void) => void) => {
-    const url = new URL('/' + target, 'http://rendezvous');
+  const attach = async (path: string, pending: Buffer[], setForward: (f: (c: Buffer) => void, target: Writable) => void) => {
+    const url = new URL('/' + path, 'http://rendezvous');
     const m = ATTACH.exec(url.pathname);
     const signed = (method: string) => checkSignedPath(ctx.secret, method, url.pathname, url.searchParams, Math.floor(Date.now() / 1000)) === 'ok';
     // The plain-HTTP attach URL (GET) also opens a rendezvous: both name the same one-off.
@@ -60,7 +73,7 @@ export function serveRendezvous(ctx: AppContext, socket: tls.TLSSocket): void {
         if (data.length) input.write(data);
         if (ended) input.end();
       };
-      setForward(toDyno);
+      setForward(toDyno, input);
       for (const c of pending) toDyno(c);
     }
     const ac = new AbortController();
@@ -83,10 +96,10 @@ async function relayOutput(ctx: AppContext, socket: tls.TLSSocket, logKey: strin
 }
 
 /** Attach the rendezvous client to a one-off that runs on an agent: input into its relay, output from its log; its going stops the one-off. */
-async function attachToAgentOneOff(ctx: AppContext, socket: tls.TLSSocket, r: OneOffRow, pending: Buffer[], setForward: (f: (c: Buffer) => void) => void): Promise<void> {
+async function attachToAgentOneOff(ctx: AppContext, socket: tls.TLSSocket, r: OneOffRow, pending: Buffer[], setForward: (f: (c: Buffer) => void, target: Writable) => void): Promise<void> {
   const input = ctx.oneOffs.relays.attachClient(r.id);
   if (!input) { socket.end(`Slipway: ${r.name} already has a client attached, or runs detached.\r\n`); return; }
-  setForward(input.write);
+  setForward(input.write, input.stream);
   for (const c of pending) input.write(c);
   const ac = new AbortController();
   socket.once('close', () => {
