@@ -163,7 +163,8 @@ test('the agent killed under a detached one-off: its next process registers, the
   await waitFor('it up', async () => (await rows()).some((d) => d.name === name && d.state === 'up'), 60_000)
     .catch(async (e: Error) => { throw new Error(`${e.message}\n${JSON.stringify(await rows())}\n${outputs()}`); });
   const sleeping = () => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).some((p) => { try { return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').join(' ').trim() === 'sleep 29.75'; } catch { return false; } });
-  assert.ok(sleeping());
+  // `up` is reported as the command starts: its process may take a moment to appear.
+  await waitFor('its process running on the agent', async () => sleeping(), 15_000);
   await agent.kill();
   agent = startAgent(net.hosts[0]!, serverUrl, agentToken, { slots: 1, dataDir: agent.dataDir, env: { SLIPWAY_AGENT_MEMORY_MB: '1024' } });
   await waitFor('the one-off lost', async () => (await cli(s, ['logs', '-a', A, '-n', '300'])).stdout.includes(`heroku[${name}]: Process lost`), 60_000)
