@@ -33,9 +33,11 @@ function project(spec: string, layoutCheck: string): string {
     `test('${pm} ran the build script', () => assert.match(fs.readFileSync('built-by', 'utf8'), /^${pm}\\/${spec.split('@')[1]!.replace(/\./g, '\\.')} /));`,
     `test('${pm} runs the tests (bin/test)', () => assert.match(process.env.npm_config_user_agent, /^${pm}\\//));`,
   ].join('\n') + '\n');
-  const env = { ...process.env, COREPACK_HOME: tempDir('slipway-pm-corepack-'), COREPACK_ENABLE_DOWNLOAD_PROMPT: '0', COREPACK_INTEGRITY_KEYS: '0' };
+  // Yarn 2+ from the npm registry too (@yarnpkg/cli-dist), as the buildpack has Corepack fetch it.
+  const registry = execFileSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8' }).trim().replace(/\/+$/, '');
+  const env = { ...process.env, COREPACK_HOME: tempDir('slipway-pm-corepack-'), COREPACK_ENABLE_DOWNLOAD_PROMPT: '0', COREPACK_INTEGRITY_KEYS: '0', COREPACK_NPM_REGISTRY: registry };
   execFileSync(process.execPath, [COREPACK, spec, 'install'], { cwd: dir, env, stdio: 'pipe', timeout: 180_000 });
-  fs.rmSync(path.join(dir, 'node_modules'), { recursive: true, force: true });
+  for (const f of ['node_modules', '.pnp.cjs', '.pnp.loader.mjs', '.yarn/cache', '.yarn/install-state.gz']) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
   fs.writeFileSync(path.join(dir, '.gitignore'), 'built-by\n');
   git(dir, 'init', '-q', '-b', 'main');
   commitAll(dir, 'first');
@@ -62,6 +64,13 @@ test('a yarn.lock project installs with Yarn 1 through Corepack, cold and warm',
   assert.ok(fs.existsSync(path.join(dir, 'yarn.lock')));
   const warm = await coldAndWarm('pm-yarn', dir, 'yarn', '1.22.22');
   assert.match(warm, /Restoring node_modules from the cache/);
+});
+
+test('a Yarn 4 project (Plug\'n\'Play) installs through Corepack, cold and warm, its packages kept in the pipeline\'s cache', { timeout: 600_000 }, async () => {
+  const dir = project('yarn@4.12.0', `fs.existsSync('.pnp.cjs')`);
+  assert.ok(fs.existsSync(path.join(dir, 'yarn.lock')));
+  const warm = await coldAndWarm('pm-yarn4', dir, 'yarn', '4.12.0');
+  assert.doesNotMatch(warm, /YN0013/, 'the warm install fetches nothing (Yarn says YN0013 for packages it adds to its cache)');
 });
 
 test('a pnpm-lock.yaml project installs with pnpm through Corepack, cold and warm', { timeout: 600_000 }, async () => {

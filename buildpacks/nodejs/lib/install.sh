@@ -20,15 +20,17 @@ if [ -d "$env_dir" ]; then
     [ -f "$f" ] || continue
     name="$(basename "$f")"
     case "$name" in
-      NPM_CONFIG_*|npm_config_*|NODE_OPTIONS|NODE_ENV|NODE_MODULES_CACHE) export "$name=$(cat "$f")" ;;
+      NPM_CONFIG_*|npm_config_*|NODE_OPTIONS|NODE_ENV|NODE_MODULES_CACHE|YARN_PRODUCTION|YARN2_SKIP_PRUNING) export "$name=$(cat "$f")" ;;
     esac
   done
 fi
-# Heroku's NPM_CONFIG_PRODUCTION=false keeps devDependencies; read here, not passed on to npm (which
-# warns about it).
+# Heroku's NPM_CONFIG_PRODUCTION=false (and Yarn 1's YARN_PRODUCTION=false, YARN2_SKIP_PRUNING=true
+# for Yarn 2+) keep devDependencies; read here, not passed on to the package managers (npm warns
+# about it; Yarn 2+ refuses a YARN_PRODUCTION setting it does not know).
 prune=true
 if [ "$mode" = test ] || [ "${NPM_CONFIG_PRODUCTION:-}" = false ]; then prune=false; fi
-unset NPM_CONFIG_PRODUCTION npm_config_production
+yarn_production="${YARN_PRODUCTION:-}" yarn2_skip_pruning="${YARN2_SKIP_PRUNING:-}"
+unset NPM_CONFIG_PRODUCTION npm_config_production YARN_PRODUCTION YARN2_SKIP_PRUNING
 
 command -v node >/dev/null || error "node is not on PATH; install Node.js on the runner host."
 cd "$build_dir"
@@ -103,6 +105,14 @@ elif [ -n "$has_build" ]; then run_script build
 fi
 [ -n "$modules_cached" ] && save_modules
 
+if [ "$prune" = true ] && [ "$pm" = yarn ]; then
+  if [ "${pm_version%%.*}" = 1 ]; then
+    if [ "$yarn_production" = false ]; then prune=false; fi
+  elif [ -n "$yarn_production" ]; then
+    error "YARN_PRODUCTION is a Yarn 1 setting; this app uses Yarn $pm_version. Unset it (heroku config:unset YARN_PRODUCTION), and set YARN2_SKIP_PRUNING=true to keep devDependencies."
+  elif [ "$yarn2_skip_pruning" = true ]; then prune=false
+  fi
+fi
 if [ "$prune" = true ]; then
   header "Pruning devDependencies"
   pm_prune 2>&1 | indent || error "Pruning devDependencies with $pm exited ${PIPESTATUS[0]}."

@@ -67,6 +67,8 @@ SHIM
   header "Installing $pm $version with Corepack"
   if [ -d "$COREPACK_HOME/v1/$pm/$version" ]; then echo "       Using the cached download"; else echo "       Downloading $pm@$version from the npm registry"; fi
   pm_version="$("$node_home/bin/$pm" --version 2>&1)" || { echo "$pm_version" | indent; error "Corepack could not install $pm_spec from the npm registry; check package.json's packageManager (or engines.$pm) and push again."; }
+  # Yarn 2+'s packages stay in the project's cache folder, not one in HOME the slug does not hold.
+  if [ "$pm" = yarn ] && [ "${pm_version%%.*}" != 1 ]; then export YARN_ENABLE_GLOBAL_CACHE=false; fi
 }
 
 # The install command for pm, devDependencies included, never changing the lockfile.
@@ -75,19 +77,38 @@ pm_install() {
     pnpm) pnpm install --frozen-lockfile --store-dir "$cache_dir/nodejs/pnpm-store" ;;
     yarn)
       if [ "${pm_version%%.*}" = 1 ]; then yarn install --frozen-lockfile --production=false --non-interactive --cache-folder "$cache_dir/nodejs/yarn-cache"
-      else YARN_CACHE_FOLDER="$cache_dir/nodejs/yarn-cache" YARN_ENABLE_GLOBAL_CACHE=false yarn install --immutable
+      else
+        # Yarn 2+ reads packages from its cache folder at run time (Plug'n'Play's zips), so the folder is
+        # the project's own (.yarn/cache unless .yarnrc.yml says otherwise), in the slug; CACHE_DIR
+        # keeps a copy of its files for the next build (only new files are copied either way).
+        local folder; folder="$(yarn config get cacheFolder)"
+        mkdir -p "$folder" "$cache_dir/nodejs/yarn-berry-cache"
+        copy_new_files "$cache_dir/nodejs/yarn-berry-cache" "$folder"
+        yarn install --immutable
+        copy_new_files "$folder" "$cache_dir/nodejs/yarn-berry-cache"
       fi ;;
   esac
+}
+
+# Copy the files of folder $1 that folder $2 lacks (package archives: a name is its content).
+copy_new_files() {
+  local f
+  for f in "$1"/*; do
+    if [ -f "$f" ] && [ ! -e "$2/${f##*/}" ]; then cp -p "$f" "$2/"; fi
+  done
 }
 
 # Drop devDependencies after the build (bin/compile), as each manager can.
 pm_prune() {
   case "$pm" in
     npm) npm prune --omit=dev --no-audit --no-fund ;;
-    pnpm) pnpm prune --prod --store-dir "$cache_dir/nodejs/pnpm-store" ;;
+    pnpm) pnpm prune --prod --config.store-dir="$cache_dir/nodejs/pnpm-store" ;;
     yarn)
       if [ "${pm_version%%.*}" = 1 ]; then yarn install --frozen-lockfile --production=true --ignore-scripts --prefer-offline --non-interactive --cache-folder "$cache_dir/nodejs/yarn-cache"
-      else echo "Yarn $pm_version: devDependencies are kept (pruning needs yarn workspaces focus)"
+      # Yarn 4 has `workspaces focus` built in; Yarn 2 and 3 have it with the workspace-tools plugin.
+      elif ! yarn workspaces focus --help >/dev/null 2>&1; then
+        echo "Yarn $pm_version has no 'yarn workspaces focus': devDependencies are kept. Add the plugin (yarn plugin import workspace-tools) and commit .yarnrc.yml and .yarn/plugins to prune them, or set YARN2_SKIP_PRUNING=true to keep them without this notice."
+      else yarn workspaces focus --all --production
       fi ;;
   esac
 }

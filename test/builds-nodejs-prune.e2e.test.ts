@@ -1,0 +1,87 @@
+// The built-in heroku/nodejs buildpack prunes devDependencies from an app's slug after its build,
+// as Heroku's Node.js buildpack does with each package manager — npm prune, Yarn 1's production
+// install, pnpm prune, Yarn 4's `workspaces focus --all --production` — and keeps them when the
+// app says so (NPM_CONFIG_PRODUCTION=false, YARN2_SKIP_PRUNING=true). Shown through the real
+// server: a build, then a one-off in the release that asks which packages resolve.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, cli, type TestServer } from './helpers/server.js';
+import { commitAll, git } from './helpers/apps.js';
+import { tempDir } from './helpers/temp.js';
+
+let s: TestServer;
+before(async () => { s = await startServer(); });
+after(async () => { await s.stop(); });
+
+const COREPACK = path.join(path.dirname(fs.realpathSync(process.execPath)), '../lib/node_modules/corepack/dist/corepack.js');
+const CHECK = `for (const m of ['ms', 'once']) { try { require.resolve(m); console.log(m + ' present'); } catch { console.log(m + ' absent'); } }\n`;
+
+/** An app depending on ms, with once as its only devDependency, its lockfile made by `spec`'s manager (npm when none). */
+function project(spec?: string): string {
+  const dir = tempDir('slipway-prune-');
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({
+    name: 'prune-probe', version: '1.0.0', private: true, ...(spec ? { packageManager: spec } : {}),
+    dependencies: { ms: '2.1.3' }, devDependencies: { once: '1.4.0' },
+  }, null, 2));
+  fs.writeFileSync(path.join(dir, 'check.js'), CHECK);
+  // No web process: the build and a one-off are what this shows.
+  fs.writeFileSync(path.join(dir, 'Procfile'), 'check: node check.js\n');
+  const registry = execFileSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8' }).trim().replace(/\/+$/, '');
+  const env = { ...process.env, COREPACK_HOME: tempDir('slipway-prune-corepack-'), COREPACK_ENABLE_DOWNLOAD_PROMPT: '0', COREPACK_INTEGRITY_KEYS: '0', COREPACK_NPM_REGISTRY: registry };
+  if (spec) execFileSync(process.execPath, [COREPACK, spec, 'install'], { cwd: dir, env, stdio: 'pipe', timeout: 180_000 });
+  else execFileSync('npm', ['install', '--package-lock-only', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'pipe', timeout: 180_000 });
+  for (const f of ['node_modules', '.pnp.cjs', '.pnp.loader.mjs', '.yarn/cache', '.yarn/install-state.gz']) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
+  git(dir, 'init', '-q', '-b', 'main');
+  commitAll(dir, 'first');
+  return dir;
+}
+
+/** Build `dir` as app `a` (with `config` set first) and say which packages its slug resolves. */
+async function buildAndCheck(a: string, dir: string, config: string[] = [], check = 'node check.js'): Promise<{ build: string; resolves: string }> {
+  assert.equal((await cli(s, ['apps:create', a])).code, 0);
+  if (config.length) assert.equal((await cli(s, ['config:set', ...config, '-a', a])).code, 0);
+  const b = await cli(s, ['builds:create', '-a', a], { cwd: dir, timeoutMs: 300_000 });
+  assert.equal(b.code, 0, b.stdout + b.stderr);
+  const r = await cli(s, ['run', '-a', a, '--', check], { timeoutMs: 60_000 });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  return { build: b.stdout + b.stderr, resolves: r.stdout };
+}
+
+test('npm: devDependencies pruned from the slug; NPM_CONFIG_PRODUCTION=false keeps them', { timeout: 600_000 }, async () => {
+  const dir = project();
+  const pruned = await buildAndCheck('prune-npm', dir);
+  assert.match(pruned.build, /Pruning devDependencies/);
+  assert.match(pruned.resolves, /ms present\s+once absent/);
+  const kept = await buildAndCheck('prune-npm-kept', dir, ['NPM_CONFIG_PRODUCTION=false']);
+  assert.doesNotMatch(kept.build, /Pruning devDependencies/);
+  assert.match(kept.resolves, /ms present\s+once present/);
+});
+
+test('Yarn 1 and pnpm: devDependencies pruned from the slug', { timeout: 600_000 }, async () => {
+  const yarn = await buildAndCheck('prune-yarn1', project('yarn@1.22.22'));
+  assert.match(yarn.build, /Pruning devDependencies/);
+  assert.match(yarn.resolves, /ms present\s+once absent/);
+  const pnpm = await buildAndCheck('prune-pnpm', project('pnpm@9.15.0'));
+  assert.match(pnpm.build, /Pruning devDependencies/);
+  assert.match(pnpm.resolves, /ms present\s+once absent/);
+});
+
+test('Yarn 4 (Plug\'n\'Play): pruned with workspaces focus; YARN2_SKIP_PRUNING=true keeps them; YARN_PRODUCTION fails the build naming the setting to use', { timeout: 600_000 }, async () => {
+  const dir = project('yarn@4.12.0');
+  assert.ok(fs.existsSync(path.join(dir, 'yarn.lock')));
+  const pruned = await buildAndCheck('prune-yarn4', dir, [], 'yarn node check.js');
+  assert.match(pruned.build, /Installing yarn 4\.12\.0 with Corepack/);
+  assert.match(pruned.build, /Pruning devDependencies/);
+  assert.match(pruned.resolves, /ms present\s+once absent/);
+  const kept = await buildAndCheck('prune-yarn4-kept', dir, ['YARN2_SKIP_PRUNING=true'], 'yarn node check.js');
+  assert.doesNotMatch(kept.build, /Pruning devDependencies/);
+  assert.match(kept.resolves, /ms present\s+once present/);
+  assert.equal((await cli(s, ['apps:create', 'prune-yarn4-bad'])).code, 0);
+  assert.equal((await cli(s, ['config:set', 'YARN_PRODUCTION=false', '-a', 'prune-yarn4-bad'])).code, 0);
+  const bad = await cli(s, ['builds:create', '-a', 'prune-yarn4-bad'], { cwd: dir, timeoutMs: 300_000 });
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stdout + bad.stderr, /YARN_PRODUCTION is a Yarn 1 setting; this app uses Yarn 4\.12\.0\. Unset it .*set YARN2_SKIP_PRUNING=true to keep devDependencies/);
+});
