@@ -19,12 +19,15 @@ after(async () => { await s.stop(); });
 const COREPACK = path.join(path.dirname(fs.realpathSync(process.execPath)), '../lib/node_modules/corepack/dist/corepack.js');
 const CHECK = `for (const m of ['ms', 'once']) { try { require.resolve(m); console.log(m + ' present'); } catch { console.log(m + ' absent'); } }\n`;
 
-/** An app depending on ms, with once as its only devDependency, its lockfile made by `spec`'s manager (npm when none). */
-function project(spec?: string): string {
+/**
+ * An app depending on ms, with once as its only devDependency, its lockfile made by `spec`'s manager
+ * (npm when none); `fields` replace package.json's.
+ */
+function project(spec?: string, fields: Record<string, unknown> = {}): string {
   const dir = tempDir('slipway-prune-');
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({
     name: 'prune-probe', version: '1.0.0', private: true, ...(spec ? { packageManager: spec } : {}),
-    dependencies: { ms: '2.1.3' }, devDependencies: { once: '1.4.0' },
+    dependencies: { ms: '2.1.3' }, devDependencies: { once: '1.4.0' }, ...fields,
   }, null, 2));
   fs.writeFileSync(path.join(dir, 'check.js'), CHECK);
   // No web process: the build and a one-off are what this shows.
@@ -58,6 +61,17 @@ test('npm: devDependencies pruned from the slug; NPM_CONFIG_PRODUCTION=false kee
   const kept = await buildAndCheck('prune-npm-kept', dir, ['NPM_CONFIG_PRODUCTION=false']);
   assert.doesNotMatch(kept.build, /Pruning devDependencies/);
   assert.match(kept.resolves, /ms present\s+once present/);
+});
+
+test('npm without devDependencies: no prune to run, unless the build installed a package the lockfile lacks', { timeout: 600_000 }, async () => {
+  const none = await buildAndCheck('prune-npm-none', project(undefined, { devDependencies: {} }));
+  assert.match(none.build, /Pruning devDependencies\s+None in the lockfile, and node_modules holds only its packages: nothing to prune/);
+  assert.match(none.resolves, /ms present\s+once absent/);
+  // A build script's unsaved install is not the lockfile's: npm prune runs and removes it, as on Heroku.
+  const extra = await buildAndCheck('prune-npm-extra', project(undefined, { devDependencies: {}, scripts: { build: 'npm install --no-save --no-audit --no-fund once@1.4.0' } }));
+  assert.doesNotMatch(extra.build, /nothing to prune/);
+  assert.match(extra.build, /Pruning devDependencies/);
+  assert.match(extra.resolves, /ms present\s+once absent/);
 });
 
 test('Yarn 1 and pnpm: devDependencies pruned from the slug', { timeout: 600_000 }, async () => {

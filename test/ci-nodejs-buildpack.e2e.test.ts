@@ -3,6 +3,7 @@
 // (warm or cold), the host's Node only with a warning when the registry cannot give the version.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, cli, type TestServer } from './helpers/server.js';
@@ -117,7 +118,16 @@ test('warm runs reuse node_modules while the lockfile holds and save the cache o
   assert.doesNotMatch(changed, /Restoring node_modules|unchanged/);
   const again = await run('warm again');
   assert.match(again, /Restoring node_modules from the cache/);
+  assert.match(again, /Installing dependencies with npm install over the cached node_modules/, 'no lockfile: npm checks the tree');
   assert.match(again, /The cache is unchanged; not saved again/);
+  // With a lockfile, npm's record of the cached tree matches it: no npm install, the package's own
+  // install scripts still run, as npm install runs them.
+  execFileSync('npm', ['install', '--package-lock-only', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'pipe', timeout: 120_000 });
+  assert.match(await run('a lockfile'), /installing afresh/);
+  const locked = await run('warm with the lockfile');
+  assert.match(locked, /Installing dependencies: the cached node_modules is the lockfile's tree, up to date/);
+  assert.match(locked, /> bp-probe@1\.0\.0 prepare/, 'the package\'s own prepare still runs');
+  assert.match(locked, /The cache is unchanged; not saved again/);
 });
 
 test('a test-setup that rewrites a cached package file in place does not reach the cache: warm sees what cold saw', { timeout: 600_000 }, async () => {

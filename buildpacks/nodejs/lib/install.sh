@@ -41,9 +41,11 @@ facts="$(node -e '
   const e = p.engines || {};
   const has = (k) => (typeof s[k] === "string" ? "1" : "");
   const pm = typeof p.packageManager === "string" ? p.packageManager : "";
-  process.stdout.write([e.node || "", e.npm || "", e.yarn || "", e.pnpm || "", pm, has("heroku-prebuild"), has("heroku-postbuild"), has("build"), has("heroku-cleanup")].join("\x1f") + "\x1f.");
+  // What `npm install` runs of the package itself, in its order.
+  const own = ["preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare", "postprepare"].filter(has).join(" ");
+  process.stdout.write([e.node || "", e.npm || "", e.yarn || "", e.pnpm || "", pm, has("heroku-prebuild"), has("heroku-postbuild"), has("build"), has("heroku-cleanup"), own].join("\x1f") + "\x1f.");
 ' 2>/dev/null)" || error "package.json is not valid JSON; fix it and push again."
-IFS=$'\x1f' read -r engine_node engine_npm engine_yarn engine_pnpm package_manager_field has_prebuild has_postbuild has_build has_cleanup _ <<< "$facts"
+IFS=$'\x1f' read -r engine_node engine_npm engine_yarn engine_pnpm package_manager_field has_prebuild has_postbuild has_build has_cleanup own_install_scripts _ <<< "$facts"
 
 mkdir -p "$cache_dir/nodejs"
 rm -rf "$cache_dir/nodejs/modules" # the node_modules copies of earlier Slipway versions
@@ -56,8 +58,9 @@ export npm_config_logs_dir="${TMPDIR:-/tmp}/npm-logs"
 install_node "$engine_node"
 install_npm "$engine_npm"
 export PATH="$node_home/bin:$build_dir/node_modules/.bin:$PATH"
-npm_version="$(npm --version)"
-header "Node.js $(node --version), npm $npm_version"
+# The versions from one node start (npm --version would start npm: about 0.3 s).
+read -r node_version npm_version <<< "$(node -e 'process.stdout.write(`${process.version} ${require(process.argv[1]).version}`)' "$(dirname "$npm_cli")/../package.json")"
+header "Node.js $node_version, npm $npm_version"
 # shellcheck source=package-manager.sh
 . "$bp_dir/lib/package-manager.sh"
 detect_package_manager
@@ -84,6 +87,14 @@ flags=(--no-audit --no-fund --prefer-offline --include=dev)
 if [ "$pm" != npm ]; then
   header "Installing dependencies with $pm"
   pm_install 2>&1 | indent || error "$pm install exited ${PIPESTATUS[0]}; check the lockfile is in sync with package.json (run $pm install and commit it)."
+elif [ -n "$modules_restored" ] && [ ! -f binding.gyp ] && node "$bp_dir/lib/lockfile-tree.js" install; then
+  # npm install would find the tree up to date (about a second to say so) and run only the
+  # package's own install scripts: they run here, as npm runs them (a binding.gyp's implicit
+  # node-gyp rebuild is left to npm install).
+  header "Installing dependencies: the cached node_modules is the lockfile's tree, up to date"
+  for script in $own_install_scripts; do
+    npm run "$script" 2>&1 | indent || error "npm run $script exited ${PIPESTATUS[0]}."
+  done
 elif [ -n "$modules_restored" ]; then
   # npm ci would delete the tree it just checked against this very lockfile; npm install checks it
   # is up to date (and runs the package's own scripts, prepare included), as on a cold run.
@@ -115,7 +126,9 @@ if [ "$prune" = true ] && [ "$pm" = yarn ]; then
 fi
 if [ "$prune" = true ]; then
   header "Pruning devDependencies"
-  pm_prune 2>&1 | indent || error "Pruning devDependencies with $pm exited ${PIPESTATUS[0]}."
+  if [ "$pm" = npm ] && node "$bp_dir/lib/lockfile-tree.js" prune; then echo "       None in the lockfile, and node_modules holds only its packages: nothing to prune"
+  else pm_prune 2>&1 | indent || error "Pruning devDependencies with $pm exited ${PIPESTATUS[0]}."
+  fi
 fi
 [ -n "$has_cleanup" ] && run_script heroku-cleanup
 keep_package_manager

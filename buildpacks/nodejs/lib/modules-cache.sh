@@ -2,8 +2,9 @@
 # Sourced by install.sh: node_modules kept in CACHE_DIR/nodejs/node_modules between builds, as
 # Heroku's Node.js buildpack keeps it (NODE_MODULES_CACHE=false turns it off). It is reused only when
 # its key matches — this file's format, the arch, Node.js, npm and Yarn versions, the mode, the
-# lockfile, .npmrc/.yarnrc and package.json's dependency fields — so a warm install is npm's own "up to date" check
-# over the tree a cold install made, and the verdict stays a cold run's. Both ways it is copied, not
+# lockfile, .npmrc/.yarnrc and package.json's dependency fields — so a warm install starts from the
+# tree a cold install made (npm's record of it checked against the lockfile, lockfile-tree.js; the
+# package's own install scripts run), and the verdict stays a cold run's. Both ways it is copied, not
 # hard-linked: a later step that rewrites a file in place (test-setup patching a package, say) must
 # not change the cache the runner saves after it. Left untouched when nothing changed, so the runner
 # need not save the cache again.

@@ -7,7 +7,11 @@
 
 host_node="$(command -v node)"
 host_npm_cli="$(dirname "$(readlink -f "$(command -v npm)")")/npm-cli.js"
-host_npmrc="$(npm config get globalconfig 2>/dev/null || true)"
+# One npm start for the host npm's settings the build needs (each start costs about 0.3 s): its
+# global config file, and the registry and CA file Corepack uses (package-manager.sh).
+host_npm_settings="$(npm config get globalconfig registry cafile 2>/dev/null || true)"
+npm_setting() { sed -n "s/^$1=//p" <<< "$host_npm_settings"; }
+host_npmrc="$(npm_setting globalconfig)"
 toolchains="$cache_dir/nodejs/toolchains"
 node_home="$build_dir/.heroku/node"
 
@@ -100,6 +104,9 @@ install_node() {
   [ -x "$node_home/bin/node" ] || ln -sf "$host_node" "$node_home/bin/node"
 }
 
+# The npm-cli.js the build runs (install_npm sets it).
+npm_cli="$host_npm_cli"
+
 install_npm() {
   local range="$1" choice dir cli="$host_npm_cli"
   if [ -n "$range" ]; then
@@ -113,6 +120,7 @@ install_npm() {
       cli="$node_home/lib/npm/bin/npm-cli.js"
     fi
   fi
+  npm_cli="$cli"
   # npm and npx run by the chosen node, as in a Node.js release; a downloaded npm is found beside
   # the shim (the slug may run from another folder), the host's by its path.
   local bin; bin="$(printf %q "$(dirname "$cli")")"
