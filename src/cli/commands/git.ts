@@ -6,17 +6,12 @@ import { ApiClient } from '../api-client.js';
 import { loadCredentials } from '../context.js';
 import { inGitRepo, setConfig, gitText } from '../git.js';
 import { CliError } from '../errors.js';
+import { gitCredential } from '../git-credential.js';
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** The remote of an app: the same `<server>/<app>.git` the heroku CLI writes. */
 export const remoteUrl = (serverUrl: string, app: string): string => `${serverUrl}/${app}.git`;
-
-async function readStdin(): Promise<string> {
-  let s = '';
-  for await (const c of process.stdin) s += c;
-  return s;
-}
 
 export function registerGit(program: Command): void {
   program.command('git:remote').description('add a git remote for an app, so `git push slipway main` deploys it')
@@ -30,19 +25,13 @@ export function registerGit(program: Command): void {
       await gitText(existing.includes(o.remote) ? ['remote', 'set-url', o.remote, url] : ['remote', 'add', o.remote, url]);
       // git asks this CLI for the token when it talks to the server; .git/config holds no secret.
       const self = fs.realpathSync(process.argv[1]!);
-      await setConfig(`credential.${creds.url}.helper`, `!${shellQuote(process.execPath)} ${shellQuote(self)} git:credential`);
+      // git asks `get` before a push and says `store` after it: only `get` needs to start Node.js.
+      const get = `${shellQuote(process.execPath)} ${shellQuote(self)} git:credential get`;
+      await setConfig(`credential.${creds.url}.helper`, `!f() { if [ "$1" = get ]; then exec ${get}; fi; cat >/dev/null; }; f`);
       console.log(`set git remote ${o.remote} to ${url}`);
     });
 
-  // git's credential helper protocol: `get` answers with the token for our server, nothing else.
+  // git's credential helper (bin/slipway.js answers it without loading the CLI; this is its help entry).
   program.command('git:credential [operation]', { hidden: true }).description('git credential helper for the Slipway server')
-    .action(async (operation: string | undefined) => {
-      const input = await readStdin();
-      if (operation !== 'get') return;
-      const fields = Object.fromEntries(input.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-      const creds = loadCredentials();
-      const server = new URL(creds.url);
-      if (!creds.token || fields['host'] !== server.host || `${fields['protocol']}:` !== server.protocol) return;
-      process.stdout.write(`username=slipway\npassword=${creds.token}\n`);
-    });
+    .action(async (operation: string | undefined) => { await gitCredential(operation); });
 }
