@@ -13,7 +13,8 @@ import type { AppContext } from '../app-context.js';
 import { pushResultLine } from './push-protocol.js';
 import { followStep } from '../releases/step-output.js';
 
-const POLL_MS = 150;
+// A push's own waits (a build to start, a release to end): short, and only while a push is open.
+const POLL_MS = 50;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until<T>(signal: AbortSignal, read: () => Promise<T | undefined>): Promise<T | undefined> {

@@ -6,6 +6,7 @@ import type { Dialect } from '../store/db.js';
 import { newId } from '../core/ids.js';
 import { now } from '../store/db.js';
 import { dbTimeIn } from '../store/db-clock.js';
+import { jobsQueued } from '../core/wakeup.js';
 
 export type Job = Omit<JobsTable, 'attempts' | 'cancel_requested'> & { attempts: number; cancel_requested: number };
 export interface Queue { db: Kysely<Database>; dialect: Dialect }
@@ -35,8 +36,13 @@ export async function enqueue(q: Queue, kind: string, payload: unknown, opts: { 
     id: newId(), kind, key: opts.key ?? null, payload: JSON.stringify(payload), status: 'queued', max_attempts: opts.maxAttempts ?? 1,
     run_after: at(q, opts.delayMs ?? 0), lease_owner: null, lease_expires_at: null, last_error: null, created_at: enqueueTime(), updated_at: now(),
   };
-  if (!opts.key) return q.db.insertInto('jobs').values(row).returningAll().executeTakeFirstOrThrow();
+  if (!opts.key) {
+    const job = await q.db.insertInto('jobs').values(row).returningAll().executeTakeFirstOrThrow();
+    if (!opts.delayMs) jobsQueued.notify();
+    return job;
+  }
   await q.db.insertInto('jobs').values(row).onConflict((oc) => oc.column('key').doNothing()).execute();
+  if (!opts.delayMs) jobsQueued.notify();
   return q.db.selectFrom('jobs').selectAll().where('key', '=', opts.key).executeTakeFirstOrThrow();
 }
 

@@ -3,7 +3,7 @@
 // the output before the step runs, so no replica waits on a stream another replica writes.
 import type { LogBook } from '../logs/log-book.js';
 
-const POLL_MS = 150;
+const POLL_MS = 50;
 
 /** Resolves true once `key` is live here or `pending()` says the step ended; false if `signal` aborts first. */
 export async function stepReady(logs: Pick<LogBook, 'isLive'>, key: string, pending: () => Promise<boolean>, signal: AbortSignal): Promise<boolean> {

@@ -1,6 +1,7 @@
 // The runner: claims jobs from the queue with a lease, keeps the lease alive, stops a job when it
 // is cancelled or its lease is lost, and hands every event to a sink (in-process when embedded).
 import { claim, finish, heartbeat, RetryLater, type Job, type Queue } from '../jobs/queue.js';
+import { jobsQueued } from '../core/wakeup.js';
 
 export type JobHandler = (job: Job, signal: AbortSignal) => Promise<void>;
 
@@ -18,8 +19,8 @@ export interface RunnerOptions {
 export class Runner {
   private active = new Map<string, AbortController>();
   private keys = new Map<string, string>();
-  private timer?: NodeJS.Timeout;
   private stopping = false;
+  private idle = new AbortController();
   private polling = false;
 
   constructor(private o: RunnerOptions) {}
@@ -28,8 +29,13 @@ export class Runner {
   get capacity(): number { return this.o.concurrency; }
 
   start(): void {
-    this.timer = setInterval(() => this.poke(), this.o.pollMs ?? 250);
-    this.poke();
+    // Every poll interval, or at once when a job is queued in this process (jobsQueued).
+    void (async () => {
+      while (!this.stopping) {
+        this.poke();
+        await jobsQueued.wait(this.o.pollMs ?? 250, this.idle.signal);
+      }
+    })();
   }
 
   /** Look for work now (called after enqueueing, so jobs start without waiting for the poll). */
@@ -81,7 +87,7 @@ export class Runner {
   /** Stop taking work; cancel what runs (its handlers clean up) and wait for it. */
   async stop(): Promise<void> {
     this.stopping = true;
-    clearInterval(this.timer);
+    this.idle.abort();
     for (const ac of this.active.values()) ac.abort();
     while (this.active.size) await new Promise((r) => setTimeout(r, 25));
   }

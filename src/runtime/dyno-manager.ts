@@ -212,7 +212,8 @@ export class DynoManager {
         this.o.log(d.appId, `heroku[${d.name}]`, `${d.name}: state changed from starting to up${check ? ` (${check} answered 2xx)` : ''}`);
         return true;
       }
-      await new Promise((r) => setTimeout(r, 100));
+      // Often for the first seconds (a deploy waits on this), then less.
+      await new Promise((r) => setTimeout(r, Date.now() < deadline - this.o.bootTimeoutMs + 2000 ? 25 : 100));
     }
     if (d.stopping) return false;
     const check = d.release.config[HEALTHCHECK_VAR];

@@ -4,7 +4,7 @@ import { newId } from '../core/ids.js';
 import { fail } from '../core/errors.js';
 import { BUILD } from '../core/build-status.js';
 import { now } from './db.js';
-import { writeFlowEdge } from './flow-edges.js';
+import { withFlowEdges, writeFlowEdge } from './flow-edges.js';
 
 export type Build = BuildsTable;
 export type Slug = SlugsTable;
@@ -20,7 +20,7 @@ export async function createBuild(db: Kysely<Database>, appId: string, sourceBlo
  * when it had ended already (nothing is written then).
  */
 export async function finishBuild(db: Kysely<Database>, id: string, patch: { status: 'succeeded' | 'failed'; slugId?: string; releaseId?: string; message?: string; buildpacks?: string[] }): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
+  return withFlowEdges(db, async (trx) => {
     const r = await trx.updateTable('builds').set({
       status: patch.status, slug_id: patch.slugId ?? null, release_id: patch.releaseId ?? null, message: patch.message ?? null,
       buildpacks: patch.buildpacks ? JSON.stringify(patch.buildpacks) : null, updated_at: now(),

@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, DesiredDynosTable } from './schema.js';
 import { now } from './db.js';
+import { desiredDynosChanged } from '../core/wakeup.js';
 
 export type DesiredDynoRow = DesiredDynosTable;
 
@@ -23,6 +24,7 @@ export async function replaceDesiredDynos(db: Kysely<Database>, appId: string, r
     const at = now();
     if (create.length) await trx.insertInto('desired_dynos').values(create.map((c) => ({ ...c, app_id: appId, created_at: at, updated_at: at }))).execute();
   });
+  desiredDynosChanged.notify();
 }
 
 /** The rows placed on one agent, with what its agent needs to run them (release config, slug). */
@@ -32,7 +34,10 @@ export const desiredDynosOnAgent = (db: Kysely<Database>, agentId: string) => db
   .where('d.agent_id', '=', agentId).orderBy('d.app_id').orderBy('d.name').execute();
 
 /** An app's dynos are no longer wanted (it is being destroyed). */
-export const clearDesiredDynos = async (db: Kysely<Database>, appId: string): Promise<void> => { await db.deleteFrom('desired_dynos').where('app_id', '=', appId).execute(); };
+export const clearDesiredDynos = async (db: Kysely<Database>, appId: string): Promise<void> => {
+  await db.deleteFrom('desired_dynos').where('app_id', '=', appId).execute();
+  desiredDynosChanged.notify();
+};
 
 /** An app's dynos as `ps` shows them: each desired dyno with its release and the state its agent reported. */
 export async function listAppDynos(db: Kysely<Database>, appId: string) {

@@ -4,6 +4,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { newId } from '../core/ids.js';
 import { now } from './db.js';
+import { jobsQueued } from '../core/wakeup.js';
 
 export const FLOW_EDGE_JOB = 'flow-edge';
 export type FlowEdge = 'test-run-started' | 'test-run-ended' | 'build-ended' | 'release-settled';
@@ -23,4 +24,11 @@ export async function writeFlowEdge(trx: Kysely<Database> | Transaction<Database
     id: newId(), kind: FLOW_EDGE_JOB, key: `edge:${edge}:${id}`, payload: JSON.stringify(payload), status: 'queued', max_attempts: EDGE_ATTEMPTS,
     run_after: DUE_AT_ONCE, lease_owner: null, lease_expires_at: null, last_error: null, created_at: now(), updated_at: now(),
   }).onConflict((oc) => oc.column('key').doNothing()).execute();
+}
+
+/** Run `fn` in a transaction that may write flow edges; once it committed, this process's runners look for them at once. */
+export async function withFlowEdges<T>(db: Kysely<Database>, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  const result = await db.transaction().execute(fn);
+  jobsQueued.notify();
+  return result;
 }

@@ -6,12 +6,12 @@ import { newId } from '../core/ids.js';
 import { fail } from '../core/errors.js';
 import { nextReleaseStatus, type ReleaseEvent, type ReleaseStatus } from '../core/release-status.js';
 import { now } from './db.js';
-import { writeFlowEdge } from './flow-edges.js';
+import { withFlowEdges, writeFlowEdge } from './flow-edges.js';
 
 export type Release = ReleasesTable;
 
 export async function createRelease(db: Kysely<Database>, r: { appId: string; slugId: string | null; config: Record<string, string>; description: string; user?: string | null }): Promise<Release> {
-  return db.transaction().execute(async (trx) => {
+  return withFlowEdges(db, async (trx) => {
     const { release_counter: version } = await trx.updateTable('apps').set((eb) => ({ release_counter: eb('release_counter', '+', 1) }))
       .where('id', '=', r.appId).returning('release_counter').executeTakeFirstOrThrow();
     const row: Release = {
@@ -29,7 +29,7 @@ export async function createRelease(db: Kysely<Database>, r: { appId: string; sl
  * follows (dynos, pipeline steps, webhooks) is queued in the same transaction, unless `followUps` is false.
  */
 export async function settleRelease(db: Kysely<Database>, id: string, event: ReleaseEvent, message: string | null = null, followUps = true): Promise<Release> {
-  return db.transaction().execute(async (trx) => {
+  return withFlowEdges(db, async (trx) => {
     const r = await trx.selectFrom('releases').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     const status = nextReleaseStatus(r.status as ReleaseStatus, event);
     const newer = await trx.selectFrom('releases').select('version').where('app_id', '=', r.app_id).where('current', '=', 1).where('version', '>', r.version).executeTakeFirst();

@@ -6,7 +6,7 @@ import { fail } from '../core/errors.js';
 import { aggregateRunStatus, isTerminal, nextStatus, type NodeEvent, type TestStatus } from '../core/test-run-status.js';
 import { nextTestRunNumber } from './pipelines.js';
 import { now } from './db.js';
-import { writeFlowEdge } from './flow-edges.js';
+import { withFlowEdges, writeFlowEdge } from './flow-edges.js';
 
 export type TestRun = Selectable<TestRunsTable>;
 export type TestNode = TestNodesTable;
@@ -29,7 +29,7 @@ export interface NewTestRun {
 
 /** Create a run numbered next in its pipeline, `pending`, with no nodes yet (they come from app.json). */
 export async function createTestRun(db: Kysely<Database>, r: NewTestRun): Promise<TestRun> {
-  return db.transaction().execute(async (trx) => {
+  return withFlowEdges(db, async (trx) => {
     const number = await nextTestRunNumber(trx, r.pipelineId);
     const row: TestRun = {
       id: newId(), pipeline_id: r.pipelineId, number, status: 'pending', commit_branch: r.commitBranch, commit_sha: r.commitSha,
@@ -105,7 +105,7 @@ export interface NodeChange { exitCode?: number | null; message?: string | null;
  * late; `run-ended` when this change ended the run (its follow-ups are queued with it).
  */
 export async function applyNodeEvent(db: Kysely<Database>, nodeId: string, event: NodeEvent, change: NodeChange = {}): Promise<false | 'moved' | 'run-ended'> {
-  return db.transaction().execute(async (trx) => {
+  return withFlowEdges(db, async (trx) => {
     // One run's node changes go one at a time (the run's row is locked by this no-op update): two
     // nodes ending at once on two replicas then each see the other's end, and the run's status is
     // computed from every node's (else both could see the other still running, and the run never ends).

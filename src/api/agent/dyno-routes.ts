@@ -14,6 +14,7 @@ import type { DesiredDynosResponse, ObservedReportResponse } from '../../agent/p
 import { parseBody } from '../errors.js';
 import { agentOf } from './agent-auth.js';
 import { dynoLogSchema, dynosQuerySchema, observedSchema } from './wire-schema.js';
+import { desiredDynosChanged } from '../../core/wakeup.js';
 
 const POLL_MS = 250;
 
@@ -36,7 +37,7 @@ export async function agentDynoRoutes(app: FastifyInstance, ctx: AppContext): Pr
     req.raw.once('close', () => { gone = true; });
     let tag = await desiredTag(ctx, agent.id);
     while (tag === known && !gone && Date.now() + POLL_MS <= until) {
-      await new Promise((r) => setTimeout(r, POLL_MS));
+      await desiredDynosChanged.wait(POLL_MS);
       tag = await desiredTag(ctx, agent.id);
     }
     if (tag === known) return reply.status(304).header('etag', tag).send();

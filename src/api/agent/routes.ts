@@ -17,6 +17,7 @@ import { agentJobRoutes } from './job-routes.js';
 import { agentOneOffRoutes } from './one-off-routes.js';
 import { agentDynoRoutes } from './dyno-routes.js';
 import { withConfig } from '../../runner/job-config.js';
+import { jobsQueued } from '../../core/wakeup.js';
 
 const POLL_MS = 250;
 
@@ -54,7 +55,7 @@ export async function agentRoutes(app: FastifyInstance, ctx: AppContext): Promis
       const job = await take();
       if (job) return { id: job.id, kind: job.kind, payload: (await withConfig(ctx.store.db, job)).payload, attempts: job.attempts, lease_ms: ctx.config.leaseMs } satisfies ClaimedJob;
       if (Date.now() + POLL_MS > until) break;
-      await new Promise((r) => setTimeout(r, POLL_MS));
+      await jobsQueued.wait(POLL_MS);
     }
     return reply.status(204).send();
   };
