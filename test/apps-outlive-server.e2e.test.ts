@@ -91,6 +91,11 @@ test('SIGKILL and restart under load: 0 failed requests, one router and one agen
     servedWhileDown++;
     await new Promise((res) => setTimeout(res, 100));
   }
+  // A line the dyno prints while the server is away keeps its own time in the app's log.
+  const loggedAt = Date.now();
+  assert.ok(ok(await viaRouter({ routerPort }, A, '/log/while-down')));
+  await new Promise((res) => setTimeout(res, 1000));
+  const restartAt = Date.now();
   s = await startServer(env, s.dataDir);
   await new Promise((r) => setTimeout(r, 3000)); // the agent and router reconnect (back-off) under load
   const { failures, served } = await load.stop();
@@ -100,6 +105,12 @@ test('SIGKILL and restart under load: 0 failed requests, one router and one agen
   await waitFor('the router\'s log line of a request served while the server was down', async () =>
     /heroku\[router\]: at=info method=GET path="\/\?while-down=1" host=outlives\.localhost .* status=200/.test((await cli(s, ['logs', '-a', A, '-n', '1500', '-d', 'router'])).stdout), 30_000);
   assert.match(s.output(), /agent: adopted the running process/);
+  let logged = '';
+  await waitFor('the dyno\'s line printed while the server was down', async () => {
+    logged = /^(\S+) app\[web\.\d\]: logged while-down$/m.exec((await cli(s, ['logs', '-a', A, '-n', '1500'])).stdout)?.[1] ?? '';
+    return Boolean(logged);
+  }, 30_000);
+  assert.ok(Date.parse(logged) >= loggedAt - 1000 && Date.parse(logged) < restartAt, `the line's time ${logged} is when the dyno printed it (${new Date(loggedAt).toISOString()}), not when the restarted server (${new Date(restartAt).toISOString()}) received it`);
   assert.deepEqual(companions(s.dataDir), before, 'the same router and agent processes: adopted, none started beside them');
   assert.equal(nginxMaster(s.dataDir), nginxBefore, 'the same nginx, adopted with its router process');
   assert.deepEqual(runningDynos(), dynosBefore, 'the same dynos run, none started twice');

@@ -5,6 +5,7 @@ const VERSION = 'one';
 const server = http.createServer((req, res) => {
   if (req.url === '/slow') return; // never answers: the router's request timeout (H12) ends it
   if (req.url === '/headers') { res.writeHead(200, { 'content-type': 'application/json' }); return res.end(JSON.stringify(req.headers)); } // what the router forwarded
+  if (req.url.startsWith('/log/')) console.log(`logged ${req.url.slice(5)}`); // a line in the app's log, then the usual answer
   const sleep = /^\/sleep\/(\d+)$/.exec(req.url);
   if (sleep) { setTimeout(() => res.end(`slept in code ${VERSION}\n`), Number(sleep[1])); return; }
   res.writeHead(200, { 'content-type': 'text/plain' });

@@ -1,4 +1,5 @@
-// Dyno output on an agent goes to the apps' logs on the server, in batches (every 500 ms); while
+// Dyno output on an agent goes to the apps' logs on the server, in batches (every 500 ms), each line
+// with the time the agent read it (a batch's arrival, or the server's return, is not the line's time); while
 // the server is away up to MAX_LINES wait, then the oldest are dropped and the count is logged.
 import { AgentHttpError, type AgentClient } from './client.js';
 
@@ -6,7 +7,7 @@ const MAX_LINES = 20_000;
 const EVERY_MS = 500;
 
 export class DynoLogShipper {
-  private lines: Array<{ app_id: string; source: string; line: string }> = [];
+  private lines: Array<{ app_id: string; source: string; line: string; at: string }> = [];
   private dropped = 0;
   private sending = Promise.resolve();
   private timer: NodeJS.Timeout;
@@ -16,7 +17,7 @@ export class DynoLogShipper {
   }
 
   push(appId: string, source: string, line: string): void {
-    this.lines.push({ app_id: appId, source, line });
+    this.lines.push({ app_id: appId, source, line, at: new Date().toISOString() });
     if (this.lines.length > MAX_LINES) { this.lines.shift(); this.dropped++; }
   }
 

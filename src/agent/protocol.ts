@@ -51,4 +51,5 @@ export interface ObservedReport { dynos: ObservedDyno[] }
 /** Reported dynos that are neither desired on this agent nor reported by it before are ignored (named here). */
 export interface ObservedReportResponse { ok: true; ignored: string[] }
 /** `POST /agent/v1/dynos/logs`: dyno output and dyno events for the apps' logs. */
-export interface DynoLogBatch { lines: Array<{ app_id: string; source: string; line: string }> }
+/** `at`: when the agent read the line (ISO 8601): the log line's time, not the batch's arrival. */
+export interface DynoLogBatch { lines: Array<{ app_id: string; source: string; line: string; at?: string }> }

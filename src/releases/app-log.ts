@@ -6,10 +6,20 @@ export const appLogKey = (appId: string): string => `apps/${appId}/log`;
 /** An app keeps at most this much log on disk (the newest half survives a trim). */
 export const APP_LOG_MAX_BYTES = 10 * 1024 * 1024;
 
-export function appendAppLog(logs: LogBook, appId: string, source: string, message: string): void {
+/** How far back a line's own time is believed (an agent that held lines while the server was away). */
+const OLDEST_MS = 24 * 3600_000;
+
+/** A line's time: `at` as its source read it (an agent's clock), kept within the last day and never ahead of this server's clock; else now. */
+export function lineTime(at: string | undefined, now = Date.now()): string {
+  const t = at ? Date.parse(at) : NaN;
+  if (!Number.isFinite(t) || t < now - OLDEST_MS) return new Date(now).toISOString();
+  return new Date(Math.min(t, now)).toISOString();
+}
+
+export function appendAppLog(logs: LogBook, appId: string, source: string, message: string, at?: string): void {
   const key = appLogKey(appId);
   logs.ensureOpen(key);
-  logs.append(key, `${new Date().toISOString()} ${source}: ${message}\n`);
+  logs.append(key, `${lineTime(at)} ${source}: ${message}\n`);
   logs.trim(key, APP_LOG_MAX_BYTES, APP_LOG_MAX_BYTES / 2);
 }
 

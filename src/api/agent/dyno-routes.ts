@@ -86,7 +86,7 @@ export async function agentDynoRoutes(app: FastifyInstance, ctx: AppContext): Pr
     for (const l of batch.lines) {
       if (!apps.has(l.app_id)) { dropped++; continue; }
       ctx.metrics.line(l.app_id, l.source, l.line);
-      appendAppLog(ctx.logs, l.app_id, l.source, l.line);
+      appendAppLog(ctx.logs, l.app_id, l.source, l.line, l.at);
     }
     return { ok: true, dropped };
   });

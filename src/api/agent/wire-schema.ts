@@ -47,4 +47,4 @@ const observedDyno = z.object({
   memoryMb: z.number().min(0).max(16 * 1024 * 1024).optional(), cpuMs: z.number().int().min(0).optional(),
 });
 export const observedSchema = z.object({ dynos: z.array(observedDyno).max(2000) });
-export const dynoLogSchema = z.object({ lines: z.array(z.object({ app_id: text(64), source: z.string().regex(/^(app|heroku)\[[\w.-]{1,80}\]$/, 'app[NAME] or heroku[NAME]'), line: text(64 * 1024) })).max(10_000) });
+export const dynoLogSchema = z.object({ lines: z.array(z.object({ app_id: text(64), source: z.string().regex(/^(app|heroku)\[[\w.-]{1,80}\]$/, 'app[NAME] or heroku[NAME]'), line: text(64 * 1024), at: z.string().datetime().optional() })).max(10_000) });
