@@ -102,8 +102,12 @@ test('SIGKILL and restart under load: 0 failed requests, one router and one agen
   assert.equal(failures, 0, `${failures} of ${failures + served} requests failed across the SIGKILL and restart`);
   assert.ok(served > 100 && servedWhileDown > 10, `served ${served} (${servedWhileDown} while the server was down for ${DOWN_MS} ms)`);
   assert.match(s.output(), /router: adopted the running process/);
-  await waitFor('the router\'s log line of a request served while the server was down', async () =>
-    /heroku\[router\]: at=info method=GET path="\/\?while-down=1" host=outlives\.localhost .* status=200/.test((await cli(s, ['logs', '-a', A, '-n', '1500', '-d', 'router'])).stdout), 30_000);
+  let routed = '';
+  await waitFor('the router\'s log line of a request served while the server was down', async () => {
+    routed = /^(\S+) heroku\[router\]: at=info method=GET path="\/\?while-down=1" host=outlives\.localhost .* status=200/m.exec((await cli(s, ['logs', '-a', A, '-n', '1500', '-d', 'router'])).stdout)?.[1] ?? '';
+    return Boolean(routed);
+  }, 30_000);
+  assert.ok(Date.parse(routed) >= downAt - 1000 && Date.parse(routed) < restartAt, `the router line's time ${routed} is the request's (the server was down from ${new Date(downAt).toISOString()} to ${new Date(restartAt).toISOString()})`);
   assert.match(s.output(), /agent: adopted the running process/);
   let logged = '';
   await waitFor('the dyno\'s line printed while the server was down', async () => {

@@ -23,12 +23,12 @@ export function appendAppLog(logs: LogBook, appId: string, source: string, messa
   logs.trim(key, APP_LOG_MAX_BYTES, APP_LOG_MAX_BYTES / 2);
 }
 
-/** Many lines from one source in one write (the nginx router's access log arrives in batches). */
-export function appendAppLogLines(logs: LogBook, appId: string, source: string, messages: string[]): void {
+/** Many lines from one source in one write (the router's access lines arrive in batches); `ats[i]`: line i's own time (lineTime). */
+export function appendAppLogLines(logs: LogBook, appId: string, source: string, messages: string[], ats: Array<string | undefined> = []): void {
   if (!messages.length) return;
   const key = appLogKey(appId);
   logs.ensureOpen(key);
-  const at = new Date().toISOString();
-  logs.append(key, messages.map((m) => `${at} ${source}: ${m}\n`).join(''));
+  const now = Date.now();
+  logs.append(key, messages.map((m, i) => `${lineTime(ats[i], now)} ${source}: ${m}\n`).join(''));
   logs.trim(key, APP_LOG_MAX_BYTES, APP_LOG_MAX_BYTES / 2);
 }

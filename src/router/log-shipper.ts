@@ -15,7 +15,7 @@ export class LogShipper {
 
   /** Keep a line for the app's log. */
   push(appId: string, line: string): void {
-    this.lines.push({ app_id: appId, line });
+    this.lines.push({ app_id: appId, line, at: new Date().toISOString() });
     if (this.lines.length > this.o.maxLines) { this.lines.splice(0, this.lines.length - this.o.maxLines); this.dropped++; }
     this.timer ??= setTimeout(() => { this.timer = undefined; void this.flush(); }, this.wait);
   }

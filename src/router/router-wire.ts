@@ -29,7 +29,8 @@ export type TableMessage =
 export interface RouterState { instance: string; seq: number; version: number; in_flight: Record<string, number> }
 
 /** Router log lines (Heroku's format) for apps' logs; `dropped`: lines lost while the server was away. */
-export interface RouterLogBatch { lines: Array<{ app_id: string; line: string }>; dropped: number }
+/** `at`: when the router wrote the line (ISO 8601): its time in the app's log, however late the batch arrives. */
+export interface RouterLogBatch { lines: Array<{ app_id: string; line: string; at?: string }>; dropped: number }
 
 export const TABLE_PATH = '/agent/v1/router/table';
 export const STATE_PATH = '/agent/v1/router/state';

@@ -17,7 +17,7 @@ const stateSchema = z.object({
   instance: z.string().regex(INSTANCE), seq: z.number().int().min(0), version: z.number().int().min(-1),
   in_flight: z.record(z.string().max(64), z.number().int().min(0)).refine((o) => Object.keys(o).length <= 100_000, 'too many dynos'),
 });
-const logsSchema = z.object({ lines: z.array(z.object({ app_id: z.string().max(64), line: z.string().max(16_384) })).max(10_000), dropped: z.number().int().min(0) });
+const logsSchema = z.object({ lines: z.array(z.object({ app_id: z.string().max(64), line: z.string().max(16_384), at: z.string().datetime().optional() })).max(10_000), dropped: z.number().int().min(0) });
 
 export async function routerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const db = ctx.store.db;
@@ -70,13 +70,13 @@ export async function routerRoutes(app: FastifyInstance, ctx: AppContext): Promi
 
   app.post(LOGS_PATH, async (req, reply) => {
     const b = parseBody(logsSchema, req.body);
-    const byApp = new Map<string, string[]>();
-    for (const l of b.lines) byApp.set(l.app_id, [...byApp.get(l.app_id) ?? [], l.line]);
+    const byApp = new Map<string, typeof b.lines>();
+    for (const l of b.lines) byApp.set(l.app_id, [...byApp.get(l.app_id) ?? [], l]);
     const known = new Set((await db.selectFrom('apps').select('id').where('id', 'in', byApp.size ? [...byApp.keys()] : ['']).execute()).map((a) => a.id));
     for (const [appId, lines] of byApp) {
       if (!known.has(appId)) continue;
-      for (const l of lines) ctx.metrics.line(appId, 'heroku[router]', l);
-      appendAppLogLines(ctx.logs, appId, 'heroku[router]', lines);
+      for (const l of lines) ctx.metrics.line(appId, 'heroku[router]', l.line);
+      appendAppLogLines(ctx.logs, appId, 'heroku[router]', lines.map((l) => l.line), lines.map((l) => l.at));
     }
     if (b.dropped) ctx.log.warn(`a router dropped ${b.dropped} log line(s) while this server was away`);
     return reply.status(204).send();
