@@ -13,6 +13,8 @@ const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); cons
 const PROJECT: Project = {
   spec: 'process-warning@4.0.0', devDependencies: { jest: '^29.7.0', 'jest-junit': '^16.0.0' },
   test: 'JEST_JUNIT_OUTPUT_DIR="$CI_REPORTS_DIR" jest test/jest.test.js --ci --reporters=default --reporters=jest-junit',
+  // As the project's own repository has it (a cached tree that is the lockfile's needs no npm install).
+  lockfile: true,
 };
 
 /** One warm `ci:run`: seconds to its first output line and to its end. */

@@ -7,5 +7,7 @@ const PROJECT: Project = {
   spec: 'process-warning@4.0.0',
   devDependencies: { jest: '^29.7.0', 'jest-junit': '^16.0.0' },
   test: 'JEST_JUNIT_OUTPUT_DIR="$CI_REPORTS_DIR" jest test/jest.test.js --ci --reporters=default --reporters=jest-junit --json --outputFile=jest-result.json',
+  // With a lockfile, as its repository has one: the warm run starts from the cached tree without npm install.
+  lockfile: true,
 };
 compareJsonSummaryProject(PROJECT, { pipeline: 'process-warning', stack: 'jest', resultFile: 'jest-result.json', minPassed: 1, timeoutMs: 300_000 });

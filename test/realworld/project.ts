@@ -28,6 +28,8 @@ export interface Project {
   test: string;
   /** Extra app.json test env (a reporter's output folder, say). */
   env?: Record<string, string>;
+  /** Commit a package-lock.json, as a project's own repository would (npm does not publish it; made here). */
+  lockfile?: boolean;
 }
 
 export interface Counts { passed: number; failed: number }
@@ -47,6 +49,7 @@ export function fetchProject(p: Project): string {
   const scripts = Object.fromEntries(Object.entries((pkg['scripts'] ?? {}) as Record<string, string>).filter(([k]) => !p.dropScripts?.includes(k)));
   fs.writeFileSync(pkgFile, JSON.stringify({ ...pkg, scripts, devDependencies: p.devDependencies }, null, 2));
   fs.writeFileSync(path.join(dir, 'app.json'), JSON.stringify({ environments: { test: { scripts: { test: p.test }, ...(p.env ? { env: p.env } : {}) } } }, null, 2));
+  if (p.lockfile) npm(['install', '--package-lock-only', '--no-audit', '--no-fund'], dir);
   git(dir, 'init', '-q', '-b', 'main');
   commitAll(dir, `${p.spec} from the npm registry`);
   return dir;
@@ -126,5 +129,6 @@ export function compareJsonSummaryProject(p: Project, o: { pipeline: string; sta
     assert.deepEqual(cold, expected, output);
     assert.deepEqual(warm, expected, output);
     assert.match(output, /Read \d+ test results from JUnit reports/);
+    if (p.lockfile) assert.match(output, /Installing dependencies: the cached node_modules is the lockfile's tree, up to date/, 'the warm run started from the cached tree');
   });
 }

@@ -1,7 +1,8 @@
 // Whether node_modules holds exactly the tree of the app's npm lockfile, by npm's own record of what
 // it installed (node_modules/.package-lock.json, written by npm after each install). Exits 0 when it
-// does and `node lockfile-tree.js install` would find nothing to do, or — with `prune` — when the
-// lockfile has no devDependencies either, so `npm prune --omit=dev` would remove nothing; else 1.
+// does, so `npm install` would find nothing to do, or — with `prune` — when the lockfile has no
+// devDependencies either, so `npm prune --omit=dev` would remove nothing; else 1. Optional packages
+// for another platform (fsevents for macOS, say) are not expected: npm leaves them out here.
 // Every doubt (a lockfile without "packages", an unreadable file) answers 1: npm then runs.
 const fs = require('fs');
 
@@ -11,10 +12,22 @@ function packages(file) {
   return p;
 }
 
+// npm's os/cpu/libc rule: a "!x" entry excludes x; other entries, when there are any, list what is allowed.
+function allows(list, value) {
+  if (!Array.isArray(list) || !list.length) return true;
+  if (list.includes(`!${value}`)) return false;
+  const allowed = list.filter((x) => !String(x).startsWith('!'));
+  return !allowed.length || allowed.includes(value);
+}
+
+let libc;
+const thisLibc = () => (libc ??= process.report.getReport().header.glibcVersionRuntime ? 'glibc' : 'musl');
+const forThisPlatform = (p) => allows(p.os, process.platform) && allows(p.cpu, process.arch) && (!p.libc || allows(p.libc, thisLibc()));
+
 try {
   const lock = packages(fs.existsSync('npm-shrinkwrap.json') ? 'npm-shrinkwrap.json' : 'package-lock.json');
   const installed = packages('node_modules/.package-lock.json');
-  const wanted = Object.keys(lock).filter((k) => k !== '');
+  const wanted = Object.keys(lock).filter((k) => k !== '' && !((lock[k].optional || lock[k].devOptional) && !forThisPlatform(lock[k])));
   const same = wanted.length === Object.keys(installed).length && wanted.every((k) => {
     const a = lock[k];
     const b = installed[k];
