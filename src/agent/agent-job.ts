@@ -6,6 +6,7 @@ import { executeJob, type ExecDeps, type JobEvent } from '../runner/execute-job.
 import { TEST_NODE_JOB } from '../ci/test-node-job.js';
 import { AgentHttpError, type AgentClient } from './client.js';
 import { EventPipe } from './event-pipe.js';
+import { sleep } from '../core/sleep.js';
 import type { ClaimedJob } from './protocol.js';
 
 export interface AgentJobDeps {
@@ -20,9 +21,10 @@ export interface AgentJobDeps {
   log(m: string): void;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** How long a stopping agent still tries to deliver a job's last events to a server that is away. */
 const STOP_FLUSH_MS = 10_000;
+/** How long one cancel watch waits on the server before asking again. */
+const WATCH_MS = 25_000;
 
 /** Run the job to its end and tell the server (retrying while it is away); `stop` cancels it. */
 export async function runAgentJob(job: ClaimedJob, d: AgentJobDeps, stop: AbortSignal): Promise<void> {
@@ -38,6 +40,23 @@ export async function runAgentJob(job: ClaimedJob, d: AgentJobDeps, stop: AbortS
       if (l.cancel || l.lost) ac.abort();
     }).catch((e) => { if (e instanceof AgentHttpError && e.status === 401) ac.abort(); });
   }, Math.max(300, Math.floor(job.lease_ms / 3)));
+  // A cancel (ps:stop, a cancelled run) arrives at once through a long poll; the renewal above is the fallback.
+  const watching = new AbortController();
+  void (async () => {
+    while (!watching.signal.aborted) {
+      try {
+        const l = await d.client.cancelWatch(job.id, WATCH_MS, watching.signal);
+        if (l.cancel || l.lost) {
+          if (!ac.signal.aborted) d.log(`job ${job.id}: ${l.cancel ? 'cancelled' : 'lease lost'}`);
+          ac.abort();
+          return;
+        }
+      } catch (e) {
+        if (e instanceof AgentHttpError && e.status < 500) return; // refused: the renewal still tells
+        await sleep(1000, watching.signal); // the server is away: look again when it may be back
+      }
+    }
+  })();
   // Stopping (SIGTERM) with the server away must not wait for it forever.
   const stopDeadline = new Promise<void>((r) => {
     const go = () => { setTimeout(r, STOP_FLUSH_MS).unref(); };
@@ -67,6 +86,7 @@ export async function runAgentJob(job: ClaimedJob, d: AgentJobDeps, stop: AbortS
     d.log(`job ${job.id} (${job.kind}): ${(e as Error).stack ?? e}`);
   } finally {
     clearInterval(renew);
+    watching.abort();
     stop.removeEventListener('abort', onStop);
   }
   await flush();

@@ -48,6 +48,8 @@ export class AgentClient {
   claim(waitMs: number, stop?: AbortSignal): Promise<ClaimedJob | undefined> { return this.call<ClaimedJob>('POST', '/agent/v1/jobs/claim', { wait_ms: waitMs }, waitMs + 30_000, stop); }
   /** A one-off dyno placed on this agent, or undefined after `waitMs` without one. */
   claimOneOff(waitMs: number, stop?: AbortSignal): Promise<ClaimedJob | undefined> { return this.call<ClaimedJob>('POST', '/agent/v1/one-offs/claim', { wait_ms: waitMs }, waitMs + 30_000, stop); }
+  /** Whether job `jobId` was asked to stop (or lost), answered as soon as it is, else after `waitMs`; `stop` ends the wait. */
+  cancelWatch(jobId: string, waitMs: number, stop: AbortSignal): Promise<LeaseResponse> { return this.call<LeaseResponse>('POST', `/agent/v1/jobs/${jobId}/cancel-watch`, { wait_ms: waitMs }, waitMs + 30_000, stop) as Promise<LeaseResponse>; }
   lease(jobId: string): Promise<LeaseResponse> { return this.call<LeaseResponse>('POST', `/agent/v1/jobs/${jobId}/lease`, {}) as Promise<LeaseResponse>; }
   events(jobId: string, batch: EventBatch): Promise<EventBatchResponse> { return this.call<EventBatchResponse>('POST', `/agent/v1/jobs/${jobId}/events`, batch, 120_000) as Promise<EventBatchResponse>; }
   async finish(jobId: string, f: FinishRequest): Promise<void> { await this.call('POST', `/agent/v1/jobs/${jobId}/finish`, f, 120_000); }

@@ -31,3 +31,5 @@ export class Wakeup {
 export const jobsQueued = new Wakeup();
 /** Some agent's desired dynos changed (agents' desired-dyno polls look again). */
 export const desiredDynosChanged = new Wakeup();
+/** A running job was asked to stop (agents' cancel watches look again). */
+export const jobsCancelled = new Wakeup();

@@ -6,7 +6,7 @@ import type { Dialect } from '../store/db.js';
 import { newId } from '../core/ids.js';
 import { now } from '../store/db.js';
 import { dbTimeIn } from '../store/db-clock.js';
-import { jobsQueued } from '../core/wakeup.js';
+import { jobsCancelled, jobsQueued } from '../core/wakeup.js';
 
 export type Job = Omit<JobsTable, 'attempts' | 'cancel_requested'> & { attempts: number; cancel_requested: number };
 export interface Queue { db: Kysely<Database>; dialect: Dialect }
@@ -89,7 +89,7 @@ export async function finish(q: Queue, job: Pick<Job, 'id'>, owner: string, outc
   }
 }
 
-/** Ask for a job to stop: a queued job is cancelled at once, a running one is told at its next heartbeat. */
+/** Ask for a job to stop: a queued job is cancelled at once, a running one is told at its next heartbeat (an agent's at once: its cancel watch). */
 export async function requestCancel(q: Queue, key: string): Promise<'cancelled' | 'signalled' | 'none'> {
   const job = await q.db.selectFrom('jobs').select(['id', 'status']).where('key', '=', key).executeTakeFirst();
   if (!job) return 'none';
@@ -99,6 +99,7 @@ export async function requestCancel(q: Queue, key: string): Promise<'cancelled' 
   }
   if (job.status === 'running') {
     await q.db.updateTable('jobs').set({ cancel_requested: 1, updated_at: now() }).where('id', '=', job.id).execute();
+    jobsCancelled.notify();
     return 'signalled';
   }
   return 'none';

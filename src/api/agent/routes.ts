@@ -12,12 +12,12 @@ import { EXECUTED_KINDS } from '../../runner/execute-job.js';
 import { PROTOCOL_VERSIONS, type ClaimedJob, type LeaseResponse, type RegisterResponse } from '../../agent/protocol.js';
 import { parseBody } from '../errors.js';
 import { agentOf, registerAgentAuth } from './agent-auth.js';
-import { claimSchema, registerSchema } from './wire-schema.js';
+import { cancelWatchSchema, claimSchema, registerSchema } from './wire-schema.js';
 import { agentJobRoutes } from './job-routes.js';
 import { agentOneOffRoutes } from './one-off-routes.js';
 import { agentDynoRoutes } from './dyno-routes.js';
 import { withConfig } from '../../runner/job-config.js';
-import { jobsQueued } from '../../core/wakeup.js';
+import { jobsCancelled, jobsQueued } from '../../core/wakeup.js';
 
 const POLL_MS = 250;
 
@@ -71,6 +71,23 @@ export async function agentRoutes(app: FastifyInstance, ctx: AppContext): Promis
 
   app.post<{ Params: { id: string } }>('/agent/v1/jobs/:id/lease', async (req): Promise<LeaseResponse> => {
     return heartbeat(ctx.queue, req.params.id, agentOf(req).owner, ctx.config.leaseMs);
+  });
+
+  // Long poll: answers once the job this agent process holds is asked to stop (or is no longer its),
+  // else {cancel: false} after wait_ms — so ps:stop or a cancelled run reaches the agent at once,
+  // not at its next lease renewal.
+  app.post<{ Params: { id: string } }>('/agent/v1/jobs/:id/cancel-watch', async (req): Promise<LeaseResponse> => {
+    const c = parseBody(cancelWatchSchema, req.body);
+    const until = Date.now() + (c.wait_ms ?? 0);
+    let gone = false;
+    req.raw.once('close', () => { gone = true; });
+    for (;;) {
+      const job = await ctx.store.db.selectFrom('jobs').select(['status', 'lease_owner', 'cancel_requested']).where('id', '=', req.params.id).executeTakeFirst();
+      if (!job || job.status !== 'running' || job.lease_owner !== agentOf(req).owner) return { cancel: false, lost: true };
+      if (Number(job.cancel_requested)) return { cancel: true, lost: false };
+      if (gone || Date.now() + POLL_MS > until) return { cancel: false, lost: false };
+      await jobsCancelled.wait(POLL_MS);
+    }
   });
 
   await agentJobRoutes(app, ctx);

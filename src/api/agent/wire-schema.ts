@@ -37,6 +37,7 @@ export const registerSchema = z.object({
 });
 
 export const claimSchema = z.object({ kinds: z.array(text(64)).max(16).optional(), wait_ms: z.number().int().min(0).max(30_000).optional() });
+export const cancelWatchSchema = z.object({ wait_ms: z.number().int().min(0).max(30_000).optional() });
 export const finishSchema = z.object({ ok: z.boolean(), error: text(10_000).optional() });
 
 export const dynosQuerySchema = z.object({ wait_ms: z.coerce.number().int().min(0).max(30_000).optional() });
