@@ -8,10 +8,20 @@ import { newId } from '../core/ids.js';
 import { fail } from '../core/errors.js';
 import type { AppContext } from '../app-context.js';
 import { appendAppLog } from './app-log.js';
+import { scheduleApp } from '../scheduler/schedule-app.js';
 
-/** Start an app's add-on after a restart; if it could not have its old address, its URL and config var follow. */
+/**
+ * Start an app's add-on after a restart (nothing when its host still runs it); if it could not have
+ * its old address, its URL and config var follow; if it runs on another agent than before (the
+ * local agent setting changed), the app's dynos are placed again beside it.
+ */
 export async function restartAddon(ctx: AppContext, addon: AppAddon): Promise<void> {
-  const moved = await ctx.addons.startForApp(addon, await ctx.tenants.forAddons('app', addon.app_id));
+  const moved = await ctx.appAddons.startForApp(addon, await ctx.tenants.forAddons('app', addon.app_id));
+  const agentId = await ctx.appAddons.agentId();
+  if (agentId !== addon.agent_id) {
+    await ctx.store.db.updateTable('app_addons').set({ agent_id: agentId }).where('id', '=', addon.id).execute();
+    await scheduleApp(ctx.store.db, addon.app_id);
+  }
   if (!moved) return;
   await ctx.store.db.updateTable('app_addons').set({ url: moved }).where('id', '=', addon.id).execute();
   await patchConfigVars(ctx.store.db, addon.app_id, { [`${addon.name}_URL`]: moved });
@@ -26,8 +36,8 @@ export async function attachAddon(ctx: AppContext, a: App, plan: string, as?: st
     throw fail('conflict', `${a.name} already has an add-on attached as ${r.addon.name}_URL; pass another name with --as.`);
   }
   const id = newId();
-  const made = await ctx.addons.provisionForApp(id, r.addon, a.id, await ctx.tenants.forAddons('app', a.id)).catch((e: Error) => { throw fail('invalid_state', `Could not provision ${plan}: ${e.message}`); });
-  const row = await insertAppAddon(db, { id, app_id: a.id, name: r.addon.name, plan, service: r.addon.service, provider: made.provider, port: made.port, url: made.url, database: made.database });
+  const made = await ctx.appAddons.provisionForApp(id, r.addon, a.id, await ctx.tenants.forAddons('app', a.id)).catch((e: Error) => { throw fail('invalid_state', `Could not provision ${plan}: ${e.message}`); });
+  const row = await insertAppAddon(db, { id, app_id: a.id, name: r.addon.name, plan, service: r.addon.service, provider: made.provider, port: made.port, url: made.url, database: made.database, agent_id: await ctx.appAddons.agentId() });
   await patchConfigVars(db, a.id, { [`${row.name}_URL`]: row.url });
   appendAppLog(ctx.logs, a.id, 'app[api]', `Provisioned ${plan} as ${row.name}_URL`);
   return row;
