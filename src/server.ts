@@ -41,7 +41,7 @@ import { onDynoCrash } from './releases/auto-rollback.js';
 import { restartAddon } from './releases/attach-addon.js';
 import { listApps } from './store/apps.js';
 import { listAppAddons } from './store/app-addons.js';
-import { appAddonHost } from './releases/addon-host.js';
+import { addonsInLocalAgent, appAddonHost } from './releases/addon-host.js';
 import { registerPipelineAutomation } from './pipelines/automation.js';
 import { GithubDeliveries, GITHUB_DELIVERY_JOB, type GithubDeliveryJob } from './integrations/github-work.js';
 import { registerReviewApps } from './pipelines/review-apps.js';
@@ -135,7 +135,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     drains: new LogDrains({ db: store.db, logs: ctxLogs, logKey: appLogKey }), metrics,
   };
   // Apps' add-on servers run in the local agent process when there is one: started again once it runs.
-  const addonsInAgent = config.embeddedRunner && config.localAgent === 'process';
+  const addonsInAgent = addonsInLocalAgent(config);
   const restartAddons = async () => {
     for (const addon of await listAppAddons(store.db)) await restartAddon(ctx, addon).catch((e) => log.error(`starting add-on ${addon.name} (${addon.plan}): ${(e as Error).message}`));
   };

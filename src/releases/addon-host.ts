@@ -16,10 +16,13 @@ export interface AppAddons extends AppAddonHost {
   agentId(): Promise<string | null>;
 }
 
+/** Whether apps' add-on servers run in the local agent process (else in the server). */
+export const addonsInLocalAgent = (config: Pick<Config, 'embeddedRunner' | 'localAgent'>): boolean => config.embeddedRunner && config.localAgent === 'process';
+
 /** The add-on host for this server's configuration; `inServer` is the server's own AddonManager. */
 export function appAddonHost(o: { config: Pick<Config, 'dataDir' | 'embeddedRunner' | 'localAgent'>; db: Kysely<Database>; inServer: AppAddonHost; agentName: string }): AppAddons {
   const agent = localAgentPaths(o.config.dataDir);
-  const inAgent = o.config.embeddedRunner && o.config.localAgent === 'process';
+  const inAgent = addonsInLocalAgent(o.config);
   const host = inAgent ? new CompanionAddons(agent.socket) : o.inServer;
   const here = path.join(o.config.dataDir, 'workspaces');
   // An add-on's folder follows its host (made before the local agent process, or the setting changed).

@@ -16,8 +16,10 @@ import { scheduleApp } from '../scheduler/schedule-app.js';
  * local agent setting changed), the app's dynos are placed again beside it.
  */
 export async function restartAddon(ctx: AppContext, addon: AppAddon): Promise<void> {
-  const moved = await ctx.appAddons.startForApp(addon, await ctx.tenants.forAddons('app', addon.app_id));
   const agentId = await ctx.appAddons.agentId();
+  // Replicas on one Postgres: an add-on another replica's agent runs is that replica's to start.
+  if (agentId && addon.agent_id && addon.agent_id !== agentId) return;
+  const moved = await ctx.appAddons.startForApp(addon, await ctx.tenants.forAddons('app', addon.app_id));
   if (agentId !== addon.agent_id) {
     await ctx.store.db.updateTable('app_addons').set({ agent_id: agentId }).where('id', '=', addon.id).execute();
     await scheduleApp(ctx.store.db, addon.app_id);
