@@ -17,6 +17,7 @@ import { freePort } from './helpers/postgres.js';
 import { needs } from './helpers/tools.js';
 import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
 import { companions } from './helpers/companions.js';
+import { serverTag, slipwayLeftovers } from './helpers/netns.js';
 
 const A = 'outlives-pg';
 const DOWN_MS = 5000;
@@ -74,6 +75,8 @@ after(async () => {
   assert.deepEqual(companions(dataDir), { router: [], agent: [] }, 'no companion outlives a clean stop');
   assert.deepEqual(marked(`app-addon-${addonId}`), [], 'no add-on server outlives a clean stop');
   assert.deepEqual(marked(`dyno-${appId.slice(0, 8)}-`), [], 'no dyno outlives a clean stop');
+  // Nothing of the server's network nor of the local agent's (where the add-on's namespace was).
+  for (const dir of [dataDir, path.join(dataDir, 'local-agent')]) assert.deepEqual(slipwayLeftovers({ tag: serverTag(dir) }), { netns: [], links: [], tables: [] }, dir);
 });
 
 test('an app with heroku-postgresql: SIGKILL and restart under load, 0 failed requests, the same dyno and Postgres adopted, every row kept', { skip, timeout: 300_000 }, async (t) => {
