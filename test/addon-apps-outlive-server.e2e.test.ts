@@ -140,3 +140,49 @@ test('an app with heroku-postgresql: SIGKILL and restart under load, 0 failed re
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.match(run.stdout, /^t$/m);
 });
+
+test('add-ons made before (in the server, no agent recorded): the next start moves them into the local agent process, the app\'s dyno follows, the data stays', { skip, timeout: 300_000 }, async () => {
+  const B = 'moved-pg';
+  const port = String(await freePort());
+  const router = await freePort();
+  let old = await startServer({ PORT: port, SLIPWAY_ROUTER_PORT: String(router), SLIPWAY_LOCAL_AGENT: 'in-process', SLIPWAY_BOOT_TIMEOUT_SECONDS: '30' });
+  let id: string | undefined;
+  try {
+    assert.equal((await cli(old, ['apps:create', B])).code, 0);
+    assert.equal((await cli(old, ['addons:create', 'heroku-postgresql', '-a', B])).code, 0);
+    id = (await api<Array<{ id: string }>>(old, 'GET', `/apps/${B}/addons`)).json[0]!.id;
+    assert.ok(fs.existsSync(path.join(old.dataDir, 'workspaces', `app-addon-${id}`)), 'in the server\'s folder, as before');
+    const dir = exampleRepo('web-app', (d) => {
+      fs.writeFileSync(path.join(d, 'server.js'), SERVER_JS);
+      fs.writeFileSync(path.join(d, 'Procfile'), 'web: node server.js\nrelease: psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -c "CREATE TABLE IF NOT EXISTS hits (n serial PRIMARY KEY)"\n');
+    });
+    assert.equal((await cli(old, ['builds:create', '-a', B], { cwd: dir })).code, 0);
+    const ok = (r: { status: number; body: string }) => r.status === 200 && /^hit \d+ from web\.1/.test(r.body);
+    await waitFor('served in-process', async () => ok(await viaRouter({ routerPort: router }, B)), 60_000);
+    for (let i = 0; i < 5; i++) assert.ok(ok(await viaRouter({ routerPort: router }, B)));
+    await old.stop();
+    // As an add-on made before its agent was recorded (migration 032).
+    const db = new Database(path.join(old.dataDir, 'slipway.db'));
+    db.prepare('UPDATE app_addons SET agent_id = NULL').run();
+    db.close();
+
+    old = await startServer({ PORT: port, SLIPWAY_ROUTER_PORT: String(router), SLIPWAY_BOOT_TIMEOUT_SECONDS: '30' }, old.dataDir);
+    assert.ok(fs.existsSync(path.join(old.dataDir, 'local-agent', 'workspaces', `app-addon-${id}`)), 'moved into the local agent\'s folder');
+    assert.ok(!fs.existsSync(path.join(old.dataDir, 'workspaces', `app-addon-${id}`)));
+    assert.ok(marked(`app-addon-${id}`).length > 0, 'run by the local agent process');
+    let last = '';
+    await waitFor('served from the local agent, with the rows written before', async () => {
+      last = (await viaRouter({ routerPort: router }, B)).body;
+      return /^hit (\d+) from web\.1/.test(last) && Number(/^hit (\d+)/.exec(last)![1]) > 6;
+    }, 90_000);
+    const rows = new Database(path.join(old.dataDir, 'slipway.db'), { readonly: true });
+    try {
+      const where = rows.prepare('SELECT g.name FROM desired_dynos d JOIN apps a ON a.id = d.app_id JOIN agents g ON g.id = d.agent_id WHERE a.name = ?').all(B) as Array<{ name: string }>;
+      assert.deepEqual(where.map((r) => r.name), ['local']);
+    } finally { rows.close(); }
+  } finally {
+    await old.stop();
+  }
+  assert.deepEqual(companions(old.dataDir), { router: [], agent: [] });
+  if (id) assert.deepEqual(marked(`app-addon-${id}`), [], 'its add-on server stops with a clean stop');
+});

@@ -66,10 +66,12 @@ export function scheduleApp(db: Kysely<Database>, appId: string, opts: { restart
     const usable = new Set(agents.filter((a) => agentUsable(a, lostAfter)).map((a) => a.id));
     // With no agent heard from, moving dynos would only stop them: they stay where they are.
     if (!usable.size) return { changed: false, unplaced: [] };
-    const plan = planAppDynos({ release: release && processTypes ? { id: release.id, processTypes } : null, formation, existing, usable, restart: opts.restart });
+    const bound = await appBinding(db, appId);
+    // A dyno stays only where it can reach its add-on servers (they moved: a dyno elsewhere is replaced beside them).
+    const stayOn = bound && 'agentId' in bound ? new Set([...usable].filter((id) => id === bound.agentId)) : usable;
+    const plan = planAppDynos({ release: release && processTypes ? { id: release.id, processTypes } : null, formation, existing, usable: stayOn, restart: opts.restart });
     const placed = [...rows.filter((r) => r.app_id !== appId), ...plan.keep].map((r) => ({ appId: r.app_id, type: r.process_type, size: r.size, agentId: r.agent_id }));
     // An agent's `slots` are its job slots (test nodes, builds); dynos are bounded by its memory.
-    const bound = await appBinding(db, appId);
     const where = placeDynos(agents.map((a) => ({ id: a.id, slots: null, memoryMb: a.memory_mb, usable: usable.has(a.id), server: serverAgent(a), serverOnly: serverOnly(a) })), placed,
       plan.create.map((c) => ({ key: c.name, appId, type: c.type, size: c.size, prefer: c.prefer, serverBound: !!bound && 'server' in bound, agentBound: bound && 'agentId' in bound ? bound.agentId : undefined })));
     const create = plan.create.map((c) => ({
