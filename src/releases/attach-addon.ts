@@ -1,7 +1,8 @@
 // Provision an add-on for an app and set its `<NAME>_URL` config var (the caller decides whether
 // that is a release: the API makes one; a review app's first build picks the var up itself).
 import type { App } from '../store/apps.js';
-import { patchConfigVars } from '../store/apps.js';
+import { getApp, patchConfigVars } from '../store/apps.js';
+import { releaseConfigChange } from './deploy.js';
 import { insertAppAddon, listAppAddons, type AppAddon } from '../store/app-addons.js';
 import { resolveAddonPlan } from '../addons/addon-spec.js';
 import { newId } from '../core/ids.js';
@@ -12,7 +13,7 @@ import { scheduleApp } from '../scheduler/schedule-app.js';
 
 /**
  * Start an app's add-on after a restart (nothing when its host still runs it); if it could not have
- * its old address, its URL and config var follow; if it runs on another agent than before (the
+ * its old address, its URL and config var follow (in a new release); if it runs on another agent than before (the
  * local agent setting changed), the app's dynos are placed again beside it.
  */
 export async function restartAddon(ctx: AppContext, addon: AppAddon): Promise<void> {
@@ -28,6 +29,8 @@ export async function restartAddon(ctx: AppContext, addon: AppAddon): Promise<vo
   await ctx.store.db.updateTable('app_addons').set({ url: moved }).where('id', '=', addon.id).execute();
   await patchConfigVars(ctx.store.db, addon.app_id, { [`${addon.name}_URL`]: moved });
   appendAppLog(ctx.logs, addon.app_id, 'app[api]', `${addon.name}_URL changed: the add-on now listens on the default network at ${new URL(moved).host}`);
+  // Dynos take their config from their release: a new one gives them the new URL (as a config change does).
+  await releaseConfigChange(ctx, await getApp(ctx.store.db, addon.app_id), `${addon.name}_URL changed: the add-on moved`);
 }
 
 export async function attachAddon(ctx: AppContext, a: App, plan: string, as?: string): Promise<AppAddon> {
