@@ -9,6 +9,7 @@ import type { BlobStore } from './blobs/blob-store.js';
 import type { Sandbox } from './sandbox/sandbox.js';
 import type { Runner } from './runner/runner.js';
 import type { AddonManager } from './addons/addon-manager.js';
+import type { AppAddons } from './releases/addon-host.js';
 import type { OneOffDynos } from './runtime/one-off.js';
 import type { SpaceNetworks } from './spaces/space-network.js';
 import type { Tenants } from './tenants.js';
@@ -58,7 +59,10 @@ export interface AppContext {
   runner?: Runner;
   /** Control-plane jobs (webhook deliveries, commit statuses): a lane of their own, never behind test nodes. */
   control?: Runner;
+  /** Test runs' add-on servers (in this process). */
   addons: AddonManager;
+  /** Apps' add-on servers (in the local agent process when there is one: releases/addon-host.ts). */
+  appAddons: AppAddons;
   /** Desired dynos changed: agents are told (the embedded agent has reconciled, and with `appId` every agent has acted on that app, when this resolves). */
   desiredChanged(appId?: string): Promise<void>;
   /** Agents' desired dynos and their reports, over the store (remote agents reach it through /agent/v1/dynos). */

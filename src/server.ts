@@ -41,6 +41,7 @@ import { onDynoCrash } from './releases/auto-rollback.js';
 import { restartAddon } from './releases/attach-addon.js';
 import { listApps } from './store/apps.js';
 import { listAppAddons } from './store/app-addons.js';
+import { addonsInLocalAgent, appAddonHost } from './releases/addon-host.js';
 import { registerPipelineAutomation } from './pipelines/automation.js';
 import { GithubDeliveries, GITHUB_DELIVERY_JOB, type GithubDeliveryJob } from './integrations/github-work.js';
 import { registerReviewApps } from './pipelines/review-apps.js';
@@ -108,7 +109,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     db: store.db, log, tenantOf: (appId) => tenants.forApp(appId), slugFile: (id) => slugFile(ctx.blobs, id),
     // A router process must serve the new table before a leaving dyno drains (bounded: a router that is away does not hold deploys).
     onRoutesChanged: async () => { await routerFeed?.publishAndWait(); },
-    // With a local agent process, the server's own agent keeps only what needs it: dynos of apps in spaces or with add-on servers (those live here).
+    // With a local agent process, the server's own agent keeps only what needs it: dynos of apps in private spaces (their networks live here).
     local: config.embeddedRunner, lostAfterMs: config.agentLostMs,
     agentName: config.localAgent === 'process' ? localNames.server : localNames.local, serverOnly: config.localAgent === 'process',
     onObserved: (observed) => metrics.observed(observed),
@@ -121,6 +122,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       network: spaces,
     },
   });
+  const addons = new AddonManager({ sandbox, workRoot, templateRoot: path.join(config.dataDir, 'addon-templates'), pgBin: config.pgBin, postgresServerUrl: config.addonPostgresUrl, network: spaces });
   const ctx: AppContext = {
     config, store, queue: { db: store.db, dialect: store.dialect }, logs: ctxLogs,
     blobs, sandbox, tenants, secret, sessionSecret, secretKeys, workRoot,
@@ -129,8 +131,13 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     selfUrl: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`,
     oneOffs: new OneOffDynos({ sandbox, workRoot, logs: ctxLogs, timeoutMs: 24 * 3600_000, network: spaces, appLog: (appId, source, message) => appendAppLog(ctxLogs, appId, source, message) }), spaces,
     desiredChanged: (appId) => plane.changed(appId), desiredState: plane.port,
-    addons: new AddonManager({ sandbox, workRoot, templateRoot: path.join(config.dataDir, 'addon-templates'), pgBin: config.pgBin, postgresServerUrl: config.addonPostgresUrl, network: spaces }),
+    addons, appAddons: appAddonHost({ config, db: store.db, inServer: addons, agentName: localNames.local }),
     drains: new LogDrains({ db: store.db, logs: ctxLogs, logKey: appLogKey }), metrics,
+  };
+  // Apps' add-on servers run in the local agent process when there is one: started again once it runs.
+  const addonsInAgent = addonsInLocalAgent(config);
+  const restartAddons = async () => {
+    for (const addon of await listAppAddons(store.db)) await restartAddon(ctx, addon).catch((e) => log.error(`starting add-on ${addon.name} (${addon.plan}): ${(e as Error).message}`));
   };
   const settleEnded = async () => {
     for (const runId of await runsWithLiveAddons(store.db)) await settleRun(ctx, runId).catch((e) => log.error(`tearing down add-ons of ${runId}: ${(e as Error).message}`));
@@ -225,7 +232,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   // A space's trusted ranges changed: the router serves them before the API answers.
   spaces.onUpdated = async () => { await routerFeed?.publishAndWait(); };
   // App add-ons, then dynos come back after a restart (on the networks made before the runner started).
-  for (const addon of await listAppAddons(store.db)) await restartAddon(ctx, addon).catch((e) => log.error(`starting add-on ${addon.name} (${addon.plan}): ${(e as Error).message}`));
+  if (!addonsInAgent) await restartAddons();
   await ctx.drains.sync();
   // Dynos come back after a restart from their desired rows (apps from before those rows are scheduled first).
   const scheduled = await appsWithDesiredDynos(store.db);
@@ -281,7 +288,10 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       const routerPort = Number(new URL(routerUrl).port);
       // SLIPWAY_EMBEDDED_RUNNER=off: this server runs nothing on its host, remote agents run every dyno.
       const routerDoor = { host: ['0.0.0.0', '::'].includes(config.routerHost) ? '127.0.0.1' : config.routerHost, port: routerPort };
-      if (config.embeddedRunner && config.localAgent === 'process') agentProcess = await startLocalAgentCompanion({ config, db: store.db, log, serverUrl: ctx.selfUrl, name: localNames.local, router: routerDoor });
+      if (addonsInAgent) {
+        agentProcess = await startLocalAgentCompanion({ config, db: store.db, log, serverUrl: ctx.selfUrl, name: localNames.local, router: routerDoor });
+        await restartAddons();
+      }
       if (config.routerTlsPort !== undefined) {
         routerTls = await listenRouterTls(router, domains, config.routerTlsPort, config.routerHost);
         log.info(`Router over TLS (custom domains' certificates by SNI) on ${config.routerHost}:${(routerTls.address() as { port: number }).port}`);

@@ -148,21 +148,22 @@ function placement(app: string): Record<string, string> {
   } finally { db.close(); }
 }
 
-test('an app with an add-on server runs on the server\'s own agent (local-server) beside its add-on; detached, its next release goes to the local agent', { timeout: 240_000 }, async () => {
+test('an app with an add-on server runs on the local agent beside its add-on (not on the server\'s own agent, local-server); detached, it stays there', { timeout: 240_000 }, async () => {
   const B = 'outlives-db';
   assert.equal((await cli(s, ['apps:create', B])).code, 0);
   const add = await cli(s, ['addons:create', 'heroku-redis', '-a', B, '--as', 'CACHE']);
   assert.equal(add.code, 0, add.stdout + add.stderr);
   const b = await cli(s, ['builds:create', '-a', B], { cwd: dir });
   assert.equal(b.code, 0, b.stdout + b.stderr);
-  assert.deepEqual(placement(B), { 'web.1': 'local-server' });
+  assert.deepEqual(placement(B), { 'web.1': 'local' });
   await waitFor('the app with an add-on served', async () => (await viaRouter({ routerPort }, B)).status === 200, 60_000);
   const agents = (await cli(s, ['agents'])).stdout;
   assert.match(agents, /^local\s/m);
-  assert.match(agents, /^local-server\s/m);
+  assert.match(agents, /^local-server\s/m, 'the server\'s own agent is there for apps in private spaces');
   const gone = await cli(s, ['addons:destroy', 'CACHE', '-a', B, '--confirm', B]);
   assert.equal(gone.code, 0, gone.stdout + gone.stderr);
-  await waitFor('the release without the add-on on the local agent', async () => placement(B)['web.1'] === 'local', 60_000);
+  await waitFor('the release without the add-on', async () => /Detach CACHE/.test((await cli(s, ['releases', '-a', B])).stdout), 60_000);
+  assert.deepEqual(placement(B), { 'web.1': 'local' });
   await waitFor('served from the local agent', async () => (await viaRouter({ routerPort }, B)).status === 200, 60_000);
 });
 

@@ -12,6 +12,8 @@ import { createAgent, recordRegistration } from '../src/store/agents.js';
 import { insertOneOff, markOneOffDown } from '../src/store/one-off-dynos.js';
 import { claim, enqueue } from '../src/jobs/queue.js';
 import { placeOneOff } from '../src/scheduler/one-off-placement.js';
+import { releaseAgent } from '../src/scheduler/schedule-app.js';
+import { insertAppAddon } from '../src/store/app-addons.js';
 import { expireUnclaimedOneOffs, failLostOneOff, oneOffKeyPrefix, oneOffLogKey, startOnAgent } from '../src/releases/agent-one-offs.js';
 import { LogBook } from '../src/logs/log-book.js';
 import { InputRelays } from '../src/runtime/one-off-relay.js';
@@ -58,6 +60,34 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         await assert.rejects(placeOneOff(db, spaced.id, 'standard-1x', { ...OPTS, serverBoundRuns: false }), (e: Error & { id?: string }) => e.id === 'one_off_no_room');
         await db.updateTable('agents').set({ last_seen_at: new Date(Date.now() - 60_000).toISOString() }).where('id', '=', far.agent.id).execute();
         await assert.rejects(placeOneOff(db, app.id, 'standard-1x', OPTS), (e: Error) => /No agent is online/.test(e.message));
+      } finally { await s.close(); }
+    });
+
+    test('an app with add-ons: its one-offs and release phases go to the agent that runs its add-on servers only', { skip, timeout: 60_000 }, async () => {
+      const s = await freshStore(dialect);
+      try {
+        const db = s.db;
+        const q = { db, dialect: s.dialect };
+        const server = await ensureAgent(db, 'local-server', undefined, { serverOnly: true });
+        const local = await createAgent(db, 'local');
+        const far = await createAgent(db, 'far');
+        for (const a of [local, far]) await recordRegistration(db, a.agent.id, { protocolVersion: 1, slots: 0, memoryMb: 4096, address: '127.0.0.1', hostname: 'h', labels: [] });
+        const app = await createApp(db, 'with-db');
+        await insertAppAddon(db, { id: 'ad1', app_id: app.id, name: 'DATABASE', plan: 'heroku-postgresql', service: 'postgresql', provider: 'ephemeral-postgres', port: 5999, url: 'postgres://u:p@100.80.0.9:5999/d', database: null, agent_id: local.agent.id });
+        for (let i = 0; i < 3; i++) assert.deepEqual(await placeOneOff(db, app.id, 'standard-1x', OPTS), { server: false, agentId: local.agent.id }, 'never on another agent');
+        assert.equal(await releaseAgent(db, app.id), local.agent.id);
+        await enqueue(q, 'release', { releaseId: 'r1' }, { key: 'release:r1', agentId: await releaseAgent(db, app.id) });
+        assert.equal(await claim(q, ['release'], 'embedded/x', 30_000), undefined, 'not by the server\'s runner (nor any agent\'s job slots)');
+        assert.equal(await claim(q, ['release'], 'agent:far/i', 30_000, undefined, far.agent.id), undefined);
+        assert.equal((await claim(q, ['release'], 'agent:local/i', 30_000, undefined, local.agent.id))?.key, 'release:r1');
+        await db.updateTable('agents').set({ last_seen_at: new Date(Date.now() - 60_000).toISOString() }).where('id', '=', local.agent.id).execute();
+        await assert.rejects(placeOneOff(db, app.id, 'standard-1x', OPTS), (e: Error & { id?: string }) => e.id === 'one_off_no_room' && /Agent local, which runs this app's add-on servers, is not online/.test(e.message));
+        // Run by the server's own agent (SLIPWAY_LOCAL_AGENT=in-process), or made before add-ons had one: the server runs them.
+        await db.updateTable('app_addons').set({ agent_id: server.id }).execute();
+        assert.deepEqual(await placeOneOff(db, app.id, 'standard-1x', OPTS), { server: true });
+        assert.equal(await releaseAgent(db, app.id), undefined, 'any runner of the server');
+        await db.updateTable('app_addons').set({ agent_id: null }).execute();
+        assert.deepEqual(await placeOneOff(db, app.id, 'standard-1x', OPTS), { server: true });
       } finally { await s.close(); }
     });
 

@@ -12,6 +12,7 @@ import type { Started } from '../sandbox/sandbox.js';
 import { chownTree, forTenant } from '../sandbox/tenant-sandbox.js';
 import type { Tenant } from '../sandbox/user.js';
 import { placeAddon, placedUrl, relayAddon, urlHost, type AddonNetwork, type AddonPlace } from './addon-network.js';
+import type { AppAddonHost, AppAddonMade, AppAddonRecord } from './app-addon-host.js';
 
 export interface AddonManagerOptions { sandbox: Sandbox; workRoot: string; templateRoot: string; pgBin: string; postgresServerUrl?: string; network?: AddonNetwork }
 
@@ -20,7 +21,7 @@ export type ProvisionResult = { ok: true; addons: Provisioned[] } | { ok: false;
 export const addonMarker = (runId: string): string => `addons-${runId}`;
 export const appAddonMarker = (id: string): string => `app-addon-${id}`;
 
-export class AddonManager {
+export class AddonManager implements AppAddonHost {
   private live = new Map<string, LiveAddon[]>();
   /** The namespaces of add-on servers, by run id or app add-on id. */
   private places = new Map<string, AddonPlace[]>();
@@ -106,7 +107,7 @@ export class AddonManager {
   }
 
   /** Provision an app's add-on, run as `tenant` (the app's add-on uid): where it runs and its URL. */
-  async provisionForApp(id: string, req: AddonRequest, appId: string, tenant?: Tenant): Promise<{ provider: Provisioned['provider']; port: number | null; url: string; database: string | null }> {
+  async provisionForApp(id: string, req: AddonRequest, appId: string, tenant?: Tenant): Promise<AppAddonMade> {
     if (req.service === 'postgresql' && this.server) {
       const place = await this.place(id, `app:${appId}`, id, req);
       const made = await this.server.create();
@@ -137,7 +138,7 @@ export class AddonManager {
    * Start an app's add-on server again after a restart, at the address and port its URL names;
    * returns the new URL when that address could not be had again (the app's config var must follow).
    */
-  async startForApp(a: { id: string; app_id: string; service: string; provider: string; port: number | null; url: string }, tenant?: Tenant): Promise<string | undefined> {
+  async startForApp(a: AppAddonRecord, tenant?: Tenant): Promise<string | undefined> {
     if (this.places.has(a.id)) return undefined;
     if (a.provider === 'server-postgres') {
       const url = placedUrl(a.url, await this.place(a.id, `app:${a.app_id}`, a.id, { service: 'postgresql' }, a.url));

@@ -112,9 +112,10 @@ export class EphemeralPostgres {
   async startCluster(ctx: ProviderContext, opts: { port?: number; durable?: boolean } = {}): Promise<{ port: number; proc: Started }> {
     const data = path.join(ctx.dir, 'data');
     fs.rmSync(path.join(data, 'postmaster.pid'), { force: true }); // left by a crash; the port check below is what counts
+    // TCP only: no client uses a socket file, and its path (the data folder's, deep) may pass the 107 bytes a socket path can have.
     return startLocalServer({
       sandbox: ctx.sandbox, dir: ctx.dir, marker: ctx.marker, what: 'postgres', ready: /ready to accept connections/, port: opts.port, netns: ctx.netns,
-      argv: (p) => [path.join(this.pgBin, 'postgres'), '-D', data, '-p', String(p), '-c', `listen_addresses=${ctx.host}`, '-c', `unix_socket_directories=${ctx.dir}`,
+      argv: (p) => [path.join(this.pgBin, 'postgres'), '-D', data, '-p', String(p), '-c', `listen_addresses=${ctx.host}`, '-c', 'unix_socket_directories=',
         ...(opts.durable ? [] : ['-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off'])],
     });
   }

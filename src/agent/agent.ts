@@ -14,6 +14,8 @@ import type { RegisterResponse } from './protocol.js';
 import { startAgentDynos } from './agent-dynos.js';
 import { reachServer } from './reach-server.js';
 import { sleep } from '../core/sleep.js';
+import { AddonManager } from '../addons/addon-manager.js';
+import type { AppAddonHost } from '../addons/app-addon-host.js';
 
 /** The server will not have this agent (token unknown or revoked, protocol unsupported): retrying cannot help. */
 export class AgentRefused extends Error {}
@@ -70,8 +72,11 @@ async function claimOneOffs(client: AgentClient, deps: AgentJobDeps, stop: Abort
   await Promise.allSettled([...runs]);
 }
 
-/** Run the agent until it is stopped (SIGTERM/SIGINT) or refused; `onReady` once its host is set up and it is registered. */
-export async function runAgent(c: AgentConfig, o: { onReady?: () => void } = {}): Promise<void> {
+/**
+ * Run the agent until it is stopped (SIGTERM/SIGINT) or refused; `onReady` once its host is set up and
+ * it is registered; `onAddonHost` with the app add-on servers it runs for the server beside it (companion-addons.ts).
+ */
+export async function runAgent(c: AgentConfig, o: { onReady?: () => void; onAddonHost?: (host: AppAddonHost) => void } = {}): Promise<void> {
   checkHostAndDataDir(c.host, log);
   const host = await setUpHost(c.host, log);
   const stop = new AbortController();
@@ -82,9 +87,13 @@ export async function runAgent(c: AgentConfig, o: { onReady?: () => void } = {})
   const running = new Set<Promise<void>>();
   let beat: NodeJS.Timeout | undefined;
   let dynos: Awaited<ReturnType<typeof startAgentDynos>> | undefined;
+  let addons: AddonManager | undefined;
   try {
     await startDefaultNetwork(c.host, host.spaces, log);
     if (c.router) await host.spaces.offerRouter(c.host.domain, c.router).catch((e: Error) => log.error(`offering the router to the default network: ${e.message}`));
+    // App add-on servers on this host's network, beside the apps' dynos (asked for by the server beside it).
+    addons = new AddonManager({ sandbox: host.sandbox, workRoot: host.workRoot, templateRoot: path.join(c.host.dataDir, 'addon-templates'), pgBin: c.host.pgBin, postgresServerUrl: c.host.addonPostgresUrl, network: host.spaces });
+    o.onAddonHost?.(addons);
     const client = new AgentClient(c.server, c.token, randomBytes(8).toString('hex'));
     const reg = await register(client, c, stop.signal);
     if (!reg) return;
@@ -142,6 +151,8 @@ export async function runAgent(c: AgentConfig, o: { onReady?: () => void } = {})
     stop.abort();
     await Promise.allSettled([...running]);
     await dynos?.close();
+    // Add-on servers live in namespaces of the default network: stopped (their data kept) before it goes.
+    await addons?.stopAppServers();
     await host.close();
   }
   if (refused) throw new AgentRefused(refused);

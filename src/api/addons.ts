@@ -45,7 +45,7 @@ export async function addonRoutes(app: FastifyInstance, ctx: AppContext): Promis
   app.delete<{ Params: { app: string; addon: string } }>('/apps/:app/addons/:addon', async (req) => {
     const a = await getApp(db, req.params.app);
     const addon = await getAppAddon(db, a.id, req.params.addon);
-    await ctx.addons.destroyForApp(addon);
+    await ctx.appAddons.destroyForApp(addon);
     await deleteAppAddon(db, addon.id);
     if (await patchConfigVars(db, a.id, { [`${addon.name}_URL`]: null })) await releaseConfigChange(ctx, a, `Detach ${addon.name} (${addon.plan})`, req.actor?.name);
     await publishAppEvent(ctx, { appId: a.id, include: 'api:addon-attachment', resource: 'addon-attachment', action: 'destroy', data: attachmentData(a, addon), actor: req.actor?.name });

@@ -6,10 +6,14 @@ import http from 'node:http';
 
 export interface CompanionIdentity { kind: string; instance: string; pid: number; version: string; ready: boolean }
 
-/** Serve `GET /identity` on a unix socket (replacing a stale socket file); resolves with a close function. */
-export async function serveIdentity(socket: string, identity: () => CompanionIdentity): Promise<() => Promise<void>> {
+/** What else a companion answers on its socket (the local agent: its host's app add-on servers, companion-addons.ts). */
+export type CompanionRoutes = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+/** Serve `GET /identity` (and `routes`) on a unix socket (replacing a stale socket file); resolves with a close function. */
+export async function serveIdentity(socket: string, identity: () => CompanionIdentity, routes?: CompanionRoutes): Promise<() => Promise<void>> {
   fs.rmSync(socket, { force: true });
   const server = http.createServer((req, res) => {
+    if (req.url !== '/identity' && routes) { routes(req, res); return; }
     if (req.url !== '/identity') { res.writeHead(404).end(); return; }
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(identity()));
   });
@@ -32,9 +36,9 @@ export function askIdentity(socket: string, timeoutMs = 2000): Promise<Companion
 }
 
 /** Started by `slipway server` as a companion (SLIPWAY_COMPANION_SOCKET/INSTANCE set): answer on the socket; else nothing. */
-export async function companionIdentity(env: Record<string, string | undefined>, kind: string, version: string, ready: () => boolean = () => true): Promise<(() => Promise<void>) | undefined> {
+export async function companionIdentity(env: Record<string, string | undefined>, kind: string, version: string, ready: () => boolean = () => true, routes?: CompanionRoutes): Promise<(() => Promise<void>) | undefined> {
   const socket = env['SLIPWAY_COMPANION_SOCKET'];
   const instance = env['SLIPWAY_COMPANION_INSTANCE'];
   if (!socket || !instance || !/^[A-Za-z0-9_-]{1,64}$/.test(instance)) return undefined;
-  return serveIdentity(socket, () => ({ kind, instance, pid: process.pid, version, ready: ready() }));
+  return serveIdentity(socket, () => ({ kind, instance, pid: process.pid, version, ready: ready() }), routes);
 }

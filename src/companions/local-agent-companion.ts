@@ -9,11 +9,17 @@ import type { Logger } from '../app-context.js';
 import { Companion } from './companions.js';
 import { mintLocalAgentToken } from '../store/local-agent-token.js';
 
+/** The local agent process's data folder, its workspaces and its companion socket, under the server's data folder. */
+export function localAgentPaths(serverDataDir: string): { dataDir: string; workRoot: string; socket: string } {
+  const dataDir = path.join(serverDataDir, 'local-agent');
+  return { dataDir, workRoot: path.join(dataDir, 'workspaces'), socket: path.join(serverDataDir, 'companions', 'agent.sock') };
+}
+
 /** Adopt the local agent process a previous server left, or start one; it registers as agent `name` (dynos placed on it run there). */
 export async function startLocalAgentCompanion(o: { config: Config; db: Kysely<Database>; log: Logger; serverUrl: string; name: string; router: { host: string; port: number } }): Promise<Companion> {
   const c = o.config;
-  const dataDir = path.join(c.dataDir, 'local-agent');
-  const companion = new Companion({ dir: path.join(c.dataDir, 'companions'), kind: 'agent', log: o.log });
+  const { dataDir, socket } = localAgentPaths(c.dataDir);
+  const companion = new Companion({ dir: path.dirname(socket), kind: 'agent', log: o.log });
   const router = `${o.router.host}:${o.router.port}`;
   await companion.adoptOrStart(`${o.serverUrl} ${dataDir} ${router}`, async () => ({
     args: [],

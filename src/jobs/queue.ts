@@ -31,9 +31,9 @@ export class RetryLater extends Error {}
  * Add a job; a `key` makes enqueueing idempotent: one insert that does nothing when the key exists
  * (safe when two callers race), then the job under that key is returned, whoever inserted it.
  */
-export async function enqueue(q: Queue, kind: string, payload: unknown, opts: { key?: string; maxAttempts?: number; delayMs?: number } = {}): Promise<Job> {
+export async function enqueue(q: Queue, kind: string, payload: unknown, opts: { key?: string; maxAttempts?: number; delayMs?: number; agentId?: string } = {}): Promise<Job> {
   const row = {
-    id: newId(), kind, key: opts.key ?? null, payload: JSON.stringify(payload), status: 'queued', max_attempts: opts.maxAttempts ?? 1,
+    id: newId(), kind, key: opts.key ?? null, agent_id: opts.agentId ?? null, payload: JSON.stringify(payload), status: 'queued', max_attempts: opts.maxAttempts ?? 1,
     run_after: at(q, opts.delayMs ?? 0), lease_owner: null, lease_expires_at: null, last_error: null, created_at: enqueueTime(), updated_at: now(),
   };
   if (!opts.key) {
@@ -49,13 +49,17 @@ export async function enqueue(q: Queue, kind: string, payload: unknown, opts: { 
 /** What is left of a finished job's payload: its secrets and bulk go, the row (and its key) stays for idempotency. */
 const PURGED = '{}';
 
-/** Take the oldest runnable job of these kinds (with a key of `keyPrefix`, when given) and lease it to `owner` for `leaseMs`. */
-export async function claim(q: Queue, kinds: string[], owner: string, leaseMs: number, keyPrefix?: string): Promise<Job | undefined> {
+/**
+ * Take the oldest runnable job of these kinds (with a key of `keyPrefix`, when given) and lease it to
+ * `owner` for `leaseMs`; jobs placed on an agent (enqueue's `agentId`) only when `agentId` names it.
+ */
+export async function claim(q: Queue, kinds: string[], owner: string, leaseMs: number, keyPrefix?: string, agentId?: string): Promise<Job | undefined> {
   return q.db.transaction().execute(async (trx) => {
     let sel = trx.selectFrom('jobs').select('id').where('status', '=', 'queued').where('kind', 'in', kinds)
       .where('run_after', '<=', at(q)).orderBy('created_at').orderBy('id').limit(1);
     // A prefix that is a key's start, matched as text (LIKE would read its _ and % as patterns).
     if (keyPrefix) sel = sel.where((eb) => eb(eb.fn('substr', ['key', eb.val(1), eb.val(keyPrefix.length)]), '=', keyPrefix));
+    sel = agentId ? sel.where('agent_id', '=', agentId) : sel.where('agent_id', 'is', null);
     if (q.dialect === 'postgres') sel = sel.forUpdate().skipLocked();
     const next = await sel.executeTakeFirst();
     if (!next) return undefined;

@@ -27,7 +27,7 @@ export async function destroyApp(ctx: AppContext, a: App): Promise<void> {
   await clearDesiredDynos(db, a.id);
   // The dynos are gone (on every agent) before their add-ons are.
   await ctx.desiredChanged(a.id);
-  for (const addon of await listAppAddons(db, a.id)) await ctx.addons.destroyForApp(addon).catch((e: Error) => ctx.log.error(`removing add-on ${addon.name} of ${a.name}: ${e.message}`));
+  for (const addon of await listAppAddons(db, a.id)) await ctx.appAddons.destroyForApp(addon).catch((e: Error) => ctx.log.error(`removing add-on ${addon.name} of ${a.name}: ${e.message}`));
   // A slug promoted to other apps stays with them: it moves to one of them instead of going.
   const slugs = await db.selectFrom('slugs').select('id').where('app_id', '=', a.id).execute();
   const gone: string[] = [];

@@ -12,7 +12,7 @@ import { BUILD_JOB, RELEASE_JOB, type BuildEvent, type BuildJob, type ReleaseEve
 import type { StoredBuildJob, StoredReleaseJob } from '../runner/job-config.js';
 import { appendAppLog } from './app-log.js';
 import { releaseWentLive } from './auto-rollback.js';
-import { scheduleApp } from '../scheduler/schedule-app.js';
+import { releaseAgent, scheduleApp } from '../scheduler/schedule-app.js';
 import { storeSlug } from './slugs.js';
 
 export const buildLogKey = (buildId: string): string => `builds/${buildId}`;
@@ -67,7 +67,8 @@ export async function startRelease(ctx: AppContext, app: App, release: Release):
     command: types['release'], timeoutSeconds: ctx.config.releaseTimeoutSeconds, tenant: await ctx.tenants.forApp(app.id),
     size: (await getFormation(ctx.store.db, app.id)).find((f) => f.type === 'release')?.size,
   };
-  await enqueue(ctx.queue, RELEASE_JOB, job, { key: `release:${release.id}` });
+  // An app with add-on servers on the local agent process: its release phase runs there, where it reaches them.
+  await enqueue(ctx.queue, RELEASE_JOB, job, { key: `release:${release.id}`, agentId: await releaseAgent(ctx.store.db, app.id) });
   appendAppLog(ctx.logs, app.id, 'app[api]', `Release v${release.version} is running its release phase: ${types['release']}`);
   ctx.runner?.poke();
 }

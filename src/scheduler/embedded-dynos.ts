@@ -20,7 +20,7 @@ export const LOCAL_AGENT = 'local';
 /**
  * The names of this server's agents: `local` (the local agent process, or the server's own agent
  * without one) and `local-server` (the server's own agent beside a local agent process: the dynos of
- * apps in private spaces or with add-on servers only). Replicas on one Postgres each have their own, suffixed with the replica's id, so
+ * apps in private spaces only; the local agent process runs apps' add-on servers and their dynos). Replicas on one Postgres each have their own, suffixed with the replica's id, so
  * no two servers reconcile one agent's dynos or take each other's agent token.
  */
 export function localAgentNames(replica?: string): { local: string; server: string } {

@@ -67,3 +67,13 @@ test('a server-bound app\'s dynos (space, add-on servers) go only to the server\
   const plain = placeDynos([agent('remote'), server], [], [web(1), web(2)]);
   assert.deepEqual([plain.get('web.1'), plain.get('web.2')].sort(), ['remote', 'server'], 'other apps still spread over both');
 });
+
+test('an app with add-on servers: its dynos go only to the agent that runs them (a server-only agent included), both there; that agent away: unplaced', () => {
+  const host = agent('local');
+  const serverOnly = { ...agent('local-server'), server: true, serverOnly: true };
+  const bound = (n: number, to: string, prefer?: string | null) => ({ ...web(n, prefer), agentBound: to });
+  const r = placeDynos([agent('remote'), host, serverOnly], [], [bound(1, 'local'), bound(2, 'local', 'remote')]);
+  assert.deepEqual([r.get('web.1'), r.get('web.2')], ['local', 'local'], 'not spread, and a preferred agent that cannot is left');
+  assert.equal(placeDynos([agent('remote'), serverOnly], [], [bound(1, 'local-server')]).get('web.1'), 'local-server');
+  assert.equal(placeDynos([agent('remote'), agent('local', null, null, false)], [], [bound(1, 'local')]).get('web.1'), null);
+});

@@ -16,9 +16,10 @@ export interface PlacedDyno { appId: string; type: string; size: string; agentId
 
 /**
  * A dyno to place; `prefer` is where its predecessor ran (kept when it still fits); `serverBound`:
- * its app needs what lives in the server process (a private space's network, add-on servers).
+ * its app needs what lives in the server process (a private space's network); `agentBound`: the
+ * agent whose host runs its app's add-on servers (elsewhere the dyno could not reach them).
  */
-export interface DynoToPlace { key: string; appId: string; type: string; size: string; prefer?: string | null; serverBound?: boolean }
+export interface DynoToPlace { key: string; appId: string; type: string; size: string; prefer?: string | null; serverBound?: boolean; agentBound?: string }
 
 interface Load { slots: number; memoryMb: number; byApp: Map<string, number>; byType: Map<string, number> }
 
@@ -41,7 +42,7 @@ export function placeDynos(agents: readonly AgentCapacity[], placed: readonly Pl
     const l = load.get(a.id)!;
     // A server-bound dyno only on the server's own agent (elsewhere it could not reach its space or add-ons).
     if (d.serverBound && !a.server) return false;
-    if (!d.serverBound && a.serverOnly) return false;
+    if (d.agentBound ? a.id !== d.agentBound : !d.serverBound && a.serverOnly) return false;
     return (a.slots === null || l.slots + 1 <= a.slots) && (a.memoryMb === null || l.memoryMb + dynoSize(d.size).quotaMb <= a.memoryMb);
   };
   const result = new Map<string, string | null>();

@@ -29,14 +29,30 @@ export interface ScheduleResult {
 const perApp = new KeyedSerial();
 
 /**
- * Whether an app's dynos must run on the server's own agent: a private space's network and add-on
- * servers (Postgres, Redis, or the relay to the operator's Postgres) live in the server process, on
- * its networks, so only its agent's sandboxes reach them (and they stop with it anyway).
+ * Where an app's dynos must run: `server` on the server's own agent (a private space's network
+ * lives in the server process; so do add-on servers made before they were placed on an agent),
+ * `agentId` on the agent whose host runs its add-on servers (releases/addon-host.ts), else anywhere.
  */
-export async function serverBound(db: Kysely<Database>, appId: string): Promise<boolean> {
+export type Binding = { server: true } | { agentId: string } | undefined;
+
+export async function appBinding(db: Kysely<Database>, appId: string): Promise<Binding> {
   const app = await db.selectFrom('apps').select('space_id').where('id', '=', appId).executeTakeFirst();
-  if (app?.space_id) return true;
-  return Boolean(await db.selectFrom('app_addons').select('id').where('app_id', '=', appId).executeTakeFirst());
+  if (app?.space_id) return { server: true };
+  const addons = await db.selectFrom('app_addons').select('agent_id').where('app_id', '=', appId).execute();
+  if (!addons.length) return undefined;
+  const agentId = addons.find((a) => a.agent_id)?.agent_id;
+  return agentId ? { agentId } : { server: true };
+}
+
+/**
+ * The agent an app's release phases run on: the one running its add-on servers when that is not the
+ * server's own (whose runner reaches them); else undefined, any runner.
+ */
+export async function releaseAgent(db: Kysely<Database>, appId: string): Promise<string | undefined> {
+  const bound = await appBinding(db, appId);
+  if (!bound || !('agentId' in bound)) return undefined;
+  const agent = (await listAgents(db)).find((a) => a.id === bound.agentId);
+  return agent && !serverAgent(agent) ? agent.id : undefined;
 }
 
 /** Plan, place and write one app's desired dynos; `restart` replaces the dynos it names. */
@@ -50,12 +66,14 @@ export function scheduleApp(db: Kysely<Database>, appId: string, opts: { restart
     const usable = new Set(agents.filter((a) => agentUsable(a, lostAfter)).map((a) => a.id));
     // With no agent heard from, moving dynos would only stop them: they stay where they are.
     if (!usable.size) return { changed: false, unplaced: [] };
-    const plan = planAppDynos({ release: release && processTypes ? { id: release.id, processTypes } : null, formation, existing, usable, restart: opts.restart });
+    const bound = await appBinding(db, appId);
+    // A dyno stays only where it can reach its add-on servers (they moved: a dyno elsewhere is replaced beside them).
+    const stayOn = bound && 'agentId' in bound ? new Set([...usable].filter((id) => id === bound.agentId)) : usable;
+    const plan = planAppDynos({ release: release && processTypes ? { id: release.id, processTypes } : null, formation, existing, usable: stayOn, restart: opts.restart });
     const placed = [...rows.filter((r) => r.app_id !== appId), ...plan.keep].map((r) => ({ appId: r.app_id, type: r.process_type, size: r.size, agentId: r.agent_id }));
     // An agent's `slots` are its job slots (test nodes, builds); dynos are bounded by its memory.
-    const bound = await serverBound(db, appId);
     const where = placeDynos(agents.map((a) => ({ id: a.id, slots: null, memoryMb: a.memory_mb, usable: usable.has(a.id), server: serverAgent(a), serverOnly: serverOnly(a) })), placed,
-      plan.create.map((c) => ({ key: c.name, appId, type: c.type, size: c.size, prefer: c.prefer, serverBound: bound })));
+      plan.create.map((c) => ({ key: c.name, appId, type: c.type, size: c.size, prefer: c.prefer, serverBound: !!bound && 'server' in bound, agentBound: bound && 'agentId' in bound ? bound.agentId : undefined })));
     const create = plan.create.map((c) => ({
       id: `dyno-${appId.slice(0, 8)}-${c.type}-${c.name.split('.')[1]}-g${c.generation}-${randomBytes(4).toString('hex')}`,
       release_id: release!.id, process_type: c.type, name: c.name, size: c.size, command: c.command, agent_id: where.get(c.name) ?? null, generation: c.generation,

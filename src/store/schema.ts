@@ -113,6 +113,8 @@ export interface JobsTable {
   last_error: string | null;
   created_at: string;
   updated_at: string;
+  /** Only this agent claims the job (null: any runner of its kind). */
+  agent_id?: string | null;
 }
 
 export interface TestRunAddonsTable {
@@ -166,6 +168,8 @@ export interface ReviewAppsTable {
 
 export interface AppAddonsTable {
   id: string; app_id: string; name: string; plan: string; service: string; provider: string; port: number | null; url: string; database: string | null; created_at: string;
+  /** The agent whose host runs the add-on's server (null: not started since it was made, or before 032). */
+  agent_id: string | null;
 }
 
 /** An agent (one per host); `token_hash` null for the embedded agent `local`. */

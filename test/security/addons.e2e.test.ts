@@ -33,7 +33,7 @@ test('another tenant gets nothing from an app\'s Postgres and Redis without thei
   }
   const victim = await config('victim');
   const pgAddon = (await api<{ id: string; config_vars: string[] }[]>(s, 'GET', '/apps/victim/addons')).json.find((a) => a.config_vars[0] === 'DATABASE_URL')!;
-  const socketDir = path.join(s.dataDir, 'workspaces', `app-addon-${pgAddon.id}`);
+  const socketDir = path.join(s.dataDir, 'local-agent', 'workspaces', `app-addon-${pgAddon.id}`);
   const db = new pg.Client({ connectionString: victim['DATABASE_URL'] });
   await db.connect();
   await db.query("CREATE TABLE secrets (v text); INSERT INTO secrets VALUES ('victim-row-7f3a')");
@@ -54,7 +54,9 @@ test('another tenant gets nothing from an app\'s Postgres and Redis without thei
   assert.equal(Object.keys(r).length, 22, out);
 
   assert.match(r['superuser, no password']!, /rejects connection for host .* user "postgres"/);
-  assert.match(r['superuser over the socket path']!, /rejects connection|No such file|could not connect/);
+  // An app's Postgres listens on TCP only: there is no socket file to try (a path that long could not even be one).
+  assert.match(r['superuser over the socket path']!, /rejects connection|No such file|could not connect|is too long/);
+  assert.deepEqual(fs.readdirSync(socketDir).filter((f) => f.startsWith('.s.PGSQL')), [], 'no Unix-domain socket beside the victim\'s data');
   assert.match(r['victim role, no password']!, /no password supplied|password authentication failed/);
   assert.match(r['victim role, guessed password']!, /password authentication failed for user/);
   assert.match(r['own credentials, victim server']!, /password authentication failed for user/);
@@ -73,10 +75,10 @@ test('another tenant gets nothing from an app\'s Postgres and Redis without thei
   assert.doesNotMatch(out, /victim-row-7f3a|victim-key-7f3a|uid=\d+/, 'nothing of the victim, no command output');
   assert.ok(!out.includes(new URL(victim['DATABASE_URL']!).password), 'the victim\'s password is nowhere in the attacker\'s output');
 
-  // The cluster's socket (hidden from sandboxes; reached here from the host) asks for passwords too.
-  const port = Number(new URL(victim['DATABASE_URL']!).port);
-  await assert.rejects(new pg.Client({ host: socketDir, port, user: 'postgres', database: 'postgres' }).connect(), /pg_hba\.conf rejects connection .* user "postgres"/);
-  await assert.rejects(new pg.Client({ host: socketDir, port, user: new URL(victim['DATABASE_URL']!).username, database: 'postgres' }).connect(), /password/);
+  // From the host too (the cluster has no socket, only its address), the superuser is refused and its role asks for its password.
+  const { hostname: host, port } = new URL(victim['DATABASE_URL']!);
+  await assert.rejects(new pg.Client({ host, port: Number(port), user: 'postgres', database: 'postgres' }).connect(), /pg_hba\.conf rejects connection .* user "postgres"/);
+  await assert.rejects(new pg.Client({ host, port: Number(port), user: new URL(victim['DATABASE_URL']!).username, database: 'postgres' }).connect(), /password/);
 
   // The victim's data is intact and still only the victim gets in.
   const again = new pg.Client({ connectionString: victim['DATABASE_URL'] });

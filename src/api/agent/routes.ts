@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app-context.js';
 import { claim, heartbeat, type Job } from '../../jobs/queue.js';
+import { RELEASE_JOB } from '../../releases/jobs.js';
 import { ONE_OFF_JOB } from '../../runtime/one-off-job.js';
 import { oneOffKeyPrefix } from '../../releases/agent-one-offs.js';
 import { fail } from '../../core/errors.js';
@@ -64,9 +65,11 @@ export async function agentRoutes(app: FastifyInstance, ctx: AppContext): Promis
     const kinds = EXECUTED_KINDS.filter((k) => !c.kinds || c.kinds.includes(k));
     return longPoll(req, reply, async () => kinds.length ? claim(ctx.queue, kinds, agentOf(req).owner, ctx.config.leaseMs) : undefined);
   });
-  // One-off dynos placed on this agent (and only those): claimed beside the job slots, as dynos run beside them.
+  // One-off dynos placed on this agent (and only those), and release phases placed on it (its host
+  // runs the app's add-on servers): claimed beside the job slots, as dynos run beside them.
   app.post('/agent/v1/one-offs/claim', async (req, reply) => {
-    return longPoll(req, reply, () => claim(ctx.queue, [ONE_OFF_JOB], agentOf(req).owner, ctx.config.leaseMs, oneOffKeyPrefix(agentOf(req).id)));
+    const { id, owner } = agentOf(req);
+    return longPoll(req, reply, async () => await claim(ctx.queue, [ONE_OFF_JOB], owner, ctx.config.leaseMs, oneOffKeyPrefix(id)) ?? claim(ctx.queue, [RELEASE_JOB], owner, ctx.config.leaseMs, undefined, id));
   });
 
   app.post<{ Params: { id: string } }>('/agent/v1/jobs/:id/lease', async (req): Promise<LeaseResponse> => {

@@ -22,6 +22,7 @@ import * as m024 from './024-accounts.js';
 import * as m025 from './025-secrets-audit.js';
 import * as m027 from './027-routers.js';
 import * as m030 from './030-one-off-dynos.js';
+import * as m032 from './032-addon-hosts.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
@@ -46,6 +47,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '025-secrets-audit': m025,
   '027-routers': m027,
   '030-one-off-dynos': m030,
+  '032-addon-hosts': m032,
 };
 
 export const migrationProvider: MigrationProvider = {
