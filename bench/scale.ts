@@ -2,11 +2,12 @@
 // (1) The idle server (`slipway server` on the embedded defaults) and its companions: RSS right
 // after start and once idle, against the same server with the modules made lazy loaded at start as
 // before (NODE_OPTIONS=--import …), and the first requests after start. (2) The server's RSS and
-// CPU with 0, 100 and 1,000 apps made through the API (the first 100 with one web dyno each: one
-// build promoted through a pipeline; the other 900 without dynos), the memory of an idle dyno, the
-// API's app list and the dashboard, and the time for the router to pick up a change with 1,000
-// apps. (3) Runs: the API's run list and the dashboard at 1,000 runs / 100,000 test cases and at
-// 10,000 runs / 1,000,000 test cases, seeded through the store (the requests go to the real server).
+// CPU with 0, ~100 and 1,000 apps made through the API (the first with one web dyno each, as many as
+// the host admits up to 100: one build promoted through a pipeline; the others without dynos), the
+// memory of an idle dyno, the API's app list and the dashboard, and the time for the router to
+// pick up a change with 1,000 apps. (3) Runs: the API's run list and the dashboard at 1,000 runs /
+// 100,000 test cases and at 10,000 runs / 1,000,000 test cases, seeded through the store (the
+// requests go to the real server).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,7 +20,9 @@ import { waitFor } from '../test/helpers/runs.js';
 import { memoryOf, cpuShareOver, descendants, median, growth, type Memory } from './proc-stats.js';
 import { seedRuns } from './seed-runs.js';
 
-const DYNO_APPS = Number(process.env['BENCH_DYNO_APPS'] ?? 100);
+// The local agent admits as many standard-1x dynos (512 MB quota each) as the host's memory holds; one
+// quota is left for the release phase each promotion runs.
+const DYNO_APPS = Number(process.env['BENCH_DYNO_APPS'] ?? Math.min(100, Math.floor(os.totalmem() / 2 ** 20 / 512) - 2));
 const APPS = Number(process.env['BENCH_APPS'] ?? 1000);
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 10_000);
 const CASES = Number(process.env['BENCH_CASES'] ?? 100);
@@ -113,8 +116,18 @@ try {
     await api(s, 'POST', '/pipeline-couplings', { pipeline: 'scale', app: `scale-${i}`, stage: 'production' });
   }
   const p = await api<{ id: string }>(s, 'POST', '/pipeline-promotions', { pipeline: 'scale', source: { app: 'scale-0' } });
-  await waitFor('promotion done', async () => (await api<Array<{ status: string }>>(s, 'GET', `/pipeline-promotions/${p.json.id}/promotion-targets`)).json.every((t) => t.status !== 'pending'), 900_000);
-  for (let i = 0; i < DYNO_APPS; i++) await waitFor(`scale-${i} answering`, async () => (await viaRouter(s, `scale-${i}`).catch(() => ({ status: 0 }))).status === 200, 120_000);
+  const targets = await waitFor('promotion done', async () => {
+    const t = (await api<Array<{ status: string; app: { name: string }; error_message: string | null }>>(s, 'GET', `/pipeline-promotions/${p.json.id}/promotion-targets`)).json;
+    return t.every((x) => x.status !== 'pending') && t;
+  }, 900_000);
+  const failed = targets.filter((t) => t.status !== 'succeeded');
+  if (failed.length) throw new Error(`promotion failed for ${failed.length} apps: ${failed.slice(0, 3).map((t) => `${t.app.name}: ${t.error_message}`).join('; ')}\n${s.output().slice(-3000)}`);
+  // The agent boots the new dynos one after another: all of them within 15 minutes.
+  const waiting = new Set(Array.from({ length: DYNO_APPS }, (_, i) => `scale-${i}`));
+  await waitFor(`${waiting.size} apps answering`, async () => {
+    for (const a of [...waiting]) if ((await viaRouter(s, a).catch(() => ({ status: 0 }))).status === 200) waiting.delete(a);
+    return waiting.size === 0;
+  }, 900_000).catch((e: Error) => { throw new Error(`${e.message}: ${[...waiting].slice(0, 5).join(', ')} still not\n${s.output().slice(-3000)}`); });
   await measure(DYNO_APPS, Date.now(), median(creates));
   // The memory of the idle dynos: every process the local agent runs with DYNO=web.* in its environment.
   const agent = companions(s.dataDir)['agent']?.[0];
@@ -140,7 +153,7 @@ try {
 } finally {
   await s.stop();
 }
-console.log(`\n(2) apps (the first ${DYNO_APPS} with one web dyno of examples/web-app each, the rest without dynos; Node router)\n`);
+console.log(`\n(2) apps (the first ${DYNO_APPS} with one standard-1x web dyno of examples/web-app each, as many as the local agent admits in ${Math.round(os.totalmem() / 2 ** 30)} GB; the rest without dynos; Node router)\n`);
 row(['apps', 'server RSS idle', 'server CPU idle', 'router RSS', 'agent RSS', 'GET /apps (all)', 'dashboard pipeline page', 'POST /apps']);
 row(['---', '---', '---', '---', '---', '---', '---', '---']);
 for (const l of levels) row([l.apps, mb(l.idle.server.rss), `${(l.idle.cpu * 100).toFixed(1)}%`, mb(l.idle.router?.rss ?? NaN), mb(l.idle.agent?.rss ?? NaN), `${l.list.toFixed(1)} ms`, `${l.page.toFixed(1)} ms`, l.create ? `${l.create.toFixed(1)} ms` : '—']);
