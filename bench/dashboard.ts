@@ -12,9 +12,9 @@ import { createApp } from '../src/store/apps.js';
 import { createRelease } from '../src/store/releases.js';
 import { addDynoMinutes, addEventMinutes, addRouterMinutes } from '../src/store/metrics.js';
 import { minuteOf, RETENTION_MINUTES } from '../src/metrics/recorder.js';
-import { newId } from '../src/core/ids.js';
 import { logKey } from '../src/ci/node-events.js';
 import { startServer, TOKEN } from '../test/helpers/server.js';
+import { seedRuns } from './seed-runs.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 10_000);
 const CASES = 10;
@@ -25,33 +25,9 @@ const P = 'bench';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-bench-dashboard-'));
 const store = await openStore({ dataDir: dir });
 const pipeline = await createPipeline(store.db, P);
-const statuses = ['succeeded', 'succeeded', 'succeeded', 'failed', 'errored', 'cancelled'];
 const t0 = Date.now() - RUNS * 60_000;
-let bigRun = '';
 const seedStart = Date.now();
-await store.db.transaction().execute(async (trx) => {
-  for (let i = 0; i < RUNS; i += 250) {
-    const runs = [];
-    const nodes = [];
-    const cases = [];
-    for (let n = i + 1; n <= Math.min(RUNS, i + 250); n++) {
-      const id = newId();
-      const at = new Date(t0 + n * 60_000).toISOString();
-      const status = statuses[n % statuses.length]!;
-      runs.push({ id, pipeline_id: pipeline.id, number: n, status, commit_branch: n % 7 === 0 ? `feature-${n % 13}` : 'main', commit_sha: (n * 2654435761).toString(16).padStart(40, '0').slice(0, 40),
-        commit_message: `commit ${n}`, source_blob_url: 'http://127.0.0.1/none', source_id: null, message: null, error_id: null, clear_cache: 0, timeout_seconds: 3600, node_total: 1,
-        actor: 'bench', kind: 'ci', test_command: null, target_app_id: null, target_release_version: null, created_at: at, updated_at: at, finished_at: new Date(t0 + n * 60_000 + 42_000).toISOString() });
-      const nodeId = newId();
-      nodes.push({ id: nodeId, test_run_id: id, idx: 0, status, exit_code: status === 'succeeded' ? 0 : 1, message: null, error_id: null, waiting_reason: null, setup_done: 1, created_at: at, updated_at: at, started_at: at, finished_at: at });
-      for (let c = 1; c <= CASES; c++) cases.push({ id: newId(), test_run_id: id, test_node_id: nodeId, number: c, description: `case ${c}`, status: status === 'failed' && c === 3 ? 'failed' : 'passed', diagnostic: null, duration_ms: c * 7.5, created_at: at });
-      if (n === RUNS) bigRun = id;
-    }
-    await trx.insertInto('test_runs').values(runs).execute();
-    await trx.insertInto('test_nodes').values(nodes).execute();
-    for (let c = 0; c < cases.length; c += 500) await trx.insertInto('test_cases').values(cases.slice(c, c + 500)).execute();
-  }
-  await trx.updateTable('pipelines').set({ test_run_counter: RUNS }).where('id', '=', pipeline.id).execute();
-});
+const bigRun = await seedRuns(store.db, { pipelineId: pipeline.id, from: 1, to: RUNS, cases: CASES, t0 });
 // An app serving traffic every minute of the last 7 days on two web dynos, released 21 times.
 const APP = 'bench-app';
 const benchApp = await createApp(store.db, APP);

@@ -4,10 +4,14 @@ import type { Kysely } from 'kysely';
 import type { Database } from './store/schema.js';
 import { freeTenantUid, tenantUid, type TenantOwner, type UidRange } from './store/tenant-ids.js';
 import type { Tenant } from './sandbox/user.js';
+import { KeyedSerial } from './jobs/keyed-serial.js';
 
 export class Tenants {
   /** Why tenants do not get uids of their own, when they do not (for the start-up log). */
   readonly off?: string;
+  // One allocation at a time in this server: racing ones all pick the same next uid and all but one retry, so a
+  // promotion to 44 apps at once ran out of retries (bench/scale). Replicas on one Postgres still race, and retry.
+  private allocations = new KeyedSerial();
   constructor(private db: Kysely<Database>, private range: UidRange | undefined, sandboxUid: number) {
     if (!range) this.off = 'SLIPWAY_TENANT_UIDS=off: every tenant runs as the sandbox user';
     else if (process.getuid?.() !== 0) this.off = 'the server does not run as root, so every tenant runs as the server\'s own uid';
@@ -16,7 +20,8 @@ export class Tenants {
 
   private async get(owner: TenantOwner): Promise<Tenant | undefined> {
     if (this.off || !this.range) return undefined;
-    const uid = await tenantUid(this.db, owner, this.range);
+    const range = this.range;
+    const uid = await this.allocations.run('uid', () => tenantUid(this.db, owner, range));
     return { uid, gid: uid };
   }
 

@@ -2,7 +2,7 @@
 // default), a database on a configured Postgres server, and a Redis server.
 import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Sandbox, Started } from '../sandbox/sandbox.js';
 import { describeResult } from '../sandbox/result.js';
 import { runHost } from '../sandbox/host.js';
@@ -134,7 +134,8 @@ export class ServerPostgres {
   }
 
   private async admin<T>(work: (c: pg.Client) => Promise<T>): Promise<T> {
-    const client = new pg.Client({ connectionString: this.adminUrl });
+    const { default: pgDriver } = await import('pg');
+    const client = new pgDriver.Client({ connectionString: this.adminUrl });
     await client.connect();
     try { return await work(client); } finally { await client.end(); }
   }

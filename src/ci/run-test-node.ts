@@ -8,7 +8,6 @@ import { prepareBuildpacks, type PreparedBuildpack } from '../buildpacks/prepare
 import { q, sourceFiles, sourceProfileD } from '../buildpacks/shell.js';
 import { createWorkspace, removeWorkspace, writeEnvDir, hoistSingleFolder, type Workspace } from './workspace.js';
 import { cacheNotSavedLine, restoreCache, saveCache } from './setup-cache.js';
-import { TapReader, failureReason, testOutcome } from './tap-results.js';
 import { collectJUnit } from './collect-reports.js';
 import type { Emit, OutputStream, TestNodeJob } from './test-node-job.js';
 import type { ErrorId } from '../core/errors.js';
@@ -140,6 +139,8 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
     const commands = testCommands(job, ws, bps);
     if (!commands.length) throw new StepError('invalid_app_json', 'No tests to run: app.json has no scripts.test and no buildpack has bin/test. Add "environments": {"test": {"scripts": {"test": "..."}}}.');
     const testLog = out('test');
+    // The TAP parser (and its YAML reader) is loaded by the first test step, not by every process that imports this module (the server).
+    const { TapReader, failureReason, testOutcome } = await import('./tap-results.js');
     const tap = new TapReader();
     let exitCode: number | null = 0;
     for (const argv of commands) {

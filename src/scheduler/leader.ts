@@ -4,7 +4,7 @@
 // fails or stops answering stops its scheduled work at once, and Postgres frees the lock when the
 // session ends (a killed process at once; a vanished host after the TCP keepalives set below).
 // On SQLite there is one server and it leads.
-import pg from 'pg';
+import type pg from 'pg';
 import type { Dialect } from '../store/db.js';
 import type { Logger } from '../app-context.js';
 
@@ -69,7 +69,8 @@ export class Leader {
 
   private async tryLead(): Promise<void> {
     const checkMs = this.o.checkMs ?? 2000;
-    const client = new pg.Client({ connectionString: this.o.databaseUrl, application_name: 'slipway-leader', connectionTimeoutMillis: checkMs, query_timeout: checkMs, keepAlive: true });
+    const { default: pgDriver } = await import('pg');
+    const client = new pgDriver.Client({ connectionString: this.o.databaseUrl, application_name: 'slipway-leader', connectionTimeoutMillis: checkMs, query_timeout: checkMs, keepAlive: true });
     client.on('error', () => {}); // reported through the failing query or the 'end' event below
     try {
       await client.connect();

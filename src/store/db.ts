@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import SqliteDatabase from 'better-sqlite3';
-import pg from 'pg';
 import type { Database } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
 import { sealingPlugin } from './sealed-columns.js';
@@ -21,6 +20,8 @@ export async function openStore(opts: { databaseUrl?: string; dataDir: string; k
   let dialect: Dialect;
   if (isPostgresUrl(opts.databaseUrl)) {
     dialect = 'postgres';
+    // Loaded only here: a server on SQLite (the default) does not hold the Postgres driver (about 3 MB of heap).
+    const { default: pg } = await import('pg');
     db = new Kysely<Database>({ plugins, dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: opts.databaseUrl!, max: 10 }) }) });
   } else {
     dialect = 'sqlite';

@@ -3,7 +3,6 @@
 // HEROKU_DATA_HOST (then HEROKU_POSTGRESQL_HOST / HEROKU_REDIS_HOST) on HEROKU_HOST's port, so with
 // HEROKU_DATA_HOST set to HEROKU_HOST's host name nothing goes to Heroku.
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
 import { listApps } from '../../store/apps.js';
 import { listAppAddons, type AppAddon } from '../../store/app-addons.js';
 import { fail } from '../../core/errors.js';
@@ -24,6 +23,7 @@ async function findAddon(ctx: Pick<AppContext, 'store'>, ref: string, service: '
 
 /** What pg:info shows, read from the database itself; Status says so when it cannot be reached. */
 async function postgresFacts(url: string): Promise<{ name: string; values: string[] }[]> {
+  const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000, statement_timeout: 5000 });
   try {
     await client.connect();
