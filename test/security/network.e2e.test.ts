@@ -138,6 +138,38 @@ test('a one-off dyno and a CI test node: no API, no other tenant\'s add-on; a ru
   assert.equal((await fetch(`${s.url}/health`)).status, 200);
 });
 
+test('the gateway keeps its MAC address while sandboxes\' ports come and go: a dyno never holds an address it left', { skip, timeout: 60_000 }, async () => {
+  const bridge = `sln${serverTag(s.dataDir)}`;
+  const mac = async () => (await exec('ip', ['-br', 'link', 'show', bridge])).stdout.trim().split(/\s+/)[2];
+  const before = await mac();
+  const own = hostPort(vars[T]!['REDIS_URL']!);
+  const me = JSON.parse((await viaRouter(s, T, '/whoami')).body) as { addrs: string[]; resolv: string };
+  const gateway = /nameserver (\S+)/.exec(me.resolv)![1]!;
+  const namespaces = (await exec('ip', ['netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(`slipway-${serverTag(s.dataDir)}-`));
+  let dynoNs = '';
+  for (const ns of namespaces) if ((await exec('ip', ['-n', ns, '-br', 'addr'])).stdout.includes(` ${me.addrs[0]}/`)) dynoNs = ns;
+  assert.ok(dynoNs, `the dyno's namespace (${me.addrs[0]}) among ${namespaces.join(', ')}`);
+  const dynosGateway = async () => /lladdr (\S+)/.exec((await exec('ip', ['-n', dynoNs, 'neigh', 'show', gateway])).stdout)?.[1];
+  // A port with about the lowest MAC there is, as a release phase's veth may have (a bridge without
+  // an address of its own takes its ports' lowest). The name is this part's test prefix (15 characters at most).
+  const veth = `slwtnd${process.pid % 100000}`;
+  await exec('ip', ['link', 'add', veth, 'address', '02:00:00:00:00:01', 'type', 'veth', 'peer', 'name', `${veth}p`]);
+  try {
+    await exec('ip', ['link', 'set', veth, 'master', bridge]);
+    await exec('ip', ['link', 'set', veth, 'up']);
+    // The dyno hears from the gateway while the port is there (a request through the router).
+    assert.match(await probe(T, own.host, own.port), /^open/, 'its own Redis while the port is on the bridge');
+    assert.equal(await mac(), before, 'the gateway\'s MAC address while the port is on the bridge');
+  } finally {
+    await exec('ip', ['link', 'del', veth]).catch(() => undefined);
+  }
+  // Before, the dyno went on sending to the port's address after it left, until its neighbour entry
+  // expired (10–40 s): a call to its add-on just then stalled past the router's 30 s (H12).
+  assert.equal(await dynosGateway(), await mac(), 'the address the dyno holds for its gateway is the bridge\'s');
+  assert.equal(await mac(), before, 'the gateway\'s MAC address after the port left');
+  assert.match(await probe(T, own.host, own.port), /^open/, 'its own Redis after the port left');
+});
+
 /** Mount points (mountinfo's fifth field) and file system types of a mountinfo table. */
 const mountsOf = (mountinfo: string) => mountinfo.split('\n').filter((l) => l.includes(' - ')).map((l) => ({ at: l.split(' ')[4]!, type: l.split(' - ')[1]!.split(' ')[0]! }));
 
