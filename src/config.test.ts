@@ -23,8 +23,9 @@ test('SLIPWAY_BLOB_STORE: unset (chosen by the store), folder, postgres only wit
   assert.throws(() => loadConfig({ SLIPWAY_BLOB_STORE: 's3' }), (e: Error) => e instanceof ConfigError && /SLIPWAY_BLOB_STORE/.test(e.message));
 });
 
-test('SLIPWAY_ROUTER: node by default (auto: nginx where installed); nginx needs the router process (no in-process companions, no TLS router port)', () => {
-  assert.equal(loadConfig({}).router, 'node');
+test('SLIPWAY_ROUTER: auto by default (nginx where installed); node is kept; nginx needs the router process (no in-process companions, no TLS router port)', () => {
+  assert.equal(loadConfig({}).router, 'auto');
+  assert.equal(loadConfig({ SLIPWAY_ROUTER: 'node' }).router, 'node');
   assert.equal(loadConfig({ SLIPWAY_ROUTER: 'nginx' }).router, 'nginx');
   assert.equal(loadConfig({ SLIPWAY_ROUTER: 'auto', SLIPWAY_COMPANIONS: 'in-process' }).router, 'auto', 'auto inside the server is the Node router');
   for (const env of [{ SLIPWAY_COMPANIONS: 'in-process' }, { SLIPWAY_ROUTER_TLS_PORT: '0' }]) {

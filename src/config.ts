@@ -19,10 +19,9 @@ const schema = z.object({
   SLIPWAY_ROUTER_HOST: z.string().optional(),
   // Custom domains' certificates (certs:add) are served by SNI here; unset: no TLS on the router.
   SLIPWAY_ROUTER_TLS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  // The router process's data plane: node (the default for now), or auto (nginx when it is installed,
-  // else the Node router) or nginx. Not yet the default: under load, 1 in ~6 runs of the flow test saw
-  // a request to a production dyno time out (H12) at the end of a failed release with nginx only.
-  SLIPWAY_ROUTER: z.enum(['auto', 'node', 'nginx']).default('node'),
+  // The router process's data plane: auto (nginx when it is installed, else the Node router, said at
+  // start with why), nginx (required) or node (Slipway's own proxy, slower).
+  SLIPWAY_ROUTER: z.enum(['auto', 'node', 'nginx']).default('auto'),
   // The router as a process of its own beside the server (outlives it), or inside the server as before.
   SLIPWAY_COMPANIONS: z.enum(['process', 'in-process']).default('process'),
   // process: dynos run under a local `slipway agent` beside the server (they outlive it); in-process: inside the server.
@@ -93,7 +92,7 @@ export interface Config {
   /** The router's TLS port (SNI, certificates from `certs:add`); undefined: the router speaks plain HTTP only. 0 picks a free port. */
   readonly routerTlsPort?: number;
   readonly domain: string;
-  /** The router process's data plane: an nginx it runs and configures, Slipway's Node proxy (slower), or auto (nginx when installed). */
+  /** The router process's data plane: auto (the default: nginx when installed), an nginx it runs and configures, or Slipway's Node proxy (slower). */
   readonly router: 'auto' | 'node' | 'nginx';
   /** `process`: the router runs as `slipway router` beside the server and outlives it; `in-process`: inside the server. */
   readonly companions: 'process' | 'in-process';

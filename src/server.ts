@@ -28,7 +28,7 @@ import { appsWithDesiredDynos } from './store/desired-dynos.js';
 import { OneOffDynos } from './runtime/one-off.js';
 import { createRouter } from './runtime/router.js';
 import { RouterFeed } from './router/router-feed.js';
-import { routerAsProcess, startRouterCompanion } from './router/router-companion.js';
+import { inServerRouterLine, routerAsProcess, startRouterCompanion } from './router/router-companion.js';
 import type { Companion } from './companions/companions.js';
 import { startLocalAgentCompanion } from './companions/local-agent-companion.js';
 import { DomainRoutes, listenRouterTls } from './runtime/custom-domains.js';
@@ -282,6 +282,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
         routerFeed.expected = 1;
         routerUrl = `http://${config.routerHost}:${routerPort}`;
       } else {
+        log.info(`router: ${inServerRouterLine(config)}`);
         await new Promise<void>((r) => router.listen(config.routerPort, config.routerHost, () => r()));
         routerUrl = `http://${config.routerHost}:${(router.address() as { port: number }).port}`;
       }

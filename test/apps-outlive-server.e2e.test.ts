@@ -28,7 +28,7 @@ let dir: string;
 let env: Record<string, string>;
 let routerPort: number;
 
-/** The router's data plane where nginx is installed (SLIPWAY_ROUTER=auto): the nginx master the router process runs, or undefined. */
+/** The router's data plane where nginx is installed (the default, SLIPWAY_ROUTER=auto): the nginx master the router process runs, or undefined. */
 function nginxMaster(dataDir: string): number | undefined {
   try {
     const pid = Number(fs.readFileSync(path.join(dataDir, 'nginx', 'nginx.pid'), 'utf8').trim());
@@ -49,9 +49,9 @@ const webDynos = async () => (await api<DynoJson[]>(s, 'GET', `/apps/${A}/dynos`
 
 before(async () => {
   routerPort = await freePort();
-  // The embedded default: the local agent runs as a process of its own without any setting; the
-  // router's data plane is nginx where it is installed (SLIPWAY_ROUTER=auto), so its adoption is shown too.
-  env = { PORT: String(await freePort()), SLIPWAY_ROUTER_PORT: String(routerPort), SLIPWAY_BOOT_TIMEOUT_SECONDS: '30', ...(process.env['SLIPWAY_TEST_ROUTER'] ? {} : { SLIPWAY_ROUTER: 'auto' }) };
+  // The embedded default: the local agent runs as a process of its own without any setting, and the
+  // router's data plane is nginx where it is installed (SLIPWAY_ROUTER=auto, the default), so its adoption is shown too.
+  env = { PORT: String(await freePort()), SLIPWAY_ROUTER_PORT: String(routerPort), SLIPWAY_BOOT_TIMEOUT_SECONDS: '30' };
   s = await startServer(env);
   dir = exampleRepo('web-app');
   assert.equal((await cli(s, ['apps:create', A])).code, 0);

@@ -8,7 +8,7 @@ test('auto is nginx where it is installed, else the Node router, said once with 
   assert.equal(said.length, 0);
   assert.equal(chooseDataPlane({ dataPlane: 'auto' }, (l) => said.push(l), () => false), 'node');
   assert.equal(said.length, 1);
-  assert.match(said[0]!, /nginx is not installed: routing with the Node router.*apt-get install nginx-light/);
+  assert.match(said[0]!, /^nginx not found in \/usr\/local\/sbin:.*: routing with the Node data plane.*apt-get install nginx-light/);
 });
 
 test('an explicit choice is kept, installed or not', () => {

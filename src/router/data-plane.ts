@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createRouter } from '../runtime/router.js';
-import { findExecutable } from '../sandbox/host-tools.js';
+import { findExecutable, SYSTEM_PATH } from '../sandbox/host-tools.js';
 import type { RouterConfig } from './router-config.js';
 import type { TableClient } from './table-client.js';
 import { NginxDataPlane, type PlaneApp } from './nginx-data-plane.js';
@@ -25,11 +25,11 @@ type PlaneTable = Pick<TableClient, 'version' | 'all' | 'lookup' | 'customHost'>
 
 interface PlaneDeps { table: PlaneTable; line(appId: string, line: string): void; served(version: number): void; say(line: string): void }
 
-/** The data plane SLIPWAY_ROUTER asks for: nginx if asked or (auto) if installed, else the Node router, said once. */
+/** The data plane SLIPWAY_ROUTER asks for: nginx if asked or (auto) if installed, else the Node router, said once with why. */
 export function chooseDataPlane(c: Pick<RouterConfig, 'dataPlane'>, say: (line: string) => void, installed = () => findExecutable('nginx') !== undefined): 'nginx' | 'node' {
   if (c.dataPlane !== 'auto') return c.dataPlane;
   if (installed()) return 'nginx';
-  say('nginx is not installed: routing with the Node router, which serves about a third of what nginx does; install nginx (`apt-get install nginx-light`) and restart to route with it, or set SLIPWAY_ROUTER=node to say this is meant');
+  say(`nginx not found in ${SYSTEM_PATH}: routing with the Node data plane, which serves about a third of what nginx does; install nginx (\`apt-get install nginx-light\`) and restart to route with it, or set SLIPWAY_ROUTER=node to say this is meant`);
   return 'node';
 }
 

@@ -8,6 +8,7 @@ import type { Logger } from '../app-context.js';
 import { Companion } from '../companions/companions.js';
 import { rotateRouterToken } from '../store/routers.js';
 import { HOST_ENV } from '../sandbox/host-tools.js';
+import { chooseDataPlane } from './data-plane.js';
 
 /**
  * The router credential a server mints for the router it runs: one per server (`replica` is stable
@@ -19,16 +20,28 @@ export const localRouterName = (replica: string): string => `local-${replica}`.s
 export const routerAsProcess = (c: Pick<Config, 'routerTlsPort' | 'companions'>): boolean =>
   c.companions === 'process' && c.routerTlsPort === undefined;
 
-/** Adopt the router process a previous server left, or start one; resolves once it serves. */
+/** What the server says of the router it serves itself (always the Node data plane), with why. */
+export function inServerRouterLine(c: Pick<Config, 'routerTlsPort'>): string {
+  return `routing with the Node data plane inside the server: ${c.routerTlsPort !== undefined
+    ? 'the TLS router port (SLIPWAY_ROUTER_TLS_PORT) is served by the Node router only'
+    : 'SLIPWAY_COMPANIONS=in-process'}`;
+}
+
+/**
+ * Adopt the router process a previous server left, or start one; resolves once it serves. `auto` is
+ * decided here, so the server's own output says when the router falls back to the Node data plane
+ * (and a router started on one data plane is replaced once the other is chosen).
+ */
 export async function startRouterCompanion(o: { config: Config; db: Kysely<Database>; log: Logger; serverUrl: string; port: number; replica: string }): Promise<Companion> {
   const c = o.config;
+  const plane = chooseDataPlane({ dataPlane: c.router }, (line) => o.log.warn(`router: ${line}`));
   const companion = new Companion({ dir: path.join(c.dataDir, 'companions'), kind: 'router', log: o.log });
-  await companion.adoptOrStart(`${o.serverUrl} ${c.routerHost}:${o.port} ${c.domain} ${c.routerTimeoutMs} ${c.router}`, async () => ({
+  await companion.adoptOrStart(`${o.serverUrl} ${c.routerHost}:${o.port} ${c.domain} ${c.routerTimeoutMs} ${plane}`, async () => ({
     args: [],
     env: {
       ...HOST_ENV, SLIPWAY_ROUTER_SERVER: o.serverUrl, SLIPWAY_ROUTER_TOKEN: await rotateRouterToken(o.db, localRouterName(o.replica)),
       SLIPWAY_ROUTER_PORT: String(o.port), SLIPWAY_ROUTER_HOST: c.routerHost, SLIPWAY_DOMAIN: c.domain, SLIPWAY_ROUTER_TIMEOUT_SECONDS: String(c.routerTimeoutMs / 1000),
-      SLIPWAY_ROUTER: c.router, SLIPWAY_ROUTER_DATA_DIR: c.dataDir,
+      SLIPWAY_ROUTER: plane, SLIPWAY_ROUTER_DATA_DIR: c.dataDir,
     },
   }));
   return companion;

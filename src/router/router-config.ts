@@ -13,8 +13,8 @@ const schema = z.object({
   SLIPWAY_ROUTER_HOST: z.string().optional(),
   SLIPWAY_HOST: z.string().default('127.0.0.1'),
   SLIPWAY_DOMAIN: z.string().default('localhost'),
-  /** The data plane: nginx run and configured by this process, the Node router, or auto (nginx when installed); node by default for now (src/config.ts says why). */
-  SLIPWAY_ROUTER: z.enum(['auto', 'node', 'nginx'], { error: 'must be auto, nginx or node (--data-plane)' }).default('node'),
+  /** The data plane: auto (the default: nginx when installed, else the Node router), nginx run and configured by this process, or the Node router. */
+  SLIPWAY_ROUTER: z.enum(['auto', 'node', 'nginx'], { error: 'must be auto, nginx or node (--data-plane)' }).default('auto'),
   /** nginx's configuration, logs and temporary files go under <this>/nginx (default: a folder of this user and port in the temp dir). */
   SLIPWAY_ROUTER_DATA_DIR: z.string().optional(),
   SLIPWAY_ROUTER_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import type { Logger } from '../app-context.js';
 import { AddressPool, contains, formatCidr, formatIp, overlaps, parseCidr, parseIp, type Cidr } from './cidr.js';
 import { accessScript, defaultRulesScript } from './default-rules.js';
+import { addBridgeLine } from './bridge.js';
 import { startDnsRelay, type DnsRelay } from './dns-relay.js';
 import { startTcpRelay, type TcpRelay } from './tcp-relay.js';
 import { hostRoutes, ip, nft, quietly } from './net.js';
@@ -75,7 +76,7 @@ export class DefaultNetwork {
     this.gateway = formatIp(c.base + 1);
     this.pool = new AddressPool(c);
     await quietly(ip(['link', 'del', this.bridge]));
-    await ip([], [`link add ${this.bridge} type bridge`, `addr add ${this.gateway}/${c.bits} dev ${this.bridge}`, `link set ${this.bridge} up`]);
+    await ip([], [addBridgeLine(this.bridge), `addr add ${this.gateway}/${c.bits} dev ${this.bridge}`, `link set ${this.bridge} up`]);
     // Forwarding is what NAT needs; redirects would tell a namespace to skip the host's firewall.
     fs.writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
     fs.writeFileSync(`/proc/sys/net/ipv4/conf/${this.bridge}/send_redirects`, '0');

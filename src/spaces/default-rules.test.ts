@@ -15,7 +15,7 @@ test('namespaces reach each other only through the access pairs, and the host on
   assert.match(s, /iifname "slnab12" ip daddr 100\.81\.0\.1 udp dport 53 accept\n\s+iifname "slnab12" ip daddr 100\.81\.0\.1 ip saddr \. tcp dport @relays accept\n\s+iifname "slnab12" reject/);
   assert.match(s, /set relays \{\n\s+type ipv4_addr \. inet_service\n\s+elements = \{ 100\.81\.0\.2 \. 40001 \}/);
   assert.match(s, /iifname != \{ "slnab12", "lo" \} ip daddr 100\.81\.0\.1 reject/);
-  assert.match(s, /oifname "slnab12" meta skuid 0 accept\n\s+oifname "slnab12" reject/);
+  assert.match(s, /oifname "slnab12" meta skuid 0 accept\n\s+oifname "slnab12" ct state established accept\n\s+oifname "slnab12" reject/);
   assert.match(s, /ip saddr 100\.81\.0\.0\/20 oifname != "slnab12" masquerade/);
 });
 

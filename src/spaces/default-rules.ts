@@ -9,7 +9,10 @@
 //            group's relays (@relays: its database on the operator's server, tcp-relay.ts), and
 //            the router's door on the gateway (apps' public URLs, as from the internet): the API,
 //            sshd, an operator's database are all refused.
-//   output:  into the bridge only replies and the server's own uid (the router, boot checks).
+//   output:  into the bridge only replies, the server's own uid (the router, boot checks), and the
+//            rest of connections those opened (what the kernel sends for a socket already closed:
+//            the last ACK from TIME-WAIT, a reset; it carries no uid, and dropping it left dynos
+//            retransmitting to the router for ~100 s after each connection the host closed first).
 //   nat:     masquerade what leaves the host from the network's range.
 
 export interface DefaultFirewall { table: string; bridge: string; cidr: string; gateway: string; serverUid: number; access: Array<[string, string]>; relays: Array<[string, number]>; routerPort?: number }
@@ -49,6 +52,8 @@ export function defaultRulesScript(f: DefaultFirewall): string {
     + chain('output', 'type filter hook output priority filter; policy accept;', [
       `oifname ${br} ct direction reply accept`,
       `oifname ${br} meta skuid ${f.serverUid} accept`,
+      // A connection is established only once its first packet passed the rule above: a new one never is.
+      `oifname ${br} ct state established accept`,
       `oifname ${br} reject with icmpx admin-prohibited`,
     ])
     + chain('postrouting', 'type nat hook postrouting priority srcnat; policy accept;', [

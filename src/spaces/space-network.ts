@@ -5,6 +5,7 @@
 import { createHash, randomInt } from 'node:crypto';
 import type { Logger } from '../app-context.js';
 import { AddressPool, parseCidr, spaceAddresses } from './cidr.js';
+import { addBridgeLine } from './bridge.js';
 import { startDns, type DnsResponder } from './dns-server.js';
 import type { ZoneEntry } from './dns-zone.js';
 import { rulesetScript, type EgressRule } from './nft-rules.js';
@@ -110,7 +111,7 @@ export class SpaceNetworks implements DynoNetworks {
     const s: LiveSpace = { spec, bridge, ...a, pool: new AddressPool(cidr), zone: new Map() };
     await quietly(ip(['link', 'del', bridge]));
     await ip([], [
-      `link add ${bridge} type bridge`,
+      addBridgeLine(bridge),
       `addr add ${a.gateway}/${a.prefix} dev ${bridge}`,
       `addr add ${a.egress}/32 dev ${bridge}`,
       `link set ${bridge} up`,

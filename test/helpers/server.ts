@@ -33,7 +33,8 @@ export async function startServer(extraEnv: Record<string, string> = {}, dataDir
   const routerPort = await freePort();
   const env: Record<string, string> = {
     SLIPWAY_ROUTER_PORT: String(routerPort),
-    // SLIPWAY_TEST_ROUTER=node (or nginx) runs any suite against that data plane (default node; auto: nginx where installed).
+    // SLIPWAY_TEST_ROUTER=node (or nginx) runs any suite against that data plane (unset: the server's default, auto: nginx where installed).
+    // SLIPWAY_ROUTER itself is not passed on: the servers' environment is built here, whatever the test runner's is.
     ...(process.env['SLIPWAY_TEST_ROUTER'] ? { SLIPWAY_ROUTER: process.env['SLIPWAY_TEST_ROUTER'] } : {}),
     PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root',
     PORT: String(port), SLIPWAY_DATA_DIR: dir, SLIPWAY_ADMIN_TOKEN: TOKEN, SLIPWAY_KILL_GRACE_MS: '1000', ...partialRunServerEnv(),

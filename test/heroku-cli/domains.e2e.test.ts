@@ -65,6 +65,7 @@ after(async () => {
 });
 
 test('domains:add routes a host name to the app, `domains` shows the DNS target; another app cannot take it', { timeout: 120_000 }, async () => {
+  assert.match(s.output(), /router: routing with the Node data plane inside the server: the TLS router port/, 'the server says its router is the Node one, and why');
   const add = await heroku(s, ['domains:add', HOST, '-a', A]);
   assert.equal(add.code, 0, add.stderr);
   assert.match(add.stdout, new RegExp(`DNS Target ${A}\\.localhost`));

@@ -4,6 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
+import { once } from 'node:events';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -136,6 +138,57 @@ test('a one-off dyno and a CI test node: no API, no other tenant\'s add-on; a ru
   blocked(lines[1]!.split(' -> ')[1]!, 'another app\'s add-on from a test node');
   assert.match(lines[2]!, /-> open/, 'the run\'s own Redis');
   assert.equal((await fetch(`${s.url}/health`)).status, 200);
+});
+
+/** An app's (one) web dyno: its address, port, gateway and network namespace on the default network. */
+async function dynoPlace(app: string): Promise<{ ns: string; address: string; port: number; gateway: string }> {
+  const me = JSON.parse((await viaRouter(s, app, '/whoami')).body) as { port: string; addrs: string[]; resolv: string };
+  const namespaces = (await exec('ip', ['netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(`slipway-${serverTag(s.dataDir)}-`));
+  let ns = '';
+  // Other sandboxes' namespaces come and go meanwhile (one may be gone by the time it is read).
+  for (const n of namespaces) if ((await exec('ip', ['-n', n, '-br', 'addr']).catch(() => ({ stdout: '' }))).stdout.includes(` ${me.addrs[0]}/`)) ns = n;
+  assert.ok(ns, `the dyno's namespace (${me.addrs[0]}) among ${namespaces.join(', ')}`);
+  return { ns, address: me.addrs[0]!, port: Number(me.port), gateway: /nameserver (\S+)/.exec(me.resolv)![1]! };
+}
+
+test('the gateway keeps its MAC address while sandboxes\' ports come and go: a dyno never holds an address it left', { skip, timeout: 60_000 }, async () => {
+  const bridge = `sln${serverTag(s.dataDir)}`;
+  const mac = async () => (await exec('ip', ['-br', 'link', 'show', bridge])).stdout.trim().split(/\s+/)[2];
+  const before = await mac();
+  const own = hostPort(vars[T]!['REDIS_URL']!);
+  const dyno = await dynoPlace(T);
+  const neigh = async () => (await exec('ip', ['-n', dyno.ns, 'neigh', 'show', dyno.gateway])).stdout.trim();
+  // A port with about the lowest MAC there is, as a release phase's veth may have (a bridge without
+  // an address of its own takes its ports' lowest). The name is this part's test prefix (15 characters at most).
+  const veth = `slwtnd${process.pid % 100000}`;
+  await exec('ip', ['link', 'add', veth, 'address', '02:00:00:00:00:01', 'type', 'veth', 'peer', 'name', `${veth}p`]);
+  try {
+    await exec('ip', ['link', 'set', veth, 'master', bridge]);
+    await exec('ip', ['link', 'set', veth, 'up']);
+    // The dyno hears from the gateway while the port is there (a request through the router).
+    assert.match(await probe(T, own.host, own.port), /^open/, 'its own Redis while the port is on the bridge');
+    assert.equal(await mac(), before, 'the gateway\'s MAC address while the port is on the bridge');
+  } finally {
+    await exec('ip', ['link', 'del', veth]).catch(() => undefined);
+  }
+  // Before, the dyno went on sending to the port's address after it left, until its neighbour entry
+  // expired (10–40 s): a call to its add-on just then stalled past the router's 30 s (H12).
+  const held = await neigh();
+  assert.equal(/lladdr (\S+)/.exec(held)?.[1], await mac(), `the address the dyno holds for its gateway is the bridge's (${held})`);
+  assert.equal(await mac(), before, 'the gateway\'s MAC address after the port left');
+  assert.match(await probe(T, own.host, own.port), /^open/, 'its own Redis after the port left');
+});
+
+test('a connection the host closes at once is closed on the dyno too: the host\'s last ACK reaches it', { skip, timeout: 60_000 }, async () => {
+  const dyno = await dynoPlace(T);
+  // As a boot check does: connect, then close the socket (its last ACK and any reset carry no uid then).
+  const sock = net.connect(dyno.port, dyno.address);
+  await once(sock, 'connect');
+  const port = sock.localPort!;
+  sock.destroy();
+  // Before, the firewall dropped them: the dyno sat in LAST-ACK, retransmitting its FIN, for ~100 s.
+  const lastAck = async () => (await exec('ip', ['netns', 'exec', dyno.ns, 'ss', '-Htan', 'state', 'last-ack', 'dport', '=', `:${port}`])).stdout.trim();
+  await waitFor(`the dyno to close its side of port ${port}`, async () => (await lastAck()) === '', 5000).catch(async (e: Error) => { throw new Error(`${e.message}: ${await lastAck()}`); });
 });
 
 /** Mount points (mountinfo's fifth field) and file system types of a mountinfo table. */
