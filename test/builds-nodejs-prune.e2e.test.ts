@@ -33,7 +33,9 @@ function project(spec?: string, fields: Record<string, unknown> = {}): string {
   // No web process: the build and a one-off are what this shows.
   fs.writeFileSync(path.join(dir, 'Procfile'), 'check: node check.js\n');
   const registry = execFileSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8' }).trim().replace(/\/+$/, '');
-  const env = { ...process.env, COREPACK_HOME: tempDir('slipway-prune-corepack-'), COREPACK_ENABLE_DOWNLOAD_PROMPT: '0', COREPACK_INTEGRITY_KEYS: '0', COREPACK_NPM_REGISTRY: registry };
+  const env = { ...process.env, COREPACK_HOME: tempDir('slipway-prune-corepack-'), COREPACK_ENABLE_DOWNLOAD_PROMPT: '0', COREPACK_INTEGRITY_KEYS: '0', COREPACK_NPM_REGISTRY: registry,
+    // The lockfile is made here: Yarn 2+ refuses to write one when it sees CI=true (immutable installs).
+    YARN_ENABLE_IMMUTABLE_INSTALLS: 'false' };
   if (spec) execFileSync(process.execPath, [COREPACK, spec, 'install'], { cwd: dir, env, stdio: 'pipe', timeout: 180_000 });
   else execFileSync('npm', ['install', '--package-lock-only', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'pipe', timeout: 180_000 });
   for (const f of ['node_modules', '.pnp.cjs', '.pnp.loader.mjs', '.yarn/cache', '.yarn/install-state.gz']) fs.rmSync(path.join(dir, f), { recursive: true, force: true });

@@ -35,7 +35,9 @@ function project(spec: string, layoutCheck: string): string {
   ].join('\n') + '\n');
   // Yarn 2+ from the npm registry too (@yarnpkg/cli-dist), as the buildpack has Corepack fetch it.
   const registry = execFileSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8' }).trim().replace(/\/+$/, '');
-  const env = { ...process.env, COREPACK_HOME: tempDir('slipway-pm-corepack-'), COREPACK_ENABLE_DOWNLOAD_PROMPT: '0', COREPACK_INTEGRITY_KEYS: '0', COREPACK_NPM_REGISTRY: registry };
+  const env = { ...process.env, COREPACK_HOME: tempDir('slipway-pm-corepack-'), COREPACK_ENABLE_DOWNLOAD_PROMPT: '0', COREPACK_INTEGRITY_KEYS: '0', COREPACK_NPM_REGISTRY: registry,
+    // The lockfile is made here: Yarn 2+ refuses to write one when it sees CI=true (immutable installs).
+    YARN_ENABLE_IMMUTABLE_INSTALLS: 'false' };
   execFileSync(process.execPath, [COREPACK, spec, 'install'], { cwd: dir, env, stdio: 'pipe', timeout: 180_000 });
   for (const f of ['node_modules', '.pnp.cjs', '.pnp.loader.mjs', '.yarn/cache', '.yarn/install-state.gz']) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
   fs.writeFileSync(path.join(dir, '.gitignore'), 'built-by\n');

@@ -20,7 +20,7 @@ import { fail } from '../core/errors.js';
 import type { AppContext } from '../app-context.js';
 import { parseBody, refuseBadKeys } from './errors.js';
 import { signedUrl } from './urls.js';
-import { accountEmail, herokuAppJson } from './heroku/shapes.js';
+import { accountEmail, herokuAppJson, herokuAppsJson } from './heroku/shapes.js';
 import { sseEvent } from './heroku/sse.js';
 import { listedOneOffs } from './one-off-routes.js';
 import { visibleApps } from './visible.js';
@@ -85,7 +85,7 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     await publishAppEvent(ctx, { appId: a.id, include: 'api:app', resource: 'app', action: 'update', data: shown as Record<string, unknown>, actor: req.actor?.name });
     return shown;
   });
-  app.get('/apps', async (req) => Promise.all((await visibleApps(db, req)).map((a) => appJson(req, a))));
+  app.get('/apps', async (req) => herokuAppsJson(ctx, req, await visibleApps(db, req)));
   app.get<{ Params: { app: string } }>('/apps/:app', async (req) => appJson(req, await getApp(db, req.params.app)));
   app.delete<{ Params: { app: string } }>('/apps/:app', async (req) => {
     const a = await getApp(db, req.params.app);

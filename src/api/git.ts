@@ -18,6 +18,7 @@ import type { AppContext } from '../app-context.js';
 import type { InputLimits } from '../config.js';
 import { presentedToken } from './auth.js';
 import { baseUrl, signedUrl } from './urls.js';
+import { recordRepoSize } from '../git/repo-size.js';
 
 interface Push { app: App; actor: string; base: string }
 
@@ -57,7 +58,12 @@ export async function gitRoutes(app: FastifyInstance, ctx: AppContext): Promise<
       method: req.method, pathInfo: `/${target.id}.git/${tail}`, query: url.search.slice(1), headers: req.headers,
       remoteAddr: req.ip, remoteUser: req.actor?.name ?? 'slipway', body: req.method === 'POST' ? (req.body as Readable) : null,
     }, env);
-    if (token) res.done.finally(() => pushes.delete(token));
+    if (token) {
+      res.done.finally(() => {
+        pushes.delete(token);
+        recordRepoSize(ctx.store.db, ctx.config.dataDir, target.id).catch((e: Error) => ctx.log.warn(`measuring ${target.name}'s repository: ${e.message}`));
+      });
+    }
     return reply.status(res.status).headers(res.headers).send(res.body);
   };
 

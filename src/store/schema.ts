@@ -131,7 +131,7 @@ export interface TestRunAddonsTable {
   deprovisioned_at: string | null;
 }
 
-export interface AppsTable { id: string; name: string; stack: string; release_counter: Generated<number>; created_at: string; updated_at: string; space_id?: string | null; internal_routing?: number; maintenance: Generated<number>; buildpacks?: string | null; owner_user_id?: string | null; team_id?: string | null }
+export interface AppsTable { id: string; name: string; stack: string; release_counter: Generated<number>; created_at: string; updated_at: string; space_id?: string | null; internal_routing?: number; maintenance: Generated<number>; buildpacks?: string | null; owner_user_id?: string | null; team_id?: string | null; repo_size?: number | string | null }
 export interface SpacesTable { id: string; name: string; cidr: string; region: string; shield: Generated<number>; state: string; trusted_ips: string; egress_rules: string; created_at: string; updated_at: string }
 export interface AppConfigVarsTable { app_id: string; key: string; value: string }
 export interface SlugsTable {

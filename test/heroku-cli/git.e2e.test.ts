@@ -5,7 +5,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cli } from '../helpers/server.js';
+import { api, cli } from '../helpers/server.js';
+import { waitFor } from '../helpers/runs.js';
 import { repoWithBuildpack, git } from '../helpers/apps.js';
 import { runCommand } from '../helpers/run-command.js';
 import { startHerokuServer, heroku, herokuEnv, type HerokuServer } from './helpers.js';
@@ -33,6 +34,13 @@ test('apps:create in a repository adds the heroku remote; git push heroku main d
   assert.match(push.output, new RegExp(`To ${s.tlsUrl}/${A}\\.git`));
   const r = await heroku(s, ['run', 'cat marker.txt'], { cwd: dir });
   assert.match(r.stdout, /^pushed$/m, 'the one-off runs the pushed code; the app came from the remote');
+  // Heroku's repo_size: measured after the push (kept in the app's row), the same in the app and the list.
+  const sizes = await waitFor('the pushed repository measured', async () => {
+    const one = (await api<{ repo_size: number }>(s, 'GET', `/apps/${A}`)).json.repo_size;
+    return one > 1000 ? one : undefined;
+  }, 10_000);
+  assert.equal((await api<Array<{ name: string; repo_size: number }>>(s, 'GET', '/apps')).json.find((a) => a.name === A)?.repo_size, sizes);
+  assert.match((await heroku(s, ['apps:info'], { cwd: dir })).stdout, /Repo Size:\s+\d/);
 });
 
 test('both CLIs infer the app from the heroku remote', { timeout: 60_000 }, async () => {

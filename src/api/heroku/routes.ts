@@ -10,7 +10,7 @@ import { fail } from '../../core/errors.js';
 import type { AppContext } from '../../app-context.js';
 import { parseBody } from '../errors.js';
 import { addonJson } from '../addons.js';
-import { accountEmail, accountJson, herokuAppJson } from './shapes.js';
+import { accountEmail, accountJson, herokuAppsJson } from './shapes.js';
 import { visibleApp, visibleApps } from '../visible.js';
 
 // Plans the CLI lists (addons:plans); Slipway runs the same local server for each, at no price.
@@ -27,17 +27,17 @@ export async function herokuCompatRoutes(app: FastifyInstance, ctx: AppContext):
     if (u !== '~' && u !== who?.id && u !== accountEmail(who?.name ?? '')) throw fail('not_found', `No account ${u} visible to you; ask for ~ (yourself).`);
     return accountJson(who);
   });
-  app.get<{ Params: { user: string } }>('/users/:user/apps', async (req) => Promise.all((await visibleApps(db, req)).map((a) => herokuAppJson(ctx, req, a))));
+  app.get<{ Params: { user: string } }>('/users/:user/apps', async (req) => herokuAppsJson(ctx, req, await visibleApps(db, req)));
 
   // pipelines:info fetches the apps of a pipeline in one request.
   app.post('/filters/apps', async (req) => {
     const b = parseBody(z.object({ in: z.object({ id: z.array(z.string()) }) }), req.body);
-    const out = [];
+    const apps = [];
     for (const id of b.in.id) {
       const a = await visibleApp(db, req, id);
-      if (a) out.push(await herokuAppJson(ctx, req, a));
+      if (a) apps.push(a);
     }
-    return out;
+    return herokuAppsJson(ctx, req, apps);
   });
 
   const attachmentJson = (a: App, x: AppAddon) => {

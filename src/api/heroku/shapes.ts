@@ -1,14 +1,11 @@
 // Heroku Platform API v3 shapes for the account and apps, with the fields the heroku CLI reads
 // (apps:info prints owner, region, sizes, git URL and stack from these).
-import fs from 'node:fs';
-import path from 'node:path';
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../../store/apps.js';
-import { currentRelease } from '../../store/releases.js';
-import { repoPath } from '../../git/repos.js';
+import { repoSizeOf } from '../../git/repo-size.js';
 import type { AppContext } from '../../app-context.js';
 import { baseUrl } from '../urls.js';
-import { herokuOwner } from './owner.js';
+import { herokuOwnerOf } from './owner.js';
 
 /** Slipway has token accounts, not users: the account's email is made from the token's name. */
 export const accountEmail = (name: string): string => (name.includes('@') ? name : `${name}@slipway.local`);
@@ -25,30 +22,42 @@ export const accountJson = (actor: { id: string; name: string } | undefined) => 
 // The one region a single Slipway installation has; a fixed id keeps it stable across restarts.
 export const REGION = { id: '00000000-0000-4000-8000-000000000001', name: 'local' };
 
-function dirSize(dir: string): number {
-  let total = 0;
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p); else if (e.isFile()) total += fs.statSync(p).size;
-    }
-  };
-  try { walk(dir); } catch { /* no repository yet: size 0 */ }
-  return total;
+/** Rows of `ids` in chunks (a list of many apps stays under the databases' parameter limits). */
+async function inChunks<T>(ids: string[], read: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < ids.length; i += 500) out.push(...await read(ids.slice(i, i + 500)));
+  return out;
 }
 
-/** An app as Heroku's schema names its fields, plus Slipway's own `web_url` through the router. */
+/**
+ * Apps as Heroku's schema names their fields, plus Slipway's own `web_url` through the router: a few
+ * queries for the whole list (current releases, slug sizes, owners), not a few per app.
+ */
+export async function herokuAppsJson(ctx: AppContext, req: FastifyRequest, apps: App[]) {
+  const db = ctx.store.db;
+  const ids = apps.map((a) => a.id);
+  const releases = new Map((await inChunks(ids, (c) => db.selectFrom('releases as r').leftJoin('slugs as s', 's.id', 'r.slug_id')
+    .select(['r.app_id', 'r.created_at', 's.size']).where('r.app_id', 'in', c).where('r.current', '=', 1).execute())).map((r) => [r.app_id, r]));
+  const teamIds = [...new Set(apps.flatMap((a) => (a.team_id ? [a.team_id] : [])))];
+  const userIds = [...new Set(apps.flatMap((a) => (a.owner_user_id ? [a.owner_user_id] : [])))];
+  const teams = new Map((await inChunks(teamIds, (c) => db.selectFrom('teams').select(['id', 'name']).where('id', 'in', c).execute())).map((t) => [t.id, t]));
+  const users = new Map((await inChunks(userIds, (c) => db.selectFrom('users').select(['id', 'email']).where('id', 'in', c).execute())).map((u) => [u.id, u]));
+  return Promise.all(apps.map(async (a) => {
+    const release = releases.get(a.id);
+    const { owner, team } = herokuOwnerOf(a, a.team_id ? teams.get(a.team_id) : undefined, a.owner_user_id ? users.get(a.owner_user_id) : undefined);
+    return {
+      id: a.id, name: a.name, acm: false, archived_at: null, buildpack_provided_description: null, create_status: 'complete',
+      build_stack: { id: null, name: a.stack }, stack: { id: null, name: a.stack }, generation: { name: 'cedar' },
+      git_url: `${baseUrl(ctx, req)}/${a.name}.git`, web_url: `http://${a.name}.${ctx.config.domain}:${ctx.config.routerPort}/`,
+      internal_routing: a.space_id ? a.internal_routing === 1 : null, maintenance: a.maintenance === 1, organization: team, team,
+      space: a.space_id ? { id: a.space_id, name: ctx.spaces.nameOf(a.space_id) ?? null, shield: false } : null, owner, region: REGION,
+      repo_size: await repoSizeOf(db, ctx.config.dataDir, a), slug_size: release?.size === null || release?.size === undefined ? null : Number(release.size),
+      created_at: a.created_at, updated_at: a.updated_at, released_at: release?.created_at ?? a.updated_at,
+    };
+  }));
+}
+
+/** One app in Heroku's shape (herokuAppsJson of one). */
 export async function herokuAppJson(ctx: AppContext, req: FastifyRequest, a: App) {
-  const release = await currentRelease(ctx.store.db, a.id);
-  const slug = release?.slug_id ? await ctx.store.db.selectFrom('slugs').select(['size']).where('id', '=', release.slug_id).executeTakeFirst() : undefined;
-  const { owner, team } = await herokuOwner(ctx.store.db, a);
-  return {
-    id: a.id, name: a.name, acm: false, archived_at: null, buildpack_provided_description: null, create_status: 'complete',
-    build_stack: { id: null, name: a.stack }, stack: { id: null, name: a.stack }, generation: { name: 'cedar' },
-    git_url: `${baseUrl(ctx, req)}/${a.name}.git`, web_url: `http://${a.name}.${ctx.config.domain}:${ctx.config.routerPort}/`,
-    internal_routing: a.space_id ? a.internal_routing === 1 : null, maintenance: a.maintenance === 1, organization: team, team,
-    space: a.space_id ? { id: a.space_id, name: ctx.spaces.nameOf(a.space_id) ?? null, shield: false } : null, owner, region: REGION,
-    repo_size: dirSize(repoPath(ctx.config.dataDir, a.id)), slug_size: slug?.size ?? null,
-    created_at: a.created_at, updated_at: a.updated_at, released_at: release?.created_at ?? a.updated_at,
-  };
+  return (await herokuAppsJson(ctx, req, [a]))[0]!;
 }

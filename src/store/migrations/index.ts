@@ -23,6 +23,7 @@ import * as m025 from './025-secrets-audit.js';
 import * as m027 from './027-routers.js';
 import * as m030 from './030-one-off-dynos.js';
 import * as m032 from './032-addon-hosts.js';
+import * as m033 from './033-app-repo-size.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
@@ -48,6 +49,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '027-routers': m027,
   '030-one-off-dynos': m030,
   '032-addon-hosts': m032,
+  '033-app-repo-size': m033,
 };
 
 export const migrationProvider: MigrationProvider = {
