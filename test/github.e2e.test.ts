@@ -275,7 +275,8 @@ test('review apps: a pull request gets an app (with its Postgres add-on) from it
   db.prepare("UPDATE releases SET created_at = ? WHERE app_id = (SELECT id FROM apps WHERE name = 'gh-pr-8')").run(new Date(Date.now() - 3 * 86_400_000).toISOString());
   db.close();
   await waitFor('the stale review app to be destroyed', async () => (await api(s, 'GET', '/apps/gh-pr-8')).status === 404, 120_000);
-  assert.ok((await events()).some((e) => e.message === 'PR #8: no new release for 2 day(s) (autodestroy): review app gh-pr-8 destroyed'));
+  // The app answers 404 as soon as its row is gone; the event is written once the rest (its add-on, slugs) is done too.
+  await waitFor('the autodestroy event', async () => (await events()).some((e) => e.message === 'PR #8: no new release for 2 day(s) (autodestroy): review app gh-pr-8 destroyed'), 30_000);
 
   // Disconnected: the old secret no longer gets anything in.
   const off = await run(['pipelines:disconnect', P]);

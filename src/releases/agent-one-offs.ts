@@ -43,7 +43,7 @@ export async function startOnAgent(ctx: Ctx, agentId: string, o: { appId: string
   return row;
 }
 
-/** Stop a running one-off: its agent learns of it at its next lease renewal; a queued one ends now. */
+/** Stop a running one-off: its agent learns of it at once (its cancel watch); a queued one ends now. */
 export async function stopOnAgent(ctx: Ctx, r: OneOffRow): Promise<void> {
   if (await requestCancel(ctx.queue, keyOf(r)) === 'cancelled') await ended(ctx, r, null, 'Stopped before an agent started it.');
 }
