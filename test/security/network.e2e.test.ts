@@ -140,23 +140,27 @@ test('a one-off dyno and a CI test node: no API, no other tenant\'s add-on; a ru
   assert.equal((await fetch(`${s.url}/health`)).status, 200);
 });
 
-/** An app's (one) web dyno: its address, port, gateway and network namespace on the default network. */
-async function dynoPlace(app: string): Promise<{ ns: string; address: string; port: number; gateway: string }> {
+/**
+ * An app's (one) web dyno: its address, port, gateway, network namespace and the tag of the default
+ * network it is on (the server's, or the local agent process's, which runs apps with add-ons).
+ */
+async function dynoPlace(app: string): Promise<{ ns: string; tag: string; address: string; port: number; gateway: string }> {
   const me = JSON.parse((await viaRouter(s, app, '/whoami')).body) as { port: string; addrs: string[]; resolv: string };
-  const namespaces = (await exec('ip', ['netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(`slipway-${serverTag(s.dataDir)}-`));
+  const tags = [serverTag(s.dataDir), serverTag(path.join(s.dataDir, 'local-agent'))];
+  const namespaces = (await exec('ip', ['netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0]!).filter((n) => tags.some((t) => n.startsWith(`slipway-${t}-`)));
   let ns = '';
   // Other sandboxes' namespaces come and go meanwhile (one may be gone by the time it is read).
   for (const n of namespaces) if ((await exec('ip', ['-n', n, '-br', 'addr']).catch(() => ({ stdout: '' }))).stdout.includes(` ${me.addrs[0]}/`)) ns = n;
   assert.ok(ns, `the dyno's namespace (${me.addrs[0]}) among ${namespaces.join(', ')}`);
-  return { ns, address: me.addrs[0]!, port: Number(me.port), gateway: /nameserver (\S+)/.exec(me.resolv)![1]! };
+  return { ns, tag: tags.find((t) => ns.startsWith(`slipway-${t}-`))!, address: me.addrs[0]!, port: Number(me.port), gateway: /nameserver (\S+)/.exec(me.resolv)![1]! };
 }
 
 test('the gateway keeps its MAC address while sandboxes\' ports come and go: a dyno never holds an address it left', { skip, timeout: 60_000 }, async () => {
-  const bridge = `sln${serverTag(s.dataDir)}`;
-  const mac = async () => (await exec('ip', ['-br', 'link', 'show', bridge])).stdout.trim().split(/\s+/)[2];
-  const before = await mac();
   const own = hostPort(vars[T]!['REDIS_URL']!);
   const dyno = await dynoPlace(T);
+  const bridge = `sln${dyno.tag}`;
+  const mac = async () => (await exec('ip', ['-br', 'link', 'show', bridge])).stdout.trim().split(/\s+/)[2];
+  const before = await mac();
   const neigh = async () => (await exec('ip', ['-n', dyno.ns, 'neigh', 'show', dyno.gateway])).stdout.trim();
   // A port with about the lowest MAC there is, as a release phase's veth may have (a bridge without
   // an address of its own takes its ports' lowest). The name is this part's test prefix (15 characters at most).
