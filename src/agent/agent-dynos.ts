@@ -112,14 +112,16 @@ export async function startAgentDynos(o: AgentDynosOptions): Promise<{ close(): 
 }
 
 /** Dynos of a previous process of this agent (killed): their processes and workspaces. */
-async function sweepLeftovers(workRoot: string, log: (line: string) => void): Promise<void> {
-  const ids = new Set(fs.readdirSync(workRoot).filter((n) => n.startsWith('dyno-')));
+/** Workspaces (and processes) of `kind` an earlier process of this agent left (it was killed): ended and removed. */
+export async function sweepLeftovers(workRoot: string, log: (line: string) => void, kind: 'dyno' | 'one-off' = 'dyno'): Promise<void> {
+  const prefix = kind === 'dyno' ? 'dyno-' : 'run-';
+  const ids = new Set(fs.readdirSync(workRoot).filter((n) => n.startsWith(prefix)));
   if (!ids.size) return;
   const killed = killMarked((m) => ids.has(m));
   // SIGKILL is not instant: a process still exiting keeps its workspace's filesystem busy.
   for (const until = Date.now() + 5000; findMarkedProcesses((m) => ids.has(m)).length && Date.now() < until;) await sleep(100);
   for (const id of ids) await removeWorkspace(workRoot, id).catch((e: Error) => log(`removing the workspace of ${id}: ${e.message}`));
-  log(`removed ${ids.size} dyno workspace(s) a previous run left behind${killed ? ` and ended ${killed} of its processes` : ''}`);
+  log(`removed ${ids.size} ${kind} workspace(s) a previous run left behind${killed ? ` and ended ${killed} of its processes` : ''}`);
 }
 
 /** Slugs neither a running dyno nor a desired one uses (a dyno being started is desired; a crashed one restarts from its slug). */

@@ -11,7 +11,7 @@ import type { AgentConfig } from './agent-config.js';
 import { AgentClient, AgentHttpError } from './client.js';
 import { runAgentJob, type AgentJobDeps } from './agent-job.js';
 import type { RegisterResponse } from './protocol.js';
-import { startAgentDynos } from './agent-dynos.js';
+import { startAgentDynos, sweepLeftovers } from './agent-dynos.js';
 import { reachServer } from './reach-server.js';
 import { sleep } from '../core/sleep.js';
 import { AddonManager } from '../addons/addon-manager.js';
@@ -136,6 +136,9 @@ export async function runAgent(c: AgentConfig, o: { onReady?: () => void; onAddo
         }
       }
     };
+    // A killed earlier process of this agent left its one-offs' workspaces (the server has ended those
+    // one-offs as lost at registration): removed before this process takes any.
+    await sweepLeftovers(host.workRoot, (m) => log.warn(`one-offs: ${m}`), 'one-off');
     for (let i = 0; i < c.slots; i++) { const p = slot(); running.add(p); }
     // One-off dynos: placed on this agent by the server (bounded by memory, as dynos are), each run as it comes.
     running.add(claimOneOffs(client, deps, stop.signal, (why) => { refused = why; stop.abort(); }));

@@ -7,6 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { startServer, cli, api, BIN, TOKEN, type TestServer } from '../helpers/server.js';
 import { repoWithBuildpack } from '../helpers/apps.js';
@@ -172,4 +173,8 @@ test('the agent killed under a detached one-off: its next process registers, the
   const dyno = (await api<{ state: string; exit_code: number | null }>(s, 'GET', `/apps/${A}/dynos/${name}`)).json;
   assert.deepEqual([dyno.state, dyno.exit_code], ['down', null]);
   await waitFor('its process gone with the agent', async () => !sleeping(), 10_000);
+  // Its workspace, left by the killed process, is removed by the next one.
+  const workRoot = path.join(agent.dataDir, 'workspaces');
+  await waitFor('no one-off workspace left on the agent', async () => !fs.readdirSync(workRoot).some((n) => n.startsWith('run-')), 30_000)
+    .catch((e: Error) => { throw new Error(`${e.message}: ${fs.readdirSync(workRoot).join(', ')}\n${outputs()}`); });
 });
