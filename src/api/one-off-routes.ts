@@ -14,7 +14,7 @@ import { followStep } from '../releases/step-output.js';
 import { publishAppEvent } from '../webhooks/publish.js';
 import { appendAppLog } from '../releases/app-log.js';
 import { oneOffLogKey, startOnAgent, stopOnAgent } from '../releases/agent-one-offs.js';
-import { placeOneOff } from '../scheduler/one-off-placement.js';
+import { oneOffPlacement, placeOneOff } from '../scheduler/one-off-placement.js';
 import { fail } from '../core/errors.js';
 import { DEFAULT_DYNO_SIZE, lookupDynoSize } from '../core/dyno-size.js';
 import type { AppContext } from '../app-context.js';
@@ -78,8 +78,7 @@ export async function oneOffRoutes(app: FastifyInstance, ctx: AppContext): Promi
     if (!release?.slug_id) throw fail('invalid_state', `${a.name} has no release with code yet; deploy it first (\`slipway builds:create -a ${a.name}\`).`);
     // A terminal when the client attaches from one (it sent its window size) and did not refuse it (--no-tty).
     const terminal = b.attach && !b.force_no_tty ? terminalSize(b.env ?? {}) : undefined;
-    const embedded = ctx.config.embeddedRunner;
-    const place = await placeOneOff(db, a.id, size.size.name, { serverRuns: embedded && ctx.config.localAgent === 'in-process', serverBoundRuns: embedded, lostAfterMs: ctx.config.agentLostMs });
+    const place = await placeOneOff(db, a.id, size.size.name, oneOffPlacement(ctx.config));
     const shown = place.server
       ? fromRun(ctx.oneOffs.start(a.id, { slugFile: await slugFile(ctx.blobs, release.slug_id), config: JSON.parse(release.config) as Record<string, string>, tenant: await ctx.tenants.forApp(a.id) },
         b.command, env, size.size, { attach: !!b.attach, terminal }))

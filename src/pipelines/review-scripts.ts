@@ -8,7 +8,7 @@ import { parseAppJson, type AppJson } from '../core/app-json.js';
 import { slugFile } from '../releases/slugs.js';
 import { appendAppLog } from '../releases/app-log.js';
 import type { AppContext } from '../app-context.js';
-import { placeOneOff } from '../scheduler/one-off-placement.js';
+import { oneOffPlacement, placeOneOff } from '../scheduler/one-off-placement.js';
 import { oneOffLogKey, startOnAgent } from '../releases/agent-one-offs.js';
 import { findOneOff } from '../store/one-off-dynos.js';
 import { DEFAULT_DYNO_SIZE } from '../core/dyno-size.js';
@@ -44,8 +44,7 @@ export async function runScript(ctx: AppContext, app: App, label: string, comman
   const release = await currentRelease(ctx.store.db, app.id);
   if (!release?.slug_id) return { exitCode: 1, output: `${app.name} has no release with code to run ${label} in` };
   appendAppLog(ctx.logs, app.id, 'app[api]', `Running ${label}: ${command}`);
-  const embedded = ctx.config.embeddedRunner;
-  const place = await placeOneOff(ctx.store.db, app.id, DEFAULT_DYNO_SIZE, { serverRuns: embedded && ctx.config.localAgent === 'in-process', serverBoundRuns: embedded, lostAfterMs: ctx.config.agentLostMs });
+  const place = await placeOneOff(ctx.store.db, app.id, DEFAULT_DYNO_SIZE, oneOffPlacement(ctx.config));
   let exitCode: number | null;
   let output: string;
   if (place.server) {

@@ -4,6 +4,7 @@
 // live one-offs already hold. No room anywhere is an error, not a wait.
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
+import type { Config } from '../config.js';
 import { allDesiredDynos } from '../store/desired-dynos.js';
 import { agentUsable, listAgents, serverAgent } from '../store/dyno-agents.js';
 import { allLiveOneOffs } from '../store/one-off-dynos.js';
@@ -12,6 +13,10 @@ import { placeDynos } from './placement.js';
 import { appBinding } from './schedule-app.js';
 
 export type OneOffPlace = { server: true } | { server: false; agentId: string };
+
+/** placeOneOff's options as this server's configuration gives them (whether it runs one-offs itself). */
+export const oneOffPlacement = (c: Pick<Config, 'embeddedRunner' | 'localAgent' | 'agentLostMs'>) =>
+  ({ serverRuns: c.embeddedRunner && c.localAgent === 'in-process', serverBoundRuns: c.embeddedRunner, lostAfterMs: c.agentLostMs });
 
 /** The server, as placement sees it: unbounded, like the embedded agent. */
 const SERVER = '(server)';
