@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { startServer, cli, api, viaRouter, BIN, TOKEN, type TestServer } from './helpers/server.js';
+import { startServer, cli, api, viaRouter, serverLogTails, BIN, TOKEN, type TestServer } from './helpers/server.js';
 import { exampleRepo, commitAll } from './helpers/apps.js';
 import { waitFor } from './helpers/runs.js';
 import { upgradeEcho } from './helpers/upgrade.js';
@@ -103,7 +103,13 @@ test('a good release goes live with zero failed requests; rollback to v3 brings 
     const b = await run(['builds:create']);
     assert.equal(b.code, 0, b.stdout + b.stderr);
     assert.match(b.stdout, /Released v5 succeeded/);
-    assert.deepEqual(await inFlight.then((r) => [r.status, r.body]), [200, 'slept in code one\n'], 'the old dyno drained before it stopped');
+    const slept = await inFlight;
+    if (slept.status !== 200) {
+      // What the router and the dynos said meanwhile (the router line's service time, the old dyno's Stopping line) tells why.
+      const logs = (await run(['logs', '-n', '120'])).stdout;
+      assert.fail(`the old dyno drained before it stopped: got ${slept.status} ${slept.body.slice(0, 200)}\n--- app log ---\n${logs}\n${serverLogTails(s, 60)}`);
+    }
+    assert.equal(slept.body, 'slept in code one\n', 'the old dyno answered the request it held');
     await waitFor('code two', async () => (await viaRouter(s, A)).body.includes('code two'));
     const rb = await run(['releases:rollback', 'v3']);
     assert.equal(rb.code, 0, rb.stdout + rb.stderr);

@@ -1,5 +1,6 @@
 // A real Slipway server process (the CLI's `slipway server`) on a free port with its own data folder.
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +66,14 @@ export async function startServer(extraEnv: Record<string, string> = {}, dataDir
     async stop() { if (proc.exitCode === null) { proc.kill('SIGTERM'); await exited; } },
     async kill() { if (proc.exitCode === null) { proc.kill('SIGKILL'); await exited; } },
   };
+}
+
+/** The last `n` lines of the server's output and of each companion's log (router, agent): for a failure's message. */
+export function serverLogTails(s: Pick<TestServer, 'dataDir' | 'output'>, n = 40): string {
+  const tail = (text: string) => text.split('\n').slice(-n).join('\n');
+  const dir = path.join(s.dataDir, 'companions');
+  const logs = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.log')).sort() : [];
+  return [`--- server ---\n${tail(s.output())}`, ...logs.map((f) => `--- ${f} ---\n${tail(fs.readFileSync(path.join(dir, f), 'utf8'))}`)].join('\n');
 }
 
 export interface CliResult { code: number; stdout: string; stderr: string }
