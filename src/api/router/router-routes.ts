@@ -71,7 +71,10 @@ export async function routerRoutes(app: FastifyInstance, ctx: AppContext): Promi
   app.post(LOGS_PATH, async (req, reply) => {
     const b = parseBody(logsSchema, req.body);
     const byApp = new Map<string, typeof b.lines>();
-    for (const l of b.lines) byApp.set(l.app_id, [...byApp.get(l.app_id) ?? [], l]);
+    for (const l of b.lines) {
+      const mine = byApp.get(l.app_id);
+      if (mine) mine.push(l); else byApp.set(l.app_id, [l]);
+    }
     const known = new Set((await db.selectFrom('apps').select('id').where('id', 'in', byApp.size ? [...byApp.keys()] : ['']).execute()).map((a) => a.id));
     for (const [appId, lines] of byApp) {
       if (!known.has(appId)) continue;
