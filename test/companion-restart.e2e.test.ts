@@ -1,6 +1,7 @@
 // The server supervises its companions: SIGKILL the local agent process alone and the server says
 // so within NOTICE_MS, starts a new one, and the app serves again through the router within
-// SERVE_AGAIN_MS (its dyno brought back from the desired state, the killed one's swept); SIGKILL
+// SERVE_AGAIN_MS (its dyno brought back from the desired state, the killed one's swept; an app's
+// Postgres, which the agent runs, started again by the server with every row kept); SIGKILL
 // the router process alone and routing comes back within ROUTE_AGAIN_MS; an agent that keeps dying
 // is started again after growing waits (1 s, 2 s, 4 s …), never in a storm.
 import { test, before, after } from 'node:test';
@@ -13,6 +14,7 @@ import { waitFor } from './helpers/runs.js';
 import { freePort } from './helpers/postgres.js';
 import { companions } from './helpers/companions.js';
 import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
+import { needs } from './helpers/tools.js';
 
 const A = 'supervised';
 /** From the SIGKILL to the server's log line saying so (it checks each companion's pid every 0.5 s). */
@@ -24,6 +26,22 @@ const ROUTE_AGAIN_MS = 15_000;
 
 let s: TestServer;
 let appId = '';
+/** An app with heroku-postgresql (its database runs in the local agent process): each request writes a row and says how many there are. */
+const B = 'supervised-pg';
+const withPostgres = !needs('postgres');
+const WRITER_JS = `require('node:http').createServer((req, res) => {
+  require('node:child_process').execFile('psql', [process.env.DATABASE_URL, '-tAq', '-c', 'INSERT INTO hits DEFAULT VALUES; SELECT count(*) FROM hits'], (err, out) => {
+    res.writeHead(err ? 500 : 200, { 'content-type': 'text/plain' });
+    res.end(err ? String(err) : 'hit ' + out.trim() + '\\n');
+  });
+}).listen(process.env.PORT);
+`;
+/** The rows in the add-on app's table after its request wrote one, or undefined when it did not answer so. */
+const hit = async (): Promise<number | undefined> => {
+  const r = await viaRouter(s, B).catch(() => ({ status: 0, body: '' }));
+  const m = r.status === 200 ? /^hit (\d+)/.exec(r.body) : null;
+  return m ? Number(m[1]) : undefined;
+};
 
 const ok = (r: { status: number; body: string }) => r.status === 200 && /running code one/.test(r.body);
 const served = async () => ok(await viaRouter(s, A).catch(() => ({ status: 0, body: '' })));
@@ -67,6 +85,17 @@ before(async () => {
   const b = await cli(s, ['builds:create', '-a', A], { cwd: exampleRepo('web-app') });
   assert.equal(b.code, 0, b.stdout + b.stderr);
   await waitFor('the app to serve through the router', served, 60_000);
+  if (!withPostgres) return;
+  assert.equal((await cli(s, ['apps:create', B])).code, 0);
+  const add = await cli(s, ['addons:create', 'heroku-postgresql', '-a', B]);
+  assert.equal(add.code, 0, add.stdout + add.stderr);
+  const repo = exampleRepo('web-app', (d) => {
+    fs.writeFileSync(path.join(d, 'server.js'), WRITER_JS);
+    fs.writeFileSync(path.join(d, 'Procfile'), 'web: node server.js\nrelease: psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -c "CREATE TABLE IF NOT EXISTS hits (n serial PRIMARY KEY)"\n');
+  });
+  const pb = await cli(s, ['builds:create', '-a', B], { cwd: repo });
+  assert.equal(pb.code, 0, pb.stdout + pb.stderr);
+  await waitFor('the add-on app to write to its database', hit, 60_000);
 });
 after(async () => {
   const dataDir = s.dataDir;
@@ -88,6 +117,8 @@ test('SIGKILL the router process: the server says so, starts a new one, and rout
 });
 
 test('SIGKILL the local agent process: the server says so, starts a new one, and the app serves again within the bound', { timeout: 120_000 }, async () => {
+  const rowsBefore = withPostgres ? await hit() : undefined;
+  assert.ok(!withPostgres || rowsBefore, 'the add-on app writes before the kill');
   const dynosBefore = runningDynos();
   assert.equal(dynosBefore.ids.length, 1, `one dyno process tree: ${dynosBefore.ids.join(', ')}`);
   const { pid, at } = killCompanion('agent');
@@ -97,9 +128,16 @@ test('SIGKILL the local agent process: the server says so, starts a new one, and
   const next = await restarted('agent', pid, SERVE_AGAIN_MS);
   try {
     await waitFor('the app to serve again', served, Math.max(1000, at + SERVE_AGAIN_MS - Date.now()));
-  } catch (e) { throw new Error(`${(e as Error).message}\n${serverLogTails(s)}`, { cause: e }); }
+  } catch (e) { throw new Error(`${(e as Error).message}\n${serverLogTails(s, 120)}`, { cause: e }); }
+  let rowsAfter: number | undefined;
+  if (withPostgres) {
+    try {
+      rowsAfter = await waitFor('the add-on app to write again', hit, Math.max(1000, at + SERVE_AGAIN_MS - Date.now()));
+    } catch (e) { throw new Error(`${(e as Error).message}\n${serverLogTails(s, 120)}`, { cause: e }); }
+    assert.equal(rowsAfter, rowsBefore! + 1, 'the database came back with every row written before the kill');
+  }
   const tookMs = Date.now() - at;
-  console.log(`agent: SIGKILL → noticed in ${death.ms} ms, new process ${next.pid} ready in ${next.at - at} ms, serving again in ${tookMs} ms`);
+  console.log(`agent: SIGKILL → noticed in ${death.ms} ms, new process ${next.pid} ready in ${next.at - at} ms, serving again in ${tookMs} ms${withPostgres ? ', its add-on app writing again' : ''}`);
   assert.ok(tookMs <= SERVE_AGAIN_MS, `served again after ${tookMs} ms (bound ${SERVE_AGAIN_MS})`);
   assert.deepEqual(companions(s.dataDir)['agent'], [next.pid], 'exactly one agent process');
   // The killed agent's dyno was swept by the new one, which started the desired dyno (same id) anew: one, none of its old processes.
