@@ -1,12 +1,13 @@
 // The server supervises its companions: SIGKILL the local agent process alone and the server says
 // so within NOTICE_MS, starts a new one, and the app serves again through the router within
 // SERVE_AGAIN_MS (its dyno brought back from the desired state, the killed one's swept; an app's
-// Postgres, which the agent runs, started again by the server with every row kept); SIGKILL
+// Postgres, which the agent runs, started again at the server's request with every row kept); SIGKILL
 // the router process alone and routing comes back within ROUTE_AGAIN_MS; an agent that keeps dying
 // is started again after growing waits (1 s, 2 s, 4 s …), never in a storm.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import pg from 'pg';
 import path from 'node:path';
 import { startServer, cli, api, viaRouter, serverLogTails, type TestServer } from './helpers/server.js';
 import { exampleRepo } from './helpers/apps.js';
@@ -15,6 +16,7 @@ import { freePort } from './helpers/postgres.js';
 import { companions } from './helpers/companions.js';
 import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
 import { needs } from './helpers/tools.js';
+import { serverTag, slipwayLeftovers } from './helpers/netns.js';
 
 const A = 'supervised';
 /** From the SIGKILL to the server's log line saying so (it checks each companion's pid every 0.5 s). */
@@ -26,22 +28,19 @@ const ROUTE_AGAIN_MS = 15_000;
 
 let s: TestServer;
 let appId = '';
-/** An app with heroku-postgresql (its database runs in the local agent process): each request writes a row and says how many there are. */
+/** An app with heroku-postgresql: its database runs in the local agent process, which the server asks to start it again after a restart. */
 const B = 'supervised-pg';
 const withPostgres = !needs('postgres');
-const WRITER_JS = `require('node:http').createServer((req, res) => {
-  require('node:child_process').execFile('psql', [process.env.DATABASE_URL, '-tAq', '-c', 'INSERT INTO hits DEFAULT VALUES; SELECT count(*) FROM hits'], (err, out) => {
-    res.writeHead(err ? 500 : 200, { 'content-type': 'text/plain' });
-    res.end(err ? String(err) : 'hit ' + out.trim() + '\\n');
-  });
-}).listen(process.env.PORT);
-`;
-/** The rows in the add-on app's table after its request wrote one, or undefined when it did not answer so. */
-const hit = async (): Promise<number | undefined> => {
-  const r = await viaRouter(s, B).catch(() => ({ status: 0, body: '' }));
-  const m = r.status === 200 ? /^hit (\d+)/.exec(r.body) : null;
-  return m ? Number(m[1]) : undefined;
-};
+let addonId = '';
+/** The rows of B's table, through its DATABASE_URL as the server has it now (undefined: not reachable yet). */
+async function rowsOfB(): Promise<number | undefined> {
+  const url = (await api<Record<string, string>>(s, 'GET', `/apps/${B}/config-vars`)).json['DATABASE_URL']!;
+  const db = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await db.connect();
+    return Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM hits')).rows[0]!.n);
+  } catch { return undefined; } finally { await db.end().catch(() => {}); }
+}
 
 const ok = (r: { status: number; body: string }) => r.status === 200 && /running code one/.test(r.body);
 const served = async () => ok(await viaRouter(s, A).catch(() => ({ status: 0, body: '' })));
@@ -89,18 +88,19 @@ before(async () => {
   assert.equal((await cli(s, ['apps:create', B])).code, 0);
   const add = await cli(s, ['addons:create', 'heroku-postgresql', '-a', B]);
   assert.equal(add.code, 0, add.stdout + add.stderr);
-  const repo = exampleRepo('web-app', (d) => {
-    fs.writeFileSync(path.join(d, 'server.js'), WRITER_JS);
-    fs.writeFileSync(path.join(d, 'Procfile'), 'web: node server.js\nrelease: psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -c "CREATE TABLE IF NOT EXISTS hits (n serial PRIMARY KEY)"\n');
-  });
-  const pb = await cli(s, ['builds:create', '-a', B], { cwd: repo });
-  assert.equal(pb.code, 0, pb.stdout + pb.stderr);
-  await waitFor('the add-on app to write to its database', hit, 60_000);
+  addonId = (await api<Array<{ id: string }>>(s, 'GET', `/apps/${B}/addons`)).json[0]!.id;
+  const url = (await api<Record<string, string>>(s, 'GET', `/apps/${B}/config-vars`)).json['DATABASE_URL']!;
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  try { await db.query('CREATE TABLE hits (n serial PRIMARY KEY); INSERT INTO hits SELECT FROM generate_series(1, 5)'); } finally { await db.end(); }
 });
 after(async () => {
   const dataDir = s.dataDir;
   await s.stop();
   assert.deepEqual(companions(dataDir), { router: [], agent: [] }, 'no companion outlives a clean stop (restarted ones included)');
+  assert.deepEqual(findMarkedProcesses((m) => (addonId !== '' && m === `app-addon-${addonId}`) || m.startsWith(`dyno-${appId.slice(0, 8)}-`)), [], 'no dyno nor add-on server is left');
+  // Nothing of the server's network nor of the local agent's (the killed agents' namespaces included).
+  for (const dir of [dataDir, path.join(dataDir, 'local-agent')]) assert.deepEqual(slipwayLeftovers({ tag: serverTag(dir) }), { netns: [], links: [], tables: [] }, dir);
 });
 
 test('SIGKILL the router process: the server says so, starts a new one, and routing comes back within the bound', { timeout: 120_000 }, async () => {
@@ -117,8 +117,8 @@ test('SIGKILL the router process: the server says so, starts a new one, and rout
 });
 
 test('SIGKILL the local agent process: the server says so, starts a new one, and the app serves again within the bound', { timeout: 120_000 }, async () => {
-  const rowsBefore = withPostgres ? await hit() : undefined;
-  assert.ok(!withPostgres || rowsBefore, 'the add-on app writes before the kill');
+  const postgresBefore = findMarkedProcesses((m) => m === `app-addon-${addonId}`);
+  assert.ok(!withPostgres || postgresBefore.length > 0, 'B\'s Postgres runs before the kill');
   const dynosBefore = runningDynos();
   assert.equal(dynosBefore.ids.length, 1, `one dyno process tree: ${dynosBefore.ids.join(', ')}`);
   const { pid, at } = killCompanion('agent');
@@ -129,15 +129,19 @@ test('SIGKILL the local agent process: the server says so, starts a new one, and
   try {
     await waitFor('the app to serve again', served, Math.max(1000, at + SERVE_AGAIN_MS - Date.now()));
   } catch (e) { throw new Error(`${(e as Error).message}\n${serverLogTails(s, 120)}`, { cause: e }); }
-  let rowsAfter: number | undefined;
   if (withPostgres) {
+    // The server asked the new agent to start the app's Postgres again: new processes, the same data.
+    let rows: number | undefined;
     try {
-      rowsAfter = await waitFor('the add-on app to write again', hit, Math.max(1000, at + SERVE_AGAIN_MS - Date.now()));
+      rows = await waitFor('the add-on\'s Postgres to answer again', rowsOfB, Math.max(1000, at + SERVE_AGAIN_MS - Date.now()));
     } catch (e) { throw new Error(`${(e as Error).message}\n${serverLogTails(s, 120)}`, { cause: e }); }
-    assert.equal(rowsAfter, rowsBefore! + 1, 'the database came back with every row written before the kill');
+    assert.equal(rows, 5, 'every row written before the kill');
+    const postgresAfter = findMarkedProcesses((m) => m === `app-addon-${addonId}`);
+    assert.ok(postgresAfter.length > 0 && postgresAfter.every((p) => !postgresBefore.includes(p)), `new Postgres processes (${postgresAfter.join(' ')}; before: ${postgresBefore.join(' ')})`);
+    assert.doesNotMatch(s.output(), /starting add-on/, 'no add-on start failed');
   }
   const tookMs = Date.now() - at;
-  console.log(`agent: SIGKILL → noticed in ${death.ms} ms, new process ${next.pid} ready in ${next.at - at} ms, serving again in ${tookMs} ms${withPostgres ? ', its add-on app writing again' : ''}`);
+  console.log(`agent: SIGKILL → noticed in ${death.ms} ms, new process ${next.pid} ready in ${next.at - at} ms, serving again in ${tookMs} ms${withPostgres ? ', the add-on\'s Postgres answering again' : ''}`);
   assert.ok(tookMs <= SERVE_AGAIN_MS, `served again after ${tookMs} ms (bound ${SERVE_AGAIN_MS})`);
   assert.deepEqual(companions(s.dataDir)['agent'], [next.pid], 'exactly one agent process');
   // The killed agent's dyno was swept by the new one, which started the desired dyno (same id) anew: one, none of its old processes.
