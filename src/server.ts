@@ -31,6 +31,7 @@ import { RouterFeed } from './router/router-feed.js';
 import { inServerRouterLine, routerAsProcess, startRouterCompanion } from './router/router-companion.js';
 import type { Companion } from './companions/companions.js';
 import { startLocalAgentCompanion } from './companions/local-agent-companion.js';
+import { superviseCompanions } from './companions/companion-supervisor.js';
 import { DomainRoutes, listenRouterTls } from './runtime/custom-domains.js';
 import { freePort } from './addons/local-server.js';
 import { goLive } from './releases/deploy.js';
@@ -244,11 +245,13 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   let routerTls: Awaited<ReturnType<typeof listenRouterTls>> | undefined;
   let routerProcess: Companion | undefined;
   let agentProcess: Companion | undefined;
+  let supervision: ReturnType<typeof superviseCompanions> | undefined;
   // A failed start stops the companions it started, and leaves those it adopted serving (their apps
   // stay up while the operator fixes what failed); a clean stop stops both unless told to leave them.
   let failedStart = false;
   const keepCompanion = (p: Companion) => config.leaveCompanions || (failedStart && p.adopted);
   const close = async () => {
+    await supervision?.stop();
     // The local agent first: its dynos stop and say so while this server still listens.
     if (agentProcess && !keepCompanion(agentProcess)) await agentProcess.stop(config.dynoStopGraceMs + 10_000);
     await ctx.leader.stop();
@@ -299,6 +302,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       }
       await spaces.offerRouter(config.domain, routerDoor)
         .catch((e) => log.error(`offering the router to the default network: ${(e as Error).message}`));
+      // A companion that dies on its own is started again (the local agent's add-on servers with it).
+      supervision = superviseCompanions([{ companion: routerProcess }, { companion: agentProcess, onRestarted: restartAddons }], log);
       if (config.tls) {
         tls = await listenTls(app, config.tls, config.host, (socket) => serveRendezvous(ctx, socket));
         log.info(`Slipway API over HTTPS on https://${config.host}:${tls.port}`);

@@ -89,6 +89,10 @@ export async function runAgent(c: AgentConfig, o: { onReady?: () => void; onAddo
   let dynos: Awaited<ReturnType<typeof startAgentDynos>> | undefined;
   let addons: AddonManager | undefined;
   try {
+    // A killed earlier process of this agent left its namespaces (its tag's names, which the new ones
+    // take from n000001 on): removed first, as a server does at its start. Their dynos and add-on
+    // servers are ended below (sweepLeftovers) and by the server's add-on starts.
+    await host.spaces.sweep();
     await startDefaultNetwork(c.host, host.spaces, log);
     if (c.router) await host.spaces.offerRouter(c.host.domain, c.router).catch((e: Error) => log.error(`offering the router to the default network: ${e.message}`));
     // App add-on servers on this host's network, beside the apps' dynos (asked for by the server beside it).
