@@ -79,20 +79,22 @@ async function restarted(kind: string, old: number, timeoutMs: number): Promise<
 
 before(async () => {
   s = await startServer({ PORT: String(await freePort()), SLIPWAY_ROUTER_PORT: String(await freePort()), SLIPWAY_BOOT_TIMEOUT_SECONDS: '30' });
+  if (withPostgres) {
+    // B's Postgres first: on the agent's network it would get the first address, the one a new agent's first dyno gets.
+    assert.equal((await cli(s, ['apps:create', B])).code, 0);
+    const add = await cli(s, ['addons:create', 'heroku-postgresql', '-a', B]);
+    assert.equal(add.code, 0, add.stdout + add.stderr);
+    addonId = (await api<Array<{ id: string }>>(s, 'GET', `/apps/${B}/addons`)).json[0]!.id;
+    const url = (await api<Record<string, string>>(s, 'GET', `/apps/${B}/config-vars`)).json['DATABASE_URL']!;
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    try { await db.query('CREATE TABLE hits (n serial PRIMARY KEY); INSERT INTO hits SELECT FROM generate_series(1, 5)'); } finally { await db.end(); }
+  }
   assert.equal((await cli(s, ['apps:create', A])).code, 0);
   appId = (await api<{ id: string }>(s, 'GET', `/apps/${A}`)).json.id;
   const b = await cli(s, ['builds:create', '-a', A], { cwd: exampleRepo('web-app') });
   assert.equal(b.code, 0, b.stdout + b.stderr);
   await waitFor('the app to serve through the router', served, 60_000);
-  if (!withPostgres) return;
-  assert.equal((await cli(s, ['apps:create', B])).code, 0);
-  const add = await cli(s, ['addons:create', 'heroku-postgresql', '-a', B]);
-  assert.equal(add.code, 0, add.stdout + add.stderr);
-  addonId = (await api<Array<{ id: string }>>(s, 'GET', `/apps/${B}/addons`)).json[0]!.id;
-  const url = (await api<Record<string, string>>(s, 'GET', `/apps/${B}/config-vars`)).json['DATABASE_URL']!;
-  const db = new pg.Client({ connectionString: url });
-  await db.connect();
-  try { await db.query('CREATE TABLE hits (n serial PRIMARY KEY); INSERT INTO hits SELECT FROM generate_series(1, 5)'); } finally { await db.end(); }
 });
 after(async () => {
   const dataDir = s.dataDir;
@@ -119,6 +121,7 @@ test('SIGKILL the router process: the server says so, starts a new one, and rout
 test('SIGKILL the local agent process: the server says so, starts a new one, and the app serves again within the bound', { timeout: 120_000 }, async () => {
   const postgresBefore = findMarkedProcesses((m) => m === `app-addon-${addonId}`);
   assert.ok(!withPostgres || postgresBefore.length > 0, 'B\'s Postgres runs before the kill');
+  const urlBefore = withPostgres ? (await api<Record<string, string>>(s, 'GET', `/apps/${B}/config-vars`)).json['DATABASE_URL'] : undefined;
   const dynosBefore = runningDynos();
   assert.equal(dynosBefore.ids.length, 1, `one dyno process tree: ${dynosBefore.ids.join(', ')}`);
   const { pid, at } = killCompanion('agent');
@@ -139,6 +142,8 @@ test('SIGKILL the local agent process: the server says so, starts a new one, and
     const postgresAfter = findMarkedProcesses((m) => m === `app-addon-${addonId}`);
     assert.ok(postgresAfter.length > 0 && postgresAfter.every((p) => !postgresBefore.includes(p)), `new Postgres processes (${postgresAfter.join(' ')}; before: ${postgresBefore.join(' ')})`);
     assert.doesNotMatch(s.output(), /starting add-on/, 'no add-on start failed');
+    // A's dyno starts on the new agent before B's Postgres does: it must not take the add-on's address (B's URL would change).
+    assert.equal((await api<Record<string, string>>(s, 'GET', `/apps/${B}/config-vars`)).json['DATABASE_URL'], urlBefore, 'the add-on kept its address');
   }
   const tookMs = Date.now() - at;
   console.log(`agent: SIGKILL → noticed in ${death.ms} ms, new process ${next.pid} ready in ${next.at - at} ms, serving again in ${tookMs} ms${withPostgres ? ', the add-on\'s Postgres answering again' : ''}`);

@@ -48,6 +48,9 @@ test('the address pool skips gateway and egress, does not reuse at once, and run
   const first = big.take()!;
   big.give(first);
   assert.notEqual(big.take(), first, 'a released address waits its turn');
+  const both = new AddressPool(parseCidr('10.9.0.0/29')!);
+  assert.deepEqual([both.take('top'), both.take(), both.take('top'), both.take()], ['10.9.0.5', '10.9.0.2', '10.9.0.4', '10.9.0.3'], 'add-ons from the top, the rest from the bottom');
+  assert.equal(both.take('top'), undefined);
 });
 
 test('trusted-IP matching', () => {

@@ -55,20 +55,27 @@ export function spaceAddresses(c: Cidr): { gateway: string; egress: string; pref
 export class AddressPool {
   private used = new Set<number>();
   private next: number;
+  private down: number;
   private readonly first: number;
   private readonly last: number;
   constructor(c: Cidr) {
     this.first = c.base + 2;
     this.last = c.base + 2 ** (32 - c.bits) - 3;
     this.next = this.first;
+    this.down = this.last;
   }
 
-  /** A free address (round robin, so a released one is not reused at once), or undefined when full. */
-  take(): string | undefined {
+  /**
+   * A free address (round robin, so a released one is not reused at once), or undefined when full.
+   * `top`: counting down from the end of the range, for addresses that must be free again after a
+   * restart (add-ons keep theirs, and the sandboxes started first, counting up, never reach them).
+   */
+  take(end: 'bottom' | 'top' = 'bottom'): string | undefined {
     const span = this.last - this.first + 1;
     for (let i = 0; i < span; i++) {
-      const ip = this.next;
-      this.next = ip >= this.last ? this.first : ip + 1;
+      const ip = end === 'top' ? this.down : this.next;
+      if (end === 'top') this.down = ip <= this.first ? this.last : ip - 1;
+      else this.next = ip >= this.last ? this.first : ip + 1;
       if (!this.used.has(ip)) { this.used.add(ip); return formatIp(ip); }
     }
     return undefined;

@@ -131,8 +131,11 @@ export class DefaultNetwork {
     const claimed = inRange && this.pool.claim(opts.address!);
     if (inRange && !claimed) await this.spares?.settled();
     // A spare may hold the very address an add-on had before the restart: that one is taken then.
-    const spare = claimed ? undefined : this.spares?.take(inRange ? opts.address : undefined);
-    const address = claimed ? opts.address! : spare?.address ?? this.pool.take();
+    // Other add-ons take theirs from the top of the range, never a spare's: after a restart the
+    // dynos, builds and one-offs started first count up from the bottom, so they cannot take the
+    // address an add-on had (it would move, and its app would need a new release with the new URL).
+    const spare = claimed || (opts.addon && !inRange) ? undefined : this.spares?.take(inRange ? opts.address : undefined);
+    const address = claimed ? opts.address! : spare?.address ?? this.pool.take(opts.addon ? 'top' : 'bottom');
     if (!address) throw new Error('the default network has no free address left');
     const made = spare ?? await makeNetns(this.o.tag, this.nextId(), this.bridge, this.gateway, address).catch((e: Error) => { this.pool?.give(address); throw e; });
     const set = opts.addon ? this.addons : this.members;
