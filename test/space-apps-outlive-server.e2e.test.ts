@@ -11,7 +11,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { startServer, cli, api, viaRouter, type TestServer } from './helpers/server.js';
 import { exampleRepo } from './helpers/apps.js';
-import { steadyLoad } from './helpers/load.js';
+import { servedWhileDown, steadyLoad } from './helpers/load.js';
 import { waitFor } from './helpers/runs.js';
 import { freePort } from './helpers/postgres.js';
 import { needs } from './helpers/tools.js';
@@ -99,21 +99,14 @@ test('SIGKILL and restart under load: a space app serves with 0 failed requests,
   const load = steadyLoad({ routerPort }, A, ok, { intervalMs: 20, maxMs: 120_000 });
   await new Promise((r) => setTimeout(r, 1000));
   await s.kill();
-  const downAt = Date.now();
   // The server is away: the router serves its last table, the agent keeps the dynos and the space's network.
-  let servedWhileDown = 0;
-  while (Date.now() - downAt < DOWN_MS) {
-    const r = await viaRouter({ routerPort }, A);
-    assert.ok(ok(r), `while the server is down: ${r.status} ${r.body.slice(0, 200)}`);
-    servedWhileDown++;
-    await new Promise((res) => setTimeout(res, 100));
-  }
+  const whileDown = await servedWhileDown({ routerPort }, A, ok, DOWN_MS);
   assert.deepEqual(await namesResolve(), resolved, 'the space\'s DNS answers while the server is down');
   s = await startServer(env, s.dataDir);
   await new Promise((r) => setTimeout(r, 3000)); // the agent and router reconnect (back-off) under load
   const { failures, served } = await load.stop();
   assert.equal(failures, 0, `${failures} of ${failures + served} requests failed across the SIGKILL and restart`);
-  assert.ok(served > 100 && servedWhileDown > 10, `served ${served} (${servedWhileDown} while the server was down for ${DOWN_MS} ms)`);
+  assert.ok(served > 100 && whileDown > 10, `served ${served} (${whileDown} while the server was down for ${DOWN_MS} ms)`);
   assert.match(s.output(), /agent: adopted the running process/);
   assert.deepEqual(companions(s.dataDir), before, 'the same router and agent processes: adopted');
   assert.deepEqual(dynoPids(), pidsBefore, 'the same dyno processes, none started again');
