@@ -72,7 +72,11 @@ after(async () => {
   const dataDir = s.dataDir;
   await s.stop();
   fs.rmSync(dir, { recursive: true, force: true });
-  assert.deepEqual(companions(dataDir), { router: [], agent: [] }, 'no companion outlives a clean stop');
+  // (A failure while the server was down leaves its companions: ended here all the same, then reported.)
+  const left = companions(dataDir);
+  for (const pid of Object.values(left).flat()) process.kill(pid, 'SIGTERM');
+  await waitFor('the companions left behind to stop', async () => Object.values(companions(dataDir)).flat().length === 0, 60_000);
+  assert.deepEqual(left, { router: [], agent: [] }, 'no companion outlives a clean stop');
   for (const tag of [serverTag(dataDir), agentTag(dataDir)]) {
     assert.deepEqual(slipwayLeftovers({ tag }), { netns: [], links: [], tables: [] }, `a clean stop leaves no namespace, link or table (tag ${tag})`);
   }
