@@ -292,7 +292,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       const routerDoor = { host: ['0.0.0.0', '::'].includes(config.routerHost) ? '127.0.0.1' : config.routerHost, port: routerPort };
       if (addonsInAgent) {
         agentProcess = await startLocalAgentCompanion({ config, db: store.db, log, serverUrl: ctx.selfUrl, name: localNames.local, router: routerDoor });
-        await spaces.ownerReady();
+        await spaces.ownerReady().catch((e: Error) => log.error(`private spaces in the local agent process: ${e.message}`));
         await restartAddons();
       }
       if (config.routerTlsPort !== undefined) {

@@ -99,7 +99,7 @@ export async function runAgent(c: AgentConfig, o: { onReady?: () => void; onHost
     const planFile = path.join(c.host.dataDir, 'space-plan.json');
     const saved = loadPlan(planFile);
     await host.spaces.sweep(host.spaces.bridgesOf(saved.spaces));
-    await host.spaces.apply(saved);
+    await host.spaces.apply(saved).catch((e: Error) => log.error(e.message));
     await startDefaultNetwork(c.host, host.spaces, log);
     if (c.router) await host.spaces.offerRouter(c.host.domain, c.router).catch((e: Error) => log.error(`offering the router to the default network: ${e.message}`));
     // App add-on servers on this host's network, beside the apps' dynos (asked for by the server beside it).

@@ -31,9 +31,10 @@ export function spaceRoutes(spaces: SpaceNetworks, planFile: string): Record<str
     '/spaces/plan': async (json) => {
       const p = plan.parse(json);
       if (p.fresh) await releaseAll();
-      await spaces.apply(p);
+      // Kept before it is applied: what failed to build is tried again by the next process too.
       fs.writeFileSync(`${planFile}.tmp`, JSON.stringify({ spaces: p.spaces, apps: p.apps }), { mode: 0o600 });
       fs.renameSync(`${planFile}.tmp`, planFile);
+      await spaces.apply(p);
       return {};
     },
     '/spaces/attach': async (json) => {

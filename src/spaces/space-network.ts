@@ -113,16 +113,18 @@ export class SpaceNetworks implements DynoNetworks {
     this.told = key;
   }
 
-  /** The agent's side: make this host's spaces what the plan says, adopting the bridges of a previous process. */
+  /** The agent's side: make this host's spaces what the plan says, adopting the bridges of a previous process; throws what failed, after the rest is done. */
   async apply(plan: SpacePlan): Promise<void> {
     this.apps = new Map(plan.apps.map((a) => [a.id, a]));
     const wanted = new Map(plan.spaces.map((s) => [s.id, s]));
     for (const id of [...this.live.keys()]) if (!wanted.has(id)) await this.down(id);
+    const failed: string[] = [];
     for (const spec of wanted.values()) {
       const s = this.live.get(spec.id);
-      if (!s) await this.up(spec).catch((e: Error) => this.o.log.error(`space ${spec.name}: ${e.message}`));
+      if (!s) await this.up(spec).catch((e: Error) => { failed.push(`the network of space ${spec.name} could not be built: ${e.message}`); });
       else if (JSON.stringify(s.spec) !== JSON.stringify(spec)) await this.update(spec);
     }
+    if (failed.length) throw new Error(failed.join('; '));
   }
 
   /** The bridge names of these spaces (kept by the sweep at an agent's start: adopted, not rebuilt). */
@@ -164,7 +166,10 @@ export class SpaceNetworks implements DynoNetworks {
 
   /** Bridge with the gateway and egress addresses, the DNS responder, and the firewall. */
   async up(spec: SpaceSpec): Promise<void> {
-    if (this.owner) { this.specs.set(spec.id, spec); return this.tell(); }
+    if (this.owner) {
+      this.specs.set(spec.id, spec);
+      return this.tell().catch((e: Error) => { this.specs.delete(spec.id); throw e; });
+    }
     const cidr = parseCidr(spec.cidr)!;
     const a = spaceAddresses(cidr);
     const bridge = this.bridgeName(spec.id);
