@@ -31,6 +31,22 @@ async function freshStore(dialect: 'sqlite' | 'postgres'): Promise<Store> {
   return openStore({ databaseUrl: await freshDatabase(cluster!, 'dynos'), dataDir: '/nonexistent' });
 }
 
+/** An app in the space and one in the common runtime, each deployed at web=2: the agents their dynos are placed on. */
+async function placeTwoApps(db: Store['db'], spaceId: string): Promise<{ spaced: Array<string | null>; common: Array<string | null> }> {
+  const on: Record<string, Array<string | null>> = {};
+  for (const [name, spaced] of [['in-space', true], ['common', false]] as const) {
+    const app = await createApp(db, name);
+    if (spaced) await placeApp(db, app.id, spaceId, false);
+    const slug = await createSlug(db, { app_id: app.id, process_types: JSON.stringify({ web: 'node server.js' }), commit: null, commit_description: null, buildpacks: '[]', size: 1, checksum: '', stack: 'heroku-24' });
+    const release = await createRelease(db, { appId: app.id, slugId: slug.id, config: {}, description: 'Deploy' });
+    await settleRelease(db, release.id, { type: 'no-release-phase' });
+    await scaleFormation(db, app.id, [{ type: 'web', quantity: 2 }]);
+    await scheduleApp(db, app.id);
+    on[name] = (await listAppDynos(db, app.id)).map((r) => r.agent_id);
+  }
+  return { spaced: on['in-space']!, common: on['common']! };
+}
+
 before(async () => { if (postgresAvailable()) cluster = await startPostgres(); });
 after(() => cluster?.stop());
 
@@ -48,18 +64,9 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         const stored = await db.selectFrom('agents').select('labels').where('id', '=', remote.agent.id).executeTakeFirstOrThrow();
         assert.deepEqual(JSON.parse(stored.labels!), ['gpu'], 'a registering agent cannot claim slipway:server');
         const space = await createSpace(db, 'vault', '10.240.0.0/16');
-        for (const [name, spaced] of [['in-space', true], ['common', false]] as const) {
-          const app = await createApp(db, name);
-          if (spaced) await placeApp(db, app.id, space.id, false);
-          const slug = await createSlug(db, { app_id: app.id, process_types: JSON.stringify({ web: 'node server.js' }), commit: null, commit_description: null, buildpacks: '[]', size: 1, checksum: '', stack: 'heroku-24' });
-          const release = await createRelease(db, { appId: app.id, slugId: slug.id, config: {}, description: 'Deploy' });
-          await settleRelease(db, release.id, { type: 'no-release-phase' });
-          await scaleFormation(db, app.id, [{ type: 'web', quantity: 2 }]);
-          await scheduleApp(db, app.id);
-          const on = (await listAppDynos(db, app.id)).map((r) => r.agent_id);
-          if (spaced) assert.deepEqual(on, [server.id, server.id], 'both on the server\'s agent, not spread to the remote one');
-          else assert.deepEqual([...on].sort(), [remote.agent.id, server.id].sort(), 'a common-runtime app spreads over both');
-        }
+        const on = await placeTwoApps(db, space.id);
+        assert.deepEqual(on.spaced, [server.id, server.id], 'both on the server\'s agent, not spread to the remote one');
+        assert.deepEqual([...on.common].sort(), [remote.agent.id, server.id].sort(), 'a common-runtime app spreads over both');
       } finally { await s.close(); }
     });
 
@@ -80,18 +87,9 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
           await recordRegistration(db, id, { protocolVersion: 1, slots: 0, memoryMb: 8192, address: '10.0.0.9', hostname: 'h', labels: [...labels] });
         }
         const space = await createSpace(db, 'vault', '10.240.0.0/16');
-        for (const [name, spaced] of [['in-space', true], ['common', false]] as const) {
-          const app = await createApp(db, name);
-          if (spaced) await placeApp(db, app.id, space.id, false);
-          const slug = await createSlug(db, { app_id: app.id, process_types: JSON.stringify({ web: 'node server.js' }), commit: null, commit_description: null, buildpacks: '[]', size: 1, checksum: '', stack: 'heroku-24' });
-          const release = await createRelease(db, { appId: app.id, slugId: slug.id, config: {}, description: 'Deploy' });
-          await settleRelease(db, release.id, { type: 'no-release-phase' });
-          await scaleFormation(db, app.id, [{ type: 'web', quantity: 2 }]);
-          await scheduleApp(db, app.id);
-          const on = (await listAppDynos(db, app.id)).map((r) => r.agent_id);
-          if (spaced) assert.deepEqual(on, [local.id, local.id], 'both on the local agent process, not on the agent that claimed slipway:spaces');
-          else assert.deepEqual([...on].sort(), [remote.agent.id, local.id].sort(), 'a common-runtime app spreads over both');
-        }
+        const on = await placeTwoApps(db, space.id);
+        assert.deepEqual(on.spaced, [local.id, local.id], 'both on the local agent process, not on the agent that claimed slipway:spaces');
+        assert.deepEqual([...on.common].sort(), [remote.agent.id, local.id].sort(), 'a common-runtime app spreads over both');
       } finally { await s.close(); }
     });
 
