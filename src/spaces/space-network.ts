@@ -11,10 +11,11 @@ import { addBridgeLine } from './bridge.js';
 import { startDns, type DnsResponder } from './dns-server.js';
 import type { ZoneEntry } from './dns-zone.js';
 import { rulesetScript } from './nft-rules.js';
-import { planKey, type SpaceApp, type SpaceOwner, type SpacePlan, type SpaceSpec } from './space-owner.js';
+import { RemoteSpaces, type SpaceApp, type SpaceOwner, type SpacePlan, type SpaceSpec } from './space-owner.js';
 import type { DefaultNetwork } from './default-network.js';
-import { claimTag, orphanTags, releaseTag } from './owners.js';
-import { ip, nft, quietly, listLinks, listNetns, listNetnsEtc, writeNetnsEtc, removeNetnsEtc, probeNetAdmin } from './net.js';
+import { claimTag, releaseTag } from './owners.js';
+import { sweepNetworks } from './sweep.js';
+import { ip, nft, quietly, listLinks, writeNetnsEtc, removeNetnsEtc, probeNetAdmin } from './net.js';
 
 export type { SpaceSpec } from './space-owner.js';
 
@@ -42,10 +43,8 @@ export class SpaceNetworks implements DynoNetworks {
   readonly tag: string;
   private live = new Map<string, LiveSpace>();
   private apps = new Map<string, SpaceApp>();
-  /** The owner of the spaces' kernel objects when it is another process; then `specs` is all this one keeps. */
-  private owner?: SpaceOwner;
-  private specs = new Map<string, SpaceSpec>();
-  private told?: string;
+  /** When another process owns the spaces' kernel objects: all this one keeps of them. */
+  private remote?: RemoteSpaces;
   private seq = randomInt(0, 36 ** 4);
   private firewall = Promise.resolve();
   private probed?: Promise<string | undefined>;
@@ -60,7 +59,7 @@ export class SpaceNetworks implements DynoNetworks {
   }
 
   get table(): string { return `slipway_${this.tag}`; }
-  get bridgePrefix(): string { return this.owner?.bridgePrefix ?? `slw${this.tag}`; }
+  get bridgePrefix(): string { return this.remote?.owner.bridgePrefix ?? `slw${this.tag}`; }
   private bridgeName(spaceId: string) { return `${this.bridgePrefix}${createHash('sha256').update(spaceId).digest('hex').slice(0, 6)}`; }
 
   /** Why spaces cannot work here (probed once), or undefined. */
@@ -68,11 +67,11 @@ export class SpaceNetworks implements DynoNetworks {
 
   /** The stable egress address of a space (for spaces:info and /nat); undefined when it is not up. */
   egressOf(spaceId: string): string | undefined {
-    const spec = this.owner && this.specs.get(spaceId);
+    const spec = this.remote?.spec(spaceId);
     return spec ? spaceAddresses(parseCidr(spec.cidr)!).egress : this.live.get(spaceId)?.egress;
   }
 
-  private specOf(spaceId: string): SpaceSpec | undefined { return this.owner ? this.specs.get(spaceId) : this.live.get(spaceId)?.spec; }
+  private specOf(spaceId: string): SpaceSpec | undefined { return this.remote ? this.remote.spec(spaceId) : this.live.get(spaceId)?.spec; }
 
   nameOf(spaceId: string): string | undefined { return this.specOf(spaceId)?.name; }
 
@@ -81,37 +80,21 @@ export class SpaceNetworks implements DynoNetworks {
 
   /** The dynos of a space (for /topology). */
   zone(spaceId: string): Promise<ZoneEntry[]> {
-    return this.owner ? this.owner.zone(spaceId) : Promise.resolve([...this.live.get(spaceId)?.zone.values() ?? []]);
+    return this.remote ? this.remote.owner.zone(spaceId) : Promise.resolve([...this.live.get(spaceId)?.zone.values() ?? []]);
   }
 
   /** Which apps are in which space (refreshed with the router's app list); an owner elsewhere is told of a change. */
   setApps(apps: Array<{ id: string; name: string; space_id?: string | null }>): Promise<void> {
     this.apps.clear();
     for (const a of apps) if (a.space_id) this.apps.set(a.id, { id: a.id, spaceId: a.space_id, name: a.name });
-    return this.tell();
+    return this.remote?.setApps([...this.apps.values()]) ?? Promise.resolve();
   }
 
   /** From now on the spaces' kernel objects are `owner`'s (the local agent process); this process keeps only their specs. */
-  delegate(owner: SpaceOwner): void { this.owner = owner; }
+  delegate(owner: SpaceOwner): void { this.remote = new RemoteSpaces(owner); }
 
   /** The owner runs (just started or adopted): it is sent the whole plan, and the namespaces this server held are released. */
-  async ownerReady(): Promise<void> {
-    this.told = undefined;
-    this.ownerUp = true;
-    await this.tell(true);
-  }
-
-  private ownerUp = false;
-
-  /** Send the owner the plan when it changed (nothing before it runs: it is sent whole once it does). */
-  private async tell(fresh = false): Promise<void> {
-    if (!this.owner || !this.ownerUp) return;
-    const plan: SpacePlan = { spaces: [...this.specs.values()], apps: [...this.apps.values()] };
-    const key = planKey(plan);
-    if (key === this.told && !fresh) return;
-    await this.owner.plan({ ...plan, fresh });
-    this.told = key;
-  }
+  ownerReady(): Promise<void> { return this.remote?.ready() ?? Promise.resolve(); }
 
   /** The agent's side: make this host's spaces what the plan says, adopting the bridges of a previous process; throws what failed, after the rest is done. */
   async apply(plan: SpacePlan): Promise<void> {
@@ -131,26 +114,11 @@ export class SpaceNetworks implements DynoNetworks {
   bridgesOf(specs: SpaceSpec[]): Set<string> { return new Set(specs.map((s) => this.bridgeName(s.id))); }
 
   /**
-   * Remove every namespace, link, resolv.conf and firewall table of this server's tag, and of any
-   * other tag whose server is gone (a crashed server with another data folder): see owners.ts.
+   * Remove every namespace, link, resolv.conf and firewall table of this process's tag (but the
+   * bridges in `keep`, adopted), and of any other tag whose owner is gone: see sweep.ts.
    */
   async sweep(keep: ReadonlySet<string> = new Set()): Promise<void> {
-    const netns = await listNetns();
-    const links = await listLinks();
-    const listed = (await nft('list tables\n').catch(() => '')).split('\n');
-    const tables = listed.map((l) => / slipway_([0-9a-f]{4})$/.exec(l)?.[1]).filter((t): t is string => !!t);
-    const commonTables = listed.map((l) => / slipwaynet_([0-9a-f]{4})$/.exec(l)?.[1]).filter((t): t is string => !!t);
-    tables.push(...commonTables.filter((t) => !tables.includes(t)));
-    const tags = new Set([this.tag, ...orphanTags(netns, links, tables)]);
-    for (const tag of tags) {
-      for (const ns of netns) if (ns.startsWith(`slipway-${tag}-`)) await quietly(ip(['netns', 'del', ns]));
-      for (const l of links) if (!keep.has(l) && (l.startsWith(`slw${tag}`) || l.startsWith(`slv${tag}`) || l.startsWith(`sln${tag}`))) await quietly(ip(['link', 'del', l]));
-      for (const d of listNetnsEtc()) if (d.startsWith(`slipway-${tag}-`)) removeNetnsEtc(d);
-      // Adopted bridges keep their table until it is replaced whole (reloadFirewall: one atomic swap).
-      if (tables.includes(tag) && !(tag === this.tag && keep.size)) await quietly(nft(`delete table inet slipway_${tag}\n`));
-      if (commonTables.includes(tag)) await quietly(nft(`delete table inet slipwaynet_${tag}\n`));
-      if (tag !== this.tag) this.o.log.warn(`removed the space networks left behind by a server that is gone (tag ${tag})`);
-    }
+    await sweepNetworks(this.tag, keep, this.o.log);
     releaseTag(this.tag);
   }
 
@@ -160,16 +128,13 @@ export class SpaceNetworks implements DynoNetworks {
    */
   async restore(spaces: SpaceSpec[]): Promise<void> {
     await this.sweep();
-    if (this.owner) { this.specs = new Map(spaces.map((s) => [s.id, s])); return; }
+    if (this.remote) { this.remote.restore(spaces); return; }
     for (const s of spaces) await this.up(s).catch((e) => this.o.log.error(`space ${s.name}: ${(e as Error).message}`));
   }
 
   /** Bridge with the gateway and egress addresses, the DNS responder, and the firewall. */
   async up(spec: SpaceSpec): Promise<void> {
-    if (this.owner) {
-      this.specs.set(spec.id, spec);
-      return this.tell().catch((e: Error) => { this.specs.delete(spec.id); throw e; });
-    }
+    if (this.remote) return this.remote.up(spec);
     const cidr = parseCidr(spec.cidr)!;
     const a = spaceAddresses(cidr);
     const bridge = this.bridgeName(spec.id);
@@ -197,10 +162,8 @@ export class SpaceNetworks implements DynoNetworks {
 
   /** New trusted ranges or egress rules of a running space. */
   async update(spec: SpaceSpec): Promise<void> {
-    if (this.owner) {
-      if (!this.specs.has(spec.id)) return;
-      this.specs.set(spec.id, spec);
-      await this.tell();
+    if (this.remote) {
+      if (!await this.remote.update(spec)) return;
     } else {
       const s = this.live.get(spec.id);
       if (!s) return;
@@ -214,7 +177,7 @@ export class SpaceNetworks implements DynoNetworks {
   onUpdated?: () => Promise<void>;
 
   async down(spaceId: string): Promise<void> {
-    if (this.owner) { this.specs.delete(spaceId); return this.tell(); }
+    if (this.remote) return this.remote.down(spaceId);
     const s = this.live.get(spaceId);
     if (!s) return;
     this.live.delete(spaceId);
@@ -259,8 +222,8 @@ export class SpaceNetworks implements DynoNetworks {
 
   /** A namespace on the space's bridge: veth, address, default route via the gateway, resolv.conf. */
   private async attach(spaceId: string, id: string, dns?: { app: string; process: string; index: number }): Promise<DynoNet> {
-    if (this.owner) {
-      const owner = this.owner;
+    if (this.remote) {
+      const owner = this.remote.owner;
       const n = await owner.attach(spaceId, id);
       let released = false;
       return { ...n, spaceId, release: async () => { if (!released) { released = true; await owner.release(id); } } };

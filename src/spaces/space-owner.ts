@@ -30,3 +30,56 @@ export interface SpaceOwner {
 export function planKey(p: SpacePlan): string {
   return JSON.stringify({ spaces: [...p.spaces].sort((a, b) => a.id.localeCompare(b.id)), apps: [...p.apps].sort((a, b) => a.id.localeCompare(b.id)) });
 }
+
+/**
+ * The server's side of spaces another process owns: their specs and the apps in them, sent to the
+ * owner whole when they change (nothing before it runs: it is sent whole once it does), and the
+ * namespaces of the server's own sandboxes asked of it.
+ */
+export class RemoteSpaces {
+  private specs = new Map<string, SpaceSpec>();
+  private apps: SpaceApp[] = [];
+  private told?: string;
+  private running = false;
+
+  constructor(readonly owner: SpaceOwner) {}
+
+  spec(spaceId: string): SpaceSpec | undefined { return this.specs.get(spaceId); }
+
+  /** The specs as the store has them at a start (the owner adopts what it runs of them). */
+  restore(specs: SpaceSpec[]): void { this.specs = new Map(specs.map((s) => [s.id, s])); }
+
+  setApps(apps: SpaceApp[]): Promise<void> { this.apps = apps; return this.tell(); }
+
+  /** A new space; when the owner cannot build it, it is dropped again and the error is thrown. */
+  async up(spec: SpaceSpec): Promise<void> {
+    this.specs.set(spec.id, spec);
+    await this.tell().catch((e: Error) => { this.specs.delete(spec.id); throw e; });
+  }
+
+  /** New rules of a known space (false: not known). */
+  async update(spec: SpaceSpec): Promise<boolean> {
+    if (!this.specs.has(spec.id)) return false;
+    this.specs.set(spec.id, spec);
+    await this.tell();
+    return true;
+  }
+
+  down(spaceId: string): Promise<void> { this.specs.delete(spaceId); return this.tell(); }
+
+  /** The owner runs (just started or adopted): it is sent the whole plan, and the namespaces this server held are released. */
+  async ready(): Promise<void> {
+    this.told = undefined;
+    this.running = true;
+    await this.tell(true);
+  }
+
+  private async tell(fresh = false): Promise<void> {
+    if (!this.running) return;
+    const plan: SpacePlan = { spaces: [...this.specs.values()], apps: this.apps };
+    const key = planKey(plan);
+    if (key === this.told && !fresh) return;
+    await this.owner.plan({ ...plan, fresh });
+    this.told = key;
+  }
+}
