@@ -31,6 +31,7 @@ import { RouterFeed } from './router/router-feed.js';
 import { inServerRouterLine, routerAsProcess, startRouterCompanion } from './router/router-companion.js';
 import type { Companion } from './companions/companions.js';
 import { delegateSpaces, startLocalAgentCompanion } from './companions/local-agent-companion.js';
+import { superviseCompanions } from './companions/companion-supervisor.js';
 import { DomainRoutes, listenRouterTls } from './runtime/custom-domains.js';
 import { freePort } from './addons/local-server.js';
 import { goLive } from './releases/deploy.js';
@@ -140,6 +141,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const restartAddons = async () => {
     for (const addon of await listAppAddons(store.db)) await restartAddon(ctx, addon).catch((e) => log.error(`starting add-on ${addon.name} (${addon.plan}): ${(e as Error).message}`));
   };
+  // The local agent process (started, adopted or restarted) is sent the whole plan of the private spaces.
+  const tellSpaces = () => spaces.ownerReady().catch((e: Error) => log.error(`private spaces in the local agent process: ${e.message}`));
   const settleEnded = async () => {
     for (const runId of await runsWithLiveAddons(store.db)) await settleRun(ctx, runId).catch((e) => log.error(`tearing down add-ons of ${runId}: ${(e as Error).message}`));
   };
@@ -245,11 +248,13 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   let routerTls: Awaited<ReturnType<typeof listenRouterTls>> | undefined;
   let routerProcess: Companion | undefined;
   let agentProcess: Companion | undefined;
+  let supervision: ReturnType<typeof superviseCompanions> | undefined;
   // A failed start stops the companions it started, and leaves those it adopted serving (their apps
   // stay up while the operator fixes what failed); a clean stop stops both unless told to leave them.
   let failedStart = false;
   const keepCompanion = (p: Companion) => config.leaveCompanions || (failedStart && p.adopted);
   const close = async () => {
+    await supervision?.stop();
     // The local agent first: its dynos stop and say so while this server still listens.
     if (agentProcess && !keepCompanion(agentProcess)) await agentProcess.stop(config.dynoStopGraceMs + 10_000);
     await ctx.leader.stop();
@@ -292,7 +297,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       const routerDoor = { host: ['0.0.0.0', '::'].includes(config.routerHost) ? '127.0.0.1' : config.routerHost, port: routerPort };
       if (addonsInAgent) {
         agentProcess = await startLocalAgentCompanion({ config, db: store.db, log, serverUrl: ctx.selfUrl, name: localNames.local, router: routerDoor });
-        await spaces.ownerReady().catch((e: Error) => log.error(`private spaces in the local agent process: ${e.message}`));
+        await tellSpaces();
         await restartAddons();
       }
       if (config.routerTlsPort !== undefined) {
@@ -301,6 +306,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       }
       await spaces.offerRouter(config.domain, routerDoor)
         .catch((e) => log.error(`offering the router to the default network: ${(e as Error).message}`));
+      // A companion that dies on its own is started again (the local agent's add-on servers with it).
+      supervision = superviseCompanions([{ companion: routerProcess }, { companion: agentProcess, onRestarted: async () => { await tellSpaces(); await restartAddons(); } }], log);
       if (config.tls) {
         tls = await listenTls(app, config.tls, config.host, (socket) => serveRendezvous(ctx, socket));
         log.info(`Slipway API over HTTPS on https://${config.host}:${tls.port}`);

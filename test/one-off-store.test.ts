@@ -141,3 +141,26 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     } finally { await s.close(); }
   });
 }
+
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  test(`on ${dialect}: one-offs of one app started at once, from two server replicas, get distinct run.N names`, { skip: dialect === 'postgres' ? needs('postgres') : false, timeout: 60_000 }, async () => {
+    const url = dialect === 'postgres' ? await freshDatabase(cluster!, 'oneoffnames') : undefined;
+    const dataDir = tempDir('slipway-one-off-names-');
+    const open = () => openStore(url ? { databaseUrl: url, dataDir: '/nonexistent' } : { dataDir });
+    const first = await open();
+    // Two replicas on Postgres; the embedded default's SQLite has one server.
+    const second = url ? await open() : first;
+    const logs = new LogBook(tempDir('slipway-one-off-logs-'));
+    const ctxOf = (s: Store) => ({ store: s, queue: { db: s.db, dialect: s.dialect }, logs, log: { info() {}, warn() {}, error() {} }, oneOffs: { relays: new InputRelays() }, tenants: { forApp: async () => undefined } });
+    try {
+      const app = await createApp(first.db, 'crowd');
+      const start = (s: Store) => startOnAgent(ctxOf(s), 'busy-agent', { appId: app.id, releaseId: 'rel', slugId: 'slug', command: 'true', env: {}, size: 'standard-1x', attach: false });
+      for (let round = 0; round < 3; round++) {
+        const started = await Promise.all(Array.from({ length: 8 }, (_, i) => start(i % 2 ? second : first)));
+        assert.equal(new Set(started.map((r) => r.name)).size, 8, `round ${round}: ${started.map((r) => r.name).sort().join(' ')}`);
+      }
+      const names = (await first.db.selectFrom('one_off_dynos').select('name').where('app_id', '=', app.id).execute()).map((r) => Number(r.name.slice(4))).sort((a, b) => a - b);
+      assert.deepEqual(names, Array.from({ length: 24 }, (_, i) => i + 1), 'run.1 … run.24, each once');
+    } finally { await first.close(); if (second !== first) await second.close(); }
+  });
+}

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { startServer, cli, api, viaRouter, type TestServer } from './helpers/server.js';
-import { exampleRepo, commitAll } from './helpers/apps.js';
+import { exampleRepo, commitAll, repoWithFiles } from './helpers/apps.js';
 import { waitFor } from './helpers/runs.js';
 import { upgradeEcho } from './helpers/upgrade.js';
 import { steadyLoad } from './helpers/load.js';
@@ -218,6 +218,43 @@ test('a table change is served once and for all: after the first answer from the
   assert.ok(first, 'the new dyno answered');
   assert.ok(after.length > 20, `requests after the first answer: ${after.length}`);
   assert.deepEqual(after.filter((x) => x !== '200'), [], 'no answer from the old table after the new one answered');
+});
+
+test('a POST never meets a dyno connection its server is closing for idleness: nginx drops idle ones first', { skip: missing, timeout: 120_000 }, async () => {
+  // A dyno that closes a connection the moment a request arrives after it was quiet for 1.5 s: what
+  // any server's idle timeout does when it fires as a request is on its way (Node's is 5 s). nginx
+  // retries a GET that met such a close, never a POST: that one would be a 503 (H13).
+  const idle = repoWithFiles({
+    'package.json': JSON.stringify({ name: 'idle-closer', version: '1.0.0', private: true }),
+    Procfile: 'web: node server.js\n',
+    'server.js': `const net = require('node:net');
+net.createServer((c) => {
+  let quietSince = Date.now();
+  c.on('data', () => {
+    if (Date.now() - quietSince >= 1500) return c.destroy();
+    c.write('HTTP/1.1 200 OK\\r\\ncontent-length: 3\\r\\n\\r\\nok\\n');
+    quietSince = Date.now();
+  });
+  c.on('error', () => {});
+}).listen(process.env.PORT);
+`,
+  });
+  assert.equal((await cli(s, ['apps:create', 'ngidle'])).code, 0);
+  const b = await cli(s, ['builds:create', '-a', 'ngidle'], { cwd: idle });
+  assert.equal(b.code, 0, b.stdout + b.stderr);
+  const send = (method: string) => new Promise<number>((resolve, reject) => {
+    const req = http.request({ method, host: '127.0.0.1', port: s.routerPort, path: '/', headers: { host: 'ngidle.localhost' }, agent: false }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)); });
+    req.on('error', reject);
+    req.end();
+  });
+  await waitFor('the idle-closing app to be served', async () => (await send('GET')) === 200);
+  const posts: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    assert.equal(await send('GET'), 200); // nginx keeps this connection to the dyno for the next request
+    await new Promise((r) => setTimeout(r, 2000)); // longer than the dyno keeps it
+    posts.push(await send('POST'));
+  }
+  assert.deepEqual(posts, [200, 200, 200], 'each POST went over a connection the dyno still held open');
 });
 
 test('no web dyno: the 503 page and an H14 line; server close leaves no nginx behind', { skip: missing, timeout: 60_000 }, async () => {

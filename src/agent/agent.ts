@@ -95,7 +95,9 @@ export async function runAgent(c: AgentConfig, o: { onReady?: () => void; onHost
   let addons: AddonManager | undefined;
   try {
     // The private spaces of the last plan the server sent (a previous process of this agent ran them):
-    // their bridges and firewall adopted, the rest of what that process left removed, before the default network comes up.
+    // their bridges and firewall adopted; the rest of what that process left (its namespaces, whose
+    // names the new ones take from n000001 on) removed first, as a server does at its start. Their
+    // dynos and add-on servers are ended below (sweepLeftovers) and by the server's add-on starts.
     const planFile = path.join(c.host.dataDir, 'space-plan.json');
     const saved = loadPlan(planFile);
     await host.spaces.sweep(host.spaces.bridgesOf(saved.spaces));

@@ -18,7 +18,14 @@ const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..
 export interface CompanionRecord { kind: string; pid: number; instance: string; version: string; key: string; started_at: string }
 export interface CompanionLaunch { args: string[]; env: Record<string, string> }
 
-const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; } };
+/** Whether `pid` runs: a zombie no one has reaped yet (an adopted companion's parent is not this server) has ended. */
+export function alive(pid: number): boolean {
+  try { process.kill(pid, 0); } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch { return true; /* no /proc: the signal said it runs */ }
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Companion {
@@ -28,6 +35,10 @@ export class Companion {
   current?: CompanionRecord;
   /** The running companion was found running and adopted, not started by this server. */
   adopted = false;
+  /** How the companion this server started ended (its exit code or signal), once it has. */
+  ended?: { pid: number; how: string };
+  /** What the last adoptOrStart was given: a supervisor starts the companion again with it. */
+  private last?: { key: string; launch: () => Promise<CompanionLaunch> };
 
   constructor(private o: { dir: string; kind: 'router' | 'agent'; log: Logger; readyMs?: number }) {
     fs.mkdirSync(o.dir, { recursive: true, mode: 0o700 });
@@ -49,6 +60,7 @@ export class Companion {
 
   /** Adopt the running companion of this version, else start one (`launch` is asked only then) and wait until it is ready. */
   async adoptOrStart(key: string, launch: () => Promise<CompanionLaunch>): Promise<{ adopted: boolean; record: CompanionRecord }> {
+    this.last = { key, launch };
     const found = await this.running();
     if (found && found.version === COMPANION_VERSION && found.key === key) {
       this.current = found;
@@ -68,6 +80,7 @@ export class Companion {
       env: { ...env, SLIPWAY_COMPANION_SOCKET: this.socket, SLIPWAY_COMPANION_INSTANCE: instance },
     });
     fs.closeSync(out);
+    child.once('exit', (code, signal) => { this.ended = { pid: child.pid!, how: signal ? `killed by ${signal}` : `exit code ${code}` }; });
     child.unref();
     const record: CompanionRecord = { kind: this.o.kind, pid: child.pid!, instance, version: COMPANION_VERSION, key, started_at: new Date().toISOString() };
     fs.writeFileSync(this.record, JSON.stringify(record), { mode: 0o600 });
@@ -89,6 +102,15 @@ export class Companion {
     this.o.log.info(`${this.o.kind}: started process ${record.pid} (instance ${instance}; output in ${this.logFile})`);
     return { adopted: false, record };
   }
+
+  /** Start the companion again as the last adoptOrStart did (after it died: a supervisor calls this). */
+  restart(): Promise<{ adopted: boolean; record: CompanionRecord }> {
+    if (!this.last) return Promise.reject(new Error(`the ${this.o.kind} was never started`));
+    return this.adoptOrStart(this.last.key, this.last.launch);
+  }
+
+  /** The kind of companion (router, agent), for log lines. */
+  get kind(): string { return this.o.kind; }
 
   /** Stop the companion this server runs (SIGTERM, then SIGKILL after `graceMs`). */
   async stop(graceMs: number): Promise<void> {

@@ -35,12 +35,23 @@ export class MetricsRecorder {
 
   private minute(): number { return minuteOf((this.o.now ?? Date.now)()); }
 
-  /** An app log line as it is written: router lines and Heroku's own dyno lines are measured. */
-  line(appId: string, source: string, message: string): void {
+  /**
+   * The minute a line happened in: its own time (`at`, stamped where it was written) when it has
+   * one within the retention and not ahead of this clock, else now. Lines that arrive late (a
+   * router's batch kept while the server was away) count in the minute they were served.
+   */
+  private minuteAt(at: string | undefined): number {
+    const now = this.minute();
+    const t = at ? minuteOf(Date.parse(at)) : NaN;
+    return Number.isFinite(t) && t > now - RETENTION_MINUTES && t <= now ? t : now;
+  }
+
+  /** An app log line as it is written (`at`: when it happened): router lines and Heroku's own dyno lines are measured. */
+  line(appId: string, source: string, message: string, at?: string): void {
     if (source === 'heroku[router]') {
       const s = routerSample(message);
       if (!s) return;
-      const m = this.minute();
+      const m = this.minuteAt(at);
       const key = `${appId}|${m}`;
       let row = this.router.get(key);
       if (!row) {
@@ -49,10 +60,10 @@ export class MetricsRecorder {
       }
       row[`s${s.statusClass}`]++;
       (row as unknown as Record<string, number>)[`h${binOf(s.serviceMs)}`]!++;
-      if (s.code) this.event(appId, s.code);
+      if (s.code) this.event(appId, s.code, m);
     } else if (source.startsWith('heroku[')) {
       const code = dynoErrorCode(message);
-      if (code) this.event(appId, code);
+      if (code) this.event(appId, code, this.minuteAt(at));
     }
   }
 
@@ -82,8 +93,7 @@ export class MetricsRecorder {
     }
   }
 
-  private event(appId: string, code: string): void {
-    const m = this.minute();
+  private event(appId: string, code: string, m = this.minute()): void {
     const key = `${appId}|${m}|${code}`;
     const row = this.events.get(key) ?? { app_id: appId, minute: m, code, count: 0 };
     row.count++;

@@ -20,6 +20,8 @@ const POOL = parseCidr('100.80.0.0/12')!;
 const BLOCK_BITS = 20;
 /** Namespaces kept ready: a sandbox start rarely waits for one (see bench/network). */
 const SPARES = 2;
+/** How long the router's door waits for its port on the gateway to be free. */
+const DOOR_RETRY_MS = 10_000;
 
 export interface DefaultNetworkOptions { tag: string; log: Logger; serverUid: number; cidr?: string; dns: string[] }
 
@@ -98,7 +100,8 @@ export class DefaultNetwork {
    */
   async offerRouter(domain: string, router: { host: string; port: number }): Promise<void> {
     if (!this.cidr || this.door) return;
-    const relay = await startTcpRelay(this.gateway, router.port, router);
+    // A restarted agent offers it again at once: a killed process's socket on the port may linger a moment.
+    const relay = await startTcpRelay(this.gateway, router.port, router, DOOR_RETRY_MS);
     this.door = { domain: domain.toLowerCase(), port: relay.port, relay };
     await nft(defaultRulesScript({ table: this.table, bridge: this.bridge, cidr: formatCidr(this.cidr), gateway: this.gateway, serverUid: this.o.serverUid, access: [], relays: [], routerPort: relay.port }));
     await this.reloadAccess();

@@ -3,11 +3,29 @@
 // firewall otherwise keeps out of every namespace's reach. Only the owner's addresses may connect
 // (the `relays` set in default-rules.ts).
 import net from 'node:net';
+import { sleep } from '../core/sleep.js';
 
 export interface TcpRelay { port: number; close(): Promise<void> }
 
-/** Listen on address:port (0: any free port) and pipe every connection to the target. */
-export function startTcpRelay(address: string, port: number, target: { host: string; port: number }): Promise<TcpRelay> {
+/**
+ * Listen on address:port (0: any free port) and pipe every connection to the target. A port still
+ * held (EADDRINUSE: a killed process's socket not yet gone) is tried again every 250 ms for up to
+ * `retryMs`, then the error says who to look for.
+ */
+export async function startTcpRelay(address: string, port: number, target: { host: string; port: number }, retryMs = 0): Promise<TcpRelay> {
+  const until = Date.now() + retryMs;
+  for (;;) {
+    try {
+      return await listenRelay(address, port, target);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+      if (Date.now() >= until) throw new Error(`${address}:${port} is still in use after ${retryMs / 1000} s (another process holds it: see \`ss -ltnp 'sport = :${port}'\`)`, { cause: e });
+      await sleep(Math.min(250, until - Date.now()));
+    }
+  }
+}
+
+function listenRelay(address: string, port: number, target: { host: string; port: number }): Promise<TcpRelay> {
   const open = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(target);

@@ -6,10 +6,16 @@ import { now } from './db.js';
 
 export type OneOffRow = OneOffDynosTable;
 
-/** The next run.N of an app (agents' one-offs are numbered per app, in the store, across restarts). */
+/**
+ * The next run.N of an app (numbered per app, in the store, across restarts): one upsert that
+ * increments the app's counter, so one-offs started at once (on several replicas too) never share
+ * a name; inside a transaction it holds the counter's row until the commit.
+ */
 export async function nextOneOffName(db: Kysely<Database>, appId: string): Promise<string> {
-  const r = await db.selectFrom('one_off_dynos').select((eb) => eb.fn.countAll<number>().as('n')).where('app_id', '=', appId).executeTakeFirstOrThrow();
-  return `run.${Number(r.n) + 1}`;
+  const r = await db.insertInto('one_off_counters').values({ app_id: appId, last: 1 })
+    .onConflict((oc) => oc.column('app_id').doUpdateSet((eb) => ({ last: eb('one_off_counters.last', '+', 1) })))
+    .returning('last').executeTakeFirstOrThrow();
+  return `run.${Number(r.last)}`;
 }
 
 export async function insertOneOff(db: Kysely<Database>, row: Omit<OneOffRow, 'state' | 'exit_code' | 'created_at' | 'updated_at'>): Promise<OneOffRow> {

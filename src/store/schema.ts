@@ -201,6 +201,8 @@ export interface TenantIdsTable { uid: number; owner: string; created_at: string
 export interface DesiredDynosTable { id: string; app_id: string; release_id: string; process_type: string; name: string; size: string; command: string; agent_id: string | null; generation: number; created_at: string; updated_at: string }
 export type ObservedState = 'starting' | 'up' | 'crashed' | 'stopping' | 'stopped';
 /** A one-off dyno run by an agent (its job, kind `one-off`, carries the lease): what `ps` and `run` read. */
+/** The last run.N given to each app's one-offs (taken atomically: two at once never share a name). */
+export interface OneOffCountersTable { app_id: string; last: number }
 export interface OneOffDynosTable { id: string; app_id: string; name: string; command: string; size: string; agent_id: string; attach: number; state: 'starting' | 'up' | 'down'; exit_code: number | null; created_at: string; updated_at: string }
 /** One dyno as its agent last reported it. */
 export interface ObservedDynosTable { dyno_id: string; agent_id: string; app_id: string; release_id: string; process_type: string; name: string; state: ObservedState; host: string; port: number; restarts: number; changed_at: string; reported_at: string }
@@ -271,4 +273,5 @@ export interface Database {
   team_members: TeamMembersTable;
   app_collaborators: AppCollaboratorsTable;
   one_off_dynos: OneOffDynosTable;
+  one_off_counters: OneOffCountersTable;
 }

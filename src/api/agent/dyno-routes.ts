@@ -85,7 +85,7 @@ export async function agentDynoRoutes(app: FastifyInstance, ctx: AppContext): Pr
     let dropped = 0;
     for (const l of batch.lines) {
       if (!apps.has(l.app_id)) { dropped++; continue; }
-      ctx.metrics.line(l.app_id, l.source, l.line);
+      ctx.metrics.line(l.app_id, l.source, l.line, l.at);
       appendAppLog(ctx.logs, l.app_id, l.source, l.line, l.at);
     }
     return { ok: true, dropped };

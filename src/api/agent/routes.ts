@@ -21,6 +21,12 @@ import { withConfig } from '../../runner/job-config.js';
 import { jobsCancelled, jobsQueued } from '../../core/wakeup.js';
 
 const POLL_MS = 250;
+/**
+ * A cancel asked through this server wakes its cancel watches at once (jobsCancelled); one asked on
+ * another replica, or a lease recovery took back, is found by looking at the job's row this often.
+ * One watch per running job: a look every second, not four.
+ */
+const CANCEL_LOOK_MS = 1000;
 
 export async function agentRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   registerAgentAuth(app, ctx);
@@ -88,8 +94,8 @@ export async function agentRoutes(app: FastifyInstance, ctx: AppContext): Promis
       const job = await ctx.store.db.selectFrom('jobs').select(['status', 'lease_owner', 'cancel_requested']).where('id', '=', req.params.id).executeTakeFirst();
       if (!job || job.status !== 'running' || job.lease_owner !== agentOf(req).owner) return { cancel: false, lost: true };
       if (Number(job.cancel_requested)) return { cancel: true, lost: false };
-      if (gone || Date.now() + POLL_MS > until) return { cancel: false, lost: false };
-      await jobsCancelled.wait(POLL_MS);
+      if (gone || Date.now() + CANCEL_LOOK_MS > until) return { cancel: false, lost: false };
+      await jobsCancelled.wait(CANCEL_LOOK_MS);
     }
   });
 

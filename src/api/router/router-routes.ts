@@ -71,11 +71,14 @@ export async function routerRoutes(app: FastifyInstance, ctx: AppContext): Promi
   app.post(LOGS_PATH, async (req, reply) => {
     const b = parseBody(logsSchema, req.body);
     const byApp = new Map<string, typeof b.lines>();
-    for (const l of b.lines) byApp.set(l.app_id, [...byApp.get(l.app_id) ?? [], l]);
+    for (const l of b.lines) {
+      const mine = byApp.get(l.app_id);
+      if (mine) mine.push(l); else byApp.set(l.app_id, [l]);
+    }
     const known = new Set((await db.selectFrom('apps').select('id').where('id', 'in', byApp.size ? [...byApp.keys()] : ['']).execute()).map((a) => a.id));
     for (const [appId, lines] of byApp) {
       if (!known.has(appId)) continue;
-      for (const l of lines) ctx.metrics.line(appId, 'heroku[router]', l.line);
+      for (const l of lines) ctx.metrics.line(appId, 'heroku[router]', l.line, l.at);
       appendAppLogLines(ctx.logs, appId, 'heroku[router]', lines.map((l) => l.line), lines.map((l) => l.at));
     }
     if (b.dropped) ctx.log.warn(`a router dropped ${b.dropped} log line(s) while this server was away`);

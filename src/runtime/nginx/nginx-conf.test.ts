@@ -6,7 +6,7 @@ const input = (apps: NginxConfInput['apps']): NginxConfInput => ({ prefix: '/d/n
 
 test('an app with web dynos up gets an upstream over them (keepalive) and a server block for its host', () => {
   const conf = nginxConf(input([{ appId: 'id-1', name: 'shop', dynos: [{ host: '127.0.0.1', port: 4001 }, { host: '10.1.0.5', port: 5000 }] }]));
-  assert.match(conf, /upstream app0 \{\n {4}server 127\.0\.0\.1:4001 max_fails=0;\n {4}server 10\.1\.0\.5:5000 max_fails=0;\n {4}keepalive 64;\n {2}\}/);
+  assert.match(conf, /upstream app0 \{\n {4}server 127\.0\.0\.1:4001 max_fails=0;\n {4}server 10\.1\.0\.5:5000 max_fails=0;\n {4}keepalive 64;\n {4}keepalive_timeout 1s;\n {2}\}/);
   assert.match(conf, /server_name shop\.localhost;\n {4}set \$slipway_app 'id-1';\n {4}set \$slipway_maintenance '';\n {4}access_log \/d\/nginx\/access\.log slipway buffer=64k flush=250ms;\n {4}location \/ \{ proxy_pass http:\/\/app0; \}/);
   assert.match(conf, /listen 127\.0\.0\.1:5080 default_server;\n {4}server_name _;\n {4}access_log off;/);
   assert.match(conf, /proxy_read_timeout 30s;/);

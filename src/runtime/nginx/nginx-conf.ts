@@ -74,13 +74,20 @@ function access(trusted: readonly string[] | undefined): string[] {
   return [...lines, 'deny all;'];
 }
 
+/**
+ * Seconds an idle connection to a dyno is kept for the next request. Shorter than app servers' own
+ * idle timeouts (Node's 5 s, gunicorn's 2 s), so nginx closes first: a request sent just as the
+ * dyno closed an idle connection fails, and nginx retries only a GET or HEAD (a POST would be an H13).
+ */
+const IDLE_UPSTREAM = 1;
+
 function appServer(a: NginxApp, i: number, c: NginxConfInput): string {
   const names = [`${a.name}.${c.domain}`, ...(a.hostnames ?? [])];
   const bad = names.find((n) => !HOSTNAME.test(n));
   if (bad) throw new Error(`cannot route ${JSON.stringify(bad)}: not a host name`);
   const up = `app${i}`;
   const upstream = a.dynos.length
-    ? `  upstream ${up} {\n${a.dynos.map((d) => `    server ${d.host}:${d.port} max_fails=0;\n`).join('')}    keepalive 64;\n  }\n`
+    ? `  upstream ${up} {\n${a.dynos.map((d) => `    server ${d.host}:${d.port} max_fails=0;\n`).join('')}    keepalive 64;\n    keepalive_timeout ${IDLE_UPSTREAM}s;\n  }\n`
     : '';
   // A `return` with a body is sent as it is (no error_page): the maintenance page, not H14's.
   const body = a.maintenance
