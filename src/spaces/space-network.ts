@@ -15,7 +15,8 @@ import { RemoteSpaces, type SpaceApp, type SpaceOwner, type SpacePlan, type Spac
 import type { DefaultNetwork } from './default-network.js';
 import { claimTag, releaseTag } from './owners.js';
 import { sweepNetworks } from './sweep.js';
-import { ip, nft, quietly, listLinks, writeNetnsEtc, removeNetnsEtc, probeNetAdmin } from './net.js';
+import { ip, nft, quietly, listLinks, probeNetAdmin } from './net.js';
+import { makeSpaceNetns, removeSpaceNetns } from './space-netns.js';
 
 export type { SpaceSpec } from './space-owner.js';
 
@@ -229,35 +230,20 @@ export class SpaceNetworks implements DynoNetworks {
       return { ...n, spaceId, release: async () => { if (!released) { released = true; await owner.release(id); } } };
     }
     const s = this.live.get(spaceId);
-    if (!s) throw new Error(`the network of space ${spaceId} is not up (see the server log)`);
+    if (!s) throw new Error(`the network of space ${spaceId} is not up (see the log of the process that owns it: the local agent process, or the server)`);
     const address = s.pool.take();
     if (!address) throw new Error(`space ${s.spec.name} has no free address left`);
     const n = (++this.seq).toString(36).padStart(6, '0').slice(-6);
-    const ns = `slipway-${this.tag}-${n}`;
-    const hostSide = `slv${this.tag}${n}`;
-    const peer = `slp${this.tag}${n}`;
-    try {
-      writeNetnsEtc(ns, s.gateway);
-      await ip([], [`netns add ${ns}`, `link add ${hostSide} type veth peer name ${peer} netns ${ns}`, `link set ${hostSide} master ${s.bridge}`, `link set ${hostSide} up`]);
-      await ip(['-n', ns], [`link set ${peer} name eth0`, `addr add ${address}/${s.prefix} dev eth0`, 'link set eth0 up', 'link set lo up', `route add default via ${s.gateway}`]);
-    } catch (e) {
-      await quietly(ip(['netns', 'del', ns]));
-      await quietly(ip(['link', 'del', hostSide]));
-      removeNetnsEtc(ns);
-      s.pool.give(address);
-      throw e;
-    }
+    const made = await makeSpaceNetns({ tag: this.tag, n, bridge: s.bridge, gateway: s.gateway, address, prefix: s.prefix }).catch((e: Error) => { s.pool.give(address); throw e; });
     if (dns) s.zone.set(id, { ...dns, address });
     let released = false;
     return {
-      netns: ns, address, spaceId,
+      netns: made.ns, address, spaceId,
       release: async () => {
         if (released) return;
         released = true;
         s.zone.delete(id);
-        await quietly(ip(['netns', 'del', ns]));
-        await quietly(ip(['link', 'del', hostSide])); // normally gone with the namespace
-        removeNetnsEtc(ns);
+        await removeSpaceNetns(made);
         s.pool.give(address);
       },
     };
