@@ -30,7 +30,7 @@ import { createRouter } from './runtime/router.js';
 import { RouterFeed } from './router/router-feed.js';
 import { inServerRouterLine, routerAsProcess, startRouterCompanion } from './router/router-companion.js';
 import type { Companion } from './companions/companions.js';
-import { startLocalAgentCompanion } from './companions/local-agent-companion.js';
+import { delegateSpaces, startLocalAgentCompanion } from './companions/local-agent-companion.js';
 import { superviseCompanions } from './companions/companion-supervisor.js';
 import { DomainRoutes, listenRouterTls } from './runtime/custom-domains.js';
 import { freePort } from './addons/local-server.js';
@@ -98,7 +98,9 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const metrics = new MetricsRecorder({ db: store.db, flushMs: 5000, log: (l) => log.error(l) });
   const appLog = (appId: string, source: string, line: string) => { metrics.line(appId, source, line); appendAppLog(ctxLogs, appId, source, line); };
   const ctxLogs = new LogBook(path.join(config.dataDir, 'logs'), blobLogArchive(blobs, config.inputLimits.slugBytes), (e) => log.error(`archiving output: ${e.message}`));
-  spaces.setApps(await listApps(store.db));
+  // With a local agent process, the private spaces are that process's (they outlive this server).
+  if (addonsInLocalAgent(config)) delegateSpaces(config, spaces);
+  await spaces.setApps(await listApps(store.db));
   // The embedded runner; its name is stable across restarts so a new instance knows the old one's jobs (and leases) are lost.
   const runnerName = `embedded-${createHash('sha256').update(os.hostname() + config.dataDir).digest('hex').slice(0, 10)}`;
   const instance = randomBytes(6).toString('hex');
@@ -110,9 +112,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     db: store.db, log, tenantOf: (appId) => tenants.forApp(appId), slugFile: (id) => slugFile(ctx.blobs, id),
     // A router process must serve the new table before a leaving dyno drains (bounded: a router that is away does not hold deploys).
     onRoutesChanged: async () => { await routerFeed?.publishAndWait(); },
-    // With a local agent process, the server's own agent keeps only what needs it: dynos of apps in private spaces (their networks live here).
-    local: config.embeddedRunner, lostAfterMs: config.agentLostMs,
-    agentName: config.localAgent === 'process' ? localNames.server : localNames.local, serverOnly: config.localAgent === 'process',
+    // With a local agent process, the server runs no dynos itself: that process runs them all, private spaces' too.
+    local: config.embeddedRunner && config.localAgent === 'in-process', lostAfterMs: config.agentLostMs, agentName: localNames.local,
     onObserved: (observed) => metrics.observed(observed),
     onCrash: (c) => { metrics.restart(c.appId); onDynoCrash(ctx, c).catch((e) => log.error(`automatic rollback: ${(e as Error).message}`)); },
     onStateChanged: (d) => { publishDynoState(ctx, d).catch((e) => log.error(`dyno webhook event: ${(e as Error).message}`)); },
@@ -140,6 +141,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const restartAddons = async () => {
     for (const addon of await listAppAddons(store.db)) await restartAddon(ctx, addon).catch((e) => log.error(`starting add-on ${addon.name} (${addon.plan}): ${(e as Error).message}`));
   };
+  // The local agent process (started, adopted or restarted) is sent the whole plan of the private spaces.
+  const tellSpaces = () => spaces.ownerReady().catch((e: Error) => log.error(`private spaces in the local agent process: ${e.message}`));
   const settleEnded = async () => {
     for (const runId of await runsWithLiveAddons(store.db)) await settleRun(ctx, runId).catch((e) => log.error(`tearing down add-ons of ${runId}: ${(e as Error).message}`));
   };
@@ -215,7 +218,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   });
   // The router must not wait on the database per request: app names are cached and refreshed.
   const appsByName = new Map<string, Awaited<ReturnType<typeof listApps>>[number]>();
-  const refreshApps = async () => { const all = await listApps(store.db); appsByName.clear(); for (const a of all) appsByName.set(a.name, a); spaces.setApps(all); await domains.refresh(store.db); };
+  const refreshApps = async () => { const all = await listApps(store.db); appsByName.clear(); for (const a of all) appsByName.set(a.name, a); await spaces.setApps(all); await domains.refresh(store.db); };
   await refreshApps();
   const routerApps = () => [...appsByName.values()].map((a) => ({
     id: a.id, name: a.name, dynos: plane.routes.targets(a.id), trusted: a.space_id ? spaces.trustedFor(a.space_id) ?? [] : null, internal: a.internal_routing === 1,
@@ -294,6 +297,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       const routerDoor = { host: ['0.0.0.0', '::'].includes(config.routerHost) ? '127.0.0.1' : config.routerHost, port: routerPort };
       if (addonsInAgent) {
         agentProcess = await startLocalAgentCompanion({ config, db: store.db, log, serverUrl: ctx.selfUrl, name: localNames.local, router: routerDoor });
+        await tellSpaces();
         await restartAddons();
       }
       if (config.routerTlsPort !== undefined) {
@@ -303,7 +307,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       await spaces.offerRouter(config.domain, routerDoor)
         .catch((e) => log.error(`offering the router to the default network: ${(e as Error).message}`));
       // A companion that dies on its own is started again (the local agent's add-on servers with it).
-      supervision = superviseCompanions([{ companion: routerProcess }, { companion: agentProcess, onRestarted: restartAddons }], log);
+      supervision = superviseCompanions([{ companion: routerProcess }, { companion: agentProcess, onRestarted: async () => { await tellSpaces(); await restartAddons(); } }], log);
       if (config.tls) {
         tls = await listenTls(app, config.tls, config.host, (socket) => serveRendezvous(ctx, socket));
         log.info(`Slipway API over HTTPS on https://${config.host}:${tls.port}`);

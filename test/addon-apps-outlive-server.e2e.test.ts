@@ -11,7 +11,7 @@ import pg from 'pg';
 import Database from 'better-sqlite3';
 import { startServer, cli, api, viaRouter, type TestServer } from './helpers/server.js';
 import { exampleRepo } from './helpers/apps.js';
-import { steadyLoad } from './helpers/load.js';
+import { servedWhileDown, steadyLoad } from './helpers/load.js';
 import { waitFor } from './helpers/runs.js';
 import { freePort } from './helpers/postgres.js';
 import { needs } from './helpers/tools.js';
@@ -105,19 +105,12 @@ test('an app with heroku-postgresql: SIGKILL and restart under load, 0 failed re
 
   await s.kill();
   assert.deepEqual(marked(`app-addon-${addonId}`), postgresBefore, 'Postgres outlives the server');
-  const downAt = Date.now();
-  let servedWhileDown = 0;
-  while (Date.now() - downAt < DOWN_MS) {
-    const r = await viaRouter({ routerPort }, A);
-    assert.ok(ok(r), `while the server is down: ${r.status} ${r.body.slice(0, 200)}`);
-    servedWhileDown++;
-    await new Promise((res) => setTimeout(res, 100));
-  }
+  const whileDown = await servedWhileDown({ routerPort }, A, ok, DOWN_MS);
   s = await startServer(env, s.dataDir);
   await new Promise((r) => setTimeout(r, 3000)); // the agent and router reconnect under load
   const { failures, served } = await load.stop();
   assert.equal(failures, 0, `${failures} of ${failures + served} requests failed across the SIGKILL and restart`);
-  assert.ok(served > 50 && servedWhileDown > 10, `served ${served} (${servedWhileDown} while the server was down)`);
+  assert.ok(served > 50 && whileDown > 10, `served ${served} (${whileDown} while the server was down)`);
   assert.match(s.output(), /agent: adopted the running process/);
   assert.doesNotMatch(s.output(), /starting add-on/, 'no add-on start failed');
   assert.deepEqual(companions(s.dataDir), agentBefore, 'the same router and agent processes');
@@ -131,8 +124,8 @@ test('an app with heroku-postgresql: SIGKILL and restart under load, 0 failed re
   await db.connect();
   try {
     const count = Number((await db.query<{ c: string }>('SELECT count(*) AS c FROM hits')).rows[0]!.c);
-    assert.ok(count >= served + servedWhileDown, `${count} rows for ${served + servedWhileDown} requests served`);
-    t.diagnostic(`served ${served} requests under load (${servedWhileDown} more while the server was down ${DOWN_MS} ms), 0 failed; ${count} rows`);
+    assert.ok(count >= served + whileDown, `${count} rows for ${served + whileDown} requests served`);
+    t.diagnostic(`served ${served} requests under load (${whileDown} more while the server was down ${DOWN_MS} ms), 0 failed; ${count} rows`);
   } finally { await db.end(); }
 
   // A one-off of the app runs on the local agent too, and reaches the database.

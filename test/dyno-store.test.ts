@@ -8,7 +8,10 @@ import { createApp } from '../src/store/apps.js';
 import { createSlug } from '../src/store/builds.js';
 import { createRelease, settleRelease } from '../src/store/releases.js';
 import { scaleFormation } from '../src/store/formation.js';
+import type { Kysely } from 'kysely';
 import { ensureAgent } from '../src/store/dyno-agents.js';
+import { mintLocalAgentToken } from '../src/store/local-agent-token.js';
+import * as noServerOnlyAgent from '../src/store/migrations/034-no-server-only-agent.js';
 import { createAgent, recordRegistration } from '../src/store/agents.js';
 import { createSpace, placeApp } from '../src/store/spaces.js';
 import { listAppDynos } from '../src/store/desired-dynos.js';
@@ -28,6 +31,22 @@ async function freshStore(dialect: 'sqlite' | 'postgres'): Promise<Store> {
   return openStore({ databaseUrl: await freshDatabase(cluster!, 'dynos'), dataDir: '/nonexistent' });
 }
 
+/** An app in the space and one in the common runtime, each deployed at web=2: the agents their dynos are placed on. */
+async function placeTwoApps(db: Store['db'], spaceId: string): Promise<{ spaced: Array<string | null>; common: Array<string | null> }> {
+  const on: Record<string, Array<string | null>> = {};
+  for (const [name, spaced] of [['in-space', true], ['common', false]] as const) {
+    const app = await createApp(db, name);
+    if (spaced) await placeApp(db, app.id, spaceId, false);
+    const slug = await createSlug(db, { app_id: app.id, process_types: JSON.stringify({ web: 'node server.js' }), commit: null, commit_description: null, buildpacks: '[]', size: 1, checksum: '', stack: 'heroku-24' });
+    const release = await createRelease(db, { appId: app.id, slugId: slug.id, config: {}, description: 'Deploy' });
+    await settleRelease(db, release.id, { type: 'no-release-phase' });
+    await scaleFormation(db, app.id, [{ type: 'web', quantity: 2 }]);
+    await scheduleApp(db, app.id);
+    on[name] = (await listAppDynos(db, app.id)).map((r) => r.agent_id);
+  }
+  return { spaced: on['in-space']!, common: on['common']! };
+}
+
 before(async () => { if (postgresAvailable()) cluster = await startPostgres(); });
 after(() => cluster?.stop());
 
@@ -35,7 +54,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
   describe(`dyno state on ${dialect}`, () => {
     const skip = dialect === 'postgres' ? needs('postgres') : false;
 
-    test('a space app\'s dynos stay on the server\'s own agent; an agent cannot claim that by its labels', { skip, timeout: 60_000 }, async () => {
+    test('SLIPWAY_LOCAL_AGENT=in-process: a space app\'s dynos stay on the server\'s own agent; an agent cannot claim that by its labels', { skip, timeout: 60_000 }, async () => {
       const s = await freshStore(dialect);
       try {
         const db = s.db;
@@ -45,18 +64,32 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         const stored = await db.selectFrom('agents').select('labels').where('id', '=', remote.agent.id).executeTakeFirstOrThrow();
         assert.deepEqual(JSON.parse(stored.labels!), ['gpu'], 'a registering agent cannot claim slipway:server');
         const space = await createSpace(db, 'vault', '10.240.0.0/16');
-        for (const [name, spaced] of [['in-space', true], ['common', false]] as const) {
-          const app = await createApp(db, name);
-          if (spaced) await placeApp(db, app.id, space.id, false);
-          const slug = await createSlug(db, { app_id: app.id, process_types: JSON.stringify({ web: 'node server.js' }), commit: null, commit_description: null, buildpacks: '[]', size: 1, checksum: '', stack: 'heroku-24' });
-          const release = await createRelease(db, { appId: app.id, slugId: slug.id, config: {}, description: 'Deploy' });
-          await settleRelease(db, release.id, { type: 'no-release-phase' });
-          await scaleFormation(db, app.id, [{ type: 'web', quantity: 2 }]);
-          await scheduleApp(db, app.id);
-          const on = (await listAppDynos(db, app.id)).map((r) => r.agent_id);
-          if (spaced) assert.deepEqual(on, [server.id, server.id], 'both on the server\'s agent, not spread to the remote one');
-          else assert.deepEqual([...on].sort(), [remote.agent.id, server.id].sort(), 'a common-runtime app spreads over both');
+        const on = await placeTwoApps(db, space.id);
+        assert.deepEqual(on.spaced, [server.id, server.id], 'both on the server\'s agent, not spread to the remote one');
+        assert.deepEqual([...on.common].sort(), [remote.agent.id, server.id].sort(), 'a common-runtime app spreads over both');
+      } finally { await s.close(); }
+    });
+
+    test('beside a local agent process a space app\'s dynos go to it (slipway:spaces, the server\'s to give); the server-only agent of before goes with migration 034', { skip, timeout: 60_000 }, async () => {
+      const s = await freshStore(dialect);
+      try {
+        const db = s.db;
+        const before = await ensureAgent(db, 'local-server');
+        await db.updateTable('agents').set({ labels: JSON.stringify(['slipway:server', 'slipway:server-only']) }).where('id', '=', before.id).execute();
+        const kept = await ensureAgent(db, 'in-process');
+        await noServerOnlyAgent.up(db as unknown as Kysely<unknown>);
+        assert.deepEqual((await db.selectFrom('agents').select('name').execute()).map((a) => a.name), [kept.name], 'only the server-only agent goes');
+        await db.deleteFrom('agents').execute();
+        await mintLocalAgentToken(db, 'local');
+        const local = await db.selectFrom('agents').selectAll().where('name', '=', 'local').executeTakeFirstOrThrow();
+        const remote = await createAgent(db, 'remote-1');
+        for (const [id, labels] of [[local.id, []], [remote.agent.id, ['slipway:spaces']]] as const) {
+          await recordRegistration(db, id, { protocolVersion: 1, slots: 0, memoryMb: 8192, address: '10.0.0.9', hostname: 'h', labels: [...labels] });
         }
+        const space = await createSpace(db, 'vault', '10.240.0.0/16');
+        const on = await placeTwoApps(db, space.id);
+        assert.deepEqual(on.spaced, [local.id, local.id], 'both on the local agent process, not on the agent that claimed slipway:spaces');
+        assert.deepEqual([...on.common].sort(), [remote.agent.id, local.id].sort(), 'a common-runtime app spreads over both');
       } finally { await s.close(); }
     });
 

@@ -8,6 +8,7 @@ import { openStore, type Store } from '../src/store/db.js';
 import { createApp } from '../src/store/apps.js';
 import { createSpace, placeApp } from '../src/store/spaces.js';
 import { ensureAgent } from '../src/store/dyno-agents.js';
+import { mintLocalAgentToken } from '../src/store/local-agent-token.js';
 import { createAgent, recordRegistration } from '../src/store/agents.js';
 import { insertOneOff, markOneOffDown } from '../src/store/one-off-dynos.js';
 import { claim, enqueue } from '../src/jobs/queue.js';
@@ -42,7 +43,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const s = await freshStore(dialect);
       try {
         const db = s.db;
-        await ensureAgent(db, 'local-server', undefined, { serverOnly: true });
+        await ensureAgent(db, 'server');
         const far = await createAgent(db, 'far');
         await recordRegistration(db, far.agent.id, { protocolVersion: 1, slots: 0, memoryMb: 1024, address: '10.0.0.9', hostname: 'h', labels: [] });
         const app = await createApp(db, 'runner');
@@ -56,9 +57,19 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         assert.equal((await placeOneOff(db, app.id, 'standard-1x', OPTS) as { agentId?: string }).agentId, far.agent.id);
         const spaced = await createApp(db, 'spaced');
         await placeApp(db, spaced.id, (await createSpace(db, 'vault', '10.240.0.0/16')).id, false);
-        assert.deepEqual(await placeOneOff(db, spaced.id, 'standard-1x', OPTS), { server: true });
-        await assert.rejects(placeOneOff(db, spaced.id, 'standard-1x', { ...OPTS, serverBoundRuns: false }), (e: Error & { id?: string }) => e.id === 'one_off_no_room');
-        await db.updateTable('agents').set({ last_seen_at: new Date(Date.now() - 60_000).toISOString() }).where('id', '=', far.agent.id).execute();
+        // SLIPWAY_LOCAL_AGENT=in-process: the server runs the spaces, and a space's one-offs (when it runs dynos at all).
+        assert.deepEqual(await placeOneOff(db, spaced.id, 'standard-1x', { ...OPTS, serverRuns: true }), { server: true });
+        await assert.rejects(placeOneOff(db, spaced.id, 'standard-1x', { ...OPTS, serverRuns: true, serverBoundRuns: false }), (e: Error & { id?: string }) => e.id === 'one_off_no_room');
+        // A local agent process runs the spaces (a label the server gives; an agent claiming it at registration does not get it).
+        await recordRegistration(db, far.agent.id, { protocolVersion: 1, slots: 0, memoryMb: 1024, address: '10.0.0.9', hostname: 'h', labels: ['slipway:spaces'] });
+        await assert.rejects(placeOneOff(db, spaced.id, 'standard-1x', OPTS), (e: Error & { id?: string }) => e.id === 'one_off_no_room' && /private spaces, is not online/.test(e.message));
+        await mintLocalAgentToken(db, 'local');
+        const local = (await db.selectFrom('agents').selectAll().where('name', '=', 'local').executeTakeFirstOrThrow());
+        await recordRegistration(db, local.id, { protocolVersion: 1, slots: 0, memoryMb: 4096, address: '127.0.0.1', hostname: 'h', labels: ['mine'] });
+        assert.deepEqual(JSON.parse((await db.selectFrom('agents').select('labels').where('id', '=', local.id).executeTakeFirstOrThrow()).labels!), ['slipway:spaces', 'mine'], 'the label the server gave stays');
+        for (let i = 0; i < 3; i++) assert.deepEqual(await placeOneOff(db, spaced.id, 'standard-1x', OPTS), { server: false, agentId: local.id }, 'on the agent that runs the spaces only');
+        assert.equal(await releaseAgent(db, spaced.id), local.id, 'and its release phases');
+        await db.updateTable('agents').set({ last_seen_at: new Date(Date.now() - 60_000).toISOString() }).where('id', 'in', [far.agent.id, local.id]).execute();
         await assert.rejects(placeOneOff(db, app.id, 'standard-1x', OPTS), (e: Error) => /No agent is online/.test(e.message));
       } finally { await s.close(); }
     });
@@ -68,7 +79,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       try {
         const db = s.db;
         const q = { db, dialect: s.dialect };
-        const server = await ensureAgent(db, 'local-server', undefined, { serverOnly: true });
+        const server = await ensureAgent(db, 'server');
         const local = await createAgent(db, 'local');
         const far = await createAgent(db, 'far');
         for (const a of [local, far]) await recordRegistration(db, a.agent.id, { protocolVersion: 1, slots: 0, memoryMb: 4096, address: '127.0.0.1', hostname: 'h', labels: [] });

@@ -5,14 +5,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { startServer, cli, api, type TestServer } from './helpers/server.js';
 import { exampleRepo } from './helpers/apps.js';
 import { waitFor } from './helpers/runs.js';
-import { clientNetwork, inNs, serverTag, slipwayLeftovers } from './helpers/netns.js';
+import { agentTag, clientNetwork, inNs, serverTag, slipwayLeftovers } from './helpers/netns.js';
+import { companions } from './helpers/companions.js';
 import { needs } from './helpers/tools.js';
 
 const skip = needs('spaces');
@@ -59,6 +59,11 @@ const fetchFrom = async (app: string, url: string) => (await viaRouterFrom(undef
 interface Topology { apps: Array<{ id: string; formation: Array<{ process_type: string; dynos: Array<{ private_ip: string; hostname: string }> }> }> }
 const webIps = async (space: string) => (await api<Topology>(s, 'GET', `/spaces/${space}/topology`)).json.apps.flatMap((a) => a.formation.flatMap((f) => f.dynos.map((d) => d.private_ip)));
 
+/** Nothing of the server's nor of its local agent process's (which owns the spaces) on the host; `spacesOnly`: of the spaces. */
+function assertNothingLeft(spacesOnly = false, why = 'nothing of Slipway\'s is left'): void {
+  for (const tag of [serverTag(s.dataDir), agentTag(s.dataDir)]) assert.deepEqual(slipwayLeftovers({ spacesOnly, tag }), { netns: [], links: [], tables: [] }, why);
+}
+
 async function deploy(app: string, label: string, extra: string[] = []): Promise<string> {
   const c = await run(['apps:create', app, ...extra]);
   assert.equal(c.code, 0, c.stderr);
@@ -78,8 +83,8 @@ after(async () => {
   if (skip) return;
   await s?.stop();
   clients?.close();
-  // Whatever happened in the tests, a stopped server leaves nothing of Slipway's on the host.
-  assert.deepEqual(slipwayLeftovers({ tag: serverTag(s.dataDir) }), { netns: [], links: [], tables: [] });
+  // Whatever happened in the tests, a stopped server (and its local agent process) leaves nothing of Slipway's on the host.
+  assertNothingLeft();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -138,9 +143,8 @@ test('isolation: another space and the common runtime cannot reach space A, nor 
   assert.match(await fetchFrom('sp-public', `http://${bIp}:5000/`), /^error (ECONNREFUSED|EHOSTUNREACH|TimeoutError|ETIMEDOUT)/, 'space A → space B');
   assert.match(await fetchFrom('sp-other', 'http://web.sp-internal.app.localspace:5000/'), /^error ENOTFOUND/, 'space B cannot even resolve space A\'s names');
   assert.match(await fetchFrom('sp-common', `http://${aIp}:5000/`), /^error (ECONNREFUSED|EHOSTUNREACH|EPERM|TimeoutError|ETIMEDOUT)/, 'common runtime → space A');
-  // Common-runtime dynos have namespaces of their own on the server's default network (port 5000).
-  const tag = createHash('sha256').update(s.dataDir).digest('hex').slice(0, 4);
-  const commonIps = execFileSync('sh', ['-c', `for n in $(ip netns list | cut -d' ' -f1 | grep '^slipway-${tag}-n'); do ip -n $n -4 -o addr show dev eth0; done`], { encoding: 'utf8' })
+  // Common-runtime dynos have namespaces of their own on the local agent's default network (port 5000).
+  const commonIps = execFileSync('sh', ['-c', `for n in $(ip netns list | cut -d' ' -f1 | grep -E '^slipway-(${serverTag(s.dataDir)}|${agentTag(s.dataDir)})-n'); do ip -n $n -4 -o addr show dev eth0; done`], { encoding: 'utf8' })
     .split('\n').map((l) => /inet (\S+)\/32/.exec(l)?.[1]).filter((x): x is string => !!x);
   assert.ok(commonIps.length > 0, 'the common-runtime dyno has an address of its own');
   for (const ip of commonIps) assert.match(await fetchFrom('sp-public', `http://${ip}:5000/`), /^error (ECONNREFUSED|EHOSTUNREACH|TimeoutError)/, `space A → the default network (${ip})`);
@@ -207,26 +211,40 @@ test('CI in a space: the test run reaches the internal app only when the pipelin
   assert.equal((await run(['pipelines:update', '-p', 'sp-pipe', '--ci-space', 'no-such-space'])).code, 2);
 });
 
-test('a restart restores the space networks; destroy is refused while apps remain, then leaves nothing behind', { skip, timeout: 240_000 }, async () => {
+test('a restart restores the space networks; a crash of the server or of its agent adopts them; destroy is refused while apps remain, then leaves nothing behind', { skip, timeout: 300_000 }, async () => {
   await s.stop();
-  assert.deepEqual(slipwayLeftovers({ tag: serverTag(s.dataDir) }), { netns: [], links: [], tables: [] }, 'a stopped server leaves no namespaces, links or rules');
+  assertNothingLeft(false, 'a stopped server leaves no namespaces, links or rules');
   s = await startServer({ SLIPWAY_ROUTER_HOST: ROUTER_HOST, SLIPWAY_BOOT_TIMEOUT_SECONDS: '30' }, s.dataDir);
   await waitFor('sp-public to serve again', async () => (await viaRouterFrom(undefined, 'sp-public')).status === 200, 60_000);
-  assert.equal(await waitFor('sp-internal by name again', async () => { const r = await fetchFrom('sp-public', 'http://web.sp-internal.app.localspace:5000/'); return r.startsWith('ok') && r; }, 60_000), 'ok 200 internal web.1 port=5000');
+  const byName = async (what: string) => assert.equal(await waitFor(what, async () => { const r = await fetchFrom('sp-public', 'http://web.sp-internal.app.localspace:5000/'); return r.startsWith('ok') && r; }, 60_000), 'ok 200 internal web.1 port=5000');
+  await byName('sp-internal by name again');
   assert.match(await fetchFrom('sp-other', `http://${(await webIps(A))[0]}:5000/`), /^error/, 'isolation is back too');
 
-  // A crash (SIGKILL) leaves namespaces, veths and rules behind; the next start removes them and builds anew.
+  // The spaces are the local agent process's: a crash (SIGKILL) of the server leaves them as they are, and the restarted server adopts them.
+  const live = slipwayLeftovers({ spacesOnly: true, tag: agentTag(s.dataDir) });
+  assert.equal(live.links.filter((l) => l.startsWith('slw')).length, 2, 'one bridge per space');
+  assert.equal(live.tables.length, 1);
+  // (The same ports: the restarted server adopts the companions it finds for them.)
+  const samePorts = { PORT: new URL(s.url).port, SLIPWAY_ROUTER_PORT: String(s.routerPort) };
   await s.kill();
-  // (Any other Slipway server starting meanwhile, from a concurrent test file, may already remove them.)
-  const crashed = slipwayLeftovers({ spacesOnly: true, tag: serverTag(s.dataDir) });
-  assert.ok(crashed.netns.length <= 3 && crashed.tables.length <= 1, JSON.stringify(crashed));
-  s = await startServer({ SLIPWAY_ROUTER_HOST: ROUTER_HOST, SLIPWAY_BOOT_TIMEOUT_SECONDS: '30' }, s.dataDir);
+  s = await startServer({ SLIPWAY_ROUTER_HOST: ROUTER_HOST, SLIPWAY_BOOT_TIMEOUT_SECONDS: '30', ...samePorts }, s.dataDir);
   await waitFor('sp-public to serve after the crash', async () => (await viaRouterFrom(undefined, 'sp-public')).status === 200, 60_000);
-  const rebuilt = slipwayLeftovers({ spacesOnly: true, tag: serverTag(s.dataDir) });
-  assert.deepEqual(rebuilt.netns.filter((n) => crashed.netns.includes(n)), [], 'the namespaces of the crashed server are gone');
-  assert.deepEqual(rebuilt.links.filter((l) => l.startsWith('slv') && crashed.links.includes(l)), [], 'and their veths');
-  assert.equal(rebuilt.links.filter((l) => l.startsWith('slw')).length, 2, 'one bridge per space, no duplicates');
-  assert.equal(rebuilt.tables.length, 1);
+  assert.deepEqual(slipwayLeftovers({ spacesOnly: true, tag: agentTag(s.dataDir) }), live, 'the same bridges, dyno namespaces and firewall table: adopted, not rebuilt');
+  assert.deepEqual(slipwayLeftovers({ spacesOnly: true, tag: serverTag(s.dataDir) }), { netns: [], links: [], tables: [] }, 'the server itself holds nothing of the spaces');
+
+  // The agent killed as well: its next process adopts the spaces' bridges and table, and removes its killed dynos' namespaces.
+  const [agentPid] = companions(s.dataDir)['agent'] ?? [];
+  assert.ok(agentPid);
+  await s.kill();
+  process.kill(agentPid, 'SIGKILL');
+  s = await startServer({ SLIPWAY_ROUTER_HOST: ROUTER_HOST, SLIPWAY_BOOT_TIMEOUT_SECONDS: '30', ...samePorts }, s.dataDir);
+  await waitFor('sp-public to serve after the agent\'s crash', async () => (await viaRouterFrom(undefined, 'sp-public')).status === 200, 90_000);
+  await byName('sp-internal by name after the agent\'s crash');
+  const adopted = slipwayLeftovers({ spacesOnly: true, tag: agentTag(s.dataDir) });
+  assert.deepEqual(adopted.links.filter((l) => l.startsWith('slw')), live.links.filter((l) => l.startsWith('slw')), 'the same bridges, no duplicates');
+  assert.deepEqual(adopted.netns.filter((n) => live.netns.includes(n)), [], 'the killed dynos\' namespaces are gone');
+  assert.deepEqual(adopted.links.filter((l) => l.startsWith('slv') && live.links.includes(l)), [], 'and their veths');
+  assert.equal(adopted.tables.length, 1);
 
   const refused = await cli(s, ['spaces:destroy', A, '--confirm', A]);
   assert.equal(refused.code, 2);
@@ -236,10 +254,10 @@ test('a restart restores the space networks; destroy is refused while apps remai
     const d = await cli(s, ['spaces:destroy', space, '--confirm', space]);
     assert.equal(d.code, 0, d.stderr);
   }
-  // The server still runs its default network (the common runtime); nothing of the spaces is left.
-  assert.deepEqual(slipwayLeftovers({ spacesOnly: true, tag: serverTag(s.dataDir) }), { netns: [], links: [], tables: [] }, 'after spaces:destroy nothing of Slipway\'s is left');
+  // The server and its agent still run their default networks (the common runtime); nothing of the spaces is left.
+  assertNothingLeft(true, 'after spaces:destroy nothing of Slipway\'s is left');
   assert.match((await cli(s, ['spaces'])).stdout, /No spaces yet/);
   await s.stop();
-  assert.deepEqual(slipwayLeftovers({ tag: serverTag(s.dataDir) }), { netns: [], links: [], tables: [] });
+  assertNothingLeft();
   assert.ok(fs.existsSync(path.join(s.dataDir)));
 });

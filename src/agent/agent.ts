@@ -16,6 +16,11 @@ import { reachServer } from './reach-server.js';
 import { sleep } from '../core/sleep.js';
 import { AddonManager } from '../addons/addon-manager.js';
 import type { AppAddonHost } from '../addons/app-addon-host.js';
+import type { SpaceNetworks } from '../spaces/space-network.js';
+import { loadPlan } from '../companions/companion-spaces.js';
+
+/** What the agent runs for the server beside it (asked over the companion socket): add-on servers and private spaces. */
+export interface CompanionHost { addons: AppAddonHost; spaces: SpaceNetworks; planFile: string }
 
 /** The server will not have this agent (token unknown or revoked, protocol unsupported): retrying cannot help. */
 export class AgentRefused extends Error {}
@@ -74,9 +79,9 @@ async function claimOneOffs(client: AgentClient, deps: AgentJobDeps, stop: Abort
 
 /**
  * Run the agent until it is stopped (SIGTERM/SIGINT) or refused; `onReady` once its host is set up and
- * it is registered; `onAddonHost` with the app add-on servers it runs for the server beside it (companion-addons.ts).
+ * it is registered; `onHost` with what it runs for the server beside it (companion-addons.ts, companion-spaces.ts).
  */
-export async function runAgent(c: AgentConfig, o: { onReady?: () => void; onAddonHost?: (host: AppAddonHost) => void } = {}): Promise<void> {
+export async function runAgent(c: AgentConfig, o: { onReady?: () => void; onHost?: (host: CompanionHost) => void } = {}): Promise<void> {
   checkHostAndDataDir(c.host, log);
   const host = await setUpHost(c.host, log);
   const stop = new AbortController();
@@ -89,15 +94,19 @@ export async function runAgent(c: AgentConfig, o: { onReady?: () => void; onAddo
   let dynos: Awaited<ReturnType<typeof startAgentDynos>> | undefined;
   let addons: AddonManager | undefined;
   try {
-    // A killed earlier process of this agent left its namespaces (its tag's names, which the new ones
-    // take from n000001 on): removed first, as a server does at its start. Their dynos and add-on
-    // servers are ended below (sweepLeftovers) and by the server's add-on starts.
-    await host.spaces.sweep();
+    // The private spaces of the last plan the server sent (a previous process of this agent ran them):
+    // their bridges and firewall adopted; the rest of what that process left (its namespaces, whose
+    // names the new ones take from n000001 on) removed first, as a server does at its start. Their
+    // dynos and add-on servers are ended below (sweepLeftovers) and by the server's add-on starts.
+    const planFile = path.join(c.host.dataDir, 'space-plan.json');
+    const saved = loadPlan(planFile);
+    await host.spaces.sweep(host.spaces.bridgesOf(saved.spaces));
+    await host.spaces.apply(saved).catch((e: Error) => log.error(e.message));
     await startDefaultNetwork(c.host, host.spaces, log);
     if (c.router) await host.spaces.offerRouter(c.host.domain, c.router).catch((e: Error) => log.error(`offering the router to the default network: ${e.message}`));
     // App add-on servers on this host's network, beside the apps' dynos (asked for by the server beside it).
     addons = new AddonManager({ sandbox: host.sandbox, workRoot: host.workRoot, templateRoot: path.join(c.host.dataDir, 'addon-templates'), pgBin: c.host.pgBin, postgresServerUrl: c.host.addonPostgresUrl, network: host.spaces });
-    o.onAddonHost?.(addons);
+    o.onHost?.({ addons, spaces: host.spaces, planFile });
     const client = new AgentClient(c.server, c.token, randomBytes(8).toString('hex'));
     const reg = await register(client, c, stop.signal);
     if (!reg) return;

@@ -93,7 +93,7 @@ export async function spaceRoutes(app: FastifyInstance, ctx: AppContext): Promis
 
   app.get<{ Params: { space: string } }>('/spaces/:space/topology', async (req) => {
     const s = await getSpace(db, req.params.space);
-    const zone = ctx.spaces.zone(s.id);
+    const zone = await ctx.spaces.zone(s.id);
     return {
       version: 1,
       apps: (await appsInSpace(db, s.id)).map((a) => {

@@ -8,6 +8,8 @@ import type { Config } from '../config.js';
 import type { Logger } from '../app-context.js';
 import { Companion } from './companions.js';
 import { mintLocalAgentToken } from '../store/local-agent-token.js';
+import { CompanionSpaces } from './companion-spaces.js';
+import type { SpaceNetworks } from '../spaces/space-network.js';
 
 /** The local agent process's data folder, its workspaces and its companion socket, under the server's data folder. */
 export function localAgentPaths(serverDataDir: string): { dataDir: string; workRoot: string; socket: string } {
@@ -31,4 +33,10 @@ export async function startLocalAgentCompanion(o: { config: Config; db: Kysely<D
     },
   }));
   return companion;
+}
+
+/** The local agent process owns this host's private spaces: the server's network object asks it (companion-spaces.ts). */
+export function delegateSpaces(config: Pick<Config, 'dataDir'>, spaces: Pick<SpaceNetworks, 'delegate'>): void {
+  const { dataDir, socket } = localAgentPaths(config.dataDir);
+  spaces.delegate(new CompanionSpaces(socket, dataDir));
 }

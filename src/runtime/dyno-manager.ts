@@ -21,6 +21,8 @@ export interface DeployedRelease { id: string; version: number; slugFile: string
 
 export interface Dyno {
   id: string;
+  /** The private space it was placed in (see DynoSpec). */
+  space?: string | null;
   name: string; // web.1
   type: string;
   /** Its dyno size: the limits it runs under and the quota R14 is measured against. */
@@ -75,7 +77,8 @@ export interface DynoManagerOptions {
 export const HEALTHCHECK_VAR = 'SLIPWAY_HEALTHCHECK_PATH';
 
 /** One dyno to start: its id comes from the desired state (a new id for every replacement). */
-export interface DynoSpec { id: string; appId: string; release: DeployedRelease; type: string; name: string; command: string; size: DynoSize }
+/** `space`: the private space the control plane placed it in (null: the common runtime; undefined: as the network knows the app). */
+export interface DynoSpec { id: string; appId: string; release: DeployedRelease; type: string; name: string; command: string; size: DynoSize; space?: string | null }
 
 export class DynoManager {
   private apps = new Map<string, Dyno[]>();
@@ -136,7 +139,7 @@ export class DynoManager {
       // In a space the dyno gets a namespace and address of its own (so every dyno may use port
       // 5000); if that fails it must not run on the host's network instead: it crashes and retries.
       if (!d.net) {
-        d.net = await this.o.network?.forApp(d.appId, d.id, { process: d.type, index: Number(d.name.split('.')[1]) });
+        d.net = await this.o.network?.forApp(d.appId, d.id, { process: d.type, index: Number(d.name.split('.')[1]) }, d.space);
         if (d.net) { d.host = d.net.address; d.port = 5000; }
         if (d.stopping) { await d.net?.release(); return; }
       }

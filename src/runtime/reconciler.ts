@@ -124,7 +124,7 @@ export class Reconciler {
 
   private async spec(d: DesiredDyno): Promise<DynoSpec> {
     return {
-      id: d.id, appId: d.appId, type: d.type, name: d.name, command: d.command, size: dynoSize(d.size),
+      id: d.id, appId: d.appId, type: d.type, name: d.name, command: d.command, size: dynoSize(d.size), space: d.space,
       release: { id: d.releaseId, version: d.version, slugFile: await this.o.slugFile(d.slugId), config: d.env, tenant: d.tenant },
     };
   }

@@ -18,14 +18,12 @@ import { waitForAgents } from './agents-settled.js';
 export const LOCAL_AGENT = 'local';
 
 /**
- * The names of this server's agents: `local` (the local agent process, or the server's own agent
- * without one) and `local-server` (the server's own agent beside a local agent process: the dynos of
- * apps in private spaces only; the local agent process runs apps' add-on servers and their dynos). Replicas on one Postgres each have their own, suffixed with the replica's id, so
- * no two servers reconcile one agent's dynos or take each other's agent token.
+ * The name of this server's agent `local` (the local agent process, or the server's own agent without
+ * one). Replicas on one Postgres each have their own, suffixed with the replica's id, so no two
+ * servers reconcile one agent's dynos or take each other's agent token.
  */
-export function localAgentNames(replica?: string): { local: string; server: string } {
-  const suffix = replica ? `-${replica.slice(-6)}` : '';
-  return { local: `${LOCAL_AGENT}${suffix}`, server: `${LOCAL_AGENT}-server${suffix}` };
+export function localAgentNames(replica?: string): { local: string } {
+  return { local: `${LOCAL_AGENT}${replica ? `-${replica.slice(-6)}` : ''}` };
 }
 
 export interface EmbeddedDynosOptions {
@@ -46,10 +44,8 @@ export interface EmbeddedDynosOptions {
   lostAfterMs?: number;
   /** Agent name (a test runs a second in-process agent under another name). */
   agentName?: string;
-  /** false: this server runs no dynos itself (SLIPWAY_EMBEDDED_RUNNER=off); remote agents run them all. */
+  /** false: this server runs no dynos itself (a local agent process, or remote agents, run them all). */
   local?: boolean;
-  /** Only server-bound apps' dynos run here (a local agent process runs the others, so they outlive this server). */
-  serverOnly?: boolean;
 }
 
 export interface EmbeddedDynos {
@@ -67,7 +63,7 @@ export interface EmbeddedDynos {
 }
 
 export async function createEmbeddedDynos(o: EmbeddedDynosOptions): Promise<EmbeddedDynos> {
-  const agent = o.local === false ? undefined : await ensureAgent(o.db, o.agentName ?? LOCAL_AGENT, undefined, { serverOnly: o.serverOnly });
+  const agent = o.local === false ? undefined : await ensureAgent(o.db, o.agentName ?? LOCAL_AGENT);
   const lostAfterMs = o.lostAfterMs ?? AGENT_LOST_MS;
   const routes = new RouteTable(() => upWebDynos(o.db, lostAfterMs), o.log.warn);
   const port = new StoreDesiredState({ db: o.db, tenantOf: o.tenantOf, onCrash: o.onCrash, onStateChanged: o.onStateChanged, onObserved: o.onObserved, onReported: async () => { await routes.refresh(); await o.onRoutesChanged(); } });

@@ -1,12 +1,12 @@
-// Where a one-off dyno runs: in the server for apps in a private space (as their dynos do), on the
-// agent that runs its app's add-on servers for apps with add-ons, else on an agent chosen as dynos
+// Where a one-off dyno runs: beside its app's private space (the local agent process, or the server
+// without one) and add-on servers (the agent that runs them), as its dynos do; else on an agent chosen as dynos
 // are (placement.ts: memory, the server labels), counting the room that formation dynos and other
 // live one-offs already hold. No room anywhere is an error, not a wait.
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { Config } from '../config.js';
 import { allDesiredDynos } from '../store/desired-dynos.js';
-import { agentUsable, listAgents, serverAgent } from '../store/dyno-agents.js';
+import { agentUsable, listAgents, serverAgent, spacesHost } from '../store/dyno-agents.js';
 import { allLiveOneOffs } from '../store/one-off-dynos.js';
 import { fail } from '../core/errors.js';
 import { placeDynos } from './placement.js';
@@ -28,21 +28,23 @@ const SERVER = '(server)';
 export async function placeOneOff(db: Kysely<Database>, appId: string, size: string, o: { serverRuns: boolean; serverBoundRuns: boolean; lostAfterMs: number }): Promise<OneOffPlace> {
   const bound = await appBinding(db, appId);
   const all = await listAgents(db);
-  const host = bound && 'agentId' in bound ? all.find((a) => a.id === bound.agentId) : undefined;
-  // The server's own agent runs the add-on servers (SLIPWAY_LOCAL_AGENT=in-process): the one-off runs here, as its dynos do.
-  if (bound && ('server' in bound || !host || serverAgent(host))) {
+  const host = bound?.agentId ? all.find((a) => a.id === bound.agentId) : undefined;
+  // The server's own agent runs the add-on servers, or the spaces (SLIPWAY_LOCAL_AGENT=in-process): the one-off runs here, as its dynos do.
+  if (bound && (bound.server || (bound.agentId && (!host || serverAgent(host))) || (bound.spaces && (o.serverRuns || !all.some(spacesHost))))) {
     if (!o.serverBoundRuns) throw fail('one_off_no_room', 'This app\'s dynos need the server (a private space or add-on servers), and this server runs no dynos (SLIPWAY_EMBEDDED_RUNNER=off); run it against a server that does.');
     return { server: true };
   }
   if (host && !agentUsable(host, o.lostAfterMs)) throw fail('one_off_no_room', `Agent ${host.name}, which runs this app's add-on servers, is not online; start it (or the server that runs it), or wait for it to reconnect, and run it again.`);
   // Server-labelled rows are servers' own agents (this replica's or another's): only this process's, as SERVER, is a candidate.
-  const agents = all.filter((a) => (host ? a === host : !serverAgent(a)) && agentUsable(a, o.lostAfterMs));
+  // A space's app runs only where its space's network is (the local agent process).
+  const agents = all.filter((a) => (host ? a === host : !serverAgent(a)) && (!bound?.spaces || spacesHost(a)) && agentUsable(a, o.lostAfterMs));
   const placed = [
     ...(await allDesiredDynos(db)).map((r) => ({ appId: r.app_id, type: r.process_type, size: r.size, agentId: r.agent_id })),
     ...(await allLiveOneOffs(db)).map((r) => ({ appId: r.app_id, type: 'run', size: r.size, agentId: r.agent_id })),
   ];
   const candidates = [...agents.map((a) => ({ id: a.id, slots: null, memoryMb: a.memory_mb, usable: true })), ...(o.serverRuns && !host ? [{ id: SERVER, slots: null, memoryMb: null, usable: true, server: true }] : [])];
   const where = placeDynos(candidates, placed, [{ key: 'run', appId, type: 'run', size, agentBound: host?.id }]).get('run');
+  if (!where && bound?.spaces && !agents.length) throw fail('one_off_no_room', 'The local agent process, which runs this host\'s private spaces, is not online; wait for the server to start it again, and run it again.');
   if (!where) {
     throw fail('one_off_no_room', agents.length
       ? `No agent has room for a ${size} one-off dyno now (${agents.length} online, each full by memory). Scale something down, add an agent (\`slipway agents:create\`), or try a smaller --size.`

@@ -49,15 +49,17 @@ test('no usable agent: nothing is placed', () => {
   assert.equal(placeDynos([], [], [web(1)]).get('web.1'), null);
 });
 
-test('the server\'s agent beside a local agent process takes no other dyno than server-bound ones, even with room', () => {
-  const serverOnly = { ...agent('server'), server: true, serverOnly: true };
-  const r = placeDynos([agent('local'), serverOnly], [], [web(1), web(2)]);
-  assert.deepEqual([r.get('web.1'), r.get('web.2')], ['local', 'local']);
-  assert.equal(placeDynos([serverOnly], [], [web(1)]).get('web.1'), null);
-  assert.equal(placeDynos([agent('local'), serverOnly], [], [{ ...web(1), serverBound: true }]).get('web.1'), 'server');
+test('a private space\'s app: its dynos go only to agents that run spaces (the local agent process), both there; none: unplaced', () => {
+  const spaces = { ...agent('local'), spaces: true };
+  const spaced = (n: number, prefer?: string | null) => ({ ...web(n, prefer), spaceBound: true });
+  const r = placeDynos([agent('remote'), spaces], [], [spaced(1), spaced(2, 'remote')]);
+  assert.deepEqual([r.get('web.1'), r.get('web.2')], ['local', 'local'], 'not spread, and a preferred agent that cannot is left');
+  assert.equal(placeDynos([agent('remote')], [], [spaced(1)]).get('web.1'), null);
+  const plain = placeDynos([agent('remote'), spaces], [], [web(1), web(2)]);
+  assert.deepEqual([plain.get('web.1'), plain.get('web.2')].sort(), ['local', 'remote'], 'other apps still spread over both');
 });
 
-test('a server-bound app\'s dynos (space, add-on servers) go only to the server\'s agent (both on it, not spread); none there: unplaced', () => {
+test('a server-bound app\'s dynos (add-on servers made in the server) go only to the server\'s agent (both on it, not spread); none there: unplaced', () => {
   const server = { ...agent('server'), server: true };
   const spaced = (n: number, prefer?: string | null) => ({ ...web(n, prefer), serverBound: true });
   const r = placeDynos([agent('remote'), server], [], [spaced(1), spaced(2)]);
@@ -68,12 +70,12 @@ test('a server-bound app\'s dynos (space, add-on servers) go only to the server\
   assert.deepEqual([plain.get('web.1'), plain.get('web.2')].sort(), ['remote', 'server'], 'other apps still spread over both');
 });
 
-test('an app with add-on servers: its dynos go only to the agent that runs them (a server-only agent included), both there; that agent away: unplaced', () => {
+test('an app with add-on servers: its dynos go only to the agent that runs them, both there; that agent away: unplaced', () => {
   const host = agent('local');
-  const serverOnly = { ...agent('local-server'), server: true, serverOnly: true };
+  const server = { ...agent('server'), server: true };
   const bound = (n: number, to: string, prefer?: string | null) => ({ ...web(n, prefer), agentBound: to });
-  const r = placeDynos([agent('remote'), host, serverOnly], [], [bound(1, 'local'), bound(2, 'local', 'remote')]);
+  const r = placeDynos([agent('remote'), host, server], [], [bound(1, 'local'), bound(2, 'local', 'remote')]);
   assert.deepEqual([r.get('web.1'), r.get('web.2')], ['local', 'local'], 'not spread, and a preferred agent that cannot is left');
-  assert.equal(placeDynos([agent('remote'), serverOnly], [], [bound(1, 'local-server')]).get('web.1'), 'local-server');
+  assert.equal(placeDynos([agent('remote'), server], [], [bound(1, 'server')]).get('web.1'), 'server');
   assert.equal(placeDynos([agent('remote'), agent('local', null, null, false)], [], [bound(1, 'local')]).get('web.1'), null);
 });

@@ -6,20 +6,21 @@ import { dynoSize } from '../core/dyno-size.js';
 
 /**
  * An agent as placement sees it; slots/memoryMb null = unbounded (the embedded agent). `server`:
- * the server's own agent, which can run server-bound dynos; `serverOnly`: it takes nothing else
- * (beside a local agent process, whose dynos outlive the server while the server's own do not).
+ * the server's own agent, which can run server-bound dynos; `spaces`: it runs this host's private
+ * spaces' networks (the local agent process, or the server's own agent without one).
  */
-export interface AgentCapacity { id: string; slots: number | null; memoryMb: number | null; usable: boolean; server?: boolean; serverOnly?: boolean }
+export interface AgentCapacity { id: string; slots: number | null; memoryMb: number | null; usable: boolean; server?: boolean; spaces?: boolean }
 
 /** A dyno that already holds room on an agent (other apps' dynos, and this app's that stay). */
 export interface PlacedDyno { appId: string; type: string; size: string; agentId: string | null }
 
 /**
  * A dyno to place; `prefer` is where its predecessor ran (kept when it still fits); `serverBound`:
- * its app needs what lives in the server process (a private space's network); `agentBound`: the
- * agent whose host runs its app's add-on servers (elsewhere the dyno could not reach them).
+ * its app needs what lives in the server process (add-on servers made there); `agentBound`: the
+ * agent whose host runs its app's add-on servers (elsewhere the dyno could not reach them); `spaceBound`:
+ * its app is in a private space, whose network only an agent with `spaces` runs.
  */
-export interface DynoToPlace { key: string; appId: string; type: string; size: string; prefer?: string | null; serverBound?: boolean; agentBound?: string }
+export interface DynoToPlace { key: string; appId: string; type: string; size: string; prefer?: string | null; serverBound?: boolean; agentBound?: string; spaceBound?: boolean }
 
 interface Load { slots: number; memoryMb: number; byApp: Map<string, number>; byType: Map<string, number> }
 
@@ -40,9 +41,10 @@ export function placeDynos(agents: readonly AgentCapacity[], placed: readonly Pl
   for (const p of placed) if (p.agentId) add(p.agentId, p);
   const fits = (a: AgentCapacity, d: DynoToPlace) => {
     const l = load.get(a.id)!;
-    // A server-bound dyno only on the server's own agent (elsewhere it could not reach its space or add-ons).
+    // A bound dyno only where it reaches its add-ons and its space.
     if (d.serverBound && !a.server) return false;
-    if (d.agentBound ? a.id !== d.agentBound : !d.serverBound && a.serverOnly) return false;
+    if (d.spaceBound && !a.spaces) return false;
+    if (d.agentBound && a.id !== d.agentBound) return false;
     return (a.slots === null || l.slots + 1 <= a.slots) && (a.memoryMb === null || l.memoryMb + dynoSize(d.size).quotaMb <= a.memoryMb);
   };
   const result = new Map<string, string | null>();

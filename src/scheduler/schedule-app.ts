@@ -8,7 +8,7 @@ import { currentRelease } from '../store/releases.js';
 import { getSlug } from '../store/builds.js';
 import { getFormation } from '../store/formation.js';
 import { allDesiredDynos, replaceDesiredDynos } from '../store/desired-dynos.js';
-import { agentUsable, listAgents, serverAgent, serverOnly } from '../store/dyno-agents.js';
+import { agentUsable, listAgents, serverAgent, spacesHost } from '../store/dyno-agents.js';
 import { KeyedSerial } from '../jobs/keyed-serial.js';
 import { planAppDynos } from './dyno-plan.js';
 import { placeDynos } from './placement.js';
@@ -29,29 +29,30 @@ export interface ScheduleResult {
 const perApp = new KeyedSerial();
 
 /**
- * Where an app's dynos must run: `server` on the server's own agent (a private space's network
- * lives in the server process; so do add-on servers made before they were placed on an agent),
- * `agentId` on the agent whose host runs its add-on servers (releases/addon-host.ts), else anywhere.
+ * Where an app's dynos must run: `spaces` on an agent that runs private spaces' networks (the local
+ * agent process, or the server's own agent without one); `agentId` on the agent whose host runs its
+ * add-on servers (releases/addon-host.ts); `server` on the server's own agent (add-on servers made in
+ * the server process). Undefined: anywhere.
  */
-export type Binding = { server: true } | { agentId: string } | undefined;
+export interface Binding { spaces?: true; agentId?: string; server?: true }
 
-export async function appBinding(db: Kysely<Database>, appId: string): Promise<Binding> {
+export async function appBinding(db: Kysely<Database>, appId: string): Promise<Binding | undefined> {
   const app = await db.selectFrom('apps').select('space_id').where('id', '=', appId).executeTakeFirst();
-  if (app?.space_id) return { server: true };
   const addons = await db.selectFrom('app_addons').select('agent_id').where('app_id', '=', appId).execute();
-  if (!addons.length) return undefined;
   const agentId = addons.find((a) => a.agent_id)?.agent_id;
-  return agentId ? { agentId } : { server: true };
+  const b: Binding = { ...app?.space_id ? { spaces: true } : {}, ...agentId ? { agentId } : addons.length ? { server: true } : {} };
+  return Object.keys(b).length ? b : undefined;
 }
 
 /**
- * The agent an app's release phases run on: the one running its add-on servers when that is not the
- * server's own (whose runner reaches them); else undefined, any runner.
+ * The agent an app's release phases run on: the one running its add-on servers, or its space's
+ * network, when that is not the server's own (whose runner reaches them); else undefined, any runner.
  */
-export async function releaseAgent(db: Kysely<Database>, appId: string): Promise<string | undefined> {
+export async function releaseAgent(db: Kysely<Database>, appId: string, lostAfterMs = AGENT_LOST_MS): Promise<string | undefined> {
   const bound = await appBinding(db, appId);
-  if (!bound || !('agentId' in bound)) return undefined;
-  const agent = (await listAgents(db)).find((a) => a.id === bound.agentId);
+  if (!bound || bound.server) return undefined;
+  const agents = await listAgents(db);
+  const agent = bound.agentId ? agents.find((a) => a.id === bound.agentId) : agents.find((a) => spacesHost(a) && agentUsable(a, lostAfterMs));
   return agent && !serverAgent(agent) ? agent.id : undefined;
 }
 
@@ -67,13 +68,13 @@ export function scheduleApp(db: Kysely<Database>, appId: string, opts: { restart
     // With no agent heard from, moving dynos would only stop them: they stay where they are.
     if (!usable.size) return { changed: false, unplaced: [] };
     const bound = await appBinding(db, appId);
-    // A dyno stays only where it can reach its add-on servers (they moved: a dyno elsewhere is replaced beside them).
-    const stayOn = bound && 'agentId' in bound ? new Set([...usable].filter((id) => id === bound.agentId)) : usable;
+    // A dyno stays only where it can reach its add-on servers and its space (they moved: a dyno elsewhere is replaced beside them).
+    const stayOn = new Set([...usable].filter((id) => (!bound?.agentId || id === bound.agentId) && (!bound?.spaces || spacesHost(agents.find((a) => a.id === id)!))));
     const plan = planAppDynos({ release: release && processTypes ? { id: release.id, processTypes } : null, formation, existing, usable: stayOn, restart: opts.restart });
     const placed = [...rows.filter((r) => r.app_id !== appId), ...plan.keep].map((r) => ({ appId: r.app_id, type: r.process_type, size: r.size, agentId: r.agent_id }));
     // An agent's `slots` are its job slots (test nodes, builds); dynos are bounded by its memory.
-    const where = placeDynos(agents.map((a) => ({ id: a.id, slots: null, memoryMb: a.memory_mb, usable: usable.has(a.id), server: serverAgent(a), serverOnly: serverOnly(a) })), placed,
-      plan.create.map((c) => ({ key: c.name, appId, type: c.type, size: c.size, prefer: c.prefer, serverBound: !!bound && 'server' in bound, agentBound: bound && 'agentId' in bound ? bound.agentId : undefined })));
+    const where = placeDynos(agents.map((a) => ({ id: a.id, slots: null, memoryMb: a.memory_mb, usable: usable.has(a.id), server: serverAgent(a), spaces: spacesHost(a) })), placed,
+      plan.create.map((c) => ({ key: c.name, appId, type: c.type, size: c.size, prefer: c.prefer, serverBound: !!bound?.server, agentBound: bound?.agentId, spaceBound: !!bound?.spaces })));
     const create = plan.create.map((c) => ({
       id: `dyno-${appId.slice(0, 8)}-${c.type}-${c.name.split('.')[1]}-g${c.generation}-${randomBytes(4).toString('hex')}`,
       release_id: release!.id, process_type: c.type, name: c.name, size: c.size, command: c.command, agent_id: where.get(c.name) ?? null, generation: c.generation,

@@ -1,19 +1,24 @@
 // The live networking of private spaces on this host: one bridge per space (gateway and egress
 // addresses on it), one network namespace per dyno with a veth on that bridge, a DNS responder per
-// space, and the firewall table. Everything carries this server's tag in its name, so leftovers
+// space, and the firewall table. Everything carries this process's tag in its name, so leftovers
 // (after a crash) are found and removed at start, and another server on the host is left alone.
+// With a local agent process, that process owns them (they outlive the server): the server's
+// instance then only knows the specs and asks the owner (space-owner.ts).
 import { createHash, randomInt } from 'node:crypto';
 import type { Logger } from '../app-context.js';
 import { AddressPool, parseCidr, spaceAddresses } from './cidr.js';
 import { addBridgeLine } from './bridge.js';
 import { startDns, type DnsResponder } from './dns-server.js';
 import type { ZoneEntry } from './dns-zone.js';
-import { rulesetScript, type EgressRule } from './nft-rules.js';
+import { rulesetScript } from './nft-rules.js';
+import { RemoteSpaces, type SpaceApp, type SpaceOwner, type SpacePlan, type SpaceSpec } from './space-owner.js';
 import type { DefaultNetwork } from './default-network.js';
-import { claimTag, orphanTags, releaseTag } from './owners.js';
-import { ip, nft, quietly, listLinks, listNetns, listNetnsEtc, writeNetnsEtc, removeNetnsEtc, probeNetAdmin } from './net.js';
+import { claimTag, releaseTag } from './owners.js';
+import { sweepNetworks } from './sweep.js';
+import { ip, nft, quietly, listLinks, probeNetAdmin } from './net.js';
+import { makeSpaceNetns, removeSpaceNetns } from './space-netns.js';
 
-export interface SpaceSpec { id: string; name: string; cidr: string; trustedIps: string[]; egressRules: EgressRule[] }
+export type { SpaceSpec } from './space-owner.js';
 
 /** A dyno's (or CI node's) place in a space: its namespace and address; release() removes both. */
 export interface DynoNet { netns: string; address: string; spaceId: string; release(): Promise<void> }
@@ -23,7 +28,8 @@ export interface DynoNet { netns: string; address: string; spaceId: string; rele
  * network's; undefined only on the host network), for a space, or for a group on the default network.
  */
 export interface DynoNetworks {
-  forApp(appId: string, id: string, dns?: { process: string; index: number }): Promise<DynoNet | undefined>;
+  /** `space`: the space the control plane says the app is in (a dyno's); a host that knows otherwise refuses. */
+  forApp(appId: string, id: string, dns?: { process: string; index: number }, space?: string | null): Promise<DynoNet | undefined>;
   forSpace(spaceId: string, id: string): Promise<DynoNet>;
   /** The default network for `group` (`app:<id>`: builds; `run:<id>`: test nodes); undefined on the host network. */
   forGroup(group: string, id: string): Promise<DynoNet | undefined>;
@@ -31,10 +37,15 @@ export interface DynoNetworks {
 
 interface LiveSpace { spec: SpaceSpec; bridge: string; gateway: string; egress: string; prefix: number; pool: AddressPool; dns?: DnsResponder; zone: Map<string, ZoneEntry> }
 
+/** The tag in the names of the networks a process with this data folder makes (four hex digits). */
+export const networkTag = (dataDir: string): string => createHash('sha256').update(dataDir).digest('hex').slice(0, 4);
+
 export class SpaceNetworks implements DynoNetworks {
   readonly tag: string;
   private live = new Map<string, LiveSpace>();
-  private apps = new Map<string, { spaceId: string; name: string }>();
+  private apps = new Map<string, SpaceApp>();
+  /** When another process owns the spaces' kernel objects: all this one keeps of them. */
+  private remote?: RemoteSpaces;
   private seq = randomInt(0, 36 ** 4);
   private firewall = Promise.resolve();
   private probed?: Promise<string | undefined>;
@@ -45,77 +56,101 @@ export class SpaceNetworks implements DynoNetworks {
   private common?: DefaultNetwork;
 
   constructor(private o: { dataDir: string; log: Logger }) {
-    this.tag = createHash('sha256').update(o.dataDir).digest('hex').slice(0, 4);
+    this.tag = networkTag(o.dataDir);
   }
 
   get table(): string { return `slipway_${this.tag}`; }
-  get bridgePrefix(): string { return `slw${this.tag}`; }
+  get bridgePrefix(): string { return this.remote?.owner.bridgePrefix ?? `slw${this.tag}`; }
   private bridgeName(spaceId: string) { return `${this.bridgePrefix}${createHash('sha256').update(spaceId).digest('hex').slice(0, 6)}`; }
 
   /** Why spaces cannot work here (probed once), or undefined. */
   unavailable(): Promise<string | undefined> { return (this.probed ??= probeNetAdmin()); }
 
   /** The stable egress address of a space (for spaces:info and /nat); undefined when it is not up. */
-  egressOf(spaceId: string): string | undefined { return this.live.get(spaceId)?.egress; }
-
-  nameOf(spaceId: string): string | undefined { return this.live.get(spaceId)?.spec.name; }
-
-  /** Trusted ranges of an app's space, or undefined for the common runtime. */
-  trustedFor(spaceId: string): string[] | undefined { return this.live.get(spaceId)?.spec.trustedIps; }
-
-  /** The dynos of a space (for /topology). */
-  zone(spaceId: string): ZoneEntry[] { return [...this.live.get(spaceId)?.zone.values() ?? []]; }
-
-  /** Which apps are in which space (refreshed with the router's app list). */
-  setApps(apps: Array<{ id: string; name: string; space_id?: string | null }>): void {
-    this.apps.clear();
-    for (const a of apps) if (a.space_id) this.apps.set(a.id, { spaceId: a.space_id, name: a.name });
+  egressOf(spaceId: string): string | undefined {
+    const spec = this.remote?.spec(spaceId);
+    return spec ? spaceAddresses(parseCidr(spec.cidr)!).egress : this.live.get(spaceId)?.egress;
   }
 
-  /**
-   * Remove every namespace, link, resolv.conf and firewall table of this server's tag, and of any
-   * other tag whose server is gone (a crashed server with another data folder): see owners.ts.
-   */
-  async sweep(): Promise<void> {
-    const netns = await listNetns();
-    const links = await listLinks();
-    const listed = (await nft('list tables\n').catch(() => '')).split('\n');
-    const tables = listed.map((l) => / slipway_([0-9a-f]{4})$/.exec(l)?.[1]).filter((t): t is string => !!t);
-    const commonTables = listed.map((l) => / slipwaynet_([0-9a-f]{4})$/.exec(l)?.[1]).filter((t): t is string => !!t);
-    tables.push(...commonTables.filter((t) => !tables.includes(t)));
-    const tags = new Set([this.tag, ...orphanTags(netns, links, tables)]);
-    for (const tag of tags) {
-      for (const ns of netns) if (ns.startsWith(`slipway-${tag}-`)) await quietly(ip(['netns', 'del', ns]));
-      for (const l of links) if (l.startsWith(`slw${tag}`) || l.startsWith(`slv${tag}`) || l.startsWith(`sln${tag}`)) await quietly(ip(['link', 'del', l]));
-      for (const d of listNetnsEtc()) if (d.startsWith(`slipway-${tag}-`)) removeNetnsEtc(d);
-      if (tables.includes(tag)) await quietly(nft(`delete table inet slipway_${tag}\n`));
-      if (commonTables.includes(tag)) await quietly(nft(`delete table inet slipwaynet_${tag}\n`));
-      if (tag !== this.tag) this.o.log.warn(`removed the space networks left behind by a server that is gone (tag ${tag})`);
+  private specOf(spaceId: string): SpaceSpec | undefined { return this.remote ? this.remote.spec(spaceId) : this.live.get(spaceId)?.spec; }
+
+  nameOf(spaceId: string): string | undefined { return this.specOf(spaceId)?.name; }
+
+  /** Trusted ranges of an app's space, or undefined for the common runtime. */
+  trustedFor(spaceId: string): string[] | undefined { return this.specOf(spaceId)?.trustedIps; }
+
+  /** The dynos of a space (for /topology). */
+  zone(spaceId: string): Promise<ZoneEntry[]> {
+    return this.remote ? this.remote.owner.zone(spaceId) : Promise.resolve([...this.live.get(spaceId)?.zone.values() ?? []]);
+  }
+
+  /** Which apps are in which space (refreshed with the router's app list); an owner elsewhere is told of a change. */
+  setApps(apps: Array<{ id: string; name: string; space_id?: string | null }>): Promise<void> {
+    this.apps.clear();
+    for (const a of apps) if (a.space_id) this.apps.set(a.id, { id: a.id, spaceId: a.space_id, name: a.name });
+    return this.remote?.setApps([...this.apps.values()]) ?? Promise.resolve();
+  }
+
+  /** From now on the spaces' kernel objects are `owner`'s (the local agent process); this process keeps only their specs. */
+  delegate(owner: SpaceOwner): void { this.remote = new RemoteSpaces(owner); }
+
+  /** The owner runs (just started or adopted): it is sent the whole plan, and the namespaces this server held are released. */
+  ownerReady(): Promise<void> { return this.remote?.ready() ?? Promise.resolve(); }
+
+  /** The agent's side: make this host's spaces what the plan says, adopting the bridges of a previous process; throws what failed, after the rest is done. */
+  async apply(plan: SpacePlan): Promise<void> {
+    this.apps = new Map(plan.apps.map((a) => [a.id, a]));
+    const wanted = new Map(plan.spaces.map((s) => [s.id, s]));
+    for (const id of [...this.live.keys()]) if (!wanted.has(id)) await this.down(id);
+    const failed: string[] = [];
+    for (const spec of wanted.values()) {
+      const s = this.live.get(spec.id);
+      if (!s) await this.up(spec).catch((e: Error) => { failed.push(`the network of space ${spec.name} could not be built: ${e.message}`); });
+      else if (JSON.stringify(s.spec) !== JSON.stringify(spec)) await this.update(spec);
     }
+    if (failed.length) throw new Error(failed.join('; '));
+  }
+
+  /** The bridge names of these spaces (kept by the sweep at an agent's start: adopted, not rebuilt). */
+  bridgesOf(specs: SpaceSpec[]): Set<string> { return new Set(specs.map((s) => this.bridgeName(s.id))); }
+
+  /**
+   * Remove every namespace, link, resolv.conf and firewall table of this process's tag (but the
+   * bridges in `keep`, adopted), and of any other tag whose owner is gone: see sweep.ts.
+   */
+  async sweep(keep: ReadonlySet<string> = new Set()): Promise<void> {
+    await sweepNetworks(this.tag, keep, this.o.log);
     releaseTag(this.tag);
   }
 
-  /** After a restart: clear leftovers, then build the network of every existing space again. */
+  /**
+   * After a restart: clear this process's leftovers, then build the network of every existing space
+   * again — or, when another process owns them, only note the specs (it adopts its live spaces).
+   */
   async restore(spaces: SpaceSpec[]): Promise<void> {
     await this.sweep();
+    if (this.remote) { this.remote.restore(spaces); return; }
     for (const s of spaces) await this.up(s).catch((e) => this.o.log.error(`space ${s.name}: ${(e as Error).message}`));
   }
 
   /** Bridge with the gateway and egress addresses, the DNS responder, and the firewall. */
   async up(spec: SpaceSpec): Promise<void> {
+    if (this.remote) return this.remote.up(spec);
     const cidr = parseCidr(spec.cidr)!;
     const a = spaceAddresses(cidr);
     const bridge = this.bridgeName(spec.id);
     this.used = true;
     claimTag(this.tag);
     const s: LiveSpace = { spec, bridge, ...a, pool: new AddressPool(cidr), zone: new Map() };
-    await quietly(ip(['link', 'del', bridge]));
+    // A previous process's bridge of this space is adopted (its addresses made sure of), not rebuilt.
+    const adopt = (await listLinks()).includes(bridge);
     await ip([], [
-      addBridgeLine(bridge),
-      `addr add ${a.gateway}/${a.prefix} dev ${bridge}`,
-      `addr add ${a.egress}/32 dev ${bridge}`,
+      ...adopt ? [] : [addBridgeLine(bridge)],
+      `addr replace ${a.gateway}/${a.prefix} dev ${bridge}`,
+      `addr replace ${a.egress}/32 dev ${bridge}`,
       `link set ${bridge} up`,
     ]);
+    if (adopt) this.o.log.info(`space ${spec.name}: adopted its bridge ${bridge}`);
     this.live.set(spec.id, s);
     try {
       await this.reloadFirewall();
@@ -128,10 +163,14 @@ export class SpaceNetworks implements DynoNetworks {
 
   /** New trusted ranges or egress rules of a running space. */
   async update(spec: SpaceSpec): Promise<void> {
-    const s = this.live.get(spec.id);
-    if (!s) return;
-    s.spec = spec;
-    await this.reloadFirewall();
+    if (this.remote) {
+      if (!await this.remote.update(spec)) return;
+    } else {
+      const s = this.live.get(spec.id);
+      if (!s) return;
+      s.spec = spec;
+      await this.reloadFirewall();
+    }
     await this.onUpdated?.();
   }
 
@@ -139,6 +178,7 @@ export class SpaceNetworks implements DynoNetworks {
   onUpdated?: () => Promise<void>;
 
   async down(spaceId: string): Promise<void> {
+    if (this.remote) return this.remote.down(spaceId);
     const s = this.live.get(spaceId);
     if (!s) return;
     this.live.delete(spaceId);
@@ -159,8 +199,10 @@ export class SpaceNetworks implements DynoNetworks {
   /** Apps' public names reach the router from the common runtime's network too (default-network.ts). */
   offerRouter(domain: string, router: { host: string; port: number }): Promise<void> { return this.common?.offerRouter(domain, router) ?? Promise.resolve(); }
 
-  forApp(appId: string, id: string, dns?: { process: string; index: number }): Promise<DynoNet | undefined> {
+  forApp(appId: string, id: string, dns?: { process: string; index: number }, space?: string | null): Promise<DynoNet | undefined> {
     const app = this.apps.get(appId);
+    // A dyno of a space must never start on the common runtime (nor the other way) for want of news.
+    if (space !== undefined && (app?.spaceId ?? null) !== space) return Promise.reject(new Error(`this host has not been told yet that app ${appId} is ${space ? `in space ${space}` : 'in the common runtime'}; retrying`));
     if (!app) return this.forGroup(`app:${appId}`, id);
     return this.attach(app.spaceId, id, dns && { app: app.name, ...dns });
   }
@@ -181,36 +223,27 @@ export class SpaceNetworks implements DynoNetworks {
 
   /** A namespace on the space's bridge: veth, address, default route via the gateway, resolv.conf. */
   private async attach(spaceId: string, id: string, dns?: { app: string; process: string; index: number }): Promise<DynoNet> {
+    if (this.remote) {
+      const owner = this.remote.owner;
+      const n = await owner.attach(spaceId, id);
+      let released = false;
+      return { ...n, spaceId, release: async () => { if (!released) { released = true; await owner.release(id); } } };
+    }
     const s = this.live.get(spaceId);
-    if (!s) throw new Error(`the network of space ${spaceId} is not up (see the server log)`);
+    if (!s) throw new Error(`the network of space ${spaceId} is not up (see the log of the process that owns it: the local agent process, or the server)`);
     const address = s.pool.take();
     if (!address) throw new Error(`space ${s.spec.name} has no free address left`);
     const n = (++this.seq).toString(36).padStart(6, '0').slice(-6);
-    const ns = `slipway-${this.tag}-${n}`;
-    const hostSide = `slv${this.tag}${n}`;
-    const peer = `slp${this.tag}${n}`;
-    try {
-      writeNetnsEtc(ns, s.gateway);
-      await ip([], [`netns add ${ns}`, `link add ${hostSide} type veth peer name ${peer} netns ${ns}`, `link set ${hostSide} master ${s.bridge}`, `link set ${hostSide} up`]);
-      await ip(['-n', ns], [`link set ${peer} name eth0`, `addr add ${address}/${s.prefix} dev eth0`, 'link set eth0 up', 'link set lo up', `route add default via ${s.gateway}`]);
-    } catch (e) {
-      await quietly(ip(['netns', 'del', ns]));
-      await quietly(ip(['link', 'del', hostSide]));
-      removeNetnsEtc(ns);
-      s.pool.give(address);
-      throw e;
-    }
+    const made = await makeSpaceNetns({ tag: this.tag, n, bridge: s.bridge, gateway: s.gateway, address, prefix: s.prefix }).catch((e: Error) => { s.pool.give(address); throw e; });
     if (dns) s.zone.set(id, { ...dns, address });
     let released = false;
     return {
-      netns: ns, address, spaceId,
+      netns: made.ns, address, spaceId,
       release: async () => {
         if (released) return;
         released = true;
         s.zone.delete(id);
-        await quietly(ip(['netns', 'del', ns]));
-        await quietly(ip(['link', 'del', hostSide])); // normally gone with the namespace
-        removeNetnsEtc(ns);
+        await removeSpaceNetns(made);
         s.pool.give(address);
       },
     };

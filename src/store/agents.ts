@@ -58,8 +58,10 @@ export async function agentForToken(db: Kysely<Database>, token: string): Promis
 
 /** What an agent says of itself when it registers. */
 export async function recordRegistration(db: Kysely<Database>, id: string, r: { protocolVersion: number; slots: number; memoryMb: number | null; address: string | null; hostname: string | null; labels: string[] }): Promise<void> {
-  // Labels in Slipway's own namespace are the server's to give (`slipway:server`), never an agent's claim.
-  const labels = r.labels.filter((l) => !l.startsWith('slipway:'));
+  // Labels in Slipway's own namespace are the server's to give (`slipway:spaces`), never an agent's claim: those it gave stay.
+  const row = await db.selectFrom('agents').select('labels').where('id', '=', id).executeTakeFirst();
+  const given = (JSON.parse(row?.labels ?? '[]') as string[]).filter((l) => l.startsWith('slipway:'));
+  const labels = [...given, ...r.labels.filter((l) => !l.startsWith('slipway:'))];
   await db.updateTable('agents').set({ protocol_version: r.protocolVersion, slots: r.slots, memory_mb: r.memoryMb, address: r.address, hostname: r.hostname, labels: labels.length ? JSON.stringify(labels) : null, last_seen_at: now() })
     .where('id', '=', id).execute();
 }

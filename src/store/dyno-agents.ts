@@ -8,9 +8,9 @@ import { now } from './db.js';
 export type AgentRow = AgentsTable;
 
 /** The agent named `name`, created on first use (idempotent: a restart finds the same row), seen now. */
-export async function ensureAgent(db: Kysely<Database>, name: string, capacity: { slots: number | null; memoryMb: number | null } = { slots: null, memoryMb: null }, o: { serverOnly?: boolean } = {}): Promise<AgentRow> {
+export async function ensureAgent(db: Kysely<Database>, name: string, capacity: { slots: number | null; memoryMb: number | null } = { slots: null, memoryMb: null }): Promise<AgentRow> {
   // The server's own agent reaches what lives in the server process (private spaces' networks, add-on servers).
-  const labels = JSON.stringify(o.serverOnly ? [SERVER_LABEL, SERVER_ONLY_LABEL] : [SERVER_LABEL]);
+  const labels = JSON.stringify([SERVER_LABEL]);
   await db.insertInto('agents').values({ id: newId(), name, slots: capacity.slots, memory_mb: capacity.memoryMb, last_seen_at: now(), revoked_at: null, created_at: now(), labels })
     .onConflict((oc) => oc.column('name').doUpdateSet({ last_seen_at: now(), labels })).execute();
   return db.selectFrom('agents').selectAll().where('name', '=', name).executeTakeFirstOrThrow();
@@ -19,16 +19,16 @@ export async function ensureAgent(db: Kysely<Database>, name: string, capacity: 
 /** The label only the server's own agent carries (an agent that registers cannot claim it). */
 export const SERVER_LABEL = 'slipway:server';
 
-/** The server's agent beside a local agent process: it runs server-bound apps' dynos and nothing else. */
-export const SERVER_ONLY_LABEL = 'slipway:server-only';
+/** The local agent process `slipway server` runs beside itself: it owns this host's private spaces (given when its token is minted). */
+export const SPACES_LABEL = 'slipway:spaces';
 
 const labelled = (a: Pick<AgentRow, 'labels'>, label: string): boolean => (JSON.parse(a.labels ?? '[]') as string[]).includes(label);
 
 /** Whether an agent is the server's own (it reaches private spaces' networks and add-on servers). */
 export const serverAgent = (a: Pick<AgentRow, 'labels'>): boolean => labelled(a, SERVER_LABEL);
 
-/** Whether an agent takes server-bound apps' dynos only. */
-export const serverOnly = (a: Pick<AgentRow, 'labels'>): boolean => labelled(a, SERVER_ONLY_LABEL);
+/** Whether an agent runs private spaces' networks: a local agent process, or the server's own agent without one. */
+export const spacesHost = (a: Pick<AgentRow, 'labels'>): boolean => labelled(a, SPACES_LABEL) || serverAgent(a);
 
 export const listAgents = (db: Kysely<Database>): Promise<AgentRow[]> => db.selectFrom('agents').selectAll().orderBy('name').execute();
 

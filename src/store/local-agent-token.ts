@@ -6,11 +6,14 @@ import { randomBytes } from 'node:crypto';
 import type { Database } from './schema.js';
 import { hashToken, newId } from '../core/ids.js';
 import { now } from './db.js';
+import { SPACES_LABEL } from './dyno-agents.js';
 
 /** A fresh agent token for the agent row `name` (made if missing, un-revoked). */
 export async function mintLocalAgentToken(db: Kysely<Database>, name: string): Promise<string> {
   const token = 'slpa_' + randomBytes(24).toString('base64url');
-  await db.insertInto('agents').values({ id: newId(), name, token_hash: hashToken(token), created_at: now(), revoked_at: null, last_seen_at: null, protocol_version: null, slots: null, memory_mb: null, address: null, hostname: null, labels: null })
-    .onConflict((oc) => oc.column('name').doUpdateSet({ token_hash: hashToken(token), revoked_at: null })).execute();
+  // It runs this host's private spaces (a label only the server gives: registration keeps it).
+  const labels = JSON.stringify([SPACES_LABEL]);
+  await db.insertInto('agents').values({ id: newId(), name, token_hash: hashToken(token), created_at: now(), revoked_at: null, last_seen_at: null, protocol_version: null, slots: null, memory_mb: null, address: null, hostname: null, labels })
+    .onConflict((oc) => oc.column('name').doUpdateSet({ token_hash: hashToken(token), revoked_at: null, labels })).execute();
   return token;
 }

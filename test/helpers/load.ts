@@ -18,3 +18,16 @@ export function steadyLoad(s: { routerPort: number }, app: string, ok: (r: { sta
   })();
   return { stop: async () => { stop = true; await done; return { failures, served }; } };
 }
+
+/** While the server is down for `ms`: a request every 100 ms, each must be `ok` (an assertion error says which was not); how many were served. */
+export async function servedWhileDown(s: { routerPort: number }, app: string, ok: (r: { status: number; body: string }) => boolean, ms: number): Promise<number> {
+  const downAt = Date.now();
+  let served = 0;
+  while (Date.now() - downAt < ms) {
+    const r = await viaRouter(s, app);
+    if (!ok(r)) throw new Error(`while the server is down: ${r.status} ${r.body.slice(0, 200)}`);
+    served++;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  return served;
+}

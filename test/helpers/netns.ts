@@ -3,6 +3,7 @@
 // nothing of its own behind (namespaces, links, nftables tables).
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import path from 'node:path';
 import { promisify } from 'node:util';
 
 const exec = promisify(execFile);
@@ -75,3 +76,6 @@ export function slipwayLeftovers(opts: { spacesOnly?: boolean; tag?: string } = 
 
 /** The tag a server's names carry: from its data folder (as SpaceNetworks computes it). */
 export const serverTag = (dataDir: string): string => createHash('sha256').update(dataDir).digest('hex').slice(0, 4);
+
+/** The tag of the local agent process a server with this data folder runs (it owns the private spaces and the apps' dynos). */
+export const agentTag = (serverDataDir: string): string => serverTag(path.join(serverDataDir, 'local-agent'));

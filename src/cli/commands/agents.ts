@@ -5,7 +5,6 @@ import { ApiClient } from '../api-client.js';
 import { loadCredentials, serverEnv } from '../context.js';
 import { printJson, table } from '../format.js';
 import { CliError, EXIT } from '../errors.js';
-import type { AppAddonHost } from '../../addons/app-addon-host.js';
 
 const client = () => new ApiClient(loadCredentials());
 interface AgentJson { name: string; state: string; last_seen_at: string | null; slots: number | null; running_jobs?: number; hostname: string | null; address: string | null; protocol_version: number | null; embedded: boolean }
@@ -50,11 +49,11 @@ export function registerAgents(program: Command): void {
       let config;
       try { config = loadAgentConfig(env); } catch (e) { throw new CliError((e as Error).message); }
       // The local agent `slipway server` runs beside itself answers who it is (the server adopts it after a restart).
-      const [{ companionIdentity }, { COMPANION_VERSION }, { addonRoutes }] = await Promise.all([import('../../companions/identity-socket.js'), import('../../companions/companion-version.js'), import('../../companions/companion-addons.js')]);
+      const [{ companionIdentity }, { COMPANION_VERSION }, { companionRoutes }] = await Promise.all([import('../../companions/identity-socket.js'), import('../../companions/companion-version.js'), import('../../companions/agent-routes.js')]);
       // Ready (what the server's start waits for) once its host is set up and it is registered, not at once.
       let ready = false;
-      let addons: AppAddonHost | undefined;
-      const identity = await companionIdentity(env, 'agent', COMPANION_VERSION, () => ready, addonRoutes(() => addons));
-      try { await runAgent(config, { onReady: () => { ready = true; }, onAddonHost: (h) => { addons = h; } }); } catch (e) { throw e instanceof AgentRefused ? new CliError(e.message, EXIT.unreachable) : e; } finally { await identity?.(); }
+      const routes = companionRoutes();
+      const identity = await companionIdentity(env, 'agent', COMPANION_VERSION, () => ready, routes.serve);
+      try { await runAgent(config, { onReady: () => { ready = true; }, onHost: routes.hostIs }); } catch (e) { throw e instanceof AgentRefused ? new CliError(e.message, EXIT.unreachable) : e; } finally { await identity?.(); }
     });
 }

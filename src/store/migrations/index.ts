@@ -24,6 +24,7 @@ import * as m027 from './027-routers.js';
 import * as m030 from './030-one-off-dynos.js';
 import * as m032 from './032-addon-hosts.js';
 import * as m033 from './033-app-repo-size.js';
+import * as m034 from './034-no-server-only-agent.js';
 import * as m035 from './035-one-off-counters.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -51,6 +52,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '030-one-off-dynos': m030,
   '032-addon-hosts': m032,
   '033-app-repo-size': m033,
+  '034-no-server-only-agent': m034,
   '035-one-off-counters': m035,
 };
 

@@ -1,0 +1,26 @@
+// What a crashed process left of its networks: every namespace, link, resolv.conf and firewall
+// table of its tag (names carry it), and of any other tag whose owner is not running (owners.ts).
+import type { Logger } from '../app-context.js';
+import { orphanTags } from './owners.js';
+import { ip, nft, quietly, listLinks, listNetns, listNetnsEtc, removeNetnsEtc } from './net.js';
+
+/**
+ * Remove what `tag` and ownerless tags hold; `keep`: bridges of `tag` adopted by the caller (whose
+ * space table stays too: it is replaced whole, in one atomic swap, when the firewall is loaded).
+ */
+export async function sweepNetworks(tag: string, keep: ReadonlySet<string>, log: Logger): Promise<void> {
+  const netns = await listNetns();
+  const links = await listLinks();
+  const listed = (await nft('list tables\n').catch(() => '')).split('\n');
+  const tables = listed.map((l) => / slipway_([0-9a-f]{4})$/.exec(l)?.[1]).filter((t): t is string => !!t);
+  const commonTables = listed.map((l) => / slipwaynet_([0-9a-f]{4})$/.exec(l)?.[1]).filter((t): t is string => !!t);
+  tables.push(...commonTables.filter((t) => !tables.includes(t)));
+  for (const t of new Set([tag, ...orphanTags(netns, links, tables)])) {
+    for (const ns of netns) if (ns.startsWith(`slipway-${t}-`)) await quietly(ip(['netns', 'del', ns]));
+    for (const l of links) if (!keep.has(l) && (l.startsWith(`slw${t}`) || l.startsWith(`slv${t}`) || l.startsWith(`sln${t}`))) await quietly(ip(['link', 'del', l]));
+    for (const d of listNetnsEtc()) if (d.startsWith(`slipway-${t}-`)) removeNetnsEtc(d);
+    if (tables.includes(t) && !(t === tag && keep.size)) await quietly(nft(`delete table inet slipway_${t}\n`));
+    if (commonTables.includes(t)) await quietly(nft(`delete table inet slipwaynet_${t}\n`));
+    if (t !== tag) log.warn(`removed the space networks left behind by a server that is gone (tag ${t})`);
+  }
+}
