@@ -3,7 +3,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openStore, type Store } from '../src/store/db.js';
 import { createPipeline, getPipeline } from '../src/store/pipelines.js';
-import { createTestRun, createTestNodes, applyNodeEvent, getTestRun, insertTestCases, countTestCases, listTestRuns } from '../src/store/test-runs.js';
+import { createTestRun, createTestNodes, applyNodeEvent, getTestRun, insertTestCases, countTestCases, listTestRuns, testRunBranches } from '../src/store/test-runs.js';
 import { patchStageConfig, getStageConfig } from '../src/store/stage-config-vars.js';
 import { createToken, verifyToken } from '../src/store/tokens.js';
 import { createApp } from '../src/store/apps.js';
@@ -53,6 +53,17 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         assert.deepEqual((await listTestRuns(s.db, a.id, { limit: 3 })).map((r) => r.number), [8, 7, 6]);
         await assert.rejects(createPipeline(s.db, 'alpha'), { id: 'name_taken' });
         await assert.rejects(getPipeline(s.db, 'nope'), { id: 'pipeline_not_found' });
+      } finally { await s.close(); }
+    });
+
+    test('the Tests tab\'s branch suggestions: the branches of the recent runs, the most recently run first', { skip, timeout: 60_000 }, async () => {
+      const s = await freshStore(dialect);
+      try {
+        const p = await createPipeline(s.db, 'branchy');
+        for (const branch of ['old-feature', 'main', 'fix-1', 'main', 'fix-2', 'fix-1']) await createTestRun(s.db, { ...newRun(p.id), commitBranch: branch });
+        assert.deepEqual(await testRunBranches(s.db, p.id), ['fix-1', 'fix-2', 'main', 'old-feature']);
+        assert.deepEqual(await testRunBranches(s.db, p.id, 2), ['fix-1', 'fix-2'], 'at most `limit`');
+        assert.deepEqual(await testRunBranches(s.db, p.id, 50, 5), ['fix-1', 'fix-2', 'main'], 'only the last `recent` runs count: old-feature ran 6 runs ago');
       } finally { await s.close(); }
     });
 

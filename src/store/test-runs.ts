@@ -67,10 +67,14 @@ export async function listTestRuns(db: Db, pipelineId: string, opts: { limit?: n
   return q.orderBy('number', 'desc').limit(opts.limit ?? 20).execute();
 }
 
-/** The branches a pipeline's runs were on (for a filter), most recent first. */
-export async function testRunBranches(db: Db, pipelineId: string, limit = 50): Promise<string[]> {
-  const rows = await db.selectFrom('test_runs').select('commit_branch').select((eb) => eb.fn.max('number').as('last'))
-    .where('pipeline_id', '=', pipelineId).where('commit_branch', 'is not', null).groupBy('commit_branch').orderBy('last', 'desc').limit(limit).execute();
+/** The branches of a pipeline's recent runs (the Tests tab's filter suggests them), most recent first. */
+export async function testRunBranches(db: Db, pipelineId: string, limit = 50, recent = 1000): Promise<string[]> {
+  // Among the pipeline's last `recent` runs (read newest first off the (pipeline, number) index): the
+  // cost stays flat however many runs the pipeline has had (grouping them all grew with every run).
+  const rows = await db.selectFrom((qb) => qb.selectFrom('test_runs').select(['commit_branch', 'number'])
+    .where('pipeline_id', '=', pipelineId).orderBy('number', 'desc').limit(recent).as('recent'))
+    .select('commit_branch').select((eb) => eb.fn.max('number').as('last'))
+    .where('commit_branch', 'is not', null).groupBy('commit_branch').orderBy('last', 'desc').limit(limit).execute();
   return rows.map((r) => r.commit_branch!);
 }
 
