@@ -26,6 +26,7 @@ import * as m032 from './032-addon-hosts.js';
 import * as m033 from './033-app-repo-size.js';
 import * as m034 from './034-no-server-only-agent.js';
 import * as m035 from './035-one-off-counters.js';
+import * as m036 from './036-test-runs-by-time.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
@@ -54,6 +55,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '033-app-repo-size': m033,
   '034-no-server-only-agent': m034,
   '035-one-off-counters': m035,
+  '036-test-runs-by-time': m036,
 };
 
 export const migrationProvider: MigrationProvider = {
