@@ -8,13 +8,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import Database from 'better-sqlite3';
 import { startServer, cli, api, viaRouter, type TestServer } from './helpers/server.js';
 import { exampleRepo } from './helpers/apps.js';
 import { servedWhileDown, steadyLoad } from './helpers/load.js';
 import { waitFor } from './helpers/runs.js';
 import { freePort } from './helpers/postgres.js';
 import { needs } from './helpers/tools.js';
+import Database from 'better-sqlite3';
+import { dynoPlacement } from './helpers/dyno-placement.js';
 import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
 import { companions } from './helpers/companions.js';
 import { serverTag, slipwayLeftovers } from './helpers/netns.js';
@@ -50,14 +51,6 @@ process.on('SIGTERM', () => process.exit(0));
 /** The pids of processes whose marker starts with `prefix` (a dyno's id, an add-on's). */
 const marked = (prefix: string): number[] => findMarkedProcesses((m) => m.startsWith(prefix)).sort((a, b) => a - b);
 
-/** The agent each of the app's dynos is placed on, by dyno name. */
-function placement(): Record<string, string> {
-  const db = new Database(path.join(s.dataDir, 'slipway.db'), { readonly: true });
-  try {
-    const rows = db.prepare('SELECT d.name, g.name AS agent FROM desired_dynos d JOIN agents g ON g.id = d.agent_id WHERE d.app_id = ?').all(appId) as Array<{ name: string; agent: string }>;
-    return Object.fromEntries(rows.map((r) => [r.name, r.agent]));
-  } finally { db.close(); }
-}
 
 before(async () => {
   if (skip) return;
@@ -91,7 +84,7 @@ test('an app with heroku-postgresql: SIGKILL and restart under load, 0 failed re
   });
   const b = await cli(s, ['builds:create', '-a', A], { cwd: dir });
   assert.equal(b.code, 0, b.stdout + b.stderr);
-  assert.deepEqual(placement(), { 'web.1': 'local' }, 'the dyno runs on the local agent process, not in the server (local-server)');
+  assert.deepEqual(dynoPlacement(s.dataDir, A), { 'web.1': 'local' }, 'the dyno runs on the local agent process, not in the server (local-server)');
   const ok = (r: { status: number; body: string }) => r.status === 200 && /^hit \d+ from web\.1/.test(r.body);
   await waitFor('the app writes to its database', async () => ok(await viaRouter({ routerPort }, A)), 60_000);
 

@@ -12,9 +12,9 @@ import { exampleRepo, commitAll } from './helpers/apps.js';
 import { steadyLoad } from './helpers/load.js';
 import { waitFor } from './helpers/runs.js';
 import { freePort } from './helpers/postgres.js';
+import { dynoPlacement } from './helpers/dyno-placement.js';
 import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
 import { companions } from './helpers/companions.js';
-import Database from 'better-sqlite3';
 import net from 'node:net';
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
@@ -139,14 +139,6 @@ test('SIGKILL and restart under load: 0 failed requests, one router and one agen
   assert.deepEqual(companions(s.dataDir), before, 'still one router and one agent');
 });
 
-/** Which agent each of an app's dynos is placed on, by dyno name. */
-function placement(app: string): Record<string, string> {
-  const db = new Database(path.join(s.dataDir, 'slipway.db'), { readonly: true });
-  try {
-    const rows = db.prepare('SELECT d.name, g.name AS agent FROM desired_dynos d JOIN apps a ON a.id = d.app_id JOIN agents g ON g.id = d.agent_id WHERE a.name = ?').all(app) as Array<{ name: string; agent: string }>;
-    return Object.fromEntries(rows.map((r) => [r.name, r.agent]));
-  } finally { db.close(); }
-}
 
 test('an app with an add-on server runs on the local agent beside its add-on (the server has no agent of its own); detached, it stays there', { timeout: 240_000 }, async () => {
   const B = 'outlives-db';
@@ -155,7 +147,7 @@ test('an app with an add-on server runs on the local agent beside its add-on (th
   assert.equal(add.code, 0, add.stdout + add.stderr);
   const b = await cli(s, ['builds:create', '-a', B], { cwd: dir });
   assert.equal(b.code, 0, b.stdout + b.stderr);
-  assert.deepEqual(placement(B), { 'web.1': 'local' });
+  assert.deepEqual(dynoPlacement(s.dataDir, B), { 'web.1': 'local' });
   await waitFor('the app with an add-on served', async () => (await viaRouter({ routerPort }, B)).status === 200, 60_000);
   const agents = (await cli(s, ['agents'])).stdout;
   assert.match(agents, /^local\s/m);
@@ -163,7 +155,7 @@ test('an app with an add-on server runs on the local agent beside its add-on (th
   const gone = await cli(s, ['addons:destroy', 'CACHE', '-a', B, '--confirm', B]);
   assert.equal(gone.code, 0, gone.stdout + gone.stderr);
   await waitFor('the release without the add-on', async () => /Detach CACHE/.test((await cli(s, ['releases', '-a', B])).stdout), 60_000);
-  assert.deepEqual(placement(B), { 'web.1': 'local' });
+  assert.deepEqual(dynoPlacement(s.dataDir, B), { 'web.1': 'local' });
   await waitFor('served from the local agent', async () => (await viaRouter({ routerPort }, B)).status === 200, 60_000);
 });
 

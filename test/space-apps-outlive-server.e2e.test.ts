@@ -7,8 +7,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import { startServer, cli, api, viaRouter, type TestServer } from './helpers/server.js';
 import { exampleRepo } from './helpers/apps.js';
 import { servedWhileDown, steadyLoad } from './helpers/load.js';
@@ -17,6 +15,7 @@ import { freePort } from './helpers/postgres.js';
 import { needs } from './helpers/tools.js';
 import { companions } from './helpers/companions.js';
 import { agentTag, serverTag, slipwayLeftovers } from './helpers/netns.js';
+import { dynoPlacement } from './helpers/dyno-placement.js';
 import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
 
 const skip = needs('spaces');
@@ -37,14 +36,6 @@ function dynoPids(): Record<string, number[]> {
   return Object.fromEntries([...ids].sort().map((id) => [id, findMarkedProcesses((m) => m === id).sort((x, y) => x - y)]));
 }
 
-/** The agent each of the app's dynos is placed on, by dyno name. */
-function placement(): Record<string, string> {
-  const db = new Database(path.join(s.dataDir, 'slipway.db'), { readonly: true });
-  try {
-    const rows = db.prepare('SELECT d.name, g.name AS agent FROM desired_dynos d JOIN agents g ON g.id = d.agent_id WHERE d.app_id = ?').all(appId) as Array<{ name: string; agent: string }>;
-    return Object.fromEntries(rows.map((r) => [r.name, r.agent]));
-  } finally { db.close(); }
-}
 
 const ok = (r: { status: number; body: string }) => r.status === 200 && /^space web\.[12] port=5000$/m.test(r.body);
 
@@ -93,7 +84,7 @@ test('SIGKILL and restart under load: a space app serves with 0 failed requests,
   assert.match(b.stdout, /release phase at 10\.226\.\d+\.\d+/, 'the release phase ran inside the space');
   assert.equal((await cli(s, ['ps:scale', 'web=2', '-a', A])).code, 0);
   await waitFor('web.1 and web.2 up', async () => (await api<Array<{ name: string; state: string }>>(s, 'GET', `/apps/${A}/dynos`)).json.filter((d) => d.state === 'up').length === 2, 60_000);
-  assert.deepEqual(placement(), { 'web.1': 'local', 'web.2': 'local' }, 'the dynos run on the local agent process, not in the server');
+  assert.deepEqual(dynoPlacement(s.dataDir, A), { 'web.1': 'local', 'web.2': 'local' }, 'the dynos run on the local agent process, not in the server');
   assert.deepEqual(await namesResolve(), resolved, 'each dyno\'s name resolves inside the space');
   const before = companions(s.dataDir);
   const pidsBefore = dynoPids();
