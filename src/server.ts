@@ -218,7 +218,14 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   });
   // The router must not wait on the database per request: app names are cached and refreshed.
   const appsByName = new Map<string, Awaited<ReturnType<typeof listApps>>[number]>();
-  const refreshApps = async () => { const all = await listApps(store.db); appsByName.clear(); for (const a of all) appsByName.set(a.name, a); await spaces.setApps(all); await domains.refresh(store.db); };
+  // The apps in private spaces go to the local agent process. While it is away (its supervisor starts
+  // it again and sends the whole plan), the app list, domains and routes refresh all the same.
+  let spacesAway = '';
+  const tellSpaceApps = (all: Awaited<ReturnType<typeof listApps>>) => spaces.setApps(all).then(() => { spacesAway = ''; }, (e: Error) => {
+    if (e.message !== spacesAway) log.error(`private spaces in the local agent process: ${e.message}`);
+    spacesAway = e.message;
+  });
+  const refreshApps = async () => { const all = await listApps(store.db); appsByName.clear(); for (const a of all) appsByName.set(a.name, a); await tellSpaceApps(all); await domains.refresh(store.db); };
   await refreshApps();
   const routerApps = () => [...appsByName.values()].map((a) => ({
     id: a.id, name: a.name, dynos: plane.routes.targets(a.id), trusted: a.space_id ? spaces.trustedFor(a.space_id) ?? [] : null, internal: a.internal_routing === 1,
