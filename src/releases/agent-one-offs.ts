@@ -6,7 +6,7 @@ import type { AppContext } from '../app-context.js';
 import type { OneOffDynos } from '../runtime/one-off.js';
 import type { Tenants } from '../tenants.js';
 import { enqueue, requestCancel, type Job } from '../jobs/queue.js';
-import { insertOneOff, markOneOffDown, markOneOffUp, nextOneOffName, type OneOffRow } from '../store/one-off-dynos.js';
+import { insertOneOff, liveOneOffs, markOneOffDown, markOneOffUp, nextOneOffName, type OneOffRow } from '../store/one-off-dynos.js';
 import { ONE_OFF_JOB, type OneOffEvent, type OneOffJob } from '../runtime/one-off-job.js';
 import type { TerminalSize } from '../runtime/one-off-terminal.js';
 import { appendAppLog, appendAppLogLines } from './app-log.js';
@@ -46,6 +46,22 @@ export async function startOnAgent(ctx: Ctx, agentId: string, o: { appId: string
 /** Stop a running one-off: its agent learns of it at once (its cancel watch); a queued one ends now. */
 export async function stopOnAgent(ctx: Ctx, r: OneOffRow): Promise<void> {
   if (await requestCancel(ctx.queue, keyOf(r)) === 'cancelled') await ended(ctx, r, null, 'Stopped before an agent started it.');
+}
+
+/**
+ * The app is being destroyed: every one-off of it is stopped, and this waits (up to `boundMs`) until
+ * they have ended. They run as the app's uid, which goes back to the range with the app: a one-off
+ * left running would hold a uid a later app is given. False when some had not ended by then.
+ */
+export async function stopAppOneOffs(ctx: Ctx & { oneOffs: Pick<OneOffDynos, 'list' | 'stop'> }, appId: string, boundMs = 15_000): Promise<boolean> {
+  for (const r of ctx.oneOffs.list(appId)) ctx.oneOffs.stop(appId, r.id);
+  for (const r of await liveOneOffs(ctx.store.db, appId)) await stopOnAgent(ctx, r);
+  const until = Date.now() + boundMs;
+  for (;;) {
+    if (!ctx.oneOffs.list(appId).length && !(await liveOneOffs(ctx.store.db, appId)).length) return true;
+    if (Date.now() > until) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** The one-off is over: the row, the platform's lines, its log closed and its input ended. */

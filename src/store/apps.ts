@@ -26,7 +26,12 @@ export async function getApp(db: Kysely<Database>, nameOrId: string): Promise<Ap
 export const listApps = (db: Kysely<Database>): Promise<App[]> => db.selectFrom('apps').selectAll().orderBy('name').execute();
 
 export async function deleteApp(db: Kysely<Database>, id: string): Promise<void> {
-  await db.deleteFrom('apps').where('id', '=', id).execute();
+  await db.transaction().execute(async (trx) => {
+    // Tables without a foreign key to apps (their rows outlive a server, not the app).
+    await trx.deleteFrom('one_off_dynos').where('app_id', '=', id).execute();
+    await trx.deleteFrom('one_off_counters').where('app_id', '=', id).execute();
+    await trx.deleteFrom('apps').where('id', '=', id).execute();
+  });
 }
 
 export async function getConfigVars(db: Kysely<Database>, appId: string): Promise<Record<string, string>> {

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, cli, type TestServer } from '../helpers/server.js';
+import { startServer, cli, api, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/runs.js';
 import { secretKeeperRepo } from './identity-fixtures.js';
 import { openStore } from '../../src/store/db.js';
@@ -25,6 +25,18 @@ function findKeeper(): { pid: number; uid: number; cwd: string } | undefined {
     } catch { /* gone or not ours */ }
   }
   return undefined;
+}
+
+/** Processes running as `uid`, as root sees them. */
+function uidProcesses(uid: number): Array<{ pid: number; cmd: string }> {
+  const found: Array<{ pid: number; cmd: string }> = [];
+  for (const ent of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      if (Number(/^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${ent}/status`, 'utf8'))![1]) !== uid) continue;
+      found.push({ pid: Number(ent), cmd: fs.readFileSync(`/proc/${ent}/cmdline`, 'utf8').replace(/\0/g, ' ').trim() });
+    } catch { /* gone */ }
+  }
+  return found;
 }
 
 before(async () => {
@@ -114,13 +126,23 @@ test('destroying an app frees its uid; a restarted server keeps the uid of an ap
   const after = await waitFor('the keeper dyno after a restart', async () => findKeeper(), 60_000);
   assert.equal(after.uid, before.uid, 'the app keeps its uid (its files belong to it)');
   assert.match(s.output(), /tenant uids: each app, test run and add-on set runs as its own uid/);
+  // A one-off left running would keep the uid the range hands to a later app (and that app's files).
+  const lingering = await cli(s, ['run', '-a', 'keeper', '--detached', '--', 'sleep 300']);
+  const name = /as (run\.\d+)/.exec(lingering.stdout)?.[1];
+  assert.ok(name, lingering.stdout + lingering.stderr);
+  await waitFor('the one-off to run as the app', async () => uidProcesses(before.uid).some((p) => p.cmd.startsWith('sleep')), 60_000);
+  const keeperId = (await api<{ id: string }>(s, 'GET', '/apps/keeper')).json.id;
   const destroyed = await cli(s, ['apps:destroy', '-a', 'keeper', '--confirm', 'keeper']);
   assert.equal(destroyed.code, 0, destroyed.stdout + destroyed.stderr);
   assert.equal(findKeeper(), undefined);
+  await waitFor('nothing to run as the freed uid', async () => uidProcesses(before.uid).length === 0, 5_000)
+    .catch(() => assert.fail(`still running as uid ${before.uid} after apps:destroy: ${JSON.stringify(uidProcesses(before.uid))}`));
   const store = await openStore({ dataDir: s.dataDir });
   try {
     const held = await store.db.selectFrom('tenant_ids').select('owner').where('uid', '=', before.uid).execute();
     assert.deepEqual(held, [], 'the uid went back to the range');
+    assert.deepEqual(await store.db.selectFrom('one_off_dynos').select('name').where('app_id', '=', keeperId).execute(), [], 'the destroyed app\'s one-off rows went with it');
+    assert.deepEqual(await store.db.selectFrom('one_off_counters').select('last').where('app_id', '=', keeperId).execute(), [], 'and its run.N counter');
   } finally { await store.close(); }
   assert.equal((await fetch(`${s.url}/health`)).status, 200);
 });
