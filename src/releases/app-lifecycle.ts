@@ -9,7 +9,7 @@ import type { AppContext } from '../app-context.js';
 import { appendAppLog, appLogKey } from './app-log.js';
 import { clearDesiredDynos } from '../store/desired-dynos.js';
 import { removeSlugs } from './slugs.js';
-import { stopAppOneOffs } from './agent-one-offs.js';
+import { stopAppWork } from './stop-app-work.js';
 
 /** A new app with its v1 "Initial release" (no code yet), known to the router at once. */
 export async function createAppWithRelease(ctx: AppContext, name: string): Promise<App> {
@@ -28,8 +28,8 @@ export async function destroyApp(ctx: AppContext, a: App): Promise<void> {
   await clearDesiredDynos(db, a.id);
   // The dynos are gone (on every agent) before their add-ons are.
   await ctx.desiredChanged(a.id);
-  // Its one-offs too (Heroku stops every dyno of a destroyed app): they run as its uid, freed below.
-  if (!(await stopAppOneOffs(ctx, a.id))) ctx.log.error(`destroying ${a.name}: some of its one-off dynos had not stopped after 15 s`);
+  // Its one-offs, builds and release phases too: they run as its uid, freed below.
+  if (!(await stopAppWork(ctx, a.id))) ctx.log.error(`destroying ${a.name}: some of its one-off dynos, builds or release phases had not stopped after 15 s`);
   for (const addon of await listAppAddons(db, a.id)) await ctx.appAddons.destroyForApp(addon).catch((e: Error) => ctx.log.error(`removing add-on ${addon.name} of ${a.name}: ${e.message}`));
   // A slug promoted to other apps stays with them: it moves to one of them instead of going.
   const slugs = await db.selectFrom('slugs').select('id').where('app_id', '=', a.id).execute();

@@ -5,8 +5,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, cli, api, type TestServer } from '../helpers/server.js';
+import { startServer, cli, api, serverLogTails, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/runs.js';
+import { commitAll } from '../helpers/apps.js';
 import { secretKeeperRepo } from './identity-fixtures.js';
 import { openStore } from '../../src/store/db.js';
 
@@ -32,7 +33,8 @@ function uidProcesses(uid: number): Array<{ pid: number; cmd: string }> {
   const found: Array<{ pid: number; cmd: string }> = [];
   for (const ent of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
     try {
-      if (Number(/^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${ent}/status`, 'utf8'))![1]) !== uid) continue;
+      const status = fs.readFileSync(`/proc/${ent}/status`, 'utf8');
+      if (Number(/^Uid:\s+(\d+)/m.exec(status)![1]) !== uid || /^State:\s+[ZX]/m.test(status)) continue; // an exited process runs nothing
       found.push({ pid: Number(ent), cmd: fs.readFileSync(`/proc/${ent}/cmdline`, 'utf8').replace(/\0/g, ' ').trim() });
     } catch { /* gone */ }
   }
@@ -119,7 +121,7 @@ test('an app\'s Postgres add-on runs as a uid of its own: the app\'s one-off can
   assert.equal((await fetch(`${s.url}/health`)).status, 200);
 });
 
-test('destroying an app frees its uid; a restarted server keeps the uid of an app that stays', { timeout: 120_000 }, async () => {
+test('destroying an app frees its uid; a restarted server keeps the uid of an app that stays', { timeout: 240_000 }, async () => {
   const before = findKeeper()!;
   await s.stop();
   s = await startServer({ SLIPWAY_SANDBOX: 'process', SLIPWAY_BOOT_TIMEOUT_SECONDS: '30' }, s.dataDir);
@@ -130,13 +132,21 @@ test('destroying an app frees its uid; a restarted server keeps the uid of an ap
   const lingering = await cli(s, ['run', '-a', 'keeper', '--detached', '--', 'sleep 300']);
   const name = /as (run\.\d+)/.exec(lingering.stdout)?.[1];
   assert.ok(name, lingering.stdout + lingering.stderr);
-  await waitFor('the one-off to run as the app', async () => uidProcesses(before.uid).some((p) => p.cmd.startsWith('sleep')), 60_000);
+  await waitFor('the one-off to run as the app', async () => uidProcesses(before.uid).some((p) => p.cmd === 'sleep 300'), 60_000);
+  // And a build in flight (its postbuild script never ends by itself).
+  fs.writeFileSync(path.join(repo, 'package.json'), JSON.stringify({ name: 'keeper', version: '1.0.0', private: true, scripts: { 'heroku-postbuild': 'sleep 301' } }));
+  commitAll(repo, 'a build that takes its time');
+  const building = cli(s, ['builds:create', '-a', 'keeper'], { cwd: repo, timeoutMs: 90_000 });
+  await waitFor('the build to run as the app', async () => uidProcesses(before.uid).some((p) => p.cmd === 'sleep 301'), 90_000);
   const keeperId = (await api<{ id: string }>(s, 'GET', '/apps/keeper')).json.id;
   const destroyed = await cli(s, ['apps:destroy', '-a', 'keeper', '--confirm', 'keeper']);
   assert.equal(destroyed.code, 0, destroyed.stdout + destroyed.stderr);
   assert.equal(findKeeper(), undefined);
-  await waitFor('nothing to run as the freed uid', async () => uidProcesses(before.uid).length === 0, 5_000)
-    .catch(() => assert.fail(`still running as uid ${before.uid} after apps:destroy: ${JSON.stringify(uidProcesses(before.uid))}`));
+  await waitFor('nothing to run as the freed uid', async () => uidProcesses(before.uid).length === 0, 10_000)
+    .catch(() => assert.fail(`still running as uid ${before.uid} after apps:destroy: ${JSON.stringify(uidProcesses(before.uid))}\n${serverLogTails(s)}`));
+  const built = await building;
+  assert.notEqual(built.code, 0, `the build ended with its app: ${built.stdout}`);
+  assert.doesNotMatch(built.stdout + built.stderr, /Discovering process types/, 'it went no further than the step it was in');
   const store = await openStore({ dataDir: s.dataDir });
   try {
     const held = await store.db.selectFrom('tenant_ids').select('owner').where('uid', '=', before.uid).execute();
