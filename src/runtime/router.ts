@@ -36,9 +36,13 @@ export const page = (title: string, text: string) => `<!doctype html><html><head
 /** What an app in maintenance mode answers (Heroku's H80), whatever its dynos are doing. */
 export const MAINTENANCE_PAGE = page('Offline for maintenance', 'This app is undergoing maintenance right now. Please check back later.');
 const VALID_REQUEST_ID = /^[\w+=/@.-]{20,200}$/;
+const IDLE_UPSTREAM_MS = 1000;
 
 export function createRouter(o: RouterOptions): http.Server {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  // Idle connections to dynos are dropped after 1 s (nginx's upstream keepalive_timeout here too):
+  // well before a dyno's own idle timeout (Node's 5 s), so a request is never sent over one the
+  // dyno is closing at that moment (a POST that met it could not be retried: a 503).
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: IDLE_UPSTREAM_MS });
   const next = new Map<string, number>();
   const suffix = `.${o.domain}`;
   const timeoutMs = o.timeoutMs ?? 30_000;
