@@ -100,7 +100,7 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
       // A parallel run compiles once on this host; each node starts from its own copy.
       for (;;) {
         shared = await takeCompiled({
-          runId: job.runId, nodeIndex: job.nodeIndex, nodeTotal: job.nodeTotal, workRoot: deps.workRoot, ttlMs: remaining(), log: setupLog,
+          runId: job.runId, nodeIndex: job.nodeIndex, nodeTotal: job.nodeTotal, workRoot: deps.workRoot, log: setupLog,
           makeWorkspace: (id) => createWorkspace(sandbox, deps.workRoot, id, limits.diskMb),
           compile: (cws, log) => compileApp(job, deps, { ...steps(), ws: cws }, testEnv(job, cws, false), log, building),
         });

@@ -15,17 +15,38 @@ export type CompileOutcome =
   | { ok: true; ws: Workspace; compiled: Compiled; output: Buffer; by: number }
   | { ok: false; error: StepError; output: Buffer; by: number };
 
-interface Entry { outcome: Promise<CompileOutcome>; taken: number; active: number; expired: boolean; total: number; id: string; workRoot: string }
+interface Entry { outcome: Promise<CompileOutcome>; taken: number; active: number; total: number; id: string; workRoot: string; idle?: NodeJS.Timeout }
+
+/** How long a compiled app waits, unused, for more nodes of its run (a node that waited for a runner slot arrives within seconds). */
+export const SHARED_COMPILE_IDLE_MS = 30_000;
 
 const entries = new Map<string, Entry>();
 let seq = 0;
 
 const isRealDir = (p: string): boolean => { try { return fs.lstatSync(p).isDirectory(); } catch { return false; } };
 
-async function dropIfDone(key: string, e: Entry): Promise<void> {
-  if (e.active > 0 || !(e.expired || e.taken >= e.total)) return;
+async function drop(key: string, e: Entry): Promise<void> {
+  clearTimeout(e.idle);
   if (entries.get(key) === e) entries.delete(key);
   await removeWorkspace(e.workRoot, e.id).catch(() => {});
+}
+
+/** A node no longer reads the compiled app: drop it when every node has had it, else after the idle time. */
+async function released(key: string, e: Entry): Promise<void> {
+  e.active--;
+  if (e.active > 0) return;
+  if (e.taken >= e.total) return drop(key, e);
+  clearTimeout(e.idle);
+  e.idle = setTimeout(() => { if (e.active === 0) void drop(key, e); }, SHARED_COMPILE_IDLE_MS).unref();
+}
+
+/** On shutdown: remove every compiled app of `workRoot` (the nodes using them have been stopped). */
+export async function dropSharedCompiles(workRoot: string): Promise<void> {
+  for (const [key, e] of [...entries]) {
+    if (e.workRoot !== workRoot) continue;
+    await e.outcome;
+    await drop(key, e);
+  }
 }
 
 /** What a node got from the run's compile: the outcome, and `done()` once it no longer reads the compiled workspace. */
@@ -33,11 +54,11 @@ export interface Taken { outcome: CompileOutcome; first: boolean; done(): Promis
 
 /**
  * The run's compile on this host: the first caller runs `compile` in a fresh workspace of the run's
- * (`diskMb`, the node size's quota); later callers wait for it. A compile that was cancelled (its
+ *; later callers wait for it. A compile that was cancelled (its
  * node's job stopped) is not shared: the next caller compiles again.
  */
 export async function takeCompiled(opts: {
-  runId: string; nodeIndex: number; nodeTotal: number; workRoot: string; ttlMs: number;
+  runId: string; nodeIndex: number; nodeTotal: number; workRoot: string;
   makeWorkspace(id: string): Promise<Workspace>;
   compile(ws: Workspace, log: (s: Buffer | string) => void): Promise<Compiled>;
   log(s: Buffer | string): void;
@@ -47,7 +68,7 @@ export async function takeCompiled(opts: {
   const first = !e;
   if (!e) {
     const id = `${opts.runId}-compiled-${++seq}`; // a retried compile never shares a workspace with a stale one
-    const entry: Entry = { taken: 0, active: 0, expired: false, total: opts.nodeTotal, id, workRoot: opts.workRoot, outcome: Promise.resolve(undefined as never) };
+    const entry: Entry = { taken: 0, active: 0, total: opts.nodeTotal, id, workRoot: opts.workRoot, outcome: Promise.resolve(undefined as never) };
     entry.outcome = (async (): Promise<CompileOutcome> => {
       const chunks: Buffer[] = [];
       const log = (s: Buffer | string) => { chunks.push(Buffer.from(s)); opts.log(s); };
@@ -66,18 +87,18 @@ export async function takeCompiled(opts: {
         return { ok: false, error, output: output(), by: opts.nodeIndex };
       }
     })();
-    setTimeout(() => { entry.expired = true; void dropIfDone(key, entry); }, opts.ttlMs).unref();
     entries.set(key, entry);
     e = entry;
   }
   e.taken++;
   e.active++;
+  clearTimeout(e.idle);
   const entry = e;
   const outcome = await entry.outcome;
-  let released = false;
+  let gone = false;
   return {
     outcome, first,
-    async done() { if (released) return; released = true; entry.active--; await dropIfDone(key, entry); },
+    async done() { if (gone) return; gone = true; await released(key, entry); },
   };
 }
 
