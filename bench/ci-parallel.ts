@@ -1,6 +1,6 @@
 // bench/ci-parallel: the 8-test suite of examples/parallel-suite with 1 node and with 4 nodes in the
-// same run, alternating: wall time of `slipway ci:run` each, the CPU each run cost (the server with
-// every process it started, from /proc), each node's CPU besides its tests (its step log), the
+// same run, alternating: wall time of `slipway ci:run` each, the CPU each run cost (the server and
+// the host tools it ran, from /proc, and the sandboxed commands' cgroups), each node's CPU besides its tests (its step log), the
 // speed-up against the aim; and add-on provisioning times (ephemeral Postgres, Redis).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,16 +20,18 @@ try {
   await cli(server, ['pipelines:create', 'bench']);
   const timed = async (dir: string) => {
     const cpu = cpuWithChildren(server.proc.pid!);
+    const before = nodeSteps(server.output()).length;
     const t = process.hrtime.bigint();
     const r = await cli(server, ['ci:run', '-p', 'bench'], { cwd: dir, timeoutMs: 300_000 });
     const s = Number(process.hrtime.bigint() - t) / 1e9;
     if (r.code !== 0) throw new Error(`ci:run failed: ${r.stdout}${r.stderr}`);
     if (!/8 passed/.test(r.stdout)) throw new Error(`expected 8 passed: ${r.stdout}`);
     // Every node's clean-up (after the run's end) is in its CPU: wait for the nodes' step lines.
-    const before = nodeSteps(server.output()).length;
     const want = before + (dir === four ? 4 : 1);
     for (let i = 0; i < 200 && nodeSteps(server.output()).length < want; i++) await new Promise((res) => setTimeout(res, 50));
-    return { s, cpu: cpuWithChildren(server.proc.pid!) - cpu };
+    // The sandboxed commands' CPU is in their cgroups, not in the server's account of its children.
+    const sandboxCpu = nodeSteps(server.output()).slice(before).flatMap((n) => n.steps).reduce((t, x) => t + x.sandboxCpuMs, 0) / 1000;
+    return { s, cpu: cpuWithChildren(server.proc.pid!) - cpu + sandboxCpu };
   };
   const one = exampleRepo('parallel-suite', withQuantity(1));
   const four = exampleRepo('parallel-suite', withQuantity(4));

@@ -21,7 +21,10 @@ export function nodeSteps(serverOutput: string): NodeSteps[] {
   return out;
 }
 
-/** A process's CPU seconds with its reaped children's (utime, stime, cutime, cstime). */
+/**
+ * A process's CPU seconds with its reaped children's (utime, stime, cutime, cstime). Sandboxed
+ * commands are mostly not in it (their processes are reaped inside their namespaces): add their cgroups'.
+ */
 export function cpuWithChildren(pid: number): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
