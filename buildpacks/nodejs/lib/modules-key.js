@@ -10,7 +10,7 @@ function modulesKey(npmVersion, pmSpec, mode) {
   const p = JSON.parse(fs.readFileSync('package.json', 'utf8'));
   const deps = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies', 'bundleDependencies', 'bundledDependencies', 'overrides', 'workspaces'].map((k) => p[k]);
   h.update(JSON.stringify(['modules-cache 1', process.arch, process.version, npmVersion, pmSpec, mode, deps]));
-  for (const f of ['package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', '.npmrc', '.yarnrc']) { try { h.update(`\0${f}\0`); h.update(fs.readFileSync(f)); } catch {} }
+  for (const f of ['package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', '.npmrc', '.yarnrc']) { try { h.update(`\0${f}\0`); h.update(fs.readFileSync(f)); } catch { /* absent: only its name is hashed */ } }
   return h.digest('hex');
 }
 
