@@ -16,7 +16,7 @@ export default tseslint.config(
   // The dashboard's one browser script.
   { files: ['src/web/assets/**/*.js'], languageOptions: { sourceType: 'script', globals: { document: 'readonly', window: 'readonly', location: 'readonly', EventSource: 'readonly', fetch: 'readonly', setTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', encodeURIComponent: 'readonly' } } },
   // The built-in buildpacks' helper scripts run with the app's Node.js inside the build: CommonJS.
-  { files: ['buildpacks/**/*.js'], languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly' } }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
+  { files: ['buildpacks/**/*.js'], languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'readonly' } }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
   // The pre-receive hook is its own program: git hands it its environment.
   { files: ['src/config.ts', 'src/cli/context.ts', 'src/git/pre-receive-hook.ts', 'src/**/*.test.ts', 'test/**', 'bench/**'], rules: { 'no-restricted-properties': 'off' } },
 );

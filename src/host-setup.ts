@@ -12,6 +12,7 @@ import { openWorkspaceDisks } from './sandbox/workspace-disk.js';
 import { SpaceNetworks } from './spaces/space-network.js';
 import { runChecks, formatChecks } from './doctor/checks.js';
 import { hostFacts } from './doctor/host-facts.js';
+import { dropSharedCompiles } from './ci/shared-compile.js';
 
 /** The host problems that stop a start-up, one block each (what, why, what to do). */
 export class StartupError extends Error {}
@@ -57,6 +58,7 @@ export async function setUpHost(config: Config, log: Logger): Promise<Host> {
   return {
     sandbox, workRoot, spaces,
     async close() {
+      await dropSharedCompiles(workRoot);
       await disks.close();
       await spaces.shutdown();
       limiter.close();

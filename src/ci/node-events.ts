@@ -30,6 +30,8 @@ export async function recordNodeEvent(db: Kysely<Database>, logs: LogBook, job: 
       await insertTestCases(db, job.runId, job.nodeId, e.cases);
       await markFlakyCases(db, job.runId);
       return;
+    case 'steps':
+      return; // the runner's timings: logged by the job recorder, not stored
     case 'end': {
       const change = { exitCode: e.exitCode ?? null, message: e.message ?? null, errorId: e.errorId ?? null };
       const event: NodeEvent = e.outcome === 'succeeded' || e.outcome === 'failed' ? { type: 'finish', outcome: e.outcome } : { type: e.outcome === 'cancelled' ? 'cancel' : 'error' };

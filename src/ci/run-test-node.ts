@@ -1,16 +1,18 @@
 // Runner side of one test node: Heroku CI's lifecycle steps 1, 3, 4, 5 and 7 in a sandbox.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Sandbox, RunSpec } from '../sandbox/sandbox.js';
-import { describeResult, type SandboxResult } from '../sandbox/result.js';
+import type { Sandbox } from '../sandbox/sandbox.js';
+import { describeResult } from '../sandbox/result.js';
 import { killMarked } from '../sandbox/process-tree.js';
-import { prepareBuildpacks, type PreparedBuildpack } from '../buildpacks/prepare.js';
-import { q, sourceFiles, sourceProfileD } from '../buildpacks/shell.js';
-import { createWorkspace, removeWorkspace, writeEnvDir, hoistSingleFolder, type Workspace } from './workspace.js';
-import { cacheNotSavedLine, restoreCache, saveCache } from './setup-cache.js';
+import type { PreparedBuildpack } from '../buildpacks/prepare.js';
+import { q, sourceProfileD } from '../buildpacks/shell.js';
+import { createWorkspace, removeWorkspace, writeEnvDir, type Workspace } from './workspace.js';
+import { cacheNotSavedLine, saveCache } from './setup-cache.js';
 import { collectJUnit } from './collect-reports.js';
 import type { Emit, OutputStream, TestNodeJob } from './test-node-job.js';
-import type { ErrorId } from '../core/errors.js';
+import { compileApp, runStep, StepError, type Compiled, type NodeSteps } from './compile-app.js';
+import { copyCompiled, movedTo, takeCompiled, type Taken } from './shared-compile.js';
+import { counted, stepClock } from './step-clock.js';
 import type { DynoNet, DynoNetworks } from '../spaces/space-network.js';
 import { inNetns } from '../spaces/sandbox-netns.js';
 import { forTenant } from '../sandbox/tenant-sandbox.js';
@@ -28,10 +30,6 @@ export interface NodeRunnerDeps {
   network?: DynoNetworks;
   /** Server folders app.json may name as buildpacks (SLIPWAY_BUILDPACK_DIRS). */
   buildpackDirs: readonly string[];
-}
-
-class StepError extends Error {
-  constructor(readonly errorId: ErrorId, message: string, readonly result?: SandboxResult) { super(message); }
 }
 
 /** Everything a step sees: CI's variables win over config vars, which win over app.json env. */
@@ -55,10 +53,11 @@ export function testEnv(job: TestNodeJob, ws: Workspace, withConfig: boolean): R
 }
 
 export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: Emit, signal: AbortSignal): Promise<void> {
+  const clock = stepClock();
   // Every command of the node runs as the run's uid, with the limits of its size (app.json formation.test.size; Heroku CI: performance-m).
   const limits = limitsFor(dynoSize(job.config.size ?? DEFAULT_TEST_SIZE));
   // A Heroku test dyno has no Redis, PostgreSQL or nginx server of its own: add-ons provide them.
-  const sized = withLimits(withoutHostServers(forTenant(deps.sandbox, job.tenant)), limits);
+  const sized = counted(withLimits(withoutHostServers(forTenant(deps.sandbox, job.tenant)), limits), clock);
   let sandbox = sized;
   let nodeNet: DynoNet | undefined;
   const deadline = Date.now() + job.timeoutSeconds * 1000;
@@ -70,18 +69,11 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
   } catch (e) {
     return emit({ type: 'end', outcome: 'errored', errorId: 'internal_error', message: `Slipway could not run this node: its workspace could not be created: ${(e as Error).message}` });
   }
+  clock.lap('workspace');
   const out = (stream: OutputStream) => (data: Buffer | string) => emit({ type: 'output', stream, data });
   const setupLog = out('setup');
-
-  /** Run a command in the node's sandbox; a timeout, cancel or failure becomes a StepError. */
-  const step = async (spec: Omit<RunSpec, 'marker' | 'timeoutMs' | 'signal' | 'writable' | 'cwd'> & { cwd?: string }, failId: ErrorId, what: string) => {
-    const r = await sandbox.run({ cwd: ws.app, writable: [ws.root], tmpDir: ws.tmp, marker, timeoutMs: remaining(), signal, ...spec });
-    if (r.reason === 'cancelled') throw new StepError('invalid_state', 'cancelled', r);
-    if (r.reason === 'limit-exceeded') throw new StepError('limit_exceeded', `${what[0]!.toUpperCase()}${what.slice(1)} ${describeResult(r)}.`, r);
-    if (r.reason === 'timed-out' || remaining() === 0) throw new StepError('timed_out', `Test run timed out: it exceeded its time limit of ${job.timeoutSeconds} s and was terminated (during ${what}).`, r);
-    if (r.exitCode !== 0) throw new StepError(failId, `${what[0]!.toUpperCase()}${what.slice(1)} ${describeResult(r)}.`, r);
-    return r;
-  };
+  const steps = (): NodeSteps => ({ sandbox, ws, marker, signal, timeoutSeconds: job.timeoutSeconds, remaining, clock });
+  let shared: Taken | undefined;
 
   try {
     if (job.spaceId) {
@@ -94,43 +86,53 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
       nodeNet = await deps.network?.forGroup(`run:${job.runId}`, job.nodeId);
       if (nodeNet) sandbox = inNetns(sized, nodeNet.netns);
     }
-    // Step 1: a CI copy of the app — fresh workspace, source unpacked, cache restored.
+    clock.lap('network');
+    // Step 1: a CI copy of the app — fresh workspace, source unpacked, cache restored; step 3: buildpacks.
     emit({ type: 'status', event: 'provision' });
-    const tarball = path.join(ws.root, 'source.tgz');
-    await deps.fetchSource(job.sourceBlobUrl, tarball);
-    fs.chmodSync(tarball, 0o644); // readable by the sandbox user; the workspace itself is theirs alone
-    await step({ argv: ['tar', '-xzf', tarball, '-C', ws.app, '--no-same-owner'], env: { PATH: '/usr/bin:/bin' }, onStderr: setupLog }, 'invalid_params', 'unpacking the source');
-    fs.rmSync(tarball, { force: true });
-    hoistSingleFolder(ws.app);
     const ciEnv = testEnv(job, ws, false);
     const fullEnv = testEnv(job, ws, true);
     sandbox.ownedDir(fullEnv['CI_REPORTS_DIR']!);
-    writeEnvDir(sandbox, ws.env, { ...job.config.env, ...job.configVars, ...job.addonEnv });
-    const restored = job.clearCache ? undefined : await restoreCache(sandbox, deps.cacheRoot, job.pipelineId, ws.cache);
-    if (restored) setupLog('-----> Restoring setup cache from the previous run\n');
-    else if (job.clearCache) setupLog('-----> Starting with an empty cache (--no-cache)\n');
-
-    // Step 3: buildpacks, each with bin/test-compile if present, else bin/compile.
-    emit({ type: 'status', event: 'build' });
-    const prepared = await prepareBuildpacks({ sandbox, ws, env: ciEnv, marker, timeoutMs: remaining, signal, log: setupLog, allowedDirs: deps.buildpackDirs }, job.config.buildpacks);
-    if (!prepared.ok) throw new StepError(prepared.errorId, prepared.message);
-    const bps = prepared.buildpacks;
-    for (const [i, bp] of bps.entries()) {
-      const script = fs.existsSync(path.join(bp.dir, 'bin/test-compile')) ? 'test-compile' : 'compile';
-      setupLog(`-----> Running ${bp.name} bin/${script}\n`);
-      const exports = bps.slice(0, i).map((b) => path.join(b.dir, 'export'));
-      await step({
-        argv: ['bash', '-c', `${sourceFiles(exports)}\nexec ${q(path.join(bp.dir, 'bin', script))} ${q(ws.app)} ${q(ws.cache)} ${q(ws.env)}`],
-        env: ciEnv, onStdout: setupLog, onStderr: setupLog,
-      }, 'buildpack_failed', `buildpack ${bp.name} bin/${script}`);
+    const building = () => emit({ type: 'status', event: 'build' });
+    let compiled: Compiled;
+    if (job.nodeTotal === 1) {
+      compiled = await compileApp(job, deps, steps(), ciEnv, setupLog, building);
+    } else {
+      // A parallel run compiles once on this host; each node starts from its own copy.
+      for (;;) {
+        shared = await takeCompiled({
+          runId: job.runId, nodeIndex: job.nodeIndex, nodeTotal: job.nodeTotal, workRoot: deps.workRoot, log: setupLog,
+          makeWorkspace: (id) => createWorkspace(sandbox, deps.workRoot, id, limits.diskMb),
+          compile: (cws, log) => compileApp(job, deps, { ...steps(), ws: cws }, testEnv(job, cws, false), log, building),
+        });
+        if (shared.outcome.ok || shared.outcome.error.result?.reason !== 'cancelled' || signal.aborted) break;
+        await shared.done(); // the node that compiled was stopped (not this one): compile again
+      }
+      const o = shared.outcome;
+      if (!shared.first) {
+        building();
+        setupLog(o.output);
+      }
+      if (!o.ok) throw o.error;
+      clock.lap('compiled app awaited');
+      setupLog(`-----> This run's ${job.nodeTotal} nodes share one compile (node ${o.by} compiled the app); this node starts from its own copy\n`);
+      await copyCompiled(o.ws, ws);
+      await shared.done();
+      compiled = { ...o.compiled, buildpacks: o.compiled.buildpacks.map((b) => ({ ...b, dir: movedTo(b.dir, o.ws, ws) })) };
+      writeEnvDir(sandbox, ws.env, { ...job.config.env, ...job.configVars, ...job.addonEnv });
+      clock.lap('compiled app copied');
     }
+    const bps = compiled.buildpacks;
 
     // Step 4: test-setup from $HOME; on success the cache is kept for the next run.
     if (job.config.testSetup) {
       setupLog(`-----> Running test-setup: ${job.config.testSetup}\n`);
-      await step({ argv: ['bash', '-c', `${sourceProfileD(ws.app)}\n${job.config.testSetup}`], env: fullEnv, onStdout: setupLog, onStderr: setupLog }, 'test_setup_failed', 'the test-setup script');
+      await runStep(steps(), { argv: ['bash', '-c', `${sourceProfileD(ws.app)}\n${job.config.testSetup}`], env: fullEnv, onStdout: setupLog, onStderr: setupLog }, 'test_setup_failed', 'the test-setup script');
+      clock.lap('test-setup');
     }
-    if (job.nodeIndex === 0) setupLog(cacheNotSavedLine(await saveCache(deps.cacheRoot, job.pipelineId, ws.cache, { restored })));
+    if (job.nodeIndex === 0) {
+      setupLog(cacheNotSavedLine(await saveCache(deps.cacheRoot, job.pipelineId, ws.cache, { restored: compiled.restored })));
+      clock.lap('setup cache saved');
+    }
     emit({ type: 'setup-done' });
     emit({ type: 'stream-end', stream: 'setup' });
 
@@ -151,6 +153,7 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
       exitCode = r.exitCode ?? 1;
       if (exitCode !== 0) break;
     }
+    clock.lap('tests');
     const summary = await tap.end();
     // JUnit reports, when the tests wrote any, are the richer record; else TAP's cases.
     const junit = await collectJUnit(ws.root, [[fullEnv['CI_REPORTS_DIR']!, '$CI_REPORTS_DIR'], [path.join(ws.app, 'test-results'), 'test-results']], testLog);
@@ -160,6 +163,7 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
     emit({ type: 'stream-end', stream: 'test' });
     const outcome = testOutcome(exitCode, summary, junit);
     const why = outcome === 'failed' ? failureReason(exitCode, summary, junit) : undefined;
+    clock.lap('results read');
     emit({ type: 'end', outcome, exitCode, ...(why ? { message: why[0]!.toUpperCase() + why.slice(1) + '.' } : {}) });
   } catch (e) {
     emit({ type: 'stream-end', stream: 'setup' });
@@ -169,9 +173,12 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
     else emit({ type: 'end', outcome: 'errored', errorId: 'internal_error', message: `Slipway could not run this node: ${(e as Error).message}` });
   } finally {
     // Step 7: nothing of the node outlives it.
+    await shared?.done();
     killMarked((m) => m === marker);
     await nodeNet?.release();
     await removeWorkspace(deps.workRoot, job.nodeId);
+    clock.lap('cleanup');
+    emit({ type: 'steps', steps: clock.steps });
   }
 }
 

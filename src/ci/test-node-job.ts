@@ -4,6 +4,7 @@ import type { TestConfig } from '../core/app-json.js';
 import type { NewTestCase } from '../store/test-runs.js';
 import type { ErrorId } from '../core/errors.js';
 import type { Tenant } from '../sandbox/user.js';
+import type { StepTime } from './step-clock.js';
 
 export const TEST_NODE_JOB = 'test-node';
 export const TEST_RUN_ADDONS_JOB = 'test-run-addons';
@@ -39,6 +40,8 @@ export type RunnerEvent =
   | { type: 'stream-end'; stream: OutputStream }
   | { type: 'setup-done' }
   | { type: 'cases'; cases: NewTestCase[] }
-  | { type: 'end'; outcome: 'succeeded' | 'failed' | 'errored' | 'cancelled'; exitCode?: number | null; errorId?: ErrorId; message?: string };
+  | { type: 'end'; outcome: 'succeeded' | 'failed' | 'errored' | 'cancelled'; exitCode?: number | null; errorId?: ErrorId; message?: string }
+  /** Where the node's time went (after its end): for the operator's log and bench/ci-overhead. */
+  | { type: 'steps'; steps: StepTime[] };
 
 export type Emit = (e: RunnerEvent) => void;

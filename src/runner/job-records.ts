@@ -10,6 +10,7 @@ import { buildLogKey, recordBuildEvent, recordReleaseEvent, releaseLogKey } from
 import { BUILD_JOB, RELEASE_JOB, type BuildEvent, type BuildJob, type ReleaseEvent, type ReleaseJob } from '../releases/jobs.js';
 import type { JobEvent } from './execute-job.js';
 import { crashPoint } from '../core/crash-point.js';
+import { describeSteps } from '../ci/step-clock.js';
 import { ONE_OFF_JOB, type OneOffEvent } from '../runtime/one-off-job.js';
 import { oneOffRecorder, type StoredOneOffJob } from '../releases/agent-one-offs.js';
 
@@ -33,7 +34,11 @@ export function jobRecorder(ctx: AppContext, job: { kind: string; payload: strin
   if (job.kind === TEST_NODE_JOB) {
     const p = JSON.parse(job.payload) as TestNodeJob;
     return {
-      record: (e) => { if (e.type === 'output') continueLog(ctx, logKey(p.runId, p.nodeIndex, (e as { stream: OutputStream }).stream)); return recordNodeEvent(ctx.store.db, ctx.logs, p, e as RunnerEvent, () => crashPoint(ctx.config, 'test-run-ended')); },
+      record: (e) => {
+        if (e.type === 'output') continueLog(ctx, logKey(p.runId, p.nodeIndex, (e as { stream: OutputStream }).stream));
+        if (e.type === 'steps') ctx.log.info(`ci: run ${p.runId} node ${p.nodeIndex} of ${p.nodeTotal}: ${describeSteps(e.steps)}`);
+        return recordNodeEvent(ctx.store.db, ctx.logs, p, e as RunnerEvent, () => crashPoint(ctx.config, 'test-run-ended'));
+      },
       after: () => settleRun(ctx, p.runId),
       failed: async (message) => {
         await applyNodeEvent(ctx.store.db, p.nodeId, { type: 'error' }, { errorId: 'events_not_recorded', message });

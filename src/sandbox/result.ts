@@ -12,6 +12,8 @@ export interface SandboxResult {
   timedOut: boolean;
   isCanceled: boolean;
   durationMs: number;
+  /** CPU time of the whole command tree (ms), when a cgroup accounted it. */
+  cpuMs?: number;
   error?: string;
   /** Set when the kernel killed a process for memory, or the command was stopped for disk. */
   limitExceeded?: LimitExceeded;

@@ -149,7 +149,8 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
           if (limits?.oomKilled()) exceeded ??= { resource: 'memory', limitMb: spec.limits!.memoryMb, usedMb: Math.round((limits.peakBytes() ?? 0) / 2 ** 20) || undefined };
           // An OOM kill that the command survived (a child died, it exited 0) is reported but does not fail it.
           const failed = r.reason === 'signalled' || (r.reason === 'exited' && r.exitCode !== 0) || r.reason === 'limit-exceeded';
-          const final = { ...r, ...(exceeded ? { limitExceeded: exceeded, reason: failed ? 'limit-exceeded' as const : r.reason } : {}) };
+          const cpuMs = limits?.cpuMs(); // read before release removes the group
+          const final = { ...r, ...(cpuMs !== undefined ? { cpuMs } : {}), ...(exceeded ? { limitExceeded: exceeded, reason: failed ? 'limit-exceeded' as const : r.reason } : {}) };
           void (limits?.release() ?? Promise.resolve()).then(() =>
             resolve({ ...final, durationMs: Date.now() - started, timedOut: final.reason === 'timed-out', isCanceled: final.reason === 'cancelled' }));
         };

@@ -34,8 +34,18 @@ unset NPM_CONFIG_PRODUCTION npm_config_production YARN_PRODUCTION YARN2_SKIP_PRU
 
 command -v node >/dev/null || error "node is not on PATH; install Node.js on the runner host."
 cd "$build_dir"
-# One node start for what package.json says (unit-separated: a missing field stays an empty one).
+mkdir -p "$cache_dir/nodejs"
+# shellcheck source=toolchain.sh
+. "$bp_dir/lib/toolchain.sh"
+# One node start for what package.json says (unit-separated: a missing field stays an empty one),
+# and for the host's Node.js and npm versions and the node_modules key with them (each node start
+# costs about 0.05 s of CPU; most builds use the host's Node.js and npm).
 facts="$(node -e '
+  const [keyJs, npmPackage, mode] = process.argv.slice(1);
+  let npmVersion = "";
+  try { npmVersion = require(npmPackage).version; } catch {}
+  let key = "";
+  try { key = require(keyJs)(npmVersion, "", mode); } catch {}
   const p = require("./package.json");
   const s = p.scripts || {};
   const e = p.engines || {};
@@ -43,23 +53,23 @@ facts="$(node -e '
   const pm = typeof p.packageManager === "string" ? p.packageManager : "";
   // What `npm install` runs of the package itself, in its order.
   const own = ["preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare", "postprepare"].filter(has).join(" ");
-  process.stdout.write([e.node || "", e.npm || "", e.yarn || "", e.pnpm || "", pm, has("heroku-prebuild"), has("heroku-postbuild"), has("build"), has("heroku-cleanup"), own].join("\x1f") + "\x1f.");
-' 2>/dev/null)" || error "package.json is not valid JSON; fix it and push again."
-IFS=$'\x1f' read -r engine_node engine_npm engine_yarn engine_pnpm package_manager_field has_prebuild has_postbuild has_build has_cleanup own_install_scripts _ <<< "$facts"
+  process.stdout.write([e.node || "", e.npm || "", e.yarn || "", e.pnpm || "", pm, has("heroku-prebuild"), has("heroku-postbuild"), has("build"), has("heroku-cleanup"), own, process.version, npmVersion, key].join("\x1f") + "\x1f.");
+' "$bp_dir/lib/modules-key.js" "$(dirname "$host_npm_cli")/../package.json" "$mode" 2>/dev/null)" || error "package.json is not valid JSON; fix it and push again."
+IFS=$'\x1f' read -r engine_node engine_npm engine_yarn engine_pnpm package_manager_field has_prebuild has_postbuild has_build has_cleanup own_install_scripts host_node_version host_npm_version host_modules_key _ <<< "$facts"
 
-mkdir -p "$cache_dir/nodejs"
 rm -rf "$cache_dir/nodejs/modules" # the node_modules copies of earlier Slipway versions
 export npm_config_cache="$cache_dir/nodejs/npm-cache"
 export npm_config_update_notifier=false
 # npm's debug logs are not cache: kept there, every build would change the cache.
 export npm_config_logs_dir="${TMPDIR:-/tmp}/npm-logs"
-# shellcheck source=toolchain.sh
-. "$bp_dir/lib/toolchain.sh"
 install_node "$engine_node"
 install_npm "$engine_npm"
 export PATH="$node_home/bin:$build_dir/node_modules/.bin:$PATH"
-# The versions from one node start (npm --version would start npm: about 0.3 s).
-read -r node_version npm_version <<< "$(node -e 'process.stdout.write(`${process.version} ${require(process.argv[1]).version}`)' "$(dirname "$npm_cli")/../package.json")"
+if [ -n "$node_is_host" ] && [ "$npm_cli" = "$host_npm_cli" ] && [ -n "$host_npm_version" ]; then node_version="$host_node_version" npm_version="$host_npm_version"
+else
+  # The versions from one node start (npm --version would start npm: about 0.3 s).
+  read -r node_version npm_version <<< "$(node -e 'process.stdout.write(`${process.version} ${require(process.argv[1]).version}`)' "$(dirname "$npm_cli")/../package.json")"
+fi
 header "Node.js $node_version, npm $npm_version"
 # shellcheck source=package-manager.sh
 . "$bp_dir/lib/package-manager.sh"

@@ -8,29 +8,22 @@
 # hard-linked: a later step that rewrites a file in place (test-setup patching a package, say) must
 # not change the cache the runner saves after it. Left untouched when nothing changed, so the runner
 # need not save the cache again.
-# Needs: build_dir, cache_dir, mode, npm_version, pm_spec, header.
+# Needs: bp_dir, build_dir, cache_dir, mode, npm_version, npm_cli, host_npm_cli, node_is_host, host_modules_key, pm_spec, header.
 
 modules_cache="$cache_dir/nodejs/node_modules"
 modules_key_file="$cache_dir/nodejs/node_modules.key"
 modules_restored=""
 
-modules_key() {
-  node -e '
-    const fs = require("fs");
-    const h = require("crypto").createHash("sha256");
-    const p = JSON.parse(fs.readFileSync("package.json", "utf8"));
-    const deps = ["dependencies", "devDependencies", "optionalDependencies", "peerDependencies", "bundleDependencies", "bundledDependencies", "overrides", "workspaces"].map((k) => p[k]);
-    h.update(JSON.stringify(["modules-cache 1", process.arch, process.version, ...process.argv.slice(1), deps]));
-    for (const f of ["package-lock.json", "npm-shrinkwrap.json", "yarn.lock", ".npmrc", ".yarnrc"]) { try { h.update(`\0${f}\0`); h.update(fs.readFileSync(f)); } catch {} }
-    process.stdout.write(h.digest("hex"));
-  ' "$npm_version" "$pm_spec" "$mode"
-}
+modules_key() { node "$bp_dir/lib/modules-key.js" "$npm_version" "$pm_spec" "$mode"; }
 
 copy_tree() { rm -rf "$2"; cp -a "$1" "$2"; }
 
 # Put the cached node_modules in the app when its key matches; sets modules_restored=1.
 restore_modules() {
-  modules_key_now="$(modules_key)"
+  # install.sh's first node start computed it for the host's Node.js and npm.
+  if [ -n "$host_modules_key" ] && [ -n "$node_is_host" ] && [ "$npm_cli" = "$host_npm_cli" ] && [ -z "$pm_spec" ]; then modules_key_now="$host_modules_key"
+  else modules_key_now="$(modules_key)"
+  fi
   if [ "${NODE_MODULES_CACHE:-true}" = false ]; then header "Not using the node_modules cache (NODE_MODULES_CACHE=false)"; return 0; fi
   [ -d "$modules_cache" ] && [ ! -L "$modules_cache" ] || return 0
   [ "$(cat "$modules_key_file" 2>/dev/null)" = "$modules_key_now" ] || { header "The node_modules cache is for another lockfile, Node.js or npm: installing afresh"; return 0; }

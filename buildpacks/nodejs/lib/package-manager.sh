@@ -4,7 +4,7 @@
 # package.json's packageManager, else engines.yarn/engines.pnpm, else yarn 1.22.x or pnpm's latest —
 # run through Node.js's Corepack, which downloads it from the npm registry into
 # CACHE_DIR/nodejs/corepack (once per version) and checks a packageManager hash when one is given.
-# Needs: build_dir, cache_dir, node_home, host_npm_cli, npm_setting, header, indent, error, resolve_version; the facts
+# Needs: build_dir, cache_dir, node_home, host_npm_cli, load_npm_settings, npm_setting, header, indent, error, resolve_version; the facts
 # package_manager_field, engine_yarn, engine_pnpm.
 
 corepack_js="$(dirname "$host_npm_cli")/../../corepack/dist/corepack.js"
@@ -51,6 +51,7 @@ install_package_manager() {
   local settings="COREPACK_ENABLE_DOWNLOAD_PROMPT=0 COREPACK_ENABLE_AUTO_PIN=0 COREPACK_INTEGRITY_KEYS=0"
   export COREPACK_HOME="$cache_dir/nodejs/corepack" $settings
   # npm's registry and CA file (a mirror, a proxy's CA) serve Corepack, Yarn and pnpm too.
+  load_npm_settings
   COREPACK_NPM_REGISTRY="$(npm_setting registry | sed 's#/*$##')"; export COREPACK_NPM_REGISTRY
   local cafile; cafile="$(npm_setting cafile)"
   if [ -r "$cafile" ] && [ -z "${NODE_EXTRA_CA_CERTS:-}" ]; then export NODE_EXTRA_CA_CERTS="$cafile"; fi

@@ -7,11 +7,14 @@
 
 host_node="$(command -v node)"
 host_npm_cli="$(dirname "$(readlink -f "$(command -v npm)")")/npm-cli.js"
-# One npm start for the host npm's settings the build needs (each start costs about 0.3 s): its
-# global config file, and the registry and CA file Corepack uses (package-manager.sh).
-host_npm_settings="$(npm config get globalconfig registry cafile 2>/dev/null || true)"
+# The host npm's settings the build may need — its global config file, and the registry and CA
+# file Corepack uses (package-manager.sh) — read by one npm start (about 0.3 s), and only when a
+# build needs them: load_npm_settings first, then npm_setting NAME.
+host_npm_settings=""
+load_npm_settings() { [ -n "$host_npm_settings" ] || host_npm_settings="$(npm config get globalconfig registry cafile 2>/dev/null || true)"$'\n'; }
 npm_setting() { sed -n "s/^$1=//p" <<< "$host_npm_settings"; }
-host_npmrc="$(npm_setting globalconfig)"
+# Whether .heroku/node/bin/node is the host's (install_node sets it).
+node_is_host=""
 toolchains="$cache_dir/nodejs/toolchains"
 node_home="$build_dir/.heroku/node"
 
@@ -101,7 +104,7 @@ install_node() {
     fi
   fi
   mkdir -p "$node_home/bin"
-  [ -x "$node_home/bin/node" ] || ln -sf "$host_node" "$node_home/bin/node"
+  if [ ! -x "$node_home/bin/node" ]; then ln -sf "$host_node" "$node_home/bin/node"; node_is_host=1; fi
 }
 
 # The npm-cli.js the build runs (install_npm sets it).
@@ -126,8 +129,11 @@ install_npm() {
   local bin; bin="$(printf %q "$(dirname "$cli")")"
   [ "$cli" = "$host_npm_cli" ] || bin='"$(dirname "$0")/../lib/npm/bin"'
   # The host npm's global settings (a registry mirror, a proxy's CA) still apply: npm looks for
-  # them beside the node it runs on, which is no longer the host's.
-  local global=""; [ -r "$host_npmrc" ] && global=": \"\${npm_config_globalconfig:=$(printf %q "$host_npmrc")}\"; export npm_config_globalconfig"
+  # them beside the node it runs on (the host's node resolves to its own path: nothing to add) and
+  # its own builtin settings.
+  local global="" host_npmrc=""
+  if [ -z "$node_is_host" ] || [ "$cli" != "$host_npm_cli" ]; then load_npm_settings; host_npmrc="$(npm_setting globalconfig)"; fi
+  [ -r "$host_npmrc" ] && global=": \"\${npm_config_globalconfig:=$(printf %q "$host_npmrc")}\"; export npm_config_globalconfig"
   local tool
   for tool in npm npx; do
     printf '#!/bin/sh\n%s\nexec "$(dirname "$0")/node" %s/%s-cli.js "$@"\n' "$global" "$bin" "$tool" > "$node_home/bin/$tool"

@@ -13,6 +13,7 @@ const wireEvent = z.union([
   z.object({ type: z.literal('stream-end'), stream: z.enum(['setup', 'test']) }),
   z.object({ type: z.literal('setup-done') }),
   z.object({ type: z.literal('cases'), cases: z.array(testCase).max(100_000) }),
+  z.object({ type: z.literal('steps'), steps: z.array(z.object({ step: text(200), wallMs: z.number().min(0).max(1e10), sandboxCpuMs: z.number().min(0).max(1e10).nullable(), runnerCpuMs: z.number().min(0).max(1e10).nullable() })).max(100) }),
   // A test node's end, a build's, a release phase's.
   z.object({ type: z.literal('end'), outcome: z.enum(['succeeded', 'failed', 'errored', 'cancelled']), exitCode: z.number().int().nullable().optional(), errorId: errorId.optional(), message: text(100_000).optional() }),
   z.object({ type: z.literal('end'), ok: z.literal(true), processTypes: z.record(z.string(), text(10_000)), buildpacks: z.array(text(2000)).max(100), size: z.number().int().min(0) }),
