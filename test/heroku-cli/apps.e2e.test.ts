@@ -90,7 +90,8 @@ test('after a build: releases, releases:info, releases:output, ps, ps:scale, ps:
   assert.equal(shown['released_at'], v4.created_at);
   assert.deepEqual([(shown['owner'] as { email: string }).email, shown['repo_size'], shown['region']], ['admin@slipway.local', 0, { id: '00000000-0000-4000-8000-000000000001', name: 'local' }]);
   const other = listed.find((a) => a.name === 'hk-other')!;
-  assert.deepEqual([other['slug_size'], other['repo_size'], other['released_at']], [null, 0, other['updated_at']]);
+  const otherV1 = (await api<Array<{ current: boolean; created_at: string }>>(s, 'GET', '/apps/hk-other/releases')).json.find((r) => r.current);
+  assert.deepEqual([other['slug_size'], other['repo_size'], other['released_at']], [null, 0, otherV1?.created_at], 'no slug yet; released at its first (config-only) release');
   const list = await h('apps', '--json');
   assert.deepEqual((JSON.parse(list.stdout) as Array<{ name: string }>).map((a) => a.name), ['hk-other', A]);
   assert.equal((await api(s, 'DELETE', '/apps/hk-other')).status, 200);
