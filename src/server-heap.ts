@@ -9,7 +9,7 @@ import vm from 'node:vm';
 // V8's own (node --v8-options): bytecode not run in this many full collections is dropped.
 const DEFAULT_BYTECODE_OLD_AGE = 5;
 
-/** Before the server's modules load: V8 favours memory over speed (a small young generation, an old one grown in small steps). */
+/** Before the server's modules load, until collectStartupGarbage: V8 favours memory over speed (a small young generation, an old one grown in small steps). */
 export function favourSmallHeap(): void {
   v8.setFlagsFromString('--optimize-for-size');
 }
@@ -17,7 +17,8 @@ export function favourSmallHeap(): void {
 /**
  * Once start-up is over: one memory-reducing full collection (it compacts and gives pages back),
  * then one more, which flushes the bytecode of functions not run since (most of them ran once, at
- * start-up). Synchronous; returns the milliseconds it took.
+ * start-up); then V8 sizes the heap its own way again, so that requests cost what they cost before.
+ * Synchronous; returns the milliseconds it took.
  */
 export function collectStartupGarbage(): number {
   // The `gc` function is only given to contexts made while --expose-gc is set; the flag is put back at once.
@@ -30,5 +31,6 @@ export function collectStartupGarbage(): number {
   gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
   gc();
   v8.setFlagsFromString(`--bytecode-old-age=${DEFAULT_BYTECODE_OLD_AGE}`);
+  v8.setFlagsFromString('--no-optimize-for-size');
   return performance.now() - t;
 }
