@@ -55,6 +55,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         assert.equal(current.get(a.id)!.slug_size, 4096);
         assert.equal(current.get(a.id)!.slug_commit, 'c0ffee1');
         assert.equal(current.get(b.id)!.slug_size, null);
+        assert.equal('config' in current.get(a.id)!, false, 'config vars are not read (nor decrypted) for a list');
         assert.equal(current.get(b.id)!.slug_commit, null);
         const latest = await latestReleasesOf(s.db, [a.id, b.id, c.id]);
         assert.equal(latest.get(a.id)!.id, v3.id);

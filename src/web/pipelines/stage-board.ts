@@ -3,8 +3,7 @@
 import type { AppContext } from '../../app-context.js';
 import type { Pipeline } from '../../store/pipelines.js';
 import { listCouplings, type CouplingWithNames } from '../../store/couplings.js';
-import type { Release } from '../../store/releases.js';
-import { currentReleasesOf, latestReleasesOf } from '../../store/list-facts.js';
+import { currentReleasesOf, latestReleasesOf, type ListedRelease } from '../../store/list-facts.js';
 import { nextStage, STAGES, type Stage } from '../../pipelines/stages.js';
 import { html, type Html } from '../html.js';
 import { ago, badge, csrfField, enc, type View, offers } from '../layout.js';
@@ -12,7 +11,7 @@ import { shortSha } from '../format.js';
 
 const STAGE_LABELS: Record<Stage, string> = { review: 'Review apps', development: 'Development', qa: 'QA', staging: 'Staging', production: 'Production' };
 
-export interface StageApp { coupling: CouplingWithNames; current?: Release; latest?: Release; commit: string | null; next: Stage | null; targets: string[] }
+export interface StageApp { coupling: CouplingWithNames; current?: ListedRelease; latest?: ListedRelease; commit: string | null; next: Stage | null; targets: string[] }
 
 export async function stageApps(ctx: AppContext, p: Pipeline): Promise<StageApp[]> {
   const db = ctx.store.db;
