@@ -1,7 +1,7 @@
 // bench/scale: what Slipway costs as its work grows, measured from outside as an operator would.
 // (1) The idle server (`slipway server` on the embedded defaults) and its companions: RSS right
-// after start and once idle, against the same server with the modules made lazy loaded at start as
-// before (NODE_OPTIONS=--import …), and the first requests after start. (2) The server's RSS and
+// after start and once idle, against the same server with V8's own heap sizing
+// (SLIPWAY_SERVER_HEAP=speed), three rounds, and the first requests after start. (2) The server's RSS and
 // CPU with 0, ~100 and 1,000 apps made through the API (the first with one web dyno each, as many as
 // the host admits up to 100: one build promoted through a pipeline; the others without dynos), the
 // memory of an idle dyno, the API's app list and the dashboard, and the time for the router to
@@ -66,8 +66,9 @@ async function idle(s: TestServer, since: number): Promise<Idle> {
   return { server: memoryOf(s.proc.pid!), router: c['router']?.[0] ? memoryOf(c['router'][0]) : undefined, agent: c['agent']?.[0] ? memoryOf(c['agent'][0]) : undefined, cpu };
 }
 
-// (1) The idle server, now and as before the lazy imports.
-async function idleServer(env: Record<string, string>): Promise<{ atStart: Memory; settled: Idle; firstApi: number; firstPage: number; warmApi: number; warmPage: number; startMs: number }> {
+// (1) The idle server with its heap sized for memory (the default, SLIPWAY_SERVER_HEAP=small) and by
+// V8's own defaults (=speed, as before), side by side in each of ROUNDS_IDLE rounds.
+async function idleServer(env: Record<string, string>): Promise<{ atStart: Memory; settled: Idle; firstApi: number; firstPage: number; warmApi: number; warmPage: number; startMs: number; gcMs?: number }> {
   const t = Date.now();
   const s = await startServer(env);
   try {
@@ -76,20 +77,31 @@ async function idleServer(env: Record<string, string>): Promise<{ atStart: Memor
     const settled = await idle(s, Date.now());
     const apiT = await timed(s, '/apps');
     const pageT = await timed(s, '/pipelines', 'text/html');
-    return { atStart, settled, firstApi: apiT.first, firstPage: pageT.first, warmApi: apiT.ms, warmPage: pageT.ms, startMs };
+    const gc = /start-up garbage dropped in (\d+) ms/.exec(s.output());
+    return { atStart, settled, firstApi: apiT.first, firstPage: pageT.first, warmApi: apiT.ms, warmPage: pageT.ms, startMs, gcMs: gc ? Number(gc[1]) : undefined };
   } finally { await s.stop(); }
 }
-const eager = await idleServer({ NODE_OPTIONS: '--import pg --import tap-parser --import fast-xml-parser' });
-const lazy = await idleServer({});
+const ROUNDS_IDLE = 3;
+const idleRuns: Array<{ speed: Awaited<ReturnType<typeof idleServer>>; small: Awaited<ReturnType<typeof idleServer>> }> = [];
+for (let r = 0; r < ROUNDS_IDLE; r++) {
+  // Side by side (memory does not depend on the load), the first to start alternating.
+  const [a, b] = await Promise.all(r % 2 ? [idleServer({}), idleServer({ SLIPWAY_SERVER_HEAP: 'speed' })] : [idleServer({ SLIPWAY_SERVER_HEAP: 'speed' }), idleServer({})]);
+  idleRuns.push(r % 2 ? { small: a, speed: b } : { speed: a, small: b });
+}
 console.log(`scale: ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}, load average ${os.loadavg()[0]!.toFixed(1)} at the end of (1)`);
-console.log('\n(1) the idle server (`slipway server`, embedded defaults, SQLite, no apps)\n');
+console.log('\n(1) the idle server (`slipway server`, embedded defaults, SQLite, no apps), two side by side in each round\n');
 row(['', 'RSS right after start', `RSS idle (${SETTLE_MS / 1000} s)`, 'of it its own (anon)', 'PSS idle', 'start', 'first GET /apps', 'first dashboard page', 'warm /apps, page (median)']);
 row(['---', '---', '---', '---', '---', '---', '---', '---', '---']);
-for (const [label, r] of [['as before (pg, tap-parser, fast-xml-parser loaded at start)', eager], ['now (loaded on first use)', lazy]] as const) {
-  row([label, mb(r.atStart.rss), `**${mb(r.settled.server.rss)}**`, mb(r.settled.server.anon), mb(r.settled.server.pss), `${(r.startMs / 1000).toFixed(1)} s`, `${r.firstApi.toFixed(1)} ms`, `${r.firstPage.toFixed(1)} ms`, `${r.warmApi.toFixed(1)}, ${r.warmPage.toFixed(1)} ms`]);
+for (const [i, run] of idleRuns.entries()) {
+  for (const [label, r] of [['SLIPWAY_SERVER_HEAP=speed (V8\'s sizing, as before)', run.speed], [`small (the default)${run.small.gcMs !== undefined ? `, start-up garbage dropped in ${run.small.gcMs} ms` : ''}`, run.small]] as const) {
+    row([`round ${i + 1}: ${label}`, mb(r.atStart.rss), `**${mb(r.settled.server.rss)}**`, mb(r.settled.server.anon), mb(r.settled.server.pss), `${(r.startMs / 1000).toFixed(1)} s`, `${r.firstApi.toFixed(1)} ms`, `${r.firstPage.toFixed(1)} ms`, `${r.warmApi.toFixed(1)}, ${r.warmPage.toFixed(1)} ms`]);
+  }
 }
-console.log(`\ncompanions, idle: router ${mb(lazy.settled.router?.rss ?? NaN)} RSS (${mb(lazy.settled.router?.pss ?? NaN)} PSS), local agent ${mb(lazy.settled.agent?.rss ?? NaN)} RSS (${mb(lazy.settled.agent?.pss ?? NaN)} PSS); a bare \`node\` holds about 40 MB RSS`);
-console.log(`idle server RSS ${mb(lazy.settled.server.rss)} (${(lazy.settled.server.rss / eager.settled.server.rss).toFixed(2)}× before); aim ≤ ${AIM_IDLE_MB} MB: ${lazy.settled.server.rss <= AIM_IDLE_MB ? 'met' : 'not met'}`);
+const smallRss = median(idleRuns.map((x) => x.small.settled.server.rss));
+const speedRss = median(idleRuns.map((x) => x.speed.settled.server.rss));
+const { router, agent } = idleRuns[0]!.small.settled;
+console.log(`\ncompanions, idle: router ${mb(router?.rss ?? NaN)} RSS (${mb(router?.pss ?? NaN)} PSS), local agent ${mb(agent?.rss ?? NaN)} RSS (${mb(agent?.pss ?? NaN)} PSS); a bare \`node\` holds about 40 MB RSS`);
+console.log(`idle server RSS ${mb(smallRss)}, median of ${ROUNDS_IDLE} (${(smallRss / speedRss).toFixed(2)}× V8's sizing: ${mb(speedRss)}); aim ≤ ${AIM_IDLE_MB} MB: ${smallRss <= AIM_IDLE_MB ? 'met' : 'not met'}`);
 
 // (2) Apps.
 const s = await startServer({});

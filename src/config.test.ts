@@ -33,3 +33,9 @@ test('SLIPWAY_ROUTER: auto by default (nginx where installed); node is kept; ngi
   }
   assert.throws(() => loadConfig({ SLIPWAY_ROUTER: 'haproxy' }), (e: Error) => e instanceof ConfigError && /SLIPWAY_ROUTER/.test(e.message));
 });
+
+test('SLIPWAY_SERVER_HEAP: small by default, speed kept, anything else refused with the variable named', () => {
+  assert.equal(loadConfig({}).serverHeap, 'small');
+  assert.equal(loadConfig({ SLIPWAY_SERVER_HEAP: 'speed' }).serverHeap, 'speed');
+  assert.throws(() => loadConfig({ SLIPWAY_SERVER_HEAP: 'tiny' }), (e: Error) => e instanceof ConfigError && /SLIPWAY_SERVER_HEAP/.test(e.message));
+});

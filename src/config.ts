@@ -26,6 +26,9 @@ const schema = z.object({
   SLIPWAY_COMPANIONS: z.enum(['process', 'in-process']).default('process'),
   // process: dynos run under a local `slipway agent` beside the server (they outlive it); in-process: inside the server.
   SLIPWAY_LOCAL_AGENT: z.enum(['process', 'in-process']).default('process'),
+  // small: V8 favours memory over speed while the server starts, and the start-up's garbage is dropped
+  // once it has (idle RSS ~0.9x); speed: V8's own sizing throughout.
+  SLIPWAY_SERVER_HEAP: z.enum(['small', 'speed']).default('small'),
   // on: a clean stop (SIGTERM/SIGINT) of the server leaves its router process running (an upgrade, a restart).
   SLIPWAY_LEAVE_COMPANIONS: z.enum(['on', 'off']).default('off'),
   SLIPWAY_DOMAIN: z.string().default('localhost'),
@@ -100,6 +103,8 @@ export interface Config {
   readonly localAgent: 'process' | 'in-process';
   /** The host settings a local agent process is started with (the server's own SLIPWAY_* sandbox, network and limit settings). */
   readonly companionEnv: Readonly<Record<string, string>>;
+  /** `small`: V8 favours memory over speed while the server starts, then drops the start-up's garbage (src/server-heap.ts); `speed`: V8's defaults. */
+  readonly serverHeap: 'small' | 'speed';
   /** A clean stop of the server leaves its companion processes running (they are adopted on the next start). */
   readonly leaveCompanions: boolean;
   readonly dataDir: string;
@@ -207,6 +212,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     router: e.SLIPWAY_ROUTER,
     companions: e.SLIPWAY_COMPANIONS,
     leaveCompanions: e.SLIPWAY_LEAVE_COMPANIONS === 'on',
+    serverHeap: e.SLIPWAY_SERVER_HEAP,
     localAgent: e.SLIPWAY_LOCAL_AGENT,
     companionEnv: companionEnv(env),
     dataDir: path.resolve(e.SLIPWAY_DATA_DIR),

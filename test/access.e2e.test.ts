@@ -103,6 +103,11 @@ test('a deployer on one app gets 404 on another, as if it did not exist (API, CL
   assert.deepEqual((JSON.parse(apps.stdout) as { name: string }[]).map((a) => a.name), ['acc-one']);
   const happs = await heroku(s, ['apps', '--json'], herokuAs(d));
   assert.deepEqual((JSON.parse(happs.stdout) as { name: string }[]).map((a) => a.name), ['acc-one']);
+  // pipelines:info's lookup of many apps at once (read in one pass): asked by id and by name, the other app is not there.
+  const ids = await Promise.all(['acc-one', 'acc-two'].map(async (n) => (await api<{ id: string }>(s, 'GET', `/apps/${n}`)).json.id));
+  const filtered = await call(d, 'POST', '/filters/apps', { in: { id: [...ids, 'acc-two'] } });
+  assert.equal(filtered.status, 200);
+  assert.deepEqual((filtered.json as unknown as { name: string }[]).map((a) => a.name), ['acc-one']);
 });
 
 test('a ci-scoped token starts a test run and reads it, and cannot set config or read apps', { timeout: 180_000 }, async () => {

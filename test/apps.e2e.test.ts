@@ -243,7 +243,9 @@ test('apps:destroy needs confirmation, then stops the dynos and the router forge
       env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root', SLIPWAY_URL: s.url, SLIPWAY_TOKEN: TOKEN },
     });
     let out = '';
-    p.stdout.on('data', (c) => { out += c; if (out.includes('> ')) p.stdin.write(`${answer}\n`); });
+    // Answered once: the prompt stays in `out`, and a second write could meet a process already gone (EPIPE).
+    let answered = false;
+    p.stdout.on('data', (c) => { out += c; if (!answered && out.includes('> ')) { answered = true; p.stdin.write(`${answer}\n`); } });
     p.on('close', (code) => resolve({ code, out }));
   });
   const wrong = await atTerminal('not-it');

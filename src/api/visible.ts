@@ -24,8 +24,3 @@ export async function visiblePipelines(db: Kysely<Database>, req: FastifyRequest
   const ids = req.principal!.userId ? await visiblePipelineIds(db, req.principal!.userId) : new Set<string>();
   return all.filter((p) => ids.has(p.id));
 }
-
-/** An app by name or id among those visible, else undefined. */
-export async function visibleApp(db: Kysely<Database>, req: FastifyRequest, ref: string): Promise<App | undefined> {
-  return (await visibleApps(db, req)).find((a) => a.id === ref || a.name === ref);
-}

@@ -11,7 +11,8 @@ export async function createApp(db: Kysely<Database>, name: string): Promise<App
   const problem = appNameProblem(name);
   if (problem) throw fail('invalid_params', problem);
   if (await db.selectFrom('apps').select('id').where('name', '=', name).executeTakeFirst()) throw fail('name_taken', `An app named "${name}" already exists.`);
-  const row = { id: newId(), name, stack: 'heroku-24', created_at: now(), updated_at: now() };
+  // Nothing pushed yet: 0 bytes (a push measures the repository and keeps the figure, git/repo-size.ts).
+  const row = { id: newId(), name, stack: 'heroku-24', created_at: now(), updated_at: now(), repo_size: 0 };
   await db.insertInto('apps').values(row).execute();
   return { ...row, release_counter: 0, maintenance: 0 };
 }

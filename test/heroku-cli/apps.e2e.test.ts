@@ -11,6 +11,9 @@ let s: HerokuServer;
 let dir: string;
 const A = 'hk-web';
 const h = (...args: string[]) => heroku(s, args);
+// Heroku's app schema (Platform API v3 `app`), and Slipway's web_url through its router.
+const HEROKU_APP_FIELDS = ['acm', 'archived_at', 'build_stack', 'buildpack_provided_description', 'create_status', 'created_at', 'generation', 'git_url', 'id', 'internal_routing',
+  'maintenance', 'name', 'organization', 'owner', 'region', 'released_at', 'repo_size', 'slug_size', 'space', 'stack', 'team', 'updated_at', 'web_url'];
 
 before(async () => {
   s = await startHerokuServer();
@@ -73,6 +76,25 @@ test('after a build: releases, releases:info, releases:output, ps, ps:scale, ps:
   assert.match(info.stdout, /GREETING:\s+hola/, 'the release\'s own config vars');
   const out = await h('releases:output', 'v4', '-a', A);
   assert.match(out.stdout, /migrations done/);
+  // The app list (read for all apps at once) shows every field of Heroku's app schema, the same as the
+  // app itself: the current release's slug size and time, the owner, a repository never pushed to (0 bytes).
+  assert.equal((await api(s, 'POST', '/apps', { name: 'hk-other' })).status, 201);
+  const listed = (await api<Array<Record<string, unknown>>>(s, 'GET', '/apps')).json;
+  assert.deepEqual(listed.map((a) => a.name), ['hk-other', A]);
+  const shown = listed.find((a) => a.name === A)!;
+  assert.deepEqual(shown, (await api(s, 'GET', `/apps/${A}`)).json);
+  assert.deepEqual(Object.keys(shown).sort(), HEROKU_APP_FIELDS);
+  const v4 = (await api<{ slug: { id: string }; created_at: string }>(s, 'GET', `/apps/${A}/releases/4`)).json;
+  assert.equal(shown['slug_size'], (await api<{ size: number }>(s, 'GET', `/apps/${A}/slugs/${v4.slug.id}`)).json.size);
+  assert.ok(Number(shown['slug_size']) > 0);
+  assert.equal(shown['released_at'], v4.created_at);
+  assert.deepEqual([(shown['owner'] as { email: string }).email, shown['repo_size'], shown['region']], ['admin@slipway.local', 0, { id: '00000000-0000-4000-8000-000000000001', name: 'local' }]);
+  const other = listed.find((a) => a.name === 'hk-other')!;
+  const otherV1 = (await api<Array<{ current: boolean; created_at: string }>>(s, 'GET', '/apps/hk-other/releases')).json.find((r) => r.current);
+  assert.deepEqual([other['slug_size'], other['repo_size'], other['released_at']], [null, 0, otherV1?.created_at], 'no slug yet; released at its first (config-only) release');
+  const list = await h('apps', '--json');
+  assert.deepEqual((JSON.parse(list.stdout) as Array<{ name: string }>).map((a) => a.name), ['hk-other', A]);
+  assert.equal((await api(s, 'DELETE', '/apps/hk-other')).status, 200);
   const ps = await waitFor('web.1 up', async () => { const r = await h('ps', '-a', A); return /web\.1: up/.test(r.stdout) ? r : undefined; });
   assert.match(ps.stdout, /=== web \(standard-1x\): node server\.js \(1\)/);
   const scale = await h('ps:scale', 'web=2', '-a', A);

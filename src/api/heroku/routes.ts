@@ -11,7 +11,7 @@ import type { AppContext } from '../../app-context.js';
 import { parseBody } from '../errors.js';
 import { addonJson } from '../addons.js';
 import { accountEmail, accountJson, herokuAppsJson } from './shapes.js';
-import { visibleApp, visibleApps } from '../visible.js';
+import { visibleApps } from '../visible.js';
 
 // Plans the CLI lists (addons:plans); Slipway runs the same local server for each, at no price.
 const ADDON_PLANS: Record<string, string[]> = { 'heroku-postgresql': ['essential-0', 'essential-1', 'standard-0'], 'heroku-redis': ['mini', 'premium-0'] };
@@ -32,12 +32,10 @@ export async function herokuCompatRoutes(app: FastifyInstance, ctx: AppContext):
   // pipelines:info fetches the apps of a pipeline in one request.
   app.post('/filters/apps', async (req) => {
     const b = parseBody(z.object({ in: z.object({ id: z.array(z.string()) }) }), req.body);
-    const apps = [];
-    for (const id of b.in.id) {
-      const a = await visibleApp(db, req, id);
-      if (a) apps.push(a);
-    }
-    return herokuAppsJson(ctx, req, apps);
+    // The visible apps read once (not once per id asked for), then taken in the order asked.
+    const visible = await visibleApps(db, req);
+    const byRef = new Map([...visible.map((a) => [a.id, a] as const), ...visible.map((a) => [a.name, a] as const)]);
+    return herokuAppsJson(ctx, req, b.in.id.flatMap((id) => { const a = byRef.get(id); return a ? [a] : []; }));
   });
 
   const attachmentJson = (a: App, x: AppAddon) => {
@@ -58,16 +56,22 @@ export async function herokuCompatRoutes(app: FastifyInstance, ctx: AppContext):
     return (await listAppAddons(db, a.id)).map((x) => attachmentJson(a, x));
   });
 
+  // The add-ons of `apps`, app by app: one query for them all (one per app grew with every app visible).
+  const addonsOf = async (apps: App[]): Promise<Array<readonly [App, AppAddon]>> => {
+    const all = apps.length === 1 ? await listAppAddons(db, apps[0]!.id) : await listAppAddons(db);
+    const byApp = new Map<string, AppAddon[]>();
+    for (const x of all) byApp.set(x.app_id, [...(byApp.get(x.app_id) ?? []), x]);
+    return apps.flatMap((a) => (byApp.get(a.id) ?? []).map((x) => [a, x] as const));
+  };
+
   // addons:destroy/info name an add-on by its name, attachment or service; Heroku resolves it here.
   app.post('/actions/addons/resolve', async (req) => {
     const b = parseBody(z.object({ addon: z.string().min(1), app: z.string().nullable().optional(), addon_service: z.string().nullable().optional() }), req.body);
     const apps = (await visibleApps(db, req)).filter((a) => !b.app || a.id === b.app || a.name === b.app);
     const found = [];
-    for (const a of apps) {
-      for (const x of await listAppAddons(db, a.id)) {
-        const shown = addonJson(a, x);
-        if ([x.id, shown.name, x.name, x.plan, x.plan.split(':')[0]].includes(b.addon) && (!b.addon_service || x.plan.startsWith(b.addon_service))) found.push(shown);
-      }
+    for (const [a, x] of await addonsOf(apps)) {
+      const shown = addonJson(a, x);
+      if ([x.id, shown.name, x.name, x.plan, x.plan.split(':')[0]].includes(b.addon) && (!b.addon_service || x.plan.startsWith(b.addon_service))) found.push(shown);
     }
     if (found.length === 0) throw fail('not_found', `Couldn't find that add-on (${b.addon})${b.app ? ` on ${b.app}` : ''}; see \`heroku addons${b.app ? ` -a ${b.app}` : ''}\`.`);
     return found;
@@ -77,16 +81,14 @@ export async function herokuCompatRoutes(app: FastifyInstance, ctx: AppContext):
     const apps = (await visibleApps(db, req)).filter((a) => !b.app || a.id === b.app || a.name === b.app);
     const found = [];
     // By attachment name or its config var (pg commands ask for DATABASE_URL).
-    for (const a of apps) for (const x of await listAppAddons(db, a.id)) if ([x.id, x.name, `${x.name}_URL`, addonJson(a, x).name].includes(b.addon_attachment)) found.push(attachmentJson(a, x));
+    for (const [a, x] of await addonsOf(apps)) if ([x.id, x.name, `${x.name}_URL`, addonJson(a, x).name].includes(b.addon_attachment)) found.push(attachmentJson(a, x));
     if (found.length === 0) throw fail('not_found', `Couldn't find that add-on attachment (${b.addon_attachment}).`);
     return found;
   });
 
   // addons:info lists the attachments of one add-on (by id or shown name).
   app.get<{ Params: { addon: string } }>('/addons/:addon/addon-attachments', async (req) => {
-    for (const a of await visibleApps(db, req)) {
-      for (const x of await listAppAddons(db, a.id)) if ([x.id, addonJson(a, x).name].includes(req.params.addon)) return [attachmentJson(a, x)];
-    }
+    for (const [a, x] of await addonsOf(await visibleApps(db, req))) if ([x.id, addonJson(a, x).name].includes(req.params.addon)) return [attachmentJson(a, x)];
     throw fail('not_found', `Couldn't find that add-on (${req.params.addon}); see \`heroku addons\`.`);
   });
   app.get<{ Params: { service: string } }>('/addon-services/:service/plans', async (req) => {

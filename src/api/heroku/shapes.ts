@@ -6,6 +6,7 @@ import { repoSizeOf } from '../../git/repo-size.js';
 import type { AppContext } from '../../app-context.js';
 import { baseUrl } from '../urls.js';
 import { herokuOwnerOf } from './owner.js';
+import { currentReleasesOf, ownersOf } from '../../store/list-facts.js';
 
 /** Slipway has token accounts, not users: the account's email is made from the token's name. */
 export const accountEmail = (name: string): string => (name.includes('@') ? name : `${name}@slipway.local`);
@@ -22,26 +23,14 @@ export const accountJson = (actor: { id: string; name: string } | undefined) => 
 // The one region a single Slipway installation has; a fixed id keeps it stable across restarts.
 export const REGION = { id: '00000000-0000-4000-8000-000000000001', name: 'local' };
 
-/** Rows of `ids` in chunks (a list of many apps stays under the databases' parameter limits). */
-async function inChunks<T>(ids: string[], read: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < ids.length; i += 500) out.push(...await read(ids.slice(i, i + 500)));
-  return out;
-}
-
 /**
  * Apps as Heroku's schema names their fields, plus Slipway's own `web_url` through the router: a few
  * queries for the whole list (current releases, slug sizes, owners), not a few per app.
  */
 export async function herokuAppsJson(ctx: AppContext, req: FastifyRequest, apps: App[]) {
   const db = ctx.store.db;
-  const ids = apps.map((a) => a.id);
-  const releases = new Map((await inChunks(ids, (c) => db.selectFrom('releases as r').leftJoin('slugs as s', 's.id', 'r.slug_id')
-    .select(['r.app_id', 'r.created_at', 's.size']).where('r.app_id', 'in', c).where('r.current', '=', 1).execute())).map((r) => [r.app_id, r]));
-  const teamIds = [...new Set(apps.flatMap((a) => (a.team_id ? [a.team_id] : [])))];
-  const userIds = [...new Set(apps.flatMap((a) => (a.owner_user_id ? [a.owner_user_id] : [])))];
-  const teams = new Map((await inChunks(teamIds, (c) => db.selectFrom('teams').select(['id', 'name']).where('id', 'in', c).execute())).map((t) => [t.id, t]));
-  const users = new Map((await inChunks(userIds, (c) => db.selectFrom('users').select(['id', 'email']).where('id', 'in', c).execute())).map((u) => [u.id, u]));
+  const releases = await currentReleasesOf(db, apps.map((a) => a.id));
+  const { teams, users } = await ownersOf(db, apps.flatMap((a) => (a.team_id ? [a.team_id] : [])), apps.flatMap((a) => (a.owner_user_id ? [a.owner_user_id] : [])));
   return Promise.all(apps.map(async (a) => {
     const release = releases.get(a.id);
     const { owner, team } = herokuOwnerOf(a, a.team_id ? teams.get(a.team_id) : undefined, a.owner_user_id ? users.get(a.owner_user_id) : undefined);
@@ -51,7 +40,7 @@ export async function herokuAppsJson(ctx: AppContext, req: FastifyRequest, apps:
       git_url: `${baseUrl(ctx, req)}/${a.name}.git`, web_url: `http://${a.name}.${ctx.config.domain}:${ctx.config.routerPort}/`,
       internal_routing: a.space_id ? a.internal_routing === 1 : null, maintenance: a.maintenance === 1, organization: team, team,
       space: a.space_id ? { id: a.space_id, name: ctx.spaces.nameOf(a.space_id) ?? null, shield: false } : null, owner, region: REGION,
-      repo_size: await repoSizeOf(db, ctx.config.dataDir, a), slug_size: release?.size === null || release?.size === undefined ? null : Number(release.size),
+      repo_size: await repoSizeOf(db, ctx.config.dataDir, a), slug_size: release?.slug_size ?? null,
       created_at: a.created_at, updated_at: a.updated_at, released_at: release?.created_at ?? a.updated_at,
     };
   }));

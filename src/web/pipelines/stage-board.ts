@@ -3,8 +3,7 @@
 import type { AppContext } from '../../app-context.js';
 import type { Pipeline } from '../../store/pipelines.js';
 import { listCouplings, type CouplingWithNames } from '../../store/couplings.js';
-import { currentRelease, listReleases, type Release } from '../../store/releases.js';
-import { getSlug } from '../../store/builds.js';
+import { currentReleasesOf, latestReleasesOf, type ListedRelease } from '../../store/list-facts.js';
 import { nextStage, STAGES, type Stage } from '../../pipelines/stages.js';
 import { html, type Html } from '../html.js';
 import { ago, badge, csrfField, enc, type View, offers } from '../layout.js';
@@ -12,19 +11,22 @@ import { shortSha } from '../format.js';
 
 const STAGE_LABELS: Record<Stage, string> = { review: 'Review apps', development: 'Development', qa: 'QA', staging: 'Staging', production: 'Production' };
 
-export interface StageApp { coupling: CouplingWithNames; current?: Release; latest?: Release; commit: string | null; next: Stage | null; targets: string[] }
+export interface StageApp { coupling: CouplingWithNames; current?: ListedRelease; latest?: ListedRelease; commit: string | null; next: Stage | null; targets: string[] }
 
 export async function stageApps(ctx: AppContext, p: Pipeline): Promise<StageApp[]> {
   const db = ctx.store.db;
   const couplings = await listCouplings(db, p.id);
   const occupied = new Set(couplings.map((c) => c.stage));
-  return Promise.all(couplings.map(async (c) => {
-    const current = await currentRelease(db, c.app_id);
-    const [latest] = await listReleases(db, c.app_id, 1);
-    const commit = current?.slug_id ? (await getSlug(db, current.slug_id).catch(() => null))?.commit ?? null : null;
+  const ids = couplings.map((c) => c.app_id);
+  // The whole board in three queries, however many apps the pipeline has.
+  const [currents, latests] = [await currentReleasesOf(db, ids), await latestReleasesOf(db, ids)];
+  const byStage = new Map<string, string[]>();
+  for (const c of couplings) byStage.set(c.stage, [...(byStage.get(c.stage) ?? []), c.app_name]);
+  return couplings.map((c) => {
+    const current = currents.get(c.app_id);
     const next = nextStage(c.stage as Stage, occupied);
-    return { coupling: c, current, latest, commit, next, targets: couplings.filter((t) => t.stage === next).map((t) => t.app_name) };
-  }));
+    return { coupling: c, current, latest: latests.get(c.app_id), commit: current?.slug_commit ?? null, next, targets: next ? byStage.get(next) ?? [] : [] };
+  });
 }
 
 function appCard(v: View, p: Pipeline, a: StageApp): Html {
