@@ -4,3 +4,8 @@ import { PROTOCOL_VERSION } from '../agent/protocol.js';
 
 // `spaces`: the local agent answers the private spaces routes (companion-spaces.ts); an agent without them is replaced.
 export const COMPANION_VERSION = `slipway-0.1.0/protocol-${PROTOCOL_VERSION}/spaces`;
+
+/** The version a companion reports and a server adopts: COMPANION_VERSION, with the test/ops tag (SLIPWAY_TEST_COMPANION_VERSION_TAG) when set. */
+export function companionVersion(tag: string | undefined): string {
+  return tag ? `${COMPANION_VERSION}+${tag}` : COMPANION_VERSION;
+}

@@ -21,7 +21,7 @@ export function localAgentPaths(serverDataDir: string): { dataDir: string; workR
 export async function startLocalAgentCompanion(o: { config: Config; db: Kysely<Database>; log: Logger; serverUrl: string; name: string; router: { host: string; port: number } }): Promise<Companion> {
   const c = o.config;
   const { dataDir, socket } = localAgentPaths(c.dataDir);
-  const companion = new Companion({ dir: path.dirname(socket), kind: 'agent', log: o.log });
+  const companion = new Companion({ dir: path.dirname(socket), kind: 'agent', log: o.log, versionTag: c.companionVersionTag });
   const router = `${o.router.host}:${o.router.port}`;
   await companion.adoptOrStart(`${o.serverUrl} ${dataDir} ${router}`, async () => ({
     args: [],
