@@ -75,7 +75,8 @@ export class Companion {
     }
     if (found) {
       this.o.log.info(`${this.o.kind}: process ${found.pid} runs ${found.version} for ${found.key}; this server is ${this.version} for ${key}: replacing it`);
-      await this.stopProcess(found, 10_000);
+      // An agent hands its dynos over to the next process (SIGUSR2) instead of stopping them, as an upgrade should.
+      await this.stopProcess(found, 10_000, this.o.kind === 'agent' ? 'SIGUSR2' : 'SIGTERM');
     }
     const { args, env } = await launch();
     const instance = randomBytes(8).toString('hex');
@@ -132,8 +133,8 @@ export class Companion {
     while (alive(pid)) await sleep(20);
   }
 
-  private async stopProcess(rec: CompanionRecord, graceMs: number): Promise<void> {
-    process.kill(rec.pid, 'SIGTERM');
+  private async stopProcess(rec: CompanionRecord, graceMs: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    process.kill(rec.pid, signal);
     const until = Date.now() + graceMs;
     while (alive(rec.pid) && Date.now() < until) await sleep(50);
     if (alive(rec.pid)) process.kill(rec.pid, 'SIGKILL');

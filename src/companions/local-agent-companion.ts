@@ -30,6 +30,8 @@ export async function startLocalAgentCompanion(o: { config: Config; db: Kysely<D
       SLIPWAY_AGENT_DATA_DIR: dataDir, SLIPWAY_AGENT_NAME: o.name, SLIPWAY_AGENT_ADDRESS: '127.0.0.1', SLIPWAY_AGENT_ROUTER: router,
       // Dynos only: the server's own runner takes this host's jobs (builds and test nodes keep its caches).
       SLIPWAY_AGENT_SLOTS: '0',
+      // The router runs here as root: it reaches the dynos at their own addresses, so they keep serving while this process is replaced.
+      SLIPWAY_AGENT_DIRECT_DYNOS: 'on',
     },
   }));
   return companion;
