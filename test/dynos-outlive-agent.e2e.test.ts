@@ -83,11 +83,8 @@ test('SIGKILL the local agent: a new one adopts the same dyno processes, no requ
   // While no agent runs: the router still reaches the dynos, and a dyno prints a line nobody reads yet.
   const r = await viaRouter(s, A, '/log/while-no-agent');
   assert.ok(ok(r), `served while no agent runs: ${r.status}`);
-  let next = 0;
-  try {
-    next = await adoptedBy(pid, 30_000);
-    await new Promise((res) => setTimeout(res, 1500)); // a few requests with the new agent
-  } catch (e) { await l.stop(); throw new Error(`${(e as Error).message}\n${serverLogTails(s, 80)}`, { cause: e }); }
+  const next = await adoptedBy(pid, 30_000).catch(async (e: Error) => { await l.stop(); throw new Error(`${e.message}\n${serverLogTails(s, 80)}`, { cause: e }); });
+  await new Promise((res) => setTimeout(res, 1500)); // a few requests with the new agent
   const { failures, served: n } = await l.stop();
   assert.equal(failures, 0, `${failures} of ${failures + n} requests failed across the agent's SIGKILL`);
   assert.deepEqual(dynoPids(), before, 'the same dyno processes run, adopted: none restarted');
@@ -162,11 +159,8 @@ test('a restart with another companion version replaces the router and the agent
   // While no agent runs: the router still reaches the dynos, and a dyno prints a line nobody reads yet.
   const r = await viaRouter(s, A, '/log/while-no-agent');
   assert.ok(ok(r), `served while no agent runs: ${r.status}`);
-  let next = 0;
-  try {
-    next = await adoptedBy(pid, 30_000);
-    await new Promise((res) => setTimeout(res, 1500)); // a few requests with the new agent
-  } catch (e) { await l.stop(); throw new Error(`${(e as Error).message}\n${serverLogTails(s, 80)}`, { cause: e }); }
+  const next = await adoptedBy(pid, 30_000).catch(async (e: Error) => { await l.stop(); throw new Error(`${e.message}\n${serverLogTails(s, 80)}`, { cause: e }); });
+  await new Promise((res) => setTimeout(res, 1500)); // a few requests with the new agent
   const { failures, served: n } = await l.stop();
   assert.equal(failures, 0, `${failures} of ${failures + n} requests failed across the agent's SIGKILL`);
   assert.deepEqual(dynoPids(), before, 'the same dyno processes run, adopted: none restarted');

@@ -95,6 +95,7 @@ export async function startAgentDynos(o: AgentDynosOptions): Promise<{ close(han
     o.log(`adopted ${manager.all().length} of ${adopting.length} dyno(s) an earlier process of this agent left running`);
   }
   hooks.report = async () => {
+    if (o.records) o.host.spaces.holdFor(manager.all().flatMap((d) => (d.proc?.pid === undefined ? [] : [d.proc.pid])));
     await reconciler.report();
     forwarder.retain(new Set(manager.all().map((d) => d.id)));
   };

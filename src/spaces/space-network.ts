@@ -13,7 +13,7 @@ import type { ZoneEntry } from './dns-zone.js';
 import { rulesetScript } from './nft-rules.js';
 import { RemoteSpaces, type SpaceApp, type SpaceOwner, type SpacePlan, type SpaceSpec } from './space-owner.js';
 import type { DefaultNetwork } from './default-network.js';
-import { claimTag, releaseTag } from './owners.js';
+import { claimTag, holdTag, releaseTag } from './owners.js';
 import { sweepNetworks } from './sweep.js';
 import { ip, nft, quietly, listLinks, probeNetAdmin } from './net.js';
 import { makeSpaceNetns, removeSpaceNetns } from './space-netns.js';
@@ -118,6 +118,9 @@ export class SpaceNetworks implements DynoNetworks {
     const n = net.netns.slice(`slipway-${this.tag}-`.length);
     return net.spaceId ? [net.netns, `slv${this.tag}${n}`] : [net.netns, `sln${this.tag}${n.slice(1)}`, `sln${this.tag}`];
   }
+
+  /** The networks of this tag are held by these processes too (an agent's dynos, which outlive it): no other server sweeps them while one runs. */
+  holdFor(pids: readonly number[]): void { holdTag(this.tag, pids); }
 
   /** The bridge names of these spaces (kept by the sweep at an agent's start: adopted, not rebuilt). */
   bridgesOf(specs: SpaceSpec[]): Set<string> { return new Set(specs.map((s) => this.bridgeName(s.id))); }
