@@ -7,6 +7,8 @@ import type { Database } from '../store/schema.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../app-context.js';
 import { Companion } from './companions.js';
+import { DynoRecords } from '../runtime/dyno-records.js';
+import { killMarked } from '../sandbox/process-tree.js';
 import { mintLocalAgentToken } from '../store/local-agent-token.js';
 import { CompanionSpaces } from './companion-spaces.js';
 import type { SpaceNetworks } from '../spaces/space-network.js';
@@ -35,6 +37,21 @@ export async function startLocalAgentCompanion(o: { config: Config; db: Kysely<D
     },
   }));
   return companion;
+}
+
+/**
+ * A clean stop of the local agent: its dynos stop with it. Dynos outlive their agent process, so if
+ * it had to be killed before it stopped them (past the grace), the dynos its records list are ended here.
+ */
+export async function stopLocalAgent(companion: Companion, config: Pick<Config, 'dataDir' | 'dynoStopGraceMs'>, log: Logger): Promise<void> {
+  await companion.stop(config.dynoStopGraceMs + 10_000);
+  const records = new DynoRecords(path.join(localAgentPaths(config.dataDir).dataDir, 'dynos'));
+  const left = records.live();
+  if (!left.length) return;
+  const ids = new Set(left.map((r) => r.spec.id));
+  const killed = killMarked((m) => ids.has(m));
+  for (const id of ids) records.remove(id);
+  log.warn(`agent: stopped before it had stopped ${ids.size} dyno(s); ended their ${killed} process(es)`);
 }
 
 /** The local agent process owns this host's private spaces: the server's network object asks it (companion-spaces.ts). */

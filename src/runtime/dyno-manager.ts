@@ -139,7 +139,8 @@ export class DynoManager {
       this.apps.set(d.appId, [...this.list(d.appId), d]);
       this.watch(d, proc, r.ws, r.offset);
       this.o.log(d.appId, `heroku[${d.name}]`, `${d.name}: adopted (process ${r.proc.pid}, running since ${r.startedAt}) by a new agent process`);
-      if (d.type !== 'web' || await listening(d.host, d.port)) this.setState(d, 'up');
+      // Bounded: an address that does not answer must not hold up the adoption of the others.
+      if (d.type !== 'web' || await Promise.race([listening(d.host, d.port), new Promise<boolean>((r) => setTimeout(() => r(false), 2000))])) this.setState(d, 'up');
       else void this.waitUp(d);
     }
   }

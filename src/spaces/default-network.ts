@@ -77,7 +77,9 @@ export class DefaultNetwork {
    */
   async up(adopting: ReadonlyArray<{ netns: string; address: string }> = []): Promise<void> {
     claimTag(this.o.tag); // before anything is made: another server's sweep leaves a live tag alone
-    const c = this.cidr = await this.chooseCidr();
+    // Adopting dynos, the range is the one their bridge has (another may be free now, but they are not in it).
+    const own = adopting.length ? (await hostRoutes()).find((r) => r.dev === this.bridge && parseCidr(r.prefix)) : undefined;
+    const c = this.cidr = own ? parseCidr(own.prefix)! : await this.chooseCidr();
     this.gateway = formatIp(c.base + 1);
     this.pool = new AddressPool(c);
     const kept = adopting.filter((a) => this.pool!.claim(a.address));
