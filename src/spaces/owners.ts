@@ -1,41 +1,45 @@
 // Which server owns the networks of a tag: a pid file per tag in /run (gone at reboot, as the
-// networks are). Networks whose owner is not running are leftovers any server may remove. An agent
-// adds the pids of its dynos (they outlive it): while one of them runs, the tag is not a leftover,
-// even in the moment between an agent process's death and its successor's start.
+// networks are). Networks whose owner is not running are leftovers any server may remove. An agent's
+// dynos outlive it, and hold its tag too: `<tag>.holders` names the owner (first) and its dynos,
+// and `<tag>.pid` (the one pid every version reads) names a dyno while there is one, so no server
+// sweeps their namespaces between one agent process's death and its successor's start.
 import fs from 'node:fs';
 
 const DIR = '/run/slipway-spaces';
 const file = (tag: string) => `${DIR}/${tag}.pid`;
-/** The pids holding a tag besides its owner (its dynos): a file of its own, so the owner's file stays one pid (as every version reads it). */
 const holders = (tag: string) => `${DIR}/${tag}.holders`;
 
 const alive = (pid: number): boolean => {
   try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
 };
 
-/** This process owns the tag's networks from now on. */
+/** The pids in a tag's file (one a line). */
+function pidsOf(f: string): number[] {
+  try { return fs.readFileSync(f, 'utf8').split('\n').map(Number).filter((p) => p > 0); } catch { return []; }
+}
+
+/** This process owns the tag's networks from now on (the dynos holding it stay holders). */
 export function claimTag(tag: string): void {
   try {
     fs.mkdirSync(DIR, { recursive: true, mode: 0o755 });
-    fs.writeFileSync(file(tag), String(process.pid));
+    const held = pidsOf(holders(tag)).slice(1).filter(alive);
+    fs.writeFileSync(holders(tag), [process.pid, ...held].join('\n'));
+    fs.writeFileSync(file(tag), String(held[0] ?? process.pid));
   } catch { /* without /run the networks are still swept by their own tag at the next start */ }
 }
 
 /** The tag, claimed by this process, is held by these processes too (its dynos), so it outlives this process while they run. */
 export function holdTag(tag: string, pids: readonly number[]): void {
   try {
-    if (pidsOf(file(tag))[0] === process.pid) fs.writeFileSync(holders(tag), pids.join('\n'));
+    if (pidsOf(holders(tag))[0] !== process.pid) return;
+    fs.writeFileSync(holders(tag), [process.pid, ...pids].join('\n'));
+    fs.writeFileSync(file(tag), String(pids[0] ?? process.pid));
   } catch { /* as claimTag */ }
-}
-
-/** The pids in a tag's file (one a line). */
-function pidsOf(f: string): number[] {
-  try { return fs.readFileSync(f, 'utf8').split('\n').map(Number).filter((p) => p > 0); } catch { return []; }
 }
 
 export function releaseTag(tag: string): void {
   try {
-    if (pidsOf(file(tag))[0] === process.pid) { fs.rmSync(file(tag)); fs.rmSync(holders(tag), { force: true }); }
+    if (pidsOf(holders(tag))[0] === process.pid) { fs.rmSync(file(tag), { force: true }); fs.rmSync(holders(tag), { force: true }); }
   } catch { /* not claimed */ }
 }
 
