@@ -144,58 +144,26 @@ for (const kind of ['router', 'agent']) {
   });
 }
 
-test('a restart with another companion version replaces the router and the agent (an upgrade); the next restart of that version adopts them', { timeout: 240_000 }, async () => {
+test('a restart with another companion version replaces the router and the agent (an upgrade): the agent hands its dynos over, the new one adopts them, and the next restart of that version adopts the companions', { timeout: 240_000 }, async () => {
   const before = companions(s.dataDir);
+  const dynosBefore = dynoPids();
   await s.kill();
   s = await startServer({ ...env, SLIPWAY_TEST_COMPANION_VERSION_TAG: 'next' }, s.dataDir);
-  test('SIGKILL the local agent: a new one adopts the same dyno processes, no request fails, and output printed meanwhile reaches the log', { timeout: 180_000 }, async () => {
-  const before = dynoPids();
-  assert.ok(before.length >= 2, `the dynos run: ${before.join(' ')}`);
-  const pid = only('agent');
-  const l = load();
-  await new Promise((r) => setTimeout(r, 500));
-  process.kill(pid, 'SIGKILL');
-  const at = Date.now();
-  // While no agent runs: the router still reaches the dynos, and a dyno prints a line nobody reads yet.
-  const r = await viaRouter(s, A, '/log/while-no-agent');
-  assert.ok(ok(r), `served while no agent runs: ${r.status}`);
-  const next = await adoptedBy(pid, 30_000).catch(async (e: Error) => { await l.stop(); throw new Error(`${e.message}\n${serverLogTails(s, 80)}`, { cause: e }); });
-  await new Promise((res) => setTimeout(res, 1500)); // a few requests with the new agent
-  const { failures, served: n } = await l.stop();
-  assert.equal(failures, 0, `${failures} of ${failures + n} requests failed across the agent's SIGKILL`);
-  assert.deepEqual(dynoPids(), before, 'the same dyno processes run, adopted: none restarted');
-  await waitFor('the line printed while no agent ran, in the app\'s log', async () => /app\[web\.\d\]: logged while-no-agent$/m.test(await logs()), 20_000);
-  console.log(`agent SIGKILLed: new process ${next} adopted the dynos after ${Date.now() - at} ms; ${n} requests served, none failed`);
-});
-
-test('an adopted dyno that crashes is said with its exit status and restarted; a scale down stops an adopted dyno', { timeout: 180_000 }, async () => {
-  const webs = await upWebs();
-  const victim = webs.find((d) => d.name === 'web.1')!;
-  // The dyno's own program (its innermost process: node server.js), not the sandbox around it.
-  const app = findMarkedProcesses((m) => m === victim.id).find((p) => /node/.test(fs.readFileSync(`/proc/${p}/cmdline`, 'latin1')) && !/bwrap/.test(fs.readFileSync(`/proc/${p}/cmdline`, 'latin1')));
-  assert.ok(app, `web.1's node process (${findMarkedProcesses((m) => m === victim.id).join(' ')})`);
-  process.kill(app, 'SIGKILL');
-  await waitFor('the crash in the app\'s log', async () => /heroku\[web\.1\]: web\.1: process exited with status 137$/m.test(await logs()), 20_000);
-  assert.match(await logs(), /heroku\[web\.1\]: web\.1: state changed to crashed; restarting in \d+ s/);
-  await waitFor('web.1 up again', async () => (await upWebs()).some((d) => d.name === 'web.1'), 60_000);
-  const beforeScale = dynoPids();
-  assert.equal((await cli(s, ['ps:scale', 'web=1', '-a', A])).code, 0);
-  await waitFor('web.2 stopped', async () => (await upWebs()).length === 1 && dynoPids().length < beforeScale.length, 60_000);
-  await waitFor('web.2 gone from the app\'s log', async () => /Stopping web\.2 \(SIGTERM\)/.test(await logs()), 20_000);
-  assert.equal((await cli(s, ['ps:scale', 'web=2', '-a', A])).code, 0);
-  await waitFor('web.1 and web.2 up', async () => (await upWebs()).length === 2, 60_000);
-});
-
-for (const kind of ['router', 'agent']) {
+  for (const kind of ['router', 'agent']) {
     assert.match(s.output(), new RegExp(`${kind}: process ${before[kind]![0]} runs \\S+ for .*; this server is \\S+\\+next for .*: replacing it`));
     assert.notDeepEqual(companions(s.dataDir)[kind], before[kind], `a new ${kind} process`);
   }
+  assert.ok(!alive(before['router']![0]!) && !alive(before['agent']![0]!), 'the old companions are gone');
+  assert.match(fs.readFileSync(`${s.dataDir}/companions/agent.log`, 'utf8'), /SIGUSR2: stopping .*the dynos keep running for the next agent process/);
+  await adoptedBy(before['agent']![0]!, SERVE_AGAIN_MS);
+  assert.deepEqual(dynoPids(), dynosBefore, 'the same dyno processes, handed over to the upgraded agent and adopted');
   await waitFor('the app to serve after the upgrade', served, SERVE_AGAIN_MS);
   const upgraded = companions(s.dataDir);
   await s.kill();
   s = await startServer({ ...env, SLIPWAY_TEST_COMPANION_VERSION_TAG: 'next' }, s.dataDir);
   assert.match(s.output(), /router: adopted the running process/);
-  assert.match(s.output(), /agent: adopted the running process/);
+  assert.match(s.output(), /agent: adopted the running process/, serverLogTails(s, 40));
   assert.deepEqual(companions(s.dataDir), upgraded, 'the upgraded companions adopted, none started beside them');
+  assert.deepEqual(dynoPids(), dynosBefore, 'still the same dyno processes');
   await waitFor('the app to serve', served, SERVE_AGAIN_MS);
 });
