@@ -86,7 +86,11 @@ export class DefaultNetwork {
     // New namespaces are numbered past the adopted ones.
     for (const a of kept) this.seq = Math.max(this.seq, parseInt(a.netns.slice(`slipway-${this.o.tag}-n`.length), 36) || 0);
     if (!kept.length) await quietly(ip(['link', 'del', this.bridge]));
-    await ip([], [...kept.length && (await listLinks()).includes(this.bridge) ? [] : [addBridgeLine(this.bridge)], `addr replace ${this.gateway}/${c.bits} dev ${this.bridge}`, `link set ${this.bridge} up`]);
+    const keepBridge = kept.length > 0 && (await listLinks()).includes(this.bridge);
+    await ip([], [...keepBridge ? [] : [addBridgeLine(this.bridge)], `addr replace ${this.gateway}/${c.bits} dev ${this.bridge}`, `link set ${this.bridge} up`]);
+    // A kept bridge keeps the host's neighbour entries of the namespaces swept since (an add-on's, which
+    // starts again at the same address): forgotten, or the host would send to a gone MAC until they expire.
+    if (keepBridge) await quietly(ip(['neigh', 'flush', 'dev', this.bridge]));
     // Forwarding is what NAT needs; redirects would tell a namespace to skip the host's firewall.
     fs.writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
     fs.writeFileSync(`/proc/sys/net/ipv4/conf/${this.bridge}/send_redirects`, '0');
