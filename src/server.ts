@@ -120,7 +120,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     manager: {
       sandbox, workRoot, bootTimeoutMs: config.bootTimeoutSeconds * 1000, stopGraceMs: config.dynoStopGraceMs,
       log: appLog,
-      inFlight: (id) => (routerInFlight.get(id) ?? 0) + (routerFeed?.inFlight(id) ?? 0), drainMs: config.routerTimeoutMs,
+      inFlight: ({ id }) => (routerInFlight.get(id) ?? 0) + (routerFeed?.inFlight(id) ?? 0), drainMs: config.routerTimeoutMs,
       network: spaces,
     },
   });

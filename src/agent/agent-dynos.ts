@@ -64,13 +64,11 @@ export async function startAgentDynos(o: AgentDynosOptions): Promise<{ close(han
   };
   let closed = false;
   const hooks = { report: (): Promise<void> => Promise.resolve() };
-  const manager: DynoManager = new DynoManager({
+  const manager = new DynoManager({
     sandbox: o.host.sandbox, workRoot: o.host.workRoot, bootTimeoutMs: o.config.bootTimeoutSeconds * 1000, stopGraceMs: o.config.dynoStopGraceMs,
     log: (appId, source, line) => logs.push(appId, source, line), network: o.host.spaces,
-    inFlight: (id): number => {
-      const d = o.direct ? manager.all().find((x: Dyno) => x.id === id) : undefined;
-      return d ? openConnections(d.host, d.port) : forwarder.inFlight(id);
-    },
+    // A dyno the router reaches directly: the host's open connections to it (a leaving dyno is no longer in the manager's list).
+    inFlight: (d) => (o.direct ? openConnections(d.host, d.port) : forwarder.inFlight(d.id)),
     drainMs: o.config.routerTimeoutMs, records: o.records,
     onChange: () => { void hooks.report(); },
     // The router must have been told before an old dyno drains: report until the server took it (bounded by the drain time).

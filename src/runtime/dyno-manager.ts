@@ -68,7 +68,7 @@ export interface DynoManagerOptions {
   /** A dyno's state changed (the agent reports it). */
   onChange?(d: Dyno): void;
   /** Requests the router has in flight to a dyno, so it is stopped only once they are answered. */
-  inFlight?(dynoId: string): number;
+  inFlight?(dyno: Pick<Dyno, 'id' | 'host' | 'port'>): number;
   /** The longest a stopping web dyno waits for its requests in flight (the router's timeout). */
   drainMs?: number;
   /** Private spaces: a network namespace per dyno of an app in a space. */
@@ -317,7 +317,7 @@ export class DynoManager {
     d.draining = true;
     const until = Date.now() + (this.o.drainMs ?? 30_000);
     await new Promise((r) => setTimeout(r, 50)); // a request routed just before the switch reaches the router's count
-    while (!d.stopping && Date.now() < until && (this.o.inFlight?.(d.id) ?? 0) > 0) await new Promise((r) => setTimeout(r, 50));
+    while (!d.stopping && Date.now() < until && (this.o.inFlight?.(d) ?? 0) > 0) await new Promise((r) => setTimeout(r, 50));
     await this.stop(d);
   }
 
