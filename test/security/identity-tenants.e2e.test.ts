@@ -28,14 +28,19 @@ function findKeeper(): { pid: number; uid: number; cwd: string } | undefined {
   return undefined;
 }
 
-/** Processes running as `uid`, as root sees them. */
+/**
+ * Processes of this test's server running as `uid`, as root sees them: those whose working folder or
+ * command line is under its data folder (other tests' servers, running alongside, hand out the same uids).
+ */
 function uidProcesses(uid: number): Array<{ pid: number; cmd: string }> {
   const found: Array<{ pid: number; cmd: string }> = [];
   for (const ent of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
     try {
       const status = fs.readFileSync(`/proc/${ent}/status`, 'utf8');
       if (Number(/^Uid:\s+(\d+)/m.exec(status)![1]) !== uid || /^State:\s+[ZX]/m.test(status)) continue; // an exited process runs nothing
-      found.push({ pid: Number(ent), cmd: fs.readFileSync(`/proc/${ent}/cmdline`, 'utf8').replace(/\0/g, ' ').trim() });
+      const cmd = fs.readFileSync(`/proc/${ent}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      if (!fs.readlinkSync(`/proc/${ent}/cwd`).startsWith(`${s.dataDir}/`) && !cmd.includes(`${s.dataDir}/`)) continue;
+      found.push({ pid: Number(ent), cmd });
     } catch { /* gone */ }
   }
   return found;
