@@ -48,20 +48,17 @@ export async function stopOnAgent(ctx: Ctx, r: OneOffRow): Promise<void> {
   if (await requestCancel(ctx.queue, keyOf(r)) === 'cancelled') await ended(ctx, r, null, 'Stopped before an agent started it.');
 }
 
-/**
- * The app is being destroyed: every one-off of it is stopped, and this waits (up to `boundMs`) until
- * they have ended. They run as the app's uid, which goes back to the range with the app: a one-off
- * left running would hold a uid a later app is given. False when some had not ended by then.
- */
-export async function stopAppOneOffs(ctx: Ctx & { oneOffs: Pick<OneOffDynos, 'list' | 'stop'> }, appId: string, boundMs = 15_000): Promise<boolean> {
+type AppOneOffs = Ctx & { oneOffs: Pick<OneOffDynos, 'list' | 'stop'> };
+
+/** Stop every one-off of the app (it is being destroyed): this server's at once, agents' through their job's cancel. */
+export async function stopAppOneOffs(ctx: AppOneOffs, appId: string): Promise<void> {
   for (const r of ctx.oneOffs.list(appId)) ctx.oneOffs.stop(appId, r.id);
   for (const r of await liveOneOffs(ctx.store.db, appId)) await stopOnAgent(ctx, r);
-  const until = Date.now() + boundMs;
-  for (;;) {
-    if (!ctx.oneOffs.list(appId).length && !(await liveOneOffs(ctx.store.db, appId)).length) return true;
-    if (Date.now() > until) return false;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+}
+
+/** Whether a one-off of the app has not ended yet, here or on an agent. */
+export async function hasLiveOneOffs(ctx: AppOneOffs, appId: string): Promise<boolean> {
+  return ctx.oneOffs.list(appId).length > 0 || (await liveOneOffs(ctx.store.db, appId)).length > 0;
 }
 
 /** The one-off is over: the row, the platform's lines, its log closed and its input ended. */

@@ -4,7 +4,8 @@
 // later app is given a uid something of this one still runs as.
 import type { AppContext } from '../app-context.js';
 import { requestCancel } from '../jobs/queue.js';
-import { stopAppOneOffs } from './agent-one-offs.js';
+import { sleep } from '../core/sleep.js';
+import { hasLiveOneOffs, stopAppOneOffs } from './agent-one-offs.js';
 
 type Ctx = Parameters<typeof stopAppOneOffs>[0] & Pick<AppContext, 'store' | 'queue'>;
 
@@ -15,12 +16,10 @@ export async function stopAppWork(ctx: Ctx, appId: string, boundMs = 15_000): Pr
   const releases = await db.selectFrom('releases').select('id').where('app_id', '=', appId).where('status', '=', 'pending').execute();
   const keys = [...builds.map((b) => `build:${b.id}`), ...releases.map((r) => `release:${r.id}`)];
   for (const key of keys) await requestCancel(ctx.queue, key);
-  const until = Date.now() + boundMs;
-  const oneOffs = await stopAppOneOffs(ctx, appId, boundMs);
-  for (;;) {
-    const live = keys.length ? await db.selectFrom('jobs').select('key').where('key', 'in', keys).where('status', 'in', ['queued', 'running']).execute() : [];
-    if (!live.length) return oneOffs;
+  await stopAppOneOffs(ctx, appId);
+  for (const until = Date.now() + boundMs; ; await sleep(100)) {
+    const jobs = keys.length ? await db.selectFrom('jobs').select('key').where('key', 'in', keys).where('status', 'in', ['queued', 'running']).execute() : [];
+    if (!jobs.length && !(await hasLiveOneOffs(ctx, appId))) return true;
     if (Date.now() > until) return false;
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
