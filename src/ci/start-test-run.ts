@@ -109,6 +109,13 @@ async function queueNodes(ctx: AppContext, s: StartTestRun, run: TestRun, source
     runId: run.id, nodeId: node.id, pipelineId: s.pipeline.id, runNumber: run.number, nodeIndex: node.idx, nodeTotal: nodes.length,
     branch: s.commitBranch, sha: s.commitSha, sourceBlobUrl: s.sourceBlobUrl, config, timeoutSeconds, clearCache: s.clearCache, spaceId: s.pipeline.ci_space_id ?? null, tenant,
   }));
+  // Said before the nodes are queued: a queued job wakes the runner at once, and a node it took
+  // already would count as busy ahead of itself (node 0 of a 1-slot runner said it waits).
+  // By the time node i would start, the nodes before it (and the add-ons job) hold slots too.
+  const ahead = runner ? runner.busy + (addons.addons.length ? 1 : 0) : 0;
+  for (const [i, node] of nodes.entries()) {
+    if (runner && ahead + i >= runner.capacity) await setWaitingReason(db, node.id, `waiting for a free runner slot: ${runner.capacity} of ${runner.capacity} busy`);
+  }
   if (addons.addons.length) {
     // Add-ons first (shared by every node); the provisioning job then queues the nodes.
     const job: RunAddonsJob = { runId: run.id, addons: addons.addons, nodes: jobs };
@@ -116,12 +123,5 @@ async function queueNodes(ctx: AppContext, s: StartTestRun, run: TestRun, source
   } else {
     for (const job of jobs) await enqueue(ctx.queue, TEST_NODE_JOB, job, { key: `test-node:${job.nodeId}` });
   }
-  if (runner) {
-    // By the time node i would start, the nodes before it (and the add-ons job) hold slots too.
-    const ahead = runner.busy + (addons.addons.length ? 1 : 0);
-    for (const [i, node] of nodes.entries()) {
-      if (ahead + i >= runner.capacity) await setWaitingReason(db, node.id, `waiting for a free runner slot: ${runner.capacity} of ${runner.capacity} busy`);
-    }
-    runner.poke();
-  }
+  runner?.poke();
 }
