@@ -1,6 +1,6 @@
 // The only place that reads process.env for the server: validated, defaulted, frozen.
 import path from 'node:path';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { BUILTIN_DIR } from './buildpacks/builtin.js';
 import { parseKey } from './core/secret-box.js';
 
@@ -188,7 +188,7 @@ export class ConfigError extends Error {}
 /** Settings of the server's own (store, ports, credentials, its data folder) that a companion must not inherit. */
 const NOT_FOR_COMPANIONS = new Set(['PORT', 'DATABASE_URL', 'SLIPWAY_DATABASE_URL', 'SLIPWAY_DATA_DIR', 'SLIPWAY_ADMIN_TOKEN', 'SLIPWAY_HOST', 'SLIPWAY_TLS_PORT', 'SLIPWAY_TLS_CERT', 'SLIPWAY_TLS_KEY', 'SLIPWAY_PUBLIC_URL']);
 const companionEnv = (env: Record<string, string | undefined>): Readonly<Record<string, string>> => Object.freeze(Object.fromEntries(
-  Object.entries(env).filter((kv): kv is [string, string] => kv[1] !== undefined && (kv[0] === 'PATH' || kv[0] === 'HOME' || (kv[0].startsWith('SLIPWAY_') && !kv[0].startsWith('SLIPWAY_AGENT_') && !NOT_FOR_COMPANIONS.has(kv[0])))),
+  Object.entries(env).filter((kv): kv is [string, string] => kv[1] !== undefined && (kv[0] === 'PATH' || kv[0] === 'HOME' || kv[0] === 'MALLOC_ARENA_MAX' || (kv[0].startsWith('SLIPWAY_') && !kv[0].startsWith('SLIPWAY_AGENT_') && !NOT_FOR_COMPANIONS.has(kv[0])))),
 ));
 
 /** Build the config from an environment (process.env by default); throws ConfigError naming the bad variable. */

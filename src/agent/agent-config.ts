@@ -1,12 +1,12 @@
 // The agent's configuration, from the environment (flags arrive as the same variables): where the
 // server is, the token, capacity; the host settings (sandbox, network, limits) are the server's own.
 import os from 'node:os';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 
 const schema = z.object({
-  SLIPWAY_AGENT_SERVER: z.string({ error: (i) => (i.input === undefined ? 'is required: the server\'s URL (--server)' : 'must be a string') }).url('must be the server\'s URL, e.g. http://10.0.0.1:5000'),
-  SLIPWAY_AGENT_TOKEN: z.string({ error: (i) => (i.input === undefined ? 'is required: the token `slipway agents:create NAME` printed (--token)' : 'must be a string') }).min(16, 'is not an agent token (too short)'),
+  SLIPWAY_AGENT_SERVER: z.string({ required_error: 'is required: the server\'s URL (--server)', invalid_type_error: 'must be a string' }).url('must be the server\'s URL, e.g. http://10.0.0.1:5000'),
+  SLIPWAY_AGENT_TOKEN: z.string({ required_error: 'is required: the token `slipway agents:create NAME` printed (--token)', invalid_type_error: 'must be a string' }).min(16, 'is not an agent token (too short)'),
   SLIPWAY_AGENT_DATA_DIR: z.string().default('./.slipway-agent'),
   SLIPWAY_AGENT_SLOTS: z.coerce.number().int().min(0).max(256).default(2),
   SLIPWAY_AGENT_MEMORY_MB: z.coerce.number().int().min(64).optional(),

@@ -1,7 +1,7 @@
 // Add-ons of an app: `heroku-postgresql` and `heroku-redis`, attached as <NAME>_URL (a config var,
 // so attaching or removing one is a release, as on Heroku).
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { getApp, patchConfigVars, type App } from '../store/apps.js';
 import { deleteAppAddon, getAppAddon, listAppAddons, type AppAddon } from '../store/app-addons.js';
 import { releaseConfigChange } from '../releases/deploy.js';

@@ -1,7 +1,7 @@
 // Agents, for the operator (admin API): create one (its token is shown once), list them with their
 // state, revoke one (its token stops working at once; the jobs it held end as runner lost).
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import type { AppContext } from '../app-context.js';
 import { AGENT_NAME, agentOwnerPrefix, createAgent, getAgentByName, listAgents, revokeAgent, type Agent } from '../store/agents.js';
 import { agentState } from '../core/agent-state.js';

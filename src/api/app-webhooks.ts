@@ -2,7 +2,7 @@
 // the shapes the heroku CLI's `webhooks:*` commands read.
 import type { FastifyInstance } from 'fastify';
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { getApp, type App } from '../store/apps.js';
 import { deleteAppWebhook, getAppWebhook, insertAppWebhook, listAppWebhooks, listDeliveries, type AppWebhook, type AppWebhookDelivery } from '../store/app-webhooks.js';
 import { checkInclude, LEVELS } from '../webhooks/event-types.js';

@@ -1,7 +1,7 @@
 // Apps, config vars, builds, releases, formation, dynos and logs — Heroku Platform API v3 paths.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { getApp, getConfigVars, patchConfigVars, renameApp, setMaintenance, type App } from '../store/apps.js';
 import { generatedAppName } from '../core/app-name.js';
 import { getRelease, listReleases, type Release } from '../store/releases.js';

@@ -2,7 +2,7 @@
 // regenerates and revokes their own (`heroku authorizations:*`, `slipway authorizations:*`).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import type { Database } from '../store/schema.js';
 import { describeToken, issueToken, listTokens, regenerateToken, revokeToken, type TokenRow } from '../store/tokens.js';
 import { parseScopes } from '../core/access-policy.js';

@@ -1,7 +1,7 @@
 // Heroku's `domains` and `sni-endpoints` resources: custom host names the router answers for, and
 // the certificates (with keys, never shown again) it serves for them by SNI on its TLS port.
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { getApp, type App } from '../store/apps.js';
 import { deleteDomain, deleteSniEndpoint, getDomain, getSniEndpoint, insertDomain, insertSniEndpoint, listDomains, listSniEndpoints, setDomainEndpoint, type Domain, type SniEndpoint } from '../store/domains.js';
 import { certCovers, checkHostname, readCertificate } from '../core/custom-domain.js';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify from 'fastify';
 import { registerErrorHandling, parseBody } from './errors.js';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 
 const app = Fastify({ logger: false });
 registerErrorHandling(app);

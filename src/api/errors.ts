@@ -1,6 +1,6 @@
 // Every error leaves the API as `{id, message}` with the registry's status; the server keeps running.
 import type { FastifyInstance } from 'fastify';
-import type { z } from 'zod';
+import type { z } from 'zod/v3';
 import { SlipwayError, ERRORS, fail } from '../core/errors.js';
 import { publicErrorId } from './heroku/error-ids.js';
 import { configPatchProblem } from '../core/tenant-keys.js';

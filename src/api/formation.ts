@@ -1,6 +1,6 @@
 // Formation — Heroku Platform API v3: how many dynos of each process type, and their size.
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { getApp, type App } from '../store/apps.js';
 import { currentRelease } from '../store/releases.js';
 import { getFormation, scaleFormation, type Formation } from '../store/formation.js';

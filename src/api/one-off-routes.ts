@@ -4,7 +4,7 @@
 // input relayed to wherever it runs).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { getApp, type App } from '../store/apps.js';
 import { currentRelease } from '../store/releases.js';
 import { listAppDynos } from '../store/desired-dynos.js';

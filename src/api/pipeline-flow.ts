@@ -1,7 +1,7 @@
 // Pipeline couplings (apps in stages), promotions with their targets, the latest release per app,
 // the pipeline's event log and the commit diff between stages — Heroku v3 shapes where Heroku has them.
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { getPipeline } from '../store/pipelines.js';
 import { getApp } from '../store/apps.js';
 import { createCoupling, couplingOfApp, deleteCoupling, getCoupling, listCouplings, updateCouplingStage, type CouplingWithNames } from '../store/couplings.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { createPipeline, deletePipeline, getPipeline, updatePipeline } from '../store/pipelines.js';
 import { getStageConfig, patchStageConfig } from '../store/stage-config-vars.js';
 import type { AppContext } from '../app-context.js';

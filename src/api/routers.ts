@@ -1,7 +1,7 @@
 // Routers, for the operator (admin API): create one (its token is shown once), list them, revoke
 // one (its token stops working at once and its table stream is cut).
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import type { AppContext } from '../app-context.js';
 import { ROUTER_NAME, createRouter, listRouters, revokeRouter, type RouterRow } from '../store/routers.js';
 import { parseBody } from './errors.js';

@@ -1,7 +1,7 @@
 // Private spaces — Heroku Platform API v3 paths: /spaces, /spaces/{id}/nat, /spaces/{id}/inbound-ruleset,
 // /spaces/{id}/topology; beyond Heroku, /spaces/{id}/outbound-ruleset is an egress allow-list.
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { appsInSpace, createSpace, deleteSpace, egressRules, getSpace, listSpaces, SPACE_NAME, trustedIps, updateSpace, type Space } from '../store/spaces.js';
 import { fail } from '../core/errors.js';
 import { formatCidr, overlaps, parseCidr, spaceCidrProblem } from '../spaces/cidr.js';

@@ -2,7 +2,7 @@
 // `members`, `members:add/set/remove`, `access`, `access:add/update/remove`).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import type { Database } from '../store/schema.js';
 import { createTeam, getTeam, listCollaborators, listMembers, removeCollaborator, removeMember, setCollaborator, setMember, teamsOf } from '../store/teams.js';
 import { findUser } from '../store/users.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { getPipeline } from '../store/pipelines.js';
 import { countTestCases, testHistory, getTestRun, getTestRunByNumber, listTestCases, listTestNodes, listTestRuns, type TestRun } from '../store/test-runs.js';
 import { startTestRun } from '../ci/start-test-run.js';

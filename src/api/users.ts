@@ -1,7 +1,7 @@
 // Users, managed by Slipway admins (`slipway users`, `users:create`, `users:destroy`).
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import type { Database } from '../store/schema.js';
 import { createUser, destroyUser, findUser, listUsers, type User } from '../store/users.js';
 import { hashPassword, newPassword } from '../core/password.js';

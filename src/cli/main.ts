@@ -1,22 +1,5 @@
 // `slipway <topic>:<command>`: heroku-style verbs over the HTTP API.
 import { Command, CommanderError } from 'commander';
-import { registerServer } from './commands/server.js';
-import { registerDoctor } from './commands/doctor.js';
-import { registerAuth } from './commands/auth.js';
-import { registerPipelines } from './commands/pipelines.js';
-import { registerCi } from './commands/ci.js';
-import { registerApps } from './commands/apps.js';
-import { registerGit } from './commands/git.js';
-import { registerAddons } from './commands/addons.js';
-import { registerGithub } from './commands/github.js';
-import { registerSpaces } from './commands/spaces.js';
-import { registerWebhooks } from './commands/webhooks.js';
-import { registerDomains } from './commands/domains.js';
-import { registerHeroku } from './commands/heroku.js';
-import { registerAgents } from './commands/agents.js';
-import { registerAudit } from './commands/audit.js';
-import { registerAccess } from './commands/access.js';
-import { registerRouters } from './commands/routers.js';
 import { CliError, EXIT } from './errors.js';
 import { networkReason } from './connection-lost.js';
 
@@ -38,26 +21,44 @@ function quietEnds(): void {
   process.on('unhandledRejection', (e) => { internalError(e); process.exit(EXIT.failed); });
 }
 
+/** A topic's commands, added to the program. */
+type Register = (program: Command) => void;
+const server = () => import('./commands/server.js').then((m) => m.registerServer);
+const agent = () => import('./commands/agents.js').then((m) => m.registerAgents);
+const router = () => import('./commands/routers.js').then((m) => m.registerRouters);
+// Each topic's commands, loaded when asked for.
+const TOPICS: Array<() => Promise<Register>> = [
+  server,
+  () => import('./commands/doctor.js').then((m) => m.registerDoctor),
+  () => import('./commands/auth.js').then((m) => m.registerAuth),
+  () => import('./commands/pipelines.js').then((m) => m.registerPipelines),
+  () => import('./commands/ci.js').then((m) => m.registerCi),
+  () => import('./commands/apps.js').then((m) => m.registerApps),
+  () => import('./commands/git.js').then((m) => m.registerGit),
+  () => import('./commands/addons.js').then((m) => m.registerAddons),
+  () => import('./commands/github.js').then((m) => m.registerGithub),
+  () => import('./commands/spaces.js').then((m) => m.registerSpaces),
+  () => import('./commands/webhooks.js').then((m) => m.registerWebhooks),
+  () => import('./commands/domains.js').then((m) => m.registerDomains),
+  () => import('./commands/heroku.js').then((m) => m.registerHeroku),
+  agent,
+  () => import('./commands/audit.js').then((m) => m.registerAudit),
+  () => import('./commands/access.js').then((m) => m.registerAccess),
+  router,
+];
+// The long-running processes register only their own command: the rest of the CLI would stay in their memory for good.
+const PROCESSES: Record<string, () => Promise<Register>> = { server, agent, router };
+
+/** What `slipway <command>` needs registered: its process's command alone, or every topic (for dispatch, help and suggestions). */
+function commandsFor(command: string | undefined): Promise<Register[]> {
+  const only = command === undefined ? undefined : PROCESSES[command];
+  return Promise.all(only ? [only()] : TOPICS.map((load) => load()));
+}
+
 export async function main(argv: string[]): Promise<void> {
   quietEnds();
   const program = new Command('slipway').enablePositionalOptions().description('A self-hosted Heroku Flow.').version('0.1.0').exitOverride().showSuggestionAfterError();
-  registerServer(program);
-  registerDoctor(program);
-  registerAuth(program);
-  registerPipelines(program);
-  registerCi(program);
-  registerApps(program);
-  registerGit(program);
-  registerAddons(program);
-  registerGithub(program);
-  registerSpaces(program);
-  registerWebhooks(program);
-  registerDomains(program);
-  registerHeroku(program);
-  registerAgents(program);
-  registerAudit(program);
-  registerAccess(program);
-  registerRouters(program);
+  for (const register of await commandsFor(argv[2])) register(program);
   program.commands.forEach((c) => c.exitOverride());
   try {
     await program.parseAsync(argv);

@@ -2,7 +2,7 @@
 // the relay to the operator's Postgres) on its own network, beside the app's dynos: they outlive a
 // crash of the server as the dynos do, and the dynos reach them. The server asks it over the
 // companion's socket (a unix socket only root can open, in a folder only root can list).
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import type { AppAddonHost, AppAddonMade, AppAddonRecord } from '../addons/app-addon-host.js';
 import type { AddonRequest } from '../addons/addon-spec.js';
 import type { Tenant } from '../sandbox/user.js';

@@ -5,7 +5,7 @@
 // starts again. The server's own sandboxes in a space (CI nodes, one-offs run here) get their
 // namespaces from it too.
 import fs from 'node:fs';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { networkTag, type DynoNet, type SpaceNetworks } from '../spaces/space-network.js';
 import type { SpaceOwner, SpacePlan } from '../spaces/space-owner.js';
 import type { ZoneEntry } from '../spaces/dns-zone.js';

@@ -1,6 +1,6 @@
 // app.json: the schema Heroku documents, and the test environment resolved from it.
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { parseJsonWithPosition } from './json-position.js';
 import { keyProblem } from './tenant-keys.js';
 

@@ -1,6 +1,6 @@
 // The parts of GitHub's `push` and `pull_request` payloads Slipway acts on, validated, and what to
 // do with each delivery (pure: the route and the handlers do the work).
-import { z } from 'zod';
+import { z } from 'zod/v3';
 
 const repo = z.object({ full_name: z.string().min(1), clone_url: z.string().min(1) }).passthrough();
 const pushSchema = z.object({

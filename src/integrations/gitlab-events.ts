@@ -1,6 +1,6 @@
 // The parts of GitLab's `Push Hook` and `Merge Request Hook` payloads Slipway acts on, validated, and
 // what each delivery asks for (pure). Shapes as in GitLab's "Webhook events" documentation.
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { ZERO, issues, type Decision } from './github-events.js';
 
 const SHA = z.string().regex(/^[0-9a-f]{40,64}$/);

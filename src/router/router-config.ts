@@ -2,19 +2,19 @@
 // where the server is, the router token, and where and how to route.
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { ConfigError } from '../config.js';
 
 const schema = z.object({
-  SLIPWAY_ROUTER_SERVER: z.string({ error: (i) => (i.input === undefined ? 'is required: the server\'s URL (--server)' : 'must be a string') }).url('must be the server\'s URL, e.g. http://10.0.0.1:5000'),
-  SLIPWAY_ROUTER_TOKEN: z.string({ error: (i) => (i.input === undefined ? 'is required: the token `slipway routers:create NAME` printed (--token)' : 'must be a string') })
+  SLIPWAY_ROUTER_SERVER: z.string({ required_error: 'is required: the server\'s URL (--server)', invalid_type_error: 'must be a string' }).url('must be the server\'s URL, e.g. http://10.0.0.1:5000'),
+  SLIPWAY_ROUTER_TOKEN: z.string({ required_error: 'is required: the token `slipway routers:create NAME` printed (--token)', invalid_type_error: 'must be a string' })
     .regex(/^slpr_[A-Za-z0-9_-]{16,}$/, 'is not a router token (router tokens start with slpr_; `slipway routers:create NAME` prints one)'),
   SLIPWAY_ROUTER_PORT: z.coerce.number().int().min(0).max(65535).default(5080),
   SLIPWAY_ROUTER_HOST: z.string().optional(),
   SLIPWAY_HOST: z.string().default('127.0.0.1'),
   SLIPWAY_DOMAIN: z.string().default('localhost'),
   /** The data plane: auto (the default: nginx when installed, else the Node router), nginx run and configured by this process, or the Node router. */
-  SLIPWAY_ROUTER: z.enum(['auto', 'node', 'nginx'], { error: 'must be auto, nginx or node (--data-plane)' }).default('auto'),
+  SLIPWAY_ROUTER: z.enum(['auto', 'node', 'nginx'], { message: 'must be auto, nginx or node (--data-plane)' }).default('auto'),
   /** nginx's configuration, logs and temporary files go under <this>/nginx (default: a folder of this user and port in the temp dir). */
   SLIPWAY_ROUTER_DATA_DIR: z.string().optional(),
   SLIPWAY_ROUTER_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),

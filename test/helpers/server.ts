@@ -41,7 +41,8 @@ export async function startServer(extraEnv: Record<string, string> = {}, dataDir
     PORT: String(port), SLIPWAY_DATA_DIR: dir, SLIPWAY_ADMIN_TOKEN: TOKEN, SLIPWAY_KILL_GRACE_MS: '1000', ...partialRunServerEnv(),
     ...(/^postgres/.test(extraEnv['DATABASE_URL'] ?? '') ? { SLIPWAY_SECRET_KEY: TEST_SECRET_KEY } : {}), ...extraEnv,
   };
-  const proc = spawn(process.execPath, [BIN, 'server'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // As an operator starts it: the bin's own first line (it sets glibc's malloc arenas).
+  const proc = spawn(BIN, ['server'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (c) => { out += c; });
   proc.stderr!.on('data', (c) => { out += c; });

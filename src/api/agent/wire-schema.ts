@@ -1,5 +1,5 @@
 // Validation of what agents send: event batches and registration, each field bounded.
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { ERRORS, type ErrorId } from '../../core/errors.js';
 import type { WireEvent } from '../../agent/protocol.js';
 

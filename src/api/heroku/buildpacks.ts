@@ -1,7 +1,7 @@
 // `heroku buildpacks`, `buildpacks:set/add/remove/clear`: the app's own list of buildpacks
 // (Platform API v3 buildpack-installations), used by its next builds instead of app.json's.
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { appBuildpacks, getApp, setBuildpacks, type App } from '../../store/apps.js';
 import { parseBuildpackRef } from '../../buildpacks/buildpack-ref.js';
 import { builtinNames } from '../../buildpacks/builtin.js';

@@ -1,6 +1,6 @@
 // Log drains (`heroku drains`, `drains:add`, `drains:remove`): Platform API v3 /apps/{app}/log-drains.
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { getApp, type App } from '../../store/apps.js';
 import { addLogDrain, listLogDrains, removeLogDrain, type LogDrain } from '../../store/log-drains.js';
 import { fail } from '../../core/errors.js';

@@ -1,7 +1,7 @@
 // Platform API v3 resources the heroku CLI calls that Slipway's own CLI does not: the account,
 // app filters, add-on attachments, release config vars and slugs.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { getApp, type App } from '../../store/apps.js';
 import { getRelease } from '../../store/releases.js';
 import { getSlug } from '../../store/builds.js';

@@ -2,7 +2,7 @@
 // NDJSON stream, router log lines in batches, and the router's state (table version, requests in
 // flight). Router tokens open these and nothing else; agent and API tokens do not open them.
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import type { AppContext } from '../../app-context.js';
 import { presentedToken } from '../auth.js';
 import { noteSignInFailure, sendTooMany, signInBlockedFor } from '../sign-in-throttle.js';

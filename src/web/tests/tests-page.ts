@@ -1,7 +1,7 @@
 // The Tests tab: a pipeline's runs newest first, filtered by branch and status, 50 to a page by
 // keyset on the run number (page 100 costs what page 1 does); the first page follows new runs live.
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import type { AppContext } from '../../app-context.js';
 import { getPipeline, type Pipeline } from '../../store/pipelines.js';
 import { countTestCases, listTestRuns, testRunBranches, type TestRun } from '../../store/test-runs.js';
