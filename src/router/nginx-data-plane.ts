@@ -12,11 +12,15 @@ import { nginxConf, errorPagesConf, STATUS_HOST, type NginxApp } from '../runtim
 import { parseEntry, routerLogLine } from '../runtime/nginx/nginx-log.js';
 import { AccessLogTail } from '../runtime/nginx/access-log-tail.js';
 import { RetiringWorkers, workersOf } from './nginx-workers.js';
+import { certificateId } from '../runtime/custom-domains.js';
+import type { RouterCertificate } from './router-wire.js';
 
 export interface NginxDataPlaneOptions {
   prefix: string;
   listenHost: string;
   listenPort: number;
+  /** A TLS port for custom domains' certificates (unset: none). */
+  tlsPort?: number;
   domain: string;
   timeoutMs: number;
   /** One Heroku-format router line for an app's log. */
@@ -25,7 +29,7 @@ export interface NginxDataPlaneOptions {
 }
 
 /** An app as the table gives it, its dynos named and with ids (for log lines and draining). */
-export type PlaneApp = Omit<NginxApp, 'dynos'> & { dynos: { id: string; host: string; port: number; name: string }[] };
+export type PlaneApp = Omit<NginxApp, 'dynos' | 'certificates'> & { dynos: { id: string; host: string; port: number; name: string }[]; certificates?: RouterCertificate[] };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const groupAlive = (pgid: number): boolean => { try { process.kill(-pgid, 0); return true; } catch { return false; } };
@@ -57,6 +61,7 @@ export class NginxDataPlane {
     this.tail = new AccessLogTail(path.join(this.o.prefix, 'access.log'), (lines) => this.onLog(lines), () => this.proc?.signal('SIGUSR1'));
     this.tail.start();
     fs.writeFileSync(path.join(this.o.prefix, 'error-pages.conf'), errorPagesConf());
+    this.writeCertificates();
     fs.writeFileSync(this.confFile, this.confText(this.generation));
     const test = await runHost('nginx', ['-t', '-q', '-e', 'stderr', '-p', this.o.prefix, '-c', this.confFile], { env: HOST_ENV, timeoutMs: 30_000 });
     if (test.exitCode !== 0) throw new Error(`nginx refused the generated config: ${test.stderr.trim()}`);
@@ -79,6 +84,7 @@ export class NginxDataPlane {
     this.retiring.reloaded(old, this.dynoIds());
     // Unknown until the reload is seen to take effect: a failed or slow one is not taken for served.
     this.current = '';
+    this.writeCertificates();
     fs.writeFileSync(this.confFile, text);
     this.proc!.signal('SIGHUP');
     // nginx's master starts the new workers and lets the old ones accept for 100 ms more: a client
@@ -158,10 +164,27 @@ export class NginxDataPlane {
   /** The configuration for the current apps, its status answering `generation`. */
   private confText(generation: number): string {
     for (const a of this.apps) for (const d of a.dynos) this.names.set(`${d.host}:${d.port}`, d.name);
+    const apps: NginxApp[] = this.apps.map((a) => ({ ...a, certificates: (a.certificates ?? []).map((c) => ({ hostname: c.hostname, file: this.certificateFile(c) })) }));
     return nginxConf({
-      prefix: this.o.prefix, listenHost: this.o.listenHost, listenPort: this.o.listenPort, domain: this.o.domain,
-      timeoutSeconds: Math.ceil(this.o.timeoutMs / 1000), user: process.getuid?.() === 0 ? 'root root' : undefined, apps: this.apps, generation, statusToken: this.statusToken,
+      prefix: this.o.prefix, listenHost: this.o.listenHost, listenPort: this.o.listenPort, tlsPort: this.o.tlsPort, domain: this.o.domain,
+      timeoutSeconds: Math.ceil(this.o.timeoutMs / 1000), user: process.getuid?.() === 0 ? 'root root' : undefined, apps, generation, statusToken: this.statusToken,
     });
+  }
+
+  /** Where a certificate's chain and key are written for nginx: named by their own hash (a renewed certificate is a new file). */
+  private certificateFile(c: RouterCertificate): string { return path.join(this.o.prefix, 'certs', `${certificateId(c.chain, c.key)}.pem`); }
+
+  /**
+   * The current apps' certificates as files nginx reads when it (re)loads its configuration, readable
+   * by this process's user only; files no app serves any more go (nginx holds what it loaded).
+   */
+  private writeCertificates(): void {
+    if (this.o.tlsPort === undefined) return;
+    const dir = path.join(this.o.prefix, 'certs');
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const want = new Map(this.apps.flatMap((a) => a.certificates ?? []).map((c) => [this.certificateFile(c), c] as const));
+    for (const [file, c] of want) if (!fs.existsSync(file)) fs.writeFileSync(file, `${c.chain.trim()}\n${c.key.trim()}\n`, { mode: 0o600 });
+    for (const f of fs.readdirSync(dir)) if (!want.has(path.join(dir, f))) fs.rmSync(path.join(dir, f), { force: true });
   }
 
   private async spawn(): Promise<void> {
@@ -169,6 +192,7 @@ export class NginxDataPlane {
     // that came while nginx was down is acknowledged by the data plane's next apply).
     this.up = false;
     this.current = this.confText(this.generation);
+    this.writeCertificates();
     fs.writeFileSync(this.confFile, this.current);
     const p = startHostService('nginx', ['-e', 'stderr', '-p', this.o.prefix, '-c', this.confFile], { env: HOST_ENV, cwd: this.o.prefix, onOutput: (l) => this.o.say(`nginx: ${l}`) });
     this.proc = p;
