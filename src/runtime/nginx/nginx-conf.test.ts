@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { nginxConf, errorPagesConf, STATUS_HOST, type NginxConfInput } from './nginx-conf.js';
+import { nginxConf, errorPagesConf, certificateCheckConf, STATUS_HOST, type NginxConfInput } from './nginx-conf.js';
 
 const input = (apps: NginxConfInput['apps']): NginxConfInput => ({ prefix: '/d/nginx', listenHost: '127.0.0.1', listenPort: 5080, domain: 'localhost', timeoutSeconds: 30, apps, generation: 7, statusToken: 'ab'.repeat(16) });
 
@@ -98,4 +98,12 @@ test('a TLS port: one ssl server per certificate\'d host name (the app\'s routes
   assert.ok(!nginxConf(input([app])).includes('ssl'), 'without a TLS port, no TLS server at all');
   assert.throws(() => nginxConf({ ...input([{ ...app, certificates: [{ hostname: 'www.shop.test', file: '/d/x.pem; include /etc/passwd' }] }]), tlsPort: 5443 }), /not a plain absolute path/);
   assert.throws(() => nginxConf({ ...input([{ ...app, certificates: [{ hostname: 'www.shop.test;', file: '/d/x.pem' }] }]), tlsPort: 5443 }), /not a host name/);
+});
+
+test('a certificate is checked alone before it joins the configuration: a config that loads only it, from a plain absolute path', () => {
+  const conf = certificateCheckConf('/d/nginx', '/d/nginx/certs/abc.pem');
+  assert.match(conf, /server \{ listen 127\.0\.0\.1:1 ssl; ssl_certificate \/d\/nginx\/certs\/abc\.pem; ssl_certificate_key \/d\/nginx\/certs\/abc\.pem; \}/);
+  assert.ok(!conf.includes('daemon'), 'only ever run with -t');
+  assert.throws(() => certificateCheckConf('/d/nginx', '/d/x.pem; include /etc/passwd'), /not a plain absolute path/);
+  assert.throws(() => certificateCheckConf('/d/nginx', '/d/nginx/../../etc/shadow'), /not a plain absolute path/);
 });

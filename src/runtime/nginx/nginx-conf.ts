@@ -133,6 +133,23 @@ export function errorPagesConf(): string {
     + named('h13', 503, PAGES.error.title, 'Connection closed without response');
 }
 
+/** A configuration that only loads one certificate file (for `nginx -t`): whether nginx can serve it, before it goes into the real one. */
+export function certificateCheckConf(prefix: string, file: string): string {
+  if (!CERT_FILE.test(file) || file.includes('..')) throw new Error(`${JSON.stringify(file)} is not a plain absolute path`);
+  return `pid ${prefix}/certificate-check.pid;
+error_log stderr warn;
+events {}
+http {
+  client_body_temp_path ${prefix}/temp/body;
+  proxy_temp_path ${prefix}/temp/proxy;
+  fastcgi_temp_path ${prefix}/temp/fastcgi;
+  uwsgi_temp_path ${prefix}/temp/uwsgi;
+  scgi_temp_path ${prefix}/temp/scgi;
+  server { listen 127.0.0.1:1 ssl; ssl_certificate ${file}; ssl_certificate_key ${file}; }
+}
+`;
+}
+
 export function nginxConf(c: NginxConfInput): string {
   if (!HOSTNAME.test(c.domain)) throw new Error(`SLIPWAY_DOMAIN ${JSON.stringify(c.domain)} is not a host name`);
   if (!/^[0-9a-f]{32,}$/.test(c.statusToken)) throw new Error('the status token must be 32 or more hex digits');
