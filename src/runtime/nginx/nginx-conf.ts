@@ -61,7 +61,7 @@ export const LOG_FIELDS = {
   app: '$slipway_app', method: '$request_method', path: '$request_uri', host: '$host', request_id: '$slipway_request_id',
   fwd: '$proxy_add_x_forwarded_for', remote: '$remote_addr', upstream: '$upstream_addr', upstream_status: '$upstream_status',
   connect: '$upstream_connect_time', request_time: '$request_time', status: '$status', bytes: '$body_bytes_sent',
-  maintenance: '$slipway_maintenance',
+  maintenance: '$slipway_maintenance', scheme: '$scheme',
 } as const;
 
 const logFormat = () => `log_format slipway escape=json '{${Object.entries(LOG_FIELDS).map(([k, v]) => `"${k}":"${v}"`).join(',')}}';`;
