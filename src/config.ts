@@ -199,8 +199,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration: ${i.path.join('.')}: ${i.message}`);
   }
   const e = r.data;
-  if (e.SLIPWAY_ROUTER === 'nginx' && (e.SLIPWAY_COMPANIONS === 'in-process' || e.SLIPWAY_ROUTER_TLS_PORT !== undefined)) {
-    throw new ConfigError('Invalid configuration: SLIPWAY_ROUTER=nginx runs nginx under the router process, which needs SLIPWAY_COMPANIONS=process and no SLIPWAY_ROUTER_TLS_PORT (the TLS router port is served by the Node router inside the server); unset one of them');
+  if (e.SLIPWAY_ROUTER === 'nginx' && e.SLIPWAY_COMPANIONS === 'in-process') {
+    throw new ConfigError('Invalid configuration: SLIPWAY_ROUTER=nginx runs nginx under the router process, which needs SLIPWAY_COMPANIONS=process (in-process, the Node router serves inside the server); unset one of them');
   }
   return Object.freeze({
     port: e.PORT,

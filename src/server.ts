@@ -28,7 +28,7 @@ import { appsWithDesiredDynos } from './store/desired-dynos.js';
 import { OneOffDynos } from './runtime/one-off.js';
 import { createRouter } from './runtime/router.js';
 import { RouterFeed } from './router/router-feed.js';
-import { inServerRouterLine, routerAsProcess, startRouterCompanion } from './router/router-companion.js';
+import { IN_SERVER_ROUTER_LINE, routerAsProcess, startRouterCompanion } from './router/router-companion.js';
 import type { Companion } from './companions/companions.js';
 import { delegateSpaces, startLocalAgentCompanion } from './companions/local-agent-companion.js';
 import { superviseCompanions } from './companions/companion-supervisor.js';
@@ -229,7 +229,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   await refreshApps();
   const routerApps = () => [...appsByName.values()].map((a) => ({
     id: a.id, name: a.name, dynos: plane.routes.targets(a.id), trusted: a.space_id ? spaces.trustedFor(a.space_id) ?? [] : null, internal: a.internal_routing === 1,
-    hostnames: domains.hostnamesOf(a.id), maintenance: a.maintenance === 1,
+    hostnames: domains.hostnamesOf(a.id), certificates: domains.certificatesOf(a.id), maintenance: a.maintenance === 1,
   }));
   if (routerAsProcess(config) && opts.listen !== false) {
     // The first table a router is sent holds the dynos agents reported (an adopted router must not be sent an empty one).
@@ -291,11 +291,13 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       ctx.selfUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
       if (routerFeed) {
         const routerPort = config.routerPort || await freePort();
-        routerProcess = await startRouterCompanion({ config, db: store.db, log, serverUrl: ctx.selfUrl, port: routerPort, replica: runnerName });
+        const routerTlsPort = config.routerTlsPort === undefined ? undefined : config.routerTlsPort || await freePort();
+        routerProcess = await startRouterCompanion({ config, db: store.db, log, serverUrl: ctx.selfUrl, port: routerPort, tlsPort: routerTlsPort, replica: runnerName });
         routerFeed.expected = 1;
         routerUrl = `http://${config.routerHost}:${routerPort}`;
+        if (routerTlsPort !== undefined) log.info(`Router over TLS (custom domains' certificates by SNI) on ${config.routerHost}:${routerTlsPort}, in the router process`);
       } else {
-        log.info(`router: ${inServerRouterLine(config)}`);
+        log.info(`router: ${IN_SERVER_ROUTER_LINE}`);
         await new Promise<void>((r) => router.listen(config.routerPort, config.routerHost, () => r()));
         routerUrl = `http://${config.routerHost}:${(router.address() as { port: number }).port}`;
       }
@@ -307,7 +309,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
         await tellSpaces();
         await restartAddons();
       }
-      if (config.routerTlsPort !== undefined) {
+      if (!routerFeed && config.routerTlsPort !== undefined) {
         routerTls = await listenRouterTls(router, domains, config.routerTlsPort, config.routerHost);
         log.info(`Router over TLS (custom domains' certificates by SNI) on ${config.routerHost}:${(routerTls.address() as { port: number }).port}`);
       }

@@ -35,3 +35,15 @@ test('certificates: names from the SAN (else CN), dates, self-signed, and the ke
     assert.ok(!certCovers(d.cert_domains, 'example.test'));
   } finally { fs.rmSync(dir, { recursive: true, force: true }); }
 });
+
+test('certificates: an RSA key under 2048 bits is refused with what to do (nginx would refuse to load it); 2048 bits pass', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-cert-'));
+  const rsa = (bits: number) => {
+    execFileSync('openssl', ['req', '-x509', '-newkey', `rsa:${bits}`, '-nodes', '-days', '3', '-subj', '/CN=www.example.test', '-keyout', path.join(dir, `${bits}.key`), '-out', path.join(dir, `${bits}.crt`)], { stdio: 'pipe' });
+    return [fs.readFileSync(path.join(dir, `${bits}.crt`), 'utf8'), fs.readFileSync(path.join(dir, `${bits}.key`), 'utf8')] as const;
+  };
+  try {
+    assert.throws(() => readCertificate(...rsa(1024)), /the key is RSA of 1024 bits, which the router's TLS refuses: issue the certificate for an RSA key of 2048 bits or more, or an EC key/);
+    assert.deepEqual(readCertificate(...rsa(2048)).cert_domains, ['www.example.test']);
+  } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+});

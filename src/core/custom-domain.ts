@@ -16,6 +16,9 @@ export function checkHostname(raw: string, routerDomain: string): { ok: true; ho
   return { ok: true, hostname: h };
 }
 
+/** The smallest RSA key a certificate may have (OpenSSL's security level 2, Debian's default: nginx refuses smaller ones). */
+const MIN_RSA_BITS = 2048;
+
 export interface CertDetails { cert_domains: string[]; subject: string; issuer: string; starts_at: string; expires_at: string; self_signed: boolean }
 
 /** Read a PEM certificate chain and check the key is the first certificate's; throws a message a user can act on. */
@@ -25,6 +28,8 @@ export function readCertificate(chain: string, key: string): CertDetails {
   let pk;
   try { pk = createPrivateKey(key); } catch (e) { throw new Error(`the private key is not a PEM private key (${(e as Error).message}), or it is encrypted: pass the unencrypted .key file`, { cause: e }); }
   if (!cert.checkPrivateKey(pk)) throw new Error('the private key does not belong to the certificate: pass the key the certificate was issued for');
+  const bits = pk.asymmetricKeyType === 'rsa' ? pk.asymmetricKeyDetails?.modulusLength ?? 0 : Infinity;
+  if (bits < MIN_RSA_BITS) throw new Error(`the key is RSA of ${bits} bits, which the router's TLS refuses: issue the certificate for an RSA key of ${MIN_RSA_BITS} bits or more, or an EC key`);
   const sans = (cert.subjectAltName ?? '').split(',').map((s) => s.trim()).filter((s) => s.startsWith('DNS:')).map((s) => s.slice(4).toLowerCase());
   const cn = /CN=([^\n,]+)/.exec(cert.subject)?.[1]?.toLowerCase();
   return {

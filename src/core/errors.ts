@@ -38,7 +38,7 @@ export const ERRORS = {
   agent_dyno_address: { status: 422, message: 'An agent reported its dynos at an address other than the one it registered with; the router reaches an agent\'s dynos only at its registered (advertised) address.' },
   one_off_no_room: { status: 503, message: 'No agent can run this one-off dyno now (none online, or each is full); add an agent or free room, then run it again.' },
   router_not_found: { status: 404, message: 'Couldn\'t find that router. `slipway routers` lists them.' },
-  router_feed_unavailable: { status: 503, message: 'This server runs its router in-process (SLIPWAY_COMPANIONS=in-process, or a TLS router port) and feeds no router process; unset SLIPWAY_ROUTER_TLS_PORT and SLIPWAY_COMPANIONS to run `slipway router`.' },
+  router_feed_unavailable: { status: 503, message: 'This server runs its router in-process (SLIPWAY_COMPANIONS=in-process) and feeds no router process; unset SLIPWAY_COMPANIONS to run `slipway router`.' },
   not_supported: { status: 501, message: 'Slipway does not support this endpoint yet.' },
   internal_error: { status: 500, message: 'Something went wrong inside Slipway; the server log has details.' },
   signed_url_expired: { status: 401, message: 'This signed URL has expired; ask the API for the resource again to get a fresh one (SLIPWAY_SIGNED_URL_MINUTES sets how long they last).' },

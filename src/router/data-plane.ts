@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createRouter } from '../runtime/router.js';
+import { listenRouterTls, SniContexts } from '../runtime/custom-domains.js';
 import { findExecutable, SYSTEM_PATH } from '../sandbox/host-tools.js';
 import type { RouterConfig } from './router-config.js';
 import type { TableClient } from './table-client.js';
@@ -21,7 +22,7 @@ export interface DataPlane {
 }
 
 /** The table as the data planes read it (the router process's TableClient). */
-type PlaneTable = Pick<TableClient, 'version' | 'all' | 'lookup' | 'customHost'>;
+type PlaneTable = Pick<TableClient, 'version' | 'all' | 'lookup' | 'customHost' | 'certificateFor'>;
 
 interface PlaneDeps { table: PlaneTable; line(appId: string, line: string): void; served(version: number): void; say(line: string): void }
 
@@ -46,11 +47,20 @@ async function startNode(c: RouterConfig, d: PlaneDeps): Promise<DataPlane> {
   });
   await new Promise<void>((resolve, reject) => { router.once('error', reject); router.listen(c.port, c.host, () => resolve()); });
   d.say(`listening on ${c.host}:${(router.address() as AddressInfo).port} (Node router) for *.${c.domain}`);
+  const contexts = new SniContexts();
+  const tls = c.tlsPort === undefined ? undefined : await listenRouterTls(router, { secureContext: (name) => contexts.for(d.table.certificateFor(name.toLowerCase())) }, c.tlsPort, c.host);
+  if (tls) d.say(`listening on ${c.host}:${(tls.address() as AddressInfo).port} with TLS (custom domains' certificates by SNI)`);
   return {
     kind: 'node',
-    changed: () => d.served(d.table.version),
+    changed: () => {
+      contexts.keep(new Set(d.table.all().flatMap((a) => (a.certificates ?? []).map((x) => x.id))));
+      d.served(d.table.version);
+    },
     inFlight: () => Object.fromEntries(counts),
-    close: (now) => new Promise<void>((r) => { router.close(() => r()); router.closeIdleConnections(); setTimeout(() => { router.closeAllConnections(); }, now ? 0 : c.timeoutMs).unref(); }),
+    close: (now) => new Promise<void>((r) => {
+      tls?.close();
+      router.close(() => r()); router.closeIdleConnections(); setTimeout(() => { router.closeAllConnections(); }, now ? 0 : c.timeoutMs).unref();
+    }),
   };
 }
 
@@ -75,12 +85,14 @@ async function concretePort(host: string, port: number): Promise<number> {
 async function startNginx(c: RouterConfig, d: PlaneDeps): Promise<DataPlane> {
   const prefix = path.join(ownFolder(c.dataDir), 'nginx');
   const port = await concretePort(c.host, c.port);
+  const tlsPort = c.tlsPort === undefined ? undefined : await concretePort(c.host, c.tlsPort);
   const apps = (): PlaneApp[] => d.table.all().map((a) => ({
-    appId: a.id, name: a.name, dynos: a.dynos, trusted: a.trusted ?? undefined, internal: a.internal, hostnames: a.hostnames, maintenance: a.maintenance,
+    appId: a.id, name: a.name, dynos: a.dynos, trusted: a.trusted ?? undefined, internal: a.internal, hostnames: a.hostnames, maintenance: a.maintenance, certificates: a.certificates ?? [],
   }));
-  const nginx = new NginxDataPlane({ prefix, listenHost: c.host, listenPort: port, domain: c.domain, timeoutMs: c.timeoutMs, line: d.line, say: d.say });
+  const nginx = new NginxDataPlane({ prefix, listenHost: c.host, listenPort: port, tlsPort, domain: c.domain, timeoutMs: c.timeoutMs, line: d.line, say: d.say });
   await nginx.start(apps());
   d.say(`listening on ${c.host}:${port} (nginx, under ${prefix}) for *.${c.domain}`);
+  if (tlsPort !== undefined) d.say(`listening on ${c.host}:${tlsPort} with TLS (nginx; custom domains' certificates by SNI)`);
   // One reload at a time; changes that arrive during one are served by the next (with the latest table).
   // A version is reported served only once nginx answers with it; a reload that failed is tried
   // again (backing off) until it takes effect, so the server's wait never counts an unserved table.

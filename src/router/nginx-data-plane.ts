@@ -8,15 +8,19 @@ import http from 'node:http';
 import path from 'node:path';
 import { startHostService, runHost } from '../sandbox/host.js';
 import { HOST_ENV } from '../sandbox/host-tools.js';
-import { nginxConf, errorPagesConf, STATUS_HOST, type NginxApp } from '../runtime/nginx/nginx-conf.js';
+import { nginxConf, errorPagesConf, certificateCheckConf, STATUS_HOST, type NginxApp } from '../runtime/nginx/nginx-conf.js';
 import { parseEntry, routerLogLine } from '../runtime/nginx/nginx-log.js';
 import { AccessLogTail } from '../runtime/nginx/access-log-tail.js';
 import { RetiringWorkers, workersOf } from './nginx-workers.js';
+import { certificateId } from '../runtime/custom-domains.js';
+import type { RouterCertificate } from './router-wire.js';
 
 export interface NginxDataPlaneOptions {
   prefix: string;
   listenHost: string;
   listenPort: number;
+  /** A TLS port for custom domains' certificates (unset: none). */
+  tlsPort?: number;
   domain: string;
   timeoutMs: number;
   /** One Heroku-format router line for an app's log. */
@@ -25,7 +29,7 @@ export interface NginxDataPlaneOptions {
 }
 
 /** An app as the table gives it, its dynos named and with ids (for log lines and draining). */
-export type PlaneApp = Omit<NginxApp, 'dynos'> & { dynos: { id: string; host: string; port: number; name: string }[] };
+export type PlaneApp = Omit<NginxApp, 'dynos' | 'certificates'> & { dynos: { id: string; host: string; port: number; name: string }[]; certificates?: RouterCertificate[] };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const groupAlive = (pgid: number): boolean => { try { process.kill(-pgid, 0); return true; } catch { return false; } };
@@ -46,6 +50,8 @@ export class NginxDataPlane {
   private names = new Map<string, string>();
   private retiring = new RetiringWorkers();
   private readonly confFile: string;
+  /** Certificate files checked alone with `nginx -t`, and whether nginx could load each. */
+  private loadable = new Map<string, boolean>();
 
   constructor(private o: NginxDataPlaneOptions) { this.confFile = path.join(o.prefix, 'nginx.conf'); }
 
@@ -57,6 +63,7 @@ export class NginxDataPlane {
     this.tail = new AccessLogTail(path.join(this.o.prefix, 'access.log'), (lines) => this.onLog(lines), () => this.proc?.signal('SIGUSR1'));
     this.tail.start();
     fs.writeFileSync(path.join(this.o.prefix, 'error-pages.conf'), errorPagesConf());
+    await this.checkCertificates();
     fs.writeFileSync(this.confFile, this.confText(this.generation));
     const test = await runHost('nginx', ['-t', '-q', '-e', 'stderr', '-p', this.o.prefix, '-c', this.confFile], { env: HOST_ENV, timeoutMs: 30_000 });
     if (test.exitCode !== 0) throw new Error(`nginx refused the generated config: ${test.stderr.trim()}`);
@@ -72,6 +79,7 @@ export class NginxDataPlane {
     this.apps = apps;
     const pid = this.proc?.child.pid;
     if (!pid || !this.up) throw new Error('nginx is starting');
+    await this.checkCertificates();
     // The routes nginx serves already (its status still answers the table that brought them).
     if (this.confText(this.generation) === this.current) return;
     const text = this.confText(version);
@@ -158,16 +166,48 @@ export class NginxDataPlane {
   /** The configuration for the current apps, its status answering `generation`. */
   private confText(generation: number): string {
     for (const a of this.apps) for (const d of a.dynos) this.names.set(`${d.host}:${d.port}`, d.name);
+    // A certificate nginx cannot load is left out (its name gets no handshake): it must not stop every other app's reload.
+    const apps: NginxApp[] = this.apps.map((a) => ({
+      ...a, certificates: (a.certificates ?? []).map((c) => ({ hostname: c.hostname, file: this.certificateFile(c) })).filter((c) => this.loadable.get(c.file)),
+    }));
     return nginxConf({
-      prefix: this.o.prefix, listenHost: this.o.listenHost, listenPort: this.o.listenPort, domain: this.o.domain,
-      timeoutSeconds: Math.ceil(this.o.timeoutMs / 1000), user: process.getuid?.() === 0 ? 'root root' : undefined, apps: this.apps, generation, statusToken: this.statusToken,
+      prefix: this.o.prefix, listenHost: this.o.listenHost, listenPort: this.o.listenPort, tlsPort: this.o.tlsPort, domain: this.o.domain,
+      timeoutSeconds: Math.ceil(this.o.timeoutMs / 1000), user: process.getuid?.() === 0 ? 'root root' : undefined, apps, generation, statusToken: this.statusToken,
     });
+  }
+
+  /** Where a certificate's chain and key are written for nginx: named by their own hash (a renewed certificate is a new file). */
+  private certificateFile(c: RouterCertificate): string { return path.join(this.o.prefix, 'certs', `${certificateId(c.chain, c.key)}.pem`); }
+
+  /**
+   * The current apps' certificates as files nginx reads when it (re)loads its configuration, readable
+   * by this process's user only, each new one checked alone with `nginx -t` (nginx refuses what its
+   * OpenSSL's policy refuses, e.g. a 1024-bit key in the chain: in the real configuration that would
+   * fail every reload). Files no app serves any more go (nginx holds what it loaded).
+   */
+  private async checkCertificates(): Promise<void> {
+    if (this.o.tlsPort === undefined) return;
+    const dir = path.join(this.o.prefix, 'certs');
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const want = new Map(this.apps.flatMap((a) => a.certificates ?? []).map((c) => [this.certificateFile(c), c] as const));
+    for (const f of fs.readdirSync(dir)) if (!want.has(path.join(dir, f))) fs.rmSync(path.join(dir, f), { force: true });
+    for (const file of this.loadable.keys()) if (!want.has(file)) this.loadable.delete(file);
+    for (const [file, c] of want) {
+      if (this.loadable.has(file)) continue;
+      fs.writeFileSync(file, `${c.chain.trim()}\n${c.key.trim()}\n`, { mode: 0o600 });
+      const check = path.join(this.o.prefix, 'certificate-check.conf');
+      fs.writeFileSync(check, certificateCheckConf(this.o.prefix, file));
+      const r = await runHost('nginx', ['-t', '-q', '-e', 'stderr', '-p', this.o.prefix, '-c', check], { env: HOST_ENV, timeoutMs: 30_000 });
+      this.loadable.set(file, r.exitCode === 0);
+      if (r.exitCode !== 0) this.o.say(`nginx cannot load the certificate of ${c.hostname} (${r.stderr.trim().split('\n')[0]}): ${c.hostname} gets no TLS handshake until a certificate nginx can load replaces it`);
+    }
   }
 
   private async spawn(): Promise<void> {
     // Written anew with the latest apps, answering the version they were last served as (a change
     // that came while nginx was down is acknowledged by the data plane's next apply).
     this.up = false;
+    await this.checkCertificates();
     this.current = this.confText(this.generation);
     fs.writeFileSync(this.confFile, this.current);
     const p = startHostService('nginx', ['-e', 'stderr', '-p', this.o.prefix, '-c', this.confFile], { env: HOST_ENV, cwd: this.o.prefix, onOutput: (l) => this.o.say(`nginx: ${l}`) });

@@ -16,32 +16,27 @@ import { chooseDataPlane } from './data-plane.js';
  */
 export const localRouterName = (replica: string): string => `local-${replica}`.slice(0, 63);
 
-/** Whether this server's router runs as a process of its own (with a TLS router port, the Node router serves inside the server). */
-export const routerAsProcess = (c: Pick<Config, 'routerTlsPort' | 'companions'>): boolean =>
-  c.companions === 'process' && c.routerTlsPort === undefined;
+/** Whether this server's router runs as a process of its own (else the Node router serves inside the server). */
+export const routerAsProcess = (c: Pick<Config, 'companions'>): boolean => c.companions === 'process';
 
 /** What the server says of the router it serves itself (always the Node data plane), with why. */
-export function inServerRouterLine(c: Pick<Config, 'routerTlsPort'>): string {
-  return `routing with the Node data plane inside the server: ${c.routerTlsPort !== undefined
-    ? 'the TLS router port (SLIPWAY_ROUTER_TLS_PORT) is served by the Node router only'
-    : 'SLIPWAY_COMPANIONS=in-process'}`;
-}
+export const IN_SERVER_ROUTER_LINE = 'routing with the Node data plane inside the server: SLIPWAY_COMPANIONS=in-process';
 
 /**
  * Adopt the router process a previous server left, or start one; resolves once it serves. `auto` is
  * decided here, so the server's own output says when the router falls back to the Node data plane
  * (and a router started on one data plane is replaced once the other is chosen).
  */
-export async function startRouterCompanion(o: { config: Config; db: Kysely<Database>; log: Logger; serverUrl: string; port: number; replica: string }): Promise<Companion> {
+export async function startRouterCompanion(o: { config: Config; db: Kysely<Database>; log: Logger; serverUrl: string; port: number; tlsPort?: number; replica: string }): Promise<Companion> {
   const c = o.config;
   const plane = chooseDataPlane({ dataPlane: c.router }, (line) => o.log.warn(`router: ${line}`));
   const companion = new Companion({ dir: path.join(c.dataDir, 'companions'), kind: 'router', log: o.log });
-  await companion.adoptOrStart(`${o.serverUrl} ${c.routerHost}:${o.port} ${c.domain} ${c.routerTimeoutMs} ${plane}`, async () => ({
+  await companion.adoptOrStart(`${o.serverUrl} ${c.routerHost}:${o.port}${o.tlsPort === undefined ? '' : ` tls:${o.tlsPort}`} ${c.domain} ${c.routerTimeoutMs} ${plane}`, async () => ({
     args: [],
     env: {
       ...HOST_ENV, SLIPWAY_ROUTER_SERVER: o.serverUrl, SLIPWAY_ROUTER_TOKEN: await rotateRouterToken(o.db, localRouterName(o.replica)),
       SLIPWAY_ROUTER_PORT: String(o.port), SLIPWAY_ROUTER_HOST: c.routerHost, SLIPWAY_DOMAIN: c.domain, SLIPWAY_ROUTER_TIMEOUT_SECONDS: String(c.routerTimeoutMs / 1000),
-      SLIPWAY_ROUTER: plane, SLIPWAY_ROUTER_DATA_DIR: c.dataDir,
+      SLIPWAY_ROUTER: plane, SLIPWAY_ROUTER_DATA_DIR: c.dataDir, ...(o.tlsPort === undefined ? {} : { SLIPWAY_ROUTER_TLS_PORT: String(o.tlsPort) }),
     },
   }));
   return companion;

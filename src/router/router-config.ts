@@ -11,6 +11,8 @@ const schema = z.object({
     .regex(/^slpr_[A-Za-z0-9_-]{16,}$/, 'is not a router token (router tokens start with slpr_; `slipway routers:create NAME` prints one)'),
   SLIPWAY_ROUTER_PORT: z.coerce.number().int().min(0).max(65535).default(5080),
   SLIPWAY_ROUTER_HOST: z.string().optional(),
+  /** A TLS port beside the HTTP one: custom domains' certificates (`certs:add`), by SNI. */
+  SLIPWAY_ROUTER_TLS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   SLIPWAY_HOST: z.string().default('127.0.0.1'),
   SLIPWAY_DOMAIN: z.string().default('localhost'),
   /** The data plane: auto (the default: nginx when installed, else the Node router), nginx run and configured by this process, or the Node router. */
@@ -29,6 +31,8 @@ export interface RouterConfig {
   readonly server: string;
   readonly token: string;
   readonly port: number;
+  /** Unset: no TLS listener. */
+  readonly tlsPort?: number;
   readonly host: string;
   readonly domain: string;
   readonly timeoutMs: number;
@@ -48,7 +52,7 @@ export function loadRouterConfig(env: Record<string, string | undefined>): Route
   }
   const e = r.data;
   return Object.freeze({
-    server: e.SLIPWAY_ROUTER_SERVER.replace(/\/$/, ''), token: e.SLIPWAY_ROUTER_TOKEN, port: e.SLIPWAY_ROUTER_PORT,
+    server: e.SLIPWAY_ROUTER_SERVER.replace(/\/$/, ''), token: e.SLIPWAY_ROUTER_TOKEN, port: e.SLIPWAY_ROUTER_PORT, tlsPort: e.SLIPWAY_ROUTER_TLS_PORT,
     host: e.SLIPWAY_ROUTER_HOST || e.SLIPWAY_HOST, domain: e.SLIPWAY_DOMAIN, timeoutMs: e.SLIPWAY_ROUTER_TIMEOUT_SECONDS * 1000,
     logBufferLines: e.SLIPWAY_ROUTER_LOG_BUFFER_LINES, dataPlane: e.SLIPWAY_ROUTER, dataDir: path.resolve(e.SLIPWAY_ROUTER_DATA_DIR ?? path.join(os.tmpdir(), `slipway-router-${process.getuid?.() ?? 0}-${e.SLIPWAY_ROUTER_PORT}`)),
     companion: e.SLIPWAY_COMPANION_SOCKET && e.SLIPWAY_COMPANION_INSTANCE ? Object.freeze({ socket: e.SLIPWAY_COMPANION_SOCKET, instance: e.SLIPWAY_COMPANION_INSTANCE }) : undefined,

@@ -9,6 +9,8 @@ export interface RouterApp {
   name: string;
   /** Custom domains (`domains:add`) that route to it. */
   hostnames: string[];
+  /** The certificate (`certs:add`) each of those host names presents on the router's TLS port; a name without one gets no handshake. */
+  certificates?: RouterCertificate[];
   maintenance: boolean;
   /** Internal routing (private spaces): not on the router at all. */
   internal: boolean;
@@ -17,6 +19,9 @@ export interface RouterApp {
   /** Web dynos that are up, on any agent. */
   dynos: WebTarget[];
 }
+
+/** A custom domain's certificate: its chain and private key (PEM), `id` changing with either. */
+export interface RouterCertificate { hostname: string; id: string; chain: string; key: string }
 
 /** One line of the table stream; `version` grows with every change the server publishes. */
 export type TableMessage =

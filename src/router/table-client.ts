@@ -1,7 +1,7 @@
 // The router process's copy of the routing table: read from the server's NDJSON stream (snapshot,
 // then changes), reconnecting with back-off; while the server is away the last table serves.
 import type { WebTarget } from '../runtime/router.js';
-import { PING_MS, TABLE_PATH, type RouterApp, type TableMessage } from './router-wire.js';
+import { PING_MS, TABLE_PATH, type RouterApp, type RouterCertificate, type TableMessage } from './router-wire.js';
 
 /** The server refused the token: retrying cannot help. */
 export class RouterRefused extends Error {}
@@ -19,6 +19,7 @@ export class TableClient {
   private apps = new Map<string, RouterApp>();
   private byName = new Map<string, RouterApp>();
   private byHost = new Map<string, string>();
+  private certificates = new Map<string, RouterCertificate>();
   private abort = new AbortController();
   version = -1;
   /** Whether a snapshot was ever received (the router has something to serve). */
@@ -34,6 +35,9 @@ export class TableClient {
   }
 
   customHost(host: string): string | undefined { return this.byHost.get(host); }
+
+  /** The certificate a custom host name presents on the TLS port (none: no handshake). */
+  certificateFor(host: string): RouterCertificate | undefined { return this.certificates.get(host); }
 
   /** Every app of the table (the nginx data plane writes its configuration from them). */
   all(): RouterApp[] { return [...this.apps.values()]; }
@@ -102,6 +106,7 @@ export class TableClient {
     if (m.type !== 'ping') {
       this.byName = new Map([...this.apps.values()].map((a) => [a.name, a]));
       this.byHost = new Map([...this.apps.values()].flatMap((a) => a.hostnames.map((h) => [h, a.name] as const)));
+      this.certificates = new Map([...this.apps.values()].flatMap((a) => (a.certificates ?? []).map((c) => [c.hostname, c] as const)));
     }
     const changed = m.type !== 'ping' || m.version !== this.version;
     this.version = m.version;

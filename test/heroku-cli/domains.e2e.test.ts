@@ -1,8 +1,9 @@
 // Custom domains and TLS end to end: `heroku domains:add` / `domains` / `domains:remove` and
-// `slipway certs:add` against the real server; the Node router answers for the host name over plain
-// HTTP and, on its TLS port, presents the domain's certificate by SNI (openssl-made certificates, a
-// TLS client that sends SNI and trusts only that certificate). Another app can neither take the
-// name nor get its certificate served for it.
+// `slipway certs:add` against the real server; the router process answers for the host name over
+// plain HTTP and, on its TLS port, presents the domain's certificate by SNI (openssl-made
+// certificates, a TLS client that sends SNI and trusts only that certificate), with nginx by default
+// and with the Node router (SLIPWAY_TEST_ROUTER=node). Another app can neither take the name nor get
+// its certificate served for it. HTTPS outlives the server: killed, the router goes on serving it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -11,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import https from 'node:https';
 import tls from 'node:tls';
-import { cli, viaRouter, type CliResult } from '../helpers/server.js';
+import { cli, viaRouter, startServer, type CliResult } from '../helpers/server.js';
 import { exampleRepo } from '../helpers/apps.js';
 import { waitFor } from '../helpers/runs.js';
 import { freePort } from '../helpers/postgres.js';
@@ -34,6 +35,17 @@ function makeCert(name: string, names: string[]): [string, string] {
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', `/CN=${names[0]}`,
     '-addext', `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}`, '-keyout', key, '-out', crt], { stdio: 'pipe' });
   return [crt, key];
+}
+
+/** A certificate for `name` (RSA 2048) issued by a CA whose own key is RSA 1024, chain and key files: Node's TLS takes it, nginx (OpenSSL security level 2) refuses to load it. */
+function makeWeakChain(name: string): [string, string] {
+  const f = (ext: string) => path.join(certs, `${name}.${ext}`);
+  const ssl = (args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+  ssl(['req', '-x509', '-newkey', 'rsa:1024', '-nodes', '-days', '2', '-subj', '/CN=weak-ca', '-keyout', f('ca.key'), '-out', f('ca.crt')]);
+  ssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-addext', `subjectAltName=DNS:${name}`, '-keyout', f('key'), '-out', f('csr')]);
+  ssl(['x509', '-req', '-in', f('csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '2', '-copy_extensions', 'copy', '-out', f('leaf.crt')]);
+  fs.writeFileSync(f('crt'), fs.readFileSync(f('leaf.crt'), 'utf8') + fs.readFileSync(f('ca.crt'), 'utf8'));
+  return [f('crt'), f('key')];
 }
 
 /** An HTTPS request to the router's TLS port with SNI `servername`, trusting only `caFile`; also returns the certificate presented. */
@@ -65,7 +77,7 @@ after(async () => {
 });
 
 test('domains:add routes a host name to the app, `domains` shows the DNS target; another app cannot take it', { timeout: 120_000 }, async () => {
-  assert.match(s.output(), /router: routing with the Node data plane inside the server: the TLS router port/, 'the server says its router is the Node one, and why');
+  assert.match(s.output(), new RegExp(`Router over TLS \\(custom domains' certificates by SNI\\) on 127\\.0\\.0\\.1:${tlsPort}, in the router process`), 'the router process serves the TLS port');
   const add = await heroku(s, ['domains:add', HOST, '-a', A]);
   assert.equal(add.code, 0, add.stderr);
   assert.match(add.stdout, new RegExp(`DNS Target ${A}\\.localhost`));
@@ -123,7 +135,48 @@ test('certs:add: the router serves the domain\'s certificate by SNI on its TLS p
   assert.equal(domainInfo.code, 0, domainInfo.stderr);
   assert.match(domainInfo.stdout, /cname:\s+dom-a\.localhost/i);
   assert.match((await run(['domains', '-a', A])).stdout, /www\.dom-a\.test\s+CNAME\s+dom-a\.localhost\s+dom-a-1-/);
+});
 
+test('a certificate the router cannot load (another app\'s) stops no one else: the next change is routed, the others\' TLS goes on', { timeout: 150_000 }, async () => {
+  const B_HOST = 'www.dom-b.test';
+  assert.equal((await run(['domains:add', B_HOST, '-a', B])).code, 0);
+  const [weakCrt, weakKey] = makeWeakChain(B_HOST);
+  const added = await run(['certs:add', weakCrt, weakKey, '-a', B]);
+  assert.equal(added.code, 0, added.stderr);
+  assert.match(added.stdout, /it serves 1 of the app's domains/);
+  // A's next change comes after B's certificate: it is served only if the router's reload did not stop at B's certificate.
+  const NEXT = 'api.dom-a.test';
+  assert.equal((await run(['domains:add', NEXT, '-a', A])).code, 0);
+  const served = await waitFor(`the router to answer for ${NEXT}, added after B's certificate`, async () => { const r = await viaRouter(s, A, '/', NEXT); return r.status === 200 ? r : undefined; }, 30_000);
+  assert.match(served.body, /^hello from web\.1 running code one/);
+  const a = await viaTls(HOST, path.join(certs, 'a.crt'));
+  assert.equal(a.status, 200, 'A\'s certificate is still presented');
+  if ((process.env['SLIPWAY_TEST_ROUTER'] ?? 'nginx') === 'nginx') {
+    await assert.rejects(viaTls(B_HOST, weakCrt), /socket hang up|ECONNRESET|alert|disconnected/i, 'nginx left the certificate it cannot load out: that name gets no handshake');
+    const routerLog = fs.readFileSync(path.join(s.dataDir, 'companions', 'router.log'), 'utf8');
+    assert.match(routerLog, /nginx cannot load the certificate of www\.dom-b\.test \(.*ca key too small.*\): www\.dom-b\.test gets no TLS handshake/);
+  }
+  assert.equal((await run(['domains:remove', NEXT, '-a', A])).code, 0);
+});
+
+test('HTTPS outlives the server: killed, the router process goes on presenting the certificate and routing; the restarted server adopts it', { timeout: 150_000 }, async () => {
+  const crt = path.join(certs, 'a.crt');
+  const before = await viaTls(HOST, crt);
+  assert.equal(before.status, 200);
+  await s.kill();
+  for (let i = 0; i < 5; i++) {
+    const r = await viaTls(HOST, crt);
+    assert.deepEqual([r.status, r.fingerprint], [200, before.fingerprint], 'served over TLS, with the same certificate, while no server runs');
+    assert.match(r.body, /^hello from web\.1 running code one/);
+  }
+  s = { ...s, ...(await startServer(s.env, s.dataDir)) };
+  assert.match(s.output(), /router: adopted the running process/, 'the restarted server adopts the router process instead of starting another');
+  const after = await viaTls(HOST, crt);
+  assert.deepEqual([after.status, after.fingerprint], [200, before.fingerprint]);
+});
+
+test('domains:remove: the router forgets the name, over TLS too', { timeout: 120_000 }, async () => {
+  const crt = path.join(certs, 'a.crt');
   const rm = await heroku(s, ['domains:remove', HOST, '-a', A]);
   assert.equal(rm.code, 0, rm.stderr);
   await waitFor('the router to forget the domain', async () => (await viaRouter(s, A, '/', HOST)).status === 404, 30_000);

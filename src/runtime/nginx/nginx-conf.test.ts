@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { nginxConf, errorPagesConf, STATUS_HOST, type NginxConfInput } from './nginx-conf.js';
+import { nginxConf, errorPagesConf, certificateCheckConf, STATUS_HOST, type NginxConfInput } from './nginx-conf.js';
 
 const input = (apps: NginxConfInput['apps']): NginxConfInput => ({ prefix: '/d/nginx', listenHost: '127.0.0.1', listenPort: 5080, domain: 'localhost', timeoutSeconds: 30, apps, generation: 7, statusToken: 'ab'.repeat(16) });
 
@@ -40,7 +40,7 @@ test('space apps: trusted ranges become allow/deny (bad ranges trust nobody), in
 
 test('forwarding headers, request id and X-Request-Start in integer milliseconds', () => {
   const conf = nginxConf(input([]));
-  for (const h of ['X-Forwarded-For $proxy_add_x_forwarded_for', 'X-Forwarded-Proto http', 'X-Forwarded-Port $server_port', 'X-Request-Id $slipway_request_id', 'X-Request-Start $slipway_request_start', "Via '1.1 slipway'"]) {
+  for (const h of ['X-Forwarded-For $proxy_add_x_forwarded_for', 'X-Forwarded-Proto $scheme', 'X-Forwarded-Port $server_port', 'X-Request-Id $slipway_request_id', 'X-Request-Start $slipway_request_start', "Via '1.1 slipway'"]) {
     assert.ok(conf.includes(`proxy_set_header ${h};`), h);
   }
   assert.ok(conf.includes('map $http_x_request_id $slipway_request_id { "~^[\\w+=/@.-]{20,200}$" $http_x_request_id; default $request_id; }'));
@@ -86,4 +86,24 @@ test('the status server answers the table version it serves at a secret path, un
   assert.equal(STATUS_HOST, 'slipway_status');
   assert.throws(() => nginxConf(input([{ appId: 'x', name: 'a', dynos: [], hostnames: [STATUS_HOST] }])), /not a host name/);
   assert.throws(() => nginxConf({ ...input([]), statusToken: 'x; }' }), /status token/);
+});
+
+test('a TLS port: one ssl server per certificate\'d host name (the app\'s routes, its certificate file), no handshake for any other name', () => {
+  const app = { appId: 'id-1', name: 'shop', dynos: [{ host: '127.0.0.1', port: 4001 }], hostnames: ['www.shop.test', 'api.shop.test'], certificates: [{ hostname: 'www.shop.test', file: '/d/nginx/certs/abc.pem' }] };
+  const conf = nginxConf({ ...input([app]), tlsPort: 5443 });
+  assert.match(conf, /listen 127\.0\.0\.1:5443 ssl default_server;\n {4}server_name _;\n {4}ssl_reject_handshake on;/);
+  assert.match(conf, /listen 127\.0\.0\.1:5443 ssl;\n {4}server_name www\.shop\.test;\n {4}ssl_certificate \/d\/nginx\/certs\/abc\.pem;\n {4}ssl_certificate_key \/d\/nginx\/certs\/abc\.pem;\n {4}set \$slipway_app 'id-1';[^}]*location \/ \{ proxy_pass http:\/\/app0; \}/);
+  assert.equal(conf.match(/ssl;\n/g)?.length, 1, 'api.shop.test has no certificate: no TLS server for it');
+  assert.match(conf, /proxy_set_header X-Forwarded-Proto \$scheme;/);
+  assert.ok(!nginxConf(input([app])).includes('ssl'), 'without a TLS port, no TLS server at all');
+  assert.throws(() => nginxConf({ ...input([{ ...app, certificates: [{ hostname: 'www.shop.test', file: '/d/x.pem; include /etc/passwd' }] }]), tlsPort: 5443 }), /not a plain absolute path/);
+  assert.throws(() => nginxConf({ ...input([{ ...app, certificates: [{ hostname: 'www.shop.test;', file: '/d/x.pem' }] }]), tlsPort: 5443 }), /not a host name/);
+});
+
+test('a certificate is checked alone before it joins the configuration: a config that loads only it, from a plain absolute path', () => {
+  const conf = certificateCheckConf('/d/nginx', '/d/nginx/certs/abc.pem');
+  assert.match(conf, /server \{ listen 127\.0\.0\.1:1 ssl; ssl_certificate \/d\/nginx\/certs\/abc\.pem; ssl_certificate_key \/d\/nginx\/certs\/abc\.pem; \}/);
+  assert.ok(!conf.includes('daemon'), 'only ever run with -t');
+  assert.throws(() => certificateCheckConf('/d/nginx', '/d/x.pem; include /etc/passwd'), /not a plain absolute path/);
+  assert.throws(() => certificateCheckConf('/d/nginx', '/d/nginx/../../etc/shadow'), /not a plain absolute path/);
 });

@@ -24,12 +24,16 @@ export interface NginxApp {
   hostnames?: string[];
   /** Maintenance mode: Heroku's maintenance page (503, H80), whatever the dynos do. */
   maintenance?: boolean;
+  /** Custom host names answered on the TLS port, each with the file holding its certificate chain and key (PEM). */
+  certificates?: { hostname: string; file: string }[];
 }
 
 export interface NginxConfInput {
   prefix: string;
   listenHost: string;
   listenPort: number;
+  /** A TLS port beside the HTTP one: each certificate's host names, by SNI; any other name gets no handshake. */
+  tlsPort?: number;
   domain: string;
   timeoutSeconds: number;
   /**
@@ -57,7 +61,7 @@ export const LOG_FIELDS = {
   app: '$slipway_app', method: '$request_method', path: '$request_uri', host: '$host', request_id: '$slipway_request_id',
   fwd: '$proxy_add_x_forwarded_for', remote: '$remote_addr', upstream: '$upstream_addr', upstream_status: '$upstream_status',
   connect: '$upstream_connect_time', request_time: '$request_time', status: '$status', bytes: '$body_bytes_sent',
-  maintenance: '$slipway_maintenance',
+  maintenance: '$slipway_maintenance', scheme: '$scheme',
 } as const;
 
 const logFormat = () => `log_format slipway escape=json '{${Object.entries(LOG_FIELDS).map(([k, v]) => `"${k}":"${v}"`).join(',')}}';`;
@@ -81,10 +85,16 @@ function access(trusted: readonly string[] | undefined): string[] {
  */
 const IDLE_UPSTREAM = 1;
 
-function appServer(a: NginxApp, i: number, c: NginxConfInput): string {
+/** A certificate file nginx may be told to read: an absolute path of plain characters. */
+const CERT_FILE = /^\/[\w./-]+$/;
+
+function appServer(a: NginxApp, i: number, c: NginxConfInput, errorPages: string): string {
   const names = [`${a.name}.${c.domain}`, ...(a.hostnames ?? [])];
-  const bad = names.find((n) => !HOSTNAME.test(n));
+  const certificates = c.tlsPort === undefined ? [] : a.certificates ?? [];
+  const bad = [...names, ...certificates.map((x) => x.hostname)].find((n) => !HOSTNAME.test(n));
   if (bad) throw new Error(`cannot route ${JSON.stringify(bad)}: not a host name`);
+  const badFile = certificates.find((x) => !CERT_FILE.test(x.file) || x.file.includes('..'));
+  if (badFile) throw new Error(`cannot serve the certificate of ${badFile.hostname} from ${JSON.stringify(badFile.file)}: not a plain absolute path`);
   const up = `app${i}`;
   const upstream = a.dynos.length
     ? `  upstream ${up} {\n${a.dynos.map((d) => `    server ${d.host}:${d.port} max_fails=0;\n`).join('')}    keepalive 64;\n    keepalive_timeout ${IDLE_UPSTREAM}s;\n  }\n`
@@ -95,15 +105,18 @@ function appServer(a: NginxApp, i: number, c: NginxConfInput): string {
     : a.dynos.length
       ? `    location / { proxy_pass http://${up}; }`
       : `    location / { return 503; }\n    add_header Retry-After 5 always;`;
-  return `${upstream}  server {
-    listen ${c.listenHost}:${c.listenPort};
-    server_name ${names.join(' ')};
-    set $slipway_app ${q(a.appId)};
+  const server = (listen: string, serverNames: string[], extra = '') => `  server {
+    listen ${listen};
+    server_name ${serverNames.join(' ')};
+${extra}    set $slipway_app ${q(a.appId)};
     set $slipway_maintenance ${a.maintenance ? "'1'" : "''"};
     access_log ${c.prefix}/access.log slipway buffer=64k flush=250ms;
 ${access(a.trusted).map((l) => `    ${l}\n`).join('')}${body}
-  }
+${errorPages}  }
 `;
+  // On the TLS port, one server per certificate'd name: nginx picks it by SNI, and with it the certificate.
+  return upstream + server(`${c.listenHost}:${c.listenPort}`, names)
+    + certificates.map((x) => server(`${c.listenHost}:${c.tlsPort} ssl`, [x.hostname], `    ssl_certificate ${x.file};\n    ssl_certificate_key ${x.file};\n`)).join('');
 }
 
 /**
@@ -118,6 +131,23 @@ export function errorPagesConf(): string {
     + named('h14', 503, PAGES.noDyno.title, PAGES.noDyno.text)
     + named('h12', 503, PAGES.error.title, 'Request timeout')
     + named('h13', 503, PAGES.error.title, 'Connection closed without response');
+}
+
+/** A configuration that only loads one certificate file (for `nginx -t`): whether nginx can serve it, before it goes into the real one. */
+export function certificateCheckConf(prefix: string, file: string): string {
+  if (!CERT_FILE.test(file) || file.includes('..')) throw new Error(`${JSON.stringify(file)} is not a plain absolute path`);
+  return `pid ${prefix}/certificate-check.pid;
+error_log stderr warn;
+events {}
+http {
+  client_body_temp_path ${prefix}/temp/body;
+  proxy_temp_path ${prefix}/temp/proxy;
+  fastcgi_temp_path ${prefix}/temp/fastcgi;
+  uwsgi_temp_path ${prefix}/temp/uwsgi;
+  scgi_temp_path ${prefix}/temp/scgi;
+  server { listen 127.0.0.1:1 ssl; ssl_certificate ${file}; ssl_certificate_key ${file}; }
+}
+`;
 }
 
 export function nginxConf(c: NginxConfInput): string {
@@ -159,7 +189,7 @@ http {
   proxy_set_header Connection $slipway_connection;
   proxy_set_header Upgrade $http_upgrade;
   proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-  proxy_set_header X-Forwarded-Proto http;
+  proxy_set_header X-Forwarded-Proto $scheme;
   proxy_set_header X-Forwarded-Port $server_port;
   proxy_set_header X-Request-Id $slipway_request_id;
   proxy_set_header X-Request-Start $slipway_request_start;
@@ -190,6 +220,14 @@ ${errorPages}  }
     location = /${c.statusToken} { default_type text/plain; return 200 '${c.generation}'; }
     location / { return 404; }
 ${errorPages}  }
-${apps.map((a, i) => appServer(a, i, c).replace(/\n {2}\}\n$/, `\n${errorPages}  }\n`)).join('')}}
+${c.tlsPort === undefined ? '' : `  # A name without a certificate (or none sent) gets no handshake: there is no default certificate to give away.
+  server {
+    listen ${c.listenHost}:${c.tlsPort} ssl default_server;
+    server_name _;
+    ssl_reject_handshake on;
+    access_log off;
+    location / { return 404; }
+  }
+`}${apps.map((a, i) => appServer(a, i, c, errorPages)).join('')}}
 `;
 }

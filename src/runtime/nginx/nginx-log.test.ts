@@ -4,7 +4,7 @@ import { parseEntry, routerLogLine } from './nginx-log.js';
 
 const entry = (o: Record<string, string>) => ({
   app: 'app-1', method: 'GET', path: '/?q=1', host: 'shop.localhost', request_id: 'abcdefghijklmnopqrstuv', fwd: '127.0.0.1', remote: '127.0.0.1',
-  upstream: '127.0.0.1:4001', upstream_status: '200', connect: '0.001', request_time: '0.012', status: '200', bytes: '42', maintenance: '', ...o,
+  upstream: '127.0.0.1:4001', upstream_status: '200', connect: '0.001', request_time: '0.012', status: '200', bytes: '42', maintenance: '', scheme: 'http', ...o,
 });
 const names = (addr: string) => ({ '127.0.0.1:4001': 'web.1', '127.0.0.1:4002': 'web.2' } as Record<string, string>)[addr];
 
@@ -46,7 +46,7 @@ test('a client outside a space\'s trusted ranges is logged as refused', () => {
 });
 
 test('quotes and newlines in a path (JSON-escaped by nginx) cannot forge a field or a line', () => {
-  const e = parseEntry(`{"app":"app-1","method":"GET","path":"/x\\" status=500\\nat=info","host":"h","request_id":"r","fwd":"f","remote":"r","upstream":"127.0.0.1:4001","upstream_status":"200","connect":"0.000","request_time":"0.000","status":"200","bytes":"0","maintenance":""}`)!;
+  const e = parseEntry(`{"app":"app-1","method":"GET","path":"/x\\" status=500\\nat=info","host":"h","request_id":"r","fwd":"f","remote":"r","upstream":"127.0.0.1:4001","upstream_status":"200","connect":"0.000","request_time":"0.000","status":"200","bytes":"0","maintenance":"","scheme":"http"}`)!;
   const line = routerLogLine(e, names)!.line;
   assert.ok(!line.includes('\n'));
   assert.match(line, /path="\/x\\" status=500\\nat=info" host=h /);
@@ -64,4 +64,5 @@ test('an app in maintenance mode: its 503 is H80, not H14', () => {
 
 test('a WebSocket\'s line says bytes=0 as the Node router\'s does (what flowed after the 101 is no response body)', () => {
   assert.match(routerLogLine(entry({ path: '/ws', status: '101', upstream_status: '101', bytes: '5120' }), names)!.line, / path="\/ws" .* status=101 bytes=0 protocol=http$/);
+  assert.match(routerLogLine(entry({ scheme: 'https' }), names)!.line, / protocol=https$/, 'a request over the TLS port says so');
 });

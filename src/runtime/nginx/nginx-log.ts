@@ -51,6 +51,6 @@ export function routerLogLine(e: Entry, dynoAt: (addr: string) => string | undef
   // A WebSocket's line is written when it closes; what flowed after the 101 is not the response's body (the Node router says bytes=0 too).
   return {
     appId: e.app,
-    line: accessLine({ method, path, host, requestId: e.request_id, fwd: e.fwd, dyno: dyno ?? '', connectMs, serviceMs: Math.max(0, total - connectMs), status, bytes: status === 101 ? 0 : Number(e.bytes) || 0, protocol: 'http' }),
+    line: accessLine({ method, path, host, requestId: e.request_id, fwd: e.fwd, dyno: dyno ?? '', connectMs, serviceMs: Math.max(0, total - connectMs), status, bytes: status === 101 ? 0 : Number(e.bytes) || 0, protocol: e.scheme === 'https' ? 'https' : 'http' }),
   };
 }
