@@ -10,6 +10,7 @@ import path from 'node:path';
 import { startServer, cli, viaRouter } from '../test/helpers/server.js';
 import { exampleRepo, commitAll } from '../test/helpers/apps.js';
 import { median } from './proc-stats.js';
+import { buildSteps, stepLines } from './build-steps.js';
 
 const CACHED_RUNS = 3;
 const AIM = 0.2; // issue 18: a cached build at most 0.2× a first build
@@ -67,12 +68,6 @@ async function deploy(version: string): Promise<number> {
   return Number(process.hrtime.bigint() - t) / 1e9;
 }
 
-/** Each build's steps as the server logs them ("build: ID of APP: workspace 21 ms (cpu 0+10), …"), in order. */
-function buildSteps(): Array<Array<{ step: string; wallMs: number; cpuMs: number }>> {
-  return [...server.output().matchAll(/build: \S+ of \S+: (.*)/g)].map((m) => [...m[1]!.matchAll(/(?:^|, )(.+?) (\d+) ms \(cpu ([\d-]+)\+([\d-]+)\)/g)]
-    .map((s) => ({ step: s[1]!, wallMs: Number(s[2]), cpuMs: (Number(s[3]) || 0) + (Number(s[4]) || 0) })));
-}
-
 try {
   await cli(server, ['apps:create', APP]);
   const first = await deploy('first'); // empty build cache: npm downloads every package
@@ -87,15 +82,10 @@ try {
   console.log(`  first build (empty cache)     ${first.toFixed(2)} s`);
   console.log(`  cached builds                 ${c.toFixed(2)} s median   (each: ${cached.map((x) => x.toFixed(2)).join(', ')})`);
   console.log(`  cached / first                ${ratio.toFixed(2)}×   (aim ≤ ${AIM}×: ${ratio <= AIM ? 'met' : 'not met'})`);
-  const steps = buildSteps();
+  const steps = buildSteps(server.output());
   if (steps.length > 1) {
-    const cachedSteps = steps.slice(1);
-    console.log('  where a cached build\'s time goes (median of the cached builds; first build in brackets):');
-    for (const s of steps[0]!.length >= cachedSteps[0]!.length ? steps[0]! : cachedSteps[0]!) {
-      const xs = cachedSteps.map((b) => b.find((x) => x.step === s.step)).filter((x) => x !== undefined);
-      const f = steps[0]!.find((x) => x.step === s.step);
-      if (xs.length) console.log(`    ${s.step.padEnd(24)} ${String(median(xs.map((x) => x.wallMs))).padStart(6)} ms  cpu ${String(median(xs.map((x) => x.cpuMs))).padStart(6)} ms   [${f?.wallMs ?? '-'} ms]`);
-    }
+    console.log('  where a cached build\'s time goes (median of the cached builds; the first build in brackets):');
+    for (const line of stepLines(steps.slice(1), steps[0])) console.log(line);
   }
   console.log(`  requests during the cached deploys: ${sent} sent, ${failed} failed   (aim 0 failed: ${failed === 0 ? 'met' : 'not met'})`);
 } finally {

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServer, cli, viaRouter, TOKEN } from '../test/helpers/server.js';
 import { exampleRepo, commitAll } from '../test/helpers/apps.js';
+import { buildSteps, stepLines } from './build-steps.js';
 
 const RUNS = 5;
 const AIM = 1.2; // issue 18: git push → new code served, median, in seconds
@@ -73,6 +74,8 @@ try {
   console.log(`    release phase               ${m('release')} s`);
   console.log(`    boot (dynos up, swapped)    ${m('boot')} s`);
   console.log(`    until the router serves it  ${m('serve')} s`);
+  console.log('  the build\'s steps (median of the measured pushes):');
+  for (const line of stepLines(buildSteps(server.output()).slice(1))) console.log(line);
 } finally {
   await server.stop();
 }

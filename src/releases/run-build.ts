@@ -9,7 +9,7 @@ import { killMarked } from '../sandbox/process-tree.js';
 import { prepareBuildpacks } from '../buildpacks/prepare.js';
 import { q, sourceFiles } from '../buildpacks/shell.js';
 import { createWorkspace, removeWorkspace, writeEnvDir, hoistSingleFolder, type Workspace } from '../ci/workspace.js';
-import { cacheNotSavedLine, restoreCache, saveCache } from '../ci/setup-cache.js';
+import { cacheNotSavedLine, openBuildCache, type BuildCache } from './build-cache.js';
 import { parseAppJson } from '../core/app-json.js';
 import { parseProcfile, parseReleaseYaml } from '../core/procfile.js';
 import { slugignoreMatcher } from '../core/slugignore.js';
@@ -78,10 +78,13 @@ export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEv
   let net: DynoNet | undefined;
   const id = `build-${job.buildId}`;
   let ws: Workspace;
+  let cache: BuildCache;
   try {
     ws = await createWorkspace(sandbox, deps.workRoot, id, limits.diskMb);
+    // Before any of the tenant's commands runs in the workspace (see openBuildCache).
+    cache = await openBuildCache(sandbox, deps.buildCacheRoot, job.appId, ws);
   } catch (e) {
-    const message = `Slipway could not run this build: its workspace could not be created: ${(e as Error).message}`;
+    const message = `Slipway could not run this build: its workspace could not be set up: ${(e as Error).message}`;
     emit({ type: 'output', data: ` !     ${message}\n` });
     return emit({ type: 'end', ok: false, message });
   }
@@ -94,7 +97,7 @@ export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEv
     if (r.exitCode !== 0) throw new BuildError(`${what} ${describeResult(r)}.`);
   };
   try {
-    clock.lap('workspace');
+    clock.lap(`workspace, cache (${cache.kind})`);
     net = await deps.network?.forGroup(`app:${job.appId}`, id);
     if (net) sandbox = inNetns(sandbox, net.netns);
     clock.lap('network');
@@ -119,9 +122,7 @@ export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEv
     const removed = await removeIgnored(ws.root, ws.app);
     if (removed) log(`-----> Removed ${removed} entries listed in .slugignore\n`);
     writeEnvDir(sandbox, ws.env, job.configVars);
-    const restored = await restoreCache(sandbox, deps.buildCacheRoot, job.appId, ws.cache);
-    if (restored) log('-----> Restoring build cache\n');
-    clock.lap('cache restore');
+    if (cache.restored) log('-----> Restoring build cache\n');
 
     const prepared = await prepareBuildpacks({ sandbox, ws, env, marker: id, timeoutMs: remaining, signal, log, allowedDirs: deps.buildpackDirs }, urls);
     if (!prepared.ok) throw new BuildError(prepared.message);
@@ -133,7 +134,7 @@ export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEv
       await step(['bash', '-c', `${sourceFiles(exports)}\nexec ${q(path.join(bp.dir, 'bin/compile'))} ${q(ws.app)} ${q(ws.cache)} ${q(ws.env)}`], `Buildpack ${bp.name} bin/compile`);
       clock.lap(`compile ${bp.name}`);
     }
-    log(cacheNotSavedLine(await saveCache(deps.buildCacheRoot, job.appId, ws.cache, { move: true, restored }))); // move: the workspace goes after the build
+    log(cacheNotSavedLine(await cache.save(limits.diskMb * 1024 * 1024), limits.diskMb * 1024 * 1024));
     clock.lap('cache save');
 
     let processTypes: Record<string, string> = {};
@@ -155,7 +156,8 @@ export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEv
 
     const slugFile = path.join(ws.root, 'slug.tgz');
     fs.rmSync(slugFile, { force: true }); // bin/compile may have left a link there (to /dev/zero, say)
-    await step(['tar', '-czf', slugFile, '-C', ws.app, '.'], 'Compressing the slug');
+    // gzip -1: every dyno start unpacks the slug, and the slug is barely larger than at gzip's default level.
+    await step(['tar', '--use-compress-program=gzip -1', '-cf', slugFile, '-C', ws.app, '.'], 'Compressing the slug');
     if (!fs.lstatSync(slugFile).isFile()) throw new BuildError('The compiled slug is not a regular file.');
     const size = fs.statSync(slugFile).size;
     log(`-----> Compressing...\n       Done: ${(size / 1024 / 1024).toFixed(1)}M\n`);
@@ -171,6 +173,7 @@ export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEv
     emit({ type: 'end', ok: false, message });
   } finally {
     killMarked((m) => m === id);
+    await cache.close().catch(() => {}); // removing the workspace unmounts what is left
     await net?.release();
   }
 }
