@@ -125,7 +125,7 @@ async function sizeOf(dir: string): Promise<number> {
  * Put the app's cache on `ws.cache`. Call before any of the tenant's commands runs in `ws`: the
  * overlay's folders are made and mounted while root alone has touched the workspace.
  */
-export async function openBuildCache(sandbox: Sandbox, cacheRoot: string, appId: string, ws: Workspace): Promise<BuildCache> {
+export async function openBuildCache(sandbox: Sandbox, cacheRoot: string, appId: string, ws: Workspace, opts: { overlay?: boolean } = {}): Promise<BuildCache> {
   const { appDir, current } = openStore(cacheRoot, appId);
   const lower = current ?? path.join(appDir, '.empty');
   if (!current) fs.mkdirSync(lower, { recursive: true, mode: 0o700 }); // root's, and never written: an empty lower layer
@@ -133,7 +133,7 @@ export async function openBuildCache(sandbox: Sandbox, cacheRoot: string, appId:
   try {
     // A version saved by another uid (the app's uid changed): the tenant must be able to change it through the overlay.
     if (current && fs.lstatSync(current).uid !== sandbox.user.uid) await chownTree(current, sandbox.user);
-    if (overlaySupported()) {
+    if (opts.overlay !== false && overlaySupported()) {
       const mounted = await mountOverlay(sandbox, lower, ws);
       if (mounted) return overlayCache(sandbox, appDir, lower, current !== undefined, ws, mounted);
     }
