@@ -94,6 +94,7 @@ export function pruneVersions(appDir: string, opts: { keepCurrent?: boolean } = 
   const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8');
   for (const name of names) {
     const v = path.join(appDir, name);
+    if (name.startsWith('.current-')) { fs.rmSync(v, { force: true }); continue; } // a pointer a killed save left unrenamed
     if (!VERSION.test(name) || v === current || inUse.has(v) || mounts.includes(`lowerdir=${v},`) || mounts.includes(`lowerdir=${v}\n`)) continue;
     fs.rmSync(v, { recursive: true, force: true });
   }
