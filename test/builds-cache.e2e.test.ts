@@ -134,6 +134,18 @@ test('Node.js app: the cached build restores node_modules and the app serves its
   const r = await cli(s, ['run', '-a', 'cache-node', '--', `node -e 'console.log(require("ms")(60000))'`], { timeoutMs: 120_000 });
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /^1m$/m);
+  // Without a lockfile npm install runs over the cached tree (with a scratch copy of npm's cache
+  // index): a build that downloads nothing leaves the cache unchanged.
+  fs.rmSync(path.join(dir, 'package-lock.json'));
+  for (const v of ['three', 'four']) {
+    setVersion(v);
+    const b = await cli(s, ['builds:create', '-a', 'cache-node'], { cwd: dir, timeoutMs: 300_000 });
+    assert.equal(b.code, 0, b.stdout + b.stderr);
+    if (v === 'four') {
+      assert.match(b.stdout, /Installing dependencies with npm install over the cached node_modules/);
+      assert.match(b.stdout, /The cache is unchanged; not saved again/);
+    }
+  }
 });
 
 test('no cache mount is left after a stop, nor after a SIGKILL mid-build and a restart', { timeout: 600_000 }, async () => {
