@@ -1,4 +1,5 @@
 // Apps, config vars, builds, releases, formation, dynos and logs — Heroku Platform API v3 paths.
+import { purgeBuildCache } from '../releases/build-cache.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { z } from 'zod/v3';
@@ -6,7 +7,6 @@ import { getApp, getConfigVars, patchConfigVars, renameApp, setMaintenance, type
 import { generatedAppName } from '../core/app-name.js';
 import { getRelease, listReleases, type Release } from '../store/releases.js';
 import { getBuild, listBuilds, type Build } from '../store/builds.js';
-import fs from 'node:fs';
 import path from 'node:path';
 import { startBuild, releaseConfigChange, releaseSlug, rollback, buildLogKey, releaseLogKey, scheduleDynos } from '../releases/deploy.js';
 import { listAppDynos } from '../store/desired-dynos.js';
@@ -126,7 +126,7 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
 
   app.delete<{ Params: { app: string } }>('/apps/:app/build-cache', async (req, reply) => {
     const a = await getApp(db, req.params.app);
-    fs.rmSync(path.join(ctx.config.dataDir, 'build-cache', a.id), { recursive: true, force: true });
+    purgeBuildCache(path.join(ctx.config.dataDir, 'build-cache'), a.id);
     return reply.status(202).send({});
   });
 

@@ -1,4 +1,4 @@
-// The per-pipeline setup cache: restored into a node's CACHE_DIR, saved after a successful setup
+// The per-pipeline setup cache (CI): restored into a node's CACHE_DIR, saved after a successful setup
 // when the setup changed it. The tenant owns CACHE_DIR and may replace it with a link to a host
 // folder, so root copies only a real folder, never through a link: `cp -a` copies links inside it as links.
 import fs from 'node:fs';
@@ -25,31 +25,20 @@ export async function restoreCache(sandbox: Sandbox, cacheRoot: string, pipeline
   return { fingerprint: treeFingerprint(into) };
 }
 
-/** Rename unless `to` is on another filesystem (a workspace has one of its own where loop mounts work). */
-function renamed(from: string, to: string): boolean {
-  try { fs.renameSync(from, to); return true; } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EXDEV') return false;
-    throw e;
-  }
-}
-
 /**
- * Replace a cache (a pipeline's setup cache, an app's build cache) with `from`, atomically (readers
- * see old or new). `move` takes `from` itself (when on the same filesystem), for a workspace that is
- * discarded next anyway. Nothing is written when `from` is what `restored` put there ('unchanged')
- * or no longer a real folder ('not-a-folder').
+ * Replace a pipeline's setup cache with a copy of `from`, atomically (readers see old or new).
+ * Nothing is written when `from` is what `restored` put there ('unchanged') or no longer a real
+ * folder ('not-a-folder').
  */
-export async function saveCache(cacheRoot: string, pipelineId: string, from: string, opts: { move?: boolean; restored?: Restored } = {}): Promise<'saved' | 'unchanged' | 'not-a-folder'> {
+export async function saveCache(cacheRoot: string, pipelineId: string, from: string, opts: { restored?: Restored } = {}): Promise<'saved' | 'unchanged' | 'not-a-folder'> {
   if (!isRealDir(from)) return 'not-a-folder';
   const restored = opts.restored?.fingerprint;
   if (restored !== undefined && treeFingerprint(from) === restored && isRealDir(path.join(cacheRoot, pipelineId))) return 'unchanged';
   fs.mkdirSync(cacheRoot, { recursive: true, mode: 0o700 });
   const dest = path.join(cacheRoot, pipelineId);
   const tmp = `${dest}.new-${process.pid}-${Date.now()}`;
-  if (!(opts.move && renamed(from, tmp))) {
-    const r = await runHost('cp', ['-a', '--', from, tmp]);
-    if (r.exitCode !== 0) { fs.rmSync(tmp, { recursive: true, force: true }); throw new Error(`saving the cache failed: ${r.stderr.trim()}`); }
-  }
+  const r = await runHost('cp', ['-a', '--', from, tmp]);
+  if (r.exitCode !== 0) { fs.rmSync(tmp, { recursive: true, force: true }); throw new Error(`saving the cache failed: ${r.stderr.trim()}`); }
   const old = `${dest}.old-${process.pid}-${Date.now()}`;
   if (fs.existsSync(dest)) fs.renameSync(dest, old);
   fs.renameSync(tmp, dest);

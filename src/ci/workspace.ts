@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { runHost } from '../sandbox/host.js';
 import { chownTree } from '../sandbox/tenant-sandbox.js';
-import { workspaceDisks } from '../sandbox/workspace-disk.js';
+import { unmountInside, workspaceDisks } from '../sandbox/workspace-disk.js';
 
 export interface Workspace { root: string; app: string; cache: string; env: string; buildpacks: string; tmp: string }
 
@@ -24,6 +24,7 @@ export async function createWorkspace(sandbox: Sandbox, workRoot: string, id: st
 
 /** Remove a workspace: its filesystem unmounted (lazily when busy) and its image deleted first. */
 export async function removeWorkspace(workRoot: string, id: string): Promise<void> {
+  await unmountInside(path.join(workRoot, id)); // a build's cache overlay, left by a build that threw
   await workspaceDisks(workRoot)?.detach(path.join(workRoot, id), id);
   fs.rmSync(path.join(workRoot, id), { recursive: true, force: true });
 }

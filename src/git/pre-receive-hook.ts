@@ -24,9 +24,11 @@ function refusal(status: number, body: string): string {
 
 async function sendCommit(callback: string, token: string, branch: string, sha: string): Promise<boolean> {
   const env = { ...process.env } as Record<string, string>;
-  const message = (await runHost('git', ['log', '-1', '--format=%B', sha], { env })).stdout.trim();
+  // The message and the tree's size at once: two git starts of a push's wait.
+  const [log, size] = await Promise.all([runHost('git', ['log', '-1', '--format=%B', sha], { env }), treeSize(sha, { env })]);
+  const message = log.stdout.trim();
   const limits = { unpackedBytes: Number(env['SLIPWAY_MAX_UNPACKED_BYTES']), entries: Number(env['SLIPWAY_MAX_SOURCE_ENTRIES']) };
-  const over = treeOverLimit(`The source of ${sha.slice(0, 7)}`, await treeSize(sha, { env }), limits);
+  const over = treeOverLimit(`The source of ${sha.slice(0, 7)}`, size, limits);
   if (over) { process.stdout.write(`!     Push rejected: ${over}\n`); return false; }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-push-'));
   try {

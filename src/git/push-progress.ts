@@ -13,8 +13,9 @@ import type { AppContext } from '../app-context.js';
 import { pushResultLine } from './push-protocol.js';
 import { followStep } from '../releases/step-output.js';
 
-// A push's own waits (a build to start, a release to end): short, and only while a push is open.
-const POLL_MS = 50;
+// A push's own waits (a build to start, a release to end): short (each is part of the time until the
+// new code serves), and only while a push is open; one indexed read each.
+const POLL_MS = 10;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until<T>(signal: AbortSignal, read: () => Promise<T | undefined>): Promise<T | undefined> {

@@ -30,6 +30,7 @@ export async function startBuild(ctx: AppContext, app: App, sourceBlobUrl: strin
 /** Build events → output, slug, release. */
 export async function recordBuildEvent(ctx: AppContext, job: BuildJob, e: BuildEvent): Promise<void> {
   if (e.type === 'output') return ctx.logs.append(buildLogKey(job.buildId), e.data);
+  if (e.type === 'steps') return; // the runner's recorder logs them
   ctx.logs.close(buildLogKey(job.buildId));
   await ctx.logs.archived(buildLogKey(job.buildId));
   const db = ctx.store.db;

@@ -1,5 +1,6 @@
 // The runner seam for builds and release phases: jobs in, events out; no store access.
 import type { Tenant } from '../sandbox/user.js';
+import type { StepTime } from '../ci/step-clock.js';
 
 export const BUILD_JOB = 'build';
 export const RELEASE_JOB = 'release-phase';
@@ -35,6 +36,8 @@ export interface ReleaseJob {
 
 export type BuildEvent =
   | { type: 'output'; data: Buffer | string }
+  /** Where the build's time went, step by step (for the operator's log and bench/deploy). */
+  | { type: 'steps'; steps: StepTime[] }
   | { type: 'end'; ok: true; slugFile: string; processTypes: Record<string, string>; buildpacks: string[]; size: number }
   | { type: 'end'; ok: false; message: string };
 

@@ -49,7 +49,11 @@ export function jobRecorder(ctx: AppContext, job: { kind: string; payload: strin
   if (job.kind === BUILD_JOB) {
     const p = JSON.parse(job.payload) as BuildJob;
     return {
-      record: (e) => { if (e.type === 'output') continueLog(ctx, buildLogKey(p.buildId)); return recordBuildEvent(ctx, p, e as BuildEvent); },
+      record: async (e) => {
+        if (e.type === 'steps') return ctx.log.info(`build: ${p.buildId} of ${p.appName}: ${describeSteps(e.steps)}`);
+        if (e.type === 'output') continueLog(ctx, buildLogKey(p.buildId));
+        return recordBuildEvent(ctx, p, e as BuildEvent);
+      },
       after: async () => {}, failed: (message) => recordBuildEvent(ctx, p, { type: 'end', ok: false, message }),
     };
   }

@@ -39,7 +39,8 @@ export const onQuotaFilesystem = (dirs: string[]): boolean => dirs.length > 0 &&
 
 const fail = (what: string, r: { stderr: string; error?: string }) => new Error(`${what} failed: ${(r.stderr || r.error || '').trim()}`);
 
-async function unmount(root: string): Promise<void> {
+/** Unmount `root` when something is mounted there (lazily when busy). */
+export async function unmount(root: string): Promise<void> {
   if (!mountsUnder(root).includes(root)) return;
   const r = await runHost('umount', ['--', root], { timeoutMs: 30_000 });
   // Busy (a process still has a file open there): detach it now; the kernel frees it when the last user ends.
@@ -47,6 +48,11 @@ async function unmount(root: string): Promise<void> {
     const lazy = await runHost('umount', ['-l', '--', root], { timeoutMs: 30_000 });
     if (lazy.exitCode !== 0) throw fail(`unmounting ${root}`, lazy);
   }
+}
+
+/** Unmount what is mounted inside `root` (not `root` itself), innermost first. */
+export async function unmountInside(root: string): Promise<void> {
+  for (const m of mountsUnder(root).reverse()) if (m !== root) await unmount(m);
 }
 
 /** Detach every loop device whose image lies in `imagesDir` (mount's autoclear usually has). */

@@ -44,14 +44,17 @@ save_modules() {
 }
 
 # Over a restored node_modules npm still appends to its cache's index (a packument it looked at
-# again): that run gets a scratch cache beside the real one — content linked (written once, never
-# changed), index copied — so the cache stays unchanged. Prints the folder to use as npm's cache.
+# again): that run gets a scratch cache beside the real one — the content folder by a symbolic link
+# (content is written once under its hash and never changed: what npm downloads anew is added to the
+# real cache), the index copied — so a run that downloads nothing leaves the cache unchanged. A link,
+# not hard links: CACHE_DIR may be an overlay, where hard-linking a file copies it up whole.
+# Prints the folder to use as npm's cache.
 scratch_npm_cache() {
   local real="$npm_config_cache" scratch
   scratch="$(mktemp -d "$cache_dir/nodejs/npm-scratch.XXXXXX")"
   mkdir -p "$scratch/_cacache"
   if [ -d "$real/_cacache" ]; then
-    cp -al "$real/_cacache/content-v2" "$scratch/_cacache/" 2>/dev/null || true
+    [ -d "$real/_cacache/content-v2" ] && ln -s "$real/_cacache/content-v2" "$scratch/_cacache/content-v2"
     cp -a "$real/_cacache/index-v5" "$scratch/_cacache/" 2>/dev/null || true
   fi
   echo "$scratch"

@@ -118,5 +118,6 @@ pm_prune() {
 keep_package_manager() {
   [ "$pm" = npm ] && return 0
   rm -rf "$build_dir/.heroku/corepack"
-  cp -al "$COREPACK_HOME" "$build_dir/.heroku/corepack" 2>/dev/null || cp -a "$COREPACK_HOME" "$build_dir/.heroku/corepack"
+  # Hard links where CACHE_DIR shares the app's filesystem; else a copy (a failed cp -al leaves folders behind).
+  cp -al "$COREPACK_HOME" "$build_dir/.heroku/corepack" 2>/dev/null || { rm -rf "$build_dir/.heroku/corepack"; cp -a "$COREPACK_HOME" "$build_dir/.heroku/corepack"; }
 }

@@ -82,7 +82,7 @@ choose_version() {
 }
 
 # Link (same filesystem) or copy a cached toolchain into the build.
-place() { rm -rf "$2"; mkdir -p "$(dirname "$2")"; cp -al "$1" "$2" 2>/dev/null || cp -a "$1" "$2"; }
+place() { rm -rf "$2"; mkdir -p "$(dirname "$2")"; cp -al "$1" "$2" 2>/dev/null || { rm -rf "$2"; cp -a "$1" "$2"; }; }
 
 install_node() {
   local range="$1" choice dir
