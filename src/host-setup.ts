@@ -38,7 +38,8 @@ export interface Host {
 }
 
 /** Sandbox, limits, workspace disks and network object of this host; a killed predecessor's leftovers go first. */
-export async function setUpHost(config: Config, log: Logger): Promise<Host> {
+/** `keep`: what dynos an earlier process of this agent left running use (adopted, not swept): their commands' markers and workspace ids. */
+export async function setUpHost(config: Config, log: Logger, keep: { markers: ReadonlySet<string>; workspaces: ReadonlySet<string> } = { markers: new Set(), workspaces: new Set() }): Promise<Host> {
   const missingTools = resolveHostTools();
   if (missingTools.length) log.warn(`host programs not installed (features using them will fail with a clear error): ${missingTools.join(', ')}`);
   const sandboxProbe = createSandbox({ mode: config.sandbox, userName: config.sandboxUser, hidden: [], graceMs: config.killGraceMs });
@@ -47,10 +48,10 @@ export async function setUpHost(config: Config, log: Logger): Promise<Host> {
   fs.chmodSync(workRoot, 0o711);
   const hidden = [...new Set([config.dataDir, workRoot])];
   // A filesystem per workspace where loop mounts work; a killed server's mounts and images go first.
-  const disks = await openWorkspaceDisks({ dataDir: config.dataDir, workRoot });
+  const disks = await openWorkspaceDisks({ dataDir: config.dataDir, workRoot, keep: keep.workspaces });
   // Limits per dyno size: one cgroup per command under a parent of this server's own; a killed server's leftovers go first.
   const limiter = createLimiter({ dataDir: config.dataDir, ownUid: process.getuid?.() === 0 });
-  const swept = limiter.sweep();
+  const swept = limiter.sweep(keep.markers);
   log.info(`${limiter.summary}; ${disks.summary}` + (swept ? `; removed ${swept} cgroups a previous run left behind` : '') + (disks.swept ? `; removed ${disks.swept} workspace filesystems a previous run left behind` : ''));
   const sandbox = createSandbox({ mode: sandboxProbe.mode, userName: config.sandboxUser, hidden, graceMs: config.killGraceMs, limiter });
   if (sandboxProbe.warning) log.warn(sandboxProbe.warning);

@@ -7,6 +7,8 @@ import type { Database } from '../store/schema.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../app-context.js';
 import { Companion } from './companions.js';
+import { DynoRecords } from '../runtime/dyno-records.js';
+import { killMarked } from '../sandbox/process-tree.js';
 import { mintLocalAgentToken } from '../store/local-agent-token.js';
 import { CompanionSpaces } from './companion-spaces.js';
 import type { SpaceNetworks } from '../spaces/space-network.js';
@@ -21,7 +23,7 @@ export function localAgentPaths(serverDataDir: string): { dataDir: string; workR
 export async function startLocalAgentCompanion(o: { config: Config; db: Kysely<Database>; log: Logger; serverUrl: string; name: string; router: { host: string; port: number } }): Promise<Companion> {
   const c = o.config;
   const { dataDir, socket } = localAgentPaths(c.dataDir);
-  const companion = new Companion({ dir: path.dirname(socket), kind: 'agent', log: o.log });
+  const companion = new Companion({ dir: path.dirname(socket), kind: 'agent', log: o.log, versionTag: c.companionVersionTag });
   const router = `${o.router.host}:${o.router.port}`;
   await companion.adoptOrStart(`${o.serverUrl} ${dataDir} ${router}`, async () => ({
     args: [],
@@ -30,9 +32,26 @@ export async function startLocalAgentCompanion(o: { config: Config; db: Kysely<D
       SLIPWAY_AGENT_DATA_DIR: dataDir, SLIPWAY_AGENT_NAME: o.name, SLIPWAY_AGENT_ADDRESS: '127.0.0.1', SLIPWAY_AGENT_ROUTER: router,
       // Dynos only: the server's own runner takes this host's jobs (builds and test nodes keep its caches).
       SLIPWAY_AGENT_SLOTS: '0',
+      // The router runs here as root: it reaches the dynos at their own addresses, so they keep serving while this process is replaced.
+      SLIPWAY_AGENT_DIRECT_DYNOS: 'on',
     },
   }));
   return companion;
+}
+
+/**
+ * A clean stop of the local agent: its dynos stop with it. Dynos outlive their agent process, so if
+ * it had to be killed before it stopped them (past the grace), the dynos its records list are ended here.
+ */
+export async function stopLocalAgent(companion: Companion, config: Pick<Config, 'dataDir' | 'dynoStopGraceMs'>, log: Logger): Promise<void> {
+  await companion.stop(config.dynoStopGraceMs + 10_000);
+  const records = new DynoRecords(path.join(localAgentPaths(config.dataDir).dataDir, 'dynos'));
+  const left = records.live();
+  if (!left.length) return;
+  const ids = new Set(left.map((r) => r.spec.id));
+  const killed = killMarked((m) => ids.has(m));
+  for (const id of ids) records.remove(id);
+  log.warn(`agent: stopped before it had stopped ${ids.size} dyno(s); ended their ${killed} process(es)`);
 }
 
 /** The local agent process owns this host's private spaces: the server's network object asks it (companion-spaces.ts). */

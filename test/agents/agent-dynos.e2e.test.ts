@@ -7,6 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { startServer, cli, api, viaRouter, BIN, TOKEN, type TestServer } from '../helpers/server.js';
 import { exampleRepo, repoWithBuildpack } from '../helpers/apps.js';
@@ -171,9 +172,12 @@ test('an agent SIGKILLed: its dyno is started on the other agent and served agai
     console.log(`# agent SIGKILLed: dyno placed on ${survivor} after ${movedMs} ms, both dynos served from it after ${servedMs} ms (lost after ${LOST_S} s, bound ${FAILOVER_BOUND_MS} ms); meanwhile ${served} served, ${failures} failed`);
     assert.ok(servedMs <= FAILOVER_BOUND_MS, `served again after ${servedMs} ms (bound ${FAILOVER_BOUND_MS} ms)`);
   } finally {
-    // The killed agent comes back on its data folder: it sweeps what the kill left (workspaces, their filesystems).
+    // The killed agent comes back on its data folder: its dyno outlived the kill, and is adopted.
     agents[i] = startAgent(victim.host, serverUrl, tokens[i]!, { slots: 1, dataDir: victim.dataDir });
     await waitFor('the restarted agent to register', async () => agents[i]!.output().includes('registered with'), 60_000);
   }
-  await waitFor('the restarted agent to sweep what the kill left', async () => /removed 1 dyno workspace\(s\) a previous run left behind/.test(agents[i]!.output()), 30_000);
+  await waitFor('the restarted agent to adopt the dyno the kill left running', async () => /adopted 1 of 1 dyno\(s\) an earlier process of this agent left running/.test(agents[i]!.output()), 30_000);
+  // Its desired state no longer has that dyno (it moved to the other agent): it is stopped, and its record goes with it.
+  const records = path.join(victim.dataDir, 'dynos');
+  await waitFor('the adopted dyno, no longer desired there, to be stopped', async () => fs.readdirSync(records).every((f) => !f.endsWith('.json')), 60_000);
 });
