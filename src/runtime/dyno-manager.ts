@@ -152,6 +152,7 @@ export class DynoManager {
       clearInterval(d.memoryTimer);
       d.stopping = true;
       d.tail?.close(false);
+      d.tail = undefined;
     }
     this.apps.clear();
   }
@@ -228,17 +229,19 @@ export class DynoManager {
       }
     };
     save();
-    if (records) {
-      d.tail = new OutputTail(records.outputFile(d.id), offset, {
-        line: (l) => this.o.log(d.appId, `app[${d.name}]`, l),
-        dropped: (bytes) => this.o.log(d.appId, 'heroku[logplex]', `Error L10 (output buffer overflow): ${d.name} wrote ${bytes} bytes more than the ${Math.round(MAX_UNREAD_BYTES / 2 ** 20)} MB kept while no agent process read its output; they were dropped`),
-        onOffset: (o) => { d.offset = o; save(); },
-      });
-    }
+    // This process's tail, closed when it ends (and only then: stop() finds it gone from the dyno).
+    const tail = records && new OutputTail(records.outputFile(d.id), offset, {
+      line: (l) => this.o.log(d.appId, `app[${d.name}]`, l),
+      dropped: (bytes) => this.o.log(d.appId, 'heroku[logplex]', `Error L10 (output buffer overflow): ${d.name} wrote ${bytes} bytes more than the ${Math.round(MAX_UNREAD_BYTES / 2 ** 20)} MB kept while no agent process read its output; they were dropped`),
+      onOffset: (o) => { d.offset = o; save(); },
+      failed: (message) => this.o.log(d.appId, `heroku[${d.name}]`, `${d.name}: ${message}`),
+    });
+    d.tail = tail;
     d.memoryTimer = setInterval(() => this.checkMemory(d, proc), this.o.memoryCheckMs ?? 2000);
     void proc.result.then(async (r) => {
       clearInterval(d.memoryTimer);
-      if (d.proc === proc) d.tail?.close(true);
+      tail?.close(true);
+      if (d.tail === tail) d.tail = undefined;
       if (d.stopping) return;
       const src = `heroku[${d.name}]`;
       if (r.limitExceeded?.resource === 'memory') for (const l of r15Lines(r.limitExceeded.usedMb, d.size.quotaMb)) this.o.log(d.appId, src, l);
@@ -327,7 +330,9 @@ export class DynoManager {
     clearInterval(d.memoryTimer);
     if (d.proc && d.state !== 'crashed') this.o.log(d.appId, `heroku[${d.name}]`, `Stopping ${d.name} (SIGTERM)`);
     await d.proc?.stop(this.o.stopGraceMs);
+    // Its process's end closed its tail already; a tail still here belongs to a process that did not end.
     d.tail?.close(true);
+    d.tail = undefined;
     this.o.records?.remove(d.id);
     this.setState(d, 'down');
     killMarked((m) => m === d.id);
