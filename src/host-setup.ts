@@ -8,7 +8,9 @@ import type { Logger } from './app-context.js';
 import { createSandbox, type Sandbox } from './sandbox/sandbox.js';
 import { resolveHostTools } from './sandbox/host-tools.js';
 import { createLimiter } from './sandbox/cgroups.js';
-import { openWorkspaceDisks } from './sandbox/workspace-disk.js';
+import { openWorkspaceDisks, sweepWorkspaceDisks } from './sandbox/workspace-disk.js';
+import { findMarkedProcesses, killMarked } from './sandbox/process-tree.js';
+import { sleep } from './core/sleep.js';
 import { SpaceNetworks } from './spaces/space-network.js';
 import { runChecks, formatChecks } from './doctor/checks.js';
 import { hostFacts } from './doctor/host-facts.js';
@@ -65,4 +67,23 @@ export async function setUpHost(config: Config, log: Logger, keep: { markers: Re
       limiter.close();
     },
   };
+}
+
+/**
+ * What a host's execution process left when it ended without stopping what it ran (dead, or killed
+ * past its grace): the processes of its workspaces (and of `ids`), their workspace filesystems and
+ * loop devices, cgroups and networks, removed as its next start would remove them (but for good).
+ * Returns how many processes were ended.
+ */
+export async function sweepHost(dataDir: string, ids: readonly string[], log: Logger): Promise<number> {
+  const workRoot = path.join(dataDir, 'workspaces');
+  const all = new Set([...ids, ...(fs.existsSync(workRoot) ? fs.readdirSync(workRoot) : [])]);
+  const killed = killMarked((m) => all.has(m));
+  // SIGKILL is not instant: a process still exiting keeps its filesystem busy and its group in use.
+  for (const until = Date.now() + 5000; findMarkedProcesses((m) => all.has(m)).length && Date.now() < until;) await sleep(100);
+  createLimiter({ dataDir, ownUid: process.getuid?.() === 0 }).close();
+  await sweepWorkspaceDisks({ dataDir, workRoot });
+  for (const id of all) fs.rmSync(path.join(workRoot, id), { recursive: true, force: true });
+  await new SpaceNetworks({ dataDir, log }).sweep();
+  return killed;
 }

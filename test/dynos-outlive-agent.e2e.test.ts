@@ -19,6 +19,8 @@ import { hangDetectedWithinMs } from '../src/companions/companion-hang.js';
 import { alive } from '../src/companions/companions.js';
 import { steadyLoad } from './helpers/load.js';
 import fs from 'node:fs';
+import { leftoverMounts } from './helpers/mounts.js';
+import { agentTag, slipwayLeftovers } from './helpers/netns.js';
 
 const A = 'outlive-agent';
 /** From the SIGSTOP to the server's line saying the process is hung (3 unanswered pings), with a second for the log to be read. */
@@ -68,9 +70,16 @@ before(async () => {
 after(async () => {
   const dataDir = s.dataDir;
   await s.stop();
+  assertNothingLeft(dataDir);
+});
+
+/** After a clean stop of the server: no companion, no dyno process, no workspace filesystem or loop device, no namespace of its agent. */
+function assertNothingLeft(dataDir: string): void {
   assert.deepEqual(companions(dataDir), { router: [], agent: [] }, 'no companion outlives a clean stop');
   assert.deepEqual(dynoPids(), [], 'no dyno is left');
-});
+  assert.deepEqual(leftoverMounts(dataDir), [], 'no workspace filesystem nor loop device is left');
+  assert.deepEqual(slipwayLeftovers({ tag: agentTag(dataDir) }), { netns: [], links: [], tables: [] }, 'nothing of the agent\'s networks is left');
+}
 
 test('SIGKILL the local agent: a new one adopts the same dyno processes, no request fails, and output printed meanwhile reaches the log', { timeout: 180_000 }, async () => {
   const before = dynoPids();
@@ -166,4 +175,17 @@ test('a restart with another companion version replaces the router and the agent
   assert.deepEqual(companions(s.dataDir), upgraded, 'the upgraded companions adopted, none started beside them');
   assert.deepEqual(dynoPids(), dynosBefore, 'still the same dyno processes');
   await waitFor('the app to serve', served, SERVE_AGAIN_MS);
+});
+
+test('a clean stop of the server while its agent is hung (SIGSTOP: it cannot stop its dynos) ends the agent and every dyno, adopted or not, and frees their filesystems, loop devices and namespaces', { timeout: 180_000 }, async () => {
+  const pid = only('agent');
+  assert.ok(dynoPids().length >= 2, 'the dynos run');
+  process.kill(pid, 'SIGSTOP');
+  const dataDir = s.dataDir;
+  try {
+    await s.stop();
+  } finally { try { process.kill(pid, 'SIGCONT'); } catch { /* killed, as it should be */ } }
+  assert.ok(!alive(pid), 'the hung agent was ended');
+  assert.match(s.output(), /agent: killed past its grace with \d+ dyno\(s\) left running: ended \d+ process\(es\) and removed what they used/);
+  assertNothingLeft(dataDir);
 });

@@ -18,6 +18,11 @@ const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..
 export interface CompanionRecord { kind: string; pid: number; instance: string; version: string; key: string; started_at: string }
 export interface CompanionLaunch { args: string[]; env: Record<string, string> }
 
+/** Whether process `pid`'s environment carries SLIPWAY_COMPANION_INSTANCE=`instance` (false when it cannot be read). */
+export function carriesInstance(pid: number, instance: string): boolean {
+  try { return fs.readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`SLIPWAY_COMPANION_INSTANCE=${instance}`); } catch { return false; }
+}
+
 /** Whether `pid` runs: a zombie no one has reaped yet (an adopted companion's parent is not this server) has ended. */
 export function alive(pid: number): boolean {
   try { process.kill(pid, 0); } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
@@ -52,29 +57,35 @@ export class Companion {
     this.logFile = path.join(o.dir, `${o.kind}.log`);
   }
 
-  /** The recorded process if it still runs and says it is this companion (any version). */
-  async running(): Promise<CompanionRecord | undefined> {
+  /**
+   * The recorded process if it still runs and is this companion (any version): it says so on its
+   * socket, or, too busy or hung to answer, its environment carries the instance this server gave it
+   * (`answering` false: never adopted, but stopped or replaced, so no second one runs beside it). A
+   * pid the kernel gave to another process since is never adopted, nor signalled.
+   */
+  async running(): Promise<(CompanionRecord & { answering: boolean }) | undefined> {
     let rec: CompanionRecord;
     try { rec = JSON.parse(fs.readFileSync(this.record, 'utf8')) as CompanionRecord; } catch { return undefined; }
     if (!alive(rec.pid)) return undefined;
     const id = await askIdentity(this.socket);
-    // A pid the kernel gave to another process since is never adopted, nor signalled.
-    if (!id || id.kind !== this.o.kind || id.instance !== rec.instance || id.pid !== rec.pid) return undefined;
-    return { ...rec, version: id.version };
+    if (id && id.kind === this.o.kind && id.instance === rec.instance && id.pid === rec.pid) return { ...rec, version: id.version, answering: true };
+    return carriesInstance(rec.pid, rec.instance) ? { ...rec, answering: false } : undefined;
   }
 
   /** Adopt the running companion of this version, else start one (`launch` is asked only then) and wait until it is ready. */
   async adoptOrStart(key: string, launch: () => Promise<CompanionLaunch>): Promise<{ adopted: boolean; record: CompanionRecord }> {
     this.last = { key, launch };
     const found = await this.running();
-    if (found && found.version === this.version && found.key === key) {
+    if (found?.answering && found.version === this.version && found.key === key) {
       this.current = found;
       this.adopted = true;
       this.o.log.info(`${this.o.kind}: adopted the running process ${found.pid} (instance ${found.instance}, since ${found.started_at})`);
       return { adopted: true, record: found };
     }
     if (found) {
-      this.o.log.info(`${this.o.kind}: process ${found.pid} runs ${found.version} for ${found.key}; this server is ${this.version} for ${key}: replacing it`);
+      this.o.log.info(found.answering
+        ? `${this.o.kind}: process ${found.pid} runs ${found.version} for ${found.key}; this server is ${this.version} for ${key}: replacing it`
+        : `${this.o.kind}: process ${found.pid} runs but does not answer on its socket: replacing it`);
       // An agent hands its dynos over to the next process (SIGUSR2) instead of stopping them, as an upgrade should.
       await this.stopProcess(found, 10_000, this.o.kind === 'agent' ? 'SIGUSR2' : 'SIGTERM');
     }
@@ -119,11 +130,13 @@ export class Companion {
   get kind(): string { return this.o.kind; }
 
   /** Stop the companion this server runs (SIGTERM, then SIGKILL after `graceMs`). */
-  async stop(graceMs: number): Promise<void> {
+  /** How it ended: `stopped` within the grace, `killed` past it, `none` when no process of it ran (it had died). */
+  async stop(graceMs: number): Promise<'stopped' | 'killed' | 'none'> {
     const found = await this.running();
-    if (found) await this.stopProcess(found, graceMs);
+    const how = found ? await this.stopProcess(found, graceMs) : 'none';
     fs.rmSync(this.record, { force: true });
     this.current = undefined;
+    return how;
   }
 
   /** SIGKILL the companion process `pid` (a hung one: SIGTERM would not be handled) and wait until it has ended. */
@@ -133,12 +146,14 @@ export class Companion {
     while (alive(pid)) await sleep(20);
   }
 
-  private async stopProcess(rec: CompanionRecord, graceMs: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  private async stopProcess(rec: CompanionRecord, graceMs: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<'stopped' | 'killed'> {
     process.kill(rec.pid, signal);
     const until = Date.now() + graceMs;
     while (alive(rec.pid) && Date.now() < until) await sleep(50);
-    if (alive(rec.pid)) process.kill(rec.pid, 'SIGKILL');
+    if (!alive(rec.pid)) return 'stopped';
+    process.kill(rec.pid, 'SIGKILL');
     while (alive(rec.pid)) await sleep(20);
+    return 'killed';
   }
 
   private tail(): string {

@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../app-context.js';
 import { Companion } from './companions.js';
 import { DynoRecords } from '../runtime/dyno-records.js';
-import { killMarked } from '../sandbox/process-tree.js';
+import { sweepHost } from '../host-setup.js';
 import { mintLocalAgentToken } from '../store/local-agent-token.js';
 import { CompanionSpaces } from './companion-spaces.js';
 import type { SpaceNetworks } from '../spaces/space-network.js';
@@ -40,18 +40,20 @@ export async function startLocalAgentCompanion(o: { config: Config; db: Kysely<D
 }
 
 /**
- * A clean stop of the local agent: its dynos stop with it. Dynos outlive their agent process, so if
- * it had to be killed before it stopped them (past the grace), the dynos its records list are ended here.
+ * A clean stop of the local agent: its dynos stop with it. Dynos outlive their agent process, so
+ * when it had died (and was not started again), or had to be killed before it stopped them, what
+ * they and it left (processes, workspace filesystems and loop devices, cgroups, namespaces) is
+ * removed here: a stopped server leaves nothing running.
  */
 export async function stopLocalAgent(companion: Companion, config: Pick<Config, 'dataDir' | 'dynoStopGraceMs'>, log: Logger): Promise<void> {
-  await companion.stop(config.dynoStopGraceMs + 10_000);
-  const records = new DynoRecords(path.join(localAgentPaths(config.dataDir).dataDir, 'dynos'));
+  const how = await companion.stop(config.dynoStopGraceMs + 10_000);
+  const { dataDir } = localAgentPaths(config.dataDir);
+  const records = new DynoRecords(path.join(dataDir, 'dynos'));
   const left = records.live();
-  if (!left.length) return;
-  const ids = new Set(left.map((r) => r.spec.id));
-  const killed = killMarked((m) => ids.has(m));
-  for (const id of ids) records.remove(id);
-  log.warn(`agent: stopped before it had stopped ${ids.size} dyno(s); ended their ${killed} process(es)`);
+  if (how === 'stopped' && !left.length) return;
+  const ended = await sweepHost(dataDir, left.map((r) => r.spec.id), log);
+  for (const r of left) records.remove(r.spec.id);
+  log.warn(`agent: ${how === 'none' ? 'no agent process ran' : how === 'killed' ? 'killed past its grace' : 'stopped'} with ${left.length} dyno(s) left running: ended ${ended} process(es) and removed what they used (workspaces, namespaces, cgroups)`);
 }
 
 /** The local agent process owns this host's private spaces: the server's network object asks it (companion-spaces.ts). */

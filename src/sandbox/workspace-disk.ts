@@ -92,6 +92,19 @@ async function attachImage(img: string, root: string, mb: number): Promise<void>
   fs.chmodSync(root, 0o700);
 }
 
+/** Unmount the workspace filesystems under `workRoot`, detach their loop devices and delete their images, but those of the workspaces in `keep`; returns how many images. */
+export async function sweepWorkspaceDisks(opts: { dataDir: string; workRoot: string; keep?: ReadonlySet<string> }): Promise<number> {
+  const keep = opts.keep ?? new Set<string>();
+  const imagesDir = path.join(opts.dataDir, 'disks');
+  const kept = [...keep].map((id) => path.join(opts.workRoot, id));
+  for (const m of mountsUnder(opts.workRoot).reverse()) if (!kept.some((k) => isUnder(m, k))) await unmount(m).catch(() => {});
+  if (!fs.existsSync(imagesDir)) return 0;
+  await detachLoops(imagesDir, new Set([...keep].map((id) => `${id}.img`)));
+  const images = fs.readdirSync(imagesDir).filter((f) => !keep.has(f.replace(/\.img$/, '')));
+  for (const f of images) fs.rmSync(path.join(imagesDir, f), { force: true });
+  return images.filter((f) => f.endsWith('.img')).length;
+}
+
 /** Probe this host and open the workspace disks of a server (sweeping a killed one's leftovers first). */
 /** `keep`: workspaces of dynos an earlier process left running (adopted): their filesystems stay mounted. */
 export async function openWorkspaceDisks(opts: { dataDir: string; workRoot: string; keep?: ReadonlySet<string> }): Promise<WorkspaceDisks & { swept: number }> {
@@ -100,15 +113,7 @@ export async function openWorkspaceDisks(opts: { dataDir: string; workRoot: stri
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id)) throw new Error(`"${id}" is not a workspace id`);
     return path.join(imagesDir, `${id}.img`);
   };
-  const sweep = async (keep: ReadonlySet<string> = new Set()) => {
-    const kept = [...keep].map((id) => path.join(opts.workRoot, id));
-    for (const m of mountsUnder(opts.workRoot).reverse()) if (!kept.some((k) => isUnder(m, k))) await unmount(m).catch(() => {});
-    if (!fs.existsSync(imagesDir)) return 0;
-    await detachLoops(imagesDir, new Set([...keep].map((id) => `${id}.img`)));
-    const images = fs.readdirSync(imagesDir).filter((f) => !keep.has(f.replace(/\.img$/, '')));
-    for (const f of images) fs.rmSync(path.join(imagesDir, f), { force: true });
-    return images.filter((f) => f.endsWith('.img')).length;
-  };
+  const sweep = (keep: ReadonlySet<string> = new Set()) => sweepWorkspaceDisks({ ...opts, keep });
   const swept = await sweep(opts.keep);
   fs.mkdirSync(imagesDir, { recursive: true, mode: 0o700 });
   const why = await probe(imagesDir, opts.workRoot);
