@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startServer, cli, api, viaRouter, BIN, TOKEN, type TestServer } from '../helpers/server.js';
 import { exampleRepo, repoWithBuildpack } from '../helpers/apps.js';
 import { latestRun, nodesOf, waitFor, waitForStatus } from '../helpers/runs.js';
@@ -125,6 +127,45 @@ test('an agent reads and reports its own dynos only, at its own address', { skip
   assert.equal((await elsewhere.json() as { id: string }).id, 'agent_dyno_address');
   // An API token is not an agent token.
   assert.equal((await agentCall(TOKEN, 'GET', '/agent/v1/dynos')).status, 401);
+});
+
+test('an agent cannot point the router at the server\'s own host: a dyno reported at a loopback address is refused, even at the address it registered, and the router never forwards there', { skip, timeout: 120_000 }, async () => {
+  // A service of the server's host, on loopback only: what such a report would open to the router's clients.
+  let hits = 0;
+  const hostService = http.createServer((_req, res) => { hits++; res.end('a service of the server\'s host\n'); });
+  await new Promise<void>((r) => hostService.listen(0, '127.0.0.1', () => r()));
+  const port = (hostService.address() as AddressInfo).port;
+  const mine = (await observed()).find((o) => o.agent === 'host-1')!;
+  const register = (address: string) => agentCall(tokens[0]!, 'POST', '/agent/v1/register', { protocol_version: 1, hostname: 'host-1', address, slots: 1, memory_mb: null });
+  const report = (host: string) => agentCall(tokens[0]!, 'PUT', '/agent/v1/dynos/observed', { dynos: [
+    { id: mine.dyno_id, appId: 'x', releaseId: 'x', type: 'web', name: mine.name, state: 'up', host, port, restarts: 0, changedAt: new Date().toISOString() },
+  ] });
+  const refused = async (r: Response, what: string) => {
+    assert.equal(r.status, 422, what);
+    const body = await r.json() as { id: string; message: string };
+    assert.equal(body.id, 'agent_dyno_loopback', `${what}: ${body.message}`);
+    assert.match(body.message, new RegExp(`Agent host-1 reports ${mine.name} at [^ ]+:${port}, an address of the server's own host to the router; only the server's local agent may report one\\. Start the agent with --advertise ADDR`));
+  };
+  try {
+    for (const host of ['127.0.0.1', '127.9.9.9', '::1', '0.0.0.0', 'localhost']) await refused(await report(host), `a report at ${host}`);
+    // A new process of the agent may register a loopback address (a CI-only agent on the server's host
+    // connects from there), but its dynos are still never reported there.
+    assert.equal((await register('127.0.0.1')).status, 200);
+    await refused(await report('127.0.0.1'), 'a report at the loopback address it registered');
+    // Routing is unchanged: the router sends the app's requests to the real dynos, never to the host's service.
+    const row = (await observed()).find((o) => o.dyno_id === mine.dyno_id)!;
+    assert.equal(`${row.host}:${row.port}`, `${mine.host}:${mine.port}`, 'the dyno\'s route is the one its agent reported before');
+    for (let i = 0; i < 10; i++) {
+      const r = await viaRouter(s, A).catch(() => ({ status: 0, body: '' }));
+      assert.doesNotMatch(r.body, /a service of the server's host/);
+    }
+    assert.equal(hits, 0, 'nothing reached the server host\'s loopback service');
+  } finally {
+    // The agent's real address again, as its process registered it.
+    assert.equal((await register(mine.host)).status, 200);
+    hostService.close();
+  }
+  await answering(['web.1', 'web.2'], 60_000);
 });
 
 test('a tenant on another agent cannot reach a dyno through its agent\'s port; only the router can', { skip, timeout: 240_000 }, async () => {
