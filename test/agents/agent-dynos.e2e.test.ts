@@ -121,8 +121,8 @@ test('an agent reads and reports its own dynos only, at its own address', { skip
   const after = await observed();
   assert.deepEqual(after.filter((o) => o.dyno_id === theirs.dyno_id).map((o) => `${o.agent} ${o.host}:${o.port}`), [`host-2 ${theirs.host}:${theirs.port}`], 'host-2\'s dyno is still host-2\'s only');
   assert.equal(after.find((o) => o.dyno_id === mine.dyno_id)?.name, mine.name, 'a dyno\'s name comes from the store, not the report');
-  // An address other than the one it registered: refused.
-  const elsewhere = await agentCall(tokens[0]!, 'PUT', '/agent/v1/dynos/observed', { dynos: [{ id: mine.dyno_id, appId: 'x', releaseId: 'x', type: 'web', name: 'web.1', state: 'up', host: '127.0.0.1', port: new URL(s.url).port ? Number(new URL(s.url).port) : 80, restarts: 0, changedAt: new Date().toISOString() }] });
+  // An address other than the one it registered (the other agent's): refused (a loopback one: the next test).
+  const elsewhere = await agentCall(tokens[0]!, 'PUT', '/agent/v1/dynos/observed', { dynos: [{ id: mine.dyno_id, appId: 'x', releaseId: 'x', type: 'web', name: 'web.1', state: 'up', host: theirs.host, port: theirs.port, restarts: 0, changedAt: new Date().toISOString() }] });
   assert.equal(elsewhere.status, 422);
   assert.equal((await elsewhere.json() as { id: string }).id, 'agent_dyno_address');
   // An API token is not an agent token.
