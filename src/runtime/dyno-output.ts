@@ -36,7 +36,7 @@ export class OutputTail {
   private failing = false;
 
   constructor(private file: string, private offset: number, private o: TailEvents) {
-    try { this.fd = fs.openSync(file, 'r+'); } catch (e) { o.failed(`its output is not read (${(e as Error).message})`); return; }
+    try { this.fd = fs.openSync(file, 'r+'); } catch (e) { o.failed(`its output is not read (${errorCode(e)})`); return; }
     // The timer is the only caller nothing else catches for: an error ends this tail's reads, never the agent process.
     this.timer = setInterval(() => this.tick(), EVERY_MS);
   }
@@ -46,7 +46,7 @@ export class OutputTail {
       this.read();
       this.failing = false;
     } catch (e) {
-      if (!this.failing) this.o.failed(`reading its output file ${this.file}: ${(e as Error).message}`);
+      if (!this.failing) this.o.failed(`reading its output: ${errorCode(e)}`);
       this.failing = true;
       this.reopen();
     }
@@ -57,7 +57,7 @@ export class OutputTail {
     if (this.fd === undefined) return;
     const old = this.fd;
     try { this.fd = fs.openSync(this.file, 'r+'); } catch (e) {
-      this.o.failed(`its output is no longer read (${(e as Error).message})`);
+      this.o.failed(`its output is no longer read (${errorCode(e)})`);
       clearInterval(this.timer);
       this.fd = undefined;
       return;
@@ -116,3 +116,6 @@ function sameFile(a: number, b: number): boolean {
   const y = fs.fstatSync(b);
   return x.dev === y.dev && x.ino === y.ino;
 }
+
+/** An error's code (EBADF, ENOENT): the app's log never shows the agent's paths. */
+const errorCode = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
