@@ -131,8 +131,9 @@ for (const kind of ['router', 'agent']) {
       const re = new RegExp(`${kind}: process ${pid} runs but has not answered on its socket for [\\d.]+ s \\(3 pings in a row\\): killing it`);
       await waitFor(`the server to find the ${kind} hung`, async () => re.test(s.output()), HANG_MS);
       const foundMs = Date.now() - at;
+      // Said once the kill is done (the line above comes before it).
+      await waitFor(`the server to have killed the hung ${kind}`, async () => new RegExp(`${kind}: process ${pid} hung \\(killed after 3 unanswered pings\\); starting a new one in [\\d.]+ s`).test(s.output()), SERVE_AGAIN_MS);
       assert.ok(!alive(pid), `the hung process ${pid} was killed`);
-      assert.match(s.output(), new RegExp(`${kind}: process ${pid} hung \\(killed after 3 unanswered pings\\); starting a new one in [\\d.]+ s`));
       const next = await waitFor(`a new ${kind} process`, async () => {
         const p = companions(s.dataDir)[kind]!;
         return p.length === 1 && p[0] !== pid && new RegExp(`${kind}: started process ${p[0]} `).test(s.output()) ? p[0] : undefined;
