@@ -311,7 +311,8 @@ export class DynoManager {
     this.o.log(d.appId, `heroku[${d.name}]`, `${d.name}: state changed to crashed; restarting in ${delay / 1000} s (restart ${d.restarts})`);
     d.timer = setTimeout(() => {
       if (d.stopping) return;
-      void this.boot(d).then(() => this.waitUp(d));
+      // A timer's error has no caller to go to: said in the app's log, never the end of the agent process.
+      void this.boot(d).then(() => this.waitUp(d)).catch((e: Error) => this.o.log(d.appId, `heroku[${d.name}]`, `${d.name}: restarting it failed: ${e.message}`));
     }, delay);
   }
 
