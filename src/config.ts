@@ -31,6 +31,9 @@ const schema = z.object({
   SLIPWAY_SERVER_HEAP: z.enum(['small', 'speed']).default('small'),
   // on: a clean stop (SIGTERM/SIGINT) of the server leaves its router process running (an upgrade, a restart).
   SLIPWAY_LEAVE_COMPANIONS: z.enum(['on', 'off']).default('off'),
+  // Tests and operators only: appended to the companion version this server expects (and its companions report), so
+  // a restart with another tag replaces the router and local agent exactly as an upgrade would.
+  SLIPWAY_TEST_COMPANION_VERSION_TAG: z.string().regex(/^[\w.-]{1,40}$/, 'must be 1-40 letters, digits, dots, dashes or underscores').optional(),
   SLIPWAY_DOMAIN: z.string().default('localhost'),
   SLIPWAY_DATA_DIR: z.string().default('./.slipway'),
   DATABASE_URL: z.string().optional(),
@@ -107,6 +110,8 @@ export interface Config {
   readonly serverHeap: 'small' | 'speed';
   /** A clean stop of the server leaves its companion processes running (they are adopted on the next start). */
   readonly leaveCompanions: boolean;
+  /** Tests and operators only (SLIPWAY_TEST_COMPANION_VERSION_TAG): appended to the companion version, so a restart with another one acts as an upgrade. */
+  readonly companionVersionTag?: string;
   readonly dataDir: string;
   readonly databaseUrl?: string;
   /** Where sources, slugs and outputs live: unset → Postgres when it is the store, else the data folder. */
@@ -213,6 +218,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     companions: e.SLIPWAY_COMPANIONS,
     leaveCompanions: e.SLIPWAY_LEAVE_COMPANIONS === 'on',
     serverHeap: e.SLIPWAY_SERVER_HEAP,
+    companionVersionTag: e.SLIPWAY_TEST_COMPANION_VERSION_TAG,
     localAgent: e.SLIPWAY_LOCAL_AGENT,
     companionEnv: companionEnv(env),
     dataDir: path.resolve(e.SLIPWAY_DATA_DIR),

@@ -8,7 +8,9 @@ import type { Logger } from './app-context.js';
 import { createSandbox, type Sandbox } from './sandbox/sandbox.js';
 import { resolveHostTools } from './sandbox/host-tools.js';
 import { createLimiter } from './sandbox/cgroups.js';
-import { openWorkspaceDisks } from './sandbox/workspace-disk.js';
+import { openWorkspaceDisks, sweepWorkspaceDisks } from './sandbox/workspace-disk.js';
+import { findMarkedProcesses, killMarked } from './sandbox/process-tree.js';
+import { sleep } from './core/sleep.js';
 import { SpaceNetworks } from './spaces/space-network.js';
 import { runChecks, formatChecks } from './doctor/checks.js';
 import { hostFacts } from './doctor/host-facts.js';
@@ -38,7 +40,8 @@ export interface Host {
 }
 
 /** Sandbox, limits, workspace disks and network object of this host; a killed predecessor's leftovers go first. */
-export async function setUpHost(config: Config, log: Logger): Promise<Host> {
+/** `keep`: what dynos an earlier process of this agent left running use (adopted, not swept): their commands' markers and workspace ids. */
+export async function setUpHost(config: Config, log: Logger, keep: { markers: ReadonlySet<string>; workspaces: ReadonlySet<string> } = { markers: new Set(), workspaces: new Set() }): Promise<Host> {
   const missingTools = resolveHostTools();
   if (missingTools.length) log.warn(`host programs not installed (features using them will fail with a clear error): ${missingTools.join(', ')}`);
   const sandboxProbe = createSandbox({ mode: config.sandbox, userName: config.sandboxUser, hidden: [], graceMs: config.killGraceMs });
@@ -47,10 +50,10 @@ export async function setUpHost(config: Config, log: Logger): Promise<Host> {
   fs.chmodSync(workRoot, 0o711);
   const hidden = [...new Set([config.dataDir, workRoot])];
   // A filesystem per workspace where loop mounts work; a killed server's mounts and images go first.
-  const disks = await openWorkspaceDisks({ dataDir: config.dataDir, workRoot });
+  const disks = await openWorkspaceDisks({ dataDir: config.dataDir, workRoot, keep: keep.workspaces });
   // Limits per dyno size: one cgroup per command under a parent of this server's own; a killed server's leftovers go first.
   const limiter = createLimiter({ dataDir: config.dataDir, ownUid: process.getuid?.() === 0 });
-  const swept = limiter.sweep();
+  const swept = limiter.sweep(keep.markers);
   log.info(`${limiter.summary}; ${disks.summary}` + (swept ? `; removed ${swept} cgroups a previous run left behind` : '') + (disks.swept ? `; removed ${disks.swept} workspace filesystems a previous run left behind` : ''));
   const sandbox = createSandbox({ mode: sandboxProbe.mode, userName: config.sandboxUser, hidden, graceMs: config.killGraceMs, limiter });
   if (sandboxProbe.warning) log.warn(sandboxProbe.warning);
@@ -64,4 +67,23 @@ export async function setUpHost(config: Config, log: Logger): Promise<Host> {
       limiter.close();
     },
   };
+}
+
+/**
+ * What a host's execution process left when it ended without stopping what it ran (dead, or killed
+ * past its grace): the processes of its workspaces (and of `ids`), their workspace filesystems and
+ * loop devices, cgroups and networks, removed as its next start would remove them (but for good).
+ * Returns how many processes were ended.
+ */
+export async function sweepHost(dataDir: string, ids: readonly string[], log: Logger): Promise<number> {
+  const workRoot = path.join(dataDir, 'workspaces');
+  const all = new Set([...ids, ...(fs.existsSync(workRoot) ? fs.readdirSync(workRoot) : [])]);
+  const killed = killMarked((m) => all.has(m));
+  // SIGKILL is not instant: a process still exiting keeps its filesystem busy and its group in use.
+  for (const until = Date.now() + 5000; findMarkedProcesses((m) => all.has(m)).length && Date.now() < until;) await sleep(100);
+  createLimiter({ dataDir, ownUid: process.getuid?.() === 0 }).close();
+  await sweepWorkspaceDisks({ dataDir, workRoot });
+  for (const id of all) fs.rmSync(path.join(workRoot, id), { recursive: true, force: true });
+  await new SpaceNetworks({ dataDir, log }).sweep();
+  return killed;
 }

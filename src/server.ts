@@ -30,7 +30,7 @@ import { createRouter } from './runtime/router.js';
 import { RouterFeed } from './router/router-feed.js';
 import { IN_SERVER_ROUTER_LINE, routerAsProcess, startRouterCompanion } from './router/router-companion.js';
 import type { Companion } from './companions/companions.js';
-import { delegateSpaces, startLocalAgentCompanion } from './companions/local-agent-companion.js';
+import { delegateSpaces, startLocalAgentCompanion, stopLocalAgent } from './companions/local-agent-companion.js';
 import { superviseCompanions } from './companions/companion-supervisor.js';
 import { DomainRoutes, listenRouterTls } from './runtime/custom-domains.js';
 import { freePort } from './addons/local-server.js';
@@ -120,7 +120,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     manager: {
       sandbox, workRoot, bootTimeoutMs: config.bootTimeoutSeconds * 1000, stopGraceMs: config.dynoStopGraceMs,
       log: appLog,
-      inFlight: (id) => (routerInFlight.get(id) ?? 0) + (routerFeed?.inFlight(id) ?? 0), drainMs: config.routerTimeoutMs,
+      inFlight: ({ id }) => (routerInFlight.get(id) ?? 0) + (routerFeed?.inFlight(id) ?? 0), drainMs: config.routerTimeoutMs,
       network: spaces,
     },
   });
@@ -263,7 +263,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const close = async () => {
     await supervision?.stop();
     // The local agent first: its dynos stop and say so while this server still listens.
-    if (agentProcess && !keepCompanion(agentProcess)) await agentProcess.stop(config.dynoStopGraceMs + 10_000);
+    if (agentProcess && !keepCompanion(agentProcess)) await stopLocalAgent(agentProcess, config, log);
     await ctx.leader.stop();
     clearInterval(localBeat);
     clearInterval(appsRefresh);

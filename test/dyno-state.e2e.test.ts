@@ -61,9 +61,14 @@ test('a server killed with SIGKILL restarts the same dynos from the store: no du
   const afterKill = await dynos();
   assert.deepEqual(afterKill.map((d) => [d.id, d.name, d.state]), before.map((d) => [d.id, d.name, 'up']), 'the same desired dynos, up again');
   assert.deepEqual(runningMarkers(), before.map((d) => d.id).sort(), 'each dyno runs once: no duplicate of a row, nothing besides the rows');
-  assert.deepEqual(findMarkedProcesses(mine).filter((p) => pidsBefore.includes(p)), [], 'what the killed server ran is gone');
+  // The dynos outlive the server and its local agent: the new agent process adopted the very same processes.
+  assert.deepEqual(findMarkedProcesses(mine).sort((a, b) => a - b), [...pidsBefore].sort((a, b) => a - b), 'the same dyno processes run: adopted, none started again, none lost');
   await new Promise((r) => setTimeout(r, 2500)); // a few reconcile passes: none starts anything more
-  assert.equal(await starts() - startsBefore, 2, 'two dynos started after the restart, once each');
+  assert.equal(await starts() - startsBefore, 0, 'no dyno started again after the restart');
+  assert.deepEqual(runningMarkers(), before.map((d) => d.id).sort(), 'still one dyno per desired row');
+  assert.deepEqual(findMarkedProcesses(mine).sort((a, b) => a - b), [...pidsBefore].sort((a, b) => a - b), 'still the same processes');
+  const adopted = (await run(['logs', '-n', '1500'])).stdout.match(/web\.\d: adopted \(process \d+/g) ?? [];
+  assert.deepEqual(adopted.map((l) => l.slice(0, 5)).sort(), ['web.1', 'web.2'], 'each dyno adopted once by the new agent process');
   const ps = await run(['ps']);
   assert.match(ps.stdout, /=== web \(standard-1x\): 2/);
   assert.match(ps.stdout, /web\.1: up/);

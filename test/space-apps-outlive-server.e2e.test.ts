@@ -110,3 +110,21 @@ test('SIGKILL and restart under load: a space app serves with 0 failed requests,
   await new Promise((r) => setTimeout(r, 2500)); // a few reconcile passes: nothing more starts
   assert.deepEqual(dynoPids(), pidsBefore);
 });
+
+test('SIGKILL the local agent under load: the new one adopts the space app\'s dynos (the same processes, their namespaces and names), 0 failed requests', { skip, timeout: 180_000 }, async () => {
+  const agent = companions(s.dataDir)['agent']!;
+  assert.equal(agent.length, 1, JSON.stringify(companions(s.dataDir)));
+  const pidsBefore = dynoPids();
+  const netBefore = slipwayLeftovers({ spacesOnly: true, tag: agentTag(s.dataDir) });
+  const load = steadyLoad({ routerPort }, A, ok, { intervalMs: 20, maxMs: 120_000 });
+  await new Promise((r) => setTimeout(r, 500));
+  process.kill(agent[0]!, 'SIGKILL');
+  const adopted = () => { const log = fs.readFileSync(`${s.dataDir}/companions/agent.log`, 'utf8'); return /adopted 2 of 2 dyno\(s\)/.test(log.slice(log.lastIndexOf('registered with'))); };
+  await waitFor('a new agent process that adopted the dynos', async () => companions(s.dataDir)['agent']!.length === 1 && companions(s.dataDir)['agent']![0] !== agent[0] && adopted(), 30_000);
+  await new Promise((r) => setTimeout(r, 1500));
+  const { failures, served } = await load.stop();
+  assert.equal(failures, 0, `${failures} of ${failures + served} requests failed across the agent's SIGKILL`);
+  assert.deepEqual(dynoPids(), pidsBefore, 'the same dyno processes, adopted');
+  assert.deepEqual(slipwayLeftovers({ spacesOnly: true, tag: agentTag(s.dataDir) }), netBefore, 'the same bridge, namespaces and table');
+  assert.deepEqual(await namesResolve(), resolved, 'each dyno\'s name resolves inside the space after the adoption');
+});

@@ -14,6 +14,7 @@ import { waitFor } from './helpers/runs.js';
 import { agentTag, clientNetwork, inNs, serverTag, slipwayLeftovers } from './helpers/netns.js';
 import { companions } from './helpers/companions.js';
 import { needs } from './helpers/tools.js';
+import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
 
 const skip = needs('spaces');
 const ROUTER_HOST = '10.219.0.1'; // the host's end of the test clients' bridge
@@ -62,6 +63,16 @@ const webIps = async (space: string) => (await api<Topology>(s, 'GET', `/spaces/
 /** Nothing of the server's nor of its local agent process's (which owns the spaces) on the host; `spacesOnly`: of the spaces. */
 function assertNothingLeft(spacesOnly = false, why = 'nothing of Slipway\'s is left'): void {
   for (const tag of [serverTag(s.dataDir), agentTag(s.dataDir)]) assert.deepEqual(slipwayLeftovers({ spacesOnly, tag }), { netns: [], links: [], tables: [] }, why);
+}
+
+/** The dynos of the test's apps: their desired ids, the dyno ids with processes, and those processes. */
+async function spaceAppDynos(): Promise<{ rows: string[]; markers: string[]; pids: number[] }> {
+  const apps = ['sp-public', 'sp-internal', 'sp-other', 'sp-common'];
+  const rows = (await Promise.all(apps.map(async (a) => (await api<Array<{ id: string }>>(s, 'GET', `/apps/${a}/dynos`)).json.map((d) => d.id)))).flat().sort();
+  const prefixes = (await Promise.all(apps.map(async (a) => (await api<{ id: string }>(s, 'GET', `/apps/${a}`)).json.id.slice(0, 8)))).map((id) => `dyno-${id}-`);
+  const markers = new Set<string>();
+  const pids = findMarkedProcesses((m) => { const mine = prefixes.some((p) => m.startsWith(p)); if (mine) markers.add(m); return mine; });
+  return { rows, markers: [...markers].sort(), pids: pids.sort((a, b) => a - b) };
 }
 
 async function deploy(app: string, label: string, extra: string[] = []): Promise<string> {
@@ -232,7 +243,10 @@ test('a restart restores the space networks; a crash of the server or of its age
   assert.deepEqual(slipwayLeftovers({ spacesOnly: true, tag: agentTag(s.dataDir) }), live, 'the same bridges, dyno namespaces and firewall table: adopted, not rebuilt');
   assert.deepEqual(slipwayLeftovers({ spacesOnly: true, tag: serverTag(s.dataDir) }), { netns: [], links: [], tables: [] }, 'the server itself holds nothing of the spaces');
 
-  // The agent killed as well: its next process adopts the spaces' bridges and table, and removes its killed dynos' namespaces.
+  // The agent killed as well: its dynos outlive it (as containers outlive a killed kubelet), and its
+  // next process adopts them with their namespaces and veths, and the spaces' bridges and table.
+  const running = await spaceAppDynos();
+  assert.deepEqual(running.markers, running.rows, 'one process tree per desired dyno before the kill');
   const [agentPid] = companions(s.dataDir)['agent'] ?? [];
   assert.ok(agentPid);
   await s.kill();
@@ -242,9 +256,13 @@ test('a restart restores the space networks; a crash of the server or of its age
   await byName('sp-internal by name after the agent\'s crash');
   const adopted = slipwayLeftovers({ spacesOnly: true, tag: agentTag(s.dataDir) });
   assert.deepEqual(adopted.links.filter((l) => l.startsWith('slw')), live.links.filter((l) => l.startsWith('slw')), 'the same bridges, no duplicates');
-  assert.deepEqual(adopted.netns.filter((n) => live.netns.includes(n)), [], 'the killed dynos\' namespaces are gone');
-  assert.deepEqual(adopted.links.filter((l) => l.startsWith('slv') && live.links.includes(l)), [], 'and their veths');
+  assert.deepEqual(adopted.netns, live.netns, 'the same dyno namespaces: adopted, none added, none lost');
+  assert.deepEqual(adopted.links, live.links, 'and the same veths');
   assert.equal(adopted.tables.length, 1);
+  const after = await spaceAppDynos();
+  assert.deepEqual(after.rows, running.rows, 'the same desired dynos');
+  assert.deepEqual(after.markers, after.rows, 'each desired dyno runs once, nothing besides them');
+  assert.deepEqual(after.pids, running.pids, 'the very same processes: adopted, not started again');
 
   const refused = await cli(s, ['spaces:destroy', A, '--confirm', A]);
   assert.equal(refused.code, 2);

@@ -12,6 +12,8 @@ const schema = z.object({
   SLIPWAY_AGENT_MEMORY_MB: z.coerce.number().int().min(64).optional(),
   SLIPWAY_AGENT_NAME: z.string().optional(),
   SLIPWAY_AGENT_ADDRESS: z.string().optional(),
+  // on: the router runs on this host as root (the local agent of `slipway server`) and reaches the dynos at their own addresses.
+  SLIPWAY_AGENT_DIRECT_DYNOS: z.enum(['on', 'off']).default('off'),
   SLIPWAY_AGENT_ROUTER: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be HOST:PORT (where this host reaches the router)').optional(),
   /** The router's addresses (comma-separated IPs): the only peers the agent's dyno ports accept. */
   SLIPWAY_AGENT_ROUTER_FROM: z.string().regex(/^[\d.:a-fA-F]+(,[\d.:a-fA-F]+)*$/, 'must be IP addresses separated by commas').optional(),
@@ -32,6 +34,12 @@ export interface AgentConfig {
   readonly router: { host: string; port: number } | null;
   /** The router's addresses (else the server's address as the agent reaches it). */
   readonly routerFrom: readonly string[] | null;
+  /**
+   * The router reaches this host's dynos at their own addresses, not through a port of this process
+   * (the local agent: the router runs on this host as root, which the default network's firewall
+   * lets in), so routing does not stop while this process is replaced.
+   */
+  readonly directDynos: boolean;
   readonly hostname: string;
   readonly labels: readonly string[];
   readonly bufferBytes: number;
@@ -54,6 +62,7 @@ export function loadAgentConfig(env: Record<string, string | undefined>): AgentC
     address: e.SLIPWAY_AGENT_ADDRESS || null, hostname: os.hostname(),
     router: e.SLIPWAY_AGENT_ROUTER ? { host: e.SLIPWAY_AGENT_ROUTER.split(':')[0]!, port: Number(e.SLIPWAY_AGENT_ROUTER.split(':')[1]) } : null,
     routerFrom: e.SLIPWAY_AGENT_ROUTER_FROM ? Object.freeze(e.SLIPWAY_AGENT_ROUTER_FROM.split(',')) : null,
+    directDynos: e.SLIPWAY_AGENT_DIRECT_DYNOS === 'on',
     labels: Object.freeze(e.SLIPWAY_AGENT_LABELS?.split(',').map((l) => l.trim()).filter(Boolean) ?? []),
     bufferBytes: e.SLIPWAY_AGENT_BUFFER_MB * 1024 * 1024,
     host,

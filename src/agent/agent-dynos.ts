@@ -16,6 +16,8 @@ import { HttpDesiredState } from './http-desired-state.js';
 import { DynoForwarder } from './dyno-forwarder.js';
 import { DynoLogShipper } from './dyno-log-shipper.js';
 import { sleep } from '../core/sleep.js';
+import type { DynoRecord, DynoRecords } from '../runtime/dyno-records.js';
+import { openConnections } from './dyno-connections.js';
 
 export interface AgentDynosOptions {
   client: AgentClient;
@@ -27,13 +29,19 @@ export interface AgentDynosOptions {
   routerFrom: ReadonlySet<string>;
   log(line: string): void;
   intervalMs?: number;
+  /** Where the dynos are recorded, so they outlive this process (DynoRecords), and those an earlier process left running (adopted). */
+  records?: DynoRecords;
+  adopting?: readonly DynoRecord[];
+  /** The router reaches the dynos at their own addresses (AgentConfig.directDynos), not through the forwarder. */
+  direct?: boolean;
 }
 
 const SLUG_ID = /^[\w-]{1,100}$/;
 
 /** Start reconciling this host's dynos; `close` stops them (the desired state is left as it is). */
-export async function startAgentDynos(o: AgentDynosOptions): Promise<{ close(): Promise<void> }> {
-  await sweepLeftovers(o.host.workRoot, o.log);
+export async function startAgentDynos(o: AgentDynosOptions): Promise<{ close(handOver?: boolean): Promise<void> }> {
+  const adopting = o.adopting ?? [];
+  await sweepLeftovers(o.host.workRoot, o.log, 'dyno', new Set(adopting.map((r) => r.spec.id)));
   const port = new HttpDesiredState(o.client);
   const forwarder = new DynoForwarder(o.routerFrom, o.log);
   const logs = new DynoLogShipper(o.client, o.log);
@@ -59,7 +67,9 @@ export async function startAgentDynos(o: AgentDynosOptions): Promise<{ close(): 
   const manager = new DynoManager({
     sandbox: o.host.sandbox, workRoot: o.host.workRoot, bootTimeoutMs: o.config.bootTimeoutSeconds * 1000, stopGraceMs: o.config.dynoStopGraceMs,
     log: (appId, source, line) => logs.push(appId, source, line), network: o.host.spaces,
-    inFlight: (id) => forwarder.inFlight(id), drainMs: o.config.routerTimeoutMs,
+    // A dyno the router reaches directly: the host's open connections to it (a leaving dyno is no longer in the manager's list).
+    inFlight: (d) => (o.direct ? openConnections(d.host, d.port) : forwarder.inFlight(d.id)),
+    drainMs: o.config.routerTimeoutMs, records: o.records,
     onChange: () => { void hooks.report(); },
     // The router must have been told before an old dyno drains: report until the server took it (bounded by the drain time).
     onTargetsChanged: async () => {
@@ -76,9 +86,14 @@ export async function startAgentDynos(o: AgentDynosOptions): Promise<{ close(): 
   const once = (line: string) => { if (line !== last) o.log(line); last = line; };
   const reconciler = new Reconciler({
     agentId: 'self', port, dynos: manager, slugFile, intervalMs: o.intervalMs ?? 2000, log: once,
-    expose: async (d: Dyno) => ({ host: o.advertise, port: await forwarder.expose(d) }),
+    expose: o.direct ? undefined : async (d: Dyno) => ({ host: o.advertise, port: await forwarder.expose(d) }),
   });
+  if (adopting.length) {
+    await manager.adopt(adopting);
+    o.log(`adopted ${manager.all().length} of ${adopting.length} dyno(s) an earlier process of this agent left running`);
+  }
   hooks.report = async () => {
+    if (o.records) o.host.spaces.holdFor(manager.all().flatMap((d) => (d.proc?.pid === undefined ? [] : [d.proc.pid])));
     await reconciler.report();
     forwarder.retain(new Set(manager.all().map((d) => d.id)));
   };
@@ -100,10 +115,10 @@ export async function startAgentDynos(o: AgentDynosOptions): Promise<{ close(): 
     }
   })();
   return {
-    async close() {
+    async close(handOver = false) {
       closed = true;
       stopWatching.abort();
-      await reconciler.stop();
+      await reconciler.stop(handOver);
       forwarder.closeAll();
       await logs.close();
       await watching;
@@ -111,11 +126,10 @@ export async function startAgentDynos(o: AgentDynosOptions): Promise<{ close(): 
   };
 }
 
-/** Dynos of a previous process of this agent (killed): their processes and workspaces. */
-/** Workspaces (and processes) of `kind` an earlier process of this agent left (it was killed): ended and removed. */
-export async function sweepLeftovers(workRoot: string, log: (line: string) => void, kind: 'dyno' | 'one-off' = 'dyno'): Promise<void> {
+/** Workspaces (and processes) of `kind` an earlier process of this agent left (it was killed): ended and removed, but the adopted dynos' in `keep`. */
+export async function sweepLeftovers(workRoot: string, log: (line: string) => void, kind: 'dyno' | 'one-off' = 'dyno', keep: ReadonlySet<string> = new Set()): Promise<void> {
   const prefix = kind === 'dyno' ? 'dyno-' : 'run-';
-  const ids = new Set(fs.readdirSync(workRoot).filter((n) => n.startsWith(prefix)));
+  const ids = new Set(fs.readdirSync(workRoot).filter((n) => n.startsWith(prefix) && !keep.has(n)));
   if (!ids.size) return;
   const killed = killMarked((m) => ids.has(m));
   // SIGKILL is not instant: a process still exiting keeps its workspace's filesystem busy.

@@ -12,6 +12,7 @@ import { AgentClient, AgentHttpError } from './client.js';
 import { runAgentJob, type AgentJobDeps } from './agent-job.js';
 import type { RegisterResponse } from './protocol.js';
 import { startAgentDynos, sweepLeftovers } from './agent-dynos.js';
+import { DynoRecords } from '../runtime/dyno-records.js';
 import { reachServer } from './reach-server.js';
 import { sleep } from '../core/sleep.js';
 import { AddonManager } from '../addons/addon-manager.js';
@@ -83,12 +84,19 @@ async function claimOneOffs(client: AgentClient, deps: AgentJobDeps, stop: Abort
  */
 export async function runAgent(c: AgentConfig, o: { onReady?: () => void; onHost?: (host: CompanionHost) => void } = {}): Promise<void> {
   checkHostAndDataDir(c.host, log);
-  const host = await setUpHost(c.host, log);
+  // Dynos an earlier process of this agent left running (it was replaced, or died): adopted, so what
+  // they use is kept by every sweep below.
+  const records = new DynoRecords(path.join(c.host.dataDir, 'dynos'));
+  const adopting = records.live();
+  const host = await setUpHost(c.host, log, { markers: new Set(adopting.map((r) => r.proc.marker)), workspaces: new Set(adopting.map((r) => r.spec.id)) });
   const stop = new AbortController();
   let refused: string | undefined;
-  const onSignal = (sig: string) => { log.info(`${sig}: stopping (running jobs are cancelled and reported)…`); stop.abort(); };
+  /** SIGUSR2 (the server replaces this process: an upgrade): the dynos keep running for the next process, which adopts them. */
+  let handOver = false;
+  const onSignal = (sig: string) => { log.info(`${sig}: stopping (running jobs are cancelled and reported${handOver ? '; the dynos keep running for the next agent process' : ''})…`); stop.abort(); };
   process.once('SIGINT', () => onSignal('SIGINT'));
   process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.once('SIGUSR2', () => { handOver = true; onSignal('SIGUSR2'); });
   const running = new Set<Promise<void>>();
   let beat: NodeJS.Timeout | undefined;
   let dynos: Awaited<ReturnType<typeof startAgentDynos>> | undefined;
@@ -100,9 +108,10 @@ export async function runAgent(c: AgentConfig, o: { onReady?: () => void; onHost
     // dynos and add-on servers are ended below (sweepLeftovers) and by the server's add-on starts.
     const planFile = path.join(c.host.dataDir, 'space-plan.json');
     const saved = loadPlan(planFile);
-    await host.spaces.sweep(host.spaces.bridgesOf(saved.spaces));
+    const adoptedNets = adopting.flatMap((r) => (r.net ? [r.net] : []));
+    await host.spaces.sweep(new Set([...host.spaces.bridgesOf(saved.spaces), ...adoptedNets.flatMap((n) => host.spaces.namesOf(n))]));
     await host.spaces.apply(saved).catch((e: Error) => log.error(e.message));
-    await startDefaultNetwork(c.host, host.spaces, log);
+    await startDefaultNetwork(c.host, host.spaces, log, adoptedNets.filter((n) => !n.spaceId));
     if (c.router) await host.spaces.offerRouter(c.host.domain, c.router).catch((e: Error) => log.error(`offering the router to the default network: ${e.message}`));
     // App add-on servers on this host's network, beside the apps' dynos (asked for by the server beside it).
     addons = new AddonManager({ sandbox: host.sandbox, workRoot: host.workRoot, templateRoot: path.join(c.host.dataDir, 'addon-templates'), pgBin: c.host.pgBin, postgresServerUrl: c.host.addonPostgresUrl, network: host.spaces });
@@ -158,6 +167,7 @@ export async function runAgent(c: AgentConfig, o: { onReady?: () => void; onHost
     // Dynos beside the job slots (their first pass may download slugs and boot dynos: jobs need not wait).
     dynos = await startAgentDynos({
       client, host, config: c.host, advertise: reg.address, routerFrom: new Set(c.routerFrom ?? [reg.serverAddress]), log: (m) => log.warn(`dynos: ${m}`),
+      records, adopting, direct: c.directDynos,
     });
     await Promise.all(running);
     // An agent with no job slots runs dynos until it is stopped.
@@ -166,10 +176,11 @@ export async function runAgent(c: AgentConfig, o: { onReady?: () => void; onHost
     clearInterval(beat);
     stop.abort();
     await Promise.allSettled([...running]);
-    await dynos?.close();
+    await dynos?.close(handOver);
     // Add-on servers live in namespaces of the default network: stopped (their data kept) before it goes.
     await addons?.stopAppServers();
-    await host.close();
+    // Handing over, the host's networks, cgroups and workspace filesystems stay for the dynos (the next process sweeps what they do not use).
+    if (!handOver) await host.close();
   }
   if (refused) throw new AgentRefused(refused);
 }

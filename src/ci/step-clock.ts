@@ -52,5 +52,6 @@ export function counted(s: Sandbox, clock: StepClock): Sandbox {
     mode: s.mode, user: s.user, warning: s.warning, ownedDir: (d, t) => s.ownedDir(d, t),
     run: async (spec) => { const r = await s.run(spec); clock.sandboxCpu(r.cpuMs); return r; },
     start: (spec) => s.start(spec),
+    adopt: (a) => s.adopt(a),
   };
 }

@@ -2,10 +2,13 @@
 // Restart=always or the kubelet's restart policy would: a companion that dies on its own (a crash,
 // an OOM kill, SIGKILL) is noticed within a poll by its pid (an adopted one is not this server's
 // child: no 'exit' event comes), said in the log, and started again after a back-off that doubles
-// while it keeps dying (no restart storm) and starts over once it has run a while.
+// while it keeps dying (no restart storm) and starts over once it has run a while. A companion
+// whose pid lives but that stops answering on its socket (companion-hang.ts) is killed and restarted
+// the same way.
 import type { Logger } from '../app-context.js';
 import { sleep } from '../core/sleep.js';
 import { alive, type Companion } from './companions.js';
+import { HANG, HangCheck, type HangBound } from './companion-hang.js';
 
 export interface RestartBackOff {
   /** The wait before the first restart of a streak. */
@@ -19,7 +22,7 @@ export interface RestartBackOff {
 /** 1 s, 2 s, 4 s … 60 s; a companion that ran 2 minutes is forgiven its past deaths. */
 export const RESTART_BACKOFF: RestartBackOff = Object.freeze({ firstMs: 1000, maxMs: 60_000, resetAfterMs: 120_000 });
 
-/** How often each companion's pid is checked. */
+/** How often each companion's pid is checked (hangDetectedWithinMs assumes this). */
 const POLL_MS = 500;
 
 /** The wait before restart `streak` (0: the first of a streak). */
@@ -36,22 +39,30 @@ export function nextStreak(streak: number, ranMs: number, b: RestartBackOff = RE
 export interface Supervised { companion: Companion | undefined; onRestarted?: () => Promise<void> }
 
 /** Watch each companion (those this server runs: undefined ones are skipped) until `stop`; stop resolves once a restart under way has finished (the caller then stops what runs). */
-export function superviseCompanions(list: Supervised[], log: Logger, backOff: RestartBackOff = RESTART_BACKOFF): { stop(): Promise<void> } {
+export function superviseCompanions(list: Supervised[], log: Logger, backOff: RestartBackOff = RESTART_BACKOFF, hang: HangBound = HANG): { stop(): Promise<void> } {
   const stopping = new AbortController();
-  const loops = list.map(({ companion, onRestarted }) => companion && watch(companion, onRestarted, log, backOff, stopping.signal));
+  const loops = list.map(({ companion, onRestarted }) => companion && watch(companion, onRestarted, log, backOff, hang, stopping.signal));
   return {
     async stop() { stopping.abort(); await Promise.all(loops); },
   };
 }
 
-async function watch(c: Companion, onRestarted: Supervised['onRestarted'], log: Logger, b: RestartBackOff, stop: AbortSignal): Promise<void> {
+async function watch(c: Companion, onRestarted: Supervised['onRestarted'], log: Logger, b: RestartBackOff, hang: HangBound, stop: AbortSignal): Promise<void> {
   let streak = -1;
   let startedAt = Date.now();
+  const pings = new HangCheck(c.socket, hang);
   while (!stop.aborted) {
     await sleep(POLL_MS, stop);
     const pid = c.current?.pid;
-    if (stop.aborted || pid === undefined || alive(pid)) continue;
-    let why = `process ${pid} died (${c.ended?.pid === pid ? c.ended.how : 'crashed or was killed'})`;
+    if (stop.aborted || pid === undefined) continue;
+    let why: string;
+    if (alive(pid)) {
+      if (!pings.check(pid)) continue;
+      // SIGKILL reaches a stopped process too; what it ran (the dynos) is adopted by the next one.
+      log.error(`${c.kind}: process ${pid} runs but has not answered on its socket for ${pings.silentMs / 1000} s (${hang.misses} pings in a row): killing it`);
+      await c.kill(pid);
+      why = `process ${pid} hung (killed after ${hang.misses} unanswered pings)`;
+    } else why = `process ${pid} died (${c.ended?.pid === pid ? c.ended.how : 'crashed or was killed'})`;
     for (;;) {
       streak = nextStreak(streak, Date.now() - startedAt, b);
       const wait = restartDelay(streak, b);

@@ -7,6 +7,8 @@ import type { Database } from '../store/schema.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../app-context.js';
 import { Companion } from './companions.js';
+import { DynoRecords } from '../runtime/dyno-records.js';
+import { sweepHost } from '../host-setup.js';
 import { mintLocalAgentToken } from '../store/local-agent-token.js';
 import { CompanionSpaces } from './companion-spaces.js';
 import type { SpaceNetworks } from '../spaces/space-network.js';
@@ -21,7 +23,7 @@ export function localAgentPaths(serverDataDir: string): { dataDir: string; workR
 export async function startLocalAgentCompanion(o: { config: Config; db: Kysely<Database>; log: Logger; serverUrl: string; name: string; router: { host: string; port: number } }): Promise<Companion> {
   const c = o.config;
   const { dataDir, socket } = localAgentPaths(c.dataDir);
-  const companion = new Companion({ dir: path.dirname(socket), kind: 'agent', log: o.log });
+  const companion = new Companion({ dir: path.dirname(socket), kind: 'agent', log: o.log, versionTag: c.companionVersionTag });
   const router = `${o.router.host}:${o.router.port}`;
   await companion.adoptOrStart(`${o.serverUrl} ${dataDir} ${router}`, async () => ({
     args: [],
@@ -30,9 +32,28 @@ export async function startLocalAgentCompanion(o: { config: Config; db: Kysely<D
       SLIPWAY_AGENT_DATA_DIR: dataDir, SLIPWAY_AGENT_NAME: o.name, SLIPWAY_AGENT_ADDRESS: '127.0.0.1', SLIPWAY_AGENT_ROUTER: router,
       // Dynos only: the server's own runner takes this host's jobs (builds and test nodes keep its caches).
       SLIPWAY_AGENT_SLOTS: '0',
+      // The router runs here as root: it reaches the dynos at their own addresses, so they keep serving while this process is replaced.
+      SLIPWAY_AGENT_DIRECT_DYNOS: 'on',
     },
   }));
   return companion;
+}
+
+/**
+ * A clean stop of the local agent: its dynos stop with it. Dynos outlive their agent process, so
+ * when it had died (and was not started again), or had to be killed before it stopped them, what
+ * they and it left (processes, workspace filesystems and loop devices, cgroups, namespaces) is
+ * removed here: a stopped server leaves nothing running.
+ */
+export async function stopLocalAgent(companion: Companion, config: Pick<Config, 'dataDir' | 'dynoStopGraceMs'>, log: Logger): Promise<void> {
+  const how = await companion.stop(config.dynoStopGraceMs + 10_000);
+  const { dataDir } = localAgentPaths(config.dataDir);
+  const records = new DynoRecords(path.join(dataDir, 'dynos'));
+  const left = records.live();
+  if (how === 'stopped' && !left.length) return;
+  const ended = await sweepHost(dataDir, left.map((r) => r.spec.id), log);
+  for (const r of left) records.remove(r.spec.id);
+  log.warn(`agent: ${how === 'none' ? 'no agent process ran' : how === 'killed' ? 'killed past its grace' : 'stopped'} with ${left.length} dyno(s) left running: ended ${ended} process(es) and removed what they used (workspaces, namespaces, cgroups)`);
 }
 
 /** The local agent process owns this host's private spaces: the server's network object asks it (companion-spaces.ts). */

@@ -35,6 +35,7 @@ export const ERRORS = {
   agent_protocol_unsupported: { status: 400, message: 'This server does not speak the agent\'s protocol version; upgrade the agent or the server so they share one.' },
   agent_lease_lost: { status: 409, message: 'This agent no longer holds the job (its lease ran out, or it was cancelled and taken over); stop running it.' },
   agent_event_out_of_order: { status: 409, message: 'An event batch arrived out of order; send the batches of a job in sequence, from the one after the last acknowledged.' },
+  agent_dyno_loopback: { status: 422, message: 'An agent reported a dyno at a loopback or unspecified address (127.0.0.0/8, ::1, 0.0.0.0, localhost); the router runs on the server\'s host and would reach that host\'s own services there, so only the server\'s local agent may. Advertise an address of the agent\'s host the router reaches (--advertise ADDR).' },
   agent_dyno_address: { status: 422, message: 'An agent reported its dynos at an address other than the one it registered with; the router reaches an agent\'s dynos only at its registered (advertised) address.' },
   one_off_no_room: { status: 503, message: 'No agent can run this one-off dyno now (none online, or each is full); add an agent or free room, then run it again.' },
   router_not_found: { status: 404, message: 'Couldn\'t find that router. `slipway routers` lists them.' },

@@ -30,7 +30,7 @@ export const IN_SERVER_ROUTER_LINE = 'routing with the Node data plane inside th
 export async function startRouterCompanion(o: { config: Config; db: Kysely<Database>; log: Logger; serverUrl: string; port: number; tlsPort?: number; replica: string }): Promise<Companion> {
   const c = o.config;
   const plane = chooseDataPlane({ dataPlane: c.router }, (line) => o.log.warn(`router: ${line}`));
-  const companion = new Companion({ dir: path.join(c.dataDir, 'companions'), kind: 'router', log: o.log });
+  const companion = new Companion({ dir: path.join(c.dataDir, 'companions'), kind: 'router', log: o.log, versionTag: c.companionVersionTag });
   await companion.adoptOrStart(`${o.serverUrl} ${c.routerHost}:${o.port}${o.tlsPort === undefined ? '' : ` tls:${o.tlsPort}`} ${c.domain} ${c.routerTimeoutMs} ${plane}`, async () => ({
     args: [],
     env: {

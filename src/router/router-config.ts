@@ -19,6 +19,7 @@ const schema = z.object({
   SLIPWAY_ROUTER: z.enum(['auto', 'node', 'nginx'], { message: 'must be auto, nginx or node (--data-plane)' }).default('auto'),
   /** nginx's configuration, logs and temporary files go under <this>/nginx (default: a folder of this user and port in the temp dir). */
   SLIPWAY_ROUTER_DATA_DIR: z.string().optional(),
+  SLIPWAY_TEST_COMPANION_VERSION_TAG: z.string().regex(/^[\w.-]{1,40}$/).optional(),
   SLIPWAY_ROUTER_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   /** Router log lines kept while the server is away (older ones are dropped first, and counted). */
   SLIPWAY_ROUTER_LOG_BUFFER_LINES: z.coerce.number().int().min(100).max(10_000_000).default(50_000),
@@ -41,6 +42,8 @@ export interface RouterConfig {
   /** Absolute. */
   readonly dataDir: string;
   readonly companion?: { readonly socket: string; readonly instance: string };
+  /** Tests and operators only: see SLIPWAY_TEST_COMPANION_VERSION_TAG in src/config.ts. */
+  readonly companionVersionTag?: string;
 }
 
 /** Validated and frozen; throws ConfigError naming the bad variable. */
@@ -56,5 +59,6 @@ export function loadRouterConfig(env: Record<string, string | undefined>): Route
     host: e.SLIPWAY_ROUTER_HOST || e.SLIPWAY_HOST, domain: e.SLIPWAY_DOMAIN, timeoutMs: e.SLIPWAY_ROUTER_TIMEOUT_SECONDS * 1000,
     logBufferLines: e.SLIPWAY_ROUTER_LOG_BUFFER_LINES, dataPlane: e.SLIPWAY_ROUTER, dataDir: path.resolve(e.SLIPWAY_ROUTER_DATA_DIR ?? path.join(os.tmpdir(), `slipway-router-${process.getuid?.() ?? 0}-${e.SLIPWAY_ROUTER_PORT}`)),
     companion: e.SLIPWAY_COMPANION_SOCKET && e.SLIPWAY_COMPANION_INSTANCE ? Object.freeze({ socket: e.SLIPWAY_COMPANION_SOCKET, instance: e.SLIPWAY_COMPANION_INSTANCE }) : undefined,
+    companionVersionTag: e.SLIPWAY_TEST_COMPANION_VERSION_TAG,
   });
 }

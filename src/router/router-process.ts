@@ -4,7 +4,7 @@
 // dyno stops only after its requests are answered). While the server is away it keeps serving.
 import { randomBytes } from 'node:crypto';
 import { serveIdentity } from '../companions/identity-socket.js';
-import { COMPANION_VERSION } from '../companions/companion-version.js';
+import { companionVersion } from '../companions/companion-version.js';
 import type { RouterConfig } from './router-config.js';
 import { LogShipper } from './log-shipper.js';
 import { TableClient } from './table-client.js';
@@ -28,7 +28,7 @@ export async function runRouter(c: RouterConfig): Promise<void> {
   plane = await startDataPlane(chooseDataPlane(c, say), c, { table, line: (appId, line) => logs.push(appId, line), served: (v) => state.applied(v), say });
   say(`routing table from ${c.server}`);
   const closeIdentity = c.companion
-    ? await serveIdentity(c.companion.socket, () => ({ kind: 'router', instance, pid: process.pid, version: COMPANION_VERSION, ready: table.loaded && state.served >= 0 }))
+    ? await serveIdentity(c.companion.socket, () => ({ kind: 'router', instance, pid: process.pid, version: companionVersion(c.companionVersionTag), ready: table.loaded && state.served >= 0 }))
     : undefined;
   const stopped = new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));

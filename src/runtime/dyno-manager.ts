@@ -1,6 +1,7 @@
 // Dynos: sandboxed processes of a release's slug, one per formation slot. Web dynos must accept
 // connections on $PORT within the boot timeout; crashed dynos restart with growing back-off;
 // a new release starts its web dynos and waits for them before the old ones are stopped.
+import fs from 'node:fs';
 import type { Sandbox, Started } from '../sandbox/sandbox.js';
 import { killMarked } from '../sandbox/process-tree.js';
 import { forTenant } from '../sandbox/tenant-sandbox.js';
@@ -12,6 +13,10 @@ import type { DynoNet, DynoNetworks } from '../spaces/space-network.js';
 import { canConnect, answers2xx as healthy } from './boot-check.js';
 import { limitsFor, type DynoSize } from '../core/dyno-size.js';
 import { memoryLine, r14Due, r15Lines, R14 } from './memory-quota.js';
+import { procStartTime } from '../sandbox/adopted.js';
+import type { DynoRecord, DynoRecords } from './dyno-records.js';
+import { MAX_UNREAD_BYTES, OutputTail } from './dyno-output.js';
+import { canConnect as listening } from './boot-check.js';
 
 import { DYNO, type DynoState } from '../core/dyno-status.js';
 export type { DynoState };
@@ -48,6 +53,10 @@ export interface Dyno {
   /** Checks memory use against the quota while the process runs. */
   memoryTimer?: NodeJS.Timeout;
   r14At?: number;
+  /** Its output file's reader (a dyno that outlives this process writes to a file, not a pipe). */
+  tail?: OutputTail;
+  /** Its record's output offset, kept between saves. */
+  offset?: number;
 }
 
 export interface DynoManagerOptions {
@@ -59,7 +68,7 @@ export interface DynoManagerOptions {
   /** A dyno's state changed (the agent reports it). */
   onChange?(d: Dyno): void;
   /** Requests the router has in flight to a dyno, so it is stopped only once they are answered. */
-  inFlight?(dynoId: string): number;
+  inFlight?(dyno: Pick<Dyno, 'id' | 'host' | 'port'>): number;
   /** The longest a stopping web dyno waits for its requests in flight (the router's timeout). */
   drainMs?: number;
   /** Private spaces: a network namespace per dyno of an app in a space. */
@@ -71,6 +80,11 @@ export interface DynoManagerOptions {
   onTargetsChanged?(): Promise<void>;
   /** How often a dyno's memory is compared with its quota (R14); default 2 s. */
   memoryCheckMs?: number;
+  /**
+   * Dynos outlive this process (an agent process replaced by an upgrade or a restart): each is
+   * recorded here, writes its output to a file of the agent's, and the next process adopts it.
+   */
+  records?: DynoRecords;
 }
 
 /** Config vars that tune deploys per app (beyond Heroku). */
@@ -114,6 +128,35 @@ export class DynoManager {
     return true;
   }
 
+  /** Take over the dynos an earlier process of this agent left running (see DynoRecords.live); their exit, output, memory and stop work as for dynos started here. */
+  async adopt(found: readonly DynoRecord[]): Promise<void> {
+    for (const r of found) {
+      const d: Dyno = { ...r.spec, host: r.host, port: r.port, ws: r.ws, state: 'starting', startedAt: r.startedAt, changedAt: new Date().toISOString(), restarts: r.restarts, offset: r.offset };
+      const net = r.net && await this.o.network?.adopt?.(d.appId, d.id, r.net, { process: d.type, index: Number(d.name.split('.')[1]) }).catch((e: Error) => { this.o.log(d.appId, `heroku[${d.name}]`, `${d.name}: adopting its network: ${e.message}`); return undefined; });
+      if (r.net && !net) { await this.sandbox(d).adopt({ ...r.proc, statusFile: this.o.records!.statusFile(d.id) }).stop(0); this.o.records!.remove(d.id); continue; }
+      d.net = net;
+      const proc = this.sandbox(d).adopt({ ...r.proc, statusFile: this.o.records!.statusFile(d.id), limits: limitsFor(d.size) });
+      this.apps.set(d.appId, [...this.list(d.appId), d]);
+      this.watch(d, proc, r.ws, r.offset);
+      this.o.log(d.appId, `heroku[${d.name}]`, `${d.name}: adopted (process ${r.proc.pid}, running since ${r.startedAt}) by a new agent process`);
+      // Bounded: an address that does not answer must not hold up the adoption of the others.
+      if (d.type !== 'web' || await Promise.race([listening(d.host, d.port), new Promise<boolean>((r) => setTimeout(() => r(false), 2000))])) this.setState(d, 'up');
+      else void this.waitUp(d);
+    }
+  }
+
+  /** Leave every dyno running for the next process of this agent (an upgrade): their output read so far, their records kept. */
+  handOver(): void {
+    for (const d of this.all()) {
+      clearTimeout(d.timer);
+      clearInterval(d.memoryTimer);
+      d.stopping = true;
+      d.tail?.close(false);
+      d.tail = undefined;
+    }
+    this.apps.clear();
+  }
+
   /** Stop every dyno (shutdown: the desired state brings them back on the next start). */
   async shutdown(): Promise<void> {
     const dynos = this.all();
@@ -130,8 +173,10 @@ export class DynoManager {
     return d;
   }
 
+  private sandbox(d: Dyno): Sandbox { return forTenant(this.o.sandbox, d.release.tenant); }
+
   private async boot(d: Dyno): Promise<void> {
-    const sandbox = forTenant(this.o.sandbox, d.release.tenant);
+    const sandbox = this.sandbox(d);
     this.setState(d, 'starting');
     d.startedAt = new Date().toISOString();
     this.o.log(d.appId, `heroku[${d.name}]`, `Starting process ${d.name} with command \`${d.command}\` (v${d.release.version})`);
@@ -157,16 +202,46 @@ export class DynoManager {
       };
     };
     const ws = d.ws;
-    d.proc = sandbox.start({
-      argv: dynoCommand(ws, d.command), cwd: ws.app, writable: [ws.root], tmpDir: ws.tmp, marker: d.id, netns: d.net?.netns,
-      env: dynoEnv(ws, d.release.config, { PORT: String(d.port), DYNO: d.name }), limits: limitsFor(d.size),
-      onStdout: line(`app[${d.name}]`), onStderr: line(`app[${d.name}]`),
-    });
+    const files = this.o.records?.openFiles(d.id);
+    try {
+      d.proc = sandbox.start({
+        argv: dynoCommand(ws, d.command), cwd: ws.app, writable: [ws.root], tmpDir: ws.tmp, marker: d.id, netns: d.net?.netns,
+        env: dynoEnv(ws, d.release.config, { PORT: String(d.port), DYNO: d.name }), limits: limitsFor(d.size),
+        ...files ? { outlive: files } : { onStdout: line(`app[${d.name}]`), onStderr: line(`app[${d.name}]`) },
+      });
+    } finally {
+      // The dyno holds its own copies of the fds.
+      if (files) { fs.closeSync(files.output); fs.closeSync(files.status); }
+    }
     if (d.type !== 'web') this.setState(d, 'up');
-    const proc = d.proc;
+    this.watch(d, d.proc, ws, 0);
+  }
+
+  /** Follow a running process of `d` (started or adopted): its output file, its memory, and its end (a crash, or a full disk). */
+  private watch(d: Dyno, proc: Started, ws: Workspace, offset: number): void {
+    d.proc = proc;
+    d.offset = offset;
+    const records = this.o.records;
+    const startTime = proc.pid === undefined ? undefined : procStartTime(proc.pid);
+    const save = () => {
+      if (records && proc.pid !== undefined && startTime && d.proc === proc) {
+        records.save({ spec: { id: d.id, appId: d.appId, release: d.release, type: d.type, name: d.name, command: d.command, size: d.size, space: d.space }, host: d.host, port: d.port, net: d.net && { netns: d.net.netns, address: d.net.address, spaceId: d.net.spaceId }, ws, proc: { pid: proc.pid, startTime, marker: proc.marker }, startedAt: d.startedAt, restarts: d.restarts, offset: d.offset ?? 0 });
+      }
+    };
+    save();
+    // This process's tail, closed when it ends (and only then: stop() finds it gone from the dyno).
+    const tail = records && new OutputTail(records.outputFile(d.id), offset, {
+      line: (l) => this.o.log(d.appId, `app[${d.name}]`, l),
+      dropped: (bytes) => this.o.log(d.appId, 'heroku[logplex]', `Error L10 (output buffer overflow): ${d.name} wrote ${bytes} bytes more than the ${Math.round(MAX_UNREAD_BYTES / 2 ** 20)} MB kept while no agent process read its output; they were dropped`),
+      onOffset: (o) => { d.offset = o; save(); },
+      failed: (message) => this.o.log(d.appId, `heroku[${d.name}]`, `${d.name}: ${message}`),
+    });
+    d.tail = tail;
     d.memoryTimer = setInterval(() => this.checkMemory(d, proc), this.o.memoryCheckMs ?? 2000);
     void proc.result.then(async (r) => {
       clearInterval(d.memoryTimer);
+      tail?.close(true);
+      if (d.tail === tail) d.tail = undefined;
       if (d.stopping) return;
       const src = `heroku[${d.name}]`;
       if (r.limitExceeded?.resource === 'memory') for (const l of r15Lines(r.limitExceeded.usedMb, d.size.quotaMb)) this.o.log(d.appId, src, l);
@@ -178,7 +253,7 @@ export class DynoManager {
         d.ws = undefined;
         await removeWorkspace(this.o.workRoot, d.id).catch((e: Error) => this.o.log(d.appId, `heroku[${d.name}]`, `${d.name}: ${e.message}`));
       }
-      this.o.log(d.appId, `heroku[${d.name}]`, `${d.name}: process exited with status ${r.exitCode ?? r.signal}`);
+      this.o.log(d.appId, `heroku[${d.name}]`, `${d.name}: process exited with status ${r.exitCode ?? r.signal ?? 'unknown'}`);
       this.crashed(d, r.exitCode);
     });
   }
@@ -236,7 +311,8 @@ export class DynoManager {
     this.o.log(d.appId, `heroku[${d.name}]`, `${d.name}: state changed to crashed; restarting in ${delay / 1000} s (restart ${d.restarts})`);
     d.timer = setTimeout(() => {
       if (d.stopping) return;
-      void this.boot(d).then(() => this.waitUp(d));
+      // A timer's error has no caller to go to: said in the app's log, never the end of the agent process.
+      void this.boot(d).then(() => this.waitUp(d)).catch((e: Error) => this.o.log(d.appId, `heroku[${d.name}]`, `${d.name}: restarting it failed: ${e.message}`));
     }, delay);
   }
 
@@ -245,7 +321,7 @@ export class DynoManager {
     d.draining = true;
     const until = Date.now() + (this.o.drainMs ?? 30_000);
     await new Promise((r) => setTimeout(r, 50)); // a request routed just before the switch reaches the router's count
-    while (!d.stopping && Date.now() < until && (this.o.inFlight?.(d.id) ?? 0) > 0) await new Promise((r) => setTimeout(r, 50));
+    while (!d.stopping && Date.now() < until && (this.o.inFlight?.(d) ?? 0) > 0) await new Promise((r) => setTimeout(r, 50));
     await this.stop(d);
   }
 
@@ -255,6 +331,10 @@ export class DynoManager {
     clearInterval(d.memoryTimer);
     if (d.proc && d.state !== 'crashed') this.o.log(d.appId, `heroku[${d.name}]`, `Stopping ${d.name} (SIGTERM)`);
     await d.proc?.stop(this.o.stopGraceMs);
+    // Its process's end closed its tail already; a tail still here belongs to a process that did not end.
+    d.tail?.close(true);
+    d.tail = undefined;
+    this.o.records?.remove(d.id);
     this.setState(d, 'down');
     killMarked((m) => m === d.id);
     await d.net?.release();

@@ -9,7 +9,7 @@ import { dynoSize } from '../core/dyno-size.js';
 export interface ReconcilerOptions {
   agentId: string;
   port: DesiredStatePort;
-  dynos: Pick<DynoManager, 'list' | 'all' | 'replace' | 'shutdown'>;
+  dynos: Pick<DynoManager, 'list' | 'all' | 'replace' | 'shutdown' | 'handOver'>;
   /** Where this host has a release's slug (a remote agent downloads it first). */
   slugFile(slugId: string): Promise<string>;
   intervalMs: number;
@@ -61,10 +61,11 @@ export class Reconciler {
     await this.report();
   }
 
-  /** Stop reconciling and stop every dyno (the desired state is left as it is). */
-  async stop(): Promise<void> {
+  /** Stop reconciling and stop every dyno (the desired state is left as it is); `handOver`: leave them running for the next process of this agent. */
+  async stop(handOver = false): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
+    if (handOver) { this.o.dynos.handOver(); return; }
     await this.o.dynos.shutdown();
     await this.report();
   }

@@ -3,7 +3,8 @@
 // own directories writable, and exactly the given environment.
 import { rootBinds, hostTree, type TreeReader } from './root-binds.js';
 
-export interface BwrapSpec { hidden: string[]; writable: string[]; readable: string[]; masked?: string[]; tmpDir?: string; cwd: string; env: Record<string, string>; identityFds?: boolean }
+/** `statusFd`: the command outlives its launcher (a dyno outlives its agent process): no `--die-with-parent`, and bwrap writes its exit code to that fd. */
+export interface BwrapSpec { hidden: string[]; writable: string[]; readable: string[]; masked?: string[]; tmpDir?: string; cwd: string; env: Record<string, string>; identityFds?: boolean; statusFd?: number }
 
 /**
  * The flags every sandbox gets; the start-up probe runs bubblewrap with exactly these. No
@@ -39,7 +40,7 @@ export function bwrapOptions(s: BwrapSpec, tree: TreeReader = hostTree): string[
   if (s.identityFds) args.push('--ro-bind-data', '4', '/etc/passwd', '--ro-bind-data', '5', '/etc/group');
   // The root itself is bwrap's tmpfs: read-only too (the binds on it keep their own modes).
   args.push('--remount-ro', '/');
-  args.push(...ISOLATION_FLAGS, '--chdir', s.cwd);
+  args.push(...s.statusFd === undefined ? ISOLATION_FLAGS : [...ISOLATION_FLAGS.filter((f) => f !== '--die-with-parent'), '--json-status-fd', String(s.statusFd)], '--chdir', s.cwd);
   return args;
 }
 

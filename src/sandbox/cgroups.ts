@@ -33,9 +33,10 @@ export interface Limiter {
   /** What is enforced and how: printed at start-up. */
   readonly summary: string;
   readonly kind: 'cgroup-v1' | 'cgroup-v2' | 'rlimits';
-  forCommand(marker: string, limits: ResourceLimits): CommandLimits;
-  /** Remove the groups a killed server left behind (killing what is still in them); returns how many. */
-  sweep(): number;
+  /** `existing`: the group of a command an earlier process started (adopted): used as it is, not made nor set again. */
+  forCommand(marker: string, limits: ResourceLimits, opts?: { existing?: boolean }): CommandLimits;
+  /** Remove the groups a killed server left behind (killing what is still in them), but those of the markers in `keep` (adopted commands); returns how many. */
+  sweep(keep?: ReadonlySet<string>): number;
   /** On shutdown: remove every group and the per-server parents. */
   close(): void;
 }
@@ -111,8 +112,9 @@ export function createLimiter(opts: { dataDir: string; root?: string; ownUid: bo
     summary: kind === 'cgroup-v2'
       ? `resource limits: cgroups v2 (memory, pids, cpu) under ${parents[0]}; file size by rlimit`
       : `resource limits: cgroups v1 (memory, pids, cpu) under ${parent}; file size by rlimit`,
-    sweep() {
-      const names = new Set(parents.flatMap((p) => fs.readdirSync(p, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name)));
+    sweep(keep = new Set()) {
+      const kept = new Set([...keep].map(commandGroupName));
+      const names = new Set(parents.flatMap((p) => fs.readdirSync(p, { withFileTypes: true }).filter((e) => e.isDirectory() && !kept.has(e.name)).map((e) => e.name)));
       // Start-up only: wait (briefly, synchronously) for killed processes to leave their groups.
       for (let i = 0; i < 40; i++) {
         if (parents.every((p) => [...names].map((n) => destroyGroup(path.join(p, n))).every(Boolean))) break;
@@ -124,11 +126,11 @@ export function createLimiter(opts: { dataDir: string; root?: string; ownUid: bo
       this.sweep();
       for (const p of parents) try { fs.rmdirSync(p); } catch { /* still busy: the next start sweeps it */ }
     },
-    forCommand(marker, limits) {
+    forCommand(marker, limits, o = {}) {
       const name = commandGroupName(marker);
       const dirs = parents.map((p) => path.join(p, name));
-      for (const d of dirs) fs.mkdirSync(d, { recursive: true });
-      if (kind === 'cgroup-v2') {
+      if (!o.existing) for (const d of dirs) fs.mkdirSync(d, { recursive: true });
+      if (o.existing) { /* its limits were set when it started */ } else if (kind === 'cgroup-v2') {
         for (const [f, v] of v2Settings(limits)) {
           // memory.swap.max is absent without swap accounting; the rest must take.
           try { fs.writeFileSync(path.join(dirs[0]!, f), v); } catch (e) { if (f !== 'memory.swap.max') throw e; }

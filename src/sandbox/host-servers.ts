@@ -43,5 +43,6 @@ export function withoutHostServers(s: Sandbox, files: string[] = hostServerFiles
     ownedDir: (d, t) => s.ownedDir(d, t),
     run: (spec) => s.run({ ...spec, masked: [...(spec.masked ?? []), ...files] }),
     start: (spec) => s.start({ ...spec, masked: [...(spec.masked ?? []), ...files] }),
+    adopt: (a) => s.adopt(a),
   };
 }

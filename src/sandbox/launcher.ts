@@ -17,6 +17,8 @@ export interface Launch {
   moreFds?: Buffer[];
   /** Spawn already as the tenant (otherwise root's `ip` starts and setpriv drops to it). */
   asTenant: boolean;
+  /** The fd bwrap writes its JSON status to (the outliving command's exit code), when asked for. */
+  statusFd?: number;
   ids: Tenant;
 }
 
@@ -39,7 +41,12 @@ export interface LaunchSpec {
    * host programs, so even a command started straight as the tenant gets its environment on fd 3.
    */
   wrapped?: boolean;
+  /** The command outlives the process that starts it (a dyno): bwrap without --die-with-parent, its exit code on a status fd. */
+  outlive?: boolean;
 }
+
+/** bwrap reads its options on fd 3 and the tenant's passwd and group on 4 and 5: the status goes to the next. */
+const STATUS_FD = 6;
 
 /**
  * Reads NUL-separated `K=V` from fd 3, exports them and runs the command: a space without bubblewrap.
@@ -53,12 +60,13 @@ export function launcher(s: LaunchSpec): Launch {
   const inNetns = (argv: string[]) => ['netns', 'exec', s.netns!, hostTool('setpriv'), `--reuid=${s.ids.uid}`, `--regid=${s.ids.gid}`, '--clear-groups', '--', ...argv];
   if (s.mode === 'bwrap') {
     const bwrap = [hostTool('bwrap'), '--args', '3', '--', ...s.argv];
-    const fd3 = encodeArgs(bwrapOptions({ hidden: s.hidden, writable: s.writable, readable: s.readable, masked: s.masked, tmpDir: s.tmpDir, cwd: s.cwd, env: s.env, identityFds: true }));
+    const statusFd = s.outlive ? STATUS_FD : undefined;
+    const fd3 = encodeArgs(bwrapOptions({ hidden: s.hidden, writable: s.writable, readable: s.readable, masked: s.masked, tmpDir: s.tmpDir, cwd: s.cwd, env: s.env, identityFds: true, statusFd }));
     const files = identityFilesFor(s.ids);
     const moreFds = [Buffer.from(files.passwd), Buffer.from(files.group)];
     return s.netns
-      ? { cmd: hostTool('ip'), args: inNetns(bwrap), env: own, fd3, moreFds, asTenant: false, ids: s.ids }
-      : { cmd: bwrap[0]!, args: bwrap.slice(1), env: own, fd3, moreFds, asTenant: true, ids: s.ids };
+      ? { cmd: hostTool('ip'), args: inNetns(bwrap), env: own, fd3, moreFds, asTenant: false, ids: s.ids, statusFd }
+      : { cmd: bwrap[0]!, args: bwrap.slice(1), env: own, fd3, moreFds, asTenant: true, ids: s.ids, statusFd };
   }
   if (s.netns || s.wrapped) {
     const fd3 = encodeArgs(Object.entries(s.env).map(([k, v]) => `${k}=${v}`));

@@ -1,6 +1,7 @@
 // Reading the kernel's mount table and losetup's list, to find the workspace filesystems of this
 // server (and a killed one's leftovers) without trusting anything a tenant named.
 import fs from 'node:fs';
+import path from 'node:path';
 
 /** `p` is `dir` or lies inside it (plain path prefix on `/` boundaries). */
 export const isUnder = (p: string, dir: string): boolean => p === dir || p.startsWith(dir.endsWith('/') ? dir : dir + '/');
@@ -16,14 +17,14 @@ export function mountsUnder(dir: string): string[] {
 }
 
 /** Loop devices in `losetup --list --noheadings --raw --output NAME,BACK-FILE` whose image lies in `imagesDir`. */
-export function imagesToDetach(losetupRaw: string, imagesDir: string): string[] {
+export function imagesToDetach(losetupRaw: string, imagesDir: string, keep: ReadonlySet<string> = new Set()): string[] {
   const devices: string[] = [];
   for (const line of losetupRaw.split('\n')) {
     const space = line.indexOf(' ');
     if (space < 0) continue;
     // Raw output escapes blanks as \x20; a deleted image is listed with " (deleted)" after its name.
     const file = line.slice(space + 1).replace(/\\x([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16))).replace(/ \(deleted\)$/, '');
-    if (isUnder(file, imagesDir) && file !== imagesDir) devices.push(line.slice(0, space));
+    if (isUnder(file, imagesDir) && file !== imagesDir && !keep.has(path.basename(file))) devices.push(line.slice(0, space));
   }
   return devices;
 }

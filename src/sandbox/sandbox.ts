@@ -13,6 +13,8 @@ import type { ResourceLimits } from '../core/dyno-size.js';
 import type { Limiter } from './cgroups.js';
 import { watchDisk } from './disk-watch.js';
 import { onQuotaFilesystem } from './workspace-disk.js';
+import { adoptCommand, type AdoptSpec } from './adopted.js';
+export type { AdoptSpec } from './adopted.js';
 
 export type SandboxMode = 'bwrap' | 'process';
 
@@ -53,11 +55,20 @@ export interface RunSpec {
   limits?: ResourceLimits;
   /** Host files the command must not run or read (covered by an empty, non-executable file under bubblewrap). */
   masked?: string[];
+  /**
+   * The command outlives this process (a dyno outlives its agent process, as a container outlives
+   * containerd): stdout and stderr go to `output` and bubblewrap writes its exit code to `status`
+   * (fds this process opened on files of its own), not to pipes, and no --die-with-parent. Another
+   * process adopts it with `adopt`. onStdout/onStderr are not called.
+   */
+  outlive?: { output: number; status: number };
 }
 
 /** A command that keeps running (an add-on server, later a dyno) until it exits or is stopped. */
 export interface Started {
   readonly pid: number | undefined;
+  /** The marker every process of the command carries (its job's, then `/N`): its cgroup's name too. */
+  readonly marker: string;
   readonly result: Promise<SandboxResult>;
   /** SIGTERM the tree, SIGKILL after the grace period (the sandbox's, or `graceMs`); resolves when it has ended. */
   stop(graceMs?: number): Promise<SandboxResult>;
@@ -75,6 +86,8 @@ export interface Sandbox {
   /** Run to completion (or timeout, or cancel). */
   run(spec: RunSpec): Promise<SandboxResult>;
   start(spec: RunSpec): Started;
+  /** A command an earlier process started with `outlive` (see adopted.ts). */
+  adopt(a: AdoptSpec): Started;
   /** Create a directory owned by the tenant (default: the sandbox user), mode 0700. */
   ownedDir(dir: string, tenant?: Tenant): void;
 }
@@ -119,6 +132,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
       if (isRoot) fs.chownSync(dir, ids.uid, ids.gid);
     },
     run(spec) { return sandbox.start(spec).result; },
+    adopt(a) { return adoptCommand(a, { limiter: opts.limiter, graceMs: opts.graceMs }); },
     start(spec) {
       const started = Date.now();
       const tmp: Record<string, string> = spec.tmpDir ? { TMPDIR: mode === 'bwrap' ? '/tmp' : spec.tmpDir } : {};
@@ -160,11 +174,12 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
         try {
           // With limits, root's wrapper (join the cgroup, set rlimits, drop to the tenant) runs first, so the
           // launcher must not rely on the spawn's environment for the tenant's (see launcher.ts `wrapped`).
-          const launch = launcher({ mode, argv: spec.argv, cwd: spec.cwd, hidden: opts.hidden, writable: spec.writable, readable: spec.readable ?? [], masked: spec.masked ?? [], tmpDir: spec.tmpDir, netns: spec.netns, env, marker, ids: idsOf(spec.tenant), wrapped: !!limits });
+          const launch = launcher({ mode, argv: spec.argv, cwd: spec.cwd, hidden: opts.hidden, writable: spec.writable, readable: spec.readable ?? [], masked: spec.masked ?? [], tmpDir: spec.tmpDir, netns: spec.netns, env, marker, ids: idsOf(spec.tenant), wrapped: !!limits, outlive: !!spec.outlive });
+          const out = spec.outlive?.output ?? 'pipe';
           const argv = limits ? limits.wrap([launch.cmd, ...launch.args], launch.asTenant && isRoot ? launch.ids : undefined) : [launch.cmd, ...launch.args];
           child = spawn(argv[0]!, argv.slice(1), {
             cwd: mode === 'bwrap' ? '/' : spec.cwd, env: launch.env, detached: true,
-            stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(launch.fd3 ? ['pipe' as const] : []), ...(launch.moreFds ?? []).map(() => 'pipe' as const)],
+            stdio: [spec.stdin ? 'pipe' : 'ignore', out, out, ...(launch.fd3 ? ['pipe' as const] : []), ...(launch.moreFds ?? []).map(() => 'pipe' as const), ...(launch.statusFd !== undefined ? [spec.outlive!.status] : [])],
             ...(launch.asTenant && isRoot && !limits?.asRoot ? { uid: launch.ids.uid, gid: launch.ids.gid } : {}),
           });
           if (launch.fd3) {
@@ -196,14 +211,14 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
           child.stdin!.on('error', () => { /* the command stopped reading: what it was sent is dropped */ });
           spec.stdin.pipe(child.stdin!);
         }
-        child.stdout!.on('data', (c: Buffer) => spec.onStdout?.(c));
-        child.stderr!.on('data', (c: Buffer) => spec.onStderr?.(c));
+        child.stdout?.on('data', (c: Buffer) => spec.onStdout?.(c));
+        child.stderr?.on('data', (c: Buffer) => spec.onStderr?.(c));
         child.on('error', (e) => end({ exitCode: null, signal: null, reason: 'spawn-failed', error: e.message }));
         child.on('exit', (code, signal) => {
           // The main process is done: nothing it left behind may outlive it (as when a dyno stops).
           if (pgid !== undefined) void killTree(pgid, marker, 0);
           // Give the pipes a moment to drain, but never wait on a grandchild that kept them open.
-          const drained = setTimeout(() => { child.stdout!.destroy(); child.stderr!.destroy(); }, 2000);
+          const drained = setTimeout(() => { child.stdout?.destroy(); child.stderr?.destroy(); }, 2000);
           child.on('close', () => {
             clearTimeout(drained);
             // A process started with setsid just as the command ended can miss the sweep above: sweep again.
@@ -212,7 +227,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
           });
         });
       });
-      return { get pid() { return pgid; }, result, stop: (graceMs?: number) => { stopTree('cancelled', graceMs); return result; }, memoryBytes: () => limits?.memoryBytes(), cpuMs: () => limits?.cpuMs() };
+      return { get pid() { return pgid; }, marker, result, stop: (graceMs?: number) => { stopTree('cancelled', graceMs); return result; }, memoryBytes: () => limits?.memoryBytes(), cpuMs: () => limits?.cpuMs() };
     },
   };
   return sandbox;

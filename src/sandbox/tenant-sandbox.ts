@@ -14,6 +14,7 @@ export function forTenant(s: Sandbox, tenant: Tenant | undefined): Sandbox {
     ownedDir: (d, t) => s.ownedDir(d, t ?? tenant),
     run: (spec) => s.run({ ...spec, tenant: spec.tenant ?? tenant }),
     start: (spec) => s.start({ ...spec, tenant: spec.tenant ?? tenant }),
+    adopt: (a) => s.adopt(a),
   };
 }
 

@@ -7,5 +7,6 @@ export function withLimits(s: Sandbox, limits: ResourceLimits): Sandbox {
     mode: s.mode, user: s.user, warning: s.warning, ownedDir: (d, t) => s.ownedDir(d, t),
     run: (spec) => s.run({ limits, ...spec }),
     start: (spec) => s.start({ limits, ...spec }),
+    adopt: (a) => s.adopt(a),
   };
 }

@@ -55,10 +55,10 @@ export async function unmountInside(root: string): Promise<void> {
   for (const m of mountsUnder(root).reverse()) if (m !== root) await unmount(m);
 }
 
-/** Detach every loop device whose image lies in `imagesDir` (mount's autoclear usually has). */
-async function detachLoops(imagesDir: string): Promise<void> {
+/** Detach every loop device whose image lies in `imagesDir` (mount's autoclear usually has), but those of the images named in `keep`. */
+async function detachLoops(imagesDir: string, keep: ReadonlySet<string>): Promise<void> {
   const r = await runHost('losetup', ['--list', '--noheadings', '--raw', '--output', 'NAME,BACK-FILE']);
-  for (const dev of imagesToDetach(r.stdout, imagesDir)) await runHost('losetup', ['-d', dev]);
+  for (const dev of imagesToDetach(r.stdout, imagesDir, keep)) await runHost('losetup', ['-d', dev]);
 }
 
 /** Probe once whether loop mounts work here (root, /dev/loop-control, the tools, a real trial). */
@@ -98,22 +98,29 @@ async function attachImage(img: string, root: string, mb: number): Promise<void>
   fs.chmodSync(root, 0o700);
 }
 
+/** Unmount the workspace filesystems under `workRoot`, detach their loop devices and delete their images, but those of the workspaces in `keep`; returns how many images. */
+export async function sweepWorkspaceDisks(opts: { dataDir: string; workRoot: string; keep?: ReadonlySet<string> }): Promise<number> {
+  const keep = opts.keep ?? new Set<string>();
+  const imagesDir = path.join(opts.dataDir, 'disks');
+  const kept = [...keep].map((id) => path.join(opts.workRoot, id));
+  for (const m of mountsUnder(opts.workRoot).reverse()) if (!kept.some((k) => isUnder(m, k))) await unmount(m).catch(() => {});
+  if (!fs.existsSync(imagesDir)) return 0;
+  await detachLoops(imagesDir, new Set([...keep].map((id) => `${id}.img`)));
+  const images = fs.readdirSync(imagesDir).filter((f) => !keep.has(f.replace(/\.img$/, '')));
+  for (const f of images) fs.rmSync(path.join(imagesDir, f), { force: true });
+  return images.filter((f) => f.endsWith('.img')).length;
+}
+
 /** Probe this host and open the workspace disks of a server (sweeping a killed one's leftovers first). */
-export async function openWorkspaceDisks(opts: { dataDir: string; workRoot: string }): Promise<WorkspaceDisks & { swept: number }> {
+/** `keep`: workspaces of dynos an earlier process left running (adopted): their filesystems stay mounted. */
+export async function openWorkspaceDisks(opts: { dataDir: string; workRoot: string; keep?: ReadonlySet<string> }): Promise<WorkspaceDisks & { swept: number }> {
   const imagesDir = path.join(opts.dataDir, 'disks');
   const imageOf = (id: string) => {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id)) throw new Error(`"${id}" is not a workspace id`);
     return path.join(imagesDir, `${id}.img`);
   };
-  const sweep = async () => {
-    for (const m of mountsUnder(opts.workRoot).reverse()) await unmount(m).catch(() => {});
-    if (!fs.existsSync(imagesDir)) return 0;
-    await detachLoops(imagesDir);
-    const images = fs.readdirSync(imagesDir);
-    for (const f of images) fs.rmSync(path.join(imagesDir, f), { force: true });
-    return images.filter((f) => f.endsWith('.img')).length;
-  };
-  const swept = await sweep();
+  const sweep = (keep: ReadonlySet<string> = new Set()) => sweepWorkspaceDisks({ ...opts, keep });
+  const swept = await sweep(opts.keep);
   fs.mkdirSync(imagesDir, { recursive: true, mode: 0o700 });
   const why = await probe(imagesDir, opts.workRoot);
   const detach = async (root: string, id: string) => {

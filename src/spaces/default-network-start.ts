@@ -9,14 +9,14 @@ import type { SpaceNetworks } from './space-network.js';
 /** Printed by the CLI as a plain message (no stack), exit 2: the operator's setting cannot be met. */
 export class NetworkUnavailableError extends Error { readonly cli = true; }
 
-/** Bring up the default network (or not, as configured); throws when isolation is required and impossible. */
-export async function startDefaultNetwork(config: Pick<Config, 'network' | 'networkCidr' | 'networkDns'>, spaces: SpaceNetworks, log: Logger): Promise<void> {
+/** Bring up the default network (or not, as configured); throws when isolation is required and impossible. `adopting`: see DefaultNetwork.up. */
+export async function startDefaultNetwork(config: Pick<Config, 'network' | 'networkCidr' | 'networkDns'>, spaces: SpaceNetworks, log: Logger, adopting: ReadonlyArray<{ netns: string; address: string }> = []): Promise<void> {
   if (config.network === 'host') {
     log.warn('SLIPWAY_NETWORK=host: sandboxes share the host\'s network (they can reach the API, every dyno, every add-on and host service).');
     return;
   }
   const net = new DefaultNetwork({ tag: spaces.tag, log, serverUid: process.getuid?.() ?? 0, cidr: config.networkCidr, dns: config.networkDns ?? hostNameservers() });
-  const why = await spaces.unavailable() ?? await net.up().then(() => undefined, async (e: Error) => { await net.down(); return e.message; });
+  const why = await spaces.unavailable() ?? await net.up(adopting).then(() => undefined, async (e: Error) => { await net.down(); return e.message; });
   if (why) {
     const what = `sandboxes cannot get network namespaces of their own here (${why}; it needs root: CAP_NET_ADMIN, iproute2 and nftables)`;
     if (config.network === 'isolated') throw new NetworkUnavailableError(`SLIPWAY_NETWORK=isolated but ${what}. Run the server as root, or set SLIPWAY_NETWORK=auto to accept the host network.`);

@@ -10,7 +10,7 @@ import { accessScript, defaultRulesScript } from './default-rules.js';
 import { addBridgeLine } from './bridge.js';
 import { startDnsRelay, type DnsRelay } from './dns-relay.js';
 import { startTcpRelay, type TcpRelay } from './tcp-relay.js';
-import { hostRoutes, ip, nft, quietly } from './net.js';
+import { hostRoutes, ip, listLinks, nft, quietly } from './net.js';
 import { makeNetns, removeNetns, SpareNetns } from './default-netns.js';
 import { claimTag } from './owners.js';
 import type { DynoNet } from './space-network.js';
@@ -71,14 +71,26 @@ export class DefaultNetwork {
     throw new Error(`no free /${BLOCK_BITS} is left in ${formatCidr(POOL)}; set SLIPWAY_NETWORK_CIDR to a free range`);
   }
 
-  /** Bridge, forwarding, firewall and DNS relay. */
-  async up(): Promise<void> {
+  /**
+   * Bridge, forwarding, firewall and DNS relay. `adopting`: the addresses of dynos an earlier process
+   * of this agent left running here: the bridge they hang on is kept and their addresses stay theirs.
+   */
+  async up(adopting: ReadonlyArray<{ netns: string; address: string }> = []): Promise<void> {
     claimTag(this.o.tag); // before anything is made: another server's sweep leaves a live tag alone
-    const c = this.cidr = await this.chooseCidr();
+    // Adopting dynos, the range is the one their bridge has (another may be free now, but they are not in it).
+    const own = adopting.length ? (await hostRoutes()).find((r) => r.dev === this.bridge && parseCidr(r.prefix)) : undefined;
+    const c = this.cidr = own ? parseCidr(own.prefix)! : await this.chooseCidr();
     this.gateway = formatIp(c.base + 1);
     this.pool = new AddressPool(c);
-    await quietly(ip(['link', 'del', this.bridge]));
-    await ip([], [addBridgeLine(this.bridge), `addr add ${this.gateway}/${c.bits} dev ${this.bridge}`, `link set ${this.bridge} up`]);
+    const kept = adopting.filter((a) => this.pool!.claim(a.address));
+    // New namespaces are numbered past the adopted ones.
+    for (const a of kept) this.seq = Math.max(this.seq, parseInt(a.netns.slice(`slipway-${this.o.tag}-n`.length), 36) || 0);
+    if (!kept.length) await quietly(ip(['link', 'del', this.bridge]));
+    const keepBridge = kept.length > 0 && (await listLinks()).includes(this.bridge);
+    await ip([], [...keepBridge ? [] : [addBridgeLine(this.bridge)], `addr replace ${this.gateway}/${c.bits} dev ${this.bridge}`, `link set ${this.bridge} up`]);
+    // A kept bridge keeps the host's neighbour entries of the namespaces swept since (an add-on's, which
+    // starts again at the same address): forgotten, or the host would send to a gone MAC until they expire.
+    if (keepBridge) await quietly(ip(['neigh', 'flush', 'dev', this.bridge]));
     // Forwarding is what NAT needs; redirects would tell a namespace to skip the host's firewall.
     fs.writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
     fs.writeFileSync(`/proc/sys/net/ipv4/conf/${this.bridge}/send_redirects`, '0');
@@ -153,6 +165,30 @@ export class DefaultNetwork {
         if (mine && !mine.size) set.delete(group);
         if (opts.addon || this.hasServices(group)) await this.reloadAccess();
         await removeNetns(made);
+        this.pool?.give(address);
+      },
+    };
+  }
+
+  /** A namespace an earlier process made for a member of `group` (its address claimed at `up`): taken over. */
+  async adopt(group: string, ns: string, address: string): Promise<GroupNet> {
+    const id = ns.slice(`slipway-${this.o.tag}-n`.length);
+    if (!ns.startsWith(`slipway-${this.o.tag}-n`)) throw new Error(`${ns} is not a namespace of this network`);
+    const n = { ns, hostSide: `sln${this.o.tag}${id}`, address };
+    if (!this.members.has(group)) this.members.set(group, new Set());
+    this.members.get(group)!.add(address);
+    if (this.hasServices(group)) await this.reloadAccess();
+    let released = false;
+    return {
+      netns: ns, address, spaceId: '', group,
+      release: async () => {
+        if (released) return;
+        released = true;
+        const mine = this.members.get(group);
+        mine?.delete(address);
+        if (mine && !mine.size) this.members.delete(group);
+        if (this.hasServices(group)) await this.reloadAccess();
+        await removeNetns(n);
         this.pool?.give(address);
       },
     };

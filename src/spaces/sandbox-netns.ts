@@ -6,5 +6,6 @@ export function inNetns(s: Sandbox, netns: string): Sandbox {
     mode: s.mode, user: s.user, warning: s.warning, ownedDir: (d, t) => s.ownedDir(d, t),
     run: (spec) => s.run({ ...spec, netns }),
     start: (spec) => s.start({ ...spec, netns }),
+    adopt: (a) => s.adopt(a),
   };
 }

@@ -13,7 +13,7 @@ import type { ZoneEntry } from './dns-zone.js';
 import { rulesetScript } from './nft-rules.js';
 import { RemoteSpaces, type SpaceApp, type SpaceOwner, type SpacePlan, type SpaceSpec } from './space-owner.js';
 import type { DefaultNetwork } from './default-network.js';
-import { claimTag, releaseTag } from './owners.js';
+import { claimTag, holdTag, releaseTag } from './owners.js';
 import { sweepNetworks } from './sweep.js';
 import { ip, nft, quietly, listLinks, probeNetAdmin } from './net.js';
 import { makeSpaceNetns, removeSpaceNetns } from './space-netns.js';
@@ -33,6 +33,8 @@ export interface DynoNetworks {
   forSpace(spaceId: string, id: string): Promise<DynoNet>;
   /** The default network for `group` (`app:<id>`: builds; `run:<id>`: test nodes); undefined on the host network. */
   forGroup(group: string, id: string): Promise<DynoNet | undefined>;
+  /** The namespace an earlier process of this agent made for dyno `id` (it still runs there): taken over, released as one made here. */
+  adopt?(appId: string, id: string, net: { netns: string; address: string; spaceId: string }, dns?: { process: string; index: number }): Promise<DynoNet>;
 }
 
 interface LiveSpace { spec: SpaceSpec; bridge: string; gateway: string; egress: string; prefix: number; pool: AddressPool; dns?: DnsResponder; zone: Map<string, ZoneEntry> }
@@ -110,6 +112,15 @@ export class SpaceNetworks implements DynoNetworks {
     }
     if (failed.length) throw new Error(failed.join('; '));
   }
+
+  /** The names of an adopted dyno's namespace, its host-side link and its /etc/netns folder, and of the bridge it hangs on (kept by the sweep at an agent's start). */
+  namesOf(net: { netns: string; spaceId: string }): string[] {
+    const n = net.netns.slice(`slipway-${this.tag}-`.length);
+    return net.spaceId ? [net.netns, `slv${this.tag}${n}`] : [net.netns, `sln${this.tag}${n.slice(1)}`, `sln${this.tag}`];
+  }
+
+  /** The networks of this tag are held by these processes too (an agent's dynos, which outlive it): no other server sweeps them while one runs. */
+  holdFor(pids: readonly number[]): void { holdTag(this.tag, pids); }
 
   /** The bridge names of these spaces (kept by the sweep at an agent's start: adopted, not rebuilt). */
   bridgesOf(specs: SpaceSpec[]): Set<string> { return new Set(specs.map((s) => this.bridgeName(s.id))); }
@@ -208,6 +219,30 @@ export class SpaceNetworks implements DynoNetworks {
   }
 
   forSpace(spaceId: string, id: string): Promise<DynoNet> { return this.attach(spaceId, id); }
+
+  async adopt(appId: string, id: string, net: { netns: string; address: string; spaceId: string }, dns?: { process: string; index: number }): Promise<DynoNet> {
+    if (!net.spaceId) {
+      if (!this.common) throw new Error('the default network is not up');
+      return this.common.adopt(`app:${appId}`, net.netns, net.address);
+    }
+    const s = this.live.get(net.spaceId);
+    const n = net.netns.slice(`slipway-${this.tag}-`.length);
+    if (!s || !net.netns.startsWith(`slipway-${this.tag}-`)) throw new Error(`the network of space ${net.spaceId} is not up here`);
+    if (!s.pool.claim(net.address)) throw new Error(`address ${net.address} of space ${s.spec.name} is taken`);
+    const app = this.apps.get(appId);
+    if (dns && app) s.zone.set(id, { app: app.name, ...dns, address: net.address });
+    let released = false;
+    return {
+      ...net,
+      release: async () => {
+        if (released) return;
+        released = true;
+        s.zone.delete(id);
+        await removeSpaceNetns({ ns: net.netns, hostSide: `slv${this.tag}${n}` });
+        s.pool.give(net.address);
+      },
+    };
+  }
 
   forGroup(group: string, id: string): Promise<DynoNet | undefined> { return this.common ? this.common.attach(group, id) : Promise.resolve(undefined); }
 

@@ -5,8 +5,8 @@ import { orphanTags } from './owners.js';
 import { ip, nft, quietly, listLinks, listNetns, listNetnsEtc, removeNetnsEtc } from './net.js';
 
 /**
- * Remove what `tag` and ownerless tags hold; `keep`: bridges of `tag` adopted by the caller (whose
- * space table stays too: it is replaced whole, in one atomic swap, when the firewall is loaded).
+ * Remove what `tag` and ownerless tags hold; `keep`: bridges, namespaces and links of `tag` adopted
+ * by the caller (whose tables stay too: each is replaced whole, in one atomic swap, when its firewall is loaded).
  */
 export async function sweepNetworks(tag: string, keep: ReadonlySet<string>, log: Logger): Promise<void> {
   const netns = await listNetns();
@@ -16,11 +16,11 @@ export async function sweepNetworks(tag: string, keep: ReadonlySet<string>, log:
   const commonTables = listed.map((l) => / slipwaynet_([0-9a-f]{4})$/.exec(l)?.[1]).filter((t): t is string => !!t);
   tables.push(...commonTables.filter((t) => !tables.includes(t)));
   for (const t of new Set([tag, ...orphanTags(netns, links, tables)])) {
-    for (const ns of netns) if (ns.startsWith(`slipway-${t}-`)) await quietly(ip(['netns', 'del', ns]));
+    for (const ns of netns) if (ns.startsWith(`slipway-${t}-`) && !keep.has(ns)) await quietly(ip(['netns', 'del', ns]));
     for (const l of links) if (!keep.has(l) && (l.startsWith(`slw${t}`) || l.startsWith(`slv${t}`) || l.startsWith(`sln${t}`))) await quietly(ip(['link', 'del', l]));
-    for (const d of listNetnsEtc()) if (d.startsWith(`slipway-${t}-`)) removeNetnsEtc(d);
-    if (tables.includes(t) && !(t === tag && keep.size)) await quietly(nft(`delete table inet slipway_${t}\n`));
-    if (commonTables.includes(t)) await quietly(nft(`delete table inet slipwaynet_${t}\n`));
+    for (const d of listNetnsEtc()) if (d.startsWith(`slipway-${t}-`) && !keep.has(d)) removeNetnsEtc(d);
+    if (tables.includes(t) && !(t === tag && [...keep].some((k) => k.startsWith(`slw${t}`)))) await quietly(nft(`delete table inet slipway_${t}\n`));
+    if (commonTables.includes(t) && !(t === tag && keep.has(`sln${t}`))) await quietly(nft(`delete table inet slipwaynet_${t}\n`));
     if (t !== tag) log.warn(`removed the space networks left behind by a server that is gone (tag ${t})`);
   }
 }

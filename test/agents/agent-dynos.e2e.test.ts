@@ -7,7 +7,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { spawn } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startServer, cli, api, viaRouter, BIN, TOKEN, type TestServer } from '../helpers/server.js';
 import { exampleRepo, repoWithBuildpack } from '../helpers/apps.js';
 import { latestRun, nodesOf, waitFor, waitForStatus } from '../helpers/runs.js';
@@ -118,12 +121,51 @@ test('an agent reads and reports its own dynos only, at its own address', { skip
   const after = await observed();
   assert.deepEqual(after.filter((o) => o.dyno_id === theirs.dyno_id).map((o) => `${o.agent} ${o.host}:${o.port}`), [`host-2 ${theirs.host}:${theirs.port}`], 'host-2\'s dyno is still host-2\'s only');
   assert.equal(after.find((o) => o.dyno_id === mine.dyno_id)?.name, mine.name, 'a dyno\'s name comes from the store, not the report');
-  // An address other than the one it registered: refused.
-  const elsewhere = await agentCall(tokens[0]!, 'PUT', '/agent/v1/dynos/observed', { dynos: [{ id: mine.dyno_id, appId: 'x', releaseId: 'x', type: 'web', name: 'web.1', state: 'up', host: '127.0.0.1', port: new URL(s.url).port ? Number(new URL(s.url).port) : 80, restarts: 0, changedAt: new Date().toISOString() }] });
+  // An address other than the one it registered (the other agent's): refused (a loopback one: the next test).
+  const elsewhere = await agentCall(tokens[0]!, 'PUT', '/agent/v1/dynos/observed', { dynos: [{ id: mine.dyno_id, appId: 'x', releaseId: 'x', type: 'web', name: 'web.1', state: 'up', host: theirs.host, port: theirs.port, restarts: 0, changedAt: new Date().toISOString() }] });
   assert.equal(elsewhere.status, 422);
   assert.equal((await elsewhere.json() as { id: string }).id, 'agent_dyno_address');
   // An API token is not an agent token.
   assert.equal((await agentCall(TOKEN, 'GET', '/agent/v1/dynos')).status, 401);
+});
+
+test('an agent cannot point the router at the server\'s own host: a dyno reported at a loopback address is refused, even at the address it registered, and the router never forwards there', { skip, timeout: 120_000 }, async () => {
+  // A service of the server's host, on loopback only: what such a report would open to the router's clients.
+  let hits = 0;
+  const hostService = http.createServer((_req, res) => { hits++; res.end('a service of the server\'s host\n'); });
+  await new Promise<void>((r) => hostService.listen(0, '127.0.0.1', () => r()));
+  const port = (hostService.address() as AddressInfo).port;
+  const mine = (await observed()).find((o) => o.agent === 'host-1')!;
+  const register = (address: string) => agentCall(tokens[0]!, 'POST', '/agent/v1/register', { protocol_version: 1, hostname: 'host-1', address, slots: 1, memory_mb: null });
+  const report = (host: string) => agentCall(tokens[0]!, 'PUT', '/agent/v1/dynos/observed', { dynos: [
+    { id: mine.dyno_id, appId: 'x', releaseId: 'x', type: 'web', name: mine.name, state: 'up', host, port, restarts: 0, changedAt: new Date().toISOString() },
+  ] });
+  const refused = async (r: Response, what: string) => {
+    assert.equal(r.status, 422, what);
+    const body = await r.json() as { id: string; message: string };
+    assert.equal(body.id, 'agent_dyno_loopback', `${what}: ${body.message}`);
+    assert.match(body.message, new RegExp(`Agent host-1 reports ${mine.name} at [^ ]+:${port}, an address of the server's own host to the router; only the server's local agent may report one\\. Start the agent with --advertise ADDR`));
+  };
+  try {
+    for (const host of ['127.0.0.1', '127.9.9.9', '::1', '0.0.0.0', 'localhost']) await refused(await report(host), `a report at ${host}`);
+    // A new process of the agent may register a loopback address (a CI-only agent on the server's host
+    // connects from there), but its dynos are still never reported there.
+    assert.equal((await register('127.0.0.1')).status, 200);
+    await refused(await report('127.0.0.1'), 'a report at the loopback address it registered');
+    // Routing is unchanged: the router sends the app's requests to the real dynos, never to the host's service.
+    const row = (await observed()).find((o) => o.dyno_id === mine.dyno_id)!;
+    assert.equal(`${row.host}:${row.port}`, `${mine.host}:${mine.port}`, 'the dyno\'s route is the one its agent reported before');
+    for (let i = 0; i < 10; i++) {
+      const r = await viaRouter(s, A).catch(() => ({ status: 0, body: '' }));
+      assert.doesNotMatch(r.body, /a service of the server's host/);
+    }
+    assert.equal(hits, 0, 'nothing reached the server host\'s loopback service');
+  } finally {
+    // The agent's real address again, as its process registered it.
+    assert.equal((await register(mine.host)).status, 200);
+    hostService.close();
+  }
+  await answering(['web.1', 'web.2'], 60_000);
 });
 
 test('a tenant on another agent cannot reach a dyno through its agent\'s port; only the router can', { skip, timeout: 240_000 }, async () => {
@@ -171,9 +213,12 @@ test('an agent SIGKILLed: its dyno is started on the other agent and served agai
     console.log(`# agent SIGKILLed: dyno placed on ${survivor} after ${movedMs} ms, both dynos served from it after ${servedMs} ms (lost after ${LOST_S} s, bound ${FAILOVER_BOUND_MS} ms); meanwhile ${served} served, ${failures} failed`);
     assert.ok(servedMs <= FAILOVER_BOUND_MS, `served again after ${servedMs} ms (bound ${FAILOVER_BOUND_MS} ms)`);
   } finally {
-    // The killed agent comes back on its data folder: it sweeps what the kill left (workspaces, their filesystems).
+    // The killed agent comes back on its data folder: its dyno outlived the kill, and is adopted.
     agents[i] = startAgent(victim.host, serverUrl, tokens[i]!, { slots: 1, dataDir: victim.dataDir });
     await waitFor('the restarted agent to register', async () => agents[i]!.output().includes('registered with'), 60_000);
   }
-  await waitFor('the restarted agent to sweep what the kill left', async () => /removed 1 dyno workspace\(s\) a previous run left behind/.test(agents[i]!.output()), 30_000);
+  await waitFor('the restarted agent to adopt the dyno the kill left running', async () => /adopted 1 of 1 dyno\(s\) an earlier process of this agent left running/.test(agents[i]!.output()), 30_000);
+  // Its desired state no longer has that dyno (it moved to the other agent): it is stopped, and its record goes with it.
+  const records = path.join(victim.dataDir, 'dynos');
+  await waitFor('the adopted dyno, no longer desired there, to be stopped', async () => fs.readdirSync(records).every((f) => !f.endsWith('.json')), 60_000);
 });

@@ -15,6 +15,8 @@ import { parseBody } from '../errors.js';
 import { agentOf } from './agent-auth.js';
 import { dynoLogSchema, dynosQuerySchema, observedSchema } from './wire-schema.js';
 import { desiredDynosChanged } from '../../core/wakeup.js';
+import { SPACES_LABEL } from '../../store/dyno-agents.js';
+import { meansThisHost } from '../../core/this-host-address.js';
 
 const POLL_MS = 250;
 
@@ -49,9 +51,14 @@ export async function agentDynoRoutes(app: FastifyInstance, ctx: AppContext): Pr
     const agent = agentOf(req);
     const report = parseBody(observedSchema, req.body);
     const [row, desired, before] = await Promise.all([
-      db.selectFrom('agents').select('address').where('id', '=', agent.id).executeTakeFirstOrThrow(), desiredDynosOnAgent(db, agent.id), observedOnAgent(db, agent.id),
+      db.selectFrom('agents').select(['address', 'labels']).where('id', '=', agent.id).executeTakeFirstOrThrow(), desiredDynosOnAgent(db, agent.id), observedOnAgent(db, agent.id),
     ]);
-    const wrong = report.dynos.find((d) => d.host !== row.address);
+    // The local agent process (the label only the server gives it) runs beside the router, which reaches its dynos at their own addresses.
+    const local = (JSON.parse(row.labels ?? '[]') as string[]).includes(SPACES_LABEL);
+    // Any other agent: never an address that reaches the server's host itself, even one it registered.
+    const here = local ? undefined : report.dynos.find((d) => meansThisHost(d.host));
+    if (here) throw fail('agent_dyno_loopback', `Agent ${agent.name} reports ${here.name} at ${here.host}:${here.port}, an address of the server's own host to the router; only the server's local agent may report one. Start the agent with --advertise ADDR, an address of its host the router reaches.`);
+    const wrong = local ? undefined : report.dynos.find((d) => d.host !== row.address);
     if (wrong) throw fail('agent_dyno_address', `Agent ${agent.name} registered ${row.address ? `the address ${row.address}` : 'no address'} but reports ${wrong.name} at ${wrong.host}; the router reaches an agent's dynos at its registered address only (start the agent with --advertise ADDR).`);
     // What a dyno is (its app, release, name) comes from the store, never from the agent: a report cannot route another app's traffic.
     const ignored: string[] = [];

@@ -49,11 +49,11 @@ export function registerAgents(program: Command): void {
       let config;
       try { config = loadAgentConfig(env); } catch (e) { throw new CliError((e as Error).message); }
       // The local agent `slipway server` runs beside itself answers who it is (the server adopts it after a restart).
-      const [{ companionIdentity }, { COMPANION_VERSION }, { companionRoutes }] = await Promise.all([import('../../companions/identity-socket.js'), import('../../companions/companion-version.js'), import('../../companions/agent-routes.js')]);
+      const [{ companionIdentity }, { companionVersion }, { companionRoutes }] = await Promise.all([import('../../companions/identity-socket.js'), import('../../companions/companion-version.js'), import('../../companions/agent-routes.js')]);
       // Ready (what the server's start waits for) once its host is set up and it is registered, not at once.
       let ready = false;
       const routes = companionRoutes();
-      const identity = await companionIdentity(env, 'agent', COMPANION_VERSION, () => ready, routes.serve);
+      const identity = await companionIdentity(env, 'agent', companionVersion(config.host.companionVersionTag), () => ready, routes.serve);
       try { await runAgent(config, { onReady: () => { ready = true; }, onHost: routes.hostIs }); } catch (e) { throw e instanceof AgentRefused ? new CliError(e.message, EXIT.unreachable) : e; } finally { await identity?.(); }
     });
 }

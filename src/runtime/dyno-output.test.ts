@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { OutputTail, readFrom } from './dyno-output.js';
+
+test('a reader starts where the last stopped; past the cap only the newest bytes are read and the rest counted as dropped', { timeout: 5000 }, () => {
+  assert.deepEqual(readFrom(100, 40, 1000), { from: 40, dropped: 0 });
+  assert.deepEqual(readFrom(5000, 1000, 1000), { from: 4000, dropped: 3000 });
+  assert.deepEqual(readFrom(10, 40, 1000), { from: 0, dropped: 0 }, 'a file emptied since: from its start');
+});
+
+test('lines written to the file reach the log once each, from the recorded offset; a partial line waits for its end; a handed-over reader leaves it for the next', { timeout: 5000 }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-output-'));
+  try {
+    const file = path.join(dir, 'dyno.out');
+    fs.writeFileSync(file, 'one\ntwo\npart');
+    const lines: string[] = [];
+    let offset = 0;
+    const first = new OutputTail(file, 4, { line: (l) => lines.push(l), dropped: () => assert.fail('nothing dropped'), onOffset: (o) => { offset = o; }, failed: (m) => assert.fail(m) });
+    first.read();
+    assert.deepEqual(lines, ['two'], 'from offset 4 (past "one\\n"), the partial line kept back');
+    first.close(false);
+    assert.equal(offset, 8, 'the partial line is left for the next reader');
+    fs.appendFileSync(file, 'ial\nthree\n');
+    const next = new OutputTail(file, offset, { line: (l) => lines.push(l), dropped: () => assert.fail('nothing dropped'), onOffset: (o) => { offset = o; }, failed: (m) => assert.fail(m) });
+    next.close(true);
+    assert.deepEqual(lines, ['two', 'partial', 'three']);
+  } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+});
+
+/** The descriptors of this process open on `file`. */
+const fdsOn = (file: string): number[] => fs.readdirSync('/proc/self/fd').map(Number).filter((fd) => { try { return fs.readlinkSync(`/proc/self/fd/${fd}`) === file; } catch { return false; } });
+
+test('a tail closed twice closes its descriptor once: the number, given to another file since, stays open', { timeout: 5000 }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-output-'));
+  try {
+    const file = path.join(dir, 'dyno.out');
+    fs.writeFileSync(file, '');
+    const events = { line: () => {}, dropped: () => {}, onOffset: () => {}, failed: (m: string) => assert.fail(m) };
+    const tail = new OutputTail(file, 0, events);
+    const [number] = fdsOn(file);
+    tail.close(true);
+    const other = fs.openSync(path.join(dir, 'other'), 'w');
+    assert.equal(other, number, 'the lowest free number is given again');
+    tail.close(true);
+    assert.doesNotThrow(() => fs.fstatSync(other), 'the other file is still open');
+    fs.closeSync(other);
+  } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('a descriptor closed under a tail: said once, the file reopened by its path, its lines still read; a file gone ends the tail, never the process', { timeout: 10_000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-output-'));
+  try {
+    const file = path.join(dir, 'dyno.out');
+    fs.writeFileSync(file, 'one\n');
+    const lines: string[] = [];
+    const failures: string[] = [];
+    const tail = new OutputTail(file, 0, { line: (l) => lines.push(l), dropped: () => {}, onOffset: () => {}, failed: (m) => failures.push(m) });
+    const until = async (what: string, ok: () => boolean) => { for (let i = 0; !ok(); i++) { if (i > 200) assert.fail(what); await new Promise((r) => setTimeout(r, 25)); } };
+    await until('the first line', () => lines.length === 1);
+    for (const fd of fdsOn(file)) fs.closeSync(fd);
+    fs.appendFileSync(file, 'two\n');
+    await until('the line written after the descriptor was closed', () => lines.length === 2);
+    assert.deepEqual(lines, ['one', 'two']);
+    assert.equal(failures.length, 1, failures.join('\n'));
+    assert.match(failures[0]!, /EBADF/);
+    for (const fd of fdsOn(file)) fs.closeSync(fd);
+    fs.rmSync(file);
+    await until('the tail to end', () => failures.length === 3);
+    assert.match(failures[2]!, /no longer read.*ENOENT/);
+    tail.close(true);
+  } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+});

@@ -1,0 +1,192 @@
+// Dynos outlive the local agent process: an app at web=2 under steady load through the router while
+// (a) the agent is SIGKILLed — the supervisor starts a new one that adopts the same dyno processes,
+// no request fails, and a line a dyno printed while no agent ran reaches the app's log; (c) an adopted
+// dyno's process is killed — its crash is said with its exit status and it is restarted, and a scale
+// down stops an adopted dyno; (d) a companion stopped with SIGSTOP (pid alive, socket silent) is found
+// hung within HANG_MS, killed and replaced (the router: the app serves again; the agent: its dynos are
+// adopted, nothing fails); (b) a restart of the server with another companion version
+// (SLIPWAY_TEST_COMPANION_VERSION_TAG, as an upgrade) replaces both companions, the dynos handed over
+// to the new agent and adopted, nothing failing, and the next restart of that version adopts them.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, cli, api, viaRouter, serverLogTails, type TestServer } from './helpers/server.js';
+import { exampleRepo } from './helpers/apps.js';
+import { waitFor } from './helpers/runs.js';
+import { freePort } from './helpers/postgres.js';
+import { companions } from './helpers/companions.js';
+import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
+import { hangDetectedWithinMs } from '../src/companions/companion-hang.js';
+import { alive } from '../src/companions/companions.js';
+import { steadyLoad } from './helpers/load.js';
+import fs from 'node:fs';
+import { leftoverMounts } from './helpers/mounts.js';
+import { agentTag, slipwayLeftovers } from './helpers/netns.js';
+
+const A = 'outlive-agent';
+/** From the SIGSTOP to the server's line saying the process is hung (3 unanswered pings), with a second for the log to be read. */
+const HANG_MS = hangDetectedWithinMs() + 1000;
+/** From the hang's line to the app answering through the router again: the 1 s back-off, the companion's start, a dyno's boot. */
+const SERVE_AGAIN_MS = 30_000;
+
+let s: TestServer;
+let env: Record<string, string>;
+let appId = '';
+
+const ok = (r: { status: number; body: string }) => r.status === 200 && /running code one/.test(r.body);
+const served = async () => ok(await viaRouter(s, A).catch(() => ({ status: 0, body: '' })));
+const only = (kind: string): number => {
+  const pids = companions(s.dataDir)[kind]!;
+  assert.equal(pids.length, 1, `one ${kind} process: ${JSON.stringify(companions(s.dataDir))}`);
+  return pids[0]!;
+};
+const dynoPids = () => findMarkedProcesses((m) => m.startsWith(`dyno-${appId.slice(0, 8)}-`)).sort((a, b) => a - b);
+type DynoJson = { id: string; name: string; state: string };
+const upWebs = async () => (await api<DynoJson[]>(s, 'GET', `/apps/${A}/dynos`)).json.filter((d) => d.name.startsWith('web.') && d.state === 'up');
+const load = () => steadyLoad(s, A, ok, { intervalMs: 20, maxMs: 180_000 });
+/** The app's log (the last lines), through the real CLI. */
+const logs = async () => (await cli(s, ['logs', '-a', A, '-n', '1500'])).stdout;
+
+/** A new agent process (not `old`) that said it adopted the dynos; its pid. */
+async function adoptedBy(old: number, timeoutMs: number): Promise<number> {
+  return waitFor('a new agent process that adopted the dynos', async () => {
+    const p = companions(s.dataDir)['agent']!;
+    if (p.length !== 1 || p[0] === old) return undefined;
+    const agentLog = fs.readFileSync(`${s.dataDir}/companions/agent.log`, 'utf8');
+    return /adopted 2 of 2 dyno\(s\) an earlier process of this agent left running/.test(agentLog.slice(agentLog.lastIndexOf('registered with'))) ? p[0] : undefined;
+  }, timeoutMs);
+}
+
+before(async () => {
+  env = { PORT: String(await freePort()), SLIPWAY_ROUTER_PORT: String(await freePort()), SLIPWAY_BOOT_TIMEOUT_SECONDS: '30' };
+  s = await startServer(env);
+  assert.equal((await cli(s, ['apps:create', A])).code, 0);
+  appId = (await api<{ id: string }>(s, 'GET', `/apps/${A}`)).json.id;
+  const b = await cli(s, ['builds:create', '-a', A], { cwd: exampleRepo('web-app') });
+  assert.equal(b.code, 0, b.stdout + b.stderr);
+  await waitFor('the app to serve through the router', served, 60_000);
+  assert.equal((await cli(s, ['ps:scale', 'web=2', '-a', A])).code, 0);
+  await waitFor('web.1 and web.2 up', async () => (await upWebs()).length === 2, 60_000);
+});
+after(async () => {
+  const dataDir = s.dataDir;
+  await s.stop();
+  assertNothingLeft(dataDir);
+});
+
+/** After a clean stop of the server: no companion, no dyno process, no workspace filesystem or loop device, no namespace of its agent. */
+function assertNothingLeft(dataDir: string): void {
+  assert.deepEqual(companions(dataDir), { router: [], agent: [] }, 'no companion outlives a clean stop');
+  assert.deepEqual(dynoPids(), [], 'no dyno is left');
+  assert.deepEqual(leftoverMounts(dataDir), [], 'no workspace filesystem nor loop device is left');
+  assert.deepEqual(slipwayLeftovers({ tag: agentTag(dataDir) }), { netns: [], links: [], tables: [] }, 'nothing of the agent\'s networks is left');
+}
+
+test('SIGKILL the local agent: a new one adopts the same dyno processes, no request fails, and output printed meanwhile reaches the log', { timeout: 180_000 }, async () => {
+  const before = dynoPids();
+  assert.ok(before.length >= 2, `the dynos run: ${before.join(' ')}`);
+  const pid = only('agent');
+  const l = load();
+  await new Promise((r) => setTimeout(r, 500));
+  process.kill(pid, 'SIGKILL');
+  const at = Date.now();
+  // While no agent runs: the router still reaches the dynos, and a dyno prints a line nobody reads yet.
+  const r = await viaRouter(s, A, '/log/while-no-agent');
+  assert.ok(ok(r), `served while no agent runs: ${r.status}`);
+  const next = await adoptedBy(pid, 30_000).catch(async (e: Error) => { await l.stop(); throw new Error(`${e.message}\n${serverLogTails(s, 80)}`, { cause: e }); });
+  await new Promise((res) => setTimeout(res, 1500)); // a few requests with the new agent
+  const { failures, served: n } = await l.stop();
+  assert.equal(failures, 0, `${failures} of ${failures + n} requests failed across the agent's SIGKILL`);
+  assert.deepEqual(dynoPids(), before, 'the same dyno processes run, adopted: none restarted');
+  await waitFor('the line printed while no agent ran, in the app\'s log', async () => /app\[web\.\d\]: logged while-no-agent$/m.test(await logs()), 20_000);
+  console.log(`agent SIGKILLed: new process ${next} adopted the dynos after ${Date.now() - at} ms; ${n} requests served, none failed`);
+});
+
+test('an adopted dyno that crashes is said with its exit status and restarted; a scale down stops an adopted dyno', { timeout: 180_000 }, async () => {
+  const webs = await upWebs();
+  const victim = webs.find((d) => d.name === 'web.1')!;
+  // The dyno's own program (its innermost process: node server.js), not the sandbox around it.
+  const app = findMarkedProcesses((m) => m === victim.id).find((p) => /node/.test(fs.readFileSync(`/proc/${p}/cmdline`, 'latin1')) && !/bwrap/.test(fs.readFileSync(`/proc/${p}/cmdline`, 'latin1')));
+  assert.ok(app, `web.1's node process (${findMarkedProcesses((m) => m === victim.id).join(' ')})`);
+  process.kill(app, 'SIGKILL');
+  await waitFor('the crash in the app\'s log', async () => /heroku\[web\.1\]: web\.1: process exited with status 137$/m.test(await logs()), 20_000);
+  assert.match(await logs(), /heroku\[web\.1\]: web\.1: state changed to crashed; restarting in \d+ s/);
+  await waitFor('web.1 up again', async () => (await upWebs()).some((d) => d.name === 'web.1'), 60_000);
+  const beforeScale = dynoPids();
+  assert.equal((await cli(s, ['ps:scale', 'web=1', '-a', A])).code, 0);
+  await waitFor('web.2 stopped', async () => (await upWebs()).length === 1 && dynoPids().length < beforeScale.length, 60_000);
+  await waitFor('web.2 gone from the app\'s log', async () => /Stopping web\.2 \(SIGTERM\)/.test(await logs()), 20_000);
+  assert.equal((await cli(s, ['ps:scale', 'web=2', '-a', A])).code, 0);
+  await waitFor('web.1 and web.2 up', async () => (await upWebs()).length === 2, 60_000);
+});
+
+for (const kind of ['router', 'agent']) {
+  test(`SIGSTOP the ${kind} process: found hung within the bound, killed, started again, and the app serves again`, { timeout: 120_000 }, async () => {
+    const pid = only(kind);
+    const dynosBefore = dynoPids();
+    // The agent's dynos serve while it is stopped and replaced; the router's replacement is a gap in routing.
+    const l = kind === 'agent' ? load() : undefined;
+    process.kill(pid, 'SIGSTOP');
+    const at = Date.now();
+    try {
+      const re = new RegExp(`${kind}: process ${pid} runs but has not answered on its socket for [\\d.]+ s \\(3 pings in a row\\): killing it`);
+      await waitFor(`the server to find the ${kind} hung`, async () => re.test(s.output()), HANG_MS);
+      const foundMs = Date.now() - at;
+      // Said once the kill is done (the line above comes before it).
+      await waitFor(`the server to have killed the hung ${kind}`, async () => new RegExp(`${kind}: process ${pid} hung \\(killed after 3 unanswered pings\\); starting a new one in [\\d.]+ s`).test(s.output()), SERVE_AGAIN_MS);
+      assert.ok(!alive(pid), `the hung process ${pid} was killed`);
+      const next = await waitFor(`a new ${kind} process`, async () => {
+        const p = companions(s.dataDir)[kind]!;
+        return p.length === 1 && p[0] !== pid && new RegExp(`${kind}: started process ${p[0]} `).test(s.output()) ? p[0] : undefined;
+      }, SERVE_AGAIN_MS);
+      await waitFor('the app to serve again', served, SERVE_AGAIN_MS);
+      if (l) {
+        await adoptedBy(pid, SERVE_AGAIN_MS);
+        const { failures, served: n } = await l.stop();
+        assert.equal(failures, 0, `${failures} of ${failures + n} requests failed while the agent was stopped and replaced`);
+        assert.deepEqual(dynoPids(), dynosBefore, 'the same dyno processes, adopted');
+      }
+      console.log(`${kind}: SIGSTOP → found hung in ${foundMs} ms (bound ${HANG_MS}), new process ${next}, serving again after ${Date.now() - at} ms`);
+    } catch (e) {
+      await l?.stop();
+      try { process.kill(pid, 'SIGCONT'); } catch { /* killed */ }
+      throw new Error(`${(e as Error).message}\n${serverLogTails(s, 60)}`, { cause: e });
+    }
+  });
+}
+
+test('a restart with another companion version replaces the router and the agent (an upgrade): the agent hands its dynos over, the new one adopts them, and the next restart of that version adopts the companions', { timeout: 240_000 }, async () => {
+  const before = companions(s.dataDir);
+  const dynosBefore = dynoPids();
+  await s.kill();
+  s = await startServer({ ...env, SLIPWAY_TEST_COMPANION_VERSION_TAG: 'next' }, s.dataDir);
+  for (const kind of ['router', 'agent']) {
+    assert.match(s.output(), new RegExp(`${kind}: process ${before[kind]![0]} runs \\S+ for .*; this server is \\S+\\+next for .*: replacing it`));
+    assert.notDeepEqual(companions(s.dataDir)[kind], before[kind], `a new ${kind} process`);
+  }
+  assert.ok(!alive(before['router']![0]!) && !alive(before['agent']![0]!), 'the old companions are gone');
+  assert.match(fs.readFileSync(`${s.dataDir}/companions/agent.log`, 'utf8'), /SIGUSR2: stopping .*the dynos keep running for the next agent process/);
+  await adoptedBy(before['agent']![0]!, SERVE_AGAIN_MS);
+  assert.deepEqual(dynoPids(), dynosBefore, 'the same dyno processes, handed over to the upgraded agent and adopted');
+  await waitFor('the app to serve after the upgrade', served, SERVE_AGAIN_MS);
+  const upgraded = companions(s.dataDir);
+  await s.kill();
+  s = await startServer({ ...env, SLIPWAY_TEST_COMPANION_VERSION_TAG: 'next' }, s.dataDir);
+  assert.match(s.output(), /router: adopted the running process/);
+  assert.match(s.output(), /agent: adopted the running process/, serverLogTails(s, 40));
+  assert.deepEqual(companions(s.dataDir), upgraded, 'the upgraded companions adopted, none started beside them');
+  assert.deepEqual(dynoPids(), dynosBefore, 'still the same dyno processes');
+  await waitFor('the app to serve', served, SERVE_AGAIN_MS);
+});
+
+test('a clean stop of the server while its agent is hung (SIGSTOP: it cannot stop its dynos) ends the agent and every dyno, adopted or not, and frees their filesystems, loop devices and namespaces', { timeout: 180_000 }, async () => {
+  const pid = only('agent');
+  assert.ok(dynoPids().length >= 2, 'the dynos run');
+  process.kill(pid, 'SIGSTOP');
+  const dataDir = s.dataDir;
+  try {
+    await s.stop();
+  } finally { try { process.kill(pid, 'SIGCONT'); } catch { /* killed, as it should be */ } }
+  assert.ok(!alive(pid), 'the hung agent was ended');
+  assert.match(s.output(), /agent: killed past its grace with \d+ dyno\(s\) left running: ended \d+ process\(es\) and removed what they used/);
+  assertNothingLeft(dataDir);
+});
