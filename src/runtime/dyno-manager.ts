@@ -189,6 +189,8 @@ export class DynoManager {
         if (d.stopping) { await d.net?.release(); return; }
       }
       d.ws ??= await unpackSlug(sandbox, this.o.workRoot, d.id, d.release.slugFile, limitsFor(d.size).diskMb);
+      // Stopped while its slug was unpacked: stop() found no process to end, so none may start now.
+      if (d.stopping) { await removeWorkspace(this.o.workRoot, d.id).catch(() => {}); return; }
     } catch (e) {
       this.o.log(d.appId, `heroku[${d.name}]`, `${d.name}: ${(e as Error).message}`);
       return this.crashed(d, null);
