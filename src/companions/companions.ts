@@ -129,8 +129,7 @@ export class Companion {
   /** The kind of companion (router, agent), for log lines. */
   get kind(): string { return this.o.kind; }
 
-  /** Stop the companion this server runs (SIGTERM, then SIGKILL after `graceMs`). */
-  /** How it ended: `stopped` within the grace, `killed` past it, `none` when no process of it ran (it had died). */
+  /** Stop the companion this server runs (SIGTERM, then SIGKILL after `graceMs`): `stopped` within the grace, `killed` past it, `none` when no process of it ran (it had died). */
   async stop(graceMs: number): Promise<'stopped' | 'killed' | 'none'> {
     const found = await this.running();
     const how = found ? await this.stopProcess(found, graceMs) : 'none';
