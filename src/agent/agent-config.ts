@@ -1,5 +1,6 @@
 // The agent's configuration, from the environment (flags arrive as the same variables): where the
 // server is, the token, capacity; the host settings (sandbox, network, limits) are the server's own.
+import net from 'node:net';
 import os from 'node:os';
 import { z } from 'zod/v3';
 import { ConfigError, loadConfig, type Config } from '../config.js';
@@ -11,7 +12,7 @@ const schema = z.object({
   SLIPWAY_AGENT_SLOTS: z.coerce.number().int().min(0).max(256).default(2),
   SLIPWAY_AGENT_MEMORY_MB: z.coerce.number().int().min(64).optional(),
   SLIPWAY_AGENT_NAME: z.string().optional(),
-  SLIPWAY_AGENT_ADDRESS: z.string().optional(),
+  SLIPWAY_AGENT_ADDRESS: z.string().refine((a) => net.isIP(a) !== 0, 'must be an IP address of this host (the router reaches its dynos there; a name could resolve elsewhere)').optional(),
   // on: the router runs on this host as root (the local agent of `slipway server`) and reaches the dynos at their own addresses.
   SLIPWAY_AGENT_DIRECT_DYNOS: z.enum(['on', 'off']).default('off'),
   SLIPWAY_AGENT_ROUTER: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be HOST:PORT (where this host reaches the router)').optional(),

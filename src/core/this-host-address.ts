@@ -1,8 +1,10 @@
 // Addresses that mean "this machine" to whoever connects to them: loopback (127.0.0.0/8, ::1, an
-// IPv4-mapped one, `localhost` names) and unspecified (0.0.0.0/8, ::), which Linux connects to the
-// local host too. The router runs on the server's host: sent there on a remote agent's word, it
-// would reach the server host's own services, so only the server's local agent may report them.
+// IPv4-mapped one, `localhost` names), unspecified (0.0.0.0/8, ::), which Linux connects to the
+// local host too, and every address of this host's own interfaces (its bridges, its public
+// address). The router runs on the server's host: sent there on a remote agent's word, it would
+// reach the server host's own services, so only the server's local agent may report them.
 import net from 'node:net';
+import os from 'node:os';
 
 const THIS_HOST = new net.BlockList();
 THIS_HOST.addSubnet('127.0.0.0', 8, 'ipv4');
@@ -12,10 +14,23 @@ THIS_HOST.addAddress('::', 'ipv6');
 THIS_HOST.addSubnet('::ffff:127.0.0.0', 104, 'ipv6');
 THIS_HOST.addSubnet('::ffff:0.0.0.0', 104, 'ipv6');
 
-/** Whether connecting to `host` reaches the connecting machine itself. */
+const bare = (host: string): string => host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+
+/** Whether connecting to `host` reaches the connecting machine itself, whatever machine that is. */
 export function meansThisHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  const h = bare(host);
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
   const kind = net.isIP(h);
   return kind === 4 ? THIS_HOST.check(h, 'ipv4') : kind === 6 ? THIS_HOST.check(h, 'ipv6') : false;
+}
+
+/** The addresses of this host's interfaces now (read each time: bridges come and go), IPv4-mapped forms included. */
+function ownAddresses(): Set<string> {
+  const all = Object.values(os.networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address.toLowerCase().replace(/%.*$/, '')));
+  return new Set([...all, ...all.filter((a) => net.isIPv4(a)).map((a) => `::ffff:${a}`)]);
+}
+
+/** Whether `host` (an IP address) reaches this machine: loopback, unspecified, or one of its interfaces' addresses. */
+export function reachesThisHost(host: string): boolean {
+  return meansThisHost(host) || ownAddresses().has(bare(host));
 }

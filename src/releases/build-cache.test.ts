@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import type { Workspace } from '../ci/workspace.js';
 import { mountsUnder } from '../sandbox/mount-table.js';
-import { openBuildCache, purgeBuildCache } from './build-cache.js';
+import { openBuildCache, overlayPath, purgeBuildCache, shownOption } from './build-cache.js';
 
 const root = process.getuid?.() === 0;
 // Only ownedDir and user are used; the folders stay root's (or this user's).
@@ -24,9 +24,9 @@ function workspace(base: string): Workspace {
 }
 const versions = (appDir: string) => fs.readdirSync(appDir).filter((x) => x.startsWith('v-'));
 
-for (const overlay of [false, true]) {
-  test(`${overlay ? 'overlay' : 'copy'}: restored, unchanged not saved, changed saved as the one version, failed builds leave it`, { skip: overlay && !root && 'overlayfs needs root' }, async () => {
-    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'build-cache-'));
+for (const [overlay, odd] of [[false, false], [true, false], [true, true]]) {
+  test(`${overlay ? 'overlay' : 'copy'}${odd ? ' in a data folder whose path holds a comma, a colon and a space' : ''}: restored, unchanged not saved, changed saved as the one version, failed builds leave it`, { skip: overlay && !root && 'overlayfs needs root' }, async () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), odd ? 'build,cache: ' : 'build-cache-'));
     const cacheRoot = path.join(base, 'build-cache');
     const appDir = path.join(cacheRoot, 'app1');
     const MB = 1024 * 1024;
@@ -95,4 +95,10 @@ test('a cache saved before versions (the app folder was the cache) becomes the f
   await c.close();
   assert.equal(versions(path.join(cacheRoot, 'app1')).length, 1);
   fs.rmSync(base, { recursive: true, force: true });
+});
+
+test('a path in overlayfs\'s options, and as mountinfo shows it (the form this kernel printed for /tmp/ov,te:st)', () => {
+  assert.equal(overlayPath('/tmp/ov,te:st/lo'), '/tmp/ov\\,te\\:st/lo');
+  assert.equal(shownOption(overlayPath('/tmp/ov,te:st/lo')), '/tmp/ov\\134\\054te\\134:st/lo');
+  assert.equal(shownOption('/plain/path'), '/plain/path');
 });

@@ -95,7 +95,7 @@ export function pruneVersions(appDir: string, opts: { keepCurrent?: boolean } = 
   for (const name of names) {
     const v = path.join(appDir, name);
     if (name.startsWith('.current-')) { fs.rmSync(v, { force: true }); continue; } // a pointer a killed save left unrenamed
-    if (!VERSION.test(name) || v === current || inUse.has(v) || mounts.includes(`lowerdir=${v},`) || mounts.includes(`lowerdir=${v}\n`)) continue;
+    if (!VERSION.test(name) || v === current || inUse.has(v) || mounts.includes(`lowerdir=${shownOption(overlayPath(v))},`) || mounts.includes(`lowerdir=${shownOption(overlayPath(v))}\n`)) continue;
     fs.rmSync(v, { recursive: true, force: true });
   }
 }
@@ -108,6 +108,11 @@ export function purgeBuildCache(cacheRoot: string, appId: string): void {
   if (!fs.existsSync(path.join(appDir, '.versions'))) return fs.rmSync(appDir, { recursive: true, force: true }); // a cache saved before versions
   pruneVersions(appDir, { keepCurrent: false });
 }
+
+/** A path as overlayfs reads it in its mount options: `,` ends an option and `:` separates lower folders unless escaped. */
+export const overlayPath = (p: string): string => p.replace(/[\\,:]/g, '\\$&');
+/** A mount option's value as /proc/self/mountinfo shows it (the kernel's `seq_show_option` escapes these in octal). */
+export const shownOption = (v: string): string => v.replace(/[\\,= \t\n]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
 
 /** Whether overlayfs can be mounted here (root, and the kernel has it). */
 function overlaySupported(): boolean {
@@ -152,7 +157,7 @@ async function mountOverlay(sandbox: Sandbox, lower: string, ws: Workspace): Pro
   const upper = path.join(rw, 'upper');
   sandbox.ownedDir(upper); // the merged root takes the upper folder's owner and mode
   fs.mkdirSync(path.join(rw, 'work'), { mode: 0o700 });
-  const r = await runHost('mount', ['-t', 'overlay', 'overlay', '-o', `nosuid,nodev,lowerdir=${lower},upperdir=${upper},workdir=${path.join(rw, 'work')}`, '--', ws.cache], { timeoutMs: 30_000 });
+  const r = await runHost('mount', ['-t', 'overlay', 'overlay', '-o', `nosuid,nodev,lowerdir=${overlayPath(lower)},upperdir=${overlayPath(upper)},workdir=${overlayPath(path.join(rw, 'work'))}`, '--', ws.cache], { timeoutMs: 30_000 });
   if (r.exitCode !== 0) {
     fs.rmSync(rw, { recursive: true, force: true });
     return undefined;

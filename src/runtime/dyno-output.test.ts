@@ -73,3 +73,42 @@ test('a descriptor closed under a tail: said once, the file reopened by its path
     tail.close(true);
   } finally { fs.rmSync(dir, { recursive: true, force: true }); }
 });
+
+test('a character split between two reads, or by a handover, reaches the log whole; the handed-over offset counts bytes', { timeout: 5000 }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-output-'));
+  try {
+    const file = path.join(dir, 'dyno.out');
+    const text = Buffer.from('grüße ✓ 🚀\nnext ünïcode\n');
+    const cut = text.indexOf(Buffer.from('🚀')) + 2; // inside the 4-byte rocket
+    fs.writeFileSync(file, text.subarray(0, cut));
+    const lines: string[] = [];
+    let offset = 0;
+    const events = { line: (l: string) => lines.push(l), dropped: () => assert.fail('nothing dropped'), onOffset: (o: number) => { offset = o; }, failed: (m: string) => assert.fail(m) };
+    const tail = new OutputTail(file, 0, events);
+    tail.read();
+    assert.deepEqual(lines, [], 'half a line, half a character: nothing yet');
+    fs.appendFileSync(file, text.subarray(cut, cut + 3));
+    tail.read();
+    assert.deepEqual(lines, ['grüße ✓ 🚀']);
+    const second = text.indexOf(Buffer.from('ü', 'utf8'), cut) + 1; // inside "ü" of the second line
+    fs.appendFileSync(file, text.subarray(cut + 3, second));
+    tail.close(false);
+    assert.equal(offset, text.indexOf(10) + 1, 'handed over at the start of the unfinished line, in bytes');
+    fs.appendFileSync(file, text.subarray(second));
+    new OutputTail(file, offset, events).close(true);
+    assert.deepEqual(lines, ['grüße ✓ 🚀', 'next ünïcode']);
+    assert.ok(!lines.join('').includes('\ufffd'), 'no replacement character');
+  } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('a line past the longest kept is cut at a character\'s start, never inside one', { timeout: 5000 }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-output-'));
+  try {
+    const file = path.join(dir, 'dyno.out');
+    fs.writeFileSync(file, `${'€'.repeat(30_000)}\n`); // 90,000 bytes, 3 per character
+    const lines: string[] = [];
+    new OutputTail(file, 0, { line: (l) => lines.push(l), dropped: () => {}, onOffset: () => {}, failed: (m) => assert.fail(m) }).close(true);
+    assert.equal(lines.join(''), '€'.repeat(30_000));
+    assert.ok(lines.length >= 2, 'cut');
+  } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+});

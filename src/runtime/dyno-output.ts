@@ -29,7 +29,8 @@ export interface TailEvents {
 }
 
 export class OutputTail {
-  private rest = '';
+  /** The bytes of a line not ended yet: kept as bytes, so a character split between two reads is decoded whole. */
+  private rest = Buffer.alloc(0);
   private timer?: NodeJS.Timeout;
   /** Undefined once closed: a closed tail never touches a descriptor again (its number may be another file's by then). */
   private fd?: number;
@@ -72,7 +73,7 @@ export class OutputTail {
     if (fd === undefined) return;
     const size = fs.fstatSync(fd).size;
     const { from, dropped } = readFrom(size, this.offset);
-    if (dropped) { this.rest = ''; this.o.dropped(dropped); }
+    if (dropped) { this.rest = Buffer.alloc(0); this.o.dropped(dropped); }
     const before = this.offset;
     this.offset = from;
     const buf = Buffer.alloc(64 * 1024);
@@ -80,14 +81,26 @@ export class OutputTail {
       const n = fs.readSync(fd, buf, 0, Math.min(buf.length, size - this.offset), this.offset);
       if (n <= 0) break;
       this.offset += n;
-      const lines = (this.rest + buf.subarray(0, n).toString()).split('\n');
-      this.rest = lines.pop() ?? '';
-      if (this.rest.length > MAX_LINE) { lines.push(this.rest); this.rest = ''; }
-      for (const l of lines) this.o.line(l);
+      for (const l of this.lines(buf.subarray(0, n))) this.o.line(l);
     }
     // All read and large: emptied, unless the dyno wrote meanwhile (then next time).
     if (this.offset >= TRUNCATE_BYTES && fs.fstatSync(fd).size === this.offset) { fs.ftruncateSync(fd, 0); this.offset = 0; }
     if (this.offset !== before) this.o.onOffset(this.offset);
+  }
+
+  /** The whole lines that `chunk` ends (a newline byte is never inside a UTF-8 character); a line past MAX_LINE is cut at a character's start. */
+  private lines(chunk: Buffer): string[] {
+    let bytes = Buffer.concat([this.rest, chunk]);
+    const out: string[] = [];
+    for (let nl = bytes.indexOf(10); nl >= 0; nl = bytes.indexOf(10)) {
+      const { pieces, tail } = cutLong(bytes.subarray(0, nl));
+      out.push(...pieces, tail.toString());
+      bytes = bytes.subarray(nl + 1);
+    }
+    // An unfinished line: what passed MAX_LINE goes now, the rest waits for its end.
+    const { pieces, tail } = cutLong(bytes);
+    this.rest = Buffer.from(tail);
+    return out.concat(pieces);
   }
 
   get closed(): boolean { return this.fd === undefined; }
@@ -101,13 +114,26 @@ export class OutputTail {
     clearInterval(this.timer);
     if (this.fd === undefined) return;
     try { this.read(); } catch { /* the file is gone */ }
-    if (ended && this.rest) this.o.line(this.rest);
-    else if (this.rest) this.o.onOffset(this.offset - Buffer.byteLength(this.rest));
-    this.rest = '';
+    if (ended && this.rest.length) this.o.line(this.rest.toString());
+    else if (this.rest.length) this.o.onOffset(this.offset - this.rest.length);
+    this.rest = Buffer.alloc(0);
     const fd = this.fd;
     this.fd = undefined;
     try { fs.closeSync(fd); } catch { /* closed */ }
   }
+}
+
+/** A line's leading pieces of at most MAX_LINE bytes, each cut at a character's start, and what is left (at most MAX_LINE). */
+function cutLong(line: Buffer): { pieces: string[]; tail: Buffer } {
+  const pieces: string[] = [];
+  let tail = line;
+  while (tail.length > MAX_LINE) {
+    let at = MAX_LINE;
+    while (at > MAX_LINE - 4 && (tail[at]! & 0xc0) === 0x80) at--;
+    pieces.push(tail.subarray(0, at).toString());
+    tail = tail.subarray(at);
+  }
+  return { pieces, tail };
 }
 
 /** Whether two descriptors are open on the same file. */

@@ -7,6 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
@@ -129,11 +130,12 @@ test('an agent reads and reports its own dynos only, at its own address', { skip
   assert.equal((await agentCall(TOKEN, 'GET', '/agent/v1/dynos')).status, 401);
 });
 
-test('an agent cannot point the router at the server\'s own host: a dyno reported at a loopback address is refused, even at the address it registered, and the router never forwards there', { skip, timeout: 120_000 }, async () => {
+test('an agent cannot point the router at the server\'s own host: a dyno reported at a loopback address, an address of the server\'s interfaces or a host name is refused, even at the address it registered, and the router never forwards there', { skip, timeout: 120_000 }, async () => {
   // A service of the server's host, on loopback only: what such a report would open to the router's clients.
   let hits = 0;
   const hostService = http.createServer((_req, res) => { hits++; res.end('a service of the server\'s host\n'); });
-  await new Promise<void>((r) => hostService.listen(0, '127.0.0.1', () => r()));
+  // Every address of the host: its loopback, its bridge to the agents, its own interfaces.
+  await new Promise<void>((r) => hostService.listen(0, '0.0.0.0', () => r()));
   const port = (hostService.address() as AddressInfo).port;
   const mine = (await observed()).find((o) => o.agent === 'host-1')!;
   const register = (address: string) => agentCall(tokens[0]!, 'POST', '/agent/v1/register', { protocol_version: 1, hostname: 'host-1', address, slots: 1, memory_mb: null });
@@ -146,12 +148,27 @@ test('an agent cannot point the router at the server\'s own host: a dyno reporte
     assert.equal(body.id, 'agent_dyno_loopback', `${what}: ${body.message}`);
     assert.match(body.message, new RegExp(`Agent host-1 reports ${mine.name} at [^ ]+:${port}, an address of the server's own host to the router; only the server's local agent may report one\\. Start the agent with --advertise ADDR`));
   };
+  // The server host's own non-loopback addresses: its side of the agents' bridge, and its other interfaces.
+  const hostAddresses = [net.serverIp, ...Object.values(os.networkInterfaces()).flatMap((l) => (l ?? []).filter((a) => a.family === 'IPv4' && !a.internal).map((a) => a.address))];
   try {
-    for (const host of ['127.0.0.1', '127.9.9.9', '::1', '0.0.0.0', 'localhost']) await refused(await report(host), `a report at ${host}`);
+    for (const host of ['127.0.0.1', '127.9.9.9', '::1', '0.0.0.0', 'localhost', ...new Set(hostAddresses)]) await refused(await report(host), `a report at ${host}`);
     // A new process of the agent may register a loopback address (a CI-only agent on the server's host
     // connects from there), but its dynos are still never reported there.
     assert.equal((await register('127.0.0.1')).status, 200);
     await refused(await report('127.0.0.1'), 'a report at the loopback address it registered');
+    assert.equal((await register(net.serverIp)).status, 200);
+    await refused(await report(net.serverIp), 'a report at the server host\'s bridge address it registered');
+    // A name is refused, whatever it resolves to now (the host's own name resolves to loopback here; any name could later).
+    for (const name of [os.hostname(), 'example.com']) {
+      const r = await report(name);
+      assert.equal(r.status, 422, `a report at ${name}`);
+      const body = await r.json() as { id: string; message: string };
+      assert.equal(body.id, 'agent_dyno_address', body.message);
+      assert.match(body.message, new RegExp(`reports ${mine.name} at ${name.replace(/\./g, '\\.')}, a host name; the router reaches a remote agent's dynos at an IP address only`));
+      const named = await register(name);
+      assert.equal(named.status, 422, `registering at ${name}`);
+      assert.match((await named.json() as { message: string }).message, /address.*must be an IP address: the router reaches the agent's dynos there \(start the agent with --advertise IP\)/);
+    }
     // Routing is unchanged: the router sends the app's requests to the real dynos, never to the host's service.
     const row = (await observed()).find((o) => o.dyno_id === mine.dyno_id)!;
     assert.equal(`${row.host}:${row.port}`, `${mine.host}:${mine.port}`, 'the dyno\'s route is the one its agent reported before');

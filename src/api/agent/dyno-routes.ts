@@ -16,7 +16,8 @@ import { agentOf } from './agent-auth.js';
 import { dynoLogSchema, dynosQuerySchema, observedSchema } from './wire-schema.js';
 import { desiredDynosChanged } from '../../core/wakeup.js';
 import { SPACES_LABEL } from '../../store/dyno-agents.js';
-import { meansThisHost } from '../../core/this-host-address.js';
+import net from 'node:net';
+import { reachesThisHost } from '../../core/this-host-address.js';
 
 const POLL_MS = 250;
 
@@ -55,9 +56,12 @@ export async function agentDynoRoutes(app: FastifyInstance, ctx: AppContext): Pr
     ]);
     // The local agent process (the label only the server gives it) runs beside the router, which reaches its dynos at their own addresses.
     const local = (JSON.parse(row.labels ?? '[]') as string[]).includes(SPACES_LABEL);
-    // Any other agent: never an address that reaches the server's host itself, even one it registered.
-    const here = local ? undefined : report.dynos.find((d) => meansThisHost(d.host));
+    // Any other agent: never an address that reaches the server's host itself, even one it registered,
+    // and an IP address (a name could be made to resolve anywhere, the server's host included, after this check).
+    const here = local ? undefined : report.dynos.find((d) => reachesThisHost(d.host));
     if (here) throw fail('agent_dyno_loopback', `Agent ${agent.name} reports ${here.name} at ${here.host}:${here.port}, an address of the server's own host to the router; only the server's local agent may report one. Start the agent with --advertise ADDR, an address of its host the router reaches.`);
+    const named = local ? undefined : report.dynos.find((d) => !net.isIP(d.host.replace(/^\[(.*)\]$/, '$1')));
+    if (named) throw fail('agent_dyno_address', `Agent ${agent.name} reports ${named.name} at ${named.host}, a host name; the router reaches a remote agent's dynos at an IP address only, as a name can be made to resolve to another host (the server's own included). Start the agent with --advertise IP.`);
     const wrong = local ? undefined : report.dynos.find((d) => d.host !== row.address);
     if (wrong) throw fail('agent_dyno_address', `Agent ${agent.name} registered ${row.address ? `the address ${row.address}` : 'no address'} but reports ${wrong.name} at ${wrong.host}; the router reaches an agent's dynos at its registered address only (start the agent with --advertise ADDR).`);
     // What a dyno is (its app, release, name) comes from the store, never from the agent: a report cannot route another app's traffic.

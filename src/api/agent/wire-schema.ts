@@ -1,4 +1,5 @@
 // Validation of what agents send: event batches and registration, each field bounded.
+import net from 'node:net';
 import { z } from 'zod/v3';
 import { ERRORS, type ErrorId } from '../../core/errors.js';
 import type { WireEvent } from '../../agent/protocol.js';
@@ -30,7 +31,8 @@ export const registerSchema = z.object({
   protocol_version: z.number().int(),
   name: text(63).optional(),
   hostname: text(255),
-  address: text(255).nullable(),
+  // Where the router reaches the agent's dynos: an IP address, never a name (see dyno-routes.ts).
+  address: text(255).refine((a) => net.isIP(a.replace(/^\[(.*)\]$/, '$1')) !== 0, 'must be an IP address: the router reaches the agent\'s dynos there (start the agent with --advertise IP)').nullable(),
   // 0: an agent for dynos only (the local agent process beside a server whose own runner takes the jobs).
   slots: z.number().int().min(0).max(256),
   memory_mb: z.number().int().min(64).max(16 * 1024 * 1024).nullable(),
