@@ -3,6 +3,7 @@
 // the rollback window is taken once, and a silent agent's dynos move.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { openStore, type Store } from '../src/store/db.js';
 import { createApp } from '../src/store/apps.js';
 import { createSlug } from '../src/store/builds.js';
@@ -158,3 +159,48 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     });
   });
 }
+
+/** Replica 2: another process scheduling `apps` on the same database at `startAt`, as a second server would. */
+function otherReplica(url: string, apps: string[], startAt: number): Promise<string> {
+  const script = `
+    const { openStore } = await import(${JSON.stringify(new URL('../src/store/db.js', import.meta.url).href)});
+    const { scheduleApp } = await import(${JSON.stringify(new URL('../src/scheduler/schedule-app.js', import.meta.url).href)});
+    const s = await openStore({ databaseUrl: process.env.URL, dataDir: '/nonexistent' });
+    await new Promise((r) => setTimeout(r, Math.max(0, Number(process.env.AT) - Date.now())));
+    await Promise.all(JSON.parse(process.env.APPS).map((a) => scheduleApp(s.db, a)));
+    await s.close();`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', URL: url, APPS: JSON.stringify(apps), AT: String(startAt) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c) => { out += c; });
+    child.stderr.on('data', (c) => { out += c; });
+    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`replica 2 exited ${code}: ${out}`))));
+  });
+}
+
+test('two replicas scheduling the same apps at the same moment place each dyno once (the plan is made under a lock in the store)', { skip: needs('postgres'), timeout: 60_000 }, async () => {
+  const url = await freshDatabase(cluster!, 'dynoreplicas');
+  const s = await openStore({ databaseUrl: url, dataDir: '/nonexistent' });
+  try {
+    const db = s.db;
+    const agent = await createAgent(db, 'remote-1');
+    await recordRegistration(db, agent.agent.id, { protocolVersion: 1, slots: 4, memoryMb: 64 * 1024, address: '10.0.0.9', hostname: 'h', labels: [] });
+    const apps: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const app = await createApp(db, `race-${i}`);
+      const slug = await createSlug(db, { app_id: app.id, process_types: JSON.stringify({ web: 'node server.js', worker: 'node worker.js' }), commit: null, commit_description: null, buildpacks: '[]', size: 1, checksum: '', stack: 'heroku-24' });
+      const release = await createRelease(db, { appId: app.id, slugId: slug.id, config: {}, description: 'Deploy' });
+      await settleRelease(db, release.id, { type: 'no-release-phase' });
+      await scaleFormation(db, app.id, [{ type: 'web', quantity: 3 }, { type: 'worker', quantity: 2 }]);
+      apps.push(app.id);
+    }
+    const startAt = Date.now() + 2000;
+    const other = otherReplica(url, apps, startAt);
+    await new Promise((r) => setTimeout(r, startAt - Date.now()));
+    await Promise.all([other, ...apps.map((a) => scheduleApp(db, a))]);
+    for (const a of apps) {
+      const names = (await listAppDynos(db, a)).map((d) => d.name).sort();
+      assert.deepEqual(names, ['web.1', 'web.2', 'web.3', 'worker.1', 'worker.2'], 'each dyno once');
+    }
+  } finally { await s.close(); }
+});

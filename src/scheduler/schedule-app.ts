@@ -2,7 +2,8 @@
 // loss, an app's desired rows are planned (src/scheduler/dyno-plan.ts), placed on agents
 // (src/scheduler/placement.ts) and written; agents then reconcile their hosts to them.
 import { randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { dialectOf } from '../store/db-clock.js';
 import type { Database } from '../store/schema.js';
 import { currentRelease } from '../store/releases.js';
 import { getSlug } from '../store/builds.js';
@@ -25,8 +26,20 @@ export interface ScheduleResult {
   unplaced: string[];
 }
 
-// Two changes of one app (a deploy and a scale) must not plan from the same rows.
-const perApp = new KeyedSerial();
+// Two changes of one app (a deploy and a scale) must not plan from the same rows, nor two apps fill
+// one agent past its room: one plan at a time (it takes milliseconds), in this process and, on
+// Postgres, across replicas. Queued here first, so at most one of this process's pooled connections
+// waits for the store's lock.
+const planning = new KeyedSerial();
+const PLAN_LOCK = 'slipway:schedule';
+
+/** `work` in one transaction that, on Postgres, holds the scheduling lock until it commits (the rows it wrote are then seen by the next plan). */
+function underPlanLock<T>(db: Kysely<Database>, work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    if (dialectOf(db as Kysely<unknown>) === 'postgres') await sql`SELECT pg_advisory_xact_lock(hashtext(${PLAN_LOCK}))`.execute(trx);
+    return work(trx);
+  });
+}
 
 /**
  * Where an app's dynos must run: `spaces` on an agent that runs private spaces' networks (the local
@@ -58,7 +71,7 @@ export async function releaseAgent(db: Kysely<Database>, appId: string, lostAfte
 
 /** Plan, place and write one app's desired dynos; `restart` replaces the dynos it names. */
 export function scheduleApp(db: Kysely<Database>, appId: string, opts: { restart?: string; lostAfterMs?: number } = {}): Promise<ScheduleResult> {
-  return perApp.run(appId, async () => {
+  return planning.run(PLAN_LOCK, () => underPlanLock(db, async (db) => {
     const release = await currentRelease(db, appId);
     const processTypes = release?.slug_id ? JSON.parse((await getSlug(db, release.slug_id)).process_types) as Record<string, string> : null;
     const [formation, rows, agents] = await Promise.all([getFormation(db, appId), allDesiredDynos(db), listAgents(db)]);
@@ -87,7 +100,7 @@ export function scheduleApp(db: Kysely<Database>, appId: string, opts: { restart
     const newRelease = release && fresh.length && !existing.some((r) => r.release_id === release.id)
       ? { id: release.id, version: release.version, description: release.description } : undefined;
     return { changed: remove.length + fresh.length > 0, newRelease, unplaced: create.filter((c) => c.agent_id === null).map((c) => c.name) };
-  });
+  }));
 }
 
 /** Apps with dynos on an agent that is lost or revoked, or not placed yet: scheduled again. */

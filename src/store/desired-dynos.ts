@@ -19,11 +19,14 @@ export const appsWithDesiredDynos = async (db: Kysely<Database>): Promise<Set<st
 /** Replace an app's rows: `remove` go, `create` come, in one transaction. */
 export async function replaceDesiredDynos(db: Kysely<Database>, appId: string, remove: readonly string[], create: readonly Omit<DesiredDynoRow, 'created_at' | 'updated_at' | 'app_id'>[]): Promise<void> {
   if (!remove.length && !create.length) return;
-  await db.transaction().execute(async (trx) => {
+  const write = async (trx: Kysely<Database>) => {
     if (remove.length) await trx.deleteFrom('desired_dynos').where('app_id', '=', appId).where('id', 'in', remove).execute();
     const at = now();
     if (create.length) await trx.insertInto('desired_dynos').values(create.map((c) => ({ ...c, app_id: appId, created_at: at, updated_at: at }))).execute();
-  });
+  };
+  // Within the scheduler's transaction (src/scheduler/schedule-app.ts), or in one of its own.
+  if (db.isTransaction) await write(db);
+  else await db.transaction().execute(write);
   desiredDynosChanged.notify();
 }
 
