@@ -33,10 +33,15 @@ export interface ScheduleResult {
 const planning = new KeyedSerial();
 const PLAN_LOCK = 'slipway:schedule';
 
-/** `work` in one transaction that, on Postgres, holds the scheduling lock until it commits (the rows it wrote are then seen by the next plan). */
-function underPlanLock<T>(db: Kysely<Database>, work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+/**
+ * On Postgres, `work` in one transaction that holds the scheduling lock until it commits (the rows it
+ * wrote are then seen by the next plan). SQLite is one server's store: the queue in this process is
+ * the lock (a transaction there would only meet another process's writes as "database is locked").
+ */
+function underPlanLock<T>(db: Kysely<Database>, work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+  if (dialectOf(db as Kysely<unknown>) !== 'postgres') return work(db);
   return db.transaction().execute(async (trx) => {
-    if (dialectOf(db as Kysely<unknown>) === 'postgres') await sql`SELECT pg_advisory_xact_lock(hashtext(${PLAN_LOCK}))`.execute(trx);
+    await sql`SELECT pg_advisory_xact_lock(hashtext(${PLAN_LOCK}))`.execute(trx);
     return work(trx);
   });
 }
