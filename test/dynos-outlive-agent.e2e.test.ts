@@ -7,6 +7,10 @@
 // adopted, nothing fails); (b) a restart of the server with another companion version
 // (SLIPWAY_TEST_COMPANION_VERSION_TAG, as an upgrade) replaces both companions, the dynos handed over
 // to the new agent and adopted, nothing failing, and the next restart of that version adopts them.
+// The app has heroku-postgresql and heroku-redis add-ons, whose servers outlive the agent process as
+// its dynos do: across (a), (d) and (b) the same Postgres and Redis processes serve, and a session
+// the test holds open on the database runs queries throughout without one failing (its rows all
+// there); (e) a clean stop ends them too and keeps their data.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, cli, api, viaRouter, serverLogTails, type TestServer } from './helpers/server.js';
@@ -21,6 +25,9 @@ import { steadyLoad } from './helpers/load.js';
 import fs from 'node:fs';
 import { leftoverMounts } from './helpers/mounts.js';
 import { agentTag, slipwayLeftovers } from './helpers/netns.js';
+import { queryLoop, type QueryLoop } from './helpers/db-load.js';
+import { redisCommand } from './helpers/redis.js';
+import path from 'node:path';
 
 const A = 'outlive-agent';
 /** From the SIGSTOP to the server's line saying the process is hung (3 unanswered pings), with a second for the log to be read. */
@@ -31,6 +38,8 @@ const SERVE_AGAIN_MS = 30_000;
 let s: TestServer;
 let env: Record<string, string>;
 let appId = '';
+let addonIds: string[] = [];
+let config: Record<string, string> = {};
 
 const ok = (r: { status: number; body: string }) => r.status === 200 && /running code one/.test(r.body);
 const served = async () => ok(await viaRouter(s, A).catch(() => ({ status: 0, body: '' })));
@@ -40,6 +49,34 @@ const only = (kind: string): number => {
   return pids[0]!;
 };
 const dynoPids = () => findMarkedProcesses((m) => m.startsWith(`dyno-${appId.slice(0, 8)}-`)).sort((a, b) => a - b);
+/**
+ * The processes of the app's add-on servers, found by their command lines (the data folder or the
+ * address they serve): redis-server and postgres's workers rewrite their environment for their
+ * titles, so their marker is not found there.
+ */
+const addonPids = (): number[] => {
+  const redis = config['REDIS_URL'] && new URL(config['REDIS_URL']).host;
+  const found: number[] = [];
+  for (const p of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    let cmd = '';
+    try { cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'latin1').replace(/\0/g, ' '); } catch { continue; }
+    if (addonIds.some((id) => cmd.includes(`app-addon-${id}`)) || (redis && cmd.startsWith(`redis-server ${redis}`))) found.push(Number(p));
+  }
+  return found.sort((a, b) => a - b);
+};
+/** The main postgres process (its workers come and go) and redis-server: what must be the same processes after an agent's replacement. */
+const serverPids = () => addonPids().filter((p) => {
+  try { return /^(\/usr\/lib\/postgresql\/\d+\/bin\/postgres|redis-server) /.test(fs.readFileSync(`/proc/${p}/cmdline`, 'latin1').replace(/\0/g, ' ')); } catch { return false; }
+});
+/** Queries on an open session to the app's Postgres across what a test does to the agent: none may fail. */
+const queries = (name: string): Promise<QueryLoop> => queryLoop(config['DATABASE_URL']!, name, { intervalMs: 20, maxMs: 180_000 });
+async function assertQueriesSurvived(q: QueryLoop, what: string): Promise<string> {
+  const r = await q.stop();
+  assert.equal(r.failures, 0, `${r.failures} of ${r.ok + r.failures} queries failed ${what} (first: ${r.firstError})`);
+  assert.ok(r.sameSession, `the same database session ${what}`);
+  assert.equal(r.rows, r.ok, `every row inserted ${what} is there`);
+  return `${r.ok} queries on one session, none failed`;
+}
 type DynoJson = { id: string; name: string; state: string };
 const upWebs = async () => (await api<DynoJson[]>(s, 'GET', `/apps/${A}/dynos`)).json.filter((d) => d.name.startsWith('web.') && d.state === 'up');
 const load = () => steadyLoad(s, A, ok, { intervalMs: 20, maxMs: 180_000 });
@@ -61,6 +98,14 @@ before(async () => {
   s = await startServer(env);
   assert.equal((await cli(s, ['apps:create', A])).code, 0);
   appId = (await api<{ id: string }>(s, 'GET', `/apps/${A}`)).json.id;
+  for (const plan of ['heroku-postgresql', 'heroku-redis']) {
+    const add = await cli(s, ['addons:create', plan, '-a', A]);
+    assert.equal(add.code, 0, add.stdout + add.stderr);
+  }
+  addonIds = (await api<Array<{ id: string }>>(s, 'GET', `/apps/${A}/addons`)).json.map((a) => a.id);
+  config = (await api<Record<string, string>>(s, 'GET', `/apps/${A}/config-vars`)).json;
+  assert.equal(serverPids().length, 2, `postgres and redis-server run: ${addonPids().join(' ')}`);
+  assert.match(await redisCommand(config['REDIS_URL']!, ['SET', 'kept', 'across-agents']), /^\+OK/);
   const b = await cli(s, ['builds:create', '-a', A], { cwd: exampleRepo('web-app') });
   assert.equal(b.code, 0, b.stdout + b.stderr);
   await waitFor('the app to serve through the router', served, 60_000);
@@ -73,10 +118,14 @@ after(async () => {
   assertNothingLeft(dataDir);
 });
 
-/** After a clean stop of the server: no companion, no dyno process, no workspace filesystem or loop device, no namespace of its agent. */
+/** After a clean stop of the server: no companion, no dyno or add-on process, no workspace filesystem or loop device, no namespace of its agent; the add-ons' data kept. */
 function assertNothingLeft(dataDir: string): void {
   assert.deepEqual(companions(dataDir), { router: [], agent: [] }, 'no companion outlives a clean stop');
   assert.deepEqual(dynoPids(), [], 'no dyno is left');
+  assert.deepEqual(addonPids(), [], 'no add-on server is left');
+  const agentDir = path.join(dataDir, 'local-agent');
+  assert.deepEqual(fs.readdirSync(path.join(agentDir, 'addons')), [], 'no add-on record is left');
+  for (const id of addonIds) assert.ok(fs.existsSync(path.join(agentDir, 'workspaces', `app-addon-${id}`)), `add-on ${id}'s data is kept`);
   assert.deepEqual(leftoverMounts(dataDir), [], 'no workspace filesystem nor loop device is left');
   assert.deepEqual(slipwayLeftovers({ tag: agentTag(dataDir) }), { netns: [], links: [], tables: [] }, 'nothing of the agent\'s networks is left');
 }
@@ -85,6 +134,8 @@ test('SIGKILL the local agent: a new one adopts the same dyno processes, no requ
   const before = dynoPids();
   assert.ok(before.length >= 2, `the dynos run: ${before.join(' ')}`);
   const pid = only('agent');
+  const servers = serverPids();
+  const q = await queries('sigkill');
   const l = load();
   await new Promise((r) => setTimeout(r, 500));
   process.kill(pid, 'SIGKILL');
@@ -97,8 +148,12 @@ test('SIGKILL the local agent: a new one adopts the same dyno processes, no requ
   const { failures, served: n } = await l.stop();
   assert.equal(failures, 0, `${failures} of ${failures + n} requests failed across the agent's SIGKILL`);
   assert.deepEqual(dynoPids(), before, 'the same dyno processes run, adopted: none restarted');
+  const said = await assertQueriesSurvived(q, 'across the agent\'s SIGKILL');
+  assert.deepEqual(serverPids(), servers, 'the same postgres and redis-server processes, adopted: none restarted');
+  assert.match(fs.readFileSync(`${s.dataDir}/companions/agent.log`, 'utf8'), /adopted 2 of 2 add-on server\(s\) an earlier process of this agent left running/);
+  assert.match(await redisCommand(config['REDIS_URL']!, ['GET', 'kept']), /across-agents/);
   await waitFor('the line printed while no agent ran, in the app\'s log', async () => /app\[web\.\d\]: logged while-no-agent$/m.test(await logs()), 20_000);
-  console.log(`agent SIGKILLed: new process ${next} adopted the dynos after ${Date.now() - at} ms; ${n} requests served, none failed`);
+  console.log(`agent SIGKILLed: new process ${next} adopted the dynos and add-on servers after ${Date.now() - at} ms; ${n} requests served, none failed; ${said}`);
 });
 
 test('an adopted dyno that crashes is said with its exit status and restarted; a scale down stops an adopted dyno', { timeout: 180_000 }, async () => {
@@ -123,6 +178,7 @@ for (const kind of ['router', 'agent']) {
   test(`SIGSTOP the ${kind} process: found hung within the bound, killed, started again, and the app serves again`, { timeout: 120_000 }, async () => {
     const pid = only(kind);
     const dynosBefore = dynoPids();
+    const servers = serverPids();
     // The agent's dynos serve while it is stopped and replaced; the router's replacement is a gap in routing.
     const l = kind === 'agent' ? load() : undefined;
     process.kill(pid, 'SIGSTOP');
@@ -145,6 +201,7 @@ for (const kind of ['router', 'agent']) {
         assert.equal(failures, 0, `${failures} of ${failures + n} requests failed while the agent was stopped and replaced`);
         assert.deepEqual(dynoPids(), dynosBefore, 'the same dyno processes, adopted');
       }
+      assert.deepEqual(serverPids(), servers, 'the same postgres and redis-server processes');
       console.log(`${kind}: SIGSTOP → found hung in ${foundMs} ms (bound ${HANG_MS}), new process ${next}, serving again after ${Date.now() - at} ms`);
     } catch (e) {
       await l?.stop();
@@ -157,6 +214,8 @@ for (const kind of ['router', 'agent']) {
 test('a restart with another companion version replaces the router and the agent (an upgrade): the agent hands its dynos over, the new one adopts them, and the next restart of that version adopts the companions', { timeout: 240_000 }, async () => {
   const before = companions(s.dataDir);
   const dynosBefore = dynoPids();
+  const servers = serverPids();
+  const q = await queries('upgrade');
   await s.kill();
   s = await startServer({ ...env, SLIPWAY_TEST_COMPANION_VERSION_TAG: 'next' }, s.dataDir);
   for (const kind of ['router', 'agent']) {
@@ -167,6 +226,8 @@ test('a restart with another companion version replaces the router and the agent
   assert.match(fs.readFileSync(`${s.dataDir}/companions/agent.log`, 'utf8'), /SIGUSR2: stopping .*the dynos keep running for the next agent process/);
   await adoptedBy(before['agent']![0]!, SERVE_AGAIN_MS);
   assert.deepEqual(dynoPids(), dynosBefore, 'the same dyno processes, handed over to the upgraded agent and adopted');
+  assert.deepEqual(serverPids(), servers, 'the same postgres and redis-server processes, handed over and adopted');
+  console.log(`upgrade: ${await assertQueriesSurvived(q, 'across the upgrade\'s handover')}`);
   await waitFor('the app to serve after the upgrade', served, SERVE_AGAIN_MS);
   const upgraded = companions(s.dataDir);
   await s.kill();
@@ -175,18 +236,20 @@ test('a restart with another companion version replaces the router and the agent
   assert.match(s.output(), /agent: adopted the running process/, serverLogTails(s, 40));
   assert.deepEqual(companions(s.dataDir), upgraded, 'the upgraded companions adopted, none started beside them');
   assert.deepEqual(dynoPids(), dynosBefore, 'still the same dyno processes');
+  assert.deepEqual(serverPids(), servers, 'still the same add-on servers');
   await waitFor('the app to serve', served, SERVE_AGAIN_MS);
 });
 
 test('a clean stop of the server while its agent is hung (SIGSTOP: it cannot stop its dynos) ends the agent and every dyno, adopted or not, and frees their filesystems, loop devices and namespaces', { timeout: 180_000 }, async () => {
   const pid = only('agent');
   assert.ok(dynoPids().length >= 2, 'the dynos run');
+  assert.equal(serverPids().length, 2, 'the add-on servers run');
   process.kill(pid, 'SIGSTOP');
   const dataDir = s.dataDir;
   try {
     await s.stop();
   } finally { try { process.kill(pid, 'SIGCONT'); } catch { /* killed, as it should be */ } }
   assert.ok(!alive(pid), 'the hung agent was ended');
-  assert.match(s.output(), /agent: killed past its grace with \d+ dyno\(s\) left running: ended \d+ process\(es\) and removed what they used/);
+  assert.match(s.output(), /agent: killed past its grace with \d+ dyno\(s\) and 2 add-on server\(s\) left running: ended \d+ process\(es\) and removed what they used/);
   assertNothingLeft(dataDir);
 });
