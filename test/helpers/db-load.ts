@@ -4,7 +4,7 @@
 import pg from 'pg';
 
 export interface QueryLoop {
-  /** The queries that succeeded and failed, the first error, and whether the session is still the one it began with (its backend pid). */
+  /** The queries that succeeded and failed, the first error, whether the session is still the one it began with (its backend pid), and its table's rows (-1: unreadable). */
   stop(): Promise<{ ok: number; failures: number; firstError?: string; sameSession: boolean; rows: number }>;
 }
 
@@ -43,6 +43,10 @@ export async function queryLoop(url: string, name: string, opts: { intervalMs?: 
         const sameSession = (await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid === backend;
         const rows = Number((await db.query<{ c: string }>(`SELECT count(*) AS c FROM ${table}`)).rows[0]!.c);
         return { ok, failures, firstError, sameSession, rows };
+      } catch (e) {
+        // The session is gone (the database restarted under it): said in the result, not thrown.
+        firstError ??= (e as Error).message;
+        return { ok, failures: failures || 1, firstError, sameSession: false, rows: -1 };
       } finally { await db.end().catch(() => {}); }
     },
   };
