@@ -28,6 +28,7 @@ import { agentTag, slipwayLeftovers } from './helpers/netns.js';
 import { queryLoop, type QueryLoop } from './helpers/db-load.js';
 import { redisCommand } from './helpers/redis.js';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 
 const A = 'outlive-agent';
 /** From the SIGSTOP to the server's line saying the process is hung (3 unanswered pings), with a second for the log to be read. */
@@ -68,6 +69,18 @@ const addonPids = (): number[] => {
 const serverPids = () => addonPids().filter((p) => {
   try { return /^(\/usr\/lib\/postgresql\/\d+\/bin\/postgres|redis-server) /.test(fs.readFileSync(`/proc/${p}/cmdline`, 'latin1').replace(/\0/g, ' ')); } catch { return false; }
 });
+/** The default network's firewall set of (sandbox . add-on) pairs allowed to connect, as the agent loaded it. */
+const accessPairs = (): string[] => {
+  const out = execFileSync('nft', ['list', 'set', 'inet', `slipwaynet_${agentTag(s.dataDir)}`, 'access'], { encoding: 'utf8' });
+  return [...out.matchAll(/(\d+\.\d+\.\d+\.\d+) \. (\d+\.\d+\.\d+\.\d+)/g)].map((m) => `${m[1]} > ${m[2]}`).sort();
+};
+/** Each of the app's dynos (their recorded addresses) to each of its add-ons: the only pairs there should be. */
+const expectedPairs = (): string[] => {
+  const dir = path.join(s.dataDir, 'local-agent', 'dynos');
+  const dynos = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => (JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { net: { address: string } }).net.address);
+  const addons = ['DATABASE_URL', 'REDIS_URL'].map((k) => new URL(config[k]!).hostname);
+  return dynos.flatMap((d) => addons.map((a) => `${d} > ${a}`)).sort();
+};
 /** Queries on an open session to the app's Postgres across what a test does to the agent: none may fail. */
 const queries = (name: string): Promise<QueryLoop> => queryLoop(config['DATABASE_URL']!, name, { intervalMs: 20, maxMs: 180_000 });
 /** The loop stopped, after the add-on servers were found the same processes as `servers` (a restarted Postgres is said first). */
@@ -153,6 +166,7 @@ test('SIGKILL the local agent: a new one adopts the same dyno processes, no requ
   const said = await assertQueriesSurvived(q, 'across the agent\'s SIGKILL', servers);
   assert.match(fs.readFileSync(`${s.dataDir}/companions/agent.log`, 'utf8'), /adopted 2 of 2 add-on server\(s\) an earlier process of this agent left running/);
   assert.match(await redisCommand(config['REDIS_URL']!, ['GET', 'kept']), /across-agents/);
+  assert.deepEqual(accessPairs(), expectedPairs(), 'the adopted add-ons are reachable from the app\'s dynos and nothing else of the network');
   await waitFor('the line printed while no agent ran, in the app\'s log', async () => /app\[web\.\d\]: logged while-no-agent$/m.test(await logs()), 20_000);
   console.log(`agent SIGKILLed: new process ${next} adopted the dynos and add-on servers after ${Date.now() - at} ms; ${n} requests served, none failed; ${said}`);
 });
