@@ -10,7 +10,8 @@
 // The app has heroku-postgresql and heroku-redis add-ons, whose servers outlive the agent process as
 // its dynos do: across (a), (d) and (b) the same Postgres and Redis processes serve, and a session
 // the test holds open on the database runs queries throughout without one failing (its rows all
-// there); (e) a clean stop ends them too and keeps their data.
+// there); a server whose process was gone when the agent was replaced starts again at its URL with
+// its data; (e) a clean stop ends them too and keeps their data.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, cli, api, viaRouter, serverLogTails, type TestServer } from './helpers/server.js';
@@ -225,6 +226,31 @@ for (const kind of ['router', 'agent']) {
     }
   });
 }
+
+test('an add-on server whose process is gone when the agent is replaced is started again at the same URL, its data kept; the other is adopted', { timeout: 120_000 }, async () => {
+  const agent = only('agent');
+  const dir = path.join(s.dataDir, 'local-agent', 'addons');
+  const records = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { service: string; proc: { pid: number } });
+  const redis = records.find((r) => r.service === 'redis')!;
+  const [postgres] = serverPids().filter((p) => !fs.readFileSync(`/proc/${p}/cmdline`, 'latin1').startsWith('redis-server'));
+  // Its whole sandbox (the launcher's process group), then the agent: its record names a process that is gone.
+  process.kill(-redis.proc.pid, 'SIGKILL');
+  await waitFor('redis-server gone', async () => serverPids().length === 1, 10_000);
+  const logFile = `${s.dataDir}/companions/agent.log`;
+  const logFrom = fs.statSync(logFile).size;
+  process.kill(agent, 'SIGKILL');
+  await waitFor('a new agent process that adopted the other add-on', async () => {
+    const p = companions(s.dataDir)['agent']!;
+    return p.length === 1 && p[0] !== agent && /adopted 1 of 1 add-on server\(s\)/.test(fs.readFileSync(logFile, 'utf8').slice(logFrom));
+  }, SERVE_AGAIN_MS);
+  let got = '';
+  await waitFor('redis serving again at its URL, with its data', async () => /across-agents/.test(got = await redisCommand(config['REDIS_URL']!, ['GET', 'kept']).catch((e: Error) => e.message)), SERVE_AGAIN_MS)
+    .catch((e: Error) => { throw new Error(`${e.message}; last: ${got}\n${serverLogTails(s, 40)}`, { cause: e }); });
+  assert.equal((await api<Record<string, string>>(s, 'GET', `/apps/${A}/config-vars`)).json['REDIS_URL'], config['REDIS_URL'], 'the same URL: no new release');
+  assert.equal(serverPids().length, 2);
+  assert.ok(serverPids().includes(postgres!), 'Postgres adopted: the same process');
+  await waitFor('web.1 and web.2 up', async () => (await upWebs()).length === 2, 60_000);
+});
 
 test('a restart with another companion version replaces the router and the agent (an upgrade): the agent hands its dynos over, the new one adopts them, and the next restart of that version adopts the companions', { timeout: 240_000 }, async () => {
   const before = companions(s.dataDir);
