@@ -11,7 +11,8 @@
 // its dynos do: across (a), (d) and (b) the same Postgres and Redis processes serve, and a session
 // the test holds open on the database runs queries throughout without one failing (its rows all
 // there); a server whose process was gone when the agent was replaced starts again at its URL with
-// its data; (e) a clean stop ends them too and keeps their data.
+// its data; addons:destroy of an adopted one removes it all; (e) a clean stop ends them too and
+// keeps their data.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, cli, api, viaRouter, serverLogTails, type TestServer } from './helpers/server.js';
@@ -280,16 +281,31 @@ test('a restart with another companion version replaces the router and the agent
   await waitFor('the app to serve', served, SERVE_AGAIN_MS);
 });
 
+test('addons:destroy of an adopted add-on ends its server and removes its namespace, record and data', { timeout: 60_000 }, async () => {
+  const redisId = (await api<Array<{ id: string; attachment: { name: string } }>>(s, 'GET', `/apps/${A}/addons`)).json.find((a) => a.attachment.name === 'REDIS')!.id;
+  const agentDir = path.join(s.dataDir, 'local-agent');
+  const ns = (JSON.parse(fs.readFileSync(path.join(agentDir, 'addons', `${redisId}.json`), 'utf8')) as { netns: string }).netns;
+  assert.ok(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).includes(ns), `its namespace ${ns} is there`);
+  const gone = await cli(s, ['addons:destroy', 'REDIS', '-a', A, '--confirm', A]);
+  assert.equal(gone.code, 0, gone.stdout + gone.stderr);
+  assert.equal(serverPids().length, 1, 'only Postgres runs');
+  assert.ok(!fs.existsSync(path.join(agentDir, 'addons', `${redisId}.json`)), 'its record is removed');
+  assert.ok(!fs.existsSync(path.join(agentDir, 'workspaces', `app-addon-${redisId}`)), 'its data is removed');
+  assert.ok(!execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).includes(ns), 'its namespace is removed');
+  addonIds = addonIds.filter((id) => id !== redisId);
+  await waitFor('web.1 and web.2 up', async () => (await upWebs()).length === 2, 60_000);
+});
+
 test('a clean stop of the server while its agent is hung (SIGSTOP: it cannot stop its dynos) ends the agent and every dyno, adopted or not, and frees their filesystems, loop devices and namespaces', { timeout: 180_000 }, async () => {
   const pid = only('agent');
   assert.ok(dynoPids().length >= 2, 'the dynos run');
-  assert.equal(serverPids().length, 2, 'the add-on servers run');
+  assert.equal(serverPids().length, 1, 'the add-on server runs');
   process.kill(pid, 'SIGSTOP');
   const dataDir = s.dataDir;
   try {
     await s.stop();
   } finally { try { process.kill(pid, 'SIGCONT'); } catch { /* killed, as it should be */ } }
   assert.ok(!alive(pid), 'the hung agent was ended');
-  assert.match(s.output(), /agent: killed past its grace with \d+ dyno\(s\) and 2 add-on server\(s\) left running: ended \d+ process\(es\) and removed what they used/);
+  assert.match(s.output(), /agent: killed past its grace with \d+ dyno\(s\) and 1 add-on server\(s\) left running: ended \d+ process\(es\) and removed what they used/);
   assertNothingLeft(dataDir);
 });

@@ -107,12 +107,12 @@ export class AddonManager implements AppAddonHost {
   private trimTimer?: NodeJS.Timeout;
 
   /** An app's add-on server runs: kept, and (outliving this process) recorded for the next process of this agent. */
-  private running(id: string, appId: string, service: AddonRecord['service'], ctx: { host: string; netns?: string }, port: number, proc: Started): void {
+  private running(id: string, appId: string, service: AddonRecord['service'], ctx: { host: string; netns?: string }, port: number, proc: Started, startedAt = new Date().toISOString()): void {
     this.appServers.set(id, proc);
     const r = this.o.records;
     const startTime = proc.pid === undefined ? undefined : procStartTime(proc.pid);
     if (!r || proc.pid === undefined || !startTime) return;
-    r.save({ id, appId, service, host: ctx.host, port, netns: ctx.netns, proc: { pid: proc.pid, startTime, marker: proc.marker }, startedAt: new Date().toISOString() });
+    r.save({ id, appId, service, host: ctx.host, port, netns: ctx.netns, proc: { pid: proc.pid, startTime, marker: proc.marker }, startedAt });
     this.trimTimer ??= setInterval(() => { for (const k of this.appServers.keys()) r.trimOutput(k, MAX_OUTPUT_BYTES); }, TRIM_MS).unref();
   }
 
@@ -131,7 +131,7 @@ export class AddonManager implements AppAddonHost {
         : { host: a.host, release: async () => {} };
       if (!place) { await proc.stop(0); r.remove(a.id); continue; }
       this.places.set(a.id, [place]);
-      this.running(a.id, a.appId, a.service, place, a.port, proc);
+      this.running(a.id, a.appId, a.service, place, a.port, proc, a.startedAt);
       adopted++;
     }
     return adopted;
