@@ -104,9 +104,9 @@ export async function runAgent(c: AgentConfig, o: { onReady?: () => void; onHost
   const host = await setUpHost(c.host, log, { markers: new Set([...adopting, ...adoptingAddons].map((r) => r.proc.marker)), workspaces: new Set(adopting.map((r) => r.spec.id)) });
   const stop = new AbortController();
   let refused: string | undefined;
-  /** SIGUSR2 (the server replaces this process: an upgrade): the dynos keep running for the next process, which adopts them. */
+  /** SIGUSR2 (the server replaces this process: an upgrade): the dynos and add-on servers keep running for the next process, which adopts them. */
   let handOver = false;
-  const onSignal = (sig: string) => { log.info(`${sig}: stopping (running jobs are cancelled and reported${handOver ? '; the dynos keep running for the next agent process' : ''})…`); stop.abort(); };
+  const onSignal = (sig: string) => { log.info(`${sig}: stopping (running jobs are cancelled and reported${handOver ? '; the dynos keep running for the next agent process, and so do the apps\' add-on servers' : ''})…`); stop.abort(); };
   process.once('SIGINT', () => onSignal('SIGINT'));
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   process.once('SIGUSR2', () => { handOver = true; onSignal('SIGUSR2'); });
@@ -116,9 +116,9 @@ export async function runAgent(c: AgentConfig, o: { onReady?: () => void; onHost
   let addons: AddonManager | undefined;
   try {
     // The private spaces of the last plan the server sent (a previous process of this agent ran them):
-    // their bridges and firewall adopted; the rest of what that process left (its namespaces, whose
-    // names the new ones take from n000001 on) removed first, as a server does at its start. Their
-    // dynos and add-on servers are ended below (sweepLeftovers) and by the server's add-on starts.
+    // their bridges and firewall adopted, and the namespaces of the dynos and add-on servers adopted
+    // here; the rest of what that process left removed first, as a server does at its start. Its
+    // other dynos are ended below (sweepLeftovers), its other add-on servers by the server's add-on starts.
     const planFile = path.join(c.host.dataDir, 'space-plan.json');
     const saved = loadPlan(planFile);
     const adoptedNets = [
