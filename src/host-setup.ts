@@ -73,9 +73,10 @@ export async function setUpHost(config: Config, log: Logger, keep: { markers: Re
  * What a host's execution process left when it ended without stopping what it ran (dead, or killed
  * past its grace): the processes of its workspaces (and of `ids`), their workspace filesystems and
  * loop devices, cgroups and networks, removed as its next start would remove them (but for good).
- * Returns how many processes were ended.
+ * The folders `kept` accepts hold data that outlives its processes (an app add-on's database): their
+ * processes end, the folders stay. Returns how many processes were ended.
  */
-export async function sweepHost(dataDir: string, ids: readonly string[], log: Logger): Promise<number> {
+export async function sweepHost(dataDir: string, ids: readonly string[], log: Logger, kept: (folder: string) => boolean = () => false): Promise<number> {
   const workRoot = path.join(dataDir, 'workspaces');
   const all = new Set([...ids, ...(fs.existsSync(workRoot) ? fs.readdirSync(workRoot) : [])]);
   const killed = killMarked((m) => all.has(m));
@@ -83,7 +84,7 @@ export async function sweepHost(dataDir: string, ids: readonly string[], log: Lo
   for (const until = Date.now() + 5000; findMarkedProcesses((m) => all.has(m)).length && Date.now() < until;) await sleep(100);
   createLimiter({ dataDir, ownUid: process.getuid?.() === 0 }).close();
   await sweepWorkspaceDisks({ dataDir, workRoot });
-  for (const id of all) fs.rmSync(path.join(workRoot, id), { recursive: true, force: true });
+  for (const id of all) if (!kept(id)) fs.rmSync(path.join(workRoot, id), { recursive: true, force: true });
   await new SpaceNetworks({ dataDir, log }).sweep();
   return killed;
 }

@@ -7,6 +7,12 @@
 // adopted, nothing fails); (b) a restart of the server with another companion version
 // (SLIPWAY_TEST_COMPANION_VERSION_TAG, as an upgrade) replaces both companions, the dynos handed over
 // to the new agent and adopted, nothing failing, and the next restart of that version adopts them.
+// The app has heroku-postgresql and heroku-redis add-ons, whose servers outlive the agent process as
+// its dynos do: across (a), (d) and (b) the same Postgres and Redis processes serve, and a session
+// the test holds open on the database runs queries throughout without one failing (its rows all
+// there); a server whose process was gone when the agent was replaced starts again at its URL with
+// its data; addons:destroy of an adopted one removes it all; (e) a clean stop ends them too and
+// keeps their data.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, cli, api, viaRouter, serverLogTails, type TestServer } from './helpers/server.js';
@@ -21,6 +27,10 @@ import { steadyLoad } from './helpers/load.js';
 import fs from 'node:fs';
 import { leftoverMounts } from './helpers/mounts.js';
 import { agentTag, slipwayLeftovers } from './helpers/netns.js';
+import { queryLoop, type QueryLoop } from './helpers/db-load.js';
+import { redisCommand } from './helpers/redis.js';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 
 const A = 'outlive-agent';
 /** From the SIGSTOP to the server's line saying the process is hung (3 unanswered pings), with a second for the log to be read. */
@@ -31,6 +41,8 @@ const SERVE_AGAIN_MS = 30_000;
 let s: TestServer;
 let env: Record<string, string>;
 let appId = '';
+let addonIds: string[] = [];
+let config: Record<string, string> = {};
 
 const ok = (r: { status: number; body: string }) => r.status === 200 && /running code one/.test(r.body);
 const served = async () => ok(await viaRouter(s, A).catch(() => ({ status: 0, body: '' })));
@@ -40,6 +52,48 @@ const only = (kind: string): number => {
   return pids[0]!;
 };
 const dynoPids = () => findMarkedProcesses((m) => m.startsWith(`dyno-${appId.slice(0, 8)}-`)).sort((a, b) => a - b);
+/**
+ * The processes of the app's add-on servers, found by their command lines (the data folder or the
+ * address they serve): redis-server and postgres's workers rewrite their environment for their
+ * titles, so their marker is not found there.
+ */
+const addonPids = (): number[] => {
+  const redis = config['REDIS_URL'] && new URL(config['REDIS_URL']).host;
+  const found: number[] = [];
+  for (const p of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    let cmd = '';
+    try { cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'latin1').replace(/\0/g, ' '); } catch { continue; }
+    if (addonIds.some((id) => cmd.includes(`app-addon-${id}`)) || (redis && cmd.startsWith(`redis-server ${redis}`))) found.push(Number(p));
+  }
+  return found.sort((a, b) => a - b);
+};
+/** The main postgres process (its workers come and go) and redis-server: what must be the same processes after an agent's replacement. */
+const serverPids = () => addonPids().filter((p) => {
+  try { return /^(\/usr\/lib\/postgresql\/\d+\/bin\/postgres|redis-server) /.test(fs.readFileSync(`/proc/${p}/cmdline`, 'latin1').replace(/\0/g, ' ')); } catch { return false; }
+});
+/** The default network's firewall set of (sandbox . add-on) pairs allowed to connect, as the agent loaded it. */
+const accessPairs = (): string[] => {
+  const out = execFileSync('nft', ['list', 'set', 'inet', `slipwaynet_${agentTag(s.dataDir)}`, 'access'], { encoding: 'utf8' });
+  return [...out.matchAll(/(\d+\.\d+\.\d+\.\d+) \. (\d+\.\d+\.\d+\.\d+)/g)].map((m) => `${m[1]} > ${m[2]}`).sort();
+};
+/** Each of the app's dynos (their recorded addresses) to each of its add-ons: the only pairs there should be. */
+const expectedPairs = (): string[] => {
+  const dir = path.join(s.dataDir, 'local-agent', 'dynos');
+  const dynos = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => (JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { net: { address: string } }).net.address);
+  const addons = ['DATABASE_URL', 'REDIS_URL'].map((k) => new URL(config[k]!).hostname);
+  return dynos.flatMap((d) => addons.map((a) => `${d} > ${a}`)).sort();
+};
+/** Queries on an open session to the app's Postgres across what a test does to the agent: none may fail. */
+const queries = (name: string): Promise<QueryLoop> => queryLoop(config['DATABASE_URL']!, name, { intervalMs: 20, maxMs: 180_000 });
+/** The loop stopped, after the add-on servers were found the same processes as `servers` (a restarted Postgres is said first). */
+async function assertQueriesSurvived(q: QueryLoop, what: string, servers: number[]): Promise<string> {
+  const r = await q.stop();
+  assert.deepEqual(serverPids(), servers, `the same postgres and redis-server processes ${what}: adopted, none restarted`);
+  assert.equal(r.failures, 0, `${r.failures} of ${r.ok + r.failures} queries failed ${what} (first: ${r.firstError})`);
+  assert.ok(r.sameSession, `the same database session ${what}`);
+  assert.equal(r.rows, r.ok, `every row inserted ${what} is there`);
+  return `${r.ok} queries on one session, none failed`;
+}
 type DynoJson = { id: string; name: string; state: string };
 const upWebs = async () => (await api<DynoJson[]>(s, 'GET', `/apps/${A}/dynos`)).json.filter((d) => d.name.startsWith('web.') && d.state === 'up');
 const load = () => steadyLoad(s, A, ok, { intervalMs: 20, maxMs: 180_000 });
@@ -61,6 +115,14 @@ before(async () => {
   s = await startServer(env);
   assert.equal((await cli(s, ['apps:create', A])).code, 0);
   appId = (await api<{ id: string }>(s, 'GET', `/apps/${A}`)).json.id;
+  for (const plan of ['heroku-postgresql', 'heroku-redis']) {
+    const add = await cli(s, ['addons:create', plan, '-a', A]);
+    assert.equal(add.code, 0, add.stdout + add.stderr);
+  }
+  addonIds = (await api<Array<{ id: string }>>(s, 'GET', `/apps/${A}/addons`)).json.map((a) => a.id);
+  config = (await api<Record<string, string>>(s, 'GET', `/apps/${A}/config-vars`)).json;
+  assert.equal(serverPids().length, 2, `postgres and redis-server run: ${addonPids().join(' ')}`);
+  assert.match(await redisCommand(config['REDIS_URL']!, ['SET', 'kept', 'across-agents']), /^\+OK/);
   const b = await cli(s, ['builds:create', '-a', A], { cwd: exampleRepo('web-app') });
   assert.equal(b.code, 0, b.stdout + b.stderr);
   await waitFor('the app to serve through the router', served, 60_000);
@@ -73,10 +135,14 @@ after(async () => {
   assertNothingLeft(dataDir);
 });
 
-/** After a clean stop of the server: no companion, no dyno process, no workspace filesystem or loop device, no namespace of its agent. */
+/** After a clean stop of the server: no companion, no dyno or add-on process, no workspace filesystem or loop device, no namespace of its agent; the add-ons' data kept. */
 function assertNothingLeft(dataDir: string): void {
   assert.deepEqual(companions(dataDir), { router: [], agent: [] }, 'no companion outlives a clean stop');
   assert.deepEqual(dynoPids(), [], 'no dyno is left');
+  assert.deepEqual(addonPids(), [], 'no add-on server is left');
+  const agentDir = path.join(dataDir, 'local-agent');
+  assert.deepEqual(fs.existsSync(path.join(agentDir, 'addons')) ? fs.readdirSync(path.join(agentDir, 'addons')) : [], [], 'no add-on record is left');
+  for (const id of addonIds) assert.ok(fs.existsSync(path.join(agentDir, 'workspaces', `app-addon-${id}`)), `add-on ${id}'s data is kept`);
   assert.deepEqual(leftoverMounts(dataDir), [], 'no workspace filesystem nor loop device is left');
   assert.deepEqual(slipwayLeftovers({ tag: agentTag(dataDir) }), { netns: [], links: [], tables: [] }, 'nothing of the agent\'s networks is left');
 }
@@ -85,6 +151,8 @@ test('SIGKILL the local agent: a new one adopts the same dyno processes, no requ
   const before = dynoPids();
   assert.ok(before.length >= 2, `the dynos run: ${before.join(' ')}`);
   const pid = only('agent');
+  const servers = serverPids();
+  const q = await queries('sigkill');
   const l = load();
   await new Promise((r) => setTimeout(r, 500));
   process.kill(pid, 'SIGKILL');
@@ -97,8 +165,12 @@ test('SIGKILL the local agent: a new one adopts the same dyno processes, no requ
   const { failures, served: n } = await l.stop();
   assert.equal(failures, 0, `${failures} of ${failures + n} requests failed across the agent's SIGKILL`);
   assert.deepEqual(dynoPids(), before, 'the same dyno processes run, adopted: none restarted');
+  const said = await assertQueriesSurvived(q, 'across the agent\'s SIGKILL', servers);
+  assert.match(fs.readFileSync(`${s.dataDir}/companions/agent.log`, 'utf8'), /adopted 2 of 2 add-on server\(s\) an earlier process of this agent left running/);
+  assert.match(await redisCommand(config['REDIS_URL']!, ['GET', 'kept']), /across-agents/);
+  assert.deepEqual(accessPairs(), expectedPairs(), 'the adopted add-ons are reachable from the app\'s dynos and nothing else of the network');
   await waitFor('the line printed while no agent ran, in the app\'s log', async () => /app\[web\.\d\]: logged while-no-agent$/m.test(await logs()), 20_000);
-  console.log(`agent SIGKILLed: new process ${next} adopted the dynos after ${Date.now() - at} ms; ${n} requests served, none failed`);
+  console.log(`agent SIGKILLed: new process ${next} adopted the dynos and add-on servers after ${Date.now() - at} ms; ${n} requests served, none failed; ${said}`);
 });
 
 test('an adopted dyno that crashes is said with its exit status and restarted; a scale down stops an adopted dyno', { timeout: 180_000 }, async () => {
@@ -123,6 +195,7 @@ for (const kind of ['router', 'agent']) {
   test(`SIGSTOP the ${kind} process: found hung within the bound, killed, started again, and the app serves again`, { timeout: 120_000 }, async () => {
     const pid = only(kind);
     const dynosBefore = dynoPids();
+    const servers = serverPids();
     // The agent's dynos serve while it is stopped and replaced; the router's replacement is a gap in routing.
     const l = kind === 'agent' ? load() : undefined;
     process.kill(pid, 'SIGSTOP');
@@ -145,6 +218,7 @@ for (const kind of ['router', 'agent']) {
         assert.equal(failures, 0, `${failures} of ${failures + n} requests failed while the agent was stopped and replaced`);
         assert.deepEqual(dynoPids(), dynosBefore, 'the same dyno processes, adopted');
       }
+      assert.deepEqual(serverPids(), servers, 'the same postgres and redis-server processes');
       console.log(`${kind}: SIGSTOP → found hung in ${foundMs} ms (bound ${HANG_MS}), new process ${next}, serving again after ${Date.now() - at} ms`);
     } catch (e) {
       await l?.stop();
@@ -154,9 +228,36 @@ for (const kind of ['router', 'agent']) {
   });
 }
 
+test('an add-on server whose process is gone when the agent is replaced is started again at the same URL, its data kept; the other is adopted', { timeout: 120_000 }, async () => {
+  const agent = only('agent');
+  const dir = path.join(s.dataDir, 'local-agent', 'addons');
+  const records = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { service: string; proc: { pid: number } });
+  const redis = records.find((r) => r.service === 'redis')!;
+  const [postgres] = serverPids().filter((p) => !fs.readFileSync(`/proc/${p}/cmdline`, 'latin1').startsWith('redis-server'));
+  // Its whole sandbox (the launcher's process group), then the agent: its record names a process that is gone.
+  process.kill(-redis.proc.pid, 'SIGKILL');
+  await waitFor('redis-server gone', async () => serverPids().length === 1, 10_000);
+  const logFile = `${s.dataDir}/companions/agent.log`;
+  const logFrom = fs.statSync(logFile).size;
+  process.kill(agent, 'SIGKILL');
+  await waitFor('a new agent process that adopted the other add-on', async () => {
+    const p = companions(s.dataDir)['agent']!;
+    return p.length === 1 && p[0] !== agent && /adopted 1 of 1 add-on server\(s\)/.test(fs.readFileSync(logFile, 'utf8').slice(logFrom));
+  }, SERVE_AGAIN_MS);
+  let got = '';
+  await waitFor('redis serving again at its URL, with its data', async () => /across-agents/.test(got = await redisCommand(config['REDIS_URL']!, ['GET', 'kept']).catch((e: Error) => e.message)), SERVE_AGAIN_MS)
+    .catch((e: Error) => { throw new Error(`${e.message}; last: ${got}\n${serverLogTails(s, 40)}`, { cause: e }); });
+  assert.equal((await api<Record<string, string>>(s, 'GET', `/apps/${A}/config-vars`)).json['REDIS_URL'], config['REDIS_URL'], 'the same URL: no new release');
+  assert.equal(serverPids().length, 2);
+  assert.ok(serverPids().includes(postgres!), 'Postgres adopted: the same process');
+  await waitFor('web.1 and web.2 up', async () => (await upWebs()).length === 2, 60_000);
+});
+
 test('a restart with another companion version replaces the router and the agent (an upgrade): the agent hands its dynos over, the new one adopts them, and the next restart of that version adopts the companions', { timeout: 240_000 }, async () => {
   const before = companions(s.dataDir);
   const dynosBefore = dynoPids();
+  const servers = serverPids();
+  const q = await queries('upgrade');
   await s.kill();
   s = await startServer({ ...env, SLIPWAY_TEST_COMPANION_VERSION_TAG: 'next' }, s.dataDir);
   for (const kind of ['router', 'agent']) {
@@ -167,6 +268,7 @@ test('a restart with another companion version replaces the router and the agent
   assert.match(fs.readFileSync(`${s.dataDir}/companions/agent.log`, 'utf8'), /SIGUSR2: stopping .*the dynos keep running for the next agent process/);
   await adoptedBy(before['agent']![0]!, SERVE_AGAIN_MS);
   assert.deepEqual(dynoPids(), dynosBefore, 'the same dyno processes, handed over to the upgraded agent and adopted');
+  console.log(`upgrade: ${await assertQueriesSurvived(q, 'across the upgrade\'s handover', servers)}`);
   await waitFor('the app to serve after the upgrade', served, SERVE_AGAIN_MS);
   const upgraded = companions(s.dataDir);
   await s.kill();
@@ -175,18 +277,35 @@ test('a restart with another companion version replaces the router and the agent
   assert.match(s.output(), /agent: adopted the running process/, serverLogTails(s, 40));
   assert.deepEqual(companions(s.dataDir), upgraded, 'the upgraded companions adopted, none started beside them');
   assert.deepEqual(dynoPids(), dynosBefore, 'still the same dyno processes');
+  assert.deepEqual(serverPids(), servers, 'still the same add-on servers');
   await waitFor('the app to serve', served, SERVE_AGAIN_MS);
+});
+
+test('addons:destroy of an adopted add-on ends its server and removes its namespace, record and data', { timeout: 60_000 }, async () => {
+  const redisId = (await api<Array<{ id: string; attachment: { name: string } }>>(s, 'GET', `/apps/${A}/addons`)).json.find((a) => a.attachment.name === 'REDIS')!.id;
+  const agentDir = path.join(s.dataDir, 'local-agent');
+  const ns = (JSON.parse(fs.readFileSync(path.join(agentDir, 'addons', `${redisId}.json`), 'utf8')) as { netns: string }).netns;
+  assert.ok(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).includes(ns), `its namespace ${ns} is there`);
+  const gone = await cli(s, ['addons:destroy', 'REDIS', '-a', A, '--confirm', A]);
+  assert.equal(gone.code, 0, gone.stdout + gone.stderr);
+  assert.equal(serverPids().length, 1, 'only Postgres runs');
+  assert.ok(!fs.existsSync(path.join(agentDir, 'addons', `${redisId}.json`)), 'its record is removed');
+  assert.ok(!fs.existsSync(path.join(agentDir, 'workspaces', `app-addon-${redisId}`)), 'its data is removed');
+  assert.ok(!execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).includes(ns), 'its namespace is removed');
+  addonIds = addonIds.filter((id) => id !== redisId);
+  await waitFor('web.1 and web.2 up', async () => (await upWebs()).length === 2, 60_000);
 });
 
 test('a clean stop of the server while its agent is hung (SIGSTOP: it cannot stop its dynos) ends the agent and every dyno, adopted or not, and frees their filesystems, loop devices and namespaces', { timeout: 180_000 }, async () => {
   const pid = only('agent');
   assert.ok(dynoPids().length >= 2, 'the dynos run');
+  assert.equal(serverPids().length, 1, 'the add-on server runs');
   process.kill(pid, 'SIGSTOP');
   const dataDir = s.dataDir;
   try {
     await s.stop();
   } finally { try { process.kill(pid, 'SIGCONT'); } catch { /* killed, as it should be */ } }
   assert.ok(!alive(pid), 'the hung agent was ended');
-  assert.match(s.output(), /agent: killed past its grace with \d+ dyno\(s\) left running: ended \d+ process\(es\) and removed what they used/);
+  assert.match(s.output(), /agent: killed past its grace with \d+ dyno\(s\) and 1 add-on server\(s\) left running: ended \d+ process\(es\) and removed what they used/);
   assertNothingLeft(dataDir);
 });

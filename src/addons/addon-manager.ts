@@ -13,8 +13,15 @@ import { chownTree, forTenant } from '../sandbox/tenant-sandbox.js';
 import type { Tenant } from '../sandbox/user.js';
 import { placeAddon, placedUrl, relayAddon, urlHost, type AddonNetwork, type AddonPlace } from './addon-network.js';
 import type { AppAddonHost, AppAddonMade, AppAddonRecord } from './app-addon-host.js';
+import type { AddonRecord, AddonRecords } from './addon-records.js';
+import { procStartTime } from '../sandbox/adopted.js';
 
-export interface AddonManagerOptions { sandbox: Sandbox; workRoot: string; templateRoot: string; pgBin: string; postgresServerUrl?: string; network?: AddonNetwork }
+/** `records`: apps' add-on servers outlive this process (an agent's), recorded there and adopted by its next process. */
+export interface AddonManagerOptions { sandbox: Sandbox; workRoot: string; templateRoot: string; pgBin: string; postgresServerUrl?: string; network?: AddonNetwork; records?: AddonRecords }
+
+/** An outliving add-on server's output file is emptied past this size (it is read only for its start). */
+const MAX_OUTPUT_BYTES = 1024 * 1024;
+const TRIM_MS = 60_000;
 
 export type ProvisionResult = { ok: true; addons: Provisioned[] } | { ok: false; message: string };
 
@@ -89,7 +96,46 @@ export class AddonManager implements AppAddonHost {
     return forTenant(this.o.sandbox, this.o.sandbox.mode === 'bwrap' ? tenant : undefined);
   }
 
-  private appCtx(id: string, place: AddonPlace, tenant?: Tenant) { return { sandbox: this.serverSandbox(tenant), dir: this.appDir(id), marker: appAddonMarker(id), host: place.host, netns: place.netns }; }
+  private appCtx(id: string, place: AddonPlace, tenant?: Tenant) {
+    const r = this.o.records;
+    return {
+      sandbox: this.serverSandbox(tenant), dir: this.appDir(id), marker: appAddonMarker(id), host: place.host, netns: place.netns,
+      outlive: r && { open: () => r.openFiles(id, { append: true }), file: r.outputFile(id) },
+    };
+  }
+
+  private trimTimer?: NodeJS.Timeout;
+
+  /** An app's add-on server runs: kept, and (outliving this process) recorded for the next process of this agent. */
+  private running(id: string, appId: string, service: AddonRecord['service'], ctx: { host: string; netns?: string }, port: number, proc: Started, startedAt = new Date().toISOString()): void {
+    this.appServers.set(id, proc);
+    const r = this.o.records;
+    const startTime = proc.pid === undefined ? undefined : procStartTime(proc.pid);
+    if (!r || proc.pid === undefined || !startTime) return;
+    r.save({ id, appId, service, host: ctx.host, port, netns: ctx.netns, proc: { pid: proc.pid, startTime, marker: proc.marker }, startedAt });
+    this.trimTimer ??= setInterval(() => { for (const k of this.appServers.keys()) r.trimOutput(k, MAX_OUTPUT_BYTES); }, TRIM_MS).unref();
+  }
+
+  /**
+   * Take over the add-on servers an earlier process of this agent left running (AddonRecords.live),
+   * with their namespaces: the same processes keep serving, and startForApp finds them running. One
+   * whose namespace cannot be had is stopped (the server's start of its add-ons starts it again).
+   */
+  async adopt(found: readonly AddonRecord[]): Promise<number> {
+    const r = this.o.records!;
+    let adopted = 0;
+    for (const a of found) {
+      const proc = this.o.sandbox.adopt({ ...a.proc, statusFile: r.statusFile(a.id) });
+      const place = a.netns
+        ? await this.o.network?.adoptAddon?.(`app:${a.appId}`, { netns: a.netns, address: a.host }).then((n) => ({ host: n.address, netns: n.netns, release: () => n.release() }), () => undefined)
+        : { host: a.host, release: async () => {} };
+      if (!place) { await proc.stop(0); r.remove(a.id); continue; }
+      this.places.set(a.id, [place]);
+      this.running(a.id, a.appId, a.service, place, a.port, proc, a.startedAt);
+      adopted++;
+    }
+    return adopted;
+  }
 
   /** A namespace for an add-on server, or a relay to the operator's Postgres server; `was` is its URL before a restart. */
   private async place(key: string, group: string, id: string, req: Pick<AddonRequest, 'service'>, was?: string): Promise<AddonPlace> {
@@ -120,14 +166,15 @@ export class AddonManager implements AppAddonHost {
         const password = newRedisPassword();
         writeRedisAuth(ctx.dir, password);
         const { port, proc } = await startRedis(ctx, { durable: true });
-        this.appServers.set(id, proc);
+        this.running(id, appId, 'redis', ctx, port, proc);
         return { provider: 'redis', port, url: addonUrl({ host: ctx.host, port }, { scheme: 'redis', password }), database: null };
       }
       const creds = await this.ephemeral.createCluster(ctx);
       const { port, proc } = await this.ephemeral.startCluster(ctx, { durable: true });
-      this.appServers.set(id, proc);
+      this.running(id, appId, 'postgresql', ctx, port, proc);
       return { provider: 'ephemeral-postgres', port, url: addonUrl({ host: ctx.host, port }, { scheme: 'postgres', ...creds }), database: null };
     } catch (e) {
+      this.o.records?.remove(id);
       await this.unplace(id);
       fs.rmSync(ctx.dir, { recursive: true, force: true });
       throw e;
@@ -153,9 +200,11 @@ export class AddonManager implements AppAddonHost {
     try {
       // Its files may belong to another uid (made before tenant uids, or the range changed).
       await chownTree(ctx.dir, ctx.sandbox.user);
-      const { proc } = a.service === 'redis' ? await startRedis(ctx, { port: a.port, durable: true }) : await this.ephemeral.startCluster(ctx, { port: a.port, durable: true });
-      this.appServers.set(a.id, proc);
+      const service = a.service === 'redis' ? 'redis' : 'postgresql';
+      const { proc } = service === 'redis' ? await startRedis(ctx, { port: a.port, durable: true }) : await this.ephemeral.startCluster(ctx, { port: a.port, durable: true });
+      this.running(a.id, a.app_id, service, ctx, a.port, proc);
     } catch (e) {
+      this.o.records?.remove(a.id);
       await this.unplace(a.id);
       throw e;
     }
@@ -169,18 +218,29 @@ export class AddonManager implements AppAddonHost {
   async destroyForApp(a: { id: string; provider: string; database: string | null }): Promise<void> {
     await this.appServers.get(a.id)?.stop();
     this.appServers.delete(a.id);
+    this.o.records?.remove(a.id);
     killMarked((m) => m === appAddonMarker(a.id));
     await this.unplace(a.id);
     if (a.provider === 'server-postgres' && a.database && this.server) await this.server.drop(a.database);
     fs.rmSync(this.appDir(a.id), { recursive: true, force: true });
   }
 
-  /** Stop every app add-on server (server shutdown); their data stays. */
-  async stopAppServers(): Promise<void> {
-    await Promise.all([...this.appServers.values()].map((p) => p.stop()));
+  /**
+   * Stop every app add-on server (a clean stop); their data stays. `handOver` (an agent process
+   * replaced by an upgrade): they keep running in their namespaces, recorded, for the next process.
+   */
+  async stopAppServers(handOver = false): Promise<void> {
+    clearInterval(this.trimTimer);
+    this.trimTimer = undefined;
+    const servers = [...this.appServers];
     this.appServers.clear();
+    if (handOver) { this.places.clear(); return; }
+    await Promise.all(servers.map(async ([id, p]) => { await p.stop(); this.o.records?.remove(id); }));
     await Promise.all([...this.places.keys()].map((k) => this.unplace(k)));
   }
+
+  /** The pids of the app add-on servers this process runs (they hold its networks, as dynos do). */
+  serverPids(): number[] { return [...this.appServers.values()].flatMap((p) => (p.pid === undefined ? [] : [p.pid])); }
 
   /** Runs whose add-ons are up in this process (for shutdown). */
   liveRuns(): string[] { return [...this.live.keys()]; }

@@ -8,6 +8,8 @@ export interface AddonNetwork {
   forAddon(group: string, id: string, address?: string): Promise<DynoNet | undefined>;
   /** A relay for `group` to a server outside the network, at `port` if it is free; undefined on the host network. */
   relayFor(group: string, target: { host: string; port: number }, port?: number): Promise<{ address: string; port: number; release(): Promise<void> } | undefined>;
+  /** The namespace of an add-on server an earlier process of this agent left running: taken over (add-on-records.ts). */
+  adoptAddon?(group: string, net: { netns: string; address: string }): Promise<DynoNet>;
 }
 
 /** Where an add-on is reached: `host` (and `port`, for a relay) go into its URL. */

@@ -7,7 +7,7 @@ import type { Sandbox, Started } from '../sandbox/sandbox.js';
 import { describeResult } from '../sandbox/result.js';
 import { runHost } from '../sandbox/host.js';
 import { chownTree } from '../sandbox/tenant-sandbox.js';
-import { startLocalServer } from './local-server.js';
+import { startLocalServer, type OutliveOutput } from './local-server.js';
 import type { AddonRequest } from './addon-spec.js';
 import { addonUrl, newPostgresCredentials, newRedisPassword, type PostgresCredentials } from './credentials.js';
 import { ADDON_PG_HBA, clusterSetupSql, dropSql, roleAndDatabaseSql } from './postgres-auth.js';
@@ -30,6 +30,8 @@ export interface ProviderContext {
   /** Where the server listens and its URL points: its namespace's address, or the host's loopback. */
   host: string;
   netns?: string;
+  /** The server outlives this process (an app's add-on on an agent): where its output goes. */
+  outlive?: OutliveOutput;
 }
 
 /**
@@ -114,7 +116,7 @@ export class EphemeralPostgres {
     fs.rmSync(path.join(data, 'postmaster.pid'), { force: true }); // left by a crash; the port check below is what counts
     // TCP only: no client uses a socket file, and its path (the data folder's, deep) may pass the 107 bytes a socket path can have.
     return startLocalServer({
-      sandbox: ctx.sandbox, dir: ctx.dir, marker: ctx.marker, what: 'postgres', ready: /ready to accept connections/, port: opts.port, netns: ctx.netns,
+      sandbox: ctx.sandbox, dir: ctx.dir, marker: ctx.marker, what: 'postgres', ready: /ready to accept connections/, port: opts.port, netns: ctx.netns, outlive: ctx.outlive,
       argv: (p) => [path.join(this.pgBin, 'postgres'), '-D', data, '-p', String(p), '-c', `listen_addresses=${ctx.host}`, '-c', 'unix_socket_directories=',
         ...(opts.durable ? [] : ['-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off'])],
     });
@@ -168,7 +170,7 @@ export async function provisionRedis(req: AddonRequest, ctx: ProviderContext): P
 /** A redis-server in ctx.dir with the auth config written there; `durable` keeps an append-only file there (an app's Redis). */
 export async function startRedis(ctx: ProviderContext, opts: { port?: number; durable?: boolean } = {}): Promise<{ port: number; proc: Started }> {
   return startLocalServer({
-    sandbox: ctx.sandbox, dir: ctx.dir, marker: ctx.marker, what: 'redis-server', ready: /Ready to accept connections/i, port: opts.port, netns: ctx.netns,
+    sandbox: ctx.sandbox, dir: ctx.dir, marker: ctx.marker, what: 'redis-server', ready: /Ready to accept connections/i, port: opts.port, netns: ctx.netns, outlive: ctx.outlive,
     argv: (p) => ['redis-server', redisAuthFile(ctx.dir), '--port', String(p), '--bind', ctx.host, '--save', '', '--appendonly', opts.durable ? 'yes' : 'no', '--dir', ctx.dir, '--protected-mode', 'no', '--daemonize', 'no'],
   }).catch((e: Error) => { throw new Error(/ENOENT|not found|No such file/i.test(e.message) ? 'redis-server is not installed; install the Debian package redis-server' : e.message); });
 }

@@ -13,6 +13,7 @@ import { runAgentJob, type AgentJobDeps } from './agent-job.js';
 import type { RegisterResponse } from './protocol.js';
 import { startAgentDynos, sweepLeftovers } from './agent-dynos.js';
 import { DynoRecords } from '../runtime/dyno-records.js';
+import { AddonRecords } from '../addons/addon-records.js';
 import { reachServer } from './reach-server.js';
 import { sleep } from '../core/sleep.js';
 import { AddonManager } from '../addons/addon-manager.js';
@@ -22,6 +23,15 @@ import { loadPlan } from '../companions/companion-spaces.js';
 
 /** What the agent runs for the server beside it (asked over the companion socket): add-on servers and private spaces. */
 export interface CompanionHost { addons: AppAddonHost; spaces: SpaceNetworks; planFile: string }
+
+/** `host`'s add-on calls, each followed by `after` (the set of running add-on servers may have changed). */
+function heldAfter(host: AppAddonHost, after: () => void): AppAddonHost {
+  return {
+    provisionForApp: (...a) => host.provisionForApp(...a).finally(after),
+    startForApp: (...a) => host.startForApp(...a).finally(after),
+    destroyForApp: (...a) => host.destroyForApp(...a).finally(after),
+  };
+}
 
 /** The server will not have this agent (token unknown or revoked, protocol unsupported): retrying cannot help. */
 export class AgentRefused extends Error {}
@@ -88,12 +98,15 @@ export async function runAgent(c: AgentConfig, o: { onReady?: () => void; onHost
   // they use is kept by every sweep below.
   const records = new DynoRecords(path.join(c.host.dataDir, 'dynos'));
   const adopting = records.live();
-  const host = await setUpHost(c.host, log, { markers: new Set(adopting.map((r) => r.proc.marker)), workspaces: new Set(adopting.map((r) => r.spec.id)) });
+  // So do apps' add-on servers (their Postgres, their Redis): adopted with their namespaces.
+  const addonRecords = new AddonRecords(path.join(c.host.dataDir, 'addons'));
+  const adoptingAddons = addonRecords.live();
+  const host = await setUpHost(c.host, log, { markers: new Set([...adopting, ...adoptingAddons].map((r) => r.proc.marker)), workspaces: new Set(adopting.map((r) => r.spec.id)) });
   const stop = new AbortController();
   let refused: string | undefined;
-  /** SIGUSR2 (the server replaces this process: an upgrade): the dynos keep running for the next process, which adopts them. */
+  /** SIGUSR2 (the server replaces this process: an upgrade): the dynos and add-on servers keep running for the next process, which adopts them. */
   let handOver = false;
-  const onSignal = (sig: string) => { log.info(`${sig}: stopping (running jobs are cancelled and reported${handOver ? '; the dynos keep running for the next agent process' : ''})…`); stop.abort(); };
+  const onSignal = (sig: string) => { log.info(`${sig}: stopping (running jobs are cancelled and reported${handOver ? '; the dynos keep running for the next agent process, and so do the apps\' add-on servers' : ''})…`); stop.abort(); };
   process.once('SIGINT', () => onSignal('SIGINT'));
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   process.once('SIGUSR2', () => { handOver = true; onSignal('SIGUSR2'); });
@@ -103,19 +116,27 @@ export async function runAgent(c: AgentConfig, o: { onReady?: () => void; onHost
   let addons: AddonManager | undefined;
   try {
     // The private spaces of the last plan the server sent (a previous process of this agent ran them):
-    // their bridges and firewall adopted; the rest of what that process left (its namespaces, whose
-    // names the new ones take from n000001 on) removed first, as a server does at its start. Their
-    // dynos and add-on servers are ended below (sweepLeftovers) and by the server's add-on starts.
+    // their bridges and firewall adopted, and the namespaces of the dynos and add-on servers adopted
+    // here; the rest of what that process left removed first, as a server does at its start. Its
+    // other dynos are ended below (sweepLeftovers), its other add-on servers by the server's add-on starts.
     const planFile = path.join(c.host.dataDir, 'space-plan.json');
     const saved = loadPlan(planFile);
-    const adoptedNets = adopting.flatMap((r) => (r.net ? [r.net] : []));
+    const adoptedNets = [
+      ...adopting.flatMap((r) => (r.net ? [{ ...r.net, group: `app:${r.spec.appId}` }] : [])),
+      ...adoptingAddons.flatMap((r) => (r.netns ? [{ netns: r.netns, address: r.host, spaceId: '', group: `app:${r.appId}`, addon: true }] : [])),
+    ];
     await host.spaces.sweep(new Set([...host.spaces.bridgesOf(saved.spaces), ...adoptedNets.flatMap((n) => host.spaces.namesOf(n))]));
     await host.spaces.apply(saved).catch((e: Error) => log.error(e.message));
     await startDefaultNetwork(c.host, host.spaces, log, adoptedNets.filter((n) => !n.spaceId));
     if (c.router) await host.spaces.offerRouter(c.host.domain, c.router).catch((e: Error) => log.error(`offering the router to the default network: ${e.message}`));
     // App add-on servers on this host's network, beside the apps' dynos (asked for by the server beside it).
-    addons = new AddonManager({ sandbox: host.sandbox, workRoot: host.workRoot, templateRoot: path.join(c.host.dataDir, 'addon-templates'), pgBin: c.host.pgBin, postgresServerUrl: c.host.addonPostgresUrl, network: host.spaces });
-    o.onHost?.({ addons, spaces: host.spaces, planFile });
+    addons = new AddonManager({ sandbox: host.sandbox, workRoot: host.workRoot, templateRoot: path.join(c.host.dataDir, 'addon-templates'), pgBin: c.host.pgBin, postgresServerUrl: c.host.addonPostgresUrl, network: host.spaces, records: addonRecords });
+    if (adoptingAddons.length) log.info(`adopted ${await addons.adopt(adoptingAddons)} of ${adoptingAddons.length} add-on server(s) an earlier process of this agent left running`);
+    const manager = addons;
+    // They hold this agent's networks while it is away, as its dynos do (owners.ts).
+    const holdAddons = () => host.spaces.holdFor(manager.serverPids(), 'addons');
+    holdAddons();
+    o.onHost?.({ addons: heldAfter(addons, holdAddons), spaces: host.spaces, planFile });
     const client = new AgentClient(c.server, c.token, randomBytes(8).toString('hex'));
     const reg = await register(client, c, stop.signal);
     if (!reg) return;
@@ -178,7 +199,7 @@ export async function runAgent(c: AgentConfig, o: { onReady?: () => void; onHost
     await Promise.allSettled([...running]);
     await dynos?.close(handOver);
     // Add-on servers live in namespaces of the default network: stopped (their data kept) before it goes.
-    await addons?.stopAppServers();
+    await addons?.stopAppServers(handOver);
     // Handing over, the host's networks, cgroups and workspace filesystems stay for the dynos (the next process sweeps what they do not use).
     if (!handOver) await host.close();
   }

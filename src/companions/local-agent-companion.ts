@@ -8,6 +8,8 @@ import type { Config } from '../config.js';
 import type { Logger } from '../app-context.js';
 import { Companion } from './companions.js';
 import { DynoRecords } from '../runtime/dyno-records.js';
+import { AddonRecords } from '../addons/addon-records.js';
+import { appAddonMarker } from '../addons/addon-manager.js';
 import { sweepHost } from '../host-setup.js';
 import { mintLocalAgentToken } from '../store/local-agent-token.js';
 import { CompanionSpaces } from './companion-spaces.js';
@@ -40,20 +42,23 @@ export async function startLocalAgentCompanion(o: { config: Config; db: Kysely<D
 }
 
 /**
- * A clean stop of the local agent: its dynos stop with it. Dynos outlive their agent process, so
- * when it had died (and was not started again), or had to be killed before it stopped them, what
- * they and it left (processes, workspace filesystems and loop devices, cgroups, namespaces) is
- * removed here: a stopped server leaves nothing running.
+ * A clean stop of the local agent: its dynos and apps' add-on servers stop with it. They outlive
+ * their agent process, so when it had died (and was not started again), or had to be killed before
+ * it stopped them, what they and it left (processes, workspace filesystems and loop devices, cgroups,
+ * namespaces) is removed here: a stopped server leaves nothing running. The add-ons' data stays.
  */
 export async function stopLocalAgent(companion: Companion, config: Pick<Config, 'dataDir' | 'dynoStopGraceMs'>, log: Logger): Promise<void> {
   const how = await companion.stop(config.dynoStopGraceMs + 10_000);
   const { dataDir } = localAgentPaths(config.dataDir);
   const records = new DynoRecords(path.join(dataDir, 'dynos'));
+  const addons = new AddonRecords(path.join(dataDir, 'addons'));
   const left = records.live();
-  if (how === 'stopped' && !left.length) return;
-  const ended = await sweepHost(dataDir, left.map((r) => r.spec.id), log);
+  const addonsLeft = addons.live();
+  if (how === 'stopped' && !left.length && !addonsLeft.length) return;
+  const ended = await sweepHost(dataDir, [...left.map((r) => r.spec.id), ...addonsLeft.map((r) => appAddonMarker(r.id))], log, (folder) => folder.startsWith(appAddonMarker('')));
   for (const r of left) records.remove(r.spec.id);
-  log.warn(`agent: ${how === 'none' ? 'no agent process ran' : how === 'killed' ? 'killed past its grace' : 'stopped'} with ${left.length} dyno(s) left running: ended ${ended} process(es) and removed what they used (workspaces, namespaces, cgroups)`);
+  for (const r of addonsLeft) addons.remove(r.id);
+  log.warn(`agent: ${how === 'none' ? 'no agent process ran' : how === 'killed' ? 'killed past its grace' : 'stopped'} with ${left.length} dyno(s) and ${addonsLeft.length} add-on server(s) left running: ended ${ended} process(es) and removed what they used (workspaces, namespaces, cgroups; the add-ons' data stays)`);
 }
 
 /** The local agent process owns this host's private spaces: the server's network object asks it (companion-spaces.ts). */

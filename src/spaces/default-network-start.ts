@@ -2,7 +2,7 @@
 // can (root, iproute2, nftables), else say clearly that sandboxes share the host's network.
 import type { Logger } from '../app-context.js';
 import type { Config } from '../config.js';
-import { DefaultNetwork } from './default-network.js';
+import { DefaultNetwork, type AdoptedPlace } from './default-network.js';
 import { hostNameservers } from './dns-relay.js';
 import type { SpaceNetworks } from './space-network.js';
 
@@ -10,7 +10,7 @@ import type { SpaceNetworks } from './space-network.js';
 export class NetworkUnavailableError extends Error { readonly cli = true; }
 
 /** Bring up the default network (or not, as configured); throws when isolation is required and impossible. `adopting`: see DefaultNetwork.up. */
-export async function startDefaultNetwork(config: Pick<Config, 'network' | 'networkCidr' | 'networkDns'>, spaces: SpaceNetworks, log: Logger, adopting: ReadonlyArray<{ netns: string; address: string }> = []): Promise<void> {
+export async function startDefaultNetwork(config: Pick<Config, 'network' | 'networkCidr' | 'networkDns'>, spaces: SpaceNetworks, log: Logger, adopting: ReadonlyArray<AdoptedPlace> = []): Promise<void> {
   if (config.network === 'host') {
     log.warn('SLIPWAY_NETWORK=host: sandboxes share the host\'s network (they can reach the API, every dyno, every add-on and host service).');
     return;

@@ -28,6 +28,9 @@ export interface DefaultNetworkOptions { tag: string; log: Logger; serverUid: nu
 /** A namespace's place on the default network; `group` is `app:<id>` or `run:<id>`. */
 export interface GroupNet extends DynoNet { group: string }
 
+/** A namespace an earlier process left in use (a dyno's, `addon`: an add-on server's), of `group` when known. */
+export interface AdoptedPlace { netns: string; address: string; group?: string; addon?: boolean }
+
 export class DefaultNetwork {
   readonly bridge: string;
   readonly table: string;
@@ -72,10 +75,12 @@ export class DefaultNetwork {
   }
 
   /**
-   * Bridge, forwarding, firewall and DNS relay. `adopting`: the addresses of dynos an earlier process
-   * of this agent left running here: the bridge they hang on is kept and their addresses stay theirs.
+   * Bridge, forwarding, firewall and DNS relay. `adopting`: the addresses of dynos and add-on servers
+   * an earlier process of this agent left running here: the bridge they hang on is kept, their
+   * addresses stay theirs, and the firewall lets each group's members reach its add-ons from its first
+   * load (an open connection of a dyno to its database is never refused while the agent starts).
    */
-  async up(adopting: ReadonlyArray<{ netns: string; address: string }> = []): Promise<void> {
+  async up(adopting: ReadonlyArray<AdoptedPlace> = []): Promise<void> {
     claimTag(this.o.tag); // before anything is made: another server's sweep leaves a live tag alone
     // Adopting dynos, the range is the one their bridge has (another may be free now, but they are not in it).
     const own = adopting.length ? (await hostRoutes()).find((r) => r.dev === this.bridge && parseCidr(r.prefix)) : undefined;
@@ -85,6 +90,7 @@ export class DefaultNetwork {
     const kept = adopting.filter((a) => this.pool!.claim(a.address));
     // New namespaces are numbered past the adopted ones.
     for (const a of kept) this.seq = Math.max(this.seq, parseInt(a.netns.slice(`slipway-${this.o.tag}-n`.length), 36) || 0);
+    for (const a of kept) if (a.group) this.join(a.addon ? this.addons : this.members, a.group, a.address);
     if (!kept.length) await quietly(ip(['link', 'del', this.bridge]));
     const keepBridge = kept.length > 0 && (await listLinks()).includes(this.bridge);
     await ip([], [...keepBridge ? [] : [addBridgeLine(this.bridge)], `addr replace ${this.gateway}/${c.bits} dev ${this.bridge}`, `link set ${this.bridge} up`]);
@@ -95,7 +101,7 @@ export class DefaultNetwork {
     fs.writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
     fs.writeFileSync(`/proc/sys/net/ipv4/conf/${this.bridge}/send_redirects`, '0');
     fs.writeFileSync(`/proc/sys/net/ipv6/conf/${this.bridge}/disable_ipv6`, '1');
-    await nft(defaultRulesScript({ table: this.table, bridge: this.bridge, cidr: formatCidr(c), gateway: this.gateway, serverUid: this.o.serverUid, access: [], relays: [] }));
+    await nft(defaultRulesScript({ table: this.table, bridge: this.bridge, cidr: formatCidr(c), gateway: this.gateway, serverUid: this.o.serverUid, access: this.accessPairs(), relays: [] }));
     this.dnsRelay = await startDnsRelay(this.gateway, this.o.dns, (name) => (this.door && (name === this.door.domain || name.endsWith(`.${this.door.domain}`)) ? this.gateway : undefined));
     this.spares = new SpareNetns(async () => {
       const address = this.pool?.take();
@@ -150,9 +156,26 @@ export class DefaultNetwork {
     const address = claimed ? opts.address! : spare?.address ?? this.pool.take(opts.addon ? 'top' : 'bottom');
     if (!address) throw new Error('the default network has no free address left');
     const made = spare ?? await makeNetns(this.o.tag, this.nextId(), this.bridge, this.gateway, address).catch((e: Error) => { this.pool?.give(address); throw e; });
-    const set = opts.addon ? this.addons : this.members;
+    return this.placed(group, made, opts.addon);
+  }
+
+  /** A namespace an earlier process made for a member (or, `addon`, an add-on server) of `group` (its address claimed at `up`): taken over. */
+  adopt(group: string, ns: string, address: string, opts: { addon?: boolean } = {}): Promise<GroupNet> {
+    const id = ns.slice(`slipway-${this.o.tag}-n`.length);
+    if (!ns.startsWith(`slipway-${this.o.tag}-n`)) return Promise.reject(new Error(`${ns} is not a namespace of this network`));
+    return this.placed(group, { ns, hostSide: `sln${this.o.tag}${id}`, address }, opts.addon);
+  }
+
+  private join(set: Map<string, Set<string>>, group: string, address: string): void {
     if (!set.has(group)) set.set(group, new Set());
     set.get(group)!.add(address);
+  }
+
+  /** A namespace of `group` in use: the firewall lets the group reach it (an add-on) or lets it reach the group's add-ons; `release` removes it. */
+  private async placed(group: string, made: { ns: string; hostSide: string; address: string }, addon?: boolean): Promise<GroupNet> {
+    const set = addon ? this.addons : this.members;
+    const address = made.address;
+    this.join(set, group, address);
     if (this.hasServices(group)) await this.reloadAccess();
     let released = false;
     return {
@@ -163,32 +186,8 @@ export class DefaultNetwork {
         const mine = set.get(group);
         mine?.delete(address);
         if (mine && !mine.size) set.delete(group);
-        if (opts.addon || this.hasServices(group)) await this.reloadAccess();
+        if (addon || this.hasServices(group)) await this.reloadAccess();
         await removeNetns(made);
-        this.pool?.give(address);
-      },
-    };
-  }
-
-  /** A namespace an earlier process made for a member of `group` (its address claimed at `up`): taken over. */
-  async adopt(group: string, ns: string, address: string): Promise<GroupNet> {
-    const id = ns.slice(`slipway-${this.o.tag}-n`.length);
-    if (!ns.startsWith(`slipway-${this.o.tag}-n`)) throw new Error(`${ns} is not a namespace of this network`);
-    const n = { ns, hostSide: `sln${this.o.tag}${id}`, address };
-    if (!this.members.has(group)) this.members.set(group, new Set());
-    this.members.get(group)!.add(address);
-    if (this.hasServices(group)) await this.reloadAccess();
-    let released = false;
-    return {
-      netns: ns, address, spaceId: '', group,
-      release: async () => {
-        if (released) return;
-        released = true;
-        const mine = this.members.get(group);
-        mine?.delete(address);
-        if (mine && !mine.size) this.members.delete(group);
-        if (this.hasServices(group)) await this.reloadAccess();
-        await removeNetns(n);
         this.pool?.give(address);
       },
     };
@@ -215,14 +214,20 @@ export class DefaultNetwork {
     };
   }
 
+  /** Each group's members to each of its add-ons. */
+  private accessPairs(): Array<[string, string]> {
+    const pairs: Array<[string, string]> = [];
+    for (const [group, addons] of this.addons) for (const m of this.members.get(group) ?? []) for (const a of addons) pairs.push([m, a]);
+    return pairs;
+  }
+
   private hasServices(group: string): boolean { return this.addons.has(group) || this.relays.has(group); }
 
   /** Every member of a group may reach every add-on and relay of that group: nothing else crosses the bridge. */
   private reloadAccess(): Promise<void> {
     const next = this.firewall.then(() => {
-      const pairs: Array<[string, string]> = [];
+      const pairs = this.accessPairs();
       const relays: Array<[string, number]> = [];
-      for (const [group, addons] of this.addons) for (const m of this.members.get(group) ?? []) for (const a of addons) pairs.push([m, a]);
       for (const [group, ports] of this.relays) for (const m of this.members.get(group) ?? []) for (const p of ports) relays.push([m, p]);
       return nft(accessScript(this.table, pairs, relays));
     }).then(() => undefined);

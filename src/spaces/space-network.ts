@@ -119,8 +119,17 @@ export class SpaceNetworks implements DynoNetworks {
     return net.spaceId ? [net.netns, `slv${this.tag}${n}`] : [net.netns, `sln${this.tag}${n.slice(1)}`, `sln${this.tag}`];
   }
 
-  /** The networks of this tag are held by these processes too (an agent's dynos, which outlive it): no other server sweeps them while one runs. */
-  holdFor(pids: readonly number[]): void { holdTag(this.tag, pids); }
+  /**
+   * The networks of this tag are held by these processes too (an agent's dynos and add-on servers,
+   * which outlive it): no other server sweeps them while one runs. `who`: whose pids these are (each
+   * kind's list replaces its last one).
+   */
+  holdFor(pids: readonly number[], who: 'dynos' | 'addons' = 'dynos'): void {
+    this.holders.set(who, pids);
+    holdTag(this.tag, [...this.holders.values()].flat());
+  }
+
+  private holders = new Map<string, readonly number[]>();
 
   /** The bridge names of these spaces (kept by the sweep at an agent's start: adopted, not rebuilt). */
   bridgesOf(specs: SpaceSpec[]): Set<string> { return new Set(specs.map((s) => this.bridgeName(s.id))); }
@@ -249,6 +258,11 @@ export class SpaceNetworks implements DynoNetworks {
   /** A relay for `group` to a database outside the default network; undefined on the host network. */
   relayFor(group: string, target: { host: string; port: number }, port?: number): Promise<{ address: string; port: number; release(): Promise<void> } | undefined> {
     return this.common ? this.common.relay(group, target, port) : Promise.resolve(undefined);
+  }
+
+  /** An add-on server's namespace an earlier process of this agent left (its address claimed at the default network's start): taken over. */
+  adoptAddon(group: string, net: { netns: string; address: string }): Promise<DynoNet> {
+    return this.common ? this.common.adopt(group, net.netns, net.address, { addon: true }) : Promise.reject(new Error('the default network is not up'));
   }
 
   /** An add-on server's namespace on the default network (see addons/addon-network.ts). */
