@@ -12,7 +12,6 @@ import { blobLogArchive } from './blobs/log-archive.js';
 import { fetchSourceTo } from './git/fetch-source.js';
 import { Tenants } from './tenants.js';
 import { Runner } from './runner/runner.js';
-import { KeyedSerial } from './jobs/keyed-serial.js';
 import { StoreLocks } from './jobs/store-locks.js';
 import { Leader } from './scheduler/leader.js';
 import { recoverLostWork, recoverStrandedRuns } from './ci/recover.js';
@@ -160,7 +159,6 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   await recoverStrandedRuns(ctx);
   await failStrandedReleaseWork(ctx);
   await settleEnded();
-  const statusesInOrder = new KeyedSerial();
   const deliveries = new GithubDeliveries(ctx);
   const runner = new Runner({
     queue: ctx.queue, owner, concurrency: config.runnerConcurrency, leaseMs: config.leaseMs,
@@ -178,8 +176,9 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       [GITHUB_DELIVERY_JOB]: async (job) => deliveries.handle(JSON.parse(job.payload) as GithubDeliveryJob, job.attempts),
       [COMMIT_STATUS_JOB]: async (job) => {
         const payload = JSON.parse(job.payload) as CommitStatusJob;
-        // A run's pending goes out before its outcome (both are queued in that order).
-        await statusesInOrder.run(payload.runId, () => sendCommitStatus(ctx, payload, job.attempts));
+        // One report of a run at a time, across replicas (a lease in the store): a pending report
+        // checks the run under it, so it never lands after the run's outcome (sendCommitStatus).
+        await ctx.locks.run(`commit-status:${payload.runId}`, () => sendCommitStatus(ctx, payload, job.attempts));
       },
       [APP_WEBHOOK_JOB]: async (job) => sendAppWebhook(ctx, JSON.parse(job.payload) as AppWebhookJob, job.attempts),
       [FLOW_EDGE_JOB]: async (job) => runFlowEdge(ctx, JSON.parse(job.payload) as FlowEdgeJob),
