@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Database, AgentsTable } from './schema.js';
 import { newId } from '../core/ids.js';
 import { now } from './db.js';
+import { fail } from '../core/errors.js';
 
 export type AgentRow = AgentsTable;
 
@@ -19,10 +20,27 @@ export async function ensureAgent(db: Kysely<Database>, name: string, capacity: 
 /** The label only the server's own agent carries (an agent that registers cannot claim it). */
 export const SERVER_LABEL = 'slipway:server';
 
-/** The local agent process `slipway server` runs beside itself: it owns this host's private spaces (given when its token is minted). */
+/**
+ * An agent that runs private spaces: the local agent process `slipway server` runs beside itself
+ * (given when its token is minted), or a remote agent the operator allowed (`agents:create --spaces`).
+ */
 export const SPACES_LABEL = 'slipway:spaces';
 
-const labelled = (a: Pick<AgentRow, 'labels'>, label: string): boolean => (JSON.parse(a.labels ?? '[]') as string[]).includes(label);
+/** The local agent process beside the server (and its router): it may report its dynos at their own addresses on the server's host. */
+export const LOCAL_LABEL = 'slipway:local';
+
+/** How many hosts one space can span: each spaces agent holds one slice of every space's /16 (a /22, cidr.ts). */
+export const SPACE_SLICES = 64;
+
+/** The lowest slice no other live (unrevoked) agent holds, for agent `id`; an error when all are held. */
+export async function freeSpaceSlice(db: Kysely<Database>, id?: string): Promise<number> {
+  const held = new Set((await db.selectFrom('agents').select(['id', 'space_slice']).where('revoked_at', 'is', null).where('space_slice', 'is not', null).execute())
+    .filter((a) => a.id !== id).map((a) => Number(a.space_slice)));
+  for (let i = 0; i < SPACE_SLICES; i++) if (!held.has(i)) return i;
+  throw fail('agent_space_slices_full', `${SPACE_SLICES} agents run private spaces already (each holds a slice of every space's range); revoke one that is gone (\`slipway agents:revoke NAME\`) before you allow another.`);
+}
+
+export const labelled = (a: Pick<AgentRow, 'labels'>, label: string): boolean => (JSON.parse(a.labels ?? '[]') as string[]).includes(label);
 
 /** Whether an agent is the server's own (it reaches private spaces' networks and add-on servers). */
 export const serverAgent = (a: Pick<AgentRow, 'labels'>): boolean => labelled(a, SERVER_LABEL);

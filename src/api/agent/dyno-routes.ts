@@ -15,7 +15,7 @@ import { parseBody } from '../errors.js';
 import { agentOf } from './agent-auth.js';
 import { dynoLogSchema, dynosQuerySchema, observedSchema } from './wire-schema.js';
 import { desiredDynosChanged } from '../../core/wakeup.js';
-import { SPACES_LABEL } from '../../store/dyno-agents.js';
+import { LOCAL_LABEL, labelled } from '../../store/dyno-agents.js';
 import { meansThisHost } from '../../core/this-host-address.js';
 
 const POLL_MS = 250;
@@ -54,7 +54,7 @@ export async function agentDynoRoutes(app: FastifyInstance, ctx: AppContext): Pr
       db.selectFrom('agents').select(['address', 'labels']).where('id', '=', agent.id).executeTakeFirstOrThrow(), desiredDynosOnAgent(db, agent.id), observedOnAgent(db, agent.id),
     ]);
     // The local agent process (the label only the server gives it) runs beside the router, which reaches its dynos at their own addresses.
-    const local = (JSON.parse(row.labels ?? '[]') as string[]).includes(SPACES_LABEL);
+    const local = labelled(row, LOCAL_LABEL);
     // Any other agent: never an address that reaches the server's host itself, even one it registered.
     const here = local ? undefined : report.dynos.find((d) => meansThisHost(d.host));
     if (here) throw fail('agent_dyno_loopback', `Agent ${agent.name} reports ${here.name} at ${here.host}:${here.port}, an address of the server's own host to the router; only the server's local agent may report one. Start the agent with --advertise ADDR, an address of its host the router reaches.`);
