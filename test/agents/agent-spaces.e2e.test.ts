@@ -1,0 +1,185 @@
+// A private space spans hosts: three simulated hosts (network namespaces on one bridge), two agents
+// allowed to run spaces (`agents:create --spaces`) and a plain one. A space app at web=2 runs one
+// dyno on each spaces host; each reaches the other across the VXLAN overlay by its space address
+// and by its name in the space's DNS; a default-network app's dynos (the attackers, one on every
+// host) reach neither, and their forged VXLAN packets (another space's VNI, an inner frame to a
+// space dyno) inject nothing; the plain agent gets no space dyno and no spaces' plan; nothing of the
+// overlay is left on the hosts afterwards.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { startServer, cli, viaRouter, type TestServer } from '../helpers/server.js';
+import { exampleRepo } from '../helpers/apps.js';
+import { waitFor } from '../helpers/runs.js';
+import { simulatedHosts, startAgent, type AgentProcess } from '../helpers/agent-hosts.js';
+import { needs } from '../helpers/tools.js';
+import { openStore, type Store } from '../../src/store/db.js';
+import { vtepMac, VXLAN_PORT } from '../../src/spaces/space-overlay.js';
+
+const skip = needs('spaces');
+const SPACE = 'fleet';
+const CIDR = '10.177.0.0/16';
+/** The space's VNI: the top 16 bits of its /16 (10.177). */
+const VNI = (10 << 8) + 177;
+let s: TestServer;
+let store: Store;
+let net: ReturnType<typeof simulatedHosts>;
+const agents: AgentProcess[] = [];
+const tokens: string[] = [];
+
+// One app for every role: it says who it is, fetches a URL from inside (/fetch), counts UDP datagrams
+// that say "forged" on port 5001 (/udp), and sends forged VXLAN packets (/forge).
+const SERVER_JS = `const http = require('node:http');
+const dgram = require('node:dgram');
+let forged = 0;
+dgram.createSocket('udp4').on('message', (m) => { if (m.toString() === 'forged') forged++; }).bind(5001);
+const bytes = (s, sep, base) => Buffer.from(s.split(sep).map((x) => parseInt(x, base)));
+function vxlanPacket(q) {
+  const data = Buffer.from('forged');
+  const udp = Buffer.alloc(8); udp.writeUInt16BE(40000, 0); udp.writeUInt16BE(5001, 2); udp.writeUInt16BE(8 + data.length, 4);
+  const ip = Buffer.alloc(20); ip[0] = 0x45; ip.writeUInt16BE(28 + data.length, 2); ip[8] = 64; ip[9] = 17;
+  bytes(q.get('src'), '.', 10).copy(ip, 12); bytes(q.get('dst'), '.', 10).copy(ip, 16);
+  let sum = 0; for (let i = 0; i < 20; i += 2) sum += ip.readUInt16BE(i);
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  ip.writeUInt16BE(~sum & 0xffff, 10);
+  const eth = Buffer.concat([bytes(q.get('mac'), ':', 16), Buffer.from([2, 0, 0, 0, 0, 0x99, 8, 0])]);
+  const vx = Buffer.alloc(8); vx[0] = 8; vx.writeUIntBE(Number(q.get('vni')), 4, 3);
+  return Buffer.concat([vx, eth, ip, udp, data]);
+}
+http.createServer(async (req, res) => {
+  const url = new URL(req.url, 'http://localhost');
+  res.writeHead(200, { 'content-type': 'text/plain' });
+  if (url.pathname === '/fetch') {
+    try {
+      const r = await fetch(url.searchParams.get('url'), { signal: AbortSignal.timeout(3000) });
+      return res.end(process.env.DYNO + ' fetched: ok ' + (await r.text()).trim() + '\\n');
+    } catch (e) { return res.end(process.env.DYNO + ' fetched: error ' + (e.cause?.code ?? e.name) + '\\n'); }
+  }
+  if (url.pathname === '/udp') return res.end(process.env.DYNO + ' udp ' + forged + '\\n');
+  if (url.pathname === '/forge') {
+    const sock = dgram.createSocket('udp4');
+    const pkt = vxlanPacket(url.searchParams);
+    for (let i = 0; i < 5; i++) await new Promise((r) => sock.send(pkt, Number(url.searchParams.get('port')), url.searchParams.get('to'), r));
+    sock.close();
+    return res.end(process.env.DYNO + ' forged\\n');
+  }
+  res.end('app ' + process.env.DYNO + '\\n');
+}).listen(process.env.PORT);
+process.on('SIGTERM', () => process.exit(0));
+`;
+
+before(async () => {
+  if (skip) return;
+  net = simulatedHosts(3, 6);
+  s = await startServer({ SLIPWAY_HOST: '0.0.0.0', SLIPWAY_EMBEDDED_RUNNER: 'off', SLIPWAY_BOOT_TIMEOUT_SECONDS: '30' });
+  store = await openStore({ dataDir: s.dataDir });
+  const serverUrl = `http://${net.serverIp}:${new URL(s.url).port}`;
+  for (const [i, h] of net.hosts.entries()) {
+    // host-1 and host-2 may run private spaces; host-3 is a plain agent.
+    const created = await cli(s, ['agents:create', `host-${i + 1}`, ...(i < 2 ? ['--spaces'] : [])]);
+    assert.equal(created.code, 0, created.stderr);
+    tokens.push(/(slpa_[\w-]+)/.exec(created.stdout)![1]!);
+    agents.push(startAgent(h, serverUrl, tokens[i]!, { slots: 1 }));
+  }
+  await waitFor('three agents registered', async () => agents.every((a) => a.output().includes('registered with')), 60_000)
+    .catch((e: Error) => { throw new Error(`${e.message}\n${outputs()}`); });
+  const created = await cli(s, ['spaces:create', SPACE, '--cidr', CIDR]);
+  assert.equal(created.code, 0, created.stderr);
+  const repo = exampleRepo('space-app', (dir) => { fs.writeFileSync(path.join(dir, 'server.js'), SERVER_JS); fs.writeFileSync(path.join(dir, 'Procfile'), 'web: node server.js\n'); });
+  for (const [app, flags] of [['span-app', ['--space', SPACE]], ['plain-app', []]] as const) {
+    const made = await cli(s, ['apps:create', app, ...flags]);
+    assert.equal(made.code, 0, made.stderr);
+    const b = await cli(s, ['builds:create', '-a', app], { cwd: repo, timeoutMs: 240_000 });
+    assert.equal(b.code, 0, `${b.stdout}${b.stderr}\n${outputs()}`);
+  }
+  assert.equal((await cli(s, ['ps:scale', 'web=2', '-a', 'span-app'])).code, 0);
+  assert.equal((await cli(s, ['ps:scale', 'web=3', '-a', 'plain-app'])).code, 0);
+});
+
+after(async () => {
+  const steps = [
+    ...agents.map((a) => async () => { await a.stop(); fs.rmSync(a.dataDir, { recursive: true, force: true }); }),
+    // Nothing of the spaces is left on the hosts once their agents stopped: no VXLAN device, bridge or firewall table.
+    async () => {
+      for (const h of net?.hosts ?? []) {
+        const links = execFileSync('ip', ['-n', h.ns, '-o', 'link', 'show']).toString();
+        assert.doesNotMatch(links, /: sl[wxvn][0-9a-f]{4}/, `${h.ns}: links left: ${links}`);
+        assert.doesNotMatch(execFileSync('ip', ['netns', 'exec', h.ns, 'nft', 'list', 'tables']).toString(), /slipway/, `${h.ns}: a firewall table left`);
+      }
+    },
+    async () => store?.close(), async () => s?.stop(), async () => net?.close(),
+  ];
+  const failed: string[] = [];
+  for (const step of steps) await step().catch((e: Error) => failed.push(e.message));
+  assert.deepEqual(failed, [], 'everything cleaned up');
+});
+
+const outputs = () => `${s?.output().slice(-3000)}\n${agents.map((a) => `--- ${a.host.ns}\n${a.output().slice(-3000)}`).join('\n')}`;
+
+/** The app's dynos as the agents report them: name, agent, state, space address. */
+const observed = async (app: string) => store.db.selectFrom('observed_dynos as o').innerJoin('agents as g', 'g.id', 'o.agent_id').innerJoin('apps as a', 'a.id', 'o.app_id')
+  .select(['o.name', 'o.state', 'o.space_address', 'g.name as agent']).where('a.name', '=', app).orderBy('o.name').execute();
+const desiredOn = async (app: string) => (await store.db.selectFrom('desired_dynos as d').innerJoin('agents as g', 'g.id', 'd.agent_id').innerJoin('apps as a', 'a.id', 'd.app_id')
+  .select(['d.name', 'g.name as agent']).where('a.name', '=', app).orderBy('d.name').execute()).map((r) => `${r.name}@${r.agent}`);
+
+/** Ask the app's dynos through the router until each `who` (a DYNO) answered `path`; their answers. */
+async function fromEach(app: string, who: string[], p: string): Promise<Map<string, string>> {
+  const got = new Map<string, string>();
+  await waitFor(`${who.join(', ')} of ${app} answering ${p}`, async () => {
+    const r = await viaRouter(s, app, p).catch(() => ({ status: 0, body: '' }));
+    const dyno = /^(\S+) /.exec(r.body)?.[1];
+    if (r.status === 200 && dyno && who.includes(dyno)) got.set(dyno, r.body.trim());
+    return who.every((w) => got.has(w));
+  }, 60_000).catch((e: Error) => { throw new Error(`${e.message} (got: ${[...got.values()].join(' | ')})\n${outputs()}`); });
+  return got;
+}
+
+test('a space app at web=2 runs a dyno on each spaces host (none on the plain agent); each reaches the other by its space address and by DNS', { skip, timeout: 240_000 }, async () => {
+  assert.deepEqual((await desiredOn('span-app')).map((p) => p.split('@')[1]).sort(), ['host-1', 'host-2'], `one space dyno per spaces host: ${(await desiredOn('span-app')).join(', ')}`);
+  assert.deepEqual((await desiredOn('plain-app')).map((p) => p.split('@')[1]).sort(), ['host-1', 'host-2', 'host-3'], 'the plain app spreads over every agent');
+  await waitFor('both space dynos up, with their space addresses', async () => (await observed('span-app')).filter((o) => o.state === 'up' && o.space_address).length === 2, 120_000)
+    .catch((e: Error) => { throw new Error(`${e.message}\n${outputs()}`); });
+  const [one, two] = (await observed('span-app')) as [Awaited<ReturnType<typeof observed>>[number], Awaited<ReturnType<typeof observed>>[number]];
+  // Each host hands out addresses from its own slice of the range: never the same address twice.
+  assert.notEqual(one.space_address, two.space_address);
+  assert.ok([one, two].every((o) => o.space_address!.startsWith('10.177.')), 'addresses of the space');
+  // web.1 reaches web.2 (on the other host) at its address and by name, and the other way round.
+  for (const [from, to] of [[one, two], [two, one]] as const) {
+    const index = to.name.split('.')[1];
+    for (const target of [to.space_address!, `${index}.web.span-app.app.localspace`]) {
+      const r = await fromEach('span-app', [from.name], `/fetch?url=${encodeURIComponent(`http://${target}:5000/`)}`);
+      assert.equal(r.get(from.name), `${from.name} fetched: ok app ${to.name}`, `${from.name} on ${from.agent} reaches ${to.name} on ${to.agent} at ${target}`);
+    }
+  }
+  // The plain agent is not told the spaces: its token reads no plan.
+  const plan = await fetch(`${s.url}/agent/v1/spaces`, { headers: { authorization: `Bearer ${tokens[2]}`, 'x-slipway-agent-instance': 'probe' } });
+  assert.equal(plan.status, 403);
+  assert.equal((await plan.json() as { id: string }).id, 'agent_not_spaces');
+});
+
+test('the default network reaches neither space dyno, and forged VXLAN packets from tenants on every host inject nothing', { skip, timeout: 240_000 }, async () => {
+  const sp = await observed('span-app');
+  const plain = await observed('plain-app');
+  await waitFor('the plain app\'s three dynos up', async () => (await observed('plain-app')).filter((o) => o.state === 'up').length === 3, 120_000);
+  const names = plain.map((o) => o.name);
+  for (const target of sp) {
+    const r = await fromEach('plain-app', names, `/fetch?url=${encodeURIComponent(`http://${target.space_address}:5000/`)}`);
+    for (const [dyno, body] of r) assert.match(body, /fetched: error/, `${dyno} (default network) must not reach ${target.name} at ${target.space_address}: ${body}`);
+  }
+  // Each tenant dyno (on host-1, host-2 and host-3) sends VXLAN packets with the space's VNI to
+  // both spaces hosts: an inner frame to the space dyno there, from an address of the other host's
+  // slice, to the UDP port the space dyno counts "forged" datagrams on.
+  const hosts = net.hosts.slice(0, 2);
+  const spaceId = (await store.db.selectFrom('spaces').select('id').where('name', '=', SPACE).executeTakeFirstOrThrow()).id;
+  for (const [i, h] of hosts.entries()) {
+    const victim = sp.find((o) => o.agent === `host-${i + 1}`)!;
+    const q = new URLSearchParams({ to: h.address, port: String(VXLAN_PORT), vni: String(VNI), mac: vtepMac(spaceId, h.address), src: `10.177.${i === 0 ? 4 : 0}.9`, dst: victim.space_address! });
+    const sent = await fromEach('plain-app', names, `/forge?${q}`);
+    assert.equal(sent.size, 3);
+  }
+  // What the space dynos counted (asked by each other, across the overlay that does work).
+  const counts = await fromEach('span-app', sp.map((o) => o.name), '/udp');
+  for (const [dyno, body] of counts) assert.equal(body, `${dyno} udp 0`, `${dyno} got forged datagrams through the overlay`);
+});
