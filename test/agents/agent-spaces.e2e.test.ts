@@ -29,47 +29,6 @@ let net: ReturnType<typeof simulatedHosts>;
 const agents: AgentProcess[] = [];
 const tokens: string[] = [];
 
-// One app for every role: it says who it is, fetches a URL from inside (/fetch), counts UDP datagrams
-// that say "forged" on port 5001 (/udp), and sends forged VXLAN packets (/forge).
-const SERVER_JS = `const http = require('node:http');
-const dgram = require('node:dgram');
-let forged = 0;
-dgram.createSocket('udp4').on('message', (m) => { if (m.toString() === 'forged') forged++; }).bind(5001);
-const bytes = (s, sep, base) => Buffer.from(s.split(sep).map((x) => parseInt(x, base)));
-function vxlanPacket(q) {
-  const data = Buffer.from('forged');
-  const udp = Buffer.alloc(8); udp.writeUInt16BE(40000, 0); udp.writeUInt16BE(5001, 2); udp.writeUInt16BE(8 + data.length, 4);
-  const ip = Buffer.alloc(20); ip[0] = 0x45; ip.writeUInt16BE(28 + data.length, 2); ip[8] = 64; ip[9] = 17;
-  bytes(q.get('src'), '.', 10).copy(ip, 12); bytes(q.get('dst'), '.', 10).copy(ip, 16);
-  let sum = 0; for (let i = 0; i < 20; i += 2) sum += ip.readUInt16BE(i);
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  ip.writeUInt16BE(~sum & 0xffff, 10);
-  const eth = Buffer.concat([bytes(q.get('mac'), ':', 16), Buffer.from([2, 0, 0, 0, 0, 0x99, 8, 0])]);
-  const vx = Buffer.alloc(8); vx[0] = 8; vx.writeUIntBE(Number(q.get('vni')), 4, 3);
-  return Buffer.concat([vx, eth, ip, udp, data]);
-}
-http.createServer(async (req, res) => {
-  const url = new URL(req.url, 'http://localhost');
-  res.writeHead(200, { 'content-type': 'text/plain' });
-  if (url.pathname === '/fetch') {
-    try {
-      const r = await fetch(url.searchParams.get('url'), { signal: AbortSignal.timeout(3000) });
-      return res.end(process.env.DYNO + ' fetched: ok ' + (await r.text()).trim() + '\\n');
-    } catch (e) { return res.end(process.env.DYNO + ' fetched: error ' + (e.cause?.code ?? e.name) + '\\n'); }
-  }
-  if (url.pathname === '/udp') return res.end(process.env.DYNO + ' udp ' + forged + '\\n');
-  if (url.pathname === '/forge') {
-    const sock = dgram.createSocket('udp4');
-    const pkt = vxlanPacket(url.searchParams);
-    for (let i = 0; i < 5; i++) await new Promise((r) => sock.send(pkt, Number(url.searchParams.get('port')), url.searchParams.get('to'), r));
-    sock.close();
-    return res.end(process.env.DYNO + ' forged\\n');
-  }
-  res.end('app ' + process.env.DYNO + '\\n');
-}).listen(process.env.PORT);
-process.on('SIGTERM', () => process.exit(0));
-`;
-
 before(async () => {
   if (skip) return;
   net = simulatedHosts(3, 6);
@@ -87,7 +46,8 @@ before(async () => {
     .catch((e: Error) => { throw new Error(`${e.message}\n${outputs()}`); });
   const created = await cli(s, ['spaces:create', SPACE, '--cidr', CIDR]);
   assert.equal(created.code, 0, created.stderr);
-  const repo = exampleRepo('space-app', (dir) => { fs.writeFileSync(path.join(dir, 'server.js'), SERVER_JS); fs.writeFileSync(path.join(dir, 'Procfile'), 'web: node server.js\n'); });
+  // One app for every role (examples/space-app: /fetch from inside, /udp counts forged datagrams, /forge sends them); no release phase.
+  const repo = exampleRepo('space-app', (dir) => fs.writeFileSync(path.join(dir, 'Procfile'), 'web: node server.js\n'));
   for (const [app, flags] of [['span-app', ['--space', SPACE]], ['plain-app', []]] as const) {
     const made = await cli(s, ['apps:create', app, ...flags]);
     assert.equal(made.code, 0, made.stderr);
@@ -124,13 +84,13 @@ const observed = async (app: string) => store.db.selectFrom('observed_dynos as o
 const desiredOn = async (app: string) => (await store.db.selectFrom('desired_dynos as d').innerJoin('agents as g', 'g.id', 'd.agent_id').innerJoin('apps as a', 'a.id', 'd.app_id')
   .select(['d.name', 'g.name as agent']).where('a.name', '=', app).orderBy('d.name').execute()).map((r) => `${r.name}@${r.agent}`);
 
-/** Ask the app's dynos through the router until each `who` (a DYNO) answered `path`; their answers. */
+/** Ask the app's dynos through the router until each `who` (a DYNO, named in X-Dyno) answered `path`; their answers. */
 async function fromEach(app: string, who: string[], p: string): Promise<Map<string, string>> {
   const got = new Map<string, string>();
   await waitFor(`${who.join(', ')} of ${app} answering ${p}`, async () => {
-    const r = await viaRouter(s, app, p).catch(() => ({ status: 0, body: '' }));
-    const dyno = /^(\S+) /.exec(r.body)?.[1];
-    if (r.status === 200 && dyno && who.includes(dyno)) got.set(dyno, r.body.trim());
+    const r = await viaRouter(s, app, p).catch(() => ({ status: 0, body: '', headers: {} as Record<string, string | string[] | undefined> }));
+    const dyno = r.headers['x-dyno'];
+    if (r.status === 200 && typeof dyno === 'string' && who.includes(dyno)) got.set(dyno, r.body.trim());
     return who.every((w) => got.has(w));
   }, 60_000).catch((e: Error) => { throw new Error(`${e.message} (got: ${[...got.values()].join(' | ')})\n${outputs()}`); });
   return got;
@@ -150,7 +110,7 @@ test('a space app at web=2 runs a dyno on each spaces host (none on the plain ag
     const index = to.name.split('.')[1];
     for (const target of [to.space_address!, `${index}.web.span-app.app.localspace`]) {
       const r = await fromEach('span-app', [from.name], `/fetch?url=${encodeURIComponent(`http://${target}:5000/`)}`);
-      assert.equal(r.get(from.name), `${from.name} fetched: ok app ${to.name}`, `${from.name} on ${from.agent} reaches ${to.name} on ${to.agent} at ${target}`);
+      assert.equal(r.get(from.name), `ok 200 app ${to.name} port=5000`, `${from.name} on ${from.agent} reaches ${to.name} on ${to.agent} at ${target}`);
     }
   }
   // The plain agent is not told the spaces: its token reads no plan.
@@ -166,7 +126,7 @@ test('the default network reaches neither space dyno, and forged VXLAN packets f
   const names = plain.map((o) => o.name);
   for (const target of sp) {
     const r = await fromEach('plain-app', names, `/fetch?url=${encodeURIComponent(`http://${target.space_address}:5000/`)}`);
-    for (const [dyno, body] of r) assert.match(body, /fetched: error/, `${dyno} (default network) must not reach ${target.name} at ${target.space_address}: ${body}`);
+    for (const [dyno, body] of r) assert.match(body, /^error /, `${dyno} (default network) must not reach ${target.name} at ${target.space_address}: ${body}`);
   }
   // Each tenant dyno (on host-1, host-2 and host-3) sends VXLAN packets with the space's VNI to
   // both spaces hosts: an inner frame to the space dyno there, from an address of the other host's
@@ -181,5 +141,5 @@ test('the default network reaches neither space dyno, and forged VXLAN packets f
   }
   // What the space dynos counted (asked by each other, across the overlay that does work).
   const counts = await fromEach('span-app', sp.map((o) => o.name), '/udp');
-  for (const [dyno, body] of counts) assert.equal(body, `${dyno} udp 0`, `${dyno} got forged datagrams through the overlay`);
+  for (const [dyno, body] of counts) assert.equal(body, 'udp 0', `${dyno} got forged datagrams through the overlay`);
 });

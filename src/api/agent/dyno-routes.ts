@@ -14,11 +14,9 @@ import type { DesiredDynosResponse, ObservedReportResponse } from '../../agent/p
 import { parseBody } from '../errors.js';
 import { agentOf } from './agent-auth.js';
 import { dynoLogSchema, dynosQuerySchema, observedSchema } from './wire-schema.js';
-import { desiredDynosChanged } from '../../core/wakeup.js';
+import { pollTag } from './etag-poll.js';
 import { LOCAL_LABEL, labelled } from '../../store/dyno-agents.js';
 import { meansThisHost } from '../../core/this-host-address.js';
-
-const POLL_MS = 250;
 
 /** The ETag of an agent's desired set: its dyno ids (anything that changes what a dyno runs gives it a new id). */
 async function desiredTag(ctx: AppContext, agentId: string): Promise<string> {
@@ -33,16 +31,8 @@ export async function agentDynoRoutes(app: FastifyInstance, ctx: AppContext): Pr
   app.get('/agent/v1/dynos', async (req, reply) => {
     const agent = agentOf(req);
     const q = parseBody(dynosQuerySchema, req.query);
-    const known = req.headers['if-none-match'];
-    const until = Date.now() + (q.wait_ms ?? 0);
-    let gone = false;
-    req.raw.once('close', () => { gone = true; });
-    let tag = await desiredTag(ctx, agent.id);
-    while (tag === known && !gone && Date.now() + POLL_MS <= until) {
-      await desiredDynosChanged.wait(POLL_MS);
-      tag = await desiredTag(ctx, agent.id);
-    }
-    if (tag === known) return reply.status(304).header('etag', tag).send();
+    const { tag, unchanged } = await pollTag(req, q.wait_ms ?? 0, () => desiredTag(ctx, agent.id));
+    if (unchanged) return reply.status(304).header('etag', tag).send();
     const dynos = await ctx.desiredState.desired(agent.id);
     return reply.header('etag', tag).send({ etag: tag, dynos } satisfies DesiredDynosResponse);
   });

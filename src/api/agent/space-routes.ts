@@ -6,14 +6,12 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app-context.js';
 import { fail } from '../../core/errors.js';
 import { LOCAL_LABEL, labelled } from '../../store/dyno-agents.js';
-import { spacePlanFor } from '../../store/space-fabric.js';
+import { spacePlanFor, type AgentSpacePlan } from '../../store/space-fabric.js';
 import type { SpacesPlanResponse } from '../../agent/protocol.js';
 import { parseBody } from '../errors.js';
 import { agentOf } from './agent-auth.js';
 import { dynosQuerySchema } from './wire-schema.js';
-import { desiredDynosChanged } from '../../core/wakeup.js';
-
-const POLL_MS = 250;
+import { pollTag } from './etag-poll.js';
 
 export async function agentSpaceRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const db = ctx.store.db;
@@ -21,22 +19,14 @@ export async function agentSpaceRoutes(app: FastifyInstance, ctx: AppContext): P
   app.get('/agent/v1/spaces', async (req, reply) => {
     const agent = agentOf(req);
     const q = parseBody(dynosQuerySchema, req.query);
-    const known = req.headers['if-none-match'];
-    const until = Date.now() + (q.wait_ms ?? 0);
-    let gone = false;
-    req.raw.once('close', () => { gone = true; });
-    const read = async () => {
-      const plan = await spacePlanFor(db, agent.id, ctx.config.agentLostMs);
+    let plan: AgentSpacePlan | undefined;
+    const { tag, unchanged } = await pollTag(req, q.wait_ms ?? 0, async () => {
+      plan = await spacePlanFor(db, agent.id, ctx.config.agentLostMs);
       if (!plan) throw fail('agent_not_spaces', `Agent ${agent.name} is not allowed to run private spaces; the operator allows an agent when creating it (\`slipway agents:create NAME --spaces\`).`);
-      return { plan, tag: `"${createHash('sha256').update(JSON.stringify(plan)).digest('base64url').slice(0, 22)}"` };
-    };
-    let r = await read();
-    while (r.tag === known && !gone && Date.now() + POLL_MS <= until) {
-      await desiredDynosChanged.wait(POLL_MS);
-      r = await read();
-    }
-    if (r.tag === known) return reply.status(304).header('etag', r.tag).send();
+      return `"${createHash('sha256').update(JSON.stringify(plan)).digest('base64url').slice(0, 22)}"`;
+    });
+    if (unchanged) return reply.status(304).header('etag', tag).send();
     const row = await db.selectFrom('agents').select('labels').where('id', '=', agent.id).executeTakeFirstOrThrow();
-    return reply.header('etag', r.tag).send({ etag: r.tag, local: labelled(row, LOCAL_LABEL), ...r.plan } satisfies SpacesPlanResponse);
+    return reply.header('etag', tag).send({ etag: tag, local: labelled(row, LOCAL_LABEL), ...plan! } satisfies SpacesPlanResponse);
   });
 }
