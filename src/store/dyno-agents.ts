@@ -5,6 +5,7 @@ import type { Database, AgentsTable } from './schema.js';
 import { newId } from '../core/ids.js';
 import { now } from './db.js';
 import { fail } from '../core/errors.js';
+import { meansThisHost } from '../core/this-host-address.js';
 
 export type AgentRow = AgentsTable;
 
@@ -47,6 +48,17 @@ export const serverAgent = (a: Pick<AgentRow, 'labels'>): boolean => labelled(a,
 
 /** Whether an agent runs private spaces' networks: a local agent process, or the server's own agent without one. */
 export const spacesHost = (a: Pick<AgentRow, 'labels'>): boolean => labelled(a, SPACES_LABEL) || serverAgent(a);
+
+/**
+ * The agents a space app's dynos may run on: every usable agent that runs spaces; but once some of
+ * them are on the overlay (they advertise an address other hosts reach), only those: a host off it
+ * (the local agent process reaching the server on loopback) would hold dynos the others cannot reach.
+ */
+export function spaceHosts<A extends Pick<AgentRow, 'id' | 'labels' | 'address'>>(agents: readonly A[], usable: (a: A) => boolean): Set<string> {
+  const all = agents.filter((a) => spacesHost(a) && usable(a));
+  const joined = all.filter((a) => !serverAgent(a) && !!a.address && !meansThisHost(a.address));
+  return new Set((joined.length ? joined : all).map((a) => a.id));
+}
 
 export const listAgents = (db: Kysely<Database>): Promise<AgentRow[]> => db.selectFrom('agents').selectAll().orderBy('name').execute();
 
