@@ -115,11 +115,16 @@ export class SpaceNetworks implements DynoNetworks {
     if (failed.length) throw new Error(failed.join('; '));
   }
 
+  /** This host's part in the overlay, when it has one: an agent that reaches the server on loopback (the local agent beside it, by default) has no address its peers reach, and neither builds nor guards one. */
+  private joined(): SpaceFabric | undefined {
+    const f = this.fabric;
+    return f && f.address && !meansThisHost(f.address) ? f : undefined;
+  }
+
   /** The space's VXLAN device and routes to the other hosts' slices, made again when they changed. */
   private async joinOverlay(s: LiveSpace): Promise<void> {
-    const f = this.fabric;
-    // An agent that reaches the server on loopback (the local agent beside it, by default) has no address its peers reach: no overlay.
-    if (!f || !f.address || meansThisHost(f.address)) return;
+    const f = this.joined();
+    if (!f) return;
     const o: Overlay = { name: this.overlayName(s.spec.id), spaceId: s.spec.id, vni: spaceVni(parseCidr(s.spec.cidr)!), cidr: parseCidr(s.spec.cidr)!, bridge: s.bridge, local: f.address, peers: f.peers };
     const key = overlayKey(o);
     if (s.overlay === key) return;
@@ -330,7 +335,7 @@ export class SpaceNetworks implements DynoNetworks {
 
   /** One firewall reload at a time, each from the current set of spaces. */
   private reloadFirewall(): Promise<void> {
-    const f = this.fabric;
+    const f = this.joined();
     const guard = f && { port: VXLAN_PORT, peers: f.peers.map((p) => p.address), devicePrefix: `slx${this.tag}`, sandboxPrefixes: [this.bridgePrefix, `sln${this.tag}`] };
     const next = this.firewall.then(() => nft(rulesetScript(this.table, this.bridgePrefix, process.getuid?.() ?? 0, [...this.live.values()].map((s) => ({
       bridge: s.bridge, cidr: s.spec.cidr, gateway: s.gateway, egress: s.egress, egressRules: s.spec.egressRules, ...f ? { overlay: this.overlayName(s.spec.id) } : {},
