@@ -54,8 +54,9 @@ export async function listAgents(db: Kysely<Database>): Promise<Array<Agent & { 
 export async function revokeAgent(db: Kysely<Database>, name: string): Promise<Agent> {
   const a = await getAgentByName(db, name);
   if (a.revoked_at) return a;
-  await db.updateTable('agents').set({ revoked_at: now() }).where('id', '=', a.id).execute();
-  return { ...a, revoked_at: now() };
+  // Its slice of the spaces' ranges is free for another agent (its dynos end with it).
+  await db.updateTable('agents').set({ revoked_at: now(), space_slice: null }).where('id', '=', a.id).execute();
+  return { ...a, revoked_at: now(), space_slice: null };
 }
 
 /** The agent a presented token belongs to, revoked ones included (the caller refuses them). */

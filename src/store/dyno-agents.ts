@@ -33,9 +33,9 @@ export const LOCAL_LABEL = 'slipway:local';
 /** How many hosts one space can span: each spaces agent holds one slice of every space's /16 (a /22, cidr.ts). */
 export const SPACE_SLICES = 64;
 
-/** The lowest slice no other live (unrevoked) agent holds, for agent `id`; an error when all are held. */
+/** The lowest slice no other agent holds (a revoked one gave its slice up), for agent `id`; an error when all are held. */
 export async function freeSpaceSlice(db: Kysely<Database>, id?: string): Promise<number> {
-  const held = new Set((await db.selectFrom('agents').select(['id', 'space_slice']).where('revoked_at', 'is', null).where('space_slice', 'is not', null).execute())
+  const held = new Set((await db.selectFrom('agents').select(['id', 'space_slice']).where('space_slice', 'is not', null).execute())
     .filter((a) => a.id !== id).map((a) => Number(a.space_slice)));
   for (let i = 0; i < SPACE_SLICES; i++) if (!held.has(i)) return i;
   throw fail('agent_space_slices_full', `${SPACE_SLICES} agents run private spaces already (each holds a slice of every space's range); revoke one that is gone (\`slipway agents:revoke NAME\`) before you allow another.`);

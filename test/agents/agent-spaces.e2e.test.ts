@@ -17,6 +17,7 @@ import { simulatedHosts, startAgent, type AgentProcess } from '../helpers/agent-
 import { needs } from '../helpers/tools.js';
 import { openStore, type Store } from '../../src/store/db.js';
 import { vtepMac, VXLAN_PORT } from '../../src/spaces/space-overlay.js';
+import { networkTag } from '../../src/spaces/space-network.js';
 
 const skip = needs('spaces');
 const SPACE = 'fleet';
@@ -60,15 +61,18 @@ before(async () => {
 
 after(async () => {
   const steps = [
-    ...agents.map((a) => async () => { await a.stop(); fs.rmSync(a.dataDir, { recursive: true, force: true }); }),
-    // Nothing of the spaces is left on the hosts once their agents stopped: no VXLAN device, bridge or firewall table.
+    ...agents.map((a) => async () => { await a.stop(); }),
+    // Nothing of the spaces is left on the hosts once their agents stopped: no dyno namespace, VXLAN device, bridge or firewall table.
     async () => {
+      const netns = execFileSync('ip', ['netns', 'list']).toString();
+      for (const a of agents) assert.doesNotMatch(netns, new RegExp(`slipway-${networkTag(a.dataDir)}-`), `${a.host.ns}: dyno namespaces left`);
       for (const h of net?.hosts ?? []) {
         const links = execFileSync('ip', ['-n', h.ns, '-o', 'link', 'show']).toString();
         assert.doesNotMatch(links, /: sl[wxvn][0-9a-f]{4}/, `${h.ns}: links left: ${links}`);
         assert.doesNotMatch(execFileSync('ip', ['netns', 'exec', h.ns, 'nft', 'list', 'tables']).toString(), /slipway/, `${h.ns}: a firewall table left`);
       }
     },
+    async () => { for (const a of agents) fs.rmSync(a.dataDir, { recursive: true, force: true }); },
     async () => store?.close(), async () => s?.stop(), async () => net?.close(),
   ];
   const failed: string[] = [];
@@ -101,6 +105,8 @@ test('a space app at web=2 runs a dyno on each spaces host (none on the plain ag
   assert.deepEqual((await desiredOn('plain-app')).map((p) => p.split('@')[1]).sort(), ['host-1', 'host-2', 'host-3'], 'the plain app spreads over every agent');
   await waitFor('both space dynos up, with their space addresses', async () => (await observed('span-app')).filter((o) => o.state === 'up' && o.space_address).length === 2, 120_000)
     .catch((e: Error) => { throw new Error(`${e.message}\n${outputs()}`); });
+  // The dynos' namespaces carry their agent's tag (what the clean-up check after the tests looks for).
+  assert.match(execFileSync('ip', ['netns', 'list']).toString(), new RegExp(`slipway-${networkTag(agents[0]!.dataDir)}-`));
   const [one, two] = (await observed('span-app')) as [Awaited<ReturnType<typeof observed>>[number], Awaited<ReturnType<typeof observed>>[number]];
   // Each host hands out addresses from its own slice of the range: never the same address twice.
   assert.notEqual(one.space_address, two.space_address);

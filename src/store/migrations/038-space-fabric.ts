@@ -6,5 +6,7 @@ import type { Kysely } from 'kysely';
 // the space answers for the space's dynos on the other hosts too.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('agents').addColumn('space_slice', 'integer').execute();
+  // Never two live agents with one slice (a revoked agent gives its slice up).
+  await db.schema.createIndex('agents_space_slice').ifNotExists().unique().on('agents').column('space_slice').execute();
   await db.schema.alterTable('observed_dynos').addColumn('space_address', 'text').execute();
 }
