@@ -104,7 +104,10 @@ export class SpaceNetworks implements DynoNetworks {
    * Throws what failed, after the rest is done.
    */
   async setFabric(f: SpaceFabric): Promise<void> {
+    // Most changes are of the zone only (a dyno came or went on another host): no device nor rule changes then.
+    const same = this.fabric && JSON.stringify({ ...this.fabric, zone: [] }) === JSON.stringify({ ...f, zone: [] });
     this.fabric = f;
+    if (same && (!this.joined() || [...this.live.values()].every((s) => s.overlay))) return;
     const failed: string[] = [];
     for (const s of this.live.values()) {
       s.pool.narrow(f.slice);
