@@ -2,7 +2,7 @@
 // allowed to run spaces (`agents:create --spaces`) and a plain one. A space app at web=2 runs one
 // dyno on each spaces host; each reaches the other across the VXLAN overlay by its space address
 // and by its name in the space's DNS; a default-network app's dynos (the attackers, one on every
-// host) reach neither, and their forged VXLAN packets (another space's VNI, an inner frame to a
+// host) reach neither, and their forged VXLAN packets (the space's VNI, an inner frame to a
 // space dyno) inject nothing; the plain agent gets no space dyno and no spaces' plan; nothing of the
 // overlay is left on the hosts afterwards.
 import { test, before, after } from 'node:test';
@@ -119,6 +119,9 @@ test('a space app at web=2 runs a dyno on each spaces host (none on the plain ag
       assert.equal(r.get(from.name), `ok 200 app ${to.name} port=5000`, `${from.name} on ${from.agent} reaches ${to.name} on ${to.agent} at ${target}`);
     }
   }
+  const list = (await cli(s, ['agents'])).stdout;
+  assert.match(list, /host-1 \(spaces\)/);
+  assert.doesNotMatch(list, /host-3 \(spaces\)/, list);
   // The plain agent is not told the spaces: its token reads no plan.
   const plan = await fetch(`${s.url}/agent/v1/spaces`, { headers: { authorization: `Bearer ${tokens[2]}`, 'x-slipway-agent-instance': 'probe' } });
   assert.equal(plan.status, 403);
