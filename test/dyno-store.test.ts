@@ -13,7 +13,8 @@ import type { Kysely } from 'kysely';
 import { ensureAgent } from '../src/store/dyno-agents.js';
 import { mintLocalAgentToken } from '../src/store/local-agent-token.js';
 import * as noServerOnlyAgent from '../src/store/migrations/034-no-server-only-agent.js';
-import { createAgent, recordRegistration } from '../src/store/agents.js';
+import { createAgent, recordRegistration, revokeAgent } from '../src/store/agents.js';
+import { spacePlanFor } from '../src/store/space-fabric.js';
 import { createSpace, placeApp } from '../src/store/spaces.js';
 import { listAppDynos } from '../src/store/desired-dynos.js';
 import { upWebDynos } from '../src/store/observed-dynos.js';
@@ -91,6 +92,38 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         const on = await placeTwoApps(db, space.id);
         assert.deepEqual(on.spaced, [local.id, local.id], 'both on the local agent process, not on the agent that claimed slipway:spaces');
         assert.deepEqual([...on.common].sort(), [remote.agent.id, local.id].sort(), 'a common-runtime app spreads over both');
+      } finally { await s.close(); }
+    });
+
+    test('agents the operator allows to run spaces: a slice each, space dynos spread over them, and each one\'s plan names its peers and their dynos', { skip, timeout: 60_000 }, async () => {
+      const s = await freshStore(dialect);
+      try {
+        const db = s.db;
+        await mintLocalAgentToken(db, 'local');
+        const local = await db.selectFrom('agents').selectAll().where('name', '=', 'local').executeTakeFirstOrThrow();
+        const [a, b, plain] = [await createAgent(db, 'spaces-a', { spaces: true }), await createAgent(db, 'spaces-b', { spaces: true }), await createAgent(db, 'plain')];
+        assert.deepEqual([local.space_slice, a.agent.space_slice, b.agent.space_slice, plain.agent.space_slice], [0, 1, 2, null], 'a slice each, given by the server');
+        // The local agent reaches the server on loopback: no overlay peer; the others are each other's.
+        for (const [id, address] of [[local.id, '127.0.0.1'], [a.agent.id, '10.0.0.2'], [b.agent.id, '10.0.0.3'], [plain.agent.id, '10.0.0.4']] as const) {
+          // Claiming a label or a slice at registration gets neither.
+          await recordRegistration(db, id, { protocolVersion: 1, slots: 0, memoryMb: 8192, address, hostname: 'h', labels: ['slipway:spaces', 'slipway:local'] });
+        }
+        assert.equal((await db.selectFrom('agents').select('labels').where('id', '=', plain.agent.id).executeTakeFirstOrThrow()).labels, null);
+        await db.deleteFrom('agents').where('id', '=', local.id).execute();
+        const space = await createSpace(db, 'vault', '10.240.0.0/16');
+        const on = await placeTwoApps(db, space.id);
+        assert.deepEqual([...on.spaced].sort(), [a.agent.id, b.agent.id].sort(), 'one space dyno on each spaces agent, none on the plain one');
+        const spacedApp = (await db.selectFrom('apps').select('id').where('name', '=', 'in-space').executeTakeFirstOrThrow()).id;
+        const dyno = (await listAppDynos(db, spacedApp)).find((r) => r.agent_id === b.agent.id)!;
+        await new StoreDesiredState({ db, tenantOf: async () => undefined }).report(b.agent.id, [{ id: dyno.id, appId: spacedApp, releaseId: dyno.release_id, type: 'web', name: dyno.name, state: 'up', host: '10.0.0.3', port: 40000, restarts: 0, changedAt: new Date().toISOString(), spaceAddress: '10.240.8.2' }]);
+        const plan = (await spacePlanFor(db, a.agent.id, 30_000))!;
+        assert.deepEqual(plan.spaces.map((x) => x.name), ['vault']);
+        assert.deepEqual(plan.fabric.peers, [{ address: '10.0.0.3', slice: 2 }], 'its peer, not itself nor the plain agent');
+        assert.deepEqual(plan.fabric.zone, [{ spaceId: space.id, app: 'in-space', process: 'web', index: Number(dyno.name.split('.')[1]), address: '10.240.8.2' }], 'the other host\'s space dyno, for its resolver');
+        assert.equal(await spacePlanFor(db, plain.agent.id, 30_000), undefined, 'a plain agent has no plan');
+        // A revoked spaces agent's slice is given again (the lowest free first: the local agent's row is gone too).
+        await revokeAgent(db, 'spaces-a');
+        assert.deepEqual([(await createAgent(db, 'spaces-c', { spaces: true })).agent.space_slice, (await createAgent(db, 'spaces-d', { spaces: true })).agent.space_slice], [0, 1]);
       } finally { await s.close(); }
     });
 

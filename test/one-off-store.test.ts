@@ -66,7 +66,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         await mintLocalAgentToken(db, 'local');
         const local = (await db.selectFrom('agents').selectAll().where('name', '=', 'local').executeTakeFirstOrThrow());
         await recordRegistration(db, local.id, { protocolVersion: 1, slots: 0, memoryMb: 4096, address: '127.0.0.1', hostname: 'h', labels: ['mine'] });
-        assert.deepEqual(JSON.parse((await db.selectFrom('agents').select('labels').where('id', '=', local.id).executeTakeFirstOrThrow()).labels!), ['slipway:spaces', 'mine'], 'the label the server gave stays');
+        assert.deepEqual(JSON.parse((await db.selectFrom('agents').select('labels').where('id', '=', local.id).executeTakeFirstOrThrow()).labels!), ['slipway:spaces', 'slipway:local', 'mine'], 'the labels the server gave stay');
         for (let i = 0; i < 3; i++) assert.deepEqual(await placeOneOff(db, spaced.id, 'standard-1x', OPTS), { server: false, agentId: local.id }, 'on the agent that runs the spaces only');
         assert.equal(await releaseAgent(db, spaced.id), local.id, 'and its release phases');
         await db.updateTable('agents').set({ last_seen_at: new Date(Date.now() - 60_000).toISOString() }).where('id', 'in', [far.agent.id, local.id]).execute();

@@ -20,6 +20,7 @@ import { AddonManager } from '../addons/addon-manager.js';
 import type { AppAddonHost } from '../addons/app-addon-host.js';
 import type { SpaceNetworks } from '../spaces/space-network.js';
 import { loadPlan } from '../companions/companion-spaces.js';
+import { followSpaces, loadFabric } from './agent-spaces.js';
 
 /** What the agent runs for the server beside it (asked over the companion socket): add-on servers and private spaces. */
 export interface CompanionHost { addons: AppAddonHost; spaces: SpaceNetworks; planFile: string }
@@ -120,12 +121,16 @@ export async function runAgent(c: AgentConfig, o: { onReady?: () => void; onHost
     // here; the rest of what that process left removed first, as a server does at its start. Its
     // other dynos are ended below (sweepLeftovers), its other add-on servers by the server's add-on starts.
     const planFile = path.join(c.host.dataDir, 'space-plan.json');
+    const fabricFile = path.join(c.host.dataDir, 'space-fabric.json');
     const saved = loadPlan(planFile);
     const adoptedNets = [
       ...adopting.flatMap((r) => (r.net ? [{ ...r.net, group: `app:${r.spec.appId}` }] : [])),
       ...adoptingAddons.flatMap((r) => (r.netns ? [{ netns: r.netns, address: r.host, spaceId: '', group: `app:${r.appId}`, addon: true }] : [])),
     ];
     await host.spaces.sweep(new Set([...host.spaces.bridgesOf(saved.spaces), ...adoptedNets.flatMap((n) => host.spaces.namesOf(n))]));
+    // A space spanning hosts: this host's slice of its range (and the overlay) before any address is handed out.
+    const fabric = loadFabric(fabricFile);
+    if (fabric) await host.spaces.setFabric(fabric).catch((e: Error) => log.error(e.message));
     await host.spaces.apply(saved).catch((e: Error) => log.error(e.message));
     await startDefaultNetwork(c.host, host.spaces, log, adoptedNets.filter((n) => !n.spaceId));
     if (c.router) await host.spaces.offerRouter(c.host.domain, c.router).catch((e: Error) => log.error(`offering the router to the default network: ${e.message}`));
@@ -183,6 +188,8 @@ export async function runAgent(c: AgentConfig, o: { onReady?: () => void; onHost
     // one-offs as lost at registration): removed before this process takes any.
     await sweepLeftovers(host.workRoot, (m) => log.warn(`one-offs: ${m}`), 'one-off');
     for (let i = 0; i < c.slots; i++) { const p = slot(); running.add(p); }
+    // Private spaces, when the operator allowed this agent to run them: read over the protocol (a space app's dyno waits until its space is built here).
+    if (reg.spaces) running.add(followSpaces({ client, spaces: host.spaces, planFile, fabricFile, log: (m) => log.warn(m), stop: stop.signal }));
     // One-off dynos: placed on this agent by the server (bounded by memory, as dynos are), each run as it comes.
     running.add(claimOneOffs(client, deps, stop.signal, (why) => { refused = why; stop.abort(); }));
     // Dynos beside the job slots (their first pass may download slugs and boot dynos: jobs need not wait).

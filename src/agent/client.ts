@@ -5,7 +5,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
 import {
-  INSTANCE_HEADER, PROTOCOL_VERSION, type ClaimedJob, type DesiredDynosResponse, type DynoLogBatch, type ObservedReport, type ObservedReportResponse, type EventBatch, type EventBatchResponse, type FinishRequest, type LeaseResponse, type RegisterRequest, type RegisterResponse,
+  INSTANCE_HEADER, PROTOCOL_VERSION, type ClaimedJob, type DesiredDynosResponse, type DynoLogBatch, type ObservedReport, type ObservedReportResponse, type EventBatch, type EventBatchResponse, type FinishRequest, type LeaseResponse, type RegisterRequest, type RegisterResponse, type SpacesPlanResponse,
 } from './protocol.js';
 
 /** The server answered with an error (`id` from docs/errors.md); network failures stay plain errors. */
@@ -81,11 +81,16 @@ export class AgentClient {
   }
 
   /** This agent's desired dynos; with `etag`, waits up to `waitMs` (or until `stop`) for a change and answers undefined (304) if none came. */
-  async desiredDynos(etag: string | undefined, waitMs: number, stop?: AbortSignal): Promise<DesiredDynosResponse | undefined> {
+  desiredDynos(etag: string | undefined, waitMs: number, stop?: AbortSignal): Promise<DesiredDynosResponse | undefined> { return this.longPoll('/agent/v1/dynos', etag, waitMs, stop); }
+
+  /** The private spaces this agent runs and its part in their overlay, as desiredDynos (an agent the operator allowed to run spaces). */
+  spacesPlan(etag: string | undefined, waitMs: number, stop?: AbortSignal): Promise<SpacesPlanResponse | undefined> { return this.longPoll('/agent/v1/spaces', etag, waitMs, stop); }
+
+  private async longPoll<T>(p: string, etag: string | undefined, waitMs: number, stop?: AbortSignal): Promise<T | undefined> {
     const timeout = AbortSignal.timeout(waitMs + 30_000);
-    const res = await fetch(`${this.server}/agent/v1/dynos?wait_ms=${waitMs}`, { headers: this.headers(etag ? { 'if-none-match': etag } : {}), signal: stop ? AbortSignal.any([stop, timeout]) : timeout });
+    const res = await fetch(`${this.server}${p}?wait_ms=${waitMs}`, { headers: this.headers(etag ? { 'if-none-match': etag } : {}), signal: stop ? AbortSignal.any([stop, timeout]) : timeout });
     if (res.status === 304) { await res.body?.cancel(); return undefined; }
-    return this.answer<DesiredDynosResponse>(res, 'GET /agent/v1/dynos');
+    return this.answer<T>(res, `GET ${p}`);
   }
 
   reportDynos(r: ObservedReport): Promise<ObservedReportResponse> { return this.call<ObservedReportResponse>('PUT', '/agent/v1/dynos/observed', r) as Promise<ObservedReportResponse>; }

@@ -2,6 +2,7 @@
 // and the agent: what each message holds, and events to and from JSON (bytes travel as base64).
 import type { JobEvent } from '../runner/execute-job.js';
 import type { DesiredDyno, ObservedDyno } from '../runtime/desired-state.js';
+import type { SpaceApp, SpaceFabric, SpaceSpec } from '../spaces/space-owner.js';
 
 /** The protocol versions this build speaks; an agent says which one it uses when it registers. */
 export const PROTOCOL_VERSIONS = [1] as const;
@@ -10,7 +11,8 @@ export const PROTOCOL_VERSION = 1;
 export const INSTANCE_HEADER = 'x-slipway-agent-instance';
 
 export interface RegisterRequest { protocol_version: number; name?: string; hostname: string; address: string | null; slots: number; memory_mb: number | null; labels?: string[] }
-export interface RegisterResponse { agent_id: string; name: string; protocol_version: number; lease_ms: number; heartbeat_ms: number; max_event_batch: number }
+/** `spaces`: this agent runs private spaces (the operator allowed it); it then reads them from GET /agent/v1/spaces. */
+export interface RegisterResponse { agent_id: string; name: string; protocol_version: number; lease_ms: number; heartbeat_ms: number; max_event_batch: number; spaces?: boolean }
 export interface ClaimRequest { kinds?: string[]; wait_ms?: number }
 export interface ClaimedJob { id: string; kind: string; payload: string; attempts: number; lease_ms: number }
 export interface LeaseResponse { cancel: boolean; lost: boolean }
@@ -53,3 +55,10 @@ export interface ObservedReportResponse { ok: true; ignored: string[] }
 /** `POST /agent/v1/dynos/logs`: dyno output and dyno events for the apps' logs. */
 /** `at`: when the agent read the line (ISO 8601): the log line's time, not the batch's arrival. */
 export interface DynoLogBatch { lines: Array<{ app_id: string; source: string; line: string; at?: string }> }
+
+/**
+ * `GET /agent/v1/spaces`: the private spaces this agent runs and its part in the overlay, complete.
+ * `local`: the server beside it sends it the spaces and apps over its companion socket (the local
+ * agent process), so only `fabric` is for it.
+ */
+export interface SpacesPlanResponse { etag: string; local: boolean; spaces: SpaceSpec[]; apps: SpaceApp[]; fabric: SpaceFabric }

@@ -8,21 +8,21 @@ import { agentState } from '../core/agent-state.js';
 import { recoverLostWork } from '../ci/recover.js';
 import { parseBody } from './errors.js';
 
-const createSchema = z.object({ name: z.string().regex(AGENT_NAME, 'lower-case letters, digits and -, starting with a letter or digit, at most 63') });
+const createSchema = z.object({ name: z.string().regex(AGENT_NAME, 'lower-case letters, digits and -, starting with a letter or digit, at most 63'), spaces: z.boolean().optional() });
 
 export async function agentAdminRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const db = ctx.store.db;
   const json = (a: Agent, running?: number) => ({
     id: a.id, name: a.name, state: agentState(a, Date.now(), ctx.config.leaseMs), created_at: a.created_at, revoked_at: a.revoked_at, last_seen_at: a.last_seen_at,
     protocol_version: a.protocol_version, slots: a.slots, memory_mb: a.memory_mb, address: a.address, hostname: a.hostname,
-    labels: a.labels ? JSON.parse(a.labels) as string[] : [], embedded: a.token_hash === null, ...(running !== undefined ? { running_jobs: running } : {}),
+    labels: a.labels ? JSON.parse(a.labels) as string[] : [], embedded: a.token_hash === null, space_slice: a.space_slice ?? null, ...(running !== undefined ? { running_jobs: running } : {}),
   });
 
   app.get('/agents', async () => (await listAgents(db)).map((a) => json(a, a.running)));
 
   app.post('/agents', async (req, reply) => {
-    const { name } = parseBody(createSchema, req.body);
-    const { agent, token } = await createAgent(db, name);
+    const { name, spaces } = parseBody(createSchema, req.body);
+    const { agent, token } = await createAgent(db, name, { spaces });
     return reply.status(201).send({ ...json(agent), token });
   });
 

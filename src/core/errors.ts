@@ -37,6 +37,8 @@ export const ERRORS = {
   agent_event_out_of_order: { status: 409, message: 'An event batch arrived out of order; send the batches of a job in sequence, from the one after the last acknowledged.' },
   agent_dyno_loopback: { status: 422, message: 'An agent reported a dyno at an address of the server\'s own host (loopback, unspecified, or one of its interfaces\' addresses); the router runs on the server\'s host and would reach that host\'s own services there, so only the server\'s local agent may. Advertise an address of the agent\'s host the router reaches (--advertise ADDR).' },
   agent_dyno_address: { status: 422, message: 'An agent reported its dynos at a host name, or at an address other than the one it registered with; the router reaches an agent\'s dynos only at its registered (advertised) IP address.' },
+  agent_space_slices_full: { status: 409, message: 'Every slice of the spaces\' ranges is held by an agent that runs private spaces; revoke one that is gone before you allow another.' },
+  agent_not_spaces: { status: 403, message: 'This agent is not allowed to run private spaces; the operator allows it when creating it (`slipway agents:create NAME --spaces`).' },
   one_off_no_room: { status: 503, message: 'No agent can run this one-off dyno now (none online, or each is full); add an agent or free room, then run it again.' },
   router_not_found: { status: 404, message: 'Couldn\'t find that router. `slipway routers` lists them.' },
   router_feed_unavailable: { status: 503, message: 'This server runs its router in-process (SLIPWAY_COMPANIONS=in-process) and feeds no router process; unset SLIPWAY_COMPANIONS to run `slipway router`.' },

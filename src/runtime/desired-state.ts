@@ -42,6 +42,8 @@ export interface ObservedDyno {
   /** Memory in use (working set, MB) and CPU time used so far (ms), when its cgroup measures them: the app's metrics. */
   memoryMb?: number;
   cpuMs?: number;
+  /** Its address in its app's private space (the other hosts' resolvers of the space answer with it). */
+  spaceAddress?: string;
 }
 
 export interface DesiredStatePort {

@@ -134,6 +134,7 @@ export class Reconciler {
 const observed = (d: Dyno): ObservedDyno => ({
   id: d.id, appId: d.appId, releaseId: d.release.id, type: d.type, name: d.name, host: d.host, port: d.port, restarts: d.restarts, changedAt: d.changedAt,
   state: d.draining ? 'stopping' : d.state === 'down' ? 'stopped' : d.state,
+  ...d.net?.spaceId ? { spaceAddress: d.net.address } : {},
   ...sample(d),
 });
 

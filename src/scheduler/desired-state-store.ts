@@ -39,7 +39,7 @@ export class StoreDesiredState implements DesiredStatePort {
   async report(agentId: string, observed: ObservedDyno[]): Promise<void> {
     const before = new Map((await observedOnAgent(this.o.db, agentId)).map((r) => [r.dyno_id, r]));
     await replaceObserved(this.o.db, agentId, observed.map((d) => ({
-      dyno_id: d.id, app_id: d.appId, release_id: d.releaseId, process_type: d.type, name: d.name, state: d.state, host: d.host, port: d.port, restarts: d.restarts, changed_at: d.changedAt,
+      dyno_id: d.id, app_id: d.appId, release_id: d.releaseId, process_type: d.type, name: d.name, state: d.state, host: d.host, port: d.port, restarts: d.restarts, changed_at: d.changedAt, space_address: d.spaceAddress ?? null,
     })));
     await this.o.onReported?.();
     this.o.onObserved?.(observed);

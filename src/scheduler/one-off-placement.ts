@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { Config } from '../config.js';
 import { allDesiredDynos } from '../store/desired-dynos.js';
-import { agentUsable, listAgents, serverAgent, spacesHost } from '../store/dyno-agents.js';
+import { agentUsable, listAgents, serverAgent, spaceHosts, spacesHost } from '../store/dyno-agents.js';
 import { allLiveOneOffs } from '../store/one-off-dynos.js';
 import { fail } from '../core/errors.js';
 import { placeDynos } from './placement.js';
@@ -37,7 +37,8 @@ export async function placeOneOff(db: Kysely<Database>, appId: string, size: str
   if (host && !agentUsable(host, o.lostAfterMs)) throw fail('one_off_no_room', `Agent ${host.name}, which runs this app's add-on servers, is not online; start it (or the server that runs it), or wait for it to reconnect, and run it again.`);
   // Server-labelled rows are servers' own agents (this replica's or another's): only this process's, as SERVER, is a candidate.
   // A space's app runs only where its space's network is (the local agent process).
-  const agents = all.filter((a) => (host ? a === host : !serverAgent(a)) && (!bound?.spaces || spacesHost(a)) && agentUsable(a, o.lostAfterMs));
+  const spaced = spaceHosts(all, (a) => agentUsable(a, o.lostAfterMs));
+  const agents = all.filter((a) => (host ? a === host : !serverAgent(a)) && (!bound?.spaces || spaced.has(a.id)) && agentUsable(a, o.lostAfterMs));
   const placed = [
     ...(await allDesiredDynos(db)).map((r) => ({ appId: r.app_id, type: r.process_type, size: r.size, agentId: r.agent_id })),
     ...(await allLiveOneOffs(db)).map((r) => ({ appId: r.app_id, type: 'run', size: r.size, agentId: r.agent_id })),

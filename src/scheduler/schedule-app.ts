@@ -9,7 +9,7 @@ import { currentRelease } from '../store/releases.js';
 import { getSlug } from '../store/builds.js';
 import { getFormation } from '../store/formation.js';
 import { allDesiredDynos, replaceDesiredDynos } from '../store/desired-dynos.js';
-import { agentUsable, listAgents, serverAgent, spacesHost } from '../store/dyno-agents.js';
+import { agentUsable, listAgents, serverAgent, spaceHosts } from '../store/dyno-agents.js';
 import { KeyedSerial } from '../jobs/keyed-serial.js';
 import { planAppDynos } from './dyno-plan.js';
 import { placeDynos } from './placement.js';
@@ -48,7 +48,7 @@ function underPlanLock<T>(db: Kysely<Database>, work: (db: Kysely<Database>) => 
 
 /**
  * Where an app's dynos must run: `spaces` on an agent that runs private spaces' networks (the local
- * agent process, or the server's own agent without one); `agentId` on the agent whose host runs its
+ * agent process, agents the operator allowed, or the server's own agent without one: spaceHosts); `agentId` on the agent whose host runs its
  * add-on servers (releases/addon-host.ts); `server` on the server's own agent (add-on servers made in
  * the server process). Undefined: anywhere.
  */
@@ -70,7 +70,8 @@ export async function releaseAgent(db: Kysely<Database>, appId: string, lostAfte
   const bound = await appBinding(db, appId);
   if (!bound || bound.server) return undefined;
   const agents = await listAgents(db);
-  const agent = bound.agentId ? agents.find((a) => a.id === bound.agentId) : agents.find((a) => spacesHost(a) && agentUsable(a, lostAfterMs));
+  const spaced = spaceHosts(agents, (a) => agentUsable(a, lostAfterMs));
+  const agent = bound.agentId ? agents.find((a) => a.id === bound.agentId) : agents.find((a) => spaced.has(a.id));
   return agent && !serverAgent(agent) ? agent.id : undefined;
 }
 
@@ -87,11 +88,12 @@ export function scheduleApp(db: Kysely<Database>, appId: string, opts: { restart
     if (!usable.size) return { changed: false, unplaced: [] };
     const bound = await appBinding(db, appId);
     // A dyno stays only where it can reach its add-on servers and its space (they moved: a dyno elsewhere is replaced beside them).
-    const stayOn = new Set([...usable].filter((id) => (!bound?.agentId || id === bound.agentId) && (!bound?.spaces || spacesHost(agents.find((a) => a.id === id)!))));
+    const spaced = spaceHosts(agents, (a) => usable.has(a.id));
+    const stayOn = new Set([...usable].filter((id) => (!bound?.agentId || id === bound.agentId) && (!bound?.spaces || spaced.has(id))));
     const plan = planAppDynos({ release: release && processTypes ? { id: release.id, processTypes } : null, formation, existing, usable: stayOn, restart: opts.restart });
     const placed = [...rows.filter((r) => r.app_id !== appId), ...plan.keep].map((r) => ({ appId: r.app_id, type: r.process_type, size: r.size, agentId: r.agent_id }));
     // An agent's `slots` are its job slots (test nodes, builds); dynos are bounded by its memory.
-    const where = placeDynos(agents.map((a) => ({ id: a.id, slots: null, memoryMb: a.memory_mb, usable: usable.has(a.id), server: serverAgent(a), spaces: spacesHost(a) })), placed,
+    const where = placeDynos(agents.map((a) => ({ id: a.id, slots: null, memoryMb: a.memory_mb, usable: usable.has(a.id), server: serverAgent(a), spaces: spaced.has(a.id) })), placed,
       plan.create.map((c) => ({ key: c.name, appId, type: c.type, size: c.size, prefer: c.prefer, serverBound: !!bound?.server, agentBound: bound?.agentId, spaceBound: !!bound?.spaces })));
     const create = plan.create.map((c) => ({
       id: `dyno-${appId.slice(0, 8)}-${c.type}-${c.name.split('.')[1]}-g${c.generation}-${randomBytes(4).toString('hex')}`,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AddressPool, contains, formatCidr, isTrusted, overlaps, parseCidr, parseIp, spaceAddresses, spaceCidrProblem } from './cidr.js';
+import { AddressPool, contains, formatCidr, isTrusted, overlaps, parseCidr, parseIp, spaceAddresses, spaceCidrProblem, spaceSlice, spaceVni } from './cidr.js';
 
 test('parse and format addresses and CIDRs; the base is normalised', () => {
   assert.equal(parseIp('10.213.1.2'), (10 << 24 >>> 0) + (213 << 16) + (1 << 8) + 2);
@@ -61,4 +61,28 @@ test('trusted-IP matching', () => {
   assert.ok(!isTrusted(['10.219.0.8/29'], '::1'));
   assert.ok(!isTrusted([], '10.219.0.10'), 'no ranges: nobody');
   assert.ok(isTrusted(['garbage', '192.0.2.7/32'], '192.0.2.7'));
+});
+
+test('a space spanning hosts: each host hands out only its own /22 slice, never two hosts one address', () => {
+  const c = parseCidr('10.213.0.0/16')!;
+  const seen = new Set<string>();
+  for (const slice of [0, 1, 63]) {
+    const pool = new AddressPool(c, slice);
+    const got: string[] = [];
+    for (let a = pool.take(); a; a = pool.take()) got.push(a);
+    assert.equal(got.length, 1020, `slice ${slice} holds 1020 dyno addresses`);
+    for (const a of got) { assert.ok(!seen.has(a), `${a} handed out by one host only`); seen.add(a); }
+    assert.ok(got.every((a) => contains(spaceSlice(c, slice), parseIp(a)!)), 'all inside the slice');
+  }
+  assert.ok(!seen.has('10.213.0.1') && !seen.has('10.213.255.254'), 'never the gateway nor the egress address');
+  assert.ok(!seen.has('10.213.4.0') && !seen.has('10.213.4.1'), 'never a slice\'s next hop');
+  assert.equal(spaceVni(c), (10 << 8) + 213);
+  // Narrowed after it handed out addresses (the local agent learns its slice): those stay taken, new ones come from the slice.
+  const pool = new AddressPool(c);
+  const before = pool.take()!;
+  pool.narrow(0);
+  const after = pool.take()!;
+  assert.ok(contains(spaceSlice(c, 0), parseIp(after)!));
+  assert.notEqual(after, before, 'an address handed out before stays taken');
+  assert.ok(!pool.claim(before));
 });

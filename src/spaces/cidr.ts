@@ -51,16 +51,34 @@ export function spaceAddresses(c: Cidr): { gateway: string; egress: string; pref
   return { gateway: formatIp(c.base + 1), egress: formatIp(c.base + size - 2), prefix: c.bits };
 }
 
-/** Hands out dyno addresses inside a space: after the gateway, before the egress address. */
+/** A space spanning hosts gives each a /22 of its /16 (64 hosts, 1020 dyno addresses each). */
+export const SLICE_BITS = 22;
+
+/** Slice `n` of a space's range: the part of it one host hands out. */
+export const spaceSlice = (c: Cidr, n: number): Cidr => ({ base: c.base + n * 2 ** (32 - SLICE_BITS), bits: SLICE_BITS });
+
+/** A space's VXLAN network identifier: the top 16 bits of its /16 (spaces' ranges never overlap, so neither do their VNIs). */
+export const spaceVni = (c: Cidr): number => c.base >>> 16;
+
+/**
+ * Hands out dyno addresses inside a space: after the gateway, before the egress address; with a
+ * slice (the space spans hosts), only inside this host's slice, never its first two addresses
+ * (the first is the slice's next hop on the other hosts).
+ */
 export class AddressPool {
   private used = new Set<number>();
-  private next: number;
-  private down: number;
-  private readonly first: number;
-  private readonly last: number;
-  constructor(c: Cidr) {
-    this.first = c.base + 2;
-    this.last = c.base + 2 ** (32 - c.bits) - 3;
+  private next!: number;
+  private down!: number;
+  private first!: number;
+  private last!: number;
+  constructor(private c: Cidr, slice?: number) { this.narrow(slice); }
+
+  /** Hand out only from slice `n` of the range from now on (the addresses in use stay in use). */
+  narrow(slice?: number): void {
+    const s = slice === undefined ? this.c : spaceSlice(this.c, slice);
+    const size = 2 ** (32 - s.bits);
+    this.first = s.base + 2;
+    this.last = Math.min(s.base + size - 3, this.c.base + 2 ** (32 - this.c.bits) - 3);
     this.next = this.first;
     this.down = this.last;
   }
@@ -81,10 +99,11 @@ export class AddressPool {
     return undefined;
   }
 
-  /** Take this address (an add-on's, again after a restart); false when it is outside the range or taken. */
+  /** Take this address (an add-on's, or an adopted dyno's, again after a restart); false when it is outside the space's range or taken. */
   claim(ip: string): boolean {
     const n = parseIp(ip);
-    if (n === undefined || n < this.first || n > this.last || this.used.has(n)) return false;
+    // The whole range, not only the slice: a dyno started before its host had a slice keeps its address.
+    if (n === undefined || n < this.c.base + 2 || n > this.c.base + 2 ** (32 - this.c.bits) - 3 || this.used.has(n)) return false;
     this.used.add(n);
     return true;
   }

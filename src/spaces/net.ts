@@ -64,3 +64,11 @@ export function removeNetnsEtc(ns: string): void {
 export function listNetnsEtc(): string[] {
   try { return fs.readdirSync('/etc/netns'); } catch { return []; }
 }
+
+/** `bridge ARGS` (iproute2's, for a VXLAN device's forwarding entries). */
+export const bridgeTool = (args: string[]): Promise<string> => run('bridge', args);
+
+/** Set a sysctl under /proc/sys/net (e.g. `ipv4/conf/<dev>/proxy_arp`). */
+export function setNetSysctl(key: string, value: string): void {
+  fs.writeFileSync(`/proc/sys/net/${key}`, value);
+}

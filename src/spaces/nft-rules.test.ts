@@ -33,3 +33,18 @@ test('two spaces: each bridge only forwards to itself; the catch-all comes after
   assert.match(s, /oifname "slwab12beef00" meta skuid 1000 accept/);
   assert.doesNotMatch(s, /"slwab12beef00" ip daddr 10.213/);
 });
+
+test('a space spanning hosts: its bridge forwards to its own VXLAN device only; the VXLAN port only from peers, never from a sandbox', () => {
+  const guard = { port: 4789, peers: ['192.0.2.3', '192.0.2.4'], devicePrefix: 'slxab12', sandboxPrefixes: ['slwab12', 'slnab12'] };
+  const s = rulesetScript('t', 'slwab12', 0, [{ ...space, overlay: 'slxab12c0ffee' }], guard);
+  const lines = s.split('\n').map((l) => l.trim());
+  const inChain = (name: string) => lines.slice(lines.indexOf(`chain ${name} {`) + 2, lines.indexOf('}', lines.indexOf(`chain ${name} {`)));
+  assert.deepEqual(inChain('forward'), [
+    'iifname "slwab12*" udp dport 4789 drop', 'iifname "slnab12*" udp dport 4789 drop',
+    'iifname "slwab12c0ffee" oifname "slwab12c0ffee" accept', 'iifname "slwab12c0ffee" oifname "slxab12c0ffee" accept', 'iifname "slxab12c0ffee" oifname "slwab12c0ffee" accept',
+    'iifname "slwab12*" reject', 'oifname "slwab12*" reject', 'iifname "slxab12*" reject', 'oifname "slxab12*" reject',
+  ]);
+  assert.deepEqual(inChain('input').slice(0, 2), ['udp dport 4789 ip saddr != { 192.0.2.3, 192.0.2.4 } drop', 'iifname "slxab12*" drop']);
+  assert.deepEqual(inChain('output').slice(-2), ['oifname "slxab12*" ct state established,related accept', 'oifname "slxab12*" reject']);
+  assert.match(rulesetScript('t', 'slwab12', 0, [space], { ...guard, peers: [] }), /\n {4}udp dport 4789 drop\n/, 'no peer yet: the port is closed to all');
+});

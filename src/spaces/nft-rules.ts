@@ -10,14 +10,26 @@
 //   output:  into BR only replies and the server's own uid (router, health checks, DNS answers);
 //            common-runtime dynos (the sandbox user) and other host processes are rejected.
 //   nat:     whatever a dyno sends to the host (but DNS) gets the space's one egress source EG.
+// A space that spans hosts (space-overlay.ts) has a VXLAN device VX beside BR:
+//   forward: BR→VX and VX→BR accept (its dynos on other hosts); anything else in or out of a
+//            Slipway VXLAN device is rejected, so no other space and no default-network sandbox
+//            reaches the overlay, and nothing from the overlay reaches anything but its space.
+//   input:   the VXLAN port only from the peers' underlay addresses (else anyone on the operator's
+//            network could inject frames into a space: a packet with its VNI is all it takes), and
+//            nothing from VX to the host itself.
+//   forward: no sandbox's packet to the VXLAN port is routed anywhere: masqueraded, a tenant's
+//            packet would leave with this host's address, a peer's.
 
 export interface EgressRule { cidr: string; port?: number }
-export interface SpaceFirewall { bridge: string; cidr: string; gateway: string; egress: string; egressRules: EgressRule[] }
+export interface SpaceFirewall { bridge: string; cidr: string; gateway: string; egress: string; egressRules: EgressRule[]; overlay?: string }
+
+/** The overlay's guard: its UDP port, the peers it accepts it from, the prefix of the VXLAN devices, and of the sandboxes' bridges (spaces' and the default network's). */
+export interface OverlayGuard { port: number; peers: string[]; devicePrefix: string; sandboxPrefixes: string[] }
 
 const q = (s: string) => JSON.stringify(s);
 
 /** An nft script that replaces table `inet <table>` (or deletes it when there are no spaces). */
-export function rulesetScript(table: string, bridgePrefix: string, serverUid: number, spaces: SpaceFirewall[]): string {
+export function rulesetScript(table: string, bridgePrefix: string, serverUid: number, spaces: SpaceFirewall[], guard?: OverlayGuard): string {
   // Declaring first makes the delete succeed whether or not the table exists: one atomic swap.
   const reset = `table inet ${table}\ndelete table inet ${table}\n`;
   if (!spaces.length) return reset;
@@ -25,9 +37,14 @@ export function rulesetScript(table: string, bridgePrefix: string, serverUid: nu
   const input: string[] = [];
   const output: string[] = [];
   const nat: string[] = [];
+  if (guard) {
+    forward.push(...guard.sandboxPrefixes.map((p) => `iifname ${q(`${p}*`)} udp dport ${guard.port} drop`));
+    input.push(guard.peers.length ? `udp dport ${guard.port} ip saddr != { ${guard.peers.join(', ')} } drop` : `udp dport ${guard.port} drop`, `iifname ${q(`${guard.devicePrefix}*`)} drop`);
+  }
   for (const s of spaces) {
     const br = q(s.bridge);
     forward.push(`iifname ${br} oifname ${br} accept`);
+    if (s.overlay) forward.push(`iifname ${br} oifname ${q(s.overlay)} accept`, `iifname ${q(s.overlay)} oifname ${br} accept`);
     input.push(
       // Replies to what the host opened (router, health checks); a dyno's own connections are
       // checked packet by packet, so removing an egress rule cuts flows that are already open.
@@ -49,6 +66,11 @@ export function rulesetScript(table: string, bridgePrefix: string, serverUid: nu
   }
   const wild = q(`${bridgePrefix}*`);
   forward.push(`iifname ${wild} reject`, `oifname ${wild} reject`);
+  if (guard) {
+    const dev = q(`${guard.devicePrefix}*`);
+    forward.push(`iifname ${dev} reject`, `oifname ${dev} reject`);
+    output.push(`oifname ${dev} ct state established,related accept`, `oifname ${dev} reject`);
+  }
   const chain = (name: string, head: string, rules: string[]) => `  chain ${name} {\n    ${head}\n${rules.map((r) => `    ${r}\n`).join('')}  }\n`;
   return reset + `table inet ${table} {\n`
     + chain('forward', 'type filter hook forward priority filter; policy accept;', forward)

@@ -47,6 +47,6 @@ export function releaseTag(tag: string): void {
 export function orphanTags(netns: string[], links: string[], tables: string[]): string[] {
   const seen = new Set(tables);
   for (const n of netns) { const m = /^slipway-([0-9a-f]{4})-/.exec(n); if (m) seen.add(m[1]!); }
-  for (const l of links) { const m = /^sl[wvn]([0-9a-f]{4})/.exec(l); if (m && !l.startsWith('slwprobe')) seen.add(m[1]!); }
+  for (const l of links) { const m = /^sl[wvnx]([0-9a-f]{4})/.exec(l); if (m && !l.startsWith('slwprobe')) seen.add(m[1]!); }
   return [...seen].filter((tag) => ![...pidsOf(file(tag)), ...pidsOf(holders(tag))].some((pid) => pid !== process.pid && alive(pid)));
 }

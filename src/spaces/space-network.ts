@@ -6,17 +6,19 @@
 // instance then only knows the specs and asks the owner (space-owner.ts).
 import { createHash, randomInt } from 'node:crypto';
 import type { Logger } from '../app-context.js';
-import { AddressPool, parseCidr, spaceAddresses } from './cidr.js';
+import { AddressPool, parseCidr, spaceAddresses, spaceVni } from './cidr.js';
 import { addBridgeLine } from './bridge.js';
 import { startDns, type DnsResponder } from './dns-server.js';
 import type { ZoneEntry } from './dns-zone.js';
 import { rulesetScript } from './nft-rules.js';
-import { RemoteSpaces, type SpaceApp, type SpaceOwner, type SpacePlan, type SpaceSpec } from './space-owner.js';
+import { RemoteSpaces, type SpaceApp, type SpaceFabric, type SpaceOwner, type SpacePlan, type SpaceSpec } from './space-owner.js';
+import { makeOverlay, overlayKey, removeOverlay, VXLAN_PORT, type Overlay } from './space-overlay.js';
 import type { DefaultNetwork } from './default-network.js';
 import { claimTag, holdTag, releaseTag } from './owners.js';
 import { sweepNetworks } from './sweep.js';
 import { ip, nft, quietly, listLinks, probeNetAdmin } from './net.js';
 import { makeSpaceNetns, removeSpaceNetns } from './space-netns.js';
+import { meansThisHost } from '../core/this-host-address.js';
 
 export type { SpaceSpec } from './space-owner.js';
 
@@ -37,7 +39,7 @@ export interface DynoNetworks {
   adopt?(appId: string, id: string, net: { netns: string; address: string; spaceId: string }, dns?: { process: string; index: number }): Promise<DynoNet>;
 }
 
-interface LiveSpace { spec: SpaceSpec; bridge: string; gateway: string; egress: string; prefix: number; pool: AddressPool; dns?: DnsResponder; zone: Map<string, ZoneEntry> }
+interface LiveSpace { spec: SpaceSpec; bridge: string; gateway: string; egress: string; prefix: number; pool: AddressPool; dns?: DnsResponder; zone: Map<string, ZoneEntry>; overlay?: string }
 
 /** The tag in the names of the networks a process with this data folder makes (four hex digits). */
 export const networkTag = (dataDir: string): string => createHash('sha256').update(dataDir).digest('hex').slice(0, 4);
@@ -57,6 +59,9 @@ export class SpaceNetworks implements DynoNetworks {
   /** The common runtime's network, when the server isolates it (SLIPWAY_NETWORK). */
   private common?: DefaultNetwork;
 
+  /** This host's part in spaces that span hosts (an agent allowed to run spaces), once the server said it. */
+  private fabric?: SpaceFabric;
+
   constructor(private o: { dataDir: string; log: Logger }) {
     this.tag = networkTag(o.dataDir);
   }
@@ -64,6 +69,8 @@ export class SpaceNetworks implements DynoNetworks {
   get table(): string { return `slipway_${this.tag}`; }
   get bridgePrefix(): string { return this.remote?.owner.bridgePrefix ?? `slw${this.tag}`; }
   private bridgeName(spaceId: string) { return `${this.bridgePrefix}${createHash('sha256').update(spaceId).digest('hex').slice(0, 6)}`; }
+  /** The space's VXLAN device (space-overlay.ts): `slx` and the tag, as the bridges are `slw` and the tag. */
+  private overlayName(spaceId: string) { return `slx${this.tag}${createHash('sha256').update(spaceId).digest('hex').slice(0, 6)}`; }
 
   /** Why spaces cannot work here (probed once), or undefined. */
   unavailable(): Promise<string | undefined> { return (this.probed ??= probeNetAdmin()); }
@@ -81,9 +88,52 @@ export class SpaceNetworks implements DynoNetworks {
   /** Trusted ranges of an app's space, or undefined for the common runtime. */
   trustedFor(spaceId: string): string[] | undefined { return this.specOf(spaceId)?.trustedIps; }
 
-  /** The dynos of a space (for /topology). */
+  /** The dynos of a space (for /topology): this host's, and those the other hosts of the space reported. */
   zone(spaceId: string): Promise<ZoneEntry[]> {
-    return this.remote ? this.remote.owner.zone(spaceId) : Promise.resolve([...this.live.get(spaceId)?.zone.values() ?? []]);
+    return this.remote ? this.remote.owner.zone(spaceId) : Promise.resolve(this.entries(spaceId));
+  }
+
+  private entries(spaceId: string): ZoneEntry[] {
+    const elsewhere = (this.fabric?.zone ?? []).filter((e) => e.spaceId === spaceId).map(({ spaceId: _, ...e }) => e);
+    return [...this.live.get(spaceId)?.zone.values() ?? [], ...elsewhere];
+  }
+
+  /**
+   * This host's part in spaces that span hosts: its slice of every range (addresses are handed out
+   * from it from now on), the overlay to the other hosts, and their dynos for the resolvers.
+   * Throws what failed, after the rest is done.
+   */
+  async setFabric(f: SpaceFabric): Promise<void> {
+    // Most changes are of the zone only (a dyno came or went on another host): no device nor rule changes then.
+    const same = this.fabric && JSON.stringify({ ...this.fabric, zone: [] }) === JSON.stringify({ ...f, zone: [] });
+    this.fabric = f;
+    if (same && (!this.joined() || [...this.live.values()].every((s) => s.overlay))) return;
+    const failed: string[] = [];
+    for (const s of this.live.values()) {
+      s.pool.narrow(f.slice);
+      await this.joinOverlay(s).catch((e: Error) => { failed.push(`the overlay of space ${s.spec.name}: ${e.message}`); });
+    }
+    // No space up yet (an agent's start, before its plan is applied): the table is left as it is for the bridges it adopts.
+    if (this.live.size) await this.reloadFirewall();
+    if (failed.length) throw new Error(failed.join('; '));
+  }
+
+  /** This host's part in the overlay, when it has one: an agent that reaches the server on loopback (the local agent beside it, by default) has no address its peers reach, and neither builds nor guards one. */
+  private joined(): SpaceFabric | undefined {
+    const f = this.fabric;
+    return f && f.address && !meansThisHost(f.address) ? f : undefined;
+  }
+
+  /** The space's VXLAN device and routes to the other hosts' slices, made again when they changed. */
+  private async joinOverlay(s: LiveSpace): Promise<void> {
+    const f = this.joined();
+    if (!f) return;
+    const o: Overlay = { name: this.overlayName(s.spec.id), spaceId: s.spec.id, vni: spaceVni(parseCidr(s.spec.cidr)!), cidr: parseCidr(s.spec.cidr)!, bridge: s.bridge, local: f.address, peers: f.peers };
+    const key = overlayKey(o);
+    if (s.overlay === key) return;
+    s.overlay = undefined;
+    await makeOverlay(o);
+    s.overlay = key;
   }
 
   /** Which apps are in which space (refreshed with the router's app list); an owner elsewhere is told of a change. */
@@ -161,7 +211,7 @@ export class SpaceNetworks implements DynoNetworks {
     const bridge = this.bridgeName(spec.id);
     this.used = true;
     claimTag(this.tag);
-    const s: LiveSpace = { spec, bridge, ...a, pool: new AddressPool(cidr), zone: new Map() };
+    const s: LiveSpace = { spec, bridge, ...a, pool: new AddressPool(cidr, this.fabric?.slice), zone: new Map() };
     // A previous process's bridge of this space is adopted (its addresses made sure of), not rebuilt.
     const adopt = (await listLinks()).includes(bridge);
     await ip([], [
@@ -173,8 +223,9 @@ export class SpaceNetworks implements DynoNetworks {
     if (adopt) this.o.log.info(`space ${spec.name}: adopted its bridge ${bridge}`);
     this.live.set(spec.id, s);
     try {
+      await this.joinOverlay(s);
       await this.reloadFirewall();
-      s.dns = await startDns(a.gateway, () => s.zone.values());
+      s.dns = await startDns(a.gateway, () => this.entries(spec.id));
     } catch (e) {
       await this.down(spec.id);
       throw e;
@@ -203,6 +254,7 @@ export class SpaceNetworks implements DynoNetworks {
     if (!s) return;
     this.live.delete(spaceId);
     await s.dns?.close();
+    await removeOverlay(this.overlayName(spaceId));
     await quietly(ip(['link', 'del', s.bridge]));
     await this.reloadFirewall();
   }
@@ -300,9 +352,11 @@ export class SpaceNetworks implements DynoNetworks {
 
   /** One firewall reload at a time, each from the current set of spaces. */
   private reloadFirewall(): Promise<void> {
+    const f = this.joined();
+    const guard = f && { port: VXLAN_PORT, peers: f.peers.map((p) => p.address), devicePrefix: `slx${this.tag}`, sandboxPrefixes: [this.bridgePrefix, `sln${this.tag}`] };
     const next = this.firewall.then(() => nft(rulesetScript(this.table, this.bridgePrefix, process.getuid?.() ?? 0, [...this.live.values()].map((s) => ({
-      bridge: s.bridge, cidr: s.spec.cidr, gateway: s.gateway, egress: s.egress, egressRules: s.spec.egressRules,
-    }))))).then(() => undefined);
+      bridge: s.bridge, cidr: s.spec.cidr, gateway: s.gateway, egress: s.egress, egressRules: s.spec.egressRules, ...f ? { overlay: this.overlayName(s.spec.id) } : {},
+    })), guard))).then(() => undefined);
     this.firewall = next.catch(() => undefined);
     return next;
   }

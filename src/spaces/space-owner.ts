@@ -15,6 +15,19 @@ export interface SpaceApp { id: string; name: string; spaceId: string }
  */
 export interface SpacePlan { spaces: SpaceSpec[]; apps: SpaceApp[]; fresh?: boolean }
 
+/**
+ * A host's part in spaces that span hosts (agents allowed to run spaces): its slice of every space's
+ * range, its own underlay address (the VXLAN endpoint: the agent's advertised address), the other
+ * hosts of the spaces (their underlay addresses and slices), and the spaces' dynos on those hosts
+ * (for this host's resolvers). Every space runs on every such host.
+ */
+export interface SpaceFabric {
+  slice: number;
+  address: string;
+  peers: Array<{ address: string; slice: number }>;
+  zone: Array<ZoneEntry & { spaceId: string }>;
+}
+
 /** The process that owns the spaces' kernel objects (companion-spaces.ts: over the local agent's socket). */
 export interface SpaceOwner {
   /** The prefix of its bridges' names (the host's routes on them are spaces', not foreign). */

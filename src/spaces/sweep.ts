@@ -17,7 +17,7 @@ export async function sweepNetworks(tag: string, keep: ReadonlySet<string>, log:
   tables.push(...commonTables.filter((t) => !tables.includes(t)));
   for (const t of new Set([tag, ...orphanTags(netns, links, tables)])) {
     for (const ns of netns) if (ns.startsWith(`slipway-${t}-`) && !keep.has(ns)) await quietly(ip(['netns', 'del', ns]));
-    for (const l of links) if (!keep.has(l) && (l.startsWith(`slw${t}`) || l.startsWith(`slv${t}`) || l.startsWith(`sln${t}`))) await quietly(ip(['link', 'del', l]));
+    for (const l of links) if (!keep.has(l) && (l.startsWith(`slw${t}`) || l.startsWith(`slv${t}`) || l.startsWith(`sln${t}`) || l.startsWith(`slx${t}`))) await quietly(ip(['link', 'del', l]));
     for (const d of listNetnsEtc()) if (d.startsWith(`slipway-${t}-`) && !keep.has(d)) removeNetnsEtc(d);
     if (tables.includes(t) && !(t === tag && [...keep].some((k) => k.startsWith(`slw${t}`)))) await quietly(nft(`delete table inet slipway_${t}\n`));
     if (commonTables.includes(t) && !(t === tag && keep.has(`sln${t}`))) await quietly(nft(`delete table inet slipwaynet_${t}\n`));

@@ -6,17 +6,24 @@ import type { AgentsTable, Database } from './schema.js';
 import { hashToken, newId } from '../core/ids.js';
 import { fail } from '../core/errors.js';
 import { now } from './db.js';
+import { freeSpaceSlice, SPACES_LABEL } from './dyno-agents.js';
 
 export type Agent = AgentsTable;
 export const AGENT_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** The job owner an agent's claims carry: the server tells its jobs apart from the embedded runner's by it. */
 export const agentOwnerPrefix = (agentId: string): string => `agent:${agentId}/`;
 
-/** A new agent and its token, returned only this once (stored as a hash, like API tokens). */
-export async function createAgent(db: Kysely<Database>, name: string): Promise<{ agent: Agent; token: string }> {
+/**
+ * A new agent and its token, returned only this once (stored as a hash, like API tokens). `spaces`:
+ * the operator lets it run private spaces (a label and a slice of every space's range, given here
+ * and never claimable by the agent itself).
+ */
+export async function createAgent(db: Kysely<Database>, name: string, o: { spaces?: boolean } = {}): Promise<{ agent: Agent; token: string }> {
   if (await db.selectFrom('agents').select('id').where('name', '=', name).executeTakeFirst()) throw fail('name_taken', `An agent named ${name} exists already; choose another name, or revoke it first and create the new one under another name.`);
   const token = 'slpa_' + randomBytes(24).toString('base64url');
-  const agent: Agent = { id: newId(), name, token_hash: hashToken(token), created_at: now(), revoked_at: null, last_seen_at: null, protocol_version: null, slots: null, memory_mb: null, address: null, hostname: null, labels: null };
+  const id = newId();
+  const spaces = o.spaces ? { labels: JSON.stringify([SPACES_LABEL]), space_slice: await freeSpaceSlice(db, id) } : { labels: null, space_slice: null };
+  const agent: Agent = { id, name, token_hash: hashToken(token), created_at: now(), revoked_at: null, last_seen_at: null, protocol_version: null, slots: null, memory_mb: null, address: null, hostname: null, ...spaces };
   await db.insertInto('agents').values(agent).execute();
   return { agent, token };
 }
@@ -47,8 +54,9 @@ export async function listAgents(db: Kysely<Database>): Promise<Array<Agent & { 
 export async function revokeAgent(db: Kysely<Database>, name: string): Promise<Agent> {
   const a = await getAgentByName(db, name);
   if (a.revoked_at) return a;
-  await db.updateTable('agents').set({ revoked_at: now() }).where('id', '=', a.id).execute();
-  return { ...a, revoked_at: now() };
+  // Its slice of the spaces' ranges is free for another agent (its dynos end with it).
+  await db.updateTable('agents').set({ revoked_at: now(), space_slice: null }).where('id', '=', a.id).execute();
+  return { ...a, revoked_at: now(), space_slice: null };
 }
 
 /** The agent a presented token belongs to, revoked ones included (the caller refuses them). */

@@ -4,6 +4,8 @@ import type { Kysely } from 'kysely';
 import type { Database, AgentsTable } from './schema.js';
 import { newId } from '../core/ids.js';
 import { now } from './db.js';
+import { fail } from '../core/errors.js';
+import { meansThisHost } from '../core/this-host-address.js';
 
 export type AgentRow = AgentsTable;
 
@@ -19,16 +21,44 @@ export async function ensureAgent(db: Kysely<Database>, name: string, capacity: 
 /** The label only the server's own agent carries (an agent that registers cannot claim it). */
 export const SERVER_LABEL = 'slipway:server';
 
-/** The local agent process `slipway server` runs beside itself: it owns this host's private spaces (given when its token is minted). */
+/**
+ * An agent that runs private spaces: the local agent process `slipway server` runs beside itself
+ * (given when its token is minted), or a remote agent the operator allowed (`agents:create --spaces`).
+ */
 export const SPACES_LABEL = 'slipway:spaces';
 
-const labelled = (a: Pick<AgentRow, 'labels'>, label: string): boolean => (JSON.parse(a.labels ?? '[]') as string[]).includes(label);
+/** The local agent process beside the server (and its router): it may report its dynos at their own addresses on the server's host. */
+export const LOCAL_LABEL = 'slipway:local';
+
+/** How many hosts one space can span: each spaces agent holds one slice of every space's /16 (a /22, cidr.ts). */
+export const SPACE_SLICES = 64;
+
+/** The lowest slice no other agent holds (a revoked one gave its slice up), for agent `id`; an error when all are held. */
+export async function freeSpaceSlice(db: Kysely<Database>, id?: string): Promise<number> {
+  const held = new Set((await db.selectFrom('agents').select(['id', 'space_slice']).where('space_slice', 'is not', null).execute())
+    .filter((a) => a.id !== id).map((a) => Number(a.space_slice)));
+  for (let i = 0; i < SPACE_SLICES; i++) if (!held.has(i)) return i;
+  throw fail('agent_space_slices_full', `${SPACE_SLICES} agents run private spaces already (each holds a slice of every space's range); revoke one that is gone (\`slipway agents:revoke NAME\`) before you allow another.`);
+}
+
+export const labelled = (a: Pick<AgentRow, 'labels'>, label: string): boolean => (JSON.parse(a.labels ?? '[]') as string[]).includes(label);
 
 /** Whether an agent is the server's own (it reaches private spaces' networks and add-on servers). */
 export const serverAgent = (a: Pick<AgentRow, 'labels'>): boolean => labelled(a, SERVER_LABEL);
 
 /** Whether an agent runs private spaces' networks: a local agent process, or the server's own agent without one. */
 export const spacesHost = (a: Pick<AgentRow, 'labels'>): boolean => labelled(a, SPACES_LABEL) || serverAgent(a);
+
+/**
+ * The agents a space app's dynos may run on: every usable agent that runs spaces; but once some of
+ * them are on the overlay (they advertise an address other hosts reach), only those: a host off it
+ * (the local agent process reaching the server on loopback) would hold dynos the others cannot reach.
+ */
+export function spaceHosts<A extends Pick<AgentRow, 'id' | 'labels' | 'address'>>(agents: readonly A[], usable: (a: A) => boolean): Set<string> {
+  const all = agents.filter((a) => spacesHost(a) && usable(a));
+  const joined = all.filter((a) => !serverAgent(a) && !!a.address && !meansThisHost(a.address));
+  return new Set((joined.length ? joined : all).map((a) => a.id));
+}
 
 export const listAgents = (db: Kysely<Database>): Promise<AgentRow[]> => db.selectFrom('agents').selectAll().orderBy('name').execute();
 

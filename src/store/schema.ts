@@ -176,6 +176,8 @@ export interface AppAddonsTable {
 export interface AgentsTable {
   id: string; name: string; token_hash: string | null; created_at: string; revoked_at: string | null; last_seen_at: string | null;
   protocol_version: number | null; slots: number | null; memory_mb: number | null; address: string | null; hostname: string | null; labels: string | null;
+  /** This agent's slice of every private space's range (it runs spaces), given by the server; null: it runs none. */
+  space_slice?: number | null;
 }
 /** A router process's credential: it reads the routing table and sends router logs, nothing else. */
 export interface RoutersTable { id: string; name: string; token_hash: string; created_at: string; revoked_at: string | null; last_seen_at: string | null }
@@ -205,7 +207,7 @@ export type ObservedState = 'starting' | 'up' | 'crashed' | 'stopping' | 'stoppe
 export interface OneOffCountersTable { app_id: string; last: number }
 export interface OneOffDynosTable { id: string; app_id: string; name: string; command: string; size: string; agent_id: string; attach: number; state: 'starting' | 'up' | 'down'; exit_code: number | null; created_at: string; updated_at: string }
 /** One dyno as its agent last reported it. */
-export interface ObservedDynosTable { dyno_id: string; agent_id: string; app_id: string; release_id: string; process_type: string; name: string; state: ObservedState; host: string; port: number; restarts: number; changed_at: string; reported_at: string }
+export interface ObservedDynosTable { dyno_id: string; agent_id: string; app_id: string; release_id: string; process_type: string; name: string; state: ObservedState; host: string; port: number; restarts: number; changed_at: string; reported_at: string; space_address?: string | null }
 /** The release whose crashes within its window roll the app back. */
 export interface AutoRollbackWindowsTable { app_id: string; release_id: string; live_at: string }
 export interface AppWebhooksTable { id: string; app_id: string; url: string; include: string; level: string; secret: string; authorization: string | null; created_at: string; updated_at: string }

@@ -14,12 +14,11 @@ import type { DesiredDynosResponse, ObservedReportResponse } from '../../agent/p
 import { parseBody } from '../errors.js';
 import { agentOf } from './agent-auth.js';
 import { dynoLogSchema, dynosQuerySchema, observedSchema } from './wire-schema.js';
-import { desiredDynosChanged } from '../../core/wakeup.js';
-import { SPACES_LABEL } from '../../store/dyno-agents.js';
+import { pollTag } from './etag-poll.js';
+import { LOCAL_LABEL, labelled } from '../../store/dyno-agents.js';
 import net from 'node:net';
 import { reachesThisHost } from '../../core/this-host-address.js';
-
-const POLL_MS = 250;
+import { contains, parseCidr, parseIp, spaceSlice } from '../../spaces/cidr.js';
 
 /** The ETag of an agent's desired set: its dyno ids (anything that changes what a dyno runs gives it a new id). */
 async function desiredTag(ctx: AppContext, agentId: string): Promise<string> {
@@ -34,16 +33,8 @@ export async function agentDynoRoutes(app: FastifyInstance, ctx: AppContext): Pr
   app.get('/agent/v1/dynos', async (req, reply) => {
     const agent = agentOf(req);
     const q = parseBody(dynosQuerySchema, req.query);
-    const known = req.headers['if-none-match'];
-    const until = Date.now() + (q.wait_ms ?? 0);
-    let gone = false;
-    req.raw.once('close', () => { gone = true; });
-    let tag = await desiredTag(ctx, agent.id);
-    while (tag === known && !gone && Date.now() + POLL_MS <= until) {
-      await desiredDynosChanged.wait(POLL_MS);
-      tag = await desiredTag(ctx, agent.id);
-    }
-    if (tag === known) return reply.status(304).header('etag', tag).send();
+    const { tag, unchanged } = await pollTag(req, q.wait_ms ?? 0, () => desiredTag(ctx, agent.id));
+    if (unchanged) return reply.status(304).header('etag', tag).send();
     const dynos = await ctx.desiredState.desired(agent.id);
     return reply.header('etag', tag).send({ etag: tag, dynos } satisfies DesiredDynosResponse);
   });
@@ -55,7 +46,7 @@ export async function agentDynoRoutes(app: FastifyInstance, ctx: AppContext): Pr
       db.selectFrom('agents').select(['address', 'labels']).where('id', '=', agent.id).executeTakeFirstOrThrow(), desiredDynosOnAgent(db, agent.id), observedOnAgent(db, agent.id),
     ]);
     // The local agent process (the label only the server gives it) runs beside the router, which reaches its dynos at their own addresses.
-    const local = (JSON.parse(row.labels ?? '[]') as string[]).includes(SPACES_LABEL);
+    const local = labelled(row, LOCAL_LABEL);
     // Any other agent: never an address that reaches the server's host itself, even one it registered,
     // and an IP address (a name could be made to resolve anywhere, the server's host included, after this check).
     const here = local ? undefined : report.dynos.find((d) => reachesThisHost(d.host));
@@ -74,6 +65,21 @@ export async function agentDynoRoutes(app: FastifyInstance, ctx: AppContext): Pr
       return [{ ...d, ...who }];
     });
     if (ignored.length) ctx.log.warn(`agent ${agent.name} reported dynos that are not its own (ignored): ${ignored.slice(0, 5).join(', ')}`);
+    // A remote agent's space addresses come from its own slice of the dyno's space (the other hosts'
+    // DNS and routes follow them): never another host's dyno's address, nor one outside the space.
+    const spaced = local ? [] : mine.filter((d) => d.spaceAddress !== undefined);
+    if (spaced.length) {
+      const [{ space_slice: slice }, apps] = await Promise.all([
+        db.selectFrom('agents').select('space_slice').where('id', '=', agent.id).executeTakeFirstOrThrow(),
+        db.selectFrom('apps as a').innerJoin('spaces as s', 's.id', 'a.space_id').select(['a.id', 's.cidr']).where('a.id', 'in', [...new Set(spaced.map((d) => d.appId))]).execute(),
+      ]);
+      const outside = spaced.find((d) => {
+        const cidr = parseCidr(apps.find((a) => a.id === d.appId)?.cidr ?? '');
+        const ip = parseIp(d.spaceAddress!);
+        return slice === null || !cidr || ip === undefined || !contains(spaceSlice(cidr, Number(slice)), ip);
+      });
+      if (outside) throw fail('agent_dyno_address', `Agent ${agent.name} reports ${outside.name} at the space address ${outside.spaceAddress}, outside its own slice of the app's space${slice === null ? ' (it runs no spaces)' : ''}; an agent hands out space addresses only from its slice.`);
+    }
     await ctx.desiredState.report(agent.id, mine);
     return { ok: true, ignored };
   });

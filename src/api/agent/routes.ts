@@ -17,6 +17,8 @@ import { cancelWatchSchema, claimSchema, registerSchema } from './wire-schema.js
 import { agentJobRoutes } from './job-routes.js';
 import { agentOneOffRoutes } from './one-off-routes.js';
 import { agentDynoRoutes } from './dyno-routes.js';
+import { agentSpaceRoutes } from './space-routes.js';
+import { runsSpaces } from '../../store/space-fabric.js';
 import { withConfig } from '../../runner/job-config.js';
 import { jobsCancelled, jobsQueued } from '../../core/wakeup.js';
 
@@ -46,7 +48,11 @@ export async function agentRoutes(app: FastifyInstance, ctx: AppContext): Promis
     const lost = await recoverLostWork(ctx, agent.owner, agentOwnerPrefix(agent.id));
     if (lost) ctx.log.warn(`agent ${agent.name}: a new process registered; ${lost} job(s) of its previous one ended as runner lost`);
     ctx.log.info(`agent ${agent.name} registered from ${r.hostname}${r.address ? ` (${r.address})` : ''}: ${r.slots} slots, protocol v${r.protocol_version}`);
-    return { agent_id: agent.id, name: agent.name, protocol_version: r.protocol_version, lease_ms: ctx.config.leaseMs, heartbeat_ms: Math.max(500, Math.floor(ctx.config.leaseMs / 3)), max_event_batch: 5000 };
+    const row = await db.selectFrom('agents').select(['labels', 'space_slice']).where('id', '=', agent.id).executeTakeFirstOrThrow();
+    return {
+      agent_id: agent.id, name: agent.name, protocol_version: r.protocol_version, lease_ms: ctx.config.leaseMs, heartbeat_ms: Math.max(500, Math.floor(ctx.config.leaseMs / 3)), max_event_batch: 5000,
+      ...runsSpaces(row) ? { spaces: true } : {},
+    };
   });
 
   app.post('/agent/v1/heartbeat', async () => ({ ok: true, server_time: new Date().toISOString() }));
@@ -102,4 +108,5 @@ export async function agentRoutes(app: FastifyInstance, ctx: AppContext): Promis
   await agentJobRoutes(app, ctx);
   await agentOneOffRoutes(app, ctx);
   await agentDynoRoutes(app, ctx);
+  await agentSpaceRoutes(app, ctx);
 }

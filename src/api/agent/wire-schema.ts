@@ -49,6 +49,7 @@ const observedDyno = z.object({
   state: z.enum(['starting', 'up', 'crashed', 'stopping', 'stopped']), host: text(255), port: z.number().int().min(1).max(65535),
   restarts: z.number().int().min(0), changedAt: text(40),
   memoryMb: z.number().min(0).max(16 * 1024 * 1024).optional(), cpuMs: z.number().int().min(0).optional(),
+  spaceAddress: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, 'an IPv4 address').optional(),
 });
 export const observedSchema = z.object({ dynos: z.array(observedDyno).max(2000) });
 export const dynoLogSchema = z.object({ lines: z.array(z.object({ app_id: text(64), source: z.string().regex(/^(app|heroku)\[[\w.-]{1,80}\]$/, 'app[NAME] or heroku[NAME]'), line: text(64 * 1024), at: z.string().datetime().optional() })).max(10_000) });

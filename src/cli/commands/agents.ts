@@ -7,7 +7,7 @@ import { printJson, table } from '../format.js';
 import { CliError, EXIT } from '../errors.js';
 
 const client = () => new ApiClient(loadCredentials());
-interface AgentJson { name: string; state: string; last_seen_at: string | null; slots: number | null; running_jobs?: number; hostname: string | null; address: string | null; protocol_version: number | null; embedded: boolean }
+interface AgentJson { name: string; state: string; space_slice?: number | null; last_seen_at: string | null; slots: number | null; running_jobs?: number; hostname: string | null; address: string | null; protocol_version: number | null; embedded: boolean }
 
 const ago = (iso: string | null): string => {
   if (!iso) return 'never';
@@ -20,12 +20,14 @@ export function registerAgents(program: Command): void {
     const list = await client().get<AgentJson[]>('/agents');
     if (o.json) return printJson(list);
     if (!list.length) return console.log('No agents yet. Create one with `slipway agents:create NAME`.');
-    console.log(table(list.map((a) => [a.name + (a.embedded ? ' (embedded)' : ''), a.state, ago(a.last_seen_at), String(a.slots ?? '-'), String(a.running_jobs ?? 0), [a.hostname, a.address].filter(Boolean).join(' ') || '-']),
+    console.log(table(list.map((a) => [a.name + (a.embedded ? ' (embedded)' : '') + (a.space_slice != null ? ' (spaces)' : ''), a.state, ago(a.last_seen_at), String(a.slots ?? '-'), String(a.running_jobs ?? 0), [a.hostname, a.address].filter(Boolean).join(' ') || '-']),
       ['name', 'state', 'last seen', 'slots', 'running', 'host']));
   });
-  program.command('agents:create <name>').description('create an agent and print its token (shown once)').action(async (name: string) => {
-    const a = await client().post<AgentJson & { token: string }>('/agents', { name });
-    console.log(`Created agent ${a.name}. Its token (shown once, stored only as a hash; it works for agent work only):\n\n    ${a.token}\n\nStart it on its host with:  slipway agent --server ${loadCredentials().url} --token ${a.token}`);
+  program.command('agents:create <name>').description('create an agent and print its token (shown once)')
+    .option('--spaces', 'let it run private spaces: their networks span it and the other agents allowed, joined by a VXLAN overlay')
+    .action(async (name: string, o: { spaces?: boolean }) => {
+    const a = await client().post<AgentJson & { token: string }>('/agents', { name, ...(o.spaces ? { spaces: true } : {}) });
+    console.log(`Created agent ${a.name}${o.spaces ? ' (it runs private spaces)' : ''}. Its token (shown once, stored only as a hash; it works for agent work only):\n\n    ${a.token}\n\nStart it on its host with:  slipway agent --server ${loadCredentials().url} --token ${a.token}`);
   });
   program.command('agents:revoke <name>').description('revoke an agent\'s token for good (the jobs it runs end as runner lost)').action(async (name: string) => {
     await client().delete(`/agents/${encodeURIComponent(name)}`);
