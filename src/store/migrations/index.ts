@@ -27,6 +27,7 @@ import * as m033 from './033-app-repo-size.js';
 import * as m034 from './034-no-server-only-agent.js';
 import * as m035 from './035-one-off-counters.js';
 import * as m036 from './036-test-runs-by-time.js';
+import * as m039 from './039-shared-logs.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
@@ -56,6 +57,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '034-no-server-only-agent': m034,
   '035-one-off-counters': m035,
   '036-test-runs-by-time': m036,
+  '039-shared-logs': m039,
 };
 
 export const migrationProvider: MigrationProvider = {
