@@ -88,18 +88,21 @@ test('a source uploaded through replica A is built and released by whichever rep
   assert.deepEqual(jobs.map((j) => [j.kind, Number(j.attempts), j.status]).sort(), [[BUILD_JOB, 1, 'succeeded'], [BUILD_JOB, 1, 'succeeded'], [RELEASE_JOB, 1, 'succeeded'], [RELEASE_JOB, 1, 'succeeded']]);
 });
 
-/** Read a streamed response until `re` matches what came (or it ends, or `ms` pass): what came. */
-async function readUntil(res: Response, re: RegExp, ms = 60_000): Promise<string> {
-  const reader = res.body!.getReader();
+/** GET a stream and read it until `re` matches what came (or it ends, or 30 s pass: a stream that does not answer fails the check, not the test's time): what came. */
+async function readUntil(url: string, re: RegExp, headers: Record<string, string> = {}, onText?: (text: string) => void): Promise<string> {
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(), 30_000);
   let text = '';
-  const timer = setTimeout(() => { void reader.cancel(); }, ms);
   try {
+    const res = await fetch(url, { headers, signal: ac.signal });
+    const reader = res.body!.getReader();
     while (!re.test(text)) {
-      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+      const { value, done } = await reader.read();
       if (done) break;
-      text += Buffer.from(value!).toString();
+      text += Buffer.from(value).toString();
+      onText?.(text);
     }
-  } finally { clearTimeout(timer); }
+  } catch { /* aborted: what came is the answer */ } finally { clearTimeout(timer); ac.abort(); }
   return text;
 }
 
@@ -118,24 +121,34 @@ test('an app\'s log written through either replica (router lines, a dyno\'s outp
     };
     // `logs --tail` on B, from before the line is written at A.
     const { json: session } = await api<{ logplex_url: string }>(b, 'POST', '/apps/relapp/log-sessions', { tail: true, lines: 1 });
-    const tail = await fetch(session.logplex_url);
+    // (Each check is recorded, so one run says which of them fail.)
+    const problems: string[] = [];
+    let following!: () => void;
+    const opened = new Promise<void>((r) => { following = r; });
+    const tail = readUntil(session.logplex_url, /written-at-a/, {}, (text) => { if (/tail-follows/.test(text)) following(); });
+    // A line written at B itself shows the tail follows (live) before A writes.
+    await waitFor('B\'s tail to follow', async () => { await routerLine(b, '/tail-follows'); return Promise.race([opened.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 2000))]); }, 30_000);
     await routerLine(a, '/written-at-a');
-    assert.match(await readUntil(tail, /written-at-a/), /heroku\[router\]: at=info method=GET path="\/written-at-a"/, 'B\'s tail got the line A wrote');
+    if (!/heroku\[router\]: at=info method=GET path="\/written-at-a"/.test(await tail)) problems.push('B\'s tail did not get the line A wrote');
     // A one-off dyno's output reaches the app's log from its agent, through the replica that agent speaks to.
     const run = await cli(a, ['run', '-a', 'relapp', '--detached', '--', 'echo dyno-output-marker']);
     assert.equal(run.code, 0, run.stderr);
     await routerLine(b, '/written-at-b');
     const listed = await waitFor('both replicas to list the dyno\'s output', async () => {
       const [la, lb] = [await cli(a, ['logs', '-a', 'relapp', '-n', '1500']), await cli(b, ['logs', '-a', 'relapp', '-n', '1500'])];
-      return /dyno-output-marker/.test(la.stdout) && /dyno-output-marker/.test(lb.stdout) ? { a: la.stdout, b: lb.stdout } : undefined;
-    });
-    assert.equal(listed.b, listed.a, 'B lists what A lists, in the same order');
-    assert.match(listed.a, /written-at-a[\s\S]*written-at-b/);
+      return /dyno-output-marker/.test(la.stdout + lb.stdout) ? { a: la.stdout, b: lb.stdout } : undefined;
+    }, 30_000);
+    if (listed.b !== listed.a) problems.push(`B lists otherwise than A:\n--- A\n${listed.a}--- B\n${listed.b}`);
+    else if (!/written-at-a[\s\S]*written-at-b[\s\S]*/.test(listed.a) || !/dyno-output-marker/.test(listed.a)) problems.push(`lines missing:\n${listed.a}`);
     // The drain runs on one replica (the leader): every line once, wherever it was written.
     await routerLine(b, '/last-at-b');
     await routerLine(a, '/last-at-a');
-    const all = await waitFor('the drain to get the lines', async () => { const t = drained.join(''); return /last-at-b/.test(t) && /last-at-a/.test(t) ? t : undefined; });
-    for (const p of ['/written-at-a', '/written-at-b', '/last-at-b', '/last-at-a']) assert.equal(all.split(`path="${p}"`).length - 1, 1, `the drain got ${p} once: ${all}`);
+    const all = await waitFor('the drain to get the lines', async () => { const t = drained.join(''); return /last-at-b/.test(t) && /last-at-a/.test(t) ? t : undefined; }, 30_000).catch(() => drained.join(''));
+    for (const p of ['/written-at-a', '/written-at-b', '/last-at-b', '/last-at-a']) {
+      const n = all.split(`path="${p}"`).length - 1;
+      if (n !== 1) problems.push(`the drain got ${p} ${n} times`);
+    }
+    assert.deepEqual(problems, []);
   } finally {
     await new Promise((r) => drain.close(r));
   }
@@ -150,14 +163,16 @@ test('a CI node\'s output, written by the replica that runs it, is followed live
   // The replica that claimed the node writes its output; the other follows it.
   const owner = await waitFor('the node to be claimed', async () => (await db.query<{ lease_owner: string }>('SELECT lease_owner FROM jobs WHERE kind = $1 AND status = $2', [TEST_NODE_JOB, 'running'])).rows[0]?.lease_owner);
   const follower = owner.startsWith(`${replicaOf(a)}/`) ? b : a;
-  const res = await fetch(`${follower.url}/test-runs/${run.id}/test-nodes/0/output`, { headers: { authorization: `Bearer ${TOKEN}` } });
-  const seen = await readUntil(res, /live-marker/);
-  assert.match(seen, /live-marker from the node/, `the ${follower === a ? 'A' : 'B'} follower got the line while the node runs`);
-  const [node] = await nodesOf(follower, run.id);
-  assert.equal(node!.status, 'running', 'the node had not ended');
-  nodeIds.push(node!.id);
-  assert.equal((await api(a, 'PATCH', `/test-runs/${run.id}`, { status: 'cancelled' })).status, 200);
-  await waitForStatus(a, run.id, ['cancelled']);
+  try {
+    const seen = await readUntil(`${follower.url}/test-runs/${run.id}/test-nodes/0/output`, /live-marker/, { authorization: `Bearer ${TOKEN}` });
+    assert.match(seen, /live-marker from the node/, `the ${follower === a ? 'A' : 'B'} follower got the line while the node runs`);
+    const [node] = await nodesOf(follower, run.id);
+    assert.equal(node!.status, 'running', 'the node had not ended');
+  } finally {
+    nodeIds.push(...(await nodesOf(a, run.id)).map((n) => n.id));
+    assert.equal((await api(a, 'PATCH', `/test-runs/${run.id}`, { status: 'cancelled' })).status, 200);
+    await waitForStatus(a, run.id, ['cancelled']);
+  }
 });
 
 test('CI runs started on both replicas; A SIGKILLed mid-way: B answers throughout, leads within 3 s, ends A\'s nodes "runner lost", no job ran twice', { skip, timeout: 240_000 }, async () => {

@@ -88,10 +88,11 @@ export class SharedLog implements LogShare {
         const batch = this.pending;
         this.pending = new Map();
         for (const [key, items] of batch) {
-          try { await this.write(key, items); } catch (e) {
+          try { await this.write(key, items); batch.delete(key); } catch (e) {
             this.o.log.error(`shared log ${key}: ${(e as Error).message}; kept to send again`);
-            const later = this.pending.get(key) ?? [];
-            this.pending.set(key, [...items, ...later].slice(-MAX_PENDING));
+            // This stream's changes and those not tried yet go first, before what came meanwhile.
+            for (const [k, q] of this.pending) batch.set(k, [...(batch.get(k) ?? []), ...q].slice(-MAX_PENDING));
+            this.pending = batch;
             this.timer ??= setTimeout(() => { this.timer = undefined; void this.flush(); }, 1000);
             return;
           }
