@@ -5,7 +5,8 @@
 // after the last number it applied into its own LogBook, so its readers (API streams, `logs --tail`,
 // the dashboard) follow lines written anywhere, live. A reconnect reads every stream past its last
 // number (nothing lost, nothing applied twice). An app's log is written by every replica: it reaches
-// each replica's file only from the store, a row per line, the newest APP_LOG_LINES kept.
+// each replica's file only from the store, a row per line; a replica that starts reads its newest
+// APP_LOG_LINES (and the store keeps LAG_LINES more for replicas that lag).
 import type pg from 'pg';
 import { sql, type Kysely } from 'kysely';
 import type { Database, LogChunkKind } from '../store/schema.js';
@@ -14,6 +15,8 @@ import type { Logger } from '../app-context.js';
 
 /** Lines of an app's log kept in the store (Heroku's Logplex keeps about as many). */
 export const APP_LOG_LINES = 1500;
+/** Lines a line-kept stream keeps past its newest `linesKept`, so a replica that lags behind a burst (a router's batch is up to 10,000 lines) still reads each. */
+export const LAG_LINES = 20_000;
 const CHANNEL = 'slipway_logs';
 const ROW_BYTES = 256 * 1024;
 /** Changes a replica holds per stream while the store does not answer (the oldest are dropped past it). */
@@ -62,7 +65,8 @@ export class SharedLog implements LogShare {
     for (const s of await this.o.db.selectFrom('log_streams').select(['key', 'next_seq', 'closed']).execute()) {
       if (s.closed) { this.cursor.set(s.key, Number(s.next_seq)); continue; }
       this.o.logs.applyShared(s.key, 'open');
-      this.cursor.set(s.key, 0);
+      const keep = this.o.linesKept(s.key);
+      this.cursor.set(s.key, keep === undefined ? 0 : Math.max(0, Number(s.next_seq) - keep));
       await this.pull(s.key);
     }
     await this.listen();
@@ -125,7 +129,7 @@ export class SharedLog implements LogShare {
       }
       const opened = rows.map((x) => x.kind).lastIndexOf('open');
       let below = opened >= 0 ? first + opened : 0; // an open starts the stream again: what came before it goes
-      if (keep !== undefined) below = Math.max(below, first + rows.length - keep);
+      if (keep !== undefined) below = Math.max(below, Math.min(first, first + rows.length - keep - LAG_LINES)); // never this write's own lines: each is read once
       if (below > 0) await trx.deleteFrom('log_chunks').where('key', '=', key).where('seq', '<', below).execute();
       await sql`SELECT pg_notify(${CHANNEL}, ${key})`.execute(trx);
     });
