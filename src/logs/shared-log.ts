@@ -19,7 +19,10 @@ export const APP_LOG_LINES = 1500;
 export const LAG_LINES = 20_000;
 const CHANNEL = 'slipway_logs';
 const ROW_BYTES = 256 * 1024;
-/** Changes a replica holds per stream while the store does not answer (the oldest are dropped past it). */
+/** Rows read at a time: of an output (at most PAGE × ROW_BYTES in memory), of an app's log (lines). */
+const PAGE = 200;
+const LINES_PAGE = 2000;
+/** Changes a replica holds per stream while the store does not answer (the oldest are dropped past it, at each failed try). */
 const MAX_PENDING = 10_000;
 
 interface Pending { kind: LogChunkKind; data?: Buffer }
@@ -56,7 +59,6 @@ export class SharedLog implements LogShare {
     let q = this.pending.get(key);
     if (!q) this.pending.set(key, q = []);
     q.push({ kind, data });
-    if (q.length > MAX_PENDING) q.splice(0, q.length - MAX_PENDING);
     this.timer ??= setTimeout(() => { this.timer = undefined; void this.flush(); }, this.o.flushMs ?? 10);
   }
 
@@ -124,9 +126,9 @@ export class SharedLog implements LogShare {
       const { rows: [r] } = await sql<{ next_seq: string }>`INSERT INTO log_streams (key, next_seq, closed, updated_at) VALUES (${key}, ${rows.length}, ${closed ?? 0}, ${new Date().toISOString()})
         ON CONFLICT (key) DO UPDATE SET next_seq = log_streams.next_seq + ${rows.length}, closed = COALESCE(${closed}::integer, log_streams.closed), updated_at = EXCLUDED.updated_at RETURNING next_seq`.execute(trx);
       const first = Number(r!.next_seq) - rows.length + 1;
-      for (let i = 0; i < rows.length; i += 5000) {
-        await trx.insertInto('log_chunks').values(rows.slice(i, i + 5000).map((x, j) => ({ key, seq: first + i + j, kind: x.kind, origin: this.o.origin, data: x.data }))).execute();
-      }
+      // One statement of three arrays, whatever the number of rows (a row per line is many rows).
+      await sql`INSERT INTO log_chunks (key, seq, kind, origin, data)
+        SELECT ${key}, ${first - 1} + r.n, r.kind, ${this.o.origin}, r.data FROM unnest(${rows.map((x) => x.kind)}::text[], ${rows.map((x) => x.data)}::bytea[]) WITH ORDINALITY AS r(kind, data, n)`.execute(trx);
       const opened = rows.map((x) => x.kind).lastIndexOf('open');
       let below = opened >= 0 ? first + opened : 0; // an open starts the stream again: what came before it goes
       if (keep !== undefined) below = Math.max(below, Math.min(first, first + rows.length - keep - LAG_LINES)); // never this write's own lines: each is read once
@@ -145,15 +147,16 @@ export class SharedLog implements LogShare {
 
   private async pullNow(key: string): Promise<void> {
     const own = !this.storeOnly(key); // this replica's rows of a stream it writes are in its file already
+    const page = own ? PAGE : LINES_PAGE;
     for (;;) {
       const from = this.cursor.get(key) ?? 0;
-      const rows = await this.o.db.selectFrom('log_chunks').select(['seq', 'kind', 'origin', 'data']).where('key', '=', key).where('seq', '>', from).orderBy('seq').limit(200).execute();
+      const rows = await this.o.db.selectFrom('log_chunks').select(['seq', 'kind', 'origin', 'data']).where('key', '=', key).where('seq', '>', from).orderBy('seq').limit(page).execute();
       for (const r of rows) {
         if (!(own && r.origin === this.o.origin)) this.o.logs.applyShared(key, r.kind, r.data);
         this.cursor.set(key, Number(r.seq));
       }
       if (rows.some((r) => r.kind === 'data')) this.o.applied?.(key);
-      if (rows.length < 200) return;
+      if (rows.length < page) return;
     }
   }
 
