@@ -35,7 +35,8 @@ import { DomainRoutes, listenRouterTls } from './runtime/custom-domains.js';
 import { freePort } from './addons/local-server.js';
 import { goLive } from './releases/deploy.js';
 import { slugFile } from './releases/slugs.js';
-import { appendAppLog, appLogKey } from './releases/app-log.js';
+import { appendAppLog, appLogKey, isAppLogKey, trimAppLog } from './releases/app-log.js';
+import { APP_LOG_LINES, SharedLog } from './logs/shared-log.js';
 import { LogDrains } from './logs/drains/log-drains.js';
 import { onDynoCrash } from './releases/auto-rollback.js';
 import { restartAddon } from './releases/attach-addon.js';
@@ -104,6 +105,12 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   const runnerName = `embedded-${createHash('sha256').update(os.hostname() + config.dataDir).digest('hex').slice(0, 10)}`;
   const instance = randomBytes(6).toString('hex');
   const owner = `${runnerName}/${instance}`;
+  // Replicas on one Postgres share outputs and apps' logs through it: each follows what the others write, live.
+  const sharedLog = store.dialect === 'postgres' ? new SharedLog({
+    db: store.db, databaseUrl: config.databaseUrl!, origin: owner, logs: ctxLogs, log,
+    linesKept: (key) => (isAppLogKey(key) ? APP_LOG_LINES : undefined), applied: (key) => { if (isAppLogKey(key)) trimAppLog(ctxLogs, key); },
+  }) : undefined;
+  if (sharedLog) { ctxLogs.shareWith(sharedLog); await sharedLog.start(); }
   // Dynos: desired rows in the store, reconciled by the server's own agent; the router reads what agents report.
   // Replicas on one Postgres each have agents of their own (one server alone: `local`).
   const localNames = localAgentNames(config.databaseUrl ? runnerName : undefined);
@@ -133,7 +140,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     oneOffs: new OneOffDynos({ sandbox, workRoot, logs: ctxLogs, timeoutMs: 24 * 3600_000, network: spaces, appLog: (appId, source, message) => appendAppLog(ctxLogs, appId, source, message) }), spaces,
     desiredChanged: (appId) => plane.changed(appId), desiredState: plane.port,
     addons, appAddons: appAddonHost({ config, db: store.db, inServer: addons, agentName: localNames.local }),
-    drains: new LogDrains({ db: store.db, logs: ctxLogs, logKey: appLogKey }), metrics,
+    drains: new LogDrains({ db: store.db, logs: ctxLogs, logKey: appLogKey, leading: () => ctx.leader.isLeader() }), metrics,
   };
   // Apps' add-on servers run in the local agent process when there is one: started again once it runs.
   const addonsInAgent = addonsInLocalAgent(config);
@@ -201,6 +208,16 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   await seenLocal();
   const localBeat = setInterval(() => { seenLocal().catch((e) => log.error(`heartbeat of the local agent: ${(e as Error).message}`)); }, Math.max(500, Math.floor(config.leaseMs / 2)));
   ctx.leader.every('recovery', Math.max(500, Math.floor(config.leaseMs / 2)), () => recoverLostWork(ctx, owner).then(settleEnded));
+  if (sharedLog) {
+    ctx.leader.every('shared log retention', 600_000, () => sharedLog.sweep());
+    // Drains run on the leader (every replica's file holds every line: one sender, so each line goes once);
+    // a drain added through another replica starts here within the period.
+    let term: AbortSignal | undefined;
+    ctx.leader.every('log drains', 2000, async (signal) => {
+      if (term !== signal) { term = signal; signal.addEventListener('abort', () => ctx.drains.stopAll(), { once: true }); }
+      await ctx.drains.sync();
+    });
+  }
   await ctx.leader.start();
 
   const app = await buildApi(ctx);
@@ -271,6 +288,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     await plane.close();
     await metrics.close();
     ctx.drains.stopAll();
+    await sharedLog?.stop();
     // Add-on servers live in namespaces of the default network: stopped before it goes.
     await ctx.addons.stopAppServers();
     await host.close();

@@ -1,10 +1,12 @@
 // Two `slipway server` replicas on one Postgres (each its own port and data folder), blobs in
-// Postgres: work started through either is done by whichever claims it; one replica SIGKILLed
-// mid-way, the other keeps answering, takes over as leader, recovers the dead one's jobs, and no
-// job ran twice.
+// Postgres: work started through either is done by whichever claims it; an app's log and a live
+// output written through one are read, identically and live, through the other, and a drain gets
+// each line once; one replica SIGKILLed mid-way, the other keeps answering, takes over as leader,
+// recovers the dead one's jobs, and no job ran twice.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
@@ -18,6 +20,7 @@ import { startPostgres, type PgCluster } from './helpers/postgres.js';
 import { needs } from './helpers/tools.js';
 import { TEST_NODE_JOB } from '../src/ci/test-node-job.js';
 import { BUILD_JOB, RELEASE_JOB } from '../src/releases/jobs.js';
+import { LOGS_PATH } from '../src/router/router-wire.js';
 
 const skip = needs('postgres');
 let cluster: PgCluster;
@@ -26,6 +29,9 @@ let a: TestServer;
 let b: TestServer;
 const nodeIds: string[] = [];
 const env = () => ({ DATABASE_URL: cluster.url, SLIPWAY_JOB_LEASE_SECONDS: '3', SLIPWAY_RUNNER_CONCURRENCY: '2' });
+const replicaOf = (s: TestServer) => `embedded-${createHash('sha256').update(os.hostname() + s.dataDir).digest('hex').slice(0, 10)}`;
+/** The jobs of the CI runs of the kill test (this file's other runs are left out). */
+const killTestNodeKeys: string[] = [];
 const health = async (s: TestServer) => (await (await fetch(`${s.url}/health`)).json()) as { leader: boolean };
 
 before(async () => {
@@ -82,6 +88,93 @@ test('a source uploaded through replica A is built and released by whichever rep
   assert.deepEqual(jobs.map((j) => [j.kind, Number(j.attempts), j.status]).sort(), [[BUILD_JOB, 1, 'succeeded'], [BUILD_JOB, 1, 'succeeded'], [RELEASE_JOB, 1, 'succeeded'], [RELEASE_JOB, 1, 'succeeded']]);
 });
 
+/** GET a stream and read it until `re` matches what came (or it ends, or 30 s pass: a stream that does not answer fails the check, not the test's time): what came. */
+async function readUntil(url: string, re: RegExp, headers: Record<string, string> = {}, onText?: (text: string) => void): Promise<string> {
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(), 30_000);
+  let text = '';
+  try {
+    const res = await fetch(url, { headers, signal: ac.signal });
+    const reader = res.body!.getReader();
+    while (!re.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += Buffer.from(value).toString();
+      onText?.(text);
+    }
+  } catch { /* aborted: what came is the answer */ } finally { clearTimeout(timer); ac.abort(); }
+  return text;
+}
+
+test('an app\'s log written through either replica (router lines, a dyno\'s output) is listed identically by both and followed live on the other; a drain gets each line once', { skip, timeout: 120_000 }, async () => {
+  const { json: app } = await api<{ id: string }>(a, 'GET', '/apps/relapp');
+  const drained: string[] = [];
+  const drain = http.createServer((req, res) => { let body = ''; req.on('data', (c) => { body += c; }); req.on('end', () => { drained.push(body); res.end(); }); });
+  await new Promise<void>((r) => drain.listen(0, '127.0.0.1', () => r()));
+  try {
+    assert.equal((await api(a, 'POST', '/apps/relapp/log-drains', { url: `http://127.0.0.1:${(drain.address() as { port: number }).port}/drain` })).status, 201);
+    // Router lines as a router process sends them, to A or to B (a router follows whichever answers).
+    const routerToken = /(slpr_[\w-]+)/.exec((await cli(a, ['routers:create', 'edge-logs'])).stdout)?.[1] ?? '';
+    const routerLine = async (s: TestServer, p: string) => {
+      const res = await fetch(s.url + LOGS_PATH, { method: 'POST', headers: { authorization: `Bearer ${routerToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ lines: [{ app_id: app.id, line: `at=info method=GET path="${p}" status=200` }], dropped: 0 }) });
+      assert.equal(res.status, 204, await res.text());
+    };
+    // `logs --tail` on B, from before the line is written at A.
+    const { json: session } = await api<{ logplex_url: string }>(b, 'POST', '/apps/relapp/log-sessions', { tail: true, lines: 1 });
+    // (Each check is recorded, so one run says which of them fail.)
+    const problems: string[] = [];
+    let following!: () => void;
+    const opened = new Promise<void>((r) => { following = r; });
+    const tail = readUntil(session.logplex_url, /written-at-a/, {}, (text) => { if (/tail-follows/.test(text)) following(); });
+    // A line written at B itself shows the tail follows (live) before A writes.
+    await waitFor('B\'s tail to follow', async () => { await routerLine(b, '/tail-follows'); return Promise.race([opened.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 2000))]); }, 30_000);
+    await routerLine(a, '/written-at-a');
+    if (!/heroku\[router\]: at=info method=GET path="\/written-at-a"/.test(await tail)) problems.push('B\'s tail did not get the line A wrote');
+    // A one-off dyno's output reaches the app's log from its agent, through the replica that agent speaks to.
+    const run = await cli(a, ['run', '-a', 'relapp', '--detached', '--', 'echo dyno-output-marker']);
+    assert.equal(run.code, 0, run.stderr);
+    await routerLine(b, '/written-at-b');
+    const listed = await waitFor('both replicas to list the dyno\'s output', async () => {
+      const [la, lb] = [await cli(a, ['logs', '-a', 'relapp', '-n', '1500']), await cli(b, ['logs', '-a', 'relapp', '-n', '1500'])];
+      return /dyno-output-marker/.test(la.stdout + lb.stdout) ? { a: la.stdout, b: lb.stdout } : undefined;
+    }, 30_000);
+    if (listed.b !== listed.a) problems.push(`B lists otherwise than A:\n--- A\n${listed.a}--- B\n${listed.b}`);
+    else if (!/written-at-a[\s\S]*written-at-b[\s\S]*/.test(listed.a) || !/dyno-output-marker/.test(listed.a)) problems.push(`lines missing:\n${listed.a}`);
+    // The drain runs on one replica (the leader): every line once, wherever it was written.
+    await routerLine(b, '/last-at-b');
+    await routerLine(a, '/last-at-a');
+    const all = await waitFor('the drain to get the lines', async () => { const t = drained.join(''); return /last-at-b/.test(t) && /last-at-a/.test(t) ? t : undefined; }, 30_000).catch(() => drained.join(''));
+    for (const p of ['/written-at-a', '/written-at-b', '/last-at-b', '/last-at-a']) {
+      const n = all.split(`path="${p}"`).length - 1;
+      if (n !== 1) problems.push(`the drain got ${p} ${n} times`);
+    }
+    assert.deepEqual(problems, []);
+  } finally {
+    await new Promise((r) => drain.close(r));
+  }
+});
+
+test('a CI node\'s output, written by the replica that runs it, is followed live on the other replica (before the node ends)', { skip, timeout: 120_000 }, async () => {
+  assert.equal((await cli(a, ['pipelines:create', 'livepipe'])).code, 0);
+  const repo = repoWithBuildpack({ environments: { test: { scripts: { test: 'echo "live-marker from the node"; sleep 300' } } } }, 'echo compiled');
+  assert.equal((await cli(a, ['ci:run', '-p', 'livepipe', '--detach'], { cwd: repo })).code, 0);
+  const { json: runs } = await api<RunJson[]>(a, 'GET', '/pipelines/livepipe/test-runs');
+  const run = runs[0]!;
+  // The replica that claimed the node writes its output; the other follows it.
+  const owner = await waitFor('the node to be claimed', async () => (await db.query<{ lease_owner: string }>('SELECT lease_owner FROM jobs WHERE kind = $1 AND status = $2', [TEST_NODE_JOB, 'running'])).rows[0]?.lease_owner);
+  const follower = owner.startsWith(`${replicaOf(a)}/`) ? b : a;
+  try {
+    const seen = await readUntil(`${follower.url}/test-runs/${run.id}/test-nodes/0/output`, /live-marker/, { authorization: `Bearer ${TOKEN}` });
+    assert.match(seen, /live-marker from the node/, `the ${follower === a ? 'A' : 'B'} follower got the line while the node runs`);
+    const [node] = await nodesOf(follower, run.id);
+    assert.equal(node!.status, 'running', 'the node had not ended');
+  } finally {
+    nodeIds.push(...(await nodesOf(a, run.id)).map((n) => n.id));
+    assert.equal((await api(a, 'PATCH', `/test-runs/${run.id}`, { status: 'cancelled' })).status, 200);
+    await waitForStatus(a, run.id, ['cancelled']);
+  }
+});
+
 test('CI runs started on both replicas; A SIGKILLed mid-way: B answers throughout, leads within 3 s, ends A\'s nodes "runner lost", no job ran twice', { skip, timeout: 240_000 }, async () => {
   assert.equal((await cli(a, ['pipelines:create', 'reppipe'])).code, 0);
   const repo = repoWithBuildpack({ environments: { test: { formation: { test: { quantity: 2 } }, scripts: { test: 'echo "node $CI_NODE_INDEX started"; sleep 6; echo "ok 1 - node $CI_NODE_INDEX"; echo 1..1' } } } }, 'echo compiled');
@@ -100,6 +193,7 @@ test('CI runs started on both replicas; A SIGKILLed mid-way: B answers throughou
     return replicas.size === 2 ? rows : undefined;
   });
   for (const r of runs) nodeIds.push(...(await nodesOf(b, r.id)).map((n) => n.id));
+  for (const r of runs) killTestNodeKeys.push(...(await nodesOf(b, r.id)).map((n) => `test-node:${n.id}`));
   await waitFor('the running nodes to have started their tests', async () => {
     const started = await Promise.all(runs.map(async (r) => (await nodesOf(b, r.id)).filter((n) => n.status === 'running').length));
     return started.reduce((x, y) => x + y, 0) >= 4;
@@ -118,8 +212,8 @@ test('CI runs started on both replicas; A SIGKILLed mid-way: B answers throughou
     }
   })();
   // The nodes A runs at the moment it dies (its runner's name is stable: derived from host and data folder).
-  const aReplica = `embedded-${createHash('sha256').update(os.hostname() + a.dataDir).digest('hex').slice(0, 10)}`;
-  const onA = (await db.query<{ payload: string }>('SELECT payload FROM jobs WHERE kind = $1 AND status = $2 AND lease_owner LIKE $3', [TEST_NODE_JOB, 'running', `${aReplica}/%`])).rows;
+  const aReplica = replicaOf(a);
+  const onA = (await db.query<{ payload: string }>('SELECT payload FROM jobs WHERE kind = $1 AND status = $2 AND lease_owner LIKE $3 AND key = ANY($4)', [TEST_NODE_JOB, 'running', `${aReplica}/%`, killTestNodeKeys])).rows;
   // Job payloads are sealed at rest (they carry config vars): opened with the replicas' shared key.
   const ring = new Keyring(parseKey(TEST_SECRET_KEY, 'test key'));
   const lostIds = new Set(onA.map((j) => (JSON.parse(ring.open(j.payload)) as { nodeId: string }).nodeId));
@@ -157,7 +251,7 @@ test('CI runs started on both replicas; A SIGKILLed mid-way: B answers throughou
   const lostNode = (await nodesOf(b, lostRun.id)).find((n) => lostIds.has(n.id))!;
   const setup = await fetch(`${b.url}/test-runs/${lostRun.id}/test-nodes/${lostNode.index}/setup-output`, { headers: { authorization: `Bearer ${TOKEN}` } });
   assert.match(await setup.text(), /compiled/, 'the setup output A wrote, served by B');
-  const jobs = (await db.query<{ attempts: number; status: string }>('SELECT attempts, status FROM jobs WHERE kind = $1', [TEST_NODE_JOB])).rows;
+  const jobs = (await db.query<{ attempts: number; status: string }>('SELECT attempts, status FROM jobs WHERE kind = $1 AND key = ANY($2)', [TEST_NODE_JOB, killTestNodeKeys])).rows;
   assert.equal(jobs.length, 6);
   assert.deepEqual(jobs.filter((j) => Number(j.attempts) !== 1), [], 'every test-node job was claimed exactly once');
   assert.deepEqual(jobs.filter((j) => !['succeeded', 'failed'].includes(j.status)), [], 'none is left queued or running');

@@ -177,7 +177,10 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     const a = await getApp(db, req.params.app);
     const lines = Math.min(1500, Number(req.query.lines ?? 100));
     const wanted = (l: string) => (!req.query.dyno || l.includes(`[${req.query.dyno}]`) || l.includes(`[${req.query.dyno}.`)) && (!req.query.source || l.split(' ')[1]?.startsWith(req.query.source));
-    const text = ctx.logs.read(appLogKey(a.id));
+    const key = appLogKey(a.id);
+    ctx.logs.ensureOpen(key); // followed until the app goes, also where no line was written yet
+    await ctx.logs.settled(key); // with replicas: what each wrote so far
+    const text = ctx.logs.read(key);
     const past = text.split('\n').filter((l) => l && wanted(l)).slice(-lines).map((l) => l + '\n').join('');
     // The heroku CLI reads log sessions as server-sent events; Slipway's own CLI reads plain text.
     const asSse = (req.headers.accept ?? '').includes('text/event-stream');
@@ -190,7 +193,7 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     async function* body() {
       yield frame(past);
       let rest = '';
-      for await (const c of ctx.logs.follow(appLogKey(a.id), from, ac.signal)) {
+      for await (const c of ctx.logs.follow(key, from, ac.signal)) {
         const all = (rest + c.toString()).split('\n');
         rest = all.pop() ?? '';
         const out = all.filter((l) => l && wanted(l)).map((l) => l + '\n').join('');

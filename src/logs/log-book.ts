@@ -1,6 +1,7 @@
 // Output of every step, stored in a file per stream and followed live by any number of readers.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { LogChunkKind } from '../store/schema.js';
 
 interface Live {
   size: number; closed: boolean; wake: Set<() => void>;
@@ -16,10 +17,34 @@ export interface LogArchive {
   restore(key: string, file: string): Promise<boolean>;
 }
 
+/** Where a replica sends what it writes when the store is shared by replicas (src/logs/shared-log.ts). */
+export interface LogShare {
+  push(key: string, kind: LogChunkKind, data?: Buffer): void;
+  /** A stream every replica writes (an app's log): its text reaches each replica's file only from the store, in the store's order. */
+  storeOnly(key: string): boolean;
+  /** Resolves once this replica's writes to `key` are in the store and the store's rows are in its file. */
+  settled(key: string): Promise<void>;
+}
+
 export class LogBook {
   private live = new Map<string, Live>();
   private saving = new Map<string, Promise<void>>();
+  private share?: LogShare;
   constructor(private dir: string, private archive?: LogArchive, private onArchiveError?: (e: Error) => void) { fs.mkdirSync(dir, { recursive: true, mode: 0o700 }); }
+
+  /** From now on every write is also sent to the replicas' shared store (Postgres). */
+  shareWith(share: LogShare): void { this.share = share; }
+
+  /** Resolves once this replica's file of `key` holds what every replica wrote to it so far (at once without a shared store). */
+  async settled(key: string): Promise<void> { await this.share?.settled(key); }
+
+  /** A change another replica (or, for store-only streams, this one) wrote, read back from the shared store. */
+  applyShared(key: string, kind: LogChunkKind, data?: Buffer): void {
+    if (kind === 'open') this.openLocal(key);
+    else if (kind === 'ensure') this.ensureOpenLocal(key);
+    else if (kind === 'close') this.closeLocal(key);
+    else if (data?.length) { this.ensureOpenLocal(key); this.appendLocal(key, data); }
+  }
 
   private file(key: string): string {
     if (!/^[\w.-]+(\/[\w.-]+)*$/.test(key) || key.split('/').some((p) => p === '.' || p === '..')) throw new Error(`bad log key ${key}`);
@@ -28,6 +53,11 @@ export class LogBook {
 
   /** Start (or restart, truncating) a stream that readers can follow until `close`. */
   open(key: string): void {
+    this.openLocal(key);
+    this.share?.push(key, 'open');
+  }
+
+  private openLocal(key: string): void {
     const f = this.file(key);
     fs.mkdirSync(path.dirname(f), { recursive: true, mode: 0o700 });
     fs.writeFileSync(f, '', { mode: 0o600 });
@@ -38,15 +68,27 @@ export class LogBook {
   /** Open unless it is already being written (a step that continues a stream another step began). */
   ensureOpen(key: string): void {
     if (this.live.has(key)) return;
+    this.ensureOpenLocal(key);
+    this.share?.push(key, 'ensure');
+  }
+
+  private ensureOpenLocal(key: string): void {
+    if (this.live.has(key)) return;
     const f = this.file(key);
     fs.mkdirSync(path.dirname(f), { recursive: true, mode: 0o700 });
     this.live.set(key, { size: fileSize(f), closed: false, wake: new Set(), shifted: 0 });
   }
 
   append(key: string, chunk: Buffer | string): void {
-    let l = this.live.get(key);
-    if (!l) { this.open(key); l = this.live.get(key)!; }
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    if (this.share?.storeOnly(key)) { this.share.push(key, 'data', buf); return; }
+    if (!this.live.has(key)) this.open(key);
+    this.appendLocal(key, buf);
+    this.share?.push(key, 'data', buf);
+  }
+
+  private appendLocal(key: string, buf: Buffer): void {
+    const l = this.live.get(key)!;
     l.fd ??= fs.openSync(this.file(key), 'a', 0o600);
     fs.writeSync(l.fd, buf);
     l.size += buf.length;
@@ -70,16 +112,23 @@ export class LogBook {
   }
 
   close(key: string): void {
-    const l = this.live.get(key);
-    if (!l) return;
-    l.closed = true;
-    this.release(key);
-    this.live.delete(key);
-    for (const w of l.wake) w();
+    const was = this.closeLocal(key);
+    this.share?.push(key, 'close');
+    if (!was) return;
     if (this.archive) {
       const p = this.archive.save(key, this.file(key)).catch((e: Error) => this.onArchiveError?.(e)).finally(() => { if (this.saving.get(key) === p) this.saving.delete(key); });
       this.saving.set(key, p);
     }
+  }
+
+  private closeLocal(key: string): boolean {
+    const l = this.live.get(key);
+    if (!l) return false;
+    l.closed = true;
+    this.release(key);
+    this.live.delete(key);
+    for (const w of l.wake) w();
+    return true;
   }
 
   /** Resolves once the closed stream `key` is archived (at once without an archive). */

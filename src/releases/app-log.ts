@@ -2,6 +2,10 @@
 import type { LogBook } from '../logs/log-book.js';
 
 export const appLogKey = (appId: string): string => `apps/${appId}/log`;
+export const isAppLogKey = (key: string): boolean => /^apps\/[^/]+\/log$/.test(key);
+
+/** Keep an app's log file within APP_LOG_MAX_BYTES. */
+export function trimAppLog(logs: LogBook, key: string): void { logs.trim(key, APP_LOG_MAX_BYTES, APP_LOG_MAX_BYTES / 2); }
 
 /** An app keeps at most this much log on disk (the newest half survives a trim). */
 export const APP_LOG_MAX_BYTES = 10 * 1024 * 1024;
@@ -20,7 +24,7 @@ export function appendAppLog(logs: LogBook, appId: string, source: string, messa
   const key = appLogKey(appId);
   logs.ensureOpen(key);
   logs.append(key, `${lineTime(at)} ${source}: ${message}\n`);
-  logs.trim(key, APP_LOG_MAX_BYTES, APP_LOG_MAX_BYTES / 2);
+  trimAppLog(logs, key);
 }
 
 /** Many lines from one source in one write (the router's access lines arrive in batches); `ats[i]`: line i's own time (lineTime). */
@@ -30,5 +34,5 @@ export function appendAppLogLines(logs: LogBook, appId: string, source: string, 
   logs.ensureOpen(key);
   const now = Date.now();
   logs.append(key, messages.map((m, i) => `${lineTime(ats[i], now)} ${source}: ${m}\n`).join(''));
-  logs.trim(key, APP_LOG_MAX_BYTES, APP_LOG_MAX_BYTES / 2);
+  trimAppLog(logs, key);
 }

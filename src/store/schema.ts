@@ -219,6 +219,10 @@ export interface SniEndpointsTable { id: string; app_id: string; name: string; c
 export interface DomainsTable { id: string; app_id: string; hostname: string; sni_endpoint_id: string | null; created_at: string; updated_at: string }
 export interface BlobsTable { key: string; size: number; checksum: string; chunks: number; created_at: string }
 export interface BlobChunksTable { key: string; seq: number; data: Buffer }
+/** A stream shared by the replicas (src/logs/shared-log.ts): `next_seq` is the last sequence number given out. */
+export interface LogStreamsTable { key: string; next_seq: number | string; closed: number; updated_at: string }
+export type LogChunkKind = 'open' | 'ensure' | 'data' | 'close';
+export interface LogChunksTable { key: string; seq: number | string; kind: LogChunkKind; origin: string; data: Buffer }
 export interface LeasesTable { name: string; holder: string; expires_at: string }
 export interface LogDrainsTable { id: string; app_id: string; url: string; token: string; created_at: string; updated_at: string }
 /** One change: who (actor: a user's email or a token's name; actor_id: the token used), what (action on target, details without secret values), when (at), from where (ip). */
@@ -264,6 +268,8 @@ export interface Database {
   blobs: BlobsTable;
   blob_chunks: BlobChunksTable;
   leases: LeasesTable;
+  log_streams: LogStreamsTable;
+  log_chunks: LogChunksTable;
   log_drains: LogDrainsTable;
   agent_event_batches: AgentEventBatchesTable;
   router_metrics: RouterMetricsTable;

@@ -8,10 +8,11 @@ import { DrainWorker } from './drain-worker.js';
 
 export class LogDrains {
   private workers = new Map<string, DrainWorker>();
-  constructor(private readonly o: { db: Kysely<Database>; logs: Pick<LogBook, 'follow' | 'size' | 'ensureOpen'>; logKey: (appId: string) => string }) {}
+  constructor(private readonly o: { db: Kysely<Database>; logs: Pick<LogBook, 'follow' | 'size' | 'ensureOpen'>; logKey: (appId: string) => string; leading: () => boolean }) {}
 
-  /** Start a worker for each drain in the store that has none; stop those whose drain is gone. */
+  /** On the leader (the one server on SQLite): start a worker for each drain in the store that has none; stop those whose drain is gone. */
   async sync(): Promise<void> {
+    if (!this.o.leading()) { this.stopAll(); return; }
     const drains = await listLogDrains(this.o.db);
     const wanted = new Set(drains.map((d) => d.id));
     for (const [id, w] of this.workers) if (!wanted.has(id)) { w.stop(); this.workers.delete(id); }

@@ -28,6 +28,7 @@ import * as m034 from './034-no-server-only-agent.js';
 import * as m035 from './035-one-off-counters.js';
 import * as m036 from './036-test-runs-by-time.js';
 import * as m038 from './038-space-fabric.js';
+import * as m039 from './039-shared-logs.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
@@ -58,6 +59,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '035-one-off-counters': m035,
   '036-test-runs-by-time': m036,
   '038-space-fabric': m038,
+  '039-shared-logs': m039,
 };
 
 export const migrationProvider: MigrationProvider = {
