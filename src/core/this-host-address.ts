@@ -1,8 +1,8 @@
 // Addresses that mean "this machine" to whoever connects to them: loopback (127.0.0.0/8, ::1, an
 // IPv4-mapped one, `localhost` names), unspecified (0.0.0.0/8, ::), which Linux connects to the
 // local host too, and every address of this host's own interfaces (its bridges, its public
-// address). The router runs on the server's host: sent there on a remote agent's word, it would
-// reach the server host's own services, so only the server's local agent may report them.
+// address). A router sent there on a remote agent's word would reach its own host's services, so
+// only the agent on the router's own host (the server's local agent) may have dynos there.
 import net from 'node:net';
 import os from 'node:os';
 
@@ -30,7 +30,13 @@ function ownAddresses(): Set<string> {
   return new Set([...all, ...all.filter((a) => net.isIPv4(a)).map((a) => `::ffff:${a}`)]);
 }
 
+/** A check of whether `host` (an IP address) reaches this machine, on its interfaces as they are now (for many checks at once). */
+export function thisHostCheck(): (host: string) => boolean {
+  const own = ownAddresses();
+  return (host) => meansThisHost(host) || own.has(bare(host));
+}
+
 /** Whether `host` (an IP address) reaches this machine: loopback, unspecified, or one of its interfaces' addresses. */
 export function reachesThisHost(host: string): boolean {
-  return meansThisHost(host) || ownAddresses().has(bare(host));
+  return thisHostCheck()(host);
 }

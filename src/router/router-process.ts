@@ -8,6 +8,7 @@ import { companionVersion } from '../companions/companion-version.js';
 import type { RouterConfig } from './router-config.js';
 import { LogShipper } from './log-shipper.js';
 import { TableClient } from './table-client.js';
+import { reachesThisHost } from '../core/this-host-address.js';
 import { chooseDataPlane, startDataPlane, type DataPlane } from './data-plane.js';
 import { LOGS_PATH, STATE_PATH, type RouterState } from './router-wire.js';
 
@@ -23,7 +24,9 @@ export async function runRouter(c: RouterConfig): Promise<void> {
   // Assigned once it listens; the table is followed only after that.
   let plane: DataPlane | undefined = undefined;
   const state = new StateReporter((s) => post(STATE_PATH, s), instance, () => plane?.inFlight() ?? {});
-  const table = new TableClient({ server: c.server, token: c.token, instance, onApplied: () => plane?.changed(), log: say });
+  // Beside the server (its companion, or started on its host) the server's own local agent's dynos may be at this host's addresses.
+  const besideServer = c.companion !== undefined || reachesThisHost(new URL(c.server).hostname);
+  const table = new TableClient({ server: c.server, token: c.token, instance, onApplied: () => plane?.changed(), log: say, besideServer });
   const logs = new LogShipper({ maxLines: c.logBufferLines, send: (b) => post(LOGS_PATH, b) });
   plane = await startDataPlane(chooseDataPlane(c, say), c, { table, line: (appId, line) => logs.push(appId, line), served: (v) => state.applied(v), say });
   say(`routing table from ${c.server}`);

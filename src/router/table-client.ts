@@ -1,6 +1,8 @@
 // The router process's copy of the routing table: read from the server's NDJSON stream (snapshot,
 // then changes), reconnecting with back-off; while the server is away the last table serves.
 import type { WebTarget } from '../runtime/router.js';
+import { thisHostCheck } from '../core/this-host-address.js';
+import { routableTargets, sayRefusedOnce } from '../runtime/own-host-targets.js';
 import { PING_MS, TABLE_PATH, type RouterApp, type RouterCertificate, type TableMessage } from './router-wire.js';
 
 /** The server refused the token: retrying cannot help. */
@@ -13,6 +15,8 @@ export interface TableClientOptions {
   /** The table changed (a chunk of the stream applied whole): the data plane serves it, then the router reports its version. */
   onApplied(version: number): void;
   log(line: string): void;
+  /** Whether this router runs on the server's host (its local agent's dynos may be at this host's addresses). */
+  besideServer: boolean;
 }
 
 export class TableClient {
@@ -26,7 +30,9 @@ export class TableClient {
   loaded = false;
   connected = false;
 
-  constructor(private o: TableClientOptions) {}
+  private refused: (t: WebTarget) => void;
+
+  constructor(private o: TableClientOptions) { this.refused = sayRefusedOnce(o.log, 'this router\'s host'); }
 
   /** An app by name as the router's lookup wants it. */
   lookup(name: string): { appId: string; dynos: WebTarget[]; trusted?: readonly string[]; internal?: boolean; maintenance?: boolean } | undefined {
@@ -89,7 +95,8 @@ export class TableClient {
         rest = lines.pop() ?? '';
         // The whole chunk first (a change arrives in one write), then the data plane is told once.
         let changed = false;
-        for (const l of lines) if (l) changed = this.apply(JSON.parse(l) as TableMessage) || changed;
+        const atThisHost = thisHostCheck();
+        for (const l of lines) if (l) changed = this.apply(JSON.parse(l) as TableMessage, atThisHost) || changed;
         if (changed) this.o.onApplied(this.version);
       }
     } finally {
@@ -99,9 +106,11 @@ export class TableClient {
   }
 
   /** Whether the table or its version changed. */
-  private apply(m: TableMessage): boolean {
-    if (m.type === 'snapshot') { this.apps = new Map(m.apps.map((a) => [a.id, a])); this.loaded = true; }
-    else if (m.type === 'app') this.apps.set(m.app.id, m.app);
+  private apply(m: TableMessage, atThisHost: (host: string) => boolean): boolean {
+    // Checked here as well as by the server: this router may run on another host than the server.
+    const routable = (a: RouterApp): RouterApp => ({ ...a, dynos: routableTargets(a.dynos, { atThisHost, besideServer: this.o.besideServer, refused: this.refused }) });
+    if (m.type === 'snapshot') { this.apps = new Map(m.apps.map((a) => [a.id, routable(a)])); this.loaded = true; }
+    else if (m.type === 'app') this.apps.set(m.app.id, routable(m.app));
     else if (m.type === 'gone') this.apps.delete(m.id);
     if (m.type !== 'ping') {
       this.byName = new Map([...this.apps.values()].map((a) => [a.name, a]));

@@ -11,7 +11,11 @@ import { accessLine, errorLine } from './router-log.js';
 import { isTrusted } from '../spaces/cidr.js';
 
 /** A web dyno the router may send traffic to. */
-export interface WebTarget { id: string; host: string; port: number; name: string }
+export interface WebTarget {
+  id: string; host: string; port: number; name: string;
+  /** On the host of the server that sent it (its local agent's): the only dynos a router on that host may reach at its own addresses. */
+  own?: boolean;
+}
 
 export interface RouterOptions {
   domain: string;

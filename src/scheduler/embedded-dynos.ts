@@ -8,6 +8,8 @@ import type { Logger } from '../app-context.js';
 import { DynoManager, type DynoManagerOptions } from '../runtime/dyno-manager.js';
 import { Reconciler } from '../runtime/reconciler.js';
 import { RouteTable } from '../runtime/route-table.js';
+import { routableTargets, sayRefusedOnce } from '../runtime/own-host-targets.js';
+import { thisHostCheck } from '../core/this-host-address.js';
 import { ensureAgent } from '../store/dyno-agents.js';
 import { upWebDynos } from '../store/observed-dynos.js';
 import { StoreDesiredState, type DynoCrash } from './desired-state-store.js';
@@ -65,7 +67,18 @@ export interface EmbeddedDynos {
 export async function createEmbeddedDynos(o: EmbeddedDynosOptions): Promise<EmbeddedDynos> {
   const agent = o.local === false ? undefined : await ensureAgent(o.db, o.agentName ?? LOCAL_AGENT);
   const lostAfterMs = o.lostAfterMs ?? AGENT_LOST_MS;
-  const routes = new RouteTable(() => upWebDynos(o.db, lostAfterMs), o.log.warn);
+  // This server's host runs only its own local agent's dynos: another agent's at an address of this
+  // host (reported through another replica, on another host) would reach this host's own services.
+  const ownName = o.agentName ?? LOCAL_AGENT;
+  const refused = sayRefusedOnce(o.log.warn, 'this server\'s host');
+  const routes = new RouteTable(async () => {
+    const atThisHost = thisHostCheck();
+    const all = await upWebDynos(o.db, lostAfterMs);
+    return new Map([...all].map(([app, ds]) => [app, routableTargets(
+      ds.map(({ id, host, port, name, agent, local }) => ({ id, host, port, name, ...(local && agent === ownName ? { own: true } : {}) })),
+      { atThisHost, besideServer: true, refused },
+    )]));
+  }, o.log.warn);
   const port = new StoreDesiredState({ db: o.db, tenantOf: o.tenantOf, onCrash: o.onCrash, onStateChanged: o.onStateChanged, onObserved: o.onObserved, onReported: async () => { await routes.refresh(); await o.onRoutesChanged(); } });
   // The manager tells the reconciler of every change; the reconciler drives the manager.
   const hooks = { report: (): Promise<void> => Promise.resolve() };

@@ -185,6 +185,74 @@ test('an agent cannot point the router at the server\'s own host: a dyno reporte
   await answering(['web.1', 'web.2'], 60_000);
 });
 
+test('a router on another host than the server, and a replica on another host, never forward to their own host\'s addresses on an agent\'s word', { skip, timeout: 120_000 }, async () => {
+  // The attacker holds host-1's agent token. It registers at host-2's address, which is not the
+  // server's (so the server takes the report), and reports its dyno at a service of host-2's own.
+  const victimHost = net.hosts[1]!;
+  const mine = (await observed()).find((o) => o.agent === 'host-1');
+  assert.ok(mine, 'host-1 runs a dyno of the app');
+  const SERVICE_PORT = 18099;
+  const ROUTER_PORT = 18080;
+  const inHost2 = (args: string[], env: Record<string, string> = {}) => spawn('nsenter', [`--net=/run/netns/${victimHost.ns}`, process.execPath, ...args], {
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const service = inHost2(['-e', `require('node:http').createServer((q, r) => { console.log('hit'); r.end('a service of host-2\\n'); }).listen(${SERVICE_PORT}, '0.0.0.0', () => console.log('listening'))`]);
+  let serviceOut = '';
+  service.stdout!.on('data', (c) => { serviceOut += c; });
+  const created = await cli(s, ['routers:create', 'edge-host-2']);
+  assert.equal(created.code, 0, created.stderr);
+  const routerToken = /(slpr_[\w-]+)/.exec(created.stdout)![1]!;
+  const router = inHost2([BIN, 'router', '--server', serverUrl, '--token', routerToken, '--port', String(ROUTER_PORT)], { SLIPWAY_ROUTER_HOST: '0.0.0.0', SLIPWAY_ROUTER: 'node' });
+  let routerOut = '';
+  router.stdout!.on('data', (c) => { routerOut += c; });
+  router.stderr!.on('data', (c) => { routerOut += c; });
+  const register = (address: string) => agentCall(tokens[0]!, 'POST', '/agent/v1/register', { protocol_version: 1, hostname: 'host-1', address, slots: 1, memory_mb: null });
+  const report = (host: string, port: number) => agentCall(tokens[0]!, 'PUT', '/agent/v1/dynos/observed', { dynos: [
+    { id: mine.dyno_id, appId: 'x', releaseId: 'x', type: 'web', name: mine.name, state: 'up', host, port, restarts: 0, changedAt: new Date().toISOString() },
+  ] });
+  const viaRemoteRouter = () => new Promise<{ status: number; body: string }>((resolve) => {
+    const req = http.request({ host: victimHost.address, port: ROUTER_PORT, path: '/', headers: { host: `${A}.localhost` }, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (c) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', () => resolve({ status: 0, body: '' }));
+    req.end();
+  });
+  try {
+    await waitFor('host-2\'s service and router listening', async () => /listening/.test(serviceOut) && (await viaRemoteRouter()).status !== 0, 30_000)
+      .catch((e: Error) => { throw new Error(`${e.message}\n${routerOut}`); });
+    assert.equal((await register(victimHost.address)).status, 200, 'the server takes an address that is not its own');
+    const r = await report(victimHost.address, SERVICE_PORT);
+    assert.equal(r.status, 200, await r.text());
+    // The remote router is sent the dyno at host-2's address, and leaves it out.
+    await waitFor('the router on host-2 to leave the dyno out', async () => routerOut.includes(`dyno ${mine.name} (${mine.dyno_id}) is reported at ${victimHost.address}:${SERVICE_PORT}, an address of this router's host; it is not routed`), 30_000)
+      .catch((e: Error) => { throw new Error(`${e.message}\n${routerOut}`); });
+    for (let i = 0; i < 20; i++) assert.doesNotMatch((await viaRemoteRouter()).body, /a service of host-2/);
+    assert.equal(serviceOut.match(/hit/g)?.length ?? 0, 0, 'the router on host-2 never reached host-2\'s own service');
+
+    // A replica on another host took a report at this server host's address (its check is against its
+    // own host): the row is what that replica writes. This server's router leaves it out all the same.
+    let hits = 0;
+    const hostService = http.createServer((_q, res) => { hits++; res.end('a service of the server\'s host\n'); });
+    await new Promise<void>((done) => hostService.listen(0, '0.0.0.0', () => done()));
+    const port = (hostService.address() as AddressInfo).port;
+    try {
+      await store.db.updateTable('observed_dynos').set({ host: net.serverIp, port }).where('dyno_id', '=', mine.dyno_id).execute();
+      await waitFor('the server to leave the dyno out', async () => s.output().includes(`dyno ${mine.name} (${mine.dyno_id}) is reported at ${net.serverIp}:${port}, an address of this server's host; it is not routed`), 30_000)
+        .catch((e: Error) => { throw new Error(`${e.message}\n${outputs()}`); });
+      for (let i = 0; i < 20; i++) assert.doesNotMatch((await viaRouter(s, A).catch(() => ({ status: 0, body: '' }))).body, /a service of the server's host/);
+      assert.equal(hits, 0, 'the server\'s router never reached its own host\'s service');
+    } finally { hostService.close(); }
+  } finally {
+    assert.equal((await register(mine.host)).status, 200);
+    router.kill('SIGTERM');
+    service.kill('SIGKILL');
+    await Promise.all([router, service].map((p) => (p.exitCode === null && p.signalCode === null ? new Promise((r) => p.once('exit', r)) : undefined)));
+  }
+  await answering(['web.1', 'web.2'], 60_000);
+});
+
 test('a tenant on another agent cannot reach a dyno through its agent\'s port; only the router can', { skip, timeout: 240_000 }, async () => {
   const obs = await observed();
   const targets = obs.map((o) => `${o.host}:${o.port}`);
