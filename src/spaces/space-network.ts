@@ -124,7 +124,7 @@ export class SpaceNetworks implements DynoNetworks {
     return f && f.address && !meansThisHost(f.address) ? f : undefined;
   }
 
-  /** The space's VXLAN device and routes to the other hosts' slices, made again when they changed. */
+  /** The space's VXLAN device and routes to the other hosts' slices, brought up to date in place when they changed. */
   private async joinOverlay(s: LiveSpace): Promise<void> {
     const f = this.joined();
     if (!f) return;

@@ -161,3 +161,39 @@ test('the default network reaches neither space dyno, and forged VXLAN packets f
   const counts = await fromEach('span-app', sp.map((o) => o.name), '/udp');
   for (const [dyno, body] of counts) assert.equal(body, 'udp 0', `${dyno} got forged datagrams through the overlay`);
 });
+
+test('a spaces host joining and leaving changes only its entries in the others\' overlay: their VXLAN devices stay, and the space dynos keep reaching each other', { skip, timeout: 120_000 }, async () => {
+  const hosts = net.hosts.slice(0, 2);
+  /** Each spaces host's VXLAN device: its ifindex and the peers' addresses its forwarding entries send to. */
+  const devices = () => hosts.map((h) => {
+    const link = (JSON.parse(execFileSync('ip', ['-n', h.ns, '-j', 'link', 'show', 'type', 'vxlan']).toString()) as Array<{ ifname: string; ifindex: number }>)[0];
+    // None at this moment (it is being made again): no index, no peers.
+    if (!link) return { ifindex: -1, peers: [] as string[] };
+    const fdb = JSON.parse(execFileSync('ip', ['netns', 'exec', h.ns, 'bridge', '-j', 'fdb', 'show', 'dev', link.ifname]).toString()) as Array<{ dst?: string }>;
+    return { ifindex: link.ifindex, peers: fdb.flatMap((f) => (f.dst ? [f.dst] : [])).sort() };
+  });
+  const before = devices();
+  // A fourth spaces host: registered (and heartbeating) through the protocol at an address of the bridge.
+  const created = await cli(s, ['agents:create', 'host-4', '--spaces']);
+  assert.equal(created.code, 0, created.stderr);
+  const token = /(slpa_[\w-]+)/.exec(created.stdout)![1]!;
+  const call = (p: string, body: unknown) => fetch(`${s.url}${p}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'x-slipway-agent-instance': 'host-4', 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const joined = `10.231.6.60`;
+  assert.equal((await call('/agent/v1/register', { protocol_version: 1, hostname: 'host-4', address: joined, slots: 1, memory_mb: null })).status, 200);
+  const beat = setInterval(() => { call('/agent/v1/heartbeat', {}).catch(() => undefined); }, 500);
+  try {
+    await waitFor('both hosts to add host-4 to their overlay', async () => devices().every((d) => d.peers.includes(joined)), 60_000)
+      .catch((e: Error) => { throw new Error(`${e.message}: ${JSON.stringify(devices())}\n${outputs()}`); });
+    assert.deepEqual(devices().map((d) => d.ifindex), before.map((d) => d.ifindex), 'the devices were kept, not made again');
+  } finally { clearInterval(beat); }
+  assert.equal((await cli(s, ['agents:revoke', 'host-4'])).code, 0);
+  await waitFor('both hosts to drop host-4 from their overlay', async () => devices().every((d) => !d.peers.includes(joined)), 60_000)
+    .catch((e: Error) => { throw new Error(`${e.message}: ${JSON.stringify(devices())}\n${outputs()}`); });
+  assert.deepEqual(devices(), before, 'the same devices, with the same peers as before');
+  // The two space dynos still reach each other across the overlay.
+  const [one, two] = (await observed('span-app')) as [Awaited<ReturnType<typeof observed>>[number], Awaited<ReturnType<typeof observed>>[number]];
+  for (const [from, to] of [[one, two], [two, one]] as const) {
+    const r = await fromEach('span-app', [from.name], `/fetch?url=${encodeURIComponent(`http://${to.space_address}:5000/`)}`);
+    assert.equal(r.get(from.name), `ok 200 app ${to.name} port=5000`);
+  }
+});
