@@ -17,18 +17,21 @@ export function registerHerokuProtocol(app: FastifyInstance): void {
     if (!r.ok) throw fail('invalid_params', r.message);
     if (header) req.listRange = r.range;
   });
-  app.addHook('onSend', async (req, reply, payload) => {
-    // No real quota: the header is there because clients read it to pace themselves.
-    reply.header('ratelimit-remaining', '4500');
-    if (req.method !== 'GET' || reply.statusCode !== 200 || typeof payload !== 'string' || !payload.startsWith('[')) return payload;
-    if (!String(reply.getHeader('content-type') ?? '').includes('json')) return payload;
-    const items = JSON.parse(payload) as Record<string, unknown>[];
+  // Lists are paged before they are serialised: the array as the route returned it, never parsed back.
+  app.addHook('preSerialization', async (req: FastifyRequest, reply, payload) => {
+    if (req.method !== 'GET' || reply.statusCode !== 200 || !Array.isArray(payload)) return payload;
+    const items = payload as Record<string, unknown>[];
     // Without a Range header a list keeps its own order, and is cut only when it is long.
     if (!req.listRange && items.length <= DEFAULT_MAX) return payload;
     const page = paginate(items, req.listRange ?? parseRangeOrDefault());
     if (page.contentRange) reply.header('content-range', page.contentRange);
     if (page.nextRange) { reply.header('next-range', page.nextRange); reply.status(206); }
-    return JSON.stringify(page.items);
+    return page.items;
+  });
+  app.addHook('onSend', async (_req, reply, payload) => {
+    // No real quota: the header is there because clients read it to pace themselves.
+    reply.header('ratelimit-remaining', '4500');
+    return payload;
   });
 }
 
