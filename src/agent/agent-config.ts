@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { z } from 'zod/v3';
 import { ConfigError, loadConfig, type Config } from '../config.js';
+import { neverADyno } from '../core/this-host-address.js';
 
 const schema = z.object({
   SLIPWAY_AGENT_SERVER: z.string({ required_error: 'is required: the server\'s URL (--server)', invalid_type_error: 'must be a string' }).url('must be the server\'s URL, e.g. http://10.0.0.1:5000'),
@@ -12,7 +13,8 @@ const schema = z.object({
   SLIPWAY_AGENT_SLOTS: z.coerce.number().int().min(0).max(256).default(2),
   SLIPWAY_AGENT_MEMORY_MB: z.coerce.number().int().min(64).optional(),
   SLIPWAY_AGENT_NAME: z.string().optional(),
-  SLIPWAY_AGENT_ADDRESS: z.string().refine((a) => net.isIP(a) !== 0, 'must be an IP address of this host (the router reaches its dynos there; a name could resolve elsewhere)').optional(),
+  SLIPWAY_AGENT_ADDRESS: z.string().refine((a) => net.isIP(a) !== 0, 'must be an IP address of this host (the router reaches its dynos there; a name could resolve elsewhere)')
+    .refine((a) => !neverADyno(a), 'must be an address of this host the router reaches: not link-local, multicast or broadcast').optional(),
   // on: the router runs on this host as root (the local agent of `slipway server`) and reaches the dynos at their own addresses.
   SLIPWAY_AGENT_DIRECT_DYNOS: z.enum(['on', 'off']).default('off'),
   SLIPWAY_AGENT_ROUTER: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be HOST:PORT (where this host reaches the router)').optional(),

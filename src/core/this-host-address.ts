@@ -14,6 +14,17 @@ THIS_HOST.addAddress('::', 'ipv6');
 THIS_HOST.addSubnet('::ffff:127.0.0.0', 104, 'ipv6');
 THIS_HOST.addSubnet('::ffff:0.0.0.0', 104, 'ipv6');
 
+// Addresses no dyno is ever at: link-local (cloud metadata services answer there, with the host's
+// credentials), multicast and broadcast.
+const NEVER_A_DYNO = new net.BlockList();
+NEVER_A_DYNO.addSubnet('169.254.0.0', 16, 'ipv4');
+NEVER_A_DYNO.addSubnet('224.0.0.0', 4, 'ipv4');
+NEVER_A_DYNO.addAddress('255.255.255.255', 'ipv4');
+NEVER_A_DYNO.addSubnet('fe80::', 10, 'ipv6');
+NEVER_A_DYNO.addSubnet('ff00::', 8, 'ipv6');
+NEVER_A_DYNO.addSubnet('::ffff:169.254.0.0', 112, 'ipv6');
+NEVER_A_DYNO.addSubnet('::ffff:224.0.0.0', 100, 'ipv6');
+
 const bare = (host: string): string => host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
 
 /** Whether connecting to `host` reaches the connecting machine itself, whatever machine that is. */
@@ -22,6 +33,13 @@ export function meansThisHost(host: string): boolean {
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
   const kind = net.isIP(h);
   return kind === 4 ? THIS_HOST.check(h, 'ipv4') : kind === 6 ? THIS_HOST.check(h, 'ipv6') : false;
+}
+
+/** Whether `host` is an address no dyno is at on any host: link-local (the cloud's metadata service), multicast, broadcast. */
+export function neverADyno(host: string): boolean {
+  const h = bare(host).replace(/%.*$/, '');
+  const kind = net.isIP(h);
+  return kind === 4 ? NEVER_A_DYNO.check(h, 'ipv4') : kind === 6 ? NEVER_A_DYNO.check(h, 'ipv6') : false;
 }
 
 /** The addresses of this host's interfaces now (read each time: bridges come and go), IPv4-mapped forms included. */

@@ -20,3 +20,11 @@ test('a router on another host than the server takes no dyno at its own addresse
   assert.deepEqual(out.map((x) => x.name), ['there']);
   assert.deepEqual(refused, ['local']);
 });
+
+test('no router forwards to a link-local, multicast or broadcast address, whoever reported it', { timeout: 5000 }, () => {
+  const refused: string[] = [];
+  const out = routableTargets([t('metadata', '169.254.169.254', true), t('mapped', '::ffff:169.254.169.254'), t('v6', 'fe80::1'), t('multicast', '239.1.2.3'), t('broadcast', '255.255.255.255'), t('fine', '10.0.0.2')],
+    { atThisHost: () => false, besideServer: true, refused: (x) => refused.push(x.name) });
+  assert.deepEqual(out.map((x) => x.name), ['fine']);
+  assert.deepEqual(refused, ['metadata', 'mapped', 'v6', 'multicast', 'broadcast']);
+});

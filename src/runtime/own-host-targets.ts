@@ -2,8 +2,10 @@
 // (loopback, unspecified, one of its interfaces), where it would reach that host's own services on
 // an agent's word, unless the dyno is the local agent's of the server beside the router. The server
 // checks this at each report against its own host; each router checks it again against its own,
-// as a router or a replica may run on another host than the server that took the report.
+// as a router or a replica may run on another host than the server that took the report. Never a
+// link-local (cloud metadata), multicast or broadcast address, whoever reported it.
 import type { WebTarget } from './router.js';
+import { neverADyno } from '../core/this-host-address.js';
 
 export interface OwnHostCheck {
   /** Whether an address reaches this host (this-host-address.ts's `thisHostCheck()`). */
@@ -17,7 +19,7 @@ export interface OwnHostCheck {
 /** The targets a router on this host may forward to. */
 export function routableTargets(targets: WebTarget[], c: OwnHostCheck): WebTarget[] {
   return targets.filter((t) => {
-    if (!c.atThisHost(t.host) || (t.own === true && c.besideServer)) return true;
+    if (!neverADyno(t.host) && (!c.atThisHost(t.host) || (t.own === true && c.besideServer))) return true;
     c.refused(t);
     return false;
   });
@@ -30,6 +32,6 @@ export function sayRefusedOnce(say: (line: string) => void, where: string): (t: 
     const key = `${t.id}@${t.host}:${t.port}`;
     if (said.has(key)) return;
     said.add(key);
-    say(`dyno ${t.name} (${t.id}) is reported at ${t.host}:${t.port}, an address of ${where}; it is not routed, as that would reach this host's own services (an agent must advertise an address of its own host)`);
+    say(`dyno ${t.name} (${t.id}) is reported at ${t.host}:${t.port}, ${neverADyno(t.host) ? 'a link-local, multicast or broadcast address, where no dyno is (a cloud\'s metadata service answers at 169.254.169.254); it is not routed' : `an address of ${where}; it is not routed, as that would reach this host's own services`} (an agent must advertise an address of its own host)`);
   };
 }

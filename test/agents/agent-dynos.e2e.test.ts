@@ -169,6 +169,12 @@ test('an agent cannot point the router at the server\'s own host: a dyno reporte
       assert.equal(named.status, 422, `registering at ${name}`);
       assert.match((await named.json() as { message: string }).message, /address.*must be an IP address: the router reaches the agent's dynos there \(start the agent with --advertise IP\)/);
     }
+    // Nor at an address no dyno is at on any host: the cloud's metadata service (link-local), multicast, broadcast.
+    for (const address of ['169.254.169.254', 'fe80::1', '239.1.2.3', '255.255.255.255']) {
+      const r = await register(address);
+      assert.equal(r.status, 422, `registering at ${address}`);
+      assert.match((await r.json() as { message: string }).message, /address.*must be an address of the agent's host: a link-local \(the cloud's metadata service\), multicast or broadcast address is never one/);
+    }
     // Routing is unchanged: the router sends the app's requests to the real dynos, never to the host's service.
     const row = (await observed()).find((o) => o.dyno_id === mine.dyno_id)!;
     assert.equal(`${row.host}:${row.port}`, `${mine.host}:${mine.port}`, 'the dyno\'s route is the one its agent reported before');

@@ -3,6 +3,7 @@ import net from 'node:net';
 import { z } from 'zod/v3';
 import { ERRORS, type ErrorId } from '../../core/errors.js';
 import type { WireEvent } from '../../agent/protocol.js';
+import { neverADyno } from '../../core/this-host-address.js';
 
 const text = (max: number) => z.string().max(max);
 const testCase = z.object({ number: z.number().int(), description: text(10_000), status: z.enum(['passed', 'failed', 'skipped', 'todo']), diagnostic: text(100_000).nullable(), durationMs: z.number().min(0).max(1e10).nullable().optional() });
@@ -32,7 +33,8 @@ export const registerSchema = z.object({
   name: text(63).optional(),
   hostname: text(255),
   // Where the router reaches the agent's dynos: an IP address, never a name (see dyno-routes.ts).
-  address: text(255).refine((a) => net.isIP(a.replace(/^\[(.*)\]$/, '$1')) !== 0, 'must be an IP address: the router reaches the agent\'s dynos there (start the agent with --advertise IP)').nullable(),
+  address: text(255).refine((a) => net.isIP(a.replace(/^\[(.*)\]$/, '$1')) !== 0, 'must be an IP address: the router reaches the agent\'s dynos there (start the agent with --advertise IP)')
+    .refine((a) => !neverADyno(a), 'must be an address of the agent\'s host: a link-local (the cloud\'s metadata service), multicast or broadcast address is never one (start the agent with --advertise IP)').nullable(),
   // 0: an agent for dynos only (the local agent process beside a server whose own runner takes the jobs).
   slots: z.number().int().min(0).max(256),
   memory_mb: z.number().int().min(64).max(16 * 1024 * 1024).nullable(),
