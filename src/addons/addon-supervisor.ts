@@ -43,7 +43,7 @@ export const exitLine = (r: SandboxResult): string => (r.reason === 'exited' || 
 
 export class AddonSupervisor {
   private servers = new Map<string, Supervised>();
-  constructor(private events?: AddonServerEvents, private stableMs = STABLE_MS) {}
+  constructor(private events?: AddonServerEvents) {}
 
   /** Supervise `spec.proc` from now on (a server just started, or adopted). */
   watch(spec: SupervisedSpec): void {
@@ -92,7 +92,7 @@ export class AddonSupervisor {
 
   /** It ended (or a start failed): said, and started again after the back-off. */
   private crashed(s: Supervised, why: string): void {
-    if (Date.now() - s.upSince >= this.stableMs) s.failures = 0;
+    if (Date.now() - s.upSince >= STABLE_MS) s.failures = 0;
     const delay = crashBackoffMs(s.failures);
     s.failures++;
     s.lastExit = why;
