@@ -41,7 +41,7 @@ import { LogDrains } from './logs/drains/log-drains.js';
 import { onDynoCrash } from './releases/auto-rollback.js';
 import { restartAddon } from './releases/attach-addon.js';
 import { listApps } from './store/apps.js';
-import { listAppAddons } from './store/app-addons.js';
+import { listAppAddons, setAddonServerStatus } from './store/app-addons.js';
 import { addonsInLocalAgent, appAddonHost } from './releases/addon-host.js';
 import { registerPipelineAutomation } from './pipelines/automation.js';
 import { GithubDeliveries, GITHUB_DELIVERY_JOB, type GithubDeliveryJob } from './integrations/github-work.js';
@@ -130,7 +130,14 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       network: spaces,
     },
   });
-  const addons = new AddonManager({ sandbox, workRoot, templateRoot: path.join(config.dataDir, 'addon-templates'), pgBin: config.pgBin, postgresServerUrl: config.addonPostgresUrl, network: spaces });
+  const addons = new AddonManager({
+    sandbox, workRoot, templateRoot: path.join(config.dataDir, 'addon-templates'), pgBin: config.pgBin, postgresServerUrl: config.addonPostgresUrl, network: spaces,
+    // Apps' add-on servers this process runs (no local agent process): their restarts said in the app's log and kept on their rows.
+    events: {
+      log: appLog,
+      status: (id, st) => { setAddonServerStatus(store.db, id, null, st).catch((e: Error) => log.error(`add-on ${id}'s status: ${e.message}`)); },
+    },
+  });
   const ctx: AppContext = {
     config, store, queue: { db: store.db, dialect: store.dialect }, logs: ctxLogs,
     blobs, sandbox, tenants, secret, sessionSecret, secretKeys, workRoot,

@@ -146,6 +146,25 @@ test('add-ons made before (in the server, no agent recorded): the next start mov
     const ok = (r: { status: number; body: string }) => r.status === 200 && /^hit \d+ from web\.1/.test(r.body);
     await waitFor('served in-process', async () => ok(await viaRouter({ routerPort: router }, B)), 60_000);
     for (let i = 0; i < 5; i++) assert.ok(ok(await viaRouter({ routerPort: router }, B)));
+    // Supervised by the server too (no local agent process): its postmaster SIGKILLed, it is started again
+    // at the same URL with its rows, and the dyno (its psql session cut, it crashes and restarts) reconnects.
+    const postmaster = fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x)).map(Number).find((p) => {
+      try { const cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'latin1'); return cmd.startsWith('/usr/lib/postgresql/') && cmd.includes(`app-addon-${id}`); } catch { return false; }
+    });
+    assert.ok(postmaster, 'the add-on\'s postmaster runs');
+    const url = (await api<Record<string, string>>(old, 'GET', `/apps/${B}/config-vars`)).json['DATABASE_URL'];
+    process.kill(postmaster, 'SIGKILL');
+    const server = old;
+    await waitFor('the add-on shown up again after one restart', async () => {
+      const a = (await api<Array<{ server: { state: string; restarts: number; last_exit: string | null } }>>(server, 'GET', `/apps/${B}/addons`)).json[0]!;
+      return a.server.state === 'up' && a.server.restarts === 1 && a.server.last_exit === 'process exited with status 137';
+    }, 60_000);
+    assert.equal((await api<Record<string, string>>(old, 'GET', `/apps/${B}/config-vars`)).json['DATABASE_URL'], url, 'the same URL');
+    await waitFor('served again, the rows written before kept', async () => {
+      const r = await viaRouter({ routerPort: router }, B).catch(() => ({ status: 0, body: '' }));
+      return ok(r) && Number(/^hit (\d+)/.exec(r.body)![1]) > 5;
+    }, 60_000);
+    assert.match((await cli(old, ['logs', '-a', B, '-n', '300'])).stdout, /heroku\[heroku-postgresql-\w+\]: heroku-postgresql-\w+: process exited with status 137; state changed to crashed; starting it again at the same address in 1 s \(restart 1\)/);
     await old.stop();
     // As an add-on made before its agent was recorded (migration 032).
     const db = new Database(path.join(old.dataDir, 'slipway.db'));

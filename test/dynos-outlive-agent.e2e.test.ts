@@ -31,6 +31,9 @@ import { queryLoop, type QueryLoop } from './helpers/db-load.js';
 import { redisCommand } from './helpers/redis.js';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import pg from 'pg';
+import { inNs } from './helpers/netns.js';
 
 const A = 'outlive-agent';
 /** From the SIGSTOP to the server's line saying the process is hung (3 unanswered pings), with a second for the log to be read. */
@@ -235,11 +238,12 @@ test('an add-on server whose process is gone when the agent is replaced is start
   const redis = records.find((r) => r.service === 'redis')!;
   const [postgres] = serverPids().filter((p) => !fs.readFileSync(`/proc/${p}/cmdline`, 'latin1').startsWith('redis-server'));
   // Its whole sandbox (the launcher's process group), then the agent: its record names a process that is gone.
-  process.kill(-redis.proc.pid, 'SIGKILL');
-  await waitFor('redis-server gone', async () => serverPids().length === 1, 10_000);
+  // The agent is stopped first (SIGSTOP): a running agent would start redis again itself (the next tests).
   const logFile = `${s.dataDir}/companions/agent.log`;
   const logFrom = fs.statSync(logFile).size;
-  process.kill(agent, 'SIGKILL');
+  process.kill(agent, 'SIGSTOP');
+  process.kill(-redis.proc.pid, 'SIGKILL');
+  await waitFor('redis-server gone', async () => serverPids().length === 1, 10_000).finally(() => process.kill(agent, 'SIGKILL'));
   await waitFor('a new agent process that adopted the other add-on', async () => {
     const p = companions(s.dataDir)['agent']!;
     return p.length === 1 && p[0] !== agent && /adopted 1 of 1 add-on server\(s\)/.test(fs.readFileSync(logFile, 'utf8').slice(logFrom));
@@ -252,6 +256,116 @@ test('an add-on server whose process is gone when the agent is replaced is start
   assert.ok(serverPids().includes(postgres!), 'Postgres adopted: the same process');
   await waitFor('web.1 and web.2 up', async () => (await upWebs()).length === 2, 60_000);
 });
+
+/** A command run inside one of the app's dynos' network namespaces (a dyno's own source address: what the firewall lets reach its add-ons). */
+async function fromDyno(argv: string[]): Promise<string> {
+  const dir = path.join(s.dataDir, 'local-agent', 'dynos');
+  const ns = (JSON.parse(fs.readFileSync(path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith('.json'))!), 'utf8')) as { net: { netns: string } }).net.netns;
+  const r = await inNs(ns, argv, 30_000);
+  assert.equal(r.code, 0, `in the dyno's namespace ${ns}: ${r.stdout}${r.stderr}`);
+  return r.stdout;
+}
+/** A new connection from a dyno's namespace to the app's Postgres and Redis: the row written before, and redis's key. */
+const PG_MODULE = createRequire(import.meta.url).resolve('pg');
+const readFromDyno = () => fromDyno([process.execPath, '--input-type=module', '-e', `
+  import pg from ${JSON.stringify(PG_MODULE)};
+  import net from 'node:net';
+  const [db, redis] = process.argv.slice(-2).map((u) => new URL(u));
+  const c = new pg.Client({ connectionString: db.toString() });
+  await c.connect();
+  console.log((await c.query('SELECT v FROM survives_kill')).rows.map((r) => r.v).join(','));
+  await c.end();
+  const r = net.connect(Number(redis.port), redis.hostname, () => r.write('AUTH ' + (decodeURIComponent(redis.username) || 'default') + ' ' + decodeURIComponent(redis.password) + '\\r\\nGET kept\\r\\n'));
+  let got = '';
+  r.on('data', (d) => { got += d; if (/across-agents/.test(got)) { console.log(got.trim().split('\\r\\n').at(-1)); r.destroy(); } });
+`, config['DATABASE_URL']!, config['REDIS_URL']!]);
+type AddonServerJson = { id: string; name: string; attachment: { name: string }; server: { state: string; restarts: number; last_exit: string | null } | null };
+const addonsOf = async (app: string) => (await api<AddonServerJson[]>(s, 'GET', `/apps/${app}/addons`)).json;
+/** Another app with a Redis of its own on the same agent: what happens to this app's add-ons must not touch it. */
+const B = 'outlive-agent-other';
+let otherRedis = { id: '', url: '' };
+const redisPid = (url: string) => fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x)).map(Number).find((p) => {
+  try { return fs.readFileSync(`/proc/${p}/cmdline`, 'latin1').startsWith(`redis-server ${new URL(url).host}`); } catch { return false; }
+});
+
+test('SIGKILL of the app\'s postgres (its postmaster) and redis-server while the agent runs: the agent starts them again at the same URL, the data kept, a dyno\'s new connection works, the restart said and shown; another app\'s add-on untouched', { timeout: 120_000 }, async () => {
+  assert.equal((await cli(s, ['apps:create', B])).code, 0);
+  const made = await cli(s, ['addons:create', 'heroku-redis', '-a', B]);
+  assert.equal(made.code, 0, made.stdout + made.stderr);
+  otherRedis = { id: (await addonsOf(B))[0]!.id, url: (await api<Record<string, string>>(s, 'GET', `/apps/${B}/config-vars`)).json['REDIS_URL']! };
+  const otherPid = redisPid(otherRedis.url);
+  assert.ok(otherPid, 'the other app\'s redis-server runs');
+  const db = new pg.Client({ connectionString: config['DATABASE_URL']! });
+  await db.connect();
+  await db.query("CREATE TABLE survives_kill (v text); INSERT INTO survives_kill VALUES ('written before the kill')");
+  await db.end();
+  const agent = only('agent');
+  const dynos = dynoPids();
+  const before = serverPids();
+  const postmaster = before.find((p) => !fs.readFileSync(`/proc/${p}/cmdline`, 'latin1').startsWith('redis-server'))!;
+  const redis = before.find((p) => p !== postmaster)!;
+  process.kill(postmaster, 'SIGKILL');
+  process.kill(redis, 'SIGKILL');
+  const shown = await waitFor('both add-ons shown up again, restarted once', async () => {
+    const list = await addonsOf(A);
+    return list.every((a) => a.server?.state === 'up' && a.server.restarts === 1) ? list : undefined;
+  }, 60_000).catch(async (e: Error) => { throw new Error(`${e.message}: ${JSON.stringify(await addonsOf(A))}\n${serverLogTails(s, 60)}`, { cause: e }); });
+  for (const a of shown) assert.match(a.server!.last_exit!, /^process exited with status 137$/, `${a.name}: how its process ended`);
+  const now = serverPids();
+  assert.equal(now.length, 2, 'postgres and redis-server run again');
+  assert.ok(!now.includes(postmaster) && !now.includes(redis), 'as new processes');
+  assert.equal(only('agent'), agent, 'started again by the running agent, not a new one');
+  assert.deepEqual((await api<Record<string, string>>(s, 'GET', `/apps/${A}/config-vars`)).json, config, 'the same URLs: nothing for the app to change');
+  assert.equal(await readFromDyno(), 'written before the kill\nacross-agents\n', 'a new connection from a dyno reads the row and the key written before the kill');
+  assert.deepEqual(accessPairs(), expectedPairs(), 'the app\'s dynos still reach them, and nothing else does');
+  const log = await logs();
+  for (const a of shown) {
+    assert.match(log, new RegExp(`heroku\\[${a.name}\\]: ${a.name}: process exited with status 137; state changed to crashed; starting it again at the same address in 1 s \\(restart 1\\)`));
+    assert.match(log, new RegExp(`heroku\\[${a.name}\\]: ${a.name}: state changed from starting to up \\(restart 1\\)`));
+  }
+  const listed = await cli(s, ['addons', '-a', A]);
+  assert.match(listed.stdout, /up, 1 restart \(last: process exited with status 137\)/);
+  assert.deepEqual(dynoPids(), dynos, 'the dynos kept running');
+  assert.equal(redisPid(otherRedis.url), otherPid, 'the other app\'s redis-server is the same process');
+  assert.deepEqual((await addonsOf(B))[0]!.server, { state: 'up', restarts: 0, last_exit: null, changed_at: null });
+});
+
+test('an add-on whose data folder cannot start (a corrupted Redis append-only manifest) waits longer after each failed start, says why, and keeps the other apps\' add-ons up; mended, it starts again', { timeout: 150_000 }, async () => {
+  try { await corruptAndMend(); } finally {
+    // Its supervision ends with it: destroyed, it is not started again (and the tests after this one find only this app's add-ons).
+    const gone = await cli(s, ['addons:destroy', 'REDIS', '-a', B, '--confirm', B]);
+    assert.equal(gone.code, 0, gone.stdout + gone.stderr);
+    assert.equal(redisPid(otherRedis.url), undefined, 'its redis-server is gone');
+  }
+});
+
+async function corruptAndMend(): Promise<void> {
+  const manifest = path.join(s.dataDir, 'local-agent', 'workspaces', `app-addon-${otherRedis.id}`, 'appendonlydir', 'appendonly.aof.manifest');
+  const good = fs.readFileSync(manifest);
+  const servers = serverPids();
+  fs.writeFileSync(manifest, 'this is not a manifest\n');
+  process.kill(redisPid(otherRedis.url)!, 'SIGKILL');
+  const name = (await addonsOf(B))[0]!.name;
+  const blogs = async () => (await cli(s, ['logs', '-a', B, '-n', '200'])).stdout;
+  // The back-off grows: 1 s after the kill, 2 s after the first failed start, 4 s after the second.
+  await waitFor('two failed starts, each followed by a longer wait', async () => new RegExp(`heroku\\[${name}\\]: ${name}: starting it failed: redis-server exited with code 1: .*; state changed to crashed; starting it again at the same address in 4 s \\(restart 3\\)`).test(await blogs()), 60_000)
+    .catch(async (e: Error) => { throw new Error(`${e.message}\n${await blogs()}`, { cause: e }); });
+  const log = await blogs();
+  assert.match(log, new RegExp(`${name}: process exited with status 137; state changed to crashed; starting it again at the same address in 1 s \\(restart 1\\)`));
+  assert.match(log, new RegExp(`${name}: starting it failed: .*in 2 s \\(restart 2\\)`));
+  // Between two tries it is shown crashed, with why its last start failed (a try under way shows `starting`).
+  await waitFor('the add-on shown crashed, saying why', async () => {
+    const server = (await addonsOf(B))[0]!.server!;
+    return server.state === 'crashed' && /^starting it failed: redis-server exited with code 1: .*(manifest|AOF)/i.test(server.last_exit ?? '');
+  }, 30_000);
+  fs.writeFileSync(manifest, good);
+  assert.deepEqual(serverPids(), servers, 'this app\'s Postgres and Redis are the same processes');
+  assert.match(await redisCommand(config['REDIS_URL']!, ['GET', 'kept']), /across-agents/);
+  // Its next try (after a wait that grew with each failure: how many failed depends on how long the checks above took) starts it.
+  await waitFor('the mended add-on up again', async () => (await addonsOf(B))[0]!.server?.state === 'up', 60_000);
+  assert.ok((await addonsOf(B))[0]!.server!.restarts >= 3);
+  assert.match(await redisCommand(otherRedis.url, ['PING']), /PONG/);
+}
 
 test('a restart with another companion version replaces the router and the agent (an upgrade): the agent hands its dynos over, the new one adopts them, and the next restart of that version adopts the companions', { timeout: 240_000 }, async () => {
   const before = companions(s.dataDir);

@@ -15,9 +15,17 @@ import { placeAddon, placedUrl, relayAddon, urlHost, type AddonNetwork, type Add
 import type { AppAddonHost, AppAddonMade, AppAddonRecord } from './app-addon-host.js';
 import type { AddonRecord, AddonRecords } from './addon-records.js';
 import { procStartTime } from '../sandbox/adopted.js';
+import { AddonSupervisor, type AddonServerEvents } from './addon-supervisor.js';
 
-/** `records`: apps' add-on servers outlive this process (an agent's), recorded there and adopted by its next process. */
-export interface AddonManagerOptions { sandbox: Sandbox; workRoot: string; templateRoot: string; pgBin: string; postgresServerUrl?: string; network?: AddonNetwork; records?: AddonRecords }
+/**
+ * `records`: apps' add-on servers outlive this process (an agent's), recorded there and adopted by its next process.
+ * `events`: a server's crash and restart (addon-supervisor.ts), for the app's log and the add-on's status;
+ * `onServersChanged`: a server was started again (its pid changed: see serverPids).
+ */
+export interface AddonManagerOptions {
+  sandbox: Sandbox; workRoot: string; templateRoot: string; pgBin: string; postgresServerUrl?: string; network?: AddonNetwork; records?: AddonRecords;
+  events?: AddonServerEvents; onServersChanged?(): void;
+}
 
 /** An outliving add-on server's output file is emptied past this size (it is read only for its start). */
 const MAX_OUTPUT_BYTES = 1024 * 1024;
@@ -27,6 +35,11 @@ export type ProvisionResult = { ok: true; addons: Provisioned[] } | { ok: false;
 
 export const addonMarker = (runId: string): string => `addons-${runId}`;
 export const appAddonMarker = (id: string): string => `app-addon-${id}`;
+/** An app add-on's name as the API shows it (`heroku-postgresql-1a2b3c4d`, api/addons.ts). */
+const addonName = (service: AddonRecord['service'], id: string): string => `heroku-${service}-${id.slice(0, 8)}`;
+
+/** An app's add-on server as its supervisor starts it again: which, whose, and as which uid. */
+interface AppServer { id: string; appId: string; service: AddonRecord['service']; tenant?: Tenant }
 
 export class AddonManager implements AppAddonHost {
   private live = new Map<string, LiveAddon[]>();
@@ -35,7 +48,10 @@ export class AddonManager implements AppAddonHost {
   private ephemeral: EphemeralPostgres;
   private server?: ServerPostgres;
 
+  private supervisor: AddonSupervisor;
+
   constructor(private o: AddonManagerOptions) {
+    this.supervisor = new AddonSupervisor(o.events);
     this.ephemeral = new EphemeralPostgres(o.sandbox, o.templateRoot, o.pgBin);
     if (o.postgresServerUrl) this.server = new ServerPostgres(o.postgresServerUrl);
   }
@@ -84,8 +100,8 @@ export class AddonManager implements AppAddonHost {
     fs.rmSync(this.runDir(runId), { recursive: true, force: true });
   }
 
-  // ---- Add-ons of apps: long-lived servers in workRoot/app-addon-<id>, started again (same port) on boot.
-  private appServers = new Map<string, Started>();
+  // ---- Add-ons of apps: long-lived servers in workRoot/app-addon-<id>, supervised (started again at the same
+  // port when they end), and started again (same port) on boot.
   private appDir(id: string): string { return path.join(this.o.workRoot, `app-addon-${id}`); }
   /**
    * The sandbox an add-on server runs in: its own uid under bubblewrap, which also gives that uid a
@@ -106,14 +122,34 @@ export class AddonManager implements AppAddonHost {
 
   private trimTimer?: NodeJS.Timeout;
 
-  /** An app's add-on server runs: kept, and (outliving this process) recorded for the next process of this agent. */
-  private running(id: string, appId: string, service: AddonRecord['service'], ctx: { host: string; netns?: string }, port: number, proc: Started, startedAt = new Date().toISOString()): void {
-    this.appServers.set(id, proc);
+  /**
+   * An app's add-on server runs: supervised (started again where it ran when it ends), and (outliving
+   * this process) recorded for the next process of this agent. `carried`: what an earlier process counted.
+   */
+  private running(a: AppServer, place: { host: string; netns?: string }, port: number, proc: Started, carried: { startedAt?: string; restarts?: number; lastExit?: string | null } = {}): void {
+    const startedAt = carried.startedAt ?? new Date().toISOString();
+    const record = (p: Started, restarts: number, lastExit: string | null) => {
+      const r = this.o.records;
+      const startTime = p.pid === undefined ? undefined : procStartTime(p.pid);
+      if (!r || p.pid === undefined || !startTime) return;
+      r.save({ id: a.id, appId: a.appId, service: a.service, host: place.host, port, netns: place.netns, proc: { pid: p.pid, startTime, marker: p.marker }, startedAt, tenant: a.tenant, restarts, lastExit });
+    };
+    record(proc, carried.restarts ?? 0, carried.lastExit ?? null);
+    this.supervisor.watch({
+      id: a.id, appId: a.appId, name: addonName(a.service, a.id), proc, restarts: carried.restarts, lastExit: carried.lastExit,
+      restart: () => this.startAgain(a, place, port),
+      running: (p, st) => { record(p, st.restarts, st.last_exit); this.o.onServersChanged?.(); },
+    });
     const r = this.o.records;
-    const startTime = proc.pid === undefined ? undefined : procStartTime(proc.pid);
-    if (!r || proc.pid === undefined || !startTime) return;
-    r.save({ id, appId, service, host: ctx.host, port, netns: ctx.netns, proc: { pid: proc.pid, startTime, marker: proc.marker }, startedAt });
-    this.trimTimer ??= setInterval(() => { for (const k of this.appServers.keys()) r.trimOutput(k, MAX_OUTPUT_BYTES); }, TRIM_MS).unref();
+    if (r) this.trimTimer ??= setInterval(() => { for (const [k] of this.supervisor.procs()) r.trimOutput(k, MAX_OUTPUT_BYTES); }, TRIM_MS).unref();
+  }
+
+  /** Start a supervised server again at its address, port and data folder (what its last process left is ended first). */
+  private async startAgain(a: AppServer, place: { host: string; netns?: string }, port: number): Promise<Started> {
+    const ctx = this.appCtx(a.id, { ...place, release: async () => {} }, a.tenant ?? ownerOf(this.appDir(a.id)));
+    killMarked((m) => m === ctx.marker);
+    const { proc } = a.service === 'redis' ? await startRedis(ctx, { port, durable: true }) : await this.ephemeral.startCluster(ctx, { port, durable: true });
+    return proc;
   }
 
   /**
@@ -131,7 +167,7 @@ export class AddonManager implements AppAddonHost {
         : { host: a.host, release: async () => {} };
       if (!place) { await proc.stop(0); r.remove(a.id); continue; }
       this.places.set(a.id, [place]);
-      this.running(a.id, a.appId, a.service, place, a.port, proc, a.startedAt);
+      this.running({ id: a.id, appId: a.appId, service: a.service, tenant: a.tenant }, place, a.port, proc, { startedAt: a.startedAt, restarts: a.restarts, lastExit: a.lastExit });
       adopted++;
     }
     return adopted;
@@ -166,12 +202,12 @@ export class AddonManager implements AppAddonHost {
         const password = newRedisPassword();
         writeRedisAuth(ctx.dir, password);
         const { port, proc } = await startRedis(ctx, { durable: true });
-        this.running(id, appId, 'redis', ctx, port, proc);
+        this.running({ id, appId, service: 'redis', tenant }, ctx, port, proc);
         return { provider: 'redis', port, url: addonUrl({ host: ctx.host, port }, { scheme: 'redis', password }), database: null };
       }
       const creds = await this.ephemeral.createCluster(ctx);
       const { port, proc } = await this.ephemeral.startCluster(ctx, { durable: true });
-      this.running(id, appId, 'postgresql', ctx, port, proc);
+      this.running({ id, appId, service: 'postgresql', tenant }, ctx, port, proc);
       return { provider: 'ephemeral-postgres', port, url: addonUrl({ host: ctx.host, port }, { scheme: 'postgres', ...creds }), database: null };
     } catch (e) {
       this.o.records?.remove(id);
@@ -202,7 +238,9 @@ export class AddonManager implements AppAddonHost {
       await chownTree(ctx.dir, ctx.sandbox.user);
       const service = a.service === 'redis' ? 'redis' : 'postgresql';
       const { proc } = service === 'redis' ? await startRedis(ctx, { port: a.port, durable: true }) : await this.ephemeral.startCluster(ctx, { port: a.port, durable: true });
-      this.running(a.id, a.app_id, service, ctx, a.port, proc);
+      const carried = { restarts: a.restarts ?? 0, lastExit: a.last_exit ?? null };
+      this.running({ id: a.id, appId: a.app_id, service, tenant }, ctx, a.port, proc, carried);
+      this.o.events?.status(a.id, { state: 'up', restarts: carried.restarts, last_exit: carried.lastExit, changed_at: new Date().toISOString() });
     } catch (e) {
       this.o.records?.remove(a.id);
       await this.unplace(a.id);
@@ -216,8 +254,7 @@ export class AddonManager implements AppAddonHost {
 
   /** Stop and delete an app's add-on and its data. */
   async destroyForApp(a: { id: string; provider: string; database: string | null }): Promise<void> {
-    await this.appServers.get(a.id)?.stop();
-    this.appServers.delete(a.id);
+    await this.supervisor.forget(a.id)?.proc.stop();
     this.o.records?.remove(a.id);
     killMarked((m) => m === appAddonMarker(a.id));
     await this.unplace(a.id);
@@ -232,16 +269,20 @@ export class AddonManager implements AppAddonHost {
   async stopAppServers(handOver = false): Promise<void> {
     clearInterval(this.trimTimer);
     this.trimTimer = undefined;
-    const servers = [...this.appServers];
-    this.appServers.clear();
+    const servers = this.supervisor.forgetAll();
     if (handOver) { this.places.clear(); return; }
     await Promise.all(servers.map(async ([id, p]) => { await p.stop(); this.o.records?.remove(id); }));
     await Promise.all([...this.places.keys()].map((k) => this.unplace(k)));
   }
 
   /** The pids of the app add-on servers this process runs (they hold its networks, as dynos do). */
-  serverPids(): number[] { return [...this.appServers.values()].flatMap((p) => (p.pid === undefined ? [] : [p.pid])); }
+  serverPids(): number[] { return this.supervisor.procs().flatMap(([, p]) => (p.pid === undefined ? [] : [p.pid])); }
 
   /** Runs whose add-ons are up in this process (for shutdown). */
   liveRuns(): string[] { return [...this.live.keys()]; }
+}
+
+/** The uid and gid a folder belongs to (an add-on server recorded before its tenant was). */
+function ownerOf(dir: string): Tenant | undefined {
+  try { const st = fs.statSync(dir); return { uid: st.uid, gid: st.gid }; } catch { return undefined; }
 }

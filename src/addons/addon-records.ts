@@ -3,6 +3,7 @@
 // the add-on, where it listens (its namespace and address on the default network), and its
 // launcher (see sandbox/outlive-records.ts). Its output goes to the record's output file.
 import { OutliveRecords } from '../sandbox/outlive-records.js';
+import type { Tenant } from '../sandbox/user.js';
 
 export interface AddonRecord {
   id: string;
@@ -14,6 +15,11 @@ export interface AddonRecord {
   netns?: string;
   proc: { pid: number; startTime: string; marker: string };
   startedAt: string;
+  /** The uid it runs as (it is started again as that uid when it ends: addon-supervisor.ts). */
+  tenant?: Tenant;
+  /** Its supervisor's count of restarts, and how its last process ended. */
+  restarts?: number;
+  lastExit?: string | null;
 }
 
 export class AddonRecords extends OutliveRecords<AddonRecord> {

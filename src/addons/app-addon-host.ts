@@ -8,7 +8,11 @@ import type { Provisioned } from './providers.js';
 export interface AppAddonMade { provider: Provisioned['provider']; port: number | null; url: string; database: string | null }
 
 /** What starting an add-on again needs of its stored row. */
-export interface AppAddonRecord { id: string; app_id: string; service: string; provider: string; port: number | null; url: string; database: string | null }
+export interface AppAddonRecord {
+  id: string; app_id: string; service: string; provider: string; port: number | null; url: string; database: string | null;
+  /** Its supervisor's count so far (core/addon-server-status.ts): carried on when it is started again. */
+  restarts?: number; last_exit?: string | null;
+}
 
 export interface AppAddonHost {
   /** Provision an app's add-on, run as `tenant` (the app's add-on uid). */

@@ -21,6 +21,8 @@ import type { AppAddonHost } from '../addons/app-addon-host.js';
 import type { SpaceNetworks } from '../spaces/space-network.js';
 import { loadPlan } from '../companions/companion-spaces.js';
 import { followSpaces, loadFabric } from './agent-spaces.js';
+import { DynoLogShipper } from './dyno-log-shipper.js';
+import { AddonStatusShipper } from './addon-status-shipper.js';
 
 /** What the agent runs for the server beside it (asked over the companion socket): add-on servers and private spaces. */
 export interface CompanionHost { addons: AppAddonHost; spaces: SpaceNetworks; planFile: string }
@@ -115,6 +117,11 @@ export async function runAgent(c: AgentConfig, o: { onReady?: () => void; onHost
   let beat: NodeJS.Timeout | undefined;
   let dynos: Awaited<ReturnType<typeof startAgentDynos>> | undefined;
   let addons: AddonManager | undefined;
+  const client = new AgentClient(c.server, c.token, randomBytes(8).toString('hex'));
+  // A crashed add-on server's restarts go to its app's log and its status to its row (sent once the server answers).
+  const addonLogs = new DynoLogShipper(client, (m) => log.warn(m));
+  const addonStatus = new AddonStatusShipper(client, (m) => log.warn(m));
+  let holdAddons = () => {};
   try {
     // The private spaces of the last plan the server sent (a previous process of this agent ran them):
     // their bridges and firewall adopted, and the namespaces of the dynos and add-on servers adopted
@@ -135,14 +142,17 @@ export async function runAgent(c: AgentConfig, o: { onReady?: () => void; onHost
     await startDefaultNetwork(c.host, host.spaces, log, adoptedNets.filter((n) => !n.spaceId));
     if (c.router) await host.spaces.offerRouter(c.host.domain, c.router).catch((e: Error) => log.error(`offering the router to the default network: ${e.message}`));
     // App add-on servers on this host's network, beside the apps' dynos (asked for by the server beside it).
-    addons = new AddonManager({ sandbox: host.sandbox, workRoot: host.workRoot, templateRoot: path.join(c.host.dataDir, 'addon-templates'), pgBin: c.host.pgBin, postgresServerUrl: c.host.addonPostgresUrl, network: host.spaces, records: addonRecords });
+    addons = new AddonManager({
+      sandbox: host.sandbox, workRoot: host.workRoot, templateRoot: path.join(c.host.dataDir, 'addon-templates'), pgBin: c.host.pgBin, postgresServerUrl: c.host.addonPostgresUrl, network: host.spaces, records: addonRecords,
+      events: { log: (appId, source, line) => addonLogs.push(appId, source, line), status: (id, s) => addonStatus.push(id, s) },
+      onServersChanged: () => holdAddons(),
+    });
     if (adoptingAddons.length) log.info(`adopted ${await addons.adopt(adoptingAddons)} of ${adoptingAddons.length} add-on server(s) an earlier process of this agent left running`);
     const manager = addons;
     // They hold this agent's networks while it is away, as its dynos do (owners.ts).
-    const holdAddons = () => host.spaces.holdFor(manager.serverPids(), 'addons');
+    holdAddons = () => host.spaces.holdFor(manager.serverPids(), 'addons');
     holdAddons();
     o.onHost?.({ addons: heldAfter(addons, holdAddons), spaces: host.spaces, planFile });
-    const client = new AgentClient(c.server, c.token, randomBytes(8).toString('hex'));
     const reg = await register(client, c, stop.signal);
     if (!reg) return;
     log.info(`registered with ${c.server} as ${reg.name} (protocol v${reg.protocol_version}, ${c.slots} slots, lease ${reg.lease_ms} ms); dynos at ${reg.address}, reachable from ${(c.routerFrom ?? [reg.serverAddress]).join(', ')} only`);
@@ -207,6 +217,7 @@ export async function runAgent(c: AgentConfig, o: { onReady?: () => void; onHost
     await dynos?.close(handOver);
     // Add-on servers live in namespaces of the default network: stopped (their data kept) before it goes.
     await addons?.stopAppServers(handOver);
+    await Promise.all([addonLogs.close(), addonStatus.close()]);
     // Handing over, the host's networks, cgroups and workspace filesystems stay for the dynos (the next process sweeps what they do not use).
     if (!handOver) await host.close();
   }

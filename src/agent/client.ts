@@ -5,7 +5,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
 import {
-  INSTANCE_HEADER, PROTOCOL_VERSION, type ClaimedJob, type DesiredDynosResponse, type DynoLogBatch, type ObservedReport, type ObservedReportResponse, type EventBatch, type EventBatchResponse, type FinishRequest, type LeaseResponse, type RegisterRequest, type RegisterResponse, type SpacesPlanResponse,
+  INSTANCE_HEADER, PROTOCOL_VERSION, type ClaimedJob, type DesiredDynosResponse, type AddonStatusReport, type DynoLogBatch, type ObservedReport, type ObservedReportResponse, type EventBatch, type EventBatchResponse, type FinishRequest, type LeaseResponse, type RegisterRequest, type RegisterResponse, type SpacesPlanResponse,
 } from './protocol.js';
 
 /** The server answered with an error (`id` from docs/errors.md); network failures stay plain errors. */
@@ -95,6 +95,7 @@ export class AgentClient {
 
   reportDynos(r: ObservedReport): Promise<ObservedReportResponse> { return this.call<ObservedReportResponse>('PUT', '/agent/v1/dynos/observed', r) as Promise<ObservedReportResponse>; }
   async dynoLogs(b: DynoLogBatch): Promise<void> { await this.call('POST', '/agent/v1/dynos/logs', b); }
+  async addonStatus(r: AddonStatusReport): Promise<void> { await this.call('PUT', '/agent/v1/addons/status', r); }
 
   /** Upload a build's slug (before the build's end event). */
   async uploadSlug(jobId: string, file: string): Promise<void> {

@@ -3,6 +3,7 @@
 import type { JobEvent } from '../runner/execute-job.js';
 import type { DesiredDyno, ObservedDyno } from '../runtime/desired-state.js';
 import type { SpaceApp, SpaceFabric, SpaceSpec } from '../spaces/space-owner.js';
+import type { AddonServerStatus } from '../core/addon-server-status.js';
 
 /** The protocol versions this build speaks; an agent says which one it uses when it registers. */
 export const PROTOCOL_VERSIONS = [1] as const;
@@ -55,6 +56,8 @@ export interface ObservedReportResponse { ok: true; ignored: string[] }
 /** `POST /agent/v1/dynos/logs`: dyno output and dyno events for the apps' logs. */
 /** `at`: when the agent read the line (ISO 8601): the log line's time, not the batch's arrival. */
 export interface DynoLogBatch { lines: Array<{ app_id: string; source: string; line: string; at?: string }> }
+/** The apps' add-on servers this agent runs, as their supervisor last saw each (core/addon-server-status.ts). */
+export interface AddonStatusReport { addons: Array<{ id: string } & AddonServerStatus> }
 
 /**
  * `GET /agent/v1/spaces`: the private spaces this agent runs and its part in the overlay, complete.

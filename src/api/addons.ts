@@ -17,6 +17,8 @@ export const addonJson = (app: App, a: AppAddon) => ({
   id: a.id, name: `${a.plan.split(':')[0]}-${a.id.slice(0, 8)}`, addon_service: { name: a.plan.split(':')[0] }, plan: { name: a.plan, price: FREE }, billed_price: FREE,
   app: { id: app.id, name: app.name }, billing_entity: { id: app.id, name: app.name, type: 'app' }, config_vars: [`${a.name}_URL`], attachment: { name: a.name }, state: 'provisioned', provider: a.provider,
   created_at: a.created_at, updated_at: a.created_at,
+  // Slipway's own: its server as its supervisor last reported it (none for a database on the operator's server).
+  server: a.provider === 'server-postgres' ? null : { state: a.server_state ?? 'up', restarts: a.restarts ?? 0, last_exit: a.last_exit ?? null, changed_at: a.server_changed_at ?? null },
 });
 
 /** An attachment as Heroku's `addon-attachment` resource, for app webhooks. */

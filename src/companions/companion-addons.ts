@@ -12,7 +12,10 @@ import { postCompanion, type JsonRoute } from './companion-call.js';
 const TIMEOUT_MS = 180_000;
 
 const tenant = z.object({ uid: z.number().int(), gid: z.number().int() }).optional();
-const record = z.object({ id: z.string(), app_id: z.string(), service: z.string(), provider: z.string(), port: z.number().int().nullable(), url: z.string(), database: z.string().nullable() });
+const record = z.object({
+  id: z.string(), app_id: z.string(), service: z.string(), provider: z.string(), port: z.number().int().nullable(), url: z.string(), database: z.string().nullable(),
+  restarts: z.number().int().optional(), last_exit: z.string().nullable().optional(),
+});
 const provision = z.object({ id: z.string(), request: z.object({ service: z.enum(['postgresql', 'redis']), plan: z.string(), name: z.string() }), appId: z.string(), tenant });
 const start = z.object({ addon: record, tenant });
 const destroy = z.object({ addon: record.pick({ id: true, provider: true, database: true }) });
@@ -35,8 +38,8 @@ export class CompanionAddons implements AppAddonHost {
   }
 
   async startForApp(addon: AppAddonRecord, tenant?: Tenant): Promise<string | undefined> {
-    const { id, app_id, service, provider, port, url, database } = addon;
-    return (await this.post<{ moved: string | null }>('/addons/start', { addon: { id, app_id, service, provider, port, url, database }, tenant })).moved ?? undefined;
+    const { id, app_id, service, provider, port, url, database, restarts, last_exit } = addon;
+    return (await this.post<{ moved: string | null }>('/addons/start', { addon: { id, app_id, service, provider, port, url, database, restarts, last_exit }, tenant })).moved ?? undefined;
   }
 
   async destroyForApp(a: Pick<AppAddonRecord, 'id' | 'provider' | 'database'>): Promise<void> {

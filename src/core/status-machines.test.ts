@@ -6,6 +6,8 @@ import { BUILD } from './build-status.js';
 import { PROMOTION, PROMOTION_TARGET } from './promotion-status.js';
 import { REVIEW_APP } from './review-app-status.js';
 import { DYNO } from './dyno-status.js';
+import { ADDON_SERVER } from './addon-server-status.js';
+import { crashBackoffMs } from './crash-backoff.js';
 
 /** Every pair of statuses: the legal ones move, every other one throws and names both ends. */
 function checkTable<S extends string>(m: StatusMachine<S>, legal: Array<[S, S]>): void {
@@ -47,4 +49,13 @@ test('review apps: Heroku\'s life cycle; a deleted or errored one starts over wh
 test('dynos: starting → up | crashed | down; up → crashed | down; crashed → starting | down; down is for good', () => {
   checkTable(DYNO, [['starting', 'up'], ['starting', 'crashed'], ['starting', 'down'], ['up', 'crashed'], ['up', 'down'], ['crashed', 'starting'], ['crashed', 'down']]);
   assert.equal(DYNO.isTerminal('down'), true);
+});
+
+test('add-on servers: starting → up | crashed; up → crashed; crashed → starting; none ends', () => {
+  checkTable(ADDON_SERVER, [['starting', 'up'], ['starting', 'crashed'], ['up', 'crashed'], ['crashed', 'starting']]);
+  assert.deepEqual(['starting', 'up', 'crashed'].map((s) => ADDON_SERVER.isTerminal(s as never)), [false, false, false]);
+});
+
+test('crash back-off: 1 s doubling per crash in a row, at most 5 minutes', () => {
+  assert.deepEqual([0, 1, 2, 3, 8, 9, 40].map(crashBackoffMs), [1000, 2000, 4000, 8000, 256_000, 300_000, 300_000]);
 });

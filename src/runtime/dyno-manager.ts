@@ -19,6 +19,7 @@ import { MAX_UNREAD_BYTES, OutputTail } from './dyno-output.js';
 import { canConnect as listening } from './boot-check.js';
 
 import { DYNO, type DynoState } from '../core/dyno-status.js';
+import { crashBackoffMs } from '../core/crash-backoff.js';
 export type { DynoState };
 
 /** `tenant`: the app's own uid, every dyno of it runs as (undefined: the sandbox user). */
@@ -308,7 +309,7 @@ export class DynoManager {
   private crashed(d: Dyno, _code: number | null): void {
     this.setState(d, 'crashed');
     if (d.stopping) return;
-    const delay = Math.min(300_000, 1000 * 2 ** d.restarts);
+    const delay = crashBackoffMs(d.restarts);
     d.restarts++;
     this.o.log(d.appId, `heroku[${d.name}]`, `${d.name}: state changed to crashed; restarting in ${delay / 1000} s (restart ${d.restarts})`);
     d.timer = setTimeout(() => {

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database, AppAddonsTable } from './schema.js';
 import { fail } from '../core/errors.js';
 import { now } from './db.js';
+import type { AddonServerStatus } from '../core/addon-server-status.js';
 
 export type AppAddon = AppAddonsTable;
 
@@ -27,4 +28,11 @@ export async function getAppAddon(db: Kysely<Database>, appId: string, ref: stri
 
 export async function deleteAppAddon(db: Kysely<Database>, id: string): Promise<void> {
   await db.deleteFrom('app_addons').where('id', '=', id).execute();
+}
+
+/** An add-on server's status as the host that runs it reported it; only the rows of add-ons that host runs (`agentId`; null: this server's own). */
+export async function setAddonServerStatus(db: Kysely<Database>, id: string, agentId: string | null, s: AddonServerStatus): Promise<boolean> {
+  let q = db.updateTable('app_addons').set({ server_state: s.state, restarts: s.restarts, last_exit: s.last_exit, server_changed_at: s.changed_at }).where('id', '=', id);
+  if (agentId) q = q.where('agent_id', '=', agentId);
+  return Number((await q.executeTakeFirst()).numUpdatedRows) > 0;
 }

@@ -1,5 +1,6 @@
 // Row types of every table. Times are ISO-8601 text and flags are 0/1 integers in both databases.
 import type { Generated } from 'kysely';
+import type { AddonServerState } from '../core/addon-server-status.js';
 
 export interface TokensTable {
   id: string; name: string; hash: string; created_at: string; last_used_at: string | null;
@@ -170,6 +171,11 @@ export interface AppAddonsTable {
   id: string; app_id: string; name: string; plan: string; service: string; provider: string; port: number | null; url: string; database: string | null; created_at: string;
   /** The agent whose host runs the add-on's server (null: not started since it was made, or before 032). */
   agent_id: string | null;
+  /** Its server as its supervisor last reported it (core/addon-server-status.ts); null: nothing reported. */
+  server_state?: AddonServerState | null;
+  restarts?: number;
+  last_exit?: string | null;
+  server_changed_at?: string | null;
 }
 
 /** An agent (one per host); `token_hash` null for the embedded agent `local`. */

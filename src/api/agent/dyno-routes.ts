@@ -93,12 +93,12 @@ export async function agentDynoRoutes(app: FastifyInstance, ctx: AppContext): Pr
     return reply.type('application/gzip').send(fs.createReadStream(file));
   });
 
-  // Dyno output for the apps' logs: lines of apps with no dyno on this agent are dropped.
+  // Dyno output and add-on server events for the apps' logs: lines of apps with no dyno nor add-on server on this agent are dropped.
   app.post('/agent/v1/dynos/logs', { bodyLimit: 4 * 1024 * 1024 }, async (req) => {
     const agent = agentOf(req);
     const batch = parseBody(dynoLogSchema, req.body);
-    const [desired, before] = await Promise.all([desiredDynosOnAgent(db, agent.id), observedOnAgent(db, agent.id)]);
-    const apps = new Set([...desired.map((r) => r.app_id), ...before.map((r) => r.app_id)]);
+    const [desired, before, addons] = await Promise.all([desiredDynosOnAgent(db, agent.id), observedOnAgent(db, agent.id), db.selectFrom('app_addons').select('app_id').where('agent_id', '=', agent.id).execute()]);
+    const apps = new Set([...desired.map((r) => r.app_id), ...before.map((r) => r.app_id), ...addons.map((r) => r.app_id)]);
     let dropped = 0;
     for (const l of batch.lines) {
       if (!apps.has(l.app_id)) { dropped++; continue; }

@@ -18,6 +18,7 @@ import { agentJobRoutes } from './job-routes.js';
 import { agentOneOffRoutes } from './one-off-routes.js';
 import { agentDynoRoutes } from './dyno-routes.js';
 import { agentSpaceRoutes } from './space-routes.js';
+import { agentAddonRoutes } from './addon-routes.js';
 import { runsSpaces } from '../../store/space-fabric.js';
 import { withConfig } from '../../runner/job-config.js';
 import { jobsCancelled, jobsQueued } from '../../core/wakeup.js';
@@ -109,4 +110,5 @@ export async function agentRoutes(app: FastifyInstance, ctx: AppContext): Promis
   await agentOneOffRoutes(app, ctx);
   await agentDynoRoutes(app, ctx);
   await agentSpaceRoutes(app, ctx);
+  await agentAddonRoutes(app, ctx);
 }

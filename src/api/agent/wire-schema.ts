@@ -55,3 +55,8 @@ const observedDyno = z.object({
 });
 export const observedSchema = z.object({ dynos: z.array(observedDyno).max(2000) });
 export const dynoLogSchema = z.object({ lines: z.array(z.object({ app_id: text(64), source: z.string().regex(/^(app|heroku)\[[\w.-]{1,80}\]$/, 'app[NAME] or heroku[NAME]'), line: text(64 * 1024), at: z.string().datetime().optional() })).max(10_000) });
+export const addonStatusSchema = z.object({
+  addons: z.array(z.object({
+    id: text(64), state: z.enum(['starting', 'up', 'crashed']), restarts: z.number().int().min(0), last_exit: text(2000).nullable(), changed_at: z.string().datetime(),
+  })).max(2000),
+});

@@ -8,7 +8,13 @@ import { confirmName } from '../confirm.js';
 
 const client = () => new ApiClient(loadCredentials());
 const enc = encodeURIComponent;
-interface AddonJson { id: string; name: string; plan: { name: string }; config_vars: string[]; state: string; provider: string; created_at: string }
+interface AddonJson {
+  id: string; name: string; plan: { name: string }; config_vars: string[]; state: string; provider: string; created_at: string;
+  server: { state: string; restarts: number; last_exit: string | null } | null;
+}
+
+/** Its server's state, with its restarts and how its process last ended when it was started again. */
+const serverCell = (s: AddonJson['server']): string => (!s ? '-' : s.restarts ? `${s.state}, ${s.restarts} restart${s.restarts === 1 ? '' : 's'} (last: ${s.last_exit ?? 'unknown'})` : s.state);
 
 export function registerAddons(program: Command): void {
   appOption(program.command('addons').description('list an app\'s add-ons'), 'app').option('--json', 'output JSON')
@@ -16,7 +22,7 @@ export function registerAddons(program: Command): void {
       const list = await client().get<AddonJson[]>(`/apps/${enc(o.app)}/addons`);
       if (o.json) return printJson(list);
       if (!list.length) return console.log(`${o.app} has no add-ons. Add one with \`slipway addons:create heroku-postgresql -a ${o.app}\`.`);
-      console.log(table(list.map((a) => [a.name, a.plan.name, a.config_vars.join(', '), a.provider, a.state]), ['add-on', 'plan', 'config vars', 'provider', 'state']));
+      console.log(table(list.map((a) => [a.name, a.plan.name, a.config_vars.join(', '), a.provider, a.state, serverCell(a.server)]), ['add-on', 'plan', 'config vars', 'provider', 'state', 'server']));
     });
 
   appOption(program.command('addons:create <plan>').description('provision an add-on (heroku-postgresql, heroku-redis) and attach it as <NAME>_URL'), 'app').option('--as <name>', 'attachment name (config var <NAME>_URL)')

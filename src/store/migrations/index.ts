@@ -29,6 +29,7 @@ import * as m035 from './035-one-off-counters.js';
 import * as m036 from './036-test-runs-by-time.js';
 import * as m038 from './038-space-fabric.js';
 import * as m039 from './039-shared-logs.js';
+import * as m042 from './042-addon-server-status.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
@@ -60,6 +61,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '036-test-runs-by-time': m036,
   '038-space-fabric': m038,
   '039-shared-logs': m039,
+  '042-addon-server-status': m042,
 };
 
 export const migrationProvider: MigrationProvider = {
