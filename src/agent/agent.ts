@@ -21,7 +21,7 @@ import type { AppAddonHost } from '../addons/app-addon-host.js';
 import type { SpaceNetworks } from '../spaces/space-network.js';
 import { loadPlan } from '../companions/companion-spaces.js';
 import { followSpaces, loadFabric } from './agent-spaces.js';
-import { OneOffRecords, OutlivingOneOffs } from './outliving-one-off.js';
+import { OneOffRecords, OutlivingOneOffs, oneOffIdOf } from './outliving-one-off.js';
 
 /** What the agent runs for the server beside it (asked over the companion socket): add-on servers and private spaces. */
 export interface CompanionHost { addons: AppAddonHost; spaces: SpaceNetworks; planFile: string }
@@ -109,7 +109,7 @@ export async function runAgent(c: AgentConfig, o: { onReady?: () => void; onHost
   const leftOneOffs = oneOffRecords.live({ ended: true });
   const host = await setUpHost(c.host, log, {
     markers: new Set([...adopting, ...adoptingAddons, ...leftOneOffs].map((r) => r.proc.marker)),
-    workspaces: new Set([...adopting.map((r) => r.spec.id), ...leftOneOffs.map((r) => r.proc.marker)]),
+    workspaces: new Set([...adopting.map((r) => r.spec.id), ...leftOneOffs.map(oneOffIdOf)]),
   });
   const stop = new AbortController();
   let refused: string | undefined;
@@ -206,7 +206,7 @@ export async function runAgent(c: AgentConfig, o: { onReady?: () => void; onHost
     // A killed earlier process of this agent left its one-offs' workspaces (the server has ended those
     // one-offs as lost at registration): removed before this process takes any.
     const resumed = new Map((reg.resumed ?? []).map((j) => [j.id, j.seq]));
-    await sweepLeftovers(host.workRoot, (m) => log.warn(`one-offs: ${m}`), 'one-off', new Set(leftOneOffs.map((r) => r.proc.marker)));
+    await sweepLeftovers(host.workRoot, (m) => log.warn(`one-offs: ${m}`), 'one-off', new Set(leftOneOffs.map(oneOffIdOf)));
     for (const r of leftOneOffs) {
       const seq = resumed.get(r.job.id);
       if (seq === undefined) {

@@ -41,6 +41,9 @@ export class OneOffRecords extends OutliveRecords<OneOffRecord> {
   constructor(dir: string) { super(dir, (r) => r.job.id); }
 }
 
+/** The one-off's id (run-…): its workspace's name and its processes' marker. */
+export const oneOffIdOf = (r: OneOffRecord): string => (JSON.parse(r.job.payload) as OneOffJob).id;
+
 /** A detached one-off is recorded to outlive the agent process; an attached one is the client's terminal and ends with it. */
 export const outlives = (job: Pick<ClaimedJob, 'kind' | 'payload'>): boolean => job.kind === 'one-off' && !(JSON.parse(job.payload) as OneOffJob).attach;
 
@@ -139,9 +142,10 @@ export class OutlivingOneOffs {
     });
     clearTimeout(timer);
     s.cancel.removeEventListener('abort', onCancel);
+    // Left running: it still holds this agent's networks for the next process (the hold is not changed).
+    if (end === 'left') { tail.close(false); return 'left'; }
     this.procs.delete(job.id);
     this.onChange();
-    if (end === 'left') { tail.close(false); return 'left'; }
     tail.close(true);
     send(fileSize(this.h.records.outputFile(job.id)));
     if (end.limitExceeded) emit({ type: 'output', data: `${end.limitExceeded.resource === 'memory' ? r15Lines(end.limitExceeded.usedMb, size.quotaMb).join('\n') : `${spec.name} ${describeResult(end)}`}\n` });
