@@ -44,6 +44,21 @@ export class OneOffRecords extends OutliveRecords<OneOffRecord> {
 /** The one-off's id (run-…): its workspace's name and its processes' marker. */
 export const oneOffIdOf = (r: OneOffRecord): string => (JSON.parse(r.job.payload) as OneOffJob).id;
 
+type Sent = OneOffRecord['sent'];
+
+/** The record of batch `seq` about to be sent, after `last` (a batch sent again keeps its start). */
+export function sending(last: Sent, seq: number, mark: number | undefined): Sent {
+  const before = last.seq < seq ? last.after : last.before;
+  return { seq, before, after: mark === undefined || mark === ENDED ? before : mark, ended: mark === ENDED };
+}
+
+/** Where a new process goes on, the server having recorded batches up to `serverSeq`: an offset of the output file, or 'ended' (only finish). */
+export function resumeAt(sent: Sent, serverSeq: number): number | 'ended' {
+  const recorded = serverSeq >= sent.seq;
+  if (recorded && sent.ended) return 'ended';
+  return recorded ? sent.after : sent.before;
+}
+
 /** A detached one-off is recorded to outlive the agent process; an attached one is the client's terminal and ends with it. */
 export const outlives = (job: Pick<ClaimedJob, 'kind' | 'payload'>): boolean => job.kind === 'one-off' && !(JSON.parse(job.payload) as OneOffJob).attach;
 
@@ -82,10 +97,9 @@ export class OutlivingOneOffs {
     let proc: Started;
     if (resumed) {
       r = resumed.record;
-      const recorded = resumed.seq >= r.sent.seq;
-      const from = recorded ? r.sent.after : r.sent.before;
-      if (recorded && r.sent.ended) return 'ended';
-      r.sent = { seq: resumed.seq, before: from, after: from, ended: false };
+      const at = resumeAt(r.sent, resumed.seq);
+      if (at === 'ended') return 'ended';
+      r.sent = { seq: resumed.seq, before: at, after: at, ended: false };
       this.h.records.save(r);
       // `up` is a one-off's first event: no batch recorded means it never arrived.
       if (resumed.seq === 0) emit({ type: 'up' });
@@ -157,8 +171,7 @@ export class OutlivingOneOffs {
   checkpoint(jobId: string, seq: number, mark: number | undefined): void {
     const r = this.recs.get(jobId);
     if (!r || !r.proc.startTime) return;
-    const before = r.sent.seq < seq ? r.sent.after : r.sent.before;
-    r.sent = { seq, before, after: mark === undefined || mark === ENDED ? before : mark, ended: mark === ENDED };
+    r.sent = sending(r.sent, seq, mark);
     this.h.records.save(r);
   }
 
