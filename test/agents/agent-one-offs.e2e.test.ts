@@ -132,7 +132,8 @@ test('a one-off\'s input stream opens only for the agent process that holds its 
   // An attached one-off that waits for its (absent) client's input.
   const started = await api<{ id: string; name: string }>(s, 'POST', `/apps/${A}/dynos`, { command: 'cat; echo after-input', attach: true });
   assert.equal(started.status, 201);
-  await waitFor('it up on the agent', async () => (await rows()).some((d) => d.name === started.json.name && d.state === 'up'), 60_000);
+  await waitFor('it up on the agent', async () => (await rows()).some((d) => d.name === started.json.name && d.state === 'up'), 60_000)
+    .catch(async (e: Error) => { throw new Error(`${e.message}\n${JSON.stringify(await rows())}\n${outputs()}`); });
   // Its job: the last one-off the agent took (its log names each job it takes).
   const job = [...agent.output().matchAll(/job (\S+): one-off/g)].map((x) => x[1]!).pop()!;
   const input = (token: string, instance = 'attacker') => fetch(`${s.url}/agent/v1/jobs/${job}/input`, { headers: { authorization: `Bearer ${token}`, 'x-slipway-agent-instance': instance }, signal: AbortSignal.timeout(10_000) });
