@@ -82,7 +82,9 @@ const accessPairs = (): string[] => {
 /** Each of the app's dynos (their recorded addresses) to each of its add-ons: the only pairs there should be. */
 const expectedPairs = (): string[] => {
   const dir = path.join(s.dataDir, 'local-agent', 'dynos');
-  const dynos = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => (JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { net: { address: string } }).net.address);
+  const oneOffDir = path.join(s.dataDir, 'local-agent', 'one-offs');
+  // The app's detached one-offs reach its add-ons too.
+  const dynos = [dir, oneOffDir].flatMap((d) => (fs.existsSync(d) ? fs.readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => (JSON.parse(fs.readFileSync(path.join(d, f), 'utf8')) as { net: { address: string } }).net.address) : []));
   const addons = ['DATABASE_URL', 'REDIS_URL'].map((k) => new URL(config[k]!).hostname);
   return dynos.flatMap((d) => addons.map((a) => `${d} > ${a}`)).sort();
 };
@@ -102,6 +104,44 @@ const upWebs = async () => (await api<DynoJson[]>(s, 'GET', `/apps/${A}/dynos`))
 const load = () => steadyLoad(s, A, ok, { intervalMs: 20, maxMs: 180_000 });
 /** The app's log (the last lines), through the real CLI. */
 const logs = async () => (await cli(s, ['logs', '-a', A, '-n', '1500'])).stdout;
+
+/**
+ * A detached one-off that prints a line every 100 ms until the test asks it to stop (a file in its
+ * home), then writes a file and says what it holds: started before something is done to the agent.
+ */
+async function countingOneOff(): Promise<{ name: string; id: string; pid: number; startTime: string }> {
+  const r = await cli(s, ['run', '--detached', '-a', A, 'i=0; while [ ! -e stop-now ] && [ $i -lt 3000 ]; do i=$((i+1)); echo "line $i"; sleep 0.1; done; echo "finished after $i" > end.txt; echo "end file: $(cat end.txt)"']);
+  assert.equal(r.code, 0, r.stderr);
+  const name = /as (run\.\d+)/.exec(r.stdout)![1]!;
+  await waitFor(`${name}'s fifth line`, async () => oneOffLines(await oneOffLog(name), name).includes('line 5'), 60_000)
+    .catch(async (e: Error) => { throw new Error(`${e.message}\n${await oneOffLog(name)}\n${serverLogTails(s, 60)}`, { cause: e }); });
+  const dir = path.join(s.dataDir, 'local-agent', 'one-offs');
+  const rec = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { job: { payload: string }; proc: { pid: number; startTime: string } })
+    .find((x) => (JSON.parse(x.job.payload) as { name: string }).name === name)!;
+  assert.ok(rec, `${name} is recorded by the agent`);
+  return { name, id: (JSON.parse(rec.job.payload) as { id: string }).id, pid: rec.proc.pid, startTime: rec.proc.startTime };
+}
+const oneOffLog = async (name: string) => (await cli(s, ['logs', '-a', A, '-d', name, '-n', '1500'])).stdout;
+const oneOffLines = (log: string, name: string) => log.split('\n').filter((l) => l.includes(`app[${name}]: `)).map((l) => l.slice(l.indexOf(`app[${name}]: `) + name.length + 7));
+const startTimeOf = (pid: number) => { try { return fs.readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]!.split(' ')[19]; } catch { return undefined; } };
+/** The one-off still the same process (not restarted), asked to stop: it ran to its end, each of its lines once in order, its end recorded once, nothing of it left. */
+async function countedToItsEnd(o: { name: string; id: string; pid: number; startTime: string }, what: string): Promise<string> {
+  assert.equal(startTimeOf(o.pid), o.startTime, `${o.name} is the same process ${what}`);
+  const seen = oneOffLines(await oneOffLog(o.name), o.name).length;
+  await waitFor(`${o.name}'s lines sent by the new agent process`, async () => oneOffLines(await oneOffLog(o.name), o.name).length > seen + 3, 30_000);
+  fs.writeFileSync(path.join(s.dataDir, 'local-agent', 'workspaces', o.id, 'app', 'stop-now'), '');
+  const log = await waitFor(`${o.name}'s end`, async () => { const l = await oneOffLog(o.name); return /Process exited with status/.test(l) ? l : undefined; }, 30_000)
+    .catch((e: Error) => { throw new Error(`${e.message}\n${serverLogTails(s, 40)}`, { cause: e }); });
+  const lines = oneOffLines(log, o.name);
+  const n = Number(/^end file: finished after (\d+)$/.exec(lines[lines.length - 1] ?? '')?.[1]);
+  assert.ok(n > 5, `${o.name} wrote its file at its end: ${lines.slice(-3).join(' | ')}`);
+  assert.deepEqual(lines, [...Array.from({ length: n }, (_, k) => `line ${k + 1}`), `end file: finished after ${n}`], `every line of ${o.name} once, in order, none missing ${what}`);
+  assert.equal(log.split(`heroku[${o.name}]: Process exited with status 0`).length - 1, 1, `${o.name}'s end recorded once, with 0`);
+  assert.doesNotMatch(log, /Process lost/);
+  await waitFor(`nothing of ${o.name} left`, async () => !findMarkedProcesses((m) => m === o.id).length && !fs.existsSync(path.join(s.dataDir, 'local-agent', 'workspaces', o.id))
+    && !fs.readdirSync(path.join(s.dataDir, 'local-agent', 'one-offs')).length, 15_000);
+  return `${o.name} ran on ${what}: ${n} lines, each once`;
+}
 
 /** A new agent process (not `old`) that said it adopted the dynos; its pid. */
 async function adoptedBy(old: number, timeoutMs: number): Promise<number> {
@@ -145,6 +185,7 @@ function assertNothingLeft(dataDir: string): void {
   assert.deepEqual(addonPids(), [], 'no add-on server is left');
   const agentDir = path.join(dataDir, 'local-agent');
   assert.deepEqual(fs.existsSync(path.join(agentDir, 'addons')) ? fs.readdirSync(path.join(agentDir, 'addons')) : [], [], 'no add-on record is left');
+  assert.deepEqual(fs.existsSync(path.join(agentDir, 'one-offs')) ? fs.readdirSync(path.join(agentDir, 'one-offs')) : [], [], 'no one-off record is left');
   for (const id of addonIds) assert.ok(fs.existsSync(path.join(agentDir, 'workspaces', `app-addon-${id}`)), `add-on ${id}'s data is kept`);
   assert.deepEqual(leftoverMounts(dataDir), [], 'no workspace filesystem nor loop device is left');
   assert.deepEqual(slipwayLeftovers({ tag: agentTag(dataDir) }), { netns: [], links: [], tables: [] }, 'nothing of the agent\'s networks is left');
@@ -155,6 +196,7 @@ test('SIGKILL the local agent: a new one adopts the same dyno processes, no requ
   assert.ok(before.length >= 2, `the dynos run: ${before.join(' ')}`);
   const pid = only('agent');
   const servers = serverPids();
+  const oneOff = await countingOneOff();
   const q = await queries('sigkill');
   const l = load();
   await new Promise((r) => setTimeout(r, 500));
@@ -173,6 +215,7 @@ test('SIGKILL the local agent: a new one adopts the same dyno processes, no requ
   assert.match(await redisCommand(config['REDIS_URL']!, ['GET', 'kept']), /across-agents/);
   assert.deepEqual(accessPairs(), expectedPairs(), 'the adopted add-ons are reachable from the app\'s dynos and nothing else of the network');
   await waitFor('the line printed while no agent ran, in the app\'s log', async () => /app\[web\.\d\]: logged while-no-agent$/m.test(await logs()), 20_000);
+  console.log(await countedToItsEnd(oneOff, 'across the agent\'s SIGKILL'));
   console.log(`agent SIGKILLed: new process ${next} adopted the dynos and add-on servers after ${Date.now() - at} ms; ${n} requests served, none failed; ${said}`);
 });
 
@@ -371,6 +414,7 @@ test('a restart with another companion version replaces the router and the agent
   const before = companions(s.dataDir);
   const dynosBefore = dynoPids();
   const servers = serverPids();
+  const oneOff = await countingOneOff();
   const q = await queries('upgrade');
   await s.kill();
   s = await startServer({ ...env, SLIPWAY_TEST_COMPANION_VERSION_TAG: 'next' }, s.dataDir);
@@ -383,6 +427,8 @@ test('a restart with another companion version replaces the router and the agent
   await adoptedBy(before['agent']![0]!, SERVE_AGAIN_MS);
   assert.deepEqual(dynoPids(), dynosBefore, 'the same dyno processes, handed over to the upgraded agent and adopted');
   console.log(`upgrade: ${await assertQueriesSurvived(q, 'across the upgrade\'s handover', servers)}`);
+  assert.match(fs.readFileSync(`${s.dataDir}/companions/agent.log`, 'utf8'), /left running for the next agent process/);
+  console.log(await countedToItsEnd(oneOff, 'across the upgrade\'s handover'));
   await waitFor('the app to serve after the upgrade', served, SERVE_AGAIN_MS);
   const upgraded = companions(s.dataDir);
   await s.kill();
@@ -420,6 +466,6 @@ test('a clean stop of the server while its agent is hung (SIGSTOP: it cannot sto
     await s.stop();
   } finally { try { process.kill(pid, 'SIGCONT'); } catch { /* killed, as it should be */ } }
   assert.ok(!alive(pid), 'the hung agent was ended');
-  assert.match(s.output(), /agent: killed past its grace with \d+ dyno\(s\) and 1 add-on server\(s\) left running: ended \d+ process\(es\) and removed what they used/);
+  assert.match(s.output(), /agent: killed past its grace with \d+ dyno\(s\), 1 add-on server\(s\) and 0 one-off\(s\) left running: ended \d+ process\(es\) and removed what they used/);
   assertNothingLeft(dataDir);
 });

@@ -8,6 +8,8 @@ import { AgentHttpError, type AgentClient } from './client.js';
 import { EventPipe } from './event-pipe.js';
 import { sleep } from '../core/sleep.js';
 import type { ClaimedJob } from './protocol.js';
+import { outlives, type OneOffRecord, type OutlivingOneOffs } from './outliving-one-off.js';
+import type { OneOffEvent } from '../runtime/one-off-job.js';
 
 export interface AgentJobDeps {
   client: AgentClient;
@@ -19,6 +21,9 @@ export interface AgentJobDeps {
   whereabouts: string;
   bufferBytes: number;
   log(m: string): void;
+  /** Detached one-offs, which outlive this process when it is replaced (`handingOver`) or killed. */
+  oneOffs?: OutlivingOneOffs;
+  handingOver?(): boolean;
 }
 
 /** How long a stopping agent still tries to deliver a job's last events to a server that is away. */
@@ -26,12 +31,22 @@ const STOP_FLUSH_MS = 10_000;
 /** How long one cancel watch waits on the server before asking again. */
 const WATCH_MS = 25_000;
 
-/** Run the job to its end and tell the server (retrying while it is away); `stop` cancels it. */
-export async function runAgentJob(job: ClaimedJob, d: AgentJobDeps, stop: AbortSignal): Promise<void> {
+/**
+ * Run the job to its end and tell the server (retrying while it is away); `stop` cancels it, but a
+ * detached one-off is left running for the next agent process when this one hands over.
+ * `resumed`: a detached one-off an earlier process of this agent started, taken over at
+ * registration (`seq`: the last batch of its events the server recorded).
+ */
+export async function runAgentJob(job: ClaimedJob, d: AgentJobDeps, stop: AbortSignal, resumed?: { record: OneOffRecord; seq: number }): Promise<void> {
   const ac = new AbortController();
-  const onStop = () => ac.abort();
+  const oneOffs = d.oneOffs && (resumed || outlives(job)) ? d.oneOffs : undefined;
+  const leave = new AbortController();
+  const onStop = () => (oneOffs && d.handingOver?.() ? leave.abort() : ac.abort());
   stop.addEventListener('abort', onStop);
-  const pipe = new EventPipe({ jobId: job.id, client: d.client, maxBytes: d.bufferBytes, log: d.log, onLost: () => { d.log(`job ${job.id}: the server took it back (lease lost); stopping it`); ac.abort(); } });
+  const pipe = new EventPipe({
+    jobId: job.id, client: d.client, maxBytes: d.bufferBytes, log: d.log, onLost: () => { d.log(`job ${job.id}: the server took it back (lease lost); stopping it`); ac.abort(); },
+    seq: resumed?.seq, checkpoint: oneOffs && ((seq, mark) => oneOffs.checkpoint(job.id, seq, mark)),
+  });
   // The lease is renewed while the job runs; a network failure leaves it running (the server may be back before the lease ends).
   const renew = setInterval(() => {
     d.client.lease(job.id).then((l) => {
@@ -79,8 +94,10 @@ export async function runAgentJob(job: ClaimedJob, d: AgentJobDeps, stop: AbortS
     },
   };
   let outcome: { ok: boolean; error?: string } = { ok: true };
+  let left = false;
   try {
-    await executeJob(job, exec, emit, flush, ac.signal);
+    if (oneOffs) left = await oneOffs.run(job, (e: OneOffEvent, mark?: number) => pipe.push(e, mark), { cancel: ac.signal, leave: leave.signal }, resumed) === 'left';
+    else await executeJob(job, exec, emit, flush, ac.signal);
   } catch (e) {
     outcome = { ok: false, error: (e as Error).message };
     d.log(`job ${job.id} (${job.kind}): ${(e as Error).stack ?? e}`);
@@ -89,7 +106,10 @@ export async function runAgentJob(job: ClaimedJob, d: AgentJobDeps, stop: AbortS
     watching.abort();
     stop.removeEventListener('abort', onStop);
   }
+  // Handed over: the next process sends what the server has not recorded yet (from the one-off's record) and finishes it.
+  if (left) { pipe.abandon(); d.log(`job ${job.id}: left running for the next agent process`); return; }
   await flush();
+  await oneOffs?.cleanUp(job);
   if (stop.aborted && pipe.pending) pipe.abandon(); // still waiting at the stop deadline: the server is away
   if (pipe.lost) return;
   for (let wait = 250; ; wait = Math.min(5000, wait * 2)) {

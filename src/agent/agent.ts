@@ -23,6 +23,7 @@ import { loadPlan } from '../companions/companion-spaces.js';
 import { followSpaces, loadFabric } from './agent-spaces.js';
 import { DynoLogShipper } from './dyno-log-shipper.js';
 import { AddonStatusShipper } from './addon-status-shipper.js';
+import { OneOffRecords, OutlivingOneOffs, oneOffIdOf } from './outliving-one-off.js';
 
 /** What the agent runs for the server beside it (asked over the companion socket): add-on servers and private spaces. */
 export interface CompanionHost { addons: AppAddonHost; spaces: SpaceNetworks; planFile: string }
@@ -53,12 +54,12 @@ function refusal(e: unknown): string | undefined {
 }
 
 /** Register, retrying with back-off while the server is away; refusals end the agent. The answer comes with where the agent is seen from. */
-async function register(client: AgentClient, c: AgentConfig, stop: AbortSignal): Promise<(RegisterResponse & { address: string; serverAddress: string }) | undefined> {
+async function register(client: AgentClient, c: AgentConfig, stop: AbortSignal, resume: string[]): Promise<(RegisterResponse & { address: string; serverAddress: string }) | undefined> {
   for (let wait = 500; !stop.aborted; wait = Math.min(30_000, wait * 2)) {
     try {
       const seen = await reachServer(c.server);
       const address = c.address ?? seen.local;
-      return { ...await client.register({ name: c.name, hostname: c.hostname, address, slots: c.slots, memory_mb: c.memoryMb, labels: [...c.labels] }), address, serverAddress: seen.remote };
+      return { ...await client.register({ name: c.name, hostname: c.hostname, address, slots: c.slots, memory_mb: c.memoryMb, labels: [...c.labels], ...resume.length ? { resume } : {} }), address, serverAddress: seen.remote };
     } catch (e) {
       const why = refusal(e);
       if (why) throw new AgentRefused(why);
@@ -104,7 +105,14 @@ export async function runAgent(c: AgentConfig, o: { onReady?: () => void; onHost
   // So do apps' add-on servers (their Postgres, their Redis): adopted with their namespaces.
   const addonRecords = new AddonRecords(path.join(c.host.dataDir, 'addons'));
   const adoptingAddons = addonRecords.live();
-  const host = await setUpHost(c.host, log, { markers: new Set([...adopting, ...adoptingAddons].map((r) => r.proc.marker)), workspaces: new Set(adopting.map((r) => r.spec.id)) });
+  // And detached one-offs, running or ended while no agent process ran: resumed if the server gives
+  // their jobs back at registration (their leases had not run out), else stopped.
+  const oneOffRecords = new OneOffRecords(path.join(c.host.dataDir, 'one-offs'));
+  const leftOneOffs = oneOffRecords.live({ ended: true });
+  const host = await setUpHost(c.host, log, {
+    markers: new Set([...adopting, ...adoptingAddons, ...leftOneOffs].map((r) => r.proc.marker)),
+    workspaces: new Set([...adopting.map((r) => r.spec.id), ...leftOneOffs.map(oneOffIdOf)]),
+  });
   const stop = new AbortController();
   let refused: string | undefined;
   /** SIGUSR2 (the server replaces this process: an upgrade): the dynos and add-on servers keep running for the next process, which adopts them. */
@@ -133,6 +141,7 @@ export async function runAgent(c: AgentConfig, o: { onReady?: () => void; onHost
     const adoptedNets = [
       ...adopting.flatMap((r) => (r.net ? [{ ...r.net, group: `app:${r.spec.appId}` }] : [])),
       ...adoptingAddons.flatMap((r) => (r.netns ? [{ netns: r.netns, address: r.host, spaceId: '', group: `app:${r.appId}`, addon: true }] : [])),
+      ...leftOneOffs.flatMap((r) => (r.net ? [{ ...r.net, group: `app:${(JSON.parse(r.job.payload) as { appId: string }).appId}` }] : [])),
     ];
     await host.spaces.sweep(new Set([...host.spaces.bridgesOf(saved.spaces), ...adoptedNets.flatMap((n) => host.spaces.namesOf(n))]));
     // A space spanning hosts: this host's slice of its range (and the overlay) before any address is handed out.
@@ -153,7 +162,7 @@ export async function runAgent(c: AgentConfig, o: { onReady?: () => void; onHost
     holdAddons = () => host.spaces.holdFor(manager.serverPids(), 'addons');
     holdAddons();
     o.onHost?.({ addons: heldAfter(addons, holdAddons), spaces: host.spaces, planFile });
-    const reg = await register(client, c, stop.signal);
+    const reg = await register(client, c, stop.signal, leftOneOffs.map((r) => r.job.id));
     if (!reg) return;
     log.info(`registered with ${c.server} as ${reg.name} (protocol v${reg.protocol_version}, ${c.slots} slots, lease ${reg.lease_ms} ms); dynos at ${reg.address}, reachable from ${(c.routerFrom ?? [reg.serverAddress]).join(', ')} only`);
     o.onReady?.();
@@ -168,7 +177,17 @@ export async function runAgent(c: AgentConfig, o: { onReady?: () => void; onHost
     }, reg.heartbeat_ms);
     const slugDir = path.join(c.host.dataDir, 'slugs');
     fs.mkdirSync(slugDir, { recursive: true, mode: 0o711 });
+    const oneOffs = new OutlivingOneOffs({
+      records: oneOffRecords, sandbox: host.sandbox, workRoot: host.workRoot, network: host.spaces, log: (m) => log.warn(m),
+      slugFile: async (jobId, slugId) => {
+        const file = path.join(slugDir, `${jobId}-${slugId}.tgz`);
+        await client.download(jobId, 'slug', file);
+        fs.chmodSync(file, 0o644);
+        return { path: file, done: async () => { fs.rmSync(file, { force: true }); } };
+      },
+    }, () => host.spaces.holdFor(oneOffs.pids(), 'one-offs'));
     const deps: AgentJobDeps = {
+      oneOffs, handingOver: () => handOver,
       client, slugDir, bufferBytes: Math.floor(c.bufferBytes / Math.max(1, c.slots)), log: (m) => log.warn(m),
       whereabouts: `agent ${reg.name} on ${c.hostname} (${reg.address})`,
       exec: {
@@ -196,7 +215,18 @@ export async function runAgent(c: AgentConfig, o: { onReady?: () => void; onHost
     };
     // A killed earlier process of this agent left its one-offs' workspaces (the server has ended those
     // one-offs as lost at registration): removed before this process takes any.
-    await sweepLeftovers(host.workRoot, (m) => log.warn(`one-offs: ${m}`), 'one-off');
+    const resumed = new Map((reg.resumed ?? []).map((j) => [j.id, j.seq]));
+    await sweepLeftovers(host.workRoot, (m) => log.warn(`one-offs: ${m}`), 'one-off', new Set(leftOneOffs.map(oneOffIdOf)));
+    for (const r of leftOneOffs) {
+      const seq = resumed.get(r.job.id);
+      if (seq === undefined) {
+        log.warn(`job ${r.job.id}: a one-off an earlier process of this agent left running was not given back by the server (its lease ran out first: it ended as lost); stopping it`);
+        await oneOffs.abandon(r).catch((e: Error) => log.error(`stopping one-off job ${r.job.id}: ${e.message}`));
+        continue;
+      }
+      log.info(`job ${r.job.id}: one-off resumed (process ${r.proc.pid}, from batch ${seq + 1})`);
+      running.add(runAgentJob(r.job, deps, stop.signal, { record: r, seq }).then(() => log.info(`job ${r.job.id}: done`)));
+    }
     for (let i = 0; i < c.slots; i++) { const p = slot(); running.add(p); }
     // Private spaces, when the operator allowed this agent to run them: read over the protocol (a space app's dyno waits until its space is built here).
     if (reg.spaces) running.add(followSpaces({ client, spaces: host.spaces, planFile, fabricFile, log: (m) => log.warn(m), stop: stop.signal }));

@@ -5,7 +5,8 @@ import type { JobEvent } from '../runner/execute-job.js';
 import { toWire, type WireEvent } from './protocol.js';
 import { AgentHttpError, type AgentClient } from './client.js';
 
-type Item = { kind: 'event'; e: WireEvent; bytes: number } | { kind: 'slug'; file: string };
+/** `mark`: where the event's source stands once it is sent (a one-off's output file offset), for `checkpoint`. */
+type Item = { kind: 'event'; e: WireEvent; bytes: number; mark?: number } | { kind: 'slug'; file: string };
 
 const MAX_BATCH_EVENTS = 500;
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;
@@ -23,10 +24,17 @@ export class EventPipe {
   private sending?: Promise<void>;
   lost = false;
 
-  constructor(private o: { jobId: string; client: AgentClient; maxBytes: number; onLost(): void; log(m: string): void }) {}
+  /**
+   * `seq`: the last batch the server recorded (a job resumed by a new agent process goes on from it).
+   * `checkpoint`: called before batch `seq` is sent, with the last mark it holds: what a new agent
+   * process needs to send the same again, or what follows it (see outliving-one-off.ts).
+   */
+  constructor(private o: { jobId: string; client: AgentClient; maxBytes: number; onLost(): void; log(m: string): void; seq?: number; checkpoint?(seq: number, mark: number | undefined): void }) {
+    this.seq = o.seq ?? 0;
+  }
 
   /** Queue an event (synchronous, as executors emit); a build's slug is uploaded before its end event. */
-  push(e: JobEvent): void {
+  push(e: JobEvent, mark?: number): void {
     if (this.lost) return;
     const w = toWire(e);
     const bytes = w.type === 'output' ? w.data_base64.length : JSON.stringify(w).length;
@@ -41,7 +49,7 @@ export class EventPipe {
       this.dropped = 0;
     }
     if (e.type === 'end' && 'slugFile' in e) this.items.push({ kind: 'slug', file: e.slugFile });
-    this.items.push({ kind: 'event', e: w, bytes });
+    this.items.push({ kind: 'event', e: w, bytes, mark });
     this.buffered += bytes;
     this.kick();
   }
@@ -83,6 +91,7 @@ export class EventPipe {
       }
       const seq = this.seq + 1;
       const events = this.items.slice(0, n).map((i) => (i as { e: WireEvent }).e);
+      this.o.checkpoint?.(seq, this.items.slice(0, n).reduce<number | undefined>((m, i) => (i as { mark?: number }).mark ?? m, undefined));
       // A batch the server refuses (it does not validate) is dropped, and its number used again.
       if (await this.retry(`sending events (batch ${seq})`, () => this.o.client.events(this.o.jobId, { seq, events }))) this.seq = seq;
       this.items.splice(0, n);

@@ -11,9 +11,13 @@ export const PROTOCOL_VERSION = 1;
 /** Every agent request names the agent process (a fresh id per start) in this header. */
 export const INSTANCE_HEADER = 'x-slipway-agent-instance';
 
-export interface RegisterRequest { protocol_version: number; name?: string; hostname: string; address: string | null; slots: number; memory_mb: number | null; labels?: string[] }
-/** `spaces`: this agent runs private spaces (the operator allowed it); it then reads them from GET /agent/v1/spaces. */
-export interface RegisterResponse { agent_id: string; name: string; protocol_version: number; lease_ms: number; heartbeat_ms: number; max_event_batch: number; spaces?: boolean }
+/** `resume`: jobs an earlier process of this agent left running (detached one-offs) that this one takes over. */
+export interface RegisterRequest { protocol_version: number; name?: string; hostname: string; address: string | null; slots: number; memory_mb: number | null; labels?: string[]; resume?: string[] }
+/**
+ * `spaces`: this agent runs private spaces (the operator allowed it); it then reads them from GET /agent/v1/spaces.
+ * `resumed`: the jobs of `resume` now leased to this process, each with the last event batch recorded (the next is `seq + 1`).
+ */
+export interface RegisterResponse { agent_id: string; name: string; protocol_version: number; lease_ms: number; heartbeat_ms: number; max_event_batch: number; spaces?: boolean; resumed?: Array<{ id: string; seq: number }> }
 export interface ClaimRequest { kinds?: string[]; wait_ms?: number }
 export interface ClaimedJob { id: string; kind: string; payload: string; attempts: number; lease_ms: number }
 export interface LeaseResponse { cancel: boolean; lost: boolean }

@@ -7,6 +7,7 @@ import type { Database } from '../store/schema.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../app-context.js';
 import { Companion } from './companions.js';
+import { OneOffRecords, oneOffIdOf } from '../agent/outliving-one-off.js';
 import { DynoRecords } from '../runtime/dyno-records.js';
 import { AddonRecords } from '../addons/addon-records.js';
 import { appAddonMarker } from '../addons/addon-manager.js';
@@ -52,13 +53,16 @@ export async function stopLocalAgent(companion: Companion, config: Pick<Config, 
   const { dataDir } = localAgentPaths(config.dataDir);
   const records = new DynoRecords(path.join(dataDir, 'dynos'));
   const addons = new AddonRecords(path.join(dataDir, 'addons'));
+  const oneOffs = new OneOffRecords(path.join(dataDir, 'one-offs'));
   const left = records.live();
   const addonsLeft = addons.live();
-  if (how === 'stopped' && !left.length && !addonsLeft.length) return;
-  const ended = await sweepHost(dataDir, [...left.map((r) => r.spec.id), ...addonsLeft.map((r) => appAddonMarker(r.id))], log, (folder) => folder.startsWith(appAddonMarker('')));
+  const oneOffsLeft = oneOffs.live({ ended: true });
+  if (how === 'stopped' && !left.length && !addonsLeft.length && !oneOffsLeft.length) return;
+  const ended = await sweepHost(dataDir, [...left.map((r) => r.spec.id), ...addonsLeft.map((r) => appAddonMarker(r.id)), ...oneOffsLeft.map(oneOffIdOf)], log, (folder) => folder.startsWith(appAddonMarker('')));
   for (const r of left) records.remove(r.spec.id);
   for (const r of addonsLeft) addons.remove(r.id);
-  log.warn(`agent: ${how === 'none' ? 'no agent process ran' : how === 'killed' ? 'killed past its grace' : 'stopped'} with ${left.length} dyno(s) and ${addonsLeft.length} add-on server(s) left running: ended ${ended} process(es) and removed what they used (workspaces, namespaces, cgroups; the add-ons' data stays)`);
+  for (const r of oneOffsLeft) oneOffs.remove(r.job.id);
+  log.warn(`agent: ${how === 'none' ? 'no agent process ran' : how === 'killed' ? 'killed past its grace' : 'stopped'} with ${left.length} dyno(s), ${addonsLeft.length} add-on server(s) and ${oneOffsLeft.length} one-off(s) left running: ended ${ended} process(es) and removed what they used (workspaces, namespaces, cgroups; the add-ons' data stays)`);
 }
 
 /** The local agent process owns this host's private spaces: the server's network object asks it (companion-spaces.ts). */

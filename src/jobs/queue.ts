@@ -110,6 +110,22 @@ export async function requestCancel(q: Queue, key: string): Promise<'cancelled' 
 }
 
 /**
+ * A new process of a runner takes over jobs of `kinds` its earlier processes (`heldByPrefix`) hold,
+ * whose leases have not run out (a job whose lease ran out is lost, whether or not recovery has taken
+ * it yet): the ids it got.
+ */
+export async function takeOver(q: Queue, ids: readonly string[], kinds: readonly string[], owner: string, heldByPrefix: string, leaseMs: number): Promise<string[]> {
+  const taken: string[] = [];
+  for (const id of ids) {
+    const r = await q.db.updateTable('jobs').set({ lease_owner: owner, lease_expires_at: at(q, leaseMs), updated_at: now() })
+      .where('id', '=', id).where('status', '=', 'running').where('kind', 'in', kinds).where('lease_owner', 'like', `${heldByPrefix}%`)
+      .where('lease_expires_at', '>=', at(q)).returning('id').executeTakeFirst();
+    if (r) taken.push(r.id);
+  }
+  return taken;
+}
+
+/**
  * Jobs whose runner stopped renewing its lease (crashed server or runner). Each is taken over by
  * `owner` so that exactly one recoverer handles it; the caller cleans up and then calls `finish`.
  */

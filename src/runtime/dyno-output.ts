@@ -36,7 +36,8 @@ export class OutputTail {
   private fd?: number;
   private failing = false;
 
-  constructor(private file: string, private offset: number, private o: TailEvents) {
+  /** `keep`: the file is never emptied (a one-off's output: a new agent process reads it again from the last offset the server recorded). */
+  constructor(private file: string, private offset: number, private o: TailEvents, private opts: { keep?: boolean } = {}) {
     try { this.fd = fs.openSync(file, 'r+'); } catch (e) { o.failed(`its output is not read (${errorCode(e)})`); return; }
     // The timer is the only caller nothing else catches for: an error ends this tail's reads, never the agent process.
     this.timer = setInterval(() => this.tick(), EVERY_MS);
@@ -84,7 +85,7 @@ export class OutputTail {
       for (const l of this.lines(buf.subarray(0, n))) this.o.line(l);
     }
     // All read and large: emptied, unless the dyno wrote meanwhile (then next time).
-    if (this.offset >= TRUNCATE_BYTES && fs.fstatSync(fd).size === this.offset) { fs.ftruncateSync(fd, 0); this.offset = 0; }
+    if (!this.opts.keep && this.offset >= TRUNCATE_BYTES && fs.fstatSync(fd).size === this.offset) { fs.ftruncateSync(fd, 0); this.offset = 0; }
     if (this.offset !== before) this.o.onOffset(this.offset);
   }
 

@@ -51,15 +51,19 @@ export class OutliveRecords<R extends OutlivingProcess> {
     for (const ext of ['json', 'out', 'status']) fs.rmSync(this.file(id, ext), { force: true });
   }
 
-  /** The commands an earlier process left running (their launcher alive, the same process); the records of the others are removed. */
-  live(): R[] {
+  /**
+   * The commands an earlier process left running (their launcher alive, the same process); the records
+   * of the others are removed. `ended`: theirs are listed too (a one-off that ended while no agent
+   * process ran: its exit code is in its status file, the rest of its output in its output file).
+   */
+  live(opts: { ended?: boolean } = {}): R[] {
     const found: R[] = [];
     for (const f of fs.readdirSync(this.dir)) {
       if (!f.endsWith('.json')) continue;
       const id = f.slice(0, -5);
       let r: R | undefined;
       try { r = JSON.parse(fs.readFileSync(path.join(this.dir, f), 'utf8')) as R; } catch { /* unreadable: not adopted */ }
-      if (r && this.idOf(r) === id && procStartTime(r.proc.pid) === r.proc.startTime) found.push(r);
+      if (r && this.idOf(r) === id && (opts.ended || procStartTime(r.proc.pid) === r.proc.startTime)) found.push(r);
       else if (ID.test(id)) this.remove(id);
     }
     return found;

@@ -174,7 +174,7 @@ export class SpaceNetworks implements DynoNetworks {
    * which outlive it): no other server sweeps them while one runs. `who`: whose pids these are (each
    * kind's list replaces its last one).
    */
-  holdFor(pids: readonly number[], who: 'dynos' | 'addons' = 'dynos'): void {
+  holdFor(pids: readonly number[], who: 'dynos' | 'addons' | 'one-offs' = 'dynos'): void {
     this.holders.set(who, pids);
     holdTag(this.tag, [...this.holders.values()].flat());
   }

@@ -14,6 +14,7 @@ import { repoWithBuildpack } from '../helpers/apps.js';
 import { waitFor } from '../helpers/runs.js';
 import { simulatedHosts, startAgent, type AgentProcess } from '../helpers/agent-hosts.js';
 import { needs } from '../helpers/tools.js';
+import { findMarkedProcesses } from '../../src/sandbox/process-tree.js';
 
 const skip = needs('spaces');
 const A = 'oneoffs';
@@ -131,7 +132,8 @@ test('a one-off\'s input stream opens only for the agent process that holds its 
   // An attached one-off that waits for its (absent) client's input.
   const started = await api<{ id: string; name: string }>(s, 'POST', `/apps/${A}/dynos`, { command: 'cat; echo after-input', attach: true });
   assert.equal(started.status, 201);
-  await waitFor('it up on the agent', async () => (await rows()).some((d) => d.name === started.json.name && d.state === 'up'), 60_000);
+  await waitFor('it up on the agent', async () => (await rows()).some((d) => d.name === started.json.name && d.state === 'up'), 60_000)
+    .catch(async (e: Error) => { throw new Error(`${e.message}\n${JSON.stringify(await rows())}\n${outputs()}`); });
   // Its job: the last one-off the agent took (its log names each job it takes).
   const job = [...agent.output().matchAll(/job (\S+): one-off/g)].map((x) => x[1]!).pop()!;
   const input = (token: string, instance = 'attacker') => fetch(`${s.url}/agent/v1/jobs/${job}/input`, { headers: { authorization: `Bearer ${token}`, 'x-slipway-agent-instance': instance }, signal: AbortSignal.timeout(10_000) });
@@ -157,24 +159,81 @@ test('a one-off\'s input stream opens only for the agent process that holds its 
   await waitFor('it down', async () => (await rows()).every((d) => d.state === 'down'), 30_000);
 });
 
-test('the agent killed under a detached one-off: its next process registers, the one-off ends "Process lost" and its process is gone', { skip, timeout: 180_000 }, async () => {
+/** The one-off records the agent keeps in its data folder (detached one-offs it runs). */
+const oneOffRecords = () => {
+  const dir = path.join(agent.dataDir, 'one-offs');
+  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
+};
+/** The one-off's own shell, or the sleep it ends with (its command line holds `text`), inside its sandbox (not the launchers around it). */
+const loopOf = (id: string, text = 'stop-now') => findMarkedProcesses((m) => m === id).find((p) => { try { const c = fs.readFileSync(`/proc/${p}/cmdline`, 'latin1'); return /^(bash|sleep)\0/.test(c) && c.replace(/\0/g, ' ').includes(text); } catch { return false; } });
+const startTimeOf = (pid: number) => { try { return fs.readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]!.split(' ')[19]; } catch { return undefined; } };
+/** What a killed agent's one-off leaves on its host: its processes, its workspace. */
+const leftOf = (id: string) => ({ processes: findMarkedProcesses((m) => m === id), workspace: fs.existsSync(path.join(agent.dataDir, 'workspaces', id)), records: oneOffRecords().length });
+const restartAgent = async () => {
+  await agent.kill();
+  agent = startAgent(net.hosts[0]!, serverUrl, agentToken, { slots: 1, dataDir: agent.dataDir, env: { SLIPWAY_AGENT_MEMORY_MB: '1024' } });
+};
+
+test('the agent SIGKILLed under a detached one-off: the next process resumes it (the same process), every line reaches logs once and in order, its end is recorded once', { skip, timeout: 180_000 }, async () => {
+  // A line every 100 ms until the test says stop (a file in its home), then a file written at its end.
+  const r = await cli(s, ['run', '--detached', '-a', A, 'i=0; while [ ! -e stop-now ] && [ $i -lt 3000 ]; do i=$((i+1)); echo "line $i"; sleep 0.1; done; echo "finished after $i" > end.txt; echo "end file: $(cat end.txt)"']);
+  assert.equal(r.code, 0, r.stderr);
+  const name = /as (run\.\d+)/.exec(r.stdout)![1]!;
+  const log = async () => (await cli(s, ['logs', '-a', A, '-n', '1500'])).stdout;
+  await waitFor('its fifth line in the log', async () => (await log()).includes(`app[${name}]: line 5\n`), 60_000)
+    .catch((e: Error) => { throw new Error(`${e.message}\n${outputs()}`); });
+  const id = (await api<{ id: string }>(s, 'GET', `/apps/${A}/dynos/${name}`)).json.id;
+  const shell = loopOf(id);
+  assert.ok(shell, `its shell runs on the agent's host: ${findMarkedProcesses((m) => m === id).join(' ')}`);
+  const startTime = startTimeOf(shell);
+  await restartAgent();
+  await waitFor('the new agent process resumed it', async () => /: one-off resumed \(process \d+,/.test(agent.output()), 60_000)
+    .catch((e: Error) => { throw new Error(`${e.message}\n${outputs()}`); });
+  assert.equal(startTimeOf(shell), startTime, 'the same process runs: resumed, not restarted');
+  const before = (await log()).split('\n').filter((l) => l.includes(`app[${name}]: line `)).length;
+  await waitFor('lines sent by the new agent process', async () => (await log()).split('\n').filter((l) => l.includes(`app[${name}]: line `)).length > before + 5, 30_000)
+    .catch((e: Error) => { throw new Error(`${e.message}\n${outputs()}`); });
+  // Stop it: it writes its file and ends with 0.
+  fs.writeFileSync(path.join(agent.dataDir, 'workspaces', id, 'app', 'stop-now'), '');
+  const done = await waitFor('its end in the log', async () => {
+    const l = await log();
+    return l.includes(`heroku[${name}]: Process exited with status 0`) ? l : undefined;
+  }, 60_000).catch((e: Error) => { throw new Error(`${e.message}\n${outputs()}`); });
+  const lines = done.split('\n').filter((l) => l.includes(`app[${name}]: `)).map((l) => l.slice(l.indexOf(`app[${name}]: `) + `app[${name}]: `.length));
+  const n = Number(/^end file: finished after (\d+)$/.exec(lines[lines.length - 1] ?? '')?.[1]);
+  assert.ok(n > 5, `the file written at its end, in its last line: ${lines.slice(-3).join(' | ')}`);
+  assert.deepEqual(lines, [...Array.from({ length: n }, (_, k) => `line ${k + 1}`), `end file: finished after ${n}`], 'every line once, in order, none missing');
+  assert.equal(done.split(`heroku[${name}]: Process exited`).length - 1, 1, 'its end recorded once');
+  assert.doesNotMatch(done, new RegExp(`heroku\\[${name.replace('.', '\\.')}\\]: Process lost`));
+  const dyno = (await api<{ state: string; exit_code: number | null }>(s, 'GET', `/apps/${A}/dynos/${name}`)).json;
+  assert.deepEqual([dyno.state, dyno.exit_code], ['down', 0]);
+  await waitFor('nothing of it left on the agent', async () => { const x = leftOf(id); return !x.processes.length && !x.workspace && !x.records; }, 15_000)
+    .catch((e: Error) => { throw new Error(`${e.message}: ${JSON.stringify(leftOf(id))}\n${outputs()}`); });
+  console.log(`one-off resumed across the agent's SIGKILL: ${n} lines, each once`);
+});
+
+test('the agent gone longer than the lease: the server ends its one-off as lost, and the next agent process stops that process', { skip, timeout: 180_000 }, async () => {
+  // A short lease (the server restarted with it; the agent renews with what the server says).
+  await s.kill();
+  s = await startServer({ ...s.env, SLIPWAY_JOB_LEASE_SECONDS: '3' }, s.dataDir);
   const r = await cli(s, ['run', '--detached', '-a', A, 'echo "doomed $DYNO"; sleep 29.75']);
   assert.equal(r.code, 0, r.stderr);
   const name = /as (run\.\d+)/.exec(r.stdout)![1]!;
   await waitFor('it up', async () => (await rows()).some((d) => d.name === name && d.state === 'up'), 60_000)
-    .catch(async (e: Error) => { throw new Error(`${e.message}\n${JSON.stringify(await rows())}\n${outputs()}`); });
-  const sleeping = () => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).some((p) => { try { return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').join(' ').trim() === 'sleep 29.75'; } catch { return false; } });
-  // `up` is reported as the command starts: its process may take a moment to appear.
-  await waitFor('its process running on the agent', async () => sleeping(), 15_000);
+    .catch(async (e: Error) => { throw new Error(`${e.message}\n${JSON.stringify((await api(s, 'GET', `/apps/${A}/dynos/${name}`)).json)}\n${(await cli(s, ['logs', '-a', A, '-n', '100'])).stdout}\n${outputs()}`); });
+  const id = (await api<{ id: string }>(s, 'GET', `/apps/${A}/dynos/${name}`)).json.id;
+  const shell = await waitFor('its shell', async () => loopOf(id, 'sleep 29.75'), 15_000);
+  const startTime = startTimeOf(shell);
   await agent.kill();
-  agent = startAgent(net.hosts[0]!, serverUrl, agentToken, { slots: 1, dataDir: agent.dataDir, env: { SLIPWAY_AGENT_MEMORY_MB: '1024' } });
   await waitFor('the one-off lost', async () => (await cli(s, ['logs', '-a', A, '-n', '300'])).stdout.includes(`heroku[${name}]: Process lost`), 60_000)
     .catch((e: Error) => { throw new Error(`${e.message}\n${outputs()}`); });
+  assert.equal(startTimeOf(shell), startTime, 'its process ran on while no agent did');
+  agent = startAgent(net.hosts[0]!, serverUrl, agentToken, { slots: 1, dataDir: agent.dataDir, env: { SLIPWAY_AGENT_MEMORY_MB: '1024' } });
+  await waitFor('the new agent process stopped it', async () => { const x = leftOf(id); return !x.processes.length && !x.workspace && !x.records; }, 60_000)
+    .catch((e: Error) => { throw new Error(`${e.message}: ${JSON.stringify(leftOf(id))}\n${outputs()}`); });
+  assert.match(agent.output(), /job \S+: a one-off an earlier process of this agent left running was not given back by the server/);
   const dyno = (await api<{ state: string; exit_code: number | null }>(s, 'GET', `/apps/${A}/dynos/${name}`)).json;
   assert.deepEqual([dyno.state, dyno.exit_code], ['down', null]);
-  await waitFor('its process gone with the agent', async () => !sleeping(), 10_000);
-  // Its workspace, left by the killed process, is removed by the next one.
-  const workRoot = path.join(agent.dataDir, 'workspaces');
-  await waitFor('no one-off workspace left on the agent', async () => !fs.readdirSync(workRoot).some((n) => n.startsWith('run-')), 30_000)
-    .catch((e: Error) => { throw new Error(`${e.message}: ${fs.readdirSync(workRoot).join(', ')}\n${outputs()}`); });
+  const log = (await cli(s, ['logs', '-a', A, '-n', '300'])).stdout;
+  assert.equal(log.split(`heroku[${name}]: Process `).length - 1, 1, 'its end recorded once (lost)');
 });

@@ -2,12 +2,12 @@
 // renew it (a cancel comes back as the answer). Events, artifacts and finish: job-routes.ts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app-context.js';
-import { claim, heartbeat, type Job } from '../../jobs/queue.js';
+import { claim, heartbeat, takeOver, type Job } from '../../jobs/queue.js';
 import { RELEASE_JOB } from '../../releases/jobs.js';
 import { ONE_OFF_JOB } from '../../runtime/one-off-job.js';
 import { oneOffKeyPrefix } from '../../releases/agent-one-offs.js';
 import { fail } from '../../core/errors.js';
-import { agentOwnerPrefix, recordRegistration } from '../../store/agents.js';
+import { agentOwnerPrefix, lastBatch, recordRegistration } from '../../store/agents.js';
 import { recoverLostWork } from '../../ci/recover.js';
 import { EXECUTED_KINDS } from '../../runner/execute-job.js';
 import { PROTOCOL_VERSIONS, type ClaimedJob, type LeaseResponse, type RegisterResponse } from '../../agent/protocol.js';
@@ -45,7 +45,13 @@ export async function agentRoutes(app: FastifyInstance, ctx: AppContext): Promis
     const r = parseBody(registerSchema, req.body);
     if (r.name && r.name !== agent.name) throw fail('invalid_params', `This token belongs to agent ${agent.name}, but the agent calls itself ${r.name}; start it with --name ${agent.name} or without --name.`);
     await recordRegistration(db, agent.id, { protocolVersion: r.protocol_version, slots: r.slots, memoryMb: r.memory_mb, address: r.address, hostname: r.hostname, labels: r.labels ?? [] });
-    // A new process of this agent: whatever an earlier one held is lost (it died, or was restarted) and is ended now, not at lease expiry.
+    // The detached one-offs an earlier process left running and this one resumes: leased to it, if their
+    // leases have not run out (an attached one-off's client went with that process: never resumed).
+    const detached = (await db.selectFrom('jobs').select(['id', 'payload']).where('id', 'in', r.resume?.length ? r.resume : [''])
+      .where('kind', '=', ONE_OFF_JOB).execute()).filter((j) => !(JSON.parse(j.payload) as { attach?: boolean }).attach).map((j) => j.id);
+    const resumed = await Promise.all((await takeOver(ctx.queue, detached, [ONE_OFF_JOB], agent.owner, agentOwnerPrefix(agent.id), ctx.config.leaseMs)).map(async (id) => ({ id, seq: await lastBatch(db, id) })));
+    if (resumed.length) ctx.log.info(`agent ${agent.name}: a new process resumes ${resumed.length} one-off(s) its previous one left running`);
+    // A new process of this agent: whatever else an earlier one held is lost (it died, or was restarted) and is ended now, not at lease expiry.
     const lost = await recoverLostWork(ctx, agent.owner, agentOwnerPrefix(agent.id));
     if (lost) ctx.log.warn(`agent ${agent.name}: a new process registered; ${lost} job(s) of its previous one ended as runner lost`);
     ctx.log.info(`agent ${agent.name} registered from ${r.hostname}${r.address ? ` (${r.address})` : ''}: ${r.slots} slots, protocol v${r.protocol_version}`);
@@ -53,6 +59,7 @@ export async function agentRoutes(app: FastifyInstance, ctx: AppContext): Promis
     return {
       agent_id: agent.id, name: agent.name, protocol_version: r.protocol_version, lease_ms: ctx.config.leaseMs, heartbeat_ms: Math.max(500, Math.floor(ctx.config.leaseMs / 3)), max_event_batch: 5000,
       ...runsSpaces(row) ? { spaces: true } : {},
+      ...r.resume ? { resumed } : {},
     };
   });
 

@@ -38,6 +38,8 @@ export const registerSchema = z.object({
   // 0: an agent for dynos only (the local agent process beside a server whose own runner takes the jobs).
   slots: z.number().int().min(0).max(256),
   memory_mb: z.number().int().min(64).max(16 * 1024 * 1024).nullable(),
+  // Jobs an earlier process of this agent left running (detached one-offs), to take over.
+  resume: z.array(text(64)).max(1000).optional(),
   labels: z.array(text(63)).max(32).optional(),
 });
 
