@@ -162,9 +162,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   await spaces.restore((await listSpaces(store.db)).map((s) => ({ id: s.id, name: s.name, cidr: s.cidr, trustedIps: trustedIps(s), egressRules: egressRules(s) })));
   await startDefaultNetwork(config, spaces, log);
 
+  // This replica's own earlier instance's jobs (and any lease run out): each job is taken over by one replica.
   await recoverLostWork(ctx, owner, `${runnerName}/`);
-  await recoverStrandedRuns(ctx);
-  await failStrandedReleaseWork(ctx);
   await settleEnded();
   const deliveries = new GithubDeliveries(ctx);
   const runner = new Runner({
@@ -208,6 +207,9 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   await seenLocal();
   const localBeat = setInterval(() => { seenLocal().catch((e) => log.error(`heartbeat of the local agent: ${(e as Error).message}`)); }, Math.max(500, Math.floor(config.leaseMs / 2)));
   ctx.leader.every('recovery', Math.max(500, Math.floor(config.leaseMs / 2)), () => recoverLostWork(ctx, owner).then(settleEnded));
+  // Runs, builds and releases stranded with no job (a server stopped between the two writes): the leader
+  // ends them, as it leads and every minute after, so replicas starting together do not each end them.
+  ctx.leader.every('stranded work', 60_000, async () => { await recoverStrandedRuns(ctx); await failStrandedReleaseWork(ctx); }, { atOnce: true });
   if (sharedLog) {
     ctx.leader.every('shared log retention', 600_000, () => sharedLog.sweep());
     // Drains run on the leader (every replica's file holds every line: one sender, so each line goes once);

@@ -29,6 +29,7 @@ import * as m035 from './035-one-off-counters.js';
 import * as m036 from './036-test-runs-by-time.js';
 import * as m038 from './038-space-fabric.js';
 import * as m039 from './039-shared-logs.js';
+import * as m041 from './041-once-per-edge.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
@@ -60,6 +61,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '036-test-runs-by-time': m036,
   '038-space-fabric': m038,
   '039-shared-logs': m039,
+  '041-once-per-edge': m041,
 };
 
 export const migrationProvider: MigrationProvider = {
