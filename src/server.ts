@@ -290,7 +290,6 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     await plane.close();
     await metrics.close();
     ctx.drains.stopAll();
-    await sharedLog?.stop();
     // Add-on servers live in namespaces of the default network: stopped before it goes.
     await ctx.addons.stopAppServers();
     await host.close();
@@ -301,6 +300,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     await new Promise<void>((r) => (routerTls ? routerTls.close(() => r()) : r()));
     await tls?.close();
     await app.close();
+    // Last before the store closes: every line written while stopping (the agent's, the dynos', the router's) is sent to the other replicas.
+    await sharedLog?.stop();
     await store.close();
   };
   try {
