@@ -298,7 +298,9 @@ test('CI runs started on both replicas; A SIGKILLed mid-way: B answers throughou
 test('two replicas starting at once over a build stranded with no job: the leader alone ends it, and its failure is recorded and said once', { skip, timeout: 180_000 }, async () => {
   assert.equal((await cli(b, ['apps:create', 'strandapp'])).code, 0);
   const { json: app } = await api<{ id: string }>(b, 'GET', '/apps/strandapp');
+  // No replica runs (A was killed by the test before, or is stopped here if that test did not get so far).
   await b.stop();
+  await a.stop();
   // A build written, its job never queued (its server stopped between the two), five minutes ago.
   const buildId = (await db.query<{ id: string }>('SELECT gen_random_uuid()::text AS id')).rows[0]!.id;
   const old = new Date(Date.now() - 5 * 60_000).toISOString();
