@@ -311,22 +311,25 @@ test('two replicas starting at once over a build stranded with no job: the leade
   await holder.connect();
   const waiting = async () => Number((await db.query<{ n: string }>(
     "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE 'update \"builds\"%'")).rows[0]!.n);
-  let started: [TestServer, TestServer];
+  let up = 0;
+  const starts = [startServer(env(), a.dataDir), startServer(env(), b.dataDir)].map((p) => p.then((s) => { up++; return s; }));
+  for (const p of starts) p.catch(() => {}); // seen below, once both are through
+  let startFailed: unknown;
   try {
     await holder.query('BEGIN');
     await holder.query('SELECT id FROM builds WHERE id = $1 FOR UPDATE', [buildId]);
-    let up = 0;
-    const counted = (p: Promise<TestServer>) => p.then((s) => { up++; return s; });
-    const starting = Promise.all([counted(startServer(env(), a.dataDir)), counted(startServer(env(), b.dataDir))]);
-    starting.catch(() => {});
     // Both replicas waiting on the row (each ends it), or both up and one waiting (only the leader ends it).
     await waitFor('the replicas to reach the stranded build', async () => { const n = await waiting(); return n >= 2 || (up === 2 && n >= 1); }, 150_000);
     await holder.query('COMMIT');
-    started = await starting;
   } finally {
     await holder.end();
+    // Both starts are seen through whatever failed: a replica that started is this file's to stop.
+    const done = await Promise.allSettled(starts);
+    const ok = done.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    if (ok.length === 2) [a, b] = ok as [TestServer, TestServer];
+    else { for (const s of ok) await s.stop(); startFailed = done.find((r) => r.status === 'rejected')?.reason; }
   }
-  [a, b] = started;
+  if (startFailed) throw startFailed;
   const build = await waitFor('the stranded build to end', async () => {
     const { json } = await api<Array<{ id: string; status: string; message: string | null }>>(a, 'GET', '/apps/strandapp/builds');
     return json.find((x) => x.id === buildId && x.status !== 'pending');
