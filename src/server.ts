@@ -169,9 +169,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   await spaces.restore((await listSpaces(store.db)).map((s) => ({ id: s.id, name: s.name, cidr: s.cidr, trustedIps: trustedIps(s), egressRules: egressRules(s) })));
   await startDefaultNetwork(config, spaces, log);
 
+  // This replica's own earlier instance's jobs (and any lease run out): each job is taken over by one replica.
   await recoverLostWork(ctx, owner, `${runnerName}/`);
-  await recoverStrandedRuns(ctx);
-  await failStrandedReleaseWork(ctx);
   await settleEnded();
   const deliveries = new GithubDeliveries(ctx);
   const runner = new Runner({
@@ -215,6 +214,9 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
   await seenLocal();
   const localBeat = setInterval(() => { seenLocal().catch((e) => log.error(`heartbeat of the local agent: ${(e as Error).message}`)); }, Math.max(500, Math.floor(config.leaseMs / 2)));
   ctx.leader.every('recovery', Math.max(500, Math.floor(config.leaseMs / 2)), () => recoverLostWork(ctx, owner).then(settleEnded));
+  // Runs, builds and releases stranded with no job (a server stopped between the two writes): the leader
+  // ends them, as it leads and every minute after, so replicas starting together do not each end them.
+  ctx.leader.every('stranded work', 60_000, async () => { await recoverStrandedRuns(ctx); await failStrandedReleaseWork(ctx); }, { atOnce: true });
   if (sharedLog) {
     ctx.leader.every('shared log retention', 600_000, () => sharedLog.sweep());
     // Drains run on the leader (every replica's file holds every line: one sender, so each line goes once);
@@ -295,7 +297,6 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     await plane.close();
     await metrics.close();
     ctx.drains.stopAll();
-    await sharedLog?.stop();
     // Add-on servers live in namespaces of the default network: stopped before it goes.
     await ctx.addons.stopAppServers();
     await host.close();
@@ -306,6 +307,8 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     await new Promise<void>((r) => (routerTls ? routerTls.close(() => r()) : r()));
     await tls?.close();
     await app.close();
+    // Last before the store closes: every line written while stopping (the agent's, the dynos', the router's) is sent to the other replicas.
+    await sharedLog?.stop();
     await store.close();
   };
   try {

@@ -46,9 +46,9 @@ before(async () => {
 after(async () => {
   if (skip) return;
   await b?.stop();
-  await a?.stop();
-  // The killed replica's workspace filesystems, namespaces and cgroups go with one more start and stop on its data folder.
-  if (a) { const again = await startServer(env(), a.dataDir); await again.stop(); }
+  // The killed replica's workspace filesystems, namespaces and cgroups go with one more start and stop on its data folder (unless the last test started it again).
+  if (a && a.proc.exitCode === null && a.proc.signalCode === null) await a.stop();
+  else if (a) { const again = await startServer(env(), a.dataDir); await again.stop(); }
   assert.deepEqual(await leftoverProcesses(nodeIds), [], 'no process of any test node is left');
   await db?.end();
   cluster?.stop();
@@ -154,6 +154,43 @@ test('an app\'s log written through either replica (router lines, a dyno\'s outp
   }
 });
 
+test('a follow-up run again after one of its handlers failed (the database refused a pipeline event) delivers its app webhook event once', { skip, timeout: 120_000 }, async () => {
+  const got: Array<{ resource: string; data: { id: string } }> = [];
+  const receiver = http.createServer((req, res) => { let body = ''; req.on('data', (c) => { body += c; }); req.on('end', () => { got.push(JSON.parse(body) as typeof got[number]); res.end(); }); });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+  try {
+    for (const args of [['pipelines:create', 'hookpipe'], ['apps:create', 'hookapp'], ['pipelines:add', 'hookpipe', '-a', 'hookapp', '--stage', 'development'], ['pipelines:update', '-p', 'hookpipe', '--auto-promote', 'on']]) {
+      const r = await cli(a, args);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+    }
+    const url = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
+    assert.equal((await api(a, 'POST', '/apps/hookapp/webhooks', { include: ['api:release', 'api:build'], level: 'notify', url })).status, 201);
+    const { json: pipeline } = await api<{ id: string }>(a, 'GET', '/pipelines/hookpipe');
+    // Auto-promote is on and there is no qa app: the release's follow-up writes a "promotion skipped" event
+    // to the pipeline, which the database refuses once (a check constraint): that handler throws, the webhook
+    // handler of the same follow-up has published the release, and the follow-up runs again.
+    await db.query(`ALTER TABLE pipeline_events ADD CONSTRAINT refuse_hookpipe CHECK (kind <> 'promotion-skipped' OR pipeline_id <> '${pipeline.id}') NOT VALID`);
+    const built = await cli(b, ['builds:create', '-a', 'hookapp'], { cwd: repoWithBuildpack({}, 'echo compiled') });
+    assert.equal(built.code, 0, built.stdout + built.stderr);
+    const edge = await waitFor('the release\'s follow-up to fail once', async () => (await db.query<{ key: string; status: string }>(
+      "SELECT key, status FROM jobs WHERE kind = 'flow-edge' AND last_error LIKE '%refuse_hookpipe%'")).rows[0], 60_000);
+    await db.query('ALTER TABLE pipeline_events DROP CONSTRAINT refuse_hookpipe');
+    const settled = await waitFor('the follow-up to succeed when run again', async () => (await db.query<{ status: string; attempts: number }>(
+      'SELECT status, attempts FROM jobs WHERE key = $1', [edge.key])).rows.find((j) => j.status !== 'queued' && j.status !== 'running'), 60_000);
+    assert.deepEqual([settled.status, Number(settled.attempts)], ['succeeded', 2]);
+    // Every delivery queued has been sent (a notify webhook is sent once): what the receiver got is all it gets.
+    await waitFor('the deliveries to be sent', async () => (await db.query<{ n: string }>(
+      "SELECT count(*) AS n FROM app_webhook_deliveries d JOIN apps ON apps.id = d.app_id WHERE apps.name = 'hookapp' AND d.num_attempts = 0")).rows[0]!.n === '0', 30_000);
+    const releaseId = edge.key.split(':').pop();
+    assert.equal(got.filter((e) => e.resource === 'release' && e.data.id === releaseId).length, 1, `the release event was delivered once: ${JSON.stringify(got.map((e) => [e.resource, e.data.id]))}`);
+    assert.equal(got.filter((e) => e.resource === 'build').length, 1, 'the build event was delivered once');
+    assert.equal((await db.query("SELECT 1 FROM pipeline_events WHERE pipeline_id = $1 AND kind = 'promotion-skipped'", [pipeline.id])).rowCount, 1);
+  } finally {
+    await db.query('ALTER TABLE pipeline_events DROP CONSTRAINT IF EXISTS refuse_hookpipe');
+    await new Promise((r) => receiver.close(r));
+  }
+});
+
 test('a CI node\'s output, written by the replica that runs it, is followed live on the other replica (before the node ends)', { skip, timeout: 120_000 }, async () => {
   assert.equal((await cli(a, ['pipelines:create', 'livepipe'])).code, 0);
   const repo = repoWithBuildpack({ environments: { test: { scripts: { test: 'echo "live-marker from the node"; sleep 300' } } } }, 'echo compiled');
@@ -256,4 +293,54 @@ test('CI runs started on both replicas; A SIGKILLed mid-way: B answers throughou
   assert.deepEqual(jobs.filter((j) => Number(j.attempts) !== 1), [], 'every test-node job was claimed exactly once');
   assert.deepEqual(jobs.filter((j) => !['succeeded', 'failed'].includes(j.status)), [], 'none is left queued or running');
   console.log(`replica failover: B led ${failoverMs} ms after A's SIGKILL; B answered ${afterKill.ok} reads after the kill, none failed`);
+});
+
+test('two replicas starting at once over a build stranded with no job: the leader alone ends it, and its failure is recorded and said once', { skip, timeout: 180_000 }, async () => {
+  assert.equal((await cli(b, ['apps:create', 'strandapp'])).code, 0);
+  const { json: app } = await api<{ id: string }>(b, 'GET', '/apps/strandapp');
+  // No replica runs (A was killed by the test before, or is stopped here if that test did not get so far).
+  await b.stop();
+  await a.stop();
+  // A build written, its job never queued (its server stopped between the two), five minutes ago.
+  const buildId = (await db.query<{ id: string }>('SELECT gen_random_uuid()::text AS id')).rows[0]!.id;
+  const old = new Date(Date.now() - 5 * 60_000).toISOString();
+  await db.query("INSERT INTO builds (id, app_id, status, source_blob_url, created_at, updated_at) VALUES ($1, $2, 'pending', 'http://127.0.0.1:9/none', $3, $3)", [buildId, app.id, old]);
+  // Another session holds the build's row while both start (a slow transaction): whoever ends the build waits on
+  // it, so replicas that each end it are all waiting before either can write.
+  const holder = new pg.Client({ connectionString: cluster.url });
+  await holder.connect();
+  const waiting = async () => Number((await db.query<{ n: string }>(
+    "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE 'update \"builds\"%'")).rows[0]!.n);
+  let up = 0;
+  const starts = [startServer(env(), a.dataDir), startServer(env(), b.dataDir)].map((p) => p.then((s) => { up++; return s; }));
+  for (const p of starts) p.catch(() => {}); // seen below, once both are through
+  let startFailed: unknown;
+  try {
+    await holder.query('BEGIN');
+    await holder.query('SELECT id FROM builds WHERE id = $1 FOR UPDATE', [buildId]);
+    // Both replicas waiting on the row (each ends it), or both up and one waiting (only the leader ends it).
+    await waitFor('the replicas to reach the stranded build', async () => { const n = await waiting(); return n >= 2 || (up === 2 && n >= 1); }, 150_000);
+    await holder.query('COMMIT');
+  } finally {
+    await holder.end();
+    // Both starts are seen through whatever failed: a replica that started is this file's to stop.
+    const done = await Promise.allSettled(starts);
+    const ok = done.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    if (ok.length === 2) [a, b] = ok as [TestServer, TestServer];
+    else { for (const s of ok) await s.stop(); startFailed = done.find((r) => r.status === 'rejected')?.reason; }
+  }
+  if (startFailed) throw startFailed;
+  const build = await waitFor('the stranded build to end', async () => {
+    const { json } = await api<Array<{ id: string; status: string; message: string | null }>>(a, 'GET', '/apps/strandapp/builds');
+    return json.find((x) => x.id === buildId && x.status !== 'pending');
+  }, 30_000);
+  assert.equal(build.status, 'failed');
+  assert.match(build.message ?? '', /server stopped during this build/);
+  // (Said in the app's log, and by the replica that ended it in its own output.)
+  const said = () => (a.output() + b.output()).split('the server stopped during it; failed and cleaned up').length - 1;
+  const log = await waitFor('the app\'s log and a replica to say so', async () => {
+    const r = await cli(b, ['logs', '-a', 'strandapp', '-n', '100']);
+    return /Build failed/.test(r.stdout) && said() > 0 ? r.stdout : undefined;
+  }, 30_000);
+  assert.deepEqual({ said: said(), logged: log.split('Build failed: The server stopped during this build').length - 1 }, { said: 1, logged: 1 }, 'one replica ended it, once');
 });

@@ -47,9 +47,13 @@ export async function recoverLostWork(ctx: AppContext, owner: string, heldByPref
   return jobs.length;
 }
 
-/** Runs created but never given nodes (the server died between the two) end errored. */
-export async function recoverStrandedRuns(ctx: AppContext): Promise<void> {
-  const cutoff = new Date(Date.now() - 60_000).toISOString();
+/**
+ * Runs created but never given nodes (the server died between the two) end errored, once (a
+ * conditional move). Ten minutes: a run's source is fetched and read between the two, which a live
+ * replica may still be doing after a minute.
+ */
+export async function recoverStrandedRuns(ctx: AppContext, olderThanMs = 600_000): Promise<void> {
+  const cutoff = new Date(Date.now() - olderThanMs).toISOString();
   const stranded = await ctx.store.db.selectFrom('test_runs').select('id').where('status', '=', 'pending')
     .where('created_at', '<', cutoff).where((eb) => eb.not(eb.exists(eb.selectFrom('test_nodes').select('id').whereRef('test_nodes.test_run_id', '=', 'test_runs.id')))).execute();
   for (const r of stranded) {

@@ -1,12 +1,13 @@
 // The pipeline's automatic steps, hung on the flow hooks (run by the queue, pipelines/flow-edges): deploys waiting for CI, promotion
 // targets settling, development → qa auto-promotion, acceptance runs after staging releases.
-// Every step is written to the pipeline's event log with its reason.
+// Every step is written to the pipeline's event log with its reason, once (a retried follow-up writes no second event).
 import { getApp, type App } from '../store/apps.js';
 import { couplingOfApp, listCouplings } from '../store/couplings.js';
 import { getPipeline } from '../store/pipelines.js';
 import { deployOfBuild, moveDeploy } from '../store/deploys.js';
 import { settleTargetOfRelease } from '../store/promotions.js';
 import { addPipelineEvent } from '../store/pipeline-events.js';
+import { edgeEventKey } from '../store/flow-edges.js';
 import type { Release } from '../store/releases.js';
 import type { Build } from '../store/builds.js';
 import type { TestRun } from '../store/test-runs.js';
@@ -21,7 +22,8 @@ async function onTestRunEnded(ctx: AppContext, run: TestRun): Promise<void> {
   const db = ctx.store.db;
   if (run.kind === 'acceptance' && run.target_app_id) {
     const target = await getApp(db, run.target_app_id).catch(() => null);
-    await addPipelineEvent(db, run.pipeline_id, 'acceptance', `${target?.name ?? 'staging'} v${run.target_release_version}: acceptance ${run.status === 'succeeded' ? 'passed' : run.status} (test run #${run.number})`);
+    await addPipelineEvent(db, run.pipeline_id, 'acceptance', `${target?.name ?? 'staging'} v${run.target_release_version}: acceptance ${run.status === 'succeeded' ? 'passed' : run.status} (test run #${run.number})`,
+      edgeEventKey('test-run-ended', run.id, 'acceptance'));
   }
   await settleWaitingDeploys(ctx, run);
 }
@@ -47,7 +49,7 @@ async function onReleaseSettled(ctx: AppContext, app: App, release: Release): Pr
   const coupling = await couplingOfApp(db, app.id);
   if (!coupling) return;
   const pipeline = await getPipeline(db, coupling.pipeline_id);
-  if (settled) await addPipelineEvent(db, pipeline.id, 'promotion', `${app.name} v${release.version} ${ok ? 'released' : `failed: ${release.message ?? ''}`}${settled.completed ? ' (promotion complete)' : ''}`);
+  if (settled) await addPipelineEvent(db, pipeline.id, 'promotion', `${app.name} v${release.version} ${ok ? 'released' : `failed: ${release.message ?? ''}`}${settled.completed ? ' (promotion complete)' : ''}`, edgeEventKey('release-settled', release.id, 'promotion'));
   if (!ok || !release.slug_id) return;
 
   // Each step below happens once per release, also when this follow-up runs again after a crash.
@@ -55,7 +57,8 @@ async function onReleaseSettled(ctx: AppContext, app: App, release: Release): Pr
   if (coupling.stage === 'development' && pipeline.auto_promote && build && !promoted) {
     const qa = (await listCouplings(db, pipeline.id)).filter((c) => c.stage === 'qa');
     if (!qa.length) {
-      await addPipelineEvent(db, pipeline.id, 'promotion-skipped', `Auto-promote is on but the pipeline has no qa app: ${app.name} v${release.version} stays in development`);
+      await addPipelineEvent(db, pipeline.id, 'promotion-skipped', `Auto-promote is on but the pipeline has no qa app: ${app.name} v${release.version} stays in development`,
+        edgeEventKey('release-settled', release.id, 'promotion-skipped'));
     } else {
       await promote(ctx, { pipeline, source: app, targets: await Promise.all(qa.map((c) => getApp(db, c.app_id))), actor: null, reason: `Auto-promoted after ${app.name} v${release.version} succeeded` });
     }

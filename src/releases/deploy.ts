@@ -35,9 +35,10 @@ export async function recordBuildEvent(ctx: AppContext, job: BuildJob, e: BuildE
   await ctx.logs.archived(buildLogKey(job.buildId));
   const db = ctx.store.db;
   if (!e.ok) {
-    await finishBuild(db, job.buildId, { status: 'failed', message: e.message });
+    // Said once: a build a recoverer ended meanwhile (store/builds' conditional move) is not said to fail again.
+    const ended = await finishBuild(db, job.buildId, { status: 'failed', message: e.message });
     crashPoint(ctx.config, 'build-ended', job.appName);
-    appendAppLog(ctx.logs, job.appId, 'app[api]', `Build failed: ${e.message}`);
+    if (ended) appendAppLog(ctx.logs, job.appId, 'app[api]', `Build failed: ${e.message}`);
     ctx.control?.poke();
     return;
   }
@@ -78,8 +79,9 @@ export async function recordReleaseEvent(ctx: AppContext, job: ReleaseJob, e: Re
   if (e.type === 'output') return ctx.logs.append(releaseLogKey(job.releaseId), e.data);
   ctx.logs.close(releaseLogKey(job.releaseId));
   await ctx.logs.archived(releaseLogKey(job.releaseId));
-  await settleRelease(ctx.store.db, job.releaseId, { type: e.ok ? 'release-phase-passed' : 'release-phase-failed' }, e.message);
+  const { settled } = await settleRelease(ctx.store.db, job.releaseId, { type: e.ok ? 'release-phase-passed' : 'release-phase-failed' }, e.message);
   crashPoint(ctx.config, 'release-settled', job.appName);
+  if (!settled) return; // a recoverer ended it meanwhile (and said so)
   appendAppLog(ctx.logs, job.appId, 'app[api]', e.ok ? `Release v${job.version} succeeded` : `Release v${job.version} failed: ${e.message}`);
   if (e.ok) await goLive(ctx, await getApp(ctx.store.db, job.appId));
   ctx.control?.poke();

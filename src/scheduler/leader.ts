@@ -18,7 +18,7 @@ export interface LeaderOptions {
   checkMs?: number;
 }
 
-interface Task { name: string; everyMs: number; fn: (signal: AbortSignal) => Promise<unknown>; timer?: NodeJS.Timeout; busy: boolean }
+interface Task { name: string; everyMs: number; atOnce: boolean; fn: (signal: AbortSignal) => Promise<unknown>; timer?: NodeJS.Timeout; busy: boolean }
 
 // Postgres drops a vanished leader's session (and its lock) after idle + interval * count seconds; by
 // then the leader's own failed checks (checkMs each) have stopped its work.
@@ -34,9 +34,12 @@ export class Leader {
 
   constructor(private o: LeaderOptions) {}
 
-  /** Run `fn` every `everyMs` while this replica leads, never overlapping itself; its signal aborts when leadership is lost. */
-  every(name: string, everyMs: number, fn: (signal: AbortSignal) => Promise<unknown>): void {
-    const task: Task = { name, everyMs, fn, busy: false };
+  /**
+   * Run `fn` every `everyMs` while this replica leads (`atOnce`: also as soon as it leads), never
+   * overlapping itself; its signal aborts when leadership is lost.
+   */
+  every(name: string, everyMs: number, fn: (signal: AbortSignal) => Promise<unknown>, opts: { atOnce?: boolean } = {}): void {
+    const task: Task = { name, everyMs, atOnce: opts.atOnce ?? false, fn, busy: false };
     this.tasks.push(task);
     if (this.leading) this.schedule(task);
   }
@@ -100,11 +103,13 @@ export class Leader {
   }
 
   private schedule(task: Task): void {
-    task.timer = setInterval(() => {
+    const run = () => {
       if (task.busy || !this.leading) return;
       task.busy = true;
       task.fn(this.abort.signal).catch((e) => this.o.log.error(`${task.name}: ${(e as Error).message}`)).finally(() => { task.busy = false; });
-    }, task.everyMs);
+    };
+    task.timer = setInterval(run, task.everyMs);
+    if (task.atOnce) run();
   }
 
   private stepDown(why: string, warn = true): void {

@@ -30,8 +30,11 @@ export async function deleteAppWebhook(db: Kysely<Database>, id: string): Promis
   await db.deleteFrom('app_webhooks').where('id', '=', id).execute();
 }
 
-export async function insertDelivery(db: Kysely<Database>, d: Pick<AppWebhookDelivery, 'id' | 'webhook_id' | 'app_id' | 'event_id' | 'include' | 'body'>): Promise<void> {
-  await db.insertInto('app_webhook_deliveries').values({ ...d, status: 'pending', last_code: null, last_error: null, next_attempt_at: null, created_at: now(), updated_at: now() }).execute();
+/** Record a delivery to send; false when this webhook has one under the same `event_key` already (nothing to send again). */
+export async function insertDelivery(db: Kysely<Database>, d: Pick<AppWebhookDelivery, 'id' | 'webhook_id' | 'app_id' | 'event_id' | 'include' | 'body' | 'event_key'>): Promise<boolean> {
+  const r = await db.insertInto('app_webhook_deliveries').values({ ...d, status: 'pending', last_code: null, last_error: null, next_attempt_at: null, created_at: now(), updated_at: now() })
+    .onConflict((oc) => oc.columns(['webhook_id', 'event_key']).doNothing()).executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
 }
 
 export async function getDelivery(db: Kysely<Database>, id: string): Promise<AppWebhookDelivery | undefined> {

@@ -7,8 +7,10 @@ import { now } from './db.js';
 
 export type PipelineEvent = PipelineEventsTable;
 
-export async function addPipelineEvent(db: Kysely<Database>, pipelineId: string, kind: string, message: string): Promise<void> {
-  await db.insertInto('pipeline_events').values({ id: newId(), pipeline_id: pipelineId, kind, message, created_at: now() }).execute();
+/** Append an event; with `eventKey` (a flow edge's follow-up: store/flow-edges' `edgeEventKey`) it is written once, however often that follow-up runs. */
+export async function addPipelineEvent(db: Kysely<Database>, pipelineId: string, kind: string, message: string, eventKey: string | null = null): Promise<void> {
+  await db.insertInto('pipeline_events').values({ id: newId(), pipeline_id: pipelineId, kind, message, created_at: now(), event_key: eventKey })
+    .onConflict((oc) => oc.column('event_key').doNothing()).execute();
 }
 
 export async function listPipelineEvents(db: Kysely<Database>, pipelineId: string, limit = 100): Promise<PipelineEvent[]> {

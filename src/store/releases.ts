@@ -27,17 +27,23 @@ export async function createRelease(db: Kysely<Database>, r: { appId: string; sl
  * Move a pending release on. A succeeded one becomes current, unless a newer release is current
  * already (a release phase that ended late never replaces what was released after it). What
  * follows (dynos, pipeline steps, webhooks) is queued in the same transaction, unless `followUps` is false.
+ * `settled` is false when another writer (a racing recoverer) settled it between the read and the move:
+ * its move stands, and nothing follows twice.
  */
-export async function settleRelease(db: Kysely<Database>, id: string, event: ReleaseEvent, message: string | null = null, followUps = true): Promise<Release> {
+export async function settleRelease(db: Kysely<Database>, id: string, event: ReleaseEvent, message: string | null = null, followUps = true): Promise<Release & { settled: boolean }> {
   return withFlowEdges(db, async (trx) => {
     const r = await trx.selectFrom('releases').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     const status = nextReleaseStatus(r.status as ReleaseStatus, event);
+    const moved = await trx.updateTable('releases').set({ status, message, updated_at: now() }).where('id', '=', id).where('status', '=', r.status).executeTakeFirst();
+    if (!Number(moved.numUpdatedRows)) return { ...await trx.selectFrom('releases').selectAll().where('id', '=', id).executeTakeFirstOrThrow(), settled: false };
     const newer = await trx.selectFrom('releases').select('version').where('app_id', '=', r.app_id).where('current', '=', 1).where('version', '>', r.version).executeTakeFirst();
     const current = status === 'succeeded' && !newer ? 1 : 0;
-    if (current) await trx.updateTable('releases').set({ current: 0 }).where('app_id', '=', r.app_id).where('current', '=', 1).execute();
-    await trx.updateTable('releases').set({ status, message, current, updated_at: now() }).where('id', '=', id).where('status', '=', r.status).execute();
+    if (current) {
+      await trx.updateTable('releases').set({ current: 0 }).where('app_id', '=', r.app_id).where('current', '=', 1).execute();
+      await trx.updateTable('releases').set({ current: 1 }).where('id', '=', id).execute();
+    }
     if (followUps) await writeFlowEdge(trx, 'release-settled', id);
-    return { ...r, status, message, current };
+    return { ...r, status, message, current, settled: true };
   });
 }
 

@@ -160,7 +160,8 @@ export interface DeploysTable {
   id: string; app_id: string; pipeline_id: string | null; trigger: string; branch: string | null; commit_sha: string; commit_message: string | null;
   source_blob_url: string; test_run_id: string | null; build_id: string | null; status: string; message: string | null; created_at: string; updated_at: string;
 }
-export interface PipelineEventsTable { id: string; pipeline_id: string; kind: string; message: string; created_at: string }
+/** `event_key`: set by a flow edge's follow-up (store/flow-edges' `edgeEventKey`), so a retried one writes no second row. */
+export interface PipelineEventsTable { id: string; pipeline_id: string; kind: string; message: string; created_at: string; event_key: string | null }
 export interface WebhookDeliveriesTable { id: string; pipeline_id: string; event: string; created_at: string }
 export interface ReviewAppsTable {
   id: string; pipeline_id: string; app_id: string | null; pr_number: number; branch: string; status: string; postdeploy_done: Generated<number>;
@@ -219,6 +220,8 @@ export interface AutoRollbackWindowsTable { app_id: string; release_id: string; 
 export interface AppWebhooksTable { id: string; app_id: string; url: string; include: string; level: string; secret: string; authorization: string | null; created_at: string; updated_at: string }
 export interface AppWebhookDeliveriesTable {
   id: string; webhook_id: string; app_id: string; event_id: string; include: string; body: string; status: string;
+  /** Set when a flow edge's follow-up published the event: one delivery per (webhook, key), however often it runs. */
+  event_key: string | null;
   num_attempts: Generated<number>; last_code: number | null; last_error: string | null; next_attempt_at: string | null; created_at: string; updated_at: string;
 }
 export interface SniEndpointsTable { id: string; app_id: string; name: string; certificate_chain: string; private_key: string; created_at: string; updated_at: string }

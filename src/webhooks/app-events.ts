@@ -7,6 +7,7 @@ import type { Release } from '../store/releases.js';
 import type { Build } from '../store/builds.js';
 import { getApp } from '../store/apps.js';
 import { publishAppEvent, type PublishPort } from './publish.js';
+import { edgeEventKey } from '../store/flow-edges.js';
 import type { ObservedDyno } from '../runtime/desired-state.js';
 
 /** A release as Heroku's `release` resource (the fields a receiver reads). */
@@ -22,14 +23,16 @@ export const buildData = (a: Pick<App, 'id' | 'name'>, b: Build): Record<string,
   release: b.release_id ? { id: b.release_id } : null, created_at: b.created_at, updated_at: b.updated_at,
 });
 
-/** Publish releases and builds when they settle. */
+/** Publish releases and builds when they settle, once per edge (a retried follow-up publishes nothing new). */
 export function registerAppWebhookEvents(ctx: PublishPort & Pick<AppContext, 'hooks'>): void {
   ctx.hooks.releaseSettled.push(async (app, release) => {
-    await publishAppEvent(ctx, { appId: app.id, include: 'api:release', resource: 'release', action: 'update', data: releaseData(app, release), actor: release.user_name });
+    await publishAppEvent(ctx, { appId: app.id, include: 'api:release', resource: 'release', action: 'update', data: releaseData(app, release), actor: release.user_name,
+      key: edgeEventKey('release-settled', release.id, 'api:release') });
   });
   ctx.hooks.buildEnded.push(async (build) => {
     const app = await getApp(ctx.store.db, build.app_id);
-    await publishAppEvent(ctx, { appId: app.id, include: 'api:build', resource: 'build', action: 'update', data: buildData(app, build), actor: build.user_name });
+    await publishAppEvent(ctx, { appId: app.id, include: 'api:build', resource: 'build', action: 'update', data: buildData(app, build), actor: build.user_name,
+      key: edgeEventKey('build-ended', build.id, 'api:build') });
   });
 }
 

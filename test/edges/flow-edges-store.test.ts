@@ -10,7 +10,10 @@ import { createTestRun, createTestNodes, applyNodeEvent } from '../../src/store/
 import { createApp } from '../../src/store/apps.js';
 import { createBuild, finishBuild } from '../../src/store/builds.js';
 import { createRelease, settleRelease } from '../../src/store/releases.js';
-import { FLOW_EDGE_JOB } from '../../src/store/flow-edges.js';
+import { FLOW_EDGE_JOB, edgeEventKey } from '../../src/store/flow-edges.js';
+import { insertAppWebhook } from '../../src/store/app-webhooks.js';
+import { addPipelineEvent } from '../../src/store/pipeline-events.js';
+import { APP_WEBHOOK_JOB, publishAppEvent } from '../../src/webhooks/publish.js';
 import { postgresAvailable, startPostgres, freshDatabase, type PgCluster } from '../helpers/postgres.js';
 import { needs } from '../helpers/tools.js';
 import { tempDir } from '../helpers/temp.js';
@@ -46,6 +49,40 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(rows.map((r) => r.key), [`edge:build-ended:${build.id}`, `edge:release-settled:${v.id}`, `edge:test-run-ended:${run.id}`, `edge:test-run-started:${run.id}`]);
       assert.deepEqual(rows.map((r) => JSON.parse(r.payload) as unknown), [{ edge: 'build-ended', id: build.id }, { edge: 'release-settled', id: v.id }, { edge: 'test-run-ended', id: run.id }, { edge: 'test-run-started', id: run.id }], 'only ids are queued');
       assert.ok(rows.every((r) => r.status === 'queued'));
+    } finally {
+      await s.close();
+    }
+  });
+}
+
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  test(`what a follow-up publishes is written once per edge and event, however often it runs; a release settled by two at once is settled by one (${dialect})`, { timeout: 60_000, skip: dialect === 'postgres' ? needs('postgres') : false }, async () => {
+    const s = dialect === 'sqlite' ? await openStore({ dataDir: tempDir('slipway-edges-') })
+      : await openStore({ databaseUrl: await freshDatabase(cluster!, 'edgekeys'), dataDir: '/nonexistent' });
+    try {
+      const ctx = { store: s, queue: { db: s.db, dialect: s.dialect } };
+      const app = await createApp(s.db, 'keyed-app');
+      for (const level of ['notify', 'sync']) await insertAppWebhook(s.db, { app_id: app.id, url: `http://127.0.0.1:9/${level}`, include: JSON.stringify(['api:release']), level, secret: 's', authorization: null });
+      const event = { appId: app.id, include: 'api:release' as const, resource: 'release', action: 'update' as const, data: {}, key: edgeEventKey('release-settled', 'r1', 'api:release') };
+      assert.equal(await publishAppEvent(ctx, event), 2, 'one delivery per webhook');
+      assert.equal(await publishAppEvent(ctx, event), 0, 'the follow-up run again queues nothing');
+      assert.equal(await publishAppEvent(ctx, { ...event, key: undefined }), 2, 'an event without a key (an API route\'s) is always queued');
+      const deliveries = await s.db.selectFrom('app_webhook_deliveries').select('id').execute();
+      const jobs = await s.db.selectFrom('jobs').select('key').where('kind', '=', APP_WEBHOOK_JOB).execute();
+      assert.equal(deliveries.length, 4);
+      assert.deepEqual(jobs.map((j) => j.key).sort(), deliveries.map((d) => `app-webhook:${d.id}`).sort(), 'each delivery has its job');
+
+      const p = await createPipeline(s.db, 'keyed');
+      for (let i = 0; i < 2; i++) await addPipelineEvent(s.db, p.id, 'promotion-skipped', 'no qa app', edgeEventKey('release-settled', 'r1', 'promotion-skipped'));
+      await addPipelineEvent(s.db, p.id, 'deploy', 'a');
+      await addPipelineEvent(s.db, p.id, 'deploy', 'b');
+      assert.deepEqual((await s.db.selectFrom('pipeline_events').select('kind').where('pipeline_id', '=', p.id).orderBy('kind').execute()).map((e) => e.kind), ['deploy', 'deploy', 'promotion-skipped']);
+
+      // Two recoverers fail one lost release at once: one of them settles it (the other is told, or refused).
+      const v = await createRelease(s.db, { appId: app.id, slugId: null, config: {}, description: 'v' });
+      const both = await Promise.allSettled([0, 1].map(() => settleRelease(s.db, v.id, { type: 'release-phase-failed' }, 'lost')));
+      assert.equal(both.filter((r) => r.status === 'fulfilled' && r.value.settled).length, 1);
+      for (const r of both) if (r.status === 'fulfilled' && !r.value.settled) assert.equal(r.value.status, 'failed', 'told what the other made of it');
     } finally {
       await s.close();
     }

@@ -92,7 +92,7 @@ test('killed during a buildpack\'s compile: the build ends failed, its workspace
   assert.equal((await fetch(`${s.url}/health`)).status, 200);
 });
 
-test('a build or release left pending with no job (the server stopped between the two writes) ends failed at the next start', { timeout: 120_000 }, async () => {
+test('a build or release left pending with no job (the server stopped between the two writes) ends failed when the next start leads', { timeout: 120_000 }, async () => {
   await s.stop();
   const db = new Database(path.join(s.dataDir, 'slipway.db'));
   const old = new Date(Date.now() - 5 * 60_000).toISOString();
@@ -106,10 +106,11 @@ test('a build or release left pending with no job (the server stopped between th
     .run(...Object.keys(release).map((k) => ({ id: releaseId, version, status: 'pending', current: 0, created_at: old, updated_at: old } as Record<string, unknown>)[k] ?? release[k]));
   db.close();
   s = await startServer({}, s.dataDir);
-  const b = (await builds()).find((x) => x.id === buildId)!;
+  // The leader (this one server) ends stranded work as it leads.
+  const b = await waitFor('the stranded build to end', async () => { const x = (await builds()).find((y) => y.id === buildId)!; return x.status !== 'pending' ? x : undefined; }, 30_000);
   assert.equal(b.status, 'failed');
   assert.match(b.message ?? '', /server stopped during this build/);
-  const r = (await releases()).find((x) => x.id === releaseId)!;
+  const r = await waitFor('the stranded release to end', async () => { const x = (await releases()).find((y) => y.id === releaseId)!; return x.status !== 'pending' ? x : undefined; }, 30_000);
   assert.equal(r.status, 'failed');
   assert.match(r.message ?? '', new RegExp(`server stopped during the release phase of v${version}`));
   assert.notEqual((await releases()).find((x) => x.current)?.id, releaseId);

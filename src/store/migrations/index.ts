@@ -29,6 +29,7 @@ import * as m035 from './035-one-off-counters.js';
 import * as m036 from './036-test-runs-by-time.js';
 import * as m038 from './038-space-fabric.js';
 import * as m039 from './039-shared-logs.js';
+import * as m041 from './041-once-per-edge.js';
 import * as m042 from './042-addon-server-status.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -61,6 +62,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '036-test-runs-by-time': m036,
   '038-space-fabric': m038,
   '039-shared-logs': m039,
+  '041-once-per-edge': m041,
   '042-addon-server-status': m042,
 };
 
