@@ -108,6 +108,8 @@ export class SlugTrees {
       sandbox.ownedDir(tree); // mode 0700: another uid cannot read it even by its path
       const r = await sandbox.run({ argv: ['tar', '-xzf', file, '-C', tree, '--no-same-owner'], cwd: tree, env: { PATH: '/usr/bin:/bin' }, writable: [tree], readable: [path.dirname(file)], marker, timeoutMs: 300_000 });
       if (r.exitCode !== 0) throw new Error(`unpacking the slug ${describeResult(r)}`);
+      // The slug's own `.` may have set another mode: the tree's root (a mount root, no link) is its tenant's alone.
+      fs.chmodSync(tree, 0o700);
       const ro = await runHost('mount', ['-o', 'remount,ro,nosuid,nodev', '--', tree], { timeoutMs: 30_000 });
       if (ro.exitCode !== 0) throw new Error(`making the unpacked slug read-only failed: ${ro.stderr.trim()}`);
     } catch (e) {
