@@ -21,15 +21,13 @@ import { mountsUnder } from '../../src/sandbox/mount-table.js';
 
 let s: TestServer;
 let secret: RootSecret;
+/** Where a write through a link would land on the host (world-writable, so only the sandbox's binds stop it). */
+let outside: string;
 before(async () => {
-  s = await startServer();
-  secret = rootSecret();
+  [s, secret, outside] = [await startServer(), rootSecret(), tempDir('slipway-slug-outside-', '/var/tmp')];
+  fs.chmodSync(outside, 0o777);
 });
 after(async () => { await s.stop(); });
-
-/** Where a write through a link would land on the host (world-writable, so only the sandbox's binds stop it). */
-const outside = tempDir('slipway-slug-outside-', '/var/tmp');
-fs.chmodSync(outside, 0o777);
 
 test('a hostile slug\'s links, hard link and release phase change neither the host nor the tree the web dyno starts from', { timeout: 300_000 }, async () => {
   const dir = tempDir('slipway-slug-attack-');
