@@ -153,7 +153,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     for (const runId of await runsWithLiveAddons(store.db)) await settleRun(ctx, runId).catch((e) => log.error(`tearing down add-ons of ${runId}: ${(e as Error).message}`));
   };
   const deps: ExecDeps = {
-    sandbox, workRoot, cacheRoot: ctx.cacheRoot, buildCacheRoot: path.join(config.dataDir, 'build-cache'), network: spaces, slugTrees: host.slugTrees, buildpackDirs: config.buildpackDirs,
+    sandbox, workRoot, cacheRoot: ctx.cacheRoot, buildCacheRoot: path.join(config.dataDir, 'build-cache'), network: spaces, slugTrees: host.slugTrees, buildTrees: host.slugTrees, buildpackDirs: config.buildpackDirs,
     limits: config.inputLimits, buildTimeoutMs: config.buildTimeoutSeconds * 1000,
     fetchSource: (url, dest) => fetchSourceTo(ctx.blobs, url, dest, config.inputLimits),
     slugFile: async (slugId) => ({ path: await slugFile(ctx.blobs, slugId), done: async () => {} }),

@@ -25,6 +25,8 @@ export interface ExecDeps {
   network?: DynoNetworks;
   /** This host's unpacked slugs (release phases share them with the dynos). */
   slugTrees?: SlugTrees;
+  /** The same, for builds to unpack their slug into: the server's own runner only (an agent's slug id is the server's to choose). */
+  buildTrees?: SlugTrees;
   buildpackDirs: readonly string[];
   limits: InputLimits;
   buildTimeoutMs: number;
@@ -48,7 +50,7 @@ export async function executeJob(job: { id: string; kind: string; payload: strin
   if (job.kind === BUILD_JOB) {
     const payload = JSON.parse(job.payload) as BuildJob;
     try {
-      await runBuild(payload, { sandbox: deps.sandbox, workRoot: deps.workRoot, buildCacheRoot: deps.buildCacheRoot, fetchSource: deps.fetchSource, timeoutMs: deps.buildTimeoutMs, limits: deps.limits, buildpackDirs: deps.buildpackDirs, network: deps.network }, emit, signal);
+      await runBuild(payload, { sandbox: deps.sandbox, workRoot: deps.workRoot, buildCacheRoot: deps.buildCacheRoot, fetchSource: deps.fetchSource, timeoutMs: deps.buildTimeoutMs, limits: deps.limits, buildpackDirs: deps.buildpackDirs, network: deps.network, slugTrees: deps.buildTrees }, emit, signal);
       await flush();
     } finally { await cleanupBuild(deps.workRoot, payload.buildId); }
     return;

@@ -26,6 +26,9 @@ const TREE = /^t-[0-9a-f]{16}$/;
 /** An unused tree is kept this long after it was made (a rollback or a dyno restart finds it). */
 const KEEP_UNUSED_MS = 30 * 60_000;
 
+/** A tree being filled (see SlugTrees.open). */
+export interface OpenTree { path: string; publish(slugId: string): Promise<void>; discard(): Promise<void> }
+
 /** Where a workspace's app folder comes from. */
 export interface SlugSource {
   id: string;
@@ -73,7 +76,7 @@ export class SlugTrees {
     const key = `${slug.id}-${sandbox.user.uid}`;
     const found = this.published(key);
     if (found) return Promise.resolve(found);
-    const pending = this.making.get(key) ?? this.unpack(sandbox, slug, key, marker).finally(() => this.making.delete(key));
+    const pending = this.making.get(key) ?? this.unpack(sandbox, slug, marker).finally(() => this.making.delete(key));
     this.making.set(key, pending);
     return pending;
   }
@@ -97,31 +100,53 @@ export class SlugTrees {
   }
 
   /** A fresh image mounted on a fresh folder, the slug unpacked into it by the tenant, remounted read-only, then published. */
-  private async unpack(sandbox: Sandbox, slug: SlugSource, key: string, marker: string): Promise<string> {
+  private async unpack(sandbox: Sandbox, slug: SlugSource, marker: string): Promise<string> {
     const file = await slug.file();
+    const tree = await this.open(sandbox);
+    try {
+      const r = await sandbox.run({ argv: ['tar', '-xzf', file, '-C', tree.path, '--no-same-owner'], cwd: tree.path, env: { PATH: '/usr/bin:/bin' }, writable: [tree.path], readable: [path.dirname(file)], marker, timeoutMs: 300_000 });
+      if (r.exitCode !== 0) throw new Error(`unpacking the slug ${describeResult(r)}`);
+      await tree.publish(slug.id);
+    } catch (e) {
+      await tree.discard();
+      throw e;
+    }
+    return tree.path;
+  }
+
+  /**
+   * An empty tree for `sandbox`'s tenant to fill (writable to it: pass `path` as a writable folder
+   * of its command); `publish` makes it read-only and this host's tree of slug `slugId`.
+   * A build fills one while it packs its slug, so its host never unpacks that slug.
+   */
+  async open(sandbox: Sandbox): Promise<OpenTree> {
     const name = `t-${randomBytes(8).toString('hex')}`;
     const tree = path.join(this.root, name);
-    const image = path.join(this.images, `${name}.img`);
     try {
       // ext4's own metadata on top of the largest unpacked slug.
-      await attachImage(image, tree, Math.ceil(this.maxMb * 1.1) + 16);
+      await attachImage(path.join(this.images, `${name}.img`), tree, Math.ceil(this.maxMb * 1.1) + 16);
       sandbox.ownedDir(tree); // mode 0700: another uid cannot read it even by its path
-      const r = await sandbox.run({ argv: ['tar', '-xzf', file, '-C', tree, '--no-same-owner'], cwd: tree, env: { PATH: '/usr/bin:/bin' }, writable: [tree], readable: [path.dirname(file)], marker, timeoutMs: 300_000 });
-      if (r.exitCode !== 0) throw new Error(`unpacking the slug ${describeResult(r)}`);
-      // The slug's own `.` may have set another mode: the tree's root (a mount root, no link) is its tenant's alone.
-      fs.chmodSync(tree, 0o700);
-      const ro = await runHost('mount', ['-o', 'remount,ro,nosuid,nodev', '--', tree], { timeoutMs: 30_000 });
-      if (ro.exitCode !== 0) throw new Error(`making the unpacked slug read-only failed: ${ro.stderr.trim()}`);
     } catch (e) {
       await this.remove(name).catch(() => {});
       throw e;
     }
-    const tmp = path.join(this.root, `.p-${name}`);
-    fs.symlinkSync(name, tmp);
-    fs.renameSync(tmp, path.join(this.root, key));
-    // Trees of earlier releases nothing uses any more go (not waited for).
-    void this.prune().catch(() => {});
-    return tree;
+    const uid = sandbox.user.uid;
+    return {
+      path: tree,
+      publish: async (slugId) => {
+        if (!SLUG_ID.test(slugId)) throw new Error(`invalid slug id ${JSON.stringify(slugId)}`);
+        // The slug's own `.` may have set another mode: the tree's root (a mount root, no link) is its tenant's alone.
+        fs.chmodSync(tree, 0o700);
+        const ro = await runHost('mount', ['-o', 'remount,ro,nosuid,nodev', '--', tree], { timeoutMs: 30_000 });
+        if (ro.exitCode !== 0) throw new Error(`making the unpacked slug read-only failed: ${ro.stderr.trim()}`);
+        const tmp = path.join(this.root, `.p-${name}`);
+        fs.symlinkSync(name, tmp);
+        fs.renameSync(tmp, path.join(this.root, `${slugId}-${uid}`));
+        // Trees of earlier releases nothing uses any more go (not waited for).
+        void this.prune().catch(() => {});
+      },
+      discard: () => this.remove(name).catch(() => {}),
+    };
   }
 
   private async remove(name: string): Promise<void> {
