@@ -36,6 +36,9 @@ const schema = z.object({
   SLIPWAY_TEST_COMPANION_VERSION_TAG: z.string().regex(/^[\w.-]{1,40}$/, 'must be 1-40 letters, digits, dots, dashes or underscores').optional(),
   SLIPWAY_DOMAIN: z.string().default('localhost'),
   SLIPWAY_DATA_DIR: z.string().default('./.slipway'),
+  // This host's unpacked slugs (default: the data folder's slug-trees); a local agent process is given its server's, so the
+  // release phase and the dynos of a release on one host share one tree.
+  SLIPWAY_SLUG_TREES_DIR: z.string().optional(),
   DATABASE_URL: z.string().optional(),
   SLIPWAY_BLOB_STORE: z.enum(['folder', 'postgres']).optional(),
   SLIPWAY_ADMIN_TOKEN: z.string().min(16, 'SLIPWAY_ADMIN_TOKEN must be at least 16 characters').optional(),
@@ -113,6 +116,8 @@ export interface Config {
   /** Tests and operators only (SLIPWAY_TEST_COMPANION_VERSION_TAG): appended to the companion version, so a restart with another one acts as an upgrade. */
   readonly companionVersionTag?: string;
   readonly dataDir: string;
+  /** This host's unpacked slugs, shared by the release phases and dynos run here (runtime/slug-trees.ts). */
+  readonly slugTreesDir: string;
   readonly databaseUrl?: string;
   /** Where sources, slugs and outputs live: unset → Postgres when it is the store, else the data folder. */
   readonly blobStore?: 'folder' | 'postgres';
@@ -222,6 +227,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     localAgent: e.SLIPWAY_LOCAL_AGENT,
     companionEnv: companionEnv(env),
     dataDir: path.resolve(e.SLIPWAY_DATA_DIR),
+    slugTreesDir: path.resolve(e.SLIPWAY_SLUG_TREES_DIR ?? path.join(e.SLIPWAY_DATA_DIR, 'slug-trees')),
     databaseUrl: e.DATABASE_URL || undefined,
     blobStore: e.SLIPWAY_BLOB_STORE,
     adminToken: e.SLIPWAY_ADMIN_TOKEN,

@@ -15,6 +15,8 @@ import { SpaceNetworks } from './spaces/space-network.js';
 import { runChecks, formatChecks } from './doctor/checks.js';
 import { hostFacts } from './doctor/host-facts.js';
 import { dropSharedCompiles } from './ci/shared-compile.js';
+import { SlugTrees, treeMaxMb } from './runtime/slug-trees.js';
+import { isUnder } from './sandbox/mount-table.js';
 
 /** The host problems that stop a start-up, one block each (what, why, what to do). */
 export class StartupError extends Error {}
@@ -35,6 +37,8 @@ export interface Host {
   sandbox: Sandbox;
   workRoot: string;
   spaces: SpaceNetworks;
+  /** This host's unpacked slugs (root, loop devices and overlayfs only; else each workspace unpacks its slug). */
+  slugTrees?: SlugTrees;
   /** Stop what the set-up started (after every sandbox of this host has stopped). */
   close(): Promise<void>;
 }
@@ -48,7 +52,7 @@ export async function setUpHost(config: Config, log: Logger, keep: { markers: Re
   const workRoot = path.join(config.dataDir, 'workspaces');
   fs.mkdirSync(workRoot, { recursive: true, mode: 0o711 });
   fs.chmodSync(workRoot, 0o711);
-  const hidden = [...new Set([config.dataDir, workRoot])];
+  const hidden = [...new Set([config.dataDir, workRoot, config.slugTreesDir])];
   // A filesystem per workspace where loop mounts work; a killed server's mounts and images go first.
   const disks = await openWorkspaceDisks({ dataDir: config.dataDir, workRoot, keep: keep.workspaces });
   // Limits per dyno size: one cgroup per command under a parent of this server's own; a killed server's leftovers go first.
@@ -58,10 +62,16 @@ export async function setUpHost(config: Config, log: Logger, keep: { markers: Re
   const sandbox = createSandbox({ mode: sandboxProbe.mode, userName: config.sandboxUser, hidden, graceMs: config.killGraceMs, limiter });
   if (sandboxProbe.warning) log.warn(sandboxProbe.warning);
   const spaces = new SpaceNetworks({ dataDir: config.dataDir, log });
+  // The folder's owner (a server, or an agent with its own) removes every unused tree at start and stop; a local agent
+  // process shares its server's and leaves that to it.
+  const ownsTrees = isUnder(config.slugTreesDir, config.dataDir);
+  const slugTrees = SlugTrees.usable(disks.kind === 'loop') ? new SlugTrees(config.slugTreesDir, treeMaxMb(config.inputLimits.unpackedBytes)) : undefined;
+  if (ownsTrees) await slugTrees?.prune({ all: true });
   return {
-    sandbox, workRoot, spaces,
+    sandbox, workRoot, spaces, slugTrees,
     async close() {
       await dropSharedCompiles(workRoot);
+      if (ownsTrees) await slugTrees?.prune({ all: true });
       await disks.close();
       await spaces.shutdown();
       limiter.close();

@@ -127,7 +127,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
       sandbox, workRoot, bootTimeoutMs: config.bootTimeoutSeconds * 1000, stopGraceMs: config.dynoStopGraceMs,
       log: appLog,
       inFlight: ({ id }) => (routerInFlight.get(id) ?? 0) + (routerFeed?.inFlight(id) ?? 0), drainMs: config.routerTimeoutMs,
-      network: spaces,
+      network: spaces, slugTrees: host.slugTrees, fetchSlug: (id) => slugFile(ctx.blobs, id),
     },
   });
   const addons = new AddonManager({
@@ -160,7 +160,7 @@ export async function startServer(config: Config, opts: { log?: Logger; listen?:
     for (const runId of await runsWithLiveAddons(store.db)) await settleRun(ctx, runId).catch((e) => log.error(`tearing down add-ons of ${runId}: ${(e as Error).message}`));
   };
   const deps: ExecDeps = {
-    sandbox, workRoot, cacheRoot: ctx.cacheRoot, buildCacheRoot: path.join(config.dataDir, 'build-cache'), network: spaces, buildpackDirs: config.buildpackDirs,
+    sandbox, workRoot, cacheRoot: ctx.cacheRoot, buildCacheRoot: path.join(config.dataDir, 'build-cache'), network: spaces, slugTrees: host.slugTrees, buildTrees: host.slugTrees, buildpackDirs: config.buildpackDirs,
     limits: config.inputLimits, buildTimeoutMs: config.buildTimeoutSeconds * 1000,
     fetchSource: (url, dest) => fetchSourceTo(ctx.blobs, url, dest, config.inputLimits),
     slugFile: async (slugId) => ({ path: await slugFile(ctx.blobs, slugId), done: async () => {} }),

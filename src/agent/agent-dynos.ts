@@ -18,10 +18,11 @@ import { DynoLogShipper } from './dyno-log-shipper.js';
 import { sleep } from '../core/sleep.js';
 import type { DynoRecord, DynoRecords } from '../runtime/dyno-records.js';
 import { openConnections } from './dyno-connections.js';
+import type { Tenant } from '../sandbox/user.js';
 
 export interface AgentDynosOptions {
   client: AgentClient;
-  host: Pick<Host, 'sandbox' | 'workRoot' | 'spaces'>;
+  host: Pick<Host, 'sandbox' | 'workRoot' | 'spaces' | 'slugTrees'>;
   config: Pick<Config, 'dataDir' | 'bootTimeoutSeconds' | 'dynoStopGraceMs' | 'routerTimeoutMs'>;
   /** The agent's advertised address: where the router reaches its dynos. */
   advertise: string;
@@ -48,7 +49,8 @@ export async function startAgentDynos(o: AgentDynosOptions): Promise<{ close(han
   const slugDir = path.join(o.config.dataDir, 'dyno-slugs');
   fs.mkdirSync(slugDir, { recursive: true, mode: 0o711 });
   const downloads = new Map<string, Promise<string>>();
-  const slugFile = (slugId: string): Promise<string> => {
+  const trees = o.host.slugTrees;
+  const download = (slugId: string): Promise<string> => {
     if (!SLUG_ID.test(slugId)) return Promise.reject(new Error(`the server sent an invalid slug id ${JSON.stringify(slugId)}`));
     const file = path.join(slugDir, `${slugId}.tgz`);
     if (fs.existsSync(file)) return Promise.resolve(file);
@@ -62,6 +64,8 @@ export async function startAgentDynos(o: AgentDynosOptions): Promise<{ close(han
     downloads.set(slugId, pending);
     return pending;
   };
+  // A slug this host has unpacked already (its release phase ran here) is not downloaded: the dyno mounts its tree.
+  const slugFile = (slugId: string, tenant?: Tenant): Promise<string> => (SLUG_ID.test(slugId) && trees?.has(slugId, tenant?.uid ?? o.host.sandbox.user.uid) ? Promise.resolve(path.join(slugDir, `${slugId}.tgz`)) : download(slugId));
   let closed = false;
   const hooks = { report: (): Promise<void> => Promise.resolve() };
   const manager = new DynoManager({
@@ -69,7 +73,7 @@ export async function startAgentDynos(o: AgentDynosOptions): Promise<{ close(han
     log: (appId, source, line) => logs.push(appId, source, line), network: o.host.spaces,
     // A dyno the router reaches directly: the host's open connections to it (a leaving dyno is no longer in the manager's list).
     inFlight: (d) => (o.direct ? openConnections(d.host, d.port) : forwarder.inFlight(d.id)),
-    drainMs: o.config.routerTimeoutMs, records: o.records,
+    drainMs: o.config.routerTimeoutMs, records: o.records, slugTrees: trees, fetchSlug: download,
     onChange: () => { void hooks.report(); },
     // The router must have been told before an old dyno drains: report until the server took it (bounded by the drain time).
     onTargetsChanged: async () => {

@@ -192,7 +192,7 @@ export async function runAgent(c: AgentConfig, o: { onReady?: () => void; onHost
       whereabouts: `agent ${reg.name} on ${c.hostname} (${reg.address})`,
       exec: {
         sandbox: host.sandbox, workRoot: host.workRoot, cacheRoot: path.join(c.host.dataDir, 'cache'), buildCacheRoot: path.join(c.host.dataDir, 'build-cache'),
-        network: host.spaces, buildpackDirs: c.host.buildpackDirs, limits: c.host.inputLimits, buildTimeoutMs: c.host.buildTimeoutSeconds * 1000,
+        network: host.spaces, slugTrees: host.slugTrees, buildpackDirs: c.host.buildpackDirs, limits: c.host.inputLimits, buildTimeoutMs: c.host.buildTimeoutSeconds * 1000,
       },
     };
     // One loop per slot: each long-polls for a job and runs it.

@@ -32,6 +32,8 @@ export async function startLocalAgentCompanion(o: { config: Config; db: Kysely<D
     args: [],
     env: {
       ...c.companionEnv, SLIPWAY_AGENT_SERVER: o.serverUrl, SLIPWAY_AGENT_TOKEN: await mintLocalAgentToken(o.db, o.name),
+      // The server's slug trees: a release phase's tree serves the release's dynos here too.
+      SLIPWAY_SLUG_TREES_DIR: c.slugTreesDir,
       SLIPWAY_AGENT_DATA_DIR: dataDir, SLIPWAY_AGENT_NAME: o.name, SLIPWAY_AGENT_ADDRESS: '127.0.0.1', SLIPWAY_AGENT_ROUTER: router,
       // Dynos only: the server's own runner takes this host's jobs (builds and test nodes keep its caches).
       SLIPWAY_AGENT_SLOTS: '0',

@@ -16,7 +16,26 @@ export interface StoreLocksOptions {
 }
 
 export class StoreLocks {
+  /** Waiters of this process per name: a lease this process lets go wakes them at once (another replica's is seen by polling). */
+  private waiting = new Map<string, Set<() => void>>();
+
   constructor(private o: StoreLocksOptions) {}
+
+  /** Wait `pollMs`, or less if this process lets `name` go meanwhile. */
+  private wait(name: string): Promise<void> {
+    return new Promise((resolve) => {
+      const set = this.waiting.get(name) ?? new Set<() => void>();
+      this.waiting.set(name, set);
+      const done = () => {
+        clearTimeout(timer);
+        set.delete(done);
+        if (!set.size && this.waiting.get(name) === set) this.waiting.delete(name);
+        resolve();
+      };
+      const timer = setTimeout(done, this.o.pollMs ?? 250);
+      set.add(done);
+    });
+  }
 
   /** Run `fn` holding lease `name` (waiting for it); `fn`'s signal aborts if the lease is lost or `signal` aborts. */
   async run<T>(name: string, fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
@@ -27,7 +46,7 @@ export class StoreLocks {
     for (;;) {
       signal?.throwIfAborted();
       if (await acquireLease(db, name, holder, ttlMs, stale)) break;
-      await new Promise((r) => setTimeout(r, this.o.pollMs ?? 250));
+      await this.wait(name);
     }
     const lost = new AbortController();
     const renew = setInterval(() => {
@@ -39,6 +58,7 @@ export class StoreLocks {
     } finally {
       clearInterval(renew);
       await releaseLease(db, name, holder).catch(() => {});
+      for (const wake of [...this.waiting.get(name) ?? []]) wake();
     }
   }
 }

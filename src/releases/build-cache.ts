@@ -115,7 +115,7 @@ export const overlayPath = (p: string): string => p.replace(/[\\,:]/g, '\\$&');
 export const shownOption = (v: string): string => v.replace(/[\\,= \t\n]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
 
 /** Whether overlayfs can be mounted here (root, and the kernel has it). */
-function overlaySupported(): boolean {
+export function overlaySupported(): boolean {
   if (process.getuid?.() !== 0) return false;
   try { return /\toverlay$/m.test(fs.readFileSync('/proc/filesystems', 'utf8')); } catch { return false; }
 }

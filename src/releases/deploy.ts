@@ -42,7 +42,7 @@ export async function recordBuildEvent(ctx: AppContext, job: BuildJob, e: BuildE
     ctx.control?.poke();
     return;
   }
-  const slugId = newId();
+  const slugId = e.slugId ?? newId();
   await storeSlug(ctx.blobs, ctx.config.inputLimits, slugId, e.slugFile);
   const build = await db.selectFrom('builds').selectAll().where('id', '=', job.buildId).executeTakeFirstOrThrow();
   await createSlug(db, { id: slugId, app_id: job.appId, process_types: JSON.stringify(e.processTypes), commit: build.source_version, commit_description: null, buildpacks: JSON.stringify(e.buildpacks), size: e.size, checksum: '', stack: 'heroku-24' });

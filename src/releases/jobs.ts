@@ -38,7 +38,8 @@ export type BuildEvent =
   | { type: 'output'; data: Buffer | string }
   /** Where the build's time went, step by step (for the operator's log and bench/deploy). */
   | { type: 'steps'; steps: StepTime[] }
-  | { type: 'end'; ok: true; slugFile: string; processTypes: Record<string, string>; buildpacks: string[]; size: number }
+  /** `slugId`: the id the build's host published its tree of the slug under (this server's own runner only). */
+  | { type: 'end'; ok: true; slugFile: string; processTypes: Record<string, string>; buildpacks: string[]; size: number; slugId?: string }
   | { type: 'end'; ok: false; message: string };
 
 export type ReleaseEvent =

@@ -22,6 +22,8 @@ import { withLimits } from '../sandbox/with-limits.js';
 import type { DynoNet, DynoNetworks } from '../spaces/space-network.js';
 import { inNetns } from '../spaces/sandbox-netns.js';
 import { counted, stepClock } from '../ci/step-clock.js';
+import { newId } from '../core/ids.js';
+import type { OpenTree, SlugTrees } from '../runtime/slug-trees.js';
 
 export interface BuildDeps {
   sandbox: Sandbox; workRoot: string; buildCacheRoot: string; fetchSource(url: string, dest: string): Promise<void>; timeoutMs: number;
@@ -30,6 +32,8 @@ export interface BuildDeps {
   buildpackDirs: readonly string[];
   /** A namespace of the app's on the default network (outbound through NAT: buildpacks download). */
   network?: Pick<DynoNetworks, 'forGroup'>;
+  /** This host's slug trees: the slug is unpacked into one while it is packed (its release phase and dynos here then unpack nothing). */
+  slugTrees?: Pick<SlugTrees, 'open'>;
 }
 
 class BuildError extends Error {}
@@ -38,6 +42,8 @@ const KB = 1024;
 /** What root reads of the app's own files, at most (Procfile and .slugignore are a few lines). */
 const MAX_READ = { 'Procfile': 256 * KB, '.slugignore': 256 * KB, 'app.json': 512 * KB } as const;
 const MAX_RELEASE_OUTPUT = 1024 * KB;
+/** What the packing step prints when the tree it filled beside the slug failed (the slug is unpacked where needed instead). */
+const TREE_FAILED = 'slug-tree-failed';
 
 /** One of the app's files, read as Slipway reads tenant files (regular, inside the workspace, bounded); null when absent. */
 async function appFile(root: string, app: string, name: keyof typeof MAX_READ): Promise<string | null> {
@@ -92,8 +98,9 @@ export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEv
   const remaining = () => Math.max(0, deadline - Date.now());
   const log = (data: Buffer | string) => emit({ type: 'output', data });
   const env = { PATH: [path.dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(':'), HOME: ws.app, LANG: 'C.UTF-8', STACK: 'heroku-24', ...(job.sourceVersion ? { SOURCE_VERSION: job.sourceVersion } : {}) };
-  const step = async (argv: string[], what: string, onStdout = log) => {
-    const r = await sandbox.run({ argv, cwd: ws.app, env, writable: [ws.root], tmpDir: ws.tmp, marker: id, timeoutMs: remaining(), signal, onStdout, onStderr: log });
+  let tree: OpenTree | undefined;
+  const step = async (argv: string[], what: string, onStdout = log, writable = [ws.root]) => {
+    const r = await sandbox.run({ argv, cwd: ws.app, env, writable, tmpDir: ws.tmp, marker: id, timeoutMs: remaining(), signal, onStdout, onStderr: log });
     if (r.exitCode !== 0) throw new BuildError(`${what} ${describeResult(r)}.`);
   };
   try {
@@ -157,22 +164,36 @@ export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEv
     const slugFile = path.join(ws.root, 'slug.tgz');
     fs.rmSync(slugFile, { force: true }); // bin/compile may have left a link there (to /dev/zero, say)
     // gzip -1: twice as fast as gzip's default level on every build; the slug about a quarter larger, unpacked as fast.
-    await step(['tar', '--use-compress-program=gzip -1', '-cf', slugFile, '-C', ws.app, '.'], 'Compressing the slug');
+    // With this host's slug trees, the same tar stream is unpacked into a tree as it is compressed (a tree that
+    // fails is not kept; the slug is what counts).
+    tree = await deps.slugTrees?.open(sandbox).catch(() => undefined);
+    const fifo = path.join(ws.tmp, 'slug-tree.pipe');
+    let treeFailed = false;
+    await step(tree ? ['bash', '-c', `set -o pipefail; rm -f ${q(fifo)}; mkfifo ${q(fifo)} || exit 1
+tar -xf ${q(fifo)} -C ${q(tree.path)} --no-same-owner 2>/dev/null & x=$!
+tar -cf - -C ${q(ws.app)} . | tee -p ${q(fifo)} | gzip -1 > ${q(slugFile)} || exit 1
+wait $x || echo ${TREE_FAILED}`] : ['tar', '--use-compress-program=gzip -1', '-cf', slugFile, '-C', ws.app, '.'], 'Compressing the slug', (c) => { treeFailed ||= String(c).includes(TREE_FAILED); }, tree ? [ws.root, tree.path] : [ws.root]);
+    if (treeFailed) { await tree?.discard(); tree = undefined; }
     if (!fs.lstatSync(slugFile).isFile()) throw new BuildError('The compiled slug is not a regular file.');
     const size = fs.statSync(slugFile).size;
     log(`-----> Compressing...\n       Done: ${(size / 1024 / 1024).toFixed(1)}M\n`);
     clock.lap('slug compress');
     await checkSlug(slugFile, size, deps.limits);
     clock.lap('slug check');
+    const slugId = newId();
+    const published = await tree?.publish(slugId).then(() => true, () => false);
+    if (!published) await tree?.discard();
+    tree = undefined;
     emit({ type: 'steps', steps: clock.steps });
     // The control plane takes the slug before the workspace goes.
-    emit({ type: 'end', ok: true, slugFile, processTypes, buildpacks: bps.map((b) => b.url), size });
+    emit({ type: 'end', ok: true, slugFile, processTypes, buildpacks: bps.map((b) => b.url), size, ...published ? { slugId } : {} });
   } catch (e) {
     const message = e instanceof BuildError ? e.message : signal.aborted ? 'Build cancelled.' : `Slipway could not run this build: ${(e as Error).message}`;
     log(` !     ${message}\n`);
     emit({ type: 'end', ok: false, message });
   } finally {
     killMarked((m) => m === id);
+    await tree?.discard();
     await cache.close().catch(() => {}); // removing the workspace unmounts what is left
     await net?.release();
   }

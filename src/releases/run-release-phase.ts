@@ -8,9 +8,11 @@ import { removeWorkspace } from '../ci/workspace.js';
 import { unpackSlug, dynoEnv, dynoCommand } from '../runtime/slug-workspace.js';
 import type { ReleaseEvent, ReleaseJob } from './jobs.js';
 import type { DynoNetworks } from '../spaces/space-network.js';
+import type { SlugSource, SlugTrees } from '../runtime/slug-trees.js';
 import { dynoSize, limitsFor } from '../core/dyno-size.js';
 
-export async function runReleasePhase(job: ReleaseJob, deps: { sandbox: Sandbox; workRoot: string; slugFile: string; network?: DynoNetworks }, emit: (e: ReleaseEvent) => void, signal: AbortSignal): Promise<void> {
+/** `slug`: fetched only when this host has no tree of it (`trees`). */
+export async function runReleasePhase(job: ReleaseJob, deps: { sandbox: Sandbox; workRoot: string; slug: SlugSource; trees?: SlugTrees; network?: DynoNetworks }, emit: (e: ReleaseEvent) => void, signal: AbortSignal): Promise<void> {
   const id = `release-${job.releaseId}`;
   const log = (data: Buffer | string) => emit({ type: 'output', data });
   let dynoNet: Awaited<ReturnType<DynoNetworks['forApp']>>;
@@ -19,7 +21,7 @@ export async function runReleasePhase(job: ReleaseJob, deps: { sandbox: Sandbox;
     dynoNet = await deps.network?.forApp(job.appId, id);
     const sandbox = forTenant(deps.sandbox, job.tenant);
     const size = dynoSize(job.size);
-    const ws = await unpackSlug(sandbox, deps.workRoot, id, deps.slugFile, limitsFor(size).diskMb);
+    const ws = await unpackSlug(sandbox, deps.workRoot, id, deps.slug, limitsFor(size).diskMb, deps.trees);
     log(`Running release command: ${job.command}\n`);
     const r = await sandbox.run({
       argv: dynoCommand(ws, job.command), cwd: ws.app, env: dynoEnv(ws, job.config, { DYNO: 'release.1', PORT: '5000' }),

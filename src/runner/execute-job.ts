@@ -3,6 +3,7 @@
 import type { Sandbox } from '../sandbox/sandbox.js';
 import type { InputLimits } from '../config.js';
 import type { DynoNetworks } from '../spaces/space-network.js';
+import type { SlugTrees } from '../runtime/slug-trees.js';
 import { runTestNode } from '../ci/run-test-node.js';
 import { TEST_NODE_JOB, type RunnerEvent, type TestNodeJob } from '../ci/test-node-job.js';
 import { runBuild, cleanupBuild } from '../releases/run-build.js';
@@ -22,6 +23,10 @@ export interface ExecDeps {
   cacheRoot: string;
   buildCacheRoot: string;
   network?: DynoNetworks;
+  /** This host's unpacked slugs (release phases share them with the dynos). */
+  slugTrees?: SlugTrees;
+  /** The same, for builds to unpack their slug into: the server's own runner only (an agent's slug id is the server's to choose). */
+  buildTrees?: SlugTrees;
   buildpackDirs: readonly string[];
   limits: InputLimits;
   buildTimeoutMs: number;
@@ -45,22 +50,25 @@ export async function executeJob(job: { id: string; kind: string; payload: strin
   if (job.kind === BUILD_JOB) {
     const payload = JSON.parse(job.payload) as BuildJob;
     try {
-      await runBuild(payload, { sandbox: deps.sandbox, workRoot: deps.workRoot, buildCacheRoot: deps.buildCacheRoot, fetchSource: deps.fetchSource, timeoutMs: deps.buildTimeoutMs, limits: deps.limits, buildpackDirs: deps.buildpackDirs, network: deps.network }, emit, signal);
+      await runBuild(payload, { sandbox: deps.sandbox, workRoot: deps.workRoot, buildCacheRoot: deps.buildCacheRoot, fetchSource: deps.fetchSource, timeoutMs: deps.buildTimeoutMs, limits: deps.limits, buildpackDirs: deps.buildpackDirs, network: deps.network, slugTrees: deps.buildTrees }, emit, signal);
       await flush();
     } finally { await cleanupBuild(deps.workRoot, payload.buildId); }
     return;
   }
   if (job.kind === RELEASE_JOB) {
     const payload = JSON.parse(job.payload) as ReleaseJob;
-    let slug: { path: string; done(): Promise<void> };
-    try { slug = await deps.slugFile(payload.slugId, job.id); } catch (e) {
-      emit({ type: 'end', ok: false, message: `The release phase could not run: its slug could not be fetched (${(e as Error).message}).` });
-      return flush();
-    }
+    // Fetched only when this host has no tree of the slug yet.
+    let fetched: Promise<{ path: string; done(): Promise<void> }> | undefined;
+    const slug = {
+      id: payload.slugId,
+      file: async () => {
+        try { return (await (fetched ??= deps.slugFile(payload.slugId, job.id))).path; } catch (e) { throw new Error(`its slug could not be fetched (${(e as Error).message})`, { cause: e }); }
+      },
+    };
     try {
-      await runReleasePhase(payload, { sandbox: deps.sandbox, workRoot: deps.workRoot, slugFile: slug.path, network: deps.network }, emit, signal);
+      await runReleasePhase(payload, { sandbox: deps.sandbox, workRoot: deps.workRoot, slug, trees: deps.slugTrees, network: deps.network }, emit, signal);
       await flush();
-    } finally { await slug.done(); }
+    } finally { if (fetched) await fetched.then((s) => s.done(), () => {}); }
     return;
   }
   if (job.kind === ONE_OFF_JOB && deps.openInput) {

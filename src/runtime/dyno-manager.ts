@@ -9,6 +9,7 @@ import type { Tenant } from '../sandbox/user.js';
 import { removeWorkspace, workspaceFull, type Workspace } from '../ci/workspace.js';
 import { freePort } from '../addons/local-server.js';
 import { unpackSlug, dynoEnv, dynoCommand } from './slug-workspace.js';
+import type { SlugSource, SlugTrees } from './slug-trees.js';
 import type { DynoNet, DynoNetworks } from '../spaces/space-network.js';
 import { canConnect, answers2xx as healthy } from './boot-check.js';
 import { limitsFor, type DynoSize } from '../core/dyno-size.js';
@@ -22,8 +23,11 @@ import { DYNO, type DynoState } from '../core/dyno-status.js';
 import { crashBackoffMs } from '../core/crash-backoff.js';
 export type { DynoState };
 
-/** `tenant`: the app's own uid, every dyno of it runs as (undefined: the sandbox user). */
-export interface DeployedRelease { id: string; version: number; slugFile: string; config: Record<string, string>; tenant?: Tenant }
+/**
+ * `tenant`: the app's own uid, every dyno of it runs as (undefined: the sandbox user). `slugFile`:
+ * where this host keeps the slug (not fetched yet when the host has its tree, see SlugTrees).
+ */
+export interface DeployedRelease { id: string; version: number; slugId?: string; slugFile: string; config: Record<string, string>; tenant?: Tenant }
 
 export interface Dyno {
   id: string;
@@ -86,6 +90,10 @@ export interface DynoManagerOptions {
    * recorded here, writes its output to a file of the agent's, and the next process adopts it.
    */
   records?: DynoRecords;
+  /** This host's unpacked slugs: a dyno's app folder is an overlay of its release's tree. */
+  slugTrees?: SlugTrees;
+  /** Fetch a slug to this host (when its file is not here and the host has no tree of it). */
+  fetchSlug?(slugId: string): Promise<string>;
 }
 
 /** Config vars that tune deploys per app (beyond Heroku). */
@@ -176,6 +184,13 @@ export class DynoManager {
 
   private sandbox(d: Dyno): Sandbox { return forTenant(this.o.sandbox, d.release.tenant); }
 
+  /** The release's slug: its id (for the host's tree) and its file, fetched only if it must be unpacked and is not here. */
+  private slugOf(r: DeployedRelease): string | SlugSource {
+    const fetch = this.o.fetchSlug;
+    if (!r.slugId || !this.o.slugTrees) return r.slugFile;
+    return { id: r.slugId, file: async () => (fs.existsSync(r.slugFile) || !fetch ? r.slugFile : fetch(r.slugId!)) };
+  }
+
   private async boot(d: Dyno): Promise<void> {
     const sandbox = this.sandbox(d);
     this.setState(d, 'starting');
@@ -189,7 +204,7 @@ export class DynoManager {
         if (d.net) { d.host = d.net.address; d.port = 5000; }
         if (d.stopping) { await d.net?.release(); return; }
       }
-      d.ws ??= await unpackSlug(sandbox, this.o.workRoot, d.id, d.release.slugFile, limitsFor(d.size).diskMb);
+      d.ws ??= await unpackSlug(sandbox, this.o.workRoot, d.id, this.slugOf(d.release), limitsFor(d.size).diskMb, this.o.slugTrees);
       // Stopped while its slug was unpacked: stop() found no process to end, so none may start now.
       if (d.stopping) { await removeWorkspace(this.o.workRoot, d.id).catch(() => {}); return; }
     } catch (e) {

@@ -5,13 +5,14 @@
 import type { DynoManager, DynoSpec, Dyno } from './dyno-manager.js';
 import type { DesiredDyno, DesiredStatePort, ObservedDyno } from './desired-state.js';
 import { dynoSize } from '../core/dyno-size.js';
+import type { Tenant } from '../sandbox/user.js';
 
 export interface ReconcilerOptions {
   agentId: string;
   port: DesiredStatePort;
   dynos: Pick<DynoManager, 'list' | 'all' | 'replace' | 'shutdown' | 'handOver'>;
-  /** Where this host has a release's slug (a remote agent downloads it first). */
-  slugFile(slugId: string): Promise<string>;
+  /** Where this host has a release's slug (a remote agent downloads it first, unless the host has the slug's tree for `tenant`). */
+  slugFile(slugId: string, tenant?: Tenant): Promise<string>;
   intervalMs: number;
   log(line: string): void;
   /** Where the router reaches a dyno, if not where it listens (a remote agent forwards a port of its own address). */
@@ -126,7 +127,7 @@ export class Reconciler {
   private async spec(d: DesiredDyno): Promise<DynoSpec> {
     return {
       id: d.id, appId: d.appId, type: d.type, name: d.name, command: d.command, size: dynoSize(d.size), space: d.space,
-      release: { id: d.releaseId, version: d.version, slugFile: await this.o.slugFile(d.slugId), config: d.env, tenant: d.tenant },
+      release: { id: d.releaseId, version: d.version, slugId: d.slugId, slugFile: await this.o.slugFile(d.slugId, d.tenant), config: d.env, tenant: d.tenant },
     };
   }
 }

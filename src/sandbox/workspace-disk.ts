@@ -82,7 +82,7 @@ async function probe(imagesDir: string, workRoot: string): Promise<string | unde
 }
 
 /** A sparse image of `mb`, ext4, loop-mounted on a fresh root-owned folder `root` (mode 0700). */
-async function attachImage(img: string, root: string, mb: number): Promise<void> {
+export async function attachImage(img: string, root: string, mb: number): Promise<void> {
   fs.rmSync(img, { force: true });
   const fd = fs.openSync(img, 'wx', 0o600);
   try { fs.ftruncateSync(fd, mb * MB); } finally { fs.closeSync(fd); }
