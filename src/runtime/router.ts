@@ -13,7 +13,7 @@ import { isTrusted } from '../spaces/cidr.js';
 /** A web dyno the router may send traffic to. */
 export interface WebTarget {
   id: string; host: string; port: number; name: string;
-  /** On the host of the server that sent it (its local agent's): the only dynos a router on that host may reach at its own addresses. */
+  /** A server's own agent's (its local or in-process agent: on a server's host): the only dynos a router beside that server may reach at its own addresses. */
   own?: boolean;
 }
 

@@ -67,15 +67,17 @@ export interface EmbeddedDynos {
 export async function createEmbeddedDynos(o: EmbeddedDynosOptions): Promise<EmbeddedDynos> {
   const agent = o.local === false ? undefined : await ensureAgent(o.db, o.agentName ?? LOCAL_AGENT);
   const lostAfterMs = o.lostAfterMs ?? AGENT_LOST_MS;
-  // This server's host runs only its own local agent's dynos: another agent's at an address of this
-  // host (reported through another replica, on another host) would reach this host's own services.
-  const ownName = o.agentName ?? LOCAL_AGENT;
+  // On this server's host, only a server's own agents' dynos (labels the server gives: its local
+  // agent, its in-process one) may be at this host's addresses: another agent's there (reported
+  // through a replica on another host, whose check was against that host) would reach this host's
+  // own services. (A replica's own agents' dynos are on its host: several replicas with embedded
+  // dynos are for one host; across hosts the embedded runner is off, docs/scale-out.md.)
   const refused = sayRefusedOnce(o.log.warn, 'this server\'s host');
   const routes = new RouteTable(async () => {
     const atThisHost = thisHostCheck();
     const all = await upWebDynos(o.db, lostAfterMs);
     return new Map([...all].map(([app, ds]) => [app, routableTargets(
-      ds.map(({ id, host, port, name, agent, local }) => ({ id, host, port, name, ...(local && agent === ownName ? { own: true } : {}) })),
+      ds.map(({ id, host, port, name, local }) => ({ id, host, port, name, ...(local ? { own: true } : {}) })),
       { atThisHost, besideServer: true, refused },
     )]));
   }, o.log.warn);
