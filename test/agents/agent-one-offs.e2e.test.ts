@@ -176,9 +176,11 @@ const restartAgent = async () => {
 
 test('the agent SIGKILLed under a detached one-off: the next process resumes it (the same process), every line reaches logs once and in order, its end is recorded once', { skip, timeout: 180_000 }, async () => {
   // A line every 100 ms until the test says stop (a file in its home), then a file written at its end.
-  const r = await cli(s, ['run', '--detached', '-a', A, 'i=0; while [ ! -e stop-now ] && [ $i -lt 3000 ]; do i=$((i+1)); echo "line $i"; sleep 0.1; done; echo "finished after $i" > end.txt; echo "end file: $(cat end.txt)"']);
+  // Heroku's `run:detached`, as `run --detached`.
+  const r = await cli(s, ['run:detached', '-a', A, 'i=0; while [ ! -e stop-now ] && [ $i -lt 3000 ]; do i=$((i+1)); echo "line $i"; sleep 0.1; done; echo "finished after $i" > end.txt; echo "end file: $(cat end.txt)"']);
   assert.equal(r.code, 0, r.stderr);
   const name = /as (run\.\d+)/.exec(r.stdout)![1]!;
+  assert.match(r.stdout, new RegExp(`; see \`slipway logs -a ${A} --dyno ${name.replace('.', '\\.')}\`[.]`));
   const log = async () => (await cli(s, ['logs', '-a', A, '-n', '1500'])).stdout;
   await waitFor('its fifth line in the log', async () => (await log()).includes(`app[${name}]: line 5\n`), 60_000)
     .catch((e: Error) => { throw new Error(`${e.message}\n${outputs()}`); });

@@ -18,6 +18,10 @@ interface FormationJson { type: string; quantity: number; size: string }
 
 const appOpt = (c: Command) => appOption(c);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** `-e "K=V;K2=V2"` as the one-off's extra variables. */
+const envPairs = (pairs?: string): Record<string, string> => Object.fromEntries((pairs ?? '').split(';').filter(Boolean).map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));
+/** What a detached one-off prints, as Heroku's `run:detached` does: where its output goes. */
+const saidDetached = (command: string[], app: string, dyno: string) => console.log(`Running \`${command.join(' ')}\` on ${app} as ${dyno}; see \`slipway logs -a ${app} --dyno ${dyno}\`.`);
 
 /** Wait for a release to leave `pending`, streaming its release-phase output. */
 async function followRelease(api: ApiClient, app: string, r: ReleaseJson): Promise<ReleaseJson> {
@@ -195,13 +199,20 @@ export function registerApps(program: Command): void {
     console.log(`Stopped ${dyno} of ${o.app}.`);
   });
 
+  // Heroku's own name for `run --detached`.
+  appOpt(program.command('run:detached <command...>').description('run a one-off command in a dyno of the current release in the background; its output goes to the logs')
+    .option('-e, --env <pairs>', 'extra variables: "K=V;K2=V2"').option('-s, --size <size>', 'dyno size (default standard-1x)'))
+    .action(async (command: string[], o: { app: string; env?: string; size?: string }) => {
+      const d = await client().post<{ name: string }>(`/apps/${enc(o.app)}/dynos`, { command: command.join(' '), env: envPairs(o.env), attach: false, ...(o.size ? { size: o.size } : {}) });
+      saidDetached(command, o.app, d.name);
+    });
+
   appOpt(program.command('run <command...>').description('run a one-off command in a dyno of the current release; exits with its exit code')
     .option('-e, --env <pairs>', 'extra variables: "K=V;K2=V2"').option('--detached', 'start it and return; output goes to the logs').option('-s, --size <size>', 'dyno size (default standard-1x)'))
     .action(async (command: string[], o: { app: string; env?: string; detached?: boolean; size?: string }) => {
       const api = client();
-      const env = Object.fromEntries((o.env ?? '').split(';').filter(Boolean).map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));
-      const d = await api.post<{ id: string; name: string; attach_url: string }>(`/apps/${enc(o.app)}/dynos`, { command: command.join(' '), env, attach: !o.detached, ...(o.size ? { size: o.size } : {}) });
-      if (o.detached) { console.log(`Running \`${command.join(' ')}\` on ${o.app} as ${d.name}; see \`slipway logs -a ${o.app}\`.`); return; }
+      const d = await api.post<{ id: string; name: string; attach_url: string }>(`/apps/${enc(o.app)}/dynos`, { command: command.join(' '), env: envPairs(o.env), attach: !o.detached, ...(o.size ? { size: o.size } : {}) });
+      if (o.detached) { saidDetached(command, o.app, d.name); return; }
       process.stderr.write(dim(`Running \`${command.join(' ')}\` on ${o.app}… ${d.name}\n`));
       // The keyboard (or piped input) goes to the dyno beside the output; the dyno's end ends both.
       const sending = new AbortController();
