@@ -57,7 +57,8 @@ test('web=2 over two agents: one dyno on each, both served through the router', 
   assert.equal(b.code, 0, b.stdout + b.stderr);
   const [first] = await placement();
   assert.match(first!, /^web\.1@(local|second)$/);
-  assert.equal((await run(['ps:scale', 'web=2'])).code, 0);
+  const scaled = await run(['ps:scale', 'web=2']);
+  assert.equal(scaled.code, 0, scaled.stdout + scaled.stderr);
   const other = first!.endsWith('@local') ? 'second' : 'local';
   assert.deepEqual(await placement(), [first, `web.2@${other}`], 'web.1 stays where it was, web.2 goes to the agent without one');
   await answering(['web.1', 'web.2'], 30_000);
