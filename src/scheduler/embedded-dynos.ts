@@ -77,7 +77,7 @@ export async function createEmbeddedDynos(o: EmbeddedDynosOptions): Promise<Embe
     const atThisHost = thisHostCheck();
     const all = await upWebDynos(o.db, lostAfterMs);
     return new Map([...all].map(([app, ds]) => [app, routableTargets(
-      ds.map(({ id, host, port, name, local }) => ({ id, host, port, name, ...(local ? { own: true } : {}) })),
+      ds.map(({ local, ...t }) => ({ ...t, ...(local ? { own: true } : {}) })),
       { atThisHost, besideServer: true, refused },
     )]));
   }, o.log.warn);

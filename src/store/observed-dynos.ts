@@ -22,13 +22,13 @@ export async function replaceObserved(db: Kysely<Database>, agentId: string, row
   });
 }
 
-/** Web dynos that are up, per app, on agents neither revoked nor lost (silent for `lostAfterMs`): the router's table (`agent`: whose; `local`: a server's local agent). */
-export async function upWebDynos(db: Kysely<Database>, lostAfterMs: number): Promise<Map<string, { id: string; host: string; port: number; name: string; agent: string; local: boolean }[]>> {
+/** Web dynos that are up, per app, on agents neither revoked nor lost (silent for `lostAfterMs`): the router's table (`local`: on one of the servers' own agents). */
+export async function upWebDynos(db: Kysely<Database>, lostAfterMs: number): Promise<Map<string, { id: string; host: string; port: number; name: string; local: boolean }[]>> {
   const rows = await db.selectFrom('observed_dynos as o').innerJoin('agents as g', 'g.id', 'o.agent_id')
-    .select(['o.app_id', 'o.dyno_id', 'o.host', 'o.port', 'o.name', 'g.name as agent', 'g.labels']).where('o.process_type', '=', 'web').where('o.state', '=', 'up').where('g.revoked_at', 'is', null)
+    .select(['o.app_id', 'o.dyno_id', 'o.host', 'o.port', 'o.name', 'g.labels']).where('o.process_type', '=', 'web').where('o.state', '=', 'up').where('g.revoked_at', 'is', null)
     .where('g.last_seen_at', '>=', new Date(Date.now() - lostAfterMs).toISOString())
     .orderBy('o.app_id').orderBy('o.name').execute();
-  const byApp = new Map<string, { id: string; host: string; port: number; name: string; agent: string; local: boolean }[]>();
-  for (const r of rows) byApp.set(r.app_id, [...byApp.get(r.app_id) ?? [], { id: r.dyno_id, host: r.host, port: r.port, name: r.name, agent: r.agent, local: labelled(r, LOCAL_LABEL) || serverAgent(r) }]);
+  const byApp = new Map<string, { id: string; host: string; port: number; name: string; local: boolean }[]>();
+  for (const r of rows) byApp.set(r.app_id, [...byApp.get(r.app_id) ?? [], { id: r.dyno_id, host: r.host, port: r.port, name: r.name, local: labelled(r, LOCAL_LABEL) || serverAgent(r) }]);
   return byApp;
 }
