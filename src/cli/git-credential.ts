@@ -1,6 +1,7 @@
 // git's credential helper protocol for the Slipway server: `get` answers with the token from
 // `slipway login` (or SLIPWAY_TOKEN) when git asks about this server, nothing else. git starts it
-// twice a push (get, then store), so bin/slipway.js runs it without loading the rest of the CLI.
+// twice a push (get, then store): `store` ends in the shell, `get` in bin/slipway-git-credential when
+// its answer is plain, else here (bin/slipway.js runs it without loading the rest of the CLI).
 import { loadCredentials } from './context.js';
 
 async function readStdin(): Promise<string> {

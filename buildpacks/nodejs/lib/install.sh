@@ -38,10 +38,12 @@ mkdir -p "$cache_dir/nodejs"
 # shellcheck source=toolchain.sh
 . "$bp_dir/lib/toolchain.sh"
 # One node start for what package.json says (unit-separated: a missing field stays an empty one),
-# and for the host's Node.js and npm versions and the node_modules key with them (each node start
-# costs about 0.05 s of CPU; most builds use the host's Node.js and npm).
+# for the host's Node.js and npm versions and the node_modules key with them, for whether the cached
+# node_modules is the lockfile's tree (lockfile-tree.js, read before it is copied in), and for
+# bin/release's default web process (each node start costs about 0.05 s of CPU on a quiet host, a
+# few tenths under load; most builds use the host's Node.js and npm).
 facts="$(node -e '
-  const [keyJs, npmPackage, mode] = process.argv.slice(1);
+  const [keyJs, npmPackage, mode, treeJs, cachedModules] = process.argv.slice(1);
   let npmVersion = "";
   try { npmVersion = require(npmPackage).version; } catch {}
   let key = "";
@@ -53,9 +55,15 @@ facts="$(node -e '
   const pm = typeof p.packageManager === "string" ? p.packageManager : "";
   // What `npm install` runs of the package itself, in its order.
   const own = ["preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare", "postprepare"].filter(has).join(" ");
-  process.stdout.write([e.node || "", e.npm || "", e.yarn || "", e.pnpm || "", pm, has("heroku-prebuild"), has("heroku-postbuild"), has("build"), has("heroku-cleanup"), own, process.version, npmVersion, key].join("\x1f") + "\x1f.");
-' "$bp_dir/lib/modules-key.js" "$(dirname "$host_npm_cli")/../package.json" "$mode" 2>/dev/null)" || error "package.json is not valid JSON; fix it and push again."
-IFS=$'\x1f' read -r engine_node engine_npm engine_yarn engine_pnpm package_manager_field has_prebuild has_postbuild has_build has_cleanup own_install_scripts host_node_version host_npm_version host_modules_key _ <<< "$facts"
+  let tree = "";
+  try { tree = require(treeJs)(cachedModules); } catch {}
+  // bin/release: "npm start" when there is a start script (its own test, kept there for a package.json changed since).
+  const start = s.start ? "1" : "";
+  process.stdout.write([e.node || "", e.npm || "", e.yarn || "", e.pnpm || "", pm, has("heroku-prebuild"), has("heroku-postbuild"), has("build"), has("heroku-cleanup"), own, process.version, npmVersion, key, tree, start].join("\x1f") + "\x1f.");
+' "$bp_dir/lib/modules-key.js" "$(dirname "$host_npm_cli")/../package.json" "$mode" "$bp_dir/lib/lockfile-tree.js" "$cache_dir/nodejs/node_modules" 2>/dev/null)" || error "package.json is not valid JSON; fix it and push again."
+IFS=$'\x1f' read -r engine_node engine_npm engine_yarn engine_pnpm package_manager_field has_prebuild has_postbuild has_build has_cleanup own_install_scripts host_node_version host_npm_version host_modules_key cached_tree_state has_start _ <<< "$facts"
+# For bin/release, with the package.json it was read from (bin/release compares them; it need not start node).
+{ mkdir -p "$bp_dir/.facts" && cp package.json "$bp_dir/.facts/package.json" && printf '%s' "$has_start" > "$bp_dir/.facts/has-start"; } 2>/dev/null || rm -rf "$bp_dir/.facts"
 
 rm -rf "$cache_dir/nodejs/modules" # the node_modules copies of earlier Slipway versions
 export npm_config_cache="$cache_dir/nodejs/npm-cache"
@@ -93,22 +101,34 @@ run_script() { header "Running $1"; "$pm" run "$1" 2>&1 | indent || error "$pm r
 # and Yarn 1 start from a cached node_modules when its key matches.
 modules_cached=""
 if [ "$pm" = npm ] || { [ "$pm" = yarn ] && [ "${pm_version%%.*}" = 1 ]; }; then modules_cached=1; restore_modules; fi
+# The restored node_modules is the cached one, so the first node start's answer about that tree holds
+# until something runs in it (a heroku-prebuild ran before that answer's files were settled: not used).
+tree_known=""
+[ -n "$modules_restored" ] && [ -z "$has_prebuild" ] && tree_known=1
+# lockfile-tree.js's exit status for $1 (install or prune), from that answer while it holds, else from a node start.
+tree_is() {
+  if [ -n "$tree_known" ]; then [ "$cached_tree_state" = prune ] || { [ "$1" = install ] && [ "$cached_tree_state" = install ]; }
+  else node "$bp_dir/lib/lockfile-tree.js" "$1"
+  fi
+}
 flags=(--no-audit --no-fund --prefer-offline --include=dev)
 if [ "$pm" != npm ]; then
   header "Installing dependencies with $pm"
   pm_install 2>&1 | indent || error "$pm install exited ${PIPESTATUS[0]}; check the lockfile is in sync with package.json (run $pm install and commit it)."
-elif [ -n "$modules_restored" ] && [ ! -f binding.gyp ] && node "$bp_dir/lib/lockfile-tree.js" install; then
+elif [ -n "$modules_restored" ] && [ ! -f binding.gyp ] && tree_is install; then
   # npm install would find the tree up to date (about a second to say so) and run only the
   # package's own install scripts: they run here, as npm runs them (a binding.gyp's implicit
   # node-gyp rebuild is left to npm install).
   header "Installing dependencies: the cached node_modules is the lockfile's tree, up to date"
   for script in $own_install_scripts; do
+    tree_known=""
     npm run "$script" 2>&1 | indent || error "npm run $script exited ${PIPESTATUS[0]}."
   done
 elif [ -n "$modules_restored" ]; then
   # npm ci would delete the tree it just checked against this very lockfile; npm install checks it
   # is up to date (and runs the package's own scripts, prepare included), as on a cold run.
   header "Installing dependencies with npm install over the cached node_modules"
+  tree_known=""
   scratch="$(scratch_npm_cache)"
   npm_config_cache="$scratch" npm install "${flags[@]}" 2>&1 | indent || { status=${PIPESTATUS[0]}; rm -rf "$scratch"; error "npm install exited $status."; }
   rm -rf "$scratch"
@@ -121,8 +141,8 @@ else
 fi
 
 # Heroku runs heroku-postbuild instead of build when both exist.
-if [ -n "$has_postbuild" ]; then run_script heroku-postbuild
-elif [ -n "$has_build" ]; then run_script build
+if [ -n "$has_postbuild" ]; then tree_known=""; run_script heroku-postbuild
+elif [ -n "$has_build" ]; then tree_known=""; run_script build
 fi
 [ -n "$modules_cached" ] && save_modules
 
@@ -136,7 +156,7 @@ if [ "$prune" = true ] && [ "$pm" = yarn ]; then
 fi
 if [ "$prune" = true ]; then
   header "Pruning devDependencies"
-  if [ "$pm" = npm ] && node "$bp_dir/lib/lockfile-tree.js" prune; then echo "       None in the lockfile, and node_modules holds only its packages: nothing to prune"
+  if [ "$pm" = npm ] && tree_is prune; then echo "       None in the lockfile, and node_modules holds only its packages: nothing to prune"
   else pm_prune 2>&1 | indent || error "Pruning devDependencies with $pm exited ${PIPESTATUS[0]}."
   fi
 fi

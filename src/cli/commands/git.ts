@@ -1,6 +1,7 @@
 // `git push` to Slipway: a remote per app, and a git credential helper that hands git the token
 // from `slipway login` (or SLIPWAY_TOKEN) so no secret is written into .git/config.
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { ApiClient } from '../api-client.js';
 import { loadCredentials } from '../context.js';
@@ -25,8 +26,10 @@ export function registerGit(program: Command): void {
       await gitText(existing.includes(o.remote) ? ['remote', 'set-url', o.remote, url] : ['remote', 'add', o.remote, url]);
       // git asks this CLI for the token when it talks to the server; .git/config holds no secret.
       const self = fs.realpathSync(process.argv[1]!);
-      // git asks `get` before a push and says `store` after it: only `get` needs to start Node.js.
-      const get = `${shellQuote(process.execPath)} ${shellQuote(self)} git:credential get`;
+      // git asks `get` before a push and says `store` after it; `get` is answered by a shell script
+      // (bin/slipway-git-credential) that starts Node.js only for what it does not answer plainly.
+      const helper = path.join(path.dirname(self), 'slipway-git-credential');
+      const get = `/bin/sh ${shellQuote(helper)} ${shellQuote(process.execPath)} ${shellQuote(self)}`;
       await setConfig(`credential.${creds.url}.helper`, `!f() { if [ "$1" = get ]; then exec ${get}; fi; cat >/dev/null; }; f`);
       console.log(`set git remote ${o.remote} to ${url}`);
     });
