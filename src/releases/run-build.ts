@@ -99,6 +99,8 @@ export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEv
   const log = (data: Buffer | string) => emit({ type: 'output', data });
   const env = { PATH: [path.dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(':'), HOME: ws.app, LANG: 'C.UTF-8', STACK: 'heroku-24', ...(job.sourceVersion ? { SOURCE_VERSION: job.sourceVersion } : {}) };
   let tree: OpenTree | undefined;
+  // The slug's tree is made (an image, mkfs, a mount) while the build runs, not after it.
+  let treeOpening: Promise<OpenTree | undefined> | undefined;
   const step = async (argv: string[], what: string, onStdout = log, writable = [ws.root]) => {
     const r = await sandbox.run({ argv, cwd: ws.app, env, writable, tmpDir: ws.tmp, marker: id, timeoutMs: remaining(), signal, onStdout, onStderr: log });
     if (r.exitCode !== 0) throw new BuildError(`${what} ${describeResult(r)}.`);
@@ -115,6 +117,7 @@ export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEv
     fs.rmSync(tarball, { force: true });
     hoistSingleFolder(ws.app);
     clock.lap('source');
+    treeOpening = deps.slugTrees?.open(sandbox).catch(() => undefined);
     const appJson = await appFile(ws.root, ws.app, 'app.json');
     let urls: string[] = [];
     if (appJson !== null) {
@@ -166,7 +169,8 @@ export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEv
     // gzip -1: twice as fast as gzip's default level on every build; the slug about a quarter larger, unpacked as fast.
     // With this host's slug trees, the same tar stream is unpacked into a tree as it is compressed (a tree that
     // fails is not kept; the slug is what counts).
-    tree = await deps.slugTrees?.open(sandbox).catch(() => undefined);
+    tree = await treeOpening;
+    treeOpening = undefined;
     const fifo = path.join(ws.tmp, 'slug-tree.pipe');
     let treeFailed = false;
     await step(tree ? ['bash', '-c', `set -o pipefail; rm -f ${q(fifo)}; mkfifo ${q(fifo)} || exit 1
@@ -194,6 +198,7 @@ wait $x || echo ${TREE_FAILED}`] : ['tar', '--use-compress-program=gzip -1', '-c
   } finally {
     killMarked((m) => m === id);
     await tree?.discard();
+    await (await treeOpening)?.discard();
     await cache.close().catch(() => {}); // removing the workspace unmounts what is left
     await net?.release();
   }

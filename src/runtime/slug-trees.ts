@@ -16,7 +16,7 @@ import type { Sandbox } from '../sandbox/sandbox.js';
 import type { Workspace } from '../ci/workspace.js';
 import { describeResult } from '../sandbox/result.js';
 import { runHost } from '../sandbox/host.js';
-import { attachImage, unmount } from '../sandbox/workspace-disk.js';
+import { attachImage, dropPreparedImages, unmount } from '../sandbox/workspace-disk.js';
 import { mountsUnder } from '../sandbox/mount-table.js';
 import { overlayPath, overlaySupported, shownOption } from '../releases/build-cache.js';
 
@@ -162,6 +162,7 @@ export class SlugTrees {
    * written in the last ten minutes, no pointer yet) stays, as does every tree in use.
    */
   async prune(opts: { all?: boolean } = {}): Promise<void> {
+    if (opts.all) await dropPreparedImages(this.images);
     let names: string[];
     try { names = fs.readdirSync(this.root); } catch { return; }
     const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8');

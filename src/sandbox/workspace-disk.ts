@@ -4,6 +4,7 @@
 // root or loop devices the quota falls back to the `du` watcher (disk-watch.ts).
 import fs from 'node:fs';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { runHost } from './host.js';
 import { hostTool } from './host-tools.js';
 import { imagesToDetach, isUnder, mountsUnder } from './mount-table.js';
@@ -70,7 +71,7 @@ async function probe(imagesDir: string, workRoot: string): Promise<string | unde
   }
   const trial = path.join(workRoot, '.disk-probe');
   try {
-    await attachImage(path.join(imagesDir, '.probe.img'), trial, 16);
+    await attachImage(path.join(imagesDir, '.probe.img'), trial, 16, { prepared: false });
     return undefined;
   } catch (e) {
     return (e as Error).message;
@@ -81,13 +82,64 @@ async function probe(imagesDir: string, workRoot: string): Promise<string | unde
   }
 }
 
-/** A sparse image of `mb`, ext4, loop-mounted on a fresh root-owned folder `root` (mode 0700). */
-export async function attachImage(img: string, root: string, mb: number): Promise<void> {
+/** A fresh sparse image of `mb` at `img`, ext4. */
+async function makeImage(img: string, mb: number): Promise<void> {
   fs.rmSync(img, { force: true });
   const fd = fs.openSync(img, 'wx', 0o600);
   try { fs.ftruncateSync(fd, mb * MB); } finally { fs.closeSync(fd); }
   const mk = await runHost('mkfs.ext4', [...MKFS_ARGS, img], { timeoutMs: 60_000 });
   if (mk.exitCode !== 0) throw fail(`mkfs.ext4 of ${img}`, mk);
+}
+
+// Prepared images: one per folder and size, made (mkfs) after the previous one was taken, never
+// mounted before, so a workspace's filesystem is a rename and a mount on the deploy's path. Made under
+// a `.making-` name and renamed when done: another process sharing the folder takes only finished ones.
+const READY = /^\.ready-(\d+)-[0-9a-f]{16}\.img$/;
+const PREPARED = /^\.(ready|making)-/;
+const preparing = new Map<string, Promise<void>>();
+
+/** Move a prepared image of `mb` from `dir` to `img`; false when there is none. */
+function takePrepared(dir: string, mb: number, img: string): boolean {
+  let names: string[];
+  try { names = fs.readdirSync(dir); } catch { return false; }
+  for (const f of names) {
+    if (Number(READY.exec(f)?.[1]) !== mb) continue;
+    try { fs.renameSync(path.join(dir, f), img); return true; } catch { /* another process took it */ }
+  }
+  return false;
+}
+
+/** Prepare the next image of `mb` in `dir`, in the background, unless one is ready or being made. */
+function prepareNext(dir: string, mb: number): void {
+  const key = `${dir}\0${mb}`;
+  if (preparing.has(key) || fs.readdirSync(dir).some((f) => Number(READY.exec(f)?.[1]) === mb)) return;
+  const name = randomBytes(8).toString('hex');
+  const making = path.join(dir, `.making-${name}.img`);
+  preparing.set(key, makeImage(making, mb)
+    .then(() => fs.renameSync(making, path.join(dir, `.ready-${mb}-${name}.img`)))
+    .catch(() => fs.rmSync(making, { force: true }))
+    .finally(() => preparing.delete(key)));
+}
+
+/** Wait for the images being prepared in `dir`, then delete its prepared images (at a server's stop). */
+export async function dropPreparedImages(dir: string): Promise<void> {
+  await Promise.all([...preparing].filter(([k]) => k.startsWith(`${dir}\0`)).map(([, p]) => p));
+  let names: string[] = [];
+  try { names = fs.readdirSync(dir); } catch { /* gone */ }
+  for (const f of names) if (PREPARED.test(f)) fs.rmSync(path.join(dir, f), { force: true });
+}
+
+/**
+ * A sparse image of `mb`, ext4, loop-mounted on a fresh root-owned folder `root` (mode 0700); the
+ * image is a prepared one of its folder when there is one (`prepared: false`: never, nor made after).
+ */
+export async function attachImage(img: string, root: string, mb: number, opts: { prepared?: boolean } = {}): Promise<void> {
+  const dir = path.dirname(img);
+  if (opts.prepared === false) await makeImage(img, mb);
+  else {
+    if (!takePrepared(dir, mb, img)) await makeImage(img, mb);
+    prepareNext(dir, mb);
+  }
   fs.mkdirSync(root, { mode: 0o700 });
   // Root made it just now in a folder only root writes; still, never mount over a link.
   const st = fs.lstatSync(root);
@@ -138,6 +190,7 @@ export async function openWorkspaceDisks(opts: { dataDir: string; workRoot: stri
       },
       detach,
       async close() {
+        await dropPreparedImages(imagesDir);
         byWorkRoot.delete(opts.workRoot);
         for (const m of [...mounted].filter((r) => isUnder(r, opts.workRoot))) mounted.delete(m);
         await sweep();

@@ -19,6 +19,23 @@ export function agentsSettled(desired: readonly Desired[], observed: readonly Ob
   return desired.every((d) => !d.agent_id || !usable.has(d.agent_id) || (state.has(d.id) && state.get(d.id) !== 'starting'));
 }
 
+/** Waiters of this process for the next report of observed dynos (reports that another server replica stores reach them by the poll). */
+const reportWaiters = new Set<() => void>();
+
+/** An agent's report of its dynos was stored: wake this process's waits at once. */
+export function observedReported(): void {
+  for (const wake of [...reportWaiters]) wake();
+}
+
+/** Resolves at the next report of observed dynos in this process, or after `ms`. */
+function nextReport(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const wake = () => { clearTimeout(timer); reportWaiters.delete(wake); resolve(); };
+    const timer = setTimeout(wake, ms);
+    reportWaiters.add(wake);
+  });
+}
+
 /** Wait until the agents have acted on the app's desired dynos, or `timeoutMs` has passed. */
 export async function waitForAgents(db: Kysely<Database>, appId: string, o: { lostAfterMs: number; timeoutMs: number; skipAgent?: string }): Promise<void> {
   const until = Date.now() + o.timeoutMs;
@@ -27,6 +44,7 @@ export async function waitForAgents(db: Kysely<Database>, appId: string, o: { lo
     const [desired, observed] = await Promise.all([listDesiredDynos(db, appId), observedForApp(db, appId)]);
     const own = (x: { agent_id: string | null }) => x.agent_id !== o.skipAgent;
     if (agentsSettled(desired.filter(own), observed.filter(own), usable) || Date.now() >= until) return;
-    await new Promise((r) => setTimeout(r, 100));
+    // Woken by a report stored here; the poll is for reports stored by another server replica.
+    await nextReport(100);
   }
 }

@@ -7,6 +7,7 @@ import type { Tenant } from '../sandbox/user.js';
 import type { DesiredDyno, DesiredStatePort, ObservedDyno } from '../runtime/desired-state.js';
 import { desiredDynosOnAgent } from '../store/desired-dynos.js';
 import { observedOnAgent, replaceObserved } from '../store/observed-dynos.js';
+import { observedReported } from './agents-settled.js';
 
 /** A dyno that was up and is not any more (its agent restarts it; the control plane may roll back). */
 export interface DynoCrash { appId: string; releaseId: string; name: string; type: string }
@@ -41,6 +42,7 @@ export class StoreDesiredState implements DesiredStatePort {
     await replaceObserved(this.o.db, agentId, observed.map((d) => ({
       dyno_id: d.id, app_id: d.appId, release_id: d.releaseId, process_type: d.type, name: d.name, state: d.state, host: d.host, port: d.port, restarts: d.restarts, changed_at: d.changedAt, space_address: d.spaceAddress ?? null,
     })));
+    observedReported();
     await this.o.onReported?.();
     this.o.onObserved?.(observed);
     // Up before, and now crashed or restarted since: it crashed (a quick restart may hide the crashed state between reports).
