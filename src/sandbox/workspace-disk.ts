@@ -160,7 +160,8 @@ export async function sweepWorkspaceDisks(opts: { dataDir: string; workRoot: str
   await detachLoops(imagesDir, new Set([...keep].map((id) => `${id}.img`)));
   const images = fs.readdirSync(imagesDir).filter((f) => !keep.has(f.replace(/\.img$/, '')));
   for (const f of images) fs.rmSync(path.join(imagesDir, f), { force: true });
-  return images.filter((f) => f.endsWith('.img')).length;
+  // Prepared images (never mounted) are no workspace's.
+  return images.filter((f) => f.endsWith('.img') && !PREPARED.test(f)).length;
 }
 
 /** Probe this host and open the workspace disks of a server (sweeping a killed one's leftovers first). */
