@@ -33,11 +33,11 @@ export async function streamNode(api: ApiClient, run: TestRunJson, index: number
   await api.stream(node.output_stream_url, process.stdout);
 }
 
+/** The run once it has ended: the server answers when it ends (a long poll), not at the next of our polls. */
 export async function waitForEnd(api: ApiClient, run: TestRunJson): Promise<TestRunJson> {
   for (;;) {
-    const r = await api.get<TestRunJson>(`/test-runs/${run.id}`);
+    const r = await api.get<TestRunJson>(`/test-runs/${run.id}?wait_for_end=25`);
     if (TERMINAL.has(r.status)) return r;
-    await sleep(100);
   }
 }
 
