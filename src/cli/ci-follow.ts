@@ -23,8 +23,7 @@ export async function streamNode(api: ApiClient, run: TestRunJson, index: number
   for (;;) {
     const nodes = await api.get<TestNodeJson[]>(`/test-runs/${run.id}/test-nodes`);
     node = nodes.find((n) => n.index === index);
-    const current = await api.get<TestRunJson>(`/test-runs/${run.id}`);
-    if (node || TERMINAL.has(current.status)) break;
+    if (node || TERMINAL.has((await api.get<TestRunJson>(`/test-runs/${run.id}`)).status)) break;
     await sleep(100);
   }
   if (!node) return;
@@ -59,8 +58,7 @@ export async function allCases(api: ApiClient, runId: string): Promise<TestCaseJ
 
 /** The end of a run as a person wants it: status, counts, what failed and why, where to look again. */
 export async function printSummary(api: ApiClient, r: TestRunJson): Promise<void> {
-  const nodes = await api.get<TestNodeJson[]>(`/test-runs/${r.id}/test-nodes`);
-  const cases = await allCases(api, r.id);
+  const [nodes, cases] = await Promise.all([api.get<TestNodeJson[]>(`/test-runs/${r.id}/test-nodes`), allCases(api, r.id)]);
   const failed = cases.filter((c) => c.status === 'failed');
   const flaky = cases.filter((c) => c.flaky);
   process.stdout.write('\n');
