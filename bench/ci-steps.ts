@@ -84,5 +84,5 @@ export async function runTimeline(server: { url: string }, token: string, pipeli
 /** Medians of several runs' timelines, one line: "run created 410 ms, …". */
 export function describeTimelines(ts: Timeline[]): string {
   const m = (k: keyof Timeline) => Math.round(median(ts.map((t) => t[k])));
-  return `run created ${m('created')} ms, nodes' workspaces ready ${m('firstNodeStarted')}–${m('lastNodeStarted')} ms, nodes ended ${m('nodesEnded')} ms, run ended ${m('runEnded')} ms, CLI printed the summary and exited ${m('cliDone')} ms`;
+  return `run created ${m('created')} ms, nodes started (left pending) ${m('firstNodeStarted')}–${m('lastNodeStarted')} ms, nodes ended ${m('nodesEnded')} ms, run ended ${m('runEnded')} ms, CLI printed the summary and exited ${m('cliDone')} ms`;
 }
