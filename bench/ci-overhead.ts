@@ -9,7 +9,7 @@ import { startServer, cli, BIN, TOKEN } from '../test/helpers/server.js';
 import { exampleRepo } from '../test/helpers/apps.js';
 import { tempDir } from '../test/helpers/temp.js';
 import { median } from './proc-stats.js';
-import { cpuWithChildren, load, nodeSteps, stepTable, timedCommand } from './ci-steps.js';
+import { cpuWithChildren, describeTimelines, load, nodeSteps, runTimeline, stepTable, timedCommand } from './ci-steps.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 7);
 const AIM_S = 0.12;
@@ -30,13 +30,16 @@ try {
     const before = cpuWithChildren(server.proc.pid!);
     const lines = () => nodeSteps(server.output()).length;
     const want = lines() + 1;
+    const start = Date.now();
     const r = await timedCommand([process.execPath, BIN, 'ci:run', '-p', 'bench'], { cwd: dir, env: { ...hostEnv, SLIPWAY_URL: server.url, SLIPWAY_TOKEN: TOKEN, SLIPWAY_CONFIG_DIR: path.join(os.tmpdir(), 'slipway-cli-none') } });
+    const done = Date.now();
     if (r.code !== 0) throw new Error(`ci:run failed: ${r.stdout}`);
+    const timeline = await runTimeline(server, TOKEN, 'bench', start, done);
     // The node's clean-up ends after the run has: wait for its step line before reading the server's CPU.
     for (let i = 0; i < 100 && lines() < want; i++) await new Promise((res) => setTimeout(res, 50));
     // The sandboxed commands' CPU is in their cgroups, not in the server's account of its children.
     const sandboxCpu = (nodeSteps(server.output()).at(-1)?.steps ?? []).reduce((t, x) => t + x.sandboxCpuMs, 0) / 1000;
-    return { ...r, serverCpu: cpuWithChildren(server.proc.pid!) - before + sandboxCpu };
+    return { ...r, timeline, serverCpu: cpuWithChildren(server.proc.pid!) - before + sandboxCpu };
   };
   await viaSlipway(); // warm the setup cache
   await direct();
@@ -71,6 +74,7 @@ try {
   const inNode = table.filter((s) => s.step !== 'cleanup').reduce((t, s) => t + s.wallMs, 0) / 1000;
   console.log(`    ${'(the node, to its end event)'.padEnd(34)} ${String(Math.round(inNode * 1000)).padStart(6)} ms`);
   console.log(`    ${'outside the node: CLI start, git archive, upload, run created, job claimed, polling'.padEnd(34)} ${String(Math.round((db - inNode) * 1000)).padStart(6)} ms`);
+  console.log(`  a run's timeline from the CLI's start (medians): ${describeTimelines(b.map((x) => x.timeline))}`);
   console.log(`  inside bin/test-compile, measured apart: npm install (nothing to install) median ${f2(median(installs.map((x) => x.wall)))} s, CPU ${f2(median(installs.map((x) => x.cpu)))} s; a Node.js start median ${f2(median(nodeStarts.map((x) => x.wall)))} s, CPU ${f2(median(nodeStarts.map((x) => x.cpu)))} s`);
 } finally {
   await server.stop();

@@ -5,10 +5,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, cli } from '../test/helpers/server.js';
+import { startServer, cli, TOKEN } from '../test/helpers/server.js';
 import { exampleRepo } from '../test/helpers/apps.js';
 import { median } from './proc-stats.js';
-import { cpuWithChildren, load, nodeSteps, stepTable } from './ci-steps.js';
+import { cpuWithChildren, describeTimelines, load, nodeSteps, runTimeline, stepTable } from './ci-steps.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 const AIM = 3.6;
@@ -22,8 +22,10 @@ try {
     const cpu = cpuWithChildren(server.proc.pid!);
     const before = nodeSteps(server.output()).length;
     const t = process.hrtime.bigint();
+    const start = Date.now();
     const r = await cli(server, ['ci:run', '-p', 'bench'], { cwd: dir, timeoutMs: 300_000 });
     const s = Number(process.hrtime.bigint() - t) / 1e9;
+    const timeline = await runTimeline(server, TOKEN, 'bench', start, Date.now());
     if (r.code !== 0) throw new Error(`ci:run failed: ${r.stdout}${r.stderr}`);
     if (!/8 passed/.test(r.stdout)) throw new Error(`expected 8 passed: ${r.stdout}`);
     // Every node's clean-up (after the run's end) is in its CPU: wait for the nodes' step lines.
@@ -31,7 +33,7 @@ try {
     for (let i = 0; i < 200 && nodeSteps(server.output()).length < want; i++) await new Promise((res) => setTimeout(res, 50));
     // The sandboxed commands' CPU is in their cgroups, not in the server's account of its children.
     const sandboxCpu = nodeSteps(server.output()).slice(before).flatMap((n) => n.steps).reduce((t, x) => t + x.sandboxCpuMs, 0) / 1000;
-    return { s, cpu: cpuWithChildren(server.proc.pid!) - cpu + sandboxCpu };
+    return { s, timeline, cpu: cpuWithChildren(server.proc.pid!) - cpu + sandboxCpu };
   };
   const one = exampleRepo('parallel-suite', withQuantity(1));
   const four = exampleRepo('parallel-suite', withQuantity(4));
@@ -47,6 +49,8 @@ try {
   console.log(`  1 node    median ${ma.toFixed(2)} s   CPU of the run ${median(a.map((x) => x.cpu)).toFixed(2)} s   runs ${a.map((x) => x.s.toFixed(2)).join(' ')}`);
   console.log(`  4 nodes   median ${mb.toFixed(2)} s   CPU of the run ${median(b.map((x) => x.cpu)).toFixed(2)} s   runs ${b.map((x) => x.s.toFixed(2)).join(' ')}`);
   console.log(`  speed-up  ${(ma / mb).toFixed(2)}×   (aim ≥ ${AIM}×: ${ma / mb >= AIM ? 'met' : 'NOT met'})`);
+  console.log(`  1-node run's timeline from the CLI's start (medians): ${describeTimelines(a.map((x) => x.timeline))}`);
+  console.log(`  4-node run's timeline from the CLI's start (medians): ${describeTimelines(b.map((x) => x.timeline))}`);
   for (const [label, ns] of [['1-node run, its node', nodes.filter((n) => n.total === 1)], ['4-node run, a node', nodes.filter((n) => n.total === 4)]] as const) {
     const perNode = ns.map((n) => n.steps.filter((s) => s.step !== 'tests').reduce((t, s) => t + s.sandboxCpuMs + s.runnerCpuMs, 0));
     console.log(`  ${label}: CPU besides its tests, median ${median(perNode)} ms (${ns.length} nodes); steps (median wall / CPU ms):`);

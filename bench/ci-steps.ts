@@ -61,3 +61,28 @@ export function stepTable(nodes: NodeSteps[]): Array<{ step: string; wallMs: num
 
 /** The 1-, 5- and 15-minute load averages, for the record of a shared machine. */
 export const load = (): string => os.loadavg().map((x) => x.toFixed(1)).join(' ');
+
+/** Where a run's wall time went, in ms from the CLI's start: the run created, its nodes started and ended, the run ended, the CLI done. */
+export interface Timeline { created: number; firstNodeStarted: number; lastNodeStarted: number; nodesEnded: number; runEnded: number; cliDone: number }
+
+/**
+ * The timeline of a pipeline's latest run from its rows (the server's clock, the same machine's):
+ * `cliStart` and `cliDone` are the CLI's start and exit (Date.now()).
+ */
+export async function runTimeline(server: { url: string }, token: string, pipeline: string, cliStart: number, cliDone: number): Promise<Timeline> {
+  const get = async <T>(p: string): Promise<T> => (await fetch(server.url + p, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<T>;
+  const [run] = await get<Array<{ id: string; created_at: string; finished_at: string | null }>>(`/pipelines/${pipeline}/test-runs?limit=1`);
+  const nodes = await get<Array<{ started_at: string | null; finished_at: string | null }>>(`/test-runs/${run!.id}/test-nodes`);
+  const at = (iso: string | null | undefined) => (iso ? Date.parse(iso) - cliStart : NaN);
+  const starts = nodes.map((n) => at(n.started_at));
+  return {
+    created: at(run!.created_at), firstNodeStarted: Math.min(...starts), lastNodeStarted: Math.max(...starts),
+    nodesEnded: Math.max(...nodes.map((n) => at(n.finished_at))), runEnded: at(run!.finished_at), cliDone: cliDone - cliStart,
+  };
+}
+
+/** Medians of several runs' timelines, one line: "run created 410 ms, …". */
+export function describeTimelines(ts: Timeline[]): string {
+  const m = (k: keyof Timeline) => Math.round(median(ts.map((t) => t[k])));
+  return `run created ${m('created')} ms, nodes started (left pending) ${m('firstNodeStarted')}–${m('lastNodeStarted')} ms, nodes ended ${m('nodesEnded')} ms, run ended ${m('runEnded')} ms, CLI printed the summary and exited ${m('cliDone')} ms`;
+}

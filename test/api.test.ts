@@ -92,6 +92,11 @@ test('a source blob that is not a tarball errors the run with a clear message', 
   assert.equal(run.status, 'errored');
   assert.match(run.message, /not a gzipped tarball/);
   assert.equal(run.number, 1);
+  // ci:run's long poll for the end: an ended run is the answer at once; the wait is bounded.
+  const ended = await req('GET', `/test-runs/${run.id}?wait_for_end=30`);
+  assert.equal(ended.json().status, 'errored');
+  assert.equal(ended.json().id, run.id);
+  assert.equal((await req('GET', `/test-runs/${run.id}?wait_for_end=31`)).json().id, 'invalid_params');
 });
 
 test('signed stream URLs work without a token; a tampered signature does not', async () => {

@@ -6,16 +6,19 @@ import { getTestNode, getTestRun } from '../store/test-runs.js';
 import { isTerminal, type TestStatus } from '../core/test-run-status.js';
 import { logKey } from '../ci/node-events.js';
 import { fail } from '../core/errors.js';
+import { testRunsChanged } from '../core/wakeup.js';
 import type { AppContext } from '../app-context.js';
 
 /** Wait until a node's setup or test stream has begun (or the node ended): before that there is nothing to follow. */
 export async function stepStarted(ctx: AppContext, runId: string, idx: number, stream: 'setup' | 'test', signal: AbortSignal): Promise<void> {
   const key = logKey(runId, idx, stream);
   while (!ctx.logs.isLive(key) && !signal.aborted) {
+    // Woken by the node's status change in this process (its step's log opens just before); another replica's is seen at the next look.
+    const changed = testRunsChanged.wait(150, signal);
     const node = await getTestNode(ctx.store.db, runId, idx);
     if (ctx.logs.isLive(key) || isTerminal(node.status as TestStatus) || (stream === 'setup' && node.status !== 'pending' && ctx.logs.exists(key))
       || (stream === 'test' && node.status === 'running' && ctx.logs.exists(key))) return;
-    await new Promise((r) => setTimeout(r, 150));
+    await changed;
   }
 }
 

@@ -7,6 +7,8 @@ import { cancelTestRun } from '../ci/cancel-test-run.js';
 import { listAddons } from '../store/test-run-addons.js';
 import type { AppContext } from '../app-context.js';
 import { parseBody } from './errors.js';
+import { testRunsChanged } from '../core/wakeup.js';
+import { isTerminal, type TestStatus } from '../core/test-run-status.js';
 import { testCaseJson, testNodeJson, testRunJson } from './shapes.js';
 
 const createBody = z.object({
@@ -38,7 +40,23 @@ export async function testRunRoutes(app: FastifyInstance, ctx: AppContext): Prom
     return reply.status(201).send(await show(req, await getTestRun(db, run.id)));
   });
 
-  app.get<{ Params: { id: string } }>('/test-runs/:id', async (req) => show(req, await getTestRun(db, req.params.id)));
+  // `?wait_for_end=S` (Slipway's addition, for `ci:run`): answer once the run has ended, or after S
+  // seconds (at most 30) with the run as it is then — woken by this process's status changes, and
+  // looking again every second for another replica's.
+  app.get<{ Params: { id: string }; Querystring: { wait_for_end?: string } }>('/test-runs/:id', async (req) => {
+    const { wait_for_end: waitS } = parseBody(z.object({ wait_for_end: z.coerce.number().min(0).max(30).optional() }), req.query);
+    const until = Date.now() + (waitS ?? 0) * 1000;
+    const closed = new AbortController();
+    req.raw.on('close', () => closed.abort());
+    for (;;) {
+      // The wait begins before the read: a change between the two still wakes it.
+      const look = new AbortController();
+      const changed = testRunsChanged.wait(Math.min(1000, until - Date.now()), AbortSignal.any([closed.signal, look.signal]));
+      const run = await getTestRun(db, req.params.id);
+      if (isTerminal(run.status as TestStatus) || Date.now() >= until || closed.signal.aborted) { look.abort(); return show(req, run); }
+      await changed;
+    }
+  });
 
   app.patch<{ Params: { id: string } }>('/test-runs/:id', async (req) => {
     const run = await getTestRun(db, req.params.id);

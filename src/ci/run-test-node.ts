@@ -63,19 +63,26 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
   const deadline = Date.now() + job.timeoutSeconds * 1000;
   const remaining = () => Math.max(0, deadline - Date.now());
   const marker = job.nodeId;
-  let ws: Workspace;
-  try {
-    ws = await createWorkspace(sandbox, deps.workRoot, job.nodeId, limits.diskMb);
-  } catch (e) {
-    return emit({ type: 'end', outcome: 'errored', errorId: 'internal_error', message: `Slipway could not run this node: its workspace could not be created: ${(e as Error).message}` });
-  }
-  clock.lap('workspace');
+  let ws!: Workspace;
   const out = (stream: OutputStream) => (data: Buffer | string) => emit({ type: 'output', stream, data });
   const setupLog = out('setup');
   const steps = (): NodeSteps => ({ sandbox, ws, marker, signal, timeoutSeconds: job.timeoutSeconds, remaining, clock });
+  const ownWorkspace = async () => {
+    try {
+      ws = await createWorkspace(sized, deps.workRoot, job.nodeId, limits.diskMb);
+      sized.ownedDir(path.join(ws.root, 'reports')); // CI_REPORTS_DIR
+    } catch (e) {
+      throw new StepError('internal_error', `Slipway could not run this node: its workspace could not be created: ${(e as Error).message}`);
+    }
+  };
   let shared: Taken | undefined;
+  let taking: Promise<Taken> | undefined;
+  let wsReady: Promise<void> | undefined;
 
   try {
+    // The node's workspace is made while its network is readied (and a parallel run's app compiles).
+    wsReady = ownWorkspace();
+    wsReady.catch(() => {}); // awaited below; a failure is handled there
     if (job.spaceId) {
       if (!deps.network) throw new Error('this runner cannot place test nodes in private spaces');
       nodeNet = await deps.network.forSpace(job.spaceId, job.nodeId);
@@ -89,24 +96,29 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
     clock.lap('network');
     // Step 1: a CI copy of the app — fresh workspace, source unpacked, cache restored; step 3: buildpacks.
     emit({ type: 'status', event: 'provision' });
-    const ciEnv = testEnv(job, ws, false);
-    const fullEnv = testEnv(job, ws, true);
-    sandbox.ownedDir(fullEnv['CI_REPORTS_DIR']!);
     const building = () => emit({ type: 'status', event: 'build' });
     let compiled: Compiled;
     if (job.nodeTotal === 1) {
-      compiled = await compileApp(job, deps, steps(), ciEnv, setupLog, building);
+      await wsReady;
+      clock.lap('workspace');
+      compiled = await compileApp(job, deps, steps(), testEnv(job, ws, false), setupLog, building);
     } else {
-      // A parallel run compiles once on this host; each node starts from its own copy.
-      for (;;) {
-        shared = await takeCompiled({
-          runId: job.runId, nodeIndex: job.nodeIndex, nodeTotal: job.nodeTotal, workRoot: deps.workRoot, log: setupLog,
-          makeWorkspace: (id) => createWorkspace(sandbox, deps.workRoot, id, limits.diskMb),
-          compile: (cws, log) => compileApp(job, deps, { ...steps(), ws: cws }, testEnv(job, cws, false), log, building),
-        });
-        if (shared.outcome.ok || shared.outcome.error.result?.reason !== 'cancelled' || signal.aborted) break;
-        await shared.done(); // the node that compiled was stopped (not this one): compile again
-      }
+      // A parallel run compiles once on this host; each node starts from its own copy. The compile
+      // starts (or is awaited) first: this node's own workspace is made meanwhile, off its path.
+      taking = (async () => {
+        for (;;) {
+          const t = await takeCompiled({
+            runId: job.runId, nodeIndex: job.nodeIndex, nodeTotal: job.nodeTotal, workRoot: deps.workRoot, log: setupLog,
+            makeWorkspace: (id) => createWorkspace(sandbox, deps.workRoot, id, limits.diskMb),
+            compile: (cws, log) => compileApp(job, deps, { ...steps(), ws: cws }, testEnv(job, cws, false), log, building),
+          });
+          if (t.outcome.ok || t.outcome.error.result?.reason !== 'cancelled' || signal.aborted) return t;
+          await t.done(); // the node that compiled was stopped (not this one): compile again
+        }
+      })();
+      await wsReady;
+      clock.lap('workspace');
+      shared = await taking;
       const o = shared.outcome;
       if (!shared.first) {
         building();
@@ -121,6 +133,7 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
       writeEnvDir(sandbox, ws.env, { ...job.config.env, ...job.configVars, ...job.addonEnv });
       clock.lap('compiled app copied');
     }
+    const fullEnv = testEnv(job, ws, true);
     const bps = compiled.buildpacks;
 
     // Step 4: test-setup from $HOME; on success the cache is kept for the next run.
@@ -173,6 +186,8 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
     else emit({ type: 'end', outcome: 'errored', errorId: 'internal_error', message: `Slipway could not run this node: ${(e as Error).message}` });
   } finally {
     // Step 7: nothing of the node outlives it.
+    await wsReady?.catch(() => {});
+    shared ??= await taking?.catch(() => undefined);
     await shared?.done();
     killMarked((m) => m === marker);
     await nodeNet?.release();

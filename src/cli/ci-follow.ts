@@ -23,8 +23,7 @@ export async function streamNode(api: ApiClient, run: TestRunJson, index: number
   for (;;) {
     const nodes = await api.get<TestNodeJson[]>(`/test-runs/${run.id}/test-nodes`);
     node = nodes.find((n) => n.index === index);
-    const current = await api.get<TestRunJson>(`/test-runs/${run.id}`);
-    if (node || TERMINAL.has(current.status)) break;
+    if (node || TERMINAL.has((await api.get<TestRunJson>(`/test-runs/${run.id}`)).status)) break;
     await sleep(100);
   }
   if (!node) return;
@@ -33,11 +32,11 @@ export async function streamNode(api: ApiClient, run: TestRunJson, index: number
   await api.stream(node.output_stream_url, process.stdout);
 }
 
+/** The run once it has ended: the server answers when it ends (a long poll), not at the next of our polls. */
 export async function waitForEnd(api: ApiClient, run: TestRunJson): Promise<TestRunJson> {
   for (;;) {
-    const r = await api.get<TestRunJson>(`/test-runs/${run.id}`);
+    const r = await api.get<TestRunJson>(`/test-runs/${run.id}?wait_for_end=25`);
     if (TERMINAL.has(r.status)) return r;
-    await sleep(100);
   }
 }
 
@@ -59,8 +58,7 @@ export async function allCases(api: ApiClient, runId: string): Promise<TestCaseJ
 
 /** The end of a run as a person wants it: status, counts, what failed and why, where to look again. */
 export async function printSummary(api: ApiClient, r: TestRunJson): Promise<void> {
-  const nodes = await api.get<TestNodeJson[]>(`/test-runs/${r.id}/test-nodes`);
-  const cases = await allCases(api, r.id);
+  const [nodes, cases] = await Promise.all([api.get<TestNodeJson[]>(`/test-runs/${r.id}/test-nodes`), allCases(api, r.id)]);
   const failed = cases.filter((c) => c.status === 'failed');
   const flaky = cases.filter((c) => c.flaky);
   process.stdout.write('\n');

@@ -21,13 +21,16 @@ export interface Commit { sha: string; branch: string | null; message: string }
 
 export async function resolveCommit(ref: string): Promise<Commit> {
   // One `git log` answers whether this is a repository, whether the ref exists, its sha and message.
-  const out = await text(['log', '-1', '--format=%H%x00%B', ref, '--']).catch((e: CliError) => {
-    if (/not a git repository/i.test(e.message)) throw new CliError('Not in a git repository: run this inside your app\'s repository.');
-    throw new CliError(`Unknown git ref "${ref}".`);
-  });
+  const [out, head] = await Promise.all([
+    text(['log', '-1', '--format=%H%x00%B', ref, '--']).catch((e: CliError) => {
+      if (/not a git repository/i.test(e.message)) throw new CliError('Not in a git repository: run this inside your app\'s repository.');
+      throw new CliError(`Unknown git ref "${ref}".`);
+    }),
+    ref === 'HEAD' ? text(['symbolic-ref', '-q', '--short', 'HEAD']).catch(() => '') : undefined, // the branch, at the same time
+  ]);
   const [sha, ...message] = out.split('\0');
   let branch: string | null = null;
-  if (ref === 'HEAD') branch = (await text(['symbolic-ref', '-q', '--short', 'HEAD']).catch(() => '')) || null;
+  if (ref === 'HEAD') branch = head || null;
   else if (await text(['show-ref', '--verify', '-q', `refs/heads/${ref}`]).then(() => true, () => false)) branch = ref;
   return { sha: sha!, branch, message: message.join('\0').trim() };
 }

@@ -26,42 +26,58 @@ type Register = (program: Command) => void;
 const server = () => import('./commands/server.js').then((m) => m.registerServer);
 const agent = () => import('./commands/agents.js').then((m) => m.registerAgents);
 const router = () => import('./commands/routers.js').then((m) => m.registerRouters);
-// Each topic's commands, loaded when asked for.
-const TOPICS: Array<() => Promise<Register>> = [
+// Each topic's commands, loaded when asked for, by the name their commands begin with.
+const TOPICS: Record<string, () => Promise<Register>> = {
   server,
-  () => import('./commands/doctor.js').then((m) => m.registerDoctor),
-  () => import('./commands/auth.js').then((m) => m.registerAuth),
-  () => import('./commands/pipelines.js').then((m) => m.registerPipelines),
-  () => import('./commands/ci.js').then((m) => m.registerCi),
-  () => import('./commands/apps.js').then((m) => m.registerApps),
-  () => import('./commands/git.js').then((m) => m.registerGit),
-  () => import('./commands/addons.js').then((m) => m.registerAddons),
-  () => import('./commands/github.js').then((m) => m.registerGithub),
-  () => import('./commands/spaces.js').then((m) => m.registerSpaces),
-  () => import('./commands/webhooks.js').then((m) => m.registerWebhooks),
-  () => import('./commands/domains.js').then((m) => m.registerDomains),
-  () => import('./commands/heroku.js').then((m) => m.registerHeroku),
-  agent,
-  () => import('./commands/audit.js').then((m) => m.registerAudit),
-  () => import('./commands/access.js').then((m) => m.registerAccess),
-  router,
-];
+  doctor: () => import('./commands/doctor.js').then((m) => m.registerDoctor),
+  auth: () => import('./commands/auth.js').then((m) => m.registerAuth),
+  pipelines: () => import('./commands/pipelines.js').then((m) => m.registerPipelines),
+  ci: () => import('./commands/ci.js').then((m) => m.registerCi),
+  apps: () => import('./commands/apps.js').then((m) => m.registerApps),
+  git: () => import('./commands/git.js').then((m) => m.registerGit),
+  addons: () => import('./commands/addons.js').then((m) => m.registerAddons),
+  github: () => import('./commands/github.js').then((m) => m.registerGithub),
+  spaces: () => import('./commands/spaces.js').then((m) => m.registerSpaces),
+  webhooks: () => import('./commands/webhooks.js').then((m) => m.registerWebhooks),
+  domains: () => import('./commands/domains.js').then((m) => m.registerDomains),
+  heroku: () => import('./commands/heroku.js').then((m) => m.registerHeroku),
+  agents: agent,
+  audit: () => import('./commands/audit.js').then((m) => m.registerAudit),
+  access: () => import('./commands/access.js').then((m) => m.registerAccess),
+  routers: router,
+};
 // The long-running processes register only their own command: the rest of the CLI would stay in their memory for good.
 const PROCESSES: Record<string, () => Promise<Register>> = { server, agent, router };
 
-/** What `slipway <command>` needs registered: its process's command alone, or every topic (for dispatch, help and suggestions). */
-function commandsFor(command: string | undefined): Promise<Register[]> {
-  const only = command === undefined ? undefined : PROCESSES[command];
-  return Promise.all(only ? [only()] : TOPICS.map((load) => load()));
+function program(registers: Register[]): Command {
+  const p = new Command('slipway').enablePositionalOptions().description('A self-hosted Heroku Flow.').version('0.1.0').exitOverride().showSuggestionAfterError();
+  for (const register of registers) register(p);
+  p.commands.forEach((c) => c.exitOverride());
+  return p;
+}
+
+/**
+ * The program for `slipway <command>`: its process's command alone; else the topic its name begins
+ * with (`ci:run` → ci), when that topic has it — each topic's modules cost a CLI start about 5 ms of
+ * CPU; else every topic (for dispatch elsewhere, help and suggestions).
+ */
+async function programFor(command: string | undefined): Promise<Command> {
+  const own = <T>(table: Record<string, T>, key: string | undefined): T | undefined => (key !== undefined && Object.hasOwn(table, key) ? table[key] : undefined);
+  const only = own(PROCESSES, command);
+  if (only) return program([await only()]);
+  const topic = own(TOPICS, command?.split(':')[0]);
+  if (topic) {
+    const p = program([await topic()]);
+    if (p.commands.some((c) => c.name() === command || c.aliases().includes(command!))) return p;
+  }
+  return program(await Promise.all(Object.values(TOPICS).map((load) => load())));
 }
 
 export async function main(argv: string[]): Promise<void> {
   quietEnds();
-  const program = new Command('slipway').enablePositionalOptions().description('A self-hosted Heroku Flow.').version('0.1.0').exitOverride().showSuggestionAfterError();
-  for (const register of await commandsFor(argv[2])) register(program);
-  program.commands.forEach((c) => c.exitOverride());
+  const slipway = await programFor(argv[2]);
   try {
-    await program.parseAsync(argv);
+    await slipway.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
       process.exitCode = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? EXIT.ok : EXIT.usage;

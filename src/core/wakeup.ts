@@ -33,3 +33,5 @@ export const jobsQueued = new Wakeup();
 export const desiredDynosChanged = new Wakeup();
 /** A running job was asked to stop (agents' cancel watches look again). */
 export const jobsCancelled = new Wakeup();
+/** A test run's or node's status changed (the CLI's wait for a run's end, output streams waiting for a step, look again). */
+export const testRunsChanged = new Wakeup();

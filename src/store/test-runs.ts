@@ -7,6 +7,7 @@ import { aggregateRunStatus, isTerminal, nextStatus, type NodeEvent, type TestSt
 import { nextTestRunNumber } from './pipelines.js';
 import { now } from './db.js';
 import { withFlowEdges, writeFlowEdge } from './flow-edges.js';
+import { testRunsChanged } from '../core/wakeup.js';
 
 export type TestRun = Selectable<TestRunsTable>;
 export type TestNode = TestNodesTable;
@@ -109,7 +110,7 @@ export interface NodeChange { exitCode?: number | null; message?: string | null;
  * late; `run-ended` when this change ended the run (its follow-ups are queued with it).
  */
 export async function applyNodeEvent(db: Kysely<Database>, nodeId: string, event: NodeEvent, change: NodeChange = {}): Promise<false | 'moved' | 'run-ended'> {
-  return withFlowEdges(db, async (trx) => {
+  const moved = await withFlowEdges(db, async (trx) => {
     // One run's node changes go one at a time (the run's row is locked by this no-op update): two
     // nodes ending at once on two replicas then each see the other's end, and the run's status is
     // computed from every node's (else both could see the other still running, and the run never ends).
@@ -131,6 +132,8 @@ export async function applyNodeEvent(db: Kysely<Database>, nodeId: string, event
     }).where('id', '=', nodeId).execute();
     return (await refreshRunStatus(trx, node.test_run_id, isTerminal(to) && to !== 'succeeded' ? change : {})) ? 'run-ended' : 'moved';
   });
+  if (moved) testRunsChanged.notify();
+  return moved;
 }
 
 /** Note why a node still waits (shown by ci:info); cleared when it moves. */
@@ -163,6 +166,7 @@ export async function errorStrandedRun(db: Kysely<Database>, runId: string, mess
       .where('id', '=', runId).where('status', '=', 'pending').executeTakeFirst();
     if (Number(r.numUpdatedRows)) await writeFlowEdge(trx, 'test-run-ended', runId);
   });
+  testRunsChanged.notify();
 }
 
 /** End a run that never got nodes (e.g. its app.json was invalid): one errored node records why. */

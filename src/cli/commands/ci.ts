@@ -71,9 +71,11 @@ export function registerCi(program: Command): void {
       const pipeline = await resolvePipeline(o.pipeline);
       const api = client();
       const commit = await resolveCommit(o.ref);
-      if (o.ref === 'HEAD' && await isDirty()) process.stderr.write(dim('Uncommitted changes are not part of the test run: it tests the last commit.\n'));
-      const tarball = await archive(commit.sha);
-      const { source_blob } = await api.post<{ source_blob: { get_url: string; put_url: string } }>('/sources');
+      // Side by side: each waits on a process or the server, not on the others.
+      const [dirty, tarball, { source_blob }] = await Promise.all([
+        o.ref === 'HEAD' ? isDirty() : false, archive(commit.sha), api.post<{ source_blob: { get_url: string; put_url: string } }>('/sources'),
+      ]);
+      if (dirty) process.stderr.write(dim('Uncommitted changes are not part of the test run: it tests the last commit.\n'));
       await api.put(source_blob.put_url, tarball);
       const run = await api.post<TestRunJson>('/test-runs', {
         pipeline, commit_sha: commit.sha, commit_branch: commit.branch, commit_message: commit.message, source_blob_url: source_blob.get_url, clear_cache: !o.cache,
