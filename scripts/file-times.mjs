@@ -6,7 +6,8 @@ import path from 'node:path';
 export default async function* fileTimes(source) {
   const times = [];
   for await (const e of source) {
-    if (e.type === 'test:complete' && e.data.file && e.data.name === e.data.file) {
+    // A file's own test is named by its path (as given to the runner: relative or absolute).
+    if (e.type === 'test:complete' && e.data.nesting === 0 && e.data.file && path.resolve(e.data.name) === e.data.file) {
       times.push([Math.round(e.data.details.duration_ms / 1000), path.relative(process.cwd(), e.data.file)]);
     }
   }

@@ -15,8 +15,8 @@ trap 'rm -f "$log"' EXIT
 mapfile -t files < <(find dist/src dist/test -name '*.test.js' | sort \
   | awk 'NR == FNR { if ($0 !~ /^#/ && NF == 2) secs[$2] = $1; next } { print (($0 in secs) ? secs[$0] : 0) "\t" $0 }' scripts/test-times.txt - \
   | sort -t$'\t' -k1,1nr -k2,2 -s | cut -f2)
-node --test --test-concurrency=2 --test-timeout=600000 --test-reporter=tap --test-reporter-destination=stdout \
-  --test-reporter=./scripts/file-times.mjs --test-reporter-destination=dist/test-times.txt "${files[@]}" | tee "$log"
+# (node --test would sort them by name again: scripts/run-tests.mjs runs them as given.)
+node scripts/run-tests.mjs dist/test-times.txt "${files[@]}" | tee "$log"
 skipped=$(sed -n 's/^# skipped \([0-9]*\)$/\1/p' "$log" | tail -1)
 if [ "${skipped:-0}" != 0 ]; then
   echo "npm test: $skipped test(s) skipped:" >&2
