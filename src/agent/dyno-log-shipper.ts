@@ -41,6 +41,7 @@ export class DynoLogShipper {
 
   async close(): Promise<void> {
     clearInterval(this.timer);
-    await Promise.race([this.flush(), new Promise((r) => setTimeout(r, 2000))]);
+    // At most 2 s for the last batch; the bound itself must not keep a stopping agent's process alive after the batch went.
+    await Promise.race([this.flush(), new Promise((r) => setTimeout(r, 2000).unref())]);
   }
 }

@@ -20,6 +20,24 @@ function quickStartCommands(readme: string): string[] {
   return block.split('\n').map((l) => l.replace(/\s+#.*$/, '').trim()).filter(Boolean);
 }
 
+/**
+ * better-sqlite3 as this checkout built it (npm ci, from the same lock), packed as the prebuilt
+ * binary its installer (prebuild-install) looks for in a local folder: the environment that points
+ * it there. None when the checkout has no build of the version the lock asks for (npm ci then
+ * compiles it, as on a machine without one).
+ */
+async function localSqlitePrebuild(dir: string): Promise<Record<string, string>> {
+  const locked = (JSON.parse(fs.readFileSync(path.join(REPO, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> }).packages['node_modules/better-sqlite3']?.version;
+  const pkg = path.join(REPO, 'node_modules/better-sqlite3');
+  const built = path.join(pkg, 'build/Release/better_sqlite3.node');
+  if (!locked || !fs.existsSync(built) || (JSON.parse(fs.readFileSync(path.join(pkg, 'package.json'), 'utf8')) as { version: string }).version !== locked) return {};
+  const prebuilds = path.join(dir, 'prebuilds');
+  fs.mkdirSync(prebuilds);
+  const tar = await runCommand('tar', ['-czf', path.join(prebuilds, `better-sqlite3-v${locked}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`), '-C', pkg, 'build/Release/better_sqlite3.node'], { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' }, timeoutMs: 60_000 });
+  assert.equal(tar.code, 0, tar.output);
+  return { npm_config_better_sqlite3_local_prebuilds: prebuilds };
+}
+
 test('the README quick start in a fresh clone: set-up and server to healthy; the second command is the suite that fails on skips', { timeout: 25 * 60_000 }, async (t) => {
   const [setupAndServe, runTests, ...rest] = quickStartCommands(fs.readFileSync(path.join(REPO, 'README.md'), 'utf8'));
   assert.deepEqual(rest, [], 'the quick start is two commands');
@@ -33,11 +51,13 @@ test('the README quick start in a fresh clone: set-up and server to healthy; the
   assert.equal(cloned.code, 0, cloned.output);
 
   // A user's shell; ports of its own so it never meets a server already on 5000, and npm answers
-  // from its cache so the test sends nothing off this machine.
+  // from its cache so the test sends nothing off this machine. better-sqlite3's native module, which
+  // npm ci would compile from source again (minutes of the test), comes from this checkout's own
+  // build of the same version, as a prebuilt binary its installer loads before it takes it.
   const port = await freePort();
   const env = {
     PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root', npm_config_offline: 'true',
-    PORT: String(port), SLIPWAY_ROUTER_PORT: String(await freePort()),
+    PORT: String(port), SLIPWAY_ROUTER_PORT: String(await freePort()), ...await localSqlitePrebuild(home),
   };
   const started = Date.now();
   const first = spawn('bash', ['-c', setupAndServe!], { cwd: clone, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -53,7 +73,8 @@ test('the README quick start in a fresh clone: set-up and server to healthy; the
     try { if ((await fetch(`http://127.0.0.1:${port}/health`)).ok && /Slipway listening on /.test(out)) break; } catch { /* not yet */ }
       await new Promise((r) => setTimeout(r, 500));
     }
-    t.diagnostic(`set-up and server healthy in ${Math.round((Date.now() - started) / 1000)} s`);
+    const compiled = fs.existsSync(path.join(clone, 'node_modules/better-sqlite3/build/Release/obj.target'));
+    t.diagnostic(`set-up and server healthy in ${Math.round((Date.now() - started) / 1000)} s (better-sqlite3 ${compiled ? 'compiled from source' : "from this checkout's build"})`);
     assert.match(out, /All good: slipway server can start\./, 'set-up ends with a clean doctor report');
     assert.match(out, new RegExp(`Slipway listening on http://127\\.0\\.0\\.1:${port} \\(data in ${clone}/\\.slipway, sqlite store, sandbox: bwrap`));
     assert.match(out, /Admin API token \(shown once/);

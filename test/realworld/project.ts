@@ -55,11 +55,15 @@ export function fetchProject(p: Project): string {
   return dir;
 }
 
-/** Install and run the tests straight on this machine (a copy of the repository); the runner's own output. */
+/**
+ * Install and run the tests straight on this machine, in a copy of the repository made before this
+ * returns its promise (so Slipway's runs may go on in the repository meanwhile); the runner's own output.
+ */
 export async function runDirectly(p: Project, repo: string): Promise<{ code: number; stdout: string; dir: string }> {
   const dir = tempDir('slipway-realworld-direct-');
   fs.cpSync(repo, dir, { recursive: true });
-  npm(['install', '--no-audit', '--no-fund', '--include=dev'], dir);
+  const install = await runCommand('npm', ['install', '--no-audit', '--no-fund', '--include=dev'], { cwd: dir, env: { ...process.env } as Record<string, string>, timeoutMs: 120_000 });
+  assert.equal(install.code, 0, `npm install for the direct run: ${install.output}`);
   const reports = path.join(dir, 'reports');
   fs.mkdirSync(reports);
   const r = await runCommand('/bin/bash', ['-c', `export PATH="$PWD/node_modules/.bin:$PATH"\n${p.test}`], {
@@ -101,10 +105,10 @@ export function compareTapProject(p: Project, pipeline: string, stack: string, m
   after(async () => { await s.stop(); });
   test(`${p.spec} with ${stack}: Slipway's verdict and counts equal a direct run's, cold and warm`, { timeout: 240_000 }, async () => {
     const repo = fetchProject(p);
-    const direct = await runDirectly(p, repo);
+    // Independent runs (the direct one in its own copy) whose installs mostly wait on the registry: side by side.
+    const [direct, { cold, warm, output }] = await Promise.all([runDirectly(p, repo), runThroughSlipway(s, pipeline, repo)]);
     const expected = { status: direct.code === 0 ? 'succeeded' : 'failed', counts: tapSummary(direct.stdout) };
     assert.ok(expected.counts.passed >= minPassed, `the direct run ran the suite: ${direct.stdout.slice(-300)}`);
-    const { cold, warm, output } = await runThroughSlipway(s, pipeline, repo);
     assert.deepEqual(cold, expected, output);
     assert.deepEqual(warm, expected, output);
   });
@@ -121,11 +125,11 @@ export function compareJsonSummaryProject(p: Project, o: { pipeline: string; sta
   after(async () => { await s.stop(); });
   test(`${p.spec} with ${o.stack}: Slipway's verdict and counts equal ${o.stack}'s own, cold and warm`, { timeout: o.timeoutMs }, async () => {
     const repo = fetchProject(p);
-    const direct = await runDirectly(p, repo);
+    // Independent runs (the direct one in its own copy) whose installs mostly wait on the registry: side by side.
+    const [direct, { cold, warm, output }] = await Promise.all([runDirectly(p, repo), runThroughSlipway(s, o.pipeline, repo)]);
     const own = JSON.parse(fs.readFileSync(path.join(direct.dir, o.resultFile), 'utf8')) as { numPassedTests: number; numFailedTests: number; success: boolean };
     const expected = { status: own.success ? 'succeeded' : 'failed', counts: { passed: own.numPassedTests, failed: own.numFailedTests } };
     assert.ok(expected.counts.passed >= o.minPassed, 'the direct run ran the suite');
-    const { cold, warm, output } = await runThroughSlipway(s, o.pipeline, repo);
     assert.deepEqual(cold, expected, output);
     assert.deepEqual(warm, expected, output);
     assert.match(output, /Read \d+ test results from JUnit reports/);
