@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, cli, viaRouter, type TestServer } from './helpers/server.js';
+import { startServer, cli, viaRouter, serverLogTails, type TestServer } from './helpers/server.js';
 import { exampleRepo } from './helpers/apps.js';
 import { waitFor } from './helpers/runs.js';
 import { openStore, type Store } from '../src/store/db.js';
@@ -58,7 +58,7 @@ test('web=2 over two agents: one dyno on each, both served through the router', 
   const [first] = await placement();
   assert.match(first!, /^web\.1@(local|second)$/);
   const scaled = await run(['ps:scale', 'web=2']);
-  assert.equal(scaled.code, 0, scaled.stdout + scaled.stderr);
+  assert.equal(scaled.code, 0, `${scaled.stdout}${scaled.stderr}\n${serverLogTails(s)}`);
   const other = first!.endsWith('@local') ? 'second' : 'local';
   assert.deepEqual(await placement(), [first, `web.2@${other}`], 'web.1 stays where it was, web.2 goes to the agent without one');
   await answering(['web.1', 'web.2'], 30_000);
