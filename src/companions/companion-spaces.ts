@@ -27,15 +27,22 @@ export function spaceRoutes(spaces: SpaceNetworks, planFile: string): Record<str
   // Namespaces the server holds for its own sandboxes: released when asked, or all when it starts again.
   const held = new Map<string, DynoNet>();
   const releaseAll = async () => { for (const [id, n] of [...held]) { held.delete(id); await n.release(); } };
+  // Plans are applied one at a time, in the order they came: two applied at once would both build
+  // (or take down) the same space.
+  let applying: Promise<unknown> = Promise.resolve();
   return {
-    '/spaces/plan': async (json) => {
+    '/spaces/plan': (json) => {
       const p = plan.parse(json);
-      if (p.fresh) await releaseAll();
-      // Kept before it is applied: what failed to build is tried again by the next process too.
-      fs.writeFileSync(`${planFile}.tmp`, JSON.stringify({ spaces: p.spaces, apps: p.apps }), { mode: 0o600 });
-      fs.renameSync(`${planFile}.tmp`, planFile);
-      await spaces.apply(p);
-      return {};
+      const done = applying.then(async () => {
+        if (p.fresh) await releaseAll();
+        // Kept before it is applied: what failed to build is tried again by the next process too.
+        fs.writeFileSync(`${planFile}.tmp`, JSON.stringify({ spaces: p.spaces, apps: p.apps }), { mode: 0o600 });
+        fs.renameSync(`${planFile}.tmp`, planFile);
+        await spaces.apply(p);
+        return {};
+      });
+      applying = done.catch(() => {});
+      return done;
     },
     '/spaces/attach': async (json) => {
       const b = attach.parse(json);

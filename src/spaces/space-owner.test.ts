@@ -64,3 +64,26 @@ test('plans compare equal whatever the order of their spaces and apps', () => {
   assert.equal(planKey({ spaces: [], apps: [a, b] }), planKey({ spaces: [], apps: [b, a], fresh: true }));
   assert.notEqual(planKey({ spaces: [], apps: [a] }), planKey({ spaces: [], apps: [a, b] }));
 });
+
+test('plans reach the owner one at a time, each made when sent: a slow older plan is never applied after a newer one', async () => {
+  const applied: string[][] = [];
+  let slowNext = false;
+  const owner: SpaceOwner = {
+    bridgePrefix: 'slwabcd',
+    plan: async (p) => {
+      // The owner applies each plan whole; the first one here takes longer (a loaded host).
+      if (slowNext) { slowNext = false; await new Promise((r) => setTimeout(r, 100)); }
+      applied.push(p.spaces.map((s) => s.id));
+    },
+    attach: async () => ({ netns: 'slipway-abcd-000001', address: '10.226.0.5' }),
+    release: async () => {},
+    zone: async () => [],
+  };
+  const n = new SpaceNetworks({ dataDir: '/nonexistent/slipway-unit', log });
+  n.delegate(owner);
+  await n.ownerReady();
+  slowNext = true;
+  // The server's app list refresh (every second) and a new space, at once.
+  await Promise.all([n.setApps([{ id: 'a1', name: 'web', space_id: 'sp1' }]), n.up(spec)]);
+  assert.deepEqual(applied.at(-1), ['sp1'], `the owner ended with the newest plan (applied in turn: ${JSON.stringify(applied)})`);
+});

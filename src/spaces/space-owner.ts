@@ -87,11 +87,25 @@ export class RemoteSpaces {
     await this.tell(true);
   }
 
-  private async tell(fresh = false): Promise<void> {
+  /**
+   * One plan at a time, each made when it is sent: the owner applies whole plans, so two sent at once
+   * (the app list's refresh every second beside a new space) could be applied out of order, the older
+   * last, and take the new space down again while `told` said it was sent.
+   */
+  private tell(fresh = false): Promise<void> {
+    const sent = this.sending.then(() => this.send(fresh));
+    this.sending = sent.catch(() => {});
+    return sent;
+  }
+
+  private sending: Promise<void> = Promise.resolve();
+
+  private async send(fresh: boolean): Promise<void> {
     if (!this.running) return;
     const plan: SpacePlan = { spaces: [...this.specs.values()], apps: this.apps };
     const key = planKey(plan);
     if (key === this.told && !fresh) return;
+    this.told = undefined; // until the owner has it: a failed send is sent again by the next change or refresh
     await this.owner.plan({ ...plan, fresh });
     this.told = key;
   }
