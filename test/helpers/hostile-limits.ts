@@ -82,23 +82,3 @@ export function hostileLimitsRepo(appJson: object = {}): string {
 
 /** Processes on the host right now. */
 export const hostProcessCount = (): number => fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e)).length;
-
-/** Probe GET /health every 100 ms until stopped; the slowest answer and how many failed. */
-export function healthProbe(url: string): { stop(): Promise<{ maxMs: number; failures: number; probes: number }> } {
-  let stop = false;
-  let maxMs = 0;
-  let failures = 0;
-  let probes = 0;
-  const until = Date.now() + 300_000;
-  const done = (async () => {
-    while (!stop && Date.now() < until) {
-      const t = Date.now();
-      const ok = await fetch(url + '/health', { signal: AbortSignal.timeout(10_000) }).then((r) => r.ok, () => false);
-      maxMs = Math.max(maxMs, Date.now() - t);
-      probes++;
-      if (!ok) failures++;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
-  return { stop: async () => { stop = true; await done; return { maxMs, failures, probes }; } };
-}

@@ -81,18 +81,3 @@ export const leaked = (text: string, secret: RootSecret): string[] => [
   // Any part of the server's own environment (a root read of /proc/self/environ cut short still shows a variable).
   ...(/SLIPWAY_[A-Z0-9_]+=\S/.exec(text) ?? []).map((m) => `the server's environment: ${m}`),
 ];
-
-/** GET /health every `everyMs` until stopped; the latencies in ms (a failed request counts as Infinity). */
-export function healthProbe(s: { url: string }, everyMs = 50): { stop(): Promise<number[]> } {
-  const samples: number[] = [];
-  let stop = false;
-  const done = (async () => {
-    while (!stop) {
-      const t = performance.now();
-      const ok = await fetch(s.url + '/health', { signal: AbortSignal.timeout(10_000) }).then((r) => r.ok, () => false);
-      samples.push(ok ? performance.now() - t : Infinity);
-      await new Promise((r) => setTimeout(r, everyMs));
-    }
-  })();
-  return { stop: async () => { stop = true; await done; return samples; } };
-}

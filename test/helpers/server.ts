@@ -80,9 +80,9 @@ export function serverLogTails(s: Pick<TestServer, 'dataDir' | 'output'>, n = 40
 export interface CliResult { code: number; stdout: string; stderr: string }
 
 /** Run the real CLI binary against a server. */
-export function cli(server: { url: string }, args: string[], opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
+export function cli(server: { url: string }, args: string[], opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number; onOutput?: (all: string) => void } = {}): Promise<CliResult> {
   return runCommand(process.execPath, [BIN, ...args], {
-    cwd: opts.cwd, timeoutMs: opts.timeoutMs ?? 120_000,
+    cwd: opts.cwd, timeoutMs: opts.timeoutMs ?? 120_000, onOutput: opts.onOutput,
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root', SLIPWAY_URL: server.url, SLIPWAY_TOKEN: TOKEN, SLIPWAY_CONFIG_DIR: path.join(os.tmpdir(), 'slipway-cli-none'), ...opts.env },
   });
 }

@@ -7,13 +7,19 @@ import path from 'node:path';
 import { startServer, cli, api, type TestServer } from '../helpers/server.js';
 import { exampleRepo } from '../helpers/apps.js';
 
-/** Start `slipway args` against `s`, kill the server once `ready(output)` holds, and return what the CLI did. */
-async function killDuring(s: TestServer, args: string[], ready: () => Promise<boolean>, cwd?: string) {
-  const running = cli(s, args, { cwd, timeoutMs: 120_000, env: { FORCE_COLOR: '0' } });
+/**
+ * Start `slipway args` against `s`; once its output shows it is following the stream (`following`
+ * holds; `poke` makes the server send something meanwhile), kill the server, and return what the CLI did.
+ */
+async function killDuring(s: TestServer, args: string[], following: (output: string) => boolean, opts: { cwd?: string; poke?: () => Promise<void> } = {}) {
+  let seen = false;
+  const running = cli(s, args, { cwd: opts.cwd, timeoutMs: 120_000, env: { FORCE_COLOR: '0' }, onOutput: (all) => { seen ||= following(all); } });
   const deadline = Date.now() + 90_000;
-  // The CLI's output is not visible before it ends, so readiness is read from the server's side.
-  while (!(await ready()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-  await new Promise((r) => setTimeout(r, 1000)); // the stream is open and being followed
+  while (!seen && Date.now() < deadline) {
+    await opts.poke?.();
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.ok(seen, `slipway ${args.join(' ')} never showed it was following the stream`);
   await s.kill();
   return running;
 }
@@ -36,7 +42,9 @@ test('logs --tail: the server killed mid-stream is one line and exit 3', { timeo
   const s = await startServer();
   try {
     assert.equal((await cli(s, ['apps:create', 'tail-app'])).code, 0);
-    const r = await killDuring(s, ['logs', '--tail', '-a', 'tail-app'], async () => true);
+    // A config change is a release, and its "Release vN created" line reaches a connected `logs --tail`.
+    let n = 0;
+    const r = await killDuring(s, ['logs', '--tail', '-a', 'tail-app'], (out) => /Release v\d+ created/.test(out), { poke: async () => { await api(s, 'PATCH', '/apps/tail-app/config-vars', { [`POKE_${++n}`]: 'x' }); } });
     assertOneLine(r, 'logs --tail');
     const after = await cli(s, ['apps']);
     assert.equal(after.code, 3, 'a server that is gone: exit 3');
@@ -53,9 +61,8 @@ test('ci:run following a node: the server killed mid-run is one line and exit 3'
       fs.writeFileSync(path.join(d, 'app.json'), JSON.stringify(appJson));
     });
     assert.equal((await cli(s, ['pipelines:create', 'cli-kill'])).code, 0);
-    // Once the run exists the CLI is following its node's output (setup, then the sleeping test).
-    const running = async () => (await api<Array<{ status: string }>>(s, 'GET', '/pipelines/cli-kill/test-runs')).json.some((t) => ['creating', 'building', 'running'].includes(t.status));
-    const r = await killDuring(s, ['ci:run', '-p', 'cli-kill'], running, dir);
+    // The CLI is following its node's output once the test's first line reaches it (the test then sleeps).
+    const r = await killDuring(s, ['ci:run', '-p', 'cli-kill'], (out) => out.includes('test-started'), { cwd: dir });
     assertOneLine(r, 'ci:run');
   } finally { await sweepAfterKill(s); }
 });
