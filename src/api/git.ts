@@ -1,35 +1,60 @@
 // `git push` / `git clone` of an app over smart HTTP (git http-backend), authenticated with the API
-// token as the password, and the endpoint the pre-receive hook hands each pushed commit to.
+// token as the password, and the endpoint the pre-receive hook hands a push's refs to.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import type { AppContext } from '../app-context.js';
 import { getApp, type App } from '../store/apps.js';
 import { createSource } from '../store/sources.js';
 import { storeSource } from '../git/store-source.js';
 import { couplingOfApp } from '../store/couplings.js';
 import { getPipeline } from '../store/pipelines.js';
-import { ensureRepo, reposRoot } from '../git/repos.js';
+import { ensureRepo, repoPath, reposRoot } from '../git/repos.js';
 import { runHttpBackend } from '../git/http-backend.js';
 import { pushProgress } from '../git/push-progress.js';
-import { pushResultLine } from '../git/push-protocol.js';
+import { parsePushedRefs, pushResultLine, quarantineEnv, skippedRef } from '../git/pre-receive-hook.js';
+import { treeOverLimit, treeSize } from '../git/tree-size.js';
+import { startHost, runHost } from '../sandbox/host.js';
 import { pushToApp } from '../pipelines/push.js';
-import { fail } from '../core/errors.js';
-import type { AppContext } from '../app-context.js';
+import { fail, SlipwayError } from '../core/errors.js';
 import type { InputLimits } from '../config.js';
 import { presentedToken } from './auth.js';
 import { baseUrl, signedUrl } from './urls.js';
 import { recordRepoSize } from '../git/repo-size.js';
 
-interface Push { app: App; actor: string; base: string }
+interface Push { app: App; actor: string; base: string; token: string }
 
-/**
- * Limits for `git receive-pack` and its pre-receive hook: git itself refuses a pack over the
- * compressed limit (receive.maxInputSize); the hook checks the pushed tree's unpacked size.
- */
+/** git itself refuses a pack over the compressed limit (receive.maxInputSize); the server checks the pushed tree's unpacked size. */
 const pushLimitsEnv = (l: InputLimits): Record<string, string> => ({
   GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'receive.maxInputSize', GIT_CONFIG_VALUE_0: String(l.compressedBytes),
-  SLIPWAY_MAX_UNPACKED_BYTES: String(l.unpackedBytes), SLIPWAY_MAX_SOURCE_ENTRIES: String(l.entries),
 });
+
+/**
+ * A pushed commit, read from git's quarantine before receive-pack accepts it: refused when its tree
+ * unpacks over the limits (from the sizes git records, before `git archive` spends minutes on a
+ * bomb), else stored as a source (its `git archive`, streamed) with its message.
+ */
+async function takeCommit(ctx: AppContext, repo: string, env: Record<string, string>, sha: string): Promise<{ refused: string } | { sourceId: string; message: string }> {
+  const [log, size] = await Promise.all([runHost('git', ['log', '-1', '--format=%B', sha], { cwd: repo, env }), treeSize(sha, { cwd: repo, env })]);
+  if (log.exitCode !== 0) throw new Error(`git log of ${sha} failed: ${log.stderr.trim()}`);
+  const over = treeOverLimit(`The source of ${sha.slice(0, 7)}`, size, ctx.config.inputLimits);
+  if (over) return { refused: over };
+  const sourceId = await createSource(ctx.store.db);
+  const archive = startHost('git', ['archive', '--format=tar.gz', sha], { cwd: repo, env, timeoutMs: 600_000 });
+  archive.child.stdin.end();
+  let stderr = '';
+  archive.child.stderr.on('data', (c) => { stderr += c; });
+  const exited = new Promise<number | null>((resolve) => { archive.child.on('close', resolve); archive.child.on('error', () => resolve(null)); });
+  try {
+    await storeSource(ctx, sourceId, archive.child.stdout);
+  } catch (e) {
+    archive.kill();
+    if (e instanceof SlipwayError && (e.id === 'payload_too_large' || e.id === 'source_too_large')) return { refused: e.message };
+    throw e;
+  }
+  if (await exited !== 0) throw new Error(`git archive of ${sha} failed: ${stderr.trim()}`);
+  return { sourceId, message: log.stdout.trim() };
+}
 
 export async function gitRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const pushes = new Map<string, Push>();
@@ -48,7 +73,7 @@ export async function gitRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     let token: string | undefined;
     if (tail === 'git-receive-pack') {
       token = randomBytes(24).toString('hex');
-      pushes.set(token, { app: target, actor: req.actor?.name ?? 'unknown', base: baseUrl(ctx, req) });
+      pushes.set(token, { app: target, actor: req.actor?.name ?? 'unknown', base: baseUrl(ctx, req), token });
       env['SLIPWAY_PUSH_TOKEN'] = token;
       env['SLIPWAY_PUSH_CALLBACK'] = `${ctx.selfUrl}/git-hooks/push`;
       Object.assign(env, pushLimitsEnv(ctx.config.inputLimits));
@@ -75,28 +100,36 @@ export async function gitRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     app.post<{ Params: { repo: string } }>(`${prefix}/:repo/git-upload-pack`, (req, reply) => backend(req, reply, 'git-upload-pack'));
   }
 
-  // Called by the pre-receive hook, once per pushed branch, with the commit's `git archive`.
-  app.post<{ Querystring: { branch?: string; sha?: string; message?: string } }>('/git-hooks/push', async (req, reply) => {
+  // Called by the pre-receive hook, once per push, with git's "<old> <new> <ref>" lines and the name of its quarantine folder.
+  app.post('/git-hooks/push', async (req, reply) => {
     const push = pushes.get(presentedToken(req) ?? '');
     if (!push) throw fail('unauthorized', 'This endpoint only takes commits from a push in progress.');
-    const { branch, sha, message } = req.query;
-    if (!branch || !sha || !/^[0-9a-f]{40,64}$/.test(sha)) throw fail('invalid_params', 'branch and a full commit sha are required.');
-    const sourceId = await createSource(ctx.store.db);
-    await storeSource(ctx, sourceId, req.body as Readable);
-    const sourceBlobUrl = signedUrl(ctx, req, `/sources/${sourceId}/blob`);
-    const outcome = await pushToApp(ctx, push.app, { branch, sha, message: message ?? null, sourceBlobUrl, via: 'git push', actor: push.actor });
+    const repo = repoPath(ctx.config.dataDir, push.app.id);
+    const env = quarantineEnv(repo, String(req.headers['x-slipway-quarantine'] ?? ''));
+    if ('error' in env) throw fail('invalid_params', env.error);
+    const refs = parsePushedRefs(typeof req.body === 'string' ? req.body : '');
     const coupling = await couplingOfApp(ctx.store.db, push.app.id);
     const pipelineName = coupling ? (await getPipeline(ctx.store.db, coupling.pipeline_id)).name : '';
     const ac = new AbortController();
     req.raw.on('close', () => ac.abort());
     const lines = async function* () {
+      let ok = true;
       try {
-        yield* pushProgress(ctx, push.app, sha, outcome, (n) => `${push.base}/pipelines/${pipelineName}/tests/${n}`, ac.signal);
+        for (const r of refs) {
+          const skipped = skippedRef(r);
+          if (skipped !== null) { if (skipped) yield skipped; continue; }
+          const taken = await takeCommit(ctx, repo, env, r.sha);
+          if ('refused' in taken) { yield `!     Push rejected: ${taken.refused}\n`; ok = false; continue; }
+          const sourceBlobUrl = signedUrl(ctx, req, `/sources/${taken.sourceId}/blob`);
+          const outcome = await pushToApp(ctx, push.app, { branch: r.ref.slice('refs/heads/'.length), sha: r.sha, message: taken.message.slice(0, 4000), sourceBlobUrl, via: 'git push', actor: push.actor });
+          ok = (yield* pushProgress(ctx, push.app, r.sha, outcome, (n) => `${push.base}/pipelines/${pipelineName}/tests/${n}`, ac.signal)) && ok;
+        }
       } catch (e) {
         ctx.log.error(`push to ${push.app.name}: ${(e as Error).stack}`);
         yield `!      Slipway failed while deploying: ${(e as Error).message}\n`;
-        yield pushResultLine(false);
+        ok = false;
       }
+      yield pushResultLine(push.token, ok);
     };
     return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-cache').send(Readable.from(lines()));
   });

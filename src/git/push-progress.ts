@@ -1,6 +1,6 @@
 // What a `git push` prints while Slipway takes the commit in: the test run, the wait for CI, the
-// build output live, the release phase output live, and the outcome. The last line is the result
-// the pre-receive hook turns into accepting or rejecting the push.
+// build output live, the release phase output live, and the outcome, which the pre-receive hook
+// turns into accepting or rejecting the push.
 import { getDeploy, type Deploy } from '../store/deploys.js';
 import { getTestRun, countTestCases, listTestCases } from '../store/test-runs.js';
 import { getBuild, getSlug } from '../store/builds.js';
@@ -10,7 +10,6 @@ import { buildLogKey, releaseLogKey } from '../releases/deploy.js';
 import type { PushOutcome } from '../pipelines/push.js';
 import type { App } from '../store/apps.js';
 import type { AppContext } from '../app-context.js';
-import { pushResultLine } from './push-protocol.js';
 import { followStep } from '../releases/step-output.js';
 
 // A push's own waits (a build to start, a release to end): short (each is part of the time until the
@@ -33,7 +32,8 @@ async function* followLog(ctx: AppContext, key: string, pending: () => Promise<b
   for await (const chunk of followStep(ctx.logs, key, pending, signal)) yield decoder.decode(chunk, { stream: true });
 }
 
-export async function* pushProgress(ctx: AppContext, app: App, sha: string, outcome: PushOutcome, runUrl: (n: number) => string, signal: AbortSignal): AsyncGenerator<string> {
+/** The push's lines as they happen; whether everything it started succeeded (false when the push went away first). */
+export async function* pushProgress(ctx: AppContext, app: App, sha: string, outcome: PushOutcome, runUrl: (n: number) => string, signal: AbortSignal): AsyncGenerator<string, boolean> {
   const db = ctx.store.db;
   yield `-----> Received ${sha.slice(0, 7)} for ${app.name}\n`;
   for (const n of outcome.notes) yield `       ${n}\n`;
@@ -45,7 +45,7 @@ export async function* pushProgress(ctx: AppContext, app: App, sha: string, outc
     if (d.status === 'waiting' && run) {
       yield `-----> Waiting for test run #${run.number} to pass before deploying (wait for CI is on)\n`;
       const ended = await until(signal, async () => { const r = await getTestRun(db, run.id); return isTerminal(r.status as TestStatus) ? r : undefined; });
-      if (!ended) return;
+      if (!ended) return false;
       const counts = (await countTestCases(db, [ended.id])).get(ended.id) ?? {};
       yield `       Test run #${ended.number} ${ended.status}: ${counts['passed'] ?? 0} passed, ${counts['failed'] ?? 0} failed, ${counts['skipped'] ?? 0} skipped\n`;
       if (ended.status !== 'succeeded') {
@@ -57,12 +57,12 @@ export async function* pushProgress(ctx: AppContext, app: App, sha: string, outc
       }
     }
     const withBuild = await until(signal, async () => { const x = await getDeploy(db, d.id); return x.build_id ? x : undefined; });
-    if (!withBuild) return;
+    if (!withBuild) return false;
     d = withBuild;
     yield `-----> Building on the Slipway stack\n`;
     yield* followLog(ctx, buildLogKey(d.build_id!), async () => (await getBuild(db, app.id, d.build_id!)).status === 'pending', signal);
     const build = await until(signal, async () => { const b = await getBuild(db, app.id, d.build_id!); return b.status === 'pending' ? undefined : b; });
-    if (!build) return;
+    if (!build) return false;
     if (build.status !== 'succeeded' || !build.release_id) {
       yield `!      Push rejected to ${app.name}: the build failed${build.message ? `: ${build.message}` : ''}\n`;
       ok = false;
@@ -75,7 +75,7 @@ export async function* pushProgress(ctx: AppContext, app: App, sha: string, outc
       yield* followLog(ctx, releaseLogKey(releaseId), async () => (await getRelease(db, app.id, releaseId)).status === 'pending', signal);
     }
     const release = await until(signal, async () => { const r = await getRelease(db, app.id, releaseId); return r.status === 'pending' ? undefined : r; });
-    if (!release) return;
+    if (!release) return false;
     if (release.status !== 'succeeded') {
       yield `!      Release v${release.version} failed${release.message ? `: ${release.message}` : ''}\n       ${app.name} keeps running its current release. Output: slipway releases:output v${release.version} -a ${app.name}\n`;
       ok = false;
@@ -86,5 +86,5 @@ export async function* pushProgress(ctx: AppContext, app: App, sha: string, outc
     await until(signal, async () => { const x = await getDeploy(db, d.id); return x.status === 'succeeded' || x.status === 'failed' ? x : undefined; });
     yield `-----> Released v${release.version}\n       http://${app.name}.${ctx.config.domain}:${ctx.config.routerPort}/ deployed to Slipway\n`;
   }
-  yield pushResultLine(ok);
+  return ok;
 }

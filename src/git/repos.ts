@@ -1,17 +1,13 @@
 // One bare repository per app (its `git push` remote), each with Slipway's pre-receive hook.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runHost } from '../sandbox/host.js';
-
-const HOOK_PROGRAM = fileURLToPath(new URL('./pre-receive-hook.js', import.meta.url));
+import { PRE_RECEIVE_HOOK } from './pre-receive-hook.js';
 
 export const reposRoot = (dataDir: string): string => path.join(dataDir, 'repos');
 export const repoPath = (dataDir: string, appId: string): string => path.join(reposRoot(dataDir), `${appId}.git`);
 
-const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-/** The app's bare repository, created on first use; the hook is (re)written so it follows the install. */
+/** The app's bare repository, created on first use; the hook is (re)written when Slipway's changes. */
 export async function ensureRepo(dataDir: string, appId: string): Promise<string> {
   const dir = repoPath(dataDir, appId);
   if (!fs.existsSync(path.join(dir, 'HEAD'))) {
@@ -23,10 +19,9 @@ export async function ensureRepo(dataDir: string, appId: string): Promise<string
     await runHost('git', ['config', 'gc.auto', '0'], { cwd: dir });
   }
   const hook = path.join(dir, 'hooks', 'pre-receive');
-  const script = `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(HOOK_PROGRAM)}\n`;
-  if (!fs.existsSync(hook) || fs.readFileSync(hook, 'utf8') !== script) {
+  if (!fs.existsSync(hook) || fs.readFileSync(hook, 'utf8') !== PRE_RECEIVE_HOOK) {
     fs.mkdirSync(path.dirname(hook), { recursive: true });
-    fs.writeFileSync(hook, script, { mode: 0o755 });
+    fs.writeFileSync(hook, PRE_RECEIVE_HOOK, { mode: 0o755 });
   }
   return dir;
 }

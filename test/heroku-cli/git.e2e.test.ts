@@ -60,6 +60,25 @@ test('heroku git:clone -a APP clones the app\'s repository with a heroku remote'
   assert.equal(git(copy, 'remote', 'get-url', 'heroku'), `${s.tlsUrl}/${A}.git`);
 });
 
+test('a push of a tag, and of a ref\'s deletion, deploys nothing and is accepted; the hook\'s endpoint refuses a call without the push\'s own token', { timeout: 120_000 }, async () => {
+  const builds = async () => (await api<unknown[]>(s, 'GET', `/apps/${A}/builds`)).json.length;
+  const before = await builds();
+  git(dir, 'tag', 'v1');
+  const tag = await gitAsUser(['push', 'heroku', 'v1'], dir);
+  assert.equal(tag.code, 0, tag.output);
+  assert.match(tag.output, /remote:\s+Ignoring refs\/tags\/v1: Slipway deploys branches\./);
+  const deleted = await gitAsUser(['push', 'heroku', ':refs/tags/v1'], dir);
+  assert.equal(deleted.code, 0, deleted.output);
+  assert.match(deleted.output, /\[deleted\]\s+v1/);
+  // Forged: the hook's call without a push in progress, or with a token of no push.
+  for (const authorization of [undefined, 'Bearer not-a-push-token']) {
+    const res = await fetch(`${s.url}/git-hooks/push`, { method: 'POST', headers: { 'content-type': 'text/plain', ...(authorization ? { authorization } : {}) }, body: `${'0'.repeat(40)} ${'a'.repeat(40)} refs/heads/main\n` });
+    assert.equal(res.status, 401);
+    assert.match((await res.json() as { message: string }).message, /only takes commits from a push in progress/);
+  }
+  assert.equal(await builds(), before, 'no build was started');
+});
+
 test('an unknown repository is a 404 git reports as not found; a wrong token is refused', { timeout: 60_000 }, async () => {
   const missing = await gitAsUser(['clone', `${s.tlsUrl}/no-such-app.git`, 'nothing'], s.home);
   assert.notEqual(missing.code, 0);
