@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, cli, type TestServer } from './helpers/server.js';
+import { startServer, cli, api, type TestServer } from './helpers/server.js';
 import { commitAll, git } from './helpers/apps.js';
 import { tempDir } from './helpers/temp.js';
 
@@ -60,6 +60,17 @@ test('npm: devDependencies pruned from the slug; NPM_CONFIG_PRODUCTION=false kee
   const pruned = await buildAndCheck('prune-npm', dir);
   assert.match(pruned.build, /Pruning devDependencies/);
   assert.match(pruned.resolves, /ms present\s+once absent/);
+  // The stored slug holds exactly the pruned app the release's dynos see (packed from one tar stream, checked as it was packed).
+  const builds = (await api<{ slug: { id: string } | null }[]>(s, 'GET', '/apps/prune-npm/builds')).json;
+  const slugId = builds.find((b) => b.slug)?.slug?.id;
+  assert.ok(slugId);
+  const names = (text: string) => text.split('\n').map((l) => l.trim().replace(/^\.\//, '').replace(/\/$/, '')).filter((l) => l && l !== '.').sort();
+  const inSlug = names(execFileSync('tar', ['-tzf', path.join(s.dataDir, 'slugs', `${slugId}.tgz`)], { encoding: 'utf8' }));
+  const listed = await cli(s, ['run', '-a', 'prune-npm', '--', 'find . -mindepth 1'], { timeoutMs: 60_000 });
+  assert.equal(listed.code, 0, listed.stdout + listed.stderr);
+  assert.deepEqual(inSlug, names(listed.stdout));
+  for (const f of ['Procfile', 'check.js', 'package.json', 'package-lock.json', 'node_modules/.package-lock.json', 'node_modules/ms/package.json', 'node_modules/ms/index.js']) assert.ok(inSlug.includes(f), `${f} is in the slug`);
+  assert.deepEqual(inSlug.filter((f) => /^node_modules\/(once|wrappy)(\/|$)/.test(f)), [], 'no devDependency is in the slug');
   const kept = await buildAndCheck('prune-npm-kept', dir, ['NPM_CONFIG_PRODUCTION=false']);
   assert.doesNotMatch(kept.build, /Pruning devDependencies/);
   assert.match(kept.resolves, /ms present\s+once present/);

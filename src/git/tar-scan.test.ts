@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { isAppJson, scanTarball } from './tar-scan.js';
+import { isAppJson, scanTarball, TarWalk } from './tar-scan.js';
 
 const LIMITS = { compressedBytes: 10 * 1024 * 1024, unpackedBytes: 100 * 1024 * 1024, entries: 1000 };
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tarscan-'));
@@ -70,4 +70,23 @@ test('an app.json that is a symbolic link is refused by name', async () => {
   execFileSync('tar', ['-czf', out, '-C', dir, '.']);
   const r = await scanTarball(out, LIMITS, 'The source', isAppJson);
   assert.ok(!r.ok && r.errorId === 'unsafe_file' && /app\.json in the source is a symbolic link/.test(r.message));
+});
+
+test('TarWalk over the uncompressed stream, fed in chunks of any size, answers what scanTarball answers of its gzip', async () => {
+  const long = 'd'.repeat(120) + '/deep.txt';
+  const files = { [long]: 'deep', 'app.json': '{"a":1}', 'big.bin': 'y'.repeat(70_000), ...Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`f${i}`, 'x'.repeat(i * 97)])) };
+  const t = tgz(files, { gitArchive: true });
+  const tar = zlib.gunzipSync(fs.readFileSync(t));
+  const feed = (limits: typeof LIMITS, step: number) => {
+    const walk = new TarWalk(limits, 'The compiled slug', isAppJson);
+    for (let i = 0; i < tar.length; i += step) { const refused = walk.push(tar.subarray(i, i + step)); if (refused) return refused; }
+    return walk.end();
+  };
+  for (const limits of [LIMITS, { ...LIMITS, entries: 10 }, { ...LIMITS, unpackedBytes: 40_000 }]) {
+    const whole = await scanTarball(t, limits, 'The compiled slug', isAppJson);
+    for (const step of [1, 7, 511, 512, 513, 4096, 65_536, tar.length]) assert.deepEqual(feed(limits, step), whole, `limits ${JSON.stringify(limits)}, chunks of ${step}`);
+  }
+  const cut = new TarWalk(LIMITS, 'The compiled slug');
+  assert.equal(cut.push(tar.subarray(0, 1500)), undefined);
+  assert.match(JSON.stringify(cut.end()), /The compiled slug is a truncated or corrupt tar archive/);
 });

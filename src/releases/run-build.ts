@@ -10,11 +10,11 @@ import { prepareBuildpacks } from '../buildpacks/prepare.js';
 import { q, sourceFiles } from '../buildpacks/shell.js';
 import { createWorkspace, removeWorkspace, writeEnvDir, hoistSingleFolder, type Workspace } from '../ci/workspace.js';
 import { cacheNotSavedLine, openBuildCache, type BuildCache } from './build-cache.js';
+import { packSlug } from './pack-slug.js';
 import { parseAppJson } from '../core/app-json.js';
 import { parseProcfile, parseReleaseYaml } from '../core/procfile.js';
 import { slugignoreMatcher } from '../core/slugignore.js';
 import { readTenantFile } from '../sandbox/tenant-file.js';
-import { scanTarball } from '../git/tar-scan.js';
 import type { InputLimits } from '../config.js';
 import type { BuildEvent, BuildJob } from './jobs.js';
 import { BUILD_SIZE, dynoSize, limitsFor } from '../core/dyno-size.js';
@@ -42,8 +42,6 @@ const KB = 1024;
 /** What root reads of the app's own files, at most (Procfile and .slugignore are a few lines). */
 const MAX_READ = { 'Procfile': 256 * KB, '.slugignore': 256 * KB, 'app.json': 512 * KB } as const;
 const MAX_RELEASE_OUTPUT = 1024 * KB;
-/** What the packing step prints when the tree it filled beside the slug failed (the slug is unpacked where needed instead). */
-const TREE_FAILED = 'slug-tree-failed';
 
 /** One of the app's files, read as Slipway reads tenant files (regular, inside the workspace, bounded); null when absent. */
 async function appFile(root: string, app: string, name: keyof typeof MAX_READ): Promise<string | null> {
@@ -66,14 +64,6 @@ async function removeIgnored(root: string, app: string): Promise<number> {
   };
   walk(app);
   return n;
-}
-
-/** Heroku's limit and words for a slug over it; the unpacked size and entries are bounded as a source's are. */
-async function checkSlug(slugFile: string, size: number, limits: InputLimits): Promise<void> {
-  const max = limits.slugBytes;
-  if (size > max) throw new BuildError(`Compiled slug size: ${(size / 1024 / 1024).toFixed(1)}M is too large (max is ${Math.round(max / 1024 / 1024)}M, SLIPWAY_MAX_SLUG_MB).`);
-  const scan = await scanTarball(slugFile, { ...limits, compressedBytes: max }, 'The compiled slug');
-  if (!scan.ok) throw new BuildError(scan.message);
 }
 
 export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEvent) => void, signal: AbortSignal): Promise<void> {
@@ -165,25 +155,18 @@ export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEv
     clock.lap('release');
 
     const slugFile = path.join(ws.root, 'slug.tgz');
-    fs.rmSync(slugFile, { force: true }); // bin/compile may have left a link there (to /dev/zero, say)
-    // gzip -1: twice as fast as gzip's default level on every build; the slug about a quarter larger, unpacked as fast.
     // With this host's slug trees, the same tar stream is unpacked into a tree as it is compressed (a tree that
     // fails is not kept; the slug is what counts).
     tree = await treeOpening;
     treeOpening = undefined;
-    const fifo = path.join(ws.tmp, 'slug-tree.pipe');
-    let treeFailed = false;
-    await step(tree ? ['bash', '-c', `set -o pipefail; rm -f ${q(fifo)}; mkfifo ${q(fifo)} || exit 1
-tar -xf ${q(fifo)} -C ${q(tree.path)} --no-same-owner 2>/dev/null & x=$!
-tar -cf - -C ${q(ws.app)} . | tee -p ${q(fifo)} | gzip -1 > ${q(slugFile)} || exit 1
-wait $x || echo ${TREE_FAILED}`] : ['tar', '--use-compress-program=gzip -1', '-cf', slugFile, '-C', ws.app, '.'], 'Compressing the slug', (c) => { treeFailed ||= String(c).includes(TREE_FAILED); }, tree ? [ws.root, tree.path] : [ws.root]);
-    if (treeFailed) { await tree?.discard(); tree = undefined; }
-    if (!fs.lstatSync(slugFile).isFile()) throw new BuildError('The compiled slug is not a regular file.');
-    const size = fs.statSync(slugFile).size;
-    log(`-----> Compressing...\n       Done: ${(size / 1024 / 1024).toFixed(1)}M\n`);
-    clock.lap('slug compress');
-    await checkSlug(slugFile, size, deps.limits);
-    clock.lap('slug check');
+    const packed = await packSlug(sandbox, {
+      run: { cwd: ws.app, env, tmpDir: ws.tmp, marker: id, timeoutMs: remaining(), onStderr: log }, signal,
+      app: ws.app, slugFile, writable: tree ? [ws.root, tree.path] : [ws.root], tree: tree?.path, limits: deps.limits, log,
+    });
+    if (!packed.ok) throw new BuildError(packed.message);
+    if (packed.treeFailed) { await tree?.discard(); tree = undefined; }
+    const size = packed.size;
+    clock.lap('slug compress, check');
     const slugId = newId();
     const published = await tree?.publish(slugId).then(() => true, () => false);
     if (!published) await tree?.discard();

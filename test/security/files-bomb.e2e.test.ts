@@ -21,7 +21,7 @@ let small: TestServer;
 
 before(async () => {
   s = await startServer();
-  small = await startServer({ SLIPWAY_MAX_UNPACKED_MB: '64', SLIPWAY_MAX_SOURCE_MB: '1', SLIPWAY_MAX_SLUG_MB: '1' });
+  small = await startServer({ SLIPWAY_MAX_UNPACKED_MB: '64', SLIPWAY_MAX_SOURCE_MB: '1', SLIPWAY_MAX_SLUG_MB: '1', SLIPWAY_MAX_SOURCE_ENTRIES: '2000' });
 });
 after(async () => { await s.stop(); await small.stop(); });
 
@@ -115,23 +115,40 @@ test('a pushed tree that is a bomb (a large file of zeros, tiny in git) is refus
   assert.ok((await fetch(small.url + '/health')).ok);
 });
 
+/** Push a repo whose bin/compile runs `compile` to a new app of the small server. */
+const pushSlug = async (app: string, compile: string) => {
+  const repo = hostileRepo({ compile, files: { Procfile: 'worker: sleep 600\n' } });
+  assert.equal((await cli(small, ['apps:create', app])).code, 0);
+  assert.equal((await cli(small, ['git:remote', '-a', app], { cwd: repo })).code, 0);
+  return gitPush(small, repo, ['slipway', 'main']);
+};
+
 test('slugs: over the compressed limit → Heroku\'s message; a slug that is a bomb (zeros made by bin/compile) → refused, no release', { timeout: 180_000 }, async () => {
-  const push = async (app: string, compile: string) => {
-    const repo = hostileRepo({ compile, files: { Procfile: 'worker: sleep 600\n' } });
-    assert.equal((await cli(small, ['apps:create', app])).code, 0);
-    assert.equal((await cli(small, ['git:remote', '-a', app], { cwd: repo })).code, 0);
-    return gitPush(small, repo, ['slipway', 'main']);
-  };
+  const push = pushSlug;
   const big = await push('slug-big', 'head -c 3000000 /dev/urandom > "$1/noise.bin"; echo wrote noise');
   assert.notEqual(big.code, 0, big.output);
   assert.match(big.output, /Compiled slug size: 2\.\dM is too large \(max is 1M, SLIPWAY_MAX_SLUG_MB\)/);
   const bomb = await push('slug-bomb', 'head -c 100000000 /dev/zero > "$1/zeros.bin"; echo wrote zeros');
   assert.notEqual(bomb.code, 0, bomb.output);
   assert.match(bomb.output, /The compiled slug unpacks to more than 64 MB \(SLIPWAY_MAX_UNPACKED_MB\)/);
-  for (const app of ['slug-big', 'slug-bomb']) {
+  const many = await push('slug-many', 'mkdir "$1/many" && cd "$1/many" && seq 1 3000 | xargs touch; echo wrote files');
+  assert.notEqual(many.code, 0, many.output);
+  assert.match(many.output, /The compiled slug has more than 2000 files and folders \(SLIPWAY_MAX_SOURCE_ENTRIES\)/);
+  for (const app of ['slug-big', 'slug-bomb', 'slug-many']) {
     const releases = (await api<{ version: number }[]>(small, 'GET', `/apps/${app}/releases`)).json;
     assert.ok(releases.every((r) => r.version < 2), `${app} got no release of that slug`);
   }
+  assert.ok((await fetch(small.url + '/health')).ok);
+});
+
+test('a slug that is a sparse bomb (200 files of 1 GB that take no disk): refused at the unpacked limit while it is packed, not packed whole first', { timeout: 180_000 }, async () => {
+  // Packing it whole (tar reads 200 GB of zeros) would outlast this test; the check on the tar stream stops it at 64 MB.
+  const sparse = await pushSlug('slug-sparse', 'for i in $(seq 1 200); do truncate -s 1G "$1/sparse-$i.bin"; done; echo wrote 200 sparse files');
+  assert.notEqual(sparse.code, 0, sparse.output);
+  assert.match(sparse.output, /The compiled slug unpacks to more than 64 MB \(SLIPWAY_MAX_UNPACKED_MB\)/);
+  assert.doesNotMatch(sparse.output, /Compressing\.\.\./, 'no slug was finished');
+  const releases = (await api<{ version: number }[]>(small, 'GET', '/apps/slug-sparse/releases')).json;
+  assert.ok(releases.every((r) => r.version < 2), 'no release of that slug');
   assert.ok((await fetch(small.url + '/health')).ok);
 });
 
