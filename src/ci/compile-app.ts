@@ -69,7 +69,7 @@ export async function compileApp(job: TestNodeJob, deps: CompileDeps, n: NodeSte
   const detecting = job.config.buildpacks.length === 0;
   const firstDetected = await unpackSource(n, tarball, detecting ? await placeFirstBuiltin(n) : undefined, env, log);
   fs.rmSync(tarball, { force: true });
-  n.clock.lap(detecting ? 'source unpacked, buildpack detected' : 'source unpacked');
+  n.clock.lap(detecting ? 'source unpacked and buildpack detected' : 'source unpacked');
   onBuild();
 
   const prepared = await prepareBuildpacks({ sandbox, ws, env, marker: n.marker, timeoutMs: n.remaining, signal: n.signal, log, allowedDirs: deps.buildpackDirs }, job.config.buildpacks, firstDetected);
