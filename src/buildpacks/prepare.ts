@@ -59,10 +59,24 @@ async function copyAsTenant(ctx: Ctx, from: string, to: string): Promise<string 
   return r.exitCode === 0 ? undefined : err.trim() || `cp ${describeResult(r)}`;
 }
 
-/** Materialize the app.json buildpacks in order, or run detection over the built-ins when none are listed. */
-export async function prepareBuildpacks(ctx: Ctx, urls: string[]): Promise<Prepared> {
+/**
+ * Put the first built-in of the detection order where detection runs it (buildpacks/0) and return
+ * its bin/detect: the sandbox that unpacks a CI node's source runs it too (one sandbox start, not two).
+ */
+export async function placeFirstBuiltin(ctx: Pick<Ctx, 'sandbox' | 'ws'>): Promise<string> {
+  const dest = path.join(ctx.ws.buildpacks, '0');
+  await copyInto(ctx.sandbox, path.join(BUILTIN_DIR, BUILTINS[0]!.folder), dest);
+  return path.join(dest, 'bin/detect');
+}
+
+/**
+ * Materialize the app.json buildpacks in order, or run detection over the built-ins when none are
+ * listed; `firstDetected`: the first built-in's detection already ran (placeFirstBuiltin): what it
+ * printed, or null when it did not detect the app.
+ */
+export async function prepareBuildpacks(ctx: Ctx, urls: string[], firstDetected?: string | null): Promise<Prepared> {
   const out: PreparedBuildpack[] = [];
-  if (urls.length === 0) return detect(ctx);
+  if (urls.length === 0) return detect(ctx, firstDetected);
   for (const [i, url] of urls.entries()) {
     const parsed = parseBuildpackRef(url, builtinNames());
     if (!parsed.ok) return { ok: false, errorId: 'buildpack_not_found', message: parsed.message };
@@ -92,16 +106,23 @@ export async function prepareBuildpacks(ctx: Ctx, urls: string[]): Promise<Prepa
   return { ok: true, buildpacks: out };
 }
 
-async function detect(ctx: Ctx): Promise<Prepared> {
-  for (const b of BUILTINS) {
+async function detect(ctx: Ctx, firstDetected: string | null | undefined): Promise<Prepared> {
+  for (const [i, b] of BUILTINS.entries()) {
     const dest = path.join(ctx.ws.buildpacks, '0');
-    await copyInto(ctx.sandbox, path.join(BUILTIN_DIR, b.folder), dest);
     let said = '';
-    const r = await ctx.sandbox.run({
-      argv: [path.join(dest, 'bin/detect'), ctx.ws.app], cwd: ctx.ws.app, env: ctx.env, writable: [], readable: [ctx.ws.root], marker: ctx.marker,
-      timeoutMs: Math.min(ctx.timeoutMs(), 60_000), signal: ctx.signal, onStdout: (c) => { said += c; },
-    });
-    if (r.exitCode === 0) {
+    let detected: boolean;
+    if (i === 0 && firstDetected !== undefined) {
+      said = firstDetected ?? '';
+      detected = firstDetected !== null;
+    } else {
+      await copyInto(ctx.sandbox, path.join(BUILTIN_DIR, b.folder), dest);
+      const r = await ctx.sandbox.run({
+        argv: [path.join(dest, 'bin/detect'), ctx.ws.app], cwd: ctx.ws.app, env: ctx.env, writable: [], readable: [ctx.ws.root], marker: ctx.marker,
+        timeoutMs: Math.min(ctx.timeoutMs(), 60_000), signal: ctx.signal, onStdout: (c) => { said += c; },
+      });
+      detected = r.exitCode === 0;
+    }
+    if (detected) {
       ctx.log(`-----> ${said.trim() || b.name} app detected\n`);
       return { ok: true, buildpacks: [{ url: b.name, name: b.name, dir: dest }] };
     }

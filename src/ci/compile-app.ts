@@ -4,9 +4,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Sandbox, RunSpec } from '../sandbox/sandbox.js';
 import { describeResult, type SandboxResult } from '../sandbox/result.js';
-import { prepareBuildpacks, type PreparedBuildpack } from '../buildpacks/prepare.js';
+import { placeFirstBuiltin, prepareBuildpacks, type PreparedBuildpack } from '../buildpacks/prepare.js';
+import { unpackSource } from './unpack-source.js';
 import { q, sourceFiles } from '../buildpacks/shell.js';
-import { writeEnvDir, hoistSingleFolder, type Workspace } from './workspace.js';
+import { writeEnvDir, type Workspace } from './workspace.js';
 import { restoreCache, type Restored } from './setup-cache.js';
 import type { TestNodeJob } from './test-node-job.js';
 import type { ErrorId } from '../core/errors.js';
@@ -59,20 +60,21 @@ export async function compileApp(job: TestNodeJob, deps: CompileDeps, n: NodeSte
   const tarball = path.join(ws.root, 'source.tgz');
   await deps.fetchSource(job.sourceBlobUrl, tarball);
   fs.chmodSync(tarball, 0o644); // readable by the sandbox user; the workspace itself is theirs alone
-  await runStep(n, { argv: ['tar', '-xzf', tarball, '-C', ws.app, '--no-same-owner'], env: { PATH: '/usr/bin:/bin' }, onStderr: log }, 'invalid_params', 'unpacking the source');
-  fs.rmSync(tarball, { force: true });
-  hoistSingleFolder(ws.app);
   writeEnvDir(sandbox, ws.env, { ...job.config.env, ...job.configVars, ...job.addonEnv });
-  n.clock.lap('source unpacked');
+  // The cache first (CACHE_DIR only): the unpack and the first detection then share one sandbox start.
   const restored = job.clearCache ? undefined : await restoreCache(sandbox, deps.cacheRoot, job.pipelineId, ws.cache);
   if (restored) log('-----> Restoring setup cache from the previous run\n');
   else if (job.clearCache) log('-----> Starting with an empty cache (--no-cache)\n');
   n.clock.lap('setup cache restored');
+  const detecting = job.config.buildpacks.length === 0;
+  const firstDetected = await unpackSource(n, tarball, detecting ? await placeFirstBuiltin(n) : undefined, env, log);
+  fs.rmSync(tarball, { force: true });
+  n.clock.lap(detecting ? 'source unpacked and buildpack detected' : 'source unpacked');
   onBuild();
 
-  const prepared = await prepareBuildpacks({ sandbox, ws, env, marker: n.marker, timeoutMs: n.remaining, signal: n.signal, log, allowedDirs: deps.buildpackDirs }, job.config.buildpacks);
+  const prepared = await prepareBuildpacks({ sandbox, ws, env, marker: n.marker, timeoutMs: n.remaining, signal: n.signal, log, allowedDirs: deps.buildpackDirs }, job.config.buildpacks, firstDetected);
   if (!prepared.ok) throw new StepError(prepared.errorId, prepared.message);
-  n.clock.lap('buildpacks placed / detected');
+  n.clock.lap(detecting ? 'buildpack ready' : 'buildpacks placed');
   const bps = prepared.buildpacks;
   for (const [i, bp] of bps.entries()) {
     const script = fs.existsSync(path.join(bp.dir, 'bin/test-compile')) ? 'test-compile' : 'compile';

@@ -80,9 +80,12 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
   let wsReady: Promise<void> | undefined;
 
   try {
-    // The node's workspace is made while its network is readied (and a parallel run's app compiles).
-    wsReady = ownWorkspace();
-    wsReady.catch(() => {}); // awaited below; a failure is handled there
+    // The node's workspace is made while its network is readied (in a parallel run: while the app compiles, below).
+    const makeOwnWorkspace = () => {
+      wsReady = ownWorkspace();
+      wsReady.catch(() => {}); // awaited below; a failure is handled there
+    };
+    if (job.nodeTotal === 1) makeOwnWorkspace();
     if (job.spaceId) {
       if (!deps.network) throw new Error('this runner cannot place test nodes in private spaces');
       nodeNet = await deps.network.forSpace(job.spaceId, job.nodeId);
@@ -116,6 +119,8 @@ export async function runTestNode(job: TestNodeJob, deps: NodeRunnerDeps, emit: 
           await t.done(); // the node that compiled was stopped (not this one): compile again
         }
       })();
+      // Begun after the compile's own workspace: the compile, on every node's path, takes the prepared filesystem image.
+      makeOwnWorkspace();
       await wsReady;
       clock.lap('workspace');
       shared = await taking;

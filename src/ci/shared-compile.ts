@@ -102,14 +102,17 @@ export async function takeCompiled(opts: {
   };
 }
 
-/** Copy the compiled app, cache and buildpacks into a node's own workspace (ownership and modes kept). */
+/** Copy the compiled app, cache and buildpacks into a node's own workspace (ownership and modes kept), by one `cp`. */
 export async function copyCompiled(from: Workspace, to: Workspace): Promise<void> {
-  for (const [a, b] of [[from.app, to.app], [from.cache, to.cache], [from.buildpacks, to.buildpacks]] as const) {
+  const pairs = [[from.app, to.app], [from.cache, to.cache], [from.buildpacks, to.buildpacks]] as const;
+  for (const [a, b] of pairs) {
     // The tenant owned these folders while compiling: copy only real folders, never through a link.
     if (!isRealDir(a)) throw new StepError('buildpack_failed', `The compiled app's folder ${path.basename(a)} is no longer a folder (a symbolic link?); it was not copied.`);
-    const r = await runHost('cp', ['-a', '--', `${a}/.`, b], { timeoutMs: 600_000 });
-    if (r.exitCode !== 0) throw new StepError('internal_error', `Slipway could not copy the compiled app into this node's workspace: ${r.stderr.trim() || r.error}`);
+    // One cp copies each folder into the node's folder of the same name.
+    if (path.dirname(b) !== to.root || path.basename(a) !== path.basename(b)) throw new Error(`${b} is not ${path.basename(a)} of ${to.root}`);
   }
+  const r = await runHost('cp', ['-a', '--', ...pairs.map(([a]) => a), to.root], { timeoutMs: 600_000 });
+  if (r.exitCode !== 0) throw new StepError('internal_error', `Slipway could not copy the compiled app into this node's workspace: ${r.stderr.trim() || r.error}`);
 }
 
 /** A compiled buildpack's folder in another workspace (the same place under its buildpacks folder). */

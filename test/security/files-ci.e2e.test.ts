@@ -1,4 +1,5 @@
-// Attack through Heroku CI runs and builds: JUnit report folders and reports that lead to a
+// Attack through Heroku CI runs and builds: a source whose lone entry is a link (the unpack, the
+// hoist of a lone top folder and the first detection share one sandbox); JUnit report folders and reports that lead to a
 // root-only folder, to /proc/self/environ or are FIFOs; a setup cache and a build cache whose
 // folder the tenant swapped for a link to a root-only folder, so that root would copy the folder's
 // contents into the next run. Nothing may reach a test case, an output stream or the next run.
@@ -7,7 +8,8 @@ import assert from 'node:assert/strict';
 import { startServer, cli, gitPush, type TestServer } from '../helpers/server.js';
 import { latestRun, casesOf } from '../helpers/runs.js';
 import { rootSecret, hostileRepo, appSurface, leaked, type RootSecret } from '../helpers/hostile.js';
-import { commitAll } from '../helpers/apps.js';
+import { commitAll, git } from '../helpers/apps.js';
+import { tempDir } from '../helpers/temp.js';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -60,6 +62,39 @@ test('reports that are links to a root-only file and to /proc/self/environ, and 
   assert.match(r.output, /test-results\/environ\.xml is a symbolic link to a path outside the app/);
   assert.match(r.output, /test-results\/fifo\.xml is a FIFO \(named pipe\)/);
   assert.deepEqual(leaked(r.output + r.cases, secret), []);
+});
+
+// The source is unpacked, its lone top folder hoisted and the first built-in's bin/detect run in one
+// sandbox (as the tenant): a lone link must stay a link, whether its folder is root's or one the
+// tenant may read (a hoist through it would make a host folder the app folder: detected, built there).
+test('a CI source whose only entry is a link to a root-only folder, or to a readable host folder with a package.json, is not taken as the app folder', { timeout: 180_000 }, async () => {
+  const host = tempDir('slipway-host-folder-', '/var/tmp');
+  fs.chmodSync(host, 0o755);
+  fs.writeFileSync(path.join(host, 'package.json'), JSON.stringify({ name: 'host-folder', scripts: { test: 'echo HOST-FOLDER-TESTED' } }), { mode: 0o644 });
+  for (const target of [secret.dir, host]) {
+    const repo = tempDir('slipway-hostile-');
+    fs.symlinkSync(target, path.join(repo, 'app'));
+    git(repo, 'init', '-q', '-b', 'main');
+    commitAll(repo, 'one entry: a link');
+    const r = await ciRun(repo);
+    assert.notEqual(r.code, 0, r.output);
+    assert.match(r.output, /No built-in buildpack detected/, 'the link stayed a link: nothing of the folder was read');
+    assert.doesNotMatch(r.output, /HOST-FOLDER-TESTED|Node\.js app detected/);
+    assert.deepEqual(leaked(r.output + r.cases, secret), []);
+  }
+});
+
+test('a CI source under one top folder (as GitHub tarballs have it) is hoisted, then detected', { timeout: 120_000 }, async () => {
+  const repo = tempDir('slipway-lone-folder-');
+  fs.mkdirSync(path.join(repo, 'project'));
+  fs.writeFileSync(path.join(repo, 'project/package.json'), JSON.stringify({ name: 'lone', version: '1.0.0' }));
+  fs.writeFileSync(path.join(repo, 'project/app.json'), JSON.stringify({ environments: { test: { scripts: { test: 'test -f package.json && echo 1..1 && echo ok 1 - hoisted' } } } }));
+  git(repo, 'init', '-q', '-b', 'main');
+  commitAll(repo, 'one top folder');
+  const r = await ciRun(repo);
+  assert.equal(r.code, 0, r.output);
+  assert.match(r.output, /Node\.js app detected/);
+  assert.match(r.cases, /hoisted/);
 });
 
 test('setup cache: $CACHE_DIR swapped for a link to a folder behind a root-only one is not saved; the next run does not see it', { timeout: 180_000 }, async () => {

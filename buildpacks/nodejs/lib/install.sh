@@ -60,7 +60,7 @@ facts="$(node -e '
   // bin/release: "npm start" when there is a start script (its own test, kept there for a package.json changed since).
   const start = s.start ? "1" : "";
   process.stdout.write([e.node || "", e.npm || "", e.yarn || "", e.pnpm || "", pm, has("heroku-prebuild"), has("heroku-postbuild"), has("build"), has("heroku-cleanup"), own, process.version, npmVersion, key, tree, start].join("\x1f") + "\x1f.");
-' "$bp_dir/lib/modules-key.js" "$(dirname "$host_npm_cli")/../package.json" "$mode" "$bp_dir/lib/lockfile-tree.js" "$cache_dir/nodejs/node_modules" 2>/dev/null)" || error "package.json is not valid JSON; fix it and push again."
+' "$bp_dir/lib/modules-key.js" "${host_npm_cli%/*}/../package.json" "$mode" "$bp_dir/lib/lockfile-tree.js" "$cache_dir/nodejs/node_modules" 2>/dev/null)" || error "package.json is not valid JSON; fix it and push again."
 IFS=$'\x1f' read -r engine_node engine_npm engine_yarn engine_pnpm package_manager_field has_prebuild has_postbuild has_build has_cleanup own_install_scripts host_node_version host_npm_version host_modules_key cached_tree_state has_start _ <<< "$facts"
 # For bin/release, with the package.json it was read from (bin/release compares them; it need not start node).
 { mkdir -p "$bp_dir/.facts" && cp package.json "$bp_dir/.facts/package.json" && printf '%s' "$has_start" > "$bp_dir/.facts/has-start"; } 2>/dev/null || rm -rf "$bp_dir/.facts"

@@ -7,7 +7,7 @@
 # Needs: build_dir, cache_dir, node_home, host_npm_cli, load_npm_settings, npm_setting, header, indent, error, resolve_version; the facts
 # package_manager_field, engine_yarn, engine_pnpm.
 
-corepack_js="$(dirname "$host_npm_cli")/../../corepack/dist/corepack.js"
+corepack_js="${host_npm_cli%/*}/../../corepack/dist/corepack.js"
 pm=npm pm_spec=""
 
 # Sets pm and pm_spec ("pnpm@9.15.0", hash kept) from the lockfiles and package.json.

@@ -3,10 +3,12 @@
 # BUILD_DIR/.heroku/node/bin. Releases come from the npm registry (node-linux-<arch>@VERSION, the
 # packages `npm install node@22` uses; npm@VERSION for engines.npm), each kept in
 # CACHE_DIR/nodejs/toolchains/<name>/<version> so a version is downloaded once per pipeline.
-# Needs: build_dir, cache_dir, header, indent, error, warn; uses the host's node/npm to resolve.
+# Needs: build_dir, cache_dir, header, indent, error, warn; uses the host's node/npm to resolve;
+# host_node_version when install.sh's first node start read it (else node --version says it).
 
 host_node="$(command -v node)"
-host_npm_cli="$(dirname "$(readlink -f "$(command -v npm)")")/npm-cli.js"
+host_npm_cli="$(readlink -f "$(command -v npm)")"
+host_npm_cli="${host_npm_cli%/*}/npm-cli.js" # an absolute path: no dirname process needed
 # The host npm's settings the build may need — its global config file, and the registry and CA
 # file Corepack uses (package-manager.sh) — read by one npm start (about 0.3 s), and only when a
 # build needs them: load_npm_settings first, then npm_setting NAME.
@@ -88,13 +90,13 @@ install_node() {
   local range="$1" choice dir
   rm -rf "$node_home"
   if [ -z "$range" ]; then
-    header "Using the host's Node.js $("$host_node" --version) (package.json has no engines.node; set it to choose a version, as on Heroku)"
+    header "Using the host's Node.js ${host_node_version:-$("$host_node" --version)} (package.json has no engines.node; set it to choose a version, as on Heroku)"
   elif [ -z "$node_pkg" ]; then
-    warn "engines.node \"$range\" cannot be installed on this $(uname -m) runner: using the host's Node.js $("$host_node" --version) instead."
+    warn "engines.node \"$range\" cannot be installed on this $(uname -m) runner: using the host's Node.js ${host_node_version:-$("$host_node" --version)} instead."
   else
     choice="$(choose_version "$node_pkg" "$range" node)" || exit 1
     if [ "${choice%% *}" = host ]; then
-      warn "engines.node \"$range\" could not be installed: ${choice#host }. Using the host's Node.js $("$host_node" --version) instead, which may not satisfy it; the results may differ from Heroku's."
+      warn "engines.node \"$range\" could not be installed: ${choice#host }. Using the host's Node.js ${host_node_version:-$("$host_node" --version)} instead, which may not satisfy it; the results may differ from Heroku's."
     else
       header "Installing Node.js $choice (engines.node \"$range\")"
       [ -f "$toolchains/$node_pkg/$choice/.complete" ] && echo "       Using the cached download" || echo "       Downloading $node_pkg@$choice from the npm registry"
@@ -126,7 +128,7 @@ install_npm() {
   npm_cli="$cli"
   # npm and npx run by the chosen node, as in a Node.js release; a downloaded npm is found beside
   # the shim (the slug may run from another folder), the host's by its path.
-  local bin; bin="$(printf %q "$(dirname "$cli")")"
+  local bin; bin="$(printf %q "${cli%/*}")"
   [ "$cli" = "$host_npm_cli" ] || bin='"$(dirname "$0")/../lib/npm/bin"'
   # The host npm's global settings (a registry mirror, a proxy's CA) still apply: npm looks for
   # them beside the node it runs on (the host's node resolves to its own path: nothing to add) and
