@@ -10,7 +10,8 @@ import { createWorkspace, removeWorkspace, writeEnvDir, type Workspace } from '.
 import { cacheNotSavedLine, saveCache } from './setup-cache.js';
 import { collectJUnit } from './collect-reports.js';
 import type { Emit, OutputStream, TestNodeJob } from './test-node-job.js';
-import { compileApp, runStep, StepError, type Compiled, type NodeSteps } from './compile-app.js';
+import { compileApp, type Compiled } from './compile-app.js';
+import { runStep, StepError, type NodeSteps } from './node-steps.js';
 import { copyCompiled, movedTo, takeCompiled, type Taken } from './shared-compile.js';
 import { counted, stepClock } from './step-clock.js';
 import type { DynoNet, DynoNetworks } from '../spaces/space-network.js';

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { dropSharedCompiles, takeCompiled } from './shared-compile.js';
-import { StepError } from './compile-app.js';
+import { StepError } from './node-steps.js';
 import type { Workspace } from './workspace.js';
 
 const workRoot = () => fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-shared-compile-'));

@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { runHost } from '../sandbox/host.js';
 import { removeWorkspace, type Workspace } from './workspace.js';
-import { StepError, type Compiled } from './compile-app.js';
+import type { Compiled } from './compile-app.js';
+import { StepError } from './node-steps.js';
 
 /** How a run's compile ended: the compiled app (in `ws`), a failure every node reports, or cancelled. */
 export type CompileOutcome =

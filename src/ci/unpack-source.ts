@@ -5,7 +5,7 @@
 // workspace, so root renames nothing there — then bin/detect on the app as unpacked.
 import type { SandboxResult } from '../sandbox/result.js';
 import { describeResult } from '../sandbox/result.js';
-import { StepError, type NodeSteps } from './compile-app.js';
+import { StepError, type NodeSteps } from './node-steps.js';
 
 /** How long bin/detect may take (as when it ran in a sandbox of its own). */
 const DETECT_SECONDS = 60;

@@ -217,8 +217,11 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
         child.on('exit', (code, signal) => {
           // The main process is done: nothing it left behind may outlive it (as when a dyno stops).
           if (pgid !== undefined) void killTree(pgid, marker, 0);
-          // Give the pipes a moment to drain, but never wait on a grandchild that kept them open.
-          const drained = setTimeout(() => { child.stdout?.destroy(); child.stderr?.destroy(); }, 2000);
+          // Give the pipes a moment to drain, but never wait on a grandchild that kept them open. The
+          // cut waits for one more turn of the event loop's I/O, so output already in the pipe is read
+          // first even when the server was not scheduled for the whole moment (a build's slug stream
+          // is checked to its last byte).
+          const drained = setTimeout(() => setImmediate(() => { child.stdout?.destroy(); child.stderr?.destroy(); }), 2000);
           child.on('close', () => {
             clearTimeout(drained);
             // A process started with setsid just as the command ended can miss the sweep above: sweep again.
