@@ -134,9 +134,11 @@ test('an app\'s log written through either replica (router lines, a dyno\'s outp
     const run = await cli(a, ['run', '-a', 'relapp', '--detached', '--', 'echo dyno-output-marker']);
     assert.equal(run.code, 0, run.stderr);
     await routerLine(b, '/written-at-b');
-    const listed = await waitFor('both replicas to list the dyno\'s output', async () => {
+    // Compared once the one-off has ended (its last line is in both lists): until then a line can land between the two reads.
+    const ended = /heroku\[run\.1\]: State changed from up to complete/;
+    const listed = await waitFor('both replicas to list the dyno\'s output to its end', async () => {
       const [la, lb] = [await cli(a, ['logs', '-a', 'relapp', '-n', '1500']), await cli(b, ['logs', '-a', 'relapp', '-n', '1500'])];
-      return /dyno-output-marker/.test(la.stdout + lb.stdout) ? { a: la.stdout, b: lb.stdout } : undefined;
+      return ended.test(la.stdout) && ended.test(lb.stdout) ? { a: la.stdout, b: lb.stdout } : undefined;
     }, 30_000);
     if (listed.b !== listed.a) problems.push(`B lists otherwise than A:\n--- A\n${listed.a}--- B\n${listed.b}`);
     else if (!/written-at-a[\s\S]*written-at-b[\s\S]*/.test(listed.a) || !/dyno-output-marker/.test(listed.a)) problems.push(`lines missing:\n${listed.a}`);
