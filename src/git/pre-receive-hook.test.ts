@@ -16,6 +16,7 @@ test('pushed refs: branches are taken, a tag is named and skipped, a deletion is
   assert.equal(skippedRef(refs[0]!), null);
   assert.equal(skippedRef(refs[1]!), '       Ignoring refs/tags/v1: Slipway deploys branches.\n');
   assert.equal(skippedRef(refs[2]!), '');
+  assert.deepEqual(parsePushedRefs(`${ZERO} --output=/tmp/x refs/heads/main\n${ZERO} ${A} main\n${ZERO} ${A} refs/heads/a b\n`), [], 'only git\'s own line shape: no option for a sha, a full ref name');
 });
 
 test('quarantine: only a folder of git\'s own naming inside the repository\'s objects', () => {

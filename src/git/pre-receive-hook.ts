@@ -43,9 +43,12 @@ done
 
 export interface PushedRef { old: string; sha: string; ref: string }
 
-/** The hook's input, as git gives it: one "<old> <new> <ref>" line per updated ref. */
+/**
+ * The hook's input, as git gives it: one "<old> <new> <ref>" line per updated ref. Only lines of
+ * that shape are taken (the new sha reaches git's command lines: it can never be an option).
+ */
 export function parsePushedRefs(text: string): PushedRef[] {
-  return text.split('\n').map((l) => l.split(' ')).filter((p) => p.length === 3).map(([old, sha, ref]) => ({ old: old!, sha: sha!, ref: ref! }));
+  return text.split('\n').map((l) => /^([0-9a-f]{40,64}) ([0-9a-f]{40,64}) (refs\/\S+)$/.exec(l)).filter((m) => m !== null).map(([, old, sha, ref]) => ({ old: old!, sha: sha!, ref: ref! }));
 }
 
 /** What the server prints for a ref it does not deploy; null for a branch it does. */
