@@ -229,6 +229,8 @@ test('a restart restores the space networks; a crash of the server or of its age
   await waitFor('sp-public to serve again', async () => (await viaRouterFrom(undefined, 'sp-public')).status === 200, 60_000);
   const byName = async (what: string) => assert.equal(await waitFor(what, async () => { const r = await fetchFrom('sp-public', 'http://web.sp-internal.app.localspace:5000/'); return r.startsWith('ok') && r; }, 60_000), 'ok 200 internal web.1 port=5000');
   await byName('sp-internal by name again');
+  // sp-other (space B) is back too before it is asked to reach into space A (else the router answers that it has no dyno yet).
+  await waitFor('sp-other to serve again', async () => (await viaRouterFrom(undefined, 'sp-other')).status === 200, 60_000);
   assert.match(await fetchFrom('sp-other', `http://${(await webIps(A))[0]}:5000/`), /^error/, 'isolation is back too');
 
   // The spaces are the local agent process's: a crash (SIGKILL) of the server leaves them as they are, and the restarted server adopts them.
