@@ -24,13 +24,13 @@ export interface NodeSteps {
 
 export type StepSpec = Omit<RunSpec, 'marker' | 'timeoutMs' | 'signal' | 'writable' | 'cwd'> & { cwd?: string };
 
-/** Run a command in the node's sandbox; a timeout, cancel or failure becomes a StepError. */
-export async function runStep(n: NodeSteps, spec: StepSpec, failId: ErrorId, what: string): Promise<SandboxResult> {
+/** Run a command in the node's sandbox; a timeout, cancel or failure (an exit code not in `ok`) becomes a StepError. */
+export async function runStep(n: NodeSteps, spec: StepSpec, failId: ErrorId, what: string, ok: readonly number[] = [0]): Promise<SandboxResult> {
   const r = await n.sandbox.run({ cwd: n.ws.app, writable: [n.ws.root], tmpDir: n.ws.tmp, marker: n.marker, timeoutMs: n.remaining(), signal: n.signal, ...spec });
   const What = `${what[0]!.toUpperCase()}${what.slice(1)}`;
   if (r.reason === 'cancelled') throw new StepError('invalid_state', 'cancelled', r);
   if (r.reason === 'limit-exceeded') throw new StepError('limit_exceeded', `${What} ${describeResult(r)}.`, r);
   if (r.reason === 'timed-out' || n.remaining() === 0) throw new StepError('timed_out', `Test run timed out: it exceeded its time limit of ${n.timeoutSeconds} s and was terminated (during ${what}).`, r);
-  if (r.exitCode !== 0) throw new StepError(failId, `${What} ${describeResult(r)}.`, r);
+  if (r.exitCode === null || !ok.includes(r.exitCode)) throw new StepError(failId, `${What} ${describeResult(r)}.`, r);
   return r;
 }

@@ -3,9 +3,7 @@
 // Everything here runs as the run's tenant inside its sandbox: `tar` into the app folder, then a lone
 // top folder (as GitHub's tarballs have one) made the app folder — by the tenant, in its own
 // workspace, so root renames nothing there — then bin/detect on the app as unpacked.
-import type { SandboxResult } from '../sandbox/result.js';
-import { describeResult } from '../sandbox/result.js';
-import { StepError, type NodeSteps } from './node-steps.js';
+import { runStep, type NodeSteps } from './node-steps.js';
 
 /** How long bin/detect may take (as when it ran in a sandbox of its own). */
 const DETECT_SECONDS = 60;
@@ -41,16 +39,8 @@ exit ${DETECTED}
  */
 export async function unpackSource(n: NodeSteps, tarball: string, detect: string | undefined, env: Record<string, string>, log: (s: Buffer | string) => void): Promise<string | null | undefined> {
   let said = '';
-  const r: SandboxResult = await n.sandbox.run({
-    argv: ['bash', '-c', SCRIPT, 'unpack', n.ws.app, tarball, ...(detect ? [detect] : [])], cwd: n.ws.app, env,
-    writable: [n.ws.root], tmpDir: n.ws.tmp, marker: n.marker, timeoutMs: n.remaining(), signal: n.signal,
-    onStdout: (c) => { said += c; }, onStderr: log,
-  });
-  if (r.reason === 'cancelled') throw new StepError('invalid_state', 'cancelled', r);
-  if (r.reason === 'limit-exceeded') throw new StepError('limit_exceeded', `Unpacking the source ${describeResult(r)}.`, r);
-  if (r.reason === 'timed-out' || n.remaining() === 0) throw new StepError('timed_out', `Test run timed out: it exceeded its time limit of ${n.timeoutSeconds} s and was terminated (during unpacking the source).`, r);
-  if (detect && r.reason === 'exited' && r.exitCode === DETECTED) return said;
-  if (detect && r.reason === 'exited' && r.exitCode === NOT_DETECTED) return null;
-  if (r.exitCode !== 0) throw new StepError('invalid_params', `Unpacking the source ${describeResult(r)}.`, r);
-  return undefined;
+  const r = await runStep(n, { argv: ['bash', '-c', SCRIPT, 'unpack', n.ws.app, tarball, ...(detect ? [detect] : [])], env, onStdout: (c) => { said += c; }, onStderr: log },
+    'invalid_params', 'unpacking the source', detect ? [DETECTED, NOT_DETECTED] : [0]);
+  if (!detect) return undefined;
+  return r.exitCode === DETECTED ? said : null;
 }
