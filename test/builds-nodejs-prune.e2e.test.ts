@@ -76,6 +76,50 @@ test('npm: devDependencies pruned from the slug; NPM_CONFIG_PRODUCTION=false kee
   assert.match(kept.resolves, /ms present\s+once present/);
 });
 
+test('npm, cached: the cache\'s pruned copy is restored only while the prune would start from the cached tree with the same npm settings', { timeout: 600_000 }, async () => {
+  const dir = project();
+  const a = 'prune-npm-cached';
+  const first = await buildAndCheck(a, dir);
+  assert.match(first.build, /removed 2 packages/);
+  const slugNames = async (): Promise<string[]> => {
+    const builds = (await api<{ slug: { id: string } | null; created_at: string }[]>(s, 'GET', `/apps/${a}/builds`)).json;
+    const last = builds.filter((b) => b.slug).sort((x, y) => x.created_at.localeCompare(y.created_at)).at(-1);
+    assert.ok(last?.slug);
+    return execFileSync('tar', ['-tzf', path.join(s.dataDir, 'slugs', `${last.slug.id}.tgz`)], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
+  };
+  const firstSlug = await slugNames();
+  const rebuild = async (): Promise<{ build: string; resolves: string }> => {
+    const b = await cli(s, ['builds:create', '-a', a], { cwd: dir, timeoutMs: 300_000 });
+    assert.equal(b.code, 0, b.stdout + b.stderr);
+    const r = await cli(s, ['run', '-a', a, '--', 'node check.js'], { timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    return { build: b.stdout + b.stderr, resolves: r.stdout };
+  };
+  // Same lockfile, settings and no script in between: the pruned copy, and what npm printed making it.
+  const second = await rebuild();
+  assert.match(second.build, /Restoring node_modules from the cache, devDependencies pruned/);
+  assert.match(second.build, /npm prune --omit=dev made it, printing then:\s+removed 2 packages/);
+  assert.match(second.resolves, /ms present\s+once absent/);
+  assert.deepEqual(await slugNames(), firstSlug, 'the slug holds the same files as when npm pruned');
+  // An npm setting that changes what prune keeps: npm prunes the full cached tree again, and keeps them.
+  assert.equal((await cli(s, ['config:set', 'NPM_CONFIG_INCLUDE=dev', '-a', a])).code, 0);
+  const included = await rebuild();
+  assert.doesNotMatch(included.build, /devDependencies pruned/);
+  assert.match(included.resolves, /ms present\s+once present/);
+  assert.equal((await cli(s, ['config:unset', 'NPM_CONFIG_INCLUDE', '-a', a])).code, 0);
+  const unset = await rebuild();
+  assert.doesNotMatch(unset.build, /devDependencies pruned \(/, 'the copy kept was pruned under the other setting');
+  assert.match(unset.resolves, /ms present\s+once absent/);
+  // A build script runs before the prune and may need the devDependencies: the full tree is restored.
+  const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ ...pkg, scripts: { build: 'node -e "require(\'once\'); console.log(\'built with once\')"' } }, null, 2));
+  commitAll(dir, 'a build script');
+  const scripted = await rebuild();
+  assert.doesNotMatch(scripted.build, /devDependencies pruned \(/);
+  assert.match(scripted.build, /built with once/);
+  assert.match(scripted.resolves, /ms present\s+once absent/);
+});
+
 test('npm without devDependencies: no prune to run, unless the build installed a package the lockfile lacks', { timeout: 600_000 }, async () => {
   const none = await buildAndCheck('prune-npm-none', project(undefined, { devDependencies: {} }));
   assert.match(none.build, /Pruning devDependencies\s+None in the lockfile, and node_modules holds only its packages: nothing to prune/);

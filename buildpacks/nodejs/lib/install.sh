@@ -57,11 +57,14 @@ facts="$(node -e '
   const own = ["preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare", "postprepare"].filter(has).join(" ");
   let tree = "";
   try { tree = require(treeJs)(cachedModules); } catch {}
+  // Links (workspaces, file: dependencies) reach into the source tree, which no cache key covers.
+  let linked = "1";
+  try { const l = JSON.parse(require("fs").readFileSync(require("fs").existsSync("npm-shrinkwrap.json") ? "npm-shrinkwrap.json" : "package-lock.json", "utf8")).packages; linked = Object.values(l).some((x) => x && x.link) ? "1" : ""; } catch {}
   // bin/release: "npm start" when there is a start script (its own test, kept there for a package.json changed since).
   const start = s.start ? "1" : "";
-  process.stdout.write([e.node || "", e.npm || "", e.yarn || "", e.pnpm || "", pm, has("heroku-prebuild"), has("heroku-postbuild"), has("build"), has("heroku-cleanup"), own, process.version, npmVersion, key, tree, start].join("\x1f") + "\x1f.");
+  process.stdout.write([e.node || "", e.npm || "", e.yarn || "", e.pnpm || "", pm, has("heroku-prebuild"), has("heroku-postbuild"), has("build"), has("heroku-cleanup"), own, process.version, npmVersion, key, tree, linked, start].join("\x1f") + "\x1f.");
 ' "$bp_dir/lib/modules-key.js" "${host_npm_cli%/*}/../package.json" "$mode" "$bp_dir/lib/lockfile-tree.js" "$cache_dir/nodejs/node_modules" 2>/dev/null)" || error "package.json is not valid JSON; fix it and push again."
-IFS=$'\x1f' read -r engine_node engine_npm engine_yarn engine_pnpm package_manager_field has_prebuild has_postbuild has_build has_cleanup own_install_scripts host_node_version host_npm_version host_modules_key cached_tree_state has_start _ <<< "$facts"
+IFS=$'\x1f' read -r engine_node engine_npm engine_yarn engine_pnpm package_manager_field has_prebuild has_postbuild has_build has_cleanup own_install_scripts host_node_version host_npm_version host_modules_key cached_tree_state lockfile_linked has_start _ <<< "$facts"
 # For bin/release, with the package.json it was read from (bin/release compares them; it need not start node).
 { mkdir -p "$bp_dir/.facts" && cp package.json "$bp_dir/.facts/package.json" && printf '%s' "$has_start" > "$bp_dir/.facts/has-start"; } 2>/dev/null || rm -rf "$bp_dir/.facts"
 
@@ -100,6 +103,12 @@ run_script() { header "Running $1"; "$pm" run "$1" 2>&1 | indent || error "$pm r
 # pnpm's store is its cache (its node_modules are hard links into it) and Yarn 2+ has its own; npm
 # and Yarn 1 start from a cached node_modules when its key matches.
 modules_cached=""
+# A build whose prune would start from the cached tree itself (npm, nothing run in the tree before
+# the prune, no links into the source) can start from the cache's pruned copy (modules-cache.sh).
+pruned_usable="" pruned_wanted=""
+if [ "$pm" = npm ] && [ "$prune" = true ] && [ -z "$lockfile_linked" ] && [ ! -f binding.gyp ] \
+  && [ -z "$has_prebuild$own_install_scripts$has_postbuild$has_build" ]; then pruned_usable=1; fi
+[ -n "$pruned_usable" ] && [ "$cached_tree_state" = install ] && pruned_wanted=1
 if [ "$pm" = npm ] || { [ "$pm" = yarn ] && [ "${pm_version%%.*}" = 1 ]; }; then modules_cached=1; restore_modules; fi
 # The restored node_modules is the cached one, so the first node start's answer about that tree holds
 # until something runs in it (a heroku-prebuild ran before that answer's files were settled: not used).
@@ -156,8 +165,18 @@ if [ "$prune" = true ] && [ "$pm" = yarn ]; then
 fi
 if [ "$prune" = true ]; then
   header "Pruning devDependencies"
-  if [ "$pm" = npm ] && tree_is prune; then echo "       None in the lockfile, and node_modules holds only its packages: nothing to prune"
-  else pm_prune 2>&1 | indent || error "Pruning devDependencies with $pm exited ${PIPESTATUS[0]}."
+  if [ -n "$pruned_restored" ]; then replay_prune
+  elif [ "$pm" = npm ] && tree_is prune; then echo "       None in the lockfile, and node_modules holds only its packages: nothing to prune"
+  else
+    # Its outcome is kept for the next build when it pruned the cached tree itself (restored with
+    # nothing run in it, or saved just before), left the lockfile as it was, and the next build of
+    # this package.json could use it.
+    prune_of_cache=""
+    [ -n "$pruned_usable" ] && { [ -n "$tree_known" ] || [ -n "$modules_saved" ]; } && prune_of_cache=1
+    lock_before="$(lockfile_sum)" prune_out="$(mktemp)"
+    pm_prune 2>&1 | tee "$prune_out" | indent || error "Pruning devDependencies with $pm exited ${PIPESTATUS[0]}."
+    if [ -n "$prune_of_cache" ] && [ "$(lockfile_sum)" = "$lock_before" ]; then save_pruned "$prune_out"; fi
+    rm -f "$prune_out"
   fi
 fi
 [ -n "$has_cleanup" ] && run_script heroku-cleanup

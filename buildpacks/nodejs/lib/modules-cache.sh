@@ -13,6 +13,13 @@
 modules_cache="$cache_dir/nodejs/node_modules"
 modules_key_file="$cache_dir/nodejs/node_modules.key"
 modules_restored=""
+modules_saved=""
+# npm prune --omit=dev's outcome on that very tree, with what npm printed: kept under the same key
+# plus the npm settings in the environment (NPM_CONFIG_INCLUDE=dev, say, keeps devDependencies).
+pruned_cache="$cache_dir/nodejs/node_modules.pruned"
+pruned_key_file="$cache_dir/nodejs/node_modules.pruned.key"
+pruned_log_file="$cache_dir/nodejs/node_modules.pruned.log"
+pruned_restored=""
 
 modules_key() { node "$bp_dir/lib/modules-key.js" "$npm_version" "$pm_spec" "$mode"; }
 
@@ -27,7 +34,11 @@ restore_modules() {
   if [ "${NODE_MODULES_CACHE:-true}" = false ]; then header "Not using the node_modules cache (NODE_MODULES_CACHE=false)"; return 0; fi
   [ -d "$modules_cache" ] && [ ! -L "$modules_cache" ] || return 0
   [ "$(cat "$modules_key_file" 2>/dev/null)" = "$modules_key_now" ] || { header "The node_modules cache is for another lockfile, Node.js or npm: installing afresh"; return 0; }
-  if copy_tree "$modules_cache" "$build_dir/node_modules"; then
+  if [ -n "$pruned_wanted" ] && [ -d "$pruned_cache" ] && [ ! -L "$pruned_cache" ] && [ -f "$pruned_log_file" ] \
+    && [ "$(cat "$pruned_key_file" 2>/dev/null)" = "$(prune_key)" ] && copy_tree "$pruned_cache" "$build_dir/node_modules"; then
+    header "Restoring node_modules from the cache, devDependencies pruned (same lockfile, Node.js, npm and npm settings)"
+    modules_restored=1 pruned_restored=1
+  elif copy_tree "$modules_cache" "$build_dir/node_modules"; then
     header "Restoring node_modules from the cache (same lockfile, Node.js and npm)"
     modules_restored=1
   else
@@ -35,12 +46,34 @@ restore_modules() {
   fi
 }
 
+prune_key() {
+  { printf '%s\n' "$modules_key_now"; env | grep -iE '^(npm_config_|NODE_ENV=)' | grep -viE '^npm_config_(cache|logs_dir|update_notifier)=' | LC_ALL=C sort || true; } | sha256sum | cut -d' ' -f1
+}
+
+lockfile_sum() { cat package-lock.json npm-shrinkwrap.json 2>/dev/null | sha256sum; }
+
+# Keep the pruned node_modules the build just made from the cached tree ($1: what npm printed); a
+# copy that fails (the build's disk) only leaves the next build to prune again.
+save_pruned() {
+  rm -rf "$pruned_cache" "$pruned_key_file" "$pruned_log_file"
+  if copy_tree "$build_dir/node_modules" "$pruned_cache" && cp "$1" "$pruned_log_file"; then prune_key > "$pruned_key_file" || rm -f "$pruned_key_file"
+  else rm -rf "$pruned_cache" "$pruned_log_file"
+  fi
+  return 0
+}
+
+# What a prune of the restored tree does, done: it was pruned when the cache was made.
+replay_prune() {
+  echo "       node_modules is the cached tree's pruned copy: npm prune --omit=dev made it, printing then:"
+  sed 's/^/       /' "$pruned_log_file"
+}
+
 # Keep the app's node_modules for the next build, unless the one restored is still current.
 save_modules() {
-  if [ "${NODE_MODULES_CACHE:-true}" = false ] || [ ! -d "$build_dir/node_modules" ]; then rm -rf "$modules_cache" "$modules_key_file"; return 0; fi
+  if [ "${NODE_MODULES_CACHE:-true}" = false ] || [ ! -d "$build_dir/node_modules" ]; then rm -rf "$modules_cache" "$modules_key_file" "$pruned_cache" "$pruned_key_file" "$pruned_log_file"; return 0; fi
   [ -n "$modules_restored" ] && return 0
-  rm -f "$modules_key_file"
-  copy_tree "$build_dir/node_modules" "$modules_cache" && echo "$modules_key_now" > "$modules_key_file"
+  rm -rf "$modules_key_file" "$pruned_cache" "$pruned_key_file" "$pruned_log_file"
+  copy_tree "$build_dir/node_modules" "$modules_cache" && echo "$modules_key_now" > "$modules_key_file" && modules_saved=1
 }
 
 # Over a restored node_modules npm still appends to its cache's index (a packument it looked at
