@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -89,4 +90,26 @@ test('TarWalk over the uncompressed stream, fed in chunks of any size, answers w
   const cut = new TarWalk(LIMITS, 'The compiled slug');
   assert.equal(cut.push(tar.subarray(0, 1500)), undefined);
   assert.match(JSON.stringify(cut.end()), /The compiled slug is a truncated or corrupt tar archive/);
+});
+
+test('TarWalk with tailFrom: the SHA-256 of the stream from that entry\'s header to its end, in chunks of any size', () => {
+  // As the build packs a slug: the app without node_modules and without its end blocks, then node_modules' own archive.
+  const dir = fs.mkdtempSync(path.join(tmp, 'tail-'));
+  const files: Record<string, string> = { 'server.js': 'x', 'node_modules/a/index.js': 'a'.repeat(3000), [`node_modules/${'n'.repeat(120)}/long.js`]: 'long', 'node_modules/.package-lock.json': '{}' };
+  for (const [f, body] of Object.entries(files)) { fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true }); fs.writeFileSync(path.join(dir, f), body); }
+  const head = execFileSync('tar', ['-cf', '-', '-b1', '--anchored', '--exclude=./node_modules', '-C', dir, '.']).subarray(0, -1024);
+  const modules = execFileSync('tar', ['-cf', '-', '--sort=name', '-C', dir, './node_modules']);
+  const stream = Buffer.concat([head, modules]);
+  const sha = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
+  for (const step of [1, 100, 511, 512, 513, 4096, stream.length]) {
+    const walk = new TarWalk(LIMITS, 'The compiled slug', undefined, undefined, 'node_modules/');
+    for (let i = 0; i < stream.length; i += step) assert.equal(walk.push(stream.subarray(i, i + step)), undefined);
+    const r = walk.end();
+    assert.ok(r.ok && r.entries === 8, JSON.stringify(r)); // ./, server.js; node_modules/, a/, a/index.js, the long folder (one GNU long-name entry), long.js, .package-lock.json
+    assert.deepEqual(walk.tailHash(), { offset: head.length, sha256: sha(modules) }, `chunks of ${step}`);
+  }
+  const none = new TarWalk(LIMITS, 'The compiled slug', undefined, undefined, 'vendor/');
+  none.push(stream);
+  assert.ok(none.end().ok);
+  assert.equal(none.tailHash(), undefined);
 });

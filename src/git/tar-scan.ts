@@ -2,6 +2,7 @@
 // (app.json) on the way. Streaming: gunzip runs on libuv's thread pool chunk by chunk, so a gzip
 // bomb costs a second of a worker thread and is stopped at the unpacked limit, while the event
 // loop keeps answering. ustar, pax and GNU long names, as `git archive`, GitHub and GNU tar write.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 
@@ -22,6 +23,9 @@ function size(h: Buffer): number {
 
 type Refusal = Exclude<TarScan, { ok: true }>;
 
+/** The stream from a named entry's header to its end: where it starts and its SHA-256. */
+export interface TarTail { offset: number; sha256: string }
+
 /**
  * The tar walk of scanTarball over uncompressed bytes, fed chunk by chunk: counts the unpacked
  * bytes and the entries against the limits and picks out `wanted`. `push` answers the first
@@ -39,8 +43,15 @@ export class TarWalk {
   private unpacked = 0;
   private ended = false;
   private member: { name: string; data: Buffer } | null = null;
+  /** Set with `tailFrom`: the hash of every byte from that entry's header on, and where it began. */
+  private tail: { offset: number; hash: crypto.Hash } | undefined;
 
-  constructor(private readonly limits: Omit<TarLimits, 'compressedBytes'>, private readonly what: string, private readonly wanted?: (path: string) => boolean, private readonly maxMember = 512 * 1024) {}
+  /**
+   * `tailFrom`: an entry's name (as `wanted` sees names); the stream from the first header of that
+   * name to the end, end-of-archive blocks and all, is hashed (`tail()`), so a slug's last part can
+   * be told to be the bytes of a part kept from an earlier build.
+   */
+  constructor(private readonly limits: Omit<TarLimits, 'compressedBytes'>, private readonly what: string, private readonly wanted?: (path: string) => boolean, private readonly maxMember = 512 * 1024, private readonly tailFrom?: string) {}
 
   private fail(errorId: Refusal['errorId'], message: string): Refusal { return { ok: false, errorId, message }; }
 
@@ -51,13 +62,14 @@ export class TarWalk {
     if (this.unpacked > limits.unpackedBytes) {
       return this.fail('source_too_large', `${what} unpacks to more than ${mb(limits.unpackedBytes)} (SLIPWAY_MAX_UNPACKED_MB); it was refused before unpacking. Remove large or generated files from the repository.`);
     }
-    if (this.ended) return undefined; // past the end-of-archive blocks: only counted
+    if (this.ended) { this.tail?.hash.update(chunk); return undefined; } // past the end-of-archive blocks: only counted
     let pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
     try {
       while (pending.length) {
         if (this.skip > 0) {
           const n = Math.min(this.skip, pending.length);
           const body = pending.subarray(0, n);
+          this.tail?.hash.update(body);
           const capture = this.capture;
           if (capture && capture.chunks.reduce((a, c) => a + c.length, 0) < capture.size) capture.chunks.push(Buffer.from(body));
           if (this.meta) this.meta.chunks.push(Buffer.from(body));
@@ -81,8 +93,15 @@ export class TarWalk {
         }
         if (pending.length < 512) break;
         const h = pending.subarray(0, 512);
+        const at = this.unpacked - pending.length;
         pending = pending.subarray(512);
-        if (h[0] === 0 && h.every((x) => x === 0)) { this.ended = true; break; }
+        if (h[0] === 0 && h.every((x) => x === 0)) {
+          this.ended = true;
+          this.tail?.hash.update(h).update(pending);
+          pending = Buffer.alloc(0);
+          break;
+        }
+        this.tail?.hash.update(h);
         const type = String.fromCharCode(h[156] ?? 48);
         const bodySize = this.paxSize ?? size(h);
         if (Number.isNaN(bodySize) || bodySize < 0) return this.fail('invalid_params', `${what} is not a valid tar archive (a corrupt header).`);
@@ -91,6 +110,8 @@ export class TarWalk {
         if (type === 'g' || type === 'K') { this.paxSize = undefined; continue; }
         const prefix = field(h, 257, 6) === 'ustar' ? field(h, 345, 155) : '';
         const name = (this.paxName ?? (prefix ? `${prefix}/${field(h, 0, 100)}` : field(h, 0, 100))).replace(/^\.\//, '');
+        // A name from a pax or long-name entry has its header before this one: no tail starts there.
+        if (!this.tail && this.tailFrom !== undefined && name === this.tailFrom && this.paxName === undefined) this.tail = { offset: at, hash: crypto.createHash('sha256').update(h) };
         this.paxName = undefined;
         this.paxSize = undefined;
         if (++this.entries > limits.entries) return this.fail('source_too_large', `${what} has more than ${limits.entries} files and folders (SLIPWAY_MAX_SOURCE_ENTRIES); it was refused before unpacking.`);
@@ -110,6 +131,11 @@ export class TarWalk {
   end(): TarScan {
     if (!this.ended && (this.skip > 0 || this.pending.length > 0)) return this.fail('invalid_params', `${this.what} is a truncated or corrupt tar archive.`);
     return { ok: true, entries: this.entries, unpackedBytes: this.unpacked, member: this.member };
+  }
+
+  /** With `tailFrom`, after `end`: where that entry's header began and the SHA-256 of the stream from there (undefined: no such entry). */
+  tailHash(): TarTail | undefined {
+    return this.tail && { offset: this.tail.offset, sha256: this.tail.hash.digest('hex') };
   }
 }
 

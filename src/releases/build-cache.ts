@@ -100,11 +100,15 @@ export function pruneVersions(appDir: string, opts: { keepCurrent?: boolean } = 
   }
 }
 
+/** Where the app's last slug's compressed node_modules is kept (slug-layer.ts): beside its cache's versions, root's alone. */
+export const slugLayerDir = (cacheRoot: string, appId: string): string => path.join(cacheRoot, appId, 'slug-layer');
+
 /** Drop an app's cache (`heroku builds:cache:purge`): the next build starts empty; versions a running build uses go once it ends. */
 export function purgeBuildCache(cacheRoot: string, appId: string): void {
   const appDir = path.join(cacheRoot, appId);
   if (!isRealDir(appDir)) return fs.rmSync(appDir, { force: true });
   fs.rmSync(path.join(appDir, CURRENT), { force: true });
+  fs.rmSync(slugLayerDir(cacheRoot, appId), { recursive: true, force: true });
   if (!fs.existsSync(path.join(appDir, '.versions'))) return fs.rmSync(appDir, { recursive: true, force: true }); // a cache saved before versions
   pruneVersions(appDir, { keepCurrent: false });
 }

@@ -9,7 +9,7 @@ import { killMarked } from '../sandbox/process-tree.js';
 import { prepareBuildpacks } from '../buildpacks/prepare.js';
 import { q, sourceFiles } from '../buildpacks/shell.js';
 import { createWorkspace, removeWorkspace, writeEnvDir, hoistSingleFolder, type Workspace } from '../ci/workspace.js';
-import { cacheNotSavedLine, openBuildCache, type BuildCache } from './build-cache.js';
+import { cacheNotSavedLine, openBuildCache, slugLayerDir, type BuildCache } from './build-cache.js';
 import { packSlug } from './pack-slug.js';
 import { parseAppJson } from '../core/app-json.js';
 import { parseProcfile, parseReleaseYaml } from '../core/procfile.js';
@@ -162,11 +162,12 @@ export async function runBuild(job: BuildJob, deps: BuildDeps, emit: (e: BuildEv
     const packed = await packSlug(sandbox, {
       run: { cwd: ws.app, env, tmpDir: ws.tmp, marker: id, timeoutMs: remaining(), onStderr: log }, signal,
       app: ws.app, slugFile, writable: tree ? [ws.root, tree.path] : [ws.root], tree: tree?.path, limits: deps.limits, log,
+      layerDir: slugLayerDir(deps.buildCacheRoot, job.appId),
     });
     if (!packed.ok) throw new BuildError(packed.message);
     if (packed.treeFailed) { await tree?.discard(); tree = undefined; }
     const size = packed.size;
-    clock.lap('slug compress, check');
+    clock.lap(packed.modules === 'kept' ? 'slug compress (node_modules kept), check' : 'slug compress, check');
     const slugId = newId();
     const published = await tree?.publish(slugId).then(() => true, () => false);
     if (!published) await tree?.discard();

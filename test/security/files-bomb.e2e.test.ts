@@ -134,7 +134,11 @@ test('slugs: over the compressed limit → Heroku\'s message; a slug that is a b
   const many = await push('slug-many', 'mkdir "$1/many" && cd "$1/many" && seq 1 3000 | xargs touch; echo wrote files');
   assert.notEqual(many.code, 0, many.output);
   assert.match(many.output, /The compiled slug has more than 2000 files and folders \(SLIPWAY_MAX_SOURCE_ENTRIES\)/);
-  for (const app of ['slug-big', 'slug-bomb', 'slug-many']) {
+  // In node_modules, the slug's second gzip member (kept between builds): the same limits, on the sum of both.
+  const bigModules = await push('slug-big-modules', 'mkdir -p "$1/node_modules/x" && head -c 3000000 /dev/urandom > "$1/node_modules/x/noise.bin"; echo wrote noise');
+  assert.notEqual(bigModules.code, 0, bigModules.output);
+  assert.match(bigModules.output, /Compiled slug size: 2\.\dM is too large \(max is 1M, SLIPWAY_MAX_SLUG_MB\)/);
+  for (const app of ['slug-big', 'slug-bomb', 'slug-many', 'slug-big-modules']) {
     const releases = (await api<{ version: number }[]>(small, 'GET', `/apps/${app}/releases`)).json;
     assert.ok(releases.every((r) => r.version < 2), `${app} got no release of that slug`);
   }
@@ -149,6 +153,11 @@ test('a slug that is a sparse bomb (200 files of 1 GB that take no disk): refuse
   assert.doesNotMatch(sparse.output, /Compressing\.\.\./, 'no slug was finished');
   const releases = (await api<{ version: number }[]>(small, 'GET', '/apps/slug-sparse/releases')).json;
   assert.ok(releases.every((r) => r.version < 2), 'no release of that slug');
+  // The same in node_modules, which is packed as an archive of its own after the rest of the app.
+  const modules = await pushSlug('slug-sparse-modules', 'mkdir -p "$1/node_modules/x" && for i in $(seq 1 200); do truncate -s 1G "$1/node_modules/x/sparse-$i.bin"; done; echo wrote 200 sparse files');
+  assert.notEqual(modules.code, 0, modules.output);
+  assert.match(modules.output, /The compiled slug unpacks to more than 64 MB \(SLIPWAY_MAX_UNPACKED_MB\)/);
+  assert.doesNotMatch(modules.output, /Compressing\.\.\./, 'no slug was finished');
   assert.ok((await fetch(small.url + '/health')).ok);
 });
 
