@@ -57,13 +57,14 @@ async function packOnce(sandbox: Sandbox, spec: PackSpec, files: { modules: stri
   const gzModules = path.join(dir, 'slug-modules.pipe');
   const treePipe = path.join(dir, 'slug-tree.pipe');
   const toTree = spec.tree ? ` | tee -p ${q(treePipe)}` : '';
-  // The hint: names, types, modes, owners, sizes, times and link targets under node_modules, hashed.
+  // The hint: names, types, modes, owners, sizes, times and link targets under node_modules, hashed
+  // (a folder's size is left out: it is its entries' history, not its content, and no tar header has it).
   const script = `set -o pipefail; cd ${q(spec.app)} || exit 1
 rm -f ${q(gz)} ${q(gzModules)} ${q(treePipe)} ${q(files.modules)} ${q(files.hint)} ${q(files.hint)}.parts; mkfifo ${q(gz)}${spec.tree ? ` ${q(treePipe)}` : ''} || exit 1
 split= compress=1
 if [ -d node_modules ] && [ ! -L node_modules ]; then
   split=1
-  hint="$(find ./node_modules -printf '%y %m %U %G %s %T@ %P\\0%l\\0' | LC_ALL=C sort -z | sha1sum)" || exit 1
+  hint="$(find ./node_modules -type d -printf '%y %m %U %G %T@ %P\\0' -o -printf '%y %m %U %G %s %T@ %P\\t%l\\0' | LC_ALL=C sort -z | sha1sum)" || exit 1
   hint="\${hint%% *}"
   printf '%s' "$hint" > ${q(files.hint)} || exit 1
   [ "$hint" = ${q(kept ?? '-')} ] && compress=
