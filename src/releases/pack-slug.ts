@@ -121,10 +121,12 @@ export async function packSlug(sandbox: Sandbox, spec: PackSpec): Promise<Packed
   const kept = spec.layerDir ? openLayer(spec.layerDir) : undefined;
   try {
     let packed = await packOnce(sandbox, spec, files, kept?.hint);
+    if (packed.ok && !packed.scan.ok) return { ok: false, message: packed.scan.message };
     let joined = packed.ok ? join(spec, packed, files, kept) : undefined;
     // The hint matched but the bytes did not (changed in place, times and sizes kept): pack it all again.
     if (packed.ok && joined === 'again') {
       packed = await packOnce(sandbox, spec, files, undefined);
+      if (packed.ok && !packed.scan.ok) return { ok: false, message: packed.scan.message };
       joined = packed.ok ? join(spec, packed, files, undefined) : undefined;
     }
     if (!packed.ok) return packed;
@@ -133,7 +135,6 @@ export async function packSlug(sandbox: Sandbox, spec: PackSpec): Promise<Packed
     spec.log(`-----> Compressing...\n       Done: ${(size / 1024 / 1024).toFixed(1)}M\n`);
     const max = spec.limits.slugBytes;
     if (size > max) return { ok: false, message: `Compiled slug size: ${(size / 1024 / 1024).toFixed(1)}M is too large (max is ${Math.round(max / 1024 / 1024)}M, SLIPWAY_MAX_SLUG_MB).` };
-    if (!packed.scan.ok) return { ok: false, message: packed.scan.message };
     return { ok: true, size, treeFailed: packed.treeFailed, modules: joined.modules };
   } finally {
     closeLayer(kept);
@@ -161,7 +162,7 @@ function join(spec: PackSpec, p: Extract<Packed, { ok: true }>, files: { modules
     const modules = openNoFollow(files.modules, fs.constants.O_RDONLY);
     if (modules === undefined) return undefined;
     try {
-      const total = p.scan.ok ? p.scan.unpackedBytes : -1;
+      const total = p.scan.ok ? p.scan.unpackedBytes : NaN;
       const secondFits = at !== undefined && gzipIsize(modules) === (total - at) % 2 ** 32;
       appendFile(modules, slug);
       if (spec.layerDir && firstFits && secondFits && p.tail && p.hint) {
