@@ -37,7 +37,11 @@ async function build(app: string, dir: string): Promise<{ slug: Buffer; kept: Bu
   const layerDir = path.join(s.dataDir, 'build-cache', appId, 'slug-layer');
   let kept: Buffer | undefined;
   try { kept = fs.readFileSync(path.join(layerDir, `${JSON.parse(fs.readFileSync(path.join(layerDir, 'current.json'), 'utf8')).sha256}.gz`)); } catch { /* none */ }
-  const steps = s.output().split('\n').filter((l) => l.includes(`build: ${last.id} of ${app}:`)).join('\n');
+  // The server logs a build's steps before its end; its output reaches this process through a pipe.
+  const stepLine = () => s.output().split('\n').filter((l) => l.includes(`build: ${last.id} of ${app}:`)).join('\n');
+  for (let i = 0; i < 100 && !stepLine(); i++) await new Promise((r) => setTimeout(r, 50));
+  const steps = stepLine();
+  assert.ok(steps, `the server logged build ${last.id}'s steps`);
   return { slug: fs.readFileSync(slugPath), kept, steps, slugPath };
 }
 
