@@ -24,6 +24,7 @@ want iproute2          'has ip'                    'private spaces: namespaces, 
 want nftables          'has nft'                   'private spaces: the firewall'
 want util-linux        'has setpriv'               'private spaces: dropping to the sandbox user'
 want openssl           'has openssl'               'the HTTPS listener the heroku CLI tests use'
+want wrk               'has wrk'                   'npm run bench: the load the router, spaces and agent-dynos benches put on dynos'
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: every system package Slipway needs is installed."
