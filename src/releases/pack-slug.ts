@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { RunSpec, Sandbox } from '../sandbox/sandbox.js';
 import { describeResult } from '../sandbox/result.js';
+import { readTenantFile } from '../sandbox/tenant-file.js';
 import { q } from '../buildpacks/shell.js';
 import { TarWalk, type TarScan, type TarTail } from '../git/tar-scan.js';
 import type { InputLimits } from '../config.js';
@@ -39,9 +40,10 @@ export interface PackSpec {
 }
 
 const isFile = (fd: number): boolean => fs.fstatSync(fd).isFile();
+// Files the sandbox wrote in the tenant's workspace: never through a link, never blocking on a FIFO.
 const openNoFollow = (file: string, flags: number): number | undefined => {
   try {
-    const fd = fs.openSync(file, flags | fs.constants.O_NOFOLLOW);
+    const fd = fs.openSync(file, flags | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
     if (isFile(fd)) return fd;
     fs.closeSync(fd);
   } catch { /* none, or a link */ }
@@ -97,17 +99,11 @@ ${spec.tree ? `wait $x || exit ${TREE_FAILED}\n` : ''}`;
   if (refused !== undefined) return { ok: false, message: refused };
   const treeFailed = spec.tree !== undefined && r.reason === 'exited' && r.exitCode === TREE_FAILED;
   if (r.exitCode !== 0 && !treeFailed) return { ok: false, message: `Compressing the slug ${describeResult(r)}.` };
-  const parts = /^([01]) ([01])\n?$/.exec(readSmall(`${files.hint}.parts`) ?? '');
+  const read = async (file: string) => { const t = await readTenantFile(file, path.dirname(file), { maxBytes: 100, label: 'The packing note' }); return t.ok ? t.text : null; };
+  const parts = /^([01]) ([01])\n?$/.exec(await read(`${files.hint}.parts`) ?? '');
   if (!parts) return { ok: false, message: 'Compressing the slug failed: the packing script did not say how it packed.' };
-  const hint = readSmall(files.hint);
+  const hint = await read(files.hint);
   return { ok: true, treeFailed, scan: walk.end(), tail: walk.tailHash(), split: parts[1] === '1', compressed: parts[1] === '0' || parts[2] === '1', hint: hint && /^[0-9a-f]{40}$/.test(hint) ? hint : undefined };
-}
-
-/** At most 100 bytes of a small file the sandbox wrote (never through a link). */
-function readSmall(file: string): string | undefined {
-  const fd = openNoFollow(file, fs.constants.O_RDONLY);
-  if (fd === undefined) return undefined;
-  try { const b = Buffer.alloc(100); return b.subarray(0, fs.readSync(fd, b, 0, 100, 0)).toString('utf8'); } finally { fs.closeSync(fd); }
 }
 
 /**
@@ -165,7 +161,8 @@ function join(spec: PackSpec, p: Extract<Packed, { ok: true }>, files: { modules
       const total = p.scan.ok ? p.scan.unpackedBytes : NaN;
       const secondFits = at !== undefined && gzipIsize(modules) === (total - at) % 2 ** 32;
       appendFile(modules, slug);
-      if (spec.layerDir && firstFits && secondFits && p.tail && p.hint) {
+      // Kept only when it could be a slug's: root copies no more than the slug limit out of the workspace.
+      if (spec.layerDir && firstFits && secondFits && p.tail && p.hint && fs.fstatSync(modules).size <= spec.limits.slugBytes) {
         try { saveLayer(spec.layerDir, p.tail.sha256, p.hint, modules); } catch { /* not kept: the next build compresses it */ }
       }
     } finally {
