@@ -62,7 +62,10 @@ const webIps = async (space: string) => (await api<Topology>(s, 'GET', `/spaces/
 
 /** Nothing of the server's nor of its local agent process's (which owns the spaces) on the host; `spacesOnly`: of the spaces. */
 function assertNothingLeft(spacesOnly = false, why = 'nothing of Slipway\'s is left'): void {
-  for (const tag of [serverTag(s.dataDir), agentTag(s.dataDir)]) assert.deepEqual(slipwayLeftovers({ spacesOnly, tag }), { netns: [], links: [], tables: [] }, why);
+  // On failure, the server's warnings and errors say who held what (its local agent's lines among them).
+  const agentLog = path.join(s.dataDir, 'companions', 'agent.log');
+  const said = () => [s.output(), fs.existsSync(agentLog) ? fs.readFileSync(agentLog, 'utf8') : ''].map((o) => o.split('\n').filter((l) => /warn|error|agent|stopp/i.test(l)).slice(-20).join('\n')).join('\n--- agent.log:\n');
+  for (const tag of [serverTag(s.dataDir), agentTag(s.dataDir)]) assert.deepEqual(slipwayLeftovers({ spacesOnly, tag }), { netns: [], links: [], tables: [] }, `${why} (tag ${tag}; server ${serverTag(s.dataDir)}, agent ${agentTag(s.dataDir)})\n${said()}`);
 }
 
 /** The dynos of the test's apps: their desired ids, the dyno ids with processes, and those processes. */

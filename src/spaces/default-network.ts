@@ -47,6 +47,9 @@ export class DefaultNetwork {
   private firewall = Promise.resolve();
   /** The router offered on the gateway: apps' public names resolve there inside the network. */
   private door?: { domain: string; port: number; relay: TcpRelay };
+  /** Namespaces being made for `attach`: awaited by `down`, so none is made after the sweep that follows it. */
+  private making = new Set<Promise<unknown>>();
+  private closing = false;
 
   constructor(private o: DefaultNetworkOptions) {
     this.bridge = `sln${o.tag}`;
@@ -125,11 +128,19 @@ export class DefaultNetwork {
     await this.reloadAccess();
   }
 
+  /** A namespace being made, awaited by `down` before the sweep. */
+  private tracked<T>(p: Promise<T>): Promise<T> {
+    this.making.add(p);
+    return p.finally(() => this.making.delete(p));
+  }
+
   private nextId(): string { return (++this.seq).toString(36).padStart(6, '0'); }
 
   /** Bridge and table gone (the namespaces go with their sandboxes, leftovers with the sweep). */
   async down(): Promise<void> {
+    this.closing = true;
     for (const n of await this.spares?.close() ?? []) await removeNetns(n);
+    await Promise.allSettled([...this.making]);
     await this.dnsRelay?.close();
     this.dnsRelay = undefined;
     await this.door?.relay.close();
@@ -148,6 +159,7 @@ export class DefaultNetwork {
     const inRange = wanted && contains(this.cidr, wanted);
     const claimed = inRange && this.pool.claim(opts.address!);
     if (inRange && !claimed) await this.spares?.settled();
+    if (this.closing) { if (claimed) this.pool.give(opts.address!); throw new Error('the default network is stopping (this host is shutting down)'); }
     // A spare may hold the very address an add-on had before the restart: that one is taken then.
     // Other add-ons take theirs from the top of the range, never a spare's: after a restart the
     // dynos, builds and one-offs started first count up from the bottom, so they cannot take the
@@ -155,7 +167,7 @@ export class DefaultNetwork {
     const spare = claimed || (opts.addon && !inRange) ? undefined : this.spares?.take(inRange ? opts.address : undefined);
     const address = claimed ? opts.address! : spare?.address ?? this.pool.take(opts.addon ? 'top' : 'bottom');
     if (!address) throw new Error('the default network has no free address left');
-    const made = spare ?? await makeNetns(this.o.tag, this.nextId(), this.bridge, this.gateway, address).catch((e: Error) => { this.pool?.give(address); throw e; });
+    const made = spare ?? await this.tracked(makeNetns(this.o.tag, this.nextId(), this.bridge, this.gateway, address).catch((e: Error) => { this.pool?.give(address); throw e; }));
     return this.placed(group, made, opts.addon);
   }
 
