@@ -24,7 +24,7 @@ export interface DataPlane {
 /** The table as the data planes read it (the router process's TableClient). */
 type PlaneTable = Pick<TableClient, 'version' | 'all' | 'lookup' | 'customHost' | 'certificateFor'>;
 
-interface PlaneDeps { table: PlaneTable; line(appId: string, line: string): void; served(version: number): void; say(line: string): void }
+interface PlaneDeps { table: PlaneTable; line(appId: string, line: string, at?: string): void; served(version: number): void; say(line: string): void }
 
 /** The data plane SLIPWAY_ROUTER asks for: nginx if asked or (auto) if installed, else the Node router, said once with why. */
 export function chooseDataPlane(c: Pick<RouterConfig, 'dataPlane'>, say: (line: string) => void, installed = () => findExecutable('nginx') !== undefined): 'nginx' | 'node' {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { startHostService, runHost } from '../sandbox/host.js';
 import { HOST_ENV } from '../sandbox/host-tools.js';
 import { nginxConf, errorPagesConf, certificateCheckConf, STATUS_HOST, type NginxApp } from '../runtime/nginx/nginx-conf.js';
-import { parseEntry, routerLogLine } from '../runtime/nginx/nginx-log.js';
+import { entryTime, parseEntry, routerLogLine } from '../runtime/nginx/nginx-log.js';
 import { AccessLogTail } from '../runtime/nginx/access-log-tail.js';
 import { RetiringWorkers, workersOf } from './nginx-workers.js';
 import { certificateId } from '../runtime/custom-domains.js';
@@ -24,7 +24,7 @@ export interface NginxDataPlaneOptions {
   domain: string;
   timeoutMs: number;
   /** One Heroku-format router line for an app's log. */
-  line(appId: string, line: string): void;
+  line(appId: string, line: string, at?: string): void;
   say(line: string): void;
 }
 
@@ -251,7 +251,7 @@ export class NginxDataPlane {
     for (const l of lines) {
       const e = parseEntry(l);
       const r = e && routerLogLine(e, (addr) => this.names.get(addr));
-      if (r) this.o.line(r.appId, r.line);
+      if (r) this.o.line(r.appId, r.line, entryTime(e));
     }
   }
 }

@@ -28,7 +28,7 @@ export async function runRouter(c: RouterConfig): Promise<void> {
   const besideServer = c.companion !== undefined || reachesThisHost(new URL(c.server).hostname);
   const table = new TableClient({ server: c.server, token: c.token, instance, onApplied: () => plane?.changed(), log: say, besideServer });
   const logs = new LogShipper({ maxLines: c.logBufferLines, send: (b) => post(LOGS_PATH, b) });
-  plane = await startDataPlane(chooseDataPlane(c, say), c, { table, line: (appId, line) => logs.push(appId, line), served: (v) => state.applied(v), say });
+  plane = await startDataPlane(chooseDataPlane(c, say), c, { table, line: (appId, line, at) => logs.push(appId, line, at), served: (v) => state.applied(v), say });
   say(`routing table from ${c.server}`);
   const closeIdentity = c.companion
     ? await serveIdentity(c.companion.socket, () => ({ kind: 'router', instance, pid: process.pid, version: companionVersion(c.companionVersionTag), ready: table.loaded && state.served >= 0 }))

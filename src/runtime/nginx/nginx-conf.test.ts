@@ -45,7 +45,7 @@ test('forwarding headers, request id and X-Request-Start in integer milliseconds
   }
   assert.ok(conf.includes('map $http_x_request_id $slipway_request_id { "~^[\\w+=/@.-]{20,200}$" $http_x_request_id; default $request_id; }'));
   assert.ok(conf.includes('add_header X-Request-Id $slipway_request_id always;'));
-  assert.match(conf, /log_format slipway escape=json '\{"app":"\$slipway_app",/);
+  assert.match(conf, /log_format slipway escape=json '\$slipway_app\\t\$request_method\\t.*\\t\$msec';/, 'tab-separated fields (nginx turns \\t into a tab), the time last');
 });
 
 test('a name or domain that is not a host name cannot reach the config', () => {

@@ -1,19 +1,23 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { parseEntry, routerLogLine } from './nginx-log.js';
+import { entryTime, parseEntry, routerLogLine } from './nginx-log.js';
 
 const entry = (o: Record<string, string>) => ({
   app: 'app-1', method: 'GET', path: '/?q=1', host: 'shop.localhost', request_id: 'abcdefghijklmnopqrstuv', fwd: '127.0.0.1', remote: '127.0.0.1',
-  upstream: '127.0.0.1:4001', upstream_status: '200', connect: '0.001', request_time: '0.012', status: '200', bytes: '42', maintenance: '', scheme: 'http', ...o,
+  upstream: '127.0.0.1:4001', upstream_status: '200', connect: '0.001', request_time: '0.012', status: '200', bytes: '42', maintenance: '', scheme: 'http', msec: '1764563200.123', ...o,
 });
+/** A line as nginx writes it: the fields' values (escaped as escape=json escapes them) between tabs. */
+const written = (o: Record<string, string>) => Object.values(entry(o)).join('\t');
 const names = (addr: string) => ({ '127.0.0.1:4001': 'web.1', '127.0.0.1:4002': 'web.2' } as Record<string, string>)[addr];
 
-test('an access log line is the JSON object nginx wrote', () => {
-  const e = parseEntry(`${JSON.stringify(entry({}))}`);
+test('an access log line is the tab-separated fields nginx wrote; the time is nginx\'s', () => {
+  const e = parseEntry(written({}));
   assert.equal(e?.path, '/?q=1');
-  assert.equal(parseEntry('{"app":"x"'), undefined, 'truncated');
-  assert.equal(parseEntry('not json'), undefined);
-  assert.equal(parseEntry(`${JSON.stringify({ ...entry({}), status: 200 })}`), undefined, 'fields are strings');
+  assert.equal(entryTime(e!), '2025-12-01T04:26:40.123Z');
+  assert.equal(parseEntry(written({}).split('\t').slice(0, 8).join('\t')), undefined, 'truncated');
+  assert.equal(parseEntry('not a line'), undefined);
+  assert.equal(parseEntry(`${written({})}\textra`), undefined, 'a field too many');
+  assert.equal(parseEntry(written({ path: '/bad\\' })), undefined, 'an escape that does not parse');
 });
 
 test('a served request becomes the Node router\'s access line, named after the dyno', () => {
@@ -45,11 +49,14 @@ test('a client outside a space\'s trusted ranges is logged as refused', () => {
     'at=error code=forbidden desc="Client address 192.0.2.7 is outside the space\'s trusted IP ranges" method=GET path="/?q=1" host=shop.localhost dyno= status=403');
 });
 
-test('quotes and newlines in a path (JSON-escaped by nginx) cannot forge a field or a line', () => {
-  const e = parseEntry(`{"app":"app-1","method":"GET","path":"/x\\" status=500\\nat=info","host":"h","request_id":"r","fwd":"f","remote":"r","upstream":"127.0.0.1:4001","upstream_status":"200","connect":"0.000","request_time":"0.000","status":"200","bytes":"0","maintenance":"","scheme":"http"}`)!;
+test('quotes, tabs and newlines in a path (escaped by nginx) cannot forge a field or a line', () => {
+  // nginx's escape=json writes " as \", a newline as \n and a tab as \t: no literal tab or newline is left in a value.
+  const e = parseEntry(written({ path: '/x\\" status=500\\nat=info\\tforged' }))!;
+  assert.equal(e.path, '/x" status=500\nat=info\tforged');
+  assert.equal(e.host, 'shop.localhost', 'the escaped tab did not shift the fields');
   const line = routerLogLine(e, names)!.line;
   assert.ok(!line.includes('\n'));
-  assert.match(line, /path="\/x\\" status=500\\nat=info" host=h /);
+  assert.match(line, /path="\/x\\" status=500\\nat=info\tforged" host=shop\.localhost /);
 });
 
 test('requests outside any app (the default server) are not logged', () => {

@@ -1,9 +1,10 @@
-// nginx's access log (a JSON object a line, see nginx-conf.ts) → the Node router's log lines,
+// nginx's access log (tab-separated fields, see LOG_FIELDS in nginx-conf.ts) → the Node router's log lines,
 // so `slipway logs` reads the same whichever data plane served the request.
 import { accessLine, errorLine } from '../router-log.js';
 import { LOG_FIELDS } from './nginx-conf.js';
 
 type Entry = Record<keyof typeof LOG_FIELDS, string>;
+const FIELDS = Object.keys(LOG_FIELDS).length;
 
 /** The last of nginx's per-attempt lists ("a, b" for retries, "a : b" across internal redirects). */
 const last = (v: string): string => {
@@ -14,14 +15,32 @@ const last = (v: string): string => {
 };
 const ms = (seconds: string): number => { const n = Number(last(seconds)); return Number.isFinite(n) ? Math.round(n * 1000) : 0; };
 
-/** The JSON object of one access log line, or undefined. */
+/** A value as nginx wrote it (escape=json): unescaped only when it holds an escape, which nearly none does. */
+const u = (v: string): string => (v.includes('\\') ? JSON.parse(`"${v}"`) as string : v);
+
+/** The fields of one access log line (tab-separated, see LOG_FIELDS), or undefined. */
 export function parseEntry(line: string): Entry | undefined {
-  if (!line.startsWith('{')) return undefined;
+  const v = line.split('\t');
+  if (v.length !== FIELDS) return undefined;
   try {
-    const o = JSON.parse(line) as Record<string, unknown>;
-    for (const k of Object.keys(LOG_FIELDS)) if (typeof o[k] !== 'string') return undefined;
-    return o as Entry;
+    // Written out, in LOG_FIELDS' order: this runs for every request.
+    return {
+      app: u(v[0]!), method: u(v[1]!), path: u(v[2]!), host: u(v[3]!), request_id: u(v[4]!), fwd: u(v[5]!), remote: u(v[6]!), upstream: u(v[7]!),
+      upstream_status: u(v[8]!), connect: u(v[9]!), request_time: u(v[10]!), status: u(v[11]!), bytes: u(v[12]!), maintenance: u(v[13]!), scheme: u(v[14]!), msec: v[15]!,
+    };
   } catch { return undefined; }
+}
+
+let lastMsec = '';
+let lastAt = '';
+/** The line's time (nginx's `$msec`, seconds.milliseconds) as an ISO string; the lines of one millisecond share it. */
+export function entryTime(e: Entry): string | undefined {
+  if (e.msec === lastMsec) return lastAt;
+  const ms = Number(e.msec) * 1000;
+  if (!Number.isFinite(ms) || ms <= 0) return undefined;
+  lastMsec = e.msec;
+  lastAt = new Date(Math.round(ms)).toISOString();
+  return lastAt;
 }
 
 /**
