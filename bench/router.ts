@@ -20,6 +20,7 @@ for (const [bin, pkg] of [['wrk', 'wrk'], ['nginx', 'nginx-light']]) {
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 8);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
 const APPS = Number(process.env['BENCH_APPS'] ?? 1000);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 
 interface Result { rps: number; p50: number; p99: number; errors: number; detail: string }
 function wrk(url: string, host?: string, seconds = SECONDS): Promise<Result> {
@@ -98,11 +99,29 @@ try {
   stops.push(hand.stop);
 
   await wrk(`http://${dyno}/`, undefined, 2); // warm-up
-  const direct = await wrk(`http://${dyno}/`);
-  const viaPlain = await wrk(`http://127.0.0.1:${plain.port}/`);
-  const viaHand = await wrk(`http://127.0.0.1:${hand.port}/`);
-  const viaNginx = await wrk(`http://127.0.0.1:${server.routerPort}/`, 'benchapp.localhost');
-  const viaNode = await wrk(`http://127.0.0.1:${nodePort}/`, 'benchapp.localhost');
+  // Rounds, each running every target once (the order turned each round): a shared machine's speed
+  // drifts over minutes, so each ratio is taken within a round, between runs seconds apart, and the
+  // median round's ratio is the figure.
+  const targets = [
+    ['direct', `http://${dyno}/`, undefined], ['plain', `http://127.0.0.1:${plain.port}/`, undefined], ['hand', `http://127.0.0.1:${hand.port}/`, undefined],
+    ['nginx', `http://127.0.0.1:${server.routerPort}/`, 'benchapp.localhost'], ['node', `http://127.0.0.1:${nodePort}/`, 'benchapp.localhost'],
+  ] as const;
+  const rounds: Array<Record<(typeof targets)[number][0], Result>> = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const round = {} as Record<(typeof targets)[number][0], Result>;
+    for (let k = 0; k < targets.length; k++) {
+      const [name, url, host] = targets[(k + r) % targets.length]!;
+      round[name] = await wrk(url, host);
+    }
+    rounds.push(round);
+  }
+  const median = (xs: number[]) => [...xs].sort((a, z) => a - z)[Math.floor((xs.length - 1) / 2)]!;
+  const med = (name: (typeof targets)[number][0]): Result => ({
+    rps: median(rounds.map((x) => x[name].rps)), p50: median(rounds.map((x) => x[name].p50)), p99: median(rounds.map((x) => x[name].p99)),
+    errors: rounds.reduce((n, x) => n + x[name].errors, 0), detail: rounds.map((x) => x[name].detail).join('; '),
+  });
+  const [direct, viaPlain, viaHand, viaNginx, viaNode] = (['direct', 'plain', 'hand', 'nginx', 'node'] as const).map(med) as [Result, Result, Result, Result, Result];
+  const perRound = (f: (x: (typeof rounds)[number]) => number) => ({ median: median(rounds.map(f)), each: rounds.map((x) => f(x).toFixed(2)).join(', ') });
 
   // 1,000 apps, then a change to one of them timed until the router serves it, while load runs through it.
   for (let i = 0; i < APPS; i += 25) {
@@ -127,15 +146,21 @@ try {
 
   const row = (name: string, r: Result) => console.log(`  ${name.padEnd(44)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms   errors ${r.errors}`);
   const aim = (label: string, v: number, goal: number, unit = '×', lower = false) => console.log(`  ${label.padEnd(44)} ${v.toFixed(2)}${unit}   aim ${lower ? '≤' : '≥'} ${goal}${unit}: ${(lower ? v <= goal : v >= goal) ? 'met' : 'NOT met'}`);
-  console.log(`router: wrk 1 thread, ${CONNECTIONS} keep-alive connections, ${SECONDS} s each; 1 web dyno (examples/web-app); ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}`);
+  console.log(`router: wrk 1 thread, ${CONNECTIONS} keep-alive connections, ${SECONDS} s each, ${ROUNDS} rounds (medians; ratios within a round, then the median round's); 1 web dyno (examples/web-app); ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}`);
   row('dyno directly', direct);
   row('plain nginx → dyno (no headers, no log)', viaPlain);
   row('hand-written nginx (headers, id, log)', viaHand);
   row('Slipway router, nginx data plane', viaNginx);
   row('Slipway router, Node data plane', viaNode);
-  aim('nginx data plane / hand-written nginx', viaNginx.rps / viaHand.rps, 0.9);
-  aim('p99 over the hand-written nginx\'s', viaNginx.p99 - viaHand.p99, 1, ' ms', true);
-  aim('nginx data plane / plain nginx', viaNginx.rps / viaPlain.rps, 0.7);
+  const toHand = perRound((x) => x.nginx.rps / x.hand.rps);
+  const p99Over = perRound((x) => x.nginx.p99 - x.hand.p99);
+  const toPlain = perRound((x) => x.nginx.rps / x.plain.rps);
+  aim('nginx data plane / hand-written nginx', toHand.median, 0.9);
+  console.log(`    each round: ${toHand.each}`);
+  aim('p99 over the hand-written nginx\'s', p99Over.median, 1, ' ms', true);
+  console.log(`    each round: ${p99Over.each}`);
+  aim('nginx data plane / plain nginx', toPlain.median, 0.7);
+  console.log(`    each round: ${toPlain.each}`);
   console.log(`  nginx data plane / direct ${(viaNginx.rps / direct.rps).toFixed(2)}×   Node data plane / direct ${(viaNode.rps / direct.rps).toFixed(2)}×   nginx / Node data plane ${(viaNginx.rps / viaNode.rps).toFixed(2)}×`);
   console.log(`  a change served with ${APPS + 1} apps (API call to the router serving it, nginx reloaded): median ${changes[4]!.toFixed(0)} ms, max ${changes[7]!.toFixed(0)} ms`);
   console.log(`  (of which the API call, which returns once the router reports it serves the change: median ${calls[4]!.toFixed(0)} ms; each in order: ${each} ms)`);

@@ -125,6 +125,51 @@ test('WebSocket upgrades pass through; a silent dyno times out with the H12 page
   await waitFor('the H12 line', async () => /heroku\[router\]: at=error code=H12 desc="Request timeout" method=GET path="\/slow" host=ngshop\.localhost request_id=\S+ fwd="127\.0\.0\.1" dyno=web\.1 status=503 service=\d+ms/.test((await run(['logs', '-n', '100'])).stdout));
 });
 
+test('responses stream: an event the dyno writes reaches the client while the response is still open', { skip: missing, timeout: 60_000 }, async () => {
+  let first!: () => void;
+  const firstSeen = new Promise<void>((r) => { first = r; });
+  const whole = new Promise<string>((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port: s.routerPort, path: '/stream', headers: { host: `${A}.localhost` }, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { body += c; if (body.includes('data: first')) first(); });
+      res.on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+  // The dyno ends the response only when /release is asked for: a router that held the stream back would show nothing until then.
+  let timer!: NodeJS.Timeout;
+  await Promise.race([firstSeen, new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('the first event never reached the client while the response was open: the router holds streamed responses back')), 10_000); })]);
+  clearTimeout(timer);
+  assert.equal((await get('/release')).body, 'released\n');
+  assert.equal(await whole, 'data: first\n\ndata: last\n\n');
+});
+
+test('a large response to a client that reads slowly is passed at the client\'s pace: none of it lands on the router\'s disk', { skip: missing, timeout: 60_000 }, async () => {
+  // nginx unlinks a temporary file as it makes it: its workers' open files show it (`… (deleted)`).
+  const temp = path.join(s.dataDir, 'nginx', 'temp');
+  const workers = () => nginxProcesses().flatMap((m) => fs.readFileSync(`/proc/${m}/task/${m}/children`, 'utf8').trim().split(/\s+/).filter(Boolean));
+  const files = (): string[] => workers().flatMap((p) => {
+    try { return fs.readdirSync(`/proc/${p}/fd`).map((fd) => { try { return fs.readlinkSync(`/proc/${p}/fd/${fd}`); } catch { return ''; } }); } catch { return []; }
+  }).filter((f) => f.startsWith(temp));
+  const mib = 64;
+  const { spilled, got } = await new Promise<{ spilled: string[]; got: number }>((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port: s.routerPort, path: `/big/${mib}`, headers: { host: `${A}.localhost` }, agent: false }, (res) => {
+      res.pause();
+      void (async () => {
+        // The dyno writes as fast as it can; nginx fills its buffers and, were it to spill the rest to a file, would do so now.
+        let seen: string[] = [];
+        for (let i = 0; i < 12 && !seen.length; i++) { await new Promise((r) => setTimeout(r, 100)); seen = files(); }
+        let n = 0;
+        res.on('data', (c: Buffer) => { n += c.length; });
+        res.on('end', () => resolve({ spilled: seen, got: n }));
+        res.resume();
+      })();
+    }).on('error', reject);
+  });
+  assert.deepEqual(spilled, [], 'no temporary file: a tenant\'s responses cannot fill the router\'s disk');
+  assert.equal(got, mib << 20, 'every byte arrived');
+});
+
 test('scale web=2: both dynos answer through nginx; scaled back down, the leaving dyno answers its slow request first', { skip: missing, timeout: 60_000 }, async () => {
   assert.equal((await run(['ps:scale', 'web=2'])).code, 0);
   const seen = new Set<string>();
