@@ -116,6 +116,17 @@ test('forwarding headers reach the dyno; a valid X-Request-Id is kept, another o
   await waitFor('the access line', async () => line.test((await run(['logs', '-n', '100'])).stdout));
 });
 
+test('a forwarded-for header with tabs, quotes and a fake line cannot shift or forge the access line\'s fields', { skip: missing, timeout: 60_000 }, async () => {
+  // Tabs separate the log's fields and header values may hold them: nginx escapes them (escape=json), so the fields stay in place.
+  const forged = '198.51.100.7\tGET\t/admin\t" status=500 at=error';
+  const r = await get('/?forge=1', { 'x-forwarded-for': forged });
+  assert.equal(r.status, 200);
+  const logs = async () => (await run(['logs', '-n', '200'])).stdout;
+  const line = await waitFor('the forged request\'s line', async () => (await logs()).split('\n').find((l) => l.includes('path="/?forge=1"')), 20_000);
+  assert.match(line, /heroku\[router\]: at=info method=GET path="\/\?forge=1" host=ngshop\.localhost request_id=\S+ fwd="198\.51\.100\.7\tGET\t\/admin\t\\" status=500 at=error, 127\.0\.0\.1" dyno=web\.1 connect=\d+ms service=\d+ms status=200 bytes=\d+ protocol=http$/);
+  assert.equal((await logs()).split('\n').filter((l) => l.includes('/admin')).length, 1, 'one line, not two');
+});
+
 test('WebSocket upgrades pass through; a silent dyno times out with the H12 page and log line', { skip: missing, timeout: 60_000 }, async () => {
   assert.match(await upgradeEcho(s.routerPort, A), /X-Seen-Request-Id: [\w-]{20,}/, 'the dyno saw the forwarding headers');
 
