@@ -11,12 +11,37 @@ const PG_BIN = process.env['PG_BIN'] ?? '/usr/lib/postgresql/15/bin';
 
 export const postgresAvailable = (): boolean => fs.existsSync(path.join(PG_BIN, 'initdb'));
 
+/** Whether a server can listen on 127.0.0.1:`port` now (0: the kernel's choice); the port it got, or undefined. */
+const listenable = (port: number): Promise<number | undefined> => new Promise((resolve) => {
+  const s = net.createServer();
+  s.once('error', () => resolve(undefined));
+  s.listen(port, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
+});
+
+/** The kernel's range for the local ports of outgoing connections (`ip_local_port_range`). */
+function ephemeralRange(): [number, number] {
+  try {
+    const [lo, hi] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (lo && hi) return [lo, hi];
+  } catch { /* not Linux */ }
+  return [32768, 60999];
+}
+
+/**
+ * A port free to listen on, chosen below the kernel's ephemeral range: a port from that range, once
+ * released, may be taken at any moment as the local port of a connection some other test opens, and
+ * a server (or its router's nginx) told to listen there would find it in use.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
-    s.on('error', reject);
-  });
+  const [lo] = ephemeralRange();
+  const from = Math.max(10_000, lo - 12_000);
+  for (let i = 0; i < 50 && from < lo; i++) {
+    const port = await listenable(from + Math.floor(Math.random() * (lo - from)));
+    if (port) return port;
+  }
+  const any = await listenable(0);
+  if (!any) throw new Error('no free port on 127.0.0.1');
+  return any;
 }
 
 export interface PgCluster { url: string; stop(): void }
