@@ -116,15 +116,21 @@ test('forwarding headers reach the dyno; a valid X-Request-Id is kept, another o
   await waitFor('the access line', async () => line.test((await run(['logs', '-n', '100'])).stdout));
 });
 
-test('a forwarded-for header with tabs, quotes and a fake line cannot shift or forge the access line\'s fields', { skip: missing, timeout: 60_000 }, async () => {
-  // Tabs separate the log's fields and header values may hold them: nginx escapes them (escape=json), so the fields stay in place.
-  const forged = '198.51.100.7\tGET\t/admin\t" status=500 at=error';
+test('a forwarded-for header with tabs, quotes and a fake line cannot shift or forge the access line\'s fields, nor write into another app\'s log', { skip: missing, timeout: 60_000 }, async () => {
+  // nginx writes the line the router passes on unread, its fields and the wire's separated by tabs
+  // (app id, time, line): header values may hold tabs, and nginx escapes them (escape=json).
+  assert.equal((await cli(s, ['apps:create', 'ngother'])).code, 0);
+  const other = (await api<{ id: string }>(s, 'GET', '/apps/ngother')).json.id;
+  const forged = `198.51.100.7\t${other}\t1764563200.000\tat=info forged=1\tGET\t/admin\t" status=500 at=error`;
   const r = await get('/?forge=1', { 'x-forwarded-for': forged });
   assert.equal(r.status, 200);
   const logs = async () => (await run(['logs', '-n', '200'])).stdout;
   const line = await waitFor('the forged request\'s line', async () => (await logs()).split('\n').find((l) => l.includes('path="/?forge=1"')), 20_000);
-  assert.match(line, /heroku\[router\]: at=info method=GET path="\/\?forge=1" host=ngshop\.localhost request_id=\S+ fwd="198\.51\.100\.7\tGET\t\/admin\t\\" status=500 at=error, 127\.0\.0\.1" dyno=web\.1 connect=\d+ms service=\d+ms status=200 bytes=\d+ protocol=http$/);
+  const fwd = `198\\.51\\.100\\.7\\\\t${other}\\\\t1764563200\\.000\\\\tat=info forged=1\\\\tGET\\\\t/admin\\\\t\\\\" status=500 at=error, 127\\.0\\.0\\.1`;
+  assert.match(line, new RegExp(`heroku\\[router\\]: at=info method=GET path="/\\?forge=1" host=ngshop\\.localhost request_id=\\S+ fwd="${fwd}" dyno=web\\.1 connect=\\d+ms service=\\d+ms status=200 bytes=\\d+ protocol=http$`));
   assert.equal((await logs()).split('\n').filter((l) => l.includes('/admin')).length, 1, 'one line, not two');
+  const theirs = (await cli(s, ['logs', '-n', '200', '-a', 'ngother'], { cwd: dir })).stdout;
+  assert.ok(!theirs.includes('forged'), `the other app's log holds no line of this request:\n${theirs}`);
 });
 
 test('WebSocket upgrades pass through; a silent dyno times out with the H12 page and log line', { skip: missing, timeout: 60_000 }, async () => {
@@ -311,6 +317,38 @@ net.createServer((c) => {
     posts.push(await send('POST'));
   }
   assert.deepEqual(posts, [200, 200, 200], 'each POST went over a connection the dyno still held open');
+});
+
+test('router lines that waited while the server was away, more than one batch of them, all reach the app log, and later ones after them', { skip: missing, timeout: 120_000 }, async () => {
+  // The server stopped (SIGSTOP): the router serves on and keeps its lines. 5,000 lines are more
+  // than the server takes in one request body as JSON (1 MiB): a router that sends them so is
+  // refused over and over, and no line of the app reaches its log again.
+  const N = 5000;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  const one = (p: string) => new Promise<number>((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port: s.routerPort, path: p, headers: { host: `${A}.localhost` }, agent }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)); }).on('error', reject);
+  });
+  process.kill(s.proc.pid!, 'SIGSTOP');
+  let statuses: number[];
+  try {
+    let next = 0;
+    statuses = (await Promise.all(Array.from({ length: 16 }, async () => {
+      const got: number[] = [];
+      while (next < N) got.push(await one(`/?away=${next++}`));
+      return got;
+    }))).flat();
+    statuses.push(await one('/?away-last=1'));
+  } finally {
+    process.kill(s.proc.pid!, 'SIGCONT');
+    agent.destroy();
+  }
+  assert.deepEqual([...new Set(statuses)], [200], 'served while the server was away');
+  const routerLines = async () => (await run(['logs', '-n', '1500', '-d', 'router'])).stdout;
+  await waitFor('the last line served while the server was away', async () => (await routerLines()).includes('path="/?away-last=1"'), 30_000);
+  const away = (await routerLines()).split('\n').filter((l) => /path="\/\?away=\d+"/.test(l)).length;
+  assert.ok(away >= 1000, `the lines before it too (${away} of the last 1,500)`);
+  assert.equal((await get('/?after-away=1')).status, 200);
+  await waitFor('a line served after', async () => (await routerLines()).includes('path="/?after-away=1"'), 20_000);
 });
 
 test('no web dyno: the 503 page and an H14 line; server close leaves no nginx behind', { skip: missing, timeout: 60_000 }, async () => {

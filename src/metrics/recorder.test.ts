@@ -33,3 +33,24 @@ test('a late router line counts in its own minute; one without a usable time (no
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('lines of one app and minute on both sides of a flush are all counted, by app', { timeout: 30_000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-metrics-'));
+  const store = await openStore({ dataDir: dir });
+  try {
+    const now = Date.parse('2026-11-30T12:30:20Z');
+    const rec = new MetricsRecorder({ db: store.db, flushMs: 60_000, log: (l) => assert.fail(l), now: () => now });
+    rec.line('app-1', 'heroku[router]', line(200));
+    rec.line('app-2', 'heroku[router]', line(500));
+    rec.line('app-1', 'heroku[router]', line(200));
+    await rec.flush();
+    rec.line('app-1', 'heroku[router]', line(404));
+    rec.line('app-1', 'heroku[router]', line(200));
+    await rec.close();
+    const rows = await store.db.selectFrom('router_metrics').select(['app_id', 's2', 's4', 's5']).where('minute', '=', minuteOf(now)).orderBy('app_id').execute();
+    assert.deepEqual(rows.map((r) => ({ ...r })), [{ app_id: 'app-1', s2: 3, s4: 1, s5: 0 }, { app_id: 'app-2', s2: 0, s4: 0, s5: 1 }]);
+  } finally {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

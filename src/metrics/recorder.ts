@@ -7,9 +7,12 @@ import type { Database } from '../store/schema.js';
 import type { ObservedDyno } from '../runtime/desired-state.js';
 import { addDynoMinutes, addEventMinutes, addRouterMinutes, purgeMetrics, type DynoMinute, type EventMinute, type RouterMinute } from '../store/metrics.js';
 import { BIN_COUNT, binOf } from './latency-bins.js';
-import { dynoErrorCode, routerSample } from './router-sample.js';
+import { dynoErrorCode, routerSample, type RouterSample } from './router-sample.js';
 
 /** Minutes kept: 7 days. */
+const STATUS_KEYS = { 2: 's2', 3: 's3', 4: 's4', 5: 's5' } as const;
+const BIN_KEYS = Array.from({ length: BIN_COUNT }, (_, i) => `h${i}`);
+
 export const RETENTION_MINUTES = 7 * 24 * 60;
 
 export const minuteOf = (ms: number): number => Math.floor(ms / 60_000);
@@ -33,6 +36,9 @@ export class MetricsRecorder {
 
   constructor(private o: MetricsRecorderOptions) {}
 
+  private lastAt: string | undefined;
+  private lastRow?: RouterMinute;
+  private lastMinute = NaN;
   private minute(): number { return minuteOf((this.o.now ?? Date.now)()); }
 
   /**
@@ -42,29 +48,40 @@ export class MetricsRecorder {
    */
   private minuteAt(at: string | undefined): number {
     const now = this.minute();
-    const t = at ? minuteOf(Date.parse(at)) : NaN;
+    // The lines of a batch mostly share their times: each is parsed once.
+    if (at !== this.lastAt) { this.lastAt = at; this.lastMinute = at ? minuteOf(Date.parse(at)) : NaN; }
+    const t = this.lastMinute;
     return Number.isFinite(t) && t > now - RETENTION_MINUTES && t <= now ? t : now;
   }
 
   /** An app log line as it is written (`at`: when it happened): router lines and Heroku's own dyno lines are measured. */
   line(appId: string, source: string, message: string, at?: string): void {
     if (source === 'heroku[router]') {
-      const s = routerSample(message);
-      if (!s) return;
-      const m = this.minuteAt(at);
-      const key = `${appId}|${m}`;
-      let row = this.router.get(key);
-      if (!row) {
-        row = { app_id: appId, minute: m, s2: 0, s3: 0, s4: 0, s5: 0, ...Object.fromEntries(Array.from({ length: BIN_COUNT }, (_, i) => [`h${i}`, 0])) } as RouterMinute;
-        this.router.set(key, row);
-      }
-      row[`s${s.statusClass}`]++;
-      (row as unknown as Record<string, number>)[`h${binOf(s.serviceMs)}`]!++;
-      if (s.code) this.event(appId, s.code, m);
+      this.routerLine(appId, routerSample(message), at);
     } else if (source.startsWith('heroku[')) {
       const code = dynoErrorCode(message);
       if (code) this.event(appId, code, this.minuteAt(at));
     }
+  }
+
+  /** A router line's sample (router-sample.ts; undefined: the line had none). */
+  routerLine(appId: string, s: RouterSample | undefined, at?: string): void {
+    if (!s) return;
+    const m = this.minuteAt(at);
+    // A batch's lines are mostly of one app and minute: its row is looked up once.
+    let row = this.lastRow?.app_id === appId && this.lastRow.minute === m ? this.lastRow : undefined;
+    if (!row) {
+      const key = `${appId}|${m}`;
+      row = this.router.get(key);
+      if (!row) {
+        row = { app_id: appId, minute: m, s2: 0, s3: 0, s4: 0, s5: 0, ...Object.fromEntries(Array.from({ length: BIN_COUNT }, (_, i) => [`h${i}`, 0])) } as RouterMinute;
+        this.router.set(key, row);
+      }
+      this.lastRow = row;
+    }
+    row[STATUS_KEYS[s.statusClass]]++;
+    (row as unknown as Record<string, number>)[BIN_KEYS[binOf(s.serviceMs)]!]!++;
+    if (s.code) this.event(appId, s.code, m);
   }
 
   /** A dyno crashed (it restarts): counted as a `restart` event. */
@@ -107,6 +124,7 @@ export class MetricsRecorder {
       const dynos = [...this.dynos.values()];
       const events = [...this.events.values()];
       this.router.clear(); this.dynos.clear(); this.events.clear();
+      this.lastRow = undefined;
       const now = (this.o.now ?? Date.now)();
       for (const [id, c] of this.cpu) if (now - c.seen > 10 * 60_000) this.cpu.delete(id);
       try {

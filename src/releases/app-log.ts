@@ -13,11 +13,17 @@ export const APP_LOG_MAX_BYTES = 10 * 1024 * 1024;
 /** How far back a line's own time is believed (an agent that held lines while the server was away). */
 const OLDEST_MS = 24 * 3600_000;
 
+let lastAt: string | undefined;
+let lastT = NaN;
+let lastIso: string | undefined;
 /** A line's time: `at` as its source read it (an agent's clock), kept within the last day and never ahead of this server's clock; else now. */
 export function lineTime(at: string | undefined, now = Date.now()): string {
-  const t = at ? Date.parse(at) : NaN;
+  // A batch's lines mostly share their times: each is parsed once.
+  if (at !== lastAt) { lastAt = at; lastT = at ? Date.parse(at) : NaN; lastIso = undefined; }
+  const t = lastT;
   if (!Number.isFinite(t) || t < now - OLDEST_MS) return new Date(now).toISOString();
-  return new Date(Math.min(t, now)).toISOString();
+  if (t > now) return new Date(now).toISOString();
+  return (lastIso ??= new Date(t).toISOString());
 }
 
 export function appendAppLog(logs: LogBook, appId: string, source: string, message: string, at?: string): void {
@@ -34,5 +40,27 @@ export function appendAppLogLines(logs: LogBook, appId: string, source: string, 
   logs.ensureOpen(key);
   const now = Date.now();
   logs.append(key, messages.map((m, i) => `${lineTime(ats[i], now)} ${source}: ${m}\n`).join(''));
+  trimAppLog(logs, key);
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/**
+ * Lines from one source in one write, each line the bytes `body[start, end)` (a router's batch, as
+ * it arrived: its lines are not decoded); `at`: each line's own time (lineTime).
+ */
+export function appendAppLogBytes(logs: LogBook, appId: string, source: string, body: Buffer, lines: Array<{ at?: string; start: number; end: number }>): void {
+  if (!lines.length) return;
+  const key = appLogKey(appId);
+  logs.ensureOpen(key);
+  const now = Date.now();
+  const parts: Buffer[] = [];
+  let at: string | undefined;
+  let prefix: Buffer | undefined;
+  for (const l of lines) {
+    if (!prefix || l.at !== at) { at = l.at; prefix = Buffer.from(`${lineTime(at, now)} ${source}: `); }
+    parts.push(prefix, body.subarray(l.start, l.end), NEWLINE);
+  }
+  logs.append(key, Buffer.concat(parts));
   trimAppLog(logs, key);
 }

@@ -1,12 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LogShipper } from './log-shipper.js';
+import { parseWireLines } from './router-wire.js';
+
+const linesOf = (body: Buffer) => parseWireLines(body.toString()).lines.map((l) => l.line);
 
 test('a server that is away: lines wait in a bounded buffer, the oldest dropped and counted, then sent in order', async () => {
   let up = false;
   const got: string[] = [];
   let dropped = 0;
-  const s = new LogShipper({ maxLines: 3, intervalMs: 10_000, send: async (b) => { if (!up) throw new Error('away'); got.push(...b.lines.map((l) => l.line)); dropped += b.dropped; } });
+  const s = new LogShipper({ maxLines: 3, intervalMs: 10_000, send: async (b) => { if (!up) throw new Error('away'); got.push(...linesOf(b.body)); dropped += b.dropped; } });
   for (const l of ['a', 'b', 'c', 'd', 'e']) s.push('app', l);
   await s.flush();
   assert.deepEqual(s.pending(), { lines: 3, dropped: 2 });
@@ -22,7 +25,7 @@ test('lines dropped while a batch is sent: only what is left of that batch goes 
   const got: string[][] = [];
   let release: () => void = () => {};
   let dropped = 0;
-  const s = new LogShipper({ maxLines: 4, intervalMs: 10_000, send: async (b) => { got.push(b.lines.map((l) => l.line)); dropped += b.dropped; if (got.length === 1) await new Promise<void>((r) => { release = r; }); } });
+  const s = new LogShipper({ maxLines: 4, intervalMs: 10_000, send: async (b) => { got.push(linesOf(b.body)); dropped += b.dropped; if (got.length === 1) await new Promise<void>((r) => { release = r; }); } });
   for (const l of ['a', 'b', 'c']) s.push('app', l);
   const first = s.flush();
   // While a, b, c are on their way: three more lines overflow the buffer of 4, dropping a and b (counted, though sent).
@@ -40,5 +43,32 @@ test('a full buffer keeps the newest lines: 200,000 over a limit of 50,000 leave
   const s = new LogShipper({ maxLines: 50_000, intervalMs: 10_000, send: async () => {} });
   for (let i = 0; i < 200_000; i++) s.push('app', `l${i}`);
   assert.deepEqual(s.pending(), { lines: 50_000, dropped: 150_000 });
+  s.close();
+});
+
+test('chunks of nginx\'s wire lines go as they came, in order with single lines, in batches of at most 1 MiB', async () => {
+  const bodies: Buffer[] = [];
+  const s = new LogShipper({ maxLines: 100_000, intervalMs: 10_000, send: async (b) => { bodies.push(b.body); } });
+  const chunk = (n: number, tag: string) => Buffer.from(Array.from({ length: n }, (_, i) => `app\t1764563200.123\t${tag}${i}\n`).join(''));
+  s.push('app', 'first', '1764563200.001');
+  s.pushWire(chunk(30_000, 'x'), 30_000);
+  s.push('app', 'between');
+  s.pushWire(chunk(30_000, 'y'), 30_000);
+  await s.flush();
+  const all = bodies.flatMap((b) => parseWireLines(b.toString()).lines);
+  assert.equal(all.length, 60_002);
+  assert.deepEqual([all[0], all[1]!.line, all[30_001]!.line, all[30_002]!.line, all[60_001]!.line], [{ app_id: 'app', line: 'first', at: '2025-12-01T04:26:40.001Z' }, 'x0', 'between', 'y0', 'y29999']);
+  assert.ok(bodies.every((b) => b.length <= 1 << 20), bodies.map((b) => b.length).join(' '));
+  assert.ok(bodies.length >= 2);
+  s.close();
+});
+
+test('a full buffer of chunks drops the oldest chunks whole, and counts their lines', () => {
+  const s = new LogShipper({ maxLines: 5, intervalMs: 10_000, send: async () => {} });
+  s.pushWire(Buffer.from('a\t1\tx\na\t1\ty\n'), 2);
+  s.pushWire(Buffer.from('a\t1\tz\n'.repeat(4)), 4);
+  assert.deepEqual(s.pending(), { lines: 4, dropped: 2 });
+  s.pushWire(Buffer.from('a\t1\tz\n'.repeat(9)), 9);
+  assert.deepEqual(s.pending(), { lines: 9, dropped: 6 }, 'a chunk larger than the buffer is kept, alone');
   s.close();
 });

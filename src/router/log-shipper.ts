@@ -1,36 +1,42 @@
-// Router log lines go back to the server in batches. While the server is away they wait in a
-// bounded buffer: past its size the oldest lines are dropped, and the server is told how many.
-// Every line of every request passes here (tens of thousands a second under load), so keeping one
-// and dropping the oldest cost the same whatever the buffer holds: a queue with a moving head.
-import type { RouterLogBatch } from './router-wire.js';
+// Router log lines go back to the server in batches, as wire lines (router-wire.ts). While the
+// server is away they wait in a bounded buffer: past its size the oldest are dropped, and the server
+// is told how many. nginx's lines come as whole chunks of its log, passed on as they were read
+// (tens of thousands of lines a second under load: nothing here looks at a line of them); the Node
+// router's come one at a time. Keeping a chunk and dropping the oldest cost the same whatever the
+// buffer holds: a queue with a moving head.
+import { wireLine } from './router-wire.js';
 
-type Line = RouterLogBatch['lines'][number];
+/** Wire lines, whole (each ends with a newline), and how many. */
+interface Piece { data: Buffer | string; lines: number }
 
-const BATCH = 5000;
+/** A batch's size at most (a piece larger than this goes alone). */
+const BATCH_BYTES = 1 << 20;
+
+export interface LogBatchText { body: Buffer; dropped: number }
 
 export class LogShipper {
-  private queue: Line[] = [];
-  /** Index of the oldest line kept, and its number (lines are numbered as they come, from 0). */
+  private queue: Piece[] = [];
+  /** Index of the oldest piece kept, and its number (pieces are numbered as they come, from 0). */
   private head = 0;
   private headSeq = 0;
+  private lines = 0;
   private dropped = 0;
   private timer?: NodeJS.Timeout;
   private sending = false;
   private wait: number;
 
-  constructor(private o: { maxLines: number; send(b: RouterLogBatch): Promise<void>; intervalMs?: number }) {
+  constructor(private o: { maxLines: number; send(b: LogBatchText): Promise<void>; intervalMs?: number }) {
     this.wait = o.intervalMs ?? 250;
   }
 
-  /** Keep a line for the app's log (`at`: when it happened, else now). */
-  push(appId: string, line: string, at = new Date().toISOString()): void {
-    this.queue.push({ app_id: appId, line, at });
-    if (this.queue.length - this.head > this.o.maxLines) this.advance(1, true);
-    this.timer ??= setTimeout(() => { this.timer = undefined; void this.flush(); }, this.wait);
-  }
+  /** Keep a line for the app's log (`msec`: when it happened, Unix seconds with milliseconds; else now). */
+  push(appId: string, line: string, msec?: string): void { this.add({ data: wireLine(appId, line, msec), lines: 1 }); }
+
+  /** Keep `lines` wire lines, as written (`data` is kept: the caller gives it up). */
+  pushWire(data: Buffer, lines: number): void { if (lines > 0) this.add({ data, lines }); }
 
   /** Lines waiting to be sent (and dropped ones). */
-  pending(): { lines: number; dropped: number } { return { lines: this.queue.length - this.head, dropped: this.dropped }; }
+  pending(): { lines: number; dropped: number } { return { lines: this.lines, dropped: this.dropped }; }
 
   /** Send what waits, a batch at a time; on failure keep it and try again later (back-off up to 5 s). */
   async flush(): Promise<void> {
@@ -39,18 +45,21 @@ export class LogShipper {
     try {
       while (this.queue.length > this.head) {
         const from = this.headSeq;
-        const batch = this.queue.slice(this.head, this.head + BATCH);
+        let end = this.head;
+        let bytes = 0;
+        while (end < this.queue.length && (end === this.head || bytes + this.queue[end]!.data.length <= BATCH_BYTES)) bytes += this.queue[end++]!.data.length;
+        const pieces = this.queue.slice(this.head, end);
         const dropped = this.dropped;
         try {
-          await this.o.send({ lines: batch, dropped });
+          await this.o.send({ body: Buffer.concat(pieces.map((p) => (typeof p.data === 'string' ? Buffer.from(p.data) : p.data))), dropped });
         } catch {
           this.wait = Math.min(5000, this.wait * 2);
           this.timer ??= setTimeout(() => { this.timer = undefined; void this.flush(); }, this.wait);
           return;
         }
         this.wait = this.o.intervalMs ?? 250;
-        // Lines dropped while sending moved the head: what is left of the batch goes, not the next N.
-        const sentTo = from + batch.length;
+        // Pieces dropped while sending moved the head: what is left of the batch goes, not the next ones.
+        const sentTo = from + pieces.length;
         if (sentTo > this.headSeq) this.advance(Math.min(sentTo - this.headSeq, this.queue.length - this.head), false);
         this.dropped -= dropped;
       }
@@ -59,12 +68,24 @@ export class LogShipper {
 
   close(): void { clearTimeout(this.timer); }
 
-  /** The `n` oldest lines leave the buffer (`drop`: unsent, counted); the array is compacted once most of it is behind the head. */
+  private add(p: Piece): void {
+    this.queue.push(p);
+    this.lines += p.lines;
+    // The oldest pieces go until the newest `maxLines` lines are left (the newest piece is always kept).
+    while (this.lines > this.o.maxLines && this.queue.length - this.head > 1) this.advance(1, true);
+    this.timer ??= setTimeout(() => { this.timer = undefined; void this.flush(); }, this.wait);
+  }
+
+  /** The `n` oldest pieces leave the buffer (`drop`: unsent, their lines counted); the array is compacted once most of it is behind the head. */
   private advance(n: number, drop: boolean): void {
+    for (let i = this.head; i < this.head + n; i++) {
+      const lines = this.queue[i]!.lines;
+      this.lines -= lines;
+      if (drop) this.dropped += lines;
+    }
     this.head += n;
     this.headSeq += n;
-    if (drop) this.dropped += n;
-    if (this.head > BATCH && this.head * 2 > this.queue.length) {
+    if (this.head > 1000 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }

@@ -1,6 +1,7 @@
 // The router process's nginx data plane: an nginx it starts under its data dir, whose config it
 // rewrites from the routing table and reloads gracefully (old workers finish what they hold), and
-// whose buffered access log it turns into Heroku-format router lines. nginx runs in a process group
+// whose buffered access log it passes on as Heroku-format router lines (nginx writes nearly all of
+// them itself; the rest it turns into theirs). nginx runs in a process group
 // of its own, so it outlives the server with the router process.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -8,8 +9,8 @@ import http from 'node:http';
 import path from 'node:path';
 import { startHostService, runHost } from '../sandbox/host.js';
 import { HOST_ENV } from '../sandbox/host-tools.js';
-import { nginxConf, errorPagesConf, certificateCheckConf, STATUS_HOST, type NginxApp } from '../runtime/nginx/nginx-conf.js';
-import { entryTime, parseEntry, routerLogLine } from '../runtime/nginx/nginx-log.js';
+import { nginxConf, errorPagesConf, certificateCheckConf, FIELDS_MARK, STATUS_HOST, type NginxApp } from '../runtime/nginx/nginx-conf.js';
+import { parseEntry, routerLogLine } from '../runtime/nginx/nginx-log.js';
 import { AccessLogTail } from '../runtime/nginx/access-log-tail.js';
 import { RetiringWorkers, workersOf } from './nginx-workers.js';
 import { certificateId } from '../runtime/custom-domains.js';
@@ -23,8 +24,10 @@ export interface NginxDataPlaneOptions {
   tlsPort?: number;
   domain: string;
   timeoutMs: number;
-  /** One Heroku-format router line for an app's log. */
-  line(appId: string, line: string, at?: string): void;
+  /** One Heroku-format router line for an app's log (`msec`: when, as nginx's `$msec`). */
+  line(appId: string, line: string, msec?: string): void;
+  /** `lines` router wire lines (router-wire.ts) as nginx wrote them. */
+  wire(data: Buffer, lines: number): void;
   say(line: string): void;
 }
 
@@ -60,7 +63,7 @@ export class NginxDataPlane {
     this.apps = apps;
     for (const d of ['temp/body', 'temp/proxy', 'temp/fastcgi', 'temp/uwsgi', 'temp/scgi']) fs.mkdirSync(path.join(this.o.prefix, d), { recursive: true, mode: 0o700 });
     this.killLeftover();
-    this.tail = new AccessLogTail(path.join(this.o.prefix, 'access.log'), (lines) => this.onLog(lines), () => this.proc?.signal('SIGUSR1'));
+    this.tail = new AccessLogTail(path.join(this.o.prefix, 'access.log'), (chunk) => this.onChunk(chunk), () => this.proc?.signal('SIGUSR1'));
     this.tail.start();
     fs.writeFileSync(path.join(this.o.prefix, 'error-pages.conf'), errorPagesConf());
     await this.checkCertificates();
@@ -247,11 +250,26 @@ export class NginxDataPlane {
     }, delayMs);
   }
 
-  private onLog(lines: string[]): void {
-    for (const l of lines) {
-      const e = parseEntry(l);
-      const r = e && routerLogLine(e, (addr) => this.names.get(addr));
-      if (r) this.o.line(r.appId, r.line, entryTime(e));
+  /**
+   * Whole lines of nginx's log: runs of wire lines pass on as they are; a line of fields (a request
+   * nginx could not write the Heroku line of) becomes its line here, in its place.
+   */
+  private onChunk(chunk: Buffer): void {
+    const mark = FIELDS_MARK.charCodeAt(0);
+    let run = 0;
+    let lines = 0;
+    for (let at = 0; at < chunk.length;) {
+      const end = chunk.indexOf(10, at);
+      if (chunk[at] === mark) {
+        if (lines) this.o.wire(chunk.subarray(run, at), lines);
+        const e = parseEntry(chunk.toString('utf8', at + 1, end));
+        const r = e && routerLogLine(e, (addr) => this.names.get(addr));
+        if (r) this.o.line(r.appId, r.line, e.msec);
+        run = end + 1;
+        lines = 0;
+      } else if (end > at) lines++;
+      at = end + 1;
     }
+    if (lines) this.o.wire(chunk.subarray(run), lines);
   }
 }

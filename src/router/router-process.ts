@@ -17,8 +17,11 @@ const say = (m: string) => console.log(`router: ${m}`);
 /** Run the router until SIGTERM/SIGINT (then it finishes what it has in flight) or until its token is refused. */
 export async function runRouter(c: RouterConfig): Promise<void> {
   const instance = c.companion?.instance ?? randomBytes(8).toString('hex');
-  const post = async (p: string, body: unknown) => {
-    const res = await fetch(c.server + p, { method: 'POST', headers: { authorization: `Bearer ${c.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+  const post = async (p: string, body: unknown, text?: Buffer) => {
+    const res = await fetch(c.server + p, {
+      method: 'POST', headers: { authorization: `Bearer ${c.token}`, 'content-type': text ? 'text/plain; charset=utf-8' : 'application/json' },
+      body: text ? (text as unknown as BodyInit) : JSON.stringify(body), signal: AbortSignal.timeout(10_000),
+    });
     if (!res.ok) throw new Error(`HTTP ${res.status} from ${p}`);
   };
   // Assigned once it listens; the table is followed only after that.
@@ -27,8 +30,8 @@ export async function runRouter(c: RouterConfig): Promise<void> {
   // Beside the server (its companion, or started on its host) the server's own local agent's dynos may be at this host's addresses.
   const besideServer = c.companion !== undefined || reachesThisHost(new URL(c.server).hostname);
   const table = new TableClient({ server: c.server, token: c.token, instance, onApplied: () => plane?.changed(), log: say, besideServer });
-  const logs = new LogShipper({ maxLines: c.logBufferLines, send: (b) => post(LOGS_PATH, b) });
-  plane = await startDataPlane(chooseDataPlane(c, say), c, { table, line: (appId, line, at) => logs.push(appId, line, at), served: (v) => state.applied(v), say });
+  const logs = new LogShipper({ maxLines: c.logBufferLines, send: (b) => post(`${LOGS_PATH}?dropped=${b.dropped}`, undefined, b.body) });
+  plane = await startDataPlane(chooseDataPlane(c, say), c, { table, line: (appId, line, msec) => logs.push(appId, line, msec), wire: (data, lines) => logs.pushWire(data, lines), served: (v) => state.applied(v), say });
   say(`routing table from ${c.server}`);
   const closeIdentity = c.companion
     ? await serveIdentity(c.companion.socket, () => ({ kind: 'router', instance, pid: process.pid, version: companionVersion(c.companionVersionTag), ready: table.loaded && state.served >= 0 }))

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tableChanges, type RouterApp } from './router-wire.js';
+import { parseWireLines, tableChanges, wireLine, type RouterApp } from './router-wire.js';
 
 const app = (id: string, port = 1): RouterApp => ({ id, name: `n${id}`, hostnames: [], maintenance: false, internal: false, trusted: null, dynos: [{ id: `d${id}`, host: '127.0.0.1', port, name: 'web.1' }] });
 
@@ -17,4 +17,20 @@ test('tableChanges sends changed and new apps whole and names removed ones', () 
 test('tableChanges of an unchanged table is empty', () => {
   const t = new Map([['a', app('a')]]);
   assert.deepEqual(tableChanges(new Map([['a', JSON.stringify(app('a'))]]), t, 3), []);
+});
+
+test('wire lines: app id, time and line between tabs; a newline in a line cannot start another app\'s line', () => {
+  const text = wireLine('app-1', 'at=info path="/"', '1764563200.123') + wireLine('app-2', 'a\nother\t1764563200.000\tforged') + 'app-3\t-\tno time\n';
+  const { lines, bad } = parseWireLines(text);
+  assert.equal(bad, 0);
+  assert.deepEqual(lines.map((l) => [l.app_id, l.line]), [['app-1', 'at=info path="/"'], ['app-2', 'a\\nother\t1764563200.000\tforged'], ['app-3', 'no time']]);
+  assert.equal(lines[0]!.at, '2025-12-01T04:26:40.123Z');
+  assert.match(lines[1]!.at!, /^\d{4}-\d\d-\d\dT/, 'now');
+  assert.equal(lines[2]!.at, undefined, 'a time that is not one: the server\'s');
+});
+
+test('what is not a wire line, or too long, is counted and left out; the rest is kept', () => {
+  const { lines, bad } = parseWireLines(`no tabs\n\tempty id\n${'i'.repeat(65)}\t1\tlong id\napp\t1\t${'x'.repeat(16_385)}\napp\t1764563200.5\tkept`);
+  assert.equal(bad, 4);
+  assert.deepEqual(lines, [{ app_id: 'app', line: 'kept', at: '2025-12-01T04:26:40.500Z' }]);
 });

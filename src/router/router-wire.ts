@@ -33,8 +33,59 @@ export type TableMessage =
 /** What a router serves and has in flight; `seq` orders reports of one router process. */
 export interface RouterState { instance: string; seq: number; version: number; in_flight: Record<string, number> }
 
-/** Router log lines (Heroku's format) for apps' logs; `dropped`: lines lost while the server was away. */
-/** `at`: when the router wrote the line (ISO 8601): its time in the app's log, however late the batch arrives. */
+/**
+ * Router log lines (Heroku's format) for apps' logs, sent as text (`text/plain`): one wire line per
+ * log line, `app id \t time \t line`, the time when the router wrote it as nginx's `$msec` (Unix
+ * seconds with milliseconds: its time in the app's log, however late the batch arrives); the query's
+ * `dropped` counts lines lost while the server was away. nginx writes nearly every line in this shape
+ * itself (nginx-conf.ts), so the router passes it on as it was written.
+ */
+export const wireLine = (appId: string, line: string, msec = (Date.now() / 1000).toFixed(3)): string =>
+  `${appId}\t${msec}\t${line.includes('\n') ? line.replaceAll('\n', '\\n') : line}\n`;
+
+/** Limits on what one wire line may hold (longer ones are refused, the rest of the batch kept). */
+const MAX_APP_ID = 64;
+const MAX_LINE = 16_384;
+
+/**
+ * Each wire line of a batch, as bytes: its app id, its time (ISO 8601, undefined if it has none),
+ * and where its line lies in `body` (`end`: its newline, or the body's end). Returns how many lines
+ * were not wire lines or were too long (they are left out, the rest kept).
+ */
+export function eachWireLine(body: Buffer, f: (appId: string, at: string | undefined, start: number, end: number) => void): number {
+  let bad = 0;
+  for (let from = 0; from < body.length;) {
+    let end = body.indexOf(10, from);
+    if (end < 0) end = body.length;
+    const a = body.indexOf(9, from);
+    const b = a < 0 || a > end ? -1 : body.indexOf(9, a + 1);
+    if (a <= from || b < 0 || b > end || a - from > MAX_APP_ID || end - b - 1 > MAX_LINE) bad++;
+    else f(body.toString('latin1', from, a), wireTime(body.toString('latin1', a + 1, b)), b + 1, end);
+    from = end + 1;
+  }
+  return bad;
+}
+
+/** A batch's lines as strings (see eachWireLine). */
+export function parseWireLines(text: string): { lines: Array<{ app_id: string; line: string; at?: string }>; bad: number } {
+  const body = Buffer.from(text);
+  const lines: Array<{ app_id: string; line: string; at?: string }> = [];
+  const bad = eachWireLine(body, (app_id, at, start, end) => { lines.push({ app_id, line: body.toString('utf8', start, end), at }); });
+  return { lines, bad };
+}
+
+let lastMsec = '';
+let lastAt: string | undefined;
+/** A wire line's time (Unix seconds with milliseconds) as ISO 8601; lines of one millisecond share it. */
+export function wireTime(msec: string): string | undefined {
+  if (msec === lastMsec) return lastAt;
+  const ms = Number(msec) * 1000;
+  lastMsec = msec;
+  lastAt = /^\d{1,12}(\.\d{1,3})?$/.test(msec) && ms > 0 ? new Date(Math.round(ms)).toISOString() : undefined;
+  return lastAt;
+}
+
+/** The JSON shape older routers send (`application/json`); `at` in ISO 8601. */
 export interface RouterLogBatch { lines: Array<{ app_id: string; line: string; at?: string }>; dropped: number }
 
 export const TABLE_PATH = '/agent/v1/router/table';

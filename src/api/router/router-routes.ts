@@ -7,10 +7,11 @@ import type { AppContext } from '../../app-context.js';
 import { presentedToken } from '../auth.js';
 import { noteSignInFailure, sendTooMany, signInBlockedFor } from '../sign-in-throttle.js';
 import { routerForToken, touchRouter } from '../../store/routers.js';
-import { appendAppLogLines } from '../../releases/app-log.js';
+import { appendAppLogBytes, appendAppLogLines } from '../../releases/app-log.js';
 import { parseBody } from '../errors.js';
 import { fail } from '../../core/errors.js';
-import { LOGS_PATH, PING_MS, STATE_PATH, TABLE_PATH, type TableMessage } from '../../router/router-wire.js';
+import { LOGS_PATH, PING_MS, STATE_PATH, TABLE_PATH, eachWireLine, type TableMessage } from '../../router/router-wire.js';
+import { infoSample, routerSample, type RouterSample } from '../../metrics/router-sample.js';
 
 const INSTANCE = /^[A-Za-z0-9_-]{1,64}$/;
 const stateSchema = z.object({
@@ -68,22 +69,66 @@ export async function routerRoutes(app: FastifyInstance, ctx: AppContext): Promi
     return reply.status(204).send();
   });
 
-  app.post(LOGS_PATH, async (req, reply) => {
-    const b = parseBody(logsSchema, req.body);
-    const byApp = new Map<string, typeof b.lines>();
-    for (const l of b.lines) {
+  // Wire lines as text (router-wire.ts), read as bytes; or the JSON of routers before them.
+  app.addContentTypeParser('text/plain', { parseAs: 'buffer', bodyLimit: LOGS_BODY_LIMIT }, (_req, body, done) => done(null, body));
+  app.post(LOGS_PATH, { bodyLimit: LOGS_BODY_LIMIT }, async (req, reply) => {
+    let dropped: number;
+    if (Buffer.isBuffer(req.body)) {
+      dropped = Number((req.query as Record<string, string | undefined>)['dropped'] ?? 0);
+      await routerLogBytes(req.body);
+    } else {
+      const b = parseBody(logsSchema, req.body);
+      dropped = b.dropped;
+      await routerLogLines(b.lines);
+    }
+    if (Number.isSafeInteger(dropped) && dropped > 0) ctx.log.warn(`a router dropped ${dropped} log line(s) while this server was away`);
+    return reply.status(204).send();
+  });
+
+  const knownApps = async (ids: string[]) => new Set((await db.selectFrom('apps').select('id').where('id', 'in', ids.length ? ids : ['']).execute()).map((a) => a.id));
+
+  /** A batch of wire lines: each line's bytes go to its app's log as they came; only what the metrics need is decoded. */
+  async function routerLogBytes(body: Buffer): Promise<void> {
+    const byApp = new Map<string, Array<{ at?: string; start: number; end: number }>>();
+    const bad = eachWireLine(body, (appId, at, start, end) => {
+      const mine = byApp.get(appId);
+      if (mine) mine.push({ at, start, end }); else byApp.set(appId, [{ at, start, end }]);
+    });
+    if (bad) ctx.log.warn(`a router sent ${bad} line(s) that are not router log lines (app id, tab, time, tab, a line of at most 16 KiB); they were left out`);
+    const known = await knownApps([...byApp.keys()]);
+    for (const [appId, lines] of byApp) {
+      if (!known.has(appId)) continue;
+      for (const l of lines) ctx.metrics.routerLine(appId, sampleOf(body, l.start, l.end), l.at);
+      appendAppLogBytes(ctx.logs, appId, 'heroku[router]', body, lines);
+    }
+  }
+
+  async function routerLogLines(lines: Array<{ app_id: string; line: string; at?: string }>): Promise<void> {
+    const byApp = new Map<string, typeof lines>();
+    for (const l of lines) {
       const mine = byApp.get(l.app_id);
       if (mine) mine.push(l); else byApp.set(l.app_id, [l]);
     }
-    const known = new Set((await db.selectFrom('apps').select('id').where('id', 'in', byApp.size ? [...byApp.keys()] : ['']).execute()).map((a) => a.id));
-    for (const [appId, lines] of byApp) {
+    const known = await knownApps([...byApp.keys()]);
+    for (const [appId, mine] of byApp) {
       if (!known.has(appId)) continue;
-      for (const l of lines) ctx.metrics.line(appId, 'heroku[router]', l.line, l.at);
-      appendAppLogLines(ctx.logs, appId, 'heroku[router]', lines.map((l) => l.line), lines.map((l) => l.at));
+      for (const l of mine) ctx.metrics.line(appId, 'heroku[router]', l.line, l.at);
+      appendAppLogLines(ctx.logs, appId, 'heroku[router]', mine.map((l) => l.line), mine.map((l) => l.at));
     }
-    if (b.dropped) ctx.log.warn(`a router dropped ${b.dropped} log line(s) while this server was away`);
-    return reply.status(204).send();
-  });
+  }
+}
+
+/** A batch of router log lines may be this large (the router sends at most 1 MiB but one chunk of nginx's log). */
+const LOGS_BODY_LIMIT = 8 * 1024 * 1024;
+const AT_INFO = Buffer.from('at=info ');
+
+/** A router line's sample, decoding only what an `at=info` line's sample is read from (router-sample.ts). */
+function sampleOf(body: Buffer, start: number, end: number): RouterSample | undefined {
+  if (end - start > AT_INFO.length && body.compare(AT_INFO, 0, AT_INFO.length, start, start + AT_INFO.length) === 0) {
+    const quote = body.lastIndexOf(0x22, end - 1);
+    return infoSample(body.toString('latin1', quote >= start ? quote + 1 : start, end));
+  }
+  return routerSample(body.toString('utf8', start, end));
 }
 
 declare module 'fastify' {

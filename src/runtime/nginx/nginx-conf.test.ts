@@ -7,7 +7,7 @@ const input = (apps: NginxConfInput['apps']): NginxConfInput => ({ prefix: '/d/n
 test('an app with web dynos up gets an upstream over them (keepalive) and a server block for its host', () => {
   const conf = nginxConf(input([{ appId: 'id-1', name: 'shop', dynos: [{ host: '127.0.0.1', port: 4001 }, { host: '10.1.0.5', port: 5000 }] }]));
   assert.match(conf, /upstream app0 \{\n {4}server 127\.0\.0\.1:4001 max_fails=0;\n {4}server 10\.1\.0\.5:5000 max_fails=0;\n {4}keepalive 64;\n {4}keepalive_timeout 1s;\n {2}\}/);
-  assert.match(conf, /server_name shop\.localhost;\n {4}set \$slipway_app 'id-1';\n {4}set \$slipway_maintenance '';\n {4}access_log \/d\/nginx\/access\.log slipway buffer=64k flush=250ms;\n {4}location \/ \{ proxy_pass http:\/\/app0; \}/);
+  assert.match(conf, /server_name shop\.localhost;\n {4}set \$slipway_app 'id-1';\n {4}set \$slipway_maintenance '';\n {4}access_log \/d\/nginx\/access\.log slipway_line buffer=64k flush=250ms if=\$slipway_line;\n {4}access_log \/d\/nginx\/access\.log slipway buffer=64k flush=250ms if=\$slipway_fields;\n {4}location \/ \{ proxy_pass http:\/\/app0; \}/);
   assert.match(conf, /listen 127\.0\.0\.1:5080 default_server;\n {4}server_name _;\n {4}access_log off;/);
   assert.match(conf, /proxy_read_timeout 30s;/);
   assert.match(conf, /proxy_next_upstream error;/);
@@ -45,7 +45,7 @@ test('forwarding headers, request id and X-Request-Start in integer milliseconds
   }
   assert.ok(conf.includes('map $http_x_request_id $slipway_request_id { "~^[\\w+=/@.-]{20,200}$" $http_x_request_id; default $request_id; }'));
   assert.ok(conf.includes('add_header X-Request-Id $slipway_request_id always;'));
-  assert.match(conf, /log_format slipway escape=json '\$slipway_app\\t\$request_method\\t.*\\t\$msec';/, 'tab-separated fields (nginx turns \\t into a tab), the time last');
+  assert.match(conf, /log_format slipway escape=json '!\$slipway_app\\t\$request_method\\t.*\\t\$msec';/, 'marked, tab-separated fields (nginx turns \\t into a tab), the time last');
 });
 
 test('a name or domain that is not a host name cannot reach the config', () => {
@@ -106,4 +106,17 @@ test('a certificate is checked alone before it joins the configuration: a config
   assert.ok(!conf.includes('daemon'), 'only ever run with -t');
   assert.throws(() => certificateCheckConf('/d/nginx', '/d/x.pem; include /etc/passwd'), /not a plain absolute path/);
   assert.throws(() => certificateCheckConf('/d/nginx', '/d/nginx/../../etc/shadow'), /not a plain absolute path/);
+});
+
+test('nginx writes the Heroku line itself for a request one dyno of the table answered, by the dyno\'s name', () => {
+  const conf = nginxConf(input([
+    { appId: 'id-1', name: 'shop', dynos: [{ host: '127.0.0.1', port: 4001, name: 'web.1' }, { host: '10.1.0.5', port: 5000, name: 'web.2' }] },
+    { appId: 'id-2', name: 'odd', dynos: [{ host: '127.0.0.1', port: 4002, name: "web.1'; evil" }] },
+  ]));
+  assert.ok(conf.includes("log_format slipway_line escape=json '$slipway_app\\t$msec\\tat=info method=$request_method path=\"$request_uri\" host=$host request_id=$slipway_request_id"
+    + ' fwd="$proxy_add_x_forwarded_for" dyno=$slipway_line connect=${slipway_connect_ms}ms service=${slipway_service_ms}ms status=$status bytes=$body_bytes_sent protocol=$scheme\';'));
+  assert.match(conf, /map \$upstream_addr \$slipway_dyno \{\n {4}'127\.0\.0\.1:4001' 'web\.1';\n {4}'10\.1\.0\.5:5000' 'web\.2';\n {4}default '';\n {2}\}/, 'a name that is not a dyno name is not written (its requests\' lines are the fields\')');
+  assert.ok(conf.includes("map $status $slipway_line { 101 ''; 403 ''; 503 ''; default $slipway_dyno; }"), 'nginx\'s own answers and a WebSocket\'s are written as fields');
+  assert.ok(conf.includes("map $slipway_line $slipway_fields { '' 1; default ''; }"));
+  assert.ok(conf.includes('pcre_jit on;'));
 });

@@ -15,7 +15,8 @@ const PAGES = {
 export interface NginxApp {
   appId: string;
   name: string;
-  dynos: { host: string; port: number }[];
+  /** `name`: how its log lines name it (web.1); absent, by its address. */
+  dynos: { host: string; port: number; name?: string }[];
   /** A private space's trusted IP ranges (absent: everyone). */
   trusted?: readonly string[];
   /** Internal routing: not on the router at all (404). */
@@ -52,14 +53,17 @@ export interface NginxConfInput {
 export const STATUS_HOST = 'slipway_status';
 
 const HOSTNAME = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
+/** A dyno's name as the table gives it (web.1): nothing nginx would read as syntax. */
+const DYNO_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** Single-quoted nginx string: only ' and \ need escaping. */
 const q = (s: string) => `'${s.replace(/[\\']/g, (c) => `\\${c}`)}'`;
 
 /**
- * An access line's fields, in this order, separated by tabs. escape=json escapes every control
- * character inside a value (a tab as \t), so a literal tab only ever separates fields: a path or
- * header cannot forge another field, nor a line. `msec` is when the request ended (the line's time).
+ * The fields of an access line nginx cannot write as a Heroku router line itself (see logFormats),
+ * in this order, separated by tabs. escape=json escapes every control character inside a value (a tab
+ * as \t), so a literal tab only ever separates fields: a path or header cannot forge another field,
+ * nor a line. `msec` is when the request ended (the line's time).
  */
 export const LOG_FIELDS = {
   app: '$slipway_app', method: '$request_method', path: '$request_uri', host: '$host', request_id: '$slipway_request_id',
@@ -68,7 +72,46 @@ export const LOG_FIELDS = {
   maintenance: '$slipway_maintenance', scheme: '$scheme', msec: '$msec',
 } as const;
 
-const logFormat = () => `log_format slipway escape=json '${Object.values(LOG_FIELDS).join('\\t')}';`;
+/** What starts a line of LOG_FIELDS (a wire line starts with an app id, which never holds it). */
+export const FIELDS_MARK = '!';
+
+/**
+ * Two line formats into one buffered file (nginx shares the buffer, so lines keep their order).
+ * A request answered by one known dyno with a status of its own (nearly every one) is written as
+ * the router's wire line, `app id \t msec \t Heroku line` (src/router/router-wire.ts), the
+ * Heroku line being the one the Node router writes: the router process passes it on unread.
+ * Any other (no dyno, a retry on another dyno, nginx's own 403 and 503s, a WebSocket's 101) is
+ * written as FIELDS_MARK and LOG_FIELDS, and turned into its line there (nginx-log.ts). Values are
+ * escaped as JSON strings are: a quote or a backslash in a path cannot end its quoted value.
+ */
+const logFormats = () => [
+  `log_format slipway_line escape=json '$slipway_app\\t$msec\\tat=info method=$request_method path="$request_uri" host=$host request_id=$slipway_request_id`
+    + ` fwd="$proxy_add_x_forwarded_for" dyno=$slipway_line connect=\${slipway_connect_ms}ms service=\${slipway_service_ms}ms status=$status bytes=$body_bytes_sent protocol=$scheme';`,
+  `log_format slipway escape=json '${FIELDS_MARK}${Object.values(LOG_FIELDS).join('\\t')}';`,
+];
+
+/** nginx's seconds with milliseconds ("0.012", "-" for none) as whole milliseconds ("12"). */
+const millis = (from: string, to: string) => `map ${from} ${to} { "~^0\\.0*(?<ms>\\d+)$" $ms; "~^(?<s>[1-9]\\d*)\\.(?<ms>\\d{3})$" $s$ms; default 0; }`;
+
+/**
+ * The maps that write a request's Heroku line: the dyno that answered by name (only when there was
+ * one attempt, at a dyno of this table), and whether that line is written (`$slipway_line`, the
+ * dyno's name) or the fields are (`$slipway_fields`).
+ */
+function lineMaps(apps: NginxApp[]): string {
+  const dynos = new Map<string, string>();
+  for (const a of apps) for (const d of a.dynos) if (d.name && DYNO_NAME.test(d.name)) dynos.set(`${d.host}:${d.port}`, d.name);
+  return `  map_hash_max_size ${Math.max(2048, 4 * dynos.size)};
+  map_hash_bucket_size 64;
+  map $upstream_addr $slipway_dyno {
+${[...dynos].map(([addr, name]) => `    ${q(addr)} ${q(name)};\n`).join('')}    default '';
+  }
+  map $status $slipway_line { 101 ''; 403 ''; 503 ''; default $slipway_dyno; }
+  map $slipway_line $slipway_fields { '' 1; default ''; }
+  ${millis('$upstream_connect_time', '$slipway_connect_ms')}
+  ${millis('$request_time', '$slipway_service_ms')}
+`;
+}
 
 /** allow/deny lines for a space's trusted ranges; ranges that do not parse trust nobody (as in the Node router). */
 function access(trusted: readonly string[] | undefined): string[] {
@@ -114,7 +157,8 @@ function appServer(a: NginxApp, i: number, c: NginxConfInput, errorPages: string
     server_name ${serverNames.join(' ')};
 ${extra}    set $slipway_app ${q(a.appId)};
     set $slipway_maintenance ${a.maintenance ? "'1'" : "''"};
-    access_log ${c.prefix}/access.log slipway buffer=64k flush=250ms;
+    access_log ${c.prefix}/access.log slipway_line buffer=64k flush=250ms if=$slipway_line;
+    access_log ${c.prefix}/access.log slipway buffer=64k flush=250ms if=$slipway_fields;
 ${access(a.trusted).map((l) => `    ${l}\n`).join('')}${body}
 ${errorPages}  }
 `;
@@ -162,6 +206,7 @@ export function nginxConf(c: NginxConfInput): string {
   const apps = c.apps.filter((a) => !a.internal).sort((x, y) => x.name.localeCompare(y.name));
   return `# Generated by Slipway from its dyno registry; rewritten on every change. Do not edit.
 ${c.user ? `user ${c.user};\n` : ''}worker_processes 1;
+pcre_jit on;
 daemon off;
 master_process on;
 pid ${c.prefix}/nginx.pid;
@@ -182,8 +227,7 @@ http {
   server_names_hash_bucket_size 128;
   client_max_body_size 0;
   keepalive_requests 100000;
-  ${logFormat()}
-  # The client's X-Request-Id when it looks like one, else a fresh one.
+${logFormats().map((f) => `  ${f}\n`).join('')}${lineMaps(apps)}  # The client's X-Request-Id when it looks like one, else a fresh one.
   map $http_x_request_id $slipway_request_id { "~^[\\w+=/@.-]{20,200}$" $http_x_request_id; default $request_id; }
   # X-Request-Start in integer milliseconds: $msec without its dot.
   map $msec $slipway_request_start { "~^(?<s>\\d+)\\.(?<ms>\\d+)$" $s$ms; default $msec; }

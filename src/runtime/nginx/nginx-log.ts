@@ -1,5 +1,6 @@
-// nginx's access log (tab-separated fields, see LOG_FIELDS in nginx-conf.ts) → the Node router's log lines,
-// so `slipway logs` reads the same whichever data plane served the request.
+// The lines of nginx's access log that nginx could not write as Heroku lines itself (tab-separated
+// fields, see LOG_FIELDS in nginx-conf.ts) → the Node router's log lines, so `slipway logs` reads
+// the same whichever data plane served the request.
 import { accessLine, errorLine } from '../router-log.js';
 import { LOG_FIELDS } from './nginx-conf.js';
 
@@ -29,18 +30,6 @@ export function parseEntry(line: string): Entry | undefined {
       upstream_status: u(v[8]!), connect: u(v[9]!), request_time: u(v[10]!), status: u(v[11]!), bytes: u(v[12]!), maintenance: u(v[13]!), scheme: u(v[14]!), msec: v[15]!,
     };
   } catch { return undefined; }
-}
-
-let lastMsec = '';
-let lastAt = '';
-/** The line's time (nginx's `$msec`, seconds.milliseconds) as an ISO string; the lines of one millisecond share it. */
-export function entryTime(e: Entry): string | undefined {
-  if (e.msec === lastMsec) return lastAt;
-  const ms = Number(e.msec) * 1000;
-  if (!Number.isFinite(ms) || ms <= 0) return undefined;
-  lastMsec = e.msec;
-  lastAt = new Date(Math.round(ms)).toISOString();
-  return lastAt;
 }
 
 /**
