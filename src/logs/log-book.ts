@@ -100,12 +100,20 @@ export class LogBook {
     const l = this.live.get(key);
     if (!l || l.size <= maxBytes) return false;
     const f = this.file(key);
-    const buf = fs.readFileSync(f);
-    let from = buf.length - keepBytes;
-    const nl = buf.indexOf(10, from);
-    if (nl >= 0) from = nl + 1;
-    fs.writeFileSync(f, buf.subarray(from));
-    l.size = buf.length - from;
+    // Only the part kept is read (the newest keepBytes, from the first whole line in them).
+    const fd = fs.openSync(f, 'r');
+    let size: number;
+    let tail: Buffer;
+    try {
+      size = fs.fstatSync(fd).size;
+      tail = Buffer.allocUnsafe(Math.min(size, keepBytes));
+      tail = tail.subarray(0, fs.readSync(fd, tail, 0, tail.length, size - tail.length));
+    } finally { fs.closeSync(fd); }
+    const nl = tail.indexOf(10);
+    const kept = nl >= 0 && size > tail.length ? tail.subarray(nl + 1) : tail;
+    fs.writeFileSync(f, kept);
+    const from = size - kept.length;
+    l.size = kept.length;
     l.shifted += from;
     for (const w of l.wake) w();
     return true;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { accessLine, errorLine } from '../runtime/router-log.js';
-import { dynoErrorCode, routerSample } from './router-sample.js';
+import { dynoErrorCode, routerSample, routerSampleOf } from './router-sample.js';
 
 test('an access line gives its status class and connect + service time', () => {
   const line = accessLine({ method: 'GET', path: '/a "status=500 service=9ms"', host: 'a.example', requestId: 'r', fwd: '1.2.3.4', dyno: 'web.1', connectMs: 2, serviceMs: 31, status: 201, bytes: 5, protocol: 'http' });
@@ -24,4 +24,26 @@ test('R14 and R15 in a dyno line', () => {
   assert.equal(dynoErrorCode('Error R14 (Memory quota exceeded)'), 'R14');
   assert.equal(dynoErrorCode('Error R15 (Memory quota vastly exceeded)'), 'R15');
   assert.equal(dynoErrorCode('printed Error R14 (by the app)'), undefined);
+});
+
+test('an access line read from a batch\'s bytes: only what follows its last quote counts, the last of each field', () => {
+  const batch = (lines: string[]) => Buffer.from(lines.join('\n'));
+  const lines = [
+    'at=info method=GET path="/x\\" status=500 service=9999ms" host=a request_id=r fwd="1.2.3.4\\" connect=7000ms" dyno=web.1 connect=1ms service=12ms status=404 bytes=5 protocol=http',
+    'at=info method=GET path="/" host=a" status=500 request_id=r fwd="1.2.3.4" dyno=web.1 connect=0ms service=3ms status=200 bytes=5 protocol=http',
+    'at=info method=GET path="/" host=a request_id=r fwd="1.2.3.4" dyno=web.1 connect=0ms service=3ms status=200x bytes=5 protocol=http',
+    'at=info method=GET path="/" host=a request_id=r fwd="1.2.3.4" dyno=web.1 connect=0ms service=3s status=302',
+    'at=error code=H12 desc="Request timeout" method=GET path="/" host=a dyno=web.1 status=503 service=30000ms',
+  ];
+  const buf = batch(lines);
+  let start = 0;
+  const samples = lines.map((l) => { const s = routerSampleOf(buf, start, start + Buffer.byteLength(l)); start += Buffer.byteLength(l) + 1; return s; });
+  assert.deepEqual(samples, [
+    { statusClass: 4, serviceMs: 13 },
+    { statusClass: 2, serviceMs: 3 },
+    undefined,
+    { statusClass: 3, serviceMs: 0 },
+    { statusClass: 5, serviceMs: 30000, code: 'H12' },
+  ]);
+  assert.deepEqual(samples.slice(0, 2), lines.slice(0, 2).map(routerSample), 'the same as a line read as a string');
 });

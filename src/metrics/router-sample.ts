@@ -20,7 +20,7 @@ const MS = /^(\d+)ms$/;
 
 /** The sample in an `at=info` or `at=error` router line; undefined for any other line. */
 export function routerSample(quoted: string): RouterSample | undefined {
-  if (quoted.startsWith('at=info ')) return infoSample(quoted.slice(quoted.lastIndexOf('"') + 1));
+  if (quoted.startsWith('at=info ')) return routerSampleOf(Buffer.from(quoted), 0, Buffer.byteLength(quoted));
   // Quoted values (path, desc, fwd) are the client's: emptied first, so they cannot forge a field.
   const line = quoted.replace(QUOTED, '""');
   const at = AT.exec(line)?.[1];
@@ -33,25 +33,41 @@ export function routerSample(quoted: string): RouterSample | undefined {
   return { statusClass, serviceMs: ms('connect') + ms('service'), ...(code && /^[HR]\d{1,3}$/.test(code) ? { code } : {}) };
 }
 
-/** The value after the last ` name=` in `tail`, up to a space or its end. */
-const after = (tail: string, name: string): string | undefined => {
-  const i = tail.lastIndexOf(name);
-  if (i < 0) return undefined;
-  const end = tail.indexOf(' ', i + name.length);
-  return tail.slice(i + name.length, end < 0 ? undefined : end);
-};
-const msOf = (v: string | undefined): number => (v && v.endsWith('ms') && /^\d+$/.test(v.slice(0, -2)) ? Number(v.slice(0, -2)) : 0);
+const AT_INFO = Buffer.from('at=info ');
+const STATUS = Buffer.from(' status=');
+const CONNECT = Buffer.from(' connect=');
+const SERVICE = Buffer.from(' service=');
 
 /**
- * An `at=info` line's sample from what follows its last quote: every value a client writes (path,
- * forwarded-for) is quoted with its quotes escaped, and the fields after the last one are the
- * router's own (`dyno=… connect=…ms service=…ms status=… bytes=… protocol=…`); the last of each
- * name is taken. Every request's line is read so, so it reads the little it needs.
+ * The sample of the router line `buf[start, end)` (a batch's bytes, undecoded). An `at=info` line
+ * is read from what follows its last quote: every value a client writes (path, forwarded-for) is
+ * quoted with its quotes escaped, and the fields after the last one are the router's own
+ * (`dyno=… connect=…ms service=…ms status=… bytes=… protocol=…`); the last of each name is taken.
+ * Every request's line is read so, so it reads the few bytes it needs. Other lines: routerSample.
  */
-export function infoSample(tail: string): RouterSample | undefined {
-  const status = Number(after(tail, ' status='));
-  if (!Number.isInteger(status) || status < 100 || status > 599) return undefined;
-  return { statusClass: Math.min(5, Math.max(2, Math.floor(status / 100))) as RouterSample['statusClass'], serviceMs: msOf(after(tail, ' connect=')) + msOf(after(tail, ' service=')) };
+export function routerSampleOf(buf: Buffer, start: number, end: number): RouterSample | undefined {
+  if (end - start <= AT_INFO.length || buf.compare(AT_INFO, 0, AT_INFO.length, start, start + AT_INFO.length) !== 0) return routerSample(buf.toString('utf8', start, end));
+  const quote = buf.lastIndexOf(0x22, end - 1);
+  const from = quote >= start ? quote + 1 : start;
+  const status = digitsAfter(buf, STATUS, from, end);
+  if (status === undefined || status.value < 100 || status.value > 599 || (status.end < end && buf[status.end] !== 0x20)) return undefined;
+  return { statusClass: Math.min(5, Math.max(2, Math.floor(status.value / 100))) as RouterSample['statusClass'], serviceMs: msAfter(buf, CONNECT, from, end) + msAfter(buf, SERVICE, from, end) };
+}
+
+/** The whole number after the last `name` in `buf[from, end)`, and where its digits end. */
+function digitsAfter(buf: Buffer, name: Buffer, from: number, end: number): { value: number; end: number } | undefined {
+  const i = buf.lastIndexOf(name, end - name.length);
+  if (i < from) return undefined;
+  let value = 0;
+  let j = i + name.length;
+  for (; j < end && j - i - name.length < 9 && buf[j]! >= 0x30 && buf[j]! <= 0x39; j++) value = value * 10 + buf[j]! - 0x30;
+  return j > i + name.length ? { value, end: j } : undefined;
+}
+
+/** `name` followed by digits, `ms` and a space or the end: those milliseconds, else 0. */
+function msAfter(buf: Buffer, name: Buffer, from: number, end: number): number {
+  const d = digitsAfter(buf, name, from, end);
+  return d && buf[d.end] === 0x6d && buf[d.end + 1] === 0x73 && (d.end + 2 === end || buf[d.end + 2] === 0x20) ? d.value : 0;
 }
 
 /** Heroku's dyno error codes in a dyno's log line (R14 memory quota exceeded, R15 vastly exceeded). */

@@ -43,24 +43,30 @@ export function appendAppLogLines(logs: LogBook, appId: string, source: string, 
   trimAppLog(logs, key);
 }
 
-const NEWLINE = Buffer.from('\n');
+/** Lines of a batch's bytes: line i is `body[starts[i], ends[i])`, its own time `ats[i]` (lineTime). */
+export interface WireLines { ats: Array<string | undefined>; starts: number[]; ends: number[] }
 
-/**
- * Lines from one source in one write, each line the bytes `body[start, end)` (a router's batch, as
- * it arrived: its lines are not decoded); `at`: each line's own time (lineTime).
- */
-export function appendAppLogBytes(logs: LogBook, appId: string, source: string, body: Buffer, lines: Array<{ at?: string; start: number; end: number }>): void {
-  if (!lines.length) return;
+/** Lines from one source in one write, copied from a router's batch as they arrived (not decoded). */
+export function appendAppLogBytes(logs: LogBook, appId: string, source: string, body: Buffer, lines: WireLines): void {
+  const n = lines.starts.length;
+  if (!n) return;
   const key = appLogKey(appId);
   logs.ensureOpen(key);
   const now = Date.now();
-  const parts: Buffer[] = [];
-  let at: string | undefined;
-  let prefix: Buffer | undefined;
-  for (const l of lines) {
-    if (!prefix || l.at !== at) { at = l.at; prefix = Buffer.from(`${lineTime(at, now)} ${source}: `); }
-    parts.push(prefix, body.subarray(l.start, l.end), NEWLINE);
+  // Each line's prefix (its time and source), made once per distinct time.
+  const prefixes: Buffer[] = new Array<Buffer>(n);
+  let size = 0;
+  for (let i = 0; i < n; i++) {
+    prefixes[i] = i > 0 && lines.ats[i] === lines.ats[i - 1] ? prefixes[i - 1]! : Buffer.from(`${lineTime(lines.ats[i], now)} ${source}: `);
+    size += prefixes[i]!.length + lines.ends[i]! - lines.starts[i]! + 1;
   }
-  logs.append(key, Buffer.concat(parts));
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    at += prefixes[i]!.copy(out, at);
+    at += body.copy(out, at, lines.starts[i], lines.ends[i]);
+    out[at++] = 0x0a;
+  }
+  logs.append(key, out);
   trimAppLog(logs, key);
 }

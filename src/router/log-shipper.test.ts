@@ -3,13 +3,14 @@ import assert from 'node:assert/strict';
 import { LogShipper } from './log-shipper.js';
 import { parseWireLines } from './router-wire.js';
 
-const linesOf = (body: Buffer) => parseWireLines(body.toString()).lines.map((l) => l.line);
+const bodyOf = (parts: Array<Buffer | string>) => Buffer.concat(parts.map((p) => Buffer.from(p)));
+const linesOf = (parts: Array<Buffer | string>) => parseWireLines(bodyOf(parts).toString()).lines.map((l) => l.line);
 
 test('a server that is away: lines wait in a bounded buffer, the oldest dropped and counted, then sent in order', async () => {
   let up = false;
   const got: string[] = [];
   let dropped = 0;
-  const s = new LogShipper({ maxLines: 3, intervalMs: 10_000, send: async (b) => { if (!up) throw new Error('away'); got.push(...linesOf(b.body)); dropped += b.dropped; } });
+  const s = new LogShipper({ maxLines: 3, intervalMs: 10_000, send: async (b) => { if (!up) throw new Error('away'); got.push(...linesOf(b.parts)); dropped += b.dropped; } });
   for (const l of ['a', 'b', 'c', 'd', 'e']) s.push('app', l);
   await s.flush();
   assert.deepEqual(s.pending(), { lines: 3, dropped: 2 });
@@ -25,7 +26,7 @@ test('lines dropped while a batch is sent: only what is left of that batch goes 
   const got: string[][] = [];
   let release: () => void = () => {};
   let dropped = 0;
-  const s = new LogShipper({ maxLines: 4, intervalMs: 10_000, send: async (b) => { got.push(linesOf(b.body)); dropped += b.dropped; if (got.length === 1) await new Promise<void>((r) => { release = r; }); } });
+  const s = new LogShipper({ maxLines: 4, intervalMs: 10_000, send: async (b) => { got.push(linesOf(b.parts)); dropped += b.dropped; if (got.length === 1) await new Promise<void>((r) => { release = r; }); } });
   for (const l of ['a', 'b', 'c']) s.push('app', l);
   const first = s.flush();
   // While a, b, c are on their way: three more lines overflow the buffer of 4, dropping a and b (counted, though sent).
@@ -48,7 +49,7 @@ test('a full buffer keeps the newest lines: 200,000 over a limit of 50,000 leave
 
 test('chunks of nginx\'s wire lines go as they came, in order with single lines, in batches of at most 1 MiB', async () => {
   const bodies: Buffer[] = [];
-  const s = new LogShipper({ maxLines: 100_000, intervalMs: 10_000, send: async (b) => { bodies.push(b.body); } });
+  const s = new LogShipper({ maxLines: 100_000, intervalMs: 10_000, send: async (b) => { bodies.push(bodyOf(b.parts)); } });
   const chunk = (n: number, tag: string) => Buffer.from(Array.from({ length: n }, (_, i) => `app\t1764563200.123\t${tag}${i}\n`).join(''));
   s.push('app', 'first', '1764563200.001');
   s.pushWire(chunk(30_000, 'x'), 30_000);

@@ -12,7 +12,21 @@ interface Piece { data: Buffer | string; lines: number }
 /** A batch's size at most (a piece larger than this goes alone). */
 const BATCH_BYTES = 1 << 20;
 
-export interface LogBatchText { body: Buffer; dropped: number }
+/** A batch: its wire lines in parts, as kept (not copied into one buffer), and how many lines were dropped before it. */
+export interface LogBatchText { parts: Array<Buffer | string>; dropped: number }
+
+/** The pieces' data, runs of single lines joined into one string (the Node router's come a line at a time). */
+function joined(pieces: Piece[]): Array<Buffer | string> {
+  const parts: Array<Buffer | string> = [];
+  let run: string[] = [];
+  for (const p of pieces) {
+    if (typeof p.data === 'string') { run.push(p.data); continue; }
+    if (run.length) { parts.push(run.join('')); run = []; }
+    parts.push(p.data);
+  }
+  if (run.length) parts.push(run.join(''));
+  return parts;
+}
 
 export class LogShipper {
   private queue: Piece[] = [];
@@ -51,7 +65,7 @@ export class LogShipper {
         const pieces = this.queue.slice(this.head, end);
         const dropped = this.dropped;
         try {
-          await this.o.send({ body: Buffer.concat(pieces.map((p) => (typeof p.data === 'string' ? Buffer.from(p.data) : p.data))), dropped });
+          await this.o.send({ parts: joined(pieces), dropped });
         } catch {
           this.wait = Math.min(5000, this.wait * 2);
           this.timer ??= setTimeout(() => { this.timer = undefined; void this.flush(); }, this.wait);

@@ -7,11 +7,11 @@ import type { AppContext } from '../../app-context.js';
 import { presentedToken } from '../auth.js';
 import { noteSignInFailure, sendTooMany, signInBlockedFor } from '../sign-in-throttle.js';
 import { routerForToken, touchRouter } from '../../store/routers.js';
-import { appendAppLogBytes, appendAppLogLines } from '../../releases/app-log.js';
+import { appendAppLogBytes, appendAppLogLines, type WireLines } from '../../releases/app-log.js';
 import { parseBody } from '../errors.js';
 import { fail } from '../../core/errors.js';
 import { LOGS_PATH, PING_MS, STATE_PATH, TABLE_PATH, eachWireLine, type TableMessage } from '../../router/router-wire.js';
-import { infoSample, routerSample, type RouterSample } from '../../metrics/router-sample.js';
+import { routerSampleOf } from '../../metrics/router-sample.js';
 
 const INSTANCE = /^[A-Za-z0-9_-]{1,64}$/;
 const stateSchema = z.object({
@@ -89,16 +89,19 @@ export async function routerRoutes(app: FastifyInstance, ctx: AppContext): Promi
 
   /** A batch of wire lines: each line's bytes go to its app's log as they came; only what the metrics need is decoded. */
   async function routerLogBytes(body: Buffer): Promise<void> {
-    const byApp = new Map<string, Array<{ at?: string; start: number; end: number }>>();
+    const byApp = new Map<string, WireLines>();
     const bad = eachWireLine(body, (appId, at, start, end) => {
-      const mine = byApp.get(appId);
-      if (mine) mine.push({ at, start, end }); else byApp.set(appId, [{ at, start, end }]);
+      let mine = byApp.get(appId);
+      if (!mine) byApp.set(appId, mine = { ats: [], starts: [], ends: [] });
+      mine.ats.push(at);
+      mine.starts.push(start);
+      mine.ends.push(end);
     });
     if (bad) ctx.log.warn(`a router sent ${bad} line(s) that are not router log lines (app id, tab, time, tab, a line of at most 16 KiB); they were left out`);
     const known = await knownApps([...byApp.keys()]);
     for (const [appId, lines] of byApp) {
       if (!known.has(appId)) continue;
-      for (const l of lines) ctx.metrics.routerLine(appId, sampleOf(body, l.start, l.end), l.at);
+      for (let i = 0; i < lines.starts.length; i++) ctx.metrics.routerLine(appId, routerSampleOf(body, lines.starts[i]!, lines.ends[i]!), lines.ats[i]);
       appendAppLogBytes(ctx.logs, appId, 'heroku[router]', body, lines);
     }
   }
@@ -120,16 +123,6 @@ export async function routerRoutes(app: FastifyInstance, ctx: AppContext): Promi
 
 /** A batch of router log lines may be this large (the router sends at most 1 MiB but one chunk of nginx's log). */
 const LOGS_BODY_LIMIT = 8 * 1024 * 1024;
-const AT_INFO = Buffer.from('at=info ');
-
-/** A router line's sample, decoding only what an `at=info` line's sample is read from (router-sample.ts). */
-function sampleOf(body: Buffer, start: number, end: number): RouterSample | undefined {
-  if (end - start > AT_INFO.length && body.compare(AT_INFO, 0, AT_INFO.length, start, start + AT_INFO.length) === 0) {
-    const quote = body.lastIndexOf(0x22, end - 1);
-    return infoSample(body.toString('latin1', quote >= start ? quote + 1 : start, end));
-  }
-  return routerSample(body.toString('utf8', start, end));
-}
 
 declare module 'fastify' {
   interface FastifyRequest { routerId?: string }
