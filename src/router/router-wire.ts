@@ -85,9 +85,6 @@ export function wireTime(msec: string): string | undefined {
   return lastAt;
 }
 
-/** The JSON shape older routers send (`application/json`); `at` in ISO 8601. */
-export interface RouterLogBatch { lines: Array<{ app_id: string; line: string; at?: string }>; dropped: number }
-
 export const TABLE_PATH = '/agent/v1/router/table';
 export const STATE_PATH = '/agent/v1/router/state';
 export const LOGS_PATH = '/agent/v1/router/logs';

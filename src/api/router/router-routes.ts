@@ -18,6 +18,7 @@ const stateSchema = z.object({
   instance: z.string().regex(INSTANCE), seq: z.number().int().min(0), version: z.number().int().min(-1),
   in_flight: z.record(z.string().max(64), z.number().int().min(0)).refine((o) => Object.keys(o).length <= 100_000, 'too many dynos'),
 });
+/** The JSON older routers send (`application/json`; `at` in ISO 8601). */
 const logsSchema = z.object({ lines: z.array(z.object({ app_id: z.string().max(64), line: z.string().max(16_384), at: z.string().datetime().optional() })).max(10_000), dropped: z.number().int().min(0) });
 
 export async function routerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
