@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { nginxConf, errorPagesConf, certificateCheckConf, STATUS_HOST, type NginxConfInput } from './nginx-conf.js';
+import { nginxConf, errorPageFiles, certificateCheckConf, STATUS_HOST, type NginxConfInput } from './nginx-conf.js';
 
 const input = (apps: NginxConfInput['apps']): NginxConfInput => ({ prefix: '/d/nginx', listenHost: '127.0.0.1', listenPort: 5080, domain: 'localhost', timeoutSeconds: 30, apps, generation: 7, statusToken: 'ab'.repeat(16) });
 
@@ -23,7 +23,7 @@ test('an app in maintenance mode answers the maintenance page with 503 (marked f
 test('an app without a web dyno answers 503 (H14) and has no upstream', () => {
   const conf = nginxConf(input([{ appId: 'id-2', name: 'idle', dynos: [] }]));
   assert.ok(!conf.includes('upstream app0'));
-  assert.match(conf, /server_name idle\.localhost;[^}]*location \/ \{ return 503; \}/);
+  assert.match(conf, /server_name idle\.localhost;[^}]*include \/d\/nginx\/pages-h14\.conf;\n {4}add_header Retry-After 5 always;/);
 });
 
 test('space apps: trusted ranges become allow/deny (bad ranges trust nobody), internal apps are not routed', () => {
@@ -58,12 +58,28 @@ test('the generated text is stable for the same registry (no reload without a ch
   assert.equal(nginxConf(input(apps)), nginxConf(input([...apps].reverse())));
 });
 
-test('error pages: timeout and refused upstream become the Node router\'s 503 pages', () => {
-  const pages = errorPagesConf();
-  assert.match(pages, /error_page 504 =503 @h12;/);
-  assert.match(pages, /error_page 502 =503 @h13;/);
-  assert.match(pages, /location @h12 \{[^\n]*return 503 '[^\n]*Request timeout/);
-  assert.match(pages, /location @h404 \{[^\n]*return 404 '[^\n]*There is no app at this address\./);
+test('error pages: timeout and refused upstream become the Node router\'s 503 pages; nginx\'s own answers return their page', () => {
+  const pages = errorPageFiles();
+  assert.match(pages['pages-upstream.conf'], /error_page 504 =503 @h12;/);
+  assert.match(pages['pages-upstream.conf'], /error_page 502 =503 @h13;/);
+  assert.match(pages['pages-upstream.conf'], /location @h12 \{[^\n]*return 503 '[^\n]*Request timeout/);
+  assert.match(pages['pages-h403.conf'], /error_page 403 @h403;\nlocation @h403 \{[^\n]*return 403 '[^\n]*trusted IP ranges/);
+  assert.match(pages['pages-h404.conf'], /^location \/ \{[^\n]*return 404 '[^\n]*There is no app at this address\./);
+  assert.match(pages['pages-h14.conf'], /^location \/ \{[^\n]*return 503 '[^\n]*No web dyno is running/);
+});
+
+test('a server block has only the error pages it can answer (each named location costs a reload a location\'s configuration)', () => {
+  const conf = nginxConf(input([
+    { appId: 'a', name: 'up', dynos: [{ host: '10.1.0.9', port: 5000 }] },
+    { appId: 'b', name: 'idle', dynos: [] },
+    { appId: 'c', name: 'spaced', dynos: [{ host: '10.1.0.8', port: 5000 }], trusted: ['10.0.0.0/8'] },
+  ]));
+  const block = (name: string) => new RegExp(`server_name ${name}\\.localhost;[^}]*\\}[^}]*\\}`).exec(conf)?.[0] ?? '';
+  assert.match(block('up'), /proxy_pass http:\/\/app\d;[^\n]*\n {4}include \/d\/nginx\/pages-upstream\.conf;/);
+  assert.ok(!block('up').includes('pages-h403'));
+  assert.ok(!block('idle').includes('pages-upstream') && block('idle').includes('pages-h14.conf'));
+  assert.match(block('spaced'), /deny all;\n {4}include \/d\/nginx\/pages-h403\.conf;\n {4}location \/ \{ proxy_pass/);
+  assert.ok(!conf.includes('error-pages.conf'));
 });
 
 test('custom domains are answered by their app\'s server block; a name that is not a host name is refused', () => {
@@ -82,7 +98,7 @@ test('the status server answers the table version it serves at a secret path, un
   const conf = nginxConf({ ...input([{ appId: 'id-1', name: 'shop', dynos: [] }]), generation: 1764450000123 });
   const status = /server \{\n {4}listen 127\.0\.0\.1:5080;\n {4}server_name slipway_status;[^]*?\n {2}\}\n/.exec(conf)?.[0] ?? '';
   assert.match(status, new RegExp(`location = /${'ab'.repeat(16)} \\{ default_type text/plain; return 200 '1764450000123'; \\}`));
-  assert.match(status, /access_log off;\n[^]*location \/ \{ return 404; \}/);
+  assert.match(status, /access_log off;\n[^]*include \/d\/nginx\/pages-h404\.conf;/);
   assert.equal(STATUS_HOST, 'slipway_status');
   assert.throws(() => nginxConf(input([{ appId: 'x', name: 'a', dynos: [], hostnames: [STATUS_HOST] }])), /not a host name/);
   assert.throws(() => nginxConf({ ...input([]), statusToken: 'x; }' }), /status token/);

@@ -135,7 +135,7 @@ const IDLE_UPSTREAM = 1;
 /** A certificate file nginx may be told to read: an absolute path of plain characters. */
 const CERT_FILE = /^\/[\w./-]+$/;
 
-function appServer(a: NginxApp, i: number, c: NginxConfInput, errorPages: string): string {
+function appServer(a: NginxApp, i: number, c: NginxConfInput): string {
   const names = [`${a.name}.${c.domain}`, ...(a.hostnames ?? [])];
   const certificates = c.tlsPort === undefined ? [] : a.certificates ?? [];
   const bad = [...names, ...certificates.map((x) => x.hostname)].find((n) => !HOSTNAME.test(n));
@@ -146,12 +146,15 @@ function appServer(a: NginxApp, i: number, c: NginxConfInput, errorPages: string
   const upstream = a.dynos.length
     ? `  upstream ${up} {\n${a.dynos.map((d) => `    server ${d.host}:${d.port} max_fails=0;\n`).join('')}    keepalive 64;\n    keepalive_timeout ${IDLE_UPSTREAM}s;\n  }\n`
     : '';
-  // A `return` with a body is sent as it is (no error_page): the maintenance page, not H14's.
+  // A `return` with a body is sent as it is (no error_page): the maintenance page, H14's. Only a
+  // server that proxies has the upstream's error pages, and only one with trusted ranges the 403's:
+  // each named location costs nginx a full location's configuration at every reload.
+  const pages = (name: keyof ReturnType<typeof errorPageFiles>) => `    include ${c.prefix}/${name};\n`;
   const body = a.maintenance
-    ? `    location / { default_type 'text/html; charset=utf-8'; return 503 ${q(MAINTENANCE_PAGE)}; }`
+    ? `    location / { default_type 'text/html; charset=utf-8'; return 503 ${q(MAINTENANCE_PAGE)}; }\n`
     : a.dynos.length
-      ? `    location / { proxy_pass http://${up}; }`
-      : `    location / { return 503; }\n    add_header Retry-After 5 always;`;
+      ? `    location / { proxy_pass http://${up}; }\n${pages('pages-upstream.conf')}`
+      : `${pages('pages-h14.conf')}    add_header Retry-After 5 always;\n`;
   const server = (listen: string, serverNames: string[], extra = '') => `  server {
     listen ${listen};
     server_name ${serverNames.join(' ')};
@@ -159,8 +162,7 @@ ${extra}    set $slipway_app ${q(a.appId)};
     set $slipway_maintenance ${a.maintenance ? "'1'" : "''"};
     access_log ${c.prefix}/access.log slipway_line buffer=64k flush=250ms if=$slipway_line;
     access_log ${c.prefix}/access.log slipway buffer=64k flush=250ms if=$slipway_fields;
-${access(a.trusted).map((l) => `    ${l}\n`).join('')}${body}
-${errorPages}  }
+${access(a.trusted).map((l) => `    ${l}\n`).join('')}${a.trusted ? pages('pages-h403.conf') : ''}${body}  }
 `;
   // On the TLS port, one server per certificate'd name: nginx picks it by SNI, and with it the certificate.
   return upstream + server(`${c.listenHost}:${c.listenPort}`, names)
@@ -168,17 +170,22 @@ ${errorPages}  }
 }
 
 /**
- * The Node router's error pages for every server block (written beside nginx.conf, included): an
- * upstream timeout (504) is H12's page, a refused or closed connection (502) H13's, both as 503.
+ * The Node router's pages, as files written beside nginx.conf and included where they apply: an
+ * upstream timeout (504) is H12's page, a refused or closed connection (502) H13's, both as 503
+ * (servers that proxy); a space's refusal (403, servers with trusted ranges); and the answers nginx
+ * gives itself, as a `location /` that returns the page (no app: 404, no web dyno: H14's 503).
  */
-export function errorPagesConf(): string {
-  const named = (n: string, status: number, title: string, text: string) => `location @${n} { default_type 'text/html; charset=utf-8'; return ${status} ${q(page(title, text))}; }\n`;
-  return 'error_page 404 @h404;\nerror_page 403 @h403;\nerror_page 503 @h14;\nerror_page 504 =503 @h12;\nerror_page 502 =503 @h13;\n'
-    + named('h404', 404, PAGES.noApp.title, PAGES.noApp.text)
-    + named('h403', 403, PAGES.forbidden.title, PAGES.forbidden.text)
-    + named('h14', 503, PAGES.noDyno.title, PAGES.noDyno.text)
-    + named('h12', 503, PAGES.error.title, 'Request timeout')
-    + named('h13', 503, PAGES.error.title, 'Connection closed without response');
+export function errorPageFiles(): Record<'pages-upstream.conf' | 'pages-h403.conf' | 'pages-h404.conf' | 'pages-h14.conf', string> {
+  const html = `default_type 'text/html; charset=utf-8';`;
+  const named = (n: string, status: number, title: string, text: string) => `location @${n} { ${html} return ${status} ${q(page(title, text))}; }\n`;
+  return {
+    'pages-upstream.conf': 'error_page 504 =503 @h12;\nerror_page 502 =503 @h13;\n'
+      + named('h12', 503, PAGES.error.title, 'Request timeout')
+      + named('h13', 503, PAGES.error.title, 'Connection closed without response'),
+    'pages-h403.conf': `error_page 403 @h403;\n${named('h403', 403, PAGES.forbidden.title, PAGES.forbidden.text)}`,
+    'pages-h404.conf': `location / { ${html} return 404 ${q(page(PAGES.noApp.title, PAGES.noApp.text))}; }\n`,
+    'pages-h14.conf': `location / { ${html} return 503 ${q(page(PAGES.noDyno.title, PAGES.noDyno.text))}; }\n`,
+  };
 }
 
 /** A configuration that only loads one certificate file (for `nginx -t`): whether nginx can serve it, before it goes into the real one. */
@@ -202,7 +209,7 @@ export function nginxConf(c: NginxConfInput): string {
   if (!HOSTNAME.test(c.domain)) throw new Error(`SLIPWAY_DOMAIN ${JSON.stringify(c.domain)} is not a host name`);
   if (!/^[0-9a-f]{32,}$/.test(c.statusToken)) throw new Error('the status token must be 32 or more hex digits');
   const t = `${c.timeoutSeconds}s`;
-  const errorPages = `    include ${c.prefix}/error-pages.conf;\n`;
+  const noApp = `    include ${c.prefix}/pages-h404.conf;\n`;
   const apps = c.apps.filter((a) => !a.internal).sort((x, y) => x.name.localeCompare(y.name));
   return `# Generated by Slipway from its dyno registry; rewritten on every change. Do not edit.
 ${c.user ? `user ${c.user};\n` : ''}worker_processes 1;
@@ -263,16 +270,14 @@ ${logFormats().map((f) => `  ${f}\n`).join('')}${lineMaps(apps)}  # The client's
     access_log off;
     set $slipway_app '';
     set $slipway_maintenance '';
-    location / { return 404; }
-${errorPages}  }
+${noApp}  }
   # Which table this configuration serves; asked by the router process, at a path only it knows.
   server {
     listen ${c.listenHost}:${c.listenPort};
     server_name ${STATUS_HOST};
     access_log off;
     location = /${c.statusToken} { default_type text/plain; return 200 '${c.generation}'; }
-    location / { return 404; }
-${errorPages}  }
+${noApp}  }
 ${c.tlsPort === undefined ? '' : `  # A name without a certificate (or none sent) gets no handshake: there is no default certificate to give away.
   server {
     listen ${c.listenHost}:${c.tlsPort} ssl default_server;
@@ -281,6 +286,6 @@ ${c.tlsPort === undefined ? '' : `  # A name without a certificate (or none sent
     access_log off;
     location / { return 404; }
   }
-`}${apps.map((a, i) => appServer(a, i, c, errorPages)).join('')}}
+`}${apps.map((a, i) => appServer(a, i, c)).join('')}}
 `;
 }
