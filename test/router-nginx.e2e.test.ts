@@ -82,7 +82,7 @@ test('an app is served through nginx with its config value; unknown hosts get th
   for (const p of ['/', '/generation', `/${token.replace(/^./, (c) => (c === '0' ? '1' : '0'))}`]) assert.equal((await viaRouter(s, A, p, 'slipway_status')).status, 404, p);
 });
 
-test('a custom domain (domains:add) is answered by the app\'s server block; removed, it is not', { skip: missing, timeout: 60_000 }, async () => {
+test('a custom domain (domains:add) leads to its app; removed, it does not', { skip: missing, timeout: 60_000 }, async () => {
   const host = 'www.nginx-shop.test';
   assert.equal((await run(['domains:add', host])).code, 0);
   const r = await waitFor('nginx to answer for the custom domain', async () => { const x = await viaRouter(s, A, '/', host); return x.status === 200 ? x : undefined; });

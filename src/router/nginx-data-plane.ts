@@ -9,7 +9,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { startHostService, runHost } from '../sandbox/host.js';
 import { HOST_ENV } from '../sandbox/host-tools.js';
-import { nginxConf, errorPageFiles, certificateCheckConf, FIELDS_MARK, STATUS_HOST, type NginxApp } from '../runtime/nginx/nginx-conf.js';
+import { nginxConf, certificateCheckConf, FIELDS_MARK, STATUS_HOST, type NginxApp } from '../runtime/nginx/nginx-conf.js';
 import { parseEntry, routerLogLine } from '../runtime/nginx/nginx-log.js';
 import { AccessLogTail } from '../runtime/nginx/access-log-tail.js';
 import { RetiringWorkers, workersOf } from './nginx-workers.js';
@@ -65,7 +65,6 @@ export class NginxDataPlane {
     this.killLeftover();
     this.tail = new AccessLogTail(path.join(this.o.prefix, 'access.log'), (chunk) => this.onChunk(chunk), () => this.proc?.signal('SIGUSR1'));
     this.tail.start();
-    for (const [name, text] of Object.entries(errorPageFiles())) fs.writeFileSync(path.join(this.o.prefix, name), text);
     await this.checkCertificates();
     fs.writeFileSync(this.confFile, this.confText(this.generation));
     const test = await runHost('nginx', ['-t', '-q', '-e', 'stderr', '-p', this.o.prefix, '-c', this.confFile], { env: HOST_ENV, timeoutMs: 30_000 });

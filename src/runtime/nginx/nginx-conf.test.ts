@@ -1,40 +1,50 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { nginxConf, errorPageFiles, certificateCheckConf, STATUS_HOST, type NginxConfInput } from './nginx-conf.js';
+import { nginxConf, certificateCheckConf, STATUS_HOST, type NginxConfInput } from './nginx-conf.js';
 
 const input = (apps: NginxConfInput['apps']): NginxConfInput => ({ prefix: '/d/nginx', listenHost: '127.0.0.1', listenPort: 5080, domain: 'localhost', timeoutSeconds: 30, apps, generation: 7, statusToken: 'ab'.repeat(16) });
 
-test('an app with web dynos up gets an upstream over them (keepalive) and a server block for its host', () => {
+test('an app with web dynos up gets an upstream over them (keepalive), and its host name leads to it', () => {
   const conf = nginxConf(input([{ appId: 'id-1', name: 'shop', dynos: [{ host: '127.0.0.1', port: 4001 }, { host: '10.1.0.5', port: 5000 }] }]));
   assert.match(conf, /upstream app0 \{\n {4}server 127\.0\.0\.1:4001 max_fails=0;\n {4}server 10\.1\.0\.5:5000 max_fails=0;\n {4}keepalive 64;\n {4}keepalive_timeout 1s;\n {2}\}/);
-  assert.match(conf, /server_name shop\.localhost;\n {4}set \$slipway_app 'id-1';\n {4}set \$slipway_maintenance '';\n {4}access_log \/d\/nginx\/access\.log slipway_line buffer=64k flush=250ms if=\$slipway_line;\n {4}access_log \/d\/nginx\/access\.log slipway buffer=64k flush=250ms if=\$slipway_fields;\n {4}location \/ \{ proxy_pass http:\/\/app0; \}/);
-  assert.match(conf, /listen 127\.0\.0\.1:5080 default_server;\n {4}server_name _;\n {4}access_log off;/);
+  assert.match(conf, /map \$host \$slipway_app \{\n {4}shop\.localhost 'id-1';\n {4}default '';\n {2}\}/);
+  assert.match(conf, /map \$host \$slipway_upstream \{\n {4}shop\.localhost app0;\n {4}default '';\n {2}\}/);
+  assert.match(conf, /listen 127\.0\.0\.1:5080 default_server;\n {4}server_name _;\n {4}access_log \/d\/nginx\/access\.log slipway_line buffer=64k flush=250ms if=\$slipway_line;\n {4}access_log \/d\/nginx\/access\.log slipway buffer=64k flush=250ms if=\$slipway_fields;/);
+  assert.match(conf, /\n {6}proxy_pass http:\/\/\$slipway_upstream;\n/);
   assert.match(conf, /proxy_read_timeout 30s;/);
   assert.match(conf, /proxy_next_upstream error;/);
 });
 
 test('an app in maintenance mode answers the maintenance page with 503 (marked for H80), its dynos untouched', () => {
   const conf = nginxConf(input([{ appId: 'id-3', name: 'resting', dynos: [{ host: '127.0.0.1', port: 4001 }], maintenance: true }]));
-  assert.match(conf, /server_name resting\.localhost;\n {4}set \$slipway_app 'id-3';\n {4}set \$slipway_maintenance '1';/);
-  assert.match(conf, /location \/ \{ default_type 'text\/html; charset=utf-8'; return 503 '<!doctype html>.*Offline for maintenance.*'; \}/);
-  assert.ok(!conf.includes('proxy_pass http://app0'), 'nothing is proxied');
+  assert.match(conf, /map \$host \$slipway_maintenance \{\n {4}resting\.localhost '1';\n {4}default '';\n {2}\}/);
+  assert.match(conf, /if \(\$slipway_maintenance\) \{ return 503 '<!doctype html>.*Offline for maintenance.*'; \}/);
+  assert.ok(!conf.includes('upstream app0'), 'nothing is proxied');
+  assert.match(conf, /map \$host \$slipway_upstream \{\n {4}default '';/);
 });
 
-test('an app without a web dyno answers 503 (H14) and has no upstream', () => {
+test('an app without a web dyno answers 503 (H14, with Retry-After) and has no upstream', () => {
   const conf = nginxConf(input([{ appId: 'id-2', name: 'idle', dynos: [] }]));
   assert.ok(!conf.includes('upstream app0'));
-  assert.match(conf, /server_name idle\.localhost;[^}]*include \/d\/nginx\/pages-h14\.conf;\n {4}add_header Retry-After 5 always;/);
+  assert.match(conf, /map \$host \$slipway_app \{\n {4}idle\.localhost 'id-2';/);
+  assert.match(conf, /if \(\$slipway_upstream = ''\) \{ add_header Retry-After 5 always; add_header X-Request-Id \$slipway_request_id always; return 503 '[^']*No web dyno is running/);
 });
 
-test('space apps: trusted ranges become allow/deny (bad ranges trust nobody), internal apps are not routed', () => {
+test('space apps: trusted ranges become a geo per set (bad ranges trust nobody, /0 everyone), internal apps are not routed', () => {
   const conf = nginxConf(input([
     { appId: 'a', name: 'inner', dynos: [{ host: '10.1.0.9', port: 5000 }], internal: true },
     { appId: 'b', name: 'open', dynos: [], trusted: ['0.0.0.0/0'] },
     { appId: 'c', name: 'shut', dynos: [], trusted: ['10.2.3.4/8', 'not-a-range; deny all'] },
+    { appId: 'd', name: 'shut2', dynos: [], trusted: ['10.2.3.4/8', 'not-a-range; deny all'] },
+    { appId: 'e', name: 'none', dynos: [], trusted: ['nonsense'] },
   ]));
   assert.ok(!conf.includes('inner.localhost'));
-  assert.match(conf, /server_name open\.localhost;[^}]*allow all;\n {4}deny all;/);
-  assert.match(conf, /server_name shut\.localhost;[^}]*allow 10\.0\.0\.0\/8;\n {4}deny all;\n/);
+  assert.match(conf, /map \$host \$slipway_space \{\n {4}none\.localhost s0;\n {4}open\.localhost s1;\n {4}shut\.localhost s2;\n {4}shut2\.localhost s2;\n {4}default '';\n {2}\}/);
+  assert.match(conf, /geo \$slipway_refused_s0 \{\n {4}default '1';\n {2}\}/, 'no range that parses: nobody is trusted');
+  assert.match(conf, /geo \$slipway_refused_s1 \{\n {4}default '';\n {2}\}/, '/0: everyone');
+  assert.match(conf, /geo \$slipway_refused_s2 \{\n {4}default '1';\n {4}10\.0\.0\.0\/8 '';\n {2}\}/);
+  assert.match(conf, /map \$slipway_space \$slipway_refused \{\n {4}s0 \$slipway_refused_s0;\n {4}s1 \$slipway_refused_s1;\n {4}s2 \$slipway_refused_s2;\n {4}default '';\n {2}\}/);
+  assert.match(conf, /if \(\$slipway_refused\) \{ return 403; \}/);
   assert.ok(!conf.includes('not-a-range'));
 });
 
@@ -58,47 +68,51 @@ test('the generated text is stable for the same registry (no reload without a ch
   assert.equal(nginxConf(input(apps)), nginxConf(input([...apps].reverse())));
 });
 
-test('error pages: timeout and refused upstream become the Node router\'s 503 pages; nginx\'s own answers return their page', () => {
-  const pages = errorPageFiles();
-  assert.match(pages['pages-upstream.conf'], /error_page 504 =503 @h12;/);
-  assert.match(pages['pages-upstream.conf'], /error_page 502 =503 @h13;/);
-  assert.match(pages['pages-upstream.conf'], /location @h12 \{[^\n]*return 503 '[^\n]*Request timeout/);
-  assert.match(pages['pages-h403.conf'], /error_page 403 @h403;\nlocation @h403 \{[^\n]*return 403 '[^\n]*trusted IP ranges/);
-  assert.match(pages['pages-h404.conf'], /^location \/ \{[^\n]*return 404 '[^\n]*There is no app at this address\./);
-  assert.match(pages['pages-h14.conf'], /^location \/ \{[^\n]*return 503 '[^\n]*No web dyno is running/);
+test('error pages: no app, a refusal, maintenance and no dyno in this order; timeout and refused upstream become the Node router\'s 503 pages', () => {
+  const conf = nginxConf(input([{ appId: 'a', name: 'up', dynos: [{ host: '10.1.0.9', port: 5000 }] }]));
+  assert.match(conf, /error_page 403 @h403;\n {4}error_page 504 =503 @h12;\n {4}error_page 502 =503 @h13;/);
+  assert.match(conf, /location @h12 \{[^\n]*return 503 '[^\n]*Request timeout/);
+  assert.match(conf, /location @h13 \{[^\n]*return 503 '[^\n]*Connection closed without response/);
+  assert.match(conf, /location @h403 \{[^\n]*return 403 '[^\n]*trusted IP ranges/);
+  const order = ["if ($slipway_app = '')", 'if ($slipway_refused)', 'if ($slipway_maintenance)', "if ($slipway_upstream = '')", 'proxy_pass'].map((x) => conf.indexOf(x));
+  assert.ok(order.every((x, i) => x > 0 && (i === 0 || x > order[i - 1]!)), `in order: ${order.join(' ')}`);
+  assert.match(conf, /if \(\$slipway_app = ''\) \{ return 404 '[^\n]*There is no app at this address\./);
 });
 
-test('a server block has only the error pages it can answer (each named location costs a reload a location\'s configuration)', () => {
-  const conf = nginxConf(input([
-    { appId: 'a', name: 'up', dynos: [{ host: '10.1.0.9', port: 5000 }] },
-    { appId: 'b', name: 'idle', dynos: [] },
-    { appId: 'c', name: 'spaced', dynos: [{ host: '10.1.0.8', port: 5000 }], trusted: ['10.0.0.0/8'] },
-  ]));
-  const block = (name: string) => new RegExp(`server_name ${name}\\.localhost;[^}]*\\}[^}]*\\}`).exec(conf)?.[0] ?? '';
-  assert.match(block('up'), /proxy_pass http:\/\/app\d;[^\n]*\n {4}include \/d\/nginx\/pages-upstream\.conf;/);
-  assert.ok(!block('up').includes('pages-h403'));
-  assert.ok(!block('idle').includes('pages-upstream') && block('idle').includes('pages-h14.conf'));
-  assert.match(block('spaced'), /deny all;\n {4}include \/d\/nginx\/pages-h403\.conf;\n {4}location \/ \{ proxy_pass/);
-  assert.ok(!conf.includes('error-pages.conf'));
+test('one server answers every app: more apps add map entries and upstreams, no server block or location', () => {
+  const apps = (n: number) => Array.from({ length: n }, (_, i) => ({ appId: `id-${i}`, name: `app-${i}`, dynos: [{ host: '10.1.0.9', port: 5000 + i }] }));
+  const count = (conf: string, re: RegExp) => conf.match(re)?.length ?? 0;
+  const one = nginxConf(input(apps(1)));
+  const many = nginxConf(input(apps(1000)));
+  assert.equal(count(many, /\n {2}server \{/g), count(one, /\n {2}server \{/g));
+  assert.equal(count(many, /location /g), count(one, /location /g));
+  assert.equal(count(many, /\n {2}upstream app\d+ \{/g), 1000);
+  assert.match(many, /map_hash_max_size 4000;/);
 });
 
-test('custom domains are answered by their app\'s server block; a name that is not a host name is refused', () => {
-  const conf = nginxConf(input([{ appId: 'id-1', name: 'shop', dynos: [], hostnames: ['www.shop.test', 'shop.test'] }]));
-  assert.match(conf, /server_name shop\.localhost www\.shop\.test shop\.test;/);
+test('a custom domain spelled like a map parameter is a key, not the parameter', () => {
+  const conf = nginxConf(input([{ appId: 'id-1', name: 'shop', dynos: [], hostnames: ['default', 'include', 'hostnames', 'volatile'] }]));
+  for (const n of ['default', 'include', 'hostnames', 'volatile']) assert.ok(conf.includes(`    \\${n} 'id-1';\n`), n);
+  assert.match(conf, /map \$host \$slipway_app \{\n[^}]*\n {4}default '';\n {2}\}/);
+});
+
+test('custom domains lead to their app as its own name does (a name twice: the first app keeps it); a name that is not a host name is refused', () => {
+  const conf = nginxConf(input([{ appId: 'id-1', name: 'shop', dynos: [], hostnames: ['www.shop.test', 'shop.test'] }, { appId: 'id-2', name: 'zoo', dynos: [], hostnames: ['shop.test', 'shop.localhost'] }]));
+  assert.match(conf, /map \$host \$slipway_app \{\n {4}shop\.localhost 'id-1';\n {4}www\.shop\.test 'id-1';\n {4}shop\.test 'id-1';\n {4}zoo\.localhost 'id-2';\n {4}default '';\n/);
   assert.throws(() => nginxConf(input([{ appId: 'id-1', name: 'shop', dynos: [], hostnames: ['x; return 200 pwned'] }])), /not a host name/);
 });
 
-test('the server names hash is sized for the names served (no search and warning at each reload with 1,000 apps)', () => {
-  assert.match(nginxConf(input([])), /server_names_hash_max_size 512;\n {2}server_names_hash_bucket_size 128;/);
-  const many = Array.from({ length: 1000 }, (_, i) => ({ appId: `id-${i}`, name: `app-${i}`, dynos: [], hostnames: i === 0 ? ['www.shop.test'] : [] }));
-  assert.match(nginxConf(input(many)), /server_names_hash_max_size 4004;/);
+test('the hashes are sized for the names served (no search and warning at each reload with 1,000 apps), a bucket for the longest name', () => {
+  assert.match(nginxConf(input([])), /server_names_hash_max_size 512;\n {2}server_names_hash_bucket_size 256;\n {2}map_hash_max_size 2048;\n {2}map_hash_bucket_size 64;/);
+  const many = Array.from({ length: 1000 }, (_, i) => ({ appId: `id-${i}`, name: `app-${i}`, dynos: [], hostnames: i === 0 ? [`${'a'.repeat(63)}.${'b'.repeat(63)}.shop.test`] : [] }));
+  assert.match(nginxConf(input(many)), /map_hash_max_size 4004;\n {2}map_hash_bucket_size 256;/);
 });
 
 test('the status server answers the table version it serves at a secret path, under a name no app can have', () => {
   const conf = nginxConf({ ...input([{ appId: 'id-1', name: 'shop', dynos: [] }]), generation: 1764450000123 });
   const status = /server \{\n {4}listen 127\.0\.0\.1:5080;\n {4}server_name slipway_status;[^]*?\n {2}\}\n/.exec(conf)?.[0] ?? '';
   assert.match(status, new RegExp(`location = /${'ab'.repeat(16)} \\{ default_type text/plain; return 200 '1764450000123'; \\}`));
-  assert.match(status, /access_log off;\n[^]*include \/d\/nginx\/pages-h404\.conf;/);
+  assert.match(status, /access_log off;\n[^]*location \/ \{[^\n]*return 404 '[^\n]*There is no app at this address\./);
   assert.equal(STATUS_HOST, 'slipway_status');
   assert.throws(() => nginxConf(input([{ appId: 'x', name: 'a', dynos: [], hostnames: [STATUS_HOST] }])), /not a host name/);
   assert.throws(() => nginxConf({ ...input([]), statusToken: 'x; }' }), /status token/);
@@ -108,7 +122,7 @@ test('a TLS port: one ssl server per certificate\'d host name (the app\'s routes
   const app = { appId: 'id-1', name: 'shop', dynos: [{ host: '127.0.0.1', port: 4001 }], hostnames: ['www.shop.test', 'api.shop.test'], certificates: [{ hostname: 'www.shop.test', file: '/d/nginx/certs/abc.pem' }] };
   const conf = nginxConf({ ...input([app]), tlsPort: 5443 });
   assert.match(conf, /listen 127\.0\.0\.1:5443 ssl default_server;\n {4}server_name _;\n {4}ssl_reject_handshake on;/);
-  assert.match(conf, /listen 127\.0\.0\.1:5443 ssl;\n {4}server_name www\.shop\.test;\n {4}ssl_certificate \/d\/nginx\/certs\/abc\.pem;\n {4}ssl_certificate_key \/d\/nginx\/certs\/abc\.pem;\n {4}set \$slipway_app 'id-1';[^}]*location \/ \{ proxy_pass http:\/\/app0; \}/);
+  assert.match(conf, /listen 127\.0\.0\.1:5443 ssl;\n {4}server_name www\.shop\.test;\n {4}ssl_certificate \/d\/nginx\/certs\/abc\.pem;\n {4}ssl_certificate_key \/d\/nginx\/certs\/abc\.pem;\n {4}access_log [^]*?proxy_pass http:\/\/\$slipway_upstream;\n {4}\}\n {2}\}/);
   assert.equal(conf.match(/ssl;\n/g)?.length, 1, 'api.shop.test has no certificate: no TLS server for it');
   assert.match(conf, /proxy_set_header X-Forwarded-Proto \$scheme;/);
   assert.ok(!nginxConf(input([app])).includes('ssl'), 'without a TLS port, no TLS server at all');
@@ -133,6 +147,7 @@ test('nginx writes the Heroku line itself for a request one dyno of the table an
     + ' fwd="$proxy_add_x_forwarded_for" dyno=$slipway_line connect=${slipway_connect_ms}ms service=${slipway_service_ms}ms status=$status bytes=$body_bytes_sent protocol=$scheme\';'));
   assert.match(conf, /map \$upstream_addr \$slipway_dyno \{\n {4}'127\.0\.0\.1:4001' 'web\.1';\n {4}'10\.1\.0\.5:5000' 'web\.2';\n {4}default '';\n {2}\}/, 'a name that is not a dyno name is not written (its requests\' lines are the fields\')');
   assert.ok(conf.includes("map $status $slipway_line { 101 ''; 403 ''; 503 ''; default $slipway_dyno; }"), 'nginx\'s own answers and a WebSocket\'s are written as fields');
-  assert.ok(conf.includes("map $slipway_line $slipway_fields { '' 1; default ''; }"));
+  assert.ok(conf.includes("map $slipway_line $slipway_fields { '' $slipway_known; default ''; }"), 'the fields otherwise');
+  assert.ok(conf.includes("map $slipway_app $slipway_known { '' ''; default 1; }"), 'but nothing for a name no app has');
   assert.ok(conf.includes('pcre_jit on;'));
 });

@@ -1,6 +1,9 @@
 // The nginx data plane's configuration as a pure function of Slipway's dyno registry: one server
-// block per app on the router's listener, an upstream per app over its web dynos that are up, and
-// the same headers, error pages and log fields as the Node router (src/runtime/router.ts).
+// block answers every app, from maps of each app's facts by the Host asked for; an upstream per app
+// over its web dynos that are up; and the same headers, error pages and log fields as the Node
+// router (src/runtime/router.ts). A table change costs a reload a few hash entries and an upstream
+// per app, not a server block with its locations (each builds a whole configuration of its own:
+// with 1,000 apps those were most of a reload).
 import { parseCidr, formatCidr } from '../../spaces/cidr.js';
 import { page, MAINTENANCE_PAGE } from '../router.js';
 
@@ -96,33 +99,31 @@ const millis = (from: string, to: string) => `map ${from} ${to} { "~^0\\.0*(?<ms
 /**
  * The maps that write a request's Heroku line: the dyno that answered by name (only when there was
  * one attempt, at a dyno of this table), and whether that line is written (`$slipway_line`, the
- * dyno's name) or the fields are (`$slipway_fields`).
+ * dyno's name) or the fields are (`$slipway_fields`; neither for a name no app has, as the Node router
+ * logs no line for it).
  */
 function lineMaps(apps: NginxApp[]): string {
   const dynos = new Map<string, string>();
   for (const a of apps) for (const d of a.dynos) if (d.name && DYNO_NAME.test(d.name)) dynos.set(`${d.host}:${d.port}`, d.name);
-  return `  map_hash_max_size ${Math.max(2048, 4 * dynos.size)};
-  map_hash_bucket_size 64;
-  map $upstream_addr $slipway_dyno {
+  return `  map $upstream_addr $slipway_dyno {
 ${[...dynos].map(([addr, name]) => `    ${q(addr)} ${q(name)};\n`).join('')}    default '';
   }
   map $status $slipway_line { 101 ''; 403 ''; 503 ''; default $slipway_dyno; }
-  map $slipway_line $slipway_fields { '' 1; default ''; }
+  map $slipway_line $slipway_fields { '' $slipway_known; default ''; }
+  map $slipway_app $slipway_known { '' ''; default 1; }
   ${millis('$upstream_connect_time', '$slipway_connect_ms')}
   ${millis('$request_time', '$slipway_service_ms')}
 `;
 }
 
-/** allow/deny lines for a space's trusted ranges; ranges that do not parse trust nobody (as in the Node router). */
-function access(trusted: readonly string[] | undefined): string[] {
-  if (!trusted) return [];
-  const lines: string[] = [];
-  for (const r of trusted) {
-    const c = parseCidr(r);
-    if (!c) continue;
-    lines.push(c.bits === 0 ? 'allow all;' : `allow ${formatCidr(c)};`);
-  }
-  return [...lines, 'deny all;'];
+/**
+ * A `geo` body for a space's trusted ranges: '' for an address in them, '1' (refused) for any other;
+ * ranges that do not parse trust nobody (as in the Node router), and a /0 trusts every address, IPv6 too.
+ */
+function trustedGeo(trusted: readonly string[]): string {
+  const ranges = trusted.map(parseCidr).filter((c) => c !== undefined && c !== null);
+  if (ranges.some((c) => c.bits === 0)) return "    default '';\n";
+  return `    default '1';\n${ranges.map((c) => `    ${formatCidr(c)} '';\n`).join('')}`;
 }
 
 /**
@@ -135,59 +136,80 @@ const IDLE_UPSTREAM = 1;
 /** A certificate file nginx may be told to read: an absolute path of plain characters. */
 const CERT_FILE = /^\/[\w./-]+$/;
 
-/** A server block's line that includes one of errorPageFiles() (written in the prefix). */
-const pages = (c: NginxConfInput, name: keyof ReturnType<typeof errorPageFiles>) => `    include ${c.prefix}/${name};\n`;
+const HTML = `default_type 'text/html; charset=utf-8';`;
 
-function appServer(a: NginxApp, i: number, c: NginxConfInput): string {
+/** The host names an app answers: `<name>.<domain>` and its custom domains (checked: nothing nginx would read as syntax). */
+function namesOf(a: NginxApp, c: NginxConfInput): string[] {
   const names = [`${a.name}.${c.domain}`, ...(a.hostnames ?? [])];
   const certificates = c.tlsPort === undefined ? [] : a.certificates ?? [];
   const bad = [...names, ...certificates.map((x) => x.hostname)].find((n) => !HOSTNAME.test(n));
   if (bad) throw new Error(`cannot route ${JSON.stringify(bad)}: not a host name`);
   const badFile = certificates.find((x) => !CERT_FILE.test(x.file) || x.file.includes('..'));
   if (badFile) throw new Error(`cannot serve the certificate of ${badFile.hostname} from ${JSON.stringify(badFile.file)}: not a plain absolute path`);
-  const up = `app${i}`;
-  const upstream = a.dynos.length
-    ? `  upstream ${up} {\n${a.dynos.map((d) => `    server ${d.host}:${d.port} max_fails=0;\n`).join('')}    keepalive 64;\n    keepalive_timeout ${IDLE_UPSTREAM}s;\n  }\n`
-    : '';
-  // A `return` with a body is sent as it is (no error_page): the maintenance page, H14's. Only a
-  // server that proxies has the upstream's error pages, and only one with trusted ranges the 403's:
-  // each named location costs nginx a full location's configuration at every reload.
-  const body = a.maintenance
-    ? `    location / { default_type 'text/html; charset=utf-8'; return 503 ${q(MAINTENANCE_PAGE)}; }\n`
-    : a.dynos.length
-      ? `    location / { proxy_pass http://${up}; }\n${pages(c, 'pages-upstream.conf')}`
-      : `${pages(c, 'pages-h14.conf')}    add_header Retry-After 5 always;\n`;
-  const server = (listen: string, serverNames: string[], extra = '') => `  server {
-    listen ${listen};
-    server_name ${serverNames.join(' ')};
-${extra}    set $slipway_app ${q(a.appId)};
-    set $slipway_maintenance ${a.maintenance ? "'1'" : "''"};
-    access_log ${c.prefix}/access.log slipway_line buffer=64k flush=250ms if=$slipway_line;
-    access_log ${c.prefix}/access.log slipway buffer=64k flush=250ms if=$slipway_fields;
-${access(a.trusted).map((l) => `    ${l}\n`).join('')}${a.trusted ? pages(c, 'pages-h403.conf') : ''}${body}  }
-`;
-  // On the TLS port, one server per certificate'd name: nginx picks it by SNI, and with it the certificate.
-  return upstream + server(`${c.listenHost}:${c.listenPort}`, names)
-    + certificates.map((x) => server(`${c.listenHost}:${c.tlsPort} ssl`, [x.hostname], `    ssl_certificate ${x.file};\n    ssl_certificate_key ${x.file};\n`)).join('');
+  return names;
+}
+
+/** A host name as a map's key: one spelled like a map's own parameters (a custom domain `default`) is escaped, not read as one. */
+const mapKey = (n: string) => (/^(default|hostnames|include|volatile)$/.test(n) ? `\\${n}` : n);
+
+/** An app's upstream over its web dynos (none in maintenance, or without one). */
+const upstream = (a: NginxApp, i: number) => (a.dynos.length && !a.maintenance
+  ? `  upstream app${i} {\n${a.dynos.map((d) => `    server ${d.host}:${d.port} max_fails=0;\n`).join('')}    keepalive 64;\n    keepalive_timeout ${IDLE_UPSTREAM}s;\n  }\n`
+  : '');
+
+/**
+ * Each app's facts by `$host` (nginx's Host, lower-cased, without port or trailing dot): its id
+ * (none: no app there, 404), the upstream it is proxied to (none: no web dyno, H14), maintenance, and
+ * whether the client's address is refused (a private space's trusted ranges, one `geo` per distinct
+ * set). A variable is only worked out when a request uses it.
+ */
+function hostMaps(apps: NginxApp[], c: NginxConfInput): string {
+  // A name twice would make nginx refuse the whole configuration (the store keeps names unique): the first app keeps it.
+  const seen = new Set<string>();
+  const rows = apps.map((a, i) => ({ a, i, names: namesOf(a, c).filter((n) => !seen.has(n) && seen.add(n)) }));
+  const map = (variable: string, value: (a: NginxApp, i: number) => string | undefined) => {
+    const lines = rows.flatMap(({ a, i, names }) => { const v = value(a, i); return v === undefined ? [] : names.map((n) => `    ${mapKey(n)} ${v};\n`); });
+    return `  map $host ${variable} {\n${lines.join('')}    default '';\n  }\n`;
+  };
+  // One geo per distinct set of trusted ranges (a space's apps share theirs).
+  const spaces = new Map<string, number>();
+  const spaceOf = (a: NginxApp) => {
+    if (!a.trusted) return undefined;
+    const geo = trustedGeo(a.trusted);
+    if (!spaces.has(geo)) spaces.set(geo, spaces.size);
+    return `s${spaces.get(geo)!}`;
+  };
+  return map('$slipway_app', (a) => q(a.appId))
+    + map('$slipway_upstream', (a, i) => (upstream(a, i) ? `app${i}` : undefined))
+    + map('$slipway_maintenance', (a) => (a.maintenance ? "'1'" : undefined))
+    + map('$slipway_space', spaceOf)
+    + [...spaces].map(([geo, s]) => `  geo $slipway_refused_s${s} {\n${geo}  }\n`).join('')
+    + `  map $slipway_space $slipway_refused {\n${[...spaces.values()].map((s) => `    s${s} $slipway_refused_s${s};\n`).join('')}    default '';\n  }\n`;
 }
 
 /**
- * The Node router's pages, as files written beside nginx.conf and included where they apply: an
- * upstream timeout (504) is H12's page, a refused or closed connection (502) H13's, both as 503
- * (servers that proxy); a space's refusal (403, servers with trusted ranges); and the answers nginx
- * gives itself, as a `location /` that returns the page (no app: 404, no web dyno: H14's 503).
+ * What every server that answers apps does, in this order: no app at that name (404), a private
+ * space's refusal (403), maintenance (503, H80), no web dyno (503, H14, with Retry-After), else the
+ * app's upstream; a timeout (504) becomes H12's page and a refused or closed connection (502) H13's,
+ * both as 503. A `return` with a body is sent as it is; a dyno's own responses are never
+ * intercepted (`proxy_intercept_errors` is off), and keep their own type.
  */
-export function errorPageFiles(): Record<'pages-upstream.conf' | 'pages-h403.conf' | 'pages-h404.conf' | 'pages-h14.conf', string> {
-  const html = `default_type 'text/html; charset=utf-8';`;
-  const named = (n: string, status: number, title: string, text: string) => `location @${n} { ${html} return ${status} ${q(page(title, text))}; }\n`;
-  return {
-    'pages-upstream.conf': 'error_page 504 =503 @h12;\nerror_page 502 =503 @h13;\n'
-      + named('h12', 503, PAGES.error.title, 'Request timeout')
-      + named('h13', 503, PAGES.error.title, 'Connection closed without response'),
-    'pages-h403.conf': `error_page 403 @h403;\n${named('h403', 403, PAGES.forbidden.title, PAGES.forbidden.text)}`,
-    'pages-h404.conf': `location / { ${html} return 404 ${q(page(PAGES.noApp.title, PAGES.noApp.text))}; }\n`,
-    'pages-h14.conf': `location / { ${html} return 503 ${q(page(PAGES.noDyno.title, PAGES.noDyno.text))}; }\n`,
-  };
+function routes(c: NginxConfInput): string {
+  const named = (n: string, status: number, title: string, text: string) => `    location @${n} { ${HTML} return ${status} ${q(page(title, text))}; }\n`;
+  return `    access_log ${c.prefix}/access.log slipway_line buffer=64k flush=250ms if=$slipway_line;
+    access_log ${c.prefix}/access.log slipway buffer=64k flush=250ms if=$slipway_fields;
+    error_page 403 @h403;
+    error_page 504 =503 @h12;
+    error_page 502 =503 @h13;
+${named('h403', 403, PAGES.forbidden.title, PAGES.forbidden.text)}${named('h12', 503, PAGES.error.title, 'Request timeout')}${named('h13', 503, PAGES.error.title, 'Connection closed without response')}    location / {
+      ${HTML}
+      if ($slipway_app = '') { return 404 ${q(page(PAGES.noApp.title, PAGES.noApp.text))}; }
+      if ($slipway_refused) { return 403; }
+      if ($slipway_maintenance) { return 503 ${q(MAINTENANCE_PAGE)}; }
+      if ($slipway_upstream = '') { add_header Retry-After 5 always; add_header X-Request-Id $slipway_request_id always; return 503 ${q(page(PAGES.noDyno.title, PAGES.noDyno.text))}; }
+      proxy_pass http://$slipway_upstream;
+    }
+`;
 }
 
 /** A configuration that only loads one certificate file (for `nginx -t`): whether nginx can serve it, before it goes into the real one. */
@@ -212,6 +234,10 @@ export function nginxConf(c: NginxConfInput): string {
   if (!/^[0-9a-f]{32,}$/.test(c.statusToken)) throw new Error('the status token must be 32 or more hex digits');
   const t = `${c.timeoutSeconds}s`;
   const apps = c.apps.filter((a) => !a.internal).sort((x, y) => x.name.localeCompare(y.name));
+  const maps = hostMaps(apps, c);
+  const certified = c.tlsPort === undefined ? [] : apps.flatMap((a) => a.certificates ?? []);
+  const keys = apps.flatMap((a) => [`${a.name}.${c.domain}`, ...(a.hostnames ?? [])]);
+  const dynos = apps.reduce((n, a) => n + a.dynos.length, 0);
   return `# Generated by Slipway from its dyno registry; rewritten on every change. Do not edit.
 ${c.user ? `user ${c.user};\n` : ''}worker_processes 1;
 pcre_jit on;
@@ -230,12 +256,15 @@ http {
   uwsgi_temp_path ${c.prefix}/temp/uwsgi;
   scgi_temp_path ${c.prefix}/temp/scgi;
   server_tokens off;
-  # Sized for the names served (nginx's default of 512 makes it search, and warn, at every reload with many apps).
-  server_names_hash_max_size ${Math.max(512, 4 * apps.reduce((n, a) => n + 1 + (a.hostnames?.length ?? 0), 0))};
-  server_names_hash_bucket_size 128;
+  # Sized for the names served (nginx's defaults make it search, and warn, at every reload with many
+  # apps; a bucket holds the longest name, up to 253 characters).
+  server_names_hash_max_size ${Math.max(512, 4 * certified.length)};
+  server_names_hash_bucket_size 256;
+  map_hash_max_size ${Math.max(2048, 4 * Math.max(keys.length, dynos))};
+  map_hash_bucket_size ${Math.max(64, 2 ** Math.ceil(Math.log2(Math.max(0, ...keys.map((k) => k.length)) + 16)))};
   client_max_body_size 0;
   keepalive_requests 100000;
-${logFormats().map((f) => `  ${f}\n`).join('')}${lineMaps(apps)}  # The client's X-Request-Id when it looks like one, else a fresh one.
+${logFormats().map((f) => `  ${f}\n`).join('')}${lineMaps(apps)}${maps}  # The client's X-Request-Id when it looks like one, else a fresh one.
   map $http_x_request_id $slipway_request_id { "~^[\\w+=/@.-]{20,200}$" $http_x_request_id; default $request_id; }
   # X-Request-Start in integer milliseconds: $msec without its dot.
   map $msec $slipway_request_start { "~^(?<s>\\d+)\\.(?<ms>\\d+)$" $s$ms; default $msec; }
@@ -265,20 +294,19 @@ ${logFormats().map((f) => `  ${f}\n`).join('')}${lineMaps(apps)}  # The client's
   # A GET or HEAD that never reached a dyno goes to another one (nginx never retries other methods).
   proxy_next_upstream error;
   proxy_next_upstream_tries 3;
+${apps.map(upstream).join('')}  # Every app, by the Host it is asked for (the maps above); any other name gets the 404 page.
   server {
     listen ${c.listenHost}:${c.listenPort} default_server;
     server_name _;
-    access_log off;
-    set $slipway_app '';
-    set $slipway_maintenance '';
-${pages(c, 'pages-h404.conf')}  }
+${routes(c)}  }
   # Which table this configuration serves; asked by the router process, at a path only it knows.
   server {
     listen ${c.listenHost}:${c.listenPort};
     server_name ${STATUS_HOST};
     access_log off;
     location = /${c.statusToken} { default_type text/plain; return 200 '${c.generation}'; }
-${pages(c, 'pages-h404.conf')}  }
+    location / { ${HTML} return 404 ${q(page(PAGES.noApp.title, PAGES.noApp.text))}; }
+  }
 ${c.tlsPort === undefined ? '' : `  # A name without a certificate (or none sent) gets no handshake: there is no default certificate to give away.
   server {
     listen ${c.listenHost}:${c.tlsPort} ssl default_server;
@@ -287,6 +315,13 @@ ${c.tlsPort === undefined ? '' : `  # A name without a certificate (or none sent
     access_log off;
     location / { return 404; }
   }
-`}${apps.map((a, i) => appServer(a, i, c)).join('')}}
+  # One server per certificate'd name: nginx picks it by SNI, and with it the certificate (then by the Host asked for).
+${certified.map((x) => `  server {
+    listen ${c.listenHost}:${c.tlsPort} ssl;
+    server_name ${x.hostname};
+    ssl_certificate ${x.file};
+    ssl_certificate_key ${x.file};
+${routes(c)}  }
+`).join('')}`}}
 `;
 }
