@@ -103,7 +103,7 @@ test('custom domains lead to their app as its own name does (a name twice: the f
 });
 
 test('the hashes are sized for the names served (no search and warning at each reload with 1,000 apps), a bucket for the longest name', () => {
-  assert.match(nginxConf(input([])), /server_names_hash_max_size 512;\n {2}server_names_hash_bucket_size 256;\n {2}map_hash_max_size 2048;\n {2}map_hash_bucket_size 64;/);
+  assert.match(nginxConf(input([])), /server_names_hash_max_size 512;\n {2}server_names_hash_bucket_size 64;\n {2}map_hash_max_size 2048;\n {2}map_hash_bucket_size 64;/);
   const many = Array.from({ length: 1000 }, (_, i) => ({ appId: `id-${i}`, name: `app-${i}`, dynos: [], hostnames: i === 0 ? [`${'a'.repeat(63)}.${'b'.repeat(63)}.shop.test`] : [] }));
   assert.match(nginxConf(input(many)), /map_hash_max_size 4004;\n {2}map_hash_bucket_size 256;/);
 });

@@ -229,6 +229,9 @@ http {
 `;
 }
 
+/** A hash bucket that holds the longest of `keys` (a larger one than needed costs every reload time). */
+const bucket = (keys: string[]) => Math.max(64, 2 ** Math.ceil(Math.log2(Math.max(0, ...keys.map((k) => k.length)) + 16)));
+
 export function nginxConf(c: NginxConfInput): string {
   if (!HOSTNAME.test(c.domain)) throw new Error(`SLIPWAY_DOMAIN ${JSON.stringify(c.domain)} is not a host name`);
   if (!/^[0-9a-f]{32,}$/.test(c.statusToken)) throw new Error('the status token must be 32 or more hex digits');
@@ -259,9 +262,9 @@ http {
   # Sized for the names served (nginx's defaults make it search, and warn, at every reload with many
   # apps; a bucket holds the longest name, up to 253 characters).
   server_names_hash_max_size ${Math.max(512, 4 * certified.length)};
-  server_names_hash_bucket_size 256;
+  server_names_hash_bucket_size ${bucket([STATUS_HOST, ...certified.map((x) => x.hostname)])};
   map_hash_max_size ${Math.max(2048, 4 * Math.max(keys.length, dynos))};
-  map_hash_bucket_size ${Math.max(64, 2 ** Math.ceil(Math.log2(Math.max(0, ...keys.map((k) => k.length)) + 16)))};
+  map_hash_bucket_size ${bucket(keys)};
   client_max_body_size 0;
   keepalive_requests 100000;
 ${logFormats().map((f) => `  ${f}\n`).join('')}${lineMaps(apps)}${maps}  # The client's X-Request-Id when it looks like one, else a fresh one.
