@@ -48,19 +48,21 @@ export interface Host {
 export async function setUpHost(config: Config, log: Logger, keep: { markers: ReadonlySet<string>; workspaces: ReadonlySet<string> } = { markers: new Set(), workspaces: new Set() }): Promise<Host> {
   const missingTools = resolveHostTools();
   if (missingTools.length) log.warn(`host programs not installed (features using them will fail with a clear error): ${missingTools.join(', ')}`);
-  const sandboxProbe = createSandbox({ mode: config.sandbox, userName: config.sandboxUser, hidden: [], graceMs: config.killGraceMs });
   const workRoot = path.join(config.dataDir, 'workspaces');
   fs.mkdirSync(workRoot, { recursive: true, mode: 0o711 });
   fs.chmodSync(workRoot, 0o711);
   const hidden = [...new Set([config.dataDir, workRoot, config.slugTreesDir])];
+  // Limits per dyno size: one cgroup per command under a parent of this server's own.
+  const limiter = createLimiter({ dataDir: config.dataDir, ownUid: process.getuid?.() === 0 });
+  // The doctor's check (checkHostAndDataDir, first) tried bubblewrap bare, and stops the start-up where it is not
+  // usable unless SLIPWAY_SANDBOX=process: it is tried once more here, with the binds every command gets, and a
+  // failure stops the start-up too.
+  const sandbox = createSandbox({ mode: config.sandbox === 'process' ? 'process' : 'bwrap', userName: config.sandboxUser, hidden, graceMs: config.killGraceMs, limiter });
   // A filesystem per workspace where loop mounts work; a killed server's mounts and images go first.
   const disks = await openWorkspaceDisks({ dataDir: config.dataDir, workRoot, keep: keep.workspaces });
-  // Limits per dyno size: one cgroup per command under a parent of this server's own; a killed server's leftovers go first.
-  const limiter = createLimiter({ dataDir: config.dataDir, ownUid: process.getuid?.() === 0 });
+  // A killed server's cgroups go too.
   const swept = limiter.sweep(keep.markers);
   log.info(`${limiter.summary}; ${disks.summary}` + (swept ? `; removed ${swept} cgroups a previous run left behind` : '') + (disks.swept ? `; removed ${disks.swept} workspace filesystems a previous run left behind` : ''));
-  const sandbox = createSandbox({ mode: sandboxProbe.mode, userName: config.sandboxUser, hidden, graceMs: config.killGraceMs, limiter });
-  if (sandboxProbe.warning) log.warn(sandboxProbe.warning);
   const spaces = new SpaceNetworks({ dataDir: config.dataDir, log });
   // The folder's owner (a server, or an agent with its own) removes every unused tree at start and stop; a local agent
   // process shares its server's and leaves that to it.

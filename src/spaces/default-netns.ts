@@ -20,11 +20,14 @@ export async function makeNetns(tag: string, id: string, bridge: string, gateway
   }
 }
 
-/** The namespace, its veth (normally gone with it) and its /etc/netns folder. */
-export async function removeNetns(n: Netns): Promise<void> {
-  await quietly(ip(['netns', 'del', n.ns]));
-  await quietly(ip(['link', 'del', n.hostSide]));
-  removeNetnsEtc(n.ns);
+/**
+ * The namespaces, their veths (normally gone with them) and their /etc/netns folders: one `ip` for all
+ * (`-force`: each removal is tried whatever the ones before it did).
+ */
+export async function removeNetns(...list: Netns[]): Promise<void> {
+  if (!list.length) return;
+  await quietly(ip(['-force'], list.flatMap((n) => [`netns del ${n.ns}`, `link del ${n.hostSide}`])));
+  for (const n of list) removeNetnsEtc(n.ns);
 }
 
 /** Up to `size` namespaces made ahead; refilled in the background after each one taken. */

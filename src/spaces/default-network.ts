@@ -139,7 +139,7 @@ export class DefaultNetwork {
   /** Bridge and table gone (the namespaces go with their sandboxes, leftovers with the sweep). */
   async down(): Promise<void> {
     this.closing = true;
-    for (const n of await this.spares?.close() ?? []) await removeNetns(n);
+    await removeNetns(...await this.spares?.close() ?? []);
     await Promise.allSettled([...this.making]);
     await this.dnsRelay?.close();
     this.dnsRelay = undefined;

@@ -21,14 +21,17 @@ export const nft = (script: string): Promise<string> => run('nft', ['-f', '-'], 
 /** Run nft/ip and ignore failure (cleanup of things that may already be gone). */
 export const quietly = (p: Promise<unknown>): Promise<void> => p.then(() => undefined, () => undefined);
 
+/**
+ * The named network namespaces: the folder `ip netns` keeps them in, read instead of starting `ip netns list`
+ * (a sweep lists them four times a start and a stop; each `ip` costs ~15 ms of CPU, this ~0.02).
+ */
 export async function listNetns(): Promise<string[]> {
-  const out = await run('ip', ['netns', 'list']).catch(() => '');
-  return out.split('\n').map((l) => l.split(' ')[0]!).filter(Boolean);
+  try { return fs.readdirSync('/var/run/netns'); } catch { return []; }
 }
 
+/** This namespace's network links (sysfs shows the links of the namespace it was mounted in: ours), as `ip -o link show` lists them. */
 export async function listLinks(): Promise<string[]> {
-  const out = await run('ip', ['-o', 'link', 'show']).catch(() => '');
-  return out.split('\n').map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1]).filter((x): x is string => !!x);
+  try { return fs.readdirSync('/sys/class/net'); } catch { return []; }
 }
 
 /** IPv4 routes on the host (`10.0.0.0/8 dev eth0 …`) as prefixes, for overlap checks. */
