@@ -13,6 +13,8 @@ import { exampleRepo } from '../test/helpers/apps.js';
 import { freePort } from '../test/helpers/postgres.js';
 import { findExecutable } from '../src/sandbox/host-tools.js';
 import { waitFor } from '../test/helpers/runs.js';
+import { nginxConf } from '../src/runtime/nginx/nginx-conf.js';
+import { workersOf } from '../src/router/nginx-workers.js';
 
 for (const [bin, pkg] of [['wrk', 'wrk'], ['nginx', 'nginx-light']]) {
   if (!findExecutable(bin!)) { console.error(`bench/router needs ${bin}: apt-get install -y ${pkg}`); process.exit(2); }
@@ -52,6 +54,47 @@ function get(port: number, host: string): Promise<{ status: number; body: string
   });
 }
 
+const median = (xs: number[]) => [...xs].sort((a, z) => a - z)[Math.floor((xs.length - 1) / 2)]!;
+
+/**
+ * nginx alone, reloading the router's own generated config for `n` apps with a web dyno each (all at
+ * `dyno`; no request is sent): SIGHUP until a new worker exists, its wall time and the master's CPU
+ * (medians of 5), and the master's RSS.
+ */
+async function reloadCost(n: number, dyno: string): Promise<{ ms: number; cpuMs: number; rssMb: number }> {
+  const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-reload-'));
+  for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) fs.mkdirSync(path.join(prefix, 'temp', d), { recursive: true });
+  const [host, port] = dyno.split(':');
+  const apps = Array.from({ length: n }, (_, i) => ({ appId: `id-${i}`, name: `bulk-${i}`, dynos: [{ host: host!, port: Number(port), name: 'web.1' }] }));
+  fs.writeFileSync(path.join(prefix, 'nginx.conf'), nginxConf({ prefix, listenHost: '127.0.0.1', listenPort: await freePort(), domain: 'localhost', timeoutSeconds: 30, apps, generation: 1, statusToken: 'ab'.repeat(16) }));
+  const p = spawn(findExecutable('nginx')!, ['-e', 'stderr', '-p', prefix, '-c', path.join(prefix, 'nginx.conf')], { stdio: 'ignore' });
+  try {
+    const master = p.pid!;
+    await waitFor('the reload bench nginx to start a worker', async () => workersOf(master).length > 0, 30_000);
+    const cpu = () => { const f = fs.readFileSync(`/proc/${master}/stat`, 'utf8').split(') ')[1]!.split(' '); return (Number(f[11]) + Number(f[12])) * 10; };
+    const times: number[] = [];
+    const cpus: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const old = workersOf(master).map(([w]) => w);
+      const [t0, c0] = [performance.now(), cpu()];
+      p.kill('SIGHUP');
+      for (const until = Date.now() + 30_000; !workersOf(master).some(([w]) => !old.includes(w));) {
+        if (Date.now() > until) throw new Error(`nginx did not reload the config of ${n} apps within 30 s`);
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      times.push(performance.now() - t0);
+      cpus.push(cpu() - c0);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const rssMb = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${master}/status`, 'utf8'))![1]) / 1024;
+    return { ms: median(times), cpuMs: median(cpus), rssMb };
+  } finally {
+    p.kill('SIGQUIT');
+    await new Promise((r) => p.once('exit', r));
+    fs.rmSync(prefix, { recursive: true, force: true });
+  }
+}
+
 /** An nginx of the bench's own, from a config body (the `http { … }` content). */
 async function ownNginx(http: string): Promise<{ port: number; stop(): void }> {
   const port = await freePort();
@@ -72,10 +115,10 @@ try {
   await cli(server, ['apps:create', 'benchapp']);
   const b = await cli(server, ['builds:create', '-a', 'benchapp'], { cwd: exampleRepo('web-app') });
   if (b.code !== 0) throw new Error(b.stdout + b.stderr);
-  // The dyno's address on its network, as the router's nginx has it: the upstream of benchapp's server block.
+  // The dyno's address on its network, as the router's nginx has it: the upstream benchapp's host leads to.
   const dyno = await waitFor('the web dyno in the router\'s nginx config', async () => {
     const conf = fs.readFileSync(path.join(server.dataDir, 'nginx', 'nginx.conf'), 'utf8');
-    const up = new RegExp(`server_name benchapp\\.localhost;[^}]*proxy_pass http://(app\\d+);`).exec(conf)?.[1];
+    const up = /\n\s+benchapp\.localhost (app\d+);/.exec(conf)?.[1];
     return up && new RegExp(`upstream ${up} \\{\\n\\s+server ([\\d.]+:\\d+)`).exec(conf)?.[1];
   }, 30_000);
   // The same server's table through a second router process on the Node data plane (the fallback).
@@ -115,7 +158,6 @@ try {
     }
     rounds.push(round);
   }
-  const median = (xs: number[]) => [...xs].sort((a, z) => a - z)[Math.floor((xs.length - 1) / 2)]!;
   const med = (name: (typeof targets)[number][0]): Result => ({
     rps: median(rounds.map((x) => x[name].rps)), p50: median(rounds.map((x) => x[name].p50)), p99: median(rounds.map((x) => x[name].p99)),
     errors: rounds.reduce((n, x) => n + x[name].errors, 0), detail: rounds.map((x) => x[name].detail).join('; '),
@@ -144,6 +186,10 @@ try {
   changes.sort((a, z) => a - z);
   calls.sort((a, z) => a - z);
 
+  // The same reload with every app holding a web dyno (more than this host could run: nginx alone, with the router's own config).
+  const reloadOne = await reloadCost(1, dyno);
+  const reloadMany = await reloadCost(APPS + 1, dyno);
+
   const row = (name: string, r: Result) => console.log(`  ${name.padEnd(44)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms   errors ${r.errors}`);
   const aim = (label: string, v: number, goal: number, unit = '×', lower = false) => console.log(`  ${label.padEnd(44)} ${v.toFixed(2)}${unit}   aim ${lower ? '≤' : '≥'} ${goal}${unit}: ${(lower ? v <= goal : v >= goal) ? 'met' : 'NOT met'}`);
   console.log(`router: wrk 1 thread, ${CONNECTIONS} keep-alive connections, ${SECONDS} s each, ${ROUNDS} rounds (medians; ratios within a round, then the median round's); 1 web dyno (examples/web-app); ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}`);
@@ -165,6 +211,8 @@ try {
   console.log(`  a change served with ${APPS + 1} apps (API call to the router serving it, nginx reloaded): median ${changes[4]!.toFixed(0)} ms, max ${changes[7]!.toFixed(0)} ms`);
   console.log(`  (of which the API call, which returns once the router reports it serves the change: median ${calls[4]!.toFixed(0)} ms; each in order: ${each} ms)`);
   row(`under those ${changes.length} reloads`, underReloads);
+  console.log(`  nginx alone reloading the router's config, every app with a web dyno: ${APPS + 1} apps ${reloadMany.ms.toFixed(0)} ms to the new worker, master CPU ${reloadMany.cpuMs.toFixed(0)} ms, master RSS ${reloadMany.rssMb.toFixed(1)} MB;`
+    + ` 1 app ${reloadOne.ms.toFixed(0)} ms, ${reloadOne.cpuMs.toFixed(0)} ms, ${reloadOne.rssMb.toFixed(1)} MB; per app ${((reloadMany.cpuMs - reloadOne.cpuMs) / APPS).toFixed(2)} ms of CPU (medians of 5)`);
   if (underReloads.errors) console.log(`    ${underReloads.detail}`);
 } finally {
   for (const s of stops) s();
