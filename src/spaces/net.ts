@@ -29,9 +29,15 @@ export async function listNetns(): Promise<string[]> {
   try { return fs.readdirSync('/var/run/netns'); } catch { return []; }
 }
 
-/** This namespace's network links (sysfs shows the links of the namespace it was mounted in: ours), as `ip -o link show` lists them. */
+/**
+ * The network links of this process's own namespace, as `ip -o link show` lists them: from
+ * /proc/self/net/dev, which follows the namespace however it was entered (`/sys/class/net` shows the
+ * one sysfs was mounted in: under `nsenter --net`, the host's).
+ */
 export async function listLinks(): Promise<string[]> {
-  try { return fs.readdirSync('/sys/class/net'); } catch { return []; }
+  try {
+    return fs.readFileSync('/proc/self/net/dev', 'utf8').split('\n').slice(2).map((l) => l.split(':')[0]!.trim()).filter(Boolean);
+  } catch { return []; }
 }
 
 /** IPv4 routes on the host (`10.0.0.0/8 dev eth0 …`) as prefixes, for overlap checks. */
