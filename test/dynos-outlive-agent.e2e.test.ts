@@ -154,7 +154,7 @@ async function adoptedBy(old: number, timeoutMs: number): Promise<number> {
 }
 
 before(async () => {
-  env = { PORT: String(await freePort()), SLIPWAY_ROUTER_PORT: String(await freePort()), SLIPWAY_BOOT_TIMEOUT_SECONDS: '30' };
+  env = { PORT: String(await freePort()), SLIPWAY_ROUTER_PORT: String(await freePort()), SLIPWAY_BOOT_TIMEOUT_SECONDS: '30', SLIPWAY_DYNO_STOP_GRACE_SECONDS: '5' };
   s = await startServer(env);
   assert.equal((await cli(s, ['apps:create', A])).code, 0);
   appId = (await api<{ id: string }>(s, 'GET', `/apps/${A}`)).json.id;
