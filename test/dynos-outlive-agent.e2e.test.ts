@@ -361,11 +361,14 @@ test('SIGKILL of the app\'s postgres (its postmaster) and redis-server while the
   assert.deepEqual((await api<Record<string, string>>(s, 'GET', `/apps/${A}/config-vars`)).json, config, 'the same URLs: nothing for the app to change');
   assert.equal(await readFromDyno(), 'written before the kill\nacross-agents\n', 'a new connection from a dyno reads the row and the key written before the kill');
   assert.deepEqual(accessPairs(), expectedPairs(), 'the app\'s dynos still reach them, and nothing else does');
-  const log = await logs();
-  for (const a of shown) {
-    assert.match(log, new RegExp(`heroku\\[${a.name}\\]: ${a.name}: process exited with status 137; state changed to crashed; starting it again at the same address in 1 s \\(restart 1\\)`));
-    assert.match(log, new RegExp(`heroku\\[${a.name}\\]: ${a.name}: state changed from starting to up \\(restart 1\\)`));
-  }
+  // The app's log says both (its lines travel apart from the state the API shows, and may come a moment later).
+  const said = shown.flatMap((a) => [
+    new RegExp(`heroku\\[${a.name}\\]: ${a.name}: process exited with status 137; state changed to crashed; starting it again at the same address in 1 s \\(restart 1\\)`),
+    new RegExp(`heroku\\[${a.name}\\]: ${a.name}: state changed from starting to up \\(restart 1\\)`),
+  ]);
+  let log = '';
+  await waitFor('the crash and the restart said in the app\'s log', async () => { log = await logs(); return said.every((re) => re.test(log)); }, 15_000)
+    .catch(() => { for (const re of said) assert.match(log, re); });
   const listed = await cli(s, ['addons', '-a', A]);
   assert.match(listed.stdout, /up, 1 restart \(last: process exited with status 137\)/);
   assert.deepEqual(dynoPids(), dynos, 'the dynos kept running');
