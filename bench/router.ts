@@ -15,6 +15,9 @@ import { findExecutable } from '../src/sandbox/host-tools.js';
 import { waitFor } from '../test/helpers/runs.js';
 import { nginxConf } from '../src/runtime/nginx/nginx-conf.js';
 import { workersOf } from '../src/router/nginx-workers.js';
+import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
+import { companions } from '../test/helpers/companions.js';
+import { cpuSecondsOf } from './proc-stats.js';
 
 for (const [bin, pkg] of [['wrk', 'wrk'], ['nginx', 'nginx-light']]) {
   if (!findExecutable(bin!)) { console.error(`bench/router needs ${bin}: apt-get install -y ${pkg}`); process.exit(2); }
@@ -24,7 +27,19 @@ const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
 const APPS = Number(process.env['BENCH_APPS'] ?? 1000);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 
-interface Result { rps: number; p50: number; p99: number; errors: number; detail: string }
+interface Result { rps: number; p50: number; p99: number; errors: number; detail: string; cpu?: Record<Role, number> }
+/** Where a request's CPU goes: the processes of each role, found as a run starts. */
+type Role = 'dyno' | 'nginx' | 'router process' | 'server' | 'agent';
+const ROLES: Role[] = ['dyno', 'nginx', 'router process', 'server', 'agent'];
+const cpuOf = (pids: number[]) => pids.reduce((sum, pid) => { try { return sum + cpuSecondsOf(pid); } catch { return sum; } }, 0);
+
+/** `wrk` as `run` does, and each role's CPU over it in µs per request. */
+async function wrkWithCpu(run: () => Promise<Result>, pids: Record<Role, number[]>): Promise<Result> {
+  const before = ROLES.map((r) => cpuOf(pids[r]));
+  const res = await run();
+  const requests = res.rps * SECONDS;
+  return { ...res, cpu: Object.fromEntries(ROLES.map((r, i) => [r, ((cpuOf(pids[r]) - before[i]!) * 1e6) / requests])) as Record<Role, number> };
+}
 function wrk(url: string, host?: string, seconds = SECONDS): Promise<Result> {
   return new Promise((resolve) => {
     const p = spawn('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', ...(host ? ['-H', `Host: ${host}`] : []), url]);
@@ -96,7 +111,7 @@ async function reloadCost(n: number, dyno: string): Promise<{ ms: number; cpuMs:
 }
 
 /** An nginx of the bench's own, from a config body (the `http { … }` content). */
-async function ownNginx(http: string): Promise<{ port: number; stop(): void }> {
+async function ownNginx(http: string): Promise<{ port: number; master: number; stop(): void }> {
   const port = await freePort();
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-nginx-'));
   // Workers as root when the master is: the dynos' network lets the server's uid in (as the router's nginx does).
@@ -106,7 +121,7 @@ http { ${http.replaceAll('PORT', String(port)).replaceAll('PREFIX', prefix)} }
 `);
   const p = spawn(findExecutable('nginx')!, ['-e', 'stderr', '-p', prefix, '-c', path.join(prefix, 'nginx.conf')], { stdio: 'ignore' });
   await waitFor('the bench nginx to listen', async () => (await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined)) !== undefined, 10_000);
-  return { port, stop: () => { p.kill('SIGQUIT'); fs.rmSync(prefix, { recursive: true, force: true }); } };
+  return { port, master: p.pid!, stop: () => { p.kill('SIGQUIT'); fs.rmSync(prefix, { recursive: true, force: true }); } };
 }
 
 const server = await startServer({ SLIPWAY_RUNNER_CONCURRENCY: '2', SLIPWAY_ROUTER: 'nginx' });
@@ -149,18 +164,27 @@ try {
     ['direct', `http://${dyno}/`, undefined], ['plain', `http://127.0.0.1:${plain.port}/`, undefined], ['hand', `http://127.0.0.1:${hand.port}/`, undefined],
     ['nginx', `http://127.0.0.1:${server.routerPort}/`, 'benchapp.localhost'], ['node', `http://127.0.0.1:${nodePort}/`, 'benchapp.localhost'],
   ] as const;
+  // The nginx each target goes through (the router's: its pid file; none for the dyno and the Node router).
+  const routerNginx = () => Number(fs.readFileSync(path.join(server.dataDir, 'nginx', 'nginx.pid'), 'utf8'));
+  const nginxOf: Record<(typeof targets)[number][0], () => number[]> = {
+    direct: () => [], node: () => [], plain: () => workersOf(plain.master).map(([w]) => w), hand: () => workersOf(hand.master).map(([w]) => w),
+    nginx: () => workersOf(routerNginx()).map(([w]) => w),
+  };
   const rounds: Array<Record<(typeof targets)[number][0], Result>> = [];
   for (let r = 0; r < ROUNDS; r++) {
     const round = {} as Record<(typeof targets)[number][0], Result>;
     for (let k = 0; k < targets.length; k++) {
       const [name, url, host] = targets[(k + r) % targets.length]!;
-      round[name] = await wrk(url, host);
+      const c = companions(server.dataDir);
+      const pids: Record<Role, number[]> = { dyno: findMarkedProcesses(() => true), nginx: nginxOf[name](), 'router process': c['router'] ?? [], server: [server.proc.pid!], agent: c['agent'] ?? [] };
+      round[name] = await wrkWithCpu(() => wrk(url, host), pids);
     }
     rounds.push(round);
   }
   const med = (name: (typeof targets)[number][0]): Result => ({
     rps: median(rounds.map((x) => x[name].rps)), p50: median(rounds.map((x) => x[name].p50)), p99: median(rounds.map((x) => x[name].p99)),
     errors: rounds.reduce((n, x) => n + x[name].errors, 0), detail: rounds.map((x) => x[name].detail).join('; '),
+    cpu: Object.fromEntries(ROLES.map((role) => [role, median(rounds.map((x) => x[name].cpu![role]))])) as Record<Role, number>,
   });
   const [direct, viaPlain, viaHand, viaNginx, viaNode] = (['direct', 'plain', 'hand', 'nginx', 'node'] as const).map(med) as [Result, Result, Result, Result, Result];
   const perRound = (f: (x: (typeof rounds)[number]) => number) => ({ median: median(rounds.map(f)), each: rounds.map((x) => f(x).toFixed(2)).join(', ') });
@@ -198,6 +222,10 @@ try {
   row('hand-written nginx (headers, id, log)', viaHand);
   row('Slipway router, nginx data plane', viaNginx);
   row('Slipway router, Node data plane', viaNode);
+  console.log(`  CPU per request, µs (median of the rounds; wrk's own not counted): ${ROLES.join(' / ')}`);
+  for (const [name, r] of [['dyno directly', direct], ['plain nginx', viaPlain], ['hand-written nginx', viaHand], ['nginx data plane', viaNginx], ['Node data plane', viaNode]] as const) {
+    console.log(`    ${name.padEnd(42)} ${ROLES.map((role) => r.cpu![role].toFixed(1)).join(' / ')}   total ${ROLES.reduce((t, role) => t + r.cpu![role], 0).toFixed(1)}`);
+  }
   const toHand = perRound((x) => x.nginx.rps / x.hand.rps);
   const p99Over = perRound((x) => x.nginx.p99 - x.hand.p99);
   const toPlain = perRound((x) => x.nginx.rps / x.plain.rps);
