@@ -54,16 +54,34 @@ const MAX_LINE = 16_384;
  */
 export function eachWireLine(body: Buffer, f: (appId: string, at: string | undefined, start: number, end: number) => void): number {
   let bad = 0;
+  // A batch's lines mostly share their app and millisecond with the line before: those are decoded once.
+  let appFrom = -1;
+  let appTo = -1;
+  let appId = '';
+  let msecFrom = -1;
+  let msecTo = -1;
+  let at: string | undefined;
   for (let from = 0; from < body.length;) {
     let end = body.indexOf(10, from);
     if (end < 0) end = body.length;
     const a = body.indexOf(9, from);
     const b = a < 0 || a > end ? -1 : body.indexOf(9, a + 1);
     if (a <= from || b < 0 || b > end || a - from > MAX_APP_ID || end - b - 1 > MAX_LINE) bad++;
-    else f(body.toString('latin1', from, a), wireTime(body.toString('latin1', a + 1, b)), b + 1, end);
+    else {
+      if (!sameBytes(body, appFrom, appTo, from, a)) { appId = body.toString('latin1', from, a); appFrom = from; appTo = a; }
+      if (!sameBytes(body, msecFrom, msecTo, a + 1, b)) { at = wireTime(body.toString('latin1', a + 1, b)); msecFrom = a + 1; msecTo = b; }
+      f(appId, at, b + 1, end);
+    }
     from = end + 1;
   }
   return bad;
+}
+
+/** Whether `buf[x, xEnd)` and `buf[y, yEnd)` hold the same bytes (false when `x` is -1). */
+function sameBytes(buf: Buffer, x: number, xEnd: number, y: number, yEnd: number): boolean {
+  if (x < 0 || xEnd - x !== yEnd - y) return false;
+  for (let k = 0; k < xEnd - x; k++) if (buf[x + k] !== buf[y + k]) return false;
+  return true;
 }
 
 /** A batch's lines as strings (see eachWireLine). */
