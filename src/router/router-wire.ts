@@ -92,15 +92,10 @@ export function parseWireLines(text: string): { lines: Array<{ app_id: string; l
   return { lines, bad };
 }
 
-let lastMsec = '';
-let lastAt: string | undefined;
-/** A wire line's time (Unix seconds with milliseconds) as ISO 8601; lines of one millisecond share it. */
-export function wireTime(msec: string): string | undefined {
-  if (msec === lastMsec) return lastAt;
+/** A wire line's time (Unix seconds with milliseconds) as ISO 8601 (eachWireLine decodes each run of equal times once). */
+function wireTime(msec: string): string | undefined {
   const ms = Number(msec) * 1000;
-  lastMsec = msec;
-  lastAt = /^\d{1,12}(\.\d{1,3})?$/.test(msec) && ms > 0 ? new Date(Math.round(ms)).toISOString() : undefined;
-  return lastAt;
+  return /^\d{1,12}(\.\d{1,3})?$/.test(msec) && ms > 0 ? new Date(Math.round(ms)).toISOString() : undefined;
 }
 
 export const TABLE_PATH = '/agent/v1/router/table';
