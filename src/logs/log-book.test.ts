@@ -21,18 +21,34 @@ test('a reader that joins late gets the past, then follows live output until clo
   assert.equal(await collect(book.follow('run/0/test', 4)), 'two\nthree\n', 'an offset resumes');
 });
 
-test('trim keeps the newest part from a line start; a follower goes on with what comes next', async () => {
-  const book = new LogBook(fs.mkdtempSync(path.join(os.tmpdir(), 'logbook-')));
+test('rotate sets the file aside as the previous segment and drops the one before; readers see both, a follower goes on', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'logbook-'));
+  const book = new LogBook(dir);
+  const line = (i: number) => `line ${String(i).padStart(3, '0')}\n`; // 9 bytes
+  const lines = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => line(from + i)).join('');
   book.ensureOpen('app');
-  for (let i = 0; i < 100; i++) book.append('app', `line ${String(i).padStart(3, '0')}\n`);
-  const reader = collect(book.follow('app', 900));
+  for (let i = 0; i < 50; i++) book.append('app', line(i));
+  assert.equal(book.rotate('app', 500), false, 'within the segment size: nothing to do');
+  for (let i = 50; i < 60; i++) book.append('app', line(i));
+  const reader = collect(book.follow('app', 9 * 55));
   await new Promise((r) => setTimeout(r, 10));
-  assert.equal(book.trim('app', 500, 100), true);
-  assert.equal(book.read('app'), Array.from({ length: 11 }, (_, i) => `line ${String(89 + i).padStart(3, "0")}\n`).join(''));
-  book.append('app', 'after trim\n');
+  assert.equal(book.rotate('app', 500), true);
+  assert.equal(book.read('app'), lines(0, 60), 'the first rotation drops nothing');
+  for (let i = 60; i < 120; i++) book.append('app', line(i));
+  assert.equal(book.rotate('app', 500), true);
+  assert.equal(book.read('app'), lines(60, 120), 'the second drops the first segment');
+  assert.equal(book.size('app'), 9 * 60);
+  assert.equal(book.readRange('app', 9 * 5, 9 * 7).toString(), lines(65, 67), 'offsets start at the oldest segment kept');
+  book.append('app', 'after\n');
+  assert.equal(book.readRange('app', 9 * 59, 9 * 60 + 6).toString(), `${line(119)}after\n`, 'a range across the two segments');
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['app.log', 'app.log.1'], 'two files, nothing copied');
   book.close('app');
-  assert.match(await reader, /after trim\n$/);
-  assert.equal(book.trim('app', 500, 100), false, 'closed logs are left alone');
+  assert.equal(await reader, lines(55, 120) + 'after\n', 'the follower read on across both rotations, nothing twice, nothing lost');
+  assert.equal(book.rotate('app', 1), false, 'closed logs are left alone');
+  assert.equal(book.size('app'), 9 * 60 + 6, 'a closed stream: both segments');
+  assert.equal(await collect(book.follow('app', 9 * 58)), lines(118, 120) + 'after\n');
+  book.open('app');
+  assert.equal(book.read('app'), '', 'a restart drops the previous segment too');
 });
 
 test('an unknown log reads as empty', async () => {

@@ -4,8 +4,9 @@ import path from 'node:path';
 import type { LogChunkKind } from '../store/schema.js';
 
 interface Live {
-  size: number; closed: boolean; wake: Set<() => void>;
-  /** Bytes cut from the front by trims so far: readers shift their offsets by the change. */ shifted: number;
+  /** Bytes readable: the previous segment's and the file's. */ size: number; closed: boolean; wake: Set<() => void>;
+  /** Bytes of the previous segment (see rotate). */ previous: number;
+  /** Bytes dropped from the front by rotations so far: readers shift their offsets by the change. */ shifted: number;
   /** Kept open while the stream is live: an open/close per line is measurable on busy app logs. */ fd?: number;
 }
 
@@ -51,6 +52,9 @@ export class LogBook {
     return path.join(this.dir, key + '.log');
   }
 
+  /** The segment a rotation set aside (no key's own file ends in `.1`). */
+  private previousFile(key: string): string { return `${this.file(key)}.1`; }
+
   /** Start (or restart, truncating) a stream that readers can follow until `close`. */
   open(key: string): void {
     this.openLocal(key);
@@ -61,8 +65,9 @@ export class LogBook {
     const f = this.file(key);
     fs.mkdirSync(path.dirname(f), { recursive: true, mode: 0o700 });
     fs.writeFileSync(f, '', { mode: 0o600 });
+    fs.rmSync(this.previousFile(key), { force: true });
     this.release(key);
-    this.live.set(key, { size: 0, closed: false, wake: new Set(), shifted: 0 });
+    this.live.set(key, { size: 0, previous: 0, closed: false, wake: new Set(), shifted: 0 });
   }
 
   /** Open unless it is already being written (a step that continues a stream another step began). */
@@ -76,15 +81,18 @@ export class LogBook {
     if (this.live.has(key)) return;
     const f = this.file(key);
     fs.mkdirSync(path.dirname(f), { recursive: true, mode: 0o700 });
-    this.live.set(key, { size: fileSize(f), closed: false, wake: new Set(), shifted: 0 });
+    const previous = fileSize(this.previousFile(key));
+    this.live.set(key, { size: previous + fileSize(f), previous, closed: false, wake: new Set(), shifted: 0 });
   }
 
-  append(key: string, chunk: Buffer | string): void {
+  /** Write `chunk` at the stream's end; `reused`: the caller writes other bytes into that buffer afterwards (it is copied where it is kept). */
+  append(key: string, chunk: Buffer | string, reused = false): void {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    if (this.share?.storeOnly(key)) { this.share.push(key, 'data', buf); return; }
+    const kept = () => (reused ? Buffer.from(buf) : buf);
+    if (this.share?.storeOnly(key)) { this.share.push(key, 'data', kept()); return; }
     if (!this.live.has(key)) this.open(key);
     this.appendLocal(key, buf);
-    this.share?.push(key, 'data', buf);
+    this.share?.push(key, 'data', kept());
   }
 
   private appendLocal(key: string, buf: Buffer): void {
@@ -95,26 +103,21 @@ export class LogBook {
     for (const w of l.wake) w();
   }
 
-  /** Bounded retention: past `maxBytes`, keep only the newest `keepBytes` (from a line start). */
-  trim(key: string, maxBytes: number, keepBytes: number): boolean {
+  /**
+   * Bounded retention without copying: once the file holds more than `segmentBytes`, it becomes the
+   * previous segment (the one before is dropped) and the stream goes on in a new file. Readers see
+   * the previous segment then the file, between `segmentBytes` and twice that (writes end at line
+   * ends, so the stream still starts at a line). Rewriting the newest part instead cost a copy of it
+   * per rotation (with router lines, a 5 MB read and write about every second, and the garbage of it).
+   */
+  rotate(key: string, segmentBytes: number): boolean {
     const l = this.live.get(key);
-    if (!l || l.size <= maxBytes) return false;
-    const f = this.file(key);
-    // Only the part kept is read (the newest keepBytes, from the first whole line in them).
-    const fd = fs.openSync(f, 'r');
-    let size: number;
-    let tail: Buffer;
-    try {
-      size = fs.fstatSync(fd).size;
-      tail = Buffer.allocUnsafe(Math.min(size, keepBytes));
-      tail = tail.subarray(0, fs.readSync(fd, tail, 0, tail.length, size - tail.length));
-    } finally { fs.closeSync(fd); }
-    const nl = tail.indexOf(10);
-    const kept = nl >= 0 && size > tail.length ? tail.subarray(nl + 1) : tail;
-    fs.writeFileSync(f, kept);
-    const from = size - kept.length;
-    l.size = kept.length;
-    l.shifted += from;
+    if (!l || l.size - l.previous <= segmentBytes) return false;
+    this.release(key);
+    fs.renameSync(this.file(key), this.previousFile(key));
+    l.shifted += l.previous;
+    l.size -= l.previous;
+    l.previous = l.size;
     for (const w of l.wake) w();
     return true;
   }
@@ -161,46 +164,38 @@ export class LogBook {
 
   /** The stored text so far (for `ci:info` of a finished run and for tests). */
   read(key: string): string {
-    try { return fs.readFileSync(this.file(key), 'utf8'); } catch { return ''; }
+    const text = (f: string) => { try { return fs.readFileSync(f, 'utf8'); } catch { return ''; } };
+    return text(this.previousFile(key)) + text(this.file(key));
   }
 
   /** Bytes stored so far (what a reader at the end would have seen). */
-  size(key: string): number { return this.live.get(key)?.size ?? fileSize(this.file(key)); }
+  size(key: string): number { return this.live.get(key)?.size ?? fileSize(this.previousFile(key)) + fileSize(this.file(key)); }
 
-  /** Bytes [start, end) of the stored text, without reading the rest (pages of a long log). */
+  /** Bytes [start, end) of the stored text, without reading the rest (pages of a long log); across a rotation's two segments. */
   readRange(key: string, start: number, end: number): Buffer {
-    const len = Math.max(0, end - start);
-    if (!len) return Buffer.alloc(0);
-    let fd: number;
-    try { fd = fs.openSync(this.file(key), 'r'); } catch { return Buffer.alloc(0); }
-    try {
-      const buf = Buffer.alloc(len);
-      return buf.subarray(0, fs.readSync(fd, buf, 0, len, start));
-    } finally { fs.closeSync(fd); }
+    const previous = this.live.get(key)?.previous ?? fileSize(this.previousFile(key));
+    if (start >= previous) return readFileRange(this.file(key), start - previous, end - previous);
+    const first = readFileRange(this.previousFile(key), start, Math.min(end, previous));
+    return end <= previous || first.length < Math.min(end, previous) - start ? first : Buffer.concat([first, readFileRange(this.file(key), 0, end - previous)]);
   }
 
   /** Everything from `offset` on, then whatever is appended, ending when the stream closes. */
   async *follow(key: string, offset = 0, signal?: AbortSignal): AsyncGenerator<Buffer> {
     await this.restore(key);
     const l = this.live.get(key);
-    const f = this.file(key);
     let pos = offset;
     let shifted = l?.shifted ?? 0;
     for (;;) {
-      if (l && l.shifted !== shifted) { pos = Math.max(0, pos - (l.shifted - shifted)); shifted = l.shifted; } // trimmed under us
-      const size = l ? l.size : fileSize(f);
-      if (size > pos) {
-        const fd = fs.openSync(f, 'r');
-        try {
-          while (pos < size) {
-            const buf = Buffer.alloc(Math.min(256 * 1024, size - pos));
-            const n = fs.readSync(fd, buf, 0, buf.length, pos);
-            if (n <= 0) break;
-            pos += n;
-            yield buf.subarray(0, n);
-          }
-        } finally { fs.closeSync(fd); }
+      if (l && l.shifted !== shifted) { pos = Math.max(0, pos - (l.shifted - shifted)); shifted = l.shifted; } // rotated under us
+      const size = l ? l.size : this.size(key);
+      // A rotation while the reader holds a chunk moves the stream's start: the position is shifted first.
+      while (pos < size && !(l && l.shifted !== shifted)) {
+        const buf = this.readRange(key, pos, Math.min(size, pos + 256 * 1024));
+        if (!buf.length) break;
+        pos += buf.length;
+        yield buf;
       }
+      if (l && l.shifted !== shifted) continue;
       if (!l || (l.closed && pos >= l.size) || signal?.aborted) return;
       if (pos < l.size) continue;
       await new Promise<void>((resolve) => {
@@ -213,3 +208,15 @@ export class LogBook {
 }
 
 const fileSize = (f: string): number => { try { return fs.statSync(f).size; } catch { return 0; } };
+
+/** Bytes [start, end) of a file (fewer at its end; none when it is missing). */
+function readFileRange(f: string, start: number, end: number): Buffer {
+  const len = Math.max(0, end - start);
+  if (!len) return Buffer.alloc(0);
+  let fd: number;
+  try { fd = fs.openSync(f, 'r'); } catch { return Buffer.alloc(0); }
+  try {
+    const buf = Buffer.allocUnsafe(len);
+    return buf.subarray(0, fs.readSync(fd, buf, 0, len, start));
+  } finally { fs.closeSync(fd); }
+}

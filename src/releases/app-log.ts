@@ -4,10 +4,10 @@ import type { LogBook } from '../logs/log-book.js';
 export const appLogKey = (appId: string): string => `apps/${appId}/log`;
 export const isAppLogKey = (key: string): boolean => /^apps\/[^/]+\/log$/.test(key);
 
-/** Keep an app's log file within APP_LOG_MAX_BYTES. */
-export function trimAppLog(logs: LogBook, key: string): void { logs.trim(key, APP_LOG_MAX_BYTES, APP_LOG_MAX_BYTES / 2); }
+/** Keep an app's log within APP_LOG_MAX_BYTES: two segments of half that each (LogBook.rotate). */
+export function trimAppLog(logs: LogBook, key: string): void { logs.rotate(key, APP_LOG_MAX_BYTES / 2); }
 
-/** An app keeps at most this much log on disk (the newest half survives a trim). */
+/** An app keeps at most this much log on disk (at least half of it after a rotation). */
 export const APP_LOG_MAX_BYTES = 10 * 1024 * 1024;
 
 /** How far back a line's own time is believed (an agent that held lines while the server was away). */
@@ -46,6 +46,12 @@ export function appendAppLogLines(logs: LogBook, appId: string, source: string, 
 /** Lines of a batch's bytes: line i is `body[starts[i], ends[i])`, its own time `ats[i]` (lineTime). */
 export interface WireLines { ats: Array<string | undefined>; starts: number[]; ends: number[] }
 
+/**
+ * Where a batch's lines are put together before their write, reused: a megabyte-sized buffer per
+ * batch of router lines made V8 collect its whole heap every few batches (bench/router).
+ */
+let scratch = Buffer.alloc(0);
+
 /** Lines from one source in one write, copied from a router's batch as they arrived (not decoded). */
 export function appendAppLogBytes(logs: LogBook, appId: string, source: string, body: Buffer, lines: WireLines): void {
   const n = lines.starts.length;
@@ -60,13 +66,15 @@ export function appendAppLogBytes(logs: LogBook, appId: string, source: string, 
     prefixes[i] = i > 0 && lines.ats[i] === lines.ats[i - 1] ? prefixes[i - 1]! : Buffer.from(`${lineTime(lines.ats[i], now)} ${source}: `);
     size += prefixes[i]!.length + lines.ends[i]! - lines.starts[i]! + 1;
   }
-  const out = Buffer.allocUnsafe(size);
+  if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, 2 * scratch.length));
+  const out = scratch;
   let at = 0;
   for (let i = 0; i < n; i++) {
     at += prefixes[i]!.copy(out, at);
     at += body.copy(out, at, lines.starts[i], lines.ends[i]);
     out[at++] = 0x0a;
   }
-  logs.append(key, out);
+  logs.append(key, out.subarray(0, at), true);
   trimAppLog(logs, key);
 }
+

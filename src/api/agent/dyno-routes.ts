@@ -9,7 +9,7 @@ import { fail } from '../../core/errors.js';
 import { desiredDynosOnAgent } from '../../store/desired-dynos.js';
 import { observedOnAgent } from '../../store/observed-dynos.js';
 import { slugFile } from '../../releases/slugs.js';
-import { appendAppLog } from '../../releases/app-log.js';
+import { appendAppLogLines } from '../../releases/app-log.js';
 import type { DesiredDynosResponse, ObservedReportResponse } from '../../agent/protocol.js';
 import { parseBody } from '../errors.js';
 import { agentOf } from './agent-auth.js';
@@ -100,10 +100,13 @@ export async function agentDynoRoutes(app: FastifyInstance, ctx: AppContext): Pr
     const [desired, before, addons] = await Promise.all([desiredDynosOnAgent(db, agent.id), observedOnAgent(db, agent.id), db.selectFrom('app_addons').select('app_id').where('agent_id', '=', agent.id).execute()]);
     const apps = new Set([...desired.map((r) => r.app_id), ...before.map((r) => r.app_id), ...addons.map((r) => r.app_id)]);
     let dropped = 0;
-    for (const l of batch.lines) {
-      if (!apps.has(l.app_id)) { dropped++; continue; }
-      ctx.metrics.line(l.app_id, l.source, l.line, l.at);
-      appendAppLog(ctx.logs, l.app_id, l.source, l.line, l.at);
+    const kept = batch.lines.filter((l) => apps.has(l.app_id) || (dropped++, false));
+    // A run of lines of one app and source goes in one write (a dyno that writes fast sends thousands a batch).
+    for (let i = 0, j = 0; i < kept.length; i = j) {
+      const { app_id: app, source } = kept[i]!;
+      while (j < kept.length && kept[j]!.app_id === app && kept[j]!.source === source) { ctx.metrics.line(app, source, kept[j]!.line, kept[j]!.at); j++; }
+      const run = kept.slice(i, j);
+      appendAppLogLines(ctx.logs, app, source, run.map((l) => l.line), run.map((l) => l.at));
     }
     return { ok: true, dropped };
   });

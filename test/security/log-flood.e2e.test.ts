@@ -1,0 +1,72 @@
+// A dyno that floods its log: the app's log stays within its bound on disk (two segments of 5 MB,
+// rotated without copying), a line dropped on the way (the agent keeps up to 20,000 waiting) is
+// said in the app's log (Logplex's L10), `logs` gives the newest lines in order, and the server
+// answers throughout.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, cli, api, type TestServer } from '../helpers/server.js';
+import { repoWithFiles } from '../helpers/apps.js';
+import { waitFor } from '../helpers/runs.js';
+import { assertAnswered, healthProbe } from '../helpers/health-probe.js';
+
+const A = 'flooder';
+const LINES = 300_000;
+// 300,000 numbered lines of about 100 bytes (30 MB, three times the bound) at about 10 MB/s (faster, the
+// agent skips what waits past 8 MB, as Logplex's L10 does), then one last line; then it idles.
+const FLOOD = `const pad = 'x'.repeat(80);
+let i = 0;
+const step = () => {
+  let chunk = '';
+  for (let k = 0; k < 2000 && i < ${LINES}; k++) chunk += 'flood ' + String(i++).padStart(6, '0') + ' ' + pad + '\\n';
+  process.stdout.write(chunk, () => (i < ${LINES} ? setTimeout(step, 20) : console.log('flood done')));
+};
+step();
+setInterval(() => {}, 1000);
+`;
+
+let s: TestServer;
+after(async () => { await s?.stop(); });
+
+test('a dyno writing 30 MB of log: the app keeps at most 10 MB of it on disk, what was dropped is said (L10), the newest lines come in order; the server answers throughout', { timeout: 240_000 }, async () => {
+  s = await startServer();
+  const dir = repoWithFiles({ 'package.json': JSON.stringify({ name: 'flooder', version: '1.0.0', private: true }), Procfile: 'flood: node flood.js\n', 'flood.js': FLOOD });
+  assert.equal((await cli(s, ['apps:create', A])).code, 0);
+  const b = await cli(s, ['builds:create', '-a', A], { cwd: dir, timeoutMs: 180_000 });
+  assert.equal(b.code, 0, b.stdout + b.stderr);
+  const id = ((await api(s, 'GET', `/apps/${A}`)).json as { id: string }).id;
+  const logDir = path.join(s.dataDir, 'logs', 'apps', id);
+  const onDisk = () => fs.readdirSync(logDir).reduce((n, f) => n + fs.statSync(path.join(logDir, f)).size, 0);
+
+  const health = healthProbe(s);
+  const from = performance.now();
+  assert.equal((await cli(s, ['ps:scale', 'flood=1', '-a', A])).code, 0);
+  let most = 0;
+  await waitFor('the flood to reach the app\'s log', async () => {
+    most = Math.max(most, onDisk());
+    return /app\[flood\.1\]: flood done/.test((await cli(s, ['logs', '-n', '5', '-a', A])).stdout);
+  }, 180_000);
+  const to = performance.now();
+  const report = await health.stop();
+  console.log(`# log flood: ${(most / 2 ** 20).toFixed(1)} MB on disk at most; ${report.summary}`);
+  assertAnswered(report, from, to, 'a dyno flooding its log');
+
+  // Two segments of up to 5 MB (one write past it, at most a batch of lines), the older dropped whole.
+  assert.ok(most <= 11 * 2 ** 20, `the app's log held ${most} bytes on disk: more than its 10 MB bound`);
+  assert.ok(onDisk() >= 5 * 2 ** 20, `at least half the bound is kept (${onDisk()} bytes on disk)`);
+  assert.deepEqual(fs.readdirSync(logDir).sort(), ['log.log', 'log.log.1']);
+  // Nothing went missing unsaid: a line the pipeline dropped (it takes what a dyno writes up to a bound) is counted in an L10 line.
+  const kept = ['log.log.1', 'log.log'].map((f) => fs.readFileSync(path.join(logDir, f), 'utf8')).join('').split('\n');
+  const present = kept.map((l) => /app\[flood\.1\]: flood (\d{6}) /.exec(l)?.[1]).filter((n) => n !== undefined).map(Number);
+  const missing = present.at(-1)! - present[0]! + 1 - present.length;
+  const said = kept.reduce((n, l) => n + Number(/heroku\[logplex\]: Error L10 \(output buffer overflow\): (\d+) messages dropped since /.exec(l)?.[1] ?? 0), 0);
+  console.log(`# log flood: lines ${present[0]}–${present.at(-1)} kept, ${missing} of them missing, ${said} said dropped (L10)`);
+  assert.ok(missing <= said, `${missing} lines went missing from the app's log, ${said} were said dropped`);
+  const lines = (await cli(s, ['logs', '-n', '1500', '-a', A])).stdout.split('\n').filter((l) => l.includes('app[flood.1]: flood '));
+  const numbers = lines.filter((l) => !l.endsWith('flood done')).map((l) => Number(/flood (\d{6}) /.exec(l)![1]));
+  assert.ok(numbers.length >= 1400, `logs -n 1500 gave ${numbers.length} flood lines`);
+  assert.equal(numbers.at(-1), LINES - 1, 'the newest line is the last one written');
+  assert.ok(numbers.every((n, i) => i === 0 || n === numbers[i - 1]! + 1), 'the newest lines come in order, none missing, none twice');
+  assert.match(lines.at(-1)!, /flood done$/);
+});
