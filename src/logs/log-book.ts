@@ -114,6 +114,9 @@ export class LogBook {
     const l = this.live.get(key);
     if (!l || l.size - l.previous <= segmentBytes) return false;
     this.release(key);
+    // The older segment is moved aside and removed in the background: freeing its blocks is most of a rename over it.
+    const gone = `${this.previousFile(key)}.gone`;
+    try { fs.renameSync(this.previousFile(key), gone); fs.rm(gone, { force: true }, () => {}); } catch { /* none yet */ }
     fs.renameSync(this.file(key), this.previousFile(key));
     l.shifted += l.previous;
     l.size -= l.previous;
