@@ -2,7 +2,9 @@
 // ≤ 80 MB). By default V8 sizes its heap for throughput: the young generation grows to 32 MB for
 // the start-up burst, the old generation grows in large steps, and an idle process never runs the
 // full collection that would drop what only the start-up needed (its code and garbage). Measured in
-// docs/benchmarks.md (bench/scale, "The idle server's memory").
+// docs/benchmarks.md (bench/scale, "The idle server's memory"). The young generation's most is set
+// where node starts (bin/slipway.js: 2 MB a half): grown to V8's 16 MB at this heap's size, it made V8
+// collect the whole heap every few batches of router lines (bench/router, stop 37).
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
