@@ -5,6 +5,7 @@
 // they were, as Logplex does: `heroku[logplex]: Error L10 (output buffer overflow): N messages
 // dropped since TIME.`
 import { AgentHttpError, type AgentClient } from './client.js';
+import { overflowMessage } from '../logs/drains/drain-frame.js';
 
 const MAX_LINES = 20_000;
 const EVERY_MS = 500;
@@ -13,9 +14,6 @@ const BATCH_LINES = 5000;
 const BATCH_BYTES = 1024 * 1024;
 
 interface Line { app_id: string; source: string; line: string; at: string }
-
-/** Logplex's line for messages it dropped (the text of `heroku[logplex]`). */
-export const overflowMessage = (dropped: number, since: string): string => `Error L10 (output buffer overflow): ${dropped} messages dropped since ${since}.`;
 
 export class DynoLogShipper {
   /** The lines waiting are `lines[head…]`: dropping the oldest moves the head (a shift() of a long array copies the rest each time). */

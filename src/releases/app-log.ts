@@ -47,10 +47,12 @@ export function appendAppLogLines(logs: LogBook, appId: string, source: string, 
 export interface WireLines { ats: Array<string | undefined>; starts: number[]; ends: number[] }
 
 /**
- * Where a batch's lines are put together before their write, reused: a megabyte-sized buffer per
- * batch of router lines made V8 collect its whole heap every few batches (bench/router).
+ * Where a batch's lines are put together before their write, reused up to SCRATCH_MAX (a larger
+ * batch gets a buffer of its own, not kept): a megabyte-sized buffer per batch of router lines was
+ * garbage V8 collected its whole heap for (bench/router).
  */
 let scratch = Buffer.alloc(0);
+const SCRATCH_MAX = 2 * 1024 * 1024;
 
 /** Lines from one source in one write, copied from a router's batch as they arrived (not decoded). */
 export function appendAppLogBytes(logs: LogBook, appId: string, source: string, body: Buffer, lines: WireLines): void {
@@ -66,8 +68,8 @@ export function appendAppLogBytes(logs: LogBook, appId: string, source: string, 
     prefixes[i] = i > 0 && lines.ats[i] === lines.ats[i - 1] ? prefixes[i - 1]! : Buffer.from(`${lineTime(lines.ats[i], now)} ${source}: `);
     size += prefixes[i]!.length + lines.ends[i]! - lines.starts[i]! + 1;
   }
-  if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, 2 * scratch.length));
-  const out = scratch;
+  if (scratch.length < size && size <= SCRATCH_MAX) scratch = Buffer.allocUnsafe(Math.min(SCRATCH_MAX, Math.max(size, 2 * scratch.length)));
+  const out = size <= scratch.length ? scratch : Buffer.allocUnsafe(size);
   let at = 0;
   for (let i = 0; i < n; i++) {
     at += prefixes[i]!.copy(out, at);
@@ -77,4 +79,3 @@ export function appendAppLogBytes(logs: LogBook, appId: string, source: string, 
   logs.append(key, out.subarray(0, at), true);
   trimAppLog(logs, key);
 }
-

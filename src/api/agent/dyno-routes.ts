@@ -99,8 +99,7 @@ export async function agentDynoRoutes(app: FastifyInstance, ctx: AppContext): Pr
     const batch = parseBody(dynoLogSchema, req.body);
     const [desired, before, addons] = await Promise.all([desiredDynosOnAgent(db, agent.id), observedOnAgent(db, agent.id), db.selectFrom('app_addons').select('app_id').where('agent_id', '=', agent.id).execute()]);
     const apps = new Set([...desired.map((r) => r.app_id), ...before.map((r) => r.app_id), ...addons.map((r) => r.app_id)]);
-    let dropped = 0;
-    const kept = batch.lines.filter((l) => apps.has(l.app_id) || (dropped++, false));
+    const kept = batch.lines.filter((l) => apps.has(l.app_id));
     // A run of lines of one app and source goes in one write (a dyno that writes fast sends thousands a batch).
     for (let i = 0, j = 0; i < kept.length; i = j) {
       const { app_id: app, source } = kept[i]!;
@@ -108,6 +107,6 @@ export async function agentDynoRoutes(app: FastifyInstance, ctx: AppContext): Pr
       const run = kept.slice(i, j);
       appendAppLogLines(ctx.logs, app, source, run.map((l) => l.line), run.map((l) => l.at));
     }
-    return { ok: true, dropped };
+    return { ok: true, dropped: batch.lines.length - kept.length };
   });
 }

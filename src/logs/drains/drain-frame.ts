@@ -25,6 +25,8 @@ export function httpDrainHeaders(token: string, count: number, frameId: string):
   };
 }
 
+/** Logplex's message (from `heroku[logplex]`) for lines it dropped: a drain's buffer, or an agent's that dynos outran. */
+export const overflowMessage = (dropped: number, since: string): string => `Error L10 (output buffer overflow): ${dropped} messages dropped since ${since}.`;
+
 /** The line logplex writes when a drain's buffer overflowed. */
-export const overflowLine = (dropped: number, since: string, now = new Date().toISOString()): string =>
-  `${now} heroku[logplex]: Error L10 (output buffer overflow): ${dropped} messages dropped since ${since}.`;
+export const overflowLine = (dropped: number, since: string, now = new Date().toISOString()): string => `${now} heroku[logplex]: ${overflowMessage(dropped, since)}`;
