@@ -289,7 +289,10 @@ test('CI runs started on both replicas; A SIGKILLed mid-way: B answers throughou
   const lostNode = (await nodesOf(b, lostRun.id)).find((n) => lostIds.has(n.id))!;
   const setup = await fetch(`${b.url}/test-runs/${lostRun.id}/test-nodes/${lostNode.index}/setup-output`, { headers: { authorization: `Bearer ${TOKEN}` } });
   assert.match(await setup.text(), /compiled/, 'the setup output A wrote, served by B');
-  const jobs = (await db.query<{ attempts: number; status: string }>('SELECT attempts, status FROM jobs WHERE kind = $1 AND key = ANY($2)', [TEST_NODE_JOB, killTestNodeKeys])).rows;
+  const jobRows = async () => (await db.query<{ attempts: number; status: string }>('SELECT attempts, status FROM jobs WHERE kind = $1 AND key = ANY($2)', [TEST_NODE_JOB, killTestNodeKeys])).rows;
+  // A node's end is written before its job's row (and a lost replica's job ends when B sweeps it): the rows are read once they stopped changing, or after 15 s.
+  await waitFor('the test-node jobs to end', async () => (await jobRows()).every((j) => ['succeeded', 'failed'].includes(j.status)), 15_000).catch(() => {});
+  const jobs = await jobRows();
   assert.equal(jobs.length, 6);
   assert.deepEqual(jobs.filter((j) => Number(j.attempts) !== 1), [], 'every test-node job was claimed exactly once');
   assert.deepEqual(jobs.filter((j) => !['succeeded', 'failed'].includes(j.status)), [], 'none is left queued or running');
