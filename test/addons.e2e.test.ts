@@ -46,6 +46,11 @@ test('Postgres and Redis for a 4-node run: real SQL and Redis commands from ever
   assert.deepEqual(nodes.map((n) => n.index), [0, 1, 2, 3]);
   const cases = await casesOf(s, run.id);
   for (const i of [0, 1, 2, 3]) assert.equal(cases.filter((c) => c.test_node.index === i).length, 4, `node ${i} has its own test cases`);
+  // The run's end is reported before its add-ons are torn down.
+  await waitFor('the run\'s add-ons to be deprovisioned', async () => {
+    const addons = (await api<Addon[]>(s, 'GET', `/test-runs/${run.id}/addons`)).json;
+    return addons.length > 0 && addons.every((a) => a.state === 'deprovisioned') ? true : undefined;
+  }, 15_000);
   const perNode = await cli(s, ['ci:info', String(run.number), '-p', 'addons', '--node', '3']);
   assert.match(perNode.stdout, /add-on heroku-postgresql:in-dyno → DATABASE_URL \(ephemeral-postgres, deprovisioned\)/);
   const json = JSON.parse((await cli(s, ['ci:info', String(run.number), '-p', 'addons', '--json'])).stdout);
