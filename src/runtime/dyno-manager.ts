@@ -220,7 +220,8 @@ export class DynoManager {
       };
     };
     const ws = d.ws;
-    const files = this.o.records?.openFiles(d.id);
+    // Written at its end (O_APPEND), whatever the file's size or holes: the agent gives read bytes back to the disk under it.
+    const files = this.o.records?.openFiles(d.id, { append: true });
     try {
       d.proc = sandbox.start({
         argv: dynoCommand(ws, d.command), cwd: ws.app, writable: [ws.root], tmpDir: ws.tmp, marker: d.id, netns: d.net?.netns,

@@ -112,3 +112,37 @@ test('a line past the longest kept is cut at a character\'s start, never inside 
     assert.ok(lines.length >= 2, 'cut');
   } finally { fs.rmSync(dir, { recursive: true, force: true }); }
 });
+
+test('read bytes go back to the disk past 1 MB, the file and its offsets untouched (a write meanwhile is kept); a filesystem that cannot: emptied once all is read, and said', { timeout: 10_000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-output-'));
+  try {
+    const file = path.join(dir, 'dyno.out');
+    const line = `${'x'.repeat(99)}\n`;
+    fs.writeFileSync(file, line.repeat(11_000));
+    const freed: Array<[number, number]> = [];
+    let lines = 0;
+    const failures: string[] = [];
+    const events = { line: () => { lines++; }, dropped: () => assert.fail('nothing dropped'), onOffset: () => {}, failed: (m: string) => failures.push(m) };
+    const tail = new OutputTail(file, 0, events, { free: async (f, from, to) => { assert.equal(f, file); freed.push([from, to]); } });
+    tail.read();
+    fs.appendFileSync(file, line);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(freed, [[0, 1_100_000]]);
+    assert.equal(fs.statSync(file).size, 1_100_100, 'the file is not emptied');
+    tail.read();
+    tail.close(true);
+    assert.equal(lines, 11_001, 'the line written after the read is read');
+
+    fs.writeFileSync(file, line.repeat(11_000));
+    lines = 0;
+    const unable = new OutputTail(file, 0, events, { free: async () => { throw new Error('Operation not supported'); } });
+    unable.read();
+    await new Promise((r) => setImmediate(r));
+    assert.match(failures.join('\n'), /cannot be given back to the disk \(Operation not supported\); it is emptied once read instead/);
+    unable.read();
+    assert.equal(fs.statSync(file).size, 0, 'emptied once all was read');
+    fs.appendFileSync(file, line);
+    unable.close(true);
+    assert.equal(lines, 11_001);
+  } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+});

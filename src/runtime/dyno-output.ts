@@ -1,12 +1,14 @@
 // A dyno's output, written by the dyno to a file of the agent's (not a pipe: it must not die or
 // block when the agent process is replaced), read from where the last reader stopped and sent to
-// the app's log line by line. Bounded: once everything is read the file is emptied when it passed
-// TRUNCATE_BYTES; when more than MAX_UNREAD_BYTES wait (no agent read for a long while) the oldest
-// are skipped and said in the log, as Heroku's Logplex says L10 when a drain falls behind.
+// the app's log line by line. Bounded: the bytes read are given back to the disk (a hole punched
+// over them, punch-hole.ts) every FREE_BYTES, the file's size and offsets unchanged; when more than
+// MAX_UNREAD_BYTES wait (no agent read for a long while) the oldest are skipped and said in the
+// log, as Heroku's Logplex says L10 when a drain falls behind.
 import fs from 'node:fs';
+import { punchHole } from '../sandbox/punch-hole.js';
 
-/** Emptied once read past this size (the dyno appends: its next write starts the file again). */
-export const TRUNCATE_BYTES = 1024 * 1024;
+/** The bytes read are given back to the disk once this many are (the file's size goes on growing, its blocks do not). */
+export const FREE_BYTES = 1024 * 1024;
 /** The most a new reader sends of what waited; older output is dropped. */
 export const MAX_UNREAD_BYTES = 8 * 1024 * 1024;
 const EVERY_MS = 200;
@@ -35,9 +37,17 @@ export class OutputTail {
   /** Undefined once closed: a closed tail never touches a descriptor again (its number may be another file's by then). */
   private fd?: number;
   private failing = false;
+  /** The bytes before this were given back to the disk (or are being: `freeing`). */
+  private freedTo = 0;
+  private freeing = false;
+  /** Set when the filesystem cannot punch holes: the file is emptied instead, once all is read (a write racing the cut is lost). */
+  private truncate = false;
 
-  /** `keep`: the file is never emptied (a one-off's output: a new agent process reads it again from the last offset the server recorded). */
-  constructor(private file: string, private offset: number, private o: TailEvents, private opts: { keep?: boolean } = {}) {
+  /**
+   * `keep`: the file's bytes are never given back (a one-off's output: a new agent process reads it
+   * again from the last offset the server recorded). `free`: how read bytes are given back (tests).
+   */
+  constructor(private file: string, private offset: number, private o: TailEvents, private opts: { keep?: boolean; free?: typeof punchHole } = {}) {
     try { this.fd = fs.openSync(file, 'r+'); } catch (e) { o.failed(`its output is not read (${errorCode(e)})`); return; }
     // The timer is the only caller nothing else catches for: an error ends this tail's reads, never the agent process.
     this.timer = setInterval(() => this.tick(), EVERY_MS);
@@ -84,9 +94,25 @@ export class OutputTail {
       this.offset += n;
       for (const l of this.lines(buf.subarray(0, n))) this.o.line(l);
     }
-    // All read and large: emptied, unless the dyno wrote meanwhile (then next time).
-    if (!this.opts.keep && this.offset >= TRUNCATE_BYTES && fs.fstatSync(fd).size === this.offset) { fs.ftruncateSync(fd, 0); this.offset = 0; }
+    if (this.offset < this.freedTo) this.freedTo = 0; // emptied by a new process of the dyno
+    if (!this.opts.keep) this.giveBack(fd);
     if (this.offset !== before) this.o.onOffset(this.offset);
+  }
+
+  /** The bytes read, past FREE_BYTES of them, back to the disk: a hole punched over them (in the background), else the file emptied once all is read. */
+  private giveBack(fd: number): void {
+    if (this.freeing || this.offset - this.freedTo < FREE_BYTES) return;
+    if (this.truncate) {
+      // All read and large: emptied, unless the dyno wrote meanwhile (then next time).
+      if (fs.fstatSync(fd).size === this.offset) { fs.ftruncateSync(fd, 0); this.offset = 0; this.freedTo = 0; }
+      return;
+    }
+    const to = this.offset;
+    this.freeing = true;
+    (this.opts.free ?? punchHole)(this.file, this.freedTo, to).then(() => { this.freedTo = Math.max(this.freedTo, to); }, (e: Error) => {
+      this.o.failed(`its output file's read bytes cannot be given back to the disk (${e.message}); it is emptied once read instead`);
+      this.truncate = true;
+    }).finally(() => { this.freeing = false; });
   }
 
   /** The whole lines that `chunk` ends (a newline byte is never inside a UTF-8 character); a line past MAX_LINE is cut at a character's start. */

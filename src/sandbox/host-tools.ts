@@ -9,7 +9,7 @@ export const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/s
 export const HOST_ENV: Readonly<Record<string, string>> = Object.freeze({ PATH: SYSTEM_PATH, LANG: 'C.UTF-8' });
 
 /** The programs Slipway runs on the host by name (anything else must be an absolute path the operator chose). */
-export const HOST_TOOLS = ['bwrap', 'setpriv', 'ip', 'bridge', 'nft', 'git', 'tar', 'cp', 'chown', 'nginx', 'openssl', 'redis-server', 'bash', 'sh', 'du', 'prlimit', 'mount', 'umount', 'losetup', 'mkfs.ext4', 'script'] as const;
+export const HOST_TOOLS = ['bwrap', 'setpriv', 'ip', 'bridge', 'nft', 'git', 'tar', 'cp', 'chown', 'nginx', 'openssl', 'redis-server', 'bash', 'sh', 'du', 'prlimit', 'mount', 'umount', 'losetup', 'mkfs.ext4', 'script', 'fallocate'] as const;
 
 const resolved = new Map<string, string>();
 
