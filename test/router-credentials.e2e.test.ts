@@ -1,6 +1,7 @@
 // A router token is its own kind: it reads the routing table, sends router logs and in-flight
 // reports (/agent/v1/router/*), and nothing else; no other token opens those routes; a revoked
-// router token stops at once and its open table stream is cut. The router process refuses to
+// router token stops at once on a new connection, within a second on one it kept open, and its
+// open table stream is cut. The router process refuses to
 // start on a token that is not a router token.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -115,4 +116,30 @@ test('slipway router refuses an agent or API token, and says why; a revoked rout
   const refused = await runCommand(process.execPath, [BIN, 'router', '--server', s.url, '--token', revoked, '--port', String(await freePort())], { env, timeoutMs: 20_000 });
   assert.equal(refused.code, 3, refused.stdout + refused.stderr);
   assert.match(refused.stderr, /refused this router: This router token \(router edge-2\) was revoked/);
+});
+
+test('on a connection that stays open, a revoked router token stops working within a second; another token on it is checked anew', { timeout: 30_000 }, async () => {
+  const token = tokenOf((await cli(s, ['routers:create', 'edge-4'])).stdout, 'slpr');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const { hostname, port } = new URL(s.url);
+  const sockets = new Set<unknown>();
+  const state = (seq: number, bearer = token) => new Promise<number>((resolve, reject) => {
+    const text = JSON.stringify({ instance: 'edge4', seq, version: 1, in_flight: {} });
+    const req = http.request({ host: hostname, port, path: '/agent/v1/router/state', method: 'POST', agent, localAddress: '127.0.0.71', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) } }, (res) => {
+      sockets.add(res.socket);
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(text);
+  });
+  try {
+    assert.equal(await state(1), 204);
+    assert.equal(await state(2, TOKEN), 401, 'an API token on the router\'s open connection');
+    assert.equal(await state(3), 204);
+    assert.equal((await cli(s, ['routers:revoke', 'edge-4'])).code, 0);
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.equal(await state(4), 401, 'revoked a second ago, on the same connection');
+    assert.equal(sockets.size, 1, 'every request went on one connection');
+  } finally { agent.destroy(); }
 });

@@ -38,6 +38,9 @@ export class RouterFeed {
     await this.applied(this.version, Date.now() + ms);
   }
 
+  /** Whether the table sent to routers has this app (an app a router's log line names, most likely). */
+  has(appId: string): boolean { return this.sent.has(appId); }
+
   /** A router's stream: the snapshot now, then every change, a change's messages together (`end` on close); call the result when the stream ends. */
   subscribe(instance: string, send: (ms: TableMessage[]) => void, end: () => void): () => void {
     send([{ type: 'snapshot', version: this.version, apps: [...this.sent.values()].map((j) => JSON.parse(j) as RouterApp) }]);

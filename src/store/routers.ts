@@ -37,7 +37,7 @@ export async function routerForToken(db: Kysely<Database>, token: string): Promi
 
 export const listRouters = (db: Kysely<Database>): Promise<RouterRow[]> => db.selectFrom('routers').selectAll().orderBy('name').execute();
 
-/** Revoke for good: the token stops working at once, and an open table stream is cut. */
+/** Revoke for good: the token stops working (within a second on a connection it kept open: router-routes.ts), and an open table stream is cut. */
 export async function revokeRouter(db: Kysely<Database>, name: string): Promise<RouterRow> {
   const r = await db.selectFrom('routers').selectAll().where('name', '=', name).executeTakeFirst();
   if (!r) throw fail('router_not_found', `No router is named ${name}. \`slipway routers\` lists them.`);

@@ -21,10 +21,21 @@ const stateSchema = z.object({
 /** The JSON older routers send (`application/json`; `at` in ISO 8601). */
 const logsSchema = z.object({ lines: z.array(z.object({ app_id: z.string().max(64), line: z.string().max(16_384), at: z.string().datetime().optional() })).max(10_000), dropped: z.number().int().min(0) });
 
+/**
+ * A connection's router, once its token was checked, is taken as it is for this long: a router
+ * posts its log lines several times a second on one connection, and three queries a request were
+ * most of what a small batch cost. A revoked token stops working within it on a connection that
+ * was open; a new connection is checked at once.
+ */
+const CHECKED_FOR_MS = 1000;
+
 export async function routerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const db = ctx.store.db;
+  const checked = new WeakMap<object, { token: string; routerId: string; at: number }>();
   app.addHook('onRequest', async (req, reply) => {
     const token = presentedToken(req);
+    const known = checked.get(req.raw.socket);
+    if (token && known && known.token === token && Date.now() - known.at < CHECKED_FOR_MS) { req.routerId = known.routerId; return; }
     if (token) {
       const wait = await signInBlockedFor(db, req, token);
       if (wait) return sendTooMany(reply, wait);
@@ -39,6 +50,7 @@ export async function routerRoutes(app: FastifyInstance, ctx: AppContext): Promi
     }
     req.routerId = router.id;
     await touchRouter(db, router.id);
+    checked.set(req.raw.socket, { token: token!, routerId: router.id, at: Date.now() });
   });
 
   // Snapshot, then one line per change; pings keep proxies and the router's watchdog content.
@@ -86,7 +98,14 @@ export async function routerRoutes(app: FastifyInstance, ctx: AppContext): Promi
     return reply.status(204).send();
   });
 
-  const knownApps = async (ids: string[]) => new Set((await db.selectFrom('apps').select('id').where('id', 'in', ids.length ? ids : ['']).execute()).map((a) => a.id));
+  /** The apps of `ids` that exist: those in the routing table, the rest asked of the store (an app created or deleted since). */
+  const knownApps = async (ids: string[]) => {
+    const feed = ctx.routerFeed;
+    const known = new Set(feed ? ids.filter((id) => feed.has(id)) : []);
+    const rest = ids.filter((id) => !known.has(id));
+    if (rest.length) for (const a of await db.selectFrom('apps').select('id').where('id', 'in', rest).execute()) known.add(a.id);
+    return known;
+  };
 
   /** A batch of wire lines: each line's bytes go to its app's log as they came; only what the metrics need is decoded. */
   async function routerLogBytes(body: Buffer): Promise<void> {
