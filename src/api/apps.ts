@@ -180,8 +180,8 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     const key = appLogKey(a.id);
     ctx.logs.ensureOpen(key); // followed until the app goes, also where no line was written yet
     await ctx.logs.settled(key); // with replicas: what each wrote so far
-    const text = ctx.logs.read(key);
-    const past = text.split('\n').filter((l) => l && wanted(l)).slice(-lines).map((l) => l + '\n').join('');
+    const last = ctx.logs.lastLines(key, lines, wanted);
+    const past = last.lines.map((l) => l + '\n').join('');
     // The heroku CLI reads log sessions as server-sent events; Slipway's own CLI reads plain text.
     const asSse = (req.headers.accept ?? '').includes('text/event-stream');
     const type = asSse ? 'text/event-stream; charset=utf-8' : 'text/plain; charset=utf-8';
@@ -189,7 +189,7 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     if (req.query.tail !== 'true') return reply.type(type).send(frame(past));
     const ac = new AbortController();
     req.raw.on('close', () => ac.abort());
-    const from = Buffer.byteLength(text);
+    const from = last.end;
     async function* body() {
       yield frame(past);
       let rest = '';

@@ -52,6 +52,30 @@ test('rotate sets the file aside as the previous segment and drops the one befor
   assert.equal(book.read('app'), '', 'a restart drops the previous segment too');
 });
 
+test('lastLines reads the newest lines from the end, across chunks and both segments, as a whole read would give them', () => {
+  const book = new LogBook(fs.mkdtempSync(path.join(os.tmpdir(), 'logbook-last-')));
+  book.ensureOpen('app');
+  // Lines of varied length with multi-byte characters, some far longer than a 64 KiB chunk; rotated once on the way.
+  const all: string[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const l = `${i % 3 ? 'app[web.1]' : 'heroku[router]'} é${'ü'.repeat(i % 97)}${i % 700 === 5 ? 'x'.repeat(150_000) : ''} ${i}`;
+    all.push(l);
+    book.append('app', `${l}\n`);
+    if (i === 1500) book.rotate('app', 1);
+  }
+  book.append('app', 'unfinished');
+  const whole = book.read('app').split('\n').filter((l) => l);
+  assert.equal(whole.length, 3001, 'both segments are read, and the unfinished last line');
+  for (const n of [1, 100, 1500, 5000]) {
+    const { lines, end } = book.lastLines('app', n);
+    assert.deepEqual(lines, whole.slice(-n), `the last ${n}`);
+    assert.equal(end, book.size('app'));
+  }
+  const router = (l: string) => l.startsWith('heroku[router]');
+  assert.deepEqual(book.lastLines('app', 700, router).lines, whole.filter(router).slice(-700), 'filtered: the last 700 it takes');
+  assert.deepEqual(book.lastLines('none', 10), { lines: [], end: 0 });
+});
+
 test('an unknown log reads as empty', async () => {
   const book = new LogBook(fs.mkdtempSync(path.join(os.tmpdir(), 'logbook-')));
   assert.equal(await collect(book.follow('nope')), '');

@@ -27,6 +27,9 @@ export interface LogShare {
   settled(key: string): Promise<void>;
 }
 
+/** lastLines reads this much at a time from a log's end. */
+const LAST_LINES_CHUNK = 64 * 1024;
+
 export class LogBook {
   private live = new Map<string, Live>();
   private saving = new Map<string, Promise<void>>();
@@ -180,6 +183,31 @@ export class LogBook {
     if (start >= previous) return readFileRange(this.file(key), start - previous, end - previous);
     const first = readFileRange(this.previousFile(key), start, Math.min(end, previous));
     return end <= previous || first.length < Math.min(end, previous) - start ? first : Buffer.concat([first, readFileRange(this.file(key), 0, end - previous)]);
+  }
+
+  /**
+   * The last `n` non-empty lines `wanted` takes (all when it is not given), oldest first, read from
+   * the end a chunk at a time: `logs -n 100` of a 10 MB app log reads its last chunk, not the whole
+   * log. `end`: the size they were read up to (where a follower goes on).
+   */
+  lastLines(key: string, n: number, wanted: (line: string) => unknown = () => true): { lines: string[]; end: number } {
+    const end = this.size(key);
+    const found: string[] = [];
+    let pos = end;
+    /** The bytes of the line the last chunk began inside (its start is in an earlier chunk). */
+    let carry: Buffer = Buffer.alloc(0);
+    while (pos > 0 && found.length < n) {
+      const start = Math.max(0, pos - LAST_LINES_CHUNK);
+      const buf = carry.length ? Buffer.concat([this.readRange(key, start, pos), carry]) : this.readRange(key, start, pos);
+      // Whole lines only (a newline byte is never inside a UTF-8 character); at the log's start, all of it.
+      const cut = start > 0 ? buf.indexOf(10) + 1 : 0;
+      if (start > 0 && cut === 0) { carry = buf; pos = start; continue; }
+      carry = buf.subarray(0, cut);
+      const lines = buf.toString('utf8', cut).split('\n');
+      for (let i = lines.length - 1; i >= 0 && found.length < n; i--) if (lines[i] && wanted(lines[i]!)) found.push(lines[i]!);
+      pos = start;
+    }
+    return { lines: found.reverse(), end };
   }
 
   /** Everything from `offset` on, then whatever is appended, ending when the stream closes. */
