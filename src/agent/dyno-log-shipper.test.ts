@@ -72,6 +72,7 @@ test('a batch the server refuses is said in each of its apps\' logs (L10), not l
   const shipper = new DynoLogShipper({ dynoLogs: async (b) => { if (refuse) { refuse = false; throw new AgentHttpError(413, 'too_large', 'body too large'); } batches.push(b.lines); } }, (m) => notes.push(m));
   for (let i = 0; i < 30; i++) shipper.push(i % 3 ? 'a' : 'b', 'app[web.1]', `line ${i}`);
   await shipper.flush();
+  assert.deepEqual(batches.flat().map((l) => [l.app_id, L10.exec(l.line)?.[1] ?? l.line]), [['b', '10'], ['a', '20']], 'said at once, with no line waiting');
   shipper.push('a', 'app[web.1]', 'next');
   await shipper.flush();
   await shipper.close();

@@ -53,7 +53,8 @@ export class DynoLogShipper {
   /** Send what waits, a batch at a time until none is left; a failed batch is kept for the next try. */
   flush(): Promise<void> {
     this.sending = this.sending.then(async () => {
-      while (this.total) {
+      // Lines waiting, or only the word that some were dropped (a batch refused with nothing after it).
+      while (this.total || [...this.queues.values()].some((q) => q.drop)) {
         const { drops, lines } = this.take();
         const now = new Date().toISOString();
         const notes = [...drops].map(([app, d]) => ({ app_id: app, source: 'heroku[logplex]', line: overflowMessage(d.count, d.since), at: now }));
