@@ -22,7 +22,7 @@ want chromium          'has chromium'              'browser (UAT) tests and the 
 want nginx-light       'has nginx'                 'the native router (SLIPWAY_ROUTER=nginx)'
 want iproute2          'has ip'                    'private spaces: namespaces, bridges, veths'
 want nftables          'has nft'                   'private spaces: the firewall'
-want util-linux        'has setpriv'               'private spaces: dropping to the sandbox user'
+want util-linux        'has setpriv && has fallocate' 'private spaces: dropping to the sandbox user; dyno output given back to the disk (fallocate --punch-hole)'
 want openssl           'has openssl'               'the HTTPS listener the heroku CLI tests use'
 want wrk               'has wrk'                   'npm run bench: the load the router, spaces and agent-dynos benches put on dynos'
 
