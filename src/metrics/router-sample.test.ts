@@ -47,3 +47,21 @@ test('an access line read from a batch\'s bytes: only what follows its last quot
   ]);
   assert.deepEqual(samples.slice(0, 2), lines.slice(0, 2).map(routerSample), 'the same as a line read as a string');
 });
+
+test('an access line\'s own ending is read backwards; any other ending the general way, with the same result', () => {
+  const read = (l: string) => routerSampleOf(Buffer.from(`x${l}y`), 1, 1 + Buffer.byteLength(l));
+  const head = 'at=info method=GET path="/ connect=1ms service=2ms status=500" host=a request_id=r fwd="1.2.3.4"';
+  assert.deepEqual(read(`${head} dyno=web.1 connect=4ms service=120ms status=201 bytes=5 protocol=https`), { statusClass: 2, serviceMs: 124 });
+  assert.deepEqual(read(`${head} dyno=web.1 connect=0ms service=3ms status=503 bytes=0 protocol=http`), { statusClass: 5, serviceMs: 3 });
+  // Endings the backward reading does not take: the general one decides (and agrees with the line read as a string).
+  const others = [
+    `${head} dyno=web.1 connect=0ms service=3ms status=2000 bytes=5 protocol=http`,
+    `${head} dyno=web.1 connect=0ms service=12345678901ms status=200 bytes=5 protocol=http`,
+    `${head} dyno=web.1 connect=0ms service=3ms status=200 bytes=5 protocol=http2x`,
+    `${head} dyno=web.1 service=3ms status=200 bytes=5 protocol=http`,
+    `${head} dyno=web.1 connect=0ms service=3ms status=200 bytes= protocol=http`,
+    `at=info method=GET path="/ connect=0ms service=3ms status=200 bytes=5 protocol=http"`,
+    `${head} dyno=web.1 connect=0ms service=3ms status=099 bytes=5 protocol=http`,
+  ];
+  assert.deepEqual(others.map(read), [undefined, { statusClass: 2, serviceMs: 0 }, { statusClass: 2, serviceMs: 3 }, { statusClass: 2, serviceMs: 3 }, { statusClass: 2, serviceMs: 3 }, undefined, undefined]);
+});

@@ -48,6 +48,8 @@ const SERVICE = Buffer.from(' service=');
  */
 export function routerSampleOf(buf: Buffer, start: number, end: number): RouterSample | undefined {
   if (end - start <= AT_INFO.length || !isAt(buf, start, AT_INFO, end)) return routerSample(buf.toString('utf8', start, end));
+  const tail = tailSample(buf, start, end);
+  if (tail) return tail;
   let from = end - 1;
   while (from >= start && buf[from] !== 0x22) from--;
   from = from >= start ? from + 1 : start;
@@ -65,6 +67,61 @@ export function routerSampleOf(buf: Buffer, start: number, end: number): RouterS
   const code = status < 0 ? -1 : digitsAt(buf, status, end);
   if (code < 100 || code > 599 || (digitsEnd < end && buf[digitsEnd] !== 0x20)) return undefined;
   return { statusClass: Math.min(5, Math.max(2, Math.floor(code / 100))) as RouterSample['statusClass'], serviceMs: msAt(buf, connect, end) + msAt(buf, service, end) };
+}
+
+const PROTOCOL = Buffer.from(' protocol=');
+const BYTES = Buffer.from(' bytes=');
+
+/**
+ * The sample of a line that ends as every access line is written (accessLine, nginx's slipway_line):
+ * ` connect=<n>ms service=<n>ms status=<nnn> bytes=<n> protocol=<letters>`, read backwards from its
+ * end (a third of the general reading's cost, bench/router); undefined when it ends otherwise. Only
+ * digits, letters and these names are read, so no quote lies between them and the end: they are
+ * the fields after the last quote, and the last of each, as the general reading takes them.
+ */
+function tailSample(buf: Buffer, start: number, end: number): RouterSample | undefined {
+  let i = end;
+  while (i > start && end - i <= 5 && buf[i - 1]! >= 0x61 && buf[i - 1]! <= 0x7a) i--;
+  if (i === end || !endsWith(buf, start, i, PROTOCOL)) return undefined;
+  i -= PROTOCOL.length;
+  const bytesTo = i;
+  i = digitsBack(buf, start, i);
+  if (i === bytesTo || !endsWith(buf, start, i, BYTES)) return undefined;
+  i -= BYTES.length;
+  const statusTo = i;
+  i = digitsBack(buf, start, i);
+  if (statusTo - i !== 3 || !endsWith(buf, start, i, STATUS)) return undefined;
+  const status = (buf[i]! - 0x30) * 100 + (buf[i + 1]! - 0x30) * 10 + buf[i + 2]! - 0x30;
+  if (status < 100 || status > 599) return undefined;
+  i -= STATUS.length;
+  const service = msBack(buf, start, i, SERVICE);
+  if (service < 0) return undefined;
+  const connect = msBack(buf, start, msFrom, CONNECT);
+  if (connect < 0) return undefined;
+  return { statusClass: Math.min(5, Math.max(2, Math.floor(status / 100))) as RouterSample['statusClass'], serviceMs: connect + service };
+}
+
+/** Where the digits that end at `buf[to]` (after `start`) begin. */
+function digitsBack(buf: Buffer, start: number, to: number): number {
+  let i = to;
+  while (i > start && buf[i - 1]! >= 0x30 && buf[i - 1]! <= 0x39) i--;
+  return i;
+}
+
+/** Where msBack's field began (a variable, not an object per call). */
+let msFrom = 0;
+/** `<name><1-9 digits>ms` ending at `buf[to]`: the digits' value (msFrom: where `name` starts), or -1. */
+function msBack(buf: Buffer, start: number, to: number, name: Buffer): number {
+  if (to - start < 2 || buf[to - 1] !== 0x73 || buf[to - 2] !== 0x6d) return -1;
+  const from = digitsBack(buf, start, to - 2);
+  if (from === to - 2 || to - 2 - from > 9 || !endsWith(buf, start, from, name)) return -1;
+  msFrom = from - name.length;
+  return digitsAt(buf, from, to - 2);
+}
+
+/** Whether the bytes of `name` end at `buf[to]`, after `start`. */
+function endsWith(buf: Buffer, start: number, to: number, name: Buffer): boolean {
+  return to - name.length >= start && isAt(buf, to - name.length, name, to);
 }
 
 /** Whether the bytes of `name` are at `buf[i]`, before `end`. */

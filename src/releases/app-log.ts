@@ -72,7 +72,10 @@ export function appendAppLogBytes(logs: LogBook, appId: string, source: string, 
   const out = size <= scratch.length ? scratch : Buffer.allocUnsafe(size);
   let at = 0;
   for (let i = 0; i < n; i++) {
-    at += prefixes[i]!.copy(out, at);
+    // A typed array's own set for the few bytes of a prefix (Buffer.copy's call costs more than its copy).
+    const p = prefixes[i]!;
+    out.set(p, at);
+    at += p.length;
     at += body.copy(out, at, lines.starts[i], lines.ends[i]);
     out[at++] = 0x0a;
   }
