@@ -73,3 +73,24 @@ test('a full buffer of chunks drops the oldest chunks whole, and counts their li
   assert.deepEqual(s.pending(), { lines: 9, dropped: 6 }, 'a chunk larger than the buffer is kept, alone');
   s.close();
 });
+
+test('dropped lines are counted per app, a chunk\'s apps read when it is dropped; each count goes once with a batch', async () => {
+  let up = false;
+  const said: Array<{ appId: string; count: number }> = [];
+  const s = new LogShipper({ maxLines: 3, intervalMs: 10_000, send: async (b) => { if (!up) throw new Error('away'); said.push(...b.droppedApps.map((d) => ({ appId: d.appId, count: d.count }))); } });
+  s.pushWire(Buffer.from('noisy\t1.000\tat=info a\nquiet\t1.000\tat=info b\nnoisy\t1.001\tat=info c\n'), 3);
+  s.push('quiet', 'at=info d');
+  s.push('noisy', 'at=info e');
+  await s.flush();
+  assert.deepEqual(s.pending(), { lines: 2, dropped: 3 });
+  assert.deepEqual(s.droppedByApp().map((d) => [d.appId, d.count]), [['noisy', 2], ['quiet', 1]]);
+  assert.ok(s.droppedByApp().every((d) => Date.parse(d.since) <= Date.now()));
+  up = true;
+  await s.flush();
+  assert.deepEqual(said, [{ appId: 'noisy', count: 2 }, { appId: 'quiet', count: 1 }]);
+  assert.deepEqual(s.droppedByApp(), []);
+  s.push('quiet', 'at=info f');
+  await s.flush();
+  assert.equal(said.length, 2, 'said once');
+  s.close();
+});

@@ -3,17 +3,25 @@
 // is told how many. nginx's lines come as whole chunks of its log, passed on as they were read
 // (tens of thousands of lines a second under load: nothing here looks at a line of them); the Node
 // router's come one at a time. Keeping a chunk and dropping the oldest cost the same whatever the
-// buffer holds: a queue with a moving head.
-import { wireLine } from './router-wire.js';
+// buffer holds: a queue with a moving head. Lines dropped are counted per app (the apps of a chunk
+// are read only when it is dropped), so each app's log can say how many of its lines went and since
+// when, as Logplex's L10 does.
+import { eachWireLine, wireLine } from './router-wire.js';
 
-/** Wire lines, whole (each ends with a newline), and how many. */
-interface Piece { data: Buffer | string; lines: number }
+/** Wire lines, whole (each ends with a newline), and how many; `appId`: the app of a single line's piece. */
+interface Piece { data: Buffer | string; lines: number; appId?: string }
+
+/** Lines of one app dropped: how many, and when the first of them went (ISO 8601). */
+export interface AppDrops { appId: string; count: number; since: string }
+
+/** A batch says this many apps' drops at most (the others are said with the next one). */
+const DROP_APPS_PER_BATCH = 200;
 
 /** A batch's size at most (a piece larger than this goes alone). */
 const BATCH_BYTES = 1 << 20;
 
 /** A batch: its wire lines in parts, as kept (not copied into one buffer), and how many lines were dropped before it. */
-export interface LogBatchText { parts: Array<Buffer | string>; dropped: number }
+export interface LogBatchText { parts: Array<Buffer | string>; dropped: number; droppedApps: AppDrops[] }
 
 /** The pieces' data, runs of single lines joined into one string (the Node router's come a line at a time). */
 function joined(pieces: Piece[]): Array<Buffer | string> {
@@ -35,6 +43,7 @@ export class LogShipper {
   private headSeq = 0;
   private lines = 0;
   private dropped = 0;
+  private droppedApps = new Map<string, { count: number; since: string }>();
   private timer?: NodeJS.Timeout;
   private sending = false;
   private wait: number;
@@ -44,7 +53,7 @@ export class LogShipper {
   }
 
   /** Keep a line for the app's log (`msec`: when it happened, Unix seconds with milliseconds; else now). */
-  push(appId: string, line: string, msec?: string): void { this.add({ data: wireLine(appId, line, msec), lines: 1 }); }
+  push(appId: string, line: string, msec?: string): void { this.add({ data: wireLine(appId, line, msec), lines: 1, appId }); }
 
   /** Keep `lines` wire lines, as written (`data` is kept: the caller gives it up). */
   pushWire(data: Buffer, lines: number): void { if (lines > 0) this.add({ data, lines }); }
@@ -64,8 +73,9 @@ export class LogShipper {
         while (end < this.queue.length && (end === this.head || bytes + this.queue[end]!.data.length <= BATCH_BYTES)) bytes += this.queue[end++]!.data.length;
         const pieces = this.queue.slice(this.head, end);
         const dropped = this.dropped;
+        const droppedApps = [...this.droppedApps].slice(0, DROP_APPS_PER_BATCH).map(([appId, d]) => ({ appId, ...d }));
         try {
-          await this.o.send({ parts: joined(pieces), dropped });
+          await this.o.send({ parts: joined(pieces), dropped, droppedApps });
         } catch {
           this.wait = Math.min(5000, this.wait * 2);
           this.timer ??= setTimeout(() => { this.timer = undefined; void this.flush(); }, this.wait);
@@ -76,11 +86,30 @@ export class LogShipper {
         const sentTo = from + pieces.length;
         if (sentTo > this.headSeq) this.advance(Math.min(sentTo - this.headSeq, this.queue.length - this.head), false);
         this.dropped -= dropped;
+        for (const d of droppedApps) {
+          const left = this.droppedApps.get(d.appId)!;
+          left.count -= d.count;
+          if (left.count <= 0) this.droppedApps.delete(d.appId);
+        }
       }
     } finally { this.sending = false; }
   }
 
   close(): void { clearTimeout(this.timer); }
+
+  /** Lines dropped per app (pending() counts them all). */
+  droppedByApp(): AppDrops[] { return [...this.droppedApps].map(([appId, d]) => ({ appId, ...d })); }
+
+  private countDropped(p: Piece): void {
+    const since = new Date().toISOString();
+    const add = (appId: string, n: number) => {
+      const d = this.droppedApps.get(appId);
+      if (d) d.count += n; else this.droppedApps.set(appId, { count: n, since });
+    };
+    if (p.appId !== undefined) { add(p.appId, p.lines); return; }
+    const data = typeof p.data === 'string' ? Buffer.from(p.data) : p.data;
+    eachWireLine(data, (appId) => add(appId, 1));
+  }
 
   private add(p: Piece): void {
     this.queue.push(p);
@@ -93,9 +122,12 @@ export class LogShipper {
   /** The `n` oldest pieces leave the buffer (`drop`: unsent, their lines counted); the array is compacted once most of it is behind the head. */
   private advance(n: number, drop: boolean): void {
     for (let i = this.head; i < this.head + n; i++) {
-      const lines = this.queue[i]!.lines;
-      this.lines -= lines;
-      if (drop) this.dropped += lines;
+      const p = this.queue[i]!;
+      this.lines -= p.lines;
+      if (drop) {
+        this.dropped += p.lines;
+        this.countDropped(p);
+      }
     }
     this.head += n;
     this.headSeq += n;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseWireLines, tableChanges, wireLine, type RouterApp } from './router-wire.js';
+import { droppedAppsHeader, parseDroppedApps, parseWireLines, tableChanges, wireLine, type RouterApp } from './router-wire.js';
 
 const app = (id: string, port = 1): RouterApp => ({ id, name: `n${id}`, hostnames: [], maintenance: false, internal: false, trusted: null, dynos: [{ id: `d${id}`, host: '127.0.0.1', port, name: 'web.1' }] });
 
@@ -33,4 +33,13 @@ test('what is not a wire line, or too long, is counted and left out; the rest is
   const { lines, bad } = parseWireLines(`no tabs\n\tempty id\n${'i'.repeat(65)}\t1\tlong id\napp\t1\t${'x'.repeat(16_385)}\napp\t1764563200.5\tkept`);
   assert.equal(bad, 4);
   assert.deepEqual(lines, [{ app_id: 'app', line: 'kept', at: '2025-12-01T04:26:40.500Z' }]);
+});
+
+test('the dropped-apps header: what a router writes reads back; entries that do not read as one are left out', () => {
+  const since = '2026-12-03T10:00:00.123Z';
+  const h = droppedAppsHeader([{ appId: 'app-1', count: 12, since }, { appId: 'b_2', count: 1, since }]);
+  assert.deepEqual(parseDroppedApps(h), [{ appId: 'app-1', count: 12, since: Date.parse(since) }, { appId: 'b_2', count: 1, since: Date.parse(since) }]);
+  assert.deepEqual(parseDroppedApps('a=1@2,../x=1@2,b=0@1,c=-1@1,d=1@x,e=1'), [{ appId: 'a', count: 1, since: 2 }]);
+  assert.deepEqual(parseDroppedApps(undefined), []);
+  assert.equal(parseDroppedApps(Array.from({ length: 5 }, (_, i) => `a${i}=1@1`).join(','), 3).length, 3);
 });

@@ -98,6 +98,24 @@ function wireTime(msec: string): string | undefined {
   return /^\d{1,12}(\.\d{1,3})?$/.test(msec) && ms > 0 ? new Date(Math.round(ms)).toISOString() : undefined;
 }
 
+/**
+ * Lines a router dropped while the server was away, per app, sent with a batch of lines:
+ * `app id=count@since` (since: when the first went, Unix milliseconds), comma-separated.
+ */
+export const DROPPED_APPS_HEADER = 'x-slipway-dropped-apps';
+export const droppedAppsHeader = (drops: Array<{ appId: string; count: number; since: string }>): string =>
+  drops.map((d) => `${d.appId}=${d.count}@${Date.parse(d.since)}`).join(',');
+const DROP_ENTRY = /^([\w-]{1,64})=(\d{1,12})@(\d{1,15})$/;
+/** The header's entries that read as such (others are left out); at most `max`. */
+export function parseDroppedApps(header: string | undefined, max = 1000): Array<{ appId: string; count: number; since: number }> {
+  const out: Array<{ appId: string; count: number; since: number }> = [];
+  for (const e of (header ?? '').split(',')) {
+    const m = DROP_ENTRY.exec(e.trim());
+    if (m && Number(m[2]) > 0 && out.length < max) out.push({ appId: m[1]!, count: Number(m[2]), since: Number(m[3]) });
+  }
+  return out;
+}
+
 export const TABLE_PATH = '/agent/v1/router/table';
 export const STATE_PATH = '/agent/v1/router/state';
 export const LOGS_PATH = '/agent/v1/router/logs';

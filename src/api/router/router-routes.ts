@@ -7,10 +7,11 @@ import type { AppContext } from '../../app-context.js';
 import { presentedToken } from '../auth.js';
 import { noteSignInFailure, sendTooMany, signInBlockedFor } from '../sign-in-throttle.js';
 import { routerForToken, touchRouter } from '../../store/routers.js';
-import { appendAppLogBytes, appendAppLogLines, type WireLines } from '../../releases/app-log.js';
+import { appendAppLog, appendAppLogBytes, appendAppLogLines, lineTime, type WireLines } from '../../releases/app-log.js';
+import { overflowMessage } from '../../logs/drains/drain-frame.js';
 import { parseBody } from '../errors.js';
 import { fail } from '../../core/errors.js';
-import { LOGS_PATH, PING_MS, STATE_PATH, TABLE_PATH, eachWireLine, type TableMessage } from '../../router/router-wire.js';
+import { DROPPED_APPS_HEADER, LOGS_PATH, PING_MS, STATE_PATH, TABLE_PATH, eachWireLine, parseDroppedApps, type TableMessage } from '../../router/router-wire.js';
 import { routerSampleOf } from '../../metrics/router-sample.js';
 
 const INSTANCE = /^[A-Za-z0-9_-]{1,64}$/;
@@ -95,6 +96,8 @@ export async function routerRoutes(app: FastifyInstance, ctx: AppContext): Promi
       await routerLogLines(b.lines);
     }
     if (Number.isSafeInteger(dropped) && dropped > 0) ctx.log.warn(`a router dropped ${dropped} log line(s) while this server was away`);
+    const header = req.headers[DROPPED_APPS_HEADER];
+    if (typeof header === 'string') await appsDropped(parseDroppedApps(header));
     return reply.status(204).send();
   });
 
@@ -106,6 +109,17 @@ export async function routerRoutes(app: FastifyInstance, ctx: AppContext): Promi
     if (rest.length) for (const a of await db.selectFrom('apps').select('id').where('id', 'in', rest).execute()) known.add(a.id);
     return known;
   };
+
+  /** Each app's log says how many of its router lines were dropped and since when (Logplex's L10), at that time. */
+  async function appsDropped(drops: ReturnType<typeof parseDroppedApps>): Promise<void> {
+    if (!drops.length) return;
+    const known = await knownApps(drops.map((d) => d.appId));
+    for (const d of drops) {
+      if (!known.has(d.appId)) continue;
+      const since = lineTime(new Date(d.since).toISOString());
+      appendAppLog(ctx.logs, d.appId, 'heroku[logplex]', overflowMessage(d.count, since), since);
+    }
+  }
 
   /** A batch of wire lines: each line's bytes go to its app's log as they came; only what the metrics need is decoded. */
   async function routerLogBytes(body: Buffer): Promise<void> {
