@@ -40,10 +40,15 @@ test('lines dropped while a batch is sent: only what is left of that batch goes 
   s.close();
 });
 
-test('a full buffer keeps the newest lines: 200,000 over a limit of 50,000 leave the newest 50,000, the rest counted', () => {
-  const s = new LogShipper({ maxLines: 50_000, intervalMs: 10_000, send: async () => {} });
+test('a full buffer keeps the newest lines: 200,000 over a limit of 50,000 leave the newest (room made a twentieth at a time), the rest counted', async () => {
+  const got: string[] = [];
+  const s = new LogShipper({ maxLines: 50_000, intervalMs: 10_000, send: async (b) => { got.push(...linesOf(b.parts)); } });
   for (let i = 0; i < 200_000; i++) s.push('app', `l${i}`);
-  assert.deepEqual(s.pending(), { lines: 50_000, dropped: 150_000 });
+  const { lines, dropped } = s.pending();
+  assert.ok(lines > 47_500 && lines <= 50_000, `${lines} kept`);
+  assert.equal(lines + dropped, 200_000);
+  await s.flush();
+  assert.deepEqual(got, Array.from({ length: lines }, (_, i) => `l${200_000 - lines + i}`));
   s.close();
 });
 
@@ -74,23 +79,46 @@ test('a full buffer of chunks drops the oldest chunks whole, and counts their li
   s.close();
 });
 
-test('dropped lines are counted per app, a chunk\'s apps read when it is dropped; each count goes once with a batch', async () => {
+test('a full buffer drops the lines of the app that holds the most, its oldest first (a chunk\'s apps read then); each count goes once with a batch', async () => {
   let up = false;
   const said: Array<{ appId: string; count: number }> = [];
-  const s = new LogShipper({ maxLines: 3, intervalMs: 10_000, send: async (b) => { if (!up) throw new Error('away'); said.push(...b.droppedApps.map((d) => ({ appId: d.appId, count: d.count }))); } });
+  const got: string[] = [];
+  const s = new LogShipper({ maxLines: 3, intervalMs: 10_000, send: async (b) => { if (!up) throw new Error('away'); got.push(...linesOf(b.parts)); said.push(...b.droppedApps.map((d) => ({ appId: d.appId, count: d.count }))); } });
   s.pushWire(Buffer.from('noisy\t1.000\tat=info a\nquiet\t1.000\tat=info b\nnoisy\t1.001\tat=info c\n'), 3);
   s.push('quiet', 'at=info d');
   s.push('noisy', 'at=info e');
   await s.flush();
-  assert.deepEqual(s.pending(), { lines: 2, dropped: 3 });
-  assert.deepEqual(s.droppedByApp().map((d) => [d.appId, d.count]), [['noisy', 2], ['quiet', 1]]);
+  assert.deepEqual(s.pending(), { lines: 3, dropped: 2 });
+  assert.deepEqual(s.droppedByApp().map((d) => [d.appId, d.count]), [['noisy', 2]]);
   assert.ok(s.droppedByApp().every((d) => Date.parse(d.since) <= Date.now()));
   up = true;
   await s.flush();
-  assert.deepEqual(said, [{ appId: 'noisy', count: 2 }, { appId: 'quiet', count: 1 }]);
+  assert.deepEqual(got, ['at=info b', 'at=info d', 'at=info e'], 'the quiet app\'s lines kept, in order');
+  assert.deepEqual(said, [{ appId: 'noisy', count: 2 }]);
   assert.deepEqual(s.droppedByApp(), []);
   s.push('quiet', 'at=info f');
   await s.flush();
-  assert.equal(said.length, 2, 'said once');
+  assert.equal(said.length, 1, 'said once');
+  s.close();
+});
+
+test('one app\'s flood cannot push out another app\'s older lines: it loses its own', async () => {
+  let up = false;
+  const got: string[] = [];
+  const s = new LogShipper({ maxLines: 1000, intervalMs: 10_000, send: async (b) => { if (!up) throw new Error('away'); got.push(...parseWireLines(bodyOf(b.parts).toString()).lines.map((l) => `${l.app_id} ${l.line}`)); } });
+  for (let i = 0; i < 10; i++) s.push('quiet', `q${i}`);
+  for (let c = 0; c < 50; c++) s.pushWire(Buffer.from(Array.from({ length: 100 }, (_, i) => `noisy\t1.000\tn${c * 100 + i}\n`).join('')), 100);
+  for (let i = 0; i < 2000; i++) s.push('noisy', `m${i}`);
+  const { lines, dropped } = s.pending();
+  assert.ok(lines <= 1000 && lines >= 990, `${lines} lines kept`);
+  assert.equal(lines + dropped, 7010);
+  assert.deepEqual(s.droppedByApp().map((d) => [d.appId, d.count]), [['noisy', dropped]]);
+  up = true;
+  await s.flush();
+  assert.deepEqual(got.filter((l) => l.startsWith('quiet')), Array.from({ length: 10 }, (_, i) => `quiet q${i}`));
+  const noisy = got.filter((l) => l.startsWith('noisy'));
+  assert.ok(noisy.every((l) => /^noisy m\d+$/.test(l)), 'its oldest (the chunks) went first');
+  assert.equal(noisy.at(-1), 'noisy m1999');
+  assert.ok(noisy.map((l) => Number(l.slice(7))).every((n, i, a) => i === 0 || n > a[i - 1]!), 'the noisy app\'s newest kept, in order');
   s.close();
 });

@@ -8,14 +8,20 @@
 // when, as Logplex's L10 does.
 import { eachWireLine, wireLine } from './router-wire.js';
 
-/** Wire lines, whole (each ends with a newline), and how many; `appId`: the app of a single line's piece. */
-interface Piece { data: Buffer | string; lines: number; appId?: string }
+/**
+ * Wire lines, whole (each ends with a newline), and how many; `appId`: the app of a single line's
+ * piece; `apps`: a chunk's lines per app, once read (only when the buffer is full).
+ */
+interface Piece { data: Buffer | string; lines: number; appId?: string; apps?: Map<string, number> }
 
 /** Lines of one app dropped: how many, and when the first of them went (ISO 8601). */
 export interface AppDrops { appId: string; count: number; since: string }
 
 /** A batch says this many apps' drops at most (the others are said with the next one). */
 const DROP_APPS_PER_BATCH = 200;
+
+/** A full buffer makes this much room at a time (a twentieth of it, at least a line): the apps' counts are not read again for each new line. */
+const roomOf = (maxLines: number) => Math.max(1, Math.floor(maxLines / 20));
 
 /** A batch's size at most (a piece larger than this goes alone). */
 const BATCH_BYTES = 1 << 20;
@@ -101,22 +107,77 @@ export class LogShipper {
   droppedByApp(): AppDrops[] { return [...this.droppedApps].map(([appId, d]) => ({ appId, ...d })); }
 
   private countDropped(p: Piece): void {
-    const since = new Date().toISOString();
-    const add = (appId: string, n: number) => {
-      const d = this.droppedApps.get(appId);
-      if (d) d.count += n; else this.droppedApps.set(appId, { count: n, since });
-    };
-    if (p.appId !== undefined) { add(p.appId, p.lines); return; }
-    const data = typeof p.data === 'string' ? Buffer.from(p.data) : p.data;
-    eachWireLine(data, (appId) => add(appId, 1));
+    for (const [appId, n] of this.appsOf(p)) if (n > 0) this.droppedOf(appId, n);
+  }
+
+  private droppedOf(appId: string, n: number): void {
+    const d = this.droppedApps.get(appId);
+    if (d) d.count += n; else this.droppedApps.set(appId, { count: n, since: new Date().toISOString() });
+  }
+
+  /** A piece's lines per app (a chunk's read once, then kept with it). */
+  private appsOf(p: Piece): Map<string, number> {
+    if (p.appId !== undefined) return new Map([[p.appId, p.lines]]);
+    if (!p.apps) {
+      const apps = new Map<string, number>();
+      eachWireLine(typeof p.data === 'string' ? Buffer.from(p.data) : p.data, (appId) => { apps.set(appId, (apps.get(appId) ?? 0) + 1); });
+      p.apps = apps;
+    }
+    return p.apps;
   }
 
   private add(p: Piece): void {
     this.queue.push(p);
     this.lines += p.lines;
-    // The oldest pieces go until the newest `maxLines` lines are left (the newest piece is always kept).
-    while (this.lines > this.o.maxLines && this.queue.length - this.head > 1) this.advance(1, true);
+    if (this.lines > this.o.maxLines) this.makeRoom();
     this.timer ??= setTimeout(() => { this.timer = undefined; void this.flush(); }, this.wait);
+  }
+
+  /**
+   * A full buffer: lines go from the app that holds the most of them, its oldest first, until there
+   * is room for a while, so that one app's flood cannot push another app's lines out (the newest
+   * piece is kept). Lines no app's count holds (not wire lines) go with the oldest pieces, as before.
+   */
+  private makeRoom(): void {
+    const target = Math.max(0, this.o.maxLines - roomOf(this.o.maxLines));
+    const last = this.queue.length - 1;
+    const linesOf = (p: Piece, app: string) => (p.appId !== undefined ? (p.appId === app ? p.lines : 0) : this.appsOf(p).get(app) ?? 0);
+    const totals = new Map<string, number>();
+    for (let i = this.head; i < last; i++) {
+      const p = this.queue[i]!;
+      if (p.appId !== undefined) { if (p.lines) totals.set(p.appId, (totals.get(p.appId) ?? 0) + p.lines); } else for (const [a, n] of this.appsOf(p)) totals.set(a, (totals.get(a) ?? 0) + n);
+    }
+    // Where each app's oldest lines are looked for next (those before are gone).
+    const next = new Map<string, number>();
+    while (this.lines > target) {
+      let top: string | undefined;
+      let most = 0;
+      for (const [a, n] of totals) if (n > most) { most = n; top = a; }
+      if (top === undefined) break;
+      // Its oldest piece that holds any of its lines gives them all up.
+      let i = next.get(top) ?? this.head;
+      let n = 0;
+      for (; i < last && !(n = linesOf(this.queue[i]!, top)); i++);
+      next.set(top, i + 1);
+      if (!n) { totals.delete(top); continue; }
+      this.without(this.queue[i]!, top, n);
+      this.lines -= n;
+      this.dropped += n;
+      this.droppedOf(top, n);
+      totals.set(top, most - n);
+    }
+    while (this.lines > this.o.maxLines && this.queue.length - this.head > 1) this.advance(1, true);
+  }
+
+  /** `p` without its `n` lines of app `appId`. */
+  private without(p: Piece, appId: string, n: number): void {
+    p.lines -= n;
+    if (p.appId !== undefined || p.lines === 0) { p.data = ''; p.apps = new Map(); return; }
+    const data = typeof p.data === 'string' ? Buffer.from(p.data) : p.data;
+    const kept: Buffer[] = [];
+    eachWireLine(data, (lineApp, _at, _start, end) => { if (lineApp !== appId) kept.push(data.subarray(lineStart(data, end), Math.min(end + 1, data.length))); });
+    p.data = Buffer.concat(kept);
+    p.apps!.delete(appId);
   }
 
   /** The `n` oldest pieces leave the buffer (`drop`: unsent, their lines counted); the array is compacted once most of it is behind the head. */
@@ -136,4 +197,9 @@ export class LogShipper {
       this.head = 0;
     }
   }
+}
+
+/** Where the line that ends at `end` (its newline, or the data's end) begins. */
+function lineStart(data: Buffer, end: number): number {
+  return end > 0 ? data.lastIndexOf(10, end - 1) + 1 : 0;
 }
