@@ -1,11 +1,11 @@
 // Router log lines go back to the server in batches, as wire lines (router-wire.ts). While the
-// server is away they wait in a bounded buffer: past its size the oldest are dropped, and the server
-// is told how many. nginx's lines come as whole chunks of its log, passed on as they were read
-// (tens of thousands of lines a second under load: nothing here looks at a line of them); the Node
-// router's come one at a time. Keeping a chunk and dropping the oldest cost the same whatever the
-// buffer holds: a queue with a moving head. Lines dropped are counted per app (the apps of a chunk
-// are read only when it is dropped), so each app's log can say how many of its lines went and since
-// when, as Logplex's L10 does.
+// server is away they wait in a bounded buffer. nginx's lines come as whole chunks of its log,
+// passed on as they were read (tens of thousands of lines a second under load: nothing here looks
+// at a line of them while there is room); the Node router's come one at a time. Keeping a chunk
+// costs the same whatever the buffer holds: a queue with a moving head. Past the bound, the app
+// that holds the most lines loses its oldest (a chunk's apps are read then, once), so one app's
+// flood cannot push out another's lines; the lines dropped are counted per app, so each app's log
+// can say how many of its own went and since when, as Logplex's L10 does.
 import { eachWireLine, wireLine } from './router-wire.js';
 
 /**
