@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LogShipper } from './log-shipper.js';
-import { parseWireLines } from './router-wire.js';
+import { droppedAppsHeader, parseWireLines } from './router-wire.js';
 
 const bodyOf = (parts: Array<Buffer | string>) => Buffer.concat(parts.map((p) => Buffer.from(p)));
 const linesOf = (parts: Array<Buffer | string>) => parseWireLines(bodyOf(parts).toString()).lines.map((l) => l.line);
@@ -121,4 +121,22 @@ test('one app\'s flood cannot push out another app\'s older lines: it loses its 
   assert.equal(noisy.at(-1), 'noisy m1999');
   assert.ok(noisy.map((l) => Number(l.slice(7))).every((n, i, a) => i === 0 || n > a[i - 1]!), 'the noisy app\'s newest kept, in order');
   s.close();
+});
+
+test('drops of many apps are said a hundred apps a batch, in a header a Node server takes (16 KiB of headers)', async () => {
+  let up = false;
+  const batches: Array<Array<{ appId: string; count: number; since: string }>> = [];
+  const s = new LogShipper({ maxLines: 100, intervalMs: 10_000, send: async (b) => { if (!up) throw new Error('away'); batches.push(b.droppedApps); } });
+  try {
+    // Ids as long as a wire line takes.
+    for (let i = 0; i < 400; i++) s.push(`${'a'.repeat(60)}${String(i).padStart(4, '0')}`, 'x');
+    const apps = s.droppedByApp().length;
+    assert.ok(apps > 200 && apps <= 305, `${apps} apps lost lines`);
+    up = true;
+    for (const line of ['y', 'z']) { await s.flush(); s.push('last', line); }
+    await s.flush();
+    assert.deepEqual(batches.map((b) => b.length), [100, 100, apps - 200]);
+    assert.ok(batches.every((b) => droppedAppsHeader(b).length < 10 * 1024), batches.map((b) => droppedAppsHeader(b).length).join(' '));
+    assert.deepEqual(s.droppedByApp(), []);
+  } finally { s.close(); }
 });

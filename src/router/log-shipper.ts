@@ -17,8 +17,12 @@ interface Piece { data: Buffer | string; lines: number; appId?: string; apps?: M
 /** Lines of one app dropped: how many, and when the first of them went (ISO 8601). */
 export interface AppDrops { appId: string; count: number; since: string }
 
-/** A batch says this many apps' drops at most (the others are said with the next one). */
-const DROP_APPS_PER_BATCH = 200;
+/**
+ * A batch says this many apps' drops at most (the others are said with the next one): their header
+ * stays under 10 KiB however long the ids, within the 16 KiB of headers a Node server takes (a
+ * batch refused for its header would be refused again and again).
+ */
+const DROP_APPS_PER_BATCH = 100;
 
 /** A full buffer makes this much room at a time (a twentieth of it, at least a line): the apps' counts are not read again for each new line. */
 const roomOf = (maxLines: number) => Math.max(1, Math.floor(maxLines / 20));
@@ -172,12 +176,12 @@ export class LogShipper {
   /** `p` without its `n` lines of app `appId`. */
   private without(p: Piece, appId: string, n: number): void {
     p.lines -= n;
-    if (p.appId !== undefined || p.lines === 0) { p.data = ''; p.apps = new Map(); return; }
-    const data = typeof p.data === 'string' ? Buffer.from(p.data) : p.data;
+    p.apps?.delete(appId);
+    if (p.appId !== undefined || p.lines === 0) { p.data = ''; return; }
+    const data = p.data as Buffer;
     const kept: Buffer[] = [];
     eachWireLine(data, (lineApp, _at, _start, end) => { if (lineApp !== appId) kept.push(data.subarray(lineStart(data, end), Math.min(end + 1, data.length))); });
     p.data = Buffer.concat(kept);
-    p.apps!.delete(appId);
   }
 
   /** The `n` oldest pieces leave the buffer (`drop`: unsent, their lines counted); the array is compacted once most of it is behind the head. */
