@@ -1,57 +1,88 @@
 // Follows nginx's buffered access log file (whole lines, written in 64 KB batches), a chunk of
 // whole lines at a time (as bytes: most are passed on unread), and rotates it (rename, then nginx's
-// USR1 reopen) before it grows large.
+// USR1 reopen) before it grows large. While a rotated file may still get a worker's last batch, both
+// files are read: the new one from the moment nginx makes it, so nothing piles up behind the switch.
 import fs from 'node:fs';
 
+/** A file being read, how far, and (a rotated one) until when. */
+interface Reading { fd: number; offset: number; until?: number }
+
+/** At most this much is read a poll (the rest at the next, a moment later): no long stretch of work when behind. */
+const READ_MAX = 1 << 20;
+
 export class AccessLogTail {
-  private fd?: number;
-  private offset = 0;
+  private cur?: Reading;
+  private old?: Reading;
   private timer?: NodeJS.Timeout;
-  /** After a rotation: when the renamed file has had every worker's last batch. */
-  private switchAt = 0;
 
   constructor(private file: string, private onChunk: (lines: Buffer) => void, private reopen: () => void, private maxBytes = 64 * 1024 * 1024) {}
 
-  /** An empty file for nginx to open, read from the start every `everyMs`. */
-  start(everyMs = 200): void {
+  /**
+   * An empty file for nginx to open, read from the start: every `busyMs` while nginx writes (under
+   * load a worker writes its 64 KB every few milliseconds: small chunks, passed on as they come),
+   * every `idleMs` once a read found nothing.
+   */
+  start(busyMs = 10, idleMs = 200): void {
     fs.writeFileSync(this.file, '', { mode: 0o644 });
-    this.fd = fs.openSync(this.file, 'r');
-    this.timer = setInterval(() => this.poll(), everyMs);
+    this.cur = { fd: fs.openSync(this.file, 'r'), offset: 0 };
+    const next = () => { this.timer = setTimeout(() => next(), this.poll() ? busyMs : idleMs); };
+    this.timer = setTimeout(() => next(), idleMs);
   }
 
   /**
-   * Read what nginx wrote since the last poll: its whole lines, into a buffer of their own that is
-   * handed on (up to 4 MiB a read; a line not yet whole is read again at the next poll).
+   * Read what nginx wrote since the last poll: whole lines, into a buffer of their own that is
+   * handed on (a line not yet whole is read again at the next poll). Returns whether there was any.
    */
-  poll(): void {
-    if (this.fd === undefined) return;
-    for (;;) {
-      const size = fs.fstatSync(this.fd).size - this.offset;
-      if (size <= 0) break;
-      const buf = Buffer.allocUnsafe(Math.min(size, 4 << 20));
-      const n = fs.readSync(this.fd, buf, 0, buf.length, this.offset);
-      const end = n > 0 ? buf.lastIndexOf(10, n - 1) + 1 : 0;
-      if (end === 0) break;
-      this.offset += end;
-      this.onChunk(buf.subarray(0, end));
+  poll(): boolean {
+    let got = false;
+    const now = Date.now();
+    if (this.old) {
+      // A worker's last batch to the rotated file comes within a moment of the reopen; read it till then.
+      got = this.read(this.old);
+      if (now >= this.old.until!) {
+        while (this.read(this.old));
+        fs.closeSync(this.old.fd);
+        fs.rmSync(`${this.file}.old`, { force: true });
+        this.old = undefined;
+      }
     }
-    if (this.switchAt && Date.now() >= this.switchAt) {
-      fs.closeSync(this.fd);
-      fs.rmSync(`${this.file}.old`, { force: true });
-      this.fd = fs.openSync(this.file, 'r');
-      this.offset = 0;
-      this.switchAt = 0;
-    } else if (!this.switchAt && this.offset > this.maxBytes) {
-      fs.renameSync(this.file, `${this.file}.old`);
-      this.reopen();
-      this.switchAt = Date.now() + 2000;
+    if (!this.cur) {
+      // nginx makes the new file as it reopens its logs.
+      try { this.cur = { fd: fs.openSync(this.file, 'r'), offset: 0 }; } catch { /* not yet */ }
     }
+    if (this.cur) {
+      got = this.read(this.cur) || got;
+      if (!this.old && this.cur.offset > this.maxBytes) {
+        fs.renameSync(this.file, `${this.file}.old`);
+        this.old = { ...this.cur, until: now + 2000 };
+        this.cur = undefined;
+        this.reopen();
+      }
+    }
+    return got;
+  }
+
+  /** Hand on the whole lines `r` has past its offset (up to READ_MAX); whether there were any. */
+  private read(r: Reading): boolean {
+    const size = fs.fstatSync(r.fd).size - r.offset;
+    if (size <= 0) return false;
+    const buf = Buffer.allocUnsafe(Math.min(size, READ_MAX));
+    const n = fs.readSync(r.fd, buf, 0, buf.length, r.offset);
+    const end = n > 0 ? buf.lastIndexOf(10, n - 1) + 1 : 0;
+    if (end === 0) return false;
+    r.offset += end;
+    this.onChunk(buf.subarray(0, end));
+    return true;
   }
 
   stop(): void {
-    clearInterval(this.timer);
-    this.poll();
-    if (this.fd !== undefined) fs.closeSync(this.fd);
-    this.fd = undefined;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const r of [this.old, this.cur]) {
+      if (!r) continue;
+      while (this.read(r));
+      fs.closeSync(r.fd);
+    }
+    this.old = this.cur = undefined;
   }
 }
