@@ -27,7 +27,10 @@ export class LogStream {
     const bytes = parts.reduce((n, p) => n + Buffer.byteLength(p), 0);
     if (!bytes) return Promise.resolve();
     const req = this.req ?? this.open();
+    // One write for the batch's parts.
+    req.cork();
     for (const p of parts) if (p.length) req.write(p);
+    req.uncork();
     this.sent += bytes;
     const upTo = this.sent;
     return new Promise<void>((resolve, reject) => {

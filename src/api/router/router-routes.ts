@@ -102,7 +102,7 @@ export async function routerRoutes(app: FastifyInstance, ctx: AppContext): Promi
   });
 
   // The same lines as one long upload: taken a read at a time (whole lines; a line cut between two
-  // reads waits for its end), each read answered with the bytes taken so far. The router's token is
+  // reads waits for its end), answered with the bytes taken so far whenever no more has come. The router's token is
   // checked again each second, as on a connection kept open for batches.
   app.addContentTypeParser(LOG_STREAM_TYPE, (_req, payload, done) => done(null, payload));
   app.post(LOG_STREAM_PATH, async (req, reply) => {
@@ -112,6 +112,7 @@ export async function routerRoutes(app: FastifyInstance, ctx: AppContext): Promi
     reply.raw.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
     let carry: Buffer | undefined;
     let taken = 0;
+    let said = 0;
     let checkedAt = Date.now();
     let ended = false;
     try {
@@ -125,10 +126,12 @@ export async function routerRoutes(app: FastifyInstance, ctx: AppContext): Promi
         const end = data.lastIndexOf(10) + 1;
         carry = end < data.length ? Buffer.from(data.subarray(end)) : undefined;
         if (carry && carry.length > MAX_CARRY) throw new LineTooLong(`a line of more than ${MAX_CARRY} bytes`);
-        if (!end) continue;
-        await routerLogBytes(data.subarray(0, end));
-        taken += end;
-        reply.raw.write(`${taken}\n`);
+        if (end) {
+          await routerLogBytes(data.subarray(0, end));
+          taken += end;
+        }
+        // Said once what has come is taken (not after each read of a batch still coming in).
+        if (taken > said && !req.raw.readableLength) reply.raw.write(`${said = taken}\n`);
       }
       ended = !req.raw.destroyed;
     } catch (e) {
