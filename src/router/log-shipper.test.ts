@@ -140,28 +140,3 @@ test('drops of many apps are said a hundred apps a batch, in a header a Node ser
     assert.deepEqual(s.droppedByApp(), []);
   } finally { s.close(); }
 });
-
-test('drops said apart: in a batch of their own before the lines after them, once, though the lines\' batch fails and goes again; a piece whose lines all went is not sent', async () => {
-  const batches: Array<{ lines: string[]; dropped: number; apps: string[] }> = [];
-  let up = false;
-  let failLines = 1;
-  const s = new LogShipper({
-    maxLines: 4, intervalMs: 10_000, dropsApart: true,
-    send: async (b) => {
-      if (!up) throw new Error('away');
-      if (b.parts.length && failLines-- > 0) throw new Error('cut');
-      batches.push({ lines: linesOf(b.parts), dropped: b.dropped, apps: b.droppedApps.map((d) => `${d.appId}=${d.count}`) });
-    },
-  });
-  s.pushWire(Buffer.from('flood\t1764563200.001\tf1\nflood\t1764563200.001\tf2\n'), 2);
-  for (const l of ['q1', 'f3', 'f4', 'f5']) s.push(l.startsWith('q') ? 'quiet' : 'flood', l);
-  assert.equal(s.pending().dropped, 2);
-  await s.flush();
-  up = true;
-  await s.flush();
-  await s.flush();
-  assert.deepEqual(batches[0], { lines: [], dropped: 2, apps: ['flood=2'] }, 'the drops first, alone');
-  assert.deepEqual(batches.slice(1).map((b) => [b.lines, b.dropped, b.apps.length]), [[['q1', 'f3', 'f4', 'f5'], 0, 0]], 'the lines once, with no drops (the emptied chunk not sent)');
-  assert.deepEqual(s.pending(), { lines: 0, dropped: 0 });
-  s.close();
-});

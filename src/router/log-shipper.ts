@@ -38,8 +38,6 @@ function joined(pieces: Piece[]): Array<Buffer | string> {
   const parts: Array<Buffer | string> = [];
   let run: string[] = [];
   for (const p of pieces) {
-    // A piece whose lines were all dropped holds nothing.
-    if (!p.data.length) continue;
     if (typeof p.data === 'string') { run.push(p.data); continue; }
     if (run.length) { parts.push(run.join('')); run = []; }
     parts.push(p.data);
@@ -60,16 +58,9 @@ export class LogShipper {
   private sending = false;
   private wait: number;
 
-  private every: number;
-
-  /** `dropsApart`: drops are said in a batch of their own (no lines) before the lines that follow them. */
-  constructor(private o: { maxLines: number; send(b: LogBatchText): Promise<void>; intervalMs?: number; dropsApart?: boolean }) {
-    this.every = o.intervalMs ?? 250;
-    this.wait = this.every;
+  constructor(private o: { maxLines: number; send(b: LogBatchText): Promise<void>; intervalMs?: number }) {
+    this.wait = o.intervalMs ?? 250;
   }
-
-  /** Send what waits this long after it came (from now on). */
-  everyMs(ms: number): void { this.every = ms; this.wait = ms; }
 
   /** Keep a line for the app's log (`msec`: when it happened, Unix seconds with milliseconds; else now). */
   push(appId: string, line: string, msec?: string): void { this.add({ data: wireLine(appId, line, msec), lines: 1, appId }); }
@@ -85,28 +76,25 @@ export class LogShipper {
     if (this.sending) return;
     this.sending = true;
     try {
-      for (;;) {
-        const apart = this.o.dropsApart === true && (this.dropped > 0 || this.droppedApps.size > 0);
-        if (!apart && this.queue.length <= this.head) break;
+      while (this.queue.length > this.head) {
         const from = this.headSeq;
         let end = this.head;
         let bytes = 0;
-        if (!apart) while (end < this.queue.length && (end === this.head || bytes + this.queue[end]!.data.length <= BATCH_BYTES)) bytes += this.queue[end++]!.data.length;
+        while (end < this.queue.length && (end === this.head || bytes + this.queue[end]!.data.length <= BATCH_BYTES)) bytes += this.queue[end++]!.data.length;
         const pieces = this.queue.slice(this.head, end);
-        const saysDrops = apart || !this.o.dropsApart;
-        const dropped = saysDrops ? this.dropped : 0;
-        const droppedApps = saysDrops ? [...this.droppedApps].slice(0, DROP_APPS_PER_BATCH).map(([appId, d]) => ({ appId, ...d })) : [];
+        const dropped = this.dropped;
+        const droppedApps = [...this.droppedApps].slice(0, DROP_APPS_PER_BATCH).map(([appId, d]) => ({ appId, ...d }));
         try {
           await this.o.send({ parts: joined(pieces), dropped, droppedApps });
         } catch {
-          this.wait = Math.min(5000, Math.max(250, this.wait * 2));
+          this.wait = Math.min(5000, this.wait * 2);
           this.timer ??= setTimeout(() => { this.timer = undefined; void this.flush(); }, this.wait);
           return;
         }
-        this.wait = this.every;
+        this.wait = this.o.intervalMs ?? 250;
         // Pieces dropped while sending moved the head: what is left of the batch goes, not the next ones.
         const sentTo = from + pieces.length;
-        if (pieces.length && sentTo > this.headSeq) this.advance(Math.min(sentTo - this.headSeq, this.queue.length - this.head), false);
+        if (sentTo > this.headSeq) this.advance(Math.min(sentTo - this.headSeq, this.queue.length - this.head), false);
         this.dropped -= dropped;
         for (const d of droppedApps) {
           const left = this.droppedApps.get(d.appId)!;

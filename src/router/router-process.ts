@@ -8,17 +8,13 @@ import https from 'node:https';
 import { serveIdentity } from '../companions/identity-socket.js';
 import { companionVersion } from '../companions/companion-version.js';
 import type { RouterConfig } from './router-config.js';
-import { LogShipper, type LogBatchText } from './log-shipper.js';
-import { LogStream } from './log-stream.js';
+import { LogShipper } from './log-shipper.js';
 import { TableClient } from './table-client.js';
 import { reachesThisHost } from '../core/this-host-address.js';
 import { chooseDataPlane, startDataPlane, type DataPlane } from './data-plane.js';
 import { DROPPED_APPS_HEADER, LOGS_PATH, STATE_PATH, droppedAppsHeader, type RouterState } from './router-wire.js';
 
 const say = (m: string) => console.log(`router: ${m}`);
-/** Lines wait this long to go on the upload (more come with them), or a quarter second for a batch of their own. */
-const STREAM_EVERY_MS = 5;
-const BATCH_EVERY_MS = 250;
 
 /** Run the router until SIGTERM/SIGINT (then it finishes what it has in flight) or until its token is refused. */
 export async function runRouter(c: RouterConfig): Promise<void> {
@@ -30,32 +26,7 @@ export async function runRouter(c: RouterConfig): Promise<void> {
   // Beside the server (its companion, or started on its host) the server's own local agent's dynos may be at this host's addresses.
   const besideServer = c.companion !== undefined || reachesThisHost(new URL(c.server).hostname);
   const table = new TableClient({ server: c.server, token: c.token, instance, onApplied: () => plane?.changed(), log: say, besideServer });
-  // Lines go on one long upload as they come; drops (rare: the server was away) go in a POST of
-  // their own before the lines after them, and everything for a server without that route as batches.
-  const stream = new LogStream({ server: c.server, token: c.token });
-  let failing = false;
-  const postBatch = (b: LogBatchText) => post(`${LOGS_PATH}?dropped=${b.dropped}`, undefined, b.parts, b.droppedApps.length ? { [DROPPED_APPS_HEADER]: droppedAppsHeader(b.droppedApps) } : undefined);
-  const logs: LogShipper = new LogShipper({
-    maxLines: c.logBufferLines, intervalMs: STREAM_EVERY_MS, dropsApart: true,
-    send: async (b) => {
-      if (!stream.supported || !b.parts.length) return postBatch(b);
-      try {
-        await stream.send(b.parts);
-        if (failing) say('log lines go to the server again');
-        failing = false;
-      } catch (e) {
-        if (stream.supported) {
-          // Said once until it works again (the lines wait, and go then).
-          if (!failing) say(`log lines wait: ${(e as Error).message}`);
-          failing = true;
-          throw e;
-        }
-        say('the server takes router log lines in batches only (an older server): sending them so');
-        logs.everyMs(BATCH_EVERY_MS);
-        await postBatch(b);
-      }
-    },
-  });
+  const logs = new LogShipper({ maxLines: c.logBufferLines, send: (b) => post(`${LOGS_PATH}?dropped=${b.dropped}`, undefined, b.parts, b.droppedApps.length ? { [DROPPED_APPS_HEADER]: droppedAppsHeader(b.droppedApps) } : undefined) });
   plane = await startDataPlane(chooseDataPlane(c, say), c, { table, line: (appId, line, msec) => logs.push(appId, line, msec), wire: (data, lines) => logs.pushWire(data, lines), served: (v) => state.applied(v), say });
   say(`routing table from ${c.server}`);
   const closeIdentity = c.companion
@@ -74,7 +45,6 @@ export async function runRouter(c: RouterConfig): Promise<void> {
   state.close();
   if (!refused) await logs.flush().catch(() => {});
   logs.close();
-  stream.close();
   await closeIdentity?.();
   await following.catch(() => {});
   if (refused) throw refused;

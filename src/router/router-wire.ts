@@ -119,15 +119,6 @@ export function parseDroppedApps(header: string | undefined, max = 1000): Array<
 export const TABLE_PATH = '/agent/v1/router/table';
 export const STATE_PATH = '/agent/v1/router/state';
 export const LOGS_PATH = '/agent/v1/router/logs';
-/**
- * The same wire lines as one long upload (`LOG_STREAM_TYPE`, chunked): the router writes lines as
- * nginx writes them, and the server answers, as it goes, how many bytes of whole lines it has taken
- * (a decimal number and a newline each time). A few hundred lines at a time instead of a batch of
- * thousands every quarter second: the work of taking them never holds a core for more than a
- * fraction of a millisecond (docs/benchmarks.md, bench/router, stop 40).
- */
-export const LOG_STREAM_PATH = '/agent/v1/router/log-stream';
-export const LOG_STREAM_TYPE = 'application/x-slipway-router-lines';
 /** The server pings the stream this often; a router that hears nothing for 3 pings reconnects. */
 export const PING_MS = 5000;
 

@@ -11,7 +11,7 @@ import { appendAppLog, appendAppLogBytes, appendAppLogLines, lineTime, type Wire
 import { overflowMessage } from '../../logs/drains/drain-frame.js';
 import { parseBody } from '../errors.js';
 import { fail } from '../../core/errors.js';
-import { DROPPED_APPS_HEADER, LOG_STREAM_PATH, LOG_STREAM_TYPE, LOGS_PATH, PING_MS, STATE_PATH, TABLE_PATH, eachWireLine, parseDroppedApps, type TableMessage } from '../../router/router-wire.js';
+import { DROPPED_APPS_HEADER, LOGS_PATH, PING_MS, STATE_PATH, TABLE_PATH, eachWireLine, parseDroppedApps, type TableMessage } from '../../router/router-wire.js';
 import { routerSampleOf } from '../../metrics/router-sample.js';
 
 const INSTANCE = /^[A-Za-z0-9_-]{1,64}$/;
@@ -101,45 +101,6 @@ export async function routerRoutes(app: FastifyInstance, ctx: AppContext): Promi
     return reply.status(204).send();
   });
 
-  // The same lines as one long upload: taken a read at a time (whole lines; a line cut between two
-  // reads waits for its end), answered with the bytes taken so far whenever no more has come. The router's token is
-  // checked again each second, as on a connection kept open for batches.
-  app.addContentTypeParser(LOG_STREAM_TYPE, (_req, payload, done) => done(null, payload));
-  app.post(LOG_STREAM_PATH, async (req, reply) => {
-    const token = presentedToken(req)!;
-    const routerId = req.routerId!;
-    reply.hijack();
-    reply.raw.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
-    let carry: Buffer | undefined;
-    let taken = 0;
-    let said = 0;
-    let checkedAt = Date.now();
-    let ended = false;
-    try {
-      for await (const read of req.body as AsyncIterable<Buffer>) {
-        if (Date.now() - checkedAt >= CHECKED_FOR_MS) {
-          const r = await routerForToken(db, token);
-          if (!r || r.revoked_at || r.id !== routerId) break;
-          checkedAt = Date.now();
-        }
-        const data = carry ? Buffer.concat([carry, read]) : read;
-        const end = data.lastIndexOf(10) + 1;
-        carry = end < data.length ? Buffer.from(data.subarray(end)) : undefined;
-        if (carry && carry.length > MAX_CARRY) throw new LineTooLong(`a line of more than ${MAX_CARRY} bytes`);
-        if (end) {
-          await routerLogBytes(data.subarray(0, end));
-          taken += end;
-        }
-        // Said once what has come is taken (not after each read of a batch still coming in).
-        if (taken > said && !req.raw.readableLength) reply.raw.write(`${said = taken}\n`);
-      }
-      ended = !req.raw.destroyed;
-    } catch (e) {
-      // A router that stops or loses its connection cuts its upload: nothing to say then.
-      if (e instanceof LineTooLong) ctx.log.warn(`a router's log upload was cut: ${e.message}`);
-    } finally { if (ended) reply.raw.end(); else reply.raw.destroy(); }
-  });
-
   /** The apps of `ids` that exist: those in the routing table, the rest asked of the store (an app created or deleted since). */
   const knownApps = async (ids: string[]) => {
     const feed = ctx.routerFeed;
@@ -196,9 +157,6 @@ export async function routerRoutes(app: FastifyInstance, ctx: AppContext): Promi
 
 /** A batch of router log lines may be this large (the router sends at most 1 MiB but one chunk of nginx's log). */
 const LOGS_BODY_LIMIT = 8 * 1024 * 1024;
-class LineTooLong extends Error {}
-/** A line cut between reads of an upload is kept until its end comes, up to this long (a wire line holds at most 16 KiB and its app and time). */
-const MAX_CARRY = 64 * 1024;
 
 declare module 'fastify' {
   interface FastifyRequest { routerId?: string }

@@ -12,7 +12,7 @@ test('a rotation: the new file is read as soon as it exists, the old one until i
   let reopened = 0;
   const tail = new AccessLogTail(file, (b) => got.push(...b.toString().split('\n').filter(Boolean)), () => { reopened++; }, 100);
   try {
-    tail.start(10_000, 10_000);
+    tail.start(10_000);
     // nginx's worker holds the file open: it goes on writing to it after the rename until it reopens.
     const worker = fs.openSync(file, 'a');
     fs.writeSync(worker, 'a1\na2\na3\na4\na5\na6\na7\na8\na9\na10\na11\na12\na13\na14\na15\na16\na17\na18\na19\na20\na21\na22\na23\na24\na25\na26\na27\na28\na29\na30\n');

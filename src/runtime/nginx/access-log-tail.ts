@@ -7,8 +7,8 @@ import fs from 'node:fs';
 /** A file being read, how far, and (a rotated one) until when. */
 interface Reading { fd: number; offset: number; until?: number }
 
-/** At most this much is read a poll (the rest at the next, a moment later): no long stretch of work when behind. */
-const READ_MAX = 1 << 20;
+/** At most this much is read at a time (a poll reads until it has caught up). */
+const READ_MAX = 4 << 20;
 
 export class AccessLogTail {
   private cur?: Reading;
@@ -17,16 +17,11 @@ export class AccessLogTail {
 
   constructor(private file: string, private onChunk: (lines: Buffer) => void, private reopen: () => void, private maxBytes = 64 * 1024 * 1024) {}
 
-  /**
-   * An empty file for nginx to open, read from the start: every `busyMs` while nginx writes (under
-   * load a worker writes its 64 KB every few milliseconds: small chunks, passed on as they come),
-   * every `idleMs` once a read found nothing.
-   */
-  start(busyMs = 10, idleMs = 200): void {
+  /** An empty file for nginx to open, read from the start every `everyMs`. */
+  start(everyMs = 200): void {
     fs.writeFileSync(this.file, '', { mode: 0o644 });
     this.cur = { fd: fs.openSync(this.file, 'r'), offset: 0 };
-    const next = () => { this.timer = setTimeout(() => next(), this.poll() ? busyMs : idleMs); };
-    this.timer = setTimeout(() => next(), idleMs);
+    this.timer = setInterval(() => this.poll(), everyMs);
   }
 
   /**
@@ -38,9 +33,8 @@ export class AccessLogTail {
     const now = Date.now();
     if (this.old) {
       // A worker's last batch to the rotated file comes within a moment of the reopen; read it till then.
-      got = this.read(this.old);
+      while (this.read(this.old)) got = true;
       if (now >= this.old.until!) {
-        while (this.read(this.old));
         fs.closeSync(this.old.fd);
         fs.rmSync(`${this.file}.old`, { force: true });
         this.old = undefined;
@@ -51,7 +45,7 @@ export class AccessLogTail {
       try { this.cur = { fd: fs.openSync(this.file, 'r'), offset: 0 }; } catch { /* not yet */ }
     }
     if (this.cur) {
-      got = this.read(this.cur) || got;
+      while (this.read(this.cur)) got = true;
       if (!this.old && this.cur.offset > this.maxBytes) {
         fs.renameSync(this.file, `${this.file}.old`);
         this.old = { ...this.cur, until: now + 2000 };
@@ -76,7 +70,7 @@ export class AccessLogTail {
   }
 
   stop(): void {
-    clearTimeout(this.timer);
+    clearInterval(this.timer);
     this.timer = undefined;
     for (const r of [this.old, this.cur]) {
       if (!r) continue;
