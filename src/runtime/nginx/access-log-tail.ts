@@ -26,34 +26,31 @@ export class AccessLogTail {
 
   /**
    * Read what nginx wrote since the last poll: whole lines, into a buffer of their own that is
-   * handed on (a line not yet whole is read again at the next poll). Returns whether there was any.
+   * handed on (a line not yet whole is read again at the next poll).
    */
-  poll(): boolean {
-    let got = false;
-    const now = Date.now();
+  poll(): void {
+    if (!this.cur && this.old) {
+      // nginx makes the new file as it reopens its logs.
+      try { this.cur = { fd: fs.openSync(this.file, 'r'), offset: 0 }; } catch { /* not yet */ }
+    }
     if (this.old) {
-      // A worker's last batch to the rotated file comes within a moment of the reopen; read it till then.
-      while (this.read(this.old)) got = true;
-      if (now >= this.old.until!) {
+      // A worker's last batch to the rotated file comes within a moment of the reopen; read it till
+      // then, and until nginx has made the new file (its workers write to the old one till they reopen).
+      while (this.read(this.old));
+      if (this.cur && Date.now() >= this.old.until!) {
         fs.closeSync(this.old.fd);
         fs.rmSync(`${this.file}.old`, { force: true });
         this.old = undefined;
       }
     }
-    if (!this.cur) {
-      // nginx makes the new file as it reopens its logs.
-      try { this.cur = { fd: fs.openSync(this.file, 'r'), offset: 0 }; } catch { /* not yet */ }
+    if (!this.cur) return;
+    while (this.read(this.cur));
+    if (!this.old && this.cur.offset > this.maxBytes) {
+      fs.renameSync(this.file, `${this.file}.old`);
+      this.old = { ...this.cur, until: Date.now() + 2000 };
+      this.cur = undefined;
+      this.reopen();
     }
-    if (this.cur) {
-      while (this.read(this.cur)) got = true;
-      if (!this.old && this.cur.offset > this.maxBytes) {
-        fs.renameSync(this.file, `${this.file}.old`);
-        this.old = { ...this.cur, until: now + 2000 };
-        this.cur = undefined;
-        this.reopen();
-      }
-    }
-    return got;
   }
 
   /** Hand on the whole lines `r` has past its offset (up to READ_MAX); whether there were any. */
