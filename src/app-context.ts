@@ -69,7 +69,7 @@ export interface AppContext {
   desiredState: DesiredStatePort;
   oneOffs: OneOffDynos;
   /** The apps' metrics: log lines that arrive from elsewhere (agents' dyno lines) are measured through it. */
-  metrics: Pick<MetricsRecorder, 'line' | 'routerMinutes'>;
+  metrics: Pick<MetricsRecorder, 'line' | 'routerLine'>;
   /** Apps' log drains at work (`sync()` after a drain is added or removed). */
   drains: LogDrains;
   /** The uid each app, test run and add-on set runs as. */

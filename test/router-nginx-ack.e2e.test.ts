@@ -39,7 +39,7 @@ test('a table nginx refuses is never acknowledged, nor a later version with the 
     server: 'http://127.0.0.1:1', token: 't', port, host: '127.0.0.1', domain: 'localhost', timeoutMs: 5000, logBufferLines: 100, dataPlane: 'nginx', dataDir: tempDir('slipway-ack-'),
   }, {
     table: { get version() { return table.version; }, all: () => table.apps, lookup: () => undefined, customHost: () => undefined, certificateFor: () => undefined },
-    line: () => {}, served: (v) => served.push(v), say: (l) => said.push(l),
+    line: () => {}, wire: () => {}, served: (v) => served.push(v), say: (l) => said.push(l),
   });
   try {
     plane.changed();

@@ -12,9 +12,6 @@ import { waitFor } from './helpers/runs.js';
 import { upgradeEcho } from './helpers/upgrade.js';
 import { steadyLoad } from './helpers/load.js';
 import { needs } from './helpers/tools.js';
-import { companions } from './helpers/companions.js';
-import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
-import { BACKGROUND_NICE } from '../src/core/thread-priority.js';
 
 const missing = needs('nginx');
 
@@ -117,28 +114,6 @@ test('forwarding headers reach the dyno; a valid X-Request-Id is kept, another o
   await get('/?q=1', { 'x-request-id': id });
   const line = new RegExp(`heroku\\[router\\]: at=info method=GET path="/\\?q=1" host=${A}\\.localhost request_id=${id} fwd="127\\.0\\.0\\.1" dyno=web\\.1 connect=\\d+ms service=\\d+ms status=200 bytes=\\d+ protocol=http`);
   await waitFor('the access line', async () => line.test((await run(['logs', '-n', '100'])).stdout));
-});
-
-/** Each thread's nice value (Linux), main thread first. */
-const nices = (pid: number) => {
-  const niceOf = (tid: string) => Number(fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
-  const tids = fs.readdirSync(`/proc/${pid}/task`);
-  return { main: niceOf(String(pid)), others: tids.filter((t) => t !== String(pid)).map(niceOf) };
-};
-
-test('the data plane comes first: nginx, the agent and the dynos keep their priority; the server\'s and router process\'s threads but their main one (the log threads among them) run below it', { skip: missing, timeout: 60_000 }, async () => {
-  await get('/?priority=1');
-  const base = nices(process.pid).main;
-  const c = companions(s.dataDir);
-  for (const [name, pid] of [['server', s.proc.pid!], ['router process', c['router']![0]!]] as const) {
-    const n = nices(pid);
-    assert.equal(n.main, base, `the ${name}'s main thread (what it starts inherits its priority)`);
-    assert.ok(n.others.length >= 4, `${name}: ${JSON.stringify(n)}`);
-    assert.deepEqual(n.others.filter((x) => x !== Math.max(base, BACKGROUND_NICE)), [], `every other thread of the ${name}: ${JSON.stringify(n)}`);
-  }
-  for (const pid of [...nginxProcesses().map(Number), ...c['agent']!, ...findMarkedProcesses(() => true)]) {
-    assert.deepEqual(new Set(Object.values(nices(pid)).flat()), new Set([base]), `process ${pid} (${fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]})`);
-  }
 });
 
 test('a forwarded-for header with tabs, quotes and a fake line cannot shift or forge the access line\'s fields, nor write into another app\'s log', { skip: missing, timeout: 60_000 }, async () => {

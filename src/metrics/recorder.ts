@@ -8,7 +8,6 @@ import type { ObservedDyno } from '../runtime/desired-state.js';
 import { addDynoMinutes, addEventMinutes, addRouterMinutes, purgeMetrics, type DynoMinute, type EventMinute, type RouterMinute } from '../store/metrics.js';
 import { BIN_COUNT, binOf } from './latency-bins.js';
 import { dynoErrorCode, routerSample, type RouterSample } from './router-sample.js';
-import type { MinuteCounts } from '../logs/router-log-digest.js';
 
 /** Minutes kept: 7 days. */
 const STATUS_KEYS = { 2: 's2', 3: 's3', 4: 's4', 5: 's5' } as const;
@@ -65,30 +64,6 @@ export class MetricsRecorder {
     }
   }
 
-  /**
-   * An app's router samples counted elsewhere, a minute at a time (router-log-digest.ts): each minute
-   * is the lines' own, kept as minuteAt keeps a line's (-1, or one out of the retention or ahead: now).
-   */
-  routerMinutes(appId: string, minutes: MinuteCounts[]): void {
-    const now = this.minute();
-    for (const c of minutes) {
-      const m = c.minute > now - RETENTION_MINUTES && c.minute <= now ? c.minute : now;
-      const key = `${appId}|${m}`;
-      let row = this.router.get(key);
-      if (!row) this.router.set(key, row = this.emptyRouterRow(appId, m));
-      row.s2 += c.statuses[0];
-      row.s3 += c.statuses[1];
-      row.s4 += c.statuses[2];
-      row.s5 += c.statuses[3];
-      for (let i = 0; i < BIN_COUNT; i++) (row as unknown as Record<string, number>)[BIN_KEYS[i]!]! += c.bins[i] ?? 0;
-      for (const [code, n] of Object.entries(c.codes)) this.event(appId, code, m, n);
-    }
-  }
-
-  private emptyRouterRow(appId: string, m: number): RouterMinute {
-    return { app_id: appId, minute: m, s2: 0, s3: 0, s4: 0, s5: 0, ...Object.fromEntries(Array.from({ length: BIN_COUNT }, (_, i) => [`h${i}`, 0])) } as RouterMinute;
-  }
-
   /** A router line's sample (router-sample.ts; undefined: the line had none). */
   routerLine(appId: string, s: RouterSample | undefined, at?: string): void {
     if (!s) return;
@@ -99,7 +74,7 @@ export class MetricsRecorder {
       const key = `${appId}|${m}`;
       row = this.router.get(key);
       if (!row) {
-        row = this.emptyRouterRow(appId, m);
+        row = { app_id: appId, minute: m, s2: 0, s3: 0, s4: 0, s5: 0, ...Object.fromEntries(Array.from({ length: BIN_COUNT }, (_, i) => [`h${i}`, 0])) } as RouterMinute;
         this.router.set(key, row);
       }
       this.lastRow = row;
@@ -135,10 +110,10 @@ export class MetricsRecorder {
     }
   }
 
-  private event(appId: string, code: string, m = this.minute(), n = 1): void {
+  private event(appId: string, code: string, m = this.minute()): void {
     const key = `${appId}|${m}|${code}`;
     const row = this.events.get(key) ?? { app_id: appId, minute: m, code, count: 0 };
-    row.count += n;
+    row.count++;
     this.events.set(key, row);
   }
 

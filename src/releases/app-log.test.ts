@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lineTime } from './app-log.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { LogBook } from '../logs/log-book.js';
+import { appendAppLogBytes, appLogKey, lineTime } from './app-log.js';
 
 test('lineTime: a line keeps its own time; none, a bad one or one over a day old is now; never ahead of now', { timeout: 5000 }, () => {
   const now = Date.parse('2026-11-30T01:00:00.000Z');
@@ -9,4 +13,20 @@ test('lineTime: a line keeps its own time; none, a bad one or one over a day old
   assert.equal(lineTime('yesterday', now), '2026-11-30T01:00:00.000Z');
   assert.equal(lineTime('2026-11-28T00:00:00.000Z', now), '2026-11-30T01:00:00.000Z');
   assert.equal(lineTime('2026-11-30T01:05:00.000Z', now), '2026-11-30T01:00:00.000Z', 'an agent clock ahead of the server');
+});
+
+test('appendAppLogBytes: batches built in the reused buffer, a small one after a large one after a larger-than-kept one, each written whole', { timeout: 10_000 }, () => {
+  const logs = new LogBook(fs.mkdtempSync(path.join(os.tmpdir(), 'app-log-')));
+  const at = new Date().toISOString();
+  const batch = (n: number, tag: string) => {
+    const body = Buffer.from(Array.from({ length: n }, (_, i) => `${tag} ${i} ${'y'.repeat(90)}`).join('\n'));
+    const starts: number[] = [];
+    const ends: number[] = [];
+    for (let from = 0; from < body.length;) { const end = body.indexOf(10, from) < 0 ? body.length : body.indexOf(10, from); starts.push(from); ends.push(end); from = end + 1; }
+    appendAppLogBytes(logs, 'app', 'heroku[router]', body, { ats: starts.map(() => at), starts, ends });
+    return Array.from({ length: n }, (_, i) => `${at} heroku[router]: ${tag} ${i} ${'y'.repeat(90)}\n`).join('');
+  };
+  // About 3.6 MB (past what is kept for reuse), 1.2 MB, then 12 KB.
+  const expected = batch(30_000, 'big') + batch(10_000, 'mid') + batch(100, 'small');
+  assert.equal(logs.read(appLogKey('app')), expected);
 });

@@ -24,7 +24,7 @@ export interface DataPlane {
 /** The table as the data planes read it (the router process's TableClient). */
 type PlaneTable = Pick<TableClient, 'version' | 'all' | 'lookup' | 'customHost' | 'certificateFor'>;
 
-interface PlaneDeps { table: PlaneTable; line(appId: string, line: string, msec?: string): void; served(version: number): void; say(line: string): void }
+interface PlaneDeps { table: PlaneTable; line(appId: string, line: string, msec?: string): void; wire(data: Buffer, lines: number): void; served(version: number): void; say(line: string): void }
 
 /** The data plane SLIPWAY_ROUTER asks for: nginx if asked or (auto) if installed, else the Node router, said once with why. */
 export function chooseDataPlane(c: Pick<RouterConfig, 'dataPlane'>, say: (line: string) => void, installed = () => findExecutable('nginx') !== undefined): 'nginx' | 'node' {
@@ -89,7 +89,7 @@ async function startNginx(c: RouterConfig, d: PlaneDeps): Promise<DataPlane> {
   const apps = (): PlaneApp[] => d.table.all().map((a) => ({
     appId: a.id, name: a.name, dynos: a.dynos, trusted: a.trusted ?? undefined, internal: a.internal, hostnames: a.hostnames, maintenance: a.maintenance, certificates: a.certificates ?? [],
   }));
-  const nginx = new NginxDataPlane({ prefix, listenHost: c.host, listenPort: port, tlsPort, domain: c.domain, timeoutMs: c.timeoutMs, logs: { server: c.server, token: c.token, maxLines: c.logBufferLines }, say: d.say });
+  const nginx = new NginxDataPlane({ prefix, listenHost: c.host, listenPort: port, tlsPort, domain: c.domain, timeoutMs: c.timeoutMs, line: d.line, wire: d.wire, say: d.say });
   await nginx.start(apps());
   d.say(`listening on ${c.host}:${port} (nginx, under ${prefix}) for *.${c.domain}`);
   if (tlsPort !== undefined) d.say(`listening on ${c.host}:${tlsPort} with TLS (nginx; custom domains' certificates by SNI)`);

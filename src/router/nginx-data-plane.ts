@@ -1,7 +1,7 @@
 // The router process's nginx data plane: an nginx it starts under its data dir, whose config it
 // rewrites from the routing table and reloads gracefully (old workers finish what they hold), and
 // whose buffered access log it passes on as Heroku-format router lines (nginx writes nearly all of
-// them itself; the rest it turns into theirs), from a thread of its own (nginx-log-thread.ts). nginx runs in a process group
+// them itself; the rest it turns into theirs). nginx runs in a process group
 // of its own, so it outlives the server with the router process.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -9,8 +9,9 @@ import http from 'node:http';
 import path from 'node:path';
 import { startHostService, runHost } from '../sandbox/host.js';
 import { HOST_ENV } from '../sandbox/host-tools.js';
-import { nginxConf, certificateCheckConf, STATUS_HOST, type NginxApp } from '../runtime/nginx/nginx-conf.js';
-import { NginxLogThread } from './nginx-log-thread.js';
+import { nginxConf, certificateCheckConf, FIELDS_MARK, STATUS_HOST, type NginxApp } from '../runtime/nginx/nginx-conf.js';
+import { parseEntry, routerLogLine } from '../runtime/nginx/nginx-log.js';
+import { AccessLogTail } from '../runtime/nginx/access-log-tail.js';
 import { RetiringWorkers, workersOf } from './nginx-workers.js';
 import { certificateId } from '../runtime/custom-domains.js';
 import type { RouterCertificate } from './router-wire.js';
@@ -23,8 +24,10 @@ export interface NginxDataPlaneOptions {
   tlsPort?: number;
   domain: string;
   timeoutMs: number;
-  /** Where the access log's lines go: the server, with the router's token; at most `maxLines` wait while it is away. */
-  logs: { server: string; token: string; maxLines: number };
+  /** One Heroku-format router line for an app's log (`msec`: when, as nginx's `$msec`). */
+  line(appId: string, line: string, msec?: string): void;
+  /** `lines` router wire lines (router-wire.ts) as nginx wrote them. */
+  wire(data: Buffer, lines: number): void;
   say(line: string): void;
 }
 
@@ -36,7 +39,7 @@ const groupAlive = (pgid: number): boolean => { try { process.kill(-pgid, 0); re
 
 export class NginxDataPlane {
   private proc?: ReturnType<typeof startHostService>;
-  private logs?: NginxLogThread;
+  private tail?: AccessLogTail;
   /** The configuration nginx is known to serve ('' while a reload is unconfirmed). */
   private current = '';
   /** The table version nginx's status answers (-1: none received yet). */
@@ -46,6 +49,8 @@ export class NginxDataPlane {
   private readonly statusToken = randomBytes(16).toString('hex');
   private apps: PlaneApp[] = [];
   private closing = false;
+  /** upstream "host:port" → dyno name; kept after a dyno leaves so its last requests are named. */
+  private names = new Map<string, string>();
   private retiring = new RetiringWorkers();
   private readonly confFile: string;
   /** Certificate files checked alone with `nginx -t`, and whether nginx could load each. */
@@ -58,8 +63,8 @@ export class NginxDataPlane {
     this.apps = apps;
     for (const d of ['temp/body', 'temp/proxy', 'temp/fastcgi', 'temp/uwsgi', 'temp/scgi']) fs.mkdirSync(path.join(this.o.prefix, d), { recursive: true, mode: 0o700 });
     this.killLeftover();
-    this.logs = new NginxLogThread({ file: path.join(this.o.prefix, 'access.log'), ...this.o.logs }, () => this.proc?.signal('SIGUSR1'), this.o.say);
-    await this.logs.started();
+    this.tail = new AccessLogTail(path.join(this.o.prefix, 'access.log'), (chunk) => this.onChunk(chunk), () => this.proc?.signal('SIGUSR1'));
+    this.tail.start();
     await this.checkCertificates();
     fs.writeFileSync(this.confFile, this.confText(this.generation));
     const test = await runHost('nginx', ['-t', '-q', '-e', 'stderr', '-p', this.o.prefix, '-c', this.confFile], { env: HOST_ENV, timeoutMs: 30_000 });
@@ -142,7 +147,7 @@ export class NginxDataPlane {
       await exited;
       clearTimeout(late);
     }
-    await this.logs?.stop(!now);
+    this.tail?.stop();
     // Everything here is written anew at the next start (the routing table comes from the server).
     fs.rmSync(this.o.prefix, { recursive: true, force: true });
   }
@@ -162,7 +167,7 @@ export class NginxDataPlane {
 
   /** The configuration for the current apps, its status answering `generation`. */
   private confText(generation: number): string {
-    this.logs?.names(this.apps.flatMap((a) => a.dynos.map((d) => [`${d.host}:${d.port}`, d.name] as [string, string])));
+    for (const a of this.apps) for (const d of a.dynos) this.names.set(`${d.host}:${d.port}`, d.name);
     // A certificate nginx cannot load is left out (its name gets no handshake): it must not stop every other app's reload.
     const apps: NginxApp[] = this.apps.map((a) => ({
       ...a, certificates: (a.certificates ?? []).map((c) => ({ hostname: c.hostname, file: this.certificateFile(c) })).filter((c) => this.loadable.get(c.file)),
@@ -242,5 +247,28 @@ export class NginxDataPlane {
         this.restart(deadGroup, next);
       }
     }, delayMs);
+  }
+
+  /**
+   * Whole lines of nginx's log: runs of wire lines pass on as they are; a line of fields (a request
+   * nginx could not write the Heroku line of) becomes its line here, in its place.
+   */
+  private onChunk(chunk: Buffer): void {
+    const mark = FIELDS_MARK.charCodeAt(0);
+    let run = 0;
+    let lines = 0;
+    for (let at = 0; at < chunk.length;) {
+      const end = chunk.indexOf(10, at);
+      if (chunk[at] === mark) {
+        if (lines) this.o.wire(chunk.subarray(run, at), lines);
+        const e = parseEntry(chunk.toString('utf8', at + 1, end));
+        const r = e && routerLogLine(e, (addr) => this.names.get(addr));
+        if (r) this.o.line(r.appId, r.line, e.msec);
+        run = end + 1;
+        lines = 0;
+      } else if (end > at) lines++;
+      at = end + 1;
+    }
+    if (lines) this.o.wire(chunk.subarray(run), lines);
   }
 }

@@ -1,19 +1,18 @@
 // Routes of router processes (`slipway router`), under /agent/v1/router/: the routing table as an
 // NDJSON stream, router log lines in batches, and the router's state (table version, requests in
 // flight). Router tokens open these and nothing else; agent and API tokens do not open them.
-import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod/v3';
 import type { AppContext } from '../../app-context.js';
 import { presentedToken } from '../auth.js';
 import { noteSignInFailure, sendTooMany, signInBlockedFor } from '../sign-in-throttle.js';
 import { routerForToken, touchRouter } from '../../store/routers.js';
-import { appendAppLog, appendAppLogLines, appLogKey, lineTime, trimAppLog } from '../../releases/app-log.js';
-import { RouterLogThread } from '../../logs/router-log-thread.js';
+import { appendAppLog, appendAppLogBytes, appendAppLogLines, lineTime, type WireLines } from '../../releases/app-log.js';
 import { overflowMessage } from '../../logs/drains/drain-frame.js';
 import { parseBody } from '../errors.js';
 import { fail } from '../../core/errors.js';
-import { DROPPED_APPS_HEADER, LOGS_PATH, PING_MS, STATE_PATH, TABLE_PATH, parseDroppedApps, type TableMessage } from '../../router/router-wire.js';
+import { DROPPED_APPS_HEADER, LOGS_PATH, PING_MS, STATE_PATH, TABLE_PATH, eachWireLine, parseDroppedApps, type TableMessage } from '../../router/router-wire.js';
+import { routerSampleOf } from '../../metrics/router-sample.js';
 
 const INSTANCE = /^[A-Za-z0-9_-]{1,64}$/;
 const stateSchema = z.object({
@@ -34,8 +33,6 @@ const CHECKED_FOR_MS = 1000;
 export async function routerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const db = ctx.store.db;
   const checked = new WeakMap<object, { token: string; routerId: string; at: number }>();
-  const logThread = new RouterLogThread({ onGiveUp: (e) => ctx.log.warn(`the router log thread failed ${e.message}: router log lines are taken in on the main thread from now on`) });
-  app.addHook('onClose', async () => { await logThread.stop(); });
   app.addHook('onRequest', async (req, reply) => {
     const token = presentedToken(req);
     const known = checked.get(req.raw.socket);
@@ -86,15 +83,13 @@ export async function routerRoutes(app: FastifyInstance, ctx: AppContext): Promi
     return reply.status(204).send();
   });
 
-  // Wire lines as text (router-wire.ts), read as bytes into the log thread's buffers; or the JSON of routers before them.
-  app.addContentTypeParser('text/plain', (_req, payload, done) => done(null, payload));
+  // Wire lines as text (router-wire.ts), read as bytes; or the JSON of routers before them.
+  app.addContentTypeParser('text/plain', { parseAs: 'buffer', bodyLimit: LOGS_BODY_LIMIT }, (_req, body, done) => done(null, body));
   app.post(LOGS_PATH, { bodyLimit: LOGS_BODY_LIMIT }, async (req, reply) => {
     let dropped: number;
-    if (isReadable(req.body)) {
+    if (Buffer.isBuffer(req.body)) {
       dropped = Number((req.query as Record<string, string | undefined>)['dropped'] ?? 0);
-      const length = Number(req.headers['content-length']);
-      const tooLarge = () => fail('payload_too_large', `A batch of router log lines may hold ${LOGS_BODY_LIMIT / 1024 / 1024} MiB at most (routers send 1 MiB at a time or one chunk of nginx's log).`);
-      await routerLogBytes(await logThread.receive(req.body, Number.isSafeInteger(length) ? length : undefined, LOGS_BODY_LIMIT, tooLarge));
+      await routerLogBytes(req.body);
     } else {
       const b = parseBody(logsSchema, req.body);
       dropped = b.dropped;
@@ -126,24 +121,23 @@ export async function routerRoutes(app: FastifyInstance, ctx: AppContext): Promi
     }
   }
 
-  /**
-   * A batch of wire lines, digested on the log thread (each line's bytes go to its app's log as they
-   * came, its metrics counted there); here only what the apps that exist get is written.
-   */
+  /** A batch of wire lines: each line's bytes go to its app's log as they came; only what the metrics need is decoded. */
   async function routerLogBytes(body: Buffer): Promise<void> {
-    const d = await logThread.digest(body, 'heroku[router]');
-    const { apps, bad } = d;
+    const byApp = new Map<string, WireLines>();
+    const bad = eachWireLine(body, (appId, at, start, end) => {
+      let mine = byApp.get(appId);
+      if (!mine) byApp.set(appId, mine = { ats: [], starts: [], ends: [] });
+      mine.ats.push(at);
+      mine.starts.push(start);
+      mine.ends.push(end);
+    });
     if (bad) ctx.log.warn(`a router sent ${bad} line(s) that are not router log lines (app id, tab, time, tab, a line of at most 16 KiB); they were left out`);
-    const known = await knownApps(apps.map((a) => a.appId));
-    for (const a of apps) {
-      if (!known.has(a.appId)) continue;
-      ctx.metrics.routerMinutes(a.appId, a.minutes);
-      const key = appLogKey(a.appId);
-      ctx.logs.ensureOpen(key);
-      ctx.logs.append(key, Buffer.from(d.log.buffer, d.log.byteOffset + a.start, a.end - a.start), true);
-      trimAppLog(ctx.logs, key);
+    const known = await knownApps([...byApp.keys()]);
+    for (const [appId, lines] of byApp) {
+      if (!known.has(appId)) continue;
+      for (let i = 0; i < lines.starts.length; i++) ctx.metrics.routerLine(appId, routerSampleOf(body, lines.starts[i]!, lines.ends[i]!), lines.ats[i]);
+      appendAppLogBytes(ctx.logs, appId, 'heroku[router]', body, lines);
     }
-    logThread.release(d);
   }
 
   async function routerLogLines(lines: Array<{ app_id: string; line: string; at?: string }>): Promise<void> {
@@ -160,8 +154,6 @@ export async function routerRoutes(app: FastifyInstance, ctx: AppContext): Promi
     }
   }
 }
-
-const isReadable = (b: unknown): b is Readable => b instanceof Readable;
 
 /** A batch of router log lines may be this large (the router sends at most 1 MiB but one chunk of nginx's log). */
 const LOGS_BODY_LIMIT = 8 * 1024 * 1024;

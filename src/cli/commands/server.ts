@@ -24,8 +24,6 @@ export function registerServer(program: Command): void {
       const { ctx } = server;
       // The start-up burst (companions, the agent's registration, first refreshes) is over well within this.
       if (config.serverHeap === 'small') setTimeout(() => console.log(`heap: start-up garbage dropped in ${heap.collectStartupGarbage().toFixed(0)} ms`), STARTUP_SETTLED_MS).unref();
-      // Its threads but the main one (log threads, V8's collector helpers, libuv's pool) yield to the data plane under load (core/thread-priority.ts).
-      await (await import('../../core/thread-priority.js')).lowerBackgroundThreads();
       console.log(`Slipway listening on ${server.url} (data in ${config.dataDir}, ${ctx.store.dialect} store, sandbox: ${ctx.sandbox.mode}, runner slots: ${config.runnerConcurrency})`);
       if (server.adminToken) {
         console.log(`\nAdmin API token (shown once, stored only as a hash):\n\n    ${server.adminToken}\n\nLog the CLI in with:  slipway login --url ${server.url} --token ${server.adminToken}\n`);

@@ -2,7 +2,7 @@
 // fields, see LOG_FIELDS in nginx-conf.ts) → the Node router's log lines, so `slipway logs` reads
 // the same whichever data plane served the request.
 import { accessLine, errorLine } from '../router-log.js';
-import { FIELDS_MARK, LOG_FIELDS } from './nginx-conf.js';
+import { LOG_FIELDS } from './nginx-conf.js';
 
 type Entry = Record<keyof typeof LOG_FIELDS, string>;
 const FIELDS = Object.keys(LOG_FIELDS).length;
@@ -61,27 +61,4 @@ export function routerLogLine(e: Entry, dynoAt: (addr: string) => string | undef
     appId: e.app,
     line: accessLine({ method, path, host, requestId: e.request_id, fwd: e.fwd, dyno: dyno ?? '', connectMs, serviceMs: Math.max(0, total - connectMs), status, bytes: status === 101 ? 0 : Number(e.bytes) || 0, protocol: e.scheme === 'https' ? 'https' : 'http' }),
   };
-}
-
-/**
- * Whole lines of nginx's access log: runs of wire lines go to `wire` as they are; a line of fields
- * (a request nginx could not write the Heroku line of) becomes its line (`line`), in its place.
- */
-export function splitAccessChunk(chunk: Buffer, dynoAt: (addr: string) => string | undefined, wire: (data: Buffer, lines: number) => void, line: (appId: string, line: string, msec?: string) => void): void {
-  const mark = FIELDS_MARK.charCodeAt(0);
-  let run = 0;
-  let lines = 0;
-  for (let at = 0; at < chunk.length;) {
-    const end = chunk.indexOf(10, at);
-    if (chunk[at] === mark) {
-      if (lines) wire(chunk.subarray(run, at), lines);
-      const e = parseEntry(chunk.toString('utf8', at + 1, end));
-      const r = e && routerLogLine(e, dynoAt);
-      if (r) line(r.appId, r.line, e.msec);
-      run = end + 1;
-      lines = 0;
-    } else if (end > at) lines++;
-    at = end + 1;
-  }
-  if (lines) wire(chunk.subarray(run), lines);
 }
