@@ -69,6 +69,18 @@ export async function startServer(extraEnv: Record<string, string> = {}, dataDir
   };
 }
 
+/** Why a fetch failed: undici's "fetch failed" says nothing; its cause (refused, reset, closed) does. */
+function requestFailure(e: unknown): string {
+  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+  return cause ? `${(e as Error).message} (${[cause.code, cause.message].filter(Boolean).join(': ')})` : String(e);
+}
+
+/** Whether the server still runs, and its logs' tails: for a failed request's message. */
+function serverState(s: TestServer): string {
+  const state = s.proc.exitCode !== null || s.proc.signalCode !== null ? `the server exited (${s.proc.exitCode ?? s.proc.signalCode})` : 'the server still runs';
+  return `${state}\n${serverLogTails(s)}`;
+}
+
 /** The last `n` lines of the server's output and of each companion's log (router, agent): for a failure's message. */
 export function serverLogTails(s: Pick<TestServer, 'dataDir' | 'output'>, n = 40): string {
   const tail = (text: string) => text.split('\n').slice(-n).join('\n');
@@ -96,11 +108,16 @@ export function gitPush(server: { url: string }, repo: string, args: string[]): 
 }
 
 /** JSON from the API with the admin token. */
-export async function api<T>(server: { url: string }, method: string, p: string, body?: unknown): Promise<{ status: number; json: T }> {
-  const res = await fetch(server.url + p, {
-    method, headers: { authorization: `Bearer ${TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
+export async function api<T>(server: { url: string } | TestServer, method: string, p: string, body?: unknown): Promise<{ status: number; json: T }> {
+  let res: Response;
+  try {
+    res = await fetch(server.url + p, {
+      method, headers: { authorization: `Bearer ${TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+  } catch (e) {
+    throw new Error(`${method} ${p}: ${requestFailure(e)}${'proc' in server ? `\n${serverState(server)}` : ''}`, { cause: e });
+  }
   const text = await res.text();
   return { status: res.status, json: (text ? JSON.parse(text) : undefined) as T };
 }
