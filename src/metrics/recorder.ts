@@ -37,35 +37,39 @@ export class MetricsRecorder {
   constructor(private o: MetricsRecorderOptions) {}
 
   private lastAt: string | undefined;
+  private lastAtMs = NaN;
   private lastRow?: RouterMinute;
-  private lastMinute = NaN;
   private minute(): number { return minuteOf((this.o.now ?? Date.now)()); }
 
+  /** `at` (ISO 8601) in Unix milliseconds, NaN when none; a batch's lines mostly share their times, so each is parsed once. */
+  private msOf(at: string | undefined): number {
+    if (at !== this.lastAt) { this.lastAt = at; this.lastAtMs = at ? Date.parse(at) : NaN; }
+    return this.lastAtMs;
+  }
+
   /**
-   * The minute a line happened in: its own time (`at`, stamped where it was written) when it has
-   * one within the retention and not ahead of this clock, else now. Lines that arrive late (a
-   * router's batch kept while the server was away) count in the minute they were served.
+   * The minute a line happened in: its own time (`at`, Unix milliseconds stamped where it was
+   * written) when it has one within the retention and not ahead of this clock, else now. Lines that
+   * arrive late (a router's batch kept while the server was away) count in the minute they were served.
    */
-  private minuteAt(at: string | undefined): number {
+  private minuteAt(at: number): number {
     const now = this.minute();
-    // The lines of a batch mostly share their times: each is parsed once.
-    if (at !== this.lastAt) { this.lastAt = at; this.lastMinute = at ? minuteOf(Date.parse(at)) : NaN; }
-    const t = this.lastMinute;
-    return Number.isFinite(t) && t > now - RETENTION_MINUTES && t <= now ? t : now;
+    const t = minuteOf(at);
+    return t > now - RETENTION_MINUTES && t <= now ? t : now;
   }
 
   /** An app log line as it is written (`at`: when it happened): router lines and Heroku's own dyno lines are measured. */
   line(appId: string, source: string, message: string, at?: string): void {
     if (source === 'heroku[router]') {
-      this.routerLine(appId, routerSample(message), at);
+      this.routerLine(appId, routerSample(message), this.msOf(at));
     } else if (source.startsWith('heroku[')) {
       const code = dynoErrorCode(message);
-      if (code) this.event(appId, code, this.minuteAt(at));
+      if (code) this.event(appId, code, this.minuteAt(this.msOf(at)));
     }
   }
 
-  /** A router line's sample (router-sample.ts; undefined: the line had none). */
-  routerLine(appId: string, s: RouterSample | undefined, at?: string): void {
+  /** A router line's sample (router-sample.ts; undefined: the line had none), `at` when it was served (Unix milliseconds; NaN: now). */
+  routerLine(appId: string, s: RouterSample | undefined, at = NaN): void {
     if (!s) return;
     const m = this.minuteAt(at);
     // A batch's lines are mostly of one app and minute: its row is looked up once.

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { droppedAppsHeader, parseDroppedApps, parseWireLines, tableChanges, wireLine, type RouterApp } from './router-wire.js';
+import { droppedAppsHeader, parseDroppedApps, parseWireLines, tableChanges, wireLine, wireMs, type RouterApp } from './router-wire.js';
 
 const app = (id: string, port = 1): RouterApp => ({ id, name: `n${id}`, hostnames: [], maintenance: false, internal: false, trusted: null, dynos: [{ id: `d${id}`, host: '127.0.0.1', port, name: 'web.1' }] });
 
@@ -42,4 +42,16 @@ test('the dropped-apps header: what a router writes reads back; entries that do 
   assert.deepEqual(parseDroppedApps('a=1@2,../x=1@2,b=0@1,c=-1@1,d=1@x,e=1'), [{ appId: 'a', count: 1, since: 2 }]);
   assert.deepEqual(parseDroppedApps(undefined), []);
   assert.equal(parseDroppedApps(Array.from({ length: 5 }, (_, i) => `a${i}=1@1`).join(','), 3).length, 3);
+});
+
+test('a wire line\'s time: Unix seconds with up to three digits of milliseconds, read as nginx writes $msec; anything else is none', () => {
+  const ms = (text: string) => wireMs(Buffer.from(`x${text}y`), 1, 1 + Buffer.byteLength(text));
+  assert.equal(ms('1764563200.123'), 1764563200123);
+  assert.equal(ms('1764563200.5'), 1764563200500);
+  assert.equal(ms('1764563200.05'), 1764563200050);
+  assert.equal(ms('1764563200'), 1764563200000);
+  assert.equal(ms('999999999999.999'), 999999999999999, 'twelve digits of seconds');
+  for (const bad of ['', '-', '.5', '1764563200.', '1764563200.1234', '1764563200,1', '17645632OO.1', '1764563200.1x', '1234567890123', '0', '0.000', ' 1764563200']) {
+    assert.ok(Number.isNaN(ms(bad)), JSON.stringify(bad));
+  }
 });
