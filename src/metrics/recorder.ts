@@ -38,6 +38,8 @@ export class MetricsRecorder {
 
   private lastAt: string | undefined;
   private lastAtMs = NaN;
+  /** The last minute minuteAt found within the retention and not ahead of the clock. */
+  private inRange = NaN;
   private lastRow?: RouterMinute;
   private minute(): number { return minuteOf((this.o.now ?? Date.now)()); }
 
@@ -53,9 +55,12 @@ export class MetricsRecorder {
    * arrive late (a router's batch kept while the server was away) count in the minute they were served.
    */
   private minuteAt(at: number): number {
-    const now = this.minute();
     const t = minuteOf(at);
-    return t > now - RETENTION_MINUTES && t <= now ? t : now;
+    // A minute found in range stays so (the clock only moves on; one just past the retention is purged with it): the clock is read again for another minute only.
+    if (t === this.inRange) return t;
+    const now = this.minute();
+    if (t > now - RETENTION_MINUTES && t <= now) this.inRange = t;
+    return t === this.inRange ? t : now;
   }
 
   /** An app log line as it is written (`at`: when it happened): router lines and Heroku's own dyno lines are measured. */
