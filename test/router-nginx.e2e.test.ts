@@ -133,13 +133,19 @@ test('a forwarded-for header with tabs, quotes and a fake line cannot shift or f
   assert.ok(!theirs.includes('forged'), `the other app's log holds no line of this request:\n${theirs}`);
 });
 
-test('WebSocket upgrades pass through; a silent dyno times out with the H12 page and log line', { skip: missing, timeout: 60_000 }, async () => {
+test('WebSocket upgrades pass through; a silent dyno times out with the H12 page and log line, a hang-up gets the H13 page and line', { skip: missing, timeout: 60_000 }, async () => {
   assert.match(await upgradeEcho(s.routerPort, A), /X-Seen-Request-Id: [\w-]{20,}/, 'the dyno saw the forwarding headers');
 
   const slow = await viaRouter(s, A, '/slow');
   assert.equal(slow.status, 503);
   assert.match(slow.body, /Application error.*Request timeout/s);
   await waitFor('the H12 line', async () => /heroku\[router\]: at=error code=H12 desc="Request timeout" method=GET path="\/slow" host=ngshop\.localhost request_id=\S+ fwd="127\.0\.0\.1" dyno=web\.1 status=503 service=\d+ms/.test((await run(['logs', '-n', '100'])).stdout));
+
+  // The same error page, its text by what the dyno did.
+  const hangup = await viaRouter(s, A, '/hangup');
+  assert.equal(hangup.status, 503);
+  assert.match(hangup.body, /Application error.*Connection closed without response/s);
+  await waitFor('the H13 line', async () => /heroku\[router\]: at=error code=H13 desc="Connection closed without response" method=GET path="\/hangup" host=ngshop\.localhost request_id=\S+ fwd="127\.0\.0\.1" dyno=web\.1 status=503/.test((await run(['logs', '-n', '100'])).stdout));
 });
 
 test('responses stream: an event the dyno writes reaches the client while the response is still open', { skip: missing, timeout: 60_000 }, async () => {

@@ -6,6 +6,7 @@ const held = [];
 
 const server = http.createServer((req, res) => {
   if (req.url === '/slow') return; // never answers: the router's request timeout (H12) ends it
+  if (req.url === '/hangup') return req.socket.destroy(); // closes the connection without an answer (H13)
   if (req.url === '/headers') { res.writeHead(200, { 'content-type': 'application/json' }); return res.end(JSON.stringify(req.headers)); } // what the router forwarded
   if (req.url.startsWith('/log/')) console.log(`logged ${req.url.slice(5)}`); // a line in the app's log, then the usual answer
   if (req.url === '/stream') { res.writeHead(200, { 'content-type': 'text/event-stream' }); res.write('data: first\n\n'); held.push(res); return; }

@@ -4,13 +4,17 @@ import { nginxConf, certificateCheckConf, STATUS_HOST, type NginxConfInput } fro
 
 const input = (apps: NginxConfInput['apps']): NginxConfInput => ({ prefix: '/d/nginx', listenHost: '127.0.0.1', listenPort: 5080, domain: 'localhost', timeoutSeconds: 30, apps, generation: 7, statusToken: 'ab'.repeat(16) });
 
-test('an app with web dynos up gets an upstream over them (keepalive), and its host name leads to it', () => {
-  const conf = nginxConf(input([{ appId: 'id-1', name: 'shop', dynos: [{ host: '127.0.0.1', port: 4001 }, { host: '10.1.0.5', port: 5000 }] }]));
+test('an app with web dynos up, open to every address, gets an upstream over them (keepalive) and a server of its own for its names that proxies to it by name', () => {
+  const conf = nginxConf(input([{ appId: 'id-1', name: 'shop', dynos: [{ host: '127.0.0.1', port: 4001 }, { host: '10.1.0.5', port: 5000 }], hostnames: ['www.shop.test'] }]));
   assert.match(conf, /upstream app0 \{\n {4}server 127\.0\.0\.1:4001 max_fails=0;\n {4}server 10\.1\.0\.5:5000 max_fails=0;\n {4}keepalive 64;\n {4}keepalive_timeout 1s;\n {2}\}/);
-  assert.match(conf, /map \$host \$slipway_app \{\n {4}shop\.localhost 'id-1';\n {4}default '';\n {2}\}/);
-  assert.match(conf, /map \$host \$slipway_upstream \{\n {4}shop\.localhost app0;\n {4}default '';\n {2}\}/);
-  assert.match(conf, /listen 127\.0\.0\.1:5080 default_server;\n {4}server_name _;\n {4}access_log \/d\/nginx\/access\.log slipway_line buffer=64k flush=250ms if=\$slipway_line;\n {4}access_log \/d\/nginx\/access\.log slipway buffer=64k flush=250ms if=\$slipway_fields;/);
-  assert.match(conf, /\n {6}proxy_pass http:\/\/\$slipway_upstream;\n/);
+  assert.match(conf, /\n {2}server \{\n {4}listen 127\.0\.0\.1:5080;\n {4}server_name shop\.localhost www\.shop\.test;\n {4}error_page 502 504 =503 @error;\n {4}location @error \{[^\n]*\}\n {4}location \/ \{ proxy_pass http:\/\/app0; \}\n {2}\}\n/);
+  // Its id for its log lines; its upstream by name too, for a TLS server of a certificate's name.
+  assert.match(conf, /map \$host \$slipway_app \{\n {4}shop\.localhost 'id-1';\n {4}www\.shop\.test 'id-1';\n {4}default '';\n {2}\}/);
+  assert.match(conf, /map \$host \$slipway_upstream \{\n {4}shop\.localhost app0;\n {4}www\.shop\.test app0;\n {4}default '';\n {2}\}/);
+  // Every server logs to the one buffered file.
+  assert.match(conf, /\n {2}access_log \/d\/nginx\/access\.log slipway_line buffer=64k flush=250ms if=\$slipway_line;\n {2}access_log \/d\/nginx\/access\.log slipway buffer=64k flush=250ms if=\$slipway_fields;\n/);
+  assert.match(conf, /listen 127\.0\.0\.1:5080 default_server;\n {4}server_name _;\n/);
+  assert.match(conf, /\n {6}proxy_pass http:\/\/\$slipway_upstream;\n/, 'the shared server proxies by the map');
   assert.match(conf, /proxy_read_timeout 30s;/);
   assert.match(conf, /proxy_next_upstream error;/);
 });
@@ -70,24 +74,34 @@ test('the generated text is stable for the same registry (no reload without a ch
 
 test('error pages: no app, a refusal, maintenance and no dyno in this order; timeout and refused upstream become the Node router\'s 503 pages', () => {
   const conf = nginxConf(input([{ appId: 'a', name: 'up', dynos: [{ host: '10.1.0.9', port: 5000 }] }]));
-  assert.match(conf, /error_page 403 @h403;\n {4}error_page 504 =503 @h12;\n {4}error_page 502 =503 @h13;/);
-  assert.match(conf, /location @h12 \{[^\n]*return 503 '[^\n]*Request timeout/);
-  assert.match(conf, /location @h13 \{[^\n]*return 503 '[^\n]*Connection closed without response/);
+  assert.match(conf, /error_page 403 @h403;\n {4}error_page 502 504 =503 @error;\n/);
+  // One page for a dyno's timeout (H12) and a refused or closed connection (H13), its text by the last attempt's status, as the line's code is.
+  assert.match(conf, /location @error \{[^\n]*return 503 '[^\n]*<h1>Application error<\/h1><p>\$slipway_failure<\/p>/);
+  assert.ok(conf.includes(`map $upstream_status $slipway_failure { "~504$" 'Request timeout'; default 'Connection closed without response'; }`));
   assert.match(conf, /location @h403 \{[^\n]*return 403 '[^\n]*trusted IP ranges/);
-  const order = ["if ($slipway_app = '')", 'if ($slipway_refused)', 'if ($slipway_maintenance)', "if ($slipway_upstream = '')", 'proxy_pass'].map((x) => conf.indexOf(x));
+  const order = ["if ($slipway_app = '')", 'if ($slipway_refused)', 'if ($slipway_maintenance)', "if ($slipway_upstream = '')", 'proxy_pass http://$slipway_upstream'].map((x) => conf.indexOf(x));
   assert.ok(order.every((x, i) => x > 0 && (i === 0 || x > order[i - 1]!)), `in order: ${order.join(' ')}`);
   assert.match(conf, /if \(\$slipway_app = ''\) \{ return 404 '[^\n]*There is no app at this address\./);
 });
 
-test('one server answers every app: more apps add map entries and upstreams, no server block or location', () => {
+test('a server of its own only for an app proxied and open to every address, with one location besides its error page; every other app by the shared server\'s maps', () => {
   const apps = (n: number) => Array.from({ length: n }, (_, i) => ({ appId: `id-${i}`, name: `app-${i}`, dynos: [{ host: '10.1.0.9', port: 5000 + i }] }));
   const count = (conf: string, re: RegExp) => conf.match(re)?.length ?? 0;
   const one = nginxConf(input(apps(1)));
   const many = nginxConf(input(apps(1000)));
-  assert.equal(count(many, /\n {2}server \{/g), count(one, /\n {2}server \{/g));
-  assert.equal(count(many, /location /g), count(one, /location /g));
+  assert.equal(count(many, /\n {2}server \{/g) - count(one, /\n {2}server \{/g), 999);
+  assert.equal(count(many, /location /g) - count(one, /location /g), 2 * 999);
   assert.equal(count(many, /\n {2}upstream app\d+ \{/g), 1000);
   assert.match(many, /map_hash_max_size 4000;/);
+  assert.match(many, /server_names_hash_max_size 4000;/);
+  // No dyno, maintenance, or a space's trusted ranges: the shared server's maps decide; no server of its own.
+  const others = nginxConf(input([
+    { appId: 'a', name: 'idle', dynos: [] },
+    { appId: 'b', name: 'resting', dynos: [{ host: '10.1.0.9', port: 5000 }], maintenance: true },
+    { appId: 'c', name: 'guarded', dynos: [{ host: '10.1.0.9', port: 5001 }], trusted: ['10.0.0.0/8'] },
+  ]));
+  assert.equal(count(others, /\n {2}server \{/g), count(nginxConf(input([])), /\n {2}server \{/g));
+  assert.match(others, /map \$host \$slipway_upstream \{\n {4}guarded\.localhost app0;\n {4}default '';\n {2}\}/);
 });
 
 test('a custom domain spelled like a map parameter is a key, not the parameter', () => {
@@ -122,7 +136,7 @@ test('a TLS port: one ssl server per certificate\'d host name (the app\'s routes
   const app = { appId: 'id-1', name: 'shop', dynos: [{ host: '127.0.0.1', port: 4001 }], hostnames: ['www.shop.test', 'api.shop.test'], certificates: [{ hostname: 'www.shop.test', file: '/d/nginx/certs/abc.pem' }] };
   const conf = nginxConf({ ...input([app]), tlsPort: 5443 });
   assert.match(conf, /listen 127\.0\.0\.1:5443 ssl default_server;\n {4}server_name _;\n {4}ssl_reject_handshake on;/);
-  assert.match(conf, /listen 127\.0\.0\.1:5443 ssl;\n {4}server_name www\.shop\.test;\n {4}ssl_certificate \/d\/nginx\/certs\/abc\.pem;\n {4}ssl_certificate_key \/d\/nginx\/certs\/abc\.pem;\n {4}access_log [^]*?proxy_pass http:\/\/\$slipway_upstream;\n {4}\}\n {2}\}/);
+  assert.match(conf, /listen 127\.0\.0\.1:5443 ssl;\n {4}server_name www\.shop\.test;\n {4}ssl_certificate \/d\/nginx\/certs\/abc\.pem;\n {4}ssl_certificate_key \/d\/nginx\/certs\/abc\.pem;\n {4}error_page 403 @h403;[^]*?proxy_pass http:\/\/\$slipway_upstream;\n {4}\}\n {2}\}/);
   assert.equal(conf.match(/ssl;\n/g)?.length, 1, 'api.shop.test has no certificate: no TLS server for it');
   assert.match(conf, /proxy_set_header X-Forwarded-Proto \$scheme;/);
   assert.ok(!nginxConf(input([app])).includes('ssl'), 'without a TLS port, no TLS server at all');

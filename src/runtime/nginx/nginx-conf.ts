@@ -1,9 +1,11 @@
-// The nginx data plane's configuration as a pure function of Slipway's dyno registry: one server
-// block answers every app, from maps of each app's facts by the Host asked for; an upstream per app
-// over its web dynos that are up; and the same headers, error pages and log fields as the Node
-// router (src/runtime/router.ts). A table change costs a reload a few hash entries and an upstream
-// per app, not a server block with its locations (each builds a whole configuration of its own:
-// with 1,000 apps those were most of a reload).
+// The nginx data plane's configuration as a pure function of Slipway's dyno registry: an upstream
+// per app over its web dynos that are up; a server of its own for each app proxied and open to every
+// address, which nginx finds by the Host asked for and which proxies to its upstream by a literal
+// name; one shared server for every other app (no dyno, maintenance, a space's trusted ranges, or no
+// app at all), from maps of each app's facts by the Host; and the same headers, error pages and log
+// fields as the Node router (src/runtime/router.ts). An app's server is one location besides its
+// error page (each location builds a whole set of every module's settings: with 1,000 apps, servers
+// with the shared server's decisions in each were most of a reload).
 import { parseCidr, formatCidr } from '../../spaces/cidr.js';
 import { page, MAINTENANCE_PAGE } from '../router.js';
 
@@ -160,16 +162,30 @@ const upstream = (a: NginxApp, i: number) => (proxied(a)
   ? `  upstream app${i} {\n${a.dynos.map((d) => `    server ${d.host}:${d.port} max_fails=0;\n`).join('')}    keepalive 64;\n    keepalive_timeout ${IDLE_UPSTREAM}s;\n  }\n`
   : '');
 
+/** Each routed app with the host names it answers (a name twice would make nginx refuse the whole configuration; the store keeps names unique: the first app keeps it) and its upstream's number. */
+interface Row { a: NginxApp; i: number; names: string[] }
+function rowsOf(apps: NginxApp[], c: NginxConfInput): Row[] {
+  const seen = new Set<string>();
+  return apps.map((a, i) => ({ a, i, names: namesOf(a, c).filter((n) => !seen.has(n) && seen.add(n)) }));
+}
+
+/**
+ * Whether an app gets a server of its own: proxied and open to every address. nginx finds that
+ * server by the Host asked for in its names hash, and the server proxies to its upstream by a
+ * literal name. The shared server's `proxy_pass http://$slipway_upstream` costs a lookup of the
+ * upstream by name per request, through nginx's list of every upstream one by one: linear in apps
+ * (callgrind, 1,000 apps: 137k instructions a request against 50k; docs/benchmarks.md).
+ */
+const ownServer = (a: NginxApp) => proxied(a) && !a.trusted;
+
 /**
  * Each app's facts by `$host` (nginx's Host, lower-cased, without port or trailing dot): its id
  * (none: no app there, 404), the upstream it is proxied to (none: no web dyno, H14), maintenance, and
  * whether the client's address is refused (a private space's trusted ranges, one `geo` per distinct
- * set). A variable is only worked out when a request uses it.
+ * set). A variable is only worked out when a request uses it: a server of an app's own uses only
+ * its id (for its log lines).
  */
-function hostMaps(apps: NginxApp[], c: NginxConfInput): { text: string; keys: string[] } {
-  // A name twice would make nginx refuse the whole configuration (the store keeps names unique): the first app keeps it.
-  const seen = new Set<string>();
-  const rows = apps.map((a, i) => ({ a, i, names: namesOf(a, c).filter((n) => !seen.has(n) && seen.add(n)) }));
+function hostMaps(rows: Row[]): string {
   const map = (variable: string, value: (a: NginxApp, i: number) => string | undefined) => {
     const lines = rows.flatMap(({ a, i, names }) => { const v = value(a, i); return v === undefined ? [] : names.map((n) => `    ${mapKey(n)} ${v};\n`); });
     return `  map $host ${variable} {\n${lines.join('')}    default '';\n  }\n`;
@@ -182,30 +198,34 @@ function hostMaps(apps: NginxApp[], c: NginxConfInput): { text: string; keys: st
     if (!spaces.has(geo)) spaces.set(geo, spaces.size);
     return `s${spaces.get(geo)!}`;
   };
-  const text = map('$slipway_app', (a) => q(a.appId))
+  return map('$slipway_app', (a) => q(a.appId))
     + map('$slipway_upstream', (a, i) => (proxied(a) ? `app${i}` : undefined))
     + map('$slipway_maintenance', (a) => (a.maintenance ? "'1'" : undefined))
     + map('$slipway_space', spaceOf)
     + [...spaces].map(([geo, s]) => `  geo $slipway_refused_s${s} {\n${geo}  }\n`).join('')
     + `  map $slipway_space $slipway_refused {\n${[...spaces.values()].map((s) => `    s${s} $slipway_refused_s${s};\n`).join('')}    default '';\n  }\n`;
-  return { text, keys: rows.flatMap((r) => r.names) };
 }
 
+const named = (n: string, status: number, title: string, text: string) => `    location @${n} { ${HTML} return ${status} ${q(page(title, text))}; }\n`;
+
 /**
- * What every server that answers apps does, in this order: no app at that name (404), a private
- * space's refusal (403), maintenance (503, H80), no web dyno (503, H14, with Retry-After), else the
- * app's upstream; a timeout (504) becomes H12's page and a refused or closed connection (502) H13's,
- * both as 503. A `return` with a body is sent as it is; a dyno's own responses are never
- * intercepted (`proxy_intercept_errors` is off), and keep their own type.
+ * A timeout (504) becomes H12's page and a refused or closed connection (502) H13's, both as 503:
+ * one location for both (each location is a whole set of every module's settings to nginx), its
+ * text by the last attempt's status (`$slipway_failure`).
  */
-function routes(c: NginxConfInput): string {
-  const named = (n: string, status: number, title: string, text: string) => `    location @${n} { ${HTML} return ${status} ${q(page(title, text))}; }\n`;
-  return `    access_log ${c.prefix}/access.log slipway_line buffer=64k flush=250ms if=$slipway_line;
-    access_log ${c.prefix}/access.log slipway buffer=64k flush=250ms if=$slipway_fields;
-    error_page 403 @h403;
-    error_page 504 =503 @h12;
-    error_page 502 =503 @h13;
-${named('h403', 403, PAGES.forbidden.title, PAGES.forbidden.text)}${named('h12', 503, PAGES.error.title, 'Request timeout')}${named('h13', 503, PAGES.error.title, 'Connection closed without response')}    location / {
+const upstreamErrors = () => `    error_page 502 504 =503 @error;
+${named('error', 503, PAGES.error.title, '$slipway_failure')}`;
+
+/**
+ * What the shared server does for the apps it answers (and a TLS server for a certificate's name),
+ * in this order: no app at that name (404), a private space's refusal (403), maintenance (503, H80),
+ * no web dyno (503, H14, with Retry-After), else the app's upstream, with the upstream errors' page.
+ * A `return` with a body is sent as it is; a dyno's own responses are never intercepted
+ * (`proxy_intercept_errors` is off), and keep their own type.
+ */
+function routes(): string {
+  return `    error_page 403 @h403;
+${upstreamErrors()}${named('h403', 403, PAGES.forbidden.title, PAGES.forbidden.text)}    location / {
       ${HTML}
       if ($slipway_app = '') { return 404 ${q(page(PAGES.noApp.title, PAGES.noApp.text))}; }
       if ($slipway_refused) { return 403; }
@@ -215,6 +235,17 @@ ${named('h403', 403, PAGES.forbidden.title, PAGES.forbidden.text)}${named('h12',
     }
 `;
 }
+
+/**
+ * The server of an app that is proxied and open to every address (see ownServer), by its host
+ * names: nothing to decide but its upstream's failures.
+ */
+const appServer = (c: NginxConfInput, r: Row) => `  server {
+    listen ${c.listenHost}:${c.listenPort};
+    server_name ${r.names.join(' ')};
+${upstreamErrors()}    location / { proxy_pass http://app${r.i}; }
+  }
+`;
 
 /** A configuration that only loads one certificate file (for `nginx -t`): whether nginx can serve it, before it goes into the real one. */
 export function certificateCheckConf(prefix: string, file: string): string {
@@ -241,8 +272,10 @@ export function nginxConf(c: NginxConfInput): string {
   if (!/^[0-9a-f]{32,}$/.test(c.statusToken)) throw new Error('the status token must be 32 or more hex digits');
   const t = `${c.timeoutSeconds}s`;
   const apps = c.apps.filter((a) => !a.internal).sort((x, y) => x.name.localeCompare(y.name));
-  const maps = hostMaps(apps, c);
-  const keys = maps.keys;
+  const rows = rowsOf(apps, c);
+  const keys = rows.flatMap((r) => r.names);
+  const own = rows.filter((r) => ownServer(r.a) && r.names.length > 0);
+  const served = own.flatMap((r) => r.names);
   const certified = c.tlsPort === undefined ? [] : apps.flatMap((a) => a.certificates ?? []);
   const dynos = apps.reduce((n, a) => n + a.dynos.length, 0);
   return `# Generated by Slipway from its dyno registry; rewritten on every change. Do not edit.
@@ -265,17 +298,21 @@ http {
   server_tokens off;
   # Sized for the names served (nginx's defaults make it search, and warn, at every reload with many
   # apps; a bucket holds the longest name, up to 253 characters).
-  server_names_hash_max_size ${Math.max(512, 4 * certified.length)};
-  server_names_hash_bucket_size ${bucket([STATUS_HOST, ...certified.map((x) => x.hostname)])};
+  server_names_hash_max_size ${Math.max(512, 4 * (certified.length + served.length))};
+  server_names_hash_bucket_size ${bucket([STATUS_HOST, ...certified.map((x) => x.hostname), ...served])};
   map_hash_max_size ${Math.max(2048, 4 * Math.max(keys.length, dynos))};
   map_hash_bucket_size ${bucket(keys)};
   client_max_body_size 0;
   keepalive_requests 100000;
-${logFormats().map((f) => `  ${f}\n`).join('')}${lineMaps(apps)}${maps.text}  # The client's X-Request-Id when it looks like one, else a fresh one.
+${logFormats().map((f) => `  ${f}\n`).join('')}  access_log ${c.prefix}/access.log slipway_line buffer=64k flush=250ms if=$slipway_line;
+  access_log ${c.prefix}/access.log slipway buffer=64k flush=250ms if=$slipway_fields;
+${lineMaps(apps)}${hostMaps(rows)}  # The client's X-Request-Id when it looks like one, else a fresh one.
   map $http_x_request_id $slipway_request_id { "~^[\\w+=/@.-]{20,200}$" $http_x_request_id; default $request_id; }
   # X-Request-Start in integer milliseconds: $msec without its dot.
   map $msec $slipway_request_start { "~^(?<s>\\d+)\\.(?<ms>\\d+)$" $s$ms; default $msec; }
   map $http_upgrade $slipway_connection { default upgrade; '' ''; }
+  # The error page's text after a failed attempt at a dyno (H12 after a timeout, else H13), as the router's line says.
+  map $upstream_status $slipway_failure { "~504$" 'Request timeout'; default 'Connection closed without response'; }
   proxy_http_version 1.1;
   proxy_set_header Host $http_host;
   proxy_set_header Connection $slipway_connection;
@@ -301,11 +338,12 @@ ${logFormats().map((f) => `  ${f}\n`).join('')}${lineMaps(apps)}${maps.text}  # 
   # A GET or HEAD that never reached a dyno goes to another one (nginx never retries other methods).
   proxy_next_upstream error;
   proxy_next_upstream_tries 3;
-${apps.map(upstream).join('')}  # Every app, by the Host it is asked for (the maps above); any other name gets the 404 page.
+${apps.map(upstream).join('')}  # Each app proxied and open to every address, by its names.
+${own.map((r) => appServer(c, r)).join('')}  # Every other app, by the Host it is asked for (the maps above); any other name gets the 404 page.
   server {
     listen ${c.listenHost}:${c.listenPort} default_server;
     server_name _;
-${routes(c)}  }
+${routes()}  }
   # Which table this configuration serves; asked by the router process, at a path only it knows.
   server {
     listen ${c.listenHost}:${c.listenPort};
@@ -328,7 +366,7 @@ ${certified.map((x) => `  server {
     server_name ${x.hostname};
     ssl_certificate ${x.file};
     ssl_certificate_key ${x.file};
-${routes(c)}  }
+${routes()}  }
 `).join('')}`}}
 `;
 }
