@@ -164,4 +164,14 @@ test('nginx writes the Heroku line itself for a request one dyno of the table an
   assert.ok(conf.includes("map $slipway_line $slipway_fields { '' $slipway_known; default ''; }"), 'the fields otherwise');
   assert.ok(conf.includes("map $slipway_app $slipway_known { '' ''; default 1; }"), 'but nothing for a name no app has');
   assert.ok(conf.includes('pcre_jit on;'));
+  // A time under a second by its exact key (a hash lookup), a longer one by a regular expression ("1.234": 1234); anything else 0.
+  for (const v of ['$upstream_connect_time $slipway_connect_ms', '$request_time $slipway_service_ms']) {
+    const at = conf.indexOf(`map ${v} {\n`);
+    assert.ok(at > 0, v);
+    const map = conf.slice(at).split('\n').slice(1, 3).map((l) => l.trim());
+    const keys = map[0]!.split('; ').map((k) => k.replace(/;$/, ''));
+    assert.equal(keys.length, 1000);
+    assert.deepEqual([keys[0], keys[12], keys[999]], ['"0.000" 0', '"0.012" 12', '"0.999" 999']);
+    assert.equal(map[1], '"~^(?<s>[1-9]\\d*)\\.(?<ms>\\d{3})$" $s$ms; default 0;');
+  }
 });

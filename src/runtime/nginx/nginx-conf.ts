@@ -95,8 +95,11 @@ const logFormats = () => [
   `log_format slipway escape=json '${FIELDS_MARK}${Object.values(LOG_FIELDS).join('\\t')}';`,
 ];
 
+/** Each of nginx's times under a second ("0.012") by its exact key: a hash lookup, where a regular expression cost a request ~700 instructions a map (callgrind). */
+const UNDER_A_SECOND = Array.from({ length: 1000 }, (_, ms) => `"0.${String(ms).padStart(3, '0')}" ${ms};`).join(' ');
+
 /** nginx's seconds with milliseconds ("0.012", "-" for none) as whole milliseconds ("12"). */
-const millis = (from: string, to: string) => `map ${from} ${to} { "~^0\\.0*(?<ms>\\d+)$" $ms; "~^(?<s>[1-9]\\d*)\\.(?<ms>\\d{3})$" $s$ms; default 0; }`;
+const millis = (from: string, to: string) => `map ${from} ${to} {\n    ${UNDER_A_SECOND}\n    "~^(?<s>[1-9]\\d*)\\.(?<ms>\\d{3})$" $s$ms; default 0;\n  }`;
 
 /**
  * The maps that write a request's Heroku line: the dyno that answered by name (only when there was
