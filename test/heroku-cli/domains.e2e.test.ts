@@ -48,10 +48,10 @@ function makeWeakChain(name: string): [string, string] {
   return [f('crt'), f('key')];
 }
 
-/** An HTTPS request to the router's TLS port with SNI `servername`, trusting only `caFile`; also returns the certificate presented. */
-function viaTls(servername: string, caFile: string, p = '/'): Promise<{ status: number; body: string; fingerprint: string }> {
+/** An HTTPS request to the router's TLS port with SNI `servername` (and that Host unless `host`), trusting only `caFile`; also returns the certificate presented. */
+function viaTls(servername: string, caFile: string, p = '/', host = servername): Promise<{ status: number; body: string; fingerprint: string }> {
   return new Promise((resolve, reject) => {
-    const req = https.request({ host: '127.0.0.1', port: tlsPort, servername, path: p, headers: { host: servername }, ca: fs.readFileSync(caFile), agent: false }, (res) => {
+    const req = https.request({ host: '127.0.0.1', port: tlsPort, servername, path: p, headers: { host }, ca: fs.readFileSync(caFile), agent: false }, (res) => {
       const fingerprint = (res.socket as tls.TLSSocket).getPeerCertificate().fingerprint256;
       let body = '';
       res.on('data', (c) => { body += c; });
@@ -121,6 +121,12 @@ test('certs:add: the router serves the domain\'s certificate by SNI on its TLS p
   assert.match(r.body, /^hello from web\.1 running code one/);
   const headers = JSON.parse((await viaTls(HOST, crt, '/headers')).body) as Record<string, string>;
   assert.deepEqual([headers['x-forwarded-proto'], headers['x-forwarded-port']], ['https', String(tlsPort)]);
+  // Inside the certificate's connection, the Host asked for decides where a request goes, as on the plain port and in the Node router.
+  const other = await viaTls(HOST, crt, '/', `${B}.localhost`);
+  assert.deepEqual([other.status, /No web dyno is running/.test(other.body)], [503, true], `${B} has no web dyno: ${other.status} ${other.body.slice(0, 200)}`);
+  const nobody = await viaTls(HOST, crt, '/', 'nobody.localhost');
+  assert.deepEqual([nobody.status, /There is no app at this address/.test(nobody.body)], [404, true], nobody.body.slice(0, 200));
+  assert.match((await viaTls(HOST, crt, '/', `${A}.localhost`)).body, /^hello from web\.1 running code one/);
   await assert.rejects(viaTls(HOST, otherCrt), /self.signed|unable to verify|certificate/i, 'B\'s certificate for the name is not what the router presents');
   await assert.rejects(viaTls(`${A}.localhost`, crt), /socket hang up|ECONNRESET|alert|disconnected/i, 'a name without a certificate gets no handshake');
 

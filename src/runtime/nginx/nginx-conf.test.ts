@@ -84,7 +84,7 @@ test('error pages: no app, a refusal, maintenance and no dyno in this order; tim
   assert.match(conf, /if \(\$slipway_app = ''\) \{ return 404 '[^\n]*There is no app at this address\./);
 });
 
-test('a server of its own only for an app proxied and open to every address, with one location besides its error page; every other app by the shared server\'s maps', () => {
+test('a server of its own for every app proxied, with one location besides its error pages; every other app by the shared server\'s maps', () => {
   const apps = (n: number) => Array.from({ length: n }, (_, i) => ({ appId: `id-${i}`, name: `app-${i}`, dynos: [{ host: '10.1.0.9', port: 5000 + i }] }));
   const count = (conf: string, re: RegExp) => conf.match(re)?.length ?? 0;
   const one = nginxConf(input(apps(1)));
@@ -94,14 +94,27 @@ test('a server of its own only for an app proxied and open to every address, wit
   assert.equal(count(many, /\n {2}upstream app\d+ \{/g), 1000);
   assert.match(many, /map_hash_max_size 4000;/);
   assert.match(many, /server_names_hash_max_size 4000;/);
-  // No dyno, maintenance, or a space's trusted ranges: the shared server's maps decide; no server of its own.
+  // No dyno or maintenance: the shared server's maps decide; no server of its own.
   const others = nginxConf(input([
     { appId: 'a', name: 'idle', dynos: [] },
     { appId: 'b', name: 'resting', dynos: [{ host: '10.1.0.9', port: 5000 }], maintenance: true },
-    { appId: 'c', name: 'guarded', dynos: [{ host: '10.1.0.9', port: 5001 }], trusted: ['10.0.0.0/8'] },
+    { appId: 'c', name: 'shut', dynos: [], trusted: ['10.0.0.0/8'] },
   ]));
   assert.equal(count(others, /\n {2}server \{/g), count(nginxConf(input([])), /\n {2}server \{/g));
-  assert.match(others, /map \$host \$slipway_upstream \{\n {4}guarded\.localhost app0;\n {4}default '';\n {2}\}/);
+});
+
+test('a private space\'s app with a web dyno: a server of its own that refuses addresses outside its trusted ranges (403, the refusal\'s page) before proxying', () => {
+  const server = (trusted: string[]) => {
+    const conf = nginxConf(input([{ appId: 'c', name: 'guarded', dynos: [{ host: '10.1.0.9', port: 5001 }], trusted }]));
+    return /\n {2}server \{\n {4}listen 127\.0\.0\.1:5080;\n {4}server_name guarded\.localhost;\n[^]*?\n {2}\}\n/.exec(conf)?.[0] ?? '';
+  };
+  const guarded = server(['10.2.3.4/8', '192.168.1.0/24', 'not-a-range; deny all']);
+  assert.match(guarded, /\n {4}error_page 403 @h403;\n {4}location @h403 \{[^\n]*return 403 '[^\n]*trusted IP ranges[^\n]*\n {4}error_page 502 504 =503 @error;\n/);
+  assert.match(guarded, /\n {4}location \/ \{ allow 10\.0\.0\.0\/8; allow 192\.168\.1\.0\/24; deny all; proxy_pass http:\/\/app0; \}\n/, 'a range that does not parse is left out');
+  assert.match(server(['nonsense']), /location \/ \{ deny all; proxy_pass http:\/\/app0; \}/, 'no range that parses: nobody is trusted');
+  const open = server(['0.0.0.0/0', '10.0.0.0/8']);
+  assert.match(open, /location \/ \{ proxy_pass http:\/\/app0; \}/, '/0: everyone');
+  assert.ok(!open.includes('@h403'));
 });
 
 test('a custom domain spelled like a map parameter is a key, not the parameter', () => {
@@ -135,8 +148,13 @@ test('the status server answers the table version it serves at a secret path, un
 test('a TLS port: one ssl server per certificate\'d host name (the app\'s routes, its certificate file), no handshake for any other name', () => {
   const app = { appId: 'id-1', name: 'shop', dynos: [{ host: '127.0.0.1', port: 4001 }], hostnames: ['www.shop.test', 'api.shop.test'], certificates: [{ hostname: 'www.shop.test', file: '/d/nginx/certs/abc.pem' }] };
   const conf = nginxConf({ ...input([app]), tlsPort: 5443 });
-  assert.match(conf, /listen 127\.0\.0\.1:5443 ssl default_server;\n {4}server_name _;\n {4}ssl_reject_handshake on;/);
+  // No handshake for a name without a certificate; a request inside another name's connection for such a Host is routed by the maps.
+  assert.match(conf, /listen 127\.0\.0\.1:5443 ssl default_server;\n {4}server_name _;\n {4}ssl_reject_handshake on;\n {4}error_page 403 @h403;[^]*?proxy_pass http:\/\/\$slipway_upstream;\n {4}\}\n {2}\}/);
   assert.match(conf, /listen 127\.0\.0\.1:5443 ssl;\n {4}server_name www\.shop\.test;\n {4}ssl_certificate \/d\/nginx\/certs\/abc\.pem;\n {4}ssl_certificate_key \/d\/nginx\/certs\/abc\.pem;\n {4}error_page 403 @h403;[^]*?proxy_pass http:\/\/\$slipway_upstream;\n {4}\}\n {2}\}/);
+  // Its own name goes to its upstream by a literal name, before the ifs that may still refuse it; any other Host by the maps.
+  assert.match(conf, /location \/ \{\n {6}default_type[^\n]*\n {6}if \(\$host = 'www\.shop\.test'\) \{ proxy_pass http:\/\/app0; \}\n {6}if \(\$slipway_app = ''\)/);
+  const idle = nginxConf({ ...input([{ ...app, dynos: [] }]), tlsPort: 5443 });
+  assert.ok(idle.includes('server_name www.shop.test;') && !idle.includes('if ($host ='), 'no dyno: nothing to proxy to, the maps decide');
   assert.equal(conf.match(/ssl;\n/g)?.length, 1, 'api.shop.test has no certificate: no TLS server for it');
   assert.match(conf, /proxy_set_header X-Forwarded-Proto \$scheme;/);
   assert.ok(!nginxConf(input([app])).includes('ssl'), 'without a TLS port, no TLS server at all');

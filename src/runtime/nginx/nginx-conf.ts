@@ -1,11 +1,12 @@
 // The nginx data plane's configuration as a pure function of Slipway's dyno registry: an upstream
-// per app over its web dynos that are up; a server of its own for each app proxied and open to every
-// address, which nginx finds by the Host asked for and which proxies to its upstream by a literal
-// name; one shared server for every other app (no dyno, maintenance, a space's trusted ranges, or no
-// app at all), from maps of each app's facts by the Host; and the same headers, error pages and log
-// fields as the Node router (src/runtime/router.ts). An app's server is one location besides its
-// error page (each location builds a whole set of every module's settings: with 1,000 apps, servers
-// with the shared server's decisions in each were most of a reload).
+// per app over its web dynos that are up; a server of its own for each app that is proxied, which
+// nginx finds by the Host asked for and which proxies to its upstream by a literal name (a private
+// space's app refusing addresses outside its trusted ranges first); one shared server for every
+// other name (no dyno, maintenance, or no app at all), from maps of each app's facts by the Host;
+// and the same headers, error pages and log fields as the Node router (src/runtime/router.ts). An
+// app's server is one location besides its error pages (each location builds a whole set of every
+// module's settings: with 1,000 apps, servers with the shared server's decisions in each were most
+// of a reload).
 import { parseCidr, formatCidr } from '../../spaces/cidr.js';
 import { page, MAINTENANCE_PAGE } from '../router.js';
 
@@ -131,6 +132,13 @@ function trustedGeo(trusted: readonly string[]): string {
   return `    default '1';\n${ranges.map((c) => `    ${formatCidr(c)} '';\n`).join('')}`;
 }
 
+/** The same refusal as trustedGeo's, as a server of the app's own says it: `allow` each range, `deny all` (nothing for a /0). */
+function trustedRules(trusted: readonly string[]): string {
+  const ranges = trusted.map(parseCidr).filter((c) => c !== undefined && c !== null);
+  if (ranges.some((c) => c.bits === 0)) return '';
+  return `${ranges.map((c) => `allow ${formatCidr(c)}; `).join('')}deny all; `;
+}
+
 /**
  * Seconds an idle connection to a dyno is kept for the next request. Shorter than app servers' own
  * idle timeouts (Node's 5 s, gunicorn's 2 s), so nginx closes first: a request sent just as the
@@ -173,13 +181,13 @@ function rowsOf(apps: NginxApp[], c: NginxConfInput): Row[] {
 }
 
 /**
- * Whether an app gets a server of its own: proxied and open to every address. nginx finds that
- * server by the Host asked for in its names hash, and the server proxies to its upstream by a
- * literal name. The shared server's `proxy_pass http://$slipway_upstream` costs a lookup of the
- * upstream by name per request, through nginx's list of every upstream one by one: linear in apps
- * (callgrind, 1,000 apps: 137k instructions a request against 50k; docs/benchmarks.md).
+ * Whether an app gets a server of its own: whenever it is proxied. nginx finds that server by the
+ * Host asked for in its names hash, and the server proxies to its upstream by a literal name. The
+ * shared server's `proxy_pass http://$slipway_upstream` costs a lookup of the upstream by name per
+ * request, through nginx's list of every upstream one by one: linear in apps (callgrind, 1,000 apps:
+ * 137k instructions a request against 50k; docs/benchmarks.md).
  */
-const ownServer = (a: NginxApp) => proxied(a) && !a.trusted;
+const ownServer = proxied;
 
 /**
  * Each app's facts by `$host` (nginx's Host, lower-cased, without port or trailing dot): its id
@@ -224,13 +232,16 @@ ${named('error', 503, PAGES.error.title, '$slipway_failure')}`;
  * in this order: no app at that name (404), a private space's refusal (403), maintenance (503, H80),
  * no web dyno (503, H14, with Retry-After), else the app's upstream, with the upstream errors' page.
  * A `return` with a body is sent as it is; a dyno's own responses are never intercepted
- * (`proxy_intercept_errors` is off), and keep their own type.
+ * (`proxy_intercept_errors` is off), and keep their own type. `direct`: a TLS server's own name
+ * (the Host nearly every request there asks for) and its app's upstream, proxied to by a literal
+ * name; nginx runs every `if` in turn and the last that holds decides, so a refusal below still
+ * returns 403 for it.
  */
-function routes(): string {
+function routes(direct?: { name: string; upstream: string }): string {
   return `    error_page 403 @h403;
 ${upstreamErrors()}${named('h403', 403, PAGES.forbidden.title, PAGES.forbidden.text)}    location / {
       ${HTML}
-      if ($slipway_app = '') { return 404 ${q(page(PAGES.noApp.title, PAGES.noApp.text))}; }
+${direct ? `      if ($host = ${q(direct.name)}) { proxy_pass http://${direct.upstream}; }\n` : ''}      if ($slipway_app = '') { return 404 ${q(page(PAGES.noApp.title, PAGES.noApp.text))}; }
       if ($slipway_refused) { return 403; }
       if ($slipway_maintenance) { return 503 ${q(MAINTENANCE_PAGE)}; }
       if ($slipway_upstream = '') { add_header Retry-After 5 always; add_header X-Request-Id $slipway_request_id always; return 503 ${q(page(PAGES.noDyno.title, PAGES.noDyno.text))}; }
@@ -240,15 +251,19 @@ ${upstreamErrors()}${named('h403', 403, PAGES.forbidden.title, PAGES.forbidden.t
 }
 
 /**
- * The server of an app that is proxied and open to every address (see ownServer), by its host
- * names: nothing to decide but its upstream's failures.
+ * The server of an app that is proxied (see ownServer), by its host names: nothing to decide but a
+ * private space's trusted ranges (nginx's access rules, 403 with the refusal's page) and its
+ * upstream's failures.
  */
-const appServer = (c: NginxConfInput, r: Row) => `  server {
+const appServer = (c: NginxConfInput, r: Row) => {
+  const rules = r.a.trusted ? trustedRules(r.a.trusted) : '';
+  return `  server {
     listen ${c.listenHost}:${c.listenPort};
     server_name ${r.names.join(' ')};
-${upstreamErrors()}    location / { proxy_pass http://app${r.i}; }
+${rules ? `    error_page 403 @h403;\n${named('h403', 403, PAGES.forbidden.title, PAGES.forbidden.text)}` : ''}${upstreamErrors()}    location / { ${rules}proxy_pass http://app${r.i}; }
   }
 `;
+};
 
 /** A configuration that only loads one certificate file (for `nginx -t`): whether nginx can serve it, before it goes into the real one. */
 export function certificateCheckConf(prefix: string, file: string): string {
@@ -280,6 +295,8 @@ export function nginxConf(c: NginxConfInput): string {
   const own = rows.filter((r) => ownServer(r.a) && r.names.length > 0);
   const served = own.flatMap((r) => r.names);
   const certified = c.tlsPort === undefined ? [] : apps.flatMap((a) => a.certificates ?? []);
+  // The upstream each proxied name leads to, as the maps have it (the first app keeps a name).
+  const upstreamOf = new Map(own.flatMap((r) => r.names.map((n) => [n, `app${r.i}`] as const)));
   const dynos = apps.reduce((n, a) => n + a.dynos.length, 0);
   return `# Generated by Slipway from its dyno registry; rewritten on every change. Do not edit.
 ${c.user ? `user ${c.user};\n` : ''}worker_processes 1;
@@ -341,7 +358,7 @@ ${lineMaps(apps)}${hostMaps(rows)}  # The client's X-Request-Id when it looks li
   # A GET or HEAD that never reached a dyno goes to another one (nginx never retries other methods).
   proxy_next_upstream error;
   proxy_next_upstream_tries 3;
-${apps.map(upstream).join('')}  # Each app proxied and open to every address, by its names.
+${apps.map(upstream).join('')}  # Each app proxied, by its names.
 ${own.map((r) => appServer(c, r)).join('')}  # Every other app, by the Host it is asked for (the maps above); any other name gets the 404 page.
   server {
     listen ${c.listenHost}:${c.listenPort} default_server;
@@ -356,20 +373,20 @@ ${routes()}  }
     location / { ${HTML} return 404 ${q(page(PAGES.noApp.title, PAGES.noApp.text))}; }
   }
 ${c.tlsPort === undefined ? '' : `  # A name without a certificate (or none sent) gets no handshake: there is no default certificate to give away.
+  # Inside a connection made for a certificate's name, a request for a name without one comes here
+  # by its Host and is routed by the maps, as on the plain port and in the Node router.
   server {
     listen ${c.listenHost}:${c.tlsPort} ssl default_server;
     server_name _;
     ssl_reject_handshake on;
-    access_log off;
-    location / { return 404; }
-  }
+${routes()}  }
   # One server per certificate'd name: nginx picks it by SNI, and with it the certificate (then by the Host asked for).
 ${certified.map((x) => `  server {
     listen ${c.listenHost}:${c.tlsPort} ssl;
     server_name ${x.hostname};
     ssl_certificate ${x.file};
     ssl_certificate_key ${x.file};
-${routes()}  }
+${routes(upstreamOf.has(x.hostname) ? { name: x.hostname, upstream: upstreamOf.get(x.hostname)! } : undefined)}  }
 `).join('')}`}}
 `;
 }
