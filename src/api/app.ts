@@ -1,5 +1,6 @@
 // The Fastify application: one plugin per resource, auth and error handling around all of them.
 import Fastify, { type FastifyInstance } from 'fastify';
+import { noSchemaCompilers } from './schema-compilers.js';
 import type { AppContext } from '../app-context.js';
 import { registerErrorHandling } from './errors.js';
 import { registerAuth } from './auth.js';
@@ -35,7 +36,10 @@ import { routerAdminRoutes } from './routers.js';
 import { routerRoutes } from './router/router-routes.js';
 
 export async function buildApi(ctx: AppContext, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: opts.logger ? { level: 'warn' } : false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
+  const app = Fastify({
+    logger: opts.logger ? { level: 'warn' } : false, bodyLimit: 1024 * 1024, forceCloseConnections: true,
+    schemaController: { compilersFactory: noSchemaCompilers },
+  });
   registerErrorHandling(app);
   registerAuth(app, ctx);
   registerAccessGuard(app, ctx.store.db);
