@@ -15,6 +15,8 @@ import { findExecutable } from '../src/sandbox/host-tools.js';
 import { waitFor } from '../test/helpers/runs.js';
 import { nginxConf } from '../src/runtime/nginx/nginx-conf.js';
 import { workersOf } from '../src/router/nginx-workers.js';
+import { writeDynoTable } from '../src/router/nginx-data-plane.js';
+import { findLuaModules } from '../src/router/nginx-modules.js';
 import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
 import { companions } from '../test/helpers/companions.js';
 import { cpuSecondsOf } from './proc-stats.js';
@@ -82,7 +84,8 @@ async function reloadCost(n: number, dyno: string): Promise<{ ms: number; cpuMs:
   const [host, port] = dyno.split(':');
   const apps = Array.from({ length: n }, (_, i) => ({ appId: `id-${i}`, name: `bulk-${i}`, dynos: [{ host: host!, port: Number(port), name: 'web.1' }] }));
   const listenPort = await freePort();
-  fs.writeFileSync(path.join(prefix, 'nginx.conf'), nginxConf({ prefix, listenHost: '127.0.0.1', listenPort, domain: 'localhost', timeoutSeconds: 30, apps, generation: 1, statusToken: 'ab'.repeat(16),
+  writeDynoTable(prefix, apps);
+  fs.writeFileSync(path.join(prefix, 'nginx.conf'), nginxConf({ prefix, listenHost: '127.0.0.1', listenPort, domain: 'localhost', timeoutSeconds: 30, apps, generation: 1, statusToken: 'ab'.repeat(16), modules: findLuaModules()!,
     // Its workers as the router's are (as root: root): the dyno network lets only the server's uid reach dynos.
     user: process.getuid?.() === 0 ? 'root root' : undefined }));
   const p = spawn(findExecutable('nginx')!, ['-e', 'stderr', '-p', prefix, '-c', path.join(prefix, 'nginx.conf')], { stdio: 'ignore' });
@@ -140,12 +143,14 @@ try {
   await cli(server, ['apps:create', 'benchapp']);
   const b = await cli(server, ['builds:create', '-a', 'benchapp'], { cwd: exampleRepo('web-app') });
   if (b.code !== 0) throw new Error(b.stdout + b.stderr);
-  // The dyno's address on its network, as the router's nginx has it: the upstream benchapp's host leads to.
-  const dyno = await waitFor('the web dyno in the router\'s nginx config', async () => {
-    const conf = fs.readFileSync(path.join(server.dataDir, 'nginx', 'nginx.conf'), 'utf8');
-    const up = /\n\s+benchapp\.localhost (app\d+);/.exec(conf)?.[1];
-    return up && new RegExp(`upstream ${up} \\{\\n\\s+server ([\\d.]+:\\d+)`).exec(conf)?.[1];
+  // The dyno's address on its network, as the router's nginx has it (its dyno table, balancer-lua.ts).
+  const appId = (await api<{ id: string }>(server, 'GET', '/apps/benchapp')).json.id;
+  const dynoOf = (id: string) => waitFor('the web dyno in the router\'s nginx dyno table', async () => {
+    const line = fs.readFileSync(path.join(server.dataDir, 'nginx', 'dynos.tsv'), 'utf8').split('\n').find((l) => l.startsWith(`${id}\t`));
+    const m = line && /\t([\d.]+) (\d+) /.exec(line);
+    return m ? `${m[1]}:${m[2]}` : undefined;
   }, 30_000);
+  const dyno = await dynoOf(appId);
   // The same server's table through a second router process on the Node data plane (the fallback).
   const token = /(slpr_[\w-]+)/.exec((await cli(server, ['routers:create', 'bench-node'])).stdout)![1]!;
   const nodePort = await freePort();
@@ -216,6 +221,24 @@ try {
     changes.push(performance.now() - t0);
   }
   const underReloads = await load;
+
+  // Dyno changes under load (restarts of the loaded app's dyno, as a deploy replaces it): nginx's
+  // dyno table changes, nothing reloads, and its worker stays.
+  const master = routerNginx();
+  const worker = workersOf(master).map(([w]) => w).join(' ');
+  const restarts = wrk(`http://127.0.0.1:${server.routerPort}/`, 'benchapp.localhost', 20);
+  const restartMs: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const before = await dynoOf(appId);
+    const t0 = performance.now();
+    const r = await cli(server, ['ps:restart', '-a', 'benchapp']);
+    if (r.code !== 0) throw new Error(r.stdout + r.stderr);
+    await waitFor('the restarted dyno in the table', async () => (await dynoOf(appId)) !== before, 30_000);
+    restartMs.push(performance.now() - t0);
+    await new Promise((res) => setTimeout(res, 1000));
+  }
+  const underRestarts = await restarts;
+  const sameWorker = workersOf(master).map(([w]) => w).join(' ') === worker;
   const each = changes.map((c, i) => `${c.toFixed(0)} (API ${calls[i]!.toFixed(0)})`).join(', ');
   changes.sort((a, z) => a - z);
   calls.sort((a, z) => a - z);
@@ -252,6 +275,9 @@ try {
   console.log(`  nginx alone reloading the router's config, every app with a web dyno: ${APPS + 1} apps ${reloadMany.ms.toFixed(0)} ms to the new worker, master CPU ${reloadMany.cpuMs.toFixed(0)} ms, master RSS ${reloadMany.rssMb.toFixed(1)} MB;`
     + ` 1 app ${reloadOne.ms.toFixed(0)} ms, ${reloadOne.cpuMs.toFixed(0)} ms, ${reloadOne.rssMb.toFixed(1)} MB; per app ${((reloadMany.cpuMs - reloadOne.cpuMs) / APPS).toFixed(2)} ms of CPU (medians of 5)`);
   if (underReloads.errors) console.log(`    ${underReloads.detail}`);
+  row(`under ${restartMs.length} restarts of the loaded app's dyno`, underRestarts);
+  console.log(`    (no reload: nginx's worker ${sameWorker ? 'the same throughout' : 'REPLACED'}; each restart to its new dyno in the table: ${restartMs.map((m) => m.toFixed(0)).join(', ')} ms)`);
+  if (underRestarts.errors) console.log(`    ${underRestarts.detail}`);
   console.log(`  a request to the next-to-last app of that config (4 s of wrk): ${APPS + 1} apps ${reloadMany.lastApp.rps.toFixed(0)} req/s, nginx ${reloadMany.nginxUs.toFixed(1)} µs a request; 1 app ${reloadOne.lastApp.rps.toFixed(0)} req/s, ${reloadOne.nginxUs.toFixed(1)} µs`
     + ` (${(reloadMany.nginxUs / reloadOne.nginxUs).toFixed(2)}× the CPU a request: flat is 1)`);
 } finally {

@@ -20,6 +20,7 @@ want postgresql-client 'has psql'                  'the add-on tests talk SQL to
 want redis-server      'has redis-server'          'heroku-redis add-ons'
 want chromium          'has chromium'              'browser (UAT) tests and the dashboard tests'
 want nginx-light       'has nginx'                 'the native router (SLIPWAY_ROUTER=nginx)'
+want libnginx-mod-http-lua '[ -f /usr/lib/nginx/modules/ngx_http_lua_module.so ]' 'the native router'\''s dyno table: a deploy or a scale reloads nothing'
 want iproute2          'has ip'                    'private spaces: namespaces, bridges, veths'
 want nftables          'has nft'                   'private spaces: the firewall'
 want util-linux        'has setpriv && has fallocate' 'private spaces: dropping to the sandbox user; dyno output given back to the disk (fallocate --punch-hole)'

@@ -1,12 +1,16 @@
 // The nginx data plane acknowledges a routing-table version (what the server waits for before a
-// deploy or scale answers) only once nginx serves it: here nginx refuses a table (a dyno at port 0)
-// and keeps its old routes, so neither that version nor a later one with the same routes may count
-// as served; a table it accepts afterwards does. Real nginx; the table is given directly.
+// deploy or scale answers) only once nginx serves it: here nginx refuses a reload (its dyno table's
+// Lua broken on disk, so the new configuration cannot start) and keeps its old routes, so neither
+// that version nor a later one with the same routes may count as served; one it serves afterwards
+// does. Real nginx; the table is given directly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { startDataPlane } from '../src/router/data-plane.js';
+import { BALANCER_LUA } from '../src/runtime/nginx/balancer-lua.js';
 import type { RouterApp } from '../src/router/router-wire.js';
 import { freePort } from './helpers/postgres.js';
 import { tempDir } from './helpers/temp.js';
@@ -20,9 +24,9 @@ const dyno = async (answer: string) => {
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   return { srv, port: (srv.address() as AddressInfo).port };
 };
-const app = (port: number): RouterApp => ({ id: 'app-1', name: 'acked', dynos: [{ id: `d${port}`, host: '127.0.0.1', port, name: 'web.1' }], trusted: null, internal: false, hostnames: [], maintenance: false });
-const get = (port: number) => new Promise<string>((resolve, reject) => {
-  http.get({ host: '127.0.0.1', port, path: '/', headers: { host: 'acked.localhost' }, agent: false }, (res) => {
+const app = (port: number, hostnames: string[] = []): RouterApp => ({ id: 'app-1', name: 'acked', dynos: [{ id: `d${port}`, host: '127.0.0.1', port, name: 'web.1' }], trusted: null, internal: false, hostnames, maintenance: false });
+const get = (port: number, host = 'acked.localhost') => new Promise<string>((resolve, reject) => {
+  http.get({ host: '127.0.0.1', port, path: '/', headers: { host }, agent: false }, (res) => {
     let body = '';
     res.on('data', (c) => { body += c; });
     res.on('end', () => resolve(body));
@@ -35,8 +39,10 @@ test('a table nginx refuses is never acknowledged, nor a later version with the 
   const table = { version: 1, apps: [app(x.port)] };
   const served: number[] = [];
   const said: string[] = [];
+  const dataDir = tempDir('slipway-ack-');
+  const lua = path.join(dataDir, 'nginx', 'lua', 'slipway.lua');
   const plane = await startDataPlane('nginx', {
-    server: 'http://127.0.0.1:1', token: 't', port, host: '127.0.0.1', domain: 'localhost', timeoutMs: 5000, logBufferLines: 100, dataPlane: 'nginx', dataDir: tempDir('slipway-ack-'),
+    server: 'http://127.0.0.1:1', token: 't', port, host: '127.0.0.1', domain: 'localhost', timeoutMs: 5000, logBufferLines: 100, dataPlane: 'nginx', dataDir,
   }, {
     table: { get version() { return table.version; }, all: () => table.apps, lookup: () => undefined, customHost: () => undefined, certificateFor: () => undefined },
     line: () => {}, wire: () => {}, served: (v) => served.push(v), say: (l) => said.push(l),
@@ -45,8 +51,9 @@ test('a table nginx refuses is never acknowledged, nor a later version with the 
     plane.changed();
     await waitFor('version 1 served', async () => served.includes(1));
     assert.equal(await get(port), 'x');
-    // Refused by nginx (invalid port in upstream): it keeps serving x.
-    Object.assign(table, { version: 2, apps: [app(0)] });
+    // A custom domain (a new configuration) that nginx refuses to start: it keeps serving x, and not the domain.
+    fs.writeFileSync(lua, 'this is not Lua');
+    Object.assign(table, { version: 2, apps: [app(x.port, ['acked.test'])] });
     plane.changed();
     // Changed again while that reload is pending: the same routes under a new version.
     Object.assign(table, { version: 3 });
@@ -55,11 +62,13 @@ test('a table nginx refuses is never acknowledged, nor a later version with the 
     // Whatever follows a failed reload at once (the next version's turn) has run by now.
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(await get(port), 'x', 'nginx still serves the old table');
+    assert.match(await get(port, 'acked.test'), /No such app/, 'and not the new one');
     assert.deepEqual(served, [1], 'no version nginx does not serve is acknowledged');
-    Object.assign(table, { version: 4, apps: [app(y.port)] });
+    fs.writeFileSync(lua, BALANCER_LUA);
+    Object.assign(table, { version: 4, apps: [app(y.port, ['acked.test'])] });
     plane.changed();
     await waitFor('version 4 served', async () => served.includes(4), 30_000);
-    assert.equal(await get(port), 'y', 'acknowledged: served');
+    assert.equal(await get(port, 'acked.test'), 'y', 'acknowledged: served');
   } finally {
     await plane.close(true);
     x.srv.close();

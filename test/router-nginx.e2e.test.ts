@@ -248,6 +248,51 @@ test('a deploy under steady load: no failed request, and a slow request in fligh
   assert.ok(served > 5);
 });
 
+test('a deploy and a restart reload nothing: clients on kept-alive connections lose no request, and nginx keeps its worker', { skip: missing, timeout: 120_000 }, async () => {
+  await settled();
+  const master = fs.readFileSync(path.join(s.dataDir, 'nginx', 'nginx.pid'), 'utf8').trim();
+  const workers = () => fs.readFileSync(`/proc/${master}/task/${master}/children`, 'utf8').trim();
+  const worker = workers();
+  // Four clients sending their next request the instant the last was answered, on kept connections:
+  // a reload closes the old worker's connections under them, and such a request gets no answer.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  const once = () => new Promise<string>((resolve) => {
+    http.get({ host: '127.0.0.1', port: s.routerPort, path: '/', headers: { host: `${A}.localhost` }, agent }, (res) => {
+      let body = '';
+      res.on('data', (c) => { body += c; });
+      res.on('end', () => resolve(res.statusCode === 200 ? body : `${res.statusCode} ${body.slice(0, 100)}`));
+    }).on('error', (e) => resolve(`error: ${e.message}`));
+  });
+  let stop = false;
+  const failed: string[] = [];
+  const codes = new Set<string>();
+  let served = 0;
+  const clients = Array.from({ length: 4 }, async () => {
+    while (!stop) {
+      const r = await once();
+      const code = / running code (\w+)\n$/.exec(r);
+      if (code) { served++; codes.add(code[1]!); } else failed.push(r);
+    }
+  });
+  try {
+    fs.writeFileSync(path.join(dir, 'server.js'), fs.readFileSync(path.join(dir, 'server.js'), 'utf8').replace(/const VERSION = '\w+';/, "const VERSION = 'three';"));
+    commitAll(dir, 'code three');
+    const b = await run(['builds:create']);
+    assert.equal(b.code, 0, b.stdout + b.stderr);
+    await waitFor('code three', async () => codes.has('three'));
+    assert.equal((await run(['ps:restart'])).code, 0);
+    assert.equal((await run(['ps:scale', 'web=2'])).code, 0);
+    assert.equal((await run(['ps:scale', 'web=1'])).code, 0);
+  } finally {
+    stop = true;
+    await Promise.all(clients);
+    agent.destroy();
+  }
+  assert.deepEqual(failed.slice(0, 5), [], `${failed.length} of ${failed.length + served} requests failed`);
+  assert.ok(served > 50, `served ${served}`);
+  assert.equal(workers(), worker, 'nginx did not reload: the same worker served throughout');
+});
+
 test('nginx killed: Slipway restarts it and the app is served again', { skip: missing, timeout: 60_000 }, async () => {
   const master = Number(fs.readFileSync(path.join(s.dataDir, 'nginx', 'nginx.pid'), 'utf8').trim());
   process.kill(master, 'SIGKILL');

@@ -18,6 +18,7 @@ function host(change: (dirs: Record<string, number>, programs: Set<string>, h: H
     which: (p) => (programs.has(p) ? `/usr/bin/${p}` : undefined),
     sandboxUser: () => ({ name: 'nobody' }),
     bwrapProblem: () => undefined,
+    nginxLua: () => true,
   };
   change(dirs, programs, h);
   return h;
@@ -88,6 +89,15 @@ test('nginx is needed only with SLIPWAY_ROUTER=nginx; by default (auto) its abse
   assert.deepEqual(bySeverity(runChecks({ ...config, router: 'auto' }, noNginx), 'fatal'), []);
   assert.deepEqual(bySeverity(runChecks({ ...config, router: 'auto' }, noNginx), 'warning').filter((n) => n === 'nginx'), ['nginx']);
   assert.deepEqual(bySeverity(runChecks({ ...config, router: 'nginx' }, noNginx), 'fatal'), ['nginx']);
+});
+
+test('nginx without its lua module (the dyno table): fatal with SLIPWAY_ROUTER=nginx, a warning by default, naming the package', () => {
+  const noLua = host((_d, _p, h) => { h.nginxLua = () => false; });
+  const auto = runChecks({ ...config, router: 'auto' }, noLua).find((c) => c.name === 'nginx lua module')!;
+  assert.equal(auto.severity, 'warning');
+  assert.match(auto.fix!, /apt-get install libnginx-mod-http-lua/);
+  assert.deepEqual(bySeverity(runChecks({ ...config, router: 'nginx' }, noLua), 'fatal'), ['nginx lua module']);
+  assert.equal(runChecks({ ...config, router: 'auto' }, host()).find((c) => c.name === 'nginx lua module')!.severity, 'ok');
 });
 
 test('the report: a line per check, why and fix under each problem', () => {

@@ -22,6 +22,8 @@ export interface HostFacts {
   sandboxUser(): { name: string } | { problem: string };
   /** Why bubblewrap cannot isolate commands as the sandbox user here, or undefined when it can. */
   bwrapProblem(): string | undefined;
+  /** Whether nginx's lua module (with ndk) is installed: the nginx router's dyno table. */
+  nginxLua(): boolean;
 }
 
 const SETUP = 'npm run setup in the Slipway checkout';
@@ -90,6 +92,19 @@ function spaces(h: HostFacts): Check[] {
   return [program(h, 'ip', 'iproute2', why, 'warning'), program(h, 'nft', 'nftables', why, 'warning'), program(h, 'setpriv', 'util-linux', why, 'warning')];
 }
 
+/** nginx and its lua module, for the nginx router (needed with SLIPWAY_ROUTER=nginx; by default, else the slower Node router). */
+function router(c: DoctorConfig, h: HostFacts): Check[] {
+  if (c.router === 'node') return [ok('router', 'the Node router (SLIPWAY_ROUTER=node; nginx, where installed, serves about three times as much)')];
+  const severity = c.router === 'nginx' ? 'fatal' : 'warning';
+  const why = c.router === 'nginx' ? 'SLIPWAY_ROUTER=nginx runs the router on nginx' : 'the router runs on nginx where it is installed with its lua module, else on the slower Node router';
+  const nginx = program(h, 'nginx', 'nginx-light libnginx-mod-http-lua', why, severity);
+  if (nginx.severity !== 'ok') return [nginx];
+  const lua: Check = h.nginxLua()
+    ? ok('nginx lua module', 'installed (the dyno table: a deploy or a scale reloads nothing)')
+    : { name: 'nginx lua module', severity, what: 'nginx\'s lua module is not installed', why: `${why}: nginx keeps its dynos in a table of the lua module's, so a deploy never reloads it`, fix: `${SETUP}, or apt-get install libnginx-mod-http-lua` };
+  return [nginx, lua];
+}
+
 /** Every check, in the order they are printed. */
 export function runChecks(c: DoctorConfig, h: HostFacts): Check[] {
   return [
@@ -98,9 +113,7 @@ export function runChecks(c: DoctorConfig, h: HostFacts): Check[] {
     program(h, 'git', 'git', 'pushes, sources and webhooks use git'),
     postgres(c, h),
     program(h, 'redis-server', 'redis-server', 'heroku-redis add-ons start a redis-server per test run or app (a run asking for one errors without it)', 'warning'),
-    c.router === 'node'
-      ? ok('router', 'the Node router (SLIPWAY_ROUTER=node; nginx, where installed, serves about three times as much)')
-      : program(h, 'nginx', 'nginx-light', c.router === 'nginx' ? 'SLIPWAY_ROUTER=nginx runs the router on nginx' : 'the router runs on nginx where it is installed, else on the slower Node router', c.router === 'nginx' ? 'fatal' : 'warning'),
+    ...router(c, h),
     program(h, 'chromium', 'chromium', 'browser tests (the heroku/google-chrome buildpack) use the host\'s Chromium', 'warning'),
     ...spaces(h),
   ];

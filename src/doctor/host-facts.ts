@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createSandbox } from '../sandbox/sandbox.js';
 import { resolveSandboxUser } from '../sandbox/user.js';
+import { findLuaModules } from '../router/nginx-modules.js';
 import type { DoctorConfig, HostFacts } from './checks.js';
 
 // Where the host looks for its programs: never a user's or tenant's PATH.
@@ -34,5 +35,6 @@ export function hostFacts(c: DoctorConfig): HostFacts {
       // The sandbox's warning also says what it would do instead; here the server stops instead.
       return probe.mode === 'bwrap' ? undefined : (probe.warning ?? 'bubblewrap is not usable').split('; commands run')[0];
     },
+    nginxLua: () => findLuaModules() !== undefined,
   };
 }

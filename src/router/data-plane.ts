@@ -10,6 +10,7 @@ import { findExecutable, SYSTEM_PATH } from '../sandbox/host-tools.js';
 import type { RouterConfig } from './router-config.js';
 import type { TableClient } from './table-client.js';
 import { NginxDataPlane, type PlaneApp } from './nginx-data-plane.js';
+import { findLuaModules, LUA_PACKAGE, MODULE_DIRS } from './nginx-modules.js';
 
 export interface DataPlane {
   readonly kind: 'nginx' | 'node';
@@ -26,11 +27,19 @@ type PlaneTable = Pick<TableClient, 'version' | 'all' | 'lookup' | 'customHost' 
 
 interface PlaneDeps { table: PlaneTable; line(appId: string, line: string, msec?: string): void; wire(data: Buffer, lines: number): void; served(version: number): void; say(line: string): void }
 
+/** Why nginx cannot be the data plane here (undefined: it can): nginx itself, or its lua module for the dyno table. */
+export function nginxMissing(nginx = () => findExecutable('nginx') !== undefined, modules = () => findLuaModules() !== undefined): string | undefined {
+  if (!nginx()) return `nginx not found in ${SYSTEM_PATH} (\`apt-get install nginx-light ${LUA_PACKAGE}\`)`;
+  if (!modules()) return `nginx's lua module not found in ${MODULE_DIRS.join(', ')} (\`apt-get install ${LUA_PACKAGE}\`: nginx's dyno table, so a deploy reloads nothing)`;
+  return undefined;
+}
+
 /** The data plane SLIPWAY_ROUTER asks for: nginx if asked or (auto) if installed, else the Node router, said once with why. */
-export function chooseDataPlane(c: Pick<RouterConfig, 'dataPlane'>, say: (line: string) => void, installed = () => findExecutable('nginx') !== undefined): 'nginx' | 'node' {
+export function chooseDataPlane(c: Pick<RouterConfig, 'dataPlane'>, say: (line: string) => void, missing = () => nginxMissing()): 'nginx' | 'node' {
   if (c.dataPlane !== 'auto') return c.dataPlane;
-  if (installed()) return 'nginx';
-  say(`nginx not found in ${SYSTEM_PATH}: routing with the Node data plane, which serves about a third of what nginx does; install nginx (\`apt-get install nginx-light\`) and restart to route with it, or set SLIPWAY_ROUTER=node to say this is meant`);
+  const why = missing();
+  if (!why) return 'nginx';
+  say(`${why}: routing with the Node data plane, which serves about a third of what nginx does; install it and restart to route with nginx, or set SLIPWAY_ROUTER=node to say this is meant`);
   return 'node';
 }
 
@@ -89,7 +98,9 @@ async function startNginx(c: RouterConfig, d: PlaneDeps): Promise<DataPlane> {
   const apps = (): PlaneApp[] => d.table.all().map((a) => ({
     appId: a.id, name: a.name, dynos: a.dynos, trusted: a.trusted ?? undefined, internal: a.internal, hostnames: a.hostnames, maintenance: a.maintenance, certificates: a.certificates ?? [],
   }));
-  const nginx = new NginxDataPlane({ prefix, listenHost: c.host, listenPort: port, tlsPort, domain: c.domain, timeoutMs: c.timeoutMs, line: d.line, wire: d.wire, say: d.say });
+  const missing = nginxMissing();
+  if (missing) throw new Error(`SLIPWAY_ROUTER=nginx, but ${missing}; install it, or set SLIPWAY_ROUTER=node or auto`);
+  const nginx = new NginxDataPlane({ prefix, modules: findLuaModules()!, listenHost: c.host, listenPort: port, tlsPort, domain: c.domain, timeoutMs: c.timeoutMs, line: d.line, wire: d.wire, say: d.say });
   await nginx.start(apps());
   d.say(`listening on ${c.host}:${port} (nginx, under ${prefix}) for *.${c.domain}`);
   if (tlsPort !== undefined) d.say(`listening on ${c.host}:${tlsPort} with TLS (nginx; custom domains' certificates by SNI)`);

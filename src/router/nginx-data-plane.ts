@@ -1,5 +1,6 @@
-// The router process's nginx data plane: an nginx it starts under its data dir, whose config it
-// rewrites from the routing table and reloads gracefully (old workers finish what they hold), and
+// The router process's nginx data plane: an nginx it starts under its data dir, whose dynos it puts
+// in nginx's dyno table (balancer-lua.ts: a deploy or a scale reloads nothing), whose config it
+// rewrites from the routing table's other changes and reloads gracefully (old workers finish what they hold), and
 // whose buffered access log it passes on as Heroku-format router lines (nginx writes nearly all of
 // them itself; the rest it turns into theirs). nginx runs in a process group
 // of its own, so it outlives the server with the router process.
@@ -9,15 +10,18 @@ import http from 'node:http';
 import path from 'node:path';
 import { startHostService, runHost } from '../sandbox/host.js';
 import { HOST_ENV } from '../sandbox/host-tools.js';
-import { nginxConf, certificateCheckConf, FIELDS_MARK, STATUS_HOST, type NginxApp } from '../runtime/nginx/nginx-conf.js';
+import { nginxConf, certificateCheckConf, dynoTable, dynoTableFile, controlSocket, FIELDS_MARK, STATUS_HOST, type NginxApp } from '../runtime/nginx/nginx-conf.js';
+import { BALANCER_LUA } from '../runtime/nginx/balancer-lua.js';
 import { parseEntry, routerLogLine } from '../runtime/nginx/nginx-log.js';
 import { AccessLogTail } from '../runtime/nginx/access-log-tail.js';
-import { RetiringWorkers, workersOf } from './nginx-workers.js';
+import { workersOf } from './nginx-workers.js';
 import { certificateId } from '../runtime/custom-domains.js';
 import type { RouterCertificate } from './router-wire.js';
 
 export interface NginxDataPlaneOptions {
   prefix: string;
+  /** nginx's ndk and lua modules (nginx-modules.ts). */
+  modules: string[];
   listenHost: string;
   listenPort: number;
   /** A TLS port for custom domains' certificates (unset: none). */
@@ -33,6 +37,13 @@ export interface NginxDataPlaneOptions {
 
 /** An app as the table gives it, its dynos named and with ids (for log lines and draining). */
 export type PlaneApp = Omit<NginxApp, 'dynos' | 'certificates'> & { dynos: { id: string; host: string; port: number; name: string }[]; certificates?: RouterCertificate[] };
+
+/** The files nginx's dyno table starts from (the balancer's Lua, the table): before nginx starts. */
+export function writeDynoTable(prefix: string, apps: Parameters<typeof dynoTable>[0]): void {
+  fs.mkdirSync(path.join(prefix, 'lua'), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(path.join(prefix, 'lua', 'slipway.lua'), BALANCER_LUA);
+  fs.writeFileSync(dynoTableFile(prefix), dynoTable(apps));
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const groupAlive = (pgid: number): boolean => { try { process.kill(-pgid, 0); return true; } catch { return false; } };
@@ -51,7 +62,11 @@ export class NginxDataPlane {
   private closing = false;
   /** upstream "host:port" → dyno name; kept after a dyno leaves so its last requests are named. */
   private names = new Map<string, string>();
-  private retiring = new RetiringWorkers();
+  /** The dyno table nginx holds ('' while unknown: the next apply puts it). */
+  private table = '';
+  /** Requests nginx has at each dyno that left the table, as last asked (asked again while any is left). */
+  private leaving: Record<string, number> = {};
+  private asking = false;
   private readonly confFile: string;
   /** Certificate files checked alone with `nginx -t`, and whether nginx could load each. */
   private loadable = new Map<string, boolean>();
@@ -63,6 +78,8 @@ export class NginxDataPlane {
     this.apps = apps;
     for (const d of ['temp/body', 'temp/proxy', 'temp/fastcgi', 'temp/uwsgi', 'temp/scgi']) fs.mkdirSync(path.join(this.o.prefix, d), { recursive: true, mode: 0o700 });
     this.killLeftover();
+    writeDynoTable(this.o.prefix, apps);
+    if (Buffer.byteLength(controlSocket(this.o.prefix)) > 107) throw new Error(`${controlSocket(this.o.prefix)} is too long a path for a socket (107 bytes at most): set SLIPWAY_ROUTER_DATA_DIR to a shorter one`);
     this.tail = new AccessLogTail(path.join(this.o.prefix, 'access.log'), (chunk) => this.onChunk(chunk), () => this.proc?.signal('SIGUSR1'));
     this.tail.start();
     await this.checkCertificates();
@@ -73,20 +90,35 @@ export class NginxDataPlane {
   }
 
   /**
-   * Serve `apps` as table `version`: when the routes changed, rewrite the config, reload, and
-   * return once nginx serves it (its status server answers `version` and every old worker stopped
-   * accepting); throws if it does not within 10 s (the next apply reloads again).
+   * Serve `apps` as table `version`: their dynos through nginx's dyno table (no reload); when
+   * anything else of the routes changed, the config too, rewritten and reloaded. Returns once nginx
+   * serves it (the table put; after a reload, its status server answers `version` and every old
+   * worker stopped accepting); throws if it does not within 10 s (the next apply tries again).
    */
   async apply(apps: PlaneApp[], version: number): Promise<void> {
     this.apps = apps;
     const pid = this.proc?.child.pid;
     if (!pid || !this.up) throw new Error('nginx is starting');
     await this.checkCertificates();
-    // The routes nginx serves already (its status still answers the table that brought them).
-    if (this.confText(this.generation) === this.current) return;
+    const table = dynoTable(apps);
+    // The routes nginx serves already, but for the dynos (its status still answers the table that brought them).
+    if (this.confText(this.generation) === this.current) {
+      if (table !== this.table) await this.putTable(table, true);
+      this.generation = version;
+      this.current = this.confText(version);
+      return;
+    }
+    // New dynos first (an app gaining its first dyno must have it when the new config routes it);
+    // apps left without one keep theirs until the reload stops routing them.
+    if (table !== this.table) await this.putTable(table, false);
+    await this.reload(pid, version);
+    await this.putTable(table, true);
+  }
+
+  /** Rewrite the config for `version` and reload; returns once it is served. */
+  private async reload(pid: number, version: number): Promise<void> {
     const text = this.confText(version);
     const old = workersOf(pid).map(([p]) => p);
-    this.retiring.reloaded(old, this.dynoIds());
     // Unknown until the reload is seen to take effect: a failed or slow one is not taken for served.
     this.current = '';
     fs.writeFileSync(this.confFile, text);
@@ -113,6 +145,47 @@ export class NginxDataPlane {
     throw new Error('the reload did not take effect within 10 s (nginx\'s errors are in the lines above)');
   }
 
+  /**
+   * Put a dyno table into nginx (`prune`: the whole of it; else only apps' new dynos), written to
+   * the file nginx loads at a restart or reload first; then ask what nginx still has at dynos that left.
+   */
+  private async putTable(table: string, prune: boolean): Promise<void> {
+    this.table = '';
+    fs.writeFileSync(dynoTableFile(this.o.prefix), table);
+    const answer = await this.control('PUT', `/dynos${prune ? '?prune=1' : ''}`, table);
+    if (answer.trim() !== 'ok') throw new Error(`nginx did not take the dyno table: ${answer.trim().slice(0, 200)}`);
+    if (prune) this.table = table;
+    await this.askLeaving();
+  }
+
+  /** A request to nginx's control socket (balancer-lua.ts); its body, or throws. */
+  private control(method: string, p: string, body?: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const req = http.request({ socketPath: controlSocket(this.o.prefix), method, path: p, headers: { host: 'control' }, agent: false, timeout: 5000 }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => { text += c; });
+        res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`nginx's control socket answered ${res.statusCode}: ${text.trim().slice(0, 200)}`))));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.on('timeout', () => req.destroy(new Error('nginx\'s control socket did not answer within 5 s')));
+      req.end(body);
+    });
+  }
+
+  /** Requests nginx has at dynos no longer in the table. */
+  private async askLeaving(): Promise<void> {
+    const text = await this.control('GET', '/in-flight');
+    const serving = this.dynoIds();
+    const out: Record<string, number> = {};
+    for (const line of text.split('\n')) {
+      const [id, n] = line.split(' ');
+      if (id && n && !serving.has(id) && Number(n) > 0) out[id] = Number(n);
+    }
+    this.leaving = out;
+  }
+
   /** Whether nginx's status server answers table `version` (a worker with that configuration accepts). */
   private answers(version: number): Promise<boolean> {
     const host = this.o.listenHost === '0.0.0.0' ? '127.0.0.1' : this.o.listenHost === '::' ? '::1' : this.o.listenHost;
@@ -129,10 +202,16 @@ export class NginxDataPlane {
     });
   }
 
-  /** Requests that may still be in flight per dyno that left the table (see nginx-workers.ts). */
+  /**
+   * Requests in flight per dyno that left the table, as nginx last said (counted by its balancer,
+   * balancer-lua.ts); asked again in the background while any is left.
+   */
   inFlight(): Record<string, number> {
-    const pid = this.proc?.child.pid;
-    return pid ? this.retiring.inFlight(() => workersOf(pid).map(([p]) => p)) : {};
+    if (Object.keys(this.leaving).length && !this.asking && this.up) {
+      this.asking = true;
+      this.askLeaving().catch(() => { /* nginx restarting: asked again at the next call */ }).finally(() => { this.asking = false; });
+    }
+    return this.leaving;
   }
 
   /** Stop nginx: gracefully (it answers what it holds, up to the router timeout) unless `now`; then read the access log's last lines. */
@@ -174,7 +253,7 @@ export class NginxDataPlane {
     }));
     return nginxConf({
       prefix: this.o.prefix, listenHost: this.o.listenHost, listenPort: this.o.listenPort, tlsPort: this.o.tlsPort, domain: this.o.domain,
-      timeoutSeconds: Math.ceil(this.o.timeoutMs / 1000), user: process.getuid?.() === 0 ? 'root root' : undefined, apps, generation, statusToken: this.statusToken,
+      timeoutSeconds: Math.ceil(this.o.timeoutMs / 1000), user: process.getuid?.() === 0 ? 'root root' : undefined, apps, generation, statusToken: this.statusToken, modules: this.o.modules,
     });
   }
 
@@ -212,9 +291,13 @@ export class NginxDataPlane {
     await this.checkCertificates();
     this.current = this.confText(this.generation);
     fs.writeFileSync(this.confFile, this.current);
+    // A killed nginx leaves its control socket behind, which a new one could not listen on.
+    fs.rmSync(controlSocket(this.o.prefix), { force: true });
+    // A new nginx's dyno table starts from the file (the apps' current dynos): put again at the next apply.
+    fs.writeFileSync(dynoTableFile(this.o.prefix), dynoTable(this.apps));
+    this.table = '';
     const p = startHostService('nginx', ['-e', 'stderr', '-p', this.o.prefix, '-c', this.confFile], { env: HOST_ENV, cwd: this.o.prefix, onOutput: (l) => this.o.say(`nginx: ${l}`) });
     this.proc = p;
-    this.retiring = new RetiringWorkers(this.dynoIds());
     let exited = false;
     p.child.once('exit', (code, signal) => {
       exited = true;

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { postgresAvailable } from './postgres.js';
 import { netAdminProblem } from './netns.js';
+import { findLuaModules } from '../../src/router/nginx-modules.js';
 
 const onPath = (program: string) => spawnSync('sh', ['-c', `command -v ${program}`], { stdio: 'ignore', env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' } }).status === 0;
 
@@ -14,7 +15,7 @@ const TOOLS = {
   postgres: { pkg: 'postgresql-15', problem: () => (postgresAvailable() ? undefined : 'the PostgreSQL 15 server binaries (initdb) are not installed') },
   redis: { pkg: 'redis-server', problem: () => (fs.existsSync('/usr/bin/redis-server') ? undefined : 'redis-server is not installed') },
   chromium: { pkg: 'chromium', problem: () => (fs.existsSync('/usr/bin/chromium') ? undefined : '/usr/bin/chromium is not installed') },
-  nginx: { pkg: 'nginx-light', problem: () => (onPath('nginx') ? undefined : 'nginx is not installed') },
+  nginx: { pkg: 'nginx-light libnginx-mod-http-lua', problem: () => (!onPath('nginx') ? 'nginx is not installed' : findLuaModules() ? undefined : 'nginx\'s lua module is not installed') },
   spaces: { pkg: 'iproute2 nftables', problem: netAdminProblem },
   cgroups: { pkg: 'nothing: run the suite as root on a host with cgroup v1 memory, pids and cpu controllers', problem: () => (process.getuid?.() !== 0 ? 'the cgroup tests need root' : fs.existsSync('/sys/fs/cgroup/memory/cgroup.procs') ? undefined : 'no cgroup v1 memory controller at /sys/fs/cgroup/memory') },
 } as const;

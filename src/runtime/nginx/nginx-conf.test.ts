@@ -1,13 +1,19 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { nginxConf, certificateCheckConf, STATUS_HOST, type NginxConfInput } from './nginx-conf.js';
+import { nginxConf, certificateCheckConf, dynoTable, STATUS_HOST, type NginxConfInput } from './nginx-conf.js';
 
-const input = (apps: NginxConfInput['apps']): NginxConfInput => ({ prefix: '/d/nginx', listenHost: '127.0.0.1', listenPort: 5080, domain: 'localhost', timeoutSeconds: 30, apps, generation: 7, statusToken: 'ab'.repeat(16) });
+const count = (conf: string, re: RegExp) => conf.match(re)?.length ?? 0;
+const input = (apps: NginxConfInput['apps']): NginxConfInput => ({ prefix: '/d/nginx', listenHost: '127.0.0.1', listenPort: 5080, domain: 'localhost', timeoutSeconds: 30, apps, generation: 7, statusToken: 'ab'.repeat(16), modules: ['/usr/lib/nginx/modules/ndk_http_module.so', '/usr/lib/nginx/modules/ngx_http_lua_module.so'] });
 
 test('an app with web dynos up, open to every address, gets an upstream over them (keepalive) and a server of its own for its names that proxies to it by name', () => {
   const conf = nginxConf(input([{ appId: 'id-1', name: 'shop', dynos: [{ host: '127.0.0.1', port: 4001 }, { host: '10.1.0.5', port: 5000 }], hostnames: ['www.shop.test'] }]));
-  assert.match(conf, /upstream app0 \{\n {4}server 127\.0\.0\.1:4001 max_fails=0;\n {4}server 10\.1\.0\.5:5000 max_fails=0;\n {4}keepalive 64;\n {4}keepalive_timeout 1s;\n {2}\}/);
-  assert.match(conf, /\n {2}server \{\n {4}listen 127\.0\.0\.1:5080;\n {4}server_name shop\.localhost www\.shop\.test;\n {4}error_page 502 504 =503 @error;\n {4}location @error \{[^\n]*\}\n {4}location \/ \{ proxy_pass http:\/\/app0; \}\n {2}\}\n/);
+  assert.match(conf, /upstream app0 \{\n {4}server 0\.0\.0\.1;\n {4}balancer_by_lua_block \{ slipway\.balance\('id-1'\) \}\n {4}keepalive 64;\n {4}keepalive_timeout 1s;\n {2}\}/, 'its dynos are the dyno table\'s');
+  assert.ok(conf.startsWith('# Generated') && conf.includes('\nload_module /usr/lib/nginx/modules/ndk_http_module.so;\nload_module /usr/lib/nginx/modules/ngx_http_lua_module.so;\n'));
+  assert.ok(conf.includes("init_by_lua_block { slipway = require('slipway'); slipway.init('/d/nginx/dynos.tsv') }"));
+  assert.ok(conf.includes('listen unix:/d/nginx/control.sock;'), 'the control server on a socket in the router\'s folder');
+  assert.throws(() => nginxConf(input([{ appId: "x') os.execute('id", name: 'x', dynos: [{ host: '127.0.0.1', port: 1 }] }])), /cannot route app id/);
+  assert.throws(() => nginxConf({ ...input([]), modules: ['/m/x.so; user root'] }), /not a plain absolute path/);
+  assert.match(conf, /\n {2}server \{\n {4}listen 127\.0\.0\.1:5080;\n {4}server_name shop\.localhost www\.shop\.test;\n {4}set \$slipway_dyno '';\n {4}error_page 502 504 =503 @error;\n {4}location @error \{[^\n]*\}\n {4}location \/ \{ proxy_pass http:\/\/app0; \}\n {2}\}\n/);
   // Its id for its log lines; its upstream by name too, for a TLS server of a certificate's name.
   assert.match(conf, /map \$host \$slipway_app \{\n {4}shop\.localhost 'id-1';\n {4}www\.shop\.test 'id-1';\n {4}default '';\n {2}\}/);
   assert.match(conf, /map \$host \$slipway_upstream \{\n {4}shop\.localhost app0;\n {4}www\.shop\.test app0;\n {4}default '';\n {2}\}/);
@@ -86,7 +92,6 @@ test('error pages: no app, a refusal, maintenance and no dyno in this order; tim
 
 test('a server of its own for every app proxied, with one location besides its error pages; every other app by the shared server\'s maps', () => {
   const apps = (n: number) => Array.from({ length: n }, (_, i) => ({ appId: `id-${i}`, name: `app-${i}`, dynos: [{ host: '10.1.0.9', port: 5000 + i }] }));
-  const count = (conf: string, re: RegExp) => conf.match(re)?.length ?? 0;
   const one = nginxConf(input(apps(1)));
   const many = nginxConf(input(apps(1000)));
   assert.equal(count(many, /\n {2}server \{/g) - count(one, /\n {2}server \{/g), 999);
@@ -149,8 +154,8 @@ test('a TLS port: one ssl server per certificate\'d host name (the app\'s routes
   const app = { appId: 'id-1', name: 'shop', dynos: [{ host: '127.0.0.1', port: 4001 }], hostnames: ['www.shop.test', 'api.shop.test'], certificates: [{ hostname: 'www.shop.test', file: '/d/nginx/certs/abc.pem' }] };
   const conf = nginxConf({ ...input([app]), tlsPort: 5443 });
   // No handshake for a name without a certificate; a request inside another name's connection for such a Host is routed by the maps.
-  assert.match(conf, /listen 127\.0\.0\.1:5443 ssl default_server;\n {4}server_name _;\n {4}ssl_reject_handshake on;\n {4}error_page 403 @h403;[^]*?proxy_pass http:\/\/\$slipway_upstream;\n {4}\}\n {2}\}/);
-  assert.match(conf, /listen 127\.0\.0\.1:5443 ssl;\n {4}server_name www\.shop\.test;\n {4}ssl_certificate \/d\/nginx\/certs\/abc\.pem;\n {4}ssl_certificate_key \/d\/nginx\/certs\/abc\.pem;\n {4}error_page 403 @h403;[^]*?proxy_pass http:\/\/\$slipway_upstream;\n {4}\}\n {2}\}/);
+  assert.match(conf, /listen 127\.0\.0\.1:5443 ssl default_server;\n {4}server_name _;\n {4}ssl_reject_handshake on;\n {4}set \$slipway_dyno '';\n {4}error_page 403 @h403;[^]*?proxy_pass http:\/\/\$slipway_upstream;\n {4}\}\n {2}\}/);
+  assert.match(conf, /listen 127\.0\.0\.1:5443 ssl;\n {4}server_name www\.shop\.test;\n {4}ssl_certificate \/d\/nginx\/certs\/abc\.pem;\n {4}ssl_certificate_key \/d\/nginx\/certs\/abc\.pem;\n {4}set \$slipway_dyno '';\n {4}error_page 403 @h403;[^]*?proxy_pass http:\/\/\$slipway_upstream;\n {4}\}\n {2}\}/);
   // Its own name goes to its upstream by a literal name, before the ifs that may still refuse it; any other Host by the maps.
   assert.match(conf, /location \/ \{\n {6}default_type[^\n]*\n {6}if \(\$host = 'www\.shop\.test'\) \{ proxy_pass http:\/\/app0; \}\n {6}if \(\$slipway_app = ''\)/);
   const idle = nginxConf({ ...input([{ ...app, dynos: [] }]), tlsPort: 5443 });
@@ -177,7 +182,13 @@ test('nginx writes the Heroku line itself for a request one dyno of the table an
   ]));
   assert.ok(conf.includes("log_format slipway_line escape=json '$slipway_app\\t$msec\\tat=info method=$request_method path=\"$request_uri\" host=$host request_id=$slipway_request_id"
     + ' fwd="$proxy_add_x_forwarded_for" dyno=$slipway_line connect=${slipway_connect_ms}ms service=${slipway_service_ms}ms status=$status bytes=$body_bytes_sent protocol=$scheme\';'));
-  assert.match(conf, /map \$upstream_addr \$slipway_dyno \{\n {4}'127\.0\.0\.1:4001' 'web\.1';\n {4}'10\.1\.0\.5:5000' 'web\.2';\n {4}default '';\n {2}\}/, 'a name that is not a dyno name is not written (its requests\' lines are the fields\')');
+  assert.ok(!conf.includes('4001') && !conf.includes('web.1'), 'the dynos are not in the config: the balancer names the dyno (set $slipway_dyno)');
+  assert.equal(count(conf, /\n {4}set \$slipway_dyno '';\n/g), 3, 'each server that proxies starts it empty (two apps\' own, the shared one)');
+  assert.equal(dynoTable([
+    { appId: 'id-1', dynos: [{ id: 'd1', host: '127.0.0.1', port: 4001, name: 'web.1' }, { id: 'd2', host: '10.1.0.5', port: 5000, name: 'web.2' }] },
+    { appId: 'id-2', dynos: [{ id: 'd3', host: '127.0.0.1', port: 4002, name: "web.1'; evil" }, { id: 'd 4', host: '127.0.0.1', port: 4003, name: 'web.2' }, { id: 'd6', host: '127.0.0.1', port: 0, name: 'web.3' }] },
+    { appId: 'id-3', dynos: [] }, { appId: 'inner', internal: true, dynos: [{ id: 'd5', host: '10.1.0.9', port: 5000, name: 'web.1' }] },
+  ]), 'id-1\t127.0.0.1 4001 web.1 d1,10.1.0.5 5000 web.2 d2\nid-2\t\nid-3\t\n', 'a value that could end a field is never written (its dyno is left out); an internal app is not routed');
   assert.ok(conf.includes("map $status $slipway_line { 101 ''; 403 ''; 503 ''; default $slipway_dyno; }"), 'nginx\'s own answers and a WebSocket\'s are written as fields');
   assert.ok(conf.includes("map $slipway_line $slipway_fields { '' $slipway_known; default ''; }"), 'the fields otherwise');
   assert.ok(conf.includes("map $slipway_app $slipway_known { '' ''; default 1; }"), 'but nothing for a name no app has');

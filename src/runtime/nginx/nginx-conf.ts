@@ -1,5 +1,6 @@
 // The nginx data plane's configuration as a pure function of Slipway's dyno registry: an upstream
-// per app over its web dynos that are up; a server of its own for each app that is proxied, which
+// per app whose dynos nginx's lua module reads from a table the router process keeps (balancer-lua.ts:
+// a deploy or a scale reloads nothing; the configuration only says which apps have a dyno); a server of its own for each app that is proxied, which
 // nginx finds by the Host asked for and which proxies to its upstream by a literal name (a private
 // space's app refusing addresses outside its trusted ranges first); one shared server for every
 // other name (no dyno, maintenance, or no app at all), from maps of each app's facts by the Host;
@@ -53,7 +54,14 @@ export interface NginxConfInput {
   generation: number;
   /** The status path's secret (hex): a dyno reaches the router's port too, and is not told. */
   statusToken: string;
+  /** nginx's dynamic modules to load for the dyno table (ndk, then lua), absolute paths. */
+  modules: string[];
 }
+
+/** The control socket's path under the prefix: the router process puts dyno tables there (balancer-lua.ts). */
+export const controlSocket = (prefix: string) => `${prefix}/control.sock`;
+/** The dyno table nginx loads at its start and at each reload (the one last put). */
+export const dynoTableFile = (prefix: string) => `${prefix}/dynos.tsv`;
 
 /** The status server's name: no app or custom domain can have it (a host name has no underscore). */
 export const STATUS_HOST = 'slipway_status';
@@ -61,6 +69,8 @@ export const STATUS_HOST = 'slipway_status';
 const HOSTNAME = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
 /** A dyno's name as the table gives it (web.1): nothing nginx would read as syntax. */
 const DYNO_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+/** Every server that can proxy sets the dyno's name for the line (the balancer sets it; unset it would warn at each request). */
+const DYNO_VAR = `    set $slipway_dyno '';\n`;
 
 /** Single-quoted nginx string: only ' and \ need escaping. */
 const q = (s: string) => `'${s.replace(/[\\']/g, (c) => `\\${c}`)}'`;
@@ -103,18 +113,13 @@ const UNDER_A_SECOND = Array.from({ length: 1000 }, (_, ms) => `"0.${String(ms).
 const millis = (from: string, to: string) => `map ${from} ${to} {\n    ${UNDER_A_SECOND}\n    "~^(?<s>[1-9]\\d*)\\.(?<ms>\\d{3})$" $s$ms; default 0;\n  }`;
 
 /**
- * The maps that write a request's Heroku line: the dyno that answered by name (only when there was
- * one attempt, at a dyno of this table), and whether that line is written (`$slipway_line`, the
+ * The maps that write a request's Heroku line: the dyno that answered by name (`$slipway_dyno`, set
+ * by the balancer when there was one attempt), and whether that line is written (`$slipway_line`, the
  * dyno's name) or the fields are (`$slipway_fields`; neither for a name no app has, as the Node router
  * logs no line for it).
  */
-function lineMaps(apps: NginxApp[]): string {
-  const dynos = new Map<string, string>();
-  for (const a of apps) for (const d of a.dynos) if (d.name && DYNO_NAME.test(d.name)) dynos.set(`${d.host}:${d.port}`, d.name);
-  return `  map $upstream_addr $slipway_dyno {
-${[...dynos].map(([addr, name]) => `    ${q(addr)} ${q(name)};\n`).join('')}    default '';
-  }
-  map $status $slipway_line { 101 ''; 403 ''; 503 ''; default $slipway_dyno; }
+function lineMaps(): string {
+  return `  map $status $slipway_line { 101 ''; 403 ''; 503 ''; default $slipway_dyno; }
   map $slipway_line $slipway_fields { '' $slipway_known; default ''; }
   map $slipway_app $slipway_known { '' ''; default 1; }
   ${millis('$upstream_connect_time', '$slipway_connect_ms')}
@@ -168,10 +173,26 @@ const mapKey = (n: string) => (/^(default|hostnames|include|volatile)$/.test(n) 
 /** Whether an app is proxied: it has a web dyno and is not in maintenance. */
 const proxied = (a: NginxApp) => a.dynos.length > 0 && !a.maintenance;
 
-/** An app's upstream over its web dynos (none unless proxied). */
-const upstream = (a: NginxApp, i: number) => (proxied(a)
-  ? `  upstream app${i} {\n${a.dynos.map((d) => `    server ${d.host}:${d.port} max_fails=0;\n`).join('')}    keepalive 64;\n    keepalive_timeout ${IDLE_UPSTREAM}s;\n  }\n`
-  : '');
+/** An app id as the balancer is told it: nothing Lua or nginx would read as syntax. */
+const APP_ID = /^[\w.-]{1,128}$/;
+
+/**
+ * An app's upstream (none unless proxied): its dynos are the dyno table's (balancer-lua.ts), which
+ * nginx keeps idle connections to as to any upstream's servers (`keepalive` after the balancer).
+ */
+const upstream = (a: NginxApp, i: number) => {
+  if (!proxied(a)) return '';
+  if (!APP_ID.test(a.appId)) throw new Error(`cannot route app id ${JSON.stringify(a.appId)}`);
+  return `  upstream app${i} {\n    server 0.0.0.1;\n    balancer_by_lua_block { slipway.balance('${a.appId}') }\n    keepalive 64;\n    keepalive_timeout ${IDLE_UPSTREAM}s;\n  }\n`;
+};
+
+/** The dyno table for balancer-lua.ts: a line per routed app, its dynos that are up as `host port name id`. */
+export function dynoTable(apps: readonly { appId: string; internal?: boolean; dynos: readonly { host: string; port: number; name?: string; id?: string }[] }[]): string {
+  const field = /^[\w.:-]{1,128}$/;
+  return apps.filter((a) => !a.internal && APP_ID.test(a.appId)).map((a) => `${a.appId}\t${a.dynos
+    .filter((d) => field.test(d.host) && Number.isInteger(d.port) && d.port > 0 && d.port < 65536 && field.test(d.name ?? '-') && field.test(d.id ?? '-'))
+    .map((d) => `${d.host} ${d.port} ${d.name && DYNO_NAME.test(d.name) ? d.name : '-'} ${d.id ?? `${d.host}:${d.port}`}`).join(',')}\n`).join('');
+}
 
 /** Each routed app with the host names it answers (a name twice would make nginx refuse the whole configuration; the store keeps names unique: the first app keeps it) and its upstream's number. */
 interface Row { a: NginxApp; i: number; names: string[] }
@@ -260,7 +281,7 @@ const appServer = (c: NginxConfInput, r: Row) => {
   return `  server {
     listen ${c.listenHost}:${c.listenPort};
     server_name ${r.names.join(' ')};
-${rules ? `    error_page 403 @h403;\n${named('h403', 403, PAGES.forbidden.title, PAGES.forbidden.text)}` : ''}${upstreamErrors()}    location / { ${rules}proxy_pass http://app${r.i}; }
+${DYNO_VAR}${rules ? `    error_page 403 @h403;\n${named('h403', 403, PAGES.forbidden.title, PAGES.forbidden.text)}` : ''}${upstreamErrors()}    location / { ${rules}proxy_pass http://app${r.i}; }
   }
 `;
 };
@@ -288,6 +309,8 @@ const bucket = (keys: string[]) => Math.max(64, 2 ** Math.ceil(Math.log2(Math.ma
 export function nginxConf(c: NginxConfInput): string {
   if (!HOSTNAME.test(c.domain)) throw new Error(`SLIPWAY_DOMAIN ${JSON.stringify(c.domain)} is not a host name`);
   if (!/^[0-9a-f]{32,}$/.test(c.statusToken)) throw new Error('the status token must be 32 or more hex digits');
+  const plain = [c.prefix, ...c.modules].find((f) => !CERT_FILE.test(f) || f.includes('..'));
+  if (plain !== undefined) throw new Error(`cannot give nginx ${JSON.stringify(plain)}: not a plain absolute path`);
   const t = `${c.timeoutSeconds}s`;
   const apps = c.apps.filter((a) => !a.internal).sort((x, y) => x.name.localeCompare(y.name));
   const rows = rowsOf(apps, c);
@@ -297,9 +320,8 @@ export function nginxConf(c: NginxConfInput): string {
   const certified = c.tlsPort === undefined ? [] : apps.flatMap((a) => a.certificates ?? []);
   // The upstream each proxied name leads to, as the maps have it (the first app keeps a name).
   const upstreamOf = new Map(own.flatMap((r) => r.names.map((n) => [n, `app${r.i}`] as const)));
-  const dynos = apps.reduce((n, a) => n + a.dynos.length, 0);
   return `# Generated by Slipway from its dyno registry; rewritten on every change. Do not edit.
-${c.user ? `user ${c.user};\n` : ''}worker_processes 1;
+${c.modules.map((m) => `load_module ${m};\n`).join('')}${c.user ? `user ${c.user};\n` : ''}worker_processes 1;
 pcre_jit on;
 daemon off;
 master_process on;
@@ -320,13 +342,18 @@ http {
   # apps; a bucket holds the longest name, up to 253 characters).
   server_names_hash_max_size ${Math.max(512, 4 * (certified.length + served.length))};
   server_names_hash_bucket_size ${bucket([STATUS_HOST, ...certified.map((x) => x.hostname), ...served])};
-  map_hash_max_size ${Math.max(2048, 4 * Math.max(keys.length, dynos))};
+  map_hash_max_size ${Math.max(2048, 4 * keys.length)};
   map_hash_bucket_size ${bucket(keys)};
   client_max_body_size 0;
   keepalive_requests 100000;
 ${logFormats().map((f) => `  ${f}\n`).join('')}  access_log ${c.prefix}/access.log slipway_line buffer=64k flush=250ms if=$slipway_line;
   access_log ${c.prefix}/access.log slipway buffer=64k flush=250ms if=$slipway_fields;
-${lineMaps(apps)}${hostMaps(rows)}  # The client's X-Request-Id when it looks like one, else a fresh one.
+  # The dyno table (balancer-lua.ts): kept across reloads, loaded from the last one put at each.
+  lua_package_path '${c.prefix}/lua/?.lua;;';
+  lua_shared_dict slipway 32m;
+  init_by_lua_block { slipway = require('slipway'); slipway.init('${dynoTableFile(c.prefix)}') }
+  log_by_lua_block { slipway.done() }
+${lineMaps()}${hostMaps(rows)}  # The client's X-Request-Id when it looks like one, else a fresh one.
   map $http_x_request_id $slipway_request_id { "~^[\\w+=/@.-]{20,200}$" $http_x_request_id; default $request_id; }
   # X-Request-Start in integer milliseconds: $msec without its dot.
   map $msec $slipway_request_start { "~^(?<s>\\d+)\\.(?<ms>\\d+)$" $s$ms; default $msec; }
@@ -363,7 +390,7 @@ ${own.map((r) => appServer(c, r)).join('')}  # Every other app, by the Host it i
   server {
     listen ${c.listenHost}:${c.listenPort} default_server;
     server_name _;
-${routes()}  }
+${DYNO_VAR}${routes()}  }
   # Which table this configuration serves; asked by the router process, at a path only it knows.
   server {
     listen ${c.listenHost}:${c.listenPort};
@@ -372,6 +399,16 @@ ${routes()}  }
     location = /${c.statusToken} { default_type text/plain; return 200 '${c.generation}'; }
     location / { ${HTML} return 404 ${q(page(PAGES.noApp.title, PAGES.noApp.text))}; }
   }
+  # The router process puts dyno tables here (a socket in its private folder: no dyno reaches it).
+  server {
+    listen unix:${controlSocket(c.prefix)};
+    access_log off;
+    client_body_buffer_size 64m;
+    client_max_body_size 64m;
+    location = /dynos { content_by_lua_block { slipway.put() } }
+    location = /in-flight { content_by_lua_block { slipway.in_flight() } }
+    location / { return 404; }
+  }
 ${c.tlsPort === undefined ? '' : `  # A name without a certificate (or none sent) gets no handshake: there is no default certificate to give away.
   # Inside a connection made for a certificate's name, a request for a name without one comes here
   # by its Host and is routed by the maps, as on the plain port and in the Node router.
@@ -379,14 +416,14 @@ ${c.tlsPort === undefined ? '' : `  # A name without a certificate (or none sent
     listen ${c.listenHost}:${c.tlsPort} ssl default_server;
     server_name _;
     ssl_reject_handshake on;
-${routes()}  }
+${DYNO_VAR}${routes()}  }
   # One server per certificate'd name: nginx picks it by SNI, and with it the certificate (then by the Host asked for).
 ${certified.map((x) => `  server {
     listen ${c.listenHost}:${c.tlsPort} ssl;
     server_name ${x.hostname};
     ssl_certificate ${x.file};
     ssl_certificate_key ${x.file};
-${routes(upstreamOf.has(x.hostname) ? { name: x.hostname, upstream: upstreamOf.get(x.hostname)! } : undefined)}  }
+${DYNO_VAR}${routes(upstreamOf.has(x.hostname) ? { name: x.hostname, upstream: upstreamOf.get(x.hostname)! } : undefined)}  }
 `).join('')}`}}
 `;
 }
