@@ -1,10 +1,12 @@
 // Requests in flight to a dyno the router reaches directly (the local agent process: the router is on
-// this host, see agent-dynos.ts): the host's open TCP connections to the dyno's address and port.
-// The router closes an idle upstream connection within a second (nginx keepalive_timeout), so none
-// open means none in flight, and the count does not die with this process as a relay's would.
+// this host, see agent-dynos.ts; the nginx data plane for a dyno that left its table): the host's open
+// TCP connections to the dyno's address and port, established or being opened. The router closes an
+// idle upstream connection within a second (nginx keepalive_timeout), so none open means none in
+// flight, and the count does not die with this process as a relay's would.
 import fs from 'node:fs';
 
-const ESTABLISHED = '01';
+/** /proc/net/tcp's states that hold or will hold a request: ESTABLISHED, SYN_SENT. */
+const OPEN = new Set(['01', '02']);
 
 /** `/proc/net/tcp`'s hex `0100007F:1F90` for 127.0.0.1:8080. */
 export function hexEndpoint(host: string, port: number): string {
@@ -13,18 +15,23 @@ export function hexEndpoint(host: string, port: number): string {
   return `${ip}:${port.toString(16).padStart(4, '0').toUpperCase()}`;
 }
 
-/** Established connections in a /proc/net/tcp table whose remote end is `host:port`. */
-export function connectionsTo(table: string, host: string, port: number): number {
-  const want = hexEndpoint(host, port);
-  let n = 0;
+/** Open connections in a /proc/net/tcp table per remote end (hexEndpoint). */
+export function connectionCounts(table: string): Map<string, number> {
+  const out = new Map<string, number>();
   for (const line of table.split('\n').slice(1)) {
     const f = line.trim().split(/\s+/);
-    if (f[2] === want && f[3] === ESTABLISHED) n++;
+    if (f[2] && OPEN.has(f[3] ?? '')) out.set(f[2], (out.get(f[2]) ?? 0) + 1);
   }
-  return n;
+  return out;
 }
 
-/** This host's established connections to `host:port` (IPv4; 0 when /proc cannot tell). */
-export function openConnections(host: string, port: number): number {
-  try { return connectionsTo(fs.readFileSync('/proc/net/tcp', 'latin1'), host, port); } catch { return 0; }
+/** Open connections in a /proc/net/tcp table whose remote end is `host:port`. */
+export const connectionsTo = (table: string, host: string, port: number): number => connectionCounts(table).get(hexEndpoint(host, port)) ?? 0;
+
+/** This host's open connections per remote end (IPv4; none when /proc cannot tell). */
+export function openConnectionCounts(): Map<string, number> {
+  try { return connectionCounts(fs.readFileSync('/proc/net/tcp', 'latin1')); } catch { return new Map(); }
 }
+
+/** This host's open connections to `host:port`. */
+export const openConnections = (host: string, port: number): number => openConnectionCounts().get(hexEndpoint(host, port)) ?? 0;

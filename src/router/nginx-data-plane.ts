@@ -15,6 +15,7 @@ import { BALANCER_LUA } from '../runtime/nginx/balancer-lua.js';
 import { parseEntry, routerLogLine } from '../runtime/nginx/nginx-log.js';
 import { AccessLogTail } from '../runtime/nginx/access-log-tail.js';
 import { workersOf } from './nginx-workers.js';
+import { hexEndpoint, openConnectionCounts } from '../agent/dyno-connections.js';
 import { certificateId } from '../runtime/custom-domains.js';
 import type { RouterCertificate } from './router-wire.js';
 
@@ -64,9 +65,10 @@ export class NginxDataPlane {
   private names = new Map<string, string>();
   /** The dyno table nginx holds ('' while unknown: the next apply puts it). */
   private table = '';
-  /** Requests nginx has at each dyno that left the table, as last asked (asked again while any is left). */
-  private leaving: Record<string, number> = {};
-  private asking = false;
+  /** The dynos of the table nginx holds, by id: their /proc/net/tcp endpoints. */
+  private serving = new Map<string, string>();
+  /** Dynos that left the table while nginx still had connections to them, by id. */
+  private leaving = new Map<string, string>();
   private readonly confFile: string;
   /** Certificate files checked alone with `nginx -t`, and whether nginx could load each. */
   private loadable = new Map<string, boolean>();
@@ -76,6 +78,7 @@ export class NginxDataPlane {
   /** Check the config, start nginx and wait until it listens. */
   async start(apps: PlaneApp[]): Promise<void> {
     this.apps = apps;
+    this.serving = this.dynoEndpoints();
     for (const d of ['temp/body', 'temp/proxy', 'temp/fastcgi', 'temp/uwsgi', 'temp/scgi']) fs.mkdirSync(path.join(this.o.prefix, d), { recursive: true, mode: 0o700 });
     this.killLeftover();
     writeDynoTable(this.o.prefix, apps);
@@ -154,8 +157,17 @@ export class NginxDataPlane {
     fs.writeFileSync(dynoTableFile(this.o.prefix), table);
     const answer = await this.control('PUT', `/dynos${prune ? '?prune=1' : ''}`, table);
     if (answer.trim() !== 'ok') throw new Error(`nginx did not take the dyno table: ${answer.trim().slice(0, 200)}`);
-    if (prune) this.table = table;
-    await this.askLeaving();
+    if (prune) {
+      this.table = table;
+      const now = this.dynoEndpoints();
+      for (const [id, at] of this.serving) if (!now.has(id)) this.leaving.set(id, at);
+      for (const id of now.keys()) this.leaving.delete(id);
+      this.serving = now;
+    }
+  }
+
+  private dynoEndpoints(): Map<string, string> {
+    return new Map(this.apps.filter((a) => !a.internal).flatMap((a) => a.dynos.map((d) => [d.id, hexEndpoint(d.host, d.port)] as const)));
   }
 
   /** A request to nginx's control socket (balancer-lua.ts); its body, or throws. */
@@ -172,18 +184,6 @@ export class NginxDataPlane {
       req.on('timeout', () => req.destroy(new Error('nginx\'s control socket did not answer within 5 s')));
       req.end(body);
     });
-  }
-
-  /** Requests nginx has at dynos no longer in the table. */
-  private async askLeaving(): Promise<void> {
-    const text = await this.control('GET', '/in-flight');
-    const serving = this.dynoIds();
-    const out: Record<string, number> = {};
-    for (const line of text.split('\n')) {
-      const [id, n] = line.split(' ');
-      if (id && n && !serving.has(id) && Number(n) > 0) out[id] = Number(n);
-    }
-    this.leaving = out;
   }
 
   /** Whether nginx's status server answers table `version` (a worker with that configuration accepts). */
@@ -203,15 +203,19 @@ export class NginxDataPlane {
   }
 
   /**
-   * Requests in flight per dyno that left the table, as nginx last said (counted by its balancer,
-   * balancer-lua.ts); asked again in the background while any is left.
+   * Requests in flight per dyno that left the table: nginx's connections to it, established or being
+   * opened (nginx sends a request to a dyno only on one; it closes an idle one within a second, so
+   * none open means none in flight). A dyno is left out once it has none.
    */
   inFlight(): Record<string, number> {
-    if (Object.keys(this.leaving).length && !this.asking && this.up) {
-      this.asking = true;
-      this.askLeaving().catch(() => { /* nginx restarting: asked again at the next call */ }).finally(() => { this.asking = false; });
+    if (!this.leaving.size) return {};
+    const open = openConnectionCounts();
+    const out: Record<string, number> = {};
+    for (const [id, at] of this.leaving) {
+      const n = open.get(at) ?? 0;
+      if (n > 0) out[id] = n; else this.leaving.delete(id);
     }
-    return this.leaving;
+    return out;
   }
 
   /** Stop nginx: gracefully (it answers what it holds, up to the router timeout) unless `now`; then read the access log's last lines. */
@@ -231,7 +235,6 @@ export class NginxDataPlane {
     fs.rmSync(this.o.prefix, { recursive: true, force: true });
   }
 
-  private dynoIds(): Set<string> { return new Set(this.apps.filter((a) => !a.internal).flatMap((a) => a.dynos.map((d) => d.id))); }
 
   /** An nginx of ours whose router process was killed: it holds the port and old routes. */
   private killLeftover(): void {

@@ -6,23 +6,18 @@
 // at a (re)start, init() loads the table the router process last wrote to a file.
 //
 // A table is lines of `app id \t dyno,dyno,…`, a dyno being `host port name id` (the router
-// process checks each value: no space, comma, tab or newline in any). Requests in flight per dyno
-// are counted in the dictionary too ("f:" id), so a dyno that left is stopped only once nginx has
-// answered what it sent there.
+// process checks each value: no space, comma, tab or newline in any). Nothing is counted per
+// request here (a log-phase handler and a counter cost a request ~3,000 instructions, callgrind): a
+// leaving dyno's requests are nginx's connections to it (nginx-data-plane.ts).
 export const BALANCER_LUA = String.raw`local balancer = require "ngx.balancer"
-local base = require "resty.core.base"
-local ffi = require "ffi"
 
 local dict = ngx.shared.slipway
-local get_request = base.get_request
 local M = {}
 
--- Per worker: each app's dynos parsed from the dictionary's string (kept while it is the same),
--- the last dyno each app sent to (round robin, as nginx's own upstreams), and the dyno of each
--- request in flight (ended in M.done, nginx's log phase).
+-- Per worker: each app's dynos parsed from the dictionary's string (kept while it is the same), and
+-- the last dyno each app sent to (round robin, as nginx's own upstreams).
 local peers = {}
 local turn = {}
-local running = {}
 
 local function parse(s)
   local t = { s = s }
@@ -32,21 +27,16 @@ local function parse(s)
   return t
 end
 
-local function request_key()
-  return tonumber(ffi.cast("uintptr_t", get_request()))
-end
-
--- Apply a table; prune: also forget the apps it does not hold and the counts of dynos no request is at.
+-- Apply a table; prune: also forget the apps it does not hold.
 local function apply(body, prune)
   local seen = {}
   for app, dynos in body:gmatch("([^\t\n]+)\t([^\n]*)") do
     seen["a:" .. app] = true
     if prune or dynos ~= "" then dict:set("a:" .. app, dynos) end
-    for id in dynos:gmatch("[^ ,]+ %d+ [^ ,]+ ([^ ,]+)") do seen["f:" .. id] = true end
   end
   if prune then
     for _, key in ipairs(dict:get_keys(0)) do
-      if not seen[key] and (key:sub(1, 2) == "a:" or (dict:get(key) or 0) <= 0) then dict:delete(key) end
+      if not seen[key] then dict:delete(key) end
     end
   end
 end
@@ -75,32 +65,17 @@ function M.balance(app)
     ngx.log(ngx.ERR, "slipway: no dyno for app ", app)
     return ngx.exit(502)
   end
-  local r = request_key()
-  local before = running[r]
-  if before then
-    dict:incr("f:" .. before, -1)
-    ngx.var.slipway_dyno = ""
-  else
-    if n > 1 then balancer.set_more_tries(n - 1) end
-  end
   local i = (turn[app] or 0) % n + 1
   turn[app] = i
   local p = t[i]
-  running[r] = p[4]
-  dict:incr("f:" .. p[4], 1, 0)
-  if not before then ngx.var.slipway_dyno = p[3] end
+  if balancer.get_last_failure() then
+    ngx.var.slipway_dyno = ""
+  else
+    if n > 1 then balancer.set_more_tries(n - 1) end
+    if p[3] ~= "-" then ngx.var.slipway_dyno = p[3] end
+  end
   local ok, err = balancer.set_current_peer(p[1], p[2])
   if not ok then ngx.log(ngx.ERR, "slipway: ", err) end
-end
-
--- nginx's log phase, for every request: the end of one sent to a dyno.
-function M.done()
-  local r = request_key()
-  local id = running[r]
-  if id then
-    running[r] = nil
-    dict:incr("f:" .. id, -1)
-  end
 end
 
 -- The control socket: PUT /dynos (a whole table; ?prune=1 to forget what it does not hold).
@@ -114,18 +89,6 @@ function M.put()
   end
   apply(body or "", ngx.var.arg_prune == "1")
   ngx.say("ok")
-end
-
--- GET /in-flight: "id count" for each dyno a request is at.
-function M.in_flight()
-  local out = {}
-  for _, key in ipairs(dict:get_keys(0)) do
-    if key:sub(1, 2) == "f:" then
-      local n = dict:get(key) or 0
-      if n > 0 then out[#out + 1] = key:sub(3) .. " " .. n end
-    end
-  end
-  ngx.say(table.concat(out, "\n"))
 end
 
 return M

@@ -352,7 +352,6 @@ ${logFormats().map((f) => `  ${f}\n`).join('')}  access_log ${c.prefix}/access.l
   lua_package_path '${c.prefix}/lua/?.lua;;';
   lua_shared_dict slipway 32m;
   init_by_lua_block { slipway = require('slipway'); slipway.init('${dynoTableFile(c.prefix)}') }
-  log_by_lua_block { slipway.done() }
 ${lineMaps()}${hostMaps(rows)}  # The client's X-Request-Id when it looks like one, else a fresh one.
   map $http_x_request_id $slipway_request_id { "~^[\\w+=/@.-]{20,200}$" $http_x_request_id; default $request_id; }
   # X-Request-Start in integer milliseconds: $msec without its dot.
@@ -406,7 +405,6 @@ ${DYNO_VAR}${routes()}  }
     client_body_buffer_size 64m;
     client_max_body_size 64m;
     location = /dynos { content_by_lua_block { slipway.put() } }
-    location = /in-flight { content_by_lua_block { slipway.in_flight() } }
     location / { return 404; }
   }
 ${c.tlsPort === undefined ? '' : `  # A name without a certificate (or none sent) gets no handshake: there is no default certificate to give away.
