@@ -15,9 +15,8 @@ local dict = ngx.shared.slipway
 local M = {}
 
 -- Per worker: each app's dynos parsed from the dictionary's string (kept while it is the same), and
--- the last dyno each app sent to (round robin, as nginx's own upstreams).
+-- the last dyno it sent to (round robin, as nginx's own upstreams).
 local peers = {}
-local turn = {}
 
 local function parse(s)
   local t = { s = s }
@@ -31,8 +30,8 @@ end
 local function apply(body, prune)
   local seen = {}
   for app, dynos in body:gmatch("([^\t\n]+)\t([^\n]*)") do
-    seen["a:" .. app] = true
-    if prune or dynos ~= "" then dict:set("a:" .. app, dynos) end
+    seen[app] = true
+    if prune or dynos ~= "" then dict:set(app, dynos) end
   end
   if prune then
     for _, key in ipairs(dict:get_keys(0)) do
@@ -51,13 +50,14 @@ function M.init(file)
   apply(body, false)
 end
 
--- An app's upstream: the next of its dynos, or after a failed attempt (a GET or HEAD nginx retries)
--- the one after it. $slipway_dyno names the dyno for the access line when there was one attempt.
+-- The upstream of every app, called with the app the Host names ($slipway_app): the next of its
+-- dynos, or after a failed attempt (a GET or HEAD nginx retries) the one after it. $slipway_dyno names the dyno for the access line when there was one attempt.
 function M.balance(app)
-  local s = dict:get("a:" .. app)
+  local s = dict:get(app)
   local t = peers[app]
   if not t or t.s ~= s then
     t = parse(s or "")
+    t.turn = 0
     peers[app] = t
   end
   local n = #t
@@ -65,8 +65,8 @@ function M.balance(app)
     ngx.log(ngx.ERR, "slipway: no dyno for app ", app)
     return ngx.exit(502)
   end
-  local i = (turn[app] or 0) % n + 1
-  turn[app] = i
+  local i = t.turn % n + 1
+  t.turn = i
   local p = t[i]
   if balancer.get_last_failure() then
     ngx.var.slipway_dyno = ""

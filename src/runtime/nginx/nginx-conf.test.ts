@@ -5,22 +5,22 @@ import { nginxConf, certificateCheckConf, dynoTable, STATUS_HOST, type NginxConf
 const count = (conf: string, re: RegExp) => conf.match(re)?.length ?? 0;
 const input = (apps: NginxConfInput['apps']): NginxConfInput => ({ prefix: '/d/nginx', listenHost: '127.0.0.1', listenPort: 5080, domain: 'localhost', timeoutSeconds: 30, apps, generation: 7, statusToken: 'ab'.repeat(16), modules: ['/usr/lib/nginx/modules/ndk_http_module.so', '/usr/lib/nginx/modules/ngx_http_lua_module.so'] });
 
-test('an app with web dynos up, open to every address, gets an upstream over them (keepalive) and a server of its own for its names that proxies to it by name', () => {
+test('an app with web dynos up, open to every address, is proxied by the one server to the one upstream, whose balancer picks its dyno from the dyno table by the app its Host names', () => {
   const conf = nginxConf(input([{ appId: 'id-1', name: 'shop', dynos: [{ host: '127.0.0.1', port: 4001 }, { host: '10.1.0.5', port: 5000 }], hostnames: ['www.shop.test'] }]));
-  assert.match(conf, /upstream app0 \{\n {4}server 0\.0\.0\.1;\n {4}balancer_by_lua_block \{ slipway\.balance\('id-1'\) \}\n {4}keepalive 64;\n {4}keepalive_timeout 1s;\n {2}\}/, 'its dynos are the dyno table\'s');
+  assert.match(conf, /\n {2}upstream dynos \{\n {4}server 0\.0\.0\.1;\n {4}balancer_by_lua_block \{ slipway\.balance\(ngx\.var\.slipway_app\) \}\n {4}keepalive 1024;\n {4}keepalive_timeout 1s;\n {2}\}/, 'its dynos are the dyno table\'s');
   assert.ok(conf.startsWith('# Generated') && conf.includes('\nload_module /usr/lib/nginx/modules/ndk_http_module.so;\nload_module /usr/lib/nginx/modules/ngx_http_lua_module.so;\n'));
   assert.ok(conf.includes("init_by_lua_block { slipway = require('slipway'); slipway.init('/d/nginx/dynos.tsv') }"));
   assert.ok(conf.includes('listen unix:/d/nginx/control.sock;'), 'the control server on a socket in the router\'s folder');
   assert.throws(() => nginxConf(input([{ appId: "x') os.execute('id", name: 'x', dynos: [{ host: '127.0.0.1', port: 1 }] }])), /cannot route app id/);
   assert.throws(() => nginxConf({ ...input([]), modules: ['/m/x.so; user root'] }), /not a plain absolute path/);
-  assert.match(conf, /\n {2}server \{\n {4}listen 127\.0\.0\.1:5080;\n {4}server_name shop\.localhost www\.shop\.test;\n {4}set \$slipway_dyno '';\n {4}error_page 502 504 =503 @error;\n {4}location @error \{[^\n]*\}\n {4}location \/ \{ proxy_pass http:\/\/app0; \}\n {2}\}\n/);
-  // Its id for its log lines; its upstream by name too, for a TLS server of a certificate's name.
+  // Its id for the balancer and its log lines; its state: '' (proxy it).
   assert.match(conf, /map \$host \$slipway_app \{\n {4}shop\.localhost 'id-1';\n {4}www\.shop\.test 'id-1';\n {4}default '';\n {2}\}/);
-  assert.match(conf, /map \$host \$slipway_upstream \{\n {4}shop\.localhost app0;\n {4}www\.shop\.test app0;\n {4}default '';\n {2}\}/);
+  assert.match(conf, /map \$host \$slipway_state \{\n {4}shop\.localhost '';\n {4}www\.shop\.test '';\n {4}default 'none';\n {2}\}/);
+  assert.ok(!conf.includes('shop.localhost;') && !conf.includes('4001'), 'no server of its own, no dyno in the configuration');
   // Every server logs to the one buffered file.
   assert.match(conf, /\n {2}access_log \/d\/nginx\/access\.log slipway_line buffer=64k flush=250ms if=\$slipway_line;\n {2}access_log \/d\/nginx\/access\.log slipway buffer=64k flush=250ms if=\$slipway_fields;\n/);
   assert.match(conf, /listen 127\.0\.0\.1:5080 default_server;\n {4}server_name _;\n/);
-  assert.match(conf, /\n {6}proxy_pass http:\/\/\$slipway_upstream;\n/, 'the shared server proxies by the map');
+  assert.match(conf, /\n {6}proxy_pass http:\/\/dynos;\n/, 'the upstream by a literal name (by a variable, nginx looks it up among every upstream, one by one)');
   assert.match(conf, /proxy_read_timeout 30s;/);
   assert.match(conf, /proxy_next_upstream error;/);
 });
@@ -28,33 +28,32 @@ test('an app with web dynos up, open to every address, gets an upstream over the
 test('an app in maintenance mode answers the maintenance page with 503 (marked for H80), its dynos untouched', () => {
   const conf = nginxConf(input([{ appId: 'id-3', name: 'resting', dynos: [{ host: '127.0.0.1', port: 4001 }], maintenance: true }]));
   assert.match(conf, /map \$host \$slipway_maintenance \{\n {4}resting\.localhost '1';\n {4}default '';\n {2}\}/);
-  assert.match(conf, /if \(\$slipway_maintenance\) \{ return 503 '<!doctype html>.*Offline for maintenance.*'; \}/);
-  assert.ok(!conf.includes('upstream app0'), 'nothing is proxied');
-  assert.match(conf, /map \$host \$slipway_upstream \{\n {4}default '';/);
+  assert.match(conf, /map \$host \$slipway_state \{\n {4}resting\.localhost 'maintenance';\n/);
+  assert.match(conf, /if \(\$slipway_state = 'maintenance'\) \{ return 503 '<!doctype html>.*Offline for maintenance.*'; \}/);
 });
 
-test('an app without a web dyno answers 503 (H14, with Retry-After) and has no upstream', () => {
+test('an app without a web dyno answers 503 (H14, with Retry-After)', () => {
   const conf = nginxConf(input([{ appId: 'id-2', name: 'idle', dynos: [] }]));
-  assert.ok(!conf.includes('upstream app0'));
   assert.match(conf, /map \$host \$slipway_app \{\n {4}idle\.localhost 'id-2';/);
-  assert.match(conf, /if \(\$slipway_upstream = ''\) \{ add_header Retry-After 5 always; add_header X-Request-Id \$slipway_request_id always; return 503 '[^']*No web dyno is running/);
+  assert.match(conf, /map \$host \$slipway_state \{\n {4}idle\.localhost 'idle';\n/);
+  assert.match(conf, /if \(\$slipway_state = 'idle'\) \{ add_header Retry-After 5 always; add_header X-Request-Id \$slipway_request_id always; return 503 '[^']*No web dyno is running/);
 });
 
-test('space apps: trusted ranges become a geo per set (bad ranges trust nobody, /0 everyone), internal apps are not routed', () => {
+test('space apps: the state of an app with trusted ranges is a geo of the client\'s address, one per set of ranges and state (bad ranges trust nobody, /0 everyone); internal apps are not routed', () => {
   const conf = nginxConf(input([
     { appId: 'a', name: 'inner', dynos: [{ host: '10.1.0.9', port: 5000 }], internal: true },
     { appId: 'b', name: 'open', dynos: [], trusted: ['0.0.0.0/0'] },
     { appId: 'c', name: 'shut', dynos: [], trusted: ['10.2.3.4/8', 'not-a-range; deny all'] },
     { appId: 'd', name: 'shut2', dynos: [], trusted: ['10.2.3.4/8', 'not-a-range; deny all'] },
     { appId: 'e', name: 'none', dynos: [], trusted: ['nonsense'] },
+    { appId: 'f', name: 'shut3', dynos: [{ host: '10.1.0.9', port: 5000 }], trusted: ['10.2.3.4/8', '192.168.1.0/24'] },
   ]));
   assert.ok(!conf.includes('inner.localhost'));
-  assert.match(conf, /map \$host \$slipway_space \{\n {4}none\.localhost s0;\n {4}open\.localhost s1;\n {4}shut\.localhost s2;\n {4}shut2\.localhost s2;\n {4}default '';\n {2}\}/);
-  assert.match(conf, /geo \$slipway_refused_s0 \{\n {4}default '1';\n {2}\}/, 'no range that parses: nobody is trusted');
-  assert.match(conf, /geo \$slipway_refused_s1 \{\n {4}default '';\n {2}\}/, '/0: everyone');
-  assert.match(conf, /geo \$slipway_refused_s2 \{\n {4}default '1';\n {4}10\.0\.0\.0\/8 '';\n {2}\}/);
-  assert.match(conf, /map \$slipway_space \$slipway_refused \{\n {4}s0 \$slipway_refused_s0;\n {4}s1 \$slipway_refused_s1;\n {4}s2 \$slipway_refused_s2;\n {4}default '';\n {2}\}/);
-  assert.match(conf, /if \(\$slipway_refused\) \{ return 403; \}/);
+  assert.match(conf, /map \$host \$slipway_state \{\n {4}none\.localhost \$slipway_trusted_0;\n {4}open\.localhost 'idle';\n {4}shut\.localhost \$slipway_trusted_1;\n {4}shut2\.localhost \$slipway_trusted_1;\n {4}shut3\.localhost \$slipway_trusted_2;\n {4}default 'none';\n {2}\}/);
+  assert.match(conf, /geo \$slipway_trusted_0 \{\n {4}default 'refused';\n {2}\}/, 'no range that parses: nobody is trusted');
+  assert.match(conf, /geo \$slipway_trusted_1 \{\n {4}default 'refused';\n {4}10\.0\.0\.0\/8 'idle';\n {2}\}/);
+  assert.match(conf, /geo \$slipway_trusted_2 \{\n {4}default 'refused';\n {4}10\.0\.0\.0\/8 '';\n {4}192\.168\.1\.0\/24 '';\n {2}\}/, 'inside: proxied');
+  assert.match(conf, /if \(\$slipway_state = 'refused'\) \{ return 403; \}/);
   assert.ok(!conf.includes('not-a-range'));
 });
 
@@ -78,48 +77,26 @@ test('the generated text is stable for the same registry (no reload without a ch
   assert.equal(nginxConf(input(apps)), nginxConf(input([...apps].reverse())));
 });
 
-test('error pages: no app, a refusal, maintenance and no dyno in this order; timeout and refused upstream become the Node router\'s 503 pages', () => {
+test('error pages: no app, a refusal, maintenance and no dyno; timeout and refused upstream become the Node router\'s 503 pages', () => {
   const conf = nginxConf(input([{ appId: 'a', name: 'up', dynos: [{ host: '10.1.0.9', port: 5000 }] }]));
   assert.match(conf, /error_page 403 @h403;\n {4}error_page 502 504 =503 @error;\n/);
   // One page for a dyno's timeout (H12) and a refused or closed connection (H13), its text by the last attempt's status, as the line's code is.
   assert.match(conf, /location @error \{[^\n]*return 503 '[^\n]*<h1>Application error<\/h1><p>\$slipway_failure<\/p>/);
   assert.ok(conf.includes(`map $upstream_status $slipway_failure { "~504$" 'Request timeout'; default 'Connection closed without response'; }`));
   assert.match(conf, /location @h403 \{[^\n]*return 403 '[^\n]*trusted IP ranges/);
-  const order = ["if ($slipway_app = '')", 'if ($slipway_refused)', 'if ($slipway_maintenance)', "if ($slipway_upstream = '')", 'proxy_pass http://$slipway_upstream'].map((x) => conf.indexOf(x));
+  const order = ["if ($slipway_state = 'none')", "if ($slipway_state = 'refused')", "if ($slipway_state = 'maintenance')", "if ($slipway_state = 'idle')", 'proxy_pass http://dynos'].map((x) => conf.indexOf(x));
   assert.ok(order.every((x, i) => x > 0 && (i === 0 || x > order[i - 1]!)), `in order: ${order.join(' ')}`);
-  assert.match(conf, /if \(\$slipway_app = ''\) \{ return 404 '[^\n]*There is no app at this address\./);
+  assert.match(conf, /if \(\$slipway_state = 'none'\) \{ return 404 '[^\n]*There is no app at this address\./);
 });
 
-test('a server of its own for every app proxied, with one location besides its error pages; every other app by the shared server\'s maps', () => {
-  const apps = (n: number) => Array.from({ length: n }, (_, i) => ({ appId: `id-${i}`, name: `app-${i}`, dynos: [{ host: '10.1.0.9', port: 5000 + i }] }));
+test('nothing in the configuration grows with the apps but the maps\' lines: one server, one upstream (nginx\'s lua module builds a TLS context for every server and location at each reload)', () => {
+  const apps = (n: number) => Array.from({ length: n }, (_, i) => ({ appId: `id-${i}`, name: `app-${i}`, dynos: i % 3 ? [{ host: '10.1.0.9', port: 5000 + i }] : [], maintenance: i % 7 === 0, trusted: i % 5 ? undefined : ['10.0.0.0/8'] }));
   const one = nginxConf(input(apps(1)));
   const many = nginxConf(input(apps(1000)));
-  assert.equal(count(many, /\n {2}server \{/g) - count(one, /\n {2}server \{/g), 999);
-  assert.equal(count(many, /location /g) - count(one, /location /g), 2 * 999);
-  assert.equal(count(many, /\n {2}upstream app\d+ \{/g), 1000);
+  for (const re of [/\n {2}server \{/g, /location /g, /\n {2}upstream /g, /\bif \(/g]) assert.equal(count(many, re), count(one, re), String(re));
+  assert.ok(count(many, /\n {2}geo /g) <= 3, 'a geo per set of ranges and state');
   assert.match(many, /map_hash_max_size 4000;/);
-  assert.match(many, /server_names_hash_max_size 4000;/);
-  // No dyno or maintenance: the shared server's maps decide; no server of its own.
-  const others = nginxConf(input([
-    { appId: 'a', name: 'idle', dynos: [] },
-    { appId: 'b', name: 'resting', dynos: [{ host: '10.1.0.9', port: 5000 }], maintenance: true },
-    { appId: 'c', name: 'shut', dynos: [], trusted: ['10.0.0.0/8'] },
-  ]));
-  assert.equal(count(others, /\n {2}server \{/g), count(nginxConf(input([])), /\n {2}server \{/g));
-});
-
-test('a private space\'s app with a web dyno: a server of its own that refuses addresses outside its trusted ranges (403, the refusal\'s page) before proxying', () => {
-  const server = (trusted: string[]) => {
-    const conf = nginxConf(input([{ appId: 'c', name: 'guarded', dynos: [{ host: '10.1.0.9', port: 5001 }], trusted }]));
-    return /\n {2}server \{\n {4}listen 127\.0\.0\.1:5080;\n {4}server_name guarded\.localhost;\n[^]*?\n {2}\}\n/.exec(conf)?.[0] ?? '';
-  };
-  const guarded = server(['10.2.3.4/8', '192.168.1.0/24', 'not-a-range; deny all']);
-  assert.match(guarded, /\n {4}error_page 403 @h403;\n {4}location @h403 \{[^\n]*return 403 '[^\n]*trusted IP ranges[^\n]*\n {4}error_page 502 504 =503 @error;\n/);
-  assert.match(guarded, /\n {4}location \/ \{ allow 10\.0\.0\.0\/8; allow 192\.168\.1\.0\/24; deny all; proxy_pass http:\/\/app0; \}\n/, 'a range that does not parse is left out');
-  assert.match(server(['nonsense']), /location \/ \{ deny all; proxy_pass http:\/\/app0; \}/, 'no range that parses: nobody is trusted');
-  const open = server(['0.0.0.0/0', '10.0.0.0/8']);
-  assert.match(open, /location \/ \{ proxy_pass http:\/\/app0; \}/, '/0: everyone');
-  assert.ok(!open.includes('@h403'));
+  assert.match(many, /server_names_hash_max_size 512;/);
 });
 
 test('a custom domain spelled like a map parameter is a key, not the parameter', () => {
@@ -154,12 +131,8 @@ test('a TLS port: one ssl server per certificate\'d host name (the app\'s routes
   const app = { appId: 'id-1', name: 'shop', dynos: [{ host: '127.0.0.1', port: 4001 }], hostnames: ['www.shop.test', 'api.shop.test'], certificates: [{ hostname: 'www.shop.test', file: '/d/nginx/certs/abc.pem' }] };
   const conf = nginxConf({ ...input([app]), tlsPort: 5443 });
   // No handshake for a name without a certificate; a request inside another name's connection for such a Host is routed by the maps.
-  assert.match(conf, /listen 127\.0\.0\.1:5443 ssl default_server;\n {4}server_name _;\n {4}ssl_reject_handshake on;\n {4}set \$slipway_dyno '';\n {4}error_page 403 @h403;[^]*?proxy_pass http:\/\/\$slipway_upstream;\n {4}\}\n {2}\}/);
-  assert.match(conf, /listen 127\.0\.0\.1:5443 ssl;\n {4}server_name www\.shop\.test;\n {4}ssl_certificate \/d\/nginx\/certs\/abc\.pem;\n {4}ssl_certificate_key \/d\/nginx\/certs\/abc\.pem;\n {4}set \$slipway_dyno '';\n {4}error_page 403 @h403;[^]*?proxy_pass http:\/\/\$slipway_upstream;\n {4}\}\n {2}\}/);
-  // Its own name goes to its upstream by a literal name, before the ifs that may still refuse it; any other Host by the maps.
-  assert.match(conf, /location \/ \{\n {6}default_type[^\n]*\n {6}if \(\$host = 'www\.shop\.test'\) \{ proxy_pass http:\/\/app0; \}\n {6}if \(\$slipway_app = ''\)/);
-  const idle = nginxConf({ ...input([{ ...app, dynos: [] }]), tlsPort: 5443 });
-  assert.ok(idle.includes('server_name www.shop.test;') && !idle.includes('if ($host ='), 'no dyno: nothing to proxy to, the maps decide');
+  assert.match(conf, /listen 127\.0\.0\.1:5443 ssl default_server;\n {4}server_name _;\n {4}ssl_reject_handshake on;\n {4}set \$slipway_dyno '';\n {4}error_page 403 @h403;[^]*?proxy_pass http:\/\/dynos;\n {4}\}\n {2}\}/);
+  assert.match(conf, /listen 127\.0\.0\.1:5443 ssl;\n {4}server_name www\.shop\.test;\n {4}ssl_certificate \/d\/nginx\/certs\/abc\.pem;\n {4}ssl_certificate_key \/d\/nginx\/certs\/abc\.pem;\n {4}set \$slipway_dyno '';\n {4}error_page 403 @h403;[^]*?if \(\$slipway_state = 'none'\)[^]*?proxy_pass http:\/\/dynos;\n {4}\}\n {2}\}/, 'the same routes as the plain port, by the Host asked for');
   assert.equal(conf.match(/ssl;\n/g)?.length, 1, 'api.shop.test has no certificate: no TLS server for it');
   assert.match(conf, /proxy_set_header X-Forwarded-Proto \$scheme;/);
   assert.ok(!nginxConf(input([app])).includes('ssl'), 'without a TLS port, no TLS server at all');
@@ -183,7 +156,7 @@ test('nginx writes the Heroku line itself for a request one dyno of the table an
   assert.ok(conf.includes("log_format slipway_line escape=json '$slipway_app\\t$msec\\tat=info method=$request_method path=\"$request_uri\" host=$host request_id=$slipway_request_id"
     + ' fwd="$proxy_add_x_forwarded_for" dyno=$slipway_line connect=${slipway_connect_ms}ms service=${slipway_service_ms}ms status=$status bytes=$body_bytes_sent protocol=$scheme\';'));
   assert.ok(!conf.includes('4001') && !conf.includes('web.1'), 'the dynos are not in the config: the balancer names the dyno (set $slipway_dyno)');
-  assert.equal(count(conf, /\n {4}set \$slipway_dyno '';\n/g), 3, 'each server that proxies starts it empty (two apps\' own, the shared one)');
+  assert.equal(count(conf, /\n {4}set \$slipway_dyno '';\n/g), 1, 'the server that proxies starts it empty');
   assert.equal(dynoTable([
     { appId: 'id-1', dynos: [{ id: 'd1', host: '127.0.0.1', port: 4001, name: 'web.1' }, { id: 'd2', host: '10.1.0.5', port: 5000, name: 'web.2' }] },
     { appId: 'id-2', dynos: [{ id: 'd3', host: '127.0.0.1', port: 4002, name: "web.1'; evil" }, { id: 'd 4', host: '127.0.0.1', port: 4003, name: 'web.2' }, { id: 'd6', host: '127.0.0.1', port: 0, name: 'web.3' }] },

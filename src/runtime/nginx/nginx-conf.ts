@@ -1,13 +1,11 @@
-// The nginx data plane's configuration as a pure function of Slipway's dyno registry: an upstream
-// per app whose dynos nginx's lua module reads from a table the router process keeps (balancer-lua.ts:
-// a deploy or a scale reloads nothing; the configuration only says which apps have a dyno); a server of its own for each app that is proxied, which
-// nginx finds by the Host asked for and which proxies to its upstream by a literal name (a private
-// space's app refusing addresses outside its trusted ranges first); one shared server for every
-// other name (no dyno, maintenance, or no app at all), from maps of each app's facts by the Host;
-// and the same headers, error pages and log fields as the Node router (src/runtime/router.ts). An
-// app's server is one location besides its error pages (each location builds a whole set of every
-// module's settings: with 1,000 apps, servers with the shared server's decisions in each were most
-// of a reload).
+// The nginx data plane's configuration as a pure function of Slipway's dyno registry: one server
+// for every app, which finds the app by the Host asked for (maps of each app's facts: no app,
+// a private space's refusal, maintenance, no web dyno) and otherwise proxies to one upstream whose
+// balancer, in nginx's lua module, picks the app's dyno from a table the router process keeps
+// (balancer-lua.ts: a deploy, a restart or a scale reloads nothing; the configuration only says which
+// apps have a dyno); a TLS server per certificate's name; and the same headers, error pages and log
+// fields as the Node router (src/runtime/router.ts). Nothing in it grows with the apps but the maps:
+// nginx's lua module builds a TLS context for every server and location at each reload.
 import { parseCidr, formatCidr } from '../../spaces/cidr.js';
 import { page, MAINTENANCE_PAGE } from '../router.js';
 
@@ -128,20 +126,14 @@ function lineMaps(): string {
 }
 
 /**
- * A `geo` body for a space's trusted ranges: '' for an address in them, '1' (refused) for any other;
- * ranges that do not parse trust nobody (as in the Node router), and a /0 trusts every address, IPv6 too.
+ * A `geo` body for a space's trusted ranges: `state` for an address in them, 'refused' for any
+ * other; ranges that do not parse trust nobody (as in the Node router). Undefined for a /0, which
+ * trusts every address, IPv6 too.
  */
-function trustedGeo(trusted: readonly string[]): string {
+function trustedGeo(trusted: readonly string[], state: string): string | undefined {
   const ranges = trusted.map(parseCidr).filter((c) => c !== undefined && c !== null);
-  if (ranges.some((c) => c.bits === 0)) return "    default '';\n";
-  return `    default '1';\n${ranges.map((c) => `    ${formatCidr(c)} '';\n`).join('')}`;
-}
-
-/** The same refusal as trustedGeo's, as a server of the app's own says it: `allow` each range, `deny all` (nothing for a /0). */
-function trustedRules(trusted: readonly string[]): string {
-  const ranges = trusted.map(parseCidr).filter((c) => c !== undefined && c !== null);
-  if (ranges.some((c) => c.bits === 0)) return '';
-  return `${ranges.map((c) => `allow ${formatCidr(c)}; `).join('')}deny all; `;
+  if (ranges.some((c) => c.bits === 0)) return undefined;
+  return `    default 'refused';\n${ranges.map((c) => `    ${formatCidr(c)} ${q(state)};\n`).join('')}`;
 }
 
 /**
@@ -170,21 +162,24 @@ function namesOf(a: NginxApp, c: NginxConfInput): string[] {
 /** A host name as a map's key: one spelled like a map's own parameters (a custom domain `default`) is escaped, not read as one. */
 const mapKey = (n: string) => (/^(default|hostnames|include|volatile)$/.test(n) ? `\\${n}` : n);
 
-/** Whether an app is proxied: it has a web dyno and is not in maintenance. */
-const proxied = (a: NginxApp) => a.dynos.length > 0 && !a.maintenance;
-
 /** An app id as the balancer is told it: nothing Lua or nginx would read as syntax. */
 const APP_ID = /^[\w.-]{1,128}$/;
 
 /**
- * An app's upstream (none unless proxied): its dynos are the dyno table's (balancer-lua.ts), which
- * nginx keeps idle connections to as to any upstream's servers (`keepalive` after the balancer).
+ * The one upstream every app is proxied to: its balancer picks the dyno from the dyno table
+ * (balancer-lua.ts) by the app the Host names, and nginx keeps idle connections to dynos for the next
+ * request (`keepalive` after the balancer, matched by the dyno's address), as ingress-nginx does. One
+ * upstream and one server for every app: nginx's lua module builds a TLS context for each location
+ * and server at every reload (~0.3 ms and 30 KB each), so a server per app cost a reload with 1,000
+ * apps a second and the master 90 MB more (docs/benchmarks.md).
  */
-const upstream = (a: NginxApp, i: number) => {
-  if (!proxied(a)) return '';
-  if (!APP_ID.test(a.appId)) throw new Error(`cannot route app id ${JSON.stringify(a.appId)}`);
-  return `  upstream app${i} {\n    server 0.0.0.1;\n    balancer_by_lua_block { slipway.balance('${a.appId}') }\n    keepalive 64;\n    keepalive_timeout ${IDLE_UPSTREAM}s;\n  }\n`;
-};
+const UPSTREAM = `  upstream dynos {
+    server 0.0.0.1;
+    balancer_by_lua_block { slipway.balance(ngx.var.slipway_app) }
+    keepalive 1024;
+    keepalive_timeout ${IDLE_UPSTREAM}s;
+  }
+`;
 
 /** The dyno table for balancer-lua.ts: a line per routed app, its dynos that are up as `host port name id`. */
 export function dynoTable(apps: readonly { appId: string; internal?: boolean; dynos: readonly { host: string; port: number; name?: string; id?: string }[] }[]): string {
@@ -194,48 +189,43 @@ export function dynoTable(apps: readonly { appId: string; internal?: boolean; dy
     .map((d) => `${d.host} ${d.port} ${d.name && DYNO_NAME.test(d.name) ? d.name : '-'} ${d.id ?? `${d.host}:${d.port}`}`).join(',')}\n`).join('');
 }
 
-/** Each routed app with the host names it answers (a name twice would make nginx refuse the whole configuration; the store keeps names unique: the first app keeps it) and its upstream's number. */
-interface Row { a: NginxApp; i: number; names: string[] }
+/** Each routed app with the host names it answers (a name twice would make nginx refuse the whole configuration; the store keeps names unique: the first app keeps it). */
+interface Row { a: NginxApp; names: string[] }
 function rowsOf(apps: NginxApp[], c: NginxConfInput): Row[] {
   const seen = new Set<string>();
-  return apps.map((a, i) => ({ a, i, names: namesOf(a, c).filter((n) => !seen.has(n) && seen.add(n)) }));
+  const bad = apps.find((a) => !APP_ID.test(a.appId));
+  if (bad) throw new Error(`cannot route app id ${JSON.stringify(bad.appId)}`);
+  return apps.map((a) => ({ a, names: namesOf(a, c).filter((n) => !seen.has(n) && seen.add(n)) }));
 }
 
-/**
- * Whether an app gets a server of its own: whenever it is proxied. nginx finds that server by the
- * Host asked for in its names hash, and the server proxies to its upstream by a literal name. The
- * shared server's `proxy_pass http://$slipway_upstream` costs a lookup of the upstream by name per
- * request, through nginx's list of every upstream one by one: linear in apps (callgrind, 1,000 apps:
- * 137k instructions a request against 50k; docs/benchmarks.md).
- */
-const ownServer = proxied;
+/** What the server does with a request for an app (the Host's): '' to proxy it to its dynos. */
+const stateOf = (a: NginxApp) => (a.maintenance ? 'maintenance' : a.dynos.length === 0 ? 'idle' : '');
 
 /**
- * Each app's facts by `$host` (nginx's Host, lower-cased, without port or trailing dot): its id
- * (none: no app there, 404), the upstream it is proxied to (none: no web dyno, H14), maintenance, and
- * whether the client's address is refused (a private space's trusted ranges, one `geo` per distinct
- * set). A variable is only worked out when a request uses it: a server of an app's own uses only
- * its id (for its log lines).
+ * Each app's facts by `$host` (nginx's Host, lower-cased, without port or trailing dot): its id (for
+ * the balancer and its log lines), whether it is in maintenance (for its log lines) and what the
+ * server does with the request (`$slipway_state`: 'none' for no app there, 404; 'refused' for an
+ * address outside a private space's trusted ranges, 403; 'maintenance', 503, H80; 'idle' for no web
+ * dyno, 503, H14; '' to proxy it). A request the server proxies costs one lookup besides the id (a
+ * variable is only worked out when a request uses it); a space's app's state is a `geo` of its
+ * client's address, one per distinct set of trusted ranges and state.
  */
 function hostMaps(rows: Row[]): string {
-  const map = (variable: string, value: (a: NginxApp, i: number) => string | undefined) => {
-    const lines = rows.flatMap(({ a, i, names }) => { const v = value(a, i); return v === undefined ? [] : names.map((n) => `    ${mapKey(n)} ${v};\n`); });
-    return `  map $host ${variable} {\n${lines.join('')}    default '';\n  }\n`;
+  const map = (variable: string, value: (a: NginxApp) => string | undefined, otherwise = "''") => {
+    const lines = rows.flatMap(({ a, names }) => { const v = value(a); return v === undefined ? [] : names.map((n) => `    ${mapKey(n)} ${v};\n`); });
+    return `  map $host ${variable} {\n${lines.join('')}    default ${otherwise};\n  }\n`;
   };
-  // One geo per distinct set of trusted ranges (a space's apps share theirs).
-  const spaces = new Map<string, number>();
-  const spaceOf = (a: NginxApp) => {
-    if (!a.trusted) return undefined;
-    const geo = trustedGeo(a.trusted);
-    if (!spaces.has(geo)) spaces.set(geo, spaces.size);
-    return `s${spaces.get(geo)!}`;
+  const geos = new Map<string, string>();
+  const state = (a: NginxApp) => {
+    const geo = a.trusted && trustedGeo(a.trusted, stateOf(a));
+    if (!geo) return q(stateOf(a));
+    if (!geos.has(geo)) geos.set(geo, `$slipway_trusted_${geos.size}`);
+    return geos.get(geo)!;
   };
   return map('$slipway_app', (a) => q(a.appId))
-    + map('$slipway_upstream', (a, i) => (proxied(a) ? `app${i}` : undefined))
     + map('$slipway_maintenance', (a) => (a.maintenance ? "'1'" : undefined))
-    + map('$slipway_space', spaceOf)
-    + [...spaces].map(([geo, s]) => `  geo $slipway_refused_s${s} {\n${geo}  }\n`).join('')
-    + `  map $slipway_space $slipway_refused {\n${[...spaces.values()].map((s) => `    s${s} $slipway_refused_s${s};\n`).join('')}    default '';\n  }\n`;
+    + map('$slipway_state', state, "'none'")
+    + [...geos].map(([geo, variable]) => `  geo ${variable} {\n${geo}  }\n`).join('');
 }
 
 const named = (n: string, status: number, title: string, text: string) => `    location @${n} { ${HTML} return ${status} ${q(page(title, text))}; }\n`;
@@ -249,42 +239,23 @@ const upstreamErrors = () => `    error_page 502 504 =503 @error;
 ${named('error', 503, PAGES.error.title, '$slipway_failure')}`;
 
 /**
- * What the shared server does for the apps it answers (and a TLS server for a certificate's name),
- * in this order: no app at that name (404), a private space's refusal (403), maintenance (503, H80),
- * no web dyno (503, H14, with Retry-After), else the app's upstream, with the upstream errors' page.
- * A `return` with a body is sent as it is; a dyno's own responses are never intercepted
- * (`proxy_intercept_errors` is off), and keep their own type. `direct`: a TLS server's own name
- * (the Host nearly every request there asks for) and its app's upstream, proxied to by a literal
- * name; nginx runs every `if` in turn and the last that holds decides, so a refusal below still
- * returns 403 for it.
+ * What the server does with a request (and a TLS server for a certificate's name), by its app's
+ * state (hostMaps): 404, 403, 503 for maintenance, 503 without a web dyno (with Retry-After), else
+ * the dynos' upstream, with the upstream errors' page. A `return` with a body is sent as it is; a
+ * dyno's own responses are never intercepted (`proxy_intercept_errors` is off), and keep their own type.
  */
-function routes(direct?: { name: string; upstream: string }): string {
+function routes(): string {
   return `    error_page 403 @h403;
 ${upstreamErrors()}${named('h403', 403, PAGES.forbidden.title, PAGES.forbidden.text)}    location / {
       ${HTML}
-${direct ? `      if ($host = ${q(direct.name)}) { proxy_pass http://${direct.upstream}; }\n` : ''}      if ($slipway_app = '') { return 404 ${q(page(PAGES.noApp.title, PAGES.noApp.text))}; }
-      if ($slipway_refused) { return 403; }
-      if ($slipway_maintenance) { return 503 ${q(MAINTENANCE_PAGE)}; }
-      if ($slipway_upstream = '') { add_header Retry-After 5 always; add_header X-Request-Id $slipway_request_id always; return 503 ${q(page(PAGES.noDyno.title, PAGES.noDyno.text))}; }
-      proxy_pass http://$slipway_upstream;
+      if ($slipway_state = 'none') { return 404 ${q(page(PAGES.noApp.title, PAGES.noApp.text))}; }
+      if ($slipway_state = 'refused') { return 403; }
+      if ($slipway_state = 'maintenance') { return 503 ${q(MAINTENANCE_PAGE)}; }
+      if ($slipway_state = 'idle') { add_header Retry-After 5 always; add_header X-Request-Id $slipway_request_id always; return 503 ${q(page(PAGES.noDyno.title, PAGES.noDyno.text))}; }
+      proxy_pass http://dynos;
     }
 `;
 }
-
-/**
- * The server of an app that is proxied (see ownServer), by its host names: nothing to decide but a
- * private space's trusted ranges (nginx's access rules, 403 with the refusal's page) and its
- * upstream's failures.
- */
-const appServer = (c: NginxConfInput, r: Row) => {
-  const rules = r.a.trusted ? trustedRules(r.a.trusted) : '';
-  return `  server {
-    listen ${c.listenHost}:${c.listenPort};
-    server_name ${r.names.join(' ')};
-${DYNO_VAR}${rules ? `    error_page 403 @h403;\n${named('h403', 403, PAGES.forbidden.title, PAGES.forbidden.text)}` : ''}${upstreamErrors()}    location / { ${rules}proxy_pass http://app${r.i}; }
-  }
-`;
-};
 
 /** A configuration that only loads one certificate file (for `nginx -t`): whether nginx can serve it, before it goes into the real one. */
 export function certificateCheckConf(prefix: string, file: string): string {
@@ -315,11 +286,7 @@ export function nginxConf(c: NginxConfInput): string {
   const apps = c.apps.filter((a) => !a.internal).sort((x, y) => x.name.localeCompare(y.name));
   const rows = rowsOf(apps, c);
   const keys = rows.flatMap((r) => r.names);
-  const own = rows.filter((r) => ownServer(r.a) && r.names.length > 0);
-  const served = own.flatMap((r) => r.names);
   const certified = c.tlsPort === undefined ? [] : apps.flatMap((a) => a.certificates ?? []);
-  // The upstream each proxied name leads to, as the maps have it (the first app keeps a name).
-  const upstreamOf = new Map(own.flatMap((r) => r.names.map((n) => [n, `app${r.i}`] as const)));
   return `# Generated by Slipway from its dyno registry; rewritten on every change. Do not edit.
 ${c.modules.map((m) => `load_module ${m};\n`).join('')}${c.user ? `user ${c.user};\n` : ''}worker_processes 1;
 pcre_jit on;
@@ -340,8 +307,8 @@ http {
   server_tokens off;
   # Sized for the names served (nginx's defaults make it search, and warn, at every reload with many
   # apps; a bucket holds the longest name, up to 253 characters).
-  server_names_hash_max_size ${Math.max(512, 4 * (certified.length + served.length))};
-  server_names_hash_bucket_size ${bucket([STATUS_HOST, ...certified.map((x) => x.hostname), ...served])};
+  server_names_hash_max_size ${Math.max(512, 4 * certified.length)};
+  server_names_hash_bucket_size ${bucket([STATUS_HOST, ...certified.map((x) => x.hostname)])};
   map_hash_max_size ${Math.max(2048, 4 * keys.length)};
   map_hash_bucket_size ${bucket(keys)};
   client_max_body_size 0;
@@ -384,8 +351,7 @@ ${lineMaps()}${hostMaps(rows)}  # The client's X-Request-Id when it looks like o
   # A GET or HEAD that never reached a dyno goes to another one (nginx never retries other methods).
   proxy_next_upstream error;
   proxy_next_upstream_tries 3;
-${apps.map(upstream).join('')}  # Each app proxied, by its names.
-${own.map((r) => appServer(c, r)).join('')}  # Every other app, by the Host it is asked for (the maps above); any other name gets the 404 page.
+${UPSTREAM}  # Every app, by the Host it is asked for (the maps above); any other name gets the 404 page.
   server {
     listen ${c.listenHost}:${c.listenPort} default_server;
     server_name _;
@@ -421,7 +387,7 @@ ${certified.map((x) => `  server {
     server_name ${x.hostname};
     ssl_certificate ${x.file};
     ssl_certificate_key ${x.file};
-${DYNO_VAR}${routes(upstreamOf.has(x.hostname) ? { name: x.hostname, upstream: upstreamOf.get(x.hostname)! } : undefined)}  }
+${DYNO_VAR}${routes()}  }
 `).join('')}`}}
 `;
 }
