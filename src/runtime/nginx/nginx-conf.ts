@@ -175,7 +175,7 @@ const APP_ID = /^[\w.-]{1,128}$/;
  */
 const UPSTREAM = `  upstream dynos {
     server 0.0.0.1;
-    balancer_by_lua_block { slipway.balance(ngx.var.slipway_app) }
+    balancer_by_lua_block { slipway.balance() }
     keepalive 1024;
     keepalive_timeout ${IDLE_UPSTREAM}s;
   }
