@@ -108,9 +108,8 @@ async function reloadCost(n: number, dyno: string): Promise<{ ms: number; cpuMs:
       await new Promise((r) => setTimeout(r, 500));
     }
     const rssMb = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${master}/status`, 'utf8'))![1]) / 1024;
-    // A request to an app near the end of the config (by name: its upstream is app${n - 2}, as long a
-    // name as most, where a search of nginx's upstreams by name would compare nearly every one), and
-    // nginx's CPU for it: the same with 1 app and with n, if a request's cost does not grow with the apps.
+    // A request to an app near the end of the config (by name), and nginx's CPU for it: the same with
+    // 1 app and with n, if a request's cost does not grow with the apps.
     const workers = workersOf(master).map(([w]) => w);
     const cpu0 = cpuOf(workers);
     const lastApp = await wrk(`http://127.0.0.1:${listenPort}/`, `${apps.map((a) => a.name).sort((x, y) => x.localeCompare(y))[Math.max(0, n - 2)]}.localhost`, 4);
@@ -244,8 +243,9 @@ try {
   calls.sort((a, z) => a - z);
 
   // The same reload with every app holding a web dyno (more than this host could run: nginx alone, with the router's own config).
-  const reloadOne = await reloadCost(1, dyno);
-  const reloadMany = await reloadCost(APPS + 1, dyno);
+  const live = await dynoOf(appId); // the restarts replaced the first one
+  const reloadOne = await reloadCost(1, live);
+  const reloadMany = await reloadCost(APPS + 1, live);
 
   const row = (name: string, r: Result) => console.log(`  ${name.padEnd(44)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms   errors ${r.errors}`);
   const aim = (label: string, v: number, goal: number, unit = '×', lower = false) => console.log(`  ${label.padEnd(44)} ${v.toFixed(2)}${unit}   aim ${lower ? '≤' : '≥'} ${goal}${unit}: ${(lower ? v <= goal : v >= goal) ? 'met' : 'NOT met'}`);
