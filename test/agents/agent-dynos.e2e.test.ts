@@ -151,7 +151,13 @@ test('an agent cannot point the router at the server\'s own host: a dyno reporte
   // The server host's own non-loopback addresses: its side of the agents' bridge, and its other interfaces.
   const hostAddresses = [net.serverIp, ...Object.values(os.networkInterfaces()).flatMap((l) => (l ?? []).filter((a) => a.family === 'IPv4' && !a.internal).map((a) => a.address))];
   try {
-    for (const host of ['127.0.0.1', '127.9.9.9', '::1', '0.0.0.0', 'localhost', ...new Set(hostAddresses)]) await refused(await report(host), `a report at ${host}`);
+    // (Another test's server may remove an interface of its own meanwhile: an address gone is no longer the host's.)
+    const present = (a: string) => Object.values(os.networkInterfaces()).some((l) => (l ?? []).some((x) => x.address === a));
+    for (const host of ['127.0.0.1', '127.9.9.9', '::1', '0.0.0.0', 'localhost', ...new Set(hostAddresses)]) {
+      const r = await report(host);
+      if (hostAddresses.includes(host) && host !== net.serverIp && !present(host)) continue;
+      await refused(r, `a report at ${host}`);
+    }
     // A new process of the agent may register a loopback address (a CI-only agent on the server's host
     // connects from there), but its dynos are still never reported there.
     assert.equal((await register('127.0.0.1')).status, 200);
