@@ -217,8 +217,9 @@ function hostMaps(rows: Row[]): string {
   };
   const geos = new Map<string, string>();
   const state = (a: NginxApp) => {
-    const geo = a.trusted && trustedGeo(a.trusted, stateOf(a));
-    if (!geo) return q(stateOf(a));
+    const s = stateOf(a);
+    const geo = a.trusted && trustedGeo(a.trusted, s);
+    if (!geo) return q(s);
     if (!geos.has(geo)) geos.set(geo, `$slipway_trusted_${geos.size}`);
     return geos.get(geo)!;
   };
