@@ -119,24 +119,30 @@ test('slipway router refuses an agent or API token, and says why; a revoked rout
 });
 
 test('on a connection that stays open, a revoked router token stops working within a second; another token on it is checked anew', { timeout: 30_000 }, async () => {
-  const token = tokenOf((await cli(s, ['routers:create', 'edge-4'])).stdout, 'slpr');
+  const created = await cli(s, ['routers:create', 'edge-4']);
+  assert.equal(created.code, 0, created.stdout + created.stderr);
+  const token = tokenOf(created.stdout, 'slpr');
+  assert.match(token, /^slpr_/, created.stdout);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const { hostname, port } = new URL(s.url);
   const sockets = new Set<unknown>();
+  const bodies: string[] = [];
   const state = (seq: number, bearer = token) => new Promise<number>((resolve, reject) => {
     const text = JSON.stringify({ instance: 'edge4', seq, version: 1, in_flight: {} });
     const req = http.request({ host: hostname, port, path: '/agent/v1/router/state', method: 'POST', agent, localAddress: '127.0.0.71', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) } }, (res) => {
       sockets.add(res.socket);
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { body += c; });
+      res.on('end', () => { bodies.push(`${seq}: ${res.statusCode} ${body}`); resolve(res.statusCode ?? 0); });
     });
     req.on('error', reject);
     req.end(text);
   });
   try {
-    assert.equal(await state(1), 204);
+    assert.equal(await state(1), 204, bodies.join('\n'));
     assert.equal(await state(2, TOKEN), 401, 'an API token on the router\'s open connection');
-    assert.equal(await state(3), 204);
+    assert.equal(await state(3), 204, bodies.join('\n'));
     assert.equal((await cli(s, ['routers:revoke', 'edge-4'])).code, 0);
     await new Promise((r) => setTimeout(r, 1100));
     assert.equal(await state(4), 401, 'revoked a second ago, on the same connection');
