@@ -15,7 +15,7 @@ import { findExecutable } from '../src/sandbox/host-tools.js';
 import { waitFor } from '../test/helpers/runs.js';
 import { nginxConf } from '../src/runtime/nginx/nginx-conf.js';
 import { workersOf } from '../src/router/nginx-workers.js';
-import { writeDynoTable } from '../src/router/nginx-data-plane.js';
+import { writeRouteTable } from '../src/router/nginx-data-plane.js';
 import { findLuaModules } from '../src/router/nginx-modules.js';
 import { findMarkedProcesses } from '../src/sandbox/process-tree.js';
 import { companions } from '../test/helpers/companions.js';
@@ -80,11 +80,11 @@ const median = (xs: number[]) => [...xs].sort((a, z) => a - z)[Math.floor((xs.le
  */
 async function reloadCost(n: number, dyno: string): Promise<{ ms: number; cpuMs: number; rssMb: number; lastApp: Result; nginxUs: number }> {
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-reload-'));
-  for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) fs.mkdirSync(path.join(prefix, 'temp', d), { recursive: true });
+  for (const d of ['temp/body', 'temp/proxy', 'temp/fastcgi', 'temp/uwsgi', 'temp/scgi', 'pages']) fs.mkdirSync(path.join(prefix, d), { recursive: true });
   const [host, port] = dyno.split(':');
   const apps = Array.from({ length: n }, (_, i) => ({ appId: `id-${i}`, name: `bulk-${i}`, dynos: [{ host: host!, port: Number(port), name: 'web.1' }] }));
   const listenPort = await freePort();
-  writeDynoTable(prefix, apps);
+  writeRouteTable(prefix, apps, 'localhost');
   fs.writeFileSync(path.join(prefix, 'nginx.conf'), nginxConf({ prefix, listenHost: '127.0.0.1', listenPort, domain: 'localhost', timeoutSeconds: 30, apps, generation: 1, statusToken: 'ab'.repeat(16), modules: findLuaModules()!,
     // Its workers as the router's are (as root: root): the dyno network lets only the server's uid reach dynos.
     user: process.getuid?.() === 0 ? 'root root' : undefined }));

@@ -74,11 +74,12 @@ test('an app is served through nginx with its config value; unknown hosts get th
   const none = await viaRouter(s, 'no-such-app');
   assert.equal(none.status, 404);
   assert.match(none.body, /No such app.*There is no app at this address\./s);
-  // The table version nginx serves, which the router acknowledges to the server, at a path only the router knows (security/network: not from a dyno).
+  // The table version nginx's configuration was written for (-1: the one it started with; only a certificate's change rewrites it),
+  // by which the router knows a reload took effect, at a path only the router knows (security/network: not from a dyno).
   const token = /location = \/([0-9a-f]{32}) /.exec(fs.readFileSync(path.join(s.dataDir, 'nginx', 'nginx.conf'), 'utf8'))![1]!;
   const status = await viaRouter(s, A, `/${token}`, 'slipway_status');
   assert.equal(status.status, 200);
-  assert.match(status.body, /^\d{13,}$/);
+  assert.match(status.body, /^(-1|\d{13,})$/);
   for (const p of ['/', '/generation', `/${token.replace(/^./, (c) => (c === '0' ? '1' : '0'))}`]) assert.equal((await viaRouter(s, A, p, 'slipway_status')).status, 404, p);
 });
 
@@ -248,13 +249,17 @@ test('a deploy under steady load: no failed request, and a slow request in fligh
   assert.ok(served > 5);
 });
 
-test('a deploy and a restart reload nothing: clients on kept-alive connections lose no request, and nginx keeps its worker', { skip: missing, timeout: 120_000 }, async () => {
+/**
+ * Four clients of app A sending their next request the instant the last was answered, on kept
+ * connections, while `changes` run: a reload closes the old worker's connections under them, and
+ * such a request gets no answer. Returns the requests that failed, how many were served, the code
+ * versions that answered, and whether nginx kept its one worker throughout.
+ */
+async function keptAliveClients(changes: (codes: Set<string>) => Promise<void>): Promise<{ failed: string[]; served: number; sameWorker: boolean }> {
   await settled();
   const master = fs.readFileSync(path.join(s.dataDir, 'nginx', 'nginx.pid'), 'utf8').trim();
   const workers = () => fs.readFileSync(`/proc/${master}/task/${master}/children`, 'utf8').trim();
   const worker = workers();
-  // Four clients sending their next request the instant the last was answered, on kept connections:
-  // a reload closes the old worker's connections under them, and such a request gets no answer.
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
   const once = () => new Promise<string>((resolve) => {
     http.get({ host: '127.0.0.1', port: s.routerPort, path: '/', headers: { host: `${A}.localhost` }, agent }, (res) => {
@@ -275,6 +280,17 @@ test('a deploy and a restart reload nothing: clients on kept-alive connections l
     }
   });
   try {
+    await changes(codes);
+  } finally {
+    stop = true;
+    await Promise.all(clients);
+    agent.destroy();
+  }
+  return { failed, served, sameWorker: workers() === worker };
+}
+
+test('a deploy and a restart reload nothing: clients on kept-alive connections lose no request, and nginx keeps its worker', { skip: missing, timeout: 120_000 }, async () => {
+  const { failed, served, sameWorker } = await keptAliveClients(async (codes) => {
     fs.writeFileSync(path.join(dir, 'server.js'), fs.readFileSync(path.join(dir, 'server.js'), 'utf8').replace(/const VERSION = '\w+';/, "const VERSION = 'three';"));
     commitAll(dir, 'code three');
     const b = await run(['builds:create']);
@@ -283,14 +299,31 @@ test('a deploy and a restart reload nothing: clients on kept-alive connections l
     assert.equal((await run(['ps:restart'])).code, 0);
     assert.equal((await run(['ps:scale', 'web=2'])).code, 0);
     assert.equal((await run(['ps:scale', 'web=1'])).code, 0);
-  } finally {
-    stop = true;
-    await Promise.all(clients);
-    agent.destroy();
-  }
+  });
   assert.deepEqual(failed.slice(0, 5), [], `${failed.length} of ${failed.length + served} requests failed`);
   assert.ok(served > 50, `served ${served}`);
-  assert.equal(workers(), worker, 'nginx did not reload: the same worker served throughout');
+  assert.ok(sameWorker, 'nginx did not reload: the same worker served throughout');
+});
+
+test('another tenant\'s app created, put in maintenance and back, given a domain and destroyed: nothing reloads, and no client of this app loses a request', { skip: missing, timeout: 120_000 }, async () => {
+  const other = 'ngneighbour';
+  const { failed, served, sameWorker } = await keptAliveClients(async () => {
+    for (let round = 0; round < 2; round++) {
+      assert.equal((await cli(s, ['apps:create', other])).code, 0);
+      await waitFor('the new app routed (no web dyno: 503)', async () => (await viaRouter(s, other)).status === 503);
+      for (const on of [true, false]) {
+        assert.equal((await api(s, 'PATCH', `/apps/${other}`, { maintenance: on })).status, 200);
+        await waitFor(`maintenance ${on ? 'on' : 'off'}`, async () => /Offline for maintenance/.test((await viaRouter(s, other)).body) === on);
+      }
+      assert.equal((await cli(s, ['domains:add', `www.${other}.test`, '-a', other])).code, 0);
+      await waitFor('the domain routed', async () => (await viaRouter(s, other, '/', `www.${other}.test`)).status === 503);
+      assert.equal((await cli(s, ['apps:destroy', '-a', other, '--confirm', other])).code, 0);
+      await waitFor('the app gone (404)', async () => (await viaRouter(s, other)).status === 404);
+    }
+  });
+  assert.deepEqual(failed.slice(0, 5), [], `${failed.length} of ${failed.length + served} requests failed`);
+  assert.ok(served > 50, `served ${served}`);
+  assert.ok(sameWorker, 'nginx did not reload: the same worker served throughout');
 });
 
 test('nginx killed: Slipway restarts it and the app is served again', { skip: missing, timeout: 60_000 }, async () => {

@@ -1,6 +1,7 @@
-// The router process's nginx data plane: an nginx it starts under its data dir, whose dynos it puts
-// in nginx's dyno table (balancer-lua.ts: a deploy or a scale reloads nothing), whose config it
-// rewrites from the routing table's other changes and reloads gracefully (old workers finish what they hold), and
+// The router process's nginx data plane: an nginx it starts under its data dir, whose routes it puts
+// in nginx's route table (balancer-lua.ts: a deploy, a scale, an app created or destroyed,
+// maintenance or a custom domain reloads nothing), whose config it rewrites when a certificate
+// changes and reloads gracefully (old workers finish what they hold), and
 // whose buffered access log it passes on as Heroku-format router lines (nginx writes nearly all of
 // them itself; the rest it turns into theirs). nginx runs in a process group
 // of its own, so it outlives the server with the router process.
@@ -10,7 +11,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { startHostService, runHost } from '../sandbox/host.js';
 import { HOST_ENV } from '../sandbox/host-tools.js';
-import { nginxConf, certificateCheckConf, dynoTable, dynoTableFile, controlSocket, FIELDS_MARK, STATUS_HOST, type NginxApp } from '../runtime/nginx/nginx-conf.js';
+import { nginxConf, certificateCheckConf, routeTable, routeTableFile, controlSocket, pagesDir, PAGE_KINDS, FIELDS_MARK, STATUS_HOST, type NginxApp, type RoutedApp } from '../runtime/nginx/nginx-conf.js';
 import { BALANCER_LUA } from '../runtime/nginx/balancer-lua.js';
 import { parseEntry, routerLogLine } from '../runtime/nginx/nginx-log.js';
 import { AccessLogTail } from '../runtime/nginx/access-log-tail.js';
@@ -39,11 +40,11 @@ export interface NginxDataPlaneOptions {
 /** An app as the table gives it, its dynos named and with ids (for log lines and draining). */
 export type PlaneApp = Omit<NginxApp, 'dynos' | 'certificates'> & { dynos: { id: string; host: string; port: number; name: string }[]; certificates?: RouterCertificate[] };
 
-/** The files nginx's dyno table starts from (the balancer's Lua, the table): before nginx starts. */
-export function writeDynoTable(prefix: string, apps: Parameters<typeof dynoTable>[0]): void {
+/** The files nginx's route table starts from (the balancer's Lua, the table): before nginx starts. */
+export function writeRouteTable(prefix: string, apps: readonly RoutedApp[], domain: string): void {
   fs.mkdirSync(path.join(prefix, 'lua'), { recursive: true, mode: 0o700 });
   fs.writeFileSync(path.join(prefix, 'lua', 'slipway.lua'), BALANCER_LUA);
-  fs.writeFileSync(dynoTableFile(prefix), dynoTable(apps));
+  fs.writeFileSync(routeTableFile(prefix), routeTable(apps, domain));
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -63,7 +64,7 @@ export class NginxDataPlane {
   private closing = false;
   /** upstream "host:port" → dyno name; kept after a dyno leaves so its last requests are named. */
   private names = new Map<string, string>();
-  /** The dyno table nginx holds ('' while unknown: the next apply puts it). */
+  /** The route table nginx holds ('' while unknown: the next apply puts it). */
   private table = '';
   /** The dynos of the table nginx holds, by id: their /proc/net/tcp endpoints. */
   private serving = new Map<string, string>();
@@ -79,10 +80,10 @@ export class NginxDataPlane {
   async start(apps: PlaneApp[]): Promise<void> {
     this.apps = apps;
     this.serving = this.dynoEndpoints();
-    for (const d of ['temp/body', 'temp/proxy', 'temp/fastcgi', 'temp/uwsgi', 'temp/scgi']) fs.mkdirSync(path.join(this.o.prefix, d), { recursive: true, mode: 0o700 });
+    for (const d of ['temp/body', 'temp/proxy', 'temp/fastcgi', 'temp/uwsgi', 'temp/scgi', 'pages']) fs.mkdirSync(path.join(this.o.prefix, d), { recursive: true, mode: 0o700 });
     this.killLeftover();
-    writeDynoTable(this.o.prefix, apps);
-    if (Buffer.byteLength(controlSocket(this.o.prefix)) > 107) throw new Error(`${controlSocket(this.o.prefix)} is too long a path for a socket (107 bytes at most): set SLIPWAY_ROUTER_DATA_DIR to a shorter one`);
+    writeRouteTable(this.o.prefix, apps, this.o.domain);
+    if (Buffer.byteLength(`${pagesDir(this.o.prefix)}/maintenance.sock`) > 107) throw new Error(`${pagesDir(this.o.prefix)}/maintenance.sock is too long a path for a socket (107 bytes at most): set SLIPWAY_ROUTER_DATA_DIR to a shorter one`);
     this.tail = new AccessLogTail(path.join(this.o.prefix, 'access.log'), (chunk) => this.onChunk(chunk), () => this.proc?.signal('SIGUSR1'));
     this.tail.start();
     await this.checkCertificates();
@@ -93,29 +94,25 @@ export class NginxDataPlane {
   }
 
   /**
-   * Serve `apps` as table `version`: their dynos through nginx's dyno table (no reload); when
-   * anything else of the routes changed, the config too, rewritten and reloaded. Returns once nginx
-   * serves it (the table put; after a reload, its status server answers `version` and every old
-   * worker stopped accepting); throws if it does not within 10 s (the next apply tries again).
+   * Serve `apps` as table `version`: their routes through nginx's route table (no reload); when a
+   * certificate changed, the config too, rewritten and reloaded. Returns once nginx serves it (the
+   * table put; after a reload, its status server answers `version` and every old worker stopped
+   * accepting); throws if it does not within 10 s (the next apply tries again).
    */
   async apply(apps: PlaneApp[], version: number): Promise<void> {
     this.apps = apps;
     const pid = this.proc?.child.pid;
     if (!pid || !this.up) throw new Error('nginx is starting');
     await this.checkCertificates();
-    const table = dynoTable(apps);
-    // The routes nginx serves already, but for the dynos (its status still answers the table that brought them).
+    const table = routeTable(apps, this.o.domain);
+    if (table !== this.table) await this.putTable(table);
+    // The certificates nginx serves already (its status still answers the table that brought them).
     if (this.confText(this.generation) === this.current) {
-      if (table !== this.table) await this.putTable(table, true);
       this.generation = version;
       this.current = this.confText(version);
       return;
     }
-    // New dynos first (an app gaining its first dyno must have it when the new config routes it);
-    // apps left without one keep theirs until the reload stops routing them.
-    if (table !== this.table) await this.putTable(table, false);
     await this.reload(pid, version);
-    await this.putTable(table, true);
   }
 
   /** Rewrite the config for `version` and reload; returns once it is served. */
@@ -149,21 +146,20 @@ export class NginxDataPlane {
   }
 
   /**
-   * Put a dyno table into nginx (`prune`: the whole of it; else only apps' new dynos), written to
-   * the file nginx loads at a restart or reload first; then ask what nginx still has at dynos that left.
+   * Put the whole route table into nginx (what it does not hold is forgotten), written to the file
+   * nginx loads at a restart or reload first; then mark the dynos that left, whose requests nginx may
+   * still be answering.
    */
-  private async putTable(table: string, prune: boolean): Promise<void> {
+  private async putTable(table: string): Promise<void> {
     this.table = '';
-    fs.writeFileSync(dynoTableFile(this.o.prefix), table);
-    const answer = await this.control('PUT', `/dynos${prune ? '?prune=1' : ''}`, table);
-    if (answer.trim() !== 'ok') throw new Error(`nginx did not take the dyno table: ${answer.trim().slice(0, 200)}`);
-    if (prune) {
-      this.table = table;
-      const now = this.dynoEndpoints();
-      for (const [id, at] of this.serving) if (!now.has(id)) this.leaving.set(id, at);
-      for (const id of now.keys()) this.leaving.delete(id);
-      this.serving = now;
-    }
+    fs.writeFileSync(routeTableFile(this.o.prefix), table);
+    const answer = await this.control('PUT', '/routes?prune=1', table);
+    if (answer.trim() !== 'ok') throw new Error(`nginx did not take the route table: ${answer.trim().slice(0, 200)}`);
+    this.table = table;
+    const now = this.dynoEndpoints();
+    for (const [id, at] of this.serving) if (!now.has(id)) this.leaving.set(id, at);
+    for (const id of now.keys()) this.leaving.delete(id);
+    this.serving = now;
   }
 
   private dynoEndpoints(): Map<string, string> {
@@ -294,10 +290,10 @@ export class NginxDataPlane {
     await this.checkCertificates();
     this.current = this.confText(this.generation);
     fs.writeFileSync(this.confFile, this.current);
-    // A killed nginx leaves its control socket behind, which a new one could not listen on.
-    fs.rmSync(controlSocket(this.o.prefix), { force: true });
-    // A new nginx's dyno table starts from the file (the apps' current dynos): put again at the next apply.
-    fs.writeFileSync(dynoTableFile(this.o.prefix), dynoTable(this.apps));
+    // A killed nginx leaves its sockets behind, which a new one could not listen on.
+    for (const sock of [controlSocket(this.o.prefix), ...PAGE_KINDS.map((k) => `${pagesDir(this.o.prefix)}/${k}.sock`)]) fs.rmSync(sock, { force: true });
+    // A new nginx's route table starts from the file (the apps' current routes): put again at the next apply.
+    fs.writeFileSync(routeTableFile(this.o.prefix), routeTable(this.apps, this.o.domain));
     this.table = '';
     const p = startHostService('nginx', ['-e', 'stderr', '-p', this.o.prefix, '-c', this.confFile], { env: HOST_ENV, cwd: this.o.prefix, onOutput: (l) => this.o.say(`nginx: ${l}`) });
     this.proc = p;

@@ -1,12 +1,17 @@
-// The nginx data plane's dyno table, in Lua (nginx's lua module): where each app's requests go is
-// read from a shared dictionary that the router process replaces through a control socket, so a
-// deploy, a scale or a restarted dyno changes nginx's upstreams without a reload — a reload closes
-// every keep-alive connection of the old workers, and a client that sent its next request at that
-// moment got no answer. The same idea as Kubernetes' ingress-nginx. The dictionary survives reloads;
-// at a (re)start, init() loads the table the router process last wrote to a file.
+// The nginx data plane's route table, in Lua (nginx's lua module): what each host name leads to
+// (its app, maintenance, a private space's trusted ranges, its dynos) is read from a shared
+// dictionary that the router process replaces through a control socket, so a deploy, a scale, a
+// restarted dyno, a new or destroyed app, maintenance or a custom domain changes nothing in nginx's
+// configuration and reloads nothing — a reload closes every keep-alive connection of the old
+// workers, and a client that sent its next request at that moment got no answer (whichever tenant's
+// change it was). Kubernetes' ingress-nginx keeps its endpoints this way. The dictionary survives
+// reloads; at a (re)start, init() loads the table the router process last wrote to a file.
 //
-// A table is lines of `app id \t dyno,dyno,…`, a dyno being `host port name id` (the router
-// process checks each value: no space, comma, tab or newline in any). Nothing is counted per
+// A table is lines of `host \t app id \t m (maintenance) or nothing \t ranges \t dyno,dyno,…`,
+// ranges being `*` (every address), nothing (none) or `base/bits,…` (IPv4, base as a number), a
+// dyno `host port name id` (the router process checks each value: no space, comma, tab or newline
+// in any). A request no dyno is to answer (no app, refused, maintenance, no web dyno) goes to the
+// page server of its kind, a socket in the router's folder (nginx-conf.ts). Nothing is counted per
 // request here (a log-phase handler and a counter cost a request ~3,000 instructions, callgrind): a
 // leaving dyno's requests are nginx's connections to it (nginx-data-plane.ts).
 export const BALANCER_LUA = String.raw`local balancer = require "ngx.balancer"
@@ -14,43 +19,64 @@ local ffi = require "ffi"
 local base = require "resty.core.base"
 require "resty.core.var"
 
--- The request's $slipway_app and $slipway_dyno through the lua module's own functions, with buffers
--- made once: ngx.var's table costs a request ~5,000 instructions a use (callgrind), these ~500.
+-- The request's variables through the lua module's own functions, with buffers made once: ngx.var's
+-- table costs a request ~5,000 instructions a use (callgrind), these ~500.
 local C = ffi.C
 local get_request = base.get_request
 local value, value_len, err = ffi.new("char *[1]"), ffi.new("size_t[1]"), ffi.new("char *[1]")
-local lower = ffi.new("char[16]")
-local errbuf, errlen, ulower = ffi.new("unsigned char[256]"), ffi.new("size_t[1]"), ffi.new("unsigned char[16]")
-local function app_of(r)
-  if C.ngx_http_lua_ffi_var_get(r, "slipway_app", 11, lower, 0, value, value_len, err) ~= 0 then return "" end
-  return ffi.string(value[0], value_len[0])
+local lower = ffi.new("char[32]")
+local errbuf, errlen, ulower = ffi.new("unsigned char[256]"), ffi.new("size_t[1]"), ffi.new("unsigned char[32]")
+local function get_var(r, name)
+  if C.ngx_http_lua_ffi_var_get(r, name, #name, lower, 0, value, value_len, err) ~= 0 then return nil end
+  return value[0], value_len[0]
 end
-local function set_dyno(r, name)
+local function set_var(r, name, v)
   errlen[0] = 256
-  C.ngx_http_lua_ffi_var_set(r, "slipway_dyno", 12, ulower, name, #name, errbuf, errlen)
+  C.ngx_http_lua_ffi_var_set(r, name, #name, ulower, v, #v, errbuf, errlen)
 end
 
 local dict = ngx.shared.slipway
 local M = {}
+-- "unix:<the page servers' folder>/": set at init, in the master, before the workers are forked.
+local pages = "unix:/nonexistent/"
 
--- Per worker: each app's dynos parsed from the dictionary's string (kept while it is the same), and
+-- Per worker: each host's route parsed from the dictionary's string (kept while it is the same), with
 -- the last dyno it sent to (round robin, as nginx's own upstreams).
-local peers = {}
+local routes = {}
 
 local function parse(s)
-  local t = { s = s }
-  for host, port, name, id in s:gmatch("([^ ,]+) (%d+) ([^ ,]+) ([^ ,]+)") do
+  local app, flag, ranges, dynos = s:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
+  local t = { s = s, app = app or "", maintenance = flag == "m", turn = 0 }
+  if ranges ~= "*" then
+    t.ranges = {}
+    for b, bits in (ranges or ""):gmatch("(%d+)/(%d+)") do
+      t.ranges[#t.ranges + 1] = { tonumber(b), 2 ^ (32 - tonumber(bits)) }
+    end
+  end
+  for host, port, name, id in (dynos or ""):gmatch("([^ ,]+) (%d+) ([^ ,]+) ([^ ,]+)") do
     t[#t + 1] = { host, tonumber(port), name, id }
   end
   return t
 end
 
--- Apply a table; prune: also forget the apps it does not hold.
+-- Whether the client's address is in one of the ranges (IPv4 only, as a space's ranges are).
+local function trusted(r, ranges)
+  local p, n = get_var(r, "binary_remote_addr")
+  if not p or n ~= 4 then return false end
+  local a = ((p[0] % 256) * 16777216) + ((p[1] % 256) * 65536) + ((p[2] % 256) * 256) + (p[3] % 256)
+  for i = 1, #ranges do
+    local x = ranges[i]
+    if a - a % x[2] == x[1] then return true end
+  end
+  return false
+end
+
+-- Apply a table; prune: also forget the hosts it does not hold.
 local function apply(body, prune)
   local seen = {}
-  for app, dynos in body:gmatch("([^\t\n]+)\t([^\n]*)") do
-    seen[app] = true
-    if prune or dynos ~= "" then dict:set(app, dynos) end
+  for host, route in body:gmatch("([^\t\n]+)\t([^\n]*)") do
+    seen[host] = true
+    dict:set(host, route)
   end
   if prune then
     for _, key in ipairs(dict:get_keys(0)) do
@@ -59,9 +85,9 @@ local function apply(body, prune)
   end
 end
 
--- At nginx's start and each reload (in the master): the table last written. Apps without a dyno
--- in it keep what they had until the router process prunes, after the reload that stops routing them.
-function M.init(file)
+-- At nginx's start and each reload (in the master): the table last written, and where the pages are.
+function M.init(file, page_dir)
+  pages = "unix:" .. page_dir .. "/"
   local f = io.open(file, "r")
   if not f then return end
   local body = f:read("*a")
@@ -69,38 +95,46 @@ function M.init(file)
   apply(body, false)
 end
 
--- The upstream of every app: the next dyno of the app the Host names ($slipway_app), or after a
--- failed attempt (a GET or HEAD nginx retries) the one after it. $slipway_dyno names the dyno for
--- the access line when there was one attempt.
+-- A request no dyno is to answer: to the page server of its kind ($slipway_page names it for the line).
+local function page(r, kind)
+  set_var(r, "slipway_page", kind)
+  local ok, e = balancer.set_current_peer(pages .. kind .. ".sock")
+  if not ok then ngx.log(ngx.ERR, "slipway: ", e) end
+end
+
+-- The upstream of every request: the route of its host ($host: lower-cased, without port), then the
+-- next dyno of its app, or after a failed attempt (a GET or HEAD nginx retries) the one after it.
+-- $slipway_app names the app for the access line; $slipway_dyno the dyno, when there was one attempt.
 function M.balance()
   local r = get_request()
-  local app = app_of(r)
-  local s = dict:get(app)
-  local t = peers[app]
+  local hp, hn = get_var(r, "host")
+  local host = hp and ffi.string(hp, hn)
+  local s = host and dict:get(host)
+  if not s then return page(r, "none") end
+  local t = routes[host]
   if not t or t.s ~= s then
-    t = parse(s or "")
-    t.turn = 0
-    peers[app] = t
+    t = parse(s)
+    routes[host] = t
   end
+  set_var(r, "slipway_app", t.app)
+  if t.ranges and not trusted(r, t.ranges) then return page(r, "refused") end
+  if t.maintenance then return page(r, "maintenance") end
   local n = #t
-  if n == 0 then
-    ngx.log(ngx.ERR, "slipway: no dyno for app ", app)
-    return ngx.exit(502)
-  end
+  if n == 0 then return page(r, "idle") end
   local i = t.turn % n + 1
   t.turn = i
   local p = t[i]
   if balancer.get_last_failure() then
-    set_dyno(r, "")
+    set_var(r, "slipway_dyno", "")
   else
     if n > 1 then balancer.set_more_tries(n - 1) end
-    if p[3] ~= "-" then set_dyno(r, p[3]) end
+    if p[3] ~= "-" then set_var(r, "slipway_dyno", p[3]) end
   end
-  local ok, err = balancer.set_current_peer(p[1], p[2])
-  if not ok then ngx.log(ngx.ERR, "slipway: ", err) end
+  local ok, e = balancer.set_current_peer(p[1], p[2])
+  if not ok then ngx.log(ngx.ERR, "slipway: ", e) end
 end
 
--- The control socket: PUT /dynos (a whole table; ?prune=1 to forget what it does not hold).
+-- The control socket: PUT /routes (a whole table; ?prune=1 to forget what it does not hold).
 function M.put()
   ngx.req.read_body()
   local body = ngx.req.get_body_data()

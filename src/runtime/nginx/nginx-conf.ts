@@ -1,12 +1,13 @@
-// The nginx data plane's configuration as a pure function of Slipway's dyno registry: one server
-// for every app, which finds the app by the Host asked for (maps of each app's facts: no app,
-// a private space's refusal, maintenance, no web dyno) and otherwise proxies to one upstream whose
-// balancer, in nginx's lua module, picks the app's dyno from a table the router process keeps
-// (balancer-lua.ts: a deploy, a restart or a scale reloads nothing; the configuration only says which
-// apps have a dyno); a TLS server per certificate's name; and the same headers, error pages and log
-// fields as the Node router (src/runtime/router.ts). Nothing in it grows with the apps but the maps:
-// nginx's lua module builds a TLS context for every server and location at each reload.
-import { parseCidr, formatCidr } from '../../spaces/cidr.js';
+// The nginx data plane's configuration, and its route table, as pure functions of Slipway's dyno
+// registry. The configuration holds no app: one server proxies every request to one upstream whose
+// balancer, in nginx's lua module, finds the route of the Host asked for in the table the router
+// process keeps (balancer-lua.ts: no app, a private space's refusal, maintenance, no web dyno, else
+// the app's next dyno) — so only a certificate's change reloads nginx; page servers on sockets
+// answer what no dyno is to; a TLS server per certificate's name; and the same headers, error pages
+// and log fields as the Node router (src/runtime/router.ts). Nothing in it grows with the apps but
+// the certificates' servers: nginx's lua module builds a TLS context for every server and location
+// at each reload.
+import { parseCidr } from '../../spaces/cidr.js';
 import { page, MAINTENANCE_PAGE } from '../router.js';
 
 /** The Node router's pages; `$host` is filled in by nginx. */
@@ -56,10 +57,12 @@ export interface NginxConfInput {
   modules: string[];
 }
 
-/** The control socket's path under the prefix: the router process puts dyno tables there (balancer-lua.ts). */
+/** The control socket's path under the prefix: the router process puts route tables there (balancer-lua.ts). */
 export const controlSocket = (prefix: string) => `${prefix}/control.sock`;
-/** The dyno table nginx loads at its start and at each reload (the one last put). */
-export const dynoTableFile = (prefix: string) => `${prefix}/dynos.tsv`;
+/** The route table nginx loads at its start and at each reload (the one last put). */
+export const routeTableFile = (prefix: string) => `${prefix}/routes.tsv`;
+/** The folder of the page servers' sockets (one per kind of page: PAGE_KINDS). */
+export const pagesDir = (prefix: string) => `${prefix}/pages`;
 
 /** The status server's name: no app or custom domain can have it (a host name has no underscore). */
 export const STATUS_HOST = 'slipway_status';
@@ -67,8 +70,12 @@ export const STATUS_HOST = 'slipway_status';
 const HOSTNAME = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
 /** A dyno's name as the table gives it (web.1): nothing nginx would read as syntax. */
 const DYNO_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
-/** Every server that can proxy sets the dyno's name for the line (the balancer sets it; unset it would warn at each request). */
-const DYNO_VAR = `    set $slipway_dyno '';\n`;
+/**
+ * Every server that can proxy starts the variables the balancer sets (the app and the dyno for the
+ * line, the page it sent the request to): nginx's lua module sets only a variable `set` made, and an
+ * unset one would warn at each request.
+ */
+const BALANCER_VARS = `    set $slipway_app '';\n    set $slipway_dyno '';\n    set $slipway_page '';\n`;
 
 /** Single-quoted nginx string: only ' and \ need escaping. */
 const q = (s: string) => `'${s.replace(/[\\']/g, (c) => `\\${c}`)}'`;
@@ -83,7 +90,7 @@ export const LOG_FIELDS = {
   app: '$slipway_app', method: '$request_method', path: '$request_uri', host: '$host', request_id: '$slipway_request_id',
   fwd: '$proxy_add_x_forwarded_for', remote: '$remote_addr', upstream: '$upstream_addr', upstream_status: '$upstream_status',
   connect: '$upstream_connect_time', request_time: '$request_time', status: '$status', bytes: '$body_bytes_sent',
-  maintenance: '$slipway_maintenance', scheme: '$scheme', msec: '$msec',
+  page: '$slipway_page', scheme: '$scheme', msec: '$msec',
 } as const;
 
 /** What starts a line of LOG_FIELDS (a wire line starts with an app id, which never holds it). */
@@ -126,14 +133,15 @@ function lineMaps(): string {
 }
 
 /**
- * A `geo` body for a space's trusted ranges: `state` for an address in them, 'refused' for any
- * other; ranges that do not parse trust nobody (as in the Node router). Undefined for a /0, which
- * trusts every address, IPv6 too.
+ * A space's trusted ranges as the route table gives them: `*` for every address (none set, or a /0,
+ * which trusts IPv6 too), else `base/bits` of each range that parses (none: nobody is trusted, as in
+ * the Node router), the base as a number.
  */
-function trustedGeo(trusted: readonly string[], state: string): string | undefined {
+function trustedField(trusted: readonly string[] | undefined): string {
+  if (!trusted) return '*';
   const ranges = trusted.map(parseCidr).filter((c) => c !== undefined && c !== null);
-  if (ranges.some((c) => c.bits === 0)) return undefined;
-  return `    default 'refused';\n${ranges.map((c) => `    ${formatCidr(c)} ${q(state)};\n`).join('')}`;
+  if (ranges.some((c) => c.bits === 0)) return '*';
+  return ranges.map((c) => `${c.base}/${c.bits}`).join(',');
 }
 
 /**
@@ -148,21 +156,25 @@ const CERT_FILE = /^\/[\w./-]+$/;
 
 const HTML = `default_type 'text/html; charset=utf-8';`;
 
-/** The host names an app answers: `<name>.<domain>` and its custom domains (checked: nothing nginx would read as syntax). */
-function namesOf(a: NginxApp, c: NginxConfInput): string[] {
-  const names = [`${a.name}.${c.domain}`, ...(a.hostnames ?? [])];
-  const certificates = c.tlsPort === undefined ? [] : a.certificates ?? [];
-  const bad = [...names, ...certificates.map((x) => x.hostname)].find((n) => !HOSTNAME.test(n));
+/** The host names an app answers: `<name>.<domain>` and its custom domains (checked: nothing the table or nginx would read as syntax). */
+function namesOf(a: { name: string; hostnames?: string[] }, domain: string): string[] {
+  const names = [`${a.name}.${domain}`, ...(a.hostnames ?? [])];
+  const bad = names.find((n) => !HOSTNAME.test(n));
   if (bad) throw new Error(`cannot route ${JSON.stringify(bad)}: not a host name`);
-  const badFile = certificates.find((x) => !CERT_FILE.test(x.file) || x.file.includes('..'));
-  if (badFile) throw new Error(`cannot serve the certificate of ${badFile.hostname} from ${JSON.stringify(badFile.file)}: not a plain absolute path`);
   return names;
 }
 
-/** A host name as a map's key: one spelled like a map's own parameters (a custom domain `default`) is escaped, not read as one. */
-const mapKey = (n: string) => (/^(default|hostnames|include|volatile)$/.test(n) ? `\\${n}` : n);
+/** The certificates a configuration serves (checked: a host name each, a plain absolute file). */
+function certificatesOf(apps: NginxApp[]): { hostname: string; file: string }[] {
+  const certificates = apps.flatMap((a) => a.certificates ?? []);
+  const bad = certificates.find((x) => !HOSTNAME.test(x.hostname));
+  if (bad) throw new Error(`cannot route ${JSON.stringify(bad.hostname)}: not a host name`);
+  const badFile = certificates.find((x) => !CERT_FILE.test(x.file) || x.file.includes('..'));
+  if (badFile) throw new Error(`cannot serve the certificate of ${badFile.hostname} from ${JSON.stringify(badFile.file)}: not a plain absolute path`);
+  return certificates;
+}
 
-/** An app id as the balancer is told it: nothing Lua or nginx would read as syntax. */
+/** An app id as the balancer is told it: nothing the table, Lua or nginx would read as syntax. */
 const APP_ID = /^[\w.-]{1,128}$/;
 
 /**
@@ -181,52 +193,53 @@ const UPSTREAM = `  upstream dynos {
   }
 `;
 
-/** The dyno table for balancer-lua.ts: a line per routed app, its dynos that are up as `host port name id`. */
-export function dynoTable(apps: readonly { appId: string; internal?: boolean; dynos: readonly { host: string; port: number; name?: string; id?: string }[] }[]): string {
-  const field = /^[\w.:-]{1,128}$/;
-  return apps.filter((a) => !a.internal && APP_ID.test(a.appId)).map((a) => `${a.appId}\t${a.dynos
-    .filter((d) => field.test(d.host) && Number.isInteger(d.port) && d.port > 0 && d.port < 65536 && field.test(d.name ?? '-') && field.test(d.id ?? '-'))
-    .map((d) => `${d.host} ${d.port} ${d.name && DYNO_NAME.test(d.name) ? d.name : '-'} ${d.id ?? `${d.host}:${d.port}`}`).join(',')}\n`).join('');
+/** An app as its route: its names, state, ranges and dynos (those that are up). */
+export interface RoutedApp {
+  appId: string;
+  name: string;
+  hostnames?: string[];
+  internal?: boolean;
+  maintenance?: boolean;
+  trusted?: readonly string[];
+  dynos: readonly { host: string; port: number; name?: string; id?: string }[];
 }
-
-/** Each routed app with the host names it answers (a name twice would make nginx refuse the whole configuration; the store keeps names unique: the first app keeps it). */
-interface Row { a: NginxApp; names: string[] }
-function rowsOf(apps: NginxApp[], c: NginxConfInput): Row[] {
-  const seen = new Set<string>();
-  const bad = apps.find((a) => !APP_ID.test(a.appId));
-  if (bad) throw new Error(`cannot route app id ${JSON.stringify(bad.appId)}`);
-  return apps.map((a) => ({ a, names: namesOf(a, c).filter((n) => !seen.has(n) && seen.add(n)) }));
-}
-
-/** What the server does with a request for an app (the Host's): '' to proxy it to its dynos. */
-const stateOf = (a: NginxApp) => (a.maintenance ? 'maintenance' : a.dynos.length === 0 ? 'idle' : '');
 
 /**
- * Each app's facts by `$host` (nginx's Host, lower-cased, without port or trailing dot): its id (for
- * the balancer and its log lines), whether it is in maintenance (for its log lines) and what the
- * server does with the request (`$slipway_state`: 'none' for no app there, 404; 'refused' for an
- * address outside a private space's trusted ranges, 403; 'maintenance', 503, H80; 'idle' for no web
- * dyno, 503, H14; '' to proxy it). A request the server proxies costs one lookup besides the id (a
- * variable is only worked out when a request uses it); a space's app's state is a `geo` of its
- * client's address, one per distinct set of trusted ranges and state.
+ * The route table for balancer-lua.ts: a line per host name an app answers, `host \t app id \t m
+ * (maintenance) or nothing \t trusted ranges \t dynos`, a dyno as `host port name id`. Internal apps
+ * are not routed; a name twice (the store keeps names unique) stays the first app's, by app name; a
+ * dyno with a value that could end a field is left out. Sorted: the same registry, the same table.
  */
-function hostMaps(rows: Row[]): string {
-  const map = (variable: string, value: (a: NginxApp) => string | undefined, otherwise = "''") => {
-    const lines = rows.flatMap(({ a, names }) => { const v = value(a); return v === undefined ? [] : names.map((n) => `    ${mapKey(n)} ${v};\n`); });
-    return `  map $host ${variable} {\n${lines.join('')}    default ${otherwise};\n  }\n`;
+export function routeTable(apps: readonly RoutedApp[], domain: string): string {
+  const field = /^[\w.:-]{1,128}$/;
+  const bad = apps.find((a) => !APP_ID.test(a.appId));
+  if (bad) throw new Error(`cannot route app id ${JSON.stringify(bad.appId)}`);
+  const seen = new Set<string>();
+  return apps.filter((a) => !a.internal).sort((x, y) => x.name.localeCompare(y.name)).flatMap((a) => {
+    const dynos = a.dynos
+      .filter((d) => field.test(d.host) && Number.isInteger(d.port) && d.port > 0 && d.port < 65536 && field.test(d.name ?? '-') && field.test(d.id ?? '-'))
+      .map((d) => `${d.host} ${d.port} ${d.name && DYNO_NAME.test(d.name) ? d.name : '-'} ${d.id ?? `${d.host}:${d.port}`}`).join(',');
+    const route = `${a.appId}\t${a.maintenance ? 'm' : ''}\t${trustedField(a.trusted)}\t${dynos}\n`;
+    return namesOf(a, domain).filter((n) => !seen.has(n) && seen.add(n)).map((n) => `${n}\t${route}`);
+  }).join('');
+}
+
+/** The pages a request no dyno is to answer gets, each from a server of its own on a socket (the balancer picks one). */
+export const PAGE_KINDS = ['none', 'refused', 'maintenance', 'idle'] as const;
+
+/**
+ * The page servers: no app at the name (404), a client outside a space's trusted ranges (403),
+ * maintenance (503, H80), no web dyno (503, H14, with Retry-After). The server that proxied the
+ * request adds its X-Request-Id and writes its line ($slipway_page says which page it was).
+ */
+function pageServers(prefix: string): string {
+  const pages: Record<(typeof PAGE_KINDS)[number], string> = {
+    none: `return 404 ${q(page(PAGES.noApp.title, PAGES.noApp.text))};`,
+    refused: `return 403 ${q(page(PAGES.forbidden.title, PAGES.forbidden.text))};`,
+    maintenance: `return 503 ${q(MAINTENANCE_PAGE)};`,
+    idle: `add_header Retry-After 5 always; return 503 ${q(page(PAGES.noDyno.title, PAGES.noDyno.text))};`,
   };
-  const geos = new Map<string, string>();
-  const state = (a: NginxApp) => {
-    const s = stateOf(a);
-    const geo = a.trusted && trustedGeo(a.trusted, s);
-    if (!geo) return q(s);
-    if (!geos.has(geo)) geos.set(geo, `$slipway_trusted_${geos.size}`);
-    return geos.get(geo)!;
-  };
-  return map('$slipway_app', (a) => q(a.appId))
-    + map('$slipway_maintenance', (a) => (a.maintenance ? "'1'" : undefined))
-    + map('$slipway_state', state, "'none'")
-    + [...geos].map(([geo, variable]) => `  geo ${variable} {\n${geo}  }\n`).join('');
+  return PAGE_KINDS.map((k) => `  server { listen unix:${pagesDir(prefix)}/${k}.sock; access_log off; ${HTML} ${pages[k]} }\n`).join('');
 }
 
 const named = (n: string, status: number, title: string, text: string) => `    location @${n} { ${HTML} return ${status} ${q(page(title, text))}; }\n`;
@@ -240,19 +253,12 @@ const upstreamErrors = () => `    error_page 502 504 =503 @error;
 ${named('error', 503, PAGES.error.title, '$slipway_failure')}`;
 
 /**
- * What the server does with a request (and a TLS server for a certificate's name), by its app's
- * state (hostMaps): 404, 403, 503 for maintenance, 503 without a web dyno (with Retry-After), else
- * the dynos' upstream, with the upstream errors' page. A `return` with a body is sent as it is; a
+ * What the server does with a request (and a TLS server for a certificate's name): the upstream,
+ * whose balancer sends it to its app's dyno or to a page server, with the upstream errors' page. A
  * dyno's own responses are never intercepted (`proxy_intercept_errors` is off), and keep their own type.
  */
 function routes(): string {
-  return `    error_page 403 @h403;
-${upstreamErrors()}${named('h403', 403, PAGES.forbidden.title, PAGES.forbidden.text)}    location / {
-      ${HTML}
-      if ($slipway_state = 'none') { return 404 ${q(page(PAGES.noApp.title, PAGES.noApp.text))}; }
-      if ($slipway_state = 'refused') { return 403; }
-      if ($slipway_state = 'maintenance') { return 503 ${q(MAINTENANCE_PAGE)}; }
-      if ($slipway_state = 'idle') { add_header Retry-After 5 always; add_header X-Request-Id $slipway_request_id always; return 503 ${q(page(PAGES.noDyno.title, PAGES.noDyno.text))}; }
+  return `${upstreamErrors()}    location / {
       proxy_pass http://dynos;
     }
 `;
@@ -285,9 +291,7 @@ export function nginxConf(c: NginxConfInput): string {
   if (plain !== undefined) throw new Error(`cannot give nginx ${JSON.stringify(plain)}: not a plain absolute path`);
   const t = `${c.timeoutSeconds}s`;
   const apps = c.apps.filter((a) => !a.internal).sort((x, y) => x.name.localeCompare(y.name));
-  const rows = rowsOf(apps, c);
-  const keys = rows.flatMap((r) => r.names);
-  const certified = c.tlsPort === undefined ? [] : apps.flatMap((a) => a.certificates ?? []);
+  const certified = c.tlsPort === undefined ? [] : certificatesOf(apps);
   return `# Generated by Slipway from its dyno registry; rewritten on every change. Do not edit.
 ${c.modules.map((m) => `load_module ${m};\n`).join('')}${c.user ? `user ${c.user};\n` : ''}worker_processes 1;
 pcre_jit on;
@@ -310,17 +314,15 @@ http {
   # apps; a bucket holds the longest name, up to 253 characters).
   server_names_hash_max_size ${Math.max(512, 4 * certified.length)};
   server_names_hash_bucket_size ${bucket([STATUS_HOST, ...certified.map((x) => x.hostname)])};
-  map_hash_max_size ${Math.max(2048, 4 * keys.length)};
-  map_hash_bucket_size ${bucket(keys)};
   client_max_body_size 0;
   keepalive_requests 100000;
 ${logFormats().map((f) => `  ${f}\n`).join('')}  access_log ${c.prefix}/access.log slipway_line buffer=64k flush=250ms if=$slipway_line;
   access_log ${c.prefix}/access.log slipway buffer=64k flush=250ms if=$slipway_fields;
-  # The dyno table (balancer-lua.ts): kept across reloads, loaded from the last one put at each.
+  # The route table (balancer-lua.ts): kept across reloads, loaded from the last one put at each.
   lua_package_path '${c.prefix}/lua/?.lua;;';
   lua_shared_dict slipway 32m;
-  init_by_lua_block { slipway = require('slipway'); slipway.init('${dynoTableFile(c.prefix)}') }
-${lineMaps()}${hostMaps(rows)}  # The client's X-Request-Id when it looks like one, else a fresh one.
+  init_by_lua_block { slipway = require('slipway'); slipway.init('${routeTableFile(c.prefix)}', '${pagesDir(c.prefix)}') }
+${lineMaps()}  # The client's X-Request-Id when it looks like one, else a fresh one.
   map $http_x_request_id $slipway_request_id { "~^[\\w+=/@.-]{20,200}$" $http_x_request_id; default $request_id; }
   # X-Request-Start in integer milliseconds: $msec without its dot.
   map $msec $slipway_request_start { "~^(?<s>\\d+)\\.(?<ms>\\d+)$" $s$ms; default $msec; }
@@ -352,11 +354,11 @@ ${lineMaps()}${hostMaps(rows)}  # The client's X-Request-Id when it looks like o
   # A GET or HEAD that never reached a dyno goes to another one (nginx never retries other methods).
   proxy_next_upstream error;
   proxy_next_upstream_tries 3;
-${UPSTREAM}  # Every app, by the Host it is asked for (the maps above); any other name gets the 404 page.
+${UPSTREAM}  # Every app, by the Host it is asked for (the balancer's route table); any other name gets the 404 page.
   server {
     listen ${c.listenHost}:${c.listenPort} default_server;
     server_name _;
-${DYNO_VAR}${routes()}  }
+${BALANCER_VARS}${routes()}  }
   # Which table this configuration serves; asked by the router process, at a path only it knows.
   server {
     listen ${c.listenHost}:${c.listenPort};
@@ -365,30 +367,31 @@ ${DYNO_VAR}${routes()}  }
     location = /${c.statusToken} { default_type text/plain; return 200 '${c.generation}'; }
     location / { ${HTML} return 404 ${q(page(PAGES.noApp.title, PAGES.noApp.text))}; }
   }
-  # The router process puts dyno tables here (a socket in its private folder: no dyno reaches it).
+  # The router process puts route tables here (a socket in its private folder: no dyno reaches it).
   server {
     listen unix:${controlSocket(c.prefix)};
     access_log off;
     client_body_buffer_size 64m;
     client_max_body_size 64m;
-    location = /dynos { content_by_lua_block { slipway.put() } }
+    location = /routes { content_by_lua_block { slipway.put() } }
     location / { return 404; }
   }
-${c.tlsPort === undefined ? '' : `  # A name without a certificate (or none sent) gets no handshake: there is no default certificate to give away.
+  # The pages of requests no dyno is to answer (the balancer sends them here, by kind).
+${pageServers(c.prefix)}${c.tlsPort === undefined ? '' : `  # A name without a certificate (or none sent) gets no handshake: there is no default certificate to give away.
   # Inside a connection made for a certificate's name, a request for a name without one comes here
-  # by its Host and is routed by the maps, as on the plain port and in the Node router.
+  # by its Host and is routed by the route table, as on the plain port and in the Node router.
   server {
     listen ${c.listenHost}:${c.tlsPort} ssl default_server;
     server_name _;
     ssl_reject_handshake on;
-${DYNO_VAR}${routes()}  }
+${BALANCER_VARS}${routes()}  }
   # One server per certificate'd name: nginx picks it by SNI, and with it the certificate (then by the Host asked for).
 ${certified.map((x) => `  server {
     listen ${c.listenHost}:${c.tlsPort} ssl;
     server_name ${x.hostname};
     ssl_certificate ${x.file};
     ssl_certificate_key ${x.file};
-${DYNO_VAR}${routes()}  }
+${BALANCER_VARS}${routes()}  }
 `).join('')}`}}
 `;
 }

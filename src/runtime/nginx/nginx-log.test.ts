@@ -4,7 +4,7 @@ import { parseEntry, routerLogLine } from './nginx-log.js';
 
 const entry = (o: Record<string, string>) => ({
   app: 'app-1', method: 'GET', path: '/?q=1', host: 'shop.localhost', request_id: 'abcdefghijklmnopqrstuv', fwd: '127.0.0.1', remote: '127.0.0.1',
-  upstream: '127.0.0.1:4001', upstream_status: '200', connect: '0.001', request_time: '0.012', status: '200', bytes: '42', maintenance: '', scheme: 'http', msec: '1764563200.123', ...o,
+  upstream: '127.0.0.1:4001', upstream_status: '200', connect: '0.001', request_time: '0.012', status: '200', bytes: '42', page: '', scheme: 'http', msec: '1764563200.123', ...o,
 });
 /** A line as nginx writes it: the fields' values (escaped as escape=json escapes them) between tabs. */
 const written = (o: Record<string, string>) => Object.values(entry(o)).join('\t');
@@ -32,11 +32,11 @@ test('a GET retried on another dyno is logged against the dyno that answered', (
   assert.match(r!.line, /dyno=web\.2 connect=2ms .*status=200/);
 });
 
-test('nginx\'s own 503s become H12 (upstream timeout), H13 (refused) and H14 (no dyno)', () => {
+test('nginx\'s own 503s become H12 (upstream timeout), H13 (refused); the no-dyno page\'s H14', () => {
   assert.equal(routerLogLine(entry({ path: '/slow', upstream_status: '504', status: '503', request_time: '2.004', bytes: '180' }), names)!.line,
     'at=error code=H12 desc="Request timeout" method=GET path="/slow" host=shop.localhost request_id=abcdefghijklmnopqrstuv fwd="127.0.0.1" dyno=web.1 status=503 service=2004ms');
   assert.match(routerLogLine(entry({ upstream: '127.0.0.1:4001, 127.0.0.1:4002', upstream_status: '502, 502', status: '503' }), names)!.line, /^at=error code=H13 desc="Connection closed without response" .* dyno=web\.2 status=503/);
-  assert.equal(routerLogLine(entry({ upstream: '', upstream_status: '', connect: '', status: '503' }), names)!.line,
+  assert.equal(routerLogLine(entry({ upstream: 'unix:/d/nginx/pages/idle.sock', upstream_status: '503', connect: '0.000', status: '503', page: 'idle' }), names)!.line,
     'at=error code=H14 desc="No web processes running" method=GET path="/?q=1" host=shop.localhost dyno= status=503');
 });
 
@@ -45,7 +45,7 @@ test('a 503 the app itself sent is an ordinary access line', () => {
 });
 
 test('a client outside a space\'s trusted ranges is logged as refused', () => {
-  assert.equal(routerLogLine(entry({ upstream: '', upstream_status: '', status: '403', remote: '192.0.2.7' }), names)!.line,
+  assert.equal(routerLogLine(entry({ upstream: 'unix:/d/nginx/pages/refused.sock', upstream_status: '403', status: '403', remote: '192.0.2.7', page: 'refused' }), names)!.line,
     'at=error code=forbidden desc="Client address 192.0.2.7 is outside the space\'s trusted IP ranges" method=GET path="/?q=1" host=shop.localhost dyno= status=403');
 });
 
@@ -64,9 +64,10 @@ test('requests outside any app (the default server) are not logged', () => {
 });
 
 test('an app in maintenance mode: its 503 is H80, not H14', () => {
-  const r = routerLogLine(entry({ upstream: '', upstream_status: '', connect: '', status: '503', maintenance: '1' }), names);
-  assert.match(r!.line, /^at=error code=H80 desc="Maintenance mode" method=GET path="\/\?q=1" host=shop\.localhost/);
-  assert.match(routerLogLine(entry({ upstream: '', upstream_status: '', connect: '', status: '503' }), names)!.line, /code=H14/);
+  const r = routerLogLine(entry({ upstream: 'unix:/d/nginx/pages/maintenance.sock', upstream_status: '503', status: '503', page: 'maintenance' }), names);
+  assert.match(r!.line, /^at=error code=H80 desc="Maintenance mode" method=GET path="\/\?q=1" host=shop\.localhost dyno= status=503$/);
+  assert.match(routerLogLine(entry({ upstream: 'unix:/d/nginx/pages/idle.sock', upstream_status: '503', status: '503', page: 'idle' }), names)!.line, /code=H14/);
+  assert.match(routerLogLine(entry({ status: '403', upstream_status: '403' }), names)!.line, /^at=info .* dyno=web\.1 .*status=403 /, 'a 403 a dyno sent is its own');
 });
 
 test('a WebSocket\'s line says bytes=0 as the Node router\'s does (what flowed after the 101 is no response body)', () => {

@@ -27,15 +27,16 @@ export function parseEntry(line: string): Entry | undefined {
     // Written out, in LOG_FIELDS' order: this runs for every request.
     return {
       app: u(v[0]!), method: u(v[1]!), path: u(v[2]!), host: u(v[3]!), request_id: u(v[4]!), fwd: u(v[5]!), remote: u(v[6]!), upstream: u(v[7]!),
-      upstream_status: u(v[8]!), connect: u(v[9]!), request_time: u(v[10]!), status: u(v[11]!), bytes: u(v[12]!), maintenance: u(v[13]!), scheme: u(v[14]!), msec: v[15]!,
+      upstream_status: u(v[8]!), connect: u(v[9]!), request_time: u(v[10]!), status: u(v[11]!), bytes: u(v[12]!), page: u(v[13]!), scheme: u(v[14]!), msec: v[15]!,
     };
   } catch { return undefined; }
 }
 
 /**
  * The app and its router log line for one request, as the Node router would have written it:
- * nginx's own 503s after an upstream timeout or failure become H12/H13, a 503 with no upstream is
- * H14, a 403 with no upstream is a refused client outside a space's trusted ranges.
+ * nginx's own 503s after an upstream timeout or failure become H12/H13; the page the balancer sent
+ * the request to says the rest: a client outside a space's trusted ranges, maintenance (H80), no web
+ * dyno (H14).
  */
 export function routerLogLine(e: Entry, dynoAt: (addr: string) => string | undefined): { appId: string; line: string } | undefined {
   if (!e.app) return undefined;
@@ -46,11 +47,11 @@ export function routerLogLine(e: Entry, dynoAt: (addr: string) => string | undef
   const total = ms(e.request_time);
   const connectMs = ms(e.connect);
   // Fields are written out, not spread: spreading an object JSON.parse made cost more than the rest of the line (this runs for every request).
-  if (!upstream && status === 403) {
+  if (e.page === 'refused') {
     return { appId: e.app, line: errorLine({ method, path, host, code: 'forbidden', desc: `Client address ${e.remote} is outside the space's trusted IP ranges`, status }) };
   }
-  if (!upstream && status === 503 && e.maintenance === '1') return { appId: e.app, line: errorLine({ method, path, host, code: 'H80', desc: 'Maintenance mode', status }) };
-  if (!upstream && status === 503) return { appId: e.app, line: errorLine({ method, path, host, code: 'H14', desc: 'No web processes running', status }) };
+  if (e.page === 'maintenance') return { appId: e.app, line: errorLine({ method, path, host, code: 'H80', desc: 'Maintenance mode', status }) };
+  if (e.page === 'idle') return { appId: e.app, line: errorLine({ method, path, host, code: 'H14', desc: 'No web processes running', status }) };
   const upStatus = last(e.upstream_status);
   if (status === 503 && (upStatus === '504' || upStatus === '502')) {
     const [code, desc] = upStatus === '504' ? ['H12', 'Request timeout'] : ['H13', 'Connection closed without response'];
