@@ -1,12 +1,14 @@
 // The nginx data plane acknowledges a routing-table version (what the server waits for before a
-// deploy or scale answers) only once nginx serves it: here nginx refuses a reload (its dyno table's
-// Lua broken on disk, so the new configuration cannot start) and keeps its old routes, so neither
-// that version nor a later one with the same routes may count as served; one it serves afterwards
-// does. Real nginx; the table is given directly.
+// deploy or scale answers) only once nginx serves it: here nginx refuses a reload (a certificate's
+// change; its route table's Lua broken on disk, so the new configuration cannot start) and keeps
+// its old configuration, so neither that version nor a later one with the same routes may count as
+// served; one it serves afterwards does. Real nginx and openssl; the table is given directly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { startDataPlane } from '../src/router/data-plane.js';
@@ -24,7 +26,15 @@ const dyno = async (answer: string) => {
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   return { srv, port: (srv.address() as AddressInfo).port };
 };
-const app = (port: number, hostnames: string[] = []): RouterApp => ({ id: 'app-1', name: 'acked', dynos: [{ id: `d${port}`, host: '127.0.0.1', port, name: 'web.1' }], trusted: null, internal: false, hostnames, maintenance: false });
+const app = (port: number, hostnames: string[] = [], certificates: RouterApp['certificates'] = []): RouterApp => ({ id: 'app-1', name: 'acked', dynos: [{ id: `d${port}`, host: '127.0.0.1', port, name: 'web.1' }], trusted: null, internal: false, hostnames, maintenance: false, certificates });
+/** A request over TLS for `name` (by SNI); its body, or the handshake's error. */
+const tlsGet = (port: number, name: string) => new Promise<string>((resolve) => {
+  https.get({ host: '127.0.0.1', port, path: '/', servername: name, headers: { host: name }, rejectUnauthorized: false, agent: false }, (res) => {
+    let body = '';
+    res.on('data', (c) => { body += c; });
+    res.on('end', () => resolve(body));
+  }).on('error', (e) => resolve(`error: ${e.message}`));
+});
 const get = (port: number, host = 'acked.localhost') => new Promise<string>((resolve, reject) => {
   http.get({ host: '127.0.0.1', port, path: '/', headers: { host }, agent: false }, (res) => {
     let body = '';
@@ -35,14 +45,17 @@ const get = (port: number, host = 'acked.localhost') => new Promise<string>((res
 
 test('a table nginx refuses is never acknowledged, nor a later version with the same routes; one it serves is', { skip: missing, timeout: 60_000 }, async () => {
   const [x, y] = [await dyno('x'), await dyno('y')];
-  const port = await freePort();
+  const [port, tlsPort] = [await freePort(), await freePort()];
   const table = { version: 1, apps: [app(x.port)] };
   const served: number[] = [];
   const said: string[] = [];
   const dataDir = tempDir('slipway-ack-');
   const lua = path.join(dataDir, 'nginx', 'lua', 'slipway.lua');
+  const [key, crt] = [path.join(dataDir, 'k.pem'), path.join(dataDir, 'c.pem')];
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=acked.test', '-addext', 'subjectAltName=DNS:acked.test', '-keyout', key, '-out', crt], { stdio: 'ignore' });
+  const certificate = { hostname: 'acked.test', id: 'c1', chain: fs.readFileSync(crt, 'utf8'), key: fs.readFileSync(key, 'utf8') };
   const plane = await startDataPlane('nginx', {
-    server: 'http://127.0.0.1:1', token: 't', port, host: '127.0.0.1', domain: 'localhost', timeoutMs: 5000, logBufferLines: 100, dataPlane: 'nginx', dataDir,
+    server: 'http://127.0.0.1:1', token: 't', port, tlsPort, host: '127.0.0.1', domain: 'localhost', timeoutMs: 5000, logBufferLines: 100, dataPlane: 'nginx', dataDir,
   }, {
     table: { get version() { return table.version; }, all: () => table.apps, lookup: () => undefined, customHost: () => undefined, certificateFor: () => undefined },
     line: () => {}, wire: () => {}, served: (v) => served.push(v), say: (l) => said.push(l),
@@ -51,9 +64,9 @@ test('a table nginx refuses is never acknowledged, nor a later version with the 
     plane.changed();
     await waitFor('version 1 served', async () => served.includes(1));
     assert.equal(await get(port), 'x');
-    // A custom domain (a new configuration) that nginx refuses to start: it keeps serving x, and not the domain.
+    // A certificate (a new configuration) that nginx refuses to start: it keeps serving x, and not the certificate.
     fs.writeFileSync(lua, 'this is not Lua');
-    Object.assign(table, { version: 2, apps: [app(x.port, ['acked.test'])] });
+    Object.assign(table, { version: 2, apps: [app(x.port, ['acked.test'], [certificate])] });
     plane.changed();
     // Changed again while that reload is pending: the same routes under a new version.
     Object.assign(table, { version: 3 });
@@ -61,14 +74,14 @@ test('a table nginx refuses is never acknowledged, nor a later version with the 
     await waitFor('the failed reload to be said', async () => said.some((l) => /did not take effect/.test(l)), 20_000);
     // Whatever follows a failed reload at once (the next version's turn) has run by now.
     await new Promise((r) => setTimeout(r, 200));
-    assert.equal(await get(port), 'x', 'nginx still serves the old table');
-    assert.match(await get(port, 'acked.test'), /No such app/, 'and not the new one');
+    assert.equal(await get(port), 'x', 'nginx still serves');
+    assert.match(await tlsGet(tlsPort, 'acked.test'), /^error: /, 'but not the new certificate');
     assert.deepEqual(served, [1], 'no version nginx does not serve is acknowledged');
     fs.writeFileSync(lua, BALANCER_LUA);
-    Object.assign(table, { version: 4, apps: [app(y.port, ['acked.test'])] });
+    Object.assign(table, { version: 4, apps: [app(y.port, ['acked.test'], [certificate])] });
     plane.changed();
     await waitFor('version 4 served', async () => served.includes(4), 30_000);
-    assert.equal(await get(port, 'acked.test'), 'y', 'acknowledged: served');
+    assert.equal(await tlsGet(tlsPort, 'acked.test'), 'y', 'acknowledged: served, with its certificate');
   } finally {
     await plane.close(true);
     x.srv.close();
