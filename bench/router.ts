@@ -142,10 +142,10 @@ try {
   await cli(server, ['apps:create', 'benchapp']);
   const b = await cli(server, ['builds:create', '-a', 'benchapp'], { cwd: exampleRepo('web-app') });
   if (b.code !== 0) throw new Error(b.stdout + b.stderr);
-  // The dyno's address on its network, as the router's nginx has it (its dyno table, balancer-lua.ts).
+  // The dyno's address on its network, as the router's nginx has it (its route table, balancer-lua.ts).
   const appId = (await api<{ id: string }>(server, 'GET', '/apps/benchapp')).json.id;
-  const dynoOf = (id: string) => waitFor('the web dyno in the router\'s nginx dyno table', async () => {
-    const line = fs.readFileSync(path.join(server.dataDir, 'nginx', 'dynos.tsv'), 'utf8').split('\n').find((l) => l.startsWith(`${id}\t`));
+  const dynoOf = (id: string) => waitFor('the web dyno in the router\'s nginx route table', async () => {
+    const line = fs.readFileSync(path.join(server.dataDir, 'nginx', 'routes.tsv'), 'utf8').split('\n').find((l) => l.split('\t')[1] === id);
     const m = line && /\t([\d.]+) (\d+) /.exec(line);
     return m ? `${m[1]}:${m[2]}` : undefined;
   }, 30_000);
@@ -208,6 +208,9 @@ try {
     await Promise.all(Array.from({ length: Math.min(25, APPS - i) }, (_, k) => api(server, 'POST', '/apps', { name: `bulk-${i + k}` })));
   }
   await waitFor(`the router to serve ${APPS} apps`, async () => (await get(server.routerPort, `bulk-${APPS - 1}.localhost`)).status === 503, 60_000);
+  // Maintenance on and off for another app under load: a route table change, nothing reloads.
+  const master = routerNginx();
+  const worker = workersOf(master).map(([w]) => w).join(' ');
   const load = wrk(`http://127.0.0.1:${server.routerPort}/`, 'benchapp.localhost', 12);
   const changes: number[] = [];
   const calls: number[] = [];
@@ -219,12 +222,11 @@ try {
     await waitFor('the change to be served', async () => /Offline for maintenance/.test((await get(server.routerPort, 'bulk-7.localhost')).body) === on, 30_000);
     changes.push(performance.now() - t0);
   }
-  const underReloads = await load;
+  const underChanges = await load;
+  const sameWorkerChanges = workersOf(master).map(([w]) => w).join(' ') === worker;
 
   // Dyno changes under load (restarts of the loaded app's dyno, as a deploy replaces it): nginx's
-  // dyno table changes, nothing reloads, and its worker stays.
-  const master = routerNginx();
-  const worker = workersOf(master).map(([w]) => w).join(' ');
+  // route table changes, nothing reloads, and its worker stays.
   const restarts = wrk(`http://127.0.0.1:${server.routerPort}/`, 'benchapp.localhost', 20);
   const restartMs: number[] = [];
   for (let i = 0; i < 4; i++) {
@@ -269,12 +271,13 @@ try {
   aim('nginx data plane / plain nginx', toPlain.median, 0.7);
   console.log(`    each round: ${toPlain.each}`);
   console.log(`  nginx data plane / direct ${(viaNginx.rps / direct.rps).toFixed(2)}×   Node data plane / direct ${(viaNode.rps / direct.rps).toFixed(2)}×   nginx / Node data plane ${(viaNginx.rps / viaNode.rps).toFixed(2)}×`);
-  console.log(`  a change served with ${APPS + 1} apps (API call to the router serving it, nginx reloaded): median ${changes[4]!.toFixed(0)} ms, max ${changes[7]!.toFixed(0)} ms`);
+  console.log(`  a change served with ${APPS + 1} apps (API call to the router serving it; another app's maintenance): median ${changes[4]!.toFixed(0)} ms, max ${changes[7]!.toFixed(0)} ms`);
   console.log(`  (of which the API call, which returns once the router reports it serves the change: median ${calls[4]!.toFixed(0)} ms; each in order: ${each} ms)`);
-  row(`under those ${changes.length} reloads`, underReloads);
-  console.log(`  nginx alone reloading the router's config, every app with a web dyno: ${APPS + 1} apps ${reloadMany.ms.toFixed(0)} ms to the new worker, master CPU ${reloadMany.cpuMs.toFixed(0)} ms, master RSS ${reloadMany.rssMb.toFixed(1)} MB;`
+  row(`under those ${changes.length} changes`, underChanges);
+  console.log(`    (no reload: nginx's worker ${sameWorkerChanges ? 'the same throughout' : 'REPLACED'})`);
+  console.log(`  nginx alone reloading the router's config (a certificate's change), every app with a web dyno in its route table: ${APPS + 1} apps ${reloadMany.ms.toFixed(0)} ms to the new worker, master CPU ${reloadMany.cpuMs.toFixed(0)} ms, master RSS ${reloadMany.rssMb.toFixed(1)} MB;`
     + ` 1 app ${reloadOne.ms.toFixed(0)} ms, ${reloadOne.cpuMs.toFixed(0)} ms, ${reloadOne.rssMb.toFixed(1)} MB; per app ${((reloadMany.cpuMs - reloadOne.cpuMs) / APPS).toFixed(2)} ms of CPU (medians of 5)`);
-  if (underReloads.errors) console.log(`    ${underReloads.detail}`);
+  if (underChanges.errors) console.log(`    ${underChanges.detail}`);
   row(`under ${restartMs.length} restarts of the loaded app's dyno`, underRestarts);
   console.log(`    (no reload: nginx's worker ${sameWorker ? 'the same throughout' : 'REPLACED'}; each restart to its new dyno in the table: ${restartMs.map((m) => m.toFixed(0)).join(', ')} ms)`);
   if (underRestarts.errors) console.log(`    ${underRestarts.detail}`);

@@ -435,7 +435,7 @@ test('router lines that waited while the server was away, more than one batch of
   await waitFor('a line served after', async () => (await routerLines()).includes('path="/?after-away=1"'), 20_000);
 });
 
-test('attack: a dyno that puts a dyno table into nginx\'s control socket (routing another app to itself) cannot reach it', { skip: missing, timeout: 120_000 }, async () => {
+test('attack: a dyno that puts a route table into nginx\'s control socket (routing another app to itself) cannot reach it', { skip: missing, timeout: 120_000 }, async () => {
   const sock = path.join(s.dataDir, 'nginx', 'control.sock');
   assert.ok(fs.statSync(sock).isSocket(), 'the control socket is where the attack aims');
   const victim = (await api<{ id: string }>(s, 'GET', `/apps/${A}`)).json.id;
@@ -444,14 +444,14 @@ test('attack: a dyno that puts a dyno table into nginx\'s control socket (routin
     Procfile: 'web: node server.js',
     'server.js': `const http = require('http');
 http.createServer((_q, res) => {
-  const req = http.request({ socketPath: process.env.CONTROL, method: 'PUT', path: '/dynos?prune=1' }, (r) => { r.resume(); res.end('reached ' + r.statusCode); });
+  const req = http.request({ socketPath: process.env.CONTROL, method: 'PUT', path: '/routes?prune=1' }, (r) => { r.resume(); res.end('reached ' + r.statusCode); });
   req.on('error', (e) => res.end('refused ' + e.code));
-  req.end(process.env.VICTIM + '\\t127.0.0.1 ' + process.env.PORT + ' web.1 thief\\n');
+  req.end(process.env.VICTIM_HOST + '\\t' + process.env.VICTIM + '\\t\\t*\\t127.0.0.1 ' + process.env.PORT + ' web.1 thief\\n');
 }).listen(process.env.PORT);
 `,
   });
   assert.equal((await cli(s, ['apps:create', 'ngthief'])).code, 0);
-  assert.equal((await cli(s, ['config:set', `CONTROL=${sock}`, `VICTIM=${victim}`, '-a', 'ngthief'])).code, 0);
+  assert.equal((await cli(s, ['config:set', `CONTROL=${sock}`, `VICTIM=${victim}`, `VICTIM_HOST=${A}.localhost`, '-a', 'ngthief'])).code, 0);
   const b = await cli(s, ['builds:create', '-a', 'ngthief'], { cwd: thief });
   assert.equal(b.code, 0, b.stdout + b.stderr);
   const r = await waitFor('the thief\'s dyno', async () => { const x = await viaRouter(s, 'ngthief'); return x.status === 200 ? x : undefined; });

@@ -91,7 +91,7 @@ test('nginx is needed only with SLIPWAY_ROUTER=nginx; by default (auto) its abse
   assert.deepEqual(bySeverity(runChecks({ ...config, router: 'nginx' }, noNginx), 'fatal'), ['nginx']);
 });
 
-test('nginx without its lua module (the dyno table): fatal with SLIPWAY_ROUTER=nginx, a warning by default, naming the package', () => {
+test('nginx without its lua module (the route table): fatal with SLIPWAY_ROUTER=nginx, a warning by default, naming the package', () => {
   const noLua = host((_d, _p, h) => { h.nginxLua = () => false; });
   const auto = runChecks({ ...config, router: 'auto' }, noLua).find((c) => c.name === 'nginx lua module')!;
   assert.equal(auto.severity, 'warning');

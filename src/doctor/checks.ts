@@ -22,7 +22,7 @@ export interface HostFacts {
   sandboxUser(): { name: string } | { problem: string };
   /** Why bubblewrap cannot isolate commands as the sandbox user here, or undefined when it can. */
   bwrapProblem(): string | undefined;
-  /** Whether nginx's lua module (with ndk) is installed: the nginx router's dyno table. */
+  /** Whether nginx's lua module (with ndk) is installed: the nginx router's route table. */
   nginxLua(): boolean;
 }
 
@@ -100,7 +100,7 @@ function router(c: DoctorConfig, h: HostFacts): Check[] {
   const nginx = program(h, 'nginx', 'nginx-light libnginx-mod-http-lua', why, severity);
   if (nginx.severity !== 'ok') return [nginx];
   const lua: Check = h.nginxLua()
-    ? ok('nginx lua module', 'installed (the dyno table: a deploy or a scale reloads nothing)')
+    ? ok('nginx lua module', 'installed (the route table: a deploy, a scale or a new app reloads nothing)')
     : { name: 'nginx lua module', severity, what: 'nginx\'s lua module is not installed', why: `${why}: nginx keeps its dynos in a table of the lua module's, so a deploy never reloads it`, fix: `${SETUP}, or apt-get install libnginx-mod-http-lua` };
   return [nginx, lua];
 }

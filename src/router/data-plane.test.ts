@@ -11,7 +11,7 @@ test('auto is nginx where it is installed, else the Node router, said once with 
   assert.match(said[0]!, /^nginx not found in \/usr\/local\/sbin:.*apt-get install nginx-light libnginx-mod-http-lua.*: routing with the Node data plane/);
 });
 
-test('nginx without its lua module (the dyno table) is not chosen either, said with the package to install', () => {
+test('nginx without its lua module (the route table) is not chosen either, said with the package to install', () => {
   const said: string[] = [];
   assert.equal(chooseDataPlane({ dataPlane: 'auto' }, (l) => said.push(l), () => nginxMissing(() => true, () => false)), 'node');
   assert.match(said[0]!, /^nginx's lua module not found in \/usr\/lib\/nginx\/modules.*apt-get install libnginx-mod-http-lua.*routing with the Node data plane/);

@@ -27,10 +27,10 @@ type PlaneTable = Pick<TableClient, 'version' | 'all' | 'lookup' | 'customHost' 
 
 interface PlaneDeps { table: PlaneTable; line(appId: string, line: string, msec?: string): void; wire(data: Buffer, lines: number): void; served(version: number): void; say(line: string): void }
 
-/** Why nginx cannot be the data plane here (undefined: it can): nginx itself, or its lua module for the dyno table. */
+/** Why nginx cannot be the data plane here (undefined: it can): nginx itself, or its lua module for the route table. */
 export function nginxMissing(nginx = () => findExecutable('nginx') !== undefined, modules = () => findLuaModules() !== undefined): string | undefined {
   if (!nginx()) return `nginx not found in ${SYSTEM_PATH} (\`apt-get install nginx-light ${LUA_PACKAGE}\`)`;
-  if (!modules()) return `nginx's lua module not found in ${MODULE_DIRS.join(', ')} (\`apt-get install ${LUA_PACKAGE}\`: nginx's dyno table, so a deploy reloads nothing)`;
+  if (!modules()) return `nginx's lua module not found in ${MODULE_DIRS.join(', ')} (\`apt-get install ${LUA_PACKAGE}\`: nginx's route table, so a deploy reloads nothing)`;
   return undefined;
 }
 

@@ -1,4 +1,4 @@
-// nginx's lua module, which the nginx data plane's dyno table needs (balancer-lua.ts): Debian's
+// nginx's lua module, which the nginx data plane's route table needs (balancer-lua.ts): Debian's
 // libnginx-mod-http-lua, with the ndk module it loads after. Looked up where distributions put
 // nginx's dynamic modules.
 import fs from 'node:fs';

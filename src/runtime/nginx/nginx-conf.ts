@@ -53,7 +53,7 @@ export interface NginxConfInput {
   generation: number;
   /** The status path's secret (hex): a dyno reaches the router's port too, and is not told. */
   statusToken: string;
-  /** nginx's dynamic modules to load for the dyno table (ndk, then lua), absolute paths. */
+  /** nginx's dynamic modules to load for the route table (ndk, then lua), absolute paths. */
   modules: string[];
 }
 
@@ -178,7 +178,7 @@ function certificatesOf(apps: NginxApp[]): { hostname: string; file: string }[] 
 const APP_ID = /^[\w.-]{1,128}$/;
 
 /**
- * The one upstream every app is proxied to: its balancer picks the dyno from the dyno table
+ * The one upstream every app is proxied to: its balancer picks the dyno from the route table
  * (balancer-lua.ts) by the app the Host names, and nginx keeps idle connections to dynos for the next
  * request (`keepalive` after the balancer, matched by the dyno's address), as ingress-nginx does. One
  * upstream and one server for every app: nginx's lua module builds a TLS context for each location
