@@ -71,18 +71,22 @@ local function trusted(r, ranges)
   return false
 end
 
--- Apply a table; prune: also forget the hosts it does not hold.
+-- Apply a table; prune: first forget the hosts it does not hold. A route that does not fit is never
+-- made room for by evicting another (set would, silently): the first such error is returned.
 local function apply(body, prune)
-  local seen = {}
-  for host, route in body:gmatch("([^\t\n]+)\t([^\n]*)") do
-    seen[host] = true
-    dict:set(host, route)
-  end
+  local routes_in = {}
+  for host, route in body:gmatch("([^\t\n]+)\t([^\n]*)") do routes_in[host] = route end
   if prune then
     for _, key in ipairs(dict:get_keys(0)) do
-      if not seen[key] then dict:delete(key) end
+      if not routes_in[key] then dict:delete(key) end
     end
   end
+  local failed
+  for host, route in pairs(routes_in) do
+    local ok, e = dict:safe_set(host, route)
+    if not ok and not failed then failed = host .. ": " .. e end
+  end
+  return failed
 end
 
 -- At nginx's start and each reload (in the master): the table last written, and where the pages are.
@@ -92,7 +96,8 @@ function M.init(file, page_dir)
   if not f then return end
   local body = f:read("*a")
   f:close()
-  apply(body, false)
+  local failed = apply(body, false)
+  if failed then ngx.log(ngx.ERR, "slipway: the route table does not fit in nginx's dictionary (", failed, ")") end
 end
 
 -- A request no dyno is to answer: to the page server of its kind ($slipway_page names it for the line).
@@ -143,7 +148,12 @@ function M.put()
     ngx.say("the table did not fit in the control server's body buffer")
     return
   end
-  apply(body or "", ngx.var.arg_prune == "1")
+  local failed = apply(body or "", ngx.var.arg_prune == "1")
+  if failed then
+    ngx.status = 507
+    ngx.say("the route table does not fit in nginx's dictionary (", failed, "): raise lua_shared_dict slipway")
+    return
+  end
   ngx.say("ok")
 end
 
