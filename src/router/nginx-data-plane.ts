@@ -11,7 +11,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { startHostService, runHost } from '../sandbox/host.js';
 import { HOST_ENV } from '../sandbox/host-tools.js';
-import { nginxConf, certificateCheckConf, routeTable, routeTableFile, controlSocket, pagesDir, PAGE_KINDS, FIELDS_MARK, STATUS_HOST, type NginxApp, type RoutedApp } from '../runtime/nginx/nginx-conf.js';
+import { nginxConf, certificateCheckConf, routeTable, routeTableFile, controlSocket, pageSocket, PAGE_KINDS, FIELDS_MARK, STATUS_HOST, type NginxApp, type RoutedApp } from '../runtime/nginx/nginx-conf.js';
 import { BALANCER_LUA } from '../runtime/nginx/balancer-lua.js';
 import { parseEntry, routerLogLine } from '../runtime/nginx/nginx-log.js';
 import { AccessLogTail } from '../runtime/nginx/access-log-tail.js';
@@ -83,7 +83,8 @@ export class NginxDataPlane {
     for (const d of ['temp/body', 'temp/proxy', 'temp/fastcgi', 'temp/uwsgi', 'temp/scgi', 'pages']) fs.mkdirSync(path.join(this.o.prefix, d), { recursive: true, mode: 0o700 });
     this.killLeftover();
     writeRouteTable(this.o.prefix, apps, this.o.domain);
-    if (Buffer.byteLength(`${pagesDir(this.o.prefix)}/maintenance.sock`) > 107) throw new Error(`${pagesDir(this.o.prefix)}/maintenance.sock is too long a path for a socket (107 bytes at most): set SLIPWAY_ROUTER_DATA_DIR to a shorter one`);
+    const longest = [controlSocket(this.o.prefix), ...PAGE_KINDS.map((k) => pageSocket(this.o.prefix, k))].find((f) => Buffer.byteLength(f) > 107);
+    if (longest) throw new Error(`${longest} is too long a path for a socket (107 bytes at most): set SLIPWAY_ROUTER_DATA_DIR to a shorter one`);
     this.tail = new AccessLogTail(path.join(this.o.prefix, 'access.log'), (chunk) => this.onChunk(chunk), () => this.proc?.signal('SIGUSR1'));
     this.tail.start();
     await this.checkCertificates();
@@ -291,7 +292,7 @@ export class NginxDataPlane {
     this.current = this.confText(this.generation);
     fs.writeFileSync(this.confFile, this.current);
     // A killed nginx leaves its sockets behind, which a new one could not listen on.
-    for (const sock of [controlSocket(this.o.prefix), ...PAGE_KINDS.map((k) => `${pagesDir(this.o.prefix)}/${k}.sock`)]) fs.rmSync(sock, { force: true });
+    for (const sock of [controlSocket(this.o.prefix), ...PAGE_KINDS.map((k) => pageSocket(this.o.prefix, k))]) fs.rmSync(sock, { force: true });
     // A new nginx's route table starts from the file (the apps' current routes): put again at the next apply.
     fs.writeFileSync(routeTableFile(this.o.prefix), routeTable(this.apps, this.o.domain));
     this.table = '';

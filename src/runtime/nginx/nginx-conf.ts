@@ -63,6 +63,8 @@ export const controlSocket = (prefix: string) => `${prefix}/control.sock`;
 export const routeTableFile = (prefix: string) => `${prefix}/routes.tsv`;
 /** The folder of the page servers' sockets (one per kind of page: PAGE_KINDS). */
 export const pagesDir = (prefix: string) => `${prefix}/pages`;
+/** A page server's socket (the balancer names it from pagesDir and the kind). */
+export const pageSocket = (prefix: string, kind: string) => `${pagesDir(prefix)}/${kind}.sock`;
 
 /** The status server's name: no app or custom domain can have it (a host name has no underscore). */
 export const STATUS_HOST = 'slipway_status';
@@ -239,7 +241,7 @@ function pageServers(prefix: string): string {
     maintenance: `return 503 ${q(MAINTENANCE_PAGE)};`,
     idle: `add_header Retry-After 5 always; return 503 ${q(page(PAGES.noDyno.title, PAGES.noDyno.text))};`,
   };
-  return PAGE_KINDS.map((k) => `  server { listen unix:${pagesDir(prefix)}/${k}.sock; access_log off; ${HTML} ${pages[k]} }\n`).join('');
+  return PAGE_KINDS.map((k) => `  server { listen unix:${pageSocket(prefix, k)}; access_log off; ${HTML} ${pages[k]} }\n`).join('');
 }
 
 const named = (n: string, status: number, title: string, text: string) => `    location @${n} { ${HTML} return ${status} ${q(page(title, text))}; }\n`;
