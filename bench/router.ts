@@ -85,7 +85,7 @@ async function reloadCost(n: number, dyno: string): Promise<{ ms: number; cpuMs:
   const apps = Array.from({ length: n }, (_, i) => ({ appId: `id-${i}`, name: `bulk-${i}`, dynos: [{ host: host!, port: Number(port), name: 'web.1' }] }));
   const listenPort = await freePort();
   writeRouteTable(prefix, apps, 'localhost');
-  fs.writeFileSync(path.join(prefix, 'nginx.conf'), nginxConf({ prefix, listenHost: '127.0.0.1', listenPort, domain: 'localhost', timeoutSeconds: 30, apps, generation: 1, statusToken: 'ab'.repeat(16), modules: findLuaModules()!,
+  fs.writeFileSync(path.join(prefix, 'nginx.conf'), nginxConf({ prefix, listenHost: '127.0.0.1', listenPort, domain: 'localhost', timeoutSeconds: 30, generation: 1, statusToken: 'ab'.repeat(16), modules: findLuaModules()!,
     // Its workers as the router's are (as root: root): the dyno network lets only the server's uid reach dynos.
     user: process.getuid?.() === 0 ? 'root root' : undefined }));
   const p = spawn(findExecutable('nginx')!, ['-e', 'stderr', '-p', prefix, '-c', path.join(prefix, 'nginx.conf')], { stdio: 'ignore' });

@@ -3,8 +3,10 @@
 // WebSockets, scaling and zero-downtime deploys as the Node router.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import { startServer, cli, api, viaRouter, type TestServer } from './helpers/server.js';
 import { exampleRepo, commitAll, repoWithFiles } from './helpers/apps.js';
@@ -12,11 +14,14 @@ import { waitFor } from './helpers/runs.js';
 import { upgradeEcho } from './helpers/upgrade.js';
 import { steadyLoad } from './helpers/load.js';
 import { needs } from './helpers/tools.js';
+import { freePort } from './helpers/postgres.js';
+import { tempDir } from './helpers/temp.js';
 
 const missing = needs('nginx');
 
 let s: TestServer;
 let dir: string;
+let tlsPort: number;
 const A = 'ngshop';
 const run = (args: string[]) => cli(s, [...args, '-a', A], { cwd: dir });
 const get = (p: string, headers: Record<string, string> = {}) => new Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
@@ -54,7 +59,8 @@ const settled = async () => {
 
 before(async () => {
   if (missing) return;
-  s = await startServer({ SLIPWAY_ROUTER: 'nginx', SLIPWAY_BOOT_TIMEOUT_SECONDS: '20', SLIPWAY_ROUTER_TIMEOUT_SECONDS: '2' });
+  tlsPort = await freePort();
+  s = await startServer({ SLIPWAY_ROUTER: 'nginx', SLIPWAY_BOOT_TIMEOUT_SECONDS: '20', SLIPWAY_ROUTER_TIMEOUT_SECONDS: '2', SLIPWAY_ROUTER_TLS_PORT: String(tlsPort) });
   dir = exampleRepo('web-app');
 });
 after(async () => { if (s) await s.stop(); });
@@ -74,8 +80,8 @@ test('an app is served through nginx with its config value; unknown hosts get th
   const none = await viaRouter(s, 'no-such-app');
   assert.equal(none.status, 404);
   assert.match(none.body, /No such app.*There is no app at this address\./s);
-  // The table version nginx's configuration was written for (-1: the one it started with; only a certificate's change rewrites it),
-  // by which the router knows a reload took effect, at a path only the router knows (security/network: not from a dyno).
+  // The table version served when nginx started (-1: none yet; its configuration is never rewritten),
+  // by which the router knows the nginx it started answers, at a path only the router knows (security/network: not from a dyno).
   const token = /location = \/([0-9a-f]{32}) /.exec(fs.readFileSync(path.join(s.dataDir, 'nginx', 'nginx.conf'), 'utf8'))![1]!;
   const status = await viaRouter(s, A, `/${token}`, 'slipway_status');
   assert.equal(status.status, 200);
@@ -305,8 +311,20 @@ test('a deploy and a restart reload nothing: clients on kept-alive connections l
   assert.ok(sameWorker, 'nginx did not reload: the same worker served throughout');
 });
 
-test('another tenant\'s app created, put in maintenance and back, given a domain and destroyed: nothing reloads, and no client of this app loses a request', { skip: missing, timeout: 120_000 }, async () => {
+/** The status of an HTTPS request to the router's TLS port for `name` (by SNI, trusting only `crt`), or the handshake's error. */
+const tlsStatus = (name: string, crt: string) => new Promise<string>((resolve) => {
+  https.get({ host: '127.0.0.1', port: tlsPort, path: '/', servername: name, headers: { host: name }, ca: fs.readFileSync(crt), agent: false }, (res) => {
+    res.resume();
+    res.on('end', () => resolve(String(res.statusCode)));
+  }).on('error', (e) => resolve(`error: ${e.message}`));
+});
+
+test('another tenant\'s app created, put in maintenance and back, given a domain and a certificate and destroyed: nothing reloads, and no client of this app loses a request', { skip: missing, timeout: 120_000 }, async () => {
   const other = 'ngneighbour';
+  const host = `www.${other}.test`;
+  const certs = tempDir('slipway-nginx-certs-');
+  const [crt, key] = [path.join(certs, 'c.pem'), path.join(certs, 'k.pem')];
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', `/CN=${host}`, '-addext', `subjectAltName=DNS:${host}`, '-keyout', key, '-out', crt], { stdio: 'pipe' });
   const { failed, served, sameWorker } = await keptAliveClients(async () => {
     for (let round = 0; round < 2; round++) {
       assert.equal((await cli(s, ['apps:create', other])).code, 0);
@@ -315,10 +333,14 @@ test('another tenant\'s app created, put in maintenance and back, given a domain
         assert.equal((await api(s, 'PATCH', `/apps/${other}`, { maintenance: on })).status, 200);
         await waitFor(`maintenance ${on ? 'on' : 'off'}`, async () => /Offline for maintenance/.test((await viaRouter(s, other)).body) === on);
       }
-      assert.equal((await cli(s, ['domains:add', `www.${other}.test`, '-a', other])).code, 0);
-      await waitFor('the domain routed', async () => (await viaRouter(s, other, '/', `www.${other}.test`)).status === 503);
+      assert.equal((await cli(s, ['domains:add', host, '-a', other])).code, 0);
+      await waitFor('the domain routed', async () => (await viaRouter(s, other, '/', host)).status === 503);
+      const added = await cli(s, ['certs:add', crt, key, '-a', other]);
+      assert.equal(added.code, 0, added.stdout + added.stderr);
+      await waitFor('the certificate served by SNI', async () => (await tlsStatus(host, crt)) === '503');
       assert.equal((await cli(s, ['apps:destroy', '-a', other, '--confirm', other])).code, 0);
       await waitFor('the app gone (404)', async () => (await viaRouter(s, other)).status === 404);
+      await waitFor('its certificate gone (no handshake)', async () => (await tlsStatus(host, crt)).startsWith('error: '));
     }
   });
   assert.deepEqual(failed.slice(0, 5), [], `${failed.length} of ${failed.length + served} requests failed`);

@@ -14,7 +14,7 @@ import { findLuaModules, LUA_PACKAGE, MODULE_DIRS } from './nginx-modules.js';
 
 export interface DataPlane {
   readonly kind: 'nginx' | 'node';
-  /** The table changed: serve it (for nginx after its reload took effect), then report `served`. */
+  /** The table changed: serve it (for nginx once it took the tables), then report `served`. */
   changed(): void;
   /** Requests in flight per dyno id (for draining a dyno that left the table). */
   inFlight(): Record<string, number>;
@@ -104,9 +104,9 @@ async function startNginx(c: RouterConfig, d: PlaneDeps): Promise<DataPlane> {
   await nginx.start(apps());
   d.say(`listening on ${c.host}:${port} (nginx, under ${prefix}) for *.${c.domain}`);
   if (tlsPort !== undefined) d.say(`listening on ${c.host}:${tlsPort} with TLS (nginx; custom domains' certificates by SNI)`);
-  // One reload at a time; changes that arrive during one are served by the next (with the latest table).
-  // A version is reported served only once nginx answers with it; a reload that failed is tried
-  // again (backing off) until it takes effect, so the server's wait never counts an unserved table.
+  // One apply at a time; changes that arrive during one are served by the next (with the latest table).
+  // A version is reported served only once nginx has taken its tables; one it refused is tried
+  // again (backing off) until it takes, so the server's wait never counts an unserved table.
   let running = false;
   let again = false;
   let closed = false;

@@ -1,21 +1,20 @@
-// The router process's nginx data plane: an nginx it starts under its data dir, whose routes it puts
-// in nginx's route table (balancer-lua.ts: a deploy, a scale, an app created or destroyed,
-// maintenance or a custom domain reloads nothing), whose config it rewrites when a certificate
-// changes and reloads gracefully (old workers finish what they hold), and
-// whose buffered access log it passes on as Heroku-format router lines (nginx writes nearly all of
-// them itself; the rest it turns into theirs). nginx runs in a process group
-// of its own, so it outlives the server with the router process.
+// The router process's nginx data plane: an nginx it starts under its data dir, whose routes and
+// custom domains' certificates it puts in nginx's tables (balancer-lua.ts: a deploy, a scale, an app
+// created or destroyed, maintenance, a custom domain or a certificate changes nothing in nginx's
+// configuration, which is written once at nginx's start and never reloaded), and whose buffered
+// access log it passes on as Heroku-format router lines (nginx writes nearly all of them itself;
+// the rest it turns into theirs). nginx runs in a process group of its own, so it outlives the
+// server with the router process.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { startHostService, runHost } from '../sandbox/host.js';
 import { HOST_ENV } from '../sandbox/host-tools.js';
-import { nginxConf, certificateCheckConf, routeTable, routeTableFile, controlSocket, pageSocket, PAGE_KINDS, FIELDS_MARK, STATUS_HOST, type NginxApp, type RoutedApp } from '../runtime/nginx/nginx-conf.js';
+import { nginxConf, certificateCheckConf, certificateTable, certificateTableFile, routeTable, routeTableFile, controlSocket, pageSocket, PAGE_KINDS, FIELDS_MARK, STATUS_HOST, type RoutedApp } from '../runtime/nginx/nginx-conf.js';
 import { BALANCER_LUA } from '../runtime/nginx/balancer-lua.js';
 import { parseEntry, routerLogLine } from '../runtime/nginx/nginx-log.js';
 import { AccessLogTail } from '../runtime/nginx/access-log-tail.js';
-import { workersOf } from './nginx-workers.js';
 import { hexEndpoint, openConnectionCounts } from '../agent/dyno-connections.js';
 import { certificateId } from '../runtime/custom-domains.js';
 import type { RouterCertificate } from './router-wire.js';
@@ -38,7 +37,7 @@ export interface NginxDataPlaneOptions {
 }
 
 /** An app as the table gives it, its dynos named and with ids (for log lines and draining). */
-export type PlaneApp = Omit<NginxApp, 'dynos' | 'certificates'> & { dynos: { id: string; host: string; port: number; name: string }[]; certificates?: RouterCertificate[] };
+export type PlaneApp = Omit<RoutedApp, 'dynos'> & { dynos: { id: string; host: string; port: number; name: string }[]; certificates?: RouterCertificate[] };
 
 /** The files nginx's route table starts from (the balancer's Lua, the table): before nginx starts. */
 export function writeRouteTable(prefix: string, apps: readonly RoutedApp[], domain: string): void {
@@ -53,9 +52,7 @@ const groupAlive = (pgid: number): boolean => { try { process.kill(-pgid, 0); re
 export class NginxDataPlane {
   private proc?: ReturnType<typeof startHostService>;
   private tail?: AccessLogTail;
-  /** The configuration nginx is known to serve ('' while a reload is unconfirmed). */
-  private current = '';
-  /** The table version nginx's status answers (-1: none received yet). */
+  /** The table version served last (-1: none yet): what the status server of an nginx started now answers. */
   private generation = -1;
   private up = false;
   /** The status path (a dyno reaches the router's port too: it must not learn, or fake, what nginx serves). */
@@ -66,6 +63,8 @@ export class NginxDataPlane {
   private names = new Map<string, string>();
   /** The route table nginx holds ('' while unknown: the next apply puts it). */
   private table = '';
+  /** The certificate table nginx holds ('' while unknown, or none). */
+  private certificates = '';
   /** The dynos of the table nginx holds, by id: their /proc/net/tcp endpoints. */
   private serving = new Map<string, string>();
   /** Dynos that left the table while nginx still had connections to them, by id. */
@@ -79,6 +78,7 @@ export class NginxDataPlane {
   /** Check the config, start nginx and wait until it listens. */
   async start(apps: PlaneApp[]): Promise<void> {
     this.apps = apps;
+    this.nameDynos();
     this.serving = this.dynoEndpoints();
     for (const d of ['temp/body', 'temp/proxy', 'temp/fastcgi', 'temp/uwsgi', 'temp/scgi', 'pages']) fs.mkdirSync(path.join(this.o.prefix, d), { recursive: true, mode: 0o700 });
     this.killLeftover();
@@ -88,6 +88,7 @@ export class NginxDataPlane {
     this.tail = new AccessLogTail(path.join(this.o.prefix, 'access.log'), (chunk) => this.onChunk(chunk), () => this.proc?.signal('SIGUSR1'));
     this.tail.start();
     await this.checkCertificates();
+    await this.makePlaceholder();
     fs.writeFileSync(this.confFile, this.confText(this.generation));
     const test = await runHost('nginx', ['-t', '-q', '-e', 'stderr', '-p', this.o.prefix, '-c', this.confFile], { env: HOST_ENV, timeoutMs: 30_000 });
     if (test.exitCode !== 0) throw new Error(`nginx refused the generated config: ${test.stderr.trim()}`);
@@ -95,60 +96,33 @@ export class NginxDataPlane {
   }
 
   /**
-   * Serve `apps` as table `version`: their routes through nginx's route table (no reload); when a
-   * certificate changed, the config too, rewritten and reloaded. Returns once nginx serves it (the
-   * table put; after a reload, its status server answers `version` and every old worker stopped
-   * accepting); throws if it does not within 10 s (the next apply tries again).
+   * Serve `apps` as table `version`: their routes and certificates through nginx's tables (nothing
+   * reloads). Returns once nginx serves them (both tables put); throws if nginx refuses one (the next
+   * apply tries again).
    */
   async apply(apps: PlaneApp[], version: number): Promise<void> {
     this.apps = apps;
-    const pid = this.proc?.child.pid;
-    if (!pid || !this.up) throw new Error('nginx is starting');
+    this.nameDynos();
+    if (!this.proc?.child.pid || !this.up) throw new Error('nginx is starting');
     await this.checkCertificates();
     const table = routeTable(apps, this.o.domain);
     if (table !== this.table) await this.putTable(table);
-    // The certificates nginx serves already (its status still answers the table that brought them).
-    if (this.confText(this.generation) === this.current) {
-      this.generation = version;
-      this.current = this.confText(version);
-      return;
+    const certificates = this.certificateTable();
+    if (certificates !== this.certificates) {
+      this.certificates = '';
+      fs.writeFileSync(certificateTableFile(this.o.prefix), certificates);
+      const answer = await this.control('PUT', '/certificates?prune=1', certificates);
+      if (answer.trim() !== 'ok') throw new Error(`nginx did not take the certificate table: ${answer.trim().slice(0, 200)}`);
+      this.certificates = certificates;
     }
-    await this.reload(pid, version);
-  }
-
-  /** Rewrite the config for `version` and reload; returns once it is served. */
-  private async reload(pid: number, version: number): Promise<void> {
-    const text = this.confText(version);
-    const old = workersOf(pid).map(([p]) => p);
-    // Unknown until the reload is seen to take effect: a failed or slow one is not taken for served.
-    this.current = '';
-    fs.writeFileSync(this.confFile, text);
-    this.proc!.signal('SIGHUP');
-    // nginx's master starts the new workers and lets the old ones accept for 100 ms more: a client
-    // would meet the new table, then the old one again. So the old workers are told to stop (they
-    // close their listening sockets and answer what they hold) the moment a new worker exists,
-    // before it accepts: connections wait in the listen queue for that moment, then meet the new table.
-    let told = false;
-    const until = Date.now() + 10_000;
-    while (Date.now() < until) {
-      const now = workersOf(pid);
-      if (!told && now.some(([p]) => !old.includes(p))) {
-        // Only pids still the master's children (an exited worker's pid may have gone to another process).
-        for (const [p] of now) if (old.includes(p)) { try { process.kill(p, 'SIGQUIT'); } catch { /* gone */ } }
-        told = true;
-      }
-      // Done once a new worker answers with the new version and every old one has stopped accepting
-      // (it retitles itself "… is shutting down" as it closes its listening sockets).
-      const oldGone = now.every(([p, t]) => !old.includes(p) || t.includes('shutting down'));
-      if (told && oldGone && await this.answers(version)) { this.current = text; this.generation = version; return; }
-      await sleep(told ? 10 : 1);
-    }
-    throw new Error('the reload did not take effect within 10 s (nginx\'s errors are in the lines above)');
+    // Files no name leads to any more go only now (a handshake reads the file its name leads to).
+    this.dropCertificateFiles();
+    this.generation = version;
   }
 
   /**
    * Put the whole route table into nginx (what it does not hold is forgotten), written to the file
-   * nginx loads at a restart or reload first; then mark the dynos that left, whose requests nginx may
+   * nginx loads at a restart first; then mark the dynos that left, whose requests nginx may
    * still be answering.
    */
   private async putTable(table: string): Promise<void> {
@@ -244,34 +218,55 @@ export class NginxDataPlane {
     } catch { /* none */ }
   }
 
-  /** The configuration for the current apps, its status answering `generation`. */
-  private confText(generation: number): string {
+  /** The dynos' names by address, for the lines nginx could not name them in (kept after a dyno leaves). */
+  private nameDynos(): void {
     for (const a of this.apps) for (const d of a.dynos) this.names.set(`${d.host}:${d.port}`, d.name);
-    // A certificate nginx cannot load is left out (its name gets no handshake): it must not stop every other app's reload.
-    const apps: NginxApp[] = this.apps.map((a) => ({
-      ...a, certificates: (a.certificates ?? []).map((c) => ({ hostname: c.hostname, file: this.certificateFile(c) })).filter((c) => this.loadable.get(c.file)),
-    }));
+  }
+
+  /** nginx's configuration (the same for any apps), its status answering `generation`. */
+  private confText(generation: number): string {
     return nginxConf({
-      prefix: this.o.prefix, listenHost: this.o.listenHost, listenPort: this.o.listenPort, tlsPort: this.o.tlsPort, domain: this.o.domain,
-      timeoutSeconds: Math.ceil(this.o.timeoutMs / 1000), user: process.getuid?.() === 0 ? 'root root' : undefined, apps, generation, statusToken: this.statusToken, modules: this.o.modules,
+      prefix: this.o.prefix, listenHost: this.o.listenHost, listenPort: this.o.listenPort, tlsPort: this.o.tlsPort, placeholder: this.o.tlsPort === undefined ? undefined : this.placeholderFile(), domain: this.o.domain,
+      timeoutSeconds: Math.ceil(this.o.timeoutMs / 1000), user: process.getuid?.() === 0 ? 'root root' : undefined, generation, statusToken: this.statusToken, modules: this.o.modules,
     });
+  }
+
+  /** The certificate table for the current apps: a certificate nginx cannot load is left out (its name gets no handshake). */
+  private certificateTable(): string {
+    if (this.o.tlsPort === undefined) return '';
+    return certificateTable(this.apps.map((a) => ({
+      name: a.name, internal: a.internal, certificates: (a.certificates ?? []).map((c) => ({ hostname: c.hostname, file: this.certificateFile(c) })).filter((c) => this.loadable.get(c.file)),
+    })));
+  }
+
+  private placeholderFile(): string { return path.join(this.o.prefix, 'placeholder.pem'); }
+
+  /**
+   * The certificate nginx's TLS server is configured with, and never gives (every handshake gets the
+   * name's own certificate or none, balancer-lua.ts): nginx will not start a TLS server without one.
+   */
+  private async makePlaceholder(): Promise<void> {
+    if (this.o.tlsPort === undefined || fs.existsSync(this.placeholderFile())) return;
+    const f = this.placeholderFile();
+    const r = await runHost('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '36500', '-subj', '/CN=invalid', '-keyout', f, '-out', f], { env: HOST_ENV, timeoutMs: 30_000 });
+    if (r.exitCode !== 0) throw new Error(`openssl could not make the TLS port's placeholder certificate: ${(r.stderr || r.error || '').trim().split('\n')[0]}`);
+    fs.chmodSync(f, 0o600);
   }
 
   /** Where a certificate's chain and key are written for nginx: named by their own hash (a renewed certificate is a new file). */
   private certificateFile(c: RouterCertificate): string { return path.join(this.o.prefix, 'certs', `${certificateId(c.chain, c.key)}.pem`); }
 
   /**
-   * The current apps' certificates as files nginx reads when it (re)loads its configuration, readable
-   * by this process's user only, each new one checked alone with `nginx -t` (nginx refuses what its
-   * OpenSSL's policy refuses, e.g. a 1024-bit key in the chain: in the real configuration that would
-   * fail every reload). Files no app serves any more go (nginx holds what it loaded).
+   * The current apps' certificates as files nginx's workers read at a handshake (the certificate
+   * table names them), readable by this process's user only, each new one checked alone with
+   * `nginx -t` (nginx refuses what its OpenSSL's policy refuses, e.g. a 1024-bit key in the chain):
+   * one it cannot load stays out of the table, and its name gets no handshake.
    */
   private async checkCertificates(): Promise<void> {
     if (this.o.tlsPort === undefined) return;
     const dir = path.join(this.o.prefix, 'certs');
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const want = new Map(this.apps.flatMap((a) => a.certificates ?? []).map((c) => [this.certificateFile(c), c] as const));
-    for (const f of fs.readdirSync(dir)) if (!want.has(path.join(dir, f))) fs.rmSync(path.join(dir, f), { force: true });
     for (const file of this.loadable.keys()) if (!want.has(file)) this.loadable.delete(file);
     for (const [file, c] of want) {
       if (this.loadable.has(file)) continue;
@@ -284,18 +279,28 @@ export class NginxDataPlane {
     }
   }
 
+  /** Certificate files no app has any more (once the table nginx holds no longer names them). */
+  private dropCertificateFiles(): void {
+    if (this.o.tlsPort === undefined) return;
+    const dir = path.join(this.o.prefix, 'certs');
+    const want = new Set(this.apps.flatMap((a) => a.certificates ?? []).map((c) => this.certificateFile(c)));
+    for (const f of fs.readdirSync(dir)) if (!want.has(path.join(dir, f))) fs.rmSync(path.join(dir, f), { force: true });
+  }
+
   private async spawn(): Promise<void> {
     // Written anew with the latest apps, answering the version they were last served as (a change
     // that came while nginx was down is acknowledged by the data plane's next apply).
     this.up = false;
     await this.checkCertificates();
-    this.current = this.confText(this.generation);
-    fs.writeFileSync(this.confFile, this.current);
+    await this.makePlaceholder();
+    fs.writeFileSync(this.confFile, this.confText(this.generation));
     // A killed nginx leaves its sockets behind, which a new one could not listen on.
     for (const sock of [controlSocket(this.o.prefix), ...PAGE_KINDS.map((k) => pageSocket(this.o.prefix, k))]) fs.rmSync(sock, { force: true });
-    // A new nginx's route table starts from the file (the apps' current routes): put again at the next apply.
+    // A new nginx's tables start from the files (the apps' current routes and certificates): put again at the next apply.
     fs.writeFileSync(routeTableFile(this.o.prefix), routeTable(this.apps, this.o.domain));
+    fs.writeFileSync(certificateTableFile(this.o.prefix), this.certificateTable());
     this.table = '';
+    this.certificates = '';
     const p = startHostService('nginx', ['-e', 'stderr', '-p', this.o.prefix, '-c', this.confFile], { env: HOST_ENV, cwd: this.o.prefix, onOutput: (l) => this.o.say(`nginx: ${l}`) });
     this.proc = p;
     let exited = false;

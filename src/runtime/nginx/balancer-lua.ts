@@ -1,20 +1,25 @@
 // The nginx data plane's route table, in Lua (nginx's lua module): what each host name leads to
 // (its app, maintenance, a private space's trusted ranges, its dynos) is read from a shared
-// dictionary that the router process replaces through a control socket, so a deploy, a scale, a
-// restarted dyno, a new or destroyed app, maintenance or a custom domain changes nothing in nginx's
-// configuration and reloads nothing — a reload closes every keep-alive connection of the old
-// workers, and a client that sent its next request at that moment got no answer (whichever tenant's
-// change it was). Kubernetes' ingress-nginx keeps its endpoints this way. The dictionary survives
-// reloads; at a (re)start, init() loads the table the router process last wrote to a file.
+// dictionary that the router process replaces through a control socket, and so is the certificate
+// each name is given on the TLS port (a second dictionary: host name → its certificate's file), so
+// nothing — a deploy, a scale, an app created or destroyed, maintenance, a custom domain, a
+// certificate — changes nginx's configuration or reloads it. A reload closes every keep-alive
+// connection of the old workers, and a client that sent its next request at that moment got no
+// answer (whichever tenant's change it was). Kubernetes' ingress-nginx keeps its endpoints and
+// certificates this way. The dictionaries survive reloads; at a (re)start, init() loads the tables
+// the router process last wrote to files.
 //
-// A table is lines of `host \t app id \t m (maintenance) or nothing \t ranges \t dyno,dyno,…`,
+// A route table is lines of `host \t app id \t m (maintenance) or nothing \t ranges \t dyno,dyno,…`,
 // ranges being `*` (every address), nothing (none) or `base/bits,…` (IPv4, base as a number), a
 // dyno `host port name id` (the router process checks each value: no space, comma, tab or newline
-// in any). A request no dyno is to answer (no app, refused, maintenance, no web dyno) goes to the
-// page server of its kind, a socket in the router's folder (nginx-conf.ts). Nothing is counted per
-// request here (a log-phase handler and a counter cost a request ~3,000 instructions, callgrind): a
-// leaving dyno's requests are nginx's connections to it (nginx-data-plane.ts).
+// in any). A certificate table is lines of `host \t file` (the file holds the chain and the key, in
+// PEM, named by their hash: a new certificate is a new file). A request no dyno is to answer (no
+// app, refused, maintenance, no web dyno) goes to the page server of its kind, a socket in the
+// router's folder (nginx-conf.ts). Nothing is counted per request here (a log-phase handler and a
+// counter cost a request ~3,000 instructions, callgrind): a leaving dyno's requests are nginx's
+// connections to it (nginx-data-plane.ts).
 export const BALANCER_LUA = String.raw`local balancer = require "ngx.balancer"
+local ssl = require "ngx.ssl"
 local ffi = require "ffi"
 local base = require "resty.core.base"
 require "resty.core.var"
@@ -36,6 +41,7 @@ local function set_var(r, name, v)
 end
 
 local dict = ngx.shared.slipway
+local certificates = ngx.shared.slipway_certificates
 local M = {}
 -- "unix:<the page servers' folder>/": set at init, in the master, before the workers are forked.
 local pages = "unix:/nonexistent/"
@@ -71,33 +77,39 @@ local function trusted(r, ranges)
   return false
 end
 
--- Apply a table; prune: first forget the hosts it does not hold. A route that does not fit is never
--- made room for by evicting another (set would, silently): the first such error is returned.
-local function apply(body, prune)
-  local routes_in = {}
-  for host, route in body:gmatch("([^\t\n]+)\t([^\n]*)") do routes_in[host] = route end
+-- Apply a table (of routes or certificates) to its dictionary; prune: first forget the hosts it does
+-- not hold. An entry that does not fit is never made room for by evicting another (set would,
+-- silently): the first such error is returned.
+local function apply(into, body, prune)
+  local entries = {}
+  for host, value in body:gmatch("([^\t\n]+)\t([^\n]*)") do entries[host] = value end
   if prune then
-    for _, key in ipairs(dict:get_keys(0)) do
-      if not routes_in[key] then dict:delete(key) end
+    for _, key in ipairs(into:get_keys(0)) do
+      if not entries[key] then into:delete(key) end
     end
   end
   local failed
-  for host, route in pairs(routes_in) do
-    local ok, e = dict:safe_set(host, route)
+  for host, value in pairs(entries) do
+    local ok, e = into:safe_set(host, value)
     if not ok and not failed then failed = host .. ": " .. e end
   end
   return failed
 end
 
--- At nginx's start and each reload (in the master): the table last written, and where the pages are.
-function M.init(file, page_dir)
-  pages = "unix:" .. page_dir .. "/"
+local function load(into, file, what)
   local f = io.open(file, "r")
   if not f then return end
   local body = f:read("*a")
   f:close()
-  local failed = apply(body, false)
-  if failed then ngx.log(ngx.ERR, "slipway: the route table does not fit in nginx's dictionary (", failed, ")") end
+  local failed = apply(into, body, false)
+  if failed then ngx.log(ngx.ERR, "slipway: the ", what, " does not fit in nginx's dictionary (", failed, ")") end
+end
+
+-- At nginx's start and each reload (in the master): the tables last written, and where the pages are.
+function M.init(routes_file, certificates_file, page_dir)
+  pages = "unix:" .. page_dir .. "/"
+  load(dict, routes_file, "route table")
+  load(certificates, certificates_file, "certificate table")
 end
 
 -- A request no dyno is to answer: to the page server of its kind ($slipway_page names it for the line).
@@ -139,19 +151,58 @@ function M.balance()
   if not ok then ngx.log(ngx.ERR, "slipway: ", e) end
 end
 
--- The control socket: PUT /routes (a whole table; ?prune=1 to forget what it does not hold).
-function M.put()
+-- Per worker: each name's certificate and key, parsed from its file (kept while the name's file is the same).
+local placed = {}
+
+-- A TLS handshake (ssl_certificate_by_lua): the certificate of the name the client sent (SNI). A
+-- name without one, or no name, gets no handshake: the configuration's placeholder is never given.
+function M.certificate()
+  local name = ssl.server_name()
+  name = name and name:lower()
+  local file = name and certificates:get(name)
+  if not file then
+    if name then placed[name] = nil end
+    return ngx.exit(ngx.ERROR)
+  end
+  local c = placed[name]
+  if not c or c.file ~= file then
+    local f = io.open(file, "r")
+    local pem = f and f:read("*a")
+    if f then f:close() end
+    local cert = pem and ssl.parse_pem_cert(pem)
+    local key = pem and ssl.parse_pem_priv_key(pem)
+    if not cert or not key then
+      ngx.log(ngx.ERR, "slipway: cannot load the certificate of ", name, " from ", file)
+      return ngx.exit(ngx.ERROR)
+    end
+    c = { file = file, cert = cert, key = key }
+    placed[name] = c
+  end
+  ssl.clear_certs()
+  local ok, e = ssl.set_cert(c.cert)
+  if ok then ok, e = ssl.set_priv_key(c.key) end
+  if not ok then
+    ngx.log(ngx.ERR, "slipway: cannot serve the certificate of ", name, ": ", e)
+    return ngx.exit(ngx.ERROR)
+  end
+end
+
+-- The control socket: PUT /routes or /certificates (a whole table; ?prune=1 to forget what it does
+-- not hold).
+local tables = { routes = { dict, "route table" }, certificates = { certificates, "certificate table" } }
+function M.put(kind)
+  local into, what = tables[kind][1], tables[kind][2]
   ngx.req.read_body()
   local body = ngx.req.get_body_data()
   if not body and ngx.req.get_body_file() then
     ngx.status = 413
-    ngx.say("the table did not fit in the control server's body buffer")
+    ngx.say("the ", what, " did not fit in the control server's body buffer")
     return
   end
-  local failed = apply(body or "", ngx.var.arg_prune == "1")
+  local failed = apply(into, body or "", ngx.var.arg_prune == "1")
   if failed then
     ngx.status = 507
-    ngx.say("the route table does not fit in nginx's dictionary (", failed, "): raise lua_shared_dict slipway")
+    ngx.say("the ", what, " does not fit in nginx's dictionary (", failed, ")")
     return
   end
   ngx.say("ok")

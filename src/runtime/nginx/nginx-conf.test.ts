@@ -1,19 +1,20 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { nginxConf, certificateCheckConf, routeTable, PAGE_KINDS, STATUS_HOST, type NginxConfInput } from './nginx-conf.js';
+import { nginxConf, certificateCheckConf, certificateTable, routeTable, PAGE_KINDS, STATUS_HOST, type NginxConfInput } from './nginx-conf.js';
 
 const count = (conf: string, re: RegExp) => conf.match(re)?.length ?? 0;
-const input = (apps: NginxConfInput['apps']): NginxConfInput => ({ prefix: '/d/nginx', listenHost: '127.0.0.1', listenPort: 5080, domain: 'localhost', timeoutSeconds: 30, apps, generation: 7, statusToken: 'ab'.repeat(16), modules: ['/usr/lib/nginx/modules/ndk_http_module.so', '/usr/lib/nginx/modules/ngx_http_lua_module.so'] });
+const input = (): NginxConfInput => ({ prefix: '/d/nginx', listenHost: '127.0.0.1', listenPort: 5080, domain: 'localhost', timeoutSeconds: 30, generation: 7, statusToken: 'ab'.repeat(16), modules: ['/usr/lib/nginx/modules/ndk_http_module.so', '/usr/lib/nginx/modules/ngx_http_lua_module.so'] });
 
 test('the configuration holds no app: one server proxies every request to the one upstream, whose balancer finds the Host\'s route in the route table', () => {
-  const conf = nginxConf(input([{ appId: 'id-1', name: 'shop', dynos: [{ host: '127.0.0.1', port: 4001 }, { host: '10.1.0.5', port: 5000 }], hostnames: ['www.shop.test'] }]));
+  const conf = nginxConf(input());
   assert.match(conf, /\n {2}upstream dynos \{\n {4}server 0\.0\.0\.1;\n {4}balancer_by_lua_block \{ slipway\.balance\(\) \}\n {4}keepalive 1024;\n {4}keepalive_timeout 1s;\n {2}\}/, 'its dynos are the route table\'s');
   assert.ok(conf.startsWith('# Generated') && conf.includes('\nload_module /usr/lib/nginx/modules/ndk_http_module.so;\nload_module /usr/lib/nginx/modules/ngx_http_lua_module.so;\n'));
-  assert.ok(conf.includes("init_by_lua_block { slipway = require('slipway'); slipway.init('/d/nginx/routes.tsv', '/d/nginx/pages') }"));
+  assert.ok(conf.includes("init_by_lua_block { slipway = require('slipway'); slipway.init('/d/nginx/routes.tsv', '/d/nginx/certificates.tsv', '/d/nginx/pages') }"));
   assert.ok(conf.includes('listen unix:/d/nginx/control.sock;'), 'the control server on a socket in the router\'s folder');
-  assert.ok(conf.includes('location = /routes { content_by_lua_block { slipway.put() } }'));
-  assert.throws(() => nginxConf({ ...input([]), modules: ['/m/x.so; user root'] }), /not a plain absolute path/);
-  assert.ok(!conf.includes('shop') && !conf.includes('id-1') && !conf.includes('4001') && !conf.includes('map $host'), 'no app, name or dyno in the configuration');
+  assert.ok(conf.includes("location = /routes { content_by_lua_block { slipway.put('routes') } }"));
+  assert.ok(conf.includes("location = /certificates { content_by_lua_block { slipway.put('certificates') } }"));
+  assert.throws(() => nginxConf({ ...input(), modules: ['/m/x.so; user root'] }), /not a plain absolute path/);
+  assert.ok(!conf.includes('map $host') && !conf.includes('server_names_hash'), 'no app\'s name in the configuration');
   // Every server logs to the one buffered file.
   assert.match(conf, /\n {2}access_log \/d\/nginx\/access\.log slipway_line buffer=64k flush=250ms if=\$slipway_line;\n {2}access_log \/d\/nginx\/access\.log slipway buffer=64k flush=250ms if=\$slipway_fields;\n/);
   assert.match(conf, /listen 127\.0\.0\.1:5080 default_server;\n {4}server_name _;\n {4}set \$slipway_app '';\n {4}set \$slipway_dyno '';\n {4}set \$slipway_page '';\n/, 'the variables the balancer sets, started empty');
@@ -55,7 +56,7 @@ test('space apps: trusted ranges as numbers in the route table (bad ranges trust
 });
 
 test('the page servers: no app (404), refused (403), maintenance (503) and no web dyno (503 with Retry-After), each on a socket in the router\'s folder, unlogged', () => {
-  const conf = nginxConf(input([]));
+  const conf = nginxConf(input());
   assert.match(conf, /server \{ listen unix:\/d\/nginx\/pages\/none\.sock; access_log off; default_type 'text\/html; charset=utf-8'; return 404 '[^\n]*There is no app at this address\.[^\n]*'; \}\n/);
   assert.match(conf, /server \{ listen unix:\/d\/nginx\/pages\/refused\.sock; access_log off; [^\n]*return 403 '[^\n]*trusted IP ranges[^\n]*'; \}\n/);
   assert.match(conf, /server \{ listen unix:\/d\/nginx\/pages\/maintenance\.sock; access_log off; [^\n]*return 503 '<!doctype html>[^\n]*Offline for maintenance[^\n]*'; \}\n/);
@@ -64,7 +65,7 @@ test('the page servers: no app (404), refused (403), maintenance (503) and no we
 });
 
 test('forwarding headers, request id and X-Request-Start in integer milliseconds', () => {
-  const conf = nginxConf(input([]));
+  const conf = nginxConf(input());
   for (const h of ['X-Forwarded-For $proxy_add_x_forwarded_for', 'X-Forwarded-Proto $scheme', 'X-Forwarded-Port $server_port', 'X-Request-Id $slipway_request_id', 'X-Request-Start $slipway_request_start', "Via '1.1 slipway'"]) {
     assert.ok(conf.includes(`proxy_set_header ${h};`), h);
   }
@@ -76,16 +77,17 @@ test('forwarding headers, request id and X-Request-Start in integer milliseconds
 test('a name or domain that is not a host name cannot reach the config or the table', () => {
   assert.throws(() => routeTable([{ appId: 'x', name: 'a;b', dynos: [] }], 'localhost'), /not a host name/);
   assert.throws(() => routeTable([{ appId: 'x', name: 'a', dynos: [], hostnames: ['a\tb'] }], 'localhost'), /not a host name/);
-  assert.throws(() => nginxConf({ ...input([]), domain: 'x { }' }), /not a host name/);
+  assert.throws(() => nginxConf({ ...input(), domain: 'x { }' }), /not a host name/);
 });
 
-test('the generated text is stable for the same registry (no reload without a change)', () => {
-  const apps = [{ appId: 'b', name: 'b', dynos: [] }, { appId: 'a', name: 'a', dynos: [{ host: '127.0.0.1', port: 1 }] }];
-  assert.equal(nginxConf(input(apps)), nginxConf(input([...apps].reverse())));
+test('the tables are stable for the same registry (nothing put without a change)', () => {
+  const apps = [{ appId: 'b', name: 'b', dynos: [], certificates: [{ hostname: 'www.b.test', file: '/d/b.pem' }] }, { appId: 'a', name: 'a', dynos: [{ host: '127.0.0.1', port: 1 }], certificates: [{ hostname: 'www.a.test', file: '/d/a.pem' }] }];
+  assert.equal(routeTable(apps, 'localhost'), routeTable([...apps].reverse(), 'localhost'));
+  assert.equal(certificateTable(apps), certificateTable([...apps].reverse()));
 });
 
 test('a dyno\'s timeout and refused upstream become the Node router\'s 503 pages', () => {
-  const conf = nginxConf(input([{ appId: 'a', name: 'up', dynos: [{ host: '10.1.0.9', port: 5000 }] }]));
+  const conf = nginxConf(input());
   assert.match(conf, /\n {4}error_page 502 504 =503 @error;\n/);
   // One page for a dyno's timeout (H12) and a refused or closed connection (H13), its text by the last attempt's status, as the line's code is.
   assert.match(conf, /location @error \{[^\n]*return 503 '[^\n]*<h1>Application error<\/h1><p>\$slipway_failure<\/p>/);
@@ -93,10 +95,8 @@ test('a dyno\'s timeout and refused upstream become the Node router\'s 503 pages
   assert.ok(!conf.includes('if ('), 'no condition in any request\'s path');
 });
 
-test('nothing in the configuration grows with the apps, their states or their domains: a new app, maintenance or a domain reloads nothing', () => {
+test('the route table: a line per name, whatever the apps\' states', () => {
   const apps = (n: number) => Array.from({ length: n }, (_, i) => ({ appId: `id-${i}`, name: `app-${i}`, dynos: i % 3 ? [{ host: '10.1.0.9', port: 5000 + i }] : [], maintenance: i % 7 === 0, trusted: i % 5 ? undefined : ['10.0.0.0/8'], hostnames: [`www.app-${i}.test`] }));
-  assert.equal(nginxConf(input(apps(1000))), nginxConf(input(apps(1))));
-  assert.equal(nginxConf(input(apps(1))), nginxConf(input([])));
   assert.equal(routeTable(apps(1000), 'localhost').split('\n').length, 2001, 'the table: a line per name');
 });
 
@@ -106,34 +106,37 @@ test('custom domains lead to their app as its own name does (a name twice: the f
   assert.throws(() => routeTable([{ appId: 'id-1', name: 'shop', dynos: [], hostnames: ['x; return 200 pwned'] }], 'localhost'), /not a host name/);
 });
 
-test('the server names\' hash is sized for the certificates\' names served (no search and warning at each reload), a bucket for the longest name', () => {
-  assert.match(nginxConf(input([])), /server_names_hash_max_size 512;\n {2}server_names_hash_bucket_size 64;\n/);
-  const long = `${'a'.repeat(63)}.${'b'.repeat(63)}.shop.test`;
-  const many = Array.from({ length: 1000 }, (_, i) => ({ appId: `id-${i}`, name: `app-${i}`, dynos: [], certificates: [{ hostname: i === 0 ? long : `www.app-${i}.test`, file: `/d/nginx/certs/${i}.pem` }] }));
-  assert.match(nginxConf({ ...input(many), tlsPort: 5443 }), /server_names_hash_max_size 4000;\n {2}server_names_hash_bucket_size 256;\n/);
-});
-
 test('the status server answers the table version it serves at a secret path, under a name no app can have', () => {
-  const conf = nginxConf({ ...input([{ appId: 'id-1', name: 'shop', dynos: [] }]), generation: 1764450000123 });
+  const conf = nginxConf({ ...input(), generation: 1764450000123 });
   const status = /server \{\n {4}listen 127\.0\.0\.1:5080;\n {4}server_name slipway_status;[^]*?\n {2}\}\n/.exec(conf)?.[0] ?? '';
   assert.match(status, new RegExp(`location = /${'ab'.repeat(16)} \\{ default_type text/plain; return 200 '1764450000123'; \\}`));
   assert.match(status, /access_log off;\n[^]*location \/ \{[^\n]*return 404 '[^\n]*There is no app at this address\./);
   assert.equal(STATUS_HOST, 'slipway_status');
   assert.throws(() => routeTable([{ appId: 'x', name: 'a', dynos: [], hostnames: [STATUS_HOST] }], 'localhost'), /not a host name/);
-  assert.throws(() => nginxConf({ ...input([]), statusToken: 'x; }' }), /status token/);
+  assert.throws(() => nginxConf({ ...input(), statusToken: 'x; }' }), /status token/);
 });
 
-test('a TLS port: one ssl server per certificate\'d host name (the app\'s routes, its certificate file), no handshake for any other name', () => {
-  const app = { appId: 'id-1', name: 'shop', dynos: [{ host: '127.0.0.1', port: 4001 }], hostnames: ['www.shop.test', 'api.shop.test'], certificates: [{ hostname: 'www.shop.test', file: '/d/nginx/certs/abc.pem' }] };
-  const conf = nginxConf({ ...input([app]), tlsPort: 5443 });
-  // No handshake for a name without a certificate; a request inside another name's connection for such a Host is routed by the route table.
-  assert.match(conf, /listen 127\.0\.0\.1:5443 ssl default_server;\n {4}server_name _;\n {4}ssl_reject_handshake on;\n {4}set \$slipway_app '';\n {4}set \$slipway_dyno '';\n {4}set \$slipway_page '';\n {4}error_page 502 504 =503 @error;[^]*?proxy_pass http:\/\/dynos;\n {4}\}\n {2}\}/);
-  assert.match(conf, /listen 127\.0\.0\.1:5443 ssl;\n {4}server_name www\.shop\.test;\n {4}ssl_certificate \/d\/nginx\/certs\/abc\.pem;\n {4}ssl_certificate_key \/d\/nginx\/certs\/abc\.pem;\n {4}set \$slipway_app '';\n {4}set \$slipway_dyno '';\n {4}set \$slipway_page '';\n {4}error_page 502 504 =503 @error;[^]*?proxy_pass http:\/\/dynos;\n {4}\}\n {2}\}/, 'the same routes as the plain port, by the Host asked for');
-  assert.equal(conf.match(/ssl;\n/g)?.length, 1, 'api.shop.test has no certificate: no TLS server for it');
-  assert.match(conf, /proxy_set_header X-Forwarded-Proto \$scheme;/);
-  assert.ok(!nginxConf(input([app])).includes('ssl'), 'without a TLS port, no TLS server at all');
-  assert.throws(() => nginxConf({ ...input([{ ...app, certificates: [{ hostname: 'www.shop.test', file: '/d/x.pem; include /etc/passwd' }] }]), tlsPort: 5443 }), /not a plain absolute path/);
-  assert.throws(() => nginxConf({ ...input([{ ...app, certificates: [{ hostname: 'www.shop.test;', file: '/d/x.pem' }] }]), tlsPort: 5443 }), /not a host name/);
+test('a TLS port: one ssl server for every name, each handshake given its name\'s certificate by the balancer\'s Lua; a placeholder only to start', () => {
+  const conf = nginxConf({ ...input(), tlsPort: 5443, placeholder: '/d/nginx/placeholder.pem' });
+  assert.match(conf, /listen 127\.0\.0\.1:5443 ssl default_server;\n {4}server_name _;\n {4}ssl_certificate \/d\/nginx\/placeholder\.pem;\n {4}ssl_certificate_key \/d\/nginx\/placeholder\.pem;\n {4}ssl_certificate_by_lua_block \{ slipway\.certificate\(\) \}\n {4}set \$slipway_app '';\n {4}set \$slipway_dyno '';\n {4}set \$slipway_page '';\n {4}error_page 502 504 =503 @error;[^]*?proxy_pass http:\/\/dynos;\n {4}\}\n {2}\}/, 'the same routes as the plain port, by the Host asked for');
+  assert.equal(conf.match(/ ssl[ ;]/g)?.length, 1, 'one TLS server');
+  assert.ok(conf.includes('lua_shared_dict slipway_certificates 4m;'));
+  assert.ok(!nginxConf(input()).includes('ssl'), 'without a TLS port, no TLS server at all');
+  assert.throws(() => nginxConf({ ...input(), tlsPort: 5443 }), /placeholder/);
+  assert.throws(() => nginxConf({ ...input(), tlsPort: 5443, placeholder: '/d/x.pem; include /etc/passwd' }), /not a plain absolute path/);
+});
+
+test('the certificate table: a line per certificate\'d name and its file (a name twice: the first app\'s); internal apps none; a bad name or file is refused', () => {
+  const shop = { name: 'shop', certificates: [{ hostname: 'www.shop.test', file: '/d/nginx/certs/abc.pem' }, { hostname: 'api.shop.test', file: '/d/nginx/certs/abc.pem' }] };
+  assert.equal(certificateTable([
+    { name: 'zoo', certificates: [{ hostname: 'www.shop.test', file: '/d/nginx/certs/zoo.pem' }] },
+    shop,
+    { name: 'inner', internal: true, certificates: [{ hostname: 'inner.test', file: '/d/nginx/certs/inner.pem' }] },
+  ]), 'www.shop.test\t/d/nginx/certs/abc.pem\napi.shop.test\t/d/nginx/certs/abc.pem\n');
+  assert.equal(certificateTable([]), '');
+  assert.throws(() => certificateTable([{ name: 'shop', certificates: [{ hostname: 'www.shop.test', file: '/d/x.pem\tevil' }] }]), /not a plain absolute path/);
+  assert.throws(() => certificateTable([{ name: 'shop', certificates: [{ hostname: 'www.shop.test', file: '/d/nginx/../x.pem' }] }]), /not a plain absolute path/);
+  assert.throws(() => certificateTable([{ name: 'shop', certificates: [{ hostname: 'www.shop.test\nx', file: '/d/x.pem' }] }]), /not a host name/);
 });
 
 test('a certificate is checked alone before it joins the configuration: a config that loads only it, from a plain absolute path', () => {
@@ -145,10 +148,7 @@ test('a certificate is checked alone before it joins the configuration: a config
 });
 
 test('nginx writes the Heroku line itself for a request one dyno of the table answered, by the dyno\'s name', () => {
-  const conf = nginxConf(input([
-    { appId: 'id-1', name: 'shop', dynos: [{ host: '127.0.0.1', port: 4001, name: 'web.1' }, { host: '10.1.0.5', port: 5000, name: 'web.2' }] },
-    { appId: 'id-2', name: 'odd', dynos: [{ host: '127.0.0.1', port: 4002, name: "web.1'; evil" }] },
-  ]));
+  const conf = nginxConf(input());
   assert.ok(conf.includes("log_format slipway_line escape=json '$slipway_app\\t$msec\\tat=info method=$request_method path=\"$request_uri\" host=$host request_id=$slipway_request_id"
     + ' fwd="$proxy_add_x_forwarded_for" dyno=$slipway_line connect=${slipway_connect_ms}ms service=${slipway_service_ms}ms status=$status bytes=$body_bytes_sent protocol=$scheme\';'));
   assert.ok(!conf.includes('4001') && !conf.includes('web.1'), 'the dynos are not in the config: the balancer names the dyno (set $slipway_dyno)');

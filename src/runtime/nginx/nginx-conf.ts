@@ -2,11 +2,10 @@
 // registry. The configuration holds no app: one server proxies every request to one upstream whose
 // balancer, in nginx's lua module, finds the route of the Host asked for in the table the router
 // process keeps (balancer-lua.ts: no app, a private space's refusal, maintenance, no web dyno, else
-// the app's next dyno) — so only a certificate's change reloads nginx; page servers on sockets
-// answer what no dyno is to; a TLS server per certificate's name; and the same headers, error pages
-// and log fields as the Node router (src/runtime/router.ts). Nothing in it grows with the apps but
-// the certificates' servers: nginx's lua module builds a TLS context for every server and location
-// at each reload.
+// the app's next dyno), and whose TLS server gives each name the certificate the certificate table
+// holds for it — so no change of the apps ever rewrites or reloads nginx; page servers on sockets
+// answer what no dyno is to; and the same headers, error pages and log fields as the Node router
+// (src/runtime/router.ts). Nothing in it grows with the apps or their certificates.
 import { parseCidr } from '../../spaces/cidr.js';
 import { page, MAINTENANCE_PAGE } from '../router.js';
 
@@ -18,29 +17,17 @@ const PAGES = {
   error: { title: 'Application error', text: '' },
 };
 
-export interface NginxApp {
-  appId: string;
-  name: string;
-  /** `name`: how its log lines name it (web.1); absent, by its address. */
-  dynos: { host: string; port: number; name?: string }[];
-  /** A private space's trusted IP ranges (absent: everyone). */
-  trusted?: readonly string[];
-  /** Internal routing: not on the router at all (404). */
-  internal?: boolean;
-  /** Custom domains (`domains:add`) answered beside `<name>.<domain>`. */
-  hostnames?: string[];
-  /** Maintenance mode: Heroku's maintenance page (503, H80), whatever the dynos do. */
-  maintenance?: boolean;
-  /** Custom host names answered on the TLS port, each with the file holding its certificate chain and key (PEM). */
-  certificates?: { hostname: string; file: string }[];
-}
-
 export interface NginxConfInput {
   prefix: string;
   listenHost: string;
   listenPort: number;
   /** A TLS port beside the HTTP one: each certificate's host names, by SNI; any other name gets no handshake. */
   tlsPort?: number;
+  /**
+   * With a TLS port: a certificate and key file (PEM) nginx's TLS server must name to start, never
+   * given to a client (the balancer's Lua replaces it in every handshake, or refuses the handshake).
+   */
+  placeholder?: string;
   domain: string;
   timeoutSeconds: number;
   /**
@@ -48,8 +35,7 @@ export interface NginxConfInput {
    * does, because a private space's firewall lets only the server's uid open connections to dynos.
    */
   user?: string;
-  apps: NginxApp[];
-  /** The routing-table version this configuration serves, answered at STATUS_HOST: the router acknowledges a table only once nginx answers with it. */
+  /** The table version served when this nginx starts, answered at STATUS_HOST: the router takes it for started once a worker answers with it. */
   generation: number;
   /** The status path's secret (hex): a dyno reaches the router's port too, and is not told. */
   statusToken: string;
@@ -59,8 +45,10 @@ export interface NginxConfInput {
 
 /** The control socket's path under the prefix: the router process puts route tables there (balancer-lua.ts). */
 export const controlSocket = (prefix: string) => `${prefix}/control.sock`;
-/** The route table nginx loads at its start and at each reload (the one last put). */
+/** The route table nginx loads at its start (the one last put). */
 export const routeTableFile = (prefix: string) => `${prefix}/routes.tsv`;
+/** The certificate table nginx loads at its start (the one last put). */
+export const certificateTableFile = (prefix: string) => `${prefix}/certificates.tsv`;
 /** The folder of the page servers' sockets (one per kind of page: PAGE_KINDS). */
 export const pagesDir = (prefix: string) => `${prefix}/pages`;
 /** A page server's socket (the balancer names it from pagesDir and the kind). */
@@ -166,14 +154,19 @@ function namesOf(a: { name: string; hostnames?: string[] }, domain: string): str
   return names;
 }
 
-/** The certificates a configuration serves (checked: a host name each, a plain absolute file). */
-function certificatesOf(apps: NginxApp[]): { hostname: string; file: string }[] {
-  const certificates = apps.flatMap((a) => a.certificates ?? []);
+/**
+ * The certificate table for balancer-lua.ts: a line per host name given a certificate on the TLS
+ * port, `host \t file` (checked: a host name each, a plain absolute file). Internal apps get none;
+ * a name twice stays the first app's, by app name. Sorted: the same registry, the same table.
+ */
+export function certificateTable(apps: readonly { name: string; internal?: boolean; certificates?: readonly { hostname: string; file: string }[] }[]): string {
+  const seen = new Set<string>();
+  const certificates = apps.filter((a) => !a.internal).sort((x, y) => x.name.localeCompare(y.name)).flatMap((a) => a.certificates ?? []);
   const bad = certificates.find((x) => !HOSTNAME.test(x.hostname));
   if (bad) throw new Error(`cannot route ${JSON.stringify(bad.hostname)}: not a host name`);
   const badFile = certificates.find((x) => !CERT_FILE.test(x.file) || x.file.includes('..'));
   if (badFile) throw new Error(`cannot serve the certificate of ${badFile.hostname} from ${JSON.stringify(badFile.file)}: not a plain absolute path`);
-  return certificates;
+  return certificates.filter((x) => !seen.has(x.hostname) && seen.add(x.hostname)).map((x) => `${x.hostname}\t${x.file}\n`).join('');
 }
 
 /** An app id as the balancer is told it: nothing the table, Lua or nginx would read as syntax. */
@@ -199,10 +192,15 @@ const UPSTREAM = `  upstream dynos {
 export interface RoutedApp {
   appId: string;
   name: string;
+  /** Custom domains (`domains:add`) answered beside `<name>.<domain>`. */
   hostnames?: string[];
+  /** Internal routing: not on the router at all (404). */
   internal?: boolean;
+  /** Maintenance mode: Heroku's maintenance page (503, H80), whatever the dynos do. */
   maintenance?: boolean;
+  /** A private space's trusted IP ranges (absent: everyone). */
   trusted?: readonly string[];
+  /** `name`: how its log lines name it (web.1); absent, by its address. */
   dynos: readonly { host: string; port: number; name?: string; id?: string }[];
 }
 
@@ -255,7 +253,7 @@ const upstreamErrors = () => `    error_page 502 504 =503 @error;
 ${named('error', 503, PAGES.error.title, '$slipway_failure')}`;
 
 /**
- * What the server does with a request (and a TLS server for a certificate's name): the upstream,
+ * What a server does with a request (the plain one and the TLS one): the upstream,
  * whose balancer sends it to its app's dyno or to a page server, with the upstream errors' page. A
  * dyno's own responses are never intercepted (`proxy_intercept_errors` is off), and keep their own type.
  */
@@ -283,17 +281,13 @@ http {
 `;
 }
 
-/** A hash bucket that holds the longest of `keys` (a larger one than needed costs every reload time). */
-const bucket = (keys: string[]) => Math.max(64, 2 ** Math.ceil(Math.log2(Math.max(0, ...keys.map((k) => k.length)) + 16)));
-
 export function nginxConf(c: NginxConfInput): string {
   if (!HOSTNAME.test(c.domain)) throw new Error(`SLIPWAY_DOMAIN ${JSON.stringify(c.domain)} is not a host name`);
   if (!/^[0-9a-f]{32,}$/.test(c.statusToken)) throw new Error('the status token must be 32 or more hex digits');
-  const plain = [c.prefix, ...c.modules].find((f) => !CERT_FILE.test(f) || f.includes('..'));
+  if (c.tlsPort !== undefined && c.placeholder === undefined) throw new Error('a TLS port needs a placeholder certificate');
+  const plain = [c.prefix, ...c.modules, ...(c.placeholder === undefined ? [] : [c.placeholder])].find((f) => !CERT_FILE.test(f) || f.includes('..'));
   if (plain !== undefined) throw new Error(`cannot give nginx ${JSON.stringify(plain)}: not a plain absolute path`);
   const t = `${c.timeoutSeconds}s`;
-  const apps = c.apps.filter((a) => !a.internal).sort((x, y) => x.name.localeCompare(y.name));
-  const certified = c.tlsPort === undefined ? [] : certificatesOf(apps);
   return `# Generated by Slipway from its dyno registry; rewritten on every change. Do not edit.
 ${c.modules.map((m) => `load_module ${m};\n`).join('')}${c.user ? `user ${c.user};\n` : ''}worker_processes 1;
 pcre_jit on;
@@ -312,18 +306,15 @@ http {
   uwsgi_temp_path ${c.prefix}/temp/uwsgi;
   scgi_temp_path ${c.prefix}/temp/scgi;
   server_tokens off;
-  # Sized for the names served (nginx's defaults make it search, and warn, at every reload with many
-  # apps; a bucket holds the longest name, up to 253 characters).
-  server_names_hash_max_size ${Math.max(512, 4 * certified.length)};
-  server_names_hash_bucket_size ${bucket([STATUS_HOST, ...certified.map((x) => x.hostname)])};
   client_max_body_size 0;
   keepalive_requests 100000;
 ${logFormats().map((f) => `  ${f}\n`).join('')}  access_log ${c.prefix}/access.log slipway_line buffer=64k flush=250ms if=$slipway_line;
   access_log ${c.prefix}/access.log slipway buffer=64k flush=250ms if=$slipway_fields;
-  # The route table (balancer-lua.ts): kept across reloads, loaded from the last one put at each.
+  # The route and certificate tables (balancer-lua.ts): kept across reloads, loaded from the last ones put at each.
   lua_package_path '${c.prefix}/lua/?.lua;;';
   lua_shared_dict slipway 32m;
-  init_by_lua_block { slipway = require('slipway'); slipway.init('${routeTableFile(c.prefix)}', '${pagesDir(c.prefix)}') }
+  lua_shared_dict slipway_certificates 4m;
+  init_by_lua_block { slipway = require('slipway'); slipway.init('${routeTableFile(c.prefix)}', '${certificateTableFile(c.prefix)}', '${pagesDir(c.prefix)}') }
 ${lineMaps()}  # The client's X-Request-Id when it looks like one, else a fresh one.
   map $http_x_request_id $slipway_request_id { "~^[\\w+=/@.-]{20,200}$" $http_x_request_id; default $request_id; }
   # X-Request-Start in integer milliseconds: $msec without its dot.
@@ -369,31 +360,27 @@ ${BALANCER_VARS}${routes()}  }
     location = /${c.statusToken} { default_type text/plain; return 200 '${c.generation}'; }
     location / { ${HTML} return 404 ${q(page(PAGES.noApp.title, PAGES.noApp.text))}; }
   }
-  # The router process puts route tables here (a socket in its private folder: no dyno reaches it).
+  # The router process puts route and certificate tables here (a socket in its private folder: no dyno reaches it).
   server {
     listen unix:${controlSocket(c.prefix)};
     access_log off;
     client_body_buffer_size 64m;
     client_max_body_size 64m;
-    location = /routes { content_by_lua_block { slipway.put() } }
+    location = /routes { content_by_lua_block { slipway.put('routes') } }
+    location = /certificates { content_by_lua_block { slipway.put('certificates') } }
     location / { return 404; }
   }
   # The pages of requests no dyno is to answer (the balancer sends them here, by kind).
-${pageServers(c.prefix)}${c.tlsPort === undefined ? '' : `  # A name without a certificate (or none sent) gets no handshake: there is no default certificate to give away.
-  # Inside a connection made for a certificate's name, a request for a name without one comes here
-  # by its Host and is routed by the route table, as on the plain port and in the Node router.
+${pageServers(c.prefix)}${c.tlsPort === undefined ? '' : `  # Every custom domain's certificate, by SNI (the certificate table, read at each handshake); a name
+  # without one (or none sent) gets no handshake: the placeholder is never given away. A request is
+  # routed by its Host, as on the plain port and in the Node router.
   server {
     listen ${c.listenHost}:${c.tlsPort} ssl default_server;
     server_name _;
-    ssl_reject_handshake on;
+    ssl_certificate ${c.placeholder};
+    ssl_certificate_key ${c.placeholder};
+    ssl_certificate_by_lua_block { slipway.certificate() }
 ${BALANCER_VARS}${routes()}  }
-  # One server per certificate'd name: nginx picks it by SNI, and with it the certificate (then by the Host asked for).
-${certified.map((x) => `  server {
-    listen ${c.listenHost}:${c.tlsPort} ssl;
-    server_name ${x.hostname};
-    ssl_certificate ${x.file};
-    ssl_certificate_key ${x.file};
-${BALANCER_VARS}${routes()}  }
-`).join('')}`}}
+`}}
 `;
 }
