@@ -115,8 +115,15 @@ test('forwarding headers reach the dyno; a valid X-Request-Id is kept, another o
 
   const other = await get('/headers', { 'x-request-id': 'short' });
   const fresh = other.headers['x-request-id'] as string;
-  assert.match(String(fresh), /^[\w-]{20,200}$/, JSON.stringify([other.status, other.headers]));
+  // A fresh id is a UUID v4's shape, as Heroku's router and the Node router give; each request its own.
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+  assert.match(String(fresh), UUID, JSON.stringify([other.status, other.headers]));
   assert.equal((JSON.parse(other.body) as Record<string, string>)['x-request-id'], fresh, 'the dyno saw the generated id');
+  const forged = await get('/headers', { 'x-request-id': 'a-long-enough-request-id"; x' });
+  assert.match(String(forged.headers['x-request-id']), UUID, 'an id with a character outside [\\w+=/@.-] is replaced');
+  assert.notEqual(forged.headers['x-request-id'], fresh);
+  const none = await viaRouter(s, 'no-such-app');
+  assert.match(String(none.headers['x-request-id']), UUID, 'a page nginx answers itself carries one too');
 
   await get('/?q=1', { 'x-request-id': id });
   const line = new RegExp(`heroku\\[router\\]: at=info method=GET path="/\\?q=1" host=${A}\\.localhost request_id=${id} fwd="127\\.0\\.0\\.1" dyno=web\\.1 connect=\\d+ms service=\\d+ms status=200 bytes=\\d+ protocol=http`);

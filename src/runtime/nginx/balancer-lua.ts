@@ -187,6 +187,40 @@ function M.certificate()
   end
 end
 
+-- A request's X-Request-Id (set_by_lua, before the request is proxied): the client's when it looks
+-- like one (as Heroku's router keeps it), else a fresh one shaped as a UUID v4, as Heroku's router
+-- and the Node router give. nginx's $request_id cost a request ~6,600 instructions (OpenSSL's
+-- RAND_bytes, callgrind); here a worker draws 90 random bits once (LuaJIT's generator, seeded from
+-- the kernel's) and counts the rest: ids tell requests apart, they are no secret (a client may send
+-- its own). Also X-Request-Start: when nginx received the request, in milliseconds (Heroku's).
+local random, format, find, tohex, floor, tostr = math.random, string.format, string.find, bit.tohex, math.floor, tostring
+local start_time = ngx.req.start_time
+local id_prefix, id_count
+local function new_prefix()
+  if not id_prefix then
+    local f = assert(io.open("/dev/urandom", "rb"))
+    local b = f:read(6)
+    f:close()
+    local seed = 0
+    for i = 1, 6 do seed = seed * 256 + b:byte(i) end
+    math.randomseed(seed)
+  end
+  id_prefix = format("%08x-%04x-4%03x-%04x-%04x", random(0, 0xffffffff), random(0, 0xffff), random(0, 0xfff), random(0, 0x3fff) + 0x8000, random(0, 0xffff))
+  id_count = 0
+end
+function M.request_id()
+  local r = get_request()
+  set_var(r, "slipway_request_start", tostr(floor(start_time() * 1000)))
+  local p, n = get_var(r, "http_x_request_id")
+  if p and n >= 20 and n <= 200 then
+    local given = ffi.string(p, n)
+    if not find(given, "[^%w_+=/@.-]") then return given end
+  end
+  if not id_prefix or id_count >= 0xffffffff then new_prefix() end
+  id_count = id_count + 1
+  return id_prefix .. tohex(id_count, 8)
+end
+
 -- The control socket: PUT /routes or /certificates (a whole table; ?prune=1 to forget what it does
 -- not hold).
 local tables = { routes = { dict, "route table" }, certificates = { certificates, "certificate table" } }

@@ -61,11 +61,13 @@ const HOSTNAME = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
 /** A dyno's name as the table gives it (web.1): nothing nginx would read as syntax. */
 const DYNO_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 /**
- * Every server that can proxy starts the variables the balancer sets (the app and the dyno for the
- * line, the page it sent the request to): nginx's lua module sets only a variable `set` made, and an
- * unset one would warn at each request.
+ * What every server that proxies does first: its X-Request-Id and X-Request-Start (balancer-lua.ts:
+ * the client's id when it looks like one, else a fresh one), given back to the client too; and it
+ * starts the variables the balancer sets (the app and the dyno for the line, the page it sent the
+ * request to): nginx's lua module sets only a variable `set` made, and an unset one would warn at
+ * each request.
  */
-const BALANCER_VARS = `    set $slipway_app '';\n    set $slipway_dyno '';\n    set $slipway_page '';\n`;
+const BALANCER_VARS = `    set $slipway_request_start '';\n    set_by_lua_block $slipway_request_id { return slipway.request_id() }\n    set $slipway_app '';\n    set $slipway_dyno '';\n    set $slipway_page '';\n    add_header X-Request-Id $slipway_request_id always;\n`;
 
 /** Single-quoted nginx string: only ' and \ need escaping. */
 const q = (s: string) => `'${s.replace(/[\\']/g, (c) => `\\${c}`)}'`;
@@ -315,11 +317,7 @@ ${logFormats().map((f) => `  ${f}\n`).join('')}  access_log ${c.prefix}/access.l
   lua_shared_dict slipway 32m;
   lua_shared_dict slipway_certificates 4m;
   init_by_lua_block { slipway = require('slipway'); slipway.init('${routeTableFile(c.prefix)}', '${certificateTableFile(c.prefix)}', '${pagesDir(c.prefix)}') }
-${lineMaps()}  # The client's X-Request-Id when it looks like one, else a fresh one.
-  map $http_x_request_id $slipway_request_id { "~^[\\w+=/@.-]{20,200}$" $http_x_request_id; default $request_id; }
-  # X-Request-Start in integer milliseconds: $msec without its dot.
-  map $msec $slipway_request_start { "~^(?<s>\\d+)\\.(?<ms>\\d+)$" $s$ms; default $msec; }
-  map $http_upgrade $slipway_connection { default upgrade; '' ''; }
+${lineMaps()}  map $http_upgrade $slipway_connection { default upgrade; '' ''; }
   # The error page's text after a failed attempt at a dyno (H12 after a timeout, else H13), as the router's line says.
   map $upstream_status $slipway_failure { "~504$" 'Request timeout'; default 'Connection closed without response'; }
   proxy_http_version 1.1;
@@ -333,7 +331,6 @@ ${lineMaps()}  # The client's X-Request-Id when it looks like one, else a fresh 
   proxy_set_header X-Request-Start $slipway_request_start;
   proxy_set_header Via '1.1 slipway';
   proxy_hide_header X-Request-Id;
-  add_header X-Request-Id $slipway_request_id always;
   # Responses are buffered in memory only: nginx reads a small one whole and answers it in one go
   # (a quarter more requests a second than unbuffered, bench/router), while a stream still reaches the
   # client as the dyno writes it. A response larger than the buffers goes at the client's pace (the
